@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+TANYA := $(BIN)/tanya
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch is installed first and pinned: its CPU wheel is on this machine's disk, an unpinned one is CUDA.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(TANYA) ingest --bundled --if-empty
+	$(TANYA) ask "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+	@echo
+	@echo "Ask your own:        $(TANYA) ask \"your question\"   (or $(TANYA) chat)"
+	@echo "Add articles:        $(TANYA) ingest PATH_OR_URL..."
+	@echo "Start the Discord bot: put DISCORD_TOKEN in .env (see README, 'Discord'), then $(TANYA) bot"
+
+test: $(STAMP)
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check ingest bot tests bench
+	$(BIN)/ruff format --check ingest bot tests bench
+	$(BIN)/mypy
+
+eval: $(STAMP)
+	$(TANYA) eval ../shared/eval/seed_dev.jsonl ../shared/eval/facqa_valid.jsonl ../shared/eval/tydiqa_id_valid.jsonl ../shared/eval/idkmrc_valid.jsonl
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

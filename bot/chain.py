@@ -1,0 +1,64 @@
+"""The one answering chain used by every front end: question -> retrieve -> answer."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from bot.answering import Answer
+from ingest.errors import BadInput
+from ingest.index import Hit
+from ingest.text import clean_text
+
+
+class Retriever(Protocol):
+    """Anything that ranks chunks for a question."""
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+        """Return the best chunks, best first."""
+        ...
+
+
+class Answerer(Protocol):
+    """Anything that turns a question and ranked chunks into an ``Answer``."""
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        """Return the answer."""
+        ...
+
+
+def normalize_question(raw: str, max_chars: int) -> str:
+    """Return the question cleaned of control characters and extra space, or raise ``BadInput``
+    when it is empty, too long, or holds no word to search for."""
+    question = clean_text(raw).replace("\n\n", " ")
+    if not question:
+        raise BadInput("the question is empty")
+    if len(question) > max_chars:
+        raise BadInput(f"the question is too long ({len(question):,} characters; the limit is {max_chars:,})")
+    if not any(ch.isalnum() for ch in question):
+        raise BadInput("the question has no words in it")
+    return question
+
+
+def build_answer_chain(retriever: Retriever, answerer: Answerer, k: int, max_question_chars: int) -> Runnable[str, Answer]:
+    """Return an LCEL runnable mapping a question to an ``Answer`` with timings in milliseconds."""
+
+    def retrieve(raw: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        question = normalize_question(raw, max_question_chars)
+        hits = retriever.retrieve(question, k)
+        return {"question": question, "hits": hits, "started": started, "retrieved_at": time.perf_counter()}
+
+    def answer(state: dict[str, Any]) -> Answer:
+        result = answerer.answer(state["question"], state["hits"])
+        done = time.perf_counter()
+        result.timings_ms = {
+            "retrieve": round((state["retrieved_at"] - state["started"]) * 1000, 2),
+            "answer": round((done - state["retrieved_at"]) * 1000, 2),
+            "total": round((done - state["started"]) * 1000, 2),
+        }
+        return result
+
+    return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")

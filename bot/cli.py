@@ -1,0 +1,339 @@
+"""The ``tanya`` command line: a thin layer over ``ingest`` and the answering chain."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from ingest.errors import BadInput, TanyaError
+
+app = typer.Typer(
+    help="tanya: ask questions about news articles and get answers that cite their passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+logger = logging.getLogger(__name__)
+
+SAMPLE_QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+
+
+class _State:
+    debug = False
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(fn: F) -> F:
+    """Print an error a user can cause as one line and exit with its code (traceback with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pydantic import ValidationError
+
+        try:
+            return fn(*args, **kwargs)
+        except TanyaError as exc:
+            if _State.debug:
+                raise
+            err.print(f"tanya: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except ValidationError as exc:
+            if _State.debug:
+                raise
+            first = exc.errors()[0]
+            name = "TANYA_" + str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+            err.print(f"tanya: error: invalid {name}: {first['msg']}", markup=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("tanya: interrupted", markup=False)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False) -> None:
+    """tanya: ask questions about news articles and get answers that cite their passages."""
+    _State.debug = debug
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def _settings() -> tuple[Any, Any]:
+    from bot.settings import BotSettings
+    from ingest.settings import IngestSettings
+
+    return IngestSettings(), BotSettings()
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+@handles_errors
+def ingest(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files, folders or http(s) URLs.", show_default=False)] = None,
+    bundled: Annotated[bool, typer.Option("--bundled", help="Also ingest the bundled sample article.")] = False,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when the index already holds articles.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Add articles (.txt .md .html .pdf .jsonl, folders, URLs) to the index.
+
+    Unchanged articles are skipped without re-embedding; changed ones replace their old chunks.
+    Exit code 2 when some input was skipped (each is listed with its reason).
+    """
+    from ingest.corpus import bundled_articles_dir
+    from ingest.index import make_index
+    from ingest.pipeline import ingest_inputs
+
+    paths = list(inputs or []) + ([str(bundled_articles_dir())] if bundled else [])
+    if not paths:
+        raise BadInput("give at least one file, folder or URL to ingest (or --bundled)")
+    ingest_settings, _ = _settings()
+    index = make_index(ingest_settings)
+    if if_empty and index.articles():
+        if not as_json:
+            err.print(f"The index already holds {len(index.articles())} article(s); nothing to do.")
+        else:
+            _print_json({"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0,
+                         "items": []})
+        return
+    with _progress(enabled=not as_json) as sink:
+        report = ingest_inputs(index, paths, progress=sink)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        from bot.render import render_report
+
+        out.print(render_report(report))
+    if report.count("skipped"):
+        raise typer.Exit(2)
+
+
+@app.command()
+@handles_errors
+def remove(
+    source: Annotated[str, typer.Argument(help="The source as `tanya sources` lists it (a path or URL).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
+) -> None:
+    """Delete an article and all its chunks from the index."""
+    from ingest.index import make_index
+
+    ingest_settings, _ = _settings()
+    index = make_index(ingest_settings)
+    found = index.find_source(source)
+    if found is None:
+        raise BadInput(f"not in the index: {source} (see `tanya sources`)")
+    with index.writing(on_wait=lambda m: err.print(m, markup=False)):
+        index.remove(found)
+    if as_json:
+        _print_json({"removed": found})
+    else:
+        out.print(f"Removed {found}", markup=False)
+
+
+@app.command()
+@handles_errors
+def sources(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
+    """List indexed articles with their chunk counts and dates."""
+    from bot.contract import article_to_json
+    from ingest.index import make_index
+
+    ingest_settings, _ = _settings()
+    records = make_index(ingest_settings).articles()
+    if as_json:
+        _print_json([article_to_json(r) for r in records])
+    else:
+        from bot.render import render_sources
+
+        out.print(render_sources(records))
+
+
+@app.command()
+@handles_errors
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question (omit with --batch).", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text.")] = False,
+    batch: Annotated[str | None, typer.Option("--batch", help="Answer one question per line of FILE (- for stdin); prints JSON lines.", metavar="FILE")] = None,
+) -> None:
+    """Answer a question from the indexed articles, citing the passages used."""
+    from bot.components import make_stack
+    from bot.contract import answer_to_json
+
+    if batch is None and question is None:
+        raise BadInput("give a question, or --batch FILE")
+    if batch is not None and question is not None:
+        raise BadInput("give either a question or --batch FILE, not both")
+    ingest_settings, bot_settings = _settings()
+    stack = make_stack(ingest_settings, bot_settings)
+    if batch is not None:
+        _answer_batch(stack.chain, batch)
+        return
+    assert question is not None
+    answer = stack.chain.invoke(question)
+    if as_json:
+        _print_json(answer_to_json(answer))
+    else:
+        from bot.render import render_answer
+
+        out.print(render_answer(answer))
+
+
+def _answer_batch(chain: Any, batch: str) -> None:
+    """Answer each line as soon as it is read, flushing every JSON line."""
+    from bot.contract import answer_to_json
+
+    if batch == "-":
+        lines: Iterator[str] = iter(sys.stdin.readline, "")
+    else:
+        try:
+            lines = iter(Path(batch).read_text(encoding="utf-8").splitlines())
+        except OSError as exc:
+            raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
+    for line in lines:
+        if not line.strip():
+            continue
+        item_id, text = _parse_batch_line(line)
+        try:
+            result: dict[str, Any] = answer_to_json(chain.invoke(text))
+        except BadInput as exc:
+            result = {"question": text, "error": str(exc)}
+        if item_id is not None:
+            result = {"id": item_id, **result}
+        _print_json(result)
+
+
+def _parse_batch_line(line: str) -> tuple[Any, str]:
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            record = json.loads(stripped)
+        except ValueError:
+            return None, stripped
+        if isinstance(record, dict) and isinstance(record.get("question"), str):
+            return record.get("id"), record["question"]
+    return None, stripped
+
+
+@app.command()
+@handles_errors
+def chat() -> None:
+    """Ask questions one after another; models load once. Empty line, `exit` or Ctrl-D quits."""
+    from bot.components import make_stack
+    from bot.render import render_answer
+
+    ingest_settings, bot_settings = _settings()
+    stack = make_stack(ingest_settings, bot_settings)
+    out.print("Ask about the indexed articles (empty line or Ctrl-D to quit).", style="dim")
+    while True:
+        try:
+            question = input("tanya> ")
+        except EOFError:
+            out.print()
+            return
+        if question.strip().lower() in ("", "exit", "quit"):
+            return
+        try:
+            out.print(render_answer(stack.chain.invoke(question)))
+        except BadInput as exc:
+            err.print(f"tanya: {exc}", markup=False)
+        out.print()
+
+
+@app.command("eval")
+@handles_errors
+def eval_(
+    sets: Annotated[list[Path], typer.Argument(help="Question sets (.jsonl, see shared/eval/README.md).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+    details: Annotated[Path | None, typer.Option("--details", help="Write one JSON line per question to FILE.", metavar="FILE")] = None,
+    index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Keep the evaluation index here and reuse it (default: a temporary folder).", metavar="DIR")] = None,
+) -> None:
+    """Measure retrieval and answer quality: recall@1/3, MRR, accuracy, abstention, latency.
+
+    Builds an index of the bundled article plus every distinct passage of the sets, then asks
+    every question through the same chain as `tanya ask`.
+    """
+    from bot.components import make_stack
+    from bot.evaluation import eval_articles, load_eval_set, result_to_json, run_eval, summarize
+    from ingest.corpus import bundled_articles_dir
+    from ingest.pipeline import ingest_articles
+
+    questions = [q for path in sets for q in load_eval_set(path)]
+    ingest_settings, bot_settings = _settings()
+    with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
+        data_dir = index_dir or Path(tmp)
+        settings = ingest_settings.model_copy(update={"data_dir": data_dir, "chroma_url": None})
+        stack = make_stack(settings, bot_settings)
+        with _progress(enabled=not as_json) as sink:
+            ingest_articles(stack.index, eval_articles(questions, bundled_articles_dir()), sink)
+        results = run_eval(stack.chain.invoke, questions)
+    by_set: dict[str, list[Any]] = {}
+    for r in results:
+        by_set.setdefault(r.question.set_name, []).append(r)
+    metrics = [summarize(name, rs) for name, rs in by_set.items()]
+    if details is not None:
+        details.write_text("".join(json.dumps(result_to_json(r), ensure_ascii=False) + "\n" for r in results),
+                           encoding="utf-8")
+    if as_json:
+        from dataclasses import asdict
+
+        _print_json([asdict(m) for m in metrics])
+    else:
+        from bot.render import render_metrics
+
+        wide = out if out.is_terminal else Console(highlight=False, width=160)
+        wide.print(render_metrics(metrics))
+
+
+class _RichProgress:
+    """Draws ingest progress on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.enabled = enabled
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err, transient=True, disable=not enabled)
+        self.task: Any = None
+
+    def loading(self, source: str) -> None:
+        pass
+
+    def start(self, total_chunks: int) -> None:
+        if total_chunks:
+            self.task = self.bar.add_task("embedding chunks", total=total_chunks)
+
+    def advance(self, chunks: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, chunks)
+
+    def waiting(self, message: str) -> None:
+        err.print(message, markup=False)
+
+
+class _progress:
+    def __init__(self, enabled: bool) -> None:
+        self.sink = _RichProgress(enabled)
+
+    def __enter__(self) -> _RichProgress:
+        self.sink.bar.start()
+        return self.sink
+
+    def __exit__(self, *exc: object) -> None:
+        self.sink.bar.stop()

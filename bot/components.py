@@ -1,0 +1,31 @@
+"""Factories that build the answering stack from settings; entry points call these once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.runnables import Runnable
+
+from bot.answering import Answer, ExtractiveAnswerer
+from bot.chain import build_answer_chain
+from bot.retrieval import HybridRetriever, RetrievalConfig
+from bot.settings import BotSettings
+from ingest.index import Index, make_index
+from ingest.settings import IngestSettings
+
+
+@dataclass
+class Stack:
+    """The index and the chain over it, built once per process."""
+
+    index: Index
+    chain: Runnable[str, Answer]
+
+
+def make_stack(ingest_settings: IngestSettings, bot_settings: BotSettings, index: Index | None = None) -> Stack:
+    """Return the index and the answering chain configured by the settings."""
+    index = index or make_index(ingest_settings)
+    retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k, dense_weight=bot_settings.dense_weight))
+    answerer = ExtractiveAnswerer(index)
+    chain = build_answer_chain(retriever, answerer, bot_settings.top_k, bot_settings.max_question_chars)
+    return Stack(index, chain)

@@ -1,0 +1,51 @@
+"""The machine contract: the JSON shapes that ``--json`` prints. Keep them stable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.answering import Answer
+from ingest.catalog import ArticleRecord
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """Return the ``tanya ask --json`` object for one answer."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "mode": answer.mode,
+        "lang": answer.lang,
+        "citations": [
+            {
+                "n": c.n,
+                "source": c.chunk.source,
+                "title": c.chunk.title,
+                "url": c.chunk.url,
+                "published": c.chunk.published,
+                "chunk_id": c.chunk.chunk_id,
+                "text": c.chunk.text,
+                "quote": c.quote,
+                "score": round(c.score, 6),
+            }
+            for c in answer.citations
+        ],
+        "retrieved": [
+            {"chunk_id": h.chunk.chunk_id, "source": h.chunk.source, "text": h.chunk.text, "score": round(h.score, 6)}
+            for h in answer.retrieved
+        ],
+        "timings_ms": answer.timings_ms,
+    }
+
+
+def article_to_json(record: ArticleRecord) -> dict[str, Any]:
+    """Return one entry of ``tanya sources --json``."""
+    return {
+        "source": record.source,
+        "title": record.title,
+        "url": record.url,
+        "published": record.published,
+        "lang": record.lang,
+        "chunks": record.chunks,
+        "ingested_at": record.ingested_at,
+    }

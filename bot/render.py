@@ -1,0 +1,89 @@
+"""Terminal rendering of answers, sources and ingest summaries (rich ``Text``, never markup,
+so brackets or markup in articles are printed as they are)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bot.answering import Answer
+from ingest.catalog import ArticleRecord
+from ingest.pipeline import IngestReport
+
+
+def render_answer(answer: Answer) -> RenderableType:
+    """Return the answer, then each cited passage quoted with its cited sentences highlighted."""
+    parts: list[RenderableType] = [Text(answer.text, style="bold" if not answer.abstained else "yellow")]
+    for citation in answer.citations:
+        chunk = citation.chunk
+        heading = Text(f"\n[{citation.n}] ", style="cyan bold")
+        heading.append(chunk.title, style="bold")
+        details = " · ".join(x for x in (chunk.published, chunk.url or chunk.source) if x)
+        heading.append(f"\n    {details}", style="dim")
+        parts.append(heading)
+        parts.append(_quote(chunk.text, citation.quote))
+    return Group(*parts)
+
+
+def _quote(passage: str, quote: str) -> Text:
+    text = Text("    ")
+    at = passage.find(quote) if quote else -1
+    body = Text(passage.replace("\n\n", " "), style="dim")
+    if at >= 0:
+        body.stylize("reset bold green", at, at + len(quote))
+    text.append(body)
+    return text
+
+
+def render_sources(records: list[ArticleRecord]) -> RenderableType:
+    """Return a table of indexed articles."""
+    if not records:
+        return Text("The index is empty. Add articles with: tanya ingest PATH_OR_URL", style="yellow")
+    table = Table(show_lines=False)
+    for column in ("title", "source", "published", "chunks", "ingested"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(Text(r.title), Text(r.url or r.source), r.published or "", str(r.chunks), r.ingested_at)
+    return table
+
+
+def render_report(report: IngestReport) -> RenderableType:
+    """Return the per-input outcome lines and the totals of an ingest run."""
+    lines: list[RenderableType] = []
+    styles = {"added": "green", "replaced": "cyan", "unchanged": "dim", "skipped": "yellow"}
+    for item in report.items:
+        line = Text(f"{item.status:>9}  ", style=styles[item.status])
+        line.append(item.source)
+        if item.reason:
+            line.append(f"  ({item.reason})", style="yellow")
+        elif item.status != "skipped":
+            line.append(f"  {item.chunks} chunks", style="dim")
+        lines.append(line)
+    summary = Text(
+        f"added {report.count('added')} · replaced {report.count('replaced')} · unchanged {report.count('unchanged')}"
+        f" · skipped {report.count('skipped')} · {report.chunks_written} chunks embedded · {report.seconds:.1f} s",
+        style="bold",
+    )
+    lines.append(summary)
+    return Group(*lines)
+
+
+def render_metrics(metrics: list[Any]) -> RenderableType:
+    """Return the ``tanya eval`` table: one row per question set."""
+    table = Table(title="tanya eval")
+    columns = ("set", "n", "R@1", "R@3", "MRR", "answer acc", "cited acc", "abstain (unans.)",
+               "false abstain", "median chars", "p50 ms", "p95 ms")
+    for column in columns:
+        table.add_column(column, justify="right" if column != "set" else "left")
+    for m in metrics:
+        table.add_row(
+            m.name, str(m.questions), f"{m.recall_at_1:.3f}", f"{m.recall_at_3:.3f}", f"{m.mrr:.3f}",
+            f"{m.answer_accuracy:.3f}", f"{m.cited_accuracy:.3f}",
+            "–" if m.abstention_accuracy is None else f"{m.abstention_accuracy:.3f}",
+            f"{m.false_abstentions:.3f}", f"{m.median_answer_chars:.0f}", f"{m.latency_p50_ms:.1f}",
+            f"{m.latency_p95_ms:.1f}",
+        )
+    return table

@@ -1,0 +1,228 @@
+"""The SQLite side of the index: articles, chunk texts and a BM25 (FTS5) lexical index.
+
+Every process opens its own connections; SQLite's WAL mode lets readers see each commit of
+a writer in another process at once, and a whole article is written in one transaction, so
+the lexical side never holds half an article.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    source TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT,
+    published TEXT,
+    lang TEXT NOT NULL,
+    outlet TEXT,
+    content_hash TEXT,            -- NULL while the article is being written or removed
+    chunks INTEGER NOT NULL DEFAULT 0,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source, idx);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    body, title, tokenize = "unicode61 remove_diacritics 0 tokenchars '.,'"
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'col');
+"""
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article as listed by ``tanya sources``."""
+
+    source: str
+    title: str
+    url: str | None
+    published: str | None
+    lang: str
+    outlet: str | None
+    content_hash: str | None
+    chunks: int
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A stored passage with its article's metadata; ``text == article.text[start:end]``."""
+
+    chunk_id: str
+    source: str
+    index: int
+    start: int
+    end: int
+    text: str
+    title: str
+    url: str | None
+    published: str | None
+    lang: str
+
+
+_CHUNK_SELECT = """
+SELECT c.chunk_id, c.source, c.idx, c.start, c.end, c.text, a.title, a.url, a.published, a.lang
+FROM chunks c JOIN articles a ON a.source = c.source
+"""
+
+
+class Catalog:
+    """Articles, chunks and the FTS5 index in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        # executescript commits on its own; every statement in the schema is idempotent.
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block in one write transaction: all of it lands, or none of it."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a stored setting of the index, or ``None``."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the index."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def article(self, source: str) -> ArticleRecord | None:
+        """Return the record of ``source``, or ``None`` when it is not indexed."""
+        row = self._db.execute("SELECT * FROM articles WHERE source = ?", (source,)).fetchone()
+        return None if row is None else ArticleRecord(*row)
+
+    def articles(self) -> list[ArticleRecord]:
+        """Return every indexed article, newest first."""
+        rows = self._db.execute("SELECT * FROM articles ORDER BY ingested_at DESC, source").fetchall()
+        return [ArticleRecord(*row) for row in rows]
+
+    def mark_pending(self, record: ArticleRecord) -> None:
+        """Record that ``record.source`` is being (re)written: until ``put_article`` commits,
+        its hash is unknown, so an interrupted write is redone by the next ingest."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,NULL,0,?) ON CONFLICT(source) "
+                "DO UPDATE SET content_hash = NULL",
+                (record.source, record.title, record.url, record.published, record.lang, record.outlet,
+                 record.ingested_at),
+            )
+
+    def put_article(self, record: ArticleRecord, chunks: Sequence[tuple[str, int, int, int, str]],
+                    terms: Sequence[str], title_terms: str) -> None:
+        """Replace the article and all its chunks in one transaction.
+
+        ``chunks`` are ``(chunk_id, index, start, end, text)``; ``terms`` the analysed text of each.
+        """
+        with self.transaction() as db:
+            self._delete_chunks(db, record.source)
+            db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)", (
+                record.source, record.title, record.url, record.published, record.lang, record.outlet,
+                record.content_hash, len(chunks), record.ingested_at,
+            ))
+            for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
+                cursor = db.execute(
+                    "INSERT INTO chunks (chunk_id, source, idx, start, end, text) VALUES (?,?,?,?,?,?)",
+                    (chunk_id, record.source, idx, start, end, text),
+                )
+                db.execute("INSERT INTO chunks_fts (rowid, body, title) VALUES (?,?,?)",
+                           (cursor.lastrowid, body, title_terms))
+
+    def delete_article(self, source: str) -> bool:
+        """Remove an article and its chunks; return whether it was there."""
+        with self.transaction() as db:
+            self._delete_chunks(db, source)
+            return db.execute("DELETE FROM articles WHERE source = ?", (source,)).rowcount > 0
+
+    @staticmethod
+    def _delete_chunks(db: sqlite3.Connection, source: str) -> None:
+        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE source = ?)", (source,))
+        db.execute("DELETE FROM chunks WHERE source = ?", (source,))
+
+    def chunk_ids(self, source: str | None = None) -> set[str]:
+        """Return the ids of all chunks (of one article when ``source`` is given)."""
+        if source is None:
+            rows = self._db.execute("SELECT chunk_id FROM chunks").fetchall()
+        else:
+            rows = self._db.execute("SELECT chunk_id FROM chunks WHERE source = ?", (source,)).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """Return the stored chunks with these ids (missing ids are left out)."""
+        ids = list(dict.fromkeys(chunk_ids))
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(f"{_CHUNK_SELECT} WHERE c.chunk_id IN ({marks})", part):
+                found[row[0]] = Chunk(*row)
+        return found
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """Return the chunks of one article in order."""
+        rows = self._db.execute(f"{_CHUNK_SELECT} WHERE c.source = ? ORDER BY c.idx", (source,)).fetchall()
+        return [Chunk(*row) for row in rows]
+
+    def count_chunks(self) -> int:
+        """Return how many chunks are indexed."""
+        return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def search(self, terms: Sequence[str], k: int, title_weight: float = 0.0) -> list[tuple[str, float]]:
+        """Return up to ``k`` ``(chunk_id, bm25)`` pairs matching any of ``terms``, best first
+        (higher is better)."""
+        if not terms or k <= 0:
+            return []
+        query = " OR ".join(f'"{t}"' for t in terms)
+        rows = self._db.execute(
+            "SELECT c.chunk_id, -bm25(chunks_fts, 1.0, ?) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?",
+            (title_weight, query, k),
+        ).fetchall()
+        return [(str(r[0]), float(r[1])) for r in rows]
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return in how many chunks each term occurs (0 when in none)."""
+        out = dict.fromkeys(terms, 0)
+        if terms:
+            marks = ",".join("?" * len(terms))
+            for term, doc in self._db.execute(f"SELECT term, doc FROM chunks_vocab WHERE col = 'body' AND term IN ({marks})", list(terms)):
+                out[term] = int(doc)
+        return out

@@ -1,0 +1,348 @@
+"""Read articles from files, folders and URLs into clean text with metadata."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import LoadError
+from ingest.text import clean_text, guess_language
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
+META_SUFFIX = ".meta.json"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article, its text already cleaned; ``source`` identifies it in the index."""
+
+    source: str
+    text: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    lang: str = "id"
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that yielded no article, with a short reason."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Fetcher:
+    """Downloads http(s) articles with a timeout, a redirect limit and a streamed size cap."""
+
+    timeout_s: float = 20.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": "tanya/0.1 (+news QA bot)"})
+
+    def fetch(self, url: str) -> tuple[bytes, str, str]:
+        """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not."""
+        import httpx
+
+        try:
+            with httpx.Client(
+                follow_redirects=True,
+                max_redirects=self.max_redirects,
+                timeout=self.timeout_s,
+                headers=self.headers,
+            ) as client, client.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    raise LoadError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                body = bytearray()
+                for part in response.iter_bytes():
+                    body += part
+                    if len(body) > self.max_bytes:
+                        raise LoadError(f"larger than the {self.max_bytes:,}-byte limit")
+                return bytes(body), content_type, str(response.url)
+        except httpx.TooManyRedirects:
+            raise LoadError(f"more than {self.max_redirects} redirects") from None
+        except httpx.TimeoutException:
+            raise LoadError(f"timed out after {self.timeout_s:g} s") from None
+        except httpx.InvalidURL as exc:
+            raise LoadError(f"not a valid URL: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise LoadError(f"could not fetch: {exc}") from None
+
+
+def is_url(text: str) -> bool:
+    """Return whether ``text`` is an http(s) URL."""
+    return bool(re.match(r"https?://", text, re.IGNORECASE))
+
+
+def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterator[Article | Skipped]:
+    """Yield an ``Article`` or a ``Skipped`` for every article found in ``inputs``
+    (files, folders searched recursively, http(s) URLs), in order."""
+    fetcher = fetcher or Fetcher()
+    for item in inputs:
+        if is_url(item):
+            yield _guard(item, lambda item=item: [load_url(item, fetcher)])
+            continue
+        path = Path(item).expanduser()
+        if not path.exists():
+            yield Skipped(item, "no such file or folder")
+        elif path.is_dir():
+            files = list(_article_files(path))
+            if not files:
+                yield Skipped(str(path.resolve()), "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")")
+            for file in files:
+                yield from _load_file_guarded(file)
+        else:
+            yield from _load_file_guarded(path)
+
+
+def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
+    try:
+        yield from load()
+    except LoadError as exc:
+        yield Skipped(source, str(exc))
+
+
+def _load_file_guarded(path: Path) -> Iterator[Article | Skipped]:
+    source = str(path.resolve())
+    try:
+        yield from load_file(path)
+    except LoadError as exc:
+        yield Skipped(source, str(exc))
+    except OSError as exc:
+        yield Skipped(source, f"cannot read: {exc.strerror or exc}")
+
+
+def _article_files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.endswith(META_SUFFIX):
+            yield path
+
+
+def load_file(path: Path) -> Iterator[Article | Skipped]:
+    """Yield the articles in one file (one, or one per line for ``.jsonl``)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    source = str(path.resolve())
+    data = path.read_bytes()
+    if suffix == ".jsonl":
+        yield from load_jsonl(data, source)
+        return
+    meta = _sidecar(path)
+    fallback_title = re.sub(r"[-_]+", " ", path.stem).strip() or path.name
+    yield parse_document(data, suffix, source, meta, fallback_title)
+
+
+def parse_document(
+    data: bytes, suffix: str, source: str, meta: dict[str, Any], fallback_title: str, url: str | None = None
+) -> Article:
+    """Turn the bytes of one .txt/.md/.html/.pdf document into an ``Article``."""
+    if suffix in (".html", ".htm"):
+        text, found = _html(data, url)
+    elif suffix == ".pdf":
+        text, found = _pdf(data)
+    elif suffix in (".md", ".markdown"):
+        text, found = _markdown(decode(data))
+    else:
+        text, found = _plain(decode(data))
+    found = {k: v for k, v in found.items() if v}
+    merged = {**found, **{k: v for k, v in meta.items() if v}}
+    if url and not merged.get("url"):
+        merged["url"] = url
+    return make_article(source, text, merged, fallback_title)
+
+
+def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_title: str) -> Article:
+    """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet)."""
+    text = clean_text(raw_text)
+    if not text:
+        raise LoadError("no text in it")
+    if not any(ch.isalnum() for ch in text):
+        raise LoadError("no words in it")
+    title = clean_text(str(meta.get("title") or "")).replace("\n", " ") or fallback_title
+    lang = str(meta.get("lang") or guess_language(text[:5000]))
+    url = meta.get("url")
+    if url is not None and not (isinstance(url, str) and is_url(url)):
+        raise LoadError(f"url is not an http(s) URL: {str(url)[:80]}")
+    return Article(
+        source=source,
+        text=text,
+        title=title[:300],
+        url=url,
+        published=parse_published(meta.get("published")),
+        lang=lang,
+        outlet=str(meta["outlet"]) if meta.get("outlet") else None,
+    )
+
+
+def parse_published(value: Any) -> str | None:
+    """Return ``value`` as an ISO date (YYYY-MM-DD), ``None`` when absent; ``LoadError`` when invalid."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise LoadError(f"published is not an ISO date: {text[:40]}") from None
+
+
+def decode(data: bytes) -> str:
+    """Decode text bytes: BOM-marked UTF-8/UTF-16, else UTF-8, else Windows-1252; binary refused."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    if b"\x00" in sample or (sample and controls / len(sample) > 0.01):
+        raise LoadError("binary data, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _sidecar(path: Path) -> dict[str, Any]:
+    meta_path = path.with_name(path.stem + META_SUFFIX)
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"{meta_path.name} is not valid JSON: {exc}") from None
+    if not isinstance(meta, dict):
+        raise LoadError(f"{meta_path.name} must hold a JSON object")
+    return meta
+
+
+def _plain(text: str) -> tuple[str, dict[str, Any]]:
+    return text, {}
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE)
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
+
+
+def _markdown(text: str) -> tuple[str, dict[str, Any]]:
+    meta: dict[str, Any] = {}
+    front = _FRONT_MATTER.match(text)
+    if front:
+        for line in front.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in ("title", "url", "published", "date", "lang", "outlet"):
+                meta["published" if key.strip() == "date" else key.strip()] = value.strip().strip("\"'")
+        text = text[front.end():]
+    heading = _MD_HEADING.search(text)
+    if heading and "title" not in meta:
+        meta["title"] = heading.group(1)
+    text = _MD_HEADING.sub(lambda m: m.group(1) + "\n", text)
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_BULLET.sub("", text)
+    text = text.replace("```", "")
+    return text, meta
+
+
+def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
+    import trafilatura
+
+    html = decode(data) if not data.startswith(b"\xef\xbb\xbf") else data[3:].decode("utf-8", "replace")
+    text = trafilatura.extract(html, url=url, output_format="txt", include_comments=False, include_tables=True)
+    if not text or not text.strip():
+        raise LoadError("no article text found in the HTML")
+    meta: dict[str, Any] = {}
+    found = trafilatura.extract_metadata(html, default_url=url)
+    if found is not None:
+        meta = {"title": found.title, "published": found.date, "url": found.url, "outlet": found.sitename}
+    return text, meta
+
+
+def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
+    import pypdf
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("encrypted PDF (no password support)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = reader.metadata.title if reader.metadata else None
+    except LoadError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
+        raise LoadError(f"not a readable PDF ({type(exc).__name__})") from None
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise LoadError("PDF has no extractable text (scanned or image-only?)")
+    return text, {"title": title}
+
+
+def load_url(url: str, fetcher: Fetcher) -> Article:
+    """Fetch ``url`` and parse it by its content type."""
+    body, content_type, final_url = fetcher.fetch(url)
+    suffix = _suffix_for(content_type, final_url)
+    if suffix is None:
+        raise LoadError(f"not an article (content type {content_type or 'unknown'})")
+    return parse_document(body, suffix, url, {}, fallback_title=final_url, url=final_url)
+
+
+def _suffix_for(content_type: str, url: str) -> str | None:
+    by_type = {
+        "text/html": ".html",
+        "application/xhtml+xml": ".html",
+        "text/plain": ".txt",
+        "text/markdown": ".md",
+        "application/pdf": ".pdf",
+    }
+    if content_type in by_type:
+        return by_type[content_type]
+    if content_type in ("", "application/octet-stream"):
+        path = url.split("?")[0].lower()
+        for suffix in (".html", ".htm", ".txt", ".md", ".pdf"):
+            if path.endswith(suffix):
+                return suffix
+    return None
+
+
+def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
+    """Yield one article per line of a JSON Lines file; a bad line is skipped with its number."""
+    text = decode(data)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            yield Skipped(where, f"line {number} is not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield Skipped(where, f"line {number} has no \"text\" string")
+            continue
+        item_source = str(record.get("id") or record.get("url") or f"{source}#L{number}")
+        try:
+            yield make_article(item_source, record["text"], record, fallback_title=f"{Path(source).name} line {number}")
+        except LoadError as exc:
+            yield Skipped(where, f"line {number}: {exc}")

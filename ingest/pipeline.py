@@ -1,0 +1,138 @@
+"""The ingest job: load inputs, chunk, embed what changed, and write it to the index."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from ingest.index import Index, PreparedArticle
+from ingest.loaders import Article, Fetcher, Skipped, load_inputs
+
+Outcome = Literal["added", "replaced", "unchanged", "skipped"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one input article."""
+
+    source: str
+    status: Outcome
+    chunks: int = 0
+    title: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """The summary of one ingest run."""
+
+    items: list[ItemResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: Outcome) -> int:
+        """Return how many inputs ended with ``status``."""
+        return sum(1 for item in self.items if item.status == status)
+
+    @property
+    def chunks_written(self) -> int:
+        """Chunks embedded and stored in this run."""
+        return sum(i.chunks for i in self.items if i.status in ("added", "replaced"))
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``tanya ingest --json`` object."""
+        return {
+            "added": self.count("added"),
+            "replaced": self.count("replaced"),
+            "unchanged": self.count("unchanged"),
+            "skipped": self.count("skipped"),
+            "chunks": self.chunks_written,
+            "seconds": round(self.seconds, 3),
+            "items": [asdict(item) for item in self.items],
+        }
+
+
+class ProgressSink:
+    """Receives progress of a run; the default does nothing (the CLI draws a bar)."""
+
+    def loading(self, source: str) -> None:
+        """An input is being read."""
+
+    def start(self, total_chunks: int) -> None:
+        """Embedding is about to start for ``total_chunks`` chunks."""
+
+    def advance(self, chunks: int) -> None:
+        """``chunks`` more chunks are embedded and stored."""
+
+    def waiting(self, message: str) -> None:
+        """The run waits for something (another writer)."""
+
+
+EMBED_GROUP = 128
+
+
+def ingest_inputs(index: Index, inputs: Iterable[str], fetcher: Fetcher | None = None,
+                  progress: ProgressSink | None = None) -> IngestReport:
+    """Load ``inputs`` (paths, folders, URLs) and write each article to ``index``."""
+    progress = progress or ProgressSink()
+    started = time.perf_counter()
+    loaded: list[Article | Skipped] = []
+    for item in load_inputs(inputs, fetcher):
+        progress.loading(item.source)
+        loaded.append(item)
+    report = ingest_articles(index, loaded, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_articles(index: Index, loaded: Iterable[Article | Skipped],
+                    progress: ProgressSink | None = None) -> IngestReport:
+    """Write already loaded articles; unchanged ones cost a hash check and no embedding."""
+    progress = progress or ProgressSink()
+    started = time.perf_counter()
+    report = IngestReport()
+    seen: set[str] = set()
+    todo: list[tuple[PreparedArticle, Outcome]] = []
+    with index.writing(on_wait=progress.waiting):
+        index.check_model()
+        for item in loaded:
+            if isinstance(item, Skipped):
+                report.items.append(ItemResult(item.source, "skipped", reason=item.reason))
+                continue
+            if item.source in seen:
+                report.items.append(ItemResult(item.source, "skipped", reason="given twice in this run"))
+                continue
+            seen.add(item.source)
+            prepared = index.prepare(item)
+            status = index.status_of(prepared)
+            if status == "unchanged":
+                report.items.append(ItemResult(item.source, "unchanged", len(prepared.spans), item.title))
+            else:
+                todo.append((prepared, status))
+        progress.start(sum(len(p.spans) for p, _ in todo))
+        group: list[tuple[PreparedArticle, Outcome]] = []
+        for entry in todo:
+            group.append(entry)
+            if sum(len(p.spans) for p, _ in group) >= EMBED_GROUP:
+                _write_group(index, group, report, progress)
+                group = []
+        _write_group(index, group, report, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_group(index: Index, group: list[tuple[PreparedArticle, Outcome]], report: IngestReport,
+                 progress: ProgressSink) -> None:
+    """Embed a group of articles in one call (sentence-transformers batches by length), then store each."""
+    if not group:
+        return
+    texts = [span.text for prepared, _ in group for span in prepared.spans]
+    vectors = index.embeddings.embed_documents(texts)
+    at = 0
+    for prepared, status in group:
+        n = len(prepared.spans)
+        index.write(prepared, vectors[at:at + n])
+        at += n
+        report.items.append(ItemResult(prepared.article.source, status, n, prepared.article.title))
+        progress.advance(n)

@@ -1,0 +1,41 @@
+"""Settings of the write side: where the index lives and how articles become chunks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def default_data_dir() -> Path:
+    """Return ``$XDG_DATA_HOME/tanya``, falling back to ``~/.local/share/tanya``."""
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tanya"
+
+
+class IngestSettings(BaseSettings):
+    """Everything ``ingest`` reads from the environment (prefix ``TANYA_``, ``.env`` supported)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    embedding_model: str = BUNDLED_MODEL
+    chroma_url: str | None = None
+    collection: str = "tanya"
+    chunk_max_chars: int = Field(default=600, ge=100, le=8000)
+    embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    fetch_max_bytes: int = Field(default=10_000_000, gt=0)
+    lock_timeout_s: float = Field(default=60.0, ge=0)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None

@@ -1,0 +1,112 @@
+"""Text normalisation, language guessing and the lexical analyser shared by indexing and querying."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+# Zero-width and other invisible characters that break word matching but carry no meaning.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+# Words are runs of letters, or numbers with their inner separators ("20.000", "1,6"):
+# "USD2" and "Rp322" become ("usd", "2") and ("rp", "322") so they match "2 miliar".
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
+
+ID_STOPWORDS = frozenset(
+    """
+    yang dan di ke dari ini itu dengan untuk pada dalam adalah ialah merupakan akan telah sudah
+    juga atau oleh sebagai karena tidak bukan ada para bagi tersebut saat serta secara hingga
+    sejak namun tetapi tapi agar supaya bahwa jika kalau maka lalu kemudian pun lah kah nya
+    se sebuah seorang suatu satu apa apakah siapa siapakah berapa berapakah kapan kapankah mana
+    manakah dimana di mana bagaimana bagaimanakah mengapa kenapa apa saja sebutkan jelaskan
+    nama disebut dinamakan dikenal bisa dapat harus kah ia dia mereka kita kami anda saya
+    """.split()
+)
+EN_STOPWORDS = frozenset(
+    """
+    a an the of to in on at by for from with about as into is are was were be been being am do does
+    did has have had and or but not no yes it its this that these those there their they them he she
+    his her we our you your i me my what which who whom whose when where why how many much
+    """.split()
+)
+_ID_MARKERS = frozenset(
+    "yang dan di ke dari ini itu dengan untuk pada dalam adalah tidak apa siapa berapa kapan "
+    "mengapa bagaimana apakah mana juga akan telah sudah karena oleh para".split()
+)
+_EN_MARKERS = frozenset(
+    "the of and to in is are was were what who how which when where why does did do many much "
+    "that this with for from".split()
+)
+
+
+def clean_text(raw: str) -> str:
+    """Return ``raw`` normalised for indexing: NFC, no control or invisible characters, one
+    space between words, and paragraphs separated by exactly one blank line.
+
+    Text that uses blank lines between paragraphs has its hard-wrapped lines joined; text
+    without any blank line is taken to hold one paragraph per line.
+    """
+    text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text.translate(_INVISIBLE))
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines).strip()
+    if _BLANK_LINES.search(text):
+        paragraphs = [" ".join(block.split("\n")) for block in _BLANK_LINES.split(text)]
+    else:
+        paragraphs = text.split("\n")
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercased word tokens of ``text`` (letters and numbers, punctuation dropped)."""
+    return [m.group(0) for m in _TOKEN.finditer(text.lower())]
+
+
+def guess_language(text: str) -> str:
+    """Return ``"en"`` when ``text`` reads as English, else ``"id"`` (the corpus language)."""
+    tokens = words(text)
+    en = sum(t in _EN_MARKERS for t in tokens)
+    ind = sum(t in _ID_MARKERS for t in tokens)
+    return "en" if en > ind else "id"
+
+
+class _StemmerPool(threading.local):
+    """One Snowball stemmer per thread: PyStemmer objects must not be shared across threads."""
+
+    def __init__(self) -> None:
+        import Stemmer
+
+        self.stemmer = Stemmer.Stemmer("indonesian")
+
+
+_POOL: _StemmerPool | None = None
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the Indonesian Snowball stem of a lowercased ``word`` (numbers are kept as they are)."""
+    global _POOL
+    if word[0].isdigit():
+        return word
+    if _POOL is None:
+        _POOL = _StemmerPool()
+    return str(_POOL.stemmer.stemWord(word))
+
+
+def analyze(text: str) -> list[str]:
+    """Return the index terms of ``text``: lowercased, stemmed words, stopwords kept."""
+    return [stem(w) for w in words(text)]
+
+
+def query_terms(text: str) -> list[str]:
+    """Return the distinct index terms of a question, without Indonesian or English stopwords
+    and question words; falls back to every term when nothing else is left."""
+    tokens = words(text)
+    content = [t for t in tokens if t not in ID_STOPWORDS and t not in EN_STOPWORDS]
+    chosen = content or tokens
+    return list(dict.fromkeys(stem(t) for t in chosen))

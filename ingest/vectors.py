@@ -1,0 +1,99 @@
+"""The Chroma side of the index: one collection of chunk vectors, embedded or on a server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from ingest.errors import BadInput, IndexUnavailable
+
+MODEL_KEY = "embedding_model"
+
+
+def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
+    """Return a Chroma client: ``HttpClient`` for ``chroma_url``, else a ``PersistentClient``
+    under ``data_dir/chroma``. Telemetry is off either way."""
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if not chroma_url:
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    parsed = urlparse(chroma_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise BadInput(f"TANYA_CHROMA_URL must look like http://host:port, not {chroma_url!r}")
+    port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    try:
+        return chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
+    except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
+        raise IndexUnavailable(f"cannot reach the Chroma server at {chroma_url}: {exc}") from None
+
+
+class ChromaVectors:
+    """Chunk vectors in a cosine-space Chroma collection that records the model that built it."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self._client = client
+        self._name = name
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection, created on first use."""
+        if self._collection is None:
+            self._collection = self._client.get_or_create_collection(
+                self._name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        return self._collection
+
+    def model(self) -> str | None:
+        """Return the embedding model recorded for the collection, if any."""
+        metadata = self.collection.metadata or {}
+        value = metadata.get(MODEL_KEY)
+        return str(value) if value else None
+
+    def set_model(self, name: str) -> None:
+        """Record which embedding model the collection's vectors come from."""
+        metadata = dict(self.collection.metadata or {})
+        metadata[MODEL_KEY] = name
+        self.collection.modify(metadata=metadata)
+
+    def count(self) -> int:
+        """Return how many vectors are stored."""
+        return int(self.collection.count())
+
+    def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], documents: Sequence[str],
+               metadatas: Sequence[dict[str, Any]]) -> None:
+        """Insert or overwrite vectors by id (Chroma's own batch limit respected)."""
+        limit = int(getattr(self._client, "get_max_batch_size", lambda: 5000)())
+        for i in range(0, len(ids), limit):
+            self.collection.upsert(
+                ids=list(ids[i:i + limit]),
+                embeddings=[list(v) for v in vectors[i:i + limit]],
+                documents=list(documents[i:i + limit]),
+                metadatas=list(metadatas[i:i + limit]),
+            )
+
+    def delete_source(self, source: str) -> None:
+        """Delete every vector of one article."""
+        self.collection.delete(where={"source": source})
+
+    def ids(self) -> set[str]:
+        """Return every stored id."""
+        return set(self.collection.get(include=[])["ids"])
+
+    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """Return up to ``k`` ``(chunk_id, cosine similarity)`` pairs, most similar first."""
+        if k <= 0:
+            return []
+        result = self.collection.query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
+        ids = result["ids"][0]
+        distances = result["distances"][0]
+        return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Return the stored vectors of these ids."""
+        result = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {str(i): [float(x) for x in v] for i, v in zip(result["ids"], result["embeddings"], strict=True)}
