@@ -1,49 +1,65 @@
-"""The extractive answerer: picks the retrieved sentences that answer the question and cites them.
+"""The extractive answerer: quotes the retrieved sentences that answer the question and cites them.
 
-No model and no network: sentences are scored by how much of the question's (IDF-weighted)
-content they cover, with a bonus when they hold the kind of thing asked for (a number for
-"berapa", a date for "kapan", a name for "siapa"). When the best passage covers too little of
-the question, it abstains in the question's language.
+No model and no network. Every sentence of the top passages gets a few features (how much of
+the question it and its passage cover, how its passage ranked, whether it holds the kind of
+thing asked for: a number for "berapa", a date for "kapan", a name for "siapa"); a linear
+score over them, with weights fitted once on the development sets by
+``bench/fit_answerer.py``, picks the answer sentence. A second sentence joins it when it
+scores close and the answer stays short. When the best passage holds too little of the
+question, the answerer abstains in the question's language.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.query import ParsedQuery, parse_query
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index
 from ingest.sentences import split_sentences
-from ingest.text import analyze, guess_language, query_terms, words
+from ingest.text import analyze, words
 
 ABSTAIN_TEXT = {
     "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
     "en": "The indexed articles don't say.",
 }
 
-_MONTHS = (
-    "januari februari maret april mei juni juli agustus september oktober november desember "
-    "january february march may june july august october december "
-    "jan feb mar apr jun jul agu aug sep okt oct nov des dec"
-).split()
+_MONTHS = frozenset(
+    (
+        "januari februari maret april mei juni juli agustus september oktober november desember "
+        "january february march may june july august october december "
+        "jan feb mar apr jun jul agu aug sep okt oct nov des dec"
+    ).split()
+)
 _NUMBER_WORDS = frozenset(
     "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu puluhan ratusan "
     "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
     "hundred hundreds thousand thousands million billion percent".split()
 )
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_DIGIT = re.compile(r"\d")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
+
+FEATURES = (
+    "coverage", "local_coverage", "window_coverage", "passage_coverage", "passage_score", "top_passage",
+    "first_sentence", "length", "new_numbers", "has_date", "new_names", "new_names_untyped", "type_match",
+    "novelty",
+)
+# Fitted by bench/fit_answerer.py on facqa_valid + tydiqa_id_valid (listwise softmax over sentences).
+SENTENCE_WEIGHTS = (1.192, 0.59, 0.448, 0.427, 4.826, 0.697, 0.452, -0.164, 1.868, 0.578, 0.966, 0.555, 1.901, -0.466)
 
 
 @dataclass(frozen=True)
 class AnswererConfig:
-    """Tunable weights of the extractive answerer (fitted on the dev sets, never per question)."""
+    """Tunable parameters of the extractive answerer (fitted on the dev sets, never per question)."""
 
     passages: int = 5
-    min_coverage: float = 0.5
-    type_bonus: float = 0.15
-    rank_weight: float = 0.1
+    max_answer_chars: int = 300
+    second_sentence_margin: float = 2.0
+    min_support: float = 0.5
+    weights: tuple[float, ...] = SENTENCE_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -70,36 +86,71 @@ class Answer:
     mode: str = "extractive"
 
 
-def question_type(question: str) -> str | None:
-    """Return what a question asks for: ``number``, ``date``, ``person``, ``place`` or ``None``."""
-    tokens = words(question)
-    joined = " ".join(tokens)
-    if re.search(r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|what year|which year|pada tahun)\b", joined):
-        return "date"
-    if re.search(r"\b(berapa|berapakah|how many|how much|jumlah)\b", joined):
-        return "number"
-    if re.search(r"\b(siapa|siapakah|who|whom)\b", joined):
-        return "person"
-    if re.search(r"\b(di mana|dimana|where|manakah)\b", joined):
-        return "place"
-    return None
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that could answer, with its features and score."""
+
+    hit: Hit
+    text: str
+    position: int
+    features: tuple[float, ...]
+    score: float
 
 
-def _has_type(sentence: str, kind: str | None, question_words: set[str]) -> bool:
-    if kind is None:
-        return False
-    tokens = words(sentence)
-    if kind == "date":
+def sentence_candidates(q: ParsedQuery, hits: Sequence[Hit], weights: Sequence[float]) -> list[Candidate]:
+    """Return every sentence of ``hits`` with its features and linear score."""
+    out: list[Candidate] = []
+    top = hits[0].score if hits and hits[0].score > 0 else 1.0
+    for rank, hit in enumerate(hits):
+        spans = split_sentences(hit.chunk.text)
+        terms = [set(analyze(s.text)) for s in spans]
+        n = len(spans)
+        in_sentences = [sum(1 for s in terms if c.found_in(s)) for c in q.concepts]
+        passage_cov = sum(c.weight for c, k in zip(q.concepts, in_sentences, strict=True) if k) / q.total_weight
+        for j, (span, present) in enumerate(zip(spans, terms, strict=True)):
+            window = present.union(*terms[max(0, j - 1):j + 2])
+            tokens = words(span.text)
+            new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in _NUMBER_WORDS) and t not in q.words)
+            new_names = sum(1 for c in _CAPITALISED.findall(span.text)[1:] if c.lower() not in q.words)
+            has_date = float(bool(_YEAR.search(span.text)) or any(t in _MONTHS for t in tokens))
+            local = sum(
+                c.weight * math.log(1 + n / k)
+                for c, k in zip(q.concepts, in_sentences, strict=True)
+                if c.found_in(present)
+            )
+            features = (
+                q.coverage(present),
+                local / q.total_weight,
+                q.coverage(window),
+                passage_cov,
+                hit.score / top,
+                float(rank == 0),
+                float(j == 0),
+                min(len(span.text), 400) / 400,
+                (q.kind == "number") * min(new_numbers, 3) / 3,
+                (q.kind == "date") * has_date,
+                (q.kind in ("person", "place")) * min(new_names, 3) / 3,
+                (q.kind is None) * min(new_names, 3) / 3,
+                float(_type_match(span.text, tokens, q)),
+                len(set(tokens) - q.words) / max(1, len(tokens)),
+            )
+            score = sum(f * w for f, w in zip(features, weights, strict=True))
+            out.append(Candidate(hit, span.text, j, features, score))
+    return out
+
+
+def _type_match(sentence: str, tokens: list[str], q: ParsedQuery) -> bool:
+    if q.kind == "date":
         return bool(_YEAR.search(sentence)) or any(t in _MONTHS for t in tokens)
-    if kind == "number":
-        return bool(_DIGIT.search(sentence)) or any(t in _NUMBER_WORDS for t in tokens)
-    # A name or place: a capitalised word the question does not already contain.
-    raw = re.findall(r"\b[A-Z][\w'-]+", sentence)
-    return any(w.lower() not in question_words for w in raw[1:])
+    if q.kind == "number":
+        return any(t[0].isdigit() or t in _NUMBER_WORDS for t in tokens)
+    if q.kind in ("person", "place"):
+        return any(c.lower() not in q.words for c in _CAPITALISED.findall(sentence)[1:])
+    return False
 
 
 class ExtractiveAnswerer:
-    """Answers from retrieved passages by quoting their best sentence; abstains when none fits."""
+    """Answers from retrieved passages by quoting their best sentences; abstains when none fits."""
 
     def __init__(self, index: Index, config: AnswererConfig | None = None) -> None:
         self.index = index
@@ -107,33 +158,39 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         """Return the answer to ``question`` from ``hits`` (best first)."""
-        lang = guess_language(question)
-        terms = query_terms(question)
-        weights = self._idf(terms)
-        total = sum(weights.values()) or 1.0
-        kind = question_type(question)
-        qwords = set(words(question))
-        best: tuple[float, float, Hit, str] | None = None
-        for rank, hit in enumerate(hits[: self.config.passages]):
-            passage_terms = set(analyze(hit.chunk.text)) | set(analyze(hit.chunk.title))
-            passage_cov = sum(w for t, w in weights.items() if t in passage_terms) / total
-            for span in split_sentences(hit.chunk.text):
-                sentence_terms = set(analyze(span.text))
-                coverage = sum(w for t, w in weights.items() if t in sentence_terms) / total
-                score = coverage + 0.5 * passage_cov
-                if _has_type(span.text, kind, qwords):
-                    score += self.config.type_bonus
-                score += self.config.rank_weight * hit.score - 0.01 * rank
-                if best is None or score > best[0]:
-                    best = (score, passage_cov, hit, span.text)
-        if best is None or best[1] < self.config.min_coverage:
-            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
-        _, _, hit, sentence = best
-        citation = Citation(1, hit.chunk, sentence, hit.score)
-        return Answer(question, f"{sentence} [1]", False, lang, [citation], retrieved=hits)
+        return self.answer_parsed(parse_query(question, self.index), hits)
 
-    def _idf(self, terms: list[str]) -> dict[str, float]:
-        if not terms:
-            return {}
-        freqs, n = self.index.document_frequencies(terms)
-        return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in freqs.items()}
+    def answer_parsed(self, parsed: ParsedQuery, hits: list[Hit]) -> Answer:
+        """Like ``answer`` for an already analysed question."""
+        cfg = self.config
+        question, lang = parsed.text, parsed.lang
+        candidates = sentence_candidates(parsed, hits[: cfg.passages], cfg.weights)
+        if not candidates:
+            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        best = ranked[0]
+        if best.features[FEATURES.index("passage_coverage")] < cfg.min_support:
+            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
+        chosen = [best]
+        for other in ranked[1:3]:
+            if best.score - other.score > cfg.second_sentence_margin:
+                break
+            if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
+                chosen.append(other)
+                break
+        return self._compose(question, lang, chosen, hits)
+
+    @staticmethod
+    def _compose(question: str, lang: str, chosen: list[Candidate], hits: list[Hit]) -> Answer:
+        """Number the cited passages in order of first use and quote the chosen sentences."""
+        by_chunk: dict[str, list[Candidate]] = {}
+        for c in chosen:
+            by_chunk.setdefault(c.hit.chunk.chunk_id, []).append(c)
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for n, group in enumerate(by_chunk.values(), start=1):
+            group.sort(key=lambda c: c.position)
+            quote = " ".join(c.text for c in group)
+            citations.append(Citation(n, group[0].hit.chunk, quote, group[0].hit.score))
+            parts.append(f"{quote} [{n}]")
+        return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)

@@ -8,23 +8,28 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.answering import Answer
+from bot.query import ParsedQuery
 from ingest.errors import BadInput
 from ingest.index import Hit
 from ingest.text import clean_text
 
 
 class Retriever(Protocol):
-    """Anything that ranks chunks for a question."""
+    """Anything that analyses a question and ranks chunks for it."""
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
+    def parse(self, question: str) -> ParsedQuery:
+        """Return the analysed question."""
+        ...
+
+    def retrieve_parsed(self, query: ParsedQuery, k: int | None = None) -> list[Hit]:
         """Return the best chunks, best first."""
         ...
 
 
 class Answerer(Protocol):
-    """Anything that turns a question and ranked chunks into an ``Answer``."""
+    """Anything that turns an analysed question and ranked chunks into an ``Answer``."""
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
+    def answer_parsed(self, query: ParsedQuery, hits: list[Hit]) -> Answer:
         """Return the answer."""
         ...
 
@@ -48,11 +53,12 @@ def build_answer_chain(retriever: Retriever, answerer: Answerer, k: int, max_que
     def retrieve(raw: str) -> dict[str, Any]:
         started = time.perf_counter()
         question = normalize_question(raw, max_question_chars)
-        hits = retriever.retrieve(question, k)
-        return {"question": question, "hits": hits, "started": started, "retrieved_at": time.perf_counter()}
+        query = retriever.parse(question)
+        hits = retriever.retrieve_parsed(query, k)
+        return {"query": query, "hits": hits, "started": started, "retrieved_at": time.perf_counter()}
 
     def answer(state: dict[str, Any]) -> Answer:
-        result = answerer.answer(state["question"], state["hits"])
+        result = answerer.answer_parsed(state["query"], state["hits"])
         done = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((state["retrieved_at"] - state["started"]) * 1000, 2),

@@ -1,48 +1,74 @@
-"""Hybrid retrieval: BM25 over stemmed terms, re-scored with a small weight of dense similarity."""
+"""Hybrid retrieval: BM25 candidates re-ranked with sentence coverage and a little dense similarity.
+
+BM25 over Indonesian root words carries most of the signal: the bundled embedding model is
+English-only, so on Indonesian text it is a weak retriever, and mixing its own ranking in
+equally makes results worse (docs/quality.md). Instead the BM25 candidates are re-scored:
+
+    score = bm25 / best_bm25 + w_dense * cosine(question, chunk) + w_cover * best_sentence_coverage
+
+where ``best_sentence_coverage`` is the IDF-weighted share of the question's concepts found in
+the chunk's single best sentence (an answer usually sits in one sentence).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.query import ParsedQuery, parse_query
+from ingest.catalog import Chunk
 from ingest.index import Hit, Index
-from ingest.text import query_terms
+from ingest.sentences import split_sentences
+from ingest.text import analyze
 
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """How many candidates each retriever contributes and how their scores mix."""
+    """How many candidates BM25 contributes and how the re-ranking features mix."""
 
     k: int = 5
     candidates: int = 30
     dense_weight: float = 0.2
-    title_weight: float = 0.0
+    coverage_weight: float = 0.5
+
+
+def best_sentence_coverage(chunk: Chunk, query: ParsedQuery) -> float:
+    """Return the largest share of the question that one sentence of ``chunk`` holds."""
+    return max((query.coverage(set(analyze(s.text))) for s in split_sentences(chunk.text)), default=0.0)
 
 
 class HybridRetriever:
-    """Ranks chunks by ``(1 - w) * bm25 / max_bm25 + w * cosine`` over the union of candidates.
-
-    BM25 on Indonesian-stemmed terms carries most of the signal (the bundled embedding model is
-    English-only); dense similarity breaks ties and rescues paraphrases with no shared word.
-    """
+    """Ranks chunks for a question; see the module docstring for the scoring."""
 
     def __init__(self, index: Index, config: RetrievalConfig | None = None) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
 
+    def parse(self, question: str) -> ParsedQuery:
+        """Return ``question`` analysed against this index."""
+        return parse_query(question, self.index)
+
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
-        """Return the best ``k`` chunks for ``question``, best first, scores in [0, 1]."""
+        """Return the best ``k`` chunks for ``question``, best first."""
+        return self.retrieve_parsed(self.parse(question), k)
+
+    def retrieve_parsed(self, query: ParsedQuery, k: int | None = None) -> list[Hit]:
+        """Like ``retrieve`` for an already analysed question."""
         cfg = self.config
         k = k or cfg.k
-        lexical = self.index.lexical_search(query_terms(question), cfg.candidates, cfg.title_weight)
-        dense = self.index.dense_search(question, cfg.candidates) if cfg.dense_weight > 0 else []
-        top = max((h.score for h in lexical), default=0.0) or 1.0
-        chunks = {h.chunk.chunk_id: h.chunk for h in lexical}
-        chunks.update({h.chunk.chunk_id: h.chunk for h in dense})
-        lex_scores = {h.chunk.chunk_id: h.score / top for h in lexical}
-        dense_scores = {h.chunk.chunk_id: max(h.score, 0.0) for h in dense}
-        fused = {
-            cid: (1 - cfg.dense_weight) * lex_scores.get(cid, 0.0) + cfg.dense_weight * dense_scores.get(cid, 0.0)
-            for cid in chunks
-        }
-        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:k]
-        return [Hit(chunks[cid], score) for cid, score in ranked]
+        lexical = self.index.lexical_search(query.search_terms, cfg.candidates)
+        if not lexical:
+            return self.index.dense_search(query.text, k) if cfg.dense_weight > 0 else []
+        top = lexical[0].score or 1.0
+        ids = [h.chunk.chunk_id for h in lexical]
+        cosines = self.index.similarities(query.text, ids) if cfg.dense_weight > 0 else {}
+        scored = [
+            Hit(
+                h.chunk,
+                h.score / top
+                + cfg.dense_weight * cosines.get(h.chunk.chunk_id, 0.0)
+                + cfg.coverage_weight * best_sentence_coverage(h.chunk, query),
+            )
+            for h in lexical
+        ]
+        scored.sort(key=lambda h: h.score, reverse=True)
+        return scored[:k]

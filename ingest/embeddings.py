@@ -12,6 +12,11 @@ from ingest.settings import BUNDLED_MODEL
 
 BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
+# Loaded models, shared by every embeddings object of the process (a chat session, the bot and
+# the eval command each build their own stack; none should load the weights twice).
+_MODELS: dict[str, Any] = {}
+_MODELS_LOCK = threading.Lock()
+
 
 def resolve_model_path(name: str) -> str:
     """Return where sentence-transformers should load ``name`` from: the bundled package for
@@ -49,15 +54,15 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.query_prefix, self.passage_prefix = prefixes_for(self.name)
         self._path = name
         self._model: Any = None
-        self._lock = threading.Lock()
 
     @property
     def model(self) -> Any:
-        """The loaded ``SentenceTransformer``."""
+        """The loaded ``SentenceTransformer`` (loaded once per process and model)."""
         if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
+            with _MODELS_LOCK:
+                if self.name not in _MODELS:
+                    _MODELS[self.name] = self._load()
+                self._model = _MODELS[self.name]
         return self._model
 
     def _load(self) -> Any:

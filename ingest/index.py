@@ -24,7 +24,7 @@ from ingest.chunking import ChunkSpan, chunk_text
 from ingest.embeddings import canonical_model_name
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.loaders import Article
-from ingest.text import analyze
+from ingest.text import ANALYZER_VERSION, analyze
 from ingest.vectors import ChromaVectors
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class Index:
         spans = chunk_text(article.text, self.chunk_max_chars)
         fingerprint = json.dumps(
             [article.text, article.title, article.url, article.published, article.lang, article.outlet,
-             self.chunk_max_chars, CHUNKER_VERSION, self.model_name],
+             self.chunk_max_chars, CHUNKER_VERSION, ANALYZER_VERSION, self.model_name],
             ensure_ascii=False,
         )
         return PreparedArticle(article, hashlib.sha256(fingerprint.encode()).hexdigest(), spans)
@@ -193,6 +193,19 @@ class Index:
             scored = self.vectors.query(vector, k)
         chunks = self.catalog.chunks(cid for cid, _ in scored)
         return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
+
+    def similarities(self, query: str, chunk_ids: Sequence[str]) -> dict[str, float]:
+        """Return the cosine similarity of ``query`` to each of these chunks (by their stored vectors)."""
+        if not chunk_ids:
+            return {}
+        self.check_model()
+        vector = self.embeddings.embed_query(query)
+        with _unavailable_as_error():
+            stored = self.vectors.embeddings(chunk_ids)
+        import numpy as np
+
+        query_vector = np.asarray(vector, dtype=np.float32)
+        return {cid: float(np.dot(query_vector, np.asarray(v, dtype=np.float32))) for cid, v in stored.items()}
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""

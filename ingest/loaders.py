@@ -90,7 +90,7 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
     fetcher = fetcher or Fetcher()
     for item in inputs:
         if is_url(item):
-            yield _guard(item, lambda item=item: [load_url(item, fetcher)])
+            yield from _guard(item, lambda item=item: [load_url(item, fetcher)])
             continue
         path = Path(item).expanduser()
         if not path.exists():

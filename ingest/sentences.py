@@ -67,9 +67,17 @@ def _iter_sentences(text: str, offset: int) -> Iterator[Span]:
         if not match.group(0).startswith("\n"):
             if match.group(0)[0] == "." and not _ends_sentence(text, match.start(), end):
                 continue
+            if _inside_parenthesis(text, start, match.start()):
+                continue
         yield from _span(text, start, end, offset)
         start = end
     yield from _span(text, start, len(text), offset)
+
+
+def _inside_parenthesis(text: str, start: int, at: int) -> bool:
+    """Whether ``at`` lies in a short parenthesis opened in this sentence ("(aksara Sunda: ...)")."""
+    opened = text.rfind("(", start, at)
+    return opened != -1 and at - opened <= 120 and text.find(")", opened, at) == -1 and ")" in text[at:at + 120]
 
 
 def _span(text: str, start: int, end: int, offset: int) -> Iterator[Span]:

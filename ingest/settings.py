@@ -29,7 +29,7 @@ class IngestSettings(BaseSettings):
     embedding_model: str = BUNDLED_MODEL
     chroma_url: str | None = None
     collection: str = "tanya"
-    chunk_max_chars: int = Field(default=600, ge=100, le=8000)
+    chunk_max_chars: int = Field(default=1000, ge=100, le=8000)
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     fetch_timeout_s: float = Field(default=20.0, gt=0)
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)

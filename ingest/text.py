@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from functools import lru_cache
+
+from ingest.stemming import stem_indonesian
+
+# Bump when analysis changes: stored index terms then no longer match queries, so articles re-index.
+ANALYZER_VERSION = "2"
 
 # Zero-width and other invisible characters that break word matching but carry no meaning.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -25,6 +29,8 @@ ID_STOPWORDS = frozenset(
     se sebuah seorang suatu satu apa apakah siapa siapakah berapa berapakah kapan kapankah mana
     manakah dimana di mana bagaimana bagaimanakah mengapa kenapa apa saja sebutkan jelaskan
     nama disebut dinamakan dikenal bisa dapat harus kah ia dia mereka kita kami anda saya
+    kepada terhadap tentang antara seperti yaitu yakni ialah bagaimanakah mengapakah dimanakah
+    darimana kemana manakah sebagai masih lagi pula hanya saja sangat paling lebih sedang
     """.split()
 )
 EN_STOPWORDS = frozenset(
@@ -75,27 +81,13 @@ def guess_language(text: str) -> str:
     return "en" if en > ind else "id"
 
 
-class _StemmerPool(threading.local):
-    """One Snowball stemmer per thread: PyStemmer objects must not be shared across threads."""
-
-    def __init__(self) -> None:
-        import Stemmer
-
-        self.stemmer = Stemmer.Stemmer("indonesian")
-
-
-_POOL: _StemmerPool | None = None
-
-
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=300_000)
 def stem(word: str) -> str:
-    """Return the Indonesian Snowball stem of a lowercased ``word`` (numbers are kept as they are)."""
-    global _POOL
+    """Return the index term of a lowercased word: its Indonesian root when a known root is
+    found (``dirumahkan`` -> ``rumah``), else the word itself (names, English, numbers)."""
     if word[0].isdigit():
         return word
-    if _POOL is None:
-        _POOL = _StemmerPool()
-    return str(_POOL.stemmer.stemWord(word))
+    return stem_indonesian(word) or word
 
 
 def analyze(text: str) -> list[str]:

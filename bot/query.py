@@ -1,0 +1,148 @@
+"""Question analysis shared by retrieval and answering: what is asked, in which language, and
+which index terms stand for each content word (with English words translated to Indonesian)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ingest.index import Index
+from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, stem, words
+
+_GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One content word of the question and the index terms any of which expresses it."""
+
+    surface: str
+    terms: tuple[str, ...]
+    weight: float
+
+    def found_in(self, present: set[str] | frozenset[str]) -> bool:
+        """Whether any of the concept's terms is among ``present``."""
+        return any(t in present for t in self.terms)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A question ready for retrieval and answering."""
+
+    text: str
+    lang: str
+    kind: str | None
+    words: frozenset[str]
+    concepts: tuple[Concept, ...]
+
+    @property
+    def search_terms(self) -> list[str]:
+        """Every index term of every concept, once, in question order."""
+        return list(dict.fromkeys(t for c in self.concepts for t in c.terms))
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of concept weights (1.0 when the question has none)."""
+        return sum(c.weight for c in self.concepts) or 1.0
+
+    def coverage(self, present: set[str] | frozenset[str]) -> float:
+        """IDF-weighted share of the question's concepts expressed by ``present`` terms."""
+        return sum(c.weight for c in self.concepts if c.found_in(present)) / self.total_weight
+
+
+def question_type(question: str) -> str | None:
+    """Return what a question asks for: ``number``, ``date``, ``person``, ``place`` or ``None``."""
+    joined = " ".join(words(question))
+    if re.search(r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year)\b", joined):
+        return "date"
+    if re.search(r"\b(berapa|berapakah|how many|how much|jumlah)\b", joined):
+        return "number"
+    if re.search(r"\b(siapa|siapakah|who|whom)\b", joined):
+        return "person"
+    if re.search(r"\b(di mana|dimana|dimanakah|di manakah|where|manakah)\b", joined):
+        return "place"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _en_key(text: str) -> str:
+    stemmer = _english_stemmer()
+    return " ".join(stemmer.stemWord(w) for w in words(text))
+
+
+@lru_cache(maxsize=1)
+def glossary() -> dict[str, tuple[str, ...]]:
+    """Return the English -> Indonesian glossary keyed by stemmed English words."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, indonesian = line.partition(":")
+        alternatives = tuple(a.replace("_", " ") for a in indonesian.split())
+        key = _en_key(english)
+        table[key] = tuple(dict.fromkeys(table.get(key, ()) + alternatives))
+    return table
+
+
+def _translations(tokens: list[str], i: int) -> tuple[int, tuple[str, ...]]:
+    """Return how many English tokens from ``i`` a glossary entry covers, and its translations."""
+    table = glossary()
+    if i + 1 < len(tokens):
+        pair = _en_key(tokens[i] + " " + tokens[i + 1])
+        if pair in table:
+            return 2, table[pair]
+    return 1, table.get(_en_key(tokens[i]), ())
+
+
+def _concepts(question: str, lang: str) -> list[tuple[str, tuple[str, ...]]]:
+    tokens = words(question)
+    stop = ID_STOPWORDS | EN_STOPWORDS
+    out: list[tuple[str, tuple[str, ...]]] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if lang == "en" and token not in stop:
+            used, translated = _translations(tokens, i)
+            if translated:
+                surface = " ".join(tokens[i:i + used])
+                terms = [stem(t) for t in tokens[i:i + used] if t not in stop]
+                terms += [t for phrase in translated for t in analyze(phrase)]
+                out.append((surface, tuple(dict.fromkeys(terms))))
+                i += used
+                continue
+        if token not in stop:
+            out.append((token, (stem(token),)))
+        i += 1
+    if not out:  # a question made only of stopwords still searches for its words
+        out = [(t, (stem(t),)) for t in tokens]
+    merged: dict[tuple[str, ...], str] = {}
+    for surface, terms in out:
+        merged.setdefault(terms, surface)
+    return [(surface, terms) for terms, surface in merged.items()]
+
+
+def parse_query(question: str, index: Index) -> ParsedQuery:
+    """Analyse ``question``; concept weights are BM25 IDFs over ``index`` (the rarest term of a
+    concept that occurs in the index sets its weight; a concept absent from it weighs most)."""
+    lang = guess_language(question)
+    raw = _concepts(question, lang)
+    all_terms = list(dict.fromkeys(t for _, terms in raw for t in terms))
+    freqs, n = index.document_frequencies(all_terms) if all_terms else ({}, 0)
+
+    def idf(df: int) -> float:
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    concepts = []
+    for surface, terms in raw:
+        found = [freqs.get(t, 0) for t in terms if freqs.get(t, 0) > 0]
+        concepts.append(Concept(surface, terms, idf(min(found)) if found else idf(0)))
+    return ParsedQuery(question, lang, question_type(question), frozenset(words(question)), tuple(concepts))

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.answering import ABSTAIN_TEXT, ExtractiveAnswerer
+from bot.query import question_type
+from bot.components import make_stack
+from bot.evaluation import judge, load_eval_set
+from bot.settings import BotSettings
+from ingest.embeddings import SentenceTransformerEmbeddings
+from ingest.index import Index, make_index
+from ingest.loaders import Article
+from ingest.pipeline import ingest_articles, ingest_inputs
+from ingest.settings import IngestSettings
+from tests.conftest import BUNDLED_ARTICLE, SHARED_EVAL
+
+
+@pytest.fixture(scope="module")
+def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: SentenceTransformerEmbeddings):
+    settings = IngestSettings(data_dir=tmp_path_factory.mktemp("bundled"))
+    index = make_index(settings, embeddings=bundled_embeddings)
+    ingest_inputs(index, [str(BUNDLED_ARTICLE)])
+    return make_stack(settings, BotSettings(), index=index)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("Berapa karyawan yang terkena PHK?", "number"), ("Kapan email dikirim?", "date"),
+     ("Tahun berapakah film itu dibuat?", "date"), ("Siapa CEO TikTok?", "person"),
+     ("Di mana kantor pusatnya?", "place"), ("Mengapa OpenAI keberatan?", None),
+     ("How many employees were laid off?", "number"), ("Who is the CEO?", "person")],
+)
+def test_question_type(question: str, kind: str | None) -> None:
+    assert question_type(question) == kind
+
+
+def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
+    questions = load_eval_set(SHARED_EVAL / "seed_dev.jsonl")
+    results = [judge(q, bundled_stack.chain.invoke(q.question)) for q in questions]
+    answerable = [r for r in results if r.question.answerable]
+    unanswerable = [r for r in results if not r.question.answerable]
+    accuracy = sum(r.correct for r in answerable) / len(answerable)
+    wrong = [(r.question.question, r.answer.text) for r in answerable if not r.correct]
+    assert accuracy >= 0.9, wrong
+    assert sum(r.answer.abstained for r in unanswerable) >= 2
+    assert all(r.gold_rank == 1 for r in answerable), [r.question.question for r in answerable if r.gold_rank != 1]
+
+
+def test_sample_question_gets_cited_answer(bundled_stack) -> None:
+    answer = bundled_stack.chain.invoke("Berapa karyawan TikTok di Malaysia yang terkena PHK?")
+    assert not answer.abstained and "700" in answer.text and "[1]" in answer.text
+    citation = answer.citations[0]
+    assert "700" in citation.quote and citation.quote in citation.chunk.text
+    assert citation.chunk.title.startswith("TikTok")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("Siapa presiden Prancis sekarang?", "id"), ("What is the capital of France?", "en")],
+)
+def test_abstains_in_the_question_language(bundled_stack, question: str, lang: str) -> None:
+    answer = bundled_stack.chain.invoke(question)
+    assert answer.abstained and answer.text == ABSTAIN_TEXT[lang] and not answer.citations
+
+
+def test_two_sentences_from_two_passages_get_two_citations(small_index: Index) -> None:
+    ingest_articles(small_index, [
+        Article("a", "Gunung Merapi meletus pada tahun 2010. Letusan itu besar.", "Merapi"),
+        Article("b", "Gunung Merapi meletus lagi pada tahun 2023. Abu turun di Yogyakarta.", "Merapi lagi"),
+    ])
+    hits = small_index.lexical_search(["gunung", "merapi", "letus"], 5)
+    answer = ExtractiveAnswerer(small_index).answer("Kapan Gunung Merapi meletus?", hits)
+    assert not answer.abstained
+    numbers = [c.n for c in answer.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    for citation in answer.citations:
+        assert f"[{citation.n}]" in answer.text and citation.quote in citation.chunk.text
+
+
+def test_answer_json_has_no_surprises(bundled_stack) -> None:
+    from bot.contract import answer_to_json
+
+    data = answer_to_json(bundled_stack.chain.invoke("Sejak tahun berapa OpenAI bermitra dengan Microsoft?"))
+    json.dumps(data)
+    assert data["retrieved"] and len(data["retrieved"]) <= 5

@@ -1,0 +1,82 @@
+"""Shared fixtures: an isolated environment per test, a real small index, the bundled model once."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from ingest.embeddings import SentenceTransformerEmbeddings
+from ingest.index import Index, make_index
+from ingest.settings import BUNDLED_MODEL, IngestSettings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+BUNDLED_ARTICLE = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test runs in an empty folder with its own data dir, no user .env and no network models."""
+    for key in list(os.environ):
+        if key.startswith("TANYA_") or key in ("DISCORD_TOKEN", "OPENAI_API_KEY"):
+            monkeypatch.delenv(key, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    yield tmp_path
+
+
+class HashEmbeddings(Embeddings):
+    """A tiny deterministic embedder: hashed word counts, unit length. Counts its calls."""
+
+    def __init__(self, name: str = "test/hash-embeddings", dim: int = 64) -> None:
+        self.name = name
+        self.dim = dim
+        self.documents_embedded = 0
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dim
+        for word in text.lower().split():
+            vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        return [v / norm for v in vector]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.documents_embedded += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+@pytest.fixture
+def hash_embeddings() -> HashEmbeddings:
+    return HashEmbeddings()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> IngestSettings:
+    return IngestSettings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def small_index(settings: IngestSettings, hash_embeddings: HashEmbeddings) -> Index:
+    """A real (embedded Chroma + SQLite) index in a temporary folder, with the hash embedder."""
+    return make_index(settings, embeddings=hash_embeddings)
+
+
+@pytest.fixture(scope="session")
+def bundled_embeddings() -> SentenceTransformerEmbeddings:
+    """The real bundled model, loaded once for the whole session."""
+    embeddings = SentenceTransformerEmbeddings(BUNDLED_MODEL)
+    embeddings.embed_query("warm up")
+    return embeddings

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.catalog import ArticleRecord, Catalog
+from ingest.errors import IndexBusy, IndexMismatch
+from ingest.index import Index, make_index
+from ingest.loaders import Article
+from ingest.pipeline import ingest_articles, ingest_inputs
+from ingest.settings import IngestSettings
+from ingest.text import query_terms
+from tests.conftest import BUNDLED_ARTICLE, HashEmbeddings
+
+
+def article(source: str, text: str, title: str = "Judul") -> Article:
+    return Article(source=source, text=text, title=title)
+
+
+def stores_agree(index: Index) -> set[str]:
+    """Both stores hold exactly the same chunk ids; return them."""
+    catalog_ids = index.catalog.chunk_ids()
+    assert index.vectors.ids() == catalog_ids
+    return catalog_ids
+
+
+def test_ingesting_twice_embeds_nothing_the_second_time(small_index: Index, hash_embeddings: HashEmbeddings) -> None:
+    first = ingest_inputs(small_index, [str(BUNDLED_ARTICLE)])
+    embedded = hash_embeddings.documents_embedded
+    second = ingest_inputs(small_index, [str(BUNDLED_ARTICLE)])
+    assert first.count("added") == 1 and first.chunks_written > 0
+    assert second.count("unchanged") == 1 and second.chunks_written == 0
+    assert hash_embeddings.documents_embedded == embedded
+    assert len(stores_agree(small_index)) == first.chunks_written
+
+
+def test_changed_article_replaces_its_old_chunks(small_index: Index) -> None:
+    ingest_articles(small_index, [article("a", "Kalimat lama satu. " * 80)])
+    old = stores_agree(small_index)
+    report = ingest_articles(small_index, [article("a", "Kalimat baru dua. " * 40)])
+    assert report.count("replaced") == 1
+    new = stores_agree(small_index)
+    assert new and not (new & old)
+    assert all("baru" in c.text for c in small_index.catalog.chunks(new).values())
+
+
+def test_remove_deletes_from_both_stores(small_index: Index) -> None:
+    ingest_articles(small_index, [article("a", "Satu dua tiga."), article("b", "Empat lima enam.")])
+    assert small_index.remove("a") is True
+    assert small_index.remove("a") is False
+    ids = stores_agree(small_index)
+    assert {c.source for c in small_index.catalog.chunks(ids).values()} == {"b"}
+    assert [r.source for r in small_index.articles()] == ["b"]
+
+
+def test_lexical_search_matches_inflected_forms(small_index: Index) -> None:
+    ingest_articles(small_index, [
+        article("phk", "Ratusan karyawan di-PHK bulan lalu."),
+        article("lain", "Harga cabai naik di pasar."),
+    ])
+    hits = small_index.lexical_search(query_terms("Berapa karyawan yang terkena PHK?"), 5)
+    assert [h.chunk.source for h in hits] == ["phk"]
+
+
+def test_querying_with_another_model_is_a_clear_error(settings: IngestSettings) -> None:
+    index = make_index(settings, embeddings=HashEmbeddings("model-a"))
+    ingest_articles(index, [article("a", "Satu dua tiga.")])
+    other = make_index(settings, embeddings=HashEmbeddings("model-b"))
+    with pytest.raises(IndexMismatch, match="built with the embedding model 'model-a'"):
+        other.dense_search("satu", 3)
+    with pytest.raises(IndexMismatch):
+        ingest_articles(other, [article("b", "Empat.")])
+
+
+class CrashingCatalog(Catalog):
+    """A real catalog whose next article commit fails, as if the process died there."""
+
+    crash = True
+
+    def put_article(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        if CrashingCatalog.crash:
+            CrashingCatalog.crash = False
+            raise KeyboardInterrupt("killed between the vector write and the catalog commit")
+        super().put_article(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_interrupted_write_is_redone_by_the_next_ingest(settings: IngestSettings, tmp_path: Path) -> None:
+    base = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(base, [article("a", "Versi pertama. " * 30)])
+    crashing = Index(CrashingCatalog(settings.data_dir / "catalog.sqlite3"), base.vectors, base.embeddings,
+                     base.model_name, base.chunk_max_chars, None, 1.0)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_articles(crashing, [article("a", "Versi kedua. " * 30)])
+    record = base.catalog.article("a")
+    assert record is not None and record.content_hash is None  # marked pending, not "unchanged"
+    report = ingest_articles(base, [article("a", "Versi kedua. " * 30)])
+    assert report.count("replaced") == 1
+    ids = stores_agree(base)
+    assert all("kedua" in c.text for c in base.catalog.chunks(ids).values())
+
+
+def test_second_writer_fails_clearly_after_the_lock_timeout(settings: IngestSettings) -> None:
+    first = make_index(settings.model_copy(update={"lock_timeout_s": 0.2}), embeddings=HashEmbeddings())
+    second = make_index(settings.model_copy(update={"lock_timeout_s": 0.2}), embeddings=HashEmbeddings())
+    messages: list[str] = []
+    with first.writing(), pytest.raises(IndexBusy, match="still writing"):
+        ingest_articles(second, [article("a", "Satu.")], _Waiting(messages))
+    assert messages and "waiting" in messages[0]
+
+
+class _Waiting:
+    def __init__(self, messages: list[str]) -> None:
+        self.messages = messages
+
+    def waiting(self, message: str) -> None:
+        self.messages.append(message)
+
+    def loading(self, source: str) -> None:
+        pass
+
+    def start(self, total_chunks: int) -> None:
+        pass
+
+    def advance(self, chunks: int) -> None:
+        pass
+
+
+def test_article_records_list_counts_and_dates(small_index: Index) -> None:
+    ingest_articles(small_index, [Article(source="x", text="Satu. Dua.", title="T", published="2024-10-12",
+                                          url="https://example.com/x")])
+    (record,) = small_index.articles()
+    assert isinstance(record, ArticleRecord)
+    assert (record.source, record.chunks, record.published, record.url) == ("x", 1, "2024-10-12", "https://example.com/x")
+    assert record.ingested_at.endswith("+00:00")

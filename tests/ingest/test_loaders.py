@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import codecs
+import http.server
+import io
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import LoadError
+from ingest.loaders import Article, Fetcher, Skipped, decode, load_inputs, parse_published
+
+
+def make_pdf(text: str) -> bytes:
+    """A minimal valid one-page PDF showing ``text`` in Helvetica."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def load_one(path: Path) -> Article | Skipped:
+    items = list(load_inputs([str(path)]))
+    assert len(items) == 1, items
+    return items[0]
+
+
+def test_txt_with_sidecar_metadata(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Baris satu.\nBaris dua.", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_text(json.dumps({"title": "Judul", "outlet": "Koran", "lang": "id",
+                                                      "url": "https://example.com/a", "published": "2024-10-12"}))
+    article = load_one(tmp_path / "a.txt")
+    assert isinstance(article, Article)
+    assert (article.title, article.outlet, article.url, article.published) == (
+        "Judul", "Koran", "https://example.com/a", "2024-10-12")
+    assert article.text == "Baris satu.\n\nBaris dua."
+    assert article.source == str((tmp_path / "a.txt").resolve())
+
+
+def test_markdown_front_matter_and_heading(tmp_path: Path) -> None:
+    (tmp_path / "b.md").write_text(
+        "---\npublished: 2024-01-02\n---\n# Kabar **Besar**\n\nIsi [tautan](https://x.y) dan *miring*.\n\n- butir\n",
+        encoding="utf-8")
+    article = load_one(tmp_path / "b.md")
+    assert isinstance(article, Article)
+    assert article.title == "Kabar **Besar**" or article.title == "Kabar Besar"
+    assert article.published == "2024-01-02"
+    assert "Isi tautan dan miring." in article.text and "https://" not in article.text
+
+
+def test_html_main_text_is_extracted_without_scripts(tmp_path: Path) -> None:
+    body = "<p>" + "TikTok merumahkan sekitar 700 karyawan di Malaysia pada Oktober 2024. " * 5 + "</p>"
+    html = (f"<html><head><title>PHK TikTok</title><script>var x = 'jangan';</script></head>"
+            f"<body><nav>Menu Beranda</nav><article><h1>PHK TikTok</h1>{body}</article></body></html>")
+    (tmp_path / "c.html").write_text(html, encoding="utf-8")
+    article = load_one(tmp_path / "c.html")
+    assert isinstance(article, Article)
+    assert "700 karyawan" in article.text and "jangan" not in article.text
+    assert article.title == "PHK TikTok"
+
+
+def test_html_with_only_scripts_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "d.html").write_text("<html><script>alert(1)</script><style>p{}</style></html>", encoding="utf-8")
+    item = load_one(tmp_path / "d.html")
+    assert isinstance(item, Skipped) and "no article text" in item.reason
+
+
+def test_pdf_text_is_extracted(tmp_path: Path) -> None:
+    (tmp_path / "e.pdf").write_bytes(make_pdf("Laporan PHK TikTok di Malaysia"))
+    article = load_one(tmp_path / "e.pdf")
+    assert isinstance(article, Article) and "PHK TikTok" in article.text
+
+
+def test_encrypted_and_image_only_pdfs_are_skipped(tmp_path: Path) -> None:
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    blank = io.BytesIO()
+    writer.write(blank)
+    (tmp_path / "blank.pdf").write_bytes(blank.getvalue())
+    writer.encrypt("rahasia")
+    locked = io.BytesIO()
+    writer.write(locked)
+    (tmp_path / "locked.pdf").write_bytes(locked.getvalue())
+    assert "no extractable text" in load_one(tmp_path / "blank.pdf").reason  # type: ignore[union-attr]
+    assert "encrypted" in load_one(tmp_path / "locked.pdf").reason  # type: ignore[union-attr]
+
+
+def test_garbage_pdf_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "g.pdf").write_bytes(b"%PDF-1.4 not really")
+    item = load_one(tmp_path / "g.pdf")
+    assert isinstance(item, Skipped) and "PDF" in item.reason
+
+
+def test_jsonl_bad_line_is_reported_and_others_load(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "x1", "text": "Artikel pertama.", "title": "Satu", "published": "2024-05-06T10:00:00Z"}),
+        "{not json",
+        json.dumps({"title": "tanpa teks"}),
+        json.dumps({"text": "Artikel ketiga.", "url": "https://example.com/3"}),
+        json.dumps({"text": "Tanggal salah.", "published": "kemarin"}),
+    ]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    items = list(load_inputs([str(tmp_path / "f.jsonl")]))
+    articles = [i for i in items if isinstance(i, Article)]
+    skipped = [i for i in items if isinstance(i, Skipped)]
+    assert [a.source for a in articles] == ["x1", "https://example.com/3"]
+    assert articles[0].published == "2024-05-06"
+    assert [s.reason.split(" ")[1].rstrip(":") for s in skipped] == ["2", "3", "5"]
+
+
+def test_folder_is_walked_recursively_skipping_hidden_and_meta(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("Satu.", encoding="utf-8")
+    (tmp_path / "sub" / "a.meta.json").write_text("{}", encoding="utf-8")
+    (tmp_path / ".hidden" / "b.txt").write_text("Dua.", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    items = list(load_inputs([str(tmp_path)]))
+    assert [Path(i.source).name for i in items] == ["a.txt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "no text"),
+        ("blank.txt", b"  \n\n \t", "no text"),
+        ("binary.txt", bytes(range(256)) * 4, "binary"),
+        ("doc.docx", b"PK", "unsupported file type .docx"),
+    ],
+)
+def test_unusable_files_are_skipped_with_a_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+    (tmp_path / name).write_bytes(content)
+    item = load_one(tmp_path / name)
+    assert isinstance(item, Skipped) and reason in item.reason
+
+
+def test_missing_path_and_empty_folder_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    items = list(load_inputs([str(tmp_path / "nope.txt"), str(tmp_path / "empty")]))
+    assert [i.reason.split(" (")[0] for i in items] == ["no such file or folder", "no articles in this folder"]
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ("Kafé".encode("latin-1"), "Kafé"),
+        (codecs.BOM_UTF16_LE + "Kabar baik".encode("utf-16-le"), "Kabar baik"),
+        (codecs.BOM_UTF8 + "Berita".encode(), "Berita"),
+        ("Harga Rp322".encode(), "Harga Rp322"),
+    ],
+)
+def test_decode_handles_common_encodings(data: bytes, text: str) -> None:
+    assert decode(data) == text
+
+
+def test_parse_published_rejects_nonsense() -> None:
+    assert parse_published("2024-10-12") == "2024-10-12"
+    assert parse_published(None) is None
+    with pytest.raises(LoadError):
+        parse_published("12 Oktober")
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == "/article.html":
+            body = ("<html><head><title>Berita</title></head><body><article><p>"
+                    + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
+                    + "</p></article></body></html>").encode()
+            self._send(200, "text/html; charset=utf-8", body)
+        elif self.path == "/plain.txt":
+            self._send(200, "text/plain", "Teks biasa saja.".encode())
+        elif self.path == "/image.png":
+            self._send(200, "image/png", b"\x89PNG....")
+        elif self.path == "/big.txt":
+            self._send(200, "text/plain", b"a " * 100_000)
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+        elif self.path == "/slow.txt":
+            time.sleep(1.5)
+            self._send(200, "text/plain", b"lambat")
+        else:
+            self._send(404, "text/plain", b"not found")
+
+    def _send(self, code: int, content_type: str, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture
+def web() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_urls_are_fetched_and_parsed_by_content_type(web: str) -> None:
+    fetcher = Fetcher(timeout_s=5)
+    items = list(load_inputs([f"{web}/article.html", f"{web}/plain.txt"], fetcher))
+    assert all(isinstance(i, Article) for i in items)
+    html, plain = items
+    assert isinstance(html, Article) and "20 juta dolar" in html.text and html.url == f"{web}/article.html"
+    assert html.source == f"{web}/article.html"
+    assert isinstance(plain, Article) and plain.text == "Teks biasa saja."
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [("/missing", "HTTP 404"), ("/image.png", "not an article"), ("/big.txt", "limit"),
+     ("/loop", "redirects"), ("/slow.txt", "timed out")],
+)
+def test_bad_urls_are_skipped_with_a_reason(web: str, path: str, reason: str) -> None:
+    fetcher = Fetcher(timeout_s=0.5, max_bytes=50_000)
+    (item,) = list(load_inputs([web + path], fetcher))
+    assert isinstance(item, Skipped) and reason in item.reason

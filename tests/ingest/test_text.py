@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from ingest.text import analyze, clean_text, guess_language, query_terms, words
+
+
+def test_clean_text_joins_wrapped_lines_and_keeps_paragraphs() -> None:
+    raw = "Baris satu\nlanjut  di sini.\r\n\r\n\r\nParagraf\u200b dua.\x07"
+    assert clean_text(raw) == "Baris satu lanjut di sini.\n\nParagraf dua."
+
+
+def test_clean_text_treats_each_line_as_paragraph_without_blank_lines() -> None:
+    assert clean_text("Satu.\nDua.\n") == "Satu.\n\nDua."
+
+
+def test_words_split_currency_prefixes_from_numbers() -> None:
+    assert words("USD2 miliar atau Rp322 miliar, 20.000 orang") == [
+        "usd", "2", "miliar", "atau", "rp", "322", "miliar", "20.000", "orang",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("di-PHK", "PHK"), ("dirumahkan", "merumahkan"), ("menuju", "tujuan"), ("meninggalkan", "ditinggalkan"),
+     ("pendapatan", "dapat"), ("bulanan", "bulan"), ("mempelajari", "pelajaran")],
+)
+def test_stemming_matches_inflected_forms(a: str, b: str) -> None:
+    assert set(analyze(a)) & set(analyze(b))
+
+
+def test_stemming_keeps_names_intact() -> None:
+    assert analyze("OpenAI Senna Pelaihari") == ["openai", "senna", "pelaihari"]
+
+
+def test_query_terms_drop_question_words_and_stopwords() -> None:
+    assert query_terms("Berapa karyawan yang terkena PHK?") == ["karyawan", "kena", "phk"]
+    assert query_terms("How many employees were laid off?") == ["employees", "laid", "off"]
+
+
+def test_query_terms_fall_back_to_all_words() -> None:
+    assert query_terms("apa itu?") == ["apa", "itu"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("Berapa karyawan TikTok yang terkena PHK?", "id"), ("How many employees were laid off?", "en"),
+     ("What is the capital of France?", "en"), ("Siapa CEO TikTok saat ini?", "id")],
+)
+def test_guess_language(text: str, lang: str) -> None:
+    assert guess_language(text) == lang
