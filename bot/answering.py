@@ -43,12 +43,23 @@ _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 
 FEATURES = (
-    "coverage", "local_coverage", "window_coverage", "passage_coverage", "passage_score", "top_passage",
-    "first_sentence", "length", "new_numbers", "has_date", "new_names", "new_names_untyped", "type_match",
+    "coverage",
+    "local_coverage",
+    "window_coverage",
+    "passage_coverage",
+    "passage_score",
+    "top_passage",
+    "first_sentence",
+    "length",
+    "new_numbers",
+    "has_date",
+    "new_names",
+    "new_names_untyped",
+    "type_match",
     "novelty",
 )
 # Fitted by bench/fit_answerer.py on facqa_valid + tydiqa_id_valid (listwise softmax over sentences).
-SENTENCE_WEIGHTS = (1.192, 0.59, 0.448, 0.427, 4.826, 0.697, 0.452, -0.164, 1.868, 0.578, 0.966, 0.555, 1.901, -0.466)
+SENTENCE_WEIGHTS = (1.251, 0.579, 0.443, 0.470, 4.906, 0.626, 0.481, -0.279, 1.858, 0.773, 1.204, 0.493, 1.898, -0.609)
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,7 @@ def sentence_candidates(q: ParsedQuery, hits: Sequence[Hit], weights: Sequence[f
         in_sentences = [sum(1 for s in terms if c.found_in(s)) for c in q.concepts]
         passage_cov = sum(c.weight for c, k in zip(q.concepts, in_sentences, strict=True) if k) / q.total_weight
         for j, (span, present) in enumerate(zip(spans, terms, strict=True)):
-            window = present.union(*terms[max(0, j - 1):j + 2])
+            window = present.union(*terms[max(0, j - 1) : j + 2])
             tokens = words(span.text)
             new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in _NUMBER_WORDS) and t not in q.words)
             new_names = sum(1 for c in _CAPITALISED.findall(span.text)[1:] if c.lower() not in q.words)

@@ -47,7 +47,9 @@ def normalize_question(raw: str, max_chars: int) -> str:
     return question
 
 
-def build_answer_chain(retriever: Retriever, answerer: Answerer, k: int, max_question_chars: int) -> Runnable[str, Answer]:
+def build_answer_chain(
+    retriever: Retriever, answerer: Answerer, k: int, max_question_chars: int
+) -> Runnable[str, Answer]:
     """Return an LCEL runnable mapping a question to an ``Answer`` with timings in milliseconds."""
 
     def retrieve(raw: str) -> dict[str, Any]:

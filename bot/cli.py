@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from ingest.errors import BadInput, TanyaError
+from ingest.pipeline import ProgressSink
 
 app = typer.Typer(
     help="tanya: ask questions about news articles and get answers that cite their passages.",
@@ -69,8 +70,11 @@ def handles_errors(fn: F) -> F:
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False) -> None:
     """tanya: ask questions about news articles and get answers that cite their passages."""
     _State.debug = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _settings() -> tuple[Any, Any]:
@@ -88,9 +92,13 @@ def _print_json(value: Any) -> None:
 @app.command()
 @handles_errors
 def ingest(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Files, folders or http(s) URLs.", show_default=False)] = None,
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Files, folders or http(s) URLs.", show_default=False)
+    ] = None,
     bundled: Annotated[bool, typer.Option("--bundled", help="Also ingest the bundled sample article.")] = False,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when the index already holds articles.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the index already holds articles.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Add articles (.txt .md .html .pdf .jsonl, folders, URLs) to the index.
@@ -111,8 +119,9 @@ def ingest(
         if not as_json:
             err.print(f"The index already holds {len(index.articles())} article(s); nothing to do.")
         else:
-            _print_json({"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0,
-                         "items": []})
+            _print_json(
+                {"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0, "items": []}
+            )
         return
     with _progress(enabled=not as_json) as sink:
         report = ingest_inputs(index, paths, progress=sink)
@@ -168,9 +177,16 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON l
 @app.command()
 @handles_errors
 def ask(
-    question: Annotated[str | None, typer.Argument(help="The question (omit with --batch).", show_default=False)] = None,
+    question: Annotated[
+        str | None, typer.Argument(help="The question (omit with --batch).", show_default=False)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract instead of text.")] = False,
-    batch: Annotated[str | None, typer.Option("--batch", help="Answer one question per line of FILE (- for stdin); prints JSON lines.", metavar="FILE")] = None,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            "--batch", help="Answer one question per line of FILE (- for stdin); prints JSON lines.", metavar="FILE"
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed articles, citing the passages used."""
     from bot.components import make_stack
@@ -261,8 +277,17 @@ def chat() -> None:
 def eval_(
     sets: Annotated[list[Path], typer.Argument(help="Question sets (.jsonl, see shared/eval/README.md).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
-    details: Annotated[Path | None, typer.Option("--details", help="Write one JSON line per question to FILE.", metavar="FILE")] = None,
-    index_dir: Annotated[Path | None, typer.Option("--index-dir", help="Keep the evaluation index here and reuse it (default: a temporary folder).", metavar="DIR")] = None,
+    details: Annotated[
+        Path | None, typer.Option("--details", help="Write one JSON line per question to FILE.", metavar="FILE")
+    ] = None,
+    index_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--index-dir",
+            help="Keep the evaluation index here and reuse it (default: a temporary folder).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Measure retrieval and answer quality: recall@1/3, MRR, accuracy, abstention, latency.
 
@@ -288,8 +313,9 @@ def eval_(
         by_set.setdefault(r.question.set_name, []).append(r)
     metrics = [summarize(name, rs) for name, rs in by_set.items()]
     if details is not None:
-        details.write_text("".join(json.dumps(result_to_json(r), ensure_ascii=False) + "\n" for r in results),
-                           encoding="utf-8")
+        details.write_text(
+            "".join(json.dumps(result_to_json(r), ensure_ascii=False) + "\n" for r in results), encoding="utf-8"
+        )
     if as_json:
         from dataclasses import asdict
 
@@ -301,15 +327,22 @@ def eval_(
         wide.print(render_metrics(metrics))
 
 
-class _RichProgress:
+class _RichProgress(ProgressSink):
     """Draws ingest progress on stderr."""
 
     def __init__(self, enabled: bool) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.enabled = enabled
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err, transient=True, disable=not enabled)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not enabled,
+        )
         self.task: Any = None
 
     def loading(self, source: str) -> None:

@@ -44,11 +44,18 @@ def load_eval_set(path: Path) -> list[EvalQuestion]:
             continue
         try:
             row = json.loads(line)
-            out.append(EvalQuestion(
-                set_name=name, id=str(row["id"]), lang=str(row.get("lang", "id")), question=str(row["question"]),
-                answerable=bool(row.get("answerable", True)), answers=tuple(row.get("answers") or ()),
-                evidence=tuple(row.get("evidence") or ()), passage=row.get("passage"),
-            ))
+            out.append(
+                EvalQuestion(
+                    set_name=name,
+                    id=str(row["id"]),
+                    lang=str(row.get("lang", "id")),
+                    question=str(row["question"]),
+                    answerable=bool(row.get("answerable", True)),
+                    answers=tuple(row.get("answers") or ()),
+                    evidence=tuple(row.get("evidence") or ()),
+                    passage=row.get("passage"),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise BadInput(f"{path}:{number} is not a valid question ({exc})") from None
     return out
@@ -67,8 +74,9 @@ def eval_articles(questions: Iterable[EvalQuestion], bundled: Path) -> list[Arti
         if q.passage and passage_source(q.passage) not in seen:
             source = passage_source(q.passage)
             seen.add(source)
-            articles.append(Article(source=source, text=clean_text(q.passage), title=f"{q.set_name} passage",
-                                    lang="id"))
+            articles.append(
+                Article(source=source, text=clean_text(q.passage), title=f"{q.set_name} passage", lang="id")
+            )
     return articles
 
 
@@ -94,6 +102,7 @@ class QuestionResult:
 
 def judge(q: EvalQuestion, answer: Answer) -> QuestionResult:
     """Score one answer against its question's gold data."""
+
     def is_gold(chunk_text: str, source: str) -> bool:
         if q.passage is not None:
             return source == passage_source(q.passage)
@@ -160,7 +169,8 @@ def summarize(name: str, results: Sequence[QuestionResult]) -> SetMetrics:
         answer_accuracy=_ratio(sum(r.correct for r in answerable), len(answerable)),
         cited_accuracy=_ratio(sum(r.cited_correct for r in answerable), len(answerable)),
         abstention_accuracy=_ratio(sum(r.answer.abstained for r in unanswerable), len(unanswerable))
-        if unanswerable else None,
+        if unanswerable
+        else None,
         false_abstentions=_ratio(sum(r.answer.abstained for r in answerable), len(answerable)),
         median_answer_chars=float(statistics.median(answered)) if answered else 0.0,
         latency_p50_ms=_percentile(latencies, 50),
@@ -168,8 +178,9 @@ def summarize(name: str, results: Sequence[QuestionResult]) -> SetMetrics:
     )
 
 
-def run_eval(ask: Callable[[str], Answer], questions: Sequence[EvalQuestion],
-             on_progress: Callable[[int], None] | None = None) -> list[QuestionResult]:
+def run_eval(
+    ask: Callable[[str], Answer], questions: Sequence[EvalQuestion], on_progress: Callable[[int], None] | None = None
+) -> list[QuestionResult]:
     """Ask every question (through the same chain users get) and judge each answer."""
     results = []
     for i, q in enumerate(questions, start=1):

@@ -113,10 +113,10 @@ def _concepts(question: str, lang: str) -> list[tuple[str, tuple[str, ...]]]:
         if lang == "en" and token not in stop:
             used, translated = _translations(tokens, i)
             if translated:
-                surface = " ".join(tokens[i:i + used])
-                terms = [stem(t) for t in tokens[i:i + used] if t not in stop]
-                terms += [t for phrase in translated for t in analyze(phrase)]
-                out.append((surface, tuple(dict.fromkeys(terms))))
+                surface = " ".join(tokens[i : i + used])
+                english = [stem(t) for t in tokens[i : i + used] if t not in stop]
+                indonesian = [t for phrase in translated for t in analyze(phrase)]
+                out.append((surface, tuple(dict.fromkeys(english + indonesian))))
                 i += used
                 continue
         if token not in stop:

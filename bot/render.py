@@ -74,16 +74,35 @@ def render_report(report: IngestReport) -> RenderableType:
 def render_metrics(metrics: list[Any]) -> RenderableType:
     """Return the ``tanya eval`` table: one row per question set."""
     table = Table(title="tanya eval")
-    columns = ("set", "n", "R@1", "R@3", "MRR", "answer acc", "cited acc", "abstain (unans.)",
-               "false abstain", "median chars", "p50 ms", "p95 ms")
+    columns = (
+        "set",
+        "n",
+        "R@1",
+        "R@3",
+        "MRR",
+        "answer acc",
+        "cited acc",
+        "abstain (unans.)",
+        "false abstain",
+        "median chars",
+        "p50 ms",
+        "p95 ms",
+    )
     for column in columns:
         table.add_column(column, justify="right" if column != "set" else "left")
     for m in metrics:
         table.add_row(
-            m.name, str(m.questions), f"{m.recall_at_1:.3f}", f"{m.recall_at_3:.3f}", f"{m.mrr:.3f}",
-            f"{m.answer_accuracy:.3f}", f"{m.cited_accuracy:.3f}",
+            m.name,
+            str(m.questions),
+            f"{m.recall_at_1:.3f}",
+            f"{m.recall_at_3:.3f}",
+            f"{m.mrr:.3f}",
+            f"{m.answer_accuracy:.3f}",
+            f"{m.cited_accuracy:.3f}",
             "–" if m.abstention_accuracy is None else f"{m.abstention_accuracy:.3f}",
-            f"{m.false_abstentions:.3f}", f"{m.median_answer_chars:.0f}", f"{m.latency_p50_ms:.1f}",
+            f"{m.false_abstentions:.3f}",
+            f"{m.median_answer_chars:.0f}",
+            f"{m.latency_p50_ms:.1f}",
             f"{m.latency_p95_ms:.1f}",
         )
     return table

@@ -9,9 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class BotSettings(BaseSettings):
     """Everything ``bot`` reads from the environment (prefix ``TANYA_``, ``.env`` supported)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     top_k: int = Field(default=5, ge=1, le=50)
     dense_weight: float = Field(default=0.2, ge=0.0, le=1.0)

@@ -142,29 +142,52 @@ class Catalog:
             db.execute(
                 "INSERT INTO articles VALUES (?,?,?,?,?,?,NULL,0,?) ON CONFLICT(source) "
                 "DO UPDATE SET content_hash = NULL",
-                (record.source, record.title, record.url, record.published, record.lang, record.outlet,
-                 record.ingested_at),
+                (
+                    record.source,
+                    record.title,
+                    record.url,
+                    record.published,
+                    record.lang,
+                    record.outlet,
+                    record.ingested_at,
+                ),
             )
 
-    def put_article(self, record: ArticleRecord, chunks: Sequence[tuple[str, int, int, int, str]],
-                    terms: Sequence[str], title_terms: str) -> None:
+    def put_article(
+        self,
+        record: ArticleRecord,
+        chunks: Sequence[tuple[str, int, int, int, str]],
+        terms: Sequence[str],
+        title_terms: str,
+    ) -> None:
         """Replace the article and all its chunks in one transaction.
 
         ``chunks`` are ``(chunk_id, index, start, end, text)``; ``terms`` the analysed text of each.
         """
         with self.transaction() as db:
             self._delete_chunks(db, record.source)
-            db.execute("INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)", (
-                record.source, record.title, record.url, record.published, record.lang, record.outlet,
-                record.content_hash, len(chunks), record.ingested_at,
-            ))
+            db.execute(
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    record.source,
+                    record.title,
+                    record.url,
+                    record.published,
+                    record.lang,
+                    record.outlet,
+                    record.content_hash,
+                    len(chunks),
+                    record.ingested_at,
+                ),
+            )
             for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
                 cursor = db.execute(
                     "INSERT INTO chunks (chunk_id, source, idx, start, end, text) VALUES (?,?,?,?,?,?)",
                     (chunk_id, record.source, idx, start, end, text),
                 )
-                db.execute("INSERT INTO chunks_fts (rowid, body, title) VALUES (?,?,?)",
-                           (cursor.lastrowid, body, title_terms))
+                db.execute(
+                    "INSERT INTO chunks_fts (rowid, body, title) VALUES (?,?,?)", (cursor.lastrowid, body, title_terms)
+                )
 
     def delete_article(self, source: str) -> bool:
         """Remove an article and its chunks; return whether it was there."""
@@ -190,7 +213,7 @@ class Catalog:
         ids = list(dict.fromkeys(chunk_ids))
         found: dict[str, Chunk] = {}
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
+            part = ids[i : i + 500]
             marks = ",".join("?" * len(part))
             for row in self._db.execute(f"{_CHUNK_SELECT} WHERE c.chunk_id IN ({marks})", part):
                 found[row[0]] = Chunk(*row)
@@ -223,6 +246,8 @@ class Catalog:
         out = dict.fromkeys(terms, 0)
         if terms:
             marks = ",".join("?" * len(terms))
-            for term, doc in self._db.execute(f"SELECT term, doc FROM chunks_vocab WHERE col = 'body' AND term IN ({marks})", list(terms)):
+            for term, doc in self._db.execute(
+                f"SELECT term, doc FROM chunks_vocab WHERE col = 'body' AND term IN ({marks})", list(terms)
+            ):
                 out[term] = int(doc)
         return out

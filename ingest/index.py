@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,8 +59,16 @@ class PreparedArticle:
 class Index:
     """Articles, their chunks, a lexical (BM25) index and a vector index, kept in step."""
 
-    def __init__(self, catalog: Catalog, vectors: ChromaVectors, embeddings: Embeddings,
-                 model_name: str, chunk_max_chars: int, lock_path: Path | None, lock_timeout_s: float) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: ChromaVectors,
+        embeddings: Embeddings,
+        model_name: str,
+        chunk_max_chars: int,
+        lock_path: Path | None,
+        lock_timeout_s: float,
+    ) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.embeddings = embeddings
@@ -100,8 +108,18 @@ class Index:
         """Chunk an article and hash what its chunks depend on."""
         spans = chunk_text(article.text, self.chunk_max_chars)
         fingerprint = json.dumps(
-            [article.text, article.title, article.url, article.published, article.lang, article.outlet,
-             self.chunk_max_chars, CHUNKER_VERSION, ANALYZER_VERSION, self.model_name],
+            [
+                article.text,
+                article.title,
+                article.url,
+                article.published,
+                article.lang,
+                article.outlet,
+                self.chunk_max_chars,
+                CHUNKER_VERSION,
+                ANALYZER_VERSION,
+                self.model_name,
+            ],
             ensure_ascii=False,
         )
         return PreparedArticle(article, hashlib.sha256(fingerprint.encode()).hexdigest(), spans)
@@ -128,24 +146,44 @@ class Index:
         self.check_model()
         if self.vectors.model() is None:
             self.vectors.set_model(self.model_name)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        record = ArticleRecord(article.source, article.title, article.url, article.published, article.lang,
-                               article.outlet, prepared.content_hash, len(prepared.spans), now)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        record = ArticleRecord(
+            article.source,
+            article.title,
+            article.url,
+            article.published,
+            article.lang,
+            article.outlet,
+            prepared.content_hash,
+            len(prepared.spans),
+            now,
+        )
         self.catalog.mark_pending(record)
         ids = [prepared.chunk_id(s.index) for s in prepared.spans]
         with _unavailable_as_error():
             self.vectors.delete_source(article.source)
             if ids:
-                self.vectors.upsert(ids, vectors, [s.text for s in prepared.spans],
-                                    [self._vector_metadata(article, s) for s in prepared.spans])
+                self.vectors.upsert(
+                    ids,
+                    vectors,
+                    [s.text for s in prepared.spans],
+                    [self._vector_metadata(article, s) for s in prepared.spans],
+                )
         rows = [(cid, s.index, s.start, s.end, s.text) for cid, s in zip(ids, prepared.spans, strict=True)]
-        self.catalog.put_article(record, rows, [" ".join(analyze(s.text)) for s in prepared.spans],
-                                 " ".join(analyze(article.title)))
+        self.catalog.put_article(
+            record, rows, [" ".join(analyze(s.text)) for s in prepared.spans], " ".join(analyze(article.title))
+        )
 
     @staticmethod
     def _vector_metadata(article: Article, span: ChunkSpan) -> dict[str, Any]:
-        meta: dict[str, Any] = {"source": article.source, "title": article.title, "chunk_index": span.index,
-                                "start": span.start, "end": span.end, "lang": article.lang}
+        meta: dict[str, Any] = {
+            "source": article.source,
+            "title": article.title,
+            "chunk_index": span.index,
+            "start": span.start,
+            "end": span.end,
+            "lang": article.lang,
+        }
         if article.url:
             meta["url"] = article.url
         if article.published:
@@ -250,5 +288,12 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     if embeddings is None:
         embeddings = make_embeddings(settings.embedding_model, settings.embed_batch_size)
     model_name = getattr(embeddings, "name", settings.embedding_model)
-    return Index(catalog, vectors, embeddings, model_name, settings.chunk_max_chars,
-                 data_dir / "write.lock", settings.lock_timeout_s)
+    return Index(
+        catalog,
+        vectors,
+        embeddings,
+        model_name,
+        settings.chunk_max_chars,
+        data_dir / "write.lock",
+        settings.lock_timeout_s,
+    )

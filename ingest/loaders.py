@@ -54,12 +54,15 @@ class Fetcher:
         import httpx
 
         try:
-            with httpx.Client(
-                follow_redirects=True,
-                max_redirects=self.max_redirects,
-                timeout=self.timeout_s,
-                headers=self.headers,
-            ) as client, client.stream("GET", url) as response:
+            with (
+                httpx.Client(
+                    follow_redirects=True,
+                    max_redirects=self.max_redirects,
+                    timeout=self.timeout_s,
+                    headers=self.headers,
+                ) as client,
+                client.stream("GET", url) as response,
+            ):
                 if response.status_code >= 400:
                     raise LoadError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -98,7 +101,9 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
         elif path.is_dir():
             files = list(_article_files(path))
             if not files:
-                yield Skipped(str(path.resolve()), "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")")
+                yield Skipped(
+                    str(path.resolve()), "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")"
+                )
             for file in files:
                 yield from _load_file_guarded(file)
         else:
@@ -206,7 +211,7 @@ def parse_published(value: Any) -> str | None:
 def decode(data: bytes) -> str:
     """Decode text bytes: BOM-marked UTF-8/UTF-16, else UTF-8, else Windows-1252; binary refused."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     sample = data[:65536]
@@ -252,7 +257,7 @@ def _markdown(text: str) -> tuple[str, dict[str, Any]]:
             key, sep, value = line.partition(":")
             if sep and key.strip() in ("title", "url", "published", "date", "lang", "outlet"):
                 meta["published" if key.strip() == "date" else key.strip()] = value.strip().strip("\"'")
-        text = text[front.end():]
+        text = text[front.end() :]
     heading = _MD_HEADING.search(text)
     if heading and "title" not in meta:
         meta["title"] = heading.group(1)
@@ -335,11 +340,11 @@ def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
         where = f"{source}:{number}"
         try:
             record = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             yield Skipped(where, f"line {number} is not valid JSON ({exc.msg})")
             continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            yield Skipped(where, f"line {number} has no \"text\" string")
+            yield Skipped(where, f'line {number} has no "text" string')
             continue
         item_source = str(record.get("id") or record.get("url") or f"{source}#L{number}")
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -72,8 +72,9 @@ class ProgressSink:
 EMBED_GROUP = 128
 
 
-def ingest_inputs(index: Index, inputs: Iterable[str], fetcher: Fetcher | None = None,
-                  progress: ProgressSink | None = None) -> IngestReport:
+def ingest_inputs(
+    index: Index, inputs: Iterable[str], fetcher: Fetcher | None = None, progress: ProgressSink | None = None
+) -> IngestReport:
     """Load ``inputs`` (paths, folders, URLs) and write each article to ``index``."""
     progress = progress or ProgressSink()
     started = time.perf_counter()
@@ -86,8 +87,9 @@ def ingest_inputs(index: Index, inputs: Iterable[str], fetcher: Fetcher | None =
     return report
 
 
-def ingest_articles(index: Index, loaded: Iterable[Article | Skipped],
-                    progress: ProgressSink | None = None) -> IngestReport:
+def ingest_articles(
+    index: Index, loaded: Iterable[Article | Skipped], progress: ProgressSink | None = None
+) -> IngestReport:
     """Write already loaded articles; unchanged ones cost a hash check and no embedding."""
     progress = progress or ProgressSink()
     started = time.perf_counter()
@@ -122,8 +124,9 @@ def ingest_articles(index: Index, loaded: Iterable[Article | Skipped],
     return report
 
 
-def _write_group(index: Index, group: list[tuple[PreparedArticle, Outcome]], report: IngestReport,
-                 progress: ProgressSink) -> None:
+def _write_group(
+    index: Index, group: list[tuple[PreparedArticle, Outcome]], report: IngestReport, progress: ProgressSink
+) -> None:
     """Embed a group of articles in one call (sentence-transformers batches by length), then store each."""
     if not group:
         return
@@ -132,7 +135,7 @@ def _write_group(index: Index, group: list[tuple[PreparedArticle, Outcome]], rep
     at = 0
     for prepared, status in group:
         n = len(prepared.spans)
-        index.write(prepared, vectors[at:at + n])
+        index.write(prepared, vectors[at : at + n])
         at += n
         report.items.append(ItemResult(prepared.article.source, status, n, prepared.article.title))
         progress.advance(n)

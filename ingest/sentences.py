@@ -38,7 +38,7 @@ def _ends_sentence(text: str, dot_at: int, after: int) -> bool:
     word = before.group(1) if before else ""
     word = word.lstrip(_OPENERS).lower()
     stripped = word.rstrip(".")
-    following = text[after:after + 2].lstrip()
+    following = text[after : after + 2].lstrip()
     next_char = following[:1]
     if stripped in _NEVER_FINAL:
         return False
@@ -77,7 +77,7 @@ def _iter_sentences(text: str, offset: int) -> Iterator[Span]:
 def _inside_parenthesis(text: str, start: int, at: int) -> bool:
     """Whether ``at`` lies in a short parenthesis opened in this sentence ("(aksara Sunda: ...)")."""
     opened = text.rfind("(", start, at)
-    return opened != -1 and at - opened <= 120 and text.find(")", opened, at) == -1 and ")" in text[at:at + 120]
+    return opened != -1 and at - opened <= 120 and text.find(")", opened, at) == -1 and ")" in text[at : at + 120]
 
 
 def _span(text: str, start: int, end: int, offset: int) -> Iterator[Span]:

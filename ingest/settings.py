@@ -21,9 +21,7 @@ def default_data_dir() -> Path:
 class IngestSettings(BaseSettings):
     """Everything ``ingest`` reads from the environment (prefix ``TANYA_``, ``.env`` supported)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
     embedding_model: str = BUNDLED_MODEL

@@ -53,10 +53,10 @@ def _strip_prefix(word: str) -> Iterator[str]:
     w = word
     for plain in ("di", "ke", "se"):
         if w.startswith(plain):
-            yield w[len(plain):]
+            yield w[len(plain) :]
     for full, short in (("ter", "te"), ("ber", "be"), ("per", "pe")):
         if w.startswith(full):
-            rest = w[len(full):]
+            rest = w[len(full) :]
             yield rest
             if rest[:1] in _VOWELS:
                 yield "r" + rest

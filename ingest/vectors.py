@@ -64,16 +64,21 @@ class ChromaVectors:
         """Return how many vectors are stored."""
         return int(self.collection.count())
 
-    def upsert(self, ids: Sequence[str], vectors: Sequence[Sequence[float]], documents: Sequence[str],
-               metadatas: Sequence[dict[str, Any]]) -> None:
+    def upsert(
+        self,
+        ids: Sequence[str],
+        vectors: Sequence[Sequence[float]],
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
         """Insert or overwrite vectors by id (Chroma's own batch limit respected)."""
         limit = int(getattr(self._client, "get_max_batch_size", lambda: 5000)())
         for i in range(0, len(ids), limit):
             self.collection.upsert(
-                ids=list(ids[i:i + limit]),
-                embeddings=[list(v) for v in vectors[i:i + limit]],
-                documents=list(documents[i:i + limit]),
-                metadatas=list(metadatas[i:i + limit]),
+                ids=list(ids[i : i + limit]),
+                embeddings=[list(v) for v in vectors[i : i + limit]],
+                documents=list(documents[i : i + limit]),
+                metadatas=list(metadatas[i : i + limit]),
             )
 
     def delete_source(self, source: str) -> None:

@@ -16,7 +16,7 @@ from ingest.index import Index, make_index
 from ingest.settings import BUNDLED_MODEL, IngestSettings
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_EVAL = REPO.parent / "shared" / "eval"
+TEST_DATA = Path(__file__).resolve().parent / "data"
 BUNDLED_ARTICLE = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 
 

@@ -5,16 +5,16 @@ import json
 import pytest
 
 from bot.answering import ABSTAIN_TEXT, ExtractiveAnswerer
-from bot.query import question_type
 from bot.components import make_stack
 from bot.evaluation import judge, load_eval_set
+from bot.query import question_type
 from bot.settings import BotSettings
 from ingest.embeddings import SentenceTransformerEmbeddings
 from ingest.index import Index, make_index
 from ingest.loaders import Article
 from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IngestSettings
-from tests.conftest import BUNDLED_ARTICLE, SHARED_EVAL
+from tests.conftest import BUNDLED_ARTICLE, TEST_DATA
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +27,23 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: 
 
 @pytest.mark.parametrize(
     ("question", "kind"),
-    [("Berapa karyawan yang terkena PHK?", "number"), ("Kapan email dikirim?", "date"),
-     ("Tahun berapakah film itu dibuat?", "date"), ("Siapa CEO TikTok?", "person"),
-     ("Di mana kantor pusatnya?", "place"), ("Mengapa OpenAI keberatan?", None),
-     ("How many employees were laid off?", "number"), ("Who is the CEO?", "person")],
+    [
+        ("Berapa karyawan yang terkena PHK?", "number"),
+        ("Kapan email dikirim?", "date"),
+        ("Tahun berapakah film itu dibuat?", "date"),
+        ("Siapa CEO TikTok?", "person"),
+        ("Di mana kantor pusatnya?", "place"),
+        ("Mengapa OpenAI keberatan?", None),
+        ("How many employees were laid off?", "number"),
+        ("Who is the CEO?", "person"),
+    ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
 
 
 def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
-    questions = load_eval_set(SHARED_EVAL / "seed_dev.jsonl")
+    questions = load_eval_set(TEST_DATA / "seed_dev.jsonl")
     results = [judge(q, bundled_stack.chain.invoke(q.question)) for q in questions]
     answerable = [r for r in results if r.question.answerable]
     unanswerable = [r for r in results if not r.question.answerable]
@@ -66,10 +72,13 @@ def test_abstains_in_the_question_language(bundled_stack, question: str, lang: s
 
 
 def test_two_sentences_from_two_passages_get_two_citations(small_index: Index) -> None:
-    ingest_articles(small_index, [
-        Article("a", "Gunung Merapi meletus pada tahun 2010. Letusan itu besar.", "Merapi"),
-        Article("b", "Gunung Merapi meletus lagi pada tahun 2023. Abu turun di Yogyakarta.", "Merapi lagi"),
-    ])
+    ingest_articles(
+        small_index,
+        [
+            Article("a", "Gunung Merapi meletus pada tahun 2010. Letusan itu besar.", "Merapi"),
+            Article("b", "Gunung Merapi meletus lagi pada tahun 2023. Abu turun di Yogyakarta.", "Merapi lagi"),
+        ],
+    )
     hits = small_index.lexical_search(["gunung", "merapi", "letus"], 5)
     answer = ExtractiveAnswerer(small_index).answer("Kapan Gunung Merapi meletus?", hits)
     assert not answer.abstained

@@ -14,7 +14,7 @@ def test_bundled_article_chunks_round_trip_and_respect_the_limit() -> None:
     assert len(chunks) > 3
     for i, chunk in enumerate(chunks):
         assert chunk.index == i
-        assert text[chunk.start:chunk.end] == chunk.text
+        assert text[chunk.start : chunk.end] == chunk.text
         assert len(chunk.text) <= 600
 
 
@@ -52,7 +52,7 @@ def test_chunks_cover_text_with_round_trip_offsets_and_no_cut_words(text: str, m
     assert covered.replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
     previous_end = 0
     for chunk in chunks:
-        assert chunk.text and text[chunk.start:chunk.end] == chunk.text
+        assert chunk.text and text[chunk.start : chunk.end] == chunk.text
         assert chunk.start >= previous_end
         assert chunk.start == 0 or not text[chunk.start - 1].isalnum()
         assert chunk.end == len(text) or not text[chunk.end].isalnum()

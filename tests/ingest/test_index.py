@@ -55,10 +55,13 @@ def test_remove_deletes_from_both_stores(small_index: Index) -> None:
 
 
 def test_lexical_search_matches_inflected_forms(small_index: Index) -> None:
-    ingest_articles(small_index, [
-        article("phk", "Ratusan karyawan di-PHK bulan lalu."),
-        article("lain", "Harga cabai naik di pasar."),
-    ])
+    ingest_articles(
+        small_index,
+        [
+            article("phk", "Ratusan karyawan di-PHK bulan lalu."),
+            article("lain", "Harga cabai naik di pasar."),
+        ],
+    )
     hits = small_index.lexical_search(query_terms("Berapa karyawan yang terkena PHK?"), 5)
     assert [h.chunk.source for h in hits] == ["phk"]
 
@@ -88,8 +91,15 @@ class CrashingCatalog(Catalog):
 def test_interrupted_write_is_redone_by_the_next_ingest(settings: IngestSettings, tmp_path: Path) -> None:
     base = make_index(settings, embeddings=HashEmbeddings())
     ingest_articles(base, [article("a", "Versi pertama. " * 30)])
-    crashing = Index(CrashingCatalog(settings.data_dir / "catalog.sqlite3"), base.vectors, base.embeddings,
-                     base.model_name, base.chunk_max_chars, None, 1.0)
+    crashing = Index(
+        CrashingCatalog(settings.data_dir / "catalog.sqlite3"),
+        base.vectors,
+        base.embeddings,
+        base.model_name,
+        base.chunk_max_chars,
+        None,
+        1.0,
+    )
     with pytest.raises(KeyboardInterrupt):
         ingest_articles(crashing, [article("a", "Versi kedua. " * 30)])
     record = base.catalog.article("a")
@@ -127,9 +137,16 @@ class _Waiting:
 
 
 def test_article_records_list_counts_and_dates(small_index: Index) -> None:
-    ingest_articles(small_index, [Article(source="x", text="Satu. Dua.", title="T", published="2024-10-12",
-                                          url="https://example.com/x")])
+    ingest_articles(
+        small_index,
+        [Article(source="x", text="Satu. Dua.", title="T", published="2024-10-12", url="https://example.com/x")],
+    )
     (record,) = small_index.articles()
     assert isinstance(record, ArticleRecord)
-    assert (record.source, record.chunks, record.published, record.url) == ("x", 1, "2024-10-12", "https://example.com/x")
+    assert (record.source, record.chunks, record.published, record.url) == (
+        "x",
+        1,
+        "2024-10-12",
+        "https://example.com/x",
+    )
     assert record.ingested_at.endswith("+00:00")

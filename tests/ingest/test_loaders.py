@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import http.server
 import io
 import json
@@ -48,12 +49,25 @@ def load_one(path: Path) -> Article | Skipped:
 
 def test_txt_with_sidecar_metadata(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Baris satu.\nBaris dua.", encoding="utf-8")
-    (tmp_path / "a.meta.json").write_text(json.dumps({"title": "Judul", "outlet": "Koran", "lang": "id",
-                                                      "url": "https://example.com/a", "published": "2024-10-12"}))
+    (tmp_path / "a.meta.json").write_text(
+        json.dumps(
+            {
+                "title": "Judul",
+                "outlet": "Koran",
+                "lang": "id",
+                "url": "https://example.com/a",
+                "published": "2024-10-12",
+            }
+        )
+    )
     article = load_one(tmp_path / "a.txt")
     assert isinstance(article, Article)
     assert (article.title, article.outlet, article.url, article.published) == (
-        "Judul", "Koran", "https://example.com/a", "2024-10-12")
+        "Judul",
+        "Koran",
+        "https://example.com/a",
+        "2024-10-12",
+    )
     assert article.text == "Baris satu.\n\nBaris dua."
     assert article.source == str((tmp_path / "a.txt").resolve())
 
@@ -61,7 +75,8 @@ def test_txt_with_sidecar_metadata(tmp_path: Path) -> None:
 def test_markdown_front_matter_and_heading(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text(
         "---\npublished: 2024-01-02\n---\n# Kabar **Besar**\n\nIsi [tautan](https://x.y) dan *miring*.\n\n- butir\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     article = load_one(tmp_path / "b.md")
     assert isinstance(article, Article)
     assert article.title == "Kabar **Besar**" or article.title == "Kabar Besar"
@@ -71,8 +86,10 @@ def test_markdown_front_matter_and_heading(tmp_path: Path) -> None:
 
 def test_html_main_text_is_extracted_without_scripts(tmp_path: Path) -> None:
     body = "<p>" + "TikTok merumahkan sekitar 700 karyawan di Malaysia pada Oktober 2024. " * 5 + "</p>"
-    html = (f"<html><head><title>PHK TikTok</title><script>var x = 'jangan';</script></head>"
-            f"<body><nav>Menu Beranda</nav><article><h1>PHK TikTok</h1>{body}</article></body></html>")
+    html = (
+        f"<html><head><title>PHK TikTok</title><script>var x = 'jangan';</script></head>"
+        f"<body><nav>Menu Beranda</nav><article><h1>PHK TikTok</h1>{body}</article></body></html>"
+    )
     (tmp_path / "c.html").write_text(html, encoding="utf-8")
     article = load_one(tmp_path / "c.html")
     assert isinstance(article, Article)
@@ -168,8 +185,8 @@ def test_missing_path_and_empty_folder_are_skipped(tmp_path: Path) -> None:
     [
         ("Kafé".encode("latin-1"), "Kafé"),
         (codecs.BOM_UTF16_LE + "Kabar baik".encode("utf-16-le"), "Kabar baik"),
-        (codecs.BOM_UTF8 + "Berita".encode(), "Berita"),
-        ("Harga Rp322".encode(), "Harga Rp322"),
+        (codecs.BOM_UTF8 + b"Berita", "Berita"),
+        (b"Harga Rp322", "Harga Rp322"),
     ],
 )
 def test_decode_handles_common_encodings(data: bytes, text: str) -> None:
@@ -189,12 +206,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/article.html":
-            body = ("<html><head><title>Berita</title></head><body><article><p>"
-                    + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
-                    + "</p></article></body></html>").encode()
+            body = (
+                "<html><head><title>Berita</title></head><body><article><p>"
+                + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
+                + "</p></article></body></html>"
+            ).encode()
             self._send(200, "text/html; charset=utf-8", body)
         elif self.path == "/plain.txt":
-            self._send(200, "text/plain", "Teks biasa saja.".encode())
+            self._send(200, "text/plain", b"Teks biasa saja.")
         elif self.path == "/image.png":
             self._send(200, "image/png", b"\x89PNG....")
         elif self.path == "/big.txt":
@@ -214,10 +233,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
 
 @pytest.fixture
@@ -241,8 +258,13 @@ def test_urls_are_fetched_and_parsed_by_content_type(web: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "reason"),
-    [("/missing", "HTTP 404"), ("/image.png", "not an article"), ("/big.txt", "limit"),
-     ("/loop", "redirects"), ("/slow.txt", "timed out")],
+    [
+        ("/missing", "HTTP 404"),
+        ("/image.png", "not an article"),
+        ("/big.txt", "limit"),
+        ("/loop", "redirects"),
+        ("/slow.txt", "timed out"),
+    ],
 )
 def test_bad_urls_are_skipped_with_a_reason(web: str, path: str, reason: str) -> None:
     fetcher = Fetcher(timeout_s=0.5, max_bytes=50_000)

@@ -10,15 +10,21 @@ from ingest.sentences import split_sentences
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("ByteDance berinvestasi USD2 miliar. Microsoft juga.", ["ByteDance berinvestasi USD2 miliar.", "Microsoft juga."]),
+        (
+            "ByteDance berinvestasi USD2 miliar. Microsoft juga.",
+            ["ByteDance berinvestasi USD2 miliar.", "Microsoft juga."],
+        ),
         ("Biaya Rp322 miliar per bulan, dll. untuk AI.", ["Biaya Rp322 miliar per bulan, dll. untuk AI."]),
         ("Barang, dll. Kemudian pergi.", ["Barang, dll.", "Kemudian pergi."]),
         ("Ia tinggal di A.S. bersama keluarga. Lalu pulang.", ["Ia tinggal di A.S. bersama keluarga.", "Lalu pulang."]),
         ("Dr. Budi datang. Prof. Ani pergi!", ["Dr. Budi datang.", "Prof. Ani pergi!"]),
         ("Angka 3.5 persen. Lalu naik.", ["Angka 3.5 persen.", "Lalu naik."]),
-        ("Kata \"Selesai.\" Akhir", ["Kata \"Selesai.\"", "Akhir"]),
+        ('Kata "Selesai." Akhir', ['Kata "Selesai."', "Akhir"]),
         ("Judul\n\nIsi pertama. Isi kedua?", ["Judul", "Isi pertama.", "Isi kedua?"]),
-        ("Kabupaten Subang (aksara Sunda: ᮊᮘ᮪. Subang) adalah kabupaten.", ["Kabupaten Subang (aksara Sunda: ᮊᮘ᮪. Subang) adalah kabupaten."]),
+        (
+            "Kabupaten Subang (aksara Sunda: ᮊᮘ᮪. Subang) adalah kabupaten.",
+            ["Kabupaten Subang (aksara Sunda: ᮊᮘ᮪. Subang) adalah kabupaten."],
+        ),
         ("He met J. K. Rowling. She smiled.", ["He met J. K. Rowling.", "She smiled."]),
     ],
 )
@@ -31,7 +37,7 @@ def test_offsets_are_shifted() -> None:
     assert [(s.start, s.end) for s in spans] == [(100, 105), (106, 110)]
 
 
-_alphabet = st.sampled_from(list("abcAB .!?\n()\"'") + ["dll.", "Rp3", "A.S.", "3.5", " ", "Dr."])
+_alphabet = st.sampled_from([*list("abcAB .!?\n()\"'"), "dll.", "Rp3", "A.S.", "3.5", " ", "Dr."])
 
 
 @given(st.lists(_alphabet, max_size=60).map("".join))
@@ -39,10 +45,10 @@ def test_sentences_cover_text_in_order_without_cutting_words(text: str) -> None:
     spans = split_sentences(text)
     position = 0
     for span in spans:
-        assert text[span.start:span.end] == span.text
+        assert text[span.start : span.end] == span.text
         assert span.text == span.text.strip() and span.text
         assert span.start >= position
-        assert text[position:span.start].strip() == ""  # only whitespace between sentences
+        assert text[position : span.start].strip() == ""  # only whitespace between sentences
         if span.start > 0:
             assert not (text[span.start - 1].isalnum() and text[span.start].isalnum())
         position = span.end

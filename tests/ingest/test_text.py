@@ -16,14 +16,29 @@ def test_clean_text_treats_each_line_as_paragraph_without_blank_lines() -> None:
 
 def test_words_split_currency_prefixes_from_numbers() -> None:
     assert words("USD2 miliar atau Rp322 miliar, 20.000 orang") == [
-        "usd", "2", "miliar", "atau", "rp", "322", "miliar", "20.000", "orang",
+        "usd",
+        "2",
+        "miliar",
+        "atau",
+        "rp",
+        "322",
+        "miliar",
+        "20.000",
+        "orang",
     ]
 
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("di-PHK", "PHK"), ("dirumahkan", "merumahkan"), ("menuju", "tujuan"), ("meninggalkan", "ditinggalkan"),
-     ("pendapatan", "dapat"), ("bulanan", "bulan"), ("mempelajari", "pelajaran")],
+    [
+        ("di-PHK", "PHK"),
+        ("dirumahkan", "merumahkan"),
+        ("menuju", "tujuan"),
+        ("meninggalkan", "ditinggalkan"),
+        ("pendapatan", "dapat"),
+        ("bulanan", "bulan"),
+        ("mempelajari", "pelajaran"),
+    ],
 )
 def test_stemming_matches_inflected_forms(a: str, b: str) -> None:
     assert set(analyze(a)) & set(analyze(b))
@@ -44,8 +59,12 @@ def test_query_terms_fall_back_to_all_words() -> None:
 
 @pytest.mark.parametrize(
     ("text", "lang"),
-    [("Berapa karyawan TikTok yang terkena PHK?", "id"), ("How many employees were laid off?", "en"),
-     ("What is the capital of France?", "en"), ("Siapa CEO TikTok saat ini?", "id")],
+    [
+        ("Berapa karyawan TikTok yang terkena PHK?", "id"),
+        ("How many employees were laid off?", "en"),
+        ("What is the capital of France?", "en"),
+        ("Siapa CEO TikTok saat ini?", "id"),
+    ],
 )
 def test_guess_language(text: str, lang: str) -> None:
     assert guess_language(text) == lang

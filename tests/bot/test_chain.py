@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.answering import Answer, ExtractiveAnswerer
+from bot.chain import build_answer_chain, normalize_question
+from bot.retrieval import HybridRetriever, RetrievalConfig
+from ingest.errors import BadInput
+from ingest.index import Index
+from ingest.loaders import Article
+from ingest.pipeline import ingest_articles
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("  Siapa\tdia?\n", "Siapa dia?"), ("Apa\x00 itu\u200b PHK?", "Apa itu PHK?"), ("Satu\n\nDua?", "Satu Dua?")],
+)
+def test_normalize_question(raw: str, clean: str) -> None:
+    assert normalize_question(raw, 100) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"), [("", "empty"), (" \n\t", "empty"), ("🙂🙂", "no words"), ("a" * 101, "too long")]
+)
+def test_normalize_question_refuses(raw: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        normalize_question(raw, 100)
+
+
+def test_chain_is_a_runnable_with_timings(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Gunung Merapi meletus pada tahun 2010.", "Merapi")])
+    chain = build_answer_chain(
+        HybridRetriever(small_index, RetrievalConfig(dense_weight=0.0)),
+        ExtractiveAnswerer(small_index),
+        k=5,
+        max_question_chars=200,
+    )
+    answer = chain.invoke("Kapan Gunung Merapi meletus?")
+    assert isinstance(answer, Answer) and "2010" in answer.text
+    assert answer.timings_ms["total"] >= answer.timings_ms["retrieve"] >= 0
+    batch = chain.batch(["Kapan Gunung Merapi meletus?", "Siapa presiden Prancis?"])
+    assert [a.abstained for a in batch] == [False, True]
+
+
+def test_mixed_language_and_emoji_questions_get_an_answer_or_abstention(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Gunung Merapi meletus pada tahun 2010.", "Merapi")])
+    chain = build_answer_chain(HybridRetriever(small_index), ExtractiveAnswerer(small_index), 5, 2000)
+    for question in ["When did Gunung Merapi meletus? 🌋", "🌋 Merapi?", "Merapi " * 200]:
+        answer = chain.invoke(question)
+        assert isinstance(answer.text, str) and answer.text

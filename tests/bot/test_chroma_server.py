@@ -1,0 +1,85 @@
+"""Ingest and ask through a real `chroma run` server on a loopback port (TANYA_CHROMA_URL)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    chroma = Path(sys.executable).parent / "chroma"
+    port = _free_port()
+    log = (tmp_path / "chroma.log").open("w")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("chroma run did not start: " + (tmp_path / "chroma.log").read_text()[-2000:])
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def test_ingest_and_ask_through_a_chroma_server(
+    chroma_server: str,
+    bundled_embeddings,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("TANYA_CHROMA_URL", chroma_server)
+    runner = CliRunner()
+    ingest = runner.invoke(app, ["ingest", "--bundled", "--json"])
+    assert ingest.exit_code == 0, ingest.output
+    assert json.loads(ingest.stdout)["added"] == 1
+    assert not (tmp_path / "data" / "chroma").exists()  # the vectors went to the server
+    answer = runner.invoke(app, ["ask", "--json", "Berapa karyawan TikTok di Malaysia yang terkena PHK?"])
+    assert answer.exit_code == 0, answer.output
+    data = json.loads(answer.stdout)
+    assert "700" in data["answer"] and data["citations"]
+
+
+def test_unreachable_server_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+    result = CliRunner().invoke(app, ["sources"])
+    assert result.exit_code == 1
+    assert "cannot reach the Chroma server" in result.stderr and "Traceback" not in result.output
+
+
+def test_malformed_chroma_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANYA_CHROMA_URL", "localhost:8000")
+    result = CliRunner().invoke(app, ["sources"])
+    assert result.exit_code == 2 and "TANYA_CHROMA_URL" in result.stderr

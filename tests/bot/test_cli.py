@@ -1,0 +1,154 @@
+"""The CLI contract: JSON shapes, exit codes, one-line errors. Runs the real stack in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import BUNDLED_ARTICLE
+
+runner = CliRunner()
+
+QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+
+
+def tanya(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def ingested(bundled_embeddings) -> None:  # type: ignore[no-untyped-def]
+    result = tanya("ingest", "--bundled", "--json")
+    assert result.exit_code == 0, result.output
+
+
+def test_ingest_json_summary_and_idempotence(bundled_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first = json.loads(tanya("ingest", str(BUNDLED_ARTICLE), "--json").stdout)
+    second = json.loads(tanya("ingest", str(BUNDLED_ARTICLE), "--json").stdout)
+    assert (first["added"], first["unchanged"], first["skipped"]) == (1, 0, 0)
+    assert first["chunks"] > 0 and first["items"][0]["title"].startswith("TikTok")
+    assert (second["added"], second["unchanged"], second["chunks"]) == (0, 1, 0)
+
+
+def test_ingest_if_empty_does_nothing_on_a_filled_index(ingested: None) -> None:
+    result = tanya("ingest", "--bundled", "--if-empty")
+    assert result.exit_code == 0 and "already holds 1 article" in result.stderr
+
+
+def test_ingest_with_a_skipped_input_exits_2_and_says_why(ingested: None, tmp_path: Path) -> None:
+    result = tanya("ingest", str(tmp_path / "missing.txt"), str(BUNDLED_ARTICLE))
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.stdout and "unchanged" in result.stdout
+
+
+def test_ingest_without_inputs_is_bad_usage() -> None:
+    result = tanya("ingest")
+    assert result.exit_code == 2 and result.stderr.startswith("tanya: error: give at least one")
+
+
+def test_ask_json_contract(ingested: None) -> None:
+    result = tanya("ask", "--json", QUESTION)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"question", "answer", "abstained", "citations", "retrieved", "timings_ms", "mode"}
+    assert data["question"] == QUESTION and data["abstained"] is False and "700" in data["answer"]
+    citation = data["citations"][0]
+    assert set(citation) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
+    assert citation["n"] == 1 and citation["quote"] in citation["text"]
+    assert citation["source"] == str(BUNDLED_ARTICLE.resolve())
+    assert {"chunk_id", "source", "text", "score"} <= set(data["retrieved"][0])
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+
+
+def test_ask_human_output_quotes_the_cited_passage(ingested: None) -> None:
+    result = tanya("ask", QUESTION)
+    assert result.exit_code == 0
+    assert "700" in result.stdout and "[1] TikTok" in result.stdout
+
+
+@pytest.mark.parametrize(("question", "message"), [("   ", "empty"), ("?!", "no words"), ("x" * 5000, "too long")])
+def test_bad_questions_are_one_line_errors_with_exit_2(ingested: None, question: str, message: str) -> None:
+    result = tanya("ask", question)
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_batch_answers_each_line_in_order_with_ids(ingested: None, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": 7, "question": QUESTION}),
+        "Sejak tahun berapa OpenAI bermitra dengan Microsoft?",
+        "",
+        json.dumps({"id": "kosong", "question": " "}),
+    ]
+    result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == [7, None, "kosong"]
+    assert "700" in out[0]["answer"] and "2019" in out[1]["answer"]
+    assert out[2]["error"] == "the question is empty"
+
+
+def test_sources_json_and_remove(ingested: None) -> None:
+    (record,) = json.loads(tanya("sources", "--json").stdout)
+    assert set(record) == {"source", "title", "url", "published", "lang", "chunks", "ingested_at"}
+    assert record["chunks"] > 0 and record["lang"] == "id"
+    assert tanya("remove", "nope").exit_code == 2
+    result = tanya("remove", record["source"], "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"removed": record["source"]}
+    assert json.loads(tanya("sources", "--json").stdout) == []
+
+
+def test_invalid_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANYA_CHUNK_MAX_CHARS", "lots")
+    result = tanya("sources")
+    assert result.exit_code == 2 and "TANYA_CHUNK_MAX_CHARS" in result.stderr
+
+
+def test_eval_reports_metrics_per_set(bundled_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    questions = tmp_path / "mini.jsonl"
+    rows = [
+        {
+            "id": "1",
+            "lang": "id",
+            "question": "Siapa penemu bola lampu pijar?",
+            "answerable": True,
+            "answers": ["Edison"],
+            "passage": "Thomas Alva Edison menemukan bola lampu pijar pada tahun 1879.",
+        },
+        {
+            "id": "2",
+            "lang": "id",
+            "question": "Kapan bola lampu pijar ditemukan?",
+            "answerable": True,
+            "answers": ["1879"],
+            "passage": "Thomas Alva Edison menemukan bola lampu pijar pada tahun 1879.",
+        },
+        {
+            "id": "3",
+            "lang": "id",
+            "question": "Berapa harga tiket pesawat ke Mars?",
+            "answerable": False,
+            "answers": [],
+            "passage": "Thomas Alva Edison menemukan bola lampu pijar pada tahun 1879.",
+        },
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    details = tmp_path / "details.jsonl"
+    result = tanya("eval", str(questions), "--json", "--details", str(details))
+    assert result.exit_code == 0, result.output
+    (metrics,) = json.loads(result.stdout)
+    assert metrics["name"] == "mini" and metrics["questions"] == 3
+    assert metrics["recall_at_1"] == 1.0 and metrics["answer_accuracy"] == 1.0
+    assert metrics["abstention_accuracy"] == 1.0
+    assert len(details.read_text().splitlines()) == 3
+
+
+def test_eval_with_a_malformed_set_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "question": "a"}\n{oops\n', encoding="utf-8")
+    result = tanya("eval", str(bad))
+    assert result.exit_code == 2 and "bad.jsonl:2" in result.stderr

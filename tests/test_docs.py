@@ -1,0 +1,27 @@
+"""The configuration is documented: every setting is in .env.example and in the README's table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import BotSettings
+from ingest.settings import IngestSettings
+
+REPO = Path(__file__).resolve().parent.parent
+VARIABLES = sorted(
+    "TANYA_" + name.upper() for cls in (IngestSettings, BotSettings) for name in cls.model_fields
+)
+
+
+@pytest.mark.parametrize("variable", VARIABLES)
+def test_setting_is_in_env_example_and_readme(variable: str) -> None:
+    assert f"\n{variable}=" in (REPO / ".env.example").read_text(encoding="utf-8")
+    assert f"| `{variable}` |" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
