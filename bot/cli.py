@@ -327,6 +327,36 @@ def eval_(
         wide.print(render_metrics(metrics))
 
 
+@app.command("bot")
+@handles_errors
+def bot_command() -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN; see README, 'Discord')."""
+    import asyncio
+
+    import aiohttp
+    import discord
+
+    from bot.components import make_stack
+    from bot.discord_bot import make_bot, run_bot
+
+    ingest_settings, bot_settings = _settings()
+    if bot_settings.discord_token is None or not bot_settings.discord_token.get_secret_value().strip():
+        raise BadInput("DISCORD_TOKEN is not set; put it in .env (see README, 'Discord')")
+    logging.getLogger().setLevel(logging.DEBUG if _State.debug else logging.INFO)
+    logging.getLogger("discord").setLevel(logging.INFO)
+    stack = make_stack(ingest_settings, bot_settings)
+    bot = make_bot(stack.chain, stack.index, bot_settings, ingest_settings)
+    err.print("Starting the Discord bot (Ctrl-C stops it)...", markup=False)
+    try:
+        asyncio.run(run_bot(bot, bot_settings.discord_token.get_secret_value().strip()))
+    except discord.LoginFailure:
+        raise BadInput("Discord rejected DISCORD_TOKEN; copy the bot token again from the Developer Portal") from None
+    except discord.PrivilegedIntentsRequired:
+        raise BadInput("Discord refused the bot's intents; see README, 'Discord'") from None
+    except (OSError, aiohttp.ClientError) as exc:
+        raise TanyaError(f"cannot reach Discord ({type(exc).__name__}); check the network and try again") from None
+
+
 class _RichProgress(ProgressSink):
     """Draws ingest progress on stderr."""
 

@@ -47,7 +47,14 @@ class Fetcher:
     timeout_s: float = 20.0
     max_bytes: int = 10_000_000
     max_redirects: int = 5
+    allow_private: bool = True
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": "tanya/0.1 (+news QA bot)"})
+
+    def _check_request(self, request: Any) -> None:
+        """Refuse (on every hop, redirects included) hosts that resolve to loopback, private,
+        link-local or otherwise non-public addresses, unless ``allow_private``."""
+        if not self.allow_private:
+            check_public_host(str(request.url.host), request.url.port or 443)
 
     def fetch(self, url: str) -> tuple[bytes, str, str]:
         """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not."""
@@ -60,6 +67,7 @@ class Fetcher:
                     max_redirects=self.max_redirects,
                     timeout=self.timeout_s,
                     headers=self.headers,
+                    event_hooks={"request": [self._check_request]},
                 ) as client,
                 client.stream("GET", url) as response,
             ):
@@ -80,6 +88,21 @@ class Fetcher:
             raise LoadError(f"not a valid URL: {exc}") from None
         except httpx.HTTPError as exc:
             raise LoadError(f"could not fetch: {exc}") from None
+
+
+def check_public_host(host: str, port: int) -> None:
+    """Raise ``LoadError`` unless every address ``host`` resolves to is a public one."""
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise LoadError(f"cannot resolve host {host!r}") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise LoadError(f"refused: {host} is a private, loopback or link-local address")
 
 
 def is_url(text: str) -> bool:

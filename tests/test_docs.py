@@ -10,8 +10,16 @@ from bot.settings import BotSettings
 from ingest.settings import IngestSettings
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _variable(name: str, field: object) -> str:
+    alias = getattr(field, "validation_alias", None)
+    choices = getattr(alias, "choices", None)
+    return str(choices[0]) if choices else "TANYA_" + name.upper()
+
+
 VARIABLES = sorted(
-    "TANYA_" + name.upper() for cls in (IngestSettings, BotSettings) for name in cls.model_fields
+    _variable(name, field) for cls in (IngestSettings, BotSettings) for name, field in cls.model_fields.items()
 )
 
 

@@ -270,3 +270,22 @@ def test_bad_urls_are_skipped_with_a_reason(web: str, path: str, reason: str) ->
     fetcher = Fetcher(timeout_s=0.5, max_bytes=50_000)
     (item,) = list(load_inputs([web + path], fetcher))
     assert isinstance(item, Skipped) and reason in item.reason
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.1.2.3", "192.168.0.1", "169.254.169.254", "[::1]"])
+def test_private_addresses_are_refused_when_not_allowed(host: str) -> None:
+    fetcher = Fetcher(timeout_s=1, allow_private=False)
+    (item,) = list(load_inputs([f"http://{host}/article.html"], fetcher))
+    assert isinstance(item, Skipped) and "refused" in item.reason
+
+
+def test_redirect_to_a_private_address_is_refused(web: str) -> None:
+    # The local test server itself is private: even the first hop is refused.
+    fetcher = Fetcher(timeout_s=1, allow_private=False)
+    (item,) = list(load_inputs([f"{web}/loop"], fetcher))
+    assert isinstance(item, Skipped) and "refused" in item.reason
+
+
+def test_file_urls_are_not_fetched() -> None:
+    (item,) = list(load_inputs(["file:///etc/passwd"], Fetcher(allow_private=False)))
+    assert isinstance(item, Skipped) and item.reason == "no such file or folder"

@@ -1,0 +1,1 @@
+"""Discord cogs, one feature each: asking (``ask``) and managing the library (``library``)."""

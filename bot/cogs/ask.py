@@ -1,0 +1,226 @@
+"""Asking: ``/ask``, @mentions, the 👍/👎 buttons and "Show passage"."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answering import Answer
+from bot.discord_bot import NO_MENTIONS, send_ephemeral
+from bot.discord_format import Reply, answer_replies, passage_messages
+from ingest.errors import BadInput, TanyaError
+
+if TYPE_CHECKING:
+    from bot.discord_bot import TanyaBot
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong while answering. Please try again later."
+UNAVAILABLE = "The article index is unavailable right now; please try again in a moment."
+EMPTY_MENTION = "Ask me something after the mention, for example: `@tanya Berapa karyawan TikTok yang terkena PHK?`"
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tanya:vote:(?P<id>\d+):(?P<vote>up|down)"):
+    """👍 or 👎 on an answer; works after a restart (the answer id is in the custom id)."""
+
+    def __init__(self, answer_id: int, vote: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"tanya:vote:{answer_id}:{vote}",
+            )
+        )
+        self.answer_id = answer_id
+        self.vote = vote
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],  # type: ignore[override]
+        match: re.Match[str],
+    ) -> VoteButton:
+        return cls(int(match["id"]), match["vote"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: TanyaBot = interaction.client  # type: ignore[assignment]
+        stored = await bot.run_blocking(
+            bot.feedback.vote, self.answer_id, interaction.user.id, 1 if self.vote == "up" else -1
+        )
+        await send_ephemeral(interaction, "Thanks for the feedback!" if stored else "That answer is no longer known.")
+
+
+class PassageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tanya:passage:(?P<n>\d+):(?P<chunk>[\w-]+)"
+):
+    """Shows the whole passage behind citation [n], privately."""
+
+    def __init__(self, n: int, chunk_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Show passage [{n}]",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"tanya:passage:{n}:{chunk_id}",
+            )
+        )
+        self.n = n
+        self.chunk_id = chunk_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Button[Any],  # type: ignore[override]
+        match: re.Match[str],
+    ) -> PassageButton:
+        return cls(int(match["n"]), match["chunk"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: TanyaBot = interaction.client  # type: ignore[assignment]
+        chunks = await bot.run_blocking(bot.index.chunks, [self.chunk_id])
+        chunk = chunks.get(self.chunk_id)
+        if chunk is None:
+            await send_ephemeral(interaction, "That passage is no longer in the index.")
+            return
+        for part in passage_messages(f"[{self.n}] {chunk.title}", chunk.text):
+            await send_ephemeral(interaction, part)
+
+
+def answer_view(answer_id: int, answer: Answer) -> discord.ui.View:
+    """Buttons under an answer: votes, then one "Show passage" per citation."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(VoteButton(answer_id, "up"))
+    view.add_item(VoteButton(answer_id, "down"))
+    for citation in answer.citations[:20]:
+        view.add_item(PassageButton(citation.n, citation.chunk.chunk_id))
+    return view
+
+
+def strip_mentions(content: str, bot_id: int) -> str:
+    """The question in a message that mentions the bot, without the mention itself."""
+    return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
+
+
+class AskCog(commands.Cog):
+    """Questions by slash command or mention, answered with cited sources."""
+
+    def __init__(self, bot: TanyaBot) -> None:
+        self.bot = bot
+
+    def refusal(self, user_id: int, channel_id: int | None) -> str | None:
+        """Why this user may not ask here now, or None."""
+        if not self.bot.channel_allowed(channel_id):
+            return "I only answer questions in the channels I was set up for."
+        wait = self.bot.cooldown.retry_after(user_id)
+        if wait > 0:
+            limit = self.bot.settings.discord_cooldown_per_minute
+            return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
+        return None
+
+    async def respond(self, question: str) -> tuple[Answer | None, str | None]:
+        """The answer, or a message saying why there is none."""
+        try:
+            return await self.bot.answer(question), None
+        except BadInput as exc:
+            return None, f"Sorry, I can't take that question: {exc}."
+        except TanyaError:
+            logger.warning("answering failed", exc_info=True)
+            return None, UNAVAILABLE
+
+    async def prepared(self, answer: Answer) -> tuple[list[Reply], discord.ui.View | None]:
+        replies = answer_replies(answer)
+        if answer.abstained:
+            return replies, None
+        answer_id = await self.bot.run_blocking(self.bot.feedback.record_answer, answer)
+        return replies, answer_view(answer_id, answer)
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question about the indexed news articles")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """Ask a question; the answer cites the article passages it comes from."""
+        channel = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
+        refusal = self.refusal(interaction.user.id, channel)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.response.defer(thinking=True)
+        answer, problem = await self.respond(question)
+        if answer is None:
+            await interaction.followup.send(problem or APOLOGY, allowed_mentions=NO_MENTIONS)
+            return
+        replies, view = await self.prepared(answer)
+        sent = None
+        for i, reply in enumerate(replies):
+            last = i == len(replies) - 1
+            kwargs: dict[str, Any] = {"embeds": reply.embeds, "allowed_mentions": NO_MENTIONS, "wait": True}
+            if last and view is not None:
+                kwargs["view"] = view
+            sent = await interaction.followup.send(reply.content, **kwargs)
+        if self.bot.settings.discord_threads and sent is not None and interaction.guild is not None:
+            await sent.create_thread(name=_thread_name(question))
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None or me not in message.mentions:
+            return
+        try:
+            await self.answer_mention(message, me.id)
+        except Exception:
+            logger.exception("answering a mention failed")
+            try:
+                await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException:
+                logger.warning("could not send the apology", exc_info=True)
+
+    async def answer_mention(self, message: discord.Message, bot_id: int) -> None:
+        """Answer a message that mentions the bot, as a reply (or in a new thread)."""
+        question = strip_mentions(message.content, bot_id)
+        if not question:
+            await message.reply(EMPTY_MENTION, allowed_mentions=NO_MENTIONS)
+            return
+        channel = getattr(message.channel, "parent_id", None) or message.channel.id
+        refusal = self.refusal(message.author.id, channel)
+        if refusal:
+            await message.reply(refusal, allowed_mentions=NO_MENTIONS)
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
+        answer, problem = await self.respond(question)
+        if answer is None:
+            await message.reply(problem or APOLOGY, allowed_mentions=NO_MENTIONS)
+            return
+        replies, view = await self.prepared(answer)
+        destination: Any = None
+        if (
+            self.bot.settings.discord_threads
+            and message.guild is not None
+            and not isinstance(message.channel, discord.Thread)
+        ):
+            destination = await message.create_thread(name=_thread_name(question))
+        for i, reply in enumerate(replies):
+            kwargs: dict[str, Any] = {"embeds": reply.embeds, "allowed_mentions": NO_MENTIONS}
+            if i == len(replies) - 1 and view is not None:
+                kwargs["view"] = view
+            if destination is not None:
+                await destination.send(reply.content, **kwargs)
+            else:
+                await message.reply(reply.content, mention_author=False, **kwargs)
+
+
+def _thread_name(question: str) -> str:
+    name = re.sub(r"\s+", " ", question).strip()
+    return (name[:95] + "…") if len(name) > 96 else name or "tanya"
+
+
+async def setup(bot: TanyaBot) -> None:
+    """Register the cog and the buttons that must keep working after a restart."""
+    bot.add_dynamic_items(VoteButton, PassageButton)
+    await bot.add_cog(AskCog(bot))

@@ -1,0 +1,170 @@
+"""The library: ``/sources`` for everyone; ``/add`` and ``/remove`` for admins."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import TYPE_CHECKING, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import NO_MENTIONS, send_ephemeral
+from bot.discord_format import neutralize, sources_messages
+from ingest.errors import IndexBusy, LoadError, TanyaError
+from ingest.loaders import Article, is_url, parse_document
+from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
+
+if TYPE_CHECKING:
+    from bot.discord_bot import TanyaBot
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+T = TypeVar("T")
+NOT_ADMIN = "Only members with the Manage Server permission (or the configured admin role) can do this."
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    """Manage Server, or the role named or numbered by TANYA_DISCORD_ADMIN_ROLE."""
+    bot: TanyaBot = interaction.client  # type: ignore[assignment]
+    member = interaction.user
+    permissions = getattr(member, "guild_permissions", None)
+    if interaction.guild is not None and permissions is not None and permissions.manage_guild:
+        return True
+    wanted = bot.settings.discord_admin_role.strip()
+    roles = getattr(member, "roles", [])
+    return bool(wanted) and any(str(role.id) == wanted or role.name == wanted for role in roles)
+
+
+def admin_only() -> Callable[[T], T]:
+    """An app-command check that refuses everyone but admins, with the reason."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        if not is_admin(interaction):
+            raise app_commands.CheckFailure(NOT_ADMIN)
+        return True
+
+    return app_commands.check(predicate)
+
+
+def describe(report: IngestReport) -> str:
+    """One line per input of an ingest run, for Discord."""
+    lines = []
+    for item in report.items:
+        title = neutralize(item.title or item.source)
+        if item.status == "added":
+            lines.append(f"Added «{title}» ({item.chunks} passages).")
+        elif item.status == "replaced":
+            lines.append(f"Updated «{title}» ({item.chunks} passages).")
+        elif item.status == "unchanged":
+            lines.append(f"Already in the index: «{title}». Not added twice.")
+        else:
+            lines.append(f"Could not add {neutralize(item.source)}: {neutralize(item.reason or 'unknown reason')}.")
+    return "\n".join(lines) or "Nothing to add."
+
+
+class LibraryCog(commands.Cog):
+    """Listing, adding and removing articles."""
+
+    def __init__(self, bot: TanyaBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        """List the articles the bot answers from."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        records = await self.bot.run_blocking(self.bot.index.articles)
+        for part in sources_messages(records):
+            await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="add")
+    @app_commands.describe(url="An http(s) link to a news article", file="A .txt, .md, .html or .pdf article")
+    @admin_only()
+    async def add(
+        self, interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None
+    ) -> None:
+        """Add an article to the index (admins only)."""
+        if (url is None) == (file is None):
+            await send_ephemeral(interaction, "Give either a `url` or a `file`, not both or neither.")
+            return
+        if url is not None and not is_url(url.strip()):
+            await send_ephemeral(interaction, "The url must start with http:// or https://.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            if url is not None:
+                report = await self.bot.run_blocking(ingest_inputs, self.bot.index, [url.strip()], self.bot.fetcher)
+            else:
+                assert file is not None
+                article = await self.read_attachment(file)
+                report = await self.bot.run_blocking(ingest_articles, self.bot.index, [article])
+        except LoadError as exc:
+            await send_ephemeral(interaction, f"Could not add that file: {neutralize(str(exc))}.")
+            return
+        except IndexBusy:
+            await send_ephemeral(interaction, "Another import is running; please try again in a minute.")
+            return
+        except TanyaError as exc:
+            logger.warning("add failed: %s", exc)
+            await send_ephemeral(interaction, "The article index is unavailable right now; please try again later.")
+            return
+        await send_ephemeral(interaction, describe(report))
+
+    async def read_attachment(self, file: discord.Attachment) -> Article:
+        """Read an uploaded article (size-capped) into an ``Article``."""
+        suffix = PurePath(file.filename).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            raise LoadError(f"unsupported file type {suffix or '(none)'}; send " + ", ".join(UPLOAD_SUFFIXES))
+        if file.size > self.bot.fetcher.max_bytes:
+            raise LoadError(f"larger than the {self.bot.fetcher.max_bytes:,}-byte limit")
+        data = await file.read()
+        stem = PurePath(file.filename).stem
+        return await self.bot.run_blocking(
+            parse_document, data, suffix, f"discord-upload:{file.filename}", {}, stem.replace("-", " ")
+        )
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(source="The article to remove (start typing its title)")
+    @admin_only()
+    async def remove(self, interaction: discord.Interaction, source: str) -> None:
+        """Remove an article from the index (admins only)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+        def remove_now() -> str | None:
+            found = self.bot.index.find_source(source)
+            if found is None:
+                return None
+            with self.bot.index.writing():
+                self.bot.index.remove(found)
+            return found
+
+        try:
+            removed = await self.bot.run_blocking(remove_now)
+        except IndexBusy:
+            await send_ephemeral(interaction, "Another import is running; please try again in a minute.")
+            return
+        if removed is None:
+            await send_ephemeral(interaction, f"Not in the index: {neutralize(source)}. See `/sources`.")
+        else:
+            await send_ephemeral(interaction, f"Removed {neutralize(removed)}.")
+
+    @remove.autocomplete("source")
+    async def remove_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        records = await self.bot.run_blocking(self.bot.index.articles)
+        needle = current.lower()
+        choices = [
+            app_commands.Choice(name=(r.title[:90] or r.source[-90:]), value=r.source)
+            for r in records
+            if len(r.source) <= 100 and (needle in r.title.lower() or needle in r.source.lower())
+        ]
+        return choices[:25]
+
+
+async def setup(bot: TanyaBot) -> None:
+    """Register the cog."""
+    await bot.add_cog(LibraryCog(bot))

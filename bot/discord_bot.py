@@ -1,0 +1,173 @@
+"""The Discord front end: a ``commands.Bot`` that takes the answering chain and index as
+dependencies. Answering runs in worker threads under a concurrency limit, so the gateway
+heartbeat never waits on retrieval; every message allows no mentions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from langchain_core.runnables import Runnable
+
+from bot.answering import Answer
+from bot.feedback import FeedbackStore
+from bot.settings import BotSettings
+from ingest.index import Index
+from ingest.loaders import Fetcher
+from ingest.settings import IngestSettings
+
+logger = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.ask", "bot.cogs.library")
+NO_MENTIONS = discord.AllowedMentions.none()
+T = TypeVar("T")
+
+
+class RateLimiter:
+    """At most ``limit`` events per user in any ``window`` seconds (a sliding window)."""
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._events: dict[int, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, user_id: int) -> float:
+        """Record an attempt; return 0 when allowed, else the seconds until the next one is."""
+        now = self.clock()
+        events = self._events[user_id]
+        while events and now - events[0] >= self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return self.window - (now - events[0])
+        events.append(now)
+        return 0.0
+
+
+class TanyaBot(commands.Bot):
+    """The bot; build it with ``make_bot`` (or pass real small components in tests)."""
+
+    def __init__(
+        self,
+        *,
+        chain: Runnable[str, Answer],
+        index: Index,
+        settings: BotSettings,
+        feedback: FeedbackStore,
+        fetcher: Fetcher,
+        sync_commands: bool = True,
+        intents: discord.Intents | None = None,
+    ) -> None:
+        # tanya never joins voice; don't warn that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents or default_intents(),
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+        )
+        self.chain = chain
+        self.index = index
+        self.settings = settings
+        self.feedback = feedback
+        self.fetcher = fetcher
+        self.sync_commands = sync_commands
+        self.cooldown = RateLimiter(settings.discord_cooldown_per_minute)
+        self.workers = ThreadPoolExecutor(max_workers=settings.discord_concurrency, thread_name_prefix="tanya-worker")
+        self.slots = asyncio.Semaphore(settings.discord_concurrency)
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        """Load the cogs; sync slash commands (to the development guild at once, when set)."""
+        for name in COGS:
+            await self.load_extension(name)
+        if not self.sync_commands:
+            return
+        guild_id = self.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Mentions are handled by the ask cog; there are no prefix commands to process."""
+
+    async def close(self) -> None:
+        await super().close()
+        self.workers.shutdown(wait=False, cancel_futures=True)
+
+    async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` in a worker thread, at most ``discord_concurrency`` at once."""
+        async with self.slots:
+            return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
+
+    async def answer(self, question: str) -> Answer:
+        """Answer with the shared chain, off the event loop."""
+        return await self.run_blocking(self.chain.invoke, question)
+
+    def channel_allowed(self, channel_id: int | None) -> bool:
+        """Whether the bot answers in this channel (threads count as their parent channel)."""
+        allowed = self.settings.channel_ids
+        return not allowed or channel_id in allowed
+
+    async def on_ready(self) -> None:
+        logger.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Refusals get their reason; anything else is logged and answered with an apology."""
+        if isinstance(error, app_commands.CheckFailure):
+            message = str(error) or "You can't use this command here."
+        else:
+            logger.error("slash command failed", exc_info=error)
+            message = "Sorry, something went wrong while answering. Please try again later."
+        await send_ephemeral(interaction, message)
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
+    """Reply privately, whether or not the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        logger.warning("could not send an error reply", exc_info=True)
+
+
+def default_intents() -> discord.Intents:
+    """Guilds and guild messages; no privileged intent (Discord sends the text of messages that
+    mention the bot without the message-content intent)."""
+    intents = discord.Intents.default()
+    intents.message_content = False
+    return intents
+
+
+def make_bot(
+    chain: Runnable[str, Answer], index: Index, settings: BotSettings, ingest_settings: IngestSettings
+) -> TanyaBot:
+    """Return the bot wired to the chain, the index and a feedback store in the data dir."""
+    fetcher = Fetcher(
+        timeout_s=ingest_settings.fetch_timeout_s,
+        max_bytes=ingest_settings.fetch_max_bytes,
+        allow_private=settings.discord_allow_private_urls,
+    )
+    feedback = FeedbackStore(Path(ingest_settings.data_dir).expanduser() / "feedback.sqlite3")
+    return TanyaBot(chain=chain, index=index, settings=settings, feedback=feedback, fetcher=fetcher)
+
+
+async def run_bot(bot: TanyaBot, token: str) -> None:
+    """Connect and serve until stopped."""
+    async with bot:
+        await bot.start(token)

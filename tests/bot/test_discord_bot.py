@@ -1,0 +1,393 @@
+"""The Discord bot over a real chain and a temporary index: mentions through discord.py's real
+dispatch (dpytest), slash commands with a minimal interaction double."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+import pytest_asyncio
+from discord import app_commands
+from langchain_core.runnables import RunnableLambda
+
+from bot.cogs.ask import AskCog, PassageButton, VoteButton, strip_mentions
+from bot.cogs.library import LibraryCog
+from bot.components import Stack, make_stack
+from bot.discord_bot import NO_MENTIONS, RateLimiter, TanyaBot
+from bot.feedback import FeedbackStore
+from bot.settings import BotSettings
+from ingest.index import make_index
+from ingest.loaders import Fetcher
+from ingest.pipeline import ingest_inputs
+from ingest.settings import IngestSettings
+from tests.conftest import BUNDLED_ARTICLE
+
+QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: Any) -> Stack:
+    settings = IngestSettings(data_dir=tmp_path_factory.mktemp("discord-index"))
+    index = make_index(settings, embeddings=bundled_embeddings)
+    ingest_inputs(index, [str(BUNDLED_ARTICLE)])
+    return make_stack(settings, BotSettings(), index=index)
+
+
+def build_bot(stack: Stack, tmp_path: Path, chain: Any = None, **settings: Any) -> TanyaBot:
+    intents = discord.Intents.default()
+    intents.members = True
+    intents.message_content = True  # dpytest delivers content only with this intent
+    return TanyaBot(
+        chain=chain or stack.chain,
+        index=stack.index,
+        settings=BotSettings(**settings),
+        feedback=FeedbackStore(tmp_path / "feedback.sqlite3"),
+        fetcher=Fetcher(timeout_s=2, allow_private=settings.get("discord_allow_private_urls", False)),
+        sync_commands=False,
+        intents=intents,
+    )
+
+
+class Recorder:
+    """Records the payload of every message the bot sends through dpytest's fake HTTP layer."""
+
+    def __init__(self, bot: TanyaBot) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        http = bot.http
+        original = http.send_message
+
+        async def send_message(channel_id: int, *, params: Any) -> Any:
+            self.payloads.append(dict(params.payload or {}))
+            # dpytest's fake HTTP layer reads `channel` from its caller's locals.
+            channel = bot.get_channel(channel_id)  # noqa: F841
+            return await original(channel_id, params=params)
+
+        http.send_message = send_message  # type: ignore[method-assign]
+
+
+@pytest_asyncio.fixture
+async def dpy(stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[TanyaBot, Recorder]]:
+    bot = build_bot(stack, tmp_path, discord_cooldown_per_minute=5)
+    await bot._async_setup_hook()
+    dpytest.configure(bot, members=2)
+    await bot.setup_hook()
+    recorder = Recorder(bot)
+    yield bot, recorder
+    await dpytest.empty_queue()
+    bot.workers.shutdown(wait=True)
+
+
+def assert_no_mentions(payloads: list[dict[str, Any]]) -> None:
+    assert payloads
+    for payload in payloads:
+        allowed = payload.get("allowed_mentions")
+        assert allowed is not None and allowed.get("parse") == [] and not allowed.get("replied_user")
+        assert not allowed.get("users") and not allowed.get("roles")
+
+
+async def test_mention_is_answered_as_a_reply_with_sources(dpy: tuple[TanyaBot, Recorder]) -> None:
+    bot, recorder = dpy
+    assert bot.user is not None
+    question = await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
+    reply = dpytest.get_message()
+    assert "700" in reply.content and "[1]" in reply.content
+    assert int(recorder.payloads[-1]["message_reference"]["message_id"]) == question.id  # a reply
+    assert reply.embeds and reply.embeds[0].title.startswith("[1] TikTok")
+    assert_no_mentions(recorder.payloads)
+
+
+async def test_everyone_in_a_question_pings_no_one(dpy: tuple[TanyaBot, Recorder]) -> None:
+    bot, recorder = dpy
+    assert bot.user is not None
+    await dpytest.message(f"<@{bot.user.id}> @everyone @here siapa CEO TikTok?")
+    dpytest.get_message()
+    assert_no_mentions(recorder.payloads)
+
+
+async def test_empty_mention_gets_a_hint(dpy: tuple[TanyaBot, Recorder]) -> None:
+    bot, _ = dpy
+    assert bot.user is not None
+    await dpytest.message(f"<@{bot.user.id}>")
+    assert "Ask me something" in dpytest.get_message().content
+
+
+async def test_messages_without_a_mention_are_ignored(dpy: tuple[TanyaBot, Recorder]) -> None:
+    await dpytest.message(QUESTION)
+    assert dpytest.verify().message().nothing()
+
+
+async def test_cooldown_holds_for_a_burst_and_others_still_get_answers(dpy: tuple[TanyaBot, Recorder]) -> None:
+    bot, recorder = dpy
+    assert bot.user is not None
+    config = dpytest.get_config()
+    spammer, other = config.members[0], config.members[1]
+    replies = []
+    for _ in range(8):
+        await dpytest.message(f"<@{bot.user.id}> {QUESTION}", member=spammer)
+        replies.append(dpytest.get_message().content)
+    assert sum("700" in r for r in replies) == 5
+    assert sum(r.startswith("Easy there!") for r in replies) == 3
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}", member=other)
+    assert "700" in dpytest.get_message().content
+    assert_no_mentions(recorder.payloads)
+
+
+async def test_a_failing_answer_gets_an_apology_and_the_bot_stays_up(stack: Stack, tmp_path: Path) -> None:
+    def explode(question: str) -> Any:
+        if "meledak" in question:
+            raise RuntimeError("boom")
+        return stack.chain.invoke(question)
+
+    bot = build_bot(stack, tmp_path, chain=RunnableLambda(explode))
+    await bot._async_setup_hook()
+    dpytest.configure(bot)
+    await bot.setup_hook()
+    assert bot.user is not None
+    await dpytest.message(f"<@{bot.user.id}> meledak?")
+    assert dpytest.get_message().content.startswith("Sorry, something went wrong")
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
+    assert "700" in dpytest.get_message().content
+    await dpytest.empty_queue()
+
+
+def test_strip_mentions() -> None:
+    assert strip_mentions("<@42> apa kabar <@!42>?", 42) == "apa kabar  ?"
+
+
+def test_rate_limiter_sliding_window() -> None:
+    now = [0.0]
+    limiter = RateLimiter(2, 60, clock=lambda: now[0])
+    assert limiter.retry_after(1) == 0 and limiter.retry_after(1) == 0
+    assert limiter.retry_after(1) == pytest.approx(60)
+    assert limiter.retry_after(2) == 0
+    now[0] = 61
+    assert limiter.retry_after(1) == 0
+
+
+# ----- slash commands with a minimal interaction double -------------------------------------
+
+
+class FakeResponse:
+    def __init__(self, log: list[tuple[str, Any, dict[str, Any]]]) -> None:
+        self.log = log
+        self.done = False
+
+    def is_done(self) -> bool:
+        return self.done
+
+    async def defer(self, **kwargs: Any) -> None:
+        self.log.append(("defer", None, kwargs))
+        self.done = True
+
+    async def send_message(self, content: Any = None, **kwargs: Any) -> None:
+        self.log.append(("send_message", content, kwargs))
+        self.done = True
+
+
+class FakeSent:
+    def __init__(self, log: list[tuple[str, Any, dict[str, Any]]]) -> None:
+        self.log = log
+
+    async def create_thread(self, **kwargs: Any) -> None:
+        self.log.append(("create_thread", None, kwargs))
+
+
+class FakeFollowup:
+    def __init__(self, log: list[tuple[str, Any, dict[str, Any]]]) -> None:
+        self.log = log
+
+    async def send(self, content: Any = None, **kwargs: Any) -> FakeSent:
+        self.log.append(("followup", content, kwargs))
+        return FakeSent(self.log)
+
+
+class Role(SimpleNamespace):
+    pass
+
+
+def interaction(
+    bot: TanyaBot, *, user_id: int = 1, manage_guild: bool = False, roles: tuple[Role, ...] = (), channel_id: int = 100
+) -> Any:
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    user = SimpleNamespace(
+        id=user_id, guild_permissions=discord.Permissions(manage_guild=manage_guild), roles=list(roles)
+    )
+    return SimpleNamespace(
+        client=bot,
+        user=user,
+        guild=SimpleNamespace(id=5),
+        channel_id=channel_id,
+        channel=SimpleNamespace(id=channel_id),
+        response=FakeResponse(log),
+        followup=FakeFollowup(log),
+        log=log,
+    )
+
+
+def sends(fake: Any) -> list[tuple[str, Any, dict[str, Any]]]:
+    return [entry for entry in fake.log if entry[0] in ("send_message", "followup")]
+
+
+async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    cog = AskCog(bot)
+    fake = interaction(bot)
+    await AskCog.ask.callback(cog, fake, QUESTION)  # type: ignore[arg-type]
+    assert fake.log[0][0] == "defer"
+    (followup,) = [e for e in fake.log if e[0] == "followup"]
+    _, content, kwargs = followup
+    assert "700" in content and kwargs["embeds"] and kwargs["allowed_mentions"] is NO_MENTIONS
+    view = kwargs["view"]
+    labels = [getattr(item, "item", item) for item in view.children]
+    assert any(isinstance(i, VoteButton) for i in view.children)
+    assert any(isinstance(i, PassageButton) for i in view.children) and labels
+
+
+async def test_slash_ask_in_thread_mode_opens_a_thread(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path, discord_threads=True)
+    fake = interaction(bot)
+    await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
+    assert fake.log[-1][0] == "create_thread" and fake.log[-1][2]["name"].startswith("Berapa karyawan")
+
+
+async def test_slash_ask_outside_allowed_channels_is_refused_privately(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path, discord_channels="200, 300")
+    fake = interaction(bot, channel_id=100)
+    await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
+    ((kind, content, kwargs),) = fake.log
+    assert kind == "send_message" and kwargs["ephemeral"] and "only answer" in content
+
+
+@pytest.mark.parametrize(("question", "message"), [("x" * 5000, "too long"), ("   ", "empty")])
+async def test_slash_ask_refuses_bad_questions_politely(
+    stack: Stack, tmp_path: Path, question: str, message: str
+) -> None:
+    bot = build_bot(stack, tmp_path)
+    fake = interaction(bot)
+    await AskCog.ask.callback(AskCog(bot), fake, question)  # type: ignore[arg-type]
+    assert message in sends(fake)[-1][1] and sends(fake)[-1][1].startswith("Sorry")
+
+
+async def test_votes_and_passages_through_the_buttons(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    answer = stack.chain.invoke(QUESTION)
+    answer_id = bot.feedback.record_answer(answer)
+    fake = interaction(bot, user_id=123456789012345678)
+    await VoteButton(answer_id, "up").callback(fake)
+    await VoteButton(answer_id, "down").callback(interaction(bot, user_id=78))
+    assert bot.feedback.votes(answer_id) == {"up": 1, "down": 1}
+    record = bot.feedback.answer_record(answer_id)
+    assert record is not None and record["question"] == QUESTION and record["citations"]
+    assert "123456789012345678" not in str(bot.feedback._db.execute("SELECT * FROM votes").fetchall())
+    chunk = answer.citations[0].chunk
+    shown = interaction(bot)
+    await PassageButton(1, chunk.chunk_id).callback(shown)
+    assert all(kwargs["ephemeral"] for _, _, kwargs in sends(shown))
+    assert "700 karyawan" in "".join(content for _, content, _ in sends(shown))
+
+
+async def test_buttons_survive_a_restart_by_custom_id(stack: Stack, tmp_path: Path) -> None:
+    match = VoteButton.__discord_ui_compiled_template__.fullmatch("tanya:vote:12:down")  # type: ignore[attr-defined]
+    button = await VoteButton.from_custom_id(None, None, match)  # type: ignore[arg-type]
+    assert (button.answer_id, button.vote) == (12, "down")
+
+
+async def test_twenty_questions_at_once_are_answered_in_worker_threads(stack: Stack, tmp_path: Path) -> None:
+    threads: list[str] = []
+    loop_thread = threading.current_thread().name
+
+    def record(question: str) -> str:
+        threads.append(threading.current_thread().name)
+        return question
+
+    bot = build_bot(stack, tmp_path, chain=RunnableLambda(record) | stack.chain, discord_concurrency=4)
+    answers = await asyncio.gather(*(bot.answer(QUESTION) for _ in range(20)))
+    assert len(answers) == 20 and all("700" in a.text for a in answers)
+    assert len(threads) == 20 and loop_thread not in threads
+    assert all(name.startswith("tanya-worker") for name in threads)
+    bot.workers.shutdown(wait=True)
+
+
+# ----- the library: /sources, /add, /remove ---------------------------------------------------
+
+
+def check_passes(command: app_commands.Command[Any, Any, Any], fake: Any) -> bool:
+    try:
+        return all(check(fake) for check in command.checks)
+    except app_commands.CheckFailure:
+        return False
+
+
+async def test_admin_commands_refuse_members_without_permission(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path, discord_admin_role="editors")
+    cog = LibraryCog(bot)
+    for command in (cog.add, cog.remove):
+        assert not check_passes(command, interaction(bot))
+        assert check_passes(command, interaction(bot, manage_guild=True))
+        assert check_passes(command, interaction(bot, roles=(Role(id=9, name="editors"),)))
+    error = app_commands.CheckFailure("Only members with the Manage Server permission")
+    fake = interaction(bot)
+    await bot.on_app_command_error(fake, error)
+    assert "Manage Server" in sends(fake)[0][1] and sends(fake)[0][2]["ephemeral"]
+
+
+class FakeAttachment:
+    def __init__(self, filename: str, data: bytes) -> None:
+        self.filename = filename
+        self.size = len(data)
+        self.data = data
+
+    async def read(self) -> bytes:
+        return self.data
+
+
+async def test_add_file_then_duplicate_then_remove(bundled_embeddings: Any, tmp_path: Path) -> None:
+    settings = IngestSettings(data_dir=tmp_path / "library")
+    index = make_index(settings, embeddings=bundled_embeddings)
+    own = make_stack(settings, BotSettings(), index=index)
+    bot = build_bot(own, tmp_path)
+    cog = LibraryCog(bot)
+    upload = FakeAttachment("gempa.txt", b"Gempa bermagnitudo 5 mengguncang Cianjur pada Senin pagi.")
+    first = interaction(bot, manage_guild=True)
+    await LibraryCog.add.callback(cog, first, None, upload)  # type: ignore[arg-type]
+    assert "Added «gempa»" in sends(first)[-1][1]
+    second = interaction(bot, manage_guild=True)
+    await LibraryCog.add.callback(cog, second, None, upload)  # type: ignore[arg-type]
+    assert "Already in the index" in sends(second)[-1][1] and len(index.articles()) == 1
+    listing = interaction(bot)
+    await LibraryCog.sources.callback(cog, listing)  # type: ignore[arg-type]
+    assert "gempa" in sends(listing)[-1][1]
+    removal = interaction(bot, manage_guild=True)
+    await LibraryCog.remove.callback(cog, removal, "discord-upload:gempa.txt")  # type: ignore[arg-type]
+    assert sends(removal)[-1][1].startswith("Removed") and index.articles() == []
+    bot.workers.shutdown(wait=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:9/x.html", "refused"),
+        ("http://169.254.169.254/latest", "refused"),
+        ("file:///etc/passwd", "must start with http"),
+    ],
+)
+async def test_add_url_refuses_private_addresses(stack: Stack, tmp_path: Path, url: str, message: str) -> None:
+    bot = build_bot(stack, tmp_path)
+    fake = interaction(bot, manage_guild=True)
+    await LibraryCog.add.callback(LibraryCog(bot), fake, url, None)  # type: ignore[arg-type]
+    assert message in sends(fake)[-1][1]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    fake = interaction(bot, manage_guild=True)
+    await LibraryCog.add.callback(LibraryCog(bot), fake, None, FakeAttachment("x.exe", b"MZ"))  # type: ignore[arg-type]
+    assert "unsupported file type .exe" in sends(fake)[-1][1]
