@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TANYA := $(BIN)/tanya
 STAMP := $(VENV)/.installed
+EVAL_DIR ?= ../shared/eval
 
 .PHONY: run test lint install eval bench clean
 
@@ -35,8 +36,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check ingest bot tests bench
 	$(BIN)/mypy
 
+bench: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/loop_lag.py
+
 eval: $(STAMP)
-	$(TANYA) eval ../shared/eval/seed_dev.jsonl ../shared/eval/facqa_valid.jsonl ../shared/eval/tydiqa_id_valid.jsonl ../shared/eval/idkmrc_valid.jsonl
+	$(TANYA) eval $(EVAL_DIR)/seed_dev.jsonl $(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -232,7 +232,10 @@ def interaction(
 
 
 def sends(fake: Any) -> list[tuple[str, Any, dict[str, Any]]]:
-    return [entry for entry in fake.log if entry[0] in ("send_message", "followup")]
+    """What the bot sent through an interaction; every send must allow no mentions."""
+    sent = [entry for entry in fake.log if entry[0] in ("send_message", "followup")]
+    assert all(kwargs.get("allowed_mentions") is NO_MENTIONS for _, _, kwargs in sent), sent
+    return sent
 
 
 async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(stack: Stack, tmp_path: Path) -> None:
@@ -241,7 +244,7 @@ async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(st
     fake = interaction(bot)
     await AskCog.ask.callback(cog, fake, QUESTION)  # type: ignore[arg-type]
     assert fake.log[0][0] == "defer"
-    (followup,) = [e for e in fake.log if e[0] == "followup"]
+    (followup,) = [e for e in sends(fake) if e[0] == "followup"]
     _, content, kwargs = followup
     assert "700" in content and kwargs["embeds"] and kwargs["allowed_mentions"] is NO_MENTIONS
     view = kwargs["view"]
@@ -261,7 +264,7 @@ async def test_slash_ask_outside_allowed_channels_is_refused_privately(stack: St
     bot = build_bot(stack, tmp_path, discord_channels="200, 300")
     fake = interaction(bot, channel_id=100)
     await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
-    ((kind, content, kwargs),) = fake.log
+    ((kind, content, kwargs),) = sends(fake)
     assert kind == "send_message" and kwargs["ephemeral"] and "only answer" in content
 
 

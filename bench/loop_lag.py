@@ -1,0 +1,89 @@
+"""Event-loop lag while the Discord bot answers 20 questions at once.
+
+The bot's answering runs in worker threads; the baseline in the same run calls the chain on the
+event loop itself (what a naive bot does). A ticker on the loop records how late each 10 ms tick
+fires; the gateway heartbeat needs the loop free. Run: ``make bench`` (or python bench/loop_lag.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.components import make_stack
+from bot.discord_bot import TanyaBot
+from bot.feedback import FeedbackStore
+from bot.settings import BotSettings
+from ingest.corpus import bundled_articles_dir
+from ingest.loaders import Fetcher
+from ingest.pipeline import ingest_inputs
+from ingest.settings import IngestSettings
+
+QUESTIONS = [
+    "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
+    "Kapan karyawan yang terdampak menerima pemberitahuan?",
+    "Berapa biaya bulanan yang dibayar TikTok kepada Microsoft?",
+    "Sejak tahun berapa OpenAI bermitra dengan Microsoft?",
+    "How many TikTok employees were laid off in Malaysia?",
+] * 4
+
+
+async def _ticker(stop: asyncio.Event, lags: list[float], period: float = 0.01) -> None:
+    while not stop.is_set():
+        start = time.perf_counter()
+        await asyncio.sleep(period)
+        lags.append(max(0.0, time.perf_counter() - start - period) * 1000)
+
+
+async def _measure(answer_all: Any) -> tuple[list[float], float]:
+    stop = asyncio.Event()
+    lags: list[float] = []
+    ticker = asyncio.create_task(_ticker(stop, lags))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    await answer_all()
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await ticker
+    return lags, elapsed
+
+
+def _summary(lags: list[float]) -> str:
+    ordered = sorted(lags)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    return f"max {max(lags):7.1f} ms   p95 {p95:6.1f} ms   median {statistics.median(lags):5.1f} ms"
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = IngestSettings(data_dir=Path(tmp))
+        stack = make_stack(settings, BotSettings())
+        ingest_inputs(stack.index, [str(bundled_articles_dir())])
+        stack.chain.invoke(QUESTIONS[0])  # load the model outside the measurement
+        bot = TanyaBot(chain=stack.chain, index=stack.index, settings=BotSettings(),
+                       feedback=FeedbackStore(Path(tmp) / "feedback.sqlite3"), fetcher=Fetcher(), sync_commands=False)
+
+        async def in_workers() -> None:
+            answers = await asyncio.gather(*(bot.answer(q) for q in QUESTIONS))
+            assert len(answers) == len(QUESTIONS)
+
+        async def on_loop() -> None:
+            for q in QUESTIONS:
+                stack.chain.invoke(q)
+                await asyncio.sleep(0)
+
+        base_lags, base_time = await _measure(on_loop)
+        bot_lags, bot_time = await _measure(in_workers)
+        bot.workers.shutdown(wait=True)
+    print(f"Event-loop lag while answering {len(QUESTIONS)} questions at once (ticker every 10 ms)")
+    print(f"  baseline, chain on the loop : {_summary(base_lags)}   wall {base_time:5.2f} s")
+    print(f"  tanya bot, worker threads   : {_summary(bot_lags)}   wall {bot_time:5.2f} s")
+    print(f"  max-lag ratio bot/baseline  : {max(bot_lags) / max(base_lags):.3f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

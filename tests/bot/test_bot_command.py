@@ -1,0 +1,69 @@
+"""`tanya bot` start-up failures are one clear line with exit code 2, and never show the token."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import threading
+from collections.abc import Iterator
+
+import discord
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-part.do-not-log-me"
+
+
+def test_missing_token_is_one_line_exit_2() -> None:
+    result = CliRunner().invoke(app, ["bot"])
+    assert result.exit_code == 2
+    assert result.stderr == "tanya: error: DISCORD_TOKEN is not set; put it in .env (see README, 'Discord')\n"
+
+
+class _Unauthorized(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = json.dumps({"message": "401: Unauthorized", "code": 0}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def fake_discord_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A loopback stand-in for Discord's REST API that rejects every token."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unauthorized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{server.server_address[1]}/api/v10")
+    yield
+    server.shutdown()
+
+
+def test_rejected_token_is_one_line_exit_2_and_never_logged(
+    fake_discord_api: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, bundled_embeddings: object
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    with caplog.at_level(logging.DEBUG):
+        result = CliRunner().invoke(app, ["bot"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "tanya: error: Discord rejected DISCORD_TOKEN; copy the bot token again from the Developer Portal"
+    )
+    everything = result.output + caplog.text
+    assert TOKEN not in everything and "secret-part" not in everything
+
+
+def test_settings_never_show_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import BotSettings
+
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    settings = BotSettings()
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+    assert settings.discord_token is not None and settings.discord_token.get_secret_value() == TOKEN
