@@ -130,13 +130,44 @@ def _concepts(question: str, lang: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(surface, terms) for terms, surface in merged.items()]
 
 
+def _trigrams(word: str) -> set[str]:
+    padded = f"#{word}#"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def spelling_variants(term: str, index: Index, min_similarity: float = 0.5, limit: int = 2) -> list[str]:
+    """Indexed terms spelt like ``term`` (trigram Dice ≥ ``min_similarity``), most similar first,
+    for a question word the index does not hold ("homeostatis" -> "homeostasis")."""
+    mine = _trigrams(term)
+    scored = []
+    for other in index.similar_terms(term):
+        if other == term or other[0].isdigit() or other in ID_STOPWORDS or other in EN_STOPWORDS:
+            continue
+        theirs = _trigrams(other)
+        similarity = 2 * len(mine & theirs) / (len(mine) + len(theirs))
+        if similarity >= min_similarity:
+            scored.append((similarity, other))
+    return [other for _, other in sorted(scored, reverse=True)[:limit]]
+
+
 def parse_query(question: str, index: Index) -> ParsedQuery:
     """Analyse ``question``; concept weights are BM25 IDFs over ``index`` (the rarest term of a
-    concept that occurs in the index sets its weight; a concept absent from it weighs most)."""
+    concept that occurs in the index sets its weight; a concept absent from it weighs most). A
+    word the index lacks is also searched as its closest spellings in the index."""
     lang = guess_language(question)
     raw = _concepts(question, lang)
     all_terms = list(dict.fromkeys(t for _, terms in raw for t in terms))
     freqs, n = index.document_frequencies(all_terms) if all_terms else ({}, 0)
+    widened = []
+    for surface, terms in raw:
+        if not any(freqs.get(t, 0) for t in terms) and len(terms[0]) >= 4 and terms[0].isalpha():
+            variants = [v for v in spelling_variants(terms[0], index) if v not in terms]
+            if variants:
+                extra, _ = index.document_frequencies(variants)
+                freqs.update(extra)
+                terms = terms + tuple(v for v in variants if extra.get(v, 0))
+        widened.append((surface, terms))
+    raw = widened
 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))

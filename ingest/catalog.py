@@ -43,6 +43,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     body, title, tokenize = "unicode61 remove_diacritics 0 tokenchars '.,'"
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'col');
+-- Every index term ever stored, searchable by character trigrams, to match misspelt question
+-- words ("homeostatis" -> "homeostasis"). Terms of removed articles may linger: harmless, since
+-- a candidate is only used when it still occurs in some chunk.
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS terms_trigrams USING fts5(term, tokenize = 'trigram');
 """
 
 
@@ -92,6 +97,17 @@ class Catalog:
         # executescript commits on its own; every statement in the schema is idempotent.
         self._db.executescript(_SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self._backfill_terms()
+
+    def _backfill_terms(self) -> None:
+        """Fill the term list of an index written before it existed."""
+        with self.transaction() as db:
+            if (
+                db.execute("SELECT 1 FROM terms LIMIT 1").fetchone() is None
+                and db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone()
+            ):
+                db.execute("INSERT OR IGNORE INTO terms SELECT DISTINCT term FROM chunks_vocab")
+                db.execute("INSERT INTO terms_trigrams (term) SELECT term FROM terms")
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -180,6 +196,10 @@ class Catalog:
                     record.ingested_at,
                 ),
             )
+            new_terms = {t for body in terms for t in body.split()} | set(title_terms.split())
+            for term in new_terms:
+                if db.execute("INSERT OR IGNORE INTO terms VALUES (?)", (term,)).rowcount:
+                    db.execute("INSERT INTO terms_trigrams (term) VALUES (?)", (term,))
             for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
                 cursor = db.execute(
                     "INSERT INTO chunks (chunk_id, source, idx, start, end, text) VALUES (?,?,?,?,?,?)",
@@ -240,6 +260,18 @@ class Catalog:
             (title_weight, query, k),
         ).fetchall()
         return [(str(r[0]), float(r[1])) for r in rows]
+
+    def similar_terms(self, term: str, limit: int = 20) -> list[str]:
+        """Return stored terms sharing the most character trigrams with ``term`` (best first)."""
+        padded = term.replace('"', "")
+        grams = {padded[i : i + 3] for i in range(len(padded) - 2)}
+        if not grams:
+            return []
+        query = " OR ".join(f'"{g}"' for g in sorted(grams))
+        rows = self._db.execute(
+            "SELECT term FROM terms_trigrams WHERE terms_trigrams MATCH ? ORDER BY rank LIMIT ?", (query, limit)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """Return in how many chunks each term occurs (0 when in none)."""

@@ -253,6 +253,10 @@ class Index:
         """Return the chunks of the same article, in order."""
         return self.catalog.chunks_of(chunk.source)
 
+    def similar_terms(self, term: str, limit: int = 20) -> list[str]:
+        """Return indexed terms spelt most like ``term`` (shared character trigrams), best first."""
+        return self.catalog.similar_terms(term, limit)
+
     def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         """Return per-term chunk counts and the number of chunks, for IDF weights."""
         return self.catalog.document_frequencies(terms), self.count()

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from bot.query import glossary, parse_query, spelling_variants
+from ingest.index import Index
+from ingest.loaders import Article
+from ingest.pipeline import ingest_articles
+
+
+def test_english_words_are_translated_through_the_glossary(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Sekitar 700 karyawan TikTok di Malaysia terkena PHK.", "PHK")])
+    query = parse_query("How many TikTok employees were laid off in Malaysia?", small_index)
+    assert query.lang == "en" and query.kind == "number"
+    by_surface = {c.surface: c.terms for c in query.concepts}
+    assert "karyawan" in by_surface["employees"] and "phk" in by_surface["laid off"]
+    assert "many" not in by_surface  # question words are not content
+    hits = small_index.lexical_search(query.search_terms, 3)
+    assert hits and hits[0].chunk.source == "a"
+
+
+def test_glossary_keys_are_stemmed_english() -> None:
+    table = glossary()
+    assert "employe" in table and "karyawan" in table["employe"]
+    assert all(alternatives for alternatives in table.values())
+
+
+def test_misspelt_words_are_searched_as_their_closest_spellings(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Homeostasis adalah mekanisme pengaturan lingkungan dalam.", "Bio")])
+    assert spelling_variants("homeostatis", small_index) == ["homeostasis"]
+    query = parse_query("Apa yang dimaksud dengan homeostatis?", small_index)
+    (concept,) = [c for c in query.concepts if c.surface == "homeostatis"]
+    assert "homeostasis" in concept.terms
+    assert small_index.lexical_search(query.search_terms, 1)[0].chunk.source == "a"
+
+
+def test_known_words_are_not_widened(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Pesawat mendarat darurat di Pekanbaru.", "Pesawat")])
+    query = parse_query("Di mana pesawat mendarat?", small_index)
+    assert all(len(c.terms) == 1 for c in query.concepts)
+
+
+def test_concept_weights_favour_rare_words(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [Article(str(i), f"Berita hari ini nomor {i}.", "B") for i in range(5)]
+        + [Article("x", "Berita tentang gerhana.", "G")],
+    )
+    query = parse_query("berita gerhana", small_index)
+    weights = {c.surface: c.weight for c in query.concepts}
+    assert weights["gerhana"] > weights["berita"]
