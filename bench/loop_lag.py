@@ -64,8 +64,14 @@ async def main() -> None:
         stack = make_stack(settings, BotSettings())
         ingest_inputs(stack.index, [str(bundled_articles_dir())])
         stack.chain.invoke(QUESTIONS[0])  # load the model outside the measurement
-        bot = TanyaBot(chain=stack.chain, index=stack.index, settings=BotSettings(),
-                       feedback=FeedbackStore(Path(tmp) / "feedback.sqlite3"), fetcher=Fetcher(), sync_commands=False)
+        bot = TanyaBot(
+            chain=stack.chain,
+            index=stack.index,
+            settings=BotSettings(),
+            feedback=FeedbackStore(Path(tmp) / "feedback.sqlite3"),
+            fetcher=Fetcher(),
+            sync_commands=False,
+        )
 
         async def in_workers() -> None:
             answers = await asyncio.gather(*(bot.answer(q) for q in QUESTIONS))

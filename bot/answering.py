@@ -16,11 +16,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.query import ParsedQuery, parse_query
+from bot.query import ParsedQuery, analyzed_sentences, parse_query
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index
-from ingest.sentences import split_sentences
-from ingest.text import analyze, words
+from ingest.text import words
 
 ABSTAIN_TEXT = {
     "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
@@ -113,8 +112,9 @@ def sentence_candidates(q: ParsedQuery, hits: Sequence[Hit], weights: Sequence[f
     out: list[Candidate] = []
     top = hits[0].score if hits and hits[0].score > 0 else 1.0
     for rank, hit in enumerate(hits):
-        spans = split_sentences(hit.chunk.text)
-        terms = [set(analyze(s.text)) for s in spans]
+        analyzed = analyzed_sentences(hit.chunk.text)
+        spans = [span for span, _ in analyzed]
+        terms = [sentence_terms for _, sentence_terms in analyzed]
         n = len(spans)
         in_sentences = [sum(1 for s in terms if c.found_in(s)) for c in q.concepts]
         passage_cov = sum(c.weight for c, k in zip(q.concepts, in_sentences, strict=True) if k) / q.total_weight

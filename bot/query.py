@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingest.index import Index
+from ingest.sentences import Span, split_sentences
 from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, stem, words
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
@@ -51,6 +52,13 @@ class ParsedQuery:
     def coverage(self, present: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the question's concepts expressed by ``present`` terms."""
         return sum(c.weight for c in self.concepts if c.found_in(present)) / self.total_weight
+
+
+@lru_cache(maxsize=20_000)
+def analyzed_sentences(text: str) -> tuple[tuple[Span, frozenset[str]], ...]:
+    """The sentences of a passage with their index terms; cached, since the same passages come
+    back question after question (retrieval and answering both read them)."""
+    return tuple((span, frozenset(analyze(span.text))) for span in split_sentences(text))
 
 
 def question_type(question: str) -> str | None:

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.query import ParsedQuery, parse_query
+from bot.query import ParsedQuery, analyzed_sentences, parse_query
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index
-from ingest.sentences import split_sentences
-from ingest.text import analyze
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class RetrievalConfig:
 
 def best_sentence_coverage(chunk: Chunk, query: ParsedQuery) -> float:
     """Return the largest share of the question that one sentence of ``chunk`` holds."""
-    return max((query.coverage(set(analyze(s.text))) for s in split_sentences(chunk.text)), default=0.0)
+    return max((query.coverage(terms) for _, terms in analyzed_sentences(chunk.text)), default=0.0)
 
 
 class HybridRetriever:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import TanyaError
 from ingest.settings import BUNDLED_MODEL
+
+logger = logging.getLogger(__name__)
 
 BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
@@ -95,6 +99,65 @@ class SentenceTransformerEmbeddings(Embeddings):
         return vector.tolist()  # type: ignore[no-any-return]
 
 
-def make_embeddings(name: str, batch_size: int = 32) -> SentenceTransformerEmbeddings:
-    """Return the embeddings for a sentence-transformers model name or path (not loaded yet)."""
-    return SentenceTransformerEmbeddings(name, batch_size=batch_size)
+class AutoEmbeddings(Embeddings):
+    """Chooses the backend on first use: the ONNX export kept under ``cache_root`` (made once,
+    when the model is a local sentence-transformers folder), else PyTorch. ``backend`` forces one."""
+
+    def __init__(self, name: str, batch_size: int, backend: str, cache_root: Path | None) -> None:
+        self.name = canonical_model_name(name)
+        self._requested = name
+        self.batch_size = batch_size
+        self.backend = backend
+        self.cache_root = cache_root
+        self._delegate: Embeddings | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def delegate(self) -> Embeddings:
+        """The embeddings actually used (resolved once)."""
+        if self._delegate is None:
+            with self._lock:
+                if self._delegate is None:
+                    self._delegate = self._resolve()
+        return self._delegate
+
+    def _resolve(self) -> Embeddings:
+        from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx
+
+        torch_backend = SentenceTransformerEmbeddings(self._requested, self.batch_size)
+        if self.backend == "torch" or self.cache_root is None:
+            return torch_backend
+        path = resolve_model_path(self._requested)
+        folder = export_dir(self.cache_root, self.name, path)
+        query_prefix, passage_prefix = prefixes_for(self.name)
+        if not (folder / "model.onnx").exists():
+            try:
+                logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
+                export_onnx(path, folder)
+            except NotExportable as exc:
+                if self.backend == "onnx":
+                    raise
+                logger.warning("using PyTorch for %s: %s", self.name, exc)
+                return torch_backend
+        return OnnxEmbeddings(self.name, folder, query_prefix, passage_prefix, self.batch_size)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Return one unit-length vector per passage."""
+        return self.delegate.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        """Return the unit-length vector of a question."""
+        return self.delegate.embed_query(text)
+
+
+def make_embeddings(
+    name: str, batch_size: int = 32, backend: str = "auto", cache_root: Path | None = None
+) -> Embeddings:
+    """Return embeddings for a sentence-transformers model name or path (nothing loaded yet).
+
+    ``backend``: ``auto`` (ONNX export under ``cache_root`` when possible, else PyTorch),
+    ``onnx`` (fail when it cannot be exported) or ``torch``.
+    """
+    if backend == "torch" or cache_root is None:
+        return SentenceTransformerEmbeddings(name, batch_size=batch_size)
+    return AutoEmbeddings(name, batch_size, backend, cache_root)

@@ -290,7 +290,12 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     collection = settings.collection
     vectors = ChromaVectors(client, collection)
     if embeddings is None:
-        embeddings = make_embeddings(settings.embedding_model, settings.embed_batch_size)
+        embeddings = make_embeddings(
+            settings.embedding_model,
+            settings.embed_batch_size,
+            settings.embedding_backend,
+            settings.model_cache_dir or data_dir / "models",
+        )
     model_name = getattr(embeddings, "name", settings.embedding_model)
     return Index(
         catalog,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,8 @@ class IngestSettings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     embedding_model: str = BUNDLED_MODEL
+    embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
+    model_cache_dir: Path | None = None  # where the ONNX export is kept; default TANYA_DATA_DIR/models
     chroma_url: str | None = None
     collection: str = "tanya"
     chunk_max_chars: int = Field(default=1000, ge=100, le=8000)
@@ -33,7 +36,7 @@ class IngestSettings(BaseSettings):
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
     lock_timeout_s: float = Field(default=60.0, ge=0)
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "model_cache_dir", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

@@ -20,8 +20,14 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 BUNDLED_ARTICLE = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the bundled model for the whole session."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Iterator[Path]:
     """Every test runs in an empty folder with its own data dir, no user .env and no network models."""
     for key in list(os.environ):
         if key.startswith("TANYA_") or key in ("DISCORD_TOKEN", "OPENAI_API_KEY"):
@@ -30,6 +36,7 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TANYA_MODEL_CACHE_DIR", str(model_cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     yield tmp_path

@@ -1,0 +1,192 @@
+"""The same sentence-transformers model run by onnxruntime: no torch import on the query path.
+
+``export_onnx`` converts a local sentence-transformers model (transformer + mean or CLS pooling)
+to ONNX once, with PyTorch, and keeps it beside the index (``TANYA_DATA_DIR/models``).
+``OnnxEmbeddings`` then embeds with onnxruntime and the model's own fast tokenizer; its vectors
+match sentence-transformers' (cosine ≥ 0.9999, tested), so an index built by one answers
+queries embedded by the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from ingest.errors import TanyaError
+
+logger = logging.getLogger(__name__)
+
+EXPORT_VERSION = "1"
+
+
+class NotExportable(TanyaError):
+    """The model cannot be run by onnxruntime here (no local files, unknown pooling, ...)."""
+
+
+def export_dir(cache_root: Path, model_name: str, model_path: str) -> Path:
+    """Where the export of a model lives: one folder per model name and source path."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_name).strip("-")[:60]
+    digest = hashlib.sha1(f"{model_name}\0{model_path}\0{EXPORT_VERSION}".encode()).hexdigest()[:10]
+    return cache_root / f"{slug}-{digest}"
+
+
+def _pooling(model_path: Path) -> tuple[str, int]:
+    """The pooling mode and maximum sequence length of a sentence-transformers folder."""
+    pooling_dirs = sorted(model_path.glob("*_Pooling"))
+    if not (model_path / "tokenizer.json").exists() or not pooling_dirs:
+        raise NotExportable(f"{model_path} is not a local sentence-transformers model with a fast tokenizer")
+    config = json.loads((pooling_dirs[0] / "config.json").read_text(encoding="utf-8"))
+    if config.get("pooling_mode_mean_tokens"):
+        mode = "mean"
+    elif config.get("pooling_mode_cls_token"):
+        mode = "cls"
+    else:
+        raise NotExportable(f"unsupported pooling in {pooling_dirs[0]}")
+    max_length = 512
+    bert_config = model_path / "sentence_bert_config.json"
+    if bert_config.exists():
+        max_length = int(json.loads(bert_config.read_text(encoding="utf-8")).get("max_seq_length") or 512)
+    return mode, max_length
+
+
+def export_onnx(model_path: str, target: Path) -> Path:
+    """Export the transformer of a local sentence-transformers model to ``target/model.onnx``
+    (atomically), with its tokenizer and pooling settings. Needs torch, transformers and onnx."""
+    source = Path(model_path)
+    if not source.is_dir():
+        raise NotExportable(f"{model_path} is not a local folder")
+    mode, max_length = _pooling(source)
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:  # pragma: no cover - both are dependencies
+        raise NotExportable(f"cannot export without {exc.name}") from None
+
+    class _LastHidden(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    target.mkdir(parents=True, exist_ok=True)
+    model = AutoModel.from_pretrained(str(source))
+    model.eval()
+    example = torch.ones((2, 8), dtype=torch.long)
+    partial = target / f"model.onnx.partial-{os.getpid()}"
+    axes = {0: "batch", 1: "tokens"}
+    try:
+        # The tracer warns about branches on shapes that do not matter for an encoder; the
+        # equivalence test (cosine >= 0.9999 against sentence-transformers) is what counts.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _LastHidden(model),
+                (example, example, torch.zeros_like(example)),
+                str(partial),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "last_hidden_state": axes,
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+    except Exception as exc:  # the exporter raises many kinds; any of them means "use torch"
+        partial.unlink(missing_ok=True)
+        raise NotExportable(f"ONNX export failed: {type(exc).__name__}: {exc}") from None
+    (target / "tokenizer.json").write_bytes((source / "tokenizer.json").read_bytes())
+    (target / "export.json").write_text(
+        json.dumps({"source": str(source), "pooling": mode, "max_length": max_length, "version": EXPORT_VERSION}),
+        encoding="utf-8",
+    )
+    os.replace(partial, target / "model.onnx")
+    return target
+
+
+class OnnxEmbeddings(Embeddings):
+    """Normalised sentence embeddings from an exported model; the session opens on first use."""
+
+    def __init__(
+        self, name: str, folder: Path, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32
+    ) -> None:
+        self.name = name
+        self.folder = folder
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._pooling = "mean"
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        meta = json.loads((self.folder / "export.json").read_text(encoding="utf-8"))
+        tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        tokenizer.enable_truncation(int(meta["max_length"]))
+        tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self._pooling = str(meta["pooling"])
+        self._tokenizer = tokenizer
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._load()
+        out: list[list[float]] = []
+        # Sorting by length keeps padding small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: dict[int, Any] = {}
+        for start in range(0, len(order), self.batch_size):
+            batch = [texts[i] for i in order[start : start + self.batch_size]]
+            encodings = self._tokenizer.encode_batch(batch)
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+            hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            if self._pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            for i, vector in zip(order[start : start + self.batch_size], pooled, strict=True):
+                vectors[i] = vector
+        out = [vectors[i].astype(float).tolist() for i in range(len(texts))]
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Return one unit-length vector per passage."""
+        return self._encode([self.passage_prefix + t for t in texts]) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        """Return the unit-length vector of a question."""
+        return self._encode([self.query_prefix + text])[0]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.embeddings import AutoEmbeddings, SentenceTransformerEmbeddings, prefixes_for, resolve_model_path
+from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx
+from ingest.settings import BUNDLED_MODEL
+
+TEXTS = [
+    "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
+    "hello",
+    "TikTok yang dimiliki ByteDance rutin membayar Microsoft senilai 20 juta dolar AS atau sekitar Rp322 miliar "
+    "per bulan untuk mengakses model AI OpenAI melalui layanan cloud Microsoft, Azure. " * 6,
+    "Ünïcödé, emoji 🙂 dan angka 3.5 persen",
+]
+
+
+@pytest.fixture(scope="session")
+def onnx_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = resolve_model_path(BUNDLED_MODEL)
+    return export_onnx(path, export_dir(tmp_path_factory.mktemp("models"), BUNDLED_MODEL, path))
+
+
+def test_onnx_vectors_match_sentence_transformers(
+    onnx_folder: Path, bundled_embeddings: SentenceTransformerEmbeddings
+) -> None:
+    onnx = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, batch_size=2)
+    ours = np.array(onnx.embed_documents(TEXTS))
+    reference = np.array(bundled_embeddings.embed_documents(TEXTS))
+    cosines = (ours * reference).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines
+    query = np.array(onnx.embed_query(TEXTS[0]))
+    assert float(query @ np.array(bundled_embeddings.embed_query(TEXTS[0]))) >= 0.9999
+
+
+def test_auto_embeddings_export_once_and_reuse(tmp_path: Path, onnx_folder: Path) -> None:
+    root = onnx_folder.parent
+    auto = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", root)
+    assert isinstance(auto.delegate, OnnxEmbeddings) and auto.delegate.folder == onnx_folder
+    assert len(auto.embed_query("halo")) == 384
+
+
+def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
+    with pytest.raises(NotExportable):
+        export_onnx("some-org/some-model", tmp_path / "x")
+    auto = AutoEmbeddings("some-org/some-model", 32, "onnx", tmp_path)
+    with pytest.raises(NotExportable):
+        auto.embed_query("x")
+
+
+def test_auto_falls_back_to_torch_when_export_is_impossible(tmp_path: Path) -> None:
+    auto = AutoEmbeddings("some-org/some-model", 32, "auto", tmp_path)
+    assert isinstance(auto.delegate, SentenceTransformerEmbeddings)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefixes"),
+    [
+        ("intfloat/multilingual-e5-small", ("query: ", "passage: ")),
+        (BUNDLED_MODEL, ("", "")),
+        ("/models/e5-base-v2", ("query: ", "passage: ")),
+        ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ("", "")),
+    ],
+)
+def test_e5_models_get_query_and_passage_prefixes(name: str, prefixes: tuple[str, str]) -> None:
+    assert prefixes_for(name) == prefixes
