@@ -15,6 +15,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from bot.query import ParsedQuery, analyzed_sentences, parse_query
 from ingest.catalog import Chunk
@@ -58,7 +60,7 @@ FEATURES = (
     "novelty",
 )
 # Fitted by bench/fit_answerer.py on facqa_valid + tydiqa_id_valid (listwise softmax over sentences).
-SENTENCE_WEIGHTS = (1.251, 0.579, 0.443, 0.470, 4.906, 0.626, 0.481, -0.279, 1.858, 0.773, 1.204, 0.493, 1.898, -0.609)
+SENTENCE_WEIGHTS = (1.361, 0.521, 0.445, 0.434, 4.725, 0.717, 0.485, -0.366, 1.844, 0.782, 1.209, 0.498, 1.892, -0.561)
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,35 @@ def _type_match(sentence: str, tokens: list[str], q: ParsedQuery) -> bool:
     return False
 
 
+_NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "selain", "kecuali", "not", "never", "except"})
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """Indonesian root word -> its opposites (bot/data/antonyms_id.txt)."""
+    table: dict[str, set[str]] = {}
+    for line in (Path(__file__).resolve().parent / "data" / "antonyms_id.txt").read_text(encoding="utf-8").splitlines():
+        pair = line.split()
+        if len(pair) == 2 and not line.startswith("#"):
+            table.setdefault(pair[0], set()).add(pair[1])
+            table.setdefault(pair[1], set()).add(pair[0])
+    return {word: frozenset(opposites) for word, opposites in table.items()}
+
+
+def contradicts(query: ParsedQuery, best: Candidate) -> bool:
+    """Whether the passage of the best sentence answers a different question: the question is
+    negated ("yang tidak ...") and the sentence is not, or a question word is missing from the
+    passage while its opposite is there ("termuda" asked, "tertua" written)."""
+    if (_NEGATIONS & query.words) - set(words(best.text)):
+        return True
+    present = frozenset().union(*(terms for _, terms in analyzed_sentences(best.hit.chunk.text)))
+    table = antonyms()
+    return any(
+        not concept.found_in(present) and any(table.get(t, frozenset()) & present for t in concept.terms)
+        for concept in query.concepts
+    )
+
+
 class ExtractiveAnswerer:
     """Answers from retrieved passages by quoting their best sentences; abstains when none fits."""
 
@@ -180,7 +211,7 @@ class ExtractiveAnswerer:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
-        if best.features[FEATURES.index("passage_coverage")] < cfg.min_support:
+        if best.features[FEATURES.index("passage_coverage")] < cfg.min_support or contradicts(parsed, best):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         chosen = [best]
         for other in ranked[1:3]:

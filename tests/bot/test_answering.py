@@ -94,3 +94,25 @@ def test_answer_json_has_no_surprises(bundled_stack) -> None:
     data = answer_to_json(bundled_stack.chain.invoke("Sejak tahun berapa OpenAI bermitra dengan Microsoft?"))
     json.dumps(data)
     assert data["retrieved"] and len(data["retrieved"]) <= 5
+
+
+@pytest.mark.parametrize(
+    ("question", "abstains"),
+    [
+        ("Di manakah gereja katolik tertua di Asia Tenggara?", False),
+        ("Di manakah gereja katolik termuda di Asia Tenggara?", True),  # opposite of the passage
+        ("Gereja apa yang tidak berada di Malaka?", True),  # negated question, affirmative passage
+    ],
+)
+def test_questions_contradicting_the_passage_are_not_answered(
+    small_index: Index, question: str, abstains: bool
+) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("g", "Gereja Santo Paulus di Malaka adalah gereja katolik tertua di Asia Tenggara.", "Gereja"),
+        ],
+    )
+    hits = small_index.lexical_search(["gereja", "katolik", "tua", "muda", "asia", "tenggara"], 3)
+    answer = ExtractiveAnswerer(small_index).answer(question, hits)
+    assert answer.abstained is abstains, answer.text
