@@ -327,6 +327,42 @@ def eval_(
         wide.print(render_metrics(metrics))
 
 
+@app.command()
+@handles_errors
+def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False) -> None:
+    """Re-embed every stored passage with TANYA_EMBEDDING_MODEL and switch the index to it.
+
+    Articles are not fetched again. Running bots and chats keep answering from the old vectors
+    until the new ones are complete, then switch.
+    """
+    from ingest.embeddings import canonical_model_name, make_embeddings
+    from ingest.index import make_index
+    from ingest.pipeline import reindex as rebuild
+
+    ingest_settings, _ = _settings()
+    data_dir = Path(ingest_settings.data_dir).expanduser()
+    model = canonical_model_name(ingest_settings.embedding_model)
+    embeddings = make_embeddings(
+        model,
+        ingest_settings.embed_batch_size,
+        ingest_settings.embedding_backend,
+        ingest_settings.model_cache_dir or data_dir / "models",
+    )
+    index = make_index(ingest_settings, embeddings=embeddings)
+    if index.vectors.model() == model:
+        raise BadInput(f"the index already uses {model}; set TANYA_EMBEDDING_MODEL to the model to switch to")
+    with _progress(enabled=not as_json) as sink:
+        report = rebuild(index, embeddings, model, sink)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        out.print(
+            f"Re-embedded {report.chunks} passages with {report.model} (was {report.previous_model}) "
+            f"in {report.seconds:.1f} s.",
+            markup=False,
+        )
+
+
 @app.command("bot")
 @handles_errors
 def bot_command() -> None:

@@ -169,6 +169,38 @@ class Catalog:
                 ),
             )
 
+    @staticmethod
+    def _bump_generation(db: sqlite3.Connection) -> None:
+        db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        """A counter every write to the index increases: other processes compare it to notice
+        that articles were added, replaced or removed, or the vector collection changed."""
+        value = self.get_meta("generation")
+        return int(value) if value else 0
+
+    def activate_collection(self, name: str) -> None:
+        """Point readers at another vector collection (after a rebuild), in one transaction."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (name,))
+            self._bump_generation(db)
+
+    def iter_chunks(self, batch: int = 256) -> Iterator[list[Chunk]]:
+        """Yield every stored chunk, in batches, in storage order."""
+        last = 0
+        while True:
+            rows = self._db.execute(
+                _CHUNK_SELECT.replace("SELECT ", "SELECT c.id, ", 1) + " WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            yield [Chunk(*row[1:]) for row in rows]
+
     def put_article(
         self,
         record: ArticleRecord,
@@ -200,6 +232,7 @@ class Catalog:
             for term in new_terms:
                 if db.execute("INSERT OR IGNORE INTO terms VALUES (?)", (term,)).rowcount:
                     db.execute("INSERT INTO terms_trigrams (term) VALUES (?)", (term,))
+            self._bump_generation(db)
             for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
                 cursor = db.execute(
                     "INSERT INTO chunks (chunk_id, source, idx, start, end, text) VALUES (?,?,?,?,?,?)",
@@ -213,6 +246,7 @@ class Catalog:
         """Remove an article and its chunks; return whether it was there."""
         with self.transaction() as db:
             self._delete_chunks(db, source)
+            self._bump_generation(db)
             return db.execute("DELETE FROM articles WHERE source = ?", (source,)).rowcount > 0
 
     @staticmethod

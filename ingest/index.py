@@ -7,15 +7,18 @@ two stores converge on the same chunk ids.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -25,13 +28,14 @@ from ingest.embeddings import canonical_model_name
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.loaders import Article
 from ingest.text import ANALYZER_VERSION, analyze
-from ingest.vectors import ChromaVectors
+from ingest.vectors import ChromaVectors, VectorSource
 
 logger = logging.getLogger(__name__)
 
 CHUNKER_VERSION = "1"
 
 Status = Literal["added", "replaced", "unchanged"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,25 +61,70 @@ class PreparedArticle:
 
 
 class Index:
-    """Articles, their chunks, a lexical (BM25) index and a vector index, kept in step."""
+    """Articles, their chunks, a lexical (BM25) index and a vector index, kept in step.
+
+    Other processes may write to the same index at any time. Every write raises the catalog's
+    generation counter; before reading vectors the index compares it with the one it last saw
+    and, when it changed, reopens the vector store and follows a rebuilt collection, switching
+    embedding model when ``tanya reindex`` changed it. The lexical side needs nothing: SQLite
+    readers see each committed write.
+    """
 
     def __init__(
         self,
         catalog: Catalog,
-        vectors: ChromaVectors,
-        embeddings: Embeddings,
-        model_name: str,
+        source: VectorSource,
+        embeddings_for: Callable[[str], Embeddings],
+        configured_model: str,
+        base_collection: str,
         chunk_max_chars: int,
         lock_path: Path | None,
         lock_timeout_s: float,
     ) -> None:
         self.catalog = catalog
-        self.vectors = vectors
-        self.embeddings = embeddings
-        self.model_name = canonical_model_name(model_name)
+        self.source = source
+        self.base_collection = base_collection
         self.chunk_max_chars = chunk_max_chars
+        self.model_name = canonical_model_name(configured_model)
+        self.embeddings = embeddings_for(self.model_name)
+        self._embeddings_for = embeddings_for
         self._lock_path = lock_path
         self._lock_timeout_s = lock_timeout_s
+        self._state_lock = threading.Lock()
+        self._generation: int | None = None
+        self._follow_model = True
+        self._vectors: ChromaVectors | None = None
+
+    @property
+    def vectors(self) -> ChromaVectors:
+        """The active vector collection, as of the latest write any process made."""
+        self.refresh()
+        assert self._vectors is not None
+        return self._vectors
+
+    def refresh(self, force: bool = False) -> None:
+        """Catch up with writes made by other processes (cheap when there were none)."""
+        generation = self.catalog.generation()
+        if generation == self._generation and not force:
+            return
+        with self._state_lock:
+            if generation == self._generation and not force:
+                return
+            if self._vectors is not None:
+                self.source.reopen()
+            name = self.catalog.get_meta("collection") or self.base_collection
+            vectors = with_vector_errors(lambda: self.source.collection(name))
+            built_with = with_vector_errors(vectors.model)
+            if self._generation is None:
+                # At start-up a different model is the user's mistake (check_model says so);
+                # later it can only come from a rebuild, which running processes follow.
+                self._follow_model = built_with is None or built_with == self.model_name
+            elif built_with and built_with != self.model_name and self._follow_model:
+                logger.info("the index was rebuilt with %s; switching to it", built_with)
+                self.embeddings = self._embeddings_for(built_with)
+                self.model_name = built_with
+            self._vectors = vectors
+            self._generation = generation
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -118,7 +167,6 @@ class Index:
                 self.chunk_max_chars,
                 CHUNKER_VERSION,
                 ANALYZER_VERSION,
-                self.model_name,
             ],
             ensure_ascii=False,
         )
@@ -133,11 +181,11 @@ class Index:
 
     def check_model(self) -> None:
         """Raise ``IndexMismatch`` when the vectors were built with another embedding model."""
-        built_with = self.vectors.model()
+        built_with = with_vector_errors(self.vectors.model)
         if built_with is not None and built_with != self.model_name:
             raise IndexMismatch(
                 f"the index was built with the embedding model {built_with!r} but TANYA_EMBEDDING_MODEL "
-                f"is {self.model_name!r}; set it back, or re-ingest into an empty TANYA_DATA_DIR"
+                f"is {self.model_name!r}; set it back, or run `tanya reindex` to re-embed every passage with it"
             )
 
     def write(self, prepared: PreparedArticle, vectors: Sequence[Sequence[float]]) -> None:
@@ -160,35 +208,20 @@ class Index:
         )
         self.catalog.mark_pending(record)
         ids = [prepared.chunk_id(s.index) for s in prepared.spans]
-        with _unavailable_as_error():
-            self.vectors.delete_source(article.source)
-            if ids:
-                self.vectors.upsert(
-                    ids,
-                    vectors,
-                    [s.text for s in prepared.spans],
-                    [self._vector_metadata(article, s) for s in prepared.spans],
-                )
+        metadatas = [
+            vector_metadata(
+                article.source, article.title, article.url, article.published, article.lang, s.index, s.start, s.end
+            )
+            for s in prepared.spans
+        ]
+        target = self.vectors
+        with_vector_errors(lambda: target.delete_source(article.source))
+        if ids:
+            with_vector_errors(lambda: target.upsert(ids, vectors, [s.text for s in prepared.spans], metadatas))
         rows = [(cid, s.index, s.start, s.end, s.text) for cid, s in zip(ids, prepared.spans, strict=True)]
         self.catalog.put_article(
             record, rows, [" ".join(analyze(s.text)) for s in prepared.spans], " ".join(analyze(article.title))
         )
-
-    @staticmethod
-    def _vector_metadata(article: Article, span: ChunkSpan) -> dict[str, Any]:
-        meta: dict[str, Any] = {
-            "source": article.source,
-            "title": article.title,
-            "chunk_index": span.index,
-            "start": span.start,
-            "end": span.end,
-            "lang": article.lang,
-        }
-        if article.url:
-            meta["url"] = article.url
-        if article.published:
-            meta["published"] = article.published
-        return meta
 
     def remove(self, source: str) -> bool:
         """Delete an article from both stores; return whether it was indexed."""
@@ -196,8 +229,8 @@ class Index:
         if record is None:
             return False
         self.catalog.mark_pending(record)
-        with _unavailable_as_error():
-            self.vectors.delete_source(source)
+        target = self.vectors
+        with_vector_errors(lambda: target.delete_source(source))
         return self.catalog.delete_article(source)
 
     # ----- reading -------------------------------------------------------------------------
@@ -227,31 +260,43 @@ class Index:
         """Return up to ``k`` chunks by cosine similarity to the embedded ``query``, best first."""
         self.check_model()
         vector = self.embeddings.embed_query(query)
-        with _unavailable_as_error():
-            scored = self.vectors.query(vector, k)
+        no_hits: list[tuple[str, float]] = []
+        scored = self._read_vectors(lambda: self.vectors.query(vector, k), no_hits)
         chunks = self.catalog.chunks(cid for cid, _ in scored)
         return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
 
     def similarities(self, query: str, chunk_ids: Sequence[str]) -> dict[str, float]:
-        """Return the cosine similarity of ``query`` to each of these chunks (by their stored vectors)."""
+        """Return the cosine similarity of ``query`` to each of these chunks (by their stored
+        vectors); chunks whose vectors cannot be read are left out."""
         if not chunk_ids:
             return {}
         self.check_model()
         vector = self.embeddings.embed_query(query)
-        with _unavailable_as_error():
-            stored = self.vectors.embeddings(chunk_ids)
+        nothing: dict[str, list[float]] = {}
+        stored = self._read_vectors(lambda: self.vectors.embeddings(chunk_ids), nothing)
         import numpy as np
 
         query_vector = np.asarray(vector, dtype=np.float32)
         return {cid: float(np.dot(query_vector, np.asarray(v, dtype=np.float32))) for cid, v in stored.items()}
 
+    def _read_vectors(self, read: Callable[[], T], fallback: T) -> T:
+        """Run a vector read; if the store is out of step (another process wrote between our
+        refresh and the read), reopen it and try once more, then fall back rather than fail."""
+        for attempt in range(2):
+            try:
+                return with_vector_errors(read)
+            except IndexUnavailable:
+                raise
+            except Exception:  # chromadb raises InternalError & co. on a stale segment
+                if attempt == 0:
+                    self.refresh(force=True)
+                    continue
+                logger.warning("vector read failed after reopening; answering without it", exc_info=True)
+        return fallback
+
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""
         return self.catalog.chunks(chunk_ids)
-
-    def neighbours(self, chunk: Chunk) -> list[Chunk]:
-        """Return the chunks of the same article, in order."""
-        return self.catalog.chunks_of(chunk.source)
 
     def similar_terms(self, term: str, limit: int = 20) -> list[str]:
         """Return indexed terms spelt most like ``term`` (shared character trigrams), best first."""
@@ -261,12 +306,61 @@ class Index:
         """Return per-term chunk counts and the number of chunks, for IDF weights."""
         return self.catalog.document_frequencies(terms), self.count()
 
+    # ----- rebuilding with another model ----------------------------------------------------
 
-@contextmanager
-def _unavailable_as_error() -> Iterator[None]:
-    """Turn a Chroma server that went away into one clear error."""
+    def new_collection(self, model_name: str) -> ChromaVectors:
+        """Create an empty collection for a rebuild, recording ``model_name``; leftovers of an
+        interrupted rebuild are dropped first. Readers keep using the active one meanwhile."""
+        active = self.vectors.name
+        leftovers = [
+            name
+            for name in with_vector_errors(self.source.collection_names)
+            if name.startswith(f"{self.base_collection}--") and name != active
+        ]
+        for name in leftovers:
+            with_vector_errors(functools.partial(self.source.delete_collection, name))
+        stamp = hashlib.sha1(f"{model_name}\0{time.time()}".encode()).hexdigest()[:8]
+        target = self.source.collection(f"{self.base_collection}--{stamp}")
+        with_vector_errors(lambda: target.set_model(canonical_model_name(model_name)))
+        return target
+
+    def activate(self, target: ChromaVectors, embeddings: Embeddings) -> None:
+        """Switch every reader (this process now, others at their next question) to ``target``
+        and drop the previous collection."""
+        previous = self.vectors.name
+        self.catalog.activate_collection(target.name)
+        with self._state_lock:
+            self.embeddings = embeddings
+            self.model_name = target.model() or self.model_name
+            self._follow_model = True
+        self.refresh(force=True)
+        if previous != target.name:
+            with_vector_errors(lambda: self.source.delete_collection(previous))
+
+
+def vector_metadata(
+    source: str, title: str, url: str | None, published: str | None, lang: str, chunk_index: int, start: int, end: int
+) -> dict[str, Any]:
+    """The metadata stored with a chunk's vector (Chroma refuses None values, so they are left out)."""
+    meta: dict[str, Any] = {
+        "source": source,
+        "title": title,
+        "chunk_index": chunk_index,
+        "start": start,
+        "end": end,
+        "lang": lang,
+    }
+    if url:
+        meta["url"] = url
+    if published:
+        meta["published"] = published
+    return meta
+
+
+def with_vector_errors(read: Callable[[], T]) -> T:
+    """Run a vector-store call; a Chroma server that went away becomes one clear error."""
     try:
-        yield
+        return read()
     except (ConnectionError, OSError) as exc:
         raise IndexUnavailable(f"the vector store is unavailable: {exc}") from None
     except Exception as exc:
@@ -276,9 +370,12 @@ def _unavailable_as_error() -> Iterator[None]:
 
 
 def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
-    """Open (creating when needed) the index that ``settings`` (an ``IngestSettings``) describe."""
+    """Open (creating when needed) the index that ``settings`` (an ``IngestSettings``) describe.
+
+    ``embeddings`` replaces the configured model (tests pass a small one); a model named by a
+    rebuild is still loaded from settings.
+    """
     from ingest.embeddings import make_embeddings
-    from ingest.vectors import make_chroma_client
 
     data_dir = Path(settings.data_dir).expanduser()
     try:
@@ -286,22 +383,23 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         catalog = Catalog(data_dir / "catalog.sqlite3")
     except OSError as exc:
         raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
-    client = make_chroma_client(data_dir, settings.chroma_url)
-    collection = settings.collection
-    vectors = ChromaVectors(client, collection)
-    if embeddings is None:
-        embeddings = make_embeddings(
-            settings.embedding_model,
-            settings.embed_batch_size,
-            settings.embedding_backend,
-            settings.model_cache_dir or data_dir / "models",
+
+    def embeddings_for(name: str) -> Embeddings:
+        if embeddings is not None and canonical_model_name(getattr(embeddings, "name", name)) == name:
+            return embeddings
+        return make_embeddings(
+            name, settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir or data_dir / "models"
         )
-    model_name = getattr(embeddings, "name", settings.embedding_model)
+
+    configured = getattr(embeddings, "name", None) or settings.embedding_model
+    source = VectorSource(data_dir, settings.chroma_url)
+    with_vector_errors(lambda: source.client)
     return Index(
         catalog,
-        vectors,
-        embeddings,
-        model_name,
+        source,
+        embeddings_for,
+        configured,
+        settings.collection,
         settings.chunk_max_chars,
         data_dir / "write.lock",
         settings.lock_timeout_s,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+from langchain_core.embeddings import Embeddings
 
 from ingest.index import Index, PreparedArticle
 from ingest.loaders import Article, Fetcher, Skipped, load_inputs
@@ -139,3 +142,54 @@ def _write_group(
         at += n
         report.items.append(ItemResult(prepared.article.source, status, n, prepared.article.title))
         progress.advance(n)
+
+
+@dataclass
+class ReindexReport:
+    """The summary of a rebuild with another embedding model."""
+
+    previous_model: str | None
+    model: str
+    chunks: int
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``tanya reindex --json`` object."""
+        return asdict(self)
+
+
+REINDEX_BATCH = 256
+
+
+def reindex(
+    index: Index, embeddings: Embeddings, model_name: str, progress: ProgressSink | None = None
+) -> ReindexReport:
+    """Re-embed every stored chunk with ``embeddings`` into a new collection, then switch to it.
+
+    Articles are not fetched again: the chunks stored in the catalog are embedded. Until the
+    switch, every reader (this process and others) keeps answering from the old collection; a
+    crash leaves the old one active and the next rebuild starts afresh.
+    """
+    from ingest.index import vector_metadata, with_vector_errors
+
+    progress = progress or ProgressSink()
+    started = time.perf_counter()
+    with index.writing(on_wait=progress.waiting):
+        previous = with_vector_errors(index.vectors.model)
+        target = index.new_collection(model_name)
+        progress.start(index.count())
+        done = 0
+        for batch in index.catalog.iter_chunks(REINDEX_BATCH):
+            vectors = embeddings.embed_documents([c.text for c in batch])
+            metadatas = [
+                vector_metadata(c.source, c.title, c.url, c.published, c.lang, c.index, c.start, c.end) for c in batch
+            ]
+            with_vector_errors(
+                functools.partial(
+                    target.upsert, [c.chunk_id for c in batch], vectors, [c.text for c in batch], metadatas
+                )
+            )
+            done += len(batch)
+            progress.advance(len(batch))
+        index.activate(target, embeddings)
+    return ReindexReport(previous, target.model() or model_name, done, time.perf_counter() - started)

@@ -18,9 +18,9 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
     import chromadb
     from chromadb.config import Settings
 
-    settings = Settings(anonymized_telemetry=False)
     if not chroma_url:
-        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings(data_dir))
+    settings = Settings(anonymized_telemetry=False)
     parsed = urlparse(chroma_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise BadInput(f"TANYA_CHROMA_URL must look like http://host:port, not {chroma_url!r}")
@@ -31,34 +31,101 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
         raise IndexUnavailable(f"cannot reach the Chroma server at {chroma_url}: {exc}") from None
 
 
+def chroma_settings(data_dir: Path) -> Any:
+    """Settings of the embedded (on-disk) Chroma under ``data_dir/chroma``, telemetry off."""
+    from chromadb.config import Settings
+
+    return Settings(is_persistent=True, persist_directory=str(data_dir / "chroma"), anonymized_telemetry=False)
+
+
+class VectorSource:
+    """Opens Chroma collections. An embedded client keeps vector segments in memory and misses
+    other processes' writes, so it can be reopened; a server client always reads fresh."""
+
+    def __init__(self, data_dir: Path, chroma_url: str | None) -> None:
+        self.data_dir = data_dir
+        self.chroma_url = chroma_url
+        self._client: Any = None
+
+    @property
+    def embedded(self) -> bool:
+        """Whether the vectors live in this process's own Chroma (not a server)."""
+        return not self.chroma_url
+
+    @property
+    def client(self) -> Any:
+        """The Chroma client, opened on first use."""
+        if self._client is None:
+            self._client = make_chroma_client(self.data_dir, self.chroma_url)
+        return self._client
+
+    def reopen(self) -> None:
+        """Open a new embedded client that reads the collection from disk again.
+
+        Chroma shares one ``System`` per directory in a process-wide registry. A fresh system is
+        started first and then swapped in with one dict assignment, so other threads (or other
+        indexes over the same folder) never find the registry empty; the old system is dropped,
+        not stopped, because a query may still be finishing on it.
+        """
+        if not self.embedded:
+            return
+        from chromadb.api import ServerAPI
+        from chromadb.api.shared_system_client import SharedSystemClient
+        from chromadb.config import System
+        from chromadb.telemetry.product import ProductTelemetryClient
+
+        settings = chroma_settings(self.data_dir)
+        system = System(settings)
+        system.instance(ProductTelemetryClient)  # type: ignore[type-abstract]
+        system.instance(ServerAPI)  # type: ignore[type-abstract]
+        system.start()
+        SharedSystemClient._identifier_to_system[str(settings.persist_directory)] = system
+        self._client = make_chroma_client(self.data_dir, self.chroma_url)
+
+    def collection(self, name: str) -> ChromaVectors:
+        """The named collection (created on first use)."""
+        return ChromaVectors(self.client, name)
+
+    def collection_names(self) -> list[str]:
+        """Names of all collections on this client."""
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def delete_collection(self, name: str) -> None:
+        """Drop a collection and its vectors."""
+        self.client.delete_collection(name)
+
+
 class ChromaVectors:
     """Chunk vectors in a cosine-space Chroma collection that records the model that built it."""
 
     def __init__(self, client: Any, name: str) -> None:
         self._client = client
-        self._name = name
+        self.name = name
         self._collection: Any = None
+        self._model: str | None = None
 
     @property
     def collection(self) -> Any:
         """The Chroma collection, created on first use."""
         if self._collection is None:
             self._collection = self._client.get_or_create_collection(
-                self._name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
         return self._collection
 
     def model(self) -> str | None:
         """Return the embedding model recorded for the collection, if any."""
-        metadata = self.collection.metadata or {}
-        value = metadata.get(MODEL_KEY)
-        return str(value) if value else None
+        if self._model is None:
+            value = (self.collection.metadata or {}).get(MODEL_KEY)
+            self._model = str(value) if value else None
+        return self._model
 
     def set_model(self, name: str) -> None:
         """Record which embedding model the collection's vectors come from."""
         metadata = dict(self.collection.metadata or {})
         metadata[MODEL_KEY] = name
         self.collection.modify(metadata=metadata)
+        self._model = name
 
     def count(self) -> int:
         """Return how many vectors are stored."""

@@ -93,9 +93,10 @@ def test_interrupted_write_is_redone_by_the_next_ingest(settings: IngestSettings
     ingest_articles(base, [article("a", "Versi pertama. " * 30)])
     crashing = Index(
         CrashingCatalog(settings.data_dir / "catalog.sqlite3"),
-        base.vectors,
-        base.embeddings,
+        base.source,
+        lambda name: base.embeddings,
         base.model_name,
+        base.base_collection,
         base.chunk_max_chars,
         None,
         1.0,

@@ -1,0 +1,94 @@
+"""Readers catch up with other writers; a rebuild with another model switches readers at the end."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from ingest.catalog import Catalog
+from ingest.index import Index
+from ingest.loaders import Article
+from ingest.pipeline import ingest_articles, reindex
+from ingest.settings import IngestSettings
+from ingest.vectors import VectorSource
+from tests.conftest import HashEmbeddings
+
+MODELS = {"model-a": HashEmbeddings("model-a", dim=48), "model-b": HashEmbeddings("model-b", dim=32)}
+
+
+def open_index(settings: IngestSettings, model: str) -> Index:
+    """A separate Index over the same folder, as another process would open it."""
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Index(
+        Catalog(data_dir / "catalog.sqlite3"),
+        VectorSource(data_dir, None),
+        MODELS.__getitem__,
+        model,
+        "tanya",
+        1000,
+        data_dir / "write.lock",
+        5.0,
+    )
+
+
+def articles(n: int, word: str = "gunung") -> list[Article]:
+    return [
+        Article(f"{word}-{i}", f"Berita {word} nomor {i} tentang letusan dan abu vulkanik.", f"{word} {i}")
+        for i in range(n)
+    ]
+
+
+def test_reader_sees_articles_written_after_it_started(settings: IngestSettings) -> None:
+    writer = open_index(settings, "model-a")
+    reader = open_index(settings, "model-a")
+    ingest_articles(writer, articles(3))
+    assert {h.chunk.source for h in reader.dense_search("gunung", 10)} == {"gunung-0", "gunung-1", "gunung-2"}
+    ingest_articles(writer, articles(2, "banjir"))
+    hits = reader.lexical_search(["banjir"], 10)
+    assert {h.chunk.source for h in hits} == {"banjir-0", "banjir-1"}
+    similarities = reader.similarities("banjir", [h.chunk.chunk_id for h in hits])
+    assert set(similarities) == {h.chunk.chunk_id for h in hits}
+    assert {h.chunk.source for h in reader.dense_search("banjir", 10)} >= {"banjir-0", "banjir-1"}
+    writer.remove("banjir-0")
+    assert "banjir-0" not in {h.chunk.source for h in reader.dense_search("banjir", 10)}
+    assert "banjir-0" not in {h.chunk.source for h in reader.lexical_search(["banjir"], 10)}
+
+
+def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: IngestSettings) -> None:
+    writer = open_index(settings, "model-a")
+    ingest_articles(writer, articles(40))
+    reader = open_index(settings, "model-a")
+    assert reader.model_name == "model-a" and len(reader.similarities("gunung", ["x"])) == 0
+    during: list[int] = []
+    done = threading.Event()
+
+    def keep_asking() -> None:
+        while not done.is_set():
+            hits = reader.lexical_search(["gunung"], 5)
+            during.append(len(reader.similarities("letusan gunung", [h.chunk.chunk_id for h in hits])))
+
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    rebuilder = open_index(settings, "model-b")
+    report = reindex(rebuilder, MODELS["model-b"], "model-b")
+    done.set()
+    asker.join()
+    assert (report.previous_model, report.model, report.chunks) == ("model-a", "model-b", 40)
+    assert during and all(n == 5 for n in during)  # every question got its dense scores
+    hits = reader.lexical_search(["gunung"], 5)
+    assert len(reader.similarities("gunung", [h.chunk.chunk_id for h in hits])) == 5
+    assert reader.model_name == "model-b" and reader.vectors.model() == "model-b"
+    assert reader.source.collection_names() == [reader.vectors.name]  # the old collection is gone
+    assert reader.vectors.ids() == reader.catalog.chunk_ids()
+
+
+def test_an_index_opened_with_another_model_points_to_reindex(settings: IngestSettings) -> None:
+    ingest_articles(open_index(settings, "model-a"), articles(1))
+    other = open_index(settings, "model-b")
+    import pytest
+
+    from ingest.errors import IndexMismatch
+
+    with pytest.raises(IndexMismatch, match="tanya reindex"):
+        other.dense_search("gunung", 3)
