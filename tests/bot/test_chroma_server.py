@@ -3,55 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[str]:
-    chroma = Path(sys.executable).parent / "chroma"
-    port = _free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("chroma run did not start: " + (tmp_path / "chroma.log").read_text()[-2000:])
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 def test_ingest_and_ask_through_a_chroma_server(
@@ -73,7 +33,7 @@ def test_ingest_and_ask_through_a_chroma_server(
 
 
 def test_unreachable_server_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
     result = CliRunner().invoke(app, ["sources"])
     assert result.exit_code == 1
     assert "cannot reach the Chroma server" in result.stderr and "Traceback" not in result.output

