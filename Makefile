@@ -15,7 +15,7 @@ $(BIN)/python:
 # torch is installed first and pinned: its CPU wheel is on this machine's disk, an unpinned one is CUDA.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,openai]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -96,6 +96,7 @@ class Answer:
     retrieved: list[Hit] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     mode: str = "extractive"
+    note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,11 @@ class ExtractiveAnswerer:
         """Return the answer to ``question`` from ``hits`` (best first)."""
         return self.answer_parsed(parse_query(question, self.index), hits)
 
-    def answer_parsed(self, parsed: ParsedQuery, hits: list[Hit]) -> Answer:
-        """Like ``answer`` for an already analysed question."""
+    def answer_parsed(
+        self, parsed: ParsedQuery, hits: list[Hit], on_text: Callable[[str], None] | None = None
+    ) -> Answer:
+        """Like ``answer`` for an already analysed question (``on_text`` is unused: the answer
+        is complete at once)."""
         cfg = self.config
         question, lang = parsed.text, parsed.lang
         candidates = sentence_candidates(parsed, hits[: cfg.passages], cfg.weights)

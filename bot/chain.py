@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from bot.answering import Answer
 from bot.query import ParsedQuery
@@ -29,8 +30,11 @@ class Retriever(Protocol):
 class Answerer(Protocol):
     """Anything that turns an analysed question and ranked chunks into an ``Answer``."""
 
-    def answer_parsed(self, query: ParsedQuery, hits: list[Hit]) -> Answer:
-        """Return the answer."""
+    def answer_parsed(
+        self, query: ParsedQuery, hits: list[Hit], on_text: Callable[[str], None] | None = None
+    ) -> Answer:
+        """Return the answer; answerers that write it piece by piece pass the (verified) text so
+        far to ``on_text`` as it grows."""
         ...
 
 
@@ -50,7 +54,11 @@ def normalize_question(raw: str, max_chars: int) -> str:
 def build_answer_chain(
     retriever: Retriever, answerer: Answerer, k: int, max_question_chars: int
 ) -> Runnable[str, Answer]:
-    """Return an LCEL runnable mapping a question to an ``Answer`` with timings in milliseconds."""
+    """Return an LCEL runnable mapping a question to an ``Answer`` with timings in milliseconds.
+
+    A front end that shows answers as they are written passes a callback as
+    ``config={"configurable": {"on_text": fn}}``; it gets the answer text so far, each time it grows.
+    """
 
     def retrieve(raw: str) -> dict[str, Any]:
         started = time.perf_counter()
@@ -59,8 +67,9 @@ def build_answer_chain(
         hits = retriever.retrieve_parsed(query, k)
         return {"query": query, "hits": hits, "started": started, "retrieved_at": time.perf_counter()}
 
-    def answer(state: dict[str, Any]) -> Answer:
-        result = answerer.answer_parsed(state["query"], state["hits"])
+    def answer(state: dict[str, Any], config: RunnableConfig) -> Answer:
+        on_text = (config.get("configurable") or {}).get("on_text")
+        result = answerer.answer_parsed(state["query"], state["hits"], on_text)
         done = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((state["retrieved_at"] - state["started"]) * 1000, 2),

@@ -78,10 +78,13 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
 
 
 def _settings() -> tuple[Any, Any]:
+    from bot.logs import redact_secrets
     from bot.settings import BotSettings
     from ingest.settings import IngestSettings
 
-    return IngestSettings(), BotSettings()
+    ingest_settings, bot_settings = IngestSettings(), BotSettings()
+    redact_secrets(bot_settings.secret_values())
+    return ingest_settings, bot_settings
 
 
 def _print_json(value: Any) -> None:
@@ -202,12 +205,32 @@ def ask(
         _answer_batch(stack.chain, batch)
         return
     assert question is not None
-    answer = stack.chain.invoke(question)
     if as_json:
-        _print_json(answer_to_json(answer))
+        _print_json(answer_to_json(stack.chain.invoke(question)))
     else:
-        from bot.render import render_answer
+        _ask_and_print(stack.chain, question)
 
+
+def _ask_and_print(chain: Any, question: str) -> None:
+    """Answer and print; an answer written piece by piece (an LLM's) is shown as it grows."""
+    from rich.text import Text
+
+    from bot.render import answer_style, render_answer
+
+    shown = ""
+
+    def on_text(text: str) -> None:
+        nonlocal shown
+        out.print(Text(text[len(shown) :] if text.startswith(shown) else "\n" + text, style=answer_style(None)), end="")
+        shown = text
+
+    answer = chain.invoke(question, config={"configurable": {"on_text": on_text}})
+    if shown and answer.text == shown:
+        out.print()
+        out.print(render_answer(answer, with_text=False))
+    else:
+        if shown:
+            out.print()
         out.print(render_answer(answer))
 
 
@@ -252,7 +275,6 @@ def _parse_batch_line(line: str) -> tuple[Any, str]:
 def chat() -> None:
     """Ask questions one after another; models load once. Empty line, `exit` or Ctrl-D quits."""
     from bot.components import make_stack
-    from bot.render import render_answer
 
     ingest_settings, bot_settings = _settings()
     stack = make_stack(ingest_settings, bot_settings)
@@ -266,7 +288,7 @@ def chat() -> None:
         if question.strip().lower() in ("", "exit", "quit"):
             return
         try:
-            out.print(render_answer(stack.chain.invoke(question)))
+            _ask_and_print(stack.chain, question)
         except BadInput as exc:
             err.print(f"tanya: {exc}", markup=False)
         out.print()

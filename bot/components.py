@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.runnables import Runnable
 
 from bot.answering import Answer, ExtractiveAnswerer
-from bot.chain import build_answer_chain
+from bot.chain import Answerer, build_answer_chain
+from bot.llm import LLMAnswerer, make_chat_model
 from bot.retrieval import HybridRetriever, RetrievalConfig
 from bot.settings import BotSettings
 from ingest.index import Index, make_index
@@ -22,10 +24,18 @@ class Stack:
     chain: Runnable[str, Answer]
 
 
-def make_stack(ingest_settings: IngestSettings, bot_settings: BotSettings, index: Index | None = None) -> Stack:
-    """Return the index and the answering chain configured by the settings."""
+def make_stack(
+    ingest_settings: IngestSettings, bot_settings: BotSettings, index: Index | None = None, chat_model: Any = None
+) -> Stack:
+    """Return the index and the answering chain configured by the settings.
+
+    ``chat_model`` replaces the one ``TANYA_LLM`` names (tests pass a fake one).
+    """
     index = index or make_index(ingest_settings)
     retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k, dense_weight=bot_settings.dense_weight))
-    answerer = ExtractiveAnswerer(index)
+    answerer: Answerer = ExtractiveAnswerer(index)
+    model = chat_model if chat_model is not None else make_chat_model(bot_settings)
+    if model is not None:
+        answerer = LLMAnswerer(model, index, ExtractiveAnswerer(index), bot_settings.top_k, bot_settings.llm_timeout_s)
     chain = build_answer_chain(retriever, answerer, bot_settings.top_k, bot_settings.max_question_chars)
     return Stack(index, chain)

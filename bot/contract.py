@@ -15,6 +15,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "answer": answer.text,
         "abstained": answer.abstained,
         "mode": answer.mode,
+        "note": answer.note,
         "lang": answer.lang,
         "citations": [
             {

@@ -5,6 +5,7 @@ heartbeat never waits on retrieval; every message allows no mentions."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import defaultdict, deque
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 from discord.ext import commands
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.answering import Answer
 from bot.feedback import FeedbackStore
@@ -113,9 +114,11 @@ class TanyaBot(commands.Bot):
         async with self.slots:
             return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
-    async def answer(self, question: str) -> Answer:
-        """Answer with the shared chain, off the event loop."""
-        return await self.run_blocking(self.chain.invoke, question)
+    async def answer(self, question: str, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer with the shared chain, off the event loop; ``on_text`` (called in the worker
+        thread) gets the verified text so far of an answer that is written piece by piece."""
+        config: RunnableConfig = {"configurable": {"on_text": on_text}} if on_text else {}
+        return await self.run_blocking(functools.partial(self.chain.invoke, question, config))
 
     def channel_allowed(self, channel_id: int | None) -> bool:
         """Whether the bot answers in this channel (threads count as their parent channel)."""

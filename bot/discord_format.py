@@ -107,9 +107,18 @@ def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
     if answer.abstained:
         return [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
-    replies = [Reply(part) for part in split_message(neutralize(answer.text))]
+    text = neutralize(answer.text)
+    if answer.note:
+        text += f"\n\n_{neutralize(answer.note)}_"
+    replies = [Reply(part) for part in split_message(text)]
     replies[-1].embeds = source_embeds(answer)
     return replies
+
+
+def preview_content(text: str) -> str:
+    """An answer still being written, as one message: neutralised, cut to fit, marked as unfinished."""
+    pieces = split_message(neutralize(text), MESSAGE_LIMIT - 2)
+    return (pieces[0] if pieces else "") + " …"
 
 
 def source_embeds(answer: Answer) -> list[Any]:

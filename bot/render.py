@@ -14,9 +14,17 @@ from ingest.catalog import ArticleRecord
 from ingest.pipeline import IngestReport
 
 
-def render_answer(answer: Answer) -> RenderableType:
-    """Return the answer, then each cited passage quoted with its cited sentences highlighted."""
-    parts: list[RenderableType] = [Text(answer.text, style="bold" if not answer.abstained else "yellow")]
+def answer_style(answer: Answer | None) -> str:
+    """How the answer text is printed (also while it streams)."""
+    return "yellow" if answer is not None and answer.abstained else "bold"
+
+
+def render_answer(answer: Answer, with_text: bool = True) -> RenderableType:
+    """Return the answer (unless it was already streamed), a note when there is one, then each
+    cited passage quoted with its cited sentences highlighted."""
+    parts: list[RenderableType] = [Text(answer.text, style=answer_style(answer))] if with_text else []
+    if answer.note:
+        parts.append(Text(answer.note, style="dim italic"))
     for citation in answer.citations:
         chunk = citation.chunk
         heading = Text(f"\n[{citation.n}] ", style="cyan bold")

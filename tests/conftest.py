@@ -5,16 +5,22 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from ingest.embeddings import SentenceTransformerEmbeddings
 from ingest.index import Index, make_index
@@ -35,7 +41,7 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Iterator[Path]:
     """Every test runs in an empty folder with its own data dir, no user .env and no network models."""
     for key in list(os.environ):
-        if key.startswith("TANYA_") or key in ("DISCORD_TOKEN", "OPENAI_API_KEY"):
+        if key.startswith(("TANYA_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "DISCORD_")):
             monkeypatch.delenv(key, raising=False)
     work = tmp_path / "work"
     work.mkdir()
@@ -127,3 +133,33 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A chat model that streams a fixed reply word by word (optionally slowly, or failing) and
+    records the messages it was sent."""
+
+    reply: str = ""
+    delay_s: float = 0.0
+    error: str | None = None
+    prompts: list[list[BaseMessage]] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        text = "".join(chunk.message.content for chunk in self._stream(messages))  # type: ignore[misc]
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        self.prompts.append(list(messages))
+        if self.error:
+            raise RuntimeError(self.error)
+        for piece in re.findall(r"\S+\s*", self.reply):
+            time.sleep(self.delay_s)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))

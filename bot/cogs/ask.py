@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import math
 import re
+import threading
+import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,7 +18,7 @@ from discord.ext import commands
 
 from bot.answering import Answer
 from bot.discord_bot import NO_MENTIONS, send_ephemeral
-from bot.discord_format import Reply, answer_replies, passage_messages
+from bot.discord_format import Reply, answer_replies, passage_messages, preview_content
 from ingest.errors import BadInput, TanyaError
 
 if TYPE_CHECKING:
@@ -108,6 +113,73 @@ def strip_mentions(content: str, bot_id: int) -> str:
     return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
 
 
+Post = Callable[..., Awaitable[Any]]
+
+
+class LivePreview:
+    """Shows an answer while it is written (LLM mode): one message, edited at most once every
+    ``interval`` seconds with the verified text so far. ``on_text`` runs in a worker thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, post: Post, interval: float = 1.0) -> None:
+        self.loop = loop
+        self.post = post
+        self.interval = interval
+        self.message: Any = None
+        self.edits = 0
+        self._latest = ""
+        self._last = -math.inf
+        self._pending = False
+        self._lock = threading.Lock()
+        self._futures: list[Any] = []
+
+    def on_text(self, text: str) -> None:
+        with self._lock:
+            self._latest = text
+            if self._pending or time.monotonic() - self._last < self.interval:
+                return
+            self._pending = True
+            self._last = time.monotonic()
+        self._futures.append(asyncio.run_coroutine_threadsafe(self._show(), self.loop))
+
+    async def _show(self) -> None:
+        with self._lock:
+            content = preview_content(self._latest)
+        try:
+            if self.message is None:
+                self.message = await self.post(content, allowed_mentions=NO_MENTIONS)
+            else:
+                await self.message.edit(content=content, allowed_mentions=NO_MENTIONS)
+            self.edits += 1
+        except discord.HTTPException:
+            logger.warning("could not show the answer so far", exc_info=True)
+        finally:
+            with self._lock:
+                self._pending = False
+                self._last = time.monotonic()
+
+    async def settle(self) -> None:
+        """Wait for the edits already scheduled, so the final message lands after them."""
+        for future in self._futures:
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(future)
+
+
+async def deliver(replies: list[Reply], view: discord.ui.View | None, post: Post, preview: LivePreview) -> Any:
+    """Send the answer's messages (the first replaces the preview, if one was shown); return the last."""
+    await preview.settle()
+    sent = None
+    for i, reply in enumerate(replies):
+        kwargs: dict[str, Any] = {"embeds": reply.embeds, "allowed_mentions": NO_MENTIONS}
+        if i == len(replies) - 1 and view is not None:
+            kwargs["view"] = view
+        if i == 0 and preview.message is not None:
+            await preview.message.edit(content=reply.content, **kwargs)
+            sent = preview.message
+        else:
+            sent = await post(reply.content, **kwargs)
+    return sent
+
+
 class AskCog(commands.Cog):
     """Questions by slash command or mention, answered with cited sources."""
 
@@ -124,10 +196,10 @@ class AskCog(commands.Cog):
             return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
         return None
 
-    async def respond(self, question: str) -> tuple[Answer | None, str | None]:
+    async def respond(self, question: str, preview: LivePreview) -> tuple[Answer | None, str | None]:
         """The answer, or a message saying why there is none."""
         try:
-            return await self.bot.answer(question), None
+            return await self.bot.answer(question, preview.on_text), None
         except BadInput as exc:
             return None, f"Sorry, I can't take that question: {exc}."
         except TanyaError:
@@ -151,18 +223,17 @@ class AskCog(commands.Cog):
             await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
         await interaction.response.defer(thinking=True)
-        answer, problem = await self.respond(question)
+
+        async def post(content: str, **kwargs: Any) -> Any:
+            return await interaction.followup.send(content, wait=True, **kwargs)
+
+        preview = LivePreview(asyncio.get_running_loop(), post)
+        answer, problem = await self.respond(question, preview)
         if answer is None:
-            await interaction.followup.send(problem or APOLOGY, allowed_mentions=NO_MENTIONS)
+            await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
         replies, view = await self.prepared(answer)
-        sent = None
-        for i, reply in enumerate(replies):
-            last = i == len(replies) - 1
-            kwargs: dict[str, Any] = {"embeds": reply.embeds, "allowed_mentions": NO_MENTIONS, "wait": True}
-            if last and view is not None:
-                kwargs["view"] = view
-            sent = await interaction.followup.send(reply.content, **kwargs)
+        sent = await deliver(replies, view, post, preview)
         if self.bot.settings.discord_threads and sent is not None and interaction.guild is not None:
             await sent.create_thread(name=_thread_name(question))
 
@@ -193,26 +264,25 @@ class AskCog(commands.Cog):
             return
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
-        answer, problem = await self.respond(question)
-        if answer is None:
-            await message.reply(problem or APOLOGY, allowed_mentions=NO_MENTIONS)
-            return
-        replies, view = await self.prepared(answer)
-        destination: Any = None
+        post: Post
         if (
             self.bot.settings.discord_threads
             and message.guild is not None
             and not isinstance(message.channel, discord.Thread)
         ):
-            destination = await message.create_thread(name=_thread_name(question))
-        for i, reply in enumerate(replies):
-            kwargs: dict[str, Any] = {"embeds": reply.embeds, "allowed_mentions": NO_MENTIONS}
-            if i == len(replies) - 1 and view is not None:
-                kwargs["view"] = view
-            if destination is not None:
-                await destination.send(reply.content, **kwargs)
-            else:
-                await message.reply(reply.content, mention_author=False, **kwargs)
+            post = (await message.create_thread(name=_thread_name(question))).send
+        else:
+
+            async def post(content: str, **kwargs: Any) -> Any:
+                return await message.reply(content, mention_author=False, **kwargs)
+
+        preview = LivePreview(asyncio.get_running_loop(), post)
+        answer, problem = await self.respond(question, preview)
+        if answer is None:
+            await deliver([Reply(problem or APOLOGY)], None, post, preview)
+            return
+        replies, view = await self.prepared(answer)
+        await deliver(replies, view, post, preview)
 
 
 def _thread_name(question: str) -> str:

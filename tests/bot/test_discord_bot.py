@@ -4,7 +4,9 @@ dispatch (dpytest), slash commands with a minimal interaction double."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +29,7 @@ from ingest.index import make_index
 from ingest.loaders import Fetcher
 from ingest.pipeline import ingest_inputs
 from ingest.settings import IngestSettings
-from tests.conftest import BUNDLED_ARTICLE
+from tests.conftest import BUNDLED_ARTICLE, ScriptedChatModel
 
 QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
 
@@ -198,6 +200,9 @@ class FakeSent:
     async def create_thread(self, **kwargs: Any) -> None:
         self.log.append(("create_thread", None, kwargs))
 
+    async def edit(self, **kwargs: Any) -> None:
+        self.log.append(("edit", kwargs.get("content"), {**kwargs, "at": time.monotonic()}))
+
 
 class FakeFollowup:
     def __init__(self, log: list[tuple[str, Any, dict[str, Any]]]) -> None:
@@ -233,7 +238,7 @@ def interaction(
 
 def sends(fake: Any) -> list[tuple[str, Any, dict[str, Any]]]:
     """What the bot sent through an interaction; every send must allow no mentions."""
-    sent = [entry for entry in fake.log if entry[0] in ("send_message", "followup")]
+    sent = [entry for entry in fake.log if entry[0] in ("send_message", "followup", "edit")]
     assert all(kwargs.get("allowed_mentions") is NO_MENTIONS for _, _, kwargs in sent), sent
     return sent
 
@@ -394,3 +399,28 @@ async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> 
     fake = interaction(bot, manage_guild=True)
     await LibraryCog.add.callback(LibraryCog(bot), fake, None, FakeAttachment("x.exe", b"MZ"))  # type: ignore[arg-type]
     assert "unsupported file type .exe" in sends(fake)[-1][1]
+
+
+async def test_llm_answers_stream_into_one_message_edited_at_most_once_a_second(stack: Stack, tmp_path: Path) -> None:
+    reply = " ".join(
+        [
+            "TikTok memutus hubungan kerja ratusan karyawan di Malaysia [1].",
+            "Sekitar 700 karyawan terkena PHK [1].",
+            "@everyone https://evil.example/x.png TikTok membayar Microsoft [1].",
+        ]
+        * 3
+    )
+    model = ScriptedChatModel(reply=reply, delay_s=0.1)
+    llm_stack = make_stack(IngestSettings(), BotSettings(), index=stack.index, chat_model=model)
+    bot = build_bot(stack, tmp_path, chain=llm_stack.chain)
+    fake = interaction(bot)
+    await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
+    log = sends(fake)
+    assert log[0][0] == "followup" and log[0][1].endswith(" …")  # the preview: verified text so far
+    edits = [entry for entry in log if entry[0] == "edit"]
+    assert len(log) == 1 + len(edits) and len(edits) >= 2
+    final = edits[-1][2]
+    assert final["embeds"] and "view" in final and "700" in final["content"] and not final["content"].endswith("…")
+    times = [kwargs["at"] for _, _, kwargs in edits[:-1]]
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
+    assert all("<https://" in content or "https://" not in content for _, content, _ in log)

@@ -1,0 +1,166 @@
+"""End to end over HTTP: the real langchain-openai client (streaming) against a small
+OpenAI-compatible server on a loopback port, through `tanya ask`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+pytestmark = pytest.mark.slow
+
+API_KEY = "sk-test-0123456789abcdef"
+QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+
+
+class ChatServer(ThreadingHTTPServer):
+    """Answers /v1/chat/completions with a scripted reply, streamed as server-sent events."""
+
+    reply = ""
+    status = 200
+    delay_s = 0.0
+    requests: list[dict[str, Any]]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: ChatServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        time.sleep(self.server.delay_s)
+        if self.server.status != 200:
+            payload = json.dumps({"error": {"message": "upstream exploded", "type": "server_error"}}).encode()
+            self.send_response(self.server.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        words = [w + " " for w in self.server.reply.split(" ")]
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": self.server.reply}
+            payload = json.dumps(
+                {
+                    "id": "c1",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for i, word in enumerate([*words, None]):
+            delta = {"content": word} if word is not None else {}
+            if i == 0:
+                delta["role"] = "assistant"
+            chunk = {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "delta": delta, "finish_reason": None if word is not None else "stop"}],
+            }
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+
+@pytest.fixture
+def chat_server() -> Iterator[ChatServer]:
+    server = ChatServer(("127.0.0.1", 0), Handler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def llm_env(chat_server: ChatServer, monkeypatch: pytest.MonkeyPatch, bundled_embeddings: Any) -> ChatServer:
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", "--bundled"]).exit_code == 0
+    monkeypatch.setenv("TANYA_LLM", "openai:tiny-test-model")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{chat_server.server_address[1]}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("TANYA_LLM_TIMEOUT_S", "10")
+    return chat_server
+
+
+def test_openai_compatible_server_streams_a_verified_answer(llm_env: ChatServer) -> None:
+    llm_env.reply = "Sekitar 700 karyawan TikTok di Malaysia terkena PHK [1]. Jumlahnya 9.999 orang [1]."
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["mode"] == "llm" and data["note"] is None
+    assert data["answer"] == "Sekitar 700 karyawan TikTok di Malaysia terkena PHK. [1]"  # 9.999 was not in it
+    assert "700" in data["citations"][0]["quote"]
+    (request,) = llm_env.requests
+    assert request["path"] == "/v1/chat/completions" and request["body"]["stream"] is True
+    assert request["auth"] == f"Bearer {API_KEY}" and request["body"]["model"] == "tiny-test-model"
+    prompt = request["body"]["messages"][1]["content"]
+    assert '<passage n="1" title="TikTok' in prompt and QUESTION in prompt
+
+
+def test_cli_text_mode_streams_then_lists_sources(llm_env: ChatServer) -> None:
+    llm_env.reply = "Sekitar 700 karyawan TikTok di Malaysia terkena PHK [1]."
+    result = CliRunner().invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Sekitar 700 karyawan TikTok di Malaysia terkena PHK. [1]") == 1
+    assert "[1] TikTok" in result.stdout
+
+
+def test_a_failing_server_gives_the_extractive_answer_and_never_logs_the_key(
+    llm_env: ChatServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm_env.status = 500
+    with caplog.at_level(logging.DEBUG):
+        result = CliRunner().invoke(app, ["--debug", "ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["mode"] == "extractive" and "could not be reached" in data["note"] and "700" in data["answer"]
+    assert API_KEY not in caplog.text and API_KEY not in result.output
+    assert "the chat model failed" in caplog.text
+
+
+def test_a_server_slower_than_the_timeout_gives_the_extractive_answer(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm_env.delay_s = 5
+    monkeypatch.setenv("TANYA_LLM_TIMEOUT_S", "1")
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    assert time.monotonic() - started < 4.5
+    data = json.loads(result.stdout)
+    assert data["mode"] == "extractive" and "too long" in data["note"]
+
+
+def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, bundled_embeddings: Any) -> None:
+    monkeypatch.setenv("TANYA_LLM", "ollama:qwen2.5:7b")
+    result = CliRunner().invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "tanya: error: TANYA_LLM=ollama:qwen2.5:7b needs the ollama integration: pip install 'tanya[ollama]'"
+    )
