@@ -6,7 +6,7 @@ TANYA := $(BIN)/tanya
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: run test lint install eval bench clean
+.PHONY: run test lint install eval bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/loop_lag.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/perf.py --sizes 1000,10000
+
+# adds a 100k-chunk index (about an hour on 2 cores: 100k passages to embed)
+bench-scale: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/perf.py --sizes 1000,10000,100000
 
 eval: $(STAMP)
 	$(TANYA) eval $(EVAL_DIR)/seed_dev.jsonl $(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl

@@ -111,6 +111,7 @@ def ingest(
     """
     from ingest.corpus import bundled_articles_dir
     from ingest.index import make_index
+    from ingest.loaders import Fetcher
     from ingest.pipeline import ingest_inputs
 
     paths = list(inputs or []) + ([str(bundled_articles_dir())] if bundled else [])
@@ -127,7 +128,8 @@ def ingest(
             )
         return
     with _progress(enabled=not as_json) as sink:
-        report = ingest_inputs(index, paths, progress=sink)
+        fetcher = Fetcher(timeout_s=ingest_settings.fetch_timeout_s, max_bytes=ingest_settings.fetch_max_bytes)
+        report = ingest_inputs(index, paths, fetcher, progress=sink)
     if as_json:
         _print_json(report.to_json())
     else:
@@ -192,7 +194,6 @@ def ask(
     ] = None,
 ) -> None:
     """Answer a question from the indexed articles, citing the passages used."""
-    from bot.components import make_stack
     from bot.contract import answer_to_json
 
     if batch is None and question is None:
@@ -200,7 +201,10 @@ def ask(
     if batch is not None and question is not None:
         raise BadInput("give either a question or --batch FILE, not both")
     ingest_settings, bot_settings = _settings()
-    stack = make_stack(ingest_settings, bot_settings)
+    index = _index_warming_up(ingest_settings)
+    from bot.components import make_stack
+
+    stack = make_stack(ingest_settings, bot_settings, index=index)
     if batch is not None:
         _answer_batch(stack.chain, batch)
         return
@@ -232,6 +236,32 @@ def _ask_and_print(chain: Any, question: str) -> None:
         if shown:
             out.print()
         out.print(render_answer(answer))
+
+
+def _index_warming_up(ingest_settings: Any) -> Any:
+    """Open the index and start loading its embedding model in a thread, so that a cold
+    one-shot `tanya ask` loads the model while it imports the answering chain."""
+    import threading
+
+    from ingest.index import make_index
+
+    index = make_index(ingest_settings)
+    warm_up = getattr(index.embeddings, "warm_up", None)
+    if warm_up is not None:
+        threading.Thread(target=_quietly(warm_up), name="tanya-warm-up", daemon=True).start()
+    return index
+
+
+def _quietly(fn: Callable[[], None]) -> Callable[[], None]:
+    """``fn`` for a background thread: a failure is left for the real call to report."""
+
+    def run() -> None:
+        try:
+            fn()
+        except Exception:
+            logger.debug("warm-up failed", exc_info=True)
+
+    return run
 
 
 def _answer_batch(chain: Any, batch: str) -> None:

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.errors import IndexUnavailable
+
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -47,6 +49,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'col
 -- words ("homeostatis" -> "homeostasis"). Terms of removed articles may linger: harmless, since
 -- a candidate is only used when it still occurs in some chunk.
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+-- A copy of each chunk's vector (float32), per vector collection: re-ranking BM25 candidates
+-- reads them here, in the same snapshot as the chunks, without opening Chroma.
+CREATE TABLE IF NOT EXISTS chunk_vectors (
+    collection TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (collection, chunk_id)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS terms_trigrams USING fts5(term, tokenize = 'trigram');
 """
 
@@ -123,13 +133,21 @@ class Catalog:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block in one write transaction: all of it lands, or none of it."""
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "disk" in str(exc) or "full" in str(exc):
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise IndexUnavailable(f"cannot write the catalog ({exc}); is the disk full?") from None
             raise
-        db.execute("COMMIT")
 
     def get_meta(self, key: str) -> str | None:
         """Return a stored setting of the index, or ``None``."""
@@ -151,30 +169,27 @@ class Catalog:
         rows = self._db.execute("SELECT * FROM articles ORDER BY ingested_at DESC, source").fetchall()
         return [ArticleRecord(*row) for row in rows]
 
-    def mark_pending(self, record: ArticleRecord) -> None:
-        """Record that ``record.source`` is being (re)written: until ``put_article`` commits,
-        its hash is unknown, so an interrupted write is redone by the next ingest."""
+    def mark_pending(self, *records: ArticleRecord) -> None:
+        """Record that these articles are being (re)written: until ``put_article`` commits,
+        their hash is unknown, so an interrupted write is redone by the next ingest."""
         with self.transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO articles VALUES (?,?,?,?,?,?,NULL,0,?) ON CONFLICT(source) "
                 "DO UPDATE SET content_hash = NULL",
-                (
-                    record.source,
-                    record.title,
-                    record.url,
-                    record.published,
-                    record.lang,
-                    record.outlet,
-                    record.ingested_at,
-                ),
+                [(r.source, r.title, r.url, r.published, r.lang, r.outlet, r.ingested_at) for r in records],
             )
 
-    @staticmethod
-    def _bump_generation(db: sqlite3.Connection) -> None:
-        db.execute(
-            "INSERT INTO meta VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+    def _bump_generation(self, db: sqlite3.Connection) -> None:
+        row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        before = int(row[0]) if row else 0
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(before + 1),))
+        self._local.last_write = (before, before + 1)
+
+    def last_write(self) -> tuple[int, int] | None:
+        """``(generation before, generation after)`` of this thread's latest write, so a writer
+        can tell its own writes from other processes' (and need not reopen anything for them)."""
+        value: tuple[int, int] | None = getattr(self._local, "last_write", None)
+        return value
 
     def generation(self) -> int:
         """A counter every write to the index increases: other processes compare it to notice
@@ -182,11 +197,33 @@ class Catalog:
         value = self.get_meta("generation")
         return int(value) if value else 0
 
-    def activate_collection(self, name: str) -> None:
-        """Point readers at another vector collection (after a rebuild), in one transaction."""
+    def activate_collection(self, name: str, model: str) -> None:
+        """Point readers at another vector collection built with ``model`` (after a rebuild) and
+        drop the other collections' vector copies, in one transaction."""
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (name,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('embedding_model', ?)", (model,))
+            db.execute("DELETE FROM chunk_vectors WHERE collection != ?", (name,))
             self._bump_generation(db)
+
+    def put_vectors(self, collection: str, vectors: Sequence[tuple[str, bytes]]) -> None:
+        """Store ``(chunk_id, float32 bytes)`` copies for a collection being built."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)", [(collection, *v) for v in vectors])
+
+    def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the stored vector copies (float32 bytes) of these chunks; missing ones are left out."""
+        found: dict[str, bytes] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT chunk_id, vector FROM chunk_vectors WHERE collection = ? AND chunk_id IN ({marks})",
+                [collection, *part],
+            )
+            found.update((str(cid), bytes(vector)) for cid, vector in rows)
+        return found
 
     def iter_chunks(self, batch: int = 256) -> Iterator[list[Chunk]]:
         """Yield every stored chunk, in batches, in storage order."""
@@ -207,13 +244,23 @@ class Catalog:
         chunks: Sequence[tuple[str, int, int, int, str]],
         terms: Sequence[str],
         title_terms: str,
+        vectors: tuple[str, str, Sequence[bytes]] | None = None,
     ) -> None:
         """Replace the article and all its chunks in one transaction.
 
-        ``chunks`` are ``(chunk_id, index, start, end, text)``; ``terms`` the analysed text of each.
+        ``chunks`` are ``(chunk_id, index, start, end, text)``; ``terms`` the analysed text of each;
+        ``vectors`` is ``(collection, model, float32 bytes per chunk)``: the copies kept for
+        re-ranking, and the model recorded when the index has none yet.
         """
         with self.transaction() as db:
             self._delete_chunks(db, record.source)
+            if vectors is not None:
+                collection, model, blobs = vectors
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('embedding_model', ?)", (model,))
+                db.executemany(
+                    "INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)",
+                    [(collection, c[0], blob) for c, blob in zip(chunks, blobs, strict=True)],
+                )
             db.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
                 (
@@ -252,6 +299,9 @@ class Catalog:
     @staticmethod
     def _delete_chunks(db: sqlite3.Connection, source: str) -> None:
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE source = ?)", (source,))
+        db.execute(
+            "DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE source = ?)", (source,)
+        )
         db.execute("DELETE FROM chunks WHERE source = ?", (source,))
 
     def chunk_ids(self, source: str | None = None) -> set[str]:

@@ -141,6 +141,14 @@ class AutoEmbeddings(Embeddings):
                 return torch_backend
         return OnnxEmbeddings(self.name, folder, query_prefix, passage_prefix, self.batch_size)
 
+    def warm_up(self) -> None:
+        """Load the model now and run it once, e.g. in a thread while the caller imports the rest."""
+        delegate = self.delegate
+        if hasattr(delegate, "warm_up"):
+            delegate.warm_up()
+        else:
+            delegate.embed_query("warm up")
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Return one unit-length vector per passage."""
         return self.delegate.embed_documents(texts)

@@ -92,29 +92,40 @@ class Index:
         self._lock_timeout_s = lock_timeout_s
         self._state_lock = threading.Lock()
         self._generation: int | None = None
+        self._vectors_generation: int | None = None
         self._follow_model = True
         self._vectors: ChromaVectors | None = None
+        self.collection_name = base_collection
+        self.built_with: str | None = None
 
     @property
     def vectors(self) -> ChromaVectors:
-        """The active vector collection, as of the latest write any process made."""
+        """The active Chroma collection, as of the latest write any process made (opened, or
+        reopened after another process wrote, only when a caller needs Chroma itself)."""
         self.refresh()
-        assert self._vectors is not None
-        return self._vectors
+        with self._state_lock:
+            if self._vectors is None or self._vectors_generation != self._generation:
+                if self._vectors is not None:
+                    self.source.reopen()
+                name = self.collection_name
+                self._vectors = with_vector_errors(lambda: self.source.collection(name))
+                self._vectors_generation = self._generation
+            return self._vectors
 
     def refresh(self, force: bool = False) -> None:
-        """Catch up with writes made by other processes (cheap when there were none)."""
+        """Catch up with writes made by other processes (one SQLite read when there were none)."""
         generation = self.catalog.generation()
         if generation == self._generation and not force:
             return
         with self._state_lock:
             if generation == self._generation and not force:
                 return
-            if self._vectors is not None:
-                self.source.reopen()
-            name = self.catalog.get_meta("collection") or self.base_collection
-            vectors = with_vector_errors(lambda: self.source.collection(name))
-            built_with = with_vector_errors(vectors.model)
+            self.collection_name = self.catalog.get_meta("collection") or self.base_collection
+            built_with = self.catalog.get_meta("embedding_model")
+            if built_with is None and self.catalog.count_chunks():
+                # An index written before the catalog recorded its model: Chroma knows it.
+                name = self.collection_name
+                built_with = with_vector_errors(lambda: self.source.collection(name).model())
             if self._generation is None:
                 # At start-up a different model is the user's mistake (check_model says so);
                 # later it can only come from a rebuild, which running processes follow.
@@ -123,8 +134,10 @@ class Index:
                 logger.info("the index was rebuilt with %s; switching to it", built_with)
                 self.embeddings = self._embeddings_for(built_with)
                 self.model_name = built_with
-            self._vectors = vectors
+            self.built_with = built_with
             self._generation = generation
+            if force:
+                self._vectors_generation = None
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -181,7 +194,8 @@ class Index:
 
     def check_model(self) -> None:
         """Raise ``IndexMismatch`` when the vectors were built with another embedding model."""
-        built_with = with_vector_errors(self.vectors.model)
+        self.refresh()
+        built_with = self.built_with
         if built_with is not None and built_with != self.model_name:
             raise IndexMismatch(
                 f"the index was built with the embedding model {built_with!r} but TANYA_EMBEDDING_MODEL "
@@ -190,38 +204,62 @@ class Index:
 
     def write(self, prepared: PreparedArticle, vectors: Sequence[Sequence[float]]) -> None:
         """Store an article's chunks and their vectors, replacing any older version of it."""
-        article = prepared.article
+        self.write_many([(prepared, vectors)])
+
+    def write_many(self, items: Sequence[tuple[PreparedArticle, Sequence[Sequence[float]]]]) -> None:
+        """Store several articles with their chunk vectors, replacing older versions: every
+        article is marked pending first, then Chroma gets one delete and one upsert for all,
+        then each article's catalog rows land in their own transaction."""
+        if not items:
+            return
         self.check_model()
-        if self.vectors.model() is None:
-            self.vectors.set_model(self.model_name)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        record = ArticleRecord(
-            article.source,
-            article.title,
-            article.url,
-            article.published,
-            article.lang,
-            article.outlet,
-            prepared.content_hash,
-            len(prepared.spans),
-            now,
-        )
-        self.catalog.mark_pending(record)
-        ids = [prepared.chunk_id(s.index) for s in prepared.spans]
-        metadatas = [
-            vector_metadata(
-                article.source, article.title, article.url, article.published, article.lang, s.index, s.start, s.end
-            )
-            for s in prepared.spans
-        ]
         target = self.vectors
-        with_vector_errors(lambda: target.delete_source(article.source))
+        if target.model() is None:
+            with_vector_errors(functools.partial(target.set_model, self.model_name), writing=True)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        records = [
+            ArticleRecord(
+                p.article.source,
+                p.article.title,
+                p.article.url,
+                p.article.published,
+                p.article.lang,
+                p.article.outlet,
+                p.content_hash,
+                len(p.spans),
+                now,
+            )
+            for p, _ in items
+        ]
+        self.catalog.mark_pending(*records)
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        all_vectors: list[Sequence[float]] = []
+        for prepared, vectors in items:
+            a = prepared.article
+            for span, vector in zip(prepared.spans, vectors, strict=True):
+                ids.append(prepared.chunk_id(span.index))
+                texts.append(span.text)
+                metadatas.append(
+                    vector_metadata(a.source, a.title, a.url, a.published, a.lang, span.index, span.start, span.end)
+                )
+                all_vectors.append(vector)
+        sources = [r.source for r in records]
+        with_vector_errors(lambda: target.delete_sources(sources), writing=True)
         if ids:
-            with_vector_errors(lambda: target.upsert(ids, vectors, [s.text for s in prepared.spans], metadatas))
-        rows = [(cid, s.index, s.start, s.end, s.text) for cid, s in zip(ids, prepared.spans, strict=True)]
-        self.catalog.put_article(
-            record, rows, [" ".join(analyze(s.text)) for s in prepared.spans], " ".join(analyze(article.title))
-        )
+            with_vector_errors(lambda: target.upsert(ids, all_vectors, texts, metadatas), writing=True)
+        for record, (prepared, vectors) in zip(records, items, strict=True):
+            spans = prepared.spans
+            rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in spans]
+            self.catalog.put_article(
+                record,
+                rows,
+                [" ".join(analyze(s.text)) for s in spans],
+                " ".join(analyze(prepared.article.title)),
+                (target.name, self.model_name, [vector_bytes(v) for v in vectors]),
+            )
+            self._own_write()
 
     def remove(self, source: str) -> bool:
         """Delete an article from both stores; return whether it was indexed."""
@@ -230,8 +268,23 @@ class Index:
             return False
         self.catalog.mark_pending(record)
         target = self.vectors
-        with_vector_errors(lambda: target.delete_source(source))
-        return self.catalog.delete_article(source)
+        with_vector_errors(lambda: target.delete_sources([source]), writing=True)
+        removed = self.catalog.delete_article(source)
+        self._own_write()
+        return removed
+
+    def _own_write(self) -> None:
+        """After this index's own write: when nothing else was written since we last caught up,
+        our open Chroma client already holds the write, so it is not reopened for it."""
+        write = self.catalog.last_write()
+        if write is None:
+            return
+        before, after = write
+        with self._state_lock:
+            if self._generation == before:
+                self._generation = after
+                if self._vectors_generation == before:
+                    self._vectors_generation = after
 
     # ----- reading -------------------------------------------------------------------------
 
@@ -272,12 +325,17 @@ class Index:
             return {}
         self.check_model()
         vector = self.embeddings.embed_query(query)
-        nothing: dict[str, list[float]] = {}
-        stored = self._read_vectors(lambda: self.vectors.embeddings(chunk_ids), nothing)
         import numpy as np
 
+        copies = self.catalog.vectors(self.collection_name, chunk_ids)
+        stored = {cid: np.frombuffer(blob, dtype=np.float32) for cid, blob in copies.items()}
+        missing = [cid for cid in chunk_ids if cid not in stored]
+        if missing:  # written before the catalog kept copies: Chroma has them
+            nothing: dict[str, list[float]] = {}
+            for cid, v in self._read_vectors(lambda: self.vectors.embeddings(missing), nothing).items():
+                stored[cid] = np.asarray(v, dtype=np.float32)
         query_vector = np.asarray(vector, dtype=np.float32)
-        return {cid: float(np.dot(query_vector, np.asarray(v, dtype=np.float32))) for cid, v in stored.items()}
+        return {cid: float(np.dot(query_vector, v)) for cid, v in stored.items()}
 
     def _read_vectors(self, read: Callable[[], T], fallback: T) -> T:
         """Run a vector read; if the store is out of step (another process wrote between our
@@ -328,7 +386,7 @@ class Index:
         """Switch every reader (this process now, others at their next question) to ``target``
         and drop the previous collection."""
         previous = self.vectors.name
-        self.catalog.activate_collection(target.name)
+        self.catalog.activate_collection(target.name, target.model() or self.model_name)
         with self._state_lock:
             self.embeddings = embeddings
             self.model_name = target.model() or self.model_name
@@ -357,15 +415,26 @@ def vector_metadata(
     return meta
 
 
-def with_vector_errors(read: Callable[[], T]) -> T:
-    """Run a vector-store call; a Chroma server that went away becomes one clear error."""
+def vector_bytes(vector: Sequence[float]) -> bytes:
+    """A vector as the float32 bytes the catalog keeps."""
+    import numpy as np
+
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def with_vector_errors(read: Callable[[], T], writing: bool = False) -> T:
+    """Run a vector-store call; a Chroma server that went away becomes one clear error, and so
+    does any Chroma failure while ``writing`` (a full disk or a read-only folder, mostly)."""
     try:
         return read()
     except (ConnectionError, OSError) as exc:
         raise IndexUnavailable(f"the vector store is unavailable: {exc}") from None
     except Exception as exc:
-        if type(exc).__module__.startswith(("httpx", "chromadb")) and "connect" in str(exc).lower():
+        message = str(exc).lower()
+        if type(exc).__module__.startswith(("httpx", "chromadb")) and "connect" in message:
             raise IndexUnavailable(f"the vector store is unavailable: {exc}") from None
+        if type(exc).__module__.startswith("chromadb") and (writing or "disk" in message):
+            raise IndexUnavailable(f"cannot write the vector store ({exc}); is the disk full?") from None
         raise
 
 
@@ -393,7 +462,8 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
 
     configured = getattr(embeddings, "name", None) or settings.embedding_model
     source = VectorSource(data_dir, settings.chroma_url)
-    with_vector_errors(lambda: source.client)
+    if settings.chroma_url:  # a server that is down is said at once; an embedded one opens when needed
+        with_vector_errors(lambda: source.client)
     return Index(
         catalog,
         source,

@@ -128,9 +128,9 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
                     str(path.resolve()), "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")"
                 )
             for file in files:
-                yield from _load_file_guarded(file)
+                yield from _load_file_guarded(file, fetcher.max_bytes)
         else:
-            yield from _load_file_guarded(path)
+            yield from _load_file_guarded(path, fetcher.max_bytes)
 
 
 def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
@@ -140,10 +140,10 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
         yield Skipped(source, str(exc))
 
 
-def _load_file_guarded(path: Path) -> Iterator[Article | Skipped]:
+def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
     source = str(path.resolve())
     try:
-        yield from load_file(path)
+        yield from load_file(path, max_bytes)
     except LoadError as exc:
         yield Skipped(source, str(exc))
     except OSError as exc:
@@ -159,11 +159,18 @@ def _article_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def load_file(path: Path) -> Iterator[Article | Skipped]:
-    """Yield the articles in one file (one, or one per line for ``.jsonl``)."""
+def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
+    """Yield the articles in one file (one, or one per line for ``.jsonl``). A single-article
+    file larger than ``max_bytes`` is refused before it is read (JSONL files hold many)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    size = path.stat().st_size
+    if max_bytes is not None and suffix != ".jsonl" and size > max_bytes:
+        raise LoadError(
+            f"too large for one article ({size / 1e6:.1f} MB; "
+            f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES)"
+        )
     source = str(path.resolve())
     data = path.read_bytes()
     if suffix == ".jsonl":

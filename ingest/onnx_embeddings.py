@@ -123,6 +123,11 @@ def export_onnx(model_path: str, target: Path) -> Path:
     return target
 
 
+# Passages per onnxruntime call. Small batches are faster on CPU (measured on 2 cores, 200 news
+# passages of ~220 tokens: 8 → 6.0 s, 32 → 7.4 s; sentence-transformers with PyTorch: 8.8 s).
+ONNX_BATCH = 8
+
+
 class OnnxEmbeddings(Embeddings):
     """Normalised sentence embeddings from an exported model; the session opens on first use."""
 
@@ -149,6 +154,7 @@ class OnnxEmbeddings(Embeddings):
         tokenizer.enable_padding()
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = os.cpu_count() or 1
         self._session = onnxruntime.InferenceSession(
             str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
@@ -166,8 +172,9 @@ class OnnxEmbeddings(Embeddings):
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors: dict[int, Any] = {}
-        for start in range(0, len(order), self.batch_size):
-            batch = [texts[i] for i in order[start : start + self.batch_size]]
+        step = min(self.batch_size, ONNX_BATCH)
+        for start in range(0, len(order), step):
+            batch = [texts[i] for i in order[start : start + step]]
             encodings = self._tokenizer.encode_batch(batch)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
@@ -178,10 +185,14 @@ class OnnxEmbeddings(Embeddings):
             else:
                 pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            for i, vector in zip(order[start : start + self.batch_size], pooled, strict=True):
+            for i, vector in zip(order[start : start + step], pooled, strict=True):
                 vectors[i] = vector
         out = [vectors[i].astype(float).tolist() for i in range(len(texts))]
         return out
+
+    def warm_up(self) -> None:
+        """Load the session and run it once (a cold process can do this while it imports the rest)."""
+        self._encode(["warm up"])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Return one unit-length vector per passage."""

@@ -130,18 +130,20 @@ def ingest_articles(
 def _write_group(
     index: Index, group: list[tuple[PreparedArticle, Outcome]], report: IngestReport, progress: ProgressSink
 ) -> None:
-    """Embed a group of articles in one call (sentence-transformers batches by length), then store each."""
+    """Embed a group of articles in one call (batched by length), then store them together."""
     if not group:
         return
     texts = [span.text for prepared, _ in group for span in prepared.spans]
     vectors = index.embeddings.embed_documents(texts)
+    items = []
     at = 0
+    for prepared, _ in group:
+        items.append((prepared, vectors[at : at + len(prepared.spans)]))
+        at += len(prepared.spans)
+    index.write_many(items)
     for prepared, status in group:
-        n = len(prepared.spans)
-        index.write(prepared, vectors[at : at + n])
-        at += n
-        report.items.append(ItemResult(prepared.article.source, status, n, prepared.article.title))
-        progress.advance(n)
+        report.items.append(ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title))
+    progress.advance(len(texts))
 
 
 @dataclass
@@ -170,7 +172,7 @@ def reindex(
     switch, every reader (this process and others) keeps answering from the old collection; a
     crash leaves the old one active and the next rebuild starts afresh.
     """
-    from ingest.index import vector_metadata, with_vector_errors
+    from ingest.index import vector_bytes, vector_metadata, with_vector_errors
 
     progress = progress or ProgressSink()
     started = time.perf_counter()
@@ -187,7 +189,11 @@ def reindex(
             with_vector_errors(
                 functools.partial(
                     target.upsert, [c.chunk_id for c in batch], vectors, [c.text for c in batch], metadatas
-                )
+                ),
+                writing=True,
+            )
+            index.catalog.put_vectors(
+                target.name, [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)]
             )
             done += len(batch)
             progress.advance(len(batch))

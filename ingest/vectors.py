@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
         raise IndexUnavailable(f"cannot reach the Chroma server at {chroma_url}: {exc}") from None
 
 
+@functools.lru_cache(maxsize=16)
 def chroma_settings(data_dir: Path) -> Any:
     """Settings of the embedded (on-disk) Chroma under ``data_dir/chroma``, telemetry off."""
     from chromadb.config import Settings
@@ -148,9 +150,11 @@ class ChromaVectors:
                 metadatas=list(metadatas[i : i + limit]),
             )
 
-    def delete_source(self, source: str) -> None:
-        """Delete every vector of one article."""
-        self.collection.delete(where={"source": source})
+    def delete_sources(self, sources: Sequence[str]) -> None:
+        """Delete every vector of these articles."""
+        for i in range(0, len(sources), 500):
+            part = list(sources[i : i + 500])
+            self.collection.delete(where={"source": part[0]} if len(part) == 1 else {"source": {"$in": part}})
 
     def ids(self) -> set[str]:
         """Return every stored id."""

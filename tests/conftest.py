@@ -106,33 +106,47 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_chroma(path: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `chroma run` on a loopback port over ``path``; return it and its URL once it answers."""
+    log = path.parent / f"chroma-{port}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a") as out:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "chroma"),
+                "run",
+                "--path",
+                str(path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("chroma run did not start: " + log.read_text()[-2000:])
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
-    chroma = Path(sys.executable).parent / "chroma"
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_chroma(tmp_path / "server-data", free_port())
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("chroma run did not start: " + (tmp_path / "chroma.log").read_text()[-2000:])
-            time.sleep(0.2)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=20)
-        log.close()
 
 
 class ScriptedChatModel(BaseChatModel):
