@@ -1,4 +1,5 @@
-"""Event-loop lag while the Discord bot answers 20 questions at once.
+"""Event-loop lag while the Discord bot answers 20 questions at once, and a load of 200 /ask
+from 20 users through the real slash-command handler (all answered? latency p50/p95).
 
 The bot's answering runs in worker threads; the baseline in the same run calls the chain on the
 event loop itself (what a naive bot does). A ticker on the loop records how late each 10 ms tick
@@ -12,6 +13,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from bot.components import make_stack
@@ -52,6 +54,48 @@ async def _measure(answer_all: Any) -> tuple[list[float], float]:
     return lags, elapsed
 
 
+class _Interaction:
+    """The least of a ``discord.Interaction`` that ``/ask`` uses: deferral and follow-ups."""
+
+    def __init__(self, bot: TanyaBot, user_id: int) -> None:
+        self.client = bot
+        self.user = SimpleNamespace(id=user_id)
+        self.guild = None
+        self.channel_id = 1
+        self.channel = SimpleNamespace(id=1)
+        self.sent: list[str] = []
+        self.response = SimpleNamespace(defer=self._nothing, send_message=self._send)
+        self.followup = SimpleNamespace(send=self._send)
+
+    async def _nothing(self, **_: Any) -> None:
+        return None
+
+    async def _send(self, content: str = "", **_: Any) -> Any:
+        self.sent.append(content)
+        return SimpleNamespace(edit=self._nothing, create_thread=self._nothing)
+
+
+async def _load(bot: TanyaBot, users: int, each: int) -> tuple[list[float], int, list[float]]:
+    """Every user asks ``each`` questions at once through the real /ask callback."""
+    from bot.cogs.ask import AskCog
+
+    cog = AskCog(bot)
+    latencies: list[float] = []
+    fakes = [_Interaction(bot, user) for user in range(users) for _ in range(each)]
+
+    async def one(fake: _Interaction) -> None:
+        started = time.perf_counter()
+        await AskCog.ask.callback(cog, fake, QUESTIONS[0])  # type: ignore[arg-type]
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    async def everyone() -> None:
+        await asyncio.gather(*(one(fake) for fake in fakes))
+
+    lags, _ = await _measure(everyone)
+    answered = sum(any("700" in m for m in fake.sent) for fake in fakes)
+    return latencies, answered, lags
+
+
 def _summary(lags: list[float]) -> str:
     ordered = sorted(lags)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
@@ -85,10 +129,26 @@ async def main() -> None:
         base_lags, base_time = await _measure(on_loop)
         bot_lags, bot_time = await _measure(in_workers)
         bot.workers.shutdown(wait=True)
+        load_bot = TanyaBot(
+            chain=stack.chain,
+            index=stack.index,
+            settings=BotSettings(discord_cooldown_per_minute=10),
+            feedback=FeedbackStore(Path(tmp) / "feedback.sqlite3"),
+            fetcher=Fetcher(),
+            sync_commands=False,
+        )
+        latencies, answered, load_lags = await _load(load_bot, users=20, each=10)
+        load_bot.workers.shutdown(wait=True)
     print(f"Event-loop lag while answering {len(QUESTIONS)} questions at once (ticker every 10 ms)")
     print(f"  baseline, chain on the loop : {_summary(base_lags)}   wall {base_time:5.2f} s")
     print(f"  tanya bot, worker threads   : {_summary(bot_lags)}   wall {bot_time:5.2f} s")
     print(f"  max-lag ratio bot/baseline  : {max(bot_lags) / max(base_lags):.3f}")
+    ordered = sorted(latencies)
+    print(
+        f"Load: {len(latencies)} /ask from 20 users at once through the slash handler: {answered} answered; "
+        f"latency p50 {statistics.median(ordered):.0f} ms, p95 {ordered[int(0.95 * (len(ordered) - 1))]:.0f} ms, "
+        f"max {ordered[-1]:.0f} ms; loop lag {_summary(load_lags)}"
+    )
 
 
 if __name__ == "__main__":

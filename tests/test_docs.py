@@ -33,3 +33,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
+
+
+def test_every_test_the_readme_cites_exists() -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    modules = {path.stem for path in (REPO / "tests").rglob("test_*.py")}
+    cited = set(re.findall(r"\b(test_[a-z0-9_]+)\b", readme)) - modules
+    defined = {
+        name
+        for path in (REPO / "tests").rglob("test_*.py")
+        for name in re.findall(r"def (test_[a-z0-9_]+)", path.read_text(encoding="utf-8"))
+    }
+    assert cited and cited <= defined, sorted(cited - defined)

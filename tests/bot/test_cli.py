@@ -70,7 +70,10 @@ def test_ask_human_output_quotes_the_cited_passage(ingested: None) -> None:
     assert "700" in result.stdout and "[1] TikTok" in result.stdout
 
 
-@pytest.mark.parametrize(("question", "message"), [("   ", "empty"), ("?!", "no words"), ("x" * 5000, "too long")])
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("   ", "empty"), ("?!", "no words"), ("x" * 10_000, "too long"), ("\x00\x07\x1b", "empty"), ("🙂🎉", "no words")],
+)
 def test_bad_questions_are_one_line_errors_with_exit_2(ingested: None, question: str, message: str) -> None:
     result = tanya("ask", question)
     assert result.exit_code == 2

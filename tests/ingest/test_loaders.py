@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ingest.errors import LoadError
 from ingest.loaders import Article, Fetcher, Skipped, decode, load_inputs, parse_published
@@ -289,3 +291,16 @@ def test_redirect_to_a_private_address_is_refused(web: str) -> None:
 def test_file_urls_are_not_fetched() -> None:
     (item,) = list(load_inputs(["file:///etc/passwd"], Fetcher(allow_private=False)))
     assert isinstance(item, Skipped) and item.reason == "no such file or folder"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=3000), suffix=st.sampled_from([".txt", ".md", ".html", ".pdf", ".jsonl"]))
+def test_random_bytes_load_or_skip_with_a_reason_never_crash(tmp_path: Path, data: bytes, suffix: str) -> None:
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    for item in load_inputs([str(path)]):
+        assert isinstance(item, Article | Skipped)
+        if isinstance(item, Skipped):
+            assert item.reason and "\n" not in item.reason
+        else:
+            assert item.text.strip()
