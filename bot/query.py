@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.catalog import Chunk
 from ingest.index import Index
-from ingest.sentences import Span, split_sentences
-from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, stem, words
+from ingest.sentences import Span
+from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
 
@@ -54,11 +58,42 @@ class ParsedQuery:
         return sum(c.weight for c in self.concepts if c.found_in(present)) / self.total_weight
 
 
-@lru_cache(maxsize=20_000)
-def analyzed_sentences(text: str) -> tuple[tuple[Span, frozenset[str]], ...]:
-    """The sentences of a passage with their index terms; cached, since the same passages come
-    back question after question (retrieval and answering both read them)."""
-    return tuple((span, frozenset(analyze(span.text))) for span in split_sentences(text))
+AnalysedSentences = tuple[tuple[Span, frozenset[str]], ...]
+_SENTENCES: OrderedDict[str, AnalysedSentences] = OrderedDict()
+_SENTENCES_MAX = 20_000
+_SENTENCES_LOCK = threading.Lock()
+
+
+def analyzed_sentences(text: str) -> AnalysedSentences:
+    """The sentences of a passage with their index terms. Kept in an LRU by passage text, since
+    the same passages come back question after question; ``prime_sentences`` fills it from what
+    the index stored at ingest, so passages are rarely analysed at question time."""
+    with _SENTENCES_LOCK:
+        found = _SENTENCES.get(text)
+        if found is not None:
+            _SENTENCES.move_to_end(text)
+            return found
+    return _remember(text, tuple((span, frozenset(terms)) for span, terms in sentence_terms(text)))
+
+
+def _remember(text: str, value: AnalysedSentences) -> AnalysedSentences:
+    with _SENTENCES_LOCK:
+        _SENTENCES[text] = value
+        _SENTENCES.move_to_end(text)
+        while len(_SENTENCES) > _SENTENCES_MAX:
+            _SENTENCES.popitem(last=False)
+    return value
+
+
+def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> None:
+    """Cache the stored sentence analyses of those ``chunks`` not cached yet (one query)."""
+    with _SENTENCES_LOCK:
+        missing = [c for c in chunks if c.text not in _SENTENCES]
+    if missing:
+        stored = index.sentences(missing)
+        for chunk in missing:
+            if chunk.chunk_id in stored:
+                _remember(chunk.text, stored[chunk.chunk_id])
 
 
 def question_type(question: str) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.query import ParsedQuery, analyzed_sentences, parse_query
+from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index
 
@@ -56,6 +56,7 @@ class HybridRetriever:
         lexical = self.index.lexical_search(query.search_terms, cfg.candidates)
         if not lexical:
             return self.index.dense_search(query.text, k) if cfg.dense_weight > 0 else []
+        prime_sentences(self.index, [h.chunk for h in lexical])
         top = lexical[0].score or 1.0
         ids = [h.chunk.chunk_id for h in lexical]
         cosines = self.index.similarities(query.text, ids) if cfg.dense_weight > 0 else {}

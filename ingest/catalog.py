@@ -49,6 +49,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'col
 -- words ("homeostatis" -> "homeostasis"). Terms of removed articles may linger: harmless, since
 -- a candidate is only used when it still occurs in some chunk.
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+-- Each chunk's sentences with their index terms, as JSON [[start, end, "term term"], ...]
+-- (offsets into the chunk text), so answering does not analyse passages again.
+CREATE TABLE IF NOT EXISTS chunk_sentences (chunk_id TEXT PRIMARY KEY, sentences TEXT NOT NULL) WITHOUT ROWID;
 -- A copy of each chunk's vector (float32), per vector collection: re-ranking BM25 candidates
 -- reads them here, in the same snapshot as the chunks, without opening Chroma.
 CREATE TABLE IF NOT EXISTS chunk_vectors (
@@ -211,6 +214,19 @@ class Catalog:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)", [(collection, *v) for v in vectors])
 
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """Return the stored analysed sentences (JSON) of these chunks; missing ones are left out."""
+        found: dict[str, str] = {}
+        ids = list(dict.fromkeys(chunk_ids))
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT chunk_id, sentences FROM chunk_sentences WHERE chunk_id IN ({marks})", part
+            )
+            found.update((str(cid), str(js)) for cid, js in rows)
+        return found
+
     def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, bytes]:
         """Return the stored vector copies (float32 bytes) of these chunks; missing ones are left out."""
         found: dict[str, bytes] = {}
@@ -245,12 +261,14 @@ class Catalog:
         terms: Sequence[str],
         title_terms: str,
         vectors: tuple[str, str, Sequence[bytes]] | None = None,
+        sentences: Sequence[str] | None = None,
     ) -> None:
         """Replace the article and all its chunks in one transaction.
 
         ``chunks`` are ``(chunk_id, index, start, end, text)``; ``terms`` the analysed text of each;
         ``vectors`` is ``(collection, model, float32 bytes per chunk)``: the copies kept for
-        re-ranking, and the model recorded when the index has none yet.
+        re-ranking, and the model recorded when the index has none yet; ``sentences`` the
+        analysed sentences of each chunk (JSON, see ``chunk_sentences``).
         """
         with self.transaction() as db:
             self._delete_chunks(db, record.source)
@@ -280,6 +298,11 @@ class Catalog:
                 if db.execute("INSERT OR IGNORE INTO terms VALUES (?)", (term,)).rowcount:
                     db.execute("INSERT INTO terms_trigrams (term) VALUES (?)", (term,))
             self._bump_generation(db)
+            if sentences is not None:
+                db.executemany(
+                    "INSERT OR REPLACE INTO chunk_sentences VALUES (?,?)",
+                    [(c[0], js) for c, js in zip(chunks, sentences, strict=True)],
+                )
             for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
                 cursor = db.execute(
                     "INSERT INTO chunks (chunk_id, source, idx, start, end, text) VALUES (?,?,?,?,?,?)",
@@ -301,6 +324,9 @@ class Catalog:
         db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE source = ?)", (source,))
         db.execute(
             "DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE source = ?)", (source,)
+        )
+        db.execute(
+            "DELETE FROM chunk_sentences WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE source = ?)", (source,)
         )
         db.execute("DELETE FROM chunks WHERE source = ?", (source,))
 

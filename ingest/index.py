@@ -27,7 +27,8 @@ from ingest.chunking import ChunkSpan, chunk_text
 from ingest.embeddings import canonical_model_name
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.loaders import Article
-from ingest.text import ANALYZER_VERSION, analyze
+from ingest.sentences import Span
+from ingest.text import ANALYZER_VERSION, analyze, decode_sentence_terms, encode_sentence_terms, sentence_terms
 from ingest.vectors import ChromaVectors, VectorSource
 
 logger = logging.getLogger(__name__)
@@ -258,6 +259,7 @@ class Index:
                 [" ".join(analyze(s.text)) for s in spans],
                 " ".join(analyze(prepared.article.title)),
                 (target.name, self.model_name, [vector_bytes(v) for v in vectors]),
+                [encode_sentence_terms(sentence_terms(s.text)) for s in spans],
             )
             self._own_write()
 
@@ -355,6 +357,12 @@ class Index:
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""
         return self.catalog.chunks(chunk_ids)
+
+    def sentences(self, chunks: Sequence[Chunk]) -> dict[str, tuple[tuple[Span, frozenset[str]], ...]]:
+        """Return each chunk's sentences with their index terms, as stored at ingest (chunks
+        written before they were stored are left out)."""
+        stored = self.catalog.sentences([c.chunk_id for c in chunks])
+        return {c.chunk_id: decode_sentence_terms(c.text, stored[c.chunk_id]) for c in chunks if c.chunk_id in stored}
 
     def similar_terms(self, term: str, limit: int = 20) -> list[str]:
         """Return indexed terms spelt most like ``term`` (shared character trigrams), best first."""

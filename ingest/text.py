@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ingest.stemming import stem_indonesian
+
+if TYPE_CHECKING:
+    from ingest.sentences import Span
 
 # Bump when analysis changes: stored index terms then no longer match queries, so articles re-index.
 ANALYZER_VERSION = "2"
@@ -102,3 +106,26 @@ def query_terms(text: str) -> list[str]:
     content = [t for t in tokens if t not in ID_STOPWORDS and t not in EN_STOPWORDS]
     chosen = content or tokens
     return list(dict.fromkeys(stem(t) for t in chosen))
+
+
+def sentence_terms(text: str) -> list[tuple[Span, list[str]]]:
+    """The sentences of ``text`` with the index terms of each (what answering scores)."""
+    from ingest.sentences import split_sentences
+
+    return [(span, analyze(span.text)) for span in split_sentences(text)]
+
+
+def encode_sentence_terms(analysed: list[tuple[Span, list[str]]]) -> str:
+    """``sentence_terms`` as the JSON the catalog keeps: ``[[start, end, "term term"], ...]``."""
+    import json
+
+    return json.dumps([[span.start, span.end, " ".join(terms)] for span, terms in analysed], ensure_ascii=False)
+
+
+def decode_sentence_terms(text: str, stored: str) -> tuple[tuple[Span, frozenset[str]], ...]:
+    """The stored JSON of ``encode_sentence_terms`` back into spans of ``text`` and term sets."""
+    import json
+
+    from ingest.sentences import Span
+
+    return tuple((Span(a, b, text[a:b]), frozenset(terms.split())) for a, b, terms in json.loads(stored))

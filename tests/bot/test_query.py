@@ -47,3 +47,15 @@ def test_concept_weights_favour_rare_words(small_index: Index) -> None:
     query = parse_query("berita gerhana", small_index)
     weights = {c.surface: c.weight for c in query.concepts}
     assert weights["gerhana"] > weights["berita"]
+
+
+def test_prime_sentences_caches_what_the_index_stored(small_index: Index) -> None:
+    import bot.query as query
+
+    text = "Gunung Merapi meletus pada tahun 2010. Abu vulkanik menutupi desa."
+    ingest_articles(small_index, [Article("m", text, "Merapi")])
+    (chunk,) = small_index.chunks(sorted(small_index.catalog.chunk_ids())).values()
+    query._SENTENCES.pop(chunk.text, None)
+    query.prime_sentences(small_index, [chunk])
+    assert query._SENTENCES[chunk.text] == small_index.sentences([chunk])[chunk.chunk_id]
+    assert query.analyzed_sentences(chunk.text) is query._SENTENCES[chunk.text]

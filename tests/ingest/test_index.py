@@ -151,3 +151,17 @@ def test_article_records_list_counts_and_dates(small_index: Index) -> None:
         "https://example.com/x",
     )
     assert record.ingested_at.endswith("+00:00")
+
+
+def test_sentence_analyses_are_stored_at_ingest_and_removed_with_the_article(small_index: Index) -> None:
+    from ingest.text import sentence_terms
+
+    text = "Banjir melanda Jakarta pada Senin. Ribuan warga mengungsi ke tempat aman."
+    ingest_articles(small_index, [article("a", text)])
+    (chunk,) = small_index.chunks(sorted(small_index.catalog.chunk_ids("a"))).values()
+    stored = small_index.sentences([chunk])[chunk.chunk_id]
+    live = tuple((span, frozenset(terms)) for span, terms in sentence_terms(chunk.text))
+    assert stored == live and len(stored) == 2
+    small_index.remove("a")
+    assert small_index.catalog.sentences([chunk.chunk_id]) == {}
+    assert small_index.catalog.vectors(small_index.collection_name, [chunk.chunk_id]) == {}
