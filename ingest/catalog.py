@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import IndexUnavailable
 
@@ -216,30 +217,25 @@ class Catalog:
 
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """Return the stored analysed sentences (JSON) of these chunks; missing ones are left out."""
-        found: dict[str, str] = {}
-        ids = list(dict.fromkeys(chunk_ids))
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT chunk_id, sentences FROM chunk_sentences WHERE chunk_id IN ({marks})", part
-            )
-            found.update((str(cid), str(js)) for cid, js in rows)
-        return found
+        rows = self._rows_by_chunk_id("SELECT chunk_id, sentences FROM chunk_sentences WHERE", [], chunk_ids)
+        return {str(cid): str(js) for cid, js in rows}
 
     def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, bytes]:
         """Return the stored vector copies (float32 bytes) of these chunks; missing ones are left out."""
-        found: dict[str, bytes] = {}
+        rows = self._rows_by_chunk_id(
+            "SELECT chunk_id, vector FROM chunk_vectors WHERE collection = ? AND", [collection], chunk_ids
+        )
+        return {str(cid): bytes(vector) for cid, vector in rows}
+
+    def _rows_by_chunk_id(
+        self, select: str, params: list[Any], chunk_ids: Iterable[str], column: str = "chunk_id"
+    ) -> Iterator[Any]:
+        """Run ``select ... column IN (...)`` over the distinct ids, 500 at a time (SQLite's
+        variable limit), yielding the rows."""
         ids = list(dict.fromkeys(chunk_ids))
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT chunk_id, vector FROM chunk_vectors WHERE collection = ? AND chunk_id IN ({marks})",
-                [collection, *part],
-            )
-            found.update((str(cid), bytes(vector)) for cid, vector in rows)
-        return found
+            yield from self._db.execute(f"{select} {column} IN ({','.join('?' * len(part))})", [*params, *part])
 
     def iter_chunks(self, batch: int = 256) -> Iterator[list[Chunk]]:
         """Yield every stored chunk, in batches, in storage order."""
@@ -340,14 +336,8 @@ class Catalog:
 
     def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         """Return the stored chunks with these ids (missing ids are left out)."""
-        ids = list(dict.fromkeys(chunk_ids))
-        found: dict[str, Chunk] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for row in self._db.execute(f"{_CHUNK_SELECT} WHERE c.chunk_id IN ({marks})", part):
-                found[row[0]] = Chunk(*row)
-        return found
+        rows = self._rows_by_chunk_id(f"{_CHUNK_SELECT} WHERE", [], chunk_ids, "c.chunk_id")
+        return {row[0]: Chunk(*row) for row in rows}
 
     def chunks_of(self, source: str) -> list[Chunk]:
         """Return the chunks of one article in order."""
