@@ -387,24 +387,16 @@ def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON s
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
-    from ingest.embeddings import canonical_model_name, make_embeddings
     from ingest.index import make_index
     from ingest.pipeline import reindex as rebuild
 
     ingest_settings, _ = _settings()
-    data_dir = Path(ingest_settings.data_dir).expanduser()
-    model = canonical_model_name(ingest_settings.embedding_model)
-    embeddings = make_embeddings(
-        model,
-        ingest_settings.embed_batch_size,
-        ingest_settings.embedding_backend,
-        ingest_settings.model_cache_dir or data_dir / "models",
-    )
-    index = make_index(ingest_settings, embeddings=embeddings)
+    index = make_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
+    model = index.model_name
     if index.vectors.model() == model:
         raise BadInput(f"the index already uses {model}; set TANYA_EMBEDDING_MODEL to the model to switch to")
     with _progress(enabled=not as_json) as sink:
-        report = rebuild(index, embeddings, model, sink)
+        report = rebuild(index, index.embeddings, model, sink)
     if as_json:
         _print_json(report.to_json())
     else:
