@@ -187,6 +187,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="cold runs of each side")
     parser.add_argument("--server", action=argparse.BooleanOptionalAction, default=True, help="also a Chroma server")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--index-cache",
+        type=Path,
+        help="keep the synthetic indexes here and reuse them on the next run (the 100k one takes an hour)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     work = Path(tempfile.mkdtemp(prefix="tanya-bench-"))
@@ -256,21 +261,24 @@ def main() -> None:
         asked = questions()
         results["warm"] = {}
         for size in sizes:
-            data_dir = work / f"size-{size}"
+            data_dir = (args.index_cache or work) / f"size-{size}"
+            ready = data_dir / ".bench-complete"
             started = time.perf_counter()
-            if size <= len(corpus) + 1:
+            reused = ready.exists()
+            if not reused:
+                shutil.rmtree(data_dir, ignore_errors=True)
                 shutil.copytree(ours_dir, data_dir)
-            else:
-                batch = write_jsonl(work / f"synthetic-{size}.jsonl", synthetic_articles(size - len(corpus) - 1))
-                shutil.copytree(ours_dir, data_dir)
-                ingest_timed([batch], tanya_env(data_dir, cache))
-            built = time.perf_counter() - started
+                if size > len(corpus) + 1:
+                    batch = write_jsonl(work / f"synthetic-{size}.jsonl", synthetic_articles(size - len(corpus) - 1))
+                    ingest_timed([batch], tanya_env(data_dir, cache))
+                ready.touch()
+            built = None if reused else time.perf_counter() - started
             listing = json.loads(run_peak([TANYA, "sources", "--json"], tanya_env(data_dir, cache))[2])
             chunks = sum(a["chunks"] for a in listing)
             entry = {"chunks": chunks, "build_s": built, **warm_latency(data_dir, cache, asked)}
             print(f"size {size}: {entry}", file=sys.stderr)
             results["warm"][str(size)] = entry
-        largest = work / f"size-{sizes[-1]}"
+        largest = (args.index_cache or work) / f"size-{sizes[-1]}"
         results["long_running"] = {"chunks": results["warm"][str(sizes[-1])]["chunks"], **long_running(largest, cache)}
 
         # ----- the same against a Chroma server

@@ -18,7 +18,7 @@ BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "all-MiniLM-L6-v2", "bundled"})
 
 # Loaded models, shared by every embeddings object of the process (a chat session, the bot and
 # the eval command each build their own stack; none should load the weights twice).
-_MODELS: dict[str, Any] = {}
+_MODELS: dict[tuple[str, int | None], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -39,6 +39,21 @@ def canonical_model_name(name: str) -> str:
     return BUNDLED_MODEL if name in BUNDLED_ALIASES else name
 
 
+# all-MiniLM-L6-v2 was trained on 128-token inputs (its model card); sentence-transformers
+# lets it read 256. Cutting passages at 128 halves the cost of embedding them and leaves the
+# dev-set figures unchanged (docs/performance.md).
+BUNDLED_TRAINED_TOKENS = 128
+
+
+def token_limit(name: str, configured: int | None) -> int | None:
+    """Return how many tokens of a passage ``name`` embeds (``None``: the model's own limit).
+    ``configured`` is TANYA_EMBEDDING_MAX_TOKENS: 0 means the model's limit, unset a default
+    for the bundled model only."""
+    if configured is not None:
+        return configured or None
+    return BUNDLED_TRAINED_TOKENS if canonical_model_name(name) == BUNDLED_MODEL else None
+
+
 def prefixes_for(name: str) -> tuple[str, str]:
     """Return the (query, passage) prefixes a model family was trained with (e5 uses both)."""
     lowered = name.lower()
@@ -50,9 +65,10 @@ def prefixes_for(name: str) -> tuple[str, str]:
 class SentenceTransformerEmbeddings(Embeddings):
     """Normalised sentence embeddings on the CPU; the model loads on first use, once, thread-safely."""
 
-    def __init__(self, name: str, batch_size: int = 32) -> None:
+    def __init__(self, name: str, batch_size: int = 32, max_tokens: int | None = None) -> None:
         self.name = canonical_model_name(name)
         self.batch_size = batch_size
+        self.max_tokens = max_tokens or None
         self.query_prefix, self.passage_prefix = prefixes_for(self.name)
         self._path = name
         self._model: Any = None
@@ -61,10 +77,11 @@ class SentenceTransformerEmbeddings(Embeddings):
     def model(self) -> Any:
         """The loaded ``SentenceTransformer`` (loaded once per process and model)."""
         if self._model is None:
+            key = (self.name, self.max_tokens)
             with _MODELS_LOCK:
-                if self.name not in _MODELS:
-                    _MODELS[self.name] = self._load()
-                self._model = _MODELS[self.name]
+                if key not in _MODELS:
+                    _MODELS[key] = self._load()
+                self._model = _MODELS[key]
         return self._model
 
     def _load(self) -> Any:
@@ -74,9 +91,12 @@ class SentenceTransformerEmbeddings(Embeddings):
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # the CLI draws its own progress; no stray bars on stderr
         path = resolve_model_path(self._path)
         try:
-            return SentenceTransformer(path, device="cpu")
+            model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
             raise TanyaError(f"cannot load embedding model {self.name!r}: {exc}") from None
+        if self.max_tokens:
+            model.max_seq_length = min(model.max_seq_length or self.max_tokens, self.max_tokens)
+        return model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Return one unit-length vector per passage."""
@@ -103,10 +123,13 @@ class AutoEmbeddings(Embeddings):
     """Chooses the backend on first use: the ONNX export kept under ``cache_root`` (made once,
     when the model is a local sentence-transformers folder), else PyTorch. ``backend`` forces one."""
 
-    def __init__(self, name: str, batch_size: int, backend: str, cache_root: Path | None) -> None:
+    def __init__(
+        self, name: str, batch_size: int, backend: str, cache_root: Path | None, max_tokens: int | None = None
+    ) -> None:
         self.name = canonical_model_name(name)
         self._requested = name
         self.batch_size = batch_size
+        self.max_tokens = max_tokens or None
         self.backend = backend
         self.cache_root = cache_root
         self._delegate: Embeddings | None = None
@@ -124,7 +147,7 @@ class AutoEmbeddings(Embeddings):
     def _resolve(self) -> Embeddings:
         from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx
 
-        torch_backend = SentenceTransformerEmbeddings(self._requested, self.batch_size)
+        torch_backend = SentenceTransformerEmbeddings(self._requested, self.batch_size, self.max_tokens)
         if self.backend == "torch" or self.cache_root is None:
             return torch_backend
         path = resolve_model_path(self._requested)
@@ -139,7 +162,7 @@ class AutoEmbeddings(Embeddings):
                     raise
                 logger.warning("using PyTorch for %s: %s", self.name, exc)
                 return torch_backend
-        return OnnxEmbeddings(self.name, folder, query_prefix, passage_prefix, self.batch_size)
+        return OnnxEmbeddings(self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens)
 
     def warm_up(self) -> None:
         """Load the model now and run it once, e.g. in a thread while the caller imports the rest."""
@@ -159,13 +182,18 @@ class AutoEmbeddings(Embeddings):
 
 
 def make_embeddings(
-    name: str, batch_size: int = 32, backend: str = "auto", cache_root: Path | None = None
+    name: str,
+    batch_size: int = 32,
+    backend: str = "auto",
+    cache_root: Path | None = None,
+    max_tokens: int | None = None,
 ) -> Embeddings:
     """Return embeddings for a sentence-transformers model name or path (nothing loaded yet).
 
     ``backend``: ``auto`` (ONNX export under ``cache_root`` when possible, else PyTorch),
-    ``onnx`` (fail when it cannot be exported) or ``torch``.
+    ``onnx`` (fail when it cannot be exported) or ``torch``. ``max_tokens`` truncates inputs
+    below the model's own limit (``None`` or 0: the model's limit).
     """
     if backend == "torch" or cache_root is None:
-        return SentenceTransformerEmbeddings(name, batch_size=batch_size)
-    return AutoEmbeddings(name, batch_size, backend, cache_root)
+        return SentenceTransformerEmbeddings(name, batch_size=batch_size, max_tokens=max_tokens)
+    return AutoEmbeddings(name, batch_size, backend, cache_root, max_tokens)

@@ -458,7 +458,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     ``embeddings`` replaces the configured model (tests pass a small one); a model named by a
     rebuild is still loaded from settings.
     """
-    from ingest.embeddings import make_embeddings
+    from ingest.embeddings import make_embeddings, token_limit
 
     data_dir = Path(settings.data_dir).expanduser()
     try:
@@ -471,7 +471,11 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         if embeddings is not None and canonical_model_name(getattr(embeddings, "name", name)) == name:
             return embeddings
         return make_embeddings(
-            name, settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir or data_dir / "models"
+            name,
+            settings.embed_batch_size,
+            settings.embedding_backend,
+            settings.model_cache_dir or data_dir / "models",
+            token_limit(name, settings.embedding_max_tokens),
         )
 
     configured = getattr(embeddings, "name", None) or settings.embedding_model

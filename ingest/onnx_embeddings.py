@@ -132,13 +132,20 @@ class OnnxEmbeddings(Embeddings):
     """Normalised sentence embeddings from an exported model; the session opens on first use."""
 
     def __init__(
-        self, name: str, folder: Path, query_prefix: str = "", passage_prefix: str = "", batch_size: int = 32
+        self,
+        name: str,
+        folder: Path,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        batch_size: int = 32,
+        max_tokens: int | None = None,
     ) -> None:
         self.name = name
         self.folder = folder
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
+        self.max_tokens = max_tokens or None
         self._session: Any = None
         self._tokenizer: Any = None
         self._pooling = "mean"
@@ -150,7 +157,8 @@ class OnnxEmbeddings(Embeddings):
 
         meta = json.loads((self.folder / "export.json").read_text(encoding="utf-8"))
         tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        tokenizer.enable_truncation(int(meta["max_length"]))
+        limit = int(meta["max_length"])
+        tokenizer.enable_truncation(min(limit, self.max_tokens) if self.max_tokens else limit)
         tokenizer.enable_padding()
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3

@@ -27,6 +27,10 @@ class IngestSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     embedding_model: str = BUNDLED_MODEL
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
+    # Passages are cut at this many tokens before embedding; 0 means the model's own limit.
+    # Unset: 128 for the bundled model (trained on 128-token inputs; its own limit is 256),
+    # the model's own limit for any other (see ingest.embeddings.token_limit).
+    embedding_max_tokens: int | None = Field(default=None, ge=0, le=8192)
     model_cache_dir: Path | None = None  # where the ONNX export is kept; default TANYA_DATA_DIR/models
     chroma_url: str | None = None
     collection: str = "tanya"
@@ -36,7 +40,7 @@ class IngestSettings(BaseSettings):
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
     lock_timeout_s: float = Field(default=60.0, ge=0)
 
-    @field_validator("chroma_url", "model_cache_dir", mode="before")
+    @field_validator("chroma_url", "model_cache_dir", "embedding_max_tokens", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

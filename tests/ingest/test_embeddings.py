@@ -5,7 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embeddings import AutoEmbeddings, SentenceTransformerEmbeddings, prefixes_for, resolve_model_path
+from ingest.embeddings import (
+    AutoEmbeddings,
+    SentenceTransformerEmbeddings,
+    prefixes_for,
+    resolve_model_path,
+    token_limit,
+)
 from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx
 from ingest.settings import BUNDLED_MODEL
 
@@ -34,6 +40,35 @@ def test_onnx_vectors_match_sentence_transformers(
     assert cosines.min() >= 0.9999, cosines
     query = np.array(onnx.embed_query(TEXTS[0]))
     assert float(query @ np.array(bundled_embeddings.embed_query(TEXTS[0]))) >= 0.9999
+
+
+def test_both_backends_cut_passages_at_the_same_token_limit(onnx_folder: Path) -> None:
+    onnx = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, max_tokens=128)
+    torch_side = SentenceTransformerEmbeddings(BUNDLED_MODEL, max_tokens=128)
+    ours, reference = np.array(onnx.embed_documents(TEXTS)), np.array(torch_side.embed_documents(TEXTS))
+    assert (ours * reference).sum(axis=1).min() >= 0.9999
+    long_text = TEXTS[2]  # well over 128 tokens: what follows them is not read
+    cut = onnx.embed_documents([long_text, long_text + " Kalimat tambahan tentang hal lain sama sekali."])
+    assert float(np.dot(cut[0], cut[1])) >= 0.99999
+    whole = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder).embed_documents([long_text])[0]
+    assert float(np.dot(cut[0], whole)) < 0.999  # without the limit the model reads 256 tokens
+
+
+@pytest.mark.parametrize(
+    ("name", "configured", "limit"),
+    [
+        (BUNDLED_MODEL, None, 128),
+        ("all-MiniLM-L6-v2", None, 128),
+        ("intfloat/multilingual-e5-small", None, None),
+        (BUNDLED_MODEL, 0, None),
+        (BUNDLED_MODEL, 64, 64),
+        ("intfloat/multilingual-e5-small", 512, 512),
+    ],
+)
+def test_token_limit_defaults_to_the_bundled_models_training_length(
+    name: str, configured: int | None, limit: int | None
+) -> None:
+    assert token_limit(name, configured) == limit
 
 
 def test_auto_embeddings_export_once_and_reuse(tmp_path: Path, onnx_folder: Path) -> None:

@@ -10,8 +10,12 @@ from ingest.settings import IngestSettings
 def test_blank_optional_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANYA_CHROMA_URL", "")
     monkeypatch.setenv("TANYA_MODEL_CACHE_DIR", " ")
+    monkeypatch.setenv("TANYA_EMBEDDING_MAX_TOKENS", "")
     settings = IngestSettings()
     assert settings.chroma_url is None and settings.model_cache_dir is None
+    assert settings.embedding_max_tokens is None
+    monkeypatch.setenv("TANYA_EMBEDDING_MAX_TOKENS", "0")
+    assert IngestSettings().embedding_max_tokens == 0
 
 
 def test_dotenv_is_read_from_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
