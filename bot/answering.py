@@ -68,7 +68,7 @@ class AnswererConfig:
     """Tunable parameters of the extractive answerer (fitted on the dev sets, never per question)."""
 
     passages: int = 5
-    max_answer_chars: int = 300
+    max_answer_chars: int = 400  # a second sentence joins only if the two fit (docs/quality.md, section 7)
     second_sentence_margin: float = 2.0
     min_support: float = 0.5
     weights: tuple[float, ...] = SENTENCE_WEIGHTS

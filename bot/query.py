@@ -19,6 +19,14 @@ from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sen
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
 
+# Words that frame the kind of answer wanted ("apa yang dimaksud dengan X", "di mana letak X",
+# "darimanakah X berasal") rather than what it is about: a passage that answers seldom repeats
+# them, so they weigh half their IDF (docs/quality.md, section 7).
+FRAME_WORDS = frozenset(
+    "dimaksud maksud pengertian definisi arti artinya letak lokasi manakah dimanakah darimanakah".split()
+)
+FRAME_WEIGHT = 0.5
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -218,5 +226,6 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
     concepts = []
     for surface, terms in raw:
         found = [freqs.get(t, 0) for t in terms if freqs.get(t, 0) > 0]
-        concepts.append(Concept(surface, terms, idf(min(found)) if found else idf(0)))
+        weight = idf(min(found)) if found else idf(0)
+        concepts.append(Concept(surface, terms, weight * FRAME_WEIGHT if surface in FRAME_WORDS else weight))
     return ParsedQuery(question, lang, question_type(question), frozenset(words(question)), tuple(concepts))

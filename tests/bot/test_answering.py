@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.answering import ABSTAIN_TEXT, ExtractiveAnswerer
+from bot.answering import ABSTAIN_TEXT, AnswererConfig, ExtractiveAnswerer
 from bot.components import make_stack
 from bot.evaluation import judge, load_eval_set
 from bot.query import question_type
@@ -116,3 +116,16 @@ def test_questions_contradicting_the_passage_are_not_answered(
     hits = small_index.lexical_search(["gereja", "katolik", "tua", "muda", "asia", "tenggara"], 3)
     answer = ExtractiveAnswerer(small_index).answer(question, hits)
     assert answer.abstained is abstains, answer.text
+
+
+def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index: Index) -> None:
+    text = (
+        "Gunung Merapi meletus pada tahun 2010 dan memaksa ribuan warga mengungsi. "
+        "Letusan Gunung Merapi tahun 2010 itu menewaskan lebih dari 300 orang di sekitar lereng gunung."
+    )
+    ingest_articles(small_index, [Article("a", text, "Merapi")])
+    hits = small_index.lexical_search(["gunung", "merapi", "letus"], 5)
+    roomy = ExtractiveAnswerer(small_index, AnswererConfig(max_answer_chars=400)).answer("Kapan Merapi meletus?", hits)
+    assert roomy.citations[0].quote == text
+    tight = ExtractiveAnswerer(small_index, AnswererConfig(max_answer_chars=120)).answer("Kapan Merapi meletus?", hits)
+    assert len(tight.citations[0].quote) <= 120 and tight.citations[0].quote in text

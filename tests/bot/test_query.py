@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.query import glossary, parse_query, spelling_variants
 from ingest.index import Index
 from ingest.loaders import Article
@@ -59,3 +61,12 @@ def test_prime_sentences_caches_what_the_index_stored(small_index: Index) -> Non
     query.prime_sentences(small_index, [chunk])
     assert query._SENTENCES[chunk.text] == small_index.sentences([chunk])[chunk.chunk_id]
     assert query.analyzed_sentences(chunk.text) is query._SENTENCES[chunk.text]
+
+
+def test_question_frame_words_weigh_half(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Fotosintesis adalah proses tumbuhan membuat makanan.", "Bio")])
+    # neither word is in the index, so both have the same IDF; the frame word counts half
+    weights = {c.surface: c.weight for c in parse_query("Apa yang dimaksud dengan kriptobiosis?", small_index).concepts}
+    assert weights["dimaksud"] == pytest.approx(weights["kriptobiosis"] / 2)
+    # it is still searched for
+    assert "maksud" in parse_query("Apa yang dimaksud dengan fotosintesis?", small_index).search_terms
