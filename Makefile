@@ -40,7 +40,7 @@ bench: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/loop_lag.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/perf.py --sizes 1000,10000
 
-# adds a 100k-chunk index (about an hour on 2 cores: 100k passages to embed); the built indexes
+# adds a 100k-chunk index (about two hours on 2 cores: 100k passages to embed); the built indexes
 # are kept in .bench-indexes/ and reused by the next run (delete it after changing how ingest works)
 bench-scale: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/perf.py --sizes 1000,10000,100000 --index-cache .bench-indexes

@@ -102,3 +102,14 @@ def test_auto_falls_back_to_torch_when_export_is_impossible(tmp_path: Path) -> N
 )
 def test_e5_models_get_query_and_passage_prefixes(name: str, prefixes: tuple[str, str]) -> None:
     assert prefixes_for(name) == prefixes
+
+
+@pytest.mark.parametrize(("configured", "limit"), [(None, 128), (0, None), (64, 64)])
+def test_the_index_embeds_with_the_configured_token_limit(
+    tmp_path: Path, configured: int | None, limit: int | None
+) -> None:
+    from ingest.index import make_index
+    from ingest.settings import IngestSettings
+
+    index = make_index(IngestSettings(data_dir=tmp_path, embedding_max_tokens=configured))
+    assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.max_tokens == limit
