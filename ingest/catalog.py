@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,6 +103,22 @@ FROM chunks c JOIN articles a ON a.source = c.source
 """
 
 
+def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """Switch a new database file to WAL (the mode is kept in the file). Two processes creating
+    the same index at once can get "database is locked" here without SQLite's busy handler
+    waiting, so the switch is retried until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Catalog:
     """Articles, chunks and the FTS5 index in one SQLite file; safe to share between threads."""
 
@@ -128,7 +145,7 @@ class Catalog:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db, 30.0)
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db

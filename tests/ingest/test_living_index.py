@@ -92,3 +92,17 @@ def test_an_index_opened_with_another_model_points_to_reindex(settings: IngestSe
 
     with pytest.raises(IndexMismatch, match="tanya reindex"):
         other.dense_search("gunung", 3)
+
+
+def test_processes_creating_the_same_catalog_at_once_all_succeed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from ingest.catalog import Catalog; Catalog(__import__('pathlib').Path(sys.argv[1]))"
+    for attempt in range(3):
+        path = tmp_path / f"catalog-{attempt}.sqlite3"
+        processes = [
+            subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE) for _ in range(6)
+        ]
+        errors = [p.communicate(timeout=60)[1].decode() for p in processes]
+        assert [p.returncode for p in processes] == [0] * 6, errors
