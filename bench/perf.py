@@ -266,7 +266,8 @@ def main() -> None:
             started = time.perf_counter()
             reused = ready.exists()
             synthetic = size > len(corpus) + 1
-            batch = write_jsonl(work / f"synthetic-{size}.jsonl", synthetic_articles(max(0, size - len(corpus) - 1)))
+            if synthetic:
+                batch = write_jsonl(work / f"synthetic-{size}.jsonl", synthetic_articles(size - len(corpus) - 1))
             if not reused:
                 shutil.rmtree(data_dir, ignore_errors=True)
                 shutil.copytree(ours_dir, data_dir)

@@ -103,6 +103,10 @@ FROM chunks c JOIN articles a ON a.source = c.source
 """
 
 
+# How long a connection waits for another process's lock before "database is locked".
+_BUSY_TIMEOUT_S = 30.0
+
+
 def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
     """Switch a new database file to WAL (the mode is kept in the file). Two processes creating
     the same index at once can get "database is locked" here without SQLite's busy handler
@@ -144,8 +148,8 @@ class Catalog:
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            _use_wal(db, 30.0)
+            db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            _use_wal(db, _BUSY_TIMEOUT_S)
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db
