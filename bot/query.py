@@ -35,6 +35,7 @@ class Concept:
     surface: str
     terms: tuple[str, ...]
     weight: float
+    frequencies: tuple[int, ...] = ()  # in how many chunks each term occurs, when known
 
     def found_in(self, present: set[str] | frozenset[str]) -> bool:
         """Whether any of the concept's terms is among ``present``."""
@@ -55,6 +56,24 @@ class ParsedQuery:
     def search_terms(self) -> list[str]:
         """Every index term of every concept, once, in question order."""
         return list(dict.fromkeys(t for c in self.concepts for t in c.terms))
+
+    def search_terms_within(self, max_postings: int) -> list[str]:
+        """The search terms, leaving out the most frequent ones once the rarer ones already
+        occur in ``max_postings`` chunks (counting a chunk once per term). BM25 gives a term
+        held by thousands of chunks little weight, but ranking its posting list costs the
+        most: on a 100k-chunk index it is most of a question's time (docs/performance.md).
+        The rarest term is always kept; the re-ranking's coverage still sees every term."""
+        known = {t: f for c in self.concepts for t, f in zip(c.terms, c.frequencies, strict=False)}
+        terms = self.search_terms
+        kept: set[str] = set()
+        total = 0
+        for term in sorted(terms, key=lambda t: known.get(t, 0)):
+            postings = known.get(term, 0)
+            if kept and total + postings > max_postings:
+                continue
+            kept.add(term)
+            total += postings
+        return [t for t in terms if t in kept]
 
     @property
     def total_weight(self) -> float:
@@ -227,5 +246,12 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
     for surface, terms in raw:
         found = [freqs.get(t, 0) for t in terms if freqs.get(t, 0) > 0]
         weight = idf(min(found)) if found else idf(0)
-        concepts.append(Concept(surface, terms, weight * FRAME_WEIGHT if surface in FRAME_WORDS else weight))
+        concepts.append(
+            Concept(
+                surface,
+                terms,
+                weight * FRAME_WEIGHT if surface in FRAME_WORDS else weight,
+                tuple(freqs.get(t, 0) for t in terms),
+            )
+        )
     return ParsedQuery(question, lang, question_type(question), frozenset(words(question)), tuple(concepts))

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.query import glossary, parse_query, spelling_variants
+from bot.retrieval import HybridRetriever, RetrievalConfig
 from ingest.index import Index
 from ingest.loaders import Article
 from ingest.pipeline import ingest_articles
@@ -70,3 +71,17 @@ def test_question_frame_words_weigh_half(small_index: Index) -> None:
     assert weights["dimaksud"] == pytest.approx(weights["kriptobiosis"] / 2)
     # it is still searched for
     assert "maksud" in parse_query("Apa yang dimaksud dengan fotosintesis?", small_index).search_terms
+
+
+def test_frequent_terms_leave_the_search_once_rarer_ones_fill_the_postings_budget(small_index: Index) -> None:
+    articles = [Article(f"common-{i}", f"Pemerintah kota membahas anggaran nomor {i}.", "Kota") for i in range(8)]
+    articles.append(Article("rare", "Pemerintah kota meresmikan jembatan gantung baru.", "Jembatan"))
+    ingest_articles(small_index, articles)
+    query = parse_query("Kapan pemerintah kota meresmikan jembatan?", small_index)
+    frequencies = {t: f for c in query.concepts for t, f in zip(c.terms, c.frequencies, strict=True)}
+    assert frequencies["perintah"] == 9 and frequencies["kota"] == 9 and frequencies["jembatan"] == 1
+    assert query.search_terms_within(1_000) == query.search_terms  # within budget: nothing left out
+    assert query.search_terms_within(2) == ["resmi", "jembatan"]  # the two rarest fill it
+    assert query.search_terms_within(0) == ["resmi"]  # the rarest term always stays (ties: question order)
+    retriever = HybridRetriever(small_index, RetrievalConfig(max_postings=2, dense_weight=0.0))
+    assert [h.chunk.source for h in retriever.retrieve_parsed(query, 5)] == ["rare"]
