@@ -121,12 +121,20 @@ class SentenceTransformerEmbeddings(Embeddings):
 
 class AutoEmbeddings(Embeddings):
     """Chooses the backend on first use: the ONNX export kept under ``cache_root`` (made once,
-    when the model is a local sentence-transformers folder), else PyTorch. ``backend`` forces one."""
+    when the model is a local sentence-transformers folder), else PyTorch. ``backend`` forces one;
+    ``precision`` ``int8`` runs the export's int8 copy (made once beside it), ``fp32`` the export."""
 
     def __init__(
-        self, name: str, batch_size: int, backend: str, cache_root: Path | None, max_tokens: int | None = None
+        self,
+        name: str,
+        batch_size: int,
+        backend: str,
+        cache_root: Path | None,
+        max_tokens: int | None = None,
+        precision: str = "int8",
     ) -> None:
         self.name = canonical_model_name(name)
+        self.precision = precision
         self._requested = name
         self.batch_size = batch_size
         self.max_tokens = max_tokens or None
@@ -145,7 +153,7 @@ class AutoEmbeddings(Embeddings):
         return self._delegate
 
     def _resolve(self) -> Embeddings:
-        from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx
+        from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
 
         torch_backend = SentenceTransformerEmbeddings(self._requested, self.batch_size, self.max_tokens)
         if self.backend == "torch" or self.cache_root is None:
@@ -162,7 +170,15 @@ class AutoEmbeddings(Embeddings):
                     raise
                 logger.warning("using PyTorch for %s: %s", self.name, exc)
                 return torch_backend
-        return OnnxEmbeddings(self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens)
+        model_file = "model.onnx"
+        if self.precision == "int8":
+            try:
+                model_file = quantize_onnx(folder).name
+            except NotExportable as exc:
+                logger.warning("using fp32 for %s: %s", self.name, exc)
+        return OnnxEmbeddings(
+            self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens, model_file
+        )
 
     def warm_up(self) -> None:
         """Load the model now and run it once, e.g. in a thread while the caller imports the rest."""
@@ -187,13 +203,15 @@ def make_embeddings(
     backend: str = "auto",
     cache_root: Path | None = None,
     max_tokens: int | None = None,
+    precision: str = "int8",
 ) -> Embeddings:
     """Return embeddings for a sentence-transformers model name or path (nothing loaded yet).
 
     ``backend``: ``auto`` (ONNX export under ``cache_root`` when possible, else PyTorch),
     ``onnx`` (fail when it cannot be exported) or ``torch``. ``max_tokens`` truncates inputs
-    below the model's own limit (``None`` or 0: the model's limit).
+    below the model's own limit (``None`` or 0: the model's limit). ``precision`` (``int8`` or
+    ``fp32``) applies to the ONNX backend only.
     """
     if backend == "torch" or cache_root is None:
         return SentenceTransformerEmbeddings(name, batch_size=batch_size, max_tokens=max_tokens)
-    return AutoEmbeddings(name, batch_size, backend, cache_root, max_tokens)
+    return AutoEmbeddings(name, batch_size, backend, cache_root, max_tokens, precision)

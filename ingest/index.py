@@ -476,6 +476,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
             settings.embedding_backend,
             settings.model_cache_dir or data_dir / "models",
             token_limit(name, settings.embedding_max_tokens),
+            settings.embedding_precision,
         )
 
     configured = getattr(embeddings, "name", None) or settings.embedding_model

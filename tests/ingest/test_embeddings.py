@@ -12,7 +12,7 @@ from ingest.embeddings import (
     resolve_model_path,
     token_limit,
 )
-from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx
+from ingest.onnx_embeddings import QUANTIZED_FILE, NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
 from ingest.settings import BUNDLED_MODEL
 
 TEXTS = [
@@ -40,6 +40,29 @@ def test_onnx_vectors_match_sentence_transformers(
     assert cosines.min() >= 0.9999, cosines
     query = np.array(onnx.embed_query(TEXTS[0]))
     assert float(query @ np.array(bundled_embeddings.embed_query(TEXTS[0]))) >= 0.9999
+
+
+def test_int8_copy_is_made_once_and_stays_close_to_sentence_transformers(
+    onnx_folder: Path, bundled_embeddings: SentenceTransformerEmbeddings
+) -> None:
+    quantized = quantize_onnx(onnx_folder)
+    assert quantized == onnx_folder / QUANTIZED_FILE
+    made = quantized.stat().st_mtime_ns
+    assert quantize_onnx(onnx_folder).stat().st_mtime_ns == made  # kept, not made again
+    assert not list(onnx_folder.glob("*.partial-*"))
+    int8 = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE)
+    ours = np.array(int8.embed_documents(TEXTS))
+    reference = np.array(bundled_embeddings.embed_documents(TEXTS))
+    cosines = (ours * reference).sum(axis=1)
+    assert cosines.min() >= 0.97 and cosines.mean() >= 0.98, cosines
+    assert float(np.dot(int8.embed_query(TEXTS[0]), bundled_embeddings.embed_query(TEXTS[0]))) >= 0.97
+
+
+def test_a_broken_export_stays_fp32(tmp_path: Path) -> None:
+    (tmp_path / "model.onnx").write_bytes(b"not a model")
+    with pytest.raises(NotExportable, match="int8"):
+        quantize_onnx(tmp_path)
+    assert not list(tmp_path.glob("*.partial-*")) and not (tmp_path / QUANTIZED_FILE).exists()
 
 
 def test_both_backends_cut_passages_at_the_same_token_limit(onnx_folder: Path) -> None:
@@ -75,7 +98,10 @@ def test_auto_embeddings_export_once_and_reuse(tmp_path: Path, onnx_folder: Path
     root = onnx_folder.parent
     auto = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", root)
     assert isinstance(auto.delegate, OnnxEmbeddings) and auto.delegate.folder == onnx_folder
+    assert auto.delegate.model_file == QUANTIZED_FILE  # int8 by default
     assert len(auto.embed_query("halo")) == 384
+    full = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", root, precision="fp32")
+    assert isinstance(full.delegate, OnnxEmbeddings) and full.delegate.model_file == "model.onnx"
 
 
 def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
@@ -113,3 +139,13 @@ def test_the_index_embeds_with_the_configured_token_limit(
 
     index = make_index(IngestSettings(data_dir=tmp_path, embedding_max_tokens=configured))
     assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.max_tokens == limit
+    assert index.embeddings.precision == "int8"
+
+
+def test_the_index_embeds_at_the_configured_precision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.index import make_index
+    from ingest.settings import IngestSettings
+
+    monkeypatch.setenv("TANYA_EMBEDDING_PRECISION", "fp32")
+    index = make_index(IngestSettings(data_dir=tmp_path))
+    assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.precision == "fp32"
