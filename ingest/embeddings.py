@@ -170,14 +170,16 @@ class AutoEmbeddings(Embeddings):
                     raise
                 logger.warning("using PyTorch for %s: %s", self.name, exc)
                 return torch_backend
-        model_file = "model.onnx"
+        model_file, query_threads = "model.onnx", None
         if self.precision == "int8":
             try:
-                model_file = quantize_onnx(folder).name
+                # One thread per question: int8 gains little from a second core on a short input,
+                # and the retriever runs the lexical search on the other meanwhile.
+                model_file, query_threads = quantize_onnx(folder).name, 1
             except NotExportable as exc:
                 logger.warning("using fp32 for %s: %s", self.name, exc)
         return OnnxEmbeddings(
-            self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens, model_file
+            self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens, model_file, query_threads
         )
 
     def warm_up(self) -> None:

@@ -48,6 +48,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class QuestionVector:
+    """A question embedded by the index's model; ``model`` says which, so a vector made before
+    ``tanya reindex`` switched models is never compared with the new model's vectors."""
+
+    text: str
+    model: str
+    vector: list[float]
+
+
+@dataclass(frozen=True)
 class PreparedArticle:
     """An article cut into chunks, with the hash that decides whether it changed."""
 
@@ -317,22 +327,34 @@ class Index:
         chunks = self.catalog.chunks(cid for cid, _ in scored)
         return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
 
-    def dense_search(self, query: str, k: int) -> list[Hit]:
-        """Return up to ``k`` chunks by cosine similarity to the embedded ``query``, best first."""
+    def question_vector(self, question: str) -> QuestionVector:
+        """Embed ``question`` with the model the index was built with (``IndexMismatch`` when the
+        configured one differs). Thread-safe: the retriever runs it beside the lexical search."""
         self.check_model()
-        vector = self.embeddings.embed_query(query)
+        model = self.model_name  # read before the embeddings: a switch in between re-embeds, never mixes
+        return QuestionVector(question, model, self.embeddings.embed_query(question))
+
+    def _current(self, query: str | QuestionVector) -> QuestionVector:
+        """``query`` embedded by the current model (once more if the model changed since)."""
+        self.check_model()
+        if isinstance(query, QuestionVector) and query.model == self.model_name:
+            return query
+        return self.question_vector(query.text if isinstance(query, QuestionVector) else query)
+
+    def dense_search(self, query: str | QuestionVector, k: int) -> list[Hit]:
+        """Return up to ``k`` chunks by cosine similarity to the embedded ``query``, best first."""
+        vector = self._current(query).vector
         no_hits: list[tuple[str, float]] = []
         scored = self._read_vectors(lambda: self.vectors.query(vector, k), no_hits)
         chunks = self.catalog.chunks(cid for cid, _ in scored)
         return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
 
-    def similarities(self, query: str, chunk_ids: Sequence[str]) -> dict[str, float]:
+    def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
         vectors); chunks whose vectors cannot be read are left out."""
         if not chunk_ids:
             return {}
-        self.check_model()
-        vector = self.embeddings.embed_query(query)
+        vector = self._current(query).vector
         import numpy as np
 
         copies = self.catalog.vectors(self.collection_name, chunk_ids)

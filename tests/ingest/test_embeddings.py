@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,22 @@ def test_auto_embeddings_export_once_and_reuse(tmp_path: Path, onnx_folder: Path
     assert len(auto.embed_query("halo")) == 384
     full = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", root, precision="fp32")
     assert isinstance(full.delegate, OnnxEmbeddings) and full.delegate.model_file == "model.onnx"
+
+
+def test_int8_questions_run_on_one_thread_and_passages_on_every_core(onnx_folder: Path) -> None:
+    auto = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", onnx_folder.parent)
+    # One passage: int8 activations are quantised per batch, so batch-mates move a vector a little
+    # (cosine about 0.99).
+    question, passages = auto.embed_query("halo"), auto.embed_documents(["halo"])
+    delegate = auto.delegate
+    assert isinstance(delegate, OnnxEmbeddings) and delegate.query_threads == 1
+    threads = {role: s.get_session_options().intra_op_num_threads for role, s in delegate._sessions.items()}
+    assert threads == {"queries": 1, "passages": os.cpu_count()}
+    assert float(np.dot(question, passages[0])) >= 0.9999  # either session, the same vectors
+    full = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", onnx_folder.parent, precision="fp32")
+    full.embed_query("halo")
+    assert isinstance(full.delegate, OnnxEmbeddings)
+    assert full.delegate._sessions["queries"].get_session_options().intra_op_num_threads == os.cpu_count()
 
 
 def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:

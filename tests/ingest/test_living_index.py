@@ -60,6 +60,7 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
     ingest_articles(writer, articles(40))
     reader = open_index(settings, "model-a")
     assert reader.model_name == "model-a" and len(reader.similarities("gunung", ["x"])) == 0
+    stale = reader.question_vector("gunung")
     during: list[int] = []
     done = threading.Event()
 
@@ -77,8 +78,13 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
     assert (report.previous_model, report.model, report.chunks) == ("model-a", "model-b", 40)
     assert during and all(n == 5 for n in during)  # every question got its dense scores
     hits = reader.lexical_search(["gunung"], 5)
-    assert len(reader.similarities("gunung", [h.chunk.chunk_id for h in hits])) == 5
+    ids = [h.chunk.chunk_id for h in hits]
+    assert len(reader.similarities("gunung", ids)) == 5
     assert reader.model_name == "model-b" and reader.vectors.model() == "model-b"
+    # A question embedded before the switch (the retriever embeds beside the lexical search) is
+    # embedded again by the new model, never compared across models.
+    assert stale.model == "model-a" and len(stale.vector) == 48
+    assert reader.similarities(stale, ids) == reader.similarities("gunung", ids)
     assert reader.source.collection_names() == [reader.vectors.name]  # the old collection is gone
     assert reader.vectors.ids() == reader.catalog.chunk_ids()
 
