@@ -18,12 +18,8 @@ from ingest.text import clean_text
 class Retriever(Protocol):
     """Anything that analyses a question and ranks chunks for it."""
 
-    def parse(self, question: str) -> ParsedQuery:
-        """Return the analysed question."""
-        ...
-
-    def retrieve_parsed(self, query: ParsedQuery, k: int | None = None) -> list[Hit]:
-        """Return the best chunks, best first."""
+    def search(self, question: str, k: int | None = None) -> tuple[ParsedQuery, list[Hit]]:
+        """Return the analysed question and its best chunks, best first."""
         ...
 
 
@@ -63,8 +59,7 @@ def build_answer_chain(
     def retrieve(raw: str) -> dict[str, Any]:
         started = time.perf_counter()
         question = normalize_question(raw, max_question_chars)
-        query = retriever.parse(question)
-        hits = retriever.retrieve_parsed(query, k)
+        query, hits = retriever.search(question, k)
         return {"query": query, "hits": hits, "started": started, "retrieved_at": time.perf_counter()}
 
     def answer(state: dict[str, Any], config: RunnableConfig) -> Answer:

@@ -58,15 +58,26 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """Return the best ``k`` chunks for ``question``, best first."""
-        return self.retrieve_parsed(self.parse(question), k)
+        return self.search(question, k)[1]
+
+    def search(self, question: str, k: int | None = None) -> tuple[ParsedQuery, list[Hit]]:
+        """Analyse ``question`` and return it with its best ``k`` chunks; the question is
+        embedded from the start, beside both the analysis and the lexical search."""
+        embedding = self._embed(question)
+        query = self.parse(question)
+        return query, self._rank(query, k, embedding)
 
     def retrieve_parsed(self, query: ParsedQuery, k: int | None = None) -> list[Hit]:
         """Like ``retrieve`` for an already analysed question."""
+        return self._rank(query, k, self._embed(query.text))
+
+    def _embed(self, question: str) -> Future[QuestionVector] | None:
+        """Start embedding ``question`` in a worker thread (not at all without a dense weight)."""
+        return self._embedder.submit(self.index.question_vector, question) if self.config.dense_weight > 0 else None
+
+    def _rank(self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None) -> list[Hit]:
         cfg = self.config
         k = k or cfg.k
-        embedding: Future[QuestionVector] | None = None
-        if cfg.dense_weight > 0:
-            embedding = self._embedder.submit(self.index.question_vector, query.text)
         lexical = self.index.lexical_search(query.search_terms_within(cfg.max_postings), cfg.candidates)
         if not lexical:
             return self.index.dense_search(embedding.result(), k) if embedding is not None else []

@@ -331,19 +331,23 @@ class Index:
         """Embed ``question`` with the model the index was built with (``IndexMismatch`` when the
         configured one differs). Thread-safe: the retriever runs it beside the lexical search."""
         self.check_model()
-        model = self.model_name  # read before the embeddings: a switch in between re-embeds, never mixes
-        return QuestionVector(question, model, self.embeddings.embed_query(question))
+        with self._state_lock:  # the model and its embeddings as one pair (a reindex switches both)
+            model, embeddings = self.model_name, self.embeddings
+        return QuestionVector(question, model, embeddings.embed_query(question))
 
-    def _current(self, query: str | QuestionVector) -> QuestionVector:
-        """``query`` embedded by the current model (once more if the model changed since)."""
+    def _current(self, query: str | QuestionVector) -> tuple[QuestionVector, str]:
+        """``query`` embedded by the current model (again if the model changed since), and the
+        collection that holds that model's vectors."""
         self.check_model()
-        if isinstance(query, QuestionVector) and query.model == self.model_name:
-            return query
-        return self.question_vector(query.text if isinstance(query, QuestionVector) else query)
+        with self._state_lock:
+            model, collection = self.model_name, self.collection_name
+        if isinstance(query, QuestionVector) and query.model == model:
+            return query, collection
+        return self.question_vector(query.text if isinstance(query, QuestionVector) else query), collection
 
     def dense_search(self, query: str | QuestionVector, k: int) -> list[Hit]:
         """Return up to ``k`` chunks by cosine similarity to the embedded ``query``, best first."""
-        vector = self._current(query).vector
+        vector = self._current(query)[0].vector
         no_hits: list[tuple[str, float]] = []
         scored = self._read_vectors(lambda: self.vectors.query(vector, k), no_hits)
         chunks = self.catalog.chunks(cid for cid, _ in scored)
@@ -351,13 +355,15 @@ class Index:
 
     def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
-        vectors); chunks whose vectors cannot be read are left out."""
+        vectors); chunks whose vectors cannot be read, or that belong to another model (a
+        reindex switching models under a question), are left out."""
         if not chunk_ids:
             return {}
-        vector = self._current(query).vector
+        question, collection = self._current(query)
+        vector = question.vector
         import numpy as np
 
-        copies = self.catalog.vectors(self.collection_name, chunk_ids)
+        copies = self.catalog.vectors(collection, chunk_ids)
         stored = {cid: np.frombuffer(blob, dtype=np.float32) for cid, blob in copies.items()}
         missing = [cid for cid in chunk_ids if cid not in stored]
         if missing:  # written before the catalog kept copies: Chroma has them
@@ -365,7 +371,7 @@ class Index:
             for cid, v in self._read_vectors(lambda: self.vectors.embeddings(missing), nothing).items():
                 stored[cid] = np.asarray(v, dtype=np.float32)
         query_vector = np.asarray(vector, dtype=np.float32)
-        return {cid: float(np.dot(query_vector, v)) for cid, v in stored.items()}
+        return {cid: float(np.dot(query_vector, v)) for cid, v in stored.items() if v.shape == query_vector.shape}
 
     def _read_vectors(self, read: Callable[[], T], fallback: T) -> T:
         """Run a vector read; if the store is out of step (another process wrote between our

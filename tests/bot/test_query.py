@@ -85,3 +85,18 @@ def test_frequent_terms_leave_the_search_once_rarer_ones_fill_the_postings_budge
     assert query.search_terms_within(0) == ["resmi"]  # the rarest term always stays (ties: question order)
     retriever = HybridRetriever(small_index, RetrievalConfig(max_postings=2, dense_weight=0.0))
     assert [h.chunk.source for h in retriever.retrieve_parsed(query, 5)] == ["rare"]
+
+
+def test_search_analyses_and_ranks_like_the_separate_steps(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("a", "Sekitar 700 karyawan TikTok di Malaysia terkena PHK.", "PHK"),
+            Article("b", "TikTok membayar Microsoft untuk model OpenAI.", "AI"),
+        ],
+    )
+    retriever = HybridRetriever(small_index)
+    question = "Berapa karyawan TikTok yang terkena PHK?"
+    query, hits = retriever.search(question, 2)  # the question is embedded in a worker meanwhile
+    assert query == retriever.parse(question)
+    assert hits == retriever.retrieve_parsed(query, 2) and hits[0].chunk.source == "a"
