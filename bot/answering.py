@@ -69,7 +69,7 @@ class AnswererConfig:
 
     passages: int = 5
     max_answer_chars: int = 400  # a second sentence joins only if the two fit (docs/quality.md, section 7)
-    second_sentence_margin: float = 2.0
+    second_sentence_margin: float = 2.25  # docs/quality.md, section 9
     min_support: float = 0.5
     weights: tuple[float, ...] = SENTENCE_WEIGHTS
 
