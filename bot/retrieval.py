@@ -29,8 +29,8 @@ from ingest.index import Hit, Index, QuestionVector
 class RetrievalConfig:
     """How many candidates BM25 contributes, how many index entries it may rank for them (see
     ``ParsedQuery.search_terms_within``), and how the re-ranking features mix. Ten candidates
-    re-rank to the same answers as thirty on every dev set and on a 100k-chunk index
-    (docs/quality.md, section 8)."""
+    give the same figures as thirty on every dev set, and within one question of 400 on a
+    100k-chunk index (docs/quality.md, section 8)."""
 
     k: int = 5
     candidates: int = 10
