@@ -209,7 +209,7 @@ def main() -> None:
 
         # ----- ingest throughput, both as fresh processes on the same articles, alternating
         t_walls, o_walls = [], []
-        for run in range(args.ingest_runs):
+        for run in range(max(1, args.ingest_runs)):
             tutorial_dir = work / f"tutorial-{run}"
             t_wall, _, t_out = run_peak(
                 [
@@ -233,7 +233,7 @@ def main() -> None:
             "tutorial_chars_per_s": chars / t_wall,
             "tanya_chars_per_s": chars / o_wall,
             "ratio": t_wall / o_wall,
-            "runs": args.ingest_runs,
+            "runs": max(1, args.ingest_runs),
             "tutorial_s": t_wall,
             "tanya_s": o_wall,
             "tutorial_chunks": json.loads(t_out.strip().splitlines()[-1])["chunks"],

@@ -330,20 +330,19 @@ class Index:
     def question_vector(self, question: str) -> QuestionVector:
         """Embed ``question`` with the model the index was built with (``IndexMismatch`` when the
         configured one differs). Thread-safe: the retriever runs it beside the lexical search."""
-        self.check_model()
-        with self._state_lock:  # the model and its embeddings as one pair (a reindex switches both)
-            model, embeddings = self.model_name, self.embeddings
-        return QuestionVector(question, model, embeddings.embed_query(question))
+        return self._current(question)[0]
 
     def _current(self, query: str | QuestionVector) -> tuple[QuestionVector, str]:
         """``query`` embedded by the current model (again if the model changed since), and the
         collection that holds that model's vectors."""
         self.check_model()
-        with self._state_lock:
-            model, collection = self.model_name, self.collection_name
-        if isinstance(query, QuestionVector) and query.model == model:
-            return query, collection
-        return self.question_vector(query.text if isinstance(query, QuestionVector) else query), collection
+        with self._state_lock:  # model, embeddings and collection as one snapshot (a reindex switches all three)
+            model, embeddings, collection = self.model_name, self.embeddings, self.collection_name
+        if isinstance(query, QuestionVector):
+            if query.model == model:
+                return query, collection
+            query = query.text
+        return QuestionVector(query, model, embeddings.embed_query(query)), collection
 
     def dense_search(self, query: str | QuestionVector, k: int) -> list[Hit]:
         """Return up to ``k`` chunks by cosine similarity to the embedded ``query``, best first."""
