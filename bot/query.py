@@ -27,6 +27,18 @@ FRAME_WORDS = frozenset(
 )
 FRAME_WEIGHT = 0.5
 
+# A number written in digits or in words: the question's "9 tahun" is the passage's "sembilan
+# tahun" and the other way round (docs/quality.md, section 10).
+_NUMBER_WORDS = dict(
+    zip(
+        "2 3 4 5 6 7 8 9 10 11".split(),
+        "dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas".split(),
+        strict=True,
+    )
+)
+_NUMBER_WORDS.update({word: digits for digits, word in list(_NUMBER_WORDS.items())})
+_CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -220,6 +232,41 @@ def spelling_variants(term: str, index: Index, min_similarity: float = 0.5, limi
     return [other for _, other in sorted(scored, reverse=True)[:limit]]
 
 
+def acronyms(question: str) -> dict[str, tuple[str, ...]]:
+    """Candidate acronyms of the question's names: the initials of every run of three to five
+    capitalised words ("Kebun Raya Cibodas" -> "krc", "Pekan Imunisasi Nasional" -> "pin"),
+    mapped to the lowercased words they abbreviate. A news story spells a name out once and
+    then uses its initials, so a question that spells it out should find the later passages."""
+    stop = ID_STOPWORDS | EN_STOPWORDS
+    runs: list[list[str]] = [[]]
+    for token in _CASED_TOKEN.findall(question):
+        if token[0].isupper() and token.lower() not in stop:
+            runs[-1].append(token.lower())
+        elif runs[-1]:
+            runs.append([])
+    out: dict[str, tuple[str, ...]] = {}
+    for run in runs:
+        for start in range(len(run)):
+            for end in range(start + 3, min(len(run), start + 5) + 1):
+                initials = "".join(w[0] for w in run[start:end])
+                if initials not in stop:
+                    out.setdefault(initials, tuple(run[start:end]))
+    return out
+
+
+def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
+    """Other index terms that may stand for a concept: its acronym, its number in digits or
+    words. Only those the index holds are kept (by the caller)."""
+    out: dict[str, list[str]] = {}
+    for initials, spelled in acronyms(question).items():
+        for surface in spelled:
+            out.setdefault(surface, []).append(initials)
+    for surface, _ in raw:
+        if surface in _NUMBER_WORDS:
+            out.setdefault(surface, []).append(stem(_NUMBER_WORDS[surface]))
+    return out
+
+
 def parse_query(question: str, index: Index) -> ParsedQuery:
     """Analyse ``question``; concept weights are BM25 IDFs over ``index`` (the rarest term of a
     concept that occurs in the index sets its weight; a concept absent from it weighs most). A
@@ -237,15 +284,20 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
                 freqs.update(extra)
                 terms = terms + tuple(v for v in variants if extra.get(v, 0))
         widened.append((surface, terms))
-    raw = widened
+    alternatives = _alternatives(question, widened)
+    wanted = [t for ts in alternatives.values() for t in ts if t not in freqs]
+    if wanted:
+        extra, _ = index.document_frequencies(list(dict.fromkeys(wanted)))
+        freqs.update(extra)
 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     concepts = []
-    for surface, terms in raw:
-        found = [freqs.get(t, 0) for t in terms if freqs.get(t, 0) > 0]
-        weight = idf(min(found)) if found else idf(0)
+    for surface, own in widened:
+        found = [freqs.get(t, 0) for t in own if freqs.get(t, 0) > 0]
+        weight = idf(min(found)) if found else idf(0)  # alternatives add terms, not weight
+        terms = tuple(dict.fromkeys(own + tuple(t for t in alternatives.get(surface, ()) if freqs.get(t, 0))))
         concepts.append(
             Concept(
                 surface,

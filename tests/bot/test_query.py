@@ -100,3 +100,46 @@ def test_search_analyses_and_ranks_like_the_separate_steps(small_index: Index) -
     query, hits = retriever.search(question, 2)  # the question is embedded in a worker meanwhile
     assert query == retriever.parse(question)
     assert hits == retriever.retrieve_parsed(query, 2) and hits[0].chunk.source == "a"
+
+
+def test_acronyms_are_the_initials_of_capitalised_names() -> None:
+    from bot.query import acronyms
+
+    found = acronyms("Berapakah luas area Kebun Raya Cibodas?")
+    assert found["krc"] == ("kebun", "raya", "cibodas")
+    assert acronyms("berapa luas kebun raya cibodas?") == {}  # names are capitalised
+    assert acronyms("Siapa Presiden Indonesia?") == {}  # two words make no acronym
+    assert "ada" not in acronyms("Siapakah Komando Angkatan Darat Amerika?")  # a stopword is no acronym
+
+
+def test_a_spelt_out_name_finds_the_passage_that_uses_its_initials(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("krc", "Taman Lumut dibangun di areal KRC yang luasnya 125 hektar.", "Lumut"),
+            Article("kebun", "Kebun binatang itu ramai dikunjungi warga.", "Kebun"),
+        ],
+    )
+    query = parse_query("Berapakah luas area Kebun Raya Cibodas?", small_index)
+    by_surface = {c.surface: c for c in query.concepts}
+    assert all("krc" in by_surface[w].terms for w in ("kebun", "raya", "cibodas"))
+    assert small_index.lexical_search(query.search_terms, 1)[0].chunk.source == "krc"
+    # the acronym is another way to find the concept; it does not make the concept weigh more
+    plain = {c.surface: c.weight for c in parse_query("Berapakah luas area kebun raya cibodas?", small_index).concepts}
+    assert by_surface["kebun"].weight == pytest.approx(plain["kebun"])
+
+
+def test_numbers_match_in_digits_or_in_words(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("a", "Pada usia sembilan tahun, Sharapova meninggalkan Rusia.", "Sharapova"),
+            Article("b", "Sebanyak 7 orang tewas dalam kecelakaan itu.", "Kecelakaan"),
+        ],
+    )
+    (nine,) = [c for c in parse_query("Ke mana Sharapova pergi pada umur 9 tahun?", small_index).concepts if c.surface == "9"]
+    assert "sembilan" in nine.terms
+    (seven,) = [c for c in parse_query("Berapa tujuh orang tewas?", small_index).concepts if c.surface == "tujuh"]
+    assert "7" in seven.terms
+    (absent,) = [c for c in parse_query("Apa yang terjadi pada 5 orang?", small_index).concepts if c.surface == "5"]
+    assert absent.terms == ("5",)  # "lima" is not in the index, so it is not searched
