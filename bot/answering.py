@@ -70,7 +70,12 @@ class AnswererConfig:
     passages: int = 5
     max_answer_chars: int = 400  # a second sentence joins only if the two fit (docs/quality.md, section 7)
     second_sentence_margin: float = 2.25  # docs/quality.md, section 9
+    # Abstain when the best passage holds less than ``min_support`` of the question (IDF-weighted)
+    # unless it holds ``min_support_floor`` of it weighing ``min_rare_terms`` unseen words: a long
+    # question whose details come partly from elsewhere in the story (docs/quality.md, section 10).
     min_support: float = 0.5
+    min_support_floor: float = 0.25
+    min_rare_terms: float = 2.0
     weights: tuple[float, ...] = SENTENCE_WEIGHTS
 
 
@@ -215,7 +220,7 @@ class ExtractiveAnswerer:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
-        if best.features[FEATURES.index("passage_coverage")] < cfg.min_support or contradicts(parsed, best):
+        if not self.supported(parsed, best) or contradicts(parsed, best):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         chosen = [best]
         for other in ranked[1:3]:
@@ -225,6 +230,20 @@ class ExtractiveAnswerer:
                 chosen.append(other)
                 break
         return self._compose(question, lang, chosen, hits)
+
+    def supported(self, parsed: ParsedQuery, best: Candidate) -> bool:
+        """Whether the passage of the best sentence holds enough of the question to answer from:
+        half of it (IDF-weighted), or at least a quarter of it that weighs as much as two words
+        the index has never seen (``ParsedQuery.rare_weight``, which scales with the index).
+        Short questions about something the passage does not say (the unanswerable ones) seldom
+        reach the second; long news questions that borrow details from a neighbouring paragraph
+        often do (docs/quality.md, section 10)."""
+        cfg = self.config
+        coverage = best.features[FEATURES.index("passage_coverage")]
+        if coverage >= cfg.min_support:
+            return True
+        covered = coverage * parsed.total_weight
+        return coverage >= cfg.min_support_floor and covered >= cfg.min_rare_terms * parsed.rare_weight
 
     @staticmethod
     def _compose(question: str, lang: str, chosen: list[Candidate], hits: list[Hit]) -> Answer:

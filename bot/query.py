@@ -63,6 +63,7 @@ class ParsedQuery:
     kind: str | None
     words: frozenset[str]
     concepts: tuple[Concept, ...]
+    rare_weight: float = 1.0  # what a concept weighs when no chunk holds it: the most any can weigh
 
     @property
     def search_terms(self) -> list[str]:
@@ -94,7 +95,11 @@ class ParsedQuery:
 
     def coverage(self, present: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the question's concepts expressed by ``present`` terms."""
-        return sum(c.weight for c in self.concepts if c.found_in(present)) / self.total_weight
+        return self.covered_weight(present) / self.total_weight
+
+    def covered_weight(self, present: set[str] | frozenset[str]) -> float:
+        """Summed IDF of the question's concepts expressed by ``present`` terms."""
+        return sum(c.weight for c in self.concepts if c.found_in(present))
 
 
 AnalysedSentences = tuple[tuple[Span, frozenset[str]], ...]
@@ -306,4 +311,6 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
                 tuple(freqs.get(t, 0) for t in terms),
             )
         )
-    return ParsedQuery(question, lang, question_type(question), frozenset(words(question)), tuple(concepts))
+    return ParsedQuery(
+        question, lang, question_type(question), frozenset(words(question)), tuple(concepts), rare_weight=idf(0)
+    )

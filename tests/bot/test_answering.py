@@ -7,7 +7,7 @@ import pytest
 from bot.answering import ABSTAIN_TEXT, AnswererConfig, ExtractiveAnswerer
 from bot.components import make_stack
 from bot.evaluation import judge, load_eval_set
-from bot.query import question_type
+from bot.query import analyzed_sentences, parse_query, question_type
 from bot.settings import BotSettings
 from ingest.embeddings import SentenceTransformerEmbeddings
 from ingest.index import Index, make_index
@@ -129,3 +129,44 @@ def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index
     assert roomy.citations[0].quote == text
     tight = ExtractiveAnswerer(small_index, AnswererConfig(max_answer_chars=120)).answer("Kapan Merapi meletus?", hits)
     assert len(tight.citations[0].quote) <= 120 and tight.citations[0].quote in text
+
+
+def test_long_questions_half_covered_are_answered_when_the_passage_holds_their_rare_words(
+    small_index: Index,
+) -> None:
+    # a news story: the lead holds most of the question's details, a later paragraph the answer
+    story = {
+        "lead": "Pekanbaru, Kompas - Pesawat Boeing 737-400 milik Garuda jurusan Medan-Jakarta mendarat darurat "
+        "di Bandar Udara Sultan Syarif Kasim II Pekanbaru, Riau, Selasa (6/9).",
+        "ga": "Pesawat dengan nomor penerbangan GA-181 yang membawa 84 penumpang terpaksa mendarat darurat "
+        "karena kerusakan mesin di sayap kanan.",
+        "rombongan": "Menteri Sosial turut dalam rombongan yang tiba pada tanggal itu.",
+    }
+    elsewhere = [
+        "Harga beras naik pada September 2005.",
+        "Warga Medan menggelar pesta rakyat.",
+        "Kereta api jurusan Jakarta-Bandung ditambah.",
+        "Sekolah di Riau libur selama sepekan.",
+        "Petani jagung menunggu hujan.",
+    ]
+    ingest_articles(
+        small_index,
+        [Article(k, t, "Garuda") for k, t in story.items()]
+        + [Article(f"x{i}", t, "Lain") for i, t in enumerate(elsewhere)],
+    )
+    ga = [h for h in small_index.lexical_search(["ga", "181"], 5) if h.chunk.source == "ga"]
+    long_question = (
+        "Berapa penumpang yang turut dalam penerbangan GA-181 jurusan Medan-Jakarta yang mendarat darurat "
+        "di Bandar Udara Sultan Syarif Kasim II Pekanbaru pada tanggal 6 September 2005?"
+    )
+    answerer = ExtractiveAnswerer(small_index)
+    parsed = parse_query(long_question, small_index)
+    present = frozenset().union(*(terms for _, terms in analyzed_sentences(story["ga"])))
+    assert 0.25 <= parsed.coverage(present) < 0.5  # under half of the question: the old rule abstained
+    assert parsed.covered_weight(present) >= 2 * parsed.rare_weight
+    assert "84 penumpang" in answerer.answer(long_question, ga).text
+    assert (
+        ExtractiveAnswerer(small_index, AnswererConfig(min_rare_terms=float("inf"))).answer(long_question, ga).abstained
+    )
+    # a short question about something the passage does not say still gets no answer
+    assert answerer.answer("Berapa penumpang pesawat Lion Air yang jatuh di Solo?", ga).abstained
