@@ -18,6 +18,7 @@ from ingest.sentences import Span
 from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
+_ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.txt"
 
 # Words that frame the kind of answer wanted ("apa yang dimaksud dengan X", "di mana letak X",
 # "darimanakah X berasal") rather than what it is about: a passage that answers seldom repeats
@@ -259,16 +260,38 @@ def acronyms(question: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[str]]:
-    """Other index terms that may stand for a concept: its acronym, its number in digits or
-    words. Only those the index holds are kept (by the caller)."""
-    out: dict[str, list[str]] = {}
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, tuple[str, ...]]:
+    """Indonesian abbreviation -> the words it stands for (bot/data/abbreviations_id.txt)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
+        short, sep, long = line.partition(":")
+        if sep and not line.startswith("#"):
+            table[short.strip()] = tuple(words(long))
+    return table
+
+
+def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[tuple[str, ...]]]:
+    """Other index terms that may stand for a concept, as groups of which the rarest one the
+    index holds is kept (by the caller): its acronym or abbreviation, the words an abbreviation
+    stands for, its number in digits or words (docs/quality.md, section 10)."""
+    out: dict[str, list[tuple[str, ...]]] = {}
     for initials, spelled in acronyms(question).items():
         for surface in spelled:
-            out.setdefault(surface, []).append(initials)
-    for surface, _ in raw:
-        if surface in _NUMBER_WORDS:
-            out.setdefault(surface, []).append(stem(_NUMBER_WORDS[surface]))
+            out.setdefault(surface, []).append((initials,))
+    tokens = words(question)
+    surfaces = {surface for surface, _ in raw}
+    stop = ID_STOPWORDS | EN_STOPWORDS
+    for short, long in abbreviations().items():
+        if short in surfaces:
+            out.setdefault(short, []).append(tuple(stem(w) for w in long if w not in stop))
+        n = len(long)
+        if any(tuple(tokens[i : i + n]) == long for i in range(len(tokens) - n + 1)):
+            for word in long:
+                if word in surfaces:
+                    out.setdefault(word, []).append((short,))
+    for surface in surfaces & _NUMBER_WORDS.keys():
+        out.setdefault(surface, []).append((stem(_NUMBER_WORDS[surface]),))
     return out
 
 
@@ -289,11 +312,15 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
                 freqs.update(extra)
                 terms = terms + tuple(v for v in variants if extra.get(v, 0))
         widened.append((surface, terms))
-    alternatives = _alternatives(question, widened)
-    wanted = [t for ts in alternatives.values() for t in ts if t not in freqs]
+    groups = _alternatives(question, widened)
+    wanted = [t for gs in groups.values() for g in gs for t in g if t not in freqs]
     if wanted:
         extra, _ = index.document_frequencies(list(dict.fromkeys(wanted)))
         freqs.update(extra)
+    alternatives = {
+        surface: [min(held, key=lambda t: freqs[t]) for g in gs if (held := [t for t in g if freqs.get(t, 0)])]
+        for surface, gs in groups.items()
+    }
 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -302,7 +329,7 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
     for surface, own in widened:
         found = [freqs.get(t, 0) for t in own if freqs.get(t, 0) > 0]
         weight = idf(min(found)) if found else idf(0)  # alternatives add terms, not weight
-        terms = tuple(dict.fromkeys(own + tuple(t for t in alternatives.get(surface, ()) if freqs.get(t, 0))))
+        terms = tuple(dict.fromkeys(own + tuple(alternatives.get(surface, ()))))
         concepts.append(
             Concept(
                 surface,

@@ -145,3 +145,24 @@ def test_numbers_match_in_digits_or_in_words(small_index: Index) -> None:
     assert "sembilan" in terms_of("Ke mana Sharapova pergi pada umur 9 tahun?", "9")
     assert "7" in terms_of("Berapa tujuh orang tewas?", "tujuh")
     assert terms_of("Apa yang terjadi pada 5 orang?", "5") == ("5",)  # "lima" is not in the index
+
+
+def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("dubes", "Tanggapan keras disampaikan Dubes AS untuk PBB John Bolton.", "PBB"),
+            Article("pemilu", "Pemilihan umum di Palestina digelar pada bulan Januari.", "Palestina"),
+            Article("besar", "Gedung umum yang besar itu dibangun pada tahun lalu.", "Gedung"),
+        ],
+    )
+    spelled = parse_query("Siapa Duta Besar AS untuk PBB?", small_index)
+    by_surface = {c.surface: c.terms for c in spelled.concepts}
+    assert "dubes" in by_surface["duta"] and "dubes" in by_surface["besar"]
+    assert small_index.lexical_search(spelled.search_terms, 1)[0].chunk.source == "dubes"
+    short = parse_query("Kapan Pemilu di Palestina digelar?", small_index)
+    (pemilu,) = [c for c in short.concepts if c.surface == "pemilu"]
+    # one more term, the rarest of the words it stands for ("umum" is in two articles), so that
+    # a passage spelling the phrase out is found without counting the concept twice
+    assert pemilu.terms[1:] == ("pilih",)
+    assert small_index.lexical_search(short.search_terms, 1)[0].chunk.source == "pemilu"
