@@ -38,6 +38,9 @@ _NUMBER_WORDS = dict(
     )
 )
 _NUMBER_WORDS.update({word: digits for digits, word in list(_NUMBER_WORDS.items())})
+# "111,6 persen" asked of a passage written "111, 6 persen" (tokenised news text): the whole
+# part alone stands for a decimal number.
+_DECIMAL = re.compile(r"\d+,\d+")
 _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 
 
@@ -274,7 +277,8 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
 def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[tuple[str, ...]]]:
     """Other index terms that may stand for a concept, as groups of which the rarest one the
     index holds is kept (by the caller): its acronym or abbreviation, the words an abbreviation
-    stands for, its number in digits or words (docs/quality.md, section 10)."""
+    stands for, its number in digits or words, the whole part of a decimal (docs/quality.md,
+    section 10)."""
     out: dict[str, list[tuple[str, ...]]] = {}
     for initials, spelled in acronyms(question).items():
         for surface in spelled:
@@ -292,6 +296,9 @@ def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict
                     out.setdefault(word, []).append((short,))
     for surface in surfaces & _NUMBER_WORDS.keys():
         out.setdefault(surface, []).append((stem(_NUMBER_WORDS[surface]),))
+    for surface in surfaces:
+        if _DECIMAL.fullmatch(surface):
+            out.setdefault(surface, []).append((surface.split(",")[0],))
     return out
 
 
