@@ -76,6 +76,7 @@ class AnswererConfig:
     min_support: float = 0.5
     min_support_floor: float = 0.25
     min_rare_terms: float = 2.0
+    short_question: int = 5  # at most this many content words: a number the passage lacks abstains
     weights: tuple[float, ...] = SENTENCE_WEIGHTS
 
 
@@ -183,13 +184,21 @@ def antonyms() -> dict[str, frozenset[str]]:
     return {word: frozenset(opposites) for word, opposites in table.items()}
 
 
-def contradicts(query: ParsedQuery, best: Candidate) -> bool:
+def contradicts(query: ParsedQuery, best: Candidate, short_question: int = 5) -> bool:
     """Whether the passage of the best sentence answers a different question: the question is
-    negated ("yang tidak ...") and the sentence is not, or a question word is missing from the
-    passage while its opposite is there ("termuda" asked, "tertua" written)."""
+    negated ("yang tidak ...") and the sentence is not; a question word is missing from the
+    passage while its opposite is there ("termuda" asked, "tertua" written); or a question of at
+    most ``short_question`` content words names a number the passage does not hold ("pada tahun
+    1852", "abad ke-16": the passage is about the subject, not about then). Long questions are
+    let off the last check: news questions add the story's date, which its paragraphs seldom
+    repeat (docs/quality.md, section 10)."""
     if (_NEGATIONS & query.words) - set(words(best.text)):
         return True
     present = frozenset().union(*(terms for _, terms in analyzed_sentences(best.hit.chunk.text)))
+    if len(query.concepts) <= short_question and any(
+        c.surface[0].isdigit() and not c.found_in(present) for c in query.concepts
+    ):
+        return True
     table = antonyms()
     return any(
         not concept.found_in(present) and any(table.get(t, frozenset()) & present for t in concept.terms)
@@ -220,7 +229,7 @@ class ExtractiveAnswerer:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
-        if not self.supported(parsed, best) or contradicts(parsed, best):
+        if not self.supported(parsed, best) or contradicts(parsed, best, cfg.short_question):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         chosen = [best]
         for other in ranked[1:3]:

@@ -102,6 +102,8 @@ def test_answer_json_has_no_surprises(bundled_stack) -> None:
         ("Di manakah gereja katolik tertua di Asia Tenggara?", False),
         ("Di manakah gereja katolik termuda di Asia Tenggara?", True),  # opposite of the passage
         ("Gereja apa yang tidak berada di Malaka?", True),  # negated question, affirmative passage
+        ("Di manakah gereja katolik tertua pada tahun 1521?", False),
+        ("Di manakah gereja katolik tertua pada tahun 1852?", True),  # a year the passage does not name
     ],
 )
 def test_questions_contradicting_the_passage_are_not_answered(
@@ -110,10 +112,15 @@ def test_questions_contradicting_the_passage_are_not_answered(
     ingest_articles(
         small_index,
         [
-            Article("g", "Gereja Santo Paulus di Malaka adalah gereja katolik tertua di Asia Tenggara.", "Gereja"),
+            Article(
+                "g",
+                "Gereja Santo Paulus di Malaka, dibangun pada tahun 1521, "
+                "adalah gereja katolik tertua di Asia Tenggara.",
+                "Gereja",
+            ),
         ],
     )
-    hits = small_index.lexical_search(["gereja", "katolik", "tua", "muda", "asia", "tenggara"], 3)
+    hits = small_index.lexical_search(["gereja", "katolik", "tua", "muda", "asia", "tenggara", "1521", "1852"], 3)
     answer = ExtractiveAnswerer(small_index).answer(question, hits)
     assert answer.abstained is abstains, answer.text
 
@@ -170,3 +177,19 @@ def test_long_questions_half_covered_are_answered_when_the_passage_holds_their_r
     )
     # a short question about something the passage does not say still gets no answer
     assert answerer.answer("Berapa penumpang pesawat Lion Air yang jatuh di Solo?", ga).abstained
+
+
+def test_a_long_question_may_name_a_date_its_paragraph_leaves_out(small_index: Index) -> None:
+    # news paragraphs seldom repeat the story's date, which a long question adds from the lead
+    ingest_articles(
+        small_index,
+        [
+            Article("n", "Penerima Nobel Fisika adalah Roy Glauber dan John Hall dari AS.", "Nobel"),
+            Article("lead", "Panitia mengumumkan penghargaan bergengsi itu pada awal Oktober 2005.", "Nobel"),
+        ],
+    )
+    hits = [h for h in small_index.lexical_search(["nobel", "john", "hall"], 3) if h.chunk.source == "n"]
+    question = "Penghargaan apakah yang diterima John Hall dari AS dan Roy Glauber pada Oktober 2005?"
+    assert len(parse_query(question, small_index).concepts) > 5
+    assert not ExtractiveAnswerer(small_index).answer(question, hits).abstained
+    assert ExtractiveAnswerer(small_index, AnswererConfig(short_question=20)).answer(question, hits).abstained
