@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.query import ParsedQuery, analyzed_sentences, parse_query
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index
-from ingest.text import words
+from ingest.text import stem, words
 
 ABSTAIN_TEXT = {
     "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
@@ -174,10 +174,11 @@ _NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "selain", "kecuali", "
 
 @lru_cache(maxsize=1)
 def antonyms() -> dict[str, frozenset[str]]:
-    """Indonesian root word -> its opposites (bot/data/antonyms_id.txt)."""
+    """Indonesian index term -> its opposites (bot/data/antonyms_id.txt, analysed like the index,
+    so "meninggal" stands for its root "tinggal")."""
     table: dict[str, set[str]] = {}
     for line in (Path(__file__).resolve().parent / "data" / "antonyms_id.txt").read_text(encoding="utf-8").splitlines():
-        pair = line.split()
+        pair = [stem(word) for word in line.split()]
         if len(pair) == 2 and not line.startswith("#"):
             table.setdefault(pair[0], set()).add(pair[1])
             table.setdefault(pair[1], set()).add(pair[0])

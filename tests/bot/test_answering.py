@@ -193,3 +193,20 @@ def test_a_long_question_may_name_a_date_its_paragraph_leaves_out(small_index: I
     assert len(parse_query(question, small_index).concepts) > 5
     assert not ExtractiveAnswerer(small_index).answer(question, hits).abstained
     assert ExtractiveAnswerer(small_index, AnswererConfig(short_question=20)).answer(question, hits).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "abstains"),
+    [
+        ("Kapan Toko Gunung Agung didirikan?", False),
+        ("Kapan Toko Gunung Agung ditutup?", True),  # founded, not closed
+        ("Kapan pendiri Toko Gunung Agung lahir?", False),
+        ("Kapan pendiri Toko Gunung Agung meninggal?", True),  # "meninggal" is analysed to "tinggal"
+    ],
+)
+def test_antonyms_are_matched_as_index_terms(small_index: Index, question: str, abstains: bool) -> None:
+    text = "Toko Gunung Agung didirikan pada tahun 1953 oleh Tjio Wie Tay, yang lahir di Jakarta pada tahun 1927."
+    ingest_articles(small_index, [Article("t", text, "Toko")])
+    hits = small_index.lexical_search(["toko", "gunung", "agung"], 1)
+    answer = ExtractiveAnswerer(small_index).answer(question, hits)
+    assert answer.abstained is abstains, answer.text
