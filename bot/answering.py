@@ -12,13 +12,21 @@ question, the answerer abstains in the question's language.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from bot.query import ParsedQuery, analyzed_sentences, parse_query
+from bot.query import (
+    CAPITALISED,
+    MONTHS,
+    NUMBER_WORDS,
+    YEAR,
+    ParsedQuery,
+    analyzed_sentences,
+    parse_query,
+    type_match,
+)
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index
 from ingest.text import stem, words
@@ -28,20 +36,6 @@ ABSTAIN_TEXT = {
     "en": "The indexed articles don't say.",
 }
 
-_MONTHS = frozenset(
-    (
-        "januari februari maret april mei juni juli agustus september oktober november desember "
-        "january february march may june july august october december "
-        "jan feb mar apr jun jul agu aug sep okt oct nov des dec"
-    ).split()
-)
-_NUMBER_WORDS = frozenset(
-    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu puluhan ratusan "
-    "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
-    "hundred hundreds thousand thousands million billion percent".split()
-)
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 
 FEATURES = (
     "coverage",
@@ -130,9 +124,9 @@ def sentence_candidates(q: ParsedQuery, hits: Sequence[Hit], weights: Sequence[f
         for j, (span, present) in enumerate(zip(spans, terms, strict=True)):
             window = present.union(*terms[max(0, j - 1) : j + 2])
             tokens = words(span.text)
-            new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in _NUMBER_WORDS) and t not in q.words)
-            new_names = sum(1 for c in _CAPITALISED.findall(span.text)[1:] if c.lower() not in q.words)
-            has_date = float(bool(_YEAR.search(span.text)) or any(t in _MONTHS for t in tokens))
+            new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in NUMBER_WORDS) and t not in q.words)
+            new_names = sum(1 for c in CAPITALISED.findall(span.text)[1:] if c.lower() not in q.words)
+            has_date = float(bool(YEAR.search(span.text)) or any(t in MONTHS for t in tokens))
             local = sum(
                 c.weight * math.log(1 + n / k)
                 for c, k in zip(q.concepts, in_sentences, strict=True)
@@ -151,22 +145,12 @@ def sentence_candidates(q: ParsedQuery, hits: Sequence[Hit], weights: Sequence[f
                 (q.kind == "date") * has_date,
                 (q.kind in ("person", "place")) * min(new_names, 3) / 3,
                 (q.kind is None) * min(new_names, 3) / 3,
-                float(_type_match(span.text, tokens, q)),
+                float(type_match(span.text, tokens, q)),
                 len(set(tokens) - q.words) / max(1, len(tokens)),
             )
             score = sum(f * w for f, w in zip(features, weights, strict=True))
             out.append(Candidate(hit, span.text, j, features, score))
     return out
-
-
-def _type_match(sentence: str, tokens: list[str], q: ParsedQuery) -> bool:
-    if q.kind == "date":
-        return bool(_YEAR.search(sentence)) or any(t in _MONTHS for t in tokens)
-    if q.kind == "number":
-        return any(t[0].isdigit() or t in _NUMBER_WORDS for t in tokens)
-    if q.kind in ("person", "place"):
-        return any(c.lower() not in q.words for c in _CAPITALISED.findall(sentence)[1:])
-    return False
 
 
 _NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "selain", "kecuali", "not", "never", "except"})

@@ -30,18 +30,35 @@ FRAME_WEIGHT = 0.5
 
 # A number written in digits or in words: the question's "9 tahun" is the passage's "sembilan
 # tahun" and the other way round (docs/quality.md, section 10).
-_NUMBER_WORDS = dict(
+_SPELLED_NUMBERS = dict(
     zip(
         "2 3 4 5 6 7 8 9 10 11".split(),
         "dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas".split(),
         strict=True,
     )
 )
-_NUMBER_WORDS.update({word: digits for digits, word in list(_NUMBER_WORDS.items())})
+_SPELLED_NUMBERS.update({word: digits for digits, word in list(_SPELLED_NUMBERS.items())})
 # "111,6 persen" asked of a passage written "111, 6 persen" (tokenised news text): the whole
 # part alone stands for a decimal number.
 _DECIMAL = re.compile(r"\d+,\d+")
 _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+
+# What answers of each question type look like (a date, a number, a name).
+MONTHS = frozenset(
+    (
+        "januari februari maret april mei juni juli agustus september oktober november desember "
+        "january february march may june july august october december "
+        "jan feb mar apr jun jul agu aug sep okt oct nov des dec"
+    ).split()
+)
+NUMBER_WORDS = frozenset(
+    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu puluhan ratusan "
+    "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
+    "hundred hundreds thousand thousands million billion percent".split()
+)
+YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
+_QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,7 @@ class ParsedQuery:
     words: frozenset[str]
     concepts: tuple[Concept, ...]
     rare_weight: float = 1.0  # what a concept weighs when no chunk holds it: the most any can weigh
+    focus: frozenset[str] = frozenset()  # index terms of the nouns naming what is asked for
 
     @property
     def search_terms(self) -> list[str]:
@@ -294,12 +312,70 @@ def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict
             for word in long:
                 if word in surfaces:
                     out.setdefault(word, []).append((short,))
-    for surface in surfaces & _NUMBER_WORDS.keys():
-        out.setdefault(surface, []).append((stem(_NUMBER_WORDS[surface]),))
+    for surface in surfaces & _SPELLED_NUMBERS.keys():
+        out.setdefault(surface, []).append((stem(_SPELLED_NUMBERS[surface]),))
     for surface in surfaces:
         if _DECIMAL.fullmatch(surface):
             out.setdefault(surface, []).append((surface.split(",")[0],))
     return out
+
+
+def focus_terms(question: str) -> frozenset[str]:
+    """The index terms of the nouns that name the kind of answer wanted: "Berapa *penumpang*",
+    "*Desa* apakah", "Di *pulau* manakah", "Apa nama *kapsul*", "Apa jenis *pesawat*". An
+    answer is often written right beside them ("84 penumpang", "Desa Sidodadi", "Pulau Buton")."""
+    tokens = words(question)
+    found: set[str] = set()
+    for i, token in enumerate(tokens):
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        before = tokens[i - 1] if i > 0 else ""
+        if token in ("berapa", "berapakah") and after and after not in ID_STOPWORDS:
+            found.add(after)
+        named_before = bool(before) and before not in ID_STOPWORDS and before not in _QUESTION_WORDS
+        if token in ("apa", "apakah", "mana", "manakah") and named_before:
+            found.add(before)
+        if token in ("nama", "jenis") and before in _QUESTION_WORDS and after and after not in ID_STOPWORDS:
+            found.add(after)
+    return frozenset(stem(w) for w in found)
+
+
+def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
+    """Whether ``sentence`` (with its lowercased ``tokens``) holds the kind of thing asked for:
+    a year or month for a date, a number for "berapa", a name the question lacks for "siapa" or
+    "di mana"."""
+    if q.kind == "date":
+        return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
+    if q.kind == "number":
+        return any(t[0].isdigit() or t in NUMBER_WORDS for t in tokens)
+    if q.kind in ("person", "place"):
+        return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])
+    return False
+
+
+def _answer_like(token: str, q: ParsedQuery) -> bool:
+    low = token.lower()
+    if low in q.words:
+        return False
+    if q.kind == "number":
+        return token[0].isdigit() or low in NUMBER_WORDS
+    if q.kind == "date":
+        return bool(YEAR.fullmatch(token)) or low in MONTHS
+    return token[0].isupper() and low not in ID_STOPWORDS
+
+
+def answer_slot(text: str, q: ParsedQuery) -> bool:
+    """Whether ``text`` writes one of the question's focus nouns within two words of something
+    shaped like its answer and not in the question ("84 penumpang" for "Berapa penumpang",
+    "Pulau Buton" for "Di pulau manakah")."""
+    if not q.focus:
+        return False
+    tokens = _CASED_TOKEN.findall(text)
+    for i, token in enumerate(tokens):
+        if stem(token.lower()) in q.focus:
+            nearby = tokens[max(0, i - 2) : i] + tokens[i + 1 : i + 3]
+            if any(_answer_like(t, q) for t in nearby):
+                return True
+    return False
 
 
 def parse_query(question: str, index: Index) -> ParsedQuery:
@@ -346,5 +422,11 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
             )
         )
     return ParsedQuery(
-        question, lang, question_type(question), frozenset(words(question)), tuple(concepts), rare_weight=idf(0)
+        question,
+        lang,
+        question_type(question),
+        frozenset(words(question)),
+        tuple(concepts),
+        rare_weight=idf(0),
+        focus=focus_terms(question),
     )

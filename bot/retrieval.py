@@ -5,9 +5,13 @@ English-only, so on Indonesian text it is a weak retriever, and mixing its own r
 equally makes results worse (docs/quality.md). Instead the BM25 candidates are re-scored:
 
     score = bm25 / best_bm25 + w_dense * cosine(question, chunk) + w_cover * best_sentence_coverage
+            + w_type * holds_answer_type + w_slot * answer_slot
 
 where ``best_sentence_coverage`` is the IDF-weighted share of the question's concepts found in
-the chunk's single best sentence (an answer usually sits in one sentence).
+the chunk's single best sentence (an answer usually sits in one sentence), ``holds_answer_type``
+whether a sentence holds the kind of thing asked for (a year for "kapan", a number for "berapa",
+a new name for "siapa") and ``answer_slot`` whether the noun naming the answer's kind stands
+beside such a thing ("84 penumpang" for "Berapa penumpang"; ``bot.query.answer_slot``).
 
 The question is embedded in a worker thread while BM25 runs: onnxruntime and SQLite both
 release the GIL, and with the int8 model one core embeds a question almost as fast as two, so
@@ -20,9 +24,10 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences
+from bot.query import ParsedQuery, analyzed_sentences, answer_slot, parse_query, prime_sentences, type_match
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index, QuestionVector
+from ingest.text import words
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,20 @@ class RetrievalConfig:
     max_postings: int = 20_000
     dense_weight: float = 0.2
     coverage_weight: float = 0.5
+    type_weight: float = 0.1  # docs/quality.md, section 10
+    slot_weight: float = 0.05
 
 
 def best_sentence_coverage(chunk: Chunk, query: ParsedQuery) -> float:
     """Return the largest share of the question that one sentence of ``chunk`` holds."""
     return max((query.coverage(terms) for _, terms in analyzed_sentences(chunk.text)), default=0.0)
+
+
+def holds_answer_type(chunk: Chunk, query: ParsedQuery) -> bool:
+    """Whether a sentence of ``chunk`` holds the kind of thing the question asks for."""
+    return query.kind is not None and any(
+        type_match(span.text, words(span.text), query) for span, _ in analyzed_sentences(chunk.text)
+    )
 
 
 class HybridRetriever:
@@ -90,7 +104,9 @@ class HybridRetriever:
                 h.chunk,
                 h.score / top
                 + cfg.dense_weight * cosines.get(h.chunk.chunk_id, 0.0)
-                + cfg.coverage_weight * best_sentence_coverage(h.chunk, query),
+                + cfg.coverage_weight * best_sentence_coverage(h.chunk, query)
+                + cfg.type_weight * holds_answer_type(h.chunk, query)
+                + cfg.slot_weight * answer_slot(h.chunk.text, query),
             )
             for h in lexical
         ]

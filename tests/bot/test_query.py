@@ -168,3 +168,43 @@ def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Ind
     # a passage spelling the phrase out is found without counting the concept twice
     assert pemilu.terms[1:] == ("pilih",)
     assert small_index.lexical_search(short.search_terms, 1)[0].chunk.source == "pemilu"
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Berapa penumpang yang turut dalam penerbangan itu?", {"penumpang"}),
+        ("Desa apakah yang harus tergusur?", {"desa"}),
+        ("Di pulau manakah kota Bau-Bau terletak?", {"pulau"}),
+        ("Apakah nama kapsul ruang angkasa itu?", {"kapsul"}),
+        ("Apa jenis pesawat dalam kecelakaan itu?", {"pesawat"}),
+        ("Kapan Merapi meletus?", set()),
+    ],
+)
+def test_focus_nouns_name_the_kind_of_answer(question: str, focus: set[str]) -> None:
+    from bot.query import focus_terms
+    from ingest.text import stem
+
+    assert focus_terms(question) == {stem(w) for w in focus}
+
+
+def test_an_answer_beside_its_focus_noun_lifts_the_passage(small_index: Index) -> None:
+    from bot.query import answer_slot
+
+    ingest_articles(
+        small_index,
+        [
+            Article("lead", "Pesawat Garuda jurusan Medan-Jakarta mendarat darurat di Pekanbaru.", "Garuda"),
+            Article("count", "Pesawat itu membawa 84 penumpang dan tujuh awak.", "Garuda"),
+        ],
+    )
+    question = "Berapa penumpang pesawat Garuda yang mendarat darurat?"
+    query = parse_query(question, small_index)
+    assert answer_slot("Pesawat itu membawa 84 penumpang.", query)
+    assert not answer_slot("Para penumpang pesawat itu selamat pada 2005.", query)  # no number beside it
+    plain = HybridRetriever(small_index, RetrievalConfig(dense_weight=0.0, type_weight=0.0, slot_weight=0.0))
+    typed = HybridRetriever(small_index, RetrievalConfig(dense_weight=0.0, type_weight=0.1, slot_weight=0.05))
+    before = {h.chunk.source: h.score for h in plain.retrieve(question, 2)}
+    after = {h.chunk.source: h.score for h in typed.retrieve(question, 2)}
+    assert after["count"] - before["count"] == pytest.approx(0.15)  # a number, and beside "penumpang"
+    assert after["lead"] == pytest.approx(before["lead"])  # no number at all
