@@ -363,11 +363,25 @@ def _answer_like(token: str, q: ParsedQuery) -> bool:
     return token[0].isupper() and low not in ID_STOPWORDS
 
 
+def holds_answer_type(text: str, q: ParsedQuery) -> bool:
+    """Whether some sentence of the passage ``text`` holds the kind of thing asked for (the
+    passage-wide ``type_match``, cheap enough for every candidate)."""
+    if q.kind == "date":
+        return bool(YEAR.search(text)) or not MONTHS.isdisjoint(words(text))
+    if q.kind == "number":
+        return any(c.isdigit() for c in text) or not NUMBER_WORDS.isdisjoint(words(text))
+    if q.kind in ("person", "place"):
+        return any(
+            c.lower() not in q.words for span, _ in analyzed_sentences(text) for c in CAPITALISED.findall(span.text)[1:]
+        )
+    return False
+
+
 def answer_slot(text: str, q: ParsedQuery) -> bool:
     """Whether ``text`` writes one of the question's focus nouns within two words of something
     shaped like its answer and not in the question ("84 penumpang" for "Berapa penumpang",
     "Pulau Buton" for "Di pulau manakah")."""
-    if not q.focus:
+    if not q.focus or not any(q.focus & terms for _, terms in analyzed_sentences(text)):
         return False
     tokens = _CASED_TOKEN.findall(text)
     for i, token in enumerate(tokens):

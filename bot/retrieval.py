@@ -24,10 +24,16 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bot.query import ParsedQuery, analyzed_sentences, answer_slot, parse_query, prime_sentences, type_match
+from bot.query import (
+    ParsedQuery,
+    analyzed_sentences,
+    answer_slot,
+    holds_answer_type,
+    parse_query,
+    prime_sentences,
+)
 from ingest.catalog import Chunk
 from ingest.index import Hit, Index, QuestionVector
-from ingest.text import words
 
 
 @dataclass(frozen=True)
@@ -49,13 +55,6 @@ class RetrievalConfig:
 def best_sentence_coverage(chunk: Chunk, query: ParsedQuery) -> float:
     """Return the largest share of the question that one sentence of ``chunk`` holds."""
     return max((query.coverage(terms) for _, terms in analyzed_sentences(chunk.text)), default=0.0)
-
-
-def holds_answer_type(chunk: Chunk, query: ParsedQuery) -> bool:
-    """Whether a sentence of ``chunk`` holds the kind of thing the question asks for."""
-    return query.kind is not None and any(
-        type_match(span.text, words(span.text), query) for span, _ in analyzed_sentences(chunk.text)
-    )
 
 
 class HybridRetriever:
@@ -105,7 +104,7 @@ class HybridRetriever:
                 h.score / top
                 + cfg.dense_weight * cosines.get(h.chunk.chunk_id, 0.0)
                 + cfg.coverage_weight * best_sentence_coverage(h.chunk, query)
-                + cfg.type_weight * holds_answer_type(h.chunk, query)
+                + cfg.type_weight * holds_answer_type(h.chunk.text, query)
                 + cfg.slot_weight * answer_slot(h.chunk.text, query),
             )
             for h in lexical
