@@ -292,6 +292,15 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _abbreviations_by_first_word() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """The abbreviations keyed by the first word they stand for, to find spelt-out ones fast."""
+    table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for short, long in abbreviations().items():
+        table.setdefault(long[0], []).append((short, long))
+    return table
+
+
 def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[tuple[str, ...]]]:
     """Other index terms that may stand for a concept, as groups of which the rarest one the
     index holds is kept (by the caller): its acronym or abbreviation, the words an abbreviation
@@ -304,14 +313,16 @@ def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict
     tokens = words(question)
     surfaces = {surface for surface, _ in raw}
     stop = ID_STOPWORDS | EN_STOPWORDS
-    for short, long in abbreviations().items():
-        if short in surfaces:
-            out.setdefault(short, []).append(tuple(stem(w) for w in long if w not in stop))
-        n = len(long)
-        if any(tuple(tokens[i : i + n]) == long for i in range(len(tokens) - n + 1)):
-            for word in long:
-                if word in surfaces:
-                    out.setdefault(word, []).append((short,))
+    table = abbreviations()
+    for short in surfaces & table.keys():
+        out.setdefault(short, []).append(tuple(stem(w) for w in table[short] if w not in stop))
+    spelt = _abbreviations_by_first_word()
+    for i, token in enumerate(tokens):
+        for short, long in spelt.get(token, ()):
+            if tuple(tokens[i : i + len(long)]) == long:
+                for word in long:
+                    if word in surfaces:
+                        out.setdefault(word, []).append((short,))
     for surface in surfaces & _SPELLED_NUMBERS.keys():
         out.setdefault(surface, []).append((stem(_SPELLED_NUMBERS[surface]),))
     for surface in surfaces:
@@ -398,7 +409,10 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
     word the index lacks is also searched as its closest spellings in the index."""
     lang = guess_language(question)
     raw = _concepts(question, lang)
-    all_terms = list(dict.fromkeys(t for _, terms in raw for t in terms))
+    groups = _alternatives(question, raw)
+    all_terms = list(
+        dict.fromkeys([t for _, terms in raw for t in terms] + [t for gs in groups.values() for g in gs for t in g])
+    )
     freqs, n = index.document_frequencies(all_terms) if all_terms else ({}, 0)
     widened = []
     for surface, terms in raw:
@@ -409,11 +423,6 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
                 freqs.update(extra)
                 terms = terms + tuple(v for v in variants if extra.get(v, 0))
         widened.append((surface, terms))
-    groups = _alternatives(question, widened)
-    wanted = [t for gs in groups.values() for g in gs for t in g if t not in freqs]
-    if wanted:
-        extra, _ = index.document_frequencies(list(dict.fromkeys(wanted)))
-        freqs.update(extra)
     alternatives = {
         surface: [min(held, key=lambda t: freqs[t]) for g in gs if (held := [t for t in g if freqs.get(t, 0)])]
         for surface, gs in groups.items()
