@@ -96,18 +96,19 @@ class HybridRetriever:
             return self.index.dense_search(embedding.result(), k) if embedding is not None else []
         prime_sentences(self.index, [h.chunk for h in lexical])
         top = lexical[0].score or 1.0
+        # the lexical features first, while the question is still being embedded
+        lexical_scores = [
+            h.score / top
+            + cfg.coverage_weight * best_sentence_coverage(h.chunk, query)
+            + cfg.type_weight * holds_answer_type(h.chunk.text, query)
+            + cfg.slot_weight * answer_slot(h.chunk.text, query)
+            for h in lexical
+        ]
         ids = [h.chunk.chunk_id for h in lexical]
         cosines = self.index.similarities(embedding.result(), ids) if embedding is not None else {}
         scored = [
-            Hit(
-                h.chunk,
-                h.score / top
-                + cfg.dense_weight * cosines.get(h.chunk.chunk_id, 0.0)
-                + cfg.coverage_weight * best_sentence_coverage(h.chunk, query)
-                + cfg.type_weight * holds_answer_type(h.chunk.text, query)
-                + cfg.slot_weight * answer_slot(h.chunk.text, query),
-            )
-            for h in lexical
+            Hit(h.chunk, score + cfg.dense_weight * cosines.get(h.chunk.chunk_id, 0.0))
+            for h, score in zip(lexical, lexical_scores, strict=True)
         ]
         scored.sort(key=lambda h: h.score, reverse=True)
         return scored[:k]
