@@ -59,6 +59,7 @@ NUMBER_WORDS = frozenset(
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
+_STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
 
 
 @dataclass(frozen=True)
@@ -214,21 +215,20 @@ def _translations(tokens: list[str], i: int) -> tuple[int, tuple[str, ...]]:
 
 def _concepts(question: str, lang: str) -> list[tuple[str, tuple[str, ...]]]:
     tokens = words(question)
-    stop = ID_STOPWORDS | EN_STOPWORDS
     out: list[tuple[str, tuple[str, ...]]] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if lang == "en" and token not in stop:
+        if lang == "en" and token not in _STOPWORDS:
             used, translated = _translations(tokens, i)
             if translated:
                 surface = " ".join(tokens[i : i + used])
-                english = [stem(t) for t in tokens[i : i + used] if t not in stop]
+                english = [stem(t) for t in tokens[i : i + used] if t not in _STOPWORDS]
                 indonesian = [t for phrase in translated for t in analyze(phrase)]
                 out.append((surface, tuple(dict.fromkeys(english + indonesian))))
                 i += used
                 continue
-        if token not in stop:
+        if token not in _STOPWORDS:
             out.append((token, (stem(token),)))
         i += 1
     if not out:  # a question made only of stopwords still searches for its words
@@ -264,10 +264,9 @@ def acronyms(question: str) -> dict[str, tuple[str, ...]]:
     capitalised words ("Kebun Raya Cibodas" -> "krc", "Pekan Imunisasi Nasional" -> "pin"),
     mapped to the lowercased words they abbreviate. A news story spells a name out once and
     then uses its initials, so a question that spells it out should find the later passages."""
-    stop = ID_STOPWORDS | EN_STOPWORDS
     runs: list[list[str]] = [[]]
     for token in _CASED_TOKEN.findall(question):
-        if token[0].isupper() and token.lower() not in stop:
+        if token[0].isupper() and token.lower() not in _STOPWORDS:
             runs[-1].append(token.lower())
         elif runs[-1]:
             runs.append([])
@@ -276,7 +275,7 @@ def acronyms(question: str) -> dict[str, tuple[str, ...]]:
         for start in range(len(run)):
             for end in range(start + 3, min(len(run), start + 5) + 1):
                 initials = "".join(w[0] for w in run[start:end])
-                if initials not in stop:
+                if initials not in _STOPWORDS:
                     out.setdefault(initials, tuple(run[start:end]))
     return out
 
@@ -312,10 +311,9 @@ def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict
             out.setdefault(surface, []).append((initials,))
     tokens = words(question)
     surfaces = {surface for surface, _ in raw}
-    stop = ID_STOPWORDS | EN_STOPWORDS
     table = abbreviations()
     for short in surfaces & table.keys():
-        out.setdefault(short, []).append(tuple(stem(w) for w in table[short] if w not in stop))
+        out.setdefault(short, []).append(tuple(stem(w) for w in table[short] if w not in _STOPWORDS))
     spelt = _abbreviations_by_first_word()
     for i, token in enumerate(tokens):
         for short, long in spelt.get(token, ()):
