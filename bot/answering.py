@@ -169,7 +169,7 @@ def antonyms() -> dict[str, frozenset[str]]:
     return {word: frozenset(opposites) for word, opposites in table.items()}
 
 
-def contradicts(query: ParsedQuery, best: Candidate, short_question: int = 5) -> bool:
+def contradicts(query: ParsedQuery, best: Candidate, short_question: int) -> bool:
     """Whether the passage of the best sentence answers a different question: the question is
     negated ("yang tidak ...") and the sentence is not; a question word is missing from the
     passage while its opposite is there ("termuda" asked, "tertua" written); or a question of at

@@ -349,9 +349,9 @@ def focus_terms(question: str) -> frozenset[str]:
 
 
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
-    """Whether ``sentence`` (with its lowercased ``tokens``) holds the kind of thing asked for:
-    a year or month for a date, a number for "berapa", a name the question lacks for "siapa" or
-    "di mana"."""
+    """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
+    kind of thing asked for: a year or month for a date, a number for "berapa", a name the
+    question lacks for "siapa" or "di mana"."""
     if q.kind == "date":
         return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
     if q.kind == "number":
@@ -373,17 +373,12 @@ def _answer_like(token: str, q: ParsedQuery) -> bool:
 
 
 def holds_answer_type(text: str, q: ParsedQuery) -> bool:
-    """Whether some sentence of the passage ``text`` holds the kind of thing asked for (the
-    passage-wide ``type_match``, cheap enough for every candidate)."""
-    if q.kind == "date":
-        return bool(YEAR.search(text)) or not MONTHS.isdisjoint(words(text))
-    if q.kind == "number":
-        return any(c.isdigit() for c in text) or not NUMBER_WORDS.isdisjoint(words(text))
+    """Whether some sentence of the passage ``text`` holds the kind of thing asked for. Years,
+    months and numbers are looked for in the whole passage at once; names sentence by sentence,
+    since each sentence's first word is capitalised anyway."""
     if q.kind in ("person", "place"):
-        return any(
-            c.lower() not in q.words for span, _ in analyzed_sentences(text) for c in CAPITALISED.findall(span.text)[1:]
-        )
-    return False
+        return any(type_match(span.text, (), q) for span, _ in analyzed_sentences(text))
+    return q.kind is not None and type_match(text, words(text), q)
 
 
 def answer_slot(text: str, q: ParsedQuery) -> bool:

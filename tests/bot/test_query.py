@@ -208,3 +208,24 @@ def test_an_answer_beside_its_focus_noun_lifts_the_passage(small_index: Index) -
     after = {h.chunk.source: h.score for h in typed.retrieve(question, 2)}
     assert after["count"] - before["count"] == pytest.approx(0.15)  # a number, and beside "penumpang"
     assert after["lead"] == pytest.approx(before["lead"])  # no number at all
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "holds"),
+    [
+        ("Kapan jembatan itu diresmikan?", "Jembatan itu diresmikan pada Maret lalu.", True),
+        ("Kapan jembatan itu diresmikan?", "Jembatan itu diresmikan presiden.", False),
+        ("Berapa korban banjir itu?", "Banjir itu menelan 12 korban.", True),
+        ("Berapa korban banjir itu?", "Banjir itu menelan banyak korban.", False),
+        ("Siapa yang meresmikan jembatan?", "Jembatan. Presiden Joko Widodo meresmikannya.", True),
+        ("Siapa yang meresmikan jembatan?", "Jembatan diresmikan. Presiden datang.", False),  # only first words
+        ("Mengapa jembatan itu ditutup?", "Jembatan itu ditutup pada 2020 oleh Dinas PU.", False),  # no kind asked
+    ],
+)
+def test_a_passage_holds_the_kind_of_answer_asked_for(
+    small_index: Index, question: str, text: str, holds: bool
+) -> None:
+    from bot.query import holds_answer_type
+
+    ingest_articles(small_index, [Article("a", text, "Jembatan")])
+    assert holds_answer_type(text, parse_query(question, small_index)) is holds
