@@ -28,7 +28,8 @@ NOT_ADMIN = "Only members with the Manage Server permission (or the configured a
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
-    """Manage Server, or the role named or numbered by TANYA_DISCORD_ADMIN_ROLE."""
+    """Manage Server, or the role TANYA_DISCORD_ADMIN_ROLE names: by id when it is a number,
+    else by name."""
     bot: TanyaBot = interaction.client  # type: ignore[assignment]
     member = interaction.user
     permissions = getattr(member, "guild_permissions", None)
@@ -36,7 +37,13 @@ def is_admin(interaction: discord.Interaction) -> bool:
         return True
     wanted = bot.settings.discord_admin_role.strip()
     roles = getattr(member, "roles", [])
-    return bool(wanted) and any(str(role.id) == wanted or role.name == wanted for role in roles)
+    if not wanted:
+        return False
+    if wanted.isdecimal():
+        # An id is matched as an id only: anyone who can name a role could otherwise name one
+        # after the admin role's id and grant themselves /add and /remove.
+        return any(role.id == int(wanted) for role in roles)
+    return any(role.name == wanted for role in roles)
 
 
 def admin_only() -> Callable[[T], T]:

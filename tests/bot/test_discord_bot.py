@@ -356,6 +356,14 @@ async def test_admin_commands_refuse_members_without_permission(stack: Stack, tm
     assert "Manage Server" in sends(fake)[0][1] and sends(fake)[0][2]["ephemeral"]
 
 
+def test_an_admin_role_id_matches_the_role_with_that_id_not_a_role_named_after_it(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path, discord_admin_role=" 1234567890 ")
+    cog = LibraryCog(bot)
+    for command in (cog.add, cog.remove):
+        assert check_passes(command, interaction(bot, roles=(Role(id=1234567890, name="editors"),)))
+        assert not check_passes(command, interaction(bot, roles=(Role(id=42, name="1234567890"),)))
+
+
 class FakeAttachment:
     def __init__(self, filename: str, data: bytes) -> None:
         self.filename = filename
