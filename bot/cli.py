@@ -265,7 +265,8 @@ def _quietly(fn: Callable[[], None]) -> Callable[[], None]:
 
 
 def _answer_batch(chain: Any, batch: str) -> None:
-    """Answer each line as soon as it is read, flushing every JSON line."""
+    """Answer each line as soon as it is read, flushing every JSON line: one output line per
+    input line, in order (a blank line gets an ``error`` object like any other refusal)."""
     from bot.contract import answer_to_json
 
     if batch == "-":
@@ -276,8 +277,6 @@ def _answer_batch(chain: Any, batch: str) -> None:
         except OSError as exc:
             raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
     for line in lines:
-        if not line.strip():
-            continue
         item_id, text = _parse_batch_line(line)
         try:
             result: dict[str, Any] = answer_to_json(chain.invoke(text))

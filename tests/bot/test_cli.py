@@ -90,9 +90,21 @@ def test_batch_answers_each_line_in_order_with_ids(ingested: None, tmp_path: Pat
     result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o.get("id") for o in out] == [7, None, "kosong"]
+    assert [o.get("id") for o in out] == [7, None, None, "kosong"]
     assert "700" in out[0]["answer"] and "2019" in out[1]["answer"]
-    assert out[2]["error"] == "the question is empty"
+    assert out[2] == {"question": "", "error": "the question is empty"}
+    assert out[3]["error"] == "the question is empty"
+
+
+def test_batch_prints_one_line_per_input_line_blank_lines_as_errors(ingested: None, tmp_path: Path) -> None:
+    batch = tmp_path / "questions.txt"
+    batch.write_text(f"\n{QUESTION}\n   \n\n{QUESTION}\n", encoding="utf-8")
+    result = tanya("ask", "--json", "--batch", str(batch))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 5  # the file's five lines, the final newline ends the last one
+    assert [o.get("error") for o in out] == ["the question is empty", None, *["the question is empty"] * 2, None]
+    assert "700" in out[1]["answer"] and "700" in out[4]["answer"]
 
 
 def test_sources_json_and_remove(ingested: None) -> None:
