@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from bot.answering import Answer
+from bot.contract import replace_surrogates
 from bot.query import ParsedQuery
 from ingest.errors import BadInput
 from ingest.index import Hit
@@ -35,9 +36,10 @@ class Answerer(Protocol):
 
 
 def normalize_question(raw: str, max_chars: int) -> str:
-    """Return the question cleaned of control characters and extra space, or raise ``BadInput``
-    when it is empty, too long, or holds no word to search for."""
-    question = clean_text(raw).replace("\n\n", " ")
+    """Return the question cleaned of control characters and extra space, with undecodable bytes
+    (lone surrogates) as U+FFFD, or raise ``BadInput`` when it is empty, too long, or holds no
+    word to search for."""
+    question = clean_text(replace_surrogates(raw)).replace("\n\n", " ")
     if not question:
         raise BadInput("the question is empty")
     if len(question) > max_chars:

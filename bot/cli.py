@@ -88,8 +88,18 @@ def _settings() -> tuple[Any, Any]:
 
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    from bot.contract import json_line
+
+    sys.stdout.write(json_line(value))
     sys.stdout.flush()
+
+
+def _lenient_stdin() -> None:
+    """Make reading stdin turn bytes that are not UTF-8 into U+FFFD instead of raising, so one
+    bad line is one odd question, not the end of a chat or a batch."""
+    reconfigure = getattr(sys.stdin, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
 
 
 @app.command()
@@ -147,10 +157,12 @@ def remove(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Delete an article and all its chunks from the index."""
+    from bot.contract import replace_surrogates
     from ingest.index import make_index
 
     ingest_settings, _ = _settings()
     index = make_index(ingest_settings)
+    source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
     found = index.find_source(source)
     if found is None:
         raise BadInput(f"not in the index: {source} (see `tanya sources`)")
@@ -270,10 +282,11 @@ def _answer_batch(chain: Any, batch: str) -> None:
     from bot.contract import answer_to_json
 
     if batch == "-":
+        _lenient_stdin()
         lines: Iterator[str] = iter(sys.stdin.readline, "")
     else:
         try:
-            lines = iter(Path(batch).read_text(encoding="utf-8").splitlines())
+            lines = iter(Path(batch).read_text(encoding="utf-8", errors="replace").splitlines())
         except OSError as exc:
             raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
     for line in lines:
@@ -307,6 +320,7 @@ def chat() -> None:
 
     ingest_settings, bot_settings = _settings()
     stack = make_stack(ingest_settings, bot_settings)
+    _lenient_stdin()
     out.print("Ask about the indexed articles (empty line or Ctrl-D to quit).", style="dim")
     while True:
         try:
@@ -364,9 +378,9 @@ def eval_(
         by_set.setdefault(r.question.set_name, []).append(r)
     metrics = [summarize(name, rs) for name, rs in by_set.items()]
     if details is not None:
-        details.write_text(
-            "".join(json.dumps(result_to_json(r), ensure_ascii=False) + "\n" for r in results), encoding="utf-8"
-        )
+        from bot.contract import json_line
+
+        details.write_text("".join(json_line(result_to_json(r)) for r in results), encoding="utf-8")
     if as_json:
         from dataclasses import asdict
 

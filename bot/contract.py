@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from bot.answering import Answer
 from ingest.catalog import ArticleRecord
+
+# Lone surrogates: how Python hands over bytes that are not UTF-8 (argv, a C-locale stdin), and
+# what a JSON "\ud800" escape decodes to. No UTF-8 encoder (tokenizer, SQLite, stdout) takes them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """Return ``text`` with every lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def json_line(value: Any) -> str:
+    """Return ``value`` as one line of JSON (UTF-8 kept readable) that always encodes as UTF-8:
+    lone surrogates, which questions and ids can carry, become U+FFFD."""
+    return replace_surrogates(json.dumps(value, ensure_ascii=False)) + "\n"
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:

@@ -36,9 +36,14 @@ def load_eval_set(path: Path) -> list[EvalQuestion]:
     name = path.stem
     out: list[EvalQuestion] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        number = data[: exc.start].count(b"\n") + 1
+        raise BadInput(f"{path}:{number} is not UTF-8 (byte 0x{data[exc.start]:02x})") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

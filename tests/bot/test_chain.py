@@ -19,6 +19,13 @@ def test_normalize_question(raw: str, clean: str) -> None:
     assert normalize_question(raw, 100) == clean
 
 
+def test_normalize_question_replaces_undecodable_bytes_and_lone_surrogates() -> None:
+    # "\udcff" is how Python passes the byte 0xff of a non-UTF-8 argv; "\ud800" a JSON escape.
+    assert normalize_question("karyawan \udcff TikTok\ud800?", 100) == "karyawan \ufffd TikTok\ufffd?"
+    with pytest.raises(BadInput, match="no words"):
+        normalize_question("\ud800\udcff", 100)
+
+
 @pytest.mark.parametrize(
     ("raw", "message"), [("", "empty"), (" \n\t", "empty"), ("🙂🙂", "no words"), ("a" * 101, "too long")]
 )

@@ -107,6 +107,60 @@ def test_batch_prints_one_line_per_input_line_blank_lines_as_errors(ingested: No
     assert "700" in out[1]["answer"] and "700" in out[4]["answer"]
 
 
+def test_a_question_with_bytes_that_are_not_utf8_is_answered(ingested: None) -> None:
+    # Python hands the argv byte 0xff over as the lone surrogate "\udcff" (surrogateescape).
+    raw = "Berapa karyawan TikTok \udcff di Malaysia yang terkena PHK?"
+    result = tanya("ask", "--json", raw)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout_bytes.decode("utf-8"))
+    assert data["question"] == raw.replace("\udcff", "\ufffd") and "700" in data["answer"]
+    human = tanya("ask", raw)
+    assert human.exit_code == 0 and "700" in human.stdout
+
+
+def test_chat_goes_on_after_a_line_that_is_not_utf8(ingested: None) -> None:
+    lines = [b"karyawan \xff TikTok", QUESTION.encode(), b""]
+    result = tanya("chat", input=b"\n".join(lines))  # type: ignore[arg-type]
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "700" in result.stdout
+
+
+def test_batch_lines_with_bytes_that_are_not_utf8_or_lone_surrogates_are_answered_and_the_batch_goes_on(
+    ingested: None, tmp_path: Path
+) -> None:
+    batch = tmp_path / "questions.txt"
+    batch.write_bytes(
+        b"Berapa karyawan TikTok \xff di Malaysia yang terkena PHK?\n"
+        + b'{"id": "lone", "question": "Berapa karyawan TikTok di Malaysia yang terkena PHK?\\ud800"}\n'
+        + b'{"id": "\\udcff", "question": "\\ud800"}\n'
+        + QUESTION.encode()
+        + b"\n"
+    )
+    for source, stdin in ((str(batch), None), ("-", batch.read_bytes())):
+        result = tanya("ask", "--json", "--batch", source, input=stdin)  # type: ignore[arg-type]
+        assert result.exit_code == 0, result.output
+        text = result.stdout_bytes.decode("utf-8")  # strict: nothing unencodable was printed
+        assert "\\ud" not in text
+        out = [json.loads(line) for line in text.splitlines()]
+        assert len(out) == 4
+        assert "\ufffd" in out[0]["question"] and "700" in out[0]["answer"]
+        assert out[1]["id"] == "lone" and out[1]["question"].endswith("PHK?\ufffd") and "700" in out[1]["answer"]
+        assert out[2] == {"id": "\ufffd", "question": "\ufffd", "error": "the question has no words in it"}
+        assert "700" in out[3]["answer"]
+
+
+def test_remove_and_eval_with_bytes_that_are_not_utf8_are_one_line_errors(tmp_path: Path) -> None:
+    result = tanya("remove", "nope\udcff.txt")
+    assert (
+        result.exit_code == 2
+        and result.stderr == "tanya: error: not in the index: nope\ufffd.txt (see `tanya sources`)\n"
+    )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"id": "1", "question": "a"}\n{"id": "2", "question": "caf\xe9"}\n')
+    result = tanya("eval", str(bad))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "bad.jsonl:2 is not UTF-8" in result.stderr
+
+
 def test_sources_json_and_remove(ingested: None) -> None:
     (record,) = json.loads(tanya("sources", "--json").stdout)
     assert set(record) == {"source", "title", "url", "published", "lang", "chunks", "ingested_at"}
