@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.answering import ABSTAIN_TEXT, Answer, Citation, ExtractiveAnswerer
+from bot.contract import replace_surrogates
 from bot.query import ParsedQuery, analyzed_sentences, parse_query
 from ingest.errors import TanyaError
 from ingest.index import Hit, Index
@@ -221,8 +222,8 @@ def _numbers(text: str) -> tuple[int, ...]:
 
 
 def _plain(text: str) -> str:
-    """A claim without its markers."""
-    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", _MARKERS.sub("", text))).strip()
+    """A claim without its markers, lone surrogates (which no UTF-8 output takes) as U+FFFD."""
+    return replace_surrogates(re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", _MARKERS.sub("", text))).strip())
 
 
 def _figures(text: str) -> set[str]:

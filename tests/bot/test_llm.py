@@ -153,6 +153,12 @@ def test_streaming_shows_only_verified_sentences_as_they_complete(index: Index) 
     assert "12.345" not in " ".join(texts)
 
 
+def test_a_lone_surrogate_in_the_model_output_cannot_reach_the_answer(index: Index) -> None:
+    answer, _ = ask(index, ScriptedChatModel(reply="Sekitar 700 karyawan terkena PHK \udcff [1]."))
+    assert answer.mode == "llm" and answer.text == "Sekitar 700 karyawan terkena PHK \ufffd. [1]"
+    answer.text.encode("utf-8")  # what a terminal, the JSON contract and Discord need
+
+
 def test_injected_instructions_and_prompt_requests_change_nothing(index: Index) -> None:
     # A model that obeys the article (or the question) and leaks the prompt: the leak cites a
     # passage that does not hold it, so it is dropped and the passages are quoted instead.
