@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -58,12 +58,23 @@ class QuestionVector:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """The index terms of an article's chunks, made before the write lock is taken."""
+
+    terms: list[str]  # the analysed text of each chunk
+    title_terms: str
+    sentences: list[str]  # each chunk's sentences with their terms, as the catalog keeps them
+
+
+@dataclass(frozen=True)
 class PreparedArticle:
-    """An article cut into chunks, with the hash that decides whether it changed."""
+    """An article cut into chunks, with the hash that decides whether it changed (and, once
+    ``Index.analyse`` ran, the index terms of its chunks)."""
 
     article: Article
     content_hash: str
     spans: list[ChunkSpan]
+    analysis: Analysis | None = None
 
     def chunk_id(self, index: int) -> str:
         """Stable id: the same article text and settings always give the same ids."""
@@ -197,6 +208,20 @@ class Index:
         )
         return PreparedArticle(article, hashlib.sha256(fingerprint.encode()).hexdigest(), spans)
 
+    @staticmethod
+    def analyse(prepared: PreparedArticle) -> PreparedArticle:
+        """``prepared`` with the index terms of its chunks (BM25 terms, sentences with their terms),
+        so that writing it costs no analysis while the write lock is held."""
+        if prepared.analysis is not None:
+            return prepared
+        spans = prepared.spans
+        analysis = Analysis(
+            [" ".join(analyze(s.text)) for s in spans],
+            " ".join(analyze(prepared.article.title)),
+            [encode_sentence_terms(sentence_terms(s.text)) for s in spans],
+        )
+        return replace(prepared, analysis=analysis)
+
     def status_of(self, prepared: PreparedArticle) -> Status:
         """Return what writing ``prepared`` would do: add, replace, or nothing."""
         record = self.catalog.article(prepared.article.source)
@@ -262,15 +287,16 @@ class Index:
         if ids:
             with_vector_errors(lambda: target.upsert(ids, all_vectors, texts, metadatas), writing=True)
         for record, (prepared, vectors) in zip(records, items, strict=True):
-            spans = prepared.spans
-            rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in spans]
+            analysis = self.analyse(prepared).analysis
+            assert analysis is not None
+            rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in prepared.spans]
             self.catalog.put_article(
                 record,
                 rows,
-                [" ".join(analyze(s.text)) for s in spans],
-                " ".join(analyze(prepared.article.title)),
+                analysis.terms,
+                analysis.title_terms,
                 (target.name, self.model_name, [vector_bytes(v) for v in vectors]),
-                [encode_sentence_terms(sentence_terms(s.text)) for s in spans],
+                analysis.sentences,
             )
             self._own_write()
 

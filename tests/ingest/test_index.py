@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,66 @@ def test_sentence_analyses_are_stored_at_ingest_and_removed_with_the_article(sma
     small_index.remove("a")
     assert small_index.catalog.sentences([chunk.chunk_id]) == {}
     assert small_index.catalog.vectors(small_index.collection_name, [chunk.chunk_id]) == {}
+
+
+def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
+    small_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long article's preparation must not make other writers wait (they time out as "busy").
+    import contextlib
+
+    import ingest.index
+
+    held = False
+    under_lock: list[str] = []
+    calls: list[str] = []
+    writing = Index.writing
+
+    @contextlib.contextmanager
+    def spied_writing(self: Index, on_wait: object = None) -> Iterator[None]:
+        nonlocal held
+        with writing(self, on_wait):  # type: ignore[arg-type]
+            held = True
+            try:
+                yield
+            finally:
+                held = False
+
+    def spy(name: str) -> None:
+        real = getattr(ingest.index, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            (under_lock if held else calls).append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(ingest.index, name, call)
+
+    monkeypatch.setattr(Index, "writing", spied_writing)
+    for name in ("chunk_text", "analyze", "sentence_terms"):
+        spy(name)
+    ingest_articles(small_index, [article("a", "Kalimat pertama. " * 200), article("b", "Satu dua.")])
+    report = ingest_articles(small_index, [article("a", "Kalimat kedua. " * 200), article("b", "Satu dua.")])
+    assert (report.count("replaced"), report.count("unchanged")) == (1, 1)
+    assert under_lock == [] and {"chunk_text", "analyze", "sentence_terms"} <= set(calls)
+    assert all(
+        "kedua" in c.text for c in small_index.catalog.chunks(stores_agree(small_index)).values() if c.source == "a"
+    )
+
+
+def test_whether_an_article_changed_is_decided_again_under_the_write_lock(settings: IngestSettings) -> None:
+    # Articles are prepared before the lock; another process may write them before it is taken.
+    mine = make_index(settings, embeddings=HashEmbeddings())
+    other = make_index(settings, embeddings=HashEmbeddings())
+    one, two = article("a", "Versi satu. " * 20), article("a", "Versi dua. " * 20)
+
+    def loaded_then_written_elsewhere(loaded: Article, written: Article) -> Iterator[Article]:
+        yield loaded
+        ingest_articles(other, [written])  # after ``loaded`` was prepared, before the lock
+
+    ingest_articles(mine, [one])
+    report = ingest_articles(mine, loaded_then_written_elsewhere(two, two))
+    assert report.count("unchanged") == 1 and report.chunks_written == 0  # the other process wrote it
+
+    report = ingest_articles(mine, loaded_then_written_elsewhere(two, one))
+    assert report.count("replaced") == 1  # unchanged when prepared; the other process changed it
+    assert all("dua" in c.text for c in mine.catalog.chunks(stores_agree(mine)).values())
