@@ -6,6 +6,7 @@ import codecs
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,9 +41,17 @@ class Skipped:
     reason: str
 
 
+# Compressed bodies are decoded at most this much at a time, so a compression bomb is caught
+# at the size cap instead of after a whole read was inflated (gigabytes from 32 KB).
+_DECODE_PIECE = 65_536
+# What tanya asks for and accepts: one layer of gzip or deflate, decoded under the cap.
+_ACCEPTED_ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
 @dataclass
 class Fetcher:
-    """Downloads http(s) articles with a timeout, a redirect limit and a streamed size cap."""
+    """Downloads http(s) articles with a timeout, a redirect limit and a size cap on the
+    decompressed body."""
 
     timeout_s: float = 20.0
     max_bytes: int = 10_000_000
@@ -66,7 +75,7 @@ class Fetcher:
                     follow_redirects=True,
                     max_redirects=self.max_redirects,
                     timeout=self.timeout_s,
-                    headers=self.headers,
+                    headers={**self.headers, "Accept-Encoding": "gzip, deflate"},
                     event_hooks={"request": [self._check_request]},
                 ) as client,
                 client.stream("GET", url) as response,
@@ -74,9 +83,10 @@ class Fetcher:
                 if response.status_code >= 400:
                     raise LoadError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                encoding = _content_encoding(response.headers.get("content-encoding", ""))
                 body = bytearray()
-                for part in response.iter_bytes():
-                    body += part
+                for piece in _decoded(_capped(response.iter_raw(), self.max_bytes), encoding):
+                    body += piece
                     if len(body) > self.max_bytes:
                         raise LoadError(f"larger than the {self.max_bytes:,}-byte limit")
                 return bytes(body), content_type, str(response.url)
@@ -88,6 +98,64 @@ class Fetcher:
             raise LoadError(f"not a valid URL: {exc}") from None
         except httpx.HTTPError as exc:
             raise LoadError(f"could not fetch: {exc}") from None
+
+
+def _content_encoding(header: str) -> str:
+    """The one compression of a body ("" for none); ``LoadError`` for stacked or unknown ones."""
+    layers = [e.strip().lower() for e in header.split(",") if e.strip() and e.strip().lower() != "identity"]
+    if len(layers) > 1:
+        raise LoadError(f"compressed more than once (Content-Encoding: {header.strip()[:60]}); refused")
+    if layers and layers[0] not in _ACCEPTED_ENCODINGS:
+        raise LoadError(f"compressed as {layers[0][:30]!r}, which tanya does not accept (only gzip or deflate)")
+    return _ACCEPTED_ENCODINGS[layers[0]] if layers else ""
+
+
+def _capped(raw: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
+    """``raw`` unchanged, or ``LoadError`` once more than ``max_bytes`` came (before decoding)."""
+    total = 0
+    for chunk in raw:
+        total += len(chunk)
+        if total > max_bytes:
+            raise LoadError(f"larger than the {max_bytes:,}-byte limit")
+        yield chunk
+
+
+def _decoded(raw: Iterable[bytes], encoding: str) -> Iterator[bytes]:
+    """The body ``raw`` decompressed (``encoding`` "gzip", "deflate" or "" for none), in pieces of
+    at most ``_DECODE_PIECE`` bytes however much one compressed chunk expands to."""
+    if not encoding:
+        yield from raw
+        return
+    decoder: Any = None
+    try:
+        for chunk in raw:
+            if not chunk:
+                continue
+            if decoder is None:
+                decoder = zlib.decompressobj(_wbits(encoding, chunk))
+            data = chunk
+            while True:
+                piece = decoder.decompress(data, _DECODE_PIECE)
+                if piece:
+                    yield piece
+                if decoder.eof:
+                    return  # bytes after the end of the stream are ignored, as httpx does
+                data = decoder.unconsumed_tail
+                if not data and len(piece) < _DECODE_PIECE:
+                    break  # this chunk is all decoded (a full piece may leave more inside zlib)
+        tail = decoder.flush() if decoder is not None else b""
+        if tail:
+            yield tail
+    except zlib.error:
+        raise LoadError(f"the body is not valid {encoding} data") from None
+
+
+def _wbits(encoding: str, head: bytes) -> int:
+    if encoding == "gzip":
+        return 16 + zlib.MAX_WBITS
+    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+    zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS
 
 
 def check_public_host(host: str, port: int) -> None:

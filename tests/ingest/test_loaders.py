@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
+import gzip
 import http.server
 import io
 import json
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -202,18 +207,63 @@ def test_parse_published_rejects_nonsense() -> None:
         parse_published("12 Oktober")
 
 
+ARTICLE_HTML = (
+    "<html><head><title>Berita</title></head><body><article><p>"
+    + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
+    + "</p></article></body></html>"
+).encode()
+
+
+@functools.cache
+def compressed(kind: str) -> bytes:
+    """Bodies for the compression tests: bombs of 20 MB of zeros, or the article compressed."""
+    zeros = bytes(20_000_000)
+    if kind == "bomb.gz":
+        return gzip.compress(zeros)
+    if kind == "bomb.gz.gz":
+        return gzip.compress(gzip.compress(zeros))
+    if kind == "bomb.zst":
+        return pytest.importorskip("zstandard").ZstdCompressor().compress(zeros)  # type: ignore[no-any-return]
+    if kind == "article.gz":
+        return gzip.compress(ARTICLE_HTML)
+    if kind == "article.zlib":
+        return zlib.compress(ARTICLE_HTML)
+    if kind == "article.deflate":  # raw deflate, no zlib header, as some servers send it
+        raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return raw.compress(ARTICLE_HTML) + raw.flush()
+    raise KeyError(kind)
+
+
+_ENCODINGS = {
+    "bomb.gz": "gzip",
+    "bomb.gz.gz": "gzip, gzip",
+    "bomb.zst": "zstd",
+    "article.gz": "gzip",
+    "article.zlib": "deflate",
+    "article.deflate": "deflate",
+}
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
+    authorizations: ClassVar[list[str | None]] = []
+
     def log_message(self, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
+        _Handler.authorizations.append(self.headers.get("Authorization"))
         if self.path == "/article.html":
-            body = (
-                "<html><head><title>Berita</title></head><body><article><p>"
-                + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
-                + "</p></article></body></html>"
-            ).encode()
-            self._send(200, "text/html; charset=utf-8", body)
+            self._send(200, "text/html; charset=utf-8", ARTICLE_HTML)
+        elif self.path.lstrip("/") in _ENCODINGS:
+            kind = self.path.lstrip("/")
+            body = compressed(kind)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if kind.startswith("article") else "text/plain")
+            self.send_header("Content-Encoding", _ENCODINGS[kind])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
         elif self.path == "/plain.txt":
             self._send(200, "text/plain", b"Teks biasa saja.")
         elif self.path == "/image.png":
@@ -291,6 +341,34 @@ def test_redirect_to_a_private_address_is_refused(web: str) -> None:
 def test_file_urls_are_not_fetched() -> None:
     (item,) = list(load_inputs(["file:///etc/passwd"], Fetcher(allow_private=False)))
     assert isinstance(item, Skipped) and item.reason == "no such file or folder"
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/bomb.gz", "larger than the 100,000-byte limit"),
+        ("/bomb.gz.gz", "compressed more than once"),
+        ("/bomb.zst", "does not accept"),
+    ],
+)
+def test_compression_bombs_are_refused_with_memory_near_the_cap(web: str, path: str, reason: str) -> None:
+    compressed(path.lstrip("/"))  # made, and the fetching code imported, before memory is traced
+    fetcher = Fetcher(timeout_s=10, max_bytes=100_000)
+    list(load_inputs([web + "/plain.txt"], fetcher))
+    tracemalloc.start()
+    try:
+        (item,) = list(load_inputs([web + path], fetcher))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000  # the body inflates to 20 MB: it was never all decompressed
+    assert isinstance(item, Skipped) and reason in item.reason
+
+
+@pytest.mark.parametrize("path", ["/article.gz", "/article.zlib", "/article.deflate"])
+def test_compressed_articles_are_decoded(web: str, path: str) -> None:
+    (item,) = list(load_inputs([web + path], Fetcher(timeout_s=5)))
+    assert isinstance(item, Article) and "20 juta dolar" in item.text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
