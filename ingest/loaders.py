@@ -6,6 +6,7 @@ import codecs
 import io
 import json
 import re
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,8 +51,9 @@ _ACCEPTED_ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 
 @dataclass
 class Fetcher:
-    """Downloads http(s) articles with a timeout, a redirect limit and a size cap on the
-    decompressed body."""
+    """Downloads http(s) articles: one deadline for the whole fetch, a redirect limit, a size cap
+    on the decompressed body, and (unless ``allow_private``) public addresses only, checked on
+    every hop and connected to as checked."""
 
     timeout_s: float = 20.0
     max_bytes: int = 10_000_000
@@ -59,24 +61,23 @@ class Fetcher:
     allow_private: bool = True
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": "tanya/0.1 (+news QA bot)"})
 
-    def _check_request(self, request: Any) -> None:
-        """Refuse (on every hop, redirects included) hosts that resolve to loopback, private,
-        link-local or otherwise non-public addresses, unless ``allow_private``."""
-        if not self.allow_private:
-            check_public_host(str(request.url.host), request.url.port or 443)
-
     def fetch(self, url: str) -> tuple[bytes, str, str]:
-        """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not."""
+        """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not.
+
+        Everything (resolving, connecting, TLS, redirects, the body) ends by ``timeout_s`` after
+        the call; no more than ``max_bytes`` are kept, compressed or not.
+        """
         import httpx
 
+        deadline = time.monotonic() + self.timeout_s
         try:
             with (
                 httpx.Client(
+                    transport=_guarded_transport(deadline, self.allow_private),
                     follow_redirects=True,
                     max_redirects=self.max_redirects,
                     timeout=self.timeout_s,
                     headers={**self.headers, "Accept-Encoding": "gzip, deflate"},
-                    event_hooks={"request": [self._check_request]},
                 ) as client,
                 client.stream("GET", url) as response,
             ):
@@ -89,6 +90,8 @@ class Fetcher:
                     body += piece
                     if len(body) > self.max_bytes:
                         raise LoadError(f"larger than the {self.max_bytes:,}-byte limit")
+                    if time.monotonic() > deadline:
+                        raise LoadError(f"timed out after {self.timeout_s:g} s")
                 return bytes(body), content_type, str(response.url)
         except httpx.TooManyRedirects:
             raise LoadError(f"more than {self.max_redirects} redirects") from None
@@ -158,8 +161,9 @@ def _wbits(encoding: str, head: bytes) -> int:
     return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS
 
 
-def check_public_host(host: str, port: int) -> None:
-    """Raise ``LoadError`` unless every address ``host`` resolves to is a public one."""
+def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses ``host`` resolves to (``LoadError`` when none); unless ``allow_private``,
+    ``LoadError`` when any of them is not a public one (loopback, private, link-local...)."""
     import ipaddress
     import socket
 
@@ -167,10 +171,94 @@ def check_public_host(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise LoadError(f"cannot resolve host {host!r}") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise LoadError(f"cannot resolve host {host!r}")
+    for address in addresses if not allow_private else []:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global or ip.is_multicast:
             raise LoadError(f"refused: {host} is a private, loopback or link-local address")
+    return addresses
+
+
+def _guarded_transport(deadline: float, allow_private: bool) -> Any:
+    """An httpx transport that connects only to addresses it has just resolved and checked, and
+    whose every network wait ends by ``deadline``."""
+    import httpcore
+    import httpx
+
+    class GuardedBackend(httpcore.SyncBackend):
+        """Resolves each host once, checks the addresses (unless ``allow_private``) and connects
+        to one of exactly those, so a name that resolves differently the second time (DNS
+        rebinding) cannot reach a private address; TLS still verifies and sends the host name.
+        Every wait on the network (connect, TLS, each read and write) ends by the deadline."""
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.NetworkStream:
+            addresses = resolve_host(host, port, allow_private)
+            error: Exception | None = None
+            for address in addresses:
+                try:
+                    stream = super().connect_tcp(
+                        address, port, _time_left(deadline, timeout, "connect"), local_address, socket_options
+                    )
+                    return DeadlineStream(stream)
+                except httpcore.ConnectError as exc:
+                    error = exc
+            assert error is not None
+            raise error
+
+    class DeadlineStream(httpcore.NetworkStream):
+        """A network stream whose every wait ends by the deadline, not just after a quiet spell."""
+
+        def __init__(self, stream: httpcore.NetworkStream) -> None:
+            self.stream = stream
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self.stream.read(max_bytes, _time_left(deadline, timeout, "read"))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self.stream.write(buffer, _time_left(deadline, timeout, "write"))
+
+        def close(self) -> None:
+            self.stream.close()
+
+        def start_tls(
+            self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+        ) -> httpcore.NetworkStream:
+            left = _time_left(deadline, timeout, "connect")
+            return DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, left))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self.stream.get_extra_info(info)
+
+    class GuardedTransport(httpx.HTTPTransport):
+        def __init__(self) -> None:
+            super().__init__()
+            # httpx takes no network backend: the pool it made is replaced by one using ours.
+            self._pool = httpcore.ConnectionPool(
+                ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend()
+            )
+
+    return GuardedTransport()
+
+
+def _time_left(deadline: float, timeout: float | None, step: str) -> float:
+    """The wait allowed for one network step: its own timeout, cut to what is left before the
+    deadline; the matching httpcore timeout error once the deadline has passed."""
+    import httpcore
+
+    left = deadline - time.monotonic()
+    if left <= 0:
+        error = {"connect": httpcore.ConnectTimeout, "read": httpcore.ReadTimeout}.get(step, httpcore.WriteTimeout)
+        raise error(f"the fetch deadline passed ({step})")
+    return left if timeout is None else min(timeout, left)
 
 
 def is_url(text: str) -> bool:

@@ -7,6 +7,10 @@ import gzip
 import http.server
 import io
 import json
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
 import tracemalloc
@@ -264,6 +268,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
+        elif self.path == "/trickle.txt":  # one byte every 0.25 s: each read is quick, the whole is not
+            body = b"Teks lambat."
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.25)
+        elif self.path.startswith("/hop/"):  # /hop/3 -> /hop/2 -> ... -> /hop/0, 0.4 s each
+            left = int(self.path.rsplit("/", 1)[1])
+            time.sleep(0.4)
+            if left == 0:
+                self._send(200, "text/plain", b"Akhirnya sampai.")
+            else:
+                self.send_response(302)
+                self.send_header("Location", f"/hop/{left - 1}")
+                self.end_headers()
+        elif self.path.startswith("/to-local/"):  # a redirect to this server by its loopback address
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/article.html")
+            self.end_headers()
         elif self.path == "/plain.txt":
             self._send(200, "text/plain", b"Teks biasa saja.")
         elif self.path == "/image.png":
@@ -296,6 +324,44 @@ def web() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+PUBLIC_IP = "93.184.216.34"  # a public address; tests never really connect to it
+
+
+class FakeNetwork:
+    """Scripted DNS for made-up names, and connections to ``PUBLIC_IP`` sent to 127.0.0.1 (as if
+    the local test server were a public one) or refused. Nothing leaves the machine."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.answers: dict[str, list[str]] = {}
+        self.connected: list[str] = []
+        self.refuse_public = False
+        self._getaddrinfo = socket.getaddrinfo
+        self._create_connection = socket.create_connection
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", self.create_connection)
+
+    def _answer(self, host: str) -> str:
+        answers = self.answers[host]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+    def getaddrinfo(self, host: str, port: object, *args: object, **kwargs: object) -> object:
+        return self._getaddrinfo(self._answer(host) if host in self.answers else host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    def create_connection(self, address: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
+        host = self._answer(address[0]) if address[0] in self.answers else address[0]
+        self.connected.append(host)
+        if host == PUBLIC_IP:
+            if self.refuse_public:
+                raise ConnectionRefusedError("no network in tests")
+            host = "127.0.0.1"
+        return self._create_connection((host, address[1]), *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def network(monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:
+    return FakeNetwork(monkeypatch)
 
 
 def test_urls_are_fetched_and_parsed_by_content_type(web: str) -> None:
@@ -338,6 +404,68 @@ def test_redirect_to_a_private_address_is_refused(web: str) -> None:
     assert isinstance(item, Skipped) and "refused" in item.reason
 
 
+def test_a_name_that_resolves_differently_the_second_time_cannot_reach_a_private_address(
+    web: str, network: FakeNetwork
+) -> None:
+    # DNS rebinding: public for the check, then 127.0.0.1. The address checked is the one used.
+    network.answers["rebind.test"] = [PUBLIC_IP, "127.0.0.1"]
+    network.refuse_public = True
+    port = web.rsplit(":", 1)[1]
+    (item,) = list(load_inputs([f"http://rebind.test:{port}/article.html"], Fetcher(timeout_s=5, allow_private=False)))
+    assert isinstance(item, Skipped) and "no network in tests" in item.reason
+    assert network.connected == [PUBLIC_IP]
+
+
+def test_a_public_host_is_fetched_by_its_checked_address_and_its_redirects_are_checked_again(
+    web: str, network: FakeNetwork
+) -> None:
+    network.answers["public.test"] = [PUBLIC_IP]
+    port = web.rsplit(":", 1)[1]
+    fetcher = Fetcher(timeout_s=5, allow_private=False)
+    article, redirected = list(
+        load_inputs([f"http://public.test:{port}/article.html", f"http://public.test:{port}/to-local/"], fetcher)
+    )
+    assert isinstance(article, Article) and article.url == f"http://public.test:{port}/article.html"
+    assert isinstance(redirected, Skipped) and "refused: 127.0.0.1" in redirected.reason
+
+
+def test_https_to_a_checked_address_still_verifies_the_host_name(
+    tmp_path: Path, network: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=public.test", "-addext", "subjectAltName=DNS:public.test"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust only this certificate, made for public.test
+    network.answers["public.test"] = [PUBLIC_IP]
+    network.answers["other.test"] = [PUBLIC_IP]
+    port = server.server_address[1]
+    try:
+        fetcher = Fetcher(timeout_s=5, allow_private=False)
+        good, wrong_name = list(
+            load_inputs(
+                [f"https://public.test:{port}/article.html", f"https://other.test:{port}/article.html"], fetcher
+            )
+        )
+    finally:
+        server.shutdown()
+    assert isinstance(good, Article) and "20 juta dolar" in good.text
+    assert isinstance(wrong_name, Skipped) and "certificate" in wrong_name.reason.lower()
+
+
 def test_file_urls_are_not_fetched() -> None:
     (item,) = list(load_inputs(["file:///etc/passwd"], Fetcher(allow_private=False)))
     assert isinstance(item, Skipped) and item.reason == "no such file or folder"
@@ -369,6 +497,13 @@ def test_compression_bombs_are_refused_with_memory_near_the_cap(web: str, path: 
 def test_compressed_articles_are_decoded(web: str, path: str) -> None:
     (item,) = list(load_inputs([web + path], Fetcher(timeout_s=5)))
     assert isinstance(item, Article) and "20 juta dolar" in item.text
+
+
+@pytest.mark.parametrize("path", ["/trickle.txt", "/hop/3"])
+def test_the_fetch_timeout_is_a_deadline_for_the_whole_fetch(web: str, path: str) -> None:
+    # Each read (or hop) answers within the timeout; the fetch as a whole does not.
+    (item,) = list(load_inputs([web + path], Fetcher(timeout_s=1)))
+    assert isinstance(item, Skipped) and item.reason == "timed out after 1 s"
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
