@@ -65,12 +65,15 @@ class Fetcher:
         """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not.
 
         Everything (resolving, connecting, TLS, redirects, the body) ends by ``timeout_s`` after
-        the call; no more than ``max_bytes`` are kept, compressed or not.
+        the call; no more than ``max_bytes`` are kept, compressed or not. Credentials in ``url``
+        are sent as HTTP Basic auth and appear in no URL that is returned or logged.
         """
         import httpx
 
         deadline = time.monotonic() + self.timeout_s
         try:
+            target = httpx.URL(url)
+            auth = httpx.BasicAuth(target.username, target.password) if target.userinfo else None
             with (
                 httpx.Client(
                     transport=_guarded_transport(deadline, self.allow_private),
@@ -79,7 +82,7 @@ class Fetcher:
                     timeout=self.timeout_s,
                     headers={**self.headers, "Accept-Encoding": "gzip, deflate"},
                 ) as client,
-                client.stream("GET", url) as response,
+                client.stream("GET", without_credentials(url), auth=auth) as response,
             ):
                 if response.status_code >= 400:
                     raise LoadError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
@@ -92,7 +95,7 @@ class Fetcher:
                         raise LoadError(f"larger than the {self.max_bytes:,}-byte limit")
                     if time.monotonic() > deadline:
                         raise LoadError(f"timed out after {self.timeout_s:g} s")
-                return bytes(body), content_type, str(response.url)
+                return bytes(body), content_type, without_credentials(str(response.url))
         except httpx.TooManyRedirects:
             raise LoadError(f"more than {self.max_redirects} redirects") from None
         except httpx.TimeoutException:
@@ -159,6 +162,14 @@ def _wbits(encoding: str, head: bytes) -> int:
     # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
     zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
     return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part, which must never be stored, shown or logged."""
+    return _USERINFO.sub(r"\1", url)
+
+
+_USERINFO = re.compile(r"^(https?://)[^/?#]*@", re.IGNORECASE)
 
 
 def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
@@ -272,7 +283,7 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
     fetcher = fetcher or Fetcher()
     for item in inputs:
         if is_url(item):
-            yield from _guard(item, lambda item=item: [load_url(item, fetcher)])
+            yield from _guard(without_credentials(item), lambda item=item: [load_url(item, fetcher)])
             continue
         path = Path(item).expanduser()
         if not path.exists():
@@ -367,12 +378,12 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
     lang = str(meta.get("lang") or guess_language(text[:5000]))
     url = meta.get("url")
     if url is not None and not (isinstance(url, str) and is_url(url)):
-        raise LoadError(f"url is not an http(s) URL: {str(url)[:80]}")
+        raise LoadError(f"url is not an http(s) URL: {without_credentials(str(url))[:80]}")
     return Article(
-        source=source,
+        source=without_credentials(source),
         text=text,
         title=title[:300],
-        url=url,
+        url=without_credentials(url) if url else None,
         published=parse_published(meta.get("published")),
         lang=lang,
         outlet=str(meta["outlet"]) if meta.get("outlet") else None,
@@ -496,7 +507,7 @@ def load_url(url: str, fetcher: Fetcher) -> Article:
     suffix = _suffix_for(content_type, final_url)
     if suffix is None:
         raise LoadError(f"not an article (content type {content_type or 'unknown'})")
-    return parse_document(body, suffix, url, {}, fallback_title=final_url, url=final_url)
+    return parse_document(body, suffix, without_credentials(url), {}, fallback_title=final_url, url=final_url)
 
 
 def _suffix_for(content_type: str, url: str) -> str | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import codecs
 import contextlib
 import functools
@@ -7,6 +8,7 @@ import gzip
 import http.server
 import io
 import json
+import logging
 import shutil
 import socket
 import ssl
@@ -504,6 +506,24 @@ def test_the_fetch_timeout_is_a_deadline_for_the_whole_fetch(web: str, path: str
     # Each read (or hop) answers within the timeout; the fetch as a whole does not.
     (item,) = list(load_inputs([web + path], Fetcher(timeout_s=1)))
     assert isinstance(item, Skipped) and item.reason == "timed out after 1 s"
+
+
+def test_credentials_in_a_url_are_sent_but_never_stored_shown_or_logged(
+    web: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with_password = web.replace("http://", "http://pembaca:rahasia-sekali@")
+    lines = tmp_path / "links.jsonl"
+    lines.write_text(json.dumps({"text": "Isi berita.", "url": with_password + "/x"}) + "\n", encoding="utf-8")
+    _Handler.authorizations.clear()
+    article, missing, from_jsonl = list(
+        load_inputs([with_password + "/plain.txt", with_password + "/missing", str(lines)], Fetcher(timeout_s=5))
+    )
+    assert isinstance(article, Article) and (article.source, article.url) == (web + "/plain.txt",) * 2
+    assert isinstance(missing, Skipped) and missing.source == web + "/missing"
+    assert isinstance(from_jsonl, Article) and from_jsonl.source == from_jsonl.url == web + "/x"
+    assert _Handler.authorizations[0] == "Basic " + base64.b64encode(b"pembaca:rahasia-sekali").decode()
+    assert "rahasia" not in caplog.text and "pembaca" not in caplog.text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
