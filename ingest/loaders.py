@@ -483,7 +483,7 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
 
 def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
     import pypdf
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -493,6 +493,10 @@ def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
         title = reader.metadata.title if reader.metadata else None
     except LoadError:
         raise
+    except DependencyError as exc:  # AES, with no empty password or not: pypdf needs a package for it
+        if "AES" in str(exc):
+            raise LoadError("encrypted PDF (AES needs the cryptography package: pip install cryptography)") from None
+        raise LoadError(f"PDF needs a package that is not installed ({exc})") from None
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
         raise LoadError(f"not a readable PDF ({type(exc).__name__})") from None
     text = "\n\n".join(pages)

@@ -5,6 +5,7 @@ import codecs
 import contextlib
 import functools
 import gzip
+import hashlib
 import http.server
 import io
 import json
@@ -136,6 +137,64 @@ def test_encrypted_and_image_only_pdfs_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "locked.pdf").write_bytes(locked.getvalue())
     assert "no extractable text" in load_one(tmp_path / "blank.pdf").reason  # type: ignore[union-attr]
     assert "encrypted" in load_one(tmp_path / "locked.pdf").reason  # type: ignore[union-attr]
+
+
+def rc4(key: bytes, data: bytes) -> bytes:
+    state = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + state[i] + key[i % len(key)]) % 256
+        state[i], state[j] = state[j], state[i]
+    i = j = 0
+    out = bytearray()
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + state[i]) % 256
+        state[i], state[j] = state[j], state[i]
+        out.append(byte ^ state[(state[i] + state[j]) % 256])
+    return bytes(out)
+
+
+def make_aes_pdf(text: str) -> bytes:
+    """``make_pdf(text)`` marked as encrypted with AES-128 (revision 4) and an empty user password,
+    as PDFs that only restrict printing or copying are: anyone may open it, and its content
+    streams are AES-encrypted (here they are not really, which a reader finds out only after
+    it has started AES decryption)."""
+    pad = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+    doc_id, owner, permissions = b"tanya-test-pdf-1", b"\x01" * 32, -4
+    key = hashlib.md5(pad + owner + permissions.to_bytes(4, "little", signed=True) + doc_id).digest()
+    for _ in range(50):
+        key = hashlib.md5(key).digest()
+    user = rc4(key, hashlib.md5(pad + doc_id).digest())
+    for i in range(1, 20):
+        user = rc4(bytes(k ^ i for k in key), user)
+    encrypt = (
+        b"/Encrypt << /Filter /Standard /V 4 /R 4 /Length 128 /P %d /O <%s> /U <%s> "
+        b"/CF << /StdCF << /CFM /AESV2 /AuthEvent /DocOpen /Length 16 >> >> /StmF /StdCF /StrF /StdCF >> "
+        b"/ID [<%s> <%s>] "
+        % (
+            permissions,
+            owner.hex().encode(),
+            (user + bytes(16)).hex().encode(),
+            doc_id.hex().encode(),
+            doc_id.hex().encode(),
+        )
+    )
+    return make_pdf(text).replace(b"trailer\n<< ", b"trailer\n<< " + encrypt)
+
+
+def test_an_aes_encrypted_pdf_is_skipped_with_a_reason_and_the_rest_goes_in(tmp_path: Path) -> None:
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("with cryptography installed, pypdf decrypts AES itself")
+    (tmp_path / "locked.pdf").write_bytes(make_aes_pdf("Laporan rahasia"))
+    (tmp_path / "good.pdf").write_bytes(make_pdf("Laporan PHK TikTok di Malaysia"))
+    locked, good = list(load_inputs([str(tmp_path / "locked.pdf"), str(tmp_path / "good.pdf")]))
+    assert isinstance(locked, Skipped) and locked.reason.startswith("encrypted PDF (AES needs the cryptography")
+    assert isinstance(good, Article) and "PHK TikTok" in good.text
 
 
 def test_garbage_pdf_is_skipped(tmp_path: Path) -> None:
