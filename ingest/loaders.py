@@ -5,7 +5,9 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import os
 import re
+import stat
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -327,25 +329,40 @@ def _article_files(folder: Path) -> Iterator[Path]:
 
 
 def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
-    """Yield the articles in one file (one, or one per line for ``.jsonl``). A single-article
-    file larger than ``max_bytes`` is refused before it is read (JSONL files hold many)."""
+    """Yield the articles in one file (one, or one per line for ``.jsonl``). Only regular files
+    are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    size = path.stat().st_size
-    if max_bytes is not None and suffix != ".jsonl" and size > max_bytes:
-        raise LoadError(
-            f"too large for one article ({size / 1e6:.1f} MB; "
-            f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES)"
-        )
+    data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None)
     source = str(path.resolve())
-    data = path.read_bytes()
     if suffix == ".jsonl":
         yield from load_jsonl(data, source)
         return
     meta = _sidecar(path)
     fallback_title = re.sub(r"[-_]+", " ", path.stem).strip() or path.name
     yield parse_document(data, suffix, source, meta, fallback_title)
+
+
+def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
+    """The bytes of ``path`` if it is a regular file (``LoadError`` for a FIFO, a device or a
+    socket, which would block or never end); ``LoadError`` when more than ``max_bytes`` can be
+    read, counting what is read and not only the size the file declares (/proc files say 0)."""
+    # Opened without blocking, so that a FIFO with no writer is refused rather than waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise LoadError("not a regular file (a FIFO, device or socket); refused")
+        if max_bytes is None:
+            return file.read()
+        limit = f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
+        if status.st_size > max_bytes:
+            raise LoadError(f"too large for one article ({status.st_size / 1e6:.1f} MB; {limit})")
+        data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it declared less than it holds
+            raise LoadError(f"too large for one article (more than {max_bytes / 1e6:g} MB; {limit})")
+        return data
 
 
 def parse_document(
@@ -421,12 +438,17 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_MAX_SIDECAR_BYTES = 1_000_000
+
+
 def _sidecar(path: Path) -> dict[str, Any]:
     meta_path = path.with_name(path.stem + META_SUFFIX)
     if not meta_path.exists():
         return {}
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8"))
+    except LoadError as exc:
+        raise LoadError(f"{meta_path.name}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise LoadError(f"{meta_path.name} is not valid JSON: {exc}") from None
     if not isinstance(meta, dict):

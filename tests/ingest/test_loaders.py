@@ -10,6 +10,7 @@ import http.server
 import io
 import json
 import logging
+import os
 import shutil
 import socket
 import ssl
@@ -244,6 +245,46 @@ def test_unusable_files_are_skipped_with_a_reason(tmp_path: Path, name: str, con
     (tmp_path / name).write_bytes(content)
     item = load_one(tmp_path / name)
     assert isinstance(item, Skipped) and reason in item.reason
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_waiting_for_a_writer_and_the_rest_goes_in(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    (tmp_path / "good.txt").write_text("Isi berita yang baik.", encoding="utf-8")
+
+    def feed() -> None:  # a reader that waits for a writer gets this text, and an article from it
+        with contextlib.suppress(OSError), fifo.open("wb") as writer:
+            writer.write(b"Teks dari pipa.")
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        items = list(load_inputs([str(fifo), str(tmp_path / "good.txt")]))
+    finally:
+        release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the feeder finish in any case
+        feeder.join()
+        os.close(release)
+    fifo_item, good = items
+    assert isinstance(fifo_item, Skipped) and fifo_item.reason.startswith("not a regular file")
+    assert isinstance(good, Article)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize("name", ["zero.txt", "zero.jsonl", "zero.meta.json"])
+def test_a_device_is_refused_not_read_without_end(tmp_path: Path, name: str) -> None:
+    os.symlink("/dev/zero", tmp_path / name)
+    if name.endswith(".meta.json"):  # the sidecar of a good article
+        (tmp_path / "zero.txt").write_text("Isi berita.", encoding="utf-8")
+    (item,) = list(load_inputs([str(tmp_path / name.replace(".meta.json", ".txt"))]))
+    assert isinstance(item, Skipped) and "not a regular file" in item.reason
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
+def test_the_size_cap_counts_what_is_read_not_what_the_file_declares(tmp_path: Path) -> None:
+    os.symlink("/proc/self/maps", tmp_path / "maps.txt")  # declares 0 bytes, holds thousands
+    (item,) = list(load_inputs([str(tmp_path / "maps.txt")], Fetcher(max_bytes=200)))
+    assert isinstance(item, Skipped) and item.reason.startswith("too large for one article (more than 0.0002 MB")
 
 
 def test_missing_path_and_empty_folder_are_skipped(tmp_path: Path) -> None:
