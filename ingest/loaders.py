@@ -289,17 +289,34 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
             continue
         path = Path(item).expanduser()
         if not path.exists():
-            yield Skipped(item, "no such file or folder")
+            yield Skipped(printable_path(item), "no such file or folder")
         elif path.is_dir():
             files = list(_article_files(path))
             if not files:
                 yield Skipped(
-                    str(path.resolve()), "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")"
+                    printable_path(path.resolve()),
+                    "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")",
                 )
             for file in files:
                 yield from _load_file_guarded(file, fetcher.max_bytes)
         else:
             yield from _load_file_guarded(path, fetcher.max_bytes)
+
+
+def printable_path(path: Path | str) -> str:
+    """``path`` as text that can be printed and stored (SQLite, Chroma and UTF-8 output refuse
+    lone surrogates): bytes of a file name that are not UTF-8, which Python keeps as surrogates,
+    are written as ``\\xff`` escapes; names that are valid UTF-8 are unchanged."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
@@ -310,7 +327,7 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
 
 
 def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
-    source = str(path.resolve())
+    source = printable_path(path.resolve())
     try:
         yield from load_file(path, max_bytes)
     except LoadError as exc:
@@ -333,14 +350,15 @@ def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Sk
     are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise LoadError(f"unsupported file type {printable_path(suffix) or '(none)'}; supported: {supported}")
     data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None)
-    source = str(path.resolve())
+    source = printable_path(path.resolve())
     if suffix == ".jsonl":
         yield from load_jsonl(data, source)
         return
     meta = _sidecar(path)
-    fallback_title = re.sub(r"[-_]+", " ", path.stem).strip() or path.name
+    fallback_title = re.sub(r"[-_]+", " ", printable_path(path.stem)).strip() or printable_path(path.name)
     yield parse_document(data, suffix, source, meta, fallback_title)
 
 
@@ -448,11 +466,11 @@ def _sidecar(path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8"))
     except LoadError as exc:
-        raise LoadError(f"{meta_path.name}: {exc}") from None
+        raise LoadError(f"{printable_path(meta_path.name)}: {exc}") from None
     except (OSError, ValueError) as exc:
-        raise LoadError(f"{meta_path.name} is not valid JSON: {exc}") from None
+        raise LoadError(f"{printable_path(meta_path.name)} is not valid JSON: {exc}") from None
     if not isinstance(meta, dict):
-        raise LoadError(f"{meta_path.name} must hold a JSON object")
+        raise LoadError(f"{printable_path(meta_path.name)} must hold a JSON object")
     return meta
 
 

@@ -229,3 +229,41 @@ def test_whether_an_article_changed_is_decided_again_under_the_write_lock(settin
     report = ingest_articles(mine, loaded_then_written_elsewhere(two, one))
     assert report.count("replaced") == 1  # unchanged when prepared; the other process changed it
     assert all("dua" in c.text for c in mine.catalog.chunks(stores_agree(mine)).values())
+
+
+def test_file_names_that_are_not_utf8_are_ingested_shown_escaped_and_the_rest_of_the_folder_too(
+    small_index: Index, tmp_path: Path
+) -> None:
+    import io
+    import json
+    import os
+
+    from rich.console import Console
+
+    from bot.render import render_report
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    bad, empty = (
+        Path(os.fsdecode(os.fsencode(folder) + b"/" + name)) for name in (b"bad\xffname.txt", b"kos\xfeong.txt")
+    )
+    try:
+        bad.write_text("Isi berita dengan nama berkas yang aneh.", encoding="utf-8")
+        empty.write_bytes(b"")
+    except OSError:
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    (folder / "good.txt").write_text("Isi berita yang baik.", encoding="utf-8")
+
+    report = ingest_inputs(small_index, [str(folder)])
+
+    shown = str(folder.resolve())
+    assert sorted((i.source, i.status) for i in report.items) == [
+        (shown + "/bad\\xffname.txt", "added"),
+        (shown + "/good.txt", "added"),
+        (shown + "/kos\\xfeong.txt", "skipped"),
+    ]
+    assert {r.title for r in small_index.articles()} == {"bad\\xffname", "good"}
+    json.dumps(report.to_json(), ensure_ascii=False).encode("utf-8")  # --json can print it
+    Console(file=io.StringIO()).print(render_report(report))
+    assert small_index.remove(shown + "/bad\\xffname.txt")  # by the name shown
+    assert len(stores_agree(small_index)) == 1
