@@ -514,9 +514,21 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     from ingest.embeddings import make_embeddings, token_limit
 
     data_dir = Path(settings.data_dir).expanduser()
+    catalog_path = data_dir / "catalog.sqlite3"
+    source = VectorSource(data_dir, settings.chroma_url)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(data_dir / "catalog.sqlite3")
+        # SQLite takes an empty file for a new database: after a fault that emptied the catalog,
+        # the index would silently look empty while the vector store still holds every article.
+        if catalog_path.exists() and catalog_path.stat().st_size == 0:
+            orphans = _stored_vectors(source, settings.collection)
+            if orphans:
+                raise IndexUnavailable(
+                    f"the catalog {catalog_path} is empty (0 bytes) but the vector store beside it holds "
+                    f"{orphans:,} vectors; restore the catalog from a backup, or move the folder {data_dir} "
+                    "aside and ingest your articles again"
+                )
+        catalog = Catalog(catalog_path)
     except OSError as exc:
         raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
 
@@ -533,7 +545,6 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         )
 
     configured = getattr(embeddings, "name", None) or settings.embedding_model
-    source = VectorSource(data_dir, settings.chroma_url)
     if settings.chroma_url:  # a server that is down is said at once; an embedded one opens when needed
         with_vector_errors(lambda: source.client)
     return Index(
@@ -546,3 +557,18 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         data_dir / "write.lock",
         settings.lock_timeout_s,
     )
+
+
+def _stored_vectors(source: VectorSource, base_collection: str) -> int:
+    """How many vectors the index's collections hold (an embedded store is not created to say 0)."""
+    if source.embedded and not (source.data_dir / "chroma").is_dir():
+        return 0
+    names = [
+        name
+        for name in with_vector_errors(source.collection_names)
+        if name == base_collection or name.startswith(f"{base_collection}--")
+    ]
+    total = 0
+    for name in names:
+        total += with_vector_errors(source.collection(name).count)
+    return total

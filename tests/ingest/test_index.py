@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import contextlib
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest.catalog import ArticleRecord, Catalog
-from ingest.errors import IndexBusy, IndexMismatch
+from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.index import Index, make_index
 from ingest.loaders import Article
 from ingest.pipeline import ingest_articles, ingest_inputs
@@ -172,8 +174,6 @@ def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
     small_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A long article's preparation must not make other writers wait (they time out as "busy").
-    import contextlib
-
     import ingest.index
 
     held = False
@@ -267,3 +267,53 @@ def test_file_names_that_are_not_utf8_are_ingested_shown_escaped_and_the_rest_of
     Console(file=io.StringIO()).print(render_report(report))
     assert small_index.remove(shown + "/bad\\xffname.txt")  # by the name shown
     assert len(stores_agree(small_index)) == 1
+
+
+def filled_index(settings: IngestSettings) -> Path:
+    """Ingest some articles and close the catalog (as a finished process does); return its path."""
+    import gc
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article(f"a{i}", f"Kota nomor {i} dilanda banjir besar. " * 100) for i in range(30)])
+    del index
+    gc.collect()  # closes its SQLite connection: the write-ahead log is folded into the file
+    path = settings.data_dir / "catalog.sqlite3"
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "truncated"])
+def test_a_damaged_catalog_is_one_clear_error_that_names_the_file_and_the_way_out(
+    settings: IngestSettings, damage: str
+) -> None:
+    path = settings.data_dir / "catalog.sqlite3"
+    if damage == "random bytes":
+        settings.data_dir.mkdir(parents=True)
+        path.write_bytes(random.Random(17).randbytes(8192))
+    else:
+        filled_index(settings)
+        with path.open("r+b") as file:
+            file.truncate(path.stat().st_size // 2)
+    with pytest.raises(IndexUnavailable) as caught:
+        make_index(settings, embeddings=HashEmbeddings())
+    message = str(caught.value)
+    assert message.startswith(f"the catalog {path} is damaged (") and "\n" not in message
+    assert message.endswith(
+        f"move the folder {settings.data_dir} aside and ingest your articles again to rebuild the index"
+    )
+
+
+def test_an_emptied_catalog_beside_stored_vectors_is_an_error_not_an_empty_index(settings: IngestSettings) -> None:
+    path = filled_index(settings)
+    path.write_bytes(b"")
+    with pytest.raises(
+        IndexUnavailable, match=r"is empty \(0 bytes\) but the vector store beside it holds [\d,]+ vectors"
+    ):
+        make_index(settings, embeddings=HashEmbeddings())
+
+
+def test_an_empty_catalog_file_of_a_new_index_is_just_a_new_index(settings: IngestSettings) -> None:
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / "catalog.sqlite3").write_bytes(b"")  # as another process creating it leaves it
+    index = make_index(settings, embeddings=HashEmbeddings())
+    assert ingest_articles(index, [article("a", "Satu dua tiga.")]).count("added") == 1
