@@ -524,7 +524,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
             orphans = _stored_vectors(source, settings.collection)
             if orphans:
                 raise IndexUnavailable(
-                    f"the catalog {catalog_path} is empty (0 bytes) but the vector store beside it holds "
+                    f"the catalog {catalog_path} is empty (0 bytes) but the vector store still holds "
                     f"{orphans:,} vectors; restore the catalog from a backup, or move the folder {data_dir} "
                     "aside and ingest your articles again"
                 )
