@@ -403,26 +403,36 @@ def parse_document(
 
 
 def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_title: str) -> Article:
-    """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet)."""
-    text = clean_text(raw_text)
+    """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet); every
+    string of the article can be stored and printed (no lone surrogates)."""
+    text = clean_text(_storable(raw_text))
     if not text:
         raise LoadError("no text in it")
     if not any(ch.isalnum() for ch in text):
         raise LoadError("no words in it")
-    title = clean_text(str(meta.get("title") or "")).replace("\n", " ") or fallback_title
-    lang = str(meta.get("lang") or guess_language(text[:5000]))
+    title = clean_text(_storable(str(meta.get("title") or ""))).replace("\n", " ") or fallback_title
+    lang = _storable(str(meta.get("lang") or guess_language(text[:5000])))
     url = meta.get("url")
     if url is not None and not (isinstance(url, str) and is_url(url)):
         raise LoadError(f"url is not an http(s) URL: {without_credentials(str(url))[:80]}")
     return Article(
-        source=without_credentials(source),
+        source=printable_path(without_credentials(source)),
         text=text,
         title=title[:300],
-        url=without_credentials(url) if url else None,
+        url=_storable(without_credentials(url)) if url else None,
         published=parse_published(meta.get("published")),
         lang=lang,
-        outlet=str(meta["outlet"]) if meta.get("outlet") else None,
+        outlet=_storable(str(meta["outlet"])) if meta.get("outlet") else None,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """``text`` with lone surrogates (JSON can hold them: ``"\\udcff"``), which SQLite, Chroma
+    and UTF-8 output refuse, replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def parse_published(value: Any) -> str | None:

@@ -637,3 +637,14 @@ def test_random_bytes_load_or_skip_with_a_reason_never_crash(tmp_path: Path, dat
             assert item.reason and "\n" not in item.reason
         else:
             assert item.text.strip()
+
+
+def test_lone_surrogates_in_json_lines_are_replaced_so_the_article_can_be_stored(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_text(
+        '{"id": "x\\udcff", "text": "Isi \\ud800 berita.", "title": "Judul \\udfff", "outlet": "K\\udc80"}\n'
+        '{"text": "Baik sekali."}\n',
+        encoding="utf-8",
+    )
+    odd, good = list(load_inputs([str(tmp_path / "s.jsonl")]))
+    assert isinstance(odd, Article) and isinstance(good, Article)
+    assert (odd.source, odd.text, odd.title, odd.outlet) == ("x\\xff", "Isi \ufffd berita.", "Judul \ufffd", "K\ufffd")
