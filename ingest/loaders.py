@@ -66,8 +66,9 @@ class Fetcher:
     def fetch(self, url: str) -> tuple[bytes, str, str]:
         """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not.
 
-        Everything (resolving, connecting, TLS, redirects, the body) ends by ``timeout_s`` after
-        the call; no more than ``max_bytes`` are kept, compressed or not. Credentials in ``url``
+        Connecting, TLS, every redirect and the whole body end by ``timeout_s`` after the call
+        (resolving a name is the system's and is not cut short); no more than ``max_bytes`` are
+        kept, compressed or not. Credentials in ``url``
         are sent as HTTP Basic auth and appear in no URL that is returned or logged.
         """
         import httpx
@@ -414,7 +415,7 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
     lang = _storable(str(meta.get("lang") or guess_language(text[:5000])))
     url = meta.get("url")
     if url is not None and not (isinstance(url, str) and is_url(url)):
-        raise LoadError(f"url is not an http(s) URL: {without_credentials(str(url))[:80]}")
+        raise LoadError(f"url is not an http(s) URL: {_storable(without_credentials(str(url)))[:80]}")
     return Article(
         source=printable_path(without_credentials(source)),
         text=text,
