@@ -525,8 +525,8 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
             if orphans:
                 raise IndexUnavailable(
                     f"the catalog {catalog_path} is empty (0 bytes) but the vector store still holds "
-                    f"{orphans:,} vectors; restore the catalog from a backup, or move the folder {data_dir} "
-                    "aside and ingest your articles again"
+                    f"{orphans:,} vector{'s' if orphans != 1 else ''}; restore the catalog from a backup, "
+                    f"or move the folder {data_dir} aside and ingest your articles again"
                 )
         catalog = Catalog(catalog_path)
     except OSError as exc:
