@@ -123,16 +123,33 @@ def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
             time.sleep(0.05)
 
 
+def _is_damage(error: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file is not a database or is corrupt (truncated, overwritten),
+    as opposed to being busy, read-only or on a full disk."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(error) or "not a database" in str(error)
+
+
 class Catalog:
     """Articles, chunks and the FTS5 index in one SQLite file; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        # executescript commits on its own; every statement in the schema is idempotent.
-        self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        self._backfill_terms()
+        try:
+            # executescript commits on its own; every statement in the schema is idempotent.
+            self._db.executescript(_SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            self._backfill_terms()
+        except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):
+                raise
+            raise IndexUnavailable(
+                f"the catalog {path} is damaged ({exc}); move the folder {path.parent} aside "
+                "and ingest your articles again to rebuild the index"
+            ) from None
 
     def _backfill_terms(self) -> None:
         """Fill the term list of an index written before it existed."""

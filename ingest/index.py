@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -58,12 +58,23 @@ class QuestionVector:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """The index terms of an article's chunks, made before the write lock is taken."""
+
+    terms: list[str]  # the analysed text of each chunk
+    title_terms: str
+    sentences: list[str]  # each chunk's sentences with their terms, as the catalog keeps them
+
+
+@dataclass(frozen=True)
 class PreparedArticle:
-    """An article cut into chunks, with the hash that decides whether it changed."""
+    """An article cut into chunks, with the hash that decides whether it changed (and, once
+    ``Index.analyse`` ran, the index terms of its chunks)."""
 
     article: Article
     content_hash: str
     spans: list[ChunkSpan]
+    analysis: Analysis | None = None
 
     def chunk_id(self, index: int) -> str:
         """Stable id: the same article text and settings always give the same ids."""
@@ -197,6 +208,20 @@ class Index:
         )
         return PreparedArticle(article, hashlib.sha256(fingerprint.encode()).hexdigest(), spans)
 
+    @staticmethod
+    def analyse(prepared: PreparedArticle) -> PreparedArticle:
+        """``prepared`` with the index terms of its chunks (BM25 terms, sentences with their terms),
+        so that writing it costs no analysis while the write lock is held."""
+        if prepared.analysis is not None:
+            return prepared
+        spans = prepared.spans
+        analysis = Analysis(
+            [" ".join(analyze(s.text)) for s in spans],
+            " ".join(analyze(prepared.article.title)),
+            [encode_sentence_terms(sentence_terms(s.text)) for s in spans],
+        )
+        return replace(prepared, analysis=analysis)
+
     def status_of(self, prepared: PreparedArticle) -> Status:
         """Return what writing ``prepared`` would do: add, replace, or nothing."""
         record = self.catalog.article(prepared.article.source)
@@ -262,15 +287,16 @@ class Index:
         if ids:
             with_vector_errors(lambda: target.upsert(ids, all_vectors, texts, metadatas), writing=True)
         for record, (prepared, vectors) in zip(records, items, strict=True):
-            spans = prepared.spans
-            rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in spans]
+            analysis = self.analyse(prepared).analysis
+            assert analysis is not None
+            rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in prepared.spans]
             self.catalog.put_article(
                 record,
                 rows,
-                [" ".join(analyze(s.text)) for s in spans],
-                " ".join(analyze(prepared.article.title)),
+                analysis.terms,
+                analysis.title_terms,
                 (target.name, self.model_name, [vector_bytes(v) for v in vectors]),
-                [encode_sentence_terms(sentence_terms(s.text)) for s in spans],
+                analysis.sentences,
             )
             self._own_write()
 
@@ -488,9 +514,21 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     from ingest.embeddings import make_embeddings, token_limit
 
     data_dir = Path(settings.data_dir).expanduser()
+    catalog_path = data_dir / "catalog.sqlite3"
+    source = VectorSource(data_dir, settings.chroma_url)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        catalog = Catalog(data_dir / "catalog.sqlite3")
+        # SQLite takes an empty file for a new database: after a fault that emptied the catalog,
+        # the index would silently look empty while the vector store still holds every article.
+        if catalog_path.exists() and catalog_path.stat().st_size == 0:
+            orphans = _stored_vectors(source, settings.collection)
+            if orphans:
+                raise IndexUnavailable(
+                    f"the catalog {catalog_path} is empty (0 bytes) but the vector store still holds "
+                    f"{orphans:,} vector{'s' if orphans != 1 else ''}; restore the catalog from a backup, "
+                    f"or move the folder {data_dir} aside and ingest your articles again"
+                )
+        catalog = Catalog(catalog_path)
     except OSError as exc:
         raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
 
@@ -507,7 +545,6 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         )
 
     configured = getattr(embeddings, "name", None) or settings.embedding_model
-    source = VectorSource(data_dir, settings.chroma_url)
     if settings.chroma_url:  # a server that is down is said at once; an embedded one opens when needed
         with_vector_errors(lambda: source.client)
     return Index(
@@ -520,3 +557,18 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         data_dir / "write.lock",
         settings.lock_timeout_s,
     )
+
+
+def _stored_vectors(source: VectorSource, base_collection: str) -> int:
+    """How many vectors the index's collections hold (an embedded store is not created to say 0)."""
+    if source.embedded and not (source.data_dir / "chroma").is_dir():
+        return 0
+    names = [
+        name
+        for name in with_vector_errors(source.collection_names)
+        if name == base_collection or name.startswith(f"{base_collection}--")
+    ]
+    total = 0
+    for name in names:
+        total += with_vector_errors(source.collection(name).count)
+    return total

@@ -5,7 +5,11 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import os
 import re
+import stat
+import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -40,9 +44,18 @@ class Skipped:
     reason: str
 
 
+# Compressed bodies are decoded at most this much at a time, so a compression bomb is caught
+# at the size cap instead of after a whole read was inflated (gigabytes from 32 KB).
+_DECODE_PIECE = 65_536
+# What tanya asks for and accepts: one layer of gzip or deflate, decoded under the cap.
+_ACCEPTED_ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
 @dataclass
 class Fetcher:
-    """Downloads http(s) articles with a timeout, a redirect limit and a streamed size cap."""
+    """Downloads http(s) articles: one deadline for the whole fetch, a redirect limit, a size cap
+    on the decompressed body, and (unless ``allow_private``) public addresses only, checked on
+    every hop and connected to as checked."""
 
     timeout_s: float = 20.0
     max_bytes: int = 10_000_000
@@ -50,36 +63,42 @@ class Fetcher:
     allow_private: bool = True
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": "tanya/0.1 (+news QA bot)"})
 
-    def _check_request(self, request: Any) -> None:
-        """Refuse (on every hop, redirects included) hosts that resolve to loopback, private,
-        link-local or otherwise non-public addresses, unless ``allow_private``."""
-        if not self.allow_private:
-            check_public_host(str(request.url.host), request.url.port or 443)
-
     def fetch(self, url: str) -> tuple[bytes, str, str]:
-        """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not."""
+        """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not.
+
+        Connecting, TLS, every redirect and the whole body end by ``timeout_s`` after the call
+        (resolving a name is the system's and is not cut short); no more than ``max_bytes`` are
+        kept, compressed or not. Credentials in ``url``
+        are sent as HTTP Basic auth and appear in no URL that is returned or logged.
+        """
         import httpx
 
+        deadline = time.monotonic() + self.timeout_s
         try:
+            target = httpx.URL(url)
+            auth = httpx.BasicAuth(target.username, target.password) if target.userinfo else None
             with (
                 httpx.Client(
+                    transport=_guarded_transport(deadline, self.allow_private),
                     follow_redirects=True,
                     max_redirects=self.max_redirects,
                     timeout=self.timeout_s,
-                    headers=self.headers,
-                    event_hooks={"request": [self._check_request]},
+                    headers={**self.headers, "Accept-Encoding": "gzip, deflate"},
                 ) as client,
-                client.stream("GET", url) as response,
+                client.stream("GET", without_credentials(url), auth=auth) as response,
             ):
                 if response.status_code >= 400:
                     raise LoadError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                encoding = _content_encoding(response.headers.get("content-encoding", ""))
                 body = bytearray()
-                for part in response.iter_bytes():
-                    body += part
+                for piece in _decoded(_capped(response.iter_raw(), self.max_bytes), encoding):
+                    body += piece
                     if len(body) > self.max_bytes:
                         raise LoadError(f"larger than the {self.max_bytes:,}-byte limit")
-                return bytes(body), content_type, str(response.url)
+                    if time.monotonic() > deadline:
+                        raise LoadError(f"timed out after {self.timeout_s:g} s")
+                return bytes(body), content_type, without_credentials(str(response.url))
         except httpx.TooManyRedirects:
             raise LoadError(f"more than {self.max_redirects} redirects") from None
         except httpx.TimeoutException:
@@ -90,8 +109,75 @@ class Fetcher:
             raise LoadError(f"could not fetch: {exc}") from None
 
 
-def check_public_host(host: str, port: int) -> None:
-    """Raise ``LoadError`` unless every address ``host`` resolves to is a public one."""
+def _content_encoding(header: str) -> str:
+    """The one compression of a body ("" for none); ``LoadError`` for stacked or unknown ones."""
+    layers = [e.strip().lower() for e in header.split(",") if e.strip() and e.strip().lower() != "identity"]
+    if len(layers) > 1:
+        raise LoadError(f"compressed more than once (Content-Encoding: {header.strip()[:60]}); refused")
+    if layers and layers[0] not in _ACCEPTED_ENCODINGS:
+        raise LoadError(f"compressed as {layers[0][:30]!r}, which tanya does not accept (only gzip or deflate)")
+    return _ACCEPTED_ENCODINGS[layers[0]] if layers else ""
+
+
+def _capped(raw: Iterable[bytes], max_bytes: int) -> Iterator[bytes]:
+    """``raw`` unchanged, or ``LoadError`` once more than ``max_bytes`` came (before decoding)."""
+    total = 0
+    for chunk in raw:
+        total += len(chunk)
+        if total > max_bytes:
+            raise LoadError(f"larger than the {max_bytes:,}-byte limit")
+        yield chunk
+
+
+def _decoded(raw: Iterable[bytes], encoding: str) -> Iterator[bytes]:
+    """The body ``raw`` decompressed (``encoding`` "gzip", "deflate" or "" for none), in pieces of
+    at most ``_DECODE_PIECE`` bytes however much one compressed chunk expands to."""
+    if not encoding:
+        yield from raw
+        return
+    decoder: Any = None
+    try:
+        for chunk in raw:
+            if not chunk:
+                continue
+            if decoder is None:
+                decoder = zlib.decompressobj(_wbits(encoding, chunk))
+            data = chunk
+            while True:
+                piece = decoder.decompress(data, _DECODE_PIECE)
+                if piece:
+                    yield piece
+                if decoder.eof:
+                    return  # bytes after the end of the stream are ignored, as httpx does
+                data = decoder.unconsumed_tail
+                if not data and len(piece) < _DECODE_PIECE:
+                    break  # this chunk is all decoded (a full piece may leave more inside zlib)
+        tail = decoder.flush() if decoder is not None else b""
+        if tail:
+            yield tail
+    except zlib.error:
+        raise LoadError(f"the body is not valid {encoding} data") from None
+
+
+def _wbits(encoding: str, head: bytes) -> int:
+    if encoding == "gzip":
+        return 16 + zlib.MAX_WBITS
+    # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+    zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part, which must never be stored, shown or logged."""
+    return _USERINFO.sub(r"\1", url)
+
+
+_USERINFO = re.compile(r"^(https?://)[^/?#]*@", re.IGNORECASE)
+
+
+def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
+    """The addresses ``host`` resolves to (``LoadError`` when none); unless ``allow_private``,
+    ``LoadError`` when any of them is not a public one (loopback, private, link-local...)."""
     import ipaddress
     import socket
 
@@ -99,10 +185,94 @@ def check_public_host(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise LoadError(f"cannot resolve host {host!r}") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        raise LoadError(f"cannot resolve host {host!r}")
+    for address in addresses if not allow_private else []:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global or ip.is_multicast:
             raise LoadError(f"refused: {host} is a private, loopback or link-local address")
+    return addresses
+
+
+def _guarded_transport(deadline: float, allow_private: bool) -> Any:
+    """An httpx transport that connects only to addresses it has just resolved and checked, and
+    whose every network wait ends by ``deadline``."""
+    import httpcore
+    import httpx
+
+    class GuardedBackend(httpcore.SyncBackend):
+        """Resolves each host once, checks the addresses (unless ``allow_private``) and connects
+        to one of exactly those, so a name that resolves differently the second time (DNS
+        rebinding) cannot reach a private address; TLS still verifies and sends the host name.
+        Every wait on the network (connect, TLS, each read and write) ends by the deadline."""
+
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Iterable[Any] | None = None,
+        ) -> httpcore.NetworkStream:
+            addresses = resolve_host(host, port, allow_private)
+            error: Exception | None = None
+            for address in addresses:
+                try:
+                    stream = super().connect_tcp(
+                        address, port, _time_left(deadline, timeout, "connect"), local_address, socket_options
+                    )
+                    return DeadlineStream(stream)
+                except httpcore.ConnectError as exc:
+                    error = exc
+            assert error is not None
+            raise error
+
+    class DeadlineStream(httpcore.NetworkStream):
+        """A network stream whose every wait ends by the deadline, not just after a quiet spell."""
+
+        def __init__(self, stream: httpcore.NetworkStream) -> None:
+            self.stream = stream
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return self.stream.read(max_bytes, _time_left(deadline, timeout, "read"))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self.stream.write(buffer, _time_left(deadline, timeout, "write"))
+
+        def close(self) -> None:
+            self.stream.close()
+
+        def start_tls(
+            self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+        ) -> httpcore.NetworkStream:
+            left = _time_left(deadline, timeout, "connect")
+            return DeadlineStream(self.stream.start_tls(ssl_context, server_hostname, left))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self.stream.get_extra_info(info)
+
+    class GuardedTransport(httpx.HTTPTransport):
+        def __init__(self) -> None:
+            super().__init__()
+            # httpx takes no network backend: the pool it made is replaced by one using ours.
+            self._pool = httpcore.ConnectionPool(
+                ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend()
+            )
+
+    return GuardedTransport()
+
+
+def _time_left(deadline: float, timeout: float | None, step: str) -> float:
+    """The wait allowed for one network step: its own timeout, cut to what is left before the
+    deadline; the matching httpcore timeout error once the deadline has passed."""
+    import httpcore
+
+    left = deadline - time.monotonic()
+    if left <= 0:
+        error = {"connect": httpcore.ConnectTimeout, "read": httpcore.ReadTimeout}.get(step, httpcore.WriteTimeout)
+        raise error(f"the fetch deadline passed ({step})")
+    return left if timeout is None else min(timeout, left)
 
 
 def is_url(text: str) -> bool:
@@ -116,21 +286,38 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
     fetcher = fetcher or Fetcher()
     for item in inputs:
         if is_url(item):
-            yield from _guard(item, lambda item=item: [load_url(item, fetcher)])
+            yield from _guard(without_credentials(item), lambda item=item: [load_url(item, fetcher)])
             continue
         path = Path(item).expanduser()
         if not path.exists():
-            yield Skipped(item, "no such file or folder")
+            yield Skipped(printable_path(item), "no such file or folder")
         elif path.is_dir():
             files = list(_article_files(path))
             if not files:
                 yield Skipped(
-                    str(path.resolve()), "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")"
+                    printable_path(path.resolve()),
+                    "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")",
                 )
             for file in files:
                 yield from _load_file_guarded(file, fetcher.max_bytes)
         else:
             yield from _load_file_guarded(path, fetcher.max_bytes)
+
+
+def printable_path(path: Path | str) -> str:
+    """``path`` as text that can be printed and stored (SQLite, Chroma and UTF-8 output refuse
+    lone surrogates): bytes of a file name that are not UTF-8, which Python keeps as surrogates,
+    are written as ``\\xff`` escapes; names that are valid UTF-8 are unchanged."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
@@ -141,7 +328,7 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
 
 
 def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
-    source = str(path.resolve())
+    source = printable_path(path.resolve())
     try:
         yield from load_file(path, max_bytes)
     except LoadError as exc:
@@ -160,25 +347,41 @@ def _article_files(folder: Path) -> Iterator[Path]:
 
 
 def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
-    """Yield the articles in one file (one, or one per line for ``.jsonl``). A single-article
-    file larger than ``max_bytes`` is refused before it is read (JSONL files hold many)."""
+    """Yield the articles in one file (one, or one per line for ``.jsonl``). Only regular files
+    are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    size = path.stat().st_size
-    if max_bytes is not None and suffix != ".jsonl" and size > max_bytes:
-        raise LoadError(
-            f"too large for one article ({size / 1e6:.1f} MB; "
-            f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES)"
-        )
-    source = str(path.resolve())
-    data = path.read_bytes()
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise LoadError(f"unsupported file type {printable_path(suffix) or '(none)'}; supported: {supported}")
+    data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None)
+    source = printable_path(path.resolve())
     if suffix == ".jsonl":
         yield from load_jsonl(data, source)
         return
     meta = _sidecar(path)
-    fallback_title = re.sub(r"[-_]+", " ", path.stem).strip() or path.name
+    fallback_title = re.sub(r"[-_]+", " ", printable_path(path.stem)).strip() or printable_path(path.name)
     yield parse_document(data, suffix, source, meta, fallback_title)
+
+
+def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
+    """The bytes of ``path`` if it is a regular file (``LoadError`` for a FIFO, a device or a
+    socket, which would block or never end); ``LoadError`` when more than ``max_bytes`` can be
+    read, counting what is read and not only the size the file declares (/proc files say 0)."""
+    # Opened without blocking, so that a FIFO with no writer is refused rather than waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as file:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise LoadError("not a regular file (a FIFO, device or socket); refused")
+        if max_bytes is None:
+            return file.read()
+        limit = f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
+        if status.st_size > max_bytes:
+            raise LoadError(f"too large for one article ({status.st_size / 1e6:.1f} MB; {limit})")
+        data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:  # it declared less than it holds
+            raise LoadError(f"too large for one article (more than {max_bytes / 1e6:g} MB; {limit})")
+        return data
 
 
 def parse_document(
@@ -201,26 +404,36 @@ def parse_document(
 
 
 def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_title: str) -> Article:
-    """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet)."""
-    text = clean_text(raw_text)
+    """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet); every
+    string of the article can be stored and printed (no lone surrogates)."""
+    text = clean_text(_storable(raw_text))
     if not text:
         raise LoadError("no text in it")
     if not any(ch.isalnum() for ch in text):
         raise LoadError("no words in it")
-    title = clean_text(str(meta.get("title") or "")).replace("\n", " ") or fallback_title
-    lang = str(meta.get("lang") or guess_language(text[:5000]))
+    title = clean_text(_storable(str(meta.get("title") or ""))).replace("\n", " ") or fallback_title
+    lang = _storable(str(meta.get("lang") or guess_language(text[:5000])))
     url = meta.get("url")
     if url is not None and not (isinstance(url, str) and is_url(url)):
-        raise LoadError(f"url is not an http(s) URL: {str(url)[:80]}")
+        raise LoadError(f"url is not an http(s) URL: {_storable(without_credentials(str(url)))[:80]}")
     return Article(
-        source=source,
+        source=printable_path(without_credentials(source)),
         text=text,
         title=title[:300],
-        url=url,
+        url=_storable(without_credentials(url)) if url else None,
         published=parse_published(meta.get("published")),
         lang=lang,
-        outlet=str(meta["outlet"]) if meta.get("outlet") else None,
+        outlet=_storable(str(meta["outlet"])) if meta.get("outlet") else None,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    """``text`` with lone surrogates (JSON can hold them: ``"\\udcff"``), which SQLite, Chroma
+    and UTF-8 output refuse, replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def parse_published(value: Any) -> str | None:
@@ -254,16 +467,21 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_MAX_SIDECAR_BYTES = 1_000_000
+
+
 def _sidecar(path: Path) -> dict[str, Any]:
     meta_path = path.with_name(path.stem + META_SUFFIX)
     if not meta_path.exists():
         return {}
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8"))
+    except LoadError as exc:
+        raise LoadError(f"{printable_path(meta_path.name)}: {exc}") from None
     except (OSError, ValueError) as exc:
-        raise LoadError(f"{meta_path.name} is not valid JSON: {exc}") from None
+        raise LoadError(f"{printable_path(meta_path.name)} is not valid JSON: {exc}") from None
     if not isinstance(meta, dict):
-        raise LoadError(f"{meta_path.name} must hold a JSON object")
+        raise LoadError(f"{printable_path(meta_path.name)} must hold a JSON object")
     return meta
 
 
@@ -316,7 +534,7 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
 
 def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
     import pypdf
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -326,6 +544,10 @@ def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
         title = reader.metadata.title if reader.metadata else None
     except LoadError:
         raise
+    except DependencyError as exc:  # AES, with no empty password or not: pypdf needs a package for it
+        if "AES" in str(exc):
+            raise LoadError("encrypted PDF (AES needs the cryptography package: pip install cryptography)") from None
+        raise LoadError(f"PDF needs a package that is not installed ({exc})") from None
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
         raise LoadError(f"not a readable PDF ({type(exc).__name__})") from None
     text = "\n\n".join(pages)
@@ -340,7 +562,7 @@ def load_url(url: str, fetcher: Fetcher) -> Article:
     suffix = _suffix_for(content_type, final_url)
     if suffix is None:
         raise LoadError(f"not an article (content type {content_type or 'unknown'})")
-    return parse_document(body, suffix, url, {}, fallback_title=final_url, url=final_url)
+    return parse_document(body, suffix, without_credentials(url), {}, fallback_title=final_url, url=final_url)
 
 
 def _suffix_for(content_type: str, url: str) -> str | None:

@@ -93,38 +93,70 @@ def ingest_inputs(
 def ingest_articles(
     index: Index, loaded: Iterable[Article | Skipped], progress: ProgressSink | None = None
 ) -> IngestReport:
-    """Write already loaded articles; unchanged ones cost a hash check and no embedding."""
+    """Write already loaded articles; unchanged ones cost a hash check and no embedding.
+
+    Chunking, hashing and analysing happen before the write lock is taken, so other writers
+    wait only while this run embeds and stores; whether an article changed is decided again
+    under the lock (another process may have written it meanwhile).
+    """
     progress = progress or ProgressSink()
     started = time.perf_counter()
     report = IngestReport()
+    index.check_model()  # before any work: a mismatch fails at once
     seen: set[str] = set()
+    ready: list[ItemResult | PreparedArticle | _Unchanged] = []
+    for item in loaded:
+        if isinstance(item, Skipped):
+            ready.append(ItemResult(item.source, "skipped", reason=item.reason))
+        elif item.source in seen:
+            ready.append(ItemResult(item.source, "skipped", reason="given twice in this run"))
+        else:
+            seen.add(item.source)
+            prepared = index.prepare(item)
+            if index.status_of(prepared) == "unchanged":  # keep its hash only, not its chunks
+                ready.append(_Unchanged(item, prepared.content_hash, len(prepared.spans)))
+            else:
+                ready.append(index.analyse(prepared))
     todo: list[tuple[PreparedArticle, Outcome]] = []
     with index.writing(on_wait=progress.waiting):
         index.check_model()
-        for item in loaded:
-            if isinstance(item, Skipped):
-                report.items.append(ItemResult(item.source, "skipped", reason=item.reason))
+        for entry in ready:
+            if isinstance(entry, ItemResult):
+                report.items.append(entry)
                 continue
-            if item.source in seen:
-                report.items.append(ItemResult(item.source, "skipped", reason="given twice in this run"))
-                continue
-            seen.add(item.source)
-            prepared = index.prepare(item)
-            status = index.status_of(prepared)
+            if isinstance(entry, _Unchanged):
+                if index.status_of(PreparedArticle(entry.article, entry.content_hash, [])) == "unchanged":
+                    report.items.append(
+                        ItemResult(entry.article.source, "unchanged", entry.chunks, entry.article.title)
+                    )
+                    continue
+                entry = index.analyse(index.prepare(entry.article))  # changed by another writer meanwhile
+            status = index.status_of(entry)
             if status == "unchanged":
-                report.items.append(ItemResult(item.source, "unchanged", len(prepared.spans), item.title))
+                report.items.append(
+                    ItemResult(entry.article.source, "unchanged", len(entry.spans), entry.article.title)
+                )
             else:
-                todo.append((prepared, status))
+                todo.append((entry, status))
         progress.start(sum(len(p.spans) for p, _ in todo))
         group: list[tuple[PreparedArticle, Outcome]] = []
-        for entry in todo:
-            group.append(entry)
+        for pair in todo:
+            group.append(pair)
             if sum(len(p.spans) for p, _ in group) >= EMBED_GROUP:
                 _write_group(index, group, report, progress)
                 group = []
         _write_group(index, group, report, progress)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class _Unchanged:
+    """An article that was unchanged when prepared: its hash and chunk count, not its chunks."""
+
+    article: Article
+    content_hash: str
+    chunks: int
 
 
 def _write_group(

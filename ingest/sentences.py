@@ -18,7 +18,6 @@ _NEVER_FINAL = frozenset(
 _MAYBE_FINAL = frozenset("dll dsb dst dkk tsb sbb al cf ca".split())
 
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n+")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _OPENERS = "\"'“‘([«"
 _INITIALS = re.compile(r"[^\W\d_](?:\.[^\W\d_])*")
 
@@ -34,9 +33,7 @@ class Span:
 
 def _ends_sentence(text: str, dot_at: int, after: int) -> bool:
     """Decide whether the period at ``dot_at`` ends a sentence, given what follows at ``after``."""
-    before = _WORD_BEFORE.search(text, 0, dot_at + 1)
-    word = before.group(1) if before else ""
-    word = word.lstrip(_OPENERS).lower()
+    word = _word_ending_at(text, dot_at + 1).lstrip(_OPENERS).lower()
     stripped = word.rstrip(".")
     following = text[after : after + 2].lstrip()
     next_char = following[:1]
@@ -49,6 +46,17 @@ def _ends_sentence(text: str, dot_at: int, after: int) -> bool:
         return bool(next_char) and (next_char.isupper() or next_char in _OPENERS)
     # A lowercase continuation means the period was not final ("Rp 5 jt. per bulan").
     return not (next_char and next_char.islower())
+
+
+def _word_ending_at(text: str, end: int) -> str:
+    """The run of non-space characters that ends at ``end``. The walk back stops at the first
+    space, and a candidate period is always followed by one, so across a text these walks never
+    overlap: splitting stays linear however long the paragraph (a regex search for ``\\S+$``
+    from the start of the text made it quadratic)."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:
@@ -75,8 +83,10 @@ def _iter_sentences(text: str, offset: int) -> Iterator[Span]:
 
 
 def _inside_parenthesis(text: str, start: int, at: int) -> bool:
-    """Whether ``at`` lies in a short parenthesis opened in this sentence ("(aksara Sunda: ...)")."""
-    opened = text.rfind("(", start, at)
+    """Whether ``at`` lies in a short parenthesis opened in this sentence ("(aksara Sunda: ...)").
+    Only the last 120 characters are searched, so a long sentence is not scanned again at each
+    of its candidate ends."""
+    opened = text.rfind("(", max(start, at - 120), at)
     return opened != -1 and at - opened <= 120 and text.find(")", opened, at) == -1 and ")" in text[at : at + 120]
 
 

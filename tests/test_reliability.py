@@ -143,3 +143,13 @@ def test_a_chroma_server_that_stops_and_restarts_while_a_process_answers(tmp_pat
         answerer.close()
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_damaged_catalog_is_one_line_and_exit_1_not_a_traceback() -> None:
+    data_dir = Path(os.environ["TANYA_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "catalog.sqlite3").write_bytes(bytes(range(256)) * 16)
+    result = CliRunner().invoke(app, ["sources"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"tanya: error: the catalog {data_dir / 'catalog.sqlite3'} is damaged")
+    assert len(result.stderr.strip().splitlines()) == 1

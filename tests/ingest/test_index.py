@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import contextlib
+import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest.catalog import ArticleRecord, Catalog
-from ingest.errors import IndexBusy, IndexMismatch
+from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.index import Index, make_index
 from ingest.loaders import Article
 from ingest.pipeline import ingest_articles, ingest_inputs
@@ -165,3 +168,152 @@ def test_sentence_analyses_are_stored_at_ingest_and_removed_with_the_article(sma
     small_index.remove("a")
     assert small_index.catalog.sentences([chunk.chunk_id]) == {}
     assert small_index.catalog.vectors(small_index.collection_name, [chunk.chunk_id]) == {}
+
+
+def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
+    small_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long article's preparation must not make other writers wait (they time out as "busy").
+    import ingest.index
+
+    held = False
+    under_lock: list[str] = []
+    calls: list[str] = []
+    writing = Index.writing
+
+    @contextlib.contextmanager
+    def spied_writing(self: Index, on_wait: object = None) -> Iterator[None]:
+        nonlocal held
+        with writing(self, on_wait):  # type: ignore[arg-type]
+            held = True
+            try:
+                yield
+            finally:
+                held = False
+
+    def spy(name: str) -> None:
+        real = getattr(ingest.index, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            (under_lock if held else calls).append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(ingest.index, name, call)
+
+    monkeypatch.setattr(Index, "writing", spied_writing)
+    for name in ("chunk_text", "analyze", "sentence_terms"):
+        spy(name)
+    ingest_articles(small_index, [article("a", "Kalimat pertama. " * 200), article("b", "Satu dua.")])
+    report = ingest_articles(small_index, [article("a", "Kalimat kedua. " * 200), article("b", "Satu dua.")])
+    assert (report.count("replaced"), report.count("unchanged")) == (1, 1)
+    assert under_lock == [] and {"chunk_text", "analyze", "sentence_terms"} <= set(calls)
+    assert all(
+        "kedua" in c.text for c in small_index.catalog.chunks(stores_agree(small_index)).values() if c.source == "a"
+    )
+
+
+def test_whether_an_article_changed_is_decided_again_under_the_write_lock(settings: IngestSettings) -> None:
+    # Articles are prepared before the lock; another process may write them before it is taken.
+    mine = make_index(settings, embeddings=HashEmbeddings())
+    other = make_index(settings, embeddings=HashEmbeddings())
+    one, two = article("a", "Versi satu. " * 20), article("a", "Versi dua. " * 20)
+
+    def loaded_then_written_elsewhere(loaded: Article, written: Article) -> Iterator[Article]:
+        yield loaded
+        ingest_articles(other, [written])  # after ``loaded`` was prepared, before the lock
+
+    ingest_articles(mine, [one])
+    report = ingest_articles(mine, loaded_then_written_elsewhere(two, two))
+    assert report.count("unchanged") == 1 and report.chunks_written == 0  # the other process wrote it
+
+    report = ingest_articles(mine, loaded_then_written_elsewhere(two, one))
+    assert report.count("replaced") == 1  # unchanged when prepared; the other process changed it
+    assert all("dua" in c.text for c in mine.catalog.chunks(stores_agree(mine)).values())
+
+
+def test_file_names_that_are_not_utf8_are_ingested_shown_escaped_and_the_rest_of_the_folder_too(
+    small_index: Index, tmp_path: Path
+) -> None:
+    import io
+    import json
+    import os
+
+    from rich.console import Console
+
+    from bot.render import render_report
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    bad, empty = (
+        Path(os.fsdecode(os.fsencode(folder) + b"/" + name)) for name in (b"bad\xffname.txt", b"kos\xfeong.txt")
+    )
+    try:
+        bad.write_text("Isi berita dengan nama berkas yang aneh.", encoding="utf-8")
+        empty.write_bytes(b"")
+    except OSError:
+        pytest.skip("this file system refuses file names that are not UTF-8")
+    (folder / "good.txt").write_text("Isi berita yang baik.", encoding="utf-8")
+
+    report = ingest_inputs(small_index, [str(folder)])
+
+    shown = str(folder.resolve())
+    assert sorted((i.source, i.status) for i in report.items) == [
+        (shown + "/bad\\xffname.txt", "added"),
+        (shown + "/good.txt", "added"),
+        (shown + "/kos\\xfeong.txt", "skipped"),
+    ]
+    assert {r.title for r in small_index.articles()} == {"bad\\xffname", "good"}
+    json.dumps(report.to_json(), ensure_ascii=False).encode("utf-8")  # --json can print it
+    Console(file=io.StringIO()).print(render_report(report))
+    assert small_index.remove(shown + "/bad\\xffname.txt")  # by the name shown
+    assert len(stores_agree(small_index)) == 1
+
+
+def filled_index(settings: IngestSettings) -> Path:
+    """Ingest some articles and close the catalog (as a finished process does); return its path."""
+    import gc
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article(f"a{i}", f"Kota nomor {i} dilanda banjir besar. " * 100) for i in range(30)])
+    del index
+    gc.collect()  # closes its SQLite connection: the write-ahead log is folded into the file
+    path = settings.data_dir / "catalog.sqlite3"
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "truncated"])
+def test_a_damaged_catalog_is_one_clear_error_that_names_the_file_and_the_way_out(
+    settings: IngestSettings, damage: str
+) -> None:
+    path = settings.data_dir / "catalog.sqlite3"
+    if damage == "random bytes":
+        settings.data_dir.mkdir(parents=True)
+        path.write_bytes(random.Random(17).randbytes(8192))
+    else:
+        filled_index(settings)
+        with path.open("r+b") as file:
+            file.truncate(path.stat().st_size // 2)
+    with pytest.raises(IndexUnavailable) as caught:
+        make_index(settings, embeddings=HashEmbeddings())
+    message = str(caught.value)
+    assert message.startswith(f"the catalog {path} is damaged (") and "\n" not in message
+    assert message.endswith(
+        f"move the folder {settings.data_dir} aside and ingest your articles again to rebuild the index"
+    )
+
+
+def test_an_emptied_catalog_beside_stored_vectors_is_an_error_not_an_empty_index(settings: IngestSettings) -> None:
+    path = filled_index(settings)
+    path.write_bytes(b"")
+    with pytest.raises(
+        IndexUnavailable, match=r"is empty \(0 bytes\) but the vector store still holds [\d,]+ vectors?;"
+    ):
+        make_index(settings, embeddings=HashEmbeddings())
+
+
+def test_an_empty_catalog_file_of_a_new_index_is_just_a_new_index(settings: IngestSettings) -> None:
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / "catalog.sqlite3").write_bytes(b"")  # as another process creating it leaves it
+    index = make_index(settings, embeddings=HashEmbeddings())
+    assert ingest_articles(index, [article("a", "Satu dua tiga.")]).count("added") == 1

@@ -1,14 +1,27 @@
 from __future__ import annotations
 
+import base64
 import codecs
 import contextlib
+import functools
+import gzip
+import hashlib
 import http.server
 import io
 import json
+import logging
+import os
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -127,6 +140,64 @@ def test_encrypted_and_image_only_pdfs_are_skipped(tmp_path: Path) -> None:
     assert "encrypted" in load_one(tmp_path / "locked.pdf").reason  # type: ignore[union-attr]
 
 
+def rc4(key: bytes, data: bytes) -> bytes:
+    state = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + state[i] + key[i % len(key)]) % 256
+        state[i], state[j] = state[j], state[i]
+    i = j = 0
+    out = bytearray()
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + state[i]) % 256
+        state[i], state[j] = state[j], state[i]
+        out.append(byte ^ state[(state[i] + state[j]) % 256])
+    return bytes(out)
+
+
+def make_aes_pdf(text: str) -> bytes:
+    """``make_pdf(text)`` marked as encrypted with AES-128 (revision 4) and an empty user password,
+    as PDFs that only restrict printing or copying are: anyone may open it, and its content
+    streams are AES-encrypted (here they are not really, which a reader finds out only after
+    it has started AES decryption)."""
+    pad = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
+    doc_id, owner, permissions = b"tanya-test-pdf-1", b"\x01" * 32, -4
+    key = hashlib.md5(pad + owner + permissions.to_bytes(4, "little", signed=True) + doc_id).digest()
+    for _ in range(50):
+        key = hashlib.md5(key).digest()
+    user = rc4(key, hashlib.md5(pad + doc_id).digest())
+    for i in range(1, 20):
+        user = rc4(bytes(k ^ i for k in key), user)
+    encrypt = (
+        b"/Encrypt << /Filter /Standard /V 4 /R 4 /Length 128 /P %d /O <%s> /U <%s> "
+        b"/CF << /StdCF << /CFM /AESV2 /AuthEvent /DocOpen /Length 16 >> >> /StmF /StdCF /StrF /StdCF >> "
+        b"/ID [<%s> <%s>] "
+        % (
+            permissions,
+            owner.hex().encode(),
+            (user + bytes(16)).hex().encode(),
+            doc_id.hex().encode(),
+            doc_id.hex().encode(),
+        )
+    )
+    return make_pdf(text).replace(b"trailer\n<< ", b"trailer\n<< " + encrypt)
+
+
+def test_an_aes_encrypted_pdf_is_skipped_with_a_reason_and_the_rest_goes_in(tmp_path: Path) -> None:
+    try:
+        import cryptography  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("with cryptography installed, pypdf decrypts AES itself")
+    (tmp_path / "locked.pdf").write_bytes(make_aes_pdf("Laporan rahasia"))
+    (tmp_path / "good.pdf").write_bytes(make_pdf("Laporan PHK TikTok di Malaysia"))
+    locked, good = list(load_inputs([str(tmp_path / "locked.pdf"), str(tmp_path / "good.pdf")]))
+    assert isinstance(locked, Skipped) and locked.reason.startswith("encrypted PDF (AES needs the cryptography")
+    assert isinstance(good, Article) and "PHK TikTok" in good.text
+
+
 def test_garbage_pdf_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "g.pdf").write_bytes(b"%PDF-1.4 not really")
     item = load_one(tmp_path / "g.pdf")
@@ -176,6 +247,46 @@ def test_unusable_files_are_skipped_with_a_reason(tmp_path: Path, name: str, con
     assert isinstance(item, Skipped) and reason in item.reason
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_refused_without_waiting_for_a_writer_and_the_rest_goes_in(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    (tmp_path / "good.txt").write_text("Isi berita yang baik.", encoding="utf-8")
+
+    def feed() -> None:  # a reader that waits for a writer gets this text, and an article from it
+        with contextlib.suppress(OSError), fifo.open("wb") as writer:
+            writer.write(b"Teks dari pipa.")
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        items = list(load_inputs([str(fifo), str(tmp_path / "good.txt")]))
+    finally:
+        release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # lets the feeder finish in any case
+        feeder.join()
+        os.close(release)
+    fifo_item, good = items
+    assert isinstance(fifo_item, Skipped) and fifo_item.reason.startswith("not a regular file")
+    assert isinstance(good, Article)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize("name", ["zero.txt", "zero.jsonl", "zero.meta.json"])
+def test_a_device_is_refused_not_read_without_end(tmp_path: Path, name: str) -> None:
+    os.symlink("/dev/zero", tmp_path / name)
+    if name.endswith(".meta.json"):  # the sidecar of a good article
+        (tmp_path / "zero.txt").write_text("Isi berita.", encoding="utf-8")
+    (item,) = list(load_inputs([str(tmp_path / name.replace(".meta.json", ".txt"))]))
+    assert isinstance(item, Skipped) and "not a regular file" in item.reason
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc")
+def test_the_size_cap_counts_what_is_read_not_what_the_file_declares(tmp_path: Path) -> None:
+    os.symlink("/proc/self/maps", tmp_path / "maps.txt")  # declares 0 bytes, holds thousands
+    (item,) = list(load_inputs([str(tmp_path / "maps.txt")], Fetcher(max_bytes=200)))
+    assert isinstance(item, Skipped) and item.reason.startswith("too large for one article (more than 0.0002 MB")
+
+
 def test_missing_path_and_empty_folder_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     items = list(load_inputs([str(tmp_path / "nope.txt"), str(tmp_path / "empty")]))
@@ -202,18 +313,87 @@ def test_parse_published_rejects_nonsense() -> None:
         parse_published("12 Oktober")
 
 
+ARTICLE_HTML = (
+    "<html><head><title>Berita</title></head><body><article><p>"
+    + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
+    + "</p></article></body></html>"
+).encode()
+
+
+@functools.cache
+def compressed(kind: str) -> bytes:
+    """Bodies for the compression tests: bombs of 20 MB of zeros, or the article compressed."""
+    zeros = bytes(20_000_000)
+    if kind == "bomb.gz":
+        return gzip.compress(zeros)
+    if kind == "bomb.gz.gz":
+        return gzip.compress(gzip.compress(zeros))
+    if kind == "bomb.zst":
+        return pytest.importorskip("zstandard").ZstdCompressor().compress(zeros)  # type: ignore[no-any-return]
+    if kind == "article.gz":
+        return gzip.compress(ARTICLE_HTML)
+    if kind == "article.zlib":
+        return zlib.compress(ARTICLE_HTML)
+    if kind == "article.deflate":  # raw deflate, no zlib header, as some servers send it
+        raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return raw.compress(ARTICLE_HTML) + raw.flush()
+    raise KeyError(kind)
+
+
+_ENCODINGS = {
+    "bomb.gz": "gzip",
+    "bomb.gz.gz": "gzip, gzip",
+    "bomb.zst": "zstd",
+    "article.gz": "gzip",
+    "article.zlib": "deflate",
+    "article.deflate": "deflate",
+}
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
+    authorizations: ClassVar[list[str | None]] = []
+
     def log_message(self, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
+        _Handler.authorizations.append(self.headers.get("Authorization"))
         if self.path == "/article.html":
-            body = (
-                "<html><head><title>Berita</title></head><body><article><p>"
-                + "Microsoft menerima 20 juta dolar AS per bulan dari TikTok. " * 4
-                + "</p></article></body></html>"
-            ).encode()
-            self._send(200, "text/html; charset=utf-8", body)
+            self._send(200, "text/html; charset=utf-8", ARTICLE_HTML)
+        elif self.path.lstrip("/") in _ENCODINGS:
+            kind = self.path.lstrip("/")
+            body = compressed(kind)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if kind.startswith("article") else "text/plain")
+            self.send_header("Content-Encoding", _ENCODINGS[kind])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(body)
+        elif self.path == "/trickle.txt":  # one byte every 0.25 s: each read is quick, the whole is not
+            body = b"Teks lambat."
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.25)
+        elif self.path.startswith("/hop/"):  # /hop/3 -> /hop/2 -> ... -> /hop/0, 0.4 s each
+            left = int(self.path.rsplit("/", 1)[1])
+            time.sleep(0.4)
+            if left == 0:
+                self._send(200, "text/plain", b"Akhirnya sampai.")
+            else:
+                self.send_response(302)
+                self.send_header("Location", f"/hop/{left - 1}")
+                self.end_headers()
+        elif self.path.startswith("/to-local/"):  # a redirect to this server by its loopback address
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/article.html")
+            self.end_headers()
         elif self.path == "/plain.txt":
             self._send(200, "text/plain", b"Teks biasa saja.")
         elif self.path == "/image.png":
@@ -246,6 +426,44 @@ def web() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+PUBLIC_IP = "93.184.216.34"  # a public address; tests never really connect to it
+
+
+class FakeNetwork:
+    """Scripted DNS for made-up names, and connections to ``PUBLIC_IP`` sent to 127.0.0.1 (as if
+    the local test server were a public one) or refused. Nothing leaves the machine."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.answers: dict[str, list[str]] = {}
+        self.connected: list[str] = []
+        self.refuse_public = False
+        self._getaddrinfo = socket.getaddrinfo
+        self._create_connection = socket.create_connection
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", self.create_connection)
+
+    def _answer(self, host: str) -> str:
+        answers = self.answers[host]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+    def getaddrinfo(self, host: str, port: object, *args: object, **kwargs: object) -> object:
+        return self._getaddrinfo(self._answer(host) if host in self.answers else host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    def create_connection(self, address: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
+        host = self._answer(address[0]) if address[0] in self.answers else address[0]
+        self.connected.append(host)
+        if host == PUBLIC_IP:
+            if self.refuse_public:
+                raise ConnectionRefusedError("no network in tests")
+            host = "127.0.0.1"
+        return self._create_connection((host, address[1]), *args, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def network(monkeypatch: pytest.MonkeyPatch) -> FakeNetwork:
+    return FakeNetwork(monkeypatch)
 
 
 def test_urls_are_fetched_and_parsed_by_content_type(web: str) -> None:
@@ -288,9 +506,124 @@ def test_redirect_to_a_private_address_is_refused(web: str) -> None:
     assert isinstance(item, Skipped) and "refused" in item.reason
 
 
+def test_a_name_that_resolves_differently_the_second_time_cannot_reach_a_private_address(
+    web: str, network: FakeNetwork
+) -> None:
+    # DNS rebinding: public for the check, then 127.0.0.1. The address checked is the one used.
+    network.answers["rebind.test"] = [PUBLIC_IP, "127.0.0.1"]
+    network.refuse_public = True
+    port = web.rsplit(":", 1)[1]
+    (item,) = list(load_inputs([f"http://rebind.test:{port}/article.html"], Fetcher(timeout_s=5, allow_private=False)))
+    assert isinstance(item, Skipped) and "no network in tests" in item.reason
+    assert network.connected == [PUBLIC_IP]
+
+
+def test_a_public_host_is_fetched_by_its_checked_address_and_its_redirects_are_checked_again(
+    web: str, network: FakeNetwork
+) -> None:
+    network.answers["public.test"] = [PUBLIC_IP]
+    port = web.rsplit(":", 1)[1]
+    fetcher = Fetcher(timeout_s=5, allow_private=False)
+    article, redirected = list(
+        load_inputs([f"http://public.test:{port}/article.html", f"http://public.test:{port}/to-local/"], fetcher)
+    )
+    assert isinstance(article, Article) and article.url == f"http://public.test:{port}/article.html"
+    assert isinstance(redirected, Skipped) and "refused: 127.0.0.1" in redirected.reason
+
+
+def test_https_to_a_checked_address_still_verifies_the_host_name(
+    tmp_path: Path, network: FakeNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=public.test", "-addext", "subjectAltName=DNS:public.test"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust only this certificate, made for public.test
+    network.answers["public.test"] = [PUBLIC_IP]
+    network.answers["other.test"] = [PUBLIC_IP]
+    port = server.server_address[1]
+    try:
+        fetcher = Fetcher(timeout_s=5, allow_private=False)
+        good, wrong_name = list(
+            load_inputs(
+                [f"https://public.test:{port}/article.html", f"https://other.test:{port}/article.html"], fetcher
+            )
+        )
+    finally:
+        server.shutdown()
+    assert isinstance(good, Article) and "20 juta dolar" in good.text
+    assert isinstance(wrong_name, Skipped) and "certificate" in wrong_name.reason.lower()
+
+
 def test_file_urls_are_not_fetched() -> None:
     (item,) = list(load_inputs(["file:///etc/passwd"], Fetcher(allow_private=False)))
     assert isinstance(item, Skipped) and item.reason == "no such file or folder"
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/bomb.gz", "larger than the 100,000-byte limit"),
+        ("/bomb.gz.gz", "compressed more than once"),
+        ("/bomb.zst", "does not accept"),
+    ],
+)
+def test_compression_bombs_are_refused_with_memory_near_the_cap(web: str, path: str, reason: str) -> None:
+    compressed(path.lstrip("/"))  # made, and the fetching code imported, before memory is traced
+    fetcher = Fetcher(timeout_s=10, max_bytes=100_000)
+    list(load_inputs([web + "/plain.txt"], fetcher))
+    tracemalloc.start()
+    try:
+        (item,) = list(load_inputs([web + path], fetcher))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000  # the body inflates to 20 MB: it was never all decompressed
+    assert isinstance(item, Skipped) and reason in item.reason
+
+
+@pytest.mark.parametrize("path", ["/article.gz", "/article.zlib", "/article.deflate"])
+def test_compressed_articles_are_decoded(web: str, path: str) -> None:
+    (item,) = list(load_inputs([web + path], Fetcher(timeout_s=5)))
+    assert isinstance(item, Article) and "20 juta dolar" in item.text
+
+
+@pytest.mark.parametrize("path", ["/trickle.txt", "/hop/3"])
+def test_the_fetch_timeout_is_a_deadline_for_the_whole_fetch(web: str, path: str) -> None:
+    # Each read (or hop) answers within the timeout; the fetch as a whole does not.
+    (item,) = list(load_inputs([web + path], Fetcher(timeout_s=1)))
+    assert isinstance(item, Skipped) and item.reason == "timed out after 1 s"
+
+
+def test_credentials_in_a_url_are_sent_but_never_stored_shown_or_logged(
+    web: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with_password = web.replace("http://", "http://pembaca:rahasia-sekali@")
+    lines = tmp_path / "links.jsonl"
+    lines.write_text(json.dumps({"text": "Isi berita.", "url": with_password + "/x"}) + "\n", encoding="utf-8")
+    _Handler.authorizations.clear()
+    article, missing, from_jsonl = list(
+        load_inputs([with_password + "/plain.txt", with_password + "/missing", str(lines)], Fetcher(timeout_s=5))
+    )
+    assert isinstance(article, Article) and (article.source, article.url) == (web + "/plain.txt",) * 2
+    assert isinstance(missing, Skipped) and missing.source == web + "/missing"
+    assert isinstance(from_jsonl, Article) and from_jsonl.source == from_jsonl.url == web + "/x"
+    assert _Handler.authorizations[0] == "Basic " + base64.b64encode(b"pembaca:rahasia-sekali").decode()
+    assert "rahasia" not in caplog.text and "pembaca" not in caplog.text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -304,3 +637,14 @@ def test_random_bytes_load_or_skip_with_a_reason_never_crash(tmp_path: Path, dat
             assert item.reason and "\n" not in item.reason
         else:
             assert item.text.strip()
+
+
+def test_lone_surrogates_in_json_lines_are_replaced_so_the_article_can_be_stored(tmp_path: Path) -> None:
+    (tmp_path / "s.jsonl").write_text(
+        '{"id": "x\\udcff", "text": "Isi \\ud800 berita.", "title": "Judul \\udfff", "outlet": "K\\udc80"}\n'
+        '{"text": "Baik sekali."}\n',
+        encoding="utf-8",
+    )
+    odd, good = list(load_inputs([str(tmp_path / "s.jsonl")]))
+    assert isinstance(odd, Article) and isinstance(good, Article)
+    assert (odd.source, odd.text, odd.title, odd.outlet) == ("x\\xff", "Isi \ufffd berita.", "Judul \ufffd", "K\ufffd")
