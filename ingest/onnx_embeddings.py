@@ -6,6 +6,12 @@ to ONNX once, with PyTorch, and keeps it beside the index (``TANYA_DATA_DIR/mode
 match sentence-transformers' (cosine ≥ 0.9999, tested), so an index built by one answers
 queries embedded by the other.
 
+The token-embedding table stays out of the graph: it is saved beside it as a float16 array
+(``token_embeddings.npy``) that each process memory-maps, so only the rows of tokens actually
+seen are read into memory. For the multilingual default model that table is 250,037 × 384
+(96M of its 118M weights); inside the graph, onnxruntime would hold it in memory whole (over
+1 GB resident with its int8 copy), outside it a question costs a few kilobytes of it.
+
 ``quantize_onnx`` derives an int8 copy of the export once (``TANYA_EMBEDDING_PRECISION=int8``,
 the default): the weights of its matrix multiplications in int8 per output channel. It embeds
 passages about 1.3× and questions about 1.5× faster on 2 cores, its vectors stay within cosine
@@ -23,6 +29,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +39,8 @@ from ingest.errors import TanyaError
 
 logger = logging.getLogger(__name__)
 
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"  # 2: token embeddings outside the graph
+TOKEN_TABLE = "token_embeddings.npy"
 
 
 class NotExportable(TanyaError):
@@ -83,9 +91,9 @@ def export_onnx(model_path: str, target: Path) -> Path:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+        def forward(self, inputs_embeds: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             return self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                inputs_embeds=inputs_embeds, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
     import warnings
@@ -94,9 +102,13 @@ def export_onnx(model_path: str, target: Path) -> Path:
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     target.mkdir(parents=True, exist_ok=True)
+    import numpy as np
+
     model = AutoModel.from_pretrained(str(source))
     model.eval()
+    table = model.get_input_embeddings().weight.detach().numpy().astype(np.float16)
     example = torch.ones((2, 8), dtype=torch.long)
+    example_embeds = torch.zeros((2, 8, table.shape[1]), dtype=torch.float32)
     partial = target / f"model.onnx.partial-{os.getpid()}"
     axes = {0: "batch", 1: "tokens"}
     try:
@@ -106,12 +118,12 @@ def export_onnx(model_path: str, target: Path) -> Path:
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 _LastHidden(model),
-                (example, example, torch.zeros_like(example)),
+                (example_embeds, example, torch.zeros_like(example)),
                 str(partial),
-                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                input_names=["inputs_embeds", "attention_mask", "token_type_ids"],
                 output_names=["last_hidden_state"],
                 dynamic_axes={
-                    "input_ids": axes,
+                    "inputs_embeds": axes,
                     "attention_mask": axes,
                     "token_type_ids": axes,
                     "last_hidden_state": axes,
@@ -122,6 +134,9 @@ def export_onnx(model_path: str, target: Path) -> Path:
     except Exception as exc:  # the exporter raises many kinds; any of them means "use torch"
         partial.unlink(missing_ok=True)
         raise NotExportable(f"ONNX export failed: {type(exc).__name__}: {exc}") from None
+    table_partial = target / f"{TOKEN_TABLE}.partial-{os.getpid()}.npy"
+    np.save(table_partial, table)
+    os.replace(table_partial, target / TOKEN_TABLE)
     (target / "tokenizer.json").write_bytes((source / "tokenizer.json").read_bytes())
     (target / "export.json").write_text(
         json.dumps({"source": str(source), "pooling": mode, "max_length": max_length, "version": EXPORT_VERSION}),
@@ -174,6 +189,61 @@ def quantize_onnx(folder: Path) -> Path:
     return target
 
 
+Spans = Sequence[tuple[int, int]]
+
+
+class _Tokens:
+    """Token ids of texts, cut at ``limit`` tokens, and which sentence each token belongs to:
+    the lean Unigram tokenizer when it understands the file (the same ids in a sixth of the
+    memory, see ``ingest.unigram``), else the ``tokenizers`` library."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        from ingest.unigram import UnigramTokenizer
+
+        self.limit = limit
+        self.lean = UnigramTokenizer.from_file(path, limit)
+        self.full: Any = None
+        if self.lean is None:
+            from tokenizers import Tokenizer
+
+            self.full = Tokenizer.from_file(str(path))
+            self.full.enable_truncation(limit)
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """The ids of each text, special tokens included."""
+        if self.lean is not None:
+            return [self.lean.encode(t) for t in texts]
+        return [e.ids for e in self.full.encode_batch(texts)]
+
+    def ids_and_owners(self, prefix: str, text: str, spans: Spans) -> tuple[list[int], list[int]]:
+        """The ids of ``prefix + text`` and, per token, the index of the span of ``text`` it
+        belongs to (-1 for the prefix, special tokens and text between spans)."""
+        if self.lean is not None:
+            # Words are tokenised one by one (the metaspace splits at spaces), so the text's ids
+            # are its pieces' ids joined, when the pieces are cut at spaces as sentences are.
+            pieces: list[tuple[str, int]] = [(prefix, -1)]
+            at = 0
+            for n, (start, end) in enumerate(spans):
+                pieces += [(text[at:start], -1), (text[start:end], n)]
+                at = end
+            pieces.append((text[at:], -1))
+            ids: list[int] = []
+            owners: list[int] = []
+            for piece, owner in pieces:
+                if piece.strip():
+                    piece_ids = self.lean.content_ids(piece)
+                    ids += piece_ids
+                    owners += [owner] * len(piece_ids)
+            ids, owners = ids[: max(0, self.limit - 2)], owners[: max(0, self.limit - 2)]
+            return self.lean.wrap(ids), [-1, *owners, -1]
+        encoding = self.full.encode(prefix + text)
+        owners = []
+        for (start, end), special in zip(encoding.offsets, encoding.special_tokens_mask, strict=True):
+            middle = (start + end) / 2 - len(prefix)
+            owners.append(-1 if special else next((n for n, (s, e) in enumerate(spans) if s <= middle < e), -1))
+        return list(encoding.ids), owners
+
+
 # Passages per onnxruntime call. Small batches are faster on CPU (measured on 2 cores, 200 news
 # passages of ~220 tokens: 8 → 6.0 s, 32 → 7.4 s; sentence-transformers with PyTorch: 8.8 s).
 ONNX_BATCH = 8
@@ -202,7 +272,8 @@ class OnnxEmbeddings(Embeddings):
         self.batch_size = batch_size
         self.max_tokens = max_tokens or None
         self._sessions: dict[str, Any] = {}
-        self._tokenizer: Any = None
+        self._tokenizer: _Tokens | None = None
+        self._table: Any = None  # the token-embedding rows, memory-mapped
         self._pooling = "mean"
         self._lock = threading.Lock()
 
@@ -220,17 +291,16 @@ class OnnxEmbeddings(Embeddings):
             return self._sessions[role]
 
     def _open(self, role: str) -> Any:
+        import numpy as np
         import onnxruntime
-        from tokenizers import Tokenizer
 
         meta = json.loads((self.folder / "export.json").read_text(encoding="utf-8"))
         if self._tokenizer is None:
-            tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
             limit = int(meta["max_length"])
-            tokenizer.enable_truncation(min(limit, self.max_tokens) if self.max_tokens else limit)
-            tokenizer.enable_padding()
+            limit = min(limit, self.max_tokens) if self.max_tokens else limit
+            self._tokenizer = _Tokens(self.folder / "tokenizer.json", limit)
             self._pooling = str(meta["pooling"])
-            self._tokenizer = tokenizer
+            self._table = np.load(self.folder / TOKEN_TABLE, mmap_mode="r")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         cores = os.cpu_count() or 1
@@ -239,31 +309,75 @@ class OnnxEmbeddings(Embeddings):
             str(self.folder / self.model_file), options, providers=["CPUExecutionProvider"]
         )
 
-    def _encode(self, texts: list[str], role: str) -> list[list[float]]:
+    def _forward(self, rows: list[list[int]], role: str) -> Any:
+        """Run token-id rows (one batch) through the model: hidden states and the padding mask."""
         import numpy as np
 
         session = self._session(role)
-        out: list[list[float]] = []
+        assert self._table is not None
+        width = max(len(r) for r in rows)
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for r, row in enumerate(rows):
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+        embeds = self._table[ids].astype(np.float32)
+        feed = {"inputs_embeds": embeds, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return session.run(None, feed)[0], mask
+
+    def _pool(self, hidden: Any, mask: Any) -> Any:
+        import numpy as np
+
+        if self._pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def _encode(self, texts: list[str], role: str) -> list[list[float]]:
+        self._session(role)
+        assert self._tokenizer is not None
         # Sorting by length keeps padding small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors: dict[int, Any] = {}
         step = min(self.batch_size, ONNX_BATCH)
         for start in range(0, len(order), step):
-            batch = [texts[i] for i in order[start : start + step]]
-            encodings = self._tokenizer.encode_batch(batch)
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-            if self._pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            for i, vector in zip(order[start : start + step], pooled, strict=True):
+            batch = order[start : start + step]
+            hidden, mask = self._forward(self._tokenizer.ids([texts[i] for i in batch]), role)
+            for i, vector in zip(batch, self._pool(hidden, mask), strict=True):
                 vectors[i] = vector
-        out = [vectors[i].astype(float).tolist() for i in range(len(texts))]
-        return out
+        return [vectors[i].astype(float).tolist() for i in range(len(texts))]
+
+    def embed_with_sentences(self, texts: list[str], spans: Sequence[Spans]) -> tuple[list[list[float]], list[Any]]:
+        """Return each passage's vector and, from the same pass, one unit vector per span of it
+        (its sentences): the mean of the span's token states, which have seen the whole passage
+        ("late" pooling; as good as embedding each sentence alone at picking the sentence that
+        answers, docs/quality.md, at no extra cost). A span past the token limit gets the
+        passage's vector."""
+        import numpy as np
+
+        self._session("passages")
+        assert self._tokenizer is not None
+        encoded = [self._tokenizer.ids_and_owners(self.passage_prefix, t, s) for t, s in zip(texts, spans, strict=True)]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i][0]))
+        passages: dict[int, Any] = {}
+        sentences: dict[int, Any] = {}
+        step = min(self.batch_size, ONNX_BATCH)
+        for start in range(0, len(order), step):
+            batch = order[start : start + step]
+            hidden, mask = self._forward([encoded[i][0] for i in batch], "passages")
+            for row, (i, vector) in enumerate(zip(batch, self._pool(hidden, mask), strict=True)):
+                passages[i] = vector
+                owners = np.asarray(encoded[i][1])
+                parts = np.empty((len(spans[i]), vector.shape[0]), dtype=np.float32)
+                for n in range(len(spans[i])):
+                    tokens = hidden[row, : len(owners)][owners == n]
+                    part = tokens.mean(axis=0) if len(tokens) else vector
+                    parts[n] = part / max(float(np.linalg.norm(part)), 1e-12)
+                sentences[i] = parts
+        return [passages[i].astype(float).tolist() for i in range(len(texts))], [
+            sentences[i] for i in range(len(texts))
+        ]
 
     def warm_up(self) -> None:
         """Open the question session and run it once (a cold process can do this while it

