@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS chunk_vectors (
     PRIMARY KEY (collection, chunk_id)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS terms_trigrams USING fts5(term, tokenize = 'trigram');
+-- One vector per sentence of each chunk (float16, sentences in order, as chunk_sentences), per
+-- collection: answering compares them with the question to find the sentence that answers.
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    collection TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    vectors BLOB NOT NULL,
+    PRIMARY KEY (collection, chunk_id)
+) WITHOUT ROWID;
 """
 
 
@@ -246,12 +254,39 @@ class Catalog:
             db.execute("INSERT OR REPLACE INTO meta VALUES ('collection', ?)", (name,))
             db.execute("INSERT OR REPLACE INTO meta VALUES ('embedding_model', ?)", (model,))
             db.execute("DELETE FROM chunk_vectors WHERE collection != ?", (name,))
+            db.execute("DELETE FROM sentence_vectors WHERE collection != ?", (name,))
             self._bump_generation(db)
 
-    def put_vectors(self, collection: str, vectors: Sequence[tuple[str, bytes]]) -> None:
-        """Store ``(chunk_id, float32 bytes)`` copies for a collection being built."""
+    def put_vectors(
+        self,
+        collection: str,
+        vectors: Sequence[tuple[str, bytes]],
+        sentence_vectors: Sequence[tuple[str, bytes]] = (),
+    ) -> None:
+        """Store ``(chunk_id, float32 bytes)`` copies, and ``(chunk_id, float16 bytes)`` of the
+        chunks' sentence vectors, for a collection being built."""
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)", [(collection, *v) for v in vectors])
+            db.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?)", [(collection, *v) for v in sentence_vectors]
+            )
+
+    def sentence_vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the stored sentence vectors (float16 bytes) of these chunks; missing ones are left out."""
+        rows = self._rows_by_chunk_id(
+            "SELECT chunk_id, vectors FROM sentence_vectors WHERE collection = ? AND", [collection], chunk_ids
+        )
+        return {str(cid): bytes(blob) for cid, blob in rows}
+
+    def all_vectors(self, collection: str) -> tuple[list[str], list[bytes]]:
+        """Return every chunk id of a collection with its vector copy (float32 bytes)."""
+        rows = self._db.execute("SELECT chunk_id, vector FROM chunk_vectors WHERE collection = ?", (collection,))
+        ids: list[str] = []
+        blobs: list[bytes] = []
+        for cid, blob in rows:
+            ids.append(str(cid))
+            blobs.append(bytes(blob))
+        return ids, blobs
 
     def sentences(self, chunk_ids: Sequence[str]) -> dict[str, str]:
         """Return the stored analysed sentences (JSON) of these chunks; missing ones are left out."""
@@ -296,13 +331,15 @@ class Catalog:
         title_terms: str,
         vectors: tuple[str, str, Sequence[bytes]] | None = None,
         sentences: Sequence[str] | None = None,
+        sentence_vectors: Sequence[bytes] | None = None,
     ) -> None:
         """Replace the article and all its chunks in one transaction.
 
         ``chunks`` are ``(chunk_id, index, start, end, text)``; ``terms`` the analysed text of each;
         ``vectors`` is ``(collection, model, float32 bytes per chunk)``: the copies kept for
         re-ranking, and the model recorded when the index has none yet; ``sentences`` the
-        analysed sentences of each chunk (JSON, see ``chunk_sentences``).
+        analysed sentences of each chunk (JSON, see ``chunk_sentences``); ``sentence_vectors``
+        the float16 bytes of each chunk's sentence vectors, in ``vectors``' collection.
         """
         with self.transaction() as db:
             self._delete_chunks(db, record.source)
@@ -312,6 +349,10 @@ class Catalog:
                 db.executemany(
                     "INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)",
                     [(collection, c[0], blob) for c, blob in zip(chunks, blobs, strict=True)],
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?)",
+                    [(collection, c[0], blob) for c, blob in zip(chunks, sentence_vectors or (), strict=False)],
                 )
             db.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
@@ -359,9 +400,10 @@ class Catalog:
         db.execute(
             "DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE source = ?)", (source,)
         )
-        db.execute(
-            "DELETE FROM chunk_sentences WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE source = ?)", (source,)
-        )
+        for table in ("chunk_sentences", "sentence_vectors"):
+            db.execute(
+                f"DELETE FROM {table} WHERE chunk_id IN (SELECT chunk_id FROM chunks WHERE source = ?)", (source,)
+            )
         db.execute("DELETE FROM chunks WHERE source = ?", (source,))
 
     def chunk_ids(self, source: str | None = None) -> set[str]:

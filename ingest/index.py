@@ -64,6 +64,7 @@ class Analysis:
     terms: list[str]  # the analysed text of each chunk
     title_terms: str
     sentences: list[str]  # each chunk's sentences with their terms, as the catalog keeps them
+    sentence_spans: list[list[tuple[int, int]]]  # each chunk's sentences as offsets into its text
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ class PreparedArticle:
         """Stable id: the same article text and settings always give the same ids."""
         source_key = hashlib.sha1(self.article.source.encode()).hexdigest()[:16]
         return f"{source_key}-{self.content_hash[:12]}-{index:05d}"
+
+
+# An article ready to store: its chunks' vectors and, when known, their sentence vectors.
+Embedded = tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | None]
 
 
 class Index:
@@ -120,6 +125,7 @@ class Index:
         self.collection_name = base_collection
         self.built_with: str | None = None
         self._count: tuple[int, int] | None = None
+        self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
 
     @property
     def vectors(self) -> ChromaVectors:
@@ -215,10 +221,12 @@ class Index:
         if prepared.analysis is not None:
             return prepared
         spans = prepared.spans
+        analysed = [sentence_terms(s.text) for s in spans]
         analysis = Analysis(
             [" ".join(analyze(s.text)) for s in spans],
             " ".join(analyze(prepared.article.title)),
-            [encode_sentence_terms(sentence_terms(s.text)) for s in spans],
+            [encode_sentence_terms(a) for a in analysed],
+            [[(span.start, span.end) for span, _ in a] for a in analysed],
         )
         return replace(prepared, analysis=analysis)
 
@@ -239,14 +247,23 @@ class Index:
                 f"is {self.model_name!r}; set it back, or run `tanya reindex` to re-embed every passage with it"
             )
 
-    def write(self, prepared: PreparedArticle, vectors: Sequence[Sequence[float]]) -> None:
+    def write(
+        self,
+        prepared: PreparedArticle,
+        vectors: Sequence[Sequence[float]],
+        sentence_vectors: Sequence[Any] | None = None,
+    ) -> None:
         """Store an article's chunks and their vectors, replacing any older version of it."""
-        self.write_many([(prepared, vectors)])
+        self.write_many([(prepared, vectors, sentence_vectors)])
 
-    def write_many(self, items: Sequence[tuple[PreparedArticle, Sequence[Sequence[float]]]]) -> None:
-        """Store several articles with their chunk vectors, replacing older versions: every
-        article is marked pending first, then Chroma gets one delete and one upsert for all,
-        then each article's catalog rows land in their own transaction."""
+    def write_many(
+        self, items: Sequence[tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | None]]
+    ) -> None:
+        """Store several articles with their chunk vectors (and, when given, each chunk's
+        sentence vectors: a float array with a row per sentence of ``prepared.sentences``),
+        replacing older versions: every article is marked pending first, then Chroma gets one
+        delete and one upsert for all, then each article's catalog rows land in their own
+        transaction."""
         if not items:
             return
         self.check_model()
@@ -266,14 +283,14 @@ class Index:
                 len(p.spans),
                 now,
             )
-            for p, _ in items
+            for p, _, _ in items
         ]
         self.catalog.mark_pending(*records)
         ids: list[str] = []
         texts: list[str] = []
         metadatas: list[dict[str, Any]] = []
         all_vectors: list[Sequence[float]] = []
-        for prepared, vectors in items:
+        for prepared, vectors, _ in items:
             a = prepared.article
             for span, vector in zip(prepared.spans, vectors, strict=True):
                 ids.append(prepared.chunk_id(span.index))
@@ -286,7 +303,7 @@ class Index:
         with_vector_errors(lambda: target.delete_sources(sources), writing=True)
         if ids:
             with_vector_errors(lambda: target.upsert(ids, all_vectors, texts, metadatas), writing=True)
-        for record, (prepared, vectors) in zip(records, items, strict=True):
+        for record, (prepared, vectors, sentence_vectors) in zip(records, items, strict=True):
             analysis = self.analyse(prepared).analysis
             assert analysis is not None
             rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in prepared.spans]
@@ -297,6 +314,7 @@ class Index:
                 analysis.title_terms,
                 (target.name, self.model_name, [vector_bytes(v) for v in vectors]),
                 analysis.sentences,
+                [sentence_bytes(m) for m in sentence_vectors] if sentence_vectors is not None else None,
             )
             self._own_write()
 
@@ -377,6 +395,51 @@ class Index:
         scored = self._read_vectors(lambda: self.vectors.query(vector, k), no_hits)
         chunks = self.catalog.chunks(cid for cid, _ in scored)
         return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
+
+    def nearest(self, query: str | QuestionVector, k: int) -> list[tuple[str, float]]:
+        """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
+        best first, by an exact scan of the catalog's vector copies (held in memory until the
+        next write; 10k chunks are 15 MB and a scan takes about a millisecond). An index whose
+        copies are missing is searched in Chroma instead."""
+        import numpy as np
+
+        question, collection = self._current(query)
+        ids, matrix = self._vector_matrix(collection)
+        if not ids:
+            return [(h.chunk.chunk_id, h.score) for h in self.dense_search(question, k)]
+        scores = matrix @ np.asarray(question.vector, dtype=np.float32)
+        top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
+        order = top[np.argsort(-scores[top])]
+        return [(ids[i], float(scores[i])) for i in order]
+
+    def _vector_matrix(self, collection: str) -> tuple[list[str], Any]:
+        """Every vector copy of ``collection`` as one matrix, reloaded after any write."""
+        import numpy as np
+
+        generation = self.catalog.generation()
+        cached = self._matrix
+        if cached is not None and cached[0] == (collection, generation):
+            return cached[1], cached[2]
+        ids, blobs = self.catalog.all_vectors(collection)
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0))
+        self._matrix = ((collection, generation), ids, matrix)
+        return ids, matrix
+
+    def sentence_vectors(self, query: QuestionVector, chunk_ids: Sequence[str]) -> dict[str, Any]:
+        """Return each chunk's sentence vectors (float32, a row per sentence) stored with the
+        model ``query`` was embedded by; chunks without them are left out."""
+        import numpy as np
+
+        question, collection = self._current(query)
+        if question.model != query.model:
+            return {}
+        stored = self.catalog.sentence_vectors(collection, chunk_ids)
+        dim = len(query.vector)
+        return {
+            cid: np.frombuffer(blob, dtype=np.float16).astype(np.float32).reshape(-1, dim)
+            for cid, blob in stored.items()
+            if len(blob) % (2 * dim) == 0
+        }
 
     def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
@@ -489,6 +552,13 @@ def vector_bytes(vector: Sequence[float]) -> bytes:
     return np.asarray(vector, dtype=np.float32).tobytes()
 
 
+def sentence_bytes(vectors: Any) -> bytes:
+    """The stored form of a chunk's sentence vectors: float16, a row per sentence."""
+    import numpy as np
+
+    return np.asarray(vectors, dtype=np.float16).tobytes()
+
+
 def with_vector_errors(read: Callable[[], T], writing: bool = False) -> T:
     """Run a vector-store call; a Chroma server that went away becomes one clear error, and so
     does any Chroma failure while ``writing`` (a full disk or a read-only folder, mostly)."""
@@ -512,6 +582,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     rebuild is still loaded from settings.
     """
     from ingest.embeddings import make_embeddings, token_limit
+    from ingest.settings import BUNDLED_MODEL
 
     data_dir = Path(settings.data_dir).expanduser()
     catalog_path = data_dir / "catalog.sqlite3"
@@ -544,7 +615,12 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
             settings.embedding_precision,
         )
 
-    configured = getattr(embeddings, "name", None) or settings.embedding_model
+    configured = (
+        getattr(embeddings, "name", None)
+        or settings.embedding_model
+        or catalog.get_meta("embedding_model")
+        or BUNDLED_MODEL
+    )
     if settings.chroma_url:  # a server that is down is said at once; an embedded one opens when needed
         with_vector_errors(lambda: source.client)
     return Index(

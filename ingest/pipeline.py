@@ -6,10 +6,11 @@ import functools
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.embeddings import Embeddings
 
+from ingest.embeddings import embed_passages
 from ingest.index import Index, PreparedArticle
 from ingest.loaders import Article, Fetcher, Skipped, load_inputs
 
@@ -165,13 +166,16 @@ def _write_group(
     """Embed a group of articles in one call (batched by length), then store them together."""
     if not group:
         return
+    group = [(index.analyse(prepared), status) for prepared, status in group]
     texts = [span.text for prepared, _ in group for span in prepared.spans]
-    vectors = index.embeddings.embed_documents(texts)
-    items = []
+    sentences = [spans for prepared, _ in group if prepared.analysis for spans in prepared.analysis.sentence_spans]
+    vectors, sentence_vectors = embed_passages(index.embeddings, texts, sentences)
+    items: list[tuple[PreparedArticle, list[list[float]], list[Any]]] = []
     at = 0
     for prepared, _ in group:
-        items.append((prepared, vectors[at : at + len(prepared.spans)]))
-        at += len(prepared.spans)
+        end = at + len(prepared.spans)
+        items.append((prepared, vectors[at:end], sentence_vectors[at:end]))
+        at = end
     index.write_many(items)
     for prepared, status in group:
         report.items.append(ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title))
@@ -204,7 +208,7 @@ def reindex(
     switch, every reader (this process and others) keeps answering from the old collection; a
     crash leaves the old one active and the next rebuild starts afresh.
     """
-    from ingest.index import vector_bytes, vector_metadata, with_vector_errors
+    from ingest.index import sentence_bytes, vector_bytes, vector_metadata, with_vector_errors
 
     progress = progress or ProgressSink()
     started = time.perf_counter()
@@ -214,7 +218,10 @@ def reindex(
         progress.start(index.count())
         done = 0
         for batch in index.catalog.iter_chunks(REINDEX_BATCH):
-            vectors = embeddings.embed_documents([c.text for c in batch])
+            texts = [c.text for c in batch]
+            stored = index.sentences(batch)
+            spans = [[(s.start, s.end) for s, _ in stored.get(c.chunk_id, ())] for c in batch]
+            vectors, sentence_vectors = embed_passages(embeddings, texts, spans)
             metadatas = [
                 vector_metadata(c.source, c.title, c.url, c.published, c.lang, c.index, c.start, c.end) for c in batch
             ]
@@ -225,7 +232,9 @@ def reindex(
                 writing=True,
             )
             index.catalog.put_vectors(
-                target.name, [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)]
+                target.name,
+                [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)],
+                [(c.chunk_id, sentence_bytes(m)) for c, m in zip(batch, sentence_vectors, strict=True)],
             )
             done += len(batch)
             progress.advance(len(batch))
