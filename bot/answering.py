@@ -1,35 +1,25 @@
 """The extractive answerer: quotes the retrieved sentences that answer the question and cites them.
 
-No model and no network. Every sentence of the top passages gets a few features (how much of
-the question it and its passage cover, how its passage ranked, whether it holds the kind of
-thing asked for: a number for "berapa", a date for "kapan", a name for "siapa"); a linear
-score over them, with weights fitted once on the development sets by
-``bench/fit_answerer.py``, picks the answer sentence. A second sentence joins it when it
-scores close and the answer stays short. When the best passage holds too little of the
-question, the answerer abstains in the question's language.
+No model download and no network. Every sentence of the best-ranked passages gets the named
+features of ``bot.features`` (its similarity to the question in meaning and in words, its
+passage's rank and score, whether it holds the kind of thing asked for, where it stands), and
+the sentence model of ``bot.classifier`` (fitted on the training splits by
+``bench/fit_models.py``) gives the probability that it answers. The best sentence is quoted,
+with the next best when it is nearly as likely and the answer stays short. When even the best
+is unlikely, the answerer abstains in the question's language: the threshold was chosen on the
+training splits, where a quarter of the questions have no answer in their passage.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-from bot.query import (
-    CAPITALISED,
-    MONTHS,
-    NUMBER_WORDS,
-    YEAR,
-    ParsedQuery,
-    analyzed_sentences,
-    parse_query,
-    type_match,
-)
+from bot.classifier import AnswerModels, load_models
+from bot.features import SentenceCandidate, sentence_features
+from bot.retrieval import Retrieval
 from ingest.catalog import Chunk
-from ingest.index import Hit, Index
-from ingest.text import stem, words
+from ingest.index import Hit
 
 ABSTAIN_TEXT = {
     "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
@@ -37,41 +27,12 @@ ABSTAIN_TEXT = {
 }
 
 
-FEATURES = (
-    "coverage",
-    "local_coverage",
-    "window_coverage",
-    "passage_coverage",
-    "passage_score",
-    "top_passage",
-    "first_sentence",
-    "length",
-    "new_numbers",
-    "has_date",
-    "new_names",
-    "new_names_untyped",
-    "type_match",
-    "novelty",
-)
-# Fitted by bench/fit_answerer.py on facqa_valid + tydiqa_id_valid (listwise softmax over sentences).
-SENTENCE_WEIGHTS = (1.361, 0.521, 0.445, 0.434, 4.725, 0.717, 0.485, -0.366, 1.844, 0.782, 1.209, 0.498, 1.892, -0.561)
-
-
 @dataclass(frozen=True)
 class AnswererConfig:
-    """Tunable parameters of the extractive answerer (fitted on the dev sets, never per question)."""
+    """How much of the ranking the answerer reads and how long an answer may be."""
 
-    passages: int = 5
-    max_answer_chars: int = 400  # a second sentence joins only if the two fit (docs/quality.md, section 7)
-    second_sentence_margin: float = 2.25  # docs/quality.md, section 9
-    # Abstain when the best passage holds less than ``min_support`` of the question (IDF-weighted)
-    # unless it holds ``min_support_floor`` of it weighing ``min_rare_terms`` unseen words: a long
-    # question whose details come partly from elsewhere in the story (docs/quality.md, section 10).
-    min_support: float = 0.5
-    min_support_floor: float = 0.25
-    min_rare_terms: float = 2.0
-    short_question: int = 5  # at most this many content words: a number the passage lacks abstains
-    weights: tuple[float, ...] = SENTENCE_WEIGHTS
+    passages: int = 3
+    max_answer_chars: int = 400  # a second sentence joins only if the two fit (docs/quality.md)
 
 
 @dataclass(frozen=True)
@@ -99,157 +60,59 @@ class Answer:
     note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A sentence that could answer, with its features and score."""
-
-    hit: Hit
-    text: str
-    position: int
-    features: tuple[float, ...]
-    score: float
-
-
-def sentence_candidates(q: ParsedQuery, hits: Sequence[Hit], weights: Sequence[float]) -> list[Candidate]:
-    """Return every sentence of ``hits`` with its features and linear score."""
-    out: list[Candidate] = []
-    top = hits[0].score if hits and hits[0].score > 0 else 1.0
-    for rank, hit in enumerate(hits):
-        analyzed = analyzed_sentences(hit.chunk.text)
-        spans = [span for span, _ in analyzed]
-        terms = [sentence_terms for _, sentence_terms in analyzed]
-        n = len(spans)
-        in_sentences = [sum(1 for s in terms if c.found_in(s)) for c in q.concepts]
-        passage_cov = sum(c.weight for c, k in zip(q.concepts, in_sentences, strict=True) if k) / q.total_weight
-        for j, (span, present) in enumerate(zip(spans, terms, strict=True)):
-            window = present.union(*terms[max(0, j - 1) : j + 2])
-            tokens = words(span.text)
-            new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in NUMBER_WORDS) and t not in q.words)
-            new_names = sum(1 for c in CAPITALISED.findall(span.text)[1:] if c.lower() not in q.words)
-            has_date = float(bool(YEAR.search(span.text)) or any(t in MONTHS for t in tokens))
-            local = sum(
-                c.weight * math.log(1 + n / k)
-                for c, k in zip(q.concepts, in_sentences, strict=True)
-                if c.found_in(present)
-            )
-            features = (
-                q.coverage(present),
-                local / q.total_weight,
-                q.coverage(window),
-                passage_cov,
-                hit.score / top,
-                float(rank == 0),
-                float(j == 0),
-                min(len(span.text), 400) / 400,
-                (q.kind == "number") * min(new_numbers, 3) / 3,
-                (q.kind == "date") * has_date,
-                (q.kind in ("person", "place")) * min(new_names, 3) / 3,
-                (q.kind is None) * min(new_names, 3) / 3,
-                float(type_match(span.text, tokens, q)),
-                len(set(tokens) - q.words) / max(1, len(tokens)),
-            )
-            score = sum(f * w for f, w in zip(features, weights, strict=True))
-            out.append(Candidate(hit, span.text, j, features, score))
-    return out
-
-
-_NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "selain", "kecuali", "not", "never", "except"})
-
-
-@lru_cache(maxsize=1)
-def antonyms() -> dict[str, frozenset[str]]:
-    """Indonesian index term -> its opposites (bot/data/antonyms_id.txt, analysed like the index,
-    so "meninggal" stands for its root "tinggal")."""
-    table: dict[str, set[str]] = {}
-    for line in (Path(__file__).resolve().parent / "data" / "antonyms_id.txt").read_text(encoding="utf-8").splitlines():
-        pair = [stem(word) for word in line.split()]
-        if len(pair) == 2 and not line.startswith("#"):
-            table.setdefault(pair[0], set()).add(pair[1])
-            table.setdefault(pair[1], set()).add(pair[0])
-    return {word: frozenset(opposites) for word, opposites in table.items()}
-
-
-def contradicts(query: ParsedQuery, best: Candidate, short_question: int) -> bool:
-    """Whether the passage of the best sentence answers a different question: the question is
-    negated ("yang tidak ...") and the sentence is not; a question word is missing from the
-    passage while its opposite is there ("termuda" asked, "tertua" written); or a question of at
-    most ``short_question`` content words names a number the passage does not hold ("pada tahun
-    1852", "abad ke-16": the passage is about the subject, not about then). Long questions are
-    let off the last check: news questions add the story's date, which its paragraphs seldom
-    repeat (docs/quality.md, section 10)."""
-    if (_NEGATIONS & query.words) - set(words(best.text)):
-        return True
-    present = frozenset().union(*(terms for _, terms in analyzed_sentences(best.hit.chunk.text)))
-    if len(query.concepts) <= short_question and any(
-        c.surface[0].isdigit() and not c.found_in(present) for c in query.concepts
-    ):
-        return True
-    table = antonyms()
-    return any(
-        not concept.found_in(present) and any(table.get(t, frozenset()) & present for t in concept.terms)
-        for concept in query.concepts
-    )
-
-
 class ExtractiveAnswerer:
-    """Answers from retrieved passages by quoting their best sentences; abstains when none fits."""
+    """Answers from ranked passages by quoting their likeliest sentences; abstains when none is likely."""
 
-    def __init__(self, index: Index, config: AnswererConfig | None = None) -> None:
-        self.index = index
+    def __init__(self, config: AnswererConfig | None = None, models: AnswerModels | None = None) -> None:
         self.config = config or AnswererConfig()
+        self.models = models or load_models()
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
-        """Return the answer to ``question`` from ``hits`` (best first)."""
-        return self.answer_parsed(parse_query(question, self.index), hits)
+    def rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
+        """The sentences of the best passages with their probability of answering, likeliest first."""
+        passages = retrieval.candidates[: self.config.passages]
+        vector = retrieval.vector
+        if vector is None:
+            import numpy as np
 
-    def answer_parsed(
-        self, parsed: ParsedQuery, hits: list[Hit], on_text: Callable[[str], None] | None = None
-    ) -> Answer:
-        """Like ``answer`` for an already analysed question (``on_text`` is unused: the answer
-        is complete at once)."""
+            vector = np.zeros(1, dtype=np.float32)
+        model = self.models.sentence
+        scored = [
+            SentenceCandidate(c.passage, c.rank, c.position, c.text, c.features, model.probability(c.features))
+            for c in sentence_features(retrieval.query, passages, vector)
+        ]
+        return sorted(scored, key=lambda c: c.score, reverse=True)
+
+    def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Return the answer for a retrieval (``on_text`` is unused: the answer is complete at once)."""
         cfg = self.config
-        question, lang = parsed.text, parsed.lang
-        candidates = sentence_candidates(parsed, hits[: cfg.passages], cfg.weights)
-        if not candidates:
+        query = retrieval.query
+        question, lang = query.text, query.lang
+        hits = retrieval.hits
+        ranked = self.rank_sentences(retrieval)
+        if not ranked or ranked[0].score < self.models.min_probability:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0]
-        if not self.supported(parsed, best) or contradicts(parsed, best, cfg.short_question):
-            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         chosen = [best]
         for other in ranked[1:3]:
-            if best.score - other.score > cfg.second_sentence_margin:
+            if other.score < self.models.second_ratio * best.score:
                 break
             if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
                 chosen.append(other)
                 break
         return self._compose(question, lang, chosen, hits)
 
-    def supported(self, parsed: ParsedQuery, best: Candidate) -> bool:
-        """Whether the passage of the best sentence holds enough of the question to answer from:
-        half of it (IDF-weighted), or at least a quarter of it that weighs as much as two words
-        the index has never seen (``ParsedQuery.rare_weight``, which scales with the index).
-        Short questions about something the passage does not say (the unanswerable ones) seldom
-        reach the second; long news questions that borrow details from a neighbouring paragraph
-        often do (docs/quality.md, section 10)."""
-        cfg = self.config
-        coverage = best.features[FEATURES.index("passage_coverage")]
-        if coverage >= cfg.min_support:
-            return True
-        covered = coverage * parsed.total_weight
-        return coverage >= cfg.min_support_floor and covered >= cfg.min_rare_terms * parsed.rare_weight
-
     @staticmethod
-    def _compose(question: str, lang: str, chosen: list[Candidate], hits: list[Hit]) -> Answer:
+    def _compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: list[Hit]) -> Answer:
         """Number the cited passages in order of first use and quote the chosen sentences."""
-        by_chunk: dict[str, list[Candidate]] = {}
+        by_chunk: dict[str, list[SentenceCandidate]] = {}
         for c in chosen:
-            by_chunk.setdefault(c.hit.chunk.chunk_id, []).append(c)
+            by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
         citations: list[Citation] = []
         parts: list[str] = []
         for n, group in enumerate(by_chunk.values(), start=1):
             group.sort(key=lambda c: c.position)
             quote = " ".join(c.text for c in group)
-            citations.append(Citation(n, group[0].hit.chunk, quote, group[0].hit.score))
+            chunk: Chunk = group[0].passage.chunk
+            citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
             parts.append(f"{quote} [{n}]")
         return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)

@@ -10,26 +10,23 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from bot.answering import Answer
 from bot.contract import replace_surrogates
-from bot.query import ParsedQuery
+from bot.retrieval import Retrieval
 from ingest.errors import BadInput
-from ingest.index import Hit
 from ingest.text import clean_text
 
 
 class Retriever(Protocol):
     """Anything that analyses a question and ranks chunks for it."""
 
-    def search(self, question: str, k: int | None = None) -> tuple[ParsedQuery, list[Hit]]:
-        """Return the analysed question and its best chunks, best first."""
+    def search(self, question: str, k: int | None = None) -> Retrieval:
+        """Return the analysed question and its ranked passages."""
         ...
 
 
 class Answerer(Protocol):
-    """Anything that turns an analysed question and ranked chunks into an ``Answer``."""
+    """Anything that turns a retrieval into an ``Answer``."""
 
-    def answer_parsed(
-        self, query: ParsedQuery, hits: list[Hit], on_text: Callable[[str], None] | None = None
-    ) -> Answer:
+    def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
         """Return the answer; answerers that write it piece by piece pass the (verified) text so
         far to ``on_text`` as it grows."""
         ...
@@ -61,12 +58,12 @@ def build_answer_chain(
     def retrieve(raw: str) -> dict[str, Any]:
         started = time.perf_counter()
         question = normalize_question(raw, max_question_chars)
-        query, hits = retriever.search(question, k)
-        return {"query": query, "hits": hits, "started": started, "retrieved_at": time.perf_counter()}
+        retrieval = retriever.search(question, k)
+        return {"retrieval": retrieval, "started": started, "retrieved_at": time.perf_counter()}
 
     def answer(state: dict[str, Any], config: RunnableConfig) -> Answer:
         on_text = (config.get("configurable") or {}).get("on_text")
-        result = answerer.answer_parsed(state["query"], state["hits"], on_text)
+        result = answerer.answer_retrieval(state["retrieval"], on_text)
         done = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((state["retrieved_at"] - state["started"]) * 1000, 2),

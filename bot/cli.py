@@ -395,15 +395,18 @@ def eval_(
 @app.command()
 @handles_errors
 def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False) -> None:
-    """Re-embed every stored passage with TANYA_EMBEDDING_MODEL and switch the index to it.
+    """Re-embed every stored passage with TANYA_EMBEDDING_MODEL (unset: the bundled multilingual
+    model) and switch the index to it.
 
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
     from ingest.index import make_index
     from ingest.pipeline import reindex as rebuild
+    from ingest.settings import BUNDLED_MODEL
 
     ingest_settings, _ = _settings()
+    ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
     index = make_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
     model = index.model_name
     if index.vectors.model() == model:

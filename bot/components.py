@@ -9,6 +9,7 @@ from langchain_core.runnables import Runnable
 
 from bot.answering import Answer, ExtractiveAnswerer
 from bot.chain import Answerer, build_answer_chain
+from bot.classifier import load_models
 from bot.llm import LLMAnswerer, make_chat_model
 from bot.retrieval import HybridRetriever, RetrievalConfig
 from bot.settings import BotSettings
@@ -32,10 +33,13 @@ def make_stack(
     ``chat_model`` replaces the one ``TANYA_LLM`` names (tests pass a fake one).
     """
     index = index or make_index(ingest_settings)
-    retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k, dense_weight=bot_settings.dense_weight))
-    answerer: Answerer = ExtractiveAnswerer(index)
+    models = load_models()
+    retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k), models)
+    answerer: Answerer = ExtractiveAnswerer(models=models)
     model = chat_model if chat_model is not None else make_chat_model(bot_settings)
     if model is not None:
-        answerer = LLMAnswerer(model, index, ExtractiveAnswerer(index), bot_settings.top_k, bot_settings.llm_timeout_s)
+        answerer = LLMAnswerer(
+            model, index, ExtractiveAnswerer(models=models), bot_settings.top_k, bot_settings.llm_timeout_s
+        )
     chain = build_answer_chain(retriever, answerer, bot_settings.top_k, bot_settings.max_question_chars)
     return Stack(index, chain)

@@ -28,6 +28,7 @@ from typing import Any
 from bot.answering import ABSTAIN_TEXT, Answer, Citation, ExtractiveAnswerer
 from bot.contract import replace_surrogates
 from bot.query import ParsedQuery, analyzed_sentences, parse_query
+from bot.retrieval import Retrieval
 from ingest.errors import TanyaError
 from ingest.index import Hit, Index
 from ingest.sentences import split_sentences
@@ -522,13 +523,12 @@ class LLMAnswerer:
         self.passages = passages
         self.timeout_s = timeout_s
 
-    def answer_parsed(
-        self, parsed: ParsedQuery, hits: list[Hit], on_text: Callable[[str], None] | None = None
-    ) -> Answer:
-        """Answer ``parsed`` from ``hits``; ``on_text`` gets the verified answer so far as it grows."""
+    def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer from the ranked passages; ``on_text`` gets the verified answer so far as it grows."""
+        parsed, hits = retrieval.query, retrieval.hits
         context = hits[: self.passages]
         if not context:
-            return self.fallback.answer_parsed(parsed, hits)
+            return self.fallback.answer_retrieval(retrieval)
         verifier = Verifier(self.index, context)
         buffer = ""
         checked = 0
@@ -544,9 +544,9 @@ class LLMAnswerer:
         except Exception as exc:
             if not isinstance(exc, LLMTimeout) and "timeout" not in type(exc).__name__.lower():
                 logger.warning("the chat model failed (%s); answering extractively", type(exc).__name__)
-                return self._fallback(parsed, hits, "failed")
+                return self._fallback(retrieval, "failed")
             logger.warning("the chat model timed out after %g s; answering extractively", self.timeout_s)
-            return self._fallback(parsed, hits, "timeout")
+            return self._fallback(retrieval, "timeout")
         if buffer.strip().startswith(NO_ANSWER) or (NO_ANSWER in buffer and not _MARKERS.search(buffer)):
             return Answer(parsed.text, ABSTAIN_TEXT[parsed.lang], True, parsed.lang, retrieved=hits, mode="llm")
         for claim in split_claims(buffer)[checked:]:
@@ -555,10 +555,10 @@ class LLMAnswerer:
         if verifier.dropped:
             logger.info("dropped %d unsupported sentence(s) of the model's answer", len(verifier.dropped))
         if not verifier.kept:
-            return self._fallback(parsed, hits, "unsupported")
+            return self._fallback(retrieval, "unsupported")
         return Answer(
             parsed.text, verifier.text(), False, parsed.lang, verifier.citations(), retrieved=hits, mode="llm"
         )
 
-    def _fallback(self, parsed: ParsedQuery, hits: list[Hit], reason: str) -> Answer:
-        return replace(self.fallback.answer_parsed(parsed, hits), note=NOTES[reason])
+    def _fallback(self, retrieval: Retrieval, reason: str) -> Answer:
+        return replace(self.fallback.answer_retrieval(retrieval), note=NOTES[reason])

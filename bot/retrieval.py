@@ -1,68 +1,64 @@
-"""Hybrid retrieval: BM25 candidates re-ranked with sentence coverage and a little dense similarity.
+"""Hybrid retrieval: the lexical index and the embeddings each propose passages, and a learned
+model ranks their union.
 
-BM25 over Indonesian root words carries most of the signal: the bundled embedding model is
-English-only, so on Indonesian text it is a weak retriever, and mixing its own ranking in
-equally makes results worse (docs/quality.md). Instead the BM25 candidates are re-scored:
+BM25 over Indonesian root words finds passages that share the question's names, numbers and
+rare words; the multilingual embeddings find those that say the same thing in other words, or
+in the other language (an English question about an Indonesian article). Each proposes its
+``candidates`` best; every proposed passage gets the named features of ``bot.features``
+(both scores, how each compares with the best, the best sentence's similarity and word
+coverage, whether it holds the kind of answer asked for), and the passage model of
+``bot.classifier`` (fitted on the training splits by ``bench/fit_models.py``) orders them.
 
-    score = bm25 / best_bm25 + w_dense * cosine(question, chunk) + w_cover * best_sentence_coverage
-            + w_type * holds_answer_type + w_slot * answer_slot
-
-where ``best_sentence_coverage`` is the IDF-weighted share of the question's concepts found in
-the chunk's single best sentence (an answer usually sits in one sentence), ``holds_answer_type``
-whether a sentence holds the kind of thing asked for (a year for "kapan", a number for "berapa",
-a new name for "siapa") and ``answer_slot`` whether the noun naming the answer's kind stands
-beside such a thing ("84 penumpang" for "Berapa penumpang"; ``bot.query.answer_slot``).
-
-The question is embedded in a worker thread while BM25 runs: onnxruntime and SQLite both
-release the GIL, and with the int8 model one core embeds a question almost as fast as two, so
-the other core does the lexical search meanwhile (10k chunks: p50 16.4 -> 13.9 ms).
+The question is embedded in a worker thread while it is analysed and BM25 runs: onnxruntime
+and SQLite both release the GIL, so the lexical work overlaps the embedding.
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from bot.query import (
-    ParsedQuery,
-    analyzed_sentences,
-    answer_slot,
-    holds_answer_type,
-    parse_query,
-    prime_sentences,
-)
-from ingest.catalog import Chunk
+from bot.classifier import AnswerModels, load_models
+from bot.features import PassageCandidate, passage_features
+from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences
 from ingest.index import Hit, Index, QuestionVector
 
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """How many candidates BM25 contributes, how many index entries it may rank for them (see
-    ``ParsedQuery.search_terms_within``), and how the re-ranking features mix. Ten candidates
-    give the same figures as thirty on every dev set, and within one question of 400 on a
-    100k-chunk index (docs/quality.md, section 8)."""
+    """How many passages each side proposes, and how many index entries BM25 may rank for them
+    (see ``ParsedQuery.search_terms_within``)."""
 
     k: int = 5
     candidates: int = 10
     max_postings: int = 20_000
-    dense_weight: float = 0.2
-    coverage_weight: float = 0.5
-    type_weight: float = 0.1  # docs/quality.md, section 10
-    slot_weight: float = 0.05
+    dense: bool = True  # False: lexical candidates only, no question embedding (tests, ablations)
 
 
-def best_sentence_coverage(chunk: Chunk, query: ParsedQuery) -> float:
-    """Return the largest share of the question that one sentence of ``chunk`` holds."""
-    return max((query.coverage(terms) for _, terms in analyzed_sentences(chunk.text)), default=0.0)
+@dataclass
+class Retrieval:
+    """A question analysed and its passages ranked, with what answering needs of them."""
+
+    query: ParsedQuery
+    vector: Any  # the question's embedding (numpy), or None
+    candidates: list[PassageCandidate] = field(default_factory=list)  # best first
+    k: int = 5
+
+    @property
+    def hits(self) -> list[Hit]:
+        """The best ``k`` passages, scored by the passage model's log-odds."""
+        return [Hit(c.chunk, round(c.score, 4)) for c in self.candidates[: self.k]]
 
 
 class HybridRetriever:
-    """Ranks chunks for a question; see the module docstring for the scoring."""
+    """Ranks chunks for a question; see the module docstring."""
 
-    def __init__(self, index: Index, config: RetrievalConfig | None = None) -> None:
+    def __init__(self, index: Index, config: RetrievalConfig | None = None, models: AnswerModels | None = None) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
+        self.models = models or load_models()
         self._embedder = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="tanya-embed")
 
     def parse(self, question: str) -> ParsedQuery:
@@ -71,44 +67,55 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """Return the best ``k`` chunks for ``question``, best first."""
-        return self.search(question, k)[1]
+        return self.search(question, k).hits
 
-    def search(self, question: str, k: int | None = None) -> tuple[ParsedQuery, list[Hit]]:
-        """Analyse ``question`` and return it with its best ``k`` chunks; the question is
-        embedded from the start, beside both the analysis and the lexical search."""
+    def search(self, question: str, k: int | None = None) -> Retrieval:
+        """Analyse ``question`` and rank passages for it; the question is embedded from the
+        start, beside both the analysis and the lexical search."""
         embedding = self._embed(question)
-        query = self.parse(question)
-        return query, self._rank(query, k, embedding)
+        return self._rank(self.parse(question), k, embedding)
 
-    def retrieve_parsed(self, query: ParsedQuery, k: int | None = None) -> list[Hit]:
-        """Like ``retrieve`` for an already analysed question."""
+    def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:
+        """Like ``search`` for an already analysed question."""
         return self._rank(query, k, self._embed(query.text))
 
     def _embed(self, question: str) -> Future[QuestionVector] | None:
-        """Start embedding ``question`` in a worker thread (not at all without a dense weight)."""
-        return self._embedder.submit(self.index.question_vector, question) if self.config.dense_weight > 0 else None
+        return self._embedder.submit(self.index.question_vector, question) if self.config.dense else None
 
-    def _rank(self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None) -> list[Hit]:
+    def _rank(self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None) -> Retrieval:
+        import numpy as np
+
         cfg = self.config
         k = k or cfg.k
         lexical = self.index.lexical_search(query.search_terms_within(cfg.max_postings), cfg.candidates)
-        if not lexical:
-            return self.index.dense_search(embedding.result(), k) if embedding is not None else []
-        prime_sentences(self.index, [h.chunk for h in lexical])
-        top = lexical[0].score or 1.0
-        # the lexical features first, while the question is still being embedded
-        lexical_scores = [
-            h.score / top
-            + cfg.coverage_weight * best_sentence_coverage(h.chunk, query)
-            + cfg.type_weight * holds_answer_type(h.chunk.text, query)
-            + cfg.slot_weight * answer_slot(h.chunk.text, query)
-            for h in lexical
-        ]
-        ids = [h.chunk.chunk_id for h in lexical]
-        cosines = self.index.similarities(embedding.result(), ids) if embedding is not None else {}
-        scored = [
-            Hit(h.chunk, score + cfg.dense_weight * cosines.get(h.chunk.chunk_id, 0.0))
-            for h, score in zip(lexical, lexical_scores, strict=True)
-        ]
-        scored.sort(key=lambda h: h.score, reverse=True)
-        return scored[:k]
+        candidates: dict[str, PassageCandidate] = {}
+        for rank, hit in enumerate(lexical):
+            candidates[hit.chunk.chunk_id] = PassageCandidate(hit.chunk, (), bm25=hit.score, bm25_rank=rank)
+        vector = None
+        if embedding is not None:
+            question = embedding.result()
+            vector = np.asarray(question.vector, dtype=np.float32)
+            nearest = self.index.nearest(question, cfg.candidates)
+            missing = [cid for cid, _ in nearest if cid not in candidates]
+            chunks = self.index.chunks(missing)
+            for cid, _ in nearest:
+                if cid in chunks:
+                    candidates[cid] = PassageCandidate(chunks[cid], ())
+            cosines = dict(nearest)
+            cosines.update(self.index.similarities(question, [c for c in candidates if c not in cosines]))
+            sentence_vectors = self.index.sentence_vectors(question, list(candidates))
+            for cid, c in candidates.items():
+                c.dense = cosines.get(cid, 0.0)
+                c.sentence_vectors = sentence_vectors.get(cid)
+        if not candidates:
+            return Retrieval(query, vector, [], k)
+        ranked = list(candidates.values())
+        prime_sentences(self.index, [c.chunk for c in ranked])
+        for c in ranked:
+            c.sentences = analyzed_sentences(c.chunk.text)
+        passage_features(query, ranked, vector if vector is not None else np.zeros(1, dtype=np.float32))
+        model = self.models.passage
+        for c in ranked:
+            c.score = model.logit(c.features)
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        return Retrieval(query, vector, ranked, k)
