@@ -23,6 +23,7 @@ scikit-learn (a dev dependency); the chain reads only the written coefficients.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
@@ -38,7 +39,15 @@ sys.path.insert(0, str(REPO))
 
 from bot.classifier import MODELS_FILE, AnswerModels, LogisticModel  # noqa: E402
 from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
-from bot.features import PASSAGE_FEATURES, SENTENCE_FEATURES, PassageCandidate, sentence_features  # noqa: E402
+from bot.features import (  # noqa: E402
+    ANSWER_FEATURES,
+    PASSAGE_FEATURES,
+    SENTENCE_FEATURES,
+    PassageCandidate,
+    answer_features,
+    sentence_features,
+)
+from bot.query import RULES  # noqa: E402
 from bot.retrieval import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
 from ingest.index import make_index  # noqa: E402
 from ingest.pipeline import ingest_articles  # noqa: E402
@@ -50,6 +59,8 @@ BUNDLED = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
 MAX_MEDIAN_CHARS = 300
+AUGMENT = 0.5
+DROPOUT = 0.3
 
 
 def _norm(text: str) -> str:
@@ -76,6 +87,22 @@ class Example:
     gold: str
 
 
+_KEEP = re.compile(
+    r"\d|^(apa|apakah|siapa|siapakah|berapa|berapakah|kapan|kapankah|mana|manakah|dimana|mengapa|kenapa|bagaimana)$"
+)
+
+
+def chat_copy(question: EvalQuestion, rng: random.Random, dropout: float) -> EvalQuestion:
+    """The question as it might be typed in a chat: lower case, no question mark, and each
+    word but the question words and numbers left out with probability ``dropout`` (people
+    rarely use all the words the article does). The training splits hold only carefully
+    written questions; these copies teach the models not to count on the article's wording."""
+    tokens = question.question.lower().rstrip(" ?").split()
+    kept = [t for t in tokens if _KEEP.search(t) or rng.random() >= dropout]
+    text = " ".join(kept or tokens)
+    return dataclasses.replace(question, id=question.id + "~chat", question=text)
+
+
 def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQuestion]) -> Any:
     """The training index (ingested once; later runs find every passage unchanged)."""
     settings = IngestSettings(data_dir=index_dir, model_cache_dir=cache_dir)
@@ -91,9 +118,11 @@ def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQue
     return index
 
 
-def retrieve_all(index: Any, questions: list[EvalQuestion], candidates: int) -> list[Example]:
+def retrieve_all(index: Any, questions: list[EvalQuestion], candidates: int, without: list[str]) -> list[Example]:
     """Every question's proposed passages with their features (no ranking yet)."""
-    blank = AnswerModels(_blank(PASSAGE_FEATURES), _blank(SENTENCE_FEATURES), 0.0, 1.0, {})
+    blank = AnswerModels(
+        _blank(PASSAGE_FEATURES), _blank(SENTENCE_FEATURES), _blank(ANSWER_FEATURES), 0.0, 1.0, {"without": without}
+    )
     retriever = HybridRetriever(index, RetrievalConfig(k=candidates * 2, candidates=candidates), blank)
     out = []
     started = time.perf_counter()
@@ -107,24 +136,69 @@ def retrieve_all(index: Any, questions: list[EvalQuestion], candidates: int) -> 
     return out
 
 
-def fit_logistic(rows: list[dict[str, float]], labels: list[int], features: tuple[str, ...], c: float) -> LogisticModel:
-    """A standardised logistic regression over named features."""
+def _matrix(rows: list[dict[str, float]], features: tuple[str, ...]) -> tuple[Any, Any, Any]:
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     x = np.array([[r[f] for f in features] for r in rows], dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, np.array(labels))
+    return (x - mean) / scale, mean, scale
+
+
+def _model(features: tuple[str, ...], mean: Any, scale: Any, coef: Any, intercept: float) -> LogisticModel:
     return LogisticModel(
         features,
         tuple(round(float(v), 6) for v in mean),
         tuple(round(float(v), 6) for v in scale),
-        tuple(round(float(v), 6) for v in model.coef_[0]),
-        round(float(model.intercept_[0]), 6),
+        tuple(round(float(v), 6) for v in coef),
+        round(float(intercept), 6),
     )
+
+
+def fit_logistic(rows: list[dict[str, float]], labels: list[int], features: tuple[str, ...], c: float) -> LogisticModel:
+    """A standardised logistic regression over named features."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x, mean, scale = _matrix(rows, features)
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(x, np.array(labels))
+    return _model(features, mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def fit_listwise(
+    groups: list[list[dict[str, float]]], gold: list[list[int]], features: tuple[str, ...], c: float
+) -> LogisticModel:
+    """A conditional logit: per group (one question's candidates) a softmax over linear scores,
+    fitted to put the probability on the group's positive candidates (L2-penalised by 1/c)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    flat = [row for group in groups for row in group]
+    x, mean, scale = _matrix(flat, features)
+    sizes = np.array([len(g) for g in groups])
+    owner = np.repeat(np.arange(len(groups)), sizes)
+    positive = np.array([label for labels in gold for label in labels], dtype=np.float64)
+    n_groups = len(groups)
+
+    def loss(w: Any) -> tuple[float, Any]:
+        scores = x @ w
+        top = np.full(n_groups, -np.inf)
+        np.maximum.at(top, owner, scores)
+        exp = np.exp(scores - top[owner])
+        total = np.bincount(owner, exp, n_groups)
+        log_total = np.log(total) + top
+        pos_exp = np.bincount(owner, exp * positive, n_groups)
+        log_pos = np.log(np.maximum(pos_exp, 1e-300)) + top
+        value = float(np.sum(log_total - log_pos)) / n_groups + 0.5 * float(w @ w) / (c * n_groups)
+        p_all = exp / total[owner]
+        p_pos = exp * positive / np.maximum(pos_exp[owner], 1e-300)
+        grad = x.T @ (p_all - p_pos) / n_groups + w / (c * n_groups)
+        return value, grad
+
+    result = minimize(loss, np.zeros(len(features)), jac=True, method="L-BFGS-B")
+    return _model(features, mean, scale, result.x, 0.0)
 
 
 def rank(example: Example, model: LogisticModel) -> list[PassageCandidate]:
@@ -134,16 +208,47 @@ def rank(example: Example, model: LogisticModel) -> list[PassageCandidate]:
     return sorted(example.retrieval.candidates, key=lambda c: c.score, reverse=True)
 
 
+def load_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> list[Example]:
+    """The retrieved training questions, from the cache when it holds these questions."""
+    import pickle
+
+    rules = "".join(f"-{w}" for w in sorted(args.without))
+    cache = args.index_dir / f"examples-{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
+    if cache.exists() and not args.refresh:
+        with cache.open("rb") as f:
+            return pickle.load(f)  # type: ignore[no-any-return]
+    index = build_index(args.index_dir, args.model_cache, questions)
+    examples = retrieve_all(index, questions, args.candidates, sorted(args.without))
+    with cache.open("wb") as f:
+        pickle.dump(examples, f)
+    return examples
+
+
+def sentence_set(ex: Example, passage_model: LogisticModel) -> list[Any]:
+    """The sentences of an example's best passages, with features."""
+    ranked = rank(ex, passage_model)[:SENTENCE_PASSAGES]
+    return sentence_features(ex.retrieval.query, ranked, ex.retrieval.vector)
+
+
 def main() -> None:
+    import dataclasses
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-dir", type=Path, default=TRAIN)
     parser.add_argument("--index-dir", type=Path, default=REPO / ".fit-cache" / "train-index")
     parser.add_argument("--model-cache", type=Path, default=None, help="TANYA_MODEL_CACHE_DIR for the index")
     parser.add_argument("--out", type=Path, default=MODELS_FILE)
     parser.add_argument("--drop", action="append", default=[], help="leave a feature out (ablations)")
+    parser.add_argument(
+        "--without", action="append", default=[], choices=RULES, help="switch a rule of question analysis off"
+    )
     parser.add_argument("--candidates", type=int, default=RetrievalConfig().candidates)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
     parser.add_argument("--limit", type=int, default=0, help="use only this many questions per set (quick runs)")
+    parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
+    parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
+    parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
     args = parser.parse_args()
 
     questions: list[EvalQuestion] = []
@@ -153,81 +258,107 @@ def main() -> None:
             random.Random(0).shuffle(rows)
             rows = rows[: args.limit]
         questions += rows
-    index = build_index(args.index_dir, args.model_cache, questions)
-    examples = retrieve_all(index, questions, args.candidates)
+    rng = random.Random(1)
+    questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
+    examples = load_examples(args, questions)
 
-    passage_features = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
-    rows, labels = [], []
-    for ex in examples:
-        for c in ex.retrieval.candidates:
-            rows.append(c.features)
-            labels.append(int(c.chunk.source == ex.gold))
-    passage_model = fit_logistic(rows, labels, passage_features, args.c)
-    hit1 = sum(bool(r := rank(ex, passage_model)) and r[0].chunk.source == ex.gold for ex in examples)
-    print(f"passage model: {len(rows)} rows, train R@1 {hit1 / len(examples):.3f}", file=sys.stderr)
+    # 1. passages: which proposed passage is the question's
+    names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
+    groups = [ex for ex in examples if any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)]
+    passage_model = fit_listwise(
+        [[c.features for c in ex.retrieval.candidates] for ex in groups],
+        [[int(c.chunk.source == ex.gold) for c in ex.retrieval.candidates] for ex in groups],
+        names,
+        args.c,
+    )
+    hit1 = sum(rank(ex, passage_model)[0].chunk.source == ex.gold for ex in examples if ex.retrieval.candidates)
+    print(f"passage model: train R@1 {hit1 / len(examples):.3f}", file=sys.stderr)
 
-    sentence_feature_names = tuple(f for f in SENTENCE_FEATURES if f not in args.drop)
-    rows, labels = [], []
-    per_question: list[tuple[Example, list[Any]]] = []
-    for ex in examples:
-        ranked = rank(ex, passage_model)[:SENTENCE_PASSAGES]
-        sentences = sentence_features(ex.retrieval.query, ranked, ex.retrieval.vector)
-        per_question.append((ex, sentences))
-        for s in sentences:
-            rows.append(s.features)
-            good = ex.question.answerable and s.passage.chunk.source == ex.gold
-            labels.append(int(good and holds_answer(s.text, ex.question.answers)))
-    sentence_model = fit_logistic(rows, labels, sentence_feature_names, args.c)
+    # 2. sentences: which sentence of the best passages holds the answer
+    names = tuple(f for f in SENTENCE_FEATURES if f not in args.drop)
+    per_question = [(ex, sentence_set(ex, passage_model)) for ex in examples]
+    sentence_groups, sentence_gold = [], []
+    for ex, sentences in per_question:
+        labels = [
+            int(s.passage.chunk.source == ex.gold and holds_answer(s.text, ex.question.answers)) for s in sentences
+        ]
+        if ex.question.answerable and any(labels):
+            sentence_groups.append([s.features for s in sentences])
+            sentence_gold.append(labels)
+    sentence_model = fit_listwise(sentence_groups, sentence_gold, names, args.c)
+
+    # 3. answers: is the best sentence right
+    names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
+    rows, labels, outcomes = [], [], []
+    for ex, sentences in per_question:
+        if not sentences:
+            continue
+        scored = sorted(
+            (dataclasses.replace(s, score=sentence_model.logit(s.features)) for s in sentences),
+            key=lambda s: s.score,
+            reverse=True,
+        )
+        passages = rank(ex, passage_model)[:SENTENCE_PASSAGES]
+        rows.append(answer_features(ex.retrieval.query, passages, scored))
+        right = ex.question.answerable and holds_answer(scored[0].text, ex.question.answers)
+        labels.append(int(right))
+        outcomes.append((ex, scored))
+    answer_model = fit_logistic(rows, labels, names, args.c)
+    probabilities = [answer_model.probability(r) for r in rows]
 
     # Operating points, on the training questions.
-    scored = []
-    for ex, sentences in per_question:
-        ordered = sorted(sentences, key=lambda s: sentence_model.probability(s.features), reverse=True)
-        scored.append((ex, [(sentence_model.probability(s.features), s) for s in ordered]))
-    right = sorted(
-        top[0][0]
-        for ex, top in scored
-        if top and ex.question.answerable and holds_answer(top[0][1].text, ex.question.answers)
-    )
-    min_probability = right[int(TARGET_FALSE_ABSTENTION * len(right))] if right else 0.5
-    best_ratio, best_accuracy = 1.0, -1.0
-    for ratio in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+    # The threshold refuses ``false_abstention`` of the answerable chat copies (the questions most
+    # like what people type); the carefully written originals are refused less often.
+    chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if ex.question.id.endswith("~chat")]
+    pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
+    answerable = sorted(p for p, ex in pool if ex.question.answerable)
+    min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
+    best_margin, best_correct = 0.0, -1
+    for margin in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
         correct, lengths = 0, []
-        for ex, top in scored:
-            if not top or top[0][0] < min_probability or not ex.question.answerable:
+        for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
+            if p < min_probability or not ex.question.answerable:
                 continue
-            text = top[0][1].text
-            for p, s in top[1:3]:
-                if p < ratio * top[0][0]:
+            text = scored[0].text
+            for other in scored[1:3]:
+                if scored[0].score - other.score > margin:
                     break
-                if len(text) + 1 + len(s.text) <= 400 and s.text != text:
-                    text = text + " " + s.text
+                if len(text) + 1 + len(other.text) <= 400 and other.text != text:
+                    text = text + " " + other.text
                     break
             lengths.append(len(text))
             correct += holds_answer(text, ex.question.answers)
         median = statistics.median(lengths) if lengths else 0
-        if median <= MAX_MEDIAN_CHARS and correct > best_accuracy:
-            best_ratio, best_accuracy = ratio, correct
-    answerable = [ex for ex, _ in scored if ex.question.answerable]
-    unanswerable = [(ex, top) for ex, top in scored if not ex.question.answerable]
-    abstains = sum(1 for _, top in unanswerable if not top or top[0][0] < min_probability)
+        if median <= MAX_MEDIAN_CHARS and correct > best_correct:
+            best_margin, best_correct = margin, correct
+    n_answerable = sum(1 for ex, _ in outcomes if ex.question.answerable)
+    unanswerable = [p for p, (ex, _) in zip(probabilities, outcomes, strict=True) if not ex.question.answerable]
+    refused = sum(p < min_probability for p in unanswerable) / max(1, len(unanswerable))
     print(
-        f"sentence model: {len(rows)} rows; min_probability {min_probability:.3f}, second_ratio {best_ratio}; "
-        f"train accuracy {best_accuracy / max(1, len(answerable)):.3f}, "
-        f"unanswerable refused {abstains / max(1, len(unanswerable)):.3f}",
+        f"answer model: min_probability {min_probability:.3f}, second_margin {best_margin}; train accuracy "
+        f"{best_correct / max(1, n_answerable):.3f}, unanswerable refused {refused:.3f}",
         file=sys.stderr,
     )
     models = AnswerModels(
         passage_model,
         sentence_model,
+        answer_model,
         round(min_probability, 6),
-        best_ratio,
+        best_margin,
         {
             "fitted_on": [f"{name}.jsonl" for name in SETS],
             "questions": len(questions),
             "dropped": sorted(args.drop),
+            "without": sorted(args.without),
             "c": args.c,
-            "command": "python bench/fit_models.py" + "".join(f" --drop {d}" for d in args.drop),
+            "false_abstention": args.false_abstention,
+            "augment": args.augment,
+            "dropout": args.dropout,
+            "command": "python bench/fit_models.py"
+            + "".join(f" --drop {d}" for d in args.drop)
+            + "".join(f" --without {w}" for w in args.without)
+            + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
+            + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else ""),
         },
     )
     args.out.write_text(json.dumps(models.to_json(), indent=1) + "\n", encoding="utf-8")

@@ -4,19 +4,21 @@ No model download and no network. Every sentence of the best-ranked passages get
 features of ``bot.features`` (its similarity to the question in meaning and in words, its
 passage's rank and score, whether it holds the kind of thing asked for, where it stands), and
 the sentence model of ``bot.classifier`` (fitted on the training splits by
-``bench/fit_models.py``) gives the probability that it answers. The best sentence is quoted,
-with the next best when it is nearly as likely and the answer stays short. When even the best
-is unlikely, the answerer abstains in the question's language: the threshold was chosen on the
-training splits, where a quarter of the questions have no answer in their passage.
+``bench/fit_models.py``) picks the one that answers; the next best joins it when it scores
+nearly as well and the answer stays short. The answer model then judges the pick as a whole
+(how clearly it won, how well it and its passage match the question, whether it holds the kind
+of thing asked for, how much of the question the index has never seen) and the answerer
+abstains in the question's language when the pick is probably wrong: the threshold was chosen
+on the training splits, where a quarter of the questions have no answer in their passage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.classifier import AnswerModels, load_models
-from bot.features import SentenceCandidate, sentence_features
+from bot.features import SentenceCandidate, answer_features, sentence_features
 from bot.retrieval import Retrieval
 from ingest.catalog import Chunk
 from ingest.index import Hit
@@ -68,7 +70,7 @@ class ExtractiveAnswerer:
         self.models = models or load_models()
 
     def rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
-        """The sentences of the best passages with their probability of answering, likeliest first."""
+        """The sentences of the best passages scored by the sentence model, best first."""
         passages = retrieval.candidates[: self.config.passages]
         vector = retrieval.vector
         if vector is None:
@@ -77,24 +79,27 @@ class ExtractiveAnswerer:
             vector = np.zeros(1, dtype=np.float32)
         model = self.models.sentence
         scored = [
-            SentenceCandidate(c.passage, c.rank, c.position, c.text, c.features, model.probability(c.features))
-            for c in sentence_features(retrieval.query, passages, vector)
+            replace(c, score=model.logit(c.features)) for c in sentence_features(retrieval.query, passages, vector)
         ]
         return sorted(scored, key=lambda c: c.score, reverse=True)
+
+    def confidence(self, retrieval: Retrieval, ranked: list[SentenceCandidate]) -> float:
+        """The answer model's probability that the best sentence of ``ranked`` answers."""
+        passages = retrieval.candidates[: self.config.passages]
+        return self.models.answer.probability(answer_features(retrieval.query, passages, ranked))
 
     def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
         """Return the answer for a retrieval (``on_text`` is unused: the answer is complete at once)."""
         cfg = self.config
-        query = retrieval.query
-        question, lang = query.text, query.lang
+        question, lang = retrieval.question, retrieval.query.lang
         hits = retrieval.hits
         ranked = self.rank_sentences(retrieval)
-        if not ranked or ranked[0].score < self.models.min_probability:
+        if not ranked or self.confidence(retrieval, ranked) < self.models.min_probability:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         best = ranked[0]
         chosen = [best]
         for other in ranked[1:3]:
-            if other.score < self.models.second_ratio * best.score:
+            if best.score - other.score > self.models.second_margin:
                 break
             if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
                 chosen.append(other)

@@ -2,8 +2,8 @@
 
 Each model is a logistic regression over named features (``bot.features``), standardised with
 the means and scales seen in training. ``AnswerModels`` bundles the three the chain uses: one
-ranks passages, one scores sentences as answers, and the threshold on the best sentence's
-probability below which the answerer abstains. Nothing is fitted at run time.
+ranks passages, one picks the sentence that answers, one judges whether that answer is right
+(the answerer abstains when it is probably not). Nothing is fitted at run time.
 """
 
 from __future__ import annotations
@@ -66,12 +66,20 @@ class LogisticModel:
 
 @dataclass(frozen=True)
 class AnswerModels:
-    """The passage ranker, the sentence scorer and the answering thresholds."""
+    """The learned parts of answering.
+
+    ``passage`` and ``sentence`` score candidates against each other (fitted as conditional
+    logits: a softmax over one question's candidates), so only their differences matter;
+    ``answer`` is a probability that the chosen answer is right, and the answerer abstains below
+    ``min_probability``. A second sentence joins the answer when it scores within
+    ``second_margin`` of the best.
+    """
 
     passage: LogisticModel
     sentence: LogisticModel
-    min_probability: float  # answer only when the best sentence is at least this likely
-    second_ratio: float  # a second sentence joins when its probability is at least this share of the best's
+    answer: LogisticModel
+    min_probability: float
+    second_margin: float
     meta: Mapping[str, Any]
 
     def to_json(self) -> dict[str, Any]:
@@ -79,8 +87,9 @@ class AnswerModels:
         return {
             "passage": self.passage.to_json(),
             "sentence": self.sentence.to_json(),
+            "answer": self.answer.to_json(),
             "min_probability": self.min_probability,
-            "second_ratio": self.second_ratio,
+            "second_margin": self.second_margin,
             "meta": dict(self.meta),
         }
 
@@ -90,8 +99,9 @@ class AnswerModels:
         return cls(
             LogisticModel.from_json(data["passage"]),
             LogisticModel.from_json(data["sentence"]),
+            LogisticModel.from_json(data["answer"]),
             float(data["min_probability"]),
-            float(data["second_ratio"]),
+            float(data["second_margin"]),
             dict(data.get("meta") or {}),
         )
 

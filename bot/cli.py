@@ -353,25 +353,44 @@ def eval_(
             metavar="DIR",
         ),
     ] = None,
+    articles: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--articles",
+            help="Also index these articles (files or folders), for sets whose questions have no passage.",
+            metavar="PATH",
+        ),
+    ] = None,
+    models: Annotated[
+        Path | None,
+        typer.Option(
+            "--models",
+            help="Answer with these fitted models (bench/fit_models.py --out) instead of the shipped ones.",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Measure retrieval and answer quality: recall@1/3, MRR, accuracy, abstention, latency.
 
-    Builds an index of the bundled article plus every distinct passage of the sets, then asks
-    every question through the same chain as `tanya ask`.
+    Builds an index of the bundled article, the --articles and every distinct passage of the
+    sets, then asks every question through the same chain as `tanya ask`.
     """
+    from bot.classifier import load_models
     from bot.components import make_stack
     from bot.evaluation import eval_articles, load_eval_set, result_to_json, run_eval, summarize
     from ingest.corpus import bundled_articles_dir
+    from ingest.loaders import Article, load_inputs
     from ingest.pipeline import ingest_articles
 
     questions = [q for path in sets for q in load_eval_set(path)]
+    extra = [a for a in load_inputs([str(p) for p in articles or ()]) if isinstance(a, Article)]
     ingest_settings, bot_settings = _settings()
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
         data_dir = index_dir or Path(tmp)
         settings = ingest_settings.model_copy(update={"data_dir": data_dir, "chroma_url": None})
-        stack = make_stack(settings, bot_settings)
+        stack = make_stack(settings, bot_settings, models=load_models(models))
         with _progress(enabled=not as_json) as sink:
-            ingest_articles(stack.index, eval_articles(questions, bundled_articles_dir()), sink)
+            ingest_articles(stack.index, eval_articles(questions, bundled_articles_dir()) + extra, sink)
         results = run_eval(stack.chain.invoke, questions)
     by_set: dict[str, list[Any]] = {}
     for r in results:

@@ -9,7 +9,7 @@ from langchain_core.runnables import Runnable
 
 from bot.answering import Answer, ExtractiveAnswerer
 from bot.chain import Answerer, build_answer_chain
-from bot.classifier import load_models
+from bot.classifier import AnswerModels, load_models
 from bot.llm import LLMAnswerer, make_chat_model
 from bot.retrieval import HybridRetriever, RetrievalConfig
 from bot.settings import BotSettings
@@ -26,14 +26,19 @@ class Stack:
 
 
 def make_stack(
-    ingest_settings: IngestSettings, bot_settings: BotSettings, index: Index | None = None, chat_model: Any = None
+    ingest_settings: IngestSettings,
+    bot_settings: BotSettings,
+    index: Index | None = None,
+    chat_model: Any = None,
+    models: AnswerModels | None = None,
 ) -> Stack:
     """Return the index and the answering chain configured by the settings.
 
-    ``chat_model`` replaces the one ``TANYA_LLM`` names (tests pass a fake one).
+    ``chat_model`` replaces the one ``TANYA_LLM`` names (tests pass a fake one), ``models`` the
+    shipped answering models (``tanya eval --models`` compares fitted variants).
     """
     index = index or make_index(ingest_settings)
-    models = load_models()
+    models = models or load_models()
     retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k), models)
     answerer: Answerer = ExtractiveAnswerer(models=models)
     model = chat_model if chat_model is not None else make_chat_model(bot_settings)

@@ -80,7 +80,8 @@ def eval_articles(questions: Iterable[EvalQuestion], bundled: Path) -> list[Arti
             source = passage_source(q.passage)
             seen.add(source)
             articles.append(
-                Article(source=source, text=clean_text(q.passage), title=f"{q.set_name} passage", lang="id")
+                # untitled: a made-up title would be embedded with every sentence of the passage
+                Article(source=source, text=clean_text(q.passage), title="", lang="id")
             )
     return articles
 

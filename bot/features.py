@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from bot.query import (
@@ -24,7 +26,7 @@ from bot.query import (
     type_match,
 )
 from ingest.catalog import Chunk
-from ingest.text import words
+from ingest.text import stem, words
 
 PASSAGE_FEATURES = (
     "bm25",
@@ -47,11 +49,15 @@ SENTENCE_FEATURES = (
     "dense",
     "dense_gap",
     "dense_passage_gap",
+    "previous_dense_gap",
     "coverage",
     "coverage_gap",
     "window_coverage",
     "passage_coverage",
-    "answer_type",
+    "type_number",
+    "type_date",
+    "type_name",
+    "type_reason",
     "new_things",
     "first",
     "position",
@@ -135,6 +141,19 @@ class SentenceCandidate:
     score: float = 0.0
 
 
+_KINDS = {"number": "type_number", "date": "type_date", "person": "type_name", "place": "type_name"}
+
+
+def _typed(kind: str | None, matches: bool) -> dict[str, float]:
+    """One feature per kind of question: whether the sentence holds the kind of thing asked
+    (a number, a date, a name, a reason), so each kind gets a weight of its own."""
+    out = dict.fromkeys(("type_number", "type_date", "type_name", "type_reason"), 0.0)
+    name = _KINDS.get(kind or "", f"type_{kind}")
+    if name in out:
+        out[name] = float(matches)
+    return out
+
+
 _NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "never", "not", "no"})
 
 
@@ -142,7 +161,7 @@ def sentence_features(
     query: ParsedQuery, passages: Sequence[PassageCandidate], question_vector: Any
 ) -> list[SentenceCandidate]:
     """Every sentence of ``passages`` (ranked best first) with its features."""
-    rows: list[tuple[PassageCandidate, int, int, str, float, float, float, float]] = []
+    rows: list[tuple[PassageCandidate, int, int, str, float, float, float, float, float]] = []
     for rank, p in enumerate(passages):
         cosines = p.sentence_dense or sentence_cosines(p, question_vector)
         terms = [t for _, t in p.sentences]
@@ -157,16 +176,17 @@ def sentence_features(
                     j,
                     span.text,
                     cosines[j],
+                    cosines[j - 1] if j else cosines[j],
                     query.coverage(held),
                     query.coverage(around),
                     passage_coverage,
                 )
             )
     top_dense = max((r[4] for r in rows), default=0.0)
-    top_coverage = max((r[5] for r in rows), default=0.0)
+    top_coverage = max((r[6] for r in rows), default=0.0)
     question_negated = bool(_NEGATIONS & query.words)
     out = []
-    for p, rank, j, text, dense, coverage, window, passage_coverage in rows:
+    for p, rank, j, text, dense, previous, coverage, window, passage_coverage in rows:
         tokens = words(text)
         new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in NUMBER_WORDS) and t not in query.words)
         new_names = sum(1 for name in CAPITALISED.findall(text)[1:] if name.lower() not in query.words)
@@ -177,11 +197,13 @@ def sentence_features(
             "dense": dense,
             "dense_gap": dense - top_dense,
             "dense_passage_gap": dense - p.dense,
+            # the sentence before matches the question: this one may go on from it ("Langkah ini ...")
+            "previous_dense_gap": previous - top_dense,
             "coverage": coverage,
             "coverage_gap": coverage - top_coverage,
             "window_coverage": window,
             "passage_coverage": passage_coverage,
-            "answer_type": float(type_match(text, tokens, query)),
+            **_typed(query.kind, type_match(text, tokens, query)),
             "new_things": min(new_things, 3) / 3,
             "first": float(j == 0),
             "position": j / max(1, len(p.sentences) - 1),
@@ -191,3 +213,97 @@ def sentence_features(
         }
         out.append(SentenceCandidate(p, rank, j, text, features))
     return out
+
+
+ANSWER_FEATURES = (
+    "sentence_score",
+    "sentence_margin",
+    "sentence_share",
+    "passage_score",
+    "passage_margin",
+    "passage_share",
+    "dense",
+    "passage_dense",
+    "top_dense",
+    "coverage",
+    "window_coverage",
+    "passage_coverage",
+    "unknown_weight",
+    "answer_type",
+    "asks_thing",
+    "lexical_found",
+    "negation_mismatch",
+    "opposite",
+    "missing_number",
+)
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """Indonesian index term -> its opposites (bot/data/antonyms_id.txt, analysed like the index,
+    so "meninggal" stands for its root "tinggal")."""
+    table: dict[str, set[str]] = {}
+    for line in (Path(__file__).resolve().parent / "data" / "antonyms_id.txt").read_text(encoding="utf-8").splitlines():
+        pair = [stem(word) for word in line.split()]
+        if len(pair) == 2 and not line.startswith("#"):
+            table.setdefault(pair[0], set()).add(pair[1])
+            table.setdefault(pair[1], set()).add(pair[0])
+    return {word: frozenset(opposites) for word, opposites in table.items()}
+
+
+def _opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
+    """A question word missing from the passage while its opposite is there ("termuda" asked,
+    "tertua" written)."""
+    table = antonyms()
+    return any(
+        not c.found_in(present) and any(table.get(t, frozenset()) & present for t in c.terms) for c in query.concepts
+    )
+
+
+def _missing_number(query: ParsedQuery, present: frozenset[str]) -> bool:
+    """The question names a number ("pada tahun 1852") the passage does not hold."""
+    return any(c.surface[0].isdigit() and not c.found_in(present) for c in query.concepts)
+
+
+def _share(scores: Sequence[float]) -> float:
+    """The softmax weight of the first of ``scores`` (the best) among them."""
+    import math
+
+    if not scores:
+        return 0.0
+    top = max(scores)
+    total = sum(math.exp(s - top) for s in scores)
+    return math.exp(scores[0] - top) / total
+
+
+def answer_features(
+    query: ParsedQuery, passages: Sequence[PassageCandidate], ranked: Sequence[SentenceCandidate]
+) -> dict[str, float]:
+    """Features of the question's best answer as a whole (``ranked``: sentences best first,
+    ``passages``: passages best first), from which the answer model judges whether it is right."""
+    best = ranked[0]
+    scores = [s.score for s in ranked]
+    passage_scores = [p.score for p in passages]
+    unknown = sum(c.weight for c in query.concepts if not any(c.frequencies)) / query.total_weight
+    present = frozenset().union(*(terms for _, terms in best.passage.sentences))
+    return {
+        "sentence_score": best.score,
+        "sentence_margin": best.score - scores[1] if len(scores) > 1 else 5.0,
+        "sentence_share": _share(scores),
+        "passage_score": best.passage.score,
+        "passage_margin": passage_scores[0] - passage_scores[1] if len(passage_scores) > 1 else 5.0,
+        "passage_share": _share([best.passage.score, *(p.score for p in passages if p is not best.passage)]),
+        "dense": best.features["dense"],
+        "passage_dense": best.passage.dense,
+        "top_dense": max(p.dense for p in passages),
+        "coverage": best.features["coverage"],
+        "window_coverage": best.features["window_coverage"],
+        "passage_coverage": best.features["passage_coverage"],
+        "unknown_weight": unknown if query.concepts else 0.0,
+        "answer_type": max(best.features[k] for k in ("type_number", "type_date", "type_name", "type_reason")),
+        "asks_thing": float(query.kind is not None),
+        "lexical_found": float(best.passage.bm25_rank is not None),
+        "negation_mismatch": best.features["negation_mismatch"],
+        "opposite": float(_opposite(query, present)),
+        "missing_number": float(_missing_number(query, present)),
+    }

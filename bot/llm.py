@@ -548,7 +548,7 @@ class LLMAnswerer:
             logger.warning("the chat model timed out after %g s; answering extractively", self.timeout_s)
             return self._fallback(retrieval, "timeout")
         if buffer.strip().startswith(NO_ANSWER) or (NO_ANSWER in buffer and not _MARKERS.search(buffer)):
-            return Answer(parsed.text, ABSTAIN_TEXT[parsed.lang], True, parsed.lang, retrieved=hits, mode="llm")
+            return Answer(retrieval.question, ABSTAIN_TEXT[parsed.lang], True, parsed.lang, retrieved=hits, mode="llm")
         for claim in split_claims(buffer)[checked:]:
             if verifier.check(claim) and on_text is not None:
                 on_text(verifier.text())
@@ -557,7 +557,13 @@ class LLMAnswerer:
         if not verifier.kept:
             return self._fallback(retrieval, "unsupported")
         return Answer(
-            parsed.text, verifier.text(), False, parsed.lang, verifier.citations(), retrieved=hits, mode="llm"
+            retrieval.question,
+            verifier.text(),
+            False,
+            parsed.lang,
+            verifier.citations(),
+            retrieved=hits,
+            mode="llm",
         )
 
     def _fallback(self, retrieval: Retrieval, reason: str) -> Answer:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ingest.catalog import Chunk
 from ingest.index import Index
@@ -56,10 +57,43 @@ NUMBER_WORDS = frozenset(
     "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
     "hundred hundreds thousand thousands million billion percent".split()
 )
+# Words that introduce a cause or a purpose: what answers "kenapa" and "why" holds one.
+REASON_WORDS = frozenset(
+    "karena sebab akibat disebabkan dipengaruhi terkait lantaran untuk agar supaya demi guna "
+    "because due since so order".split()
+)
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
-_STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
+
+
+@lru_cache(maxsize=1)
+def english_stopwords() -> frozenset[str]:
+    """scikit-learn's English stop words (318, the Glasgow list), read from its module file
+    without importing scikit-learn itself (over a second of start-up)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        return EN_STOPWORDS
+    path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py"
+    namespace: dict[str, object] = {}
+    try:
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    except OSError:
+        return EN_STOPWORDS
+    found = namespace.get("ENGLISH_STOP_WORDS")
+    return EN_STOPWORDS | frozenset(found) if isinstance(found, frozenset) else EN_STOPWORDS
+
+
+class _Stopwords:
+    """``ID_STOPWORDS | english_stopwords()``, built on first use."""
+
+    def __contains__(self, word: object) -> bool:
+        return word in ID_STOPWORDS or word in english_stopwords()
+
+
+_STOPWORDS = _Stopwords()
 
 
 @dataclass(frozen=True)
@@ -164,16 +198,24 @@ def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> None:
 
 
 def question_type(question: str) -> str | None:
-    """Return what a question asks for: ``number``, ``date``, ``person``, ``place`` or ``None``."""
+    """Return what a question asks for: ``number``, ``date``, ``person``, ``place``, ``reason``
+    or ``None``."""
     joined = " ".join(words(question))
     if re.search(r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year)\b", joined):
         return "date"
-    if re.search(r"\b(berapa|berapakah|how many|how much|jumlah)\b", joined):
+    number = (
+        r"berapa|berapakah|how many|how much|how long|how far|how old|jumlah"
+        r"|(?:what|which) (?:percentage|share|proportion|number)"
+    )
+    if re.search(rf"\b({number})\b", joined):
         return "number"
     if re.search(r"\b(siapa|siapakah|who|whom)\b", joined):
         return "person"
     if re.search(r"\b(di mana|dimana|dimanakah|di manakah|where|manakah)\b", joined):
         return "place"
+    reason = r"kenapa|mengapa|mengapakah|why|alasan|alasannya|tujuan|tujuannya|apa sebab|what for|the point of"
+    if re.search(rf"\b({reason})\b", joined):
+        return "reason"
     return None
 
 
@@ -213,22 +255,64 @@ def _translations(tokens: list[str], i: int) -> tuple[int, tuple[str, ...]]:
     return 1, table.get(_en_key(tokens[i]), ())
 
 
-def _concepts(question: str, lang: str) -> list[tuple[str, tuple[str, ...]]]:
+_QUESTION_WORDS_EN = {
+    "how many": "berapa",
+    "how much": "berapa",
+    "who": "siapa",
+    "when": "kapan",
+    "where": "di mana",
+    "why": "mengapa",
+    "what": "apa",
+    "which": "apa",
+}
+
+
+def word_by_word(question: str) -> str:
+    """An English question rendered word by word in Indonesian through the glossary (question
+    words, then glossary words; names and unknown words kept, English stop words left out):
+    "How much does TikTok pay Microsoft each month?" -> "berapa tiktok bayar microsoft setiap
+    bulan". Crude, yet its embedding sits where Indonesian questions' do: an English question's
+    similarity to Indonesian passages runs about 0.03 lower, which the answer model, fitted on
+    Indonesian questions, reads as a worse match (docs/quality.md)."""
     tokens = words(question)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = " ".join(tokens[i : i + 2])
+        if pair in _QUESTION_WORDS_EN:
+            out.append(_QUESTION_WORDS_EN[pair])
+            i += 2
+            continue
+        if tokens[i] in _QUESTION_WORDS_EN:
+            out.append(_QUESTION_WORDS_EN[tokens[i]])
+            i += 1
+            continue
+        used, translated = _translations(tokens, i)
+        if translated:
+            out.append(translated[0])
+        elif tokens[i] not in english_stopwords():
+            out.append(tokens[i])
+        i += used
+    return " ".join(out)
+
+
+def _concepts(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:
+    tokens = words(question)
+    stopwords: Any = (ID_STOPWORDS | EN_STOPWORDS) if "english_stopwords" in without else _STOPWORDS
     out: list[tuple[str, tuple[str, ...]]] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if lang == "en" and token not in _STOPWORDS:
+        if lang == "en" and token not in stopwords and "glossary" not in without:
             used, translated = _translations(tokens, i)
             if translated:
                 surface = " ".join(tokens[i : i + used])
-                english = [stem(t) for t in tokens[i : i + used] if t not in _STOPWORDS]
+                english = [stem(t) for t in tokens[i : i + used] if t not in stopwords]
                 indonesian = [t for phrase in translated for t in analyze(phrase)]
                 out.append((surface, tuple(dict.fromkeys(english + indonesian))))
                 i += used
                 continue
-        if token not in _STOPWORDS:
+        if token not in stopwords:
             out.append((token, (stem(token),)))
         i += 1
     if not out:  # a question made only of stopwords still searches for its words
@@ -300,32 +384,38 @@ def _abbreviations_by_first_word() -> dict[str, list[tuple[str, tuple[str, ...]]
     return table
 
 
-def _alternatives(question: str, raw: list[tuple[str, tuple[str, ...]]]) -> dict[str, list[tuple[str, ...]]]:
+def _alternatives(
+    question: str, raw: list[tuple[str, tuple[str, ...]]], without: frozenset[str] = frozenset()
+) -> dict[str, list[tuple[str, ...]]]:
     """Other index terms that may stand for a concept, as groups of which the rarest one the
     index holds is kept (by the caller): its acronym or abbreviation, the words an abbreviation
     stands for, its number in digits or words, the whole part of a decimal (docs/quality.md,
     section 10)."""
     out: dict[str, list[tuple[str, ...]]] = {}
-    for initials, spelled in acronyms(question).items():
-        for surface in spelled:
-            out.setdefault(surface, []).append((initials,))
+    if "acronyms" not in without:
+        for initials, spelled in acronyms(question).items():
+            for surface in spelled:
+                out.setdefault(surface, []).append((initials,))
     tokens = words(question)
     surfaces = {surface for surface, _ in raw}
-    table = abbreviations()
-    for short in surfaces & table.keys():
-        out.setdefault(short, []).append(tuple(stem(w) for w in table[short] if w not in _STOPWORDS))
-    spelt = _abbreviations_by_first_word()
-    for i, token in enumerate(tokens):
-        for short, long in spelt.get(token, ()):
-            if tuple(tokens[i : i + len(long)]) == long:
-                for word in long:
-                    if word in surfaces:
-                        out.setdefault(word, []).append((short,))
-    for surface in surfaces & _SPELLED_NUMBERS.keys():
-        out.setdefault(surface, []).append((stem(_SPELLED_NUMBERS[surface]),))
-    for surface in surfaces:
-        if _DECIMAL.fullmatch(surface):
-            out.setdefault(surface, []).append((surface.split(",")[0],))
+    if "abbreviations" not in without:
+        table = abbreviations()
+        for short in surfaces & table.keys():
+            out.setdefault(short, []).append(tuple(stem(w) for w in table[short] if w not in _STOPWORDS))
+        spelt = _abbreviations_by_first_word()
+        for i, token in enumerate(tokens):
+            for short, long in spelt.get(token, ()):
+                if tuple(tokens[i : i + len(long)]) == long:
+                    for word in long:
+                        if word in surfaces:
+                            out.setdefault(word, []).append((short,))
+    if "numbers" not in without:
+        for surface in surfaces & _SPELLED_NUMBERS.keys():
+            out.setdefault(surface, []).append((stem(_SPELLED_NUMBERS[surface]),))
+    if "decimals" not in without:
+        for surface in surfaces:
+            if _DECIMAL.fullmatch(surface):
+                out.setdefault(surface, []).append((surface.split(",")[0],))
     return out
 
 
@@ -358,6 +448,8 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in tokens)
     if q.kind in ("person", "place"):
         return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])
+    if q.kind == "reason":
+        return any(t in REASON_WORDS for t in tokens)
     return False
 
 
@@ -396,20 +488,39 @@ def answer_slot(text: str, q: ParsedQuery) -> bool:
     return False
 
 
-def parse_query(question: str, index: Index) -> ParsedQuery:
+# The hand-written rules of question analysis, each of which an experiment can switch off
+# (``without``) to measure what it adds (bench/fit_models.py --without, docs/quality.md).
+RULES = (
+    "glossary",  # English question words translated through bot/data/en_id.txt
+    "acronyms",  # a spelt-out name also searched as its initials
+    "abbreviations",  # bot/data/abbreviations_id.txt, both ways
+    "numbers",  # 2-11 in digits or words
+    "decimals",  # "111,6" also as "111"
+    "spelling",  # a word the index lacks also searched as its closest spellings
+    "frame_words",  # "dimaksud", "letak", ... weigh half
+    "reason",  # "kenapa" / "why" asks for a reason
+    "english_stopwords",  # scikit-learn's English stop words besides the analyser's own
+    "chat_words",  # greetings, addresses and particles dropped (bot.normalization)
+    "short_forms",  # chat short forms spelt out (bot.normalization)
+)
+
+
+def parse_query(question: str, index: Index, without: frozenset[str] = frozenset()) -> ParsedQuery:
     """Analyse ``question``; concept weights are BM25 IDFs over ``index`` (the rarest term of a
     concept that occurs in the index sets its weight; a concept absent from it weighs most). A
-    word the index lacks is also searched as its closest spellings in the index."""
+    word the index lacks is also searched as its closest spellings in the index. ``without``
+    names rules of ``RULES`` to leave out."""
     lang = guess_language(question)
-    raw = _concepts(question, lang)
-    groups = _alternatives(question, raw)
+    raw = _concepts(question, lang, without)
+    groups = _alternatives(question, raw, without)
     all_terms = list(
         dict.fromkeys([t for _, terms in raw for t in terms] + [t for gs in groups.values() for g in gs for t in g])
     )
     freqs, n = index.document_frequencies(all_terms) if all_terms else ({}, 0)
     widened = []
     for surface, terms in raw:
-        if not any(freqs.get(t, 0) for t in terms) and len(terms[0]) >= 4 and terms[0].isalpha():
+        unseen = not any(freqs.get(t, 0) for t in terms)
+        if unseen and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
             variants = [v for v in spelling_variants(terms[0], index) if v not in terms]
             if variants:
                 extra, _ = index.document_frequencies(variants)
@@ -433,14 +544,15 @@ def parse_query(question: str, index: Index) -> ParsedQuery:
             Concept(
                 surface,
                 terms,
-                weight * FRAME_WEIGHT if surface in FRAME_WORDS else weight,
+                weight * FRAME_WEIGHT if surface in FRAME_WORDS and "frame_words" not in without else weight,
                 tuple(freqs.get(t, 0) for t in terms),
             )
         )
+    kind = question_type(question)
     return ParsedQuery(
         question,
         lang,
-        question_type(question),
+        None if kind == "reason" and "reason" in without else kind,
         frozenset(words(question)),
         tuple(concepts),
         rare_weight=idf(0),

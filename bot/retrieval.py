@@ -16,14 +16,17 @@ and SQLite both release the GIL, so the lexical work overlaps the embedding.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.classifier import AnswerModels, load_models
 from bot.features import PassageCandidate, passage_features
-from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences
+from bot.normalization import normalize_chat
+from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
 from ingest.index import Hit, Index, QuestionVector
+from ingest.text import guess_language, stem
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class Retrieval:
     vector: Any  # the question's embedding (numpy), or None
     candidates: list[PassageCandidate] = field(default_factory=list)  # best first
     k: int = 5
+    question: str = ""  # as asked (``query.text`` is what was analysed: mentions dropped, ...)
+
+    def __post_init__(self) -> None:
+        self.question = self.question or self.query.text
 
     @property
     def hits(self) -> list[Hit]:
@@ -59,28 +66,59 @@ class HybridRetriever:
         self.index = index
         self.config = config or RetrievalConfig()
         self.models = models or load_models()
+        self.without = frozenset(self.models.meta.get("without") or ())  # rules the models were fitted without
         self._embedder = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="tanya-embed")
 
     def parse(self, question: str) -> ParsedQuery:
         """Return ``question`` analysed against this index."""
-        return parse_query(question, self.index)
+        return parse_query(question, self.index, self.without)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """Return the best ``k`` chunks for ``question``, best first."""
         return self.search(question, k).hits
 
     def search(self, question: str, k: int | None = None) -> Retrieval:
-        """Analyse ``question`` and rank passages for it; the question is embedded from the
-        start, beside both the analysis and the lexical search."""
-        embedding = self._embed(question)
-        return self._rank(self.parse(question), k, embedding)
+        """Read ``question`` as a chat message (``bot.normalization``), analyse it and rank
+        passages for it; it is embedded from the start, beside both the analysis and the
+        lexical search."""
+        text = normalize_chat(question, self._indexed, self.without)
+        embedding = self._embed(text)
+        retrieval = self._rank(self.parse(text), k, embedding)
+        retrieval.question = question
+        return retrieval
 
     def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:
         """Like ``search`` for an already analysed question."""
         return self._rank(query, k, self._embed(query.text))
 
+    def _indexed(self, words: Iterable[str]) -> set[str]:
+        """Which of ``words`` the index holds (as index terms)."""
+        terms = {word: stem(word) for word in words}
+        frequencies, _ = self.index.document_frequencies(sorted(set(terms.values())))
+        return {word for word, term in terms.items() if frequencies.get(term, 0)}
+
     def _embed(self, question: str) -> Future[QuestionVector] | None:
-        return self._embedder.submit(self.index.question_vector, question) if self.config.dense else None
+        if not self.config.dense:
+            return None
+        if "glossary" not in self.without and guess_language(question) == "en":
+            return self._embedder.submit(self._english_vector, question)
+        return self._embedder.submit(self.index.question_vector, question)
+
+    def _english_vector(self, question: str) -> QuestionVector:
+        """An English question's vector: the mean of its own and its word-by-word Indonesian
+        rendering's (``bot.query.word_by_word``), which brings its similarities to Indonesian
+        passages to the level the models were fitted on."""
+        import numpy as np
+
+        own = self.index.question_vector(question)
+        rendering = word_by_word(question)
+        if not rendering.strip():
+            return own
+        other = self.index.question_vector(rendering)
+        if other.model != own.model:
+            return own
+        mean = np.asarray(own.vector) + np.asarray(other.vector)
+        return QuestionVector(question, own.model, (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist())
 
     def _rank(self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None) -> Retrieval:
         import numpy as np

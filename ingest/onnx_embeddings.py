@@ -29,7 +29,6 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,13 +188,10 @@ def quantize_onnx(folder: Path) -> Path:
     return target
 
 
-Spans = Sequence[tuple[int, int]]
-
-
 class _Tokens:
-    """Token ids of texts, cut at ``limit`` tokens, and which sentence each token belongs to:
-    the lean Unigram tokenizer when it understands the file (the same ids in a sixth of the
-    memory, see ``ingest.unigram``), else the ``tokenizers`` library."""
+    """Token ids of texts, cut at ``limit`` tokens: the lean Unigram tokenizer when it
+    understands the file (the same ids in a sixth of the memory, see ``ingest.unigram``), else
+    the ``tokenizers`` library."""
 
     def __init__(self, path: Path, limit: int) -> None:
         from ingest.unigram import UnigramTokenizer
@@ -214,34 +210,6 @@ class _Tokens:
         if self.lean is not None:
             return [self.lean.encode(t) for t in texts]
         return [e.ids for e in self.full.encode_batch(texts)]
-
-    def ids_and_owners(self, prefix: str, text: str, spans: Spans) -> tuple[list[int], list[int]]:
-        """The ids of ``prefix + text`` and, per token, the index of the span of ``text`` it
-        belongs to (-1 for the prefix, special tokens and text between spans)."""
-        if self.lean is not None:
-            # Words are tokenised one by one (the metaspace splits at spaces), so the text's ids
-            # are its pieces' ids joined, when the pieces are cut at spaces as sentences are.
-            pieces: list[tuple[str, int]] = [(prefix, -1)]
-            at = 0
-            for n, (start, end) in enumerate(spans):
-                pieces += [(text[at:start], -1), (text[start:end], n)]
-                at = end
-            pieces.append((text[at:], -1))
-            ids: list[int] = []
-            owners: list[int] = []
-            for piece, owner in pieces:
-                if piece.strip():
-                    piece_ids = self.lean.content_ids(piece)
-                    ids += piece_ids
-                    owners += [owner] * len(piece_ids)
-            ids, owners = ids[: max(0, self.limit - 2)], owners[: max(0, self.limit - 2)]
-            return self.lean.wrap(ids), [-1, *owners, -1]
-        encoding = self.full.encode(prefix + text)
-        owners = []
-        for (start, end), special in zip(encoding.offsets, encoding.special_tokens_mask, strict=True):
-            middle = (start + end) / 2 - len(prefix)
-            owners.append(-1 if special else next((n for n, (s, e) in enumerate(spans) if s <= middle < e), -1))
-        return list(encoding.ids), owners
 
 
 # Passages per onnxruntime call. Small batches are faster on CPU (measured on 2 cores, 200 news
@@ -347,37 +315,6 @@ class OnnxEmbeddings(Embeddings):
             for i, vector in zip(batch, self._pool(hidden, mask), strict=True):
                 vectors[i] = vector
         return [vectors[i].astype(float).tolist() for i in range(len(texts))]
-
-    def embed_with_sentences(self, texts: list[str], spans: Sequence[Spans]) -> tuple[list[list[float]], list[Any]]:
-        """Return each passage's vector and, from the same pass, one unit vector per span of it
-        (its sentences): the mean of the span's token states, which have seen the whole passage
-        ("late" pooling; as good as embedding each sentence alone at picking the sentence that
-        answers, docs/quality.md, at no extra cost). A span past the token limit gets the
-        passage's vector."""
-        import numpy as np
-
-        self._session("passages")
-        assert self._tokenizer is not None
-        encoded = [self._tokenizer.ids_and_owners(self.passage_prefix, t, s) for t, s in zip(texts, spans, strict=True)]
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i][0]))
-        passages: dict[int, Any] = {}
-        sentences: dict[int, Any] = {}
-        step = min(self.batch_size, ONNX_BATCH)
-        for start in range(0, len(order), step):
-            batch = order[start : start + step]
-            hidden, mask = self._forward([encoded[i][0] for i in batch], "passages")
-            for row, (i, vector) in enumerate(zip(batch, self._pool(hidden, mask), strict=True)):
-                passages[i] = vector
-                owners = np.asarray(encoded[i][1])
-                parts = np.empty((len(spans[i]), vector.shape[0]), dtype=np.float32)
-                for n in range(len(spans[i])):
-                    tokens = hidden[row, : len(owners)][owners == n]
-                    part = tokens.mean(axis=0) if len(tokens) else vector
-                    parts[n] = part / max(float(np.linalg.norm(part)), 1e-12)
-                sentences[i] = parts
-        return [passages[i].astype(float).tolist() for i in range(len(texts))], [
-            sentences[i] for i in range(len(texts))
-        ]
 
     def warm_up(self) -> None:
         """Open the question session and run it once (a cold process can do this while it

@@ -169,7 +169,8 @@ def _write_group(
     group = [(index.analyse(prepared), status) for prepared, status in group]
     texts = [span.text for prepared, _ in group for span in prepared.spans]
     sentences = [spans for prepared, _ in group if prepared.analysis for spans in prepared.analysis.sentence_spans]
-    vectors, sentence_vectors = embed_passages(index.embeddings, texts, sentences)
+    titles = [prepared.article.title for prepared, _ in group for _ in prepared.spans]
+    vectors, sentence_vectors = embed_passages(index.embeddings, texts, sentences, titles)
     items: list[tuple[PreparedArticle, list[list[float]], list[Any]]] = []
     at = 0
     for prepared, _ in group:
@@ -221,7 +222,7 @@ def reindex(
             texts = [c.text for c in batch]
             stored = index.sentences(batch)
             spans = [[(s.start, s.end) for s, _ in stored.get(c.chunk_id, ())] for c in batch]
-            vectors, sentence_vectors = embed_passages(embeddings, texts, spans)
+            vectors, sentence_vectors = embed_passages(embeddings, texts, spans, [c.title for c in batch])
             metadatas = [
                 vector_metadata(c.source, c.title, c.url, c.published, c.lang, c.index, c.start, c.end) for c in batch
             ]

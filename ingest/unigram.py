@@ -151,8 +151,4 @@ class UnigramTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """The ids of ``text`` with ``<s>`` and ``</s>``, cut to ``max_length`` in all."""
-        return self.wrap(self.content_ids(text)[: max(0, self.max_length - 2)])
-
-    def wrap(self, content: list[int]) -> list[int]:
-        """``content`` between ``<s>`` and ``</s>``."""
-        return [self._bos, *content, self._eos]
+        return [self._bos, *self.content_ids(text)[: max(0, self.max_length - 2)], self._eos]

@@ -93,9 +93,10 @@ def small_index(settings: IngestSettings, hash_embeddings: HashEmbeddings) -> In
 
 
 @pytest.fixture(scope="session")
-def bundled_embeddings() -> SentenceTransformerEmbeddings:
-    """The real bundled model, loaded once for the whole session."""
-    embeddings = SentenceTransformerEmbeddings(BUNDLED_MODEL)
+def bundled_embeddings(model_cache: Path) -> SentenceTransformerEmbeddings:
+    """The real bundled model with PyTorch (rebuilt once into the session's model cache),
+    loaded once for the whole session."""
+    embeddings = SentenceTransformerEmbeddings(BUNDLED_MODEL, cache_root=model_cache)
     embeddings.embed_query("warm up")
     return embeddings
 

