@@ -30,6 +30,7 @@ import re
 import statistics
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.classifier import MODELS_FILE, AnswerModels, LogisticModel  # noqa: E402
+from bot.answering import AnswererConfig  # noqa: E402
+from bot.classifier import LEXICAL_MODELS_FILE, MODELS_FILE, AnswerModels, LogisticModel  # noqa: E402
 from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
 from bot.features import (  # noqa: E402
     ANSWER_FEATURES,
@@ -45,10 +47,12 @@ from bot.features import (  # noqa: E402
     SENTENCE_FEATURES,
     PassageCandidate,
     answer_features,
+    passage_features,
     sentence_features,
 )
 from bot.query import RULES  # noqa: E402
 from bot.retrieval import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
+from ingest.catalog import Catalog  # noqa: E402
 from ingest.index import make_index  # noqa: E402
 from ingest.pipeline import ingest_articles  # noqa: E402
 from ingest.settings import IngestSettings  # noqa: E402
@@ -60,7 +64,20 @@ SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
 MAX_MEDIAN_CHARS = 300
 AUGMENT = 0.5
+# what the embeddings measure; a lexical fit leaves them out
+DENSE_FEATURES = {
+    "dense",
+    "dense_gap",
+    "dense_rank",
+    "sentence_dense",
+    "sentence_dense_gap",
+    "dense_passage_gap",
+    "previous_dense_gap",
+    "passage_dense",
+    "top_dense",
+}
 DROPOUT = 0.3
+SMALL_INDEX = 0.5
 
 
 def _norm(text: str) -> str:
@@ -103,6 +120,20 @@ def chat_copy(question: EvalQuestion, rng: random.Random, dropout: float) -> Eva
     return dataclasses.replace(question, id=question.id + "~chat", question=text)
 
 
+def small_copy(example: Example, rng: random.Random) -> Example:
+    """The example as it would be asked of a small index of a few articles on one story: only
+    the two to six passages most like the question are candidates, and every feature that
+    compares candidates is computed among them. The training index holds thousands of passages
+    on every subject, so there the right one stands out; in a newsroom's index of a handful of
+    related articles it does not, and the models must not read that as doubt."""
+    keep = rng.randint(2, 6)
+    nearest = sorted(example.retrieval.candidates, key=lambda c: c.dense, reverse=True)[:keep]
+    candidates = [dataclasses.replace(c, features={}) for c in nearest]
+    passage_features(example.retrieval.query, candidates, example.retrieval.vector)
+    question = dataclasses.replace(example.question, id=example.question.id + "~small")
+    return Example(question, dataclasses.replace(example.retrieval, candidates=candidates), example.gold)
+
+
 def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQuestion]) -> Any:
     """The training index (ingested once; later runs find every passage unchanged)."""
     settings = IngestSettings(data_dir=index_dir, model_cache_dir=cache_dir)
@@ -118,12 +149,14 @@ def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQue
     return index
 
 
-def retrieve_all(index: Any, questions: list[EvalQuestion], candidates: int, without: list[str]) -> list[Example]:
+def retrieve_all(
+    index: Any, questions: list[EvalQuestion], candidates: int, without: list[str], lexical: bool
+) -> list[Example]:
     """Every question's proposed passages with their features (no ranking yet)."""
-    blank = AnswerModels(
-        _blank(PASSAGE_FEATURES), _blank(SENTENCE_FEATURES), _blank(ANSWER_FEATURES), 0.0, 1.0, {"without": without}
-    )
-    retriever = HybridRetriever(index, RetrievalConfig(k=candidates * 2, candidates=candidates), blank)
+    meta = {"without": without, "embedding_model": None if lexical else index.model_name}
+    blank = AnswerModels(_blank(PASSAGE_FEATURES), _blank(SENTENCE_FEATURES), _blank(ANSWER_FEATURES), 0.0, 1.0, meta)
+    config = RetrievalConfig(k=candidates * 2, candidates=candidates, dense=not lexical)
+    retriever = HybridRetriever(index, config, blank, blank)
     out = []
     started = time.perf_counter()
     for i, q in enumerate(questions):
@@ -212,13 +245,13 @@ def load_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> li
     """The retrieved training questions, from the cache when it holds these questions."""
     import pickle
 
-    rules = "".join(f"-{w}" for w in sorted(args.without))
+    rules = "".join(f"-{w}" for w in sorted(args.without)) + ("-lexical" if args.lexical else "")
     cache = args.index_dir / f"examples-{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
     if cache.exists() and not args.refresh:
         with cache.open("rb") as f:
             return pickle.load(f)  # type: ignore[no-any-return]
     index = build_index(args.index_dir, args.model_cache, questions)
-    examples = retrieve_all(index, questions, args.candidates, sorted(args.without))
+    examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical)
     with cache.open("wb") as f:
         pickle.dump(examples, f)
     return examples
@@ -237,8 +270,13 @@ def main() -> None:
     parser.add_argument("--train-dir", type=Path, default=TRAIN)
     parser.add_argument("--index-dir", type=Path, default=REPO / ".fit-cache" / "train-index")
     parser.add_argument("--model-cache", type=Path, default=None, help="TANYA_MODEL_CACHE_DIR for the index")
-    parser.add_argument("--out", type=Path, default=MODELS_FILE)
+    parser.add_argument("--out", type=Path, default=None, help=f"default: bot/data/{MODELS_FILE.name}")
     parser.add_argument("--drop", action="append", default=[], help="leave a feature out (ablations)")
+    parser.add_argument(
+        "--lexical",
+        action="store_true",
+        help=f"fit without the embeddings (for indexes built with another model) and write {LEXICAL_MODELS_FILE.name}",
+    )
     parser.add_argument(
         "--without", action="append", default=[], choices=RULES, help="switch a rule of question analysis off"
     )
@@ -249,8 +287,14 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
     parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
+    parser.add_argument(
+        "--small-index", type=float, default=SMALL_INDEX, help="share of questions also asked of a small index"
+    )
     args = parser.parse_args()
 
+    args.out = args.out or (LEXICAL_MODELS_FILE if args.lexical else MODELS_FILE)
+    if args.lexical:
+        args.drop = sorted(set(args.drop) | DENSE_FEATURES)
     questions: list[EvalQuestion] = []
     for name in SETS:
         rows = load_eval_set(args.train_dir / f"{name}.jsonl")
@@ -261,6 +305,7 @@ def main() -> None:
     rng = random.Random(1)
     questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
     examples = load_examples(args, questions)
+    examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
 
     # 1. passages: which proposed passage is the question's
     names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
@@ -309,13 +354,13 @@ def main() -> None:
     # Operating points, on the training questions.
     # The threshold refuses ``false_abstention`` of the answerable chat copies (the questions most
     # like what people type); the carefully written originals are refused less often.
-    chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if ex.question.id.endswith("~chat")]
+    chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if "~" in ex.question.id]
     pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
     answerable = sorted(p for p, ex in pool if ex.question.answerable)
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
     best_margin, best_correct = 0.0, -1
     for margin in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
-        correct, lengths = 0, []
+        correct, lengths = 0, defaultdict(list)
         for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
             if p < min_probability or not ex.question.answerable:
                 continue
@@ -323,12 +368,13 @@ def main() -> None:
             for other in scored[1:3]:
                 if scored[0].score - other.score > margin:
                     break
-                if len(text) + 1 + len(other.text) <= 400 and other.text != text:
+                if len(text) + 1 + len(other.text) <= AnswererConfig().max_answer_chars and other.text != text:
                     text = text + " " + other.text
                     break
-            lengths.append(len(text))
+            lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
             correct += holds_answer(text, ex.question.answers)
-        median = statistics.median(lengths) if lengths else 0
+        # every set's median, the copies' apart: an answer stays short whatever the passages are like
+        median = max((statistics.median(v) for v in lengths.values()), default=0)
         if median <= MAX_MEDIAN_CHARS and correct > best_correct:
             best_margin, best_correct = margin, correct
     n_answerable = sum(1 for ex, _ in outcomes if ex.question.answerable)
@@ -339,6 +385,7 @@ def main() -> None:
         f"{best_correct / max(1, n_answerable):.3f}, unanswerable refused {refused:.3f}",
         file=sys.stderr,
     )
+    fitted_with = Catalog(args.index_dir / "catalog.sqlite3").get_meta("embedding_model")
     models = AnswerModels(
         passage_model,
         sentence_model,
@@ -346,6 +393,7 @@ def main() -> None:
         round(min_probability, 6),
         best_margin,
         {
+            "embedding_model": None if args.lexical else fitted_with,
             "fitted_on": [f"{name}.jsonl" for name in SETS],
             "questions": len(questions),
             "dropped": sorted(args.drop),
@@ -354,11 +402,14 @@ def main() -> None:
             "false_abstention": args.false_abstention,
             "augment": args.augment,
             "dropout": args.dropout,
+            "small_index": args.small_index,
             "command": "python bench/fit_models.py"
-            + "".join(f" --drop {d}" for d in args.drop)
+            + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
+            + (" --lexical" if args.lexical else "")
             + "".join(f" --without {w}" for w in args.without)
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
-            + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else ""),
+            + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else "")
+            + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else ""),
         },
     )
     args.out.write_text(json.dumps(models.to_json(), indent=1) + "\n", encoding="utf-8")

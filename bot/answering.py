@@ -34,7 +34,7 @@ class AnswererConfig:
     """How much of the ranking the answerer reads and how long an answer may be."""
 
     passages: int = 3
-    max_answer_chars: int = 400  # a second sentence joins only if the two fit (docs/quality.md)
+    max_answer_chars: int = 350  # a second sentence joins only if the two fit: answers stay short (docs/quality.md)
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,13 @@ class Answer:
 class ExtractiveAnswerer:
     """Answers from ranked passages by quoting their likeliest sentences; abstains when none is likely."""
 
-    def __init__(self, config: AnswererConfig | None = None, models: AnswerModels | None = None) -> None:
+    def __init__(self, config: AnswererConfig | None = None) -> None:
         self.config = config or AnswererConfig()
-        self.models = models or load_models()
+
+    @staticmethod
+    def models(retrieval: Retrieval) -> AnswerModels:
+        """The models that ranked the retrieval's passages (the shipped ones if it does not say)."""
+        return retrieval.models or load_models()
 
     def rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
         """The sentences of the best passages scored by the sentence model, best first."""
@@ -77,7 +81,7 @@ class ExtractiveAnswerer:
             import numpy as np
 
             vector = np.zeros(1, dtype=np.float32)
-        model = self.models.sentence
+        model = self.models(retrieval).sentence
         scored = [
             replace(c, score=model.logit(c.features)) for c in sentence_features(retrieval.query, passages, vector)
         ]
@@ -86,20 +90,21 @@ class ExtractiveAnswerer:
     def confidence(self, retrieval: Retrieval, ranked: list[SentenceCandidate]) -> float:
         """The answer model's probability that the best sentence of ``ranked`` answers."""
         passages = retrieval.candidates[: self.config.passages]
-        return self.models.answer.probability(answer_features(retrieval.query, passages, ranked))
+        return self.models(retrieval).answer.probability(answer_features(retrieval.query, passages, ranked))
 
     def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
         """Return the answer for a retrieval (``on_text`` is unused: the answer is complete at once)."""
         cfg = self.config
         question, lang = retrieval.question, retrieval.query.lang
         hits = retrieval.hits
+        models = self.models(retrieval)
         ranked = self.rank_sentences(retrieval)
-        if not ranked or self.confidence(retrieval, ranked) < self.models.min_probability:
+        if not ranked or self.confidence(retrieval, ranked) < models.min_probability:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         best = ranked[0]
         chosen = [best]
         for other in ranked[1:3]:
-            if best.score - other.score > self.models.second_margin:
+            if best.score - other.score > models.second_margin:
                 break
             if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
                 chosen.append(other)

@@ -19,6 +19,9 @@ from typing import Any
 from ingest.errors import TanyaError
 
 MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models.json"
+# Fitted without the embeddings' features: what answers over an index built with another model
+# than the one MODELS_FILE was fitted for (its similarities mean something else there).
+LEXICAL_MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models_lexical.json"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,17 @@ class AnswerModels:
             float(data["second_margin"]),
             dict(data.get("meta") or {}),
         )
+
+    @property
+    def embedding_model(self) -> str | None:
+        """The embedding model these were fitted with (``None``: they read no embeddings)."""
+        value = self.meta.get("embedding_model")
+        return str(value) if value else None
+
+    @property
+    def without(self) -> frozenset[str]:
+        """The rules of question analysis these were fitted without (``bot.query.RULES``)."""
+        return frozenset(self.meta.get("without") or ())
 
     def replace(self, **changes: Any) -> AnswerModels:
         """A copy with some fields changed (experiments sweep thresholds this way)."""

@@ -40,11 +40,9 @@ def make_stack(
     index = index or make_index(ingest_settings)
     models = models or load_models()
     retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k), models)
-    answerer: Answerer = ExtractiveAnswerer(models=models)
+    answerer: Answerer = ExtractiveAnswerer()
     model = chat_model if chat_model is not None else make_chat_model(bot_settings)
     if model is not None:
-        answerer = LLMAnswerer(
-            model, index, ExtractiveAnswerer(models=models), bot_settings.top_k, bot_settings.llm_timeout_s
-        )
+        answerer = LLMAnswerer(model, index, ExtractiveAnswerer(), bot_settings.top_k, bot_settings.llm_timeout_s)
     chain = build_answer_chain(retriever, answerer, bot_settings.top_k, bot_settings.max_question_chars)
     return Stack(index, chain)

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.classifier import AnswerModels, load_models
+from bot.classifier import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.features import PassageCandidate, passage_features
 from bot.normalization import normalize_chat
 from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
@@ -49,6 +49,7 @@ class Retrieval:
     candidates: list[PassageCandidate] = field(default_factory=list)  # best first
     k: int = 5
     question: str = ""  # as asked (``query.text`` is what was analysed: mentions dropped, ...)
+    models: AnswerModels | None = None  # the models that ranked the passages; the answerer uses them too
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
@@ -62,16 +63,28 @@ class Retrieval:
 class HybridRetriever:
     """Ranks chunks for a question; see the module docstring."""
 
-    def __init__(self, index: Index, config: RetrievalConfig | None = None, models: AnswerModels | None = None) -> None:
+    def __init__(
+        self,
+        index: Index,
+        config: RetrievalConfig | None = None,
+        models: AnswerModels | None = None,
+        lexical: AnswerModels | None = None,
+    ) -> None:
         self.index = index
         self.config = config or RetrievalConfig()
         self.models = models or load_models()
-        self.without = frozenset(self.models.meta.get("without") or ())  # rules the models were fitted without
+        self.lexical = lexical or load_models(LEXICAL_MODELS_FILE)
         self._embedder = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="tanya-embed")
 
-    def parse(self, question: str) -> ParsedQuery:
+    def models_now(self) -> AnswerModels:
+        """The models for the index as it is: those fitted with its embedding model, or the
+        lexical ones when it was built with another (a reindex may switch it at any time)."""
+        fitted_for = self.models.embedding_model
+        return self.models if fitted_for in (None, self.index.model_name) else self.lexical
+
+    def parse(self, question: str, models: AnswerModels | None = None) -> ParsedQuery:
         """Return ``question`` analysed against this index."""
-        return parse_query(question, self.index, self.without)
+        return parse_query(question, self.index, (models or self.models_now()).without)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
         """Return the best ``k`` chunks for ``question``, best first."""
@@ -81,15 +94,17 @@ class HybridRetriever:
         """Read ``question`` as a chat message (``bot.normalization``), analyse it and rank
         passages for it; it is embedded from the start, beside both the analysis and the
         lexical search."""
-        text = normalize_chat(question, self._indexed, self.without)
-        embedding = self._embed(text)
-        retrieval = self._rank(self.parse(text), k, embedding)
+        models = self.models_now()
+        text = normalize_chat(question, self._indexed, models.without)
+        embedding = self._embed(text, models)
+        retrieval = self._rank(self.parse(text, models), k, embedding, models)
         retrieval.question = question
         return retrieval
 
     def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:
         """Like ``search`` for an already analysed question."""
-        return self._rank(query, k, self._embed(query.text))
+        models = self.models_now()
+        return self._rank(query, k, self._embed(query.text, models), models)
 
     def _indexed(self, words: Iterable[str]) -> set[str]:
         """Which of ``words`` the index holds (as index terms)."""
@@ -97,10 +112,10 @@ class HybridRetriever:
         frequencies, _ = self.index.document_frequencies(sorted(set(terms.values())))
         return {word for word, term in terms.items() if frequencies.get(term, 0)}
 
-    def _embed(self, question: str) -> Future[QuestionVector] | None:
-        if not self.config.dense:
+    def _embed(self, question: str, models: AnswerModels) -> Future[QuestionVector] | None:
+        if not self.config.dense or models.embedding_model is None:
             return None
-        if "glossary" not in self.without and guess_language(question) == "en":
+        if "glossary" not in models.without and guess_language(question) == "en":
             return self._embedder.submit(self._english_vector, question)
         return self._embedder.submit(self.index.question_vector, question)
 
@@ -120,7 +135,9 @@ class HybridRetriever:
         mean = np.asarray(own.vector) + np.asarray(other.vector)
         return QuestionVector(question, own.model, (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist())
 
-    def _rank(self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None) -> Retrieval:
+    def _rank(
+        self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None, models: AnswerModels
+    ) -> Retrieval:
         import numpy as np
 
         cfg = self.config
@@ -146,14 +163,14 @@ class HybridRetriever:
                 c.dense = cosines.get(cid, 0.0)
                 c.sentence_vectors = sentence_vectors.get(cid)
         if not candidates:
-            return Retrieval(query, vector, [], k)
+            return Retrieval(query, vector, [], k, models=models)
         ranked = list(candidates.values())
         prime_sentences(self.index, [c.chunk for c in ranked])
         for c in ranked:
             c.sentences = analyzed_sentences(c.chunk.text)
         passage_features(query, ranked, vector if vector is not None else np.zeros(1, dtype=np.float32))
-        model = self.models.passage
+        model = models.passage
         for c in ranked:
             c.score = model.logit(c.features)
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return Retrieval(query, vector, ranked, k)
+        return Retrieval(query, vector, ranked, k, models=models)

