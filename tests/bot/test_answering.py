@@ -154,7 +154,8 @@ def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index
     models = load_models()
     roomy = retrieval.models.replace(second_margin=100.0, min_probability=0.0)  # type: ignore[union-attr]
     retrieval.models = roomy
-    assert ExtractiveAnswerer(AnswererConfig(max_answer_chars=400)).answer_retrieval(retrieval).citations[0].quote == text
+    roomy_answer = ExtractiveAnswerer(AnswererConfig(max_answer_chars=400)).answer_retrieval(retrieval)
+    assert roomy_answer.citations[0].quote == text
     tight = ExtractiveAnswerer(AnswererConfig(max_answer_chars=120)).answer_retrieval(retrieval)
     assert len(tight.citations[0].quote) <= 120 and tight.citations[0].quote in text
     assert models.min_probability > 0  # the shipped models abstain below a threshold
