@@ -217,6 +217,7 @@ def ask(
     from bot.components import make_stack
 
     stack = make_stack(ingest_settings, bot_settings, index=index)
+    _note_older_model(stack.index, ingest_settings)
     if batch is not None:
         _answer_batch(stack.chain, batch)
         return
@@ -225,6 +226,21 @@ def ask(
         _print_json(answer_to_json(stack.chain.invoke(question)))
     else:
         _ask_and_print(stack.chain, question)
+
+
+def _note_older_model(index: Any, settings: Any) -> None:
+    """Say once on stderr when the index was built with another model than the bundled one and
+    TANYA_EMBEDDING_MODEL does not ask for it (an index of an older default): it answers, with
+    the models that do without the embeddings, until `tanya reindex`."""
+    from ingest.settings import BUNDLED_MODEL
+
+    if settings.embedding_model is None and index.model_name != BUNDLED_MODEL:
+        err.print(
+            f"note: this index was built with {index.model_name}; run `tanya reindex` to rebuild it with "
+            f"the bundled multilingual model ({BUNDLED_MODEL}), which answers better",
+            style="dim",
+            markup=False,
+        )
 
 
 def _ask_and_print(chain: Any, question: str) -> None:
@@ -320,6 +336,7 @@ def chat() -> None:
 
     ingest_settings, bot_settings = _settings()
     stack = make_stack(ingest_settings, bot_settings)
+    _note_older_model(stack.index, ingest_settings)
     _lenient_stdin()
     out.print("Ask about the indexed articles (empty line or Ctrl-D to quit).", style="dim")
     while True:
@@ -460,6 +477,7 @@ def bot_command() -> None:
     logging.getLogger().setLevel(logging.DEBUG if _State.debug else logging.INFO)
     logging.getLogger("discord").setLevel(logging.INFO)
     stack = make_stack(ingest_settings, bot_settings)
+    _note_older_model(stack.index, ingest_settings)
     bot = make_bot(stack.chain, stack.index, bot_settings, ingest_settings)
     err.print("Starting the Discord bot (Ctrl-C stops it)...", markup=False)
     try:

@@ -218,6 +218,9 @@ def test_an_index_of_the_old_default_model_keeps_answering_until_reindex_switche
     answerer = answerer_factory(env, "--debug")  # TANYA_EMBEDDING_MODEL unset: the index's own model
     first = answerer.ask(TIKTOK_QUESTION)
     assert not first["abstained"] and "700" in first["answer"]
+    note = run("ask", TIKTOK_QUESTION, env=env)
+    assert note.returncode == 0 and "700" in note.stdout
+    assert f"built with {MINILM_MODEL}; run `tanya reindex`" in " ".join(note.stderr.split())
 
     mismatch = run("ask", TIKTOK_QUESTION, env={**env, "TANYA_EMBEDDING_MODEL": BUNDLED_MODEL})
     assert mismatch.returncode != 0 and "tanya reindex" in mismatch.stderr

@@ -28,7 +28,9 @@ logger = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong while answering. Please try again later."
 UNAVAILABLE = "The article index is unavailable right now; please try again in a moment."
-EMPTY_MENTION = "Ask me something after the mention, for example: `@tanya Berapa karyawan TikTok yang terkena PHK?`"
+# Answered from the bundled article (tests/bot/test_answering.py asks it).
+HINT_QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
+EMPTY_MENTION = f"Ask me something after the mention, for example: `@tanya {HINT_QUESTION}`"
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tanya:vote:(?P<id>\d+):(?P<vote>up|down)"):

@@ -8,6 +8,7 @@ import pytest
 
 from bot.answering import ABSTAIN_TEXT, AnswererConfig, ExtractiveAnswerer
 from bot.classifier import load_models
+from bot.cogs.ask import HINT_QUESTION
 from bot.components import make_stack
 from bot.evaluation import judge, load_eval_set
 from bot.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
@@ -74,12 +75,15 @@ def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
         ("<@123456789012345678> halo kak, brp karyawan tiktok yg kena phk di malaysia ya?", "700"),
         ("openai sm microsoft partneran sejak kapan sih", "2019"),
         # the hint the Discord bot gives after an empty mention
-        ("Berapa karyawan TikTok yang terkena PHK?", "karyawan"),
+        (HINT_QUESTION, ("700", "500")),  # reported, and as TikTok confirmed
     ],
 )
-def test_questions_as_people_ask_them_are_answered(bundled_stack, question: str, expected: str) -> None:
+def test_questions_as_people_ask_them_are_answered(
+    bundled_stack, question: str, expected: str | tuple[str, ...]
+) -> None:
     answer = bundled_stack.chain.invoke(question)
-    assert not answer.abstained and expected in answer.text, answer.text
+    alternatives = (expected,) if isinstance(expected, str) else expected
+    assert not answer.abstained and any(a in answer.text for a in alternatives), answer.text
     assert answer.question == question  # echoed as asked, not as analysed
 
 
