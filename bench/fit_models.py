@@ -327,6 +327,7 @@ def main() -> None:
             random.Random(0).shuffle(rows)
             rows = rows[: args.limit]
         questions += rows
+    originals = len(questions)
     rng = random.Random(1)
     questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
     examples = load_examples(args, questions)
@@ -426,7 +427,8 @@ def main() -> None:
         {
             "embedding_model": None if args.lexical else fitted_with,
             "fitted_on": [f"{name}.jsonl" for name in SETS],
-            "questions": len(questions),
+            "questions": originals,
+            "chat_copies": len(questions) - originals,
             "dropped": sorted(args.drop),
             "without": sorted(args.without),
             "c": args.c,

