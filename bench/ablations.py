@@ -1,9 +1,9 @@
 """Measure what each hand-written rule and feature adds, out of sample, with paired tests.
 
     python bench/ablations.py --rule acronyms --rule spelling --feature answer_slot
-    python bench/ablations.py --all          # every rule of bot.query.RULES and every feature
+    python bench/ablations.py --all          # every rule of bot.chain.question.RULES and every feature
 
-For each rule (``bot.query.RULES``) the models are refitted on the training splits with the
+For each rule (``bot.chain.question.RULES``) the models are refitted on the training splits with the
 rule switched off (``bench/fit_models.py --without RULE``, which retrieves every training
 question again, about eight minutes), and for each feature they are refitted without it
 (``--drop FEATURE``, half a minute). Every variant answers all development sets through
@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.compare import load, mcnemar, right  # noqa: E402
-from bot.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES  # noqa: E402
-from bot.query import RULES  # noqa: E402
+from bot.chain.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES  # noqa: E402
+from bot.chain.question import RULES  # noqa: E402
 
 EVAL = REPO.parent / "shared" / "eval"
 SETS = [

@@ -5,7 +5,7 @@
 
 The training passages go into an index built exactly as ``tanya ingest`` builds one (kept in
 ``--index-dir`` for the next run), every training question is retrieved by the same
-``HybridRetriever`` the chain uses, and the features come from ``bot.features``. Three fits:
+``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. Three fits:
 
 1. the passage model, on every proposed passage of every question (is it the question's
    passage?);
@@ -38,10 +38,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answering import AnswererConfig  # noqa: E402
-from bot.classifier import LEXICAL_MODELS_FILE, MODELS_FILE, AnswerModels, LogisticModel  # noqa: E402
-from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
-from bot.features import (  # noqa: E402
+from bot.chain.extractive import AnswererConfig  # noqa: E402
+from bot.chain.features import (  # noqa: E402
     ANSWER_FEATURES,
     PASSAGE_FEATURES,
     SENTENCE_FEATURES,
@@ -50,12 +48,14 @@ from bot.features import (  # noqa: E402
     passage_features,
     sentence_features,
 )
-from bot.query import RULES  # noqa: E402
-from bot.retrieval import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
-from ingest.catalog import Catalog  # noqa: E402
-from ingest.index import make_index  # noqa: E402
+from bot.chain.models import LEXICAL_MODELS_FILE, MODELS_FILE, AnswerModels, LogisticModel  # noqa: E402
+from bot.chain.question import RULES  # noqa: E402
+from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
+from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
 from ingest.pipeline import ingest_articles  # noqa: E402
 from ingest.settings import IngestSettings  # noqa: E402
+from ingest.store.catalog import Catalog  # noqa: E402
+from ingest.store.index import make_index  # noqa: E402
 
 TRAIN = REPO.parent / "shared" / "train"
 SETS = ("facqa_train", "tydiqa_id_train", "idkmrc_train")

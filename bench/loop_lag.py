@@ -17,8 +17,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.components import make_stack
-from bot.discord_bot import TanyaBot
-from bot.feedback import FeedbackStore
+from bot.discord.app import TanyaBot
+from bot.discord.feedback import FeedbackStore
 from bot.settings import BotSettings
 from ingest.corpus import bundled_articles_dir
 from ingest.loaders import Fetcher
@@ -77,7 +77,7 @@ class _Interaction:
 
 async def _load(bot: TanyaBot, users: int, each: int) -> tuple[list[float], int, list[float]]:
     """Every user asks ``each`` questions at once through the real /ask callback."""
-    from bot.cogs.ask import AskCog
+    from bot.discord.cogs.ask import AskCog
 
     cog = AskCog(bot)
     latencies: list[float] = []

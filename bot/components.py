@@ -7,14 +7,15 @@ from typing import Any
 
 from langchain_core.runnables import Runnable
 
-from bot.answering import Answer, ExtractiveAnswerer
-from bot.chain import Answerer, build_answer_chain
-from bot.classifier import AnswerModels, load_models
-from bot.llm import LLMAnswerer, make_chat_model
-from bot.retrieval import HybridRetriever, RetrievalConfig
+from bot.chain.answer import Answer
+from bot.chain.build import Answerer, build_answer_chain
+from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.llm import LLMAnswerer, make_chat_model
+from bot.chain.models import AnswerModels, load_models
+from bot.chain.retriever import HybridRetriever, RetrievalConfig
 from bot.settings import BotSettings
-from ingest.index import Index, make_index
 from ingest.settings import IngestSettings
+from ingest.store.index import Index, make_index
 
 
 @dataclass

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.answering import Answer
+from bot.chain.answer import Answer
 from ingest.errors import BadInput
-from ingest.loaders import Article, load_inputs
-from ingest.text import clean_text
+from ingest.loaders import load_inputs
+from ingest.text.analysis import clean_text
+from ingest.types import Article
 
 
 @dataclass(frozen=True)

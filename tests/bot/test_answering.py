@@ -6,20 +6,21 @@ import json
 
 import pytest
 
-from bot.answering import ABSTAIN_TEXT, AnswererConfig, ExtractiveAnswerer
-from bot.classifier import load_models
-from bot.cogs.ask import HINT_QUESTION
+from bot.chain.answer import ABSTAIN_TEXT
+from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer
+from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
+from bot.chain.models import load_models
+from bot.chain.question import analyzed_sentences, parse_query, question_type
+from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
 from bot.components import make_stack
+from bot.discord.cogs.ask import HINT_QUESTION
 from bot.evaluation import judge, load_eval_set
-from bot.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
-from bot.query import analyzed_sentences, parse_query, question_type
-from bot.retrieval import HybridRetriever, Retrieval, RetrievalConfig
 from bot.settings import BotSettings
-from ingest.embeddings import SentenceTransformerEmbeddings
-from ingest.index import Index, make_index
-from ingest.loaders import Article
+from ingest.embeddings.models import SentenceTransformerEmbeddings
 from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IngestSettings
+from ingest.store.index import Index, make_index
+from ingest.types import Article
 from tests.conftest import BUNDLED_ARTICLE, TEST_DATA
 
 
@@ -119,7 +120,7 @@ def test_natural_questions_about_the_bundled_article(bundled_stack) -> None:
 
 
 def test_answer_json_has_no_surprises(bundled_stack) -> None:
-    from bot.contract import answer_to_json
+    from bot.cli.contract import answer_to_json
 
     data = answer_to_json(bundled_stack.chain.invoke("Sejak tahun berapa OpenAI bermitra dengan Microsoft?"))
     json.dumps(data)

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering import Answer, ExtractiveAnswerer
-from bot.chain import build_answer_chain, normalize_question
-from bot.retrieval import HybridRetriever, RetrievalConfig
+from bot.chain.answer import Answer
+from bot.chain.build import build_answer_chain, normalize_question
+from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.retriever import HybridRetriever, RetrievalConfig
 from ingest.errors import BadInput
-from ingest.index import Index
-from ingest.loaders import Article
 from ingest.pipeline import ingest_articles
+from ingest.store.index import Index
+from ingest.types import Article
 
 
 @pytest.mark.parametrize(

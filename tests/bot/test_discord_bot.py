@@ -19,16 +19,16 @@ import pytest_asyncio
 from discord import app_commands
 from langchain_core.runnables import RunnableLambda
 
-from bot.cogs.ask import AskCog, PassageButton, VoteButton, strip_mentions
-from bot.cogs.library import LibraryCog
 from bot.components import Stack, make_stack
-from bot.discord_bot import NO_MENTIONS, RateLimiter, TanyaBot
-from bot.feedback import FeedbackStore
+from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot
+from bot.discord.cogs.ask import AskCog, PassageButton, VoteButton, strip_mentions
+from bot.discord.cogs.library import LibraryCog
+from bot.discord.feedback import FeedbackStore
 from bot.settings import BotSettings
-from ingest.index import make_index
 from ingest.loaders import Fetcher
 from ingest.pipeline import ingest_inputs
 from ingest.settings import IngestSettings
+from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE, ScriptedChatModel
 
 QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"

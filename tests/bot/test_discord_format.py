@@ -5,15 +5,15 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answering import Answer, Citation
-from bot.discord_format import (
+from bot.chain.answer import Answer, Citation
+from bot.discord.formatting import (
     EMBEDS_TOTAL_LIMIT,
     answer_replies,
     neutralize,
     source_embeds,
     split_message,
 )
-from ingest.catalog import Chunk
+from ingest.types import Chunk
 
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé0123456789", min_size=1, max_size=15)
 _marker = st.integers(min_value=1, max_value=12).map(lambda n: f"[{n}]")

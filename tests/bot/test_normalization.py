@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.normalization import normalize_chat, strip_mentions
+from bot.chain.normalization import normalize_chat, strip_mentions
 
 
 def nothing_indexed(words: Iterable[str]) -> set[str]:

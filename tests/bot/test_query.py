@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.query import glossary, parse_query, spelling_variants
-from bot.retrieval import HybridRetriever, RetrievalConfig
-from ingest.index import Index
-from ingest.loaders import Article
+from bot.chain.question import glossary, parse_query, spelling_variants
+from bot.chain.retriever import HybridRetriever, RetrievalConfig
 from ingest.pipeline import ingest_articles
+from ingest.store.index import Index
+from ingest.types import Article
 
 
 def test_english_words_are_translated_through_the_glossary(small_index: Index) -> None:
@@ -53,7 +53,7 @@ def test_concept_weights_favour_rare_words(small_index: Index) -> None:
 
 
 def test_prime_sentences_caches_what_the_index_stored(small_index: Index) -> None:
-    import bot.query as query
+    import bot.chain.question as query
 
     text = "Gunung Merapi meletus pada tahun 2010. Abu vulkanik menutupi desa."
     ingest_articles(small_index, [Article("m", text, "Merapi")])
@@ -104,7 +104,7 @@ def test_search_analyses_and_ranks_like_the_separate_steps(small_index: Index) -
 
 
 def test_acronyms_are_the_initials_of_capitalised_names() -> None:
-    from bot.query import acronyms
+    from bot.chain.question import acronyms
 
     found = acronyms("Berapakah luas area Kebun Raya Cibodas?")
     assert found["krc"] == ("kebun", "raya", "cibodas")
@@ -183,14 +183,14 @@ def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Ind
     ],
 )
 def test_focus_nouns_name_the_kind_of_answer(question: str, focus: set[str]) -> None:
-    from bot.query import focus_terms
-    from ingest.text import stem
+    from bot.chain.question import focus_terms
+    from ingest.text.analysis import stem
 
     assert focus_terms(question) == {stem(w) for w in focus}
 
 
 def test_an_answer_beside_its_focus_noun_is_a_feature_of_the_passage(small_index: Index) -> None:
-    from bot.query import answer_slot
+    from bot.chain.question import answer_slot
 
     ingest_articles(
         small_index,
@@ -226,7 +226,7 @@ def test_an_answer_beside_its_focus_noun_is_a_feature_of_the_passage(small_index
 def test_a_passage_holds_the_kind_of_answer_asked_for(
     small_index: Index, question: str, text: str, holds: bool
 ) -> None:
-    from bot.query import holds_answer_type
+    from bot.chain.question import holds_answer_type
 
     ingest_articles(small_index, [Article("a", text, "Jembatan")])
     assert holds_answer_type(text, parse_query(question, small_index)) is holds

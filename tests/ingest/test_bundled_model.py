@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.bundled_model import bundled_model_dir, rebuild_model
-from ingest.embeddings import SentenceTransformerEmbeddings, embed_passages, sentence_text
-from ingest.onnx_embeddings import TOKEN_TABLE, OnnxEmbeddings, export_dir, export_onnx
+from ingest.embeddings.bundled import bundled_model_dir, rebuild_model
+from ingest.embeddings.models import SentenceTransformerEmbeddings, embed_passages, sentence_text
+from ingest.embeddings.onnx import TOKEN_TABLE, OnnxEmbeddings, export_dir, export_onnx
+from ingest.embeddings.unigram import UnigramTokenizer
 from ingest.settings import BUNDLED_MODEL
-from ingest.unigram import UnigramTokenizer
 
 ARTICLE = (
     Path(__file__).resolve().parents[2] / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"

@@ -3,8 +3,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.chunking import chunk_text
-from ingest.text import clean_text
+from ingest.text.analysis import clean_text
+from ingest.text.chunking import chunk_text
 from tests.conftest import BUNDLED_ARTICLE
 
 

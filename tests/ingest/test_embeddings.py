@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.embeddings import (
+from ingest.embeddings.models import (
     AutoEmbeddings,
     SentenceTransformerEmbeddings,
     export_key,
@@ -14,7 +14,7 @@ from ingest.embeddings import (
     resolve_model_path,
     token_limit,
 )
-from ingest.onnx_embeddings import QUANTIZED_FILE, NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
+from ingest.embeddings.onnx import QUANTIZED_FILE, NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
 from ingest.settings import BUNDLED_MODEL, MINILM_MODEL
 
 TEXTS = [
@@ -156,8 +156,8 @@ def test_e5_models_get_query_and_passage_prefixes(name: str, prefixes: tuple[str
 def test_the_index_embeds_with_the_configured_token_limit(
     tmp_path: Path, configured: int | None, limit: int | None
 ) -> None:
-    from ingest.index import make_index
     from ingest.settings import IngestSettings
+    from ingest.store.index import make_index
 
     index = make_index(IngestSettings(data_dir=tmp_path, embedding_max_tokens=configured))
     assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.max_tokens == limit
@@ -165,8 +165,8 @@ def test_the_index_embeds_with_the_configured_token_limit(
 
 
 def test_the_index_embeds_at_the_configured_precision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingest.index import make_index
     from ingest.settings import IngestSettings
+    from ingest.store.index import make_index
 
     monkeypatch.setenv("TANYA_EMBEDDING_PRECISION", "fp32")
     index = make_index(IngestSettings(data_dir=tmp_path))

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.catalog import ArticleRecord, Catalog
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
-from ingest.index import Index, make_index
-from ingest.loaders import Article
 from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IngestSettings
-from ingest.text import query_terms
+from ingest.store.catalog import Catalog
+from ingest.store.index import Index, make_index
+from ingest.text.analysis import query_terms
+from ingest.types import Article, ArticleRecord
 from tests.conftest import BUNDLED_ARTICLE, HashEmbeddings
 
 
@@ -157,7 +157,7 @@ def test_article_records_list_counts_and_dates(small_index: Index) -> None:
 
 
 def test_sentence_analyses_are_stored_at_ingest_and_removed_with_the_article(small_index: Index) -> None:
-    from ingest.text import sentence_terms
+    from ingest.text.analysis import sentence_terms
 
     text = "Banjir melanda Jakarta pada Senin. Ribuan warga mengungsi ke tempat aman."
     ingest_articles(small_index, [article("a", text)])
@@ -174,7 +174,7 @@ def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
     small_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A long article's preparation must not make other writers wait (they time out as "busy").
-    import ingest.index
+    import ingest.store.index
 
     held = False
     under_lock: list[str] = []
@@ -192,13 +192,13 @@ def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
                 held = False
 
     def spy(name: str) -> None:
-        real = getattr(ingest.index, name)
+        real = getattr(ingest.store.index, name)
 
         def call(*args: object, **kwargs: object) -> object:
             (under_lock if held else calls).append(name)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(ingest.index, name, call)
+        monkeypatch.setattr(ingest.store.index, name, call)
 
     monkeypatch.setattr(Index, "writing", spied_writing)
     for name in ("chunk_text", "analyze", "sentence_terms"):
@@ -240,7 +240,7 @@ def test_file_names_that_are_not_utf8_are_ingested_shown_escaped_and_the_rest_of
 
     from rich.console import Console
 
-    from bot.render import render_report
+    from bot.cli.render import render_report
 
     folder = tmp_path / "articles"
     folder.mkdir()

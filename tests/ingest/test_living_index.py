@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ingest.catalog import Catalog
-from ingest.index import Index
-from ingest.loaders import Article
 from ingest.pipeline import ingest_articles, reindex
 from ingest.settings import IngestSettings
-from ingest.vectors import VectorSource
+from ingest.store.catalog import Catalog
+from ingest.store.index import Index
+from ingest.store.vectors import VectorSource
+from ingest.types import Article
 from tests.conftest import HashEmbeddings
 
 MODELS = {"model-a": HashEmbeddings("model-a", dim=48), "model-b": HashEmbeddings("model-b", dim=32)}
@@ -111,7 +111,7 @@ def test_processes_creating_the_same_catalog_at_once_all_succeed(tmp_path: Path)
     import subprocess
     import sys
 
-    code = "import sys; from ingest.catalog import Catalog; Catalog(__import__('pathlib').Path(sys.argv[1]))"
+    code = "import sys; from ingest.store.catalog import Catalog; Catalog(__import__('pathlib').Path(sys.argv[1]))"
     for attempt in range(3):
         path = tmp_path / f"catalog-{attempt}.sqlite3"
         processes = [

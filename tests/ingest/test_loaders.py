@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import LoadError
-from ingest.loaders import Article, Fetcher, Skipped, decode, load_inputs, parse_published
+from ingest.loaders import Fetcher, decode, load_inputs, parse_published
+from ingest.types import Article, Skipped
 
 
 def make_pdf(text: str) -> bytes:

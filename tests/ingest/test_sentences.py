@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.sentences import split_sentences
+from ingest.text.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.text import analyze, clean_text, guess_language, query_terms, words
+from ingest.text.analysis import analyze, clean_text, guess_language, query_terms, words
 
 
 def test_clean_text_joins_wrapped_lines_and_keeps_paragraphs() -> None:

@@ -9,9 +9,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.answering import Answer
-from ingest.catalog import ArticleRecord
+from bot.chain.answer import Answer
 from ingest.pipeline import IngestReport
+from ingest.types import ArticleRecord
 
 
 def answer_style(answer: Answer | None) -> str:

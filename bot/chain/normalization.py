@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from ingest.text import guess_language
+from ingest.text.analysis import guess_language
 
 # Discord's mention syntax (members, nicknames, roles, channels, slash commands) and plain
 # "@name" / "@everyone" written in text.

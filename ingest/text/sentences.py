@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from ingest.types import Span
 
 # Abbreviations after which a period never ends a sentence (titles, "No.", "Jl.", "vs." ...).
 _NEVER_FINAL = frozenset(
@@ -20,15 +21,6 @@ _MAYBE_FINAL = frozenset("dll dsb dst dkk tsb sbb al cf ca".split())
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n+")
 _OPENERS = "\"'“‘([«"
 _INITIALS = re.compile(r"[^\W\d_](?:\.[^\W\d_])*")
-
-
-@dataclass(frozen=True)
-class Span:
-    """A sentence: ``text == source[start:end]``."""
-
-    start: int
-    end: int
-    text: str
 
 
 def _ends_sentence(text: str, dot_at: int, after: int) -> bool:

@@ -11,14 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import NO_MENTIONS, send_ephemeral
-from bot.discord_format import neutralize, sources_messages
+from bot.discord.app import NO_MENTIONS, send_ephemeral
+from bot.discord.formatting import neutralize, sources_messages
 from ingest.errors import IndexBusy, LoadError, TanyaError
-from ingest.loaders import Article, is_url, parse_document
+from ingest.loaders import is_url, parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
+from ingest.types import Article
 
 if TYPE_CHECKING:
-    from bot.discord_bot import TanyaBot
+    from bot.discord.app import TanyaBot
 
 logger = logging.getLogger(__name__)
 

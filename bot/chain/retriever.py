@@ -4,10 +4,10 @@ model ranks their union.
 BM25 over Indonesian root words finds passages that share the question's names, numbers and
 rare words; the multilingual embeddings find those that say the same thing in other words, or
 in the other language (an English question about an Indonesian article). Each proposes its
-``candidates`` best; every proposed passage gets the named features of ``bot.features``
+``candidates`` best; every proposed passage gets the named features of ``bot.chain.features``
 (both scores, how each compares with the best, the best sentence's similarity and word
 coverage, whether it holds the kind of answer asked for), and the passage model of
-``bot.classifier`` (fitted on the training splits by ``bench/fit_models.py``) orders them.
+``bot.chain.models`` (fitted on the training splits by ``bench/fit_models.py``) orders them.
 
 The question is embedded in a worker thread while it is analysed and BM25 runs: onnxruntime
 and SQLite both release the GIL, so the lexical work overlaps the embedding.
@@ -21,12 +21,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.classifier import LEXICAL_MODELS_FILE, AnswerModels, load_models
-from bot.features import PassageCandidate, passage_features
-from bot.normalization import normalize_chat
-from bot.query import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
-from ingest.index import Hit, Index, QuestionVector
-from ingest.text import guess_language, stem
+from bot.chain.features import PassageCandidate, passage_features
+from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
+from bot.chain.normalization import normalize_chat
+from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
+from ingest.store.index import Index
+from ingest.text.analysis import guess_language, stem
+from ingest.types import Hit, QuestionVector
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class HybridRetriever:
         return self.search(question, k).hits
 
     def search(self, question: str, k: int | None = None) -> Retrieval:
-        """Read ``question`` as a chat message (``bot.normalization``), analyse it and rank
+        """Read ``question`` as a chat message (``bot.chain.normalization``), analyse it and rank
         passages for it; it is embedded from the start, beside both the analysis and the
         lexical search."""
         models = self.models_now()
@@ -122,7 +123,7 @@ class HybridRetriever:
 
     def _english_vector(self, question: str) -> QuestionVector:
         """An English question's vector: the mean of its own and its word-by-word Indonesian
-        rendering's (``bot.query.word_by_word``), which brings its similarities to Indonesian
+        rendering's (``bot.chain.question.word_by_word``), which brings its similarities to Indonesian
         passages to the level the models were fitted on."""
         import numpy as np
 

@@ -7,10 +7,10 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ingest.stemming import stem_indonesian
+from ingest.text.stemming import stem_indonesian
 
 if TYPE_CHECKING:
-    from ingest.sentences import Span
+    from ingest.types import Span
 
 # Bump when analysis changes: stored index terms then no longer match queries, so articles re-index.
 ANALYZER_VERSION = "2"
@@ -110,7 +110,7 @@ def query_terms(text: str) -> list[str]:
 
 def sentence_terms(text: str) -> list[tuple[Span, list[str]]]:
     """The sentences of ``text`` with the index terms of each (what answering scores)."""
-    from ingest.sentences import split_sentences
+    from ingest.text.sentences import split_sentences
 
     return [(span, analyze(span.text)) for span in split_sentences(text)]
 
@@ -126,6 +126,6 @@ def decode_sentence_terms(text: str, stored: str) -> tuple[tuple[Span, frozenset
     """The stored JSON of ``encode_sentence_terms`` back into spans of ``text`` and term sets."""
     import json
 
-    from ingest.sentences import Span
+    from ingest.types import Span
 
     return tuple((Span(a, b, text[a:b]), frozenset(terms.split())) for a, b, terms in json.loads(stored))

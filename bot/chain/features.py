@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.query import (
+from bot.chain.question import (
     CAPITALISED,
     NUMBER_WORDS,
     AnalysedSentences,
@@ -25,8 +25,8 @@ from bot.query import (
     holds_answer_type,
     type_match,
 )
-from ingest.catalog import Chunk
-from ingest.text import stem, words
+from ingest.text.analysis import stem, words
+from ingest.types import Chunk
 
 PASSAGE_FEATURES = (
     "bm25",

@@ -7,7 +7,7 @@ engine. Nothing here runs that engine: ``rebuild_model`` reads the package's mod
 expands every weight to float32 (exact: a 4-bit code times its block's scale), and writes a
 BERT model, a ``tokenizers`` Unigram tokenizer and the sentence-transformers modules (mean
 pooling, unit length, the e5 ``query: ``/``passage: `` prompts). The folder then loads with
-``SentenceTransformer(path)`` like any other model, and ``ingest.onnx_embeddings`` exports
+``SentenceTransformer(path)`` like any other model, and ``ingest.embeddings.onnx`` exports
 and quantises it for fast CPU inference. Nothing is downloaded: the weights come from the
 installed package, the folder is made once (about 10 s) and kept in the model cache.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.sentences import Span, split_sentences
+from ingest.text.sentences import split_sentences
+from ingest.types import Span
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 

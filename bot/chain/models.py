@@ -1,6 +1,6 @@
 """The learned parts of answering, loaded from the data file ``bench/fit_models.py`` writes.
 
-Each model is a logistic regression over named features (``bot.features``), standardised with
+Each model is a logistic regression over named features (``bot.chain.features``), standardised with
 the means and scales seen in training. ``AnswerModels`` bundles the three the chain uses: one
 ranks passages, one picks the sentence that answers, one judges whether that answer is right
 (the answerer abstains when it is probably not). Nothing is fitted at run time.
@@ -116,7 +116,7 @@ class AnswerModels:
 
     @property
     def without(self) -> frozenset[str]:
-        """The rules of question analysis these were fitted without (``bot.query.RULES``)."""
+        """The rules of question analysis these were fitted without (``bot.chain.question.RULES``)."""
         return frozenset(self.meta.get("without") or ())
 
     def replace(self, **changes: Any) -> AnswerModels:

@@ -22,14 +22,13 @@ from typing import Any, Literal, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.catalog import ArticleRecord, Catalog, Chunk
-from ingest.chunking import ChunkSpan, chunk_text
-from ingest.embeddings import canonical_model_name
+from ingest.embeddings.models import canonical_model_name
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
-from ingest.loaders import Article
-from ingest.sentences import Span
-from ingest.text import ANALYZER_VERSION, analyze, decode_sentence_terms, encode_sentence_terms, sentence_terms
-from ingest.vectors import ChromaVectors, VectorSource
+from ingest.store.catalog import Catalog
+from ingest.store.vectors import ChromaVectors, VectorSource
+from ingest.text.analysis import ANALYZER_VERSION, analyze, decode_sentence_terms, encode_sentence_terms, sentence_terms
+from ingest.text.chunking import ChunkSpan, chunk_text
+from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Span
 
 logger = logging.getLogger(__name__)
 
@@ -37,24 +36,6 @@ CHUNKER_VERSION = "1"
 
 Status = Literal["added", "replaced", "unchanged"]
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved chunk and the score its retriever gave it (higher is better)."""
-
-    chunk: Chunk
-    score: float
-
-
-@dataclass(frozen=True)
-class QuestionVector:
-    """A question embedded by the index's model; ``model`` says which, so a vector made before
-    ``tanya reindex`` switched models is never compared with the new model's vectors."""
-
-    text: str
-    model: str
-    vector: list[float]
 
 
 @dataclass(frozen=True)
@@ -581,7 +562,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     ``embeddings`` replaces the configured model (tests pass a small one); a model named by a
     rebuild is still loaded from settings.
     """
-    from ingest.embeddings import make_embeddings, token_limit
+    from ingest.embeddings.models import make_embeddings, token_limit
     from ingest.settings import BUNDLED_MODEL
 
     data_dir = Path(settings.data_dir).expanduser()

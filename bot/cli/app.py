@@ -88,7 +88,7 @@ def _settings() -> tuple[Any, Any]:
 
 
 def _print_json(value: Any) -> None:
-    from bot.contract import json_line
+    from bot.cli.contract import json_line
 
     sys.stdout.write(json_line(value))
     sys.stdout.flush()
@@ -120,9 +120,9 @@ def ingest(
     Exit code 2 when some input was skipped (each is listed with its reason).
     """
     from ingest.corpus import bundled_articles_dir
-    from ingest.index import make_index
     from ingest.loaders import Fetcher
     from ingest.pipeline import ingest_inputs
+    from ingest.store.index import make_index
 
     paths = list(inputs or []) + ([str(bundled_articles_dir())] if bundled else [])
     if not paths:
@@ -143,7 +143,7 @@ def ingest(
     if as_json:
         _print_json(report.to_json())
     else:
-        from bot.render import render_report
+        from bot.cli.render import render_report
 
         out.print(render_report(report))
     if report.count("skipped"):
@@ -157,8 +157,8 @@ def remove(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Delete an article and all its chunks from the index."""
-    from bot.contract import replace_surrogates
-    from ingest.index import make_index
+    from bot.cli.contract import replace_surrogates
+    from ingest.store.index import make_index
 
     ingest_settings, _ = _settings()
     index = make_index(ingest_settings)
@@ -178,15 +178,15 @@ def remove(
 @handles_errors
 def sources(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
     """List indexed articles with their chunk counts and dates."""
-    from bot.contract import article_to_json
-    from ingest.index import make_index
+    from bot.cli.contract import article_to_json
+    from ingest.store.index import make_index
 
     ingest_settings, _ = _settings()
     records = make_index(ingest_settings).articles()
     if as_json:
         _print_json([article_to_json(r) for r in records])
     else:
-        from bot.render import render_sources
+        from bot.cli.render import render_sources
 
         out.print(render_sources(records))
 
@@ -206,7 +206,7 @@ def ask(
     ] = None,
 ) -> None:
     """Answer a question from the indexed articles, citing the passages used."""
-    from bot.contract import answer_to_json
+    from bot.cli.contract import answer_to_json
 
     if batch is None and question is None:
         raise BadInput("give a question, or --batch FILE")
@@ -247,7 +247,7 @@ def _ask_and_print(chain: Any, question: str) -> None:
     """Answer and print; an answer written piece by piece (an LLM's) is shown as it grows."""
     from rich.text import Text
 
-    from bot.render import answer_style, render_answer
+    from bot.cli.render import answer_style, render_answer
 
     shown = ""
 
@@ -271,7 +271,7 @@ def _index_warming_up(ingest_settings: Any) -> Any:
     one-shot `tanya ask` loads the model while it imports the answering chain."""
     import threading
 
-    from ingest.index import make_index
+    from ingest.store.index import make_index
 
     index = make_index(ingest_settings)
     warm_up = getattr(index.embeddings, "warm_up", None)
@@ -295,7 +295,7 @@ def _quietly(fn: Callable[[], None]) -> Callable[[], None]:
 def _answer_batch(chain: Any, batch: str) -> None:
     """Answer each line as soon as it is read, flushing every JSON line: one output line per
     input line, in order (a blank line gets an ``error`` object like any other refusal)."""
-    from bot.contract import answer_to_json
+    from bot.cli.contract import answer_to_json
 
     if batch == "-":
         _lenient_stdin()
@@ -392,12 +392,13 @@ def eval_(
     Builds an index of the bundled article, the --articles and every distinct passage of the
     sets, then asks every question through the same chain as `tanya ask`.
     """
-    from bot.classifier import load_models
+    from bot.chain.models import load_models
     from bot.components import make_stack
     from bot.evaluation import eval_articles, load_eval_set, result_to_json, run_eval, summarize
     from ingest.corpus import bundled_articles_dir
-    from ingest.loaders import Article, load_inputs
+    from ingest.loaders import load_inputs
     from ingest.pipeline import ingest_articles
+    from ingest.types import Article
 
     questions = [q for path in sets for q in load_eval_set(path)]
     extra = [a for a in load_inputs([str(p) for p in articles or ()]) if isinstance(a, Article)]
@@ -414,7 +415,7 @@ def eval_(
         by_set.setdefault(r.question.set_name, []).append(r)
     metrics = [summarize(name, rs) for name, rs in by_set.items()]
     if details is not None:
-        from bot.contract import json_line
+        from bot.cli.contract import json_line
 
         details.write_text("".join(json_line(result_to_json(r)) for r in results), encoding="utf-8")
     if as_json:
@@ -422,7 +423,7 @@ def eval_(
 
         _print_json([asdict(m) for m in metrics])
     else:
-        from bot.render import render_metrics
+        from bot.cli.render import render_metrics
 
         wide = out if out.is_terminal else Console(highlight=False, width=160)
         wide.print(render_metrics(metrics))
@@ -437,9 +438,9 @@ def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON s
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
-    from ingest.index import make_index
     from ingest.pipeline import reindex as rebuild
     from ingest.settings import BUNDLED_MODEL
+    from ingest.store.index import make_index
 
     ingest_settings, _ = _settings()
     ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
@@ -469,7 +470,7 @@ def bot_command() -> None:
     import discord
 
     from bot.components import make_stack
-    from bot.discord_bot import make_bot, run_bot
+    from bot.discord.app import make_bot, run_bot
 
     ingest_settings, bot_settings = _settings()
     if bot_settings.discord_token is None or not bot_settings.discord_token.get_secret_value().strip():

@@ -25,15 +25,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from bot.answering import ABSTAIN_TEXT, Answer, Citation, ExtractiveAnswerer
-from bot.contract import replace_surrogates
-from bot.query import ParsedQuery, analyzed_sentences, parse_query
-from bot.retrieval import Retrieval
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation
+from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
+from bot.chain.retriever import Retrieval
+from bot.cli.contract import replace_surrogates
 from ingest.errors import TanyaError
-from ingest.index import Hit, Index
-from ingest.sentences import split_sentences
-from ingest.stemming import stem_indonesian
-from ingest.text import EN_STOPWORDS, ID_STOPWORDS, stem
+from ingest.store.index import Index
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, stem
+from ingest.text.sentences import split_sentences
+from ingest.text.stemming import stem_indonesian
+from ingest.types import Hit
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any, Protocol
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from bot.answering import Answer
-from bot.contract import replace_surrogates
-from bot.retrieval import Retrieval
+from bot.chain.answer import Answer
+from bot.chain.retriever import Retrieval
+from bot.cli.contract import replace_surrogates
 from ingest.errors import BadInput
-from ingest.text import clean_text
+from ingest.text.analysis import clean_text
 
 
 class Retriever(Protocol):

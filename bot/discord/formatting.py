@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answering import Answer
-from ingest.catalog import ArticleRecord
+from bot.chain.answer import Answer
+from ingest.types import ArticleRecord
 
 MESSAGE_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256

@@ -190,11 +190,11 @@ def quantize_onnx(folder: Path) -> Path:
 
 class _Tokens:
     """Token ids of texts, cut at ``limit`` tokens: the lean Unigram tokenizer when it
-    understands the file (the same ids in a sixth of the memory, see ``ingest.unigram``), else
+    understands the file (the same ids in a sixth of the memory, see ``ingest.embeddings.unigram``), else
     the ``tokenizers`` library."""
 
     def __init__(self, path: Path, limit: int) -> None:
-        from ingest.unigram import UnigramTokenizer
+        from ingest.embeddings.unigram import UnigramTokenizer
 
         self.limit = limit
         self.lean = UnigramTokenizer.from_file(path, limit)

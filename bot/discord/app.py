@@ -19,16 +19,16 @@ from discord import app_commands
 from discord.ext import commands
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from bot.answering import Answer
-from bot.feedback import FeedbackStore
+from bot.chain.answer import Answer
+from bot.discord.feedback import FeedbackStore
 from bot.settings import BotSettings
-from ingest.index import Index
 from ingest.loaders import Fetcher
 from ingest.settings import IngestSettings
+from ingest.store.index import Index
 
 logger = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.library")
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.library")
 NO_MENTIONS = discord.AllowedMentions.none()
 T = TypeVar("T")
 

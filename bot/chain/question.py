@@ -13,10 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ingest.catalog import Chunk
-from ingest.index import Index
-from ingest.sentences import Span
-from ingest.text import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
+from ingest.store.index import Index
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
+from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
 _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.txt"
@@ -500,8 +499,8 @@ RULES = (
     "frame_words",  # "dimaksud", "letak", ... weigh half
     "reason",  # "kenapa" / "why" asks for a reason
     "english_stopwords",  # scikit-learn's English stop words besides the analyser's own
-    "chat_words",  # greetings, addresses and particles dropped (bot.normalization)
-    "short_forms",  # chat short forms spelt out (bot.normalization)
+    "chat_words",  # greetings, addresses and particles dropped (bot.chain.normalization)
+    "short_forms",  # chat short forms spelt out (bot.chain.normalization)
 )
 
 

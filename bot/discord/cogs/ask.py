@@ -16,13 +16,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering import Answer
-from bot.discord_bot import NO_MENTIONS, send_ephemeral
-from bot.discord_format import Reply, answer_replies, passage_messages, preview_content
+from bot.chain.answer import Answer
+from bot.discord.app import NO_MENTIONS, send_ephemeral
+from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
 from ingest.errors import BadInput, TanyaError
 
 if TYPE_CHECKING:
-    from bot.discord_bot import TanyaBot
+    from bot.discord.app import TanyaBot
 
 logger = logging.getLogger(__name__)
 

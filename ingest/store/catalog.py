@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import IndexUnavailable
+from ingest.types import ArticleRecord, Chunk
 
 SCHEMA_VERSION = "1"
 
@@ -72,37 +72,6 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
     PRIMARY KEY (collection, chunk_id)
 ) WITHOUT ROWID;
 """
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    """An indexed article as listed by ``tanya sources``."""
-
-    source: str
-    title: str
-    url: str | None
-    published: str | None
-    lang: str
-    outlet: str | None
-    content_hash: str | None
-    chunks: int
-    ingested_at: str
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A stored passage with its article's metadata; ``text == article.text[start:end]``."""
-
-    chunk_id: str
-    source: str
-    index: int
-    start: int
-    end: int
-    text: str
-    title: str
-    url: str | None
-    published: str | None
-    lang: str
 
 
 _CHUNK_SELECT = """

@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from bot.answering import Answer
-from ingest.catalog import ArticleRecord
+from bot.chain.answer import Answer
+from ingest.types import ArticleRecord
 
 # Lone surrogates: how Python hands over bytes that are not UTF-8 (argv, a C-locale stdin), and
 # what a JSON "\ud800" escape decodes to. No UTF-8 encoder (tokenizer, SQLite, stdout) takes them.

@@ -1,9 +1,9 @@
 """The extractive answerer: quotes the retrieved sentences that answer the question and cites them.
 
 No model download and no network. Every sentence of the best-ranked passages gets the named
-features of ``bot.features`` (its similarity to the question in meaning and in words, its
+features of ``bot.chain.features`` (its similarity to the question in meaning and in words, its
 passage's rank and score, whether it holds the kind of thing asked for, where it stands), and
-the sentence model of ``bot.classifier`` (fitted on the training splits by
+the sentence model of ``bot.chain.models`` (fitted on the training splits by
 ``bench/fit_models.py``) picks the one that answers; the next best joins it when it scores
 nearly as well and the answer stays short. The answer model then judges the pick as a whole
 (how clearly it won, how well it and its passage match the question, whether it holds the kind
@@ -15,18 +15,13 @@ on the training splits, where a quarter of the questions have no answer in their
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from bot.classifier import AnswerModels, load_models
-from bot.features import SentenceCandidate, answer_features, sentence_features
-from bot.retrieval import Retrieval
-from ingest.catalog import Chunk
-from ingest.index import Hit
-
-ABSTAIN_TEXT = {
-    "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
-    "en": "The indexed articles don't say.",
-}
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation
+from bot.chain.features import SentenceCandidate, answer_features, sentence_features
+from bot.chain.models import AnswerModels, load_models
+from bot.chain.retriever import Retrieval
+from ingest.types import Chunk, Hit
 
 
 @dataclass(frozen=True)
@@ -35,31 +30,6 @@ class AnswererConfig:
 
     passages: int = 3
     max_answer_chars: int = 350  # a second sentence joins only if the two fit: answers stay short (docs/quality.md)
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A numbered citation: the passage and the sentences quoted from it."""
-
-    n: int
-    chunk: Chunk
-    quote: str
-    score: float
-
-
-@dataclass
-class Answer:
-    """The result of answering one question."""
-
-    question: str
-    text: str
-    abstained: bool
-    lang: str
-    citations: list[Citation] = field(default_factory=list)
-    retrieved: list[Hit] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    mode: str = "extractive"
-    note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
 
 
 class ExtractiveAnswerer:
