@@ -53,7 +53,7 @@ from bot.chain.question import RULES  # noqa: E402
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
 from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
 from ingest.pipeline import ingest_articles  # noqa: E402
-from ingest.settings import IngestSettings  # noqa: E402
+from ingest.settings import IndexSettings  # noqa: E402
 from ingest.store.catalog import Catalog  # noqa: E402
 from ingest.store.index import make_index  # noqa: E402
 
@@ -136,7 +136,7 @@ def small_copy(example: Example, rng: random.Random) -> Example:
 
 def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQuestion]) -> Any:
     """The training index (ingested once; later runs find every passage unchanged)."""
-    settings = IngestSettings(data_dir=index_dir, model_cache_dir=cache_dir)
+    settings = IndexSettings(data_dir=index_dir, model_cache_dir=cache_dir)
     index = make_index(settings)
     articles = eval_articles(questions, BUNDLED)
     started = time.perf_counter()

@@ -19,11 +19,11 @@ from typing import Any
 from bot.components import make_stack
 from bot.discord.app import TanyaBot
 from bot.discord.feedback import FeedbackStore
-from bot.settings import BotSettings
+from bot.settings import DiscordSettings, Settings
 from ingest.corpus import bundled_articles_dir
 from ingest.loaders import Fetcher
 from ingest.pipeline import ingest_inputs
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 
 QUESTIONS = [
     "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
@@ -104,14 +104,14 @@ def _summary(lags: list[float]) -> str:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = IngestSettings(data_dir=Path(tmp))
-        stack = make_stack(settings, BotSettings())
+        settings = IndexSettings(data_dir=Path(tmp))
+        stack = make_stack(Settings(index=settings))
         ingest_inputs(stack.index, [str(bundled_articles_dir())])
         stack.chain.invoke(QUESTIONS[0])  # load the model outside the measurement
         bot = TanyaBot(
             chain=stack.chain,
             index=stack.index,
-            settings=BotSettings(),
+            settings=Settings(index=settings),
             feedback=FeedbackStore(Path(tmp) / "feedback.sqlite3"),
             fetcher=Fetcher(),
             sync_commands=False,
@@ -132,7 +132,7 @@ async def main() -> None:
         load_bot = TanyaBot(
             chain=stack.chain,
             index=stack.index,
-            settings=BotSettings(discord_cooldown_per_minute=10),
+            settings=Settings(index=settings, discord=DiscordSettings(cooldown_per_minute=10)),
             feedback=FeedbackStore(Path(tmp) / "feedback.sqlite3"),
             fetcher=Fetcher(),
             sync_commands=False,

@@ -110,9 +110,8 @@ def warm_latency(data_dir: Path, cache: Path, asked: list[str], chroma_url: str 
     code = (
         "import json, sys, time\n"
         "from bot.components import make_stack\n"
-        "from bot.settings import BotSettings\n"
-        "from ingest.settings import IngestSettings\n"
-        "stack = make_stack(IngestSettings(), BotSettings())\n"
+        "from bot.settings import Settings\n"
+        "stack = make_stack(Settings())\n"
         "qs = json.loads(sys.stdin.read())\n"
         "for q in qs[:10]: stack.chain.invoke(q)\n"
         "times = []\n"

@@ -13,8 +13,7 @@ from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import LLMAnswerer, make_chat_model
 from bot.chain.models import AnswerModels, load_models
 from bot.chain.retriever import HybridRetriever, RetrievalConfig
-from bot.settings import BotSettings
-from ingest.settings import IngestSettings
+from bot.settings import Settings
 from ingest.store.index import Index, make_index
 
 
@@ -27,8 +26,7 @@ class Stack:
 
 
 def make_stack(
-    ingest_settings: IngestSettings,
-    bot_settings: BotSettings,
+    settings: Settings,
     index: Index | None = None,
     chat_model: Any = None,
     models: AnswerModels | None = None,
@@ -38,12 +36,13 @@ def make_stack(
     ``chat_model`` replaces the one ``TANYA_LLM`` names (tests pass a fake one), ``models`` the
     shipped answering models (``tanya eval --models`` compares fitted variants).
     """
-    index = index or make_index(ingest_settings)
+    answering = settings.answering
+    index = index or make_index(settings.index)
     models = models or load_models()
-    retriever = HybridRetriever(index, RetrievalConfig(k=bot_settings.top_k), models)
+    retriever = HybridRetriever(index, RetrievalConfig(k=answering.top_k), models)
     answerer: Answerer = ExtractiveAnswerer()
-    model = chat_model if chat_model is not None else make_chat_model(bot_settings)
+    model = chat_model if chat_model is not None else make_chat_model(settings.llm)
     if model is not None:
-        answerer = LLMAnswerer(model, index, ExtractiveAnswerer(), bot_settings.top_k, bot_settings.llm_timeout_s)
-    chain = build_answer_chain(retriever, answerer, bot_settings.top_k, bot_settings.max_question_chars)
+        answerer = LLMAnswerer(model, index, ExtractiveAnswerer(), answering.top_k, settings.llm.timeout_s)
+    chain = build_answer_chain(retriever, answerer, answering.top_k, answering.max_question_chars)
     return Stack(index, chain)

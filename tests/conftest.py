@@ -23,7 +23,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from ingest.embeddings.models import SentenceTransformerEmbeddings
-from ingest.settings import BUNDLED_MODEL, IngestSettings
+from ingest.settings import BUNDLED_MODEL, IndexSettings
 from ingest.store.index import Index, make_index
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,12 +82,12 @@ def hash_embeddings() -> HashEmbeddings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> IngestSettings:
-    return IngestSettings(data_dir=tmp_path / "data")
+def settings(tmp_path: Path) -> IndexSettings:
+    return IndexSettings(data_dir=tmp_path / "data")
 
 
 @pytest.fixture
-def small_index(settings: IngestSettings, hash_embeddings: HashEmbeddings) -> Index:
+def small_index(settings: IndexSettings, hash_embeddings: HashEmbeddings) -> Index:
     """A real (embedded Chroma + SQLite) index in a temporary folder, with the hash embedder."""
     return make_index(settings, embeddings=hash_embeddings)
 

@@ -6,21 +6,28 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import BotSettings
-from ingest.settings import IngestSettings
+from bot.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _variable(name: str, field: object) -> str:
+def _variable(section: type, name: str, field: object) -> str:
     alias = getattr(field, "validation_alias", None)
     choices = getattr(alias, "choices", None)
-    return str(choices[0]) if choices else "TANYA_" + name.upper()
+    return str(choices[0]) if choices else str(section.model_config["env_prefix"]) + name.upper()
 
 
+SECTIONS = [field.annotation for field in Settings.model_fields.values()]
 VARIABLES = sorted(
-    _variable(name, field) for cls in (IngestSettings, BotSettings) for name, field in cls.model_fields.items()
+    _variable(section, name, field)
+    for section in SECTIONS
+    for name, field in section.model_fields.items()  # type: ignore[union-attr]
 )
+
+
+def test_the_variables_keep_their_names() -> None:
+    expected = {"TANYA_DATA_DIR", "TANYA_TOP_K", "TANYA_LLM", "TANYA_LLM_TIMEOUT_S", "OPENAI_API_KEY", "DISCORD_TOKEN"}
+    assert expected | {"TANYA_DISCORD_THREADS", "TANYA_DISCORD_ADMIN_ROLE"} <= set(VARIABLES)
 
 
 @pytest.mark.parametrize("variable", VARIABLES)

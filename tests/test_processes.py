@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from ingest.settings import BUNDLED_MODEL, MINILM_MODEL, IngestSettings
+from ingest.settings import BUNDLED_MODEL, MINILM_MODEL, IndexSettings
 from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE
 
@@ -186,10 +186,10 @@ def test_two_concurrent_ingests_end_like_one_clean_ingest(env: dict[str, str], t
     reports = [json.loads(o) for o in outputs]
     assert sum(r["added"] for r in reports) == 60
 
-    together = make_index(IngestSettings())
+    together = make_index(IndexSettings())
     clean_env = {**env, "TANYA_DATA_DIR": str(tmp_path / "clean")}
     assert run("ingest", str(tmp_path / "first"), str(tmp_path / "second"), env=clean_env).returncode == 0
-    clean = make_index(IngestSettings(data_dir=tmp_path / "clean"))
+    clean = make_index(IndexSettings(data_dir=tmp_path / "clean"))
     assert together.catalog.chunk_ids() == together.vectors.ids()
     assert len(together.articles()) == 60 and together.count() == clean.count()
     chunk_ids = {cid.split("-", 1)[1] for cid in together.catalog.chunk_ids()}  # content part of the ids
@@ -241,7 +241,7 @@ def test_an_index_of_the_old_default_model_keeps_answering_until_reindex_switche
     after = answerer.ask(TIKTOK_QUESTION)
     assert not after["abstained"] and "700" in after["answer"]
     assert f"the index was rebuilt with {BUNDLED_MODEL}; switching to it" in answerer.stderr
-    index = make_index(IngestSettings(embedding_model=BUNDLED_MODEL))
+    index = make_index(IndexSettings(embedding_model=BUNDLED_MODEL))
     index.check_model()  # the new model is now the one the index expects
     assert index.vectors.ids() == index.catalog.chunk_ids()
     assert len(index.catalog.sentence_vectors(index.collection_name, list(index.catalog.chunk_ids()))) == 4

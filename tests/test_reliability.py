@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE, free_port, start_chroma
 from tests.test_processes import TANYA, TIKTOK_QUESTION, VOLCANO, VOLCANO_QUESTION, Answerer, cited_sources, run
@@ -43,7 +43,7 @@ def written_articles(data_dir: Path) -> int:
 
 
 def assert_stores_in_step(data_dir: Path) -> int:
-    index = make_index(IngestSettings(data_dir=data_dir))
+    index = make_index(IndexSettings(data_dir=data_dir))
     ids = index.catalog.chunk_ids()
     assert index.vectors.ids() == ids and index.vectors.count() == len(ids)
     assert set(index.catalog.vectors(index.collection_name, sorted(ids))) == ids

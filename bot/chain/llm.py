@@ -78,11 +78,11 @@ def _provider_of(spec: str) -> str | None:
 
 
 def make_chat_model(settings: Any) -> Any:
-    """Build the chat model named by ``settings.llm`` (a ``BotSettings``), or None for ``none``.
+    """Build the chat model named by ``settings.model`` (an ``LLMSettings``), or None for ``none``.
 
     Raises ``LLMUnavailable`` with the install command when its provider package is missing.
     """
-    spec = settings.llm.strip()
+    spec = settings.model.strip()
     if spec.lower() in ("", "none", "off", "extractive"):
         return None
     provider = _provider_of(spec)
@@ -97,9 +97,9 @@ def make_chat_model(settings: Any) -> Any:
         extra = EXTRAS.get(provider)
         hint = f"pip install 'tanya[{extra}]'" if extra else f"pip install {module.replace('_', '-')}"
         raise LLMUnavailable(f"TANYA_LLM={spec} needs the {provider} integration: {hint}")
-    kwargs: dict[str, Any] = {"temperature": settings.llm_temperature}
+    kwargs: dict[str, Any] = {"temperature": settings.temperature}
     if provider in ("openai", "anthropic"):
-        kwargs.update(timeout=settings.llm_timeout_s, max_retries=1)
+        kwargs.update(timeout=settings.timeout_s, max_retries=1)
     if provider == "openai":
         if settings.openai_api_key is not None:
             kwargs["api_key"] = settings.openai_api_key

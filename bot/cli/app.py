@@ -77,14 +77,14 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
     )
 
 
-def _settings() -> tuple[Any, Any]:
+def _settings() -> Any:
+    """Read the settings once and have every secret in them masked in logs from now on."""
     from bot.logs import redact_secrets
-    from bot.settings import BotSettings
-    from ingest.settings import IngestSettings
+    from bot.settings import Settings
 
-    ingest_settings, bot_settings = IngestSettings(), BotSettings()
-    redact_secrets(bot_settings.secret_values())
-    return ingest_settings, bot_settings
+    settings = Settings()
+    redact_secrets(settings.secret_values())
+    return settings
 
 
 def _print_json(value: Any) -> None:
@@ -127,7 +127,7 @@ def ingest(
     paths = list(inputs or []) + ([str(bundled_articles_dir())] if bundled else [])
     if not paths:
         raise BadInput("give at least one file, folder or URL to ingest (or --bundled)")
-    ingest_settings, _ = _settings()
+    ingest_settings = _settings().index
     index = make_index(ingest_settings)
     if if_empty and index.articles():
         if not as_json:
@@ -160,7 +160,7 @@ def remove(
     from bot.cli.contract import replace_surrogates
     from ingest.store.index import make_index
 
-    ingest_settings, _ = _settings()
+    ingest_settings = _settings().index
     index = make_index(ingest_settings)
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
     found = index.find_source(source)
@@ -181,7 +181,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON l
     from bot.cli.contract import article_to_json
     from ingest.store.index import make_index
 
-    ingest_settings, _ = _settings()
+    ingest_settings = _settings().index
     records = make_index(ingest_settings).articles()
     if as_json:
         _print_json([article_to_json(r) for r in records])
@@ -212,11 +212,12 @@ def ask(
         raise BadInput("give a question, or --batch FILE")
     if batch is not None and question is not None:
         raise BadInput("give either a question or --batch FILE, not both")
-    ingest_settings, bot_settings = _settings()
+    settings = _settings()
+    ingest_settings = settings.index
     index = _index_warming_up(ingest_settings)
     from bot.components import make_stack
 
-    stack = make_stack(ingest_settings, bot_settings, index=index)
+    stack = make_stack(settings, index=index)
     _note_older_model(stack.index, ingest_settings)
     if batch is not None:
         _answer_batch(stack.chain, batch)
@@ -334,8 +335,9 @@ def chat() -> None:
     """Ask questions one after another; models load once. Empty line, `exit` or Ctrl-D quits."""
     from bot.components import make_stack
 
-    ingest_settings, bot_settings = _settings()
-    stack = make_stack(ingest_settings, bot_settings)
+    settings = _settings()
+    ingest_settings = settings.index
+    stack = make_stack(settings)
     _note_older_model(stack.index, ingest_settings)
     _lenient_stdin()
     out.print("Ask about the indexed articles (empty line or Ctrl-D to quit).", style="dim")
@@ -402,11 +404,12 @@ def eval_(
 
     questions = [q for path in sets for q in load_eval_set(path)]
     extra = [a for a in load_inputs([str(p) for p in articles or ()]) if isinstance(a, Article)]
-    ingest_settings, bot_settings = _settings()
+    settings = _settings()
+    ingest_settings = settings.index
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
         data_dir = index_dir or Path(tmp)
-        settings = ingest_settings.model_copy(update={"data_dir": data_dir, "chroma_url": None})
-        stack = make_stack(settings, bot_settings, models=load_models(models))
+        index_settings = ingest_settings.model_copy(update={"data_dir": data_dir, "chroma_url": None})
+        stack = make_stack(settings.model_copy(update={"index": index_settings}), models=load_models(models))
         with _progress(enabled=not as_json) as sink:
             ingest_articles(stack.index, eval_articles(questions, bundled_articles_dir()) + extra, sink)
         results = run_eval(stack.chain.invoke, questions)
@@ -442,7 +445,7 @@ def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON s
     from ingest.settings import BUNDLED_MODEL
     from ingest.store.index import make_index
 
-    ingest_settings, _ = _settings()
+    ingest_settings = _settings().index
     ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
     index = make_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
     model = index.model_name
@@ -472,17 +475,19 @@ def bot_command() -> None:
     from bot.components import make_stack
     from bot.discord.app import make_bot, run_bot
 
-    ingest_settings, bot_settings = _settings()
-    if bot_settings.discord_token is None or not bot_settings.discord_token.get_secret_value().strip():
+    settings = _settings()
+    ingest_settings = settings.index
+    token = settings.discord.token
+    if token is None or not token.get_secret_value().strip():
         raise BadInput("DISCORD_TOKEN is not set; put it in .env (see README, 'Discord')")
     logging.getLogger().setLevel(logging.DEBUG if _State.debug else logging.INFO)
     logging.getLogger("discord").setLevel(logging.INFO)
-    stack = make_stack(ingest_settings, bot_settings)
+    stack = make_stack(settings)
     _note_older_model(stack.index, ingest_settings)
-    bot = make_bot(stack.chain, stack.index, bot_settings, ingest_settings)
+    bot = make_bot(stack.chain, stack.index, settings)
     err.print("Starting the Discord bot (Ctrl-C stops it)...", markup=False)
     try:
-        asyncio.run(run_bot(bot, bot_settings.discord_token.get_secret_value().strip()))
+        asyncio.run(run_bot(bot, token.get_secret_value().strip()))
     except discord.LoginFailure:
         raise BadInput("Discord rejected DISCORD_TOKEN; copy the bot token again from the Developer Portal") from None
     except discord.PrivilegedIntentsRequired:

@@ -21,9 +21,8 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.chain.answer import Answer
 from bot.discord.feedback import FeedbackStore
-from bot.settings import BotSettings
+from bot.settings import Settings
 from ingest.loaders import Fetcher
-from ingest.settings import IngestSettings
 from ingest.store.index import Index
 
 logger = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ class TanyaBot(commands.Bot):
         *,
         chain: Runnable[str, Answer],
         index: Index,
-        settings: BotSettings,
+        settings: Settings,
         feedback: FeedbackStore,
         fetcher: Fetcher,
         sync_commands: bool = True,
@@ -83,9 +82,9 @@ class TanyaBot(commands.Bot):
         self.feedback = feedback
         self.fetcher = fetcher
         self.sync_commands = sync_commands
-        self.cooldown = RateLimiter(settings.discord_cooldown_per_minute)
-        self.workers = ThreadPoolExecutor(max_workers=settings.discord_concurrency, thread_name_prefix="tanya-worker")
-        self.slots = asyncio.Semaphore(settings.discord_concurrency)
+        self.cooldown = RateLimiter(settings.discord.cooldown_per_minute)
+        self.workers = ThreadPoolExecutor(max_workers=settings.discord.concurrency, thread_name_prefix="tanya-worker")
+        self.slots = asyncio.Semaphore(settings.discord.concurrency)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
@@ -94,7 +93,7 @@ class TanyaBot(commands.Bot):
             await self.load_extension(name)
         if not self.sync_commands:
             return
-        guild_id = self.settings.discord_guild_id
+        guild_id = self.settings.discord.guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -122,7 +121,7 @@ class TanyaBot(commands.Bot):
 
     def channel_allowed(self, channel_id: int | None) -> bool:
         """Whether the bot answers in this channel (threads count as their parent channel)."""
-        allowed = self.settings.channel_ids
+        allowed = self.settings.discord.channel_ids
         return not allowed or channel_id in allowed
 
     async def on_ready(self) -> None:
@@ -157,16 +156,14 @@ def default_intents() -> discord.Intents:
     return intents
 
 
-def make_bot(
-    chain: Runnable[str, Answer], index: Index, settings: BotSettings, ingest_settings: IngestSettings
-) -> TanyaBot:
+def make_bot(chain: Runnable[str, Answer], index: Index, settings: Settings) -> TanyaBot:
     """Return the bot wired to the chain, the index and a feedback store in the data dir."""
     fetcher = Fetcher(
-        timeout_s=ingest_settings.fetch_timeout_s,
-        max_bytes=ingest_settings.fetch_max_bytes,
-        allow_private=settings.discord_allow_private_urls,
+        timeout_s=settings.index.fetch_timeout_s,
+        max_bytes=settings.index.fetch_max_bytes,
+        allow_private=settings.discord.allow_private_urls,
     )
-    feedback = FeedbackStore(Path(ingest_settings.data_dir).expanduser() / "feedback.sqlite3")
+    feedback = FeedbackStore(Path(settings.index.data_dir).expanduser() / "feedback.sqlite3")
     return TanyaBot(chain=chain, index=index, settings=settings, feedback=feedback, fetcher=fetcher)
 
 

@@ -557,7 +557,7 @@ def with_vector_errors(read: Callable[[], T], writing: bool = False) -> T:
 
 
 def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
-    """Open (creating when needed) the index that ``settings`` (an ``IngestSettings``) describe.
+    """Open (creating when needed) the index that ``settings`` (an ``IndexSettings``) describe.
 
     ``embeddings`` replaces the configured model (tests pass a small one); a model named by a
     rebuild is still loaded from settings.

@@ -15,10 +15,10 @@ from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
 from bot.components import make_stack
 from bot.discord.cogs.ask import HINT_QUESTION
 from bot.evaluation import judge, load_eval_set
-from bot.settings import BotSettings
+from bot.settings import Settings
 from ingest.embeddings.models import SentenceTransformerEmbeddings
 from ingest.pipeline import ingest_articles, ingest_inputs
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
 from ingest.types import Article
 from tests.conftest import BUNDLED_ARTICLE, TEST_DATA
@@ -26,10 +26,10 @@ from tests.conftest import BUNDLED_ARTICLE, TEST_DATA
 
 @pytest.fixture(scope="module")
 def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: SentenceTransformerEmbeddings):
-    settings = IngestSettings(data_dir=tmp_path_factory.mktemp("bundled"))
+    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("bundled"))
     index = make_index(settings, embeddings=bundled_embeddings)
     ingest_inputs(index, [str(BUNDLED_ARTICLE)])
-    return make_stack(settings, BotSettings(), index=index)
+    return make_stack(Settings(index=settings), index=index)
 
 
 @pytest.mark.parametrize(

@@ -64,9 +64,9 @@ def test_rejected_token_is_one_line_exit_2_and_never_logged(
 
 
 def test_settings_never_show_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.settings import BotSettings
+    from bot.settings import Settings
 
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
-    settings = BotSettings()
+    settings = Settings()
     assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
-    assert settings.discord_token is not None and settings.discord_token.get_secret_value() == TOKEN
+    assert settings.discord.token is not None and settings.discord.token.get_secret_value() == TOKEN

@@ -24,10 +24,10 @@ from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot
 from bot.discord.cogs.ask import AskCog, PassageButton, VoteButton, strip_mentions
 from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
-from bot.settings import BotSettings
+from bot.settings import DiscordSettings, Settings
 from ingest.loaders import Fetcher
 from ingest.pipeline import ingest_inputs
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE, ScriptedChatModel
 
@@ -36,10 +36,10 @@ QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: Any) -> Stack:
-    settings = IngestSettings(data_dir=tmp_path_factory.mktemp("discord-index"))
+    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("discord-index"))
     index = make_index(settings, embeddings=bundled_embeddings)
     ingest_inputs(index, [str(BUNDLED_ARTICLE)])
-    return make_stack(settings, BotSettings(), index=index)
+    return make_stack(Settings(index=settings), index=index)
 
 
 def build_bot(stack: Stack, tmp_path: Path, chain: Any = None, **settings: Any) -> TanyaBot:
@@ -49,9 +49,9 @@ def build_bot(stack: Stack, tmp_path: Path, chain: Any = None, **settings: Any) 
     return TanyaBot(
         chain=chain or stack.chain,
         index=stack.index,
-        settings=BotSettings(**settings),
+        settings=Settings(discord=DiscordSettings(**settings)),
         feedback=FeedbackStore(tmp_path / "feedback.sqlite3"),
-        fetcher=Fetcher(timeout_s=2, allow_private=settings.get("discord_allow_private_urls", False)),
+        fetcher=Fetcher(timeout_s=2, allow_private=settings.get("allow_private_urls", False)),
         sync_commands=False,
         intents=intents,
     )
@@ -76,7 +76,7 @@ class Recorder:
 
 @pytest_asyncio.fixture
 async def dpy(stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[TanyaBot, Recorder]]:
-    bot = build_bot(stack, tmp_path, discord_cooldown_per_minute=5)
+    bot = build_bot(stack, tmp_path, cooldown_per_minute=5)
     await bot._async_setup_hook()
     dpytest.configure(bot, members=2)
     await bot.setup_hook()
@@ -259,14 +259,14 @@ async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(st
 
 
 async def test_slash_ask_in_thread_mode_opens_a_thread(stack: Stack, tmp_path: Path) -> None:
-    bot = build_bot(stack, tmp_path, discord_threads=True)
+    bot = build_bot(stack, tmp_path, threads=True)
     fake = interaction(bot)
     await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
     assert fake.log[-1][0] == "create_thread" and fake.log[-1][2]["name"].startswith("Berapa karyawan")
 
 
 async def test_slash_ask_outside_allowed_channels_is_refused_privately(stack: Stack, tmp_path: Path) -> None:
-    bot = build_bot(stack, tmp_path, discord_channels="200, 300")
+    bot = build_bot(stack, tmp_path, channels="200, 300")
     fake = interaction(bot, channel_id=100)
     await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
     ((kind, content, kwargs),) = sends(fake)
@@ -315,7 +315,7 @@ async def test_twenty_questions_at_once_are_answered_in_worker_threads(stack: St
         threads.append(threading.current_thread().name)
         return question
 
-    bot = build_bot(stack, tmp_path, chain=RunnableLambda(record) | stack.chain, discord_concurrency=4)
+    bot = build_bot(stack, tmp_path, chain=RunnableLambda(record) | stack.chain, concurrency=4)
     answers = await asyncio.gather(*(bot.answer(QUESTION) for _ in range(20)))
     assert len(answers) == 20 and all("700" in a.text for a in answers)
     assert len(threads) == 20 and loop_thread not in threads
@@ -324,7 +324,7 @@ async def test_twenty_questions_at_once_are_answered_in_worker_threads(stack: St
 
 
 async def test_two_hundred_questions_from_twenty_users_are_all_answered(stack: Stack, tmp_path: Path) -> None:
-    bot = build_bot(stack, tmp_path, discord_cooldown_per_minute=10)
+    bot = build_bot(stack, tmp_path, cooldown_per_minute=10)
     cog = AskCog(bot)
     fakes = [interaction(bot, user_id=user) for user in range(20) for _ in range(10)]
     await asyncio.gather(*(AskCog.ask.callback(cog, fake, QUESTION) for fake in fakes))  # type: ignore[arg-type]
@@ -344,7 +344,7 @@ def check_passes(command: app_commands.Command[Any, Any, Any], fake: Any) -> boo
 
 
 async def test_admin_commands_refuse_members_without_permission(stack: Stack, tmp_path: Path) -> None:
-    bot = build_bot(stack, tmp_path, discord_admin_role="editors")
+    bot = build_bot(stack, tmp_path, admin_role="editors")
     cog = LibraryCog(bot)
     for command in (cog.add, cog.remove):
         assert not check_passes(command, interaction(bot))
@@ -357,7 +357,7 @@ async def test_admin_commands_refuse_members_without_permission(stack: Stack, tm
 
 
 def test_an_admin_role_id_matches_the_role_with_that_id_not_a_role_named_after_it(stack: Stack, tmp_path: Path) -> None:
-    bot = build_bot(stack, tmp_path, discord_admin_role=" 1234567890 ")
+    bot = build_bot(stack, tmp_path, admin_role=" 1234567890 ")
     cog = LibraryCog(bot)
     for command in (cog.add, cog.remove):
         assert check_passes(command, interaction(bot, roles=(Role(id=1234567890, name="editors"),)))
@@ -375,9 +375,9 @@ class FakeAttachment:
 
 
 async def test_add_file_then_duplicate_then_remove(bundled_embeddings: Any, tmp_path: Path) -> None:
-    settings = IngestSettings(data_dir=tmp_path / "library")
+    settings = IndexSettings(data_dir=tmp_path / "library")
     index = make_index(settings, embeddings=bundled_embeddings)
-    own = make_stack(settings, BotSettings(), index=index)
+    own = make_stack(Settings(index=settings), index=index)
     bot = build_bot(own, tmp_path)
     cog = LibraryCog(bot)
     upload = FakeAttachment("gempa.txt", b"Gempa bermagnitudo 5 mengguncang Cianjur pada Senin pagi.")
@@ -429,7 +429,7 @@ async def test_llm_answers_stream_into_one_message_edited_at_most_once_a_second(
         * 3
     )
     model = ScriptedChatModel(reply=reply, delay_s=0.1)
-    llm_stack = make_stack(IngestSettings(), BotSettings(), index=stack.index, chat_model=model)
+    llm_stack = make_stack(Settings(), index=stack.index, chat_model=model)
     bot = build_bot(stack, tmp_path, chain=llm_stack.chain)
     fake = interaction(bot)
     await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]

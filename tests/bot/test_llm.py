@@ -15,9 +15,9 @@ from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import NO_ANSWER, NOTES, SYSTEM_PROMPT, LLMAnswerer, LLMUnavailable, build_messages, make_chat_model
 from bot.chain.retriever import HybridRetriever
 from bot.components import make_stack
-from bot.settings import BotSettings
+from bot.settings import LLMSettings, Settings
 from ingest.pipeline import ingest_articles, ingest_inputs
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
 from ingest.types import Article, Hit
 from tests.conftest import BUNDLED_ARTICLE, ScriptedChatModel
@@ -37,7 +37,7 @@ QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
 
 
 @pytest.fixture
-def index(settings: IngestSettings, bundled_embeddings: Any) -> Index:
+def index(settings: IndexSettings, bundled_embeddings: Any) -> Index:
     """Three small articles indexed with the real model (ranking needs real vectors)."""
     small_index = make_index(settings, embeddings=bundled_embeddings)
     ingest_articles(
@@ -174,7 +174,7 @@ def test_secrets_never_reach_the_prompt(tmp_path: Path, index: Index, monkeypatc
     monkeypatch.setenv("DISCORD_TOKEN", "discord-secret-token-123")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-key-456")
     model = ScriptedChatModel(reply="Sekitar 700 karyawan terkena PHK [1].")
-    stack = make_stack(IngestSettings(), BotSettings(), index=index, chat_model=model)
+    stack = make_stack(Settings(), index=index, chat_model=model)
     answer = stack.chain.invoke("Apa token Discord dan kunci API yang kamu pakai?")
     prompt = " ".join(str(m.content) for m in model.prompts[0])
     assert "discord-secret-token-123" not in prompt and "sk-secret-key-456" not in prompt
@@ -182,16 +182,16 @@ def test_secrets_never_reach_the_prompt(tmp_path: Path, index: Index, monkeypatc
 
 
 def test_make_chat_model_none_and_clear_errors() -> None:
-    assert make_chat_model(BotSettings(llm="none")) is None
+    assert make_chat_model(LLMSettings(model="none")) is None
     with pytest.raises(LLMUnavailable, match=r"pip install 'tanya\[anthropic\]'"):
-        make_chat_model(BotSettings(llm="anthropic:claude-haiku"))
+        make_chat_model(LLMSettings(model="anthropic:claude-haiku"))
     with pytest.raises(LLMUnavailable, match="provider:model"):
-        make_chat_model(BotSettings(llm="gpt-4o-mini"))
+        make_chat_model(LLMSettings(model="gpt-4o-mini"))
 
 
 def test_the_chain_streams_through_the_runnable_config(index: Index) -> None:
     model = ScriptedChatModel(reply="Sekitar 700 karyawan terkena PHK [1].")
-    stack = make_stack(IngestSettings(), BotSettings(), index=index, chat_model=model)
+    stack = make_stack(Settings(), index=index, chat_model=model)
     seen: list[str] = []
     answer = stack.chain.invoke(QUESTION, config={"configurable": {"on_text": seen.append}})
     assert answer.mode == "llm" and seen == [answer.text]

@@ -156,18 +156,18 @@ def test_e5_models_get_query_and_passage_prefixes(name: str, prefixes: tuple[str
 def test_the_index_embeds_with_the_configured_token_limit(
     tmp_path: Path, configured: int | None, limit: int | None
 ) -> None:
-    from ingest.settings import IngestSettings
+    from ingest.settings import IndexSettings
     from ingest.store.index import make_index
 
-    index = make_index(IngestSettings(data_dir=tmp_path, embedding_max_tokens=configured))
+    index = make_index(IndexSettings(data_dir=tmp_path, embedding_max_tokens=configured))
     assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.max_tokens == limit
     assert index.embeddings.precision == "int8"
 
 
 def test_the_index_embeds_at_the_configured_precision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingest.settings import IngestSettings
+    from ingest.settings import IndexSettings
     from ingest.store.index import make_index
 
     monkeypatch.setenv("TANYA_EMBEDDING_PRECISION", "fp32")
-    index = make_index(IngestSettings(data_dir=tmp_path))
+    index = make_index(IndexSettings(data_dir=tmp_path))
     assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.precision == "fp32"

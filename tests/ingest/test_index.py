@@ -9,7 +9,7 @@ import pytest
 
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.pipeline import ingest_articles, ingest_inputs
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, make_index
 from ingest.text.analysis import query_terms
@@ -69,7 +69,7 @@ def test_lexical_search_matches_inflected_forms(small_index: Index) -> None:
     assert [h.chunk.source for h in hits] == ["phk"]
 
 
-def test_querying_with_another_model_is_a_clear_error(settings: IngestSettings) -> None:
+def test_querying_with_another_model_is_a_clear_error(settings: IndexSettings) -> None:
     index = make_index(settings, embeddings=HashEmbeddings("model-a"))
     ingest_articles(index, [article("a", "Satu dua tiga.")])
     other = make_index(settings, embeddings=HashEmbeddings("model-b"))
@@ -91,7 +91,7 @@ class CrashingCatalog(Catalog):
         super().put_article(*args, **kwargs)  # type: ignore[arg-type]
 
 
-def test_interrupted_write_is_redone_by_the_next_ingest(settings: IngestSettings, tmp_path: Path) -> None:
+def test_interrupted_write_is_redone_by_the_next_ingest(settings: IndexSettings, tmp_path: Path) -> None:
     base = make_index(settings, embeddings=HashEmbeddings())
     ingest_articles(base, [article("a", "Versi pertama. " * 30)])
     crashing = Index(
@@ -114,7 +114,7 @@ def test_interrupted_write_is_redone_by_the_next_ingest(settings: IngestSettings
     assert all("kedua" in c.text for c in base.catalog.chunks(ids).values())
 
 
-def test_second_writer_fails_clearly_after_the_lock_timeout(settings: IngestSettings) -> None:
+def test_second_writer_fails_clearly_after_the_lock_timeout(settings: IndexSettings) -> None:
     first = make_index(settings.model_copy(update={"lock_timeout_s": 0.2}), embeddings=HashEmbeddings())
     second = make_index(settings.model_copy(update={"lock_timeout_s": 0.2}), embeddings=HashEmbeddings())
     messages: list[str] = []
@@ -212,7 +212,7 @@ def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
     )
 
 
-def test_whether_an_article_changed_is_decided_again_under_the_write_lock(settings: IngestSettings) -> None:
+def test_whether_an_article_changed_is_decided_again_under_the_write_lock(settings: IndexSettings) -> None:
     # Articles are prepared before the lock; another process may write them before it is taken.
     mine = make_index(settings, embeddings=HashEmbeddings())
     other = make_index(settings, embeddings=HashEmbeddings())
@@ -269,7 +269,7 @@ def test_file_names_that_are_not_utf8_are_ingested_shown_escaped_and_the_rest_of
     assert len(stores_agree(small_index)) == 1
 
 
-def filled_index(settings: IngestSettings) -> Path:
+def filled_index(settings: IndexSettings) -> Path:
     """Ingest some articles and close the catalog (as a finished process does); return its path."""
     import gc
 
@@ -284,7 +284,7 @@ def filled_index(settings: IngestSettings) -> Path:
 
 @pytest.mark.parametrize("damage", ["random bytes", "truncated"])
 def test_a_damaged_catalog_is_one_clear_error_that_names_the_file_and_the_way_out(
-    settings: IngestSettings, damage: str
+    settings: IndexSettings, damage: str
 ) -> None:
     path = settings.data_dir / "catalog.sqlite3"
     if damage == "random bytes":
@@ -303,7 +303,7 @@ def test_a_damaged_catalog_is_one_clear_error_that_names_the_file_and_the_way_ou
     )
 
 
-def test_an_emptied_catalog_beside_stored_vectors_is_an_error_not_an_empty_index(settings: IngestSettings) -> None:
+def test_an_emptied_catalog_beside_stored_vectors_is_an_error_not_an_empty_index(settings: IndexSettings) -> None:
     path = filled_index(settings)
     path.write_bytes(b"")
     with pytest.raises(
@@ -312,7 +312,7 @@ def test_an_emptied_catalog_beside_stored_vectors_is_an_error_not_an_empty_index
         make_index(settings, embeddings=HashEmbeddings())
 
 
-def test_an_empty_catalog_file_of_a_new_index_is_just_a_new_index(settings: IngestSettings) -> None:
+def test_an_empty_catalog_file_of_a_new_index_is_just_a_new_index(settings: IndexSettings) -> None:
     settings.data_dir.mkdir(parents=True)
     (settings.data_dir / "catalog.sqlite3").write_bytes(b"")  # as another process creating it leaves it
     index = make_index(settings, embeddings=HashEmbeddings())

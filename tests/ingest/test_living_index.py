@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from ingest.pipeline import ingest_articles, reindex
-from ingest.settings import IngestSettings
+from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
 from ingest.store.vectors import VectorSource
@@ -16,7 +16,7 @@ from tests.conftest import HashEmbeddings
 MODELS = {"model-a": HashEmbeddings("model-a", dim=48), "model-b": HashEmbeddings("model-b", dim=32)}
 
 
-def open_index(settings: IngestSettings, model: str) -> Index:
+def open_index(settings: IndexSettings, model: str) -> Index:
     """A separate Index over the same folder, as another process would open it."""
     data_dir = Path(settings.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,7 @@ def articles(n: int, word: str = "gunung") -> list[Article]:
     ]
 
 
-def test_reader_sees_articles_written_after_it_started(settings: IngestSettings) -> None:
+def test_reader_sees_articles_written_after_it_started(settings: IndexSettings) -> None:
     writer = open_index(settings, "model-a")
     reader = open_index(settings, "model-a")
     ingest_articles(writer, articles(3))
@@ -55,7 +55,7 @@ def test_reader_sees_articles_written_after_it_started(settings: IngestSettings)
     assert "banjir-0" not in {h.chunk.source for h in reader.lexical_search(["banjir"], 10)}
 
 
-def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: IngestSettings) -> None:
+def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: IndexSettings) -> None:
     writer = open_index(settings, "model-a")
     ingest_articles(writer, articles(40))
     reader = open_index(settings, "model-a")
@@ -96,7 +96,7 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
     assert reader.vectors.ids() == reader.catalog.chunk_ids()
 
 
-def test_an_index_opened_with_another_model_points_to_reindex(settings: IngestSettings) -> None:
+def test_an_index_opened_with_another_model_points_to_reindex(settings: IndexSettings) -> None:
     ingest_articles(open_index(settings, "model-a"), articles(1))
     other = open_index(settings, "model-b")
     import pytest

@@ -194,7 +194,7 @@ class AskCog(commands.Cog):
             return "I only answer questions in the channels I was set up for."
         wait = self.bot.cooldown.retry_after(user_id)
         if wait > 0:
-            limit = self.bot.settings.discord_cooldown_per_minute
+            limit = self.bot.settings.discord.cooldown_per_minute
             return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
         return None
 
@@ -236,7 +236,7 @@ class AskCog(commands.Cog):
             return
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, post, preview)
-        if self.bot.settings.discord_threads and sent is not None and interaction.guild is not None:
+        if self.bot.settings.discord.threads and sent is not None and interaction.guild is not None:
             await sent.create_thread(name=_thread_name(question))
 
     @commands.Cog.listener()
@@ -268,7 +268,7 @@ class AskCog(commands.Cog):
             await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
         post: Post
         if (
-            self.bot.settings.discord_threads
+            self.bot.settings.discord.threads
             and message.guild is not None
             and not isinstance(message.channel, discord.Thread)
         ):

@@ -36,7 +36,7 @@ def is_admin(interaction: discord.Interaction) -> bool:
     permissions = getattr(member, "guild_permissions", None)
     if interaction.guild is not None and permissions is not None and permissions.manage_guild:
         return True
-    wanted = bot.settings.discord_admin_role.strip()
+    wanted = bot.settings.discord.admin_role.strip()
     roles = getattr(member, "roles", [])
     if not wanted:
         return False
