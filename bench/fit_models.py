@@ -156,7 +156,7 @@ def retrieve_all(
     meta = {"without": without, "embedding_model": None if lexical else index.model_name}
     blank = AnswerModels(_blank(PASSAGE_FEATURES), _blank(SENTENCE_FEATURES), _blank(ANSWER_FEATURES), 0.0, 1.0, meta)
     config = RetrievalConfig(k=candidates * 2, candidates=candidates, dense=not lexical)
-    retriever = HybridRetriever(index, config, blank, blank)
+    retriever = HybridRetriever(index=index, config=config, models=blank, lexical=blank)
     out = []
     started = time.perf_counter()
     for i, q in enumerate(questions):

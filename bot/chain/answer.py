@@ -3,7 +3,9 @@ words it uses when the articles do not say."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingest.types import Chunk, Hit
 
@@ -36,3 +38,21 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     mode: str = "extractive"
     note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
+    partial: bool = False  # streamed: the answer so far, more to come
+
+    def __add__(self, later: Answer) -> Answer:
+        """Streamed answers are snapshots, each holding all of the answer so far: adding one to
+        another gives the later (this is how LangChain gathers a stream into one output)."""
+        return later
+
+
+def with_timings(answer: Answer, state: dict[str, Any]) -> Answer:
+    """``answer`` with its timings (ms) from the chain's state: when the question came
+    (``started``), when its passages were ranked (``retrieved_at``), and now."""
+    done = time.perf_counter()
+    answer.timings_ms = {
+        "retrieve": round((state["retrieved_at"] - state["started"]) * 1000, 2),
+        "answer": round((done - state["retrieved_at"]) * 1000, 2),
+        "total": round((done - state["started"]) * 1000, 2),
+    }
+    return answer

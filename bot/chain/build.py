@@ -1,35 +1,29 @@
-"""The one answering chain used by every front end: question -> retrieve -> answer."""
+"""The one answering chain every front end uses, built from LangChain Runnables:
+
+    question ─► RunnablePassthrough.assign(retrieval=retriever.search) ─► answer
+
+where ``answer`` quotes the passages (``ExtractiveAnswerer``), or, with a chat model, is the
+LLM branch of ``bot.chain.llm`` ``.with_fallbacks`` to quoting them, with a note saying why.
+``chain.invoke(question)`` returns an ``Answer``; ``chain.stream(question)`` yields answers as
+they grow (in LLM mode, one more verified sentence each time; the last is complete).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from bot.chain.answer import Answer
-from bot.chain.retriever import Retrieval
-from bot.cli.contract import replace_surrogates
+from bot.chain.answer import Answer, with_timings
+from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.llm import fallback_note
+from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
-from ingest.text.analysis import clean_text
+from ingest.text.analysis import clean_text, replace_surrogates
 
-
-class Retriever(Protocol):
-    """Anything that analyses a question and ranks chunks for it."""
-
-    def search(self, question: str, k: int | None = None) -> Retrieval:
-        """Return the analysed question and its ranked passages."""
-        ...
-
-
-class Answerer(Protocol):
-    """Anything that turns a retrieval into an ``Answer``."""
-
-    def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
-        """Return the answer; answerers that write it piece by piece pass the (verified) text so
-        far to ``on_text`` as it grows."""
-        ...
+logger = logging.getLogger(__name__)
 
 
 def normalize_question(raw: str, max_chars: int) -> str:
@@ -47,29 +41,38 @@ def normalize_question(raw: str, max_chars: int) -> str:
 
 
 def build_answer_chain(
-    retriever: Retriever, answerer: Answerer, k: int, max_question_chars: int
+    retriever: HybridRetriever,
+    extractive: ExtractiveAnswerer,
+    max_question_chars: int,
+    llm: Runnable[Any, Answer] | None = None,
 ) -> Runnable[str, Answer]:
-    """Return an LCEL runnable mapping a question to an ``Answer`` with timings in milliseconds.
+    """Return the chain from a question to its ``Answer`` (with timings in milliseconds)."""
 
-    A front end that shows answers as they are written passes a callback as
-    ``config={"configurable": {"on_text": fn}}``; it gets the answer text so far, each time it grows.
-    """
+    def question(raw: str) -> dict[str, Any]:
+        return {"question": normalize_question(raw, max_question_chars), "started": time.perf_counter()}
 
-    def retrieve(raw: str) -> dict[str, Any]:
-        started = time.perf_counter()
-        question = normalize_question(raw, max_question_chars)
-        retrieval = retriever.search(question, k)
-        return {"retrieval": retrieval, "started": started, "retrieved_at": time.perf_counter()}
+    def search(state: dict[str, Any]) -> Any:
+        return retriever.search(state["question"])
 
-    def answer(state: dict[str, Any], config: RunnableConfig) -> Answer:
-        on_text = (config.get("configurable") or {}).get("on_text")
-        result = answerer.answer_retrieval(state["retrieval"], on_text)
-        done = time.perf_counter()
-        result.timings_ms = {
-            "retrieve": round((state["retrieved_at"] - state["started"]) * 1000, 2),
-            "answer": round((done - state["retrieved_at"]) * 1000, 2),
-            "total": round((done - state["started"]) * 1000, 2),
-        }
-        return result
+    def clock(_: dict[str, Any]) -> float:
+        return time.perf_counter()
 
-    return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")
+    def quote(state: dict[str, Any]) -> Answer:
+        return with_timings(extractive.answer_retrieval(state["retrieval"]), state)
+
+    def quote_instead(state: dict[str, Any]) -> Answer:
+        error = state.get("error")
+        logger.warning("the chat model gave no usable answer (%s); quoting the passages", type(error).__name__)
+        answer = quote(state)
+        answer.note = fallback_note(error)
+        return answer
+
+    answer: Runnable[Any, Answer] = RunnableLambda(quote, name="quote")
+    if llm is not None:
+        answer = llm.with_fallbacks([RunnableLambda(quote_instead, name="quote")], exception_key="error")
+    return (
+        RunnableLambda(question, name="question")
+        | RunnablePassthrough.assign(retrieval=RunnableLambda(search, name="retrieve"))
+        | RunnablePassthrough.assign(retrieved_at=RunnableLambda(clock, name="clock"))
+        | answer
+    )

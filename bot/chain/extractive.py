@@ -14,7 +14,6 @@ on the training splits, where a quarter of the questions have no answer in their
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation
@@ -62,8 +61,8 @@ class ExtractiveAnswerer:
         passages = retrieval.candidates[: self.config.passages]
         return self.models(retrieval).answer.probability(answer_features(retrieval.query, passages, ranked))
 
-    def answer_retrieval(self, retrieval: Retrieval, on_text: Callable[[str], None] | None = None) -> Answer:
-        """Return the answer for a retrieval (``on_text`` is unused: the answer is complete at once)."""
+    def answer_retrieval(self, retrieval: Retrieval) -> Answer:
+        """Return the answer for a retrieval."""
         cfg = self.config
         question, lang = retrieval.question, retrieval.query.lang
         hits = retrieval.hits

@@ -21,6 +21,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field, PrivateAttr
+
 from bot.chain.features import PassageCandidate, passage_features
 from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
@@ -61,21 +66,44 @@ class Retrieval:
         return [Hit(c.chunk, round(c.score, 4)) for c in self.candidates[: self.k]]
 
 
-class HybridRetriever:
-    """Ranks chunks for a question; see the module docstring."""
+def candidate_document(candidate: PassageCandidate) -> Document:
+    """A ranked passage as a LangChain ``Document``: its text, and where it comes from."""
+    chunk = candidate.chunk
+    return Document(
+        page_content=chunk.text,
+        id=chunk.chunk_id,
+        metadata={
+            "chunk_id": chunk.chunk_id,
+            "source": chunk.source,
+            "title": chunk.title,
+            "url": chunk.url,
+            "published": chunk.published,
+            "lang": chunk.lang,
+            "index": chunk.index,
+            "start": chunk.start,
+            "end": chunk.end,
+            "score": round(candidate.score, 4),
+        },
+    )
 
-    def __init__(
-        self,
-        index: Index,
-        config: RetrievalConfig | None = None,
-        models: AnswerModels | None = None,
-        lexical: AnswerModels | None = None,
-    ) -> None:
-        self.index = index
-        self.config = config or RetrievalConfig()
-        self.models = models or load_models()
-        self.lexical = lexical or load_models(LEXICAL_MODELS_FILE)
-        self._embedder = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="tanya-embed")
+
+class HybridRetriever(BaseRetriever):
+    """Ranks chunks for a question (see the module docstring). As a LangChain retriever,
+    ``invoke(question)`` returns the best ``config.k`` passages as ``Document``s; ``search``
+    returns the whole ``Retrieval`` the answering chain reads (features, vectors, models)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Index
+    config: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    models: AnswerModels = Field(default_factory=load_models)
+    lexical: AnswerModels = Field(default_factory=lambda: load_models(LEXICAL_MODELS_FILE))
+    _embedder: ThreadPoolExecutor = PrivateAttr(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="tanya-embed")
+    )
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [candidate_document(c) for c in self.search(query).candidates[: self.config.k]]
 
     def models_now(self) -> AnswerModels:
         """The models for the index as it is: those fitted with its embedding model, or the

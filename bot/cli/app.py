@@ -157,8 +157,8 @@ def remove(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Delete an article and all its chunks from the index."""
-    from bot.cli.contract import replace_surrogates
     from ingest.store.index import make_index
+    from ingest.text.analysis import replace_surrogates
 
     ingest_settings = _settings().index
     index = make_index(ingest_settings)
@@ -251,13 +251,15 @@ def _ask_and_print(chain: Any, question: str) -> None:
     from bot.cli.render import answer_style, render_answer
 
     shown = ""
-
-    def on_text(text: str) -> None:
-        nonlocal shown
-        out.print(Text(text[len(shown) :] if text.startswith(shown) else "\n" + text, style=answer_style(None)), end="")
-        shown = text
-
-    answer = chain.invoke(question, config={"configurable": {"on_text": on_text}})
+    answer = None
+    for answer in chain.stream(question):
+        if answer.partial:
+            text = answer.text
+            out.print(
+                Text(text[len(shown) :] if text.startswith(shown) else "\n" + text, style=answer_style(None)), end=""
+            )
+            shown = text
+    assert answer is not None
     if shown and answer.text == shown:
         out.print()
         out.print(render_answer(answer, with_text=False))

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from bot.chain.answer import Answer
+from ingest.text.analysis import replace_surrogates
 from ingest.types import ArticleRecord
-
-# Lone surrogates: how Python hands over bytes that are not UTF-8 (argv, a C-locale stdin), and
-# what a JSON "\ud800" escape decodes to. No UTF-8 encoder (tokenizer, SQLite, stdout) takes them.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def replace_surrogates(text: str) -> str:
-    """Return ``text`` with every lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
-    return _SURROGATE.sub("\ufffd", text)
 
 
 def json_line(value: Any) -> str:

@@ -5,7 +5,6 @@ heartbeat never waits on retrieval; every message allows no mentions."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections import defaultdict, deque
@@ -17,7 +16,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 from discord.ext import commands
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable
 
 from bot.chain.answer import Answer
 from bot.discord.feedback import FeedbackStore
@@ -114,10 +113,20 @@ class TanyaBot(commands.Bot):
             return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
     async def answer(self, question: str, on_text: Callable[[str], None] | None = None) -> Answer:
-        """Answer with the shared chain, off the event loop; ``on_text`` (called in the worker
-        thread) gets the verified text so far of an answer that is written piece by piece."""
-        config: RunnableConfig = {"configurable": {"on_text": on_text}} if on_text else {}
-        return await self.run_blocking(functools.partial(self.chain.invoke, question, config))
+        """Answer with the shared chain, off the event loop, consuming its stream; ``on_text``
+        (called in the worker thread) gets the verified text so far of an answer that is written
+        piece by piece (LLM mode)."""
+
+        def consume() -> Answer:
+            final: Answer | None = None
+            for answer in self.chain.stream(question):
+                final = answer
+                if answer.partial and on_text is not None:
+                    on_text(answer.text)
+            assert final is not None
+            return final
+
+        return await self.run_blocking(consume)
 
     def channel_allowed(self, channel_id: int | None) -> bool:
         """Whether the bot answers in this channel (threads count as their parent channel)."""

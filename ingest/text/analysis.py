@@ -54,6 +54,16 @@ _EN_MARKERS = frozenset(
 )
 
 
+# Lone surrogates: how Python hands over bytes that are not UTF-8 (argv, a C-locale stdin), and
+# what a JSON "\ud800" escape decodes to. No UTF-8 encoder (tokenizer, SQLite, stdout) takes them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def replace_surrogates(text: str) -> str:
+    """Return ``text`` with every lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def clean_text(raw: str) -> str:
     """Return ``raw`` normalised for indexing: NFC, no control or invisible characters, one
     space between words, and paragraphs separated by exactly one blank line.

@@ -128,7 +128,7 @@ def test_answer_json_has_no_surprises(bundled_stack) -> None:
 
 
 def _retrieval(index: Index, question: str) -> Retrieval:
-    return HybridRetriever(index, RetrievalConfig(dense=False)).search(question, 5)
+    return HybridRetriever(index=index, config=RetrievalConfig(dense=False)).search(question, 5)
 
 
 def test_citations_are_numbered_in_order_and_quote_their_passage(small_index: Index) -> None:

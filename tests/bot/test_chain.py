@@ -38,9 +38,8 @@ def test_normalize_question_refuses(raw: str, message: str) -> None:
 def test_chain_is_a_runnable_with_timings(small_index: Index) -> None:
     ingest_articles(small_index, [Article("a", "Gunung Merapi meletus pada tahun 2010.", "Merapi")])
     chain = build_answer_chain(
-        HybridRetriever(small_index, RetrievalConfig(dense=False)),
+        HybridRetriever(index=small_index, config=RetrievalConfig(dense=False)),
         ExtractiveAnswerer(),
-        k=5,
         max_question_chars=200,
     )
     answer = chain.invoke("Kapan Gunung Merapi meletus?")
@@ -52,7 +51,7 @@ def test_chain_is_a_runnable_with_timings(small_index: Index) -> None:
 
 def test_mixed_language_and_emoji_questions_get_an_answer_or_abstention(small_index: Index) -> None:
     ingest_articles(small_index, [Article("a", "Gunung Merapi meletus pada tahun 2010.", "Merapi")])
-    chain = build_answer_chain(HybridRetriever(small_index), ExtractiveAnswerer(), 5, 2000)
+    chain = build_answer_chain(HybridRetriever(index=small_index), ExtractiveAnswerer(), 2000)
     for question in ["When did Gunung Merapi meletus? 🌋", "🌋 Merapi?", "Merapi " * 200]:
         answer = chain.invoke(question)
         assert isinstance(answer.text, str) and answer.text

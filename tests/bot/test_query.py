@@ -83,7 +83,7 @@ def test_frequent_terms_leave_the_search_once_rarer_ones_fill_the_postings_budge
     assert query.search_terms_within(1_000) == query.search_terms  # within budget: nothing left out
     assert query.search_terms_within(2) == ["resmi", "jembatan"]  # the two rarest fill it
     assert query.search_terms_within(0) == ["resmi"]  # the rarest term always stays (ties: question order)
-    retriever = HybridRetriever(small_index, RetrievalConfig(max_postings=2, dense=False))
+    retriever = HybridRetriever(index=small_index, config=RetrievalConfig(max_postings=2, dense=False))
     assert [h.chunk.source for h in retriever.search_parsed(query, 5).hits] == ["rare"]
 
 
@@ -95,7 +95,7 @@ def test_search_analyses_and_ranks_like_the_separate_steps(small_index: Index) -
             Article("b", "TikTok membayar Microsoft untuk model OpenAI.", "AI"),
         ],
     )
-    retriever = HybridRetriever(small_index)
+    retriever = HybridRetriever(index=small_index)
     question = "Berapa karyawan TikTok yang terkena PHK?"
     retrieval = retriever.search(question, 2)  # the question is embedded in a worker meanwhile
     assert retrieval.query == retriever.parse(question)
@@ -203,7 +203,7 @@ def test_an_answer_beside_its_focus_noun_is_a_feature_of_the_passage(small_index
     query = parse_query(question, small_index)
     assert answer_slot("Pesawat itu membawa 84 penumpang.", query)
     assert not answer_slot("Para penumpang pesawat itu selamat pada 2005.", query)  # no number beside it
-    retrieval = HybridRetriever(small_index, RetrievalConfig(dense=False)).search(question, 2)
+    retrieval = HybridRetriever(index=small_index, config=RetrievalConfig(dense=False)).search(question, 2)
     features = {c.chunk.source: c.features for c in retrieval.candidates}
     assert features["count"]["answer_slot"] == 1.0 and features["count"]["answer_type"] == 1.0
     assert features["lead"]["answer_slot"] == 0.0 and features["lead"]["answer_type"] == 0.0
