@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import json
 import os
@@ -232,15 +233,79 @@ def _guarded_transport(deadline: float, allow_private: bool) -> Any:
         def get_extra_info(self, info: str) -> Any:
             return self.stream.get_extra_info(info)
 
-    class GuardedTransport(httpx.HTTPTransport):
+    class Body(httpx.SyncByteStream):
+        """A response body read from the connection pool as the caller iterates it."""
+
+        def __init__(self, stream: Any) -> None:
+            self.stream = stream
+
+        def __iter__(self) -> Iterator[bytes]:
+            with _httpx_errors():
+                yield from self.stream
+
+        def close(self) -> None:
+            if hasattr(self.stream, "close"):
+                self.stream.close()
+
+    class GuardedTransport(httpx.BaseTransport):
+        """httpx over an httpcore pool that uses ``GuardedBackend`` (httpx's own transport takes
+        no network backend, so this one hands requests to the pool itself)."""
+
         def __init__(self) -> None:
-            super().__init__()
-            # httpx takes no network backend: the pool it made is replaced by one using ours.
-            self._pool = httpcore.ConnectionPool(
+            self.pool = httpcore.ConnectionPool(
                 ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend()
             )
 
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            core = httpcore.Request(
+                method=request.method,
+                url=httpcore.URL(
+                    scheme=request.url.raw_scheme,
+                    host=request.url.raw_host,
+                    port=request.url.port,
+                    target=request.url.raw_path,
+                ),
+                headers=request.headers.raw,
+                content=request.stream,
+                extensions=request.extensions,
+            )
+            with _httpx_errors():
+                response = self.pool.handle_request(core)
+            return httpx.Response(
+                status_code=response.status,
+                headers=response.headers,
+                stream=Body(response.stream),
+                extensions=response.extensions,
+            )
+
+        def close(self) -> None:
+            self.pool.close()
+
     return GuardedTransport()
+
+
+@contextlib.contextmanager
+def _httpx_errors() -> Iterator[None]:
+    """httpcore's errors as the httpx errors callers catch (timeouts, connect, the rest)."""
+    import httpcore
+    import httpx
+
+    try:
+        yield
+    except httpcore.ConnectTimeout as exc:
+        raise httpx.ConnectTimeout(str(exc)) from exc
+    except httpcore.ReadTimeout as exc:
+        raise httpx.ReadTimeout(str(exc)) from exc
+    except httpcore.WriteTimeout as exc:
+        raise httpx.WriteTimeout(str(exc)) from exc
+    except httpcore.TimeoutException as exc:
+        raise httpx.TimeoutException(str(exc)) from exc
+    except httpcore.ConnectError as exc:
+        raise httpx.ConnectError(str(exc)) from exc
+    except httpcore.ProtocolError as exc:
+        raise httpx.RemoteProtocolError(str(exc)) from exc
+    except httpcore.NetworkError as exc:
+        raise httpx.NetworkError(str(exc)) from exc
 
 
 def _time_left(deadline: float, timeout: float | None, step: str) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -204,19 +203,21 @@ REINDEX_BATCH = 256
 def reindex(
     index: Index, embeddings: Embeddings, model_name: str, progress: ProgressSink | None = None
 ) -> ReindexReport:
-    """Re-embed every stored chunk with ``embeddings`` into a new collection, then switch to it.
+    """Re-embed every stored chunk (and its sentences) with ``embeddings`` into a new set of
+    catalog vectors, then switch to it and bring the Chroma copy in step.
 
     Articles are not fetched again: the chunks stored in the catalog are embedded. Until the
-    switch, every reader (this process and others) keeps answering from the old collection; a
-    crash leaves the old one active and the next rebuild starts afresh.
+    switch, every reader (this process and others) keeps answering from the old vectors; a
+    crash leaves them active and the next rebuild starts afresh.
     """
-    from ingest.store.index import sentence_bytes, vector_bytes, vector_metadata, with_vector_errors
+    from ingest.store.index import sentence_bytes, vector_bytes
 
     progress = progress or ProgressSink()
     started = time.perf_counter()
     with index.writing(on_wait=progress.waiting):
-        previous = with_vector_errors(index.vectors.model)
-        target = index.new_collection(model_name)
+        index.refresh()
+        previous = index.built_with
+        collection = index.new_collection(model_name)
         progress.start(index.count())
         done = 0
         for batch in index.catalog.iter_chunks(REINDEX_BATCH):
@@ -224,21 +225,34 @@ def reindex(
             stored = index.sentences(batch)
             spans = [[(s.start, s.end) for s, _ in stored.get(c.chunk_id, ())] for c in batch]
             vectors, sentence_vectors = embed_passages(embeddings, texts, spans, [c.title for c in batch])
-            metadatas = [
-                vector_metadata(c.source, c.title, c.url, c.published, c.lang, c.index, c.start, c.end) for c in batch
-            ]
-            with_vector_errors(
-                functools.partial(
-                    target.upsert, [c.chunk_id for c in batch], vectors, [c.text for c in batch], metadatas
-                ),
-                writing=True,
-            )
             index.catalog.put_vectors(
-                target.name,
+                collection,
                 [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)],
                 [(c.chunk_id, sentence_bytes(m)) for c, m in zip(batch, sentence_vectors, strict=True)],
             )
             done += len(batch)
             progress.advance(len(batch))
-        index.activate(target, embeddings)
-    return ReindexReport(previous, target.model() or model_name, done, time.perf_counter() - started)
+        index.activate(collection, model_name, embeddings)
+    return ReindexReport(previous, index.model_name, done, time.perf_counter() - started)
+
+
+@dataclass
+class SyncReport:
+    """The summary of bringing the Chroma copy in step with the catalog."""
+
+    copied: int
+    deleted: int
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``tanya reindex --vectors-only --json`` object."""
+        return asdict(self)
+
+
+def sync_vectors(index: Index, progress: ProgressSink | None = None) -> SyncReport:
+    """Rebuild the Chroma copy of the vectors from the catalog (nothing is embedded)."""
+    progress = progress or ProgressSink()
+    started = time.perf_counter()
+    with index.writing(on_wait=progress.waiting):
+        copied, deleted = index.sync_vectors()
+    return SyncReport(copied, deleted, time.perf_counter() - started)

@@ -190,7 +190,7 @@ def test_two_concurrent_ingests_end_like_one_clean_ingest(env: dict[str, str], t
     clean_env = {**env, "TANYA_DATA_DIR": str(tmp_path / "clean")}
     assert run("ingest", str(tmp_path / "first"), str(tmp_path / "second"), env=clean_env).returncode == 0
     clean = make_index(IndexSettings(data_dir=tmp_path / "clean"))
-    assert together.catalog.chunk_ids() == together.vectors.ids()
+    assert together.catalog.chunk_ids() == together.mirrored_ids()
     assert len(together.articles()) == 60 and together.count() == clean.count()
     chunk_ids = {cid.split("-", 1)[1] for cid in together.catalog.chunk_ids()}  # content part of the ids
     assert chunk_ids == {cid.split("-", 1)[1] for cid in clean.catalog.chunk_ids()}
@@ -243,7 +243,7 @@ def test_an_index_of_the_old_default_model_keeps_answering_until_reindex_switche
     assert f"the index was rebuilt with {BUNDLED_MODEL}; switching to it" in answerer.stderr
     index = make_index(IndexSettings(embedding_model=BUNDLED_MODEL))
     index.check_model()  # the new model is now the one the index expects
-    assert index.vectors.ids() == index.catalog.chunk_ids()
+    assert index.mirrored_ids() == index.catalog.chunk_ids()
     assert len(index.catalog.sentence_vectors(index.collection_name, list(index.catalog.chunk_ids()))) == 4
     again = run("reindex", env=env)
     assert again.returncode == 2 and "already uses" in again.stderr

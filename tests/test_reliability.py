@@ -45,7 +45,7 @@ def written_articles(data_dir: Path) -> int:
 def assert_stores_in_step(data_dir: Path) -> int:
     index = make_index(IndexSettings(data_dir=data_dir))
     ids = index.catalog.chunk_ids()
-    assert index.vectors.ids() == ids and index.vectors.count() == len(ids)
+    assert index.mirrored_ids() == ids and index.mirror.count(index.base_collection) == len(ids)
     assert set(index.catalog.vectors(index.collection_name, sorted(ids))) == ids
     return len(ids)
 

@@ -436,7 +436,17 @@ def eval_(
 
 @app.command()
 @handles_errors
-def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False) -> None:
+def reindex(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    vectors_only: Annotated[
+        bool,
+        typer.Option(
+            "--vectors-only",
+            help="Embed nothing: rebuild the Chroma copy of the vectors from the catalog (after a write "
+            "that could not reach it, or a lost Chroma folder).",
+        ),
+    ] = False,
+) -> None:
     """Re-embed every stored passage with TANYA_EMBEDDING_MODEL (unset: the bundled multilingual
     model) and switch the index to it.
 
@@ -444,14 +454,28 @@ def reindex(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON s
     until the new ones are complete, then switch.
     """
     from ingest.pipeline import reindex as rebuild
+    from ingest.pipeline import sync_vectors
     from ingest.settings import BUNDLED_MODEL
     from ingest.store.index import make_index
 
     ingest_settings = _settings().index
+    if vectors_only:
+        with _progress(enabled=not as_json) as sink:
+            synced = sync_vectors(make_index(ingest_settings), sink)
+        if as_json:
+            _print_json(synced.to_json())
+        else:
+            out.print(
+                f"The Chroma copy matches the catalog: {synced.copied} vectors copied, {synced.deleted} removed "
+                f"in {synced.seconds:.1f} s.",
+                markup=False,
+            )
+        return
     ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
     index = make_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
     model = index.model_name
-    if index.vectors.model() == model:
+    index.refresh()
+    if index.built_with == model:
         raise BadInput(f"the index already uses {model}; set TANYA_EMBEDDING_MODEL to the model to switch to")
     with _progress(enabled=not as_json) as sink:
         report = rebuild(index, index.embeddings, model, sink)

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT,
     lang TEXT NOT NULL,
     outlet TEXT,
-    content_hash TEXT,            -- NULL while the article is being written or removed
+    content_hash TEXT,            -- NULL in indexes written before whole articles went in one transaction
     chunks INTEGER NOT NULL DEFAULT 0,
     ingested_at TEXT NOT NULL
 );
@@ -188,16 +188,6 @@ class Catalog:
         rows = self._db.execute("SELECT * FROM articles ORDER BY ingested_at DESC, source").fetchall()
         return [ArticleRecord(*row) for row in rows]
 
-    def mark_pending(self, *records: ArticleRecord) -> None:
-        """Record that these articles are being (re)written: until ``put_article`` commits,
-        their hash is unknown, so an interrupted write is redone by the next ingest."""
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT INTO articles VALUES (?,?,?,?,?,?,NULL,0,?) ON CONFLICT(source) "
-                "DO UPDATE SET content_hash = NULL",
-                [(r.source, r.title, r.url, r.published, r.lang, r.outlet, r.ingested_at) for r in records],
-            )
-
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         before = int(row[0]) if row else 0
@@ -225,6 +215,12 @@ class Catalog:
             db.execute("DELETE FROM chunk_vectors WHERE collection != ?", (name,))
             db.execute("DELETE FROM sentence_vectors WHERE collection != ?", (name,))
             self._bump_generation(db)
+
+    def drop_collections(self, keep: str) -> None:
+        """Delete the vectors of every collection but ``keep`` (what an interrupted rebuild left)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM chunk_vectors WHERE collection != ?", (keep,))
+            db.execute("DELETE FROM sentence_vectors WHERE collection != ?", (keep,))
 
     def put_vectors(
         self,

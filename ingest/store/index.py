@@ -1,13 +1,14 @@
-"""The index: the one public way to write and read articles (Chroma vectors + SQLite catalog).
+"""The index: the one public way to write and read articles.
 
-Writes go vectors first, catalog last, with the article marked pending in between: a crash at
-any point leaves an article whose hash is unknown, which the next ingest writes again, so the
-two stores converge on the same chunk ids.
+The SQLite catalog is the truth: an article, its chunks, their lexical index, their vectors and
+their sentences' vectors land in one transaction, so a crash leaves either the old article or
+the new one. The Chroma copy of the vectors (``ingest.store.vectors``) is brought in step after
+each write, from the catalog, by chunk id; a write that cannot reach it says so and leaves the
+next write (or ``tanya reindex --vectors-only``) to catch it up. Answering reads the catalog only.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ from langchain_core.embeddings import Embeddings
 from ingest.embeddings.models import canonical_model_name
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.store.catalog import Catalog
-from ingest.store.vectors import ChromaVectors, VectorSource
+from ingest.store.vectors import ChromaMirror, ChromaVectors
 from ingest.text.analysis import ANALYZER_VERSION, analyze, decode_sentence_terms, encode_sentence_terms, sentence_terms
 from ingest.text.chunking import ChunkSpan, chunk_text
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Span
@@ -69,19 +70,19 @@ Embedded = tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | Non
 
 
 class Index:
-    """Articles, their chunks, a lexical (BM25) index and a vector index, kept in step.
+    """Articles, their chunks, their lexical (BM25) index and their vectors, in the catalog, with
+    a copy of the vectors in Chroma.
 
     Other processes may write to the same index at any time. Every write raises the catalog's
-    generation counter; before reading vectors the index compares it with the one it last saw
-    and, when it changed, reopens the vector store and follows a rebuilt collection, switching
-    embedding model when ``tanya reindex`` changed it. The lexical side needs nothing: SQLite
-    readers see each committed write.
+    generation counter; readers compare it with the one they last saw and, when it changed,
+    reload what they keep in memory (the vector matrix, the chunk count) and follow a rebuild
+    with another embedding model. SQLite readers see each committed write.
     """
 
     def __init__(
         self,
         catalog: Catalog,
-        source: VectorSource,
+        mirror: ChromaMirror,
         embeddings_for: Callable[[str], Embeddings],
         configured_model: str,
         base_collection: str,
@@ -90,7 +91,7 @@ class Index:
         lock_timeout_s: float,
     ) -> None:
         self.catalog = catalog
-        self.source = source
+        self.mirror = mirror
         self.base_collection = base_collection
         self.chunk_max_chars = chunk_max_chars
         self.model_name = canonical_model_name(configured_model)
@@ -100,27 +101,12 @@ class Index:
         self._lock_timeout_s = lock_timeout_s
         self._state_lock = threading.Lock()
         self._generation: int | None = None
-        self._vectors_generation: int | None = None
         self._follow_model = True
-        self._vectors: ChromaVectors | None = None
+        self._writer_client: Any = None  # Chroma, opened afresh for each write session
         self.collection_name = base_collection
         self.built_with: str | None = None
         self._count: tuple[int, int] | None = None
         self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
-
-    @property
-    def vectors(self) -> ChromaVectors:
-        """The active Chroma collection, as of the latest write any process made (opened, or
-        reopened after another process wrote, only when a caller needs Chroma itself)."""
-        self.refresh()
-        with self._state_lock:
-            if self._vectors is None or self._vectors_generation != self._generation:
-                if self._vectors is not None:
-                    self.source.reopen()
-                name = self.collection_name
-                self._vectors = with_vector_errors(lambda: self.source.collection(name))
-                self._vectors_generation = self._generation
-            return self._vectors
 
     def refresh(self, force: bool = False) -> None:
         """Catch up with writes made by other processes (one SQLite read when there were none)."""
@@ -132,10 +118,6 @@ class Index:
                 return
             self.collection_name = self.catalog.get_meta("collection") or self.base_collection
             built_with = self.catalog.get_meta("embedding_model")
-            if built_with is None and self.catalog.count_chunks():
-                # An index written before the catalog recorded its model: Chroma knows it.
-                name = self.collection_name
-                built_with = with_vector_errors(lambda: self.source.collection(name).model())
             if self._generation is None:
                 # At start-up a different model is the user's mistake (check_model says so);
                 # later it can only come from a rebuild, which running processes follow.
@@ -146,8 +128,6 @@ class Index:
                 self.model_name = built_with
             self.built_with = built_with
             self._generation = generation
-            if force:
-                self._vectors_generation = None
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -155,6 +135,7 @@ class Index:
     def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """Hold the cross-process write lock for a block; wait up to the lock timeout for it."""
         if self._lock_path is None:
+            self._writer_client = None
             yield
             return
         from filelock import FileLock, Timeout
@@ -172,8 +153,10 @@ class Index:
                     "another tanya process is still writing to the index; try again when it has finished"
                 ) from None
         try:
+            self._writer_client = None  # opened afresh on the first Chroma write of this session
             yield
         finally:
+            self._writer_client = None
             lock.release()
 
     def prepare(self, article: Article) -> PreparedArticle:
@@ -241,50 +224,20 @@ class Index:
         self, items: Sequence[tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | None]]
     ) -> None:
         """Store several articles with their chunk vectors (and, when given, each chunk's
-        sentence vectors: a float array with a row per sentence of ``prepared.sentences``),
-        replacing older versions: every article is marked pending first, then Chroma gets one
-        delete and one upsert for all, then each article's catalog rows land in their own
-        transaction."""
+        sentence vectors: a float array with a row per sentence of its analysis), replacing
+        older versions: each article in one catalog transaction, then the Chroma copy of all of
+        them in step. The caller holds the write lock (``writing``)."""
         if not items:
             return
         self.check_model()
-        target = self.vectors
-        if target.model() is None:
-            with_vector_errors(functools.partial(target.set_model, self.model_name), writing=True)
+        collection = self.collection_name
+        before = self.catalog.generation()
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        records = [
-            ArticleRecord(
-                p.article.source,
-                p.article.title,
-                p.article.url,
-                p.article.published,
-                p.article.lang,
-                p.article.outlet,
-                p.content_hash,
-                len(p.spans),
-                now,
-            )
-            for p, _, _ in items
-        ]
-        self.catalog.mark_pending(*records)
-        ids: list[str] = []
-        texts: list[str] = []
-        metadatas: list[dict[str, Any]] = []
-        all_vectors: list[Sequence[float]] = []
-        for prepared, vectors, _ in items:
+        for prepared, vectors, sentence_vectors in items:
             a = prepared.article
-            for span, vector in zip(prepared.spans, vectors, strict=True):
-                ids.append(prepared.chunk_id(span.index))
-                texts.append(span.text)
-                metadatas.append(
-                    vector_metadata(a.source, a.title, a.url, a.published, a.lang, span.index, span.start, span.end)
-                )
-                all_vectors.append(vector)
-        sources = [r.source for r in records]
-        with_vector_errors(lambda: target.delete_sources(sources), writing=True)
-        if ids:
-            with_vector_errors(lambda: target.upsert(ids, all_vectors, texts, metadatas), writing=True)
-        for record, (prepared, vectors, sentence_vectors) in zip(records, items, strict=True):
+            record = ArticleRecord(
+                a.source, a.title, a.url, a.published, a.lang, a.outlet, prepared.content_hash, len(prepared.spans), now
+            )
             analysis = self.analyse(prepared).analysis
             assert analysis is not None
             rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in prepared.spans]
@@ -293,36 +246,75 @@ class Index:
                 rows,
                 analysis.terms,
                 analysis.title_terms,
-                (target.name, self.model_name, [vector_bytes(v) for v in vectors]),
+                (collection, self.model_name, [vector_bytes(v) for v in vectors]),
                 analysis.sentences,
                 [sentence_bytes(m) for m in sentence_vectors] if sentence_vectors is not None else None,
             )
-            self._own_write()
+        self._mirror([p.article.source for p, _, _ in items], before)
 
     def remove(self, source: str) -> bool:
-        """Delete an article from both stores; return whether it was indexed."""
-        record = self.catalog.article(source)
-        if record is None:
+        """Delete an article (from the catalog, then from the Chroma copy); return whether it was
+        indexed. The caller holds the write lock (``writing``)."""
+        if self.catalog.article(source) is None:
             return False
-        self.catalog.mark_pending(record)
-        target = self.vectors
-        with_vector_errors(lambda: target.delete_sources([source]), writing=True)
+        before = self.catalog.generation()
         removed = self.catalog.delete_article(source)
-        self._own_write()
+        self._mirror([source], before)
         return removed
 
-    def _own_write(self) -> None:
-        """After this index's own write: when nothing else was written since we last caught up,
-        our open Chroma client already holds the write, so it is not reopened for it."""
-        write = self.catalog.last_write()
-        if write is None:
-            return
-        before, after = write
-        with self._state_lock:
-            if self._generation == before:
-                self._generation = after
-                if self._vectors_generation == before:
-                    self._vectors_generation = after
+    def _mirror(self, sources: Sequence[str], before: int) -> None:
+        """Bring the Chroma copy in step after a write of ``sources``: just theirs when the copy
+        was in step before (``meta.mirrored`` names the generation it matches), every chunk's
+        otherwise. Unreachable, it raises ``IndexUnavailable``; what the catalog holds stays."""
+        in_step = self.catalog.get_meta("mirrored") == str(before)
+        if in_step:
+            target = self._mirror_collection()
+            target.delete_sources(list(sources))
+            self._copy(target, [c for source in sources for c in self.catalog.chunks_of(source)])
+        else:
+            self.sync_vectors()
+        self.catalog.set_meta("mirrored", str(self.catalog.generation()))
+
+    def _mirror_collection(self) -> ChromaVectors:
+        if self._writer_client is None:
+            self._writer_client = self.mirror.client()
+        target = self.mirror.collection(self.collection_name, self._writer_client)
+        target.set_model(self.model_name)
+        return target
+
+    def _copy(self, target: ChromaVectors, chunks: Sequence[Chunk]) -> None:
+        """Copy these chunks' catalog vectors (and text and metadata) into ``target``."""
+        for i in range(0, len(chunks), 1000):
+            part = chunks[i : i + 1000]
+            stored = self.catalog.vectors(target.name, [c.chunk_id for c in part])
+            have = [c for c in part if c.chunk_id in stored]
+            if not have:
+                continue
+            target.upsert(
+                [c.chunk_id for c in have],
+                [_floats(stored[c.chunk_id]) for c in have],
+                [c.text for c in have],
+                [vector_metadata(c.source, c.title, c.url, c.published, c.lang, c.index, c.start, c.end) for c in have],
+            )
+
+    def mirrored_ids(self) -> set[str]:
+        """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""
+        self.refresh()
+        return self.mirror.collection(self.collection_name).ids()
+
+    def sync_vectors(self) -> tuple[int, int]:
+        """Make the Chroma copy hold exactly the catalog's vectors, by chunk id, and drop the
+        index's other collections; return how many vectors were (copied, deleted)."""
+        target = self._mirror_collection()
+        held = target.ids()
+        wanted = self.catalog.chunk_ids()
+        extra = held - wanted
+        target.delete_ids(sorted(extra))
+        missing = sorted(wanted - held)
+        self._copy(target, list(self.catalog.chunks(missing).values()))
+        self.mirror.keep_only(self.base_collection, target.name, self._writer_client)
+        self.catalog.set_meta("mirrored", str(self.catalog.generation()))
+        return len(missing), len(extra)
 
     # ----- reading -------------------------------------------------------------------------
 
@@ -369,25 +361,16 @@ class Index:
             query = query.text
         return QuestionVector(query, model, embeddings.embed_query(query)), collection
 
-    def dense_search(self, query: str | QuestionVector, k: int) -> list[Hit]:
-        """Return up to ``k`` chunks by cosine similarity to the embedded ``query``, best first."""
-        vector = self._current(query)[0].vector
-        no_hits: list[tuple[str, float]] = []
-        scored = self._read_vectors(lambda: self.vectors.query(vector, k), no_hits)
-        chunks = self.catalog.chunks(cid for cid, _ in scored)
-        return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
-
     def nearest(self, query: str | QuestionVector, k: int) -> list[tuple[str, float]]:
         """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
         best first, by an exact scan of the catalog's vector copies (held in memory until the
-        next write; 10k chunks are 15 MB and a scan takes about a millisecond). An index whose
-        copies are missing is searched in Chroma instead."""
+        next write; 10k chunks are 15 MB and a scan takes about a millisecond)."""
         import numpy as np
 
         question, collection = self._current(query)
         ids, matrix = self._vector_matrix(collection)
         if not ids:
-            return [(h.chunk.chunk_id, h.score) for h in self.dense_search(question, k)]
+            return []
         scores = matrix @ np.asarray(question.vector, dtype=np.float32)
         top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
         order = top[np.argsort(-scores[top])]
@@ -424,8 +407,8 @@ class Index:
 
     def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
-        vectors); chunks whose vectors cannot be read, or that belong to another model (a
-        reindex switching models under a question), are left out."""
+        vectors); chunks without vectors of the question's model (a reindex switching models
+        under a question) are left out."""
         if not chunk_ids:
             return {}
         question, collection = self._current(query)
@@ -433,29 +416,12 @@ class Index:
         import numpy as np
 
         copies = self.catalog.vectors(collection, chunk_ids)
-        stored = {cid: np.frombuffer(blob, dtype=np.float32) for cid, blob in copies.items()}
-        missing = [cid for cid in chunk_ids if cid not in stored]
-        if missing:  # written before the catalog kept copies: Chroma has them
-            nothing: dict[str, list[float]] = {}
-            for cid, v in self._read_vectors(lambda: self.vectors.embeddings(missing), nothing).items():
-                stored[cid] = np.asarray(v, dtype=np.float32)
         query_vector = np.asarray(vector, dtype=np.float32)
-        return {cid: float(np.dot(query_vector, v)) for cid, v in stored.items() if v.shape == query_vector.shape}
-
-    def _read_vectors(self, read: Callable[[], T], fallback: T) -> T:
-        """Run a vector read; if the store is out of step (another process wrote between our
-        refresh and the read), reopen it and try once more, then fall back rather than fail."""
-        for attempt in range(2):
-            try:
-                return with_vector_errors(read)
-            except IndexUnavailable:
-                raise
-            except Exception:  # chromadb raises InternalError & co. on a stale segment
-                if attempt == 0:
-                    self.refresh(force=True)
-                    continue
-                logger.warning("vector read failed after reopening; answering without it", exc_info=True)
-        return fallback
+        return {
+            cid: float(np.dot(query_vector, v))
+            for cid, blob in copies.items()
+            if (v := np.frombuffer(blob, dtype=np.float32)).shape == query_vector.shape
+        }
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""
@@ -477,34 +443,29 @@ class Index:
 
     # ----- rebuilding with another model ----------------------------------------------------
 
-    def new_collection(self, model_name: str) -> ChromaVectors:
-        """Create an empty collection for a rebuild, recording ``model_name``; leftovers of an
-        interrupted rebuild are dropped first. Readers keep using the active one meanwhile."""
-        active = self.vectors.name
-        leftovers = [
-            name
-            for name in with_vector_errors(self.source.collection_names)
-            if name.startswith(f"{self.base_collection}--") and name != active
-        ]
-        for name in leftovers:
-            with_vector_errors(functools.partial(self.source.delete_collection, name))
+    def new_collection(self, model_name: str) -> str:
+        """Name a collection for a rebuild with ``model_name`` and clear the catalog of what an
+        interrupted rebuild left; readers keep using the active collection meanwhile."""
+        self.catalog.drop_collections(keep=self.collection_name)
         stamp = hashlib.sha1(f"{model_name}\0{time.time()}".encode()).hexdigest()[:8]
-        target = self.source.collection(f"{self.base_collection}--{stamp}")
-        with_vector_errors(lambda: target.set_model(canonical_model_name(model_name)))
-        return target
+        return f"{self.base_collection}--{stamp}"
 
-    def activate(self, target: ChromaVectors, embeddings: Embeddings) -> None:
-        """Switch every reader (this process now, others at their next question) to ``target``
-        and drop the previous collection."""
-        previous = self.vectors.name
-        self.catalog.activate_collection(target.name, target.model() or self.model_name)
+    def activate(self, collection: str, model_name: str, embeddings: Embeddings) -> None:
+        """Switch every reader (this process now, others at their next question) to the
+        vectors of ``collection``, built with ``model_name``, and bring the Chroma copy to them."""
+        self.catalog.activate_collection(collection, canonical_model_name(model_name))
         with self._state_lock:
             self.embeddings = embeddings
-            self.model_name = target.model() or self.model_name
+            self.model_name = canonical_model_name(model_name)
             self._follow_model = True
         self.refresh(force=True)
-        if previous != target.name:
-            with_vector_errors(lambda: self.source.delete_collection(previous))
+        self.sync_vectors()
+
+
+def _floats(blob: bytes) -> list[float]:
+    import numpy as np
+
+    return np.frombuffer(blob, dtype=np.float32).astype(float).tolist()  # type: ignore[no-any-return]
 
 
 def vector_metadata(
@@ -540,22 +501,6 @@ def sentence_bytes(vectors: Any) -> bytes:
     return np.asarray(vectors, dtype=np.float16).tobytes()
 
 
-def with_vector_errors(read: Callable[[], T], writing: bool = False) -> T:
-    """Run a vector-store call; a Chroma server that went away becomes one clear error, and so
-    does any Chroma failure while ``writing`` (a full disk or a read-only folder, mostly)."""
-    try:
-        return read()
-    except (ConnectionError, OSError) as exc:
-        raise IndexUnavailable(f"the vector store is unavailable: {exc}") from None
-    except Exception as exc:
-        message = str(exc).lower()
-        if type(exc).__module__.startswith(("httpx", "chromadb")) and "connect" in message:
-            raise IndexUnavailable(f"the vector store is unavailable: {exc}") from None
-        if type(exc).__module__.startswith("chromadb") and (writing or "disk" in message):
-            raise IndexUnavailable(f"cannot write the vector store ({exc}); is the disk full?") from None
-        raise
-
-
 def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     """Open (creating when needed) the index that ``settings`` (an ``IndexSettings``) describe.
 
@@ -567,13 +512,13 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
 
     data_dir = Path(settings.data_dir).expanduser()
     catalog_path = data_dir / "catalog.sqlite3"
-    source = VectorSource(data_dir, settings.chroma_url)
+    mirror = ChromaMirror(data_dir, settings.chroma_url)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         # SQLite takes an empty file for a new database: after a fault that emptied the catalog,
         # the index would silently look empty while the vector store still holds every article.
         if catalog_path.exists() and catalog_path.stat().st_size == 0:
-            orphans = _stored_vectors(source, settings.collection)
+            orphans = mirror.count(settings.collection)
             if orphans:
                 raise IndexUnavailable(
                     f"the catalog {catalog_path} is empty (0 bytes) but the vector store still holds "
@@ -602,11 +547,9 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         or catalog.get_meta("embedding_model")
         or BUNDLED_MODEL
     )
-    if settings.chroma_url:  # a server that is down is said at once; an embedded one opens when needed
-        with_vector_errors(lambda: source.client)
     return Index(
         catalog,
-        source,
+        mirror,
         embeddings_for,
         configured,
         settings.collection,
@@ -614,18 +557,3 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         data_dir / "write.lock",
         settings.lock_timeout_s,
     )
-
-
-def _stored_vectors(source: VectorSource, base_collection: str) -> int:
-    """How many vectors the index's collections hold (an embedded store is not created to say 0)."""
-    if source.embedded and not (source.data_dir / "chroma").is_dir():
-        return 0
-    names = [
-        name
-        for name in with_vector_errors(source.collection_names)
-        if name == base_collection or name.startswith(f"{base_collection}--")
-    ]
-    total = 0
-    for name in names:
-        total += with_vector_errors(source.collection(name).count)
-    return total

@@ -1,16 +1,28 @@
-"""The Chroma side of the index: one collection of chunk vectors, embedded or on a server."""
+"""The Chroma copy of the index's vectors, embedded or on a server.
+
+The catalog (``ingest.store.catalog``) is the index's one truth: chunks, the lexical index and
+every vector live there, and answering reads only it. Chroma holds a copy of the passage
+vectors, kept in step by the writers (``ChromaMirror.replace_sources`` after each write,
+``reconcile`` when a write could not reach it) and rebuilt from the catalog by ``tanya reindex
+--vectors-only``; it is there for whoever wants the vectors in a vector database (LangChain's
+``Chroma`` reads the collection as it is), never for answering. So it is used through its
+public API only, and a writer opens it afresh each time: Chroma's embedded mode keeps a
+process's view of a collection in memory, and a view older than another process's writes
+must not be written back.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from ingest.errors import BadInput, IndexUnavailable
 
 MODEL_KEY = "embedding_model"
+T = TypeVar("T")
 
 
 def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
@@ -40,61 +52,60 @@ def chroma_settings(data_dir: Path) -> Any:
     return Settings(is_persistent=True, persist_directory=str(data_dir / "chroma"), anonymized_telemetry=False)
 
 
-class VectorSource:
-    """Opens Chroma collections. An embedded client keeps vector segments in memory and misses
-    other processes' writes, so it can be reopened; a server client always reads fresh."""
+def with_chroma_errors(call: Callable[[], T]) -> T:
+    """Run a call to Chroma; any failure of it (a server gone, a full disk, a broken folder)
+    becomes one clear ``IndexUnavailable``. What the catalog holds is not touched by it."""
+    try:
+        return call()
+    except (IndexUnavailable, BadInput):
+        raise
+    except Exception as exc:
+        raise IndexUnavailable(f"the Chroma vector store is unavailable: {type(exc).__name__}: {exc}") from None
+
+
+class ChromaMirror:
+    """The Chroma collections that copy the catalog's vectors (one per embedding model built)."""
 
     def __init__(self, data_dir: Path, chroma_url: str | None) -> None:
         self.data_dir = data_dir
         self.chroma_url = chroma_url
-        self._client: Any = None
 
     @property
     def embedded(self) -> bool:
-        """Whether the vectors live in this process's own Chroma (not a server)."""
+        """Whether the copy lives in this machine's data directory (not on a server)."""
         return not self.chroma_url
 
-    @property
     def client(self) -> Any:
-        """The Chroma client, opened on first use."""
-        if self._client is None:
-            self._client = make_chroma_client(self.data_dir, self.chroma_url)
-        return self._client
+        """A client that sees what every process has written (an embedded one is opened afresh)."""
+        if self.embedded:
+            from chromadb.api.shared_system_client import SharedSystemClient
 
-    def reopen(self) -> None:
-        """Open a new embedded client that reads the collection from disk again.
+            SharedSystemClient.clear_system_cache()  # public: the next client reads the folder again
+        return with_chroma_errors(lambda: make_chroma_client(self.data_dir, self.chroma_url))
 
-        Chroma shares one ``System`` per directory in a process-wide registry. A fresh system is
-        started first and then swapped in with one dict assignment, so other threads (or other
-        indexes over the same folder) never find the registry empty; the old system is dropped,
-        not stopped, because a query may still be finishing on it.
-        """
-        if not self.embedded:
-            return
-        from chromadb.api import ServerAPI
-        from chromadb.api.shared_system_client import SharedSystemClient
-        from chromadb.config import System
-        from chromadb.telemetry.product import ProductTelemetryClient
-
-        settings = chroma_settings(self.data_dir)
-        system = System(settings)
-        system.instance(ProductTelemetryClient)  # type: ignore[type-abstract]
-        system.instance(ServerAPI)  # type: ignore[type-abstract]
-        system.start()
-        SharedSystemClient._identifier_to_system[str(settings.persist_directory)] = system
-        self._client = make_chroma_client(self.data_dir, self.chroma_url)
-
-    def collection(self, name: str) -> ChromaVectors:
+    def collection(self, name: str, client: Any = None) -> ChromaVectors:
         """The named collection (created on first use)."""
-        return ChromaVectors(self.client, name)
+        return ChromaVectors(client or self.client(), name)
 
-    def collection_names(self) -> list[str]:
-        """Names of all collections on this client."""
-        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+    def collection_names(self, client: Any = None) -> list[str]:
+        """Names of all collections."""
+        found = with_chroma_errors((client or self.client()).list_collections)
+        return [c if isinstance(c, str) else c.name for c in found]
 
-    def delete_collection(self, name: str) -> None:
-        """Drop a collection and its vectors."""
-        self.client.delete_collection(name)
+    def count(self, base: str) -> int:
+        """How many vectors the collections of an index hold (an embedded store is not created to say 0)."""
+        if self.embedded and not (self.data_dir / "chroma").is_dir():
+            return 0
+        client = self.client()
+        names = [n for n in self.collection_names(client) if n == base or n.startswith(f"{base}--")]
+        return sum(self.collection(n, client).count() for n in names)
+
+    def keep_only(self, base: str, keep: str, client: Any = None) -> None:
+        """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones)."""
+        client = client or self.client()
+        for name in self.collection_names(client):
+            if name != keep and (name == base or name.startswith(f"{base}--")):
+                with_chroma_errors(functools.partial(client.delete_collection, name))
 
 
 class ChromaVectors:
@@ -104,34 +115,37 @@ class ChromaVectors:
         self._client = client
         self.name = name
         self._collection: Any = None
-        self._model: str | None = None
 
     @property
     def collection(self) -> Any:
         """The Chroma collection, created on first use."""
         if self._collection is None:
-            self._collection = self._client.get_or_create_collection(
-                self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            self._collection = with_chroma_errors(
+                lambda: self._client.get_or_create_collection(
+                    self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                )
             )
         return self._collection
 
     def model(self) -> str | None:
         """Return the embedding model recorded for the collection, if any."""
-        if self._model is None:
-            value = (self.collection.metadata or {}).get(MODEL_KEY)
-            self._model = str(value) if value else None
-        return self._model
+        value = (self.collection.metadata or {}).get(MODEL_KEY)
+        return str(value) if value else None
 
     def set_model(self, name: str) -> None:
         """Record which embedding model the collection's vectors come from."""
         metadata = dict(self.collection.metadata or {})
-        metadata[MODEL_KEY] = name
-        self.collection.modify(metadata=metadata)
-        self._model = name
+        if metadata.get(MODEL_KEY) != name:
+            metadata[MODEL_KEY] = name
+            with_chroma_errors(lambda: self.collection.modify(metadata=metadata))
 
     def count(self) -> int:
         """Return how many vectors are stored."""
-        return int(self.collection.count())
+        return int(with_chroma_errors(self.collection.count))
+
+    def ids(self) -> set[str]:
+        """Return every stored id."""
+        return set(with_chroma_errors(lambda: self.collection.get(include=[]))["ids"])
 
     def upsert(
         self,
@@ -143,33 +157,25 @@ class ChromaVectors:
         """Insert or overwrite vectors by id (Chroma's own batch limit respected)."""
         limit = int(getattr(self._client, "get_max_batch_size", lambda: 5000)())
         for i in range(0, len(ids), limit):
-            self.collection.upsert(
-                ids=list(ids[i : i + limit]),
-                embeddings=[list(v) for v in vectors[i : i + limit]],
-                documents=list(documents[i : i + limit]),
-                metadatas=list(metadatas[i : i + limit]),
+            with_chroma_errors(
+                functools.partial(
+                    self.collection.upsert,
+                    ids=list(ids[i : i + limit]),
+                    embeddings=[list(v) for v in vectors[i : i + limit]],
+                    documents=list(documents[i : i + limit]),
+                    metadatas=list(metadatas[i : i + limit]),
+                )
             )
+
+    def delete_ids(self, ids: Iterable[str]) -> None:
+        """Delete these vectors."""
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            with_chroma_errors(functools.partial(self.collection.delete, ids=wanted[i : i + 500]))
 
     def delete_sources(self, sources: Sequence[str]) -> None:
         """Delete every vector of these articles."""
         for i in range(0, len(sources), 500):
             part = list(sources[i : i + 500])
-            self.collection.delete(where={"source": part[0]} if len(part) == 1 else {"source": {"$in": part}})
-
-    def ids(self) -> set[str]:
-        """Return every stored id."""
-        return set(self.collection.get(include=[])["ids"])
-
-    def query(self, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """Return up to ``k`` ``(chunk_id, cosine similarity)`` pairs, most similar first."""
-        if k <= 0:
-            return []
-        result = self.collection.query(query_embeddings=[list(vector)], n_results=k, include=["distances"])
-        ids = result["ids"][0]
-        distances = result["distances"][0]
-        return [(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
-
-    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        """Return the stored vectors of these ids."""
-        result = self.collection.get(ids=list(ids), include=["embeddings"])
-        return {str(i): [float(x) for x in v] for i, v in zip(result["ids"], result["embeddings"], strict=True)}
+            where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
+            with_chroma_errors(functools.partial(self.collection.delete, where=where))

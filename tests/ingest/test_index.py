@@ -4,6 +4,7 @@ import contextlib
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, make_index
+from ingest.store.vectors import ChromaMirror
 from ingest.text.analysis import query_terms
 from ingest.types import Article, ArticleRecord
 from tests.conftest import BUNDLED_ARTICLE, HashEmbeddings
@@ -24,7 +26,7 @@ def article(source: str, text: str, title: str = "Judul") -> Article:
 def stores_agree(index: Index) -> set[str]:
     """Both stores hold exactly the same chunk ids; return them."""
     catalog_ids = index.catalog.chunk_ids()
-    assert index.vectors.ids() == catalog_ids
+    assert index.mirrored_ids() == catalog_ids
     return catalog_ids
 
 
@@ -74,7 +76,7 @@ def test_querying_with_another_model_is_a_clear_error(settings: IndexSettings) -
     ingest_articles(index, [article("a", "Satu dua tiga.")])
     other = make_index(settings, embeddings=HashEmbeddings("model-b"))
     with pytest.raises(IndexMismatch, match="built with the embedding model 'model-a'"):
-        other.dense_search("satu", 3)
+        other.nearest("satu", 3)
     with pytest.raises(IndexMismatch):
         ingest_articles(other, [article("b", "Empat.")])
 
@@ -87,7 +89,7 @@ class CrashingCatalog(Catalog):
     def put_article(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
         if CrashingCatalog.crash:
             CrashingCatalog.crash = False
-            raise KeyboardInterrupt("killed between the vector write and the catalog commit")
+            raise KeyboardInterrupt("killed in the middle of the article's transaction")
         super().put_article(*args, **kwargs)  # type: ignore[arg-type]
 
 
@@ -96,7 +98,7 @@ def test_interrupted_write_is_redone_by_the_next_ingest(settings: IndexSettings,
     ingest_articles(base, [article("a", "Versi pertama. " * 30)])
     crashing = Index(
         CrashingCatalog(settings.data_dir / "catalog.sqlite3"),
-        base.source,
+        base.mirror,
         lambda name: base.embeddings,
         base.model_name,
         base.base_collection,
@@ -107,11 +109,62 @@ def test_interrupted_write_is_redone_by_the_next_ingest(settings: IndexSettings,
     with pytest.raises(KeyboardInterrupt):
         ingest_articles(crashing, [article("a", "Versi kedua. " * 30)])
     record = base.catalog.article("a")
-    assert record is not None and record.content_hash is None  # marked pending, not "unchanged"
+    assert record is not None and all("pertama" in c.text for c in base.catalog.chunks_of("a"))  # the old one, whole
+    stores_agree(base)
     report = ingest_articles(base, [article("a", "Versi kedua. " * 30)])
     assert report.count("replaced") == 1
     ids = stores_agree(base)
     assert all("kedua" in c.text for c in base.catalog.chunks(ids).values())
+
+
+class UnreachableMirror(ChromaMirror):
+    """A Chroma copy that cannot be reached (a server down, a folder gone) until told otherwise."""
+
+    down = True
+
+    def client(self) -> Any:
+        if UnreachableMirror.down:
+            raise IndexUnavailable("cannot reach the Chroma server at http://127.0.0.1:9")
+        return super().client()
+
+
+def test_a_write_that_cannot_reach_chroma_keeps_the_catalog_and_the_next_write_catches_up(
+    settings: IndexSettings,
+) -> None:
+    base = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(base, [article("a", "Satu dua tiga.")])
+    cut_off = Index(
+        base.catalog,
+        UnreachableMirror(Path(settings.data_dir), None),
+        lambda name: base.embeddings,
+        base.model_name,
+        base.base_collection,
+        base.chunk_max_chars,
+        None,
+        1.0,
+    )
+    with pytest.raises(IndexUnavailable, match="cannot reach the Chroma server"):
+        ingest_articles(cut_off, [article("b", "Empat lima enam.")])
+    assert base.catalog.article("b") is not None  # stored and answerable: the catalog is the truth
+    assert base.lexical_search(["empat"], 3)[0].chunk.source == "b"
+    assert base.mirrored_ids() < base.catalog.chunk_ids()  # the copy lags
+    UnreachableMirror.down = False
+    ingest_articles(cut_off, [article("c", "Tujuh delapan.")])  # any later write brings it in step
+    stores_agree(base)
+
+
+def test_the_chroma_copy_is_rebuilt_from_the_catalog(settings: IndexSettings) -> None:
+    import shutil
+
+    from ingest.pipeline import sync_vectors
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga."), article("b", "Empat lima.")])
+    shutil.rmtree(Path(settings.data_dir) / "chroma")  # the copy is lost
+    report = sync_vectors(make_index(settings, embeddings=HashEmbeddings()))
+    assert (report.copied, report.deleted) == (2, 0)
+    stores_agree(index)
+    assert sync_vectors(index).copied == 0  # in step: nothing to do
 
 
 def test_second_writer_fails_clearly_after_the_lock_timeout(settings: IndexSettings) -> None:
