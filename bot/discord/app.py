@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import discord
-from discord import app_commands
 from discord.ext import commands
 from langchain_core.runnables import Runnable
 
@@ -26,7 +25,7 @@ from ingest.store.index import Index
 
 logger = logging.getLogger(__name__)
 
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.library")
+COGS = ("bot.discord.cogs.errors", "bot.discord.cogs.ask", "bot.discord.cogs.library")
 NO_MENTIONS = discord.AllowedMentions.none()
 T = TypeVar("T")
 
@@ -84,7 +83,6 @@ class TanyaBot(commands.Bot):
         self.cooldown = RateLimiter(settings.discord.cooldown_per_minute)
         self.workers = ThreadPoolExecutor(max_workers=settings.discord.concurrency, thread_name_prefix="tanya-worker")
         self.slots = asyncio.Semaphore(settings.discord.concurrency)
-        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         """Load the cogs; sync slash commands (to the development guild at once, when set)."""
@@ -135,15 +133,6 @@ class TanyaBot(commands.Bot):
 
     async def on_ready(self) -> None:
         logger.info("connected as %s to %d server(s)", self.user, len(self.guilds))
-
-    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        """Refusals get their reason; anything else is logged and answered with an apology."""
-        if isinstance(error, app_commands.CheckFailure):
-            message = str(error) or "You can't use this command here."
-        else:
-            logger.error("slash command failed", exc_info=error)
-            message = "Sorry, something went wrong while answering. Please try again later."
-        await send_ephemeral(interaction, message)
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:

@@ -22,6 +22,7 @@ from langchain_core.runnables import RunnableLambda
 from bot.components import Stack, make_stack
 from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot
 from bot.discord.cogs.ask import AskCog, PassageButton, VoteButton, strip_mentions
+from bot.discord.cogs.errors import ErrorsCog
 from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
 from bot.settings import DiscordSettings, Settings
@@ -236,6 +237,23 @@ def interaction(
     )
 
 
+async def invoke(command: app_commands.Command[Any, Any, Any], cog: Any, fake: Any, *args: Any) -> None:
+    """Run a slash command as discord.py's tree does: its checks, then its callback; a failure
+    goes to the tree's error handler, which the errors cog installs when it is loaded."""
+    bot: TanyaBot = cog.bot
+    if bot.get_cog("ErrorsCog") is None:
+        await bot.add_cog(ErrorsCog(bot))
+    fake.command = command
+    try:
+        if not all(check(fake) for check in command.checks):
+            raise app_commands.CheckFailure()
+        await command.callback(cog, fake, *args)
+    except app_commands.AppCommandError as error:
+        await bot.tree.on_error(fake, error)
+    except Exception as exc:
+        await bot.tree.on_error(fake, app_commands.CommandInvokeError(command, exc))
+
+
 def sends(fake: Any) -> list[tuple[str, Any, dict[str, Any]]]:
     """What the bot sent through an interaction; every send must allow no mentions."""
     sent = [entry for entry in fake.log if entry[0] in ("send_message", "followup", "edit")]
@@ -247,7 +265,7 @@ async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(st
     bot = build_bot(stack, tmp_path)
     cog = AskCog(bot)
     fake = interaction(bot)
-    await AskCog.ask.callback(cog, fake, QUESTION)  # type: ignore[arg-type]
+    await invoke(AskCog.ask, cog, fake, QUESTION)
     assert fake.log[0][0] == "defer"
     (followup,) = [e for e in sends(fake) if e[0] == "followup"]
     _, content, kwargs = followup
@@ -261,14 +279,14 @@ async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(st
 async def test_slash_ask_in_thread_mode_opens_a_thread(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path, threads=True)
     fake = interaction(bot)
-    await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
+    await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
     assert fake.log[-1][0] == "create_thread" and fake.log[-1][2]["name"].startswith("Berapa karyawan")
 
 
 async def test_slash_ask_outside_allowed_channels_is_refused_privately(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path, channels="200, 300")
     fake = interaction(bot, channel_id=100)
-    await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
+    await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
     ((kind, content, kwargs),) = sends(fake)
     assert kind == "send_message" and kwargs["ephemeral"] and "only answer" in content
 
@@ -279,8 +297,28 @@ async def test_slash_ask_refuses_bad_questions_politely(
 ) -> None:
     bot = build_bot(stack, tmp_path)
     fake = interaction(bot)
-    await AskCog.ask.callback(AskCog(bot), fake, question)  # type: ignore[arg-type]
+    await invoke(AskCog.ask, AskCog(bot), fake, question)
     assert message in sends(fake)[-1][1] and sends(fake)[-1][1].startswith("Sorry")
+
+
+async def test_an_unexpected_slash_failure_is_logged_and_apologised_for_privately(
+    stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(question: str) -> Any:
+        raise RuntimeError("boom")
+
+    bot = build_bot(stack, tmp_path, chain=RunnableLambda(explode))
+    fake = interaction(bot)
+    await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
+    assert sends(fake)[-1][1].startswith("Sorry, something went wrong")
+    assert any(record.exc_info and "boom" in str(record.exc_info[1]) for record in caplog.records)
+    bot.workers.shutdown(wait=True)
+
+
+async def test_loading_the_cogs_installs_the_one_error_handler(dpy: tuple[TanyaBot, Recorder]) -> None:
+    bot, _ = dpy
+    cog = bot.get_cog("ErrorsCog")  # load_extension imports the module afresh: compare by name
+    assert cog is not None and bot.tree.on_error == cog.on_app_command_error  # type: ignore[attr-defined]
 
 
 async def test_votes_and_passages_through_the_buttons(stack: Stack, tmp_path: Path) -> None:
@@ -302,7 +340,9 @@ async def test_votes_and_passages_through_the_buttons(stack: Stack, tmp_path: Pa
 
 
 async def test_buttons_survive_a_restart_by_custom_id(stack: Stack, tmp_path: Path) -> None:
-    match = VoteButton.__discord_ui_compiled_template__.fullmatch("tanya:vote:12:down")  # type: ignore[attr-defined]
+    sent = VoteButton(12, "down")
+    match = sent.template.fullmatch(sent.custom_id)  # what discord.py does with a click after a restart
+    assert match is not None
     button = await VoteButton.from_custom_id(None, None, match)  # type: ignore[arg-type]
     assert (button.answer_id, button.vote) == (12, "down")
 
@@ -327,7 +367,7 @@ async def test_two_hundred_questions_from_twenty_users_are_all_answered(stack: S
     bot = build_bot(stack, tmp_path, cooldown_per_minute=10)
     cog = AskCog(bot)
     fakes = [interaction(bot, user_id=user) for user in range(20) for _ in range(10)]
-    await asyncio.gather(*(AskCog.ask.callback(cog, fake, QUESTION) for fake in fakes))  # type: ignore[arg-type]
+    await asyncio.gather(*(invoke(AskCog.ask, cog, fake, QUESTION) for fake in fakes))
     finals = [sends(fake)[-1] for fake in fakes]
     assert len(finals) == 200 and all("700" in content and kwargs["embeds"] for _, content, kwargs in finals)
     bot.workers.shutdown(wait=True)
@@ -350,10 +390,12 @@ async def test_admin_commands_refuse_members_without_permission(stack: Stack, tm
         assert not check_passes(command, interaction(bot))
         assert check_passes(command, interaction(bot, manage_guild=True))
         assert check_passes(command, interaction(bot, roles=(Role(id=9, name="editors"),)))
-    error = app_commands.CheckFailure("Only members with the Manage Server permission")
-    fake = interaction(bot)
-    await bot.on_app_command_error(fake, error)
-    assert "Manage Server" in sends(fake)[0][1] and sends(fake)[0][2]["ephemeral"]
+    refused = interaction(bot)
+    await invoke(LibraryCog.remove, cog, refused, "discord-upload:gempa.txt")
+    assert "Manage Server" in sends(refused)[0][1] and sends(refused)[0][2]["ephemeral"]
+    for command in (cog.add, cog.remove):
+        assert command.default_permissions is not None and command.default_permissions.manage_guild
+        assert command.guild_only
 
 
 def test_an_admin_role_id_matches_the_role_with_that_id_not_a_role_named_after_it(stack: Stack, tmp_path: Path) -> None:
@@ -382,16 +424,16 @@ async def test_add_file_then_duplicate_then_remove(bundled_embeddings: Any, tmp_
     cog = LibraryCog(bot)
     upload = FakeAttachment("gempa.txt", b"Gempa bermagnitudo 5 mengguncang Cianjur pada Senin pagi.")
     first = interaction(bot, manage_guild=True)
-    await LibraryCog.add.callback(cog, first, None, upload)  # type: ignore[arg-type]
+    await invoke(LibraryCog.add, cog, first, None, upload)
     assert "Added «gempa»" in sends(first)[-1][1]
     second = interaction(bot, manage_guild=True)
-    await LibraryCog.add.callback(cog, second, None, upload)  # type: ignore[arg-type]
+    await invoke(LibraryCog.add, cog, second, None, upload)
     assert "Already in the index" in sends(second)[-1][1] and len(index.articles()) == 1
     listing = interaction(bot)
-    await LibraryCog.sources.callback(cog, listing)  # type: ignore[arg-type]
+    await invoke(LibraryCog.sources, cog, listing)
     assert "gempa" in sends(listing)[-1][1]
     removal = interaction(bot, manage_guild=True)
-    await LibraryCog.remove.callback(cog, removal, "discord-upload:gempa.txt")  # type: ignore[arg-type]
+    await invoke(LibraryCog.remove, cog, removal, "discord-upload:gempa.txt")
     assert sends(removal)[-1][1].startswith("Removed") and index.articles() == []
     bot.workers.shutdown(wait=True)
 
@@ -407,7 +449,7 @@ async def test_add_file_then_duplicate_then_remove(bundled_embeddings: Any, tmp_
 async def test_add_url_refuses_private_addresses(stack: Stack, tmp_path: Path, url: str, message: str) -> None:
     bot = build_bot(stack, tmp_path)
     fake = interaction(bot, manage_guild=True)
-    await LibraryCog.add.callback(LibraryCog(bot), fake, url, None)  # type: ignore[arg-type]
+    await invoke(LibraryCog.add, LibraryCog(bot), fake, url, None)
     assert message in sends(fake)[-1][1]
     bot.workers.shutdown(wait=True)
 
@@ -415,7 +457,7 @@ async def test_add_url_refuses_private_addresses(stack: Stack, tmp_path: Path, u
 async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path)
     fake = interaction(bot, manage_guild=True)
-    await LibraryCog.add.callback(LibraryCog(bot), fake, None, FakeAttachment("x.exe", b"MZ"))  # type: ignore[arg-type]
+    await invoke(LibraryCog.add, LibraryCog(bot), fake, None, FakeAttachment("x.exe", b"MZ"))
     assert "unsupported file type .exe" in sends(fake)[-1][1]
 
 
@@ -432,7 +474,7 @@ async def test_llm_answers_stream_into_one_message_edited_at_most_once_a_second(
     llm_stack = make_stack(Settings(), index=stack.index, chat_model=model)
     bot = build_bot(stack, tmp_path, chain=llm_stack.chain)
     fake = interaction(bot)
-    await AskCog.ask.callback(AskCog(bot), fake, QUESTION)  # type: ignore[arg-type]
+    await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
     log = sends(fake)
     assert log[0][0] == "followup" and log[0][1].endswith(" …")  # the preview: verified text so far
     edits = [entry for entry in log if entry[0] == "edit"]

@@ -18,16 +18,15 @@ from discord.ext import commands
 
 from bot.chain.answer import Answer
 from bot.discord.app import NO_MENTIONS, send_ephemeral
+from bot.discord.cogs.errors import APOLOGY, reply_for
 from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
-from ingest.errors import BadInput, TanyaError
+from ingest.errors import TanyaError
 
 if TYPE_CHECKING:
     from bot.discord.app import TanyaBot
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong while answering. Please try again later."
-UNAVAILABLE = "The article index is unavailable right now; please try again in a moment."
 # Answered from the bundled article (tests/bot/test_answering.py asks it).
 HINT_QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
 EMPTY_MENTION = f"Ask me something after the mention, for example: `@tanya {HINT_QUESTION}`"
@@ -202,11 +201,8 @@ class AskCog(commands.Cog):
         """The answer, or a message saying why there is none."""
         try:
             return await self.bot.answer(question, preview.on_text), None
-        except BadInput as exc:
-            return None, f"Sorry, I can't take that question: {exc}."
-        except TanyaError:
-            logger.warning("answering failed", exc_info=True)
-            return None, UNAVAILABLE
+        except TanyaError as exc:  # a question it cannot take, a busy or unreachable index
+            return None, reply_for(exc, "ask")
 
     async def prepared(self, answer: Answer) -> tuple[list[Reply], discord.ui.View | None]:
         replies = answer_replies(answer)

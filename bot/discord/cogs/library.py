@@ -1,4 +1,8 @@
-"""The library: ``/sources`` for everyone; ``/add`` and ``/remove`` for admins."""
+"""The library: ``/sources`` for everyone; ``/add`` and ``/remove`` for admins.
+
+Commands raise on failure; ``bot.discord.cogs.errors`` tells the user why. ``/add`` and
+``/remove`` are shown by default only to members with Manage Server; a server can grant them to
+the configured admin role in Server Settings → Integrations, and the check below still applies."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from discord.ext import commands
 
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.formatting import neutralize, sources_messages
-from ingest.errors import IndexBusy, LoadError, TanyaError
+from ingest.errors import BadInput, LoadError
 from ingest.loaders import is_url, parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
 from ingest.types import Article
@@ -89,6 +93,8 @@ class LibraryCog(commands.Cog):
             await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="add")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
     @app_commands.describe(url="An http(s) link to a news article", file="A .txt, .md, .html or .pdf article")
     @admin_only()
     async def add(
@@ -96,29 +102,16 @@ class LibraryCog(commands.Cog):
     ) -> None:
         """Add an article to the index (admins only)."""
         if (url is None) == (file is None):
-            await send_ephemeral(interaction, "Give either a `url` or a `file`, not both or neither.")
-            return
+            raise BadInput("give either a url or a file, not both or neither")
         if url is not None and not is_url(url.strip()):
-            await send_ephemeral(interaction, "The url must start with http:// or https://.")
-            return
+            raise BadInput("the url must start with http:// or https://")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            if url is not None:
-                report = await self.bot.run_blocking(ingest_inputs, self.bot.index, [url.strip()], self.bot.fetcher)
-            else:
-                assert file is not None
-                article = await self.read_attachment(file)
-                report = await self.bot.run_blocking(ingest_articles, self.bot.index, [article])
-        except LoadError as exc:
-            await send_ephemeral(interaction, f"Could not add that file: {neutralize(str(exc))}.")
-            return
-        except IndexBusy:
-            await send_ephemeral(interaction, "Another import is running; please try again in a minute.")
-            return
-        except TanyaError as exc:
-            logger.warning("add failed: %s", exc)
-            await send_ephemeral(interaction, "The article index is unavailable right now; please try again later.")
-            return
+        if url is not None:
+            report = await self.bot.run_blocking(ingest_inputs, self.bot.index, [url.strip()], self.bot.fetcher)
+        else:
+            assert file is not None
+            article = await self.read_attachment(file)
+            report = await self.bot.run_blocking(ingest_articles, self.bot.index, [article])
         await send_ephemeral(interaction, describe(report))
 
     async def read_attachment(self, file: discord.Attachment) -> Article:
@@ -135,6 +128,8 @@ class LibraryCog(commands.Cog):
         )
 
     @app_commands.command(name="remove")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
     @app_commands.describe(source="The article to remove (start typing its title)")
     @admin_only()
     async def remove(self, interaction: discord.Interaction, source: str) -> None:
@@ -149,11 +144,7 @@ class LibraryCog(commands.Cog):
                 self.bot.index.remove(found)
             return found
 
-        try:
-            removed = await self.bot.run_blocking(remove_now)
-        except IndexBusy:
-            await send_ephemeral(interaction, "Another import is running; please try again in a minute.")
-            return
+        removed = await self.bot.run_blocking(remove_now)
         if removed is None:
             await send_ephemeral(interaction, f"Not in the index: {neutralize(source)}. See `/sources`.")
         else:
