@@ -11,7 +11,8 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
 from ingest.loaders import Fetcher, load_inputs
-from ingest.store.index import Index, PreparedArticle
+from ingest.store.index import Index
+from ingest.store.prepared import PreparedArticle, analyse
 from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
@@ -117,7 +118,7 @@ def ingest_articles(
             if index.status_of(prepared) == "unchanged":  # keep its hash only, not its chunks
                 ready.append(_Unchanged(item, prepared.content_hash, len(prepared.spans)))
             else:
-                ready.append(index.analyse(prepared))
+                ready.append(analyse(prepared))
     todo: list[tuple[PreparedArticle, Outcome]] = []
     with index.writing(on_wait=progress.waiting):
         index.check_model()
@@ -131,7 +132,7 @@ def ingest_articles(
                         ItemResult(entry.article.source, "unchanged", entry.chunks, entry.article.title)
                     )
                     continue
-                entry = index.analyse(index.prepare(entry.article))  # changed by another writer meanwhile
+                entry = analyse(index.prepare(entry.article))  # changed by another writer meanwhile
             status = index.status_of(entry)
             if status == "unchanged":
                 report.items.append(
@@ -166,7 +167,7 @@ def _write_group(
     """Embed a group of articles in one call (batched by length), then store them together."""
     if not group:
         return
-    group = [(index.analyse(prepared), status) for prepared, status in group]
+    group = [(analyse(prepared), status) for prepared, status in group]
     texts = [span.text for prepared, _ in group for span in prepared.spans]
     sentences = [spans for prepared, _ in group if prepared.analysis for spans in prepared.analysis.sentence_spans]
     titles = [prepared.article.title for prepared, _ in group for _ in prepared.spans]
@@ -210,7 +211,7 @@ def reindex(
     switch, every reader (this process and others) keeps answering from the old vectors; a
     crash leaves them active and the next rebuild starts afresh.
     """
-    from ingest.store.index import sentence_bytes, vector_bytes
+    from ingest.store.codecs import sentence_bytes, vector_bytes
 
     progress = progress or ProgressSink()
     started = time.perf_counter()

@@ -78,20 +78,20 @@ class ExtractiveAnswerer:
             if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
                 chosen.append(other)
                 break
-        return self._compose(question, lang, chosen, hits)
+        return compose(question, lang, chosen, hits)
 
-    @staticmethod
-    def _compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: list[Hit]) -> Answer:
-        """Number the cited passages in order of first use and quote the chosen sentences."""
-        by_chunk: dict[str, list[SentenceCandidate]] = {}
-        for c in chosen:
-            by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for n, group in enumerate(by_chunk.values(), start=1):
-            group.sort(key=lambda c: c.position)
-            quote = " ".join(c.text for c in group)
-            chunk: Chunk = group[0].passage.chunk
-            citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
-            parts.append(f"{quote} [{n}]")
-        return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
+
+def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: list[Hit]) -> Answer:
+    """Number the cited passages in order of first use and quote the chosen sentences."""
+    by_chunk: dict[str, list[SentenceCandidate]] = {}
+    for c in chosen:
+        by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for n, group in enumerate(by_chunk.values(), start=1):
+        group.sort(key=lambda c: c.position)
+        quote = " ".join(c.text for c in group)
+        chunk: Chunk = group[0].passage.chunk
+        citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
+        parts.append(f"{quote} [{n}]")
+    return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)

@@ -185,15 +185,18 @@ def _remember(text: str, value: AnalysedSentences) -> AnalysedSentences:
     return value
 
 
-def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> None:
-    """Cache the stored sentence analyses of those ``chunks`` not cached yet (one query)."""
+def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> int:
+    """Cache the stored sentence analyses of those ``chunks`` not cached yet (one query); return
+    how many were read from the index."""
     with _SENTENCES_LOCK:
         missing = [c for c in chunks if c.text not in _SENTENCES]
-    if missing:
-        stored = index.sentences(missing)
-        for chunk in missing:
-            if chunk.chunk_id in stored:
-                _remember(chunk.text, stored[chunk.chunk_id])
+    if not missing:
+        return 0
+    stored = index.sentences(missing)
+    for chunk in missing:
+        if chunk.chunk_id in stored:
+            _remember(chunk.text, stored[chunk.chunk_id])
+    return sum(chunk.chunk_id in stored for chunk in missing)
 
 
 def question_type(question: str) -> str | None:

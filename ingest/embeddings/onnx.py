@@ -258,6 +258,10 @@ class OnnxEmbeddings(Embeddings):
                 self._sessions[role] = self._open(role)
             return self._sessions[role]
 
+    def threads(self, role: str) -> int:
+        """How many cores the session that embeds ``role`` (``queries`` or ``passages``) uses."""
+        return int(self._session(role).get_session_options().intra_op_num_threads)
+
     def _open(self, role: str) -> Any:
         import numpy as np
         import onnxruntime

@@ -10,60 +10,28 @@ next write (or ``tanya reindex --vectors-only``) to catch it up. Answering reads
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name
 from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.store.catalog import Catalog
-from ingest.store.vectors import ChromaMirror, ChromaVectors
-from ingest.text.analysis import ANALYZER_VERSION, analyze, decode_sentence_terms, encode_sentence_terms, sentence_terms
-from ingest.text.chunking import ChunkSpan, chunk_text
+from ingest.store.codecs import sentence_bytes, vector_bytes
+from ingest.store.dense import DenseVectors
+from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
+from ingest.store.vectors import ChromaMirror
+from ingest.text.analysis import decode_sentence_terms
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Span
 
 logger = logging.getLogger(__name__)
-
-CHUNKER_VERSION = "1"
-
-Status = Literal["added", "replaced", "unchanged"]
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """The index terms of an article's chunks, made before the write lock is taken."""
-
-    terms: list[str]  # the analysed text of each chunk
-    title_terms: str
-    sentences: list[str]  # each chunk's sentences with their terms, as the catalog keeps them
-    sentence_spans: list[list[tuple[int, int]]]  # each chunk's sentences as offsets into its text
-
-
-@dataclass(frozen=True)
-class PreparedArticle:
-    """An article cut into chunks, with the hash that decides whether it changed (and, once
-    ``Index.analyse`` ran, the index terms of its chunks)."""
-
-    article: Article
-    content_hash: str
-    spans: list[ChunkSpan]
-    analysis: Analysis | None = None
-
-    def chunk_id(self, index: int) -> str:
-        """Stable id: the same article text and settings always give the same ids."""
-        source_key = hashlib.sha1(self.article.source.encode()).hexdigest()[:16]
-        return f"{source_key}-{self.content_hash[:12]}-{index:05d}"
-
 
 # An article ready to store: its chunks' vectors and, when known, their sentence vectors.
 Embedded = tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | None]
@@ -102,11 +70,10 @@ class Index:
         self._state_lock = threading.Lock()
         self._generation: int | None = None
         self._follow_model = True
-        self._writer_client: Any = None  # Chroma, opened afresh for each write session
+        self.dense = DenseVectors(catalog)
         self.collection_name = base_collection
         self.built_with: str | None = None
         self._count: tuple[int, int] | None = None
-        self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
 
     def refresh(self, force: bool = False) -> None:
         """Catch up with writes made by other processes (one SQLite read when there were none)."""
@@ -135,8 +102,8 @@ class Index:
     def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """Hold the cross-process write lock for a block; wait up to the lock timeout for it."""
         if self._lock_path is None:
-            self._writer_client = None
-            yield
+            with self.mirror.session():
+                yield
             return
         from filelock import FileLock, Timeout
 
@@ -153,46 +120,14 @@ class Index:
                     "another tanya process is still writing to the index; try again when it has finished"
                 ) from None
         try:
-            self._writer_client = None  # opened afresh on the first Chroma write of this session
-            yield
+            with self.mirror.session():
+                yield
         finally:
-            self._writer_client = None
             lock.release()
 
     def prepare(self, article: Article) -> PreparedArticle:
-        """Chunk an article and hash what its chunks depend on."""
-        spans = chunk_text(article.text, self.chunk_max_chars)
-        fingerprint = json.dumps(
-            [
-                article.text,
-                article.title,
-                article.url,
-                article.published,
-                article.lang,
-                article.outlet,
-                self.chunk_max_chars,
-                CHUNKER_VERSION,
-                ANALYZER_VERSION,
-            ],
-            ensure_ascii=False,
-        )
-        return PreparedArticle(article, hashlib.sha256(fingerprint.encode()).hexdigest(), spans)
-
-    @staticmethod
-    def analyse(prepared: PreparedArticle) -> PreparedArticle:
-        """``prepared`` with the index terms of its chunks (BM25 terms, sentences with their terms),
-        so that writing it costs no analysis while the write lock is held."""
-        if prepared.analysis is not None:
-            return prepared
-        spans = prepared.spans
-        analysed = [sentence_terms(s.text) for s in spans]
-        analysis = Analysis(
-            [" ".join(analyze(s.text)) for s in spans],
-            " ".join(analyze(prepared.article.title)),
-            [encode_sentence_terms(a) for a in analysed],
-            [[(span.start, span.end) for span, _ in a] for a in analysed],
-        )
-        return replace(prepared, analysis=analysis)
+        """Chunk an article with this index's chunk size and hash what its chunks depend on."""
+        return prepare(article, self.chunk_max_chars)
 
     def status_of(self, prepared: PreparedArticle) -> Status:
         """Return what writing ``prepared`` would do: add, replace, or nothing."""
@@ -220,9 +155,7 @@ class Index:
         """Store an article's chunks and their vectors, replacing any older version of it."""
         self.write_many([(prepared, vectors, sentence_vectors)])
 
-    def write_many(
-        self, items: Sequence[tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | None]]
-    ) -> None:
+    def write_many(self, items: Sequence[Embedded]) -> None:
         """Store several articles with their chunk vectors (and, when given, each chunk's
         sentence vectors: a float array with a row per sentence of its analysis), replacing
         older versions: each article in one catalog transaction, then the Chroma copy of all of
@@ -238,7 +171,7 @@ class Index:
             record = ArticleRecord(
                 a.source, a.title, a.url, a.published, a.lang, a.outlet, prepared.content_hash, len(prepared.spans), now
             )
-            analysis = self.analyse(prepared).analysis
+            analysis = analyse(prepared).analysis
             assert analysis is not None
             rows = [(prepared.chunk_id(s.index), s.index, s.start, s.end, s.text) for s in prepared.spans]
             self.catalog.put_article(
@@ -263,39 +196,9 @@ class Index:
         return removed
 
     def _mirror(self, sources: Sequence[str], before: int) -> None:
-        """Bring the Chroma copy in step after a write of ``sources``: just theirs when the copy
-        was in step before (``meta.mirrored`` names the generation it matches), every chunk's
-        otherwise. Unreachable, it raises ``IndexUnavailable``; what the catalog holds stays."""
-        in_step = self.catalog.get_meta("mirrored") == str(before)
-        if in_step:
-            target = self._mirror_collection()
-            target.delete_sources(list(sources))
-            self._copy(target, [c for source in sources for c in self.catalog.chunks_of(source)])
-        else:
-            self.sync_vectors()
-        self.catalog.set_meta("mirrored", str(self.catalog.generation()))
-
-    def _mirror_collection(self) -> ChromaVectors:
-        if self._writer_client is None:
-            self._writer_client = self.mirror.client()
-        target = self.mirror.collection(self.collection_name, self._writer_client)
-        target.set_model(self.model_name)
-        return target
-
-    def _copy(self, target: ChromaVectors, chunks: Sequence[Chunk]) -> None:
-        """Copy these chunks' catalog vectors (and text and metadata) into ``target``."""
-        for i in range(0, len(chunks), 1000):
-            part = chunks[i : i + 1000]
-            stored = self.catalog.vectors(target.name, [c.chunk_id for c in part])
-            have = [c for c in part if c.chunk_id in stored]
-            if not have:
-                continue
-            target.upsert(
-                [c.chunk_id for c in have],
-                [_floats(stored[c.chunk_id]) for c in have],
-                [c.text for c in have],
-                [vector_metadata(c.source, c.title, c.url, c.published, c.lang, c.index, c.start, c.end) for c in have],
-            )
+        self.mirror.after_write(
+            self.catalog, self.base_collection, self.collection_name, self.model_name, sources, before
+        )
 
     def mirrored_ids(self) -> set[str]:
         """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""
@@ -305,16 +208,7 @@ class Index:
     def sync_vectors(self) -> tuple[int, int]:
         """Make the Chroma copy hold exactly the catalog's vectors, by chunk id, and drop the
         index's other collections; return how many vectors were (copied, deleted)."""
-        target = self._mirror_collection()
-        held = target.ids()
-        wanted = self.catalog.chunk_ids()
-        extra = held - wanted
-        target.delete_ids(sorted(extra))
-        missing = sorted(wanted - held)
-        self._copy(target, list(self.catalog.chunks(missing).values()))
-        self.mirror.keep_only(self.base_collection, target.name, self._writer_client)
-        self.catalog.set_meta("mirrored", str(self.catalog.generation()))
-        return len(missing), len(extra)
+        return self.mirror.reconcile(self.catalog, self.base_collection, self.collection_name, self.model_name)
 
     # ----- reading -------------------------------------------------------------------------
 
@@ -363,47 +257,17 @@ class Index:
 
     def nearest(self, query: str | QuestionVector, k: int) -> list[tuple[str, float]]:
         """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
-        best first, by an exact scan of the catalog's vector copies (held in memory until the
-        next write; 10k chunks are 15 MB and a scan takes about a millisecond)."""
-        import numpy as np
-
+        best first (an exact scan of the catalog's vectors)."""
         question, collection = self._current(query)
-        ids, matrix = self._vector_matrix(collection)
-        if not ids:
-            return []
-        scores = matrix @ np.asarray(question.vector, dtype=np.float32)
-        top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
-        order = top[np.argsort(-scores[top])]
-        return [(ids[i], float(scores[i])) for i in order]
-
-    def _vector_matrix(self, collection: str) -> tuple[list[str], Any]:
-        """Every vector copy of ``collection`` as one matrix, reloaded after any write."""
-        import numpy as np
-
-        generation = self.catalog.generation()
-        cached = self._matrix
-        if cached is not None and cached[0] == (collection, generation):
-            return cached[1], cached[2]
-        ids, blobs = self.catalog.all_vectors(collection)
-        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0))
-        self._matrix = ((collection, generation), ids, matrix)
-        return ids, matrix
+        return self.dense.nearest(collection, question.vector, k)
 
     def sentence_vectors(self, query: QuestionVector, chunk_ids: Sequence[str]) -> dict[str, Any]:
         """Return each chunk's sentence vectors (float32, a row per sentence) stored with the
         model ``query`` was embedded by; chunks without them are left out."""
-        import numpy as np
-
         question, collection = self._current(query)
         if question.model != query.model:
             return {}
-        stored = self.catalog.sentence_vectors(collection, chunk_ids)
-        dim = len(query.vector)
-        return {
-            cid: np.frombuffer(blob, dtype=np.float16).astype(np.float32).reshape(-1, dim)
-            for cid, blob in stored.items()
-            if len(blob) % (2 * dim) == 0
-        }
+        return self.dense.sentence_vectors(collection, chunk_ids, len(query.vector))
 
     def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
@@ -412,16 +276,7 @@ class Index:
         if not chunk_ids:
             return {}
         question, collection = self._current(query)
-        vector = question.vector
-        import numpy as np
-
-        copies = self.catalog.vectors(collection, chunk_ids)
-        query_vector = np.asarray(vector, dtype=np.float32)
-        return {
-            cid: float(np.dot(query_vector, v))
-            for cid, blob in copies.items()
-            if (v := np.frombuffer(blob, dtype=np.float32)).shape == query_vector.shape
-        }
+        return self.dense.similarities(collection, question.vector, chunk_ids)
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""
@@ -460,45 +315,6 @@ class Index:
             self._follow_model = True
         self.refresh(force=True)
         self.sync_vectors()
-
-
-def _floats(blob: bytes) -> list[float]:
-    import numpy as np
-
-    return np.frombuffer(blob, dtype=np.float32).astype(float).tolist()  # type: ignore[no-any-return]
-
-
-def vector_metadata(
-    source: str, title: str, url: str | None, published: str | None, lang: str, chunk_index: int, start: int, end: int
-) -> dict[str, Any]:
-    """The metadata stored with a chunk's vector (Chroma refuses None values, so they are left out)."""
-    meta: dict[str, Any] = {
-        "source": source,
-        "title": title,
-        "chunk_index": chunk_index,
-        "start": start,
-        "end": end,
-        "lang": lang,
-    }
-    if url:
-        meta["url"] = url
-    if published:
-        meta["published"] = published
-    return meta
-
-
-def vector_bytes(vector: Sequence[float]) -> bytes:
-    """A vector as the float32 bytes the catalog keeps."""
-    import numpy as np
-
-    return np.asarray(vector, dtype=np.float32).tobytes()
-
-
-def sentence_bytes(vectors: Any) -> bytes:
-    """The stored form of a chunk's sentence vectors: float16, a row per sentence."""
-    import numpy as np
-
-    return np.asarray(vectors, dtype=np.float16).tobytes()
 
 
 def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:

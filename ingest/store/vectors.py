@@ -2,10 +2,11 @@
 
 The catalog (``ingest.store.catalog``) is the index's one truth: chunks, the lexical index and
 every vector live there, and answering reads only it. Chroma holds a copy of the passage
-vectors, kept in step by the writers (``ChromaMirror.replace_sources`` after each write,
-``reconcile`` when a write could not reach it) and rebuilt from the catalog by ``tanya reindex
---vectors-only``; it is there for whoever wants the vectors in a vector database (LangChain's
-``Chroma`` reads the collection as it is), never for answering. So it is used through its
+vectors, kept in step by the writers (``ChromaMirror.after_write`` copies the articles a write
+changed, or reconciles every id when an earlier write could not reach it) and rebuilt from the
+catalog by ``tanya reindex --vectors-only`` (``ChromaMirror.reconcile``); it is there for
+whoever wants the vectors in a vector database (LangChain's ``Chroma`` reads the collection as
+it is), never for answering. So it is used through its
 public API only, and a writer opens it afresh each time: Chroma's embedded mode keeps a
 process's view of a collection in memory, and a view older than another process's writes
 must not be written back.
@@ -14,14 +15,19 @@ must not be written back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from ingest.errors import BadInput, IndexUnavailable
+from ingest.store.catalog import Catalog
+from ingest.store.codecs import floats
+from ingest.types import Chunk
 
 MODEL_KEY = "embedding_model"
+MIRRORED = "mirrored"  # catalog meta: the generation the copy matches
 T = TypeVar("T")
 
 
@@ -69,6 +75,52 @@ class ChromaMirror:
     def __init__(self, data_dir: Path, chroma_url: str | None) -> None:
         self.data_dir = data_dir
         self.chroma_url = chroma_url
+        self._writer: Any = None  # the client of the current write session
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """A write session: its writes share one client, opened afresh at its first write."""
+        self._writer = None
+        try:
+            yield
+        finally:
+            self._writer = None
+
+    def _target(self, collection: str, model: str) -> ChromaVectors:
+        if self._writer is None:
+            self._writer = self.client()
+        target = self.collection(collection, self._writer)
+        target.set_model(model)
+        return target
+
+    def after_write(
+        self, catalog: Catalog, base: str, collection: str, model: str, sources: Sequence[str], before: int
+    ) -> None:
+        """Bring the copy in step after a write of ``sources`` that found the catalog at
+        generation ``before``: just those articles' vectors when the copy was in step then,
+        every id otherwise. Unreachable, it raises ``IndexUnavailable``; the catalog keeps
+        the write, and the next one catches the copy up."""
+        if catalog.get_meta(MIRRORED) == str(before):
+            target = self._target(collection, model)
+            target.delete_sources(list(sources))
+            _copy(catalog, target, [c for source in sources for c in catalog.chunks_of(source)])
+            catalog.set_meta(MIRRORED, str(catalog.generation()))
+        else:
+            self.reconcile(catalog, base, collection, model)
+
+    def reconcile(self, catalog: Catalog, base: str, collection: str, model: str) -> tuple[int, int]:
+        """Make the copy hold exactly the catalog's vectors of ``collection``, by chunk id, and
+        drop the index's other collections; return how many vectors were (copied, deleted)."""
+        target = self._target(collection, model)
+        held = target.ids()
+        wanted = catalog.chunk_ids()
+        extra = held - wanted
+        target.delete_ids(sorted(extra))
+        missing = sorted(wanted - held)
+        _copy(catalog, target, list(catalog.chunks(missing).values()))
+        self.keep_only(base, target.name, self._writer)
+        catalog.set_meta(MIRRORED, str(catalog.generation()))
+        return len(missing), len(extra)
 
     @property
     def embedded(self) -> bool:
@@ -179,3 +231,35 @@ class ChromaVectors:
             part = list(sources[i : i + 500])
             where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
             with_chroma_errors(functools.partial(self.collection.delete, where=where))
+
+
+def _copy(catalog: Catalog, target: ChromaVectors, chunks: Sequence[Chunk]) -> None:
+    """Copy these chunks' catalog vectors (with their text and metadata) into ``target``."""
+    for i in range(0, len(chunks), 1000):
+        part = chunks[i : i + 1000]
+        stored = catalog.vectors(target.name, [c.chunk_id for c in part])
+        have = [c for c in part if c.chunk_id in stored]
+        if have:
+            target.upsert(
+                [c.chunk_id for c in have],
+                [floats(stored[c.chunk_id]) for c in have],
+                [c.text for c in have],
+                [vector_metadata(c) for c in have],
+            )
+
+
+def vector_metadata(chunk: Chunk) -> dict[str, Any]:
+    """The metadata stored with a chunk's vector (Chroma refuses None values, so they are left out)."""
+    meta: dict[str, Any] = {
+        "source": chunk.source,
+        "title": chunk.title,
+        "chunk_index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "lang": chunk.lang,
+    }
+    if chunk.url:
+        meta["url"] = chunk.url
+    if chunk.published:
+        meta["published"] = chunk.published
+    return meta

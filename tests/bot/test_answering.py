@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
-from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer
+from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
@@ -142,7 +142,7 @@ def test_citations_are_numbered_in_order_and_quote_their_passage(small_index: In
     retrieval = _retrieval(small_index, "Kapan Gunung Merapi meletus?")
     ranked = ExtractiveAnswerer().rank_sentences(retrieval)
     two = [next(s for s in ranked if s.passage.chunk.source == source) for source in ("b", "a")]
-    answer = ExtractiveAnswerer._compose("q", "id", two, retrieval.hits)
+    answer = compose("q", "id", two, retrieval.hits)
     assert [c.n for c in answer.citations] == [1, 2]
     assert [c.chunk.source for c in answer.citations] == ["b", "a"]
     for citation in answer.citations:

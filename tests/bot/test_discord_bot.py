@@ -4,7 +4,9 @@ dispatch (dpytest), slash commands with a minimal interaction double."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -331,7 +333,8 @@ async def test_votes_and_passages_through_the_buttons(stack: Stack, tmp_path: Pa
     assert bot.feedback.votes(answer_id) == {"up": 1, "down": 1}
     record = bot.feedback.answer_record(answer_id)
     assert record is not None and record["question"] == QUESTION and record["citations"]
-    assert "123456789012345678" not in str(bot.feedback._db.execute("SELECT * FROM votes").fetchall())
+    with contextlib.closing(sqlite3.connect(tmp_path / "feedback.sqlite3")) as db:  # what is on disk
+        assert "123456789012345678" not in "\n".join(db.iterdump())
     chunk = answer.citations[0].chunk
     shown = interaction(bot)
     await PassageButton(1, chunk.chunk_id).callback(shown)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
-from bot.chain.question import glossary, parse_query, spelling_variants
+from bot.chain.question import analyzed_sentences, glossary, parse_query, prime_sentences, spelling_variants
 from bot.chain.retriever import HybridRetriever, RetrievalConfig
 from ingest.pipeline import ingest_articles
 from ingest.store.index import Index
@@ -53,15 +55,13 @@ def test_concept_weights_favour_rare_words(small_index: Index) -> None:
 
 
 def test_prime_sentences_caches_what_the_index_stored(small_index: Index) -> None:
-    import bot.chain.question as query
-
-    text = "Gunung Merapi meletus pada tahun 2010. Abu vulkanik menutupi desa."
+    text = f"Gunung Merapi meletus pada tahun 2010. Abu vulkanik menutupi desa {uuid.uuid4().hex}."
     ingest_articles(small_index, [Article("m", text, "Merapi")])
     (chunk,) = small_index.chunks(sorted(small_index.catalog.chunk_ids())).values()
-    query._SENTENCES.pop(chunk.text, None)
-    query.prime_sentences(small_index, [chunk])
-    assert query._SENTENCES[chunk.text] == small_index.sentences([chunk])[chunk.chunk_id]
-    assert query.analyzed_sentences(chunk.text) is query._SENTENCES[chunk.text]
+    assert prime_sentences(small_index, [chunk]) == 1  # read from the index once
+    assert prime_sentences(small_index, [chunk]) == 0  # then served from the cache
+    cached = analyzed_sentences(chunk.text)
+    assert cached == small_index.sentences([chunk])[chunk.chunk_id] and analyzed_sentences(chunk.text) is cached
 
 
 def test_question_frame_words_weigh_half(small_index: Index) -> None:

@@ -114,15 +114,17 @@ def test_int8_questions_run_on_one_thread_and_passages_on_every_core(onnx_folder
     auto.embed_query("halo"), auto.embed_documents(["halo"])
     delegate = auto.delegate
     assert isinstance(delegate, OnnxEmbeddings) and delegate.query_threads == 1
-    threads = {role: s.get_session_options().intra_op_num_threads for role, s in delegate._sessions.items()}
-    assert threads == {"queries": 1, "passages": os.cpu_count()}
+    assert {role: delegate.threads(role) for role in ("queries", "passages")} == {
+        "queries": 1,
+        "passages": os.cpu_count(),
+    }
     # either session, the same vectors (without the e5 prefixes, a question and a passage are one text)
     plain = OnnxEmbeddings(BUNDLED_MODEL, delegate.folder, model_file=delegate.model_file, query_threads=1)
     assert float(np.dot(plain.embed_query("halo"), plain.embed_documents(["halo"])[0])) >= 0.9999
     full = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", onnx_folder.parent, precision="fp32")
     full.embed_query("halo")
     assert isinstance(full.delegate, OnnxEmbeddings)
-    assert full.delegate._sessions["queries"].get_session_options().intra_op_num_threads == os.cpu_count()
+    assert full.delegate.threads("queries") == os.cpu_count()
 
 
 def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:

@@ -227,7 +227,7 @@ def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
     small_index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A long article's preparation must not make other writers wait (they time out as "busy").
-    import ingest.store.index
+    import ingest.store.prepared
 
     held = False
     under_lock: list[str] = []
@@ -245,13 +245,13 @@ def test_chunking_and_analysing_happen_before_the_write_lock_is_taken(
                 held = False
 
     def spy(name: str) -> None:
-        real = getattr(ingest.store.index, name)
+        real = getattr(ingest.store.prepared, name)
 
         def call(*args: object, **kwargs: object) -> object:
             (under_lock if held else calls).append(name)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(ingest.store.index, name, call)
+        monkeypatch.setattr(ingest.store.prepared, name, call)
 
     monkeypatch.setattr(Index, "writing", spied_writing)
     for name in ("chunk_text", "analyze", "sentence_terms"):

@@ -1,0 +1,62 @@
+"""Reading the catalog's vectors: the nearest passages by an exact scan, a question's similarity
+to given passages, and passages' sentence vectors. No approximate index is needed at this size:
+10k passages are a 15 MB matrix, held in memory until the next write, and a scan takes about a
+millisecond."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ingest.store.catalog import Catalog
+from ingest.store.codecs import sentence_rows
+
+
+class DenseVectors:
+    """Vector reads of one catalog; the matrix of a collection is reloaded after any write."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
+
+    def nearest(self, collection: str, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
+        """The ids of the ``k`` chunks nearest to ``vector`` with their cosine similarity, best first."""
+        import numpy as np
+
+        ids, matrix = self._vectors(collection)
+        if not ids:
+            return []
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
+        order = top[np.argsort(-scores[top])]
+        return [(ids[i], float(scores[i])) for i in order]
+
+    def _vectors(self, collection: str) -> tuple[list[str], Any]:
+        import numpy as np
+
+        generation = self.catalog.generation()
+        cached = self._matrix
+        if cached is not None and cached[0] == (collection, generation):
+            return cached[1], cached[2]
+        ids, blobs = self.catalog.all_vectors(collection)
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0))
+        self._matrix = ((collection, generation), ids, matrix)
+        return ids, matrix
+
+    def similarities(self, collection: str, vector: Sequence[float], chunk_ids: Sequence[str]) -> dict[str, float]:
+        """The cosine similarity of ``vector`` to each of these chunks; chunks without a vector
+        of its width (another model's, during a rebuild) are left out."""
+        import numpy as np
+
+        query = np.asarray(vector, dtype=np.float32)
+        return {
+            cid: float(np.dot(query, v))
+            for cid, blob in self.catalog.vectors(collection, chunk_ids).items()
+            if (v := np.frombuffer(blob, dtype=np.float32)).shape == query.shape
+        }
+
+    def sentence_vectors(self, collection: str, chunk_ids: Sequence[str], dim: int) -> dict[str, Any]:
+        """Each chunk's sentence vectors (float32, a row per sentence); chunks without them are left out."""
+        stored = self.catalog.sentence_vectors(collection, chunk_ids)
+        rows = {cid: sentence_rows(blob, dim) for cid, blob in stored.items()}
+        return {cid: r for cid, r in rows.items() if r is not None}
