@@ -1,4 +1,4 @@
-"""Fit the answering models on the training splits and write ``bot/data/answer_models.json``.
+"""Fit the answering models on the training splits and write ``bot/chain/data/answer_models.json``.
 
     python bench/fit_models.py                      # fit on ../shared/train, write the shipped file
     python bench/fit_models.py --out variant.json --drop answer_slot   # an ablation
@@ -292,7 +292,7 @@ def main() -> None:
     parser.add_argument("--train-dir", type=Path, default=TRAIN)
     parser.add_argument("--index-dir", type=Path, default=REPO / ".fit-cache" / "train-index")
     parser.add_argument("--model-cache", type=Path, default=None, help="TANYA_MODEL_CACHE_DIR for the index")
-    parser.add_argument("--out", type=Path, default=None, help=f"default: bot/data/{MODELS_FILE.name}")
+    parser.add_argument("--out", type=Path, default=None, help=f"default: bot/chain/data/{MODELS_FILE.name}")
     parser.add_argument("--drop", action="append", default=[], help="leave a feature out (ablations)")
     parser.add_argument(
         "--lexical",

@@ -240,7 +240,7 @@ ANSWER_FEATURES = (
 
 @lru_cache(maxsize=1)
 def antonyms() -> dict[str, frozenset[str]]:
-    """Indonesian index term -> its opposites (bot/data/antonyms_id.txt, analysed like the index,
+    """Indonesian index term -> its opposites (bot/chain/data/antonyms_id.txt, analysed like the index,
     so "meninggal" stands for its root "tinggal")."""
     table: dict[str, set[str]] = {}
     for line in (Path(__file__).resolve().parent / "data" / "antonyms_id.txt").read_text(encoding="utf-8").splitlines():

@@ -368,7 +368,7 @@ def acronyms(question: str) -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def abbreviations() -> dict[str, tuple[str, ...]]:
-    """Indonesian abbreviation -> the words it stands for (bot/data/abbreviations_id.txt)."""
+    """Indonesian abbreviation -> the words it stands for (bot/chain/data/abbreviations_id.txt)."""
     table: dict[str, tuple[str, ...]] = {}
     for line in _ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
         short, sep, long = line.partition(":")
@@ -493,9 +493,9 @@ def answer_slot(text: str, q: ParsedQuery) -> bool:
 # The hand-written rules of question analysis, each of which an experiment can switch off
 # (``without``) to measure what it adds (bench/fit_models.py --without, docs/quality.md).
 RULES = (
-    "glossary",  # English question words translated through bot/data/en_id.txt
+    "glossary",  # English question words translated through bot/chain/data/en_id.txt
     "acronyms",  # a spelt-out name also searched as its initials
-    "abbreviations",  # bot/data/abbreviations_id.txt, both ways
+    "abbreviations",  # bot/chain/data/abbreviations_id.txt, both ways
     "numbers",  # 2-11 in digits or words
     "decimals",  # "111,6" also as "111"
     "spelling",  # a word the index lacks also searched as its closest spellings
