@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -66,3 +67,13 @@ class IndexSettings(Section):
     fetch_timeout_s: float = Field(default=20.0, gt=0)
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
     lock_timeout_s: float = Field(default=60.0, ge=0)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_http(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"must look like http://host:port, not {value!r}")
+        return value

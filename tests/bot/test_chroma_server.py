@@ -32,11 +32,20 @@ def test_ingest_and_ask_through_a_chroma_server(
     assert "700" in data["answer"] and data["citations"]
 
 
-def test_unreachable_server_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_server_is_one_clear_error_on_a_write_and_reads_go_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
-    result = CliRunner().invoke(app, ["sources"])
+    article = tmp_path / "artikel.txt"
+    article.write_text("Gunung Lewotobi meletus pada Senin pagi. " * 5, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", str(article)])
     assert result.exit_code == 1
     assert "cannot reach the Chroma server" in result.stderr and "Traceback" not in result.output
+    # The catalog is the truth: the article was kept, and reading it needs no server.
+    sources = runner.invoke(app, ["sources", "--json"])
+    assert sources.exit_code == 0, sources.output
+    assert str(article.resolve()) in sources.stdout
 
 
 def test_malformed_chroma_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
