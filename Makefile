@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 TANYA := $(BIN)/tanya
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
+# pytest-xdist workers for make test (one per core here; the model is built once before they start)
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint install eval fit bench bench-scale clean
 
@@ -15,7 +17,7 @@ $(BIN)/python:
 # torch is installed first and pinned: its CPU wheel is on this machine's disk, an unpinned one is CUDA.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,openai]'
+	$(BIN)/pip install --quiet -e '.[dev,openai,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +31,7 @@ run: $(STAMP)
 	@echo "Start the Discord bot: put DISCORD_TOKEN in .env (see README, 'Discord'), then $(TANYA) bot"
 
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check ingest bot tests bench
@@ -59,4 +61,4 @@ fit: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .test-models

@@ -6,6 +6,7 @@ import hashlib
 import math
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from ingest.embeddings.models import SentenceTransformerEmbeddings
-from ingest.settings import BUNDLED_MODEL, IndexSettings
+from ingest.settings import BUNDLED_MODEL, MINILM_MODEL, IndexSettings
 from ingest.store.index import Index, make_index
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,10 +32,28 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 BUNDLED_ARTICLE = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 
 
+# The bundled model rebuilt, exported to ONNX and quantised once, kept between runs (its folder
+# names carry a hash of what built them, so a changed model is a new folder). Tests of the
+# rebuild and the export themselves use folders of their own.
+MODEL_CACHE = Path(os.environ.get("TANYA_TEST_MODEL_CACHE") or REPO / ".test-models")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the model cache before any test runs, once: in the controller under pytest-xdist
+    (its workers find it built), in the one process otherwise."""
+    if hasattr(config, "workerinput") or config.option.collectonly or config.option.help:
+        return
+    from ingest.embeddings.models import AutoEmbeddings
+
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    for model in (BUNDLED_MODEL, MINILM_MODEL):  # the default, and the one old indexes were built with
+        AutoEmbeddings(model, 32, "auto", MODEL_CACHE).embed_query("halo")
+
+
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ONNX export of the bundled model for the whole session."""
-    return tmp_path_factory.mktemp("model-cache")
+def model_cache() -> Path:
+    """The bundled model's rebuilt folder and ONNX export, shared by every test."""
+    return MODEL_CACHE
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +109,51 @@ def settings(tmp_path: Path) -> IndexSettings:
 def small_index(settings: IndexSettings, hash_embeddings: HashEmbeddings) -> Index:
     """A real (embedded Chroma + SQLite) index in a temporary folder, with the hash embedder."""
     return make_index(settings, embeddings=hash_embeddings)
+
+
+@pytest.fixture(scope="session")
+def bundled_template(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+    """A data directory holding the bundled article, made once per session by `tanya ingest
+    --bundled` (the same command a user runs) with the default settings."""
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    data = tmp_path_factory.mktemp("bundled-template") / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith(("TANYA_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "DISCORD_")):
+                patch.delenv(key)
+        patch.setenv("TANYA_DATA_DIR", str(data))
+        patch.setenv("TANYA_MODEL_CACHE_DIR", str(model_cache))
+        result = CliRunner().invoke(app, ["ingest", "--bundled", "--json"])
+    assert result.exit_code == 0, result.output
+    return data
+
+
+@pytest.fixture
+def bundled_index(bundled_template: Path, isolated_environment: Path) -> Path:
+    """This test's data directory (TANYA_DATA_DIR), a copy of the bundled article's index."""
+    target = isolated_environment / "data"
+    shutil.copytree(bundled_template, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def default_embeddings(model_cache: Path) -> Embeddings:
+    """The bundled model as tanya runs it by default (the int8 ONNX export), loaded once."""
+    from ingest.embeddings.models import AutoEmbeddings
+
+    embeddings = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", model_cache)
+    embeddings.embed_query("warm up")
+    return embeddings
+
+
+def copy_of(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of a data directory (for fixtures wider than one test)."""
+    target = tmp_path_factory.mktemp("copy") / "data"
+    shutil.copytree(template, target)
+    return target
 
 
 @pytest.fixture(scope="session")

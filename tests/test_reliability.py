@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
+from ingest.pipeline import EMBED_GROUP
 from ingest.settings import IndexSettings
 from ingest.store.index import make_index
 from tests.conftest import BUNDLED_ARTICLE, free_port, start_chroma
@@ -25,9 +26,12 @@ from tests.test_processes import TANYA, TIKTOK_QUESTION, VOLCANO, VOLCANO_QUESTI
 pytestmark = pytest.mark.slow
 
 
-def many_articles(path: Path, count: int) -> Path:
+def many_articles(path: Path, count: int, sentences: int = 10) -> Path:
+    """``count`` short articles (one passage each) in one JSON-lines file."""
     lines = [
-        json.dumps({"id": f"kota-{i}", "title": f"Kota {i}", "text": f"Kota nomor {i} dilanda banjir besar. " * 30})
+        json.dumps(
+            {"id": f"kota-{i}", "title": f"Kota {i}", "text": f"Kota nomor {i} dilanda banjir besar. " * sentences}
+        )
         for i in range(count)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -52,7 +56,9 @@ def assert_stores_in_step(data_dir: Path) -> int:
 
 def test_kill_9_during_an_ingest_then_the_same_ingest_again(tmp_path: Path) -> None:
     env = dict(os.environ)
-    batch = many_articles(tmp_path / "many.jsonl", 120)
+    # More articles than one embedding group (ingest.pipeline.EMBED_GROUP passages are written
+    # together), so the process is killed between two writes.
+    batch = many_articles(tmp_path / "many.jsonl", EMBED_GROUP + 100, sentences=1)
     data_dir = Path(env["TANYA_DATA_DIR"])
     process = subprocess.Popen(
         [TANYA, "ingest", str(batch)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -63,7 +69,7 @@ def test_kill_9_during_an_ingest_then_the_same_ingest_again(tmp_path: Path) -> N
     assert process.poll() is None, "the ingest finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert 0 < written_articles(data_dir) < 120
+    assert 0 < written_articles(data_dir) < EMBED_GROUP + 100
 
     again = run("ingest", str(batch), "--json", env=env)
     assert again.returncode == 0, again.stderr
@@ -87,7 +93,7 @@ def test_a_full_disk_is_a_clear_error_and_the_index_still_answers(tmp_path: Path
     data_dir = Path(env["TANYA_DATA_DIR"])
     largest = max(f.stat().st_size for f in data_dir.rglob("*") if f.is_file())
     full = subprocess.run(
-        [TANYA, "ingest", str(many_articles(tmp_path / "many.jsonl", 200))],
+        [TANYA, "ingest", str(many_articles(tmp_path / "many.jsonl", 60, sentences=3))],
         env=env,
         capture_output=True,
         text=True,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,19 +18,17 @@ from bot.components import make_stack
 from bot.discord.cogs.ask import HINT_QUESTION
 from bot.evaluation import judge, load_eval_set
 from bot.settings import Settings
-from ingest.embeddings.models import SentenceTransformerEmbeddings
-from ingest.pipeline import ingest_articles, ingest_inputs
+from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
 from ingest.types import Article
-from tests.conftest import BUNDLED_ARTICLE, TEST_DATA
+from tests.conftest import TEST_DATA, copy_of
 
 
 @pytest.fixture(scope="module")
-def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: SentenceTransformerEmbeddings):
-    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("bundled"))
-    index = make_index(settings, embeddings=bundled_embeddings)
-    ingest_inputs(index, [str(BUNDLED_ARTICLE)])
+def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any):
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=default_embeddings)
     return make_stack(Settings(index=settings), index=index)
 
 

@@ -50,7 +50,6 @@ def test_rejected_token_is_one_line_exit_2_and_never_logged(
     fake_discord_api: None,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    bundled_embeddings: object,
 ) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     with caplog.at_level(logging.DEBUG):

@@ -16,7 +16,6 @@ pytestmark = pytest.mark.slow
 
 def test_ingest_and_ask_through_a_chroma_server(
     chroma_server: str,
-    bundled_embeddings,  # type: ignore[no-untyped-def]
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:

@@ -21,12 +21,11 @@ def tanya(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def ingested(bundled_embeddings) -> None:  # type: ignore[no-untyped-def]
-    result = tanya("ingest", "--bundled", "--json")
-    assert result.exit_code == 0, result.output
+def ingested(bundled_index: Path) -> None:
+    """The bundled article's index, as `tanya ingest --bundled` leaves it."""
 
 
-def test_ingest_json_summary_and_idempotence(bundled_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_json_summary_and_idempotence(tmp_path: Path) -> None:
     first = json.loads(tanya("ingest", str(BUNDLED_ARTICLE), "--json").stdout)
     second = json.loads(tanya("ingest", str(BUNDLED_ARTICLE), "--json").stdout)
     assert (first["added"], first["unchanged"], first["skipped"]) == (1, 0, 0)
@@ -177,7 +176,7 @@ def test_invalid_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) ->
     assert result.exit_code == 2 and "TANYA_CHUNK_MAX_CHARS" in result.stderr
 
 
-def test_eval_reports_metrics_per_set(bundled_embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_reports_metrics_per_set(tmp_path: Path) -> None:
     questions = tmp_path / "mini.jsonl"
     rows = [
         {

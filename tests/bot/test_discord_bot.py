@@ -29,19 +29,17 @@ from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
 from bot.settings import DiscordSettings, Settings
 from ingest.loaders import Fetcher
-from ingest.pipeline import ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.index import make_index
-from tests.conftest import BUNDLED_ARTICLE, ScriptedChatModel
+from tests.conftest import ScriptedChatModel, copy_of
 
 QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, bundled_embeddings: Any) -> Stack:
-    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("discord-index"))
-    index = make_index(settings, embeddings=bundled_embeddings)
-    ingest_inputs(index, [str(BUNDLED_ARTICLE)])
+def stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Stack:
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=default_embeddings)
     return make_stack(Settings(index=settings), index=index)
 
 
@@ -419,9 +417,9 @@ class FakeAttachment:
         return self.data
 
 
-async def test_add_file_then_duplicate_then_remove(bundled_embeddings: Any, tmp_path: Path) -> None:
+async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_path: Path) -> None:
     settings = IndexSettings(data_dir=tmp_path / "library")
-    index = make_index(settings, embeddings=bundled_embeddings)
+    index = make_index(settings, embeddings=default_embeddings)
     own = make_stack(Settings(index=settings), index=index)
     bot = build_bot(own, tmp_path)
     cog = LibraryCog(bot)

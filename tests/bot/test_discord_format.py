@@ -16,15 +16,11 @@ from bot.discord.formatting import (
 from ingest.types import Chunk
 
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé0123456789", min_size=1, max_size=15)
-_marker = st.integers(min_value=1, max_value=12).map(lambda n: f"[{n}]")
-_sentence = (
-    st.lists(_word, min_size=1, max_size=25)
-    .map(" ".join)
-    .flatmap(
-        lambda s: st.sampled_from([s + ".", s + ". ", s + " [1].", s + "?"]).flatmap(
-            lambda t: st.one_of(st.just(t), _marker.map(lambda m: f"{t} {m}"))
-        )
-    )
+_sentence = st.builds(
+    lambda words, ending, marker: " ".join(words) + ending + (f" [{marker}]" if marker else ""),
+    st.lists(_word, min_size=1, max_size=25),
+    st.sampled_from([".", ". ", " [1].", "?"]),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=12)),
 )
 _text = st.lists(st.lists(_sentence, min_size=1, max_size=12).map(" ".join), min_size=1, max_size=12).map("\n\n".join)
 

@@ -35,9 +35,9 @@ QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
 
 
 @pytest.fixture
-def index(settings: IndexSettings, bundled_embeddings: Any) -> Index:
+def index(settings: IndexSettings, default_embeddings: Any) -> Index:
     """Three small articles indexed with the real model (ranking needs real vectors)."""
-    small_index = make_index(settings, embeddings=bundled_embeddings)
+    small_index = make_index(settings, embeddings=default_embeddings)
     ingest_articles(
         small_index,
         [

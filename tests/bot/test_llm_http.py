@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,9 +100,7 @@ def chat_server() -> Iterator[ChatServer]:
 
 
 @pytest.fixture
-def llm_env(chat_server: ChatServer, monkeypatch: pytest.MonkeyPatch, bundled_embeddings: Any) -> ChatServer:
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", "--bundled"]).exit_code == 0
+def llm_env(chat_server: ChatServer, monkeypatch: pytest.MonkeyPatch, bundled_index: Path) -> ChatServer:
     monkeypatch.setenv("TANYA_LLM", "openai:tiny-test-model")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{chat_server.server_address[1]}/v1")
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
@@ -157,7 +156,7 @@ def test_a_server_slower_than_the_timeout_gives_the_extractive_answer(
     assert data["mode"] == "extractive" and "too long" in data["note"]
 
 
-def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, bundled_embeddings: Any) -> None:
+def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TANYA_LLM", "ollama:qwen2.5:7b")
     result = CliRunner().invoke(app, ["ask", QUESTION])
     assert result.exit_code == 2

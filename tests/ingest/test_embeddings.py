@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,9 @@ from ingest.embeddings.models import (
 from ingest.embeddings.onnx import QUANTIZED_FILE, NotExportable, OnnxEmbeddings, export_dir, export_onnx, quantize_onnx
 from ingest.settings import BUNDLED_MODEL, MINILM_MODEL
 
+# PyTorch takes about ten seconds to import: these tests share one pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("torch")
+
 TEXTS = [
     "Berapa karyawan TikTok di Malaysia yang terkena PHK?",
     "hello",
@@ -27,11 +31,13 @@ TEXTS = [
 
 
 @pytest.fixture(scope="session")
-def onnx_folder(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Path:
+def onnx_folder(model_cache: Path) -> Path:
+    """The bundled model's ONNX export as tanya makes it (once, in the shared model cache; the
+    export itself is tested in test_bundled_model.py)."""
     path = resolve_model_path(BUNDLED_MODEL, model_cache)
-    return export_onnx(
-        path, export_dir(tmp_path_factory.mktemp("models"), BUNDLED_MODEL, export_key(BUNDLED_MODEL, path))
-    )
+    folder = export_dir(model_cache, BUNDLED_MODEL, export_key(BUNDLED_MODEL, path))
+    assert (folder / "model.onnx").is_file()
+    return folder
 
 
 def test_onnx_vectors_match_sentence_transformers(
@@ -47,14 +53,16 @@ def test_onnx_vectors_match_sentence_transformers(
 
 
 def test_int8_copy_is_made_once_and_stays_close_to_sentence_transformers(
-    onnx_folder: Path, bundled_embeddings: SentenceTransformerEmbeddings
+    onnx_folder: Path, bundled_embeddings: SentenceTransformerEmbeddings, tmp_path: Path
 ) -> None:
-    quantized = quantize_onnx(onnx_folder)
-    assert quantized == onnx_folder / QUANTIZED_FILE
+    folder = tmp_path / "export"  # the fp32 export without its int8 copy
+    shutil.copytree(onnx_folder, folder, ignore=shutil.ignore_patterns(QUANTIZED_FILE, "*.partial-*"))
+    quantized = quantize_onnx(folder)
+    assert quantized == folder / QUANTIZED_FILE
     made = quantized.stat().st_mtime_ns
-    assert quantize_onnx(onnx_folder).stat().st_mtime_ns == made  # kept, not made again
-    assert not list(onnx_folder.glob("*.partial-*"))
-    int8 = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, "query: ", "passage: ", model_file=QUANTIZED_FILE)
+    assert quantize_onnx(folder).stat().st_mtime_ns == made  # kept, not made again
+    assert not list(folder.glob("*.partial-*"))
+    int8 = OnnxEmbeddings(BUNDLED_MODEL, folder, "query: ", "passage: ", model_file=QUANTIZED_FILE)
     ours = np.array(int8.embed_documents(TEXTS))
     reference = np.array(bundled_embeddings.embed_documents(TEXTS))
     cosines = (ours * reference).sum(axis=1)
