@@ -78,6 +78,7 @@ class Recorder:
 @pytest_asyncio.fixture
 async def dpy(stack: Stack, tmp_path: Path) -> AsyncIterator[tuple[TanyaBot, Recorder]]:
     bot = build_bot(stack, tmp_path, cooldown_per_minute=5)
+    # dpytest's documented set-up (discord.py runs this hook itself on login, which a test skips)
     await bot._async_setup_hook()
     dpytest.configure(bot, members=2)
     await bot.setup_hook()
