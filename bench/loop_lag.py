@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from bot.components import make_stack
-from bot.discord.app import TanyaBot
+from bot.discord.app import TanyaBot, settle_memory
 from bot.discord.feedback import FeedbackStore
 from bot.settings import DiscordSettings, Settings
 from ingest.corpus import bundled_articles_dir
@@ -137,6 +137,7 @@ async def main() -> None:
             fetcher=Fetcher(),
             sync_commands=False,
         )
+        settle_memory()  # what the bot's setup_hook does once its cogs are loaded
         latencies, answered, load_lags = await _load(load_bot, users=20, each=10)
         load_bot.workers.shutdown(wait=True)
     print(f"Event-loop lag while answering {len(QUESTIONS)} questions at once (ticker every 10 ms)")
