@@ -271,12 +271,18 @@ class Index:
 
     def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
-        vectors); chunks without vectors of the question's model (a reindex switching models
-        under a question) are left out."""
+        vectors). A reindex that switches models between the snapshot and the read (dropping the
+        old model's vectors) is followed: the question is embedded by the new model and read
+        again. Chunks without vectors (written before vectors were kept) are left out."""
         if not chunk_ids:
             return {}
         question, collection = self._current(query)
-        return self.dense.similarities(collection, question.vector, chunk_ids)
+        found = self.dense.similarities(collection, question.vector, chunk_ids)
+        if len(found) < len(set(chunk_ids)):  # a reindex may have switched models since the snapshot
+            again, now = self._current(question)
+            if now != collection:
+                found = self.dense.similarities(now, again.vector, chunk_ids)
+        return found
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""
