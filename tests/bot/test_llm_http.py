@@ -82,10 +82,18 @@ class Handler(BaseHTTPRequestHandler):
                 "model": body["model"],
                 "choices": [{"index": 0, "delta": delta, "finish_reason": None if word is not None else "stop"}],
             }
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            if not self._send(f"data: {json.dumps(chunk)}\n\n".encode()):
+                return
+        self._send(b"data: [DONE]\n\n")
+
+    def _send(self, data: bytes) -> bool:
+        """Write a server-sent event; False once the client has gone (a test's timeout)."""
+        try:
+            self.wfile.write(data)
             self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return False
+        return True
 
 
 @pytest.fixture
