@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -30,6 +30,8 @@ from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
 from ingest.store.vectors import ChromaMirror
 from ingest.text.analysis import decode_sentence_terms
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Span
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -255,34 +257,40 @@ class Index:
             query = query.text
         return QuestionVector(query, model, embeddings.embed_query(query)), collection
 
+    def _read(self, query: str | QuestionVector, read: Callable[[QuestionVector, str], T]) -> tuple[QuestionVector, T]:
+        """Run ``read(question, collection)`` on one snapshot of the model; when a reindex switched
+        models between the snapshot and the read (the old model's vectors may be gone by then),
+        run it once more on the new one. Return the question as embedded for the result."""
+        question, collection = self._current(query)
+        result = read(question, collection)
+        self.check_model()
+        with self._state_lock:
+            switched = self.collection_name != collection
+        if switched:
+            question, collection = self._current(question)
+            result = read(question, collection)
+        return question, result
+
     def nearest(self, query: str | QuestionVector, k: int) -> list[tuple[str, float]]:
         """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
         best first (an exact scan of the catalog's vectors)."""
-        question, collection = self._current(query)
-        return self.dense.nearest(collection, question.vector, k)
+        return self._read(query, lambda q, collection: self.dense.nearest(collection, q.vector, k))[1]
 
     def sentence_vectors(self, query: QuestionVector, chunk_ids: Sequence[str]) -> dict[str, Any]:
         """Return each chunk's sentence vectors (float32, a row per sentence) stored with the
-        model ``query`` was embedded by; chunks without them are left out."""
-        question, collection = self._current(query)
-        if question.model != query.model:
-            return {}
-        return self.dense.sentence_vectors(collection, chunk_ids, len(query.vector))
+        model ``query`` was embedded by; chunks without them are left out (all of them once a
+        reindex has switched to another model)."""
+        question, rows = self._read(
+            query, lambda q, collection: self.dense.sentence_vectors(collection, chunk_ids, len(q.vector))
+        )
+        return rows if question.model == query.model else {}
 
     def similarities(self, query: str | QuestionVector, chunk_ids: Sequence[str]) -> dict[str, float]:
         """Return the cosine similarity of ``query`` to each of these chunks (by their stored
-        vectors). A reindex that switches models between the snapshot and the read (dropping the
-        old model's vectors) is followed: the question is embedded by the new model and read
-        again. Chunks without vectors (written before vectors were kept) are left out."""
+        vectors; chunks without vectors are left out)."""
         if not chunk_ids:
             return {}
-        question, collection = self._current(query)
-        found = self.dense.similarities(collection, question.vector, chunk_ids)
-        if len(found) < len(set(chunk_ids)):  # a reindex may have switched models since the snapshot
-            again, now = self._current(question)
-            if now != collection:
-                found = self.dense.similarities(now, again.vector, chunk_ids)
-        return found
+        return self._read(query, lambda q, collection: self.dense.similarities(collection, q.vector, chunk_ids))[1]
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         """Return stored chunks by id."""

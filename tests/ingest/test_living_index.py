@@ -69,6 +69,7 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
     assert reader.model_name == "model-a" and len(reader.similarities("gunung", ["x"])) == 0
     stale = reader.question_vector("gunung")
     during: list[int] = []
+    nearest_during: list[int] = []
     done = threading.Event()
 
     errors: list[Exception] = []
@@ -78,6 +79,7 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
             hits = reader.lexical_search(["gunung"], 5)
             try:
                 during.append(len(reader.similarities("letusan gunung", [h.chunk.chunk_id for h in hits])))
+                nearest_during.append(len(reader.nearest("letusan gunung", 5)))
             except Exception as exc:  # a question asked during the switch must not fail
                 errors.append(exc)
                 return
@@ -91,6 +93,7 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
     assert (report.previous_model, report.model, report.chunks) == ("model-a", "model-b", 40)
     assert not errors
     assert during and all(n == 5 for n in during)  # every question got its dense scores
+    assert all(n == 5 for n in nearest_during)  # and its nearest passages, whichever model held them
     hits = reader.lexical_search(["gunung"], 5)
     ids = [h.chunk.chunk_id for h in hits]
     assert len(reader.similarities("gunung", ids)) == 5
