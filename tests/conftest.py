@@ -56,12 +56,17 @@ def model_cache() -> Path:
     return MODEL_CACHE
 
 
+def without_user_settings(patch: pytest.MonkeyPatch) -> None:
+    """Unset the user's tanya, LLM provider and Discord variables (a test sets what it needs)."""
+    for key in list(os.environ):
+        if key.startswith(("TANYA_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "DISCORD_")):
+            patch.delenv(key, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Iterator[Path]:
     """Every test runs in an empty folder with its own data dir, no user .env and no network models."""
-    for key in list(os.environ):
-        if key.startswith(("TANYA_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "DISCORD_")):
-            monkeypatch.delenv(key, raising=False)
+    without_user_settings(monkeypatch)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -121,9 +126,7 @@ def bundled_template(tmp_path_factory: pytest.TempPathFactory, model_cache: Path
 
     data = tmp_path_factory.mktemp("bundled-template") / "data"
     with pytest.MonkeyPatch.context() as patch:
-        for key in list(os.environ):
-            if key.startswith(("TANYA_", "OPENAI_", "ANTHROPIC_", "OLLAMA_", "DISCORD_")):
-                patch.delenv(key)
+        without_user_settings(patch)
         patch.setenv("TANYA_DATA_DIR", str(data))
         patch.setenv("TANYA_MODEL_CACHE_DIR", str(model_cache))
         result = CliRunner().invoke(app, ["ingest", "--bundled", "--json"])
