@@ -30,6 +30,39 @@ class EvalQuestion:
     answers: tuple[str, ...]
     evidence: tuple[str, ...] = ()
     passage: str | None = None
+    conversation: str | None = None  # the conversation this turn belongs to (conversation sets)
+    turn: int = 0  # its place in the conversation, from 0
+
+
+def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
+    return EvalQuestion(
+        set_name=name,
+        id=str(row["id"]),
+        lang=str(row.get("lang", "id")),
+        question=str(row["question"]),
+        answerable=bool(row.get("answerable", True)),
+        answers=tuple(row.get("answers") or ()),
+        evidence=tuple(row.get("evidence") or ()),
+        passage=row.get("passage"),
+        **extra,
+    )
+
+
+def _conversation(name: str, row: dict[str, Any]) -> list[EvalQuestion]:
+    """The turns of a conversation line (``{"id", "turns": [question, ...]}``) as questions: the
+    first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored."""
+    turns = row["turns"]
+    if not isinstance(turns, list) or not turns:
+        raise TypeError("turns must be a non-empty list")
+    return [
+        _question(
+            f"{name}/{'first' if i == 0 else 'follow-up'}",
+            {**turn, "id": f"{row['id']}#{i + 1}"},
+            conversation=str(row["id"]),
+            turn=i,
+        )
+        for i, turn in enumerate(turns)
+    ]
 
 
 def load_eval_set(path: Path) -> list[EvalQuestion]:
@@ -50,18 +83,10 @@ def load_eval_set(path: Path) -> list[EvalQuestion]:
             continue
         try:
             row = json.loads(line)
-            out.append(
-                EvalQuestion(
-                    set_name=name,
-                    id=str(row["id"]),
-                    lang=str(row.get("lang", "id")),
-                    question=str(row["question"]),
-                    answerable=bool(row.get("answerable", True)),
-                    answers=tuple(row.get("answers") or ()),
-                    evidence=tuple(row.get("evidence") or ()),
-                    passage=row.get("passage"),
-                )
-            )
+            if "turns" in row:
+                out.extend(_conversation(name, row))
+            else:
+                out.append(_question(name, row))
         except (ValueError, KeyError, TypeError) as exc:
             raise BadInput(f"{path}:{number} is not a valid question ({exc})") from None
     return out
@@ -186,12 +211,22 @@ def summarize(name: str, results: Sequence[QuestionResult]) -> SetMetrics:
 
 
 def run_eval(
-    ask: Callable[[str], Answer], questions: Sequence[EvalQuestion], on_progress: Callable[[int], None] | None = None
+    ask: Callable[[Any], Answer], questions: Sequence[EvalQuestion], on_progress: Callable[[int], None] | None = None
 ) -> list[QuestionResult]:
-    """Ask every question (through the same chain users get) and judge each answer."""
+    """Ask every question (through the same chain users get) and judge each answer. The turns of
+    a conversation are asked in order, each with the turns before it, as ``tanya chat`` does."""
+    from bot.chain.conversation import Conversation
+
     results = []
+    conversations: dict[str, Conversation] = {}
     for i, q in enumerate(questions, start=1):
-        results.append(judge(q, ask(q.question)))
+        if q.conversation is None:
+            answer = ask(q.question)
+        else:
+            conversation = conversations.setdefault(q.conversation, Conversation(max_turns=10))
+            answer = ask({"question": q.question, "history": conversation.history()})
+            conversation.add(q.question, answer)
+        results.append(judge(q, answer))
         if on_progress:
             on_progress(i)
     return results

@@ -39,6 +39,7 @@ class Answer:
     mode: str = "extractive"
     note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
     partial: bool = False  # streamed: the answer so far, more to come
+    context: Any = None  # how the question was read (``bot.chain.conversation.Context``), for a follow-up
 
     def __add__(self, later: Answer) -> Answer:
         """Streamed answers are snapshots, each holding all of the answer so far: adding one to

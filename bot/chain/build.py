@@ -6,20 +6,29 @@ where ``answer`` quotes the passages (``ExtractiveAnswerer``), or, with a chat m
 LLM branch of ``bot.chain.llm`` ``.with_fallbacks`` to quoting them, with a note saying why.
 ``chain.invoke(question)`` returns an ``Answer``; ``chain.stream(question)`` yields answers as
 they grow (in LLM mode, one more verified sentence each time; the last is complete).
+
+The input is a question, or ``{"question": ..., "history": [...]}`` for a follow-up: earlier
+turns as ``Turn``s (which remember how they were read), questions, or question/answer mappings.
+``retrieve`` then also reads the question with the conversation before it and keeps the reading
+the answer model trusts more (``bot.chain.conversation``); the answer's ``context`` is what the
+next turn needs, and in LLM mode the earlier turns go into the prompt.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
+from bot.chain.conversation import CONTEXT_MARGIN, Context, Turn, history_turns
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
-from bot.chain.retriever import HybridRetriever
+from bot.chain.question import question_type
+from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, replace_surrogates
 
@@ -45,20 +54,73 @@ def build_answer_chain(
     extractive: ExtractiveAnswerer,
     max_question_chars: int,
     llm: Runnable[Any, Answer] | None = None,
-) -> Runnable[str, Answer]:
-    """Return the chain from a question to its ``Answer`` (with timings in milliseconds)."""
+) -> Runnable[Any, Answer]:
+    """Return the chain from a question (or a question and its history) to its ``Answer`` (with
+    timings in milliseconds)."""
 
-    def question(raw: str) -> dict[str, Any]:
-        return {"question": normalize_question(raw, max_question_chars), "started": time.perf_counter()}
+    def question(raw: str | Mapping[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        if isinstance(raw, Mapping):
+            text = raw.get("question")
+            if not isinstance(text, str):
+                raise BadInput("the input has no question")
+            try:
+                history = history_turns(raw.get("history"))
+            except ValueError as exc:
+                raise BadInput(str(exc)) from None
+        else:
+            text, history = raw, []
+        return {"question": normalize_question(text, max_question_chars), "history": history, "started": started}
+
+    def subject_coverage(retrieval: Retrieval, alone: Retrieval) -> float:
+        """How much of what the question itself names (its concepts, not the words that ask,
+        like "kenapa" or "berapa") the passage of a reading's best answer holds."""
+        ranked = extractive.rank_sentences(retrieval)
+        named = [c for c in alone.query.concepts if question_type(c.surface) is None]
+        if not ranked or not named:
+            return 0.0
+        present = frozenset().union(*(terms for _, terms in ranked[0].passage.sentences))
+        return sum(c.weight for c in named if c.found_in(present)) / (sum(c.weight for c in named) or 1.0)
+
+    def read(question: str, context: Context | None) -> Retrieval:
+        """The question on its own, or as a follow-up of ``context`` when the answer model trusts
+        that reading more by ``CONTEXT_MARGIN`` and its answer holds as much of what the question
+        itself names (a new subject is not answered from the old one)."""
+        alone = retriever.search(question)
+        if context is None:
+            return alone
+        followed = retriever.search_in_context(alone, context)
+        if extractive.probability(followed) > extractive.probability(alone) + CONTEXT_MARGIN and subject_coverage(
+            followed, alone
+        ) >= subject_coverage(alone, alone):
+            return followed
+        return alone
+
+    def context_before(history: list[Turn]) -> Context | None:
+        """How the last earlier turn was read; turns given as text are read again in order."""
+        context = None
+        for turn in history:
+            if turn.context is not None:
+                context = turn.context
+                continue
+            try:
+                earlier = read(normalize_question(turn.question, max_question_chars), context)
+            except BadInput:
+                continue
+            context = Context(earlier.query, earlier.vector)
+        return context
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
-        retrieval = retriever.search(state["question"])
+        retrieval = read(state["question"], context_before(state["history"]) if state["history"] else None)
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:
-        return with_timings(extractive.answer_retrieval(state["retrieval"]), state)
+        retrieval = state["retrieval"]
+        answer = extractive.answer_retrieval(retrieval)
+        answer.context = Context(retrieval.query, retrieval.vector)
+        return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:
         error = state.get("error")

@@ -43,7 +43,13 @@ class ExtractiveAnswerer:
         return retrieval.models or load_models()
 
     def rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
-        """The sentences of the best passages scored by the sentence model, best first."""
+        """The sentences of the best passages scored by the sentence model, best first (kept on
+        the retrieval: a follow-up's readings are ranked to be compared, then one is answered)."""
+        if retrieval.ranked_sentences is None:
+            retrieval.ranked_sentences = self._rank_sentences(retrieval)
+        return list(retrieval.ranked_sentences)
+
+    def _rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
         passages = retrieval.candidates[: self.config.passages]
         vector = retrieval.vector
         if vector is None:
@@ -60,6 +66,12 @@ class ExtractiveAnswerer:
         """The answer model's probability that the best sentence of ``ranked`` answers."""
         passages = retrieval.candidates[: self.config.passages]
         return self.models(retrieval).answer.probability(answer_features(retrieval.query, passages, ranked))
+
+    def probability(self, retrieval: Retrieval) -> float:
+        """The answer model's probability that the answer to ``retrieval`` is right (0 when there
+        is no sentence to answer with)."""
+        ranked = self.rank_sentences(retrieval)
+        return self.confidence(retrieval, ranked) if ranked else 0.0
 
     def answer_retrieval(self, retrieval: Retrieval) -> Answer:
         """Return the answer for a retrieval."""

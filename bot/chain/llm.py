@@ -30,6 +30,7 @@ from langchain_core.runnables import (
 )
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, with_timings
+from bot.chain.conversation import Context
 from bot.chain.retriever import Retrieval
 from bot.chain.verifier import MARKERS, Verifier, split_claims
 from ingest.errors import TanyaError
@@ -150,15 +151,35 @@ PROMPT = ChatPromptTemplate.from_messages(
         ("system", SYSTEM_PROMPT),
         (
             "human",
-            "Passages:\n\n{passages}\n\n<question>\n{question}\n</question>\n\n"
+            "Passages:\n\n{passages}\n\n{conversation}<question>\n{question}\n</question>\n\n"
             "Answer the question from the passages only, citing them as [n].",
         ),
     ]
 )
 
 
-def prompt_inputs(hits: Sequence[Hit], question: str) -> dict[str, str]:
-    """The prompt's variables: numbered, fenced passages with title and date, and the question."""
+_TAGS = re.compile(r"</?\s*(earlier|question)\b[^>]*>", re.IGNORECASE)
+# Earlier turns the prompt shows, and how much of each answer.
+PROMPT_TURNS = 4
+PROMPT_TURN_CHARS = 500
+
+
+def _conversation(history: Sequence[Any]) -> str:
+    """The earlier turns (``Turn``s, oldest first) as the prompt shows them: fenced like the
+    question, so an earlier message cannot close its block or pose as a passage."""
+    if not history:
+        return ""
+    blocks = []
+    for turn in history[-PROMPT_TURNS:]:
+        asked = _TAGS.sub("", _fence(turn.question))[:PROMPT_TURN_CHARS]
+        answered = _TAGS.sub("", _fence(turn.answer or ""))[:PROMPT_TURN_CHARS]
+        blocks.append(f"<earlier>\nQ: {asked}\nA: {answered}\n</earlier>")
+    return "Earlier in this conversation (the question may refer to it):\n\n" + "\n".join(blocks) + "\n\n"
+
+
+def prompt_inputs(hits: Sequence[Hit], question: str, history: Sequence[Any] = ()) -> dict[str, str]:
+    """The prompt's variables: numbered, fenced passages with title and date, the earlier turns
+    of the conversation (``Turn``s, oldest first) and the question."""
     blocks = []
     for n, hit in enumerate(hits, start=1):
         chunk = hit.chunk
@@ -166,12 +187,17 @@ def prompt_inputs(hits: Sequence[Hit], question: str) -> dict[str, str]:
         if chunk.published:
             meta += f' date="{chunk.published}"'
         blocks.append(f"<passage {meta}>\n{_fence(chunk.text)}\n</passage>")
-    return {"passages": "\n\n".join(blocks), "question": _fence(question).replace("</question>", "")}
+    return {
+        "passages": "\n\n".join(blocks),
+        "conversation": _conversation(history),
+        "question": _fence(question).replace("</question>", ""),
+    }
 
 
-def build_messages(question: str, hits: Sequence[Hit]) -> list[Any]:
-    """The messages the model gets for ``question`` over ``hits`` (the prompt, filled in)."""
-    return list(PROMPT.format_messages(**prompt_inputs(hits, question)))
+def build_messages(question: str, hits: Sequence[Hit], history: Sequence[Any] = ()) -> list[Any]:
+    """The messages the model gets for ``question`` over ``hits`` after ``history`` (the prompt,
+    filled in)."""
+    return list(PROMPT.format_messages(**prompt_inputs(hits, question, history)))
 
 
 # ----- answering and checking --------------------------------------------------------------
@@ -256,6 +282,7 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
                 mode="llm",
                 note=note,
                 partial=partial,
+                context=Context(retrieval.query, retrieval.vector),
             )
             return with_timings(answer, state)
 
@@ -285,7 +312,13 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
         lang = retrieval.query.lang
         if buffer.strip().startswith(NO_ANSWER) or (NO_ANSWER in buffer and not MARKERS.search(buffer)):
             abstention = Answer(
-                retrieval.question, ABSTAIN_TEXT[lang], True, lang, retrieved=retrieval.hits, mode="llm"
+                retrieval.question,
+                ABSTAIN_TEXT[lang],
+                True,
+                lang,
+                retrieved=retrieval.hits,
+                mode="llm",
+                context=Context(retrieval.query, retrieval.vector),
             )
             yield with_timings(abstention, state)
             return
@@ -309,7 +342,8 @@ def build_llm_answer(model: Any, index: Index, passages: int = 5, timeout_s: flo
     def inputs(state: dict[str, Any]) -> dict[str, str]:
         if not state["retrieval"].hits:
             raise Unsupported("no passage to answer from")
-        return prompt_inputs(state["retrieval"].hits[:passages], state["retrieval"].question)
+        retrieval = state["retrieval"]
+        return prompt_inputs(retrieval.hits[:passages], retrieval.question, state.get("history") or ())
 
     draft = RunnableLambda(inputs, name="passages") | PROMPT | with_deadline(model, timeout_s)
     checked: Runnable[Any, Answer] = RunnableGenerator(verify(index, passages), name="verify")

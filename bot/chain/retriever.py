@@ -26,6 +26,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from bot.chain.conversation import Context, in_context, mixed_vector
 from bot.chain.features import PassageCandidate, passage_features
 from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
@@ -56,6 +57,8 @@ class Retrieval:
     k: int = 5
     question: str = ""  # as asked (``query.text`` is what was analysed: mentions dropped, ...)
     models: AnswerModels | None = None  # the models that ranked the passages; the answerer uses them too
+    embedded: QuestionVector | None = None  # the question as embedded (``vector`` is its numpy form)
+    ranked_sentences: Any = None  # the answerer's sentence ranking, once made
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
@@ -131,6 +134,22 @@ class HybridRetriever(BaseRetriever):
         retrieval.question = question
         return retrieval
 
+    def search_in_context(self, alone: Retrieval, context: Context, k: int | None = None) -> Retrieval:
+        """``alone`` (a question's own retrieval) read again as a follow-up of ``context``
+        (``bot.chain.conversation``): the earlier concepts join the question's, the earlier
+        vector its vector. No second embedding: the question's own is reused."""
+        models = alone.models or self.models_now()
+        embedding: Future[QuestionVector] | None = None
+        if alone.embedded is not None:
+            import numpy as np
+
+            mixed = mixed_vector(np.asarray(alone.embedded.vector, dtype=np.float32), context)
+            embedding = Future()
+            embedding.set_result(QuestionVector(alone.embedded.text, alone.embedded.model, mixed.tolist()))
+        retrieval = self._rank(in_context(alone.query, context), k, embedding, models)
+        retrieval.question = alone.question
+        return retrieval
+
     def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:
         """Like ``search`` for an already analysed question."""
         models = self.models_now()
@@ -177,6 +196,7 @@ class HybridRetriever(BaseRetriever):
         for rank, hit in enumerate(lexical):
             candidates[hit.chunk.chunk_id] = PassageCandidate(hit.chunk, (), bm25=hit.score, bm25_rank=rank)
         vector = None
+        question: QuestionVector | None = None
         if embedding is not None:
             question = embedding.result()
             vector = np.asarray(question.vector, dtype=np.float32)
@@ -193,7 +213,7 @@ class HybridRetriever(BaseRetriever):
                 c.dense = cosines.get(cid, 0.0)
                 c.sentence_vectors = sentence_vectors.get(cid)
         if not candidates:
-            return Retrieval(query, vector, [], k, models=models)
+            return Retrieval(query, vector, [], k, models=models, embedded=question)
         ranked = list(candidates.values())
         prime_sentences(self.index, [c.chunk for c in ranked])
         for c in ranked:
@@ -203,4 +223,4 @@ class HybridRetriever(BaseRetriever):
         for c in ranked:
             c.score = model.logit(c.features)
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return Retrieval(query, vector, ranked, k, models=models)
+        return Retrieval(query, vector, ranked, k, models=models, embedded=question)

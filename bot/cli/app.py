@@ -244,8 +244,9 @@ def _note_older_model(index: Any, settings: Any) -> None:
         )
 
 
-def _ask_and_print(chain: Any, question: str) -> None:
-    """Answer and print; an answer written piece by piece (an LLM's) is shown as it grows."""
+def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
+    """Answer and print (``question``: the chain's input); an answer written piece by piece (an
+    LLM's) is shown as it grows. Return the answer."""
     from rich.text import Text
 
     from bot.cli.render import answer_style, render_answer
@@ -267,6 +268,7 @@ def _ask_and_print(chain: Any, question: str) -> None:
         if shown:
             out.print()
         out.print(render_answer(answer))
+    return answer
 
 
 def _index_warming_up(ingest_settings: Any) -> Any:
@@ -309,9 +311,11 @@ def _answer_batch(chain: Any, batch: str) -> None:
         except OSError as exc:
             raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
     for line in lines:
-        item_id, text = _parse_batch_line(line)
+        item_id, text, history = _parse_batch_line(line)
         try:
-            result: dict[str, Any] = answer_to_json(chain.invoke(text))
+            result: dict[str, Any] = answer_to_json(
+                chain.invoke(text if history is None else {"question": text, "history": history})
+            )
         except BadInput as exc:
             result = {"question": text, "error": str(exc)}
         if item_id is not None:
@@ -319,22 +323,27 @@ def _answer_batch(chain: Any, batch: str) -> None:
         _print_json(result)
 
 
-def _parse_batch_line(line: str) -> tuple[Any, str]:
+def _parse_batch_line(line: str) -> tuple[Any, str, Any]:
+    """A batch line's id, question and history (earlier questions, or question/answer objects,
+    oldest first; ``None`` when the line gives none). A line that is not such an object is the
+    question itself."""
     stripped = line.strip()
     if stripped.startswith("{"):
         try:
             record = json.loads(stripped)
         except ValueError:
-            return None, stripped
+            return None, stripped, None
         if isinstance(record, dict) and isinstance(record.get("question"), str):
-            return record.get("id"), record["question"]
-    return None, stripped
+            return record.get("id"), record["question"], record.get("history")
+    return None, stripped, None
 
 
 @app.command()
 @handles_errors
 def chat() -> None:
-    """Ask questions one after another; models load once. Empty line, `exit` or Ctrl-D quits."""
+    """Ask questions one after another; models load once. A question is read with the ones
+    before it ("kenapa?", "berapa orang?"); `new` starts over. Empty line, `exit` or Ctrl-D quits."""
+    from bot.chain.conversation import Conversation
     from bot.components import make_stack
 
     settings = _settings()
@@ -342,7 +351,12 @@ def chat() -> None:
     stack = make_stack(settings)
     _note_older_model(stack.index, ingest_settings)
     _lenient_stdin()
-    out.print("Ask about the indexed articles (empty line or Ctrl-D to quit).", style="dim")
+    out.print(
+        "Ask about the indexed articles; follow-up questions are read with the earlier ones "
+        "(`new` starts over, empty line or Ctrl-D quits).",
+        style="dim",
+    )
+    conversation = Conversation()
     while True:
         try:
             question = input("tanya> ")
@@ -351,8 +365,13 @@ def chat() -> None:
             return
         if question.strip().lower() in ("", "exit", "quit"):
             return
+        if question.strip().lower() == "new":
+            conversation = Conversation()
+            out.print("(a new conversation)", style="dim")
+            continue
         try:
-            _ask_and_print(stack.chain, question)
+            answer = _ask_and_print(stack.chain, {"question": question, "history": conversation.history()})
+            conversation.add(question, answer)
         except BadInput as exc:
             err.print(f"tanya: {exc}", markup=False)
         out.print()

@@ -95,6 +95,50 @@ def test_batch_answers_each_line_in_order_with_ids(ingested: None, tmp_path: Pat
     assert out[3]["error"] == "the question is empty"
 
 
+def test_batch_lines_may_carry_the_conversation_before_them(ingested: None) -> None:
+    first = "karyawan tiktok yg kena phk dikabarinnya lewat apa?"
+    lines = [
+        json.dumps({"id": 1, "question": "trus kapan?"}),
+        json.dumps({"id": 2, "question": "trus kapan?", "history": [first]}),
+        json.dumps({"id": 3, "question": "trus kapan?", "history": [{"question": first, "answer": "lewat email"}]}),
+        json.dumps({"id": 4, "question": "trus kapan?", "history": [first, 7]}),
+    ]
+    result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "12 Oktober 2024" not in out[0]["answer"]  # on its own, "and when?" says too little
+    assert "12 Oktober 2024" in out[1]["answer"] and out[2]["answer"] == out[1]["answer"]
+    assert out[3] == {
+        "id": 4,
+        "question": "trus kapan?",
+        "error": "history item 2 is neither a question nor an object with a question",
+    }
+
+
+def test_chat_reads_a_follow_up_with_the_question_before_it_until_new(ingested: None) -> None:
+    lines = ["karyawan tiktok yg kena phk dikabarinnya lewat apa?", "trus kapan?", "new", "trus kapan?", ""]
+    result = tanya("chat", input="\n".join(lines))
+    assert result.exit_code == 0, result.output
+    answers = result.stdout.split("a new conversation")
+    assert "12 Oktober 2024" in answers[0] and "12 Oktober 2024" not in answers[1]
+
+
+def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:
+    conversations = tmp_path / "talk.jsonl"
+    turns = [
+        {"question": "karyawan tiktok yg kena phk dikabarinnya lewat apa?", "answers": ["email"]},
+        {"question": "trus kapan?", "answers": ["12 Oktober 2024"], "evidence": ["melalui email pada 12 Oktober 2024"]},
+    ]
+    conversations.write_text(json.dumps({"id": "c1", "turns": turns}) + "\n", encoding="utf-8")
+    details = tmp_path / "details.jsonl"
+    result = tanya("eval", str(conversations), "--json", "--details", str(details))
+    assert result.exit_code == 0, result.output
+    metrics = {m["name"]: m for m in json.loads(result.stdout)}
+    assert set(metrics) == {"talk/first", "talk/follow-up"}
+    assert metrics["talk/follow-up"]["answer_accuracy"] == 1.0
+    assert [json.loads(line)["id"] for line in details.read_text().splitlines()] == ["c1#1", "c1#2"]
+
+
 def test_batch_prints_one_line_per_input_line_blank_lines_as_errors(ingested: None, tmp_path: Path) -> None:
     batch = tmp_path / "questions.txt"
     batch.write_text(f"\n{QUESTION}\n   \n\n{QUESTION}\n", encoding="utf-8")

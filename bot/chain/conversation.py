@@ -1,0 +1,162 @@
+"""Follow-up questions: a question read with the conversation before it.
+
+"kenapa?", "berapa orang?" or "and why?" after a first question say nothing on their own. Each
+answered turn leaves a ``Context``: how its question was read (the analysed question, with the
+turns before it folded in) and its vector. The next question is read two ways, on its own and
+together with that context (its concepts and the earlier ones, its vector plus the earlier
+one), and the reading the answer model trusts more wins, the one with the context only by a
+margin: a new topic answers better on its own and is not dragged into the old one, while a
+follow-up that says little answers far better with the context. Both readings share the one
+embedding of the question, so a follow-up costs little more than a first question.
+
+``Conversation`` keeps the turns of one conversation (a ``tanya chat`` session, a Discord thread
+or reply chain), bounded in turns and age.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.chain.question import ParsedQuery
+
+# How much more likely (answer model probability) the reading with the context must be than the
+# question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
+CONTEXT_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Context:
+    """How an answered turn was read: what the next question may refer to."""
+
+    query: ParsedQuery
+    vector: Any  # numpy float32 unit vector, or None (lexical models)
+    cited: tuple[str, ...] = ()  # chunk ids of the passages its answer cited
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier turn: its question, its answer's text, and how it was read (when known)."""
+
+    question: str
+    answer: str | None = None
+    context: Context | None = None
+
+
+def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
+    """``query`` read as a follow-up of ``context``: the earlier concepts join its own (those it
+    does not already hold), and the kind of answer asked for and what names it carry over when
+    the question asks for none ("yang di Malaysia saja?" after "berapa ...?")."""
+    own = {t for c in query.concepts for t in c.terms}
+    earlier = tuple(c for c in context.query.concepts if not own.intersection(c.terms))
+    return dataclasses.replace(
+        query,
+        kind=query.kind or context.query.kind,
+        words=query.words | context.query.words,
+        concepts=query.concepts + earlier,
+        rare_weight=max(query.rare_weight, context.query.rare_weight),
+        focus=query.focus or context.query.focus,
+    )
+
+
+def mixed_vector(vector: Any, context: Context) -> Any:
+    """The question's vector plus the earlier reading's, at unit length (``None`` stays)."""
+    import numpy as np
+
+    if vector is None or context.vector is None or len(vector) != len(context.vector):
+        return vector
+    mixed = np.asarray(vector, dtype=np.float32) + np.asarray(context.vector, dtype=np.float32)
+    return mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+
+
+def history_turns(history: Iterable[Any] | None) -> list[Turn]:
+    """Earlier turns from what a caller gives: ``Turn``s, questions (strings), or mappings with a
+    ``question`` and optionally an ``answer`` (the JSON of ``tanya ask --batch``). Anything else
+    is a ``ValueError`` naming what was wrong."""
+    turns = []
+    for i, item in enumerate(history or ()):
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif isinstance(item, str):
+            turns.append(Turn(item))
+        elif isinstance(item, Mapping) and isinstance(item.get("question"), str):
+            answer = item.get("answer")
+            turns.append(Turn(item["question"], answer if isinstance(answer, str) else None))
+        else:
+            raise ValueError(f"history item {i + 1} is neither a question nor an object with a question")
+    return turns
+
+
+@dataclass
+class Conversation:
+    """The turns of one conversation, the oldest dropped past ``max_turns``, all of them once
+    the conversation has been quiet for ``max_age_s`` seconds."""
+
+    max_turns: int = 6
+    max_age_s: float = 1800.0
+    clock: Callable[[], float] = time.monotonic
+    turns: list[Turn] = field(default_factory=list)
+    last_at: float = 0.0
+
+    def history(self) -> list[Turn]:
+        """The turns still remembered."""
+        if self.turns and self.clock() - self.last_at > self.max_age_s:
+            self.turns.clear()
+        return list(self.turns)
+
+    def add(self, question: str, answer: Any) -> None:
+        """Remember an answered turn (``answer``: the chain's ``Answer``, or a ``Turn``)."""
+        self.history()
+        if isinstance(answer, Turn):
+            self.turns.append(answer)
+        else:
+            self.turns.append(Turn(question, answer.text, getattr(answer, "context", None)))
+        del self.turns[: -self.max_turns]
+        self.last_at = self.clock()
+
+
+class Conversations:
+    """Conversations by key (a Discord thread, a reply chain), at most ``max_conversations``,
+    the least recently used forgotten first; thread-safe."""
+
+    def __init__(self, max_conversations: int = 1000, max_turns: int = 6, max_age_s: float = 1800.0) -> None:
+        self.max_conversations = max_conversations
+        self.max_turns = max_turns
+        self.max_age_s = max_age_s
+        self._items: OrderedDict[Any, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Conversation | None:
+        """The conversation under ``key``, if one is remembered."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def start(self, key: Any) -> Conversation:
+        """A new conversation under ``key`` (replacing any)."""
+        return self.link(key, Conversation(self.max_turns, self.max_age_s))
+
+    def link(self, key: Any, conversation: Conversation) -> Conversation:
+        """File ``conversation`` under ``key`` too (a reply chain's next message)."""
+        with self._lock:
+            self._items[key] = conversation
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_conversations:
+                self._items.popitem(last=False)
+        return conversation
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+def cited_ids(citations: Sequence[Any]) -> tuple[str, ...]:
+    """The chunk ids an answer cites."""
+    return tuple(c.chunk.chunk_id for c in citations)
