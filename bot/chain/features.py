@@ -234,7 +234,6 @@ ANSWER_FEATURES = (
     "lexical_found",
     "negation_mismatch",
     "opposite",
-    "missing_number",
 )
 
 
@@ -258,11 +257,6 @@ def _opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
     return any(
         not c.found_in(present) and any(table.get(t, frozenset()) & present for t in c.terms) for c in query.concepts
     )
-
-
-def _missing_number(query: ParsedQuery, present: frozenset[str]) -> bool:
-    """The question names a number ("pada tahun 1852") the passage does not hold."""
-    return any(c.surface[0].isdigit() and not c.found_in(present) for c in query.concepts)
 
 
 def _share(scores: Sequence[float]) -> float:
@@ -305,5 +299,4 @@ def answer_features(
         "lexical_found": float(best.passage.bm25_rank is not None),
         "negation_mismatch": best.features["negation_mismatch"],
         "opposite": float(_opposite(query, present)),
-        "missing_number": float(_missing_number(query, present)),
     }

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
@@ -28,19 +27,6 @@ FRAME_WORDS = frozenset(
 )
 FRAME_WEIGHT = 0.5
 
-# A number written in digits or in words: the question's "9 tahun" is the passage's "sembilan
-# tahun" and the other way round (docs/quality.md, section 10).
-_SPELLED_NUMBERS = dict(
-    zip(
-        "2 3 4 5 6 7 8 9 10 11".split(),
-        "dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas".split(),
-        strict=True,
-    )
-)
-_SPELLED_NUMBERS.update({word: digits for digits, word in list(_SPELLED_NUMBERS.items())})
-# "111,6 persen" asked of a passage written "111, 6 persen" (tokenised news text): the whole
-# part alone stands for a decimal number.
-_DECIMAL = re.compile(r"\d+,\d+")
 _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 
 # What answers of each question type look like (a date, a number, a name).
@@ -66,33 +52,7 @@ CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 
-@lru_cache(maxsize=1)
-def english_stopwords() -> frozenset[str]:
-    """scikit-learn's English stop words (318, the Glasgow list), read from its module file
-    without importing scikit-learn itself (over a second of start-up)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or spec.origin is None:
-        return EN_STOPWORDS
-    path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py"
-    namespace: dict[str, object] = {}
-    try:
-        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
-    except OSError:
-        return EN_STOPWORDS
-    found = namespace.get("ENGLISH_STOP_WORDS")
-    return EN_STOPWORDS | frozenset(found) if isinstance(found, frozenset) else EN_STOPWORDS
-
-
-class _Stopwords:
-    """``ID_STOPWORDS | english_stopwords()``, built on first use."""
-
-    def __contains__(self, word: object) -> bool:
-        return word in ID_STOPWORDS or word in english_stopwords()
-
-
-_STOPWORDS = _Stopwords()
+_STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
 
 
 @dataclass(frozen=True)
@@ -292,7 +252,7 @@ def word_by_word(question: str) -> str:
         used, translated = _translations(tokens, i)
         if translated:
             out.append(translated[0])
-        elif tokens[i] not in english_stopwords():
+        elif tokens[i] not in EN_STOPWORDS:
             out.append(tokens[i])
         i += used
     return " ".join(out)
@@ -300,21 +260,20 @@ def word_by_word(question: str) -> str:
 
 def _concepts(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:
     tokens = words(question)
-    stopwords: Any = (ID_STOPWORDS | EN_STOPWORDS) if "english_stopwords" in without else _STOPWORDS
     out: list[tuple[str, tuple[str, ...]]] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if lang == "en" and token not in stopwords and "glossary" not in without:
+        if lang == "en" and token not in _STOPWORDS and "glossary" not in without:
             used, translated = _translations(tokens, i)
             if translated:
                 surface = " ".join(tokens[i : i + used])
-                english = [stem(t) for t in tokens[i : i + used] if t not in stopwords]
+                english = [stem(t) for t in tokens[i : i + used] if t not in _STOPWORDS]
                 indonesian = [t for phrase in translated for t in analyze(phrase)]
                 out.append((surface, tuple(dict.fromkeys(english + indonesian))))
                 i += used
                 continue
-        if token not in stopwords:
+        if token not in _STOPWORDS:
             out.append((token, (stem(token),)))
         i += 1
     if not out:  # a question made only of stopwords still searches for its words
@@ -391,8 +350,7 @@ def _alternatives(
 ) -> dict[str, list[tuple[str, ...]]]:
     """Other index terms that may stand for a concept, as groups of which the rarest one the
     index holds is kept (by the caller): its acronym or abbreviation, the words an abbreviation
-    stands for, its number in digits or words, the whole part of a decimal (docs/quality.md,
-    section 10)."""
+    stands for (docs/quality.md, section 10)."""
     out: dict[str, list[tuple[str, ...]]] = {}
     if "acronyms" not in without:
         for initials, spelled in acronyms(question).items():
@@ -411,13 +369,6 @@ def _alternatives(
                     for word in long:
                         if word in surfaces:
                             out.setdefault(word, []).append((short,))
-    if "numbers" not in without:
-        for surface in surfaces & _SPELLED_NUMBERS.keys():
-            out.setdefault(surface, []).append((stem(_SPELLED_NUMBERS[surface]),))
-    if "decimals" not in without:
-        for surface in surfaces:
-            if _DECIMAL.fullmatch(surface):
-                out.setdefault(surface, []).append((surface.split(",")[0],))
     return out
 
 
@@ -496,12 +447,9 @@ RULES = (
     "glossary",  # English question words translated through bot/chain/data/en_id.txt
     "acronyms",  # a spelt-out name also searched as its initials
     "abbreviations",  # bot/chain/data/abbreviations_id.txt, both ways
-    "numbers",  # 2-11 in digits or words
-    "decimals",  # "111,6" also as "111"
     "spelling",  # a word the index lacks also searched as its closest spellings
     "frame_words",  # "dimaksud", "letak", ... weigh half
     "reason",  # "kenapa" / "why" asks for a reason
-    "english_stopwords",  # scikit-learn's English stop words besides the analyser's own
     "chat_words",  # greetings, addresses and particles dropped (bot.chain.normalization)
     "short_forms",  # chat short forms spelt out (bot.chain.normalization)
 )
