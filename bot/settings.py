@@ -62,6 +62,8 @@ class DiscordSettings(Section):
     cooldown_per_minute: int = Field(default=5, ge=1)
     concurrency: int = Field(default=4, ge=1, le=64)
     allow_private_urls: bool = False
+    conversation_turns: int = Field(default=6, ge=1, le=50)
+    conversation_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
 
     @property
     def channel_ids(self) -> frozenset[int]:

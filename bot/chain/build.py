@@ -24,10 +24,10 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.conversation import CONTEXT_MARGIN, Context, Turn, history_turns
+from bot.chain.conversation import CONTEXT_MARGIN, NEW_SUBJECT_SHARE, Context, Turn, history_turns
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
-from bot.chain.question import question_type
+from bot.chain.question import Concept, ParsedQuery, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, replace_surrogates
@@ -47,6 +47,19 @@ def normalize_question(raw: str, max_chars: int) -> str:
     if not any(ch.isalnum() for ch in question):
         raise BadInput("the question has no words in it")
     return question
+
+
+def prefer_context(p_alone: float, p_followed: float, named_alone: float, named_followed: float, share: float) -> bool:
+    """Whether to answer a question as a follow-up of the turn before it: when the answer model
+    trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
+    names more itself than the earlier turn did (``share`` of the two's named concepts at least
+    ``NEW_SUBJECT_SHARE``) and the follow-up reading's answer drops some of it (``named_*``: the
+    shares of the question's own concepts the best answer's passage holds in each reading). So
+    "trus kapan?" takes its subject from before, and "bus trans seruni sekali ngecas bisa jalan
+    berapa km?" after a question on TikTok is answered (or refused) on its own."""
+    if p_followed <= p_alone + CONTEXT_MARGIN:
+        return False
+    return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
 
 def build_answer_chain(
@@ -72,27 +85,38 @@ def build_answer_chain(
             text, history = raw, []
         return {"question": normalize_question(text, max_question_chars), "history": history, "started": started}
 
+    def named(query: ParsedQuery) -> list[Concept]:
+        """The concepts a question names (not the words that ask, like "kenapa" or "berapa")."""
+        return [c for c in query.concepts if question_type(c.surface) is None]
+
     def subject_coverage(retrieval: Retrieval, alone: Retrieval) -> float:
-        """How much of what the question itself names (its concepts, not the words that ask,
-        like "kenapa" or "berapa") the passage of a reading's best answer holds."""
+        """How much of what the question itself names the passage of a reading's best answer holds."""
         ranked = extractive.rank_sentences(retrieval)
-        named = [c for c in alone.query.concepts if question_type(c.surface) is None]
-        if not ranked or not named:
+        own = named(alone.query)
+        if not ranked or not own:
             return 0.0
         present = frozenset().union(*(terms for _, terms in ranked[0].passage.sentences))
-        return sum(c.weight for c in named if c.found_in(present)) / (sum(c.weight for c in named) or 1.0)
+        return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
+
+    def says_more(alone: Retrieval, context: Context) -> float:
+        """The share of the question's own named concepts among its and the earlier turn's
+        together: a follow-up says little itself ("trus kapan?"), a new question says more."""
+        own, earlier = len(named(alone.query)), len(named(context.query))
+        return own / (own + earlier) if own + earlier else 0.0
 
     def read(question: str, context: Context | None) -> Retrieval:
-        """The question on its own, or as a follow-up of ``context`` when the answer model trusts
-        that reading more by ``CONTEXT_MARGIN`` and its answer holds as much of what the question
-        itself names (a new subject is not answered from the old one)."""
+        """The question on its own, or as a follow-up of ``context`` (``prefer_context``)."""
         alone = retriever.search(question)
         if context is None:
             return alone
         followed = retriever.search_in_context(alone, context)
-        if extractive.probability(followed) > extractive.probability(alone) + CONTEXT_MARGIN and subject_coverage(
-            followed, alone
-        ) >= subject_coverage(alone, alone):
+        if prefer_context(
+            extractive.probability(alone),
+            extractive.probability(followed),
+            subject_coverage(alone, alone),
+            subject_coverage(followed, alone),
+            says_more(alone, context),
+        ):
             return followed
         return alone
 

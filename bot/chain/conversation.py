@@ -5,7 +5,8 @@ answered turn leaves a ``Context``: how its question was read (the analysed ques
 turns before it folded in) and its vector. The next question is read two ways, on its own and
 together with that context (its concepts and the earlier ones, its vector plus the earlier
 one), and the reading the answer model trusts more wins, the one with the context only by a
-margin: a new topic answers better on its own and is not dragged into the old one, while a
+margin; a question that names more than the turn before it did must also keep what it names
+(``bot.chain.build.prefer_context``). A new topic is not dragged into the old one, while a
 follow-up that says little answers far better with the context. Both readings share the one
 embedding of the question, so a follow-up costs little more than a first question.
 
@@ -28,6 +29,10 @@ from bot.chain.question import ParsedQuery
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
 CONTEXT_MARGIN = 0.05
+# A question that names at least this share of the concepts it and the earlier turn name
+# together is on a subject of its own: it is read as a follow-up only when that reading's answer
+# keeps all it names ("the question says more than its context"; chosen on the same set).
+NEW_SUBJECT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,10 @@ class Conversations:
         self._items: OrderedDict[Any, Conversation] = OrderedDict()
         self._lock = threading.Lock()
 
+    def new(self) -> Conversation:
+        """A conversation with this store's bounds, not filed under any key yet."""
+        return Conversation(self.max_turns, self.max_age_s)
+
     def get(self, key: Any) -> Conversation | None:
         """The conversation under ``key``, if one is remembered."""
         with self._lock:
@@ -141,7 +150,7 @@ class Conversations:
 
     def start(self, key: Any) -> Conversation:
         """A new conversation under ``key`` (replacing any)."""
-        return self.link(key, Conversation(self.max_turns, self.max_age_s))
+        return self.link(key, self.new())
 
     def link(self, key: Any, conversation: Conversation) -> Conversation:
         """File ``conversation`` under ``key`` too (a reply chain's next message)."""

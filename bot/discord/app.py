@@ -19,6 +19,7 @@ from discord.ext import commands
 from langchain_core.runnables import Runnable
 
 from bot.chain.answer import Answer
+from bot.chain.conversation import Conversation, Conversations
 from bot.discord.feedback import FeedbackStore
 from bot.settings import Settings
 from ingest.loaders import Fetcher
@@ -52,13 +53,17 @@ class RateLimiter:
         return 0.0
 
 
+# Conversations remembered at once (the least recently used is forgotten first).
+CONVERSATIONS = 2000
+
+
 class TanyaBot(commands.Bot):
     """The bot; build it with ``make_bot`` (or pass real small components in tests)."""
 
     def __init__(
         self,
         *,
-        chain: Runnable[str, Answer],
+        chain: Runnable[Any, Answer],
         index: Index,
         settings: Settings,
         feedback: FeedbackStore,
@@ -84,6 +89,12 @@ class TanyaBot(commands.Bot):
         self.cooldown = RateLimiter(settings.discord.cooldown_per_minute)
         self.workers = ThreadPoolExecutor(max_workers=settings.discord.concurrency, thread_name_prefix="tanya-worker")
         self.slots = asyncio.Semaphore(settings.discord.concurrency)
+        # Follow-ups: a conversation per thread the bot answers in and per reply chain, in memory.
+        self.conversations = Conversations(
+            max_conversations=CONVERSATIONS,
+            max_turns=settings.discord.conversation_turns,
+            max_age_s=settings.discord.conversation_minutes * 60,
+        )
 
     async def setup_hook(self) -> None:
         """Load the cogs; sync slash commands (to the development guild at once, when set)."""
@@ -112,21 +123,32 @@ class TanyaBot(commands.Bot):
         async with self.slots:
             return await asyncio.get_running_loop().run_in_executor(self.workers, fn, *args)
 
-    async def answer(self, question: str, on_text: Callable[[str], None] | None = None) -> Answer:
+    async def answer(
+        self,
+        question: str,
+        on_text: Callable[[str], None] | None = None,
+        conversation: Conversation | None = None,
+    ) -> Answer:
         """Answer with the shared chain, off the event loop, consuming its stream; ``on_text``
         (called in the worker thread) gets the verified text so far of an answer that is written
-        piece by piece (LLM mode)."""
+        piece by piece (LLM mode). With a ``conversation``, the question is read with its earlier
+        turns, and the answered turn joins them."""
+        history = conversation.history() if conversation is not None else []
+        asked: Any = {"question": question, "history": history} if history else question
 
         def consume() -> Answer:
             final: Answer | None = None
-            for answer in self.chain.stream(question):
+            for answer in self.chain.stream(asked):
                 final = answer
                 if answer.partial and on_text is not None:
                     on_text(answer.text)
             assert final is not None
             return final
 
-        return await self.run_blocking(consume)
+        answer = await self.run_blocking(consume)
+        if conversation is not None:
+            conversation.add(question, answer)
+        return answer
 
     def channel_allowed(self, channel_id: int | None) -> bool:
         """Whether the bot answers in this channel (threads count as their parent channel)."""
@@ -165,7 +187,7 @@ def settle_memory() -> None:
     gc.freeze()
 
 
-def make_bot(chain: Runnable[str, Answer], index: Index, settings: Settings) -> TanyaBot:
+def make_bot(chain: Runnable[Any, Answer], index: Index, settings: Settings) -> TanyaBot:
     """Return the bot wired to the chain, the index and a feedback store in the data dir."""
     fetcher = Fetcher(
         timeout_s=settings.index.fetch_timeout_s,

@@ -198,6 +198,7 @@ class FakeResponse:
 class FakeSent:
     def __init__(self, log: list[tuple[str, Any, dict[str, Any]]]) -> None:
         self.log = log
+        self.id = len(log) + 500
 
     async def create_thread(self, **kwargs: Any) -> None:
         self.log.append(("create_thread", None, kwargs))
@@ -494,3 +495,89 @@ async def test_start_up_objects_are_put_out_of_the_collectors_sight(dpy: tuple[T
     import gc
 
     assert gc.get_freeze_count() > 0
+
+
+# ----- follow-ups: reply chains and the bot's threads, with a minimal message double ----------
+
+
+class FakeChannel(SimpleNamespace):
+    async def typing(self) -> None:
+        pass
+
+
+def fake_message(
+    log: list[tuple[str, Any, dict[str, Any]]],
+    content: str,
+    *,
+    channel_id: int = 100,
+    mentions: list[Any] = (),  # type: ignore[assignment]
+    replied_to: int | None = None,
+    author_id: int = 1,
+) -> Any:
+    ids = itertools.count(len(log) * 10 + 1000)
+
+    async def reply(text: str, **kwargs: Any) -> Any:
+        log.append(("reply", text, {**kwargs, "channel": channel_id}))
+        return SimpleNamespace(id=next(ids), channel=SimpleNamespace(id=channel_id))
+
+    async def create_thread(**kwargs: Any) -> Any:
+        thread_id = next(ids)
+
+        async def send(text: str, **kw: Any) -> Any:
+            log.append(("thread", text, {**kw, "channel": thread_id}))
+            return SimpleNamespace(id=next(ids), channel=SimpleNamespace(id=thread_id))
+
+        log.append(("create_thread", None, {**kwargs, "id": thread_id}))
+        return SimpleNamespace(id=thread_id, send=send)
+
+    return SimpleNamespace(
+        content=content,
+        author=SimpleNamespace(bot=False, id=author_id),
+        mentions=list(mentions),
+        channel=FakeChannel(id=channel_id, parent_id=None),
+        reference=None if replied_to is None else SimpleNamespace(message_id=replied_to),
+        guild=SimpleNamespace(id=5),
+        reply=reply,
+        create_thread=create_thread,
+    )
+
+
+FIRST = "karyawan tiktok yg kena phk dikabarinnya lewat apa?"
+
+
+async def test_a_reply_to_an_answer_is_read_with_the_conversation_it_continues(
+    dpy: tuple[TanyaBot, Recorder],
+) -> None:
+    bot, _ = dpy
+    cog = bot.get_cog("AskCog")
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@{bot.user.id}> {FIRST}", mentions=[bot.user]))
+    (key,) = [k for k in bot.conversations._items if k[0] == "reply"]  # the answer, filed
+    _, channel, answer_id = key
+    assert channel == 100
+    await cog.on_message(fake_message(log, "trus kapan?", replied_to=answer_id))  # no mention needed
+    assert "12 Oktober 2024" in log[-1][1]
+    await cog.on_message(fake_message(log, "trus kapan?", replied_to=answer_id, channel_id=101))
+    await cog.on_message(fake_message(log, "trus kapan?", replied_to=12345))
+    assert len([e for e in log if e[0] == "reply"]) == 2  # another channel, or an unknown message: not a follow-up
+    alone = fake_message(log, f"<@{bot.user.id}> trus kapan?", mentions=[bot.user])
+    await cog.on_message(alone)  # a fresh mention starts a conversation of its own
+    assert "12 Oktober 2024" not in log[-1][1]
+
+
+async def test_in_thread_mode_the_thread_the_bot_opened_holds_the_conversation(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path, threads=True, conversation_turns=3)
+    await bot.add_cog(AskCog(bot))
+    cog = bot.get_cog("AskCog")
+    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")  # the logged-in user, as discord.py sets it
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    await cog.on_message(fake_message(log, "trus kapan?", channel_id=thread_id))
+    assert log[-1][2]["channel"] == thread_id and "12 Oktober 2024" in log[-1][1]
+    assert len([e for e in log if e[0] == "create_thread"]) == 1  # the follow-up stays in the thread
+    conversation = bot.conversations.get(("thread", thread_id))
+    assert conversation is not None and conversation.max_turns == 3 and len(conversation.history()) == 2
+    await cog.on_message(fake_message(log, "hmm", channel_id=555))  # a channel with no conversation
+    assert len(log) == 3  # the thread, its answer, the follow-up's answer: nothing more
+    bot.workers.shutdown(wait=True)

@@ -1,4 +1,5 @@
-"""Asking: ``/ask``, @mentions, the 👍/👎 buttons and "Show passage"."""
+"""Asking: ``/ask``, @mentions, follow-ups (a reply to one of the bot's answers, a message in a
+thread the bot opened), the 👍/👎 buttons and "Show passage"."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chain.answer import Answer
+from bot.chain.conversation import Conversation
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
 from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
@@ -197,10 +199,31 @@ class AskCog(commands.Cog):
             return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
         return None
 
-    async def respond(self, question: str, preview: LivePreview) -> tuple[Answer | None, str | None]:
+    def conversation_of(self, channel_id: int, replied_to: int | None) -> Conversation | None:
+        """The conversation a message continues: that of the bot's answer it replies to, else that
+        of the thread it is in when the bot opened the thread. Keys hold the channel, so a
+        conversation never crosses channels."""
+        conversations = self.bot.conversations
+        if replied_to is not None:
+            found = conversations.get(("reply", channel_id, replied_to))
+            if found is not None:
+                return found
+        return conversations.get(("thread", channel_id))
+
+    def remember(self, conversation: Conversation, sent: Any, channel_id: int, thread: Any = None) -> None:
+        """File ``conversation`` under the bot's answer (a reply to it continues it) and under the
+        thread the bot opened for it (any message there continues it)."""
+        if sent is not None:
+            self.bot.conversations.link(("reply", channel_id, sent.id), conversation)
+        if thread is not None:
+            self.bot.conversations.link(("thread", thread.id), conversation)
+
+    async def respond(
+        self, question: str, preview: LivePreview, conversation: Conversation | None = None
+    ) -> tuple[Answer | None, str | None]:
         """The answer, or a message saying why there is none."""
         try:
-            return await self.bot.answer(question, preview.on_text), None
+            return await self.bot.answer(question, preview.on_text, conversation), None
         except TanyaError as exc:  # a question it cannot take, a busy or unreachable index
             return None, reply_for(exc, "ask")
 
@@ -226,22 +249,30 @@ class AskCog(commands.Cog):
             return await interaction.followup.send(content, wait=True, **kwargs)
 
         preview = LivePreview(asyncio.get_running_loop(), post)
-        answer, problem = await self.respond(question, preview)
+        channel_id = interaction.channel_id or 0
+        conversation = self.conversation_of(channel_id, None) or self.bot.conversations.new()
+        answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, post, preview)
+        thread = None
         if self.bot.settings.discord.threads and sent is not None and interaction.guild is not None:
-            await sent.create_thread(name=_thread_name(question))
+            thread = await sent.create_thread(name=_thread_name(question))
+        self.remember(conversation, sent, channel_id, thread)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
-        if message.author.bot or me is None or me not in message.mentions:
+        if message.author.bot or me is None:
+            return
+        replied_to = message.reference.message_id if message.reference is not None else None
+        conversation = self.conversation_of(message.channel.id, replied_to)
+        if me not in message.mentions and conversation is None:
             return
         try:
-            await self.answer_mention(message, me.id)
+            await self.answer_mention(message, me.id, conversation)
         except Exception:
             logger.exception("answering a mention failed")
             try:
@@ -249,11 +280,15 @@ class AskCog(commands.Cog):
             except discord.HTTPException:
                 logger.warning("could not send the apology", exc_info=True)
 
-    async def answer_mention(self, message: discord.Message, bot_id: int) -> None:
-        """Answer a message that mentions the bot, as a reply (or in a new thread)."""
+    async def answer_mention(
+        self, message: discord.Message, bot_id: int, conversation: Conversation | None = None
+    ) -> None:
+        """Answer a message that mentions the bot or continues a conversation with it, as a reply
+        (or in a new thread), reading it with that conversation's earlier turns."""
         question = strip_mentions(message.content, bot_id)
         if not question:
-            await message.reply(EMPTY_MENTION, allowed_mentions=NO_MENTIONS)
+            if conversation is None:  # an empty follow-up in a thread is just chatter
+                await message.reply(EMPTY_MENTION, allowed_mentions=NO_MENTIONS)
             return
         channel = getattr(message.channel, "parent_id", None) or message.channel.id
         refusal = self.refusal(message.author.id, channel)
@@ -263,24 +298,30 @@ class AskCog(commands.Cog):
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
         post: Post
+        thread = None
+        answered_in = message.channel.id
         if (
             self.bot.settings.discord.threads
+            and conversation is None  # a follow-up is answered where it was asked
             and message.guild is not None
             and not isinstance(message.channel, discord.Thread)
         ):
-            post = (await message.create_thread(name=_thread_name(question))).send
+            thread = await message.create_thread(name=_thread_name(question))
+            post, answered_in = thread.send, thread.id
         else:
 
             async def post(content: str, **kwargs: Any) -> Any:
                 return await message.reply(content, mention_author=False, **kwargs)
 
+        conversation = conversation or self.bot.conversations.new()
         preview = LivePreview(asyncio.get_running_loop(), post)
-        answer, problem = await self.respond(question, preview)
+        answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
         replies, view = await self.prepared(answer)
-        await deliver(replies, view, post, preview)
+        sent = await deliver(replies, view, post, preview)
+        self.remember(conversation, sent, answered_in, thread)
 
 
 def _thread_name(question: str) -> str:
