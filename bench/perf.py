@@ -11,6 +11,8 @@ Prints one table (and writes it as JSON with ``--json FILE``):
   from real sentences (the dev sets' passages, split into sentences and recombined);
 - a long-running process over the largest index: start-up to its first answer and idle RSS
   (``tanya ask --batch -``, the same stack the Discord bot builds);
+- a follow-up question's warm latency against a first question's (the conversations of
+  ``tests/data/conversation_dev.jsonl``, on the smallest of those indexes);
 - the same ingest and warm latency against a Chroma server (``chroma run``) with ``--server``.
 
 Run: ``make bench`` (sizes 1k and 10k) or ``make bench-scale`` (adds 100k; about an hour).
@@ -123,6 +125,36 @@ def warm_latency(data_dir: Path, cache: Path, asked: list[str], chroma_url: str 
     _, _, out = run_peak([sys.executable, "-c", code], tanya_env(data_dir, cache, **extra), json.dumps(asked))
     times = json.loads(out)
     return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95), "questions": len(times)}
+
+
+def follow_up_latency(data_dir: Path, cache: Path, rounds: int = 5) -> dict[str, float]:
+    """Warm p50 of the first turns and of the follow-up turns of tests/data/conversation_dev.jsonl
+    (each follow-up asked with its conversation so far, as `tanya chat` does), in one process,
+    both measured in the same rounds: a follow-up also reads the question with its context."""
+    code = (
+        "import json, statistics, sys, time\n"
+        "from bot.chain.conversation import Conversation\n"
+        "from bot.components import make_stack\n"
+        "from bot.settings import Settings\n"
+        "stack = make_stack(Settings())\n"
+        "lines = [line for line in sys.stdin.read().splitlines() if line.strip()]\n"
+        "talks = [[t['question'] for t in json.loads(line)['turns']] for line in lines]\n"
+        "first, later = [], []\n"
+        f"for round in range({rounds} + 1):\n"
+        "    for turns in talks:\n"
+        "        c = Conversation()\n"
+        "        for i, q in enumerate(turns):\n"
+        "            t = time.perf_counter(); a = stack.chain.invoke({'question': q, 'history': c.history()})\n"
+        "            ms = (time.perf_counter() - t) * 1000\n"
+        "            c.add(q, a)\n"
+        "            if round:\n"
+        "                (later if i else first).append(ms)\n"
+        "print(json.dumps([statistics.median(first), statistics.median(later)]))\n"
+    )
+    conversations = (REPO / "tests" / "data" / "conversation_dev.jsonl").read_text(encoding="utf-8")
+    _, _, out = run_peak([sys.executable, "-c", code], tanya_env(data_dir, cache), conversations)
+    first, later = json.loads(out)
+    return {"first_p50_ms": first, "follow_up_p50_ms": later, "ratio": later / first}
 
 
 def long_running(data_dir: Path, cache: Path) -> dict[str, float]:
@@ -291,6 +323,10 @@ def main() -> None:
             entry.update(warm_latency(data_dir, cache, asked))
             print(f"size {size}: {entry}", file=sys.stderr)
             results["warm"][str(size)] = entry
+        results["follow_up"] = {
+            "chunks": results["warm"][str(sizes[0])]["chunks"],
+            **follow_up_latency((args.index_cache or work) / f"size-{sizes[0]}", cache),
+        }
         largest = (args.index_cache or work) / f"size-{sizes[-1]}"
         results["long_running"] = {"chunks": results["warm"][str(sizes[-1])]["chunks"], **long_running(largest, cache)}
 
@@ -371,6 +407,16 @@ def print_table(r: dict[str, Any]) -> None:
                 target,
             )
         )
+    fu = r["follow_up"]
+    rows.append(
+        (
+            f"follow-up question (with its conversation) against a first question, warm p50, {fu['chunks']:,} chunks",
+            f"{fu['first_p50_ms']:.1f} ms (first)",
+            f"{fu['follow_up_p50_ms']:.1f} ms",
+            f"{fu['ratio']:.2f}×",
+            "≤ 1.5×",
+        )
+    )
     lr = r["long_running"]
     rows.append(
         (

@@ -10,8 +10,8 @@ they grow (in LLM mode, one more verified sentence each time; the last is comple
 The input is a question, or ``{"question": ..., "history": [...]}`` for a follow-up: earlier
 turns as ``Turn``s (which remember how they were read), questions, or question/answer mappings.
 ``retrieve`` then also reads the question with the conversation before it and keeps the reading
-the answer model trusts more (``bot.chain.conversation``); the answer's ``context`` is what the
-next turn needs, and in LLM mode the earlier turns go into the prompt.
+the answer model trusts more (``bot.chain.conversation.FollowUpReader``); the answer's
+``context`` is what the next turn needs, and in LLM mode the earlier turns go into the prompt.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.conversation import CONTEXT_MARGIN, NEW_SUBJECT_SHARE, Context, Turn, history_turns
+from bot.chain.conversation import Context, FollowUpReader, history_turns
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
-from bot.chain.question import Concept, ParsedQuery, question_type
-from bot.chain.retriever import HybridRetriever, Retrieval
+from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, replace_surrogates
 
@@ -47,19 +46,6 @@ def normalize_question(raw: str, max_chars: int) -> str:
     if not any(ch.isalnum() for ch in question):
         raise BadInput("the question has no words in it")
     return question
-
-
-def prefer_context(p_alone: float, p_followed: float, named_alone: float, named_followed: float, share: float) -> bool:
-    """Whether to answer a question as a follow-up of the turn before it: when the answer model
-    trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
-    names more itself than the earlier turn did (``share`` of the two's named concepts at least
-    ``NEW_SUBJECT_SHARE``) and the follow-up reading's answer drops some of it (``named_*``: the
-    shares of the question's own concepts the best answer's passage holds in each reading). So
-    "trus kapan?" takes its subject from before, and "bus trans seruni sekali ngecas bisa jalan
-    berapa km?" after a question on TikTok is answered (or refused) on its own."""
-    if p_followed <= p_alone + CONTEXT_MARGIN:
-        return False
-    return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
 
 def build_answer_chain(
@@ -85,59 +71,12 @@ def build_answer_chain(
             text, history = raw, []
         return {"question": normalize_question(text, max_question_chars), "history": history, "started": started}
 
-    def named(query: ParsedQuery) -> list[Concept]:
-        """The concepts a question names (not the words that ask, like "kenapa" or "berapa")."""
-        return [c for c in query.concepts if question_type(c.surface) is None]
-
-    def subject_coverage(retrieval: Retrieval, alone: Retrieval) -> float:
-        """How much of what the question itself names the passage of a reading's best answer holds."""
-        ranked = extractive.rank_sentences(retrieval)
-        own = named(alone.query)
-        if not ranked or not own:
-            return 0.0
-        present = frozenset().union(*(terms for _, terms in ranked[0].passage.sentences))
-        return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
-
-    def says_more(alone: Retrieval, context: Context) -> float:
-        """The share of the question's own named concepts among its and the earlier turn's
-        together: a follow-up says little itself ("trus kapan?"), a new question says more."""
-        own, earlier = len(named(alone.query)), len(named(context.query))
-        return own / (own + earlier) if own + earlier else 0.0
-
-    def read(question: str, context: Context | None) -> Retrieval:
-        """The question on its own, or as a follow-up of ``context`` (``prefer_context``)."""
-        alone = retriever.search(question)
-        if context is None:
-            return alone
-        followed = retriever.search_in_context(alone, context)
-        if prefer_context(
-            extractive.probability(alone),
-            extractive.probability(followed),
-            subject_coverage(alone, alone),
-            subject_coverage(followed, alone),
-            says_more(alone, context),
-        ):
-            return followed
-        return alone
-
-    def context_before(history: list[Turn]) -> Context | None:
-        """How the last earlier turn was read; turns given as text are read again in order."""
-        context = None
-        for turn in history:
-            if turn.context is not None:
-                context = turn.context
-                continue
-            try:
-                earlier = read(normalize_question(turn.question, max_question_chars), context)
-            except BadInput:
-                continue
-            context = Context(earlier.query, earlier.vector)
-        return context
+    reader = FollowUpReader(retriever, extractive, lambda text: normalize_question(text, max_question_chars))
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
-        retrieval = read(state["question"], context_before(state["history"]) if state["history"] else None)
+        retrieval = reader.read(state["question"], reader.context_before(state["history"]))
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:

@@ -6,7 +6,7 @@ turns before it folded in) and its vector. The next question is read two ways, o
 together with that context (its concepts and the earlier ones, its vector plus the earlier
 one), and the reading the answer model trusts more wins, the one with the context only by a
 margin; a question that names more than the turn before it did must also keep what it names
-(``bot.chain.build.prefer_context``). A new topic is not dragged into the old one, while a
+(``prefer_context``). A new topic is not dragged into the old one, while a
 follow-up that says little answers far better with the context. Both readings share the one
 embedding of the question, so a follow-up costs little more than a first question.
 
@@ -22,9 +22,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.chain.question import ParsedQuery
+from bot.chain.question import Concept, ParsedQuery, question_type
+from ingest.errors import BadInput
+
+if TYPE_CHECKING:  # the reader is handed both; importing them here would be circular
+    from bot.chain.extractive import ExtractiveAnswerer
+    from bot.chain.retriever import HybridRetriever, Retrieval
 
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
@@ -41,7 +46,6 @@ class Context:
 
     query: ParsedQuery
     vector: Any  # numpy float32 unit vector, or None (lexical models)
-    cited: tuple[str, ...] = ()  # chunk ids of the passages its answer cited
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,79 @@ class Conversations:
             return len(self._items)
 
 
-def cited_ids(citations: Sequence[Any]) -> tuple[str, ...]:
-    """The chunk ids an answer cites."""
-    return tuple(c.chunk.chunk_id for c in citations)
+def prefer_context(p_alone: float, p_followed: float, named_alone: float, named_followed: float, share: float) -> bool:
+    """Whether to answer a question as a follow-up of the turn before it: when the answer model
+    trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
+    names more itself than the earlier turn did (``share`` of the two's named concepts at least
+    ``NEW_SUBJECT_SHARE``) and the follow-up reading's answer drops some of it (``named_*``: the
+    shares of the question's own concepts the best answer's passage holds in each reading). So
+    "trus kapan?" takes its subject from before, and "bus trans seruni sekali ngecas bisa jalan
+    berapa km?" after a question on TikTok is answered (or refused) on its own."""
+    if p_followed <= p_alone + CONTEXT_MARGIN:
+        return False
+    return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
+
+
+def named(query: ParsedQuery) -> list[Concept]:
+    """The concepts a question names (not the words that ask, like "kenapa" or "berapa")."""
+    return [c for c in query.concepts if question_type(c.surface) is None]
+
+
+class FollowUpReader:
+    """Reads a question on its own or as a follow-up (``prefer_context``), with the chain's
+    retriever and extractive answerer (whose answer model judges both readings). ``normalize``
+    cleans an earlier question given as text, as the chain cleans a question."""
+
+    def __init__(
+        self, retriever: HybridRetriever, extractive: ExtractiveAnswerer, normalize: Callable[[str], str]
+    ) -> None:
+        self.retriever = retriever
+        self.extractive = extractive
+        self.normalize = normalize
+
+    def subject_coverage(self, retrieval: Retrieval, alone: Retrieval) -> float:
+        """How much of what the question itself names the passage of a reading's best answer holds."""
+        ranked = self.extractive.rank_sentences(retrieval)
+        own = named(alone.query)
+        if not ranked or not own:
+            return 0.0
+        present = frozenset().union(*(terms for _, terms in ranked[0].passage.sentences))
+        return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
+
+    @staticmethod
+    def says_more(alone: Retrieval, context: Context) -> float:
+        """The share of the question's own named concepts among its and the earlier turn's
+        together: a follow-up says little itself ("trus kapan?"), a new question says more."""
+        own, earlier = len(named(alone.query)), len(named(context.query))
+        return own / (own + earlier) if own + earlier else 0.0
+
+    def read(self, question: str, context: Context | None) -> Retrieval:
+        """The question's retrieval on its own, or as a follow-up of ``context``."""
+        alone = self.retriever.search(question)
+        if context is None:
+            return alone
+        followed = self.retriever.search_in_context(alone, context)
+        if prefer_context(
+            self.extractive.probability(alone),
+            self.extractive.probability(followed),
+            self.subject_coverage(alone, alone),
+            self.subject_coverage(followed, alone),
+            self.says_more(alone, context),
+        ):
+            return followed
+        return alone
+
+    def context_before(self, history: Sequence[Turn]) -> Context | None:
+        """How the last earlier turn was read (``None`` without history); turns given as text
+        are read again in order, each with the one before it."""
+        context = None
+        for turn in history:
+            if turn.context is not None:
+                context = turn.context
+                continue
+            try:
+                earlier = self.read(self.normalize(turn.question), context)
+            except BadInput:  # an earlier question that cannot be asked is skipped
+                continue
+            context = Context(earlier.query, earlier.vector)
+        return context
