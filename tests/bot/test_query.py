@@ -130,26 +130,6 @@ def test_a_spelt_out_name_finds_the_passage_that_uses_its_initials(small_index: 
     assert by_surface["kebun"].weight == pytest.approx(plain["kebun"])
 
 
-def test_numbers_match_in_digits_or_in_words(small_index: Index) -> None:
-    ingest_articles(
-        small_index,
-        [
-            Article("a", "Pada usia sembilan tahun, Sharapova meninggalkan Rusia.", "Sharapova"),
-            Article("b", "Sebanyak 7 orang tewas dalam kecelakaan itu.", "Kecelakaan"),
-            Article("c", "Cakupan tertinggi dicapai Sulawesi Utara (111, 6 persen).", "Polio"),
-        ],
-    )
-
-    def terms_of(question: str, surface: str) -> tuple[str, ...]:
-        (concept,) = [c for c in parse_query(question, small_index).concepts if c.surface == surface]
-        return concept.terms
-
-    assert "sembilan" in terms_of("Ke mana Sharapova pergi pada umur 9 tahun?", "9")
-    assert "7" in terms_of("Berapa tujuh orang tewas?", "tujuh")
-    assert terms_of("Apa yang terjadi pada 5 orang?", "5") == ("5",)  # "lima" is not in the index
-    assert terms_of("Provinsi apa yang mencapai cakupan 111,6 persen?", "111,6") == ("111,6", "111")
-
-
 def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Index) -> None:
     ingest_articles(
         small_index,
