@@ -23,7 +23,7 @@ class Stack:
 
     index: Index
     retriever: HybridRetriever
-    chain: Runnable[str, Answer]
+    chain: Runnable[Any, Answer]
 
 
 def make_stack(

@@ -32,6 +32,8 @@ class EvalQuestion:
     passage: str | None = None
     conversation: str | None = None  # the conversation this turn belongs to (conversation sets)
     turn: int = 0  # its place in the conversation, from 0
+    today: str | None = None  # the day it is asked ("kemarin", "terbaru" are relative to it)
+    all_answers: tuple[tuple[str, ...], ...] = ()  # groups that must all be answered (sources that disagree)
 
 
 def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
@@ -44,6 +46,8 @@ def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
         answers=tuple(row.get("answers") or ()),
         evidence=tuple(row.get("evidence") or ()),
         passage=row.get("passage"),
+        today=row.get("today"),
+        all_answers=tuple(tuple(str(a) for a in group) for group in row.get("all_answers") or ()),
         **extra,
     )
 
@@ -144,6 +148,8 @@ def judge(q: EvalQuestion, answer: Answer) -> QuestionResult:
         (i for i, h in enumerate(answer.retrieved, start=1) if is_gold(h.chunk.text, h.chunk.source)), None
     )
     correct = q.answerable and not answer.abstained and _contains_any(answer.text, q.answers)
+    if q.all_answers:  # both sides of a disagreement, or the old figure and the new one
+        correct = correct and all(_contains_any(answer.text, group) for group in q.all_answers)
     cited = correct and any(
         _contains_any(c.quote, q.answers) and (q.passage is not None or _contains_any(c.chunk.text, q.evidence))
         for c in answer.citations
@@ -220,11 +226,14 @@ def run_eval(
     results = []
     conversations: dict[str, Conversation] = {}
     for i, q in enumerate(questions, start=1):
+        asked: dict[str, Any] = {"question": q.question}
+        if q.today:
+            asked["today"] = q.today
         if q.conversation is None:
-            answer = ask(q.question)
+            answer = ask(asked if q.today else q.question)
         else:
             conversation = conversations.setdefault(q.conversation, Conversation(max_turns=10))
-            answer = ask({"question": q.question, "history": conversation.history()})
+            answer = ask({**asked, "history": conversation.history()})
             conversation.add(q.question, answer)
         results.append(judge(q, answer))
         if on_progress:

@@ -70,6 +70,22 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which articles a search may use: published on or after ``since`` and on or before
+    ``until`` (ISO dates, inclusive; an article without a date is outside any such range), and
+    whose source, URL, title or outlet contains ``source`` (ignoring case). Empty: every article."""
+
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether it lets every article through."""
+        return not (self.since or self.until or self.source)
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk and the score its retriever gave it (higher is better)."""
 

@@ -19,17 +19,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
 from bot.chain.conversation import Context, FollowUpReader, history_turns
+from bot.chain.dates import parse_day, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, replace_surrogates
+from ingest.types import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -59,24 +62,44 @@ def build_answer_chain(
 
     def question(raw: str | Mapping[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
-        if isinstance(raw, Mapping):
-            text = raw.get("question")
-            if not isinstance(text, str):
-                raise BadInput("the input has no question")
-            try:
-                history = history_turns(raw.get("history"))
-            except ValueError as exc:
-                raise BadInput(str(exc)) from None
-        else:
-            text, history = raw, []
-        return {"question": normalize_question(text, max_question_chars), "history": history, "started": started}
+        if not isinstance(raw, Mapping):
+            raw = {"question": raw}
+        text = raw.get("question")
+        if not isinstance(text, str):
+            raise BadInput("the input has no question")
+        try:
+            history = history_turns(raw.get("history"))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        since, until = parse_day(raw.get("since"), "since"), parse_day(raw.get("until"), "until")
+        if since and until and since > until:
+            raise BadInput(f"since ({since}) is after until ({until})")
+        source = raw.get("source")
+        if source is not None and not isinstance(source, str):
+            raise BadInput("source must be text")
+        within = Scope(
+            since.isoformat() if since else None, until.isoformat() if until else None, (source or "").strip() or None
+        )
+        return {
+            "question": normalize_question(text, max_question_chars),
+            "history": history,
+            "within": None if within.empty else within,
+            "today": parse_day(raw.get("today"), "today") or date.today(),
+            "started": started,
+        }
 
     reader = FollowUpReader(retriever, extractive, lambda text: normalize_question(text, max_question_chars))
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
-        retrieval = reader.read(state["question"], reader.context_before(state["history"]))
+        within, question = state["within"], state["question"]
+        dates = read_dates(question, state["today"])  # what it says of dates is searched for no further
+        retrieval = reader.read(dates.rest or question, reader.context_before(state["history"], within), within)
+        retrieval.question = question
+        if dates.bounded or dates.latest:
+            bar = extractive.models(retrieval).min_probability
+            retrieval = prefer_dated(retrieval, dates, extractive.probability, bar)
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chain.question import Concept, ParsedQuery, question_type
 from ingest.errors import BadInput
+from ingest.types import Scope
 
 if TYPE_CHECKING:  # the reader is handed both; importing them here would be circular
     from bot.chain.extractive import ExtractiveAnswerer
@@ -216,9 +217,10 @@ class FollowUpReader:
         own, earlier = len(named(alone.query)), len(named(context.query))
         return own / (own + earlier) if own + earlier else 0.0
 
-    def read(self, question: str, context: Context | None) -> Retrieval:
-        """The question's retrieval on its own, or as a follow-up of ``context``."""
-        alone = self.retriever.search(question)
+    def read(self, question: str, context: Context | None, within: Scope | None = None) -> Retrieval:
+        """The question's retrieval on its own, or as a follow-up of ``context``, among the
+        articles ``within`` lets through."""
+        alone = self.retriever.search(question, within=within)
         if context is None:
             return alone
         followed = self.retriever.search_in_context(alone, context)
@@ -232,7 +234,7 @@ class FollowUpReader:
             return followed
         return alone
 
-    def context_before(self, history: Sequence[Turn]) -> Context | None:
+    def context_before(self, history: Sequence[Turn], within: Scope | None = None) -> Context | None:
         """How the last earlier turn was read (``None`` without history); turns given as text
         are read again in order, each with the one before it."""
         context = None
@@ -241,7 +243,7 @@ class FollowUpReader:
                 context = turn.context
                 continue
             try:
-                earlier = self.read(self.normalize(turn.question), context)
+                earlier = self.read(self.normalize(turn.question), context, within)
             except BadInput:  # an earlier question that cannot be asked is skipped
                 continue
             context = Context(earlier.query, earlier.vector)

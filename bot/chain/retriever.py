@@ -33,7 +33,7 @@ from bot.chain.normalization import normalize_chat
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
 from ingest.store.index import Index
 from ingest.text.analysis import guess_language, stem
-from ingest.types import Hit, QuestionVector
+from ingest.types import Hit, QuestionVector, Scope
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Retrieval:
     models: AnswerModels | None = None  # the models that ranked the passages; the answerer uses them too
     embedded: QuestionVector | None = None  # the question as embedded (``vector`` is its numpy form)
     ranked_sentences: Any = None  # the answerer's sentence ranking, once made
+    within: Scope | None = None  # the articles it searched (``None``: all)
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
@@ -123,14 +124,15 @@ class HybridRetriever(BaseRetriever):
         """Return the best ``k`` chunks for ``question``, best first."""
         return self.search(question, k).hits
 
-    def search(self, question: str, k: int | None = None) -> Retrieval:
+    def search(self, question: str, k: int | None = None, within: Scope | None = None) -> Retrieval:
         """Read ``question`` as a chat message (``bot.chain.normalization``), analyse it and rank
-        passages for it; it is embedded from the start, beside both the analysis and the
-        lexical search."""
+        passages for it, among the articles ``within`` lets through (``--since``, ``--until``,
+        ``--source``; all by default); it is embedded from the start, beside both the analysis
+        and the lexical search."""
         models = self.models_now()
         text = normalize_chat(question, self._indexed, models.without)
         embedding = self._embed(text, models)
-        retrieval = self._rank(self.parse(text, models), k, embedding, models)
+        retrieval = self._rank(self.parse(text, models), k, embedding, models, within)
         retrieval.question = question
         return retrieval
 
@@ -146,7 +148,7 @@ class HybridRetriever(BaseRetriever):
             mixed = mixed_vector(np.asarray(alone.embedded.vector, dtype=np.float32), context)
             embedding = Future()
             embedding.set_result(QuestionVector(alone.embedded.text, alone.embedded.model, mixed.tolist()))
-        retrieval = self._rank(in_context(alone.query, context), k, embedding, models)
+        retrieval = self._rank(in_context(alone.query, context), k, embedding, models, alone.within)
         retrieval.question = alone.question
         return retrieval
 
@@ -185,13 +187,19 @@ class HybridRetriever(BaseRetriever):
         return QuestionVector(question, own.model, (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist())
 
     def _rank(
-        self, query: ParsedQuery, k: int | None, embedding: Future[QuestionVector] | None, models: AnswerModels
+        self,
+        query: ParsedQuery,
+        k: int | None,
+        embedding: Future[QuestionVector] | None,
+        models: AnswerModels,
+        within: Scope | None = None,
     ) -> Retrieval:
         import numpy as np
 
         cfg = self.config
         k = k or cfg.k
-        lexical = self.index.lexical_search(query.search_terms_within(cfg.max_postings), cfg.candidates)
+        within = None if within is None or within.empty else within
+        lexical = self.index.lexical_search(query.search_terms_within(cfg.max_postings), cfg.candidates, within=within)
         candidates: dict[str, PassageCandidate] = {}
         for rank, hit in enumerate(lexical):
             candidates[hit.chunk.chunk_id] = PassageCandidate(hit.chunk, (), bm25=hit.score, bm25_rank=rank)
@@ -200,7 +208,7 @@ class HybridRetriever(BaseRetriever):
         if embedding is not None:
             question = embedding.result()
             vector = np.asarray(question.vector, dtype=np.float32)
-            nearest = self.index.nearest(question, cfg.candidates)
+            nearest = self.index.nearest(question, cfg.candidates, within)
             missing = [cid for cid, _ in nearest if cid not in candidates]
             chunks = self.index.chunks(missing)
             for cid, _ in nearest:
@@ -213,7 +221,7 @@ class HybridRetriever(BaseRetriever):
                 c.dense = cosines.get(cid, 0.0)
                 c.sentence_vectors = sentence_vectors.get(cid)
         if not candidates:
-            return Retrieval(query, vector, [], k, models=models, embedded=question)
+            return Retrieval(query, vector, [], k, models=models, embedded=question, within=within)
         ranked = list(candidates.values())
         prime_sentences(self.index, [c.chunk for c in ranked])
         for c in ranked:
@@ -223,4 +231,4 @@ class HybridRetriever(BaseRetriever):
         for c in ranked:
             c.score = model.logit(c.features)
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return Retrieval(query, vector, ranked, k, models=models, embedded=question)
+        return Retrieval(query, vector, ranked, k, models=models, embedded=question, within=within)

@@ -204,10 +204,23 @@ def ask(
             "--batch", help="Answer one question per line of FILE (- for stdin); prints JSON lines.", metavar="FILE"
         ),
     ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only articles published on or after DATE.", metavar="YYYY-MM-DD")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only articles published on or before DATE.", metavar="YYYY-MM-DD")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", help="Only articles whose source, URL, title or outlet contains TEXT.", metavar="TEXT"
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed articles, citing the passages used."""
     from bot.cli.contract import answer_to_json
 
+    scope = _scope(since, until, source)
     if batch is None and question is None:
         raise BadInput("give a question, or --batch FILE")
     if batch is not None and question is not None:
@@ -220,13 +233,25 @@ def ask(
     stack = make_stack(settings, index=index)
     _note_older_model(stack.index, ingest_settings)
     if batch is not None:
-        _answer_batch(stack.chain, batch)
+        _answer_batch(stack.chain, batch, scope)
         return
     assert question is not None
+    asked = {"question": question, **scope} if scope else question
     if as_json:
-        _print_json(answer_to_json(stack.chain.invoke(question)))
+        _print_json(answer_to_json(stack.chain.invoke(asked)))
     else:
-        _ask_and_print(stack.chain, question)
+        _ask_and_print(stack.chain, asked)
+
+
+def _scope(since: str | None, until: str | None, source: str | None) -> dict[str, str]:
+    """The chain's filter fields from ``--since``, ``--until`` and ``--source`` (dates checked
+    now, so a bad one is a one-line error before any model loads)."""
+    from bot.chain.dates import parse_day
+
+    parse_day(since, "--since")
+    parse_day(until, "--until")
+    fields = {"since": since, "until": until, "source": source}
+    return {key: value for key, value in fields.items() if value}
 
 
 def _note_older_model(index: Any, settings: Any) -> None:
@@ -297,9 +322,10 @@ def _quietly(fn: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def _answer_batch(chain: Any, batch: str) -> None:
+def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -> None:
     """Answer each line as soon as it is read, flushing every JSON line: one output line per
-    input line, in order (a blank line gets an ``error`` object like any other refusal)."""
+    input line, in order (a blank line gets an ``error`` object like any other refusal). A
+    line's own ``since``/``until``/``source``/``today`` override the command's."""
     from bot.cli.contract import answer_to_json
 
     if batch == "-":
@@ -311,11 +337,10 @@ def _answer_batch(chain: Any, batch: str) -> None:
         except OSError as exc:
             raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
     for line in lines:
-        item_id, text, history = _parse_batch_line(line)
+        item_id, text, fields = _parse_batch_line(line)
+        asked = {"question": text, **(scope or {}), **fields}
         try:
-            result: dict[str, Any] = answer_to_json(
-                chain.invoke(text if history is None else {"question": text, "history": history})
-            )
+            result: dict[str, Any] = answer_to_json(chain.invoke(asked if len(asked) > 1 else text))
         except BadInput as exc:
             result = {"question": text, "error": str(exc)}
         if item_id is not None:
@@ -323,19 +348,24 @@ def _answer_batch(chain: Any, batch: str) -> None:
         _print_json(result)
 
 
-def _parse_batch_line(line: str) -> tuple[Any, str, Any]:
-    """A batch line's id, question and history (earlier questions, or question/answer objects,
-    oldest first; ``None`` when the line gives none). A line that is not such an object is the
-    question itself."""
+BATCH_FIELDS = ("history", "since", "until", "source", "today")
+
+
+def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any]]:
+    """A batch line's id, question and other fields the chain reads (``history``: earlier
+    questions or question/answer objects, oldest first; ``since``/``until``/``source``: the
+    filters; ``today``: the day relative dates count from). A line that is not such an object
+    is the question itself."""
     stripped = line.strip()
     if stripped.startswith("{"):
         try:
             record = json.loads(stripped)
         except ValueError:
-            return None, stripped, None
+            return None, stripped, {}
         if isinstance(record, dict) and isinstance(record.get("question"), str):
-            return record.get("id"), record["question"], record.get("history")
-    return None, stripped, None
+            fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) is not None}
+            return record.get("id"), record["question"], fields
+    return None, stripped, {}
 
 
 @app.command()

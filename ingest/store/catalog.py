@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IndexUnavailable
-from ingest.types import ArticleRecord, Chunk
+from ingest.types import ArticleRecord, Chunk, Scope
 
 SCHEMA_VERSION = "1"
 
@@ -72,6 +72,28 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
     PRIMARY KEY (collection, chunk_id)
 ) WITHOUT ROWID;
 """
+
+
+def _scope_sql(within: Scope) -> tuple[str, list[Any]]:
+    """The SQL condition on ``articles a`` for a scope, and its parameters. Dates compare as ISO
+    text on their first ten characters (a stored date may carry a time); an article without one
+    is outside any range."""
+    conditions: list[str] = ["1"]
+    params: list[Any] = []
+    if within.since:
+        conditions.append("a.published IS NOT NULL AND substr(a.published, 1, 10) >= ?")
+        params.append(within.since)
+    if within.until:
+        conditions.append("a.published IS NOT NULL AND substr(a.published, 1, 10) <= ?")
+        params.append(within.until)
+    if within.source:
+        needle = "%" + within.source.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            "(lower(a.source) LIKE ? ESCAPE '\\' OR lower(coalesce(a.url, '')) LIKE ? ESCAPE '\\' "
+            "OR lower(a.title) LIKE ? ESCAPE '\\' OR lower(coalesce(a.outlet, '')) LIKE ? ESCAPE '\\')"
+        )
+        params += [needle] * 4
+    return " AND ".join(conditions), params
 
 
 _CHUNK_SELECT = """
@@ -393,21 +415,38 @@ class Catalog:
         """Return how many chunks are indexed."""
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def search(self, terms: Sequence[str], k: int, title_weight: float = 0.0) -> list[tuple[str, float]]:
+    def search(
+        self, terms: Sequence[str], k: int, title_weight: float = 0.0, within: Scope | None = None
+    ) -> list[tuple[str, float]]:
         """Return up to ``k`` ``(chunk_id, bm25)`` pairs matching any of ``terms``, best first
-        (higher is better)."""
+        (higher is better), among the chunks of the articles ``within`` lets through."""
         if not terms or k <= 0:
             return []
         query = " OR ".join(f'"{t}"' for t in terms)
+        where = ""
+        params: list[Any] = []
+        if within is not None and not within.empty:
+            conditions, params = _scope_sql(within)
+            where = (
+                f" AND rowid IN (SELECT c.id FROM chunks c JOIN articles a ON a.source = c.source WHERE {conditions})"
+            )
         # Rank inside FTS5 first, then join only the k best (joining every match first is about
         # twice as slow on a 10k-chunk index).
         rows = self._db.execute(
             "SELECT c.chunk_id, -best.score FROM (SELECT rowid, bm25(chunks_fts, 1.0, ?) AS score "
-            "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) AS best "
+            f"FROM chunks_fts WHERE chunks_fts MATCH ?{where} ORDER BY score LIMIT ?) AS best "
             "JOIN chunks c ON c.id = best.rowid ORDER BY best.score",
-            (title_weight, query, k),
+            (title_weight, query, *params, k),
         ).fetchall()
         return [(str(r[0]), float(r[1])) for r in rows]
+
+    def chunk_ids_in(self, within: Scope) -> frozenset[str]:
+        """The ids of the chunks of the articles ``within`` lets through."""
+        conditions, params = _scope_sql(within)
+        rows = self._db.execute(
+            f"SELECT c.chunk_id FROM chunks c JOIN articles a ON a.source = c.source WHERE {conditions}", params
+        ).fetchall()
+        return frozenset(str(r[0]) for r in rows)
 
     def similar_terms(self, term: str, limit: int = 20) -> list[str]:
         """Return stored terms sharing the most character trigrams with ``term`` (best first)."""

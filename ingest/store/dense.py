@@ -19,14 +19,23 @@ class DenseVectors:
         self.catalog = catalog
         self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
 
-    def nearest(self, collection: str, vector: Sequence[float], k: int) -> list[tuple[str, float]]:
-        """The ids of the ``k`` chunks nearest to ``vector`` with their cosine similarity, best first."""
+    def nearest(
+        self, collection: str, vector: Sequence[float], k: int, allowed: frozenset[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ids of the ``k`` chunks nearest to ``vector`` with their cosine similarity, best
+        first; only chunks in ``allowed`` when it is given."""
         import numpy as np
 
         ids, matrix = self._vectors(collection)
         if not ids:
             return []
         scores = matrix @ np.asarray(vector, dtype=np.float32)
+        if allowed is not None:
+            keep = np.fromiter((cid in allowed for cid in ids), dtype=bool, count=len(ids))
+            if not keep.any():
+                return []
+            scores = np.where(keep, scores, -np.inf)
+            k = min(k, int(keep.sum()))
         top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
         order = top[np.argsort(-scores[top])]
         return [(ids[i], float(scores[i])) for i in order]

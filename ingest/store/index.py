@@ -29,7 +29,7 @@ from ingest.store.dense import DenseVectors
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
 from ingest.store.vectors import ChromaMirror
 from ingest.text.analysis import decode_sentence_terms
-from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Span
+from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
 
 T = TypeVar("T")
 
@@ -234,9 +234,12 @@ class Index:
             cached = self._count = (generation, self.catalog.count_chunks())
         return cached[1]
 
-    def lexical_search(self, terms: Sequence[str], k: int, title_weight: float = 0.0) -> list[Hit]:
-        """Return up to ``k`` chunks by BM25 over analysed ``terms``, best first."""
-        scored = self.catalog.search(terms, k, title_weight)
+    def lexical_search(
+        self, terms: Sequence[str], k: int, title_weight: float = 0.0, within: Scope | None = None
+    ) -> list[Hit]:
+        """Return up to ``k`` chunks by BM25 over analysed ``terms``, best first, among the
+        articles ``within`` lets through (all of them by default)."""
+        scored = self.catalog.search(terms, k, title_weight, within)
         chunks = self.catalog.chunks(cid for cid, _ in scored)
         return [Hit(chunks[cid], score) for cid, score in scored if cid in chunks]
 
@@ -271,10 +274,12 @@ class Index:
             result = read(question, collection)
         return question, result
 
-    def nearest(self, query: str | QuestionVector, k: int) -> list[tuple[str, float]]:
+    def nearest(self, query: str | QuestionVector, k: int, within: Scope | None = None) -> list[tuple[str, float]]:
         """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
-        best first (an exact scan of the catalog's vectors)."""
-        return self._read(query, lambda q, collection: self.dense.nearest(collection, q.vector, k))[1]
+        best first (an exact scan of the catalog's vectors), among the articles ``within`` lets
+        through (all of them by default)."""
+        allowed = None if within is None or within.empty else self.catalog.chunk_ids_in(within)
+        return self._read(query, lambda q, collection: self.dense.nearest(collection, q.vector, k, allowed))[1]
 
     def sentence_vectors(self, query: QuestionVector, chunk_ids: Sequence[str]) -> dict[str, Any]:
         """Return each chunk's sentence vectors (float32, a row per sentence) stored with the

@@ -581,3 +581,17 @@ async def test_in_thread_mode_the_thread_the_bot_opened_holds_the_conversation(s
     await cog.on_message(fake_message(log, "hmm", channel_id=555))  # a channel with no conversation
     assert len(log) == 3  # the thread, its answer, the follow-up's answer: nothing more
     bot.workers.shutdown(wait=True)
+
+
+async def test_slash_ask_takes_since_until_and_source(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    cog = AskCog(bot)
+    fake = interaction(bot)
+    await invoke(AskCog.ask, cog, fake, QUESTION, None, None, "rakyat sulsel")
+    assert "700" in sends(fake)[-1][1]  # the bundled article's outlet
+    fake = interaction(bot)
+    await invoke(AskCog.ask, cog, fake, QUESTION, "2026-01-01")
+    assert "tidak menemukan" in sends(fake)[-1][1]  # the bundled article has no date: in no range
+    fake = interaction(bot)
+    await invoke(AskCog.ask, cog, fake, QUESTION, "kemarin")
+    assert sends(fake)[-1][1].startswith("Sorry, I can't take that question: since must be a date")

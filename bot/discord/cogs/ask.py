@@ -219,11 +219,15 @@ class AskCog(commands.Cog):
             self.bot.conversations.link(("thread", thread.id), conversation)
 
     async def respond(
-        self, question: str, preview: LivePreview, conversation: Conversation | None = None
+        self,
+        question: str,
+        preview: LivePreview,
+        conversation: Conversation | None = None,
+        filters: dict[str, str] | None = None,
     ) -> tuple[Answer | None, str | None]:
         """The answer, or a message saying why there is none."""
         try:
-            return await self.bot.answer(question, preview.on_text, conversation), None
+            return await self.bot.answer(question, preview.on_text, conversation, filters), None
         except TanyaError as exc:  # a question it cannot take, a busy or unreachable index
             return None, reply_for(exc, "ask")
 
@@ -235,8 +239,20 @@ class AskCog(commands.Cog):
         return replies, answer_view(answer_id, answer)
 
     @app_commands.command(name="ask")
-    @app_commands.describe(question="Your question about the indexed news articles")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    @app_commands.describe(
+        question="Your question about the indexed news articles",
+        since="Only articles published on or after this day (YYYY-MM-DD)",
+        until="Only articles published on or before this day (YYYY-MM-DD)",
+        source="Only articles whose source, link, title or outlet contains this",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+    ) -> None:
         """Ask a question; the answer cites the article passages it comes from."""
         channel = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
         refusal = self.refusal(interaction.user.id, channel)
@@ -251,7 +267,8 @@ class AskCog(commands.Cog):
         preview = LivePreview(asyncio.get_running_loop(), post)
         channel_id = interaction.channel_id or 0
         conversation = self.conversation_of(channel_id, None) or self.bot.conversations.new()
-        answer, problem = await self.respond(question, preview, conversation)
+        filters = {k: v for k, v in (("since", since), ("until", until), ("source", source)) if v}
+        answer, problem = await self.respond(question, preview, conversation, filters)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return

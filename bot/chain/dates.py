@@ -1,0 +1,257 @@
+"""Dates in questions: what "kemarin", "minggu lalu", "sejak Oktober" or "latest" mean, relative to
+the day the question is asked, and the range of publication dates a question is about.
+
+``read_dates(question, today)`` returns a ``DateReading``: ``since``/``until`` (inclusive dates, or
+``None``) and ``latest`` (the question asks for the newest news: "terbaru", "terakhir", "update",
+"latest", "now"). These are words of time, the same for every article, like the question words
+of ``bot.chain.question``. Words only *favour* dates: of the passages that answer about as well as
+the best, those published in the range, and for ``latest`` the newest, come first (a question's
+"sejak Januari" may be about when a rule began, not when it was reported). Only ``--since``,
+``--until`` and ``--source`` filter (``ingest.types.Scope``). An article without a date is in no
+range and is never the newest.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+MONTHS = {
+    **{
+        m: i
+        for i, m in enumerate(
+            "januari februari maret april mei juni juli agustus september oktober november desember".split(), 1
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            "january february march april may june july august september october november december".split(), 1
+        )
+    },
+    **{m: i for i, m in enumerate("jan feb mar apr mei jun jul agu sep okt nov des".split(), 1)},
+    "agt": 8,
+    "aug": 8,
+    "oct": 10,
+    "dec": 12,
+    "sept": 9,
+}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_LATEST = re.compile(
+    r"\b(terbaru\w*|terkini\w*|terakhir\w*|paling baru|update\w*|terupdate|latest|newest|most recent|current"
+    r"|now|sekarang|skrg)\b"
+)
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """The publication dates a question is about (inclusive; ``None``: open), whether it asks
+    for the latest news, and the question without the words that said so (``rest``: "berapa
+    pengungsi terbaru?" searches for "berapa pengungsi"; empty when nothing was taken out)."""
+
+    since: date | None = None
+    until: date | None = None
+    latest: bool = False
+    rest: str = ""
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the question names a range of dates."""
+        return self.since is not None or self.until is not None
+
+
+def _month_range(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _year_of(month: int, today: date) -> int:
+    """A month named without a year is the latest such month up to today."""
+    return today.year if month <= today.month else today.year - 1
+
+
+def _day(day: int, month: int, year: int | None, today: date) -> date | None:
+    year = year or _year_of(month, today)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def read_dates(question: str, today: date) -> DateReading:
+    """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
+    found = _read(" ".join(question.lower().replace("?", " ").split()), today)
+    spans = found[3]
+    if not spans:
+        return DateReading(found[0], found[1], found[2])
+    lowered = question.lower()
+    rest = question
+    for phrase in sorted(spans, key=len, reverse=True):
+        at = lowered.find(phrase)
+        if at >= 0:
+            rest = rest[:at] + " " * len(phrase) + rest[at + len(phrase) :]
+            lowered = lowered[:at] + " " * len(phrase) + lowered[at + len(phrase) :]
+    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split()))
+    return DateReading(found[0], found[1], found[2], rest if any(ch.isalnum() for ch in rest) else "")
+
+
+def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[str]]:
+    """``read_dates`` on a lower-cased question: since, until, latest and the phrases that said so."""
+    marker = _LATEST.search(q)
+    latest = marker is not None
+    spans = [marker.group(0)] if marker else []
+    week_start = today - timedelta(days=today.weekday())
+    rules: list[tuple[str, tuple[date | None, date | None]]] = [
+        (r"\b(hari ini|today)\b", (today, today)),
+        (r"\b(kemarin|kemaren|kmrn|yesterday)\b", (today - timedelta(days=1), today - timedelta(days=1))),
+        (r"\b(minggu ini|pekan ini|this week)\b", (week_start, today)),
+        (
+            r"\b(minggu lalu|pekan lalu|minggu kemarin|last week)\b",
+            (week_start - timedelta(days=7), week_start - timedelta(days=1)),
+        ),
+        (r"\b(bulan ini|this month)\b", (today.replace(day=1), today)),
+        (
+            r"\b(bulan lalu|bulan kemarin|last month)\b",
+            _month_range(*((today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12))),
+        ),
+        (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
+    ]
+    for pattern, (since, until) in rules:
+        hit = re.search(pattern, q)
+        if hit:
+            return since, until, latest, [*spans, hit.group(0)]
+    numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
+    recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
+    if recent:
+        count = int(recent.group(1)) if recent.group(1).isdigit() else numbers[recent.group(1)]
+        return today - timedelta(days=count), today, latest, [*spans, recent.group(0)]
+    # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
+    day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({_MONTH}))(?:\s+(\d{{4}}))?"
+    month_only = rf"({_MONTH})(?:\s+(\d{{4}}))?"
+    since = until = None
+    for word, bound in (
+        ("sejak|since|dari|setelah|after|mulai", "since"),
+        ("sebelum|before|hingga|sampai|until", "until"),
+    ):
+        found = re.search(rf"\b(?:{word})\s+(?:tanggal\s+|tgl\s+)?{day_month}\b", q)
+        point: date | None = None
+        if found:
+            day = int(found.group(1))
+            month = int(found.group(2)) if found.group(2) else MONTHS[found.group(3)]
+            point = _day(day, month, int(found.group(4)) if found.group(4) else None, today)
+        else:
+            found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
+            if found:
+                month = MONTHS[found.group(1)]
+                first, last = _month_range(int(found.group(2)) if found.group(2) else _year_of(month, today), month)
+                point = first if bound == "since" else last
+        if point is not None and found is not None:
+            spans.append(found.group(0))
+            if bound == "since":
+                since = point
+            else:
+                until = point
+    if since or until:
+        return since, until, latest, spans
+    # news of a day: "berita tanggal 30 Oktober", "laporan 30/10", "the report of 3 November" (a
+    # day on its own, "pada 27 Oktober", is more often when something happened than when it was
+    # reported, so it is not read as one)
+    found = re.search(
+        rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:tanggal|tgl|of|on|from))?\s+{day_month}\b",
+        q,
+    )
+    if found:
+        month = int(found.group(2)) if found.group(2) else MONTHS[found.group(3)]
+        point = _day(int(found.group(1)), month, int(found.group(4)) if found.group(4) else None, today)
+        if point is not None:
+            return point, point, latest, [*spans, found.group(0)]
+    found = re.search(
+        rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
+    )
+    if found:
+        month = MONTHS[found.group(1)]
+        first, last = _month_range(int(found.group(2)) if found.group(2) else _year_of(month, today), month)
+        return first, last, latest, [*spans, found.group(0)]
+    return None, None, latest, spans
+
+
+# How far below the best passage (passage-model log-odds) a passage may score and still answer a
+# question for its date (chosen on tests/data/story_dev.jsonl, docs/quality.md).
+DATE_MARGIN = 8.0
+
+
+def published_day(value: str | None) -> date | None:
+    """An article's publication day from its stored date (ISO, maybe with a time), or ``None``."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_day(value: object, name: str) -> date | None:
+    """A date given by a caller (``--since``, a JSON field): a ``date`` or ``YYYY-MM-DD`` text;
+    anything else is a ``BadInput`` naming ``name``."""
+    from ingest.errors import BadInput
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise BadInput(f"{name} must be a date as YYYY-MM-DD, not {str(value)[:40]!r}")
+
+
+def _in_range(candidate: Any, reading: DateReading) -> bool:
+    day = published_day(candidate.chunk.published)
+    return (
+        day is not None
+        and (reading.since is None or day >= reading.since)
+        and (reading.until is None or day <= reading.until)
+    )
+
+
+def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]]:
+    """The candidate lists to try, in order, for a question about a range of dates or the latest
+    news (``candidates``: ranked passages, best first). Of the passages within ``DATE_MARGIN`` of
+    the best, those published in the range; for the latest news, one article at a time, newest
+    first (an article without a date is never the newest). Empty when the question names no date."""
+    if not (reading.bounded or reading.latest) or len(candidates) < 2:
+        return []
+    best = candidates[0].score
+    near = [c for c in candidates if c.score >= best - DATE_MARGIN]
+    if reading.bounded:
+        near = [c for c in near if _in_range(c, reading)]
+    if not reading.latest:
+        return [near] if near and len(near) < len(candidates) else []
+    by_article: dict[str, list[Any]] = {}
+    for c in near:
+        if published_day(c.chunk.published) is not None:
+            by_article.setdefault(c.chunk.source, []).append(c)
+    order = sorted(
+        by_article.values(), key=lambda group: published_day(group[0].chunk.published) or date.min, reverse=True
+    )
+    return order
+
+
+def prefer_dated(retrieval: Any, reading: DateReading, probability: Callable[[Any], float], threshold: float) -> Any:
+    """``retrieval`` answered from the passages its question's dates point to, when one of
+    ``dated_choices`` answers with ``probability`` at least ``threshold`` (the answerer's own
+    bar); otherwise as it was. So "pengungsi terbarunya brp?" is answered from the newest article
+    that answers it, and "apa kata BPBD minggu lalu?" from last week's, while a question whose
+    dated passages do not answer is answered as if it named no date."""
+    import dataclasses
+
+    for choice in dated_choices(retrieval.candidates, reading):
+        trial = dataclasses.replace(retrieval, candidates=choice, ranked_sentences=None)
+        if probability(trial) >= threshold:
+            return trial
+    return retrieval
