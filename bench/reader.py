@@ -246,13 +246,9 @@ class Reader:
             with self._lock:
                 if self._session is None:
                     self._open()
-        rows = self.pair_ids(question, contexts)
-        width = max(len(r) for r in rows)
-        ids = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for r, row in enumerate(rows):
-            ids[r, : len(row)] = row
-            mask[r, : len(row)] = 1
+        from ingest.embeddings.onnx import padded
+
+        ids, mask = padded(self.pair_ids(question, contexts))
         feed = {
             "inputs_embeds": self._table[ids].astype(np.float32),
             "attention_mask": mask,

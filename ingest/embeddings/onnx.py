@@ -188,6 +188,19 @@ def quantize_onnx(folder: Path) -> Path:
     return target
 
 
+def padded(rows: list[list[int]]) -> tuple[Any, Any]:
+    """Token-id rows as one int64 matrix, padded with 0, and its attention mask."""
+    import numpy as np
+
+    width = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for r, row in enumerate(rows):
+        ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+    return ids, mask
+
+
 class _Tokens:
     """Token ids of texts, cut at ``limit`` tokens: the lean Unigram tokenizer when it
     understands the file (the same ids in a sixth of the memory, see ``ingest.embeddings.unigram``), else
@@ -287,12 +300,7 @@ class OnnxEmbeddings(Embeddings):
 
         session = self._session(role)
         assert self._table is not None
-        width = max(len(r) for r in rows)
-        ids = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros((len(rows), width), dtype=np.int64)
-        for r, row in enumerate(rows):
-            ids[r, : len(row)] = row
-            mask[r, : len(row)] = 1
+        ids, mask = padded(rows)
         embeds = self._table[ids].astype(np.float32)
         feed = {"inputs_embeds": embeds, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         return session.run(None, feed)[0], mask
