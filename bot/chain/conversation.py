@@ -35,6 +35,10 @@ if TYPE_CHECKING:  # the reader is handed both; importing them here would be cir
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
 CONTEXT_MARGIN = 0.05
+# Earlier turns given as text that are read again to find a follow-up's context: the context
+# comes from the last one, read with the ones before it, so older turns barely matter, and a
+# caller's history of thousands of turns costs no more than this many readings.
+MAX_REPLAYED_TURNS = 6
 # A question that names at least this share of the concepts it and the earlier turn name
 # together is on a subject of its own: it is read as a follow-up only when that reading's answer
 # keeps all it names ("the question says more than its context"; chosen on the same set).
@@ -238,7 +242,7 @@ class FollowUpReader:
         """How the last earlier turn was read (``None`` without history); turns given as text
         are read again in order, each with the one before it."""
         context = None
-        for turn in history:
+        for turn in history[-MAX_REPLAYED_TURNS:]:
             if turn.context is not None:
                 context = turn.context
                 continue

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from bot.chain.conversation import Conversation, Conversations, Turn, history_turns
+from bot.chain.conversation import (
+    MAX_REPLAYED_TURNS,
+    Conversation,
+    Conversations,
+    FollowUpReader,
+    Turn,
+    history_turns,
+)
+from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import build_messages
 from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval, summarize
@@ -81,6 +89,30 @@ def test_history_given_as_text_is_read_like_a_live_conversation(two_articles: An
     assert from_text.text == live.text and "APBD" in from_text.text
     as_strings = chain.invoke({"question": "itu dari mana dananya?", "history": [history[0]["question"]]})
     assert as_strings.text == live.text
+
+
+def test_a_long_history_is_read_back_only_as_far_as_it_matters(two_articles: Any) -> None:
+    class Counting:
+        """The real retriever, counting the searches (a reading is one search and, with a context,
+        one more)."""
+
+        def __init__(self, retriever: Any) -> None:
+            self.retriever, self.searches = retriever, 0
+
+        def search(self, *args: Any, **kwargs: Any) -> Any:
+            self.searches += 1
+            return self.retriever.search(*args, **kwargs)
+
+        def search_in_context(self, *args: Any, **kwargs: Any) -> Any:
+            return self.retriever.search_in_context(*args, **kwargs)
+
+    counting = Counting(two_articles.retriever)
+    reader = FollowUpReader(counting, ExtractiveAnswerer(), lambda text: text)  # type: ignore[arg-type]
+    history = history_turns(["apa kabar?"] * 5000 + ["bang, bangun koridor 1 trans seruni habis brp duit?"])
+    context = reader.context_before(history)
+    assert counting.searches == MAX_REPLAYED_TURNS
+    answer = two_articles.chain.invoke({"question": "itu dari mana dananya?", "history": history})
+    assert context is not None and "APBD" in answer.text
 
 
 def test_the_conversation_dev_set_is_answered_better_with_its_history(two_articles: Any) -> None:
