@@ -35,13 +35,16 @@ if TYPE_CHECKING:  # the reader is handed both; importing them here would be cir
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
 CONTEXT_MARGIN = 0.05
+# At most this many concepts in a question read with its context (its own always count): what a
+# conversation carries forward stays bounded however long it goes on.
+MAX_CONTEXT_CONCEPTS = 12
 # Earlier turns given as text that are read again to find a follow-up's context: the context
 # comes from the last one, read with the ones before it, so older turns barely matter, and a
 # caller's history of thousands of turns costs no more than this many readings.
 MAX_REPLAYED_TURNS = 6
 # A question that names at least this share of the concepts it and the earlier turn name
 # together is on a subject of its own: it is read as a follow-up only when that reading's answer
-# keeps all it names ("the question says more than its context"; chosen on the same set).
+# holds as much of what it names as its own reading's does (chosen on the same set).
 NEW_SUBJECT_SHARE = 0.5
 
 
@@ -68,6 +71,9 @@ def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
     the question asks for none ("yang di Malaysia saja?" after "berapa ...?")."""
     own = {t for c in query.concepts for t in c.terms}
     earlier = tuple(c for c in context.query.concepts if not own.intersection(c.terms))
+    # The earlier reading's concepts are its own first, then those it took from before it: a
+    # long conversation keeps its latest subjects and drops the oldest.
+    earlier = earlier[: max(0, MAX_CONTEXT_CONCEPTS - len(query.concepts))]
     return dataclasses.replace(
         query,
         kind=query.kind or context.query.kind,
@@ -92,8 +98,12 @@ def history_turns(history: Iterable[Any] | None) -> list[Turn]:
     """Earlier turns from what a caller gives: ``Turn``s, questions (strings), or mappings with a
     ``question`` and optionally an ``answer`` (the JSON of ``tanya ask --batch``). Anything else
     is a ``ValueError`` naming what was wrong."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Iterable):
+        raise ValueError("history must be a list of earlier questions (or question/answer objects)")
     turns = []
-    for i, item in enumerate(history or ()):
+    for i, item in enumerate(history):
         if isinstance(item, Turn):
             turns.append(item)
         elif isinstance(item, str):
@@ -116,6 +126,7 @@ class Conversation:
     clock: Callable[[], float] = time.monotonic
     turns: list[Turn] = field(default_factory=list)
     last_at: float = 0.0
+    filters: dict[str, str] = field(default_factory=dict)  # since/until/source its first question set (/ask)
 
     def history(self) -> list[Turn]:
         """The turns still remembered."""

@@ -17,7 +17,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 MONTHS = {
@@ -42,8 +42,8 @@ MONTHS = {
 }
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _LATEST = re.compile(
-    r"\b(terbaru\w*|terkini\w*|terakhir\w*|paling baru|update\w*|terupdate|latest|newest|most recent|current"
-    r"|now|sekarang|skrg)\b"
+    r"\b(terbaru\w*|terkini\w*|paling baru|terupdate|update\w*|latest|newest|most recent|current|now|sekarang|skrg"
+    r"|(?:berita|kabar|info|data|laporan|perkembangan|angka|jumlah)\s+terakhir\w*)\b"
 )
 
 
@@ -81,28 +81,30 @@ def _day(day: int, month: int, year: int | None, today: date) -> date | None:
         return None
 
 
+def _lower(text: str) -> str:
+    """``text`` in lower case, character for character (a letter whose lower case is longer,
+    such as "İ", is kept), so positions in it are positions in ``text``."""
+    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+
+
 def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
-    found = _read(" ".join(question.lower().replace("?", " ").split()), today)
-    spans = found[3]
+    text = " ".join(question.split())
+    since, until, latest, spans = _read(_lower(text), today)
     if not spans:
-        return DateReading(found[0], found[1], found[2])
-    lowered = question.lower()
-    rest = question
-    for phrase in sorted(spans, key=len, reverse=True):
-        at = lowered.find(phrase)
-        if at >= 0:
-            rest = rest[:at] + " " * len(phrase) + rest[at + len(phrase) :]
-            lowered = lowered[:at] + " " * len(phrase) + lowered[at + len(phrase) :]
-    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join(rest.split()))
-    return DateReading(found[0], found[1], found[2], rest if any(ch.isalnum() for ch in rest) else "")
+        return DateReading(since, until, latest)
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
+    return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "")
 
 
-def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[str]]:
-    """``read_dates`` on a lower-cased question: since, until, latest and the phrases that said so."""
+def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tuple[int, int]]]:
+    """``read_dates`` on a lower-cased question: since, until, latest and where it said so."""
     marker = _LATEST.search(q)
     latest = marker is not None
-    spans = [marker.group(0)] if marker else []
+    spans = [marker.span()] if marker else []
     week_start = today - timedelta(days=today.weekday())
     rules: list[tuple[str, tuple[date | None, date | None]]] = [
         (r"\b(hari ini|today)\b", (today, today)),
@@ -122,12 +124,12 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[str
     for pattern, (since, until) in rules:
         hit = re.search(pattern, q)
         if hit:
-            return since, until, latest, [*spans, hit.group(0)]
+            return since, until, latest, [*spans, hit.span()]
     numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
     recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
     if recent:
         count = int(recent.group(1)) if recent.group(1).isdigit() else numbers[recent.group(1)]
-        return today - timedelta(days=count), today, latest, [*spans, recent.group(0)]
+        return today - timedelta(days=count), today, latest, [*spans, recent.span()]
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
     day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({_MONTH}))(?:\s+(\d{{4}}))?"
     month_only = rf"({_MONTH})(?:\s+(\d{{4}}))?"
@@ -136,12 +138,17 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[str
         ("sejak|since|dari|setelah|after|mulai", "since"),
         ("sebelum|before|hingga|sampai|until", "until"),
     ):
-        found = re.search(rf"\b(?:{word})\s+(?:tanggal\s+|tgl\s+)?{day_month}\b", q)
+        # a day as "30 Oktober", or as "30/10" only after "tanggal" ("dari 2/3 suara" is a share)
+        found = re.search(
+            rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({_MONTH}))"
+            rf"(?:\s+(\d{{4}}))?\b",
+            q,
+        )
         point: date | None = None
         if found:
-            day = int(found.group(1))
-            month = int(found.group(2)) if found.group(2) else MONTHS[found.group(3)]
-            point = _day(day, month, int(found.group(4)) if found.group(4) else None, today)
+            day = int(found.group(1) or found.group(3))
+            month = int(found.group(2)) if found.group(2) else MONTHS[found.group(4)]
+            point = _day(day, month, int(found.group(5)) if found.group(5) else None, today)
         else:
             found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
             if found:
@@ -149,7 +156,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[str
                 first, last = _month_range(int(found.group(2)) if found.group(2) else _year_of(month, today), month)
                 point = first if bound == "since" else last
         if point is not None and found is not None:
-            spans.append(found.group(0))
+            spans.append(found.span())
             if bound == "since":
                 since = point
             else:
@@ -167,14 +174,14 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[str
         month = int(found.group(2)) if found.group(2) else MONTHS[found.group(3)]
         point = _day(int(found.group(1)), month, int(found.group(4)) if found.group(4) else None, today)
         if point is not None:
-            return point, point, latest, [*spans, found.group(0)]
+            return point, point, latest, [*spans, found.span()]
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
     )
     if found:
         month = MONTHS[found.group(1)]
         first, last = _month_range(int(found.group(2)) if found.group(2) else _year_of(month, today), month)
-        return first, last, latest, [*spans, found.group(0)]
+        return first, last, latest, [*spans, found.span()]
     return None, None, latest, spans
 
 
@@ -194,12 +201,14 @@ def published_day(value: str | None) -> date | None:
 
 
 def parse_day(value: object, name: str) -> date | None:
-    """A date given by a caller (``--since``, a JSON field): a ``date`` or ``YYYY-MM-DD`` text;
-    anything else is a ``BadInput`` naming ``name``."""
+    """A date given by a caller (``--since``, a JSON field): a ``date`` (a ``datetime`` counts as
+    its day) or ``YYYY-MM-DD`` text; anything else is a ``BadInput`` naming ``name``."""
     from ingest.errors import BadInput
 
     if value is None or value == "":
         return None
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -242,16 +251,18 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
     return order
 
 
-def prefer_dated(retrieval: Any, reading: DateReading, probability: Callable[[Any], float], threshold: float) -> Any:
+def prefer_dated(
+    retrieval: Any, reading: DateReading, probability: Callable[[Any], float], threshold: float
+) -> Any | None:
     """``retrieval`` answered from the passages its question's dates point to, when one of
     ``dated_choices`` answers with ``probability`` at least ``threshold`` (the answerer's own
     bar); otherwise as it was. So "pengungsi terbarunya brp?" is answered from the newest article
     that answers it, and "apa kata BPBD minggu lalu?" from last week's, while a question whose
-    dated passages do not answer is answered as if it named no date."""
+    dated passages do not answer is answered as if it named no date (``None``: none answers)."""
     import dataclasses
 
     for choice in dated_choices(retrieval.candidates, reading):
         trial = dataclasses.replace(retrieval, candidates=choice, ranked_sentences=None)
         if probability(trial) >= threshold:
             return trial
-    return retrieval
+    return None

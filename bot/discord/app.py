@@ -53,7 +53,8 @@ class RateLimiter:
         return 0.0
 
 
-# Conversations remembered at once (the least recently used is forgotten first).
+# Keys of conversations remembered at once (a thread, or each answer of a reply chain; the least
+# recently used is forgotten first, so a long reply chain may push out older conversations).
 CONVERSATIONS = 2000
 
 

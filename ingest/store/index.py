@@ -73,6 +73,7 @@ class Index:
         self._generation: int | None = None
         self._follow_model = True
         self.dense = DenseVectors(catalog)
+        self._scoped: tuple[tuple[Scope, int], frozenset[str]] | None = None  # the last scope's chunk ids
         self.collection_name = base_collection
         self.built_with: str | None = None
         self._count: tuple[int, int] | None = None
@@ -278,8 +279,19 @@ class Index:
         """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
         best first (an exact scan of the catalog's vectors), among the articles ``within`` lets
         through (all of them by default)."""
-        allowed = None if within is None or within.empty else self.catalog.chunk_ids_in(within)
+        allowed = None if within is None or within.empty else self._chunk_ids_in(within)
         return self._read(query, lambda q, collection: self.dense.nearest(collection, q.vector, k, allowed))[1]
+
+    def _chunk_ids_in(self, within: Scope) -> frozenset[str]:
+        """The chunk ids ``within`` lets through, kept until the index changes (a question and
+        its follow-up readings search the same scope several times)."""
+        key = (within, self.catalog.generation())
+        cached = self._scoped
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        ids = self.catalog.chunk_ids_in(within)
+        self._scoped = (key, ids)
+        return ids
 
     def sentence_vectors(self, query: QuestionVector, chunk_ids: Sequence[str]) -> dict[str, Any]:
         """Return each chunk's sentence vectors (float32, a row per sentence) stored with the

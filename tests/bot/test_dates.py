@@ -39,6 +39,14 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("2 hari lalu ada kabar apa?", "2026-11-16", "2026-11-18", False, "ada kabar apa?"),
         # a day on its own is more often when something happened than when it was reported
         ("apa yang terjadi pada 27 Oktober?", None, None, False, ""),
+        # not about when news was published
+        ("kapan hari terakhir pendaftaran CPNS?", None, None, False, ""),
+        ("sampai 3/4 kursi DPR?", None, None, False, ""),
+        ("dari 2/3 suara", None, None, False, ""),
+        ("sejak tanggal 30/10 ada apa?", "2026-10-30", None, False, "ada apa?"),
+        # whole words only, and letters whose lower case is longer keep their place
+        ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
+        ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),
         ("Berapa karyawan TikTok yang terkena PHK?", None, None, False, ""),
     ],
 )
@@ -48,6 +56,17 @@ def test_time_words_are_read_relative_to_today(
     reading = read_dates(question, TODAY)
     assert (reading.since and reading.since.isoformat(), reading.until and reading.until.isoformat()) == (since, until)
     assert reading.latest is latest and reading.rest == rest
+
+
+def test_given_dates_are_days() -> None:
+    from datetime import datetime
+
+    from bot.chain.dates import parse_day
+    from ingest.errors import BadInput
+
+    assert parse_day(datetime(2026, 11, 18, 9, 30), "today") == TODAY and parse_day("2026-11-18", "x") == TODAY
+    with pytest.raises(BadInput, match="since must be a date"):
+        parse_day("18/11/2026", "since")
 
 
 def test_a_month_without_a_year_is_the_last_such_month() -> None:

@@ -574,6 +574,8 @@ async def test_in_thread_mode_the_thread_the_bot_opened_holds_the_conversation(s
     await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
     thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
     await cog.on_message(fake_message(log, "trus kapan?", channel_id=thread_id))
+    assert len(log) == 2  # chatter in the thread, without a mention, is left alone
+    await cog.on_message(fake_message(log, "<@99> trus kapan?", channel_id=thread_id, mentions=[bot.user]))
     assert log[-1][2]["channel"] == thread_id and "12 Oktober 2024" in log[-1][1]
     assert len([e for e in log if e[0] == "create_thread"]) == 1  # the follow-up stays in the thread
     conversation = bot.conversations.get(("thread", thread_id))
@@ -595,3 +597,7 @@ async def test_slash_ask_takes_since_until_and_source(stack: Stack, tmp_path: Pa
     fake = interaction(bot)
     await invoke(AskCog.ask, cog, fake, QUESTION, "kemarin")
     assert sends(fake)[-1][1].startswith("Sorry, I can't take that question: since must be a date")
+    fake = interaction(bot)
+    await invoke(AskCog.ask, cog, fake, QUESTION, None, None, "rakyat sulsel")
+    filed = [c for k, c in bot.conversations._items.items() if k[0] == "reply"]
+    assert filed and filed[-1].filters == {"source": "rakyat sulsel"}  # its follow-ups search the same

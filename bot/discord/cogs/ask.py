@@ -268,7 +268,9 @@ class AskCog(commands.Cog):
         channel_id = interaction.channel_id or 0
         conversation = self.conversation_of(channel_id, None) or self.bot.conversations.new()
         filters = {k: v for k, v in (("since", since), ("until", until), ("source", source)) if v}
-        answer, problem = await self.respond(question, preview, conversation, filters)
+        if filters:
+            conversation.filters = filters  # its follow-ups search the same articles
+        answer, problem = await self.respond(question, preview, conversation, conversation.filters)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
@@ -286,8 +288,12 @@ class AskCog(commands.Cog):
             return
         replied_to = message.reference.message_id if message.reference is not None else None
         conversation = self.conversation_of(message.channel.id, replied_to)
-        if me not in message.mentions and conversation is None:
-            return
+        mentioned = me in message.mentions
+        replies_to_answer = replied_to is not None and self.bot.conversations.get(
+            ("reply", message.channel.id, replied_to)
+        )
+        if not (mentioned or replies_to_answer):
+            return  # chatter in a thread the bot opened is left alone (the README says so)
         try:
             await self.answer_mention(message, me.id, conversation)
         except Exception:
@@ -332,7 +338,7 @@ class AskCog(commands.Cog):
 
         conversation = conversation or self.bot.conversations.new()
         preview = LivePreview(asyncio.get_running_loop(), post)
-        answer, problem = await self.respond(question, preview, conversation)
+        answer, problem = await self.respond(question, preview, conversation, conversation.filters)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
