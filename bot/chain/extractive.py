@@ -94,13 +94,18 @@ class ExtractiveAnswerer:
 
 
 def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: list[Hit]) -> Answer:
-    """Number the cited passages in order of first use and quote the chosen sentences."""
+    """Number the cited passages in order of first use and quote the chosen sentences; when they
+    come from articles of different dates, the newest comes first (an undated one last)."""
     by_chunk: dict[str, list[SentenceCandidate]] = {}
     for c in chosen:
         by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
+    groups = list(by_chunk.values())
+    days = {(g[0].passage.chunk.published or "")[:10] for g in groups}
+    if len(days) > 1:
+        groups.sort(key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
     citations: list[Citation] = []
     parts: list[str] = []
-    for n, group in enumerate(by_chunk.values(), start=1):
+    for n, group in enumerate(groups, start=1):
         group.sort(key=lambda c: c.position)
         quote = " ".join(c.text for c in group)
         chunk: Chunk = group[0].passage.chunk

@@ -149,6 +149,23 @@ def test_citations_are_numbered_in_order_and_quote_their_passage(small_index: In
         assert f"[{citation.n}]" in answer.text and citation.quote in citation.chunk.text
 
 
+def test_sentences_from_articles_of_different_dates_are_cited_newest_first(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("old", "Gunung Merapi meletus pada tahun 2010.", "Merapi", published="2010-10-26"),
+            Article("new", "Gunung Merapi meletus lagi pada tahun 2023.", "Merapi lagi", published="2023-12-03"),
+            Article("undated", "Gunung Merapi juga meletus pada tahun 1930.", "Merapi dulu"),
+        ],
+    )
+    retrieval = _retrieval(small_index, "Kapan Gunung Merapi meletus?")
+    ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+    by_source = {s.passage.chunk.source: s for s in ranked}
+    answer = compose("q", "id", [by_source["undated"], by_source["old"], by_source["new"]], retrieval.hits)
+    assert [c.chunk.source for c in answer.citations] == ["new", "old", "undated"]
+    assert [c.n for c in answer.citations] == [1, 2, 3] and answer.text.index("[1]") < answer.text.index("[2]")
+
+
 def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index: Index) -> None:
     text = (
         "Gunung Merapi meletus pada tahun 2010 dan memaksa ribuan warga mengungsi. "
