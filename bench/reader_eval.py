@@ -56,7 +56,7 @@ def collect(args: argparse.Namespace) -> None:
         for q in questions:
             retrieval = stack.retriever.search(q.question)
             ranked = extractive.rank_sentences(retrieval)
-            confidence = extractive.confidence(retrieval, ranked) if ranked else 0.0
+            confidence = extractive.probability(retrieval)
             contexts = [(c.text, c.passage.sentences[c.position - 1][0].text if c.position else "") for c in ranked]
             logits = reader.logits(q.question, contexts)
             rows.append(

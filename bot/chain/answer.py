@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.types import Chunk, Hit
+
+if TYPE_CHECKING:
+    from bot.chain.conversation import Context
 
 ABSTAIN_TEXT = {
     "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
@@ -39,7 +42,7 @@ class Answer:
     mode: str = "extractive"
     note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
     partial: bool = False  # streamed: the answer so far, more to come
-    context: Any = None  # how the question was read (``bot.chain.conversation.Context``), for a follow-up
+    context: Context | None = None  # how the question was read, for a follow-up to refer to
 
     def __add__(self, later: Answer) -> Answer:
         """Streamed answers are snapshots, each holding all of the answer so far: adding one to

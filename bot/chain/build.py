@@ -25,7 +25,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.conversation import Context, FollowUpReader, history_turns
+from bot.chain.conversation import FollowUpReader, history_turns
 from bot.chain.dates import parse_day, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
@@ -95,22 +95,25 @@ def build_answer_chain(
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
         within, question = state["within"], state["question"]
         context = reader.context_before(state["history"], within)
-        retrieval = reader.read(question, context, within)
         dates = read_dates(question, state["today"])
+        # A question with time words is searched without them ("berapa pengungsi terbaru?" for
+        # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
+        # accepts them; otherwise it is read again as asked, time words and all.
+        retrieval = reader.read(dates.rest or question, context, within)
         if dates.bounded or dates.latest:
-            # The question searched without its time words ("berapa pengungsi terbaru?" for
-            # "berapa pengungsi"): its passages of the dates asked answer if the answer model
-            # accepts them; otherwise the question answers as asked, time words and all.
-            searched = reader.read(dates.rest, context, within) if dates.rest else retrieval
-            searched.question = question
-            bar = extractive.models(searched).min_probability
-            retrieval = prefer_dated(searched, dates, extractive.probability, bar) or retrieval
+            bar = extractive.models(retrieval).min_probability
+            preferred = prefer_dated(retrieval, dates, extractive.probability, bar)
+            if preferred is not None:
+                retrieval = preferred
+            elif dates.rest:
+                retrieval = reader.read(question, context, within)
+        retrieval.question = question
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:
         retrieval = state["retrieval"]
         answer = extractive.answer_retrieval(retrieval)
-        answer.context = Context(retrieval.query, retrieval.vector)
+        answer.context = retrieval.context
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

@@ -29,6 +29,7 @@ from ingest.errors import BadInput
 from ingest.types import Scope
 
 if TYPE_CHECKING:  # the reader is handed both; importing them here would be circular
+    from bot.chain.answer import Answer
     from bot.chain.extractive import ExtractiveAnswerer
     from bot.chain.retriever import HybridRetriever, Retrieval
 
@@ -134,13 +135,10 @@ class Conversation:
             self.turns.clear()
         return list(self.turns)
 
-    def add(self, question: str, answer: Any) -> None:
-        """Remember an answered turn (``answer``: the chain's ``Answer``, or a ``Turn``)."""
+    def add(self, question: str, answer: Answer) -> None:
+        """Remember an answered turn."""
         self.history()
-        if isinstance(answer, Turn):
-            self.turns.append(answer)
-        else:
-            self.turns.append(Turn(question, answer.text, getattr(answer, "context", None)))
+        self.turns.append(Turn(question, answer.text, answer.context))
         del self.turns[: -self.max_turns]
         self.last_at = self.clock()
 
@@ -167,10 +165,6 @@ class Conversations:
             if found is not None:
                 self._items.move_to_end(key)
             return found
-
-    def start(self, key: Any) -> Conversation:
-        """A new conversation under ``key`` (replacing any)."""
-        return self.link(key, self.new())
 
     def link(self, key: Any, conversation: Conversation) -> Conversation:
         """File ``conversation`` under ``key`` too (a reply chain's next message)."""
@@ -261,5 +255,5 @@ class FollowUpReader:
                 earlier = self.read(self.normalize(turn.question), context, within)
             except BadInput:  # an earlier question that cannot be asked is skipped
                 continue
-            context = Context(earlier.query, earlier.vector)
+            context = earlier.context
         return context

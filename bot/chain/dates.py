@@ -262,7 +262,7 @@ def prefer_dated(
     import dataclasses
 
     for choice in dated_choices(retrieval.candidates, reading):
-        trial = dataclasses.replace(retrieval, candidates=choice, ranked_sentences=None)
+        trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
         if probability(trial) >= threshold:
             return trial
     return None

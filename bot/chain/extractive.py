@@ -42,12 +42,28 @@ class ExtractiveAnswerer:
         """The models that ranked the retrieval's passages (the shipped ones if it does not say)."""
         return retrieval.models or load_models()
 
+    def judge(self, retrieval: Retrieval) -> tuple[list[SentenceCandidate], float]:
+        """The sentences of the best passages scored by the sentence model, best first, and the
+        answer model's probability that the best one answers (0 when there is none). Kept on the
+        retrieval: a question's readings are judged to be compared, then one is answered."""
+        if retrieval.judged is None:
+            ranked = self._rank_sentences(retrieval)
+            passages = retrieval.candidates[: self.config.passages]
+            answer_model = self.models(retrieval).answer
+            probability = (
+                answer_model.probability(answer_features(retrieval.query, passages, ranked)) if ranked else 0.0
+            )
+            retrieval.judged = (tuple(ranked), probability)
+        ranked_once, probability = retrieval.judged
+        return list(ranked_once), probability
+
     def rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
-        """The sentences of the best passages scored by the sentence model, best first (kept on
-        the retrieval: a follow-up's readings are ranked to be compared, then one is answered)."""
-        if retrieval.ranked_sentences is None:
-            retrieval.ranked_sentences = self._rank_sentences(retrieval)
-        return list(retrieval.ranked_sentences)
+        """The sentences of the best passages scored by the sentence model, best first."""
+        return self.judge(retrieval)[0]
+
+    def probability(self, retrieval: Retrieval) -> float:
+        """The answer model's probability that the answer to ``retrieval`` is right."""
+        return self.judge(retrieval)[1]
 
     def _rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
         passages = retrieval.candidates[: self.config.passages]
@@ -62,25 +78,14 @@ class ExtractiveAnswerer:
         ]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
-    def confidence(self, retrieval: Retrieval, ranked: list[SentenceCandidate]) -> float:
-        """The answer model's probability that the best sentence of ``ranked`` answers."""
-        passages = retrieval.candidates[: self.config.passages]
-        return self.models(retrieval).answer.probability(answer_features(retrieval.query, passages, ranked))
-
-    def probability(self, retrieval: Retrieval) -> float:
-        """The answer model's probability that the answer to ``retrieval`` is right (0 when there
-        is no sentence to answer with)."""
-        ranked = self.rank_sentences(retrieval)
-        return self.confidence(retrieval, ranked) if ranked else 0.0
-
     def answer_retrieval(self, retrieval: Retrieval) -> Answer:
         """Return the answer for a retrieval."""
         cfg = self.config
         question, lang = retrieval.question, retrieval.query.lang
         hits = retrieval.hits
         models = self.models(retrieval)
-        ranked = self.rank_sentences(retrieval)
-        if not ranked or self.confidence(retrieval, ranked) < models.min_probability:
+        ranked, probability = self.judge(retrieval)
+        if not ranked or probability < models.min_probability:
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         best = ranked[0]
         chosen = [best]
@@ -99,10 +104,8 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
     by_chunk: dict[str, list[SentenceCandidate]] = {}
     for c in chosen:
         by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
-    groups = list(by_chunk.values())
-    days = {(g[0].passage.chunk.published or "")[:10] for g in groups}
-    if len(days) > 1:
-        groups.sort(key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
+    # A stable sort: passages of one day (or all undated) keep their order of first use.
+    groups = sorted(by_chunk.values(), key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
     citations: list[Citation] = []
     parts: list[str] = []
     for n, group in enumerate(groups, start=1):

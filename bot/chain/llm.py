@@ -30,7 +30,6 @@ from langchain_core.runnables import (
 )
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, with_timings
-from bot.chain.conversation import Context
 from bot.chain.retriever import Retrieval
 from bot.chain.verifier import MARKERS, Verifier, split_claims
 from ingest.errors import TanyaError
@@ -297,7 +296,7 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
                 mode="llm",
                 note=note,
                 partial=partial,
-                context=Context(retrieval.query, retrieval.vector),
+                context=retrieval.context,
             )
             return with_timings(answer, state)
 
@@ -333,7 +332,7 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
                 lang,
                 retrieved=retrieval.hits,
                 mode="llm",
-                context=Context(retrieval.query, retrieval.vector),
+                context=retrieval.context,
             )
             yield with_timings(abstention, state)
             return

@@ -58,11 +58,16 @@ class Retrieval:
     question: str = ""  # as asked (``query.text`` is what was analysed: mentions dropped, ...)
     models: AnswerModels | None = None  # the models that ranked the passages; the answerer uses them too
     embedded: QuestionVector | None = None  # the question as embedded (``vector`` is its numpy form)
-    ranked_sentences: Any = None  # the answerer's sentence ranking, once made
+    judged: Any = None  # the answerer's sentence ranking and its probability, once made
     within: Scope | None = None  # the articles it searched (``None``: all)
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
+
+    @property
+    def context(self) -> Context:
+        """How the question was read, for the next turn of a conversation to refer to."""
+        return Context(self.query, self.vector)
 
     @property
     def hits(self) -> list[Hit]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.chain.answer import Answer
 from bot.chain.conversation import (
     MAX_REPLAYED_TURNS,
     Conversation,
@@ -132,13 +133,13 @@ def test_conversations_are_bounded_in_turns_and_age() -> None:
     now = [0.0]
     conversation = Conversation(max_turns=2, max_age_s=60, clock=lambda: now[0])
     for n in range(3):
-        conversation.add(f"q{n}", Turn(f"q{n}", f"a{n}"))
+        conversation.add(f"q{n}", Answer(f"q{n}", f"a{n}", False, "id"))
     assert [t.question for t in conversation.history()] == ["q1", "q2"]
     now[0] = 61.0
     assert conversation.history() == []
     store = Conversations(max_conversations=2)
-    first = store.start(("channel", 1))
-    store.start(("channel", 2))
+    first = store.link(("channel", 1), store.new())
+    store.link(("channel", 2), store.new())
     store.link(("channel", 3), first)
     assert store.get(("channel", 1)) is None  # the least recently used key went first
     assert store.get(("channel", 3)) is first and store.get(("channel", 2)) is not None and len(store) == 2
