@@ -2,10 +2,11 @@
 the day the question is asked, and the range of publication dates a question is about.
 
 ``read_dates(question, today)`` returns a ``DateReading``: ``since``/``until`` (inclusive dates, or
-``None``) and ``latest`` (the question asks for the newest news: "terbaru", "terakhir", "update",
-"latest", "now"). These are words of time, the same for every article, like the question words
-of ``bot.chain.question``. Words only *favour* dates: of the passages that answer about as well as
-the best, those published in the range, and for ``latest`` the newest, come first (a question's
+``None``), ``latest`` (the question asks for the newest news: "terbaru", "update", "berita
+terakhir", "latest", "now") and the question without those words. These are words of time, the
+same for every article, like the question words of ``bot.chain.question``. Words only *prefer*
+dates (``prefer_dated``): the passages of the range, or the newest article, answer when the
+answer model accepts them, and otherwise the question is answered as if it named no date (its
 "sejak Januari" may be about when a rule began, not when it was reported). Only ``--since``,
 ``--until`` and ``--source`` filter (``ingest.types.Scope``). An article without a date is in no
 range and is never the newest.
@@ -19,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from ingest.errors import BadInput
 
 MONTHS = {
     **{
@@ -73,12 +76,19 @@ def _year_of(month: int, today: date) -> int:
     return today.year if month <= today.month else today.year - 1
 
 
-def _day(day: int, month: int, year: int | None, today: date) -> date | None:
-    year = year or _year_of(month, today)
+def _day(day: str, month: str, year: str | None, today: date) -> date | None:
+    """The day of a match's groups: ``month`` a number or a month's name, ``year`` optional."""
+    number = int(month) if month.isdigit() else MONTHS[month]
     try:
-        return date(year, month, day)
+        return date(int(year) if year else _year_of(number, today), number, int(day))
     except ValueError:
         return None
+
+
+def _month(name: str, year: str | None, today: date) -> tuple[date, date]:
+    """The first and last day of a month named in a question, ``year`` optional."""
+    month = MONTHS[name]
+    return _month_range(int(year) if year else _year_of(month, today), month)
 
 
 def _lower(text: str) -> str:
@@ -146,14 +156,11 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         )
         point: date | None = None
         if found:
-            day = int(found.group(1) or found.group(3))
-            month = int(found.group(2)) if found.group(2) else MONTHS[found.group(4)]
-            point = _day(day, month, int(found.group(5)) if found.group(5) else None, today)
+            point = _day(found.group(1) or found.group(3), found.group(2) or found.group(4), found.group(5), today)
         else:
             found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
             if found:
-                month = MONTHS[found.group(1)]
-                first, last = _month_range(int(found.group(2)) if found.group(2) else _year_of(month, today), month)
+                first, last = _month(found.group(1), found.group(2), today)
                 point = first if bound == "since" else last
         if point is not None and found is not None:
             spans.append(found.span())
@@ -171,17 +178,14 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         q,
     )
     if found:
-        month = int(found.group(2)) if found.group(2) else MONTHS[found.group(3)]
-        point = _day(int(found.group(1)), month, int(found.group(4)) if found.group(4) else None, today)
+        point = _day(found.group(1), found.group(2) or found.group(3), found.group(4), today)
         if point is not None:
             return point, point, latest, [*spans, found.span()]
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
     )
     if found:
-        month = MONTHS[found.group(1)]
-        first, last = _month_range(int(found.group(2)) if found.group(2) else _year_of(month, today), month)
-        return first, last, latest, [*spans, found.span()]
+        return (*_month(found.group(1), found.group(2), today), latest, [*spans, found.span()])
     return None, None, latest, spans
 
 
@@ -203,8 +207,6 @@ def published_day(value: str | None) -> date | None:
 def parse_day(value: object, name: str) -> date | None:
     """A date given by a caller (``--since``, a JSON field): a ``date`` (a ``datetime`` counts as
     its day) or ``YYYY-MM-DD`` text; anything else is a ``BadInput`` naming ``name``."""
-    from ingest.errors import BadInput
-
     if value is None or value == "":
         return None
     if isinstance(value, datetime):

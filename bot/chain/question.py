@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.chain.dates import MONTHS as MONTH_NUMBERS
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
 from ingest.types import Chunk, Span
@@ -30,13 +31,7 @@ FRAME_WEIGHT = 0.5
 _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 
 # What answers of each question type look like (a date, a number, a name).
-MONTHS = frozenset(
-    (
-        "januari februari maret april mei juni juli agustus september oktober november desember "
-        "january february march may june july august october december "
-        "jan feb mar apr jun jul agu aug sep okt oct nov des dec"
-    ).split()
-)
+MONTHS = frozenset(MONTH_NUMBERS)  # month names and their short forms, Indonesian and English
 NUMBER_WORDS = frozenset(
     "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu puluhan ratusan "
     "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
