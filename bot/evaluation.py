@@ -226,11 +226,9 @@ def run_eval(
     results = []
     conversations: dict[str, Conversation] = {}
     for i, q in enumerate(questions, start=1):
-        asked: dict[str, Any] = {"question": q.question}
-        if q.today:
-            asked["today"] = q.today
+        asked: dict[str, Any] = {"question": q.question, "today": q.today}
         if q.conversation is None:
-            answer = ask(asked if q.today else q.question)
+            answer = ask(asked)
         else:
             conversation = conversations.setdefault(q.conversation, Conversation(max_turns=10))
             answer = ask({**asked, "history": conversation.history()})

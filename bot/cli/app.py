@@ -236,7 +236,7 @@ def ask(
         _answer_batch(stack.chain, batch, scope)
         return
     assert question is not None
-    asked = {"question": question, **scope} if scope else question
+    asked = {"question": question, **scope}
     if as_json:
         _print_json(answer_to_json(stack.chain.invoke(asked)))
     else:
@@ -340,7 +340,7 @@ def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -
         item_id, text, fields = _parse_batch_line(line)
         asked = {"question": text, **(scope or {}), **fields}
         try:
-            result: dict[str, Any] = answer_to_json(chain.invoke(asked if len(asked) > 1 else text))
+            result: dict[str, Any] = answer_to_json(chain.invoke(asked))
         except BadInput as exc:
             result = {"question": text, "error": str(exc)}
         if item_id is not None:

@@ -18,6 +18,7 @@ class DenseVectors:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
+        self._mask: tuple[list[str], frozenset[str], Any] | None = None  # the matrix's rows in a scope
 
     def nearest(
         self, collection: str, vector: Sequence[float], k: int, allowed: frozenset[str] | None = None
@@ -31,7 +32,7 @@ class DenseVectors:
             return []
         scores = matrix @ np.asarray(vector, dtype=np.float32)
         if allowed is not None:
-            keep = np.fromiter((cid in allowed for cid in ids), dtype=bool, count=len(ids))
+            keep = self._rows_in(ids, allowed)
             if not keep.any():
                 return []
             scores = np.where(keep, scores, -np.inf)
@@ -39,6 +40,19 @@ class DenseVectors:
         top = np.argpartition(-scores, min(k, len(ids) - 1))[:k] if len(ids) > k else np.arange(len(ids))
         order = top[np.argsort(-scores[top])]
         return [(ids[i], float(scores[i])) for i in order]
+
+    def _rows_in(self, ids: list[str], allowed: frozenset[str]) -> Any:
+        """Which rows of the matrix ``allowed`` lets through (a boolean mask), kept while both
+        are the same objects: the matrix until a write, the scope's ids (``Index`` keeps them
+        too), so a question's readings in one scope test every id once."""
+        import numpy as np
+
+        cached = self._mask
+        if cached is not None and cached[0] is ids and cached[1] is allowed:
+            return cached[2]
+        keep = np.fromiter((cid in allowed for cid in ids), dtype=bool, count=len(ids))
+        self._mask = (ids, allowed, keep)
+        return keep
 
     def _vectors(self, collection: str) -> tuple[list[str], Any]:
         import numpy as np

@@ -100,6 +100,22 @@ def test_scopes_filter_both_searches_by_date_and_source(small_index: Index) -> N
     assert sources(Scope(source="50%_")) == (set(), set())  # LIKE wildcards are plain text
 
 
+def test_a_scope_sees_articles_added_after_it_was_first_used(small_index: Index) -> None:
+    def article(source: str, published: str) -> Article:
+        return Article(source, "Banjir merendam desa di lembah.", f"Banjir {source}", published=published)
+
+    within = Scope(since="2026-11-01")
+    ingest_articles(small_index, [article("a", "2026-11-02")])
+
+    def sources() -> set[str]:
+        found = small_index.chunks([cid for cid, _ in small_index.nearest("banjir", 10, within)])
+        return {chunk.source for chunk in found.values()}
+
+    assert sources() == {"a"} and sources() == {"a"}  # the second search reuses what the first worked out
+    ingest_articles(small_index, [article("b", "2026-11-05"), article("c", "2026-10-01")])
+    assert sources() == {"a", "b"}
+
+
 @pytest.fixture(scope="module")
 def story_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("story")

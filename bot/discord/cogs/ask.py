@@ -199,16 +199,14 @@ class AskCog(commands.Cog):
             return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
         return None
 
-    def conversation_of(self, channel_id: int, replied_to: int | None) -> Conversation | None:
-        """The conversation a message continues: that of the bot's answer it replies to, else that
-        of the thread it is in when the bot opened the thread. Keys hold the channel, so a
-        conversation never crosses channels."""
-        conversations = self.bot.conversations
-        if replied_to is not None:
-            found = conversations.get(("reply", channel_id, replied_to))
-            if found is not None:
-                return found
-        return conversations.get(("thread", channel_id))
+    def replied(self, channel_id: int, replied_to: int | None) -> Conversation | None:
+        """The conversation of the bot's answer a message in ``channel_id`` replies to, if any
+        (keys hold the channel, so a conversation never crosses channels)."""
+        return None if replied_to is None else self.bot.conversations.get(("reply", channel_id, replied_to))
+
+    def in_thread(self, channel_id: int) -> Conversation | None:
+        """The conversation of the thread ``channel_id``, when the bot opened it."""
+        return self.bot.conversations.get(("thread", channel_id))
 
     def remember(self, conversation: Conversation, sent: Any, channel_id: int, thread: Any = None) -> None:
         """File ``conversation`` under the bot's answer (a reply to it continues it) and under the
@@ -219,15 +217,11 @@ class AskCog(commands.Cog):
             self.bot.conversations.link(("thread", thread.id), conversation)
 
     async def respond(
-        self,
-        question: str,
-        preview: LivePreview,
-        conversation: Conversation | None = None,
-        filters: dict[str, str] | None = None,
+        self, question: str, preview: LivePreview, conversation: Conversation | None = None
     ) -> tuple[Answer | None, str | None]:
         """The answer, or a message saying why there is none."""
         try:
-            return await self.bot.answer(question, preview.on_text, conversation, filters), None
+            return await self.bot.answer(question, preview.on_text, conversation), None
         except TanyaError as exc:  # a question it cannot take, a busy or unreachable index
             return None, reply_for(exc, "ask")
 
@@ -266,11 +260,11 @@ class AskCog(commands.Cog):
 
         preview = LivePreview(asyncio.get_running_loop(), post)
         channel_id = interaction.channel_id or 0
-        conversation = self.conversation_of(channel_id, None) or self.bot.conversations.new()
+        conversation = self.in_thread(channel_id) or self.bot.conversations.new()
         filters = {k: v for k, v in (("since", since), ("until", until), ("source", source)) if v}
         if filters:
             conversation.filters = filters  # its follow-ups search the same articles
-        answer, problem = await self.respond(question, preview, conversation, conversation.filters)
+        answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
@@ -287,13 +281,10 @@ class AskCog(commands.Cog):
         if message.author.bot or me is None:
             return
         replied_to = message.reference.message_id if message.reference is not None else None
-        conversation = self.conversation_of(message.channel.id, replied_to)
-        mentioned = me in message.mentions
-        replies_to_answer = replied_to is not None and self.bot.conversations.get(
-            ("reply", message.channel.id, replied_to)
-        )
-        if not (mentioned or replies_to_answer):
+        replied = self.replied(message.channel.id, replied_to)
+        if replied is None and me not in message.mentions:
             return  # chatter in a thread the bot opened is left alone (the README says so)
+        conversation = replied or self.in_thread(message.channel.id)
         try:
             await self.answer_mention(message, me.id, conversation)
         except Exception:
@@ -338,7 +329,7 @@ class AskCog(commands.Cog):
 
         conversation = conversation or self.bot.conversations.new()
         preview = LivePreview(asyncio.get_running_loop(), post)
-        answer, problem = await self.respond(question, preview, conversation, conversation.filters)
+        answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
