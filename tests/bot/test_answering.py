@@ -149,6 +149,17 @@ def test_citations_are_numbered_in_order_and_quote_their_passage(small_index: In
         assert f"[{citation.n}]" in answer.text and citation.quote in citation.chunk.text
 
 
+def test_a_question_with_several_required_answers_needs_them_all() -> None:
+    from bot.chain.answer import Answer
+    from bot.evaluation import EvalQuestion
+
+    both = EvalQuestion("s", "1", "id", "q", True, ("3 orang", "5 orang"), all_answers=(("3 orang",), ("5 orang",)))
+    assert judge(both, Answer("q", "BPBD: 3 orang; kepala desa: 5 orang.", False, "id")).correct
+    assert not judge(both, Answer("q", "BPBD mencatat 3 orang.", False, "id")).correct
+    one = EvalQuestion("s", "2", "id", "q", True, ("3 orang", "5 orang"))
+    assert judge(one, Answer("q", "BPBD mencatat 3 orang.", False, "id")).correct
+
+
 def test_sentences_from_articles_of_different_dates_are_cited_newest_first(small_index: Index) -> None:
     ingest_articles(
         small_index,

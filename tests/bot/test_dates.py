@@ -137,6 +137,23 @@ def test_the_latest_news_is_answered_from_the_newest_article_that_answers(story:
     assert "45 orang" not in plain.text  # without "terbaru", the figure that matches best wins
 
 
+@pytest.mark.parametrize(
+    ("question", "today", "expected", "published", "another_day"),
+    [
+        ("kemarin ada kabar apa soal sekolah yg diliburin?", "2026-11-18", "16 November", "2026-11-17", "2026-11-04"),
+        ("apa kata BPBD minggu lalu soal jumlah pengungsi?", "2026-11-09", "310", "2026-11-03", "2026-11-25"),
+    ],
+)
+def test_a_question_bound_to_dates_is_answered_from_articles_of_those_dates(
+    story: Any, question: str, today: str, expected: str, published: str, another_day: str
+) -> None:
+    answer = story.chain.invoke({"question": question, "today": today})
+    assert expected in answer.text and {c.chunk.published for c in answer.citations} == {published}
+    # asked on another day, the same words point to other articles (or to none)
+    later = story.chain.invoke({"question": question, "today": another_day})
+    assert expected not in later.text and published not in {c.chunk.published for c in later.citations}
+
+
 def test_filters_narrow_what_is_searched(story: Any) -> None:
     question = "berapa kerugian banjir lembah arum?"
     late = story.chain.invoke({"question": question, "since": "2026-11-15"})

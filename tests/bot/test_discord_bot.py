@@ -580,6 +580,7 @@ async def test_in_thread_mode_the_thread_the_bot_opened_holds_the_conversation(s
     assert len([e for e in log if e[0] == "create_thread"]) == 1  # the follow-up stays in the thread
     conversation = bot.conversations.get(("thread", thread_id))
     assert conversation is not None and conversation.max_turns == 3 and len(conversation.history()) == 2
+    assert conversation.max_age_s == 30 * 60  # TANYA_DISCORD_CONVERSATION_MINUTES
     await cog.on_message(fake_message(log, "hmm", channel_id=555))  # a channel with no conversation
     assert len(log) == 3  # the thread, its answer, the follow-up's answer: nothing more
     bot.workers.shutdown(wait=True)

@@ -70,6 +70,21 @@ def test_prompt_numbers_and_fences_passages_with_title_and_date(index: Index) ->
     assert f"<question>\n{QUESTION}\n</question>" in text
 
 
+def test_in_llm_mode_the_earlier_turns_go_into_the_prompt(index: Index) -> None:
+    from bot.chain.conversation import Conversation
+
+    model = ScriptedChatModel(reply="Sekitar 700 karyawan terkena PHK [1].")
+    chain = llm_chain(index, model)
+    first = chain.invoke(QUESTION)
+    assert first.mode == "llm" and first.context is not None  # how it was read, for the next turn
+    conversation = Conversation()
+    conversation.add(QUESTION, first)
+    chain.invoke({"question": "kenapa?", "history": conversation.history()})
+    text = str(model.prompts[-1][1].content)
+    assert "Earlier in this conversation" in text and f"Q: {QUESTION}" in text and "A: Sekitar 700 karyawan" in text
+    assert "Earlier in this conversation" not in str(model.prompts[0][1].content)
+
+
 def test_an_article_cannot_close_its_fence_or_fake_a_passage() -> None:
     from ingest.types import Chunk, Hit
 
