@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import math
 import random
 import re
 import statistics
 import sys
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ from bot.chain.features import (  # noqa: E402
     passage_features,
     sentence_features,
 )
-from bot.chain.models import LEXICAL_MODELS_FILE, MODELS_FILE, AnswerModels, LogisticModel  # noqa: E402
+from bot.chain.models import LEXICAL_MODELS_FILE, MODELS_FILE, AnswerModels, LogisticModel, TreeModel  # noqa: E402
 from bot.chain.question import RULES  # noqa: E402
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
 from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
@@ -206,6 +207,71 @@ def fit_logistic(
     return _model(features, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
+# Gradient-boosted trees for the sentence model (``--sentence-model trees``; measured and not
+# shipped, docs/quality.md section 6): the size that did best on the development sets among a few;
+# deeper or longer fits learn the training sets' careful phrasing and lose chat questions.
+TREES = {"max_iter": 300, "learning_rate": 0.1, "max_leaf_nodes": 31, "max_depth": 6, "l2_regularization": 1.0}
+
+
+def fit_trees(groups: list[list[dict[str, float]]], gold: list[list[int]], features: tuple[str, ...]) -> TreeModel:
+    """Gradient-boosted trees that tell the candidates holding the answer from the others (each
+    candidate a row; only the order within a question matters to the chain)."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    x = np.array([[row[name] for name in features] for group in groups for row in group], dtype=np.float64)
+    y = np.array([label for labels in gold for label in labels])
+    model = HistGradientBoostingClassifier(**TREES, early_stopping=False, random_state=0).fit(x, y)
+    return trees_from_sklearn(model, features)
+
+
+FOLDS = 3
+
+
+def fold(example: Example) -> int:
+    """The cross-fitting fold of an example: its chat and small-index copies share their
+    original's, so no question is scored by a model fitted on a copy of itself."""
+    key = f"{example.question.set_name}/{example.question.id.partition('~')[0]}"
+    return zlib.crc32(key.encode()) % FOLDS
+
+
+def held_out_trees(
+    examples: list[Example], groups: list[list[dict[str, float]]], gold: list[list[int]], features: tuple[str, ...]
+) -> list[TreeModel]:
+    """One tree model per fold, each fitted without that fold's questions."""
+    folds = [fold(ex) for ex in examples]
+    return [
+        fit_trees(
+            [g for g, f in zip(groups, folds, strict=True) if f != k],
+            [g for g, f in zip(gold, folds, strict=True) if f != k],
+            features,
+        )
+        for k in range(FOLDS)
+    ]
+
+
+def trees_from_sklearn(model: Any, features: tuple[str, ...]) -> TreeModel:
+    """A ``TreeModel`` computing what a fitted binary ``HistGradientBoostingClassifier``'s
+    ``decision_function`` does (the fit has no missing values, so no node sends them anywhere)."""
+    import numpy as np
+
+    trees = []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        leaf = nodes["is_leaf"].astype(bool)
+        own = np.arange(len(nodes))
+        trees.append(
+            {
+                "feature": np.where(leaf, 0, nodes["feature_idx"]).tolist(),
+                "threshold": np.where(leaf, 0.0, nodes["num_threshold"]).tolist(),
+                "left": np.where(leaf, own, nodes["left"]).tolist(),
+                "right": np.where(leaf, own, nodes["right"]).tolist(),
+                "value": np.where(leaf, nodes["value"], 0.0).tolist(),
+            }
+        )
+    return TreeModel.from_trees(features, float(np.ravel(model._baseline_prediction)[0]), trees)
+
+
 def fit_listwise(
     groups: list[list[dict[str, float]]],
     gold: list[list[int]],
@@ -302,6 +368,13 @@ def main() -> None:
     parser.add_argument(
         "--without", action="append", default=[], choices=RULES, help="switch a rule of question analysis off"
     )
+    parser.add_argument(
+        "--sentence-model",
+        choices=("trees", "linear"),
+        default="linear",
+        help="a conditional logit like the passage model (shipped) or gradient-boosted trees (docs/quality.md)",
+    )
+    parser.add_argument("--answer-model", choices=("trees", "linear"), default="linear")
     parser.add_argument("--candidates", type=int, default=RetrievalConfig().candidates)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
@@ -358,9 +431,17 @@ def main() -> None:
             sentence_groups.append([s.features for s in sentences])
             sentence_gold.append(labels)
             sentence_examples.append(ex)
-    sentence_model = fit_listwise(
-        sentence_groups, sentence_gold, names, args.c, balance(sentence_examples) if args.balance else None
-    )
+    sentence_model: LogisticModel | TreeModel
+    if args.sentence_model == "trees":
+        sentence_model = fit_trees(sentence_groups, sentence_gold, names)
+        # The answer model learns from the sentence model's scores: they must be what it gives
+        # questions it was not fitted on (trees score their own training rows far more surely).
+        scorers = held_out_trees(sentence_examples, sentence_groups, sentence_gold, names)
+    else:
+        sentence_model = fit_listwise(
+            sentence_groups, sentence_gold, names, args.c, balance(sentence_examples) if args.balance else None
+        )
+        scorers = [sentence_model] * FOLDS
 
     # 3. answers: is the best sentence right
     names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
@@ -368,8 +449,9 @@ def main() -> None:
     for ex, sentences in per_question:
         if not sentences:
             continue
+        logits = scorers[fold(ex)].logits([s.features for s in sentences])
         scored = sorted(
-            (dataclasses.replace(s, score=sentence_model.logit(s.features)) for s in sentences),
+            (dataclasses.replace(s, score=v) for s, v in zip(sentences, logits, strict=True)),
             key=lambda s: s.score,
             reverse=True,
         )
@@ -378,10 +460,14 @@ def main() -> None:
         right = ex.question.answerable and holds_answer(scored[0].text, ex.question.answers)
         labels.append(int(right))
         outcomes.append((ex, scored))
-    answer_model = fit_logistic(
-        rows, labels, names, args.c, balance([ex for ex, _ in outcomes]) if args.balance else None
-    )
-    probabilities = [answer_model.probability(r) for r in rows]
+    answer_model: LogisticModel | TreeModel
+    if args.answer_model == "trees":
+        answer_model = fit_trees([rows], [labels], names)
+    else:
+        answer_model = fit_logistic(
+            rows, labels, names, args.c, balance([ex for ex, _ in outcomes]) if args.balance else None
+        )
+    probabilities = [1 / (1 + math.exp(-v)) for v in answer_model.logits(rows)]
 
     # Operating points, on the training questions.
     # The threshold refuses ``false_abstention`` of the answerable chat copies (the questions most
@@ -437,16 +523,25 @@ def main() -> None:
             "dropout": args.dropout,
             "small_index": args.small_index,
             "balance": args.balance,
+            "sentence_model": args.sentence_model,
+            "answer_model": args.answer_model,
             "command": "python bench/fit_models.py"
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
             + (" --lexical" if args.lexical else "")
             + "".join(f" --without {w}" for w in args.without)
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
             + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else "")
-            + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else ""),
+            + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
+            + (" --sentence-model trees" if args.sentence_model == "trees" else "")
+            + (" --answer-model trees" if args.answer_model == "trees" else "")
+            + (
+                f" --false-abstention {args.false_abstention}"
+                if args.false_abstention != TARGET_FALSE_ABSTENTION
+                else ""
+            ),
         },
     )
-    args.out.write_text(json.dumps(models.to_json(), indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(models.dumps(), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -5,7 +5,8 @@ features of ``bot.chain.features`` (its similarity to the question in meaning an
 passage's rank and score, whether it holds the kind of thing asked for, where it stands), and
 the sentence model of ``bot.chain.models`` (fitted on the training splits by
 ``bench/fit_models.py``) picks the one that answers; the next best joins it when it scores
-nearly as well and the answer stays short. The answer model then judges the pick as a whole
+nearly as well and the answer stays short, and a quoted sentence that leans on the one before it
+("Meskipun TikTok mengonfirmasi adanya PHK ini ...") brings that one too when it fits. The answer model then judges the pick as a whole
 (how clearly it won, how well it and its passage match the question, whether it holds the kind
 of thing asked for, how much of the question the index has never seen) and the answerer
 abstains in the question's language when the pick is probably wrong: the threshold was chosen
@@ -72,10 +73,9 @@ class ExtractiveAnswerer:
             import numpy as np
 
             vector = np.zeros(1, dtype=np.float32)
-        model = self.models(retrieval).sentence
-        scored = [
-            replace(c, score=model.logit(c.features)) for c in sentence_features(retrieval.query, passages, vector)
-        ]
+        candidates = sentence_features(retrieval.query, passages, vector)
+        logits = self.models(retrieval).sentence.logits([c.features for c in candidates])
+        scored = [replace(c, score=v) for c, v in zip(candidates, logits, strict=True)]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 
     def answer_retrieval(self, retrieval: Retrieval) -> Answer:
@@ -95,6 +95,12 @@ class ExtractiveAnswerer:
             if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
                 chosen.append(other)
                 break
+        # a quote that leans on the sentence before it gets that sentence too, when it fits
+        for sentence in list(chosen):
+            before = antecedent(sentence, ranked)
+            fits = sum(len(c.text) + 1 for c in chosen) + len(before.text) <= cfg.max_answer_chars if before else False
+            if before is not None and fits and all(before.text != c.text for c in chosen):
+                chosen.append(before)
         return compose(question, lang, chosen, hits)
 
 
@@ -115,3 +121,26 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
         citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
         parts.append(f"{quote} [{n}]")
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
+
+
+# How a sentence that goes on from the one before it opens: a connective ("Meskipun ...",
+# "Namun, ...") or a demonstrative among its first words ("Langkah ini ...", "Hal itu ...").
+_CONNECTIVES = frozenset(
+    "meskipun walaupun namun tetapi tapi sedangkan sementara itu akibatnya karenanya however but although".split()
+)
+_DEMONSTRATIVES = frozenset("ini itu tersebut".split())
+
+
+def refers_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it to be understood."""
+    opening = [w.strip(",.;:\"'()").lower() for w in text.split()[:6]]
+    return bool(opening) and (opening[0] in _CONNECTIVES or bool(_DEMONSTRATIVES & set(opening[1:])))
+
+
+def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> SentenceCandidate | None:
+    """The sentence before ``sentence`` in its passage when ``sentence`` refers back to it: a
+    quote should make sense on its own ("Meskipun TikTok mengonfirmasi adanya PHK ini ..." needs
+    what "PHK ini" is)."""
+    if sentence.position == 0 or not refers_back(sentence.text):
+        return None
+    return next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position - 1), None)

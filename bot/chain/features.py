@@ -58,6 +58,7 @@ SENTENCE_FEATURES = (
     "type_date",
     "type_name",
     "type_reason",
+    "answer_slot",
     "new_things",
     "first",
     "position",
@@ -204,6 +205,8 @@ def sentence_features(
             "window_coverage": window,
             "passage_coverage": passage_coverage,
             **_typed(query.kind, type_match(text, tokens, query)),
+            # what is asked for written beside something shaped like its answer ("700 karyawan")
+            "answer_slot": float(answer_slot(text, query)),
             "new_things": min(new_things, 3) / 3,
             "first": float(j == 0),
             "position": j / max(1, len(p.sentences) - 1),

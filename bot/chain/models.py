@@ -1,9 +1,11 @@
 """The learned parts of answering, loaded from the data file ``bench/fit_models.py`` writes.
 
-Each model is a logistic regression over named features (``bot.chain.features``), standardised with
-the means and scales seen in training. ``AnswerModels`` bundles the three the chain uses: one
-ranks passages, one picks the sentence that answers, one judges whether that answer is right
-(the answerer abstains when it is probably not). Nothing is fitted at run time.
+Each model scores rows of named features (``bot.chain.features``): a logistic regression
+(standardised with the means and scales seen in training) or gradient-boosted trees.
+``AnswerModels`` bundles the three the chain uses: one ranks passages, one picks the sentence that
+answers (trees: which sentence answers depends on combinations of features a weighted sum cannot
+express, docs/quality.md), one judges whether that answer is right (the answerer abstains when it
+is probably not). Nothing is fitted at run time.
 """
 
 from __future__ import annotations
@@ -41,13 +43,18 @@ class LogisticModel:
             total += coef * (values.get(name, mean) - mean) / scale
         return total
 
+    def logits(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
+        """The log-odds of several rows."""
+        return [self.logit(row) for row in rows]
+
     def probability(self, values: Mapping[str, float]) -> float:
         """The probability for one row."""
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.logit(values)))))
+        return _sigmoid(self.logit(values))
 
     def to_json(self) -> dict[str, Any]:
         """The form kept in the data file."""
         return {
+            "kind": "logistic",
             "features": list(self.features),
             "mean": list(self.mean),
             "scale": list(self.scale),
@@ -67,6 +74,143 @@ class LogisticModel:
         )
 
 
+def _sigmoid(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
+
+@dataclass(frozen=True, eq=False)
+class TreeModel:
+    """Gradient-boosted regression trees over named features: the log-odds of a row are
+    ``baseline`` plus, for every tree, the value of the leaf the row reaches (at each node, left
+    when the feature is at most the threshold). The trees are kept as arrays, a row per tree and a
+    column per node, where a leaf is its own child, so all rows walk all trees at once."""
+
+    features: tuple[str, ...]
+    baseline: float
+    sizes: tuple[int, ...]  # nodes per tree (the arrays are padded to the largest)
+    feature: Any  # int64 (trees x nodes): the feature a node tests
+    threshold: Any  # float64: left when the feature is at most this
+    left: Any  # int64: children
+    right: Any
+    value: Any  # float64: a leaf's share of the log-odds
+    depth: int  # steps from a root to the deepest leaf
+
+    def logits(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
+        """The log-odds of several rows (a missing feature counts as 0)."""
+        import numpy as np
+
+        if not rows:
+            return []
+        x = np.array([[float(row.get(name, 0.0)) for name in self.features] for row in rows], dtype=np.float64)
+        trees = np.arange(len(self.sizes))[None, :]
+        at = np.zeros((len(rows), len(self.sizes)), dtype=np.int64)
+        row = np.arange(len(rows))[:, None]
+        for _ in range(self.depth):
+            goes_left = x[row, self.feature[trees, at]] <= self.threshold[trees, at]
+            at = np.where(goes_left, self.left[trees, at], self.right[trees, at])
+        return [float(v) for v in self.baseline + self.value[trees, at].sum(axis=1)]
+
+    def logit(self, values: Mapping[str, float]) -> float:
+        """The log-odds for one row."""
+        return self.logits([values])[0]
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        """The probability for one row."""
+        return _sigmoid(self.logit(values))
+
+    def to_json(self) -> dict[str, Any]:
+        """The form kept in the data file: per tree, its nodes' feature index, threshold, children
+        and value (a leaf is its own child)."""
+        trees = [
+            {
+                "feature": [int(v) for v in self.feature[t, :n]],
+                "threshold": [float(v) for v in self.threshold[t, :n]],
+                "left": [int(v) for v in self.left[t, :n]],
+                "right": [int(v) for v in self.right[t, :n]],
+                "value": [round(float(v), 8) for v in self.value[t, :n]],
+            }
+            for t, n in enumerate(self.sizes)
+        ]
+        return {"kind": "trees", "features": list(self.features), "baseline": self.baseline, "trees": trees}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TreeModel:
+        """Read the form ``to_json`` writes."""
+        return cls.from_trees(tuple(data["features"]), float(data["baseline"]), data["trees"])
+
+    @classmethod
+    def from_trees(
+        cls, features: tuple[str, ...], baseline: float, trees: Sequence[Mapping[str, Sequence[Any]]]
+    ) -> TreeModel:
+        """Pack trees given node by node (lists ``feature``, ``threshold``, ``left``, ``right`` and
+        ``value``; node 0 is the root, a leaf is its own child) into arrays, checking that every
+        tree is a tree: its children and features exist and no walk goes round in circles."""
+        import numpy as np
+
+        if not trees:
+            raise ValueError("a tree model needs at least one tree")
+        sizes = tuple(len(t["value"]) for t in trees)
+        width = max(sizes)
+        ints = ("feature", "left", "right")
+        packed = {
+            key: np.zeros((len(trees), width), dtype=np.int64 if key in ints else np.float64)
+            for key in ("feature", "threshold", "left", "right", "value")
+        }
+        depth = 0
+        for i, (tree, n) in enumerate(zip(trees, sizes, strict=True)):
+            for key, array in packed.items():
+                if len(tree[key]) != n:
+                    raise ValueError(f"tree {i}: {key} has {len(tree[key])} nodes, value has {n}")
+                array[i, :n] = tree[key]
+            packed["left"][i, n:] = packed["right"][i, n:] = np.arange(n, width)  # padding: unreachable leaves
+            if not (packed["feature"][i, :n] >= 0).all() or (packed["feature"][i, :n] >= len(features)).any():
+                raise ValueError(f"tree {i} tests a feature it does not have")
+            depth = max(depth, _depth(packed["left"][i, :n], packed["right"][i, :n], i))
+        return cls(
+            features,
+            baseline,
+            sizes,
+            feature=packed["feature"],
+            threshold=packed["threshold"],
+            left=packed["left"],
+            right=packed["right"],
+            value=packed["value"],
+            depth=depth,
+        )
+
+
+def _depth(left: Any, right: Any, tree: int) -> int:
+    """Steps from the root (node 0) to the deepest leaf; a child outside the tree or a node
+    reached twice (a cycle, or two parents) is an error."""
+    n = len(left)
+    deepest, seen, stack = 0, {0}, [(0, 0)]
+    while stack:
+        node, steps = stack.pop()
+        children = {int(left[node]), int(right[node])}
+        if children == {node}:
+            deepest = max(deepest, steps)
+            continue
+        for child in children:
+            if not 0 <= child < n or child in seen:
+                raise ValueError(f"tree {tree} is not a tree (node {node} -> {child})")
+            seen.add(child)
+            stack.append((child, steps + 1))
+    return deepest
+
+
+def model_from_json(data: Mapping[str, Any]) -> LogisticModel | TreeModel:
+    """Read either kind of model from its data-file form."""
+    kind = data.get("kind", "logistic")
+    if kind == "trees":
+        return TreeModel.from_json(data)
+    if kind == "logistic":
+        return LogisticModel.from_json(data)
+    raise ValueError(f"unknown model kind {kind!r}")
+
+
+Model = LogisticModel | TreeModel
+
+
 @dataclass(frozen=True)
 class AnswerModels:
     """The learned parts of answering.
@@ -78,9 +222,9 @@ class AnswerModels:
     ``second_margin`` of the best.
     """
 
-    passage: LogisticModel
-    sentence: LogisticModel
-    answer: LogisticModel
+    passage: Model
+    sentence: Model
+    answer: Model
     min_probability: float
     second_margin: float
     meta: Mapping[str, Any]
@@ -96,13 +240,22 @@ class AnswerModels:
             "meta": dict(self.meta),
         }
 
+    def dumps(self) -> str:
+        """The data file's text: indented, with each list of numbers on one line (a tree's nodes
+        would otherwise take a line each)."""
+        import re
+
+        text = json.dumps(self.to_json(), indent=1)
+        numbers = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)\s*\]")
+        return numbers.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerModels:
         """Read the data file's content."""
         return cls(
-            LogisticModel.from_json(data["passage"]),
-            LogisticModel.from_json(data["sentence"]),
-            LogisticModel.from_json(data["answer"]),
+            model_from_json(data["passage"]),
+            model_from_json(data["sentence"]),
+            model_from_json(data["answer"]),
             float(data["min_probability"]),
             float(data["second_margin"]),
             dict(data.get("meta") or {}),
@@ -135,7 +288,7 @@ def load_models(path: Path | None = None) -> AnswerModels:
 def _load(path: Path) -> AnswerModels:
     try:
         return AnswerModels.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise TanyaError(f"cannot read the answering models in {path}: {exc}") from None
 
 

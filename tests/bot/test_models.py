@@ -1,0 +1,100 @@
+"""The answering models' data file: both kinds of model read back what they wrote, trees walk as
+sklearn's do, and a broken file is a clear error, not a crash or a wrong answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.chain.features import SENTENCE_FEATURES
+from bot.chain.models import AnswerModels, LogisticModel, TreeModel, load_models, model_from_json
+from ingest.errors import TanyaError
+from tests.conftest import REPO
+
+# x0 <= 0.5 ? (x1 <= 2 ? -1 : 1) : 3
+STUMPS = {
+    "feature": [0, 1, 0, 0, 0],
+    "threshold": [0.5, 2.0, 0.0, 0.0, 0.0],
+    "left": [1, 2, 2, 3, 4],
+    "right": [4, 3, 2, 3, 4],
+    "value": [0.0, 0.0, -1.0, 1.0, 3.0],
+}
+
+
+def test_a_tree_sends_a_row_left_when_its_feature_is_at_most_the_threshold() -> None:
+    model = TreeModel.from_trees(("a", "b"), 0.25, [STUMPS, {**STUMPS, "value": [0.0, 0.0, 10.0, 20.0, 30.0]}])
+    rows = [{"a": 0.5, "b": 2.0}, {"a": 0.0, "b": 2.5}, {"a": 0.6, "b": 0.0}, {"b": 9.0}]
+    assert model.depth == 2
+    assert model.logits(rows) == [0.25 - 1 + 10, 0.25 + 1 + 20, 0.25 + 3 + 30, 0.25 + 1 + 20]
+    assert model.logit(rows[2]) == 33.25 and 0.99 < model.probability(rows[2]) <= 1.0
+    assert model.logits([]) == []
+
+
+def test_trees_of_different_sizes_and_their_data_file_form_read_back_the_same() -> None:
+    leaf_only = {"feature": [0], "threshold": [0.0], "left": [0], "right": [0], "value": [0.5]}
+    model = TreeModel.from_trees(("a", "b"), -1.0, [STUMPS, leaf_only])
+    again = model_from_json(json.loads(json.dumps(model.to_json())))
+    assert isinstance(again, TreeModel) and again.sizes == (5, 1)
+    rows = [{"a": a, "b": b} for a in (0.0, 0.5, 1.0) for b in (1.0, 3.0)]
+    assert again.logits(rows) == model.logits(rows)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**STUMPS, "left": [1, 2, 2, 3, 9]},  # a child outside the tree
+        {**STUMPS, "left": [0, 2, 2, 3, 4]},  # the root its own child on one side: a cycle
+        {**STUMPS, "feature": [0, 7, 0, 0, 0]},  # a feature the model does not have
+        {**STUMPS, "value": [0.0, 0.0]},  # arrays of different lengths
+    ],
+)
+def test_a_malformed_tree_is_refused(broken: dict[str, list[float]]) -> None:
+    with pytest.raises(ValueError):
+        TreeModel.from_trees(("a", "b"), 0.0, [broken])
+
+
+def test_a_broken_models_file_is_a_clear_error(tmp_path: Path) -> None:
+    data = load_models().to_json()
+    broken = {**STUMPS, "right": [4, 3, 2, 3]}
+    data["sentence"] = {"kind": "trees", "features": ["a", "b"], "baseline": 0.0, "trees": [broken]}
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(TanyaError, match="cannot read the answering models"):
+        load_models(path)
+    data["sentence"]["kind"] = "forest"
+    path.write_text(json.dumps(data))
+    with pytest.raises(TanyaError, match="unknown model kind"):
+        load_models(path)
+
+
+def test_the_models_file_reads_back_as_written_whatever_kind_each_model_is() -> None:
+    shipped = load_models()
+    assert shipped.sentence.features == SENTENCE_FEATURES
+    assert AnswerModels.from_json(json.loads(shipped.dumps())) == shipped
+    trees = TreeModel.from_trees(SENTENCE_FEATURES, 0.5, [STUMPS] * 40)
+    mixed = shipped.replace(sentence=trees)
+    text = mixed.dumps()
+    again = AnswerModels.from_json(json.loads(text))
+    assert isinstance(again.sentence, TreeModel) and isinstance(again.answer, LogisticModel)
+    assert again.dumps() == text
+    # a list of numbers is one line: the file stays readable and its diffs small
+    assert len(text.splitlines()) < len(shipped.dumps().splitlines()) + 10 * 40
+
+
+def test_trees_converted_from_sklearn_compute_its_decision_function() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from fit_models import trees_from_sklearn  # the fit script's converter
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 3))
+    y = ((x[:, 0] > 0) ^ (x[:, 1] * x[:, 2] > 0.3)).astype(int)
+    fitted = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, random_state=0).fit(x, y)
+    model = trees_from_sklearn(fitted, ("a", "b", "c"))
+    rows = [dict(zip(("a", "b", "c"), row, strict=True)) for row in x[:50].tolist()]
+    assert np.allclose(model.logits(rows), fitted.decision_function(x[:50]), atol=1e-9)
