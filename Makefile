@@ -15,7 +15,14 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # torch is installed first and pinned: its CPU wheel is on this machine's disk, an unpinned one is CUDA.
+# The tests of TANYA_DATABASE_URL start a real PostgreSQL server: Debian's package provides it.
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
 $(STAMP): pyproject.toml | $(BIN)/python
+	@if [ -z "$(POSTGRES_INITDB)" ]; then \
+		echo "installing PostgreSQL (Debian package postgresql) for the database tests"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq postgresql; else sudo apt-get install -y -qq postgresql; fi; \
+	fi
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev,openai,bench]'
 	touch $(STAMP)

@@ -10,7 +10,9 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
+from ingest.errors import BadInput
 from ingest.loaders import Fetcher, load_inputs
+from ingest.store.catalog import Catalog
 from ingest.store.index import Index
 from ingest.store.prepared import PreparedArticle, analyse
 from ingest.types import Article, Skipped
@@ -257,3 +259,76 @@ def sync_vectors(index: Index, progress: ProgressSink | None = None) -> SyncRepo
     with index.writing(on_wait=progress.waiting):
         copied, deleted = index.sync_vectors()
     return SyncReport(copied, deleted, time.perf_counter() - started)
+
+
+@dataclass
+class MigrateReport:
+    """The summary of copying an embedded index onto the database server."""
+
+    copied: int
+    unchanged: int
+    chunks: int
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``tanya migrate --json`` object."""
+        return asdict(self)
+
+
+# Settings of an index that travel with it (the generation and the Chroma copy's mark are the
+# target's own).
+_MIGRATED_META = ("collection", "embedding_model")
+
+
+def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None = None) -> MigrateReport:
+    """Copy every article of an embedded catalog into ``index`` (one on a database server) as it
+    is stored: chunks, lexical terms, vectors and sentence vectors; nothing is embedded again.
+    An article the target already holds with the same content is left alone, so a migration
+    that stopped can be run again. Refuses a target built with another embedding model."""
+    progress = progress or ProgressSink()
+    started = time.perf_counter()
+    meta = source.meta()
+    model, collection = meta.get("embedding_model"), meta.get("collection") or index.base_collection
+    theirs = index.catalog.get_meta("embedding_model")
+    if model and theirs and theirs != model and index.catalog.count_chunks():
+        raise BadInput(
+            f"the database's index was built with {theirs} and this one with {model}; "
+            "reindex one of them with the other's model first (tanya reindex)"
+        )
+    target_collection = index.catalog.get_meta("collection") or collection
+    copied = unchanged = chunks_copied = 0
+    with index.writing(on_wait=progress.waiting):
+        records = source.articles()
+        progress.start(sum(r.chunks for r in records))
+        for record in reversed(records):  # oldest first, as they were ingested
+            there = index.catalog.article(record.source)
+            if there is not None and record.content_hash and there.content_hash == record.content_hash:
+                unchanged += 1
+                progress.advance(record.chunks)
+                continue
+            chunks = source.chunks_of(record.source)
+            lexical = source.lexical_rows(record.source)
+            ids = [c.chunk_id for c in chunks]
+            vectors = source.vectors(collection, ids)
+            sentences = source.sentences(ids)
+            sentence_vectors = source.sentence_vectors(collection, ids)
+            index.catalog.put_article(
+                record,
+                [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
+                [body for body, _ in lexical],
+                lexical[0][1] if lexical else "",
+                (target_collection, model, [vectors[i] for i in ids])
+                if model and all(i in vectors for i in ids)
+                else None,
+                [sentences[i] for i in ids] if all(i in sentences for i in ids) else None,
+                [sentence_vectors[i] for i in ids] if all(i in sentence_vectors for i in ids) else None,
+            )
+            copied += 1
+            chunks_copied += len(chunks)
+            progress.advance(record.chunks)
+        for key in _MIGRATED_META:
+            if key in meta and index.catalog.get_meta(key) is None:
+                index.catalog.set_meta(key, meta[key])
+        index.refresh(force=True)
+        index.sync_vectors()
+    return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started)

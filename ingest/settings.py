@@ -61,6 +61,9 @@ class IndexSettings(Section):
     embedding_precision: Literal["int8", "fp32"] = "int8"
     model_cache_dir: Path | None = None  # where the model is rebuilt and exported; default TANYA_DATA_DIR/models
     chroma_url: str | None = None
+    # Unset: the catalog and lexical index are a SQLite file in data_dir; postgresql://...: on a
+    # PostgreSQL server every host shares (docs/deployment.md)
+    database_url: str | None = Field(default=None, repr=False)
     collection: str = "tanya"
     chunk_max_chars: int = Field(default=1000, ge=100, le=8000)
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
@@ -76,4 +79,17 @@ class IndexSettings(Section):
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"must look like http://host:port, not {value!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_postgresql(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("postgresql", "postgres"):
+            # the value may hold a password: the message names its scheme only
+            raise ValueError(
+                f"must look like postgresql://user:password@host:5432/dbname, not a {parsed.scheme or 'bare'} URL"
+            )
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -245,3 +246,74 @@ class ScriptedChatModel(BaseChatModel):
         for piece in re.findall(r"\S+\s*", self.reply):
             time.sleep(self.delay_s)
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+class PostgresServer:
+    """A real PostgreSQL server (Debian's ``postgresql`` package) in a temporary folder on a
+    loopback port, for tests of ``TANYA_DATABASE_URL``. Run as the ``postgres`` user when the
+    tests run as root (PostgreSQL refuses to run as root)."""
+
+    def __init__(self, port: int) -> None:
+        import tempfile
+
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+        if not found:
+            raise RuntimeError(
+                "PostgreSQL's server programs are not installed (Debian: apt-get install postgresql); "
+                "`make install` installs them"
+            )
+        self.bin = found[0].parent
+        self.port = port
+        self.root = Path(tempfile.mkdtemp(prefix="tanya-pg-"))
+        self.data = self.root / "data"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-U", "tanya", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self.start()
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run([*self.as_user, str(self.bin / program), *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://tanya@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh empty database; return its URL."""
+        import uuid
+
+        import psycopg
+
+        name = "t" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self.url(), autocommit=True) as db:
+            db.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server per test process, started on first use."""
+    server = PostgresServer(free_port())
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> str:
+    """The URL of a new empty database on the test server."""
+    return postgres_server.new_database()

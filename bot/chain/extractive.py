@@ -6,11 +6,12 @@ passage's rank and score, whether it holds the kind of thing asked for, where it
 the sentence model of ``bot.chain.models`` (fitted on the training splits by
 ``bench/fit_models.py``) picks the one that answers; the next best joins it when it scores
 nearly as well and the answer stays short, and a quoted sentence that leans on the one before it
-("Meskipun TikTok mengonfirmasi adanya PHK ini ...") brings that one too when it fits. The answer model then judges the pick as a whole
-(how clearly it won, how well it and its passage match the question, whether it holds the kind
-of thing asked for, how much of the question the index has never seen) and the answerer
-abstains in the question's language when the pick is probably wrong: the threshold was chosen
-on the training splits, where a quarter of the questions have no answer in their passage.
+("Meskipun TikTok mengonfirmasi adanya PHK ini ...") brings that one too when it fits. The
+answer model then judges the pick as a whole (how clearly it won, how well it and its passage
+match the question, whether it holds the kind of thing asked for, how much of the question the
+index has never seen) and the answerer abstains in the question's language when the pick is
+probably wrong: the threshold was chosen on the training splits, where a quarter of the
+questions have no answer in their passage.
 """
 
 from __future__ import annotations

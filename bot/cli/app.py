@@ -459,7 +459,9 @@ def eval_(
     ingest_settings = settings.index
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
         data_dir = index_dir or Path(tmp)
-        index_settings = ingest_settings.model_copy(update={"data_dir": data_dir, "chroma_url": None})
+        index_settings = ingest_settings.model_copy(
+            update={"data_dir": data_dir, "chroma_url": None, "database_url": None}
+        )
         stack = make_stack(settings.model_copy(update={"index": index_settings}), models=load_models(models))
         with _progress(enabled=not as_json) as sink:
             ingest_articles(stack.index, eval_articles(questions, bundled_articles_dir()) + extra, sink)
@@ -538,6 +540,45 @@ def reindex(
         )
 
 
+@app.command()
+@handles_errors
+def migrate(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    from_dir: Annotated[
+        Path | None,
+        typer.Option("--from", metavar="DIR", help="The embedded index to copy (default: TANYA_DATA_DIR)."),
+    ] = None,
+) -> None:
+    """Copy the embedded index (TANYA_DATA_DIR) onto the database server TANYA_DATABASE_URL names.
+
+    Articles keep their passages, vectors and dates; nothing is embedded again. Articles already
+    on the server with the same content are left alone, so it can be run again. The embedded
+    index is only read.
+    """
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+    from ingest.store.index import make_index
+
+    settings = _settings().index
+    if not settings.database_url:
+        raise BadInput("set TANYA_DATABASE_URL to the PostgreSQL server to copy the index to")
+    source_path = Path(from_dir or settings.data_dir).expanduser() / "catalog.sqlite3"
+    if not source_path.is_file():
+        raise BadInput(f"there is no embedded index in {source_path.parent} (no catalog.sqlite3)")
+    source = Catalog(source_path)
+    with _progress(enabled=not as_json) as sink:
+        sink.label = "copying chunks"
+        report = migrate_catalog(source, make_index(settings), sink)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        out.print(
+            f"copied {report.copied} article{'s' if report.copied != 1 else ''} ({report.chunks} chunks), "
+            f"{report.unchanged} already there, in {report.seconds:.1f} s",
+            markup=False,
+        )
+
+
 @app.command("bot")
 @handles_errors
 def bot_command() -> None:
@@ -588,13 +629,14 @@ class _RichProgress(ProgressSink):
             disable=not enabled,
         )
         self.task: Any = None
+        self.label = "embedding chunks"
 
     def loading(self, source: str) -> None:
         pass
 
     def start(self, total_chunks: int) -> None:
         if total_chunks:
-            self.task = self.bar.add_task("embedding chunks", total=total_chunks)
+            self.task = self.bar.add_task(self.label, total=total_chunks)
 
     def advance(self, chunks: int) -> None:
         if self.task is not None:

@@ -74,26 +74,33 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
 """
 
 
-def _scope_sql(within: Scope) -> tuple[str, list[Any]]:
-    """The SQL condition on ``articles a`` for a scope, and its parameters. Dates compare as ISO
-    text on their first ten characters (a stored date may carry a time); an article without one
-    is outside any range."""
-    conditions: list[str] = ["1"]
+def scope_sql(within: Scope, mark: str = "?", fold: str = "fold") -> tuple[str, list[Any]]:
+    """The SQL condition on ``articles a`` for a scope, and its parameters (``mark`` is the
+    driver's placeholder, ``fold`` the SQL function that lower-cases any letter: SQLite's own
+    lower() folds ASCII only, so the SQLite catalog registers Python's as ``fold``). Dates compare
+    as ISO text on their first ten characters (a stored date may carry a time); an article
+    without one is outside any range."""
+    conditions: list[str] = ["1 = 1"]
     params: list[Any] = []
     if within.since:
-        conditions.append("a.published IS NOT NULL AND substr(a.published, 1, 10) >= ?")
+        conditions.append(f"a.published IS NOT NULL AND substr(a.published, 1, 10) >= {mark}")
         params.append(within.since)
     if within.until:
-        conditions.append("a.published IS NOT NULL AND substr(a.published, 1, 10) <= ?")
+        conditions.append(f"a.published IS NOT NULL AND substr(a.published, 1, 10) <= {mark}")
         params.append(within.until)
     if within.source:
         needle = "%" + within.source.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = f"LIKE {mark} ESCAPE '\\'"
         conditions.append(
-            "(lower(a.source) LIKE ? ESCAPE '\\' OR lower(coalesce(a.url, '')) LIKE ? ESCAPE '\\' "
-            "OR lower(a.title) LIKE ? ESCAPE '\\' OR lower(coalesce(a.outlet, '')) LIKE ? ESCAPE '\\')"
+            f"({fold}(a.source) {like} OR {fold}(coalesce(a.url, '')) {like} "
+            f"OR {fold}(a.title) {like} OR {fold}(coalesce(a.outlet, '')) {like})"
         )
         params += [needle] * 4
     return " AND ".join(conditions), params
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.lower()
 
 
 _CHUNK_SELECT = """
@@ -167,6 +174,7 @@ class Catalog:
             db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             _use_wal(db, _BUSY_TIMEOUT_S)
             db.execute("PRAGMA synchronous=NORMAL")
+            db.create_function("fold", 1, _fold, deterministic=True)
             self._local.db = db
         return db
 
@@ -393,6 +401,20 @@ class Catalog:
             )
         db.execute("DELETE FROM chunks WHERE source = ?", (source,))
 
+    def lexical_rows(self, source: str) -> list[tuple[str, str]]:
+        """The analysed body and title of each of an article's chunks, in order: what its
+        lexical index holds (``tanya migrate`` copies them as they are)."""
+        rows = self._db.execute(
+            "SELECT f.body, f.title FROM chunks c JOIN chunks_fts f ON f.rowid = c.id "
+            "WHERE c.source = ? ORDER BY c.idx",
+            (source,),
+        ).fetchall()
+        return [(str(body), str(title)) for body, title in rows]
+
+    def meta(self) -> dict[str, str]:
+        """Every stored setting of the index."""
+        return {str(k): str(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+
     def chunk_ids(self, source: str | None = None) -> set[str]:
         """Return the ids of all chunks (of one article when ``source`` is given)."""
         if source is None:
@@ -426,7 +448,7 @@ class Catalog:
         where = ""
         params: list[Any] = []
         if within is not None and not within.empty:
-            conditions, params = _scope_sql(within)
+            conditions, params = scope_sql(within)
             where = (
                 f" AND rowid IN (SELECT c.id FROM chunks c JOIN articles a ON a.source = c.source WHERE {conditions})"
             )
@@ -442,7 +464,7 @@ class Catalog:
 
     def chunk_ids_in(self, within: Scope) -> frozenset[str]:
         """The ids of the chunks of the articles ``within`` lets through."""
-        conditions, params = _scope_sql(within)
+        conditions, params = scope_sql(within)
         rows = self._db.execute(
             f"SELECT c.chunk_id FROM chunks c JOIN articles a ON a.source = c.source WHERE {conditions}", params
         ).fetchall()

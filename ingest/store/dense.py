@@ -10,12 +10,13 @@ from typing import Any
 
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_rows
+from ingest.store.postgres import PostgresCatalog
 
 
 class DenseVectors:
     """Vector reads of one catalog; the matrix of a collection is reloaded after any write."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog | PostgresCatalog) -> None:
         self.catalog = catalog
         self._matrix: tuple[tuple[str, int], list[str], Any] | None = None
         self._mask: tuple[list[str], frozenset[str], Any] | None = None  # the matrix's rows in a scope

@@ -26,6 +26,7 @@ from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
+from ingest.store.postgres import PostgresCatalog
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
 from ingest.store.vectors import ChromaMirror
 from ingest.text.analysis import decode_sentence_terms
@@ -51,7 +52,7 @@ class Index:
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: Catalog | PostgresCatalog,
         mirror: ChromaMirror,
         embeddings_for: Callable[[str], Embeddings],
         configured_model: str,
@@ -103,7 +104,12 @@ class Index:
 
     @contextmanager
     def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-        """Hold the cross-process write lock for a block; wait up to the lock timeout for it."""
+        """Hold the cross-process write lock for a block; wait up to the lock timeout for it. On
+        a database server the lock is the server's, so it holds across hosts."""
+        if isinstance(self.catalog, PostgresCatalog):
+            with self.catalog.write_lock(self._lock_timeout_s, on_wait), self.mirror.session():
+                yield
+            return
         if self._lock_path is None:
             with self.mirror.session():
                 yield
@@ -360,21 +366,15 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
     data_dir = Path(settings.data_dir).expanduser()
     catalog_path = data_dir / "catalog.sqlite3"
     mirror = ChromaMirror(data_dir, settings.chroma_url)
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        # SQLite takes an empty file for a new database: after a fault that emptied the catalog,
-        # the index would silently look empty while the vector store still holds every article.
-        if catalog_path.exists() and catalog_path.stat().st_size == 0:
-            orphans = mirror.count(settings.collection)
-            if orphans:
-                raise IndexUnavailable(
-                    f"the catalog {catalog_path} is empty (0 bytes) but the vector store still holds "
-                    f"{orphans:,} vector{'s' if orphans != 1 else ''}; restore the catalog from a backup, "
-                    f"or move the folder {data_dir} aside and ingest your articles again"
-                )
-        catalog = Catalog(catalog_path)
-    except OSError as exc:
-        raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
+    catalog: Catalog | PostgresCatalog
+    if settings.database_url:
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)  # models and a local vector copy still live here
+        except OSError as exc:
+            raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
+        catalog = PostgresCatalog(settings.database_url)
+    else:
+        catalog = _sqlite_catalog(data_dir, catalog_path, mirror, settings.collection)
 
     def embeddings_for(name: str) -> Embeddings:
         if embeddings is not None and canonical_model_name(getattr(embeddings, "name", name)) == name:
@@ -404,3 +404,22 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         data_dir / "write.lock",
         settings.lock_timeout_s,
     )
+
+
+def _sqlite_catalog(data_dir: Path, catalog_path: Path, mirror: ChromaMirror, collection: str) -> Catalog:
+    """Open the embedded catalog in the data directory."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # SQLite takes an empty file for a new database: after a fault that emptied the catalog,
+        # the index would silently look empty while the vector store still holds every article.
+        if catalog_path.exists() and catalog_path.stat().st_size == 0:
+            orphans = mirror.count(collection)
+            if orphans:
+                raise IndexUnavailable(
+                    f"the catalog {catalog_path} is empty (0 bytes) but the vector store still holds "
+                    f"{orphans:,} vector{'s' if orphans != 1 else ''}; restore the catalog from a backup, "
+                    f"or move the folder {data_dir} aside and ingest your articles again"
+                )
+        return Catalog(catalog_path)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None

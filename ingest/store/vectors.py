@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 from ingest.errors import BadInput, IndexUnavailable
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import floats
+from ingest.store.postgres import PostgresCatalog
 from ingest.types import Chunk
 
 MODEL_KEY = "embedding_model"
@@ -94,7 +95,13 @@ class ChromaMirror:
         return target
 
     def after_write(
-        self, catalog: Catalog, base: str, collection: str, model: str, sources: Sequence[str], before: int
+        self,
+        catalog: Catalog | PostgresCatalog,
+        base: str,
+        collection: str,
+        model: str,
+        sources: Sequence[str],
+        before: int,
     ) -> None:
         """Bring the copy in step after a write of ``sources`` that found the catalog at
         generation ``before``: just those articles' vectors when the copy was in step then,
@@ -108,7 +115,7 @@ class ChromaMirror:
         else:
             self.reconcile(catalog, base, collection, model)
 
-    def reconcile(self, catalog: Catalog, base: str, collection: str, model: str) -> tuple[int, int]:
+    def reconcile(self, catalog: Catalog | PostgresCatalog, base: str, collection: str, model: str) -> tuple[int, int]:
         """Make the copy hold exactly the catalog's vectors of ``collection``, by chunk id, and
         drop the index's other collections; return how many vectors were (copied, deleted)."""
         target = self._target(collection, model)
@@ -233,7 +240,7 @@ class ChromaVectors:
             with_chroma_errors(functools.partial(self.collection.delete, where=where))
 
 
-def _copy(catalog: Catalog, target: ChromaVectors, chunks: Sequence[Chunk]) -> None:
+def _copy(catalog: Catalog | PostgresCatalog, target: ChromaVectors, chunks: Sequence[Chunk]) -> None:
     """Copy these chunks' catalog vectors (with their text and metadata) into ``target``."""
     for i in range(0, len(chunks), 1000):
         part = chunks[i : i + 1000]

@@ -1,0 +1,572 @@
+"""The catalog on a PostgreSQL server (``TANYA_DATABASE_URL``): what ``ingest.store.catalog``
+keeps in a SQLite file, in a database every host can share.
+
+The same tables and the same guarantees: a whole article (its chunks, their lexical index, their
+vectors and their sentences' vectors) lands in one transaction, so a writer killed half-way
+leaves nothing for the other hosts to see; every write raises the generation counter in the
+same transaction, which is how readers on every host notice it. The lexical index holds the
+project's own analysed terms (the same strings SQLite's FTS5 table holds), one row per term and
+chunk, and ranks with the formula FTS5's ``bm25()`` uses (k1 1.2, b 0.75, column weights, IDF
+floored at 1e-6), so both backends give the same scores. Misspelt question words are matched by
+character trigrams the same way. The cross-host write lock is a session advisory lock, released
+by the server when its holder's connection goes away (a killed process never leaves it held).
+
+Migrations are numbered SQL scripts applied in order, each once, by whichever process opens the
+database first (under a transaction-scoped advisory lock, so two hosts starting together do not
+race).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ingest.errors import IndexBusy, IndexUnavailable
+from ingest.store.catalog import scope_sql
+from ingest.types import ArticleRecord, Chunk, Scope
+
+# Advisory lock keys (any two 64-bit numbers no other application on the database uses).
+_MIGRATION_LOCK = 7_351_210_001
+_WRITE_LOCK = 7_351_210_002
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the catalog as SQLite keeps it, with the lexical index as postings
+    """
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE articles (
+        source text PRIMARY KEY,
+        title text NOT NULL,
+        url text,
+        published text,
+        lang text NOT NULL,
+        outlet text,
+        content_hash text,
+        chunks integer NOT NULL DEFAULT 0,
+        ingested_at text NOT NULL
+    );
+    CREATE TABLE chunks (
+        id bigserial PRIMARY KEY,
+        chunk_id text NOT NULL UNIQUE,
+        source text NOT NULL,
+        idx integer NOT NULL,
+        start_offset integer NOT NULL,
+        end_offset integer NOT NULL,
+        text text NOT NULL,
+        tokens integer NOT NULL  -- index terms in the chunk's body and its article's title
+    );
+    CREATE INDEX chunks_by_source ON chunks (source, idx);
+    -- how often each index term occurs in a chunk's body and its title (FTS5's two columns)
+    CREATE TABLE postings (
+        term text NOT NULL,
+        chunk bigint NOT NULL REFERENCES chunks (id) ON DELETE CASCADE,
+        body integer NOT NULL,
+        title integer NOT NULL,
+        PRIMARY KEY (term, chunk)
+    );
+    CREATE INDEX postings_by_chunk ON postings (chunk);
+    -- every index term ever stored and its character trigrams, for misspelt question words
+    CREATE TABLE terms (id bigserial PRIMARY KEY, term text NOT NULL UNIQUE, grams integer NOT NULL);
+    CREATE TABLE term_grams (gram text NOT NULL, term bigint NOT NULL, n integer NOT NULL, PRIMARY KEY (gram, term));
+    CREATE TABLE chunk_sentences (chunk_id text PRIMARY KEY, sentences text NOT NULL);
+    CREATE TABLE chunk_vectors (
+        collection text NOT NULL, chunk_id text NOT NULL, vector bytea NOT NULL, PRIMARY KEY (collection, chunk_id)
+    );
+    CREATE TABLE sentence_vectors (
+        collection text NOT NULL, chunk_id text NOT NULL, vectors bytea NOT NULL, PRIMARY KEY (collection, chunk_id)
+    );
+    INSERT INTO meta VALUES ('schema', '1'), ('generation', '0');
+    """,
+)
+
+# FTS5's bm25() over postings-like rows (``{postings}``: term, row id, frequencies), for the
+# rows of ``{table}``: IDF and the average length are over every row of the table, as FTS5's.
+# Parameters, in order: the query terms (twice), those of ``{frequency}``, those of ``{where}``,
+# how many rows to return.
+_BM25 = """
+WITH asked AS (SELECT t AS term, count(*) AS n FROM unnest(%s::text[]) AS t GROUP BY t),
+stats AS (SELECT count(*)::float8 AS rows, coalesce(avg({length}), 0)::float8 AS avgdl FROM {table}),
+idf AS (
+    SELECT a.term, a.n, greatest(ln((s.rows - d.hits + 0.5) / (d.hits + 0.5)), 1e-6) AS idf
+    FROM asked a
+    JOIN (SELECT term, count(*)::float8 AS hits FROM {postings} AS x WHERE term = ANY(%s) GROUP BY term) d
+        USING (term)
+    CROSS JOIN stats s
+)
+SELECT {key}, sum(i.n * i.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * {length} / s.avgdl))) AS score
+FROM {postings} p
+JOIN idf i USING (term)
+JOIN {table} r ON r.id = p.{row}
+CROSS JOIN stats s
+CROSS JOIN LATERAL (SELECT {frequency} AS freq) f
+{where}
+GROUP BY {key}, r.id
+ORDER BY score DESC, r.id
+LIMIT %s
+"""
+
+
+_CHUNK_SELECT = """
+SELECT c.chunk_id, c.source, c.idx, c.start_offset, c.end_offset, c.text, a.title, a.url, a.published, a.lang
+FROM chunks c JOIN articles a ON a.source = c.source
+"""
+
+
+def _grams(term: str) -> Counter[str]:
+    """A term's character trigrams, as FTS5's trigram tokenizer cuts them."""
+    return Counter(term[i : i + 3] for i in range(len(term) - 2))
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class PostgresCatalog:
+    """Articles, chunks and their lexical index in a PostgreSQL database; the same methods as
+    ``ingest.store.catalog.Catalog``, safe to share between threads (a connection pool)."""
+
+    def __init__(self, url: str, pool_size: int = 4, connect_timeout_s: float = 10.0) -> None:
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.where = _redact(url)
+        self._local = threading.local()
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s))},
+            timeout=connect_timeout_s,
+            open=False,
+            name="tanya",
+        )
+        try:
+            self._pool.open(wait=True, timeout=connect_timeout_s)
+            self.migrate()
+        except Exception as exc:
+            self._pool.close()
+            raise IndexUnavailable(f"cannot use the database {self.where}: {_reason(exc)}") from None
+
+    def close(self) -> None:
+        """Close every connection."""
+        self._pool.close()
+
+    # ----- schema ---------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply the migrations the database has not had yet; return how many were applied."""
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS tanya_migrations "
+                "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            done = {int(r[0]) for r in db.execute("SELECT version FROM tanya_migrations").fetchall()}
+            applied = 0
+            for version, script in enumerate(MIGRATIONS, start=1):
+                if version in done:
+                    continue
+                db.execute(script)
+                db.execute("INSERT INTO tanya_migrations (version) VALUES (%s)", (version,))
+                applied += 1
+            newer = max(done, default=0)
+            if newer > len(MIGRATIONS):
+                raise IndexUnavailable(
+                    f"the database {self.where} was set up by a newer tanya (schema {newer}, this one knows "
+                    f"{len(MIGRATIONS)}); upgrade tanya on this host"
+                )
+            return applied
+
+    # ----- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """Run a block in one write transaction: all of it lands, or none of it."""
+        with self._pool.connection() as db:
+            try:
+                with db.transaction():
+                    yield db
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    raise IndexUnavailable(f"lost the database {self.where}: {_reason(exc)}") from None
+                raise
+
+    def _rows(self, sql: str, params: Any = None) -> list[Any]:
+        try:
+            with self._pool.connection() as db:
+                return db.execute(sql, params).fetchall()
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise IndexUnavailable(f"cannot reach the database {self.where}: {_reason(exc)}") from None
+            raise
+
+    @contextmanager
+    def write_lock(self, timeout_s: float, on_wait: Any = None) -> Iterator[None]:
+        """Hold the cross-host write lock (a session advisory lock on a connection of its own)
+        for a block, waiting up to ``timeout_s`` for another host to release it."""
+
+        def take(db: Any) -> bool:
+            row = db.execute("SELECT pg_try_advisory_lock(%s)", (_WRITE_LOCK,)).fetchone()
+            return bool(row and row[0])
+
+        with self._pool.connection() as db:
+            if not take(db):
+                if on_wait is not None:
+                    on_wait(f"another tanya process is writing to the index; waiting up to {timeout_s:g} s")
+                deadline = time.monotonic() + timeout_s
+                while not take(db):
+                    if time.monotonic() >= deadline:
+                        raise IndexBusy(
+                            "another tanya process is still writing to the index; try again when it has finished"
+                        )
+                    time.sleep(0.1)
+            try:
+                yield
+            finally:
+                db.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK,))
+
+    # ----- meta -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """Return a stored setting of the index, or ``None``."""
+        rows = self._rows("SELECT value FROM meta WHERE key = %s", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the index."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (key, value)
+            )
+
+    def _bump_generation(self, db: Any) -> None:
+        (after,) = db.execute(
+            "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value::bigint"
+        ).fetchone()
+        self._local.last_write = (int(after) - 1, int(after))
+
+    def last_write(self) -> tuple[int, int] | None:
+        """``(generation before, generation after)`` of this thread's latest write."""
+        value: tuple[int, int] | None = getattr(self._local, "last_write", None)
+        return value
+
+    def generation(self) -> int:
+        """A counter every write to the index increases, on whichever host it was made."""
+        value = self.get_meta("generation")
+        return int(value) if value else 0
+
+    # ----- articles -------------------------------------------------------------------------
+
+    def article(self, source: str) -> ArticleRecord | None:
+        """Return the record of ``source``, or ``None`` when it is not indexed."""
+        rows = self._rows("SELECT * FROM articles WHERE source = %s", (source,))
+        return ArticleRecord(*rows[0]) if rows else None
+
+    def articles(self) -> list[ArticleRecord]:
+        """Return every indexed article, newest first."""
+        rows = self._rows("SELECT * FROM articles ORDER BY ingested_at DESC, source")
+        return [ArticleRecord(*row) for row in rows]
+
+    def put_article(
+        self,
+        record: ArticleRecord,
+        chunks: Sequence[tuple[str, int, int, int, str]],
+        terms: Sequence[str],
+        title_terms: str,
+        vectors: tuple[str, str, Sequence[bytes]] | None = None,
+        sentences: Sequence[str] | None = None,
+        sentence_vectors: Sequence[bytes] | None = None,
+    ) -> None:
+        """Replace the article and all its chunks in one transaction (arguments as
+        ``Catalog.put_article``)."""
+        title = Counter(title_terms.split())
+        with self.transaction() as db:
+            self._delete_chunks(db, record.source)
+            if vectors is not None:
+                collection, model, blobs = vectors
+                db.execute("INSERT INTO meta VALUES ('embedding_model', %s) ON CONFLICT DO NOTHING", (model,))
+                _upsert_blobs(db, "chunk_vectors", "vector", collection, [c[0] for c in chunks], blobs)
+                _upsert_blobs(
+                    db, "sentence_vectors", "vectors", collection, [c[0] for c in chunks], sentence_vectors or ()
+                )
+            db.execute(
+                "INSERT INTO articles VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (source) DO UPDATE SET "
+                "title = EXCLUDED.title, url = EXCLUDED.url, published = EXCLUDED.published, lang = EXCLUDED.lang, "
+                "outlet = EXCLUDED.outlet, content_hash = EXCLUDED.content_hash, chunks = EXCLUDED.chunks, "
+                "ingested_at = EXCLUDED.ingested_at",
+                (
+                    record.source,
+                    record.title,
+                    record.url,
+                    record.published,
+                    record.lang,
+                    record.outlet,
+                    record.content_hash,
+                    len(chunks),
+                    record.ingested_at,
+                ),
+            )
+            self._add_terms(db, {t for body in terms for t in body.split()} | set(title))
+            self._bump_generation(db)
+            if sentences is not None:
+                with db.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO chunk_sentences VALUES (%s, %s) ON CONFLICT (chunk_id) DO UPDATE "
+                        "SET sentences = EXCLUDED.sentences",
+                        [(c[0], js) for c, js in zip(chunks, sentences, strict=True)],
+                    )
+            for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
+                body_terms = Counter(body.split())
+                (row,) = db.execute(
+                    "INSERT INTO chunks (chunk_id, source, idx, start_offset, end_offset, text, tokens) "
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                    (chunk_id, record.source, idx, start, end, text, body_terms.total() + title.total()),
+                ).fetchone()
+                with db.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO postings VALUES (%s, %s, %s, %s)",
+                        [(t, row, body_terms[t], title[t]) for t in body_terms.keys() | title.keys()],
+                    )
+
+    @staticmethod
+    def _add_terms(db: Any, terms: Iterable[str]) -> None:
+        """Remember new index terms with their trigrams."""
+        fresh = sorted(terms)
+        if not fresh:
+            return
+        known = {r[0] for r in db.execute("SELECT term FROM terms WHERE term = ANY(%s)", (fresh,)).fetchall()}
+        for term in (t for t in fresh if t not in known):
+            grams = _grams(term)
+            row = db.execute(
+                "INSERT INTO terms (term, grams) VALUES (%s, %s) ON CONFLICT (term) DO NOTHING RETURNING id",
+                (term, grams.total()),
+            ).fetchone()
+            if row is not None and grams:
+                with db.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO term_grams VALUES (%s, %s, %s)", [(g, row[0], n) for g, n in grams.items()]
+                    )
+
+    def delete_article(self, source: str) -> bool:
+        """Remove an article and its chunks; return whether it was there."""
+        with self.transaction() as db:
+            self._delete_chunks(db, source)
+            self._bump_generation(db)
+            return bool(db.execute("DELETE FROM articles WHERE source = %s", (source,)).rowcount > 0)
+
+    @staticmethod
+    def _delete_chunks(db: Any, source: str) -> None:
+        ids = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source = %s", (source,)).fetchall()]
+        if ids:
+            for table in ("chunk_vectors", "chunk_sentences", "sentence_vectors"):
+                db.execute(f"DELETE FROM {table} WHERE chunk_id = ANY(%s)", (ids,))
+        db.execute("DELETE FROM chunks WHERE source = %s", (source,))  # postings go with them
+
+    # ----- vectors --------------------------------------------------------------------------
+
+    def activate_collection(self, name: str, model: str) -> None:
+        """Point readers at another vector collection built with ``model`` and drop the other
+        collections' vector copies, in one transaction."""
+        with self.transaction() as db:
+            for key, value in (("collection", name), ("embedding_model", model)):
+                db.execute(
+                    "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                    (key, value),
+                )
+            db.execute("DELETE FROM chunk_vectors WHERE collection <> %s", (name,))
+            db.execute("DELETE FROM sentence_vectors WHERE collection <> %s", (name,))
+            self._bump_generation(db)
+
+    def drop_collections(self, keep: str) -> None:
+        """Delete the vectors of every collection but ``keep``."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM chunk_vectors WHERE collection <> %s", (keep,))
+            db.execute("DELETE FROM sentence_vectors WHERE collection <> %s", (keep,))
+
+    def put_vectors(
+        self,
+        collection: str,
+        vectors: Sequence[tuple[str, bytes]],
+        sentence_vectors: Sequence[tuple[str, bytes]] = (),
+    ) -> None:
+        """Store ``(chunk_id, float32 bytes)`` copies and sentence vectors for a collection being built."""
+        with self.transaction() as db:
+            _upsert_blobs(db, "chunk_vectors", "vector", collection, [v[0] for v in vectors], [v[1] for v in vectors])
+            _upsert_blobs(
+                db,
+                "sentence_vectors",
+                "vectors",
+                collection,
+                [v[0] for v in sentence_vectors],
+                [v[1] for v in sentence_vectors],
+            )
+
+    def sentence_vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the stored sentence vectors (float16 bytes) of these chunks."""
+        rows = self._rows(
+            "SELECT chunk_id, vectors FROM sentence_vectors WHERE collection = %s AND chunk_id = ANY(%s)",
+            (collection, list(dict.fromkeys(chunk_ids))),
+        )
+        return {str(cid): bytes(blob) for cid, blob in rows}
+
+    def all_vectors(self, collection: str) -> tuple[list[str], list[bytes]]:
+        """Return every chunk id of a collection with its vector copy (float32 bytes)."""
+        rows = self._rows("SELECT chunk_id, vector FROM chunk_vectors WHERE collection = %s", (collection,))
+        return [str(r[0]) for r in rows], [bytes(r[1]) for r in rows]
+
+    def vectors(self, collection: str, chunk_ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the stored vector copies (float32 bytes) of these chunks."""
+        rows = self._rows(
+            "SELECT chunk_id, vector FROM chunk_vectors WHERE collection = %s AND chunk_id = ANY(%s)",
+            (collection, list(dict.fromkeys(chunk_ids))),
+        )
+        return {str(cid): bytes(blob) for cid, blob in rows}
+
+    # ----- chunks ---------------------------------------------------------------------------
+
+    def sentences(self, chunk_ids: Sequence[str]) -> dict[str, str]:
+        """Return the stored analysed sentences (JSON) of these chunks."""
+        rows = self._rows(
+            "SELECT chunk_id, sentences FROM chunk_sentences WHERE chunk_id = ANY(%s)",
+            (list(dict.fromkeys(chunk_ids)),),
+        )
+        return {str(cid): str(js) for cid, js in rows}
+
+    def iter_chunks(self, batch: int = 256) -> Iterator[list[Chunk]]:
+        """Yield every stored chunk, in batches, in storage order."""
+        last = 0
+        while True:
+            rows = self._rows(
+                _CHUNK_SELECT.replace("SELECT ", "SELECT c.id, ", 1) + " WHERE c.id > %s ORDER BY c.id LIMIT %s",
+                (last, batch),
+            )
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            yield [Chunk(*row[1:]) for row in rows]
+
+    def chunk_ids(self, source: str | None = None) -> set[str]:
+        """Return the ids of all chunks (of one article when ``source`` is given)."""
+        if source is None:
+            return {str(r[0]) for r in self._rows("SELECT chunk_id FROM chunks")}
+        return {str(r[0]) for r in self._rows("SELECT chunk_id FROM chunks WHERE source = %s", (source,))}
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """Return the stored chunks with these ids (missing ids are left out)."""
+        rows = self._rows(f"{_CHUNK_SELECT} WHERE c.chunk_id = ANY(%s)", (list(dict.fromkeys(chunk_ids)),))
+        return {row[0]: Chunk(*row) for row in rows}
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """Return the chunks of one article in order."""
+        rows = self._rows(f"{_CHUNK_SELECT} WHERE c.source = %s ORDER BY c.idx", (source,))
+        return [Chunk(*row) for row in rows]
+
+    def count_chunks(self) -> int:
+        """Return how many chunks are indexed."""
+        return int(self._rows("SELECT count(*) FROM chunks")[0][0])
+
+    # ----- lexical search -------------------------------------------------------------------
+
+    def search(
+        self, terms: Sequence[str], k: int, title_weight: float = 0.0, within: Scope | None = None
+    ) -> list[tuple[str, float]]:
+        """Return up to ``k`` ``(chunk_id, bm25)`` pairs matching any of ``terms``, best first,
+        among the chunks of the articles ``within`` lets through."""
+        if not terms or k <= 0:
+            return []
+        where, params = "", list[Any]()
+        if within is not None and not within.empty:
+            conditions, params = scope_sql(within, "%s", "lower")
+            where = f"WHERE r.source IN (SELECT a.source FROM articles a WHERE {conditions})"
+        rows = self._ranked(
+            "chunks",
+            "postings",
+            "chunk",
+            "r.chunk_id",
+            "tokens",
+            "p.body + %s * p.title",
+            where,
+            [list(terms), list(terms), title_weight, *params, k],
+        )
+        return [(str(r[0]), float(r[1])) for r in rows]
+
+    def _ranked(
+        self, table: str, postings: str, row: str, key: str, length: str, frequency: str, where: str, params: list[Any]
+    ) -> list[Any]:
+        """Rows of ``table`` ranked by BM25 as FTS5 ranks them (``_BM25``)."""
+        sql = _BM25.format(
+            table=table, postings=postings, row=row, key=key, length=length, frequency=frequency, where=where
+        )
+        return self._rows(sql, params)
+
+    def chunk_ids_in(self, within: Scope) -> frozenset[str]:
+        """The ids of the chunks of the articles ``within`` lets through."""
+        conditions, params = scope_sql(within, "%s", "lower")
+        rows = self._rows(
+            f"SELECT c.chunk_id FROM chunks c JOIN articles a ON a.source = c.source WHERE {conditions}", params
+        )
+        return frozenset(str(r[0]) for r in rows)
+
+    def similar_terms(self, term: str, limit: int = 20) -> list[str]:
+        """Return stored terms sharing the most character trigrams with ``term`` (best first,
+        ranked by BM25 over trigrams, as FTS5's trigram index ranks them)."""
+        grams = sorted(_grams(term.replace('"', "")))
+        if not grams:
+            return []
+        rows = self._ranked(
+            "terms",
+            "(SELECT gram AS term, term AS row_id, n FROM term_grams)",
+            "row_id",
+            "r.term",
+            "grams",
+            "p.n",
+            "",
+            [grams, grams, limit],
+        )
+        return [str(r[0]) for r in rows]
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """Return in how many chunks' bodies each term occurs (0 when in none)."""
+        out = dict.fromkeys(terms, 0)
+        if terms:
+            for term, n in self._rows(
+                "SELECT term, count(*) FROM postings WHERE body > 0 AND term = ANY(%s) GROUP BY term", (list(terms),)
+            ):
+                out[str(term)] = int(n)
+        return out
+
+
+def _upsert_blobs(
+    db: Any, table: str, column: str, collection: str, ids: Sequence[str], blobs: Iterable[bytes]
+) -> None:
+    rows = [(collection, cid, blob) for cid, blob in zip(ids, blobs, strict=False)]
+    if rows:
+        with db.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {table} VALUES (%s, %s, %s) ON CONFLICT (collection, chunk_id) "
+                f"DO UPDATE SET {column} = EXCLUDED.{column}",
+                rows,
+            )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    return isinstance(exc, psycopg.OperationalError | PoolTimeout)
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of a driver error, without the connection string."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

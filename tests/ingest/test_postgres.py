@@ -1,0 +1,309 @@
+"""The catalog on a PostgreSQL server (TANYA_DATABASE_URL), against a real server on a loopback
+port: the same ranking as the SQLite catalog, one index shared by several "hosts" (separate data
+directories and processes), a write lock that holds across them and dies with its holder, and
+clear errors when the server goes away."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import BadInput, IndexBusy, IndexUnavailable
+from ingest.pipeline import ingest_articles
+from ingest.settings import IndexSettings
+from ingest.store.index import Index, make_index
+from ingest.store.postgres import MIGRATIONS, PostgresCatalog
+from ingest.types import Article, Scope
+from tests.conftest import REPO, TEST_DATA, HashEmbeddings, PostgresServer
+
+pytestmark = pytest.mark.xdist_group("postgres")  # one server per worker process, reused
+
+ARTICLES = [
+    Article(
+        "banjir",
+        "Banjir melanda Lembah Arum pada Selasa. BPBD mencatat tiga orang hilang dan 460 pengungsi. "
+        "Kepala desa menyebut lima orang hilang, bukan tiga.",
+        "Banjir Lembah Arum",
+        published="2026-10-28",
+        outlet="Arum Pos",
+    ),
+    Article(
+        "bus",
+        "Bus listrik Trans Seruni mulai beroperasi pada Senin. Tarifnya Rp4.000 sekali jalan setelah masa gratis. "
+        "Bus diisi daya di Depo Pal Sembilan.",
+        "Bus Listrik Trans Seruni",
+        published="2026-11-02",
+    ),
+    Article("tiktok", (REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt").read_text(), "TikTok PHK"),
+]
+
+
+def host(tmp_path: Path, name: str, url: str | None) -> Index:
+    """An index as one host opens it: its own data directory, the shared database."""
+    return make_index(IndexSettings(data_dir=tmp_path / name, database_url=url, lock_timeout_s=1.0), HashEmbeddings())
+
+
+def same_ranking(got: list[tuple[str, float]], expected: list[tuple[str, float]]) -> bool:
+    """The same ids in the same order, with the same scores but for the last bits of a float."""
+    return [i for i, _ in got] == [i for i, _ in expected] and all(
+        abs(a - b) < 1e-9 for (_, a), (_, b) in zip(got, expected, strict=True)
+    )
+
+
+def test_the_lexical_index_ranks_as_the_sqlite_one(tmp_path: Path, database_url: str) -> None:
+    embedded, shared = host(tmp_path, "sqlite", None), host(tmp_path, "pg", database_url)
+    for index in (embedded, shared):
+        ingest_articles(index, ARTICLES)
+    assert isinstance(shared.catalog, PostgresCatalog)
+    import sqlite3
+
+    stored = sqlite3.connect(tmp_path / "sqlite" / "catalog.sqlite3").execute("SELECT body, title FROM chunks_fts")
+    terms = sorted({t for body, title in stored for t in (body + " " + title).split()})
+    queries = [terms[i : i + 5] for i in range(0, len(terms), 7)] + [["banjir", "banjir", "hilang"], ["tidakada"]]
+    for query in queries:
+        for title_weight in (0.0, 0.5):
+            expected = embedded.catalog.search(query, 10, title_weight)
+            assert same_ranking(shared.catalog.search(query, 10, title_weight), expected), query
+    within = Scope(since="2026-11-01")
+    assert same_ranking(
+        shared.catalog.search(["bus", "banjir"], 10, 0.0, within),
+        embedded.catalog.search(["bus", "banjir"], 10, 0.0, within),
+    )
+    assert shared.catalog.chunk_ids_in(Scope(source="arum")) == embedded.catalog.chunk_ids_in(Scope(source="arum"))
+    assert shared.catalog.document_frequencies(terms) == embedded.catalog.document_frequencies(terms)
+    for word in ("banjr", "pengungsian", "listrk"):  # misspelt: the same candidates, scored alike
+        assert set(shared.catalog.similar_terms(word, 50)) == set(embedded.catalog.similar_terms(word, 50))
+
+
+def test_an_article_ingested_on_one_host_is_answered_on_another(tmp_path: Path, database_url: str) -> None:
+    a, b = host(tmp_path, "a", database_url), host(tmp_path, "b", database_url)
+    assert b.count() == 0
+    ingest_articles(a, ARTICLES[:1])
+    assert b.count() == a.count() > 0  # b notices the new generation on its next read
+    assert [h.chunk.source for h in b.lexical_search(["banjir"], 5)] == ["banjir"]
+    assert b.nearest("pengungsi banjir", 1)[0][0] in b.catalog.chunk_ids("banjir")
+    with a.writing():
+        assert a.remove("banjir")
+    assert b.count() == 0 and b.lexical_search(["banjir"], 5) == [] and b.nearest("banjir", 1) == []
+
+
+def test_writers_on_two_hosts_take_turns(tmp_path: Path, database_url: str) -> None:
+    a, b = host(tmp_path, "a", database_url), host(tmp_path, "b", database_url)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with a.writing():
+            holding.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=hold)
+    writer.start()
+    holding.wait(10)
+    waited: list[str] = []
+    with pytest.raises(IndexBusy, match="still writing"), b.writing(on_wait=waited.append):
+        pass
+    assert waited and "another tanya process is writing" in waited[0]
+    release.set()
+    writer.join(10)
+    with b.writing():  # free again
+        pass
+    # two hosts ingesting at once: both land, one after the other
+    threads = [
+        threading.Thread(target=ingest_articles, args=(ix, [art])) for ix, art in ((a, ARTICLES[0]), (b, ARTICLES[1]))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert {r.source for r in a.articles()} == {"banjir", "bus"}
+
+
+KILLED_WRITER = """
+import sys, time
+from ingest.store.postgres import PostgresCatalog
+catalog = PostgresCatalog(sys.argv[1])
+with catalog.write_lock(5), catalog.transaction() as db:
+    db.execute("INSERT INTO articles VALUES ('half', 'Half', NULL, NULL, 'id', NULL, NULL, 1, 'now')")
+    db.execute(
+        "INSERT INTO chunks (chunk_id, source, idx, start_offset, end_offset, text, tokens) "
+        "VALUES ('half-0', 'half', 0, 0, 4, 'half', 1)"
+    )
+    print("writing", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_nothing_half_written_and_frees_the_lock(
+    tmp_path: Path, database_url: str
+) -> None:
+    reader = host(tmp_path, "reader", database_url)
+    before = reader.catalog.generation()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER, database_url], stdout=subprocess.PIPE, cwd=REPO, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+        with pytest.raises(IndexBusy), reader.writing():  # it holds the lock
+            pass
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(10)
+    finally:
+        writer.kill()
+    assert reader.catalog.article("half") is None and reader.catalog.chunk_ids() == set()
+    assert reader.catalog.generation() == before
+    deadline = time.monotonic() + 5  # the server notices the dropped connection and frees the lock
+    while True:
+        try:
+            with reader.writing():
+                break
+        except IndexBusy:
+            assert time.monotonic() < deadline
+    ingest_articles(reader, ARTICLES[:1])
+    assert reader.count() > 0
+
+
+def test_migrations_apply_once_and_a_newer_schema_is_refused(database_url: str) -> None:
+    first = PostgresCatalog(database_url)
+    assert first.migrate() == 0  # opening applied them all
+    with first.transaction() as db:
+        versions = [r[0] for r in db.execute("SELECT version FROM tanya_migrations ORDER BY version")]
+        assert versions == list(range(1, len(MIGRATIONS) + 1))
+        db.execute("INSERT INTO tanya_migrations (version) VALUES (%s)", (len(MIGRATIONS) + 1,))
+    with pytest.raises(IndexUnavailable, match="newer tanya"):
+        PostgresCatalog(database_url)
+    first.close()
+
+
+def test_a_server_that_goes_away_is_a_clear_error_and_its_return_is_noticed(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    url = postgres_server.new_database().replace("tanya@", "tanya:s3cret@")  # trust auth ignores the password
+    index = host(tmp_path, "a", url)
+    ingest_articles(index, ARTICLES[:1])
+    postgres_server.stop()
+    try:
+        with pytest.raises(IndexUnavailable) as lost:
+            index.catalog.count_chunks()
+        assert "s3cret" not in str(lost.value) and "***" in str(lost.value)
+    finally:
+        postgres_server.start()
+    deadline = time.monotonic() + 10
+    while True:  # the pool replaces its broken connections
+        try:
+            assert index.catalog.count_chunks() > 0
+            break
+        except IndexUnavailable:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+
+
+def test_a_database_url_must_be_postgresql_and_its_password_stays_out_of_messages() -> None:
+    from pydantic import ValidationError
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    with pytest.raises(ValidationError, match="postgresql://") as bad:
+        IndexSettings(database_url="mysql://root:hunter2@db/tanya")
+    assert "hunter2" not in bad.value.errors()[0]["msg"]  # what tanya prints
+    os.environ["TANYA_DATABASE_URL"] = "mysql://root:hunter2@db/tanya"
+    try:
+        printed = CliRunner().invoke(app, ["sources"])
+    finally:
+        del os.environ["TANYA_DATABASE_URL"]
+    assert printed.exit_code == 2 and "invalid TANYA_DATABASE_URL" in printed.output
+    assert "hunter2" not in printed.output
+    settings = IndexSettings(database_url="postgresql://tanya:hunter2@db/tanya")
+    assert "hunter2" not in repr(settings)
+    with pytest.raises(IndexUnavailable) as unreachable:
+        PostgresCatalog("postgresql://tanya:hunter2@127.0.0.1:1/tanya", connect_timeout_s=1)
+    assert "hunter2" not in str(unreachable.value) and "cannot use the database" in str(unreachable.value)
+
+
+def test_the_cli_ingests_and_answers_through_the_server(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    monkeypatch.setenv("TANYA_DATABASE_URL", database_url)
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(TEST_DATA / "unseen")]).exit_code == 0
+    monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "another-host"))
+    result = runner.invoke(app, ["ask", "--json", "Berapa tarif bus Trans Seruni setelah masa gratis?"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert not answer["abstained"] and "unseen" in answer["citations"][0]["source"]
+
+
+def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_path: Path, database_url: str) -> None:
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+
+    embedded = host(tmp_path, "embedded", None)
+    ingest_articles(embedded, ARTICLES)
+    server = host(tmp_path, "server", database_url)
+    source = Catalog(tmp_path / "embedded" / "catalog.sqlite3")
+    first = migrate_catalog(source, server)
+    assert (first.copied, first.unchanged, first.chunks) == (3, 0, embedded.count())
+    assert server.articles() == embedded.articles()  # ingest times too
+    for query in (["banjir", "hilang"], ["bus", "tarif"], ["tiktok", "microsoft"]):
+        assert same_ranking(server.catalog.search(query, 5, 0.5), embedded.catalog.search(query, 5, 0.5))
+        assert same_ranking(server.nearest(" ".join(query), 3), embedded.nearest(" ".join(query), 3))
+    chunk_ids = sorted(embedded.catalog.chunk_ids())
+    assert server.catalog.sentences(chunk_ids) == embedded.catalog.sentences(chunk_ids)
+    collection = embedded.collection_name
+    assert server.catalog.sentence_vectors(collection, chunk_ids) == embedded.catalog.sentence_vectors(
+        collection, chunk_ids
+    )
+    again = migrate_catalog(source, server)
+    assert (again.copied, again.unchanged) == (0, 3)
+
+
+def test_migrate_refuses_an_index_built_with_another_model(tmp_path: Path, database_url: str) -> None:
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+
+    embedded = make_index(IndexSettings(data_dir=tmp_path / "embedded"), HashEmbeddings(name="test/other"))
+    ingest_articles(embedded, ARTICLES[:1])
+    server = host(tmp_path, "server", database_url)
+    ingest_articles(server, ARTICLES[1:2])
+    with pytest.raises(BadInput, match="built with test/hash-embeddings"):
+        migrate_catalog(Catalog(tmp_path / "embedded" / "catalog.sqlite3"), server)
+
+
+def test_tanya_migrate_then_another_host_answers_from_the_server(
+    bundled_index: Path, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("TANYA_DATABASE_URL", database_url)
+    result = runner.invoke(app, ["migrate", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["copied"] == 1
+    monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "another-host"))
+    answer = json.loads(runner.invoke(app, ["ask", "--json", "Berapa karyawan TikTok yang terkena PHK?"]).stdout)
+    assert "700" in answer["answer"] and answer["citations"]
+    missing = runner.invoke(app, ["migrate"])  # this host has no embedded index to copy
+    assert missing.exit_code != 0 and "no embedded index" in missing.output
+
+
+def test_a_source_filter_ignores_case_beyond_ascii_in_both_catalogs(tmp_path: Path, database_url: str) -> None:
+    article = Article("jerman", "Laporan tahunan tentang banjir di Jerman.", "ÜBERSICHT DER FLUT", outlet="ZEITUNG")
+    for index in (host(tmp_path, "sqlite", None), host(tmp_path, "pg", database_url)):
+        ingest_articles(index, [article])
+        assert index.catalog.chunk_ids_in(Scope(source="übersicht")) == index.catalog.chunk_ids("jerman")
+        assert index.catalog.chunk_ids_in(Scope(source="ÜBERSICHT")) == index.catalog.chunk_ids("jerman")
+        assert index.catalog.chunk_ids_in(Scope(source="überall")) == frozenset()
