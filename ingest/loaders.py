@@ -333,8 +333,8 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
         if is_url(item):
             yield from _guard(without_credentials(item), lambda item=item: [load_url(item, fetcher)])
             continue
-        path = Path(item).expanduser()
-        if not path.exists():
+        path = _local_path(item)
+        if path is None or not path.exists():
             yield Skipped(printable_path(item), "no such file or folder")
         elif path.is_dir():
             files = list(_article_files(path))
@@ -365,11 +365,28 @@ def printable_path(path: Path | str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _local_path(item: str) -> Path | None:
+    """``item`` as a path with ``~`` expanded; ``None`` when it cannot name a file (``~someone``
+    who has no home here, a NUL byte)."""
+    try:
+        path = Path(item).expanduser()
+        path.exists()
+    except (RuntimeError, ValueError):
+        return None
+    return path
+
+
 def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
+    import httpcore
+    import httpx
+
     try:
         yield from load()
     except LoadError as exc:
         yield Skipped(source, str(exc))
+    # a URL that only looks like one ("http:///nohost", a bad IDNA name: UnicodeError is a ValueError)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpcore.UnsupportedProtocol, ValueError) as exc:
+        yield Skipped(source, f"not a valid URL ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
 
 
 def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
@@ -456,20 +473,37 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
         raise LoadError("no text in it")
     if not any(ch.isalnum() for ch in text):
         raise LoadError("no words in it")
-    title = clean_text(_storable(str(meta.get("title") or ""))).replace("\n", " ") or fallback_title
-    lang = _storable(str(meta.get("lang") or guess_language(text[:5000])))
-    url = meta.get("url")
-    if url is not None and not (isinstance(url, str) and is_url(url)):
-        raise LoadError(f"url is not an http(s) URL: {_storable(without_credentials(str(url)))[:80]}")
+    for name in ("title", "url", "lang", "outlet"):
+        if meta.get(name) is not None and not isinstance(meta[name], str):
+            raise LoadError(f"{name} must be text, not {type(meta[name]).__name__}")
+    title = clean_text(_storable(meta.get("title") or "")).replace("\n", " ") or fallback_title
+    lang = _field(meta.get("lang") or guess_language(text[:5000]))
+    url = meta["url"].strip() if meta.get("url") else None
+    if url is not None and not _WELL_FORMED_URL.fullmatch(url):
+        raise LoadError(f"url is not a well-formed http(s) URL: {_field(without_credentials(str(url)))[:80]!r}")
     return Article(
-        source=printable_path(without_credentials(source)),
+        source=_field(printable_path(without_credentials(source))),
         text=text,
         title=title[:300],
-        url=_storable(without_credentials(url)) if url else None,
+        url=without_credentials(url) if url else None,
         published=parse_published(meta.get("published")),
         lang=lang,
-        outlet=_storable(str(meta["outlet"])) if meta.get("outlet") else None,
+        outlet=_field(meta["outlet"]) or None if meta.get("outlet") else None,
     )
+
+
+# An http(s) URL as one token: no whitespace, no angle brackets or quotes, no control characters
+# (stored URLs are printed in terminals and in Discord's "<...>" link wrapping).
+_WELL_FORMED_URL = re.compile(r"https?://[^\s<>\"\\\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
+# Control characters (C0, DEL, C1): in a terminal they move the cursor, clear the screen or set
+# the window title.
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]+")
+
+
+def _field(text: str) -> str:
+    """A metadata field as it can be stored and printed: no lone surrogates, and control
+    characters (an escape sequence in a URL, a JSONL id or an outlet) turned into spaces."""
+    return " ".join(_CONTROL_CHARS.sub(" ", _storable(text)).split())
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -536,9 +570,12 @@ def _plain(text: str) -> tuple[str, dict[str, Any]]:
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.MULTILINE)
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Each opener looks ahead a bounded distance on its own line: unbounded, an opener without a
+# closer scanned to the end of the text, and a file of many made ingest quadratic (150 KB of
+# "`a " took minutes).
+_MD_IMAGE = re.compile(r"!\[([^\]\n]{0,300})\]\([^)\n]{0,2000}\)")
+_MD_LINK = re.compile(r"\[([^\]\n]{1,300})\]\([^)\n]{0,2000}\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.{1,300}?)(?<=\S)\1")
 _MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 
 
@@ -643,7 +680,11 @@ def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield Skipped(where, f'line {number} has no "text" string')
             continue
-        item_source = str(record.get("id") or record.get("url") or f"{source}#L{number}")
+        item_id = record.get("id")
+        if item_id is not None and not isinstance(item_id, str | int):
+            yield Skipped(where, f'line {number}: "id" must be text or a number')
+            continue
+        item_source = str(item_id or record.get("url") or f"{source}#L{number}")
         try:
             yield make_article(item_source, record["text"], record, fallback_title=f"{Path(source).name} line {number}")
         except LoadError as exc:

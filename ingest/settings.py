@@ -67,9 +67,17 @@ class IndexSettings(Section):
     collection: str = "tanya"
     chunk_max_chars: int = Field(default=1000, ge=100, le=8000)
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
-    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    fetch_timeout_s: float = Field(default=20.0, gt=0, le=3600)  # finite: sockets take no 'inf'
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
-    lock_timeout_s: float = Field(default=60.0, ge=0)
+    lock_timeout_s: float = Field(default=60.0, ge=0, le=86400)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_expanded(cls, value: Path) -> Path:
+        try:
+            return Path(value).expanduser()
+        except RuntimeError:
+            raise ValueError(f"cannot expand {str(value).split('/')[0]}: no such user on this machine") from None
 
     @field_validator("chroma_url")
     @classmethod

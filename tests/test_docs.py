@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+ENV_EXAMPLE = REPO / ".env.example"
 
 
 def _variable(section: type, name: str, field: object) -> str:
@@ -54,3 +56,29 @@ def test_every_test_the_readme_cites_exists() -> None:
         for name in re.findall(r"def (test_[a-z0-9_]+)", path.read_text(encoding="utf-8"))
     }
     assert cited and cited <= defined, sorted(cited - defined)
+
+
+def test_the_compose_file_runs_postgresql_chroma_and_bots_on_one_index() -> None:
+    import shutil
+    import subprocess
+
+    import yaml
+
+    compose_file = REPO / "deploy" / "docker-compose.yml"
+    compose = yaml.safe_load(compose_file.read_text())
+    services = compose["services"]
+    assert {"postgres", "chroma", "bot", "tanya"} <= set(services)
+    for name in ("bot", "tanya"):
+        environment = services[name]["environment"]
+        assert (
+            environment["TANYA_DATABASE_URL"].startswith("postgresql://")
+            and "@postgres:5432/" in environment["TANYA_DATABASE_URL"]
+        )
+        assert environment["TANYA_CHROMA_URL"] == "http://chroma:8000"
+        assert set(environment) <= set(re.findall(r"^(TANYA_\w+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
+        assert (
+            compose_file.parent / services[name]["build"]["context"] / services[name]["build"]["dockerfile"]
+        ).is_file()
+    assert services["postgres"]["image"].startswith("postgres:15")
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        subprocess.run(["docker", "compose", "-f", str(compose_file), "config", "-q"], check=True)

@@ -26,7 +26,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
 from bot.chain.conversation import FollowUpReader, history_turns
-from bot.chain.dates import parse_day, prefer_dated, read_dates
+from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
 from bot.chain.retriever import HybridRetriever
@@ -49,6 +49,16 @@ def normalize_question(raw: str, max_chars: int) -> str:
     if not any(ch.isalnum() for ch in question):
         raise BadInput("the question has no words in it")
     return question
+
+
+def no_article_note(within: Scope) -> str:
+    """What to say when the filters of a question leave no article to search."""
+    asked = [
+        f"{name} {value!r}"
+        for name, value in (("since", within.since), ("until", within.until), ("source", within.source))
+        if value
+    ]
+    return f"No indexed article matches the filters ({', '.join(asked)}); see `tanya sources`."
 
 
 def build_answer_chain(
@@ -84,7 +94,7 @@ def build_answer_chain(
             "question": normalize_question(text, max_question_chars),
             "history": history,
             "within": None if within.empty else within,
-            "today": parse_day(raw.get("today"), "today") or date.today(),
+            "today": parse_today(raw.get("today")) or date.today(),
             "started": started,
         }
 
@@ -114,6 +124,9 @@ def build_answer_chain(
         retrieval = state["retrieval"]
         answer = extractive.answer_retrieval(retrieval)
         answer.context = retrieval.context
+        within = retrieval.within
+        if answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
+            answer.note = no_article_note(within)
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

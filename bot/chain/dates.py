@@ -221,6 +221,20 @@ def parse_day(value: object, name: str) -> date | None:
     raise BadInput(f"{name} must be a date as YYYY-MM-DD, not {str(value)[:40]!r}")
 
 
+# The days "today" may be: time words reach a year back ("bulan lalu" in January, "minggu lalu")
+# and a little forward, and Python's dates stop at years 1 and 9999.
+FIRST_TODAY, LAST_TODAY = date(2, 1, 1), date(9998, 12, 31)
+
+
+def parse_today(value: object) -> date | None:
+    """The day a caller says it is (``today`` of a batch line), as ``parse_day``, and within
+    ``FIRST_TODAY`` to ``LAST_TODAY``."""
+    day = parse_day(value, "today")
+    if day is not None and not FIRST_TODAY <= day <= LAST_TODAY:
+        raise BadInput(f"today must be a day from {FIRST_TODAY.isoformat()} to {LAST_TODAY.isoformat()}")
+    return day
+
+
 def _in_range(candidate: Any, reading: DateReading) -> bool:
     day = published_day(candidate.chunk.published)
     return (

@@ -56,7 +56,7 @@ def handles_errors(fn: F) -> F:
             if _State.debug:
                 raise
             first = exc.errors()[0]
-            name = "TANYA_" + str(first["loc"][0]).upper() if first.get("loc") else "a setting"
+            name = _env_name(exc.title, first["loc"][0]) if first.get("loc") else "a setting"
             err.print(f"tanya: error: invalid {name}: {first['msg']}", markup=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
@@ -64,6 +64,16 @@ def handles_errors(fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _env_name(settings_class: str, field: object) -> str:
+    """The variable that sets ``field`` of the settings class named ``settings_class``."""
+    from bot import settings
+    from ingest.settings import IndexSettings
+
+    found = getattr(settings, settings_class, None) if settings_class != IndexSettings.__name__ else IndexSettings
+    prefix = str(getattr(found, "model_config", {}).get("env_prefix") or "TANYA_")
+    return prefix + str(field).upper()
 
 
 @app.callback()
@@ -326,20 +336,29 @@ def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -
     """Answer each line as soon as it is read, flushing every JSON line: one output line per
     input line, in order (a blank line gets an ``error`` object like any other refusal). A
     line's own ``since``/``until``/``source``/``today`` override the command's."""
-    from bot.cli.contract import answer_to_json
 
     if batch == "-":
         _lenient_stdin()
-        lines: Iterator[str] = iter(sys.stdin.readline, "")
-    else:
-        try:
-            lines = iter(Path(batch).read_text(encoding="utf-8", errors="replace").splitlines())
-        except OSError as exc:
-            raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
+    stream = sys.stdin if batch == "-" else _open_batch(batch)
+    try:
+        _answer_lines(chain, _bounded_lines(stream), scope)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _answer_lines(chain: Any, lines: Iterator[str | None], scope: dict[str, str] | None) -> None:
+    from bot.cli.contract import answer_to_json
+
     for line in lines:
-        item_id, text, fields = _parse_batch_line(line)
+        if line is None:
+            _print_json({"error": f"the line is longer than {MAX_BATCH_LINE:,} characters"})
+            continue
+        item_id, text, fields, problem = _parse_batch_line(line)
         asked = {"question": text, **(scope or {}), **fields}
         try:
+            if problem:
+                raise BadInput(problem)
             result: dict[str, Any] = answer_to_json(chain.invoke(asked))
         except BadInput as exc:
             result = {"question": text, "error": str(exc)}
@@ -348,24 +367,62 @@ def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -
         _print_json(result)
 
 
+# A batch line (a question with its history) longer than this is refused without being kept.
+MAX_BATCH_LINE = 1_000_000
+
+
+def _open_batch(batch: str) -> Any:
+    """The batch file, opened for reading line by line: a regular file or a pipe (a device such
+    as /dev/zero would never end a line)."""
+    import stat
+
+    try:
+        mode = Path(batch).stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise BadInput(f"cannot read {batch}: not a regular file or a pipe")
+        return open(batch, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
+
+
+def _bounded_lines(stream: Any) -> Iterator[str | None]:
+    """The lines of ``stream`` as they come; ``None`` for a line longer than ``MAX_BATCH_LINE``,
+    which is read past without being kept."""
+    while True:
+        line = stream.readline(MAX_BATCH_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_BATCH_LINE and not line.endswith("\n"):
+            while (rest := stream.readline(MAX_BATCH_LINE)) and not rest.endswith("\n"):
+                pass
+            yield None
+            continue
+        yield line
+
+
 BATCH_FIELDS = ("history", "since", "until", "source", "today")
 
 
-def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any]]:
+def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     """A batch line's id, question and other fields the chain reads (``history``: earlier
     questions or question/answer objects, oldest first; ``since``/``until``/``source``: the
-    filters; ``today``: the day relative dates count from). A line that is not such an object
-    is the question itself."""
+    filters; ``today``: the day relative dates count from), and what is wrong with it if it
+    cannot be asked. A line that does not start with "{" is the question itself; one that does
+    must be such an object."""
     stripped = line.strip()
-    if stripped.startswith("{"):
-        try:
-            record = json.loads(stripped)
-        except ValueError:
-            return None, stripped, {}
-        if isinstance(record, dict) and isinstance(record.get("question"), str):
-            fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) is not None}
-            return record.get("id"), record["question"], fields
-    return None, stripped, {}
+    if not stripped.startswith("{"):
+        return None, stripped, {}, None
+    try:
+        record = json.loads(stripped)
+    except ValueError as exc:
+        return None, stripped[:200], {}, f"the line is not valid JSON ({str(exc).split(':')[0]})"
+    if not isinstance(record, dict):
+        return None, stripped[:200], {}, "the line is not a JSON object"
+    item_id = record.get("id")
+    if not isinstance(record.get("question"), str):
+        return item_id, str(record.get("question", ""))[:200], {}, 'the line has no "question" text'
+    fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) is not None}
+    return item_id, record["question"], fields, None
 
 
 @app.command()

@@ -273,6 +273,11 @@ class Catalog:
         )
         return {str(cid): bytes(blob) for cid, blob in rows}
 
+    def vector_collection(self) -> str | None:
+        """The collection of some stored vector (``None`` when there is none)."""
+        row = self._db.execute("SELECT collection FROM chunk_vectors LIMIT 1").fetchone()
+        return None if row is None else str(row[0])
+
     def all_vectors(self, collection: str) -> tuple[list[str], list[bytes]]:
         """Return every chunk id of a collection with its vector copy (float32 bytes)."""
         rows = self._db.execute("SELECT chunk_id, vector FROM chunk_vectors WHERE collection = ?", (collection,))
@@ -341,6 +346,7 @@ class Catalog:
             if vectors is not None:
                 collection, model, blobs = vectors
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('embedding_model', ?)", (model,))
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('collection', ?)", (collection,))
                 db.executemany(
                     "INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)",
                     [(collection, c[0], blob) for c, blob in zip(chunks, blobs, strict=True)],

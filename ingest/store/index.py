@@ -87,7 +87,11 @@ class Index:
         with self._state_lock:
             if generation == self._generation and not force:
                 return
-            self.collection_name = self.catalog.get_meta("collection") or self.base_collection
+            # the collection the stored vectors are in, whatever TANYA_COLLECTION says now (an
+            # index written before the catalog recorded it: the one its vectors are in)
+            self.collection_name = (
+                self.catalog.get_meta("collection") or self.catalog.vector_collection() or self.base_collection
+            )
             built_with = self.catalog.get_meta("embedding_model")
             if self._generation is None:
                 # At start-up a different model is the user's mistake (check_model says so);
@@ -229,7 +233,10 @@ class Index:
         """Return the indexed source that ``name`` designates (exact, or a path resolving to it)."""
         if self.catalog.article(name) is not None:
             return name
-        resolved = str(Path(name).expanduser().resolve())
+        try:
+            resolved = str(Path(name).expanduser().resolve())
+        except (RuntimeError, ValueError, OSError):  # "~nobody/x", a NUL byte: names no file
+            return None
         return resolved if self.catalog.article(resolved) is not None else None
 
     def count(self) -> int:
@@ -285,10 +292,10 @@ class Index:
         """Return the ids of the ``k`` chunks nearest to ``query`` with their cosine similarity,
         best first (an exact scan of the catalog's vectors), among the articles ``within`` lets
         through (all of them by default)."""
-        allowed = None if within is None or within.empty else self._chunk_ids_in(within)
+        allowed = None if within is None or within.empty else self.chunk_ids_in(within)
         return self._read(query, lambda q, collection: self.dense.nearest(collection, q.vector, k, allowed))[1]
 
-    def _chunk_ids_in(self, within: Scope) -> frozenset[str]:
+    def chunk_ids_in(self, within: Scope) -> frozenset[str]:
         """The chunk ids ``within`` lets through, kept until the index changes (a question and
         its follow-up readings search the same scope several times)."""
         key = (within, self.catalog.generation())

@@ -295,6 +295,7 @@ class PostgresCatalog:
             if vectors is not None:
                 collection, model, blobs = vectors
                 db.execute("INSERT INTO meta VALUES ('embedding_model', %s) ON CONFLICT DO NOTHING", (model,))
+                db.execute("INSERT INTO meta VALUES ('collection', %s) ON CONFLICT DO NOTHING", (collection,))
                 _upsert_blobs(db, "chunk_vectors", "vector", collection, [c[0] for c in chunks], blobs)
                 _upsert_blobs(
                     db, "sentence_vectors", "vectors", collection, [c[0] for c in chunks], sentence_vectors or ()
@@ -418,6 +419,11 @@ class PostgresCatalog:
             (collection, list(dict.fromkeys(chunk_ids))),
         )
         return {str(cid): bytes(blob) for cid, blob in rows}
+
+    def vector_collection(self) -> str | None:
+        """The collection of some stored vector (``None`` when there is none)."""
+        rows = self._rows("SELECT collection FROM chunk_vectors LIMIT 1")
+        return str(rows[0][0]) if rows else None
 
     def all_vectors(self, collection: str) -> tuple[list[str], list[bytes]]:
         """Return every chunk id of a collection with its vector copy (float32 bytes)."""

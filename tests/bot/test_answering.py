@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,13 @@ def test_a_quote_that_refers_back_brings_the_sentence_before_it_when_both_fit(sm
     assert answer.citations[0].quote == f"{lede} {claim}"  # in the article's order
     short = ExtractiveAnswerer(AnswererConfig(max_answer_chars=len(claim) + 10)).answer_retrieval(retrieval)
     assert short.citations[0].quote == claim
+
+
+def test_a_bracketed_number_in_an_article_does_not_read_as_a_citation(small_index: Index) -> None:
+    text = "Jembatan Sungai Rusa sepanjang 120 meter diresmikan pada Jumat [9]. Biayanya 45 miliar rupiah [0]."
+    ingest_articles(small_index, [Article("a", text, "Jembatan")])
+    retrieval = _retrieval(small_index, "Berapa panjang Jembatan Sungai Rusa?")
+    retrieval.models = retrieval.models.replace(min_probability=0.0)  # type: ignore[union-attr]
+    answer = ExtractiveAnswerer().answer_retrieval(retrieval)
+    assert re.findall(r"\[(\d+)\]", answer.text) == ["1"] and len(answer.citations) == 1
+    assert "［9］" in answer.text and "[9]" in answer.citations[0].quote  # the quote keeps the article's text

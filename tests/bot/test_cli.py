@@ -214,10 +214,19 @@ def test_sources_json_and_remove(ingested: None) -> None:
     assert json.loads(tanya("sources", "--json").stdout) == []
 
 
-def test_invalid_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TANYA_CHUNK_MAX_CHARS", "lots")
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TANYA_CHUNK_MAX_CHARS", "lots"),
+        ("TANYA_LLM_TIMEOUT_S", "abc"),
+        ("TANYA_LLM_TEMPERATURE", "5"),
+        ("TANYA_DISCORD_COOLDOWN_PER_MINUTE", "0"),
+    ],
+)
+def test_invalid_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, value)
     result = tanya("sources")
-    assert result.exit_code == 2 and "TANYA_CHUNK_MAX_CHARS" in result.stderr
+    assert result.exit_code == 2 and f"invalid {variable}:" in result.stderr
 
 
 def test_eval_reports_metrics_per_set(tmp_path: Path) -> None:
@@ -264,3 +273,39 @@ def test_eval_with_a_malformed_set_names_the_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "1", "question": "a"}\n{oops\n', encoding="utf-8")
     result = tanya("eval", str(bad))
     assert result.exit_code == 2 and "bad.jsonl:2" in result.stderr
+
+
+def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: None) -> None:
+    lines = ['{"id": 8, "question": 123}', '{"id": 9, "question": "Berapa?",}', "[1, 2]", '{"id": 10}']
+    result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0] == {"id": 8, "question": "123", "error": 'the line has no "question" text'}
+    assert out[1]["error"].startswith("the line is not valid JSON") and "id" not in out[1]
+    assert "answer" in out[2] or "error" in out[2]  # not JSON-looking: asked as text
+    assert out[3]["id"] == 10 and out[3]["error"] == 'the line has no "question" text'
+
+
+def test_a_batch_is_read_line_by_line_and_a_device_is_refused(ingested: None, tmp_path: Path) -> None:
+    import importlib
+
+    cli = importlib.import_module("bot.cli.app")
+    huge = tmp_path / "huge.jsonl"
+    with huge.open("w") as f:
+        f.write("x" * (cli.MAX_BATCH_LINE + 10) + "\nBerapa karyawan TikTok di Malaysia yang terkena PHK?\n")
+    result = tanya("ask", "--json", "--batch", str(huge))
+    too_long, asked = (json.loads(line) for line in result.stdout.splitlines())
+    assert too_long == {"error": f"the line is longer than {cli.MAX_BATCH_LINE:,} characters"}
+    assert "700" in asked["answer"]
+    device = tanya("ask", "--json", "--batch", "/dev/zero")
+    assert device.exit_code == 2 and "not a regular file or a pipe" in device.stderr
+
+
+def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
+    question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+    for option, value in (("--source", "nonexistent-outlet"), ("--since", "2030-01-01")):
+        answer = json.loads(tanya("ask", "--json", option, value, question).stdout)
+        assert answer["abstained"] and answer["note"].startswith("No indexed article matches the filters")
+        assert value in answer["note"]
+    kept = json.loads(tanya("ask", "--json", "--source", "rakyatsulsel", question).stdout)
+    assert not kept["abstained"] and kept["note"] is None

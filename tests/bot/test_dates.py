@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.chain.dates import read_dates
+from bot.chain.dates import FIRST_TODAY, LAST_TODAY, parse_today, read_dates
 from bot.cli.app import app
 from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval
 from bot.settings import Settings
+from ingest.errors import BadInput
 from ingest.loaders import load_inputs
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
@@ -210,3 +211,20 @@ def test_citations_show_their_articles_dates(story: Any) -> None:
     console.print(render_answer(answer))
     assert published in console.export_text()
     assert any(published in (e.footer.text or "") for r in answer_replies(answer) for e in r.embeds)
+
+
+@pytest.mark.parametrize("today", [FIRST_TODAY, LAST_TODAY, date(2, 1, 7), date(9998, 12, 25)])
+@pytest.mark.parametrize(
+    "question",
+    ["berita kemarin", "minggu lalu ada apa?", "bulan lalu?", "7 hari terakhir", "tahun ini", "sejak 30 Desember"],
+)
+def test_time_words_are_read_on_any_day_a_caller_may_give(today: date, question: str) -> None:
+    reading = read_dates(question, today)
+    assert reading.since is not None or reading.until is not None
+
+
+@pytest.mark.parametrize("value", ["0001-01-05", "0001-12-31", "9999-01-01", "9999-12-31"])
+def test_a_today_too_near_the_ends_of_the_calendar_is_bad_input(value: str) -> None:
+    with pytest.raises(BadInput, match="today must be a day from 0002-01-01 to 9998-12-31"):
+        parse_today(value)
+    assert parse_today("2026-11-30") == date(2026, 11, 30) and parse_today(None) is None

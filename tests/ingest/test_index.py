@@ -370,3 +370,12 @@ def test_an_empty_catalog_file_of_a_new_index_is_just_a_new_index(settings: Inde
     (settings.data_dir / "catalog.sqlite3").write_bytes(b"")  # as another process creating it leaves it
     index = make_index(settings, embeddings=HashEmbeddings())
     assert ingest_articles(index, [article("a", "Satu dua tiga.")]).count("added") == 1
+
+
+def test_the_vectors_are_read_from_their_collection_whatever_tanya_collection_says_later(
+    tmp_path: Path, hash_embeddings: HashEmbeddings
+) -> None:
+    first = make_index(IndexSettings(data_dir=tmp_path / "data"), embeddings=hash_embeddings)
+    ingest_articles(first, [Article("a", "Banjir melanda Lembah Arum pada Selasa pagi.", "Banjir")])
+    renamed = make_index(IndexSettings(data_dir=tmp_path / "data", collection="news"), embeddings=hash_embeddings)
+    assert renamed.nearest("banjir Lembah Arum", 1)[0][0] in first.catalog.chunk_ids("a")

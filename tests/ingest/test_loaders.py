@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import LoadError
-from ingest.loaders import Fetcher, decode, load_inputs, parse_published
+from ingest.loaders import Fetcher, decode, load_file, load_inputs, parse_published
 from ingest.types import Article, Skipped
 
 
@@ -649,3 +649,53 @@ def test_lone_surrogates_in_json_lines_are_replaced_so_the_article_can_be_stored
     odd, good = list(load_inputs([str(tmp_path / "s.jsonl")]))
     assert isinstance(odd, Article) and isinstance(good, Article)
     assert (odd.source, odd.text, odd.title, odd.outlet) == ("x\\xff", "Isi \ufffd berita.", "Judul \ufffd", "K\ufffd")
+
+
+def test_markdown_with_many_unclosed_openers_loads_in_one_pass(tmp_path: Path) -> None:
+    # each opener without a closer used to be scanned to the end of the text: 150 KB took minutes
+    body = "Pemerintah kota mengumumkan program baru. " + "`a [b ![c *d _e " * 8000
+    (tmp_path / "slow.md").write_text(f"# Judul\n\n{body}\n**tebal** dan [tautan](https://contoh.id/x)\n")
+    (article,) = list(load_file(tmp_path / "slow.md"))
+    assert isinstance(article, Article) and article.title == "Judul"
+    assert "`a [b ![c *d _e" in article.text and article.text.rstrip().endswith("tebal dan tautan")
+
+
+@pytest.mark.parametrize("url", ["http:///nohost", "http://xn--zz.com/"])
+def test_a_malformed_url_is_skipped_and_the_other_inputs_still_load(tmp_path: Path, url: str) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Warga Desa Belibis menanam 2.000 pohon mangrove pada Sabtu.")
+    skipped, loaded = list(load_inputs([url, str(good)], Fetcher(timeout_s=2)))
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith("not a valid URL")
+    assert isinstance(loaded, Article)
+
+
+@pytest.mark.parametrize("item", ["~nosuchuser/article.txt", "a\x00b.txt"])
+def test_a_path_that_cannot_name_a_file_is_no_such_file(item: str) -> None:
+    (skipped,) = list(load_inputs([item]))
+    assert isinstance(skipped, Skipped) and skipped.reason == "no such file or folder"
+
+
+def test_metadata_cannot_carry_terminal_escapes_or_break_out_of_a_link(tmp_path: Path) -> None:
+    lines = [
+        {"id": "a\x1b]0;OWNED\x07\x1b[2J", "title": "t", "outlet": "Pos\x1b[31m\u009b", "text": "Harga cabai naik."},
+        {"id": "b", "url": "https://example.com/\x1b]0;PWNED\x07", "text": "Harga bawang naik."},
+        {"id": "c", "url": "https://example.com/a> [klik](https://evil.example) @everyone", "text": "Harga naik."},
+        {"id": "d", "url": "https://example.com/b\n# HEADING", "text": "Harga naik."},
+        {"id": ["x"], "text": "Harga naik."},
+        {"id": "e", "title": ["x", "y"], "text": "Harga naik."},
+        {"id": "f", "lang": {"x": 1}, "text": "Harga naik."},
+        {"id": 7, "url": " https://example.com/ok?q=1#top ", "text": "Harga gula naik."},
+    ]
+    (tmp_path / "x.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
+    items = list(load_inputs([str(tmp_path / "x.jsonl")]))
+    escaped, *skipped, number = items
+    assert isinstance(escaped, Article) and escaped.source == "a ]0;OWNED [2J" and escaped.outlet == "Pos [31m"
+    reasons = [s.reason for s in skipped if isinstance(s, Skipped)]
+    assert len(reasons) == 6
+    assert all("well-formed" in r for r in reasons[:3])
+    assert reasons[3:] == [
+        'line 5: "id" must be text or a number',
+        "line 6: title must be text, not list",
+        "line 7: lang must be text, not dict",
+    ]
+    assert isinstance(number, Article) and number.source == "7" and number.url == "https://example.com/ok?q=1#top"
