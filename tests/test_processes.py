@@ -247,3 +247,40 @@ def test_an_index_of_the_old_default_model_keeps_answering_until_reindex_switche
     assert len(index.catalog.sentence_vectors(index.collection_name, list(index.catalog.chunk_ids()))) == 4
     again = run("reindex", env=env)
     assert again.returncode == 2 and "already uses" in again.stderr
+
+
+def test_hosts_sharing_postgresql_and_chroma_servers_are_one_index(
+    env: dict[str, str], answerer_factory: Any, tmp_path: Path, database_url: str, chroma_server: str
+) -> None:
+    """Hosts are processes with data directories of their own and the same two servers."""
+    servers = {**env, "TANYA_DATABASE_URL": database_url, "TANYA_CHROMA_URL": chroma_server}
+    host_a, host_b, host_c = ({**servers, "TANYA_DATA_DIR": str(tmp_path / name)} for name in "abc")
+    assert run("ingest", "--bundled", env=host_a).returncode == 0
+    answerer = answerer_factory(host_b)
+    article = tmp_path / "lewotobi.txt"
+    article.write_text(VOLCANO, encoding="utf-8")
+    source = str(article.resolve())
+    assert source not in cited_sources(answerer.ask(VOLCANO_QUESTION))
+
+    assert run("ingest", str(article), env=host_a).returncode == 0  # on host a ...
+    answer, waited = ask_until(answerer, VOLCANO_QUESTION, lambda a: source in cited_sources(a), 5)
+    assert source in cited_sources(answer) and waited <= 5 and "4.000" in answer["answer"]  # ... answered on b
+    fresh = json.loads(run("ask", "--json", VOLCANO_QUESTION, env=host_c).stdout)
+    assert answer["retrieved"] == fresh["retrieved"]
+
+    assert run("remove", source, env=host_c).returncode == 0  # removed on c, gone on b
+    answer, waited = ask_until(answerer, VOLCANO_QUESTION, lambda a: source not in cited_sources(a), 5)
+    assert source not in cited_sources(answer) and waited <= 5
+
+    # two hosts ingesting at once: both land, one after the other, and Chroma matches the catalog
+    first, second = _articles(tmp_path / "first", 15), _articles(tmp_path / "second", 15, offset=15)
+    processes = [
+        subprocess.Popen([TANYA, "ingest", str(folder), "--json"], env=host, stdout=subprocess.PIPE, text=True)
+        for folder, host in ((first, host_a), (second, host_b))
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    assert sum(json.loads(o)["added"] for o in outputs) == 30
+    shared = make_index(IndexSettings(data_dir=tmp_path / "c", database_url=database_url, chroma_url=chroma_server))
+    assert len(shared.articles()) == 31 and shared.catalog.chunk_ids() == shared.mirrored_ids()
+    assert answerer.process.poll() is None, answerer.stderr
