@@ -13,7 +13,11 @@ Prints one table (and writes it as JSON with ``--json FILE``):
   (``tanya ask --batch -``, the same stack the Discord bot builds);
 - a follow-up question's warm latency against a first question's (the conversations of
   ``tests/data/conversation_dev.jsonl``, on the smallest of those indexes);
-- the same ingest and warm latency against a Chroma server (``chroma run``) with ``--server``.
+- the same ingest and warm latency against a Chroma server (``chroma run``) with ``--server``;
+- and with ``--database`` also on PostgreSQL (``TANYA_DATABASE_URL``, a server started on
+  loopback as the tests start it): ingest against the embedded figure, and warm latency over the
+  largest index copied onto it by ``tanya migrate``, against the embedded one (both ratios in the
+  same run).
 
 Run: ``make bench`` (sizes 1k and 10k) or ``make bench-scale`` (adds 100k; about an hour).
 """
@@ -107,7 +111,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def warm_latency(data_dir: Path, cache: Path, asked: list[str], chroma_url: str | None = None) -> dict[str, float]:
+def warm_latency(
+    data_dir: Path, cache: Path, asked: list[str], chroma_url: str | None = None, database_url: str | None = None
+) -> dict[str, float]:
     """p50/p95 of retrieve + answer in one process (models loaded, 10 questions of warm-up)."""
     code = (
         "import json, sys, time\n"
@@ -122,6 +128,8 @@ def warm_latency(data_dir: Path, cache: Path, asked: list[str], chroma_url: str 
         "print(json.dumps(times))\n"
     )
     extra = {"TANYA_CHROMA_URL": chroma_url} if chroma_url else {}
+    if database_url:
+        extra["TANYA_DATABASE_URL"] = database_url
     _, _, out = run_peak([sys.executable, "-c", code], tanya_env(data_dir, cache, **extra), json.dumps(asked))
     times = json.loads(out)
     return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95), "questions": len(times)}
@@ -218,6 +226,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="cold runs of each side")
     parser.add_argument("--ingest-runs", type=int, default=2, help="ingest runs of each side (median)")
     parser.add_argument("--server", action=argparse.BooleanOptionalAction, default=True, help="also a Chroma server")
+    parser.add_argument(
+        "--database",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also PostgreSQL (TANYA_DATABASE_URL) with the Chroma server",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--index-cache",
@@ -342,6 +356,10 @@ def main() -> None:
                     **warm_latency(server_dir, cache, asked, chroma_url=url),
                     "embedded_p95_ms": results["warm"][str(sizes[0])]["p95_ms"],
                 }
+                if args.database:
+                    results["database"] = database_figures(
+                        work, cache, url, corpus_file, chars, o_wall, largest, results
+                    )
             finally:
                 chroma.terminate()
                 chroma.wait(timeout=30)
@@ -350,6 +368,52 @@ def main() -> None:
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+def database_figures(
+    work: Path,
+    cache: Path,
+    chroma_url: str,
+    corpus_file: Path,
+    chars: int,
+    embedded_wall: float,
+    largest: Path,
+    r: dict[str, Any],
+) -> dict[str, Any]:
+    """PostgreSQL + the Chroma server against the embedded index, in the same run: ingest of the
+    same articles, and warm latency over the largest index copied onto the server by ``tanya
+    migrate`` (nothing embedded again), from a host with an empty data directory."""
+    sys.path.insert(0, str(REPO))
+    from tests.conftest import PostgresServer  # the server the tests start: Debian's PostgreSQL on loopback
+
+    server = PostgresServer(free_port())
+    try:
+        fresh = server.new_database()
+        wall, _ = ingest_timed(
+            [BUNDLED, corpus_file],
+            tanya_env(work / "db-ingest", cache, TANYA_CHROMA_URL=chroma_url, TANYA_DATABASE_URL=fresh),
+        )
+        copy = server.new_database()
+        started = time.perf_counter()
+        run_peak(
+            [TANYA, "migrate", "--json"],
+            tanya_env(largest, cache, TANYA_DATABASE_URL=copy, TANYA_CHROMA_URL=chroma_url),
+        )
+        migrated = time.perf_counter() - started
+        warm = warm_latency(work / "db-host", cache, questions(), chroma_url=chroma_url, database_url=copy)
+        embedded = r["warm"][largest.name.removeprefix("size-")]
+        return {
+            "ingest_chars_per_s": chars / wall,
+            "embedded_ingest_chars_per_s": chars / embedded_wall,
+            "ingest_ratio": embedded_wall / wall,
+            "chunks": embedded["chunks"],
+            "migrate_s": migrated,
+            **warm,
+            "embedded_p95_ms": embedded["p95_ms"],
+            "p95_ratio": warm["p95_ms"] / embedded["p95_ms"],
+        }
+    finally:
+        server.remove()
 
 
 def print_table(r: dict[str, Any]) -> None:
@@ -445,6 +509,26 @@ def print_table(r: dict[str, Any]) -> None:
                 f"p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms",
                 "",
                 "",
+            )
+        )
+    if "database" in r:
+        d = r["database"]
+        rows.append(
+            (
+                "PostgreSQL + Chroma server: ingest characters/s",
+                f"{d['embedded_ingest_chars_per_s']:.0f} (embedded)",
+                f"{d['ingest_chars_per_s']:.0f}",
+                f"{d['ingest_ratio']:.2f}× of embedded",
+                "≥ 0.8×",
+            )
+        )
+        rows.append(
+            (
+                f"PostgreSQL + Chroma server: warm retrieve+answer, {d['chunks']:,} chunks",
+                f"p95 {d['embedded_p95_ms']:.1f} ms (embedded)",
+                f"p50 {d['p50_ms']:.1f} ms, p95 {d['p95_ms']:.1f} ms",
+                f"{d['p95_ratio']:.2f}× of embedded",
+                "≤ 2×",
             )
         )
     print(f"\nmachine: {r['machine']}\n")
