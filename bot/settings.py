@@ -9,7 +9,7 @@ or logs.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ingest.settings import IndexSettings, Section
@@ -56,7 +56,7 @@ class DiscordSettings(Section):
     guild_id: int | None = Field(
         default=None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "TANYA_DISCORD_GUILD_ID", "guild_id")
     )
-    channels: str = ""
+    channels: str = ""  # comma-separated channel ids, checked and written "id,id" by _channels_are_ids
     admin_role: str = ""
     threads: bool = False
     cooldown_per_minute: int = Field(default=5, ge=1)
@@ -65,10 +65,27 @@ class DiscordSettings(Section):
     conversation_turns: int = Field(default=6, ge=1, le=50)
     conversation_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
 
+    @field_validator("channels")
+    @classmethod
+    def _channels_are_ids(cls, value: str) -> str:
+        """Accept channel ids (digits, or the ``<#id>`` a channel mention is) separated by commas or
+        spaces, and refuse anything else: a channel name or another separator once parsed to no ids,
+        which means every channel, so a filter meant to narrow the bot silently widened it."""
+        ids = []
+        for part in value.replace(",", " ").split():
+            digits = part[2:-1] if part.startswith("<#") and part.endswith(">") else part
+            if not (digits.isascii() and digits.isdigit() and len(digits) <= 20 and int(digits)):
+                raise ValueError(
+                    "expected numeric channel ids separated by commas, like 123456789012345678,234567890123456789"
+                    f" (Discord's Copy Channel ID), not {part!r}"
+                )
+            ids.append(str(int(digits)))
+        return ",".join(ids)
+
     @property
     def channel_ids(self) -> frozenset[int]:
         """Channels the bot answers in (empty: every channel it can see)."""
-        return frozenset(int(part) for part in self.channels.replace(",", " ").split() if part.isdigit())
+        return frozenset(int(part) for part in self.channels.split(",") if part)
 
 
 class Settings(BaseModel):

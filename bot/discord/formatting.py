@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.chain.answer import Answer
 from ingest.types import ArticleRecord
@@ -17,10 +18,23 @@ EMBED_DESCRIPTION_LIMIT = 1024  # kept well under Discord's 4096 so five sources
 EMBED_FOOTER_LIMIT = 200
 EMBEDS_TOTAL_LIMIT = 6000
 MAX_EMBEDS = 10
+URL_LIMIT = 2048  # longer article links are left out
 
-_URL = re.compile(r"(?<!<)\bhttps?://[^\s<>()\[\]]+", re.IGNORECASE)
+# A link already in <...> (kept as it is), else a bare one without the punctuation that ends its
+# sentence, whatever stands before it (Discord links "xhttps://..." and "\_https://..." too); a
+# bare "https://" with nothing after it is made inert.
+_URL = re.compile(r"<(https?://[^\s<>]+)>|https?://([^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"])?", re.IGNORECASE)
 _MARKER = re.compile(r"\[\d+\]")
-_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
+_MARKDOWN = re.compile(r"([\\*_~`|<>#\[\]()-])")
+# What a message must not be cut inside, read left to right: a link in <...>, a backslash and the
+# character it escapes, a citation marker.
+_WHOLE = re.compile(r"(<https?://[^\s<>]*>)|\\\S|\[\d+\]", re.IGNORECASE)
+_SCHEME = re.compile(r"(https?):", re.IGNORECASE)
+# RFC 3986's characters, percent escapes, and (as in IRIs) any character beyond ASCII
+_WELL_FORMED_URL = re.compile(
+    r"https?://(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f])+", re.IGNORECASE
+)
+_HOSTNAME = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 
 ABSTAIN_NOTE = {
     "id": "Saya tidak menemukan jawabannya di artikel yang diindeks.",
@@ -29,8 +43,8 @@ ABSTAIN_NOTE = {
 
 
 def neutralize(text: str) -> str:
-    """Escape Discord markdown (so no masked links, headings or spoilers) except our ``[n]``
-    markers, and wrap bare URLs in <...> so Discord does not unfurl them."""
+    """Escape Discord markdown (so no masked links, headings, spoilers or mentions) except our
+    ``[n]`` markers, and wrap every http(s) URL in <...> so Discord does not unfurl it."""
     parts: list[str] = []
     position = 0
     for match in _MARKER.finditer(text):
@@ -46,7 +60,7 @@ def _escape(text: str) -> str:
     position = 0
     for match in _URL.finditer(text):
         out.append(_MARKDOWN.sub(r"\\\1", text[position : match.start()]))
-        out.append(f"<{match.group(0)}>")
+        out.append(f"<{match[1] or match[0]}>" if match[1] or match[2] else _inert(match[0]))
         position = match.end()
     out.append(_MARKDOWN.sub(r"\\\1", text[position:]))
     return "".join(out)
@@ -55,9 +69,12 @@ def _escape(text: str) -> str:
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Split ``text`` into pieces of at most ``limit`` characters, in order, at paragraph breaks,
     else sentence ends, else spaces; a citation marker stays with the text before it. Only
-    whitespace at the cut points is dropped; a single word longer than ``limit`` is cut."""
+    whitespace at the cut points is dropped; a single word longer than ``limit`` is cut, but never
+    inside a link in <...> or between a backslash and what it escapes (either would let the rest
+    show as a previewed link or as markdown). A link in <...> longer than ``limit`` could only be
+    cut, so it is shown as escaped text that Discord does not link."""
     pieces: list[str] = []
-    rest = text.strip()
+    rest = _WHOLE.sub(lambda m: _inert(m[0][1:-1]) if m[1] and len(m[0]) > limit else m[0], text.strip())
     while len(rest) > limit:
         cut = _cut_point(rest, limit)
         head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
@@ -86,7 +103,23 @@ def _cut_point(text: str, limit: int) -> int:
         cuts = [c for c in cuts if minimum <= c <= limit and not _MARKER.match(text, _skip_space(text, c))]
         if cuts:
             return cuts[-1]
-    return limit  # one word longer than a whole message
+    return _safe_cut(text, limit) or limit  # one word longer than a whole message
+
+
+def _safe_cut(text: str, at: int) -> int:
+    """``at``, or the start of the link in <...>, escape or marker it would cut through."""
+    for match in _WHOLE.finditer(text):
+        if match.start() >= at:
+            break
+        if at < match.end():
+            return match.start()
+    return at
+
+
+def _inert(url: str) -> str:
+    """``url`` as text Discord neither links nor formats: markdown escaped, and the colon after
+    each scheme too (``https\\://``), so no ``https://`` is left to link."""
+    return _SCHEME.sub(r"\1\\:", _MARKDOWN.sub(r"\\\1", url))
 
 
 def _skip_space(text: str, at: int) -> int:
@@ -129,15 +162,15 @@ def source_embeds(answer: Answer) -> list[Any]:
     budget = EMBEDS_TOTAL_LIMIT
     for citation in answer.citations[:MAX_EMBEDS]:
         chunk = citation.chunk
-        title = _clip(f"[{citation.n}] {chunk.title}", EMBED_TITLE_LIMIT)
+        url = safe_url(chunk.url)
+        title = _clip(f"[{citation.n}] {neutralize(chunk.title)}", EMBED_TITLE_LIMIT)
         footer = _clip(
-            " · ".join(x for x in (chunk.published, _source_label(chunk.source, chunk.url)) if x), EMBED_FOOTER_LIMIT
+            " · ".join(x for x in (chunk.published, _source_label(chunk.source, url)) if x), EMBED_FOOTER_LIMIT
         )
         room = min(EMBED_DESCRIPTION_LIMIT, budget - len(title) - len(footer))
         if room < 50:
             break
         description = _clip(f"> {neutralize(citation.quote)}", room)
-        url = chunk.url if chunk.url and re.match(r"https?://", chunk.url) else None
         embed = discord.Embed(title=title, url=url, description=description)
         embed.set_footer(text=footer)
         embeds.append(embed)
@@ -145,17 +178,34 @@ def source_embeds(answer: Answer) -> list[Any]:
     return embeds
 
 
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is one well-formed http(s) URL, else None. Article links come unchecked from
+    JSONL, .meta.json and front matter: whitespace, ``<``, ``>`` or a control character would end
+    the <...> around a link (and let the rest show as masked links or headings), and Discord
+    refuses the whole message when an embed's link is malformed."""
+    if not url or len(url) > URL_LIMIT or not url.isprintable() or not _WELL_FORMED_URL.fullmatch(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port != 0
+    except ValueError:  # a bracket that does not close, a port that is not a number under 65536
+        return None
+    return url if port_ok and parts.hostname and _HOSTNAME.fullmatch(parts.hostname) else None
+
+
 def _source_label(source: str, url: str | None) -> str:
     if url:
-        return re.sub(r"^https?://(www\.)?", "", url).split("/")[0]
+        return (urlsplit(url).hostname or "").removeprefix("www.")
     return source.rsplit("/", 1)[-1]
 
 
 def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with "…", at a space if one is near the end, and never
+    inside a link in <...> or an escape."""
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1].rstrip() + "…"
+    return text[: cut if cut > limit // 2 else _safe_cut(text, limit - 1)].rstrip() + "…"
 
 
 def passage_messages(title: str, text: str) -> list[str]:
@@ -169,7 +219,8 @@ def sources_messages(records: list[ArticleRecord]) -> list[str]:
         return ["The index is empty. An admin can add articles with `/add`."]
     lines = []
     for r in records:
-        link = f" <{r.url}>" if r.url and re.match(r"https?://", r.url) else ""
+        url = safe_url(r.url)
+        link = f" <{url}>" if url else ""
         date = f" · {r.published}" if r.published else ""
         lines.append(f"• {neutralize(r.title)}{date} · {r.chunks} passages{link}")
     return split_message("\n".join(lines))

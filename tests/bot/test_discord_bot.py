@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 from discord import app_commands
 from langchain_core.runnables import RunnableLambda
+from pydantic import ValidationError
 
 from bot.components import Stack, make_stack
 from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot
@@ -291,6 +292,40 @@ async def test_slash_ask_outside_allowed_channels_is_refused_privately(stack: St
     await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
     ((kind, content, kwargs),) = sends(fake)
     assert kind == "send_message" and kwargs["ephemeral"] and "only answer" in content
+
+
+def test_allowed_channels_are_ids_or_channel_mentions_and_none_means_every_channel(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = build_bot(stack, tmp_path, channels=" <#123456789012345678>,222222222222222222  333 ")
+    assert bot.settings.discord.channel_ids == {123456789012345678, 222222222222222222, 333}
+    assert bot.channel_allowed(333) and not bot.channel_allowed(999)
+    for unset in ("", " , "):
+        assert build_bot(stack, tmp_path, channels=unset).channel_allowed(999)
+    monkeypatch.setenv("TANYA_DISCORD_CHANNELS", "200,300")
+    assert DiscordSettings().channel_ids == {200, 300}
+
+
+@pytest.mark.parametrize(
+    "channels",
+    [
+        "general",
+        "#general",
+        "<#123456789012345678>x",
+        "123456789012345678;222222222222222222",
+        "123,abc",
+        "１２３",
+        "0",
+    ],
+)
+def test_allowed_channels_that_are_not_ids_are_refused_rather_than_widened_to_every_channel(
+    channels: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValidationError, match="expected numeric channel ids separated by commas"):
+        DiscordSettings(channels=channels)
+    monkeypatch.setenv("TANYA_DISCORD_CHANNELS", channels)
+    with pytest.raises(ValidationError, match="expected numeric channel ids separated by commas"):
+        DiscordSettings()
 
 
 @pytest.mark.parametrize(("question", "message"), [("x" * 5000, "too long"), ("   ", "empty")])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,10 +11,12 @@ from bot.discord.formatting import (
     EMBEDS_TOTAL_LIMIT,
     answer_replies,
     neutralize,
+    passage_messages,
     source_embeds,
+    sources_messages,
     split_message,
 )
-from ingest.types import Chunk
+from ingest.types import ArticleRecord, Chunk
 
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé0123456789", min_size=1, max_size=15)
 _sentence = st.builds(
@@ -59,11 +62,13 @@ def test_neutralize_escapes_markdown_and_links_but_keeps_markers() -> None:
     assert "\\*\\*tebal\\*\\*" in out and out.endswith("[2]")
 
 
-def _answer(quote: str, n_citations: int = 1, title: str = "Judul") -> Answer:
+def _answer(
+    quote: str, n_citations: int = 1, title: str = "Judul", url: str | None = "https://news.example/a"
+) -> Answer:
     citations = [
         Citation(
             i,
-            Chunk(f"c{i}", "src", 0, 0, len(quote), quote, title, "https://news.example/a", "2024-10-12", "id"),
+            Chunk(f"c{i}", "src", 0, 0, len(quote), quote, title, url, "2024-10-12", "id"),
             quote,
             1.0,
         )
@@ -90,3 +95,111 @@ def test_long_answer_is_split_and_sources_ride_on_the_last_part() -> None:
 def test_abstention_is_worded_clearly() -> None:
     (reply,) = answer_replies(Answer("q?", "x", True, "en"))
     assert reply.content == "I couldn't find the answer in the indexed articles." and not reply.embeds
+
+
+# Article URLs a hostile tester put in JSONL (they reach .meta.json and front matter the same way)
+HOSTILE_URLS = [
+    "https://example.com/a> [klik di sini](https://evil.example/phish) @everyone",
+    "https://example.com/b\n# HEADING @here\n[tautan](https://evil.example)",
+    "https://exa mple.com/c d",
+    "https://example.com/d\u202e>",
+    "https://example.com:99999/e",
+]
+
+
+def previewable_links(message: str) -> list[str]:
+    """The http(s) URLs Discord would link, and so preview, in ``message``: those not in <...>."""
+    return re.findall(r"https?://\S*", re.sub(r"<https?://[^\s<>]*>", "", message, flags=re.I), flags=re.I)
+
+
+def escapes_are_whole(message: str) -> bool:
+    """Whether every backslash in ``message`` escapes the character after it (or sits in a link)."""
+    return re.fullmatch(r"(?:<https?://[^\s<>]*>|\\\S|[^\\])*", message, flags=re.I) is not None
+
+
+def _record(title: str, url: str | None) -> ArticleRecord:
+    return ArticleRecord("src", title, url, "2025-10-30", "id", None, None, 1, "2025-10-30T00:00:00")
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_malformed_article_url_is_left_out_of_sources_so_it_cannot_end_the_link_wrapper(url: str) -> None:
+    (message,) = sources_messages([_record("Banjir", url), _record("Gempa", "https://news.example/gempa?id=1")])
+    assert message.splitlines() == [
+        "• Banjir · 2025-10-30 · 1 passages",
+        "• Gempa · 2025-10-30 · 1 passages <https://news.example/gempa?id=1>",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lihat <https://evil.example/x sekarang", "lihat \\<<https://evil.example/x> sekarang"),
+        ("lihat _https://evil.example/x ya", "lihat \\_<https://evil.example/x> ya"),
+        ("lihatxhttps://evil.example/x", "lihatx<https://evil.example/x>"),
+        ("lihat \\https://evil.example/x", "lihat \\\\<https://evil.example/x>"),
+        ("lihat <<https://evil.example/x>", "lihat \\<<https://evil.example/x>"),
+        ("lihat HTTPS://EVIL.EXAMPLE/x", "lihat <HTTPS://EVIL.EXAMPLE/x>"),
+        ("lihat https://(evil.example/x)", "lihat https\\://\\(evil.example/x\\)"),
+    ],
+)
+def test_every_url_is_wrapped_whatever_stands_before_it(text: str, expected: str) -> None:
+    out = neutralize(text)
+    assert out == expected and previewable_links(out) == [] and escapes_are_whole(out)
+
+
+def test_a_link_at_the_end_of_a_sentence_is_wrapped_without_its_full_stop() -> None:
+    assert neutralize("Baca https://news.example/a. Lalu https://x.example/?q=1, ya") == (
+        "Baca <https://news.example/a>. Lalu <https://x.example/?q=1>, ya"
+    )
+
+
+def test_a_url_longer_than_a_message_is_split_into_pieces_that_link_nothing() -> None:
+    url = "https://evil.example/" + "a" * 2500
+    pieces = split_message(neutralize(f"Lihat {url} sekarang."))
+    assert len(pieces) > 1 and all(len(p) <= 2000 for p in pieces)
+    assert all(previewable_links(p) == [] and escapes_are_whole(p) for p in pieces)
+    # "Show passage" of a long passage (TANYA_CHUNK_MAX_CHARS of 2,100 or more) goes the same way
+    passage = passage_messages("[1] Tautan panjang", f"Situs layanan baru di {url} untuk warga.")
+    assert all(previewable_links(p) == [] and escapes_are_whole(p) for p in passage)
+
+
+def test_a_cut_in_a_long_word_moves_back_to_the_start_of_a_link_and_keeps_it_whole() -> None:
+    assert split_message(neutralize("a" * 1990 + "https://news.example/berita")) == [
+        "a" * 1990,
+        "<https://news.example/berita>",
+    ]
+
+
+def test_a_cut_never_separates_a_backslash_from_the_character_it_escapes() -> None:
+    pieces = split_message(neutralize("x" + "*" * 1500))
+    assert len(pieces) == 2 and all(escapes_are_whole(p) for p in pieces)
+    assert "".join(pieces) == neutralize("x" + "*" * 1500)
+
+
+_hostile_token = st.sampled_from(
+    ["https://evil.example/", "HTTP://a.example/b_c", "<", ">", "\\", "*", "_", "|", "[1]", "(", ")", "x", " ", "\n"]
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(_hostile_token, _word), max_size=400).map("".join), st.integers(min_value=20, max_value=2000))
+def test_no_cut_of_neutralized_text_leaves_a_previewable_link_or_a_lone_escape(text: str, limit: int) -> None:
+    for piece in split_message(neutralize(text), limit):
+        assert len(piece) <= limit and previewable_links(piece) == [] and escapes_are_whole(piece)
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_an_embed_title_is_escaped_and_a_malformed_link_left_out(url: str) -> None:
+    title = "**Banjir** @everyone <@&123456789012345678> ||spoiler|| [klik](https://evil.example)"
+    (embed,) = source_embeds(_answer("Sekitar 300 warga mengungsi.", title=title, url=url))
+    assert embed.url is None and embed.footer.text == "2024-10-12 · src"
+    assert embed.title == (
+        "[1] \\*\\*Banjir\\*\\* @everyone \\<@&123456789012345678\\> \\|\\|spoiler\\|\\| "
+        "\\[klik\\]\\(<https://evil.example>\\)"
+    )
+
+
+def test_an_embed_keeps_a_well_formed_link_and_names_its_host() -> None:
+    (embed,) = source_embeds(_answer("Kutipan.", url="https://www.news.example/berita/2024?id=7#atas"))
+    assert embed.url == "https://www.news.example/berita/2024?id=7#atas"
+    assert embed.footer.text == "2024-10-12 · news.example"
