@@ -116,8 +116,13 @@ def eval_articles(questions: Iterable[EvalQuestion], bundled: Path) -> list[Arti
     return articles
 
 
+# An answer shows an article's own "[3]" as "［3］" (only its citations look like markers): the
+# same text for judging it.
+_SHOWN_BRACKETS = str.maketrans("［］", "[]")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    return re.sub(r"\s+", " ", text.translate(_SHOWN_BRACKETS)).strip().lower()
 
 
 def _contains_any(text: str, needles: Sequence[str]) -> bool:

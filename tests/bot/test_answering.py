@@ -277,3 +277,9 @@ def test_a_bracketed_number_in_an_article_does_not_read_as_a_citation(small_inde
     answer = ExtractiveAnswerer().answer_retrieval(retrieval)
     assert re.findall(r"\[(\d+)\]", answer.text) == ["1"] and len(answer.citations) == 1
     assert "［9］" in answer.text and "[9]" in answer.citations[0].quote  # the quote keeps the article's text
+
+
+def test_evaluation_reads_a_shown_bracket_as_the_article_wrote_it() -> None:
+    from bot.evaluation import _contains_any
+
+    assert _contains_any("jatuh cinta kepada seorang gadis,［3］［4］ yang", ["seorang gadis,[3][4] yang"])
