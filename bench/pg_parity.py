@@ -20,22 +20,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.ablations import SETS  # noqa: E402  (the development sets every comparison uses)
 from bot.components import make_stack  # noqa: E402
 from bot.evaluation import load_eval_set, run_eval, summarize  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.pipeline import migrate_catalog  # noqa: E402
 from ingest.store.catalog import Catalog  # noqa: E402
 from tests.conftest import PostgresServer, free_port  # noqa: E402
-
-EVAL = REPO.parent / "shared" / "eval"
-SETS = [
-    EVAL / "seed_dev.jsonl",
-    REPO / "tests" / "data" / "natural_dev.jsonl",
-    REPO / "tests" / "data" / "unseen_dev.jsonl",
-    EVAL / "facqa_valid.jsonl",
-    EVAL / "tydiqa_id_valid.jsonl",
-    EVAL / "idkmrc_valid.jsonl",
-]
 
 
 def main() -> None:
