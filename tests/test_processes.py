@@ -284,3 +284,22 @@ def test_hosts_sharing_postgresql_and_chroma_servers_are_one_index(
     shared = make_index(IndexSettings(data_dir=tmp_path / "c", database_url=database_url, chroma_url=chroma_server))
     assert len(shared.articles()) == 31 and shared.catalog.chunk_ids() == shared.mirrored_ids()
     assert answerer.process.poll() is None, answerer.stderr
+
+
+def test_a_running_answerer_says_the_database_is_away_then_answers_when_it_is_back(
+    env: dict[str, str], answerer_factory: Any, tmp_path: Path, postgres_server: Any
+) -> None:
+    url = postgres_server.new_database().replace("tanya@", "tanya:s3cret@")  # trust auth ignores it
+    host = {**env, "TANYA_DATABASE_URL": url, "TANYA_DATA_DIR": str(tmp_path / "host")}
+    assert run("ingest", "--bundled", env=host).returncode == 0
+    answerer = answerer_factory(host)  # the stack the Discord bot builds
+    assert "700" in answerer.ask(TIKTOK_QUESTION)["answer"]
+    postgres_server.stop()
+    try:
+        away = answerer.ask(TIKTOK_QUESTION)
+        assert "cannot reach the database" in away["error"] and "s3cret" not in json.dumps(away)
+    finally:
+        postgres_server.start()
+    back, waited = ask_until(answerer, TIKTOK_QUESTION, lambda a: "700" in a.get("answer", ""), 10)
+    assert "700" in back["answer"] and answerer.process.poll() is None, answerer.stderr
+    assert "s3cret" not in answerer.stderr

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from ingest.errors import BadInput, TanyaError
+from ingest.errors import BadInput, IndexUnavailable, TanyaError
 from ingest.pipeline import ProgressSink
 
 app = typer.Typer(
@@ -360,7 +360,7 @@ def _answer_lines(chain: Any, lines: Iterator[str | None], scope: dict[str, str]
             if problem:
                 raise BadInput(problem)
             result: dict[str, Any] = answer_to_json(chain.invoke(asked))
-        except BadInput as exc:
+        except (BadInput, IndexUnavailable) as exc:  # a line that cannot be asked; a server away for now
             result = {"question": text, "error": str(exc)}
         if item_id is not None:
             result = {"id": item_id, **result}
