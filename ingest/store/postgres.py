@@ -80,6 +80,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO meta VALUES ('schema', '1'), ('generation', '0');
     """,
+    # 2: BM25's table statistics (rows, and index terms or trigrams over all of them) kept by every
+    # write, so a search reads one row instead of counting the whole table
+    """
+    CREATE TABLE bm25_stats (name text PRIMARY KEY, rows bigint NOT NULL, tokens bigint NOT NULL);
+    INSERT INTO bm25_stats SELECT 'chunks', count(*), coalesce(sum(tokens), 0) FROM chunks;
+    INSERT INTO bm25_stats SELECT 'terms', count(*), coalesce(sum(grams), 0) FROM terms;
+    UPDATE meta SET value = '2' WHERE key = 'schema';
+    """,
 )
 
 # FTS5's bm25() over postings-like rows (``{postings}``: term, row id, frequencies), for the
@@ -88,7 +96,10 @@ MIGRATIONS: tuple[str, ...] = (
 # how many rows to return.
 _BM25 = """
 WITH asked AS (SELECT t AS term, count(*) AS n FROM unnest(%s::text[]) AS t GROUP BY t),
-stats AS (SELECT count(*)::float8 AS rows, coalesce(avg({length}), 0)::float8 AS avgdl FROM {table}),
+stats AS (
+    SELECT rows::float8 AS rows, CASE WHEN rows > 0 THEN tokens::float8 / rows ELSE 0 END AS avgdl
+    FROM bm25_stats WHERE name = '{table}'
+),
 idf AS (
     SELECT a.term, a.n, greatest(ln((s.rows - d.hits + 0.5) / (d.hits + 0.5)), 1e-6) AS idf
     FROM asked a
@@ -326,8 +337,10 @@ class PostgresCatalog:
                         "SET sentences = EXCLUDED.sentences",
                         [(c[0], js) for c, js in zip(chunks, sentences, strict=True)],
                     )
+            written = 0
             for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
                 body_terms = Counter(body.split())
+                written += body_terms.total() + title.total()
                 (row,) = db.execute(
                     "INSERT INTO chunks (chunk_id, source, idx, start_offset, end_offset, text, tokens) "
                     "VALUES (%s,%s,%s,%s,%s,%s,%s) RETURNING id",
@@ -338,25 +351,31 @@ class PostgresCatalog:
                         "INSERT INTO postings VALUES (%s, %s, %s, %s)",
                         [(t, row, body_terms[t], title[t]) for t in body_terms.keys() | title.keys()],
                     )
+            self._count(db, "chunks", len(chunks), written)
 
-    @staticmethod
-    def _add_terms(db: Any, terms: Iterable[str]) -> None:
+    @classmethod
+    def _add_terms(cls, db: Any, terms: Iterable[str]) -> None:
         """Remember new index terms with their trigrams."""
         fresh = sorted(terms)
         if not fresh:
             return
         known = {r[0] for r in db.execute("SELECT term FROM terms WHERE term = ANY(%s)", (fresh,)).fetchall()}
+        added = grams_added = 0
         for term in (t for t in fresh if t not in known):
             grams = _grams(term)
             row = db.execute(
                 "INSERT INTO terms (term, grams) VALUES (%s, %s) ON CONFLICT (term) DO NOTHING RETURNING id",
                 (term, grams.total()),
             ).fetchone()
+            if row is not None:
+                added += 1
+                grams_added += grams.total()
             if row is not None and grams:
                 with db.cursor() as cur:
                     cur.executemany(
                         "INSERT INTO term_grams VALUES (%s, %s, %s)", [(g, row[0], n) for g, n in grams.items()]
                     )
+        cls._count(db, "terms", added, grams_added)
 
     def delete_article(self, source: str) -> bool:
         """Remove an article and its chunks; return whether it was there."""
@@ -366,7 +385,19 @@ class PostgresCatalog:
             return bool(db.execute("DELETE FROM articles WHERE source = %s", (source,)).rowcount > 0)
 
     @staticmethod
-    def _delete_chunks(db: Any, source: str) -> None:
+    def _count(db: Any, name: str, rows: int, tokens: int) -> None:
+        """Keep ``bm25_stats`` in step with a write (in its transaction)."""
+        if rows or tokens:
+            db.execute(
+                "UPDATE bm25_stats SET rows = rows + %s, tokens = tokens + %s WHERE name = %s", (rows, tokens, name)
+            )
+
+    @classmethod
+    def _delete_chunks(cls, db: Any, source: str) -> None:
+        rows, tokens = db.execute(
+            "SELECT count(*), coalesce(sum(tokens), 0) FROM chunks WHERE source = %s", (source,)
+        ).fetchone()
+        cls._count(db, "chunks", -int(rows), -int(tokens))
         ids = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source = %s", (source,)).fetchall()]
         if ids:
             for table in ("chunk_vectors", "chunk_sentences", "sentence_vectors"):

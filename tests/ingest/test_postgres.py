@@ -307,3 +307,16 @@ def test_a_source_filter_ignores_case_beyond_ascii_in_both_catalogs(tmp_path: Pa
         assert index.catalog.chunk_ids_in(Scope(source="übersicht")) == index.catalog.chunk_ids("jerman")
         assert index.catalog.chunk_ids_in(Scope(source="ÜBERSICHT")) == index.catalog.chunk_ids("jerman")
         assert index.catalog.chunk_ids_in(Scope(source="überall")) == frozenset()
+
+
+def test_a_database_of_an_older_schema_is_brought_up_to_date_with_its_data(tmp_path: Path, database_url: str) -> None:
+    index = host(tmp_path, "a", database_url)
+    ingest_articles(index, ARTICLES)
+    before = index.catalog.search(["banjir", "bus", "tiktok"], 10, 0.5)
+    with index.catalog.transaction() as db:  # as a database set up before migration 2 was written
+        db.execute("DROP TABLE bm25_stats")
+        db.execute("DELETE FROM tanya_migrations WHERE version >= 2")
+    assert PostgresCatalog(database_url).migrate() == 0  # opening it applied what was missing
+    again = host(tmp_path, "b", database_url)
+    assert same_ranking(again.catalog.search(["banjir", "bus", "tiktok"], 10, 0.5), before)
+    assert again.catalog.get_meta("schema") == str(len(MIGRATIONS))
