@@ -300,6 +300,6 @@ def test_a_running_answerer_says_the_database_is_away_then_answers_when_it_is_ba
         assert "cannot reach the database" in away["error"] and "s3cret" not in json.dumps(away)
     finally:
         postgres_server.start()
-    back, waited = ask_until(answerer, TIKTOK_QUESTION, lambda a: "700" in a.get("answer", ""), 10)
+    back, _waited = ask_until(answerer, TIKTOK_QUESTION, lambda a: "700" in a.get("answer", ""), 10)
     assert "700" in back["answer"] and answerer.process.poll() is None, answerer.stderr
     assert "s3cret" not in answerer.stderr

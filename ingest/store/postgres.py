@@ -29,6 +29,9 @@ from ingest.errors import IndexBusy, IndexUnavailable
 from ingest.store.catalog import scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
 
+# How long a generation read stands for (other hosts' writes are noticed this much later at most).
+GENERATION_TTL_S = 0.25
+
 # Advisory lock keys (any two 64-bit numbers no other application on the database uses).
 _MIGRATION_LOCK = 7_351_210_001
 _WRITE_LOCK = 7_351_210_002
@@ -88,10 +91,30 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO bm25_stats SELECT 'terms', count(*), coalesce(sum(grams), 0) FROM terms;
     UPDATE meta SET value = '2' WHERE key = 'schema';
     """,
+    # 3: each posting carries its row's length, so ranking reads the postings alone and looks up
+    # only the k best rows
+    """
+    ALTER TABLE postings ADD COLUMN tokens integer;
+    UPDATE postings p SET tokens = c.tokens FROM chunks c WHERE c.id = p.chunk;
+    ALTER TABLE postings ALTER COLUMN tokens SET NOT NULL;
+    ALTER TABLE term_grams ADD COLUMN grams integer;
+    UPDATE term_grams g SET grams = t.grams FROM terms t WHERE t.id = g.term;
+    ALTER TABLE term_grams ALTER COLUMN grams SET NOT NULL;
+    UPDATE meta SET value = '3' WHERE key = 'schema';
+    """,
+    # 4: how many chunks hold each term (anywhere, and in their body), kept by every write: IDF
+    # and document frequencies read one row a term instead of counting its postings
+    """
+    CREATE TABLE term_docs (term text PRIMARY KEY, docs integer NOT NULL, body_docs integer NOT NULL);
+    INSERT INTO term_docs SELECT term, count(*), count(*) FILTER (WHERE body > 0) FROM postings GROUP BY term;
+    UPDATE meta SET value = '4' WHERE key = 'schema';
+    """,
 )
 
-# FTS5's bm25() over postings-like rows (``{postings}``: term, row id, frequencies), for the
-# rows of ``{table}``: IDF and the average length are over every row of the table, as FTS5's.
+# FTS5's bm25() over postings-like rows (``{postings}``: term, row id, frequencies, the row's
+# length), for the rows of ``{table}``: IDF and the average length are over every row of the
+# table, as FTS5's.
+# ``{hits}`` gives (term, hits): in how many rows each of the query terms (its parameter) occurs.
 # Parameters, in order: the query terms (twice), those of ``{frequency}``, those of ``{where}``,
 # how many rows to return.
 _BM25 = """
@@ -103,20 +126,22 @@ stats AS (
 idf AS (
     SELECT a.term, a.n, greatest(ln((s.rows - d.hits + 0.5) / (d.hits + 0.5)), 1e-6) AS idf
     FROM asked a
-    JOIN (SELECT term, count(*)::float8 AS hits FROM {postings} AS x WHERE term = ANY(%s) GROUP BY term) d
-        USING (term)
+    JOIN ({hits}) d USING (term)
     CROSS JOIN stats s
+),
+best AS (
+    SELECT p.{row} AS id, sum(i.n * i.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * p.{length} / s.avgdl)))
+        AS score
+    FROM {postings} p
+    JOIN idf i USING (term)
+    CROSS JOIN stats s
+    CROSS JOIN LATERAL (SELECT {frequency} AS freq) f
+    {where}
+    GROUP BY p.{row}
+    ORDER BY score DESC, p.{row}
+    LIMIT %s
 )
-SELECT {key}, sum(i.n * i.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * {length} / s.avgdl))) AS score
-FROM {postings} p
-JOIN idf i USING (term)
-JOIN {table} r ON r.id = p.{row}
-CROSS JOIN stats s
-CROSS JOIN LATERAL (SELECT {frequency} AS freq) f
-{where}
-GROUP BY {key}, r.id
-ORDER BY score DESC, r.id
-LIMIT %s
+SELECT {key}, best.score FROM best JOIN {table} r ON r.id = best.id ORDER BY best.score DESC, best.id
 """
 
 
@@ -151,6 +176,7 @@ class PostgresCatalog:
 
         self.url = url
         self.where = _redact(url)
+        self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
         self._local = threading.local()
         self._pool = ConnectionPool(
             url,
@@ -207,6 +233,7 @@ class PostgresCatalog:
             try:
                 with db.transaction():
                     yield db
+                self._generation_seen = None  # committed: the next read sees this write
             except Exception as exc:
                 if _is_connection_error(exc):
                     raise IndexUnavailable(f"lost the database {self.where}: {_reason(exc)}") from None
@@ -272,9 +299,17 @@ class PostgresCatalog:
         return value
 
     def generation(self) -> int:
-        """A counter every write to the index increases, on whichever host it was made."""
+        """A counter every write to the index increases, on whichever host it was made. Read
+        at most every ``GENERATION_TTL_S`` (answering a question asks several times); this
+        process's own writes are seen at once."""
+        now = time.monotonic()
+        seen = self._generation_seen
+        if seen is not None and now - seen[1] < GENERATION_TTL_S:
+            return seen[0]
         value = self.get_meta("generation")
-        return int(value) if value else 0
+        generation = int(value) if value else 0
+        self._generation_seen = (generation, now)
+        return generation
 
     # ----- articles -------------------------------------------------------------------------
 
@@ -340,18 +375,26 @@ class PostgresCatalog:
             written = 0
             for (chunk_id, idx, start, end, text), body in zip(chunks, terms, strict=True):
                 body_terms = Counter(body.split())
-                written += body_terms.total() + title.total()
+                length = body_terms.total() + title.total()
+                written += length
                 (row,) = db.execute(
                     "INSERT INTO chunks (chunk_id, source, idx, start_offset, end_offset, text, tokens) "
                     "VALUES (%s,%s,%s,%s,%s,%s,%s) RETURNING id",
-                    (chunk_id, record.source, idx, start, end, text, body_terms.total() + title.total()),
+                    (chunk_id, record.source, idx, start, end, text, length),
                 ).fetchone()
                 with db.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO postings VALUES (%s, %s, %s, %s)",
-                        [(t, row, body_terms[t], title[t]) for t in body_terms.keys() | title.keys()],
+                        "INSERT INTO postings (term, chunk, body, title, tokens) VALUES (%s, %s, %s, %s, %s)",
+                        [(t, row, body_terms[t], title[t], length) for t in body_terms.keys() | title.keys()],
                     )
             self._count(db, "chunks", len(chunks), written)
+            db.execute(
+                "INSERT INTO term_docs SELECT term, count(*), count(*) FILTER (WHERE body > 0) FROM postings "
+                "WHERE chunk IN (SELECT id FROM chunks WHERE source = %s) GROUP BY term "
+                "ON CONFLICT (term) DO UPDATE SET docs = term_docs.docs + EXCLUDED.docs, "
+                "body_docs = term_docs.body_docs + EXCLUDED.body_docs",
+                (record.source,),
+            )
 
     @classmethod
     def _add_terms(cls, db: Any, terms: Iterable[str]) -> None:
@@ -373,7 +416,8 @@ class PostgresCatalog:
             if row is not None and grams:
                 with db.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO term_grams VALUES (%s, %s, %s)", [(g, row[0], n) for g, n in grams.items()]
+                        "INSERT INTO term_grams (gram, term, n, grams) VALUES (%s, %s, %s, %s)",
+                        [(g, row[0], n, grams.total()) for g, n in grams.items()],
                     )
         cls._count(db, "terms", added, grams_added)
 
@@ -398,6 +442,12 @@ class PostgresCatalog:
             "SELECT count(*), coalesce(sum(tokens), 0) FROM chunks WHERE source = %s", (source,)
         ).fetchone()
         cls._count(db, "chunks", -int(rows), -int(tokens))
+        db.execute(
+            "UPDATE term_docs t SET docs = t.docs - d.n, body_docs = t.body_docs - d.b FROM "
+            "(SELECT term, count(*) AS n, count(*) FILTER (WHERE body > 0) AS b FROM postings "
+            " WHERE chunk IN (SELECT id FROM chunks WHERE source = %s) GROUP BY term) d WHERE t.term = d.term",
+            (source,),
+        )
         ids = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source = %s", (source,)).fetchall()]
         if ids:
             for table in ("chunk_vectors", "chunk_sentences", "sentence_vectors"):
@@ -524,7 +574,8 @@ class PostgresCatalog:
         where, params = "", list[Any]()
         if within is not None and not within.empty:
             conditions, params = scope_sql(within, "%s", "lower")
-            where = f"WHERE r.source IN (SELECT a.source FROM articles a WHERE {conditions})"
+            chosen = f"SELECT c.id FROM chunks c JOIN articles a ON a.source = c.source WHERE {conditions}"
+            where = f"WHERE p.chunk IN ({chosen})"
         rows = self._ranked(
             "chunks",
             "postings",
@@ -534,15 +585,27 @@ class PostgresCatalog:
             "p.body + %s * p.title",
             where,
             [list(terms), list(terms), title_weight, *params, k],
+            "SELECT term, docs::float8 AS hits FROM term_docs WHERE term = ANY(%s) AND docs > 0",
         )
         return [(str(r[0]), float(r[1])) for r in rows]
 
     def _ranked(
-        self, table: str, postings: str, row: str, key: str, length: str, frequency: str, where: str, params: list[Any]
+        self,
+        table: str,
+        postings: str,
+        row: str,
+        key: str,
+        length: str,
+        frequency: str,
+        where: str,
+        params: list[Any],
+        hits: str | None = None,
     ) -> list[Any]:
-        """Rows of ``table`` ranked by BM25 as FTS5 ranks them (``_BM25``)."""
+        """Rows of ``table`` ranked by BM25 as FTS5 ranks them (``_BM25``); ``hits`` defaults to
+        counting the postings."""
+        hits = hits or f"SELECT term, count(*)::float8 AS hits FROM {postings} AS x WHERE term = ANY(%s) GROUP BY term"
         sql = _BM25.format(
-            table=table, postings=postings, row=row, key=key, length=length, frequency=frequency, where=where
+            table=table, postings=postings, row=row, key=key, length=length, frequency=frequency, where=where, hits=hits
         )
         return self._rows(sql, params)
 
@@ -562,7 +625,7 @@ class PostgresCatalog:
             return []
         rows = self._ranked(
             "terms",
-            "(SELECT gram AS term, term AS row_id, n FROM term_grams)",
+            "(SELECT gram AS term, term AS row_id, n, grams FROM term_grams)",
             "row_id",
             "r.term",
             "grams",
@@ -577,7 +640,7 @@ class PostgresCatalog:
         out = dict.fromkeys(terms, 0)
         if terms:
             for term, n in self._rows(
-                "SELECT term, count(*) FROM postings WHERE body > 0 AND term = ANY(%s) GROUP BY term", (list(terms),)
+                "SELECT term, body_docs FROM term_docs WHERE body_docs > 0 AND term = ANY(%s)", (list(terms),)
             ):
                 out[str(term)] = int(n)
         return out
