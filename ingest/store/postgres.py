@@ -403,22 +403,24 @@ class PostgresCatalog:
         if not fresh:
             return
         known = {r[0] for r in db.execute("SELECT term FROM terms WHERE term = ANY(%s)", (fresh,)).fetchall()}
-        added = grams_added = 0
-        for term in (t for t in fresh if t not in known):
-            grams = _grams(term)
-            row = db.execute(
-                "INSERT INTO terms (term, grams) VALUES (%s, %s) ON CONFLICT (term) DO NOTHING RETURNING id",
-                (term, grams.total()),
-            ).fetchone()
-            if row is not None:
-                added += 1
-                grams_added += grams.total()
-            if row is not None and grams:
-                with db.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO term_grams (gram, term, n, grams) VALUES (%s, %s, %s, %s)",
-                        [(g, row[0], n, grams.total()) for g, n in grams.items()],
-                    )
+        new = [t for t in fresh if t not in known]
+        if not new:
+            return
+        sizes = {t: _grams(t) for t in new}
+        # one statement for all the article's new terms, one for all their trigrams
+        rows = db.execute(
+            "INSERT INTO terms (term, grams) SELECT * FROM unnest(%s::text[], %s::integer[]) "
+            "ON CONFLICT (term) DO NOTHING RETURNING id, term",
+            (new, [sizes[t].total() for t in new]),
+        ).fetchall()
+        grams = [(g, row_id, n, sizes[term].total()) for row_id, term in rows for g, n in sizes[term].items()]
+        if grams:
+            db.execute(
+                "INSERT INTO term_grams (gram, term, n, grams) "
+                "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::integer[], %s::integer[])",
+                tuple(list(column) for column in zip(*grams, strict=True)),
+            )
+        added, grams_added = len(rows), sum(sizes[term].total() for _, term in rows)
         cls._count(db, "terms", added, grams_added)
 
     def delete_article(self, source: str) -> bool:
