@@ -333,8 +333,8 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
         if is_url(item):
             yield from _guard(without_credentials(item), lambda item=item: [load_url(item, fetcher)])
             continue
-        path = _local_path(item)
-        if path is None or not path.exists():
+        path = _existing_path(item)
+        if path is None:
             yield Skipped(printable_path(item), "no such file or folder")
         elif path.is_dir():
             files = list(_article_files(path))
@@ -365,15 +365,14 @@ def printable_path(path: Path | str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _local_path(item: str) -> Path | None:
-    """``item`` as a path with ``~`` expanded; ``None`` when it cannot name a file (``~someone``
-    who has no home here, a NUL byte)."""
+def _existing_path(item: str) -> Path | None:
+    """``item`` as a path with ``~`` expanded when something is there; ``None`` when nothing is,
+    or when it cannot name a file (``~someone`` who has no home here, a NUL byte)."""
     try:
         path = Path(item).expanduser()
-        path.exists()
+        return path if path.exists() else None
     except (RuntimeError, ValueError):
         return None
-    return path
 
 
 def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:

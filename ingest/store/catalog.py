@@ -10,12 +10,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IndexUnavailable
+from ingest.errors import IndexBusy, IndexUnavailable
 from ingest.types import ArticleRecord, Chunk, Scope
 
 SCHEMA_VERSION = "1"
@@ -109,6 +109,10 @@ FROM chunks c JOIN articles a ON a.source = c.source
 """
 
 
+# What a writer says while it waits for the write lock, and when it gives up (both catalogs).
+WAITING = "another tanya process is writing to the index; waiting up to {timeout_s:g} s"
+BUSY = "another tanya process is still writing to the index; try again when it has finished"
+
 # How long a connection waits for another process's lock before "database is locked".
 _BUSY_TIMEOUT_S = 30.0
 
@@ -197,6 +201,27 @@ class Catalog:
                     db.execute("ROLLBACK")
                 raise IndexUnavailable(f"cannot write the catalog ({exc}); is the disk full?") from None
             raise
+
+    @contextmanager
+    def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the cross-process write lock (``write.lock`` beside the catalog) for a block,
+        waiting up to ``timeout_s`` for another process to release it."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.path.with_name("write.lock")))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(WAITING.format(timeout_s=timeout_s))
+            try:
+                lock.acquire(timeout=timeout_s)
+            except Timeout:
+                raise IndexBusy(BUSY) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def get_meta(self, key: str) -> str | None:
         """Return a stored setting of the index, or ``None``."""

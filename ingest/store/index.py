@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name
-from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
+from ingest.errors import IndexMismatch, IndexUnavailable
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
@@ -58,7 +58,6 @@ class Index:
         configured_model: str,
         base_collection: str,
         chunk_max_chars: int,
-        lock_path: Path | None,
         lock_timeout_s: float,
     ) -> None:
         self.catalog = catalog
@@ -68,7 +67,6 @@ class Index:
         self.model_name = canonical_model_name(configured_model)
         self.embeddings = embeddings_for(self.model_name)
         self._embeddings_for = embeddings_for
-        self._lock_path = lock_path
         self._lock_timeout_s = lock_timeout_s
         self._state_lock = threading.Lock()
         self._generation: int | None = None
@@ -108,35 +106,11 @@ class Index:
 
     @contextmanager
     def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-        """Hold the cross-process write lock for a block; wait up to the lock timeout for it. On
-        a database server the lock is the server's, so it holds across hosts."""
-        if isinstance(self.catalog, PostgresCatalog):
-            with self.catalog.write_lock(self._lock_timeout_s, on_wait), self.mirror.session():
-                yield
-            return
-        if self._lock_path is None:
-            with self.mirror.session():
-                yield
-            return
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self._lock_path))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            if on_wait is not None:
-                on_wait(f"another tanya process is writing to the index; waiting up to {self._lock_timeout_s:g} s")
-            try:
-                lock.acquire(timeout=self._lock_timeout_s)
-            except Timeout:
-                raise IndexBusy(
-                    "another tanya process is still writing to the index; try again when it has finished"
-                ) from None
-        try:
-            with self.mirror.session():
-                yield
-        finally:
-            lock.release()
+        """Hold the catalog's cross-process write lock for a block (a file beside SQLite's
+        catalog, the server's on PostgreSQL, so it holds across hosts); wait up to the lock
+        timeout for it."""
+        with self.catalog.write_lock(self._lock_timeout_s, on_wait), self.mirror.session():
+            yield
 
     def prepare(self, article: Article) -> PreparedArticle:
         """Chunk an article with this index's chunk size and hash what its chunks depend on."""
@@ -408,7 +382,6 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         configured,
         settings.collection,
         settings.chunk_max_chars,
-        data_dir / "write.lock",
         settings.lock_timeout_s,
     )
 

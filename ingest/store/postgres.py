@@ -21,12 +21,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable
-from ingest.store.catalog import scope_sql
+from ingest.store.catalog import BUSY, WAITING, scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
 
 # How long a generation read stands for (other hosts' writes are noticed this much later at most).
@@ -249,7 +249,7 @@ class PostgresCatalog:
             raise
 
     @contextmanager
-    def write_lock(self, timeout_s: float, on_wait: Any = None) -> Iterator[None]:
+    def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """Hold the cross-host write lock (a session advisory lock on a connection of its own)
         for a block, waiting up to ``timeout_s`` for another host to release it."""
 
@@ -260,13 +260,11 @@ class PostgresCatalog:
         with self._pool.connection() as db:
             if not take(db):
                 if on_wait is not None:
-                    on_wait(f"another tanya process is writing to the index; waiting up to {timeout_s:g} s")
+                    on_wait(WAITING.format(timeout_s=timeout_s))
                 deadline = time.monotonic() + timeout_s
                 while not take(db):
                     if time.monotonic() >= deadline:
-                        raise IndexBusy(
-                            "another tanya process is still writing to the index; try again when it has finished"
-                        )
+                        raise IndexBusy(BUSY)
                     time.sleep(0.1)
             try:
                 yield
@@ -440,20 +438,19 @@ class PostgresCatalog:
 
     @classmethod
     def _delete_chunks(cls, db: Any, source: str) -> None:
-        rows, tokens = db.execute(
-            "SELECT count(*), coalesce(sum(tokens), 0) FROM chunks WHERE source = %s", (source,)
-        ).fetchone()
-        cls._count(db, "chunks", -int(rows), -int(tokens))
+        chunks = db.execute("SELECT chunk_id, tokens FROM chunks WHERE source = %s", (source,)).fetchall()
+        if not chunks:
+            return
+        ids = [chunk_id for chunk_id, _ in chunks]
+        cls._count(db, "chunks", -len(chunks), -sum(int(tokens) for _, tokens in chunks))
         db.execute(
             "UPDATE term_docs t SET docs = t.docs - d.n, body_docs = t.body_docs - d.b FROM "
             "(SELECT term, count(*) AS n, count(*) FILTER (WHERE body > 0) AS b FROM postings "
             " WHERE chunk IN (SELECT id FROM chunks WHERE source = %s) GROUP BY term) d WHERE t.term = d.term",
             (source,),
         )
-        ids = [r[0] for r in db.execute("SELECT chunk_id FROM chunks WHERE source = %s", (source,)).fetchall()]
-        if ids:
-            for table in ("chunk_vectors", "chunk_sentences", "sentence_vectors"):
-                db.execute(f"DELETE FROM {table} WHERE chunk_id = ANY(%s)", (ids,))
+        for table in ("chunk_vectors", "chunk_sentences", "sentence_vectors"):
+            db.execute(f"DELETE FROM {table} WHERE chunk_id = ANY(%s)", (ids,))
         db.execute("DELETE FROM chunks WHERE source = %s", (source,))  # postings go with them
 
     # ----- vectors --------------------------------------------------------------------------

@@ -103,7 +103,6 @@ def test_interrupted_write_is_redone_by_the_next_ingest(settings: IndexSettings,
         base.model_name,
         base.base_collection,
         base.chunk_max_chars,
-        None,
         1.0,
     )
     with pytest.raises(KeyboardInterrupt):
@@ -140,7 +139,6 @@ def test_a_write_that_cannot_reach_chroma_keeps_the_catalog_and_the_next_write_c
         base.model_name,
         base.base_collection,
         base.chunk_max_chars,
-        None,
         1.0,
     )
     with pytest.raises(IndexUnavailable, match="cannot reach the Chroma server"):

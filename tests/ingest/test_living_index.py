@@ -27,7 +27,6 @@ def open_index(settings: IndexSettings, model: str) -> Index:
         model,
         "tanya",
         1000,
-        data_dir / "write.lock",
         5.0,
     )
 

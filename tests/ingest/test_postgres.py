@@ -344,3 +344,13 @@ def test_a_database_of_the_first_schema_is_brought_up_to_date_with_its_data(tmp_
     again = host(tmp_path, "b", database_url)
     assert same_ranking(again.catalog.search(["banjir", "bus", "tiktok"], 10, 0.5), before)
     assert again.catalog.get_meta("schema") == str(len(MIGRATIONS))
+
+
+def test_a_host_sees_its_own_writes_at_once(tmp_path: Path, database_url: str) -> None:
+    index = host(tmp_path, "a", database_url)
+    assert index.count() == 0  # the generation is now read, and would stand for 0.25 s ...
+    ingest_articles(index, ARTICLES[:1])
+    assert index.count() > 0  # ... but this process's own commit is seen at once
+    with index.writing():
+        index.remove("banjir")
+    assert index.count() == 0
