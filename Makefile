@@ -16,12 +16,19 @@ $(BIN)/python:
 
 # torch is installed first and pinned: its CPU wheel is on this machine's disk, an unpinned one is CUDA.
 # The tests of TANYA_DATABASE_URL start a real PostgreSQL server: Debian's package provides it.
+# deploy/docker-compose.yml is checked by Compose itself (`config`): Debian's docker-compose when
+# the Docker CLI has no compose plugin.
 POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	@if [ -z "$(POSTGRES_INITDB)" ]; then \
 		echo "installing PostgreSQL (Debian package postgresql) for the database tests"; \
-		if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq postgresql; else sudo apt-get install -y -qq postgresql; fi; \
+		$(APT_GET) install -y -qq postgresql; \
+	fi
+	@if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then \
+		echo "installing Docker Compose (Debian package docker-compose) to check deploy/docker-compose.yml"; \
+		$(APT_GET) install -y -qq docker-compose; \
 	fi
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev,openai,bench]'

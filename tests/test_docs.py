@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -58,7 +59,19 @@ def test_every_test_the_readme_cites_exists() -> None:
     assert cited and cited <= defined, sorted(cited - defined)
 
 
-def test_the_compose_file_runs_postgresql_chroma_and_bots_on_one_index() -> None:
+def _compose_command() -> list[str] | None:
+    """Docker Compose v2 (the Docker CLI's plugin) or v1 (Debian's docker-compose), whichever is here."""
+    import shutil
+    import subprocess
+
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_the_compose_file_runs_postgresql_chroma_and_bots_on_one_index(tmp_path: Path) -> None:
     import shutil
     import subprocess
 
@@ -80,5 +93,31 @@ def test_the_compose_file_runs_postgresql_chroma_and_bots_on_one_index() -> None
             compose_file.parent / services[name]["build"]["context"] / services[name]["build"]["dockerfile"]
         ).is_file()
     assert services["postgres"]["image"].startswith("postgres:15")
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        subprocess.run(["docker", "compose", "-f", str(compose_file), "config", "-q"], check=True)
+
+    # Compose itself reads the file as a user would run it: after `cp .env.example .env`, in a copy
+    # of the repository's layout (the tests must not depend on a developer's own .env).
+    command = _compose_command()
+    assert command, "Docker Compose is missing: `make install` installs Debian's docker-compose"
+    (tmp_path / "deploy").mkdir()
+    shutil.copy(compose_file, tmp_path / "deploy" / compose_file.name)
+    shutil.copy(REPO / "deploy" / "Dockerfile", tmp_path / "deploy" / "Dockerfile")
+    shutil.copy(ENV_EXAMPLE, tmp_path / ".env")
+    run = subprocess.run(
+        [*command, "-p", "tanya", "-f", "deploy/docker-compose.yml", "config"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "POSTGRES_PASSWORD": "s3cret"},
+    )
+    assert run.returncode == 0, run.stderr
+    resolved = yaml.safe_load(run.stdout)
+    for name in ("bot", "tanya"):
+        environment = resolved["services"][name]["environment"]
+        # the servers and the container's data directory win over what .env says
+        assert environment["TANYA_DATABASE_URL"] == "postgresql://tanya:s3cret@postgres:5432/tanya"
+        assert environment["TANYA_CHROMA_URL"] == "http://chroma:8000"
+        assert environment["TANYA_DATA_DIR"] == "/data"
+        # and the rest of .env reaches the bots (the Discord token, the LLM, ...)
+        assert "DISCORD_TOKEN" in environment and "TANYA_LLM" in environment
+    assert resolved["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
+    assert resolved["services"]["bot"]["depends_on"]["postgres"]["condition"] == "service_healthy"
