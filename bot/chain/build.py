@@ -111,8 +111,7 @@ def build_answer_chain(
         # accepts them; otherwise it is read again as asked, time words and all.
         retrieval = reader.read(dates.rest or question, context, within)
         if dates.bounded or dates.latest:
-            bar = extractive.models(retrieval).min_probability
-            preferred = prefer_dated(retrieval, dates, extractive.probability, bar)
+            preferred = prefer_dated(retrieval, dates, extractive.accepts)
             if preferred is not None:
                 retrieval = preferred
             elif dates.rest:

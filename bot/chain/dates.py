@@ -267,18 +267,16 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
     return order
 
 
-def prefer_dated(
-    retrieval: Any, reading: DateReading, probability: Callable[[Any], float], threshold: float
-) -> Any | None:
-    """``retrieval`` answered from the passages its question's dates point to, when one of
-    ``dated_choices`` answers with ``probability`` at least ``threshold`` (the answerer's own
-    bar); otherwise as it was. So "pengungsi terbarunya brp?" is answered from the newest article
-    that answers it, and "apa kata BPBD minggu lalu?" from last week's, while a question whose
-    dated passages do not answer is answered as if it named no date (``None``: none answers)."""
+def prefer_dated(retrieval: Any, reading: DateReading, accepts: Callable[[Any], bool]) -> Any | None:
+    """``retrieval`` answered from the passages its question's dates point to, when the answerer
+    ``accepts`` the answer of one of ``dated_choices`` (it would not abstain); otherwise as it
+    was. So "pengungsi terbarunya brp?" is answered from the newest article that answers it, and
+    "apa kata BPBD minggu lalu?" from last week's, while a question whose dated passages do not
+    answer is answered as if it named no date (``None``: none answers)."""
     import dataclasses
 
     for choice in dated_choices(retrieval.candidates, reading):
         trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
-        if probability(trial) >= threshold:
+        if accepts(trial):
             return trial
     return None

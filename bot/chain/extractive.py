@@ -40,10 +40,11 @@ class ExtractiveAnswerer:
     def __init__(self, config: AnswererConfig | None = None) -> None:
         self.config = config or AnswererConfig()
 
-    @staticmethod
-    def models(retrieval: Retrieval) -> AnswerModels:
-        """The models that ranked the retrieval's passages (the shipped ones if it does not say)."""
-        return retrieval.models or load_models()
+    def models(self, retrieval: Retrieval) -> AnswerModels:
+        """The models that read the retrieval's best passages: those that ranked them (the
+        shipped ones if it does not say), in their one-article form when the passages all come
+        from one article (``AnswerModels.for_passages``)."""
+        return (retrieval.models or load_models()).for_passages(retrieval.candidates[: self.config.passages])
 
     def judge(self, retrieval: Retrieval) -> tuple[list[SentenceCandidate], float]:
         """The sentences of the best passages scored by the sentence model, best first, and the
@@ -68,6 +69,11 @@ class ExtractiveAnswerer:
         """The answer model's probability that the answer to ``retrieval`` is right."""
         return self.judge(retrieval)[1]
 
+    def accepts(self, retrieval: Retrieval) -> bool:
+        """Whether the answer to ``retrieval`` is likely enough to be given (else: abstain)."""
+        ranked, probability = self.judge(retrieval)
+        return bool(ranked) and probability >= self.models(retrieval).min_probability
+
     def _rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
         passages = retrieval.candidates[: self.config.passages]
         vector = retrieval.vector
@@ -86,8 +92,8 @@ class ExtractiveAnswerer:
         question, lang = retrieval.question, retrieval.query.lang
         hits = retrieval.hits
         models = self.models(retrieval)
-        ranked, probability = self.judge(retrieval)
-        if not ranked or probability < models.min_probability:
+        ranked, _ = self.judge(retrieval)
+        if not self.accepts(retrieval):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         best = ranked[0]
         chosen = [best]

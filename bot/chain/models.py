@@ -212,6 +212,41 @@ Model = LogisticModel | TreeModel
 
 
 @dataclass(frozen=True)
+class OneArticleModels:
+    """How sentences are picked and judged when every passage read comes from one article.
+
+    The passage features of the sentence model (its passage's score, rank, coverage and
+    similarity) tell which *article* answers; among the passages of one article they only tell
+    chunks apart, which says nothing of where the answer is (the lead chunk matches every question
+    about the story). So these models are fitted without them (``bench/fit_models.py``), with an
+    answer model and thresholds of their own, and the answerer uses them for such questions
+    (docs/quality.md, "One article").
+    """
+
+    sentence: Model
+    answer: Model
+    min_probability: float
+    second_margin: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sentence": self.sentence.to_json(),
+            "answer": self.answer.to_json(),
+            "min_probability": self.min_probability,
+            "second_margin": self.second_margin,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OneArticleModels:
+        return cls(
+            model_from_json(data["sentence"]),
+            model_from_json(data["answer"]),
+            float(data["min_probability"]),
+            float(data["second_margin"]),
+        )
+
+
+@dataclass(frozen=True)
 class AnswerModels:
     """The learned parts of answering.
 
@@ -219,7 +254,8 @@ class AnswerModels:
     logits: a softmax over one question's candidates), so only their differences matter;
     ``answer`` is a probability that the chosen answer is right, and the answerer abstains below
     ``min_probability``. A second sentence joins the answer when it scores within
-    ``second_margin`` of the best.
+    ``second_margin`` of the best. ``one_article`` replaces the last four when the passages read
+    all come from one article (``for_passages``).
     """
 
     passage: Model
@@ -228,10 +264,28 @@ class AnswerModels:
     min_probability: float
     second_margin: float
     meta: Mapping[str, Any]
+    one_article: OneArticleModels | None = None
+
+    def for_passages(self, passages: Sequence[Any]) -> AnswerModels:
+        """The models that read ``passages`` (candidates with a ``chunk``): the one-article ones
+        when they all come from one article and there are such models, these otherwise."""
+        one = self.one_article
+        if one is None or not passages or len({p.chunk.source for p in passages}) != 1:
+            return self
+        import dataclasses
+
+        return dataclasses.replace(
+            self,
+            sentence=one.sentence,
+            answer=one.answer,
+            min_probability=one.min_probability,
+            second_margin=one.second_margin,
+            one_article=None,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The data file's content."""
-        return {
+        data = {
             "passage": self.passage.to_json(),
             "sentence": self.sentence.to_json(),
             "answer": self.answer.to_json(),
@@ -239,6 +293,9 @@ class AnswerModels:
             "second_margin": self.second_margin,
             "meta": dict(self.meta),
         }
+        if self.one_article is not None:
+            data["one_article"] = self.one_article.to_json()
+        return data
 
     def dumps(self) -> str:
         """The data file's text: indented, with each list of numbers on one line (a tree's nodes
@@ -259,6 +316,7 @@ class AnswerModels:
             float(data["min_probability"]),
             float(data["second_margin"]),
             dict(data.get("meta") or {}),
+            OneArticleModels.from_json(data["one_article"]) if data.get("one_article") else None,
         )
 
     @property
@@ -273,10 +331,17 @@ class AnswerModels:
         return frozenset(self.meta.get("without") or ())
 
     def replace(self, **changes: Any) -> AnswerModels:
-        """A copy with some fields changed (experiments sweep thresholds this way)."""
+        """A copy with some fields changed (experiments sweep thresholds this way). A copy whose
+        sentence or answer model, threshold or margin changed reads every question that way: it
+        keeps no one-article models unless ``one_article`` is among the changes."""
         import dataclasses
 
+        if READING_FIELDS & changes.keys() and "one_article" not in changes:
+            changes["one_article"] = None
         return dataclasses.replace(self, **changes)
+
+
+READING_FIELDS = frozenset({"sentence", "answer", "min_probability", "second_margin"})
 
 
 def load_models(path: Path | None = None) -> AnswerModels:

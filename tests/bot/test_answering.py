@@ -12,7 +12,7 @@ import pytest
 from bot.chain.answer import ABSTAIN_TEXT
 from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, refers_back
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
-from bot.chain.models import load_models
+from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
 from bot.components import make_stack
@@ -283,3 +283,30 @@ def test_evaluation_reads_a_shown_bracket_as_the_article_wrote_it() -> None:
     from bot.evaluation import _contains_any
 
     assert _contains_any("jatuh cinta kepada seorang gadis,［3］［4］ yang", ["seorang gadis,[3][4] yang"])
+
+
+def test_a_question_whose_passages_are_all_of_one_article_is_read_by_the_one_article_models(
+    small_index: Index,
+) -> None:
+    text = (
+        "Gunung Merapi meletus pada tahun 2010. "
+        "Ribuan warga mengungsi ke barak di Sleman. "
+        "Korban tewas lebih dari 300 orang."
+    )
+    ingest_articles(small_index, [Article("a", text, "Merapi")])
+    retrieval = _retrieval(small_index, "Kapan Merapi meletus?")
+    shipped = retrieval.models
+    assert shipped is not None and shipped.one_article is not None
+    # one-article models that take the last sentence, whatever it says, and never abstain
+    last = LogisticModel(("position",), (0.0,), (1.0,), (50.0,), 0.0)
+    retrieval.models = shipped.replace(one_article=OneArticleModels(last, shipped.answer, 0.0, 0.0))
+    answerer = ExtractiveAnswerer()
+    assert answerer.models(retrieval).sentence is last
+    assert answerer.answer_retrieval(retrieval).citations[0].quote == "Korban tewas lebih dari 300 orang."
+
+    # with a second article among the passages read, the usual models read them
+    ingest_articles(small_index, [Article("b", "Gunung Merapi meletus lagi pada tahun 2023.", "Merapi lagi")])
+    both = _retrieval(small_index, "Kapan Merapi meletus?")
+    assert len({c.chunk.source for c in both.candidates[:3]}) == 2
+    both.models = retrieval.models
+    assert answerer.models(both) is retrieval.models

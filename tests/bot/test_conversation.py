@@ -54,7 +54,7 @@ def ask_in_turn(chain: Any, questions: list[str]) -> list[Any]:
     [
         ("karyawan tiktok yg kena phk dikabarinnya lewat apa?", "trus kapan?", "12 Oktober 2024"),
         ("bang, bangun koridor 1 trans seruni habis brp duit?", "itu dari mana dananya?", "APBD"),
-        ("Berapa karyawan TikTok yang terkena PHK di Malaysia?", "kenapa?", "penggunaan AI"),
+        ("tiktok diem2 bikin model AI sendiri ya? itu ketauan dr mana?", "emg salahnya dmn?", "melarang"),
     ],
 )
 def test_a_follow_up_is_answered_from_the_turn_before_it(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
 
 from bot.chain.features import SENTENCE_FEATURES
-from bot.chain.models import AnswerModels, LogisticModel, TreeModel, load_models, model_from_json
+from bot.chain.models import AnswerModels, LogisticModel, OneArticleModels, TreeModel, load_models, model_from_json
 from ingest.errors import TanyaError
 from tests.conftest import REPO
 
@@ -98,3 +100,36 @@ def test_trees_converted_from_sklearn_compute_its_decision_function() -> None:
     model = trees_from_sklearn(fitted, ("a", "b", "c"))
     rows = [dict(zip(("a", "b", "c"), row, strict=True)) for row in x[:50].tolist()]
     assert np.allclose(model.logits(rows), fitted.decision_function(x[:50]), atol=1e-9)
+
+
+def _passage(source: str) -> Any:
+    return SimpleNamespace(chunk=SimpleNamespace(source=source))
+
+
+def test_passages_of_one_article_are_read_by_the_one_article_models() -> None:
+    shipped = load_models()
+    one = shipped.one_article
+    assert one is not None, "the shipped file has one-article models (bench/fit_models.py)"
+    # fitted without the features that tell one passage from another (docs/quality.md)
+    assert set(one.sentence.features) == set(SENTENCE_FEATURES) - {
+        "passage_score",
+        "passage_rank",
+        "passage_coverage",
+        "dense_passage_gap",
+    }
+    alone = shipped.for_passages([_passage("a"), _passage("a"), _passage("a")])
+    assert (alone.sentence, alone.answer) == (one.sentence, one.answer)
+    assert (alone.min_probability, alone.second_margin) == (one.min_probability, one.second_margin)
+    assert alone.passage == shipped.passage  # passages are still ranked the one way
+    assert shipped.for_passages([_passage("a"), _passage("b")]) is shipped
+    assert shipped.for_passages([]) is shipped
+    # a file written before these models reads every question the one way
+    data = shipped.to_json()
+    del data["one_article"]
+    older = AnswerModels.from_json(data)
+    assert older.one_article is None and older.for_passages([_passage("a")]) is older
+    # a copy with another threshold applies it everywhere (experiments sweep it so)
+    swept = shipped.replace(min_probability=0.0)
+    assert swept.one_article is None and swept.for_passages([_passage("a")]).min_probability == 0.0
+    kept = shipped.replace(one_article=OneArticleModels(one.sentence, one.answer, 0.0, 1.0))
+    assert kept.for_passages([_passage("a")]).second_margin == 1.0
