@@ -16,6 +16,7 @@ questions have no answer in their passage.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -66,8 +67,16 @@ class ExtractiveAnswerer:
         return self.judge(retrieval)[0]
 
     def probability(self, retrieval: Retrieval) -> float:
-        """The answer model's probability that the answer to ``retrieval`` is right."""
-        return self.judge(retrieval)[1]
+        """The answer model's probability that the answer to ``retrieval`` is right, on the scale
+        of the models that ranked its passages: one-article models have a bar of their own, and a
+        probability they give is moved by the log-odds between the two bars, so that readings of a
+        question read by either can be compared (a follow-up against the question alone)."""
+        probability = self.judge(retrieval)[1]
+        reading, ranking = self.models(retrieval), retrieval.models or load_models()
+        if reading is ranking or not 0.0 < probability < 1.0:
+            return probability
+        shift = _logit(ranking.min_probability) - _logit(reading.min_probability)
+        return 1.0 / (1.0 + math.exp(-(_logit(probability) + shift)))
 
     def accepts(self, retrieval: Retrieval) -> bool:
         """Whether the answer to ``retrieval`` is likely enough to be given (else: abstain)."""
@@ -110,6 +119,11 @@ class ExtractiveAnswerer:
             if before is not None and fits and all(before.text != c.text for c in chosen):
                 chosen.append(before)
         return compose(question, lang, chosen, hits)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1.0 - p))
 
 
 # "[9]" written in an article would read as a citation marker in the answer; quoted, it becomes

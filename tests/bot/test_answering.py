@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -310,3 +311,29 @@ def test_a_question_whose_passages_are_all_of_one_article_is_read_by_the_one_art
     assert len({c.chunk.source for c in both.candidates[:3]}) == 2
     both.models = retrieval.models
     assert answerer.models(both) is retrieval.models
+
+
+def test_probabilities_of_readings_by_either_models_are_on_one_scale(small_index: Index) -> None:
+    """A follow-up's two readings may be judged by different answer models (one-article or not);
+    the answerer puts their probabilities on the scale of the models that ranked the passages,
+    anchored at each one's bar, so that they can be compared."""
+    ingest_articles(small_index, [Article("a", "Gunung Merapi meletus pada tahun 2010. Ribuan warga mengungsi.", "M")])
+    retrieval = _retrieval(small_index, "Kapan Merapi meletus?")
+    shipped = retrieval.models
+    assert shipped is not None and shipped.one_article is not None
+    answerer = ExtractiveAnswerer()
+    raw = answerer.judge(retrieval)[1]
+    assert 0.0 < raw < 1.0
+    one = shipped.one_article
+
+    def judged_with_bar(bar: float) -> Retrieval:
+        trial = dataclasses.replace(retrieval, judged=None)
+        trial.models = shipped.replace(one_article=OneArticleModels(one.sentence, one.answer, bar, one.second_margin))
+        return trial
+
+    # the one-article bar maps onto the usual one
+    assert abs(answerer.probability(judged_with_bar(raw)) - shipped.min_probability) < 1e-9
+    for bar in (0.5 * raw, min(0.99, 2 * raw)):
+        trial = judged_with_bar(bar)
+        # and what clears one bar clears the other
+        assert (answerer.probability(trial) >= shipped.min_probability) == answerer.accepts(trial) == (raw >= bar)
