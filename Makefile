@@ -24,11 +24,11 @@ APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 $(STAMP): pyproject.toml | $(BIN)/python
 	@if [ -z "$(POSTGRES_INITDB)" ]; then \
 		echo "installing PostgreSQL (Debian package postgresql) for the database tests"; \
-		$(APT_GET) install -y -qq postgresql; \
+		$(APT_GET) update -qq || true; $(APT_GET) install -y -qq postgresql; \
 	fi
 	@if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then \
 		echo "installing Docker Compose (Debian package docker-compose) to check deploy/docker-compose.yml"; \
-		$(APT_GET) install -y -qq docker-compose; \
+		$(APT_GET) update -qq || true; $(APT_GET) install -y -qq docker-compose; \
 	fi
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev,openai,bench]'

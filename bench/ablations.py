@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--rule", action="append", default=[], choices=RULES)
     parser.add_argument("--feature", action="append", default=[])
     parser.add_argument("--all", action="store_true")
-    parser.add_argument("--base", type=Path, default=REPO / "bot" / "data" / "answer_models.json")
+    parser.add_argument("--base", type=Path, default=REPO / "bot" / "chain" / "data" / "answer_models.json")
     parser.add_argument("--model-cache", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=WORK / "ablations.md")
     args = parser.parse_args()

@@ -5,16 +5,20 @@
 
 The training passages go into an index built exactly as ``tanya ingest`` builds one (kept in
 ``--index-dir`` for the next run), every training question is retrieved by the same
-``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. Three fits:
+``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. The fits:
 
 1. the passage model, on every proposed passage of every question (is it the question's
    passage?);
 2. the sentence model, on every sentence of the three best passages under the fitted passage
    model (does it hold one of the answers, in the question's passage?);
-3. the thresholds: ``min_probability`` so that a tenth of the answerable training questions
-   whose best sentence is right would be refused (the operating point the targets name), and
-   ``second_ratio``, the smallest share of the best sentence's probability that a second
-   sentence needs, chosen for answer accuracy with the median answer at most 300 characters.
+3. the answer model, on each question's best sentence (is it right?), and its operating points:
+   ``min_probability`` so that a tenth of the answerable chat copies would be refused, and
+   ``second_margin``, how far below the best a second sentence may score to join it, chosen for
+   answer accuracy with every set's median answer at most 300 characters;
+4. steps 2 and 3 again without the passage features of the sentence model, for passages that
+   all come from one article (``OneArticleModels``; docs/quality.md, section 6). They are fitted
+   on the same readings, nearly all of which come from several articles (the training passages
+   are mostly one chunk each), so their threshold is not calibrated on one-article readings.
 
 Nothing from the development sets (``../shared/eval``) is read. Logistic regressions, from
 scikit-learn (a dev dependency); the chain reads only the written coefficients.

@@ -98,9 +98,8 @@ class Settings(BaseModel):
 
     def secret_values(self) -> list[str]:
         """The secrets set (tokens and API keys), for log redaction."""
-        from urllib.parse import urlsplit
+        from ingest.settings import database_secrets
 
         secrets = (self.discord.token, self.llm.openai_api_key, self.llm.anthropic_api_key)
         values = [s.get_secret_value().strip() for s in secrets if s is not None and s.get_secret_value().strip()]
-        password = urlsplit(self.index.database_url).password if self.index.database_url else None
-        return values + ([password] if password else [])
+        return values + (database_secrets(self.index.database_url) if self.index.database_url else [])

@@ -100,4 +100,59 @@ class IndexSettings(Section):
             raise ValueError(
                 f"must look like postgresql://user:password@host:5432/dbname, not a {parsed.scheme or 'bare'} URL"
             )
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:  # libpq's own reading: a bad port or option is named now, not after a 10 s wait
+            conninfo_to_dict(value)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            for secret in database_secrets(value):
+                reason = reason.replace(secret, "***")
+            raise ValueError(f"is not a connection URL libpq reads: {reason}") from None
         return value
+
+
+# Query parameters of a libpq URL that carry a secret ("...?password=..." works like user:password@).
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+
+
+def database_secrets(url: str) -> list[str]:
+    """The secrets a database URL holds: its ``user:password@`` password and any ``password=`` or
+    ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or ""]
+        found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in _SECRET_PARAMETERS]
+    except ValueError:
+        return []
+    raw = [
+        q.split("=", 1)[1]
+        for q in parts.query.split("&")
+        if "=" in q and q.split("=", 1)[0].lower() in _SECRET_PARAMETERS
+    ]
+    values = {v for v in found + raw + [unquote(v) for v in found + raw] if v}
+    return sorted(values, key=len, reverse=True)
+
+
+def redact_database_url(url: str) -> str:
+    """The URL without its secrets, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "the database URL"
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@")
+    query = (
+        "&".join(
+            f"{q.split('=', 1)[0]}=***" if "=" in q and q.split("=", 1)[0].lower() in _SECRET_PARAMETERS else q
+            for q in parts.query.split("&")
+        )
+        if parts.query
+        else ""
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))

@@ -85,10 +85,14 @@ def _day(day: str, month: str, year: str | None, today: date) -> date | None:
         return None
 
 
-def _month(name: str, year: str | None, today: date) -> tuple[date, date]:
-    """The first and last day of a month named in a question, ``year`` optional."""
+def _month(name: str, year: str | None, today: date) -> tuple[date, date] | None:
+    """The first and last day of a month named in a question, ``year`` optional (``None`` for a
+    year no calendar has: "Oktober 0000")."""
     month = MONTHS[name]
-    return _month_range(int(year) if year else _year_of(month, today), month)
+    try:
+        return _month_range(int(year) if year else _year_of(month, today), month)
+    except ValueError:
+        return None
 
 
 def _lower(text: str) -> str:
@@ -159,9 +163,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             point = _day(found.group(1) or found.group(3), found.group(2) or found.group(4), found.group(5), today)
         else:
             found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
-            if found:
-                first, last = _month(found.group(1), found.group(2), today)
-                point = first if bound == "since" else last
+            months = _month(found.group(1), found.group(2), today) if found else None
+            if months:
+                point = months[0] if bound == "since" else months[1]
         if point is not None and found is not None:
             spans.append(found.span())
             if bound == "since":
@@ -184,8 +188,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
     )
-    if found:
-        return (*_month(found.group(1), found.group(2), today), latest, [*spans, found.span()])
+    months = _month(found.group(1), found.group(2), today) if found else None
+    if found and months:
+        return (*months, latest, [*spans, found.span()])
     return None, None, latest, spans
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.chain.dates import MONTHS as MONTH_NUMBERS
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
+from ingest.text.stemming import root_words
 from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
@@ -22,7 +23,7 @@ _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.tx
 
 # Words that frame the kind of answer wanted ("apa yang dimaksud dengan X", "di mana letak X",
 # "darimanakah X berasal") rather than what it is about: a passage that answers seldom repeats
-# them, so they weigh half their IDF (docs/quality.md, section 7).
+# them, so they weigh half their IDF (docs/quality.md, "The old rules, measured out of sample").
 FRAME_WORDS = frozenset(
     "dimaksud maksud pengertian definisi arti artinya letak lokasi manakah dimanakah darimanakah".split()
 )
@@ -345,7 +346,7 @@ def _alternatives(
 ) -> dict[str, list[tuple[str, ...]]]:
     """Other index terms that may stand for a concept, as groups of which the rarest one the
     index holds is kept (by the caller): its acronym or abbreviation, the words an abbreviation
-    stands for (docs/quality.md, section 10)."""
+    stands for (docs/quality.md, "The old rules, measured out of sample")."""
     out: dict[str, list[tuple[str, ...]]] = {}
     if "acronyms" not in without:
         for initials, spelled in acronyms(question).items():
@@ -465,7 +466,10 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
     widened = []
     for surface, terms in raw:
         unseen = not any(freqs.get(t, 0) for t in terms)
-        if unseen and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
+        # A misspelling is a word no dictionary knows; a real word the index lacks ("bilang") is a
+        # word the articles do not use, and its neighbours in spelling ("hilang") are other words.
+        misspelt = terms[0] not in root_words() and surface.lower() not in root_words()
+        if unseen and misspelt and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
             variants = [v for v in spelling_variants(terms[0], index) if v not in terms]
             if variants:
                 extra, _ = index.document_frequencies(variants)

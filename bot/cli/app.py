@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -403,6 +404,19 @@ def _bounded_lines(stream: Any) -> Iterator[str | None]:
 BATCH_FIELDS = ("history", "since", "until", "source", "today")
 
 
+def _no_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity (Python's parser takes them; strict readers of the output do not)."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number too large for a float ("1e999") is refused rather than read as infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
 def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     """A batch line's id, question and other fields the chain reads (``history``: earlier
     questions or question/answer objects, oldest first; ``since``/``until``/``source``: the
@@ -413,9 +427,11 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     if not stripped.startswith("{"):
         return None, stripped, {}, None
     try:
-        record = json.loads(stripped)
+        record = json.loads(stripped, parse_constant=_no_constant, parse_float=_finite_float)
     except ValueError as exc:
         return None, stripped[:200], {}, f"the line is not valid JSON ({str(exc).split(':')[0]})"
+    except RecursionError:  # nesting deeper than Python's stack, inside the line cap
+        return None, stripped[:200], {}, "the line is not valid JSON (nested too deeply)"
     if not isinstance(record, dict):
         return None, stripped[:200], {}, "the line is not a JSON object"
     item_id = record.get("id")
@@ -622,7 +638,7 @@ def migrate(
     source_path = Path(from_dir or settings.data_dir).expanduser() / "catalog.sqlite3"
     if not source_path.is_file():
         raise BadInput(f"there is no embedded index in {source_path.parent} (no catalog.sqlite3)")
-    source = Catalog(source_path)
+    source = Catalog.read_only(source_path)
     with _progress(enabled=not as_json) as sink:
         sink.label = "copying chunks"
         report = migrate_catalog(source, make_index(settings), sink)

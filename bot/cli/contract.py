@@ -13,7 +13,7 @@ from ingest.types import ArticleRecord
 def json_line(value: Any) -> str:
     """Return ``value`` as one line of JSON (UTF-8 kept readable) that always encodes as UTF-8:
     lone surrogates, which questions and ids can carry, become U+FFFD."""
-    return replace_surrogates(json.dumps(value, ensure_ascii=False)) + "\n"
+    return replace_surrogates(json.dumps(value, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:

@@ -16,7 +16,7 @@ seen are read into memory. For the multilingual default model that table is 250,
 the default): the weights of its matrix multiplications in int8 per output channel. It embeds
 passages about 1.3× and questions about 1.5× faster on 2 cores, its vectors stay within cosine
 0.97 of the fp32 ones (tested; 0.99 on average), and the dev-set figures do not move
-(docs/quality.md, section 8); so vectors of either precision share one index. Activations are
+(docs/performance.md, "What made it fast, measured"); so vectors of either precision share one index. Activations are
 quantised per call, so a passage's vector also moves a little with its batch-mates (cosine
 about 0.99).
 """

@@ -7,6 +7,7 @@ the lexical side never holds half an article.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import IndexBusy, IndexUnavailable
+from ingest.errors import BadInput, IndexBusy, IndexUnavailable
 from ingest.types import ArticleRecord, Chunk, Scope
 
 SCHEMA_VERSION = "1"
@@ -145,6 +146,30 @@ def _is_damage(error: sqlite3.DatabaseError) -> bool:
 class Catalog:
     """Articles, chunks and the FTS5 index in one SQLite file; safe to share between threads."""
 
+    _read_only = False
+
+    @classmethod
+    def read_only(cls, path: Path) -> Catalog:
+        """The catalog at ``path`` opened for reading only (``tanya migrate``'s source): nothing is
+        created or changed in it, and a file that is not a complete tanya catalog is refused."""
+        catalog = cls.__new__(cls)
+        catalog.path = path
+        catalog._local = threading.local()
+        catalog._read_only = True
+        try:
+            tables = {str(r[0]) for r in catalog._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise IndexUnavailable(f"the catalog {path} cannot be read ({exc})") from None
+        expected = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)", _SCHEMA))
+        if not {"articles", "chunks", "meta"} <= tables:
+            raise BadInput(f"{path} is not a tanya index")
+        if not expected <= tables:
+            raise BadInput(
+                f"the index in {path.parent} was written by an older tanya: open it once with this one "
+                f"(TANYA_DATA_DIR={path.parent} tanya sources) to bring it up to date, then copy it"
+            )
+        return catalog
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
@@ -174,6 +199,11 @@ class Catalog:
     @property
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None and self._read_only:
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            db = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            db.create_function("fold", 1, _fold, deterministic=True)
+            self._local.db = db
         if db is None:
             db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             _use_wal(db, _BUSY_TIMEOUT_S)

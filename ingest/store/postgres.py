@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable
+from ingest.settings import database_secrets, redact_database_url
 from ingest.store.catalog import BUSY, WAITING, scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
 
@@ -157,14 +158,8 @@ def _grams(term: str) -> Counter[str]:
 
 
 def _redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL without its secrets, for messages."""
+    return redact_database_url(url)
 
 
 class PostgresCatalog:
@@ -188,11 +183,20 @@ class PostgresCatalog:
             name="tanya",
         )
         try:
+            # One connection first, so that a refused connection, an unknown host or database or a
+            # wrong password is named at once (the pool retries them in the background until its
+            # timeout and then only says it timed out).
+            import psycopg
+
+            psycopg.connect(url, connect_timeout=max(1, round(connect_timeout_s))).close()
             self._pool.open(wait=True, timeout=connect_timeout_s)
             self.migrate()
         except Exception as exc:
             self._pool.close()
-            raise IndexUnavailable(f"cannot use the database {self.where}: {_reason(exc)}") from None
+            reason = _reason(exc)
+            for secret in database_secrets(url):
+                reason = reason.replace(secret, "***")
+            raise IndexUnavailable(f"cannot use the database {self.where}: {reason}") from None
 
     def close(self) -> None:
         """Close every connection."""

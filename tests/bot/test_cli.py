@@ -286,6 +286,23 @@ def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: N
     assert out[3]["id"] == 10 and out[3]["error"] == 'the line has no "question" text'
 
 
+def test_batch_lines_nested_too_deeply_or_with_numbers_json_lacks_get_an_error_and_the_batch_goes_on(
+    ingested: None,
+) -> None:
+    deep = '{"id": "deep", "question": "Berapa karyawan?", "history": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    lines = [
+        deep,
+        '{"id": 1e999, "question": "Berapa karyawan TikTok?"}',
+        '{"id": NaN, "question": "Berapa karyawan TikTok?"}',
+        '{"id": "after", "question": "Berapa karyawan TikTok di Malaysia yang terkena PHK?"}',
+    ]
+    result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    strict = [json.loads(line, parse_constant=lambda name: pytest.fail(name)) for line in result.stdout.splitlines()]
+    assert all(o.get("error", "").startswith("the line is not valid JSON") for o in strict[:3])
+    assert strict[3]["id"] == "after" and "700" in strict[3]["answer"]
+
+
 def test_a_batch_is_read_line_by_line_and_a_device_is_refused(ingested: None, tmp_path: Path) -> None:
     import importlib
 

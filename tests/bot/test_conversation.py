@@ -67,6 +67,16 @@ def test_a_follow_up_is_answered_from_the_turn_before_it(
     assert any(expected in c.quote for c in answer.citations)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known loss of the one-article models (docs/quality.md, section 6): the follow-up's "
+    "reading picks a reason from the article but at probability 0.08, under their bar of 0.125",
+)
+def test_a_bare_why_after_a_question_on_the_layoffs_is_answered(two_articles: Any) -> None:
+    _, answer = ask_in_turn(two_articles.chain, ["Berapa karyawan TikTok yang terkena PHK di Malaysia?", "kenapa?"])
+    assert not answer.abstained and ("penggunaan AI" in answer.text or "tekanan regulasi" in answer.text)
+
+
 @pytest.mark.parametrize(
     ("first", "switch"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -228,3 +229,62 @@ def test_a_today_too_near_the_ends_of_the_calendar_is_bad_input(value: str) -> N
     with pytest.raises(BadInput, match="today must be a day from 0002-01-01 to 9998-12-31"):
         parse_today(value)
     assert parse_today("2026-11-30") == date(2026, 11, 30) and parse_today(None) is None
+
+
+def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepted() -> None:
+    """``prefer_dated`` asks the answerer whether it accepts each trial (each is judged at its
+    own bar) and takes the first it accepts, newest article first; none accepted: ``None``."""
+    import dataclasses
+
+    from bot.chain.dates import prefer_dated
+
+    @dataclasses.dataclass
+    class Candidate:
+        chunk: Any
+        score: float
+
+    @dataclasses.dataclass
+    class Trial:
+        candidates: list[Any]
+        judged: Any = None
+
+    def candidate(source: str, published: str | None, score: float) -> Candidate:
+        return Candidate(SimpleNamespace(source=source, published=published), score)
+
+    passages = [
+        candidate("old", "2026-10-28", 3.0),
+        candidate("new", "2026-11-17", 2.0),
+        candidate("undated", None, 2.5),
+        candidate("middle", "2026-11-03", 1.0),
+    ]
+    latest = read_dates("pengungsi terbarunya brp?", date(2026, 11, 18))
+    tried: list[list[str]] = []
+
+    def accepts(only: set[str]) -> Any:
+        def judge(trial: Trial) -> bool:
+            tried.append([c.chunk.source for c in trial.candidates])
+            return {c.chunk.source for c in trial.candidates} <= only
+
+        return judge
+
+    chosen = prefer_dated(Trial(passages, judged="stale"), latest, accepts({"middle"}))
+    assert tried == [["new"], ["middle"]]  # newest first; the undated one is never the newest
+    assert chosen is not None and [c.chunk.source for c in chosen.candidates] == ["middle"]
+    assert chosen.judged is None  # judged afresh, not with the whole list's verdict
+    tried.clear()
+    assert prefer_dated(Trial(passages), latest, accepts(set())) is None
+    assert tried == [["new"], ["middle"], ["old"]]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "berapa karyawan sejak Oktober 0000?",
+        "berita bulan Oktober 0000",
+        "kalau sebelum Maret 0000?",
+        "since October 0000",
+    ],
+)
+def test_a_year_no_calendar_has_is_no_date(question: str) -> None:
+    reading = read_dates(question, date(2026, 11, 18))
+    assert not reading.bounded and not reading.latest

@@ -133,3 +133,43 @@ def test_passages_of_one_article_are_read_by_the_one_article_models() -> None:
     assert swept.one_article is None and swept.for_passages([_passage("a")]).min_probability == 0.0
     kept = shipped.replace(one_article=OneArticleModels(one.sentence, one.answer, 0.0, 1.0))
     assert kept.for_passages([_passage("a")]).second_margin == 1.0
+
+
+def _broken(change: Any) -> dict[str, Any]:
+    data = load_models().to_json()
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda d: d["one_article"]["answer"]["mean"].pop(), "one_article.answer: mean has"),
+        (lambda d: d["answer"]["coef"].append(1.0), "answer: coef has"),
+        (lambda d: d["sentence"]["features"].__setitem__(0, ["a"]), "sentence: features must be a list of names"),
+        (
+            lambda d: d["passage"]["mean"].__setitem__(0, float("nan")),
+            "passage: mean holds a number that is not finite",
+        ),
+        (lambda d: d.__setitem__("min_probability", float("nan")), "min_probability must be a probability"),
+        (lambda d: d["one_article"].__setitem__("min_probability", 2), "one_article.min_probability must be"),
+        (lambda d: d.__setitem__("second_margin", float("inf")), "second_margin must be a finite margin"),
+        (
+            lambda d: d["one_article"].__setitem__(
+                "sentence",
+                {"kind": "trees", "features": ["a"], "baseline": 0.0, "trees": [{key: [] for key in STUMPS}]},
+            ),
+            "one_article.sentence: tree 0 is empty",
+        ),
+    ],
+)
+def test_a_models_file_that_could_not_score_a_question_is_refused_when_read(
+    tmp_path: Path, change: Any, says: str
+) -> None:
+    """Malformed models must fail when the file is read, naming what is wrong, not at the first
+    question (a length mismatch used to load and then crash every question)."""
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(_broken(change)))
+    with pytest.raises(TanyaError, match="cannot read the answering models") as error:
+        load_models(path)
+    assert says in str(error.value)

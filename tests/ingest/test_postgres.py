@@ -249,6 +249,38 @@ def test_a_database_url_must_be_postgresql_and_its_password_stays_out_of_message
     assert "hunter2" not in str(unreachable.value) and "cannot use the database" in str(unreachable.value)
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql://tanya:hunter2@127.0.0.1:1/tanya", "Connection refused"),
+        ("postgresql://127.0.0.1:1/tanya?password=hunter2", "Connection refused"),
+        ("postgresql://tanya:hunter2@127.0.0.1:abc/tanya", 'invalid integer value "abc"'),
+        ("postgresql://tanya:hunter2@127.0.0.1:1/tanya?sslmode=bogus", "invalid sslmode"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_named_with_its_reason_and_no_password(url: str, reason: str) -> None:
+    """The first connection is tried on its own, so the message says why (the pool alone only
+    says it timed out, after retrying for its whole timeout)."""
+    from bot.settings import Settings
+
+    with pytest.raises(IndexUnavailable) as unusable:
+        PostgresCatalog(url, connect_timeout_s=10)
+    message = str(unusable.value)
+    assert reason in message and "hunter2" not in message and "***" in message
+    assert "pool initialization" not in message
+    # a password given as a query parameter is a secret for the logs too
+    settings = Settings(index=IndexSettings(database_url=url))
+    assert "hunter2" in settings.secret_values()
+
+
+def test_a_database_url_libpq_cannot_read_is_refused_as_a_setting() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="is not a connection URL libpq reads") as bad:
+        IndexSettings(database_url="postgresql://tanya:hunter2%zz@127.0.0.1/tanya")
+    assert "hunter2" not in bad.value.errors()[0]["msg"]
+
+
 def test_the_cli_ingests_and_answers_through_the_server(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,8 +305,14 @@ def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_
     embedded = host(tmp_path, "embedded", None)
     ingest_articles(embedded, ARTICLES)
     server = host(tmp_path, "server", database_url)
-    source = Catalog(tmp_path / "embedded" / "catalog.sqlite3")
+    # (the -shm file is SQLite's shared memory of who reads what: readers write to it)
+    files = {
+        f.name: f.read_bytes() for f in (tmp_path / "embedded").glob("catalog.sqlite3*") if f.suffix != ".sqlite3-shm"
+    }
+    source = Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3")
     first = migrate_catalog(source, server)
+    # the source is only read
+    assert {n: (tmp_path / "embedded" / n).read_bytes() for n in files} == files
     assert (first.copied, first.unchanged, first.chunks) == (3, 0, embedded.count())
     assert server.articles() == embedded.articles()  # ingest times too
     for query in (["banjir", "hilang"], ["bus", "tarif"], ["tiktok", "microsoft"]):
@@ -288,6 +326,30 @@ def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_
     )
     again = migrate_catalog(source, server)
     assert (again.copied, again.unchanged) == (0, 3)
+
+
+def test_migrate_refuses_a_source_that_is_not_a_tanya_index_and_leaves_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    monkeypatch.setenv("TANYA_DATABASE_URL", "postgresql://tanya@127.0.0.1:1/tanya")  # never reached
+    empty, other = tmp_path / "empty", tmp_path / "other"
+    empty.mkdir()
+    other.mkdir()
+    (empty / "catalog.sqlite3").write_bytes(b"")
+    with sqlite3.connect(other / "catalog.sqlite3") as db:
+        db.execute("CREATE TABLE notes (body TEXT)")
+    before = {d: (d / "catalog.sqlite3").read_bytes() for d in (empty, other)}
+    for folder in (empty, other):
+        result = CliRunner().invoke(app, ["migrate", "--from", str(folder)])
+        assert result.exit_code == 2 and "is not a tanya index" in result.output, result.output
+        assert (folder / "catalog.sqlite3").read_bytes() == before[folder]
+        assert sorted(p.name for p in folder.iterdir()) == ["catalog.sqlite3"]
 
 
 def test_migrate_refuses_an_index_built_with_another_model(tmp_path: Path, database_url: str) -> None:
