@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from langchain_core.messages import AIMessageChunk
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import (
     Runnable,
@@ -31,7 +32,7 @@ from langchain_core.runnables import (
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, with_timings
 from bot.chain.retriever import Retrieval
-from bot.chain.verifier import MARKERS, Verifier, split_claims
+from bot.chain.verifier import MARKERS, MAX_CLAIM_CHARS, MAX_CLAIMS, Verifier, split_claims
 from ingest.errors import TanyaError
 from ingest.store.index import Index
 from ingest.types import Hit
@@ -225,6 +226,20 @@ class Unsupported(TanyaError):
     """Nothing the chat model wrote is supported by the passages it cites."""
 
 
+# How much of a model's answer is read: four times what the verifier can keep (MAX_CLAIMS
+# sentences of at most MAX_CLAIM_CHARS), so that a model that writes on and on (a sentence
+# repeated 300 times, a run-on "sentence" of 100 KB) is stopped there instead of keeping a worker
+# busy until its deadline. The draft then ends as a provider ends one cut at its token limit
+# (``finish_reason`` "length"), and what was verified before its unfinished sentence is the answer.
+MAX_DRAFT_CHARS = 4 * MAX_CLAIMS * MAX_CLAIM_CHARS
+
+
+def _cut(chunk: Any) -> bool:
+    """Whether the draft ends here unfinished: cut by ``with_deadline``, or by the provider at
+    its token limit."""
+    return (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") == "length"
+
+
 def _text(chunk: Any) -> str:
     content = getattr(chunk, "content", chunk)
     if isinstance(content, list):  # content blocks (Anthropic & co.)
@@ -232,19 +247,25 @@ def _text(chunk: Any) -> str:
     return str(content or "")
 
 
-def with_deadline(model: Any, timeout_s: float) -> Runnable[Any, Any]:
+def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS) -> Runnable[Any, Any]:
     """``model`` streamed in a daemon thread, so that its answer has a hard deadline whether the
     run streams or not: ``LLMTimeout`` once ``timeout_s`` (or ``llm_timeout_s`` in the run's
-    ``configurable``) has passed, even when a provider ignores its own timeout and stalls."""
+    ``configurable``) has passed, even when a provider ignores its own timeout and stalls; and a
+    hard length: once the model has written more than ``max_chars``, the draft ends there, marked
+    as cut (``finish_reason`` "length"). However it ends, the model's stream is closed at its
+    next chunk."""
 
     def transform(prompts: Iterator[Any], config: RunnableConfig) -> Iterator[Any]:
         deadline_s = float((config.get("configurable") or {}).get("llm_timeout_s", timeout_s))
         *_, prompt = prompts  # the prompt arrives whole
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+        stop = threading.Event()
 
         def produce() -> None:
             try:
                 for chunk in model.stream(prompt, config):
+                    if stop.is_set():  # leaving the loop closes the stream (and its connection)
+                        return
                     pieces.put(("chunk", chunk))
                 pieces.put(("end", None))
             except BaseException as exc:  # handed to the consumer, which decides
@@ -252,16 +273,25 @@ def with_deadline(model: Any, timeout_s: float) -> Runnable[Any, Any]:
 
         threading.Thread(target=produce, name="tanya-llm", daemon=True).start()
         deadline = time.monotonic() + deadline_s
-        while True:
-            try:
-                kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise LLMTimeout(f"no complete answer within {deadline_s:g} s") from None
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
+        written = 0
+        try:
+            while True:
+                try:
+                    kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise LLMTimeout(f"no complete answer within {deadline_s:g} s") from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                written += len(_text(value))
+                if written > max_chars:
+                    logger.info("the chat model wrote more than %d characters; reading no further", max_chars)
+                    yield AIMessageChunk(content="", response_metadata={"finish_reason": "length"})
+                    return
+                yield value
+        finally:
+            stop.set()
 
     # RunnableGenerator passes the run's config to a transform that takes one; its stubs do not say so.
     timed: Runnable[Any, Any] = RunnableGenerator(transform, name="model")  # type: ignore[arg-type]
@@ -274,7 +304,9 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
     A failure of the model (``LLMTimeout`` from ``with_deadline`` among them) or ``Unsupported``,
     when nothing passes, is raised before anything was yielded, so that the chain's fallback
     answers instead; a failure after a verified sentence was shown ends the answer there, with
-    a note."""
+    a note (none when the answer already held ``MAX_CLAIMS`` sentences, after which nothing more
+    is checked). When the draft was cut (``_cut``: past ``MAX_DRAFT_CHARS``, or at the provider's
+    token limit) its unfinished last sentence is not checked."""
 
     def transform(chunks: Iterator[dict[str, Any]]) -> Iterator[Answer]:
         state: dict[str, Any] = {}
@@ -282,6 +314,7 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
         checked = 0
         verifier: Verifier | None = None
         shown = False
+        cut = False
 
         def snapshot(partial: bool, note: str | None = None) -> Answer:
             retrieval: Retrieval = state["retrieval"]
@@ -309,6 +342,9 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
                     if verifier is None:
                         verifier = Verifier(index, state["retrieval"].hits[:passages])
                     buffer += _text(value)
+                    cut = cut or _cut(value)
+                    if verifier.full:  # the answer is complete: the rest (bounded by with_deadline) is not checked
+                        continue
                     claims = split_claims(buffer)
                     # The last sentence may still grow, or get its markers after the full stop.
                     for claim in claims[checked : max(checked, len(claims) - 1)]:
@@ -319,6 +355,9 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
         except Exception as exc:
             if not shown:
                 raise
+            if verifier is not None and verifier.full:  # it failed after writing all an answer keeps
+                yield snapshot(partial=False)
+                return
             logger.warning("the chat model stopped (%s); keeping the sentences already verified", exc)
             yield snapshot(partial=False, note=NOTES["stopped"])
             return
@@ -338,7 +377,8 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
             return
         if verifier is None:
             verifier = Verifier(index, retrieval.hits[:passages])
-        for claim in split_claims(buffer)[checked:]:
+        # An unfinished sentence ("TikTok tidak" cut from "TikTok tidak merumahkan ...") is not checked.
+        for claim in [] if cut else split_claims(buffer)[checked:]:
             verifier.check(claim)
         if verifier.dropped:
             logger.info("dropped %d unsupported sentence(s) of the model's answer", len(verifier.dropped))

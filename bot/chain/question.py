@@ -451,6 +451,10 @@ RULES = (
 )
 
 
+# How many first letters a real word shares with a spelling neighbour of its own family.
+FAMILY_PREFIX = 5
+
+
 def parse_query(question: str, index: Index, without: frozenset[str] = frozenset()) -> ParsedQuery:
     """Analyse ``question``; concept weights are BM25 IDFs over ``index`` (the rarest term of a
     concept that occurs in the index sets its weight; a concept absent from it weighs most). A
@@ -466,11 +470,17 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
     widened = []
     for surface, terms in raw:
         unseen = not any(freqs.get(t, 0) for t in terms)
-        # A misspelling is a word no dictionary knows; a real word the index lacks ("bilang") is a
-        # word the articles do not use, and its neighbours in spelling ("hilang") are other words.
-        misspelt = terms[0] not in root_words() and surface.lower() not in root_words()
-        if unseen and misspelt and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
-            variants = [v for v in spelling_variants(terms[0], index) if v not in terms]
+        # A misspelling is a word no dictionary knows: any of its closest spellings may be meant. A
+        # real word the index lacks is one the articles do not use: of its neighbours in spelling
+        # only those of its family count ("moderator" / "moderasi"), not other words that happen to
+        # look alike ("bilang" / "hilang").
+        known = terms[0] in root_words() or surface.lower() in root_words()
+        if unseen and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
+            variants = [
+                v
+                for v in spelling_variants(terms[0], index)
+                if v not in terms and (not known or v[:FAMILY_PREFIX] == terms[0][:FAMILY_PREFIX])
+            ]
             if variants:
                 extra, _ = index.document_frequencies(variants)
                 freqs.update(extra)

@@ -1,10 +1,13 @@
 """The check every sentence a chat model writes must pass before a user sees it.
 
 A model's answer is untrusted: it is cut into sentences (``split_claims``), and a sentence is
-kept only when every number it cites exists and one sentence of the cited passages supports it
-(``Verifier``: enough of its words, every figure and name, the same negation and the same
-subject; sharing words is not enough). Kept sentences are renumbered in order of first
-citation, and each citation quotes the sentences that support the answer.
+kept only when it cites an existing passage and one sentence of a cited passage supports it
+(``Verifier``: enough of its words, every other word of it in that sentence's neighbourhood or
+standing in for one of that sentence's words, every figure with its scale and qualifier, every
+link, the same negation and the same subject; sharing words is not enough). A kept sentence
+cites only the passages that support it; kept sentences are renumbered in order of first
+citation, and each citation quotes the sentences that support the answer. An answer keeps at
+most ``MAX_CLAIMS`` sentences, none longer than ``MAX_CLAIM_CHARS``, none twice.
 """
 
 from __future__ import annotations
@@ -28,7 +31,19 @@ logger = logging.getLogger(__name__)
 
 MARKERS = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# What ends a claim after its words: markers, punctuation and spaces ("... PHK [2][42].").
+_TAIL = re.compile(r"(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|[\s.,;:!?])*\Z")
+# A bracketed number that is not a citation ("pada 12 Oktober [2024]", "pada [12] Oktober"): the
+# model's text, shown in fullwidth brackets as the extractive answer shows one from an article,
+# so that no reader takes it for a citation marker.
+_BRACKETED_NUMBER = re.compile(r"\[(\s*\d[\d\s.,;]*)\]")
+
+# How much of a model's answer is kept. The prompt asks for at most three short sentences; a
+# model that writes more gets its first MAX_CLAIMS supported ones. A sentence longer than
+# MAX_CLAIM_CHARS is no sentence anyone can check against one sentence of a passage, and is
+# dropped (a run-on "sentence" repeating three words would otherwise pass word by word).
+MAX_CLAIMS = 5
+MAX_CLAIM_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -67,14 +82,126 @@ def _numbers(text: str) -> tuple[int, ...]:
     return tuple(found)
 
 
-def _plain(text: str) -> str:
-    """A claim without its markers, lone surrogates (which no UTF-8 output takes) as U+FFFD."""
-    return replace_surrogates(re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", MARKERS.sub("", text))).strip())
+def _read(text: str, passages: int) -> tuple[str, tuple[int, ...]]:
+    """A claim as shown, without its citation markers, and the passages it cites (those of
+    1..``passages``, in order). A marker naming no passage is an invented citation and is
+    dropped when it stands after the claim's words ("... PHK [2][42]."); within them ("pada [12]
+    Oktober") it is the model's text, kept in fullwidth brackets like any other bracketed number
+    ("［12］", "［2024］") and checked as written. Lone surrogates (which no UTF-8 output takes)
+    become U+FFFD."""
+    tail = _TAIL.search(text)
+    tail_start = tail.start() if tail else len(text)
+    cited: list[int] = []
+
+    def marker(match: re.Match[str]) -> str:
+        numbers = [int(part) for part in re.split(r"\s*[,;]\s*", match.group(1))]
+        named = [n for n in numbers if 1 <= n <= passages]
+        cited.extend(n for n in named if n not in cited)
+        if named or match.start() >= tail_start:
+            return ""
+        return f"［{match.group(1)}］"
+
+    shown = _BRACKETED_NUMBER.sub(r"［\1］", MARKERS.sub(marker, text))
+    plain = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", shown)).strip()
+    return replace_surrogates(plain), tuple(cited)
 
 
-def _figures(text: str) -> set[str]:
-    """Numbers written in a text, separators removed ("4.000" and "4,000" both give "4000")."""
-    return {re.sub(r"[.,]", "", m) for m in _NUMBER.findall(text)}
+def _same_claim(text: str) -> str:
+    """What two claims that say the same thing have in common (case, spacing and punctuation
+    aside)."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+# ----- figures: a number with its scale ("700 ribu" is not "700") and qualifier ("lebih dari 700"
+# is not "sekitar 700"). -----
+
+# Words that give a figure its scale, in either language, by what they mean.
+_MAGNITUDES = {
+    "ratus": "hundred",
+    "hundred": "hundred",
+    "ribu": "thousand",
+    "rb": "thousand",
+    "thousand": "thousand",
+    "juta": "million",
+    "jt": "million",
+    "million": "million",
+    "miliar": "billion",
+    "milyar": "billion",
+    "billion": "billion",
+    "triliun": "trillion",
+    "trillion": "trillion",
+    "persen": "percent",
+    "percent": "percent",
+    "per cent": "percent",
+    "%": "percent",
+}
+# Words before a figure that bound it, by what they mean. An approximate figure ("sekitar 700",
+# "about 700") and a plain one are interchangeable; any other qualifier must be the source's.
+_QUALIFIERS = {
+    "about": "sekitar, kira-kira, kurang lebih, lebih kurang, sekira, about, around, approximately, roughly",
+    "more": "lebih dari, lebih daripada, di atas, more than, over, above",
+    "less": "kurang dari, kurang daripada, di bawah, less than, fewer than, under, below",
+    "almost": "hampir, nyaris, nearly, almost",
+    "at least": "setidaknya, sedikitnya, minimal, paling sedikit, at least",
+    "at most": "paling banyak, maksimal, at most, up to",
+}
+_QUALIFIER_OF = {phrase: kind for kind, phrases in _QUALIFIERS.items() for phrase in phrases.split(", ")}
+_APPROXIMATE = frozenset({None, "about"})
+
+
+def _alternatives(phrases: Sequence[str]) -> str:
+    """A regex alternation of ``phrases``, longest first, any space between their words."""
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
+
+
+_FIGURE = re.compile(
+    rf"(?:(?<![^\W\d_])(?P<qualifier>{_alternatives(list(_QUALIFIER_OF))})\s+)?"
+    r"(?:(?:rp|usd|us\$|idr|rm|sgd|eur|\$|€|£)\.?\s*)?"
+    r"(?P<number>\d+(?:[.,]\d+)*)"
+    rf"(?:\s*(?P<magnitude>%|(?:{_alternatives(list(_MAGNITUDES))})(?![^\W\d_])))?",
+    re.IGNORECASE,
+)
+
+
+def _figures(text: str) -> set[tuple[str, str | None, str | None]]:
+    """The figures of a text as (number, scale, qualifier): "sekitar 700 karyawan" gives ("700",
+    None, "about"), "USD2 miliar" ("2", "billion", None). Separators are removed from numbers
+    ("4.000" and "4,000" both give "4000")."""
+    found = set()
+    for match in _FIGURE.finditer(text):
+        qualifier, magnitude = match.group("qualifier"), match.group("magnitude")
+        found.add(
+            (
+                re.sub(r"[.,]", "", match.group("number")),
+                _MAGNITUDES[re.sub(r"\s+", " ", magnitude.lower())] if magnitude else None,
+                _QUALIFIER_OF[re.sub(r"\s+", " ", qualifier.lower())] if qualifier else None,
+            )
+        )
+    return found
+
+
+def _figures_agree(claim: set[tuple[str, str | None, str | None]], source: str) -> bool:
+    """Whether the source states every figure of the claim, at the same scale and with the same
+    qualifier (an approximate and a plain figure are interchangeable)."""
+    stated = _figures(source)
+    return all(
+        any(number == n and magnitude == m and (qualifier == q or {qualifier, q} <= _APPROXIMATE) for n, m, q in stated)
+        for number, magnitude, qualifier in claim
+    )
+
+
+# Anything that reads as a link or an address: a claim may only repeat one the passage holds (an
+# article cannot have the model tell readers to "hubungi evil.example").
+_LINK = re.compile(
+    r"(?:https?://|www\.)[^\s<>\[\]]+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?<![\w.])(?:[a-z0-9-]+\.)+[a-z]{2,}(?![\w])",
+    re.IGNORECASE,
+)
+
+
+def _links(text: str) -> set[str]:
+    return {m.group(0).rstrip(".,;:!?)").lower() for m in _LINK.finditer(text)}
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -222,6 +349,50 @@ def _roles_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
     return True
 
 
+# Words that attribute a statement rather than state a fact ("Menurut The Information, ..."): a
+# claim may use them though its passage does not (the name they attribute it to must be there).
+_ATTRIBUTION = frozenset("menurut according".split())
+
+
+def _words_accounted(claim: Sequence[_Word], source: Sequence[_Word], context: frozenset[str]) -> bool:
+    """Whether every content word of the claim is in the source sentence or its neighbours
+    (``context``) or stands in for a word of that sentence. Words of the claim missing there
+    stand in for others when they lie between two words of the claim the sentence holds, and
+    the sentence has, between those two, at least as many other content words that the claim
+    does not use: "lewat email" for "melalui email", "700 pegawai di Malaysia" for "700 karyawan
+    di Malaysia". A figure stands in for nothing. A missing word before the first or after the
+    last word the sentence holds adds something to it ("... 12 Oktober 2024 dari penipu",
+    "... karena korupsi massal"), and so does one more missing word than the sentence has to
+    spare ("TikTok membatalkan rencana merumahkan" for "TikTok baru-baru ini merumahkan")."""
+    content = [w for w in claim if w.content and w.low not in _ATTRIBUTION]
+    used = frozenset().union(*(w.terms for w in content))
+    anchors = [i for i, w in enumerate(content) if _find(source, w.terms) is not None]
+    missing: dict[tuple[int, int], set[str]] = {}
+    for i, word in enumerate(content):
+        if word.terms & context:
+            continue
+        left = next((a for a in reversed(anchors) if a < i), None)
+        right = next((a for a in anchors if a > i), None)
+        if left is None or right is None:
+            return False
+        missing.setdefault((left, right), set()).add(word.low)
+    for (left, right), words in missing.items():
+        spans = [
+            (k - j, j, k)
+            for j, w in enumerate(source)
+            if w.terms & content[left].terms
+            for k, v in enumerate(source)
+            if k > j and v.terms & content[right].terms
+        ]
+        if not spans:
+            return False
+        _, j, k = min(spans)
+        spare = {w.low for w in source[j + 1 : k] if w.content and not w.low[0].isdigit() and not w.terms & used}
+        if len(words) > len(spare):
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class _Support:
     """A sentence of a cited passage that may support a claim, with its neighbours' terms."""
@@ -236,13 +407,18 @@ class _Support:
 class Verifier:
     """Checks the model's claims against the passages it was given and keeps the supported ones.
 
-    A claim is kept when it states something (``MIN_CONTENT_WORDS``), is not a question, and one
-    sentence of a passage it cites supports it: that sentence holds ``min_support`` of the
+    A claim is kept when it states something (``MIN_CONTENT_WORDS``), is not a question, is at
+    most ``MAX_CLAIM_CHARS`` long, is not one already kept, fewer than ``MAX_CLAIMS`` are kept,
+    and a sentence of a passage it cites supports it: that sentence holds ``min_support`` of the
     claim's (IDF-weighted) words and, with the sentences around it, ``min_context_support`` of
-    them and every name the claim uses, or it is close to the claim in embedding space; it holds
-    every figure the claim states; it negates what the claim negates and nothing the claim
-    asserts; the claim's subject is its subject; and no cited sentence covers the claim more than
-    ``max_support_gap`` better (when that one fails a check, the claim distorts it).
+    them and every name the claim uses, or it is close to the claim in embedding space; every
+    other word of the claim stands in for one of that sentence's (``_words_accounted``); it
+    holds every figure the claim states, at the same scale and with the same qualifier; its
+    passage holds every link or address the claim gives; it negates what the claim negates and
+    nothing the claim asserts; the claim's subject is its subject; and no cited sentence covers
+    the claim more than ``max_support_gap`` better (when that one fails a check, the claim
+    distorts it). The claim then cites only the passages that support it, each quoting its
+    supporting sentence.
     """
 
     def __init__(
@@ -264,31 +440,50 @@ class Verifier:
         self.quotes: dict[int, list[str]] = {}  # passage number -> supporting sentences
         self.dropped: list[str] = []
 
+    @property
+    def full(self) -> bool:
+        """Whether the answer holds as many claims as it may (``MAX_CLAIMS``)."""
+        return len(self.kept) >= MAX_CLAIMS
+
     def check(self, claim: Claim) -> bool:
         """Keep ``claim`` when it cites existing passages that support it; return whether kept."""
-        text = _plain(claim.text)
-        cited = tuple(n for n in claim.cited if 1 <= n <= len(self.hits))
-        support = self._support(text, cited) if text and cited and not text.endswith("?") else None
-        if support is None:
+        if self.full:
+            return False
+        # One far longer than a claim may be, markers and all, is not even read.
+        text, cited = _read(claim.text, len(self.hits)) if len(claim.text) <= 2 * MAX_CLAIM_CHARS else ("", ())
+        if (
+            not text
+            or not cited
+            or text.endswith("?")
+            or len(text) > MAX_CLAIM_CHARS
+            or any(_same_claim(text) == _same_claim(kept) for kept, _ in self.kept)
+        ):
             self.dropped.append(claim.text)
             return False
-        self.kept.append((text, cited))
-        quotes = self.quotes.setdefault(support.passage, [])
-        if support.sentence not in quotes:
-            quotes.append(support.sentence)
+        supports = self._support(text, cited)
+        if not supports:
+            self.dropped.append(claim.text)
+            return False
+        self.kept.append((text, tuple(s.passage for s in supports)))
+        for support in supports:
+            quotes = self.quotes.setdefault(support.passage, [])
+            if support.sentence not in quotes:
+                quotes.append(support.sentence)
         return True
 
-    def _support(self, text: str, cited: tuple[int, ...]) -> _Support | None:
-        """The cited sentence that supports ``text``, or None."""
+    def _support(self, text: str, cited: tuple[int, ...]) -> list[_Support]:
+        """For each cited passage that supports ``text``, in citation order, the sentence of it
+        that does (none when no passage does)."""
         parsed = parse_query(text, self.index)
         claim = _claim_words(text, parsed)
         if len({w.low for w in claim if w.content}) < MIN_CONTENT_WORDS:
-            return None
+            return []
         figures = _figures(text)
+        links = _links(text)
         names = [w.terms for w in claim if w.name]
         candidates = sorted(self._candidates(parsed, cited), key=lambda s: s.coverage, reverse=True)
         if not candidates:
-            return None
+            return []
         # A sentence that states the claim clearly less well than the best one does only supports
         # it when the best one fails a check: the claim distorts that one ("sekitar 500 karyawan"
         # from "merumahkan sekitar 700 karyawan" and "kurang dari 500 karyawan" next to it).
@@ -297,21 +492,31 @@ class Verifier:
             s
             for s in candidates
             if s.coverage >= floor
-            and figures <= _figures(s.sentence)
+            and _figures_agree(figures, s.sentence)
+            and links <= _links(self.hits[s.passage - 1].chunk.text)
             and all(terms & s.context for terms in names)
             and _negations_agree(claim, s.words)
             and _roles_agree(claim, s.words)
+            and _words_accounted(claim, s.words, s.context)
         ]
-        for s in plausible:
-            if s.coverage >= self.min_support and parsed.coverage(s.context) >= self.min_context_support:
-                return s
+        supporting = [
+            s
+            for s in plausible
+            if s.coverage >= self.min_support and parsed.coverage(s.context) >= self.min_context_support
+        ]
         # Fewer shared words: a sentence close in embedding space, whose neighbourhood holds at
         # least half the claim, still supports it (the bundled English model finds any two
         # Indonesian sentences about the same names close, so closeness alone is not enough).
-        for s in plausible[:1]:
-            if parsed.coverage(s.context) >= self.min_support and self._similar(text, s.sentence):
-                return s
-        return None
+        if not supporting:
+            supporting = [
+                s
+                for s in plausible[:1]
+                if parsed.coverage(s.context) >= self.min_support and self._similar(text, s.sentence)
+            ]
+        best: dict[int, _Support] = {}
+        for s in supporting:  # best covering first
+            best.setdefault(s.passage, s)
+        return [best[n] for n in cited if n in best]
 
     def _candidates(self, parsed: ParsedQuery, cited: tuple[int, ...]) -> Iterator[_Support]:
         for n in cited:
@@ -342,11 +547,11 @@ class Verifier:
         return " ".join(f"{text} " + "".join(f"[{order[n]}]" for n in cited) for text, cited in self.kept)
 
     def citations(self) -> list[Citation]:
-        """One citation per cited passage, quoting the sentences that support the answer."""
+        """One citation per cited passage, quoting the sentences of it that support the answer
+        (a passage is cited only by the claims it supports, so there always are some)."""
         by_number = {number: passage for passage, number in self.numbering().items()}
         out = []
         for number in sorted(by_number):
             hit = self.hits[by_number[number] - 1]
-            quotes = self.quotes.get(by_number[number]) or [hit.chunk.text]
-            out.append(Citation(number, hit.chunk, " ".join(quotes), hit.score))
+            out.append(Citation(number, hit.chunk, " ".join(self.quotes[by_number[number]]), hit.score))
         return out

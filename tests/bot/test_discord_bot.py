@@ -502,11 +502,12 @@ async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> 
 async def test_llm_answers_stream_into_one_message_edited_at_most_once_a_second(stack: Stack, tmp_path: Path) -> None:
     reply = " ".join(
         [
-            "TikTok memutus hubungan kerja ratusan karyawan di Malaysia [1].",
             "Sekitar 700 karyawan terkena PHK [1].",
             "@everyone https://evil.example/x.png TikTok membayar Microsoft [1].",
+            "TikTok merumahkan sekitar 700 karyawan di Malaysia [1].",
+            "TikTok memutus hubungan kerja ratusan karyawan di Malaysia [1].",
+            "Sekitar 700 karyawan TikTok di Malaysia terkena PHK [1].",
         ]
-        * 3
     )
     model = ScriptedChatModel(reply=reply, delay_s=0.1)
     llm_stack = make_stack(Settings(), index=stack.index, chat_model=model)

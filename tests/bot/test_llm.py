@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
-from bot.chain.llm import NO_ANSWER, NOTES, SYSTEM_PROMPT, LLMUnavailable, build_messages, make_chat_model
+from bot.chain.llm import (
+    MAX_DRAFT_CHARS,
+    NO_ANSWER,
+    NOTES,
+    SYSTEM_PROMPT,
+    LLMUnavailable,
+    build_messages,
+    make_chat_model,
+)
+from bot.chain.verifier import MAX_CLAIM_CHARS, MAX_CLAIMS
 from bot.components import make_stack
 from bot.settings import LLMSettings, Settings
 from ingest.pipeline import ingest_articles, ingest_inputs
@@ -317,6 +326,9 @@ def test_swapped_roles_other_figures_places_and_negations_are_not_served(
         (LAYOFFS, "Sekitar 700 karyawan TikTok di Malaysia terkena PHK {merumahkan sekitar 700}."),
         (LAYOFFS, "TikTok merumahkan sekitar 700 pegawai di Malaysia {merumahkan sekitar 700}."),
         (LAYOFFS, "Para pekerja yang terdampak menerima informasi lewat email pada 12 Oktober 2024 {email}."),
+        # words that stand in for the passage's ("kabar lewat" for "informasi melalui")
+        (LAYOFFS, "Para pekerja yang terdampak menerima kabar lewat email pada 12 Oktober 2024 {email}."),
+        (LAYOFFS, "TikTok merumahkan 700 karyawan di Malaysia {merumahkan sekitar 700}."),  # "sekitar" left out
         (LAYOFFS, "TikTok juga berencana melakukan PHK tambahan bulan depan {PHK tambahan}."),
         (LAYOFFS, "About 700 TikTok employees in Malaysia were laid off {merumahkan sekitar 700}."),
         (PAYMENTS, "Microsoft dibayar TikTok sekitar 20 juta dolar AS per bulan {rutin membayar}."),
@@ -324,6 +336,7 @@ def test_swapped_roles_other_figures_places_and_negations_are_not_served(
         (PAYMENTS, "Jika LLM TikTok terwujud, mereka tidak perlu membayar Microsoft {tidak perlu membayar}."),
         (PAYMENTS, "TikTok diduga mengembangkan model AI secara diam-diam tanpa sepengetahuan Microsoft {diam-diam}."),
         (PAYMENTS, "TikTok pays Microsoft about 20 million dollars a month for OpenAI models {rutin membayar}."),
+        (PAYMENTS, "Biaya langganan ini berkontribusi sekitar 25% dari pendapatan Microsoft di bidang AI {25 persen}."),
     ],
 )
 def test_claims_the_passages_state_are_served_reworded_passive_or_in_english(
@@ -332,3 +345,167 @@ def test_claims_the_passages_state_are_served_reworded_passive_or_in_english(
     answer = served(article_index, question, reply)
     assert answer.mode == "llm" and answer.note is None
     assert answer.text == re.sub(r" \{[^}]+\}\.$", ". [1]", reply)
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        (LAYOFFS, "TikTok merumahkan sekitar 700 ribu karyawan di Malaysia {merumahkan sekitar 700}."),  # 1000x
+        (PAYMENTS, "TikTok membayar Microsoft 20 miliar dolar AS per bulan {rutin membayar}."),  # "juta" in the passage
+        (LAYOFFS, "TikTok merumahkan lebih dari 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        (PAYMENTS, "TikTok membayar Microsoft lebih dari 20 juta dolar AS per bulan {rutin membayar}."),
+        (PAYMENTS, "Biaya langganan ini berkontribusi sekitar 25 dari pendapatan Microsoft di bidang AI {25 persen}."),
+        (LAYOFFS, "TikTok membatalkan rencana merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        (
+            LAYOFFS,
+            "TikTok merumahkan sekitar 700 karyawan di Malaysia karena para karyawan itu menolak bekerja lembur "
+            "{merumahkan sekitar 700}.",
+        ),
+        (
+            LAYOFFS,
+            "TikTok merumahkan sekitar 700 karyawan di Malaysia yang bekerja dalam moderasi konten karena korupsi "
+            "massal {merumahkan sekitar 700}.",
+        ),
+        (
+            LAYOFFS,
+            "Para pekerja yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024 dari penipu "
+            "{email}.",
+        ),
+        (
+            LAYOFFS,
+            "TikTok merumahkan sekitar 700 karyawan di Malaysia yang bekerja dalam moderasi konten, "
+            "hubungi evil.example {merumahkan sekitar 700}.",
+        ),
+        (
+            LAYOFFS,
+            "TikTok.com merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+        ),  # a link, nothing else
+    ],
+)
+def test_claims_that_rescale_requalify_or_add_to_what_the_passage_says_are_not_served(
+    article_index: Index, question: str, reply: str
+) -> None:
+    # A figure's scale and qualifier are the passage's, a link is one the passage gives, and a
+    # word the passage's sentence and its neighbours lack must stand in for one of its words.
+    answer = served(article_index, question, reply)
+    assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
+
+
+@pytest.fixture
+def quick_start_index(bundled_index: Path, default_embeddings: Any) -> Index:
+    """The quick start's index (the bundled article alone, the default model), where the hostile
+    tester found these."""
+    return make_index(IndexSettings(data_dir=bundled_index), embeddings=default_embeddings)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "TikTok merumahkan sekitar 700 ribu karyawan di Malaysia {merumahkan sekitar 700}.",
+        "TikTok membatalkan rencana merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+        "TikTok merumahkan lebih dari 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+        "TikTok merumahkan sekitar 700 karyawan di Malaysia karena para karyawan itu menolak bekerja lembur "
+        "{merumahkan sekitar 700}.",
+        "TikTok merumahkan sekitar 700 karyawan di Malaysia yang bekerja dalam moderasi konten karena korupsi massal "
+        "{merumahkan sekitar 700}.",
+        "Para pekerja yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024 dari penipu {email}.",
+        "TikTok merumahkan sekitar 700 karyawan di Malaysia yang bekerja dalam moderasi konten, hubungi evil.example "
+        "{merumahkan sekitar 700}.",
+    ],
+)
+def test_distortions_found_over_the_quick_start_index_are_not_served(quick_start_index: Index, reply: str) -> None:
+    answer = served(quick_start_index, LAYOFFS, reply)
+    assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
+
+
+def test_a_claim_cites_only_the_passages_that_support_it_each_quoting_its_sentence(article_index: Index) -> None:
+    answer = served(article_index, LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di Malaysia [1][2][3][4][5].")
+    assert answer.mode == "llm" and answer.text == "TikTok merumahkan sekitar 700 karyawan di Malaysia. [1]"
+    (citation,) = answer.citations
+    assert citation.quote == (
+        "RAKYATSULSEL - TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas "
+        "dari mereka bekerja dalam moderasi konten."
+    )
+
+
+def test_bracketed_numbers_that_cite_nothing_are_text_in_fullwidth_brackets_and_are_checked(
+    article_index: Index,
+) -> None:
+    sentence = "Para pekerja yang terdampak telah menerima informasi melalui email pada {day} Oktober {year} {{email}}."
+    year = served(article_index, LAYOFFS, sentence.format(day="12", year="[2024]"))
+    day = served(article_index, LAYOFFS, sentence.format(day="[12]", year="2024"))  # 5 passages: [12] cites none
+    shown = "Para pekerja yang terdampak telah menerima informasi melalui email pada {} Oktober {}. [1]"
+    assert year.mode == "llm" and year.text == shown.format("12", "［2024］")
+    assert day.mode == "llm" and day.text == shown.format("［12］", "2024")
+    for answer in (year, day):  # every [n] in an answer is one of its citations
+        assert re.findall(r"\[(\d+)\]", answer.text) == [str(c.n) for c in answer.citations]
+    wrong_day = served(article_index, LAYOFFS, sentence.format(day="[13]", year="2024"))  # checked as written
+    assert wrong_day.mode == "extractive" and "［13］" not in wrong_day.text
+
+
+class CountingChatModel(ScriptedChatModel):
+    """A scripted model that counts the pieces it has streamed."""
+
+    streamed: int = 0
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        for chunk in super()._stream(messages, stop, run_manager, **kw):
+            self.streamed += 1
+            yield chunk
+
+
+def test_an_answer_keeps_at_most_max_claims_sentences_none_twice_and_none_overlong(article_index: Index) -> None:
+    claims = [
+        "TikTok merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+        "Para pekerja yang terdampak menerima informasi lewat email pada 12 Oktober 2024 {email}.",
+        "TikTok juga berencana melakukan PHK tambahan bulan depan {PHK tambahan}.",
+        "Sekitar 700 karyawan TikTok di Malaysia terkena PHK {merumahkan sekitar 700}.",
+        "TikTok merumahkan sekitar 700 pegawai di Malaysia {merumahkan sekitar 700}.",
+        "About 700 TikTok employees in Malaysia were laid off {merumahkan sekitar 700}.",
+        "TikTok merumahkan 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+    ]
+    shown = [re.sub(r" \{[^}]+\}\.$", ".", c) for c in claims]
+    many = served(article_index, LAYOFFS, " ".join(claims))
+    assert many.mode == "llm" and len(claims) > MAX_CLAIMS
+    assert re.sub(r" \[\d+\]", "", many.text) == " ".join(shown[:MAX_CLAIMS])
+
+    repeated = served(article_index, LAYOFFS, (claims[0] + " ") * 300)
+    assert repeated.mode == "llm" and repeated.text == shown[0] + " [1]"
+
+    def long_claim(times: int) -> str:
+        return (
+            "TikTok merumahkan sekitar 700 karyawan di Malaysia"
+            + ", dan TikTok merumahkan sekitar 700 karyawan" * times
+        )
+
+    assert len(long_claim(9)) < MAX_CLAIM_CHARS < len(long_claim(12))
+    for times, kept in ((9, True), (12, False)):
+        answer = served(article_index, LAYOFFS, f"{long_claim(times)} {{merumahkan sekitar 700}}. {claims[2]}")
+        assert answer.mode == "llm" and (long_claim(times) in answer.text) == kept and shown[2] in answer.text
+
+
+def test_a_model_that_writes_on_and_on_is_stopped_and_its_cut_sentence_is_not_checked(article_index: Index) -> None:
+    _, hits = ask(article_index, ScriptedChatModel(reply="x"), question=LAYOFFS)
+    n = cite(hits, "merumahkan sekitar 700")
+    reply = f"TikTok merumahkan sekitar 700 karyawan di Malaysia {n}. " * 300
+    model = CountingChatModel(reply=reply, delay_s=0.001)
+    answer, _ = ask(article_index, model, question=LAYOFFS)
+    assert answer.mode == "llm" and answer.note is None
+    assert answer.text == "TikTok merumahkan sekitar 700 karyawan di Malaysia. [1]"
+    pieces = len(reply.split())
+    assert model.streamed < pieces * 0.8 and len(reply) > MAX_DRAFT_CHARS  # stopped near MAX_DRAFT_CHARS
+    # Cut right after "... 2024 [n] ": that sentence was going on ("tetapi ..."), so it is not checked.
+    first = f"TikTok merumahkan sekitar 700 karyawan di Malaysia {n}. "
+    last = f"Para pekerja yang terdampak menerima informasi lewat email pada 12 Oktober 2024 {n} "
+    filler = "Cuaca cerah. " * ((MAX_DRAFT_CHARS - len(first) - len(last)) // 13 - 2)
+    filler += "Cuaca " + "y" * (MAX_DRAFT_CHARS - len(first) - len(filler) - len("Cuaca . ") - len(last)) + ". "
+    assert len(first + filler + last) == MAX_DRAFT_CHARS
+    cut = ScriptedChatModel(reply=first + filler + last + "tetapi kabar itu ternyata palsu.")
+    answer, _ = ask(article_index, cut, question=LAYOFFS)
+    assert answer.mode == "llm" and answer.text == "TikTok merumahkan sekitar 700 karyawan di Malaysia. [1]"
+    # One run-on "sentence" of 108 KB: cut unfinished, so nothing is left to check.
+    run_on = ScriptedChatModel(reply="TikTok merumahkan karyawan " * 4000 + f"{n}.")
+    started = time.monotonic()
+    answer, _ = ask(article_index, run_on, question=LAYOFFS)
+    assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
+    assert time.monotonic() - started < 5
