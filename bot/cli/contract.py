@@ -13,7 +13,23 @@ from ingest.types import ArticleRecord
 def json_line(value: Any) -> str:
     """Return ``value`` as one line of JSON (UTF-8 kept readable) that always encodes as UTF-8:
     lone surrogates, which questions and ids can carry, become U+FFFD."""
-    return replace_surrogates(json.dumps(value, ensure_ascii=False, allow_nan=False)) + "\n"
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # a number JSON has no word for (NaN, infinity) becomes null, not "NaN"
+        text = json.dumps(_without_non_finite(value), ensure_ascii=False, allow_nan=False)
+    return replace_surrogates(text) + "\n"
+
+
+def _without_non_finite(value: Any) -> Any:
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _without_non_finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_non_finite(v) for v in value]
+    return value
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:

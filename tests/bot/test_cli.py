@@ -326,3 +326,16 @@ def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
         assert value in answer["note"]
     kept = json.loads(tanya("ask", "--json", "--source", "rakyatsulsel", question).stdout)
     assert not kept["abstained"] and kept["note"] is None
+
+
+def test_a_json_line_is_strict_json_whatever_numbers_reach_it() -> None:
+    """A score that came out NaN or infinite (a model file, a degenerate vector) is written as
+    null: the line stays strict JSON and the batch goes on."""
+    from bot.cli.contract import json_line
+
+    line = json_line({"score": float("nan"), "citations": [{"score": float("inf")}, {"score": 0.5}], "n": 1})
+    assert json.loads(line, parse_constant=lambda name: pytest.fail(name)) == {
+        "score": None,
+        "citations": [{"score": None}, {"score": 0.5}],
+        "n": 1,
+    }
