@@ -103,12 +103,20 @@ class IndexSettings(Section):
         from psycopg.conninfo import conninfo_to_dict
 
         try:  # libpq's own reading: a bad port or option is named now, not after a 10 s wait
-            conninfo_to_dict(value)
+            info = conninfo_to_dict(value)
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             for secret in database_secrets(value):
                 reason = reason.replace(secret, "***")
             raise ValueError(f"is not a connection URL libpq reads: {reason}") from None
+        from urllib.parse import unquote, urlsplit
+
+        # libpq and Python must agree on the password, or messages and logs could not hide it
+        seen = urlsplit(value).password
+        if info.get("password") is not None and info.get("password") != unquote(seen or ""):
+            query = dict(q.split("=", 1) for q in urlsplit(value).query.split("&") if "=" in q)
+            if unquote(query.get("password", "")) != info.get("password"):
+                raise ValueError("has a password with @, # or ? that is not percent-encoded (%40, %23, %3F)")
         return value
 
 

@@ -200,8 +200,11 @@ _LINK = re.compile(
 )
 
 
-def _links(text: str) -> set[str]:
-    return {m.group(0).rstrip(".,;:!?)").lower() for m in _LINK.finditer(text)}
+@lru_cache(maxsize=64)
+def _links(text: str) -> frozenset[str]:
+    """The links and addresses in ``text`` (a passage's are read once, and only for a claim that
+    gives one: the scan costs time on long texts)."""
+    return frozenset(m.group(0).rstrip(".,;:!?)").lower() for m in _LINK.finditer(text))
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -351,7 +354,9 @@ def _roles_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
 
 # Words that attribute a statement rather than state a fact ("Menurut The Information, ..."): a
 # claim may use them though its passage does not (the name they attribute it to must be there).
-_ATTRIBUTION = frozenset("menurut according".split())
+_ATTRIBUTION = frozenset(
+    "menurut berdasarkan dilaporkan disebutkan artikel berita laporan according based reported article report".split()
+)
 
 
 def _words_accounted(claim: Sequence[_Word], source: Sequence[_Word], context: frozenset[str]) -> bool:
@@ -493,7 +498,7 @@ class Verifier:
             for s in candidates
             if s.coverage >= floor
             and _figures_agree(figures, s.sentence)
-            and links <= _links(self.hits[s.passage - 1].chunk.text)
+            and (not links or links <= _links(self.hits[s.passage - 1].chunk.text))
             and all(terms & s.context for terms in names)
             and _negations_agree(claim, s.words)
             and _roles_agree(claim, s.words)

@@ -404,6 +404,21 @@ def _bounded_lines(stream: Any) -> Iterator[str | None]:
 BATCH_FIELDS = ("history", "since", "until", "source", "today")
 
 
+# How deeply a batch line's JSON may nest (a history is a list of objects: three levels).
+MAX_BATCH_DEPTH = 16
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _no_constant(name: str) -> Any:
     """JSON has no NaN or Infinity (Python's parser takes them; strict readers of the output do not)."""
     raise ValueError(f"{name} is not a JSON number")
@@ -432,6 +447,8 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
         return None, stripped[:200], {}, f"the line is not valid JSON ({str(exc).split(':')[0]})"
     except RecursionError:  # nesting deeper than Python's stack, inside the line cap
         return None, stripped[:200], {}, "the line is not valid JSON (nested too deeply)"
+    if _depth(record) > MAX_BATCH_DEPTH:  # read, but too deep to write back or print safely
+        return None, stripped[:200], {}, f"the line is nested more than {MAX_BATCH_DEPTH} deep"
     if not isinstance(record, dict):
         return None, stripped[:200], {}, "the line is not a JSON object"
     item_id = record.get("id")

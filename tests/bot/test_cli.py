@@ -290,6 +290,12 @@ def test_batch_lines_nested_too_deeply_or_with_numbers_json_lacks_get_an_error_a
     ingested: None,
 ) -> None:
     deep = '{"id": "deep", "question": "Berapa karyawan?", "history": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    # nested deeper than a batch line needs: refused before it is written back or printed
+    for field in ("id", "since", "today"):
+        nested = "[" * 200 + "]" * 200
+        lines_under = f'{{"{field}": {nested}, "question": "Berapa karyawan?"}}'
+        result = tanya("ask", "--json", "--batch", "-", input=lines_under + "\n")
+        assert result.exit_code == 0 and "nested" in json.loads(result.stdout)["error"], result.output
     lines = [
         deep,
         '{"id": 1e999, "question": "Berapa karyawan TikTok?"}',

@@ -330,6 +330,10 @@ def test_swapped_roles_other_figures_places_and_negations_are_not_served(
         (LAYOFFS, "Para pekerja yang terdampak menerima kabar lewat email pada 12 Oktober 2024 {email}."),
         (LAYOFFS, "TikTok merumahkan 700 karyawan di Malaysia {merumahkan sekitar 700}."),  # "sekitar" left out
         (LAYOFFS, "TikTok juga berencana melakukan PHK tambahan bulan depan {PHK tambahan}."),
+        # a claim that names its source ("Menurut artikel, ...") as chat models like to
+        (LAYOFFS, "Menurut artikel, TikTok merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        (LAYOFFS, "Berdasarkan artikel tersebut, TikTok merumahkan sekitar 700 karyawan di Malaysia {sekitar 700}."),
+        (LAYOFFS, "Dilaporkan bahwa TikTok merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
         (LAYOFFS, "About 700 TikTok employees in Malaysia were laid off {merumahkan sekitar 700}."),
         (PAYMENTS, "Microsoft dibayar TikTok sekitar 20 juta dolar AS per bulan {rutin membayar}."),
         (PAYMENTS, "Menurut The Information, TikTok membayar Microsoft 20 juta dolar AS per bulan {rutin membayar}."),

@@ -279,6 +279,12 @@ def test_a_database_url_libpq_cannot_read_is_refused_as_a_setting() -> None:
     with pytest.raises(ValidationError, match="is not a connection URL libpq reads") as bad:
         IndexSettings(database_url="postgresql://tanya:hunter2%zz@127.0.0.1/tanya")
     assert "hunter2" not in bad.value.errors()[0]["msg"]
+    # a password that libpq and Python read differently could not be hidden in messages and logs
+    for url in ("postgresql://tanya:hun#ter2@127.0.0.1/tanya", "postgresql://tanya:hun@ter2@localhost/tanya"):
+        with pytest.raises(ValidationError, match="not percent-encoded") as unclear:
+            IndexSettings(database_url=url)
+        assert "ter2" not in unclear.value.errors()[0]["msg"]
+    assert IndexSettings(database_url="postgresql://tanya:hun%23ter2@127.0.0.1/tanya").database_url
 
 
 def test_the_cli_ingests_and_answers_through_the_server(
