@@ -433,7 +433,7 @@ def fit_reading(
     answerable = sorted(p for p, ex in pool if ex.question.answerable)
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
     best_margin, best_correct = 0.0, -1
-    for margin in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
+    for margin in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 8.0):
         correct, lengths = 0, defaultdict(list)
         for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
             if p < min_probability or not ex.question.answerable:
