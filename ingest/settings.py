@@ -106,17 +106,10 @@ class IndexSettings(Section):
             info = conninfo_to_dict(value)
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            for secret in database_secrets(value):
-                reason = reason.replace(secret, "***")
-            raise ValueError(f"is not a connection URL libpq reads: {reason}") from None
-        from urllib.parse import unquote, urlsplit
-
+            raise ValueError(f"is not a connection URL libpq reads: {hide_database_secrets(reason, value)}") from None
         # libpq and Python must agree on the password, or messages and logs could not hide it
-        seen = urlsplit(value).password
-        if info.get("password") is not None and info.get("password") != unquote(seen or ""):
-            query = dict(q.split("=", 1) for q in urlsplit(value).query.split("&") if "=" in q)
-            if unquote(query.get("password", "")) != info.get("password"):
-                raise ValueError("has a password with @, # or ? that is not percent-encoded (%40, %23, %3F)")
+        if info.get("password") and info["password"] not in database_secrets(value):
+            raise ValueError("has a password with @, # or ? that is not percent-encoded (%40, %23, %3F)")
         return value
 
 
@@ -124,24 +117,30 @@ class IndexSettings(Section):
 _SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 
 
+def _secret_parameters(query: str) -> list[str]:
+    """The raw values of a URL query's secret parameters."""
+    pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
+    return [value for key, value in pairs if key.lower() in _SECRET_PARAMETERS]
+
+
 def database_secrets(url: str) -> list[str]:
     """The secrets a database URL holds: its ``user:password@`` password and any ``password=`` or
-    ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded."""
-    from urllib.parse import parse_qsl, unquote, urlsplit
+    ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded, longest first."""
+    from urllib.parse import unquote, urlsplit
 
     try:
         parts = urlsplit(url)
-        found = [parts.password or ""]
-        found += [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() in _SECRET_PARAMETERS]
     except ValueError:
         return []
-    raw = [
-        q.split("=", 1)[1]
-        for q in parts.query.split("&")
-        if "=" in q and q.split("=", 1)[0].lower() in _SECRET_PARAMETERS
-    ]
-    values = {v for v in found + raw + [unquote(v) for v in found + raw] if v}
-    return sorted(values, key=len, reverse=True)
+    raw = [parts.password or "", *_secret_parameters(parts.query)]
+    return sorted({v for v in raw + [unquote(v) for v in raw] if v}, key=len, reverse=True)
+
+
+def hide_database_secrets(text: str, url: str) -> str:
+    """``text`` (a driver's message) with the secrets of ``url`` masked."""
+    for secret in database_secrets(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def redact_database_url(url: str) -> str:
@@ -155,12 +154,8 @@ def redact_database_url(url: str) -> str:
     netloc = parts.netloc
     if parts.password is not None:
         netloc = netloc.replace(f":{parts.password}@", ":***@")
-    query = (
-        "&".join(
-            f"{q.split('=', 1)[0]}=***" if "=" in q and q.split("=", 1)[0].lower() in _SECRET_PARAMETERS else q
-            for q in parts.query.split("&")
-        )
-        if parts.query
-        else ""
+    secret = set(_secret_parameters(parts.query))
+    query = "&".join(
+        f"{q.split('=', 1)[0]}=***" if "=" in q and q.split("=", 1)[1] in secret else q for q in parts.query.split("&")
     )
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    return urlunsplit(parts._replace(netloc=netloc, query=query if parts.query else ""))

@@ -3,11 +3,23 @@ words it uses when the articles do not say."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ingest.types import Chunk, Hit
+
+# A bracketed number that is not a citation ("[9]" in an article, "pada [12] Oktober" or "[2024]"
+# from a model) would read as a citation marker in an answer: it is shown in fullwidth brackets
+# ("［9］"), which no reader takes for one (the citation's quote keeps the article's own text).
+_BRACKETED_NUMBER = re.compile(r"\[(\s*\d[\d\s.,;]*)\]")
+
+
+def fullwidth_brackets(text: str) -> str:
+    """``text`` with its bracketed numbers in fullwidth brackets."""
+    return _BRACKETED_NUMBER.sub(r"［\1］", text)
+
 
 if TYPE_CHECKING:
     from bot.chain.conversation import Context

@@ -17,10 +17,9 @@ questions have no answer in their passage.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, replace
 
-from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets
 from bot.chain.features import SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, load_models
 from bot.chain.retriever import Retrieval
@@ -126,11 +125,6 @@ def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
 
-# "[9]" written in an article would read as a citation marker in the answer; quoted, it becomes
-# "［9］" there (the citation's quote keeps the article's own text).
-_CITATION_LIKE = re.compile(r"\[(\d+)\]")
-
-
 def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: list[Hit]) -> Answer:
     """Number the cited passages in order of first use and quote the chosen sentences; when they
     come from articles of different dates, the newest comes first (an undated one last)."""
@@ -146,7 +140,7 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
         quote = " ".join(c.text for c in group)
         chunk: Chunk = group[0].passage.chunk
         citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
-        shown = _CITATION_LIKE.sub(r"［\1］", quote)
+        shown = fullwidth_brackets(quote)
         parts.append(f"{shown} [{n}]")
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
 

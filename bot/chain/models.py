@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -317,11 +317,18 @@ class AnswerModels:
     def for_passages(self, passages: Sequence[Any]) -> AnswerModels:
         """The models that read ``passages`` (candidates with a ``chunk``): the one-article ones
         when they all come from one article and there are such models, these otherwise."""
-        one = self.one_article
-        if one is None or not passages or len({p.chunk.source for p in passages}) != 1:
+        if self.one_article is None or not passages or len({p.chunk.source for p in passages}) != 1:
             return self
+        return self._one_article_reading
+
+    @cached_property
+    def _one_article_reading(self) -> AnswerModels:
+        """These models with the one-article ones in place (built once: every step of answering
+        a question asks for them)."""
         import dataclasses
 
+        one = self.one_article
+        assert one is not None
         return dataclasses.replace(
             self,
             sentence=one.sentence,

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.chain.answer import Citation
+from bot.chain.answer import Citation, fullwidth_brackets
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem
@@ -33,10 +33,6 @@ MARKERS = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+")
 # What ends a claim after its words: markers, punctuation and spaces ("... PHK [2][42].").
 _TAIL = re.compile(r"(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|[\s.,;:!?])*\Z")
-# A bracketed number that is not a citation ("pada 12 Oktober [2024]", "pada [12] Oktober"): the
-# model's text, shown in fullwidth brackets as the extractive answer shows one from an article,
-# so that no reader takes it for a citation marker.
-_BRACKETED_NUMBER = re.compile(r"\[(\s*\d[\d\s.,;]*)\]")
 
 # How much of a model's answer is kept. The prompt asks for at most three short sentences; a
 # model that writes more gets its first MAX_CLAIMS supported ones. A sentence longer than
@@ -101,7 +97,7 @@ def _read(text: str, passages: int) -> tuple[str, tuple[int, ...]]:
             return ""
         return f"［{match.group(1)}］"
 
-    shown = _BRACKETED_NUMBER.sub(r"［\1］", MARKERS.sub(marker, text))
+    shown = fullwidth_brackets(MARKERS.sub(marker, text))
     plain = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", shown)).strip()
     return replace_surrogates(plain), tuple(cited)
 

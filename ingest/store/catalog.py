@@ -199,15 +199,12 @@ class Catalog:
     @property
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None and self._read_only:
-            uri = self.path.resolve().as_uri() + "?mode=ro"
-            db = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            db.create_function("fold", 1, _fold, deterministic=True)
-            self._local.db = db
         if db is None:
-            db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            _use_wal(db, _BUSY_TIMEOUT_S)
-            db.execute("PRAGMA synchronous=NORMAL")
+            where, uri = (self.path.resolve().as_uri() + "?mode=ro", True) if self._read_only else (self.path, False)
+            db = sqlite3.connect(where, uri=uri, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            if not self._read_only:
+                _use_wal(db, _BUSY_TIMEOUT_S)
+                db.execute("PRAGMA synchronous=NORMAL")
             db.create_function("fold", 1, _fold, deterministic=True)
             self._local.db = db
         return db

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable
-from ingest.settings import database_secrets, redact_database_url
+from ingest.settings import hide_database_secrets, redact_database_url
 from ingest.store.catalog import BUSY, WAITING, scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
 
@@ -157,11 +157,6 @@ def _grams(term: str) -> Counter[str]:
     return Counter(term[i : i + 3] for i in range(len(term) - 2))
 
 
-def _redact(url: str) -> str:
-    """The URL without its secrets, for messages."""
-    return redact_database_url(url)
-
-
 class PostgresCatalog:
     """Articles, chunks and their lexical index in a PostgreSQL database; the same methods as
     ``ingest.store.catalog.Catalog``, safe to share between threads (a connection pool)."""
@@ -170,7 +165,7 @@ class PostgresCatalog:
         from psycopg_pool import ConnectionPool
 
         self.url = url
-        self.where = _redact(url)
+        self.where = redact_database_url(url)
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
         self._local = threading.local()
         self._pool = ConnectionPool(
@@ -193,9 +188,7 @@ class PostgresCatalog:
             self.migrate()
         except Exception as exc:
             self._pool.close()
-            reason = _reason(exc)
-            for secret in database_secrets(url):
-                reason = reason.replace(secret, "***")
+            reason = hide_database_secrets(_reason(exc), url)
             raise IndexUnavailable(f"cannot use the database {self.where}: {reason}") from None
 
     def close(self) -> None:

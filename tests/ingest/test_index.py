@@ -377,3 +377,25 @@ def test_the_vectors_are_read_from_their_collection_whatever_tanya_collection_sa
     ingest_articles(first, [Article("a", "Banjir melanda Lembah Arum pada Selasa pagi.", "Banjir")])
     renamed = make_index(IndexSettings(data_dir=tmp_path / "data", collection="news"), embeddings=hash_embeddings)
     assert renamed.nearest("banjir Lembah Arum", 1)[0][0] in first.catalog.chunk_ids("a")
+
+
+def test_a_catalog_opened_read_only_is_read_as_it_is_and_an_older_one_is_refused(tmp_path: Path) -> None:
+    """``tanya migrate`` reads its source with ``Catalog.read_only``: nothing is created or changed
+    in it, and an index an older tanya wrote (missing tables this one would add) is refused with
+    how to bring it up to date, not changed in place."""
+    import sqlite3
+
+    from ingest.errors import BadInput
+
+    path = tmp_path / "catalog.sqlite3"
+    Catalog(path).set_meta("generation", "3")
+    reader = Catalog.read_only(path)
+    assert reader.generation() == 3
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.set_meta("generation", "9")
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE terms_trigrams")
+    with pytest.raises(BadInput, match="written by an older tanya"):
+        Catalog.read_only(path)
+    with sqlite3.connect(path) as db:  # refused, and left as it was
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'terms_trigrams'").fetchone() is None
