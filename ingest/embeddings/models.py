@@ -270,14 +270,15 @@ def embed_passages(
     vector per span of it (its sentences, each embedded after its article's title)."""
     import numpy as np
 
-    vectors = embeddings.embed_documents(texts)
     titles = titles or [""] * len(texts)
     flat = [
         sentence_text(text[start:end], title)
         for text, parts, title in zip(texts, spans, titles, strict=True)
         for start, end in parts
     ]
-    flat_vectors = embeddings.embed_documents(flat) if flat else []
+    # One call for both: the embedder orders all of them by length and keeps every core busy.
+    both = embeddings.embed_documents(texts + flat) if texts or flat else []
+    vectors, flat_vectors = both[: len(texts)], both[len(texts) :]
     out: list[Any] = []
     at = 0
     for parts, vector in zip(spans, vectors, strict=True):

@@ -122,9 +122,12 @@ def test_int8_questions_run_on_one_thread_and_passages_on_every_core(onnx_folder
     auto.embed_query("halo"), auto.embed_documents(["halo"])
     delegate = auto.delegate
     assert isinstance(delegate, OnnxEmbeddings) and delegate.query_threads == 1
+    # passages: a batch per core side by side, each call on one thread (one core: one call on it)
+    cores = os.cpu_count() or 1
+    assert delegate.passage_workers == cores
     assert {role: delegate.threads(role) for role in ("queries", "passages")} == {
         "queries": 1,
-        "passages": os.cpu_count(),
+        "passages": 1,
     }
     # either session, the same vectors (without the e5 prefixes, a question and a passage are one text)
     plain = OnnxEmbeddings(BUNDLED_MODEL, delegate.folder, model_file=delegate.model_file, query_threads=1)
@@ -133,6 +136,23 @@ def test_int8_questions_run_on_one_thread_and_passages_on_every_core(onnx_folder
     full.embed_query("halo")
     assert isinstance(full.delegate, OnnxEmbeddings)
     assert full.delegate.threads("queries") == os.cpu_count()
+
+
+def test_passages_embedded_side_by_side_match_one_at_a_time(onnx_folder: Path) -> None:
+    texts = [f"Kalimat nomor {i} tentang banjir di Lembah Arum dan {i * 7} pengungsi." for i in range(11)]
+    texts[3] = "Satu kalimat yang jauh lebih panjang dari yang lain, " * 6
+    side_by_side = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE)
+    side_by_side.passage_workers = 2
+    vectors = np.asarray(side_by_side.embed_documents(texts))
+    # each passage alone in its call: its vector is the same whatever it is embedded with, and
+    # whichever thread embeds it first
+    assert np.array_equal(vectors, np.asarray(side_by_side.embed_documents(texts)))
+    assert np.array_equal(vectors[3], np.asarray(side_by_side.embed_documents([texts[3]])[0]))
+    one_call = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE)
+    one_call.passage_workers = 1
+    assert one_call.threads("passages") == (os.cpu_count() or 1)
+    in_batches = np.asarray(one_call.embed_documents(texts))
+    assert float((vectors * in_batches).sum(axis=1).min()) >= 0.97  # int8: batch-mates move a vector a little
 
 
 def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
