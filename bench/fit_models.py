@@ -92,6 +92,10 @@ DROPOUT = 0.3
 # what a sentence's passage is like among the others; the one-article models go without them
 PASSAGE_LEVEL = ("passage_score", "passage_rank", "passage_coverage", "dense_passage_gap")
 SMALL_INDEX = 0.5
+# One-article readings: training paragraphs at least this long, cut into chunks of at most this
+# many characters in an index of their own, each question asked of its own paragraph's chunks.
+ONE_ARTICLE_MIN_CHARS = 400
+ONE_ARTICLE_CHUNK_CHARS = 250
 
 
 def _norm(text: str) -> str:
@@ -148,15 +152,20 @@ def small_copy(example: Example, rng: random.Random) -> Example:
     return Example(question, dataclasses.replace(example.retrieval, candidates=candidates), example.gold)
 
 
-def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQuestion]) -> Any:
-    """The training index (ingested once; later runs find every passage unchanged)."""
+def build_index(
+    index_dir: Path, cache_dir: Path | None, questions: list[EvalQuestion], chunk_max_chars: int = 0
+) -> Any:
+    """The training index (ingested once; later runs find every passage unchanged), its
+    passages cut at ``chunk_max_chars`` when given (else as ``tanya ingest`` cuts them)."""
     settings = IndexSettings(data_dir=index_dir, model_cache_dir=cache_dir)
+    if chunk_max_chars:
+        settings = settings.model_copy(update={"chunk_max_chars": chunk_max_chars})
     index = make_index(settings)
     articles = eval_articles(questions, BUNDLED)
     started = time.perf_counter()
     report = ingest_articles(index, articles)
     print(
-        f"train index: {len(articles)} articles, {report.chunks_written} chunks embedded "
+        f"train index {index_dir.name}: {len(articles)} articles, {report.chunks_written} chunks embedded "
         f"in {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
@@ -164,9 +173,18 @@ def build_index(index_dir: Path, cache_dir: Path | None, questions: list[EvalQue
 
 
 def retrieve_all(
-    index: Any, questions: list[EvalQuestion], candidates: int, without: list[str], lexical: bool
+    index: Any,
+    questions: list[EvalQuestion],
+    candidates: int,
+    without: list[str],
+    lexical: bool,
+    own_article: bool = False,
 ) -> list[Example]:
-    """Every question's proposed passages with their features (no ranking yet)."""
+    """Every question's proposed passages with their features (no ranking yet); with
+    ``own_article``, proposed from its own passage's chunks only (questions whose passage is a
+    single chunk are left out)."""
+    from ingest.types import Scope
+
     meta = {"without": without, "embedding_model": None if lexical else index.model_name}
     blank = AnswerModels(_blank(PASSAGE_FEATURES), _blank(SENTENCE_FEATURES), _blank(ANSWER_FEATURES), 0.0, 1.0, meta)
     config = RetrievalConfig(k=candidates * 2, candidates=candidates, dense=not lexical)
@@ -174,10 +192,14 @@ def retrieve_all(
     out = []
     started = time.perf_counter()
     for i, q in enumerate(questions):
-        retrieval = retriever.search(q.question, candidates * 2)
+        gold = passage_source(q.passage or "")
+        retrieval = retriever.search(q.question, candidates * 2, within=Scope(source=gold) if own_article else None)
         for c in retrieval.candidates:
             c.sentence_vectors = None  # the cosines are kept; the vectors would fill memory
-        out.append(Example(q, retrieval, passage_source(q.passage or "")))
+        if not own_article:
+            out.append(Example(q, retrieval, gold))
+        elif len(retrieval.candidates) >= 2:
+            out.append(Example(dataclasses.replace(q, id=q.id + "|one"), retrieval, gold))
         if i % 1000 == 999:
             print(f"  retrieved {i + 1}/{len(questions)} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     return out
@@ -244,7 +266,7 @@ FOLDS = 3
 def fold(example: Example) -> int:
     """The cross-fitting fold of an example: its chat and small-index copies share their
     original's, so no question is scored by a model fitted on a copy of itself."""
-    key = f"{example.question.set_name}/{example.question.id.partition('~')[0]}"
+    key = f"{example.question.set_name}/{example.question.id.partition('~')[0].partition('|')[0]}"
     return zlib.crc32(key.encode()) % FOLDS
 
 
@@ -353,6 +375,30 @@ def load_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> li
             return pickle.load(f)  # type: ignore[no-any-return]
     index = build_index(args.index_dir, args.model_cache, questions)
     examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical)
+    with cache.open("wb") as f:
+        pickle.dump(examples, f)
+    return examples
+
+
+def one_article_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> list[Example]:
+    """Training questions read as in a newsroom's index, where the three passages read all come
+    from one article: every paragraph of at least ``--one-article-min-chars`` is ingested into an
+    index of its own cut into chunks of at most ``--one-article-chunk-chars``, and each question on
+    it is asked of that paragraph's chunks only, so the features that compare passages compare
+    parts of one text. IDK-MRC's unanswerable questions are then what an unanswerable chat
+    question about an article is: on its subject, in its words, asking for a detail it does not
+    give. From the cache when it holds these questions."""
+    import pickle
+
+    chosen = [q for q in questions if q.passage and len(q.passage) >= args.one_article_min_chars]
+    directory = args.index_dir.parent / f"{args.index_dir.name}-one-article-{args.one_article_chunk_chars}"
+    lexical = "-lexical" if args.lexical else ""
+    cache = directory / f"examples-{args.candidates}-{len(chosen)}-{args.dropout}{lexical}.pickle"
+    if cache.exists() and not args.refresh:
+        with cache.open("rb") as f:
+            return pickle.load(f)  # type: ignore[no-any-return]
+    index = build_index(directory, args.model_cache or args.index_dir / "models", chosen, args.one_article_chunk_chars)
+    examples = retrieve_all(index, chosen, args.candidates, sorted(args.without), args.lexical, own_article=True)
     with cache.open("wb") as f:
         pickle.dump(examples, f)
     return examples
@@ -501,6 +547,18 @@ def main() -> None:
     parser.add_argument(
         "--small-index", type=float, default=SMALL_INDEX, help="share of questions also asked of a small index"
     )
+    parser.add_argument(
+        "--one-article",
+        choices=("off", "only", "with"),
+        default="off",
+        help="fit the one-article models on the usual readings (off, shipped), on one-article readings of the "
+        "training paragraphs (only), or on both (with); docs/quality.md section 7",
+    )
+    parser.add_argument(
+        "--one-article-drop", action="append", default=[], help="leave a feature out of the one-article sentence model"
+    )
+    parser.add_argument("--one-article-min-chars", type=int, default=ONE_ARTICLE_MIN_CHARS)
+    parser.add_argument("--one-article-chunk-chars", type=int, default=ONE_ARTICLE_CHUNK_CHARS)
     args = parser.parse_args()
 
     args.out = args.out or (LEXICAL_MODELS_FILE if args.lexical else MODELS_FILE)
@@ -535,8 +593,17 @@ def main() -> None:
     per_question = [(ex, sentence_set(ex, passage_model)) for ex in examples]
     reading = fit_reading(per_question, passage_model, args, set(args.sentence_drop))
     # 4. the same for passages that all come from one article: without the passage features
+    one_reading = per_question
+    if args.one_article != "off":
+        extra = [(ex, sentence_set(ex, passage_model)) for ex in one_article_examples(args, questions)]
+        print(f"one-article readings: {len(extra)}", file=sys.stderr)
+        one_reading = extra if args.one_article == "only" else per_question + extra
     one_article = fit_reading(
-        per_question, passage_model, args, set(args.sentence_drop) | set(PASSAGE_LEVEL), "one article: "
+        one_reading,
+        passage_model,
+        args,
+        set(args.sentence_drop) | set(PASSAGE_LEVEL) | set(args.one_article_drop),
+        "one article: ",
     )
     fitted_with = Catalog(args.index_dir / "catalog.sqlite3").get_meta("embedding_model")
     models = AnswerModels(
@@ -558,6 +625,8 @@ def main() -> None:
             "augment": args.augment,
             "dropout": args.dropout,
             "small_index": args.small_index,
+            "one_article": args.one_article,
+            "one_article_dropped": sorted(args.one_article_drop),
             "balance": args.balance,
             "sentence_model": args.sentence_model,
             "answer_model": args.answer_model,
@@ -569,6 +638,8 @@ def main() -> None:
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
             + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else "")
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
+            + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
+            + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + (
