@@ -364,17 +364,24 @@ def rank(example: Example, model: LogisticModel) -> list[PassageCandidate]:
     return sorted(example.retrieval.candidates, key=lambda c: c.score, reverse=True)
 
 
-def load_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> list[Example]:
-    """The retrieved training questions, from the cache when it holds these questions."""
+def load_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False) -> list[Example]:
+    """The retrieved training questions, from the cache when it holds these questions; with
+    ``own_article``, their one-article readings (``one_article_examples``), in an index of their
+    own whose passages are cut at ``--one-article-chunk-chars``."""
     import pickle
 
+    directory, model_cache, chunk_max_chars = args.index_dir, args.model_cache, 0
+    if own_article:
+        chunk_max_chars = args.one_article_chunk_chars
+        directory = args.index_dir.parent / f"{args.index_dir.name}-one-article-{chunk_max_chars}"
+        model_cache = args.model_cache or args.index_dir / "models"  # the model the training index rebuilt
     rules = "".join(f"-{w}" for w in sorted(args.without)) + ("-lexical" if args.lexical else "")
-    cache = args.index_dir / f"examples-{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
+    cache = directory / f"examples-{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
     if cache.exists() and not args.refresh:
         with cache.open("rb") as f:
             return pickle.load(f)  # type: ignore[no-any-return]
-    index = build_index(args.index_dir, args.model_cache, questions)
-    examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical)
+    index = build_index(directory, model_cache, questions, chunk_max_chars)
+    examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical, own_article)
     with cache.open("wb") as f:
         pickle.dump(examples, f)
     return examples
@@ -387,21 +394,9 @@ def one_article_examples(args: argparse.Namespace, questions: list[EvalQuestion]
     it is asked of that paragraph's chunks only, so the features that compare passages compare
     parts of one text. IDK-MRC's unanswerable questions are then what an unanswerable chat
     question about an article is: on its subject, in its words, asking for a detail it does not
-    give. From the cache when it holds these questions."""
-    import pickle
-
+    give."""
     chosen = [q for q in questions if q.passage and len(q.passage) >= args.one_article_min_chars]
-    directory = args.index_dir.parent / f"{args.index_dir.name}-one-article-{args.one_article_chunk_chars}"
-    lexical = "-lexical" if args.lexical else ""
-    cache = directory / f"examples-{args.candidates}-{len(chosen)}-{args.dropout}{lexical}.pickle"
-    if cache.exists() and not args.refresh:
-        with cache.open("rb") as f:
-            return pickle.load(f)  # type: ignore[no-any-return]
-    index = build_index(directory, args.model_cache or args.index_dir / "models", chosen, args.one_article_chunk_chars)
-    examples = retrieve_all(index, chosen, args.candidates, sorted(args.without), args.lexical, own_article=True)
-    with cache.open("wb") as f:
-        pickle.dump(examples, f)
-    return examples
+    return load_examples(args, chosen, own_article=True)
 
 
 def sentence_set(ex: Example, passage_model: LogisticModel) -> list[Any]:

@@ -277,7 +277,7 @@ def embed_passages(
         for start, end in parts
     ]
     # One call for both: the embedder orders all of them by length and keeps every core busy.
-    both = embeddings.embed_documents(texts + flat) if texts or flat else []
+    both = embeddings.embed_documents(texts + flat) if texts else []
     vectors, flat_vectors = both[: len(texts)], both[len(texts) :]
     out: list[Any] = []
     at = 0

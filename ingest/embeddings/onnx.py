@@ -229,11 +229,12 @@ class _Tokens:
 # Passages per onnxruntime call. Small batches are faster on CPU (measured on 2 cores, 200 news
 # passages of ~220 tokens: 8 → 6.0 s, 32 → 7.4 s; sentence-transformers with PyTorch: 8.8 s).
 ONNX_BATCH = 8
-# With several cores, passages are embedded a batch per core at once, each call on one thread
-# (onnxruntime's ``run`` is thread-safe and releases the GIL): on 2 cores 1.4× faster on
-# sentences and 1.3× on 1000-character passages than one call spread over both cores, whose
-# small matrices leave the cores waiting on each other (docs/performance.md). Batches of 4
-# are the faster size there.
+# With several cores, passages are embedded this many per call, a call per core at once, each on
+# one thread (onnxruntime's ``run`` is thread-safe and releases the GIL): on 2 cores 1.4× faster
+# on sentences and 1.3× on 1000-character passages than batches of 8 spread over both cores,
+# whose small matrices leave the cores waiting on each other; one text per call was as fast as
+# 2 and faster than 4 (no padding), and makes a vector independent of its batch-mates
+# (docs/performance.md).
 PARALLEL_BATCH = 1
 
 
@@ -250,6 +251,7 @@ class OnnxEmbeddings(Embeddings):
         max_tokens: int | None = None,
         model_file: str = "model.onnx",
         query_threads: int | None = None,
+        passage_workers: int | None = None,
     ) -> None:
         self.name = name
         self.folder = folder
@@ -264,8 +266,8 @@ class OnnxEmbeddings(Embeddings):
         self._table: Any = None  # the token-embedding rows, memory-mapped
         self._pooling = "mean"
         self._lock = threading.Lock()
-        # cores that embed passages side by side, each running its own batches on one thread
-        self.passage_workers = max(1, os.cpu_count() or 1)
+        # calls that embed passages side by side, each on one thread (default: one per core)
+        self.passage_workers = max(1, passage_workers or os.cpu_count() or 1)
         self._pool_executor: Any = None
 
     def _session(self, role: str) -> Any:

@@ -141,15 +141,13 @@ def test_int8_questions_run_on_one_thread_and_passages_on_every_core(onnx_folder
 def test_passages_embedded_side_by_side_match_one_at_a_time(onnx_folder: Path) -> None:
     texts = [f"Kalimat nomor {i} tentang banjir di Lembah Arum dan {i * 7} pengungsi." for i in range(11)]
     texts[3] = "Satu kalimat yang jauh lebih panjang dari yang lain, " * 6
-    side_by_side = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE)
-    side_by_side.passage_workers = 2
+    side_by_side = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE, passage_workers=2)
     vectors = np.asarray(side_by_side.embed_documents(texts))
     # each passage alone in its call: its vector is the same whatever it is embedded with, and
     # whichever thread embeds it first
     assert np.array_equal(vectors, np.asarray(side_by_side.embed_documents(texts)))
     assert np.array_equal(vectors[3], np.asarray(side_by_side.embed_documents([texts[3]])[0]))
-    one_call = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE)
-    one_call.passage_workers = 1
+    one_call = OnnxEmbeddings(BUNDLED_MODEL, onnx_folder, model_file=QUANTIZED_FILE, passage_workers=1)
     assert one_call.threads("passages") == (os.cpu_count() or 1)
     in_batches = np.asarray(one_call.embed_documents(texts))
     assert float((vectors * in_batches).sum(axis=1).min()) >= 0.97  # int8: batch-mates move a vector a little
