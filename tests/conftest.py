@@ -153,6 +153,27 @@ def default_embeddings(model_cache: Path) -> Embeddings:
     return embeddings
 
 
+@pytest.fixture(scope="session")
+def story_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("story")
+
+
+@pytest.fixture(scope="session")
+def story(story_dir: Path, default_embeddings: Embeddings) -> Any:
+    """The stack over five dated articles on one story, from three outlets (tests/data/story);
+    tests only read it."""
+    from bot.components import make_stack
+    from bot.settings import Settings
+    from ingest.loaders import load_inputs
+    from ingest.pipeline import ingest_articles
+    from ingest.types import Article
+
+    settings = IndexSettings(data_dir=story_dir)
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "story")]) if isinstance(a, Article)])
+    return make_stack(Settings(index=settings), index=index)
+
+
 def copy_of(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh copy of a data directory (for fixtures wider than one test)."""
     target = tmp_path_factory.mktemp("copy") / "data"

@@ -13,14 +13,10 @@ from typer.testing import CliRunner
 
 from bot.chain.dates import FIRST_TODAY, LAST_TODAY, parse_today, read_dates
 from bot.cli.app import app
-from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval
-from bot.settings import Settings
 from ingest.errors import BadInput
-from ingest.loaders import load_inputs
 from ingest.pipeline import ingest_articles
-from ingest.settings import IndexSettings
-from ingest.store.index import Index, make_index
+from ingest.store.index import Index
 from ingest.types import Article, Scope
 from tests.conftest import TEST_DATA
 
@@ -116,20 +112,6 @@ def test_a_scope_sees_articles_added_after_it_was_first_used(small_index: Index)
     assert sources() == {"a"} and sources() == {"a"}  # the second search reuses what the first worked out
     ingest_articles(small_index, [article("b", "2026-11-05"), article("c", "2026-10-01")])
     assert sources() == {"a", "b"}
-
-
-@pytest.fixture(scope="module")
-def story_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("story")
-
-
-@pytest.fixture(scope="module")
-def story(story_dir: Path, default_embeddings: Any) -> Any:
-    """Five dated articles on one story, from three outlets (tests/data/story)."""
-    settings = IndexSettings(data_dir=story_dir)
-    index = make_index(settings, embeddings=default_embeddings)
-    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "story")]) if isinstance(a, Article)])
-    return make_stack(Settings(index=settings), index=index)
 
 
 def test_the_latest_news_is_answered_from_the_newest_article_that_answers(story: Any) -> None:
