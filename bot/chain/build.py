@@ -25,7 +25,6 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.compare import read_comparison
 from bot.chain.conversation import FollowUpReader, history_turns
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
@@ -107,25 +106,17 @@ def build_answer_chain(
         within, question = state["within"], state["question"]
         context = reader.context_before(state["history"], within)
         dates = read_dates(question, state["today"])
-        comparison = read_comparison(dates.rest or question)
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
-        # accepts them; otherwise it is read again as asked, time words and all. Words asking for
-        # the sides of a disagreement ("beda", "masing-masing") are left out the same way.
-        searched = comparison.rest or dates.rest or question
-        retrieval = reader.read(searched, context, within)
+        # accepts them; otherwise it is read again as asked, time words and all.
+        retrieval = reader.read(dates.rest or question, context, within)
         if dates.bounded or dates.latest:
             preferred = prefer_dated(retrieval, dates, extractive.accepts)
             if preferred is not None:
                 retrieval = preferred
-            elif searched != question:
+            elif dates.rest:
                 retrieval = reader.read(question, context, within)
-        elif comparison.rest and not extractive.accepts(retrieval):
-            asked = reader.read(question, context, within)
-            if extractive.accepts(asked):
-                retrieval = asked
         retrieval.question = question
-        retrieval.compares = comparison.sides
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:

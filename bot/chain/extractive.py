@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass, replace
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets
-from bot.chain.compare import fits_beside, more_sides
 from bot.chain.features import SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, load_models
 from bot.chain.retriever import Retrieval
@@ -118,21 +117,7 @@ class ExtractiveAnswerer:
             fits = sum(len(c.text) + 1 for c in chosen) + len(before.text) <= cfg.max_answer_chars if before else False
             if before is not None and fits and all(before.text != c.text for c in chosen):
                 chosen.append(before)
-        if retrieval.compares:
-            chosen += self._compared(retrieval, chosen, ranked)
         return compose(question, lang, chosen, hits)
-
-    def _compared(
-        self, retrieval: Retrieval, chosen: list[SentenceCandidate], ranked: list[SentenceCandidate]
-    ) -> list[SentenceCandidate]:
-        """What a question asking for the sides of a disagreement quotes beside the usual answer
-        (``bot.chain.compare``), each with the sentence it leans on when that fits."""
-        added = more_sides(chosen, ranked, retrieval.query)
-        for sentence in list(added):
-            before = antecedent(sentence, ranked)
-            if before is not None and fits_beside([*chosen, *added], before):
-                added.append(before)
-        return added
 
 
 def _logit(p: float) -> float:

@@ -60,7 +60,6 @@ class Retrieval:
     embedded: QuestionVector | None = None  # the question as embedded (``vector`` is its numpy form)
     judged: Any = None  # the answerer's sentence ranking and its probability, once made
     within: Scope | None = None  # the articles it searched (``None``: all)
-    compares: bool = False  # the question asks for the sides of a disagreement (bot.chain.compare)
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
