@@ -13,8 +13,10 @@ The training passages go into an index built exactly as ``tanya ingest`` builds 
    model (does it hold one of the answers, in the question's passage?);
 3. the answer model, on each question's best sentence (is it right?), and its operating points:
    ``min_probability`` so that a tenth of the answerable chat copies would be refused, and
-   ``second_margin``, how far below the best a second sentence may score to join it, chosen for
-   answer accuracy with every set's median answer at most 300 characters;
+   ``second_margin``, how far below the best a second sentence may score to join it, and
+   ``third_margin``, the same for a third when the three fit in 300 characters
+   (``bot.chain.extractive.quoted``), chosen together for answer accuracy with every set's
+   median answer at most 300 characters;
 4. steps 2 and 3 again without the passage features of the sentence model, for passages that
    all come from one article (``OneArticleModels``; docs/quality.md, section 6). They are fitted
    on the same readings, nearly all of which come from several articles (the training passages
@@ -43,7 +45,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.chain.extractive import AnswererConfig  # noqa: E402
+from bot.chain.extractive import AnswererConfig, quoted  # noqa: E402
 from bot.chain.features import (  # noqa: E402
     ANSWER_FEATURES,
     PASSAGE_FEATURES,
@@ -75,6 +77,8 @@ BUNDLED = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
 MAX_MEDIAN_CHARS = 300
+# The margins (sentence-model log-odds below the best) tried for a second and a third sentence.
+MARGINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 8.0)
 AUGMENT = 0.5
 # what the embeddings measure; a lexical fit leaves them out
 DENSE_FEATURES = {
@@ -473,34 +477,33 @@ def fit_reading(
     pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
     answerable = sorted(p for p, ex in pool if ex.question.answerable)
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
-    best_margin, best_correct = 0.0, -1
-    for margin in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 8.0):
-        correct, lengths = 0, defaultdict(list)
-        for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
-            if p < min_probability or not ex.question.answerable:
+    best_margin, best_third, best_correct = 0.0, None, -1
+    max_chars, with_third = AnswererConfig().max_answer_chars, AnswererConfig().max_answer_chars_with_third
+    for margin in MARGINS:
+        for third in (None, *MARGINS) if args.third_sentence else (None,):
+            if third is not None and third > margin:
                 continue
-            text = scored[0].text
-            for other in scored[1:3]:
-                if scored[0].score - other.score > margin:
-                    break
-                if len(text) + 1 + len(other.text) <= AnswererConfig().max_answer_chars and other.text != text:
-                    text = text + " " + other.text
-                    break
-            lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
-            correct += holds_answer(text, ex.question.answers)
-        # every set's median, the copies' apart: an answer stays short whatever the passages are like
-        median = max((statistics.median(v) for v in lengths.values()), default=0)
-        if median <= MAX_MEDIAN_CHARS and correct > best_correct:
-            best_margin, best_correct = margin, correct
+            correct, lengths = 0, defaultdict(list)
+            for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
+                if p < min_probability or not ex.question.answerable:
+                    continue
+                text = " ".join(s.text for s in quoted(scored, margin, third, max_chars, with_third))
+                lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
+                correct += holds_answer(text, ex.question.answers)
+            # every set's median, the copies' apart: an answer stays short whatever the passages are like
+            median = max((statistics.median(v) for v in lengths.values()), default=0)
+            if median <= MAX_MEDIAN_CHARS and correct > best_correct:
+                best_margin, best_third, best_correct = margin, third, correct
     n_answerable = sum(1 for ex, _ in outcomes if ex.question.answerable)
     unanswerable = [p for p, (ex, _) in zip(probabilities, outcomes, strict=True) if not ex.question.answerable]
     refused = sum(p < min_probability for p in unanswerable) / max(1, len(unanswerable))
     print(
-        f"{label}answer model: min_probability {min_probability:.3f}, second_margin {best_margin}; train accuracy "
+        f"{label}answer model: min_probability {min_probability:.3f}, second_margin {best_margin}, "
+        f"third_margin {best_third}; train accuracy "
         f"{best_correct / max(1, n_answerable):.3f}, unanswerable refused {refused:.3f}",
         file=sys.stderr,
     )
-    return OneArticleModels(sentence_model, answer_model, round(min_probability, 6), best_margin)
+    return OneArticleModels(sentence_model, answer_model, round(min_probability, 6), best_margin, best_third)
 
 
 def main() -> None:
@@ -529,6 +532,13 @@ def main() -> None:
         help="a conditional logit like the passage model (shipped) or gradient-boosted trees (docs/quality.md)",
     )
     parser.add_argument("--answer-model", choices=("trees", "linear"), default="linear")
+    parser.add_argument(
+        "--third-sentence",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fit third_margin: a third sentence may join when the three fit in "
+        f"{AnswererConfig().max_answer_chars_with_third} characters (docs/quality.md)",
+    )
     parser.add_argument("--candidates", type=int, default=RetrievalConfig().candidates)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
@@ -637,6 +647,7 @@ def main() -> None:
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")
             + (" --answer-model trees" if args.answer_model == "trees" else "")
+            + ("" if args.third_sentence else " --no-third-sentence")
             + (
                 f" --false-abstention {args.false_abstention}"
                 if args.false_abstention != TARGET_FALSE_ABSTENTION
@@ -644,6 +655,7 @@ def main() -> None:
             ),
         },
         one_article,
+        reading.third_margin,
     )
     args.out.write_text(models.dumps(), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -17,7 +17,9 @@ questions have no answer in their passage.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets
 from bot.chain.features import SentenceCandidate, answer_features, sentence_features
@@ -32,6 +34,7 @@ class AnswererConfig:
 
     passages: int = 3
     max_answer_chars: int = 350  # a second sentence joins only if the two fit: answers stay short (docs/quality.md)
+    max_answer_chars_with_third: int = 300  # a third only if the three fit in this
 
 
 class ExtractiveAnswerer:
@@ -103,21 +106,83 @@ class ExtractiveAnswerer:
         ranked, _ = self.judge(retrieval)
         if not self.accepts(retrieval):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
-        best = ranked[0]
-        chosen = [best]
-        for other in ranked[1:3]:
-            if best.score - other.score > models.second_margin:
-                break
-            if len(best.text) + 1 + len(other.text) <= cfg.max_answer_chars and other.text != best.text:
-                chosen.append(other)
-                break
+        chosen = quoted(ranked, models.second_margin, None, cfg.max_answer_chars)
+        second = len(chosen) == 2
         # a quote that leans on the sentence before it gets that sentence too, when it fits
         for sentence in list(chosen):
             before = antecedent(sentence, ranked)
             fits = sum(len(c.text) + 1 for c in chosen) + len(before.text) <= cfg.max_answer_chars if before else False
             if before is not None and fits and all(before.text != c.text for c in chosen):
                 chosen.append(before)
+        # then, after a second, a third sentence if the answer stays short with it (one that leans
+        # on a sentence not quoted would not make sense alone)
+        if models.third_margin is not None and second:
+            third = join_one(
+                ranked,
+                chosen,
+                models.third_margin,
+                4,
+                cfg.max_answer_chars_with_third,
+                lambda c: _makes_sense_beside(c, chosen, ranked),
+            )
+            chosen += third
         return compose(question, lang, chosen, hits)
+
+
+class _Scored(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+
+_S = TypeVar("_S", bound=_Scored)
+
+
+def join_one(
+    ranked: Sequence[_S],
+    chosen: Sequence[_S],
+    margin: float,
+    window: int,
+    max_chars: int,
+    allowed: Callable[[_S], bool] = lambda _: True,
+) -> list[_S]:
+    """The first of ``ranked[1:window]`` not yet ``chosen`` that scores within ``margin`` of the
+    best and keeps the quoted text within ``max_chars`` (and that ``allowed`` lets in), as a
+    list of one; empty when there is none."""
+    best = ranked[0]
+    length = sum(len(c.text) for c in chosen) + len(chosen) - 1
+    for other in ranked[1:window]:
+        if best.score - other.score > margin:
+            break
+        if any(other.text == c.text for c in chosen) or length + 1 + len(other.text) > max_chars:
+            continue
+        if allowed(other):
+            return [other]
+    return []
+
+
+def quoted(
+    ranked: Sequence[_S],
+    second_margin: float,
+    third_margin: float | None,
+    max_chars: int,
+    max_chars_with_third: int | None = None,
+) -> list[_S]:
+    """The sentences an answer quotes from ``ranked`` (best first), before the sentences they
+    lean on: the best; then the first of the next two that scores within ``second_margin`` of it
+    and fits in ``max_chars`` with it; then, with a ``third_margin``, the first of the next three
+    that scores within that and keeps the three within ``max_chars_with_third``. The margins are
+    fitted on the training splits under a cap on the median answer's length
+    (``bench/fit_models.py``, which quotes with this function)."""
+    if not ranked:
+        return []
+    chosen = [ranked[0]]
+    chosen += join_one(ranked, chosen, second_margin, 3, max_chars)
+    if third_margin is not None and len(chosen) == 2:
+        chosen += join_one(ranked, chosen, third_margin, 4, max_chars_with_third or max_chars)
+    return chosen
 
 
 def _logit(p: float) -> float:
@@ -157,6 +222,15 @@ def refers_back(text: str) -> bool:
     """Whether a sentence leans on the one before it to be understood."""
     opening = [w.strip(",.;:\"'()").lower() for w in text.split()[:6]]
     return bool(opening) and (opening[0] in _CONNECTIVES or bool(_DEMONSTRATIVES & set(opening[1:])))
+
+
+def _makes_sense_beside(
+    sentence: SentenceCandidate, chosen: list[SentenceCandidate], ranked: list[SentenceCandidate]
+) -> bool:
+    """Whether ``sentence`` can be quoted beside ``chosen``: it does not lean on the sentence
+    before it, or that one is quoted too."""
+    before = antecedent(sentence, ranked)
+    return before is None or any(before.text == c.text for c in chosen)
 
 
 def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> SentenceCandidate | None:

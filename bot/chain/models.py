@@ -257,6 +257,10 @@ def _margin(value: Any, what: str) -> float:
     return number
 
 
+def _optional_margin(value: Any, what: str) -> float | None:
+    return None if value is None else _margin(value, what)
+
+
 @dataclass(frozen=True)
 class OneArticleModels:
     """How sentences are picked and judged when every passage read comes from one article.
@@ -275,14 +279,18 @@ class OneArticleModels:
     answer: Model
     min_probability: float
     second_margin: float
+    third_margin: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "sentence": self.sentence.to_json(),
             "answer": self.answer.to_json(),
             "min_probability": self.min_probability,
             "second_margin": self.second_margin,
         }
+        if self.third_margin is not None:
+            data["third_margin"] = self.third_margin
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> OneArticleModels:
@@ -291,6 +299,7 @@ class OneArticleModels:
             _section(data, "answer", "one_article."),
             _probability(data["min_probability"], "one_article.min_probability"),
             _margin(data["second_margin"], "one_article.second_margin"),
+            _optional_margin(data.get("third_margin"), "one_article.third_margin"),
         )
 
 
@@ -302,8 +311,9 @@ class AnswerModels:
     logits: a softmax over one question's candidates), so only their differences matter;
     ``answer`` is a probability that the chosen answer is right, and the answerer abstains below
     ``min_probability``. A second sentence joins the answer when it scores within
-    ``second_margin`` of the best. ``one_article`` replaces the last four when the passages read
-    all come from one article (``for_passages``).
+    ``second_margin`` of the best, and a third within ``third_margin`` (when the model file has
+    one), as long as they fit (``bot.chain.extractive.quoted``). ``one_article`` replaces the
+    reading fields when the passages read all come from one article (``for_passages``).
     """
 
     passage: Model
@@ -313,6 +323,7 @@ class AnswerModels:
     second_margin: float
     meta: Mapping[str, Any]
     one_article: OneArticleModels | None = None
+    third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
 
     def for_passages(self, passages: Sequence[Any]) -> AnswerModels:
         """The models that read ``passages`` (candidates with a ``chunk``): the one-article ones
@@ -335,6 +346,7 @@ class AnswerModels:
             answer=one.answer,
             min_probability=one.min_probability,
             second_margin=one.second_margin,
+            third_margin=one.third_margin,
             one_article=None,
         )
 
@@ -348,6 +360,8 @@ class AnswerModels:
             "second_margin": self.second_margin,
             "meta": dict(self.meta),
         }
+        if self.third_margin is not None:
+            data["third_margin"] = self.third_margin
         if self.one_article is not None:
             data["one_article"] = self.one_article.to_json()
         return data
@@ -372,6 +386,7 @@ class AnswerModels:
             _margin(data["second_margin"], "second_margin"),
             dict(data.get("meta") or {}),
             OneArticleModels.from_json(data["one_article"]) if data.get("one_article") else None,
+            _optional_margin(data.get("third_margin"), "third_margin"),
         )
 
     @property
@@ -396,7 +411,7 @@ class AnswerModels:
         return dataclasses.replace(self, **changes)
 
 
-READING_FIELDS = frozenset({"sentence", "answer", "min_probability", "second_margin"})
+READING_FIELDS = frozenset({"sentence", "answer", "min_probability", "second_margin", "third_margin"})
 
 
 def load_models(path: Path | None = None) -> AnswerModels:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
-from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, refers_back
+from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, quoted, refers_back
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
@@ -195,6 +195,49 @@ def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index
     tight = ExtractiveAnswerer(AnswererConfig(max_answer_chars=120)).answer_retrieval(retrieval)
     assert len(tight.citations[0].quote) <= 120 and tight.citations[0].quote in text
     assert models.min_probability > 0  # the shipped models abstain below a threshold
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scored:
+    text: str
+    score: float
+
+
+def _ranked(*lengths_and_scores: tuple[int, float]) -> list[_Scored]:
+    return [_Scored(chr(ord("a") + n) * length, score) for n, (length, score) in enumerate(lengths_and_scores)]
+
+
+@pytest.mark.parametrize(
+    ("ranked", "third_margin", "expected"),
+    [
+        # two sentences as before: without a third margin, or when a third would not fit in 300
+        (_ranked((100, 5.0), (100, 4.0), (80, 3.5)), None, [0, 1]),
+        (_ranked((100, 5.0), (100, 4.0), (120, 3.5)), 4.0, [0, 1]),
+        # a third within its margin that keeps the three within 300 characters
+        (_ranked((100, 5.0), (100, 4.0), (80, 3.5)), 4.0, [0, 1, 2]),
+        (_ranked((100, 5.0), (100, 4.0), (80, 0.5)), 4.0, [0, 1]),  # too far below the best
+        # the second too long for 350 is passed over, and a third is looked for among the next
+        (_ranked((100, 5.0), (300, 4.0), (80, 3.5), (50, 3.0)), 4.0, [0, 2, 3]),
+        (_ranked((100, 5.0), (300, 4.0), (300, 3.5)), 4.0, [0]),  # nothing fits: no third either
+        (_ranked((100, 5.0)), 4.0, [0]),
+        ([], 4.0, []),
+    ],
+)
+def test_a_third_sentence_joins_when_it_is_near_the_best_and_the_answer_stays_short(
+    ranked: list[_Scored], third_margin: float | None, expected: list[int]
+) -> None:
+    assert quoted(ranked, 8.0, third_margin, 350, 300) == [ranked[i] for i in expected]
+
+
+def test_the_shipped_models_let_a_third_sentence_join() -> None:
+    shipped = load_models()
+    assert shipped.third_margin is not None and shipped.one_article is not None
+    assert shipped.one_article.third_margin is not None
+    # a model file written before third sentences reads as before
+    data = shipped.to_json()
+    del data["third_margin"], data["one_article"]["third_margin"]
+    older = type(shipped).from_json(data)
+    assert older.third_margin is None and older.one_article is not None and older.one_article.third_margin is None
 
 
 @pytest.mark.parametrize(
