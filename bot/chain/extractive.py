@@ -5,9 +5,10 @@ features of ``bot.chain.features`` (its similarity to the question in meaning an
 passage's rank and score, whether it holds the kind of thing asked for, where it stands), and
 the sentence model of ``bot.chain.models`` (fitted on the training splits by
 ``bench/fit_models.py``) picks the one that answers; the next best joins it when it scores
-nearly as well and the answer stays short, and a quoted sentence that leans on the one before it
-("Meskipun TikTok mengonfirmasi adanya PHK ini ...") brings that one too when it fits. The
-answer model then judges the pick as a whole (how clearly it won, how well it and its passage
+nearly as well and the answer stays short, a quoted sentence that leans on the one before it
+("Meskipun TikTok mengonfirmasi adanya PHK ini ...") brings that one too when it fits, and a
+third may follow when the whole stays within 300 characters (``quoted``). The answer model
+then judges the pick as a whole (how clearly it won, how well it and its passage
 match the question, whether it holds the kind of thing asked for, how much of the question the
 index has never seen) and the answerer abstains in the question's language when the pick is
 probably wrong: the threshold was chosen on the training splits, where a quarter of the
@@ -106,26 +107,9 @@ class ExtractiveAnswerer:
         ranked, _ = self.judge(retrieval)
         if not self.accepts(retrieval):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
-        chosen = quoted(ranked, models.second_margin, None, cfg.max_answer_chars)
-        second = len(chosen) == 2
-        # a quote that leans on the sentence before it gets that sentence too, when it fits
-        for sentence in list(chosen):
-            before = antecedent(sentence, ranked)
-            fits = sum(len(c.text) + 1 for c in chosen) + len(before.text) <= cfg.max_answer_chars if before else False
-            if before is not None and fits and all(before.text != c.text for c in chosen):
-                chosen.append(before)
-        # then, after a second, a third sentence if the answer stays short with it (one that leans
-        # on a sentence not quoted would not make sense alone)
-        if models.third_margin is not None and second:
-            third = join_one(
-                ranked,
-                chosen,
-                models.third_margin,
-                4,
-                cfg.max_answer_chars_with_third,
-                lambda c: _makes_sense_beside(c, chosen, ranked),
-            )
-            chosen += third
+        chosen = quoted(
+            ranked, models.second_margin, models.third_margin, cfg.max_answer_chars, cfg.max_answer_chars_with_third
+        )
         return compose(question, lang, chosen, hits)
 
 
@@ -164,24 +148,39 @@ def join_one(
 
 
 def quoted(
-    ranked: Sequence[_S],
+    ranked: list[SentenceCandidate],
     second_margin: float,
     third_margin: float | None,
     max_chars: int,
-    max_chars_with_third: int | None = None,
-) -> list[_S]:
-    """The sentences an answer quotes from ``ranked`` (best first), before the sentences they
-    lean on: the best; then the first of the next two that scores within ``second_margin`` of it
-    and fits in ``max_chars`` with it; then, with a ``third_margin``, the first of the next three
-    that scores within that and keeps the three within ``max_chars_with_third``. The margins are
-    fitted on the training splits under a cap on the median answer's length
-    (``bench/fit_models.py``, which quotes with this function)."""
+    max_chars_with_third: int,
+) -> list[SentenceCandidate]:
+    """The sentences an answer quotes from ``ranked`` (best first): the best; the first of the
+    next two that scores within ``second_margin`` of it and fits in ``max_chars`` with it; the
+    sentence a quoted one leans on ("Meskipun TikTok mengonfirmasi adanya PHK ini ..."), when it
+    still fits; then, after a second, with a ``third_margin``, the first of the next three that
+    scores within that, keeps the quotes within ``max_chars_with_third`` and does not lean on a
+    sentence left out. ``bench/fit_models.py`` fits both margins with this same function, for
+    training accuracy under a cap on the median answer's length."""
     if not ranked:
         return []
     chosen = [ranked[0]]
     chosen += join_one(ranked, chosen, second_margin, 3, max_chars)
-    if third_margin is not None and len(chosen) == 2:
-        chosen += join_one(ranked, chosen, third_margin, 4, max_chars_with_third or max_chars)
+    second = len(chosen) == 2
+    for sentence in list(chosen):
+        before = antecedent(sentence, ranked)
+        if before is None or any(before.text == c.text for c in chosen):
+            continue
+        if sum(len(c.text) + 1 for c in chosen) + len(before.text) <= max_chars:
+            chosen.append(before)
+    if third_margin is not None and second:
+        chosen += join_one(
+            ranked,
+            chosen,
+            third_margin,
+            4,
+            max_chars_with_third,
+            lambda c: _makes_sense_beside(c, chosen, ranked),
+        )
     return chosen
 
 

@@ -311,9 +311,10 @@ class AnswerModels:
     logits: a softmax over one question's candidates), so only their differences matter;
     ``answer`` is a probability that the chosen answer is right, and the answerer abstains below
     ``min_probability``. A second sentence joins the answer when it scores within
-    ``second_margin`` of the best, and a third within ``third_margin`` (when the model file has
-    one), as long as they fit (``bot.chain.extractive.quoted``). ``one_article`` replaces the
-    reading fields when the passages read all come from one article (``for_passages``).
+    ``second_margin`` of the best, and after it a third within ``third_margin`` (when the model
+    file has one), as long as they fit (``bot.chain.extractive.quoted``). ``one_article``
+    replaces the reading fields when the passages read all come from one article
+    (``for_passages``).
     """
 
     passage: Model
@@ -402,8 +403,10 @@ class AnswerModels:
 
     def replace(self, **changes: Any) -> AnswerModels:
         """A copy with some fields changed (experiments sweep thresholds this way). A copy whose
-        sentence or answer model, threshold or margin changed reads every question that way: it
-        keeps no one-article models unless ``one_article`` is among the changes."""
+        sentence or answer model, threshold or margins changed reads every question that way: it
+        keeps no one-article models unless ``one_article`` is among the changes (so turning the
+        third sentence off for both sets of models takes ``one_article`` with its own
+        ``third_margin`` changed too)."""
         import dataclasses
 
         if READING_FIELDS & changes.keys() and "one_article" not in changes:

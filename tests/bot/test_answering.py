@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
-from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, quoted, refers_back
+from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, join_one, refers_back
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
@@ -208,25 +208,70 @@ def _ranked(*lengths_and_scores: tuple[int, float]) -> list[_Scored]:
 
 
 @pytest.mark.parametrize(
-    ("ranked", "third_margin", "expected"),
+    ("ranked", "chosen", "margin", "window", "expected"),
     [
-        # two sentences as before: without a third margin, or when a third would not fit in 300
-        (_ranked((100, 5.0), (100, 4.0), (80, 3.5)), None, [0, 1]),
-        (_ranked((100, 5.0), (100, 4.0), (120, 3.5)), 4.0, [0, 1]),
-        # a third within its margin that keeps the three within 300 characters
-        (_ranked((100, 5.0), (100, 4.0), (80, 3.5)), 4.0, [0, 1, 2]),
-        (_ranked((100, 5.0), (100, 4.0), (80, 0.5)), 4.0, [0, 1]),  # too far below the best
-        # the second too long for 350 is passed over, and a third is looked for among the next
-        (_ranked((100, 5.0), (300, 4.0), (80, 3.5), (50, 3.0)), 4.0, [0, 2, 3]),
-        (_ranked((100, 5.0), (300, 4.0), (300, 3.5)), 4.0, [0]),  # nothing fits: no third either
-        (_ranked((100, 5.0)), 4.0, [0]),
-        ([], 4.0, []),
+        (_ranked((100, 5.0), (100, 4.0), (80, 3.5)), 2, 4.0, 4, 2),  # the next within the margin that fits
+        (_ranked((100, 5.0), (100, 4.0), (120, 3.5)), 2, 4.0, 4, None),  # would not fit in 300
+        (_ranked((100, 5.0), (100, 4.0), (80, 0.5)), 2, 4.0, 4, None),  # too far below the best
+        (_ranked((100, 5.0), (300, 4.0), (80, 3.5), (50, 3.0)), 1, 8.0, 3, 2),  # the long one passed over
+        (_ranked((100, 5.0), (100, 4.0), (10, 4.5), (10, 4.4)), 2, 4.0, 3, 2),  # only the first ``window``
     ],
 )
-def test_a_third_sentence_joins_when_it_is_near_the_best_and_the_answer_stays_short(
-    ranked: list[_Scored], third_margin: float | None, expected: list[int]
+def test_one_more_sentence_joins_when_it_is_near_the_best_and_fits(
+    ranked: list[_Scored], chosen: int, margin: float, window: int, expected: int | None
 ) -> None:
-    assert quoted(ranked, 8.0, third_margin, 350, 300) == [ranked[i] for i in expected]
+    joined = join_one(ranked, ranked[:chosen], margin, window, 300)
+    assert joined == ([] if expected is None else [ranked[expected]])
+
+
+def _forced(small_index: Index, text: str, question: str, order: list[str], **models: Any) -> Any:
+    """The answer to ``question`` over an article of ``text`` when the sentence model ranks its
+    sentences in ``order`` (the rest after them), read with these model settings."""
+    ingest_articles(small_index, [Article("a", text, "PHK")])
+    retrieval = _retrieval(small_index, question)
+    retrieval.models = retrieval.models.replace(min_probability=0.0, **models)  # type: ignore[union-attr]
+    ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+    place = {sentence: n for n, sentence in enumerate(order)}
+    ordered = sorted(ranked, key=lambda c: place.get(c.text, len(order)))
+    retrieval.judged = (tuple(dataclasses.replace(c, score=10.0 - n) for n, c in enumerate(ordered)), 1.0)
+    return ExtractiveAnswerer().answer_retrieval(retrieval)
+
+
+def test_a_third_sentence_comes_after_the_sentence_a_quote_leans_on(small_index: Index) -> None:
+    lede = "Perusahaan itu merumahkan sekitar 700 karyawan di Malaysia, menurut laporan media."
+    claim = "Meskipun perusahaan mengonfirmasi PHK ini, jumlahnya kurang dari 500 karyawan."
+    second = (
+        "Sebagian besar karyawan yang terkena bekerja sebagai moderator konten "
+        "di kantor perusahaan di Kuala Lumpur sejak tahun lalu."
+    )
+    short = "PHK berlaku bulan ini."
+    text = f"{lede} {claim} {second} {short}"
+    answer = _forced(
+        small_index,
+        text,
+        "Berapa karyawan yang terkena PHK?",
+        [claim, second, short],
+        second_margin=8.0,
+        third_margin=8.0,
+    )
+    quotes = " ".join(c.quote for c in answer.citations)
+    # the claim needs the lede: it comes before a third sentence, which then no longer fits in 300
+    assert lede in quotes and claim in quotes and second in quotes and short not in quotes
+
+
+def test_a_third_sentence_that_leans_on_one_left_out_is_passed_over(small_index: Index) -> None:
+    first = "Pemerintah Malaysia mewajibkan izin operasi bagi media sosial sejak Januari."
+    reason = "Langkah itu diambil untuk memerangi pelanggaran di dunia maya."
+    fact = "TikTok merumahkan ratusan moderator konten."
+    other = "Microsoft menerima pembayaran dari TikTok setiap bulan."
+    best = "Izin itu diterbitkan oleh regulator komunikasi."
+    text = f"{first} {reason} {fact} {other} {best}"
+    order = [best, other, reason, fact]  # the third choice leans on a sentence not quoted
+    answer = _forced(small_index, text, "Siapa yang menerbitkan izin?", order, second_margin=8.0, third_margin=8.0)
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert best in quotes and other in quotes and reason not in quotes and fact in quotes
+    without = _forced(small_index, text, "Siapa yang menerbitkan izin?", order, second_margin=8.0, third_margin=None)
+    assert fact not in " ".join(c.quote for c in without.citations)
 
 
 def test_the_shipped_models_let_a_third_sentence_join() -> None:

@@ -120,6 +120,7 @@ def test_passages_of_one_article_are_read_by_the_one_article_models() -> None:
     alone = shipped.for_passages([_passage("a"), _passage("a"), _passage("a")])
     assert (alone.sentence, alone.answer) == (one.sentence, one.answer)
     assert (alone.min_probability, alone.second_margin) == (one.min_probability, one.second_margin)
+    assert alone.third_margin == one.third_margin
     assert alone.passage == shipped.passage  # passages are still ranked the one way
     assert shipped.for_passages([_passage("a"), _passage("b")]) is shipped
     assert shipped.for_passages([]) is shipped
@@ -154,6 +155,11 @@ def _broken(change: Any) -> dict[str, Any]:
         (lambda d: d.__setitem__("min_probability", float("nan")), "min_probability must be a probability"),
         (lambda d: d["one_article"].__setitem__("min_probability", 2), "one_article.min_probability must be"),
         (lambda d: d.__setitem__("second_margin", float("inf")), "second_margin must be a finite margin"),
+        (lambda d: d.__setitem__("third_margin", -1.0), "third_margin must be a finite margin"),
+        (
+            lambda d: d["one_article"].__setitem__("third_margin", float("nan")),
+            "one_article.third_margin must be a finite margin",
+        ),
         (
             lambda d: d["one_article"].__setitem__(
                 "sentence",
