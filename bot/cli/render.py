@@ -11,6 +11,7 @@ from rich.text import Text
 
 from bot.chain.answer import Answer
 from ingest.pipeline import IngestReport
+from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
 
 
@@ -37,11 +38,17 @@ def render_answer(answer: Answer, with_text: bool = True) -> RenderableType:
 
 
 def _quote(passage: str, quote: str) -> Text:
+    """The passage on one line, each cited sentence of ``quote`` highlighted where it stands (the
+    sentences of one passage are quoted together even when others stand between them)."""
     text = Text("    ")
-    at = passage.find(quote) if quote else -1
-    body = Text(passage.replace("\n\n", " "), style="dim")
-    if at >= 0:
-        body.stylize("reset bold green", at, at + len(quote))
+    shown = passage.replace("\n\n", " ")
+    body = Text(shown, style="dim")
+    at = 0
+    for sentence in split_sentences(quote):
+        found = shown.find(sentence.text, at)
+        if found >= 0:
+            body.stylize("reset bold green", found, found + len(sentence.text))
+            at = found + len(sentence.text)
     text.append(body)
     return text
 

@@ -69,6 +69,15 @@ def test_ask_human_output_quotes_the_cited_passage(ingested: None) -> None:
     assert "700" in result.stdout and "[1] TikTok" in result.stdout
 
 
+def test_each_cited_sentence_is_highlighted_where_it_stands_in_its_passage() -> None:
+    from bot.cli.render import _quote
+
+    passage = "Judul berita\n\nKalimat pertama. Kalimat kedua tidak dikutip. Kalimat ketiga."
+    rendered = _quote(passage, "Kalimat pertama. Kalimat ketiga.")
+    lit = [rendered.plain[span.start : span.end] for span in rendered.spans if "green" in str(span.style)]
+    assert lit == ["Kalimat pertama.", "Kalimat ketiga."]  # past the paragraph break, and both of them
+
+
 @pytest.mark.parametrize(
     ("question", "message"),
     [("   ", "empty"), ("?!", "no words"), ("x" * 10_000, "too long"), ("\x00\x07\x1b", "empty"), ("🙂🎉", "no words")],
