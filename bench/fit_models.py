@@ -478,7 +478,7 @@ def fit_reading(
     answerable = sorted(p for p, ex in pool if ex.question.answerable)
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
     best_margin, best_third, best_correct = 0.0, None, -1
-    max_chars, with_third = AnswererConfig().max_answer_chars, AnswererConfig().max_answer_chars_with_third
+    config = AnswererConfig()
     for margin in MARGINS:
         for third in (None, *MARGINS) if args.third_sentence else (None,):
             if third is not None and third > margin:
@@ -487,7 +487,8 @@ def fit_reading(
             for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
                 if p < min_probability or not ex.question.answerable:
                     continue
-                text = " ".join(s.text for s in quoted(scored, margin, third, max_chars, with_third))
+                chosen = quoted(scored, margin, third, config.max_answer_chars, config.max_answer_chars_with_third)
+                text = " ".join(s.text for s in chosen)
                 lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
                 correct += holds_answer(text, ex.question.answers)
             # every set's median, the copies' apart: an answer stays short whatever the passages are like

@@ -121,3 +121,15 @@ def test_the_compose_file_runs_postgresql_chroma_and_bots_on_one_index(tmp_path:
         assert "DISCORD_TOKEN" in environment and "TANYA_LLM" in environment
     assert resolved["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
     assert resolved["services"]["bot"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_every_development_set_in_tests_data_is_in_make_eval_and_reads() -> None:
+    from bot.evaluation import load_eval_set
+
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    listed = set(re.findall(r"(?:tests/data|\$\(EVAL_DIR\))/(\w+_dev\.jsonl)", makefile))
+    present = {p.name for p in (REPO / "tests" / "data").glob("*_dev.jsonl")}  # seed_dev: a copy of the shared one
+    assert present and present <= listed
+    for name in present:  # each line reads, and every answerable question says what answers it
+        questions = load_eval_set(REPO / "tests" / "data" / name)
+        assert questions and all(q.answers for q in questions if q.answerable), name

@@ -136,15 +136,19 @@ def join_one(
     best and keeps the quoted text within ``max_chars`` (and that ``allowed`` lets in), as a
     list of one; empty when there is none."""
     best = ranked[0]
-    length = sum(len(c.text) for c in chosen) + len(chosen) - 1
     for other in ranked[1:window]:
         if best.score - other.score > margin:
             break
-        if any(other.text == c.text for c in chosen) or length + 1 + len(other.text) > max_chars:
-            continue
-        if allowed(other):
+        if _fits(chosen, other, max_chars) and allowed(other):
             return [other]
     return []
+
+
+def _fits(chosen: Sequence[_S], other: _S, max_chars: int) -> bool:
+    """Whether ``other`` is not quoted yet and the quotes stay within ``max_chars`` with it."""
+    return all(other.text != c.text for c in chosen) and (
+        sum(len(c.text) + 1 for c in chosen) + len(other.text) <= max_chars
+    )
 
 
 def quoted(
@@ -168,9 +172,7 @@ def quoted(
     second = len(chosen) == 2
     for sentence in list(chosen):
         before = antecedent(sentence, ranked)
-        if before is None or any(before.text == c.text for c in chosen):
-            continue
-        if sum(len(c.text) + 1 for c in chosen) + len(before.text) <= max_chars:
+        if before is not None and _fits(chosen, before, max_chars):
             chosen.append(before)
     if third_margin is not None and second:
         chosen += join_one(
