@@ -147,7 +147,12 @@ def small_copy(example: Example, rng: random.Random) -> Example:
     the two to six passages most like the question are candidates, and every feature that
     compares candidates is computed among them. The training index holds thousands of passages
     on every subject, so there the right one stands out; in a newsroom's index of a handful of
-    related articles it does not, and the models must not read that as doubt."""
+    related articles it does not, and the models must not read that as doubt.
+
+    The cache keeps each sentence's cosine but not its vector, and computing the features again
+    gives every sentence of a copy its passage's cosine: the sentence model sees a third of its
+    examples with no way to tell sentences apart by meaning. Keeping the cosines was measured
+    worse on every chat development set (docs/quality.md, section 7), so the copies stay so."""
     keep = rng.randint(2, 6)
     nearest = sorted(example.retrieval.candidates, key=lambda c: c.dense, reverse=True)[:keep]
     candidates = [dataclasses.replace(c, features={}) for c in nearest]
