@@ -10,6 +10,7 @@ with these same functions, so training and answering cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -158,6 +159,17 @@ def _typed(kind: str | None, matches: bool) -> dict[str, float]:
 _NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "never", "not", "no"})
 
 
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]]$")
+
+
+def is_heading(text: str) -> bool:
+    """Whether a sentence is a subheading or a fragment ("Investasi AI", "Selain itu"): at most
+    four words, no digit, no sentence punctuation at its end. It says nothing, so it is not a
+    sentence an answer may quote (quoted beside the sentence after it, it read as part of it:
+    "Investasi AI TikTok yang dimiliki ByteDance ..."). A headline is longer."""
+    return len(text.split()) <= 4 and not _SENTENCE_END.search(text) and not any(ch.isdigit() for ch in text)
+
+
 def sentence_features(
     query: ParsedQuery, passages: Sequence[PassageCandidate], question_vector: Any
 ) -> list[SentenceCandidate]:
@@ -169,6 +181,8 @@ def sentence_features(
         present = frozenset().union(*terms) if terms else frozenset()
         passage_coverage = query.coverage(present)
         for j, (span, held) in enumerate(p.sentences):
+            if is_heading(span.text):
+                continue
             around = held.union(*terms[max(0, j - 1) : j + 2])
             rows.append(
                 (

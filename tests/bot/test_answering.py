@@ -12,7 +12,7 @@ import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
 from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, join_one, refers_back
-from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
+from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
@@ -319,6 +319,30 @@ def test_sentence_features_read_the_question_and_the_sentence(small_index: Index
     assert isinstance(first, SentenceCandidate) and first.features["type_date"] == 1.0
     assert second.features["type_date"] == 0.0 and first.features["first"] == 1.0
     assert first.features["coverage"] > second.features["coverage"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "heading"),
+    [
+        ("Investasi AI", True),  # the bundled article's subheading
+        ("Selain itu", True),
+        ("Bus Listrik Trans Seruni Mulai Beroperasi, Warga Bisa Naik Gratis hingga 15 November", False),  # a headline
+        ("Data korban jiwa pun berbeda.", False),
+        ("Koridor 2", False),
+        ("Tidak benar!", False),
+    ],
+)
+def test_which_sentences_are_headings(sentence: str, heading: bool) -> None:
+    assert is_heading(sentence) is heading
+
+
+def test_a_subheading_is_not_a_sentence_an_answer_may_quote(small_index: Index, bundled_stack) -> None:
+    text = "Investasi AI\n\nTikTok membayar Microsoft 20 juta dolar AS per bulan."
+    (only,) = _sentences_of(small_index, text, "Berapa TikTok membayar Microsoft?")
+    assert only.text.startswith("TikTok membayar") and only.position == 1
+    # over the bundled article it was quoted before the sentence after it, as if one sentence
+    answer = bundled_stack.chain.invoke("hey bot, what's TikTok's monthly bill to Microsoft?")
+    assert "20 juta dolar AS" in answer.text and "Investasi AI" not in answer.text
 
 
 def test_a_sentence_writing_what_is_counted_beside_a_number_fills_the_answer_slot(small_index: Index) -> None:
