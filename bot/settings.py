@@ -9,6 +9,8 @@ or logs.
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -102,4 +104,10 @@ class Settings(BaseModel):
 
         secrets = (self.discord.token, self.llm.openai_api_key, self.llm.anthropic_api_key)
         values = [s.get_secret_value().strip() for s in secrets if s is not None and s.get_secret_value().strip()]
+        # a password in a server's URL (http://user:password@host) is as secret as a key: an HTTP
+        # client logs the URLs it requests
+        for url in (self.index.chroma_url, self.llm.openai_base_url, self.llm.ollama_base_url):
+            password = urlparse(url).password if url else None
+            if password:
+                values.append(password)
         return values + (database_secrets(self.index.database_url) if self.index.database_url else [])

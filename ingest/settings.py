@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+import stat
 from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlparse
@@ -27,13 +29,56 @@ def default_data_dir() -> Path:
     return Path(base) / "tanya"
 
 
+ENV_FILE = ".env"
+MAX_ENV_FILE_BYTES = 1_000_000
+
+
+def check_env_file(path: Path = Path(ENV_FILE)) -> None:
+    """Refuse a ``.env`` that reading settings would choke on, with a message that names it: one
+    that is not a regular file (a FIFO named .env made every command wait forever), is too large,
+    or is not UTF-8 (a Latin-1 accent in a comment gave every command a traceback)."""
+    from ingest.errors import BadInput
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"{path} is not a regular file")
+    if info.st_size > MAX_ENV_FILE_BYTES:
+        raise BadInput(f"{path} is larger than {MAX_ENV_FILE_BYTES:,} bytes")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = f"0x{data[exc.start]:02x}"
+        raise BadInput(f"{path} is not UTF-8 text (byte {byte} on line {line}); save it as UTF-8") from None
+
+
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
 class Section(BaseSettings):
     """One section of tanya's settings, read from the environment and ``.env``: the variables are
     ``TANYA_`` plus the field's name (a section may set its own prefix). A blank value of an
     optional setting means "not set"."""
 
+    # env_ignore_empty: a blank value is no value, in the environment and in .env alike (a blank
+    # TANYA_DATA_DIR read as Path("") put the index in the working directory)
     model_config = SettingsConfigDict(
-        env_prefix="TANYA_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix="TANYA_",
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
     )
 
     @field_validator("*", mode="before")
@@ -78,6 +123,23 @@ class IndexSettings(Section):
             return Path(value).expanduser()
         except RuntimeError:
             raise ValueError(f"cannot expand {str(value).split('/')[0]}: no such user on this machine") from None
+
+    @field_validator("collection")
+    @classmethod
+    def _collection_is_a_chroma_name(cls, value: str) -> str:
+        """Chroma's rules for a collection name, checked before anything is written: a bad name
+        was reported as "the Chroma vector store is unavailable" after the catalog had changed."""
+        if not (
+            3 <= len(value) <= 512
+            and _COLLECTION_NAME.fullmatch(value)
+            and ".." not in value
+            and not _IPV4.fullmatch(value)
+        ):
+            raise ValueError(
+                "must be 3 to 512 characters of letters, digits, '.', '_' or '-', starting and ending with a "
+                f"letter or digit, with no '..', and not an IP address; not {value!r}"
+            )
+        return value
 
     @field_validator("chroma_url")
     @classmethod

@@ -159,3 +159,21 @@ def test_a_damaged_catalog_is_one_line_and_exit_1_not_a_traceback() -> None:
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"tanya: error: the catalog {data_dir / 'catalog.sqlite3'} is damaged")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_catalog_whose_folder_cannot_be_written_is_one_line_and_exit_1() -> None:
+    """SQLite cannot open a catalog in WAL mode without writing beside it: on a read-only mount
+    every command, ``sources`` included, gave a traceback. Here the WAL file's name is taken by a
+    folder, which SQLite reports the same way ("unable to open database file") even to root."""
+    data_dir = Path(os.environ["TANYA_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(data_dir / "catalog.sqlite3")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    db.close()
+    (data_dir / "catalog.sqlite3-wal").mkdir()
+    (data_dir / "catalog.sqlite3-shm").mkdir()
+    result = CliRunner().invoke(app, ["sources"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"tanya: error: cannot open the index in {data_dir} for writing")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -37,6 +37,10 @@ from ingest.types import Scope
 logger = logging.getLogger(__name__)
 
 
+# The longest --source / "source" filter: longer than any article's source, URL, title or outlet.
+MAX_SOURCE_CHARS = 1000
+
+
 def normalize_question(raw: str, max_chars: int) -> str:
     """Return the question cleaned of control characters and extra space, with undecodable bytes
     (lone surrogates) as U+FFFD, or raise ``BadInput`` when it is empty, too long, or holds no
@@ -87,6 +91,10 @@ def build_answer_chain(
         source = raw.get("source")
         if source is not None and not isinstance(source, str):
             raise BadInput("source must be text")
+        if source is not None and len(source) > MAX_SOURCE_CHARS:
+            # SQLite refuses a LIKE pattern this long ("pattern too complex"), and no source,
+            # URL, title or outlet is
+            raise BadInput(f"source is longer than {MAX_SOURCE_CHARS} characters")
         within = Scope(
             since.isoformat() if since else None, until.isoformat() if until else None, (source or "").strip() or None
         )

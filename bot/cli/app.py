@@ -92,7 +92,9 @@ def _settings() -> Any:
     """Read the settings once and have every secret in them masked in logs from now on."""
     from bot.logs import redact_secrets
     from bot.settings import Settings
+    from ingest.settings import check_env_file
 
+    check_env_file()
     settings = Settings()
     redact_secrets(settings.secret_values())
     return settings

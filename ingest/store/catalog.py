@@ -7,6 +7,7 @@ the lexical side never holds half an article.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -143,6 +144,17 @@ def _is_damage(error: sqlite3.DatabaseError) -> bool:
     return "malformed" in str(error) or "not a database" in str(error)
 
 
+def _cannot_write(error: sqlite3.DatabaseError, path: Path) -> bool:
+    """Whether SQLite failed because the catalog's folder or file cannot be written (a read-only
+    mount, a folder of another user), which it reports as "unable to open database file" or
+    "attempt to write a readonly database"."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+        return True
+    folder = path.parent if path.parent.exists() else path.parent.parent
+    return "readonly" in str(error) or ("unable to open" in str(error) and not os.access(folder, os.W_OK))
+
+
 class Catalog:
     """Articles, chunks and the FTS5 index in one SQLite file; safe to share between threads."""
 
@@ -179,6 +191,12 @@ class Catalog:
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             self._backfill_terms()
         except sqlite3.DatabaseError as exc:
+            if _cannot_write(exc, path):
+                raise IndexUnavailable(
+                    f"cannot open the index in {path.parent} for writing ({exc}): tanya writes beside its "
+                    "catalog even to answer (SQLite's WAL files and the write lock); make the folder "
+                    "writable, or copy it somewhere that is and point TANYA_DATA_DIR there"
+                ) from None
             if not _is_damage(exc):
                 raise
             raise IndexUnavailable(

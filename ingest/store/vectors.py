@@ -42,13 +42,16 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
         return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings(data_dir))
     settings = Settings(anonymized_telemetry=False)
     parsed = urlparse(chroma_url)
+    # shown without a user:password@ part, which messages must never carry (Chroma's client does
+    # not send it anyway)
+    shown = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise BadInput(f"TANYA_CHROMA_URL must look like http://host:port, not {chroma_url!r}")
+        raise BadInput(f"TANYA_CHROMA_URL must look like http://host:port, not {shown!r}")
     port = parsed.port or (443 if parsed.scheme == "https" else 8000)
     try:
         return chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
     except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
-        raise IndexUnavailable(f"cannot reach the Chroma server at {chroma_url}: {exc}") from None
+        raise IndexUnavailable(f"cannot reach the Chroma server at {shown}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=16)

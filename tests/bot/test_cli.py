@@ -343,6 +343,23 @@ def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
     assert not kept["abstained"] and kept["note"] is None
 
 
+def test_a_source_filter_longer_than_any_source_is_refused_and_a_batch_goes_on(ingested: None, tmp_path: Path) -> None:
+    """SQLite refused a LIKE pattern of 50,000 characters with a traceback, which ended a batch."""
+    from bot.chain.build import MAX_SOURCE_CHARS
+
+    long = "%" * 25_000
+    result = tanya("ask", "--source", long, "PHK?")
+    assert result.exit_code == 2 and f"source is longer than {MAX_SOURCE_CHARS} characters" in result.stderr
+    batch = tmp_path / "batch.jsonl"
+    lines = [{"question": "Berapa karyawan TikTok di Malaysia yang terkena PHK?"}, {"question": "PHK?", "source": long}]
+    batch.write_text("\n".join(json.dumps(line) for line in [*lines, lines[0]]) + "\n", encoding="utf-8")
+    first, refused, third = (
+        json.loads(line) for line in tanya("ask", "--json", "--batch", str(batch)).stdout.splitlines()
+    )
+    assert "700" in first["answer"] and "700" in third["answer"]
+    assert refused == {"question": "PHK?", "error": f"source is longer than {MAX_SOURCE_CHARS} characters"}
+
+
 def test_a_json_line_is_strict_json_whatever_numbers_reach_it() -> None:
     """A score that came out NaN or infinite (a model file, a degenerate vector) is written as
     null: the line stays strict JSON and the batch goes on."""

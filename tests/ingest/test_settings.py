@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,58 @@ def test_a_timeout_must_be_a_finite_number_of_seconds(value: str, monkeypatch: p
         with pytest.raises(ValidationError):
             read()
         monkeypatch.delenv(name)
+
+
+def test_a_blank_data_dir_is_the_default_folder_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("TANYA_DATA_DIR", "")
+    assert IndexSettings().data_dir == tmp_path / "tanya"
+    monkeypatch.delenv("TANYA_DATA_DIR")
+    (Path.cwd() / ".env").write_text("TANYA_DATA_DIR=\nTANYA_CHUNK_MAX_CHARS=\n", encoding="utf-8")
+    settings = IndexSettings()
+    assert settings.data_dir == tmp_path / "tanya" and settings.chunk_max_chars == 1000
+
+
+def test_a_dotenv_that_cannot_be_read_is_named_in_one_line() -> None:
+    from ingest.errors import BadInput
+    from ingest.settings import check_env_file
+
+    env = Path.cwd() / ".env"
+    check_env_file(env)  # none: nothing to say
+    env.write_bytes(b"TANYA_CHUNK_MAX_CHARS=700\n# R\xe9glages\n")  # a Latin-1 accent
+    with pytest.raises(BadInput, match=r"\.env is not UTF-8 text \(byte 0xe9 on line 2\)"):
+        check_env_file(env)
+    env.unlink()
+    os.mkfifo(env)  # reading settings waited on it forever
+    with pytest.raises(BadInput, match=r"\.env is not a regular file"):
+        check_env_file(env)
+
+
+def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+    from ingest.errors import IndexUnavailable
+    from ingest.store.vectors import make_chroma_client
+
+    monkeypatch.setenv("TANYA_CHROMA_URL", "http://admin:Hunter2Secret@127.0.0.1:9")
+    monkeypatch.setenv("TANYA_LLM_OPENAI_BASE_URL", "http://bob:OtherSecret1@127.0.0.1:9/v1")
+    settings = Settings()
+    assert {"Hunter2Secret", "OtherSecret1"} <= set(settings.secret_values())
+    with pytest.raises(IndexUnavailable) as raised:  # nothing listens on port 9
+        make_chroma_client(Path.cwd(), settings.index.chroma_url)
+    assert "Hunter2Secret" not in str(raised.value) and "admin" not in str(raised.value)
+    assert "http://127.0.0.1:9" in str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["id", "-tanya", "tanya-", "a..b", "10.0.0.1", "tänya", "x" * 513])
+def test_a_collection_name_chroma_refuses_is_a_setting_error(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chroma refused it only when writing, after the catalog had changed, as "the Chroma vector
+    store is unavailable"."""
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("TANYA_COLLECTION", name)
+    with pytest.raises(ValidationError, match="must be 3 to 512 characters"):
+        IndexSettings()
+    monkeypatch.setenv("TANYA_COLLECTION", "news_2026.v2")
+    assert IndexSettings().collection == "news_2026.v2"
