@@ -117,7 +117,10 @@ class HybridRetriever(BaseRetriever):
     def models_now(self) -> AnswerModels:
         """The models for the index as it is: those fitted with its embedding model, or the
         lexical ones when it was built with another (a reindex may switch it at any time)."""
-        self.index.refresh()  # one catalog read; follows a rebuild with another model
+        # one catalog read; follows a rebuild with another model, and refuses one named in
+        # TANYA_EMBEDDING_MODEL that did not build the index (with the lexical models the question
+        # would never be embedded, so nothing else would say so)
+        self.index.check_model()
         fitted_for = self.models.embedding_model
         return self.models if fitted_for in (None, self.index.model_name) else self.lexical
 

@@ -360,6 +360,16 @@ def test_a_source_filter_longer_than_any_source_is_refused_and_a_batch_goes_on(i
     assert refused == {"question": "PHK?", "error": f"source is longer than {MAX_SOURCE_CHARS} characters"}
 
 
+def test_asking_with_another_embedding_model_than_the_index_is_an_error(
+    ingested: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answering models are fitted for the index's model; with another one named the chain
+    fell back to its lexical models, never embedded the question and answered without a word."""
+    monkeypatch.setenv("TANYA_EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
+    result = tanya("ask", "Berapa karyawan TikTok di Malaysia yang terkena PHK?")
+    assert result.exit_code == 2 and "tanya reindex" in result.stderr and "the index was built with" in result.stderr
+
+
 def test_a_json_line_is_strict_json_whatever_numbers_reach_it() -> None:
     """A score that came out NaN or infinite (a model file, a degenerate vector) is written as
     null: the line stays strict JSON and the batch goes on."""
