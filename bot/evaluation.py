@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.chain.answer import Answer
+from bot.chain.dates import parse_day
 from ingest.errors import BadInput
 from ingest.loaders import load_inputs
 from ingest.text.analysis import clean_text
@@ -36,18 +39,76 @@ class EvalQuestion:
     all_answers: tuple[tuple[str, ...], ...] = ()  # groups that must all be answered (sources that disagree)
 
 
+class _InvalidLine(ValueError):
+    """What is wrong with a set line, said about its field."""
+
+
+def _shown(value: Any) -> str:
+    """A field's value as the set has it, shortened, for an error message."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _text(row: dict[str, Any], name: str, default: str | None = None, required: bool = False) -> str | None:
+    """The text field ``name`` (``default`` when absent or null)."""
+    value = row.get(name)
+    if value is None:
+        if required:
+            raise _InvalidLine(f'"{name}" is missing')
+        return default
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise _InvalidLine(f'"{name}" must be {"non-empty " if required else ""}text, not {_shown(value)}')
+    return value
+
+
+def _texts(row: dict[str, Any], name: str) -> tuple[str, ...]:
+    """The list-of-text field ``name`` (empty when absent or null)."""
+    value = row.get(name)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _InvalidLine(f'"{name}" must be a list of texts, not {_shown(value)}')
+    return tuple(value)
+
+
+def _item_id(row: dict[str, Any]) -> str:
+    """The line's ``id``, text or a whole number, as text."""
+    value = row.get("id")
+    if value is None:
+        raise _InvalidLine('"id" is missing')
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise _InvalidLine(f'"id" must be text or a number, not {_shown(value)}')
+    return str(value)
+
+
 def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
+    """One question of a set, every field checked for its type now, so that a set that cannot be
+    judged is refused before anything is indexed rather than after every question is asked."""
+    item_id = _item_id(row)
+    answerable = row.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise _InvalidLine(f'"answerable" must be true or false, not {_shown(answerable)}')
+    groups = row.get("all_answers") or []
+    if not isinstance(groups, list) or not all(
+        isinstance(group, list) and all(isinstance(a, str) for a in group) for group in groups
+    ):
+        raise _InvalidLine(f'"all_answers" must be a list of lists of texts, not {_shown(groups)}')
+    today = _text(row, "today")
+    try:
+        parse_day(today, '"today"')
+    except BadInput as exc:
+        raise _InvalidLine(str(exc)) from None
     return EvalQuestion(
         set_name=name,
-        id=str(row["id"]),
-        lang=str(row.get("lang", "id")),
-        question=str(row["question"]),
-        answerable=bool(row.get("answerable", True)),
-        answers=tuple(row.get("answers") or ()),
-        evidence=tuple(row.get("evidence") or ()),
-        passage=row.get("passage"),
-        today=row.get("today"),
-        all_answers=tuple(tuple(str(a) for a in group) for group in row.get("all_answers") or ()),
+        id=item_id,
+        lang=_text(row, "lang", "id") or "id",
+        question=_text(row, "question", required=True) or "",
+        answerable=answerable,
+        answers=_texts(row, "answers"),
+        evidence=_texts(row, "evidence"),
+        passage=_text(row, "passage"),
+        today=today,
+        all_answers=tuple(tuple(group) for group in groups),
         **extra,
     )
 
@@ -56,27 +117,52 @@ def _conversation(name: str, row: dict[str, Any]) -> list[EvalQuestion]:
     """The turns of a conversation line (``{"id", "turns": [question, ...]}``) as questions: the
     first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored."""
     turns = row["turns"]
-    if not isinstance(turns, list) or not turns:
-        raise TypeError("turns must be a non-empty list")
-    return [
-        _question(
-            f"{name}/{'first' if i == 0 else 'follow-up'}",
-            {**turn, "id": f"{row['id']}#{i + 1}"},
-            conversation=str(row["id"]),
-            turn=i,
-        )
-        for i, turn in enumerate(turns)
-    ]
+    if not isinstance(turns, list) or not turns or not all(isinstance(turn, dict) for turn in turns):
+        raise _InvalidLine(f'"turns" must be a non-empty list of objects, not {_shown(turns)}')
+    conversation = _item_id(row)
+    questions = []
+    for i, turn in enumerate(turns):
+        try:
+            questions.append(
+                _question(
+                    f"{name}/{'first' if i == 0 else 'follow-up'}",
+                    {**turn, "id": f"{conversation}#{i + 1}"},
+                    conversation=conversation,
+                    turn=i,
+                )
+            )
+        except _InvalidLine as exc:
+            raise _InvalidLine(f"turn {i + 1}: {exc}") from None
+    return questions
+
+
+# A set is read whole (its passages are indexed before the first question is asked), so what is
+# read is bounded: a device or an endless pipe is refused instead of filling memory. The largest
+# sets in use, the training splits, are under 10 MB.
+MAX_SET_BYTES = 64_000_000
+
+
+def _read_set(path: Path) -> bytes:
+    """The bytes of a set file: a regular file or a pipe, as ``tanya ask --batch`` reads (a
+    device such as /dev/zero would never end), and no more than ``MAX_SET_BYTES``."""
+    try:
+        if not (stat.S_ISREG(mode := path.stat().st_mode) or stat.S_ISFIFO(mode)):
+            raise BadInput(f"cannot read {path}: not a regular file or a pipe")
+        with path.open("rb") as file:
+            data = file.read(MAX_SET_BYTES + 1)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_SET_BYTES:
+        raise BadInput(f"{path} is larger than {MAX_SET_BYTES / 1e6:g} MB, the most a question set may hold")
+    return data
 
 
 def load_eval_set(path: Path) -> list[EvalQuestion]:
-    """Read a JSONL question set; a malformed line is a ``BadInput`` naming its number."""
+    """Read a JSONL question set; a malformed line, or a field of the wrong type, is a
+    ``BadInput`` naming the line's number and the field."""
     name = path.stem
     out: list[EvalQuestion] = []
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = _read_set(path)
     try:
         lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
@@ -87,13 +173,28 @@ def load_eval_set(path: Path) -> list[EvalQuestion]:
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row, dict):
+                raise _InvalidLine(f"the line must be a JSON object, not {_shown(row)}")
             if "turns" in row:
                 out.extend(_conversation(name, row))
             else:
                 out.append(_question(name, row))
-        except (ValueError, KeyError, TypeError) as exc:
+        except ValueError as exc:  # not JSON, or _InvalidLine
             raise BadInput(f"{path}:{number} is not a valid question ({exc})") from None
+        except RecursionError:
+            raise BadInput(f"{path}:{number} is not a valid question (nested too deeply)") from None
     return out
+
+
+def check_writable(path: Path, option: str) -> None:
+    """``BadInput`` unless a file can be written at ``path`` (its folder exists and takes files;
+    a file already there can be written): checked before a long run, not after it."""
+    if path.is_dir():
+        raise BadInput(f"{option} {path}: is a folder")
+    if not path.parent.is_dir():
+        raise BadInput(f"{option} {path}: there is no folder {path.parent}")
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise BadInput(f"{option} {path}: not writable")
 
 
 def passage_source(passage: str) -> str:

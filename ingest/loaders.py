@@ -340,7 +340,7 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
             files = list(_article_files(path))
             if not files:
                 yield Skipped(
-                    printable_path(path.resolve()),
+                    file_source(path.resolve()),
                     "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")",
                 )
             for file in files:
@@ -352,7 +352,8 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
 def printable_path(path: Path | str) -> str:
     """``path`` as text that can be printed and stored (SQLite, Chroma and UTF-8 output refuse
     lone surrogates): bytes of a file name that are not UTF-8, which Python keeps as surrogates,
-    are written as ``\\xff`` escapes; names that are valid UTF-8 are unchanged."""
+    are written as ``\\xff`` escapes; names that are valid UTF-8 are unchanged. For messages and
+    titles: two names can print alike, so a file's source is ``file_source``."""
     text = str(path)
     try:
         text.encode("utf-8")
@@ -363,6 +364,41 @@ def printable_path(path: Path | str) -> str:
         return os.fsencode(text).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # surrogates that no file name decodes to
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def file_source(path: Path | str) -> str:
+    """The source of the file at ``path`` (resolved): text that names this file and no other, and
+    that can be printed and stored.
+
+    A path that is UTF-8 with no control character, no whitespace but single spaces between
+    words and nothing that reads as an escape is its own source, as it always was (an index
+    keeps matching its files on re-ingest). Any other path is written with escapes: each byte
+    of a control character, of whitespace that is not such a space, or that is not UTF-8, as
+    ``\\xNN``, and a backslash as ``\\\\``. Undoing the escapes gives the path's bytes back, so
+    two files never share a source: printing them alike (``printable_path``) and collapsing
+    whitespace (``_field``) made "a  b.txt", "a\\tb.txt" and "a b.txt" one source, and ingesting
+    one replaced another. The result passes ``make_article`` unchanged."""
+    text = str(path)
+    if not _NEEDS_ESCAPES.search(text):
+        return text
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == "\\":
+            out.append("\\\\")
+        elif "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8 (surrogateescape)
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif _ESCAPED_CHAR.match(ch) or (ch == " " and (i in (0, len(text) - 1) or text[i - 1] == " ")):
+            # "surrogatepass" keeps any other lone surrogate, which no file name decodes to
+            out.extend(f"\\x{byte:02x}" for byte in ch.encode("utf-8", "surrogatepass"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# What a path needs escapes for: lone surrogates, control characters, whitespace other than a
+# space, spaces in a run or at either end, and text that would read as an escape ("\\xff", "\\\\").
+_NEEDS_ESCAPES = re.compile(r"[\ud800-\udfff\x00-\x1f\x7f-\x9f]|[^\S ]|  |^ | $|\\(?:\\|x[0-9a-fA-F]{2})")
+_ESCAPED_CHAR = re.compile(r"[\ud800-\udfff\x00-\x1f\x7f-\x9f]|[^\S ]")
 
 
 def _existing_path(item: str) -> Path | None:
@@ -389,7 +425,7 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
 
 
 def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
-    source = printable_path(path.resolve())
+    source = file_source(path.resolve())
     try:
         yield from load_file(path, max_bytes)
     except LoadError as exc:
@@ -415,13 +451,19 @@ def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Sk
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise LoadError(f"unsupported file type {printable_path(suffix) or '(none)'}; supported: {supported}")
     data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None)
-    source = printable_path(path.resolve())
+    source = file_source(path.resolve())
     if suffix == ".jsonl":
         yield from load_jsonl(data, source)
         return
     meta = _sidecar(path)
-    fallback_title = re.sub(r"[-_]+", " ", printable_path(path.stem)).strip() or printable_path(path.name)
-    yield parse_document(data, suffix, source, meta, fallback_title)
+    yield parse_document(data, suffix, source, meta, _title_from_name(path))
+
+
+def _title_from_name(path: Path) -> str:
+    """The title of an article that has none of its own: its file name, dashes and underscores
+    read as spaces, cleaned as any metadata field (an escape sequence in a file name would
+    otherwise reach every terminal that lists the article)."""
+    return _field(re.sub(r"[-_]+", " ", printable_path(path.stem))) or _field(printable_path(path.name))
 
 
 def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
@@ -466,7 +508,8 @@ def parse_document(
 
 def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_title: str) -> Article:
     """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet); every
-    string of the article can be stored and printed (no lone surrogates)."""
+    string of the article can be stored and printed (no lone surrogates). A file's source
+    (``file_source``) is kept as it is; other sources (URLs, JSONL ids) are collapsed by ``_field``."""
     text = clean_text(_storable(raw_text))
     if not text:
         raise LoadError("no text in it")
@@ -475,7 +518,8 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
     for name in ("title", "url", "lang", "outlet"):
         if meta.get(name) is not None and not isinstance(meta[name], str):
             raise LoadError(f"{name} must be text, not {type(meta[name]).__name__}")
-    title = clean_text(_storable(meta.get("title") or "")).replace("\n", " ") or fallback_title
+    # One line with no control characters, C1 included, like every field (and whatever made the fallback).
+    title = _field(clean_text(_storable(meta.get("title") or ""))) or _field(fallback_title)
     lang = _field(meta.get("lang") or guess_language(text[:5000]))
     url = meta["url"].strip() if meta.get("url") else None
     if url is not None and not _WELL_FORMED_URL.fullmatch(url):

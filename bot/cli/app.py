@@ -46,19 +46,22 @@ def handles_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from pydantic import ValidationError
 
+        from bot.cli.render import terminal_text
+
         try:
             return fn(*args, **kwargs)
         except TanyaError as exc:
             if _State.debug:
                 raise
-            err.print(f"tanya: error: {exc}", markup=False)
+            # a message may quote a file name, a source or a setting: escaped like any article text
+            err.print(f"tanya: error: {terminal_text(str(exc))}", markup=False)
             raise typer.Exit(exc.exit_code) from None
         except ValidationError as exc:
             if _State.debug:
                 raise
             first = exc.errors()[0]
             name = _env_name(exc.title, first["loc"][0]) if first.get("loc") else "a setting"
-            err.print(f"tanya: error: invalid {name}: {first['msg']}", markup=False)
+            err.print(f"tanya: error: invalid {name}: {terminal_text(str(first['msg']))}", markup=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("tanya: interrupted", markup=False)
@@ -166,17 +169,33 @@ def ingest(
 @app.command()
 @handles_errors
 def remove(
-    source: Annotated[str, typer.Argument(help="The source as `tanya sources` lists it (a path or URL).")],
+    source: Annotated[str, typer.Argument(help="The source as `tanya sources` lists it, or the path of its file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Delete an article and all its chunks from the index."""
+    from bot.cli.render import terminal_text
+    from ingest.loaders import file_source
     from ingest.store.index import make_index
     from ingest.text.analysis import replace_surrogates
 
     ingest_settings = _settings().index
     index = make_index(ingest_settings)
+    # SOURCE is an article's source as listed, or the path of the file an article was read from,
+    # whose source is the path escaped when its name needs it (a tab, two spaces, bytes that are
+    # not UTF-8): the path as typed or resolved is then another article's source, or none.
+    try:
+        path_source: str | None = file_source(Path(source).expanduser().resolve())
+    except (RuntimeError, ValueError, OSError):  # "~nobody/x", a NUL byte: names no file
+        path_source = None
+    at_path = path_source if path_source and index.find_source(path_source) == path_source else None
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
-    found = index.find_source(source)
+    listed = source if index.find_source(source) == source else None
+    if listed and at_path and listed != at_path:  # a listed name that is also another file's path
+        raise BadInput(
+            f"ambiguous: {source} is an article's source and the path of the file of another, listed as "
+            f"{at_path}; give {at_path} to remove that one, or the path of the other's file"
+        )
+    found = listed or at_path
     if found is None:
         raise BadInput(f"not in the index: {source} (see `tanya sources`)")
     with index.writing(on_wait=lambda m: err.print(m, markup=False)):
@@ -184,7 +203,7 @@ def remove(
     if as_json:
         _print_json({"removed": found})
     else:
-        out.print(f"Removed {found}", markup=False)
+        out.print(f"Removed {terminal_text(found)}", markup=False)
 
 
 @app.command()
@@ -287,19 +306,19 @@ def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
     LLM's) is shown as it grows. Return the answer."""
     from rich.text import Text
 
-    from bot.cli.render import answer_style, render_answer
+    from bot.cli.render import answer_style, render_answer, terminal_text
 
     shown = ""
     answer = None
     for answer in chain.stream(question):
         if answer.partial:
-            text = answer.text
+            text = terminal_text(answer.text, keep_newlines=True)
             out.print(
                 Text(text[len(shown) :] if text.startswith(shown) else "\n" + text, style=answer_style(None)), end=""
             )
             shown = text
     assert answer is not None
-    if shown and answer.text == shown:
+    if shown and terminal_text(answer.text, keep_newlines=True) == shown:
         out.print()
         out.print(render_answer(answer, with_text=False))
     else:
@@ -466,6 +485,7 @@ def chat() -> None:
     """Ask questions one after another; models load once. A question is read with the ones
     before it ("kenapa?", "berapa orang?"); `new` starts over. Empty line, `exit` or Ctrl-D quits."""
     from bot.chain.conversation import Conversation
+    from bot.cli.render import terminal_text
     from bot.components import make_stack
 
     settings = _settings()
@@ -495,7 +515,7 @@ def chat() -> None:
             answer = _ask_and_print(stack.chain, {"question": question, "history": conversation.history()})
             conversation.add(question, answer)
         except BadInput as exc:
-            err.print(f"tanya: {exc}", markup=False)
+            err.print(f"tanya: {terminal_text(str(exc))}", markup=False)
         out.print()
 
 
@@ -538,15 +558,24 @@ def eval_(
     sets, then asks every question through the same chain as `tanya ask`.
     """
     from bot.chain.models import load_models
+    from bot.cli.render import terminal_text
     from bot.components import make_stack
-    from bot.evaluation import eval_articles, load_eval_set, result_to_json, run_eval, summarize
+    from bot.evaluation import check_writable, eval_articles, load_eval_set, result_to_json, run_eval, summarize
     from ingest.corpus import bundled_articles_dir
     from ingest.loaders import load_inputs
     from ingest.pipeline import ingest_articles
     from ingest.types import Article
 
+    # Everything that can be refused is refused here, before the index is built and every
+    # question asked: the sets, where --details goes, the --articles.
     questions = [q for path in sets for q in load_eval_set(path)]
-    extra = [a for a in load_inputs([str(p) for p in articles or ()]) if isinstance(a, Article)]
+    if details is not None:
+        check_writable(details, "--details")
+    extra: list[Article] = []
+    for item in load_inputs([str(p) for p in articles or ()]):
+        if not isinstance(item, Article):  # an eval without an article it was given measures something else
+            raise BadInput(f"--articles: cannot use {terminal_text(item.source)} ({terminal_text(item.reason)})")
+        extra.append(item)
     settings = _settings()
     ingest_settings = settings.index
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
@@ -562,10 +591,6 @@ def eval_(
     for r in results:
         by_set.setdefault(r.question.set_name, []).append(r)
     metrics = [summarize(name, rs) for name, rs in by_set.items()]
-    if details is not None:
-        from bot.cli.contract import json_line
-
-        details.write_text("".join(json_line(result_to_json(r)) for r in results), encoding="utf-8")
     if as_json:
         from dataclasses import asdict
 
@@ -575,6 +600,13 @@ def eval_(
 
         wide = out if out.is_terminal else Console(highlight=False, width=160)
         wide.print(render_metrics(metrics))
+    if details is not None:  # after the metrics, so a write that fails now (a full disk) loses only the details
+        from bot.cli.contract import json_line
+
+        try:
+            details.write_text("".join(json_line(result_to_json(r)) for r in results), encoding="utf-8")
+        except OSError as exc:
+            raise TanyaError(f"cannot write --details {details}: {exc.strerror or exc}") from None
 
 
 @app.command()

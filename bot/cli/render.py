@@ -1,8 +1,10 @@
 """Terminal rendering of answers, sources and ingest summaries (rich ``Text``, never markup,
-so brackets or markup in articles are printed as they are)."""
+so brackets or markup in articles are printed as they are). Every string that comes from an
+article, a title or a file name goes through ``terminal_text`` on its way to the screen."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,6 +16,26 @@ from ingest.pipeline import IngestReport
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
 
+# What a terminal acts on instead of showing: C0 controls and DEL (escape sequences, a cleared
+# screen, a window title), C1 controls (U+009B starts a control sequence in some terminals) and
+# the bidi embeddings, overrides and isolates (text that reads otherwise than it is stored).
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str, keep_newlines: bool = False) -> str:
+    """``text`` safe to print: each control or bidi override character written as its escape
+    (``\\x1b``, ``\\x9b``, ``\\u202e``, as a file name's bad bytes are shown), so the text is
+    seen as stored and cannot drive the terminal. ``keep_newlines`` keeps the line breaks of
+    multi-line text (an answer); in a one-line field (a title, a file name) a newline is escaped
+    too, so it cannot start a line that looks like the CLI's own."""
+    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE_CHARS).sub(_escaped, text)
+
 
 def answer_style(answer: Answer | None) -> str:
     """How the answer text is printed (also while it streams)."""
@@ -23,14 +45,16 @@ def answer_style(answer: Answer | None) -> str:
 def render_answer(answer: Answer, with_text: bool = True) -> RenderableType:
     """Return the answer (unless it was already streamed), a note when there is one, then each
     cited passage quoted with its cited sentences highlighted."""
-    parts: list[RenderableType] = [Text(answer.text, style=answer_style(answer))] if with_text else []
+    parts: list[RenderableType] = (
+        [Text(terminal_text(answer.text, keep_newlines=True), style=answer_style(answer))] if with_text else []
+    )
     if answer.note:
-        parts.append(Text(answer.note, style="dim italic"))
+        parts.append(Text(terminal_text(answer.note, keep_newlines=True), style="dim italic"))
     for citation in answer.citations:
         chunk = citation.chunk
         heading = Text(f"\n[{citation.n}] ", style="cyan bold")
-        heading.append(chunk.title, style="bold")
-        details = " · ".join(x for x in (chunk.published, chunk.url or chunk.source) if x)
+        heading.append(terminal_text(chunk.title), style="bold")
+        details = " · ".join(terminal_text(x) for x in (chunk.published, chunk.url or chunk.source) if x)
         heading.append(f"\n    {details}", style="dim")
         parts.append(heading)
         parts.append(_quote(chunk.text, citation.quote))
@@ -41,14 +65,15 @@ def _quote(passage: str, quote: str) -> Text:
     """The passage on one line, each cited sentence of ``quote`` highlighted where it stands (the
     sentences of one passage are quoted together even when others stand between them)."""
     text = Text("    ")
-    shown = passage.replace("\n\n", " ")
+    shown = terminal_text(passage.replace("\n\n", " "))
     body = Text(shown, style="dim")
     at = 0
     for sentence in split_sentences(quote):
-        found = shown.find(sentence.text, at)
+        cited = terminal_text(sentence.text)  # escaped as the passage is, so it is found in it
+        found = shown.find(cited, at)
         if found >= 0:
-            body.stylize("reset bold green", found, found + len(sentence.text))
-            at = found + len(sentence.text)
+            body.stylize("reset bold green", found, found + len(cited))
+            at = found + len(cited)
     text.append(body)
     return text
 
@@ -61,7 +86,13 @@ def render_sources(records: list[ArticleRecord]) -> RenderableType:
     for column in ("title", "source", "published", "chunks", "ingested"):
         table.add_column(column, overflow="fold")
     for r in records:
-        table.add_row(Text(r.title), Text(r.url or r.source), r.published or "", str(r.chunks), r.ingested_at)
+        table.add_row(
+            Text(terminal_text(r.title)),
+            Text(terminal_text(r.url or r.source)),
+            Text(terminal_text(r.published or "")),
+            str(r.chunks),
+            Text(r.ingested_at),
+        )
     return table
 
 
@@ -71,9 +102,9 @@ def render_report(report: IngestReport) -> RenderableType:
     styles = {"added": "green", "replaced": "cyan", "unchanged": "dim", "skipped": "yellow"}
     for item in report.items:
         line = Text(f"{item.status:>9}  ", style=styles[item.status])
-        line.append(item.source)
-        if item.reason:
-            line.append(f"  ({item.reason})", style="yellow")
+        line.append(terminal_text(item.source))
+        if item.reason:  # a reason can quote the input ("unsupported file type ...")
+            line.append(f"  ({terminal_text(item.reason)})", style="yellow")
         elif item.status != "skipped":
             line.append(f"  {item.chunks} chunks", style="dim")
         lines.append(line)
@@ -107,7 +138,7 @@ def render_metrics(metrics: list[Any]) -> RenderableType:
         table.add_column(column, justify="right" if column != "set" else "left")
     for m in metrics:
         table.add_row(
-            m.name,
+            Text(terminal_text(m.name)),  # a set's file name: text, never markup
             str(m.questions),
             f"{m.recall_at_1:.3f}",
             f"{m.recall_at_3:.3f}",

@@ -1,0 +1,132 @@
+"""`tanya eval` refuses what it cannot use before it builds anything: a set line with a field of
+the wrong type, a set that is a device or too large, a --details file it could not write, an
+--articles path that is not there. Each is one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot import evaluation
+from bot.cli.app import app
+from bot.evaluation import load_eval_set
+from ingest.errors import BadInput
+
+runner = CliRunner()
+
+GOOD = {"id": "1", "question": "Siapa penemu bola lampu?", "answers": ["Edison"], "passage": "Edison menemukannya."}
+
+
+def tanya(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def a_set(tmp_path: Path, *rows: object) -> Path:
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def assert_refused(result, *words: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("tanya: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ({**GOOD, "answers": [700]}, "answers"),
+        ({**GOOD, "answers": "Edison"}, "answers"),
+        ({**GOOD, "evidence": [5]}, "evidence"),
+        ({**GOOD, "passage": 5}, "passage"),
+        ({**GOOD, "question": 5}, "question"),
+        ({**GOOD, "question": "  "}, "question"),
+        ({**GOOD, "answerable": "false"}, "answerable"),
+        ({**GOOD, "lang": ["id"]}, "lang"),
+        ({**GOOD, "id": {"a": 1}}, "id"),
+        ({**GOOD, "all_answers": [[1]]}, "all_answers"),
+        ({**GOOD, "all_answers": ["a"]}, "all_answers"),
+        ({**GOOD, "today": "kemarin"}, "today"),
+        ({"id": "c", "turns": [5]}, "turns"),
+        ({"id": "c", "turns": [{"question": "a", "answers": [1]}]}, "answers"),
+        ({"id": "c", "turns": []}, "turns"),
+        ([GOOD], "object"),
+    ],
+)
+def test_a_set_line_with_a_field_of_the_wrong_type_is_refused_when_loaded(
+    tmp_path: Path, line: object, field: str
+) -> None:
+    path = a_set(tmp_path, GOOD, line)
+    with pytest.raises(BadInput, match=rf"set\.jsonl:2 .*{field}"):
+        load_eval_set(path)
+
+
+def test_a_bad_set_is_one_line_before_anything_is_indexed(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    for field, value in (("answers", [700]), ("evidence", [5]), ("passage", 5)):
+        result = tanya("eval", str(a_set(tmp_path, GOOD, {**GOOD, field: value})), "--index-dir", str(index_dir))
+        assert_refused(result, "set.jsonl:2", f'"{field}"')
+        assert not index_dir.exists()
+
+
+def test_the_shipped_and_test_sets_are_valid() -> None:
+    sets = sorted((Path(__file__).parent / "data").glob("*.jsonl"))
+    sets += sorted((Path(__file__).parent / "data" / "train_sample").glob("*.jsonl"))
+    assert sets and all(load_eval_set(path) for path in sets)
+
+
+def test_a_device_is_refused_without_being_read(tmp_path: Path) -> None:
+    result = tanya("eval", "/dev/zero", "--index-dir", str(tmp_path / "index"))
+    assert_refused(result, "/dev/zero", "not a regular file or a pipe")
+    with pytest.raises(BadInput, match="not a regular file or a pipe"):
+        load_eval_set(tmp_path)  # a folder
+
+
+def _fifo_fed(folder: Path, data: bytes) -> Path:
+    """A named pipe that a thread writes ``data`` into (and stops when the reader goes away)."""
+    folder.mkdir()
+    fifo = folder / "set.jsonl"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as pipe:
+            pipe.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    return fifo
+
+
+def test_a_set_from_a_pipe_is_read_and_one_over_the_cap_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (question,) = load_eval_set(_fifo_fed(tmp_path / "small", (json.dumps(GOOD) + "\n").encode()))
+    assert question.answers == ("Edison",)
+    monkeypatch.setattr(evaluation, "MAX_SET_BYTES", 10_000)
+    endless = (json.dumps(GOOD) + "\n").encode() * 1_000  # more than the cap, every line valid
+    with pytest.raises(BadInput, match="larger than"):
+        load_eval_set(_fifo_fed(tmp_path / "large", endless))
+
+
+def test_a_details_file_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    path = a_set(tmp_path, GOOD)
+    for details in (tmp_path / "missing" / "d.jsonl", tmp_path, path / "d.jsonl"):
+        result = tanya("eval", str(path), "--details", str(details), "--index-dir", str(index_dir))
+        assert_refused(result, "--details", str(details))
+        assert not index_dir.exists()
+
+
+def test_articles_that_are_not_there_are_refused(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    result = tanya("eval", str(a_set(tmp_path, GOOD)), "--articles", "/nonexistent", "--index-dir", str(index_dir))
+    assert_refused(result, "--articles", "/nonexistent", "no such file or folder")
+    assert not index_dir.exists()
