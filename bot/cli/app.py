@@ -110,12 +110,13 @@ def _print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def _lenient_stdin() -> None:
+def _lenient_stdin(newline: str | None = None) -> None:
     """Make reading stdin turn bytes that are not UTF-8 into U+FFFD instead of raising, so one
-    bad line is one odd question, not the end of a chat or a batch."""
+    bad line is one odd question, not the end of a chat or a batch (``newline``: what ends a
+    line, as ``open`` takes it)."""
     reconfigure = getattr(sys.stdin, "reconfigure", None)
     if reconfigure is not None:
-        reconfigure(errors="replace")
+        reconfigure(errors="replace", newline=newline)
 
 
 @app.command()
@@ -359,8 +360,10 @@ def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -
     input line, in order (a blank line gets an ``error`` object like any other refusal). A
     line's own ``since``/``until``/``source``/``today`` override the command's."""
 
+    # Only "\n" ends a batch line (a "\r" inside one split it in two, and the answers no longer
+    # paired with the lines by number); a "\r\n" ending is stripped with the line.
     if batch == "-":
-        _lenient_stdin()
+        _lenient_stdin(newline="\n")
     stream = sys.stdin if batch == "-" else _open_batch(batch)
     try:
         _answer_lines(chain, _bounded_lines(stream), scope)
@@ -402,7 +405,7 @@ def _open_batch(batch: str) -> Any:
         mode = Path(batch).stat().st_mode
         if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
             raise BadInput(f"cannot read {batch}: not a regular file or a pipe")
-        return open(batch, encoding="utf-8", errors="replace")
+        return open(batch, encoding="utf-8", errors="replace", newline="\n")
     except OSError as exc:
         raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
 

@@ -370,6 +370,17 @@ def test_asking_with_another_embedding_model_than_the_index_is_an_error(
     assert result.exit_code == 2 and "tanya reindex" in result.stderr and "the index was built with" in result.stderr
 
 
+def test_only_a_newline_ends_a_batch_line(ingested: None, tmp_path: Path) -> None:
+    """A carriage return inside a line split it in two when read from a file (not from stdin),
+    so the answers no longer paired with the lines by number; a CRLF ending is a line end."""
+    batch = tmp_path / "batch.txt"
+    batch.write_bytes(b"Berapa karyawan TikTok\rdi Malaysia yang terkena PHK?\r\nSiapa induk TikTok?\r\n")
+    for source, stdin in ((str(batch), None), ("-", batch.read_bytes())):
+        result = tanya("ask", "--json", "--batch", source, input=stdin)  # type: ignore[arg-type]
+        first, second = (json.loads(line) for line in result.stdout.splitlines())
+        assert "700" in first["answer"] and second["question"] == "Siapa induk TikTok?"
+
+
 def test_a_json_line_is_strict_json_whatever_numbers_reach_it() -> None:
     """A score that came out NaN or infinite (a model file, a degenerate vector) is written as
     null: the line stays strict JSON and the batch goes on."""
