@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.chain.answer import Answer
-from bot.chain.dates import parse_day
+from bot.chain.build import normalize_question
+from bot.chain.dates import parse_today
 from ingest.errors import BadInput
 from ingest.loaders import load_inputs
 from ingest.text.analysis import clean_text
@@ -81,7 +82,7 @@ def _item_id(row: dict[str, Any]) -> str:
     return str(value)
 
 
-def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
+def _question(name: str, row: dict[str, Any], max_question_chars: int | None = None, **extra: Any) -> EvalQuestion:
     """One question of a set, every field checked for its type now, so that a set that cannot be
     judged is refused before anything is indexed rather than after every question is asked."""
     item_id = _item_id(row)
@@ -94,15 +95,17 @@ def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
     ):
         raise _InvalidLine(f'"all_answers" must be a list of lists of texts, not {_shown(groups)}')
     today = _text(row, "today")
+    question = _text(row, "question", required=True) or ""
     try:
-        parse_day(today, '"today"')
+        parse_today(today)  # what the chain will accept when the question is asked
+        normalize_question(question, max_question_chars or len(question) + 1)
     except BadInput as exc:
         raise _InvalidLine(str(exc)) from None
     return EvalQuestion(
         set_name=name,
         id=item_id,
         lang=_text(row, "lang", "id") or "id",
-        question=_text(row, "question", required=True) or "",
+        question=question,
         answerable=answerable,
         answers=_texts(row, "answers"),
         evidence=_texts(row, "evidence"),
@@ -113,7 +116,7 @@ def _question(name: str, row: dict[str, Any], **extra: Any) -> EvalQuestion:
     )
 
 
-def _conversation(name: str, row: dict[str, Any]) -> list[EvalQuestion]:
+def _conversation(name: str, row: dict[str, Any], max_question_chars: int | None = None) -> list[EvalQuestion]:
     """The turns of a conversation line (``{"id", "turns": [question, ...]}``) as questions: the
     first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored."""
     turns = row["turns"]
@@ -127,6 +130,7 @@ def _conversation(name: str, row: dict[str, Any]) -> list[EvalQuestion]:
                 _question(
                     f"{name}/{'first' if i == 0 else 'follow-up'}",
                     {**turn, "id": f"{conversation}#{i + 1}"},
+                    max_question_chars,
                     conversation=conversation,
                     turn=i,
                 )
@@ -157,9 +161,10 @@ def _read_set(path: Path) -> bytes:
     return data
 
 
-def load_eval_set(path: Path) -> list[EvalQuestion]:
-    """Read a JSONL question set; a malformed line, or a field of the wrong type, is a
-    ``BadInput`` naming the line's number and the field."""
+def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[EvalQuestion]:
+    """Read a JSONL question set; a malformed line, a field of the wrong type, or a question the
+    chain would refuse (no words in it, longer than ``max_question_chars``, a ``today`` out of
+    range) is a ``BadInput`` naming the line's number and the field."""
     name = path.stem
     out: list[EvalQuestion] = []
     data = _read_set(path)
@@ -176,9 +181,9 @@ def load_eval_set(path: Path) -> list[EvalQuestion]:
             if not isinstance(row, dict):
                 raise _InvalidLine(f"the line must be a JSON object, not {_shown(row)}")
             if "turns" in row:
-                out.extend(_conversation(name, row))
+                out.extend(_conversation(name, row, max_question_chars))
             else:
-                out.append(_question(name, row))
+                out.append(_question(name, row, max_question_chars))
         except ValueError as exc:  # not JSON, or _InvalidLine
             raise BadInput(f"{path}:{number} is not a valid question ({exc})") from None
         except RecursionError:

@@ -9,6 +9,7 @@ or logs.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlparse
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
@@ -107,7 +108,11 @@ class Settings(BaseModel):
         # a password in a server's URL (http://user:password@host) is as secret as a key: an HTTP
         # client logs the URLs it requests
         for url in (self.index.chroma_url, self.llm.openai_base_url, self.llm.ollama_base_url):
-            password = urlparse(url).password if url else None
+            try:
+                password = urlparse(url).password if url else None
+            except ValueError:  # not a URL urlparse reads ("http://[::1:8000"): its userinfo by hand
+                found = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:([^/@]*)@", url or "")
+                password = found.group(1) if found else None
             if password:
                 values.append(password)
         return values + (database_secrets(self.index.database_url) if self.index.database_url else [])

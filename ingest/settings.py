@@ -34,9 +34,11 @@ MAX_ENV_FILE_BYTES = 1_000_000
 
 
 def check_env_file(path: Path = Path(ENV_FILE)) -> None:
-    """Refuse a ``.env`` that reading settings would choke on, with a message that names it: one
-    that is not a regular file (a FIFO named .env made every command wait forever), is too large,
-    or is not UTF-8 (a Latin-1 accent in a comment gave every command a traceback)."""
+    """Refuse a ``.env`` that reading settings would choke on, with a message that names it: a
+    FIFO or device (a FIFO named .env made every command wait forever), one too large, or one
+    that is not UTF-8 (a Latin-1 accent in a comment gave every command a traceback). A folder
+    named .env (a virtualenv, often) is not a settings file: it is left alone, as pydantic-settings
+    leaves it."""
     from ingest.errors import BadInput
 
     try:
@@ -45,6 +47,8 @@ def check_env_file(path: Path = Path(ENV_FILE)) -> None:
         return
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        return
     if not stat.S_ISREG(info.st_mode):
         raise BadInput(f"{path} is not a regular file")
     if info.st_size > MAX_ENV_FILE_BYTES:
@@ -70,23 +74,22 @@ class Section(BaseSettings):
     ``TANYA_`` plus the field's name (a section may set its own prefix). A blank value of an
     optional setting means "not set"."""
 
-    # env_ignore_empty: a blank value is no value, in the environment and in .env alike (a blank
-    # TANYA_DATA_DIR read as Path("") put the index in the working directory)
     model_config = SettingsConfigDict(
-        env_prefix="TANYA_",
-        env_file=ENV_FILE,
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,
-        extra="ignore",
-        populate_by_name=True,
+        env_prefix="TANYA_", env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object, info: ValidationInfo) -> object:
+        """A blank value means "not set": None for an optional setting, the default for any other
+        (a blank TANYA_DATA_DIR read as Path("") put the index in the working directory). Blank
+        in the environment, it still overrides a value in .env, as any variable does."""
         field = cls.model_fields.get(info.field_name or "")
-        optional = field is not None and type(None) in get_args(field.annotation)
-        return None if optional and isinstance(value, str) and not value.strip() else value
+        if field is None or not isinstance(value, str) or value.strip():
+            return value
+        if type(None) in get_args(field.annotation):
+            return None
+        return value if field.is_required() else field.get_default(call_default_factory=True)
 
 
 class IndexSettings(Section):
@@ -127,16 +130,17 @@ class IndexSettings(Section):
     @field_validator("collection")
     @classmethod
     def _collection_is_a_chroma_name(cls, value: str) -> str:
-        """Chroma's rules for a collection name, checked before anything is written: a bad name
-        was reported as "the Chroma vector store is unavailable" after the catalog had changed."""
+        """Chroma's rules for a collection name (at most 500 characters, not 512: `tanya reindex`
+        adds "--" and 8 hex digits), checked before anything is written: a bad name was reported
+        as "the Chroma vector store is unavailable" after the catalog had changed."""
         if not (
-            3 <= len(value) <= 512
+            3 <= len(value) <= 500
             and _COLLECTION_NAME.fullmatch(value)
             and ".." not in value
             and not _IPV4.fullmatch(value)
         ):
             raise ValueError(
-                "must be 3 to 512 characters of letters, digits, '.', '_' or '-', starting and ending with a "
+                "must be 3 to 500 characters of letters, digits, '.', '_' or '-', starting and ending with a "
                 f"letter or digit, with no '..', and not an IP address; not {value!r}"
             )
         return value
@@ -148,7 +152,8 @@ class IndexSettings(Section):
             return None
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"must look like http://host:port, not {value!r}")
+            shown = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()  # never a password
+            raise ValueError(f"must look like http://host:port, not {shown!r}")
         return value
 
     @field_validator("database_url")

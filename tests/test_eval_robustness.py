@@ -130,3 +130,25 @@ def test_articles_that_are_not_there_are_refused(tmp_path: Path) -> None:
     result = tanya("eval", str(a_set(tmp_path, GOOD)), "--articles", "/nonexistent", "--index-dir", str(index_dir))
     assert_refused(result, "--articles", "/nonexistent", "no such file or folder")
     assert not index_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": 2, "question": "???"}', "the question has no words in it"),
+        ('{"id": 2, "question": "Kapan?", "today": "0001-01-01"}', "today must be a day from"),
+    ],
+)
+def test_a_question_the_chain_would_refuse_is_refused_when_the_set_is_loaded(
+    tmp_path: Path, line: str, reason: str
+) -> None:
+    """The type checks let these through: the run stopped at them, after indexing and asking
+    the lines before, with an error that named no file or line."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "question": "Berapa karyawan?"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(BadInput, match=rf"bad\.jsonl:2 is not a valid question \({reason}"):
+        load_eval_set(bad)
+    long = tmp_path / "long.jsonl"
+    long.write_text(json.dumps({"id": 1, "question": "x" * 50}) + "\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="the question is too long"):
+        load_eval_set(long, max_question_chars=20)

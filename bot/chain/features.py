@@ -159,7 +159,10 @@ def _typed(kind: str | None, matches: bool) -> dict[str, float]:
 _NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "never", "not", "no"})
 
 
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]]$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]。！？」』]$")
+# Scripts written without spaces between words (Thai to Myanmar, Khmer, and from CJK radicals on):
+# a sentence in them is one "word", so word counts say nothing of it.
+_UNSPACED = re.compile("[\u0e00-\u109f\u1780-\u17ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 
 
 def is_heading(text: str) -> bool:
@@ -167,7 +170,12 @@ def is_heading(text: str) -> bool:
     four words, no digit, no sentence punctuation at its end. It says nothing, so it is not a
     sentence an answer may quote (quoted beside the sentence after it, it read as part of it:
     "Investasi AI TikTok yang dimiliki ByteDance ..."). A headline is longer."""
-    return len(text.split()) <= 4 and not _SENTENCE_END.search(text) and not any(ch.isdigit() for ch in text)
+    return (
+        len(text.split()) <= 4
+        and not _SENTENCE_END.search(text)
+        and not any(ch.isdigit() for ch in text)
+        and not _UNSPACED.search(text)
+    )
 
 
 def sentence_features(

@@ -571,7 +571,8 @@ def eval_(
 
     # Everything that can be refused is refused here, before the index is built and every
     # question asked: the sets, where --details goes, the --articles.
-    questions = [q for path in sets for q in load_eval_set(path)]
+    settings = _settings()
+    questions = [q for path in sets for q in load_eval_set(path, settings.answering.max_question_chars)]
     if details is not None:
         check_writable(details, "--details")
     extra: list[Article] = []
@@ -579,7 +580,6 @@ def eval_(
         if not isinstance(item, Article):  # an eval without an article it was given measures something else
             raise BadInput(f"--articles: cannot use {terminal_text(item.source)} ({terminal_text(item.reason)})")
         extra.append(item)
-    settings = _settings()
     ingest_settings = settings.index
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
         data_dir = index_dir or Path(tmp)

@@ -330,6 +330,9 @@ def test_sentence_features_read_the_question_and_the_sentence(small_index: Index
         ("Data korban jiwa pun berbeda.", False),
         ("Koridor 2", False),
         ("Tidak benar!", False),
+        ("这些员工主要负责内容审核工作", False),  # no spaces between words: one "word", yet a sentence
+        ("พนักงานถูกเลิกจ้าง", False),
+        ("员工负责审核。", False),
     ],
 )
 def test_which_sentences_are_headings(sentence: str, heading: bool) -> None:

@@ -63,6 +63,12 @@ def test_a_blank_data_dir_is_the_default_folder_not_the_working_directory(
     (Path.cwd() / ".env").write_text("TANYA_DATA_DIR=\nTANYA_CHUNK_MAX_CHARS=\n", encoding="utf-8")
     settings = IndexSettings()
     assert settings.data_dir == tmp_path / "tanya" and settings.chunk_max_chars == 1000
+    # blank in the environment, a variable still overrides .env: "not set" means the default
+    (Path.cwd() / ".env").write_text("TANYA_CHROMA_URL=http://127.0.0.1:9\nTANYA_CHUNK_MAX_CHARS=700\n")
+    monkeypatch.setenv("TANYA_CHROMA_URL", "")
+    monkeypatch.setenv("TANYA_CHUNK_MAX_CHARS", " ")
+    settings = IndexSettings()
+    assert settings.chroma_url is None and settings.chunk_max_chars == 1000
 
 
 def test_a_dotenv_that_cannot_be_read_is_named_in_one_line() -> None:
@@ -78,9 +84,15 @@ def test_a_dotenv_that_cannot_be_read_is_named_in_one_line() -> None:
     os.mkfifo(env)  # reading settings waited on it forever
     with pytest.raises(BadInput, match=r"\.env is not a regular file"):
         check_env_file(env)
+    env.unlink()
+    env.mkdir()  # a virtualenv named .env is no settings file, and no reason to refuse
+    check_env_file(env)
+    assert IndexSettings().chunk_max_chars == 1000
 
 
 def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
     from bot.settings import Settings
     from ingest.errors import IndexUnavailable
     from ingest.store.vectors import make_chroma_client
@@ -93,16 +105,25 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
         make_chroma_client(Path.cwd(), settings.index.chroma_url)
     assert "Hunter2Secret" not in str(raised.value) and "admin" not in str(raised.value)
     assert "http://127.0.0.1:9" in str(raised.value)
+    # a URL urlparse cannot read is no reason for every command to fail, and its password is kept
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://carol:ThirdSecret9@[::1:8000/v1")
+    monkeypatch.delenv("TANYA_LLM_OPENAI_BASE_URL")
+    assert "ThirdSecret9" in Settings().secret_values()
+    # nor does the setting's own error show it
+    monkeypatch.setenv("TANYA_CHROMA_URL", "ftp://user:FourthSecret@host:1")
+    with pytest.raises(ValidationError) as refused:
+        IndexSettings()
+    assert "FourthSecret" not in refused.value.errors()[0]["msg"]  # what `tanya` prints of it
 
 
-@pytest.mark.parametrize("name", ["id", "-tanya", "tanya-", "a..b", "10.0.0.1", "tänya", "x" * 513])
+@pytest.mark.parametrize("name", ["id", "-tanya", "tanya-", "a..b", "10.0.0.1", "tänya", "x" * 501])
 def test_a_collection_name_chroma_refuses_is_a_setting_error(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chroma refused it only when writing, after the catalog had changed, as "the Chroma vector
     store is unavailable"."""
     from pydantic import ValidationError
 
     monkeypatch.setenv("TANYA_COLLECTION", name)
-    with pytest.raises(ValidationError, match="must be 3 to 512 characters"):
+    with pytest.raises(ValidationError, match="must be 3 to 500 characters"):
         IndexSettings()
     monkeypatch.setenv("TANYA_COLLECTION", "news_2026.v2")
     assert IndexSettings().collection == "news_2026.v2"
