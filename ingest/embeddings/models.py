@@ -122,7 +122,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         try:
             model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
-            raise TanyaError(f"cannot load embedding model {self.name!r}: {exc}") from None
+            # the libraries' messages run over several lines (advice on offline mode): the first says it
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TanyaError(f"cannot load embedding model {self.name!r}: {reason}") from None
         if self.max_tokens:
             model.max_seq_length = min(model.max_seq_length or self.max_tokens, self.max_tokens)
         return model

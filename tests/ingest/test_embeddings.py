@@ -199,3 +199,15 @@ def test_the_index_embeds_at_the_configured_precision(tmp_path: Path, monkeypatc
     monkeypatch.setenv("TANYA_EMBEDDING_PRECISION", "fp32")
     index = make_index(IndexSettings(data_dir=tmp_path))
     assert isinstance(index.embeddings, AutoEmbeddings) and index.embeddings.precision == "fp32"
+
+
+def test_a_model_that_cannot_be_loaded_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hugging Face's message runs over two lines (advice on offline mode), which broke the
+    CLI's one-line errors."""
+    from ingest.errors import TanyaError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(TanyaError) as raised:
+        _ = SentenceTransformerEmbeddings("nosuch/model", cache_root=tmp_path).model
+    assert str(raised.value).startswith("cannot load embedding model 'nosuch/model': ")
+    assert "\n" not in str(raised.value)
