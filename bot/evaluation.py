@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from bot.chain.answer import Answer
 from bot.chain.build import normalize_question
 from bot.chain.dates import parse_today
 from ingest.errors import BadInput
-from ingest.loaders import load_inputs
+from ingest.loaders import load_inputs, open_file_or_pipe
 from ingest.text.analysis import clean_text
 from ingest.types import Article
 
@@ -149,13 +148,11 @@ MAX_SET_BYTES = 64_000_000
 def _read_set(path: Path) -> bytes:
     """The bytes of a set file: a regular file or a pipe, as ``tanya ask --batch`` reads (a
     device such as /dev/zero would never end), and no more than ``MAX_SET_BYTES``."""
-    try:
-        if not (stat.S_ISREG(mode := path.stat().st_mode) or stat.S_ISFIFO(mode)):
-            raise BadInput(f"cannot read {path}: not a regular file or a pipe")
-        with path.open("rb") as file:
-            data = file.read(MAX_SET_BYTES + 1)
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    with open_file_or_pipe(path, mode="rb") as file:
+        try:
+            data: bytes = file.read(MAX_SET_BYTES + 1)
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > MAX_SET_BYTES:
         raise BadInput(f"{path} is larger than {MAX_SET_BYTES / 1e6:g} MB, the most a question set may hold")
     return data

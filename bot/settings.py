@@ -9,13 +9,10 @@ or logs.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlparse
-
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from ingest.settings import IndexSettings, Section
+from ingest.settings import IndexSettings, Section, database_secrets, url_password
 
 
 class AnswerSettings(Section):
@@ -101,18 +98,10 @@ class Settings(BaseModel):
 
     def secret_values(self) -> list[str]:
         """The secrets set (tokens and API keys), for log redaction."""
-        from ingest.settings import database_secrets
-
         secrets = (self.discord.token, self.llm.openai_api_key, self.llm.anthropic_api_key)
         values = [s.get_secret_value().strip() for s in secrets if s is not None and s.get_secret_value().strip()]
         # a password in a server's URL (http://user:password@host) is as secret as a key: an HTTP
         # client logs the URLs it requests
-        for url in (self.index.chroma_url, self.llm.openai_base_url, self.llm.ollama_base_url):
-            try:
-                password = urlparse(url).password if url else None
-            except ValueError:  # not a URL urlparse reads ("http://[::1:8000"): its userinfo by hand
-                found = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/@:]*:([^/@]*)@", url or "")
-                password = found.group(1) if found else None
-            if password:
-                values.append(password)
+        urls = (self.index.chroma_url, self.llm.openai_base_url, self.llm.ollama_base_url)
+        values += [password for url in urls if url and (password := url_password(url))]
         return values + (database_secrets(self.index.database_url) if self.index.database_url else [])

@@ -17,7 +17,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import LoadError
+from ingest.errors import BadInput, LoadError
+from ingest.settings import without_credentials
 from ingest.text.analysis import clean_text, guess_language
 from ingest.types import Article, Skipped
 
@@ -146,14 +147,6 @@ def _wbits(encoding: str, head: bytes) -> int:
     # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
     zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
     return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS
-
-
-def without_credentials(url: str) -> str:
-    """``url`` without a ``user:password@`` part, which must never be stored, shown or logged."""
-    return _USERINFO.sub(r"\1", url)
-
-
-_USERINFO = re.compile(r"^(https?://)[^/?#]*@", re.IGNORECASE)
 
 
 def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
@@ -464,6 +457,19 @@ def _title_from_name(path: Path) -> str:
     read as spaces, cleaned as any metadata field (an escape sequence in a file name would
     otherwise reach every terminal that lists the article)."""
     return _field(re.sub(r"[-_]+", " ", printable_path(path.stem))) or _field(printable_path(path.name))
+
+
+def open_file_or_pipe(path: Path, **how: Any) -> Any:
+    """``path`` opened (``how``: ``open``'s arguments) if it is a regular file or a pipe, which a
+    question set or a batch may come from; ``BadInput`` otherwise (a device such as /dev/zero
+    would never end) and when it cannot be opened."""
+    try:
+        mode = path.stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise BadInput(f"cannot read {path}: not a regular file or a pipe")
+        return open(path, **how)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:

@@ -152,8 +152,7 @@ class IndexSettings(Section):
             return None
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            shown = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()  # never a password
-            raise ValueError(f"must look like http://host:port, not {shown!r}")
+            raise ValueError(f"must look like http://host:port, not {without_credentials(value)!r}")
         return value
 
     @field_validator("database_url")
@@ -188,6 +187,25 @@ def _secret_parameters(query: str) -> list[str]:
     """The raw values of a URL query's secret parameters."""
     pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
     return [value for key, value in pairs if key.lower() in _SECRET_PARAMETERS]
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part, which must never be stored, shown or logged."""
+    return _USERINFO.sub(r"\1", url)
+
+
+def url_password(url: str) -> str | None:
+    """The password of ``url``'s ``user:password@`` part (for log redaction), read by hand so that
+    a URL ``urlparse`` refuses ("http://[::1:8000") still gives it up."""
+    found = _USERINFO.match(url)
+    if found is None:
+        return None
+    userinfo = found.group(0)[len(found.group(1)) : -1]
+    return userinfo.partition(":")[2] or None
+
+
+# A URL's scheme and, up to the last "@" before its path, its user:password part.
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#]*@", re.IGNORECASE)
 
 
 def database_secrets(url: str) -> list[str]:

@@ -397,17 +397,10 @@ MAX_BATCH_LINE = 1_000_000
 
 
 def _open_batch(batch: str) -> Any:
-    """The batch file, opened for reading line by line: a regular file or a pipe (a device such
-    as /dev/zero would never end a line)."""
-    import stat
+    """The batch file, opened for reading line by line (a regular file or a pipe)."""
+    from ingest.loaders import open_file_or_pipe
 
-    try:
-        mode = Path(batch).stat().st_mode
-        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-            raise BadInput(f"cannot read {batch}: not a regular file or a pipe")
-        return open(batch, encoding="utf-8", errors="replace", newline="\n")
-    except OSError as exc:
-        raise BadInput(f"cannot read {batch}: {exc.strerror or exc}") from None
+    return open_file_or_pipe(Path(batch), encoding="utf-8", errors="replace", newline="\n")
 
 
 def _bounded_lines(stream: Any) -> Iterator[str | None]:

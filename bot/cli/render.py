@@ -20,7 +20,7 @@ from ingest.types import ArticleRecord
 # screen, a window title), C1 controls (U+009B starts a control sequence in some terminals) and
 # the bidi embeddings, overrides and isolates (text that reads otherwise than it is stored).
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_NEWLINE = re.compile(f"(?!\n){_UNSAFE_CHARS.pattern}")
 
 
 def _escaped(found: re.Match[str]) -> str:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from ingest.errors import BadInput, IndexUnavailable
+from ingest.settings import without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import floats
 from ingest.store.postgres import PostgresCatalog
@@ -42,9 +43,7 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
         return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings(data_dir))
     settings = Settings(anonymized_telemetry=False)
     parsed = urlparse(chroma_url)
-    # shown without a user:password@ part, which messages must never carry (Chroma's client does
-    # not send it anyway)
-    shown = parsed._replace(netloc=parsed.netloc.rpartition("@")[2]).geturl()
+    shown = without_credentials(chroma_url)  # Chroma's client does not send a user:password@ anyway
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise BadInput(f"TANYA_CHROMA_URL must look like http://host:port, not {shown!r}")
     port = parsed.port or (443 if parsed.scheme == "https" else 8000)

@@ -73,12 +73,15 @@ def test_a_blank_data_dir_is_the_default_folder_not_the_working_directory(
 
 def test_a_dotenv_that_cannot_be_read_is_named_in_one_line() -> None:
     from ingest.errors import BadInput
-    from ingest.settings import check_env_file
+    from ingest.settings import MAX_ENV_FILE_BYTES, check_env_file
 
     env = Path.cwd() / ".env"
     check_env_file(env)  # none: nothing to say
     env.write_bytes(b"TANYA_CHUNK_MAX_CHARS=700\n# R\xe9glages\n")  # a Latin-1 accent
     with pytest.raises(BadInput, match=r"\.env is not UTF-8 text \(byte 0xe9 on line 2\)"):
+        check_env_file(env)
+    env.write_bytes(b"# " + b"x" * MAX_ENV_FILE_BYTES + b"\n")
+    with pytest.raises(BadInput, match=r"\.env is larger than 1,000,000 bytes"):
         check_env_file(env)
     env.unlink()
     os.mkfifo(env)  # reading settings waited on it forever
