@@ -25,7 +25,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.conversation import FollowUpReader, history_turns
+from bot.chain.conversation import FollowUpReader, history_turns, with_citations
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import fallback_note
@@ -130,7 +130,7 @@ def build_answer_chain(
     def quote(state: dict[str, Any]) -> Answer:
         retrieval = state["retrieval"]
         answer = extractive.answer_retrieval(retrieval)
-        answer.context = retrieval.context
+        answer.context = with_citations(retrieval.context, answer)
         within = retrieval.within
         if answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)

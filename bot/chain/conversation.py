@@ -6,9 +6,11 @@ turns before it folded in) and its vector. The next question is read two ways, o
 together with that context (its concepts and the earlier ones, its vector plus the earlier
 one), and the reading the answer model trusts more wins, the one with the context only by a
 margin; a question that names more than the turn before it did must also keep what it names
-(``prefer_context``). A new topic is not dragged into the old one, while a
-follow-up that says little answers far better with the context. Both readings share the one
-embedding of the question, so a follow-up costs little more than a first question.
+(``prefer_context``). A context also knows its topic: the articles its turn was answered from.
+A question whose own reading strays from them is read with the context. A new topic is not
+dragged into the old one, while a follow-up that says little answers far better with the
+context. Both readings share the one embedding of the question, so a follow-up costs little
+more than a first question.
 
 ``Conversation`` keeps the turns of one conversation (a ``tanya chat`` session, a Discord thread
 or reply chain), bounded in turns and age.
@@ -55,6 +57,7 @@ class Context:
 
     query: ParsedQuery
     vector: Any  # numpy float32 unit vector, or None (lexical models)
+    sources: frozenset[str] = frozenset()  # its topic: the articles it was answered from
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
         rare_weight=max(query.rare_weight, context.query.rare_weight),
         focus=query.focus or context.query.focus,
     )
+
+
+def with_citations(context: Context, answer: Answer) -> Context:
+    """``context`` whose topic also holds the articles ``answer`` cites."""
+    cited = frozenset(c.chunk.source for c in answer.citations)
+    return context if cited <= context.sources else dataclasses.replace(context, sources=context.sources | cited)
 
 
 def mixed_vector(vector: Any, context: Context) -> Any:
@@ -180,14 +189,24 @@ class Conversations:
             return len(self._items)
 
 
-def prefer_context(p_alone: float, p_followed: float, named_alone: float, named_followed: float, share: float) -> bool:
+def prefer_context(
+    p_alone: float, p_followed: float, named_alone: float, named_followed: float, share: float, strays: bool = False
+) -> bool:
     """Whether to answer a question as a follow-up of the turn before it: when the answer model
     trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
     names more itself than the earlier turn did (``share`` of the two's named concepts at least
     ``NEW_SUBJECT_SHARE``) and the follow-up reading's answer drops some of it (``named_*``: the
     shares of the question's own concepts the best answer's passage holds in each reading). So
     "trus kapan?" takes its subject from before, and "bus trans seruni sekali ngecas bisa jalan
-    berapa km?" after a question on TikTok is answered (or refused) on its own."""
+    berapa km?" after a question on TikTok is answered (or refused) on its own.
+
+    A question whose own reading ``strays`` from the conversation's articles while its reading as
+    a follow-up stays with them (``FollowUpReader.strays``) is read as a follow-up whatever the
+    probabilities, as long as that reading's answer holds as much of what the question names:
+    "knp tuh?" after a question on TikTok's layoffs is about them, however well an article on
+    landforms answers "kenapa"."""
+    if strays and named_followed >= named_alone:
+        return True
     if p_followed <= p_alone + CONTEXT_MARGIN:
         return False
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
@@ -219,6 +238,12 @@ class FollowUpReader:
         present = frozenset().union(*(terms for _, terms in ranked[0].passage.sentences))
         return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
 
+    def strays(self, retrieval: Retrieval, context: Context) -> bool:
+        """Whether a reading's answer would come from outside the articles the conversation was
+        answered from (never when those are unknown): the passage of its best sentence."""
+        ranked = self.extractive.rank_sentences(retrieval)
+        return bool(context.sources and ranked) and ranked[0].passage.chunk.source not in context.sources
+
     @staticmethod
     def says_more(alone: Retrieval, context: Context) -> float:
         """The share of the question's own named concepts among its and the earlier turn's
@@ -239,6 +264,7 @@ class FollowUpReader:
             self.subject_coverage(alone, alone),
             self.subject_coverage(followed, alone),
             self.says_more(alone, context),
+            self.strays(alone, context) and not self.strays(followed, context),
         ):
             return followed
         return alone
@@ -255,5 +281,5 @@ class FollowUpReader:
                 earlier = self.read(self.normalize(turn.question), context, within)
             except BadInput:  # an earlier question that cannot be asked is skipped
                 continue
-            context = earlier.context
+            context = with_citations(earlier.context, self.extractive.answer_retrieval(earlier))
         return context

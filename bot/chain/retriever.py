@@ -66,8 +66,9 @@ class Retrieval:
 
     @property
     def context(self) -> Context:
-        """How the question was read, for the next turn of a conversation to refer to."""
-        return Context(self.query, self.vector)
+        """How the question was read, for the next turn of a conversation to refer to: its
+        topic is the article of its best passage."""
+        return Context(self.query, self.vector, frozenset(c.chunk.source for c in self.candidates[:1]))
 
     @property
     def hits(self) -> list[Hit]:

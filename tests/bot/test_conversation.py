@@ -16,6 +16,7 @@ from bot.chain.conversation import (
     FollowUpReader,
     Turn,
     history_turns,
+    prefer_context,
 )
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import build_messages
@@ -90,6 +91,49 @@ def test_a_bare_why_after_a_question_on_the_layoffs_is_answered(two_articles: An
 def test_a_new_question_is_not_dragged_into_the_old_topic(two_articles: Any, first: str, switch: str) -> None:
     answers = ask_in_turn(two_articles.chain, [first, switch])
     assert answers[1].text == two_articles.chain.invoke(switch).text
+
+
+LANDFORMS = """Mengapa Bentang Alam Terlihat Seperti Itu
+
+Para ahli geomorfologi mencoba memahami kenapa sebuah bentang alam terlihat seperti sekarang. Mereka
+mempelajari sejarah dan dinamika bentang alam, lalu meramalkan perubahannya lewat pengamatan
+lapangan, percobaan fisik, dan model numerik.
+
+Kenapa sungai berkelok-kelok? Menurut para ahli, aliran air mengikis tepi luar tikungan lebih cepat
+daripada tepi dalamnya, sehingga kelokan makin lebar dari tahun ke tahun.
+
+Kenapa gunung api berbentuk kerucut? Lava dan abu yang keluar dari kawah menumpuk di sekitar lubang
+letusan, sehingga lerengnya meninggi ke arah puncak.
+"""
+
+
+@pytest.fixture(scope="module")
+def with_landforms(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Any:
+    """The bundled article beside an article on landforms that answers "kenapa" in general."""
+    folder = tmp_path_factory.mktemp("landforms")
+    (folder / "bentang-alam.txt").write_text(LANDFORMS, encoding="utf-8")
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, [a for a in load_inputs([str(folder)]) if isinstance(a, Article)])
+    return make_stack(Settings(index=settings), index=index)
+
+
+@pytest.mark.parametrize("follow_up", ["knp tuh?", "kenapa?"])
+def test_a_follow_up_stays_with_the_articles_of_its_conversation(with_landforms: Any, follow_up: str) -> None:
+    chain = with_landforms.chain
+    alone = chain.invoke(follow_up)
+    assert any(c.chunk.source.endswith("bentang-alam.txt") for c in alone.citations)  # on its own: landforms
+    first, answer = ask_in_turn(chain, ["tiktok phk brp org di malaysia?", follow_up])
+    assert first.context is not None and {c.chunk.source for c in first.citations} <= first.context.sources
+    assert not any(c.chunk.source.endswith("bentang-alam.txt") for c in answer.citations)
+
+
+def test_a_question_that_strays_from_the_conversation_is_read_with_it_when_it_keeps_what_it_names() -> None:
+    # the answer model prefers the question on its own, yet its reading left the conversation's articles
+    assert prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, strays=True)
+    assert not prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, strays=False)
+    # ... unless the reading with the conversation drops what the question names itself
+    assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.6, strays=True)
 
 
 def test_history_given_as_text_is_read_like_a_live_conversation(two_articles: Any) -> None:
