@@ -6,8 +6,10 @@ turns before it folded in) and its vector. The next question is read two ways, o
 together with that context (its concepts and the earlier ones, its vector plus the earlier
 one), and the reading the answer model trusts more wins, the one with the context only by a
 margin; a question that names more than the turn before it did must also keep what it names
-(``prefer_context``). A context also knows its topic: the articles its turn was answered from.
-A question whose own reading strays from them is read with the context. A new topic is not
+(``prefer_context``). A context also knows its topic: the article of its turn's best passage
+and those its answer cites. A question that says less than the turn before it, whose own
+reading would answer from another article while the follow-up reading answers from these, is
+read with the context. A new topic is not
 dragged into the old one, while a follow-up that says little answers far better with the
 context. Both readings share the one embedding of the question, so a follow-up costs little
 more than a first question.
@@ -57,7 +59,7 @@ class Context:
 
     query: ParsedQuery
     vector: Any  # numpy float32 unit vector, or None (lexical models)
-    sources: frozenset[str] = frozenset()  # its topic: the articles it was answered from
+    sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,12 @@ class Conversations:
 
 
 def prefer_context(
-    p_alone: float, p_followed: float, named_alone: float, named_followed: float, share: float, strays: bool = False
+    p_alone: float,
+    p_followed: float,
+    named_alone: float,
+    named_followed: float,
+    share: float,
+    leaves_topic: bool = False,
 ) -> bool:
     """Whether to answer a question as a follow-up of the turn before it: when the answer model
     trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
@@ -200,12 +207,14 @@ def prefer_context(
     "trus kapan?" takes its subject from before, and "bus trans seruni sekali ngecas bisa jalan
     berapa km?" after a question on TikTok is answered (or refused) on its own.
 
-    A question whose own reading ``strays`` from the conversation's articles while its reading as
-    a follow-up stays with them (``FollowUpReader.strays``) is read as a follow-up whatever the
-    probabilities, as long as that reading's answer holds as much of what the question names:
-    "knp tuh?" after a question on TikTok's layoffs is about them, however well an article on
-    landforms answers "kenapa"."""
-    if strays and named_followed >= named_alone:
+    A question that says less than the earlier turn (``share`` under ``NEW_SUBJECT_SHARE``) and
+    whose own reading ``leaves_topic`` (its answer would come from outside the conversation's
+    articles, while the follow-up reading's comes from them: ``FollowUpReader.strays``) is read
+    as a follow-up whatever the probabilities, as long as that reading's answer holds as much of
+    what the question names: "knp tuh?" after a question on TikTok's layoffs is asked of the
+    TikTok article (and answered or refused there), however well an article on landforms
+    answers "kenapa"."""
+    if leaves_topic and share < NEW_SUBJECT_SHARE and named_followed >= named_alone:
         return True
     if p_followed <= p_alone + CONTEXT_MARGIN:
         return False
@@ -264,7 +273,7 @@ class FollowUpReader:
             self.subject_coverage(alone, alone),
             self.subject_coverage(followed, alone),
             self.says_more(alone, context),
-            self.strays(alone, context) and not self.strays(followed, context),
+            leaves_topic=self.strays(alone, context) and not self.strays(followed, context),
         ):
             return followed
         return alone

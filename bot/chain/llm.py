@@ -31,6 +31,7 @@ from langchain_core.runnables import (
 )
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, with_timings
+from bot.chain.conversation import with_citations
 from bot.chain.retriever import Retrieval
 from bot.chain.verifier import MARKERS, MAX_CLAIM_CHARS, MAX_CLAIMS, Verifier, split_claims
 from ingest.errors import TanyaError
@@ -329,8 +330,8 @@ def verify(index: Index, passages: int) -> Callable[[Iterator[dict[str, Any]]], 
                 mode="llm",
                 note=note,
                 partial=partial,
-                context=retrieval.context,
             )
+            answer.context = with_citations(retrieval.context, answer)
             return with_timings(answer, state)
 
         try:

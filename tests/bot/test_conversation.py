@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.chain.answer import Answer
+from bot.chain.answer import Answer, Citation
 from bot.chain.conversation import (
     MAX_REPLAYED_TURNS,
     Conversation,
@@ -17,6 +17,7 @@ from bot.chain.conversation import (
     Turn,
     history_turns,
     prefer_context,
+    with_citations,
 )
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.llm import build_messages
@@ -130,18 +131,33 @@ def test_a_follow_up_stays_with_the_articles_of_its_conversation(with_landforms:
 
 def test_a_question_that_strays_from_the_conversation_is_read_with_it_when_it_keeps_what_it_names() -> None:
     # the answer model prefers the question on its own, yet its reading left the conversation's articles
-    assert prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, strays=True)
-    assert not prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, strays=False)
+    assert prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, leaves_topic=True)
+    assert not prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, leaves_topic=False)
     # ... unless the reading with the conversation drops what the question names itself
-    assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.6, strays=True)
+    assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.3, leaves_topic=True)
+    # ... or the question names at least as much as the turn before it: a subject of its own
+    assert not prefer_context(0.4, 0.2, 0.0, 0.0, 0.6, leaves_topic=True)
+
+
+def test_a_turns_articles_are_its_best_passages_and_those_its_answer_cites(two_articles: Any) -> None:
+    retrieval = two_articles.retriever.search("koridor 1 trans seruni ada brp bus?")
+    context = retrieval.context
+    assert context.sources == {retrieval.candidates[0].chunk.source}
+    chunk = Chunk("c1", "another-article", 0, 0, 10, "Teks pasal.", "Judul", None, None, "id")
+    answer = Answer("q", "Teks pasal. [1]", False, "id", [Citation(1, chunk, "Teks pasal.", 1.0)])
+    assert with_citations(context, answer).sources == context.sources | {"another-article"}
+    assert with_citations(context, Answer("q", "-", True, "id")) is context
 
 
 def test_history_given_as_text_is_read_like_a_live_conversation(two_articles: Any) -> None:
     chain = two_articles.chain
     history = [{"question": "bang, bangun koridor 1 trans seruni habis brp duit?", "answer": "Rp186 miliar"}]
     from_text = chain.invoke({"question": "itu dari mana dananya?", "history": history})
-    live = ask_in_turn(chain, [history[0]["question"], "itu dari mana dananya?"])[1]
+    first, live = ask_in_turn(chain, [history[0]["question"], "itu dari mana dananya?"])
     assert from_text.text == live.text and "APBD" in from_text.text
+    reader = FollowUpReader(two_articles.retriever, ExtractiveAnswerer(), lambda text: text)
+    replayed = reader.context_before(history_turns(history))  # the articles its answer cited too
+    assert replayed is not None and first.context is not None and replayed.sources == first.context.sources
     as_strings = chain.invoke({"question": "itu dari mana dananya?", "history": [history[0]["question"]]})
     assert as_strings.text == live.text
 
