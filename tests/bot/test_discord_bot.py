@@ -24,15 +24,25 @@ from pydantic import ValidationError
 
 from bot.components import Stack, make_stack
 from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot
-from bot.discord.cogs.ask import AskCog, PassageButton, VoteButton, strip_mentions
+from bot.discord.cogs.ask import (
+    EMPTY_MENTION,
+    EMPTY_MENTION_ANY,
+    AskCog,
+    PassageButton,
+    VoteButton,
+    mention_hint,
+    strip_mentions,
+)
 from bot.discord.cogs.errors import ErrorsCog
 from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
 from bot.settings import DiscordSettings, Settings
-from ingest.loaders import Fetcher
+from ingest.loaders import Fetcher, load_inputs
+from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import make_index
-from tests.conftest import ScriptedChatModel, copy_of
+from ingest.types import Article
+from tests.conftest import TEST_DATA, ScriptedChatModel, copy_of
 
 QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
 
@@ -121,6 +131,15 @@ async def test_empty_mention_gets_a_hint(dpy: tuple[TanyaBot, Recorder]) -> None
     assert bot.user is not None
     await dpytest.message(f"<@{bot.user.id}>")
     assert "Ask me something" in dpytest.get_message().content
+
+
+def test_the_hint_asks_about_the_bundled_article_only_when_it_is_indexed(
+    stack: Stack, tmp_path: Path, default_embeddings: Any
+) -> None:
+    assert mention_hint(stack.index) == EMPTY_MENTION
+    other = make_index(IndexSettings(data_dir=tmp_path / "data"), embeddings=default_embeddings)
+    ingest_articles(other, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
+    assert mention_hint(other) == EMPTY_MENTION_ANY  # a newsroom's own articles: no question about TikTok
 
 
 async def test_messages_without_a_mention_are_ignored(dpy: tuple[TanyaBot, Recorder]) -> None:

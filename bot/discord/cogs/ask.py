@@ -22,16 +22,27 @@ from bot.chain.conversation import Conversation
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
 from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
+from ingest.corpus import bundled_articles_dir
 from ingest.errors import TanyaError
 
 if TYPE_CHECKING:
     from bot.discord.app import TanyaBot
+    from ingest.store.index import Index
 
 logger = logging.getLogger(__name__)
 
 # Answered from the bundled article (tests/bot/test_answering.py asks it).
 HINT_QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
 EMPTY_MENTION = f"Ask me something after the mention, for example: `@tanya {HINT_QUESTION}`"
+# For an index without the bundled article, whose articles the hint cannot know to ask about.
+EMPTY_MENTION_ANY = "Ask me something about the indexed news after the mention; `/sources` lists the articles."
+
+
+def mention_hint(index: Index) -> str:
+    """What a mention with no question is told: the example question when the bundled article it
+    is answered from is indexed, else where to see what can be asked about."""
+    bundled = sorted(bundled_articles_dir().glob("*.txt"))
+    return EMPTY_MENTION if any(index.find_source(str(path)) for path in bundled) else EMPTY_MENTION_ANY
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tanya:vote:(?P<id>\d+):(?P<vote>up|down)"):
@@ -302,7 +313,8 @@ class AskCog(commands.Cog):
         question = strip_mentions(message.content, bot_id)
         if not question:
             if conversation is None:  # an empty follow-up in a thread is just chatter
-                await message.reply(EMPTY_MENTION, allowed_mentions=NO_MENTIONS)
+                hint = await self.bot.run_blocking(mention_hint, self.bot.index)
+                await message.reply(hint, allowed_mentions=NO_MENTIONS)
             return
         channel = getattr(message.channel, "parent_id", None) or message.channel.id
         refusal = self.refusal(message.author.id, channel)
