@@ -198,26 +198,20 @@ def url_password(url: str) -> str | None:
     """The password of ``url``'s ``user:password@`` part (for log redaction), read by hand so that
     a URL ``urlparse`` refuses ("http://[::1:8000") still gives it up."""
     found = _USERINFO.match(url)
-    if found is None:
-        return None
-    userinfo = found.group(0)[len(found.group(1)) : -1]
-    return userinfo.partition(":")[2] or None
+    return (found.group(2).partition(":")[2] or None) if found else None
 
 
 # A URL's scheme and, up to the last "@" before its path, its user:password part.
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#]*@", re.IGNORECASE)
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/?#]*)@", re.IGNORECASE)
 
 
 def database_secrets(url: str) -> list[str]:
     """The secrets a database URL holds: its ``user:password@`` password and any ``password=`` or
     ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded, longest first."""
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import unquote
 
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return []
-    raw = [parts.password or "", *_secret_parameters(parts.query)]
+    query = url.partition("?")[2].partition("#")[0]
+    raw = [url_password(url) or "", *_secret_parameters(query)]
     return sorted({v for v in raw + [unquote(v) for v in raw] if v}, key=len, reverse=True)
 
 

@@ -119,6 +119,22 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     assert "FourthSecret" not in refused.value.errors()[0]["msg"]  # what `tanya` prints of it
 
 
+def test_a_database_url_urlparse_cannot_read_still_gives_up_its_password_and_the_error_hides_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import ValidationError
+
+    from ingest.settings import database_secrets
+
+    url = "postgresql://carol:FifthSecret7@[::1:5432/tanya?sslpassword=SixthSecret8"
+    assert {"FifthSecret7", "SixthSecret8"} <= set(database_secrets(url))
+    monkeypatch.setenv("TANYA_DATABASE_URL", url)
+    with pytest.raises(ValidationError) as refused:
+        IndexSettings()
+    shown = refused.value.errors()[0]["msg"]  # what `tanya` prints of it
+    assert "FifthSecret7" not in shown and "SixthSecret8" not in shown
+
+
 @pytest.mark.parametrize("name", ["id", "-tanya", "tanya-", "a..b", "10.0.0.1", "tänya", "x" * 501])
 def test_a_collection_name_chroma_refuses_is_a_setting_error(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chroma refused it only when writing, after the catalog had changed, as "the Chroma vector
