@@ -35,6 +35,7 @@ from ingest.types import Scope
 if TYPE_CHECKING:  # the reader is handed both; importing them here would be circular
     from bot.chain.answer import Answer
     from bot.chain.extractive import ExtractiveAnswerer
+    from bot.chain.features import PassageCandidate
     from bot.chain.retriever import HybridRetriever, Retrieval
 
 # How much more likely (answer model probability) the reading with the context must be than the
@@ -238,20 +239,24 @@ class FollowUpReader:
         self.extractive = extractive
         self.normalize = normalize
 
+    def answer_passage(self, retrieval: Retrieval) -> PassageCandidate | None:
+        """The passage a reading's answer would quote first: that of its best sentence."""
+        ranked = self.extractive.rank_sentences(retrieval)
+        return ranked[0].passage if ranked else None
+
     def subject_coverage(self, retrieval: Retrieval, alone: Retrieval) -> float:
         """How much of what the question itself names the passage of a reading's best answer holds."""
-        ranked = self.extractive.rank_sentences(retrieval)
-        own = named(alone.query)
-        if not ranked or not own:
+        passage, own = self.answer_passage(retrieval), named(alone.query)
+        if passage is None or not own:
             return 0.0
-        present = frozenset().union(*(terms for _, terms in ranked[0].passage.sentences))
+        present = frozenset().union(*(terms for _, terms in passage.sentences))
         return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
 
     def strays(self, retrieval: Retrieval, context: Context) -> bool:
         """Whether a reading's answer would come from outside the articles the conversation was
-        answered from (never when those are unknown): the passage of its best sentence."""
-        ranked = self.extractive.rank_sentences(retrieval)
-        return bool(context.sources and ranked) and ranked[0].passage.chunk.source not in context.sources
+        answered from (never when those are unknown)."""
+        passage = self.answer_passage(retrieval)
+        return bool(context.sources) and passage is not None and passage.chunk.source not in context.sources
 
     @staticmethod
     def says_more(alone: Retrieval, context: Context) -> float:
