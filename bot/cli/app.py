@@ -364,7 +364,11 @@ def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -
     # paired with the lines by number); a "\r\n" ending is stripped with the line.
     if batch == "-":
         _lenient_stdin(newline="\n")
-    stream = sys.stdin if batch == "-" else _open_batch(batch)
+        stream = sys.stdin
+    else:  # a regular file or a pipe, read line by line
+        from ingest.loaders import open_file_or_pipe
+
+        stream = open_file_or_pipe(Path(batch), encoding="utf-8", errors="replace", newline="\n")
     try:
         _answer_lines(chain, _bounded_lines(stream), scope)
     finally:
@@ -394,13 +398,6 @@ def _answer_lines(chain: Any, lines: Iterator[str | None], scope: dict[str, str]
 
 # A batch line (a question with its history) longer than this is refused without being kept.
 MAX_BATCH_LINE = 1_000_000
-
-
-def _open_batch(batch: str) -> Any:
-    """The batch file, opened for reading line by line (a regular file or a pipe)."""
-    from ingest.loaders import open_file_or_pipe
-
-    return open_file_or_pipe(Path(batch), encoding="utf-8", errors="replace", newline="\n")
 
 
 def _bounded_lines(stream: Any) -> Iterator[str | None]:
