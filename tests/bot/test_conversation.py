@@ -149,6 +149,22 @@ def test_a_turns_articles_are_its_best_passages_and_those_its_answer_cites(two_a
     assert with_citations(context, Answer("q", "-", True, "id")) is context
 
 
+def test_history_replayed_as_text_keeps_the_articles_its_answers_cite(two_articles: Any) -> None:
+    class CitesAnotherArticle(ExtractiveAnswerer):
+        """The real answerer, whose answers also cite a passage of another article (as an answer
+        drawn from two articles does)."""
+
+        def answer_retrieval(self, retrieval: Any) -> Answer:
+            answer = super().answer_retrieval(retrieval)
+            chunk = Chunk("c1", "another-article", 0, 0, 10, "Teks pasal.", "Judul", None, None, "id")
+            answer.citations.append(Citation(len(answer.citations) + 1, chunk, "Teks pasal.", 1.0))
+            return answer
+
+    reader = FollowUpReader(two_articles.retriever, CitesAnotherArticle(), lambda text: text)
+    context = reader.context_before(history_turns(["bang, bangun koridor 1 trans seruni habis brp duit?"]))
+    assert context is not None and "another-article" in context.sources
+
+
 def test_history_given_as_text_is_read_like_a_live_conversation(two_articles: Any) -> None:
     chain = two_articles.chain
     history = [{"question": "bang, bangun koridor 1 trans seruni habis brp duit?", "answer": "Rp186 miliar"}]

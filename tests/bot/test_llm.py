@@ -128,6 +128,16 @@ def test_citation_numbers_that_do_not_exist_are_dropped_and_order_is_renumbered(
     assert "[42]" not in answer.text and "pesangon" not in answer.text
 
 
+def test_an_llm_answers_topic_for_a_follow_up_holds_every_article_it_cites(index: Index) -> None:
+    _, hits = ask(index, ScriptedChatModel(reply="x"))
+    n_ms = 1 + next(i for i, h in enumerate(hits) if h.chunk.source == "ms")
+    n_phk = 1 + next(i for i, h in enumerate(hits) if h.chunk.source == "phk")
+    reply = f"TikTok membayar Microsoft untuk model OpenAI [{n_ms}]. Sekitar 700 karyawan terkena PHK [{n_phk}]."
+    answer, _ = ask(index, ScriptedChatModel(reply=reply))
+    assert {c.chunk.source for c in answer.citations} == {"ms", "phk"}
+    assert answer.context is not None and {"ms", "phk"} <= answer.context.sources
+
+
 def test_unsupported_sentences_are_dropped(index: Index) -> None:
     reply = (
         "Sekitar 700 karyawan terkena PHK [1]. "
