@@ -5,7 +5,10 @@
 
 The training passages go into an index built exactly as ``tanya ingest`` builds one (kept in
 ``--index-dir`` for the next run), every training question is retrieved by the same
-``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. The fits:
+``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. Beside
+the training splits' questions (and their chat and small-index copies), the fit reads the chat
+questions of ``bench/data/chat_train.jsonl``, written as people type them on passages of the
+training splits (``bench/data/README.md``; ``--written-weight 0`` leaves them out). The fits:
 
 1. the passage model, on every proposed passage of every question (is it the question's
    passage?);
@@ -73,6 +76,8 @@ from ingest.store.index import make_index  # noqa: E402
 
 TRAIN = REPO.parent / "shared" / "train"
 SETS = ("facqa_train", "tydiqa_id_train", "idkmrc_train")
+# Chat questions written as people type them, on passages of the training splits (bench/data/README.md).
+WRITTEN = REPO / "bench" / "data" / "chat_train.jsonl"
 BUNDLED = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
@@ -373,7 +378,9 @@ def rank(example: Example, model: LogisticModel) -> list[PassageCandidate]:
     return sorted(example.retrieval.candidates, key=lambda c: c.score, reverse=True)
 
 
-def load_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False) -> list[Example]:
+def load_examples(
+    args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False, tag: str = ""
+) -> list[Example]:
     """The retrieved training questions, from the cache when it holds these questions; with
     ``own_article``, their one-article readings (``one_article_examples``), in an index of their
     own whose passages are cut at ``--one-article-chunk-chars``."""
@@ -385,7 +392,7 @@ def load_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_a
         directory = args.index_dir.parent / f"{args.index_dir.name}-one-article-{chunk_max_chars}"
         model_cache = args.model_cache or args.index_dir / "models"  # the model the training index rebuilt
     rules = "".join(f"-{w}" for w in sorted(args.without)) + ("-lexical" if args.lexical else "")
-    cache = directory / f"examples-{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
+    cache = directory / f"examples-{tag}{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
     if cache.exists() and not args.refresh:
         with cache.open("rb") as f:
             return pickle.load(f)  # type: ignore[no-any-return]
@@ -453,7 +460,7 @@ def fit_reading(
     names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
     rows, labels, outcomes = [], [], []
     for ex, sentences in per_question:
-        if not sentences:
+        if not sentences or (args.written_in == "ranking" and _written(ex)):
             continue
         logits = scorers[fold(ex)].logits([s.features for s in sentences])
         scored = sorted(
@@ -478,7 +485,7 @@ def fit_reading(
     # Operating points, on the training questions.
     # The threshold refuses ``false_abstention`` of the answerable chat copies (the questions most
     # like what people type); the carefully written originals are refused less often.
-    chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if "~" in ex.question.id]
+    chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if _calibrates(ex, args.bar_on)]
     pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
     answerable = sorted(p for p, ex in pool if ex.question.answerable)
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
@@ -510,6 +517,20 @@ def fit_reading(
         file=sys.stderr,
     )
     return OneArticleModels(sentence_model, answer_model, round(min_probability, 6), best_margin, best_third)
+
+
+def _written(example: Example) -> bool:
+    return "written" in example.question.id.partition("~")[2]
+
+
+def _calibrates(example: Example, bar_on: str) -> bool:
+    """Whether the threshold is set on ``example``: a chat or small-index copy (``copies``), a
+    written chat question (``written``), or either (``all``)."""
+    marks = example.question.id.partition("~")[2]
+    if not marks:
+        return False
+    written = "written" in marks
+    return bar_on == "all" or (written if bar_on == "written" else not written)
 
 
 def main() -> None:
@@ -553,6 +574,28 @@ def main() -> None:
     parser.add_argument(
         "--balance", action=argparse.BooleanOptionalAction, default=False, help="weigh the training sets alike"
     )
+    parser.add_argument(
+        "--written",
+        type=Path,
+        default=WRITTEN,
+        help="chat questions written as people type them, on training passages (bench/data/README.md)",
+    )
+    parser.add_argument(
+        "--written-weight", type=int, default=1, help="how many times each written question counts (0: left out)"
+    )
+    parser.add_argument(
+        "--written-in",
+        choices=("all", "ranking"),
+        default="all",
+        help="fit every model on the written chat questions, or only the passage and sentence models",
+    )
+    parser.add_argument(
+        "--bar-on",
+        choices=("copies", "written", "all"),
+        default="copies",
+        help="the questions whose answerable ones the threshold refuses --false-abstention of: the chat and "
+        "small-index copies (shipped), the written chat questions, or both",
+    )
     parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
     parser.add_argument(
@@ -585,7 +628,12 @@ def main() -> None:
     originals = len(questions)
     rng = random.Random(1)
     questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
+    written = []
+    if args.written_weight > 0:
+        written = [dataclasses.replace(q, id=q.id + "~written") for q in load_eval_set(args.written)]
     examples = load_examples(args, questions)
+    if written:
+        examples += load_examples(args, written, tag="written-") * args.written_weight
     examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
 
     # 1. passages: which proposed passage is the question's
@@ -625,9 +673,13 @@ def main() -> None:
         reading.second_margin,
         {
             "embedding_model": None if args.lexical else fitted_with,
-            "fitted_on": [f"{name}.jsonl" for name in SETS],
+            "fitted_on": [f"{name}.jsonl" for name in SETS] + ([args.written.name] if written else []),
             "questions": originals,
             "chat_copies": len(questions) - originals,
+            "written": len(written),
+            "written_weight": args.written_weight if written else 0,
+            "bar_on": args.bar_on,
+            "written_in": args.written_in,
             "dropped": sorted(args.drop),
             "sentence_dropped": sorted(args.sentence_drop),
             "without": sorted(args.without),
@@ -651,6 +703,9 @@ def main() -> None:
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
             + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
+            + (f" --written-weight {args.written_weight}" if args.written_weight != 1 else "")
+            + (f" --bar-on {args.bar_on}" if args.bar_on != "copies" else "")
+            + (f" --written-in {args.written_in}" if args.written_in != "all" else "")
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + ("" if args.third_sentence else " --no-third-sentence")

