@@ -70,8 +70,8 @@ DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/u
 eval: $(STAMP)
 	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index
 
-# Refit the answering models on ../shared/train (about 15 minutes the first time, which builds
-# the training index in .fit-cache; bench/fit_models.py --help for ablations).
+# Refit the answering models on ../shared/train and bench/data/chat_train.jsonl (about 15 minutes
+# the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
 fit: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py
 

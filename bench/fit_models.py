@@ -520,17 +520,16 @@ def fit_reading(
 
 
 def _written(example: Example) -> bool:
+    """Whether ``example`` is a written chat question (or a small-index copy of one)."""
     return "written" in example.question.id.partition("~")[2]
 
 
 def _calibrates(example: Example, bar_on: str) -> bool:
     """Whether the threshold is set on ``example``: a chat or small-index copy (``copies``), a
-    written chat question (``written``), or either (``all``)."""
-    marks = example.question.id.partition("~")[2]
-    if not marks:
+    written chat question (``written``), or either (``all``); never a training split's own."""
+    if "~" not in example.question.id:
         return False
-    written = "written" in marks
-    return bar_on == "all" or (written if bar_on == "written" else not written)
+    return bar_on == "all" or _written(example) == (bar_on == "written")
 
 
 def main() -> None:

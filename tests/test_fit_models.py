@@ -79,6 +79,18 @@ def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, 
     assert "--bar-on written" in refused.value.stderr
 
 
+def test_another_file_of_written_questions_is_retrieved_anew(tmp_path: Path, model_cache: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    fit(tmp_path, model_cache, first)
+    # as many questions as the sample's, other ones: a cache named by their number would serve the
+    # sample's retrievals again
+    other = tmp_path / "other_chat.jsonl"
+    rows = [json.loads(line) for line in WRITTEN.read_text().splitlines()]
+    other.write_text("".join(json.dumps({**r, "question": r["question"] + " ya kak"}) + "\n" for r in rows[::-1]))
+    fit(tmp_path, model_cache, second, "--written", str(other))
+    assert load_models(first).passage != load_models(second).passage
+
+
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
     for name in ("answer_models.json", "answer_models_lexical.json"):
         meta = json.loads((REPO / "bot" / "chain" / "data" / name).read_text())["meta"]
@@ -112,8 +124,9 @@ def test_one_article_readings_of_the_training_paragraphs_can_fit_the_one_article
     )
 
 
-def test_the_written_chat_questions_are_well_formed() -> None:
-    rows = [json.loads(line) for line in (REPO / "bench" / "data" / "chat_train.jsonl").read_text().splitlines()]
+@pytest.mark.parametrize("name", ["chat_train.jsonl", "chat_train_round2.jsonl"])
+def test_the_written_chat_questions_are_well_formed(name: str) -> None:
+    rows = [json.loads(line) for line in (REPO / "bench" / "data" / name).read_text().splitlines()]
     assert len({r["id"] for r in rows}) == len(rows) >= 2000
     for r in rows:
         assert r["lang"] in ("id", "en") and r["question"].strip() and r["passage"]
