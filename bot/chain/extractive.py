@@ -108,9 +108,30 @@ class ExtractiveAnswerer:
         if not self.accepts(retrieval):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
         chosen = quoted(
-            ranked, models.second_margin, models.third_margin, cfg.max_answer_chars, cfg.max_answer_chars_with_third
+            ranked,
+            models.second_margin,
+            models.third_margin,
+            cfg.max_answer_chars,
+            cfg.max_answer_chars_with_third,
+            joins=lambda sentence: self.answers_too(retrieval, sentence, ranked),
         )
         return compose(question, lang, chosen, hits)
+
+    def answers_too(
+        self, retrieval: Retrieval, sentence: SentenceCandidate, ranked: Sequence[SentenceCandidate]
+    ) -> bool:
+        """Whether ``sentence`` may join the answer beside the best one: it comes from the best
+        one's article, or its own article answers the question as well, judged alone by the
+        answer model at its bar (read without the other articles' passages and sentences). A
+        sentence from an article on something else, which only scored near the best, is not
+        quoted, and is not cited first for being newer (``compose``)."""
+        source = sentence.passage.chunk.source
+        if source == ranked[0].passage.chunk.source:
+            return True
+        passages = [p for p in retrieval.candidates[: self.config.passages] if p.chunk.source == source]
+        own = [s for s in ranked if s.passage.chunk.source == source]
+        models = self.models(retrieval)
+        return models.answer.probability(answer_features(retrieval.query, passages, own)) >= models.min_probability
 
 
 class _Scored(Protocol):
@@ -157,18 +178,21 @@ def quoted(
     third_margin: float | None,
     max_chars: int,
     max_chars_with_third: int,
+    joins: Callable[[SentenceCandidate], bool] = lambda _: True,
 ) -> list[SentenceCandidate]:
     """The sentences an answer quotes from ``ranked`` (best first): the best; the first of the
     next two that scores within ``second_margin`` of it and fits in ``max_chars`` with it; the
     sentence a quoted one leans on ("Meskipun TikTok mengonfirmasi adanya PHK ini ..."), when it
     still fits; then, after a second, with a ``third_margin``, the first of the next three that
     scores within that, keeps the quotes within ``max_chars_with_third`` and does not lean on a
-    sentence left out. ``bench/fit_models.py`` fits both margins with this same function, for
+    sentence left out. A second or third sentence joins only when ``joins`` lets it (the answerer:
+    when it comes from the best one's article or its own article answers too, ``answers_too``).
+    ``bench/fit_models.py`` fits both margins with this same function, for
     training accuracy under a cap on the median answer's length."""
     if not ranked:
         return []
     chosen = [ranked[0]]
-    chosen += join_one(ranked, chosen, second_margin, 3, max_chars)
+    chosen += join_one(ranked, chosen, second_margin, 3, max_chars, joins)
     second = len(chosen) == 2
     for sentence in list(chosen):
         before = antecedent(sentence, ranked)
@@ -181,7 +205,7 @@ def quoted(
             third_margin,
             4,
             max_chars_with_third,
-            lambda c: _makes_sense_beside(c, chosen, ranked),
+            lambda c: _makes_sense_beside(c, chosen, ranked) and joins(c),
         )
     return chosen
 

@@ -180,6 +180,48 @@ def test_sentences_from_articles_of_different_dates_are_cited_newest_first(small
     assert [c.n for c in answer.citations] == [1, 2, 3] and answer.text.index("[1]") < answer.text.index("[2]")
 
 
+def _second(stack: Any, question: str, best: str, second: str) -> Any:
+    """The answer to ``question`` when the sentence model ranks ``best`` first and ``second``
+    next (each keeping its own score) and any second sentence may join by its score."""
+    retrieval = stack.retriever.search(question, 5)
+    retrieval.models = retrieval.models.replace(second_margin=100.0)  # type: ignore[union-attr]
+    ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+    assert {best, second} <= {c.text for c in ranked}  # both are read
+    place = {best: 0, second: 1}
+    ordered = sorted(ranked, key=lambda c: place.get(c.text, 2))
+    retrieval.judged = (tuple(ordered), 1.0)
+    return ExtractiveAnswerer().answer_retrieval(retrieval)
+
+
+def test_a_sentence_from_another_article_joins_only_when_that_article_answers_too(
+    tmp_path: Path, default_embeddings: Any
+) -> None:
+    # Over many articles a sentence on something else can score near the best (a date for a
+    # "kapan" question) and, from a newer article, was even cited first.
+    crowd = "Warga yang terdampak banjir menerima bantuan."
+    email = "Para pekerja yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024."
+    flood = "Seorang pengungsi lansia meninggal di posko pengungsian pada 4 November setelah sempat sakit."
+    old = "Gunung Merapi meletus pada tahun 2010."
+    new = "Gunung Merapi meletus lagi pada tahun 2023."
+    settings = IndexSettings(data_dir=tmp_path / "data")
+    stack = make_stack(Settings(index=settings), index=make_index(settings, embeddings=default_embeddings))
+    ingest_articles(
+        stack.index,
+        [
+            Article("phk", f"TikTok memangkas ratusan karyawan di Malaysia. {email}", "PHK", published="2024-10-20"),
+            Article("banjir", f"{crowd} {flood}", "Banjir", published="2026-11-10"),
+            Article("lama", old, "Merapi", published="2010-10-26"),
+            Article("baru", new, "Merapi lagi", published="2023-12-03"),
+        ],
+    )
+    answer = _second(stack, "Kapan pekerja yang terdampak menerima informasi PHK?", email, flood)
+    assert [c.chunk.source for c in answer.citations] == ["phk"], answer.text
+    assert flood not in answer.text
+    # another article on the same thing answers alone: both are quoted, the newest first
+    answer = _second(stack, "Kapan Gunung Merapi meletus?", old, new)
+    assert [c.chunk.source for c in answer.citations] == ["baru", "lama"], answer.text
+
+
 def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index: Index) -> None:
     text = (
         "Gunung Merapi meletus pada tahun 2010 dan memaksa ribuan warga mengungsi. "
