@@ -27,6 +27,8 @@ SETS = {
     "natural_dev": (ROOT / "tests/data/natural_dev.jsonl", None),
     "unseen_dev": (ROOT / "tests/data/unseen_dev.jsonl", None),
     "seed_dev": (ROOT.parent / "shared/eval/seed_dev.jsonl", None),
+    "natural2_dev": (ROOT / "tests/data/natural2_dev.jsonl", None),
+    "natural3_dev": (ROOT / "tests/data/natural3_dev.jsonl", None),
     "facqa_valid": (ROOT.parent / "shared/eval/facqa_valid.jsonl", 150),
     "tydiqa_id_valid": (ROOT.parent / "shared/eval/tydiqa_id_valid.jsonl", 150),
     "idkmrc_valid": (ROOT.parent / "shared/eval/idkmrc_valid.jsonl", 250),

@@ -54,14 +54,16 @@ def held_out(question_id: str, share: float) -> bool:
     return (zlib.crc32(question_id.encode()) % 1000) < share * 1000
 
 
-def pairs_for(q: dict, rng: random.Random, negatives: int, dropout: float) -> list[tuple[str, str, float]]:
+def pairs_for(
+    q: dict, rng: random.Random, negatives: int, dropout: float, copies: bool = True
+) -> list[tuple[str, str, float]]:
     from ingest.text.sentences import split_sentences
 
     spans = [s.text for s in split_sentences(q["passage"])]
     if not spans:
         return []
     question = q["question"].strip()
-    if rng.random() < 0.5:
+    if copies and rng.random() < 0.5:
         tokens = question.lower().rstrip(" ?").split()
         import re
 
@@ -100,6 +102,13 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, required=True, help="the rebuilt e5 folder")
     parser.add_argument("--out", type=Path, default=ROOT / ".fit-cache" / "reader.npz")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--written",
+        type=Path,
+        action="append",
+        default=[],
+        help="chat questions written on training passages (bench/data), all trained on as they are",
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -111,6 +120,10 @@ def main() -> None:
     rng = random.Random(args.seed)
     questions = [q for q in load_questions() if not held_out(q["id"], args.holdout)]
     pairs = [p for q in questions for p in pairs_for(q, rng, args.negatives, 0.3)]
+    for path in args.written:
+        with path.open(encoding="utf-8") as fh:
+            written = [json.loads(line) for line in fh if line.strip()]
+        pairs += [p for q in written for p in pairs_for(q, rng, args.negatives, 0.3, copies=False)]
     rng.shuffle(pairs)
     print(f"{len(questions)} questions, {len(pairs)} pairs, {sum(p[2] for p in pairs):.0f} positive", flush=True)
 
@@ -153,6 +166,7 @@ def main() -> None:
                 "pairs": min(len(pairs), (step + 1) * args.batch),
                 "max_length": args.max_length,
                 "seed": args.seed,
+                "written": [path.name for path in args.written],
             }
         ).encode(),
         dtype=np.uint8,
