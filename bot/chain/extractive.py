@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets
-from bot.chain.features import SentenceCandidate, answer_features, sentence_features
-from bot.chain.models import AnswerModels, load_models
+from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
+from bot.chain.models import AnswerModels, Model, load_models
+from bot.chain.question import ParsedQuery
 from bot.chain.retriever import Retrieval
 from ingest.types import Chunk, Hit
 
@@ -120,18 +121,33 @@ class ExtractiveAnswerer:
     def answers_too(
         self, retrieval: Retrieval, sentence: SentenceCandidate, ranked: Sequence[SentenceCandidate]
     ) -> bool:
-        """Whether ``sentence`` may join the answer beside the best one: it comes from the best
-        one's article, or its own article answers the question as well, judged alone by the
-        answer model at its bar (read without the other articles' passages and sentences). A
-        sentence from an article on something else, which only scored near the best, is not
-        quoted, and is not cited first for being newer (``compose``)."""
-        source = sentence.passage.chunk.source
-        if source == ranked[0].passage.chunk.source:
-            return True
-        passages = [p for p in retrieval.candidates[: self.config.passages] if p.chunk.source == source]
-        own = [s for s in ranked if s.passage.chunk.source == source]
+        """Whether ``sentence`` may join the answer beside the best of ``ranked`` (``answers_alone``
+        with the models that read the retrieval)."""
         models = self.models(retrieval)
-        return models.answer.probability(answer_features(retrieval.query, passages, own)) >= models.min_probability
+        passages = retrieval.candidates[: self.config.passages]
+        return answers_alone(retrieval.query, passages, ranked, sentence, models.answer, models.min_probability)
+
+
+def answers_alone(
+    query: ParsedQuery,
+    passages: Sequence[PassageCandidate],
+    ranked: Sequence[SentenceCandidate],
+    sentence: SentenceCandidate,
+    answer_model: Model,
+    bar: float,
+) -> bool:
+    """Whether ``sentence`` may join an answer beside the best of ``ranked``: it comes from the
+    best one's article, or its own article answers the question as well, judged alone by
+    ``answer_model`` at ``bar`` (its passages among ``passages`` and its sentences among
+    ``ranked``, without the other articles'). A sentence from an article on something else,
+    which only scored near the best, is not quoted, and is not cited first for being newer
+    (``compose``). ``bench/fit_models.py`` fits the margins with it too."""
+    source = sentence.passage.chunk.source
+    if source == ranked[0].passage.chunk.source:
+        return True
+    own_passages = [p for p in passages if p.chunk.source == source]
+    own = [s for s in ranked if s.passage.chunk.source == source]
+    return answer_model.probability(answer_features(query, own_passages, own)) >= bar
 
 
 class _Scored(Protocol):
