@@ -48,7 +48,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.chain.extractive import AnswererConfig, quoted  # noqa: E402
+from bot.chain.extractive import AnswererConfig, answers_alone, quoted  # noqa: E402
 from bot.chain.features import (  # noqa: E402
     ANSWER_FEATURES,
     PASSAGE_FEATURES,
@@ -458,7 +458,7 @@ def fit_reading(
 
     # 3. answers: is the best sentence right
     names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
-    rows, labels, outcomes = [], [], []
+    rows, labels, outcomes, read = [], [], [], []
     for ex, sentences in per_question:
         if not sentences or (args.written_in == "ranking" and _written(ex)):
             continue
@@ -473,6 +473,7 @@ def fit_reading(
         right = ex.question.answerable and holds_answer(scored[0].text, ex.question.answers)
         labels.append(int(right))
         outcomes.append((ex, scored))
+        read.append(passages)
     answer_model: LogisticModel | TreeModel
     if args.answer_model == "trees":
         answer_model = fit_trees([rows], [labels], names)
@@ -491,15 +492,35 @@ def fit_reading(
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
     best_margin, best_third, best_correct = 0.0, None, -1
     config = AnswererConfig()
+    # The sentences that may join each answer (``answers_alone``, as the answerer does): those
+    # of another article than the best one's only when it answers alone. Join windows reach the
+    # fourth sentence.
+    joinable = [
+        {
+            id(s)
+            for s in scored[1:4]
+            if answers_alone(ex.retrieval.query, passages, scored, s, answer_model, min_probability)
+        }
+        if p >= min_probability and ex.question.answerable
+        else set()
+        for p, (ex, scored), passages in zip(probabilities, outcomes, read, strict=True)
+    ]
     for margin in MARGINS:
         for third in (None, *MARGINS) if args.third_sentence else (None,):
             if third is not None and third > margin:
                 continue
             correct, lengths = 0, defaultdict(list)
-            for p, (ex, scored) in zip(probabilities, outcomes, strict=True):
+            for p, (ex, scored), allowed in zip(probabilities, outcomes, joinable, strict=True):
                 if p < min_probability or not ex.question.answerable:
                     continue
-                chosen = quoted(scored, margin, third, config.max_answer_chars, config.max_answer_chars_with_third)
+                chosen = quoted(
+                    scored,
+                    margin,
+                    third,
+                    config.max_answer_chars,
+                    config.max_answer_chars_with_third,
+                    joins=lambda s, allowed=allowed: id(s) in allowed,
+                )
                 text = " ".join(s.text for s in chosen)
                 lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
                 correct += holds_answer(text, ex.question.answers)

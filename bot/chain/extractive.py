@@ -137,16 +137,21 @@ def answers_alone(
     bar: float,
 ) -> bool:
     """Whether ``sentence`` may join an answer beside the best of ``ranked``: it comes from the
-    best one's article, or its own article answers the question as well, judged alone by
-    ``answer_model`` at ``bar`` (its passages among ``passages`` and its sentences among
-    ``ranked``, without the other articles'). A sentence from an article on something else,
-    which only scored near the best, is not quoted, and is not cited first for being newer
-    (``compose``). ``bench/fit_models.py`` fits the margins with it too."""
+    best one's article, or the answer model accepts it (at ``bar``) as the answer its own article
+    gives. It is judged as that article's best sentence over that article's passages among
+    ``passages`` and its sentences among ``ranked``, the other articles' left out of the
+    margins and shares (the scores themselves are the whole reading's). A sentence from an
+    article on something else, which only scored near the best, is not quoted, and is not cited
+    first for being newer (``compose``). ``bench/fit_models.py`` fits the margins with it too."""
+    if not ranked:
+        return False
     source = sentence.passage.chunk.source
     if source == ranked[0].passage.chunk.source:
         return True
     own_passages = [p for p in passages if p.chunk.source == source]
-    own = [s for s in ranked if s.passage.chunk.source == source]
+    if not own_passages:  # its passage is not among those read: nothing to judge it by
+        return False
+    own = [sentence, *(s for s in ranked if s.passage.chunk.source == source and s is not sentence)]
     return answer_model.probability(answer_features(query, own_passages, own)) >= bar
 
 

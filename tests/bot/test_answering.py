@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
-from bot.chain.extractive import AnswererConfig, ExtractiveAnswerer, compose, join_one, refers_back
+from bot.chain.extractive import (
+    AnswererConfig,
+    ExtractiveAnswerer,
+    answers_alone,
+    compose,
+    join_one,
+    refers_back,
+)
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
@@ -180,46 +187,63 @@ def test_sentences_from_articles_of_different_dates_are_cited_newest_first(small
     assert [c.n for c in answer.citations] == [1, 2, 3] and answer.text.index("[1]") < answer.text.index("[2]")
 
 
-def _second(stack: Any, question: str, best: str, second: str) -> Any:
-    """The answer to ``question`` when the sentence model ranks ``best`` first and ``second``
-    next (each keeping its own score) and any second sentence may join by its score."""
-    retrieval = stack.retriever.search(question, 5)
-    retrieval.models = retrieval.models.replace(second_margin=100.0)  # type: ignore[union-attr]
+# An answer model that accepts an answer when its sentence holds at least 70% of the question
+# (IDF-weighted), so that which article "answers too" does not hang on the fitted weights.
+_HOLDS_MOST = LogisticModel(("coverage",), (0.0,), (1.0,), (20.0,), -14.0)
+
+
+def _joined(index: Index, question: str, order: list[str], **models: Any) -> Any:
+    """The answer to ``question`` when the sentence model ranks the sentences of ``order`` first,
+    in that order (each keeping its own score), any sentence may join by its score, and an
+    article answers when its sentence holds most of the question (``_HOLDS_MOST``)."""
+    retrieval = _retrieval(index, question)
+    retrieval.models = retrieval.models.replace(  # type: ignore[union-attr]
+        second_margin=100.0, answer=_HOLDS_MOST, min_probability=0.5, **models
+    )
     ranked = ExtractiveAnswerer().rank_sentences(retrieval)
-    assert {best, second} <= {c.text for c in ranked}  # both are read
-    place = {best: 0, second: 1}
-    ordered = sorted(ranked, key=lambda c: place.get(c.text, 2))
-    retrieval.judged = (tuple(ordered), 1.0)
+    assert set(order) <= {c.text for c in ranked}  # all of them are read
+    place = {sentence: n for n, sentence in enumerate(order)}
+    retrieval.judged = (tuple(sorted(ranked, key=lambda c: place.get(c.text, len(order)))), 1.0)
     return ExtractiveAnswerer().answer_retrieval(retrieval)
 
 
-def test_a_sentence_from_another_article_joins_only_when_that_article_answers_too(
-    tmp_path: Path, default_embeddings: Any
-) -> None:
+def test_a_sentence_from_another_article_joins_only_when_that_article_answers_too(small_index: Index) -> None:
     # Over many articles a sentence on something else can score near the best (a date for a
     # "kapan" question) and, from a newer article, was even cited first.
     crowd = "Warga yang terdampak banjir menerima bantuan."
-    email = "Para pekerja yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024."
+    email = "Para pekerja yang terdampak telah menerima informasi PHK melalui email pada 12 Oktober 2024."
     flood = "Seorang pengungsi lansia meninggal di posko pengungsian pada 4 November setelah sempat sakit."
+    layoffs = "TikTok memangkas ratusan pekerja di Malaysia."
     old = "Gunung Merapi meletus pada tahun 2010."
     new = "Gunung Merapi meletus lagi pada tahun 2023."
-    settings = IndexSettings(data_dir=tmp_path / "data")
-    stack = make_stack(Settings(index=settings), index=make_index(settings, embeddings=default_embeddings))
     ingest_articles(
-        stack.index,
+        small_index,
         [
-            Article("phk", f"TikTok memangkas ratusan karyawan di Malaysia. {email}", "PHK", published="2024-10-20"),
+            Article("phk", f"{layoffs} {email}", "PHK", published="2024-10-20"),
             Article("banjir", f"{crowd} {flood}", "Banjir", published="2026-11-10"),
             Article("lama", old, "Merapi", published="2010-10-26"),
             Article("baru", new, "Merapi lagi", published="2023-12-03"),
         ],
     )
-    answer = _second(stack, "Kapan pekerja yang terdampak menerima informasi PHK?", email, flood)
+    question = "Kapan pekerja yang terdampak menerima informasi PHK?"
+    # as the second sentence
+    answer = _joined(small_index, question, [email, flood, crowd])
     assert [c.chunk.source for c in answer.citations] == ["phk"], answer.text
-    assert flood not in answer.text
-    # another article on the same thing answers alone: both are quoted, the newest first
-    answer = _second(stack, "Kapan Gunung Merapi meletus?", old, new)
+    assert answer.text.count("[") == 1 and flood not in answer.text and crowd not in answer.text
+    # as the third, after a second from the best one's article
+    answer = _joined(small_index, question, [email, layoffs, flood, crowd], third_margin=100.0)
+    assert [c.quote for c in answer.citations] == [f"{layoffs} {email}"], answer.text
+    # another article on the same thing answers too: both are quoted, the newest first
+    answer = _joined(small_index, "Kapan Gunung Merapi meletus?", [old, new])
     assert [c.chunk.source for c in answer.citations] == ["baru", "lama"], answer.text
+    # a sentence whose passage is not among those read, or no sentences at all: not let in
+    retrieval = _retrieval(small_index, "Kapan Gunung Merapi meletus?")
+    ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+    other = next(c for c in ranked if c.passage.chunk.source != ranked[0].passage.chunk.source)
+    query, read = retrieval.query, retrieval.candidates[:3]
+    assert answers_alone(query, read, ranked, other, _HOLDS_MOST, 0.5)
+    assert not answers_alone(query, [p for p in read if p is not other.passage], ranked, other, _HOLDS_MOST, 0.5)
+    assert not answers_alone(query, read, [], other, _HOLDS_MOST, 0.5)
 
 
 def test_a_second_sentence_joins_only_when_both_fit_the_answer_limit(small_index: Index) -> None:
