@@ -41,6 +41,7 @@ import sys
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from bot.chain.features import (  # noqa: E402
     PASSAGE_FEATURES,
     SENTENCE_FEATURES,
     PassageCandidate,
+    SentenceCandidate,
     answer_features,
     passage_features,
     sentence_features,
@@ -63,10 +65,11 @@ from bot.chain.models import (  # noqa: E402
     MODELS_FILE,
     AnswerModels,
     LogisticModel,
+    Model,
     OneArticleModels,
     TreeModel,
 )
-from bot.chain.question import RULES  # noqa: E402
+from bot.chain.question import RULES, ParsedQuery  # noqa: E402
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
 from bot.evaluation import EvalQuestion, eval_articles, load_eval_set, passage_source  # noqa: E402
 from ingest.pipeline import ingest_articles  # noqa: E402
@@ -492,25 +495,18 @@ def fit_reading(
     min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
     best_margin, best_third, best_correct = 0.0, None, -1
     config = AnswererConfig()
-    # The sentences that may join each answer (``answers_alone``, as the answerer does): those
-    # of another article than the best one's only when it answers alone. Join windows reach the
-    # fourth sentence.
+    # The sentences that may join each answer, as the answerer lets them (``answers_alone``),
+    # judged once each however many margins are tried.
     joinable = [
-        {
-            id(s)
-            for s in scored[1:4]
-            if answers_alone(ex.retrieval.query, passages, scored, s, answer_model, min_probability)
-        }
-        if p >= min_probability and ex.question.answerable
-        else set()
-        for p, (ex, scored), passages in zip(probabilities, outcomes, read, strict=True)
+        _joins(ex.retrieval.query, passages, scored, answer_model, min_probability)
+        for (ex, scored), passages in zip(outcomes, read, strict=True)
     ]
     for margin in MARGINS:
         for third in (None, *MARGINS) if args.third_sentence else (None,):
             if third is not None and third > margin:
                 continue
             correct, lengths = 0, defaultdict(list)
-            for p, (ex, scored), allowed in zip(probabilities, outcomes, joinable, strict=True):
+            for p, (ex, scored), joins in zip(probabilities, outcomes, joinable, strict=True):
                 if p < min_probability or not ex.question.answerable:
                     continue
                 chosen = quoted(
@@ -519,7 +515,7 @@ def fit_reading(
                     third,
                     config.max_answer_chars,
                     config.max_answer_chars_with_third,
-                    joins=lambda s, allowed=allowed: id(s) in allowed,
+                    joins=joins,
                 )
                 text = " ".join(s.text for s in chosen)
                 lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
@@ -538,6 +534,25 @@ def fit_reading(
         file=sys.stderr,
     )
     return OneArticleModels(sentence_model, answer_model, round(min_probability, 6), best_margin, best_third)
+
+
+def _joins(
+    query: ParsedQuery,
+    passages: list[PassageCandidate],
+    scored: list[SentenceCandidate],
+    answer_model: Model,
+    bar: float,
+) -> Callable[[SentenceCandidate], bool]:
+    """Whether a sentence of ``scored`` may join its answer (``answers_alone``), each sentence
+    judged at most once."""
+    judged: dict[int, bool] = {}
+
+    def joins(sentence: SentenceCandidate) -> bool:
+        if id(sentence) not in judged:
+            judged[id(sentence)] = answers_alone(query, passages, scored, sentence, answer_model, bar)
+        return judged[id(sentence)]
+
+    return joins
 
 
 def _written(example: Example) -> bool:

@@ -39,12 +39,14 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def read_lines(path: Path) -> list[dict]:
+    """The questions of a JSON-lines file."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
 def load_questions() -> list[dict]:
-    out = []
-    for name in TRAIN_FILES:
-        with (TRAIN_DIR / name).open(encoding="utf-8") as fh:
-            out.extend(json.loads(line) for line in fh if line.strip())
-    return out
+    return [q for name in TRAIN_FILES for q in read_lines(TRAIN_DIR / name)]
 
 
 def held_out(question_id: str, share: float) -> bool:
@@ -121,9 +123,7 @@ def main() -> None:
     questions = [q for q in load_questions() if not held_out(q["id"], args.holdout)]
     pairs = [p for q in questions for p in pairs_for(q, rng, args.negatives, 0.3)]
     for path in args.written:
-        with path.open(encoding="utf-8") as fh:
-            written = [json.loads(line) for line in fh if line.strip()]
-        pairs += [p for q in written for p in pairs_for(q, rng, args.negatives, 0.3, copies=False)]
+        pairs += [p for q in read_lines(path) for p in pairs_for(q, rng, args.negatives, 0.3, copies=False)]
     rng.shuffle(pairs)
     print(f"{len(questions)} questions, {len(pairs)} pairs, {sum(p[2] for p in pairs):.0f} positive", flush=True)
 

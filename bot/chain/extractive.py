@@ -108,24 +108,18 @@ class ExtractiveAnswerer:
         ranked, _ = self.judge(retrieval)
         if not self.accepts(retrieval):
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
+        passages = retrieval.candidates[: cfg.passages]
         chosen = quoted(
             ranked,
             models.second_margin,
             models.third_margin,
             cfg.max_answer_chars,
             cfg.max_answer_chars_with_third,
-            joins=lambda sentence: self.answers_too(retrieval, sentence, ranked),
+            joins=lambda sentence: answers_alone(
+                retrieval.query, passages, ranked, sentence, models.answer, models.min_probability
+            ),
         )
         return compose(question, lang, chosen, hits)
-
-    def answers_too(
-        self, retrieval: Retrieval, sentence: SentenceCandidate, ranked: Sequence[SentenceCandidate]
-    ) -> bool:
-        """Whether ``sentence`` may join the answer beside the best of ``ranked`` (``answers_alone``
-        with the models that read the retrieval)."""
-        models = self.models(retrieval)
-        passages = retrieval.candidates[: self.config.passages]
-        return answers_alone(retrieval.query, passages, ranked, sentence, models.answer, models.min_probability)
 
 
 def answers_alone(
@@ -207,7 +201,7 @@ def quoted(
     still fits; then, after a second, with a ``third_margin``, the first of the next three that
     scores within that, keeps the quotes within ``max_chars_with_third`` and does not lean on a
     sentence left out. A second or third sentence joins only when ``joins`` lets it (the answerer:
-    when it comes from the best one's article or its own article answers too, ``answers_too``).
+    when it comes from the best one's article or its own article answers too, ``answers_alone``).
     ``bench/fit_models.py`` fits both margins with this same function, for
     training accuracy under a cap on the median answer's length."""
     if not ranked:
