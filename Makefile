@@ -64,7 +64,7 @@ bench-scale: $(STAMP)
 # Every development set: the shared ones and the chat-style sets in tests/data (about articles of
 # their own, indexed with --articles). The index is kept in .eval-index for the next run.
 DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/unseen_dev.jsonl tests/data/conversation_dev.jsonl tests/data/conversation2_dev.jsonl \
-	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl \
+	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl tests/data/conversation3_dev.jsonl \
 	$(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl
 
 eval: $(STAMP)
