@@ -603,7 +603,8 @@ def _sidecar(path: Path) -> dict[str, Any]:
     if not meta_path.exists():
         return {}
     try:
-        meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8"))
+        # utf-8-sig: a byte order mark (as some editors save) is not part of the JSON
+        meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8-sig"))
     except LoadError as exc:
         raise LoadError(f"{printable_path(meta_path.name)}: {exc}") from None
     except (OSError, ValueError) as exc:

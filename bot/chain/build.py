@@ -91,6 +91,8 @@ def build_answer_chain(
         source = raw.get("source")
         if source is not None and not isinstance(source, str):
             raise BadInput("source must be text")
+        if source is not None:
+            source = replace_surrogates(source)  # undecodable bytes: no UTF-8 encoder (SQLite) takes them
         if source is not None and len(source) > MAX_SOURCE_CHARS:
             # SQLite refuses a LIKE pattern this long ("pattern too complex"), and no source,
             # URL, title or outlet is

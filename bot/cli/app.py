@@ -279,10 +279,14 @@ def ask(
 def _scope(since: str | None, until: str | None, source: str | None) -> dict[str, str]:
     """The chain's filter fields from ``--since``, ``--until`` and ``--source`` (dates checked
     now, so a bad one is a one-line error before any model loads)."""
+    from bot.chain.build import MAX_SOURCE_CHARS
     from bot.chain.dates import parse_day
 
-    parse_day(since, "--since")
-    parse_day(until, "--until")
+    first, last = parse_day(since, "--since"), parse_day(until, "--until")
+    if first and last and first > last:
+        raise BadInput(f"--since ({first}) is after --until ({last})")
+    if source is not None and len(source) > MAX_SOURCE_CHARS:
+        raise BadInput(f"--source is longer than {MAX_SOURCE_CHARS} characters")
     fields = {"since": since, "until": until, "source": source}
     return {key: value for key, value in fields.items() if value}
 
@@ -452,7 +456,7 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     filters; ``today``: the day relative dates count from), and what is wrong with it if it
     cannot be asked. A line that does not start with "{" is the question itself; one that does
     must be such an object."""
-    stripped = line.strip()
+    stripped = line.strip().lstrip("\ufeff").strip()  # a byte order mark (a file saved by Notepad) hides the "{"
     if not stripped.startswith("{"):
         return None, stripped, {}, None
     try:

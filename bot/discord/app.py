@@ -21,6 +21,7 @@ from langchain_core.runnables import Runnable
 from bot.chain.answer import Answer
 from bot.chain.conversation import Conversation, Conversations
 from bot.discord.feedback import FeedbackStore
+from bot.discord.formatting import split_message
 from bot.settings import Settings
 from ingest.loaders import Fetcher
 from ingest.store.index import Index
@@ -164,14 +165,16 @@ class TanyaBot(commands.Bot):
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
-    """Reply privately, whether or not the interaction was already answered or deferred."""
+    """Reply privately, whether or not the interaction was already answered or deferred, in as
+    many messages as Discord's length limit needs (a report of an ``/add`` names every input)."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        for part in split_message(content) or [content]:
+            if interaction.response.is_done():
+                await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
-        logger.warning("could not send an error reply", exc_info=True)
+        logger.warning("could not send a private reply", exc_info=True)
 
 
 def default_intents() -> discord.Intents:

@@ -138,7 +138,7 @@ class Reply:
 
 def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
-    if answer.abstained:
+    if answer.abstained or not answer.text.strip():  # nothing to say is said as an abstention
         return [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
     text = neutralize(answer.text)
     if answer.note:

@@ -379,6 +379,26 @@ def _sentences_of(index: Index, text: str, question: str) -> list[SentenceCandid
     return sentence_features(query, [candidate], None)
 
 
+def test_a_quote_is_its_passage_verbatim_with_an_ellipsis_where_sentences_are_left_out(small_index: Index) -> None:
+    text = (
+        "Banjir Merendam Empat Desa di Lembah Arum\n\n"
+        "Hujan turun sejak Senin. Air naik dua meter. Sebanyak 120 warga mengungsi."
+    )
+    title, rain, water, evacuees = _sentences_of(small_index, text, "Berapa warga mengungsi?")
+    (chunk_text,) = {s.passage.chunk.text for s in (title, rain, water, evacuees)}
+    # next to each other: the passage's own text between them, the headline's line break too
+    answer = compose("q", "id", [rain, title], [])
+    assert answer.citations[0].quote == "Banjir Merendam Empat Desa di Lembah Arum\n\nHujan turun sejak Senin."
+    assert answer.citations[0].quote in chunk_text
+    # not next to each other: an ellipsis marks what is left out, each piece verbatim
+    answer = compose("q", "id", [evacuees, title, rain], [])
+    quote = answer.citations[0].quote
+    assert (
+        quote == "Banjir Merendam Empat Desa di Lembah Arum\n\nHujan turun sejak Senin. … Sebanyak 120 warga mengungsi."
+    )
+    assert all(piece in chunk_text for piece in quote.split(" … ")) and answer.text.endswith("mengungsi. [1]")
+
+
 def test_sentence_features_read_the_question_and_the_sentence(small_index: Index) -> None:
     text = "Gunung Merapi meletus pada tahun 2010. Kabarnya letusan itu besar."
     first, second = _sentences_of(small_index, text, "Kapan Gunung Merapi meletus?")

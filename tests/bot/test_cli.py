@@ -284,6 +284,45 @@ def test_eval_with_a_malformed_set_names_the_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "bad.jsonl:2" in result.stderr
 
 
+def test_a_source_filter_with_bytes_that_are_not_utf8_is_searched_not_a_traceback(
+    ingested: None, tmp_path: Path
+) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_bytes(
+        b'{"id": 1, "question": "Berapa karyawan TikTok di Malaysia yang terkena PHK?", "source": "tiktok\\ud800"}\n'
+        + QUESTION.encode()
+        + b"\n"
+    )
+    result = tanya("ask", "--json", "--batch", str(batch))
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    out = [json.loads(line) for line in result.stdout_bytes.decode("utf-8").splitlines()]
+    assert len(out) == 2 and out[0]["id"] == 1 and "answer" in out[0] and "700" in out[1]["answer"]
+    # the same from the command line, where Python hands the byte 0xff over as "\udcff"
+    single = tanya("ask", "--json", QUESTION, "--source", "tiktok\udcff")
+    assert single.exit_code == 0 and "Traceback" not in single.output, single.output
+    assert json.loads(single.stdout_bytes.decode("utf-8"))["abstained"]  # no source holds U+FFFD
+
+
+def test_a_byte_order_mark_does_not_hide_a_batch_lines_json(ingested: None, tmp_path: Path) -> None:
+    batch = tmp_path / "saved-by-notepad.jsonl"
+    line = json.dumps({"id": "first", "question": QUESTION})
+    batch.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n" + line.replace("first", "second").encode() + b"\n")
+    result = tanya("ask", "--json", "--batch", str(batch))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["first", "second"] and all("700" in o["answer"] for o in out)
+
+
+def test_batch_options_out_of_order_or_too_long_are_refused_before_any_question(tmp_path: Path) -> None:
+    batch = tmp_path / "q.txt"
+    batch.write_text("kenapa?\n", encoding="utf-8")
+    inverted = tanya("ask", "--json", "--batch", str(batch), "--since", "2026-12-01", "--until", "2026-01-01")
+    assert inverted.exit_code == 2 and "--since (2026-12-01) is after --until (2026-01-01)" in inverted.stderr
+    assert inverted.stdout == ""
+    long = tanya("ask", "--json", "--batch", str(batch), "--source", "x" * 1001)
+    assert long.exit_code == 2 and "--source is longer than 1000 characters" in long.stderr
+
+
 def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: None) -> None:
     lines = ['{"id": 8, "question": 123}', '{"id": 9, "question": "Berapa?",}', "[1, 2]", '{"id": 10}']
     result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")

@@ -23,7 +23,7 @@ from langchain_core.runnables import RunnableLambda
 from pydantic import ValidationError
 
 from bot.components import Stack, make_stack
-from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot
+from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot, send_ephemeral
 from bot.discord.cogs.ask import (
     EMPTY_MENTION,
     EMPTY_MENTION_ANY,
@@ -492,6 +492,24 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     removal = interaction(bot, manage_guild=True)
     await invoke(LibraryCog.remove, cog, removal, "discord-upload:gempa.txt")
     assert sends(removal)[-1][1].startswith("Removed") and index.articles() == []
+    bot.workers.shutdown(wait=True)
+
+
+async def test_private_replies_longer_than_discord_allows_are_sent_in_parts(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    # /remove of a source that is not there repeats a bounded part of it
+    removal = interaction(bot, manage_guild=True)
+    await invoke(LibraryCog.remove, LibraryCog(bot), removal, "*" * 6000)
+    ((_, content, _),) = [e for e in sends(removal) if e[0] == "followup"]
+    assert content.startswith("Not in the index:") and len(content) < 600 and content.count("\\*") == 200
+    # any private reply goes out in messages within the limit, all of it, in order
+    long = interaction(bot)
+    report = "\n".join(f"Could not add source-{n}: {'x' * 90}." for n in range(60))
+    await send_ephemeral(long, report)
+    parts = [content for _, content, _ in sends(long)]
+    assert len(parts) > 1 and all(len(p) <= 2000 for p in parts)
+    assert [line for p in parts for line in p.splitlines()] == report.splitlines()
+    assert long.log[0][0] == "send_message" and all(e[0] == "followup" for e in long.log[1:])
     bot.workers.shutdown(wait=True)
 
 

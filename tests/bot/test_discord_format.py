@@ -97,6 +97,12 @@ def test_abstention_is_worded_clearly() -> None:
     assert reply.content == "I couldn't find the answer in the indexed articles." and not reply.embeds
 
 
+def test_an_answer_with_no_text_is_shown_as_an_abstention_not_a_crash() -> None:
+    for text in ("", "   \n "):
+        (reply,) = answer_replies(Answer("q?", text, False, "id"))
+        assert reply.content and not reply.embeds
+
+
 # Article URLs a hostile tester put in JSONL (they reach .meta.json and front matter the same way)
 HOSTILE_URLS = [
     "https://example.com/a> [klik di sini](https://evil.example/phish) @everyone",

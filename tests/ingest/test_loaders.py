@@ -222,6 +222,13 @@ def test_jsonl_bad_line_is_reported_and_others_load(tmp_path: Path) -> None:
     assert [s.reason.split(" ")[1].rstrip(":") for s in skipped] == ["2", "3", "5"]
 
 
+def test_sidecar_metadata_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Baris satu.", encoding="utf-8")
+    (tmp_path / "a.meta.json").write_bytes(codecs.BOM_UTF8 + b'{"title": "Judul", "published": "2024-10-12"}')
+    article = load_one(tmp_path / "a.txt")
+    assert isinstance(article, Article) and (article.title, article.published) == ("Judul", "2024-10-12")
+
+
 def test_folder_is_walked_recursively_skipping_hidden_and_meta(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / ".hidden").mkdir()

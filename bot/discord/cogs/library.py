@@ -62,6 +62,10 @@ def admin_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+# How much of a source that is not in the index a reply repeats (an option may hold 6,000 characters).
+SHOWN_SOURCE_CHARS = 200
+
+
 def describe(report: IngestReport) -> str:
     """One line per input of an ingest run, for Discord."""
     lines = []
@@ -146,7 +150,8 @@ class LibraryCog(commands.Cog):
 
         removed = await self.bot.run_blocking(remove_now)
         if removed is None:
-            await send_ephemeral(interaction, f"Not in the index: {neutralize(source)}. See `/sources`.")
+            shown = source if len(source) <= SHOWN_SOURCE_CHARS else source[:SHOWN_SOURCE_CHARS] + "…"
+            await send_ephemeral(interaction, f"Not in the index: {neutralize(shown)}. See `/sources`.")
         else:
             await send_ephemeral(interaction, f"Removed {neutralize(removed)}.")
 
