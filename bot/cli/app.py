@@ -496,12 +496,10 @@ def chat() -> None:
         style="dim",
     )
     conversation = Conversation()
-    while True:
-        try:
-            question = input("tanya> ")
-        except EOFError:
-            out.print()
-            return
+    for question in _chat_lines():
+        if question is None:
+            err.print(f"tanya: the line is longer than {MAX_BATCH_LINE:,} characters", markup=False)
+            continue
         if question.strip().lower() in ("", "exit", "quit"):
             return
         if question.strip().lower() == "new":
@@ -514,6 +512,22 @@ def chat() -> None:
         except BadInput as exc:
             err.print(f"tanya: {terminal_text(str(exc))}", markup=False)
         out.print()
+    out.print()
+
+
+def _chat_lines() -> Iterator[str | None]:
+    """The chat's questions: typed at a terminal (with line editing), or read from a pipe or
+    file line by line, where a line longer than ``MAX_BATCH_LINE`` is ``None``, read past
+    without being kept (as in ``--batch``)."""
+    if sys.stdin.isatty():
+        while True:
+            try:
+                yield input("tanya> ")
+            except EOFError:
+                return
+    for line in _bounded_lines(sys.stdin):
+        sys.stdout.write("tanya> ")
+        yield None if line is None else line.rstrip("\r\n")
 
 
 @app.command("eval")

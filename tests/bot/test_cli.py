@@ -170,6 +170,12 @@ def test_a_question_with_bytes_that_are_not_utf8_is_answered(ingested: None) -> 
     assert human.exit_code == 0 and "700" in human.stdout
 
 
+def test_chat_refuses_a_line_too_long_to_keep_and_goes_on(ingested: None) -> None:
+    result = tanya("chat", input="x" * 1_200_000 + "\n" + QUESTION + "\n")
+    assert result.exit_code == 0, result.output
+    assert "the line is longer than 1,000,000 characters" in result.stderr and "700" in result.stdout
+
+
 def test_chat_goes_on_after_a_line_that_is_not_utf8(ingested: None) -> None:
     lines = [b"karyawan \xff TikTok", QUESTION.encode(), b""]
     result = tanya("chat", input=b"\n".join(lines))  # type: ignore[arg-type]
