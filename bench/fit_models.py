@@ -517,6 +517,8 @@ def fit_reading(
                     config.max_answer_chars_with_third,
                     joins=joins,
                 )
+                # as the answerer counts lengths (``_fits``): one space between sentences; the
+                # answer's citation markers and " … " between a passage's sentences add a few
                 text = " ".join(s.text for s in chosen)
                 lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
                 correct += holds_answer(text, ex.question.answers)

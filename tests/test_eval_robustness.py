@@ -78,6 +78,13 @@ def test_a_bad_set_is_one_line_before_anything_is_indexed(tmp_path: Path) -> Non
         assert not index_dir.exists()
 
 
+def test_a_set_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "notepad.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD).encode() + b"\n")
+    (question,) = load_eval_set(path)
+    assert question.id == "1" and question.answers == ("Edison",)
+
+
 def test_the_shipped_and_test_sets_are_valid() -> None:
     sets = sorted((Path(__file__).parent / "data").glob("*.jsonl"))
     sets += sorted((Path(__file__).parent / "data" / "train_sample").glob("*.jsonl"))

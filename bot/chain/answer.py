@@ -22,7 +22,29 @@ def fullwidth_brackets(text: str) -> str:
 
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from bot.chain.conversation import Context
+    from ingest.types import Span
+
+# Between two quoted sentences of a passage that are not next to each other in it.
+OMISSION = " … "
+
+
+def passage_quote(text: str, spans: Sequence[Span], positions: Iterable[int]) -> str:
+    """The sentences at ``positions`` of a passage (``text``, its sentences ``spans``) as one
+    quote, in the passage's order: sentences next to each other with the passage's own text
+    between them (a headline and the sentence under it keep their line break), ``OMISSION``
+    where sentences in between are left out. So every piece between two ``OMISSION``s is text
+    of the passage."""
+    order = sorted(set(positions))
+    out: list[str] = []
+    for before, at in zip([None, *order], order, strict=False):
+        if before is not None:
+            out.append(text[spans[before].end : spans[at].start] if at == before + 1 else OMISSION)
+        out.append(spans[at].text)
+    return "".join(out)
+
 
 ABSTAIN_TEXT = {
     "id": "Artikel yang diindeks tidak menyebutkan hal itu.",
@@ -55,6 +77,11 @@ class Answer:
     note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
     partial: bool = False  # streamed: the answer so far, more to come
     context: Context | None = None  # how the question was read, for a follow-up to refer to
+
+    @property
+    def says_nothing(self) -> bool:
+        """Whether there is nothing to show but an abstention (abstained, or no text at all)."""
+        return self.abstained or not self.text.strip()
 
     def __add__(self, later: Answer) -> Answer:
         """Streamed answers are snapshots, each holding all of the answer so far: adding one to

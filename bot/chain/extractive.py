@@ -17,13 +17,12 @@ questions have no answer in their passage.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import ParsedQuery
@@ -243,32 +242,14 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
     parts: list[str] = []
     for n, group in enumerate(groups, start=1):
         group.sort(key=lambda c: c.position)
-        quote = joined_verbatim(group)
+        quote = passage_quote(
+            group[0].passage.chunk.text, [span for span, _ in group[0].passage.sentences], [c.position for c in group]
+        )
         chunk: Chunk = group[0].passage.chunk
         citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
         shown = fullwidth_brackets(quote)
         parts.append(f"{shown} [{n}]")
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
-
-
-# Between two quoted sentences of a passage that are not next to each other in it.
-OMISSION = " … "
-
-
-def joined_verbatim(group: Sequence[SentenceCandidate]) -> str:
-    """The sentences of one passage (in their order there) as one quote: sentences next to each
-    other with the passage's own text between them (a headline and the sentence under it keep
-    their line break), so the quote is a piece of the passage, and ``OMISSION`` where sentences
-    in between are left out."""
-    out = [group[0].text]
-    for before, sentence in itertools.pairwise(group):
-        spans = sentence.passage.sentences
-        if sentence.position == before.position + 1 and sentence.position < len(spans):
-            out.append(sentence.passage.chunk.text[spans[before.position][0].end : spans[sentence.position][0].start])
-        else:
-            out.append(OMISSION)
-        out.append(sentence.text)
-    return "".join(out)
 
 
 # How a sentence that goes on from the one before it opens: a connective ("Meskipun ...",

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.chain.answer import Citation, fullwidth_brackets
+from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem
@@ -400,6 +400,7 @@ class _Support:
 
     passage: int  # 1-based passage number
     sentence: str
+    position: int  # the sentence's index among its passage's sentences
     words: tuple[_Word, ...]
     coverage: float  # of the claim's concepts, IDF-weighted, by this sentence
     context: frozenset[str]  # index terms of this sentence and its neighbours
@@ -438,7 +439,7 @@ class Verifier:
         self.min_context_support = min_context_support
         self.max_support_gap = max_support_gap
         self.kept: list[tuple[str, tuple[int, ...]]] = []  # (plain text, passage numbers)
-        self.quotes: dict[int, list[str]] = {}  # passage number -> supporting sentences
+        self.quotes: dict[int, list[int]] = {}  # passage number -> its supporting sentences' positions
         self.dropped: list[str] = []
 
     @property
@@ -468,8 +469,8 @@ class Verifier:
         self.kept.append((text, tuple(s.passage for s in supports)))
         for support in supports:
             quotes = self.quotes.setdefault(support.passage, [])
-            if support.sentence not in quotes:
-                quotes.append(support.sentence)
+            if support.position not in quotes:
+                quotes.append(support.position)
         return True
 
     def _support(self, text: str, cited: tuple[int, ...]) -> list[_Support]:
@@ -524,7 +525,7 @@ class Verifier:
             sentences = analyzed_sentences(self.hits[n - 1].chunk.text)
             for j, (span, terms) in enumerate(sentences):
                 context = frozenset().union(*(t for _, t in sentences[max(0, j - 2) : j + 3]))
-                yield _Support(n, span.text, _sentence_words(span.text), parsed.coverage(terms), context)
+                yield _Support(n, span.text, j, _sentence_words(span.text), parsed.coverage(terms), context)
 
     def _similar(self, text: str, sentence: str) -> bool:
         try:
@@ -554,5 +555,7 @@ class Verifier:
         out = []
         for number in sorted(by_number):
             hit = self.hits[by_number[number] - 1]
-            out.append(Citation(number, hit.chunk, " ".join(self.quotes[by_number[number]]), hit.score))
+            spans = [span for span, _ in analyzed_sentences(hit.chunk.text)]
+            quote = passage_quote(hit.chunk.text, spans, self.quotes[by_number[number]])
+            out.append(Citation(number, hit.chunk, quote, hit.score))
         return out

@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.chain.answer import Answer
+from bot.chain.answer import OMISSION, Answer
 from ingest.pipeline import IngestReport
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
@@ -68,7 +68,8 @@ def _quote(passage: str, quote: str) -> Text:
     shown = terminal_text(passage.replace("\n\n", " "))
     body = Text(shown, style="dim")
     at = 0
-    for sentence in split_sentences(quote):
+    sentences = [sentence for piece in quote.split(OMISSION) for sentence in split_sentences(piece)]
+    for sentence in sentences:
         cited = terminal_text(sentence.text)  # escaped as the passage is, so it is found in it
         found = shown.find(cited, at)
         if found >= 0:

@@ -167,14 +167,14 @@ class TanyaBot(commands.Bot):
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred, in as
     many messages as Discord's length limit needs (a report of an ``/add`` names every input)."""
-    try:
-        for part in split_message(content) or [content]:
+    for part in split_message(content) or [content]:
+        try:
             if interaction.response.is_done():
                 await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
             else:
                 await interaction.response.send_message(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    except discord.HTTPException:
-        logger.warning("could not send a private reply", exc_info=True)
+        except discord.HTTPException:  # the next part may still go through
+            logger.warning("could not send a private reply", exc_info=True)
 
 
 def default_intents() -> discord.Intents:

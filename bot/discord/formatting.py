@@ -138,7 +138,7 @@ class Reply:
 
 def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
-    if answer.abstained or not answer.text.strip():  # nothing to say is said as an abstention
+    if answer.says_nothing:
         return [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
     text = neutralize(answer.text)
     if answer.note:
@@ -170,7 +170,8 @@ def source_embeds(answer: Answer) -> list[Any]:
         room = min(EMBED_DESCRIPTION_LIMIT, budget - len(title) - len(footer))
         if room < 50:
             break
-        description = _clip(f"> {neutralize(citation.quote)}", room)
+        # every line quoted: a headline and the sentence under it are two lines
+        description = _clip("\n".join(f"> {line}" for line in neutralize(citation.quote).split("\n")), room)
         embed = discord.Embed(title=title, url=url, description=description)
         embed.set_footer(text=footer)
         embeds.append(embed)

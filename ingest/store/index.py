@@ -29,7 +29,7 @@ from ingest.store.dense import DenseVectors
 from ingest.store.postgres import PostgresCatalog
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
 from ingest.store.vectors import ChromaMirror
-from ingest.text.analysis import decode_sentence_terms
+from ingest.text.analysis import decode_sentence_terms, replace_surrogates
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
 
 T = TypeVar("T")
@@ -204,7 +204,9 @@ class Index:
         return self.catalog.articles()
 
     def find_source(self, name: str) -> str | None:
-        """Return the indexed source that ``name`` designates (exact, or a path resolving to it)."""
+        """Return the indexed source that ``name`` designates (exact, or a path resolving to it);
+        undecodable bytes in ``name`` count as U+FFFD, as in every stored source."""
+        name = replace_surrogates(name)
         if self.catalog.article(name) is not None:
             return name
         try:

@@ -399,6 +399,14 @@ def test_a_quote_is_its_passage_verbatim_with_an_ellipsis_where_sentences_are_le
     assert all(piece in chunk_text for piece in quote.split(" … ")) and answer.text.endswith("mengungsi. [1]")
 
 
+def test_a_subheading_left_out_between_two_quoted_sentences_is_an_omission_too(small_index: Index) -> None:
+    text = "Hujan turun sejak Senin pagi.\n\nPengungsian\n\nSebanyak 120 warga mengungsi ke balai desa."
+    rain, evacuees = _sentences_of(small_index, text, "Berapa warga mengungsi?")  # the subheading is no candidate
+    assert (rain.position, evacuees.position) == (0, 2)
+    quote = compose("q", "id", [evacuees, rain], []).citations[0].quote
+    assert quote == "Hujan turun sejak Senin pagi. … Sebanyak 120 warga mengungsi ke balai desa."
+
+
 def test_sentence_features_read_the_question_and_the_sentence(small_index: Index) -> None:
     text = "Gunung Merapi meletus pada tahun 2010. Kabarnya letusan itu besar."
     first, second = _sentences_of(small_index, text, "Kapan Gunung Merapi meletus?")

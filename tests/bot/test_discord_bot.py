@@ -22,6 +22,7 @@ from discord import app_commands
 from langchain_core.runnables import RunnableLambda
 from pydantic import ValidationError
 
+from bot.chain.answer import Answer
 from bot.components import Stack, make_stack
 from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot, send_ephemeral
 from bot.discord.cogs.ask import (
@@ -492,6 +493,13 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     removal = interaction(bot, manage_guild=True)
     await invoke(LibraryCog.remove, cog, removal, "discord-upload:gempa.txt")
     assert sends(removal)[-1][1].startswith("Removed") and index.articles() == []
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_answer_with_no_text_gets_no_buttons_and_is_not_recorded(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    replies, view = await AskCog(bot).prepared(Answer("q?", "  ", False, "id"))
+    assert view is None and len(replies) == 1 and not replies[0].embeds
     bot.workers.shutdown(wait=True)
 
 

@@ -97,6 +97,11 @@ def test_abstention_is_worded_clearly() -> None:
     assert reply.content == "I couldn't find the answer in the indexed articles." and not reply.embeds
 
 
+def test_a_quote_of_several_lines_is_quoted_line_by_line_in_its_embed() -> None:
+    (embed,) = source_embeds(_answer("Banjir Merendam Empat Desa\n\nHujan turun sejak Senin."))
+    assert embed.description == "> Banjir Merendam Empat Desa\n> \n> Hujan turun sejak Senin."
+
+
 def test_an_answer_with_no_text_is_shown_as_an_abstention_not_a_crash() -> None:
     for text in ("", "   \n "):
         (reply,) = answer_replies(Answer("q?", text, False, "id"))

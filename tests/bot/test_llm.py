@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.chain.answer import ABSTAIN_TEXT
+from bot.chain.answer import ABSTAIN_TEXT, OMISSION
 from bot.chain.llm import (
     MAX_DRAFT_CHARS,
     NO_ANSWER,
@@ -111,6 +111,21 @@ def test_supported_answer_is_kept_renumbered_and_quoted(index: Index) -> None:
     assert answer.text == "Sekitar 700 karyawan TikTok di Malaysia terkena PHK. [1]"
     (citation,) = answer.citations
     assert citation.chunk.source == "phk" and citation.quote == "Sekitar 700 karyawan terkena PHK pada Oktober 2024."
+
+
+def test_a_quote_of_several_sentences_is_its_passage_in_order_with_an_ellipsis_between(index: Index) -> None:
+    reply = (
+        "Perusahaan itu beralih ke moderasi dengan kecerdasan buatan [1]. "
+        "TikTok memutus hubungan kerja ratusan moderator konten di Malaysia [1]."
+    )
+    answer, _ = ask(index, ScriptedChatModel(reply=reply))
+    assert answer.mode == "llm" and len(answer.text.split("[1]")) == 3  # both claims kept
+    (citation,) = answer.citations
+    assert citation.quote == (
+        "TikTok memutus hubungan kerja ratusan moderator konten di Malaysia. … "
+        "Perusahaan itu beralih ke moderasi dengan kecerdasan buatan."
+    )
+    assert all(piece in citation.chunk.text for piece in citation.quote.split(OMISSION))
 
 
 def test_citation_numbers_that_do_not_exist_are_dropped_and_order_is_renumbered(index: Index) -> None:

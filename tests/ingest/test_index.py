@@ -399,3 +399,9 @@ def test_a_catalog_opened_read_only_is_read_as_it_is_and_an_older_one_is_refused
         Catalog.read_only(path)
     with sqlite3.connect(path) as db:  # refused, and left as it was
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'terms_trigrams'").fetchone() is None
+
+
+def test_a_source_with_undecodable_bytes_is_looked_up_as_stored_not_a_crash(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("berita\ufffd.txt", "Gempa mengguncang Cianjur pada Senin pagi.", "Gempa")])
+    assert small_index.find_source("berita\udcff.txt") == "berita\ufffd.txt"  # as a Discord option could hold it
+    assert small_index.find_source("lain\ud800") is None
