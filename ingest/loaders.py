@@ -609,6 +609,8 @@ def _sidecar(path: Path) -> dict[str, Any]:
         raise LoadError(f"{printable_path(meta_path.name)}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise LoadError(f"{printable_path(meta_path.name)} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise LoadError(f"{printable_path(meta_path.name)} is not valid JSON: nested too deeply") from None
     if not isinstance(meta, dict):
         raise LoadError(f"{printable_path(meta_path.name)} must hold a JSON object")
     return meta
@@ -694,7 +696,27 @@ def load_url(url: str, fetcher: Fetcher) -> Article:
     suffix = _suffix_for(content_type, final_url)
     if suffix is None:
         raise LoadError(f"not an article (content type {content_type or 'unknown'})")
-    return parse_document(body, suffix, without_credentials(url), {}, fallback_title=final_url, url=final_url)
+    return parse_document(
+        body, suffix, canonical_url(without_credentials(url)), {}, fallback_title=final_url, url=final_url
+    )
+
+
+def canonical_url(url: str) -> str:
+    """``url`` as the source of the article it names: scheme and host in lower case, no default
+    or zero-padded port, no ``#fragment`` (never sent to the server), so one page written several
+    ways is one article."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number: fetching it fails first
+        return url
+    scheme, host = parts.scheme.lower(), parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def _suffix_for(content_type: str, url: str) -> str | None:
@@ -715,10 +737,17 @@ def _suffix_for(content_type: str, url: str) -> str | None:
     return None
 
 
+def _is_absolute_path(text: str) -> bool:
+    """Whether ``text`` reads as an absolute file path, the form of a file article's source."""
+    return text.startswith(("/", "~")) or bool(re.match(r"[A-Za-z]:[\\/]", text))
+
+
 def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
     """Yield one article per line of a JSON Lines file; a bad line is skipped with its number."""
     text = decode(data)
-    for number, line in enumerate(text.splitlines(), start=1):
+    # only a newline ends a line: U+2028, U+2029 and U+0085 may stand inside a JSON string
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{source}:{number}"
@@ -727,12 +756,18 @@ def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
         except json.JSONDecodeError as exc:
             yield Skipped(where, f"line {number} is not valid JSON ({exc.msg})")
             continue
+        except RecursionError:  # nested deeper than the parser's stack
+            yield Skipped(where, f"line {number} is not valid JSON (nested too deeply)")
+            continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield Skipped(where, f'line {number} has no "text" string')
             continue
         item_id = record.get("id")
         if item_id is not None and not isinstance(item_id, str | int):
             yield Skipped(where, f'line {number}: "id" must be text or a number')
+            continue
+        if item_id is not None and _is_absolute_path(str(item_id)):
+            yield Skipped(where, f'line {number}: "id" is a file path, which names the file\'s own article')
             continue
         item_source = str(item_id or record.get("url") or f"{source}#L{number}")
         try:

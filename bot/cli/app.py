@@ -89,6 +89,14 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not debug:  # what they say of a document that cannot be read is its skip reason already
+        for name in DOCUMENT_PARSER_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+# The libraries that read HTML and PDF log every odd document ("lxml parsing failed", "EOF
+# marker not found"); tanya reports the same once, as the reason an input was skipped.
+DOCUMENT_PARSER_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "pypdf")
 
 
 def _settings() -> Any:

@@ -44,6 +44,26 @@ def test_ingest_with_a_skipped_input_exits_2_and_says_why(ingested: None, tmp_pa
     assert "no such file or folder" in result.stdout and "unchanged" in result.stdout
 
 
+def test_a_document_the_parsers_cannot_read_is_one_skip_line_without_their_logs(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.test_processes import TANYA
+
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "cut.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<<")
+    env = {**os.environ, "TANYA_DATA_DIR": str(tmp_path / "index")}
+    result = subprocess.run(
+        [TANYA, "ingest", str(tmp_path / "empty.html"), str(tmp_path / "cut.pdf")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and result.stdout.count("  skipped  ") == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == ""  # the parsers' own logs ("lxml parsing failed") stay out
+
+
 def test_ingest_without_inputs_is_bad_usage() -> None:
     result = tanya("ingest")
     assert result.exit_code == 2 and result.stderr.startswith("tanya: error: give at least one")

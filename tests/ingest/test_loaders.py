@@ -222,6 +222,36 @@ def test_jsonl_bad_line_is_reported_and_others_load(tmp_path: Path) -> None:
     assert [s.reason.split(" ")[1].rstrip(":") for s in skipped] == ["2", "3", "5"]
 
 
+def test_jsonl_lines_end_only_at_newlines_and_a_deeply_nested_one_is_skipped(tmp_path: Path) -> None:
+    lines = [
+        json.dumps(
+            {"id": "a", "text": "Banjir melanda Jakarta.\u2028Sebanyak 500 warga mengungsi."}, ensure_ascii=False
+        ),
+        json.dumps({"id": "b", "text": "Kebakaran menghanguskan 40 kios.\x85Kerugian 2 miliar."}, ensure_ascii=False),
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps({"id": "/tmp/berita.txt", "text": "Harga beras naik."}),
+        json.dumps({"id": "d", "text": 5}),
+    ]
+    (tmp_path / "f.jsonl").write_text("\r\n".join(lines) + "\n", encoding="utf-8")
+    items = list(load_inputs([str(tmp_path / "f.jsonl")]))
+    assert [i.source for i in items if isinstance(i, Article)] == ["a", "b"]
+    reasons = [i.reason for i in items if isinstance(i, Skipped)]
+    assert reasons[0] == "line 3 is not valid JSON (nested too deeply)"
+    assert reasons[1].startswith('line 4: "id" is a file path') and reasons[2].startswith("line 5")
+    # a sidecar nested as deeply is the file's skip reason, not a crash
+    (tmp_path / "g.txt").write_text("Gempa mengguncang Garut.", encoding="utf-8")
+    (tmp_path / "g.meta.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (item,) = list(load_inputs([str(tmp_path / "g.txt")]))
+    assert isinstance(item, Skipped) and "nested too deeply" in item.reason
+
+
+def test_one_page_written_several_ways_is_one_source(web: str) -> None:
+    port = web.rsplit(":", 1)[1]
+    written = [f"{web}/plain.txt#a", f"HTTP://127.0.0.1:0{port}/plain.txt", f"{web}/plain.txt"]
+    items = list(load_inputs(written, Fetcher(timeout_s=5)))
+    assert {i.source for i in items if isinstance(i, Article)} == {f"{web}/plain.txt"}
+
+
 def test_sidecar_metadata_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Baris satu.", encoding="utf-8")
     (tmp_path / "a.meta.json").write_bytes(codecs.BOM_UTF8 + b'{"title": "Judul", "published": "2024-10-12"}')
