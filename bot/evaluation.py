@@ -166,7 +166,9 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
     out: list[EvalQuestion] = []
     data = _read_set(path)
     try:
-        lines = data.decode("utf-8-sig").splitlines()  # a byte order mark is not part of the first line
+        # a byte order mark is not part of the first line; only a newline ends a line (U+2028 may
+        # stand inside a JSON string)
+        lines = [line.removesuffix("\r") for line in data.decode("utf-8-sig").split("\n")]
     except UnicodeDecodeError as exc:
         number = data[: exc.start].count(b"\n") + 1
         raise BadInput(f"{path}:{number} is not UTF-8 (byte 0x{data[exc.start]:02x})") from None

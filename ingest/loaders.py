@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import BadInput, LoadError
-from ingest.settings import without_credentials
+from ingest.settings import canonical_url, without_credentials
 from ingest.text.analysis import clean_text, guess_language
 from ingest.types import Article, Skipped
 
@@ -696,27 +697,10 @@ def load_url(url: str, fetcher: Fetcher) -> Article:
     suffix = _suffix_for(content_type, final_url)
     if suffix is None:
         raise LoadError(f"not an article (content type {content_type or 'unknown'})")
+    final_url = canonical_url(final_url)  # the same page, however it was written: the same text
     return parse_document(
         body, suffix, canonical_url(without_credentials(url)), {}, fallback_title=final_url, url=final_url
     )
-
-
-def canonical_url(url: str) -> str:
-    """``url`` as the source of the article it names: scheme and host in lower case, no default
-    or zero-padded port, no ``#fragment`` (never sent to the server), so one page written several
-    ways is one article."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:  # a port that is not a number: fetching it fails first
-        return url
-    scheme, host = parts.scheme.lower(), parts.hostname or ""
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def _suffix_for(content_type: str, url: str) -> str | None:
@@ -737,9 +721,14 @@ def _suffix_for(content_type: str, url: str) -> str | None:
     return None
 
 
+# Before a JSON Lines id that reads as a file's path ("/news/2024/01/slug"): a file's article
+# is named by its path, and the id must not replace it.
+JSONL_ID_PREFIX = "jsonl:"
+
+
 def _is_absolute_path(text: str) -> bool:
     """Whether ``text`` reads as an absolute file path, the form of a file article's source."""
-    return text.startswith(("/", "~")) or bool(re.match(r"[A-Za-z]:[\\/]", text))
+    return text.startswith("/") or bool(re.match(r"[A-Za-z]:[\\/]", text))
 
 
 def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
@@ -756,6 +745,9 @@ def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
         except json.JSONDecodeError as exc:
             yield Skipped(where, f"line {number} is not valid JSON ({exc.msg})")
             continue
+        except ValueError as exc:  # a number of more than 4,300 digits
+            yield Skipped(where, f"line {number} is not valid JSON ({str(exc).split(';')[0][:80]})")
+            continue
         except RecursionError:  # nested deeper than the parser's stack
             yield Skipped(where, f"line {number} is not valid JSON (nested too deeply)")
             continue
@@ -766,11 +758,15 @@ def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
         if item_id is not None and not isinstance(item_id, str | int):
             yield Skipped(where, f'line {number}: "id" must be text or a number')
             continue
-        if item_id is not None and _is_absolute_path(str(item_id)):
-            yield Skipped(where, f'line {number}: "id" is a file path, which names the file\'s own article')
-            continue
-        item_source = str(item_id or record.get("url") or f"{source}#L{number}")
+        url = record.get("url")
+        item_source = str(item_id or (canonical_url(url) if isinstance(url, str) else url) or f"{source}#L{number}")
         try:
-            yield make_article(item_source, record["text"], record, fallback_title=f"{Path(source).name} line {number}")
+            article = make_article(
+                item_source, record["text"], record, fallback_title=f"{Path(source).name} line {number}"
+            )
         except LoadError as exc:
             yield Skipped(where, f"line {number}: {exc}")
+            continue
+        if _is_absolute_path(article.source):  # as a file's article is named: never the same
+            article = dataclasses.replace(article, source=JSONL_ID_PREFIX + article.source)
+        yield article

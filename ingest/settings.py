@@ -194,6 +194,23 @@ def without_credentials(url: str) -> str:
     return _USERINFO.sub(r"\1", url)
 
 
+def canonical_url(url: str) -> str:
+    """``url`` as the source of the article it names, read as the fetch reads it (httpx): scheme
+    and host in lower case (an IDNA host encoded), no default or zero-padded port, no
+    ``#fragment`` (never sent to the server), "/" for an empty path; so one page written several
+    ways is one article. A URL httpx cannot read is kept as written."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import httpx
+
+    try:
+        text = str(httpx.URL(url).copy_with(fragment=None))
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return url
+    parts = urlsplit(text)
+    return text if parts.path else urlunsplit(parts._replace(path="/"))
+
+
 def url_password(url: str) -> str | None:
     """The password of ``url``'s ``user:password@`` part (for log redaction), read by hand so that
     a URL ``urlparse`` refuses ("http://[::1:8000") still gives it up."""

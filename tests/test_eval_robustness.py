@@ -85,6 +85,14 @@ def test_a_set_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     assert question.id == "1" and question.answers == ("Edison",)
 
 
+def test_only_a_newline_ends_a_set_line(tmp_path: Path) -> None:
+    row = {**GOOD, "passage": "Edison menemukannya.\u2028Pada tahun 1879."}
+    path = tmp_path / "separators.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\r\n" + json.dumps(GOOD) + "\n", encoding="utf-8")
+    first, second = load_eval_set(path)
+    assert first.passage == "Edison menemukannya.\u2028Pada tahun 1879." and second.id == "1"
+
+
 def test_the_shipped_and_test_sets_are_valid() -> None:
     sets = sorted((Path(__file__).parent / "data").glob("*.jsonl"))
     sets += sorted((Path(__file__).parent / "data" / "train_sample").glob("*.jsonl"))

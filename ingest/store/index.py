@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -209,6 +210,11 @@ class Index:
         name = replace_surrogates(name)
         if self.catalog.article(name) is not None:
             return name
+        if re.match(r"https?://", name, re.IGNORECASE):  # a URL as the article's source has it
+            from ingest.settings import canonical_url, without_credentials
+
+            canonical = canonical_url(without_credentials(name))
+            return canonical if self.catalog.article(canonical) is not None else None
         try:
             resolved = str(Path(name).expanduser().resolve())
         except (RuntimeError, ValueError, OSError):  # "~nobody/x", a NUL byte: names no file

@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 
 from ingest.errors import LoadError
 from ingest.loaders import Fetcher, decode, load_file, load_inputs, parse_published
+from ingest.pipeline import ingest_inputs
+from ingest.store.index import Index
 from ingest.types import Article, Skipped
 
 
@@ -229,15 +231,18 @@ def test_jsonl_lines_end_only_at_newlines_and_a_deeply_nested_one_is_skipped(tmp
         ),
         json.dumps({"id": "b", "text": "Kebakaran menghanguskan 40 kios.\x85Kerugian 2 miliar."}, ensure_ascii=False),
         "[" * 100_000 + "]" * 100_000,
-        json.dumps({"id": "/tmp/berita.txt", "text": "Harga beras naik."}),
+        '{"id": ' + "9" * 5000 + ', "text": "Angka panjang."}',
         json.dumps({"id": "d", "text": 5}),
+        # an id written as a file's path, even padded, must not name (and replace) that file's article
+        json.dumps({"id": " /tmp/berita.txt", "text": "Harga beras naik."}),
+        json.dumps({"id": "~123", "text": "Harga cabai turun."}),
     ]
     (tmp_path / "f.jsonl").write_text("\r\n".join(lines) + "\n", encoding="utf-8")
     items = list(load_inputs([str(tmp_path / "f.jsonl")]))
-    assert [i.source for i in items if isinstance(i, Article)] == ["a", "b"]
+    assert [i.source for i in items if isinstance(i, Article)] == ["a", "b", "jsonl:/tmp/berita.txt", "~123"]
     reasons = [i.reason for i in items if isinstance(i, Skipped)]
     assert reasons[0] == "line 3 is not valid JSON (nested too deeply)"
-    assert reasons[1].startswith('line 4: "id" is a file path') and reasons[2].startswith("line 5")
+    assert reasons[1].startswith("line 4 is not valid JSON (Exceeds the limit") and reasons[2].startswith("line 5")
     # a sidecar nested as deeply is the file's skip reason, not a crash
     (tmp_path / "g.txt").write_text("Gempa mengguncang Garut.", encoding="utf-8")
     (tmp_path / "g.meta.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
@@ -245,11 +250,17 @@ def test_jsonl_lines_end_only_at_newlines_and_a_deeply_nested_one_is_skipped(tmp
     assert isinstance(item, Skipped) and "nested too deeply" in item.reason
 
 
-def test_one_page_written_several_ways_is_one_source(web: str) -> None:
+def test_one_page_written_several_ways_is_one_source(web: str, small_index: Index) -> None:
     port = web.rsplit(":", 1)[1]
     written = [f"{web}/plain.txt#a", f"HTTP://127.0.0.1:0{port}/plain.txt", f"{web}/plain.txt"]
     items = list(load_inputs(written, Fetcher(timeout_s=5)))
     assert {i.source for i in items if isinstance(i, Article)} == {f"{web}/plain.txt"}
+    assert {i.url for i in items if isinstance(i, Article)} == {f"{web}/plain.txt"}  # the same text to hash too
+    # across runs: the page written another way is unchanged, and removable by either form
+    fetcher = Fetcher(timeout_s=5)
+    assert ingest_inputs(small_index, [f"{web}/plain.txt#top"], fetcher).items[0].status == "added"
+    assert ingest_inputs(small_index, [f"HTTP://127.0.0.1:{port}/plain.txt"], fetcher).items[0].status == "unchanged"
+    assert small_index.find_source(f"http://user:pw@127.0.0.1:{port}/plain.txt#x") == f"{web}/plain.txt"
 
 
 def test_sidecar_metadata_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
