@@ -145,6 +145,7 @@ class Conversation:
         """The turns still remembered."""
         if self.turns and self.clock() - self.last_at > self.max_age_s:
             self.turns.clear()
+            self.filters = {}  # a conversation gone quiet starts over, filters and all
         return list(self.turns)
 
     def add(self, question: str, answer: Answer) -> None:

@@ -130,14 +130,16 @@ class TanyaBot(commands.Bot):
         question: str,
         on_text: Callable[[str], None] | None = None,
         conversation: Conversation | None = None,
+        filters: dict[str, str] | None = None,
     ) -> Answer:
         """Answer with the shared chain, off the event loop, consuming its stream; ``on_text``
         (called in the worker thread) gets the verified text so far of an answer that is written
         piece by piece (LLM mode). With a ``conversation``, the question is read with its earlier
         turns and searches the articles its filters (``since``, ``until``, ``source``) let
-        through, and the answered turn joins it."""
+        through (``filters``, when given, for this question instead), and the answered turn joins it."""
         history = conversation.history() if conversation is not None else []
-        filters = conversation.filters if conversation is not None else {}
+        if filters is None:
+            filters = conversation.filters if conversation is not None else {}
         fields: dict[str, Any] = {**filters, **({"history": history} if history else {})}
         asked: Any = {"question": question, **fields} if fields else question
 

@@ -38,6 +38,7 @@ from bot.discord.cogs.errors import ErrorsCog
 from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
 from bot.settings import DiscordSettings, Settings
+from ingest.errors import IndexUnavailable
 from ingest.loaders import Fetcher, load_inputs
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
@@ -683,3 +684,89 @@ async def test_slash_ask_takes_since_until_and_source(stack: Stack, tmp_path: Pa
     await invoke(AskCog.ask, cog, fake, QUESTION, None, None, "rakyat sulsel")
     filed = [c for k, c in bot.conversations._items.items() if k[0] == "reply"]
     assert filed and filed[-1].filters == {"source": "rakyat sulsel"}  # its follow-ups search the same
+
+
+# ----- found by a hostile test of the Discord front end (2026-12-01) ------------------------
+
+
+def _bot_with_user(stack: Stack, tmp_path: Path, **settings: Any) -> tuple[TanyaBot, AskCog]:
+    bot = build_bot(stack, tmp_path, **settings)
+    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")  # the logged-in user, as discord.py sets it
+    return bot, AskCog(bot)
+
+
+async def test_a_refused_ask_in_a_thread_leaves_its_filters_off_the_thread(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    fake = interaction(bot, user_id=2, channel_id=thread_id)
+    await invoke(AskCog.ask, cog, fake, "trus kapan?", "kemarin")  # a since that is no date: refused
+    assert "since must be a date" in sends(fake)[-1][1]
+    conversation = bot.conversations.get(("thread", thread_id))
+    assert conversation is not None and conversation.filters == {}
+    await cog.on_message(fake_message(log, "<@99> trus kapan?", channel_id=thread_id, mentions=[bot.user]))
+    assert "12 Oktober 2024" in log[-1][1]
+    # a taken one stays with the thread until it goes quiet, then the conversation starts over
+    taken = interaction(bot, user_id=2, channel_id=thread_id)
+    await invoke(AskCog.ask, cog, taken, "trus kapan?", "2024-01-01")
+    assert conversation.filters == {"since": "2024-01-01"}
+    conversation.last_at -= 10**6
+    assert conversation.history() == [] and conversation.filters == {}
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_empty_mention_keeps_to_the_allowed_channels_and_the_cooldown(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, channels="200", cooldown_per_minute=1)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, "<@99>", channel_id=100, mentions=[bot.user]))
+    assert log[-1][1] == "I only answer questions in the channels I was set up for."
+    await cog.on_message(fake_message(log, "<@99>", channel_id=200, mentions=[bot.user]))
+    assert log[-1][1].startswith("Ask me something")  # the hint, where it may answer
+    await cog.on_message(fake_message(log, "<@99>", channel_id=200, mentions=[bot.user]))
+    assert log[-1][1].startswith("Easy there!")
+    bot.workers.shutdown(wait=True)
+
+
+class _AwayIndex:
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def chunks(self, ids: Any) -> Any:
+        raise IndexUnavailable("the database server is away")
+
+
+async def test_a_button_that_fails_tells_the_user_why(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    answer = stack.chain.invoke(QUESTION)
+    answer_id = bot.feedback.record_answer(answer)
+    bot.index = _AwayIndex(stack.index)
+    passage = interaction(bot)
+    await PassageButton(1, answer.citations[0].chunk.chunk_id).callback(passage)
+    assert "unavailable" in sends(passage)[-1][1]
+
+    def full(*_: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    bot.feedback.vote = full  # type: ignore[method-assign]
+    vote = interaction(bot)
+    await VoteButton(answer_id, "up").callback(vote)
+    assert sends(vote)[-1][1].startswith("Sorry")
+    bot.workers.shutdown(wait=True)
+
+
+async def test_ask_in_a_thread_answers_there_without_opening_a_thread_in_it(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    fake = interaction(bot, user_id=2, channel_id=thread_id)
+    fake.channel = SimpleNamespace(id=thread_id, parent_id=100)  # a thread, as discord.py gives it
+    await invoke(AskCog.ask, cog, fake, "trus kapan?")
+    assert "create_thread" not in [kind for kind, _, _ in fake.log]
+    assert "12 Oktober 2024" in sends(fake)[-1][1]
+    assert bot.conversations.get(("thread", thread_id)) is not None
+    bot.workers.shutdown(wait=True)

@@ -70,9 +70,13 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tany
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: TanyaBot = interaction.client  # type: ignore[assignment]
-        stored = await bot.run_blocking(
-            bot.feedback.vote, self.answer_id, interaction.user.id, 1 if self.vote == "up" else -1
-        )
+        try:
+            stored = await bot.run_blocking(
+                bot.feedback.vote, self.answer_id, interaction.user.id, 1 if self.vote == "up" else -1
+            )
+        except Exception as exc:  # a full disk, a locked store: the user is told, not left waiting
+            await send_ephemeral(interaction, reply_for(exc, "vote"))
+            return
         await send_ephemeral(interaction, "Thanks for the feedback!" if stored else "That answer is no longer known.")
 
 
@@ -103,7 +107,11 @@ class PassageButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: TanyaBot = interaction.client  # type: ignore[assignment]
-        chunks = await bot.run_blocking(bot.index.chunks, [self.chunk_id])
+        try:
+            chunks = await bot.run_blocking(bot.index.chunks, [self.chunk_id])
+        except Exception as exc:  # the index away: said, as for /ask
+            await send_ephemeral(interaction, reply_for(exc, "passage"))
+            return
         chunk = chunks.get(self.chunk_id)
         if chunk is None:
             await send_ephemeral(interaction, "That passage is no longer in the index.")
@@ -228,11 +236,15 @@ class AskCog(commands.Cog):
             self.bot.conversations.link(("thread", thread.id), conversation)
 
     async def respond(
-        self, question: str, preview: LivePreview, conversation: Conversation | None = None
+        self,
+        question: str,
+        preview: LivePreview,
+        conversation: Conversation | None = None,
+        filters: dict[str, str] | None = None,
     ) -> tuple[Answer | None, str | None]:
         """The answer, or a message saying why there is none."""
         try:
-            return await self.bot.answer(question, preview.on_text, conversation), None
+            return await self.bot.answer(question, preview.on_text, conversation, filters), None
         except TanyaError as exc:  # a question it cannot take, a busy or unreachable index
             return None, reply_for(exc, "ask")
 
@@ -273,16 +285,21 @@ class AskCog(commands.Cog):
         channel_id = interaction.channel_id or 0
         conversation = self.in_thread(channel_id) or self.bot.conversations.new()
         filters = {k: v for k, v in (("since", since), ("until", until), ("source", source)) if v}
-        if filters:
-            conversation.filters = filters  # its follow-ups search the same articles
-        answer, problem = await self.respond(question, preview, conversation)
+        answer, problem = await self.respond(question, preview, conversation, filters or None)
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
+        if filters:  # taken: its follow-ups search the same articles (a refused one leaves them be)
+            conversation.filters = filters
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, post, preview)
         thread = None
-        if self.bot.settings.discord.threads and sent is not None and interaction.guild is not None:
+        if (
+            self.bot.settings.discord.threads
+            and sent is not None
+            and interaction.guild is not None
+            and getattr(interaction.channel, "parent_id", None) is None  # a thread: Discord opens none inside one
+        ):
             thread = await sent.create_thread(name=_thread_name(question))
         self.remember(conversation, sent, channel_id, thread)
 
@@ -311,15 +328,16 @@ class AskCog(commands.Cog):
         """Answer a message that mentions the bot or continues a conversation with it, as a reply
         (or in a new thread), reading it with that conversation's earlier turns."""
         question = strip_mentions(message.content, bot_id)
-        if not question:
-            if conversation is None:  # an empty follow-up in a thread is just chatter
-                hint = await self.bot.run_blocking(mention_hint, self.bot.index)
-                await message.reply(hint, allowed_mentions=NO_MENTIONS)
+        if not question and conversation is not None:  # an empty follow-up in a thread is just chatter
             return
         channel = getattr(message.channel, "parent_id", None) or message.channel.id
-        refusal = self.refusal(message.author.id, channel)
+        refusal = self.refusal(message.author.id, channel)  # the hint too: allow-list and cooldown
         if refusal:
             await message.reply(refusal, allowed_mentions=NO_MENTIONS)
+            return
+        if not question:
+            hint = await self.bot.run_blocking(mention_hint, self.bot.index)
+            await message.reply(hint, allowed_mentions=NO_MENTIONS)
             return
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
