@@ -140,6 +140,7 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
     last_at: float = 0.0
     filters: dict[str, str] = field(default_factory=dict)  # since/until/source its first question set (/ask)
+    added: int = 0  # turns added in all (``turns`` keeps the last ``max_turns``)
 
     def history(self) -> list[Turn]:
         """The turns still remembered."""
@@ -154,6 +155,16 @@ class Conversation:
         self.turns.append(Turn(question, answer.text, answer.context))
         del self.turns[: -self.max_turns]
         self.last_at = self.clock()
+        self.added += 1
+
+    def as_of(self, added: int) -> Conversation:
+        """The conversation as it stood after its first ``added`` turns: itself when nothing
+        was added since, else a copy without the later turns (a second reply to an earlier answer
+        branches off there, and is not read with the first reply's turn)."""
+        if added >= self.added:
+            return self
+        kept = max(0, len(self.turns) - (self.added - added))
+        return dataclasses.replace(self, turns=self.turns[:kept], filters=dict(self.filters), added=added)
 
 
 class Conversations:
@@ -164,7 +175,8 @@ class Conversations:
         self.max_conversations = max_conversations
         self.max_turns = max_turns
         self.max_age_s = max_age_s
-        self._items: OrderedDict[Any, Conversation] = OrderedDict()
+        # each key's conversation, and for an answer's key how many turns it had then
+        self._items: OrderedDict[Any, tuple[Conversation, int | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def new(self) -> Conversation:
@@ -172,17 +184,21 @@ class Conversations:
         return Conversation(self.max_turns, self.max_age_s)
 
     def get(self, key: Any) -> Conversation | None:
-        """The conversation under ``key``, if one is remembered."""
+        """The conversation under ``key``, if one is remembered: for a key filed ``as_it_is``,
+        the conversation as it stood then (``Conversation.as_of``)."""
         with self._lock:
             found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+            conversation, mark = found
+            return conversation if mark is None else conversation.as_of(mark)
 
-    def link(self, key: Any, conversation: Conversation) -> Conversation:
-        """File ``conversation`` under ``key`` too (a reply chain's next message)."""
+    def link(self, key: Any, conversation: Conversation, as_it_is: bool = False) -> Conversation:
+        """File ``conversation`` under ``key`` too: a thread's, which goes on with it, or
+        ``as_it_is`` an answer's (a reply to it continues the conversation from that answer)."""
         with self._lock:
-            self._items[key] = conversation
+            self._items[key] = (conversation, conversation.added if as_it_is else None)
             self._items.move_to_end(key)
             while len(self._items) > self.max_conversations:
                 self._items.popitem(last=False)

@@ -231,6 +231,21 @@ def test_conversations_are_bounded_in_turns_and_age() -> None:
     assert store.get(("channel", 3)) is first and store.get(("channel", 2)) is not None and len(store) == 2
 
 
+def test_an_answers_conversation_is_read_as_it_stood_then() -> None:
+    store = Conversations()
+    conversation = store.new()
+    conversation.add("q1", Answer("q1", "a1", False, "id"))
+    store.link(("reply", 1, 10), conversation, as_it_is=True)
+    store.link(("thread", 5), conversation)
+    assert store.get(("reply", 1, 10)) is conversation  # nothing added since: the same one goes on
+    conversation.add("q2", Answer("q2", "a2", False, "id"))
+    branch = store.get(("reply", 1, 10))
+    assert branch is not conversation and [t.question for t in branch.history()] == ["q1"]
+    assert store.get(("thread", 5)) is conversation and len(conversation.history()) == 2  # a thread goes on
+    branch.add("q3", Answer("q3", "a3", False, "id"))
+    assert [t.question for t in branch.history()] == ["q1", "q3"] and len(conversation.history()) == 2
+
+
 def test_history_items_must_be_questions() -> None:
     assert history_turns(["a", {"question": "b", "answer": "c"}]) == [Turn("a"), Turn("b", "c")]
     with pytest.raises(ValueError, match="history item 2"):

@@ -682,7 +682,7 @@ async def test_slash_ask_takes_since_until_and_source(stack: Stack, tmp_path: Pa
     assert sends(fake)[-1][1].startswith("Sorry, I can't take that question: since must be a date")
     fake = interaction(bot)
     await invoke(AskCog.ask, cog, fake, QUESTION, None, None, "rakyat sulsel")
-    filed = [c for k, c in bot.conversations._items.items() if k[0] == "reply"]
+    filed = [c for k, (c, _) in bot.conversations._items.items() if k[0] == "reply"]
     assert filed and filed[-1].filters == {"source": "rakyat sulsel"}  # its follow-ups search the same
 
 
@@ -769,4 +769,33 @@ async def test_ask_in_a_thread_answers_there_without_opening_a_thread_in_it(stac
     assert "create_thread" not in [kind for kind, _, _ in fake.log]
     assert "12 Oktober 2024" in sends(fake)[-1][1]
     assert bot.conversations.get(("thread", thread_id)) is not None
+    bot.workers.shutdown(wait=True)
+
+
+async def test_two_replies_to_one_answer_each_continue_from_that_answer(stack: Stack, tmp_path: Path) -> None:
+    seen: list[Any] = []
+
+    def record(asked: Any) -> Any:
+        seen.append(asked)
+        return asked
+
+    bot = build_bot(stack, tmp_path, chain=RunnableLambda(record) | stack.chain)
+    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")
+    cog = AskCog(bot)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
+    (key,) = [k for k in bot.conversations._items if k[0] == "reply"]
+    first_answer = key[2]
+    other = "bus trans seruni sekali ngecas berapa km?"
+    await cog.on_message(fake_message(log, other, replied_to=first_answer, author_id=2))
+    await cog.on_message(fake_message(log, "trus kapan?", replied_to=first_answer, author_id=3))
+    asked = [item["question"] if isinstance(item, dict) else item for item in seen]
+    histories = [[t.question for t in item.get("history", [])] if isinstance(item, dict) else [] for item in seen]
+    assert asked == [FIRST, other, "trus kapan?"]
+    assert histories == [[], [FIRST], [FIRST]]  # the second reply is not read with the first one's turn
+    assert "12 Oktober 2024" in log[-1][1]
+    # a reply to the second reply's answer goes on from there, with both of its turns
+    (latest,) = [k for k in bot.conversations._items if k[0] == "reply" and k[2] not in (first_answer,)][-1:]
+    conversation = bot.conversations.get(latest)
+    assert conversation is not None and [t.question for t in conversation.history()] == [FIRST, "trus kapan?"]
     bot.workers.shutdown(wait=True)

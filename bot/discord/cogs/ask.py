@@ -231,7 +231,7 @@ class AskCog(commands.Cog):
         """File ``conversation`` under the bot's answer (a reply to it continues it) and under the
         thread the bot opened for it (any message there continues it)."""
         if sent is not None:
-            self.bot.conversations.link(("reply", channel_id, sent.id), conversation)
+            self.bot.conversations.link(("reply", channel_id, sent.id), conversation, as_it_is=True)
         if thread is not None:
             self.bot.conversations.link(("thread", thread.id), conversation)
 
