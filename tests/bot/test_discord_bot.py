@@ -695,11 +695,16 @@ def _bot_with_user(stack: Stack, tmp_path: Path, **settings: Any) -> tuple[Tanya
     return bot, AskCog(bot)
 
 
-async def test_a_refused_ask_in_a_thread_leaves_its_filters_off_the_thread(stack: Stack, tmp_path: Path) -> None:
+async def _thread_opened(stack: Stack, tmp_path: Path) -> tuple[TanyaBot, AskCog, list[Any], int]:
+    """A bot in thread mode that has answered ``FIRST`` in a thread of its own, and that thread."""
     bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
     log: list[tuple[str, Any, dict[str, Any]]] = []
     await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
-    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    return bot, cog, log, next(e[2]["id"] for e in log if e[0] == "create_thread")
+
+
+async def test_a_refused_ask_in_a_thread_leaves_its_filters_off_the_thread(stack: Stack, tmp_path: Path) -> None:
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path)
     fake = interaction(bot, user_id=2, channel_id=thread_id)
     await invoke(AskCog.ask, cog, fake, "trus kapan?", "kemarin")  # a since that is no date: refused
     assert "since must be a date" in sends(fake)[-1][1]
@@ -759,10 +764,7 @@ async def test_a_button_that_fails_tells_the_user_why(stack: Stack, tmp_path: Pa
 
 
 async def test_ask_in_a_thread_answers_there_without_opening_a_thread_in_it(stack: Stack, tmp_path: Path) -> None:
-    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
-    log: list[tuple[str, Any, dict[str, Any]]] = []
-    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
-    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    bot, cog, _, thread_id = await _thread_opened(stack, tmp_path)
     fake = interaction(bot, user_id=2, channel_id=thread_id)
     fake.channel = SimpleNamespace(id=thread_id, parent_id=100)  # a thread, as discord.py gives it
     await invoke(AskCog.ask, cog, fake, "trus kapan?")
