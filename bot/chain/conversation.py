@@ -158,13 +158,14 @@ class Conversation:
         self.added += 1
 
     def as_of(self, added: int) -> Conversation:
-        """The conversation as it stood after its first ``added`` turns: itself when nothing
-        was added since, else a copy without the later turns (a second reply to an earlier answer
-        branches off there, and is not read with the first reply's turn)."""
-        if added >= self.added:
-            return self
-        kept = max(0, len(self.turns) - (self.added - added))
-        return dataclasses.replace(self, turns=self.turns[:kept], filters=dict(self.filters), added=added)
+        """A copy of the conversation as it stood after its first ``added`` turns (a reply to an
+        earlier answer branches off there: two replies to one answer are not read with each
+        other's turn, even when answered at the same time). Turns older than ``max_turns`` before
+        that point are gone, as they are from the conversation itself."""
+        kept = max(0, len(self.turns) - max(0, self.added - added))
+        return dataclasses.replace(
+            self, turns=self.turns[:kept], filters=dict(self.filters), added=min(added, self.added)
+        )
 
 
 class Conversations:

@@ -237,13 +237,21 @@ def test_an_answers_conversation_is_read_as_it_stood_then() -> None:
     conversation.add("q1", Answer("q1", "a1", False, "id"))
     store.link(("reply", 1, 10), conversation, as_it_is=True)
     store.link(("thread", 5), conversation)
-    assert store.get(("reply", 1, 10)) is conversation  # nothing added since: the same one goes on
+    # each reply gets a copy of it as it stood, so two replies at once cannot share one
+    first, second = store.get(("reply", 1, 10)), store.get(("reply", 1, 10))
+    assert first is not None and second is not None and first is not second
+    assert [t.question for t in first.history()] == ["q1"]
     conversation.add("q2", Answer("q2", "a2", False, "id"))
     branch = store.get(("reply", 1, 10))
-    assert branch is not conversation and [t.question for t in branch.history()] == ["q1"]
+    assert branch is not None and [t.question for t in branch.history()] == ["q1"]
     assert store.get(("thread", 5)) is conversation and len(conversation.history()) == 2  # a thread goes on
     branch.add("q3", Answer("q3", "a3", False, "id"))
     assert [t.question for t in branch.history()] == ["q1", "q3"] and len(conversation.history()) == 2
+    # turns older than max_turns are gone from a branch as from the conversation
+    short = Conversation(max_turns=2)
+    for n in range(4):
+        short.add(f"q{n}", Answer(f"q{n}", f"a{n}", False, "id"))
+    assert [t.question for t in short.as_of(3).history()] == ["q2"] and short.as_of(1).history() == []
 
 
 def test_history_items_must_be_questions() -> None:

@@ -714,8 +714,8 @@ async def test_a_refused_ask_in_a_thread_leaves_its_filters_off_the_thread(stack
     assert "12 Oktober 2024" in log[-1][1]
     # a taken one stays with the thread until it goes quiet, then the conversation starts over
     taken = interaction(bot, user_id=2, channel_id=thread_id)
-    await invoke(AskCog.ask, cog, taken, "trus kapan?", "2024-01-01")
-    assert conversation.filters == {"since": "2024-01-01"}
+    await invoke(AskCog.ask, cog, taken, "trus kapan?", None, None, "rakyat sulsel")
+    assert "12 Oktober 2024" in sends(taken)[-1][1] and conversation.filters == {"source": "rakyat sulsel"}
     conversation.last_at -= 10**6
     assert conversation.history() == [] and conversation.filters == {}
     bot.workers.shutdown(wait=True)
@@ -800,4 +800,40 @@ async def test_two_replies_to_one_answer_each_continue_from_that_answer(stack: S
     (latest,) = [k for k in bot.conversations._items if k[0] == "reply" and k[2] not in (first_answer,)][-1:]
     conversation = bot.conversations.get(latest)
     assert conversation is not None and [t.question for t in conversation.history()] == [FIRST, "trus kapan?"]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_in_a_thread_a_reply_to_an_older_answer_goes_on_with_the_thread(stack: Stack, tmp_path: Path) -> None:
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path)
+    await cog.on_message(fake_message(log, "<@99> trus kapan?", channel_id=thread_id, mentions=[bot.user]))
+    older = next(k[2] for k in bot.conversations._items if k[0] == "reply" and k[1] == thread_id)
+    await cog.on_message(fake_message(log, "<@99> lewat apa?", channel_id=thread_id, replied_to=older))
+    conversation = bot.conversations.get(("thread", thread_id))
+    assert conversation is not None
+    assert [t.question for t in conversation.history()][-1] == "lewat apa?"  # the thread saw it
+    bot.workers.shutdown(wait=True)
+
+
+async def test_filters_no_article_passes_are_not_kept_for_the_thread(stack: Stack, tmp_path: Path) -> None:
+    bot, cog, _, thread_id = await _thread_opened(stack, tmp_path)
+    fake = interaction(bot, user_id=2, channel_id=thread_id)
+    await invoke(AskCog.ask, cog, fake, "trus kapan?", None, None, "zzzqqq")  # no source holds it
+    conversation = bot.conversations.get(("thread", thread_id))
+    assert conversation is not None and conversation.filters == {}
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_answer_whose_thread_cannot_be_opened_stands_and_replies_continue_it(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(self: FakeSent, **kwargs: Any) -> None:  # no permission to open threads here
+        raise discord.HTTPException(SimpleNamespace(status=403, reason="Forbidden"), {"code": 50013})
+
+    monkeypatch.setattr(FakeSent, "create_thread", refuse)
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    fake = interaction(bot)
+    await invoke(AskCog.ask, cog, fake, FIRST)
+    (answer,) = [content for kind, content, _ in sends(fake) if kind == "followup"]
+    assert "[1]" in answer and not answer.startswith("Sorry")  # the answer, and no apology after it
+    assert [k for k in bot.conversations._items if k[0] == "reply"]  # filed: a reply continues it
     bot.workers.shutdown(wait=True)

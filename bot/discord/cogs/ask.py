@@ -289,8 +289,8 @@ class AskCog(commands.Cog):
         if answer is None:
             await deliver([Reply(problem or APOLOGY)], None, post, preview)
             return
-        if filters:  # taken: its follow-ups search the same articles (a refused one leaves them be)
-            conversation.filters = filters
+        if filters and not answer.says_nothing:  # its follow-ups search the same articles (not a refused
+            conversation.filters = filters  # question's, nor filters no article passes)
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, post, preview)
         thread = None
@@ -300,7 +300,10 @@ class AskCog(commands.Cog):
             and interaction.guild is not None
             and getattr(interaction.channel, "parent_id", None) is None  # a thread: Discord opens none inside one
         ):
-            thread = await sent.create_thread(name=_thread_name(question))
+            try:
+                thread = await sent.create_thread(name=_thread_name(question))
+            except discord.HTTPException:  # no permission, a channel with no threads: the answer stands
+                logger.warning("could not open a thread for an answer", exc_info=True)
         self.remember(conversation, sent, channel_id, thread)
 
     @commands.Cog.listener()
@@ -312,7 +315,8 @@ class AskCog(commands.Cog):
         replied = self.replied(message.channel.id, replied_to)
         if replied is None and me not in message.mentions:
             return  # chatter in a thread the bot opened is left alone (the README says so)
-        conversation = replied or self.in_thread(message.channel.id)
+        # in a thread the bot opened, the thread is the conversation, whichever answer is replied to
+        conversation = self.in_thread(message.channel.id) or replied
         try:
             await self.answer_mention(message, me.id, conversation)
         except Exception:
