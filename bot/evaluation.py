@@ -16,7 +16,7 @@ from bot.chain.answer import Answer
 from bot.chain.build import normalize_question
 from bot.chain.dates import parse_today
 from ingest.errors import BadInput
-from ingest.loaders import load_inputs, open_file_or_pipe
+from ingest.loaders import json_lines, load_inputs, open_file_or_pipe
 from ingest.text.analysis import clean_text
 from ingest.types import Article
 
@@ -166,9 +166,7 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
     out: list[EvalQuestion] = []
     data = _read_set(path)
     try:
-        # a byte order mark is not part of the first line; only a newline ends a line (U+2028 may
-        # stand inside a JSON string)
-        lines = [line.removesuffix("\r") for line in data.decode("utf-8-sig").split("\n")]
+        lines = json_lines(data.decode("utf-8-sig"))  # a byte order mark is not part of the first line
     except UnicodeDecodeError as exc:
         number = data[: exc.start].count(b"\n") + 1
         raise BadInput(f"{path}:{number} is not UTF-8 (byte 0x{data[exc.start]:02x})") from None

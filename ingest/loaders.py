@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import BadInput, LoadError
-from ingest.settings import canonical_url, without_credentials
+from ingest.settings import canonical_url, is_url, without_credentials
 from ingest.text.analysis import clean_text, guess_language
 from ingest.types import Article, Skipped
 
@@ -312,11 +312,6 @@ def _time_left(deadline: float, timeout: float | None, step: str) -> float:
         error = {"connect": httpcore.ConnectTimeout, "read": httpcore.ReadTimeout}.get(step, httpcore.WriteTimeout)
         raise error(f"the fetch deadline passed ({step})")
     return left if timeout is None else min(timeout, left)
-
-
-def is_url(text: str) -> bool:
-    """Return whether ``text`` is an http(s) URL."""
-    return bool(re.match(r"https?://", text, re.IGNORECASE))
 
 
 def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterator[Article | Skipped]:
@@ -731,12 +726,15 @@ def _is_absolute_path(text: str) -> bool:
     return text.startswith("/") or bool(re.match(r"[A-Za-z]:[\\/]", text))
 
 
+def json_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: only a newline ends one (``str.splitlines`` also splits at
+    U+2028, U+2029 and U+0085, which may stand inside a JSON string), a "\r" before it dropped."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
     """Yield one article per line of a JSON Lines file; a bad line is skipped with its number."""
-    text = decode(data)
-    # only a newline ends a line: U+2028, U+2029 and U+0085 may stand inside a JSON string
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
+    for number, line in enumerate(json_lines(decode(data)), start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"

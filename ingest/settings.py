@@ -194,6 +194,11 @@ def without_credentials(url: str) -> str:
     return _USERINFO.sub(r"\1", url)
 
 
+def is_url(text: str) -> bool:
+    """Return whether ``text`` is an http(s) URL."""
+    return bool(re.match(r"https?://", text, re.IGNORECASE))
+
+
 def canonical_url(url: str) -> str:
     """``url`` as the source of the article it names, read as the fetch reads it (httpx): scheme
     and host in lower case (an IDNA host encoded), no default or zero-padded port, no

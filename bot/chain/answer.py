@@ -31,18 +31,19 @@ if TYPE_CHECKING:
 OMISSION = " … "
 
 
-def passage_quote(text: str, spans: Sequence[Span], positions: Iterable[int]) -> str:
-    """The sentences at ``positions`` of a passage (``text``, its sentences ``spans``) as one
-    quote, in the passage's order: sentences next to each other with the passage's own text
-    between them (a headline and the sentence under it keep their line break), ``OMISSION``
-    where sentences in between are left out. So every piece between two ``OMISSION``s is text
-    of the passage."""
+def passage_quote(text: str, sentences: Sequence[tuple[Span, object]], positions: Iterable[int]) -> str:
+    """The sentences at ``positions`` of a passage (``text``, and its sentences as analysed: each
+    span with its terms) as one quote, in the passage's order: sentences next to each other with
+    the passage's own text between them (a headline and the sentence under it keep their line
+    break), ``OMISSION`` where sentences in between are left out. So every piece between two
+    ``OMISSION``s is text of the passage."""
     order = sorted(set(positions))
     out: list[str] = []
     for before, at in zip([None, *order], order, strict=False):
         if before is not None:
-            out.append(text[spans[before].end : spans[at].start] if at == before + 1 else OMISSION)
-        out.append(spans[at].text)
+            between = text[sentences[before][0].end : sentences[at][0].start]
+            out.append(between if at == before + 1 else OMISSION)
+        out.append(sentences[at][0].text)
     return "".join(out)
 
 

@@ -55,6 +55,25 @@ def normalize_question(raw: str, max_chars: int) -> str:
     return question
 
 
+def filter_scope(since: object, until: object, source: object, prefix: str = "") -> Scope:
+    """The articles a question's ``since``, ``until`` and ``source`` let through, or a
+    ``BadInput`` naming the field (``prefix``: how the caller spells the names, "--" for options)."""
+    first, last = parse_day(since, f"{prefix}since"), parse_day(until, f"{prefix}until")
+    if first and last and first > last:
+        raise BadInput(f"{prefix}since ({first}) is after {prefix}until ({last})")
+    if source is not None and not isinstance(source, str):
+        raise BadInput(f"{prefix}source must be text")
+    if source is not None:
+        source = replace_surrogates(source)  # undecodable bytes: no UTF-8 encoder (SQLite) takes them
+        if len(source) > MAX_SOURCE_CHARS:
+            # SQLite refuses a LIKE pattern this long ("pattern too complex"), and no source,
+            # URL, title or outlet is
+            raise BadInput(f"{prefix}source is longer than {MAX_SOURCE_CHARS} characters")
+    return Scope(
+        first.isoformat() if first else None, last.isoformat() if last else None, (source or "").strip() or None
+    )
+
+
 def no_article_note(within: Scope) -> str:
     """What to say when the filters of a question leave no article to search."""
     asked = [
@@ -85,21 +104,7 @@ def build_answer_chain(
             history = history_turns(raw.get("history"))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-        since, until = parse_day(raw.get("since"), "since"), parse_day(raw.get("until"), "until")
-        if since and until and since > until:
-            raise BadInput(f"since ({since}) is after until ({until})")
-        source = raw.get("source")
-        if source is not None and not isinstance(source, str):
-            raise BadInput("source must be text")
-        if source is not None:
-            source = replace_surrogates(source)  # undecodable bytes: no UTF-8 encoder (SQLite) takes them
-        if source is not None and len(source) > MAX_SOURCE_CHARS:
-            # SQLite refuses a LIKE pattern this long ("pattern too complex"), and no source,
-            # URL, title or outlet is
-            raise BadInput(f"source is longer than {MAX_SOURCE_CHARS} characters")
-        within = Scope(
-            since.isoformat() if since else None, until.isoformat() if until else None, (source or "").strip() or None
-        )
+        within = filter_scope(raw.get("since"), raw.get("until"), raw.get("source"))
         return {
             "question": normalize_question(text, max_question_chars),
             "history": history,

@@ -241,12 +241,10 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
     citations: list[Citation] = []
     parts: list[str] = []
     for n, group in enumerate(groups, start=1):
-        group.sort(key=lambda c: c.position)
-        quote = passage_quote(
-            group[0].passage.chunk.text, [span for span, _ in group[0].passage.sentences], [c.position for c in group]
-        )
-        chunk: Chunk = group[0].passage.chunk
-        citations.append(Citation(n, chunk, quote, round(group[0].passage.score, 4)))
+        passage = group[0].passage
+        chunk: Chunk = passage.chunk
+        quote = passage_quote(chunk.text, passage.sentences, [c.position for c in group])
+        citations.append(Citation(n, chunk, quote, round(passage.score, 4)))
         shown = fullwidth_brackets(quote)
         parts.append(f"{shown} [{n}]")
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)

@@ -555,7 +555,6 @@ class Verifier:
         out = []
         for number in sorted(by_number):
             hit = self.hits[by_number[number] - 1]
-            spans = [span for span, _ in analyzed_sentences(hit.chunk.text)]
-            quote = passage_quote(hit.chunk.text, spans, self.quotes[by_number[number]])
+            quote = passage_quote(hit.chunk.text, analyzed_sentences(hit.chunk.text), self.quotes[by_number[number]])
             out.append(Citation(number, hit.chunk, quote, hit.score))
         return out

@@ -285,16 +285,12 @@ def ask(
 
 
 def _scope(since: str | None, until: str | None, source: str | None) -> dict[str, str]:
-    """The chain's filter fields from ``--since``, ``--until`` and ``--source`` (dates checked
-    now, so a bad one is a one-line error before any model loads)."""
-    from bot.chain.build import MAX_SOURCE_CHARS
-    from bot.chain.dates import parse_day
+    """The chain's filter fields from ``--since``, ``--until`` and ``--source``, checked now as
+    the chain checks them (``filter_scope``), so a bad one is a one-line error before any model
+    loads or any batch line is read."""
+    from bot.chain.build import filter_scope
 
-    first, last = parse_day(since, "--since"), parse_day(until, "--until")
-    if first and last and first > last:
-        raise BadInput(f"--since ({first}) is after --until ({last})")
-    if source is not None and len(source) > MAX_SOURCE_CHARS:
-        raise BadInput(f"--source is longer than {MAX_SOURCE_CHARS} characters")
+    filter_scope(since, until, source, "--")  # what the chain checks, before any model loads
     fields = {"since": since, "until": until, "source": source}
     return {key: value for key, value in fields.items() if value}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name
 from ingest.errors import IndexMismatch, IndexUnavailable
+from ingest.settings import canonical_url, is_url, without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
@@ -210,9 +210,7 @@ class Index:
         name = replace_surrogates(name)
         if self.catalog.article(name) is not None:
             return name
-        if re.match(r"https?://", name, re.IGNORECASE):  # a URL as the article's source has it
-            from ingest.settings import canonical_url, without_credentials
-
+        if is_url(name):  # a URL as the article's source has it
             canonical = canonical_url(without_credentials(name))
             return canonical if self.catalog.article(canonical) is not None else None
         try:

@@ -62,6 +62,10 @@ def test_a_document_the_parsers_cannot_read_is_one_skip_line_without_their_logs(
     )
     assert result.returncode == 2 and result.stdout.count("  skipped  ") == 2, result.stdout + result.stderr
     assert result.stderr.strip() == ""  # the parsers' own logs ("lxml parsing failed") stay out
+    debug = subprocess.run(
+        [TANYA, "--debug", "ingest", str(tmp_path / "empty.html")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert debug.returncode == 2 and "trafilatura" in debug.stderr  # with --debug they are shown
 
 
 def test_ingest_without_inputs_is_bad_usage() -> None:

@@ -150,3 +150,13 @@ def test_an_error_line_quoting_a_hostile_name_is_escaped() -> None:
     result = runner.invoke(app, ["remove", "x\x1b[2Jy"])
     assert result.exit_code == 2
     assert "\x1b" not in result.stderr and "x\\x1b[2Jy" in result.stderr
+
+
+def test_each_piece_of_a_quote_is_highlighted_in_its_passage() -> None:
+    from bot.chain.answer import OMISSION
+    from bot.cli.render import _quote
+
+    passage = "Banjir Merendam Empat Desa\n\nHujan turun sejak Senin. Air naik dua meter. Sebanyak 120 warga mengungsi."
+    shown = _quote(passage, "Banjir Merendam Empat Desa" + OMISSION + "Sebanyak 120 warga mengungsi.")
+    lit = [shown.plain[span.start : span.end] for span in shown.spans if "green" in str(span.style)]
+    assert lit == ["Banjir Merendam Empat Desa", "Sebanyak 120 warga mengungsi."]  # the headline too

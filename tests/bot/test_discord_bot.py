@@ -497,6 +497,22 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     bot.workers.shutdown(wait=True)
 
 
+async def test_a_private_reply_part_that_fails_does_not_drop_the_rest(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    fake = interaction(bot)
+
+    async def refused(content: Any = None, **kwargs: Any) -> None:  # Discord refuses the first part
+        fake.response.done = True
+        raise discord.HTTPException(SimpleNamespace(status=500, reason="Server Error"), "try again")
+
+    fake.response.send_message = refused
+    report = "\n".join(f"Could not add source-{n}: {'x' * 90}." for n in range(60))
+    await send_ephemeral(fake, report)
+    later = [content for kind, content, _ in sends(fake) if kind == "followup"]
+    assert later and later[-1].endswith("source-59: " + "x" * 90 + ".")  # the rest still went out
+    bot.workers.shutdown(wait=True)
+
+
 async def test_an_answer_with_no_text_gets_no_buttons_and_is_not_recorded(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path)
     replies, view = await AskCog(bot).prepared(Answer("q?", "  ", False, "id"))

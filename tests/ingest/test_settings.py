@@ -146,3 +146,18 @@ def test_a_collection_name_chroma_refuses_is_a_setting_error(name: str, monkeypa
         IndexSettings()
     monkeypatch.setenv("TANYA_COLLECTION", "news_2026.v2")
     assert IndexSettings().collection == "news_2026.v2"
+
+
+def test_a_url_has_one_canonical_form_and_one_that_httpx_cannot_read_is_kept() -> None:
+    from ingest.settings import canonical_url, is_url
+
+    same = [
+        "http://Example.COM:80/berita?id=1#atas",
+        "HTTP://example.com/berita?id=1",
+        "http://example.com:080/berita?id=1",
+    ]
+    assert {canonical_url(url) for url in same} == {"http://example.com/berita?id=1"}
+    assert canonical_url("https://Bücher.example") == "https://xn--bcher-kva.example/"  # IDNA, and "/" for no path
+    assert canonical_url("https://example.com:8443/a") == "https://example.com:8443/a"  # not the default port
+    assert canonical_url("http://h:abc/x") == "http://h:abc/x"  # a port that is no number: as written
+    assert is_url("HTTPS://x") and not is_url("/tmp/berita.txt") and not is_url("ftp://x")

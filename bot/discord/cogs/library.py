@@ -18,8 +18,9 @@ from discord.ext import commands
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.formatting import neutralize, sources_messages
 from ingest.errors import BadInput, LoadError
-from ingest.loaders import is_url, parse_document
+from ingest.loaders import parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
+from ingest.settings import is_url
 from ingest.types import Article
 
 if TYPE_CHECKING:
