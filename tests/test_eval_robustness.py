@@ -167,3 +167,21 @@ def test_a_question_the_chain_would_refuse_is_refused_when_the_set_is_loaded(
     long.write_text(json.dumps({"id": 1, "question": "x" * 50}) + "\n", encoding="utf-8")
     with pytest.raises(BadInput, match="the question is too long"):
         load_eval_set(long, max_question_chars=20)
+
+
+def test_a_kept_index_holds_only_what_this_run_asks_for(tmp_path: Path) -> None:
+    # A passage an earlier run indexed (another set, or an older version of this one) would
+    # compete with this run's gold passages.
+    from bot.cli.app import _settings
+    from bot.components import make_stack
+
+    index_dir = tmp_path / "index"
+    other = {**GOOD, "id": "2", "passage": "Bola lampu pijar dipatenkan pada 1879 oleh Edison."}
+    assert tanya("eval", str(a_set(tmp_path, GOOD, other)), "--index-dir", str(index_dir)).exit_code == 0
+    result = tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(index_dir), "--json")
+    assert result.exit_code == 0, result.output
+    settings = _settings()
+    at = {"data_dir": index_dir, "chroma_url": None, "database_url": None}
+    kept = settings.model_copy(update={"index": settings.index.model_copy(update=at)})
+    texts = [r.title for r in make_stack(kept).index.articles()]
+    assert len(texts) == 2  # the bundled article and the one passage of this run

@@ -546,7 +546,8 @@ def eval_(
         Path | None,
         typer.Option(
             "--index-dir",
-            help="Keep the evaluation index here and reuse it (default: a temporary folder).",
+            help="Keep the evaluation index here and reuse it, without what earlier runs added that this "
+            "one does not ask for (default: a temporary folder).",
             metavar="DIR",
         ),
     ] = None,
@@ -599,8 +600,15 @@ def eval_(
             update={"data_dir": data_dir, "chroma_url": None, "database_url": None}
         )
         stack = make_stack(settings.model_copy(update={"index": index_settings}), models=load_models(models))
+        wanted = eval_articles(questions, bundled_articles_dir()) + extra
         with _progress(enabled=not as_json) as sink:
-            ingest_articles(stack.index, eval_articles(questions, bundled_articles_dir()) + extra, sink)
+            ingest_articles(stack.index, wanted, sink)
+        # A kept index holds what this run asks for and nothing else: a passage of another run's
+        # sets, or an older version of one, would compete with the gold passages.
+        kept = {article.source for article in wanted}
+        for record in stack.index.articles():
+            if record.source not in kept:
+                stack.index.remove(record.source)
         results = run_eval(stack.chain.invoke, questions)
     by_set: dict[str, list[Any]] = {}
     for r in results:
