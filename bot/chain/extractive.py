@@ -27,6 +27,7 @@ from bot.chain.features import PassageCandidate, SentenceCandidate, answer_featu
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import ParsedQuery
 from bot.chain.retriever import Retrieval
+from ingest.text.sentences import refers_back
 from ingest.types import Chunk, Hit
 
 
@@ -248,20 +249,6 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
         shown = fullwidth_brackets(quote)
         parts.append(f"{shown} [{n}]")
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
-
-
-# How a sentence that goes on from the one before it opens: a connective ("Meskipun ...",
-# "Namun, ...") or a demonstrative among its first words ("Langkah ini ...", "Hal itu ...").
-_CONNECTIVES = frozenset(
-    "meskipun walaupun namun tetapi tapi sedangkan sementara itu akibatnya karenanya however but although".split()
-)
-_DEMONSTRATIVES = frozenset("ini itu tersebut".split())
-
-
-def refers_back(text: str) -> bool:
-    """Whether a sentence leans on the one before it to be understood."""
-    opening = [w.strip(",.;:\"'()").lower() for w in text.split()[:6]]
-    return bool(opening) and (opening[0] in _CONNECTIVES or bool(_DEMONSTRATIVES & set(opening[1:])))
 
 
 def _makes_sense_beside(

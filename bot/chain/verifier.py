@@ -2,9 +2,12 @@
 
 A model's answer is untrusted: it is cut into sentences (``split_claims``), and a sentence is
 kept only when it cites an existing passage and one sentence of a cited passage supports it
-(``Verifier``: enough of its words, every other word of it in that sentence's neighbourhood or
-standing in for one of that sentence's words, every figure with its scale and qualifier, every
-link, the same negation and the same subject; sharing words is not enough). A kept sentence
+(``Verifier``: enough of its words, every other word of it in that sentence, its article's
+title or the sentence it refers back to, or the glossary's word for one of that sentence's
+words; every figure with its scale and qualifier; every link; the same negation, subject, order
+of names, hedges, tense, quantity and reader; no command; sharing words is not enough). What is
+checked is what is shown: invisible characters, bidirectional controls and markdown marks go
+first. A kept sentence
 cites only the passages that support it; kept sentences are renumbered in order of first
 citation, and each citation quotes the sentences that support the answer. An answer keeps at
 most ``MAX_CLAIMS`` sentences, none longer than ``MAX_CLAIM_CHARS``, none twice.
@@ -12,6 +15,7 @@ most ``MAX_CLAIMS`` sentences, none longer than ``MAX_CLAIM_CHARS``, none twice.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
@@ -20,10 +24,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
-from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
+from bot.chain.question import ParsedQuery, analyzed_sentences, glossary, parse_query
 from ingest.store.index import Index
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem
-from ingest.text.sentences import split_sentences
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
+from ingest.text.sentences import refers_back, split_sentences
 from ingest.text.stemming import stem_indonesian
 from ingest.types import Hit
 
@@ -31,6 +35,14 @@ logger = logging.getLogger(__name__)
 
 MARKERS = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
 _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+")
+# A citation that ends a sentence within what the sentence splitter took for one: "... Malaysia
+# [1]. tiktok merumahkan ..." (a sentence that starts in lower case is joined to the one before).
+_SENTENCE_MARKER_END = re.compile(
+    r"(?:[.!?]\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\][.!?])(?=\s+\S)"
+)
+# Markdown a model may write around its words ("**TikTok**", "`...`", "> ", "# "): an answer is
+# plain text wherever it is shown.
+_MARKUP = re.compile(r"`+|\*\*|__|\|\||~~|^\s*(?:>|#{1,6})\s+")
 # What ends a claim after its words: markers, punctuation and spaces ("... PHK [2][42].").
 _TAIL = re.compile(r"(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|[\s.,;:!?])*\Z")
 
@@ -54,8 +66,9 @@ def split_claims(text: str) -> list[Claim]:
     """Cut model output into sentences; citation markers right after a full stop
     ("... PHK. [1]") belong to the sentence before them."""
     claims: list[Claim] = []
-    for span in split_sentences(text):
-        sentence = span.text.strip()
+    pieces = (piece for span in split_sentences(text) for piece in _cut_after_markers(span.text))
+    for piece in pieces:
+        sentence = piece.strip()
         leading = _LEADING_MARKERS.match(sentence)
         if leading and claims:
             previous = claims.pop()
@@ -67,6 +80,12 @@ def split_claims(text: str) -> list[Claim]:
         if sentence:
             claims.append(Claim(sentence, _numbers(sentence)))
     return claims
+
+
+def _cut_after_markers(sentence: str) -> list[str]:
+    """``sentence`` cut after each citation that ends a sentence within it."""
+    ends = [m.end() for m in _SENTENCE_MARKER_END.finditer(sentence)]
+    return [sentence[a:b] for a, b in zip([0, *ends], [*ends, len(sentence)], strict=True)]
 
 
 def _numbers(text: str) -> tuple[int, ...]:
@@ -85,6 +104,7 @@ def _read(text: str, passages: int) -> tuple[str, tuple[int, ...]]:
     Oktober") it is the model's text, kept in fullwidth brackets like any other bracketed number
     ("［12］", "［2024］") and checked as written. Lone surrogates (which no UTF-8 output takes)
     become U+FFFD."""
+    text = _MARKUP.sub("", without_invisible(text))
     tail = _TAIL.search(text)
     tail_start = tail.start() if tail else len(text)
     cited: list[int] = []
@@ -150,30 +170,109 @@ def _alternatives(phrases: Sequence[str]) -> str:
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
 
 
+_SCALE = rf"(?:{_alternatives(list(_MAGNITUDES))})(?![^\W\d_])"
 _FIGURE = re.compile(
     rf"(?:(?<![^\W\d_])(?P<qualifier>{_alternatives(list(_QUALIFIER_OF))})\s+)?"
     r"(?:(?:rp|usd|us\$|idr|rm|sgd|eur|\$|€|£)\.?\s*)?"
     r"(?P<number>\d+(?:[.,]\d+)*)"
-    rf"(?:\s*(?P<magnitude>%|(?:{_alternatives(list(_MAGNITUDES))})(?![^\W\d_])))?",
+    rf"(?:\s*(?P<magnitude>%|{_SCALE}(?:\s+{_SCALE})*))?",
     re.IGNORECASE,
 )
+
+# Numbers written as words, in either language: "tujuh ratus" is 700 and "dua puluh miliar" 20
+# miliar, as a figure in digits would be; fractions ("separuh", "half") are figures too.
+_UNITS = {
+    **dict.fromkeys(["nol", "zero"], 0),
+    **dict.fromkeys(["satu", "se", "one"], 1),
+    **dict.fromkeys(["dua", "two"], 2),
+    **dict.fromkeys(["tiga", "three"], 3),
+    **dict.fromkeys(["empat", "four"], 4),
+    **dict.fromkeys(["lima", "five"], 5),
+    **dict.fromkeys(["enam", "six"], 6),
+    **dict.fromkeys(["tujuh", "seven"], 7),
+    **dict.fromkeys(["delapan", "eight"], 8),
+    **dict.fromkeys(["sembilan", "nine"], 9),
+    **dict.fromkeys(["sepuluh", "ten"], 10),
+    **dict.fromkeys(["sebelas", "eleven"], 11),
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "seratus": 100,
+}
+_TENS = {"puluh": 10, "ratus": 100, "hundred": 100}  # "dua puluh" is 2 x 10 ("dua belas": 2 + 10)
+_FRACTIONS = {
+    **dict.fromkeys(["separuh", "setengah", "half"], "1/2"),
+    **dict.fromkeys(["seperempat", "quarter"], "1/4"),
+    **dict.fromkeys(["sepertiga"], "1/3"),
+    **dict.fromkeys(["dua pertiga", "two-thirds", "two thirds"], "2/3"),
+}
+_NUMBER_WORD = re.compile(
+    rf"(?<![^\W\d_])(?:{_alternatives([w for w in _UNITS if w != 'se'])})"
+    rf"(?:[\s-]+(?:{_alternatives([*_UNITS, *_TENS, 'belas'])}))*"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+_FRACTION = re.compile(rf"(?<![^\W\d_])(?:{_alternatives(list(_FRACTIONS))})(?![^\W\d_])", re.IGNORECASE)
+
+
+def _number_value(words: str) -> int:
+    """The value of a number written as words ("tujuh ratus" 700, "dua belas" 12, "seratus dua
+    puluh lima" 125, "twenty five" 25)."""
+    total, unit = 0, None
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word in _UNITS:
+            total += unit or 0
+            unit = _UNITS[word]
+        elif word == "belas":
+            total, unit = total + (unit or 1) + 10, None
+        elif word in _TENS:
+            total, unit = total + (unit or 1) * _TENS[word], None
+    return total + (unit or 0)
+
+
+def _in_digits(text: str) -> str:
+    """``text`` with its numbers written as words written in digits."""
+    return _NUMBER_WORD.sub(lambda m: str(_number_value(m.group(0))), text)
 
 
 def _figures(text: str) -> set[tuple[str, str | None, str | None]]:
     """The figures of a text as (number, scale, qualifier): "sekitar 700 karyawan" gives ("700",
     None, "about"), "USD2 miliar" ("2", "billion", None). Separators are removed from numbers
     ("4.000" and "4,000" both give "4000")."""
-    found = set()
-    for match in _FIGURE.finditer(text):
+    found: set[tuple[str, str | None, str | None]] = {
+        (_FRACTIONS[m.group(0).lower()], "fraction", None) for m in _FRACTION.finditer(text)
+    }
+    for match in _FIGURE.finditer(_in_digits(text)):
         qualifier, magnitude = match.group("qualifier"), match.group("magnitude")
         found.add(
             (
                 re.sub(r"[.,]", "", match.group("number")),
-                _MAGNITUDES[re.sub(r"\s+", " ", magnitude.lower())] if magnitude else None,
+                _scale(magnitude) if magnitude else None,
                 _QUALIFIER_OF[re.sub(r"\s+", " ", qualifier.lower())] if qualifier else None,
             )
         )
     return found
+
+
+def _scale(magnitude: str) -> str:
+    """What a figure's scale words mean together ("juta" million, "juta juta" million million)."""
+    if magnitude == "%":
+        return "percent"
+    words = re.findall(_SCALE, magnitude, re.IGNORECASE)
+    return " ".join(_MAGNITUDES[re.sub(r"\s+", " ", w.lower())] for w in words)
 
 
 def _figures_agree(claim: set[tuple[str, str | None, str | None]], source: str) -> bool:
@@ -345,7 +444,52 @@ def _roles_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
                 return False
         elif not any(k > at if flipped else k < at for k in places):
             return False
+    if flipped:
+        return True
+    if not _objects_agree(claim, source):
+        return False
+    # Names the source holds that a verb separates in the claim come in the source's order
+    # ("TikTok yang dimiliki Microsoft rutin membayar ByteDance" against "TikTok yang dimiliki
+    # ByteDance rutin membayar Microsoft", "TikTok, induk ByteDance, ..."); within a noun phrase
+    # the order may change ("pendapatan AI Microsoft", "pendapatan Microsoft di bidang AI").
+    last: int | None = None
+    verb_since, clause, seen = False, 0, set()
+    for word in claim:
+        verb_since = verb_since or word.clause != clause or (not word.name and _verb_like(word))
+        clause = word.clause
+        k = _find(source, word.terms) if word.name else None
+        if k is None or k in seen:
+            continue
+        seen.add(k)
+        if last is not None and verb_since and k < last:
+            return False
+        if last is None or verb_since:
+            last, verb_since = k, False
     return True
+
+
+def _objects_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
+    """Whether a name the claim puts right after one of the source's words (its verb, as a rule:
+    "membayar OpenAI") follows that word in the source too, within its next three content words
+    ("rutin membayar Microsoft senilai ..." has Microsoft paid, not OpenAI)."""
+    words = [w for w in claim if w.content and w.low not in _ATTRIBUTION]
+    source_content = [w for w in source if w.content]
+    for before, word in itertools.pairwise(words):
+        if not word.name or before.name or not _verb_like(before) or before.clause != word.clause:
+            continue
+        places = [k for k, w in enumerate(source_content) if w.terms & before.terms]
+        if places and not any(w.terms & word.terms for k in places for w in source_content[k + 1 : k + 4]):
+            return False
+    return True
+
+
+def _verb_like(word: _Word) -> bool:
+    """Whether a word reads as a verb: an Indonesian one with a verb prefix ("membayar",
+    "dimiliki", "bermitra"), an English one with a verb ending ("pays", "owned")."""
+    low = word.low
+    if low.startswith(("me", "di", "ber", "ter")) and stem(low) != low:
+        return True
+    return low.endswith(("s", "ed")) and len(low) > 3 and not low.endswith("ss") and low.isascii()
 
 
 # Words that attribute a statement rather than state a fact ("Menurut The Information, ..."): a
@@ -355,43 +499,227 @@ _ATTRIBUTION = frozenset(
 )
 
 
-def _words_accounted(claim: Sequence[_Word], source: Sequence[_Word], context: frozenset[str]) -> bool:
-    """Whether every content word of the claim is in the source sentence or its neighbours
-    (``context``) or stands in for a word of that sentence. Words of the claim missing there
-    stand in for others when they lie between two words of the claim the sentence holds, and
-    the sentence has, between those two, at least as many other content words that the claim
-    does not use: "lewat email" for "melalui email", "700 pegawai di Malaysia" for "700 karyawan
-    di Malaysia". A figure stands in for nothing. A missing word before the first or after the
-    last word the sentence holds adds something to it ("... 12 Oktober 2024 dari penipu",
-    "... karena korupsi massal"), and so does one more missing word than the sentence has to
-    spare ("TikTok membatalkan rencana merumahkan" for "TikTok baru-baru ini merumahkan")."""
-    content = [w for w in claim if w.content and w.low not in _ATTRIBUTION]
-    used = frozenset().union(*(w.terms for w in content))
-    anchors = [i for i, w in enumerate(content) if _find(source, w.terms) is not None]
-    missing: dict[tuple[int, int], set[str]] = {}
-    for i, word in enumerate(content):
-        if word.terms & context:
+def _key(low: str) -> str:
+    """A word as the glossary's groups know it: its root and how it is derived from it
+    ("merumahkan" and "dirumahkan" are one key, "mempekerjakan" and "pekerja" two)."""
+    root = stem(low)
+    kind, suffix = _shape(low, root)
+    return f"{root}:{kind}:{suffix}"
+
+
+@lru_cache(maxsize=1)
+def _synonym_groups() -> dict[str, frozenset[int]]:
+    """Word key (``_key``) -> the glossary entries it translates (bot/chain/data/en_id.txt):
+    Indonesian words given for one English word are the same word to a claim ("karyawan",
+    "pegawai" and "pekerja" for "employee"). A phrase ("terkena phk") is keyed by its words'
+    keys joined."""
+    groups: dict[str, set[int]] = {}
+    for n, alternatives in enumerate(glossary().values()):
+        for alternative in alternatives:
+            key = " ".join(_key(w) for w in alternative.lower().split())
+            groups.setdefault(key, set()).add(n)
+    return {key: frozenset(ns) for key, ns in groups.items()}
+
+
+def _synonyms(key: str, other: _Word) -> bool:
+    """Whether the glossary gives the word (or phrase) ``key`` and the word ``other`` for one
+    English word."""
+    groups = _synonym_groups()
+    mine = groups.get(key, frozenset())
+    return bool(mine) and bool(mine & groups.get(_key(other.low), frozenset()))
+
+
+def _words_accounted(
+    claim: Sequence[_Word], source: Sequence[_Word], referent: frozenset[str], context: frozenset[str]
+) -> bool:
+    """Whether every content word of the claim is a word of the source sentence, of its article's
+    title or the sentence it refers back to (``referent``: "Langkah ini diambil untuk ..." is
+    about the sentence before it), or a word the glossary gives for the same English word as one
+    of the source sentence's that the claim does not use otherwise ("pegawai" for "karyawan", "terkena PHK" for
+    "merumahkan"); each source word stands in once. Only the clause that says whose claim it is
+    ("Menurut The Information, ...") may take its words from the sentences around (``context``).
+    Nothing else stands in for a word: a word that merely takes another's place ("merekrut",
+    "mengizinkan" or "kecil" for "merumahkan", "melarang" or "besar") says something the source
+    does not, and a word from another sentence nearby may say it of something else ("TikTok
+    mengonfirmasi bahwa 700 karyawan ..." from "... 700 karyawan ..." and "Meskipun TikTok
+    mengonfirmasi adanya PHK ini, jumlahnya kurang dari 500")."""
+    attributed = {w.clause for w in claim if w.low in _ATTRIBUTION}
+    # Words the other checks read: a figure's qualifier ("fewer than"), a stance ("diduga").
+    content = [w for w in claim if w.content and w.low not in _ATTRIBUTION | _CHECKED_ELSEWHERE]
+    spare = [w for w in source if w.content and not w.low[0].isdigit() and not any(_same_word(c, w) for c in content)]
+    done: set[int] = set()
+    for word in content:
+        if id(word) in done or _holds(source, word) or word.terms & referent:
             continue
-        left = next((a for a in reversed(anchors) if a < i), None)
-        right = next((a for a in anchors if a > i), None)
-        if left is None or right is None:
-            return False
-        missing.setdefault((left, right), set()).add(word.low)
-    for (left, right), words in missing.items():
-        spans = [
-            (k - j, j, k)
-            for j, w in enumerate(source)
-            if w.terms & content[left].terms
-            for k, v in enumerate(source)
-            if k > j and v.terms & content[right].terms
-        ]
-        if not spans:
-            return False
-        _, j, k = min(spans)
-        spare = {w.low for w in source[j + 1 : k] if w.content and not w.low[0].isdigit() and not w.terms & used}
-        if len(words) > len(spare):
+        if word.clause in attributed and word.terms & context:
+            continue
+        at = claim.index(word)
+        options: list[tuple[tuple[_Word, ...], str]] = [((word,), _key(word.low))]
+        if at > 0:  # with the word before or after it, a phrase ("sebagian besar", "terkena PHK")
+            options.insert(0, ((claim[at - 1], word), f"{_key(claim[at - 1].low)} {_key(word.low)}"))
+        if at + 1 < len(claim):
+            options.insert(0, ((word, claim[at + 1]), f"{_key(word.low)} {_key(claim[at + 1].low)}"))
+        for words, key in options:
+            k = next((k for k, w in enumerate(spare) if _synonyms(key, w)), None)
+            if k is not None:
+                spare.pop(k)
+                done.update(id(w) for w in words)
+                break
+        else:
             return False
     return True
+
+
+# How a word is derived from its root, which changes what it means ("bekerja" works,
+# "mempekerjakan" employs, "pekerja" is a worker; "rumah" is a house, "merumahkan" lays off),
+# while the voice does not ("membayar", "dibayar", "bayar").
+_PREFIX_CLASSES = (
+    ("memper", "per"),
+    ("diper", "per"),
+    ("menge", ""),
+    ("meng", ""),
+    ("meny", ""),
+    ("mem", ""),
+    ("men", ""),
+    ("me", ""),
+    ("di", ""),
+    ("ber", "ber"),
+    ("bel", "ber"),
+    ("be", "ber"),
+    ("ter", "ter"),
+    ("per", "per"),
+    ("peng", "pe"),
+    ("peny", "pe"),
+    ("pem", "pe"),
+    ("pen", "pe"),
+    ("pe", "pe"),
+    ("ke", "ke"),
+    ("se", "se"),
+)
+
+
+def _shape(low: str, root: str) -> tuple[str, str]:
+    """A word's derivation from ``root``: its prefix's kind and its derivational suffix."""
+    word = low
+    for ending in ("lah", "kah", "nya", "pun", "ku", "mu"):
+        if word.endswith(ending) and len(word) - len(ending) >= len(root):
+            word = word[: -len(ending)]
+            break
+    suffix = next((e for e in ("kan", "an", "i") if word.endswith(e) and not root.endswith(e)), "")
+    word = word[: len(word) - len(suffix)]
+    at = word.rfind(root) if root in word else word.rfind(root[1:]) if len(root) > 2 else -1
+    prefix = word[:at] if at > 0 else ""
+    kind = next((k for p, k in _PREFIX_CLASSES if prefix.startswith(p)), prefix)
+    return kind, suffix
+
+
+def _same_word(claim_word: _Word, source_word: _Word) -> bool:
+    """Whether the claim's word is the source's: the same term, and when both are Indonesian
+    forms of one root, the same derivation (``_shape``)."""
+    shared = claim_word.terms & source_word.terms
+    if not shared:
+        return False
+    root = stem(claim_word.low)
+    if root not in shared or stem(source_word.low) != root or claim_word.low == source_word.low:
+        return True  # matched through a translation or a spelling, or written alike
+    return _shape(claim_word.low, root) == _shape(source_word.low, root)
+
+
+def _holds(source: Sequence[_Word], word: _Word) -> bool:
+    return any(_same_word(word, w) for w in source)
+
+
+# Words that say how sure, when, how much or to whom something is said. Most are stopwords, so
+# the word checks do not see them, yet "TikTok akan merumahkan", "TikTok hanya menggunakan" or
+# "Anda harus membayar" say something else than "TikTok merumahkan", "TikTok menggunakan" or
+# "TikTok membayar". A claim may use one only where its sentence (or the sentence it refers back
+# to) uses one of the same group, and must keep its sentence's hedge or future ("diduga",
+# "diperkirakan akan") unless it says whose claim it is ("Menurut TheVerge, ...").
+_STANCES = {
+    "future": "akan bakal berencana rencana will shall plan plans planned",
+    "done": "sudah telah already",
+    "once": "pernah once",
+    "still": "masih still",
+    "now": "sedang currently",
+    "only": "hanya cuma only solely",
+    "all": "semua seluruh segala segenap all every entire whole",
+    "must": "harus wajib mesti must should",
+    "can": "bisa dapat mampu can could able",
+    "hedge": (
+        "mungkin kemungkinan barangkali diduga dugaan kabarnya dikabarkan diperkirakan perkiraan "
+        "disebut-sebut maybe perhaps possibly probably likely allegedly alleged suspected reportedly might may "
+        "expected estimated"
+    ),
+    "you": "anda kamu kalian engkau kau dikau you your yours yourself yourselves",
+    "request": "silakan silahkan mohon tolong harap ayo mari please",
+}
+_STANCE_OF = {word: kind for kind, words in _STANCES.items() for word in words.split()}
+_KEPT_STANCES = frozenset({"future", "hedge", "once"})
+_CHECKED_ELSEWHERE = frozenset(_STANCE_OF) | frozenset(w for phrase in _QUALIFIER_OF for w in phrase.split())
+
+
+def _stances(words: Sequence[_Word]) -> set[str]:
+    found = set()
+    for w in words:
+        low = w.low[:-3] if w.low.endswith("nya") and len(w.low) > 5 else w.low
+        if low in _STANCE_OF:
+            found.add(_STANCE_OF[low])
+    return found
+
+
+# Times said relative to the article ("bulan depan", "tahun lalu", "this month"): a claim's must
+# be its sentence's ("bulan ini" is not "bulan depan").
+_TIME_NOUNS = {
+    **dict.fromkeys(["hari", "day"], "day"),
+    **dict.fromkeys(["minggu", "pekan", "week"], "week"),
+    **dict.fromkeys(["bulan", "month"], "month"),
+    **dict.fromkeys(["tahun", "year"], "year"),
+    **dict.fromkeys(["kuartal", "triwulan", "quarter"], "quarter"),
+}
+_DEICTICS = {
+    **dict.fromkeys(["ini", "this", "current"], "this"),
+    **dict.fromkeys(["depan", "mendatang", "berikutnya", "next", "coming"], "next"),
+    **dict.fromkeys(["lalu", "kemarin", "sebelumnya", "last", "previous", "ago"], "last"),
+}
+
+
+def _times(words: Sequence[_Word]) -> set[tuple[str, str]]:
+    found = set()
+    for a, b in itertools.pairwise(words):
+        if a.low in _TIME_NOUNS and b.low in _DEICTICS:
+            found.add((_TIME_NOUNS[a.low], _DEICTICS[b.low]))
+        elif a.low in _DEICTICS and b.low in _TIME_NOUNS:
+            found.add((_TIME_NOUNS[b.low], _DEICTICS[a.low]))
+    return found
+
+
+def _stances_agree(claim: Sequence[_Word], source: Sequence[_Word], referent: Sequence[_Word]) -> bool:
+    """Whether the claim says as surely, as soon, as much, to the same people and of the same
+    time as its source sentence (``_STANCES``, ``_times``)."""
+    said, stated = _stances(claim), _stances(source) | _stances(referent)
+    attributed = any(w.low in _ATTRIBUTION for w in claim)
+    return (
+        said <= stated
+        and (attributed or (_stances(source) & _KEPT_STANCES) <= said)
+        and _times(claim) <= _times(source) | _times(referent)
+    )
+
+
+_VERB_PREFIXES = ("me", "ber", "di", "ter")
+
+
+def _is_command(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
+    """Whether the claim opens with a verb in its bare form where the source has it with a verb
+    prefix ("Bayar Microsoft ..." or "Pay Microsoft ..." for "... membayar Microsoft"), or with
+    "-lah": it tells the reader to do it."""
+    first = next((w for w in claim if w.low not in _ATTRIBUTION), None)
+    if first is None or first.name or not first.content:
+        return False
+    if first.low.endswith("lah") and len(first.low) > 5:
+        return True
+    if first.low.startswith(_VERB_PREFIXES):
+        return False
+    return any(w.terms & first.terms and w.low != first.low and w.low.startswith(_VERB_PREFIXES) for w in source)
 
 
 @dataclass(frozen=True)
@@ -404,6 +732,7 @@ class _Support:
     words: tuple[_Word, ...]
     coverage: float  # of the claim's concepts, IDF-weighted, by this sentence
     context: frozenset[str]  # index terms of this sentence and its neighbours
+    referent: tuple[_Word, ...] = ()  # its article's title, and the sentence before it when it refers back to it
 
 
 class Verifier:
@@ -414,7 +743,8 @@ class Verifier:
     and a sentence of a passage it cites supports it: that sentence holds ``min_support`` of the
     claim's (IDF-weighted) words and, with the sentences around it, ``min_context_support`` of
     them and every name the claim uses, or it is close to the claim in embedding space; every
-    other word of the claim stands in for one of that sentence's (``_words_accounted``); it
+    other word of the claim is accounted for (``_words_accounted``); it says it as surely, as
+    soon, as much and to the same people (``_stances_agree``) and is no command (``_is_command``); it
     holds every figure the claim states, at the same scale and with the same qualifier; its
     passage holds every link or address the claim gives; it negates what the claim negates and
     nothing the claim asserts; the claim's subject is its subject; and no cited sentence covers
@@ -499,7 +829,9 @@ class Verifier:
             and all(terms & s.context for terms in names)
             and _negations_agree(claim, s.words)
             and _roles_agree(claim, s.words)
-            and _words_accounted(claim, s.words, s.context)
+            and _stances_agree(claim, s.words, s.referent)
+            and not _is_command(claim, s.words)
+            and _words_accounted(claim, s.words, frozenset().union(*(w.terms for w in s.referent)), s.context)
         ]
         supporting = [
             s
@@ -523,9 +855,11 @@ class Verifier:
     def _candidates(self, parsed: ParsedQuery, cited: tuple[int, ...]) -> Iterator[_Support]:
         for n in cited:
             sentences = analyzed_sentences(self.hits[n - 1].chunk.text)
+            title = _sentence_words(self.hits[n - 1].chunk.title)
             for j, (span, terms) in enumerate(sentences):
                 context = frozenset().union(*(t for _, t in sentences[max(0, j - 2) : j + 3]))
-                yield _Support(n, span.text, j, _sentence_words(span.text), parsed.coverage(terms), context)
+                referent = title + (_sentence_words(sentences[j - 1][0].text) if j and refers_back(span.text) else ())
+                yield _Support(n, span.text, j, _sentence_words(span.text), parsed.coverage(terms), context, referent)
 
     def _similar(self, text: str, sentence: str) -> bool:
         try:

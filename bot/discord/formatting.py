@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.chain.answer import Answer
+from ingest.text.analysis import shown_plainly
 from ingest.types import ArticleRecord
 
 MESSAGE_LIMIT = 2000
@@ -44,7 +45,10 @@ ABSTAIN_NOTE = {
 
 def neutralize(text: str) -> str:
     """Escape Discord markdown (so no masked links, headings, spoilers or mentions) except our
-    ``[n]`` markers, and wrap every http(s) URL in <...> so Discord does not unfurl it."""
+    ``[n]`` markers, wrap every http(s) URL in <...> so Discord does not unfurl it, and drop
+    invisible characters and bidirectional controls (which show text in another order than it
+    was checked in)."""
+    text = shown_plainly(text)
     parts: list[str] = []
     position = 0
     for match in _MARKER.finditer(text):

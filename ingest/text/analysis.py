@@ -15,9 +15,16 @@ if TYPE_CHECKING:
 # Bump when analysis changes: stored index terms then no longer match queries, so articles re-index.
 ANALYZER_VERSION = "2"
 
-# Zero-width and other invisible characters that break word matching but carry no meaning.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width and other invisible characters that break word matching but carry no meaning; and
+# the bidirectional controls, which show text in another order than it is read
+# ("\u202bTikTok\u200f membayar\u200f Microsoft\u202c" shows as "Microsoft membayar TikTok") and
+# stand between words (a space, as they read before).
+_INVISIBLE = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None),
+    **dict.fromkeys([*map(ord, "\u200e\u200f\u061c"), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], " "),
+}
+_HIDDEN = dict.fromkeys(_INVISIBLE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -64,6 +71,18 @@ def replace_surrogates(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+def without_invisible(text: str) -> str:
+    """``text`` without invisible characters, and with bidirectional controls and control
+    characters as spaces: what is checked is then what is shown."""
+    return _CONTROL.sub(" ", text.translate(_INVISIBLE))
+
+
+def shown_plainly(text: str) -> str:
+    """``text`` for display: invisible characters and bidirectional controls dropped (the text
+    was read without them), control characters as spaces."""
+    return _CONTROL.sub(" ", text.translate(_HIDDEN))
+
+
 def clean_text(raw: str) -> str:
     """Return ``raw`` normalised for indexing: NFC, no control or invisible characters, one
     space between words, and paragraphs separated by exactly one blank line.
@@ -72,7 +91,7 @@ def clean_text(raw: str) -> str:
     without any blank line is taken to hold one paragraph per line.
     """
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub(" ", text.translate(_INVISIBLE))
+    text = without_invisible(text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines).strip()
     if _BLANK_LINES.search(text):

@@ -88,3 +88,17 @@ def _span(text: str, start: int, end: int, offset: int) -> Iterator[Span]:
     right = len(piece.rstrip())
     if right > left:
         yield Span(offset + start + left, offset + start + right, piece[left:right])
+
+
+# How a sentence that goes on from the one before it opens: a connective ("Meskipun ...",
+# "Namun, ...") or a demonstrative among its first words ("Langkah ini ...", "Hal itu ...").
+_CONNECTIVES = frozenset(
+    "meskipun walaupun namun tetapi tapi sedangkan sementara itu akibatnya karenanya however but although".split()
+)
+_DEMONSTRATIVES = frozenset("ini itu tersebut".split())
+
+
+def refers_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it to be understood."""
+    opening = [w.strip(",.;:\"'()").lower() for w in text.split()[:6]]
+    return bool(opening) and (opening[0] in _CONNECTIVES or bool(_DEMONSTRATIVES & set(opening[1:])))

@@ -17,7 +17,6 @@ from bot.chain.extractive import (
     answers_alone,
     compose,
     join_one,
-    refers_back,
 )
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
@@ -30,6 +29,7 @@ from bot.settings import Settings
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
+from ingest.text.sentences import refers_back
 from ingest.types import Article
 from tests.conftest import TEST_DATA, copy_of
 

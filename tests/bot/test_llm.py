@@ -105,10 +105,12 @@ def test_an_article_cannot_close_its_fence_or_fake_a_passage() -> None:
 
 
 def test_supported_answer_is_kept_renumbered_and_quoted(index: Index) -> None:
-    model = ScriptedChatModel(reply="Sekitar 700 karyawan TikTok di Malaysia terkena PHK [1].")
+    # "TikTok" is in the article's title; "di Malaysia" would be from another sentence than the one
+    # that says "700" (a test below).
+    model = ScriptedChatModel(reply="Sekitar 700 karyawan TikTok terkena PHK [1].")
     answer, _ = ask(index, model)
     assert answer.mode == "llm" and not answer.abstained and answer.note is None
-    assert answer.text == "Sekitar 700 karyawan TikTok di Malaysia terkena PHK. [1]"
+    assert answer.text == "Sekitar 700 karyawan TikTok terkena PHK. [1]"
     (citation,) = answer.citations
     assert citation.chunk.source == "phk" and citation.quote == "Sekitar 700 karyawan terkena PHK pada Oktober 2024."
 
@@ -366,6 +368,11 @@ def test_swapped_roles_other_figures_places_and_negations_are_not_served(
         (PAYMENTS, "TikTok diduga mengembangkan model AI secara diam-diam tanpa sepengetahuan Microsoft {diam-diam}."),
         (PAYMENTS, "TikTok pays Microsoft about 20 million dollars a month for OpenAI models {rutin membayar}."),
         (PAYMENTS, "Biaya langganan ini berkontribusi sekitar 25% dari pendapatan Microsoft di bidang AI {25 persen}."),
+        # the glossary's words for one English word, alone or as a phrase; words in another order
+        (LAYOFFS, "Mayoritas pegawai yang dirumahkan bekerja dalam moderasi konten {merumahkan sekitar 700}."),
+        (PAYMENTS, "Biaya langganan ini berkontribusi sekitar 25 persen dari pendapatan AI Microsoft {25 persen}."),
+        (PAYMENTS, "TikTok rutin membayar Microsoft senilai 20 juta dolar AS setiap bulan {rutin membayar}."),
+        (PAYMENTS, "Menurut TheVerge, TikTok mengembangkan model AI secara diam-diam {diam-diam}."),  # whose claim
     ],
 )
 def test_claims_the_passages_state_are_served_reworded_passive_or_in_english(
@@ -418,6 +425,80 @@ def test_claims_that_rescale_requalify_or_add_to_what_the_passage_says_are_not_s
     # word the passage's sentence and its neighbours lack must stand in for one of its words.
     answer = served(article_index, question, reply)
     assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
+
+
+# Found by a hostile test of the verifier (2026-12-01): each was served as the model wrote it,
+# citing the passage it contradicts.
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        # a word in another's place, whatever it means
+        (LAYOFFS, "TikTok hired about 700 employees in Malaysia {merumahkan sekitar 700}."),
+        (LAYOFFS, "TikTok denied laying off about 700 employees in Malaysia {merumahkan sekitar 700}."),
+        (LAYOFFS, "TikTok batal merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        (LAYOFFS, "TikTok merekrut sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        (LAYOFFS, "TikTok merumahkan sekitar 700 direktur di Malaysia {merumahkan sekitar 700}."),
+        (PAYMENTS, "OpenAI mengizinkan pembuatan model AI baru berdasarkan model yang sudah ada {OpenAI melarang}."),
+        (PAYMENTS, "TikTok menjadi penyumbang kecil pendapatan bisnis AI Microsoft {penyumbang besar}."),
+        (PAYMENTS, "TikTok rutin membayar Microsoft senilai 20 juta dolar AS per minggu {rutin membayar}."),
+        (PAYMENTS, "TikTok membayar Microsoft senilai 20 juta euro per bulan {rutin membayar}."),
+        # the same root derived into another word ("bekerja" works, "mempekerjakan" employs)
+        (LAYOFFS, "TikTok mempekerjakan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        # figures in words, fractions, a scale said twice
+        (PAYMENTS, "TikTok membayar Microsoft senilai dua puluh miliar dolar AS per bulan {rutin membayar}."),
+        (
+            PAYMENTS,
+            "Biaya langganan ini berkontribusi sekitar separuh dari pendapatan Microsoft di bidang AI {25 persen}.",
+        ),
+        (PAYMENTS, "TikTok membayar Microsoft senilai 20 juta juta dolar AS per bulan {rutin membayar}."),
+        # who does what to whom
+        (
+            PAYMENTS,
+            "TikTok yang dimiliki Microsoft rutin membayar ByteDance senilai 20 juta dolar AS per bulan {rutin}.",
+        ),
+        (PAYMENTS, "TikTok yang dimiliki ByteDance rutin membayar OpenAI senilai 20 juta dolar AS per bulan {rutin}."),
+        (PAYMENTS, "TikTok menerima 20 juta dolar AS per bulan dari Microsoft {rutin membayar}."),
+        (LAYOFFS, "TikTok, induk ByteDance, akan berinvestasi sebesar USD2 miliar sepanjang tahun ini {USD2 miliar}."),
+        # words of another sentence nearby, said of something else
+        (LAYOFFS, "TikTok mengonfirmasi bahwa 700 karyawan di Malaysia terkena PHK {merumahkan sekitar 700}."),
+        (LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di seluruh dunia {merumahkan sekitar 700}."),
+        # surer, sooner or of another time than the passage
+        (PAYMENTS, "TikTok mengembangkan model AI secara diam-diam tanpa sepengetahuan Microsoft {diam-diam}."),
+        (LAYOFFS, "TikTok sudah melakukan PHK tambahan {PHK tambahan}."),
+        (LAYOFFS, "TikTok juga berencana melakukan PHK tambahan bulan ini {PHK tambahan}."),
+        (LAYOFFS, "TikTok hanya merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+        # told to the reader
+        (PAYMENTS, "Anda harus membayar Microsoft senilai 20 juta dolar AS per bulan {rutin membayar}."),
+        (
+            PAYMENTS,
+            "Bayar Microsoft senilai 20 juta dolar AS per bulan untuk mengakses model AI OpenAI {rutin membayar}.",
+        ),
+    ],
+)
+def test_claims_that_change_a_word_a_figure_a_role_or_a_stance_are_not_served(
+    article_index: Index, question: str, reply: str
+) -> None:
+    answer = served(article_index, question, reply)
+    assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
+
+
+def test_what_is_checked_is_what_is_shown(article_index: Index) -> None:
+    # Bidirectional controls made "TikTok ... membayar Microsoft" show as "Microsoft membayar
+    # TikTok"; markdown showed as markup in JSON; a sentence that starts in lower case was joined
+    # to the one before it and a repeated claim passed as new.
+    rtl = "\u202bTikTok\u200f rutin membayar\u200f Microsoft\u202c senilai 20 juta dolar AS per bulan {rutin membayar}."
+    answer = served(article_index, PAYMENTS, rtl)
+    assert (
+        answer.mode == "llm"
+        and answer.text == "TikTok rutin membayar Microsoft senilai 20 juta dolar AS per bulan. [1]"
+    )
+    marked = served(article_index, LAYOFFS, "> **TikTok** merumahkan sekitar 700 karyawan di `Malaysia` {sekitar 700}.")
+    assert marked.mode == "llm" and marked.text == "TikTok merumahkan sekitar 700 karyawan di Malaysia. [1]"
+    claim = "TikTok merumahkan sekitar 700 karyawan di Malaysia {sekitar 700}."
+    repeated = served(
+        article_index, LAYOFFS, f"{claim} {claim.upper()} {claim.lower()}".replace("{SEKITAR", "{sekitar")
+    )
+    assert repeated.mode == "llm" and repeated.text == "TikTok merumahkan sekitar 700 karyawan di Malaysia. [1]"
 
 
 @pytest.fixture

@@ -68,3 +68,9 @@ def test_query_terms_fall_back_to_all_words() -> None:
 )
 def test_guess_language(text: str, lang: str) -> None:
     assert guess_language(text) == lang
+
+
+def test_clean_text_drops_bidirectional_controls_and_c1_controls() -> None:
+    # "\u202bTikTok\u200f membayar\u200f Microsoft\u202c" shows as "Microsoft membayar TikTok".
+    raw = "\u202bTikTok\u200f membayar\u200f Microsoft\u202c 20 juta\u2066 dolar\u2069\u061c per\x85bulan."
+    assert clean_text(raw) == "TikTok membayar Microsoft 20 juta dolar per bulan."
