@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from bot import evaluation
 from bot.cli.app import app
-from bot.evaluation import load_eval_set
+from bot.evaluation import eval_articles, load_eval_set
+from ingest.corpus import bundled_articles_dir
 from ingest.errors import BadInput
 
 runner = CliRunner()
@@ -183,5 +184,17 @@ def test_a_kept_index_holds_only_what_this_run_asks_for(tmp_path: Path) -> None:
     settings = _settings()
     at = {"data_dir": index_dir, "chroma_url": None, "database_url": None}
     kept = settings.model_copy(update={"index": settings.index.model_copy(update=at)})
-    texts = [r.title for r in make_stack(kept).index.articles()]
-    assert len(texts) == 2  # the bundled article and the one passage of this run
+    sources = {r.source for r in make_stack(kept).index.articles()}
+    assert sources == {
+        str(a.source) for a in eval_articles(load_eval_set(a_set(tmp_path, GOOD)), bundled_articles_dir())
+    }
+
+
+def test_eval_refuses_a_kept_index_folder_it_did_not_write(tmp_path: Path) -> None:
+    # It removes every article it does not ask for: pointed at an index of someone's articles, it
+    # would empty it.
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "catalog.sqlite3").write_bytes(b"")
+    assert_refused(tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(folder)), "--index-dir", "empty")
+    assert (folder / "catalog.sqlite3").exists()

@@ -546,8 +546,9 @@ def eval_(
         Path | None,
         typer.Option(
             "--index-dir",
-            help="Keep the evaluation index here and reuse it, without what earlier runs added that this "
-            "one does not ask for (default: a temporary folder).",
+            help="Keep the evaluation index here and reuse it (default: a temporary folder). Every article "
+            "in it that this run does not ask for is removed, so a folder with files eval did not write "
+            "is refused.",
             metavar="DIR",
         ),
     ] = None,
@@ -594,6 +595,11 @@ def eval_(
             raise BadInput(f"--articles: cannot use {terminal_text(item.source)} ({terminal_text(item.reason)})")
         extra.append(item)
     ingest_settings = settings.index
+    if index_dir is not None and _holds_files(index_dir) and not (index_dir / EVAL_INDEX_MARK).exists():
+        raise BadInput(
+            f"--index-dir {terminal_text(str(index_dir))} holds files tanya eval did not write (an index of "
+            "yours?): eval removes every article it does not ask for, so give it an empty or new folder"
+        )
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
         data_dir = index_dir or Path(tmp)
         index_settings = ingest_settings.model_copy(
@@ -606,9 +612,11 @@ def eval_(
         # A kept index holds what this run asks for and nothing else: a passage of another run's
         # sets, or an older version of one, would compete with the gold passages.
         kept = {article.source for article in wanted}
-        for record in stack.index.articles():
-            if record.source not in kept:
-                stack.index.remove(record.source)
+        with stack.index.writing():
+            for record in stack.index.articles():
+                if record.source not in kept:
+                    stack.index.remove(record.source)
+        (data_dir / EVAL_INDEX_MARK).write_text("an index tanya eval keeps (--index-dir)\n", encoding="utf-8")
         results = run_eval(stack.chain.invoke, questions)
     by_set: dict[str, list[Any]] = {}
     for r in results:
@@ -630,6 +638,18 @@ def eval_(
             details.write_text("".join(json_line(result_to_json(r)) for r in results), encoding="utf-8")
         except OSError as exc:
             raise TanyaError(f"cannot write --details {details}: {exc.strerror or exc}") from None
+
+
+# The file that marks a folder as an index ``tanya eval --index-dir`` built, whose articles it may
+# remove; any other folder with files in it is refused.
+EVAL_INDEX_MARK = "tanya-eval-index"
+
+
+def _holds_files(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and any(folder.iterdir())
+    except OSError:
+        return False
 
 
 @app.command()
