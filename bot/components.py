@@ -41,6 +41,10 @@ def make_stack(
     index = index or make_index(settings.index)
     retriever = HybridRetriever(index=index, config=RetrievalConfig(k=answering.top_k), models=models or load_models())
     model = chat_model if chat_model is not None else make_chat_model(settings.llm)
-    llm = None if model is None else build_llm_answer(model, index, answering.top_k, settings.llm.timeout_s)
+    llm = (
+        None
+        if model is None
+        else build_llm_answer(model, index, answering.top_k, settings.llm.timeout_s, settings.llm.paraphrase)
+    )
     chain = build_answer_chain(retriever, ExtractiveAnswerer(), answering.max_question_chars, llm)
     return Stack(index, retriever, chain)

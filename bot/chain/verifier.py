@@ -1,13 +1,14 @@
 """The check every sentence a chat model writes must pass before a user sees it.
 
 A model's answer is untrusted: it is cut into sentences (``split_claims``), and a sentence is
-kept only when it cites an existing passage and one sentence of a cited passage supports it
-(``Verifier``: enough of its words, every other word of it in that sentence, its article's
-title or the sentence it refers back to, or the glossary's word for one of that sentence's
-words; every figure with its scale and qualifier; every link; the same negation, subject, order
-of names, hedges, tense, quantity and reader; no command; sharing words is not enough). What is
-checked is what is shown: invisible characters, bidirectional controls and markdown marks go
-first. A kept sentence
+kept only when it cites an existing passage and is word for word one of its sentences (the
+default: the model quotes), or, when the model may paraphrase, one sentence of a cited passage
+supports it (``Verifier``: enough of its words; every other word of it in that sentence, a name
+of its article's title or of the sentence it refers back to, or a synonym of one of that
+sentence's words; every figure with its scale and qualifier; every link; the same negation,
+subject, order of names, hedges, tense, quantity and reader; no command; sharing words is not
+enough, and a lexical check cannot catch every change of meaning). What is checked is what is
+shown: invisible characters, bidirectional controls and markdown marks go first. A kept sentence
 cites only the passages that support it; kept sentences are renumbered in order of first
 citation, and each citation quotes the sentences that support the answer. An answer keeps at
 most ``MAX_CLAIMS`` sentences, none longer than ``MAX_CLAIM_CHARS``, none twice.
@@ -22,13 +23,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
-from bot.chain.question import ParsedQuery, analyzed_sentences, glossary, parse_query
+from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
 from ingest.text.sentences import refers_back, split_sentences
-from ingest.text.stemming import stem_indonesian
+from ingest.text.stemming import root_words, stem_indonesian
 from ingest.types import Hit
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ _SENTENCE_MARKER_END = re.compile(
 )
 # Markdown a model may write around its words ("**TikTok**", "`...`", "> ", "# "): an answer is
 # plain text wherever it is shown.
-_MARKUP = re.compile(r"`+|\*\*|__|\|\||~~|^\s*(?:>|#{1,6})\s+")
+_MARKUP = re.compile(
+    r"`+|(?:\*\*|__|\|\||~~)(?=\S.*?\S?(?:\*\*|__|\|\||~~))|(?<=\S)(?:\*\*|__|\|\||~~)(?!\w)|(?m:^\s*(?:>|#{1,6})\s+)"
+)
 # What ends a claim after its words: markers, punctuation and spaces ("... PHK [2][42].").
 _TAIL = re.compile(r"(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|[\s.,;:!?])*\Z")
 
@@ -215,7 +219,7 @@ _UNITS = {
 _TENS = {"puluh": 10, "ratus": 100, "hundred": 100}  # "dua puluh" is 2 x 10 ("dua belas": 2 + 10)
 _FRACTIONS = {
     **dict.fromkeys(["separuh", "setengah", "half"], "1/2"),
-    **dict.fromkeys(["seperempat", "quarter"], "1/4"),
+    **dict.fromkeys(["seperempat"], "1/4"),  # not "quarter": "the fourth quarter" is a time
     **dict.fromkeys(["sepertiga"], "1/3"),
     **dict.fromkeys(["dua pertiga", "two-thirds", "two thirds"], "2/3"),
 }
@@ -489,7 +493,8 @@ def _verb_like(word: _Word) -> bool:
     low = word.low
     if low.startswith(("me", "di", "ber", "ter")) and stem(low) != low:
         return True
-    return low.endswith(("s", "ed")) and len(low) > 3 and not low.endswith("ss") and low.isascii()
+    english = low.isascii() and stem_indonesian(low) is None
+    return english and low.endswith(("s", "ed")) and len(low) > 3 and not low.endswith(("ss", "us", "is"))
 
 
 # Words that attribute a statement rather than state a fact ("Menurut The Information, ..."): a
@@ -507,67 +512,88 @@ def _key(low: str) -> str:
     return f"{root}:{kind}:{suffix}"
 
 
+_SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
+
+
 @lru_cache(maxsize=1)
 def _synonym_groups() -> dict[str, frozenset[int]]:
-    """Word key (``_key``) -> the glossary entries it translates (bot/chain/data/en_id.txt):
-    Indonesian words given for one English word are the same word to a claim ("karyawan",
-    "pegawai" and "pekerja" for "employee"). A phrase ("terkena phk") is keyed by its words'
-    keys joined."""
+    """Word key (``_key``) -> the lines of bot/chain/data/synonyms_id.txt that hold it: words of
+    one line are the same word to a claim ("karyawan", "pegawai", "pekerja"). A phrase
+    ("terkena_phk") is keyed by its words' keys joined."""
     groups: dict[str, set[int]] = {}
-    for n, alternatives in enumerate(glossary().values()):
-        for alternative in alternatives:
-            key = " ".join(_key(w) for w in alternative.lower().split())
-            groups.setdefault(key, set()).add(n)
+    lines = [line for line in _SYNONYMS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for n, line in enumerate(lines):
+        if line.startswith("#"):
+            continue
+        for word in line.split():
+            groups.setdefault(" ".join(_key(w) for w in word.lower().split("_")), set()).add(n)
     return {key: frozenset(ns) for key, ns in groups.items()}
 
 
 def _synonyms(key: str, other: _Word) -> bool:
-    """Whether the glossary gives the word (or phrase) ``key`` and the word ``other`` for one
-    English word."""
+    """Whether the word (or phrase) ``key`` and the word ``other`` are synonyms
+    (``_synonym_groups``)."""
     groups = _synonym_groups()
     mine = groups.get(key, frozenset())
     return bool(mine) and bool(mine & groups.get(_key(other.low), frozenset()))
 
 
 def _words_accounted(
-    claim: Sequence[_Word], source: Sequence[_Word], referent: frozenset[str], context: frozenset[str]
+    claim: Sequence[_Word], source: Sequence[_Word], names: frozenset[str], context: frozenset[str]
 ) -> bool:
-    """Whether every content word of the claim is a word of the source sentence, of its article's
-    title or the sentence it refers back to (``referent``: "Langkah ini diambil untuk ..." is
-    about the sentence before it), or a word the glossary gives for the same English word as one
-    of the source sentence's that the claim does not use otherwise ("pegawai" for "karyawan", "terkena PHK" for
-    "merumahkan"); each source word stands in once. Only the clause that says whose claim it is
-    ("Menurut The Information, ...") may take its words from the sentences around (``context``).
-    Nothing else stands in for a word: a word that merely takes another's place ("merekrut",
-    "mengizinkan" or "kecil" for "merumahkan", "melarang" or "besar") says something the source
-    does not, and a word from another sentence nearby may say it of something else ("TikTok
-    mengonfirmasi bahwa 700 karyawan ..." from "... 700 karyawan ..." and "Meskipun TikTok
-    mengonfirmasi adanya PHK ini, jumlahnya kurang dari 500")."""
-    attributed = {w.clause for w in claim if w.low in _ATTRIBUTION}
-    # Words the other checks read: a figure's qualifier ("fewer than"), a stance ("diduga").
-    content = [w for w in claim if w.content and w.low not in _ATTRIBUTION | _CHECKED_ELSEWHERE]
-    spare = [w for w in source if w.content and not w.low[0].isdigit() and not any(_same_word(c, w) for c in content)]
+    """Whether every content word of the claim is a word of the source sentence, a name of its
+    article's title or of the sentence it refers back to (``names``: "TikTok" of a title on
+    TikTok, "Malaysia" before "Langkah ini diambil untuk ..."), or a synonym
+    (bot/chain/data/synonyms_id.txt) of one of the source sentence's words that the claim does
+    not use otherwise ("pegawai" for "karyawan", "terkena PHK" for "merumahkan"); each source
+    word stands in once. The names that say whose claim it is ("Menurut The Information, ...")
+    may come from the sentences around (``context``). Nothing else stands in for a word: a word
+    that merely takes another's place ("merekrut", "mengizinkan" or "kecil" for "merumahkan",
+    "melarang" or "besar") says something the source does not, and a word from another sentence
+    nearby may say it of something else ("TikTok mengonfirmasi bahwa 700 karyawan ..." from "...
+    700 karyawan ..." and "Meskipun TikTok mengonfirmasi adanya PHK ini, jumlahnya kurang dari
+    500")."""
+    attributed = _attributed_names(claim)
+    # Words the other checks read: a figure's qualifier ("fewer than") or words ("dua puluh"), a
+    # stance ("diduga").
+    content = [(at, w) for at, w in enumerate(claim) if w.content and w.low not in _NOT_ACCOUNTED]
+    used = [w for _, w in content]
+    spare = [w for w in source if w.content and not w.low[0].isdigit() and not any(_same_word(c, w) for c in used)]
     done: set[int] = set()
-    for word in content:
-        if id(word) in done or _holds(source, word) or word.terms & referent:
+    for at, word in content:
+        if at in done or _holds(source, word) or (word.name and word.terms & names):
             continue
-        if word.clause in attributed and word.terms & context:
+        if at in attributed and word.terms & context:
             continue
-        at = claim.index(word)
-        options: list[tuple[tuple[_Word, ...], str]] = [((word,), _key(word.low))]
+        options: list[tuple[tuple[int, ...], str]] = [((at,), _key(word.low))]
         if at > 0:  # with the word before or after it, a phrase ("sebagian besar", "terkena PHK")
-            options.insert(0, ((claim[at - 1], word), f"{_key(claim[at - 1].low)} {_key(word.low)}"))
+            options.insert(0, ((at - 1, at), f"{_key(claim[at - 1].low)} {_key(word.low)}"))
         if at + 1 < len(claim):
-            options.insert(0, ((word, claim[at + 1]), f"{_key(word.low)} {_key(claim[at + 1].low)}"))
-        for words, key in options:
+            options.insert(0, ((at, at + 1), f"{_key(word.low)} {_key(claim[at + 1].low)}"))
+        for places, key in options:
             k = next((k for k, w in enumerate(spare) if _synonyms(key, w)), None)
             if k is not None:
                 spare.pop(k)
-                done.update(id(w) for w in words)
+                done.update(places)
                 break
         else:
             return False
     return True
+
+
+def _attributed_names(claim: Sequence[_Word]) -> set[int]:
+    """Where the claim names whose claim it is: the names right after an attribution word
+    ("Menurut The Information", "dilaporkan Reuters")."""
+    found: set[int] = set()
+    for at, word in enumerate(claim):
+        if word.low not in _ATTRIBUTION:
+            continue
+        for after in range(at + 1, len(claim)):
+            if claim[after].name:
+                found.add(after)
+            elif claim[after].content:
+                break
+    return found
 
 
 # How a word is derived from its root, which changes what it means ("bekerja" works,
@@ -576,6 +602,8 @@ def _words_accounted(
 _PREFIX_CLASSES = (
     ("memper", "per"),
     ("diper", "per"),
+    ("mempe", "per"),
+    ("dipe", "per"),
     ("menge", ""),
     ("meng", ""),
     ("meny", ""),
@@ -642,7 +670,7 @@ _STANCES = {
     "still": "masih still",
     "now": "sedang currently",
     "only": "hanya cuma only solely",
-    "all": "semua seluruh segala segenap all every entire whole",
+    "all": "semua seluruh segala segenap all entire whole",
     "must": "harus wajib mesti must should",
     "can": "bisa dapat mampu can could able",
     "hedge": (
@@ -656,14 +684,18 @@ _STANCES = {
 _STANCE_OF = {word: kind for kind, words in _STANCES.items() for word in words.split()}
 _KEPT_STANCES = frozenset({"future", "hedge", "once"})
 _CHECKED_ELSEWHERE = frozenset(_STANCE_OF) | frozenset(w for phrase in _QUALIFIER_OF for w in phrase.split())
+_NUMBER_WORDS = frozenset([*_UNITS, *_TENS, "belas", *(w for phrase in _FRACTIONS for w in phrase.split())]) - {"se"}
+_NOT_ACCOUNTED = _ATTRIBUTION | _CHECKED_ELSEWHERE | _NUMBER_WORDS
 
 
 def _stances(words: Sequence[_Word]) -> set[str]:
     found = set()
     for w in words:
-        low = w.low[:-3] if w.low.endswith("nya") and len(w.low) > 5 else w.low
-        if low in _STANCE_OF:
-            found.add(_STANCE_OF[low])
+        bare = w.low[:-3] if w.low.endswith("nya") and len(w.low) > 5 else w.low
+        for low in (w.low, bare):  # "kabarnya" is a hedge, "seluruhnya" is "seluruh"
+            if low in _STANCE_OF:
+                found.add(_STANCE_OF[low])
+                break
     return found
 
 
@@ -693,33 +725,35 @@ def _times(words: Sequence[_Word]) -> set[tuple[str, str]]:
     return found
 
 
-def _stances_agree(claim: Sequence[_Word], source: Sequence[_Word], referent: Sequence[_Word]) -> bool:
+def _stances_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
     """Whether the claim says as surely, as soon, as much, to the same people and of the same
-    time as its source sentence (``_STANCES``, ``_times``)."""
-    said, stated = _stances(claim), _stances(source) | _stances(referent)
-    attributed = any(w.low in _ATTRIBUTION for w in claim)
-    return (
-        said <= stated
-        and (attributed or (_stances(source) & _KEPT_STANCES) <= said)
-        and _times(claim) <= _times(source) | _times(referent)
-    )
+    time as its source sentence (``_STANCES``, ``_times``). A claim that says whose claim it is
+    ("Menurut TheVerge, ...") may leave the source's hedge out, not its future."""
+    said, stated = _stances(claim), _stances(source)
+    kept = _KEPT_STANCES - {"hedge"} if any(w.low in _ATTRIBUTION for w in claim) else _KEPT_STANCES
+    return said <= stated and (stated & kept) <= said and _times(claim) <= _times(source)
 
 
 _VERB_PREFIXES = ("me", "ber", "di", "ter")
 
 
 def _is_command(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
-    """Whether the claim opens with a verb in its bare form where the source has it with a verb
-    prefix ("Bayar Microsoft ..." or "Pay Microsoft ..." for "... membayar Microsoft"), or with
-    "-lah": it tells the reader to do it."""
+    """Whether the claim opens with a verb in its bare form where the source has it with "me-" or
+    "di-" ("Bayar Microsoft ..." or "Pay Microsoft ..." for "... membayar Microsoft"), or with a
+    verb and "-lah" ("Bayarlah ..."): it tells the reader to do it."""
     first = next((w for w in claim if w.low not in _ATTRIBUTION), None)
     if first is None or first.name or not first.content:
         return False
-    if first.low.endswith("lah") and len(first.low) > 5:
+    roots = root_words()
+    if first.low.endswith("lah") and first.low not in roots and first.low[:-3] in roots:
         return True
-    if first.low.startswith(_VERB_PREFIXES):
+    if first.low in roots and stem(first.low) != first.low:
         return False
-    return any(w.terms & first.terms and w.low != first.low and w.low.startswith(_VERB_PREFIXES) for w in source)
+    bare = stem(first.low) == first.low or not first.low.isascii() or first.low not in roots
+    return bare and any(
+        w.terms & first.terms and w.low != first.low and w.low.startswith(("me", "di")) and stem(w.low) != w.low
+        for w in source
+    )
 
 
 @dataclass(frozen=True)
@@ -732,7 +766,7 @@ class _Support:
     words: tuple[_Word, ...]
     coverage: float  # of the claim's concepts, IDF-weighted, by this sentence
     context: frozenset[str]  # index terms of this sentence and its neighbours
-    referent: tuple[_Word, ...] = ()  # its article's title, and the sentence before it when it refers back to it
+    names: frozenset[str] = frozenset()  # of its article's title, and of the sentence it refers back to
 
 
 class Verifier:
@@ -740,7 +774,8 @@ class Verifier:
 
     A claim is kept when it states something (``MIN_CONTENT_WORDS``), is not a question, is at
     most ``MAX_CLAIM_CHARS`` long, is not one already kept, fewer than ``MAX_CLAIMS`` are kept,
-    and a sentence of a passage it cites supports it: that sentence holds ``min_support`` of the
+    and it is word for word a sentence of a passage it cites (the default: the model quotes), or,
+    with ``paraphrase``, a sentence of a passage it cites supports it: that sentence holds ``min_support`` of the
     claim's (IDF-weighted) words and, with the sentences around it, ``min_context_support`` of
     them and every name the claim uses, or it is close to the claim in embedding space; every
     other word of the claim is accounted for (``_words_accounted``); it says it as surely, as
@@ -761,9 +796,11 @@ class Verifier:
         min_similarity: float = 0.75,
         min_context_support: float = 0.6,
         max_support_gap: float = 0.2,
+        paraphrase: bool = False,
     ) -> None:
         self.index = index
         self.hits = list(hits)
+        self.paraphrase = paraphrase
         self.min_support = min_support
         self.min_similarity = min_similarity
         self.min_context_support = min_context_support
@@ -792,7 +829,7 @@ class Verifier:
         ):
             self.dropped.append(claim.text)
             return False
-        supports = self._support(text, cited)
+        supports = self._support(text, cited) if self.paraphrase else self._quoted(text, cited)
         if not supports:
             self.dropped.append(claim.text)
             return False
@@ -829,9 +866,9 @@ class Verifier:
             and all(terms & s.context for terms in names)
             and _negations_agree(claim, s.words)
             and _roles_agree(claim, s.words)
-            and _stances_agree(claim, s.words, s.referent)
+            and _stances_agree(claim, s.words)
             and not _is_command(claim, s.words)
-            and _words_accounted(claim, s.words, frozenset().union(*(w.terms for w in s.referent)), s.context)
+            and _words_accounted(claim, s.words, s.names, s.context)
         ]
         supporting = [
             s
@@ -852,6 +889,20 @@ class Verifier:
             best.setdefault(s.passage, s)
         return [best[n] for n in cited if n in best]
 
+    def _quoted(self, text: str, cited: tuple[int, ...]) -> list[_Support]:
+        """For each cited passage that has ``text`` word for word as one of its sentences (case,
+        spacing and punctuation aside), in citation order, that sentence."""
+        said = _same_claim(text)
+        if len(said.split()) < MIN_CONTENT_WORDS:
+            return []
+        found = []
+        for n in cited:
+            for j, (span, _) in enumerate(analyzed_sentences(self.hits[n - 1].chunk.text)):
+                if _same_claim(span.text) == said:
+                    found.append(_Support(n, span.text, j, (), 1.0, frozenset()))
+                    break
+        return found
+
     def _candidates(self, parsed: ParsedQuery, cited: tuple[int, ...]) -> Iterator[_Support]:
         for n in cited:
             sentences = analyzed_sentences(self.hits[n - 1].chunk.text)
@@ -859,7 +910,8 @@ class Verifier:
             for j, (span, terms) in enumerate(sentences):
                 context = frozenset().union(*(t for _, t in sentences[max(0, j - 2) : j + 3]))
                 referent = title + (_sentence_words(sentences[j - 1][0].text) if j and refers_back(span.text) else ())
-                yield _Support(n, span.text, j, _sentence_words(span.text), parsed.coverage(terms), context, referent)
+                names = frozenset().union(*(w.terms for w in referent if w.name))
+                yield _Support(n, span.text, j, _sentence_words(span.text), parsed.coverage(terms), context, names)
 
     def _similar(self, text: str, sentence: str) -> bool:
         try:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.chain.answer import Answer
-from ingest.text.analysis import shown_plainly
+from ingest.text.analysis import without_invisible
 from ingest.types import ArticleRecord
 
 MESSAGE_LIMIT = 2000
@@ -48,7 +48,7 @@ def neutralize(text: str) -> str:
     ``[n]`` markers, wrap every http(s) URL in <...> so Discord does not unfurl it, and drop
     invisible characters and bidirectional controls (which show text in another order than it
     was checked in)."""
-    text = shown_plainly(text)
+    text = re.sub(" {2,}", " ", without_invisible(text))
     parts: list[str] = []
     position = 0
     for match in _MARKER.finditer(text):

@@ -20,10 +20,13 @@ ANALYZER_VERSION = "2"
 # ("\u202bTikTok\u200f membayar\u200f Microsoft\u202c" shows as "Microsoft membayar TikTok") and
 # stand between words (a space, as they read before).
 _INVISIBLE = {
-    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None),
+    **dict.fromkeys(
+        [*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u180e"), *range(0x2061, 0x2065), *range(0xFFF9, 0xFFFC)],
+        None,
+    ),
+    **dict.fromkeys(range(0xE0000, 0xE0080), None),  # tag characters: text no one sees
     **dict.fromkeys([*map(ord, "\u200e\u200f\u061c"), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], " "),
 }
-_HIDDEN = dict.fromkeys(_INVISIBLE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -75,12 +78,6 @@ def without_invisible(text: str) -> str:
     """``text`` without invisible characters, and with bidirectional controls and control
     characters as spaces: what is checked is then what is shown."""
     return _CONTROL.sub(" ", text.translate(_INVISIBLE))
-
-
-def shown_plainly(text: str) -> str:
-    """``text`` for display: invisible characters and bidirectional controls dropped (the text
-    was read without them), control characters as spaces."""
-    return _CONTROL.sub(" ", text.translate(_HIDDEN))
 
 
 def clean_text(raw: str) -> str:

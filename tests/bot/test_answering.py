@@ -29,7 +29,6 @@ from bot.settings import Settings
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
-from ingest.text.sentences import refers_back
 from ingest.types import Article
 from tests.conftest import TEST_DATA, copy_of
 
@@ -447,20 +446,6 @@ def test_a_sentence_writing_what_is_counted_beside_a_number_fills_the_answer_slo
     counted, dated = _sentences_of(small_index, text, "Berapa karyawan yang dirumahkan?")
     assert counted.features["answer_slot"] == 1.0 and dated.features["answer_slot"] == 0.0
     assert dated.features["type_number"] == 1.0  # a date holds numbers, but not next to "karyawan"
-
-
-@pytest.mark.parametrize(
-    ("sentence", "leans"),
-    [
-        ("Meskipun TikTok mengonfirmasi adanya PHK ini tetapi jumlahnya kurang dari 500 karyawan.", True),
-        ("Namun, perusahaan membantah kabar itu.", True),
-        ("Langkah ini diambil untuk memerangi pelanggaran di dunia maya.", True),
-        ("TikTok menggunakan kombinasi tenaga manusia dan teknologi otomatis.", False),
-        ("Ini baru awal, bukan akhir.", False),  # a demonstrative opening a quote stands for what follows
-    ],
-)
-def test_which_sentences_lean_on_the_one_before_them(sentence: str, leans: bool) -> None:
-    assert refers_back(sentence) is leans
 
 
 def test_a_quote_that_refers_back_brings_the_sentence_before_it_when_both_fit(small_index: Index) -> None:

@@ -37,7 +37,7 @@ from bot.discord.cogs.ask import (
 from bot.discord.cogs.errors import ErrorsCog
 from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
-from bot.settings import DiscordSettings, Settings
+from bot.settings import DiscordSettings, LLMSettings, Settings
 from ingest.errors import IndexUnavailable
 from ingest.loaders import Fetcher, load_inputs
 from ingest.pipeline import ingest_articles
@@ -572,7 +572,7 @@ async def test_llm_answers_stream_into_one_message_edited_at_most_once_a_second(
         ]
     )
     model = ScriptedChatModel(reply=reply, delay_s=0.1)
-    llm_stack = make_stack(Settings(), index=stack.index, chat_model=model)
+    llm_stack = make_stack(Settings(llm=LLMSettings(paraphrase=True)), index=stack.index, chat_model=model)
     bot = build_bot(stack, tmp_path, chain=llm_stack.chain)
     fake = interaction(bot)
     await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)

@@ -57,7 +57,7 @@ def test_split_prefers_paragraph_breaks() -> None:
 
 def test_neutralize_drops_bidirectional_controls_so_text_shows_in_the_order_it_was_checked() -> None:
     shown = neutralize("\u202bTikTok\u200f membayar\u200f Microsoft\u202c 20 juta [1] \u2067ok\u2069\u200b")
-    assert shown == "TikTok membayar Microsoft 20 juta [1] ok"
+    assert shown.strip() == "TikTok membayar Microsoft 20 juta [1] ok"
 
 
 def test_neutralize_escapes_markdown_and_links_but_keeps_markers() -> None:

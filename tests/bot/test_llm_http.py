@@ -120,12 +120,16 @@ def llm_env(chat_server: ChatServer, monkeypatch: pytest.MonkeyPatch, bundled_in
 
 
 def test_openai_compatible_server_streams_a_verified_answer(llm_env: ChatServer) -> None:
-    llm_env.reply = "Sekitar 700 karyawan TikTok di Malaysia terkena PHK [1]. Jumlahnya 9.999 orang [1]."
+    first = (  # the article's sentence, quoted word for word as the default prompt asks
+        "RAKYATSULSEL - TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari "
+        "mereka bekerja dalam moderasi konten."
+    )
+    llm_env.reply = f"{first[:-1]} [1]. Jumlahnya 9.999 orang [1]."
     result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["mode"] == "llm" and data["note"] is None
-    assert data["answer"] == "Sekitar 700 karyawan TikTok di Malaysia terkena PHK. [1]"  # 9.999 was not in it
+    assert data["answer"] == f"{first} [1]"  # 9.999 was not in it
     assert "700" in data["citations"][0]["quote"]
     (request,) = llm_env.requests
     assert request["path"] == "/v1/chat/completions" and request["body"]["stream"] is True
@@ -134,7 +138,8 @@ def test_openai_compatible_server_streams_a_verified_answer(llm_env: ChatServer)
     assert '<passage n="1" title="TikTok' in prompt and QUESTION in prompt
 
 
-def test_cli_text_mode_streams_then_lists_sources(llm_env: ChatServer) -> None:
+def test_cli_text_mode_streams_then_lists_sources(llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANYA_LLM_PARAPHRASE", "true")  # the model's own words, checked word by word
     llm_env.reply = "Sekitar 700 karyawan TikTok di Malaysia terkena PHK [1]."
     result = CliRunner().invoke(app, ["ask", QUESTION])
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.text.analysis import analyze, clean_text, guess_language, query_terms, words
+from ingest.text.sentences import refers_back
 
 
 def test_clean_text_joins_wrapped_lines_and_keeps_paragraphs() -> None:
@@ -74,3 +75,17 @@ def test_clean_text_drops_bidirectional_controls_and_c1_controls() -> None:
     # "\u202bTikTok\u200f membayar\u200f Microsoft\u202c" shows as "Microsoft membayar TikTok".
     raw = "\u202bTikTok\u200f membayar\u200f Microsoft\u202c 20 juta\u2066 dolar\u2069\u061c per\x85bulan."
     assert clean_text(raw) == "TikTok membayar Microsoft 20 juta dolar per bulan."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("Meskipun TikTok mengonfirmasi adanya PHK ini tetapi jumlahnya kurang dari 500 karyawan.", True),
+        ("Namun, perusahaan membantah kabar itu.", True),
+        ("Langkah ini diambil untuk memerangi pelanggaran di dunia maya.", True),
+        ("TikTok menggunakan kombinasi tenaga manusia dan teknologi otomatis.", False),
+        ("Ini baru awal, bukan akhir.", False),  # a demonstrative opening a quote stands for what follows
+    ],
+)
+def test_which_sentences_lean_on_the_one_before_them(sentence: str, leans: bool) -> None:
+    assert refers_back(sentence) is leans
