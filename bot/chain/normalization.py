@@ -32,9 +32,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 # question ("semua", "mas", "kan" as in "bukan") are not here.
 CHAT_WORDS = frozenset(
     """
-    halo hallo helo hai hay hi hello hey pagi siang sore malam selamat permisi assalamualaikum
-    min admin kak kakak gan agan bro sis bos bot guys gais teman teman-teman
-    sih dong deh nih tuh ya yah yaa kok lho loh wkwk wkwkwk hehe haha btw tolong please pls thanks makasih
+    halo hallo helo hai hay hi hello hey yo pagi siang sore malam selamat permisi assalamualaikum
+    min admin kak kakak gan agan bro sis bos bot guys gais gaes teman teman-teman bang bg abang mbak mba
+    om kang cuy coy bestie sob folks
+    sih dong deh nih tuh ya yah yaa kok lho loh toh mah yuk wkwk wkwkwk wkwkwkwk hehe haha hihi xixi
+    lol lmao btw tolong please pls plz thanks thx makasih
     """.split()
 )
 _CHAT_PHRASES = re.compile(

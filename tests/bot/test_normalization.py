@@ -24,6 +24,10 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("@budi knp malaysia wajibin izin operasi sosmed", "kenapa malaysia wajibin izin operasi sosmed"),
         ("Selamat pagi, siapa induk TikTok?", "siapa induk TikTok?"),
         ("How much does TikTok pay Microsoft each month?", "How much does TikTok pay Microsoft each month?"),
+        # forms of address and laughter of chat, and English chat words
+        ("duit investasinya itu buat ningkatin apa bang", "duit investasinya itu buat ningkatin apa"),
+        ("mbak, tiktok phk brp org wkwkwkwk", "tiktok phk berapa orang"),
+        ("who owns tiktok lol", "who owns tiktok"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:
