@@ -42,6 +42,8 @@ _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+")
 _SENTENCE_MARKER_END = re.compile(
     r"(?:[.!?]\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\][.!?])(?=\s+\S)"
 )
+# A news dateline opening an article's first sentence: place and outlet in capitals, then a dash.
+_DATELINE = re.compile(r"^[A-Z][A-Z0-9 ,.'&/]{2,60}\s[-\u2013\u2014]\s")
 # Markdown a model may write around its words ("**TikTok**", "`...`", "> ", "# "): an answer is
 # plain text wherever it is shown.
 _MARKUP = re.compile(
@@ -833,6 +835,11 @@ class Verifier:
         if not supports:
             self.dropped.append(claim.text)
             return False
+        if not self.paraphrase:  # what is shown is the passage's own sentence, not the model's copy of it
+            text = fullwidth_brackets(re.sub(r"\s+", " ", supports[0].sentence).strip())
+            if any(_same_claim(text) == _same_claim(kept) for kept, _ in self.kept):
+                self.dropped.append(claim.text)
+                return False
         self.kept.append((text, tuple(s.passage for s in supports)))
         for support in supports:
             quotes = self.quotes.setdefault(support.passage, [])
@@ -891,14 +898,15 @@ class Verifier:
 
     def _quoted(self, text: str, cited: tuple[int, ...]) -> list[_Support]:
         """For each cited passage that has ``text`` word for word as one of its sentences (case,
-        spacing and punctuation aside), in citation order, that sentence."""
+        spacing and punctuation aside; the sentence's dateline, "ARUM HILIR, KABAR LEMBAH - ",
+        may be left out), in citation order, that sentence. It is what the answer shows."""
         said = _same_claim(text)
         if len(said.split()) < MIN_CONTENT_WORDS:
             return []
         found = []
         for n in cited:
             for j, (span, _) in enumerate(analyzed_sentences(self.hits[n - 1].chunk.text)):
-                if _same_claim(span.text) == said:
+                if said in (_same_claim(span.text), _same_claim(_DATELINE.sub("", span.text, count=1))):
                     found.append(_Support(n, span.text, j, (), 1.0, frozenset()))
                     break
         return found

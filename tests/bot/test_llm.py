@@ -526,6 +526,17 @@ def test_by_default_the_model_quotes_and_only_a_sentence_of_the_cited_passage_wo
         "TikTok membayar Microsoft sekitar 20 juta dolar AS per bulan {rutin membayar}.",
     ):
         assert quoted(article_index, PAYMENTS, changed).mode == "extractive"
+    # What is shown is the passage's sentence, not the model's copy of it: signs and brackets the
+    # match does not read cannot change what the reader sees.
+    signed = quoted(article_index, PAYMENTS, verbatim.replace("20 juta", "-20 juta").replace("(AI)", "AI"))
+    assert signed.mode == "llm" and "-20" not in signed.text and "(AI)" in signed.text
+    # An article's dateline may be left out of its first sentence; it is shown as the article has it.
+    first = (
+        "TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari mereka bekerja "
+        "dalam moderasi konten {merumahkan sekitar 700}."
+    )
+    dated = quoted(article_index, LAYOFFS, first)
+    assert dated.mode == "llm" and dated.text.startswith("RAKYATSULSEL - TikTok baru-baru ini merumahkan")
 
 
 @pytest.mark.parametrize(
