@@ -31,7 +31,7 @@ class LLMSettings(Section):
     timeout_s: float = Field(default=60.0, gt=0, le=3600)  # finite: sockets take no 'inf'
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     # False: the model quotes the passages word for word; True: it writes its own sentences, each
-    # checked word by word against the passage it cites (README, "Answering with an LLM").
+    # checked word by word against the passage it cites (README, "Optional LLM answers").
     paraphrase: bool = False
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "TANYA_OPENAI_API_KEY", "openai_api_key")

@@ -61,7 +61,7 @@ word: do not reword, shorten, join or translate them.
 {_DATA_RULE}"""
 
 # TANYA_LLM_PARAPHRASE=true: the model writes its own sentences, each checked word by word against
-# the passage it cites (``Verifier(paraphrase=True)``; README, "Answering with an LLM").
+# the passage it cites (``Verifier(paraphrase=True)``; README, "Optional LLM answers").
 PARAPHRASE_SYSTEM_PROMPT = f"""You answer questions about news articles, using only the numbered passages you are given.
 
 Rules:
@@ -321,6 +321,10 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
     return timed
 
 
+# A piece of the draft that is citation markers only, perhaps the start of one ("[", "[1", "[1, 2").
+_ONLY_MARKERS = re.compile(r"^\s*(?:\[[\d\s,;]*\]?\s*)+$")
+
+
 def verify(
     index: Index, passages: int, paraphrase: bool = False
 ) -> Callable[[Iterator[dict[str, Any]]], Iterator[Answer]]:
@@ -371,12 +375,15 @@ def verify(
                     if verifier.full:  # the answer is complete: the rest (bounded by with_deadline) is not checked
                         continue
                     claims = split_claims(buffer)
-                    # The last sentence may still grow, or get its markers after the full stop.
-                    for claim in claims[checked : max(checked, len(claims) - 1)]:
+                    # The last sentence may still grow, or get its markers after the full stop; while
+                    # the last piece is markers only, or a marker's start (" [", "1" and "]" come one
+                    # by one), they may still belong to the sentence before it.
+                    ready = len(claims) - (2 if claims and _ONLY_MARKERS.match(claims[-1].text) else 1)
+                    for claim in claims[checked : max(checked, ready)]:
                         if verifier.check(claim):
                             shown = True
                             yield snapshot(partial=True)
-                    checked = max(checked, len(claims) - 1)
+                    checked = max(checked, ready)
         except Exception as exc:
             if not shown:
                 raise

@@ -7,11 +7,14 @@ frame ("mau nanya dong"), a form of address ("kak", "min", "gan") and a discours
 ("sih", "dong", "ya") say nothing about what is asked, yet the articles never contain them,
 so they read as words the index lacks (what unanswerable questions have) and pull the
 question's embedding towards small talk. They are closed classes of Indonesian chat, listed in
-``CHAT_WORDS``. A short form ("yg", "brp", "gak", "dgn") hides the word the articles use, and
+``CHAT_WORDS``; those that are also names or words of their own ("Big Bang", "Kang Daniel",
+"LoL") in ``CASUAL_ADDRESSES`` and ``CASUAL_WORDS``, dropped only in lower case and when the
+index does not hold them. A short form ("yg", "brp", "gak", "dgn") hides the word the articles use, and
 with it the kind of answer wanted ("brp" asks for a number). Short forms come from the Colloquial Indonesian Lexicon
 (Salsabila et al., 2018) as packaged by PyPI's ``indoNLP`` (MIT); one is spelt out only when
 the index does not hold it as a word of its own (an article about Microsoft may well write
-"MS"), and only in Indonesian questions.
+"MS"), is not written in capitals (an acronym, "BG", is a name), and only in Indonesian
+questions.
 """
 
 from __future__ import annotations
@@ -33,12 +36,16 @@ _WORD = re.compile(r"[^\W\d_]+")
 CHAT_WORDS = frozenset(
     """
     halo hallo helo hai hay hi hello hey yo pagi siang sore malam selamat permisi assalamualaikum
-    min admin kak kakak gan agan bro sis bos bot guys gais gaes teman teman-teman bang bg abang mbak mba
-    om kang cuy coy bestie sob folks
+    min admin kak kakak gan agan bro sis bos bot guys gais gaes teman teman-teman
     sih dong deh nih tuh ya yah yaa kok lho loh toh mah yuk wkwk wkwkwk wkwkwkwk hehe haha hihi xixi
-    lol lmao btw tolong please pls plz thanks thx makasih
+    btw tolong please pls plz thanks thx makasih
     """.split()
 )
+# More forms of address and chat words that are also names or words of their own ("Big Bang",
+# "Kang Daniel", "BG", "LoL", "a loud bang"): dropped only in lower case, when the index does not
+# hold them, and, for the Indonesian forms of address, only in Indonesian questions.
+CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob".split())
+CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
     r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam))\b",
     re.IGNORECASE,
@@ -71,15 +78,21 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
     def spell(match: re.Match[str]) -> str:
         word = match.group(0)
         low = word.lower()
-        return table[low] if low in found and low not in kept else word
+        acronym = len(word) > 1 and word.isupper()  # "BG", "MS": a name, not "bang" or "masih"
+        return table[low] if low in found and low not in kept and not acronym else word
 
     return _WORD.sub(spell, text)
 
 
-def strip_chat_words(text: str) -> str:
-    """``text`` without greetings, request frames, forms of address and particles."""
+def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
+    """``text`` without greetings, request frames, forms of address and particles, and without
+    the ``casual`` words where they are written in lower case."""
     text = _CHAT_PHRASES.sub(" ", text)
-    text = _WORD.sub(lambda m: " " if m.group(0).lower() in CHAT_WORDS else m.group(0), text)
+
+    def dropped(word: str) -> bool:
+        return word.lower() in CHAT_WORDS or (word in casual)
+
+    text = _WORD.sub(lambda m: " " if dropped(m.group(0)) else m.group(0), text)
     text = re.sub(r"\s+([,.?!])", r"\1", _SPACES.sub(" ", text))
     return re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
 
@@ -91,8 +104,12 @@ def normalize_chat(
     short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
     would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
     question = strip_mentions(text) or text
-    if "short_forms" not in without and guess_language(question) == "id":
+    indonesian = guess_language(question) == "id"
+    if "short_forms" not in without and indonesian:
         question = expand_short_forms(question, indexed)
     if "chat_words" not in without:
-        question = strip_chat_words(question) or question
+        candidates = CASUAL_WORDS | (CASUAL_ADDRESSES if indonesian else frozenset())
+        found = {m.group(0) for m in _WORD.finditer(question)} & candidates
+        casual = frozenset(found - indexed(found)) if found else frozenset()
+        question = strip_chat_words(question, casual) or question
     return question

@@ -20,6 +20,7 @@ import itertools
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +43,8 @@ _LEADING_MARKERS = re.compile(r"^\s*(?:\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]\s*)+")
 _SENTENCE_MARKER_END = re.compile(
     r"(?:[.!?]\s*\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\]|\[\d{1,3}(?:\s*[,;]\s*\d{1,3})*\][.!?])(?=\s+\S)"
 )
+# A question, however it ends ("?", "？", "‽", "?!", "?)", "?”").
+_QUESTION_END = re.compile(r"[?？‽؟][^\w]*\Z")
 # A news dateline opening an article's first sentence: place and outlet in capitals, then a dash.
 _DATELINE = re.compile(r"^[A-Z][A-Z0-9 ,.'&/]{2,60}\s[-\u2013\u2014]\s")
 # Markdown a model may write around its words ("**TikTok**", "`...`", "> ", "# "): an answer is
@@ -110,7 +113,7 @@ def _read(text: str, passages: int) -> tuple[str, tuple[int, ...]]:
     Oktober") it is the model's text, kept in fullwidth brackets like any other bracketed number
     ("［12］", "［2024］") and checked as written. Lone surrogates (which no UTF-8 output takes)
     become U+FFFD."""
-    text = _MARKUP.sub("", without_invisible(text))
+    text = _MARKUP.sub("", without_invisible(unicodedata.normalize("NFC", text)))
     tail = _TAIL.search(text)
     tail_start = tail.start() if tail else len(text)
     cited: list[int] = []
@@ -825,7 +828,7 @@ class Verifier:
         if (
             not text
             or not cited
-            or text.endswith("?")
+            or _QUESTION_END.search(text)
             or len(text) > MAX_CLAIM_CHARS
             or any(_same_claim(text) == _same_claim(kept) for kept, _ in self.kept)
         ):
@@ -835,16 +838,22 @@ class Verifier:
         if not supports:
             self.dropped.append(claim.text)
             return False
+        positions = {s.passage: [s.position] for s in supports}
         if not self.paraphrase:  # what is shown is the passage's own sentence, not the model's copy of it
-            text = fullwidth_brackets(re.sub(r"\s+", " ", supports[0].sentence).strip())
+            first = supports[0]
+            shown = first.sentence
+            if first.position and refers_back(first.sentence):  # "Langkah ini ...": with what it refers to
+                before = analyzed_sentences(self.hits[first.passage - 1].chunk.text)[first.position - 1][0].text
+                shown = f"{before} {shown}"
+                positions[first.passage].insert(0, first.position - 1)
+            text = fullwidth_brackets(re.sub(r"\s+", " ", shown).strip())
             if any(_same_claim(text) == _same_claim(kept) for kept, _ in self.kept):
                 self.dropped.append(claim.text)
                 return False
         self.kept.append((text, tuple(s.passage for s in supports)))
-        for support in supports:
-            quotes = self.quotes.setdefault(support.passage, [])
-            if support.position not in quotes:
-                quotes.append(support.position)
+        for passage, at in positions.items():
+            quotes = self.quotes.setdefault(passage, [])
+            quotes.extend(p for p in at if p not in quotes)
         return True
 
     def _support(self, text: str, cited: tuple[int, ...]) -> list[_Support]:
@@ -901,7 +910,7 @@ class Verifier:
         spacing and punctuation aside; the sentence's dateline, "ARUM HILIR, KABAR LEMBAH - ",
         may be left out), in citation order, that sentence. It is what the answer shows."""
         said = _same_claim(text)
-        if len(said.split()) < MIN_CONTENT_WORDS:
+        if len({w for w in said.split() if w not in _STOPWORDS}) < MIN_CONTENT_WORDS:
             return []
         found = []
         for n in cited:

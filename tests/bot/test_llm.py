@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk
+from pydantic import Field
 
 from bot.chain.answer import ABSTAIN_TEXT, OMISSION
 from bot.chain.llm import (
@@ -441,55 +444,58 @@ def test_claims_that_rescale_requalify_or_add_to_what_the_passage_says_are_not_s
 
 # Found by a hostile test of the verifier (2026-12-01): each was served as the model wrote it,
 # citing the passage it contradicts.
+FIRST_ROUND = [
+    # a word in another's place, whatever it means
+    (LAYOFFS, "TikTok hired about 700 employees in Malaysia {merumahkan sekitar 700}."),
+    (LAYOFFS, "TikTok denied laying off about 700 employees in Malaysia {merumahkan sekitar 700}."),
+    (LAYOFFS, "TikTok batal merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+    (LAYOFFS, "TikTok merekrut sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+    (LAYOFFS, "TikTok merumahkan sekitar 700 direktur di Malaysia {merumahkan sekitar 700}."),
+    (PAYMENTS, "OpenAI mengizinkan pembuatan model AI baru berdasarkan model yang sudah ada {OpenAI melarang}."),
+    (PAYMENTS, "TikTok menjadi penyumbang kecil pendapatan bisnis AI Microsoft {penyumbang besar}."),
+    (PAYMENTS, "TikTok rutin membayar Microsoft senilai 20 juta dolar AS per minggu {rutin membayar}."),
+    (PAYMENTS, "TikTok membayar Microsoft senilai 20 juta euro per bulan {rutin membayar}."),
+    # the same root derived into another word ("bekerja" works, "mempekerjakan" employs)
+    (LAYOFFS, "TikTok mempekerjakan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+    # figures in words, fractions, a scale said twice
+    (PAYMENTS, "TikTok membayar Microsoft senilai dua puluh miliar dolar AS per bulan {rutin membayar}."),
+    (
+        PAYMENTS,
+        "Biaya langganan ini berkontribusi sekitar separuh dari pendapatan Microsoft di bidang AI {25 persen}.",
+    ),
+    (PAYMENTS, "TikTok membayar Microsoft senilai 20 juta juta dolar AS per bulan {rutin membayar}."),
+    # who does what to whom
+    (
+        PAYMENTS,
+        "TikTok yang dimiliki Microsoft rutin membayar ByteDance senilai 20 juta dolar AS per bulan {rutin}.",
+    ),
+    (PAYMENTS, "TikTok yang dimiliki ByteDance rutin membayar OpenAI senilai 20 juta dolar AS per bulan {rutin}."),
+    (PAYMENTS, "TikTok menerima 20 juta dolar AS per bulan dari Microsoft {rutin membayar}."),
+    (LAYOFFS, "TikTok, induk ByteDance, akan berinvestasi sebesar USD2 miliar sepanjang tahun ini {USD2 miliar}."),
+    # words of another sentence nearby, said of something else
+    (LAYOFFS, "TikTok mengonfirmasi bahwa 700 karyawan di Malaysia terkena PHK {merumahkan sekitar 700}."),
+    (LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di seluruh dunia {merumahkan sekitar 700}."),
+    # surer, sooner or of another time than the passage
+    (PAYMENTS, "TikTok mengembangkan model AI secara diam-diam tanpa sepengetahuan Microsoft {diam-diam}."),
+    (
+        PAYMENTS,
+        "Biaya langganan ini berkontribusi sekitar 25 persen dari pendapatan Microsoft di bidang AI {25 persen}.",
+    ),
+    (LAYOFFS, "TikTok sudah melakukan PHK tambahan {PHK tambahan}."),
+    (LAYOFFS, "TikTok juga berencana melakukan PHK tambahan bulan ini {PHK tambahan}."),
+    (LAYOFFS, "TikTok hanya merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
+    # told to the reader
+    (PAYMENTS, "Anda harus membayar Microsoft senilai 20 juta dolar AS per bulan {rutin membayar}."),
+    (
+        PAYMENTS,
+        "Bayar Microsoft senilai 20 juta dolar AS per bulan untuk mengakses model AI OpenAI {rutin membayar}.",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     ("question", "reply"),
-    [
-        # a word in another's place, whatever it means
-        (LAYOFFS, "TikTok hired about 700 employees in Malaysia {merumahkan sekitar 700}."),
-        (LAYOFFS, "TikTok denied laying off about 700 employees in Malaysia {merumahkan sekitar 700}."),
-        (LAYOFFS, "TikTok batal merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
-        (LAYOFFS, "TikTok merekrut sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
-        (LAYOFFS, "TikTok merumahkan sekitar 700 direktur di Malaysia {merumahkan sekitar 700}."),
-        (PAYMENTS, "OpenAI mengizinkan pembuatan model AI baru berdasarkan model yang sudah ada {OpenAI melarang}."),
-        (PAYMENTS, "TikTok menjadi penyumbang kecil pendapatan bisnis AI Microsoft {penyumbang besar}."),
-        (PAYMENTS, "TikTok rutin membayar Microsoft senilai 20 juta dolar AS per minggu {rutin membayar}."),
-        (PAYMENTS, "TikTok membayar Microsoft senilai 20 juta euro per bulan {rutin membayar}."),
-        # the same root derived into another word ("bekerja" works, "mempekerjakan" employs)
-        (LAYOFFS, "TikTok mempekerjakan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
-        # figures in words, fractions, a scale said twice
-        (PAYMENTS, "TikTok membayar Microsoft senilai dua puluh miliar dolar AS per bulan {rutin membayar}."),
-        (
-            PAYMENTS,
-            "Biaya langganan ini berkontribusi sekitar separuh dari pendapatan Microsoft di bidang AI {25 persen}.",
-        ),
-        (PAYMENTS, "TikTok membayar Microsoft senilai 20 juta juta dolar AS per bulan {rutin membayar}."),
-        # who does what to whom
-        (
-            PAYMENTS,
-            "TikTok yang dimiliki Microsoft rutin membayar ByteDance senilai 20 juta dolar AS per bulan {rutin}.",
-        ),
-        (PAYMENTS, "TikTok yang dimiliki ByteDance rutin membayar OpenAI senilai 20 juta dolar AS per bulan {rutin}."),
-        (PAYMENTS, "TikTok menerima 20 juta dolar AS per bulan dari Microsoft {rutin membayar}."),
-        (LAYOFFS, "TikTok, induk ByteDance, akan berinvestasi sebesar USD2 miliar sepanjang tahun ini {USD2 miliar}."),
-        # words of another sentence nearby, said of something else
-        (LAYOFFS, "TikTok mengonfirmasi bahwa 700 karyawan di Malaysia terkena PHK {merumahkan sekitar 700}."),
-        (LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di seluruh dunia {merumahkan sekitar 700}."),
-        # surer, sooner or of another time than the passage
-        (PAYMENTS, "TikTok mengembangkan model AI secara diam-diam tanpa sepengetahuan Microsoft {diam-diam}."),
-        (
-            PAYMENTS,
-            "Biaya langganan ini berkontribusi sekitar 25 persen dari pendapatan Microsoft di bidang AI {25 persen}.",
-        ),
-        (LAYOFFS, "TikTok sudah melakukan PHK tambahan {PHK tambahan}."),
-        (LAYOFFS, "TikTok juga berencana melakukan PHK tambahan bulan ini {PHK tambahan}."),
-        (LAYOFFS, "TikTok hanya merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}."),
-        # told to the reader
-        (PAYMENTS, "Anda harus membayar Microsoft senilai 20 juta dolar AS per bulan {rutin membayar}."),
-        (
-            PAYMENTS,
-            "Bayar Microsoft senilai 20 juta dolar AS per bulan untuk mengakses model AI OpenAI {rutin membayar}.",
-        ),
-    ],
+    FIRST_ROUND,
 )
 def test_claims_that_change_a_word_a_figure_a_role_or_a_stance_are_not_served(
     article_index: Index, question: str, reply: str
@@ -556,6 +562,60 @@ def test_quoting_serves_none_of_what_got_past_the_paraphrase_check(
     article_index: Index, question: str, reply: str
 ) -> None:
     assert quoted(article_index, question, reply).mode == "extractive"
+
+
+@pytest.mark.parametrize(("question", "reply"), FIRST_ROUND)
+def test_quoting_serves_none_of_what_the_first_hostile_test_found(
+    article_index: Index, question: str, reply: str
+) -> None:
+    assert quoted(article_index, question, reply).mode == "extractive"
+
+
+class PiecesChatModel(ScriptedChatModel):
+    """A scripted model that streams the pieces it is given, as a tokenizer cuts them."""
+
+    pieces: list[str] = Field(default_factory=list)
+
+    def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        self.prompts.append(list(messages))
+        for piece in self.pieces:
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+def test_quoting_keeps_context_citations_and_markers_that_arrive_in_pieces(article_index: Index) -> None:
+    licence = "Langkah ini diambil untuk memerangi pelanggaran di dunia maya"
+    referred = quoted(
+        article_index,
+        LAYOFFS,
+        f"{licence}, seiring dengan meningkatnya jumlah konten berbahaya di "
+        "negara tersebut sepanjang tahun 2024 {Langkah ini}.",
+    )
+    # a sentence that leans on the one before it is shown with it ("Langkah ini" is the licence rule)
+    assert referred.mode == "llm" and referred.text.startswith("Di Malaysia, PHK ini juga dipengaruhi")
+    assert "pemerintah mewajibkan" in referred.citations[0].quote
+    # a sentence cited to a passage that does not hold it is not served
+    _, hits = ask(article_index, ScriptedChatModel(reply="x"), question=PAYMENTS)
+    wrong = next(h for h in hits if "rutin membayar" not in h.chunk.text)
+    assert cite(hits, wrong.chunk.text[:30]) != cite(hits, "rutin membayar")
+    sentence = (
+        "TikTok yang dimiliki ByteDance rutin membayar Microsoft senilai 20 juta dolar AS atau sekitar Rp322 miliar"
+    )
+    line = f"{sentence} per bulan {{{wrong.chunk.text[:30]}}}."
+    assert quoted(article_index, PAYMENTS, line).mode == "extractive"
+    # the default chain prompts the model to quote
+    model = ScriptedChatModel(reply="NO_ANSWER")
+    make_stack(Settings(), index=article_index, chat_model=model).chain.invoke(PAYMENTS)
+    assert model.prompts[0][0].content == SYSTEM_PROMPT
+    # a citation whose "[", "1" and "]" arrive one by one after the full stop still belongs to the sentence
+    first = (
+        "RAKYATSULSEL - TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari "
+        "mereka bekerja dalam moderasi konten."
+    )
+    _, hits = ask(article_index, ScriptedChatModel(reply="x"), question=LAYOFFS)
+    n = cite(hits, "merumahkan sekitar 700")[1:-1]
+    pieces = PiecesChatModel(pieces=[first, " [", n, "]", " ", "Selesai", "."])
+    streamed = list(make_stack(Settings(), index=article_index, chat_model=pieces).chain.stream(LAYOFFS))
+    assert streamed[-1].mode == "llm" and streamed[-1].text == f"{first} [1]"
 
 
 def test_what_is_checked_is_what_is_shown(article_index: Index) -> None:

@@ -28,10 +28,22 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("duit investasinya itu buat ningkatin apa bang", "duit investasinya itu buat ningkatin apa"),
         ("mbak, tiktok phk brp org wkwkwkwk", "tiktok phk berapa orang"),
         ("who owns tiktok lol", "who owns tiktok"),
+        # the same words as names, or words of their own, stay
+        ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
+        ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
+        ("Kapan Kang Daniel konser di Jakarta?", "Kapan Kang Daniel konser di Jakarta?"),
+        ("What caused the loud bang at the factory?", "What caused the loud bang at the factory?"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:
     assert normalize_chat(message, nothing_indexed) == question
+
+
+def test_a_casual_word_the_index_holds_is_kept() -> None:
+    def holds_bang(words: Iterable[str]) -> set[str]:
+        return {w for w in words if w == "bang"}
+
+    assert normalize_chat("film bang bang itu rilis kapan", holds_bang) == "film bang bang itu rilis kapan"
 
 
 def test_a_short_form_the_index_holds_as_a_word_is_kept() -> None:
