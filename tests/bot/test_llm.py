@@ -346,6 +346,8 @@ def test_a_claim_with_no_content_of_its_own_is_not_served_even_when_an_article_a
         (LAYOFFS, "Microsoft laid off about 700 employees in Malaysia {merumahkan sekitar 700}."),
         (LAYOFFS, "TikTok did not lay off any employees in Malaysia {merumahkan sekitar 700}."),
         (LAYOFFS, "Berapa karyawan TikTok di Malaysia yang terkena PHK? {merumahkan sekitar 700}"),
+        (LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di Malaysia？ {merumahkan sekitar 700}"),  # a question too
+        (LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di Malaysia?! {merumahkan sekitar 700}"),
     ],
 )
 def test_swapped_roles_other_figures_places_and_negations_are_not_served(
