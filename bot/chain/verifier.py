@@ -526,8 +526,7 @@ def _synonym_groups() -> dict[str, frozenset[int]]:
     one line are the same word to a claim ("karyawan", "pegawai", "pekerja"). A phrase
     ("terkena_phk") is keyed by its words' keys joined."""
     groups: dict[str, set[int]] = {}
-    lines = [line for line in _SYNONYMS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for n, line in enumerate(lines):
+    for n, line in enumerate(_SYNONYMS.read_text(encoding="utf-8").splitlines()):
         if line.startswith("#"):
             continue
         for word in line.split():
@@ -739,9 +738,6 @@ def _stances_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
     return said <= stated and (stated & kept) <= said and _times(claim) <= _times(source)
 
 
-_VERB_PREFIXES = ("me", "ber", "di", "ter")
-
-
 def _is_command(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
     """Whether the claim opens with a verb in its bare form where the source has it with "me-" or
     "di-" ("Bayar Microsoft ..." or "Pay Microsoft ..." for "... membayar Microsoft"), or with a
@@ -752,10 +748,9 @@ def _is_command(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
     roots = root_words()
     if first.low.endswith("lah") and first.low not in roots and first.low[:-3] in roots:
         return True
-    if first.low in roots and stem(first.low) != first.low:
+    if stem(first.low) != first.low:  # a derived word ("Pembayaran ..."), not a bare verb
         return False
-    bare = stem(first.low) == first.low or not first.low.isascii() or first.low not in roots
-    return bare and any(
+    return any(
         w.terms & first.terms and w.low != first.low and w.low.startswith(("me", "di")) and stem(w.low) != w.low
         for w in source
     )

@@ -24,13 +24,13 @@ from bot.chain.llm import (
     build_messages,
     make_chat_model,
 )
-from bot.chain.verifier import MAX_CLAIM_CHARS, MAX_CLAIMS
+from bot.chain.verifier import MAX_CLAIM_CHARS, MAX_CLAIMS, Verifier, _is_command, _read, _sentence_words
 from bot.components import make_stack
 from bot.settings import LLMSettings, Settings
 from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
-from ingest.types import Article, Hit
+from ingest.types import Article, Chunk, Hit
 from tests.conftest import BUNDLED_ARTICLE, ScriptedChatModel
 
 PHK = (
@@ -618,6 +618,23 @@ def test_quoting_keeps_context_citations_and_markers_that_arrive_in_pieces(artic
     pieces = PiecesChatModel(pieces=[first, " [", n, "]", " ", "Selesai", "."])
     streamed = list(make_stack(Settings(), index=article_index, chat_model=pieces).chain.stream(LAYOFFS))
     assert streamed[-1].mode == "llm" and streamed[-1].text == f"{first} [1]"
+
+
+def test_a_bare_verb_opening_a_claim_is_a_command_a_derived_word_is_not() -> None:
+    source = _sentence_words("TikTok rutin membayar Microsoft senilai 20 juta dolar AS per bulan.")
+    assert _is_command(_sentence_words("Bayar Microsoft senilai 20 juta dolar AS per bulan."), source)
+    assert _is_command(_sentence_words("Bayarlah Microsoft senilai 20 juta dolar AS per bulan."), source)
+    assert not _is_command(_sentence_words("Pembayaran TikTok kepada Microsoft 20 juta dolar AS per bulan."), source)
+    assert not _is_command(_sentence_words("Jumlah karyawan yang terkena PHK sekitar 700."), source)
+
+
+def test_a_quote_is_read_in_nfc_and_needs_two_words_of_its_own() -> None:
+    assert _read("Cafe\u0301 itu tutup [1].", 1)[0] == "Caf\u00e9 itu tutup."  # as passages are stored
+    text = "Ya, dia. Kafe itu tutup pada Senin."
+    hit = Hit(Chunk("c", "kafe", 0, 0, len(text), text, "Kafe", None, None, "id"), 1.0)
+    verifier = Verifier(None, [hit])  # type: ignore[arg-type]  # quoting reads no index
+    assert not verifier._quoted("Ya, dia.", (1,))
+    assert verifier._quoted("Kafe itu tutup pada Senin.", (1,))
 
 
 def test_what_is_checked_is_what_is_shown(article_index: Index) -> None:
