@@ -8,7 +8,10 @@ The training passages go into an index built exactly as ``tanya ingest`` builds 
 ``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. Beside
 the training splits' questions (and their chat and small-index copies), the fit reads the chat
 questions of ``bench/data/chat_train.jsonl``, written as people type them on passages of the
-training splits (``bench/data/README.md``; ``--written-weight 0`` leaves them out). The fits:
+training splits (``bench/data/README.md``; ``--written-weight 0`` leaves them out), and those of
+``bench/data/news_train.jsonl``, written on news articles written for them, which the fit ingests
+into an index of their own and reads into the models for several articles (``--news-in``;
+``--news-weight 0`` leaves them out). The fits:
 
 1. the passage model, on every proposed passage of every question (is it the question's
    passage?);
@@ -81,6 +84,9 @@ TRAIN = REPO.parent / "shared" / "train"
 SETS = ("facqa_train", "tydiqa_id_train", "idkmrc_train")
 # Chat questions written as people type them, on passages of the training splits (bench/data/README.md).
 WRITTEN = REPO / "bench" / "data" / "chat_train.jsonl"
+# Chat questions written on news articles written for them (bench/data/README.md): the news the
+# chain reads, asked as people ask, for the several-article models.
+NEWS = REPO / "bench" / "data" / "news_train.jsonl"
 BUNDLED = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
@@ -406,6 +412,40 @@ def load_examples(
     return examples
 
 
+def news_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> tuple[list[Example], list[Example]]:
+    """The questions written on news articles (``--news``; each question's ``passage`` is its whole
+    article, headline first), read over an index of those articles alone, as ``tanya ingest``
+    builds one (the headline as title): once across all of them (several-article readings) and
+    once within each question's own article (one-article readings, as in a newsroom's index of a
+    story or two)."""
+    import pickle
+
+    from ingest.text.analysis import clean_text
+    from ingest.types import Article
+
+    tag = f"{zlib.crc32(args.news.read_bytes()):08x}"
+    directory = args.index_dir.parent / f"{args.index_dir.name}-news-{tag}"  # another file, another index
+    rules = "".join(f"-{w}" for w in sorted(args.without)) + ("-lexical" if args.lexical else "")
+    cache = directory / f"examples-{args.candidates}{rules}.pickle"
+    if cache.exists() and not args.refresh:
+        with cache.open("rb") as f:
+            return pickle.load(f)  # type: ignore[no-any-return]
+    index = make_index(IndexSettings(data_dir=directory, model_cache_dir=args.model_cache or args.index_dir / "models"))
+    texts = list(dict.fromkeys(q.passage for q in questions if q.passage))
+    articles = [
+        Article(source=passage_source(t), text=clean_text(t), title=t.strip().splitlines()[0].strip(), lang="id")
+        for t in texts
+    ]
+    report = ingest_articles(index, articles)
+    print(f"news index: {len(articles)} articles, {report.chunks_written} chunks embedded", file=sys.stderr)
+    many = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical)
+    one = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical, own_article=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    with cache.open("wb") as f:
+        pickle.dump((many, one), f)
+    return many, one
+
+
 def one_article_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> list[Example]:
     """Training questions read as in a newsroom's index, where the three passages read all come
     from one article: every paragraph of at least ``--one-article-min-chars`` is ingested into an
@@ -567,6 +607,8 @@ def _calibrates(example: Example, bar_on: str) -> bool:
     written chat question (``written``), or either (``all``); never a training split's own."""
     if "~" not in example.question.id:
         return False
+    if "news" in example.question.id.partition("~")[2]:  # the questions on news articles: only with ``all``
+        return bar_on == "all"
     return bar_on == "all" or _written(example) == (bar_on == "written")
 
 
@@ -608,6 +650,16 @@ def main() -> None:
     parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
     parser.add_argument("--limit", type=int, default=0, help="use only this many questions per set (quick runs)")
     parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
+    parser.add_argument(
+        "--news", type=Path, default=NEWS, help="chat questions written on news articles (--news-weight 0: none)"
+    )
+    parser.add_argument("--news-weight", type=int, default=1, help="how many times each news question counts")
+    parser.add_argument(
+        "--news-in",
+        choices=("all", "several", "one-article"),
+        default="several",
+        help="the models the news questions are fitted into: all, the several-article ones, the one-article ones",
+    )
     parser.add_argument(
         "--balance", action=argparse.BooleanOptionalAction, default=False, help="weigh the training sets alike"
     )
@@ -674,11 +726,24 @@ def main() -> None:
     if written:
         tag = f"written-{zlib.crc32(args.written.read_bytes()):08x}-"  # another file, another cache
         examples += load_examples(args, written, tag=tag) * args.written_weight
+    news_many: list[Example] = []
+    news_one: list[Example] = []
+    news: list[EvalQuestion] = []
+    if args.news_weight > 0:
+        news = [dataclasses.replace(q, id=q.id + "~news") for q in load_eval_set(args.news)]
+        news_many, news_one = news_examples(args, news)
+        if args.news_in != "one-article":
+            examples += news_many * args.news_weight
     examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
 
     # 1. passages: which proposed passage is the question's
     names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
-    groups = [ex for ex in examples if any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)]
+    # (not the news questions: every chunk of their article would count as theirs)
+    groups = [
+        ex
+        for ex in examples
+        if "~news" not in ex.question.id and any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)
+    ]
     passage_model = fit_listwise(
         [[c.features for c in ex.retrieval.candidates] for ex in groups],
         [[int(c.chunk.source == ex.gold) for c in ex.retrieval.candidates] for ex in groups],
@@ -697,6 +762,10 @@ def main() -> None:
         extra = [(ex, sentence_set(ex, passage_model)) for ex in one_article_examples(args, questions)]
         print(f"one-article readings: {len(extra)}", file=sys.stderr)
         one_reading = extra if args.one_article == "only" else per_question + extra
+    if args.news_in == "several":  # the one-article models without any news question
+        one_reading = [(ex, sentences) for ex, sentences in one_reading if "~news" not in ex.question.id]
+    elif news_one:
+        one_reading = one_reading + [(ex, sentence_set(ex, passage_model)) for ex in news_one] * args.news_weight
     one_article = fit_reading(
         one_reading,
         passage_model,
@@ -713,7 +782,9 @@ def main() -> None:
         reading.second_margin,
         {
             "embedding_model": None if args.lexical else fitted_with,
-            "fitted_on": [f"{name}.jsonl" for name in SETS] + ([args.written.name] if written else []),
+            "fitted_on": [f"{name}.jsonl" for name in SETS]
+            + ([args.written.name] if written else [])
+            + ([args.news.name] if news else []),
             "questions": originals,
             "chat_copies": len(questions) - originals,
             "written": len(written),
@@ -733,6 +804,8 @@ def main() -> None:
             "balance": args.balance,
             "sentence_model": args.sentence_model,
             "answer_model": args.answer_model,
+            "news": len(news),
+            "news_in": args.news_in,
             "command": "python bench/fit_models.py"
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
             + "".join(f" --sentence-drop {d}" for d in args.sentence_drop)
@@ -750,6 +823,9 @@ def main() -> None:
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + ("" if args.third_sentence else " --no-third-sentence")
+            + (f" --news {args.news}" if args.news != NEWS and args.news_weight > 0 else "")
+            + (f" --news-weight {args.news_weight}" if args.news_weight != 1 else "")
+            + (f" --news-in {args.news_in}" if args.news_in != "several" and args.news_weight > 0 else "")
             + (
                 f" --false-abstention {args.false_abstention}"
                 if args.false_abstention != TARGET_FALSE_ABSTENTION

