@@ -73,7 +73,7 @@ eval: $(STAMP)
 	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index
 	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news
 
-# Refit the answering models on ../shared/train and bench/data/chat_train.jsonl (about 15 minutes
+# Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
 fit: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py

@@ -25,8 +25,9 @@ into an index of their own and reads into the models for several articles (``--n
    median answer at most 300 characters;
 4. steps 2 and 3 again without the passage features of the sentence model, for passages that
    all come from one article (``OneArticleModels``; docs/quality.md, section 6). They are fitted
-   on the same readings, nearly all of which come from several articles (the training passages
-   are mostly one chunk each), so their threshold is not calibrated on one-article readings.
+   on the same readings but the news questions' (unless ``--news-in all`` or ``one-article``),
+   nearly all of which come from several articles (the training passages are mostly one chunk
+   each), so their threshold is not calibrated on one-article readings.
 
 Nothing from the development sets (``../shared/eval``) is read. Logistic regressions, from
 scikit-learn (a dev dependency); the chain reads only the written coefficients.
@@ -604,7 +605,8 @@ def _written(example: Example) -> bool:
 
 def _calibrates(example: Example, bar_on: str) -> bool:
     """Whether the threshold is set on ``example``: a chat or small-index copy (``copies``), a
-    written chat question (``written``), or either (``all``); never a training split's own."""
+    written chat question (``written``), or either (``all``, which also takes the questions on
+    news articles); never a training split's own."""
     if "~" not in example.question.id:
         return False
     if "news" in example.question.id.partition("~")[2]:  # the questions on news articles: only with ``all``
@@ -658,7 +660,8 @@ def main() -> None:
         "--news-in",
         choices=("all", "several", "one-article"),
         default="several",
-        help="the models the news questions are fitted into: all, the several-article ones, the one-article ones",
+        help="the models the news questions are fitted into: the several-article ones; all (the one-article "
+        "models then read both their readings); the one-article ones",
     )
     parser.add_argument(
         "--balance", action=argparse.BooleanOptionalAction, default=False, help="weigh the training sets alike"
@@ -731,6 +734,8 @@ def main() -> None:
     news: list[EvalQuestion] = []
     if args.news_weight > 0:
         news = [dataclasses.replace(q, id=q.id + "~news") for q in load_eval_set(args.news)]
+        if args.limit:
+            news = news[: args.limit]
         news_many, news_one = news_examples(args, news)
         if args.news_in != "one-article":
             examples += news_many * args.news_weight
@@ -805,7 +810,8 @@ def main() -> None:
             "sentence_model": args.sentence_model,
             "answer_model": args.answer_model,
             "news": len(news),
-            "news_in": args.news_in,
+            "news_weight": args.news_weight if news else 0,
+            "news_in": args.news_in if news else None,
             "command": "python bench/fit_models.py"
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
             + "".join(f" --sentence-drop {d}" for d in args.sentence_drop)
@@ -823,7 +829,7 @@ def main() -> None:
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + ("" if args.third_sentence else " --no-third-sentence")
-            + (f" --news {args.news}" if args.news != NEWS and args.news_weight > 0 else "")
+            + (f" --news {args.news}" if args.news.resolve() != NEWS and args.news_weight > 0 else "")
             + (f" --news-weight {args.news_weight}" if args.news_weight != 1 else "")
             + (f" --news-in {args.news_in}" if args.news_in != "several" and args.news_weight > 0 else "")
             + (

@@ -13,6 +13,7 @@ import pytest
 
 from bot.chain.features import ANSWER_FEATURES, PASSAGE_FEATURES, SENTENCE_FEATURES
 from bot.chain.models import AnswerModels, load_models
+from ingest.store.catalog import Catalog
 from tests.conftest import REPO, TEST_DATA
 
 FIT = REPO / "bench" / "fit_models.py"
@@ -107,21 +108,61 @@ def test_news_questions_go_into_the_several_article_models_unless_asked_otherwis
     tmp_path: Path, model_cache: Path
 ) -> None:
     fits = {}
-    for name, extra in {"default": (), "none": ("--news-weight", "0"), "all": ("--news-in", "all")}.items():
+    extras = {
+        "default": (),
+        "none": ("--news-weight", "0"),
+        "all": ("--news-in", "all"),
+        "one": ("--news-in", "one-article"),
+    }
+    for name, extra in extras.items():
         fit(tmp_path, model_cache, tmp_path / f"{name}.json", *extra)
         fits[name] = load_models(tmp_path / f"{name}.json")
-    default, none, everywhere = fits["default"], fits["none"], fits["all"]
-    assert none.meta["news"] == 0 and "news_train.jsonl" not in none.meta["fitted_on"]
+    default, none, everywhere, one = fits["default"], fits["none"], fits["all"], fits["one"]
+    assert none.meta["news"] == 0 and none.meta["news_in"] is None and "news_train.jsonl" not in none.meta["fitted_on"]
+    assert default.meta["news"] == 12 and default.meta["news_weight"] == 1 and default.meta["news_in"] == "several"
     assert "--news-weight 0" in none.meta["command"] and "--news-in all" in everywhere.meta["command"]
     # the news questions move the models that read passages of several articles; the one-article
-    # models are fitted without them, unless --news-in all; the passage model never sees them
-    # (every chunk of their article would count as the question's own)
-    assert default.answer != none.answer and default.passage == none.passage
-    assert default.one_article is not None and none.one_article is not None and everywhere.one_article is not None
-    assert default.one_article.answer == none.one_article.answer
-    assert everywhere.one_article.answer != default.one_article.answer
-    # each news article was indexed with its headline as title, once for all the fits
-    assert len(list((tmp_path).glob("index-news-*"))) == 1
+    # models are fitted without them, unless --news-in all or one-article; the passage model never
+    # sees them (every chunk of their article would count as the question's own)
+    assert default.answer != none.answer and default.sentence != none.sentence and default.passage == none.passage
+    for m in (default, none, everywhere, one):
+        assert m.one_article is not None and m.passage == none.passage
+    assert default.one_article == none.one_article  # sentence, answer model and bars alike
+    assert everywhere.one_article != default.one_article and one.one_article != default.one_article
+    # with --news-in one-article the several-article models are those fitted without any
+    assert one.sentence == none.sentence and one.answer == none.answer
+    assert one.min_probability == none.min_probability
+    # each news article was indexed once for all the fits, as tanya ingest would: its headline as title
+    (index,) = tmp_path.glob("index-news-*")
+    titles = {a.title for a in Catalog(index / "catalog.sqlite3").articles()}
+    headlines = {json.loads(line)["passage"].splitlines()[0] for line in NEWS.read_text().splitlines()}
+    assert titles == headlines and len(titles) == 2
+
+
+@pytest.mark.parametrize(
+    ("question_id", "copies", "written", "everything"),
+    [
+        ("facqa-1", False, False, False),  # a training split's own question
+        ("facqa-1~chat", True, False, True),
+        ("facqa-1~small", True, False, True),
+        ("chat:h1-1~written", False, True, True),
+        ("chat:h1-1~written~small", False, True, True),
+        ("news:h5-a1-01~news", False, False, True),
+        ("news:h5-a1-01~news~small", False, False, True),
+        ("news:h5-a1-01~news|one", False, False, True),
+    ],
+)
+def test_the_bar_is_set_on_the_questions_asked_for(
+    question_id: str, copies: bool, written: bool, everything: bool
+) -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    from fit_models import Example, _calibrates
+
+    from bot.evaluation import EvalQuestion
+
+    question = EvalQuestion("train", question_id, "id", "q", True, ("a",))
+    example = Example(question, None, "")  # type: ignore[arg-type]
+    assert [_calibrates(example, bar_on) for bar_on in ("copies", "written", "all")] == [copies, written, everything]
 
 
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
