@@ -80,6 +80,7 @@ from ingest.pipeline import ingest_articles  # noqa: E402
 from ingest.settings import IndexSettings  # noqa: E402
 from ingest.store.catalog import Catalog  # noqa: E402
 from ingest.store.index import make_index  # noqa: E402
+from ingest.types import Article  # noqa: E402
 
 TRAIN = REPO.parent / "shared" / "train"
 SETS = ("facqa_train", "tydiqa_id_train", "idkmrc_train")
@@ -176,16 +177,13 @@ def small_copy(example: Example, rng: random.Random) -> Example:
     return Example(question, dataclasses.replace(example.retrieval, candidates=candidates), example.gold)
 
 
-def build_index(
-    index_dir: Path, cache_dir: Path | None, questions: list[EvalQuestion], chunk_max_chars: int = 0
-) -> Any:
-    """The training index (ingested once; later runs find every passage unchanged), its
-    passages cut at ``chunk_max_chars`` when given (else as ``tanya ingest`` cuts them)."""
+def build_index(index_dir: Path, cache_dir: Path | None, articles: list[Article], chunk_max_chars: int = 0) -> Any:
+    """A training index of ``articles`` (ingested once; later runs find every article unchanged),
+    its passages cut at ``chunk_max_chars`` when given (else as ``tanya ingest`` cuts them)."""
     settings = IndexSettings(data_dir=index_dir, model_cache_dir=cache_dir)
     if chunk_max_chars:
         settings = settings.model_copy(update={"chunk_max_chars": chunk_max_chars})
     index = make_index(settings)
-    articles = eval_articles(questions, BUNDLED)
     started = time.perf_counter()
     report = ingest_articles(index, articles)
     print(
@@ -388,63 +386,77 @@ def rank(example: Example, model: LogisticModel) -> list[PassageCandidate]:
     return sorted(example.retrieval.candidates, key=lambda c: c.score, reverse=True)
 
 
-def load_examples(
-    args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False, tag: str = ""
+def retrieved(
+    args: argparse.Namespace,
+    questions: list[EvalQuestion],
+    directory: Path,
+    model_cache: Path | None,
+    name: str,
+    articles: Callable[[], list[Article]],
+    chunk_max_chars: int = 0,
+    own_article: bool = False,
 ) -> list[Example]:
-    """The retrieved training questions, from the cache when it holds these questions; with
-    ``own_article``, their one-article readings (``one_article_examples``), in an index of their
-    own whose passages are cut at ``--one-article-chunk-chars``."""
+    """``questions`` retrieved (``retrieve_all``) over the index in ``directory`` of ``articles()``,
+    kept in the cache file ``name`` there (with the rules left out and ``--lexical`` in its name)
+    and read from it by later runs unless ``--refresh``."""
     import pickle
 
-    directory, model_cache, chunk_max_chars = args.index_dir, args.model_cache, 0
-    if own_article:
-        chunk_max_chars = args.one_article_chunk_chars
-        directory = args.index_dir.parent / f"{args.index_dir.name}-one-article-{chunk_max_chars}"
-        model_cache = args.model_cache or args.index_dir / "models"  # the model the training index rebuilt
     rules = "".join(f"-{w}" for w in sorted(args.without)) + ("-lexical" if args.lexical else "")
-    cache = directory / f"examples-{tag}{args.candidates}-{len(questions)}-{args.dropout}{rules}.pickle"
+    cache = directory / f"{name}{rules}.pickle"
     if cache.exists() and not args.refresh:
         with cache.open("rb") as f:
             return pickle.load(f)  # type: ignore[no-any-return]
-    index = build_index(directory, model_cache, questions, chunk_max_chars)
+    index = build_index(directory, model_cache, articles(), chunk_max_chars)
     examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical, own_article)
     with cache.open("wb") as f:
         pickle.dump(examples, f)
     return examples
 
 
-def news_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> tuple[list[Example], list[Example]]:
+def load_examples(
+    args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False, tag: str = ""
+) -> list[Example]:
+    """The retrieved training questions, from the cache when it holds these questions; with
+    ``own_article``, their one-article readings (``one_article_examples``), in an index of their
+    own whose passages are cut at ``--one-article-chunk-chars``."""
+    directory, model_cache, chunk_max_chars = args.index_dir, args.model_cache, 0
+    if own_article:
+        chunk_max_chars = args.one_article_chunk_chars
+        directory = args.index_dir.parent / f"{args.index_dir.name}-one-article-{chunk_max_chars}"
+        model_cache = args.model_cache or args.index_dir / "models"  # the model the training index rebuilt
+    name = f"examples-{tag}{args.candidates}-{len(questions)}-{args.dropout}"
+    return retrieved(
+        args,
+        questions,
+        directory,
+        model_cache,
+        name,
+        lambda: eval_articles(questions, BUNDLED),
+        chunk_max_chars,
+        own_article,
+    )
+
+
+def news_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False) -> list[Example]:
     """The questions written on news articles (``--news``; each question's ``passage`` is its whole
     article, headline first), read over an index of those articles alone, as ``tanya ingest``
-    builds one (the headline as title): once across all of them (several-article readings) and
-    once within each question's own article (one-article readings, as in a newsroom's index of a
-    story or two)."""
-    import pickle
-
+    builds one (the headline as title): across all of them (several-article readings), or with
+    ``own_article`` within each question's own article (one-article readings, as in a newsroom's
+    index of a story or two)."""
     from ingest.text.analysis import clean_text
-    from ingest.types import Article
+
+    def articles() -> list[Article]:
+        texts = dict.fromkeys(q.passage for q in questions if q.passage)
+        return [
+            Article(source=passage_source(t), text=clean_text(t), title=t.strip().splitlines()[0].strip(), lang="id")
+            for t in texts
+        ]
 
     tag = f"{zlib.crc32(args.news.read_bytes()):08x}"
     directory = args.index_dir.parent / f"{args.index_dir.name}-news-{tag}"  # another file, another index
-    rules = "".join(f"-{w}" for w in sorted(args.without)) + ("-lexical" if args.lexical else "")
-    cache = directory / f"examples-{args.candidates}{rules}.pickle"
-    if cache.exists() and not args.refresh:
-        with cache.open("rb") as f:
-            return pickle.load(f)  # type: ignore[no-any-return]
-    index = make_index(IndexSettings(data_dir=directory, model_cache_dir=args.model_cache or args.index_dir / "models"))
-    texts = list(dict.fromkeys(q.passage for q in questions if q.passage))
-    articles = [
-        Article(source=passage_source(t), text=clean_text(t), title=t.strip().splitlines()[0].strip(), lang="id")
-        for t in texts
-    ]
-    report = ingest_articles(index, articles)
-    print(f"news index: {len(articles)} articles, {report.chunks_written} chunks embedded", file=sys.stderr)
-    many = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical)
-    one = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical, own_article=True)
-    directory.mkdir(parents=True, exist_ok=True)
-    with cache.open("wb") as f:
-        pickle.dump((many, one), f)
-    return many, one
+    name = f"examples-{'one-article' if own_article else 'all'}-{args.candidates}"
+    model_cache = args.model_cache or args.index_dir / "models"
+    return retrieved(args, questions, directory, model_cache, name, articles, own_article=own_article)
 
 
 def one_article_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> list[Example]:
@@ -603,13 +615,18 @@ def _written(example: Example) -> bool:
     return "written" in example.question.id.partition("~")[2]
 
 
+def _news(example: Example) -> bool:
+    """Whether ``example`` is a question written on a news article (or a copy or reading of one)."""
+    return "news" in example.question.id.partition("~")[2]
+
+
 def _calibrates(example: Example, bar_on: str) -> bool:
     """Whether the threshold is set on ``example``: a chat or small-index copy (``copies``), a
     written chat question (``written``), or either (``all``, which also takes the questions on
     news articles); never a training split's own."""
     if "~" not in example.question.id:
         return False
-    if "news" in example.question.id.partition("~")[2]:  # the questions on news articles: only with ``all``
+    if _news(example):  # only with ``all``
         return bar_on == "all"
     return bar_on == "all" or _written(example) == (bar_on == "written")
 
@@ -729,25 +746,23 @@ def main() -> None:
     if written:
         tag = f"written-{zlib.crc32(args.written.read_bytes()):08x}-"  # another file, another cache
         examples += load_examples(args, written, tag=tag) * args.written_weight
-    news_many: list[Example] = []
-    news_one: list[Example] = []
     news: list[EvalQuestion] = []
+    news_one: list[Example] = []  # the news questions' one-article readings, when fitted on
     if args.news_weight > 0:
         news = [dataclasses.replace(q, id=q.id + "~news") for q in load_eval_set(args.news)]
         if args.limit:
             news = news[: args.limit]
-        news_many, news_one = news_examples(args, news)
         if args.news_in != "one-article":
-            examples += news_many * args.news_weight
+            examples += news_examples(args, news) * args.news_weight
+        if args.news_in != "several":
+            news_one = news_examples(args, news, own_article=True)
     examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
 
     # 1. passages: which proposed passage is the question's
     names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
     # (not the news questions: every chunk of their article would count as theirs)
     groups = [
-        ex
-        for ex in examples
-        if "~news" not in ex.question.id and any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)
+        ex for ex in examples if not _news(ex) and any(c.chunk.source == ex.gold for c in ex.retrieval.candidates)
     ]
     passage_model = fit_listwise(
         [[c.features for c in ex.retrieval.candidates] for ex in groups],
@@ -768,7 +783,7 @@ def main() -> None:
         print(f"one-article readings: {len(extra)}", file=sys.stderr)
         one_reading = extra if args.one_article == "only" else per_question + extra
     if args.news_in == "several":  # the one-article models without any news question
-        one_reading = [(ex, sentences) for ex, sentences in one_reading if "~news" not in ex.question.id]
+        one_reading = [(ex, sentences) for ex, sentences in one_reading if not _news(ex)]
     elif news_one:
         one_reading = one_reading + [(ex, sentence_set(ex, passage_model)) for ex in news_one] * args.news_weight
     one_article = fit_reading(
