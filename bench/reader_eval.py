@@ -8,6 +8,7 @@ the reader again.
 
     python bench/reader_eval.py --adapters .fit-cache/reader.npz --out /tmp/rows.pkl
     python bench/reader_eval.py --analyse /tmp/rows.pkl
+    python bench/reader_eval.py --adapters ... --sets news_dev --index-dir .eval-index-news --out ...
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ SETS = {
     "facqa_valid": (ROOT.parent / "shared/eval/facqa_valid.jsonl", 150),
     "tydiqa_id_valid": (ROOT.parent / "shared/eval/tydiqa_id_valid.jsonl", 150),
     "idkmrc_valid": (ROOT.parent / "shared/eval/idkmrc_valid.jsonl", 250),
+    "news_dev": (ROOT / "tests/data/news_dev.jsonl", None),
 }
 
 
@@ -52,6 +54,8 @@ def collect(args: argparse.Namespace) -> None:
     rows = []
     started = time.monotonic()
     for name, (path, limit) in SETS.items():
+        if args.sets and name not in args.sets:
+            continue
         questions = load_eval_set(path)
         if limit and len(questions) > limit:
             questions = rng.sample(questions, limit)
@@ -121,6 +125,19 @@ def analyse(path: Path) -> None:
         cells = "  ".join(f"{k[:7]} {a:.3f}/{u:.2f}/{f:.2f}" for k, (a, u, f) in res.items())
         print(f"{label:34s} {cells}")
 
+    print("answerable questions whose first sentence holds the answer: shipped / reader / score+reader")
+    for name in SETS:
+        rs = [r for r in rows if r["set"] == name and r["answerable"] and r["sentences"]]
+        if not rs:
+            continue
+        first = sum(r["sentences"][0]["gold"] for r in rs)
+        rdr = sum(max(r["sentences"], key=lambda s: s["reader"])["gold"] for r in rs)
+        mix = {
+            w: sum(max(r["sentences"], key=lambda s, w=w: s["score"] + w * s["reader"])["gold"] for r in rs)
+            for w in (0.25, 0.5, 1.0)
+        }
+        cells = " ".join(f"w{w}:{v}" for w, v in mix.items())
+        print(f"  {name:16s} n={len(rs):4d} shipped {first:4d} reader {rdr:4d} {cells}")
     print("acc/abstain(unans)/false-abstain  (single best sentence only)")
     show("shipped models", run(lambda r: r["sentences"][0], lambda r, s: r["accepted"]))
     show(
@@ -162,6 +179,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--analyse", type=Path)
     parser.add_argument("--model-file", default=None, help="model.onnx for fp32 (default int8)")
+    parser.add_argument(
+        "--sets", nargs="*", default=None, help="only these sets (news_dev needs --index-dir .eval-index-news)"
+    )
     args = parser.parse_args()
     if args.analyse:
         analyse(args.analyse)
