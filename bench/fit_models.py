@@ -454,7 +454,9 @@ def news_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_a
 
     tag = f"{zlib.crc32(args.news.read_bytes()):08x}"
     directory = args.index_dir.parent / f"{args.index_dir.name}-news-{tag}"  # another file, another index
-    name = f"examples-{'one-article' if own_article else 'all'}-{args.candidates}"
+    # the number of questions in the name, as for the training questions: a run with --limit must
+    # not be served the readings of every question, nor leave its few for a full run
+    name = f"examples-{'one-article' if own_article else 'all'}-{args.candidates}-{len(questions)}"
     model_cache = args.model_cache or args.index_dir / "models"
     return retrieved(args, questions, directory, model_cache, name, articles, own_article=own_article)
 
@@ -667,7 +669,12 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=RetrievalConfig().candidates)
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument("--false-abstention", type=float, default=TARGET_FALSE_ABSTENTION)
-    parser.add_argument("--limit", type=int, default=0, help="use only this many questions per set (quick runs)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="use only this many questions of each training split, and of the written and news questions (quick runs)",
+    )
     parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
     parser.add_argument(
         "--news", type=Path, default=NEWS, help="chat questions written on news articles (--news-weight 0: none)"
@@ -742,6 +749,8 @@ def main() -> None:
     written = []
     if args.written_weight > 0:
         written = [dataclasses.replace(q, id=q.id + "~written") for q in load_eval_set(args.written)]
+        if args.limit:
+            written = written[: args.limit]
     examples = load_examples(args, questions)
     if written:
         tag = f"written-{zlib.crc32(args.written.read_bytes()):08x}-"  # another file, another cache
@@ -827,7 +836,9 @@ def main() -> None:
             "news": len(news),
             "news_weight": args.news_weight if news else 0,
             "news_in": args.news_in if news else None,
+            "limit": args.limit,
             "command": "python bench/fit_models.py"
+            + (f" --limit {args.limit}" if args.limit else "")
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
             + "".join(f" --sentence-drop {d}" for d in args.sentence_drop)
             + (" --lexical" if args.lexical else "")

@@ -113,11 +113,17 @@ def test_news_questions_go_into_the_several_article_models_unless_asked_otherwis
         "none": ("--news-weight", "0"),
         "all": ("--news-in", "all"),
         "one": ("--news-in", "one-article"),
+        "limited": ("--limit", "2"),  # after the full fits: their cached readings must not serve it
     }
     for name, extra in extras.items():
         fit(tmp_path, model_cache, tmp_path / f"{name}.json", *extra)
         fits[name] = load_models(tmp_path / f"{name}.json")
     default, none, everywhere, one = fits["default"], fits["none"], fits["all"], fits["one"]
+    limited = fits["limited"]
+    # --limit takes a few questions of each kind, says so, and reads only those
+    assert (limited.meta["news"], limited.meta["written"], limited.meta["limit"]) == (2, 2, 2)
+    assert limited.meta["command"].startswith("python bench/fit_models.py --limit 2 ")
+    assert limited.sentence != default.sentence and limited.answer != default.answer
     assert none.meta["news"] == 0 and none.meta["news_in"] is None and "news_train.jsonl" not in none.meta["fitted_on"]
     assert default.meta["news"] == 12 and default.meta["news_weight"] == 1 and default.meta["news_in"] == "several"
     assert "--news-weight 0" in none.meta["command"] and "--news-in all" in everywhere.meta["command"]
@@ -134,6 +140,11 @@ def test_news_questions_go_into_the_several_article_models_unless_asked_otherwis
     assert one.min_probability == none.min_probability
     # each news article was indexed once for all the fits, as tanya ingest would: its headline as title
     (index,) = tmp_path.glob("index-news-*")
+    # the readings kept apart by how many questions they are (a limited run is not served a full one's)
+    assert {p.name for p in index.glob("examples-all-*.pickle")} == {
+        "examples-all-10-12.pickle",
+        "examples-all-10-2.pickle",
+    }
     titles = {a.title for a in Catalog(index / "catalog.sqlite3").articles()}
     headlines = {json.loads(line)["passage"].splitlines()[0] for line in NEWS.read_text().splitlines()}
     assert titles == headlines and len(titles) == 2
