@@ -434,7 +434,8 @@ def _article_files(folder: Path) -> Iterator[Path]:
 
 def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
     """Yield the articles in one file (one, or one per line for ``.jsonl``). Only regular files
-    are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many)."""
+    are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many:
+    each of their articles is held to it instead)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(SUPPORTED_SUFFIXES)
@@ -442,7 +443,7 @@ def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Sk
     data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None)
     source = file_source(path.resolve())
     if suffix == ".jsonl":
-        yield from load_jsonl(data, source)
+        yield from load_jsonl(data, source, max_bytes)
         return
     meta = _sidecar(path)
     yield parse_document(data, suffix, source, meta, _title_from_name(path))
@@ -732,8 +733,9 @@ def json_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
-    """Yield one article per line of a JSON Lines file; a bad line is skipped with its number."""
+def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
+    """Yield one article per line of a JSON Lines file; a bad line is skipped with its number, as
+    is an article whose text is larger than ``max_bytes`` (the limit on a file of one article)."""
     for number, line in enumerate(json_lines(decode(data)), start=1):
         if not line.strip():
             continue
@@ -752,8 +754,13 @@ def load_jsonl(data: bytes, source: str) -> Iterator[Article | Skipped]:
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             yield Skipped(where, f'line {number} has no "text" string')
             continue
+        size = len(record["text"].encode("utf-8", "surrogatepass"))
+        if max_bytes is not None and size > max_bytes:
+            limit = f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
+            yield Skipped(where, f"line {number}: too large for one article ({size / 1e6:.1f} MB; {limit})")
+            continue
         item_id = record.get("id")
-        if item_id is not None and not isinstance(item_id, str | int):
+        if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, str | int)):
             yield Skipped(where, f'line {number}: "id" must be text or a number')
             continue
         url = record.get("url")

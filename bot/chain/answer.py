@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ingest.text.analysis import without_invisible
 from ingest.types import Chunk, Hit
 
 # A bracketed number that is not a citation ("[9]" in an article, "pada [12] Oktober" or "[2024]"
@@ -81,8 +82,9 @@ class Answer:
 
     @property
     def says_nothing(self) -> bool:
-        """Whether there is nothing to show but an abstention (abstained, or no text at all)."""
-        return self.abstained or not self.text.strip()
+        """Whether there is nothing to show but an abstention (abstained, or no text at all: none
+        but invisible and control characters, which every front end drops)."""
+        return self.abstained or not without_invisible(self.text).strip()
 
     def __add__(self, later: Answer) -> Answer:
         """Streamed answers are snapshots, each holding all of the answer so far: adding one to

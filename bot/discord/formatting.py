@@ -147,7 +147,7 @@ def answer_replies(answer: Answer) -> list[Reply]:
     text = neutralize(answer.text)
     if answer.note:
         text += f"\n\n_{neutralize(answer.note)}_"
-    replies = [Reply(part) for part in split_message(text)]
+    replies = [Reply(part) for part in split_message(text)] or [Reply(neutralize(ABSTAIN_NOTE["en"]))]
     replies[-1].embeds = source_embeds(answer)
     return replies
 

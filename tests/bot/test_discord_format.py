@@ -108,8 +108,11 @@ def test_a_quote_of_several_lines_is_quoted_line_by_line_in_its_embed() -> None:
 
 
 def test_an_answer_with_no_text_is_shown_as_an_abstention_not_a_crash() -> None:
-    for text in ("", "   \n "):
-        (reply,) = answer_replies(Answer("q?", text, False, "id"))
+    # nor one of only invisible or control characters, which neutralize drops (found by a hostile tester)
+    for text in ("", "   \n ", "\u200b", "\x00", "\u00ad", "\u200b \u202e", "\ufeff\u2060"):
+        answer = Answer("q?", text, False, "id")
+        assert answer.says_nothing
+        (reply,) = answer_replies(answer)
         assert reply.content and not reply.embeds
 
 

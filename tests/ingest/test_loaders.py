@@ -336,6 +336,27 @@ def test_the_size_cap_counts_what_is_read_not_what_the_file_declares(tmp_path: P
     assert isinstance(item, Skipped) and item.reason.startswith("too large for one article (more than 0.0002 MB")
 
 
+def test_each_article_of_a_jsonl_file_is_held_to_the_size_cap_of_one_article(tmp_path: Path) -> None:
+    # a file of many articles may be larger than the cap; one article in it may not (12 MB of text
+    # would be embedded for half an hour, the index locked all the while)
+    lines = [
+        json.dumps({"id": "small", "text": "Harga beras naik di pasar induk."}),
+        json.dumps({"id": "big", "text": "Kata berita panjang. " * 20}),  # 420 bytes
+        json.dumps({"id": "wide", "text": "Ñ" * 150}),  # 150 characters, 300 bytes
+        json.dumps({"id": True, "text": "Sebuah id yang bukan teks."}),  # not stored as the source "True"
+    ]
+    (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = list(load_inputs([str(tmp_path / "many.jsonl")], Fetcher(max_bytes=299)))
+    assert [i.source for i in items if isinstance(i, Article)] == ["small"]
+    reasons = [i.reason for i in items if isinstance(i, Skipped)]
+    assert reasons[0] == "line 2: too large for one article (0.0 MB; the limit is 0.000299 MB, TANYA_FETCH_MAX_BYTES)"
+    assert reasons[1].startswith("line 3: too large for one article")  # bytes, not characters
+    assert reasons[2] == 'line 4: "id" must be text or a number'
+    # the file as a whole (over 700 bytes) is not held to it
+    larger = list(load_inputs([str(tmp_path / "many.jsonl")], Fetcher(max_bytes=500)))
+    assert [i.source for i in larger if isinstance(i, Article)] == ["small", "big", "wide"]
+
+
 def test_missing_path_and_empty_folder_are_skipped(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     items = list(load_inputs([str(tmp_path / "nope.txt"), str(tmp_path / "empty")]))
