@@ -732,6 +732,8 @@ def main() -> None:
     args = parser.parse_args()
 
     args.out = args.out or (LEXICAL_MODELS_FILE if args.lexical else MODELS_FILE)
+    if args.limit:  # indexes of their own: an index only grows, so a full run's would hold more articles
+        args.index_dir = args.index_dir.with_name(f"{args.index_dir.name}-limit{args.limit}")
     if args.lexical:
         args.drop = sorted(set(args.drop) | DENSE_FEATURES)
     questions: list[EvalQuestion] = []

@@ -54,11 +54,11 @@ def collect(args: argparse.Namespace) -> None:
     rows = []
     started = time.monotonic()
     for name, (path, limit) in SETS.items():
-        if args.sets and name not in args.sets:
-            continue
         questions = load_eval_set(path)
         if limit and len(questions) > limit:
-            questions = rng.sample(questions, limit)
+            questions = rng.sample(questions, limit)  # drawn for every set, so --sets samples alike
+        if args.sets and name not in args.sets:
+            continue
         for q in questions:
             retrieval = stack.retriever.search(q.question)
             ranked = extractive.rank_sentences(retrieval)
@@ -180,7 +180,11 @@ def main() -> None:
     parser.add_argument("--analyse", type=Path)
     parser.add_argument("--model-file", default=None, help="model.onnx for fp32 (default int8)")
     parser.add_argument(
-        "--sets", nargs="*", default=None, help="only these sets (news_dev needs --index-dir .eval-index-news)"
+        "--sets",
+        nargs="+",
+        choices=list(SETS),
+        default=None,
+        help="only these sets (news_dev needs --index-dir .eval-index-news)",
     )
     args = parser.parse_args()
     if args.analyse:

@@ -83,7 +83,7 @@ class Answer:
     @property
     def says_nothing(self) -> bool:
         """Whether there is nothing to show but an abstention (abstained, or no text at all: none
-        but invisible and control characters, which every front end drops)."""
+        but invisible and control characters, which Discord's formatting drops)."""
         return self.abstained or not without_invisible(self.text).strip()
 
     def __add__(self, later: Answer) -> Answer:

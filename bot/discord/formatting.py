@@ -142,12 +142,15 @@ class Reply:
 
 def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
+    abstention = [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
     if answer.says_nothing:
-        return [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
+        return abstention
     text = neutralize(answer.text)
     if answer.note:
         text += f"\n\n_{neutralize(answer.note)}_"
-    replies = [Reply(part) for part in split_message(text)] or [Reply(neutralize(ABSTAIN_NOTE["en"]))]
+    replies = [Reply(part) for part in split_message(text)]
+    if not replies:  # never expected: says_nothing reads the text as neutralize leaves it
+        return abstention
     replies[-1].embeds = source_embeds(answer)
     return replies
 
