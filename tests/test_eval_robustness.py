@@ -141,6 +141,17 @@ def test_a_details_file_that_cannot_be_written_is_refused_before_the_run(tmp_pat
         assert not index_dir.exists()
 
 
+def test_articles_are_held_to_the_same_size_cap_as_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "big.txt").write_text("Harga beras naik di pasar induk. " * 10, encoding="utf-8")  # 330 bytes
+    monkeypatch.setenv("TANYA_FETCH_MAX_BYTES", "200")
+    index_dir = tmp_path / "index"
+    result = tanya(
+        "eval", str(a_set(tmp_path, GOOD)), "--articles", str(tmp_path / "big.txt"), "--index-dir", str(index_dir)
+    )
+    assert_refused(result, "--articles", "too large for one article", "TANYA_FETCH_MAX_BYTES")
+    assert not index_dir.exists()
+
+
 def test_articles_that_are_not_there_are_refused(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     result = tanya("eval", str(a_set(tmp_path, GOOD)), "--articles", "/nonexistent", "--index-dir", str(index_dir))
