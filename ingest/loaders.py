@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import BadInput, LoadError
-from ingest.settings import canonical_url, is_url, without_credentials
+from ingest.settings import IndexSettings, canonical_url, is_url, without_credentials
 from ingest.text.analysis import clean_text, guess_language
 from ingest.types import Article, Skipped
 
@@ -45,6 +45,12 @@ class Fetcher:
     max_redirects: int = 5
     allow_private: bool = True
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": "tanya/0.1 (+news QA bot)"})
+
+    @classmethod
+    def from_settings(cls, settings: IndexSettings, allow_private: bool = True) -> Fetcher:
+        """The fetcher ``settings`` ask for (``TANYA_FETCH_TIMEOUT_S``, ``TANYA_FETCH_MAX_BYTES``):
+        what every front end reads articles with, so a file or page is held to one cap."""
+        return cls(timeout_s=settings.fetch_timeout_s, max_bytes=settings.fetch_max_bytes, allow_private=allow_private)
 
     def fetch(self, url: str) -> tuple[bytes, str, str]:
         """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not.

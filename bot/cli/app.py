@@ -99,14 +99,6 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
 DOCUMENT_PARSER_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "pypdf")
 
 
-def _fetcher(settings: Any) -> Any:
-    """What reads articles for ``tanya ingest`` and ``tanya eval --articles`` (``settings``: the
-    index settings): the same size cap and timeout for both."""
-    from ingest.loaders import Fetcher
-
-    return Fetcher(timeout_s=settings.fetch_timeout_s, max_bytes=settings.fetch_max_bytes)
-
-
 def _settings() -> Any:
     """Read the settings once and have every secret in them masked in logs from now on."""
     from bot.logs import redact_secrets
@@ -153,6 +145,7 @@ def ingest(
     Exit code 2 when some input was skipped (each is listed with its reason).
     """
     from ingest.corpus import bundled_articles_dir
+    from ingest.loaders import Fetcher
     from ingest.pipeline import ingest_inputs
     from ingest.store.index import make_index
 
@@ -170,7 +163,7 @@ def ingest(
             )
         return
     with _progress(enabled=not as_json) as sink:
-        report = ingest_inputs(index, paths, _fetcher(ingest_settings), progress=sink)
+        report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
     if as_json:
         _print_json(report.to_json())
     else:
@@ -585,7 +578,7 @@ def eval_(
     from bot.components import make_stack
     from bot.evaluation import check_writable, eval_articles, load_eval_set, result_to_json, run_eval, summarize
     from ingest.corpus import bundled_articles_dir
-    from ingest.loaders import load_inputs
+    from ingest.loaders import Fetcher, load_inputs
     from ingest.pipeline import ingest_articles
     from ingest.types import Article
 
@@ -596,7 +589,7 @@ def eval_(
     if details is not None:
         check_writable(details, "--details")
     extra: list[Article] = []
-    for item in load_inputs([str(p) for p in articles or ()], _fetcher(settings.index)):
+    for item in load_inputs([str(p) for p in articles or ()], Fetcher.from_settings(settings.index)):
         if not isinstance(item, Article):  # an eval without an article it was given measures something else
             raise BadInput(f"--articles: cannot use {terminal_text(item.source)} ({terminal_text(item.reason)})")
         extra.append(item)

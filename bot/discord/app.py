@@ -198,11 +198,7 @@ def settle_memory() -> None:
 
 def make_bot(chain: Runnable[Any, Answer], index: Index, settings: Settings) -> TanyaBot:
     """Return the bot wired to the chain, the index and a feedback store in the data dir."""
-    fetcher = Fetcher(
-        timeout_s=settings.index.fetch_timeout_s,
-        max_bytes=settings.index.fetch_max_bytes,
-        allow_private=settings.discord.allow_private_urls,
-    )
+    fetcher = Fetcher.from_settings(settings.index, allow_private=settings.discord.allow_private_urls)
     feedback = FeedbackStore(Path(settings.index.data_dir).expanduser() / "feedback.sqlite3")
     return TanyaBot(chain=chain, index=index, settings=settings, feedback=feedback, fetcher=fetcher)
 
