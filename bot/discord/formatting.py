@@ -142,15 +142,12 @@ class Reply:
 
 def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
-    abstention = [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
-    if answer.says_nothing:
-        return abstention
+    if answer.says_nothing:  # which reads the text as neutralize leaves it: never an empty message
+        return [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
     text = neutralize(answer.text)
     if answer.note:
         text += f"\n\n_{neutralize(answer.note)}_"
     replies = [Reply(part) for part in split_message(text)]
-    if not replies:  # never expected: says_nothing reads the text as neutralize leaves it
-        return abstention
     replies[-1].embeds = source_embeds(answer)
     return replies
 
