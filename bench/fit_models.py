@@ -454,8 +454,8 @@ def news_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_a
 
     tag = f"{zlib.crc32(args.news.read_bytes()):08x}"
     directory = args.index_dir.parent / f"{args.index_dir.name}-news-{tag}"  # another file, another index
-    # the number of questions in the name, as for the training questions: a run with --limit must
-    # not be served the readings of every question, nor leave its few for a full run
+    # the number of questions in the name, as for the training questions (a --limit run also has
+    # indexes of its own: see main)
     name = f"examples-{'one-article' if own_article else 'all'}-{args.candidates}-{len(questions)}"
     model_cache = args.model_cache or args.index_dir / "models"
     return retrieved(args, questions, directory, model_cache, name, articles, own_article=own_article)
@@ -612,6 +612,13 @@ def _joins(
     return joins
 
 
+def tagged(path: Path, kind: str, limit: int = 0) -> list[EvalQuestion]:
+    """The chat questions of ``path`` (``--written``, ``--news``), each id marked ``~kind`` (how
+    ``_written`` and ``_news`` tell them apart); the first ``limit`` when given (``--limit``)."""
+    questions = [dataclasses.replace(q, id=f"{q.id}~{kind}") for q in load_eval_set(path)]
+    return questions[:limit] if limit else questions
+
+
 def _written(example: Example) -> bool:
     """Whether ``example`` is a written chat question (or a small-index copy of one)."""
     return "written" in example.question.id.partition("~")[2]
@@ -748,11 +755,7 @@ def main() -> None:
     questions += [chat_copy(q, rng, args.dropout) for q in questions if rng.random() < args.augment]
     if args.bar_on == "written" and (args.written_weight == 0 or args.written_in == "ranking"):
         parser.error("--bar-on written needs the written questions in the answer model")
-    written = []
-    if args.written_weight > 0:
-        written = [dataclasses.replace(q, id=q.id + "~written") for q in load_eval_set(args.written)]
-        if args.limit:
-            written = written[: args.limit]
+    written = tagged(args.written, "written", args.limit) if args.written_weight > 0 else []
     examples = load_examples(args, questions)
     if written:
         tag = f"written-{zlib.crc32(args.written.read_bytes()):08x}-"  # another file, another cache
@@ -760,9 +763,7 @@ def main() -> None:
     news: list[EvalQuestion] = []
     news_one: list[Example] = []  # the news questions' one-article readings, when fitted on
     if args.news_weight > 0:
-        news = [dataclasses.replace(q, id=q.id + "~news") for q in load_eval_set(args.news)]
-        if args.limit:
-            news = news[: args.limit]
+        news = tagged(args.news, "news", args.limit)
         if args.news_in != "one-article":
             examples += news_examples(args, news) * args.news_weight
         if args.news_in != "several":
