@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import httpx
 from langchain_core.messages import AIMessageChunk
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import (
@@ -77,6 +78,7 @@ NOTES = {
     "failed": "The language model could not be reached, so this answer quotes the passages directly.",
     "stopped": "The language model stopped early; these are the sentences it wrote that the passages support.",
     "timeout": "The language model took too long, so this answer quotes the passages directly.",
+    "too_large": "The language model's reply was too large to read, so this answer quotes the passages directly.",
     "unsupported": "The language model's answer could not be checked against the passages, "
     "so this answer quotes them directly.",
 }
@@ -138,6 +140,8 @@ def make_chat_model(settings: Any) -> Any:
     kwargs: dict[str, Any] = {"temperature": settings.temperature}
     if provider in ("openai", "anthropic"):
         kwargs.update(timeout=settings.timeout_s, max_retries=1)
+    if provider in ("openai", "azure_openai"):  # endpoints anyone can run: their replies are bounded
+        kwargs["http_client"] = bounded_http_client(settings.timeout_s)
     if provider == "openai":
         if settings.openai_api_key is not None:
             kwargs["api_key"] = settings.openai_api_key
@@ -147,6 +151,7 @@ def make_chat_model(settings: Any) -> Any:
         kwargs["api_key"] = settings.anthropic_api_key
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.timeout_s}
+        kwargs["sync_client_kwargs"] = {"transport": BoundedTransport(settings.timeout_s)}
         if settings.ollama_base_url:
             kwargs["base_url"] = settings.ollama_base_url
     from langchain.chat_models import init_chat_model
@@ -157,20 +162,86 @@ def make_chat_model(settings: Any) -> Any:
         raise LLMUnavailable(f"cannot set up TANYA_LLM={spec}: {type(exc).__name__}: {exc}") from None
 
 
+# How much of one HTTP reply a chat model's client may read: far above any real answer's stream
+# (a draft of MAX_DRAFT_CHARS streamed a character an event is about 2.5 MB of server-sent
+# events), far below what a broken or hostile endpoint could send.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+
+class ReplyTooLarge(httpx.ReadError):
+    """A chat model's HTTP reply went on past ``MAX_REPLY_BYTES``."""
+
+
+class _BoundedBody(httpx.SyncByteStream):
+    """A reply's body, read only until ``deadline`` (``time.monotonic``) and ``max_bytes``."""
+
+    def __init__(self, inner: httpx.SyncByteStream, request: httpx.Request, deadline: float, max_bytes: int) -> None:
+        self._inner, self._request, self._deadline, self._max_bytes = inner, request, deadline, max_bytes
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = 0
+        for part in self._inner:
+            read += len(part)
+            if read > self._max_bytes:
+                self.close()
+                raise ReplyTooLarge(f"the reply grew past {self._max_bytes} bytes", request=self._request)
+            if time.monotonic() > self._deadline:
+                self.close()
+                raise httpx.ReadTimeout("the reply went on past its deadline", request=self._request)
+            yield part
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class BoundedTransport(httpx.HTTPTransport):
+    """An HTTP transport whose replies end ``deadline_s`` after their request was sent or at
+    ``max_bytes``, whichever comes first, their connection closed. A socket's own timeout is per
+    read: a server that keeps sending (a line that never ends, a keep-alive comment every
+    second) would keep a client reading, and buffering, for ever after ``with_deadline`` has
+    given up on it."""
+
+    def __init__(self, deadline_s: float, max_bytes: int = MAX_REPLY_BYTES, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deadline_s, self.max_bytes = deadline_s, max_bytes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self.deadline_s
+        response = super().handle_request(request)
+        if isinstance(response.stream, httpx.SyncByteStream):  # what HTTPTransport returns
+            response.stream = _BoundedBody(response.stream, request, deadline, self.max_bytes)
+        return response
+
+
+def bounded_http_client(timeout_s: float) -> httpx.Client:
+    """An ``httpx.Client`` for a chat model's requests: each read times out at ``timeout_s``, and
+    each reply ends then at the latest (``BoundedTransport``)."""
+    return httpx.Client(transport=BoundedTransport(timeout_s), timeout=timeout_s)
+
+
 # ----- the prompt ----------------------------------------------------------------------------
 
 
-_PASSAGE_TAGS = re.compile(r"</?\s*passage\b[^>]*>", re.IGNORECASE)
+_PASSAGE_TAGS = re.compile(r"</?\s*passage\b[^<>]*>", re.IGNORECASE)
+
+
+# Passes of ``_strip`` before a text is taken for tags nested on purpose.
+_STRIP_PASSES = 4
 
 
 def _strip(pattern: re.Pattern[str], text: str) -> str:
     """``text`` without ``pattern``'s matches, removed until none is left (a tag hidden inside
-    another, "<pas<passage>sage>", would survive one pass)."""
-    while True:
+    another, "<pas<passage>sage>", would survive one pass), and with the "<" of any start of a
+    fence tag still left written "‹" (a tag nested deeper than ``_STRIP_PASSES`` layers, or one
+    never closed): no text can open or close a fence, at a cost linear in its length (the
+    patterns read no tag across a "<", and no text is read more than ``_STRIP_PASSES`` times)."""
+    for _ in range(_STRIP_PASSES):
         stripped = pattern.sub("", text)
         if stripped == text:
-            return text
+            break
         text = stripped
+    words = _TAG_WORDS.get(pattern.pattern)
+    return words.sub("\u2039", text) if words is not None else text
 
 
 def _fence(text: str) -> str:
@@ -196,7 +267,12 @@ PARAPHRASE_PROMPT = _prompt(PARAPHRASE_SYSTEM_PROMPT)
 
 
 # What fences the question and the earlier turns: none of their text may open or close one.
-_TAGS = re.compile(r"</?\s*(earlier|question|passage)\b[^>]*>", re.IGNORECASE)
+_TAGS = re.compile(r"</?\s*(earlier|question|passage)\b[^<>]*>", re.IGNORECASE)
+# The start of each pattern's tag, whose "<" ``_strip`` writes "‹" when it is left.
+_TAG_WORDS = {
+    pattern.pattern: re.compile(r"<(?=/?\s*" + words + r"\b)", re.IGNORECASE)
+    for pattern, words in ((_PASSAGE_TAGS, "passage"), (_TAGS, "(?:earlier|question|passage)"))
+}
 # Earlier turns the prompt shows, and how much of each answer.
 PROMPT_TURNS = 4
 PROMPT_TURN_CHARS = 500
@@ -447,4 +523,13 @@ def fallback_note(error: BaseException | None) -> str:
         return NOTES["timeout"]
     if isinstance(error, Unsupported):
         return NOTES["unsupported"]
+    if any(isinstance(cause, ReplyTooLarge) for cause in _causes(error)):  # however a provider wraps it
+        return NOTES["too_large"]
     return NOTES["failed"]
+
+
+def _causes(error: BaseException | None, depth: int = 8) -> Iterator[BaseException]:
+    """``error`` and the exceptions it was raised from or during, nearest first."""
+    while error is not None and depth > 0:
+        yield error
+        error, depth = error.__cause__ or error.__context__, depth - 1

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -29,6 +30,9 @@ class ChatServer(ThreadingHTTPServer):
     reply = ""
     status = 200
     delay_s = 0.0  # how long it holds a request, unless released first
+    endless = False  # a streamed reply that never ends: one event's line that goes on for ever
+    gone: threading.Event  # set when a client stopped reading an endless reply
+    pause_s = 0.0  # between the endless reply's pieces of 64 KiB
     released: threading.Event
     requests: list[dict[str, Any]]
 
@@ -72,6 +76,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
+        if self.server.endless:  # a line that never ends: no event is ever complete
+            self._send(b'data: {"id": "c1", "choices": [{"index": 0, "delta": {"content": "')
+            while self._send(b"A" * 65536):
+                time.sleep(self.server.pause_s)
+            self.server.gone.set()
+            return
         for i, word in enumerate([*words, None]):
             delta = {"content": word} if word is not None else {}
             if i == 0:
@@ -102,6 +112,7 @@ def chat_server() -> Iterator[ChatServer]:
     server = ChatServer(("127.0.0.1", 0), Handler)
     server.requests = []
     server.released = threading.Event()
+    server.gone = threading.Event()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -170,6 +181,40 @@ def test_a_server_slower_than_the_timeout_gives_the_extractive_answer(
     assert time.monotonic() - started < 60  # answered long before the server would have
     data = json.loads(result.stdout)
     assert data["mode"] == "extractive" and "too long" in data["note"]
+
+
+def test_a_reply_that_never_ends_is_cut_off_at_the_deadline_not_read_for_ever(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm_env.endless = True  # bytes keep coming, so no read ever times out
+    llm_env.pause_s = 0.2  # 320 KB/s: the deadline comes long before the cap on bytes
+    monkeypatch.setenv("TANYA_LLM_TIMEOUT_S", "2")
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    data = json.loads(result.stdout)
+    assert data["mode"] == "extractive" and "too long" in data["note"] and "700" in data["answer"]
+    # the model's client closed its connection: before the fix it read (and buffered) on for ever
+    assert llm_env.gone.wait(120)
+
+
+def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:
+    from bot.chain.llm import BoundedTransport
+
+    chat_server.endless = True
+    url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1/chat/completions"
+    client = httpx.Client(transport=BoundedTransport(600, max_bytes=1_000_000), timeout=600)
+    too_large = pytest.raises(httpx.ReadError, match="grew past 1000000 bytes")
+    with client, client.stream("POST", url, json={"model": "m", "stream": True}) as reply, too_large:
+        for _ in reply.iter_bytes():
+            pass
+    assert chat_server.gone.wait(120)
+
+
+def test_a_reply_too_large_is_said_to_be_so(llm_env: ChatServer) -> None:
+    llm_env.endless = True  # on loopback the cap on bytes comes before the deadline
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    data = json.loads(result.stdout)
+    assert data["mode"] == "extractive" and "too large" in data["note"] and "700" in data["answer"]
+    assert llm_env.gone.wait(120)
 
 
 def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
