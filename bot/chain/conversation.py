@@ -123,7 +123,9 @@ def history_turns(history: Iterable[Any] | None) -> list[Turn]:
             turns.append(Turn(item))
         elif isinstance(item, Mapping) and isinstance(item.get("question"), str):
             answer = item.get("answer")
-            turns.append(Turn(item["question"], answer if isinstance(answer, str) else None))
+            if answer is not None and not isinstance(answer, str):
+                raise ValueError(f"history item {i + 1}: its answer must be text (or left out)")
+            turns.append(Turn(item["question"], answer))
         else:
             raise ValueError(f"history item {i + 1} is neither a question nor an object with a question")
     return turns
