@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from urllib.parse import quote
 
 MASK = "[redacted]"
+# Shorter values are masked too, but a key this short is no real key: every such string in a log
+# line would read "[redacted]", so one of a character or two is left alone.
+MIN_SECRET_CHARS = 3
+
+
+def written_forms(secret: str) -> Iterator[str]:
+    """The ways ``secret`` can appear in a log line: as it is, escaped in a ``repr`` of a string
+    or of bytes (an HTTP library's debug log of its headers: ``b'Bearer sk-...'``), in JSON, and
+    percent-encoded in a URL."""
+    yield secret
+    yield repr(secret)[1:-1]
+    yield repr(secret.encode("utf-8", "backslashreplace"))[2:-1]
+    yield json.dumps(secret)[1:-1]
+    yield json.dumps(secret, ensure_ascii=False)[1:-1]
+    yield quote(secret, safe="")
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces each secret value in a record's message (arguments included) with ``[redacted]``."""
+    """Replaces each secret value in a record's message (arguments included) and traceback, in
+    any of its ``written_forms``, with ``[redacted]``."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        forms = {form for s in secrets if len(s) >= MIN_SECRET_CHARS for form in written_forms(s)}
+        self.secrets = sorted(forms, key=len, reverse=True)  # a longer form first: it may hold a shorter
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:

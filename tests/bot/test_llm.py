@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from langchain_core.messages import AIMessageChunk
@@ -278,6 +280,25 @@ def test_redaction_masks_secrets_in_log_records(caplog: Any) -> None:
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "token is %s", ("sk-live-abcdef",), None)
     RedactSecrets(["sk-live-abcdef"]).filter(record)
     assert record.getMessage() == "token is [redacted]"
+
+
+def test_redaction_masks_a_secret_however_a_library_writes_it() -> None:
+    from bot.logs import RedactSecrets
+
+    secret, short = 'sk-t\\SECRET"é/123', "Ab1c9"
+    redactor = RedactSecrets([secret, short])
+    shown = [  # as httpcore's debug log shows a header, in a repr, in JSON, in a URL, and a short key
+        repr(("Authorization", f"Bearer {secret}".encode())),
+        repr(secret),
+        json.dumps({"key": secret}),
+        f"http://x/?key={quote(secret, safe='')}",
+        f"key={short}",
+    ]
+    for text in shown:
+        record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "%s", (text,), None)
+        redactor.filter(record)
+        message = record.getMessage()
+        assert "SECRET" not in message and short not in message and "[redacted]" in message, message
 
 
 # ----- what counts as support: the bundled article, and an article that asks for "PWNED" -----
