@@ -153,6 +153,12 @@ class IndexSettings(Section):
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"must look like http://host:port, not {without_credentials(value)!r}")
+        try:
+            parsed.port  # noqa: B018 - reading it checks it
+        except ValueError:
+            raise ValueError(
+                f"must look like http://host:port with a port from 0 to 65535, not {without_credentials(value)!r}"
+            ) from None
         return value
 
     @field_validator("database_url")

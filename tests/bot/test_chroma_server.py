@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,42 @@ def test_unreachable_server_is_one_clear_error_on_a_write_and_reads_go_on(
 
 
 def test_malformed_chroma_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TANYA_CHROMA_URL", "localhost:8000")
-    result = CliRunner().invoke(app, ["sources"])
-    assert result.exit_code == 2 and "TANYA_CHROMA_URL" in result.stderr
+    for url in ("localhost:8000", "http://u:PortSecret@127.0.0.1:notaport", "http://127.0.0.1:99999"):
+        monkeypatch.setenv("TANYA_CHROMA_URL", url)
+        result = CliRunner().invoke(app, ["sources"])  # named at once, not at the first write
+        assert result.exit_code == 2 and "TANYA_CHROMA_URL" in result.stderr, url
+        assert "PortSecret" not in result.output and "Traceback" not in result.output
+
+
+def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):  # a web server with a long page for every path
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def do_GET(self) -> None:
+            body = ("<html><body>" + "Not Chroma. " * 2000 + "</body></html>").encode()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        article = tmp_path / "artikel.txt"
+        article.write_text("Gunung Lewotobi meletus pada Senin pagi. " * 5, encoding="utf-8")
+        result = CliRunner().invoke(app, ["ingest", str(article)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = [line for line in result.stderr.splitlines() if "Chroma" in line]
+    assert len(line) < 600 and line.count("Not Chroma.") < 30  # was the whole page, 24 KB
