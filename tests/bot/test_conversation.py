@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +259,9 @@ def test_history_items_must_be_questions() -> None:
     assert history_turns(["a", {"question": "b", "answer": "c"}]) == [Turn("a"), Turn("b", "c")]
     with pytest.raises(ValueError, match="history item 2"):
         history_turns(["a", 3])
+    assert history_turns([{"question": "b", "answer": None}]) == [Turn("b")]
+    with pytest.raises(ValueError, match="history item 1: its answer must be text"):  # not dropped unsaid
+        history_turns([{"question": "b", "answer": {"a": [1, 2]}}])
     for not_a_list in ("Siapa yang membocorkan?", {"question": "x"}, 7):
         with pytest.raises(ValueError, match="history must be a list"):
             history_turns(not_a_list)
@@ -278,3 +282,16 @@ def test_the_llm_prompt_holds_the_earlier_turns_fenced() -> None:
     assert "n='9'" not in text and "n='8'" not in text and "<passage n='8'" not in text
     (_, alone) = build_messages("kenapa?", [Hit(chunk, 1.0)])
     assert "Earlier" not in alone.content
+
+
+def test_fence_tags_nested_or_left_open_by_the_thousand_cost_little_and_none_survives() -> None:
+    chunk = Chunk("c1", "s", 0, 0, 10, "Teks pasal.", "Judul", None, None, "id")
+    nested = "<ear" * 20000 + "lier>" * 20000  # a layer a pass: 20,000 passes before the fix
+    unclosed = "<question " * 20000  # each "<" read to the end of the text before the fix
+    history = [Turn(nested, unclosed), Turn(unclosed, nested)]
+    (_, human) = build_messages(nested + unclosed, [Hit(chunk, 1.0)], history)  # 24 s of CPU before the fix
+    text = str(human.content)
+    assert text.count("<earlier>") == 2 and text.count("</earlier>") == 2
+    assert text.count("<question>") == 1 and text.count("</question>") == 1
+    # no other start of a fence tag is left, closed or not: the prompt's own eight are all
+    assert len(re.findall(r"<\s*/?\s*(?:earlier|question|passage)\b", text)) == 8
