@@ -1,5 +1,6 @@
 """docs/architecture.md stays true of the tree: its module table names every module and only
-modules that exist, and no module imports one from a higher layer."""
+modules that exist, no module imports one from a higher layer, and within the answering chain no
+module imports one above it (``CHAIN``), not even for its type hints."""
 
 from __future__ import annotations
 
@@ -19,6 +20,26 @@ LAYERS = [
     ("bot/chain/", "bot/logs.py"),
     ("bot/settings.py", "bot/components.py", "bot/evaluation.py"),
     ("bot/cli/", "bot/discord/"),
+]
+
+
+# The answering chain from the ground up, as docs/architecture.md lists it: a module may import
+# those before it only, so the chain has no circle (a circle hidden behind TYPE_CHECKING still is one).
+CHAIN = [
+    "bot/chain/dates.py",
+    "bot/chain/normalization.py",
+    "bot/chain/question.py",
+    "bot/chain/context.py",
+    "bot/chain/answer.py",
+    "bot/chain/models.py",
+    "bot/chain/features.py",
+    "bot/chain/retriever.py",
+    "bot/chain/extractive.py",
+    "bot/chain/conversation.py",
+    "bot/chain/followup.py",
+    "bot/chain/verifier.py",
+    "bot/chain/llm.py",
+    "bot/chain/build.py",
 ]
 
 
@@ -75,5 +96,17 @@ def test_no_module_imports_a_higher_layer() -> None:
         for module in modules()
         for target in imported_modules(module)
         if layer(target) > layer(module)
+    ]
+    assert upward == []
+
+
+def test_the_chain_imports_only_downwards_with_no_circle() -> None:
+    chain = [m for m in modules() if m.startswith("bot/chain/")]
+    assert sorted(chain) == sorted(CHAIN), "add the module to CHAIN (and to docs/architecture.md)"
+    upward = [
+        f"{module} -> {target}"
+        for module in CHAIN
+        for target in imported_modules(module)
+        if target in CHAIN and CHAIN.index(target) > CHAIN.index(module)
     ]
     assert upward == []

@@ -25,7 +25,7 @@ def fullwidth_brackets(text: str) -> str:
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from bot.chain.conversation import Context
+    from bot.chain.context import Context
     from ingest.types import Span
 
 # Between two quoted sentences of a passage that are not next to each other in it.

@@ -10,7 +10,7 @@ they grow (in LLM mode, one more verified sentence each time; the last is comple
 The input is a question, or ``{"question": ..., "history": [...]}`` for a follow-up: earlier
 turns as ``Turn``s (which remember how they were read), questions, or question/answer mappings.
 ``retrieve`` then also reads the question with the conversation before it and keeps the reading
-the answer model trusts more (``bot.chain.conversation.FollowUpReader``); the answer's
+the answer model trusts more (``bot.chain.followup.FollowUpReader``); the answer's
 ``context`` is what the next turn needs, and in LLM mode the earlier turns go into the prompt.
 """
 
@@ -25,9 +25,10 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.conversation import FollowUpReader, history_turns, with_citations
+from bot.chain.conversation import history_turns, with_citations
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.followup import FollowUpReader
 from bot.chain.llm import fallback_note
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput

@@ -26,7 +26,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from bot.chain.conversation import Context, in_context, mixed_vector
+from bot.chain.context import Context, in_context, mixed_vector
 from bot.chain.features import PassageCandidate, passage_features
 from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
@@ -147,7 +147,7 @@ class HybridRetriever(BaseRetriever):
 
     def search_in_context(self, alone: Retrieval, context: Context, k: int | None = None) -> Retrieval:
         """``alone`` (a question's own retrieval) read again as a follow-up of ``context``
-        (``bot.chain.conversation``): the earlier concepts join the question's, the earlier
+        (``bot.chain.context``): the earlier concepts join the question's, the earlier
         vector its vector. No second embedding: the question's own is reused."""
         models = alone.models or self.models_now()
         embedding: Future[QuestionVector] | None = None

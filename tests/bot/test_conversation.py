@@ -10,17 +10,9 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import Answer, Citation
-from bot.chain.conversation import (
-    MAX_REPLAYED_TURNS,
-    Conversation,
-    Conversations,
-    FollowUpReader,
-    Turn,
-    history_turns,
-    prefer_context,
-    with_citations,
-)
+from bot.chain.conversation import Conversation, Conversations, Turn, history_turns, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.followup import MAX_REPLAYED_TURNS, FollowUpReader, prefer_context
 from bot.chain.llm import build_messages
 from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval, summarize

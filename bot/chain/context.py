@@ -1,0 +1,58 @@
+"""How an answered turn was read, for the next question of a conversation to refer to.
+
+A follow-up ("kenapa?", "berapa orang?", "and why?") says little on its own. Each answered turn
+leaves a ``Context``: its analysed question (with the turns before it folded in), its vector and
+its articles. ``in_context`` and ``mixed_vector`` read a question together with one; the
+retriever searches that reading (``HybridRetriever.search_in_context``), and
+``bot.chain.followup`` decides which reading to answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from bot.chain.question import ParsedQuery
+
+# At most this many concepts in a question read with its context (its own always count): what a
+# conversation carries forward stays bounded however long it goes on.
+MAX_CONTEXT_CONCEPTS = 12
+
+
+@dataclass(frozen=True)
+class Context:
+    """How an answered turn was read: what the next question may refer to."""
+
+    query: ParsedQuery
+    vector: Any  # numpy float32 unit vector, or None (lexical models)
+    sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
+
+
+def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
+    """``query`` read as a follow-up of ``context``: the earlier concepts join its own (those it
+    does not already hold), and the kind of answer asked for and what names it carry over when
+    the question asks for none ("yang di Malaysia saja?" after "berapa ...?")."""
+    own = {t for c in query.concepts for t in c.terms}
+    earlier = tuple(c for c in context.query.concepts if not own.intersection(c.terms))
+    # The earlier reading's concepts are its own first, then those it took from before it: a
+    # long conversation keeps its latest subjects and drops the oldest.
+    earlier = earlier[: max(0, MAX_CONTEXT_CONCEPTS - len(query.concepts))]
+    return dataclasses.replace(
+        query,
+        kind=query.kind or context.query.kind,
+        words=query.words | context.query.words,
+        concepts=query.concepts + earlier,
+        rare_weight=max(query.rare_weight, context.query.rare_weight),
+        focus=query.focus or context.query.focus,
+    )
+
+
+def mixed_vector(vector: Any, context: Context) -> Any:
+    """The question's vector plus the earlier reading's, at unit length (``None`` stays)."""
+    import numpy as np
+
+    if vector is None or context.vector is None or len(vector) != len(context.vector):
+        return vector
+    mixed = np.asarray(vector, dtype=np.float32) + np.asarray(context.vector, dtype=np.float32)
+    return mixed / max(float(np.linalg.norm(mixed)), 1e-12)
