@@ -304,6 +304,11 @@ def summarize(name: str, results: Sequence[QuestionResult]) -> SetMetrics:
     unanswerable = [r for r in results if not r.question.answerable]
     latencies = [r.answer.timings_ms.get("total", 0.0) for r in results]
     answered = [len(r.answer.text) for r in results if not r.answer.abstained]
+    refused = [r for r in answerable if r.answer.abstained]
+    # of the answerable questions refused, those whose closest passage, shown with the refusal, holds the answer
+    closest = sum(
+        r.answer.closest is not None and _contains_any(r.answer.closest.quote, r.question.answers) for r in refused
+    )
     return SetMetrics(
         name=name,
         questions=len(results),
@@ -321,6 +326,7 @@ def summarize(name: str, results: Sequence[QuestionResult]) -> SetMetrics:
         median_answer_chars=float(statistics.median(answered)) if answered else 0.0,
         latency_p50_ms=_percentile(latencies, 50),
         latency_p95_ms=_percentile(latencies, 95),
+        extra={"refused_closest_holds_answer": _ratio(closest, len(refused))} if refused else {},
     )
 
 
@@ -360,5 +366,6 @@ def result_to_json(r: QuestionResult) -> dict[str, Any]:
         "correct": r.correct,
         "cited_correct": r.cited_correct,
         "gold_rank": r.gold_rank,
+        "closest": None if r.answer.closest is None else r.answer.closest.quote,
         "ms": r.answer.timings_ms.get("total"),
     }

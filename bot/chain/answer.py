@@ -54,6 +54,13 @@ ABSTAIN_TEXT = {
 }
 
 
+# What introduces the passage that came nearest to answering, shown with an abstention.
+CLOSEST_LABEL = {
+    "id": "Bagian yang paling dekat, mungkin bukan jawabannya:",
+    "en": "The closest passage, which may not answer it:",
+}
+
+
 @dataclass(frozen=True)
 class Citation:
     """A numbered citation: the passage and the sentences quoted from it."""
@@ -79,6 +86,9 @@ class Answer:
     note: str | None = None  # e.g. why an LLM answer fell back to quoting the passages
     partial: bool = False  # streamed: the answer so far, more to come
     context: Context | None = None  # how the question was read, for a follow-up to refer to
+    # With an abstention: the passage that came nearest (its likeliest sentence), which the answer
+    # model did not trust; front ends show it as such (``CLOSEST_LABEL``), never as an answer.
+    closest: Citation | None = None
 
     @property
     def says_nothing(self) -> bool:

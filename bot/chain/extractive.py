@@ -108,7 +108,8 @@ class ExtractiveAnswerer:
         models = self.models(retrieval)
         ranked, _ = self.judge(retrieval)
         if not self.accepts(retrieval):
-            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits)
+            nearest = _citations([[ranked[0], *_leaned_on(ranked[0], ranked)]]) if ranked else []
+            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits, closest=next(iter(nearest), None))
         passages = retrieval.candidates[: cfg.passages]
         chosen = quoted(
             ranked,
@@ -239,16 +240,26 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
         by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
     # A stable sort: passages of one day (or all undated) keep their order of first use.
     groups = sorted(by_chunk.values(), key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
-    citations: list[Citation] = []
-    parts: list[str] = []
+    citations = _citations(groups)
+    parts = [f"{fullwidth_brackets(c.quote)} [{c.n}]" for c in citations]
+    return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
+
+
+def _citations(groups: Sequence[Sequence[SentenceCandidate]]) -> list[Citation]:
+    """A citation, numbered from 1, for each group of sentences of one passage, quoting them."""
+    citations = []
     for n, group in enumerate(groups, start=1):
         passage = group[0].passage
         chunk: Chunk = passage.chunk
         quote = passage_quote(chunk.text, passage.sentences, [c.position for c in group])
         citations.append(Citation(n, chunk, quote, round(passage.score, 4)))
-        shown = fullwidth_brackets(quote)
-        parts.append(f"{shown} [{n}]")
-    return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
+    return citations
+
+
+def _leaned_on(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> list[SentenceCandidate]:
+    """The sentence ``sentence`` leans on, as a list of one (``antecedent``), or none."""
+    before = antecedent(sentence, ranked)
+    return [] if before is None else [before]
 
 
 def _makes_sense_beside(

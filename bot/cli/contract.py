@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.chain.answer import Answer
+from bot.chain.answer import Answer, Citation
 from ingest.text.analysis import replace_surrogates
 from ingest.types import ArticleRecord
 
@@ -41,25 +41,28 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "mode": answer.mode,
         "note": answer.note,
         "lang": answer.lang,
-        "citations": [
-            {
-                "n": c.n,
-                "source": c.chunk.source,
-                "title": c.chunk.title,
-                "url": c.chunk.url,
-                "published": c.chunk.published,
-                "chunk_id": c.chunk.chunk_id,
-                "text": c.chunk.text,
-                "quote": c.quote,
-                "score": round(c.score, 6),
-            }
-            for c in answer.citations
-        ],
+        "citations": [citation_to_json(c) for c in answer.citations],
+        "closest": None if answer.closest is None else citation_to_json(answer.closest),
         "retrieved": [
             {"chunk_id": h.chunk.chunk_id, "source": h.chunk.source, "text": h.chunk.text, "score": round(h.score, 6)}
             for h in answer.retrieved
         ],
         "timings_ms": answer.timings_ms,
+    }
+
+
+def citation_to_json(c: Citation) -> dict[str, Any]:
+    """One citation (or the closest passage of an abstention) in ``tanya ask --json``."""
+    return {
+        "n": c.n,
+        "source": c.chunk.source,
+        "title": c.chunk.title,
+        "url": c.chunk.url,
+        "published": c.chunk.published,
+        "chunk_id": c.chunk.chunk_id,
+        "text": c.chunk.text,
+        "quote": c.quote,
+        "score": round(c.score, 6),
     }
 
 

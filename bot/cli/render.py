@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from bot.chain.answer import OMISSION, Answer
+from bot.chain.answer import CLOSEST_LABEL, OMISSION, Answer, Citation
 from ingest.pipeline import IngestReport
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
@@ -51,14 +51,22 @@ def render_answer(answer: Answer, with_text: bool = True) -> RenderableType:
     if answer.note:
         parts.append(Text(terminal_text(answer.note, keep_newlines=True), style="dim italic"))
     for citation in answer.citations:
-        chunk = citation.chunk
-        heading = Text(f"\n[{citation.n}] ", style="cyan bold")
-        heading.append(terminal_text(chunk.title), style="bold")
-        details = " · ".join(terminal_text(x) for x in (chunk.published, chunk.url or chunk.source) if x)
-        heading.append(f"\n    {details}", style="dim")
-        parts.append(heading)
-        parts.append(_quote(chunk.text, citation.quote))
+        parts += _cited(f"[{citation.n}] ", citation)
+    if answer.abstained and answer.closest is not None:  # said to be no answer, in a quieter style
+        parts.append(Text("\n" + CLOSEST_LABEL.get(answer.lang, CLOSEST_LABEL["en"]), style="dim italic"))
+        parts += _cited("", answer.closest)
     return Group(*parts)
+
+
+def _cited(mark: str, citation: Citation) -> list[RenderableType]:
+    """A cited passage: its title after ``mark``, its date and source, then the passage with the
+    quoted sentences highlighted."""
+    chunk = citation.chunk
+    heading = Text(f"\n{mark}", style="cyan bold")
+    heading.append(terminal_text(chunk.title), style="bold")
+    details = " · ".join(terminal_text(x) for x in (chunk.published, chunk.url or chunk.source) if x)
+    heading.append(f"\n    {details}", style="dim")
+    return [heading, _quote(chunk.text, citation.quote)]
 
 
 def _quote(passage: str, quote: str) -> Text:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.chain.answer import Answer
+from bot.chain.answer import CLOSEST_LABEL, Answer, Citation
 from ingest.text.analysis import without_invisible
 from ingest.types import ArticleRecord
 
@@ -143,7 +143,11 @@ class Reply:
 def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
     if answer.says_nothing:  # which reads the text as neutralize leaves it: never an empty message
-        return [Reply(neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"])))]
+        note = neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"]))
+        if answer.abstained and answer.closest is not None:  # said to be no answer
+            label = CLOSEST_LABEL.get(answer.lang, CLOSEST_LABEL["en"])
+            return [Reply(f"{note}\n_{neutralize(label)}_", _embeds([("", answer.closest)]))]
+        return [Reply(note)]
     text = neutralize(answer.text)
     if answer.note:
         text += f"\n\n_{neutralize(answer.note)}_"
@@ -160,14 +164,19 @@ def preview_content(text: str) -> str:
 
 def source_embeds(answer: Answer) -> list[Any]:
     """One embed per citation: title, link when the article has one, date, quoted sentences."""
+    return _embeds([(f"[{c.n}] ", c) for c in answer.citations[:MAX_EMBEDS]])
+
+
+def _embeds(cited: list[tuple[str, Citation]]) -> list[Any]:
+    """An embed for each citation, its title after its mark, within Discord's limits."""
     import discord
 
     embeds: list[Any] = []
     budget = EMBEDS_TOTAL_LIMIT
-    for citation in answer.citations[:MAX_EMBEDS]:
+    for mark, citation in cited:
         chunk = citation.chunk
         url = safe_url(chunk.url)
-        title = _clip(f"[{citation.n}] {neutralize(chunk.title)}", EMBED_TITLE_LIMIT)
+        title = _clip(f"{mark}{neutralize(chunk.title)}", EMBED_TITLE_LIMIT)
         footer = _clip(
             " · ".join(x for x in (chunk.published, _source_label(chunk.source, url)) if x), EMBED_FOOTER_LIMIT
         )

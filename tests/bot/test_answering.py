@@ -109,6 +109,16 @@ def test_abstains_in_the_question_language(bundled_stack, question: str, lang: s
     assert answer.abstained and answer.text == ABSTAIN_TEXT[lang] and not answer.citations
 
 
+def test_an_abstention_shows_the_closest_passage_apart_and_an_answer_shows_none(bundled_stack) -> None:
+    # refused (the answer model is unsure of it), though its likeliest sentence names who revealed the documents
+    refused = bundled_stack.chain.invoke("siapa yg bocorin dokumennya")
+    assert refused.abstained and not refused.citations and refused.closest is not None
+    assert "TheVerge" in refused.closest.quote and refused.closest.quote in refused.closest.chunk.text
+    assert "TheVerge" not in refused.text  # the answer is still the abstention
+    answered = bundled_stack.chain.invoke("Berapa karyawan TikTok di Malaysia yang terkena PHK?")
+    assert not answered.abstained and answered.closest is None
+
+
 def test_sample_question_gets_cited_answer(bundled_stack) -> None:
     answer = bundled_stack.chain.invoke("Berapa karyawan TikTok di Malaysia yang terkena PHK?")
     assert not answer.abstained and "700" in answer.text and "[1]" in answer.text

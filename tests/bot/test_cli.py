@@ -87,6 +87,20 @@ def test_ask_json_contract(ingested: None) -> None:
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
 
 
+def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: None) -> None:
+    question = "siapa yg bocorin dokumennya"  # refused, though its likeliest sentence holds the answer
+    data = json.loads(tanya("ask", "--json", question).stdout)
+    assert data["abstained"] and data["citations"] == [] and "TheVerge" in data["closest"]["quote"]
+    assert set(data["closest"]) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
+    assert json.loads(tanya("ask", "--json", QUESTION).stdout)["closest"] is None  # an answer has none
+    shown = tanya("ask", question).stdout
+    assert (
+        shown.index("tidak menyebutkan")
+        < shown.index("paling dekat, mungkin bukan jawabannya")
+        < shown.index("TheVerge")
+    )
+
+
 def test_ask_human_output_quotes_the_cited_passage(ingested: None) -> None:
     result = tanya("ask", QUESTION)
     assert result.exit_code == 0
@@ -153,7 +167,10 @@ def test_chat_reads_a_follow_up_with_the_question_before_it_until_new(ingested: 
     result = tanya("chat", input="\n".join(lines))
     assert result.exit_code == 0, result.output
     answers = result.stdout.split("a new conversation")
-    assert "12 Oktober 2024" in answers[0] and "12 Oktober 2024" not in answers[1]
+    assert "12 Oktober 2024" in answers[0] and "tidak menyebutkan hal itu" not in answers[0]
+    # on its own, "trus kapan?" is refused (the passage shown with it is said to be no answer)
+    refusal, _, closest = answers[1].partition("mungkin bukan jawabannya")
+    assert "tidak menyebutkan hal itu" in refusal and "12 Oktober 2024" not in refusal
 
 
 def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:

@@ -102,6 +102,21 @@ def test_abstention_is_worded_clearly() -> None:
     assert reply.content == "I couldn't find the answer in the indexed articles." and not reply.embeds
 
 
+def test_an_abstention_shows_its_closest_passage_as_no_answer() -> None:
+    chunk = Chunk(
+        "c1", "s", 0, 0, 60, "Kata @everyone di <@&123>: hujan turun sejak Senin.", "Banjir @here", None, None, "id"
+    )
+    answer = Answer("q?", "x", True, "id", closest=Citation(1, chunk, chunk.text, 0.5))
+    (reply,) = answer_replies(answer)
+    assert reply.content.startswith("Saya tidak menemukan jawabannya") and "mungkin bukan jawabannya" in reply.content
+    (embed,) = reply.embeds
+    assert embed.title.startswith("Banjir") and not embed.title.startswith("[")  # not numbered: not a citation
+    assert "hujan turun" in embed.description
+    assert (
+        "\\<@&123\\>" in embed.description
+    )  # neutralised as a citation's quote is (allowed_mentions: tested on every send)
+
+
 def test_a_quote_of_several_lines_is_quoted_line_by_line_in_its_embed() -> None:
     (embed,) = source_embeds(_answer("Banjir Merendam Empat Desa\n\nHujan turun sejak Senin."))
     assert embed.description == "> Banjir Merendam Empat Desa\n> \n> Hujan turun sejak Senin."
