@@ -169,8 +169,8 @@ def test_chat_reads_a_follow_up_with_the_question_before_it_until_new(ingested: 
     answers = result.stdout.split("a new conversation")
     assert "12 Oktober 2024" in answers[0] and "tidak menyebutkan hal itu" not in answers[0]
     # on its own, "trus kapan?" is refused (the passage shown with it is said to be no answer)
-    refusal, _, closest = answers[1].partition("mungkin bukan jawabannya")
-    assert "tidak menyebutkan hal itu" in refusal and "12 Oktober 2024" not in refusal
+    refusal, label, _ = answers[1].partition("mungkin bukan jawabannya")
+    assert label and "tidak menyebutkan hal itu" in refusal and "12 Oktober 2024" not in refusal
 
 
 def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:
