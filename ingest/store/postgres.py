@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable
@@ -225,8 +225,12 @@ class PostgresCatalog:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """Run a block in one write transaction: all of it lands, or none of it."""
-        with self._pool.connection() as db:
+        """Run a block in one write transaction: all of it lands, or none of it. Under the write
+        lock (``write_lock``, in the thread that holds it) the transaction runs on the lock's own
+        connection: if that session ends (a restart, ``idle_session_timeout``, a terminated
+        backend), the server frees the lock with it, and no write can go on without it."""
+        held = getattr(self._local, "lock_db", None)
+        with nullcontext(held) if held is not None else self._pool.connection() as db:
             try:
                 with db.transaction():
                     yield db
@@ -255,6 +259,8 @@ class PostgresCatalog:
             return bool(row and row[0])
 
         with self._pool.connection() as db:
+            if db.info.server_version >= 140000:  # a session idle between writes is not ended for it
+                db.execute("SET idle_session_timeout = 0")
             if not take(db):
                 if on_wait is not None:
                     on_wait(WAITING.format(timeout_s=timeout_s))
@@ -263,10 +269,18 @@ class PostgresCatalog:
                     if time.monotonic() >= deadline:
                         raise IndexBusy(BUSY)
                     time.sleep(0.1)
+            self._local.lock_db = db  # this thread's writes go through the lock's session
             try:
                 yield
             finally:
-                db.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK,))
+                self._local.lock_db = None
+                try:
+                    db.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK,))
+                    if db.info.server_version >= 140000:
+                        db.execute("RESET idle_session_timeout")  # back in the pool as it came
+                except Exception as exc:  # the session is gone, and the server freed its lock with it
+                    if not _is_connection_error(exc):
+                        raise
 
     # ----- meta -----------------------------------------------------------------------------
 

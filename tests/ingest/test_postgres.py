@@ -203,6 +203,26 @@ def test_migrations_apply_once_and_a_newer_schema_is_refused(database_url: str) 
     first.close()
 
 
+def test_a_writer_whose_lock_session_ends_cannot_write_on_without_it(tmp_path: Path, database_url: str) -> None:
+    import psycopg
+
+    a, b = host(tmp_path, "a", database_url), host(tmp_path, "b", database_url)
+    with a.writing():
+        with a.catalog.transaction() as db:  # its writes run in the lock's own session, kept from timing out
+            (holder,) = db.execute("SELECT pg_backend_pid()").fetchone()
+            assert db.execute("SHOW idle_session_timeout").fetchone()[0] == "0"
+        with psycopg.connect(database_url, autocommit=True) as admin:  # the session ends (a timeout, a restart)
+            admin.execute("SELECT pg_terminate_backend(%s)", (holder,))
+        with b.writing():  # the server freed the lock with it: another host takes it at once
+            pass
+        with pytest.raises(IndexUnavailable, match="lost the database"):
+            a.catalog.set_meta("written", "without the lock")  # before the fix: written, no lock held
+    # leaving the block did not raise from the dead session (before: a psycopg traceback)
+    assert b.catalog.get_meta("written") is None
+    ingest_articles(a, ARTICLES[:1])  # the next write takes the lock afresh
+    assert b.catalog.article("banjir") is not None
+
+
 def test_a_server_that_goes_away_is_a_clear_error_and_its_return_is_noticed(
     tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
