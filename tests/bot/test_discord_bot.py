@@ -554,6 +554,15 @@ async def test_add_url_refuses_private_addresses(stack: Stack, tmp_path: Path, u
     bot.workers.shutdown(wait=True)
 
 
+def test_an_add_report_repeats_a_long_source_cut_not_whole() -> None:
+    from bot.discord.cogs.library import SHOWN_SOURCE_CHARS, describe
+    from ingest.pipeline import IngestReport, ItemResult
+
+    url = "https://example.com/" + "a" * 70_000  # a reply repeated it whole: some 350 messages
+    line = describe(IngestReport([ItemResult(url, "skipped", reason="URL too long: " + url)]))
+    assert len(line) < 3 * SHOWN_SOURCE_CHARS + 100 and line.startswith("Could not add <https")
+
+
 async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path)
     fake = interaction(bot, manage_guild=True)

@@ -71,7 +71,7 @@ def describe(report: IngestReport) -> str:
     """One line per input of an ingest run, for Discord."""
     lines = []
     for item in report.items:
-        title = neutralize(item.title or item.source)
+        title = neutralize(_shown(item.title or item.source))
         if item.status == "added":
             lines.append(f"Added «{title}» ({item.chunks} passages).")
         elif item.status == "replaced":
@@ -79,8 +79,14 @@ def describe(report: IngestReport) -> str:
         elif item.status == "unchanged":
             lines.append(f"Already in the index: «{title}». Not added twice.")
         else:
-            lines.append(f"Could not add {neutralize(item.source)}: {neutralize(item.reason or 'unknown reason')}.")
+            reason = neutralize(_shown(item.reason or "unknown reason"))
+            lines.append(f"Could not add {neutralize(_shown(item.source))}: {reason}.")
     return "\n".join(lines) or "Nothing to add."
+
+
+def _shown(text: str) -> str:
+    """``text`` cut to ``SHOWN_SOURCE_CHARS``: a reply repeats a source, never floods a channel with it."""
+    return text if len(text) <= SHOWN_SOURCE_CHARS else text[:SHOWN_SOURCE_CHARS] + "…"
 
 
 class LibraryCog(commands.Cog):
@@ -151,7 +157,7 @@ class LibraryCog(commands.Cog):
 
         removed = await self.bot.run_blocking(remove_now)
         if removed is None:
-            shown = source if len(source) <= SHOWN_SOURCE_CHARS else source[:SHOWN_SOURCE_CHARS] + "…"
+            shown = _shown(source)
             await send_ephemeral(interaction, f"Not in the index: {neutralize(shown)}. See `/sources`.")
         else:
             await send_ephemeral(interaction, f"Removed {neutralize(removed)}.")
