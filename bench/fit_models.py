@@ -112,6 +112,12 @@ DROPOUT = 0.3
 # what a sentence's passage is like among the others; the one-article models go without them
 PASSAGE_LEVEL = ("passage_score", "passage_rank", "passage_coverage", "dense_passage_gap")
 SMALL_INDEX = 0.5
+# How much each question written as people type (bench/data/chat_train.jsonl, news_train.jsonl)
+# weighs in the sentence models against a training split's question or a copy of one: at 1 the
+# sentence model leaned on what the carefully written splits reward, and picked the sentence
+# holding the answer of news_dev's answerable questions for 264 of 576; at 10, 284
+# (docs/quality.md, section 3, "The sentence models weigh the questions people write").
+CHAT_SENTENCE_WEIGHT = 10.0
 # One-article readings: training paragraphs at least this long, cut into chunks of at most this
 # many characters in an index of their own, each question asked of its own paragraph's chunks.
 ONE_ARTICLE_MIN_CHARS = 400
@@ -509,9 +515,13 @@ def fit_reading(
         # questions it was not fitted on (trees score their own training rows far more surely).
         scorers = held_out_trees(sentence_examples, sentence_groups, sentence_gold, names)
     else:
-        sentence_model = fit_listwise(
-            sentence_groups, sentence_gold, names, args.c, balance(sentence_examples) if args.balance else None
-        )
+        weights = balance(sentence_examples) if args.balance else [1.0] * len(sentence_examples)
+        if args.chat_sentence_weight != 1.0:  # the questions people write weigh more (CHAT_SENTENCE_WEIGHT)
+            weights = [
+                w * (args.chat_sentence_weight if _written(ex) or _news(ex) else 1.0)
+                for w, ex in zip(weights, sentence_examples, strict=True)
+            ]
+        sentence_model = fit_listwise(sentence_groups, sentence_gold, names, args.c, weights)
         scorers = [sentence_model] * FOLDS
 
     # 3. answers: is the best sentence right
@@ -713,6 +723,12 @@ def main() -> None:
         help="fit every model on the written chat questions, or only the passage and sentence models",
     )
     parser.add_argument(
+        "--chat-sentence-weight",
+        type=float,
+        default=CHAT_SENTENCE_WEIGHT,
+        help="how much each written chat or news question weighs in the sentence models",
+    )
+    parser.add_argument(
         "--bar-on",
         choices=("copies", "written", "all"),
         default="copies",
@@ -821,6 +837,7 @@ def main() -> None:
             "chat_copies": len(questions) - originals,
             "written": len(written),
             "written_weight": args.written_weight if written else 0,
+            "chat_sentence_weight": args.chat_sentence_weight,
             "bar_on": args.bar_on,
             "written_in": args.written_in,
             "dropped": sorted(args.drop),
@@ -853,6 +870,11 @@ def main() -> None:
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
             + (f" --written {args.written}" if args.written != WRITTEN else "")
             + (f" --written-weight {args.written_weight}" if args.written_weight != 1 else "")
+            + (
+                f" --chat-sentence-weight {args.chat_sentence_weight:g}"
+                if args.chat_sentence_weight != CHAT_SENTENCE_WEIGHT
+                else ""
+            )
             + (f" --bar-on {args.bar_on}" if args.bar_on != "copies" else "")
             + (f" --written-in {args.written_in}" if args.written_in != "all" else "")
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")

