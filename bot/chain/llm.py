@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import queue
 import re
 import threading
@@ -141,7 +142,13 @@ def make_chat_model(settings: Any) -> Any:
     if provider in ("openai", "anthropic"):
         kwargs.update(timeout=settings.timeout_s, max_retries=1)
     if provider in ("openai", "azure_openai"):  # endpoints anyone can run: their replies are bounded
-        kwargs["http_client"] = bounded_http_client(settings.timeout_s)
+        # langchain-openai takes OPENAI_PROXY or a client, not both: the client goes through it
+        proxy = os.environ.get("OPENAI_PROXY") or None
+        kwargs["http_client"] = bounded_http_client(settings.timeout_s, proxy)
+        # tanya streams synchronously; given, the async client is not built with a transport of
+        # langchain-openai's own, which would ignore the environment's proxies (and warn of it)
+        kwargs["http_async_client"] = httpx.AsyncClient(timeout=settings.timeout_s, proxy=proxy)
+        kwargs["openai_proxy"] = None
     if provider == "openai":
         if settings.openai_api_key is not None:
             kwargs["api_key"] = settings.openai_api_key
@@ -151,7 +158,7 @@ def make_chat_model(settings: Any) -> Any:
         kwargs["api_key"] = settings.anthropic_api_key
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.timeout_s}
-        kwargs["sync_client_kwargs"] = {"transport": BoundedTransport(settings.timeout_s)}
+        kwargs["sync_client_kwargs"] = {"event_hooks": bounded_replies(settings.timeout_s)}
         if settings.ollama_base_url:
             kwargs["base_url"] = settings.ollama_base_url
     from langchain.chat_models import init_chat_model
@@ -194,29 +201,26 @@ class _BoundedBody(httpx.SyncByteStream):
         self._inner.close()
 
 
-class BoundedTransport(httpx.HTTPTransport):
-    """An HTTP transport whose replies end ``deadline_s`` after their request was sent or at
-    ``max_bytes``, whichever comes first, their connection closed. A socket's own timeout is per
+def bounded_replies(deadline_s: float, max_bytes: int = MAX_REPLY_BYTES) -> dict[str, list[Callable[..., Any]]]:
+    """httpx event hooks under which each reply ends ``deadline_s`` after its headers came or at
+    ``max_bytes``, whichever comes first, its connection closed. A socket's own timeout is per
     read: a server that keeps sending (a line that never ends, a keep-alive comment every
     second) would keep a client reading, and buffering, for ever after ``with_deadline`` has
-    given up on it."""
+    given up on it. Hooks, not a transport of its own: the client keeps its proxies."""
 
-    def __init__(self, deadline_s: float, max_bytes: int = MAX_REPLY_BYTES, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.deadline_s, self.max_bytes = deadline_s, max_bytes
+    def bound(response: httpx.Response) -> None:
+        if isinstance(response.stream, httpx.SyncByteStream):
+            deadline = time.monotonic() + deadline_s
+            response.stream = _BoundedBody(response.stream, response.request, deadline, max_bytes)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        deadline = time.monotonic() + self.deadline_s
-        response = super().handle_request(request)
-        if isinstance(response.stream, httpx.SyncByteStream):  # what HTTPTransport returns
-            response.stream = _BoundedBody(response.stream, request, deadline, self.max_bytes)
-        return response
+    return {"response": [bound]}
 
 
-def bounded_http_client(timeout_s: float) -> httpx.Client:
+def bounded_http_client(timeout_s: float, proxy: str | None = None) -> httpx.Client:
     """An ``httpx.Client`` for a chat model's requests: each read times out at ``timeout_s``, and
-    each reply ends then at the latest (``BoundedTransport``)."""
-    return httpx.Client(transport=BoundedTransport(timeout_s), timeout=timeout_s)
+    each reply ends then at the latest (``bounded_replies``); through ``proxy`` when given, else
+    through the environment's proxies (``HTTPS_PROXY``, ``NO_PROXY``) as httpx reads them."""
+    return httpx.Client(timeout=timeout_s, proxy=proxy, event_hooks=bounded_replies(timeout_s))
 
 
 # ----- the prompt ----------------------------------------------------------------------------

@@ -197,11 +197,11 @@ def test_a_reply_that_never_ends_is_cut_off_at_the_deadline_not_read_for_ever(
 
 
 def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:
-    from bot.chain.llm import BoundedTransport
+    from bot.chain.llm import bounded_replies
 
     chat_server.endless = True
     url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1/chat/completions"
-    client = httpx.Client(transport=BoundedTransport(600, max_bytes=1_000_000), timeout=600)
+    client = httpx.Client(event_hooks=bounded_replies(600, max_bytes=1_000_000), timeout=600)
     too_large = pytest.raises(httpx.ReadError, match="grew past 1000000 bytes")
     with client, client.stream("POST", url, json={"model": "m", "stream": True}) as reply, too_large:
         for _ in reply.iter_bytes():
@@ -215,6 +215,24 @@ def test_a_reply_too_large_is_said_to_be_so(llm_env: ChatServer) -> None:
     data = json.loads(result.stdout)
     assert data["mode"] == "extractive" and "too large" in data["note"] and "700" in data["answer"]
     assert llm_env.gone.wait(120)
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "OPENAI_PROXY"])
+def test_the_chat_models_requests_go_through_the_proxy_the_environment_names(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://api.invalid/v1")  # reached only through the proxy
+    monkeypatch.setenv(variable, f"http://127.0.0.1:{llm_env.server_address[1]}")  # the test server, as a proxy
+    for other in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(other, raising=False)
+    llm_env.reply = (  # the article's sentence, quoted word for word
+        "RAKYATSULSEL - TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari "
+        "mereka bekerja dalam moderasi konten [1]."
+    )
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["mode"] == "llm"  # before: OPENAI_PROXY refused, HTTP_PROXY ignored
+    assert llm_env.requests[0]["path"] == "http://api.invalid/v1/chat/completions"
 
 
 def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
