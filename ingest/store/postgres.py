@@ -18,6 +18,7 @@ race).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -29,6 +30,8 @@ from ingest.errors import IndexBusy, IndexUnavailable
 from ingest.settings import hide_database_secrets, redact_database_url
 from ingest.store.catalog import BUSY, WAITING, scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
+
+logger = logging.getLogger(__name__)
 
 # How long a generation read stands for (other hosts' writes are noticed this much later at most).
 GENERATION_TTL_S = 0.25
@@ -228,7 +231,9 @@ class PostgresCatalog:
         """Run a block in one write transaction: all of it lands, or none of it. Under the write
         lock (``write_lock``, in the thread that holds it) the transaction runs on the lock's own
         connection: if that session ends (a restart, ``idle_session_timeout``, a terminated
-        backend), the server frees the lock with it, and no write can go on without it."""
+        backend), the server frees the lock with it, and no catalog write can go on without it.
+        (Writes from another thread are not under the lock; none are made. A transaction begun
+        inside another on the lock's session is a savepoint of it.)"""
         held = getattr(self._local, "lock_db", None)
         with nullcontext(held) if held is not None else self._pool.connection() as db:
             try:
@@ -259,28 +264,51 @@ class PostgresCatalog:
             return bool(row and row[0])
 
         with self._pool.connection() as db:
-            if db.info.server_version >= 140000:  # a session idle between writes is not ended for it
-                db.execute("SET idle_session_timeout = 0")
-            if not take(db):
-                if on_wait is not None:
-                    on_wait(WAITING.format(timeout_s=timeout_s))
-                deadline = time.monotonic() + timeout_s
-                while not take(db):
-                    if time.monotonic() >= deadline:
-                        raise IndexBusy(BUSY)
-                    time.sleep(0.1)
-            self._local.lock_db = db  # this thread's writes go through the lock's session
             try:
+                if not take(db):
+                    if on_wait is not None:
+                        on_wait(WAITING.format(timeout_s=timeout_s))
+                    deadline = time.monotonic() + timeout_s
+                    while not take(db):
+                        if time.monotonic() >= deadline:
+                            raise IndexBusy(BUSY)
+                        time.sleep(0.1)
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    raise IndexUnavailable(f"cannot reach the database {self.where}: {_reason(exc)}") from None
+                raise
+            try:
+                if db.info.server_version >= 140000:  # a session idle between writes is not ended for it
+                    self._on_lock(db, "SET idle_session_timeout = 0")
+                self._local.lock_db = db  # this thread's writes go through the lock's session
                 yield
             finally:
                 self._local.lock_db = None
-                try:
-                    db.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK,))
-                    if db.info.server_version >= 140000:
-                        db.execute("RESET idle_session_timeout")  # back in the pool as it came
-                except Exception as exc:  # the session is gone, and the server freed its lock with it
-                    if not _is_connection_error(exc):
-                        raise
+                self._release(db)
+
+    def _on_lock(self, db: Any, sql: str) -> None:
+        """Run ``sql`` on the lock's session; a lost session is ``IndexUnavailable``."""
+        try:
+            db.execute(sql)
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise IndexUnavailable(f"lost the database {self.where}: {_reason(exc)}") from None
+            raise
+
+    @staticmethod
+    def _release(db: Any) -> None:
+        """Free the write lock and give the session back as it came. A session that cannot (a
+        statement cancelled, a server gone) is closed, and the server frees the lock with it:
+        never is a connection pooled that still holds the lock, which another write of this
+        process would take a second time and free only once."""
+        try:
+            db.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK,))
+            if db.info.server_version >= 140000:
+                db.execute("RESET idle_session_timeout")
+        except Exception as exc:
+            if not (db.closed or db.broken):
+                logger.warning("could not free the write lock (%s); closing its connection", type(exc).__name__)
+                db.close()
 
     # ----- meta -----------------------------------------------------------------------------
 

@@ -223,6 +223,40 @@ def test_a_writer_whose_lock_session_ends_cannot_write_on_without_it(tmp_path: P
     assert b.catalog.article("banjir") is not None
 
 
+def test_the_lock_session_goes_back_to_the_pool_as_it_came_and_one_that_cannot_unlock_is_closed(
+    tmp_path: Path, database_url: str
+) -> None:
+    import psycopg
+
+    from ingest.store.postgres import _WRITE_LOCK, PostgresCatalog
+
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        database = admin.info.dbname
+        admin.execute(f"ALTER DATABASE \"{database}\" SET idle_session_timeout = '5min'")
+    try:
+        a, b = host(tmp_path, "a", database_url), host(tmp_path, "b", database_url)
+        with b.writing(), pytest.raises(IndexBusy), a.writing():  # refused: its session was never changed
+            pass
+        with a.writing(), a.catalog.transaction() as db:
+            assert db.execute("SHOW idle_session_timeout").fetchone()[0] == "0"
+        for _ in range(4):  # every pooled session: the timeout as the database sets it, no lock held
+            assert a.catalog._rows("SHOW idle_session_timeout")[0][0] == "5min"
+        with b.writing():
+            pass
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database}" RESET idle_session_timeout')
+    # a live session whose unlock fails (here: its transaction aborted) is closed, freeing the lock
+    stuck = psycopg.connect(database_url)
+    stuck.execute("SELECT pg_advisory_lock(%s)", (_WRITE_LOCK,))
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        stuck.execute("SELECT 1 / 0")
+    PostgresCatalog._release(stuck)
+    assert stuck.closed
+    with b.writing():  # taken at once
+        pass
+
+
 def test_a_server_that_goes_away_is_a_clear_error_and_its_return_is_noticed(
     tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
