@@ -837,7 +837,7 @@ def main() -> None:
             "chat_copies": len(questions) - originals,
             "written": len(written),
             "written_weight": args.written_weight if written else 0,
-            "chat_sentence_weight": args.chat_sentence_weight,
+            "chat_sentence_weight": args.chat_sentence_weight if args.sentence_model != "trees" else None,
             "bar_on": args.bar_on,
             "written_in": args.written_in,
             "dropped": sorted(args.drop),

@@ -326,7 +326,7 @@ def summarize(name: str, results: Sequence[QuestionResult]) -> SetMetrics:
         median_answer_chars=float(statistics.median(answered)) if answered else 0.0,
         latency_p50_ms=_percentile(latencies, 50),
         latency_p95_ms=_percentile(latencies, 95),
-        extra={"refused_closest_holds_answer": _ratio(closest, len(refused))} if refused else {},
+        extra={"refused_closest_holds_answer": _ratio(closest, len(refused)) if refused else None},
     )
 
 

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
 MASK = "[redacted]"
-# Shorter values are masked too, but a key this short is no real key: every such string in a log
-# line would read "[redacted]", so one of a character or two is left alone.
+# Secrets this short or longer are masked wherever they appear (a three-letter password, "dev",
+# inside "news_dev" too: masking too much is safe); one of a character or two is no secret, and
+# masking it would leave no log line readable.
 MIN_SECRET_CHARS = 3
 
 

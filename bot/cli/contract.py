@@ -42,7 +42,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "note": answer.note,
         "lang": answer.lang,
         "citations": [citation_to_json(c) for c in answer.citations],
-        "closest": None if answer.closest is None else citation_to_json(answer.closest),
+        # shaped like a citation, but no marker cites it: its n is null
+        "closest": None if answer.closest is None else {**citation_to_json(answer.closest), "n": None},
         "retrieved": [
             {"chunk_id": h.chunk.chunk_id, "source": h.chunk.source, "text": h.chunk.text, "score": round(h.score, 6)}
             for h in answer.retrieved

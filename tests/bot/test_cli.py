@@ -92,6 +92,7 @@ def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: 
     data = json.loads(tanya("ask", "--json", question).stdout)
     assert data["abstained"] and data["citations"] == [] and "TheVerge" in data["closest"]["quote"]
     assert set(data["closest"]) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
+    assert data["closest"]["n"] is None  # no marker cites it
     assert json.loads(tanya("ask", "--json", QUESTION).stdout)["closest"] is None  # an answer has none
     shown = tanya("ask", question).stdout
     assert (
