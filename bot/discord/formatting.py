@@ -120,6 +120,12 @@ def _safe_cut(text: str, at: int) -> int:
     return at
 
 
+def inert(text: str) -> str:
+    """``text`` as ``neutralize`` shows it, but with no link at all (``https\\://``): for text cut
+    short, whose link would lead somewhere else than the one it was cut from."""
+    return _inert(re.sub(" {2,}", " ", without_invisible(text)))
+
+
 def _inert(url: str) -> str:
     """``url`` as text Discord neither links nor formats: markdown escaped, and the colon after
     each scheme too (``https\\://``), so no ``https://`` is left to link."""

@@ -560,7 +560,10 @@ def test_an_add_report_repeats_a_long_source_cut_not_whole() -> None:
 
     url = "https://example.com/" + "a" * 70_000  # a reply repeated it whole: some 350 messages
     line = describe(IngestReport([ItemResult(url, "skipped", reason="URL too long: " + url)]))
-    assert len(line) < 3 * SHOWN_SOURCE_CHARS + 100 and line.startswith("Could not add <https")
+    assert len(line) < 3 * SHOWN_SOURCE_CHARS + 100 and line.startswith("Could not add https\\://example")
+    assert "<http" not in line and "https://" not in line  # cut short, it links nowhere rather than elsewhere
+    short = describe(IngestReport([ItemResult("https://example.com/a", "skipped", reason="not found")]))
+    assert short == "Could not add <https://example.com/a>: not found."  # whole, it is a link as before
 
 
 async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> None:

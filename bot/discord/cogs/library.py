@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import NO_MENTIONS, send_ephemeral
-from bot.discord.formatting import neutralize, sources_messages
+from bot.discord.formatting import inert, neutralize, sources_messages
 from ingest.errors import BadInput, LoadError
 from ingest.loaders import parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
@@ -71,7 +71,7 @@ def describe(report: IngestReport) -> str:
     """One line per input of an ingest run, for Discord."""
     lines = []
     for item in report.items:
-        title = neutralize(_shown(item.title or item.source))
+        title = _shown(item.title or item.source)
         if item.status == "added":
             lines.append(f"Added «{title}» ({item.chunks} passages).")
         elif item.status == "replaced":
@@ -79,14 +79,15 @@ def describe(report: IngestReport) -> str:
         elif item.status == "unchanged":
             lines.append(f"Already in the index: «{title}». Not added twice.")
         else:
-            reason = neutralize(_shown(item.reason or "unknown reason"))
-            lines.append(f"Could not add {neutralize(_shown(item.source))}: {reason}.")
+            lines.append(f"Could not add {_shown(item.source)}: {_shown(item.reason or 'unknown reason')}.")
     return "\n".join(lines) or "Nothing to add."
 
 
 def _shown(text: str) -> str:
-    """``text`` cut to ``SHOWN_SOURCE_CHARS``: a reply repeats a source, never floods a channel with it."""
-    return text if len(text) <= SHOWN_SOURCE_CHARS else text[:SHOWN_SOURCE_CHARS] + "…"
+    """``text`` as Discord shows it (``neutralize``), cut to ``SHOWN_SOURCE_CHARS``: a reply
+    repeats a source, never floods a channel with it; a cut one links nowhere (``inert``), as
+    its link would lead to another page."""
+    return neutralize(text) if len(text) <= SHOWN_SOURCE_CHARS else inert(text[:SHOWN_SOURCE_CHARS]) + "…"
 
 
 class LibraryCog(commands.Cog):
@@ -157,8 +158,7 @@ class LibraryCog(commands.Cog):
 
         removed = await self.bot.run_blocking(remove_now)
         if removed is None:
-            shown = _shown(source)
-            await send_ephemeral(interaction, f"Not in the index: {neutralize(shown)}. See `/sources`.")
+            await send_ephemeral(interaction, f"Not in the index: {_shown(source)}. See `/sources`.")
         else:
             await send_ephemeral(interaction, f"Removed {neutralize(removed)}.")
 
