@@ -346,7 +346,11 @@ def _index_warming_up(ingest_settings: Any) -> Any:
     index = make_index(ingest_settings)
     warm_up = getattr(index.embeddings, "warm_up", None)
     if warm_up is not None:
-        threading.Thread(target=_quietly(warm_up), name="tanya-warm-up", daemon=True).start()
+        # Not a daemon: the process waits for it before it exits. A question answered without its
+        # vector (the lexical models of an index built with another model) could end the process
+        # while the thread was still loading the model, and onnxruntime, torn down under it,
+        # aborted the process ("terminate called without an active exception"; exit 134).
+        threading.Thread(target=_quietly(warm_up), name="tanya-warm-up", daemon=False).start()
     return index
 
 

@@ -25,6 +25,20 @@ def ingested(bundled_index: Path) -> None:
     """The bundled article's index, as `tanya ingest --bundled` leaves it."""
 
 
+def test_the_models_warm_up_is_waited_for_before_the_process_exits(ingested: None) -> None:
+    # A daemon thread still loading the model when a question needed no vector (the lexical
+    # models) let onnxruntime be torn down under it: now and then `tanya ask` aborted (exit 134).
+    import threading
+
+    from bot.cli.app import _index_warming_up, _settings
+
+    _index_warming_up(_settings().index)
+    warming = [t for t in threading.enumerate() if t.name == "tanya-warm-up"]
+    assert warming and not any(t.daemon for t in warming)  # the interpreter joins it before it exits
+    for thread in warming:
+        thread.join()
+
+
 def test_ingest_json_summary_and_idempotence(tmp_path: Path) -> None:
     first = json.loads(tanya("ingest", str(BUNDLED_ARTICLE), "--json").stdout)
     second = json.loads(tanya("ingest", str(BUNDLED_ARTICLE), "--json").stdout)
