@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+# How much of a library's own error message an error of tanya's repeats: a server that is not
+# the one expected answers with a whole page, which its client puts in its exception.
+REASON_CHARS = 300
+
+
+def reason(exc: BaseException) -> str:
+    """What a library's ``exc`` says, for a one-line error: the first line of its message (the
+    rest is advice or a traceback's worth of detail), cut to ``REASON_CHARS``; its type's name
+    when it says nothing."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0].strip() if lines else type(exc).__name__
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
+
 
 class TanyaError(Exception):
     """A problem the user can fix; ``exit_code`` follows the CLI contract (1 failure, 2 bad input)."""

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import BadInput, LoadError
+from ingest.errors import BadInput, LoadError, reason
 from ingest.settings import IndexSettings, canonical_url, is_url, without_credentials
 from ingest.text.analysis import clean_text, guess_language
 from ingest.types import Article, Skipped
@@ -416,7 +416,7 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
         yield Skipped(source, str(exc))
     # a URL that only looks like one ("http:///nohost", a bad IDNA name: UnicodeError is a ValueError)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, httpcore.UnsupportedProtocol, ValueError) as exc:
-        yield Skipped(source, f"not a valid URL ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
+        yield Skipped(source, f"not a valid URL ({reason(exc)})")
 
 
 def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:

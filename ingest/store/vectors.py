@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from ingest.errors import BadInput, IndexUnavailable
+from ingest.errors import BadInput, IndexUnavailable, reason
 from ingest.settings import without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import floats
@@ -50,7 +50,7 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
     try:
         return chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
     except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
-        raise IndexUnavailable(f"cannot reach the Chroma server at {shown}: {brief(exc)}") from None
+        raise IndexUnavailable(f"cannot reach the Chroma server at {shown}: {reason(exc)}") from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -69,18 +69,7 @@ def with_chroma_errors(call: Callable[[], T]) -> T:
     except (IndexUnavailable, BadInput):
         raise
     except Exception as exc:
-        raise IndexUnavailable(f"the Chroma vector store is unavailable: {type(exc).__name__}: {brief(exc)}") from None
-
-
-# How much of a failure's own message an error shows: a server that is not Chroma answers with a
-# whole HTML page, which Chroma's client puts in its exception.
-BRIEF_CHARS = 300
-
-
-def brief(exc: BaseException) -> str:
-    """``exc``'s message on one line, cut to ``BRIEF_CHARS``."""
-    text = " ".join(str(exc).split())
-    return text if len(text) <= BRIEF_CHARS else text[: BRIEF_CHARS - 1] + "…"
+        raise IndexUnavailable(f"the Chroma vector store is unavailable: {type(exc).__name__}: {reason(exc)}") from None
 
 
 class ChromaMirror:
