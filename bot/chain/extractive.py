@@ -108,8 +108,11 @@ class ExtractiveAnswerer:
         models = self.models(retrieval)
         ranked, _ = self.judge(retrieval)
         if not self.accepts(retrieval):
-            nearest = _citations([[ranked[0], *_leaned_on(ranked[0], ranked)]]) if ranked else []
-            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits, closest=next(iter(nearest), None))
+            closest = None
+            if ranked:  # the likeliest sentence, with the one it leans on
+                before = antecedent(ranked[0], ranked)
+                (closest,) = _citations([[ranked[0]] if before is None else [ranked[0], before]])
+            return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits, closest=closest)
         passages = retrieval.candidates[: cfg.passages]
         chosen = quoted(
             ranked,
@@ -254,12 +257,6 @@ def _citations(groups: Sequence[Sequence[SentenceCandidate]]) -> list[Citation]:
         quote = passage_quote(chunk.text, passage.sentences, [c.position for c in group])
         citations.append(Citation(n, chunk, quote, round(passage.score, 4)))
     return citations
-
-
-def _leaned_on(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> list[SentenceCandidate]:
-    """The sentence ``sentence`` leans on, as a list of one (``antecedent``), or none."""
-    before = antecedent(sentence, ranked)
-    return [] if before is None else [before]
 
 
 def _makes_sense_beside(

@@ -48,7 +48,7 @@ def neutralize(text: str) -> str:
     ``[n]`` markers, wrap every http(s) URL in <...> so Discord does not unfurl it, and drop
     invisible characters and bidirectional controls (which show text in another order than it
     was checked in)."""
-    text = re.sub(" {2,}", " ", without_invisible(text))
+    text = _visible(text)
     parts: list[str] = []
     position = 0
     for match in _MARKER.finditer(text):
@@ -123,7 +123,12 @@ def _safe_cut(text: str, at: int) -> int:
 def inert(text: str) -> str:
     """``text`` as ``neutralize`` shows it, but with no link at all (``https\\://``): for text cut
     short, whose link would lead somewhere else than the one it was cut from."""
-    return _inert(re.sub(" {2,}", " ", without_invisible(text)))
+    return _inert(_visible(text))
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible characters and bidirectional controls, runs of spaces made one."""
+    return re.sub(" {2,}", " ", without_invisible(text))
 
 
 def _inert(url: str) -> str:
