@@ -38,6 +38,7 @@ CHAIN = [
     "bot/chain/conversation.py",
     "bot/chain/followup.py",
     "bot/chain/verifier.py",
+    "bot/chain/replies.py",
     "bot/chain/llm.py",
     "bot/chain/build.py",
 ]

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import httpx
 from langchain_core.messages import AIMessageChunk
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import (
@@ -141,7 +140,11 @@ def make_chat_model(settings: Any) -> Any:
     kwargs: dict[str, Any] = {"temperature": settings.temperature}
     if provider in ("openai", "anthropic"):
         kwargs.update(timeout=settings.timeout_s, max_retries=1)
-    if provider in ("openai", "azure_openai"):  # endpoints anyone can run: their replies are bounded
+    if provider in ("openai", "azure_openai", "ollama"):  # endpoints anyone can run: their replies are bounded
+        import httpx
+
+        from bot.chain.replies import bounded_http_client, bounded_replies
+    if provider in ("openai", "azure_openai"):
         # langchain-openai takes OPENAI_PROXY or a client, not both: the client goes through it
         proxy = os.environ.get("OPENAI_PROXY") or None
         kwargs["http_client"] = bounded_http_client(settings.timeout_s, proxy)
@@ -167,60 +170,6 @@ def make_chat_model(settings: Any) -> Any:
         return init_chat_model(spec, **kwargs)
     except Exception as exc:  # provider constructors raise plain errors for missing keys and the like
         raise LLMUnavailable(f"cannot set up TANYA_LLM={spec}: {type(exc).__name__}: {exc}") from None
-
-
-# How much of one HTTP reply a chat model's client may read: far above any real answer's stream
-# (a draft of MAX_DRAFT_CHARS streamed a character an event is about 2.5 MB of server-sent
-# events), far below what a broken or hostile endpoint could send.
-MAX_REPLY_BYTES = 8 * 1024 * 1024
-
-
-class ReplyTooLarge(httpx.ReadError):
-    """A chat model's HTTP reply went on past ``MAX_REPLY_BYTES``."""
-
-
-class _BoundedBody(httpx.SyncByteStream):
-    """A reply's body, read only until ``deadline`` (``time.monotonic``) and ``max_bytes``."""
-
-    def __init__(self, inner: httpx.SyncByteStream, request: httpx.Request, deadline: float, max_bytes: int) -> None:
-        self._inner, self._request, self._deadline, self._max_bytes = inner, request, deadline, max_bytes
-
-    def __iter__(self) -> Iterator[bytes]:
-        read = 0
-        for part in self._inner:
-            read += len(part)
-            if read > self._max_bytes:
-                self.close()
-                raise ReplyTooLarge(f"the reply grew past {self._max_bytes} bytes", request=self._request)
-            if time.monotonic() > self._deadline:
-                self.close()
-                raise httpx.ReadTimeout("the reply went on past its deadline", request=self._request)
-            yield part
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-def bounded_replies(deadline_s: float, max_bytes: int = MAX_REPLY_BYTES) -> dict[str, list[Callable[..., Any]]]:
-    """httpx event hooks under which each reply ends ``deadline_s`` after its headers came or at
-    ``max_bytes``, whichever comes first, its connection closed. A socket's own timeout is per
-    read: a server that keeps sending (a line that never ends, a keep-alive comment every
-    second) would keep a client reading, and buffering, for ever after ``with_deadline`` has
-    given up on it. Hooks, not a transport of its own: the client keeps its proxies."""
-
-    def bound(response: httpx.Response) -> None:
-        if isinstance(response.stream, httpx.SyncByteStream):
-            deadline = time.monotonic() + deadline_s
-            response.stream = _BoundedBody(response.stream, response.request, deadline, max_bytes)
-
-    return {"response": [bound]}
-
-
-def bounded_http_client(timeout_s: float, proxy: str | None = None) -> httpx.Client:
-    """An ``httpx.Client`` for a chat model's requests: each read times out at ``timeout_s``, and
-    each reply ends then at the latest (``bounded_replies``); through ``proxy`` when given, else
-    through the environment's proxies (``HTTPS_PROXY``, ``NO_PROXY``) as httpx reads them."""
-    return httpx.Client(timeout=timeout_s, proxy=proxy, event_hooks=bounded_replies(timeout_s))
 
 
 # ----- the prompt ----------------------------------------------------------------------------
@@ -527,6 +476,8 @@ def fallback_note(error: BaseException | None) -> str:
         return NOTES["timeout"]
     if isinstance(error, Unsupported):
         return NOTES["unsupported"]
+    from bot.chain.replies import ReplyTooLarge  # only once a model has failed: httpx stays off the cold path
+
     if any(isinstance(cause, ReplyTooLarge) for cause in _causes(error)):  # however a provider wraps it
         return NOTES["too_large"]
     return NOTES["failed"]

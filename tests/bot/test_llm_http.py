@@ -197,7 +197,7 @@ def test_a_reply_that_never_ends_is_cut_off_at_the_deadline_not_read_for_ever(
 
 
 def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:
-    from bot.chain.llm import bounded_replies
+    from bot.chain.replies import bounded_replies
 
     chat_server.endless = True
     url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1/chat/completions"
