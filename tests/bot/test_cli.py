@@ -204,6 +204,22 @@ def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:
     assert [json.loads(line)["id"] for line in details.read_text().splitlines()] == ["c1#1", "c1#2"]
 
 
+def test_eval_reports_how_often_a_refusals_closest_passage_holds_the_answer(tmp_path: Path) -> None:
+    questions = tmp_path / "refused.jsonl"
+    rows = [  # refused: the first's closest passage names who revealed the documents, the second's does not
+        {"id": "q1", "question": "siapa yg bocorin dokumennya", "answers": ["TheVerge"]},
+        {"id": "q2", "question": "siapa CEO tiktok", "answers": ["Shou Zi Chew"]},
+    ]
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    details = tmp_path / "details.jsonl"
+    result = tanya("eval", str(questions), "--json", "--details", str(details))
+    assert result.exit_code == 0, result.output
+    (metrics,) = json.loads(result.stdout)
+    assert metrics["false_abstentions"] == 1.0 and metrics["extra"]["refused_closest_holds_answer"] == 0.5
+    first, second = (json.loads(line) for line in details.read_text().splitlines())
+    assert "TheVerge" in first["closest"] and "Shou" not in second["closest"]
+
+
 def test_batch_prints_one_line_per_input_line_blank_lines_as_errors(ingested: None, tmp_path: Path) -> None:
     batch = tmp_path / "questions.txt"
     batch.write_text(f"\n{QUESTION}\n   \n\n{QUESTION}\n", encoding="utf-8")
