@@ -7,11 +7,12 @@ The training passages go into an index built exactly as ``tanya ingest`` builds 
 ``--index-dir`` for the next run), every training question is retrieved by the same
 ``HybridRetriever`` the chain uses, and the features come from ``bot.chain.features``. Beside
 the training splits' questions (and their chat and small-index copies), the fit reads the chat
-questions of ``bench/data/chat_train.jsonl``, written as people type them on passages of the
-training splits (``bench/data/README.md``; ``--written-weight 0`` leaves them out), and those of
-``bench/data/news_train.jsonl``, written on news articles written for them, which the fit ingests
-into an index of their own and reads into the models for several articles (``--news-in``;
-``--news-weight 0`` leaves them out). The fits:
+questions of ``bench/data/chat_train.jsonl`` and ``chat_train_round2.jsonl``, written as people
+type them on passages of the training splits (``bench/data/README.md``; ``--written-weight 0``
+leaves them out), and those of ``bench/data/news_train.jsonl`` and ``news_train_round2.jsonl``,
+written on news articles written for them, which the fit ingests into an index of their own and
+reads into the models for several articles (``--news-in``; ``--news-weight 0`` leaves them out).
+The fits:
 
 1. the passage model, on every proposed passage of every question (is it the question's
    passage?);
@@ -84,11 +85,12 @@ from ingest.types import Article  # noqa: E402
 
 TRAIN = REPO.parent / "shared" / "train"
 SETS = ("facqa_train", "tydiqa_id_train", "idkmrc_train")
-# Chat questions written as people type them, on passages of the training splits (bench/data/README.md).
-WRITTEN = REPO / "bench" / "data" / "chat_train.jsonl"
-# Chat questions written on news articles written for them (bench/data/README.md): the news the
-# chain reads, asked as people ask, for the several-article models.
-NEWS = REPO / "bench" / "data" / "news_train.jsonl"
+# Chat questions written as people type them, on passages of the training splits, in two rounds
+# (bench/data/README.md).
+WRITTEN = (REPO / "bench" / "data" / "chat_train.jsonl", REPO / "bench" / "data" / "chat_train_round2.jsonl")
+# Chat questions written on news articles written for them, in two rounds (bench/data/README.md):
+# the news the chain reads, asked as people ask, for the several-article models.
+NEWS = (REPO / "bench" / "data" / "news_train.jsonl", REPO / "bench" / "data" / "news_train_round2.jsonl")
 BUNDLED = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
@@ -458,7 +460,7 @@ def news_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_a
             for t in texts
         ]
 
-    tag = f"{zlib.crc32(args.news.read_bytes()):08x}"
+    tag = f"{_crc(args.news):08x}"
     directory = args.index_dir.parent / f"{args.index_dir.name}-news-{tag}"  # another file, another index
     # the number of questions in the name, as for the training questions (a --limit run also has
     # indexes of its own: see main)
@@ -622,11 +624,21 @@ def _joins(
     return joins
 
 
-def tagged(path: Path, kind: str, limit: int = 0) -> list[EvalQuestion]:
-    """The chat questions of ``path`` (``--written``, ``--news``), each id marked ``~kind`` (how
-    ``_written`` and ``_news`` tell them apart); the first ``limit`` when given (``--limit``)."""
-    questions = [dataclasses.replace(q, id=f"{q.id}~{kind}") for q in load_eval_set(path)]
+def tagged(paths: list[Path], kind: str, limit: int = 0) -> list[EvalQuestion]:
+    """The chat questions of ``paths`` in order (``--written``, ``--news``), each id marked
+    ``~kind`` (how ``_written`` and ``_news`` tell them apart); the first ``limit`` when given
+    (``--limit``)."""
+    questions = [dataclasses.replace(q, id=f"{q.id}~{kind}") for path in paths for q in load_eval_set(path)]
     return questions[:limit] if limit else questions
+
+
+def _crc(paths: list[Path]) -> int:
+    """A checksum of the files' bytes one after the other (the caches of other files are others)."""
+    return zlib.crc32(b"".join(path.read_bytes() for path in paths))
+
+
+def _differ(paths: list[Path], default: tuple[Path, ...]) -> bool:
+    return [p.resolve() for p in paths] != [p.resolve() for p in default]
 
 
 def _written(example: Example) -> bool:
@@ -694,7 +706,11 @@ def main() -> None:
     )
     parser.add_argument("--refresh", action="store_true", help="retrieve again instead of using the cache")
     parser.add_argument(
-        "--news", type=Path, default=NEWS, help="chat questions written on news articles (--news-weight 0: none)"
+        "--news",
+        type=Path,
+        nargs="+",
+        default=list(NEWS),
+        help="chat questions written on news articles, one or more files (--news-weight 0: none)",
     )
     parser.add_argument("--news-weight", type=int, default=1, help="how many times each news question counts")
     parser.add_argument(
@@ -710,8 +726,10 @@ def main() -> None:
     parser.add_argument(
         "--written",
         type=Path,
-        default=WRITTEN,
-        help="chat questions written as people type them, on training passages (bench/data/README.md)",
+        nargs="+",
+        default=list(WRITTEN),
+        help="chat questions written as people type them, on training passages, one or more files "
+        "(bench/data/README.md)",
     )
     parser.add_argument(
         "--written-weight", type=int, default=1, help="how many times each written question counts (0: left out)"
@@ -774,7 +792,7 @@ def main() -> None:
     written = tagged(args.written, "written", args.limit) if args.written_weight > 0 else []
     examples = load_examples(args, questions)
     if written:
-        tag = f"written-{zlib.crc32(args.written.read_bytes()):08x}-"  # another file, another cache
+        tag = f"written-{_crc(args.written):08x}-"  # other files, another cache
         examples += load_examples(args, written, tag=tag) * args.written_weight
     news: list[EvalQuestion] = []
     news_one: list[Example] = []  # the news questions' one-article readings, when fitted on
@@ -831,8 +849,8 @@ def main() -> None:
         {
             "embedding_model": None if args.lexical else fitted_with,
             "fitted_on": [f"{name}.jsonl" for name in SETS]
-            + ([args.written.name] if written else [])
-            + ([args.news.name] if news else []),
+            + ([p.name for p in args.written] if written else [])
+            + ([p.name for p in args.news] if news else []),
             "questions": originals,
             "chat_copies": len(questions) - originals,
             "written": len(written),
@@ -868,7 +886,7 @@ def main() -> None:
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
             + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
-            + (f" --written {args.written}" if args.written != WRITTEN else "")
+            + (f" --written {' '.join(map(str, args.written))}" if _differ(args.written, WRITTEN) else "")
             + (f" --written-weight {args.written_weight}" if args.written_weight != 1 else "")
             + (
                 f" --chat-sentence-weight {args.chat_sentence_weight:g}"
@@ -880,7 +898,7 @@ def main() -> None:
             + (" --sentence-model trees" if args.sentence_model == "trees" else "")
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + ("" if args.third_sentence else " --no-third-sentence")
-            + (f" --news {args.news}" if args.news.resolve() != NEWS and args.news_weight > 0 else "")
+            + (f" --news {' '.join(map(str, args.news))}" if _differ(args.news, NEWS) and args.news_weight > 0 else "")
             + (f" --news-weight {args.news_weight}" if args.news_weight != 1 else "")
             + (f" --news-in {args.news_in}" if args.news_in != "several" and args.news_weight > 0 else "")
             + (
