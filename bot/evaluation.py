@@ -17,7 +17,7 @@ from bot.chain.build import normalize_question
 from bot.chain.dates import parse_today
 from ingest.errors import BadInput
 from ingest.loaders import json_lines, load_inputs, open_file_or_pipe
-from ingest.text.analysis import clean_text
+from ingest.text.analysis import clean_text, replace_surrogates
 from ingest.types import Article
 
 
@@ -94,6 +94,7 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
     ):
         raise _InvalidLine(f'"all_answers" must be a list of lists of texts, not {_shown(groups)}')
     today = _text(row, "today")
+    passage = _text(row, "passage")
     question = _text(row, "question", required=True) or ""
     try:
         parse_today(today)  # what the chain will accept when the question is asked
@@ -106,9 +107,10 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
         lang=_text(row, "lang", "id") or "id",
         question=question,
         answerable=answerable,
-        answers=_texts(row, "answers"),
-        evidence=_texts(row, "evidence"),
-        passage=_text(row, "passage"),
+        # a passage is indexed and hashed, answers and evidence written to --details: as UTF-8
+        answers=tuple(map(replace_surrogates, _texts(row, "answers"))),
+        evidence=tuple(map(replace_surrogates, _texts(row, "evidence"))),
+        passage=None if passage is None else replace_surrogates(passage),
         today=today,
         all_answers=tuple(tuple(group) for group in groups),
         **extra,

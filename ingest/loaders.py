@@ -20,7 +20,7 @@ from typing import Any
 
 from ingest.errors import BadInput, LoadError, reason
 from ingest.settings import IndexSettings, canonical_url, is_url, without_credentials
-from ingest.text.analysis import clean_text, guess_language
+from ingest.text.analysis import clean_text, guess_language, replace_surrogates
 from ingest.types import Article, Skipped
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
@@ -452,7 +452,7 @@ def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Sk
         yield from load_jsonl(data, source, max_bytes)
         return
     meta = _sidecar(path)
-    yield parse_document(data, suffix, source, meta, _title_from_name(path))
+    yield parse_document(data, suffix, source, meta, _title_from_name(path), max_chars=max_bytes)
 
 
 def _title_from_name(path: Path) -> str:
@@ -497,13 +497,21 @@ def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
 
 
 def parse_document(
-    data: bytes, suffix: str, source: str, meta: dict[str, Any], fallback_title: str, url: str | None = None
+    data: bytes,
+    suffix: str,
+    source: str,
+    meta: dict[str, Any],
+    fallback_title: str,
+    url: str | None = None,
+    max_chars: int | None = None,
 ) -> Article:
-    """Turn the bytes of one .txt/.md/.html/.pdf document into an ``Article``."""
+    """Turn the bytes of one .txt/.md/.html/.pdf document into an ``Article``; a PDF whose text
+    comes to more than ``max_chars`` is refused (its compressed pages can hold far more text than
+    the file's size, which is what the byte limit counts)."""
     if suffix in (".html", ".htm"):
         text, found = _html(data, url)
     elif suffix == ".pdf":
-        text, found = _pdf(data)
+        text, found = _pdf(data, max_chars)
     elif suffix in (".md", ".markdown"):
         text, found = _markdown(decode(data))
     else:
@@ -519,7 +527,7 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
     """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet); every
     string of the article can be stored and printed (no lone surrogates). A file's source
     (``file_source``) is kept as it is; other sources (URLs, JSONL ids) are collapsed by ``_field``."""
-    text = clean_text(_storable(raw_text))
+    text = clean_text(replace_surrogates(raw_text))
     if not text:
         raise LoadError("no text in it")
     if not any(ch.isalnum() for ch in text):
@@ -528,7 +536,7 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
         if meta.get(name) is not None and not isinstance(meta[name], str):
             raise LoadError(f"{name} must be text, not {type(meta[name]).__name__}")
     # One line with no control characters, C1 included, like every field (and whatever made the fallback).
-    title = _field(clean_text(_storable(meta.get("title") or ""))) or _field(fallback_title)
+    title = _field(clean_text(replace_surrogates(meta.get("title") or ""))) or _field(fallback_title)
     lang = _field(meta.get("lang") or guess_language(text[:5000]))
     url = meta["url"].strip() if meta.get("url") else None
     if url is not None and not _WELL_FORMED_URL.fullmatch(url):
@@ -555,16 +563,7 @@ _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]+")
 def _field(text: str) -> str:
     """A metadata field as it can be stored and printed: no lone surrogates, and control
     characters (an escape sequence in a URL, a JSONL id or an outlet) turned into spaces."""
-    return " ".join(_CONTROL_CHARS.sub(" ", _storable(text)).split())
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _storable(text: str) -> str:
-    """``text`` with lone surrogates (JSON can hold them: ``"\\udcff"``), which SQLite, Chroma
-    and UTF-8 output refuse, replaced by U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
+    return " ".join(_CONTROL_CHARS.sub(" ", replace_surrogates(text)).split())
 
 
 def parse_published(value: Any) -> str | None:
@@ -669,7 +668,7 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
-def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
+def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]]:
     import pypdf
     from pypdf.errors import DependencyError, PyPdfError
 
@@ -677,7 +676,14 @@ def _pdf(data: bytes) -> tuple[str, dict[str, Any]]:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (no password support)")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        size = 0
+        for page in reader.pages:  # page by page, so that a PDF of far more text stops at the limit
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if max_chars is not None and size > max_chars:
+                limit = f"the limit is {max_chars / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
+                raise LoadError(f"its text is too large for one article (more than {max_chars / 1e6:g} MB; {limit})")
         title = reader.metadata.title if reader.metadata else None
     except LoadError:
         raise
@@ -701,7 +707,13 @@ def load_url(url: str, fetcher: Fetcher) -> Article:
         raise LoadError(f"not an article (content type {content_type or 'unknown'})")
     final_url = canonical_url(final_url)  # the same page, however it was written: the same text
     return parse_document(
-        body, suffix, canonical_url(without_credentials(url)), {}, fallback_title=final_url, url=final_url
+        body,
+        suffix,
+        canonical_url(without_credentials(url)),
+        {},
+        fallback_title=final_url,
+        url=final_url,
+        max_chars=fetcher.max_bytes,
     )
 
 
@@ -769,8 +781,11 @@ def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterat
         if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, str | int)):
             yield Skipped(where, f'line {number}: "id" must be text or a number')
             continue
+        # an id that is nothing once cleaned ("   ", an escape character) is no id: the article
+        # would be stored under an empty source that no command can name
+        item_id = str(item_id) if item_id is not None and _field(str(item_id)) else ""
         url = record.get("url")
-        item_source = str(item_id or (canonical_url(url) if isinstance(url, str) else url) or f"{source}#L{number}")
+        item_source = item_id or str((canonical_url(url) if isinstance(url, str) else url) or f"{source}#L{number}")
         try:
             article = make_article(
                 item_source, record["text"], record, fallback_title=f"{Path(source).name} line {number}"

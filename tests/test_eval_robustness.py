@@ -209,3 +209,21 @@ def test_eval_refuses_a_kept_index_folder_it_did_not_write(tmp_path: Path) -> No
     (folder / "catalog.sqlite3").write_bytes(b"")
     assert_refused(tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(folder)), "--index-dir", "empty")
     assert (folder / "catalog.sqlite3").exists()
+
+
+def test_lone_surrogates_in_a_sets_passage_answers_and_evidence_are_read_as_replacement_characters(
+    tmp_path: Path,
+) -> None:
+    # a JSON "\ud800" escape in a passage crashed `tanya eval` when the passage was hashed for its
+    # source; it is indexed and hashed as U+FFFD, as ingest stores such text
+    path = tmp_path / "set.jsonl"
+    path.write_text(
+        '{"id": "1", "question": "Apa ini?", "passage": "Ini \\ud800 teks gempa.", "answers": ["gempa \\udcff"],'
+        ' "evidence": ["\\ud800 teks"]}\n',
+        encoding="utf-8",
+    )
+    (question,) = load_eval_set(path)
+    assert question.passage == "Ini \ufffd teks gempa." and question.answers == ("gempa \ufffd",)
+    assert question.evidence == ("\ufffd teks",)
+    (_, passage) = eval_articles([question], bundled_articles_dir())
+    assert passage.text == "Ini \ufffd teks gempa." and passage.source.startswith("eval:")

@@ -303,3 +303,25 @@ def test_a_running_answerer_says_the_database_is_away_then_answers_when_it_is_ba
     back, _waited = ask_until(answerer, TIKTOK_QUESTION, lambda a: "700" in a.get("answer", ""), 10)
     assert "700" in back["answer"] and answerer.process.poll() is None, answerer.stderr
     assert "s3cret" not in answerer.stderr
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_and_exit_code_130(tmp_path: Path) -> None:
+    # The console script's first second goes to imports, before any command can catch Ctrl-C;
+    # an interrupt there printed a KeyboardInterrupt traceback. Here it lands exactly there: the
+    # import of the command raises it, as the signal would.
+    script = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def interrupted(name, *args, **kwargs):\n"
+        "    if name == 'bot.cli.app':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = interrupted\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['tanya', 'sources']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 130 and result.stderr == "tanya: interrupted\n", result.stderr
+    with open(Path(sys.executable).parent / "tanya", encoding="utf-8") as console_script:
+        assert "from bot.cli import main" in console_script.read()  # the installed command is this one

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import math
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -66,6 +67,14 @@ def handles_errors(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("tanya: interrupted", markup=False)
             raise typer.Exit(130) from None
+        except sqlite3.DatabaseError as exc:  # found damaged after it opened (a page overwritten)
+            from ingest.store.catalog import unreadable
+
+            error = unreadable(exc)
+            if error is None or _State.debug:
+                raise
+            err.print(f"tanya: error: {terminal_text(str(error))}", markup=False)
+            raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -198,12 +207,12 @@ def remove(
     at_path = path_source if path_source and index.find_source(path_source) == path_source else None
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
     listed = source if index.find_source(source) == source else None
-    if listed and at_path and listed != at_path:  # a listed name that is also another file's path
+    if listed is not None and at_path and listed != at_path:  # a listed name that is also another file's path
         raise BadInput(
             f"ambiguous: {source} is an article's source and the path of the file of another, listed as "
             f"{at_path}; give {at_path} to remove that one, or the path of the other's file"
         )
-    found = listed or at_path
+    found = listed if listed is not None else at_path  # "": blank JSONL ids, stored before 2026-12-02
     if found is None:
         raise BadInput(f"not in the index: {source} (see `tanya sources`)")
     with index.writing(on_wait=lambda m: err.print(m, markup=False)):

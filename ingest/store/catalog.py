@@ -144,6 +144,21 @@ def _is_damage(error: sqlite3.DatabaseError) -> bool:
     return "malformed" in str(error) or "not a database" in str(error)
 
 
+def unreadable(error: sqlite3.DatabaseError) -> IndexUnavailable | None:
+    """The one-line error for SQLite finding the catalog damaged, or failing to read it, after it
+    was opened (a page overwritten inside a file whose header is whole; a device behind it);
+    ``None`` for any other database error."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if _is_damage(error):
+        return IndexUnavailable(
+            f"the index's catalog (catalog.sqlite3 in TANYA_DATA_DIR) is damaged ({error}); move that folder "
+            "aside and ingest your articles again to rebuild the index"
+        )
+    if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
+        return IndexUnavailable(f"the index's catalog (catalog.sqlite3 in TANYA_DATA_DIR) cannot be read ({error})")
+    return None
+
+
 def _cannot_write(error: sqlite3.DatabaseError, path: Path) -> bool:
     """Whether SQLite failed because the catalog's folder or file cannot be written (a read-only
     mount, a folder of another user), which it reports as "unable to open database file" or
@@ -191,6 +206,8 @@ class Catalog:
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             self._backfill_terms()
         except sqlite3.DatabaseError as exc:
+            if path.is_dir():
+                raise IndexUnavailable(f"{path} is a folder, not tanya's catalog file: move it aside") from None
             if _cannot_write(exc, path):
                 raise IndexUnavailable(
                     f"cannot open the index in {path.parent} for writing ({exc}): tanya writes beside its "

@@ -354,6 +354,45 @@ def test_a_damaged_catalog_is_one_clear_error_that_names_the_file_and_the_way_ou
     )
 
 
+def test_a_catalog_found_damaged_after_it_opened_is_the_same_one_clear_error(settings: IndexSettings) -> None:
+    import sqlite3
+    import subprocess
+
+    from ingest.store.catalog import unreadable
+    from tests.test_processes import TANYA
+
+    path = filled_index(settings)
+    with contextlib.closing(sqlite3.connect(path)) as db:  # the articles table's first page overwritten:
+        (root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'articles'").fetchone()
+        (page_size,) = db.execute("PRAGMA page_size").fetchone()
+    with path.open("r+b") as file:  # the file's header is whole, so it opens as before
+        file.seek((root - 1) * page_size)
+        file.write(bytes(16))
+    catalog = Catalog(path)
+    with pytest.raises(sqlite3.DatabaseError) as caught:
+        catalog.articles()
+    error = unreadable(caught.value)
+    assert isinstance(error, IndexUnavailable) and str(error).startswith(
+        "the index's catalog (catalog.sqlite3 in TANYA_DATA_DIR) is damaged (database disk image is malformed)"
+    )
+    assert unreadable(sqlite3.OperationalError("database is locked")) is None  # not every error is damage
+    result = subprocess.run(  # a traceback before
+        [TANYA, "sources"],
+        env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TANYA_DATA_DIR": str(settings.data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    assert result.stderr.startswith("tanya: error: the index's catalog") and result.stderr.count("\n") == 1
+
+
+def test_a_folder_where_the_catalog_file_should_be_is_said_to_be_one(settings: IndexSettings) -> None:
+    (settings.data_dir / "catalog.sqlite3").mkdir(parents=True)
+    with pytest.raises(IndexUnavailable, match=r"catalog\.sqlite3 is a folder, not tanya's catalog file"):
+        make_index(settings, embeddings=HashEmbeddings())
+
+
 def test_an_emptied_catalog_beside_stored_vectors_is_an_error_not_an_empty_index(settings: IndexSettings) -> None:
     path = filled_index(settings)
     path.write_bytes(b"")
