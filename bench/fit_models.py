@@ -633,8 +633,9 @@ def tagged(paths: list[Path], kind: str, limit: int = 0) -> list[EvalQuestion]:
 
 
 def _crc(paths: list[Path]) -> int:
-    """A checksum of the files' bytes one after the other (the caches of other files are others)."""
-    return zlib.crc32(b"".join(path.read_bytes() for path in paths))
+    """A checksum of the files' names and bytes one after the other (the caches of other files are
+    others: a question's set is its file's name, which the readings cached keep)."""
+    return zlib.crc32(b"".join(path.name.encode() + b"\0" + path.read_bytes() for path in paths))
 
 
 def _differ(paths: list[Path], default: tuple[Path, ...]) -> bool:

@@ -9,6 +9,7 @@ fires; the gateway heartbeat needs the loop free. Run: ``make bench`` (or python
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import tempfile
 import time
@@ -54,6 +55,9 @@ async def _measure(answer_all: Any) -> tuple[list[float], float]:
     return lags, elapsed
 
 
+_MESSAGE_IDS = itertools.count(1)
+
+
 class _Interaction:
     """The least of a ``discord.Interaction`` that ``/ask`` uses: deferral and follow-ups."""
 
@@ -72,7 +76,8 @@ class _Interaction:
 
     async def _send(self, content: str = "", **_: Any) -> Any:
         self.sent.append(content)
-        return SimpleNamespace(edit=self._nothing, create_thread=self._nothing)
+        # a message id, as Discord gives: /ask remembers each answer for replies to it (issue 19)
+        return SimpleNamespace(id=next(_MESSAGE_IDS), edit=self._nothing, create_thread=self._nothing)
 
 
 async def _load(bot: TanyaBot, users: int, each: int) -> tuple[list[float], int, list[float]]:

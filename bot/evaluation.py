@@ -112,7 +112,7 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
         evidence=tuple(map(replace_surrogates, _texts(row, "evidence"))),
         passage=None if passage is None else replace_surrogates(passage),
         today=today,
-        all_answers=tuple(tuple(group) for group in groups),
+        all_answers=tuple(tuple(map(replace_surrogates, group)) for group in groups),
         **extra,
     )
 

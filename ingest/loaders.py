@@ -503,7 +503,8 @@ def parse_document(
     meta: dict[str, Any],
     fallback_title: str,
     url: str | None = None,
-    max_chars: int | None = None,
+    *,
+    max_chars: int | None,
 ) -> Article:
     """Turn the bytes of one .txt/.md/.html/.pdf document into an ``Article``; a PDF whose text
     comes to more than ``max_chars`` is refused (its compressed pages can hold far more text than
@@ -668,6 +669,10 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
+class _TooMuchText(Exception):
+    """A PDF's text passed the limit while it was being read."""
+
+
 def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]]:
     import pypdf
     from pypdf.errors import DependencyError, PyPdfError
@@ -676,15 +681,20 @@ def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("encrypted PDF (no password support)")
-        pages: list[str] = []
         size = 0
-        for page in reader.pages:  # page by page, so that a PDF of far more text stops at the limit
-            pages.append(page.extract_text() or "")
-            size += len(pages[-1])
+
+        def count(text: str, *_: Any) -> None:  # each piece as it is read: one page may repeat a form
+            nonlocal size
+            size += len(text)
             if max_chars is not None and size > max_chars:
-                limit = f"the limit is {max_chars / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
-                raise LoadError(f"its text is too large for one article (more than {max_chars / 1e6:g} MB; {limit})")
+                raise _TooMuchText
+
+        pages = [page.extract_text(visitor_text=count) or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
+    except _TooMuchText:
+        assert max_chars is not None
+        limit = f"the limit is {max_chars / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
+        raise LoadError(f"its text is too large for one article (more than {max_chars / 1e6:g} MB; {limit})") from None
     except LoadError:
         raise
     except DependencyError as exc:  # AES, with no empty password or not: pypdf needs a package for it

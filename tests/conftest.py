@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import math
 import os
 import re
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -338,3 +340,40 @@ def postgres_server() -> Iterator[PostgresServer]:
 def database_url(postgres_server: PostgresServer) -> str:
     """The URL of a new empty database on the test server."""
     return postgres_server.new_database()
+
+
+def text_bomb_pdf(pages: int, chars: int, repeats: int = 0) -> bytes:
+    """A PDF of ``pages`` pages sharing one compressed content stream that shows ``chars``
+    characters of text, or with ``repeats``, draws a form holding them that many times."""
+    words = b"(" + b"kata " * (chars // 5) + b") Tj"
+    if repeats:
+        form = zlib.compress(b"BT /F1 12 Tf 72 712 Td " + words + b" ET", 9)
+        content = zlib.compress(b"/X0 Do\n" * repeats, 9)
+        resources = b"<< /Font << /F1 3 0 R >> /XObject << /X0 %d 0 R >> >>" % (5 + pages)
+    else:
+        content = zlib.compress(b"BT /F1 12 Tf 72 712 Td " + words + b" ET", 9)
+        resources = b"<< /Font << /F1 3 0 R >> >>"
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources %s /Contents 4 0 R >>" % resources] * pages,
+    ]
+    if repeats:
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Length %d /Filter /FlateDecode >>\nstream\n" % len(form) + form + b"\nendstream"
+        )
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()

@@ -219,11 +219,11 @@ def test_lone_surrogates_in_a_sets_passage_answers_and_evidence_are_read_as_repl
     path = tmp_path / "set.jsonl"
     path.write_text(
         '{"id": "1", "question": "Apa ini?", "passage": "Ini \\ud800 teks gempa.", "answers": ["gempa \\udcff"],'
-        ' "evidence": ["\\ud800 teks"]}\n',
+        ' "evidence": ["\\ud800 teks"], "all_answers": [["gempa \\udcff"]]}\n',
         encoding="utf-8",
     )
     (question,) = load_eval_set(path)
     assert question.passage == "Ini \ufffd teks gempa." and question.answers == ("gempa \ufffd",)
-    assert question.evidence == ("\ufffd teks",)
+    assert question.evidence == ("\ufffd teks",) and question.all_answers == (("gempa \ufffd",),)
     (_, passage) = eval_articles([question], bundled_articles_dir())
     assert passage.text == "Ini \ufffd teks gempa." and passage.source.startswith("eval:")

@@ -145,17 +145,22 @@ def _is_damage(error: sqlite3.DatabaseError) -> bool:
 
 
 def unreadable(error: sqlite3.DatabaseError) -> IndexUnavailable | None:
-    """The one-line error for SQLite finding the catalog damaged, or failing to read it, after it
-    was opened (a page overwritten inside a file whose header is whole; a device behind it);
-    ``None`` for any other database error."""
+    """The one-line error for SQLite finding a database damaged, or failing to read or write it,
+    after it was opened (a page overwritten inside a file whose header is whole; a device behind
+    it); ``None`` for any other database error. SQLite's error does not say which file: it is most
+    likely the index's catalog, and may be the feedback store of ``tanya bot``."""
     code = getattr(error, "sqlite_errorcode", None)
+    which = (
+        "the index's catalog (catalog.sqlite3 in the data folder: TANYA_DATA_DIR, or the folder the "
+        "command was given) or, for `tanya bot`, its feedback.sqlite3"
+    )
     if _is_damage(error):
         return IndexUnavailable(
-            f"the index's catalog (catalog.sqlite3 in TANYA_DATA_DIR) is damaged ({error}); move that folder "
-            "aside and ingest your articles again to rebuild the index"
+            f"a database tanya uses is damaged ({error}): {which}; move the damaged file's folder aside (the "
+            "index is rebuilt by ingesting your articles again), or run with --debug to see where it failed"
         )
     if code is not None and code & 0xFF == sqlite3.SQLITE_IOERR:
-        return IndexUnavailable(f"the index's catalog (catalog.sqlite3 in TANYA_DATA_DIR) cannot be read ({error})")
+        return IndexUnavailable(f"a database tanya uses could not be read or written ({error}): {which}")
     return None
 
 

@@ -865,3 +865,17 @@ async def test_an_answer_whose_thread_cannot_be_opened_stands_and_replies_contin
     assert "[1]" in answer and not answer.startswith("Sorry")  # the answer, and no apology after it
     assert [k for k in bot.conversations._items if k[0] == "reply"]  # filed: a reply continues it
     bot.workers.shutdown(wait=True)
+
+
+async def test_an_uploaded_pdf_is_held_to_the_text_limit_of_one_article(stack: Stack, tmp_path: Path) -> None:
+    # /add checked an upload's bytes only: a PDF of a few KB could hold hundreds of MB of text
+    from ingest.errors import LoadError
+    from tests.conftest import text_bomb_pdf
+
+    bot = build_bot(stack, tmp_path)
+    bot.fetcher = Fetcher(timeout_s=2, max_bytes=100_000)
+    upload = FakeAttachment("laporan.pdf", text_bomb_pdf(pages=1, chars=20_000, repeats=50))
+    assert upload.size < 2_000
+    with pytest.raises(LoadError, match="its text is too large for one article"):
+        await LibraryCog(bot).read_attachment(upload)  # type: ignore[arg-type]
+    bot.workers.shutdown(wait=True)

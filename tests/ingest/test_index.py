@@ -373,7 +373,7 @@ def test_a_catalog_found_damaged_after_it_opened_is_the_same_one_clear_error(set
         catalog.articles()
     error = unreadable(caught.value)
     assert isinstance(error, IndexUnavailable) and str(error).startswith(
-        "the index's catalog (catalog.sqlite3 in TANYA_DATA_DIR) is damaged (database disk image is malformed)"
+        "a database tanya uses is damaged (database disk image is malformed): the index's catalog"
     )
     assert unreadable(sqlite3.OperationalError("database is locked")) is None  # not every error is damage
     result = subprocess.run(  # a traceback before
@@ -384,7 +384,7 @@ def test_a_catalog_found_damaged_after_it_opened_is_the_same_one_clear_error(set
         timeout=120,
     )
     assert result.returncode == 1 and result.stdout == "", result.stderr
-    assert result.stderr.startswith("tanya: error: the index's catalog") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("tanya: error: a database tanya uses is damaged") and result.stderr.count("\n") == 1
 
 
 def test_a_folder_where_the_catalog_file_should_be_is_said_to_be_one(settings: IndexSettings) -> None:

@@ -32,6 +32,7 @@ from ingest.loaders import Fetcher, decode, load_file, load_inputs, parse_publis
 from ingest.pipeline import ingest_inputs
 from ingest.store.index import Index
 from ingest.types import Article, Skipped
+from tests.conftest import text_bomb_pdf
 
 
 def make_pdf(text: str) -> bytes:
@@ -128,40 +129,33 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
 
 
 def test_a_pdf_whose_text_is_larger_than_one_article_stops_at_the_limit(tmp_path: Path) -> None:
-    # 30 KB of PDF, 3 pages sharing one compressed stream of 400,000 characters: 1.2 MB of text.
-    # The byte limit counts the file; its text is counted too, page by page, and the reading stops
-    # at the first page over it (a PDF of 200 MB of text took 3 minutes and 1.35 GB before).
-    text = b"BT /F1 12 Tf 72 712 Td (" + b"kata " * 80_000 + b") Tj ET"
-    stream = zlib.compress(text, 9)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [5 0 R 6 0 R 7 0 R] /Count 3 >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        *[
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents 4 0 R >>"
-        ]
-        * 3,
-    ]
-    out = io.BytesIO(b"")
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    (tmp_path / "many.pdf").write_bytes(out.getvalue())
+    # Under 40 KB of PDF, 3 pages sharing one compressed stream of 400,000 characters: 1.2 MB of
+    # text. The byte limit counts the file; its text is counted too, as it is read, and the
+    # reading stops once over it (a PDF of 200 MB of text took 3 minutes and 1.35 GB before).
+    data = text_bomb_pdf(pages=3, chars=400_000)
+    (tmp_path / "many.pdf").write_bytes(data)
     (item,) = load_inputs([str(tmp_path / "many.pdf")], Fetcher(max_bytes=1_000_000))
-    assert isinstance(item, Skipped) and len(out.getvalue()) < 40_000
+    assert isinstance(item, Skipped) and len(data) < 40_000
     assert item.reason == (
         "its text is too large for one article (more than 1 MB; the limit is 1 MB, TANYA_FETCH_MAX_BYTES)"
     )
     (whole,) = load_inputs([str(tmp_path / "many.pdf")], Fetcher(max_bytes=2_000_000))
     assert isinstance(whole, Article) and len(whole.text) > 1_000_000  # under a larger limit, all of it
+
+
+def test_one_pdf_page_that_repeats_a_form_of_text_stops_at_the_limit_as_it_is_read(tmp_path: Path) -> None:
+    # one page drawing a 20,000-character form 500 times: 10 MB of text from 1 KB of PDF, counted
+    # piece by piece, not after the whole page has been built (12 s for this one before)
+    data = text_bomb_pdf(pages=1, chars=20_000, repeats=500)
+    (tmp_path / "form.pdf").write_bytes(data)
+    tracemalloc.start()
+    try:
+        (item,) = load_inputs([str(tmp_path / "form.pdf")], Fetcher(max_bytes=100_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(item, Skipped) and item.reason.startswith("its text is too large for one article")
+    assert len(data) < 2_000 and peak < 8_000_000  # the whole page's text alone would be 10 MB
 
 
 def test_encrypted_and_image_only_pdfs_are_skipped(tmp_path: Path) -> None:

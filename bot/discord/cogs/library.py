@@ -6,6 +6,7 @@ the configured admin role in Server Settings → Integrations, and the check bel
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import PurePath
@@ -136,7 +137,12 @@ class LibraryCog(commands.Cog):
         data = await file.read()
         stem = PurePath(file.filename).stem
         return await self.bot.run_blocking(
-            parse_document, data, suffix, f"discord-upload:{file.filename}", {}, stem.replace("-", " ")
+            functools.partial(parse_document, max_chars=self.bot.fetcher.max_bytes),
+            data,
+            suffix,
+            f"discord-upload:{file.filename}",
+            {},
+            stem.replace("-", " "),
         )
 
     @app_commands.command(name="remove")
