@@ -366,6 +366,11 @@ def text_bomb_pdf(pages: int, chars: int, repeats: int = 0) -> bytes:
             b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
             b"/Length %d /Filter /FlateDecode >>\nstream\n" % len(form) + form + b"\nendstream"
         )
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes]) -> bytes:
+    """A PDF of ``objects`` (numbered from 1, the first its catalog) and their cross-references."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

@@ -32,7 +32,7 @@ from ingest.loaders import Fetcher, decode, load_file, load_inputs, parse_publis
 from ingest.pipeline import ingest_inputs
 from ingest.store.index import Index
 from ingest.types import Article, Skipped
-from tests.conftest import text_bomb_pdf
+from tests.conftest import pdf_file, text_bomb_pdf
 
 
 def make_pdf(text: str) -> bytes:
@@ -46,18 +46,7 @@ def make_pdf(text: str) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return pdf_file(objects)
 
 
 def load_one(path: Path) -> Article | Skipped:
