@@ -50,7 +50,9 @@ def _shown(value: Any) -> str:
 
 
 def _text(row: dict[str, Any], name: str, default: str | None = None, required: bool = False) -> str | None:
-    """The text field ``name`` (``default`` when absent or null)."""
+    """The text field ``name`` (``default`` when absent or null), lone surrogates (a JSON
+    ``"\\ud800"``) read as U+FFFD: a passage is indexed and hashed, every field may be written
+    to ``--details``, all as UTF-8."""
     value = row.get(name)
     if value is None:
         if required:
@@ -58,17 +60,17 @@ def _text(row: dict[str, Any], name: str, default: str | None = None, required: 
         return default
     if not isinstance(value, str) or (required and not value.strip()):
         raise _InvalidLine(f'"{name}" must be {"non-empty " if required else ""}text, not {_shown(value)}')
-    return value
+    return replace_surrogates(value)
 
 
 def _texts(row: dict[str, Any], name: str) -> tuple[str, ...]:
-    """The list-of-text field ``name`` (empty when absent or null)."""
+    """The list-of-text field ``name`` (empty when absent or null), read as ``_text`` reads one."""
     value = row.get(name)
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise _InvalidLine(f'"{name}" must be a list of texts, not {_shown(value)}')
-    return tuple(value)
+    return tuple(map(replace_surrogates, value))
 
 
 def _item_id(row: dict[str, Any]) -> str:
@@ -94,7 +96,6 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
     ):
         raise _InvalidLine(f'"all_answers" must be a list of lists of texts, not {_shown(groups)}')
     today = _text(row, "today")
-    passage = _text(row, "passage")
     question = _text(row, "question", required=True) or ""
     try:
         parse_today(today)  # what the chain will accept when the question is asked
@@ -107,10 +108,9 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
         lang=_text(row, "lang", "id") or "id",
         question=question,
         answerable=answerable,
-        # a passage is indexed and hashed, answers and evidence written to --details: as UTF-8
-        answers=tuple(map(replace_surrogates, _texts(row, "answers"))),
-        evidence=tuple(map(replace_surrogates, _texts(row, "evidence"))),
-        passage=None if passage is None else replace_surrogates(passage),
+        answers=_texts(row, "answers"),
+        evidence=_texts(row, "evidence"),
+        passage=_text(row, "passage"),
         today=today,
         all_answers=tuple(tuple(map(replace_surrogates, group)) for group in groups),
         **extra,

@@ -487,13 +487,17 @@ def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
             raise LoadError("not a regular file (a FIFO, device or socket); refused")
         if max_bytes is None:
             return file.read()
-        limit = f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
         if status.st_size > max_bytes:
-            raise LoadError(f"too large for one article ({status.st_size / 1e6:.1f} MB; {limit})")
+            raise LoadError(f"too large for one article ({status.st_size / 1e6:.1f} MB; {_limit(max_bytes)})")
         data = file.read(max_bytes + 1)
         if len(data) > max_bytes:  # it declared less than it holds
-            raise LoadError(f"too large for one article (more than {max_bytes / 1e6:g} MB; {limit})")
+            raise LoadError(f"too large for one article (more than {max_bytes / 1e6:g} MB; {_limit(max_bytes)})")
         return data
+
+
+def _limit(max_bytes: int) -> str:
+    """What a message of an article too large says of the limit, and the setting that sets it."""
+    return f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
 
 
 def parse_document(
@@ -669,10 +673,6 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
-class _TooMuchText(Exception):
-    """A PDF's text passed the limit while it was being read."""
-
-
 def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]]:
     import pypdf
     from pypdf.errors import DependencyError, PyPdfError
@@ -687,14 +687,12 @@ def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]
             nonlocal size
             size += len(text)
             if max_chars is not None and size > max_chars:
-                raise _TooMuchText
+                raise LoadError(
+                    f"its text is too large for one article (more than {max_chars / 1e6:g} MB; {_limit(max_chars)})"
+                )
 
         pages = [page.extract_text(visitor_text=count) or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
-    except _TooMuchText:
-        assert max_chars is not None
-        limit = f"the limit is {max_chars / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
-        raise LoadError(f"its text is too large for one article (more than {max_chars / 1e6:g} MB; {limit})") from None
     except LoadError:
         raise
     except DependencyError as exc:  # AES, with no empty password or not: pypdf needs a package for it
@@ -784,8 +782,7 @@ def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterat
             continue
         size = len(record["text"].encode("utf-8", "surrogatepass"))
         if max_bytes is not None and size > max_bytes:
-            limit = f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
-            yield Skipped(where, f"line {number}: too large for one article ({size / 1e6:.1f} MB; {limit})")
+            yield Skipped(where, f"line {number}: too large for one article ({size / 1e6:.1f} MB; {_limit(max_bytes)})")
             continue
         item_id = record.get("id")
         if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, str | int)):
