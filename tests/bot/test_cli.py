@@ -302,6 +302,22 @@ def test_sources_json_and_remove(ingested: None) -> None:
     assert json.loads(tanya("sources", "--json").stdout) == []
 
 
+def test_an_article_an_older_tanya_stored_under_a_blank_source_can_be_removed(ingested: None) -> None:
+    # a JSONL id of spaces was stored as the source "" before 2026-12-02; `tanya remove ""` took
+    # "" for no match and said it was not in the index
+    from bot.cli.app import _settings
+    from ingest.pipeline import ingest_articles
+    from ingest.store.index import make_index
+    from ingest.types import Article
+
+    index = make_index(_settings().index)
+    ingest_articles(index, [Article(source="", text="Banjir merendam dua desa di Lembah Arum.", title="Banjir")])
+    assert "" in [record["source"] for record in json.loads(tanya("sources", "--json").stdout)]
+    result = tanya("remove", "", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"removed": ""}, result.output
+    assert "" not in [record["source"] for record in json.loads(tanya("sources", "--json").stdout)]
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [

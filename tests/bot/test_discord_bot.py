@@ -879,3 +879,17 @@ async def test_an_uploaded_pdf_is_held_to_the_text_limit_of_one_article(stack: S
     with pytest.raises(LoadError, match="its text is too large for one article"):
         await LibraryCog(bot).read_attachment(upload)  # type: ignore[arg-type]
     bot.workers.shutdown(wait=True)
+
+
+async def test_make_bench_discord_load_asks_through_the_real_slash_handler(stack: Stack, tmp_path: Path) -> None:
+    # bench/loop_lag.py's fake interactions fell behind /ask (its sent messages had no id once
+    # answers were remembered for replies) and `make bench` failed; its load runs here, small
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from loop_lag import _load
+
+    bot = build_bot(stack, tmp_path)
+    latencies, answered, _ = await _load(bot, users=2, each=1)
+    assert len(latencies) == 2 and answered == 2
+    bot.workers.shutdown(wait=True)
