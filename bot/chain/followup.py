@@ -37,6 +37,10 @@ MAX_REPLAYED_TURNS = 6
 # together is on a subject of its own: it is read as a follow-up only when that reading's answer
 # holds as much of what it names as its own reading's does (chosen on the same set).
 NEW_SUBJECT_SHARE = 0.5
+# A question that names at most half as much as the earlier turn (this share of the two's
+# concepts) says too little to have left the conversation: read with it when its own reading
+# strays, whatever the stray passage holds of its few words.
+FEW_WORDS_SHARE = 1 / 3
 
 
 def prefer_context(
@@ -59,10 +63,13 @@ def prefer_context(
     whose own reading ``leaves_topic`` (its answer would come from outside the conversation's
     articles, while the follow-up reading's comes from them: ``FollowUpReader.strays``) is read
     as a follow-up whatever the probabilities, as long as that reading's answer holds as much of
-    what the question names: "knp tuh?" after a question on TikTok's layoffs is asked of the
-    TikTok article (and answered or refused there), however well an article on landforms
-    answers "kenapa"."""
-    if leaves_topic and share < NEW_SUBJECT_SHARE and named_followed >= named_alone:
+    what the question names, or the question names at most half as much as the earlier turn
+    (``FEW_WORDS_SHARE``): "knp tuh?" after a question on TikTok's layoffs is asked of the TikTok
+    article (and answered or refused there), however well an article on landforms answers
+    "kenapa", and so is "mereka kerjanya di bagian apa?", however many of its words an article
+    on a factory's departments holds (docs/quality.md, "Follow-up questions"), while "siapa wali
+    kota tanjung seruni?" is a subject of its own."""
+    if leaves_topic and share < NEW_SUBJECT_SHARE and (named_followed >= named_alone or share <= FEW_WORDS_SHARE):
         return True
     if p_followed <= p_alone + CONTEXT_MARGIN:
         return False

@@ -133,14 +133,42 @@ def test_a_follow_up_stays_with_the_articles_of_its_conversation(with_landforms:
     assert not any(c.chunk.source.endswith("bentang-alam.txt") for c in answer.citations)
 
 
-def test_a_question_that_strays_from_the_conversation_is_read_with_it_when_it_keeps_what_it_names() -> None:
+def test_a_question_that_says_little_and_strays_from_the_conversation_is_read_with_it() -> None:
     # the answer model prefers the question on its own, yet its reading left the conversation's articles
     assert prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, leaves_topic=True)
     assert not prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, leaves_topic=False)
-    # ... unless the reading with the conversation drops what the question names itself
-    assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.3, leaves_topic=True)
-    # ... or the question names at least as much as the turn before it: a subject of its own
+    # ... even when the stray passage holds more of the question's own words, if it names at
+    # most half as much as the turn before it ("mereka kerjanya di bagian apa?")
+    assert prefer_context(0.4, 0.2, 1.0, 0.0, 0.3, leaves_topic=True)
+    # ... but a question that names more ("siapa wali kota tanjung seruni?") keeps what it names
+    assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.4, leaves_topic=True)
+    # ... but not when the question names at least as much as the turn before it: a subject of its own
     assert not prefer_context(0.4, 0.2, 0.0, 0.0, 0.6, leaves_topic=True)
+
+
+FACTORY = """Pabrik Sepatu Buka Lowongan di Bagian Produksi
+
+Pabrik sepatu di kawasan industri itu membuka lowongan bagi pekerja bagian produksi. Sebagian
+besar pekerja bekerja di bagian perakitan dan bagian pengemasan, sementara bagian gudang
+bekerja dalam dua giliran.
+"""
+
+
+def test_a_follow_up_that_says_little_stays_with_its_article_whatever_words_another_holds(
+    tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any
+) -> None:
+    folder = tmp_path_factory.mktemp("factory")
+    (folder / "pabrik-sepatu.txt").write_text(FACTORY, encoding="utf-8")
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, [a for a in load_inputs([str(folder)]) if isinstance(a, Article)])
+    chain = make_stack(Settings(index=settings), index=index).chain
+    follow_up = "mereka kerjanya di bagian apa emg"
+    alone = chain.invoke(follow_up)
+    assert all(c.chunk.source.endswith("pabrik-sepatu.txt") for c in alone.citations)  # on its own: the factory
+    _, answer = ask_in_turn(chain, ["halo min, td gw liat tiktok phk org2 di malaysia ya? brp org yg kena", follow_up])
+    assert "moderasi konten" in answer.text
+    assert not any(c.chunk.source.endswith("pabrik-sepatu.txt") for c in answer.citations)
 
 
 def test_a_turns_articles_are_its_best_passages_and_those_its_answer_cites(two_articles: Any) -> None:
