@@ -33,6 +33,7 @@ class ChatServer(ThreadingHTTPServer):
     endless = False  # a streamed reply that never ends: one event's line that goes on for ever
     gone: threading.Event  # set when a client stopped reading an endless reply
     pause_s = 0.0  # between the endless reply's pieces of 64 KiB
+    unfinished = False  # the stream ends (the connection closed) before its last event and [DONE]
     released: threading.Event
     requests: list[dict[str, Any]]
 
@@ -82,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(self.server.pause_s)
             self.server.gone.set()
             return
-        for i, word in enumerate([*words, None]):
+        for i, word in enumerate([*words] if self.server.unfinished else [*words, None]):
             delta = {"content": word} if word is not None else {}
             if i == 0:
                 delta["role"] = "assistant"
@@ -95,7 +96,8 @@ class Handler(BaseHTTPRequestHandler):
             }
             if not self._send(f"data: {json.dumps(chunk)}\n\n".encode()):
                 return
-        self._send(b"data: [DONE]\n\n")
+        if not self.server.unfinished:
+            self._send(b"data: [DONE]\n\n")
 
     def _send(self, data: bytes) -> bool:
         """Write a server-sent event; False once the client has gone (a test's timeout)."""
@@ -147,6 +149,38 @@ def test_openai_compatible_server_streams_a_verified_answer(llm_env: ChatServer)
     assert request["auth"] == f"Bearer {API_KEY}" and request["body"]["model"] == "tiny-test-model"
     prompt = request["body"]["messages"][1]["content"]
     assert '<passage n="1" title="TikTok' in prompt and QUESTION in prompt
+
+
+LAYOFF_SENTENCE = (  # the bundled article's sentences, quoted word for word as the default prompt asks
+    "RAKYATSULSEL - TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari "
+    "mereka bekerja dalam moderasi konten."
+)
+EMAIL_SENTENCE = "Para pekerja yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024."
+
+
+def test_a_stream_cut_off_before_its_end_keeps_only_the_sentences_verified_before_the_cut(
+    llm_env: ChatServer,
+) -> None:
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]. {EMAIL_SENTENCE[:-1]} [1]."
+    llm_env.unfinished = True  # no finish_reason, no [DONE]: the connection just closes
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # before: both sentences, as though the model had finished its answer; its last sentence may
+    # have been cut mid-way, so it is not checked (as at a token limit)
+    assert data["mode"] == "llm" and data["answer"] == f"{LAYOFF_SENTENCE} [1]"
+    llm_env.unfinished = False  # the same reply, ended as the protocol ends it
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "llm" and data["note"] is None and EMAIL_SENTENCE in data["answer"]
+
+
+def test_a_one_sentence_stream_cut_off_before_its_end_gives_the_extractive_answer(llm_env: ChatServer) -> None:
+    from bot.chain.llm import NOTES
+
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]."
+    llm_env.unfinished = True
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "extractive" and data["note"] == NOTES["unsupported"] and "700" in data["answer"]
 
 
 def test_cli_text_mode_streams_then_lists_sources(llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
