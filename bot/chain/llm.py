@@ -143,7 +143,7 @@ def make_chat_model(settings: Any) -> Any:
     if provider in ("openai", "azure_openai", "ollama"):  # endpoints anyone can run: their replies are bounded
         import httpx
 
-        from bot.chain.replies import bounded_http_client, bounded_replies
+        from bot.chain.replies import bounded_client_options, bounded_http_client
     if provider in ("openai", "azure_openai"):
         # langchain-openai takes OPENAI_PROXY or a client, not both: the client goes through it
         proxy = os.environ.get("OPENAI_PROXY") or None
@@ -161,7 +161,7 @@ def make_chat_model(settings: Any) -> Any:
         kwargs["api_key"] = settings.anthropic_api_key
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.timeout_s}
-        kwargs["sync_client_kwargs"] = {"event_hooks": bounded_replies(settings.timeout_s)}
+        kwargs["sync_client_kwargs"] = bounded_client_options(settings.timeout_s)
         if settings.ollama_base_url:
             kwargs["base_url"] = settings.ollama_base_url
     from langchain.chat_models import init_chat_model

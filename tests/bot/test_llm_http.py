@@ -34,6 +34,7 @@ class ChatServer(ThreadingHTTPServer):
     gone: threading.Event  # set when a client stopped reading an endless reply
     pause_s = 0.0  # between the endless reply's pieces of 64 KiB
     unfinished = False  # the stream ends (the connection closed) before its last event and [DONE]
+    slow_headers = False  # its headers come a byte every 0.2 s (for 30 s at most), so no read times out
     released: threading.Event
     requests: list[dict[str, Any]]
 
@@ -48,6 +49,14 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         self.server.released.wait(self.server.delay_s)
+        if self.server.slow_headers:
+            self._send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(150):
+                if not self._send(b"a"):
+                    self.server.gone.set()
+                    return
+                time.sleep(0.2)
+            return
         if self.server.status != 200:
             payload = json.dumps({"error": {"message": "upstream exploded", "type": "server_error"}}).encode()
             self.send_response(self.server.status)
@@ -228,6 +237,29 @@ def test_a_reply_that_never_ends_is_cut_off_at_the_deadline_not_read_for_ever(
     assert data["mode"] == "extractive" and "too long" in data["note"] and "700" in data["answer"]
     # the model's client closed its connection: before the fix it read (and buffered) on for ever
     assert llm_env.gone.wait(120)
+
+
+def test_a_request_whose_headers_trickle_in_ends_at_its_deadline(chat_server: ChatServer) -> None:
+    from bot.chain.replies import bounded_http_client
+
+    chat_server.slow_headers = True  # each read gets a byte: before, nothing ended it for 30 s
+    url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1/chat/completions"
+    started = time.monotonic()
+    with bounded_http_client(1.0) as client, pytest.raises(httpx.HTTPError):
+        client.post(url, json={"model": "m", "stream": True})
+    assert time.monotonic() - started < 3  # a bound on a hang, with room to spare, not a speed
+    assert chat_server.gone.wait(10)
+
+
+def test_an_llm_endpoint_whose_headers_trickle_in_is_let_go_at_the_deadline(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm_env.slow_headers = True
+    monkeypatch.setenv("TANYA_LLM_TIMEOUT_S", "1")
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "extractive" and "too long" in data["note"] and "700" in data["answer"]
+    # the model's client closed its connection: before, a thread kept reading the headers for 30 s
+    assert llm_env.gone.wait(10)
 
 
 def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:
