@@ -54,25 +54,52 @@ class _BoundedBody(httpx.SyncByteStream):
 class _Watchdog:
     """Shuts a request's connection down at its deadline unless its response headers came first
     (``cancel``): a server that sends them a byte at a time never lets a read time out. It learns
-    the connection's socket from httpcore's ``trace`` extension, when the connection is opened."""
+    the connection's socket from httpcore's ``trace`` extension, when the connection is opened,
+    and keeps a duplicate of it: TLS takes the socket it wraps over (the object httpcore opened is
+    then detached, and shutting it down does nothing), while the duplicate names the connection
+    whatever wraps it, during the TLS handshake too. The duplicate is closed at ``cancel``, or
+    once it has been shut down."""
 
     def __init__(self, seconds: float) -> None:
         self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._fired = False
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
         self._timer.start()
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        if event == "connection.connect_tcp.complete":
-            self._socket = info["return_value"].get_extra_info("socket")
+        if event != "connection.connect_tcp.complete":
+            return
+        opened = info["return_value"].get_extra_info("socket")
+        if opened is None:
+            return
+        with self._lock:
+            self._close()
+            self._socket = opened.dup()
+            if self._fired:  # connected only after the deadline
+                self._shut_down()
 
     def _fire(self) -> None:
+        with self._lock:
+            self._fired = True
+            self._shut_down()
+
+    def _shut_down(self) -> None:
         if self._socket is not None:
-            with contextlib.suppress(OSError):  # closed meanwhile
+            with contextlib.suppress(OSError):  # closed by the server meanwhile
                 self._socket.shutdown(socket.SHUT_RDWR)  # the read waiting on it returns at once
+        self._close()
+
+    def _close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     def cancel(self) -> None:
         self._timer.cancel()
+        with self._lock:
+            self._close()
 
 
 _DEADLINE = "tanya.deadline"  # the request's extension that holds its deadline (time.monotonic)

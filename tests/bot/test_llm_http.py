@@ -113,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(data)
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # BrokenPipeError, ConnectionResetError; over TLS an SSLError too
             return False
         return True
 
@@ -249,6 +249,40 @@ def test_a_request_whose_headers_trickle_in_ends_at_its_deadline(chat_server: Ch
         client.post(url, json={"model": "m", "stream": True})
     assert time.monotonic() - started < 3  # a bound on a hang, with room to spare, not a speed
     assert chat_server.gone.wait(10)
+
+
+def test_a_request_over_tls_whose_headers_trickle_in_ends_at_its_deadline(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+
+    from bot.chain.replies import bounded_client_options
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make the server's certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    make = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+    make += ["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(make, check=True, capture_output=True)
+    server = ChatServer(("127.0.0.1", 0), Handler)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    server.socket = server_tls.wrap_socket(server.socket, server_side=True)
+    server.requests, server.released, server.gone = [], threading.Event(), threading.Event()
+    server.slow_headers = True  # as above, over TLS: the socket httpcore opened is then wrapped
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        trusting = ssl.create_default_context(cafile=cert)
+        url = f"https://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+        with httpx.Client(verify=trusting, **bounded_client_options(1.0)) as client, pytest.raises(httpx.HTTPError):
+            client.post(url, json={"model": "m"})
+        # before: the watchdog shut down the socket TLS had taken over (a no-op), and it waited 30 s
+        assert time.monotonic() - started < 3
+        assert server.gone.wait(10)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_an_llm_endpoint_whose_headers_trickle_in_is_let_go_at_the_deadline(
