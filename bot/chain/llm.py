@@ -286,10 +286,12 @@ class Unsupported(TanyaError):
 MAX_DRAFT_CHARS = 4 * MAX_CLAIMS * MAX_CLAIM_CHARS
 
 
-# Providers whose streams end by saying how they ended, and the key of ``response_metadata`` that
-# says it: a stream of theirs that ends without it was cut off (an OpenAI-compatible server that
+# Providers whose streams end by saying how they ended, and the keys of ``response_metadata`` that
+# say it: a stream of theirs that ends without any was cut off (an OpenAI-compatible server that
 # closed the connection before its last event and "data: [DONE]"), however whole its text looks.
-FINISH_KEYS = {"openai": "finish_reason"}
+# OpenAI's Chat Completions end with a ``finish_reason``; its Responses API, which langchain-openai
+# uses for some models (*codex*, gpt-5-pro), with the response's ``status`` instead.
+FINISH_KEYS = {"openai": ("finish_reason", "status")}
 
 
 def _cut(chunk: Any) -> bool:
@@ -354,7 +356,7 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
                     raise value
                 metadata = getattr(value, "response_metadata", None) or {}
                 provider = metadata.get("model_provider", provider)
-                finished = finished or bool(metadata.get(FINISH_KEYS.get(provider or "", "")))
+                finished = finished or any(metadata.get(key) for key in FINISH_KEYS.get(provider or "", ()))
                 written += len(_text(value))
                 if written > max_chars:
                     logger.info("the chat model wrote more than %d characters; reading no further", max_chars)
