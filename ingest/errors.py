@@ -50,3 +50,19 @@ class IndexUnavailable(TanyaError):
     """The index (a Chroma server, or the data directory) cannot be reached or written."""
 
     exit_code = 1
+
+
+class ChromaUnavailable(IndexUnavailable):
+    """The Chroma copy of the vectors cannot be reached or written (the catalog may well be)."""
+
+
+class VectorsBehind(IndexUnavailable):
+    """A write landed in the catalog, but the Chroma copy of the vectors could not follow it."""
+
+
+class IngestStopped(IndexUnavailable):
+    """An ingest stopped part way; ``report`` (an ``IngestReport``) says what it stored."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report

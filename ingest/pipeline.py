@@ -10,7 +10,7 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput
+from ingest.errors import BadInput, IngestStopped, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
@@ -144,12 +144,20 @@ def ingest_articles(
                 todo.append((entry, status))
         progress.start(sum(len(p.spans) for p, _ in todo))
         group: list[tuple[PreparedArticle, Outcome]] = []
-        for pair in todo:
-            group.append(pair)
-            if sum(len(p.spans) for p, _ in group) >= EMBED_GROUP:
-                _write_group(index, group, report, progress)
-                group = []
-        _write_group(index, group, report, progress)
+        try:
+            for pair in todo:
+                group.append(pair)
+                if sum(len(p.spans) for p, _ in group) >= EMBED_GROUP:
+                    _write_group(index, group, report, progress)
+                    group = []
+            _write_group(index, group, report, progress)
+        except VectorsBehind as exc:  # stop: every next write would fail the same way
+            report.seconds = time.perf_counter() - started
+            stored = report.count("added") + report.count("replaced")
+            left = len(todo) - stored
+            rest = f"; {left} more were not stored: ingest them again then" if left else ""
+            message = f"ingest stopped: {stored} new or changed article(s) were {exc}{rest}"
+            raise IngestStopped(message, report) from None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -180,10 +188,16 @@ def _write_group(
         end = at + len(prepared.spans)
         items.append((prepared, vectors[at:end], sentence_vectors[at:end]))
         at = end
-    index.write_many(items)
+    behind: VectorsBehind | None = None
+    try:
+        index.write_many(items)
+    except VectorsBehind as exc:  # stored in the catalog all the same
+        behind = exc
     for prepared, status in group:
         report.items.append(ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title))
     progress.advance(len(texts))
+    if behind is not None:
+        raise behind
 
 
 @dataclass

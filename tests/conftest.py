@@ -241,6 +241,25 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=20)
 
 
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """``folder`` and everything in it cannot be written while the block runs: its write bits
+    taken away, and as root (whom those do not stop) the immutable attribute set (chattr +i);
+    skips the test where neither is possible."""
+    if os.geteuid() != 0:
+        subprocess.run(["chmod", "-R", "a-w", str(folder)], check=True)
+        undo = ["chmod", "-R", "u+w", str(folder)]
+    else:
+        if subprocess.run(["chattr", "-R", "+i", str(folder)], capture_output=True).returncode != 0:
+            subprocess.run(["chattr", "-R", "-i", str(folder)], capture_output=True)
+            pytest.skip("running as root on a file system without chattr +i: nothing makes a folder read-only")
+        undo = ["chattr", "-R", "-i", str(folder)]
+    try:
+        yield
+    finally:
+        subprocess.run(undo, check=True)
+
+
 class ScriptedChatModel(BaseChatModel):
     """A chat model that streams a fixed reply word by word (optionally slowly, or failing) and
     records the messages it was sent."""

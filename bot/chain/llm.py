@@ -143,7 +143,7 @@ def make_chat_model(settings: Any) -> Any:
     if provider in ("openai", "azure_openai", "ollama"):  # endpoints anyone can run: their replies are bounded
         import httpx
 
-        from bot.chain.replies import bounded_http_client, bounded_replies
+        from bot.chain.replies import bounded_client_options, bounded_http_client
     if provider in ("openai", "azure_openai"):
         # langchain-openai takes OPENAI_PROXY or a client, not both: the client goes through it
         proxy = os.environ.get("OPENAI_PROXY") or None
@@ -161,7 +161,7 @@ def make_chat_model(settings: Any) -> Any:
         kwargs["api_key"] = settings.anthropic_api_key
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.timeout_s}
-        kwargs["sync_client_kwargs"] = {"event_hooks": bounded_replies(settings.timeout_s)}
+        kwargs["sync_client_kwargs"] = bounded_client_options(settings.timeout_s)
         if settings.ollama_base_url:
             kwargs["base_url"] = settings.ollama_base_url
     from langchain.chat_models import init_chat_model
@@ -286,10 +286,23 @@ class Unsupported(TanyaError):
 MAX_DRAFT_CHARS = 4 * MAX_CLAIMS * MAX_CLAIM_CHARS
 
 
+# Providers whose streams end by saying how they ended, and the keys of ``response_metadata`` that
+# say it: a stream of theirs that ends without any was cut off (an OpenAI-compatible server that
+# closed the connection before its last event and "data: [DONE]"), however whole its text looks.
+# OpenAI's Chat Completions end with a ``finish_reason``; its Responses API, which langchain-openai
+# uses for some models (*codex*, gpt-5-pro), with the response's ``status`` instead.
+FINISH_KEYS = {"openai": ("finish_reason", "status")}
+
+
 def _cut(chunk: Any) -> bool:
     """Whether the draft ends here unfinished: cut by ``with_deadline``, or by the provider at
     its token limit."""
     return (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") == "length"
+
+
+def _cut_here() -> AIMessageChunk:
+    """The last piece of a draft that ends unfinished (``_cut``)."""
+    return AIMessageChunk(content="", response_metadata={"finish_reason": "length"})
 
 
 def _text(chunk: Any) -> str:
@@ -304,7 +317,8 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
     run streams or not: ``LLMTimeout`` once ``timeout_s`` (or ``llm_timeout_s`` in the run's
     ``configurable``) has passed, even when a provider ignores its own timeout and stalls; and a
     hard length: once the model has written more than ``max_chars``, the draft ends there, marked
-    as cut (``finish_reason`` "length"). However it ends, the model's stream is closed at its
+    as cut (``finish_reason`` "length"), as it is when a provider of ``FINISH_KEYS`` ends its
+    stream without saying how it ended. However it ends, the model's stream is closed at its
     next chunk."""
 
     def transform(prompts: Iterator[Any], config: RunnableConfig) -> Iterator[Any]:
@@ -326,6 +340,7 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
         threading.Thread(target=produce, name="tanya-llm", daemon=True).start()
         deadline = time.monotonic() + deadline_s
         written = 0
+        provider, finished = None, False
         try:
             while True:
                 try:
@@ -333,13 +348,19 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
                 except queue.Empty:
                     raise LLMTimeout(f"no complete answer within {deadline_s:g} s") from None
                 if kind == "end":
+                    if provider in FINISH_KEYS and not finished:
+                        logger.info("the chat model's stream ended before it said it was complete")
+                        yield _cut_here()
                     return
                 if kind == "error":
                     raise value
+                metadata = getattr(value, "response_metadata", None) or {}
+                provider = metadata.get("model_provider", provider)
+                finished = finished or any(metadata.get(key) for key in FINISH_KEYS.get(provider or "", ()))
                 written += len(_text(value))
                 if written > max_chars:
                     logger.info("the chat model wrote more than %d characters; reading no further", max_chars)
-                    yield AIMessageChunk(content="", response_metadata={"finish_reason": "length"})
+                    yield _cut_here()
                     return
                 yield value
         finally:
@@ -363,8 +384,9 @@ def verify(
     when nothing passes, is raised before anything was yielded, so that the chain's fallback
     answers instead; a failure after a verified sentence was shown ends the answer there, with
     a note (none when the answer already held ``MAX_CLAIMS`` sentences, after which nothing more
-    is checked). When the draft was cut (``_cut``: past ``MAX_DRAFT_CHARS``, or at the provider's
-    token limit) its unfinished last sentence is not checked."""
+    is checked). When the draft was cut (``_cut``: past ``MAX_DRAFT_CHARS``, at the provider's
+    token limit, or by a stream that ended without saying how) its unfinished last sentence is
+    not checked."""
 
     def transform(chunks: Iterator[dict[str, Any]]) -> Iterator[Answer]:
         state: dict[str, Any] = {}

@@ -16,8 +16,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from ingest.errors import BadInput, IndexUnavailable, TanyaError
-from ingest.pipeline import ProgressSink
+from ingest.errors import BadInput, IndexUnavailable, IngestStopped, TanyaError
+from ingest.pipeline import IngestReport, ProgressSink
 
 app = typer.Typer(
     help="tanya: ask questions about news articles and get answers that cite their passages.",
@@ -171,16 +171,24 @@ def ingest(
                 {"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0, "items": []}
             )
         return
-    with _progress(enabled=not as_json) as sink:
-        report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
+    try:
+        with _progress(enabled=not as_json) as sink:
+            report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
+    except IngestStopped as stopped:  # what it stored, then why it stopped (handles_errors)
+        _print_report(stopped.report, as_json)  # type: ignore[arg-type]
+        raise
+    _print_report(report, as_json)
+    if report.count("skipped"):
+        raise typer.Exit(2)
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
     if as_json:
         _print_json(report.to_json())
     else:
         from bot.cli.render import render_report
 
         out.print(render_report(report))
-    if report.count("skipped"):
-        raise typer.Exit(2)
 
 
 @app.command()

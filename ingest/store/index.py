@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name
-from ingest.errors import IndexMismatch, IndexUnavailable
+from ingest.errors import ChromaUnavailable, IndexMismatch, IndexUnavailable, VectorsBehind
 from ingest.settings import canonical_url, is_url, without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
@@ -147,7 +147,8 @@ class Index:
         """Store several articles with their chunk vectors (and, when given, each chunk's
         sentence vectors: a float array with a row per sentence of its analysis), replacing
         older versions: each article in one catalog transaction, then the Chroma copy of all of
-        them in step. The caller holds the write lock (``writing``)."""
+        them in step (``VectorsBehind`` when it cannot follow: the catalog keeps them). The
+        caller holds the write lock (``writing``)."""
         if not items:
             return
         self.check_model()
@@ -171,22 +172,32 @@ class Index:
                 analysis.sentences,
                 [sentence_bytes(m) for m in sentence_vectors] if sentence_vectors is not None else None,
             )
-        self._mirror([p.article.source for p, _, _ in items], before)
+        self._mirror([p.article.source for p, _, _ in items], before, "stored in the catalog, but not in")
 
     def remove(self, source: str) -> bool:
         """Delete an article (from the catalog, then from the Chroma copy); return whether it was
-        indexed. The caller holds the write lock (``writing``)."""
+        indexed. The caller holds the write lock (``writing``). ``VectorsBehind`` when the copy
+        cannot follow: the catalog, which answers, no longer holds the article."""
         if self.catalog.article(source) is None:
             return False
         before = self.catalog.generation()
         removed = self.catalog.delete_article(source)
-        self._mirror([source], before)
+        self._mirror([source], before, f"removed {source} from the catalog, but not from")
         return removed
 
-    def _mirror(self, sources: Sequence[str], before: int) -> None:
-        self.mirror.after_write(
-            self.catalog, self.base_collection, self.collection_name, self.model_name, sources, before
-        )
+    def _mirror(self, sources: Sequence[str], before: int, done: str) -> None:
+        """Bring the Chroma copy in step after a write (``done``, what the error says when it cannot:
+        the catalog keeps the write, and ``meta.mirrored`` left behind makes the next write
+        reconcile every id)."""
+        try:
+            self.mirror.after_write(
+                self.catalog, self.base_collection, self.collection_name, self.model_name, sources, before
+            )
+        except ChromaUnavailable as exc:
+            raise VectorsBehind(
+                f"{done} the Chroma copy of the vectors ({exc}); once {self.mirror.where} can be "
+                "written to, run `tanya reindex --vectors-only`"
+            ) from None
 
     def mirrored_ids(self) -> set[str]:
         """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from ingest.errors import BadInput, IndexUnavailable, reason
+from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, reason
 from ingest.settings import without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import floats
@@ -50,7 +50,7 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
     try:
         return chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
     except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
-        raise IndexUnavailable(f"cannot reach the Chroma server at {shown}: {reason(exc)}") from None
+        raise ChromaUnavailable(f"cannot reach the Chroma server at {shown}: {reason(exc)}") from None
 
 
 @functools.lru_cache(maxsize=16)
@@ -63,13 +63,14 @@ def chroma_settings(data_dir: Path) -> Any:
 
 def with_chroma_errors(call: Callable[[], T]) -> T:
     """Run a call to Chroma; any failure of it (a server gone, a full disk, a broken folder)
-    becomes one clear ``IndexUnavailable``. What the catalog holds is not touched by it."""
+    becomes one clear ``ChromaUnavailable``. What the catalog holds is not touched by it."""
     try:
         return call()
     except (IndexUnavailable, BadInput):
         raise
     except Exception as exc:
-        raise IndexUnavailable(f"the Chroma vector store is unavailable: {type(exc).__name__}: {reason(exc)}") from None
+        detail = f"{type(exc).__name__}: {reason(exc)}"
+        raise ChromaUnavailable(f"the Chroma vector store is unavailable: {detail}") from None
 
 
 class ChromaMirror:
@@ -107,7 +108,7 @@ class ChromaMirror:
     ) -> None:
         """Bring the copy in step after a write of ``sources`` that found the catalog at
         generation ``before``: just those articles' vectors when the copy was in step then,
-        every id otherwise. Unreachable, it raises ``IndexUnavailable``; the catalog keeps
+        every id otherwise. Unreachable, it raises ``ChromaUnavailable``; the catalog keeps
         the write, and the next one catches the copy up."""
         if catalog.get_meta(MIRRORED) == str(before):
             target = self._target(collection, model)
@@ -130,6 +131,13 @@ class ChromaMirror:
         self.keep_only(base, target.name, self._writer)
         catalog.set_meta(MIRRORED, str(catalog.generation()))
         return len(missing), len(extra)
+
+    @property
+    def where(self) -> str:
+        """Where the copy is, for a message: its folder, or its server without credentials."""
+        if self.embedded:
+            return f"the folder {self.data_dir / 'chroma'}"
+        return f"the server {without_credentials(self.chroma_url or '')}"
 
     @property
     def embedded(self) -> bool:

@@ -526,3 +526,33 @@ def test_a_json_line_is_strict_json_whatever_numbers_reach_it() -> None:
         "citations": [{"score": None}, {"score": 0.5}],
         "n": 1,
     }
+
+
+def test_with_the_chroma_folder_read_only_remove_and_ingest_say_what_they_stored_and_what_repairs_it(
+    bundled_index: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import read_only
+
+    (record,) = json.loads(tanya("sources", "--json").stdout)
+    article = tmp_path / "banjir.txt"
+    article.write_text("Banjir merendam dua desa di Lembah Arum pada Senin pagi.", encoding="utf-8")
+    repair = f"once the folder {bundled_index / 'chroma'} can be written to, run `tanya reindex --vectors-only`"
+    with read_only(bundled_index / "chroma"):
+        removed = tanya("remove", record["source"], "--json")
+        # before: "the Chroma vector store is unavailable: ...", as though nothing had been removed
+        assert removed.exit_code == 1 and removed.stdout == "" and removed.stderr.count("\n") == 1, removed.output
+        assert removed.stderr.startswith(
+            f"tanya: error: removed {record['source']} from the catalog, but not from the Chroma copy"
+        )
+        assert repair in removed.stderr
+        assert json.loads(tanya("sources", "--json").stdout) == []
+        ingested = tanya("ingest", "--json", str(article))
+        # before: the same one line, and no word of what was stored
+        assert ingested.exit_code == 1 and ingested.stderr.count("\n") == 1, ingested.output
+        assert [(i["source"], i["status"]) for i in json.loads(ingested.stdout)["items"]] == [(str(article), "added")]
+        assert ingested.stderr.startswith(
+            "tanya: error: ingest stopped: 1 new or changed article(s) were stored in the catalog"
+        )
+        assert repair in ingested.stderr
+    synced = tanya("reindex", "--vectors-only", "--json")
+    assert synced.exit_code == 0 and json.loads(synced.stdout)["deleted"] > 0, synced.output

@@ -203,6 +203,32 @@ def test_a_slow_model_times_out_into_the_extractive_answer(index: Index) -> None
     assert answer.mode == "extractive" and answer.note == NOTES["timeout"]
 
 
+class ResponsesAPIStream:
+    """A stream as langchain-openai reads OpenAI's Responses API (which it uses for some models:
+    *codex*, gpt-5-pro): text in content blocks, and on the last chunk the response's ``status``,
+    never a ``finish_reason``; ``status`` None: the connection closed before that last event."""
+
+    def __init__(self, status: str | None) -> None:
+        self.status = status
+
+    def stream(self, prompt: Any, config: Any) -> Any:
+        for word in "Sekitar 700 karyawan terkena PHK [1].".split():
+            block = {"type": "text", "text": f"{word} ", "index": 0}
+            yield AIMessageChunk(content=[block], response_metadata={"model_provider": "openai"})
+        if self.status is not None:
+            yield AIMessageChunk(content=[], response_metadata={"model_provider": "openai", "status": self.status})
+
+
+def test_a_responses_api_stream_is_read_as_cut_only_when_it_did_not_say_it_ended() -> None:
+    from bot.chain.llm import _cut, with_deadline
+
+    def cut(status: str | None) -> bool:
+        return any(_cut(chunk) for chunk in with_deadline(ResponsesAPIStream(status), 5).stream("halo"))
+
+    assert not cut("completed")  # before: read as cut, whatever it said, so its last sentence was never shown
+    assert cut(None)
+
+
 def test_streaming_shows_only_verified_sentences_as_they_complete(index: Index) -> None:
     reply = "Sekitar 700 karyawan terkena PHK [1]. Angka 12.345 tidak ada [1]. TikTok beralih ke kecerdasan buatan [1]."
     seen: list[tuple[float, Any]] = []

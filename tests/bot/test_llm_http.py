@@ -33,6 +33,8 @@ class ChatServer(ThreadingHTTPServer):
     endless = False  # a streamed reply that never ends: one event's line that goes on for ever
     gone: threading.Event  # set when a client stopped reading an endless reply
     pause_s = 0.0  # between the endless reply's pieces of 64 KiB
+    unfinished = False  # the stream ends (the connection closed) before its last event and [DONE]
+    slow_headers = False  # its headers come a byte every 0.2 s (for 30 s at most), so no read times out
     released: threading.Event
     requests: list[dict[str, Any]]
 
@@ -47,6 +49,14 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         self.server.released.wait(self.server.delay_s)
+        if self.server.slow_headers:
+            self._send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(150):
+                if not self._send(b"a"):
+                    self.server.gone.set()
+                    return
+                time.sleep(0.2)
+            return
         if self.server.status != 200:
             payload = json.dumps({"error": {"message": "upstream exploded", "type": "server_error"}}).encode()
             self.send_response(self.server.status)
@@ -82,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(self.server.pause_s)
             self.server.gone.set()
             return
-        for i, word in enumerate([*words, None]):
+        for i, word in enumerate([*words] if self.server.unfinished else [*words, None]):
             delta = {"content": word} if word is not None else {}
             if i == 0:
                 delta["role"] = "assistant"
@@ -95,14 +105,15 @@ class Handler(BaseHTTPRequestHandler):
             }
             if not self._send(f"data: {json.dumps(chunk)}\n\n".encode()):
                 return
-        self._send(b"data: [DONE]\n\n")
+        if not self.server.unfinished:
+            self._send(b"data: [DONE]\n\n")
 
     def _send(self, data: bytes) -> bool:
         """Write a server-sent event; False once the client has gone (a test's timeout)."""
         try:
             self.wfile.write(data)
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # BrokenPipeError, ConnectionResetError; over TLS an SSLError too
             return False
         return True
 
@@ -147,6 +158,38 @@ def test_openai_compatible_server_streams_a_verified_answer(llm_env: ChatServer)
     assert request["auth"] == f"Bearer {API_KEY}" and request["body"]["model"] == "tiny-test-model"
     prompt = request["body"]["messages"][1]["content"]
     assert '<passage n="1" title="TikTok' in prompt and QUESTION in prompt
+
+
+LAYOFF_SENTENCE = (  # the bundled article's sentences, quoted word for word as the default prompt asks
+    "RAKYATSULSEL - TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari "
+    "mereka bekerja dalam moderasi konten."
+)
+EMAIL_SENTENCE = "Para pekerja yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024."
+
+
+def test_a_stream_cut_off_before_its_end_keeps_only_the_sentences_verified_before_the_cut(
+    llm_env: ChatServer,
+) -> None:
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]. {EMAIL_SENTENCE[:-1]} [1]."
+    llm_env.unfinished = True  # no finish_reason, no [DONE]: the connection just closes
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # before: both sentences, as though the model had finished its answer; its last sentence may
+    # have been cut mid-way, so it is not checked (as at a token limit)
+    assert data["mode"] == "llm" and data["answer"] == f"{LAYOFF_SENTENCE} [1]"
+    llm_env.unfinished = False  # the same reply, ended as the protocol ends it
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "llm" and data["note"] is None and EMAIL_SENTENCE in data["answer"]
+
+
+def test_a_one_sentence_stream_cut_off_before_its_end_gives_the_extractive_answer(llm_env: ChatServer) -> None:
+    from bot.chain.llm import NOTES
+
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]."
+    llm_env.unfinished = True
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "extractive" and data["note"] == NOTES["unsupported"] and "700" in data["answer"]
 
 
 def test_cli_text_mode_streams_then_lists_sources(llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,6 +237,63 @@ def test_a_reply_that_never_ends_is_cut_off_at_the_deadline_not_read_for_ever(
     assert data["mode"] == "extractive" and "too long" in data["note"] and "700" in data["answer"]
     # the model's client closed its connection: before the fix it read (and buffered) on for ever
     assert llm_env.gone.wait(120)
+
+
+def test_a_request_whose_headers_trickle_in_ends_at_its_deadline(chat_server: ChatServer) -> None:
+    from bot.chain.replies import bounded_http_client
+
+    chat_server.slow_headers = True  # each read gets a byte: before, nothing ended it for 30 s
+    url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1/chat/completions"
+    started = time.monotonic()
+    with bounded_http_client(1.0) as client, pytest.raises(httpx.HTTPError):
+        client.post(url, json={"model": "m", "stream": True})
+    assert time.monotonic() - started < 3  # a bound on a hang, with room to spare, not a speed
+    assert chat_server.gone.wait(10)
+
+
+def test_a_request_over_tls_whose_headers_trickle_in_ends_at_its_deadline(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+
+    from bot.chain.replies import bounded_client_options
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make the server's certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    make = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+    make += ["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    subprocess.run(make, check=True, capture_output=True)
+    server = ChatServer(("127.0.0.1", 0), Handler)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+    server.socket = server_tls.wrap_socket(server.socket, server_side=True)
+    server.requests, server.released, server.gone = [], threading.Event(), threading.Event()
+    server.slow_headers = True  # as above, over TLS: the socket httpcore opened is then wrapped
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        trusting = ssl.create_default_context(cafile=cert)
+        url = f"https://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+        with httpx.Client(verify=trusting, **bounded_client_options(1.0)) as client, pytest.raises(httpx.HTTPError):
+            client.post(url, json={"model": "m"})
+        # before: the watchdog shut down the socket TLS had taken over (a no-op), and it waited 30 s
+        assert time.monotonic() - started < 3
+        assert server.gone.wait(10)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_an_llm_endpoint_whose_headers_trickle_in_is_let_go_at_the_deadline(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm_env.slow_headers = True
+    monkeypatch.setenv("TANYA_LLM_TIMEOUT_S", "1")
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "extractive" and "too long" in data["note"] and "700" in data["answer"]
+    # the model's client closed its connection: before, a thread kept reading the headers for 30 s
+    assert llm_env.gone.wait(10)
 
 
 def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import IndexBusy, IndexMismatch, IndexUnavailable
+from ingest.errors import ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable, IngestStopped
 from ingest.pipeline import ingest_articles, ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
@@ -16,7 +16,7 @@ from ingest.store.index import Index, make_index
 from ingest.store.vectors import ChromaMirror
 from ingest.text.analysis import query_terms
 from ingest.types import Article, ArticleRecord
-from tests.conftest import BUNDLED_ARTICLE, HashEmbeddings
+from tests.conftest import BUNDLED_ARTICLE, HashEmbeddings, read_only
 
 
 def article(source: str, text: str, title: str = "Judul") -> Article:
@@ -123,7 +123,7 @@ class UnreachableMirror(ChromaMirror):
 
     def client(self) -> Any:
         if UnreachableMirror.down:
-            raise IndexUnavailable("cannot reach the Chroma server at http://127.0.0.1:9")
+            raise ChromaUnavailable("cannot reach the Chroma server at http://127.0.0.1:9")
         return super().client()
 
 
@@ -149,6 +149,51 @@ def test_a_write_that_cannot_reach_chroma_keeps_the_catalog_and_the_next_write_c
     UnreachableMirror.down = False
     ingest_articles(cut_off, [article("c", "Tujuh delapan.")])  # any later write brings it in step
     stores_agree(base)
+
+
+def test_an_ingest_whose_chroma_copy_cannot_be_written_stops_with_a_report_of_what_it_stored(
+    settings: IndexSettings,
+) -> None:
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga.")])
+    long = " ".join(f"Kalimat nomor {i} tentang banjir di desa itu." for i in range(3000))  # > 128 chunks each
+    with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(IngestStopped) as stopped:
+        ingest_articles(index, [article("b", long), article("c", long.replace("banjir", "gempa"))])
+    report = stopped.value.report
+    assert [(i.source, i.status) for i in report.items] == [("b", "added")]  # the first group, then it stopped
+    message = str(stopped.value)
+    assert "ingest stopped: 1 new or changed article(s) were stored in the catalog, but not in" in message
+    assert "(the Chroma vector store is unavailable: " in message and "1 more were not stored" in message
+    repair = (
+        f"once the folder {Path(settings.data_dir) / 'chroma'} can be written to, run `tanya reindex --vectors-only`"
+    )
+    assert repair in message
+    assert index.catalog.article("b") is not None and index.catalog.article("c") is None
+    ingest_articles(index, [article("d", "Empat lima.")])  # writable again: the next write catches up
+    stores_agree(index)
+
+
+def test_a_removal_whose_chroma_copy_cannot_be_written_says_what_it_did_and_what_repairs_it(
+    settings: IndexSettings,
+) -> None:
+    from ingest.errors import VectorsBehind
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga."), article("b", "Empat lima.")])
+    with read_only(Path(settings.data_dir) / "chroma"), index.writing(), pytest.raises(VectorsBehind) as behind:
+        index.remove("a")
+    assert str(behind.value).startswith(
+        "removed a from the catalog, but not from the Chroma copy of the vectors "
+        "(the Chroma vector store is unavailable: "
+    )
+    assert str(behind.value).endswith(
+        f"; once the folder {Path(settings.data_dir) / 'chroma'} can be written to, run `tanya reindex --vectors-only`"
+    )
+    assert index.catalog.article("a") is None and index.mirrored_ids() > index.catalog.chunk_ids()
+    from ingest.pipeline import sync_vectors
+
+    assert sync_vectors(index).deleted == 1  # what the message says repairs it
+    stores_agree(index)
 
 
 def test_the_chroma_copy_is_rebuilt_from_the_catalog(settings: IndexSettings) -> None:
