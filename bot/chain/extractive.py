@@ -80,13 +80,14 @@ class ExtractiveAnswerer:
         reading, ranking = self.models(retrieval), retrieval.models or load_models()
         if reading is ranking or not 0.0 < probability < 1.0:
             return probability
-        shift = _logit(ranking.min_probability) - _logit(reading.min_probability)
+        lang = retrieval.query.lang
+        shift = _logit(ranking.bar(lang)) - _logit(reading.bar(lang))
         return 1.0 / (1.0 + math.exp(-(_logit(probability) + shift)))
 
     def accepts(self, retrieval: Retrieval) -> bool:
         """Whether the answer to ``retrieval`` is likely enough to be given (else: abstain)."""
         ranked, probability = self.judge(retrieval)
-        return bool(ranked) and probability >= self.models(retrieval).min_probability
+        return bool(ranked) and probability >= self.models(retrieval).bar(retrieval.query.lang)
 
     def _rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
         passages = retrieval.candidates[: self.config.passages]
@@ -121,7 +122,7 @@ class ExtractiveAnswerer:
             cfg.max_answer_chars,
             cfg.max_answer_chars_with_third,
             joins=lambda sentence: answers_alone(
-                retrieval.query, passages, ranked, sentence, models.answer, models.min_probability
+                retrieval.query, passages, ranked, sentence, models.answer, models.bar(lang)
             ),
         )
         return compose(question, lang, chosen, hits)

@@ -261,6 +261,10 @@ def _optional_margin(value: Any, what: str) -> float | None:
     return None if value is None else _margin(value, what)
 
 
+def _optional_probability(value: Any, what: str) -> float | None:
+    return None if value is None else _probability(value, what)
+
+
 @dataclass(frozen=True)
 class OneArticleModels:
     """How sentences are picked and judged when every passage read comes from one article.
@@ -280,6 +284,7 @@ class OneArticleModels:
     min_probability: float
     second_margin: float
     third_margin: float | None = None
+    english_probability: float | None = None  # the bar for questions in English (``AnswerModels.bar``)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -290,6 +295,8 @@ class OneArticleModels:
         }
         if self.third_margin is not None:
             data["third_margin"] = self.third_margin
+        if self.english_probability is not None:
+            data["min_probability_en"] = self.english_probability
         return data
 
     @classmethod
@@ -300,6 +307,7 @@ class OneArticleModels:
             _probability(data["min_probability"], "one_article.min_probability"),
             _margin(data["second_margin"], "one_article.second_margin"),
             _optional_margin(data.get("third_margin"), "one_article.third_margin"),
+            _optional_probability(data.get("min_probability_en"), "one_article.min_probability_en"),
         )
 
 
@@ -310,7 +318,8 @@ class AnswerModels:
     ``passage`` and ``sentence`` score candidates against each other (fitted as conditional
     logits: a softmax over one question's candidates), so only their differences matter;
     ``answer`` is a probability that the chosen answer is right, and the answerer abstains below
-    ``min_probability``. A second sentence joins the answer when it scores within
+    ``min_probability`` (``english_probability`` for a question in English, when the file has one:
+    ``bar``). A second sentence joins the answer when it scores within
     ``second_margin`` of the best, and after it a third within ``third_margin`` (when the model
     file has one), as long as they fit (``bot.chain.extractive.quoted``). ``one_article``
     replaces the reading fields when the passages read all come from one article
@@ -325,6 +334,16 @@ class AnswerModels:
     meta: Mapping[str, Any]
     one_article: OneArticleModels | None = None
     third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
+    english_probability: float | None = None
+
+    def bar(self, lang: str) -> float:
+        """The probability under which an answer to a question in ``lang`` is refused. The fit
+        sets one for English questions of its own: the answer model, fitted mostly on Indonesian
+        questions, gives right answers to English ones lower probabilities, so the one bar refused
+        nearly half of them (docs/quality.md, section 4)."""
+        if lang == "en" and self.english_probability is not None:
+            return self.english_probability
+        return self.min_probability
 
     def for_passages(self, passages: Sequence[Any]) -> AnswerModels:
         """The models that read ``passages`` (candidates with a ``chunk``): the one-article ones
@@ -348,6 +367,7 @@ class AnswerModels:
             min_probability=one.min_probability,
             second_margin=one.second_margin,
             third_margin=one.third_margin,
+            english_probability=one.english_probability,
             one_article=None,
         )
 
@@ -363,6 +383,8 @@ class AnswerModels:
         }
         if self.third_margin is not None:
             data["third_margin"] = self.third_margin
+        if self.english_probability is not None:
+            data["min_probability_en"] = self.english_probability
         if self.one_article is not None:
             data["one_article"] = self.one_article.to_json()
         return data
@@ -388,6 +410,7 @@ class AnswerModels:
             dict(data.get("meta") or {}),
             OneArticleModels.from_json(data["one_article"]) if data.get("one_article") else None,
             _optional_margin(data.get("third_margin"), "third_margin"),
+            _optional_probability(data.get("min_probability_en"), "min_probability_en"),
         )
 
     @property
@@ -414,7 +437,9 @@ class AnswerModels:
         return dataclasses.replace(self, **changes)
 
 
-READING_FIELDS = frozenset({"sentence", "answer", "min_probability", "second_margin", "third_margin"})
+READING_FIELDS = frozenset(
+    {"sentence", "answer", "min_probability", "second_margin", "third_margin", "english_probability"}
+)
 
 
 def load_models(path: Path | None = None) -> AnswerModels:

@@ -541,3 +541,20 @@ def test_probabilities_of_readings_by_either_models_are_on_one_scale(small_index
         trial = judged_with_bar(bar)
         # and what clears one bar clears the other
         assert (answerer.probability(trial) >= shipped.min_probability) == answerer.accepts(trial) == (raw >= bar)
+
+
+def test_an_english_question_is_judged_against_the_english_bar(bundled_stack) -> None:
+    retriever, answerer = bundled_stack.retriever, ExtractiveAnswerer()
+    english = retriever.search("who owns tiktok again lol")
+    indonesian = retriever.search("tiktok punya siapa sih")
+    assert english.query.lang == "en" and indonesian.query.lang == "id"
+    decisions: dict[str, list[bool]] = {"en": [], "id": []}
+    for retrieval in (english, indonesian):
+        models = retrieval.models
+        assert models is not None
+        for bar in (0.0, 1.0):  # the English bar at its extremes
+            retrieval.models = models.replace(one_article=None, english_probability=bar)
+            retrieval.judged = None
+            decisions[retrieval.query.lang].append(answerer.accepts(retrieval))
+    assert decisions["en"] == [True, False]  # it decides for the English question
+    assert decisions["id"][0] == decisions["id"][1]  # and not for the Indonesian one

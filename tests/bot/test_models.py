@@ -179,3 +179,18 @@ def test_a_models_file_that_could_not_score_a_question_is_refused_when_read(
     with pytest.raises(TanyaError, match="cannot read the answering models") as error:
         load_models(path)
     assert says in str(error.value)
+
+
+def test_english_questions_have_a_bar_of_their_own_in_both_readings() -> None:
+    shipped = load_models()
+    assert shipped.english_probability is not None and shipped.one_article is not None
+    assert shipped.one_article.english_probability is not None
+    # fitted on English questions people wrote, whose right answers get lower probabilities
+    assert shipped.bar("en") < shipped.bar("id") == shipped.min_probability
+    one = shipped.for_passages([SimpleNamespace(chunk=SimpleNamespace(source="a"))])
+    assert one.bar("en") == shipped.one_article.english_probability and one.bar("id") == one.min_probability
+    # a file without one (older fits) refuses English questions at the one bar
+    data = shipped.to_json()
+    del data["min_probability_en"], data["one_article"]["min_probability_en"]
+    older = AnswerModels.from_json(data)
+    assert older.bar("en") == older.min_probability and older.for_passages([]).bar("en") == older.min_probability
