@@ -27,6 +27,12 @@ class Context:
     query: ParsedQuery
     vector: Any  # numpy float32 unit vector, or None (lexical models)
     sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
+    own: ParsedQuery | None = None  # the turn's question on its own, when ``query`` holds earlier turns too
+
+    @property
+    def asked(self) -> ParsedQuery:
+        """The turn's own question, without what it took from the turns before it."""
+        return self.own or self.query
 
 
 def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:

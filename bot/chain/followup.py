@@ -115,8 +115,10 @@ class FollowUpReader:
     @staticmethod
     def says_more(alone: Retrieval, context: Context) -> float:
         """The share of the question's own named concepts among its and the earlier turn's
-        together: a follow-up says little itself ("trus kapan?"), a new question says more."""
-        own, earlier = len(named(alone.query)), len(named(context.query))
+        together (the earlier question's own, not what it took from the turns before it, so that
+        the share does not shrink as a conversation goes on): a follow-up says little itself
+        ("trus kapan?"), a new question says more."""
+        own, earlier = len(named(alone.query)), len(named(context.asked))
         return own / (own + earlier) if own + earlier else 0.0
 
     def read(self, question: str, context: Context | None, within: Scope | None = None) -> Retrieval:

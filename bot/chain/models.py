@@ -429,11 +429,14 @@ class AnswerModels:
         sentence or answer model, threshold or margins changed reads every question that way: it
         keeps no one-article models unless ``one_article`` is among the changes (so turning the
         third sentence off for both sets of models takes ``one_article`` with its own
-        ``third_margin`` changed too)."""
+        ``third_margin`` changed too). A new ``min_probability`` is every question's bar, English
+        ones' too, unless ``english_probability`` is among the changes."""
         import dataclasses
 
         if READING_FIELDS & changes.keys() and "one_article" not in changes:
             changes["one_article"] = None
+        if "min_probability" in changes and "english_probability" not in changes:
+            changes["english_probability"] = None
         return dataclasses.replace(self, **changes)
 
 

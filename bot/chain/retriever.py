@@ -60,6 +60,7 @@ class Retrieval:
     embedded: QuestionVector | None = None  # the question as embedded (``vector`` is its numpy form)
     judged: Any = None  # the answerer's sentence ranking and its probability, once made
     within: Scope | None = None  # the articles it searched (``None``: all)
+    own: ParsedQuery | None = None  # read as a follow-up: the question on its own (``query`` holds the context)
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
@@ -68,7 +69,7 @@ class Retrieval:
     def context(self) -> Context:
         """How the question was read, for the next turn of a conversation to refer to: its
         topic is the article of its best passage."""
-        return Context(self.query, self.vector, frozenset(c.chunk.source for c in self.candidates[:1]))
+        return Context(self.query, self.vector, frozenset(c.chunk.source for c in self.candidates[:1]), self.own)
 
     @property
     def hits(self) -> list[Hit]:
@@ -159,6 +160,7 @@ class HybridRetriever(BaseRetriever):
             embedding.set_result(QuestionVector(alone.embedded.text, alone.embedded.model, mixed.tolist()))
         retrieval = self._rank(in_context(alone.query, context), k, embedding, models, alone.within)
         retrieval.question = alone.question
+        retrieval.own = alone.query
         return retrieval
 
     def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:

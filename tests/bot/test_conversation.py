@@ -12,7 +12,7 @@ import pytest
 from bot.chain.answer import Answer, Citation
 from bot.chain.conversation import Conversation, Conversations, Turn, history_turns, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
-from bot.chain.followup import MAX_REPLAYED_TURNS, FollowUpReader, prefer_context
+from bot.chain.followup import FEW_WORDS_SHARE, MAX_REPLAYED_TURNS, FollowUpReader, named, prefer_context
 from bot.chain.llm import build_messages
 from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval, summarize
@@ -169,6 +169,21 @@ def test_a_follow_up_that_says_little_stays_with_its_article_whatever_words_anot
     _, answer = ask_in_turn(chain, ["halo min, td gw liat tiktok phk org2 di malaysia ya? brp org yg kena", follow_up])
     assert "moderasi konten" in answer.text
     assert not any(c.chunk.source.endswith("pabrik-sepatu.txt") for c in answer.citations)
+
+
+def test_how_much_a_question_says_is_weighed_against_the_earlier_question_alone(two_articles: Any) -> None:
+    # what the second turn took from the first does not count, or the share would shrink as a
+    # conversation goes on and a new subject three turns in ("siapa wali kota tanjung seruni?")
+    # would be read as a follow-up of TikTok's layoffs, its guard skipped (FEW_WORDS_SHARE)
+    retriever = two_articles.retriever
+    first = retriever.search("Berapa karyawan TikTok yang terkena PHK di Malaysia?")
+    second_alone = retriever.search("kenapa perusahaan itu melakukan PHK karyawan moderasi konten di malaysia?")
+    second = retriever.search_in_context(second_alone, first.context)
+    context = second.context
+    assert context.asked == second_alone.query and len(named(context.query)) > len(named(context.asked))
+    third = retriever.search("siapa wali kota tanjung seruni?")
+    own, earlier = len(named(third.query)), len(named(second_alone.query))
+    assert FollowUpReader.says_more(third, context) == own / (own + earlier) > FEW_WORDS_SHARE
 
 
 def test_a_turns_articles_are_its_best_passages_and_those_its_answer_cites(two_articles: Any) -> None:

@@ -189,6 +189,9 @@ def test_english_questions_have_a_bar_of_their_own_in_both_readings() -> None:
     assert shipped.bar("en") < shipped.bar("id") == shipped.min_probability
     one = shipped.for_passages([SimpleNamespace(chunk=SimpleNamespace(source="a"))])
     assert one.bar("en") == shipped.one_article.english_probability and one.bar("id") == one.min_probability
+    # a threshold swept by an experiment is every question's, unless it says otherwise
+    assert shipped.replace(min_probability=0.0).bar("en") == 0.0
+    assert shipped.replace(min_probability=0.0, english_probability=0.5).bar("en") == 0.5
     # a file without one (older fits) refuses English questions at the one bar
     data = shipped.to_json()
     del data["min_probability_en"], data["one_article"]["min_probability_en"]
