@@ -243,15 +243,25 @@ def _section(data: Mapping[str, Any], name: str, prefix: str = "") -> Model:
         raise ValueError(f"{prefix}{name}: {exc}") from None
 
 
+def _number(value: Any, what: str) -> float:
+    """``value`` as a number, or a ``ValueError`` naming ``what`` (``true`` is not 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number, not {value!r}") from None
+
+
 def _probability(value: Any, what: str) -> float:
-    number = float(value)
+    number = _number(value, what)
     if not 0.0 <= number <= 1.0:  # NaN fails too
         raise ValueError(f"{what} must be a probability, not {value!r}")
     return number
 
 
 def _margin(value: Any, what: str) -> float:
-    number = float(value)
+    number = _number(value, what)
     if not 0.0 <= number < math.inf:
         raise ValueError(f"{what} must be a finite margin of at least 0, not {value!r}")
     return number

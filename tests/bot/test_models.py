@@ -197,3 +197,21 @@ def test_english_questions_have_a_bar_of_their_own_in_both_readings() -> None:
     del data["min_probability_en"], data["one_article"]["min_probability_en"]
     older = AnswerModels.from_json(data)
     assert older.bar("en") == older.min_probability and older.for_passages([]).bar("en") == older.min_probability
+
+
+@pytest.mark.parametrize("value", [True, "abc", None, [0.1]])
+@pytest.mark.parametrize("where", [(), ("one_article",)])
+def test_a_bar_that_is_no_number_is_refused_naming_it(tmp_path: Path, value: Any, where: tuple[str, ...]) -> None:
+    data = load_models().to_json()
+    section = data[where[0]] if where else data
+    section["min_probability_en"] = value
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(data))
+    name = ".".join((*where, "min_probability_en"))
+    if value is None:  # no English bar there: that reading's one bar for every question
+        loaded = load_models(path)
+        read = loaded.one_article if where else loaded
+        assert read is not None and read.english_probability is None
+        return
+    with pytest.raises(TanyaError, match=f"{name} must be a number"):
+        load_models(path)
