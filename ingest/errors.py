@@ -58,11 +58,3 @@ class ChromaUnavailable(IndexUnavailable):
 
 class VectorsBehind(IndexUnavailable):
     """A write landed in the catalog, but the Chroma copy of the vectors could not follow it."""
-
-
-class IngestStopped(IndexUnavailable):
-    """An ingest stopped part way; ``report`` (an ``IngestReport``) says what it stored."""
-
-    def __init__(self, message: str, report: object) -> None:
-        super().__init__(message)
-        self.report = report

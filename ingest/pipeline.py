@@ -10,7 +10,7 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput, IngestStopped, VectorsBehind
+from ingest.errors import BadInput, IndexUnavailable, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
@@ -58,6 +58,14 @@ class IngestReport:
             "seconds": round(self.seconds, 3),
             "items": [asdict(item) for item in self.items],
         }
+
+
+class IngestStopped(IndexUnavailable):
+    """An ingest stopped part way; ``report`` says what it stored."""
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class ProgressSink:

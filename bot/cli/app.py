@@ -16,8 +16,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from ingest.errors import BadInput, IndexUnavailable, IngestStopped, TanyaError
-from ingest.pipeline import IngestReport, ProgressSink
+from ingest.errors import BadInput, IndexUnavailable, TanyaError
+from ingest.pipeline import IngestReport, IngestStopped, ProgressSink
 
 app = typer.Typer(
     help="tanya: ask questions about news articles and get answers that cite their passages.",
@@ -175,7 +175,7 @@ def ingest(
         with _progress(enabled=not as_json) as sink:
             report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
     except IngestStopped as stopped:  # what it stored, then why it stopped (handles_errors)
-        _print_report(stopped.report, as_json)  # type: ignore[arg-type]
+        _print_report(stopped.report, as_json)
         raise
     _print_report(report, as_json)
     if report.count("skipped"):

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable, IngestStopped
-from ingest.pipeline import ingest_articles, ingest_inputs
+from ingest.errors import ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable
+from ingest.pipeline import IngestStopped, ingest_articles, ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, make_index
