@@ -558,19 +558,18 @@ def fit_reading(
     # like what people type); the carefully written originals are refused less often.
     chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if _calibrates(ex, args.bar_on)]
     pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
-    answerable = sorted(p for p, ex in pool if ex.question.answerable)
-    min_probability = answerable[int(args.false_abstention * len(answerable))] if answerable else 0.5
+    bar = _refusing(args.false_abstention, [p for p, ex in pool if ex.question.answerable])
+    min_probability = 0.5 if bar is None else bar
     # English questions get a bar of their own, by the same rule over the answerable English
     # questions people wrote (chat and news): the model, fitted mostly on Indonesian questions,
     # gives right answers to English ones lower probabilities (docs/quality.md, section 4).
-    english = sorted(
+    english = [
         p
         for p, (ex, _) in zip(probabilities, outcomes, strict=True)
         if ex.question.answerable and (_written(ex) or _news(ex)) and ex.retrieval.query.lang == "en"
-    )
-    english_probability = (
-        round(english[int(args.false_abstention * len(english))], 6) if english and args.english_bar else None
-    )
+    ]
+    english_bar = _refusing(args.false_abstention, english) if args.english_bar else None
+    english_probability = None if english_bar is None else round(english_bar, 6)
     best_margin, best_third, best_correct = 0.0, None, -1
     config = AnswererConfig()
     # The sentences that may join each answer, as the answerer lets them (``answers_alone``),
@@ -617,6 +616,13 @@ def fit_reading(
     return OneArticleModels(
         sentence_model, answer_model, round(min_probability, 6), best_margin, best_third, english_probability
     )
+
+
+def _refusing(share: float, probabilities: list[float]) -> float | None:
+    """The bar under which ``share`` of these answerable questions' probabilities fall (``None``
+    without any)."""
+    ordered = sorted(probabilities)
+    return ordered[int(share * len(ordered))] if ordered else None
 
 
 def _joins(

