@@ -558,3 +558,22 @@ def test_an_english_question_is_judged_against_the_english_bar(bundled_stack) ->
             decisions[retrieval.query.lang].append(answerer.accepts(retrieval))
     assert decisions["en"] == [True, False]  # it decides for the English question
     assert decisions["id"][0] == decisions["id"][1]  # and not for the Indonesian one
+
+
+def test_a_one_article_readings_probability_is_moved_between_the_english_bars(bundled_stack) -> None:
+    # readings are compared on the scale of the models that ranked them (a follow-up against the
+    # question alone): an English answer exactly at the one-article English bar is exactly at the
+    # several-article English bar, whatever the Indonesian bars are
+    import dataclasses
+
+    retrieval = bundled_stack.retriever.search("who owns tiktok again lol")
+    answerer = ExtractiveAnswerer()
+    ranking = retrieval.models
+    assert ranking is not None and ranking.one_article is not None
+    assert answerer.models(retrieval) is not ranking  # the bundled article alone: one-article models read it
+    own = answerer.judge(retrieval)[1]
+    one = dataclasses.replace(ranking.one_article, english_probability=own)
+    retrieval.models = dataclasses.replace(ranking, one_article=one, english_probability=0.3)
+    retrieval.judged = None
+    assert answerer.probability(retrieval) == pytest.approx(0.3)
+    assert answerer.accepts(retrieval)
