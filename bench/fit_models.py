@@ -41,12 +41,13 @@ import dataclasses
 import math
 import random
 import re
+import shlex
 import statistics
 import sys
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -658,6 +659,12 @@ def _crc(paths: list[Path]) -> int:
     return zlib.crc32(b"".join(path.name.encode() + b"\0" + path.read_bytes() for path in paths))
 
 
+def shell_words(paths: Sequence[Path]) -> str:
+    """``paths`` as a shell reads them back: the recorded command can be pasted and run again
+    with a path that holds a space or a quote."""
+    return " ".join(shlex.quote(str(p)) for p in paths)
+
+
 def _differ(paths: list[Path], default: tuple[Path, ...]) -> bool:
     return [p.resolve() for p in paths] != [p.resolve() for p in default]
 
@@ -913,7 +920,7 @@ def main() -> None:
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
             + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
-            + (f" --written {' '.join(map(str, args.written))}" if _differ(args.written, WRITTEN) else "")
+            + (f" --written {shell_words(args.written)}" if _differ(args.written, WRITTEN) else "")
             + (f" --written-weight {args.written_weight}" if args.written_weight != 1 else "")
             + (
                 f" --chat-sentence-weight {args.chat_sentence_weight:g}"
@@ -926,7 +933,7 @@ def main() -> None:
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + ("" if args.third_sentence else " --no-third-sentence")
             + ("" if args.english_bar else " --no-english-bar")
-            + (f" --news {' '.join(map(str, args.news))}" if _differ(args.news, NEWS) and args.news_weight > 0 else "")
+            + (f" --news {shell_words(args.news)}" if _differ(args.news, NEWS) and args.news_weight > 0 else "")
             + (f" --news-weight {args.news_weight}" if args.news_weight != 1 else "")
             + (f" --news-in {args.news_in}" if args.news_in != "several" and args.news_weight > 0 else "")
             + (

@@ -189,6 +189,18 @@ def test_the_bar_is_set_on_the_questions_asked_for(
     assert [_calibrates(example, bar_on) for bar_on in ("copies", "written", "all")] == [copies, written, everything]
 
 
+def test_the_recorded_command_quotes_paths_as_a_shell_reads_them(tmp_path: Path) -> None:
+    import shlex
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from fit_models import shell_words
+
+    paths = [tmp_path / "my questions.jsonl", tmp_path / "it's.jsonl", tmp_path / "plain.jsonl"]
+    words = shell_words(paths)
+    assert shlex.split(words) == [str(p) for p in paths]
+    assert words.endswith(f" {tmp_path}/plain.jsonl")  # a plain path stays as it is
+
+
 def test_the_shipped_models_record_how_they_were_fitted() -> None:
     for name in ("answer_models.json", "answer_models_lexical.json"):
         meta = json.loads((REPO / "bot" / "chain" / "data" / name).read_text())["meta"]
