@@ -57,8 +57,9 @@ class _Watchdog:
     the connection's socket from httpcore's ``trace`` extension, when the connection is opened,
     and keeps a duplicate of it: TLS takes the socket it wraps over (the object httpcore opened is
     then detached, and shutting it down does nothing), while the duplicate names the connection
-    whatever wraps it, during the TLS handshake too. The duplicate is closed at ``cancel``, or
-    once it has been shut down."""
+    whatever wraps it, during the TLS handshake too. The duplicate is closed at ``cancel`` (when
+    the headers come, or when a step of the request fails: a refused connection, a reset), or once
+    it has been shut down, and the timer's thread ends then too."""
 
     def __init__(self, seconds: float) -> None:
         self._socket: socket.socket | None = None
@@ -69,6 +70,9 @@ class _Watchdog:
         self._timer.start()
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event.endswith(".failed"):  # the request fails now, with no response for ``bound`` to see
+            self.cancel()
+            return
         if event != "connection.connect_tcp.complete":
             return
         opened = info["return_value"].get_extra_info("socket")

@@ -296,6 +296,24 @@ def test_an_llm_endpoint_whose_headers_trickle_in_is_let_go_at_the_deadline(
     assert llm_env.gone.wait(10)
 
 
+def test_a_request_that_fails_lets_its_watchdog_go_at_once() -> None:
+    """A refused connection gets no response, so no hook cancels the watchdog: the failed step
+    does, and its timer's thread ends now, not at the deadline (a chat server that is down would
+    otherwise leave a sleeping thread for every question for a minute)."""
+    import socket
+
+    from bot.chain.replies import _WATCHDOG, bounded_client_options
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with httpx.Client(**bounded_client_options(600.0)) as client, pytest.raises(httpx.ConnectError) as failed:
+        client.get(f"http://127.0.0.1:{port}/")
+    timer = failed.value.request.extensions[_WATCHDOG]._timer
+    timer.join(timeout=5)
+    assert not timer.is_alive()
+
+
 def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:
     from bot.chain.replies import bounded_replies
 
