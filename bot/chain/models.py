@@ -410,18 +410,7 @@ class AnswerModels:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerModels:
-        """Read the data file's content. An English bar for one set of models and not the other is
-        refused: a one-article reading's probability is moved onto the ranking models' scale by the
-        log-odds between their bars for the question's language (``ExtractiveAnswerer.probability``),
-        so the two bars of a language come from one fit."""
-        one_article = data.get("one_article")
-        english = data.get("min_probability_en") is not None
-        if one_article and english != (one_article.get("min_probability_en") is not None):
-            raise ValueError(
-                "min_probability_en is set for "
-                + ("the models but not for one_article" if english else "one_article only")
-                + ": both come from one fit (bench/fit_models.py)"
-            )
+        """Read the data file's content."""
         return cls(
             _section(data, "passage"),
             _section(data, "sentence"),
