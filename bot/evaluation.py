@@ -96,6 +96,9 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
     ):
         raise _InvalidLine(f'"all_answers" must be a list of lists of texts, not {_shown(groups)}')
     today = _text(row, "today")
+    passage = _text(row, "passage")
+    if passage is not None and not clean_text(passage):  # it would be indexed as an article of no chunks
+        raise _InvalidLine(f'"passage" must hold text, not {_shown(passage)}')
     question = _text(row, "question", required=True) or ""
     try:
         parse_today(today)  # what the chain will accept when the question is asked
@@ -110,7 +113,7 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
         answerable=answerable,
         answers=_texts(row, "answers"),
         evidence=_texts(row, "evidence"),
-        passage=_text(row, "passage"),
+        passage=passage,
         today=today,
         all_answers=tuple(tuple(map(replace_surrogates, group)) for group in groups),
         **extra,

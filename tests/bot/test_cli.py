@@ -396,6 +396,21 @@ def test_eval_with_a_malformed_set_names_the_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "bad.jsonl:2" in result.stderr
 
 
+@pytest.mark.parametrize("passage", ["   ", "\u0000\u0001", "\u200b"])
+def test_eval_refuses_a_passage_with_no_text_naming_the_line(tmp_path: Path, passage: str) -> None:
+    """A blank passage would be indexed as an article of no chunks that no question can retrieve,
+    and scored as if it could."""
+    bad = tmp_path / "blank.jsonl"
+    rows = [
+        {"id": 1, "question": "siapa?", "answers": ["a"], "passage": "Ada teks."},
+        {"id": 2, "question": "siapa?", "answers": ["a"], "passage": passage},
+    ]
+    bad.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = tanya("eval", str(bad), "--index-dir", str(tmp_path / "idx"))
+    assert result.exit_code == 2 and "blank.jsonl:2" in result.stderr and '"passage" must hold text' in result.stderr
+    assert not (tmp_path / "idx").exists()  # refused before anything was indexed
+
+
 def test_a_source_filter_with_bytes_that_are_not_utf8_is_searched_not_a_traceback(
     ingested: None, tmp_path: Path
 ) -> None:
