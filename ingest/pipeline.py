@@ -268,6 +268,7 @@ class SyncReport:
     copied: int
     deleted: int
     seconds: float
+    set_aside: str | None = None  # where an embedded copy that could not be used was moved
 
     def to_json(self) -> dict[str, object]:
         """Return the ``tanya reindex --vectors-only --json`` object."""
@@ -279,8 +280,8 @@ def sync_vectors(index: Index, progress: ProgressSink | None = None) -> SyncRepo
     progress = progress or ProgressSink()
     started = time.perf_counter()
     with index.writing(on_wait=progress.waiting):
-        copied, deleted = index.sync_vectors()
-    return SyncReport(copied, deleted, time.perf_counter() - started)
+        copied, deleted, aside = index.sync_vectors()
+    return SyncReport(copied, deleted, time.perf_counter() - started, None if aside is None else str(aside))
 
 
 @dataclass

@@ -691,6 +691,7 @@ def reindex(
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
+    from bot.cli.render import terminal_text
     from ingest.pipeline import reindex as rebuild
     from ingest.pipeline import sync_vectors
     from ingest.settings import BUNDLED_MODEL
@@ -703,6 +704,12 @@ def reindex(
         if as_json:
             _print_json(synced.to_json())
         else:
+            if synced.set_aside is not None:
+                out.print(
+                    f"The Chroma copy could not be used; it was moved to {terminal_text(synced.set_aside)} "
+                    "(delete it once you no longer need it) and built again from the catalog.",
+                    markup=False,
+                )
             out.print(
                 f"The Chroma copy matches the catalog: {synced.copied} vectors copied, {synced.deleted} removed "
                 f"in {synced.seconds:.1f} s.",

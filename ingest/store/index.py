@@ -196,7 +196,8 @@ class Index:
         except ChromaUnavailable as exc:
             raise VectorsBehind(
                 f"{done} the Chroma copy of the vectors ({exc}); once {self.mirror.where} can be "
-                "written to, run `tanya reindex --vectors-only`"
+                "written to, run `tanya reindex --vectors-only` (it rebuilds the copy from the catalog, "
+                "and moves a damaged one aside)"
             ) from None
 
     def mirrored_ids(self) -> set[str]:
@@ -204,10 +205,26 @@ class Index:
         self.refresh()
         return self.mirror.collection(self.collection_name).ids()
 
-    def sync_vectors(self) -> tuple[int, int]:
+    def sync_vectors(self) -> tuple[int, int, Path | None]:
         """Make the Chroma copy hold exactly the catalog's vectors, by chunk id, and drop the
-        index's other collections; return how many vectors were (copied, deleted)."""
-        return self.mirror.reconcile(self.catalog, self.base_collection, self.collection_name, self.model_name)
+        index's other collections; return how many vectors were (copied, deleted), and where an
+        embedded copy that could not be used (damaged files, another Chroma's format) was moved
+        aside before a new one was built from the catalog (``None``: it was used)."""
+
+        def reconcile() -> tuple[int, int]:
+            return self.mirror.reconcile(self.catalog, self.base_collection, self.collection_name, self.model_name)
+
+        try:
+            return (*reconcile(), None)
+        except ChromaUnavailable:
+            aside = self.mirror.set_aside()
+            if aside is None:  # a server's, or a folder that cannot be moved: as it failed
+                raise
+        try:
+            return (*reconcile(), aside)
+        except ChromaUnavailable:  # not the old copy's fault (a full disk): leave things as they were
+            self.mirror.put_back(aside)
+            raise
 
     # ----- reading -------------------------------------------------------------------------
 

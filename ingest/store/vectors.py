@@ -132,6 +132,39 @@ class ChromaMirror:
         catalog.set_meta(MIRRORED, str(catalog.generation()))
         return len(missing), len(extra)
 
+    def set_aside(self) -> Path | None:
+        """Move the embedded copy's folder aside (``chroma.damaged-<UTC time>`` beside it), so
+        that a new one can be built from the catalog, which holds every vector; ``None`` when
+        there is no such folder or it cannot be moved (a read-only data folder). Never deletes."""
+        import time
+
+        folder = self.data_dir / "chroma"
+        if not self.embedded or not folder.is_dir():
+            return None
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # no client of this process keeps the folder open
+        self._writer = None
+        aside = folder.with_name(f"chroma.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        try:
+            folder.rename(aside)
+        except OSError:
+            return None
+        return aside
+
+    def put_back(self, aside: Path) -> None:
+        """Undo ``set_aside`` (the new copy could not be built either): the folder made since is
+        removed and the old one returns, as it was."""
+        import shutil
+
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        self._writer = None
+        folder = self.data_dir / "chroma"
+        shutil.rmtree(folder, ignore_errors=True)
+        aside.rename(folder)
+
     @property
     def where(self) -> str:
         """Where the copy is, for a message: its folder, or its server without credentials."""

@@ -588,3 +588,30 @@ def test_with_the_chroma_folder_read_only_remove_and_ingest_say_what_they_stored
         assert repair in ingested.stderr
     synced = tanya("reindex", "--vectors-only", "--json")
     assert synced.exit_code == 0 and json.loads(synced.stdout)["deleted"] > 0, synced.output
+    assert json.loads(synced.stdout)["set_aside"] is None  # the folder was only read-only, not damaged
+
+
+def test_a_damaged_chroma_copy_is_moved_aside_and_built_again_from_the_catalog(
+    bundled_index: Path, tmp_path: Path
+) -> None:
+    """A Chroma folder whose files are not a database (a bad disk, another Chroma's format) cannot
+    be caught up; `tanya reindex --vectors-only`, which every message about it names, moves it
+    aside (never deletes it) and builds the copy again from the catalog, which holds every vector."""
+    (bundled_index / "chroma" / "chroma.sqlite3").write_bytes(b"garbage")
+    article = tmp_path / "banjir.txt"
+    article.write_text("Banjir merendam dua desa di Lembah Arum pada Senin pagi.", encoding="utf-8")
+    stopped = tanya("ingest", str(article))
+    assert stopped.exit_code == 1 and "moves a damaged one aside" in stopped.stderr, stopped.output
+    synced = tanya("reindex", "--vectors-only", "--json")
+    assert synced.exit_code == 0, synced.output
+    report = json.loads(synced.stdout)
+    aside = Path(report["set_aside"])
+    assert aside.parent == bundled_index and aside.name.startswith("chroma.damaged-")
+    assert (aside / "chroma.sqlite3").read_bytes() == b"garbage"  # kept as it was
+    chunks = sum(record["chunks"] for record in json.loads(tanya("sources", "--json").stdout))
+    assert report["copied"] == chunks and report["deleted"] == 0
+    again = tanya("reindex", "--vectors-only", "--json")
+    assert json.loads(again.stdout) | {"seconds": 0} == {"copied": 0, "deleted": 0, "seconds": 0, "set_aside": None}
+    assert tanya("ingest", str(article)).exit_code == 0  # writes reach the new copy
+    said = tanya("reindex", "--vectors-only")
+    assert said.exit_code == 0 and "moved to" not in said.stdout

@@ -187,7 +187,8 @@ def test_a_removal_whose_chroma_copy_cannot_be_written_says_what_it_did_and_what
         "(the Chroma vector store is unavailable: "
     )
     assert str(behind.value).endswith(
-        f"; once the folder {Path(settings.data_dir) / 'chroma'} can be written to, run `tanya reindex --vectors-only`"
+        f"; once the folder {Path(settings.data_dir) / 'chroma'} can be written to, run `tanya reindex --vectors-only` "
+        "(it rebuilds the copy from the catalog, and moves a damaged one aside)"
     )
     assert index.catalog.article("a") is None and index.mirrored_ids() > index.catalog.chunk_ids()
     from ingest.pipeline import sync_vectors
