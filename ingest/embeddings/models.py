@@ -277,6 +277,14 @@ def sentence_text(sentence: str, title: str) -> str:
     return f"{title}. {sentence}" if title and not sentence.startswith(title) else sentence
 
 
+# The most sentences of one passage that get vectors of their own. Passages of news hold a few
+# (at most 13 in the 10,783 passages of every article and set here, cut at 1,000 characters); a
+# text of thousands of one-word sentences ("Ya. Ya. Ya. ...") would otherwise cost an embedding
+# per word. A passage with more gets none, and its sentences are compared with a question by the
+# passage's own vector, as in an index built before sentence vectors (``sentence_cosines``).
+MAX_SENTENCE_VECTORS = 32
+
+
 def embed_passages(
     embeddings: Embeddings,
     texts: list[str],
@@ -284,10 +292,12 @@ def embed_passages(
     titles: Sequence[str] | None = None,
 ) -> tuple[list[list[float]], list[Any]]:
     """Return one unit vector per passage and, per passage, a float32 array with one unit
-    vector per span of it (its sentences, each embedded after its article's title)."""
+    vector per span of it (its sentences, each embedded after its article's title), or with
+    none when it has more than ``MAX_SENTENCE_VECTORS`` spans."""
     import numpy as np
 
     titles = titles or [""] * len(texts)
+    spans = [parts if len(parts) <= MAX_SENTENCE_VECTORS else () for parts in spans]
     flat = [
         sentence_text(text[start:end], title)
         for text, parts, title in zip(texts, spans, titles, strict=True)

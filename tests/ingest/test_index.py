@@ -40,6 +40,33 @@ def test_ingesting_twice_embeds_nothing_the_second_time(small_index: Index, hash
     assert len(stores_agree(small_index)) == first.chunks_written
 
 
+def test_a_passage_of_countless_tiny_sentences_costs_an_embedding_per_passage_not_per_word(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    """Every sentence of a passage gets a vector of its own, embedded after the title; a text of
+    thousands of one-word sentences would cost an embedding each (100 KB of "Ya. " took 53 s, 870
+    MB and 22 MB of index). Past ``MAX_SENTENCE_VECTORS`` a passage's sentences get none and are
+    compared with a question by the passage's vector; the passages of news keep theirs."""
+    from ingest.embeddings.models import MAX_SENTENCE_VECTORS
+    from ingest.text.sentences import split_sentences
+
+    words = "Ya. " * 5000
+    report = ingest_articles(small_index, [article("bomb", words)])
+    assert report.chunks_written > 1
+    assert hash_embeddings.documents_embedded <= report.chunks_written * 2  # passages, and no sentence of them
+    chunks = list(small_index.catalog.chunks(sorted(small_index.catalog.chunk_ids("bomb"))).values())
+    assert all(len(split_sentences(c.text)) > MAX_SENTENCE_VECTORS for c in chunks[:-1])
+    stored = small_index.catalog.sentence_vectors(small_index.collection_name, [c.chunk_id for c in chunks])
+    assert all(
+        len(stored.get(c.chunk_id, b"")) == 0 for c in chunks if len(split_sentences(c.text)) > MAX_SENTENCE_VECTORS
+    )
+    before = hash_embeddings.documents_embedded
+    news = article("news", " ".join(f"Kalimat nomor {i} tentang banjir." for i in range(12)))
+    ingest_articles(small_index, [news])
+    assert hash_embeddings.documents_embedded - before == 1 + 12  # the passage and each of its sentences
+    assert {h.chunk.source for h in small_index.lexical_search(query_terms("ya"), 3)} == {"bomb"}
+
+
 def test_changed_article_replaces_its_old_chunks(small_index: Index) -> None:
     ingest_articles(small_index, [article("a", "Kalimat lama satu. " * 80)])
     old = stores_agree(small_index)
