@@ -68,6 +68,16 @@ class IngestStopped(IndexUnavailable):
         self.report = report
 
 
+class IngestInterrupted(KeyboardInterrupt):
+    """An ingest interrupted part way (Ctrl-C); ``report`` says what it stored, ``left`` how many
+    new or changed articles it did not. What was stored stays: ingesting again adds the rest."""
+
+    def __init__(self, report: IngestReport, left: int) -> None:
+        super().__init__(f"{report.count('added') + report.count('replaced')} stored, {left} not")
+        self.report = report
+        self.left = left
+
+
 class ProgressSink:
     """Receives progress of a run; the default does nothing (the CLI draws a bar)."""
 
@@ -166,6 +176,9 @@ def ingest_articles(
             rest = f"; {left} more were not stored: ingest them again then" if left else ""
             message = f"ingest stopped: {stored} new or changed article(s) were {exc}{rest}"
             raise IngestStopped(message, report) from None
+        except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
+            report.seconds = time.perf_counter() - started
+            raise IngestInterrupted(report, len(todo) - report.count("added") - report.count("replaced")) from None
     report.seconds = time.perf_counter() - started
     return report
 

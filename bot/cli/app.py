@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from ingest.errors import BadInput, IndexUnavailable, TanyaError
-from ingest.pipeline import IngestReport, IngestStopped, ProgressSink
+from ingest.pipeline import IngestInterrupted, IngestReport, IngestStopped, ProgressSink
 
 app = typer.Typer(
     help="tanya: ask questions about news articles and get answers that cite their passages.",
@@ -64,6 +64,11 @@ def handles_errors(fn: F) -> F:
             name = _env_name(exc.title, first["loc"][0]) if first.get("loc") else "a setting"
             err.print(f"tanya: error: invalid {name}: {terminal_text(str(first['msg']))}", markup=False)
             raise typer.Exit(2) from None
+        except IngestInterrupted as stopped:
+            stored = stopped.report.count("added") + stopped.report.count("replaced")
+            rest = f"; {stopped.left} more were not: ingest again to add them" if stopped.left else ""
+            err.print(f"tanya: interrupted: {stored} new or changed article(s) were stored{rest}", markup=False)
+            raise typer.Exit(130) from None
         except KeyboardInterrupt:
             err.print("tanya: interrupted", markup=False)
             raise typer.Exit(130) from None
@@ -174,7 +179,7 @@ def ingest(
     try:
         with _progress(enabled=not as_json) as sink:
             report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
-    except IngestStopped as stopped:  # what it stored, then why it stopped (handles_errors)
+    except (IngestStopped, IngestInterrupted) as stopped:  # what it stored, then why it stopped (handles_errors)
         _print_report(stopped.report, as_json)
         raise
     _print_report(report, as_json)

@@ -615,3 +615,25 @@ def test_a_damaged_chroma_copy_is_moved_aside_and_built_again_from_the_catalog(
     assert tanya("ingest", str(article)).exit_code == 0  # writes reach the new copy
     said = tanya("reindex", "--vectors-only")
     assert said.exit_code == 0 and "moved to" not in said.stdout
+
+
+def test_an_interrupted_ingest_says_how_many_articles_it_stored(capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C during an ingest: the groups written stay, and the line says so (it said only
+    "interrupted", though half the articles were stored and a second run skips them)."""
+    import typer
+
+    from bot.cli.app import handles_errors
+    from ingest.pipeline import IngestInterrupted, IngestReport, ItemResult
+
+    report = IngestReport([ItemResult("a", "added", 1), ItemResult("b", "replaced", 2), ItemResult("c", "unchanged")])
+
+    @handles_errors
+    def interrupted() -> None:
+        raise IngestInterrupted(report, 3)
+
+    with pytest.raises(typer.Exit) as exited:
+        interrupted()
+    assert exited.value.exit_code == 130
+    assert capsys.readouterr().err == (
+        "tanya: interrupted: 2 new or changed article(s) were stored; 3 more were not: ingest again to add them\n"
+    )

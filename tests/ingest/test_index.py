@@ -67,6 +67,37 @@ def test_a_passage_of_countless_tiny_sentences_costs_an_embedding_per_passage_no
     assert {h.chunk.source for h in small_index.lexical_search(query_terms("ya"), 3)} == {"bomb"}
 
 
+class _InterruptedAt(HashEmbeddings):
+    """The hash embedder, as if Ctrl-C came during its ``at``-th call."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.calls, self.at = 0, at
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return super().embed_documents(texts)
+
+
+def test_an_interrupted_ingest_says_what_it_stored_and_a_second_run_adds_the_rest(settings: IndexSettings) -> None:
+    from ingest.pipeline import EMBED_GROUP, IngestInterrupted
+
+    # enough articles to fill several embedding groups
+    articles = [article(f"a{i}", f"Banjir nomor {i} merendam desa. Warga mengungsi.") for i in range(3 * EMBED_GROUP)]
+    index = make_index(settings, embeddings=_InterruptedAt(3))
+    assert sum(len(index.prepare(a).spans) for a in articles) > 2 * EMBED_GROUP
+    with pytest.raises(IngestInterrupted) as interrupted:
+        ingest_articles(index, articles)
+    stored = {i.source for i in interrupted.value.report.items if i.status == "added"}
+    assert stored and interrupted.value.left == len(articles) - len(stored) > 0
+    assert {r.source for r in index.articles()} == stored  # what it says it stored, and only that
+    stores_agree(index)
+    again = ingest_articles(make_index(settings, embeddings=HashEmbeddings()), articles)
+    assert again.count("unchanged") == len(stored) and again.count("added") == len(articles) - len(stored)
+
+
 def test_changed_article_replaces_its_old_chunks(small_index: Index) -> None:
     ingest_articles(small_index, [article("a", "Kalimat lama satu. " * 80)])
     old = stores_agree(small_index)
