@@ -194,10 +194,15 @@ class Index:
                 self.catalog, self.base_collection, self.collection_name, self.model_name, sources, before
             )
         except ChromaUnavailable as exc:
+            # an embedded copy that cannot be used is moved aside by the repair (``sync_vectors``)
+            aside = (
+                " (it rebuilds the copy from the catalog, and moves a damaged one aside)"
+                if self.mirror.embedded
+                else ""
+            )
             raise VectorsBehind(
                 f"{done} the Chroma copy of the vectors ({exc}); once {self.mirror.where} can be "
-                "written to, run `tanya reindex --vectors-only` (it rebuilds the copy from the catalog, "
-                "and moves a damaged one aside)"
+                f"written to, run `tanya reindex --vectors-only`{aside}"
             ) from None
 
     def mirrored_ids(self) -> set[str]:
