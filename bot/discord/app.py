@@ -33,6 +33,11 @@ NO_MENTIONS = discord.AllowedMentions.none()
 T = TypeVar("T")
 
 
+# How many attempts the rate limiter records between sweeps of the users it no longer needs to
+# remember: it holds at most the users of one window and this many more.
+SWEEP_EVERY = 256
+
+
 class RateLimiter:
     """At most ``limit`` events per user in any ``window`` seconds (a sliding window)."""
 
@@ -41,10 +46,15 @@ class RateLimiter:
         self.window = window
         self.clock = clock
         self._events: dict[int, deque[float]] = defaultdict(deque)
+        self._calls = 0
 
     def retry_after(self, user_id: int) -> float:
         """Record an attempt; return 0 when allowed, else the seconds until the next one is."""
         now = self.clock()
+        self._calls += 1
+        if self._calls % SWEEP_EVERY == 0:  # users quiet for a whole window are forgotten
+            for quiet in [u for u, ev in self._events.items() if not ev or now - ev[-1] >= self.window]:
+                del self._events[quiet]
         events = self._events[user_id]
         while events and now - events[0] >= self.window:
             events.popleft()

@@ -238,8 +238,9 @@ def passage_messages(title: str, text: str) -> list[str]:
     return split_message(f"**{neutralize(title)}**\n\n{neutralize(text)}")
 
 
-def sources_messages(records: list[ArticleRecord]) -> list[str]:
-    """The indexed articles as message text, split under the limit."""
+def sources_messages(records: list[ArticleRecord], more: int = 0) -> list[str]:
+    """The indexed articles as message text, split under the limit; ``more``: how many others
+    the index holds that are not listed."""
     if not records:
         return ["The index is empty. An admin can add articles with `/add`."]
     lines = []
@@ -248,4 +249,6 @@ def sources_messages(records: list[ArticleRecord]) -> list[str]:
         link = f" <{url}>" if url else ""
         date = f" · {r.published}" if r.published else ""
         lines.append(f"• {neutralize(r.title)}{date} · {r.chunks} passages{link}")
+    if more > 0:
+        lines.append(f"… and {more:,} more (`tanya sources` on the bot's machine lists them all).")
     return split_message("\n".join(lines))

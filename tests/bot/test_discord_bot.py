@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from bot.chain.answer import Answer
 from bot.components import Stack, make_stack
-from bot.discord.app import NO_MENTIONS, RateLimiter, TanyaBot, send_ephemeral
+from bot.discord.app import NO_MENTIONS, SWEEP_EVERY, RateLimiter, TanyaBot, send_ephemeral
 from bot.discord.cogs.ask import (
     EMPTY_MENTION,
     EMPTY_MENTION_ANY,
@@ -37,6 +37,7 @@ from bot.discord.cogs.ask import (
 from bot.discord.cogs.errors import ErrorsCog
 from bot.discord.cogs.library import LibraryCog
 from bot.discord.feedback import FeedbackStore
+from bot.discord.formatting import sources_messages
 from bot.settings import DiscordSettings, LLMSettings, Settings
 from ingest.errors import IndexUnavailable
 from ingest.loaders import Fetcher, load_inputs
@@ -457,6 +458,79 @@ async def test_admin_commands_refuse_members_without_permission(stack: Stack, tm
         assert command.guild_only
 
 
+async def test_the_library_commands_keep_to_the_bots_channels(stack: Stack, tmp_path: Path) -> None:
+    """/add and /remove change the one index every channel answers from: with channels set, an
+    admin of any server the bot is in (one that merely invited it) could otherwise add to it;
+    channel ids are unique across Discord, so the allow-list pins the bot's own server too."""
+    bot = build_bot(stack, tmp_path, channels="200")
+    cog = LibraryCog(bot)
+    for command in (cog.add, cog.remove, cog.sources):
+        assert not check_passes(command, interaction(bot, manage_guild=True, channel_id=100))
+        assert check_passes(command, interaction(bot, manage_guild=True, channel_id=200))
+    elsewhere = interaction(bot, manage_guild=True, channel_id=100)
+    elsewhere.guild = SimpleNamespace(id=666)  # another server
+    await invoke(LibraryCog.add, cog, elsewhere, None, FakeAttachment("gempa.txt", b"Gempa mengguncang Cianjur."))
+    (refusal,) = sends(elsewhere)
+    assert refusal[1] == "I only take this command in the channels I was set up for." and refusal[2]["ephemeral"]
+    in_a_thread = interaction(bot, channel_id=300)
+    in_a_thread.channel = SimpleNamespace(id=300, parent_id=200)  # a thread of an allowed channel
+    assert check_passes(cog.sources, in_a_thread)
+
+
+async def test_sources_lists_the_newest_articles_and_counts_the_rest(stack: Stack, tmp_path: Path) -> None:
+    from bot.discord.cogs.library import MAX_LISTED
+    from ingest.types import ArticleRecord
+
+    records = [
+        ArticleRecord(f"s{i}", f"Judul {i}", None, "2024-10-12", "id", "Outlet", None, 3, "x") for i in range(60_000)
+    ]
+    started = time.perf_counter()
+    parts = sources_messages(records[:MAX_LISTED], more=len(records) - MAX_LISTED)
+    assert len(parts) <= 3 and time.perf_counter() - started < 5  # was 4,434 messages and 7 s on the event loop
+    assert "Judul 0 " in parts[0] and f"Judul {MAX_LISTED} " not in "".join(parts)
+    assert parts[-1].endswith("… and 59,950 more (`tanya sources` on the bot's machine lists them all).")
+    fake = interaction(build_bot(stack, tmp_path))
+    await invoke(LibraryCog.sources, LibraryCog(fake.client), fake)
+    (listing,) = [content for kind, content, _ in sends(fake) if kind == "followup"]
+    assert "more" not in listing and "passages" in listing
+
+
+def test_the_rate_limiter_forgets_users_quiet_for_a_whole_window() -> None:
+    now = [0.0]
+    limiter = RateLimiter(5, 60, clock=lambda: now[0])
+    for user in range(100_000):
+        assert limiter.retry_after(user) == 0.0
+    now[0] = 61.0
+    for _ in range(SWEEP_EVERY):
+        limiter.retry_after(1)
+    assert len(limiter._events) <= SWEEP_EVERY  # was one entry per user ever seen, about 140 MB for 100,000
+    assert limiter.retry_after(1) > 0  # while the users of the window are still held to it
+
+
+async def test_a_mention_whose_thread_cannot_be_opened_is_answered_as_a_reply(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    message = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user])
+
+    async def refuse(**kwargs: Any) -> None:  # no permission to open threads, a voice channel's chat
+        raise discord.HTTPException(SimpleNamespace(status=403, reason="Forbidden"), {"code": 50013})
+
+    message.create_thread = refuse
+    await cog.on_message(message)
+    (answer,) = [text for kind, text, _ in log if kind == "reply"]
+    assert "700" in answer and not answer.startswith("Sorry")  # the answer, not only an apology
+    bot.workers.shutdown(wait=True)
+
+
+async def test_no_thread_is_opened_for_a_question_that_is_refused(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, "<@99> ???!!!", mentions=[bot.user]))
+    await cog.on_message(fake_message(log, "<@99> " + "kata " * 1000, mentions=[bot.user]))
+    assert [kind for kind, _, _ in log] == ["reply", "reply"]  # refused in a reply; no thread holding only that
+    bot.workers.shutdown(wait=True)
+
+
 def test_an_admin_role_id_matches_the_role_with_that_id_not_a_role_named_after_it(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path, admin_role=" 1234567890 ")
     cog = LibraryCog(bot)
@@ -752,8 +826,10 @@ async def test_a_refused_ask_in_a_thread_leaves_its_filters_off_the_thread(stack
 async def test_an_empty_mention_keeps_to_the_allowed_channels_and_the_cooldown(stack: Stack, tmp_path: Path) -> None:
     bot, cog = _bot_with_user(stack, tmp_path, channels="200", cooldown_per_minute=1)
     log: list[tuple[str, Any, dict[str, Any]]] = []
-    await cog.on_message(fake_message(log, "<@99>", channel_id=100, mentions=[bot.user]))
-    assert log[-1][1] == "I only answer questions in the channels I was set up for."
+    for _ in range(50):  # outside them it says nothing (it replied to every mention there, publicly)
+        await cog.on_message(fake_message(log, "<@99>", channel_id=100, mentions=[bot.user]))
+        await cog.on_message(fake_message(log, "<@99> siapa CEO TikTok?", channel_id=100, mentions=[bot.user]))
+    assert log == []
     await cog.on_message(fake_message(log, "<@99>", channel_id=200, mentions=[bot.user]))
     assert log[-1][1].startswith("Ask me something")  # the hint, where it may answer
     await cog.on_message(fake_message(log, "<@99>", channel_id=200, mentions=[bot.user]))

@@ -18,12 +18,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chain.answer import Answer
+from bot.chain.build import normalize_question
 from bot.chain.conversation import Conversation
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
 from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
 from ingest.corpus import bundled_articles_dir
-from ingest.errors import TanyaError
+from ingest.errors import BadInput, TanyaError
 
 if TYPE_CHECKING:
     from bot.discord.app import TanyaBot
@@ -218,6 +219,14 @@ class AskCog(commands.Cog):
             return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
         return None
 
+    def askable(self, question: str) -> bool:
+        """Whether the chain takes ``question`` at all (words, not too long)."""
+        try:
+            normalize_question(question, self.bot.settings.answering.max_question_chars)
+        except BadInput:
+            return False
+        return True
+
     def replied(self, channel_id: int, replied_to: int | None) -> Conversation | None:
         """The conversation of the bot's answer a message in ``channel_id`` replies to, if any
         (keys hold the channel, so a conversation never crosses channels)."""
@@ -335,7 +344,9 @@ class AskCog(commands.Cog):
         if not question and conversation is not None:  # an empty follow-up in a thread is just chatter
             return
         channel = getattr(message.channel, "parent_id", None) or message.channel.id
-        refusal = self.refusal(message.author.id, channel)  # the hint too: allow-list and cooldown
+        if not self.bot.channel_allowed(channel):  # not a channel it was set up for: it says nothing there
+            return
+        refusal = self.refusal(message.author.id, channel)  # the hint too: the cooldown
         if refusal:
             await message.reply(refusal, allowed_mentions=NO_MENTIONS)
             return
@@ -348,18 +359,23 @@ class AskCog(commands.Cog):
         post: Post
         thread = None
         answered_in = message.channel.id
+
+        async def post(content: str, **kwargs: Any) -> Any:
+            return await message.reply(content, mention_author=False, **kwargs)
+
         if (
             self.bot.settings.discord.threads
             and conversation is None  # a follow-up is answered where it was asked
             and message.guild is not None
             and not isinstance(message.channel, discord.Thread)
+            and self.askable(question)  # no thread for a question that will only be refused
         ):
-            thread = await message.create_thread(name=_thread_name(question))
-            post, answered_in = thread.send, thread.id
-        else:
-
-            async def post(content: str, **kwargs: Any) -> Any:
-                return await message.reply(content, mention_author=False, **kwargs)
+            try:
+                thread = await message.create_thread(name=_thread_name(question))
+            except discord.HTTPException:  # no permission, a channel with no threads: answered as a reply
+                logger.warning("could not open a thread for a question", exc_info=True)
+            else:
+                post, answered_in = thread.send, thread.id
 
         conversation = conversation or self.bot.conversations.new()
         preview = LivePreview(asyncio.get_running_loop(), post)

@@ -53,15 +53,46 @@ def is_admin(interaction: discord.Interaction) -> bool:
     return any(role.name == wanted for role in roles)
 
 
+NOT_HERE = "I only take this command in the channels I was set up for."
+
+
+def in_its_channels(interaction: discord.Interaction) -> bool:
+    """Whether the interaction comes from a channel the bot was set up for (a thread counts as
+    its channel; every channel when TANYA_DISCORD_CHANNELS is empty). Channel ids are unique
+    across Discord, so a server the bot was merely invited to has none of them."""
+    bot: TanyaBot = interaction.client  # type: ignore[assignment]
+    channel = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
+    return bot.channel_allowed(channel)
+
+
 def admin_only() -> Callable[[T], T]:
-    """An app-command check that refuses everyone but admins, with the reason."""
+    """An app-command check that refuses everyone but admins, and anywhere but the bot's
+    channels, with the reason."""
 
     def predicate(interaction: discord.Interaction) -> bool:
+        if not in_its_channels(interaction):
+            raise app_commands.CheckFailure(NOT_HERE)
         if not is_admin(interaction):
             raise app_commands.CheckFailure(NOT_ADMIN)
         return True
 
     return app_commands.check(predicate)
+
+
+def its_channels_only() -> Callable[[T], T]:
+    """An app-command check that refuses anywhere but the bot's channels, with the reason."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        if not in_its_channels(interaction):
+            raise app_commands.CheckFailure(NOT_HERE)
+        return True
+
+    return app_commands.check(predicate)
+
+
+# The most articles /sources lists (the newest first); the rest are counted. An index of tens
+# of thousands would otherwise take thousands of messages, past the interaction's 15 minutes.
+MAX_LISTED = 50
 
 
 # How much of a source that is not in the index a reply repeats (an option may hold 6,000 characters).
@@ -98,11 +129,16 @@ class LibraryCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources")
+    @its_channels_only()
     async def sources(self, interaction: discord.Interaction) -> None:
         """List the articles the bot answers from."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        records = await self.bot.run_blocking(self.bot.index.articles)
-        for part in sources_messages(records):
+
+        def listing() -> list[str]:
+            records = self.bot.index.articles()
+            return sources_messages(records[:MAX_LISTED], more=len(records) - MAX_LISTED)
+
+        for part in await self.bot.run_blocking(listing):
             await interaction.followup.send(part, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.command(name="add")
