@@ -356,13 +356,13 @@ class AskCog(commands.Cog):
             return
         with contextlib.suppress(discord.HTTPException):
             await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
-        post: Post
         thread = None
         answered_in = message.channel.id
 
-        async def post(content: str, **kwargs: Any) -> Any:
+        async def as_reply(content: str, **kwargs: Any) -> Any:
             return await message.reply(content, mention_author=False, **kwargs)
 
+        post: Post = as_reply
         if (
             self.bot.settings.discord.threads
             and conversation is None  # a follow-up is answered where it was asked
