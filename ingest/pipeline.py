@@ -293,7 +293,7 @@ def sync_vectors(index: Index, progress: ProgressSink | None = None) -> SyncRepo
     progress = progress or ProgressSink()
     started = time.perf_counter()
     with index.writing(on_wait=progress.waiting):
-        copied, deleted, aside = index.sync_vectors()
+        copied, deleted, aside = index.sync_vectors(repair=True)
     return SyncReport(copied, deleted, time.perf_counter() - started, None if aside is None else str(aside))
 
 

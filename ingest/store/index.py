@@ -194,10 +194,10 @@ class Index:
                 self.catalog, self.base_collection, self.collection_name, self.model_name, sources, before
             )
         except ChromaUnavailable as exc:
-            # an embedded copy that cannot be used is moved aside by the repair (``sync_vectors``)
+            # an embedded copy whose files are damaged is moved aside by the repair (``sync_vectors``)
             aside = (
                 " (it rebuilds the copy from the catalog, and moves a damaged one aside)"
-                if self.mirror.embedded
+                if self.mirror.embedded and damaged(exc)
                 else ""
             )
             raise VectorsBehind(
@@ -210,20 +210,21 @@ class Index:
         self.refresh()
         return self.mirror.collection(self.collection_name).ids()
 
-    def sync_vectors(self) -> tuple[int, int, Path | None]:
+    def sync_vectors(self, repair: bool = False) -> tuple[int, int, Path | None]:
         """Make the Chroma copy hold exactly the catalog's vectors, by chunk id, and drop the
-        index's other collections; return how many vectors were (copied, deleted), and where an
-        embedded copy that could not be used (damaged files, another Chroma's format) was moved
-        aside before a new one was built from the catalog (``None``: it was used)."""
+        index's other collections; return how many vectors were (copied, deleted), and, with
+        ``repair`` (``tanya reindex --vectors-only``), where an embedded copy whose files are
+        damaged (not a database, malformed) was moved aside before a new one was built from the
+        catalog (``None``: none was)."""
 
         def reconcile() -> tuple[int, int]:
             return self.mirror.reconcile(self.catalog, self.base_collection, self.collection_name, self.model_name)
 
         try:
             return (*reconcile(), None)
-        except ChromaUnavailable:
-            aside = self.mirror.set_aside()
-            if aside is None:  # a server's, or a folder that cannot be moved: as it failed
+        except ChromaUnavailable as exc:
+            aside = self.mirror.set_aside() if repair and damaged(exc) else None
+            if aside is None:  # unwritable, busy, a server's: as it failed
                 raise
         try:
             return (*reconcile(), aside)
@@ -372,6 +373,17 @@ class Index:
             self._follow_model = True
         self.refresh(force=True)
         self.sync_vectors()
+
+
+# What SQLite and Chroma say of files that are not a database they can read: a damaged copy,
+# which the repair moves aside. An unwritable or busy folder says otherwise, and is left alone.
+_DAMAGE = ("file is not a database", "malformed", "database corruption", "file is encrypted")
+
+
+def damaged(exc: Exception) -> bool:
+    """Whether a Chroma failure says its files are damaged (not that they cannot be written)."""
+    text = str(exc).lower()
+    return any(sign in text for sign in _DAMAGE)
 
 
 def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:

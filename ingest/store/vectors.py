@@ -163,7 +163,8 @@ class ChromaMirror:
         self._writer = None
         folder = self.data_dir / "chroma"
         shutil.rmtree(folder, ignore_errors=True)
-        aside.rename(folder)
+        if not folder.exists():  # else both stay, and the error that brought us here is the one raised
+            aside.rename(folder)
 
     @property
     def where(self) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable
+from ingest.errors import ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable, VectorsBehind
 from ingest.pipeline import IngestStopped, ingest_articles, ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
@@ -234,8 +234,6 @@ def test_an_ingest_whose_chroma_copy_cannot_be_written_stops_with_a_report_of_wh
 def test_a_removal_whose_chroma_copy_cannot_be_written_says_what_it_did_and_what_repairs_it(
     settings: IndexSettings,
 ) -> None:
-    from ingest.errors import VectorsBehind
-
     index = make_index(settings, embeddings=HashEmbeddings())
     ingest_articles(index, [article("a", "Satu dua tiga."), article("b", "Empat lima.")])
     with read_only(Path(settings.data_dir) / "chroma"), index.writing(), pytest.raises(VectorsBehind) as behind:
@@ -245,13 +243,29 @@ def test_a_removal_whose_chroma_copy_cannot_be_written_says_what_it_did_and_what
         "(the Chroma vector store is unavailable: "
     )
     assert str(behind.value).endswith(
-        f"; once the folder {Path(settings.data_dir) / 'chroma'} can be written to, run `tanya reindex --vectors-only` "
-        "(it rebuilds the copy from the catalog, and moves a damaged one aside)"
-    )
+        f"; once the folder {Path(settings.data_dir) / 'chroma'} can be written to, run `tanya reindex --vectors-only`"
+    )  # unwritable, not damaged: nothing is said of moving it aside
     assert index.catalog.article("a") is None and index.mirrored_ids() > index.catalog.chunk_ids()
     from ingest.pipeline import sync_vectors
 
     assert sync_vectors(index).deleted == 1  # what the message says repairs it
+    stores_agree(index)
+
+
+def test_a_chroma_copy_that_cannot_be_written_is_never_moved_aside(settings: IndexSettings) -> None:
+    """The repair moves a copy aside only when its files are damaged: one that cannot be written
+    (its files read-only, a folder that can still be renamed) or is busy stays where it is."""
+    from ingest.pipeline import sync_vectors
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga.")])
+    chroma = Path(settings.data_dir) / "chroma"
+    with read_only(chroma / "chroma.sqlite3"), index.writing(), pytest.raises(VectorsBehind):
+        index.remove("a")  # behind now
+    with read_only(chroma / "chroma.sqlite3"), pytest.raises(ChromaUnavailable):
+        sync_vectors(index)
+    assert chroma.is_dir() and not list(chroma.parent.glob("chroma.damaged-*"))
+    assert sync_vectors(index).set_aside is None  # writable again: caught up in place
     stores_agree(index)
 
 
