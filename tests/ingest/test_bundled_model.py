@@ -82,9 +82,10 @@ def test_the_lean_tokenizer_reads_its_compact_copy_only_while_it_matches_the_fil
     model_cache: Path, tmp_path: Path
 ) -> None:
     """Parsing the 16 MB tokenizer.json took about 0.7 s of every cold question: the first load
-    writes a compact copy beside it, later ones read that, with the same ids; a copy of another
-    version of the file, or one cut short, is not used (and is written again), and a folder that
-    cannot be written to still gets a tokenizer."""
+    writes a compact copy beside it, later ones read that, with the same ids; a copy made from
+    other bytes (even of the same size and time), one cut short or one whose header is not ours
+    is not used (and is written again), and a folder that cannot be written to still gets a
+    tokenizer."""
     import os
     import shutil
 
@@ -101,21 +102,36 @@ def test_the_lean_tokenizer_reads_its_compact_copy_only_while_it_matches_the_fil
     texts = _corpus()[:60]
     expected = [full.encode(t).ids for t in texts]
 
+    def copy_of_now() -> object:
+        return _read_compact(path, path.read_bytes())
+
     first = UnigramTokenizer.from_file(path)
-    assert first is not None and compact.exists() and _read_compact(path) is not None
+    assert first is not None and compact.exists() and copy_of_now() is not None
     second = UnigramTokenizer.from_file(path)  # from the copy
     assert second is not None and [second.encode(t) for t in texts] == expected
 
-    stamp = path.stat().st_mtime_ns
-    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))  # the file changed since the copy was made
-    assert _read_compact(path) is None
+    # another file of the same size and time (cp -p, rsync -t, tar x): one score changed
+    original, stat = path.read_bytes(), path.stat()
+    at = original.index(b'"vocab"')
+    digit = original.index(b"-", at) + 1
+    changed = original[:digit] + (b"9" if original[digit : digit + 1] != b"9" else b"8") + original[digit + 1 :]
+    path.write_bytes(changed)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert copy_of_now() is None
     again = UnigramTokenizer.from_file(path)
-    assert again is not None and _read_compact(path) is not None  # written again, for this version
+    assert again is not None and copy_of_now() is not None  # written again, for these bytes
+    path.write_bytes(original)
+    assert copy_of_now() is None  # and not taken for the first file's
 
+    assert UnigramTokenizer.from_file(path) is not None
     compact.write_bytes(compact.read_bytes()[:-1000])  # cut short
-    assert _read_compact(path) is None
+    assert copy_of_now() is None
     cut = UnigramTokenizer.from_file(path)
-    assert cut is not None and [cut.encode(t) for t in texts] == expected and _read_compact(path) is not None
+    assert cut is not None and [cut.encode(t) for t in texts] == expected and copy_of_now() is not None
+    body = compact.read_bytes().partition(b"\n")[2]
+    compact.write_bytes(b"[]\n" + body)  # JSON, but not a header
+    assert copy_of_now() is None and UnigramTokenizer.from_file(path) is not None
 
     compact.unlink()
     with read_only(tmp_path):
