@@ -70,7 +70,10 @@ class _Watchdog:
         self._timer.start()
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        if event.endswith(".failed"):  # the request fails now, with no response for ``bound`` to see
+        if event in _GIVEN_UP or event.endswith(".response_closed.started"):
+            # the request failed with no response for ``bound`` to see: no connection was made, or
+            # httpcore closed it (after any failure once connected; a failed send is not one: httpcore
+            # goes on to read the headers, which the watchdog still bounds)
             self.cancel()
             return
         if event != "connection.connect_tcp.complete":
@@ -105,6 +108,9 @@ class _Watchdog:
         with self._lock:
             self._close()
 
+
+# httpcore's trace events after which a request has no connection left to watch.
+_GIVEN_UP = frozenset({"connection.connect_tcp.failed", "connection.start_tls.failed"})
 
 _DEADLINE = "tanya.deadline"  # the request's extension that holds its deadline (time.monotonic)
 _WATCHDOG = "tanya.watchdog"

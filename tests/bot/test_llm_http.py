@@ -313,6 +313,24 @@ def test_a_request_that_fails_lets_its_watchdog_go_at_once() -> None:
     timer.join(timeout=5)
     assert not timer.is_alive()
 
+    # connected, then closed by the server before any reply: httpcore closes the response
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.close()
+
+    import threading
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    with httpx.Client(**bounded_client_options(600.0)) as client, pytest.raises(httpx.RemoteProtocolError) as cut:
+        client.get(f"http://127.0.0.1:{listener.getsockname()[1]}/")
+    listener.close()
+    timer = cut.value.request.extensions[_WATCHDOG]._timer
+    timer.join(timeout=5)
+    assert not timer.is_alive()
+
 
 def test_a_chat_models_http_reply_is_bounded_in_bytes(chat_server: ChatServer) -> None:
     from bot.chain.replies import bounded_replies
