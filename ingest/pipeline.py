@@ -214,6 +214,13 @@ def _write_group(
         index.write_many(items)
     except VectorsBehind as exc:  # stored in the catalog all the same
         behind = exc
+    except KeyboardInterrupt:  # each article is one transaction: those the catalog now holds were stored
+        for prepared, status in group:
+            if index.status_of(prepared) == "unchanged":
+                report.items.append(
+                    ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title)
+                )
+        raise
     for prepared, status in group:
         report.items.append(ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title))
     progress.advance(len(texts))

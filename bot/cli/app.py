@@ -64,11 +64,6 @@ def handles_errors(fn: F) -> F:
             name = _env_name(exc.title, first["loc"][0]) if first.get("loc") else "a setting"
             err.print(f"tanya: error: invalid {name}: {terminal_text(str(first['msg']))}", markup=False)
             raise typer.Exit(2) from None
-        except IngestInterrupted as stopped:
-            stored = stopped.report.count("added") + stopped.report.count("replaced")
-            rest = f"; {stopped.left} more were not: ingest again to add them" if stopped.left else ""
-            err.print(f"tanya: interrupted: {stored} new or changed article(s) were stored{rest}", markup=False)
-            raise typer.Exit(130) from None
         except KeyboardInterrupt:
             err.print("tanya: interrupted", markup=False)
             raise typer.Exit(130) from None
@@ -179,12 +174,23 @@ def ingest(
     try:
         with _progress(enabled=not as_json) as sink:
             report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
-    except (IngestStopped, IngestInterrupted) as stopped:  # what it stored, then why it stopped (handles_errors)
+    except IngestStopped as stopped:  # what it stored, then why it stopped (handles_errors)
         _print_report(stopped.report, as_json)
         raise
+    except IngestInterrupted as interrupted:  # Ctrl-C: what it stored stays, and a second run adds the rest
+        _print_report(interrupted.report, as_json)
+        err.print(interrupted_line(interrupted), markup=False)
+        raise typer.Exit(130) from None
     _print_report(report, as_json)
     if report.count("skipped"):
         raise typer.Exit(2)
+
+
+def interrupted_line(interrupted: IngestInterrupted) -> str:
+    """What an ingest stopped by Ctrl-C says after its report: what it stored stays."""
+    stored = interrupted.report.count("added") + interrupted.report.count("replaced")
+    rest = f"; {interrupted.left} more were not: ingest again to add them" if interrupted.left else ""
+    return f"tanya: interrupted: {stored} new or changed article(s) were stored{rest}"
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:

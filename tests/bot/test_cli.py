@@ -619,21 +619,22 @@ def test_a_damaged_chroma_copy_is_moved_aside_and_built_again_from_the_catalog(
 
 def test_an_interrupted_ingest_says_how_many_articles_it_stored(capsys: pytest.CaptureFixture[str]) -> None:
     """Ctrl-C during an ingest: the groups written stay, and the line says so (it said only
-    "interrupted", though half the articles were stored and a second run skips them)."""
+    "interrupted", though half the articles were stored and a second run skips them); another
+    command interrupted (eval, whose index is its own) says only that."""
     import typer
 
-    from bot.cli.app import handles_errors
+    from bot.cli.app import handles_errors, interrupted_line
     from ingest.pipeline import IngestInterrupted, IngestReport, ItemResult
 
     report = IngestReport([ItemResult("a", "added", 1), ItemResult("b", "replaced", 2), ItemResult("c", "unchanged")])
+    assert interrupted_line(IngestInterrupted(report, 3)) == (
+        "tanya: interrupted: 2 new or changed article(s) were stored; 3 more were not: ingest again to add them"
+    )
 
     @handles_errors
-    def interrupted() -> None:
+    def evaluating() -> None:
         raise IngestInterrupted(report, 3)
 
     with pytest.raises(typer.Exit) as exited:
-        interrupted()
-    assert exited.value.exit_code == 130
-    assert capsys.readouterr().err == (
-        "tanya: interrupted: 2 new or changed article(s) were stored; 3 more were not: ingest again to add them\n"
-    )
+        evaluating()
+    assert exited.value.exit_code == 130 and capsys.readouterr().err == "tanya: interrupted\n"

@@ -98,6 +98,31 @@ def test_an_interrupted_ingest_says_what_it_stored_and_a_second_run_adds_the_res
     assert again.count("unchanged") == len(stored) and again.count("added") == len(articles) - len(stored)
 
 
+def test_an_ingest_interrupted_while_it_writes_counts_what_the_catalog_took(settings: IndexSettings) -> None:
+    """Ctrl-C after a group's articles went into the catalog, while the Chroma copy follows:
+    each article is one transaction, so the report counts those the catalog now holds (it counted
+    the group as not stored)."""
+    from ingest.pipeline import EMBED_GROUP, IngestInterrupted
+
+    articles = [article(f"a{i}", f"Banjir nomor {i} merendam desa. Warga mengungsi.") for i in range(3 * EMBED_GROUP)]
+    index = make_index(settings, embeddings=HashEmbeddings())
+    follow = index.mirror.after_write
+    calls = []
+
+    def interrupted_at_the_second(*args: Any, **kwargs: Any) -> None:  # as a signal would land there
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        follow(*args, **kwargs)
+
+    index.mirror.after_write = interrupted_at_the_second  # type: ignore[method-assign]
+    with pytest.raises(IngestInterrupted) as interrupted:
+        ingest_articles(index, articles)
+    stored = {i.source for i in interrupted.value.report.items if i.status == "added"}
+    assert stored == {r.source for r in index.articles()} and len(stored) == 2 * EMBED_GROUP
+    assert interrupted.value.left == len(articles) - len(stored)
+
+
 def test_changed_article_replaces_its_old_chunks(small_index: Index) -> None:
     ingest_articles(small_index, [article("a", "Kalimat lama satu. " * 80)])
     old = stores_agree(small_index)
