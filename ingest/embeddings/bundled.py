@@ -19,6 +19,7 @@ model's vectors with the engine's.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -234,8 +235,16 @@ def _write_folder(model: PackedModel, target: Path) -> None:
         "position_embedding_type": "absolute",
     }
     (target / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
-    save_file(_state_dict(model), str(target / "model.safetensors"), metadata={"format": "pt"})
-    _tokenizer(model).save(str(target / "tokenizer.json"))
+    from safetensors import SafetensorError
+
+    try:
+        save_file(_state_dict(model), str(target / "model.safetensors"), metadata={"format": "pt"})
+    except SafetensorError as exc:  # a full disk or a file-size limit, said in its own words
+        raise OSError(errno.EIO, str(exc), str(target / "model.safetensors")) from None
+    try:
+        _tokenizer(model).save(str(target / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises a bare Exception when it cannot write
+        raise OSError(errno.EIO, str(exc), str(target / "tokenizer.json")) from None
     special = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
     special.update({"cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>"})
     (target / "special_tokens_map.json").write_text(json.dumps(special), encoding="utf-8")

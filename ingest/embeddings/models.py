@@ -34,9 +34,10 @@ def default_cache_root() -> Path:
 def unusable_cache(root: Path, exc: OSError) -> TanyaError:
     """The one-line error for a model folder that cannot be written (a file in its place, no
     permission, a full disk)."""
+    where = f" ({exc.filename})" if exc.filename else ""
     return TanyaError(
         f"cannot build the embedding model in {root} (TANYA_MODEL_CACHE_DIR, by default the models "
-        f"folder of TANYA_DATA_DIR): {exc.strerror or reason(exc)}"
+        f"folder of TANYA_DATA_DIR): {exc.strerror or reason(exc)}{where}"
     )
 
 

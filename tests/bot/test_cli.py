@@ -82,6 +82,31 @@ def test_a_document_the_parsers_cannot_read_is_one_skip_line_without_their_logs(
     assert debug.returncode == 2 and "trafilatura" in debug.stderr  # with --debug they are shown
 
 
+@pytest.mark.slow
+def test_a_model_folder_on_a_full_disk_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """Building the model writes through safetensors and tokenizers, which raise errors of their
+    own when a write fails (a full disk, a file-size limit): one line naming the file, no
+    traceback, and no half-built folder left behind."""
+    import os
+    import resource
+    import subprocess
+
+    from tests.test_processes import TANYA
+
+    def small_files() -> None:  # every file this process writes stops at 200 KB, as a full disk would
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200 * 1024, 200 * 1024))
+
+    models = tmp_path / "models"
+    env = {**os.environ, "TANYA_DATA_DIR": str(tmp_path / "index"), "TANYA_MODEL_CACHE_DIR": str(models)}
+    result = subprocess.run(
+        [TANYA, "ingest", "--bundled"], env=env, capture_output=True, text=True, timeout=300, preexec_fn=small_files
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith(f"tanya: error: cannot build the embedding model in {models} (TANYA_MODEL_CACHE_DIR")
+    assert "model.safetensors)" in line and not list(models.glob(".*partial*"))
+
+
 def test_ingest_without_inputs_is_bad_usage() -> None:
     result = tanya("ingest")
     assert result.exit_code == 2 and result.stderr.startswith("tanya: error: give at least one")
