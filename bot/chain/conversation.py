@@ -107,8 +107,9 @@ class Conversations:
         self.max_conversations = max_conversations
         self.max_turns = max_turns
         self.max_age_s = max_age_s
-        # each key's conversation, and for an answer's key how many turns it had then
-        self._items: OrderedDict[Any, tuple[Conversation, int | None]] = OrderedDict()
+        # each key's conversation, and for an answer's key how many turns it had then and the
+        # filters it was asked with
+        self._items: OrderedDict[Any, tuple[Conversation, tuple[int, dict[str, str]] | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def new(self) -> Conversation:
@@ -117,20 +118,24 @@ class Conversations:
 
     def get(self, key: Any) -> Conversation | None:
         """The conversation under ``key``, if one is remembered: for a key filed ``as_it_is``,
-        the conversation as it stood then (``Conversation.as_of``)."""
+        the conversation as it stood then (``Conversation.as_of``), with the filters it had then."""
         with self._lock:
             found = self._items.get(key)
             if found is None:
                 return None
             self._items.move_to_end(key)
             conversation, mark = found
-            return conversation if mark is None else conversation.as_of(mark)
+            if mark is None:
+                return conversation
+            then = conversation.as_of(mark[0])
+            then.filters = dict(mark[1])  # the filters of that answer, not ones set later in its thread
+            return then
 
     def link(self, key: Any, conversation: Conversation, as_it_is: bool = False) -> Conversation:
         """File ``conversation`` under ``key`` too: a thread's, which goes on with it, or
         ``as_it_is`` an answer's (a reply to it continues the conversation from that answer)."""
         with self._lock:
-            self._items[key] = (conversation, conversation.added if as_it_is else None)
+            self._items[key] = (conversation, (conversation.added, dict(conversation.filters)) if as_it_is else None)
             self._items.move_to_end(key)
             while len(self._items) > self.max_conversations:
                 self._items.popitem(last=False)

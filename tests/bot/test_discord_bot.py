@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import sqlite3
 import threading
@@ -529,6 +530,36 @@ async def test_no_thread_is_opened_for_a_question_that_is_refused(stack: Stack, 
     await cog.on_message(fake_message(log, "<@99> " + "kata " * 1000, mentions=[bot.user]))
     assert [kind for kind, _, _ in log] == ["reply", "reply"]  # refused in a reply; no thread holding only that
     bot.workers.shutdown(wait=True)
+
+
+async def test_a_reply_to_any_part_of_a_long_answer_continues_its_conversation(stack: Stack, tmp_path: Path) -> None:
+    longer = RunnableLambda(
+        lambda a: dataclasses.replace(a, text=a.text + " " + "Kalimat panjang yang diulang sebagai isi. " * 60)
+    )
+    bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=50)
+    bot.chain = stack.chain | longer  # an answer of two messages
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
+    parts = [k for k in bot.conversations._items if k[0] == "reply"]
+    assert len(parts) >= 2  # every part filed, not only the last
+    first_part = min(key[2] for key in parts)
+    await cog.on_message(fake_message(log, "trus kapan?", replied_to=first_part))
+    conversation = bot.conversations.get(
+        ("reply", 100, max(key[2] for key in bot.conversations._items if key[0] == "reply"))
+    )
+    assert conversation is not None and len(conversation.history()) == 2  # read with the first turn
+    bot.workers.shutdown(wait=True)
+
+
+def test_a_reply_to_an_answer_takes_the_filters_it_was_asked_with() -> None:
+    from bot.chain.conversation import Conversations
+
+    conversations = Conversations()
+    conversation = conversations.new()
+    conversations.link(("reply", 1, 10), conversation, as_it_is=True)  # answer X, no filter
+    conversation.filters = {"source": "rakyat sulsel"}  # set later in its thread
+    then = conversations.get(("reply", 1, 10))
+    assert then is not None and then.filters == {}
 
 
 def test_an_admin_role_id_matches_the_role_with_that_id_not_a_role_named_after_it(stack: Stack, tmp_path: Path) -> None:

@@ -187,20 +187,20 @@ class LivePreview:
                 await asyncio.wrap_future(future)
 
 
-async def deliver(replies: list[Reply], view: discord.ui.View | None, post: Post, preview: LivePreview) -> Any:
-    """Send the answer's messages (the first replaces the preview, if one was shown); return the last."""
+async def deliver(replies: list[Reply], view: discord.ui.View | None, post: Post, preview: LivePreview) -> list[Any]:
+    """Send the answer's messages (the first replaces the preview, if one was shown); return them."""
     await preview.settle()
-    sent = None
+    sent: list[Any] = []
     for i, reply in enumerate(replies):
         kwargs: dict[str, Any] = {"embeds": reply.embeds, "allowed_mentions": NO_MENTIONS}
         if i == len(replies) - 1 and view is not None:
             kwargs["view"] = view
         if i == 0 and preview.message is not None:
             await preview.message.edit(content=reply.content, **kwargs)
-            sent = preview.message
+            sent.append(preview.message)
         else:
-            sent = await post(reply.content, **kwargs)
-    return sent
+            sent.append(await post(reply.content, **kwargs))
+    return [message for message in sent if message is not None]
 
 
 class AskCog(commands.Cog):
@@ -236,11 +236,11 @@ class AskCog(commands.Cog):
         """The conversation of the thread ``channel_id``, when the bot opened it."""
         return self.bot.conversations.get(("thread", channel_id))
 
-    def remember(self, conversation: Conversation, sent: Any, channel_id: int, thread: Any = None) -> None:
+    def remember(self, conversation: Conversation, sent: list[Any], channel_id: int, thread: Any = None) -> None:
         """File ``conversation`` under the bot's answer (a reply to it continues it) and under the
         thread the bot opened for it (any message there continues it)."""
-        if sent is not None:
-            self.bot.conversations.link(("reply", channel_id, sent.id), conversation, as_it_is=True)
+        for message in sent:  # every part of a long answer: a reply to any continues it
+            self.bot.conversations.link(("reply", channel_id, message.id), conversation, as_it_is=True)
         if thread is not None:
             self.bot.conversations.link(("thread", thread.id), conversation)
 
@@ -305,12 +305,12 @@ class AskCog(commands.Cog):
         thread = None
         if (
             self.bot.settings.discord.threads
-            and sent is not None
+            and sent
             and interaction.guild is not None
             and getattr(interaction.channel, "parent_id", None) is None  # a thread: Discord opens none inside one
         ):
             try:
-                thread = await sent.create_thread(name=_thread_name(question))
+                thread = await sent[-1].create_thread(name=_thread_name(question))
             except discord.HTTPException:  # no permission, a channel with no threads: the answer stands
                 logger.warning("could not open a thread for an answer", exc_info=True)
         self.remember(conversation, sent, channel_id, thread)
