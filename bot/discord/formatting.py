@@ -197,7 +197,8 @@ def _embeds(cited: list[tuple[str, Citation]]) -> list[Any]:
         # every line quoted: a headline and the sentence under it are two lines
         description = _clip("\n".join(f"> {line}" for line in neutralize(citation.quote).split("\n")), room)
         embed = discord.Embed(title=title, url=url, description=description)
-        embed.set_footer(text=footer)
+        if footer:  # Discord refuses an embed whose footer text is empty (an undated article, no name)
+            embed.set_footer(text=footer)
         embeds.append(embed)
         budget -= len(title) + len(description) + len(footer)
     return embeds

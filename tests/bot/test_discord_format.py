@@ -91,6 +91,15 @@ def test_embeds_stay_within_discord_limits() -> None:
     assert embeds[0].url == "https://news.example/a" and "2024-10-12" in (embeds[0].footer.text or "")
 
 
+def test_an_undated_citation_with_no_name_to_show_has_no_empty_footer() -> None:
+    quote = "Banjir merendam dua desa."
+    chunk = Chunk("c1", "https://news.example/", 0, 0, len(quote), quote, "Judul", None, None, "id")
+    answer = Answer("q?", f"{quote} [1]", False, "id", [Citation(1, chunk, quote, 1.0)])
+    (embed,) = source_embeds(answer)
+    assert embed.footer.text is None  # an empty one would make Discord refuse the whole message
+    assert "footer" not in embed.to_dict()
+
+
 def test_long_answer_is_split_and_sources_ride_on_the_last_part() -> None:
     replies = answer_replies(_answer("Kalimat panjang sekali. " * 200))
     assert len(replies) > 1 and all(len(r.content) <= 2000 for r in replies)
