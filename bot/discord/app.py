@@ -168,9 +168,15 @@ class TanyaBot(commands.Bot):
         return answer
 
     def channel_allowed(self, channel_id: int | None) -> bool:
-        """Whether the bot answers in this channel (threads count as their parent channel)."""
+        """Whether the bot answers in the channel of this id (TANYA_DISCORD_CHANNELS; all when empty)."""
         allowed = self.settings.discord.channel_ids
         return not allowed or channel_id in allowed
+
+    def allows(self, channel: Any, channel_id: int | None) -> bool:
+        """Whether the bot takes questions and commands in ``channel`` (its id ``channel_id``): a
+        thread counts as its parent channel. Channel ids are unique across Discord, so a server
+        the bot was merely invited to holds none of the allowed ones."""
+        return self.channel_allowed(getattr(channel, "parent_id", None) or channel_id)
 
     async def on_ready(self) -> None:
         logger.info("connected as %s to %d server(s)", self.user, len(self.guilds))

@@ -203,16 +203,17 @@ async def deliver(replies: list[Reply], view: discord.ui.View | None, post: Post
     return [message for message in sent if message is not None]
 
 
+NOT_HERE = "I only answer questions in the channels I was set up for."
+
+
 class AskCog(commands.Cog):
     """Questions by slash command or mention, answered with cited sources."""
 
     def __init__(self, bot: TanyaBot) -> None:
         self.bot = bot
 
-    def refusal(self, user_id: int, channel_id: int | None) -> str | None:
-        """Why this user may not ask here now, or None."""
-        if not self.bot.channel_allowed(channel_id):
-            return "I only answer questions in the channels I was set up for."
+    def refusal(self, user_id: int) -> str | None:
+        """Why this user may not ask now (the cooldown), or None."""
         wait = self.bot.cooldown.retry_after(user_id)
         if wait > 0:
             limit = self.bot.settings.discord.cooldown_per_minute
@@ -280,8 +281,11 @@ class AskCog(commands.Cog):
         source: str | None = None,
     ) -> None:
         """Ask a question; the answer cites the article passages it comes from."""
-        channel = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
-        refusal = self.refusal(interaction.user.id, channel)
+        refusal = (
+            self.refusal(interaction.user.id)
+            if self.bot.allows(interaction.channel, interaction.channel_id)
+            else NOT_HERE
+        )
         if refusal:
             await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
@@ -343,10 +347,9 @@ class AskCog(commands.Cog):
         question = strip_mentions(message.content, bot_id)
         if not question and conversation is not None:  # an empty follow-up in a thread is just chatter
             return
-        channel = getattr(message.channel, "parent_id", None) or message.channel.id
-        if not self.bot.channel_allowed(channel):  # not a channel it was set up for: it says nothing there
+        if not self.bot.allows(message.channel, message.channel.id):  # not set up for it: it says nothing there
             return
-        refusal = self.refusal(message.author.id, channel)  # the hint too: the cooldown
+        refusal = self.refusal(message.author.id)  # the hint too
         if refusal:
             await message.reply(refusal, allowed_mentions=NO_MENTIONS)
             return

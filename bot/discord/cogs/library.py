@@ -56,22 +56,10 @@ def is_admin(interaction: discord.Interaction) -> bool:
 NOT_HERE = "I only take this command in the channels I was set up for."
 
 
-def in_its_channels(interaction: discord.Interaction) -> bool:
-    """Whether the interaction comes from a channel the bot was set up for (a thread counts as
-    its channel; every channel when TANYA_DISCORD_CHANNELS is empty). Channel ids are unique
-    across Discord, so a server the bot was merely invited to has none of them."""
-    bot: TanyaBot = interaction.client  # type: ignore[assignment]
-    channel = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
-    return bot.channel_allowed(channel)
-
-
 def admin_only() -> Callable[[T], T]:
-    """An app-command check that refuses everyone but admins, and anywhere but the bot's
-    channels, with the reason."""
+    """An app-command check that refuses everyone but admins, with the reason."""
 
     def predicate(interaction: discord.Interaction) -> bool:
-        if not in_its_channels(interaction):
-            raise app_commands.CheckFailure(NOT_HERE)
         if not is_admin(interaction):
             raise app_commands.CheckFailure(NOT_ADMIN)
         return True
@@ -80,10 +68,12 @@ def admin_only() -> Callable[[T], T]:
 
 
 def its_channels_only() -> Callable[[T], T]:
-    """An app-command check that refuses anywhere but the bot's channels, with the reason."""
+    """An app-command check that refuses anywhere but the bot's channels (``TanyaBot.allows``),
+    with the reason."""
 
     def predicate(interaction: discord.Interaction) -> bool:
-        if not in_its_channels(interaction):
+        bot: TanyaBot = interaction.client  # type: ignore[assignment]
+        if not bot.allows(interaction.channel, interaction.channel_id):
             raise app_commands.CheckFailure(NOT_HERE)
         return True
 
@@ -146,6 +136,7 @@ class LibraryCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(url="An http(s) link to a news article", file="A .txt, .md, .html or .pdf article")
     @admin_only()
+    @its_channels_only()
     async def add(
         self, interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None
     ) -> None:
@@ -186,6 +177,7 @@ class LibraryCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(source="The article to remove (start typing its title)")
     @admin_only()
+    @its_channels_only()
     async def remove(self, interaction: discord.Interaction, source: str) -> None:
         """Remove an article from the index (admins only)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
