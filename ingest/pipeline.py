@@ -43,6 +43,11 @@ class IngestReport:
         return sum(1 for item in self.items if item.status == status)
 
     @property
+    def stored(self) -> int:
+        """How many new or changed articles were written."""
+        return self.count("added") + self.count("replaced")
+
+    @property
     def chunks_written(self) -> int:
         """Chunks embedded and stored in this run."""
         return sum(i.chunks for i in self.items if i.status in ("added", "replaced"))
@@ -73,7 +78,7 @@ class IngestInterrupted(KeyboardInterrupt):
     new or changed articles it did not. What was stored stays: ingesting again adds the rest."""
 
     def __init__(self, report: IngestReport, left: int) -> None:
-        super().__init__(f"{report.count('added') + report.count('replaced')} stored, {left} not")
+        super().__init__(f"{report.stored} stored, {left} not")
         self.report = report
         self.left = left
 
@@ -171,14 +176,13 @@ def ingest_articles(
             _write_group(index, group, report, progress)
         except VectorsBehind as exc:  # stop: every next write would fail the same way
             report.seconds = time.perf_counter() - started
-            stored = report.count("added") + report.count("replaced")
-            left = len(todo) - stored
+            left = len(todo) - report.stored
             rest = f"; {left} more were not stored: ingest them again then" if left else ""
-            message = f"ingest stopped: {stored} new or changed article(s) were {exc}{rest}"
+            message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
             raise IngestStopped(message, report) from None
         except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
             report.seconds = time.perf_counter() - started
-            raise IngestInterrupted(report, len(todo) - report.count("added") - report.count("replaced")) from None
+            raise IngestInterrupted(report, len(todo) - report.stored) from None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -190,6 +194,10 @@ class _Unchanged:
     article: Article
     content_hash: str
     chunks: int
+
+
+def _stored(prepared: PreparedArticle, status: Outcome) -> ItemResult:
+    return ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title)
 
 
 def _write_group(
@@ -215,14 +223,9 @@ def _write_group(
     except VectorsBehind as exc:  # stored in the catalog all the same
         behind = exc
     except KeyboardInterrupt:  # each article is one transaction: those the catalog now holds were stored
-        for prepared, status in group:
-            if index.status_of(prepared) == "unchanged":
-                report.items.append(
-                    ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title)
-                )
+        report.items += [_stored(p, status) for p, status in group if index.status_of(p) == "unchanged"]
         raise
-    for prepared, status in group:
-        report.items.append(ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title))
+    report.items += [_stored(p, status) for p, status in group]
     progress.advance(len(texts))
     if behind is not None:
         raise behind

@@ -188,9 +188,8 @@ def ingest(
 
 def interrupted_line(interrupted: IngestInterrupted) -> str:
     """What an ingest stopped by Ctrl-C says after its report: what it stored stays."""
-    stored = interrupted.report.count("added") + interrupted.report.count("replaced")
     rest = f"; {interrupted.left} more were not: ingest again to add them" if interrupted.left else ""
-    return f"tanya: interrupted: {stored} new or changed article(s) were stored{rest}"
+    return f"tanya: interrupted: {interrupted.report.stored} new or changed article(s) were stored{rest}"
 
 
 def _print_report(report: IngestReport, as_json: bool) -> None:
