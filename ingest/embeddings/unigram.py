@@ -54,6 +54,10 @@ COMPACT_SUFFIX = ".compact"
 _COMPACT_VERSION = 2
 
 
+def _compact_path(path: Path) -> Path:
+    return path.with_name(path.name + COMPACT_SUFFIX)
+
+
 def _digest(data: bytes) -> str:
     import hashlib
 
@@ -66,7 +70,7 @@ def _read_compact(path: Path, data: bytes) -> tuple[dict[str, Any], list[str], l
     import numpy as np
 
     try:
-        compact = path.with_name(path.name + COMPACT_SUFFIX).read_bytes()
+        compact = _compact_path(path).read_bytes()
         line, _, body = compact.partition(b"\n")
         header = json.loads(line)
         if not isinstance(header, dict) or header.get("version") != _COMPACT_VERSION:
@@ -84,18 +88,18 @@ def _read_compact(path: Path, data: bytes) -> tuple[dict[str, Any], list[str], l
     return spec, pieces, scores
 
 
-def _write_compact(path: Path, data: bytes, spec: dict[str, Any]) -> None:
-    """Write the compact copy of ``path`` (atomically), whose bytes ``data`` parsed to ``spec``,
-    unless its folder cannot be written to."""
+def _write_compact(path: Path, data: bytes, spec: dict[str, Any], vocab: tuple[list[str], list[float]]) -> None:
+    """Write the compact copy of ``path`` (atomically), whose bytes ``data`` parsed to ``spec``
+    and its ``vocab`` (pieces, scores), unless its folder cannot be written to."""
     import os
 
     import numpy as np
 
-    pieces, scores = _vocab(spec)
+    pieces, scores = vocab
     if any("\0" in piece for piece in pieces):
         return
     rest = {**spec, "model": {k: v for k, v in spec["model"].items() if k != "vocab"}}
-    target = path.with_name(path.name + COMPACT_SUFFIX)
+    target = _compact_path(path)
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     try:
         header = {"version": _COMPACT_VERSION, "source": _digest(data), "count": len(pieces), "spec": rest}
@@ -178,8 +182,9 @@ class UnigramTokenizer:
         spec = json.loads(data.decode("utf-8"))
         if not cls.supports(spec):
             return None
-        _write_compact(path, data, spec)
-        return cls(spec, max_length)
+        vocab = _vocab(spec)
+        _write_compact(path, data, spec, vocab)
+        return cls(spec, max_length, vocab=vocab)
 
     def normalize(self, text: str) -> str:
         """The text after the file's normalizers."""
