@@ -294,6 +294,21 @@ def test_a_chroma_copy_that_cannot_be_written_is_never_moved_aside(settings: Ind
     stores_agree(index)
 
 
+def test_a_chroma_copy_set_aside_is_put_back_as_it_was_when_no_new_one_can_be_built(settings: IndexSettings) -> None:
+    """The repair's undo (``ChromaMirror.put_back``, for a rebuild that fails too, a full disk):
+    the folder made since goes, and the old one returns with what it held."""
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga.")])
+    chroma = Path(settings.data_dir) / "chroma"
+    held = sorted(p.relative_to(chroma) for p in chroma.rglob("*"))
+    aside = index.mirror.set_aside()
+    assert aside is not None and aside.name.startswith("chroma.damaged-") and not chroma.exists()
+    (chroma / "half-built").mkdir(parents=True)  # what a failed rebuild leaves
+    index.mirror.put_back(aside)
+    assert not aside.exists() and sorted(p.relative_to(chroma) for p in chroma.rglob("*")) == held
+    stores_agree(index)
+
+
 def test_the_chroma_copy_is_rebuilt_from_the_catalog(settings: IndexSettings) -> None:
     import shutil
 
