@@ -58,8 +58,8 @@ class _Watchdog:
     and keeps a duplicate of it: TLS takes the socket it wraps over (the object httpcore opened is
     then detached, and shutting it down does nothing), while the duplicate names the connection
     whatever wraps it, during the TLS handshake too. The duplicate is closed at ``cancel`` (when
-    the headers come, or when a step of the request fails: a refused connection, a reset), or once
-    it has been shut down, and the timer's thread ends then too."""
+    the headers come, or when the request has no connection left: none was made, or httpcore
+    closed it after a failure), or once it has been shut down, and the timer's thread ends then too."""
 
     def __init__(self, seconds: float) -> None:
         self._socket: socket.socket | None = None

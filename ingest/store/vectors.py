@@ -138,16 +138,12 @@ class ChromaMirror:
         there is no such folder or it cannot be moved (a read-only data folder). Never deletes."""
         import time
 
-        folder = self.data_dir / "chroma"
-        if not self.embedded or not folder.is_dir():
+        if not self.embedded or not self.folder.is_dir():
             return None
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()  # no client of this process keeps the folder open
-        self._writer = None
-        aside = folder.with_name(f"chroma.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        self._forget_clients()
+        aside = self.folder.with_name(f"chroma.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
         try:
-            folder.rename(aside)
+            self.folder.rename(aside)
         except OSError:
             return None
         return aside
@@ -157,20 +153,29 @@ class ChromaMirror:
         removed and the old one returns, as it was."""
         import shutil
 
+        self._forget_clients()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.folder.exists():  # else both stay, and the error that brought us here is the one raised
+            aside.rename(self.folder)
+
+    @property
+    def folder(self) -> Path:
+        """Where an embedded copy lives: the data directory's ``chroma`` folder."""
+        return self.data_dir / "chroma"
+
+    def _forget_clients(self) -> None:
+        """Let go of every client of the embedded folder this process holds (Chroma keeps one per
+        folder): the next one reads the folder again, or a new one where it stood."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
-        SharedSystemClient.clear_system_cache()
+        SharedSystemClient.clear_system_cache()  # public API
         self._writer = None
-        folder = self.data_dir / "chroma"
-        shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists():  # else both stay, and the error that brought us here is the one raised
-            aside.rename(folder)
 
     @property
     def where(self) -> str:
         """Where the copy is, for a message: its folder, or its server without credentials."""
         if self.embedded:
-            return f"the folder {self.data_dir / 'chroma'}"
+            return f"the folder {self.folder}"
         return f"the server {without_credentials(self.chroma_url or '')}"
 
     @property
@@ -197,7 +202,7 @@ class ChromaMirror:
 
     def count(self, base: str) -> int:
         """How many vectors the collections of an index hold (an embedded store is not created to say 0)."""
-        if self.embedded and not (self.data_dir / "chroma").is_dir():
+        if self.embedded and not self.folder.is_dir():
             return 0
         client = self.client()
         names = [n for n in self.collection_names(client) if n == base or n.startswith(f"{base}--")]
