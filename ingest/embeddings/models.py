@@ -193,7 +193,10 @@ class AutoEmbeddings(Embeddings):
         if self._delegate is None:
             with self._lock:
                 if self._delegate is None:
-                    self._delegate = self._resolve()
+                    try:
+                        self._delegate = self._resolve()
+                    except OSError as exc:  # the export or its int8 copy cannot be written there
+                        raise unusable_cache(self.cache_root or default_cache_root(), exc) from None
         return self._delegate
 
     def _resolve(self) -> Embeddings:
@@ -207,26 +210,23 @@ class AutoEmbeddings(Embeddings):
         path = resolve_model_path(self._requested, self.cache_root)
         folder = export_dir(self.cache_root, self.name, export_key(self.name, path))
         query_prefix, passage_prefix = prefixes_for(self.name)
-        try:
-            if not (folder / "model.onnx").exists():
-                try:
-                    logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
-                    export_onnx(path, folder)
-                except NotExportable as exc:
-                    if self.backend == "onnx":
-                        raise
-                    logger.warning("using PyTorch for %s: %s", self.name, exc)
-                    return torch_backend
-            model_file, query_threads = "model.onnx", None
-            if self.precision == "int8":
-                try:
-                    # One thread per question: int8 gains little from a second core on a short input,
-                    # and the retriever runs the lexical search on the other meanwhile.
-                    model_file, query_threads = quantize_onnx(folder).name, 1
-                except NotExportable as exc:
-                    logger.warning("using fp32 for %s: %s", self.name, exc)
-        except OSError as exc:
-            raise unusable_cache(self.cache_root, exc) from None
+        if not (folder / "model.onnx").exists():
+            try:
+                logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
+                export_onnx(path, folder)
+            except NotExportable as exc:
+                if self.backend == "onnx":
+                    raise
+                logger.warning("using PyTorch for %s: %s", self.name, exc)
+                return torch_backend
+        model_file, query_threads = "model.onnx", None
+        if self.precision == "int8":
+            try:
+                # One thread per question: int8 gains little from a second core on a short input,
+                # and the retriever runs the lexical search on the other meanwhile.
+                model_file, query_threads = quantize_onnx(folder).name, 1
+            except NotExportable as exc:
+                logger.warning("using fp32 for %s: %s", self.name, exc)
         return OnnxEmbeddings(
             self.name, folder, query_prefix, passage_prefix, self.batch_size, self.max_tokens, model_file, query_threads
         )
