@@ -1,5 +1,5 @@
-"""A chat message made into a question: mentions, greetings and chat particles dropped, chat
-short forms spelt out.
+"""A chat message made into a question: mentions, greetings and chat particles dropped, a
+message in capitals throughout read in lower case, chat short forms spelt out.
 
 People ask the way they chat: ``<@123> halo kak, brp yg dibayar tiktok ke ms tiap bulan sih?``.
 A mention (another member, a role, a channel), a greeting ("halo", "pagi semua"), a request
@@ -103,7 +103,7 @@ def normalize_chat(
     """The question in a chat message: mentions and chat words dropped, and in Indonesian its
     short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
     would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
-    question = strip_mentions(text) or text
+    question = unshout(strip_mentions(text) or text)
     indonesian = guess_language(question) == "id"
     if "short_forms" not in without and indonesian:
         question = expand_short_forms(question, indexed)
@@ -113,3 +113,16 @@ def normalize_chat(
         casual = frozenset(found - indexed(found)) if found else frozenset()
         question = strip_chat_words(question, casual) or question
     return question
+
+
+def unshout(text: str) -> str:
+    """``text`` in lower case when it is written in capitals throughout (caps lock: "TIKTOK BAYAR
+    MICROSOFT BERAPA") and has at least two words; else ``text`` itself. Shouted, every word
+    reads as an acronym or a name: short forms are not spelt out ("BRP" could be a name), each
+    word counts as a name the answer should hold, and the embedding model, which reads case,
+    sees text written like nothing it was trained on. In lower case the question is read as
+    people usually type it, which the chain reads as well as one written properly
+    (docs/quality.md, "Questions in capitals")."""
+    if any(ch.islower() for ch in text) or len(_WORD.findall(text)) < 2:
+        return text
+    return text.lower()

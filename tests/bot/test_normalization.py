@@ -28,6 +28,10 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("duit investasinya itu buat ningkatin apa bang", "duit investasinya itu buat ningkatin apa"),
         ("mbak, tiktok phk brp org wkwkwkwk", "tiktok phk berapa orang"),
         ("who owns tiktok lol", "who owns tiktok"),
+        # caps lock: the message is read in lower case, so its short forms are spelt out
+        ("<@123456789012345678> TIKTOK BAYAR MICROSOFT BRP SEBULAN KAK??", "tiktok bayar microsoft berapa sebulan??"),
+        ("HOW MANY WERE LAID OFF?", "how many were laid off?"),
+        ("PHK?", "PHK?"),  # one word in capitals is an acronym, not shouting
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
