@@ -35,7 +35,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 # question ("semua", "mas", "kan" as in "bukan") are not here.
 CHAT_WORDS = frozenset(
     """
-    halo hallo helo hai hay hi hello hey yo pagi siang sore malam selamat permisi assalamualaikum
+    halo hallo helo hai hay hi hello hey yo eh pagi siang sore malam selamat permisi assalamualaikum
     min admin kak kakak gan agan bro sis bos bot guys gais gaes teman teman-teman
     sih dong deh nih tuh ya yah yaa kok lho loh toh mah yuk wkwk wkwkwk wkwkwkwk hehe haha hihi xixi
     btw tolong please pls plz thanks thx makasih
@@ -47,7 +47,8 @@ CHAT_WORDS = frozenset(
 CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob".split())
 CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
-    r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam))\b",
+    r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam)"
+    r"|(?:halo|hallo|helo|hai|hi|hello|hey|pagi|siang|sore|malam)\s+(?:semua|semuanya|sekalian|everyone|all))\b",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s{2,}")
@@ -103,7 +104,7 @@ def normalize_chat(
     """The question in a chat message: mentions and chat words dropped, and in Indonesian its
     short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
     would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
-    question = unshout(strip_mentions(text) or text)
+    question = unstretch(unshout(strip_mentions(text) or text), indexed)
     indonesian = guess_language(question) == "id"
     if "short_forms" not in without and indonesian:
         question = expand_short_forms(question, indexed)
@@ -126,3 +127,37 @@ def unshout(text: str) -> str:
     if any(ch.islower() for ch in text) or len(_WORD.findall(text)) < 2:
         return text
     return text.lower()
+
+
+# A lower-case letter written three or more times in a row ("brppp", "bangettt", "halooo"); in
+# capitals it is a Roman numeral ("Final Fantasy VIII", "Paus Yohanes XXIII").
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def unstretch(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
+    """``text`` with its stretched words ("brppp", "halooo", "bangettt") written once: each run of
+    one letter written three or more times becomes one letter, or two when the index holds the
+    word so and not with one ("kerjasamaaa" -> "kerjasama", "maaaf" -> "maaf" if the index
+    holds "maaf"). No word of Indonesian or English has a letter three times in a row; a word
+    of one letter repeated ("www", "zzz") and a run in capitals (a Roman numeral, "XXIII") are left as
+    they are."""
+
+    def once(word: str, keep: int) -> str:
+        return _STRETCHED.sub(lambda m: m.group(1) * keep if m.group(1).islower() else m.group(0), word)
+
+    stretched = {
+        m.group(0) for m in _WORD.finditer(text) if _STRETCHED.search(m.group(0)) and len(set(m.group(0).lower())) > 1
+    }
+    if not stretched:
+        return text
+    twice = {word: once(word, 2) for word in stretched}
+    known = indexed({w.lower() for w in twice.values()} | {once(w, 1).lower() for w in stretched})
+
+    def spell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word not in stretched:
+            return word
+        single = once(word, 1)
+        return twice[word] if twice[word].lower() in known and single.lower() not in known else single
+
+    return _WORD.sub(spell, text)

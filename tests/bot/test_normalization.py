@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.chain.normalization import normalize_chat, strip_mentions
+from bot.chain.normalization import normalize_chat, strip_mentions, unstretch
 
 
 def nothing_indexed(words: Iterable[str]) -> set[str]:
@@ -32,6 +32,11 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("<@123456789012345678> TIKTOK BAYAR MICROSOFT BRP SEBULAN KAK??", "tiktok bayar microsoft berapa sebulan??"),
         ("HOW MANY WERE LAID OFF?", "how many were laid off?"),
         ("PHK?", "PHK?"),  # one word in capitals is an acronym, not shouting
+        # stretched words are written once; a greeting to everyone is a greeting
+        ("halooo kakkk, tiktok bayarrr microsoft brppp sebulan??", "tiktok bayar microsoft berapa sebulan??"),
+        ("Halo semuanya, rutenya dr mana ke mana kak", "rutenya dari mana ke mana"),
+        ("eh koridor 1 panjangnya brp", "koridor 1 panjangnya berapa"),
+        ("Kapan Final Fantasy VIII dirilis?", "Kapan Final Fantasy VIII dirilis?"),  # a Roman numeral
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
@@ -76,3 +81,12 @@ def test_every_kind_of_mention_is_dropped(mention: str) -> None:
 
 def test_addresses_and_decimals_are_not_mentions() -> None:
     assert strip_mentions("kirim ke redaksi@koran.id ya") == "kirim ke redaksi@koran.id ya"
+
+
+def test_a_stretched_word_keeps_a_double_letter_the_index_holds() -> None:
+    def holds_maaf(words: Iterable[str]) -> set[str]:
+        return set(words) & {"maaf"}
+
+    assert unstretch("maaaaf, ini tiktok yg mana", holds_maaf) == "maaf, ini tiktok yg mana"
+    assert unstretch("maaaaf", nothing_indexed) == "maf"
+    assert unstretch("buka www.tiktok.com zzz", nothing_indexed) == "buka www.tiktok.com zzz"
