@@ -21,6 +21,7 @@ from bot.chain.context import Context
 from bot.chain.conversation import Turn, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
+from bot.chain.normalization import question_part
 from bot.chain.question import Concept, ParsedQuery, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
@@ -29,6 +30,10 @@ from ingest.types import Scope
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
 CONTEXT_MARGIN = 0.05
+# How much more likely (answer model probability) the reading of a message's asking sentences
+# alone must be than the reading of the whole message to be chosen (docs/quality.md,
+# "Messages that say more than they ask").
+PART_MARGIN = 0.05
 # Earlier turns given as text that are read again to find a follow-up's context: the context
 # comes from the last one, read with the ones before it, so older turns barely matter, and a
 # caller's history of thousands of turns costs no more than this many readings.
@@ -121,10 +126,26 @@ class FollowUpReader:
         own, earlier = len(named(alone.query)), len(named(context.asked))
         return own / (own + earlier) if own + earlier else 0.0
 
+    def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
+        """The message's retrieval, or that of the sentences of it that ask when it also holds
+        others (``question_part``: "Gue baru baca beritanya. brp org yg kena phk?") and the answer
+        model trusts that reading more by ``PART_MARGIN``: the other sentences are usually words
+        no article holds, which make an answerable question look unanswerable, but may name
+        what the question is about."""
+        whole = self.retriever.search(question, within=within)
+        part = question_part(question)
+        if part is None:
+            return whole
+        asking = self.retriever.search(part, within=within)
+        if self.extractive.probability(asking) > self.extractive.probability(whole) + PART_MARGIN:
+            asking.question = question
+            return asking
+        return whole
+
     def read(self, question: str, context: Context | None, within: Scope | None = None) -> Retrieval:
-        """The question's retrieval on its own, or as a follow-up of ``context``, among the
-        articles ``within`` lets through."""
-        alone = self.retriever.search(question, within=within)
+        """The question's retrieval on its own (``own_reading``), or as a follow-up of
+        ``context``, among the articles ``within`` lets through."""
+        alone = self.own_reading(question, within)
         if context is None:
             return alone
         followed = self.retriever.search_in_context(alone, context)

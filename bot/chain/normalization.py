@@ -48,7 +48,9 @@ CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob"
 CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
     r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam)"
-    r"|(?:halo|hallo|helo|hai|hi|hello|hey|pagi|siang|sore|malam)\s+(?:semua|semuanya|sekalian|everyone|all))\b",
+    r"|(?:halo|hallo|helo|hai|hi|hello|hey|pagi|siang|sore|malam)\s+(?:semua|semuanya|sekalian|everyone|all)"
+    r"|(?:terima\s+kasih|makasih|mksh|trims|thanks|thank\s+you|thx|tq)(?:\s+(?:banyak|sebelumnya|ya|in\s+advance|a\s+lot))?"
+    r"|(?:tolong|mohon)\s+(?:dijawab|dibantu|infonya|info))\b",
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s{2,}")
@@ -71,7 +73,7 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
     """``text`` with its chat short forms spelt out, except those ``indexed`` says the index
     holds (it gets the candidates, lower case, and returns those it knows)."""
     table = short_forms()
-    found = {m.group(0).lower() for m in _WORD.finditer(text)} & table.keys()
+    found = ({m.group(0).lower() for m in _WORD.finditer(text)} & table.keys()) - CHAT_WORDS
     if not found:
         return text
     kept = indexed(found)
@@ -161,3 +163,34 @@ def unstretch(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
         return twice[word] if twice[word].lower() in known and single.lower() not in known else single
 
     return _WORD.sub(spell, text)
+
+
+# Where a message's sentences end: after ".", "!" or "?" (with what closes them) before a space,
+# and at a line break.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
+# Words that ask, Indonesian, chat short forms and English: a sentence holding one is a question.
+_ASKING = frozenset(
+    """
+    apa apakah siapa siapakah berapa berapakah kapan kapankah mengapa kenapa bagaimana gimana
+    dimana mana manakah brp brapa brpa kpn knp gmn gmana dmn sapa
+    what who whom whose how when why where which
+    """.split()
+)
+
+
+def question_part(text: str) -> str | None:
+    """The sentences of a message that ask (end with "?" or hold a word that asks), when it also
+    holds sentences that do not ("Gue baru baca beritanya. brp org yg kena phk?", "How many were
+    laid off? thanks in advance"); ``None`` when every sentence asks or none does. Whether the
+    rest said something the question needs is for the answer model to judge: both are read."""
+    parts = [part.strip() for part in _SENTENCE_BREAK.split(text) if part.strip()]
+    if len(parts) < 2:
+        return None
+    asking = [
+        part
+        for part in parts
+        if part.rstrip("\"'”’) ").endswith("?") or {w.lower() for w in _WORD.findall(part)} & _ASKING
+    ]
+    if not asking or len(asking) == len(parts):
+        return None
+    return " ".join(asking)

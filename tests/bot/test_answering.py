@@ -83,6 +83,9 @@ def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
         # typed as in a chat: a mention, a greeting, short forms, no capitals
         ("<@123456789012345678> halo kak, brp karyawan tiktok yg kena phk di malaysia ya?", "700"),
         ("openai sm microsoft partneran sejak kapan sih", "2019"),
+        # a message that says more than it asks: a remark before the question, thanks after it
+        ("Td liat di twitter rame bgt. brp org yg kena phk?", "700"),
+        ("brp org yg kena phk? makasih sebelumnya 🙏", "700"),
         # caps lock: read as the same question in lower case
         ("TIKTOK BAYAR MICROSOFT BERAPA", "20 juta dolar"),
         # the hint the Discord bot gives after an empty mention

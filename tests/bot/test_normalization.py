@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.chain.normalization import normalize_chat, strip_mentions, unstretch
+from bot.chain.normalization import normalize_chat, question_part, strip_mentions, unstretch
 
 
 def nothing_indexed(words: Iterable[str]) -> set[str]:
@@ -37,6 +37,11 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Halo semuanya, rutenya dr mana ke mana kak", "rutenya dari mana ke mana"),
         ("eh koridor 1 panjangnya brp", "koridor 1 panjangnya berapa"),
         ("Kapan Final Fantasy VIII dirilis?", "Kapan Final Fantasy VIII dirilis?"),  # a Roman numeral
+        # thanks and pleas, spelt out or not ("makasih" is not spelt out as "terima kasih" and kept)
+        ("duit investasinya itu buat ningkatin apa bang makasih ya", "duit investasinya itu buat ningkatin apa"),
+        ("mksh bnyk! siapa ceo tiktok", "siapa ceo tiktok"),
+        ("haltenya ada brp tolong dijawab", "haltenya ada berapa"),
+        ("Kepada siapa TikTok berterima kasih?", "Kepada siapa TikTok berterima kasih?"),
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
@@ -90,3 +95,20 @@ def test_a_stretched_word_keeps_a_double_letter_the_index_holds() -> None:
     assert unstretch("maaaaf, ini tiktok yg mana", holds_maaf) == "maaf, ini tiktok yg mana"
     assert unstretch("maaaaf", nothing_indexed) == "maf"
     assert unstretch("buka www.tiktok.com zzz", nothing_indexed) == "buka www.tiktok.com zzz"
+
+
+@pytest.mark.parametrize(
+    ("message", "part"),
+    [
+        ("Gue baru baca beritanya. brp org yg kena phk?", "brp org yg kena phk?"),
+        ("How many were laid off? thanks in advance", "How many were laid off?"),
+        ("I just read the article. Who leaked it?\nthx", "Who leaked it?"),
+        ("Td liat di twitter. tiktok phk knp", "tiktok phk knp"),  # a word that asks, no question mark
+        # every sentence asks, or there is one sentence: nothing to leave out
+        ("tiktok phk brp org", None),
+        ("Siapa dr. Ratna?", None),
+        ("Siapa yang membocorkan? Kapan?", None),
+    ],
+)
+def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> None:
+    assert question_part(message) == part
