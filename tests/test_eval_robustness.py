@@ -7,6 +7,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,6 +21,9 @@ from bot.cli.app import app
 from bot.evaluation import eval_articles, load_eval_set
 from ingest.corpus import bundled_articles_dir
 from ingest.errors import BadInput
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = ROOT / "tests" / "data"
 
 runner = CliRunner()
 
@@ -227,3 +233,20 @@ def test_lone_surrogates_in_a_sets_passage_answers_and_evidence_are_read_as_repl
     assert question.evidence == ("\ufffd teks",) and question.all_answers == (("gempa \ufffd",),)
     (_, passage) = eval_articles([question], bundled_articles_dir())
     assert passage.text == "Ini \ufffd teks gempa." and passage.source.startswith("eval:")
+
+
+def test_perturbed_copies_of_a_set_are_seeded_and_load_as_sets(tmp_path: Path) -> None:
+    """bench/perturb_sets.py (docs/quality.md, "Messages as people type them") writes the same
+    copies every time, each a valid set with every question typed its way."""
+    out = tmp_path / "typed"
+    command = [sys.executable, "bench/perturb_sets.py", str(TEST_DATA / "natural_dev.jsonl"), "--out", str(out)]
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    first = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    assert first == {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    original = load_eval_set(TEST_DATA / "natural_dev.jsonl")
+    upper = load_eval_set(out / "natural_dev_upper.jsonl")
+    assert [q.question.upper() for q in original] == [q.question for q in upper]
+    stretched = load_eval_set(out / "natural_dev_stretched.jsonl")
+    assert all(re.search(r"(\w)\1\1\1", q.question) for q in stretched)
+    assert len(first) == 9 and all(len(load_eval_set(out / name)) == len(original) for name in first)

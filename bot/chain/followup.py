@@ -30,10 +30,6 @@ from ingest.types import Scope
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
 CONTEXT_MARGIN = 0.05
-# How much more likely (answer model probability) the reading of a message's asking sentences
-# alone must be than the reading of the whole message to be chosen (docs/quality.md,
-# "Messages that say more than they ask").
-PART_MARGIN = 0.05
 # Earlier turns given as text that are read again to find a follow-up's context: the context
 # comes from the last one, read with the ones before it, so older turns barely matter, and a
 # caller's history of thousands of turns costs no more than this many readings.
@@ -127,17 +123,22 @@ class FollowUpReader:
         return own / (own + earlier) if own + earlier else 0.0
 
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
-        """The message's retrieval, or that of the sentences of it that ask when it also holds
-        others (``question_part``: "Gue baru baca beritanya. brp org yg kena phk?") and the answer
-        model trusts that reading more by ``PART_MARGIN``: the other sentences are usually words
-        no article holds, which make an answerable question look unanswerable, but may name
-        what the question is about."""
+        """The message's retrieval; when the answer model refuses it and the message also holds
+        sentences that do not ask (``question_part``: "Gue baru baca beritanya. brp org yg kena
+        phk?"), the retrieval of its asking sentences alone if the answer model accepts that.
+        The other sentences are usually words no article holds, which make an answerable
+        question look unanswerable; but they may name what the question is about ("... brp sih?
+        bpbd sm dinsos angkanya beda2"), and its asking sentence alone may say too little to
+        find it ("itu ketauan dr mana?"), so an accepted reading of the whole message is kept
+        (docs/quality.md, "Messages as people type them")."""
         whole = self.retriever.search(question, within=within)
         part = question_part(question)
         if part is None:
             return whole
+        if self.extractive.accepts(whole):
+            return whole
         asking = self.retriever.search(part, within=within)
-        if self.extractive.probability(asking) > self.extractive.probability(whole) + PART_MARGIN:
+        if self.extractive.accepts(asking):
             asking.question = question
             return asking
         return whole

@@ -125,7 +125,7 @@ def unshout(text: str) -> str:
     word counts as a name the answer should hold, and the embedding model, which reads case,
     sees text written like nothing it was trained on. In lower case the question is read as
     people usually type it, which the chain reads as well as one written properly
-    (docs/quality.md, "Questions in capitals")."""
+    (docs/quality.md, "Messages as people type them")."""
     if any(ch.islower() for ch in text) or len(_WORD.findall(text)) < 2:
         return text
     return text.lower()
