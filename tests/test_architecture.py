@@ -37,6 +37,7 @@ CHAIN = [
     "bot/chain/extractive.py",
     "bot/chain/conversation.py",
     "bot/chain/followup.py",
+    "bot/chain/gist.py",
     "bot/chain/verifier.py",
     "bot/chain/replies.py",
     "bot/chain/llm.py",

@@ -1,0 +1,197 @@
+"""Questions about the news itself: "ini beritanya soal apa?", "what's this article about?",
+"rangkum dong", "ada berita apa soal banjir?".
+
+Such a question asks for no fact an article states, so the answering models (fitted to find the
+sentence that answers a question) refuse it: nothing in the article shares its words. A news
+article answers it in its lead, which by the conventions of news writing says who did what,
+where and when. So the answer quotes the lead of the article asked about: the one the rest of
+the question names ("berita banjir lembah arum intinya apa?"), found as any question is, or,
+when it names none, the newest article the filters let through (by published date, then by
+when it was indexed: "the news" is the latest).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.chain.answer import Answer, Citation, fullwidth_brackets, passage_quote
+from bot.chain.dates import DATE_MARGIN
+from bot.chain.features import PassageCandidate, is_heading
+from bot.chain.normalization import CHAT_WORDS, expand_short_forms, strip_mentions
+from bot.chain.question import _STOPWORDS, question_type
+from ingest.types import ArticleRecord, Chunk, Hit, Scope, Span
+
+# Words that ask for a summary whatever else the question says.
+_SUMMARY = re.compile(
+    r"\b(?:rangkum\w*|merangkum\w*|ringkas\w*|meringkas\w*|ringkasan\w*|summar(?:y|ies|ise|ize|ised|ized)"
+    r"|tl\s?;?\s?dr|recap|gist|overview|garis\s+besar\w*)\b"
+)
+# Asking what the news is, in so many words: "ada berita apa", "what's the news", "any news".
+_NEWS_ASKED = re.compile(
+    r"\b(?:ada\s+(?:berita|kabar|info|update)\s+apa|(?:berita|kabar|info)\s+apa\s+(?:aja|saja)"
+    r"|(?:berita|kabar|info|update)\s+(?:terbaru|terkini|terakhir|paling\s+baru)"
+    r"|what(?:'s|\s+is)\s+(?:the\s+)?(?:latest\s+)?news|any\s+(?:latest\s+)?news"
+    r"|what'?s\s+the\s+latest(?=\s+(?:on|about|with|news)\b|\s*\??\s*$)"
+    r"|what'?s\s+the\s+(?:story|deal)\s+with)\b"
+)
+# The news itself, named as what is asked about: "beritanya", "berita ini", "this article",
+# "isi artikelnya".
+_THE_NEWS = re.compile(
+    r"\b(?:(?:berita|artikel|tulisan|liputan)(?:nya|\s+(?:ini|itu|tsb|tersebut|terbaru|terkini|hari\s+ini))"
+    r"|isi\s+(?:berita|artikel)\w*"
+    r"|(?:this|that|the|these|those)\s+(?:news\s+)?(?:article|articles|story|stories|piece|report|news))\b"
+)
+# Asking what the news named is about, whatever else the question names: "X itu beritanya soal
+# apa?", "beritanya gimana", "what's the story with X?".
+_ABOUT_WHAT = re.compile(
+    r"\b(?:(?:soal|tentang|bahas\w*|ngebahas\w*)\s+apa|apa\s+(?:aja|saja)|gimana|bagaimana|gmn"
+    r"|what'?s\s+(?:it|that|this)\s+(?:all\s+)?about)\b|\babout\s*\??\s*$"
+)
+# News named anywhere beside its gist or content: "berita banjir lembah arum intinya apa?".
+_NEWS_WORD = re.compile(r"\b(?:berita|kabar|artikel|liputan|article|news|story)\w*\b")
+_GIST_WORD = re.compile(r"\b(?:inti|isi)(?:nya)?\b")
+# What a question about the news asks of it.
+_ABOUT = re.compile(
+    r"\b(?:tentang|soal|bahas\w*|ngebahas\w*|membahas\w*|isi\w*|inti\w*|apa|apaan|gimana|bagaimana"
+    r"|about|what|say|says|said|cover\w*)\b"
+)
+# A question that is nothing but "what is its gist / content?": "intinya apa?", "isinya apa sih?".
+_ONLY_GIST = re.compile(r"^\W*(?:(?:inti|isi)(?:nya)?|jadi|terus|trus|jd|apa|apaan|sih|ya|dong|gimana|\W)+\W*$")
+
+# Words of a question about the news that do not name what it is about: what is left names it.
+_NOT_A_TOPIC = re.compile(
+    r"\b(?:berita\w*|kabar\w*|info\w*|update\w*|artikel\w*|tulisan\w*|liputan\w*|article\w*|news|story|stories"
+    r"|piece|report|headline\w*|cerita\w*|deal|happen\w*|going|someone|anyone|can|could|tell|explain|jelas\w*"
+    r"|minta|mohon|gak|ga|nggak|enggak|katanya|paling|baru|terakhir|pls|plz|anything|something|anyone|gimme|fill"
+    r"|wih|wah|wow|waduh|duh|aduh|astaga|lah|nih|dah|udah|gw|gue|aku|saya|i|you|u|pls|lately|rundown|tl|dr"
+    r"|ini|itu|tsb|tersebut|this|that|the|these|those|ada|apa|apaan|aja|saja|tentang|soal|bahas\w*|ngebahas\w*"
+    r"|membahas\w*|isi\w*|inti\w*|about|what\w*|is|are|was|any|say|says|said|cover\w*|gimana|bagaimana"
+    r"|rangkum\w*|merangkum\w*|ringkas\w*|meringkas\w*|ringkasan\w*|summar\w*|tl|dr|recap|gist|overview"
+    r"|garis|besar\w*|dong|sih|ya|yg|yang|nya|jadi|jd|terus|trus|tolong|please|pls|me|for|us|of|in|on|give|kasih"
+    r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan)\b"
+)
+
+# The passage model's score (log-odds) the best passage found for a question's topic needs for
+# the index to hold news about it: "ada berita soal gempa di cianjur?" finds a flood article's
+# passage at 0.8, "jakarta governor election" one at -1.5, while topics the articles cover score
+# 2.7 and more (chosen on tests/data/gist_dev.jsonl; docs/quality.md, "Questions about the news").
+MIN_TOPIC_SCORE = 2.0
+
+# The longest lead an answer quotes: the first sentence always, the next ones while they fit.
+MAX_LEAD_CHARS = 350
+
+
+def asks_gist(question: str) -> bool:
+    """Whether ``question`` (as asked) asks what the news is, or asks for a summary, rather than
+    for a fact an article states. "Psikologi itu mempelajari tentang apa?" and "berita apa yang
+    disebarkan pelaku?" ask for facts."""
+    text = " ".join(question.lower().split())
+    # who, when, how many...: a fact ("siapa yang merangkum ...", "update terakhir kerugiannya brp?")
+    if question_type(expand_short_forms(text, lambda _: set())) is not None:
+        return False
+    if _SUMMARY.search(text) or _ONLY_GIST.match(text) or _NEWS_ASKED.search(text):
+        return True
+    if _NEWS_WORD.search(text) and _GIST_WORD.search(text):
+        return True
+    # "what does the article say about Microsoft?" asks what it says of Microsoft: a question
+    # like any other; "what's this article about?" asks for its gist
+    if not _THE_NEWS.search(text):
+        return False
+    rest = _THE_NEWS.sub(" ", text)
+    return bool(_ABOUT_WHAT.search(rest) or (_ABOUT.search(rest) and not topic(text)))
+
+
+def topic(question: str) -> str:
+    """What a question about the news says it is about ("banjir lembah arum" of "berita banjir
+    lembah arum intinya apa?"): empty when it names nothing."""
+    rest = _SUMMARY.sub(" ", _NEWS_ASKED.sub(" ", _THE_NEWS.sub(" ", strip_mentions(question).lower())))
+    rest = _NOT_A_TOPIC.sub(" ", re.sub(r"[^\w\s-]", " ", re.sub(r"['’]s\b", "", rest)))
+    return " ".join(w for w in rest.split() if w not in _STOPWORDS and w not in CHAT_WORDS)
+
+
+def _admits(record: ArticleRecord, within: Scope | None) -> bool:
+    """Whether the filters ``within`` let the article through (as ``Scope`` says)."""
+    if within is None or within.empty:
+        return True
+    published = (record.published or "")[:10]
+    if (within.since or within.until) and not published:
+        return False
+    if within.since and published < within.since:
+        return False
+    if within.until and published > within.until:
+        return False
+    if within.source:
+        wanted = within.source.lower()
+        fields = (record.source, record.url or "", record.title, record.outlet or "")
+        return any(wanted in value.lower() for value in fields)
+    return True
+
+
+def newest(records: Sequence[ArticleRecord], within: Scope | None = None) -> ArticleRecord | None:
+    """The newest article ``within`` lets through: the latest published date (an undated article
+    after every dated one), then the latest indexed."""
+    admitted = [r for r in records if _admits(r, within)]
+    if not admitted:
+        return None
+    return max(admitted, key=lambda r: ((r.published or "")[:10], r.ingested_at))
+
+
+def lead_answer(
+    question: str, lang: str, lead: Chunk, sentences: Sequence[tuple[Span, object]], retrieved: list[Hit] | None = None
+) -> Answer:
+    """The answer quoting the lead of an article: its first chunk's first sentence that is not a
+    heading (the headline, when the chunk starts with it, goes with it: it is the article's own
+    summary), and the sentences after it while the quote is under half of ``MAX_LEAD_CHARS``
+    and stays within it."""
+    positions: list[int] = []
+    length, said = 0, False
+    for position, (span, _) in enumerate(sentences):
+        if said and (length + len(span.text) + 1 > MAX_LEAD_CHARS or length >= MAX_LEAD_CHARS // 2):
+            break
+        positions.append(position)
+        length += len(span.text) + 1
+        said = said or not is_heading(span.text)
+    quote = passage_quote(lead.text, sentences, positions) if positions else lead.text[:MAX_LEAD_CHARS]
+    citation = Citation(1, lead, quote, 1.0)
+    return Answer(question, f"{fullwidth_brackets(quote)} [1]", False, lang, [citation], retrieved=retrieved or [])
+
+
+def gist_article(
+    records: Sequence[ArticleRecord], within: Scope | None, since: str | None = None, until: str | None = None
+) -> ArticleRecord | None:
+    """The newest article the filters ``within`` and the dates the question names (``since``,
+    ``until``: ISO dates, inclusive) let through."""
+    dated = Scope(since, until) if since or until else None
+    return newest([r for r in records if _admits(r, dated)], within)
+
+
+def topic_article(
+    candidates: Sequence[PassageCandidate], latest: bool = False, since: str | None = None, until: str | None = None
+) -> PassageCandidate | None:
+    """The passage that says which article a question about the news on a topic asks about, from
+    the passages found for the topic (best first): the best, when its score reaches
+    ``MIN_TOPIC_SCORE``; with ``latest``, the best of the newest article among those whose
+    passages score within ``DATE_MARGIN`` of it; with dates (ISO, inclusive), the best of the
+    articles published then. ``None``: the index holds no news on it."""
+    if since or until:
+        candidates = [c for c in candidates if _admits(_published(c.chunk), Scope(since, until))]
+    if not candidates or candidates[0].score < MIN_TOPIC_SCORE:
+        return None
+    best = candidates[0]
+    if latest:
+        near = [c for c in candidates if c.score >= best.score - DATE_MARGIN]
+        best = max(near, key=lambda c: ((c.chunk.published or "")[:10], c.score))
+    return best
+
+
+def _published(chunk: Chunk) -> ArticleRecord:
+    """A chunk's article as far as ``_admits`` reads it."""
+    return ArticleRecord(chunk.source, chunk.title, chunk.url, chunk.published, chunk.lang, None, None, 0, "")
+
+
+def asks_summary(question: str) -> bool:
+    """Whether a question about the news asks for a summary or the gist in so many words
+    ("rangkum", "intinya", "tl;dr"): then the lead answers it, whatever detail its topic names."""
+    text = " ".join(question.lower().split())
+    return bool(_SUMMARY.search(text) or _GIST_WORD.search(text))

@@ -1,0 +1,160 @@
+"""Questions about the news itself ("ini beritanya soal apa?", "rangkum dong"): answered with the
+lead of the article asked about, or of the newest one (bot/chain/gist.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.chain.answer import ABSTAIN_TEXT
+from bot.chain.gist import MAX_LEAD_CHARS, asks_gist, newest, topic
+from bot.components import make_stack
+from bot.settings import Settings
+from ingest.pipeline import ingest_articles
+from ingest.settings import IndexSettings
+from ingest.store.index import Index, make_index
+from ingest.types import Article, ArticleRecord, Scope
+from tests.conftest import ScriptedChatModel
+
+FLOOD_OLD = (
+    "Banjir merendam empat desa di Lembah Arum pada Selasa dini hari. "
+    "Sebanyak 120 warga mengungsi ke balai desa. "
+    "Dua warga masih dicari tim SAR."
+)
+FLOOD_NEW = (
+    "Masa tanggap darurat banjir Lembah Arum resmi berakhir dengan kerugian Rp18 miliar. "
+    "Sebanyak 45 pengungsi masih bertahan di posko."
+)
+BUS = (
+    "Bus listrik Trans Seruni mulai beroperasi di Tanjung Seruni pada Senin. "
+    "Warga bisa naik gratis hingga 15 November.\n\n"
+    + " ".join(f"Halte nomor {n} berada di dekat pasar dan sekolah di kecamatan itu." for n in range(1, 30))
+    + "\n\nPramudi bus dilatih selama tiga bulan di pusat pelatihan Dinas Perhubungan."
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ini beritanya soal apa sih?",
+        "what's this article about?",
+        "rangkum dong beritanya",
+        "intinya apa?",
+        "summarize the article",
+        "ada berita apa hari ini?",
+        "berita banjir lembah arum intinya apa?",
+        "kasih ringkasan berita soal trans seruni dong",
+        "any news on the flood?",
+        "WHAT IS THE NEWS?",
+    ],
+)
+def test_questions_about_the_news_itself(question: str) -> None:
+    assert asks_gist(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Psikologi itu mempelajari tentang apa?",  # what a subject is about: a fact
+        "berita apa yang disebarkan pelaku?",  # "berita" as a thing in the story
+        "intinya gastronomi praktis tuh spesialisasinya apa",
+        "What kind of seaweed is this about?",
+        "what does the article say about microsoft?",  # what it says of Microsoft
+        "Siapakah yang membantu merangkum laporan tentang keris?",  # who: a fact
+        "what news did the radio put out",
+        "Sumber berita itu siapa?",
+        "Berapa karyawan TikTok yang terkena PHK?",
+    ],
+)
+def test_questions_for_a_fact_are_not_about_the_news(question: str) -> None:
+    assert not asks_gist(question)
+
+
+def test_the_topic_is_what_is_left_of_a_question_about_the_news() -> None:
+    assert topic("berita banjir lembah arum intinya apa?") == "banjir lembah arum"
+    assert topic("<@123456789012345678> ada berita apa soal pasar rakyat?") == "pasar rakyat"
+    assert topic("kasih ringkasan berita soal trans seruni dong") == "trans seruni"
+    assert topic("what's this article about?") == ""
+    assert topic("rangkum dong beritanya kak") == ""
+
+
+def _record(source: str, published: str | None, ingested_at: str, outlet: str | None = None) -> ArticleRecord:
+    return ArticleRecord(source, source.title(), None, published, "id", outlet, None, 1, ingested_at)
+
+
+def test_the_newest_article_is_the_latest_published_then_the_latest_indexed() -> None:
+    records = [
+        _record("old", "2026-10-28", "2026-11-30T10:00:00"),
+        _record("undated", None, "2026-12-01T10:00:00"),
+        _record("new", "2026-11-17", "2026-11-01T10:00:00"),
+        _record("new-too", "2026-11-17", "2026-11-02T10:00:00", outlet="Kabar Lembah"),
+    ]
+    assert newest(records).source == "new-too"
+    assert newest(records, Scope(until="2026-11-01")).source == "old"
+    assert newest(records, Scope(source="undated")).source == "undated"
+    assert newest(records, Scope(source="arumpos")) is None
+
+
+@pytest.fixture(scope="module")
+def news_index(tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any) -> Index:
+    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("gist"))
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(
+        index,
+        [
+            Article("flood-old", FLOOD_OLD, "Banjir Rendam Empat Desa", published="2026-10-28"),
+            Article("flood-new", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+            Article("bus", BUS, "Trans Seruni Beroperasi", published="2026-11-02"),
+        ],
+    )
+    return index
+
+
+def _chain(index: Index, **kw: Any) -> Any:
+    return make_stack(Settings(), index=index, **kw).chain
+
+
+def test_a_question_about_the_news_quotes_the_lead_of_the_newest_article(news_index: Index) -> None:
+    answer = _chain(news_index).invoke("ini beritanya soal apa sih?")
+    assert not answer.abstained and answer.citations[0].chunk.source == "flood-new"
+    assert answer.text.startswith("Masa tanggap darurat banjir Lembah Arum") and answer.text.endswith("[1]")
+    quote = answer.citations[0].quote
+    assert quote in answer.citations[0].chunk.text and len(quote) <= MAX_LEAD_CHARS
+
+
+def test_a_question_about_the_news_on_a_topic_quotes_that_articles_lead(news_index: Index) -> None:
+    answer = _chain(news_index).invoke("kasih ringkasan berita soal bus listrik dong")
+    assert not answer.abstained and answer.citations[0].chunk.source == "bus"
+    assert "Trans Seruni mulai beroperasi" in answer.text
+
+
+def test_news_on_a_detail_of_an_article_is_answered_by_the_sentences_that_give_it(news_index: Index) -> None:
+    chain = _chain(news_index)
+    detail = chain.invoke("ada kabar apa soal pelatihan pramudi?")
+    assert detail.citations and "dilatih selama tiga bulan" in detail.text
+    assert detail.citations[0].chunk.index > 0  # not the lead: the passage that says so
+    summary = chain.invoke("rangkum berita soal pelatihan pramudi")  # a summary asked for: the lead
+    assert summary.text.startswith("Bus listrik Trans Seruni mulai beroperasi")
+
+
+def test_a_question_about_news_on_something_never_indexed_is_refused(news_index: Index) -> None:
+    answer = _chain(news_index).invoke("ada berita apa soal gempa bumi?")
+    assert answer.abstained and answer.text == ABSTAIN_TEXT["id"] and not answer.citations
+
+
+def test_the_dates_a_question_about_the_news_names_choose_among_the_articles(news_index: Index) -> None:
+    chain = _chain(news_index)
+    answer = chain.invoke({"question": "ada berita apa sejak 1 November?", "today": "2026-11-10"})
+    assert answer.citations[0].chunk.source == "flood-new"
+    answer = chain.invoke({"question": "rangkum berita dong", "until": "2026-10-31"})
+    assert answer.citations[0].chunk.source == "flood-old"
+    refused = chain.invoke({"question": "ada berita apa hari ini?", "today": "2026-12-25"})
+    assert refused.abstained
+
+
+def test_in_llm_mode_a_question_about_the_news_is_answered_by_the_lead_not_the_model(news_index: Index) -> None:
+    model = ScriptedChatModel(reply="Banjir besar melanda Jakarta [1].")
+    answer = _chain(news_index, chat_model=model).invoke("what's this article about?")
+    assert answer.mode == "extractive" and not model.prompts
+    assert answer.citations[0].chunk.source == "flood-new"
