@@ -24,12 +24,13 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
-from bot.chain.answer import ABSTAIN_TEXT, Answer, with_timings
+from bot.chain.answer import Answer, with_timings
+from bot.chain.context import Context
 from bot.chain.conversation import history_turns, with_citations
-from bot.chain.dates import DateReading, parse_day, parse_today, prefer_dated, read_dates
+from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
-from bot.chain.gist import asks_gist, asks_summary, gist_article, lead_answer, topic, topic_article
+from bot.chain.gist import GistReader
 from bot.chain.llm import fallback_note
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
@@ -116,19 +117,28 @@ def build_answer_chain(
         }
 
     reader = FollowUpReader(retriever, extractive, lambda text: normalize_question(text, max_question_chars))
+    gists = GistReader(reader)
 
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
-        within, question = state["within"], state["question"]
-        context = reader.context_before(state["history"], within)
-        dates = read_dates(question, state["today"])
+        within, question, today = state["within"], state["question"], state["today"]
+
+        def replay(earlier: str, before: Context | None) -> Context | None:
+            """What an earlier turn given as text leaves for the next, read as the chain reads it."""
+            gist = gists.read(earlier, read_dates(earlier, today), before, within)
+            if gist is not None:
+                return gists.answer(gist).context
+            return reader.replay(earlier, before, within)
+
+        context = reader.context_before(state["history"], replay)
+        dates = read_dates(question, today)
+        gist = gists.read(question, dates, context, within)  # a question about the news itself
+        if gist is not None:
+            return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
-        gist = read_gist(question, dates, context, within) if asks_gist(question) else None
-        if gist is not None:
-            return {**state, **gist}
         retrieval = reader.read(dates.rest or question, context, within)
         if dates.bounded or dates.latest:
             preferred = prefer_dated(retrieval, dates, extractive.accepts)
@@ -139,41 +149,10 @@ def build_answer_chain(
         retrieval.question = question
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
-    def read_gist(question: str, dates: DateReading, context: Any, within: Scope | None) -> dict[str, Any] | None:
-        """A question about the news itself (``bot.chain.gist``): the lead of the newest article
-        when it names no topic, else of the article whose lead its topic finds; ``lead`` is
-        ``None`` when the index holds no news on its topic (the answer is then an abstention).
-        ``None`` when its topic is found deeper in an article and it asks for no summary in so
-        many words ("ada kabar apa soal sekolah yg diliburin?" of a flood story): that is a
-        question for the sentences that say so, and is read as any question is."""
-        about = topic(dates.rest or question)
-        retrieval = reader.read(about or question, context, within)
-        retrieval.question = question
-        index = retriever.index
-        since = dates.since.isoformat() if dates.since else None
-        until = dates.until.isoformat() if dates.until else None
-        if about:
-            found = topic_article(retrieval.candidates, dates.latest, since, until)
-            if found is not None and found.chunk.index != 0 and not asks_summary(question):
-                return None
-            source = found.chunk.source if found is not None else None
-        else:
-            record = gist_article(index.articles(), within, since, until)
-            source = record.source if record is not None else None
-        chunks = index.catalog.chunks_of(source) if source is not None else []
-        return {"retrieval": retrieval, "lead": chunks[0] if chunks else None, "retrieved_at": time.perf_counter()}
-
     def quote(state: dict[str, Any]) -> Answer:
+        if "gist" in state:
+            return with_timings(gists.answer(state["gist"]), state)
         retrieval = state["retrieval"]
-        if "lead" in state:
-            lead = state["lead"]
-            if lead is None:
-                answer = Answer(retrieval.question, ABSTAIN_TEXT[retrieval.query.lang], True, retrieval.query.lang)
-            else:
-                sentences = retriever.index.sentences([lead])[lead.chunk_id]
-                answer = lead_answer(retrieval.question, retrieval.query.lang, lead, sentences, retrieval.hits)
-            answer.context = with_citations(retrieval.context, answer)
-            return with_timings(answer, state)
         answer = extractive.answer_retrieval(retrieval)
         answer.context = with_citations(retrieval.context, answer)
         within = retrieval.within
@@ -192,7 +171,7 @@ def build_answer_chain(
     if llm is not None:
         # a question about the news itself is answered by the article's own lead, quoted
         answer = RunnableBranch(
-            (lambda state: "lead" in state, answer),
+            (lambda state: "gist" in state, answer),
             llm.with_fallbacks([RunnableLambda(quote_instead, name="quote")], exception_key="error"),
         )
     return RunnableLambda(question, name="question") | RunnableLambda(retrieve, name="retrieve") | answer

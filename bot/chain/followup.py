@@ -161,17 +161,31 @@ class FollowUpReader:
             return followed
         return alone
 
-    def context_before(self, history: Sequence[Turn], within: Scope | None = None) -> Context | None:
+    def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:
+        """What an earlier question leaves for the next turn, read with ``context`` and answered."""
+        earlier = self.read(question, context, within)
+        return with_citations(earlier.context, self.extractive.answer_retrieval(earlier))
+
+    def context_before(
+        self,
+        history: Sequence[Turn],
+        replay: Callable[[str, Context | None], Context | None] | None = None,
+        within: Scope | None = None,
+    ) -> Context | None:
         """How the last earlier turn was read (``None`` without history); turns given as text
-        are read again in order, each with the one before it."""
+        are read again in order by ``replay`` (a question, the context before it; by default
+        ``self.replay`` among the articles ``within`` lets through), each with the one before
+        it. The chain replays them as it answers them, questions about the news included
+        (``bot.chain.build``)."""
+        if replay is None:
+            return self.context_before(history, lambda question, before: self.replay(question, before, within))
         context = None
         for turn in history[-MAX_REPLAYED_TURNS:]:
             if turn.context is not None:
                 context = turn.context
                 continue
             try:
-                earlier = self.read(self.normalize(turn.question), context, within)
+                context = replay(self.normalize(turn.question), context)
             except BadInput:  # an earlier question that cannot be asked is skipped
                 continue
-            context = with_citations(earlier.context, self.extractive.answer_retrieval(earlier))
         return context

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from bot.chain.answer import Answer, Citation, fullwidth_brackets, passage_quote
-from bot.chain.dates import DATE_MARGIN
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
+from bot.chain.context import Context
+from bot.chain.conversation import with_citations
+from bot.chain.dates import DATE_MARGIN, DateReading
 from bot.chain.features import PassageCandidate, is_heading
+from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, expand_short_forms, strip_mentions
 from bot.chain.question import _STOPWORDS, question_type
+from bot.chain.retriever import Retrieval
 from ingest.types import ArticleRecord, Chunk, Hit, Scope, Span
 
 # Words that ask for a summary whatever else the question says.
@@ -140,18 +145,19 @@ def newest(records: Sequence[ArticleRecord], within: Scope | None = None) -> Art
 def lead_answer(
     question: str, lang: str, lead: Chunk, sentences: Sequence[tuple[Span, object]], retrieved: list[Hit] | None = None
 ) -> Answer:
-    """The answer quoting the lead of an article: its first chunk's first sentence that is not a
-    heading (the headline, when the chunk starts with it, goes with it: it is the article's own
-    summary), and the sentences after it while the quote is under half of ``MAX_LEAD_CHARS``
-    and stays within it."""
+    """The answer quoting the lead of an article: its first chunk's first sentence that is neither
+    a heading nor the headline standing alone (the citation shows the headline), and the
+    sentences after it while the quote is under half of ``MAX_LEAD_CHARS`` and stays within it."""
+    headline = " ".join(lead.title.split()).casefold()
     positions: list[int] = []
-    length, said = 0, False
+    length = 0
     for position, (span, _) in enumerate(sentences):
-        if said and (length + len(span.text) + 1 > MAX_LEAD_CHARS or length >= MAX_LEAD_CHARS // 2):
+        if not positions and (is_heading(span.text) or " ".join(span.text.split()).casefold() == headline):
+            continue
+        if positions and (length + len(span.text) + 1 > MAX_LEAD_CHARS or length >= MAX_LEAD_CHARS // 2):
             break
         positions.append(position)
         length += len(span.text) + 1
-        said = said or not is_heading(span.text)
     quote = passage_quote(lead.text, sentences, positions) if positions else lead.text[:MAX_LEAD_CHARS]
     citation = Citation(1, lead, quote, 1.0)
     return Answer(question, f"{fullwidth_brackets(quote)} [1]", False, lang, [citation], retrieved=retrieved or [])
@@ -195,3 +201,70 @@ def asks_summary(question: str) -> bool:
     ("rangkum", "intinya", "tl;dr"): then the lead answers it, whatever detail its topic names."""
     text = " ".join(question.lower().split())
     return bool(_SUMMARY.search(text) or _GIST_WORD.search(text))
+
+
+@dataclass
+class GistReading:
+    """How a question about the news was read: the passages its topic (or the question itself)
+    found, which the answer shows as retrieved; the lead of the article it asks about (``None``:
+    the index holds no news on it); and, when the question names no topic, what that article's
+    headline reads as: the subject a follow-up ("kenapa?", "berapa orang?") takes from this
+    turn (else the topic's reading is)."""
+
+    retrieval: Retrieval
+    lead: Chunk | None
+    headline: Context | None
+
+
+class GistReader:
+    """Reads questions about the news itself with the chain's ``FollowUpReader`` (whose retriever
+    holds the index) and answers them with the lead of their article."""
+
+    def __init__(self, reader: FollowUpReader) -> None:
+        self.reader = reader
+
+    def read(
+        self, question: str, dates: DateReading, context: Context | None, within: Scope | None
+    ) -> GistReading | None:
+        """``question`` read as a question about the news, or ``None`` when it is not one, or
+        when its topic is found deeper in an article than its lead and it asks for no summary in
+        so many words ("ada kabar apa soal sekolah yg diliburin?" of a flood story): that asks
+        for the sentences that say so, and is read as any question is."""
+        if not asks_gist(question):
+            return None
+        about = topic(dates.rest or question)
+        retrieval = self.reader.read(about or question, context, within)
+        retrieval.question = question
+        index = self.reader.retriever.index
+        since = dates.since.isoformat() if dates.since else None
+        until = dates.until.isoformat() if dates.until else None
+        if about:
+            found = topic_article(retrieval.candidates, dates.latest, since, until)
+            if found is not None and found.chunk.index != 0 and not asks_summary(question):
+                return None
+            source = found.chunk.source if found is not None else None
+        else:
+            record = gist_article(index.articles(), within, since, until)
+            source = record.source if record is not None else None
+        chunks = index.catalog.chunks_of(source) if source is not None else []
+        if not chunks:
+            return GistReading(retrieval, None, None)
+        if about:  # what it names is the subject a follow-up takes
+            return GistReading(retrieval, chunks[0], None)
+        # it names nothing: the subject is what the article's headline names
+        headline = self.reader.read(chunks[0].title or chunks[0].text[:MAX_LEAD_CHARS], None, within).context
+        return GistReading(retrieval, chunks[0], headline)
+
+    def answer(self, reading: GistReading) -> Answer:
+        """The lead quoted, or the refusal in the question's language; its ``context`` is the
+        headline's reading, with the article cited."""
+        retrieval, lead = reading.retrieval, reading.lead
+        lang = retrieval.query.lang
+        if lead is None:
+            answer = Answer(retrieval.question, ABSTAIN_TEXT[lang], True, lang, retrieved=retrieval.hits)
+            answer.context = with_citations(retrieval.context, answer)
+            return answer
+        sentences = self.reader.retriever.index.sentences([lead])[lead.chunk_id]
+        answer = lead_answer(retrieval.question, lang, lead, sentences, retrieval.hits)
+        answer.context = with_citations(reading.headline or retrieval.context, answer)
+        return answer

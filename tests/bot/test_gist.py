@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT
+from bot.chain.conversation import Turn
 from bot.chain.gist import MAX_LEAD_CHARS, asks_gist, newest, topic
 from bot.components import make_stack
 from bot.settings import Settings
@@ -31,6 +32,13 @@ BUS = (
     "Warga bisa naik gratis hingga 15 November.\n\n"
     + " ".join(f"Halte nomor {n} berada di dekat pasar dan sekolah di kecamatan itu." for n in range(1, 30))
     + "\n\nPramudi bus dilatih selama tiga bulan di pusat pelatihan Dinas Perhubungan."
+)
+
+MARKET_TITLE = "Pasar Rakyat Dibuka Kembali Usai Direvitalisasi, Pedagang Keluhkan Sepi"
+MARKET = (
+    f"{MARKET_TITLE}\n\nKUALA BENING - Pasar Rakyat Kuala Bening kembali dibuka untuk umum pada Senin setelah "
+    "direvitalisasi dengan anggaran Rp41 miliar dari dana daerah selama setahun penuh. "
+    "Peresmian dilakukan oleh bupati bersama kepala dinas perdagangan."
 )
 
 
@@ -106,6 +114,7 @@ def news_index(tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any
             Article("flood-old", FLOOD_OLD, "Banjir Rendam Empat Desa", published="2026-10-28"),
             Article("flood-new", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
             Article("bus", BUS, "Trans Seruni Beroperasi", published="2026-11-02"),
+            Article("market", MARKET, MARKET_TITLE, published="2026-11-01"),
         ],
     )
     return index
@@ -158,3 +167,20 @@ def test_in_llm_mode_a_question_about_the_news_is_answered_by_the_lead_not_the_m
     answer = _chain(news_index, chat_model=model).invoke("what's this article about?")
     assert answer.mode == "extractive" and not model.prompts
     assert answer.citations[0].chunk.source == "flood-new"
+
+
+def test_the_headline_standing_alone_at_the_top_of_the_lead_is_not_quoted(news_index: Index) -> None:
+    answer = _chain(news_index).invoke("rangkum dong berita soal pasar rakyat kuala bening")
+    assert answer.citations[0].chunk.source == "market" and answer.citations[0].chunk.title == MARKET_TITLE
+    assert answer.text.startswith("KUALA BENING - Pasar Rakyat Kuala Bening kembali dibuka")
+
+
+def test_a_follow_up_of_a_question_about_the_news_asks_about_that_article(news_index: Index) -> None:
+    chain = _chain(news_index)
+    first = chain.invoke("ini beritanya soal apa sih?")  # the newest: the flood's end
+    follow_up = {"question": "berapa pengungsi yg masih bertahan?"}
+    as_chatted = chain.invoke({**follow_up, "history": [Turn(first.question, first.text, first.context)]})
+    assert "45 pengungsi" in as_chatted.text and as_chatted.citations[0].chunk.source == "flood-new"
+    # given as text, the earlier question is replayed as the chain answered it
+    as_given = chain.invoke({**follow_up, "history": ["ini beritanya soal apa sih?"]})
+    assert as_given.text == as_chatted.text
