@@ -126,14 +126,14 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
-            gist = gists.read(earlier, read_dates(earlier, today), before, within)
+            gist = gists.read(earlier, today, before, within)
             if gist is not None:
                 return gists.answer(gist).context
             return reader.replay(earlier, before, within)
 
         context = reader.context_before(state["history"], replay)
         dates = read_dates(question, today)
-        gist = gists.read(question, dates, context, within)  # a question about the news itself
+        gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
             return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
@@ -150,11 +150,12 @@ def build_answer_chain(
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:
-        if "gist" in state:
-            return with_timings(gists.answer(state["gist"]), state)
         retrieval = state["retrieval"]
-        answer = extractive.answer_retrieval(retrieval)
-        answer.context = with_citations(retrieval.context, answer)
+        if "gist" in state:
+            answer = gists.answer(state["gist"])
+        else:
+            answer = extractive.answer_retrieval(retrieval)
+            answer.context = with_citations(retrieval.context, answer)
         within = retrieval.within
         if answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)

@@ -49,10 +49,16 @@ CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
     r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam)"
     r"|(?:halo|hallo|helo|hai|hi|hello|hey|pagi|siang|sore|malam)\s+(?:semua|semuanya|sekalian|everyone|all)"
-    r"|(?:terima\s+kasih|makasih|mksh|trims|thanks|thank\s+you|thx|tq)(?:\s+(?:banyak|sebelumnya|ya|in\s+advance|a\s+lot))?"
     r"|(?:tolong|mohon)\s+(?:dijawab|dibantu|infonya|info))\b",
     re.IGNORECASE,
 )
+# Thanks, where a message begins or ends or between its sentences: "makasih ya, ...", "...?
+# thanks in advance"; not "Siapa yang mengucapkan terima kasih kepada relawan?".
+_THANK = (
+    r"(?:terima\s+kasih|makasih|mksh|trims|thanks|thank\s+you|thx|tq)"
+    r"(?:\s+(?:banyak|bnyk|byk|sebelumnya|ya|in\s+advance|a\s+lot))?"
+)
+_THANKS = re.compile(rf"(?:^|(?<=[.!?,;]))\s*{_THANK}\b[\s.!?,;]*|\b{_THANK}[\s.!?,;]*$", re.IGNORECASE)
 _SPACES = re.compile(r"\s{2,}")
 
 
@@ -107,6 +113,8 @@ def normalize_chat(
     short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
     would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
     question = unstretch(unshout(strip_mentions(text) or text), indexed)
+    if "chat_words" not in without:  # before short forms: "thanks in advance" is no "thanks ini advance"
+        question = _SPACES.sub(" ", _THANKS.sub(" ", question)).strip() or question
     indonesian = guess_language(question) == "id"
     if "short_forms" not in without and indonesian:
         question = expand_short_forms(question, indexed)
@@ -165,9 +173,6 @@ def unstretch(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
     return _WORD.sub(spell, text)
 
 
-# Where a message's sentences end: after ".", "!" or "?" (with what closes them) before a space,
-# and at a line break.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
 # Words that ask, Indonesian, chat short forms and English: a sentence holding one is a question.
 _ASKING = frozenset(
     """
@@ -178,19 +183,51 @@ _ASKING = frozenset(
 )
 
 
+# Where a chat message's sentences may end: after ".", "!" or "?" (with what closes them) before a
+# space, and at a line break. Chat sentences often start in lower case, so the splitter for
+# articles (which wants a capital after a full stop) does not find them.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+|\n+")
+# A short word in capitals or a common abbreviation before a full stop does not end a sentence
+# ("PT. Gudang Garam", "U.S. firm", "Dr. Ayu", "dr. Ratna").
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-Z][\w.]{0,3}|dr|no|jl|tgl|hlm|dll|dsb|bpk|ibu|sdr)\.$")
+
+
+def message_sentences(text: str) -> list[str]:
+    """The sentences of a chat message, in order."""
+    parts: list[str] = []
+    start = 0
+    for brk in _SENTENCE_BREAK.finditer(text):
+        left = text[start : brk.start()]
+        if "\n" not in brk.group() and _ABBREVIATION.search(text[: brk.start()].rstrip("\"'”’)")):
+            continue
+        parts.append(left)
+        start = brk.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+# Words that turn a remark into a condition on the question: "... oleh Gojek. Bukan TikTok ya".
+_RESTRICTING = frozenset("bukan tidak tak belum jangan kecuali selain not no never except only cuma hanya".split())
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence of a message asks: it ends with "?" or holds a word that asks."""
+    return sentence.rstrip("\"'”’) ").endswith("?") or bool({w.lower() for w in _WORD.findall(sentence)} & _ASKING)
+
+
 def question_part(text: str) -> str | None:
     """The sentences of a message that ask (end with "?" or hold a word that asks), when it also
     holds sentences that do not ("Gue baru baca beritanya. brp org yg kena phk?", "How many were
-    laid off? thanks in advance"); ``None`` when every sentence asks or none does. Whether the
-    rest said something the question needs is for the answer model to judge: both are read."""
-    parts = [part.strip() for part in _SENTENCE_BREAK.split(text) if part.strip()]
+    laid off? thanks in advance"); ``None`` when every sentence asks or none does, or when a
+    sentence that does not ask restricts the question ("Berapa karyawan yg di-PHK Gojek? Bukan
+    TikTok ya"). Whether the rest said something the question needs is for the answer model to
+    judge: both are read."""
+    parts = message_sentences(text)
     if len(parts) < 2:
         return None
-    asking = [
-        part
-        for part in parts
-        if part.rstrip("\"'”’) ").endswith("?") or {w.lower() for w in _WORD.findall(part)} & _ASKING
-    ]
+    asking = [part for part in parts if asks(part)]
     if not asking or len(asking) == len(parts):
+        return None
+    if any({w.lower() for w in _WORD.findall(part)} & _RESTRICTING for part in parts if part not in asking):
         return None
     return " ".join(asking)

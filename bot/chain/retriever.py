@@ -146,6 +146,10 @@ class HybridRetriever(BaseRetriever):
         retrieval.question = question
         return retrieval
 
+    def chat_text(self, question: str) -> str:
+        """``question`` read as a chat message (``bot.chain.normalization``), as ``search`` reads it."""
+        return normalize_chat(question, self._indexed, self.models_now().without)
+
     def search_in_context(self, alone: Retrieval, context: Context, k: int | None = None) -> Retrieval:
         """``alone`` (a question's own retrieval) read again as a follow-up of ``context``
         (``bot.chain.context``): the earlier concepts join the question's, the earlier

@@ -238,6 +238,11 @@ class Index:
         """Return every indexed article, newest first."""
         return self.catalog.articles()
 
+    def latest_article(self, within: Scope | None = None, not_after: str | None = None) -> ArticleRecord | None:
+        """The article published last among those ``within`` lets through, none published after
+        ``not_after`` (ISO date); see the catalog's ``latest_article``."""
+        return self.catalog.latest_article(within or Scope(), not_after)
+
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, or a path resolving to it);
         undecodable bytes in ``name`` count as U+FFFD, as in every stored source."""

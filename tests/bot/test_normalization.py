@@ -42,6 +42,10 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("mksh bnyk! siapa ceo tiktok", "siapa ceo tiktok"),
         ("haltenya ada brp tolong dijawab", "haltenya ada berapa"),
         ("Kepada siapa TikTok berterima kasih?", "Kepada siapa TikTok berterima kasih?"),
+        # thanks where a message begins or ends, not inside a question
+        ("Siapa yang mengucapkan terima kasih kepada relawan?", "Siapa yang mengucapkan terima kasih kepada relawan?"),
+        ("Who did the minister thank you for?", "Who did the minister thank you for?"),
+        ("ini beritanya soal apa? thanks in advance", "ini beritanya soal apa?"),
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
@@ -108,6 +112,12 @@ def test_a_stretched_word_keeps_a_double_letter_the_index_holds() -> None:
         ("tiktok phk brp org", None),
         ("Siapa dr. Ratna?", None),
         ("Siapa yang membocorkan? Kapan?", None),
+        ("Berapa banyak karyawan yg di PHK oleh Gojek. Bukan TikTok ya", None),  # the remark restricts it
+        ("Berapa karyawan di PT. Gudang Garam?", None),  # an abbreviation ends no sentence
+        (
+            "How many workers did U.S. firm Meta lay off? I read it today.",
+            "How many workers did U.S. firm Meta lay off?",
+        ),
     ],
 )
 def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> None:

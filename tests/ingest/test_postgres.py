@@ -476,3 +476,28 @@ def test_a_host_sees_its_own_writes_at_once(tmp_path: Path, database_url: str) -
     with index.writing():
         index.remove("banjir")
     assert index.count() == 0
+
+
+def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, database_url: str) -> None:
+    """What a question about "the news" quotes (bot/chain/gist.py): the article published last,
+    within the filters, none published after the day the question is asked; undated last."""
+    articles = [
+        Article("old", "Banjir merendam desa.", "Banjir", published="2026-10-28", outlet="Arumpos"),
+        Article("new", "Tanggap darurat berakhir.", "Berakhir", published="2026-11-17", outlet="Kabar Lembah"),
+        Article("future", "Berita dari masa depan.", "Masa depan", published="2099-01-01"),
+        Article("undated", "Pasar dibuka kembali.", "Pasar"),
+    ]
+    for index in (host(tmp_path, "sqlite", None), host(tmp_path, "pg", database_url)):
+        ingest_articles(index, articles)
+        cases = [
+            (Scope(), "2026-12-02", "new"),
+            (Scope(), None, "future"),
+            (Scope(until="2026-11-01"), "2026-12-02", "old"),
+            (Scope(source="arumpos"), "2026-12-02", "old"),
+            (Scope(source="pasar"), "2026-12-02", "undated"),  # an undated article when it is all there is
+            (Scope(), "2026-10-01", "undated"),
+            (Scope(source="nothing"), "2026-12-02", None),
+        ]
+        for within, not_after, expected in cases:
+            record = index.latest_article(within, not_after)
+            assert (record.source if record else None) == expected, (within, not_after)
