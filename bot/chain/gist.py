@@ -20,7 +20,7 @@ from datetime import date
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.context import Context
 from bot.chain.conversation import with_citations
-from bot.chain.dates import DATE_MARGIN, read_dates
+from bot.chain.dates import DATE_MARGIN, DateReading, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
@@ -142,6 +142,23 @@ def _published_within(chunk: Chunk, since: str | None, until: str | None) -> boo
     return bool(published) and (not since or published >= since) and (not until or published <= until)
 
 
+# The words that bring a date in a question ("ada berita apa tanggal 24 November?", "... pada 2
+# November?"): in a question about the news, a date is when it was published.
+_DATE_CUE = re.compile(r"\b(?:tanggal|tgl|pada|per)\b(?=\s+\d)", re.IGNORECASE)
+
+
+def publication_dates(question: str, today: date) -> DateReading:
+    """The dates a question about the news names, read as publication dates: "ada berita apa
+    tanggal 24 November?" asks for the news of that day (``read_dates`` reads a date as one only
+    after a word for the news, "berita 24 November", since in other questions it is often when
+    something happened)."""
+    dates = read_dates(question, today)
+    if dates.bounded or dates.latest:
+        return dates
+    cued = read_dates(_DATE_CUE.sub("berita", question), today)
+    return cued if cued.bounded else dates
+
+
 def unknown_share(query: ParsedQuery) -> float:
     """The share of what a question names (by weight) that no passage of the index holds."""
     if not query.concepts:
@@ -236,11 +253,13 @@ class GistReader:
         # about: its sentences that ask (its last when none does)
         asking = [sentence for sentence in sentences if asks(sentence)] or sentences[-1:] or [question]
         asked = " ".join(dict.fromkeys([*asking, *sentences[-1:]]))
-        dates = read_dates(asked, today)
+        dates = publication_dates(asked, today)
         if not (asks_gist(asked) or (dates.rest and asks_gist(dates.rest))):
             return None
         subject = " ".join(asking)
-        about = topic(read_dates(subject, today).rest or subject)
+        about = topic(publication_dates(subject, today).rest or subject)
+        if about and guess_language(asked) == "en" and guess_language(about) != "en":
+            about = f"the {about}"  # "flood" alone reads as no language in particular: search it in English
         retrieval = self.reader.read(about or question, context, within)
         retrieval.question = question
         index = retriever.index

@@ -219,3 +219,18 @@ def test_a_refusal_under_filters_that_leave_nothing_says_so(news_index: Index) -
 
 def test_a_long_run_of_punctuation_is_no_question_about_the_news() -> None:
     assert not asks_gist("?" * 1999 + "x")  # a pattern that backtracked took seconds on this
+
+
+def test_a_day_named_in_a_question_about_the_news_is_when_it_was_published(news_index: Index) -> None:
+    chain = _chain(news_index)
+    for question, source in (
+        ("ada berita apa tanggal 2 November 2026?", "bus"),
+        ("ada berita apa pada 1 November?", "market"),
+    ):
+        answer = chain.invoke({"question": question, "today": "2026-12-02"})
+        assert answer.citations[0].chunk.source == source, question
+
+
+def test_an_english_question_about_news_on_a_topic_finds_the_indonesian_article(news_index: Index) -> None:
+    answer = _chain(news_index).invoke({"question": "any news about the bus?", "today": "2026-12-02"})
+    assert not answer.abstained and answer.citations[0].chunk.source == "bus"
