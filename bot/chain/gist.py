@@ -67,6 +67,13 @@ _ABOUT = re.compile(
 # A question that is nothing but "what is its gist / content?": "intinya apa?", "isinya apa sih?".
 _GIST_ONLY_WORDS = frozenset("inti intinya isi isinya apa apaan aja saja doang sih ya dong jadi jd".split())
 _WORDS = re.compile(r"[^\W\d_]+")
+# A word that a question about the news holds somewhere, in any case, stretched or not: a message
+# without one is not read any further as such a question.
+_MAYBE_NEWS = re.compile(
+    r"berita|kabar|info|updat|artikel|tulisan|liputan|news|stor|article|report|rangkum|ringkas|summar|tl.?.?dr"
+    r"|recap|gist|overview|garis|inti|isi|latest|terbaru|terkini|deal|piece",
+    re.IGNORECASE,
+)
 # A news question going on to ask a fact of the news: "berita apa saja yang disebarkan pelaku?",
 # "ada info apa dari Reuters soal PHK?".
 _FACT_OF_NEWS = re.compile(r"\b(?:berita|kabar|info)\s+apa\s+(?:(?:aja|saja)\s+)?(?:yang|yg|dari)\b")
@@ -247,6 +254,8 @@ class GistReader:
         pertengahan november apa?"): "ada kabar apa soal sekolah yg diliburin?" of a flood story, or
         "what is the gist of the Microsoft deal?", asks for the sentences that say so, and is read as
         any question is."""
+        if not _MAYBE_NEWS.search(question):  # most questions: no need to read the message again
+            return None
         retriever = self.reader.retriever
         sentences = message_sentences(retriever.chat_text(question))
         # what it asks: its sentences that ask, and its last ("... ? rangkum dong"); what it asks
