@@ -282,9 +282,9 @@ class GistReader:
             if found.chunk.index != 0 and not (asks_summary(asked) and _NEWS_WORD.search(asked.lower())):
                 return None
             return GistReading(retrieval, index.catalog.chunks_of(found.chunk.source)[:2])
-        record = self._discussed(context) or index.latest_article(
-            _narrowed(within, since, until), not_after=today.isoformat()
-        )
+        # in a conversation, the article discussed, unless the question asks for other news by date
+        discussed = None if dates.bounded or dates.latest else self._discussed(context)
+        record = discussed or index.latest_article(_narrowed(within, since, until), not_after=today.isoformat())
         chunks = index.catalog.chunks_of(record.source)[:2] if record is not None else []
         if not chunks:
             return GistReading(retrieval, [])

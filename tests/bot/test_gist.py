@@ -195,10 +195,12 @@ def test_a_remark_that_mentions_a_summary_does_not_make_the_question_one(news_in
 
 
 def test_in_a_conversation_a_question_about_the_news_means_the_article_discussed(news_index: Index) -> None:
-    answer = _chain(news_index).invoke(
-        {"question": "intinya apa?", "history": ["Sampai kapan warga bisa naik gratis?"]}
-    )
+    history = ["Sampai kapan warga bisa naik gratis?"]
+    answer = _chain(news_index).invoke({"question": "intinya apa?", "history": history})
     assert answer.citations[0].chunk.source == "bus" and answer.text.startswith("Bus listrik Trans Seruni")
+    # news of a day, or the latest, asked in the conversation is that news, not the article discussed
+    latest = _chain(news_index).invoke({"question": "berita terbaru apa?", "history": history, "today": "2026-12-02"})
+    assert latest.citations[0].chunk.source == "flood-new"
     assert not asks_gist("terus gimana?") and not asks_gist("jadi apa?")  # follow-ups, not questions about the news
 
 
