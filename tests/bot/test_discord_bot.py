@@ -27,6 +27,7 @@ from bot.chain.answer import Answer
 from bot.components import Stack, make_stack
 from bot.discord.app import NO_MENTIONS, SWEEP_EVERY, RateLimiter, TanyaBot, send_ephemeral
 from bot.discord.cogs.ask import (
+    ANY_INDEX_QUESTION,
     EMPTY_MENTION,
     EMPTY_MENTION_ANY,
     AskCog,
@@ -144,6 +145,9 @@ def test_the_hint_asks_about_the_bundled_article_only_when_it_is_indexed(
     other = make_index(IndexSettings(data_dir=tmp_path / "data"), embeddings=default_embeddings)
     ingest_articles(other, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
     assert mention_hint(other) == EMPTY_MENTION_ANY  # a newsroom's own articles: no question about TikTok
+    # the question it suggests instead is answered from any index: with its latest article's lead
+    answer = make_stack(Settings(), index=other).chain.invoke(ANY_INDEX_QUESTION)
+    assert not answer.abstained and answer.citations[0].chunk.source.endswith("trans-seruni-bus-listrik-serunipos.txt")
 
 
 async def test_messages_without_a_mention_are_ignored(dpy: tuple[TanyaBot, Recorder]) -> None:

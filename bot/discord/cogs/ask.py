@@ -35,8 +35,13 @@ logger = logging.getLogger(__name__)
 # Answered from the bundled article (tests/bot/test_answering.py asks it).
 HINT_QUESTION = "Berapa karyawan TikTok yang terkena PHK?"
 EMPTY_MENTION = f"Ask me something after the mention, for example: `@tanya {HINT_QUESTION}`"
-# For an index without the bundled article, whose articles the hint cannot know to ask about.
-EMPTY_MENTION_ANY = "Ask me something about the indexed news after the mention; `/sources` lists the articles."
+# For an index without the bundled article, whose articles the hint cannot know to ask about: a
+# question about the news itself is answered from any index (the lead of its latest article).
+ANY_INDEX_QUESTION = "ada berita apa?"
+EMPTY_MENTION_ANY = (
+    f"Ask me something about the indexed news after the mention, for example: `@tanya {ANY_INDEX_QUESTION}`; "
+    "`/sources` lists the articles."
+)
 
 
 def mention_hint(index: Index) -> str:
