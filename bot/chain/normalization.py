@@ -52,13 +52,14 @@ _CHAT_PHRASES = re.compile(
     r"|(?:tolong|mohon)\s+(?:dijawab|dibantu|infonya|info))\b",
     re.IGNORECASE,
 )
-# Thanks, where a message begins or ends or between its sentences: "makasih ya, ...", "...?
-# thanks in advance"; not "Siapa yang mengucapkan terima kasih kepada relawan?".
+# Thanks, as a clause of its own where a message begins or ends or between its sentences:
+# "makasih ya, ...", "...? thanks in advance"; not "Siapa yang mengucapkan terima kasih kepada
+# relawan?" nor "Thanks to the new rule, how many ...?".
 _THANK = (
     r"(?:terima\s+kasih|makasih|mksh|trims|thanks|thank\s+you|thx|tq)"
     r"(?:\s+(?:banyak|bnyk|byk|sebelumnya|ya|in\s+advance|a\s+lot))?"
 )
-_THANKS = re.compile(rf"(?:^|(?<=[.!?,;]))\s*{_THANK}\b[\s.!?,;]*|\b{_THANK}[\s.!?,;]*$", re.IGNORECASE)
+_THANKS = re.compile(rf"(?:^|(?<=[.!?,;]))\s*{_THANK}\s*(?:[^\w\s]+|$)|\b{_THANK}[\W_]*$", re.IGNORECASE)
 _SPACES = re.compile(r"\s{2,}")
 
 

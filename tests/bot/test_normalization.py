@@ -46,6 +46,7 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Siapa yang mengucapkan terima kasih kepada relawan?", "Siapa yang mengucapkan terima kasih kepada relawan?"),
         ("Who did the minister thank you for?", "Who did the minister thank you for?"),
         ("ini beritanya soal apa? thanks in advance", "ini beritanya soal apa?"),
+        ("brp org yg kena phk? makasih sebelumnya 🙏", "berapa orang yang kena phk?"),
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
