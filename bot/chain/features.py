@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from bot.chain.normalization import NEGATIONS
 from bot.chain.question import (
     CAPITALISED,
     NUMBER_WORDS,
@@ -156,9 +157,6 @@ def _typed(kind: str | None, matches: bool) -> dict[str, float]:
     return out
 
 
-_NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "never", "not", "no"})
-
-
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]。！？」』]$")
 # Scripts written without spaces between words (Thai to Myanmar, Khmer, and from CJK radicals on):
 # a sentence in them is one "word", so word counts say nothing of it.
@@ -207,7 +205,7 @@ def sentence_features(
             )
     top_dense = max((r[4] for r in rows), default=0.0)
     top_coverage = max((r[6] for r in rows), default=0.0)
-    question_negated = bool(_NEGATIONS & query.words)
+    question_negated = bool(NEGATIONS & query.words)
     out = []
     for p, rank, j, text, dense, previous, coverage, window, passage_coverage in rows:
         tokens = words(text)
@@ -234,7 +232,7 @@ def sentence_features(
             "position": j / max(1, len(p.sentences) - 1),
             "length": min(len(text), 400) / 400,
             "novelty": len(set(tokens) - query.words) / max(1, len(tokens)),
-            "negation_mismatch": float(question_negated and not (_NEGATIONS & set(tokens))),
+            "negation_mismatch": float(question_negated and not (NEGATIONS & set(tokens))),
         }
         out.append(SentenceCandidate(p, rank, j, text, features))
     return out
@@ -303,7 +301,6 @@ def answer_features(
     best = ranked[0]
     scores = [s.score for s in ranked]
     passage_scores = [p.score for p in passages]
-    unknown = sum(c.weight for c in query.concepts if not any(c.frequencies)) / query.total_weight
     present = frozenset().union(*(terms for _, terms in best.passage.sentences))
     return {
         "sentence_score": best.score,
@@ -318,7 +315,7 @@ def answer_features(
         "coverage": best.features["coverage"],
         "window_coverage": best.features["window_coverage"],
         "passage_coverage": best.features["passage_coverage"],
-        "unknown_weight": unknown if query.concepts else 0.0,
+        "unknown_weight": query.unknown_share,
         "answer_type": max(best.features[k] for k in ("type_number", "type_date", "type_name", "type_reason")),
         "asks_thing": float(query.kind is not None),
         "lexical_found": float(best.passage.bm25_rank is not None),

@@ -24,7 +24,7 @@ from bot.chain.dates import DATE_MARGIN, DateReading, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
-from bot.chain.question import ParsedQuery, analyzed_sentences, prime_sentences, question_type
+from bot.chain.question import analyzed_sentences, prime_sentences, question_type
 from bot.chain.retriever import Retrieval
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, guess_language
 from ingest.types import ArticleRecord, Chunk, Hit, Scope, Span
@@ -81,12 +81,12 @@ _FACT_OF_NEWS = re.compile(r"\b(?:berita|kabar|info)\s+apa\s+(?:(?:aja|saja)\s+)
 # Words of a question about the news that do not name what it is about: what is left names it.
 _NOT_A_TOPIC = re.compile(
     r"\b(?:berita\w*|kabar\w*|info\w*|update\w*|artikel\w*|tulisan\w*|liputan\w*|article\w*|news|story|stories"
-    r"|piece|report|headline\w*|cerita\w*|deal|happen\w*|going|someone|anyone|can|could|tell|explain|jelas\w*"
-    r"|minta|mohon|gak|ga|nggak|enggak|katanya|paling|baru|terakhir|pls|plz|anything|something|anyone|gimme|fill"
-    r"|wih|wah|wow|waduh|duh|aduh|astaga|lah|nih|dah|udah|gw|gue|aku|saya|i|you|u|pls|lately|rundown|tl|dr"
+    r"|piece|report|headline\w*|cerita\w*|deal|happen\w*|going|someone|anyone|anything|something|can|could|tell"
+    r"|explain|jelas\w*|minta|mohon|gak|ga|nggak|enggak|katanya|paling|baru|terakhir|plz|gimme|fill|lately|rundown"
+    r"|wih|wah|wow|waduh|duh|aduh|astaga|lah|nih|dah|udah|gw|gue|aku|saya|i|you|u"
     r"|ini|itu|tsb|tersebut|this|that|the|these|those|ada|apa|apaan|aja|saja|tentang|soal|bahas\w*|ngebahas\w*"
     r"|membahas\w*|isi\w*|inti\w*|about|what\w*|is|are|was|any|say|says|said|cover\w*|gimana|bagaimana"
-    r"|rangkum\w*|merangkum\w*|ringkas\w*|meringkas\w*|ringkasan\w*|summar\w*|tl|dr|recap|gist|overview"
+    r"|rangkum\w*|merangkum\w*|ringkas\w*|meringkas\w*|summar\w*|tl|dr|recap|gist|overview"
     r"|garis|besar\w*|dong|sih|ya|yg|yang|nya|jadi|jd|terus|trus|tolong|please|pls|me|for|us|of|in|on|give|kasih"
     r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan)\b"
 )
@@ -164,13 +164,6 @@ def publication_dates(question: str, today: date) -> DateReading:
         return dates
     cued = read_dates(_DATE_CUE.sub("berita", question), today)
     return cued if cued.bounded else dates
-
-
-def unknown_share(query: ParsedQuery) -> float:
-    """The share of what a question names (by weight) that no passage of the index holds."""
-    if not query.concepts:
-        return 0.0
-    return sum(c.weight for c in query.concepts if not any(c.frequencies)) / query.total_weight
 
 
 def lead_answer(
@@ -267,7 +260,8 @@ class GistReader:
             return None
         subject = " ".join(asking)
         about = topic(publication_dates(subject, today).rest or subject)
-        if about and guess_language(asked) == "en" and guess_language(about) != "en":
+        english = guess_language(asked) == "en"
+        if about and english and guess_language(about) != "en":
             about = f"the {about}"  # "flood" alone reads as no language in particular: search it in English
         retrieval = self.reader.read(about or question, context, within)
         retrieval.question = question
@@ -276,7 +270,7 @@ class GistReader:
         until = dates.until.isoformat() if dates.until else None
         if about:
             found = topic_article(retrieval.candidates, dates.latest, since, until)
-            unknown = unknown_share(retrieval.query) if guess_language(asked) == "id" else 0.0
+            unknown = 0.0 if english else retrieval.query.unknown_share
             if found is None or unknown >= MAX_UNKNOWN_SHARE:
                 return GistReading(retrieval, [])
             if found.chunk.index != 0 and not (asks_summary(asked) and _NEWS_WORD.search(asked.lower())):

@@ -207,8 +207,10 @@ def message_sentences(text: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+# Words that negate what a question or a sentence says (the sentence features' too).
+NEGATIONS = frozenset({"tidak", "bukan", "tak", "belum", "never", "not", "no"})
 # Words that turn a remark into a condition on the question: "... oleh Gojek. Bukan TikTok ya".
-_RESTRICTING = frozenset("bukan tidak tak belum jangan kecuali selain not no never except only cuma hanya".split())
+_RESTRICTING = NEGATIONS | frozenset("jangan kecuali selain except only cuma hanya".split())
 
 
 def asks(sentence: str) -> bool:

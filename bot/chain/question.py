@@ -105,6 +105,14 @@ class ParsedQuery:
         """Sum of concept weights (1.0 when the question has none)."""
         return sum(c.weight for c in self.concepts) or 1.0
 
+    @property
+    def unknown_share(self) -> float:
+        """IDF-weighted share of the question's concepts that no chunk of the index holds (0.0
+        when it names none)."""
+        if not self.concepts:
+            return 0.0
+        return sum(c.weight for c in self.concepts if not any(c.frequencies)) / self.total_weight
+
     def coverage(self, present: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the question's concepts expressed by ``present`` terms."""
         return self.covered_weight(present) / self.total_weight
