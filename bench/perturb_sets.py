@@ -78,7 +78,7 @@ def typo(question: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def nopunct(question: str, rng: random.Random) -> str:
+def nopunct(question: str) -> str:
     return re.sub(r"[?!.,]+", "", question).strip()
 
 
@@ -89,7 +89,7 @@ CHANGES: dict[str, Callable[[dict, random.Random], str]] = {
     "greeting": lambda row, rng: rng.choice(GREETINGS) + row["question"],
     "remark": lambda row, rng: rng.choice(REMARKS[_lang(row)]) + row["question"],
     "thanks": lambda row, rng: row["question"] + rng.choice(THANKS[_lang(row)]),
-    "nopunct": lambda row, rng: nopunct(row["question"], rng),
+    "nopunct": lambda row, rng: nopunct(row["question"]),
     "emoji": lambda row, rng: row["question"] + rng.choice(EMOJI),
     "typo": lambda row, rng: typo(row["question"], rng),
 }

@@ -177,8 +177,7 @@ class FollowUpReader:
         ``self.replay`` among the articles ``within`` lets through), each with the one before
         it. The chain replays them as it answers them, questions about the news included
         (``bot.chain.build``)."""
-        if replay is None:
-            return self.context_before(history, lambda question, before: self.replay(question, before, within))
+        replay = replay or (lambda question, before: self.replay(question, before, within))
         context = None
         for turn in history[-MAX_REPLAYED_TURNS:]:
             if turn.context is not None:

@@ -140,15 +140,16 @@ class HybridRetriever(BaseRetriever):
         ``--source``; all by default); it is embedded from the start, beside both the analysis
         and the lexical search."""
         models = self.models_now()
-        text = normalize_chat(question, self._indexed, models.without)
+        text = self.chat_text(question, models)
         embedding = self._embed(text, models)
         retrieval = self._rank(self.parse(text, models), k, embedding, models, within)
         retrieval.question = question
         return retrieval
 
-    def chat_text(self, question: str) -> str:
-        """``question`` read as a chat message (``bot.chain.normalization``), as ``search`` reads it."""
-        return normalize_chat(question, self._indexed, self.models_now().without)
+    def chat_text(self, question: str, models: AnswerModels | None = None) -> str:
+        """``question`` read as a chat message (``bot.chain.normalization``), as ``search`` reads it
+        for the models reading the index (``models``, else those of the index as it is)."""
+        return normalize_chat(question, self._indexed, (models or self.models_now()).without)
 
     def search_in_context(self, alone: Retrieval, context: Context, k: int | None = None) -> Retrieval:
         """``alone`` (a question's own retrieval) read again as a follow-up of ``context``
