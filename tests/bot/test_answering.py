@@ -582,3 +582,22 @@ def test_a_one_article_readings_probability_is_moved_between_the_english_bars(bu
     retrieval.judged = None
     assert answerer.probability(retrieval) == pytest.approx(0.3)
     assert answerer.accepts(retrieval)
+
+
+def test_a_message_with_a_remark_is_read_by_its_question_only_when_the_whole_is_refused(bundled_stack) -> None:
+    """``FollowUpReader.own_reading``: the remark may name what the question is about, so an
+    accepted reading of the whole message is kept; a refused one gives way to its question."""
+    from bot.chain.followup import FollowUpReader
+
+    class DoubtsRemarks(ExtractiveAnswerer):  # the answer model, refusing what mentions twitter
+        def accepts(self, retrieval: Retrieval) -> bool:
+            return "twitter" not in retrieval.query.text and super().accepts(retrieval)
+
+    reader = FollowUpReader(bundled_stack.retriever, DoubtsRemarks(), lambda text: text)
+    kept = "Berapa karyawan TikTok di Malaysia yang terkena PHK? Saya baca di Rakyat Sulsel."
+    assert "sulsel" in reader.own_reading(kept).query.text.lower()  # accepted whole: kept whole
+    remark = "Td liat di twitter rame bgt. brp org yg kena phk?"
+    read = reader.own_reading(remark)
+    assert reader.extractive.accepts(read) and "twitter" not in read.query.text and read.question == remark
+    # a remark that restricts the question keeps the message whole, refused or not
+    assert "twitter" in reader.own_reading("brp org yg kena phk? Bukan yg di twitter ya").query.text
