@@ -20,6 +20,7 @@ questions.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -113,7 +114,7 @@ def normalize_chat(
     """The question in a chat message: mentions and chat words dropped, and in Indonesian its
     short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
     would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
-    question = unstretch(unshout(strip_mentions(text) or text), indexed)
+    question = unstretch(unshout(unfancy(strip_mentions(text) or text)), indexed)
     if "chat_words" not in without:  # before short forms: "thanks in advance" is no "thanks ini advance"
         question = _SPACES.sub(" ", _THANKS.sub(" ", question)).strip() or question
     indonesian = guess_language(question) == "id"
@@ -125,6 +126,20 @@ def normalize_chat(
         casual = frozenset(found - indexed(found)) if found else frozenset()
         question = strip_chat_words(question, casual) or question
     return question
+
+
+# Letters from the fullwidth forms ("ｂｅｒａｐａ", typed with an East Asian keyboard's wide mode) and
+# the mathematical alphanumerics ("𝐛𝐞𝐫𝐚𝐩𝐚", "𝘵𝘪𝘬𝘵𝘰𝘬": what "fancy text" generators paste).
+_FANCY = re.compile(r"[\uff01-\uff5e\U0001d400-\U0001d7ff]+")
+
+
+def unfancy(text: str) -> str:
+    """``text`` with fullwidth and "fancy" (mathematical bold, italic, script ...) letters, digits
+    and signs written as plain ones. Neither the index's words nor the embedding model's
+    vocabulary hold them, so "ｂｒｐ ｙｇ ｄｉｂａｙａｒ ｔｉｋｔｏｋ" reads as a question of unknown
+    words. Only those blocks are rewritten: other compatibility forms ("km²", "½") mean what they
+    show and are read as the articles write them."""
+    return _FANCY.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
 
 
 def unshout(text: str) -> str:

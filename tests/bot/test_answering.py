@@ -88,6 +88,8 @@ def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
         ("brp org yg kena phk? makasih sebelumnya 🙏", "700"),
         # caps lock: read as the same question in lower case
         ("TIKTOK BAYAR MICROSOFT BERAPA", "20 juta dolar"),
+        # fullwidth letters (a keyboard's wide mode): read as plain ones
+        ("ｔｉｋｔｏｋ ｂａｙａｒ ｍｉｃｒｏｓｏｆｔ ｂｒｐ ｓｅｂｕｌａｎ？", "20 juta dolar"),
         # the hint the Discord bot gives after an empty mention
         (HINT_QUESTION, ("700", "500")),  # reported, and as TikTok confirmed
     ],

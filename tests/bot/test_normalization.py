@@ -47,6 +47,11 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Who did the minister thank you for?", "Who did the minister thank you for?"),
         ("ini beritanya soal apa? thanks in advance", "ini beritanya soal apa?"),
         ("brp org yg kena phk? makasih sebelumnya 🙏", "berapa orang yang kena phk?"),
+        # fullwidth and "fancy" letters are read as plain ones; other compatibility forms stay
+        ("ｂｒｐ ｙｇ ｄｉｂａｙａｒ ｔｉｋｔｏｋ？", "berapa yang dibayar tiktok?"),
+        ("𝐁𝐄𝐑𝐀𝐏𝐀 𝐊𝐀𝐑𝐘𝐀𝐖𝐀𝐍 𝐘𝐆 𝐃𝐈 𝐏𝐇𝐊", "berapa karyawan yang di phk"),
+        ("𝘴𝘪𝘢𝘱𝘢 𝘪𝘯𝘥𝘶𝘬 TikTok?", "siapa induk TikTok?"),
+        ("Berapa luasnya dalam km²?", "Berapa luasnya dalam km²?"),
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
