@@ -152,6 +152,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ("sejak|since|dari|setelah|after|mulai", "since"),
         ("sebelum|before|hingga|sampai|until", "until"),
     ):
+        # "setelah" / "after" and "sebelum" / "before" leave the day (or month) named out
+        beyond = timedelta(days=1 if bound == "since" else -1)
         # a day as "30 Oktober", or as "30/10" only after "tanggal" ("dari 2/3 suara" is a share)
         found = re.search(
             rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({_MONTH}))"
@@ -165,7 +167,13 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
             months = _month(found.group(1), found.group(2), today) if found else None
             if months:
+                # inclusive: from the month's first day, to its last; exclusive: from after its
+                # last, to before its first
                 point = months[0] if bound == "since" else months[1]
+                if _EXCLUSIVE.match(found.group(0)):
+                    point = months[1] if bound == "since" else months[0]
+        if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
+            point += beyond
         if point is not None and found is not None:
             spans.append(found.span())
             if bound == "since":
@@ -192,6 +200,10 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     if found and months:
         return (*months, latest, [*spans, found.span()])
     return None, None, latest, spans
+
+
+# The words of a bound that leave out the day or month they name.
+_EXCLUSIVE = re.compile(r"(?:setelah|after|sebelum|before)\b")
 
 
 # How far below the best passage (passage-model log-odds) a passage may score and still answer a

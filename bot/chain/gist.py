@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
@@ -49,6 +49,12 @@ _THE_NEWS = re.compile(
     r"\b(?:(?:berita|artikel|tulisan|liputan)(?:nya|\s+(?:ini|itu|tsb|tersebut|terbaru|terkini|hari\s+ini))"
     r"|isi\s+(?:berita|artikel)\w*"
     r"|(?:this|that|the|these|those)\s+(?:news\s+)?(?:article|articles|story|stories|piece|report|news))\b"
+)
+# One piece of news pointed at ("beritanya", "artikel ini", "this article"), where "berita
+# terbaru" and "the news" are news in general.
+_NEWS_NAMED = re.compile(
+    r"\b(?:(?:berita|artikel|tulisan|liputan)(?:nya|\s+(?:ini|itu|tsb|tersebut))|isi\s+(?:berita|artikel)\w*"
+    r"|(?:this|that|the|these|those)\s+(?:news\s+)?(?:article|articles|story|stories|piece|report)|(?:this|that)\s+news)\b"
 )
 # Asking what the news named is about, whatever else the question names: "X itu beritanya soal
 # apa?", "beritanya gimana", "what's the story with X?".
@@ -107,6 +113,14 @@ MAX_UNKNOWN_SHARE = 0.7
 
 # The longest lead an answer quotes: the first sentence always, the next ones while they fit.
 MAX_LEAD_CHARS = 350
+
+# How many articles a question about the news that names no topic lists ("ada berita apa aja?"),
+# newest first, each by its headline with its lead cited; and the longest headline shown whole.
+LATEST_LISTED = 3
+MAX_HEADLINE_CHARS = 90
+
+# What introduces that list.
+NEWS_LIST_LABEL = {"id": "Berita terbaru:", "en": "The latest news:"}
 
 
 def asks_gist(question: str) -> bool:
@@ -211,6 +225,15 @@ def topic_article(
     return best
 
 
+def asks_news(question: str) -> bool:
+    """Whether a question about the news asks what news there is ("ada berita apa aja?", "berita
+    terbaru apa?", "what's the news?": "the news" as news in general), not about the news it
+    names ("ini beritanya soal apa?", "what's this article about?") nor for a summary ("rangkum
+    berita dong", "intinya apa?")."""
+    text = " ".join(question.lower().split())
+    return bool(_NEWS_ASKED.search(text)) and not _NEWS_NAMED.search(text) and not asks_summary(text)
+
+
 def asks_summary(question: str) -> bool:
     """Whether a question about the news asks for a summary or the gist in so many words
     ("rangkum", "intinya", "tl;dr")."""
@@ -229,6 +252,9 @@ class GistReading:
     retrieval: Retrieval
     lead: list[Chunk]
     headline: Context | None = None
+    # When it names no topic and the index holds several articles: the first chunks of the next
+    # newest ones, listed after it.
+    more: list[list[Chunk]] = field(default_factory=list)
 
 
 class GistReader:
@@ -276,15 +302,19 @@ class GistReader:
             if found.chunk.index != 0 and not (asks_summary(asked) and _NEWS_WORD.search(asked.lower())):
                 return None
             return GistReading(retrieval, index.catalog.chunks_of(found.chunk.source)[:2])
-        # in a conversation, the article discussed, unless the question asks for other news by date
+        # in a conversation, the article discussed, unless the question asks for other news by date;
+        # else the newest article, or the newest ones listed when it asks what news there is
         discussed = None if dates.bounded or dates.latest else self._discussed(context)
-        record = discussed or index.latest_article(_narrowed(within, since, until), not_after=today.isoformat())
-        chunks = index.catalog.chunks_of(record.source)[:2] if record is not None else []
-        if not chunks:
+        listed = LATEST_LISTED if asks_news(asked) else 1
+        scope = _narrowed(within, since, until)
+        records = [discussed] if discussed else index.latest_articles(scope, today.isoformat(), listed)
+        leads = [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
+        if not leads:
             return GistReading(retrieval, [])
-        # it names nothing: the subject is what the article's headline names
-        headline = self.reader.read(chunks[0].title or chunks[0].text[:MAX_LEAD_CHARS], None, within).context
-        return GistReading(retrieval, chunks, headline)
+        # it names nothing: the subject is what the (newest) article's headline names
+        first = leads[0][0]
+        headline = self.reader.read(first.title or first.text[:MAX_LEAD_CHARS], None, within).context
+        return GistReading(retrieval, leads[0], headline, leads[1:])
 
     def _discussed(self, context: Context | None) -> ArticleRecord | None:
         """In a conversation, the article it is about (the newest of those the turn before cited):
@@ -297,21 +327,47 @@ class GistReader:
 
     def answer(self, reading: GistReading) -> Answer:
         """The lead quoted (the second chunk's when the first holds nothing but a headline), or
-        the refusal in the question's language; its ``context`` is the headline's reading, or
-        the topic's, with the article cited."""
+        the refusal in the question's language; several articles listed by their headlines, each
+        with its lead cited (``news_list``). Its ``context`` is the headline's reading, or the
+        topic's, with the articles cited."""
         retrieval = reading.retrieval
         lang = retrieval.query.lang
         index = self.reader.retriever.index
-        prime_sentences(index, reading.lead)
-        answer = None
-        for chunk in reading.lead:
-            answer = lead_answer(retrieval.question, lang, chunk, analyzed_sentences(chunk.text), retrieval.hits)
-            if answer is not None:
-                break
-        if answer is None:
+        leads = [reading.lead, *reading.more] if reading.lead else []
+        prime_sentences(index, [chunk for lead in leads for chunk in lead])
+        answers = [a for a in (self._lead(retrieval, lang, lead) for lead in leads) if a is not None]
+        if not answers:
             answer = Answer(retrieval.question, ABSTAIN_TEXT[lang], True, lang, retrieved=retrieval.hits)
+        elif len(answers) == 1:
+            answer = answers[0]
+        else:
+            answer = news_list(retrieval.question, lang, [a.citations[0] for a in answers], retrieval.hits)
         answer.context = with_citations(reading.headline or retrieval.context, answer)
         return answer
+
+    @staticmethod
+    def _lead(retrieval: Retrieval, lang: str, lead: list[Chunk]) -> Answer | None:
+        """The answer quoting an article's lead (from its first chunk, else its second)."""
+        for chunk in lead:
+            answer = lead_answer(retrieval.question, lang, chunk, analyzed_sentences(chunk.text), retrieval.hits)
+            if answer is not None:
+                return answer
+        return None
+
+
+def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit]) -> Answer:
+    """The answer listing articles by their headlines ("Berita terbaru: «...» [1]; «...» [2]."),
+    each citing its lead; an article without a headline is named by the start of its lead."""
+    items = []
+    citations = []
+    for n, lead in enumerate(leads, 1):
+        name = " ".join((lead.chunk.title or lead.quote).split())
+        if len(name) > MAX_HEADLINE_CHARS:
+            name = name[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+        items.append(f"«{fullwidth_brackets(name)}» [{n}]")
+        citations.append(Citation(n, lead.chunk, lead.quote, lead.score))
+    text = f"{NEWS_LIST_LABEL[lang]} {'; '.join(items)}."
+    return Answer(question, text, False, lang, citations, retrieved=retrieved)
 
 
 def _narrowed(within: Scope | None, since: str | None, until: str | None) -> Scope:

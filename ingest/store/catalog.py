@@ -310,20 +310,21 @@ class Catalog:
         rows = self._db.execute("SELECT * FROM articles ORDER BY ingested_at DESC, source").fetchall()
         return [ArticleRecord(*row) for row in rows]
 
-    def latest_article(self, within: Scope, not_after: str | None = None) -> ArticleRecord | None:
-        """The article published last among those ``within`` lets through (one indexed last
-        when several share the day; an undated article only when none is dated), leaving out
-        those published after ``not_after`` (ISO date): what "the news" is."""
+    def latest_articles(self, within: Scope, not_after: str | None = None, limit: int = 1) -> list[ArticleRecord]:
+        """The ``limit`` articles published last among those ``within`` lets through, newest
+        first (of those published the same day, the one indexed last first; undated articles
+        after every dated one), leaving out those published after ``not_after`` (ISO date):
+        what "the news" is."""
         conditions, params = scope_sql(within)
         if not_after:
             conditions += " AND (a.published IS NULL OR substr(a.published, 1, 10) <= ?)"
             params.append(not_after)
-        row = self._db.execute(
+        rows = self._db.execute(
             f"SELECT a.* FROM articles a WHERE {conditions} ORDER BY a.published IS NULL, "
-            "substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source LIMIT 1",
-            params,
-        ).fetchone()
-        return None if row is None else ArticleRecord(*row)
+            "substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source LIMIT ?",
+            [*params, max(limit, 0)],
+        ).fetchall()
+        return [ArticleRecord(*row) for row in rows]
 
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

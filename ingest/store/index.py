@@ -240,8 +240,14 @@ class Index:
 
     def latest_article(self, within: Scope | None = None, not_after: str | None = None) -> ArticleRecord | None:
         """The article published last among those ``within`` lets through, none published after
-        ``not_after`` (ISO date); see the catalog's ``latest_article``."""
-        return self.catalog.latest_article(within or Scope(), not_after)
+        ``not_after`` (ISO date); see the catalog's ``latest_articles``."""
+        return next(iter(self.latest_articles(within, not_after)), None)
+
+    def latest_articles(
+        self, within: Scope | None = None, not_after: str | None = None, limit: int = 1
+    ) -> list[ArticleRecord]:
+        """The ``limit`` articles published last, newest first (see ``latest_article``)."""
+        return self.catalog.latest_articles(within or Scope(), not_after, limit)
 
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, or a path resolving to it);

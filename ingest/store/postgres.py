@@ -349,20 +349,18 @@ class PostgresCatalog:
         rows = self._rows("SELECT * FROM articles ORDER BY ingested_at DESC, source")
         return [ArticleRecord(*row) for row in rows]
 
-    def latest_article(self, within: Scope, not_after: str | None = None) -> ArticleRecord | None:
-        """The article published last among those ``within`` lets through (one indexed last
-        when several share the day; an undated article only when none is dated), leaving out
-        those published after ``not_after`` (ISO date): what "the news" is."""
+    def latest_articles(self, within: Scope, not_after: str | None = None, limit: int = 1) -> list[ArticleRecord]:
+        """The ``limit`` articles published last (as ``Catalog.latest_articles``)."""
         conditions, params = scope_sql(within, "%s", "lower")
         if not_after:
             conditions += " AND (a.published IS NULL OR substr(a.published, 1, 10) <= %s)"
             params.append(not_after)
         rows = self._rows(
             f"SELECT a.* FROM articles a WHERE {conditions} ORDER BY a.published IS NULL, "
-            "substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source LIMIT 1",
-            tuple(params),
+            "substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source LIMIT %s",
+            (*params, max(limit, 0)),
         )
-        return ArticleRecord(*rows[0]) if rows else None
+        return [ArticleRecord(*row) for row in rows]
 
     def put_article(
         self,

@@ -42,6 +42,14 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("sampai 3/4 kursi DPR?", None, None, False, ""),
         ("dari 2/3 suara", None, None, False, ""),
         ("sejak tanggal 30/10 ada apa?", "2026-10-30", None, False, "ada apa?"),
+        # "setelah" / "after" and "sebelum" / "before" leave out the day or month they name;
+        # "sejak", "sampai", "until" keep it
+        ("ada berita apa sebelum 1 November?", None, "2026-10-31", False, "ada berita apa?"),
+        ("what was reported after 30 October?", "2026-10-31", None, False, "what was reported?"),
+        ("kabar setelah Oktober?", "2026-11-01", None, False, "kabar?"),
+        ("berita sebelum November soal banjir", None, "2026-10-31", False, "berita soal banjir"),
+        ("berita sampai 31 Oktober", None, "2026-10-31", False, "berita"),
+        ("kabar until October?", None, "2026-10-31", False, "kabar?"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),

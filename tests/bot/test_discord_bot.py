@@ -145,7 +145,7 @@ def test_the_hint_asks_about_the_bundled_article_only_when_it_is_indexed(
     other = make_index(IndexSettings(data_dir=tmp_path / "data"), embeddings=default_embeddings)
     ingest_articles(other, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
     assert mention_hint(other) == EMPTY_MENTION_ANY  # a newsroom's own articles: no question about TikTok
-    # the question it suggests instead is answered from any index: with its latest article's lead
+    # the question it suggests instead is answered from any index: with its newest articles (one here: its lead)
     answer = make_stack(Settings(), index=other).chain.invoke(ANY_INDEX_QUESTION)
     assert not answer.abstained and answer.citations[0].chunk.source.endswith("trans-seruni-bus-listrik-serunipos.txt")
 

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from bot.chain.answer import ABSTAIN_TEXT
+from bot.chain.answer import ABSTAIN_TEXT, Citation
 from bot.chain.conversation import Turn
-from bot.chain.gist import MAX_LEAD_CHARS, asks_gist, topic
+from bot.chain.gist import MAX_HEADLINE_CHARS, MAX_LEAD_CHARS, asks_gist, asks_news, news_list, topic
 from bot.components import make_stack
 from bot.settings import Settings
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
-from ingest.types import Article
+from ingest.types import Article, Chunk
 from tests.conftest import ScriptedChatModel
 
 FLOOD_OLD = (
@@ -236,3 +236,37 @@ def test_a_day_named_in_a_question_about_the_news_is_when_it_was_published(news_
 def test_an_english_question_about_news_on_a_topic_finds_the_indonesian_article(news_index: Index) -> None:
     answer = _chain(news_index).invoke({"question": "any news about the bus?", "today": "2026-12-02"})
     assert not answer.abstained and answer.citations[0].chunk.source == "bus"
+
+
+def test_asking_what_news_there_is_lists_the_newest_articles(news_index: Index) -> None:
+    answer = _chain(news_index).invoke({"question": "ada berita apa aja kak?", "today": "2026-12-02"})
+    assert not answer.abstained and answer.text.startswith("Berita terbaru: «Tanggap Darurat Banjir Berakhir» [1]; ")
+    # newest first, each article by its headline and its lead cited
+    assert [c.chunk.source for c in answer.citations] == ["flood-new", "bus", "market"]
+    assert [c.n for c in answer.citations] == [1, 2, 3] and all(f"[{c.n}]" in answer.text for c in answer.citations)
+    assert all(c.chunk.index == 0 and c.quote in c.chunk.text for c in answer.citations)
+    assert answer.citations[1].quote.startswith("Bus listrik Trans Seruni mulai beroperasi")
+    english = _chain(news_index).invoke({"question": "what's the news?", "today": "2026-12-02"})
+    assert english.text.startswith("The latest news: «Tanggap Darurat Banjir Berakhir» [1]")
+    # within the dates it names; one article: its lead, as for one asked about
+    dated = _chain(news_index).invoke({"question": "ada berita apa sebelum 1 November?", "today": "2026-12-02"})
+    assert [c.chunk.source for c in dated.citations] == ["flood-old"] and dated.text.startswith("Banjir merendam")
+
+
+def test_the_news_named_or_a_summary_is_one_article_not_a_list() -> None:
+    assert asks_news("ada berita apa aja?") and asks_news("berita terbaru apa?") and asks_news("any news today?")
+    assert asks_news("what's the news?") and not asks_news("what's the news article about?")
+    assert not asks_news("ini beritanya soal apa?") and not asks_news("what's this article about?")
+    assert not asks_news("rangkum berita terbaru dong") and not asks_news("intinya apa?")
+
+
+def test_a_listed_headline_is_shortened_and_cannot_pose_as_a_citation() -> None:
+    title = "[2] " + "Judul yang sangat panjang sekali " * 6
+    long = Chunk("a#0", "a", 0, 0, 11, "Isi berita.", title, None, None, "id")
+    short = Chunk("b#0", "b", 0, 0, 9, "Isi lain.", "Singkat", None, None, "id")
+    leads = [Citation(1, long, "Isi berita.", 1.0), Citation(1, short, "Isi lain.", 1.0)]
+    answer = news_list("ada berita apa?", "id", leads, [])
+    first = answer.text.split("» [1]")[0]
+    assert first.startswith("Berita terbaru: «［2］ Judul") and first.endswith("…")
+    assert len(first) <= len("Berita terbaru: «") + MAX_HEADLINE_CHARS
+    assert "«Singkat» [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]

@@ -501,3 +501,8 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         for within, not_after, expected in cases:
             record = index.latest_article(within, not_after)
             assert (record.source if record else None) == expected, (within, not_after)
+        # the news in the plural ("ada berita apa aja?"): newest first, undated last
+        assert [r.source for r in index.latest_articles(Scope(), "2026-12-02", 3)] == ["new", "old", "undated"]
+        assert [r.source for r in index.latest_articles(Scope(), None, 2)] == ["future", "new"]
+        assert [r.source for r in index.latest_articles(Scope(since="2026-11-01"), "2026-12-02", 5)] == ["new"]
+        assert index.latest_articles(Scope(), "2026-12-02", 0) == []
