@@ -17,6 +17,7 @@ from bot.chain.extractive import (
     answers_alone,
     compose,
     join_one,
+    one_story,
 )
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
@@ -201,6 +202,29 @@ def test_sentences_from_articles_of_different_dates_are_cited_newest_first(small
     answer = compose("q", "id", [by_source["undated"], by_source["old"], by_source["new"]], retrieval.hits)
     assert [c.chunk.source for c in answer.citations] == ["new", "old", "undated"]
     assert [c.n for c in answer.citations] == [1, 2, 3] and answer.text.index("[1]") < answer.text.index("[2]")
+
+
+def test_an_answer_from_another_story_is_not_cited_first_for_being_newer(small_index: Index) -> None:
+    bus = "Penumpang umum dikenai tarif Rp4.000 sekali jalan."
+    market = "Pemkab memberlakukan tarif retribusi Rp4.000 per hari untuk pedagang kios."
+    update = "Penumpang umum kini dikenai tarif Rp5.000 sekali jalan."
+    ingest_articles(
+        small_index,
+        [
+            Article("bus", bus, "Bus Listrik Trans Seruni Mulai Beroperasi", published="2026-11-02"),
+            Article("market", market, "Pasar Rakyat Kuala Bening Dibuka Kembali", published="2026-11-24"),
+            Article("bus-later", update, "Tarif Bus Listrik Trans Seruni Naik", published="2026-11-30"),
+        ],
+    )
+    retrieval = _retrieval(small_index, "tarifnya brp?")
+    by_source = {s.passage.chunk.source: s for s in ExtractiveAnswerer().rank_sentences(retrieval)}
+    # the best sentence's story first, a later report of it before it; the other story after both
+    answer = compose("q", "id", [by_source["bus"], by_source["market"], by_source["bus-later"]], retrieval.hits)
+    assert [c.chunk.source for c in answer.citations] == ["bus-later", "bus", "market"]
+    answer = compose("q", "id", [by_source["market"], by_source["bus"]], retrieval.hits)
+    assert [c.chunk.source for c in answer.citations] == ["market", "bus"]
+    chunks = {s: by_source[s].passage.chunk for s in by_source}
+    assert one_story(chunks["bus"], chunks["bus-later"]) and not one_story(chunks["bus"], chunks["market"])
 
 
 # An answer model that accepts an answer when its sentence holds at least 70% of the question
