@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.chain.stories import one_story
 from ingest.errors import BadInput
 
 MONTHS = {
@@ -264,8 +265,9 @@ def _in_range(candidate: Any, reading: DateReading) -> bool:
 def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]]:
     """The candidate lists to try, in order, for a question about a range of dates or the latest
     news (``candidates``: ranked passages, best first). Of the passages within ``DATE_MARGIN`` of
-    the best, those published in the range; for the latest news, one article at a time, newest
-    first (an article without a date is never the newest). Empty when the question names no date."""
+    the best, those published in the range; for the latest news, one article of the best
+    passage's story (``one_story``) at a time, newest first (an article without a date is never
+    the newest). Empty when the question names no date."""
     if not (reading.bounded or reading.latest) or len(candidates) < 2:
         return []
     best = candidates[0].score
@@ -274,9 +276,11 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
         near = [c for c in near if _in_range(c, reading)]
     if not reading.latest:
         return [near] if near and len(near) < len(candidates) else []
+    # the latest of the story asked about: that of the best passage ("how many are still at the
+    # shelter in the latest update?" of a flood is not answered from a newer market report)
     by_article: dict[str, list[Any]] = {}
     for c in near:
-        if published_day(c.chunk.published) is not None:
+        if published_day(c.chunk.published) is not None and one_story(candidates[0].chunk, c.chunk):
             by_article.setdefault(c.chunk.source, []).append(c)
     order = sorted(
         by_article.values(), key=lambda group: published_day(group[0].chunk.published) or date.min, reverse=True

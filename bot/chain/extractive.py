@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
@@ -28,7 +27,7 @@ from bot.chain.features import PassageCandidate, SentenceCandidate, answer_featu
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import ParsedQuery
 from bot.chain.retriever import Retrieval
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, stem, words
+from bot.chain.stories import one_story
 from ingest.text.sentences import refers_back
 from ingest.types import Chunk, Hit
 
@@ -256,28 +255,6 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
     citations = _citations(groups)
     parts = [f"{fullwidth_brackets(c.quote)} [{c.n}]" for c in citations]
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
-
-
-@lru_cache(maxsize=4096)
-def _headline_terms(title: str) -> frozenset[str]:
-    """The index terms of a headline's content words (no stop words, no numbers)."""
-    return frozenset(
-        stem(w) for w in words(title) if w not in ID_STOPWORDS and w not in EN_STOPWORDS and not w[0].isdigit()
-    )
-
-
-def one_story(a: Chunk, b: Chunk) -> bool:
-    """Whether two passages' articles report one story: the same article, or headlines that share
-    two content words (all of the shorter one's, when it has fewer), as reports of one event
-    share its place and what happened ("Pengungsi Banjir Lembah Arum Capai 460 Orang" and
-    "Tanggap Darurat Banjir Lembah Arum Berakhir"), while headlines of different stories share
-    a common word at most ("warga"). An article without a headline is taken to be on the story."""
-    if a.source == b.source:
-        return True
-    first, second = _headline_terms(a.title or ""), _headline_terms(b.title or "")
-    if not first or not second:
-        return True
-    return len(first & second) >= min(2, len(first), len(second))
 
 
 def _citations(groups: Sequence[Sequence[SentenceCandidate]]) -> list[Citation]:

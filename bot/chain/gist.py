@@ -26,6 +26,7 @@ from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
 from bot.chain.question import analyzed_sentences, prime_sentences, question_type
 from bot.chain.retriever import Retrieval
+from bot.chain.stories import one_story
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, guess_language
 from ingest.types import ArticleRecord, Chunk, Hit, Scope, Span
 
@@ -209,8 +210,9 @@ def topic_article(
 ) -> PassageCandidate | None:
     """The passage that says which article a question about the news on a topic asks about, from
     the passages found for the topic (best first): the best, when its score reaches
-    ``MIN_TOPIC_SCORE``; with ``latest``, the best of the newest article among those whose
-    passages score within ``DATE_MARGIN`` of it and reach ``MIN_TOPIC_SCORE`` too; with dates
+    ``MIN_TOPIC_SCORE``; with ``latest``, the best of the newest article of its story
+    (``one_story``) among those whose passages score within ``DATE_MARGIN`` of it and reach
+    ``MIN_TOPIC_SCORE`` too; with dates
     (ISO, inclusive), the best of the articles published then. ``None``: the index holds no
     news on it."""
     if since or until:
@@ -220,7 +222,7 @@ def topic_article(
     best = candidates[0]
     if latest:
         floor = max(MIN_TOPIC_SCORE, best.score - DATE_MARGIN)
-        near = [c for c in candidates if c.score >= floor]
+        near = [c for c in candidates if c.score >= floor and one_story(best.chunk, c.chunk)]
         best = max(near, key=lambda c: ((c.chunk.published or "")[:10], c.score))
     return best
 

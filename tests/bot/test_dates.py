@@ -238,14 +238,16 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
         candidates: list[Any]
         judged: Any = None
 
-    def candidate(source: str, published: str | None, score: float) -> Candidate:
-        return Candidate(SimpleNamespace(source=source, published=published), score)
+    def candidate(source: str, published: str | None, score: float, title: str = "Banjir Lembah Arum") -> Candidate:
+        return Candidate(SimpleNamespace(source=source, published=published, title=title), score)
 
     passages = [
-        candidate("old", "2026-10-28", 3.0),
-        candidate("new", "2026-11-17", 2.0),
+        candidate("old", "2026-10-28", 3.0, "Sungai Arum Meluap, Empat Desa di Lembah Arum Terendam Banjir"),
+        candidate("new", "2026-11-17", 2.0, "Tanggap Darurat Banjir Lembah Arum Berakhir"),
         candidate("undated", None, 2.5),
-        candidate("middle", "2026-11-03", 1.0),
+        # the newest report, of another story: not the latest of this one
+        candidate("market", "2026-11-24", 1.5, "Pasar Rakyat Kuala Bening Dibuka Kembali"),
+        candidate("middle", "2026-11-03", 1.0, "Bupati Tetapkan Status Tanggap Darurat Banjir Lembah Arum"),
     ]
     latest = read_dates("pengungsi terbarunya brp?", date(2026, 11, 18))
     tried: list[list[str]] = []
@@ -258,7 +260,7 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
         return judge
 
     chosen = prefer_dated(Trial(passages, judged="stale"), latest, accepts({"middle"}))
-    assert tried == [["new"], ["middle"]]  # newest first; the undated one is never the newest
+    assert tried == [["new"], ["middle"]]  # newest first; the undated one is never the newest, nor another story's
     assert chosen is not None and [c.chunk.source for c in chosen.candidates] == ["middle"]
     assert chosen.judged is None  # judged afresh, not with the whole list's verdict
     tried.clear()

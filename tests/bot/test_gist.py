@@ -9,7 +9,8 @@ import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT, Citation
 from bot.chain.conversation import Turn
-from bot.chain.gist import MAX_HEADLINE_CHARS, MAX_LEAD_CHARS, asks_gist, asks_news, news_list, topic
+from bot.chain.features import PassageCandidate
+from bot.chain.gist import MAX_HEADLINE_CHARS, MAX_LEAD_CHARS, asks_gist, asks_news, news_list, topic, topic_article
 from bot.components import make_stack
 from bot.settings import Settings
 from ingest.pipeline import ingest_articles
@@ -270,3 +271,17 @@ def test_a_listed_headline_is_shortened_and_cannot_pose_as_a_citation() -> None:
     assert first.startswith("Berita terbaru: «［2］ Judul") and first.endswith("…")
     assert len(first) <= len("Berita terbaru: «") + MAX_HEADLINE_CHARS
     assert "«Singkat» [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]
+
+
+def test_the_latest_on_a_topic_is_the_newest_report_of_its_story_not_of_another() -> None:
+    def passage(source: str, title: str, published: str, score: float) -> PassageCandidate:
+        chunk = Chunk(f"{source}#0", source, 0, 0, 5, "Teks.", title, None, published, "id")
+        return PassageCandidate(chunk, (), score=score)
+
+    bus = passage("bus", "Bus Listrik Trans Seruni Mulai Beroperasi", "2026-11-02", 6.0)
+    fare = passage("fare", "Tarif Bus Listrik Trans Seruni Naik", "2026-11-20", 4.0)
+    market = passage("market", "Pasar Rakyat Kuala Bening Dibuka Kembali", "2026-11-24", 5.0)
+    found = topic_article([bus, market, fare], latest=True)
+    assert found is not None and found.chunk.source == "fare"
+    found = topic_article([bus, market], latest=True)
+    assert found is not None and found.chunk.source == "bus"
