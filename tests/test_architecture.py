@@ -26,6 +26,7 @@ LAYERS = [
 # The answering chain from the ground up, as docs/architecture.md lists it: a module may import
 # those before it only, so the chain has no circle (a circle hidden behind TYPE_CHECKING still is one).
 CHAIN = [
+    "bot/chain/stories.py",
     "bot/chain/dates.py",
     "bot/chain/normalization.py",
     "bot/chain/question.py",

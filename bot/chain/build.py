@@ -32,6 +32,7 @@ from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GistReader
 from bot.chain.llm import fallback_note
+from bot.chain.normalization import unfancy
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, replace_surrogates
@@ -132,7 +133,7 @@ def build_answer_chain(
             return reader.replay(earlier, before, within)
 
         context = reader.context_before(state["history"], replay)
-        dates = read_dates(question, today)
+        dates = read_dates(unfancy(question), today)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
             return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}

@@ -174,7 +174,10 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
                 if _EXCLUSIVE.match(found.group(0)):
                     point = months[1] if bound == "since" else months[0]
         if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
-            point += beyond
+            try:
+                point += beyond
+            except OverflowError:  # before 1 January of year 1, after 31 December 9999
+                point = None
         if point is not None and found is not None:
             spans.append(found.span())
             if bound == "since":
@@ -203,8 +206,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     return None, None, latest, spans
 
 
-# The words of a bound that leave out the day or month they name.
-_EXCLUSIVE = re.compile(r"(?:setelah|after|sebelum|before)\b")
+# The words of a bound that leave out the day or month they name (not a part of a month: "sebelum
+# akhir Oktober" is read as up to the end of October, as the month's parts are not told apart).
+_EXCLUSIVE = re.compile(r"(?:setelah|after|sebelum|before)\s+(?!awal\b|akhir\b|pertengahan\b)")
 
 
 # How far below the best passage (passage-model log-odds) a passage may score and still answer a

@@ -247,11 +247,13 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
     for c in chosen:
         by_chunk.setdefault(c.passage.chunk.chunk_id, []).append(c)
     groups = list(by_chunk.values())
-    best = groups[0][0].passage.chunk
-    story = [g for g in groups if one_story(best, g[0].passage.chunk)]
-    # A stable sort: passages of one day (or all undated) keep their order of first use.
-    story.sort(key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
-    groups = story + [g for g in groups if g not in story]
+    if groups:
+        best = groups[0][0].passage.chunk
+        story = [g for g in groups if one_story(best, g[0].passage.chunk)]
+        others = [g for g in groups if not one_story(best, g[0].passage.chunk)]
+        # A stable sort: passages of one day (or all undated) keep their order of first use.
+        story.sort(key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
+        groups = story + others
     citations = _citations(groups)
     parts = [f"{fullwidth_brackets(c.quote)} [{c.n}]" for c in citations]
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)

@@ -23,7 +23,7 @@ from bot.chain.conversation import with_citations
 from bot.chain.dates import DATE_MARGIN, DateReading, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
-from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
+from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions, unfancy
 from bot.chain.question import analyzed_sentences, prime_sentences, question_type
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
@@ -275,7 +275,7 @@ class GistReader:
         pertengahan november apa?"): "ada kabar apa soal sekolah yg diliburin?" of a flood story, or
         "what is the gist of the Microsoft deal?", asks for the sentences that say so, and is read as
         any question is."""
-        if not _MAYBE_NEWS.search(question):  # most questions: no need to read the message again
+        if not _MAYBE_NEWS.search(unfancy(question)):  # most questions: no need to read the message again
             return None
         retriever = self.reader.retriever
         sentences = message_sentences(retriever.chat_text(question))
@@ -304,10 +304,12 @@ class GistReader:
             if found.chunk.index != 0 and not (asks_summary(asked) and _NEWS_WORD.search(asked.lower())):
                 return None
             return GistReading(retrieval, index.catalog.chunks_of(found.chunk.source)[:2])
-        # in a conversation, the article discussed, unless the question asks for other news by date;
-        # else the newest article, or the newest ones listed when it asks what news there is
-        discussed = None if dates.bounded or dates.latest else self._discussed(context)
-        listed = LATEST_LISTED if asks_news(asked) else 1
+        # in a conversation, the article discussed, unless the question asks for other news by date
+        # or what news there is; else the newest article, or the newest ones listed when it asks
+        # what news there is
+        news = asks_news(asked) or bool(dates.rest and asks_news(dates.rest))  # "berita hari ini apa aja?"
+        discussed = None if dates.bounded or dates.latest or news else self._discussed(context)
+        listed = LATEST_LISTED if news else 1
         scope = _narrowed(within, since, until)
         records = [discussed] if discussed else index.latest_articles(scope, today.isoformat(), listed)
         leads = [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
@@ -363,7 +365,8 @@ def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: li
     items = []
     citations = []
     for n, lead in enumerate(leads, 1):
-        name = " ".join((lead.chunk.title or lead.quote).split())
+        name = " ".join(lead.chunk.title.split()) or " ".join(lead.quote.split())
+        name = name.replace("«", '"').replace("»", '"')
         if len(name) > MAX_HEADLINE_CHARS:
             name = name[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
         items.append(f"«{fullwidth_brackets(name)}» [{n}]")

@@ -114,7 +114,8 @@ def normalize_chat(
     """The question in a chat message: mentions and chat words dropped, and in Indonesian its
     short forms spelt out (see ``expand_short_forms``). Returns ``text`` itself when nothing
     would be left. ``without`` may name ``chat_words`` or ``short_forms`` to skip those steps."""
-    question = unstretch(unshout(unfancy(strip_mentions(text) or text)), indexed)
+    text = unfancy(text)
+    question = unstretch(unshout(strip_mentions(text) or text), indexed)
     if "chat_words" not in without:  # before short forms: "thanks in advance" is no "thanks ini advance"
         question = _SPACES.sub(" ", _THANKS.sub(" ", question)).strip() or question
     indonesian = guess_language(question) == "id"
@@ -128,18 +129,26 @@ def normalize_chat(
     return question
 
 
-# Letters from the fullwidth forms ("ｂｅｒａｐａ", typed with an East Asian keyboard's wide mode) and
-# the mathematical alphanumerics ("𝐛𝐞𝐫𝐚𝐩𝐚", "𝘵𝘪𝘬𝘵𝘰𝘬": what "fancy text" generators paste).
-_FANCY = re.compile(r"[\uff01-\uff5e\U0001d400-\U0001d7ff]+")
+# Letters from the fullwidth forms ("ｂｅｒａｐａ", typed with an East Asian keyboard's wide mode),
+# the mathematical alphanumerics ("𝐛𝐞𝐫𝐚𝐩𝐚", "𝘵𝘪𝘬𝘵𝘰𝘬": what "fancy text" generators paste) and the
+# letterlike symbols those generators use for the letters missing there ("ℎ" in "𝑝ℎ𝑘", "ℂ").
+_FANCY = re.compile(r"[\uff01-\uff5e\u2100-\u214f\U0001d400-\U0001d7ff]")
+
+
+def _plain(match: re.Match[str]) -> str:
+    plain = unicodedata.normalize("NFKC", match.group(0))
+    # a letterlike symbol that is no one letter ("℃", "№", "™") stays as written
+    return plain if "\uff01" <= match.group(0) <= "\uff5e" or (len(plain) == 1 and plain.isalnum()) else match.group(0)
 
 
 def unfancy(text: str) -> str:
     """``text`` with fullwidth and "fancy" (mathematical bold, italic, script ...) letters, digits
-    and signs written as plain ones. Neither the index's words nor the embedding model's
-    vocabulary hold them, so "ｂｒｐ ｙｇ ｄｉｂａｙａｒ ｔｉｋｔｏｋ" reads as a question of unknown
-    words. Only those blocks are rewritten: other compatibility forms ("km²", "½") mean what they
-    show and are read as the articles write them."""
-    return _FANCY.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    and signs written as plain ones. The index's words do not hold them and the question's
+    short forms, chat words, dates and mentions are read in plain letters, so "ｂｒｐ ｙｇ
+    ｄｉｂａｙａｒ ｔｉｋｔｏｋ" read as a question of unknown words. Only those blocks are
+    rewritten: other compatibility forms ("km²", "½") mean what they show and are read as the
+    articles write them."""
+    return _FANCY.sub(_plain, text)
 
 
 def unshout(text: str) -> str:

@@ -8,24 +8,41 @@ from functools import lru_cache
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, stem, words
 from ingest.types import Chunk
 
+# Words of a headline that name no story: numbers and amounts ("Rp18 Miliar", "Dua Warga").
+_AMOUNTS = frozenset(
+    """
+    rp usd us$ satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh
+    ratus ribu juta miliar triliun persen one two three four five six seven eight nine ten
+    hundred hundreds thousand thousands million billion percent
+    """.split()
+)
+
 
 @lru_cache(maxsize=4096)
-def _headline_terms(title: str) -> frozenset[str]:
-    """The index terms of a headline's content words (no stop words, no numbers)."""
+def _headline_terms(title: str) -> frozenset[str] | None:
+    """The index terms of a headline's content words (no stop words, numbers or amounts, none
+    under three letters); ``None`` for a title that is no headline: one word or none (a file
+    name or URL the loader gave an article without a title)."""
+    if len(title.split()) < 2:
+        return None
     return frozenset(
-        stem(w) for w in words(title) if w not in ID_STOPWORDS and w not in EN_STOPWORDS and not w[0].isdigit()
+        stem(w)
+        for w in words(title)
+        if len(w) >= 3 and not w[0].isdigit() and w not in _AMOUNTS and w not in ID_STOPWORDS and w not in EN_STOPWORDS
     )
 
 
 def one_story(a: Chunk, b: Chunk) -> bool:
-    """Whether two passages' articles report one story: the same article, or headlines that share
-    two content words (all of the shorter one's, when it has fewer), as reports of one event
-    share its place and what happened ("Pengungsi Banjir Lembah Arum Capai 460 Orang" and
-    "Tanggap Darurat Banjir Lembah Arum Berakhir"), while headlines of different stories share
-    a common word at most ("warga"). An article without a headline is taken to be on the story."""
+    """Whether two passages' articles may report one story: the same article, or headlines that
+    share a content word, as reports of one event share its place or what happened ("Banjir
+    Rendam Empat Desa" and "Tanggap Darurat Banjir Berakhir"), while headlines of different
+    stories mostly share none ("Bus Listrik Trans Seruni Mulai Beroperasi" and "Pasar Rakyat
+    Kuala Bening Dibuka Kembali"). A common word ("warga") joins two stories, which is then
+    read as before this test: newest first. An article without a headline is taken to be on
+    the story."""
     if a.source == b.source:
         return True
     first, second = _headline_terms(a.title or ""), _headline_terms(b.title or "")
     if not first or not second:
         return True
-    return len(first & second) >= min(2, len(first), len(second))
+    return bool(first & second)

@@ -357,7 +357,7 @@ class PostgresCatalog:
             params.append(not_after)
         rows = self._rows(
             f"SELECT a.* FROM articles a WHERE {conditions} ORDER BY a.published IS NULL, "
-            "substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source LIMIT %s",
+            'substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source COLLATE "C" LIMIT %s',
             (*params, max(limit, 0)),
         )
         return [ArticleRecord(*row) for row in rows]

@@ -17,12 +17,12 @@ from bot.chain.extractive import (
     answers_alone,
     compose,
     join_one,
-    one_story,
 )
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, parse_query, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
+from bot.chain.stories import one_story
 from bot.components import make_stack
 from bot.discord.cogs.ask import HINT_QUESTION
 from bot.evaluation import judge, load_eval_set
@@ -225,6 +225,7 @@ def test_an_answer_from_another_story_is_not_cited_first_for_being_newer(small_i
     assert [c.chunk.source for c in answer.citations] == ["market", "bus"]
     chunks = {s: by_source[s].passage.chunk for s in by_source}
     assert one_story(chunks["bus"], chunks["bus-later"]) and not one_story(chunks["bus"], chunks["market"])
+    assert compose("q", "id", [], retrieval.hits).citations == []  # nothing chosen: nothing cited
 
 
 # An answer model that accepts an answer when its sentence holds at least 70% of the question

@@ -50,6 +50,11 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita sebelum November soal banjir", None, "2026-10-31", False, "berita soal banjir"),
         ("berita sampai 31 Oktober", None, "2026-10-31", False, "berita"),
         ("kabar until October?", None, "2026-10-31", False, "kabar?"),
+        # a part of a month is read as the month; days past the calendar are no dates
+        ("berita sebelum akhir Oktober", None, "2026-10-31", False, "berita"),
+        ("berita setelah awal November", "2026-11-01", None, False, "berita"),
+        ("berita sebelum 1 Januari 0001", None, None, False, ""),
+        ("berita setelah Desember 9999", None, None, False, ""),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),

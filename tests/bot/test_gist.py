@@ -249,6 +249,14 @@ def test_asking_what_news_there_is_lists_the_newest_articles(news_index: Index) 
     assert answer.citations[1].quote.startswith("Bus listrik Trans Seruni mulai beroperasi")
     english = _chain(news_index).invoke({"question": "what's the news?", "today": "2026-12-02"})
     assert english.text.startswith("The latest news: «Tanggap Darurat Banjir Berakhir» [1]")
+    # however it is typed, in a conversation too (not the article discussed), a day it names aside
+    for question, history in (
+        ("ａｄａ ｂｅｒｉｔａ ａｐａ ａｊａ？", []),
+        ("ada berita apa aja?", ["Sampai kapan warga bisa naik gratis?"]),
+        ("berita sejak 1 November apa aja?", []),
+    ):
+        listed = _chain(news_index).invoke({"question": question, "history": history, "today": "2026-12-02"})
+        assert [c.chunk.source for c in listed.citations] == ["flood-new", "bus", "market"], question
     # within the dates it names; one article: its lead, as for one asked about
     dated = _chain(news_index).invoke({"question": "ada berita apa sebelum 1 November?", "today": "2026-12-02"})
     assert [c.chunk.source for c in dated.citations] == ["flood-old"] and dated.text.startswith("Banjir merendam")
@@ -271,6 +279,12 @@ def test_a_listed_headline_is_shortened_and_cannot_pose_as_a_citation() -> None:
     assert first.startswith("Berita terbaru: «［2］ Judul") and first.endswith("…")
     assert len(first) <= len("Berita terbaru: «") + MAX_HEADLINE_CHARS
     assert "«Singkat» [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]
+    # no headline (blank): named by its lead; guillemets in a headline cannot close the name early
+    blank = Chunk("c#0", "c", 0, 0, 9, "Isi lain.", "  ", None, None, "id")
+    odd = Chunk("d#0", "d", 0, 0, 9, "Isi lain.", "Kata «kutipan» di judul", None, None, "id")
+    leads = [Citation(1, blank, "Isi lain.", 1.0), Citation(1, odd, "Isi lain.", 1.0)]
+    answer = news_list("ada berita apa?", "id", leads, [])
+    assert answer.text == 'Berita terbaru: «Isi lain.» [1]; «Kata "kutipan" di judul» [2].'
 
 
 def test_the_latest_on_a_topic_is_the_newest_report_of_its_story_not_of_another() -> None:

@@ -52,6 +52,9 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("𝐁𝐄𝐑𝐀𝐏𝐀 𝐊𝐀𝐑𝐘𝐀𝐖𝐀𝐍 𝐘𝐆 𝐃𝐈 𝐏𝐇𝐊", "berapa karyawan yang di phk"),
         ("𝘴𝘪𝘢𝘱𝘢 𝘪𝘯𝘥𝘶𝘬 TikTok?", "siapa induk TikTok?"),
         ("Berapa luasnya dalam km²?", "Berapa luasnya dalam km²?"),
+        ("𝑏𝑒𝑟𝑎𝑝𝑎 𝑦𝑔 𝑘𝑒𝑛𝑎 𝑝ℎ𝑘", "berapa yang kena phk"),  # "ℎ" is a letterlike symbol, not in that block
+        ("＜＠123456789012345678＞ ｓｉａｐａ ｉｎｄｕｋ ＴｉｋＴｏｋ？", "siapa induk TikTok?"),  # a wide mention
+        ("Suhunya 30℃ № 5?", "Suhunya 30℃ № 5?"),  # letterlike signs that are no letters stay
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
