@@ -167,7 +167,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         else:
             found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
             months = _month(found.group(1), found.group(2), today) if found else None
-            if months:
+            if found is not None and months:
                 # inclusive: from the month's first day, to its last; exclusive: from after its
                 # last, to before its first
                 point = months[0] if bound == "since" else months[1]
