@@ -25,17 +25,17 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.context import Context
+from bot.chain.context import Context, referred_source
 from bot.chain.conversation import history_turns, with_citations
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
-from bot.chain.gist import GistReader
+from bot.chain.gist import GIST_QUESTION, GistReader, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import unfancy
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
-from ingest.text.analysis import clean_text, replace_surrogates
+from ingest.text.analysis import clean_text, guess_language, replace_surrogates
 from ingest.types import Scope
 
 logger = logging.getLogger(__name__)
@@ -133,9 +133,20 @@ def build_answer_chain(
             return reader.replay(earlier, before, within)
 
         context = reader.context_before(state["history"], replay)
+        asked = question
+        # "yang kedua soal apa?", "berita nomor 3 korbannya brp?": asked of the article the earlier
+        # answer cited under that number alone, and what is left of the question, if anything
+        # but "what is it about", is asked of it; else its lead answers
+        referred = referred_source(unfancy(question), context)
+        if referred is not None and not (referred[2] and topic(referred[1])):
+            source, rest, _ = referred
+            within = Scope(within.since if within else None, within.until if within else None, source)
+            # the article named is the context now: nothing of the earlier answer's others
+            context, question = None, rest if topic(rest) else GIST_QUESTION[guess_language(rest or question)]
         dates = read_dates(unfancy(question), today)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
+            gist.retrieval.question = asked
             return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
@@ -147,7 +158,7 @@ def build_answer_chain(
                 retrieval = preferred
             elif dates.rest:
                 retrieval = reader.read(question, context, within)
-        retrieval.question = question
+        retrieval.question = asked
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:

@@ -10,6 +10,7 @@ retriever searches that reading (``HybridRetriever.search_in_context``), and
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ class Context:
     vector: Any  # numpy float32 unit vector, or None (lexical models)
     sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
     own: ParsedQuery | None = None  # the turn's question on its own, when ``query`` holds earlier turns too
+    cited: tuple[str, ...] = ()  # the articles its answer cites, in the order of its citations
 
     @property
     def asked(self) -> ParsedQuery:
@@ -62,3 +64,42 @@ def mixed_vector(vector: Any, context: Context) -> Any:
         return vector
     mixed = np.asarray(vector, dtype=np.float32) + np.asarray(context.vector, dtype=np.float32)
     return mixed / max(float(np.linalg.norm(mixed)), 1e-12)
+
+
+_ORDINALS = {
+    "pertama": 1, "kesatu": 1, "kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+}  # fmt: skip
+_ORDINAL = "|".join(_ORDINALS)
+# A reference to one of the earlier answer's citations: "[2]", "#2", "nomor 2", "yang kedua",
+# "berita ke-3", "the second one". Not "kedua" alone ("kedua pihak": both sides), nor "yang
+# pertama kali" (the first time).
+_REFERENCE = re.compile(
+    rf"\[(\d)\]|#(\d)\b|\b(?:(?:berita|artikel|sumber|link|kutipan)\s+)?(?:nomor|nomer|nmr|no\.?|number|item)\s?(\d)\b"
+    rf"|\b(?:yang|yg|berita|artikel|sumber|link|kutipan)\s+(?:(?:yang|yg)\s+)?(?:ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali))"
+    rf"|\bthe\s+(?:(\d)(?:st|nd|rd|th)|({_ORDINAL}))\s+(?:one|article|story|item|link|source|news)\b",
+    re.IGNORECASE,
+)
+
+
+def referred_source(question: str, context: Context | None) -> tuple[str, str, bool] | None:
+    """The article a question refers to by the number of the earlier answer's citation ("yang
+    kedua soal apa?", "berita nomor 3 korbannya brp?", "what about the second one?" after a list
+    of the latest news), with the question without that reference; ``None`` when it refers to
+    none, or to a citation the earlier answer does not have (an answer citing one article is
+    not referred to by number: "yang pertama" there is more likely words of the question). The
+    last value says whether the reference was loose, "yang kedua", which is also how a question
+    says "the one who ... second" ("yg pertama bocorin info itu media apa?"): a caller takes it
+    for a reference only when the question asks nothing else."""
+    if context is None or len(context.cited) < 2:
+        return None
+    found = _REFERENCE.search(question)
+    if found is None:
+        return None
+    said = next(g for g in found.groups() if g)
+    n = int(said) if said.isdigit() else _ORDINALS[said.lower()]
+    if not 1 <= n <= len(context.cited):
+        return None
+    rest = " ".join((question[: found.start()] + " " + question[found.end() :]).split())
+    loose = found.group(0).lower().startswith(("yang", "yg"))
+    return context.cited[n - 1], rest, loose

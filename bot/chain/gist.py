@@ -123,6 +123,10 @@ MAX_HEADLINE_CHARS = 90
 # What introduces that list.
 NEWS_LIST_LABEL = {"id": "Berita terbaru:", "en": "The latest news:"}
 
+# A question about the news of one article, in each language: what a reference to one of an
+# answer's citations that asks nothing more of it ("yang kedua soal apa?") is read as.
+GIST_QUESTION = {"id": "intinya apa?", "en": "what is this article about?"}
+
 
 def asks_gist(question: str) -> bool:
     """Whether ``question`` (as asked) asks what the news is, or asks for a summary, rather than
@@ -315,10 +319,12 @@ class GistReader:
         leads = [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
         if not leads:
             return GistReading(retrieval, [])
-        # it names nothing: the subject is what the (newest) article's headline names
+        if len(leads) > 1:  # a list: no one subject for a follow-up, which may name one by number
+            return GistReading(retrieval, leads[0], None, leads[1:])
+        # it names nothing: the subject is what the article's headline names
         first = leads[0][0]
         headline = self.reader.read(first.title or first.text[:MAX_LEAD_CHARS], None, within).context
-        return GistReading(retrieval, leads[0], headline, leads[1:])
+        return GistReading(retrieval, leads[0], headline)
 
     def _discussed(self, context: Context | None) -> ArticleRecord | None:
         """In a conversation, the article it is about (the newest of those the turn before cited):

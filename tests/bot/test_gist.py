@@ -299,3 +299,43 @@ def test_the_latest_on_a_topic_is_the_newest_report_of_its_story_not_of_another(
     assert found is not None and found.chunk.source == "fare"
     found = topic_article([bus, market], latest=True)
     assert found is not None and found.chunk.source == "bus"
+
+
+def test_a_follow_up_may_name_a_listed_article_by_its_number(news_index: Index) -> None:
+    chain = _chain(news_index)
+    history = [{"question": "ada berita apa aja?"}]
+    listed = chain.invoke({"question": "ada berita apa aja?", "today": "2026-12-02"})
+    assert [c.chunk.source for c in listed.citations] == ["flood-new", "bus", "market"]
+    assert listed.context is not None and listed.context.cited == ("flood-new", "bus", "market")
+    for question, source, start in (
+        ("yang kedua soal apa?", "bus", "Bus listrik Trans Seruni mulai beroperasi"),
+        ("what about the second one?", "bus", "Bus listrik Trans Seruni mulai beroperasi"),
+        ("[3] gimana?", "market", "KUALA BENING - Pasar Rakyat"),
+        ("berita nomor 2 pramudinya dilatih berapa lama?", "bus", "Pramudi bus dilatih selama tiga bulan"),
+    ):
+        answer = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
+        assert [c.chunk.source for c in answer.citations] == [source], question
+        assert start in answer.text and answer.question == question, answer.text
+    # "yang pertama" asking more than the gist is how a question says "the first to ...": as asked
+    first = chain.invoke({"question": "yg pertama dilatih siapa?", "history": history, "today": "2026-12-02"})
+    assert first.citations and all(c.chunk.source == "bus" for c in first.citations), first.text
+    # a number the list does not have is read as asked (here: refused, nothing says "kelima")
+    beyond = chain.invoke({"question": "yang kelima soal apa?", "history": history, "today": "2026-12-02"})
+    assert beyond.abstained and beyond.question == "yang kelima soal apa?"
+
+
+def test_what_refers_to_a_citation_by_its_number() -> None:
+    from types import SimpleNamespace
+
+    from bot.chain.context import Context, referred_source
+
+    query: Any = SimpleNamespace()  # not read
+    listed = Context(query, None, frozenset({"a", "b", "c"}), cited=("a", "b", "c"))
+    assert referred_source("yang kedua soal apa?", listed) == ("b", "soal apa?", True)
+    assert referred_source("yg ke-3 korbannya brp", listed) == ("c", "korbannya brp", True)
+    assert referred_source("berita nomor 1 intinya?", listed) == ("a", "intinya?", False)
+    assert referred_source("and the third one?", listed) == ("c", "and ?", False)
+    for words in ("kedua pihak bilang apa?", "siapa yang pertama kali melapor?", "yang kelima soal apa?"):
+        assert referred_source(words, listed) is None, words
+    one = Context(query, None, frozenset({"a"}), cited=("a",))
+    assert referred_source("yang pertama soal apa?", one) is None  # one citation: nothing to choose
