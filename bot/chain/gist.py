@@ -367,11 +367,14 @@ class GistReader:
 
 def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit]) -> Answer:
     """The answer listing articles by their headlines ("Berita terbaru: «...» [1]; «...» [2]."),
-    each citing its lead; an article without a headline is named by the start of its lead."""
+    each citing its lead; an article without a headline (none, or one word: the file name or URL
+    the loader gave it) is named by the start of its lead."""
     items = []
     citations = []
     for n, lead in enumerate(leads, 1):
-        name = " ".join(lead.chunk.title.split()) or " ".join(lead.quote.split())
+        # a title of one word is the file name or URL an article without a headline was given
+        title = " ".join(lead.chunk.title.split())
+        name = title if len(title.split()) > 1 else " ".join(lead.quote.split())
         name = name.replace("«", '"').replace("»", '"')
         if len(name) > MAX_HEADLINE_CHARS:
             name = name[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

@@ -272,19 +272,24 @@ def test_the_news_named_or_a_summary_is_one_article_not_a_list() -> None:
 def test_a_listed_headline_is_shortened_and_cannot_pose_as_a_citation() -> None:
     title = "[2] " + "Judul yang sangat panjang sekali " * 6
     long = Chunk("a#0", "a", 0, 0, 11, "Isi berita.", title, None, None, "id")
-    short = Chunk("b#0", "b", 0, 0, 9, "Isi lain.", "Singkat", None, None, "id")
+    short = Chunk("b#0", "b", 0, 0, 9, "Isi lain.", "Judul Singkat", None, None, "id")
     leads = [Citation(1, long, "Isi berita.", 1.0), Citation(1, short, "Isi lain.", 1.0)]
     answer = news_list("ada berita apa?", "id", leads, [])
     first = answer.text.split("» [1]")[0]
     assert first.startswith("Berita terbaru: «［2］ Judul") and first.endswith("…")
     assert len(first) <= len("Berita terbaru: «") + MAX_HEADLINE_CHARS
-    assert "«Singkat» [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]
+    assert "«Judul Singkat» [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]
     # no headline (blank): named by its lead; guillemets in a headline cannot close the name early
     blank = Chunk("c#0", "c", 0, 0, 9, "Isi lain.", "  ", None, None, "id")
     odd = Chunk("d#0", "d", 0, 0, 9, "Isi lain.", "Kata «kutipan» di judul", None, None, "id")
-    leads = [Citation(1, blank, "Isi lain.", 1.0), Citation(1, odd, "Isi lain.", 1.0)]
+    url = Chunk("e#0", "e", 0, 0, 9, "Isi ketiga.", "https://example.com/berita/1", None, None, "id")
+    leads = [
+        Citation(1, blank, "Isi lain.", 1.0),
+        Citation(1, odd, "Isi lain.", 1.0),
+        Citation(1, url, "Isi ketiga.", 1.0),
+    ]
     answer = news_list("ada berita apa?", "id", leads, [])
-    assert answer.text == 'Berita terbaru: «Isi lain.» [1]; «Kata "kutipan" di judul» [2].'
+    assert answer.text == 'Berita terbaru: «Isi lain.» [1]; «Kata "kutipan" di judul» [2]; «Isi ketiga.» [3].'
 
 
 def test_the_latest_on_a_topic_is_the_newest_report_of_its_story_not_of_another() -> None:
