@@ -72,17 +72,20 @@ class Chunk:
 @dataclass(frozen=True)
 class Scope:
     """Which articles a search may use: published on or after ``since`` and on or before
-    ``until`` (ISO dates, inclusive; an article without a date is outside any such range), and
-    whose source, URL, title or outlet contains ``source`` (ignoring case). Empty: every article."""
+    ``until`` (ISO dates, inclusive; an article without a date is outside any such range),
+    whose source, URL, title or outlet contains ``source`` (ignoring case), and, with
+    ``article``, that article alone (its source exactly: a follow-up naming one of an answer's
+    citations). Empty: every article."""
 
     since: str | None = None
     until: str | None = None
     source: str | None = None
+    article: str | None = None
 
     @property
     def empty(self) -> bool:
         """Whether it lets every article through."""
-        return not (self.since or self.until or self.source)
+        return not (self.since or self.until or self.source or self.article)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ the answer model trusts more (``bot.chain.followup.FollowUpReader``); the answer
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, topic
 from bot.chain.llm import fallback_note
-from bot.chain.normalization import unfancy
+from bot.chain.normalization import strip_mentions, unfancy
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
@@ -56,6 +57,8 @@ def normalize_question(raw: str, max_chars: int) -> str:
         raise BadInput(f"the question is too long ({len(question):,} characters; the limit is {max_chars:,})")
     if not any(ch.isalnum() for ch in question):
         raise BadInput("the question has no words in it")
+    if not any(ch.isalnum() for ch in strip_mentions(unfancy(question))):  # "@everyone", "<@&123> <#456>"
+        raise BadInput("the question has no words in it, only mentions")
     return question
 
 
@@ -82,7 +85,12 @@ def no_article_note(within: Scope) -> str:
     """What to say when the filters of a question leave no article to search."""
     asked = [
         f"{name} {value!r}"
-        for name, value in (("since", within.since), ("until", within.until), ("source", within.source))
+        for name, value in (
+            ("since", within.since),
+            ("until", within.until),
+            ("source", within.source),
+            ("article", within.article),
+        )
         if value
     ]
     return f"No indexed article matches the filters ({', '.join(asked)}); see `tanya sources`."
@@ -140,7 +148,7 @@ def build_answer_chain(
         referred = referred_source(unfancy(question), context)
         if referred is not None and not (referred[2] and topic(referred[1])):
             source, rest, _ = referred
-            within = Scope(within.since if within else None, within.until if within else None, source)
+            within = dataclasses.replace(within or Scope(), article=source)
             # the article named is the context now: nothing of the earlier answer's others
             context, question = None, rest if topic(rest) else GIST_QUESTION[guess_language(rest or question)]
         dates = read_dates(unfancy(question), today)

@@ -102,10 +102,28 @@ def _lower(text: str) -> str:
     return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
 
 
+# A day written month first, as in English ("November 28", "Nov 3rd", "November 28, 2026").
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?(?!\s*[/:.]\d)")
+
+
+def _day_first(q: str) -> str:
+    """``q`` with its days written month first written day first ("28 november"), each in the
+    place it took (padded with spaces), so that positions in it are positions in ``q``."""
+
+    def swap(m: re.Match[str]) -> str:
+        # padded in front, so that what a date is read to end with ends where it does in ``q``
+        day_month = f"{m.group(2)} {m.group(1)}"
+        if not m.group(3):
+            return day_month.rjust(len(m.group(0)))
+        return day_month.rjust(m.start(3) - m.start(0) - 1) + " " + m.group(3)  # the year where it was
+
+    return _MONTH_DAY.sub(swap, q)
+
+
 def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
     text = " ".join(question.split())
-    since, until, latest, spans = _read(_lower(text), today)
+    since, until, latest, spans = _read(_day_first(_lower(text)), today)
     if not spans:
         return DateReading(since, until, latest)
     chars = list(text)
@@ -276,8 +294,8 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
         return []
     best = candidates[0].score
     near = [c for c in candidates if c.score >= best - DATE_MARGIN]
-    if reading.bounded:
-        near = [c for c in near if _in_range(c, reading)]
+    if reading.bounded:  # of the best passage's story: a date in the question may be when something happened
+        near = [c for c in near if _in_range(c, reading) and one_story(candidates[0].chunk, c.chunk)]
     if not reading.latest:
         return [near] if near and len(near) < len(candidates) else []
     # the latest of the story asked about: that of the best passage ("how many are still at the

@@ -389,4 +389,4 @@ def _narrowed(within: Scope | None, since: str | None, until: str | None) -> Sco
     within = within or Scope()
     first = max(filter(None, (within.since, since)), default=None)
     last = min(filter(None, (within.until, until)), default=None)
-    return Scope(first, last, within.source)
+    return Scope(first, last, within.source, within.article)

@@ -98,6 +98,9 @@ def scope_sql(within: Scope, mark: str = "?", fold: str = "fold") -> tuple[str, 
             f"OR {fold}(a.title) {like} OR {fold}(coalesce(a.outlet, '')) {like})"
         )
         params += [needle] * 4
+    if within.article:
+        conditions.append(f"a.source = {mark}")
+        params.append(within.article)
     return " AND ".join(conditions), params
 
 

@@ -28,7 +28,16 @@ def test_normalize_question_replaces_undecodable_bytes_and_lone_surrogates() -> 
 
 
 @pytest.mark.parametrize(
-    ("raw", "message"), [("", "empty"), (" \n\t", "empty"), ("🙂🙂", "no words"), ("a" * 101, "too long")]
+    ("raw", "message"),
+    [
+        ("", "empty"),
+        (" \n\t", "empty"),
+        ("🙂🙂", "no words"),
+        ("a" * 101, "too long"),
+        # nothing but mentions: "@everyone" is no question (it was answered from any article saying "everyone")
+        ("@everyone", "only mentions"),
+        ("<@&123456789012345678> <#456789012345678901> @here", "only mentions"),
+    ],
 )
 def test_normalize_question_refuses(raw: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):

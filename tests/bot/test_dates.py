@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.chain.dates import FIRST_TODAY, LAST_TODAY, parse_today, read_dates
+from bot.chain.dates import FIRST_TODAY, LAST_TODAY, dated_choices, parse_today, read_dates
 from bot.cli.app import app
 from bot.evaluation import load_eval_set, run_eval
 from ingest.errors import BadInput
@@ -50,6 +50,10 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita sebelum November soal banjir", None, "2026-10-31", False, "berita soal banjir"),
         ("berita sampai 31 Oktober", None, "2026-10-31", False, "berita"),
         ("kabar until October?", None, "2026-10-31", False, "kabar?"),
+        # a day written month first, as in English
+        ("what's the news after November 10?", "2026-11-11", None, False, "what's the news?"),
+        ("any news from Nov 3rd?", "2026-11-03", "2026-11-03", False, "any?"),
+        ("anything before November 2, 2026 on the flood?", None, "2026-11-01", False, "anything on the flood?"),
         # a part of a month is read as the month; days past the calendar are no dates
         ("berita sebelum akhir Oktober", None, "2026-10-31", False, "berita"),
         ("berita setelah awal November", "2026-11-01", None, False, "berita"),
@@ -264,6 +268,14 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
 
         return judge
 
+    # a range: only the best passage's story ("berapa tarif trans seruni mulai 16 November?" is not
+    # a question for the market report that happens to be of those days)
+    bus = candidate("bus", "2026-11-02", 6.0, "Bus Listrik Trans Seruni Mulai Beroperasi")
+    market = candidate("market", "2026-11-24", 5.0, "Pasar Rakyat Kuala Bening Dibuka Kembali")
+    fare = candidate("fare", "2026-11-20", 4.0, "Tarif Bus Listrik Trans Seruni Naik")
+    since = read_dates("berapa tarif trans seruni mulai 16 November?", date(2026, 11, 30))
+    assert [[c.chunk.source for c in choice] for choice in dated_choices([bus, market, fare], since)] == [["fare"]]
+    assert dated_choices([bus, market], since) == []
     chosen = prefer_dated(Trial(passages, judged="stale"), latest, accepts({"middle"}))
     assert tried == [["new"], ["middle"]]  # newest first; the undated one is never the newest, nor another story's
     assert chosen is not None and [c.chunk.source for c in chosen.candidates] == ["middle"]

@@ -136,6 +136,9 @@ async def test_empty_mention_gets_a_hint(dpy: tuple[TanyaBot, Recorder]) -> None
     assert bot.user is not None
     await dpytest.message(f"<@{bot.user.id}>")
     assert "Ask me something" in dpytest.get_message().content
+    # nothing but other mentions is no question either (it was asked, "@everyone" and all)
+    await dpytest.message(f"<@{bot.user.id}> @everyone <@&123456789012345678> ＠ｈｅｒｅ")
+    assert "Ask me something" in dpytest.get_message().content
 
 
 def test_the_hint_asks_about_the_bundled_article_only_when_it_is_indexed(

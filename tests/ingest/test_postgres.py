@@ -506,3 +506,7 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         assert [r.source for r in index.latest_articles(Scope(), None, 2)] == ["future", "new"]
         assert [r.source for r in index.latest_articles(Scope(since="2026-11-01"), "2026-12-02", 5)] == ["new"]
         assert index.latest_articles(Scope(), "2026-12-02", 0) == []
+        # one article, by its source exactly: not every source, title or outlet holding it
+        assert [r.source for r in index.latest_articles(Scope(source="ol"), None, 3)] == ["old"]
+        assert index.latest_articles(Scope(article="ol"), None, 3) == []
+        assert [r.source for r in index.latest_articles(Scope(article="old"), None, 3)] == ["old"]
