@@ -455,6 +455,18 @@ def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Sk
     yield parse_document(data, suffix, source, meta, _title_from_name(path), max_chars=max_bytes)
 
 
+# The title a JSONL record without one is given: its file's name and its line.
+_JSONL_TITLE = re.compile(r"\S+\.jsonl line \d+")
+
+
+def given_title(title: str) -> bool:
+    """Whether ``title`` is one the loader gave an article that had none of its own, rather
+    than a headline: a URL or a file name of one word, or a JSONL file's name and line
+    ("feed.jsonl line 3"). What lists articles by headline names these by their text instead."""
+    words = title.split()
+    return len(words) < 2 or bool(_JSONL_TITLE.fullmatch(" ".join(words)))
+
+
 def _title_from_name(path: Path) -> str:
     """The title of an article that has none of its own: its file name, dashes and underscores
     read as spaces, cleaned as any metadata field (an escape sequence in a file name would

@@ -27,6 +27,7 @@ from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, messag
 from bot.chain.question import analyzed_sentences, prime_sentences, question_type
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
+from ingest.loaders import given_title
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, guess_language
 from ingest.types import ArticleRecord, Chunk, Hit, Scope, Span
 
@@ -315,7 +316,8 @@ class GistReader:
         discussed = None if dates.bounded or dates.latest or news else self._discussed(context)
         listed = LATEST_LISTED if news else 1
         scope = _narrowed(within, since, until)
-        records = [discussed] if discussed else index.latest_articles(scope, today.isoformat(), listed)
+        records = [discussed] if discussed else _distinct(index.latest_articles(scope, today.isoformat(), 2 * listed))
+        records = records[:listed]
         leads = [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
         if not leads:
             return GistReading(retrieval, [])
@@ -367,14 +369,13 @@ class GistReader:
 
 def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit]) -> Answer:
     """The answer listing articles by their headlines ("Berita terbaru: «...» [1]; «...» [2]."),
-    each citing its lead; an article without a headline (none, or one word: the file name or URL
-    the loader gave it) is named by the start of its lead."""
+    each citing its lead; an article without a headline (none, or the file name, URL or JSONL
+    line the loader named it by: ``given_title``) is named by the start of its lead."""
     items = []
     citations = []
     for n, lead in enumerate(leads, 1):
-        # a title of one word is the file name or URL an article without a headline was given
         title = " ".join(lead.chunk.title.split())
-        name = title if len(title.split()) > 1 else " ".join(lead.quote.split())
+        name = " ".join(lead.quote.split()) if given_title(title) else title
         name = name.replace("«", '"').replace("»", '"')
         if len(name) > MAX_HEADLINE_CHARS:
             name = name[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
@@ -382,6 +383,19 @@ def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: li
         citations.append(Citation(n, lead.chunk, lead.quote, lead.score))
     text = f"{NEWS_LIST_LABEL[lang]} {'; '.join(items)}."
     return Answer(question, text, False, lang, citations, retrieved=retrieved)
+
+
+def _distinct(records: list[ArticleRecord]) -> list[ArticleRecord]:
+    """``records`` without those whose text an earlier one has (one text indexed under two names)."""
+    seen: set[str] = set()
+    out = []
+    for record in records:
+        if record.content_hash is not None:
+            if record.content_hash in seen:
+                continue
+            seen.add(record.content_hash)
+        out.append(record)
+    return out
 
 
 def _narrowed(within: Scope | None, since: str | None, until: str | None) -> Scope:

@@ -141,14 +141,23 @@ def _plain(match: re.Match[str]) -> str:
     return plain if "\uff01" <= match.group(0) <= "\uff5e" or (len(plain) == 1 and plain.isalnum()) else match.group(0)
 
 
+# Small capitals, which no Unicode normalisation maps to letters (fancy-text generators use them:
+# "ʙᴇʀᴀᴘᴀ"), and the combining lines drawn through or under letters ("b̶e̶r̶a̶p̶a̶", "p̲h̲k̲").
+_SMALL_CAPITALS = str.maketrans(
+    "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ",
+    "abcdefghijklmnopqrstuvwyz",
+    "\u0332\u0333\u0334\u0335\u0336\u0337\u0338",
+)
+
+
 def unfancy(text: str) -> str:
-    """``text`` with fullwidth and "fancy" (mathematical bold, italic, script ...) letters, digits
-    and signs written as plain ones. The index's words do not hold them and the question's
-    short forms, chat words, dates and mentions are read in plain letters, so "ｂｒｐ ｙｇ
-    ｄｉｂａｙａｒ ｔｉｋｔｏｋ" read as a question of unknown words. Only those blocks are
-    rewritten: other compatibility forms ("km²", "½") mean what they show and are read as the
-    articles write them."""
-    return _FANCY.sub(_plain, text)
+    """``text`` with fullwidth and "fancy" (mathematical bold, italic, script ..., small
+    capitals, struck through) letters, digits and signs written as plain ones. The index's words
+    do not hold them and the question's short forms, chat words, dates and mentions are read in
+    plain letters, so "ｂｒｐ ｙｇ ｄｉｂａｙａｒ ｔｉｋｔｏｋ" read as a question of unknown
+    words. Only those characters are rewritten: other compatibility forms ("km²", "½") mean
+    what they show and are read as the articles write them."""
+    return _FANCY.sub(_plain, text).translate(_SMALL_CAPITALS)
 
 
 def unshout(text: str) -> str:

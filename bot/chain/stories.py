@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ingest.loaders import given_title
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, stem, words
 from ingest.types import Chunk
 
@@ -21,9 +22,9 @@ _AMOUNTS = frozenset(
 @lru_cache(maxsize=4096)
 def _headline_terms(title: str) -> frozenset[str] | None:
     """The index terms of a headline's content words (no stop words, numbers or amounts, none
-    under three letters); ``None`` for a title that is no headline: one word or none (a file
-    name or URL the loader gave an article without a title)."""
-    if len(title.split()) < 2:
+    under three letters); ``None`` for a title that is no headline: one the loader gave an
+    article without one (``given_title``)."""
+    if given_title(title):
         return None
     return frozenset(
         stem(w)

@@ -344,3 +344,20 @@ def test_what_refers_to_a_citation_by_its_number() -> None:
         assert referred_source(words, listed) is None, words
     one = Context(query, None, frozenset({"a"}), cited=("a",))
     assert referred_source("yang pertama soal apa?", one) is None  # one citation: nothing to choose
+
+
+def test_one_text_indexed_twice_is_listed_once_and_untitled_articles_by_their_lead(
+    tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any
+) -> None:
+    index = make_index(IndexSettings(data_dir=tmp_path_factory.mktemp("twice")), embeddings=default_embeddings)
+    ingest_articles(
+        index,
+        [
+            Article("a.txt", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+            Article("copy/a.txt", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+            Article("feed.jsonl#2", BUS, "feed.jsonl line 2", published="2026-11-02"),
+        ],
+    )
+    answer = _chain(index).invoke({"question": "ada berita apa aja?", "today": "2026-12-02"})
+    assert len(answer.citations) == 2 and answer.citations[1].chunk.source == "feed.jsonl#2", answer.text
+    assert "line 2" not in answer.text and "«Bus listrik Trans Seruni mulai beroperasi" in answer.text

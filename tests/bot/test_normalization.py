@@ -55,6 +55,9 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("𝑏𝑒𝑟𝑎𝑝𝑎 𝑦𝑔 𝑘𝑒𝑛𝑎 𝑝ℎ𝑘", "berapa yang kena phk"),  # "ℎ" is a letterlike symbol, not in that block
         ("＜＠123456789012345678＞ ｓｉａｐａ ｉｎｄｕｋ ＴｉｋＴｏｋ？", "siapa induk TikTok?"),  # a wide mention
         ("Suhunya 30℃ № 5?", "Suhunya 30℃ № 5?"),  # letterlike signs that are no letters stay
+        ("ʙᴇʀᴀᴘᴀ ᴛᴀʀɪꜰ ʙᴜꜱ ᴛʀᴀɴꜱ ꜱᴇʀᴜɴɪ?", "berapa tarif bus trans seruni?"),  # small capitals
+        ("b̶e̶r̶a̶p̶a̶ y̲g̲ k̲e̲n̲a̲ p̲h̲k̲", "berapa yang kena phk"),  # struck through, underlined
+        ("Tiếng Việt café?", "Tiếng Việt café?"),  # other combining marks stay
         # the same words as names, or words of their own, stay
         ("Apa jabatan BG sekarang?", "Apa jabatan BG sekarang?"),
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
