@@ -163,6 +163,22 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     if recent:
         count = int(recent.group(1)) if recent.group(1).isdigit() else numbers[recent.group(1)]
         return today - timedelta(days=count), today, latest, [*spans, recent.span()]
+    # days of one month: "dari 1 sampai 10 November", "tgl 1-10 Nov", "antara 3 dan 5 November",
+    # "between November 3 and 5" (written day first: "3 november and 5"); not "3 dan 5 November"
+    # alone, more often when something happened than when it was reported
+    days = re.search(
+        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s*(?:-|–|s/d|sd|sampai|hingga"
+        rf"|dan|to|and|until|through)\s*(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?\b"
+        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({_MONTH})\s*(?:-|–|and|to|until|through)\s*(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?",
+        q,
+    )
+    if days:
+        first, last, month, year = (
+            days.group(1, 2, 3, 4) if days.group(1) else (days.group(5), days.group(7), days.group(6), days.group(8))
+        )
+        start, end = _day(first, month, year, today), _day(last, month, year, today)
+        if start is not None and end is not None and start <= end:
+            return start, end, latest, [*spans, days.span()]
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
     day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({_MONTH}))(?:\s+(\d{{4}}))?"
     month_only = rf"({_MONTH})(?:\s+(\d{{4}}))?"

@@ -84,7 +84,12 @@ _MAYBE_NEWS = re.compile(
 )
 # A news question going on to ask a fact of the news: "berita apa saja yang disebarkan pelaku?",
 # "ada info apa dari Reuters soal PHK?".
-_FACT_OF_NEWS = re.compile(r"\b(?:berita|kabar|info)\s+apa\s+(?:(?:aja|saja)\s+)?(?:yang|yg|dari)\b")
+# Not when what follows says when or where the news came out: "berita apa aja yang terbit sebelum
+# 3 November?" asks what news there is.
+_FACT_OF_NEWS = re.compile(
+    r"\b(?:berita|kabar|info)\s+apa\s+(?:(?:aja|saja)\s+)?(?:yang|yg|dari)\b"
+    r"(?!\s+(?:terbit|diterbitkan|dimuat|rilis|dirilis|ada|baru)\b)"
+)
 
 # Words of a question about the news that do not name what it is about: what is left names it.
 _NOT_A_TOPIC = re.compile(
@@ -96,7 +101,8 @@ _NOT_A_TOPIC = re.compile(
     r"|membahas\w*|isi\w*|inti\w*|about|what\w*|is|are|was|any|say|says|said|cover\w*|gimana|bagaimana"
     r"|rangkum\w*|merangkum\w*|ringkas\w*|meringkas\w*|summar\w*|tl|dr|recap|gist|overview"
     r"|garis|besar\w*|dong|sih|ya|yg|yang|nya|jadi|jd|terus|trus|tolong|please|pls|me|for|us|of|in|on|give|kasih"
-    r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan)\b"
+    r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan"
+    r"|terbit\w*|diterbitkan|dimuat|rilis|dirilis|published|posted)\b"
 )
 
 # The passage model's score (log-odds) the best passage found for a question's topic needs for

@@ -54,6 +54,11 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("what's the news after November 10?", "2026-11-11", None, False, "what's the news?"),
         ("any news from Nov 3rd?", "2026-11-03", "2026-11-03", False, "any?"),
         ("anything before November 2, 2026 on the flood?", None, "2026-11-01", False, "anything on the flood?"),
+        # days of one month
+        ("ada berita apa dari 1 sampai 10 November?", "2026-11-01", "2026-11-10", False, "ada berita apa?"),
+        ("berita tgl 3-5 Nov", "2026-11-03", "2026-11-05", False, "berita"),
+        ("any news between November 3 and 5?", "2026-11-03", "2026-11-05", False, "any news?"),
+        ("berapa pengungsi 3 dan 5 November?", None, None, False, ""),  # when it happened
         # a part of a month is read as the month; days past the calendar are no dates
         ("berita sebelum akhir Oktober", None, "2026-10-31", False, "berita"),
         ("berita setelah awal November", "2026-11-01", None, False, "berita"),

@@ -254,9 +254,12 @@ def test_asking_what_news_there_is_lists_the_newest_articles(news_index: Index) 
         ("ａｄａ ｂｅｒｉｔａ ａｐａ ａｊａ？", []),
         ("ada berita apa aja?", ["Sampai kapan warga bisa naik gratis?"]),
         ("berita sejak 1 November apa aja?", []),
+        ("berita apa aja yang terbit setelah 31 Oktober?", []),
     ):
         listed = _chain(news_index).invoke({"question": question, "history": history, "today": "2026-12-02"})
         assert [c.chunk.source for c in listed.citations] == ["flood-new", "bus", "market"], question
+    ranged = _chain(news_index).invoke({"question": "ada berita apa dari 1 sampai 10 November?", "today": "2026-12-02"})
+    assert [c.chunk.source for c in ranged.citations] == ["bus", "market"]
     # within the dates it names; one article: its lead, as for one asked about
     dated = _chain(news_index).invoke({"question": "ada berita apa sebelum 1 November?", "today": "2026-12-02"})
     assert [c.chunk.source for c in dated.citations] == ["flood-old"] and dated.text.startswith("Banjir merendam")
