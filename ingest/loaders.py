@@ -456,7 +456,7 @@ def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Sk
 
 
 # The title a JSONL record without one is given: its file's name and its line.
-_JSONL_TITLE = re.compile(r"\S+\.jsonl line \d+")
+_JSONL_TITLE = re.compile(r".+\.jsonl line \d+", re.IGNORECASE)
 
 
 def given_title(title: str) -> bool:

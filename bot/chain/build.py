@@ -128,6 +128,24 @@ def build_answer_chain(
     reader = FollowUpReader(retriever, extractive, lambda text: normalize_question(text, max_question_chars))
     gists = GistReader(reader)
 
+    def referred(
+        question: str, context: Context | None, within: Scope | None
+    ) -> tuple[str, Context | None, Scope | None]:
+        """The question, context and filters a question is read with when it names one of the
+        earlier answer's citations by number ("yang kedua soal apa?", "berita nomor 3 korbannya
+        brp?"): asked of that article alone, as a question on its own (nothing of the earlier
+        answer's other articles), what is left of it if it asks more than "what is it about",
+        else what its lead answers; otherwise as they are."""
+        found = referred_source(unfancy(question), context)
+        if found is None or (found[2] and topic(found[1])):  # "yg pertama bocorin ...", "UU nomor 1"
+            return question, context, within
+        source, rest, _ = found
+        scope = dataclasses.replace(within or Scope(), article=source)
+        if topic(rest):
+            return rest, None, scope
+        lang = guess_language(rest if any(ch.isalpha() for ch in rest) else question)
+        return GIST_QUESTION[lang], None, scope
+
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
@@ -135,22 +153,15 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
-            gist = gists.read(earlier, today, before, within)
+            earlier, before, scope = referred(earlier, before, within)
+            gist = gists.read(earlier, today, before, scope)
             if gist is not None:
                 return gists.answer(gist).context
-            return reader.replay(earlier, before, within)
+            return reader.replay(earlier, before, scope)
 
         context = reader.context_before(state["history"], replay)
         asked = question
-        # "yang kedua soal apa?", "berita nomor 3 korbannya brp?": asked of the article the earlier
-        # answer cited under that number alone, and what is left of the question, if anything
-        # but "what is it about", is asked of it; else its lead answers
-        referred = referred_source(unfancy(question), context)
-        if referred is not None and not (referred[2] and topic(referred[1])):
-            source, rest, _ = referred
-            within = dataclasses.replace(within or Scope(), article=source)
-            # the article named is the context now: nothing of the earlier answer's others
-            context, question = None, rest if topic(rest) else GIST_QUESTION[guess_language(rest or question)]
+        question, context, within = referred(question, context, within)
         dates = read_dates(unfancy(question), today)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:

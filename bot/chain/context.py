@@ -29,7 +29,7 @@ class Context:
     vector: Any  # numpy float32 unit vector, or None (lexical models)
     sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
     own: ParsedQuery | None = None  # the turn's question on its own, when ``query`` holds earlier turns too
-    cited: tuple[str, ...] = ()  # the articles its answer cites, in the order of its citations
+    cited: tuple[str, ...] = ()  # the article of each of its answer's citations, in their order
 
     @property
     def asked(self) -> ParsedQuery:
@@ -71,13 +71,21 @@ _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
 }  # fmt: skip
 _ORDINAL = "|".join(_ORDINALS)
-# A reference to one of the earlier answer's citations: "[2]", "#2", "nomor 2", "yang kedua",
-# "berita ke-3", "the second one". Not "kedua" alone ("kedua pihak": both sides), nor "yang
+# A reference to one of the earlier answer's citations. Firm: "[2]", "berita nomor 2", "artikel
+# ke-3", "sumber kedua", "the second one". Loose, a reference only when the question asks nothing
+# else: "yang kedua", "nomor 2", "no. 2", "#2" (also how a question says "UU Nomor 1", "capres
+# nomor 2", "yg pertama bocorin ..."). Not "kedua" alone ("kedua pihak": both sides), nor "yang
 # pertama kali" (the first time).
-_REFERENCE = re.compile(
-    rf"\[(\d)\]|#(\d)\b|\b(?:(?:berita|artikel|sumber|link|kutipan)\s+)?(?:nomor|nomer|nmr|no\.?|number|item)\s?(\d)\b"
-    rf"|\b(?:yang|yg|berita|artikel|sumber|link|kutipan)\s+(?:(?:yang|yg)\s+)?(?:ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali))"
+_NOUN = r"(?:berita|artikel|sumber|link|kutipan|news|article|story|source|item)"
+_NUMBER_WORD = r"(?:nomor|nomer|nmr|no\.?|number|#)"
+_FIRM = re.compile(
+    rf"\[(\d)\]|\b{_NOUN}\s+(?:{_NUMBER_WORD}\s?(\d)\b|ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali))"
     rf"|\bthe\s+(?:(\d)(?:st|nd|rd|th)|({_ORDINAL}))\s+(?:one|article|story|item|link|source|news)\b",
+    re.IGNORECASE,
+)
+_LOOSE = re.compile(
+    rf"(?:\b(?:nomor|nomer|nmr|no\.?|number)\s?|#)(\d)\b"
+    rf"|\b(?:yang|yg)\s+(?:ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali))",
     re.IGNORECASE,
 )
 
@@ -88,12 +96,16 @@ def referred_source(question: str, context: Context | None) -> tuple[str, str, b
     of the latest news), with the question without that reference; ``None`` when it refers to
     none, or to a citation the earlier answer does not have (an answer citing one article is
     not referred to by number: "yang pertama" there is more likely words of the question). The
-    last value says whether the reference was loose, "yang kedua", which is also how a question
-    says "the one who ... second" ("yg pertama bocorin info itu media apa?"): a caller takes it
-    for a reference only when the question asks nothing else."""
-    if context is None or len(context.cited) < 2:
+    last value says whether the reference was loose ("yang kedua", "nomor 2"), which is also how
+    a question says "the first to ..." or names a law or a candidate ("yg pertama bocorin info
+    itu media apa?", "apa isi UU nomor 1?"): a caller takes it for a reference only when the
+    question asks nothing else. Numbers count citations, as the answer numbers them (two
+    passages of one article are two)."""
+    if context is None or len(set(context.cited)) < 2:
         return None
-    found = _REFERENCE.search(question)
+    found, loose = _FIRM.search(question), False
+    if found is None:
+        found, loose = _LOOSE.search(question), True
     if found is None:
         return None
     said = next(g for g in found.groups() if g)
@@ -101,5 +113,4 @@ def referred_source(question: str, context: Context | None) -> tuple[str, str, b
     if not 1 <= n <= len(context.cited):
         return None
     rest = " ".join((question[: found.start()] + " " + question[found.end() :]).split())
-    loose = found.group(0).lower().startswith(("yang", "yg"))
     return context.cited[n - 1], rest, loose

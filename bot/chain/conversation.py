@@ -31,9 +31,9 @@ class Turn:
 
 
 def with_citations(context: Context, answer: Answer) -> Context:
-    """``context`` whose topic also holds the articles ``answer`` cites, which it keeps in the
-    order of their citations (a follow-up may name one by its number: "yang kedua soal apa?")."""
-    order = tuple(dict.fromkeys(c.chunk.source for c in sorted(answer.citations, key=lambda c: c.n)))
+    """``context`` whose topic also holds the articles ``answer`` cites, and the article of each
+    citation in their order (a follow-up may name one by its number: "yang kedua soal apa?")."""
+    order = tuple(c.chunk.source for c in sorted(answer.citations, key=lambda c: c.n))
     if not order:
         return context
     return dataclasses.replace(context, sources=context.sources | frozenset(order), cited=order)

@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.chain.stories import one_story
 from ingest.errors import BadInput
+from ingest.text.analysis import guess_language
 
 MONTHS = {
     **{
@@ -123,7 +124,10 @@ def _day_first(q: str) -> str:
 def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
     text = " ".join(question.split())
-    since, until, latest, spans = _read(_day_first(_lower(text)), today)
+    lowered = _lower(text)
+    # month first is how English writes a day; in Indonesian "sejak Oktober 30 orang mengungsi" is
+    # since October, 30 people
+    since, until, latest, spans = _read(_day_first(lowered) if guess_language(text) == "en" else lowered, today)
     if not spans:
         return DateReading(since, until, latest)
     chars = list(text)
@@ -169,9 +173,21 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     days = re.search(
         rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s*(?:-|–|s/d|sd|sampai|hingga"
         rf"|dan|to|and|until|through)\s*(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?\b"
-        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({_MONTH})\s*(?:-|–|and|to|until|through)\s*(\d{{1,2}})\b(?:,?\s+(\d{{4}}))?",
+        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({_MONTH})\s*(?:-|–|and|to|until|through)\s*(\d{{1,2}})\b"
+        rf"(?!\s+(?:{_MONTH})\b)(?:,?\s+(\d{{4}}))?",
         q,
     )
+    # and of two: "antara 3 November dan 5 Desember", "between November 3 and December 5"
+    across = re.search(
+        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(\d{{1,2}})\s+({_MONTH})\s*(?:-|–|s/d|sd|sampai|hingga|dan"
+        rf"|to|and|until|through)\s*(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?\b",
+        q,
+    )
+    if across:
+        first_day, first_month, last_day, last_month, year = across.groups()
+        start, end = _day(first_day, first_month, year, today), _day(last_day, last_month, year, today)
+        if start is not None and end is not None and start <= end:
+            return start, end, latest, [*spans, across.span()]
     if days:
         first, last, month, year = (
             days.group(1, 2, 3, 4) if days.group(1) else (days.group(5), days.group(7), days.group(6), days.group(8))

@@ -59,6 +59,10 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita tgl 3-5 Nov", "2026-11-03", "2026-11-05", False, "berita"),
         ("any news between November 3 and 5?", "2026-11-03", "2026-11-05", False, "any news?"),
         ("berapa pengungsi 3 dan 5 November?", None, None, False, ""),  # when it happened
+        ("between 3 October and 5 November, any news?", "2026-10-03", "2026-11-05", False, ", any news?"),
+        ("from October 30 to November 2 what happened?", "2026-10-30", "2026-11-02", False, "what happened?"),
+        # month first only in English: in Indonesian, "Oktober 30 orang" is October, then 30 people
+        ("sejak Oktober 30 orang mengungsi?", "2026-10-01", None, False, "30 orang mengungsi?"),
         # a part of a month is read as the month; days past the calendar are no dates
         ("berita sebelum akhir Oktober", None, "2026-10-31", False, "berita"),
         ("berita setelah awal November", "2026-11-01", None, False, "berita"),

@@ -324,6 +324,15 @@ def test_a_follow_up_may_name_a_listed_article_by_its_number(news_index: Index) 
         answer = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
         assert [c.chunk.source for c in answer.citations] == [source], question
         assert start in answer.text and answer.question == question, answer.text
+    # earlier turns given as text are replayed with their references: "intinya apa?" is then about
+    # the article the second turn named, not the newest of the list
+    replayed = chain.invoke(
+        {"question": "intinya apa?", "history": ["ada berita apa aja?", "yang kedua soal apa?"], "today": "2026-12-02"}
+    )
+    assert [c.chunk.source for c in replayed.citations] == ["bus"], replayed.text
+    # a number that is part of what is asked ("Halte nomor 3", "UU nomor 1") is no reference
+    halte = chain.invoke({"question": "Halte nomor 3 ada di dekat apa?", "history": history, "today": "2026-12-02"})
+    assert halte.citations and halte.citations[0].chunk.source == "bus", halte.text
     # "yang pertama" asking more than the gist is how a question says "the first to ...": as asked
     first = chain.invoke({"question": "yg pertama dilatih siapa?", "history": history, "today": "2026-12-02"})
     assert first.citations and all(c.chunk.source == "bus" for c in first.citations), first.text
@@ -347,6 +356,14 @@ def test_what_refers_to_a_citation_by_its_number() -> None:
         assert referred_source(words, listed) is None, words
     one = Context(query, None, frozenset({"a"}), cited=("a",))
     assert referred_source("yang pertama soal apa?", one) is None  # one citation: nothing to choose
+    # numbers count citations, as answers number them: two passages of one article are two
+    passages = Context(query, None, frozenset({"a", "b"}), cited=("a", "a", "b"))
+    assert referred_source("[2] gimana?", passages) == ("a", "gimana?", False)
+    assert referred_source("[3] gimana?", passages) == ("b", "gimana?", False)
+    assert referred_source("[2] gimana?", Context(query, None, frozenset({"a"}), cited=("a", "a"))) is None
+    # loose: a number or "yang kedua" that may be words of the question ("UU nomor 1")
+    assert referred_source("apa isi UU nomor 1 tahun 2023?", listed) == ("a", "apa isi UU tahun 2023?", True)
+    assert referred_source("sumber kedua bilang apa?", listed) == ("b", "bilang apa?", False)
 
 
 def test_one_text_indexed_twice_is_listed_once_and_untitled_articles_by_their_lead(
