@@ -178,6 +178,10 @@ def build_answer_chain(
             elif dates.rest:
                 retrieval = reader.read(question, context, within)
         retrieval.question = asked
+        if within is not state["within"]:
+            # it named one of the earlier answer's citations: a chat model reads what is left of
+            # it over that article's passages alone, numbered afresh, without the earlier turns
+            state = {**state, "prompt_question": question, "history": []}
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:

@@ -483,7 +483,8 @@ def build_llm_answer(
         if not state["retrieval"].hits:
             raise Unsupported("no passage to answer from")
         retrieval = state["retrieval"]
-        return prompt_inputs(retrieval.hits[:passages], retrieval.question, state.get("history") or ())
+        question = state.get("prompt_question") or retrieval.question  # as read, if it named a citation
+        return prompt_inputs(retrieval.hits[:passages], question, state.get("history") or ())
 
     prompt = PARAPHRASE_PROMPT if paraphrase else PROMPT
     draft = RunnableLambda(inputs, name="passages") | prompt | with_deadline(model, timeout_s)

@@ -381,3 +381,13 @@ def test_one_text_indexed_twice_is_listed_once_and_untitled_articles_by_their_le
     answer = _chain(index).invoke({"question": "ada berita apa aja?", "today": "2026-12-02"})
     assert len(answer.citations) == 2 and answer.citations[1].chunk.source == "feed.jsonl#2", answer.text
     assert "line 2" not in answer.text and "«Bus listrik Trans Seruni mulai beroperasi" in answer.text
+
+
+def test_in_llm_mode_a_question_naming_a_citation_is_put_to_the_model_as_read(news_index: Index) -> None:
+    model = ScriptedChatModel(reply="Pramudi bus dilatih selama tiga bulan [1].")
+    chain = _chain(news_index, chat_model=model)
+    question = "berita nomor 2 pramudinya dilatih berapa lama?"
+    answer = chain.invoke({"question": question, "history": ["ada berita apa aja?"], "today": "2026-12-02"})
+    prompt = str(model.prompts[-1])
+    assert "pramudinya dilatih berapa lama?" in prompt and question not in prompt and "ada berita apa" not in prompt
+    assert answer.question == question and all(c.chunk.source == "bus" for c in answer.citations)
