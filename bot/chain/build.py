@@ -33,7 +33,7 @@ from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, topic
 from bot.chain.llm import fallback_note
-from bot.chain.normalization import strip_mentions, unfancy
+from bot.chain.normalization import has_words, unfancy
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
@@ -57,7 +57,7 @@ def normalize_question(raw: str, max_chars: int) -> str:
         raise BadInput(f"the question is too long ({len(question):,} characters; the limit is {max_chars:,})")
     if not any(ch.isalnum() for ch in question):
         raise BadInput("the question has no words in it")
-    if not any(ch.isalnum() for ch in strip_mentions(unfancy(question))):  # "@everyone", "<@&123> <#456>"
+    if not has_words(question):  # "@everyone", "<@&123> <#456>"
         raise BadInput("the question has no words in it, only mentions")
     return question
 
@@ -117,15 +117,17 @@ def build_answer_chain(
         except ValueError as exc:
             raise BadInput(str(exc)) from None
         within = filter_scope(raw.get("since"), raw.get("until"), raw.get("source"))
+        asked = normalize_question(text, max_question_chars)
         return {
-            "question": normalize_question(text, max_question_chars),
+            "asked": asked,  # echoed in the answer as asked
+            "question": unfancy(asked),  # read in plain letters ("ｂｒｐ", "𝐛𝐞𝐫𝐚𝐩𝐚")
             "history": history,
             "within": None if within.empty else within,
             "today": parse_today(raw.get("today")) or date.today(),
             "started": started,
         }
 
-    reader = FollowUpReader(retriever, extractive, lambda text: normalize_question(text, max_question_chars))
+    reader = FollowUpReader(retriever, extractive, lambda text: unfancy(normalize_question(text, max_question_chars)))
     gists = GistReader(reader)
 
     def referred(
@@ -136,7 +138,7 @@ def build_answer_chain(
         brp?"): asked of that article alone, as a question on its own (nothing of the earlier
         answer's other articles), what is left of it if it asks more than "what is it about",
         else what its lead answers; otherwise as they are."""
-        found = referred_source(unfancy(question), context)
+        found = referred_source(question, context)
         if found is None or (found[2] and topic(found[1])):  # "yg pertama bocorin ...", "UU nomor 1"
             return question, context, within
         source, rest, _ = found
@@ -160,9 +162,9 @@ def build_answer_chain(
             return reader.replay(earlier, before, scope)
 
         context = reader.context_before(state["history"], replay)
-        asked = question
+        asked = state["asked"]
         question, context, within = referred(question, context, within)
-        dates = read_dates(unfancy(question), today)
+        dates = read_dates(question, today)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
             gist.retrieval.question = asked

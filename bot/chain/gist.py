@@ -23,7 +23,7 @@ from bot.chain.conversation import with_citations
 from bot.chain.dates import DATE_MARGIN, DateReading, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
-from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions, unfancy
+from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
 from bot.chain.question import analyzed_sentences, prime_sentences, question_type
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
@@ -286,7 +286,7 @@ class GistReader:
         pertengahan november apa?"): "ada kabar apa soal sekolah yg diliburin?" of a flood story, or
         "what is the gist of the Microsoft deal?", asks for the sentences that say so, and is read as
         any question is."""
-        if not _MAYBE_NEWS.search(unfancy(question)):  # most questions: no need to read the message again
+        if not _MAYBE_NEWS.search(question):  # most questions: no need to read the message again
             return None
         retriever = self.reader.retriever
         sentences = message_sentences(retriever.chat_text(question))

@@ -72,6 +72,12 @@ def short_forms() -> dict[str, str]:
     return {k.lower(): v.lower() for k, v in SLANG_DATA.items() if k.lower() != v.lower()}
 
 
+def has_words(text: str) -> bool:
+    """Whether a message says anything besides mentions ("@everyone", "<@&123> <#456>" say
+    nothing), in whatever letters it is typed."""
+    return any(ch.isalnum() for ch in strip_mentions(unfancy(text)))
+
+
 def strip_mentions(text: str) -> str:
     """``text`` without mentions, with the spaces they leave collapsed."""
     return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip(" ,")

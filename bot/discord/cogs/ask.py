@@ -20,8 +20,7 @@ from discord.ext import commands
 from bot.chain.answer import Answer
 from bot.chain.build import normalize_question
 from bot.chain.conversation import Conversation
-from bot.chain.normalization import strip_mentions as other_mentions_out
-from bot.chain.normalization import unfancy
+from bot.chain.normalization import has_words
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
 from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
@@ -352,7 +351,7 @@ class AskCog(commands.Cog):
         """Answer a message that mentions the bot or continues a conversation with it, as a reply
         (or in a new thread), reading it with that conversation's earlier turns."""
         question = strip_mentions(message.content, bot_id)
-        if not any(ch.isalnum() for ch in other_mentions_out(unfancy(question))):  # only other members, roles
+        if not has_words(question):  # only other members, roles
             question = ""
         if not question and conversation is not None:  # an empty follow-up in a thread is just chatter
             return
