@@ -104,6 +104,25 @@ def scope_sql(within: Scope, mark: str = "?", fold: str = "fold") -> tuple[str, 
     return " AND ".join(conditions), params
 
 
+def latest_sql(
+    within: Scope, not_after: str | None, limit: int, mark: str = "?", fold: str = "fold", binary: str = "BINARY"
+) -> tuple[str, list[Any]]:
+    """The query for the ``limit`` articles published last among those ``within`` lets through,
+    newest first (of those published the same day, the one indexed last first; undated articles
+    after every dated one), leaving out those published after ``not_after`` (ISO date): what
+    "the news" is. ``mark`` and ``fold`` as for ``scope_sql``; sources compare byte by byte, by
+    the collation ``binary`` names (PostgreSQL's default would order them by its locale)."""
+    conditions, params = scope_sql(within, mark, fold)
+    if not_after:
+        conditions += f" AND (a.published IS NULL OR substr(a.published, 1, 10) <= {mark})"
+        params.append(not_after)
+    sql = (
+        f"SELECT a.* FROM articles a WHERE {conditions} ORDER BY a.published IS NULL, "
+        f"substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source COLLATE {binary} LIMIT {mark}"
+    )
+    return sql, [*params, max(limit, 0)]
+
+
 def _fold(value: str | None) -> str | None:
     return None if value is None else value.lower()
 
@@ -314,20 +333,9 @@ class Catalog:
         return [ArticleRecord(*row) for row in rows]
 
     def latest_articles(self, within: Scope, not_after: str | None = None, limit: int = 1) -> list[ArticleRecord]:
-        """The ``limit`` articles published last among those ``within`` lets through, newest
-        first (of those published the same day, the one indexed last first; undated articles
-        after every dated one), leaving out those published after ``not_after`` (ISO date):
-        what "the news" is."""
-        conditions, params = scope_sql(within)
-        if not_after:
-            conditions += " AND (a.published IS NULL OR substr(a.published, 1, 10) <= ?)"
-            params.append(not_after)
-        rows = self._db.execute(
-            f"SELECT a.* FROM articles a WHERE {conditions} ORDER BY a.published IS NULL, "
-            "substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source LIMIT ?",
-            [*params, max(limit, 0)],
-        ).fetchall()
-        return [ArticleRecord(*row) for row in rows]
+        """The ``limit`` articles published last (``latest_sql``)."""
+        sql, params = latest_sql(within, not_after, limit)
+        return [ArticleRecord(*row) for row in self._db.execute(sql, params).fetchall()]
 
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

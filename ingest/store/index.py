@@ -238,15 +238,11 @@ class Index:
         """Return every indexed article, newest first."""
         return self.catalog.articles()
 
-    def latest_article(self, within: Scope | None = None, not_after: str | None = None) -> ArticleRecord | None:
-        """The article published last among those ``within`` lets through, none published after
-        ``not_after`` (ISO date); see the catalog's ``latest_articles``."""
-        return next(iter(self.latest_articles(within, not_after)), None)
-
     def latest_articles(
         self, within: Scope | None = None, not_after: str | None = None, limit: int = 1
     ) -> list[ArticleRecord]:
-        """The ``limit`` articles published last, newest first (see ``latest_article``)."""
+        """The ``limit`` articles published last among those ``within`` lets through, newest
+        first, none published after ``not_after`` (ISO date; ``ingest.store.catalog.latest_sql``)."""
         return self.catalog.latest_articles(within or Scope(), not_after, limit)
 
     def find_source(self, name: str) -> str | None:

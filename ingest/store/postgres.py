@@ -28,7 +28,7 @@ from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable, reason
 from ingest.settings import hide_database_secrets, redact_database_url
-from ingest.store.catalog import BUSY, WAITING, scope_sql
+from ingest.store.catalog import BUSY, WAITING, latest_sql, scope_sql
 from ingest.types import ArticleRecord, Chunk, Scope
 
 logger = logging.getLogger(__name__)
@@ -350,17 +350,9 @@ class PostgresCatalog:
         return [ArticleRecord(*row) for row in rows]
 
     def latest_articles(self, within: Scope, not_after: str | None = None, limit: int = 1) -> list[ArticleRecord]:
-        """The ``limit`` articles published last (as ``Catalog.latest_articles``)."""
-        conditions, params = scope_sql(within, "%s", "lower")
-        if not_after:
-            conditions += " AND (a.published IS NULL OR substr(a.published, 1, 10) <= %s)"
-            params.append(not_after)
-        rows = self._rows(
-            f"SELECT a.* FROM articles a WHERE {conditions} ORDER BY a.published IS NULL, "
-            'substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source COLLATE "C" LIMIT %s',
-            (*params, max(limit, 0)),
-        )
-        return [ArticleRecord(*row) for row in rows]
+        """The ``limit`` articles published last (``latest_sql``)."""
+        sql, params = latest_sql(within, not_after, limit, "%s", "lower", '"C"')
+        return [ArticleRecord(*row) for row in self._rows(sql, tuple(params))]
 
     def put_article(
         self,
