@@ -139,11 +139,14 @@ def build_answer_chain(
         answer's other articles), what is left of it if it asks more than "what is it about",
         else what its lead answers; otherwise as they are."""
         found = referred_source(question, context)
-        if found is None or (found[2] and topic(found[1])):  # "yg pertama bocorin ...", "UU nomor 1"
+        if found is None:
             return question, context, within
-        source, rest, _ = found
+        source, rest, loose = found
+        asks_more = bool(topic(rest))
+        if loose and asks_more:  # "yg pertama bocorin ...", "UU nomor 1"
+            return question, context, within
         scope = dataclasses.replace(within or Scope(), article=source)
-        if topic(rest):
+        if asks_more:
             return rest, None, scope
         lang = guess_language(rest if any(ch.isalpha() for ch in rest) else question)
         return GIST_QUESTION[lang], None, scope

@@ -307,13 +307,15 @@ def parse_today(value: object) -> date | None:
     return day
 
 
+def published_within(published: str | None, since: date | None, until: date | None) -> bool:
+    """Whether an article's stored date falls within ``since`` to ``until`` (inclusive, either
+    open); an undated article is in no range."""
+    day = published_day(published)
+    return day is not None and (since is None or day >= since) and (until is None or day <= until)
+
+
 def _in_range(candidate: Any, reading: DateReading) -> bool:
-    day = published_day(candidate.chunk.published)
-    return (
-        day is not None
-        and (reading.since is None or day >= reading.since)
-        and (reading.until is None or day <= reading.until)
-    )
+    return published_within(candidate.chunk.published, reading.since, reading.until)
 
 
 def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]]:
@@ -324,17 +326,19 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
     the newest). Empty when the question names no date."""
     if not (reading.bounded or reading.latest) or len(candidates) < 2:
         return []
-    best = candidates[0].score
-    near = [c for c in candidates if c.score >= best - DATE_MARGIN]
-    if reading.bounded:  # of the best passage's story: a date in the question may be when something happened
-        near = [c for c in near if _in_range(c, reading) and one_story(candidates[0].chunk, c.chunk)]
+    # of the best passage's story: "how many are still at the shelter in the latest update?" of a
+    # flood is not answered from a newer market report, nor "tarif trans seruni mulai 16
+    # November?" from a market report of those days (a date in a question may be when something
+    # happened)
+    best = candidates[0]
+    near = [c for c in candidates if c.score >= best.score - DATE_MARGIN and one_story(best.chunk, c.chunk)]
+    if reading.bounded:
+        near = [c for c in near if _in_range(c, reading)]
     if not reading.latest:
         return [near] if near and len(near) < len(candidates) else []
-    # the latest of the story asked about: that of the best passage ("how many are still at the
-    # shelter in the latest update?" of a flood is not answered from a newer market report)
     by_article: dict[str, list[Any]] = {}
     for c in near:
-        if published_day(c.chunk.published) is not None and one_story(candidates[0].chunk, c.chunk):
+        if published_day(c.chunk.published) is not None:
             by_article.setdefault(c.chunk.source, []).append(c)
     order = sorted(
         by_article.values(), key=lambda group: published_day(group[0].chunk.published) or date.min, reverse=True

@@ -249,8 +249,9 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
     groups = list(by_chunk.values())
     if groups:
         best = groups[0][0].passage.chunk
-        story = [g for g in groups if one_story(best, g[0].passage.chunk)]
-        others = [g for g in groups if not one_story(best, g[0].passage.chunk)]
+        ours = [one_story(best, g[0].passage.chunk) for g in groups]
+        story = [g for g, own in zip(groups, ours, strict=True) if own]
+        others = [g for g, own in zip(groups, ours, strict=True) if not own]
         # A stable sort: passages of one day (or all undated) keep their order of first use.
         story.sort(key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
         groups = story + others

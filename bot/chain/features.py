@@ -20,14 +20,13 @@ from typing import Any
 from bot.chain.normalization import NEGATIONS
 from bot.chain.question import (
     CAPITALISED,
-    NUMBER_WORDS,
     AnalysedSentences,
     ParsedQuery,
     answer_slot,
     holds_answer_type,
     type_match,
 )
-from ingest.text.analysis import stem, words
+from ingest.text.analysis import NUMBER_WORDS, stem, words
 from ingest.types import Chunk
 
 PASSAGE_FEATURES = (

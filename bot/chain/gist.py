@@ -20,7 +20,7 @@ from datetime import date
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.context import Context
 from bot.chain.conversation import with_citations
-from bot.chain.dates import DATE_MARGIN, DateReading, read_dates
+from bot.chain.dates import DATE_MARGIN, DateReading, published_within, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
@@ -168,13 +168,6 @@ def topic(question: str) -> str:
     return " ".join(w for w in rest.split() if w not in ID_STOPWORDS and w not in EN_STOPWORDS and w not in CHAT_WORDS)
 
 
-def _published_within(chunk: Chunk, since: str | None, until: str | None) -> bool:
-    """Whether the chunk's article was published within the dates (ISO, inclusive; an undated
-    article is in no range)."""
-    published = (chunk.published or "")[:10]
-    return bool(published) and (not since or published >= since) and (not until or published <= until)
-
-
 # The words that bring a date in a question ("ada berita apa tanggal 24 November?", "... pada 2
 # November?"): in a question about the news, a date is when it was published.
 _DATE_CUE = re.compile(r"\b(?:tanggal|tgl|pada|per)\b(?=\s+\d)", re.IGNORECASE)
@@ -217,17 +210,17 @@ def lead_answer(
 
 
 def topic_article(
-    candidates: Sequence[PassageCandidate], latest: bool = False, since: str | None = None, until: str | None = None
+    candidates: Sequence[PassageCandidate], latest: bool = False, since: date | None = None, until: date | None = None
 ) -> PassageCandidate | None:
     """The passage that says which article a question about the news on a topic asks about, from
     the passages found for the topic (best first): the best, when its score reaches
     ``MIN_TOPIC_SCORE``; with ``latest``, the best of the newest article of its story
     (``one_story``) among those whose passages score within ``DATE_MARGIN`` of it and reach
     ``MIN_TOPIC_SCORE`` too; with dates
-    (ISO, inclusive), the best of the articles published then. ``None``: the index holds no
+    (inclusive), the best of the articles published then. ``None``: the index holds no
     news on it."""
     if since or until:
-        candidates = [c for c in candidates if _published_within(c.chunk, since, until)]
+        candidates = [c for c in candidates if published_within(c.chunk.published, since, until)]
     if not candidates or candidates[0].score < MIN_TOPIC_SCORE:
         return None
     best = candidates[0]
@@ -308,7 +301,7 @@ class GistReader:
         since = dates.since.isoformat() if dates.since else None
         until = dates.until.isoformat() if dates.until else None
         if about:
-            found = topic_article(retrieval.candidates, dates.latest, since, until)
+            found = topic_article(retrieval.candidates, dates.latest, dates.since, dates.until)
             unknown = 0.0 if english else retrieval.query.unknown_share
             if found is None or unknown >= MAX_UNKNOWN_SHARE:
                 return GistReading(retrieval, [])

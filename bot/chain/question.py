@@ -14,7 +14,16 @@ from pathlib import Path
 
 from bot.chain.dates import MONTHS as MONTH_NUMBERS
 from ingest.store.index import Index
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, analyze, guess_language, sentence_terms, stem, words
+from ingest.text.analysis import (
+    EN_STOPWORDS,
+    ID_STOPWORDS,
+    NUMBER_WORDS,
+    analyze,
+    guess_language,
+    sentence_terms,
+    stem,
+    words,
+)
 from ingest.text.stemming import root_words
 from ingest.types import Chunk, Span
 
@@ -33,11 +42,6 @@ _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 
 # What answers of each question type look like (a date, a number, a name).
 MONTHS = frozenset(MONTH_NUMBERS)  # month names and their short forms, Indonesian and English
-NUMBER_WORDS = frozenset(
-    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu puluhan ratusan "
-    "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
-    "hundred hundreds thousand thousands million billion percent".split()
-)
 # Words that introduce a cause or a purpose: what answers "kenapa" and "why" holds one.
 REASON_WORDS = frozenset(
     "karena sebab akibat disebabkan dipengaruhi terkait lantaran untuk agar supaya demi guna "

@@ -6,17 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ingest.loaders import given_title
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, stem, words
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
 from ingest.types import Chunk
 
 # Words of a headline that name no story: numbers and amounts ("Rp18 Miliar", "Dua Warga").
-_AMOUNTS = frozenset(
-    """
-    rp usd us$ satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas belas puluh
-    ratus ribu juta miliar triliun persen one two three four five six seven eight nine ten
-    hundred hundreds thousand thousands million billion percent
-    """.split()
-)
+_AMOUNTS = NUMBER_WORDS | {"rp", "usd", "belas", "puluh", "ratus"}
 
 
 @lru_cache(maxsize=4096)

@@ -35,6 +35,12 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 # "USD2" and "Rp322" become ("usd", "2") and ("rp", "322") so they match "2 miliar".
 _TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*")
 
+# Numbers written as words, Indonesian and English: what a number may be written as.
+NUMBER_WORDS = frozenset(
+    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh sebelas seratus seribu puluhan ratusan "
+    "ribuan jutaan juta ribu miliar triliun persen one two three four five six seven eight nine ten "
+    "hundred hundreds thousand thousands million billion percent".split()
+)
 ID_STOPWORDS = frozenset(
     """
     yang dan di ke dari ini itu dengan untuk pada dalam adalah ialah merupakan akan telah sudah
