@@ -391,3 +391,25 @@ def test_in_llm_mode_a_question_naming_a_citation_is_put_to_the_model_as_read(ne
     prompt = str(model.prompts[-1])
     assert "pramudinya dilatih berapa lama?" in prompt and question not in prompt and "ada berita apa" not in prompt
     assert answer.question == question and all(c.chunk.source == "bus" for c in answer.citations)
+
+
+def test_an_article_named_by_number_and_removed_since_is_refused_with_a_note(
+    tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any
+) -> None:
+    index = make_index(IndexSettings(data_dir=tmp_path_factory.mktemp("removed")), embeddings=default_embeddings)
+    ingest_articles(
+        index,
+        [
+            Article("flood", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+            Article("bus", BUS, "Trans Seruni Beroperasi", published="2026-11-02"),
+        ],
+    )
+    chain = _chain(index)
+    listed = chain.invoke({"question": "ada berita apa aja?", "today": "2026-12-02"})
+    assert [c.chunk.source for c in listed.citations] == ["flood", "bus"]
+    with index.writing():
+        index.remove("bus")
+    history = [Turn("ada berita apa aja?", listed.text, listed.context)]
+    answer = chain.invoke({"question": "yang kedua soal apa?", "history": history, "today": "2026-12-02"})
+    assert answer.abstained and not answer.citations
+    assert answer.note is not None and "article 'bus'" in answer.note
