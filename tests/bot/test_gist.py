@@ -366,17 +366,22 @@ def test_what_refers_to_a_citation_by_its_number() -> None:
     assert referred_source("sumber kedua bilang apa?", listed) == ("b", "bilang apa?", False)
 
 
+def _index_of(tmp_path_factory: pytest.TempPathFactory, embeddings: Any, *articles: Article) -> Index:
+    """An index of its own holding ``articles``."""
+    index = make_index(IndexSettings(data_dir=tmp_path_factory.mktemp("own")), embeddings=embeddings)
+    ingest_articles(index, list(articles))
+    return index
+
+
 def test_one_text_indexed_twice_is_listed_once_and_untitled_articles_by_their_lead(
     tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any
 ) -> None:
-    index = make_index(IndexSettings(data_dir=tmp_path_factory.mktemp("twice")), embeddings=default_embeddings)
-    ingest_articles(
-        index,
-        [
-            Article("a.txt", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
-            Article("copy/a.txt", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
-            Article("feed.jsonl#2", BUS, "feed.jsonl line 2", published="2026-11-02"),
-        ],
+    index = _index_of(
+        tmp_path_factory,
+        default_embeddings,
+        Article("a.txt", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+        Article("copy/a.txt", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+        Article("feed.jsonl#2", BUS, "feed.jsonl line 2", published="2026-11-02"),
     )
     answer = _chain(index).invoke({"question": "ada berita apa aja?", "today": "2026-12-02"})
     assert len(answer.citations) == 2 and answer.citations[1].chunk.source == "feed.jsonl#2", answer.text
@@ -396,13 +401,11 @@ def test_in_llm_mode_a_question_naming_a_citation_is_put_to_the_model_as_read(ne
 def test_an_article_named_by_number_and_removed_since_is_refused_with_a_note(
     tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any
 ) -> None:
-    index = make_index(IndexSettings(data_dir=tmp_path_factory.mktemp("removed")), embeddings=default_embeddings)
-    ingest_articles(
-        index,
-        [
-            Article("flood", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
-            Article("bus", BUS, "Trans Seruni Beroperasi", published="2026-11-02"),
-        ],
+    index = _index_of(
+        tmp_path_factory,
+        default_embeddings,
+        Article("flood", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+        Article("bus", BUS, "Trans Seruni Beroperasi", published="2026-11-02"),
     )
     chain = _chain(index)
     listed = chain.invoke({"question": "ada berita apa aja?", "today": "2026-12-02"})
