@@ -161,7 +161,24 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     for pattern, (since, until) in rules:
         hit = re.search(pattern, q)
         if hit:
-            return since, until, latest, [*spans, hit.span()]
+            # a bound before it: "sebelum kemarin" is up to the day before yesterday, "sejak minggu
+            # lalu" from last week's Monday on
+            bound = _RELATIVE_BOUND.search(q, 0, hit.start())
+            if bound is None:
+                return since, until, latest, [*spans, hit.span()]
+            span = [*spans, (bound.start(), hit.end())]
+            word = bound.group(1)
+            if word in _BEFORE:
+                try:
+                    return None, since - timedelta(days=1), latest, span
+                except OverflowError:
+                    return None, None, latest, span
+            if word in _AFTER:
+                try:
+                    return until + timedelta(days=1), None, latest, span
+                except OverflowError:
+                    return None, None, latest, span
+            return (since, None, latest, span) if word in _FROM else (None, until, latest, span)
     numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
     recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
     if recent:
@@ -186,6 +203,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     if across:
         first_day, first_month, last_day, last_month, year = across.groups()
         start, end = _day(first_day, first_month, year, today), _day(last_day, last_month, year, today)
+        if start is not None and end is not None and start > end and MONTHS[first_month] > MONTHS[last_month]:
+            # across a year's end ("dari 28 Desember sampai 2 Januari"): the first month a year earlier
+            start = _day(first_day, first_month, str(end.year - 1), today) if end.year > 1 else None
         if start is not None and end is not None and start <= end:
             return start, end, latest, [*spans, across.span()]
     if days:
@@ -255,6 +275,13 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         return (*months, latest, [*spans, found.span()])
     return None, None, latest, spans
 
+
+# A bound written right before a relative time ("sebelum kemarin", "sejak minggu lalu", "until
+# yesterday"); "dari" / "from" are left out: "berita dari minggu lalu" is last week's news.
+_BEFORE = frozenset({"sebelum", "before"})
+_AFTER = frozenset({"setelah", "sesudah", "after"})
+_FROM = frozenset({"sejak", "since", "mulai"})
+_RELATIVE_BOUND = re.compile(r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|hingga|until)\s+$")
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum
 # akhir Oktober" is read as up to the end of October, as the month's parts are not told apart).

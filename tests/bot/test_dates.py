@@ -68,6 +68,14 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita setelah awal November", "2026-11-01", None, False, "berita"),
         ("berita sebelum 1 Januari 0001", None, None, False, ""),
         ("berita setelah Desember 9999", None, None, False, ""),
+        # a bound before a relative time: before, after, since or until it ("dari minggu lalu" is
+        # last week's)
+        ("berita sebelum kemarin?", None, "2026-11-16", False, "berita?"),
+        ("ada kabar apa sejak minggu lalu?", "2026-11-09", None, False, "ada kabar apa?"),
+        ("berita sampai kemarin", None, "2026-11-17", False, "berita"),
+        ("what happened after last week?", "2026-11-16", None, False, "what happened?"),
+        ("sebelum bulan ini ada apa", None, "2026-10-31", False, "ada apa"),
+        ("berita minggu lalu", "2026-11-09", "2026-11-15", False, "berita"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),
@@ -91,6 +99,18 @@ def test_given_dates_are_days() -> None:
     assert parse_day(datetime(2026, 11, 18, 9, 30), "today") == TODAY and parse_day("2026-11-18", "x") == TODAY
     with pytest.raises(BadInput, match="since must be a date"):
         parse_day("18/11/2026", "since")
+
+
+def test_a_range_across_a_year_end_starts_in_the_year_before() -> None:
+    december = date(2026, 12, 2)  # "28 Desember" alone would be this year's, after 2 January
+    for question in (
+        "ada berita apa dari 28 Desember sampai 2 Januari?",
+        "any news between December 28 and January 2?",
+    ):
+        reading = read_dates(question, december)
+        assert (reading.since, reading.until) == (date(2025, 12, 28), date(2026, 1, 2))
+    reading = read_dates("berita dari 28 Desember sampai 2 Januari 2026", TODAY)
+    assert (reading.since, reading.until) == (date(2025, 12, 28), date(2026, 1, 2))
 
 
 def test_a_month_without_a_year_is_the_last_such_month() -> None:
@@ -225,7 +245,17 @@ def test_citations_show_their_articles_dates(story: Any) -> None:
 @pytest.mark.parametrize("today", [FIRST_TODAY, LAST_TODAY, date(2, 1, 7), date(9998, 12, 25)])
 @pytest.mark.parametrize(
     "question",
-    ["berita kemarin", "minggu lalu ada apa?", "bulan lalu?", "7 hari terakhir", "tahun ini", "sejak 30 Desember"],
+    [
+        "berita kemarin",
+        "minggu lalu ada apa?",
+        "bulan lalu?",
+        "7 hari terakhir",
+        "tahun ini",
+        "sejak 30 Desember",
+        "sebelum kemarin",
+        "setelah hari ini",
+        "dari 28 Desember sampai 2 Januari",
+    ],
 )
 def test_time_words_are_read_on_any_day_a_caller_may_give(today: date, question: str) -> None:
     reading = read_dates(question, today)
