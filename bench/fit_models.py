@@ -446,28 +446,76 @@ def load_examples(
     )
 
 
-def news_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False) -> list[Example]:
-    """The questions written on news articles (``--news``; each question's ``passage`` is its whole
-    article, headline first), read over an index of those articles alone, as ``tanya ingest``
-    builds one (the headline as title): across all of them (several-article readings), or with
-    ``own_article`` within each question's own article (one-article readings, as in a newsroom's
-    index of a story or two)."""
+def news_articles(questions: list[EvalQuestion]) -> list[Article]:
+    """The news articles ``questions`` were written on (each ``passage`` a whole article,
+    headline first), as ``tanya ingest`` reads them (the headline as title)."""
     from ingest.text.analysis import clean_text
 
-    def articles() -> list[Article]:
-        texts = dict.fromkeys(q.passage for q in questions if q.passage)
-        return [
-            Article(source=passage_source(t), text=clean_text(t), title=t.strip().splitlines()[0].strip(), lang="id")
-            for t in texts
-        ]
+    texts = dict.fromkeys(q.passage for q in questions if q.passage)
+    return [
+        Article(source=passage_source(t), text=clean_text(t), title=t.strip().splitlines()[0].strip(), lang="id")
+        for t in texts
+    ]
 
-    tag = f"{_crc(args.news):08x}"
-    directory = args.index_dir.parent / f"{args.index_dir.name}-news-{tag}"  # another file, another index
+
+def news_directory(args: argparse.Namespace) -> Path:
+    """The index of the ``--news`` articles (another file, another index)."""
+    return args.index_dir.parent / f"{args.index_dir.name}-news-{_crc(args.news):08x}"
+
+
+def news_examples(args: argparse.Namespace, questions: list[EvalQuestion], own_article: bool = False) -> list[Example]:
+    """The questions written on news articles (``--news``), read over an index of those articles
+    alone (``news_articles``): across all of them (several-article readings), or with
+    ``own_article`` within each question's own article (one-article readings, as in a newsroom's
+    index of a story or two)."""
     # the number of questions in the name, as for the training questions (a --limit run also has
     # indexes of its own: see main)
     name = f"examples-{'one-article' if own_article else 'all'}-{args.candidates}-{len(questions)}"
     model_cache = args.model_cache or args.index_dir / "models"
-    return retrieved(args, questions, directory, model_cache, name, articles, own_article=own_article)
+    return retrieved(
+        args,
+        questions,
+        news_directory(args),
+        model_cache,
+        name,
+        lambda: news_articles(questions),
+        own_article=own_article,
+    )
+
+
+def off_topic_examples(
+    args: argparse.Namespace, questions: list[EvalQuestion], news: list[EvalQuestion], own_article: bool
+) -> list[Example]:
+    """``questions`` asked of news they are not about, as unanswerable readings: each of the
+    training splits' questions (Wikipedia's subjects) and of the written chat questions over the
+    index of the ``news`` articles (several-article readings), or with ``own_article`` within one
+    news article drawn at random (one-article readings, as a question on another subject asked of
+    an index of one article). The training questions are all asked of the passage they were
+    written on, so without these the answer model never sees a question whose subject the index
+    does not hold, and answers "What is the capital of France?" with a bus route's length."""
+    rng = random.Random(11 + own_article)
+    articles = list(dict.fromkeys(q.passage for q in news if q.passage))
+    chosen = [
+        dataclasses.replace(
+            q,
+            id=f"{q.id.partition('~')[0]}|offtopic~{q.id.partition('~')[2]}".rstrip("~"),
+            answerable=False,
+            answers=(),
+            all_answers=(),
+            passage=rng.choice(articles),
+        )
+        for q in questions
+        if rng.random() < args.off_topic
+    ]
+    name = (
+        f"offtopic-{'one-article' if own_article else 'all'}-{args.candidates}-{len(chosen)}-{_crc(args.written):08x}"
+    )
+    model_cache = args.model_cache or args.index_dir / "models"
+    examples = retrieved(
+        args, chosen, news_directory(args), model_cache, name, lambda: news_articles(news), own_article=own_article
+    )
+    # no passage is theirs: the passage model does not read them, and no sentence holds an answer
+    return [dataclasses.replace(ex, gold="") for ex in examples]
 
 
 def one_article_examples(args: argparse.Namespace, questions: list[EvalQuestion]) -> list[Example]:
@@ -787,6 +835,12 @@ def main() -> None:
         help="the questions whose answerable ones the threshold refuses --false-abstention of: the chat and "
         "small-index copies (shipped), the written chat questions, or both",
     )
+    parser.add_argument(
+        "--off-topic",
+        type=float,
+        default=0.0,
+        help="share of the training and written questions also asked of the news articles, as unanswerable",
+    )
     parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
     parser.add_argument(
@@ -837,6 +891,11 @@ def main() -> None:
         if args.news_in != "several":
             news_one = news_examples(args, news, own_article=True)
     examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
+    off_topic_one: list[Example] = []
+    if args.off_topic > 0 and news:
+        asked = questions + written
+        examples += off_topic_examples(args, asked, news, own_article=False)
+        off_topic_one = off_topic_examples(args, asked, news, own_article=True)
 
     # 1. passages: which proposed passage is the question's
     names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
@@ -862,6 +921,8 @@ def main() -> None:
         extra = [(ex, sentence_set(ex, passage_model)) for ex in one_article_examples(args, questions)]
         print(f"one-article readings: {len(extra)}", file=sys.stderr)
         one_reading = extra if args.one_article == "only" else per_question + extra
+    if off_topic_one:
+        one_reading = one_reading + [(ex, sentence_set(ex, passage_model)) for ex in off_topic_one]
     if args.news_in == "several":  # the one-article models without any news question
         one_reading = [(ex, sentences) for ex, sentences in one_reading if not _news(ex)]
     elif news_one:
@@ -909,6 +970,7 @@ def main() -> None:
             "news_weight": args.news_weight if news else 0,
             "news_in": args.news_in if news else None,
             "limit": args.limit,
+            **({"off_topic": args.off_topic} if args.off_topic else {}),
             "command": "python bench/fit_models.py"
             + (f" --limit {args.limit}" if args.limit else "")
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
@@ -917,6 +979,7 @@ def main() -> None:
             + "".join(f" --without {w}" for w in args.without)
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
             + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else "")
+            + (f" --off-topic {args.off_topic}" if args.off_topic else "")
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
             + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)

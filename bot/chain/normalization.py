@@ -62,6 +62,7 @@ _THANK = (
 )
 _THANKS = re.compile(rf"(?:^|(?<=[.!?,;]))\s*{_THANK}\s*(?:[^\w\s]+|$)|\b{_THANK}[\W_]*$", re.IGNORECASE)
 _SPACES = re.compile(r"\s{2,}")
+_THANKS_TO = re.compile(r"(?<=[Tt]hanks)\s+to\b")
 
 
 @lru_cache(maxsize=1)
@@ -106,10 +107,13 @@ def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     the ``casual`` words where they are written in lower case."""
     text = _CHAT_PHRASES.sub(" ", text)
 
-    def dropped(word: str) -> bool:
+    def dropped(match: re.Match[str]) -> bool:
+        word = match.group(0)
+        if _THANKS_TO.match(text, match.end()):  # "Thanks to the new rule, ..." is no thanks
+            return False
         return word.lower() in CHAT_WORDS or (word in casual)
 
-    text = _WORD.sub(lambda m: " " if dropped(m.group(0)) else m.group(0), text)
+    text = _WORD.sub(lambda m: " " if dropped(m) else m.group(0), text)
     text = re.sub(r"\s+([,.?!])", r"\1", _SPACES.sub(" ", text))
     return re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
 

@@ -46,6 +46,8 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Siapa yang mengucapkan terima kasih kepada relawan?", "Siapa yang mengucapkan terima kasih kepada relawan?"),
         ("Who did the minister thank you for?", "Who did the minister thank you for?"),
         ("ini beritanya soal apa? thanks in advance", "ini beritanya soal apa?"),
+        ("Thanks to the new rule, how many were laid off?", "Thanks to the new rule, how many were laid off?"),
+        ("thanks, how many were laid off?", "how many were laid off?"),
         ("brp org yg kena phk? makasih sebelumnya 🙏", "berapa orang yang kena phk?"),
         # fullwidth and "fancy" letters are read as plain ones; other compatibility forms stay
         ("ｂｒｐ ｙｇ ｄｉｂａｙａｒ ｔｉｋｔｏｋ？", "berapa yang dibayar tiktok?"),
