@@ -30,6 +30,9 @@ class LLMSettings(Section):
     model: str = Field(default="none", validation_alias=AliasChoices("TANYA_LLM", "model"))
     timeout_s: float = Field(default=60.0, gt=0, le=3600)  # finite: sockets take no 'inf'
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    # the longest answer the model may write, in tokens (an answer is a few sentences; a model
+    # that runs on is stopped there, and what it wrote is verified as a reply cut off is)
+    max_tokens: int = Field(default=600, ge=16, le=100_000)
     # False: the model quotes the passages word for word; True: it writes its own sentences, each
     # checked word by word against the passage it cites (README, "Optional LLM answers").
     paraphrase: bool = False

@@ -138,6 +138,8 @@ def make_chat_model(settings: Any) -> Any:
         hint = f"pip install 'tanya[{extra}]'" if extra else f"pip install {module.replace('_', '-')}"
         raise LLMUnavailable(f"TANYA_LLM={spec} needs the {provider} integration: {hint}")
     kwargs: dict[str, Any] = {"temperature": settings.temperature}
+    # every reply bounded in tokens (Ollama calls it num_predict; the others take max_tokens)
+    kwargs["num_predict" if provider == "ollama" else "max_tokens"] = settings.max_tokens
     if provider in ("openai", "anthropic"):
         kwargs.update(timeout=settings.timeout_s, max_retries=1)
     if provider in ("openai", "azure_openai", "ollama"):  # endpoints anyone can run: their replies are bounded

@@ -156,6 +156,8 @@ def test_openai_compatible_server_streams_a_verified_answer(llm_env: ChatServer)
     (request,) = llm_env.requests
     assert request["path"] == "/v1/chat/completions" and request["body"]["stream"] is True
     assert request["auth"] == f"Bearer {API_KEY}" and request["body"]["model"] == "tiny-test-model"
+    body = request["body"]  # the reply is bounded in tokens (TANYA_LLM_MAX_TOKENS)
+    assert body.get("max_completion_tokens", body.get("max_tokens")) == 600
     prompt = request["body"]["messages"][1]["content"]
     assert '<passage n="1" title="TikTok' in prompt and QUESTION in prompt
 
