@@ -1,6 +1,7 @@
 """The one place that turns an ``Answer`` into Discord messages: neutralised text, split under
 Discord's limits, sources as embeds. Article, question and model text is untrusted: markdown is
-escaped, links are wrapped in <...> so Discord shows no preview, and senders allow no mentions."""
+escaped, links are wrapped in <...> so Discord shows no preview, "@everyone" and "@here" are broken
+by a zero-width space, and senders allow no mentions."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ _WELL_FORMED_URL = re.compile(
     r"https?://(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}|[^\x00-\x7f])+", re.IGNORECASE
 )
 _HOSTNAME = re.compile(r"[\w.-]+|[0-9a-f:.]+")
+# "@everyone" and "@here" written in text: broken by a zero-width space, as Discord itself
+# suggests, so that they could not ping even if a send forgot ``AllowedMentions.none()``
+_EVERYONE = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 
 ABSTAIN_NOTE = {
     "id": "Saya tidak menemukan jawabannya di artikel yang diindeks.",
@@ -63,11 +67,16 @@ def _escape(text: str) -> str:
     out: list[str] = []
     position = 0
     for match in _URL.finditer(text):
-        out.append(_MARKDOWN.sub(r"\\\1", text[position : match.start()]))
+        out.append(_plain(text[position : match.start()]))
         out.append(f"<{match[1] or match[0]}>" if match[1] or match[2] else _inert(match[0]))
         position = match.end()
-    out.append(_MARKDOWN.sub(r"\\\1", text[position:]))
+    out.append(_plain(text[position:]))
     return "".join(out)
+
+
+def _plain(text: str) -> str:
+    """Text outside links, its markdown escaped and its "@everyone" and "@here" broken."""
+    return _EVERYONE.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text))
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:

@@ -237,7 +237,7 @@ def test_an_embed_title_is_escaped_and_a_malformed_link_left_out(url: str) -> No
     (embed,) = source_embeds(_answer("Sekitar 300 warga mengungsi.", title=title, url=url))
     assert embed.url is None and embed.footer.text == "2024-10-12 · src"
     assert embed.title == (
-        "[1] \\*\\*Banjir\\*\\* @everyone \\<@&123456789012345678\\> \\|\\|spoiler\\|\\| "
+        "[1] \\*\\*Banjir\\*\\* @\u200beveryone \\<@&123456789012345678\\> \\|\\|spoiler\\|\\| "
         "\\[klik\\]\\(<https://evil.example>\\)"
     )
 
@@ -246,3 +246,10 @@ def test_an_embed_keeps_a_well_formed_link_and_names_its_host() -> None:
     (embed,) = source_embeds(_answer("Kutipan.", url="https://www.news.example/berita/2024?id=7#atas"))
     assert embed.url == "https://www.news.example/berita/2024?id=7#atas"
     assert embed.footer.text == "2024-10-12 · news.example"
+
+
+def test_everyone_and_here_in_text_are_broken_so_they_could_not_ping() -> None:
+    # a second safeguard: every send also passes AllowedMentions.none() (tested on every send)
+    text = neutralize("Kata @everyone dan @here, @Everyone: rapat warga [1]")
+    assert "@everyone" not in text.lower() and "@here" not in text
+    assert text == "Kata @\u200beveryone dan @\u200bhere, @\u200bEveryone: rapat warga [1]"
