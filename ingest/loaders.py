@@ -599,7 +599,8 @@ def parse_published(value: Any) -> str | None:
 
 
 def decode(data: bytes) -> str:
-    """Decode text bytes: BOM-marked UTF-8/UTF-16, else UTF-8, else Windows-1252; binary refused."""
+    """Decode text bytes: BOM-marked UTF-8/UTF-16, else UTF-8 (with a few bytes broken, shown as
+    "\ufffd"), else Windows-1252; binary refused."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -611,7 +612,15 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    # UTF-8 with a few broken bytes stays UTF-8 (one stray byte must not turn every curly quote of
+    # a file into "â€œ"): it is when its well-formed characters beyond ASCII outnumber the bytes
+    # that are not, which a Windows-1252 text's accented letters almost never form
+    text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    if sum(1 for ch in text if ord(ch) > 127) - broken > broken:
+        return text
+    return data.decode("cp1252", errors="replace")
 
 
 _MAX_SIDECAR_BYTES = 1_000_000

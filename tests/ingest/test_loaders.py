@@ -405,6 +405,10 @@ def test_missing_path_and_empty_folder_are_skipped(tmp_path: Path) -> None:
         (codecs.BOM_UTF16_LE + "Kabar baik".encode("utf-16-le"), "Kabar baik"),
         (codecs.BOM_UTF8 + b"Berita", "Berita"),
         (b"Harga Rp322", "Harga Rp322"),
+        # UTF-8 with one broken byte stays UTF-8, the byte shown as a replacement character
+        ("“Kami kecewa,” kata Siti.".encode() + b"\xff", "“Kami kecewa,” kata Siti.\ufffd"),
+        # Windows-1252 with curly quotes and accents is no UTF-8
+        ("“Kafé” di Solo".encode("cp1252"), "“Kafé” di Solo"),
     ],
 )
 def test_decode_handles_common_encodings(data: bytes, text: str) -> None:
