@@ -81,6 +81,15 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
     )
 
 
+def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | None:
+    """The context an answer to a citation named by number leaves: its own, with the citations of
+    the answer that was named still numbered ("yang kedua soal apa?" then "nomor 3 dong" after a
+    list of three)."""
+    if context is None or not listed:
+        return context
+    return dataclasses.replace(context, cited=listed)
+
+
 def no_article_note(within: Scope) -> str:
     """What to say when the filters of a question leave no article to search."""
     asked = [
@@ -158,15 +167,18 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
+            listed = before.cited if before is not None else ()
             earlier, before, scope = referred(earlier, before, within)
             gist = gists.read(earlier, today, before, scope)
-            if gist is not None:
-                return gists.answer(gist).context
-            return reader.replay(earlier, before, scope)
+            left = gists.answer(gist).context if gist is not None else reader.replay(earlier, before, scope)
+            return still_listed(left, listed) if scope is not within else left
 
         context = reader.context_before(state["history"], replay)
         asked = state["asked"]
+        listed = context.cited if context is not None else ()
         question, context, within = referred(question, context, within)
+        if within is not state["within"]:  # the numbers of the answer it named still count next
+            state = {**state, "listed": listed}
         dates = read_dates(question, today)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
@@ -196,6 +208,8 @@ def build_answer_chain(
         else:
             answer = extractive.answer_retrieval(retrieval)
             answer.context = with_citations(retrieval.context, answer)
+        if "listed" in state:
+            answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within
         if answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)

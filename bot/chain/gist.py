@@ -240,6 +240,19 @@ def asks_news(question: str) -> bool:
     return bool(_NEWS_ASKED.search(text)) and not _NEWS_NAMED.search(text) and not asks_summary(text)
 
 
+def asks_bare_news(question: str, dates: DateReading) -> bool:
+    """Whether ``question`` names the news and nothing else but when it came out, asking what news
+    there is in the fewest words: "berita apa?", "apa berita minggu lalu?", "berita tanggal 30/10
+    apa?", "latest news?" (``dates``: its publication dates, whose words are no topic); not one
+    piece of news pointed at ("beritanya apa?") nor a fact ("kapan beritanya terbit?")."""
+    text = " ".join(question.lower().split())
+    if not _NEWS_WORD.search(text) or _NEWS_NAMED.search(text) or asks_summary(text):
+        return False
+    if question_type(expand_short_forms(text, lambda _: set())) is not None:
+        return False
+    return not topic(dates.rest if dates.bounded or dates.latest else text)
+
+
 def asks_summary(question: str) -> bool:
     """Whether a question about the news asks for a summary or the gist in so many words
     ("rangkum", "intinya", "tl;dr")."""
@@ -288,7 +301,8 @@ class GistReader:
         asking = [sentence for sentence in sentences if asks(sentence)] or sentences[-1:] or [question]
         asked = " ".join(dict.fromkeys([*asking, *sentences[-1:]]))
         dates = publication_dates(asked, today)
-        if not (asks_gist(asked) or (dates.rest and asks_gist(dates.rest))):
+        bare = asks_bare_news(asked, dates)
+        if not (bare or asks_gist(asked) or (dates.rest and asks_gist(dates.rest))):
             return None
         subject = " ".join(asking)
         about = topic(publication_dates(subject, today).rest or subject)
@@ -311,7 +325,7 @@ class GistReader:
         # in a conversation, the article discussed, unless the question asks for other news by date
         # or what news there is; else the newest article, or the newest ones listed when it asks
         # what news there is
-        news = asks_news(asked) or bool(dates.rest and asks_news(dates.rest))  # "berita hari ini apa aja?"
+        news = bare or asks_news(asked) or bool(dates.rest and asks_news(dates.rest))  # "berita hari ini apa aja?"
         discussed = None if dates.bounded or dates.latest or news else self._discussed(context)
         listed = LATEST_LISTED if news else 1
         scope = _narrowed(within, since, until)

@@ -3,14 +3,25 @@ lead of the article asked about, or of the newest one (bot/chain/gist.py)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT, Citation
 from bot.chain.conversation import Turn
+from bot.chain.dates import read_dates
 from bot.chain.features import PassageCandidate
-from bot.chain.gist import MAX_HEADLINE_CHARS, MAX_LEAD_CHARS, asks_gist, asks_news, news_list, topic, topic_article
+from bot.chain.gist import (
+    MAX_HEADLINE_CHARS,
+    MAX_LEAD_CHARS,
+    asks_bare_news,
+    asks_gist,
+    asks_news,
+    news_list,
+    topic,
+    topic_article,
+)
 from bot.components import make_stack
 from bot.settings import Settings
 from ingest.pipeline import ingest_articles
@@ -263,6 +274,21 @@ def test_asking_what_news_there_is_lists_the_newest_articles(news_index: Index) 
     # within the dates it names; one article: its lead, as for one asked about
     dated = _chain(news_index).invoke({"question": "ada berita apa sebelum 1 November?", "today": "2026-12-02"})
     assert [c.chunk.source for c in dated.citations] == ["flood-old"] and dated.text.startswith("Banjir merendam")
+    # in the fewest words, its dates where they stand: news named and nothing else asked
+    for question, today, sources in (
+        ("berita apa?", "2026-12-02", ["flood-new", "bus", "market"]),
+        ("apa berita?", "2026-12-02", ["flood-new", "bus", "market"]),
+        ("latest news?", "2026-12-02", ["flood-new", "bus", "market"]),
+        ("berita kemarin apa?", "2026-11-18", ["flood-new"]),
+        ("apa berita minggu lalu?", "2026-11-09", ["bus"]),  # 2 to 8 November
+        ("berita tanggal 28/10 apa?", "2026-12-02", ["flood-old"]),
+        ("ada berita tgl 2/11?", "2026-12-02", ["bus"]),
+    ):
+        answer = _chain(news_index).invoke({"question": question, "today": today})
+        assert [c.chunk.source for c in answer.citations] == sources, (question, answer.text)
+    # news named with what is asked of it is no such question
+    assert not asks_bare_news("kapan beritanya terbit?", read_dates("kapan beritanya terbit?", date(2026, 12, 2)))
+    assert not asks_bare_news("berita banjir apa?", read_dates("berita banjir apa?", date(2026, 12, 2)))
 
 
 def test_the_news_named_or_a_summary_is_one_article_not_a_list() -> None:
@@ -330,6 +356,12 @@ def test_a_follow_up_may_name_a_listed_article_by_its_number(news_index: Index) 
         {"question": "intinya apa?", "history": ["ada berita apa aja?", "yang kedua soal apa?"], "today": "2026-12-02"}
     )
     assert [c.chunk.source for c in replayed.citations] == ["bus"], replayed.text
+    # after an answer to one of them, the list's numbers still count, in a conversation as in text
+    second = chain.invoke({"question": "yang kedua soal apa?", "history": history, "today": "2026-12-02"})
+    assert second.context is not None and second.context.cited == ("flood-new", "bus", "market")
+    for turns in (["ada berita apa aja?", "yang kedua soal apa?"], [*history, {"question": "yang kedua soal apa?"}]):
+        third = chain.invoke({"question": "nomor 3 dong", "history": turns, "today": "2026-12-02"})
+        assert [c.chunk.source for c in third.citations] == ["market"], third.text
     # a number that is part of what is asked ("Halte nomor 3", "UU nomor 1") is no reference
     halte = chain.invoke({"question": "Halte nomor 3 ada di dekat apa?", "history": history, "today": "2026-12-02"})
     assert halte.citations and halte.citations[0].chunk.source == "bus", halte.text
