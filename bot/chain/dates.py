@@ -143,7 +143,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     latest = marker is not None
     spans = [marker.span()] if marker else []
     week_start = today - timedelta(days=today.weekday())
-    rules: list[tuple[str, tuple[date | None, date | None]]] = [
+    rules: list[tuple[str, tuple[date, date]]] = [
         (r"\b(hari ini|today)\b", (today, today)),
         (r"\b(kemarin|kemaren|kmrn|yesterday)\b", (today - timedelta(days=1), today - timedelta(days=1))),
         (r"\b(minggu ini|pekan ini|this week)\b", (week_start, today)),
@@ -163,11 +163,11 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         if hit:
             # a bound before it: "sebelum kemarin" is up to the day before yesterday, "sejak minggu
             # lalu" from last week's Monday on
-            bound = _RELATIVE_BOUND.search(q, 0, hit.start())
-            if bound is None:
+            before = _RELATIVE_BOUND.search(q, 0, hit.start())
+            if before is None:
                 return since, until, latest, [*spans, hit.span()]
-            span = [*spans, (bound.start(), hit.end())]
-            word = bound.group(1)
+            span = [*spans, (before.start(), hit.end())]
+            word = before.group(1)
             if word in _BEFORE:
                 try:
                     return None, since - timedelta(days=1), latest, span
@@ -218,7 +218,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
     day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({_MONTH}))(?:\s+(\d{{4}}))?"
     month_only = rf"({_MONTH})(?:\s+(\d{{4}}))?"
-    since = until = None
+    since: date | None = None
+    until: date | None = None
     for word, bound in (
         ("sejak|since|dari|setelah|after|mulai", "since"),
         ("sebelum|before|hingga|sampai|until", "until"),
