@@ -158,27 +158,27 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
     ]
-    for pattern, (since, until) in rules:
+    for pattern, (first, last) in rules:
         hit = re.search(pattern, q)
         if hit:
             # a bound before it: "sebelum kemarin" is up to the day before yesterday, "sejak minggu
             # lalu" from last week's Monday on
             before = _RELATIVE_BOUND.search(q, 0, hit.start())
             if before is None:
-                return since, until, latest, [*spans, hit.span()]
+                return first, last, latest, [*spans, hit.span()]
             span = [*spans, (before.start(), hit.end())]
             word = before.group(1)
             if word in _BEFORE:
                 try:
-                    return None, since - timedelta(days=1), latest, span
+                    return None, first - timedelta(days=1), latest, span
                 except OverflowError:
                     return None, None, latest, span
             if word in _AFTER:
                 try:
-                    return until + timedelta(days=1), None, latest, span
+                    return last + timedelta(days=1), None, latest, span
                 except OverflowError:
                     return None, None, latest, span
-            return (since, None, latest, span) if word in _FROM else (None, until, latest, span)
+            return (first, None, latest, span) if word in _FROM else (None, last, latest, span)
     numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
     recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
     if recent:
@@ -218,8 +218,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
     day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({_MONTH}))(?:\s+(\d{{4}}))?"
     month_only = rf"({_MONTH})(?:\s+(\d{{4}}))?"
-    since: date | None = None
-    until: date | None = None
+    since = until = None
     for word, bound in (
         ("sejak|since|dari|setelah|after|mulai", "since"),
         ("sebelum|before|hingga|sampai|until", "until"),
