@@ -158,27 +158,27 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
     ]
-    for pattern, (first, last) in rules:
+    for pattern, (day_from, day_to) in rules:
         hit = re.search(pattern, q)
         if hit:
             # a bound before it: "sebelum kemarin" is up to the day before yesterday, "sejak minggu
             # lalu" from last week's Monday on
             before = _RELATIVE_BOUND.search(q, 0, hit.start())
             if before is None:
-                return first, last, latest, [*spans, hit.span()]
+                return day_from, day_to, latest, [*spans, hit.span()]
             span = [*spans, (before.start(), hit.end())]
             word = before.group(1)
             if word in _BEFORE:
                 try:
-                    return None, first - timedelta(days=1), latest, span
+                    return None, day_from - timedelta(days=1), latest, span
                 except OverflowError:
                     return None, None, latest, span
             if word in _AFTER:
                 try:
-                    return last + timedelta(days=1), None, latest, span
+                    return day_to + timedelta(days=1), None, latest, span
                 except OverflowError:
                     return None, None, latest, span
-            return (first, None, latest, span) if word in _FROM else (None, last, latest, span)
+            return (day_from, None, latest, span) if word in _FROM else (None, day_to, latest, span)
     numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
     recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
     if recent:
