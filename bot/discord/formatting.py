@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.chain.answer import CLOSEST_LABEL, Answer, Citation
+from bot.chain.answer import CLOSEST_LABEL, Answer, Citation, fullwidth_brackets
 from ingest.text.analysis import without_invisible
 from ingest.types import ArticleRecord
 
@@ -196,7 +196,8 @@ def _embeds(cited: list[tuple[str, Citation]]) -> list[Any]:
     for mark, citation in cited:
         chunk = citation.chunk
         url = safe_url(chunk.url)
-        title = _clip(f"{mark}{neutralize(chunk.title)}", EMBED_TITLE_LIMIT)
+        # an article's own "[12]" is shown in fullwidth brackets, as in answers: it is no citation
+        title = _clip(f"{mark}{neutralize(fullwidth_brackets(chunk.title))}", EMBED_TITLE_LIMIT)
         footer = _clip(
             " · ".join(x for x in (chunk.published, _source_label(chunk.source, url)) if x), EMBED_FOOTER_LIMIT
         )
@@ -204,7 +205,8 @@ def _embeds(cited: list[tuple[str, Citation]]) -> list[Any]:
         if room < 50:
             break
         # every line quoted: a headline and the sentence under it are two lines
-        description = _clip("\n".join(f"> {line}" for line in neutralize(citation.quote).split("\n")), room)
+        lines = neutralize(fullwidth_brackets(citation.quote)).split("\n")
+        description = _clip("\n".join(f"> {line}" for line in lines), room)
         embed = discord.Embed(title=title, url=url, description=description)
         if footer:  # Discord refuses an embed whose footer text is empty (an undated article, no name)
             embed.set_footer(text=footer)

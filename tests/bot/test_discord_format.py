@@ -253,3 +253,8 @@ def test_everyone_and_here_in_text_are_broken_so_they_could_not_ping() -> None:
     text = neutralize("Kata @everyone dan @here, @Everyone: rapat warga [1]")
     assert "@everyone" not in text.lower() and "@here" not in text
     assert text == "Kata @\u200beveryone dan @\u200bhere, @\u200bEveryone: rapat warga [1]"
+
+
+def test_an_articles_own_bracketed_numbers_in_an_embed_are_no_citations() -> None:
+    (embed,) = source_embeds(_answer("Menurut laporan [12], sekitar 300 warga mengungsi.", title="Banjir [3] Arum"))
+    assert embed.title == "[1] Banjir ［3］ Arum" and "laporan ［12］" in embed.description
