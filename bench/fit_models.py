@@ -123,6 +123,15 @@ SMALL_INDEX = 0.5
 CHAT_SENTENCE_WEIGHT = 10.0
 # One-article readings: training paragraphs at least this long, cut into chunks of at most this
 # many characters in an index of their own, each question asked of its own paragraph's chunks.
+# The off-topic gate (step 5): the share of the training and written questions also asked of the
+# news articles, on other subjects, and the share of what people type on the index's subjects it
+# may refuse, in Indonesian and in English: chosen on the development sets (docs/quality.md,
+# "Questions on subjects no article holds"; the answer model alone refuses nearly nine in ten
+# Indonesian questions on other subjects and answers half the English ones, and a hundredth of
+# Indonesian chat questions refused cost seven right answers over the eight articles).
+OFF_TOPIC = 0.15
+OFF_TOPIC_REFUSED = 0.002
+OFF_TOPIC_REFUSED_EN = 0.01
 ONE_ARTICLE_MIN_CHARS = 400
 ONE_ARTICLE_CHUNK_CHARS = 250
 
@@ -667,6 +676,62 @@ def fit_reading(
     )
 
 
+def fit_gate(models: AnswerModels, on_topic: list[Example], off_topic: list[Example], args: argparse.Namespace) -> Any:
+    """5. The off-topic gate (``bot.chain.models.OffTopicGate``): a logistic model over the answer
+    features of each reading, as the fitted models read it (``for_passages``), telling the
+    ``off_topic`` readings from the questions read over their own passages (``on_topic``,
+    answerable or not), and per language the bar that ``--off-topic-refused`` (Indonesian) or
+    ``--off-topic-refused-en`` of those people type (chat copies, written and news questions) on
+    their passages' subjects reach."""
+    from bot.chain.models import OffTopicGate
+
+    rows, labels, people = [], [], []
+    seen: set[int] = set()
+    for ex, label in [*((ex, 0) for ex in on_topic), *((ex, 1) for ex in off_topic)]:
+        if id(ex) in seen:  # the written and news questions may be counted several times
+            continue
+        seen.add(id(ex))
+        passages = rank(ex, models.passage)[:SENTENCE_PASSAGES]
+        sentences = sentence_features(ex.retrieval.query, passages, ex.retrieval.vector) if passages else []
+        if not sentences:
+            continue
+        reading = models.for_passages(passages)
+        logits = reading.sentence.logits([s.features for s in sentences])
+        scored = sorted(
+            (dataclasses.replace(s, score=v) for s, v in zip(sentences, logits, strict=True)),
+            key=lambda s: s.score,
+            reverse=True,
+        )
+        rows.append(answer_features(ex.retrieval.query, passages, scored))
+        labels.append(label)
+        people.append((ex.retrieval.query.lang, label == 0 and "~" in ex.question.id))
+    names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
+    gate = fit_logistic(rows, labels, names, args.c)
+    probabilities = [1 / (1 + math.exp(-v)) for v in gate.logits(rows)]
+    bars = {}
+    for lang, share in (("id", args.off_topic_refused), ("en", args.off_topic_refused_en)):
+        typed = sorted(
+            p for p, (language, person) in zip(probabilities, people, strict=True) if person and language == lang
+        )
+        bars[lang] = round(typed[min(len(typed) - 1, int((1 - share) * len(typed)))], 6) if typed else 1.0
+    caught = {
+        lang: sum(
+            p > bars[lang]
+            for p, label, (language, _) in zip(probabilities, labels, people, strict=True)
+            if label and language == lang
+        )
+        / max(1, sum(1 for label, (language, _) in zip(labels, people, strict=True) if label and language == lang))
+        for lang in bars
+    }
+    print(
+        f"off-topic gate: {sum(labels)} off-topic and {len(labels) - sum(labels)} on-topic readings; bars "
+        f"{bars['id']:.3f} / {bars['en']:.3f} (English), off-topic readings over them "
+        f"{caught['id']:.3f} / {caught['en']:.3f}",
+        file=sys.stderr,
+    )
+    return OffTopicGate(gate, bars["id"], bars["en"])
+
+
 def _refusing(share: float, probabilities: list[float]) -> float | None:
     """The bar under which ``share`` of these answerable questions' probabilities fall (``None``
     without any)."""
@@ -838,8 +903,20 @@ def main() -> None:
     parser.add_argument(
         "--off-topic",
         type=float,
-        default=0.0,
-        help="share of the training and written questions also asked of the news articles, as unanswerable",
+        default=OFF_TOPIC,
+        help="share of the training and written questions also asked of the news articles, for the off-topic gate",
+    )
+    parser.add_argument(
+        "--off-topic-refused",
+        type=float,
+        default=OFF_TOPIC_REFUSED,
+        help="share of the Indonesian questions people type on the index's subjects the off-topic gate may refuse",
+    )
+    parser.add_argument(
+        "--off-topic-refused-en",
+        type=float,
+        default=OFF_TOPIC_REFUSED_EN,
+        help="the same for English questions",
     )
     parser.add_argument("--augment", type=float, default=AUGMENT, help="share of questions also asked as chat copies")
     parser.add_argument("--dropout", type=float, default=DROPOUT, help="word dropout of the chat copies")
@@ -891,11 +968,11 @@ def main() -> None:
         if args.news_in != "several":
             news_one = news_examples(args, news, own_article=True)
     examples += [small_copy(ex, rng) for ex in examples if rng.random() < args.small_index and not args.lexical]
-    off_topic_one: list[Example] = []
-    if args.off_topic > 0 and news:
+    off_topic: list[Example] = []  # read by the off-topic gate alone (step 5)
+    if args.off_topic > 0 and news and not args.lexical:  # the lexical features cannot tell (docs/quality.md)
         asked = questions + written
-        examples += off_topic_examples(args, asked, news, own_article=False)
-        off_topic_one = off_topic_examples(args, asked, news, own_article=True)
+        off_topic = off_topic_examples(args, asked, news, own_article=False)
+        off_topic += off_topic_examples(args, asked, news, own_article=True)
 
     # 1. passages: which proposed passage is the question's
     names = tuple(f for f in PASSAGE_FEATURES if f not in args.drop)
@@ -921,8 +998,6 @@ def main() -> None:
         extra = [(ex, sentence_set(ex, passage_model)) for ex in one_article_examples(args, questions)]
         print(f"one-article readings: {len(extra)}", file=sys.stderr)
         one_reading = extra if args.one_article == "only" else per_question + extra
-    if off_topic_one:
-        one_reading = one_reading + [(ex, sentence_set(ex, passage_model)) for ex in off_topic_one]
     if args.news_in == "several":  # the one-article models without any news question
         one_reading = [(ex, sentences) for ex, sentences in one_reading if not _news(ex)]
     elif news_one:
@@ -970,7 +1045,15 @@ def main() -> None:
             "news_weight": args.news_weight if news else 0,
             "news_in": args.news_in if news else None,
             "limit": args.limit,
-            **({"off_topic": args.off_topic} if args.off_topic else {}),
+            **(
+                {
+                    "off_topic": args.off_topic,
+                    "off_topic_refused": args.off_topic_refused if args.off_topic else None,
+                    "off_topic_refused_en": args.off_topic_refused_en if args.off_topic else None,
+                }
+                if not args.lexical
+                else {}
+            ),
             "command": "python bench/fit_models.py"
             + (f" --limit {args.limit}" if args.limit else "")
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
@@ -979,7 +1062,13 @@ def main() -> None:
             + "".join(f" --without {w}" for w in args.without)
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
             + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else "")
-            + (f" --off-topic {args.off_topic}" if args.off_topic else "")
+            + (f" --off-topic {args.off_topic}" if args.off_topic != OFF_TOPIC else "")
+            + (f" --off-topic-refused {args.off_topic_refused}" if args.off_topic_refused != OFF_TOPIC_REFUSED else "")
+            + (
+                f" --off-topic-refused-en {args.off_topic_refused_en}"
+                if args.off_topic_refused_en != OFF_TOPIC_REFUSED_EN
+                else ""
+            )
             + (f" --small-index {args.small_index}" if args.small_index != SMALL_INDEX else "")
             + (f" --one-article {args.one_article}" if args.one_article != "off" else "")
             + "".join(f" --one-article-drop {d}" for d in args.one_article_drop)
@@ -1009,6 +1098,10 @@ def main() -> None:
         reading.third_margin,
         reading.english_probability,
     )
+    if off_topic:
+        # on their subject within one article too: the news questions asked of their own article
+        own = news_one or news_examples(args, news, own_article=True)
+        models = dataclasses.replace(models, off_topic=fit_gate(models, examples + own, off_topic, args))
     args.out.write_text(models.dumps(), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 

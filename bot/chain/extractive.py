@@ -55,15 +55,21 @@ class ExtractiveAnswerer:
 
     def judge(self, retrieval: Retrieval) -> tuple[list[SentenceCandidate], float]:
         """The sentences of the best passages scored by the sentence model, best first, and the
-        answer model's probability that the best one answers (0 when there is none). Kept on the
+        answer model's probability that the best one answers (0 when there is none, or when the
+        question is on a subject no article holds: ``AnswerModels.off_topic``). Kept on the
         retrieval: a question's readings are judged to be compared, then one is answered."""
         if retrieval.judged is None:
             ranked = self._rank_sentences(retrieval)
             passages = retrieval.candidates[: self.config.passages]
-            answer_model = self.models(retrieval).answer
-            probability = (
-                answer_model.probability(answer_features(retrieval.query, passages, ranked)) if ranked else 0.0
-            )
+            models = self.models(retrieval)
+            probability = 0.0
+            if ranked:
+                features = answer_features(retrieval.query, passages, ranked)
+                gate = models.off_topic
+                # a question on a subject no article holds has no answer, however likely its best
+                # sentence looks
+                if gate is None or not gate.refuses(features, retrieval.query.lang):
+                    probability = models.answer.probability(features)
             retrieval.judged = (tuple(ranked), probability)
         ranked_once, probability = retrieval.judged
         return list(ranked_once), probability

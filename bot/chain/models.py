@@ -276,6 +276,37 @@ def _optional_probability(value: Any, what: str) -> float | None:
 
 
 @dataclass(frozen=True)
+class OffTopicGate:
+    """Whether a question is about something the index does not hold at all ("What is the capital
+    of France?" over news of a flood and a bus line): a logistic model over the answer features,
+    fitted to tell the training questions read over their own passages (answerable or not) from
+    the same questions read over news articles on other subjects, and a bar for each language
+    under which the fit refuses a hundredth of what people type on their passages' subjects. The
+    answer model alone, fitted only on readings on the question's subject, answered half such
+    English questions (docs/quality.md, "Questions on subjects no article holds")."""
+
+    model: Model
+    bar: float
+    english_bar: float
+
+    def refuses(self, features: Mapping[str, float], lang: str) -> bool:
+        """Whether the answer with ``features`` (``bot.chain.features.answer_features``) is to a
+        question on a subject no article of the index holds."""
+        return self.model.probability(features) > (self.english_bar if lang == "en" else self.bar)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model.to_json(), "bar": self.bar, "bar_en": self.english_bar}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OffTopicGate:
+        return cls(
+            _section(data, "model", "off_topic."),
+            _probability(data["bar"], "off_topic.bar"),
+            _probability(data["bar_en"], "off_topic.bar_en"),
+        )
+
+
+@dataclass(frozen=True)
 class OneArticleModels:
     """How sentences are picked and judged when every passage read comes from one article.
 
@@ -345,6 +376,7 @@ class AnswerModels:
     one_article: OneArticleModels | None = None
     third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
     english_probability: float | None = None
+    off_topic: OffTopicGate | None = None  # None: no question is refused for its subject alone
 
     def bar(self, lang: str) -> float:
         """The probability under which an answer to a question in ``lang`` is refused. The fit
@@ -397,6 +429,8 @@ class AnswerModels:
             data["min_probability_en"] = self.english_probability
         if self.one_article is not None:
             data["one_article"] = self.one_article.to_json()
+        if self.off_topic is not None:
+            data["off_topic"] = self.off_topic.to_json()
         return data
 
     def dumps(self) -> str:
@@ -421,6 +455,7 @@ class AnswerModels:
             OneArticleModels.from_json(data["one_article"]) if data.get("one_article") else None,
             _optional_margin(data.get("third_margin"), "third_margin"),
             _optional_probability(data.get("min_probability_en"), "min_probability_en"),
+            OffTopicGate.from_json(data["off_topic"]) if data.get("off_topic") else None,
         )
 
     @property

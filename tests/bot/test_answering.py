@@ -628,3 +628,29 @@ def test_a_message_with_a_remark_is_read_by_its_question_only_when_the_whole_is_
     assert reader.extractive.accepts(read) and "twitter" not in read.query.text and read.question == remark
     # a remark that restricts the question keeps the message whole, refused or not
     assert "twitter" in reader.own_reading("brp org yg kena phk? Bukan yg di twitter ya").query.text
+
+
+OFF_TOPIC = [
+    "What year did the Titanic sink?",
+    "which team won the NBA finals last season",
+    "how do i make sourdough bread",
+]
+
+
+def test_a_question_on_a_subject_no_article_holds_is_refused(bundled_stack: Any, story: Any) -> None:
+    from bot.chain.models import load_models
+
+    # the off-topic gate refuses them (the answer model alone answers English ones: over the
+    # bundled article, from its layoffs), while questions the articles answer, in English too, are
+    # answered
+    for question in OFF_TOPIC:
+        answer = bundled_stack.chain.invoke(question)
+        assert answer.abstained and answer.text == ABSTAIN_TEXT["en"], (question, answer.text)
+    ungated = make_stack(Settings(), index=bundled_stack.index, models=load_models().replace(off_topic=None))
+    assert all(not ungated.chain.invoke(question).abstained for question in OFF_TOPIC)
+    answered = bundled_stack.chain.invoke("How much does TikTok pay Microsoft each month?")
+    assert not answered.abstained and "20 juta" in answered.text, answered.text
+    latest = story.chain.invoke(
+        {"question": "what's the latest loss estimate for the Lembah Arum flood?", "today": "2026-11-20"}
+    )
+    assert not latest.abstained and "18 miliar" in latest.text, latest.text

@@ -215,3 +215,35 @@ def test_a_bar_that_is_no_number_is_refused_naming_it(tmp_path: Path, value: Any
         return
     with pytest.raises(TanyaError, match=f"{name} must be a number"):
         load_models(path)
+
+
+def test_the_off_topic_gate_reads_back_and_holds_in_both_readings(tmp_path: Path) -> None:
+    shipped = load_models()
+    gate = shipped.off_topic
+    assert gate is not None and AnswerModels.from_json(json.loads(shipped.dumps())).off_topic == gate
+    one = shipped.for_passages([SimpleNamespace(chunk=SimpleNamespace(source="a"))])
+    assert one.off_topic is gate  # the one-article reading is gated too
+    meta = shipped.meta
+    assert meta["off_topic"] > 0 and meta["off_topic_refused"] == 0.002 and meta["off_topic_refused_en"] == 0.01
+    # a file without one (older fits) refuses nothing for its subject alone
+    data = shipped.to_json()
+    del data["off_topic"]
+    assert AnswerModels.from_json(data).off_topic is None
+    # a bar that is no probability is refused, naming it
+    data = shipped.to_json()
+    data["off_topic"]["bar_en"] = 1.5
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(TanyaError, match=r"off_topic\.bar_en must be a probability"):
+        load_models(path)
+
+
+def test_the_off_topic_gate_compares_with_the_bar_of_the_questions_language() -> None:
+    from bot.chain.models import OffTopicGate
+
+    model = LogisticModel(("dense",), (0.0,), (1.0,), (-10.0,), 0.0)  # off-topic the lower the cosine
+    gate = OffTopicGate(model, 0.5, 0.9)
+    far = {"dense": 0.1}  # probability about 0.27: over neither bar
+    near_off = {"dense": -0.1}  # about 0.73: over the Indonesian bar, under the English one
+    assert not gate.refuses(far, "id") and not gate.refuses(far, "en")
+    assert gate.refuses(near_off, "id") and not gate.refuses(near_off, "en")
