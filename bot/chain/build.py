@@ -26,7 +26,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from bot.chain.answer import Answer, with_timings
-from bot.chain.context import Context, referred_source
+from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import history_turns, with_citations
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
@@ -79,6 +79,12 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
     return Scope(
         first.isoformat() if first else None, last.isoformat() if last else None, (source or "").strip() or None
     )
+
+
+# The article a question naming a citation the earlier answer does not have is asked of (none
+# has this source), and what its refusal notes.
+NO_CITATION = "\x00no such citation"
+NO_CITATION_NOTE = "The earlier answer has {n} citations, [1] to [{n}]."
 
 
 def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | None:
@@ -149,6 +155,11 @@ def build_answer_chain(
         else what its lead answers; otherwise as they are."""
         found = referred_source(question, context)
         if found is None:
+            beyond = citation_number(question, context)
+            if beyond is not None and context is not None and not (beyond[2] and topic(beyond[1])):
+                # a citation the earlier answer does not have ("nomor 5 dong" after a list of
+                # three): nothing is searched, and the note says how many there are
+                return question, None, dataclasses.replace(within or Scope(), article=NO_CITATION)
             return question, context, within
         source, rest, loose = found
         asks_more = bool(topic(rest))
@@ -177,6 +188,7 @@ def build_answer_chain(
         asked = state["asked"]
         listed = context.cited if context is not None else ()
         question, context, within = referred(question, context, within)
+        state = {**state, "cited": listed}
         if within is not state["within"]:  # the numbers of the answer it named still count next
             state = {**state, "listed": listed}
         dates = read_dates(question, today)
@@ -211,7 +223,9 @@ def build_answer_chain(
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within
-        if answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
+        if within is not None and within.article == NO_CITATION:
+            answer.note = NO_CITATION_NOTE.format(n=len(state["cited"]))
+        elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)
         return with_timings(answer, state)
 

@@ -67,8 +67,10 @@ def mixed_vector(vector: Any, context: Context) -> Any:
 
 
 _ORDINALS = {
-    "pertama": 1, "kesatu": 1, "kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5,
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "pertama": 1, "kesatu": 1, "kedua": 2, "ketiga": 3, "keempat": 4, "kelima": 5, "keenam": 6,
+    "ketujuh": 7, "kedelapan": 8, "kesembilan": 9, "kesepuluh": 10,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10,
 }  # fmt: skip
 _ORDINAL = "|".join(_ORDINALS)
 # A reference to one of the earlier answer's citations. Firm: "[2]", "berita nomor 2", "artikel
@@ -79,13 +81,13 @@ _ORDINAL = "|".join(_ORDINALS)
 _NOUN = r"(?:berita|artikel|sumber|link|kutipan|news|article|story|source|item)"
 _NUMBER_WORD = r"(?:nomor|nomer|nmr|no\.?|number|#)"
 _FIRM = re.compile(
-    rf"\[(\d)\]|\b{_NOUN}\s+(?:{_NUMBER_WORD}\s?(\d)\b|ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali))"
-    rf"|\bthe\s+(?:(\d)(?:st|nd|rd|th)|({_ORDINAL}))\s+(?:one|article|story|item|link|source|news)\b",
+    rf"\[(\d+)\]|\b{_NOUN}\s+(?:{_NUMBER_WORD}\s?(\d+)\b|ke-?\s?(\d+)\b|({_ORDINAL})\b(?!\s+kali))"
+    rf"|\bthe\s+(?:(\d+)(?:st|nd|rd|th)|({_ORDINAL}))\s+(?:one|article|story|item|link|source|news)\b",
     re.IGNORECASE,
 )
 _LOOSE = re.compile(
-    rf"(?:\b(?:nomor|nomer|nmr|no\.?|number)\s?|#)(\d)\b"
-    rf"|\b(?:yang|yg)\s+(?:ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali))",
+    rf"(?:\b(?:nomor|nomer|nmr|no\.?|number)\s?|#)(\d+)\b"
+    rf"|\b(?:yang|yg)\s+(?:ke-?\s?(\d+)\b|({_ORDINAL})\b(?!\s+kali))",
     re.IGNORECASE,
 )
 
@@ -101,6 +103,18 @@ def referred_source(question: str, context: Context | None) -> tuple[str, str, b
     itu media apa?", "apa isi UU nomor 1?"): a caller takes it for a reference only when the
     question asks nothing else. Numbers count citations, as the answer numbers them (two
     passages of one article are two)."""
+    named = citation_number(question, context)
+    if named is None or not 1 <= named[0] <= len(context.cited if context else ()):
+        return None
+    n, rest, loose = named
+    assert context is not None
+    return context.cited[n - 1], rest, loose
+
+
+def citation_number(question: str, context: Context | None) -> tuple[int, str, bool] | None:
+    """The number a question names one of the earlier answer's citations by (when that answer
+    cites two articles or more), whether or not the answer has that many, with the question
+    without it and whether the reference was loose (``referred_source``)."""
     if context is None or len(set(context.cited)) < 2:
         return None
     found, loose = _FIRM.search(question), False
@@ -109,8 +123,6 @@ def referred_source(question: str, context: Context | None) -> tuple[str, str, b
     if found is None:
         return None
     said = next(g for g in found.groups() if g)
-    n = int(said) if said.isdigit() else _ORDINALS[said.lower()]
-    if not 1 <= n <= len(context.cited):
-        return None
+    n = int(said[:6]) if said.isdigit() else _ORDINALS[said.lower()]  # "[99999999999]" is past any list
     rest = " ".join((question[: found.start()] + " " + question[found.end() :]).split())
-    return context.cited[n - 1], rest, loose
+    return n, rest, loose
