@@ -70,6 +70,11 @@ _EN_MARKERS = frozenset(
 )
 
 
+# English words of three letters or more that Indonesian chat does not borrow as words of its own
+# (not "a", "an", "as", "no": "brp an", "AS", "no 18"), and a few of what people ask news for.
+_EN_ONLY = (frozenset(w for w in EN_STOPWORDS if len(w) >= 3) - ID_STOPWORDS) | {"news", "latest", "whats", "any"}
+
+
 # Lone surrogates: how Python hands over bytes that are not UTF-8 (argv, a C-locale stdin), and
 # what a JSON "\ud800" escape decodes to. No UTF-8 encoder (tokenizer, SQLite, stdout) takes them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -110,10 +115,14 @@ def words(text: str) -> list[str]:
 
 
 def guess_language(text: str) -> str:
-    """Return ``"en"`` when ``text`` reads as English, else ``"id"`` (the corpus language)."""
+    """Return ``"en"`` when ``text`` reads as English, else ``"id"`` (the corpus language). With
+    no marker word of either language, a word only English has ("any news?", "latest news?",
+    "any survivors?") makes it English."""
     tokens = words(text)
     en = sum(t in _EN_MARKERS for t in tokens)
     ind = sum(t in _ID_MARKERS for t in tokens)
+    if en == ind == 0:
+        return "en" if any(t in _EN_ONLY for t in tokens) else "id"
     return "en" if en > ind else "id"
 
 

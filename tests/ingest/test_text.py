@@ -65,6 +65,12 @@ def test_query_terms_fall_back_to_all_words() -> None:
         ("How many employees were laid off?", "en"),
         ("What is the capital of France?", "en"),
         ("Siapa CEO TikTok saat ini?", "id"),
+        # no marker of either language: a word only English has makes it English
+        ("latest news?", "en"),
+        ("any survivors?", "en"),
+        ("tiktok phk brp org", "id"),
+        ("sepiring nasi tempong harganya brp an sih", "id"),  # "an" is Indonesian chat too
+        ("berapakah luas New York City?", "id"),
     ],
 )
 def test_guess_language(text: str, lang: str) -> None:
