@@ -84,7 +84,11 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
 # The article a question naming a citation the earlier answer does not have is asked of (none
 # has this source), and what its refusal notes.
 NO_CITATION = "\x00no such citation"
-NO_CITATION_NOTE = "The earlier answer has {n} citations, [1] to [{n}]."
+NO_CITATION_NOTE = "Only [1] to [{n}] can be named: there is no such citation."
+
+
+def _no_citation(within: Scope | None) -> bool:
+    return within is not None and within.article == NO_CITATION
 
 
 def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | None:
@@ -223,7 +227,7 @@ def build_answer_chain(
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within
-        if within is not None and within.article == NO_CITATION:
+        if _no_citation(within):
             answer.note = NO_CITATION_NOTE.format(n=len(state["cited"]))
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)
@@ -240,7 +244,8 @@ def build_answer_chain(
     if llm is not None:
         # a question about the news itself is answered by the article's own lead, quoted
         answer = RunnableBranch(
-            (lambda state: "gist" in state, answer),
+            # ... and so is a citation number the earlier answer does not have (its note says so)
+            (lambda state: "gist" in state or _no_citation(state["retrieval"].within), answer),
             llm.with_fallbacks([RunnableLambda(quote_instead, name="quote")], exception_key="error"),
         )
     return RunnableLambda(question, name="question") | RunnableLambda(retrieve, name="retrieve") | answer

@@ -86,8 +86,8 @@ _FIRM = re.compile(
     re.IGNORECASE,
 )
 _LOOSE = re.compile(
-    rf"(?:\b(?:nomor|nomer|nmr|no\.?|number)\s?|#)(\d+)\b"
-    rf"|\b(?:yang|yg)\s+(?:ke-?\s?(\d+)\b|({_ORDINAL})\b(?!\s+kali))",
+    rf"(?:\b(?:nomor|nomer|nmr|no\.?|number)\s?|#)(\d)\b"
+    rf"|\b(?:yang|yg)\s+(?:ke-?\s?(\d)\b|({_ORDINAL})\b(?!\s+kali|\s+belas))",
     re.IGNORECASE,
 )
 
@@ -123,6 +123,7 @@ def citation_number(question: str, context: Context | None) -> tuple[int, str, b
     if found is None:
         return None
     said = next(g for g in found.groups() if g)
-    n = int(said[:6]) if said.isdigit() else _ORDINALS[said.lower()]  # "[99999999999]" is past any list
+    # "[99999999999]" is past any list; "[0001]" is [1]
+    n = (int(said) if len(said.lstrip("0")) <= 6 else 10**6) if said.isdigit() else _ORDINALS[said.lower()]
     rest = " ".join((question[: found.start()] + " " + question[found.end() :]).split())
     return n, rest, loose

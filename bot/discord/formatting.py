@@ -39,7 +39,7 @@ _WELL_FORMED_URL = re.compile(
 _HOSTNAME = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 # "@everyone" and "@here" written in text: broken by a zero-width space, as Discord itself
 # suggests, so that they could not ping even if a send forgot ``AllowedMentions.none()``
-_EVERYONE = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+_EVERYONE = re.compile(r"@(everyone|here)", re.IGNORECASE)
 
 ABSTAIN_NOTE = {
     "id": "Saya tidak menemukan jawabannya di artikel yang diindeks.",

@@ -250,9 +250,11 @@ def test_an_embed_keeps_a_well_formed_link_and_names_its_host() -> None:
 
 def test_everyone_and_here_in_text_are_broken_so_they_could_not_ping() -> None:
     # a second safeguard: every send also passes AllowedMentions.none() (tested on every send)
-    text = neutralize("Kata @everyone dan @here, @Everyone: rapat warga [1]")
+    text = neutralize("Kata @everyone dan @here, @Everyone: rapat warga [1] @everyones @here123")
     assert "@everyone" not in text.lower() and "@here" not in text
-    assert text == "Kata @\u200beveryone dan @\u200bhere, @\u200bEveryone: rapat warga [1]"
+    assert (
+        text == "Kata @\u200beveryone dan @\u200bhere, @\u200bEveryone: rapat warga [1] @\u200beveryones @\u200bhere123"
+    )
 
 
 def test_an_articles_own_bracketed_numbers_in_an_embed_are_no_citations() -> None:

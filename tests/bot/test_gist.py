@@ -373,7 +373,14 @@ def test_a_follow_up_may_name_a_listed_article_by_its_number(news_index: Index) 
     for question in ("yang kelima soal apa?", "nomor 0 dong", "[99999999999999999999] gimana?", "yang kesepuluh?"):
         beyond = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
         assert beyond.abstained and beyond.question == question and not beyond.citations
-        assert beyond.note == "The earlier answer has 3 citations, [1] to [3].", (question, beyond.note)
+        assert beyond.note == "Only [1] to [3] can be named: there is no such citation.", (question, beyond.note)
+    # numbers that name something else are read as asked: "no 18", a year after "#"
+    from bot.chain.context import citation_number
+
+    for question in ("no 18 itu apa?", "#2024?", "yang kedua belas?"):
+        assert citation_number(question, listed.context) is None
+        asked = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
+        assert asked.note is None, question
 
 
 def test_what_refers_to_a_citation_by_its_number() -> None:
