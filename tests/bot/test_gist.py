@@ -458,3 +458,14 @@ def test_an_article_named_by_number_and_removed_since_is_refused_with_a_note(
     answer = chain.invoke({"question": "yang kedua soal apa?", "history": history, "today": "2026-12-02"})
     assert answer.abstained and not answer.citations
     assert answer.note is not None and "article 'bus'" in answer.note
+
+
+def test_in_llm_mode_a_citation_number_the_answer_lacks_gets_its_own_note(news_index: Index) -> None:
+    from tests.conftest import ScriptedChatModel
+
+    model = ScriptedChatModel(reply="Tidak ada [1].")
+    chain = _chain(news_index, chat_model=model)
+    history = [{"question": "ada berita apa aja?"}]
+    beyond = chain.invoke({"question": "nomor 5 dong", "history": history, "today": "2026-12-02"})
+    assert beyond.abstained and beyond.note == "Only [1] to [3] can be named: there is no such citation."
+    assert not model.prompts  # the model was not asked
