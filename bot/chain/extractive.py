@@ -70,8 +70,6 @@ class ExtractiveAnswerer:
                 # sentence looks
                 if gate is None or not gate.refuses(features, retrieval.query.lang):
                     probability = models.answer.probability(features)
-                else:
-                    ranked = []  # no sentence of it is near the question: none is shown as the closest
             retrieval.judged = (tuple(ranked), probability)
         ranked_once, probability = retrieval.judged
         return list(ranked_once), probability
