@@ -121,8 +121,6 @@ SMALL_INDEX = 0.5
 # holding the answer of news_dev's answerable questions for 264 of 576; at 10, 284
 # (docs/quality.md, section 3, "The sentence models weigh the questions people write").
 CHAT_SENTENCE_WEIGHT = 10.0
-# One-article readings: training paragraphs at least this long, cut into chunks of at most this
-# many characters in an index of their own, each question asked of its own paragraph's chunks.
 # The off-topic gate (step 5): the share of the training and written questions also asked of the
 # news articles, on other subjects, and the share of what people type on the index's subjects it
 # may refuse, in Indonesian and in English: chosen on the development sets (docs/quality.md,
@@ -132,6 +130,8 @@ CHAT_SENTENCE_WEIGHT = 10.0
 OFF_TOPIC = 0.15
 OFF_TOPIC_REFUSED = 0.002
 OFF_TOPIC_REFUSED_EN = 0.01
+# One-article readings: training paragraphs at least this long, cut into chunks of at most this
+# many characters in an index of their own, each question asked of its own paragraph's chunks.
 ONE_ARTICLE_MIN_CHARS = 400
 ONE_ARTICLE_CHUNK_CHARS = 250
 
@@ -555,7 +555,6 @@ def fit_reading(
     """Fit how the best passages are read: the sentence model (which sentence holds the answer),
     the answer model (is the best sentence right) and their operating points, with the sentence
     model's features but ``sentence_drop``."""
-    import dataclasses
 
     # 2. sentences: which sentence of the best passages holds the answer
     names = tuple(f for f in SENTENCE_FEATURES if f not in args.drop and f not in sentence_drop)
@@ -590,12 +589,7 @@ def fit_reading(
     for ex, sentences in per_question:
         if not sentences or (args.written_in == "ranking" and _written(ex)):
             continue
-        logits = scorers[fold(ex)].logits([s.features for s in sentences])
-        scored = sorted(
-            (dataclasses.replace(s, score=v) for s, v in zip(sentences, logits, strict=True)),
-            key=lambda s: s.score,
-            reverse=True,
-        )
+        scored = scored_sentences(scorers[fold(ex)], sentences)
         passages = rank(ex, passage_model)[:SENTENCE_PASSAGES]
         rows.append(answer_features(ex.retrieval.query, passages, scored))
         right = ex.question.answerable and holds_answer(scored[0].text, ex.question.answers)
@@ -676,6 +670,13 @@ def fit_reading(
     )
 
 
+def scored_sentences(model: Model, sentences: list[SentenceCandidate]) -> list[SentenceCandidate]:
+    """``sentences`` scored by a sentence model, best first (as the answerer ranks them)."""
+    logits = model.logits([s.features for s in sentences])
+    scored = (dataclasses.replace(s, score=v) for s, v in zip(sentences, logits, strict=True))
+    return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
 def fit_gate(models: AnswerModels, on_topic: list[Example], off_topic: list[Example], args: argparse.Namespace) -> Any:
     """5. The off-topic gate (``bot.chain.models.OffTopicGate``): a logistic model over the answer
     features of each reading, as the fitted models read it (``for_passages``), telling the
@@ -685,44 +686,33 @@ def fit_gate(models: AnswerModels, on_topic: list[Example], off_topic: list[Exam
     their passages' subjects reach."""
     from bot.chain.models import OffTopicGate
 
-    rows, labels, people = [], [], []
-    seen: set[int] = set()
-    for ex, label in [*((ex, 0) for ex in on_topic), *((ex, 1) for ex in off_topic)]:
-        if id(ex) in seen:  # the written and news questions may be counted several times
-            continue
-        seen.add(id(ex))
+    rows, labels, langs, people = [], [], [], []
+    # (the written and news questions may be counted several times: each reading once)
+    readings = {id(ex): (ex, 0) for ex in on_topic} | {id(ex): (ex, 1) for ex in off_topic}
+    for ex, label in readings.values():
         passages = rank(ex, models.passage)[:SENTENCE_PASSAGES]
         sentences = sentence_features(ex.retrieval.query, passages, ex.retrieval.vector) if passages else []
         if not sentences:
             continue
-        reading = models.for_passages(passages)
-        logits = reading.sentence.logits([s.features for s in sentences])
-        scored = sorted(
-            (dataclasses.replace(s, score=v) for s, v in zip(sentences, logits, strict=True)),
-            key=lambda s: s.score,
-            reverse=True,
-        )
+        scored = scored_sentences(models.for_passages(passages).sentence, sentences)
         rows.append(answer_features(ex.retrieval.query, passages, scored))
         labels.append(label)
-        people.append((ex.retrieval.query.lang, label == 0 and "~" in ex.question.id))
+        langs.append(ex.retrieval.query.lang)
+        people.append(label == 0 and "~" in ex.question.id)
     names = tuple(f for f in ANSWER_FEATURES if f not in args.drop)
     gate = fit_logistic(rows, labels, names, args.c)
     probabilities = [1 / (1 + math.exp(-v)) for v in gate.logits(rows)]
-    bars = {}
+    bars, caught = {}, {}
     for lang, share in (("id", args.off_topic_refused), ("en", args.off_topic_refused_en)):
-        typed = sorted(
-            p for p, (language, person) in zip(probabilities, people, strict=True) if person and language == lang
-        )
-        bars[lang] = round(typed[min(len(typed) - 1, int((1 - share) * len(typed)))], 6) if typed else 1.0
-    caught = {
-        lang: sum(
-            p > bars[lang]
-            for p, label, (language, _) in zip(probabilities, labels, people, strict=True)
-            if label and language == lang
-        )
-        / max(1, sum(1 for label, (language, _) in zip(labels, people, strict=True) if label and language == lang))
-        for lang in bars
-    }
+        of_lang = [
+            (p, label, person)
+            for p, label, language, person in zip(probabilities, labels, langs, people, strict=True)
+            if language == lang
+        ]
+        bar = _refusing(1 - share, [p for p, _, person in of_lang if person])
+        bars[lang] = 1.0 if bar is None else round(bar, 6)
+        off = [p for p, label, _ in of_lang if label]
+        caught[lang] = sum(p > bars[lang] for p in off) / max(1, len(off))
     print(
         f"off-topic gate: {sum(labels)} off-topic and {len(labels) - sum(labels)} on-topic readings; bars "
         f"{bars['id']:.3f} / {bars['en']:.3f} (English), off-topic readings over them "

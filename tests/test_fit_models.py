@@ -61,7 +61,12 @@ def test_fitting_twice_writes_the_same_models_and_the_chain_reads_them(tmp_path:
     # for one article)
     assert models.english_probability is not None and 0.0 < models.english_probability < 1.0
     assert models.one_article.english_probability is not None
+    # the off-topic gate: over the answer features, a bar per language
+    gate = models.off_topic
+    assert gate is not None and gate.model.features == ANSWER_FEATURES
+    assert 0.0 < gate.bar <= 1.0 and 0.0 < gate.english_bar <= 1.0
     meta = json.loads(first.read_text())["meta"]
+    assert (meta["off_topic"], meta["off_topic_refused"], meta["off_topic_refused_en"]) == (0.15, 0.002, 0.01)
     assert meta["command"] == f"python bench/fit_models.py --written {WRITTEN} --news {NEWS}" and meta["without"] == []
     # the chat questions written on training passages and on news articles are fitted on; the bar
     # stays set on the copies
@@ -137,6 +142,8 @@ def test_news_questions_go_into_the_several_article_models_unless_asked_otherwis
     assert limited.meta["command"].startswith("python bench/fit_models.py --limit 2 ")
     assert limited.sentence != default.sentence and limited.answer != default.answer
     assert none.meta["news"] == 0 and none.meta["news_in"] is None and "news_train.jsonl" not in none.meta["fitted_on"]
+    # the gate asks questions of the news articles: without them there is none
+    assert none.off_topic is None and default.off_topic is not None
     assert default.meta["news"] == 12 and default.meta["news_weight"] == 1 and default.meta["news_in"] == "several"
     assert "--news-weight 0" in none.meta["command"] and "--news-in all" in everywhere.meta["command"]
     # the news questions move the models that read passages of several articles; the one-article

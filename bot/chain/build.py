@@ -192,7 +192,6 @@ def build_answer_chain(
         asked = state["asked"]
         listed = context.cited if context is not None else ()
         question, context, within = referred(question, context, within)
-        state = {**state, "cited": listed}
         if within is not state["within"]:  # the numbers of the answer it named still count next
             state = {**state, "listed": listed}
         dates = read_dates(question, today)
@@ -228,7 +227,7 @@ def build_answer_chain(
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within
         if _no_citation(within):
-            answer.note = NO_CITATION_NOTE.format(n=len(state["cited"]))
+            answer.note = NO_CITATION_NOTE.format(n=len(state["listed"]))
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)
         return with_timings(answer, state)

@@ -121,6 +121,15 @@ def _day_first(q: str) -> str:
     return _MONTH_DAY.sub(swap, q)
 
 
+def _plus(day: date, days: int) -> date | None:
+    """``day`` moved by ``days``; ``None`` past the calendar (before 1 January of year 1, after 31
+    December 9999)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
     text = " ".join(question.split())
@@ -169,15 +178,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             span = [*spans, (before.start(), hit.end())]
             word = before.group(1)
             if word in _BEFORE:
-                try:
-                    return None, day_from - timedelta(days=1), latest, span
-                except OverflowError:
-                    return None, None, latest, span
+                return None, _plus(day_from, -1), latest, span
             if word in _AFTER:
-                try:
-                    return day_to + timedelta(days=1), None, latest, span
-                except OverflowError:
-                    return None, None, latest, span
+                return _plus(day_to, 1), None, latest, span
             return (day_from, None, latest, span) if word in _FROM else (None, day_to, latest, span)
     numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
     recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
@@ -224,7 +227,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ("sebelum|before|hingga|sampai|until", "until"),
     ):
         # "setelah" / "after" and "sebelum" / "before" leave the day (or month) named out
-        beyond = timedelta(days=1 if bound == "since" else -1)
+        beyond = 1 if bound == "since" else -1
         # a day as "30 Oktober", or as "30/10" only after "tanggal" ("dari 2/3 suara" is a share)
         found = re.search(
             rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({_MONTH}))"
@@ -244,10 +247,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
                 if _EXCLUSIVE.match(found.group(0)):
                     point = months[1] if bound == "since" else months[0]
         if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
-            try:
-                point += beyond
-            except OverflowError:  # before 1 January of year 1, after 31 December 9999
-                point = None
+            point = _plus(point, beyond)
         if point is not None and found is not None:
             spans.append(found.span())
             if bound == "since":

@@ -140,10 +140,7 @@ def asks_gist(question: str) -> bool:
     for a fact an article states. "Psikologi itu mempelajari tentang apa?" and "berita apa yang
     disebarkan pelaku?" ask for facts."""
     text = " ".join(question.lower().split())
-    # who, when, how many...: a fact ("siapa yang merangkum ...", "update terakhir kerugiannya brp?")
-    if question_type(expand_short_forms(text, lambda _: set())) is not None:
-        return False
-    if _FACT_OF_NEWS.search(text):
+    if _asks_fact(text) or _FACT_OF_NEWS.search(text):
         return False
     words = set(_WORDS.findall(text))
     if words and words <= _GIST_ONLY_WORDS and words & {"inti", "intinya", "isi", "isinya"}:
@@ -240,15 +237,20 @@ def asks_news(question: str) -> bool:
     return bool(_NEWS_ASKED.search(text)) and not _NEWS_NAMED.search(text) and not asks_summary(text)
 
 
+def _asks_fact(text: str) -> bool:
+    """Who, when, how many...: a question asking for a fact ("siapa yang merangkum ...", "update
+    terakhir kerugiannya brp?", "kapan beritanya terbit?"), its short forms read (``text`` in lower
+    case)."""
+    return question_type(expand_short_forms(text, lambda _: set())) is not None
+
+
 def asks_bare_news(question: str, dates: DateReading) -> bool:
     """Whether ``question`` names the news and nothing else but when it came out, asking what news
     there is in the fewest words: "berita apa?", "apa berita minggu lalu?", "berita tanggal 30/10
     apa?", "latest news?" (``dates``: its publication dates, whose words are no topic); not one
     piece of news pointed at ("beritanya apa?") nor a fact ("kapan beritanya terbit?")."""
     text = " ".join(question.lower().split())
-    if not _NEWS_WORD.search(text) or _NEWS_NAMED.search(text) or asks_summary(text):
-        return False
-    if question_type(expand_short_forms(text, lambda _: set())) is not None:
+    if not _NEWS_WORD.search(text) or _NEWS_NAMED.search(text) or asks_summary(text) or _asks_fact(text):
         return False
     return not topic(dates.rest if dates.bounded or dates.latest else text)
 
