@@ -74,12 +74,13 @@ DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/u
 eval: $(STAMP)
 	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index
 	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news
-	$(TANYA) eval tests/data/offtopic_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off
+	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
 fit: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py
+	$(BIN)/python bench/fit_asking_words.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .test-models

@@ -62,17 +62,24 @@ class ExtractiveAnswerer:
             ranked = self._rank_sentences(retrieval)
             passages = retrieval.candidates[: self.config.passages]
             models = self.models(retrieval)
-            probability = 0.0
+            probability, gated = 0.0, False
             if ranked:
                 features = answer_features(retrieval.query, passages, ranked)
                 gate = models.off_topic
                 # a question on a subject no article holds has no answer, however likely its best
                 # sentence looks
-                if gate is None or not gate.refuses(features, retrieval.query.lang):
+                gated = gate is not None and gate.refuses(features, retrieval.query.lang)
+                if not gated:
                     probability = models.answer.probability(features)
-            retrieval.judged = (tuple(ranked), probability)
-        ranked_once, probability = retrieval.judged
+            retrieval.judged = (tuple(ranked), probability, gated)
+        ranked_once, probability, _ = retrieval.judged
         return list(ranked_once), probability
+
+    def off_topic(self, retrieval: Retrieval) -> bool:
+        """Whether the off-topic gate refuses ``retrieval``: its question is on a subject no
+        article of the index holds (``judge``)."""
+        self.judge(retrieval)
+        return bool(retrieval.judged[2])
 
     def rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
         """The sentences of the best passages scored by the sentence model, best first."""

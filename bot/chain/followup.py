@@ -15,6 +15,7 @@ a follow-up costs little more than a first question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from bot.chain.context import Context
@@ -22,9 +23,10 @@ from bot.chain.conversation import Turn, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
-from bot.chain.question import Concept, ParsedQuery, question_type
+from bot.chain.question import Concept, ParsedQuery, asking_words, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
+from ingest.text.stemming import root_words
 from ingest.types import Scope
 
 # How much more likely (answer model probability) the reading with the context must be than the
@@ -77,6 +79,21 @@ def prefer_context(
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
 
+# English words that make what follows them something of what was said ("their salaries").
+_POSSESSIVES = r"(?:its|their|his|her|the company's)"
+
+
+def refers_back(surface: str, text: str) -> bool:
+    """Whether ``text`` (case-folded) names ``surface`` as something of what was said before: with
+    the possessive "-nya" ("salahnya", "CEO nya", "gaji-nya"; not "punya", a word of its own) or
+    after an English possessive ("their salaries")."""
+    low = surface.casefold()
+    if low.endswith("nya") and low not in root_words():  # "punya", "tanya" end so as words
+        return True
+    word = re.escape(low)
+    return re.search(rf"\b{word}\s*-?\s*nya\b|\b{_POSSESSIVES}\s+{word}\b", text) is not None
+
+
 def named(query: ParsedQuery) -> list[Concept]:
     """The concepts a question names (not the words that ask, like "kenapa" or "berapa")."""
     return [c for c in query.concepts if question_type(c.surface) is None]
@@ -122,6 +139,24 @@ class FollowUpReader:
         own, earlier = len(named(alone.query)), len(named(context.asked))
         return own / (own + earlier) if own + earlier else 0.0
 
+    def leaves_the_index(self, alone: Retrieval) -> bool:
+        """Whether a question on its own asks about a subject no article holds: the off-topic gate
+        refuses its own reading, and it names something no chunk of the index holds (other than
+        the words people ask with, ``asking_words``: "memang", "lewat"), none of it referred
+        back to what was said ("cuaca jakarta besok gimana?", "siapa presiden amerika
+        sekarang?" after a question on TikTok). Such a question is a new topic, not a follow-up,
+        however well the earlier turn's words find an answer for it. A follow-up that says little
+        ("trus kapan?", which the gate may refuse on its own too) names nothing the index lacks,
+        and one that asks for something of what was said says so ("emg salahnya dmn?", "CEO nya
+        siapa?": ``refers_back``)."""
+        if not self.extractive.off_topic(alone):
+            return False
+        text, own = alone.question.casefold(), named(alone.query)
+        if any(refers_back(c.surface, text) for c in own):
+            return False
+        asking = asking_words()
+        return any(not any(c.frequencies) and c.terms[0] not in asking for c in own)
+
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
         """The message's retrieval; when the answer model refuses it and the message also holds
         sentences that do not ask (``question_part``: "Gue baru baca beritanya. brp org yg kena
@@ -147,7 +182,7 @@ class FollowUpReader:
         """The question's retrieval on its own (``own_reading``), or as a follow-up of
         ``context``, among the articles ``within`` lets through."""
         alone = self.own_reading(question, within)
-        if context is None:
+        if context is None or self.leaves_the_index(alone):
             return alone
         followed = self.retriever.search_in_context(alone, context)
         if prefer_context(

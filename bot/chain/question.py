@@ -28,6 +28,7 @@ from ingest.text.stemming import root_words
 from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
+_ASKING_WORDS = Path(__file__).resolve().parent / "data" / "asking_words.txt"
 _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.txt"
 
 # Words that frame the kind of answer wanted ("apa yang dimaksud dengan X", "di mana letak X",
@@ -202,6 +203,14 @@ def _en_key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def asking_words() -> frozenset[str]:
+    """Words people ask with rather than name what they ask about ("memang", "lewat", "sekarang"),
+    as first index terms: fitted by ``bench/fit_asking_words.py`` on the training questions."""
+    lines = _ASKING_WORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def glossary() -> dict[str, tuple[str, ...]]:
     """Return the English -> Indonesian glossary keyed by stemmed English words."""
     table: dict[str, tuple[str, ...]] = {}
@@ -266,7 +275,10 @@ def word_by_word(question: str) -> str:
     return " ".join(out)
 
 
-def _concepts(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:
+def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:
+    """The concepts ``question`` names as (surface, index terms), before the index is asked: its
+    words but stopwords, English ones also through the glossary (the first term is always the
+    word's own)."""
     tokens = words(question)
     out: list[tuple[str, tuple[str, ...]]] = []
     i = 0
@@ -473,7 +485,7 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
     word the index lacks is also searched as its closest spellings in the index. ``without``
     names rules of ``RULES`` to leave out."""
     lang = guess_language(question)
-    raw = _concepts(question, lang, without)
+    raw = concept_terms(question, lang, without)
     groups = _alternatives(question, raw, without)
     all_terms = list(
         dict.fromkeys([t for _, terms in raw for t in terms] + [t for gs in groups.values() for g in gs for t in g])

@@ -58,7 +58,7 @@ class Retrieval:
     question: str = ""  # as asked (``query.text`` is what was analysed: mentions dropped, ...)
     models: AnswerModels | None = None  # the models that ranked the passages; the answerer uses them too
     embedded: QuestionVector | None = None  # the question as embedded (``vector`` is its numpy form)
-    judged: Any = None  # the answerer's sentence ranking and its probability, once made
+    judged: Any = None  # the answerer's sentence ranking, its probability and the gate's verdict, once made
     within: Scope | None = None  # the articles it searched (``None``: all)
     own: ParsedQuery | None = None  # read as a follow-up: the question on its own (``query`` holds the context)
 

@@ -244,7 +244,7 @@ def _joined(index: Index, question: str, order: list[str], **models: Any) -> Any
     ranked = ExtractiveAnswerer().rank_sentences(retrieval)
     assert set(order) <= {c.text for c in ranked}  # all of them are read
     place = {sentence: n for n, sentence in enumerate(order)}
-    retrieval.judged = (tuple(sorted(ranked, key=lambda c: place.get(c.text, len(order)))), 1.0)
+    retrieval.judged = (tuple(sorted(ranked, key=lambda c: place.get(c.text, len(order)))), 1.0, False)
     return ExtractiveAnswerer().answer_retrieval(retrieval)
 
 
@@ -340,7 +340,7 @@ def _forced(small_index: Index, text: str, question: str, order: list[str], **mo
     ranked = ExtractiveAnswerer().rank_sentences(retrieval)
     place = {sentence: n for n, sentence in enumerate(order)}
     ordered = sorted(ranked, key=lambda c: place.get(c.text, len(order)))
-    retrieval.judged = (tuple(dataclasses.replace(c, score=10.0 - n) for n, c in enumerate(ordered)), 1.0)
+    retrieval.judged = (tuple(dataclasses.replace(c, score=10.0 - n) for n, c in enumerate(ordered)), 1.0, False)
     return ExtractiveAnswerer().answer_retrieval(retrieval)
 
 
@@ -499,7 +499,7 @@ def test_a_quote_that_refers_back_brings_the_sentence_before_it_when_both_fit(sm
     retrieval.models = retrieval.models.replace(second_margin=-1.0, min_probability=0.0)  # type: ignore[union-attr]
     ranked = ExtractiveAnswerer().rank_sentences(retrieval)
     # the sentence model's pick: the figure the question asks for, in a sentence that says "PHK ini"
-    retrieval.judged = (tuple(sorted(ranked, key=lambda c: c.text != claim)), 1.0)
+    retrieval.judged = (tuple(sorted(ranked, key=lambda c: c.text != claim)), 1.0, False)
     answer = ExtractiveAnswerer().answer_retrieval(retrieval)
     assert answer.citations[0].quote == f"{lede} {claim}"  # in the article's order
     short = ExtractiveAnswerer(AnswererConfig(max_answer_chars=len(claim) + 10)).answer_retrieval(retrieval)

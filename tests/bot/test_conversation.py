@@ -12,7 +12,7 @@ import pytest
 from bot.chain.answer import Answer, Citation
 from bot.chain.conversation import Conversation, Conversations, Turn, history_turns, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
-from bot.chain.followup import FEW_WORDS_SHARE, MAX_REPLAYED_TURNS, FollowUpReader, named, prefer_context
+from bot.chain.followup import FEW_WORDS_SHARE, MAX_REPLAYED_TURNS, FollowUpReader, named, prefer_context, refers_back
 from bot.chain.llm import build_messages
 from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval, summarize
@@ -96,6 +96,41 @@ def test_a_bare_why_after_a_question_on_the_layoffs_is_answered(two_articles: An
 def test_a_new_question_is_not_dragged_into_the_old_topic(two_articles: Any, first: str, switch: str) -> None:
     answers = ask_in_turn(two_articles.chain, [first, switch])
     assert answers[1].text == two_articles.chain.invoke(switch).text
+
+
+@pytest.mark.parametrize(
+    ("first", "switch"),
+    [
+        ("Berapa karyawan TikTok yang terkena PHK di Malaysia?", "siapa presiden amerika sekarang?"),
+        ("koridor 1 trans seruni ada brp bus?", "who won the champions league final this year?"),
+        ("tarif trans seruni brp?", "what is the capital of australia?"),
+        ("tiktok bayar microsoft brp sebulan?", "iphone 17 rilis kapan sih?"),
+    ],
+)
+def test_a_question_on_a_subject_no_article_holds_is_not_read_as_a_follow_up(
+    two_articles: Any, first: str, switch: str
+) -> None:
+    # with the earlier turn's words its reading found the earlier answer again; on its own the
+    # off-topic gate refuses it, and it names something no chunk holds (switch_dev.jsonl)
+    answers = ask_in_turn(two_articles.chain, [first, switch])
+    assert not answers[0].abstained
+    assert answers[1].abstained and not answers[1].citations
+
+
+@pytest.mark.parametrize(
+    ("surface", "text", "expected"),
+    [
+        ("salahnya", "emg salahnya dmn?", True),
+        ("ceo", "ceo nya siapa?", True),
+        ("gaji", "gaji-nya brp?", True),
+        ("salaries", "what about their salaries?", True),
+        ("presiden", "siapa presiden amerika sekarang?", False),
+        ("nyamuk", "nyamuk demam berdarah gimana?", False),
+        ("punya", "siapa yg punya klub chelsea?", False),  # a word of its own, not "pun" + "-nya"
+    ],
+)
+def test_a_word_referred_back_to_what_was_said(surface: str, text: str, expected: bool) -> None:
+    assert refers_back(surface, text) is expected
 
 
 LANDFORMS = """Mengapa Bentang Alam Terlihat Seperti Itu
