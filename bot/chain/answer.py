@@ -54,6 +54,21 @@ ABSTAIN_TEXT = {
 }
 
 
+# What a message that asks nothing ("halo", "oke sip": ``bot.chain.normalization.small_talk``) is
+# told: what the bot can be asked, with a question any index answers (the news it holds).
+SMALL_TALK_TEXT = {
+    "id": (
+        "Saya menjawab pertanyaan tentang berita yang diindeks, dengan kutipan dari artikelnya. "
+        'Coba tanya, misalnya: "ada berita apa?"'
+    ),
+    "en": 'I answer questions about the indexed news, quoting the articles. Try, for example: "any news?"',
+}
+GREETING_TEXT = {"id": "Halo! ", "en": "Hi! "}  # before it, to a message that greets
+THANKS_TEXT = {
+    "id": "Sama-sama! Silakan tanya lagi tentang berita yang diindeks.",
+    "en": "You're welcome! Ask me anything else about the indexed news.",
+}
+
 # What introduces the passage that came nearest to answering, shown with an abstention.
 CLOSEST_LABEL = {
     "id": "Bagian yang paling dekat, mungkin bukan jawabannya:",

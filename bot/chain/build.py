@@ -25,7 +25,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
-from bot.chain.answer import Answer, with_timings
+from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, with_timings
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import history_turns, with_citations
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
@@ -33,7 +33,7 @@ from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, topic
 from bot.chain.llm import fallback_note
-from bot.chain.normalization import has_words, unfancy
+from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
@@ -182,6 +182,8 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
+            if small_talk(earlier) is not None:  # "makasih ya" between two questions
+                return before
             listed = before.cited if before is not None else ()
             earlier, before, scope = referred(earlier, before, within)
             gist = gists.read(earlier, today, before, scope)
@@ -190,6 +192,9 @@ def build_answer_chain(
 
         context = reader.context_before(state["history"], replay)
         asked = state["asked"]
+        talk = small_talk(asked)
+        if talk is not None:  # "halo", "makasih ya": nothing to search for
+            return {**state, "small_talk": talk, "context": context, "retrieved_at": time.perf_counter()}
         listed = context.cited if context is not None else ()
         question, context, within = referred(question, context, within)
         if within is not state["within"]:  # the numbers of the answer it named still count next
@@ -217,6 +222,12 @@ def build_answer_chain(
         return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:
+        if "small_talk" in state:
+            lang = state["small_talk"]
+            asked = state["asked"]
+            text = THANKS_TEXT[lang] if thanks(asked) else GREETING_TEXT[lang] * greets(asked) + SMALL_TALK_TEXT[lang]
+            # the conversation goes on from the turn before it
+            return with_timings(Answer(asked, text, True, lang, context=state["context"]), state)
         retrieval = state["retrieval"]
         if "gist" in state:
             answer = gists.answer(state["gist"])
@@ -244,7 +255,10 @@ def build_answer_chain(
         # a question about the news itself is answered by the article's own lead, quoted
         answer = RunnableBranch(
             # ... and so is a citation number the earlier answer does not have (its note says so)
-            (lambda state: "gist" in state or _no_citation(state["retrieval"].within), answer),
+            (
+                lambda state: "small_talk" in state or "gist" in state or _no_citation(state["retrieval"].within),
+                answer,
+            ),
             llm.with_fallbacks([RunnableLambda(quote_instead, name="quote")], exception_key="error"),
         )
     return RunnableLambda(question, name="question") | RunnableLambda(retrieve, name="retrieve") | answer

@@ -65,6 +65,57 @@ _SPACES = re.compile(r"\s{2,}")
 _THANKS_TO = re.compile(r"(?<=[Tt]hanks)\s+to\b")
 
 
+# Words that acknowledge or react rather than ask ("oke sip", "oh gitu", "noted"), and greetings
+# that ask after the bot rather than the news ("apa kabar?"): left out only to tell whether a
+# message asks anything at all (``small_talk``); a question is read with them as before.
+_REACTIONS = frozenset(
+    """
+    ok oke okay okey okeh sip siap mantap mantab mantul noted baik oh ooh ohh gitu begitu paham ngerti
+    cool nice great alright got it see good morning afternoon evening there everyone all folks semua semuanya so much
+    very
+    """.split()
+)
+_GREETINGS = re.compile(r"\b(?:apa\s+kabar(?:nya)?|how\s+are\s+you|how\s+r\s+u|what'?s\s+up)\b", re.IGNORECASE)
+_LAUGHTER = re.compile(r"(?:wk)+w?|(?:ha)+h?|(?:he)+h?|(?:hi){2,}|(?:xi)+|(?:lo)+l|lmao|rofl", re.IGNORECASE)
+# Words of small talk only English has: the reply to a message of them is in English.
+_EN_SMALL_TALK = frozenset(
+    "thanks thank hello hey okay cool nice great alright got see good morning afternoon evening there everyone how "
+    "are you what up".split()
+)
+_THANKS_ANYWHERE = re.compile(rf"\b{_THANK}\b", re.IGNORECASE)
+
+
+def small_talk(text: str) -> str | None:
+    """The language of a message that asks nothing ("en" or "id"), or ``None`` for one that does:
+    nothing is left of it once mentions, thanks, greetings, forms of address, particles,
+    laughter and acknowledgements are left out ("halo", "makasih ya", "oke sip", "apa kabar
+    min?", "wkwkwk", "thanks!"). Such a message is answered with what the bot can be asked, not
+    searched for (in a conversation, it leaves the conversation as it was)."""
+    plain = strip_mentions(unfancy(text))
+    rest = _CHAT_PHRASES.sub(" ", _GREETINGS.sub(" ", _THANKS_ANYWHERE.sub(" ", plain)))
+    said = [w.lower() for w in _WORD.findall(plain)]
+    left = [w for w in _WORD.findall(rest) if w.lower() not in CHAT_WORDS | _REACTIONS and not _LAUGHTER.fullmatch(w)]
+    if left or not said or any(ch.isdigit() for ch in rest):
+        return None
+    return "en" if any(w in _EN_SMALL_TALK for w in said) else "id"
+
+
+_GREETING_WORDS = frozenset(
+    "halo hallo helo hai hay hi hello hey pagi siang sore malam assalamualaikum morning".split()
+)
+
+
+def greets(text: str) -> bool:
+    """Whether a message greets ("halo", "selamat pagi", "apa kabar?", "hi there")."""
+    plain = strip_mentions(unfancy(text))
+    return _GREETINGS.search(plain) is not None or any(w.lower() in _GREETING_WORDS for w in _WORD.findall(plain))
+
+
+def thanks(text: str) -> bool:
+    """Whether a message thanks ("makasih ya", "thanks!")."""
+    return _THANKS_ANYWHERE.search(strip_mentions(unfancy(text))) is not None
+
+
 @lru_cache(maxsize=1)
 def short_forms() -> dict[str, str]:
     """Chat short form -> the standard Indonesian it stands for (lower case)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.chain.answer import Answer, Citation
+from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, Citation
 from bot.chain.conversation import Conversation, Conversations, Turn, history_turns, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FEW_WORDS_SHARE, MAX_REPLAYED_TURNS, FollowUpReader, named, prefer_context, refers_back
@@ -131,6 +131,20 @@ def test_a_question_on_a_subject_no_article_holds_is_not_read_as_a_follow_up(
 )
 def test_a_word_referred_back_to_what_was_said(surface: str, text: str, expected: bool) -> None:
     assert refers_back(surface, text) is expected
+
+
+def test_small_talk_is_told_what_to_ask_and_leaves_the_conversation_as_it_was(two_articles: Any) -> None:
+    hello = two_articles.chain.invoke("halo kak")
+    assert hello.abstained and hello.text == GREETING_TEXT["id"] + SMALL_TALK_TEXT["id"] and not hello.citations
+    assert two_articles.chain.invoke("thanks!").text == THANKS_TEXT["en"]
+    first, follow_up = "karyawan tiktok yg kena phk dikabarinnya lewat apa?", "trus kapan?"
+    direct = ask_in_turn(two_articles.chain, [first, follow_up])[1]
+    first_answer, thanked, after = ask_in_turn(two_articles.chain, [first, "oke makasih min", follow_up])
+    assert thanked.abstained and thanked.text == THANKS_TEXT["id"] and thanked.context is first_answer.context
+    assert after.text == direct.text and "12 Oktober 2024" in after.text
+    # and so when the conversation is given as text (tanya ask --json --batch's history)
+    replayed = two_articles.chain.invoke({"question": follow_up, "history": [first, "oke makasih min"]})
+    assert replayed.text == direct.text
 
 
 LANDFORMS = """Mengapa Bentang Alam Terlihat Seperti Itu

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 from pydantic import Field
 
-from bot.chain.answer import ABSTAIN_TEXT, OMISSION
+from bot.chain.answer import ABSTAIN_TEXT, OMISSION, THANKS_TEXT
 from bot.chain.llm import (
     MAX_DRAFT_CHARS,
     NO_ANSWER,
@@ -183,6 +183,12 @@ def test_an_answer_with_no_supported_sentence_falls_back_to_the_extractive_answe
     answer, _ = ask(index, ScriptedChatModel(reply="TikTok memecat 5.000 orang di Eropa [1]. Tanpa sumber."))
     assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
     assert "700" in answer.text and answer.citations
+
+
+def test_small_talk_is_not_sent_to_the_chat_model(index: Index) -> None:
+    model = ScriptedChatModel(reply="Halo juga! [1]")
+    answer = llm_chain(index, model).invoke("makasih ya min")
+    assert answer.text == THANKS_TEXT["id"] and answer.abstained and not model.prompts
 
 
 def test_no_answer_becomes_an_abstention(index: Index) -> None:

@@ -6,7 +6,15 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.chain.normalization import normalize_chat, question_part, strip_mentions, unstretch
+from bot.chain.normalization import (
+    greets,
+    normalize_chat,
+    question_part,
+    small_talk,
+    strip_mentions,
+    thanks,
+    unstretch,
+)
 
 
 def nothing_indexed(words: Iterable[str]) -> set[str]:
@@ -136,3 +144,33 @@ def test_a_stretched_word_keeps_a_double_letter_the_index_holds() -> None:
 )
 def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> None:
     assert question_part(message) == part
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("halo", "id"),
+        ("apa kabar min?", "id"),
+        ("makasih ya kak", "id"),
+        ("terima kasih banyak ya", "id"),
+        ("oke sip", "id"),
+        ("wkwkwk", "id"),
+        ("<@123> oh gitu", "id"),
+        ("thanks!", "en"),
+        ("hi there", "en"),
+        ("good morning everyone", "en"),
+        ("halo, tiktok phk brp org?", None),  # a greeting before a question
+        ("apa kabar terbaru soal banjir?", None),  # "kabar" is the news asked for
+        ("Siapa yang mengucapkan terima kasih kepada relawan?", None),
+        ("makasih, trus kenapa?", None),
+        ("test", None),
+        ("ok 2", None),  # a number is something asked about
+    ],
+)
+def test_a_message_that_asks_nothing_is_small_talk(message: str, lang: str | None) -> None:
+    assert small_talk(message) == lang
+
+
+def test_small_talk_knows_thanks_and_greetings() -> None:
+    assert thanks("oke makasih min") and thanks("thank you so much") and not thanks("halo")
+    assert greets("selamat pagi semua") and greets("apa kabar?") and greets("hi there") and not greets("oke sip")
