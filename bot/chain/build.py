@@ -254,9 +254,16 @@ def build_answer_chain(
     if llm is not None:
         # a question about the news itself is answered by the article's own lead, quoted
         answer = RunnableBranch(
-            # ... and so is a citation number the earlier answer does not have (its note says so)
+            # ... and so is a citation number the earlier answer does not have (its note says so), a
+            # message that asks nothing, and a question on a subject no article holds (refused: the
+            # off-topic gate, as without a chat model; its passages would only tempt one)
             (
-                lambda state: "small_talk" in state or "gist" in state or _no_citation(state["retrieval"].within),
+                lambda state: (
+                    "small_talk" in state
+                    or "gist" in state
+                    or _no_citation(state["retrieval"].within)
+                    or extractive.off_topic(state["retrieval"])
+                ),
                 answer,
             ),
             llm.with_fallbacks([RunnableLambda(quote_instead, name="quote")], exception_key="error"),

@@ -191,8 +191,14 @@ def test_small_talk_is_not_sent_to_the_chat_model(index: Index) -> None:
     assert answer.text == THANKS_TEXT["id"] and answer.abstained and not model.prompts
 
 
+def test_a_question_on_a_subject_no_article_holds_is_refused_without_the_chat_model(index: Index) -> None:
+    model = ScriptedChatModel(reply="Banjir melanda Jakarta pada hari Senin. [3]")  # a verifiable quote
+    answer = llm_chain(index, model).invoke("What is the capital of France?")
+    assert answer.abstained and answer.text == ABSTAIN_TEXT["en"] and not answer.citations and not model.prompts
+
+
 def test_no_answer_becomes_an_abstention(index: Index) -> None:
-    answer, _ = ask(index, ScriptedChatModel(reply=NO_ANSWER), question="Siapa presiden Prancis?")
+    answer, _ = ask(index, ScriptedChatModel(reply=NO_ANSWER), question="Kapan TikTok mulai beroperasi di Malaysia?")
     assert answer.abstained and answer.mode == "llm" and answer.text == ABSTAIN_TEXT["id"]
 
 
