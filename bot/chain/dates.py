@@ -167,6 +167,14 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
     ]
+    found_all = sorted(
+        ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
+    )
+    for (first, (day_from, _)), (last, (_, day_to)) in zip(found_all, found_all[1:]):
+        # a range of two ("sejak kemarin sampai hari ini", "from last week until today")
+        if _RANGE_TO.fullmatch(q, first.end(), last.start()) and day_from <= day_to:
+            opened = _RANGE_FROM.search(q, 0, first.start())
+            return day_from, day_to, latest, [*spans, (opened.start() if opened else first.start(), last.end())]
     for pattern, (day_from, day_to) in rules:
         hit = re.search(pattern, q)
         if hit:
@@ -281,6 +289,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
 _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
+# What joins two relative times into a range, and what may open it.
+_RANGE_TO = re.compile(r"\s*(?:sampai|hingga|sampe|until|till|to|s/d|sd|-|–)\s*")
+_RANGE_FROM = re.compile(r"\b(?:sejak|dari|mulai|antara|since|from|between)\s+$")
 _RELATIVE_BOUND = re.compile(r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|hingga|until)\s+$")
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum

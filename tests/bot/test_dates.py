@@ -76,6 +76,10 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("what happened after last week?", "2026-11-16", None, False, "what happened?"),
         ("sebelum bulan ini ada apa", None, "2026-10-31", False, "ada apa"),
         ("berita minggu lalu", "2026-11-09", "2026-11-15", False, "berita"),
+        # two relative times joined into a range
+        ("ada berita apa sejak kemarin sampai hari ini?", "2026-11-17", "2026-11-18", False, "ada berita apa?"),
+        ("news from last week until today?", "2026-11-09", "2026-11-18", False, "news?"),
+        ("berita kemarin - hari ini", "2026-11-17", "2026-11-18", False, "berita"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),
