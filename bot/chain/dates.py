@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from bot.chain.stories import one_story
@@ -170,7 +171,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     found_all = sorted(
         ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
     )
-    for (first, (day_from, _)), (last, (_, day_to)) in zip(found_all, found_all[1:]):
+    for (first, (day_from, _)), (last, (_, day_to)) in pairwise(found_all):
         # a range of two ("sejak kemarin sampai hari ini", "from last week until today")
         if _RANGE_TO.fullmatch(q, first.end(), last.start()) and day_from <= day_to:
             opened = _RANGE_FROM.search(q, 0, first.start())
