@@ -171,11 +171,11 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     found_all = sorted(
         ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
     )
-    for (first, (day_from, _)), (last, (_, day_to)) in pairwise(found_all):
+    for (earlier, (day_from, _)), (later, (_, day_to)) in pairwise(found_all):
         # a range of two ("sejak kemarin sampai hari ini", "from last week until today")
-        if _RANGE_TO.fullmatch(q, first.end(), last.start()) and day_from <= day_to:
-            opened = _RANGE_FROM.search(q, 0, first.start())
-            return day_from, day_to, latest, [*spans, (opened.start() if opened else first.start(), last.end())]
+        if _RANGE_TO.fullmatch(q, earlier.end(), later.start()) and day_from <= day_to:
+            opened = _RANGE_FROM.search(q, 0, earlier.start())
+            return day_from, day_to, latest, [*spans, (opened.start() if opened else earlier.start(), later.end())]
     for pattern, (day_from, day_to) in rules:
         hit = re.search(pattern, q)
         if hit:
