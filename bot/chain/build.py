@@ -34,6 +34,7 @@ from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
+from bot.chain.question import names_something
 from bot.chain.retriever import HybridRetriever
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
@@ -44,6 +45,11 @@ logger = logging.getLogger(__name__)
 
 # The longest --source / "source" filter: longer than any article's source, URL, title or outlet.
 MAX_SOURCE_CHARS = 1000
+
+
+# A question about the news in the fewest words, which a message naming nothing but a time is
+# read as ("terbaru?" is "ada berita apa terbaru?").
+BARE_NEWS = {"id": "ada berita apa", "en": "any news"}
 
 
 def normalize_question(raw: str, max_chars: int) -> str:
@@ -204,6 +210,20 @@ def build_answer_chain(
         if gist is not None:
             gist.retrieval.question = asked
             return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}
+        timed = dates.bounded or dates.latest
+        if context is None and not names_something(retriever.chat_text(dates.rest if timed else question)):
+            # "gimana?", "what can you do?" with no conversation before: nothing to search for;
+            # with a time ("terbaru?", "kemarin gimana?"), the news of that time
+            lang = guess_language(question)
+            news = (
+                gists.read(f"{BARE_NEWS[lang]} {question}", today, None, within)
+                if dates.bounded or dates.latest
+                else None
+            )
+            if news is not None:
+                news.retrieval.question = asked
+                return {**state, "gist": news, "retrieval": news.retrieval, "retrieved_at": time.perf_counter()}
+            return {**state, "small_talk": lang, "context": None, "retrieved_at": time.perf_counter()}
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
@@ -233,7 +253,7 @@ def build_answer_chain(
             answer = gists.answer(state["gist"])
         else:
             answer = extractive.answer_retrieval(retrieval)
-            answer.context = with_citations(retrieval.context, answer)
+            answer.context = retrieval.keeps or with_citations(retrieval.context, answer)
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within

@@ -151,10 +151,10 @@ class FollowUpReader:
         siapa?": ``refers_back``)."""
         if not self.extractive.off_topic(alone):
             return False
-        text, own = alone.question.casefold(), named(alone.query)
-        if any(refers_back(c.surface, text) for c in own):
+        text, own, asking = alone.question.casefold(), named(alone.query), asking_words()
+        # ("sebenarnya", "emangnya" end in "-nya" too, but only ask)
+        if any(refers_back(c.surface, text) and c.terms[0] not in asking for c in own):
             return False
-        asking = asking_words()
         return any(not any(c.frequencies) and c.terms[0] not in asking for c in own)
 
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
@@ -182,7 +182,10 @@ class FollowUpReader:
         """The question's retrieval on its own (``own_reading``), or as a follow-up of
         ``context``, among the articles ``within`` lets through."""
         alone = self.own_reading(question, within)
-        if context is None or self.leaves_the_index(alone):
+        if context is None:
+            return alone
+        if self.leaves_the_index(alone):  # refused, and the conversation goes on from before it
+            alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)
         if prefer_context(
@@ -199,7 +202,7 @@ class FollowUpReader:
     def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:
         """What an earlier question leaves for the next turn, read with ``context`` and answered."""
         earlier = self.read(question, context, within)
-        return with_citations(earlier.context, self.extractive.answer_retrieval(earlier))
+        return earlier.keeps or with_citations(earlier.context, self.extractive.answer_retrieval(earlier))
 
     def context_before(
         self,

@@ -412,7 +412,7 @@ def verify(
                 note=note,
                 partial=partial,
             )
-            answer.context = with_citations(retrieval.context, answer)
+            answer.context = retrieval.keeps or with_citations(retrieval.context, answer)
             return with_timings(answer, state)
 
         try:

@@ -49,6 +49,7 @@ CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob"
 CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
     r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam)"
+    r"|good\s+(?:morning|afternoon|evening)"
     r"|(?:halo|hallo|helo|hai|hi|hello|hey|pagi|siang|sore|malam)\s+(?:semua|semuanya|sekalian|everyone|all)"
     r"|(?:tolong|mohon)\s+(?:dijawab|dibantu|infonya|info))\b",
     re.IGNORECASE,
@@ -70,50 +71,83 @@ _THANKS_TO = re.compile(r"(?<=[Tt]hanks)\s+to\b")
 # message asks anything at all (``small_talk``); a question is read with them as before.
 _REACTIONS = frozenset(
     """
-    ok oke okay okey okeh sip siap mantap mantab mantul noted baik oh ooh ohh gitu begitu paham ngerti
-    cool nice great alright got it see good morning afternoon evening there everyone all folks semua semuanya so much
-    very
+    ok oke okay okey okeh sip siap mantap mantab mantul noted baik oh ooh ohh oalah gitu begitu paham ngerti
+    wah wow keren anjay anjir hmm hm sangat membantu infonya info atas jawabannya jawaban jiwa bgt banget
+    cool nice great alright got it i see good morning afternoon evening night there everyone all folks semua semuanya
+    so much very bye dadah for the you
     """.split()
 )
+# Small talk that greets: a message of these alone may end in a question mark ("halo?", "ada orang?"
+# is no greeting); one of acknowledgements may not ("kok gitu?" asks why, "semua selamat?" asks).
+_GREETING_WORDS = frozenset(
+    "halo hallo helo hai hay hi hello hey pagi siang sore malam malem met assalamualaikum assalamu alaikum wr wb "
+    "morning".split()
+)
 _GREETINGS = re.compile(r"\b(?:apa\s+kabar(?:nya)?|how\s+are\s+you|how\s+r\s+u|what'?s\s+up)\b", re.IGNORECASE)
-_LAUGHTER = re.compile(r"(?:wk)+w?|(?:ha)+h?|(?:he)+h?|(?:hi){2,}|(?:xi)+|(?:lo)+l|lmao|rofl", re.IGNORECASE)
-# Words of small talk only English has: the reply to a message of them is in English.
+_LAUGHTER = re.compile(r"a?(?:wk|kw)+w?k?|(?:ha)+h?|(?:he)+h?|(?:hi){2,}|(?:xi)+|(?:lo)+l|lmao|rofl", re.IGNORECASE)
+_MORE_THANKS = re.compile(r"\b(?:terimakasih|makasi+|tengkyu|thank\s+u|ty)\b", re.IGNORECASE)
+# Words of small talk only English has, and those only Indonesian has: a message's reply is in
+# the language more of its words are ("thanks min" is Indonesian).
 _EN_SMALL_TALK = frozenset(
-    "thanks thank hello hey okay cool nice great alright got see good morning afternoon evening there everyone how "
-    "are you what up".split()
+    "thanks thank hello hey okay cool nice great alright got see good morning afternoon evening night there everyone "
+    "how are you what up bye".split()
+)
+_ID_SMALL_TALK = (
+    (
+        frozenset(
+            "halo pagi siang sore malam selamat makasih terima kasih oke sip siap mantap gitu begitu baik "
+            "semua semuanya wah keren sangat membantu infonya dadah bgt banget".split()
+        )
+        | CHAT_WORDS
+        | CASUAL_ADDRESSES
+    )
+    - _EN_SMALL_TALK
+    - frozenset("hi hey hello thanks thx btw please pls plz bro sis bos bot guys".split())
 )
 _THANKS_ANYWHERE = re.compile(rf"\b{_THANK}\b", re.IGNORECASE)
+
+
+def _once(word: str) -> str:
+    """A word with its last letter written once ("haloo", "hii", "siapp", "makasii")."""
+    return re.sub(r"(\w)\1+$", r"\1", word.lower())
 
 
 def small_talk(text: str) -> str | None:
     """The language of a message that asks nothing ("en" or "id"), or ``None`` for one that does:
     nothing is left of it once mentions, thanks, greetings, forms of address, particles,
     laughter and acknowledgements are left out ("halo", "makasih ya", "oke sip", "apa kabar
-    min?", "wkwkwk", "thanks!"). Such a message is answered with what the bot can be asked, not
-    searched for (in a conversation, it leaves the conversation as it was)."""
+    min?", "wkwkwk", "thanks!", "makasih bang"); a message ending in a question mark must be a
+    greeting ("halo?", not "kok gitu?"). Such a message is answered with what the bot can be
+    asked, not searched for (in a conversation, it leaves the conversation as it was)."""
     plain = strip_mentions(unfancy(text))
-    rest = _CHAT_PHRASES.sub(" ", _GREETINGS.sub(" ", _THANKS_ANYWHERE.sub(" ", plain)))
+    rest = _THANKS_ANYWHERE.sub(" ", _MORE_THANKS.sub(" ", plain))
+    rest = _CHAT_PHRASES.sub(" ", _GREETINGS.sub(" ", rest))
     said = [w.lower() for w in _WORD.findall(plain)]
-    left = [w for w in _WORD.findall(rest) if w.lower() not in CHAT_WORDS | _REACTIONS and not _LAUGHTER.fullmatch(w)]
+    small = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS
+    if not plain.rstrip().endswith("?") or _GREETINGS.search(plain):
+        small = small | _REACTIONS
+    left = [w for w in _WORD.findall(rest) if not _among(w, small) and not _LAUGHTER.fullmatch(w)]
     if left or not said or any(ch.isdigit() for ch in rest):
         return None
-    return "en" if any(w in _EN_SMALL_TALK for w in said) else "id"
+    english = sum(_among(w, _EN_SMALL_TALK) for w in said) + bool(re.search(r"\bthank\s+u\b", plain, re.I))
+    return "en" if english > sum(_among(w, _ID_SMALL_TALK) for w in said) else "id"
 
 
-_GREETING_WORDS = frozenset(
-    "halo hallo helo hai hay hi hello hey pagi siang sore malam assalamualaikum morning".split()
-)
+def _among(word: str, words: frozenset[str]) -> bool:
+    """Whether ``word`` is one of ``words``, as written or with its last letter once ("siapp")."""
+    return word.lower() in words or _once(word) in words
 
 
 def greets(text: str) -> bool:
     """Whether a message greets ("halo", "selamat pagi", "apa kabar?", "hi there")."""
     plain = strip_mentions(unfancy(text))
-    return _GREETINGS.search(plain) is not None or any(w.lower() in _GREETING_WORDS for w in _WORD.findall(plain))
+    return _GREETINGS.search(plain) is not None or any(_among(w, _GREETING_WORDS) for w in _WORD.findall(plain))
 
 
 def thanks(text: str) -> bool:
     """Whether a message thanks ("makasih ya", "thanks!")."""
-    return _THANKS_ANYWHERE.search(strip_mentions(unfancy(text))) is not None
+    plain = strip_mentions(unfancy(text))
+    return _THANKS_ANYWHERE.search(plain) is not None or _MORE_THANKS.search(plain) is not None
 
 
 @lru_cache(maxsize=1)

@@ -203,11 +203,44 @@ def _en_key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def asking_words() -> frozenset[str]:
+def asking_counts() -> dict[str, tuple[int, int]]:
     """Words people ask with rather than name what they ask about ("memang", "lewat", "sekarang"),
-    as first index terms: fitted by ``bench/fit_asking_words.py`` on the training questions."""
-    lines = _ASKING_WORDS.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
+    as first index terms, with how many training questions name each and how many of those are
+    asked of a passage lacking it: fitted by ``bench/fit_asking_words.py``."""
+    counts = {}
+    for line in _ASKING_WORDS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, asked, absent = line.split()
+            counts[word] = (int(asked), int(absent))
+    return counts
+
+
+@lru_cache(maxsize=1)
+def asking_words() -> frozenset[str]:
+    """The words of ``asking_counts``: how a question asks, not what it asks about."""
+    return frozenset(asking_counts())
+
+
+# A word the passages answering its questions lack this often only asks ("maksud", "kamu",
+# "can"); "masyarakat" or "jenis", lacking half the time, may name what is asked about.
+ONLY_ASKING_SHARE = 0.8
+
+
+def names_something(question: str) -> bool:
+    """Whether a question (read as a chat message) names anything to search for: a word that is
+    not a stopword, a question word or a word that only asks (``asking_counts``: lacking from
+    the answering passages at least ``ONLY_ASKING_SHARE`` of the time), or a number. "gimana?",
+    "kapan?", "apa maksudnya?", "who are you?", "what can you do?" name nothing: they ask about
+    what was said before, or about the bot."""
+    counts = asking_counts()
+
+    def only_asks(token: str) -> bool:
+        asked, absent = counts.get(stem(token), (1, 0))
+        return absent >= ONLY_ASKING_SHARE * asked
+
+    return any(
+        token not in _STOPWORDS and question_type(token) is None and not only_asks(token) for token in words(question)
+    )
 
 
 @lru_cache(maxsize=1)

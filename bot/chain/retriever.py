@@ -61,6 +61,9 @@ class Retrieval:
     judged: Any = None  # the answerer's sentence ranking, its probability and the gate's verdict, once made
     within: Scope | None = None  # the articles it searched (``None``: all)
     own: ParsedQuery | None = None  # read as a follow-up: the question on its own (``query`` holds the context)
+    # a question on a subject no article holds, read on its own in a conversation: the context the
+    # conversation keeps for its next turn, as it was before it (``bot.chain.followup``)
+    keeps: Context | None = None
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text

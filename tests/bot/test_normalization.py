@@ -159,6 +159,16 @@ def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> 
         ("thanks!", "en"),
         ("hi there", "en"),
         ("good morning everyone", "en"),
+        ("makasih bang", "id"),
+        ("oke siapp", "id"),
+        ("haloo", "id"),
+        ("terimakasih", "id"),
+        ("thanks min", "id"),  # an Indonesian address: answered in Indonesian
+        ("thank u", "en"),
+        ("wah keren", "id"),
+        ("halo?", "id"),  # a greeting may ask
+        ("kok gitu?", None),  # asks why
+        ("semua selamat?", None),
         ("halo, tiktok phk brp org?", None),  # a greeting before a question
         ("apa kabar terbaru soal banjir?", None),  # "kabar" is the news asked for
         ("Siapa yang mengucapkan terima kasih kepada relawan?", None),

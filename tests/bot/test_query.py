@@ -4,7 +4,14 @@ import uuid
 
 import pytest
 
-from bot.chain.question import analyzed_sentences, glossary, parse_query, prime_sentences, spelling_variants
+from bot.chain.question import (
+    analyzed_sentences,
+    glossary,
+    names_something,
+    parse_query,
+    prime_sentences,
+    spelling_variants,
+)
 from bot.chain.retriever import HybridRetriever, RetrievalConfig
 from ingest.pipeline import ingest_articles
 from ingest.store.index import Index
@@ -210,3 +217,19 @@ def test_a_passage_holds_the_kind_of_answer_asked_for(
 
     ingest_articles(small_index, [Article("a", text, "Jembatan")])
     assert holds_answer_type(text, parse_query(question, small_index)) is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("bagaimana?", False),
+        ("apa maksudnya?", False),  # "maksud" only asks
+        ("who are you?", False),
+        ("what can you do?", False),
+        ("apakah yang di maksud dengan masyarakat?", True),  # "masyarakat" may be what is asked about
+        ("2019?", True),
+        ("berapa karyawan?", True),
+    ],
+)
+def test_a_question_names_something_to_search_for(question: str, expected: bool) -> None:
+    assert names_something(question) is expected
