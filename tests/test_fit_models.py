@@ -263,11 +263,12 @@ def test_the_written_chat_questions_are_well_formed(name: str) -> None:
 ASKING = REPO / "bench" / "fit_asking_words.py"
 
 
-def test_asking_words_are_those_the_answering_passages_lack() -> None:
-    sys.path.insert(0, str(REPO / "bench"))
+def test_asking_words_are_those_the_answering_passages_lack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
     from fit_asking_words import asking_words, count
 
-    pairs = [(f"emg gajinya lewat apa? presiden {i}", "Presiden membayar gaji melalui bank.") for i in range(12)]
+    pairs = [(f"emg gajinya lewat apa? presiden {i}", f"Presiden {i} membayar gaji melalui bank.") for i in range(12)]
+    pairs += [("emg presiden?", "Presiden 0 membayar gaji melalui bank.")] * 5  # one passage counts once
     asked, absent = count(pairs)
     assert asked["memang"] == 12 and absent["memang"] == 12  # "emg" spelt out, as the chain reads it
     assert absent["presiden"] == 0 and absent["gaji"] == 0  # what the passage holds is asked about
@@ -276,7 +277,6 @@ def test_asking_words_are_those_the_answering_passages_lack() -> None:
     assert not any(w[0].isdigit() for w in asked)  # numbers are what is asked about
 
 
-@pytest.mark.skipif(not (REPO.parent / "shared" / "train").exists(), reason="needs ../shared/train")
 def test_fitting_the_asking_words_again_writes_the_shipped_file(tmp_path: Path) -> None:
     out = tmp_path / "asking_words.txt"
     subprocess.run([sys.executable, str(ASKING), "--out", str(out)], check=True, capture_output=True, timeout=600)

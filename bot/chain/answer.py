@@ -104,12 +104,15 @@ class Answer:
     # With an abstention: the passage that came nearest (its likeliest sentence), which the answer
     # model did not trust; front ends show it as such (``CLOSEST_LABEL``), never as an answer.
     closest: Citation | None = None
+    # no answer but a reply to a message that asks nothing ("halo", "makasih ya"): shown as it is
+    chat: bool = False
 
     @property
     def says_nothing(self) -> bool:
-        """Whether there is nothing to show but an abstention (abstained, or no text at all: none
-        but invisible and control characters, which Discord's formatting drops)."""
-        return self.abstained or not without_invisible(self.text).strip()
+        """Whether there is nothing to show but an abstention (abstained, unless it is a ``chat``
+        reply, or no text at all: none but invisible and control characters, which Discord's
+        formatting drops)."""
+        return (self.abstained and not self.chat) or not without_invisible(self.text).strip()
 
     def __add__(self, later: Answer) -> Answer:
         """Streamed answers are snapshots, each holding all of the answer so far: adding one to

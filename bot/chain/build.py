@@ -31,7 +31,7 @@ from bot.chain.conversation import history_turns, with_citations
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
-from bot.chain.gist import GIST_QUESTION, GistReader, topic
+from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.question import names_something
@@ -181,6 +181,20 @@ def build_answer_chain(
         lang = guess_language(rest if any(ch.isalpha() for ch in rest) else question)
         return GIST_QUESTION[lang], None, scope
 
+    def nameless(question: str, within: Scope | None, today: date) -> GistReading | str | None:
+        """For a first message (no conversation before it) that names nothing to search for
+        (``names_something``): the news of the time it names ("terbaru?", "kemarin gimana?"), or
+        else its language, for the reply saying what can be asked ("gimana?", "what can you
+        do?"); ``None`` for one that names something. A citation named by number is no first
+        message: ``referred`` reads it."""
+        dates = read_dates(question, today)
+        timed = dates.bounded or dates.latest
+        if names_something(retriever.chat_text(dates.rest if timed else question)):
+            return None
+        lang = guess_language(question)
+        news = gists.read(f"{BARE_NEWS[lang]} {question}", today, None, within) if timed else None
+        return news if news is not None else lang
+
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
@@ -190,6 +204,10 @@ def build_answer_chain(
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
             if small_talk(earlier) is not None:  # "makasih ya" between two questions
                 return before
+            if before is None:
+                unnamed = nameless(earlier, within, today)
+                if unnamed is not None:  # "gimana?" first: nothing; "terbaru?": the news listed
+                    return gists.answer(unnamed).context if isinstance(unnamed, GistReading) else None
             listed = before.cited if before is not None else ()
             earlier, before, scope = referred(earlier, before, within)
             gist = gists.read(earlier, today, before, scope)
@@ -200,7 +218,16 @@ def build_answer_chain(
         asked = state["asked"]
         talk = small_talk(asked)
         if talk is not None:  # "halo", "makasih ya": nothing to search for
-            return {**state, "small_talk": talk, "context": context, "retrieved_at": time.perf_counter()}
+            kind = "thanks" if thanks(asked) else "greeting" if greets(asked) else "guide"
+            return {**state, "small_talk": (talk, kind), "context": context, "retrieved_at": time.perf_counter()}
+        if context is None:
+            unnamed = nameless(question, within, today)
+            if isinstance(unnamed, GistReading):  # a time alone, first: "terbaru?", "kemarin gimana?"
+                unnamed.retrieval.question = asked
+                return {**state, "gist": unnamed, "retrieval": unnamed.retrieval, "retrieved_at": time.perf_counter()}
+            if unnamed is not None:  # "gimana?", "what can you do?" first
+                guide = (unnamed, "greeting" if greets(asked) else "guide")
+                return {**state, "small_talk": guide, "context": None, "retrieved_at": time.perf_counter()}
         listed = context.cited if context is not None else ()
         question, context, within = referred(question, context, within)
         if within is not state["within"]:  # the numbers of the answer it named still count next
@@ -210,20 +237,6 @@ def build_answer_chain(
         if gist is not None:
             gist.retrieval.question = asked
             return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}
-        timed = dates.bounded or dates.latest
-        if context is None and not names_something(retriever.chat_text(dates.rest if timed else question)):
-            # "gimana?", "what can you do?" with no conversation before: nothing to search for;
-            # with a time ("terbaru?", "kemarin gimana?"), the news of that time
-            lang = guess_language(question)
-            news = (
-                gists.read(f"{BARE_NEWS[lang]} {question}", today, None, within)
-                if dates.bounded or dates.latest
-                else None
-            )
-            if news is not None:
-                news.retrieval.question = asked
-                return {**state, "gist": news, "retrieval": news.retrieval, "retrieved_at": time.perf_counter()}
-            return {**state, "small_talk": lang, "context": None, "retrieved_at": time.perf_counter()}
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
@@ -243,17 +256,22 @@ def build_answer_chain(
 
     def quote(state: dict[str, Any]) -> Answer:
         if "small_talk" in state:
-            lang = state["small_talk"]
-            asked = state["asked"]
-            text = THANKS_TEXT[lang] if thanks(asked) else GREETING_TEXT[lang] * greets(asked) + SMALL_TALK_TEXT[lang]
-            # the conversation goes on from the turn before it
-            return with_timings(Answer(asked, text, True, lang, context=state["context"]), state)
+            lang, kind = state["small_talk"]
+            text = (
+                THANKS_TEXT[lang]
+                if kind == "thanks"
+                else GREETING_TEXT[lang] * (kind == "greeting") + SMALL_TALK_TEXT[lang]
+            )
+            # no answer, said as it is; the conversation goes on from the turn before it
+            return with_timings(Answer(state["asked"], text, True, lang, context=state["context"], chat=True), state)
         retrieval = state["retrieval"]
         if "gist" in state:
             answer = gists.answer(state["gist"])
         else:
             answer = extractive.answer_retrieval(retrieval)
-            answer.context = retrieval.keeps or with_citations(retrieval.context, answer)
+            # a new subject no article holds, refused: the conversation goes on from before it
+            kept = retrieval.keeps if answer.abstained else None
+            answer.context = kept or with_citations(retrieval.context, answer)
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within

@@ -155,7 +155,6 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     week_start = today - timedelta(days=today.weekday())
     rules: list[tuple[str, tuple[date, date]]] = [
         (r"\b(hari ini|today)\b", (today, today)),
-        (r"\b(kemarin|kemaren|kmrn|yesterday)\b", (today - timedelta(days=1), today - timedelta(days=1))),
         (r"\b(minggu ini|pekan ini|this week)\b", (week_start, today)),
         (
             r"\b(minggu lalu|pekan lalu|minggu kemarin|last week)\b",
@@ -167,10 +166,18 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             _month_range(*((today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12))),
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
+        # after "minggu kemarin" and "bulan kemarin", which hold it
+        (r"\b(kemarin|kemaren|kmrn|yesterday)\b", (today - timedelta(days=1), today - timedelta(days=1))),
     ]
     found_all = sorted(
         ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
     )
+    # "kemarin" inside "minggu kemarin" is no time of its own
+    found_all = [
+        (hit, dates)
+        for hit, dates in found_all
+        if not any(o.start() <= hit.start() and hit.end() <= o.end() and o is not hit for o, _ in found_all)
+    ]
     for (earlier, (day_from, _)), (later, (_, day_to)) in pairwise(found_all):
         # a range of two ("sejak kemarin sampai hari ini", "from last week until today")
         if _RANGE_TO.fullmatch(q, earlier.end(), later.start()) and day_from <= day_to:

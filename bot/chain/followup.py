@@ -79,8 +79,9 @@ def prefer_context(
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
 
-# English words that make what follows them something of what was said ("their salaries").
-_POSSESSIVES = r"(?:its|their|his|her|the company's)"
+# English words that make what follows them something of what was said ("their salaries", "the
+# company's excuse").
+_POSSESSIVES = r"(?:its|their|his|her|our|your|the\s+\w+['’]s)"
 
 
 def refers_back(surface: str, text: str) -> bool:

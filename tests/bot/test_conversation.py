@@ -151,6 +151,7 @@ def test_a_word_that_only_asks_does_not_refer_back_with_its_nya(two_articles: An
         two_articles.chain, ["tiktok bayar microsoft brp sebulan?", "sebenarnya siapa presiden amerika sekarang?"]
     )
     assert answers[1].abstained and not answers[1].citations
+    assert answers[1].context is answers[0].context  # read on its own, and the conversation kept
 
 
 def test_small_talk_is_told_what_to_ask_and_leaves_the_conversation_as_it_was(two_articles: Any) -> None:
@@ -171,6 +172,21 @@ def test_small_talk_is_told_what_to_ask_and_leaves_the_conversation_as_it_was(tw
 def test_a_first_message_that_names_nothing_is_told_what_to_ask(two_articles: Any, message: str, lang: str) -> None:
     answer = two_articles.chain.invoke(message)  # it had been answered with any sentence
     assert answer.abstained and answer.text == SMALL_TALK_TEXT[lang] and not answer.citations
+
+
+def test_a_first_message_that_names_nothing_leaves_nothing_for_the_next_turn(two_articles: Any) -> None:
+    live = ask_in_turn(two_articles.chain, ["gimana?", "trus kapan?"])
+    assert all(a.text == SMALL_TALK_TEXT["id"] and a.context is None for a in live)
+    replayed = two_articles.chain.invoke({"question": "trus kapan?", "history": ["gimana?"]})
+    assert replayed.text == live[1].text  # given as text, it is read again as it was answered
+
+
+def test_a_citation_named_by_number_with_few_words_is_asked_of_that_article(two_articles: Any) -> None:
+    # "apa maksudnya?" alone names nothing, but with a citation's number it asks of that article
+    # (answered or refused there), not told what to ask
+    listed, named = ask_in_turn(two_articles.chain, ["ada berita apa?", "[2] apa maksudnya?"])
+    assert len(listed.citations) == 2 and not named.chat and named.text != SMALL_TALK_TEXT["id"]
+    assert {c.chunk.source for c in named.citations} <= {listed.citations[1].chunk.source}
 
 
 def test_a_first_message_of_a_time_alone_asks_for_the_news_of_that_time(two_articles: Any) -> None:

@@ -80,6 +80,8 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("ada berita apa sejak kemarin sampai hari ini?", "2026-11-17", "2026-11-18", False, "ada berita apa?"),
         ("news from last week until today?", "2026-11-09", "2026-11-18", False, "news?"),
         ("berita kemarin - hari ini", "2026-11-17", "2026-11-18", False, "berita"),
+        ("berita minggu kemarin sampai hari ini", "2026-11-09", "2026-11-18", False, "berita"),
+        ("berita minggu kemarin", "2026-11-09", "2026-11-15", False, "berita"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),

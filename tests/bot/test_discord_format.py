@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.chain.answer import Answer, Citation
+from bot.chain.answer import THANKS_TEXT, Answer, Citation
 from bot.discord.formatting import (
     EMBEDS_TOTAL_LIMIT,
     answer_replies,
@@ -260,3 +260,10 @@ def test_everyone_and_here_in_text_are_broken_so_they_could_not_ping() -> None:
 def test_an_articles_own_bracketed_numbers_in_an_embed_are_no_citations() -> None:
     (embed,) = source_embeds(_answer("Menurut laporan [12], sekitar 300 warga mengungsi.", title="Banjir [3] Arum"))
     assert embed.title == "[1] Banjir ［3］ Arum" and "laporan ［12］" in embed.description
+
+
+def test_a_chat_reply_to_small_talk_is_shown_as_it_is_not_as_an_abstention() -> None:
+    reply = Answer("makasih bang", THANKS_TEXT["id"], True, "id", chat=True)  # what the chain gives
+    assert not reply.says_nothing
+    (shown,) = answer_replies(reply)
+    assert shown.content == neutralize(THANKS_TEXT["id"]) and not shown.embeds

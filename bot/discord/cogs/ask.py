@@ -266,7 +266,7 @@ class AskCog(commands.Cog):
 
     async def prepared(self, answer: Answer) -> tuple[list[Reply], discord.ui.View | None]:
         replies = answer_replies(answer)
-        if answer.says_nothing:  # shown as an abstention: nothing to vote on or to show
+        if answer.says_nothing or answer.chat:  # an abstention or a chat reply: nothing to vote on or to show
             return replies, None
         answer_id = await self.bot.run_blocking(self.bot.feedback.record_answer, answer)
         return replies, answer_view(answer_id, answer)
