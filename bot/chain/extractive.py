@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, Model, load_models
-from bot.chain.question import ParsedQuery
+from bot.chain.question import ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
 from ingest.text.sentences import refers_back
@@ -67,8 +67,11 @@ class ExtractiveAnswerer:
                 features = answer_features(retrieval.query, passages, ranked)
                 gate = models.off_topic
                 # a question on a subject no article holds has no answer, however likely its best
-                # sentence looks
-                gated = gate is not None and gate.refuses(features, retrieval.query.lang)
+                # sentence looks: an Indonesian one that names nothing the index holds, or one the
+                # gate refuses
+                gated = names_nothing_held(retrieval.query) or (
+                    gate is not None and gate.refuses(features, retrieval.query.lang)
+                )
                 if not gated:
                     probability = models.answer.probability(features)
             retrieval.judged = (tuple(ranked), probability, gated)

@@ -226,6 +226,17 @@ def asking_words() -> frozenset[str]:
 ONLY_ASKING_SHARE = 0.8
 
 
+def names_nothing_held(query: ParsedQuery) -> bool:
+    """Whether a question names something (not question words nor the words people ask with)
+    and no chunk of the index holds any of it: it is on a subject no article holds ("harga
+    bitcoin brp?", "what about shopee?")."""
+    if query.lang == "en":  # English words the glossary lacks are in no chunk of Indonesian news
+        return False
+    asking = asking_words()
+    own = [c for c in query.concepts if question_type(c.surface) is None and c.terms[0] not in asking]
+    return bool(own) and not any(any(c.frequencies) for c in own)
+
+
 def names_something(question: str) -> bool:
     """Whether a question (read as a chat message) names anything to search for: a word that is
     not a stopword, a question word or a word that only asks (``asking_counts``: lacking from

@@ -5,8 +5,10 @@ import uuid
 import pytest
 
 from bot.chain.question import (
+    ParsedQuery,
     analyzed_sentences,
     glossary,
+    names_nothing_held,
     names_something,
     parse_query,
     prime_sentences,
@@ -233,3 +235,15 @@ def test_a_passage_holds_the_kind_of_answer_asked_for(
 )
 def test_a_question_names_something_to_search_for(question: str, expected: bool) -> None:
     assert names_something(question) is expected
+
+
+def test_a_question_naming_nothing_the_index_holds(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Sekitar 700 karyawan TikTok di Malaysia terkena PHK.", "PHK")])
+
+    def parsed(question: str) -> ParsedQuery:
+        return parse_query(question, small_index)
+
+    assert names_nothing_held(parsed("harga bitcoin brp?"))
+    assert not names_nothing_held(parsed("harga saham tiktok brp?"))  # "tiktok" is held
+    assert not names_nothing_held(parsed("lewat apa?"))  # it names nothing but how it asks
+    assert not names_nothing_held(parsed("what about shopee?"))  # English: the glossary lacks words
