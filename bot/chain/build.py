@@ -27,7 +27,7 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, with_timings
 from bot.chain.context import Context, citation_number, referred_source
-from bot.chain.conversation import history_turns, with_citations
+from bot.chain.conversation import context_after, history_turns
 from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
@@ -218,16 +218,20 @@ def build_answer_chain(
         asked = state["asked"]
         talk = small_talk(asked)
         if talk is not None:  # "halo", "makasih ya": nothing to search for
-            kind = "thanks" if thanks(asked) else "greeting" if greets(asked) else "guide"
-            return {**state, "small_talk": (talk, kind), "context": context, "retrieved_at": time.perf_counter()}
+            return {**state, "small_talk": talk, "context": context, "retrieved_at": time.perf_counter()}
         if context is None:
             unnamed = nameless(question, within, today)
             if isinstance(unnamed, GistReading):  # a time alone, first: "terbaru?", "kemarin gimana?"
                 unnamed.retrieval.question = asked
                 return {**state, "gist": unnamed, "retrieval": unnamed.retrieval, "retrieved_at": time.perf_counter()}
-            if unnamed is not None:  # "gimana?", "what can you do?" first
-                guide = (unnamed, "greeting" if greets(asked) else "guide")
-                return {**state, "small_talk": guide, "context": None, "retrieved_at": time.perf_counter()}
+            if unnamed is not None:  # "gimana?", "what can you do?" first: what can be asked, no thanks
+                return {
+                    **state,
+                    "small_talk": unnamed,
+                    "context": None,
+                    "nameless": True,
+                    "retrieved_at": time.perf_counter(),
+                }
         listed = context.cited if context is not None else ()
         question, context, within = referred(question, context, within)
         if within is not state["within"]:  # the numbers of the answer it named still count next
@@ -256,22 +260,17 @@ def build_answer_chain(
 
     def quote(state: dict[str, Any]) -> Answer:
         if "small_talk" in state:
-            lang, kind = state["small_talk"]
-            text = (
-                THANKS_TEXT[lang]
-                if kind == "thanks"
-                else GREETING_TEXT[lang] * (kind == "greeting") + SMALL_TALK_TEXT[lang]
-            )
+            lang, asked = state["small_talk"], state["asked"]
+            thanked = "nameless" not in state and thanks(asked)  # small talk may thank; "thanks, tapi gimana?" asks
+            text = THANKS_TEXT[lang] if thanked else GREETING_TEXT[lang] * greets(asked) + SMALL_TALK_TEXT[lang]
             # no answer, said as it is; the conversation goes on from the turn before it
-            return with_timings(Answer(state["asked"], text, True, lang, context=state["context"], chat=True), state)
+            return with_timings(Answer(asked, text, True, lang, context=state["context"], chat=True), state)
         retrieval = state["retrieval"]
         if "gist" in state:
             answer = gists.answer(state["gist"])
         else:
             answer = extractive.answer_retrieval(retrieval)
-            # a new subject no article holds, refused: the conversation goes on from before it
-            kept = retrieval.keeps if answer.abstained else None
-            answer.context = kept or with_citations(retrieval.context, answer)
+            answer.context = context_after(retrieval.context, retrieval.keeps, answer)
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within

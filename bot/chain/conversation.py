@@ -39,6 +39,13 @@ def with_citations(context: Context, answer: Answer) -> Context:
     return dataclasses.replace(context, sources=context.sources | frozenset(order), cited=order)
 
 
+def context_after(context: Context, keeps: Context | None, answer: Answer) -> Context:
+    """What a turn read as ``context`` and answered with ``answer`` leaves for the next: ``keeps``
+    (the conversation before it) when it was a new subject no article holds and was refused
+    (``bot.chain.followup``), else ``context`` with the articles ``answer`` cites."""
+    return keeps if keeps is not None and answer.abstained else with_citations(context, answer)
+
+
 def history_turns(history: Iterable[Any] | None) -> list[Turn]:
     """Earlier turns from what a caller gives: ``Turn``s, questions (strings), or mappings with a
     ``question`` and optionally an ``answer`` (the JSON of ``tanya ask --batch``). Anything else

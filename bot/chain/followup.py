@@ -19,11 +19,11 @@ import re
 from collections.abc import Callable, Sequence
 
 from bot.chain.context import Context
-from bot.chain.conversation import Turn, with_citations
+from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
-from bot.chain.question import Concept, ParsedQuery, asking_words, question_type
+from bot.chain.question import Concept, ParsedQuery, naming, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
@@ -143,7 +143,7 @@ class FollowUpReader:
     def leaves_the_index(self, alone: Retrieval) -> bool:
         """Whether a question on its own asks about a subject no article holds: the off-topic gate
         refuses its own reading, and it names something no chunk of the index holds (other than
-        the words people ask with, ``asking_words``: "memang", "lewat"), none of it referred
+        the words people ask with, ``naming``: "memang", "lewat"), none of it referred
         back to what was said ("cuaca jakarta besok gimana?", "siapa presiden amerika
         sekarang?" after a question on TikTok). Such a question is a new topic, not a follow-up,
         however well the earlier turn's words find an answer for it. A follow-up that says little
@@ -152,11 +152,9 @@ class FollowUpReader:
         siapa?": ``refers_back``)."""
         if not self.extractive.off_topic(alone):
             return False
-        text, own, asking = alone.question.casefold(), named(alone.query), asking_words()
-        # ("sebenarnya", "emangnya" end in "-nya" too, but only ask)
-        if any(refers_back(c.surface, text) and c.terms[0] not in asking for c in own):
-            return False
-        return any(not any(c.frequencies) and c.terms[0] not in asking for c in own)
+        text, own = alone.question.casefold(), naming(alone.query)
+        # (only what names counts: "sebenarnya", "emangnya" end in "-nya" too, but only ask)
+        return not any(refers_back(c.surface, text) for c in own) and not all(c.held for c in own)
 
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
         """The message's retrieval; when the answer model refuses it and the message also holds
@@ -203,7 +201,7 @@ class FollowUpReader:
     def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:
         """What an earlier question leaves for the next turn, read with ``context`` and answered."""
         earlier = self.read(question, context, within)
-        return earlier.keeps or with_citations(earlier.context, self.extractive.answer_retrieval(earlier))
+        return context_after(earlier.context, earlier.keeps, self.extractive.answer_retrieval(earlier))
 
     def context_before(
         self,

@@ -32,7 +32,7 @@ from langchain_core.runnables import (
 )
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, with_timings
-from bot.chain.conversation import with_citations
+from bot.chain.conversation import context_after
 from bot.chain.retriever import Retrieval
 from bot.chain.verifier import MARKERS, MAX_CLAIM_CHARS, MAX_CLAIMS, Verifier, split_claims
 from ingest.errors import TanyaError
@@ -412,7 +412,7 @@ def verify(
                 note=note,
                 partial=partial,
             )
-            answer.context = retrieval.keeps or with_citations(retrieval.context, answer)
+            answer.context = context_after(retrieval.context, retrieval.keeps, answer)
             return with_timings(answer, state)
 
         try:

@@ -69,6 +69,11 @@ class Concept:
         """Whether any of the concept's terms is among ``present``."""
         return any(t in present for t in self.terms)
 
+    @property
+    def held(self) -> bool:
+        """Whether some chunk of the index holds one of its terms (when the frequencies are known)."""
+        return any(self.frequencies)
+
 
 @dataclass(frozen=True)
 class ParsedQuery:
@@ -116,7 +121,7 @@ class ParsedQuery:
         when it names none)."""
         if not self.concepts:
             return 0.0
-        return sum(c.weight for c in self.concepts if not any(c.frequencies)) / self.total_weight
+        return sum(c.weight for c in self.concepts if not c.held) / self.total_weight
 
     def coverage(self, present: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the question's concepts expressed by ``present`` terms."""
@@ -232,9 +237,15 @@ def names_nothing_held(query: ParsedQuery) -> bool:
     bitcoin brp?", "what about shopee?")."""
     if query.lang == "en":  # English words the glossary lacks are in no chunk of Indonesian news
         return False
+    own = naming(query)
+    return bool(own) and not any(c.held for c in own)
+
+
+def naming(query: ParsedQuery) -> list[Concept]:
+    """The concepts a question names what it asks about with: not question words ("kenapa",
+    "berapa") nor the words people ask with (``asking_words``: "memang", "lewat")."""
     asking = asking_words()
-    own = [c for c in query.concepts if question_type(c.surface) is None and c.terms[0] not in asking]
-    return bool(own) and not any(any(c.frequencies) for c in own)
+    return [c for c in query.concepts if question_type(c.surface) is None and c.terms[0] not in asking]
 
 
 def names_something(question: str) -> bool:

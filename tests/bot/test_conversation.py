@@ -124,6 +124,7 @@ def test_a_question_on_a_subject_no_article_holds_is_not_read_as_a_follow_up(
         ("ceo", "ceo nya siapa?", True),
         ("gaji", "gaji-nya brp?", True),
         ("salaries", "what about their salaries?", True),
+        ("excuse", "whats the company's excuse?", True),
         ("presiden", "siapa presiden amerika sekarang?", False),
         ("nyamuk", "nyamuk demam berdarah gimana?", False),
         ("punya", "siapa yg punya klub chelsea?", False),  # a word of its own, not "pun" + "-nya"
@@ -175,6 +176,11 @@ def test_small_talk_is_told_what_to_ask_and_leaves_the_conversation_as_it_was(tw
     # and so when the conversation is given as text (tanya ask --json --batch's history)
     replayed = two_articles.chain.invoke({"question": follow_up, "history": [first, "oke makasih min"]})
     assert replayed.text == direct.text
+
+
+def test_a_first_message_naming_nothing_that_thanks_is_told_what_to_ask(two_articles: Any) -> None:
+    # it asks something ("gimana?"), so it is not thanked back
+    assert two_articles.chain.invoke("makasih, tapi gimana?").text == SMALL_TALK_TEXT["id"]
 
 
 @pytest.mark.parametrize(("message", "lang"), [("gimana?", "id"), ("kamu bisa apa?", "id"), ("what can you do?", "en")])

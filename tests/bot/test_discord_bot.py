@@ -632,6 +632,14 @@ async def test_an_answer_with_no_text_gets_no_buttons_and_is_not_recorded(stack:
     bot.workers.shutdown(wait=True)
 
 
+async def test_a_chat_reply_is_shown_as_written_with_no_buttons(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path)
+    reply = Answer("makasih bang", "Sama-sama! Silakan tanya lagi tentang berita yang diindeks.", True, "id", chat=True)
+    replies, view = await AskCog(bot).prepared(reply)  # nothing to vote on
+    assert view is None and len(replies) == 1 and replies[0].content.startswith("Sama")
+    bot.workers.shutdown(wait=True)
+
+
 async def test_private_replies_longer_than_discord_allows_are_sent_in_parts(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path)
     # /remove of a source that is not there repeats a bounded part of it

@@ -184,3 +184,9 @@ def test_a_message_that_asks_nothing_is_small_talk(message: str, lang: str | Non
 def test_small_talk_knows_thanks_and_greetings() -> None:
     assert thanks("oke makasih min") and thanks("thank you so much") and not thanks("halo")
     assert greets("selamat pagi semua") and greets("apa kabar?") and greets("hi there") and not greets("oke sip")
+
+
+def test_good_morning_is_dropped_from_a_question_like_selamat_pagi() -> None:
+    # "good morning, any news?" had been searched for "good morning" and refused
+    assert normalize_chat("good morning, any news?", nothing_indexed) == "any news?"
+    assert normalize_chat("selamat pagi, ada berita apa?", nothing_indexed) == "ada berita apa?"
