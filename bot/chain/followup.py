@@ -23,7 +23,7 @@ from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
-from bot.chain.question import Concept, ParsedQuery, naming, question_type
+from bot.chain.question import Concept, ParsedQuery, names_nothing_held, naming, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
@@ -183,7 +183,11 @@ class FollowUpReader:
         alone = self.own_reading(question, within)
         if context is None:
             return alone
-        if self.leaves_the_index(alone):  # refused, and the conversation goes on from before it
+        # Refused, and the conversation goes on from before it: a new subject, or a question whose
+        # own words name only what no chunk holds ("CEO nya siapa?", "gajinya brp?": "-nya" refers
+        # back, but the articles say nothing of a CEO or a salary; read with the earlier turn, its
+        # words would find that turn's answer again)
+        if self.leaves_the_index(alone) or names_nothing_held(alone.query):
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)

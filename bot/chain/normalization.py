@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from ingest.text.analysis import guess_language
+from ingest.text.stemming import root_words
 
 # Discord's mention syntax (members, nicknames, roles, channels, slash commands) and plain
 # "@name" / "@everyone" written in text.
@@ -174,7 +175,15 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
     """``text`` with its chat short forms spelt out, except those ``indexed`` says the index
     holds (it gets the candidates, lower case, and returns those it knows)."""
     table = short_forms()
-    found = ({m.group(0).lower() for m in _WORD.finditer(text)} & table.keys()) - CHAT_WORDS
+    typed = {m.group(0).lower() for m in _WORD.finditer(text)}
+    # a short form with the clitic "-nya" ("orgnya", "nanggepinnya") is the short form's word with
+    # it; not a word of its own that ends so ("punya", "tanya")
+    clitic = {
+        w: w[:-3]
+        for w in typed - table.keys()
+        if w.endswith("nya") and len(w) > 5 and w[:-3] in table and w not in root_words()
+    }
+    found = ((typed & table.keys()) | set(clitic.values())) - CHAT_WORDS
     if not found:
         return text
     kept = indexed(found)
@@ -183,7 +192,11 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
         word = match.group(0)
         low = word.lower()
         acronym = len(word) > 1 and word.isupper()  # "BG", "MS": a name, not "bang" or "masih"
-        return table[low] if low in found and low not in kept and not acronym else word
+        if acronym:
+            return word
+        if low in clitic and clitic[low] in found and clitic[low] not in kept:
+            return table[clitic[low]] + "nya"
+        return table[low] if low in found and low not in kept else word
 
     return _WORD.sub(spell, text)
 

@@ -38,6 +38,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        # a reply to a message that asks nothing ("halo", "makasih"): no answer, nothing searched
+        "chat": answer.chat,
         "mode": answer.mode,
         "note": answer.note,
         "lang": answer.lang,

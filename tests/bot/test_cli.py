@@ -116,14 +116,25 @@ def test_ask_json_contract(ingested: None) -> None:
     result = tanya("ask", "--json", QUESTION)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) >= {"question", "answer", "abstained", "citations", "retrieved", "timings_ms", "mode"}
+    assert set(data) >= {"question", "answer", "abstained", "chat", "citations", "retrieved", "timings_ms", "mode"}
     assert data["question"] == QUESTION and data["abstained"] is False and "700" in data["answer"]
+    assert data["chat"] is False
     citation = data["citations"][0]
     assert set(citation) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
     assert citation["n"] == 1 and citation["quote"] in citation["text"]
     assert citation["source"] == str(BUNDLED_ARTICLE.resolve())
     assert {"chunk_id", "source", "text", "score"} <= set(data["retrieved"][0])
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
+
+
+def test_a_message_that_asks_nothing_is_a_chat_reply_in_json(ingested: None) -> None:
+    # "halo kak" and "makasih" are told what to ask or thanked back, not refused: "chat" tells them
+    # from an abstention, which a tool would otherwise count as a question the index cannot answer
+    for message in ("halo kak", "makasih ya"):
+        data = json.loads(tanya("ask", "--json", message).stdout)
+        assert data["chat"] is True and data["abstained"] is True
+        assert data["citations"] == [] and data["closest"] is None and data["retrieved"] == []
+        assert "tidak menyebutkan" not in data["answer"]
 
 
 def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: None) -> None:
@@ -134,6 +145,7 @@ def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: 
     assert set(data["closest"]) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
     assert data["closest"]["n"] is None  # no marker cites it
     assert json.loads(tanya("ask", "--json", QUESTION).stdout)["closest"] is None  # an answer has none
+    assert data["chat"] is False  # an abstention is no chat reply
     shown = tanya("ask", question).stdout
     assert (
         shown.index("tidak menyebutkan")

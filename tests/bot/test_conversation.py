@@ -60,7 +60,17 @@ def ask_in_turn(chain: Any, questions: list[str]) -> list[Any]:
                 "the APBD sentence after it",
             ),
         ),
-        ("tiktok diem2 bikin model AI sendiri ya? itu ketauan dr mana?", "emg salahnya dmn?", "melarang"),
+        pytest.param(
+            "tiktok diem2 bikin model AI sendiri ya? itu ketauan dr mana?",
+            "emg salahnya dmn?",
+            "melarang",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known loss of refusing follow-ups that name only words no chunk holds "
+                "(docs/quality.md, 'Follow-ups naming nothing the index holds'): the article writes "
+                "'masalah', and no chunk holds 'salah'",
+            ),
+        ),
     ],
 )
 def test_a_follow_up_is_answered_from_the_turn_before_it(
@@ -141,6 +151,22 @@ def test_an_indonesian_question_naming_nothing_the_index_holds_is_refused(two_ar
     assert two_articles.chain.invoke(question).abstained
     after = ask_in_turn(two_articles.chain, ["tiktok phk brp org di malaysia?", question])[1]
     assert after.abstained and not after.citations
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up"),
+    [("tiktok phk brp org di malaysia?", "CEO nya siapa?"), ("brp sopir angkot yg jadi pramudi?", "gajinya brp?")],
+)
+def test_a_follow_up_naming_only_what_no_chunk_holds_is_refused_and_the_conversation_kept(
+    two_articles: Any, first: str, follow_up: str
+) -> None:
+    # "-nya" refers back, yet what it asks for ("CEO", "gaji") is in no article: read with the
+    # earlier turn it had been answered with the layoffs or the drivers' sentence
+    answers = ask_in_turn(two_articles.chain, [first, follow_up])
+    assert answers[1].abstained and not answers[1].citations
+    assert answers[1].context is answers[0].context  # the next turn still follows the first
+    replayed = two_articles.chain.invoke({"question": follow_up, "history": [first]})
+    assert replayed.abstained
 
 
 @pytest.mark.parametrize("between", ["siapa presiden amerika sekarang?", "makasih bang", "wah keren"])

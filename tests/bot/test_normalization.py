@@ -94,6 +94,14 @@ def test_a_short_form_the_index_holds_as_a_word_is_kept() -> None:
     assert normalize_chat("brp yg dibayar tiktok ke ms", nothing_indexed) == "berapa yang dibayar tiktok ke masih"
 
 
+def test_a_short_form_with_the_clitic_nya_is_spelt_out_with_it() -> None:
+    assert normalize_chat("orgnya ada brp", nothing_indexed) == "orangnya ada berapa"
+    assert normalize_chat("pemkab nanggepinnya gmn", nothing_indexed) == "pemkab menanggapinya bagaimana"
+    # a word that merely ends so is left alone, and so is one the index holds
+    assert normalize_chat("punya siapa", nothing_indexed) == "punya siapa"
+    assert normalize_chat("orgnya ada brp", lambda words: {w for w in words if w == "org"}) == "orgnya ada berapa"
+
+
 def test_english_questions_keep_their_words() -> None:
     assert normalize_chat("how much do u pay ms", nothing_indexed) == "how much do u pay ms"
 
