@@ -22,8 +22,8 @@ from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
-from bot.chain.normalization import question_part
-from bot.chain.question import Concept, ParsedQuery, names_nothing_held, naming, question_type
+from bot.chain.normalization import ASKING, question_part
+from bot.chain.question import Concept, ParsedQuery, naming, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
@@ -96,8 +96,9 @@ def refers_back(surface: str, text: str) -> bool:
 
 
 def named(query: ParsedQuery) -> list[Concept]:
-    """The concepts a question names (not the words that ask, like "kenapa" or "berapa")."""
-    return [c for c in query.concepts if question_type(c.surface) is None]
+    """The concepts a question names (not the words that ask, like "kenapa", "berapa" or
+    "bagaimana")."""
+    return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
 
 
 class FollowUpReader:
@@ -136,8 +137,10 @@ class FollowUpReader:
         """The share of the question's own named concepts among its and the earlier turn's
         together (the earlier question's own, not what it took from the turns before it, so that
         the share does not shrink as a conversation goes on): a follow-up says little itself
-        ("trus kapan?"), a new question says more."""
-        own, earlier = len(named(alone.query)), len(named(context.asked))
+        ("trus kapan?"), a new question says more. An earlier turn that named nothing itself
+        ("gimana?", read as a follow-up) counts what it was read with, so that "berapa orang?"
+        after it is still a follow-up of the subject before it."""
+        own, earlier = len(named(alone.query)), len(named(context.asked)) or len(named(context.query))
         return own / (own + earlier) if own + earlier else 0.0
 
     def leaves_the_index(self, alone: Retrieval) -> bool:
@@ -183,11 +186,7 @@ class FollowUpReader:
         alone = self.own_reading(question, within)
         if context is None:
             return alone
-        # Refused, and the conversation goes on from before it: a new subject, or a question whose
-        # own words name only what no chunk holds ("CEO nya siapa?", "gajinya brp?": "-nya" refers
-        # back, but the articles say nothing of a CEO or a salary; read with the earlier turn, its
-        # words would find that turn's answer again)
-        if self.leaves_the_index(alone) or names_nothing_held(alone.query):
+        if self.leaves_the_index(alone):  # refused, and the conversation goes on from before it
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)

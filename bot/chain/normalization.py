@@ -76,6 +76,8 @@ _REACTIONS = frozenset(
     wah wow keren anjay anjir hmm hm sangat membantu infonya info atas jawabannya jawaban jiwa bgt banget
     cool nice great alright got it i see good morning afternoon evening night there everyone all folks semua semuanya
     so much very bye dadah for the you
+    bantuan bantuannya penjelasan penjelasannya informasi informasinya bermanfaat lengkap jelas
+    help helps helped helpful your that s this was
     """.split()
 )
 # Small talk that greets: a message of these alone may end in a question mark ("halo?", "ada orang?"
@@ -317,7 +319,7 @@ def unstretch(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
 
 
 # Words that ask, Indonesian, chat short forms and English: a sentence holding one is a question.
-_ASKING = frozenset(
+ASKING = frozenset(
     """
     apa apakah siapa siapakah berapa berapakah kapan kapankah mengapa kenapa bagaimana gimana
     dimana mana manakah brp brapa brpa kpn knp gmn gmana dmn sapa
@@ -357,7 +359,7 @@ _RESTRICTING = NEGATIONS | frozenset("jangan kecuali selain except only cuma han
 
 def asks(sentence: str) -> bool:
     """Whether a sentence of a message asks: it ends with "?" or holds a word that asks."""
-    return sentence.rstrip("\"'”’) ").endswith("?") or bool({w.lower() for w in _WORD.findall(sentence)} & _ASKING)
+    return sentence.rstrip("\"'”’) ").endswith("?") or bool({w.lower() for w in _WORD.findall(sentence)} & ASKING)
 
 
 def question_part(text: str) -> str | None:

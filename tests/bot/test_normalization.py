@@ -183,6 +183,17 @@ def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> 
         ("makasih, trus kenapa?", None),
         ("test", None),
         ("ok 2", None),  # a number is something asked about
+        # thanks for what was given (a hostile tester's; they had been searched and answered)
+        ("thanks for the help", "en"),
+        ("thank you so much for your help", "en"),
+        ("thanks, that helps", "en"),
+        ("makasih ya, jawabannya lengkap", "id"),
+        ("terima kasih atas bantuannya", "id"),
+        ("ok makasih infonya, sangat bermanfaat", "id"),
+        ("makasih banyak atas informasinya", "id"),
+        ("terima kasih atas penjelasannya", "id"),
+        ("bantuan pemerintah untuk korban banjir", None),  # names what it asks about
+        ("bantuannya brp?", None),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(message: str, lang: str | None) -> None:
