@@ -97,7 +97,8 @@ def refers_back(surface: str, text: str) -> bool:
 
 def named(query: ParsedQuery) -> list[Concept]:
     """The concepts a question names (not the words that ask, like "kenapa", "berapa" or
-    "bagaimana")."""
+    "bagaimana"). Unlike ``naming``, it keeps the fitted asking words ("orang", "sekarang"): what
+    a follow-up names in the conversation's words ("berapa orang?") still counts as what it says."""
     return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
 
 

@@ -76,8 +76,23 @@ _REACTIONS = frozenset(
     wah wow keren anjay anjir hmm hm sangat membantu infonya info atas jawabannya jawaban jiwa bgt banget
     cool nice great alright got it i see good morning afternoon evening night there everyone all folks semua semuanya
     so much very bye dadah for the you
+    """.split()
+)
+# What thanks are given for ("makasih atas bantuannya", "thanks for the help", "jawabannya
+# lengkap"): small talk only beside thanks or an acknowledgement, since alone they may ask
+# ("bantuan", "penjelasan lengkap dong").
+_GIVEN = frozenset(
+    """
     bantuan bantuannya penjelasan penjelasannya informasi informasinya bermanfaat lengkap jelas
     help helps helped helpful your that s this was
+    """.split()
+)
+# What only acknowledges, as a first clause before a question ("oke, kalau pelajar?", "oh gitu,
+# trus kapan?"): no word that could be what is asked about ("bantuan, kapan cair?").
+_ACKNOWLEDGEMENTS = frozenset(
+    """
+    ok oke okay okey okeh sip siap mantap mantab mantul noted baik oh ooh ohh oalah gitu begitu paham ngerti
+    wah wow keren anjay anjir hmm hm cool nice great alright i see got it
     """.split()
 )
 # Small talk that greets: a message of these alone may end in a question mark ("halo?", "ada orang?"
@@ -93,7 +108,7 @@ _MORE_THANKS = re.compile(r"\b(?:terimakasih|makasi+|tengkyu|thank\s+u|ty)\b", r
 # the language more of its words are ("thanks min" is Indonesian).
 _EN_SMALL_TALK = frozenset(
     "thanks thank hello hey okay cool nice great alright got see good morning afternoon evening night there everyone "
-    "how are you what up bye thx ty bro lol".split()
+    "how are you what up bye thx ty bro lol help helps helped helpful very this that was your".split()
 )
 _ID_SMALL_TALK = (
     (
@@ -130,6 +145,8 @@ def small_talk(text: str) -> str | None:
     small = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS
     if not plain.rstrip().endswith("?") or _GREETINGS.search(plain):
         small = small | _REACTIONS
+        if thanks(plain) or any(_among(w, _REACTIONS - _GIVEN) for w in _WORD.findall(rest)):
+            small = small | _GIVEN
     left = [w for w in _WORD.findall(rest) if not _among(w, small) and not _LAUGHTER.fullmatch(w)]
     if left or not said or any(ch.isdigit() for ch in rest):
         return None
@@ -219,6 +236,22 @@ def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     return re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
 
 
+# A first clause before a comma, a full stop or an ellipsis ("oke, kalau pelajar?", "wah… terus?").
+_FIRST_CLAUSE = re.compile(r"^\s*([^\W\d_]+(?:\s+[^\W\d_]+)*)\s*[,.!…]+\s*(?=\S)")
+_ACKNOWLEDGING = CHAT_WORDS | _GREETING_WORDS | _ACKNOWLEDGEMENTS
+
+
+def without_acknowledgement(question: str) -> str:
+    """``question`` without the first clauses that only acknowledge ("oke, kalau pelajar?", "oh
+    gitu, trus kapan?", "oke, oh gitu, brp org?", "wkwk, brp org?"): words that say nothing of
+    what is asked, which the articles never hold."""
+    while (match := _FIRST_CLAUSE.match(question)) is not None and all(
+        _among(w, _ACKNOWLEDGING) or _LAUGHTER.fullmatch(w) for w in _WORD.findall(match.group(1))
+    ):
+        question = question[match.end() :]
+    return question
+
+
 def normalize_chat(
     text: str, indexed: Callable[[Iterable[str]], set[str]], without: frozenset[str] = frozenset()
 ) -> str:
@@ -229,6 +262,7 @@ def normalize_chat(
     question = unstretch(unshout(strip_mentions(text) or text), indexed)
     if "chat_words" not in without:  # before short forms: "thanks in advance" is no "thanks ini advance"
         question = _SPACES.sub(" ", _THANKS.sub(" ", question)).strip() or question
+        question = without_acknowledgement(question)
     indonesian = guess_language(question) == "id"
     if "short_forms" not in without and indonesian:
         question = expand_short_forms(question, indexed)

@@ -99,6 +99,7 @@ def test_a_short_form_with_the_clitic_nya_is_spelt_out_with_it() -> None:
     assert normalize_chat("pemkab nanggepinnya gmn", nothing_indexed) == "pemkab menanggapinya bagaimana"
     # a word that merely ends so is left alone, and so is one the index holds
     assert normalize_chat("punya siapa", nothing_indexed) == "punya siapa"
+    assert normalize_chat("nyonya siapa", nothing_indexed) == "nyonya siapa"  # a root word of its own
     assert normalize_chat("orgnya ada brp", lambda words: {w for w in words if w == "org"}) == "orgnya ada berapa"
 
 
@@ -194,6 +195,10 @@ def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> 
         ("terima kasih atas penjelasannya", "id"),
         ("bantuan pemerintah untuk korban banjir", None),  # names what it asks about
         ("bantuannya brp?", None),
+        ("bantuan", None),  # what thanks are given for is small talk only beside thanks
+        ("informasi bantuan", None),
+        ("penjelasan lengkap dong", None),
+        ("very helpful", "en"),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(message: str, lang: str | None) -> None:
@@ -203,6 +208,24 @@ def test_a_message_that_asks_nothing_is_small_talk(message: str, lang: str | Non
 def test_small_talk_knows_thanks_and_greetings() -> None:
     assert thanks("oke makasih min") and thanks("thank you so much") and not thanks("halo")
     assert greets("selamat pagi semua") and greets("apa kabar?") and greets("hi there") and not greets("oke sip")
+
+
+@pytest.mark.parametrize(
+    ("message", "question"),
+    [
+        ("oke, kalau pelajar?", "kalau pelajar?"),
+        ("oh gitu, trus kapan?", "terus kapan?"),
+        ("wkwk, brp org?", "berapa orang?"),
+        ("oke, oh gitu, kalau pelajar?", "kalau pelajar?"),
+        ("Oke… berapa?", "berapa?"),
+        ("tiktok, phk brp?", "tiktok, phk berapa?"),  # a first clause that names something stays
+        ("bantuan, kapan cair?", "bantuan, kapan cair?"),
+        ("Jadi, berapa?", "Jadi, berapa?"),
+    ],
+)
+def test_a_first_clause_that_only_acknowledges_is_dropped(message: str, question: str) -> None:
+    # "oke, kalau pelajar?" after the fare question had been refused ("oke" is in no article)
+    assert normalize_chat(message, nothing_indexed) == question
 
 
 def test_good_morning_is_dropped_from_a_question_like_selamat_pagi() -> None:
