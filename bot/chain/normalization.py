@@ -101,6 +101,9 @@ _GREETING_WORDS = frozenset(
     "halo hallo helo hai hay hi hello hey pagi siang sore malam malem met assalamualaikum assalamu alaikum wr wb "
     "morning".split()
 )
+# What a message says to the bot itself, asking what it does or whether it is there ("help",
+# "/help", "menu", "ping", "tes", "p", "bantu dong"): alone, it is told what can be asked.
+_BOT_CHECKS = frozenset("help me menu ping tes test testing p bantu".split())
 _GREETINGS = re.compile(r"\b(?:apa\s+kabar(?:nya)?|how\s+are\s+you|how\s+r\s+u|what'?s\s+up)\b", re.IGNORECASE)
 _LAUGHTER = re.compile(r"a?(?:wk|kw)+w?k?|(?:ha)+h?|(?:he)+h?|(?:hi){2,}|(?:xi)+|(?:lo)+l|lmao|rofl", re.IGNORECASE)
 _MORE_THANKS = re.compile(r"\b(?:terimakasih|makasi+|tengkyu|thank\s+u|ty)\b", re.IGNORECASE)
@@ -108,7 +111,7 @@ _MORE_THANKS = re.compile(r"\b(?:terimakasih|makasi+|tengkyu|thank\s+u|ty)\b", r
 # the language more of its words are ("thanks min" is Indonesian).
 _EN_SMALL_TALK = frozenset(
     "thanks thank hello hey okay cool nice great alright got see good morning afternoon evening night there everyone "
-    "how are you what up bye thx ty bro lol help helps helped helpful very this that was your".split()
+    "how are you what up bye thx ty bro lol help helps helped helpful very this that was your me ping testing".split()
 )
 _ID_SMALL_TALK = (
     (
@@ -142,7 +145,7 @@ def small_talk(text: str) -> str | None:
     rest = _THANKS_ANYWHERE.sub(" ", _MORE_THANKS.sub(" ", plain))
     rest = _CHAT_PHRASES.sub(" ", _GREETINGS.sub(" ", rest))
     said = [w.lower() for w in _WORD.findall(plain)]
-    small = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS
+    small = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS | _BOT_CHECKS
     if not plain.rstrip().endswith("?") or _GREETINGS.search(plain):
         small = small | _REACTIONS
         if thanks(plain) or any(_among(w, _REACTIONS - _GIVEN) for w in _WORD.findall(rest)):

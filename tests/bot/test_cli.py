@@ -130,7 +130,7 @@ def test_ask_json_contract(ingested: None) -> None:
 def test_a_message_that_asks_nothing_is_a_chat_reply_in_json(ingested: None) -> None:
     # "halo kak" and "makasih" are told what to ask or thanked back, not refused: "chat" tells them
     # from an abstention, which a tool would otherwise count as a question the index cannot answer
-    for message in ("halo kak", "makasih ya"):
+    for message in ("halo kak", "makasih ya", "help"):
         data = json.loads(tanya("ask", "--json", message).stdout)
         assert data["chat"] is True and data["abstained"] is True
         assert data["citations"] == [] and data["closest"] is None and data["retrieved"] == []

@@ -182,7 +182,15 @@ def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> 
         ("apa kabar terbaru soal banjir?", None),  # "kabar" is the news asked for
         ("Siapa yang mengucapkan terima kasih kepada relawan?", None),
         ("makasih, trus kenapa?", None),
-        ("test", None),
+        # what a message says to the bot itself: alone, told what can be asked
+        ("test", "id"),
+        ("help", "en"),
+        ("/help", "en"),
+        ("ping", "en"),
+        ("menu", "id"),
+        ("bantu dong", "id"),
+        ("help me find the tiktok news", None),
+        ("tes CPNS kapan?", None),
         ("ok 2", None),  # a number is something asked about
         # thanks for what was given (a hostile tester's; they had been searched and answered)
         ("thanks for the help", "en"),
