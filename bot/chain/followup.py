@@ -22,8 +22,8 @@ from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
-from bot.chain.normalization import ASKING, question_part
-from bot.chain.question import Concept, ParsedQuery, naming, question_type
+from bot.chain.normalization import question_part
+from bot.chain.question import named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
@@ -93,13 +93,6 @@ def refers_back(surface: str, text: str) -> bool:
         return True
     word = re.escape(low)
     return re.search(rf"\b{word}\s*-?\s*nya\b|\b{_POSSESSIVES}\s+{word}\b", text) is not None
-
-
-def named(query: ParsedQuery) -> list[Concept]:
-    """The concepts a question names (not the words that ask, like "kenapa", "berapa" or
-    "bagaimana"). Unlike ``naming``, it keeps the fitted asking words ("orang", "sekarang"): what
-    a follow-up names in the conversation's words ("berapa orang?") still counts as what it says."""
-    return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
 
 
 class FollowUpReader:

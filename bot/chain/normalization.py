@@ -67,32 +67,31 @@ _SPACES = re.compile(r"\s{2,}")
 _THANKS_TO = re.compile(r"(?<=[Tt]hanks)\s+to\b")
 
 
-# Words that acknowledge or react rather than ask ("oke sip", "oh gitu", "noted"), and greetings
-# that ask after the bot rather than the news ("apa kabar?"): left out only to tell whether a
-# message asks anything at all (``small_talk``); a question is read with them as before.
-_REACTIONS = frozenset(
+# Words that only acknowledge ("oke sip", "oh gitu", "noted"): no word that could be what is asked
+# about, so also dropped as a first clause before a question ("oke, kalau pelajar?", not "bantuan,
+# kapan cair?").
+_ACKNOWLEDGEMENTS = frozenset(
     """
     ok oke okay okey okeh sip siap mantap mantab mantul noted baik oh ooh ohh oalah gitu begitu paham ngerti
-    wah wow keren anjay anjir hmm hm sangat membantu infonya info atas jawabannya jawaban jiwa bgt banget
-    cool nice great alright got it i see good morning afternoon evening night there everyone all folks semua semuanya
-    so much very bye dadah for the you
+    wah wow keren anjay anjir hmm hm cool nice great alright i see got it
+    """.split()
+)
+# Those and other reactions, and greetings that ask after the bot rather than the news ("apa
+# kabar?"): left out only to tell whether a message asks anything at all (``small_talk``); a
+# question is read with them as before.
+_REACTIONS = _ACKNOWLEDGEMENTS | frozenset(
+    """
+    sangat membantu infonya info atas jawabannya jawaban jiwa bgt banget
+    good morning afternoon evening night there everyone all folks semua semuanya so much very bye dadah for the you
     """.split()
 )
 # What thanks are given for ("makasih atas bantuannya", "thanks for the help", "jawabannya
-# lengkap"): small talk only beside thanks or an acknowledgement, since alone they may ask
+# lengkap"): small talk only beside thanks or a reaction, since alone they may ask
 # ("bantuan", "penjelasan lengkap dong").
 _GIVEN = frozenset(
     """
     bantuan bantuannya penjelasan penjelasannya informasi informasinya bermanfaat lengkap jelas
     help helps helped helpful your that s this was
-    """.split()
-)
-# What only acknowledges, as a first clause before a question ("oke, kalau pelajar?", "oh gitu,
-# trus kapan?"): no word that could be what is asked about ("bantuan, kapan cair?").
-_ACKNOWLEDGEMENTS = frozenset(
-    """
-    ok oke okay okey okeh sip siap mantap mantab mantul noted baik oh ooh ohh oalah gitu begitu paham ngerti
-    wah wow keren anjay anjir hmm hm cool nice great alright i see got it
     """.split()
 )
 # Small talk that greets: a message of these alone may end in a question mark ("halo?", "ada orang?"
@@ -104,6 +103,7 @@ _GREETING_WORDS = frozenset(
 # What a message says to the bot itself, asking what it does or whether it is there ("help",
 # "/help", "menu", "ping", "tes", "p", "bantu dong"): alone, it is told what can be asked.
 _BOT_CHECKS = frozenset("help me menu ping tes test testing p bantu".split())
+_SMALL = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS | _BOT_CHECKS  # small talk, whatever ends it
 _GREETINGS = re.compile(r"\b(?:apa\s+kabar(?:nya)?|how\s+are\s+you|how\s+r\s+u|what'?s\s+up)\b", re.IGNORECASE)
 _LAUGHTER = re.compile(r"a?(?:wk|kw)+w?k?|(?:ha)+h?|(?:he)+h?|(?:hi){2,}|(?:xi)+|(?:lo)+l|lmao|rofl", re.IGNORECASE)
 _MORE_THANKS = re.compile(r"\b(?:terimakasih|makasi+|tengkyu|thank\s+u|ty)\b", re.IGNORECASE)
@@ -145,10 +145,10 @@ def small_talk(text: str) -> str | None:
     rest = _THANKS_ANYWHERE.sub(" ", _MORE_THANKS.sub(" ", plain))
     rest = _CHAT_PHRASES.sub(" ", _GREETINGS.sub(" ", rest))
     said = [w.lower() for w in _WORD.findall(plain)]
-    small = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS | _BOT_CHECKS
+    small = _SMALL
     if not plain.rstrip().endswith("?") or _GREETINGS.search(plain):
         small = small | _REACTIONS
-        if thanks(plain) or any(_among(w, _REACTIONS - _GIVEN) for w in _WORD.findall(rest)):
+        if thanks(plain) or any(_among(w, _REACTIONS) for w in _WORD.findall(rest)):
             small = small | _GIVEN
     left = [w for w in _WORD.findall(rest) if not _among(w, small) and not _LAUGHTER.fullmatch(w)]
     if left or not said or any(ch.isdigit() for ch in rest):

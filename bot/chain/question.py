@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.chain.dates import MONTHS as MONTH_NUMBERS
+from bot.chain.normalization import ASKING
 from ingest.store.index import Index
 from ingest.text.analysis import (
     EN_STOPWORDS,
@@ -241,11 +242,19 @@ def names_nothing_held(query: ParsedQuery) -> bool:
     return bool(own) and not any(c.held for c in own)
 
 
+def named(query: ParsedQuery) -> list[Concept]:
+    """The concepts a question names, not the words that ask ("kenapa", "berapa", "bagaimana",
+    "how": ``normalization.ASKING``). Unlike ``naming``, it keeps the fitted asking words
+    ("orang", "sekarang"): what a follow-up names in the conversation's words ("berapa orang?")
+    still counts as what it says."""
+    return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
+
+
 def naming(query: ParsedQuery) -> list[Concept]:
-    """The concepts a question names what it asks about with: not question words ("kenapa",
-    "berapa") nor the words people ask with (``asking_words``: "memang", "lewat")."""
+    """The concepts a question names what it asks about with: ``named``, without the words people
+    ask with (``asking_words``: "memang", "lewat")."""
     asking = asking_words()
-    return [c for c in query.concepts if question_type(c.surface) is None and c.terms[0] not in asking]
+    return [c for c in named(query) if c.terms[0] not in asking]
 
 
 def names_something(question: str) -> bool:

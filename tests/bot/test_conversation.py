@@ -12,8 +12,9 @@ import pytest
 from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, Citation
 from bot.chain.conversation import Conversation, Conversations, Turn, history_turns, with_citations
 from bot.chain.extractive import ExtractiveAnswerer
-from bot.chain.followup import FEW_WORDS_SHARE, MAX_REPLAYED_TURNS, FollowUpReader, named, prefer_context, refers_back
+from bot.chain.followup import FEW_WORDS_SHARE, MAX_REPLAYED_TURNS, FollowUpReader, prefer_context, refers_back
 from bot.chain.llm import build_messages
+from bot.chain.question import named
 from bot.components import make_stack
 from bot.evaluation import load_eval_set, run_eval, summarize
 from bot.settings import Settings

@@ -8,8 +8,10 @@ from bot.chain.question import (
     ParsedQuery,
     analyzed_sentences,
     glossary,
+    named,
     names_nothing_held,
     names_something,
+    naming,
     parse_query,
     prime_sentences,
     spelling_variants,
@@ -247,3 +249,8 @@ def test_a_question_naming_nothing_the_index_holds(small_index: Index) -> None:
     assert not names_nothing_held(parsed("harga saham tiktok brp?"))  # "tiktok" is held
     assert not names_nothing_held(parsed("lewat apa?"))  # it names nothing but how it asks
     assert not names_nothing_held(parsed("what about shopee?"))  # English: the glossary lacks words
+    # a question of words that ask alone keeps them as concepts, yet names nothing ("gimana?" as
+    # a follow-up: it had counted as naming "bagaimana", and the turn after it left the subject)
+    asked = parsed("bagaimana?")
+    assert [c.surface for c in asked.concepts] == ["bagaimana"]
+    assert named(asked) == [] and naming(asked) == []
