@@ -193,6 +193,13 @@ def strip_mentions(text: str) -> str:
     return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip(" ,")
 
 
+def _starts_sentence(text: str, position: int) -> bool:
+    """Whether the word at ``position`` of ``text`` is the first of its sentence (where phones
+    capitalise whatever is typed: "Brp org?", "Oke. Yg mana?")."""
+    before = text[:position].rstrip()
+    return not before or before[-1] in ".!?"
+
+
 def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
     """``text`` with its chat short forms spelt out, except those ``indexed`` says the index
     holds (it gets the candidates, lower case, and returns those it knows)."""
@@ -213,8 +220,10 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
     def spell(match: re.Match[str]) -> str:
         word = match.group(0)
         low = word.lower()
-        acronym = len(word) > 1 and word.isupper()  # "BG", "MS": a name, not "bang" or "masih"
-        if acronym:
+        # "BG", "MS": a name, not "bang" or "masih"; a capital letter inside a sentence begins a
+        # name, an initial or a title ("George W Bush", "kata Dr Wilson", "X"), not "gue" or "dari"
+        acronym = len(word) > 1 and word.isupper()
+        if acronym or (word[0].isupper() and not _starts_sentence(text, match.start())):
             return word
         if low in clitic and clitic[low] in found and clitic[low] not in kept:
             return table[clitic[low]] + "nya"

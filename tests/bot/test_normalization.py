@@ -73,6 +73,16 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Kapan Big Bang reuni?", "Kapan Big Bang reuni?"),
         ("Kapan Kang Daniel konser di Jakarta?", "Kapan Kang Daniel konser di Jakarta?"),
         ("What caused the loud bang at the factory?", "What caused the loud bang at the factory?"),
+        # a capital inside a sentence begins a name, an initial or a title: not "capek", "gue", "dari"
+        ("Siapa pendiri Cape Town?", "Siapa pendiri Cape Town?"),
+        ("apa kata Presiden George W Bush soal itu", "apa kata Presiden George W Bush soal itu"),
+        ("Kapan RSUD Dr Moewardi diresmikan?", "Kapan RSUD Dr Moewardi diresmikan?"),
+        ("brp anggota G7 skrg?", "berapa anggota G7 sekarang?"),
+        ("apa kata X soal itu", "apa kata X soal itu"),
+        # where a sentence begins phones capitalise what is typed: still a short form
+        ("Brp org yg kena phk?", "berapa orang yang kena phk?"),
+        ("dipecat 700. Yg di Malaysia brp?", "dipecat 700. yang di Malaysia berapa?"),
+        ("D mana kantornya?", "di mana kantornya?"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:
