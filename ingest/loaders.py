@@ -339,7 +339,10 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
                     "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")",
                 )
             for file in files:
-                yield from _load_file_guarded(file, fetcher.max_bytes)
+                if isinstance(file, Skipped):
+                    yield file
+                else:
+                    yield from _load_file_guarded(file, fetcher.max_bytes)
         else:
             yield from _load_file_guarded(path, fetcher.max_bytes)
 
@@ -429,13 +432,26 @@ def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Art
         yield Skipped(source, f"cannot read: {exc.strerror or exc}")
 
 
-def _article_files(folder: Path) -> Iterator[Path]:
+def _article_files(folder: Path) -> Iterator[Path | Skipped]:
+    """The article files in ``folder`` and below, each once. A link to a file outside the folder
+    is not followed (a folder handed to ``tanya ingest`` must not reach ``/etc/passwd`` through a
+    link planted in it): it is skipped with a reason, and its file can be named on its own. A
+    link to a file of the folder is the file itself, read once."""
+    root = folder.resolve()
+    seen: set[Path] = set()
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts):
             continue
         if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.endswith(META_SUFFIX):
-            yield path
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                yield Skipped(
+                    printable_path(path), "a link to a file outside the folder (not followed; name it on its own)"
+                )
+            elif target not in seen:
+                seen.add(target)
+                yield path
 
 
 def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:

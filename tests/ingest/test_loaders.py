@@ -301,6 +301,26 @@ def test_folder_is_walked_recursively_skipping_hidden_and_meta(tmp_path: Path) -
     assert [Path(i.source).name for i in items] == ["a.txt"]
 
 
+def test_a_folder_does_not_follow_links_out_of_it_and_reads_its_own_linked_files_once(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Rahasia di luar folder.", encoding="utf-8")
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Satu.", encoding="utf-8")
+    (folder / "sub" / "passwd.txt").symlink_to(outside)
+    (folder / "sub" / "again.txt").symlink_to(folder / "a.txt")
+    items = list(load_inputs([str(folder)]))
+    articles = [i for i in items if isinstance(i, Article)]
+    skipped = [i for i in items if isinstance(i, Skipped)]
+    assert [Path(a.source).name for a in articles] == ["a.txt"]
+    assert [(Path(s.source).name, "outside the folder" in s.reason) for s in skipped] == [("passwd.txt", True)]
+    # named on its own, the file a link points to is read
+    assert [Path(i.source).name for i in load_inputs([str(folder / "sub" / "passwd.txt")])] == ["outside.txt"]
+    # a folder given through a link to it is read as the folder
+    (tmp_path / "alias").symlink_to(folder)
+    assert [Path(i.source).name for i in load_inputs([str(tmp_path / "alias")]) if isinstance(i, Article)] == ["a.txt"]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
