@@ -204,12 +204,15 @@ def _print_report(report: IngestReport, as_json: bool) -> None:
 @app.command()
 @handles_errors
 def remove(
-    source: Annotated[str, typer.Argument(help="The source as `tanya sources` lists it, or the path of its file.")],
+    source: Annotated[
+        str, typer.Argument(help="The source or URL as `tanya sources` lists it, or the path of its file.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Delete an article and all its chunks from the index."""
     from bot.cli.render import terminal_text
     from ingest.loaders import file_source
+    from ingest.settings import is_url
     from ingest.store.index import make_index
     from ingest.text.analysis import replace_surrogates
 
@@ -224,7 +227,8 @@ def remove(
         path_source = None
     at_path = path_source if path_source and index.find_source(path_source) == path_source else None
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
-    listed = source if index.find_source(source) == source else None
+    named = index.find_source(source)  # a URL: as written any way, or the URL `tanya sources` shows
+    listed = named if named is not None and (named == source or is_url(source)) else None
     if listed is not None and at_path and listed != at_path:  # a listed name that is also another file's path
         raise BadInput(
             f"ambiguous: {source} is an article's source and the path of the file of another, listed as "

@@ -246,14 +246,18 @@ class Index:
         return self.catalog.latest_articles(within or Scope(), not_after, limit)
 
     def find_source(self, name: str) -> str | None:
-        """Return the indexed source that ``name`` designates (exact, or a path resolving to it);
-        undecodable bytes in ``name`` count as U+FFFD, as in every stored source."""
+        """Return the indexed source that ``name`` designates (exact, a path resolving to it, or
+        the URL of the one article that has it, as ``tanya sources`` lists a file's article with a
+        URL); undecodable bytes in ``name`` count as U+FFFD, as in every stored source."""
         name = replace_surrogates(name)
         if self.catalog.article(name) is not None:
             return name
-        if is_url(name):  # a URL as the article's source has it
+        if is_url(name):  # a URL as the article's source has it, or as the one article read from a file has it
             canonical = canonical_url(without_credentials(name))
-            return canonical if self.catalog.article(canonical) is not None else None
+            if self.catalog.article(canonical) is not None:
+                return canonical
+            by_url = [r.source for r in self.catalog.articles() if r.url and canonical_url(r.url) == canonical]
+            return by_url[0] if len(by_url) == 1 else None
         try:
             resolved = str(Path(name).expanduser().resolve())
         except (RuntimeError, ValueError, OSError):  # "~nobody/x", a NUL byte: names no file

@@ -355,6 +355,18 @@ def test_sources_json_and_remove(ingested: None) -> None:
     assert json.loads(tanya("sources", "--json").stdout) == []
 
 
+def test_an_article_read_from_a_file_is_removed_by_the_url_sources_shows(ingested: None, tmp_path: Path) -> None:
+    (tmp_path / "banjir.txt").write_text("Banjir merendam dua desa di Lembah Arum pada Senin.", encoding="utf-8")
+    (tmp_path / "banjir.meta.json").write_text('{"url": "https://kabar.example/banjir-lembah-arum"}')
+    assert tanya("ingest", str(tmp_path / "banjir.txt")).exit_code == 0
+    (record,) = [r for r in json.loads(tanya("sources", "--json").stdout) if r["url"]]
+    assert record["url"] != record["source"] == str(tmp_path / "banjir.txt")
+    written_otherwise = record["url"].replace("https://", "HTTPS://", 1) + "#top"
+    result = tanya("remove", written_otherwise, "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"removed": record["source"]}, result.output
+    assert tanya("remove", record["url"]).exit_code == 2  # gone
+
+
 def test_an_article_an_older_tanya_stored_under_a_blank_source_can_be_removed(ingested: None) -> None:
     # a JSONL id of spaces was stored as the source "" before 2026-12-02; `tanya remove ""` took
     # "" for no match and said it was not in the index
