@@ -68,10 +68,23 @@ def _escape(text: str) -> str:
     position = 0
     for match in _URL.finditer(text):
         out.append(_plain(text[position : match.start()]))
-        out.append(f"<{match[1] or match[0]}>" if match[1] or match[2] else _inert(match[0]))
+        out.append(_link(match[1] or match[0]) if match[1] or match[2] else _inert(match[0]))
         position = match.end()
     out.append(_plain(text[position:]))
     return "".join(out)
+
+
+def _link(url: str) -> str:
+    """``url`` in <...>, its "@everyone" and "@here" written "%40everyone" (the same link to a
+    server, and no mention; a zero-width space would break the link)."""
+    return "<" + _EVERYONE.sub(r"%40\1", url) + ">"
+
+
+def plain_text(text: str) -> str:
+    """``text`` where Discord shows it as written, with no markdown (an embed's footer, a
+    thread's name): invisible characters and bidirectional controls dropped, "@everyone" and
+    "@here" broken."""
+    return _EVERYONE.sub("@\u200b\\1", _visible(text))
 
 
 def _plain(text: str) -> str:
@@ -143,7 +156,7 @@ def _visible(text: str) -> str:
 def _inert(url: str) -> str:
     """``url`` as text Discord neither links nor formats: markdown escaped, and the colon after
     each scheme too (``https\\://``), so no ``https://`` is left to link."""
-    return _SCHEME.sub(r"\1\\:", _MARKDOWN.sub(r"\\\1", url))
+    return _EVERYONE.sub("@\u200b\\1", _SCHEME.sub(r"\1\\:", _MARKDOWN.sub(r"\\\1", url)))
 
 
 def _skip_space(text: str, at: int) -> int:
@@ -199,7 +212,8 @@ def _embeds(cited: list[tuple[str, Citation]]) -> list[Any]:
         # an article's own "[12]" is shown in fullwidth brackets, as in answers: it is no citation
         title = _clip(f"{mark}{neutralize(fullwidth_brackets(chunk.title))}", EMBED_TITLE_LIMIT)
         footer = _clip(
-            " · ".join(x for x in (chunk.published, _source_label(chunk.source, url)) if x), EMBED_FOOTER_LIMIT
+            plain_text(" · ".join(x for x in (chunk.published, _source_label(chunk.source, url)) if x)),
+            EMBED_FOOTER_LIMIT,
         )
         room = min(EMBED_DESCRIPTION_LIMIT, budget - len(title) - len(footer))
         if room < 50:

@@ -257,6 +257,19 @@ def test_everyone_and_here_in_text_are_broken_so_they_could_not_ping() -> None:
     )
 
 
+def test_everyone_is_broken_in_a_footer_a_thread_name_and_a_link_too() -> None:
+    # found by a hostile tester: a file named "@everyone.txt" made the footer, and a link in an
+    # article kept its "@everyone" (each still sent with no mentions allowed)
+    from bot.discord.cogs.ask import _thread_name
+
+    chunk = Chunk("c1", "/news/@everyone.txt", 0, 0, 8, "Kutipan.", "Judul", None, "2024-10-12", "id")
+    (embed,) = source_embeds(Answer("q?", "Kutipan. [1]", False, "id", [Citation(1, chunk, "Kutipan.", 1.0)]))
+    assert embed.footer.text == "2024-10-12 · @\u200beveryone.txt"
+    text = neutralize("Lihat https://koperasi.example/@everyone/@here?x=1 dan <https://a.example/@Everyone>")
+    assert text == "Lihat <https://koperasi.example/%40everyone/%40here?x=1> dan <https://a.example/%40Everyone>"
+    assert _thread_name("@everyone  siapa\u200b CEO-nya?") == "@\u200beveryone siapa CEO-nya?"
+
+
 def test_an_articles_own_bracketed_numbers_in_an_embed_are_no_citations() -> None:
     (embed,) = source_embeds(_answer("Menurut laporan [12], sekitar 300 warga mengungsi.", title="Banjir [3] Arum"))
     assert embed.title == "[1] Banjir ［3］ Arum" and "laporan ［12］" in embed.description

@@ -23,7 +23,7 @@ from bot.chain.conversation import Conversation
 from bot.chain.normalization import has_words
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
-from bot.discord.formatting import Reply, answer_replies, passage_messages, preview_content
+from bot.discord.formatting import Reply, answer_replies, passage_messages, plain_text, preview_content
 from ingest.corpus import bundled_articles_dir
 from ingest.errors import BadInput, TanyaError
 
@@ -400,7 +400,7 @@ class AskCog(commands.Cog):
 
 
 def _thread_name(question: str) -> str:
-    name = re.sub(r"\s+", " ", question).strip()
+    name = re.sub(r"\s+", " ", plain_text(question)).strip()
     return (name[:95] + "…") if len(name) > 96 else name or "tanya"
 
 
