@@ -10,6 +10,7 @@ import json
 import os
 import queue
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -325,3 +326,27 @@ def test_ctrl_c_while_the_command_loads_is_one_line_and_exit_code_130(tmp_path: 
     assert result.returncode == 130 and result.stderr == "tanya: interrupted\n", result.stderr
     with open(Path(sys.executable).parent / "tanya", encoding="utf-8") as console_script:
         assert "from bot.cli import main" in console_script.read()  # the installed command is this one
+
+
+def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_is_ignored(env: dict[str, str], tmp_path: Path) -> None:
+    # `timeout -s INT` signals the process and its group, so it gets two; an impatient user presses
+    # twice. The second had broken the wait for the embedding threads' last batch at exit: a
+    # traceback and a C++ abort ("terminate called without an active exception"), now and then.
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"a{i:02d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
+    lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
+    process = subprocess.Popen(
+        [TANYA, "ingest", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the write lock is taken when embedding starts
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 130, stderr
+    assert "tanya: interrupted" in stderr
+    assert "Traceback" not in stderr and "terminate called" not in stderr, stderr
