@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.chain.question import ParsedQuery
+from bot.chain.question import ParsedQuery, asks_only
 
 # At most this many concepts in a question read with its context (its own always count): what a
 # conversation carries forward stays bounded however long it goes on.
@@ -41,16 +41,20 @@ def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
     """``query`` read as a follow-up of ``context``: the earlier concepts join its own (those it
     does not already hold), and the kind of answer asked for and what names it carry over when
     the question asks for none ("yang di Malaysia saja?" after "berapa ...?")."""
-    own = {t for c in query.concepts for t in c.terms}
+    # A question of nothing but the words that ask ("kenapa?", "and why?") searches for those
+    # words on its own (``concept_terms``); read with the context it names nothing of its own,
+    # or the asking word, which no passage holds, would count as a part of it every answer lacks.
+    mine = () if context.query.concepts and asks_only(query) else query.concepts
+    own = {t for c in mine for t in c.terms}
     earlier = tuple(c for c in context.query.concepts if not own.intersection(c.terms))
     # The earlier reading's concepts are its own first, then those it took from before it: a
     # long conversation keeps its latest subjects and drops the oldest.
-    earlier = earlier[: max(0, MAX_CONTEXT_CONCEPTS - len(query.concepts))]
+    earlier = earlier[: max(0, MAX_CONTEXT_CONCEPTS - len(mine))]
     return dataclasses.replace(
         query,
         kind=query.kind or context.query.kind,
         words=query.words | context.query.words,
-        concepts=query.concepts + earlier,
+        concepts=mine + earlier,
         rare_weight=max(query.rare_weight, context.query.rare_weight),
         focus=query.focus or context.query.focus,
     )

@@ -250,6 +250,12 @@ def named(query: ParsedQuery) -> list[Concept]:
     return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
 
 
+def asks_only(query: ParsedQuery) -> bool:
+    """Whether a question is nothing but words that ask or stopwords ("kenapa?", "and why?",
+    "gimana?"), searched for themselves since it has no others (``concept_terms``)."""
+    return all(c.surface.casefold() in _STOPWORDS or c.surface.casefold() in ASKING for c in query.concepts)
+
+
 def naming(query: ParsedQuery) -> list[Concept]:
     """The concepts a question names what it asks about with: ``named``, without the words people
     ask with (``asking_words``: "memang", "lewat")."""

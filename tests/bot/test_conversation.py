@@ -86,6 +86,22 @@ def test_a_bare_why_after_a_question_on_the_layoffs_is_answered(two_articles: An
     assert not answer.abstained and ("penggunaan AI" in answer.text or "tekanan regulasi" in answer.text)
 
 
+@pytest.mark.parametrize("follow_up", ["kenapa?", "and why?", "gimana?"])
+def test_a_follow_up_of_only_asking_words_reads_as_the_earlier_subject_alone(two_articles: Any, follow_up: str) -> None:
+    # on its own it searches for its asking words (it has no others); read with the context they
+    # would count as a part of the question no passage holds, lowering every answer's coverage
+    retriever = two_articles.retriever
+    first = retriever.search("tiktok phk brp org?")
+    alone = retriever.search(follow_up)
+    assert alone.query.concepts  # "kenapa" searched for itself
+    followed = retriever.search_in_context(alone, first.context)
+    assert [c.surface for c in followed.query.concepts] == [c.surface for c in first.query.concepts]
+    assert followed.query.kind == (alone.query.kind or first.query.kind)
+    # a follow-up that names something keeps it
+    more = retriever.search_in_context(retriever.search("kenapa karyawannya?"), first.context)
+    assert "karyawannya" in [c.surface for c in more.query.concepts]
+
+
 @pytest.mark.parametrize(
     ("first", "switch"),
     [
