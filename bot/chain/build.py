@@ -56,7 +56,8 @@ def normalize_question(raw: str, max_chars: int) -> str:
     """Return the question cleaned of control characters and extra space, with undecodable bytes
     (lone surrogates) as U+FFFD, or raise ``BadInput`` when it is empty, too long, or holds no
     word to search for."""
-    question = clean_text(replace_surrogates(raw)).replace("\n\n", " ")
+    # a line break stays one (a new line of a chat message starts a sentence: "tiktok phk\nKnp?")
+    question = clean_text(replace_surrogates(raw)).replace("\n\n", "\n")
     if not question:
         raise BadInput("the question is empty")
     if len(question) > max_chars:

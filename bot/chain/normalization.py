@@ -13,8 +13,10 @@ index does not hold them. A short form ("yg", "brp", "gak", "dgn") hides the wor
 with it the kind of answer wanted ("brp" asks for a number). Short forms come from the Colloquial Indonesian Lexicon
 (Salsabila et al., 2018) as packaged by PyPI's ``indoNLP`` (MIT); one is spelt out only when
 the index does not hold it as a word of its own (an article about Microsoft may well write
-"MS"), is not written in capitals (an acronym, "BG", is a name), and only in Indonesian
-questions.
+"MS"), is not written in capitals (an acronym, "BG", is a name), is not a capitalised word
+inside a sentence (a name, an initial or a title: "Cape Town", "George W Bush", "Dr Wilson";
+where a sentence or a line begins phones capitalise what is typed, "Brp org?"), and only in
+Indonesian questions.
 """
 
 from __future__ import annotations
@@ -193,11 +195,35 @@ def strip_mentions(text: str) -> str:
     return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip(" ,")
 
 
-def _starts_sentence(text: str, position: int) -> bool:
-    """Whether the word at ``position`` of ``text`` is the first of its sentence (where phones
-    capitalise whatever is typed: "Brp org?", "Oke. Yg mana?")."""
-    before = text[:position].rstrip()
-    return not before or before[-1] in ".!?"
+def _names_something(text: str, match: re.Match[str], titled: bool) -> bool:
+    """Whether the capitalised word ``match`` of ``text`` is part of a name, an initial or a title
+    rather than a chat short form: written against a figure ("G7", "B20"), before a full stop and
+    a capitalised word ("Dr. Wilson"), or, unless the message capitalises most of its words
+    (``titled``), inside a sentence, right after a word and one space ("Cape Town", "George W
+    Bush", "apa kata X"). Where a sentence, a line or a quote begins, phones capitalise whatever
+    is typed ("Brp org?", "oke. Yg mana?", "tiktok phk\nKnp?")."""
+    start, end = match.span()
+    if match.group(0).isupper() and (text[end : end + 1].isdigit() or text[start - 1 : start].isdigit()):
+        return True
+    if _TITLE_DOT.match(text, end):
+        return True
+    if titled or start < 2 or text[start - 1] != " ":
+        return False
+    # after a word or a comma ("kakaknya, Ni Wayan"), or a title's full stop ("Dr. Sam Altman"),
+    # not a sentence's
+    return text[start - 2].isalnum() or text[start - 2] == "," or bool(_ABBREVIATION.search(text[: start - 1]))
+
+
+# a full stop after a title's short form and the capitalised name after it ("Dr. Wilson")
+_TITLE_DOT = re.compile(r"\. ?[A-Z][a-z]")
+
+
+def _titled(text: str) -> bool:
+    """Whether ``text`` capitalises most of its words past the first ("Tiktok Phk Brp Org Yg
+    Kena?"): then a capital says nothing of a name. Names and acronyms in a question ("Siapa
+    pendiri Cape Town?", "Kapan RSUD Dr Moewardi diresmikan?") are not that many."""
+    found = [w for w in _WORD.findall(text)[1:] if len(w) > 1 and not w.isupper()]
+    return len(found) >= 5 and sum(w[0].isupper() for w in found) >= 0.8 * len(found)
 
 
 def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
@@ -216,14 +242,15 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
     if not found:
         return text
     kept = indexed(found)
+    titled = _titled(text)
 
     def spell(match: re.Match[str]) -> str:
         word = match.group(0)
         low = word.lower()
-        # "BG", "MS": a name, not "bang" or "masih"; a capital letter inside a sentence begins a
-        # name, an initial or a title ("George W Bush", "kata Dr Wilson", "X"), not "gue" or "dari"
-        acronym = len(word) > 1 and word.isupper()
-        if acronym or (word[0].isupper() and not _starts_sentence(text, match.start())):
+        acronym = len(word) > 1 and word.isupper()  # "BG", "MS": a name, not "bang" or "masih"
+        start, end = match.span()
+        lone_letter = len(word) == 1 and (text[end : end + 1].isdigit() or text[start - 1 : start].isdigit())
+        if acronym or lone_letter or (word[0].isupper() and _names_something(text, match, titled)):  # "g7"
             return word
         if low in clitic and clitic[low] in found and clitic[low] not in kept:
             return table[clitic[low]] + "nya"

@@ -14,7 +14,7 @@ from ingest.types import Article
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("  Siapa\tdia?\n", "Siapa dia?"), ("Apa\x00 itu\u200b PHK?", "Apa itu PHK?"), ("Satu\n\nDua?", "Satu Dua?")],
+    [("  Siapa\tdia?\n", "Siapa dia?"), ("Apa\x00 itu\u200b PHK?", "Apa itu PHK?"), ("Satu\n\nDua?", "Satu\nDua?")],
 )
 def test_normalize_question(raw: str, clean: str) -> None:
     assert normalize_question(raw, 100) == clean

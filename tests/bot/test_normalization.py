@@ -79,10 +79,20 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Kapan RSUD Dr Moewardi diresmikan?", "Kapan RSUD Dr Moewardi diresmikan?"),
         ("brp anggota G7 skrg?", "berapa anggota G7 sekarang?"),
         ("apa kata X soal itu", "apa kata X soal itu"),
-        # where a sentence begins phones capitalise what is typed: still a short form
+        ("Dimana Dr Wilson W Wenas mengajar?", "Dimana Dr Wilson W Wenas mengajar?"),
+        ("apa kata Dr. Sam Altman soal itu", "apa kata Dr. Sam Altman soal itu"),
+        ("gitar milik kakaknya, Ni Wayan", "gitar milik kakaknya, Ni Wayan"),
+        ("negara g7 brp", "negara g7 berapa"),  # a lone letter against a figure is no word
+        # where a sentence, a line or a quote begins phones capitalise what is typed: still a short
+        # form, and so where most words are capitalised
         ("Brp org yg kena phk?", "berapa orang yang kena phk?"),
         ("dipecat 700. Yg di Malaysia brp?", "dipecat 700. yang di Malaysia berapa?"),
         ("D mana kantornya?", "di mana kantornya?"),
+        ("tiktok phk\nKnp?", "tiktok phk\nkenapa?"),
+        ("tiktok phk… Yg di Malaysia brp?", "tiktok phk… yang di Malaysia berapa?"),
+        ("tiktok phk 😅 Yg di Malaysia brp", "tiktok phk 😅 yang di Malaysia berapa"),
+        ('dia nanya: "Brp org yg kena phk?"', 'dia bertanya: "berapa orang yang kena phk?"'),
+        ("Tiktok Phk Brp Org Yg Kena?", "Tiktok Phk berapa orang yang Kena?"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:
