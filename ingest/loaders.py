@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import dataclasses
+import errno
 import io
 import json
 import os
@@ -342,7 +343,7 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
                 if isinstance(file, Skipped):
                     yield file
                 else:
-                    yield from _load_file_guarded(file, fetcher.max_bytes)
+                    yield from _load_file_guarded(file, fetcher.max_bytes, within=path.resolve())
         else:
             yield from _load_file_guarded(path, fetcher.max_bytes)
 
@@ -422,10 +423,12 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
         yield Skipped(source, f"not a valid URL ({reason(exc)})")
 
 
-def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
+def _load_file_guarded(
+    path: Path, max_bytes: int | None = None, within: Path | None = None
+) -> Iterator[Article | Skipped]:
     source = file_source(path.resolve())
     try:
-        yield from load_file(path, max_bytes)
+        yield from load_file(path, max_bytes, within)
     except LoadError as exc:
         yield Skipped(source, str(exc))
     except OSError as exc:
@@ -433,10 +436,11 @@ def _load_file_guarded(path: Path, max_bytes: int | None = None) -> Iterator[Art
 
 
 def _article_files(folder: Path) -> Iterator[Path | Skipped]:
-    """The article files in ``folder`` and below, each once. A link to a file outside the folder
-    is not followed (a folder handed to ``tanya ingest`` must not reach ``/etc/passwd`` through a
-    link planted in it): it is skipped with a reason, and its file can be named on its own. A
-    link to a file of the folder is the file itself, read once."""
+    """The article files in ``folder`` and below, each once, as the paths they resolve to. A link
+    to a file outside the folder is not followed (a folder handed to ``tanya ingest`` must not
+    reach ``/etc/passwd`` through a link planted in it): it is skipped with a reason, and its file
+    can be named on its own. A link to a file of the folder is that file (its own name, title and
+    sidecar), read once; a link to a hidden file of the folder is left out like the file."""
     root = folder.resolve()
     seen: set[Path] = set()
     for path in sorted(folder.rglob("*")):
@@ -449,25 +453,27 @@ def _article_files(folder: Path) -> Iterator[Path | Skipped]:
                 yield Skipped(
                     printable_path(path), "a link to a file outside the folder (not followed; name it on its own)"
                 )
-            elif target not in seen:
+            elif target not in seen and not any(part.startswith(".") for part in target.relative_to(root).parts):
                 seen.add(target)
-                yield path
+                yield target
 
 
-def load_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
+def load_file(path: Path, max_bytes: int | None = None, within: Path | None = None) -> Iterator[Article | Skipped]:
     """Yield the articles in one file (one, or one per line for ``.jsonl``). Only regular files
     are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many:
-    each of their articles is held to it instead)."""
+    each of their articles is held to it instead). A file found in the folder ``within`` is read
+    without following a link (one put in its place since the folder was listed), and its
+    sidecar only when it is in that folder too."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise LoadError(f"unsupported file type {printable_path(suffix) or '(none)'}; supported: {supported}")
-    data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None)
+    data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None, follow=within is None)
     source = file_source(path.resolve())
     if suffix == ".jsonl":
         yield from load_jsonl(data, source, max_bytes)
         return
-    meta = _sidecar(path)
+    meta = _sidecar(path, within)
     yield parse_document(data, suffix, source, meta, _title_from_name(path), max_chars=max_bytes)
 
 
@@ -503,12 +509,19 @@ def open_file_or_pipe(path: Path, **how: Any) -> Any:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
+def read_regular_file(path: Path, max_bytes: int | None = None, follow: bool = True) -> bytes:
     """The bytes of ``path`` if it is a regular file (``LoadError`` for a FIFO, a device or a
     socket, which would block or never end); ``LoadError`` when more than ``max_bytes`` can be
-    read, counting what is read and not only the size the file declares (/proc files say 0)."""
+    read, counting what is read and not only the size the file declares (/proc files say 0).
+    Unless ``follow``, a link at ``path`` is refused."""
     # Opened without blocking, so that a FIFO with no writer is refused rather than waited on.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    no_follow = 0 if follow else getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | no_follow)
+    except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP:
+            raise LoadError("became a link after the folder was listed; not followed") from None
+        raise
     with os.fdopen(fd, "rb") as file:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):
@@ -642,10 +655,12 @@ def decode(data: bytes) -> str:
 _MAX_SIDECAR_BYTES = 1_000_000
 
 
-def _sidecar(path: Path) -> dict[str, Any]:
+def _sidecar(path: Path, within: Path | None = None) -> dict[str, Any]:
     meta_path = path.with_name(path.stem + META_SUFFIX)
     if not meta_path.exists():
         return {}
+    if within is not None and not meta_path.resolve().is_relative_to(within):
+        raise LoadError(f"{printable_path(meta_path.name)} is a link out of the folder; not followed")
     try:
         # utf-8-sig: a byte order mark (as some editors save) is not part of the JSON
         meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8-sig"))

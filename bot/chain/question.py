@@ -252,8 +252,13 @@ def named(query: ParsedQuery) -> list[Concept]:
 
 def asks_only(query: ParsedQuery) -> bool:
     """Whether a question is nothing but words that ask or stopwords ("kenapa?", "and why?",
-    "gimana?"), searched for themselves since it has no others (``concept_terms``)."""
-    return all(c.surface.casefold() in _STOPWORDS or c.surface.casefold() in ASKING for c in query.concepts)
+    "gimana?"), searched for themselves since it has no others (``concept_terms``). A stopword
+    written in capitals is a name ("kalau di AS?", "and IT?", "kalau WHO?")."""
+    capitals = {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", query.text) if w.isupper()}
+    return all(
+        (c.surface.casefold() in _STOPWORDS or c.surface.casefold() in ASKING) and c.surface.casefold() not in capitals
+        for c in query.concepts
+    )
 
 
 def naming(query: ParsedQuery) -> list[Concept]:

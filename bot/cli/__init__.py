@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import os
 import signal
 import sys
+from types import FrameType
 
 INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C
 
@@ -12,27 +16,40 @@ def main() -> None:
     """The ``tanya`` console script: the command, imported here so that Ctrl-C while its modules
     load (about a second) ends as it does later, with one line and exit code 130.
 
-    Once a command has been interrupted, further Ctrl-C are ignored while the process ends: the
-    interpreter waits there for the embedding threads to finish the batch each is running, and a
-    second Ctrl-C (an impatient user, or ``timeout -s INT``, which signals the process and its
-    group) broke that wait with a traceback and a C++ abort ("terminate called without an active
-    exception")."""
+    Once a command has been interrupted and has said so, a second Ctrl-C ends the process at
+    once: the interpreter waits, as it ends, for the embedding threads to finish the batch each is
+    running (or a model call its timeout), and a second SIGINT (an impatient user, or
+    ``timeout -s INT``, which signals the process and its group) had broken that wait with a
+    traceback and a C++ abort ("terminate called without an active exception")."""
     try:
         from bot.cli.app import app
     except KeyboardInterrupt:
-        _ending_after_interrupt()
+        print("tanya: interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
     try:
         app()
-    except KeyboardInterrupt:  # a second Ctrl-C while the first was being reported
-        _ending_after_interrupt()
+    except KeyboardInterrupt:  # typer reports an interrupt itself; one that escaped it
+        print("tanya: interrupted", file=sys.stderr)
+        _end_at_the_next_interrupt()
         raise SystemExit(INTERRUPTED) from None
     except SystemExit as exit:
         if exit.code == INTERRUPTED:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _end_at_the_next_interrupt()
         raise
 
 
-def _ending_after_interrupt() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    print("tanya: interrupted", file=sys.stderr)
+def _end_at_the_next_interrupt() -> None:
+    signal.signal(signal.SIGINT, _end_now)
+    # Once the threads are done (atexit runs after them), the rest of the teardown is short and a
+    # Ctrl-C then is ignored: the interpreter resets a Python handler to the default there, and
+    # the process would die by the signal instead of exiting 130.
+    atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+
+
+def _end_now(signum: int, frame: FrameType | None) -> None:
+    """End the process without waiting for its threads: what it had to say is said, and what it
+    stored is committed (each article is one transaction)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(INTERRUPTED)

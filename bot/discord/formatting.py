@@ -272,7 +272,7 @@ def sources_messages(records: list[ArticleRecord], more: int = 0) -> list[str]:
     lines = []
     for r in records:
         url = safe_url(r.url)
-        link = f" <{url}>" if url else ""
+        link = f" {_link(url)}" if url else ""
         date = f" · {r.published}" if r.published else ""
         lines.append(f"• {neutralize(r.title)}{date} · {r.chunks} passages{link}")
     if more > 0:

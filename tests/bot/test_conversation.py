@@ -97,9 +97,12 @@ def test_a_follow_up_of_only_asking_words_reads_as_the_earlier_subject_alone(two
     followed = retriever.search_in_context(alone, first.context)
     assert [c.surface for c in followed.query.concepts] == [c.surface for c in first.query.concepts]
     assert followed.query.kind == (alone.query.kind or first.query.kind)
-    # a follow-up that names something keeps it
+    # a follow-up that names something keeps it, a stopword in capitals too (a name: "AS", "IT")
     more = retriever.search_in_context(retriever.search("kenapa karyawannya?"), first.context)
     assert "karyawannya" in [c.surface for c in more.query.concepts]
+    for named_so in ("kalau di AS?", "and IT?"):
+        elsewhere = retriever.search_in_context(retriever.search(named_so), first.context)
+        assert len(elsewhere.query.concepts) > len(first.query.concepts)
 
 
 @pytest.mark.parametrize(

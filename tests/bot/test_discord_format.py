@@ -268,6 +268,8 @@ def test_everyone_is_broken_in_a_footer_a_thread_name_and_a_link_too() -> None:
     text = neutralize("Lihat https://koperasi.example/@everyone/@here?x=1 dan <https://a.example/@Everyone>")
     assert text == "Lihat <https://koperasi.example/%40everyone/%40here?x=1> dan <https://a.example/%40Everyone>"
     assert _thread_name("@everyone  siapa\u200b CEO-nya?") == "@\u200beveryone siapa CEO-nya?"
+    record = ArticleRecord("s", "Banjir", "https://kabar.example/@everyone/x", "2024-10-12", "id", None, None, 3, "x")
+    assert "<https://kabar.example/%40everyone/x>" in sources_messages([record])[0]
 
 
 def test_an_articles_own_bracketed_numbers_in_an_embed_are_no_citations() -> None:

@@ -321,6 +321,43 @@ def test_a_folder_does_not_follow_links_out_of_it_and_reads_its_own_linked_files
     assert [Path(i.source).name for i in load_inputs([str(tmp_path / "alias")]) if isinstance(i, Article)] == ["a.txt"]
 
 
+def test_a_link_in_a_folder_is_read_as_its_file_with_that_files_sidecar(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    (folder / ".hidden").mkdir(parents=True)
+    (folder / "z.txt").write_text("Banjir merendam dua desa.", encoding="utf-8")
+    (folder / "z.meta.json").write_text('{"title": "Banjir Lembah Arum", "url": "https://kabar.example/banjir"}')
+    (folder / "a_link.txt").symlink_to(folder / "z.txt")  # sorts before its file
+    (folder / ".hidden" / "h.txt").write_text("Tersembunyi.", encoding="utf-8")
+    (folder / "c.txt").symlink_to(folder / ".hidden" / "h.txt")  # a hidden file stays left out
+    (article,) = list(load_inputs([str(folder)]))
+    assert isinstance(article, Article) and Path(article.source).name == "z.txt"
+    assert (article.title, article.url) == ("Banjir Lembah Arum", "https://kabar.example/banjir")
+
+
+def test_a_sidecar_linking_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "outside.json").write_text('{"title": "dari luar"}')
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "b.txt").write_text("Banjir merendam dua desa.", encoding="utf-8")
+    (folder / "b.meta.json").symlink_to(tmp_path / "outside.json")
+    (item,) = list(load_inputs([str(folder)]))
+    assert isinstance(item, Skipped) and "link out of the folder" in item.reason
+
+
+def test_a_file_turned_into_a_link_after_the_folder_was_listed_is_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("Rahasia di luar folder.", encoding="utf-8")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Satu.", encoding="utf-8")
+    (folder / "b.txt").write_text("Dua.", encoding="utf-8")
+    items = load_inputs([str(folder)])
+    first = next(items)  # the folder is listed, then its files read one by one
+    (folder / "b.txt").unlink()
+    (folder / "b.txt").symlink_to(tmp_path / "secret.txt")
+    second = next(items)
+    assert isinstance(first, Article) and isinstance(second, Skipped) and "link" in second.reason
+
+
 @pytest.mark.parametrize(
     ("name", "content", "reason"),
     [
