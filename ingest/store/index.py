@@ -256,13 +256,19 @@ class Index:
             canonical = canonical_url(without_credentials(name))
             if self.catalog.article(canonical) is not None:
                 return canonical
-            by_url = [r.source for r in self.catalog.articles() if r.url and canonical_url(r.url) == canonical]
+            by_url = self.sources_with_url(canonical)
             return by_url[0] if len(by_url) == 1 else None
         try:
             resolved = str(Path(name).expanduser().resolve())
         except (RuntimeError, ValueError, OSError):  # "~nobody/x", a NUL byte: names no file
             return None
         return resolved if self.catalog.article(resolved) is not None else None
+
+    def sources_with_url(self, url: str) -> list[str]:
+        """The sources of the articles whose URL is ``url`` (written any way a URL may be): files
+        read with a sidecar naming it; two files may name one page."""
+        canonical = canonical_url(without_credentials(replace_surrogates(url)))
+        return [r.source for r in self.catalog.articles() if r.url and canonical_url(r.url) == canonical]
 
     def count(self) -> int:
         """Return how many chunks are indexed (counted again only after a write, by any process:

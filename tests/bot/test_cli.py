@@ -365,6 +365,14 @@ def test_an_article_read_from_a_file_is_removed_by_the_url_sources_shows(ingeste
     result = tanya("remove", written_otherwise, "--json")
     assert result.exit_code == 0 and json.loads(result.stdout) == {"removed": record["source"]}, result.output
     assert tanya("remove", record["url"]).exit_code == 2  # gone
+    # two files naming one page: the URL names neither alone
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"Berita {name} tentang banjir di Lembah Arum.", encoding="utf-8")
+        (tmp_path / name.replace(".txt", ".meta.json")).write_text('{"url": "https://kabar.example/sama"}')
+        assert tanya("ingest", str(tmp_path / name)).exit_code == 0
+    result = tanya("remove", "https://kabar.example/sama")
+    assert result.exit_code == 2 and "ambiguous: 2 articles have the URL" in result.stderr, result.output
+    assert str(tmp_path / "a.txt") in result.stderr and str(tmp_path / "b.txt") in result.stderr
 
 
 def test_an_article_an_older_tanya_stored_under_a_blank_source_can_be_removed(ingested: None) -> None:

@@ -609,6 +609,24 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     bot.workers.shutdown(wait=True)
 
 
+async def test_remove_by_a_url_two_articles_name_removes_neither_and_says_which(
+    default_embeddings: Any, tmp_path: Path
+) -> None:
+    settings = IndexSettings(data_dir=tmp_path / "library")
+    index = make_index(settings, embeddings=default_embeddings)
+    url = "https://kabar.example/banjir"
+    ingest_articles(
+        index,
+        [Article(source=f"/news/{n}.txt", text=f"Banjir merendam desa {n}.", title=n, url=url) for n in ("a", "b")],
+    )
+    bot = build_bot(make_stack(Settings(index=settings), index=index), tmp_path)
+    removal = interaction(bot, manage_guild=True)
+    await invoke(LibraryCog.remove, LibraryCog(bot), removal, url)
+    content = sends(removal)[-1][1]
+    assert content.startswith("2 articles have this URL") and "/news/a.txt" in content and len(index.articles()) == 2
+    bot.workers.shutdown(wait=True)
+
+
 async def test_a_private_reply_part_that_fails_does_not_drop_the_rest(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path)
     fake = interaction(bot)

@@ -182,10 +182,11 @@ class LibraryCog(commands.Cog):
         """Remove an article from the index (admins only)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
 
-        def remove_now() -> str | None:
+        def remove_now() -> str | list[str] | None:
             found = self.bot.index.find_source(source)
-            if found is None:
-                return None
+            if found is None:  # a URL two articles' files name removes neither
+                sharing = self.bot.index.sources_with_url(source) if is_url(source) else []
+                return sharing if len(sharing) > 1 else None
             with self.bot.index.writing():
                 self.bot.index.remove(found)
             return found
@@ -193,6 +194,11 @@ class LibraryCog(commands.Cog):
         removed = await self.bot.run_blocking(remove_now)
         if removed is None:
             await send_ephemeral(interaction, f"Not in the index: {_shown(source)}. See `/sources`.")
+        elif isinstance(removed, list):
+            listed = ", ".join(_shown(s) for s in removed)
+            await send_ephemeral(
+                interaction, f"{len(removed)} articles have this URL: {listed}. Give the one to remove."
+            )
         else:
             await send_ephemeral(interaction, f"Removed {neutralize(removed)}.")
 
