@@ -197,14 +197,12 @@ def strip_mentions(text: str) -> str:
 
 def _names_something(text: str, match: re.Match[str], titled: bool) -> bool:
     """Whether the capitalised word ``match`` of ``text`` is part of a name, an initial or a title
-    rather than a chat short form: written against a figure ("G7", "B20"), before a full stop and
-    a capitalised word ("Dr. Wilson"), or, unless the message capitalises most of its words
-    (``titled``), inside a sentence, right after a word and one space ("Cape Town", "George W
-    Bush", "apa kata X"). Where a sentence, a line or a quote begins, phones capitalise whatever
-    is typed ("Brp org?", "oke. Yg mana?", "tiktok phk\nKnp?")."""
+    rather than a chat short form: before a full stop and a capitalised word ("Dr. Wilson"), or,
+    unless the message capitalises most of its words (``titled``), inside a sentence, right after
+    a word and one space ("Cape Town", "George W Bush", "apa kata X"). Where a sentence, a line
+    or a quote begins, phones capitalise whatever is typed ("Brp org?", "oke. Yg mana?",
+    "tiktok phk\nKnp?")."""
     start, end = match.span()
-    if match.group(0).isupper() and (text[end : end + 1].isdigit() or text[start - 1 : start].isdigit()):
-        return True
     if _TITLE_DOT.match(text, end):
         return True
     if titled or start < 2 or text[start - 1] != " ":
@@ -249,8 +247,9 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
         low = word.lower()
         acronym = len(word) > 1 and word.isupper()  # "BG", "MS": a name, not "bang" or "masih"
         start, end = match.span()
+        # a letter against a figure is no word ("G7", "g7", "B20")
         lone_letter = len(word) == 1 and (text[end : end + 1].isdigit() or text[start - 1 : start].isdigit())
-        if acronym or lone_letter or (word[0].isupper() and _names_something(text, match, titled)):  # "g7"
+        if acronym or lone_letter or (word[0].isupper() and _names_something(text, match, titled)):
             return word
         if low in clitic and clitic[low] in found and clitic[low] not in kept:
             return table[clitic[low]] + "nya"

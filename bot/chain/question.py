@@ -255,10 +255,8 @@ def asks_only(query: ParsedQuery) -> bool:
     "gimana?"), searched for themselves since it has no others (``concept_terms``). A stopword
     written in capitals is a name ("kalau di AS?", "and IT?", "kalau WHO?")."""
     capitals = {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", query.text) if w.isupper()}
-    return all(
-        (c.surface.casefold() in _STOPWORDS or c.surface.casefold() in ASKING) and c.surface.casefold() not in capitals
-        for c in query.concepts
-    )
+    surfaces = [c.surface.casefold() for c in query.concepts]
+    return all((s in _STOPWORDS or s in ASKING) and s not in capitals for s in surfaces)
 
 
 def naming(query: ParsedQuery) -> list[Concept]:

@@ -84,12 +84,17 @@ def plain_text(text: str) -> str:
     """``text`` where Discord shows it as written, with no markdown (an embed's footer, a
     thread's name): invisible characters and bidirectional controls dropped, "@everyone" and
     "@here" broken."""
-    return _EVERYONE.sub("@\u200b\\1", _visible(text))
+    return _unpinged(_visible(text))
 
 
 def _plain(text: str) -> str:
     """Text outside links, its markdown escaped and its "@everyone" and "@here" broken."""
-    return _EVERYONE.sub("@\u200b\\1", _MARKDOWN.sub(r"\\\1", text))
+    return _unpinged(_MARKDOWN.sub(r"\\\1", text))
+
+
+def _unpinged(text: str) -> str:
+    """``text`` with its "@everyone" and "@here" broken by a zero-width space."""
+    return _EVERYONE.sub("@\u200b\\1", text)
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -156,7 +161,7 @@ def _visible(text: str) -> str:
 def _inert(url: str) -> str:
     """``url`` as text Discord neither links nor formats: markdown escaped, and the colon after
     each scheme too (``https\\://``), so no ``https://`` is left to link."""
-    return _EVERYONE.sub("@\u200b\\1", _SCHEME.sub(r"\1\\:", _MARKDOWN.sub(r"\\\1", url)))
+    return _unpinged(_SCHEME.sub(r"\1\\:", _MARKDOWN.sub(r"\\\1", url)))
 
 
 def _skip_space(text: str, at: int) -> int:

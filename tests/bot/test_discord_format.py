@@ -10,6 +10,7 @@ from bot.chain.answer import THANKS_TEXT, Answer, Citation
 from bot.discord.formatting import (
     EMBEDS_TOTAL_LIMIT,
     answer_replies,
+    inert,
     neutralize,
     passage_messages,
     source_embeds,
@@ -270,6 +271,8 @@ def test_everyone_is_broken_in_a_footer_a_thread_name_and_a_link_too() -> None:
     assert _thread_name("@everyone  siapa\u200b CEO-nya?") == "@\u200beveryone siapa CEO-nya?"
     record = ArticleRecord("s", "Banjir", "https://kabar.example/@everyone/x", "2024-10-12", "id", None, None, 3, "x")
     assert "<https://kabar.example/%40everyone/x>" in sources_messages([record])[0]
+    # a source cut short is shown with no link at all, its "@everyone" broken as well
+    assert inert("@everyone https://kabar.example/x" + "y" * 300).startswith("@\u200beveryone https\\://")
 
 
 def test_an_articles_own_bracketed_numbers_in_an_embed_are_no_citations() -> None:

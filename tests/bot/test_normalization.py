@@ -81,6 +81,8 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("apa kata X soal itu", "apa kata X soal itu"),
         ("Dimana Dr Wilson W Wenas mengajar?", "Dimana Dr Wilson W Wenas mengajar?"),
         ("apa kata Dr. Sam Altman soal itu", "apa kata Dr. Sam Altman soal itu"),
+        ("Dr. Wilson bilang apa?", "Dr. Wilson bilang apa?"),  # a title's full stop, where a message begins
+        ("G7 brp anggota?", "G7 berapa anggota?"),
         ("gitar milik kakaknya, Ni Wayan", "gitar milik kakaknya, Ni Wayan"),
         ("negara g7 brp", "negara g7 berapa"),  # a lone letter against a figure is no word
         # where a sentence, a line or a quote begins phones capitalise what is typed: still a short
