@@ -28,6 +28,18 @@ class BadInput(TanyaError):
     exit_code = 2
 
 
+class AmbiguousSource(BadInput):
+    """A URL that several articles read from files have (their sidecars name one page): it
+    designates none of them."""
+
+    def __init__(self, url: str, sources: list[str]) -> None:
+        super().__init__(
+            f"ambiguous: {len(sources)} articles have the URL {url}: {', '.join(sources)}; "
+            "give the source of the one meant"
+        )
+        self.sources = sources
+
+
 class LoadError(TanyaError):
     """An article could not be read; the message says why in a few words."""
 

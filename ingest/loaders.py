@@ -333,17 +333,18 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
         if path is None:
             yield Skipped(printable_path(item), "no such file or folder")
         elif path.is_dir():
-            files = list(_article_files(path))
+            root = path.resolve()
+            files = list(_article_files(path, root))
             if not files:
                 yield Skipped(
-                    file_source(path.resolve()),
+                    file_source(root),
                     "no articles in this folder (looked for " + ", ".join(SUPPORTED_SUFFIXES) + ")",
                 )
             for file in files:
                 if isinstance(file, Skipped):
                     yield file
                 else:
-                    yield from _load_file_guarded(file, fetcher.max_bytes, within=path.resolve())
+                    yield from _load_file_guarded(file, fetcher.max_bytes, within=root)
         else:
             yield from _load_file_guarded(path, fetcher.max_bytes)
 
@@ -435,13 +436,13 @@ def _load_file_guarded(
         yield Skipped(source, f"cannot read: {exc.strerror or exc}")
 
 
-def _article_files(folder: Path) -> Iterator[Path | Skipped]:
+def _article_files(folder: Path, root: Path) -> Iterator[Path | Skipped]:
     """The article files in ``folder`` and below, each once, as the paths they resolve to. A link
     to a file outside the folder is not followed (a folder handed to ``tanya ingest`` must not
     reach ``/etc/passwd`` through a link planted in it): it is skipped with a reason, and its file
     can be named on its own. A link to a file of the folder is that file (its own name, title and
-    sidecar), read once; a link to a hidden file of the folder is left out like the file."""
-    root = folder.resolve()
+    sidecar), read once; a link to a hidden file of the folder is left out like the file.
+    ``root``: the folder resolved."""
     seen: set[Path] = set()
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)

@@ -351,3 +351,20 @@ def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dic
     assert process.returncode == 130, stderr
     assert "tanya: interrupted" in stderr
     assert "Traceback" not in stderr and "terminate called" not in stderr, stderr
+
+
+def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None:
+    # after an interrupt the interpreter waits for the threads still running (an embedding batch,
+    # a model call up to its timeout): a second Ctrl-C must end it then, not be ignored
+    script = (
+        "import sys, threading, time\n"
+        "from bot.cli import _end_at_the_next_interrupt\n"
+        "_end_at_the_next_interrupt()\n"
+        "threading.Thread(target=time.sleep, args=(120,)).start()\n"
+        "print('waiting', flush=True)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "waiting"
+    time.sleep(0.3)  # the main thread has ended; the interpreter waits on the sleeping thread
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130

@@ -235,12 +235,6 @@ def remove(
             f"{at_path}; give {at_path} to remove that one, or the path of the other's file"
         )
     found = listed if listed is not None else at_path  # "": blank JSONL ids, stored before 2026-12-02
-    if found is None and is_url(source) and len(sharing := index.sources_with_url(source)) > 1:
-        raise BadInput(
-            f"ambiguous: {len(sharing)} articles have the URL {source}: "
-            + ", ".join(sharing)
-            + "; give the source of the one to remove"
-        )
     if found is None:
         raise BadInput(f"not in the index: {source} (see `tanya sources`)")
     with index.writing(on_wait=lambda m: err.print(m, markup=False)):

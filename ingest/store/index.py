@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name
-from ingest.errors import ChromaUnavailable, IndexMismatch, IndexUnavailable, VectorsBehind
+from ingest.errors import AmbiguousSource, ChromaUnavailable, IndexMismatch, IndexUnavailable, VectorsBehind
 from ingest.settings import canonical_url, is_url, without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
@@ -248,7 +248,8 @@ class Index:
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, a path resolving to it, or
         the URL of the one article that has it, as ``tanya sources`` lists a file's article with a
-        URL); undecodable bytes in ``name`` count as U+FFFD, as in every stored source."""
+        URL; ``AmbiguousSource`` when several have it); undecodable bytes in ``name`` count as
+        U+FFFD, as in every stored source."""
         name = replace_surrogates(name)
         if self.catalog.article(name) is not None:
             return name
@@ -256,19 +257,15 @@ class Index:
             canonical = canonical_url(without_credentials(name))
             if self.catalog.article(canonical) is not None:
                 return canonical
-            by_url = self.sources_with_url(canonical)
-            return by_url[0] if len(by_url) == 1 else None
+            by_url = [r.source for r in self.catalog.articles() if r.url and canonical_url(r.url) == canonical]
+            if len(by_url) > 1:
+                raise AmbiguousSource(name, by_url)
+            return by_url[0] if by_url else None
         try:
             resolved = str(Path(name).expanduser().resolve())
         except (RuntimeError, ValueError, OSError):  # "~nobody/x", a NUL byte: names no file
             return None
         return resolved if self.catalog.article(resolved) is not None else None
-
-    def sources_with_url(self, url: str) -> list[str]:
-        """The sources of the articles whose URL is ``url`` (written any way a URL may be): files
-        read with a sidecar naming it; two files may name one page."""
-        canonical = canonical_url(without_credentials(replace_surrogates(url)))
-        return [r.source for r in self.catalog.articles() if r.url and canonical_url(r.url) == canonical]
 
     def count(self) -> int:
         """Return how many chunks are indexed (counted again only after a write, by any process:

@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.formatting import inert, neutralize, sources_messages
-from ingest.errors import BadInput, LoadError
+from ingest.errors import AmbiguousSource, BadInput, LoadError
 from ingest.loaders import parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
 from ingest.settings import is_url
@@ -183,10 +183,12 @@ class LibraryCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
 
         def remove_now() -> str | list[str] | None:
-            found = self.bot.index.find_source(source)
-            if found is None:  # a URL two articles' files name removes neither
-                sharing = self.bot.index.sources_with_url(source) if is_url(source) else []
-                return sharing if len(sharing) > 1 else None
+            try:
+                found = self.bot.index.find_source(source)
+            except AmbiguousSource as ambiguous:  # a URL two articles' files name removes neither
+                return ambiguous.sources
+            if found is None:
+                return None
             with self.bot.index.writing():
                 self.bot.index.remove(found)
             return found
