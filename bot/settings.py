@@ -9,7 +9,7 @@ or logs.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ingest.settings import IndexSettings, Section, database_secrets, url_password
@@ -96,6 +96,8 @@ class DiscordSettings(Section):
 
 class Settings(BaseModel):
     """All of tanya's settings, a section per part."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
 
     index: IndexSettings = Field(default_factory=IndexSettings)
     answering: AnswerSettings = Field(default_factory=AnswerSettings)

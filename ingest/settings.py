@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import stat
 from pathlib import Path
@@ -33,6 +34,25 @@ def default_data_dir() -> Path:
 
 ENV_FILE = ".env"
 MAX_ENV_FILE_BYTES = 1_000_000
+
+
+class _OncePerMessage(logging.Filter):
+    """Let each distinct message through once: every settings section reads ``.env`` again, and
+    python-dotenv warned of each line it could not parse four times."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self._seen:
+            return False
+        self._seen.add(message)
+        return True
+
+
+logging.getLogger("dotenv.main").addFilter(_OncePerMessage())
 
 
 def check_env_file(path: Path = Path(ENV_FILE)) -> None:
@@ -77,7 +97,15 @@ class Section(BaseSettings):
     optional setting means "not set"."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TANYA_", env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_prefix="TANYA_",
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        # a value refused is not repeated in the error, which --debug prints whole: a database
+        # or server URL holds its password (the one-line message never quoted it)
+        hide_input_in_errors=True,
+        allow_inf_nan=False,  # "nan" is not a number of minutes (it was refused as "more than 1440")
     )
 
     @field_validator("*", mode="before")

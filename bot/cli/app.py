@@ -85,6 +85,12 @@ def _env_name(settings_class: str, field: object) -> str:
     from ingest.settings import IndexSettings
 
     found = getattr(settings, settings_class, None) if settings_class != IndexSettings.__name__ else IndexSettings
+    if str(field).isupper():  # named by an alias, a variable itself: DISCORD_GUILD_ID or TANYA_DISCORD_GUILD_ID
+        for info in getattr(found, "model_fields", {}).values():
+            choices = [c for c in getattr(info.validation_alias, "choices", ()) if isinstance(c, str) and c.isupper()]
+            if str(field) in choices:
+                return " or ".join(choices)
+        return str(field)
     prefix = str(getattr(found, "model_config", {}).get("env_prefix") or "TANYA_")
     return prefix + str(field).upper()
 

@@ -406,6 +406,15 @@ def test_invalid_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, va
     assert result.exit_code == 2 and f"invalid {variable}:" in result.stderr
 
 
+@pytest.mark.parametrize("variable", ["DISCORD_GUILD_ID", "TANYA_DISCORD_GUILD_ID"])
+def test_a_setting_with_two_names_is_reported_by_both(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    """It was reported as TANYA_DISCORD_DISCORD_GUILD_ID, a variable that sets nothing."""
+    monkeypatch.setenv(variable, "abc")
+    result = tanya("sources")
+    assert result.exit_code == 2
+    assert "invalid DISCORD_GUILD_ID or TANYA_DISCORD_GUILD_ID:" in result.stderr, result.stderr
+
+
 def test_eval_reports_metrics_per_set(tmp_path: Path) -> None:
     questions = tmp_path / "mini.jsonl"
     rows = [

@@ -27,6 +27,17 @@ def test_dotenv_is_read_from_the_working_directory(tmp_path: Path, monkeypatch: 
     assert settings.data_dir == Path("/srv/tanya") and settings.chunk_max_chars == 700
 
 
+def test_a_dotenv_line_that_cannot_be_read_is_warned_of_once(caplog: pytest.LogCaptureFixture) -> None:
+    """Every settings section reads .env: python-dotenv warned four times of each such line."""
+    from bot.settings import Settings
+
+    (Path.cwd() / ".env").write_text("this is not a setting\nTANYA_CHUNK_MAX_CHARS=700\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="dotenv.main"):
+        assert Settings().index.chunk_max_chars == 700
+        Settings()
+    assert len([r for r in caplog.records if r.name == "dotenv.main"]) <= 1
+
+
 def test_the_data_dir_expands_the_home_folder_and_an_unknown_user_is_a_clear_error() -> None:
     from pydantic import ValidationError
 
@@ -44,12 +55,19 @@ def test_a_source_name_that_cannot_be_a_path_is_not_in_the_index(small_index: In
 def test_a_timeout_must_be_a_finite_number_of_seconds(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from pydantic import ValidationError
 
-    from bot.settings import LLMSettings
+    from bot.settings import DiscordSettings, LLMSettings
 
-    for name, read in (("TANYA_FETCH_TIMEOUT_S", IndexSettings), ("TANYA_LLM_TIMEOUT_S", LLMSettings)):
+    for name, read in (
+        ("TANYA_FETCH_TIMEOUT_S", IndexSettings),
+        ("TANYA_LLM_TIMEOUT_S", LLMSettings),
+        ("TANYA_LLM_TEMPERATURE", LLMSettings),
+        ("TANYA_DISCORD_CONVERSATION_MINUTES", DiscordSettings),
+    ):
         monkeypatch.setenv(name, value)
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError) as refused:
             read()
+        if value != "1e300":  # "nan" was refused as "less than or equal to 1440"
+            assert "finite" in refused.value.errors()[0]["msg"]
         monkeypatch.delenv(name)
 
 
@@ -117,6 +135,7 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     with pytest.raises(ValidationError) as refused:
         IndexSettings()
     assert "FourthSecret" not in refused.value.errors()[0]["msg"]  # what `tanya` prints of it
+    assert "FourthSecret" not in str(refused.value)  # and what `tanya --debug` prints: the whole error
 
 
 def test_a_database_url_urlparse_cannot_read_still_gives_up_its_password_and_the_error_hides_it(
@@ -133,6 +152,11 @@ def test_a_database_url_urlparse_cannot_read_still_gives_up_its_password_and_the
         IndexSettings()
     shown = refused.value.errors()[0]["msg"]  # what `tanya` prints of it
     assert "FifthSecret7" not in shown and "SixthSecret8" not in shown
+    # `tanya --debug` prints the whole error, which quoted the value refused (input_value=...)
+    monkeypatch.setenv("TANYA_DATABASE_URL", "mysql://u:SeventhSecret@host/db")
+    with pytest.raises(ValidationError) as refused:
+        IndexSettings()
+    assert "SeventhSecret" not in str(refused.value)
 
 
 @pytest.mark.parametrize("name", ["id", "-tanya", "tanya-", "a..b", "10.0.0.1", "tänya", "x" * 501])
