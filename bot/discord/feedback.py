@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.chain.answer import Answer
+from ingest.errors import IndexUnavailable, reason
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,17 +42,25 @@ class FeedbackStore:
     """Records answers and votes; one vote per user and answer (a new vote replaces the old)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
-            if row is None:
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            with self._lock:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.executescript(_SCHEMA)
                 row = self._db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
-            self._salt = str(row[0])
+                if row is None:
+                    self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
+                    row = self._db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+                self._salt = str(row[0])
+        except (sqlite3.Error, OSError) as exc:
+            # named here: the error for a damaged database in general cannot say which file, and
+            # advised setting the index aside, which this file is no part of
+            raise IndexUnavailable(
+                f"cannot use the feedback store {path} ({reason(exc)}): it holds only the answers posted "
+                "and their votes; move it aside and `tanya bot` starts a new one"
+            ) from None
 
     def user_hash(self, user_id: int) -> str:
         """Return the stored form of a Discord user id (salted SHA-256; not reversible)."""
@@ -78,6 +87,8 @@ class FeedbackStore:
 
     def vote(self, answer_id: int, user_id: int, vote: int) -> bool:
         """Record ``vote`` (+1/-1) by a user; return False when the answer is unknown."""
+        if not -(2**63) <= answer_id < 2**63:  # no row has it (SQLite's integers are 64-bit)
+            return False
         with self._lock:
             if self._db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
                 return False

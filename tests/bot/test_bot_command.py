@@ -5,8 +5,10 @@ from __future__ import annotations
 import http.server
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import discord
 import pytest
@@ -69,3 +71,30 @@ def test_settings_never_show_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
     assert settings.discord.token is not None and settings.discord.token.get_secret_value() == TOKEN
+
+
+@pytest.mark.parametrize("damage", ["folder", "garbage"])
+def test_a_feedback_store_that_cannot_be_opened_is_named_in_one_line(
+    fake_discord_api: None, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """A folder in its place gave a 45-line traceback; a damaged file, advice to set the index aside,
+    which this file is no part of."""
+    store = Path(os.environ["TANYA_DATA_DIR"]) / "feedback.sqlite3"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    if damage == "folder":
+        store.mkdir()
+    else:
+        store.write_bytes(b"not a database, not at all" * 100)
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    result = CliRunner().invoke(app, ["bot"])
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"tanya: error: cannot use the feedback store {store}") and "move it aside" in line
+    assert "ingesting" not in line and "Traceback" not in result.output
+
+
+def test_a_vote_on_an_answer_id_no_database_holds_is_refused(tmp_path: Path) -> None:
+    from bot.discord.feedback import FeedbackStore
+
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    assert store.vote(10**30, 1, 1) is False and store.vote(-(10**30), 1, -1) is False  # OverflowError before
