@@ -63,6 +63,7 @@ class DateReading:
     until: date | None = None
     latest: bool = False
     rest: str = ""
+    today: date | None = None  # the day it was read on: the latest news is none published after it
 
     @property
     def bounded(self) -> bool:
@@ -139,12 +140,12 @@ def read_dates(question: str, today: date) -> DateReading:
     # since October, 30 people
     since, until, latest, spans = _read(_day_first(lowered) if guess_language(text) == "en" else lowered, today)
     if not spans:
-        return DateReading(since, until, latest)
+        return DateReading(since, until, latest, today=today)
     chars = list(text)
     for start, end in spans:
         chars[start:end] = " " * (end - start)
     rest = re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
-    return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "")
+    return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "", today)
 
 
 def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tuple[int, int]]]:
@@ -384,7 +385,10 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
         return [near] if near and len(near) < len(candidates) else []
     by_article: dict[str, list[Any]] = {}
     for c in near:
-        if published_day(c.chunk.published) is not None:
+        day = published_day(c.chunk.published)
+        # an article dated after the day asked on is not yet news then (an eval's `today`, or a
+        # date typed wrong at ingest), as the news list leaves it out
+        if day is not None and (reading.today is None or day <= reading.today):
             by_article.setdefault(c.chunk.source, []).append(c)
     order = sorted(
         by_article.values(), key=lambda group: published_day(group[0].chunk.published) or date.min, reverse=True

@@ -207,15 +207,18 @@ def lead_answer(
 
 
 def topic_article(
-    candidates: Sequence[PassageCandidate], latest: bool = False, since: date | None = None, until: date | None = None
+    candidates: Sequence[PassageCandidate],
+    latest: bool = False,
+    since: date | None = None,
+    until: date | None = None,
+    today: date | None = None,
 ) -> PassageCandidate | None:
     """The passage that says which article a question about the news on a topic asks about, from
     the passages found for the topic (best first): the best, when its score reaches
     ``MIN_TOPIC_SCORE``; with ``latest``, the best of the newest article of its story
     (``one_story``) among those whose passages score within ``DATE_MARGIN`` of it and reach
-    ``MIN_TOPIC_SCORE`` too; with dates
-    (inclusive), the best of the articles published then. ``None``: the index holds no
-    news on it."""
+    ``MIN_TOPIC_SCORE`` too, none published after ``today``; with dates (inclusive), the best of
+    the articles published then. ``None``: the index holds no news on it."""
     if since or until:
         candidates = [c for c in candidates if published_within(c.chunk.published, since, until)]
     if not candidates or candidates[0].score < MIN_TOPIC_SCORE:
@@ -224,6 +227,8 @@ def topic_article(
     if latest:
         floor = max(MIN_TOPIC_SCORE, best.score - DATE_MARGIN)
         near = [c for c in candidates if c.score >= floor and one_story(best.chunk, c.chunk)]
+        if today is not None:
+            near = [c for c in near if (c.chunk.published or "")[:10] <= today.isoformat()] or near
         best = max(near, key=lambda c: ((c.chunk.published or "")[:10], c.score))
     return best
 
@@ -317,7 +322,7 @@ class GistReader:
         since = dates.since.isoformat() if dates.since else None
         until = dates.until.isoformat() if dates.until else None
         if about:
-            found = topic_article(retrieval.candidates, dates.latest, dates.since, dates.until)
+            found = topic_article(retrieval.candidates, dates.latest, dates.since, dates.until, dates.today)
             unknown = 0.0 if english else retrieval.query.unknown_share
             if found is None or unknown >= MAX_UNKNOWN_SHARE:
                 return GistReading(retrieval, [])
