@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -79,6 +80,9 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
         raise BadInput(f"{prefix}source must be text")
     if source is not None:
         source = replace_surrogates(source)  # undecodable bytes: no UTF-8 encoder (SQLite) takes them
+        if any(unicodedata.category(ch) == "Cc" for ch in source):
+            # SQLite ends a LIKE pattern at a NUL: "\x00zzz" let every article through
+            raise BadInput(f"{prefix}source must not hold control characters")
         if len(source) > MAX_SOURCE_CHARS:
             # SQLite refuses a LIKE pattern this long ("pattern too complex"), and no source,
             # URL, title or outlet is

@@ -323,6 +323,10 @@ def published_day(value: str | None) -> date | None:
         return None
 
 
+# The one form of a day a caller may give (Python also reads "20261101" and "2026-W45-1").
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def parse_day(value: object, name: str) -> date | None:
     """A date given by a caller (``--since``, a JSON field): a ``date`` (a ``datetime`` counts as
     its day) or ``YYYY-MM-DD`` text; anything else is a ``BadInput`` naming ``name``."""
@@ -332,7 +336,7 @@ def parse_day(value: object, name: str) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:

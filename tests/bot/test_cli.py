@@ -703,3 +703,19 @@ def test_an_interrupted_ingest_says_how_many_articles_it_stored(capsys: pytest.C
     with pytest.raises(typer.Exit) as exited:
         evaluating()
     assert exited.value.exit_code == 130 and capsys.readouterr().err == "tanya: interrupted\n"
+
+
+@pytest.mark.parametrize("source", ["\x00zzz", "tiktok\x00", "rakyat\x1b[31m"])
+def test_a_source_filter_with_control_characters_is_refused(ingested: None, tmp_path: Path, source: str) -> None:
+    """SQLite ends a LIKE pattern at a NUL: "\\x00zzz" matched every article."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"question": "PHK?", "source": source}) + "\n", encoding="utf-8")
+    (refused,) = (json.loads(line) for line in tanya("ask", "--json", "--batch", str(batch)).stdout.splitlines())
+    assert refused == {"question": "PHK?", "error": "source must not hold control characters"}
+
+
+@pytest.mark.parametrize("day", ["20261101", "2026-W45-1", "2026-11-1", "2026-11-01T00:00"])
+def test_a_date_option_takes_one_form_of_a_day(ingested: None, day: str) -> None:
+    """Python reads "20261101" and "2026-W45-1" as days too; the help and the errors say YYYY-MM-DD."""
+    result = tanya("ask", "--since", day, "PHK?")
+    assert result.exit_code == 2 and "--since must be a date as YYYY-MM-DD" in result.stderr, result.output
