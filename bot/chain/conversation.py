@@ -85,7 +85,9 @@ class Conversation:
 
     def history(self) -> list[Turn]:
         """The turns still remembered."""
-        if self.turns and self.clock() - self.last_at > self.max_age_s:
+        # by the last turn's time, even when a copy as of an earlier answer (``as_of``) keeps none
+        # of its turns: its filters had outlived the quiet
+        if self.added and self.clock() - self.last_at > self.max_age_s:
             self.turns.clear()
             self.filters = {}  # a conversation gone quiet starts over, filters and all
         return list(self.turns)

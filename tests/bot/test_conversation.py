@@ -425,6 +425,21 @@ def test_conversations_are_bounded_in_turns_and_age() -> None:
     assert store.get(("channel", 3)) is first and store.get(("channel", 2)) is not None and len(store) == 2
 
 
+def test_a_reply_to_an_early_answer_after_the_quiet_keeps_no_filters() -> None:
+    """A copy as of an answer whose turns have all been dropped since kept that answer's filters
+    past the quiet: a reply an hour later searched one outlet's articles without saying so."""
+    now = [0.0]
+    store = Conversations(max_turns=2, max_age_s=60)
+    conversation = Conversation(max_turns=2, max_age_s=60, clock=lambda: now[0], filters={"source": "tiktok"})
+    conversation.add("q0", Answer("q0", "a0", False, "id"))
+    store.link(("reply", 1, 10), conversation, as_it_is=True)
+    for n in range(1, 5):
+        conversation.add(f"q{n}", Answer(f"q{n}", f"a{n}", False, "id"))
+    now[0] = 3600.0
+    then = store.get(("reply", 1, 10))
+    assert then is not None and then.history() == [] and then.filters == {}
+
+
 def test_an_answers_conversation_is_read_as_it_stood_then() -> None:
     store = Conversations()
     conversation = store.new()
