@@ -515,7 +515,9 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
         return None, stripped[:200], {}, "the line is not a JSON object"
     item_id = record.get("id")
     if not isinstance(record.get("question"), str):
-        return item_id, str(record.get("question", ""))[:200], {}, 'the line has no "question" text'
+        given = record.get("question")  # echoed as the line wrote it (str() wrote "None", "['a']")
+        shown = "" if given is None else json.dumps(given, ensure_ascii=False)[:200]
+        return item_id, shown, {}, 'the line has no "question" text'
     fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) is not None}
     return item_id, record["question"], fields, None
 

@@ -516,14 +516,24 @@ def test_batch_options_out_of_order_or_too_long_are_refused_before_any_question(
 
 
 def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: None) -> None:
-    lines = ['{"id": 8, "question": 123}', '{"id": 9, "question": "Berapa?",}', "[1, 2]", '{"id": 10}']
+    lines = [
+        '{"id": 8, "question": 123}',
+        '{"id": 9, "question": "Berapa?",}',
+        "[1, 2]",
+        '{"id": 10}',
+        '{"id": 11, "question": null}',
+        '{"id": 12, "question": ["a", "é"]}',
+    ]
     result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0] == {"id": 8, "question": "123", "error": 'the line has no "question" text'}
     assert out[1]["error"].startswith("the line is not valid JSON") and "id" not in out[1]
     assert "answer" in out[2] or "error" in out[2]  # not JSON-looking: asked as text
-    assert out[3]["id"] == 10 and out[3]["error"] == 'the line has no "question" text'
+    assert out[3] == {"id": 10, "question": "", "error": 'the line has no "question" text'}
+    # echoed as the line wrote them, not as Python writes them ("None", "['a', 'é']")
+    assert out[4] == {"id": 11, "question": "", "error": 'the line has no "question" text'}
+    assert out[5] == {"id": 12, "question": '["a", "é"]', "error": 'the line has no "question" text'}
 
 
 def test_batch_lines_nested_too_deeply_or_with_numbers_json_lacks_get_an_error_and_the_batch_goes_on(
