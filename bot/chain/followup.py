@@ -53,6 +53,7 @@ def prefer_context(
     named_followed: float,
     share: float,
     leaves_topic: bool = False,
+    own_subject: bool = False,
 ) -> bool:
     """Whether to answer a question as a follow-up of the turn before it: when the answer model
     trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
@@ -71,9 +72,17 @@ def prefer_context(
     article (and answered or refused there), however well an article on landforms answers
     "kenapa", and so is "mereka kerjanya di bagian apa?", however many of its words an article
     on a factory's departments holds (docs/quality.md, "Follow-up questions"), while "siapa wali
-    kota tanjung seruni?" is a subject of its own."""
-    if leaves_topic and share < NEW_SUBJECT_SHARE and (named_followed >= named_alone or share <= FEW_WORDS_SHARE):
-        return True
+    kota tanjung seruni?" is a subject of its own. So is a question that names an ``own_subject``
+    (two things or more, none of them referred back to what was said: "kerjanya", "their
+    salaries", ``refers_back``) whose own reading's answer holds all of it and the follow-up
+    reading's none: "siapa yang dibayar TikTok?" after a question on a flood's evacuees had been
+    answered with the evacuees, while "lewat apa" or "how old was she" name too little to tell."""
+    if leaves_topic and share < NEW_SUBJECT_SHARE:
+        if named_followed >= named_alone:
+            return True
+        elsewhere = own_subject and named_followed == 0.0 and named_alone == 1.0
+        if share <= FEW_WORDS_SHARE and not elsewhere:
+            return True
     if p_followed <= p_alone + CONTEXT_MARGIN:
         return False
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
@@ -184,6 +193,7 @@ class FollowUpReader:
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)
+        text, own = alone.question.casefold(), named(alone.query)
         if prefer_context(
             self.extractive.probability(alone),
             self.extractive.probability(followed),
@@ -191,6 +201,7 @@ class FollowUpReader:
             self.subject_coverage(followed, alone),
             self.says_more(alone, context),
             leaves_topic=self.strays(alone, context) and not self.strays(followed, context),
+            own_subject=len(own) >= 2 and not any(refers_back(c.surface, text) for c in own),
         ):
             return followed
         return alone

@@ -280,6 +280,17 @@ def test_a_follow_up_stays_with_the_articles_of_its_conversation(with_landforms:
     assert not any(c.chunk.source.endswith("bentang-alam.txt") for c in answer.citations)
 
 
+def test_a_question_naming_a_subject_of_another_article_in_few_words_is_not_read_with_the_conversation(
+    two_articles: Any,
+) -> None:
+    """It names less than the question before it, and had been answered from that one's article."""
+    first, answer = ask_in_turn(
+        two_articles.chain, ["koridor 1 trans seruni ada brp bus sama haltenya?", "siapa yang dibayar TikTok?"]
+    )
+    assert "Trans Seruni" in " ".join(c.quote for c in first.citations)
+    assert "membayar Microsoft" in answer.text, answer.text
+
+
 def test_a_question_that_says_little_and_strays_from_the_conversation_is_read_with_it() -> None:
     # the answer model prefers the question on its own, yet its reading left the conversation's articles
     assert prefer_context(0.4, 0.2, 0.0, 0.0, 0.0, leaves_topic=True)
@@ -287,6 +298,10 @@ def test_a_question_that_says_little_and_strays_from_the_conversation_is_read_wi
     # ... even when the stray passage holds more of the question's own words, if it names at
     # most half as much as the turn before it ("mereka kerjanya di bagian apa?")
     assert prefer_context(0.4, 0.2, 1.0, 0.0, 0.3, leaves_topic=True)
+    # ... unless it names a subject of its own that its own reading's answer holds all of, the
+    # follow-up reading's none ("siapa yang dibayar TikTok?" after the evacuees of a flood)
+    assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.3, leaves_topic=True, own_subject=True)
+    assert prefer_context(0.4, 0.2, 1.0, 0.5, 0.3, leaves_topic=True, own_subject=True)
     # ... but a question that names more ("siapa wali kota tanjung seruni?") keeps what it names
     assert not prefer_context(0.4, 0.2, 1.0, 0.0, 0.4, leaves_topic=True)
     # ... but not when the question names at least as much as the turn before it: a subject of its own
