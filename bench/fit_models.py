@@ -423,11 +423,24 @@ def retrieved(
     cache = directory / f"{name}{rules}.pickle"
     if cache.exists() and not args.refresh:
         with cache.open("rb") as f:
-            return pickle.load(f)  # type: ignore[no-any-return]
+            cached: list[Example] = pickle.load(f)
+        return _retyped(cached)
     index = build_index(directory, model_cache, articles(), chunk_max_chars)
     examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical, own_article)
     with cache.open("wb") as f:
         pickle.dump(examples, f)
+    return examples
+
+
+def _retyped(examples: list[Example]) -> list[Example]:
+    """``examples`` with the passage feature that reads the kind of answer computed again by
+    today's code (a cache keeps the features of the code that retrieved it)."""
+    from bot.chain.question import holds_answer_type
+
+    for ex in examples:
+        for c in ex.retrieval.candidates:
+            if "answer_type" in c.features:
+                c.features["answer_type"] = float(holds_answer_type(c.chunk.text, ex.retrieval.query))
     return examples
 
 

@@ -51,6 +51,13 @@ REASON_WORDS = frozenset(
 )
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
+_MONTH_NAMES = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+# A date written with figures: "2/11/2026", "12 Oktober 2024", "Oktober 2024", a year alone.
+# Its figures say when, not how many, so they are no answer to "berapa".
+DATE_FIGURES = re.compile(
+    rf"\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b(?:\d{{1,2}}\s+)?(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?\b|{YEAR.pattern}",
+    re.IGNORECASE,
+)
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 
@@ -486,12 +493,14 @@ def focus_terms(question: str) -> frozenset[str]:
 
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
-    kind of thing asked for: a year or month for a date, a number for "berapa", a name the
-    question lacks for "siapa" or "di mana"."""
+    kind of thing asked for: a year or month for a date, a number outside any date for
+    "berapa", a name the question lacks for "siapa" or "di mana"."""
     if q.kind == "date":
         return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
     if q.kind == "number":
-        return any(t[0].isdigit() or t in NUMBER_WORDS for t in tokens)
+        # a figure outside any date: "Senin (2/11/2026)" says when, not how many
+        counted = words(DATE_FIGURES.sub(" ", sentence)) if any(t[0].isdigit() for t in tokens) else tokens
+        return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
     if q.kind in ("person", "place"):
         return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])
     if q.kind == "reason":

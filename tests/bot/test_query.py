@@ -207,6 +207,12 @@ def test_an_answer_beside_its_focus_noun_is_a_feature_of_the_passage(small_index
         ("Kapan jembatan itu diresmikan?", "Jembatan itu diresmikan presiden.", False),
         ("Berapa korban banjir itu?", "Banjir itu menelan 12 korban.", True),
         ("Berapa korban banjir itu?", "Banjir itu menelan banyak korban.", False),
+        # a date's figures say when, not how many ("Koridor 1 beroperasi pada Senin (2/11/2026)")
+        ("Berapa korban banjir itu?", "Banjir itu terjadi pada Senin (2/11/2026).", False),
+        ("Berapa korban banjir itu?", "Banjir itu terjadi pada 12 Oktober 2024.", False),
+        ("Berapa korban banjir itu?", "Korban banjir sejak 2019 tercatat.", False),
+        ("Berapa korban banjir itu?", "Pada 12 Oktober 2024 banjir menelan 12 korban.", True),
+        ("Berapa korban banjir itu?", "Banjir itu menelan tiga korban pada Mei 2025.", True),
         ("Siapa yang meresmikan jembatan?", "Jembatan. Presiden Joko Widodo meresmikannya.", True),
         ("Siapa yang meresmikan jembatan?", "Jembatan diresmikan. Presiden datang.", False),  # only first words
         ("Mengapa jembatan itu ditutup?", "Jembatan itu ditutup pada 2020 oleh Dinas PU.", False),  # no reason given
