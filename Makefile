@@ -74,7 +74,7 @@ DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/u
 eval: $(STAMP)
 	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index
 	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news
-	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off
+	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl tests/data/switch3_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
