@@ -29,7 +29,7 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, with_timings
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
-from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates
+from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates, up_to_today
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
@@ -256,6 +256,7 @@ def build_answer_chain(
                 retrieval = preferred
             elif dates.rest:
                 retrieval = reader.read(question, context, within)
+            retrieval = up_to_today(retrieval, dates)  # read as if undated, it may find later news
         retrieval.question = asked
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of

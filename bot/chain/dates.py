@@ -365,6 +365,26 @@ def published_within(published: str | None, since: date | None, until: date | No
     return day is not None and (since is None or day >= since) and (until is None or day <= until)
 
 
+def published_after(candidate: Any, day: date | None) -> bool:
+    """Whether a candidate's article was published after ``day`` (an undated one never was)."""
+    published = published_day(candidate.chunk.published)
+    return day is not None and published is not None and published > day
+
+
+def up_to_today(retrieval: Any, reading: DateReading) -> Any:
+    """For a question on the latest news, ``retrieval`` without the passages of articles published
+    after the day it is asked on (they are not yet news then; undated ones stay); as it was
+    otherwise."""
+    import dataclasses
+
+    if not reading.latest:
+        return retrieval
+    kept = [c for c in retrieval.candidates if not published_after(c, reading.today)]
+    if len(kept) == len(retrieval.candidates):
+        return retrieval
+    return dataclasses.replace(retrieval, candidates=kept, judged=None)
+
+
 def _in_range(candidate: Any, reading: DateReading) -> bool:
     return published_within(candidate.chunk.published, reading.since, reading.until)
 
@@ -389,10 +409,9 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
         return [near] if near and len(near) < len(candidates) else []
     by_article: dict[str, list[Any]] = {}
     for c in near:
-        day = published_day(c.chunk.published)
         # an article dated after the day asked on is not yet news then (an eval's `today`, or a
         # date typed wrong at ingest), as the news list leaves it out
-        if day is not None and (reading.today is None or day <= reading.today):
+        if published_day(c.chunk.published) is not None and not published_after(c, reading.today):
             by_article.setdefault(c.chunk.source, []).append(c)
     order = sorted(
         by_article.values(), key=lambda group: published_day(group[0].chunk.published) or date.min, reverse=True

@@ -20,7 +20,7 @@ from datetime import date
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.context import Context
 from bot.chain.conversation import with_citations
-from bot.chain.dates import DATE_MARGIN, DateReading, published_within, read_dates
+from bot.chain.dates import DATE_MARGIN, DateReading, published_after, published_within, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
@@ -221,14 +221,14 @@ def topic_article(
     the articles published then. ``None``: the index holds no news on it."""
     if since or until:
         candidates = [c for c in candidates if published_within(c.chunk.published, since, until)]
+    if latest:
+        candidates = [c for c in candidates if not published_after(c, today)]
     if not candidates or candidates[0].score < MIN_TOPIC_SCORE:
         return None
     best = candidates[0]
     if latest:
         floor = max(MIN_TOPIC_SCORE, best.score - DATE_MARGIN)
         near = [c for c in candidates if c.score >= floor and one_story(best.chunk, c.chunk)]
-        if today is not None:
-            near = [c for c in near if (c.chunk.published or "")[:10] <= today.isoformat()] or near
         best = max(near, key=lambda c: ((c.chunk.published or "")[:10], c.score))
     return best
 

@@ -174,13 +174,23 @@ def test_the_latest_news_is_answered_from_the_newest_article_that_answers(story:
 
 
 @pytest.mark.parametrize(
-    "question", ["pengungsi banjir lembah arum terbarunya brp org?", "berita terbaru soal banjir lembah arum?"]
+    ("question", "today"),
+    [
+        ("pengungsi banjir lembah arum terbarunya brp org?", "2026-10-31"),
+        ("berita terbaru soal banjir lembah arum?", "2026-10-31"),
+        # before any article of the story: none is news yet (the review's cases: a reading
+        # without the dates, and the topic's newest article, had found later ones)
+        ("berita terbaru soal banjir lembah arum?", "2026-10-20"),
+        ("pengungsi banjir lembah arum terbarunya brp org?", "2026-10-20"),
+        ("deforestasi hulu arum terbaru gimana?", "2026-10-31"),
+    ],
 )
-def test_the_latest_news_is_none_published_after_the_day_asked_on(story: Any, question: str) -> None:
+def test_the_latest_news_is_none_published_after_the_day_asked_on(story: Any, question: str, today: str) -> None:
     """Asked on 31 October, "terbaru" was answered from the article of 17 November (the news list
     already left it out)."""
-    answer = story.chain.invoke({"question": question, "today": "2026-10-31"})
-    assert answer.citations and all(c.chunk.published <= "2026-10-31" for c in answer.citations), answer.text
+    answer = story.chain.invoke({"question": question, "today": today})
+    assert all(c.chunk.published <= today for c in answer.citations), answer.text
+    assert answer.citations or answer.abstained
 
 
 @pytest.mark.parametrize(
