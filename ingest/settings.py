@@ -37,12 +37,16 @@ MAX_ENV_FILE_BYTES = 1_000_000
 
 
 class _OncePerMessage(logging.Filter):
-    """Let each distinct message through once: every settings section reads ``.env`` again, and
-    python-dotenv warned of each line it could not parse four times."""
+    """Let each distinct message through once until ``reset``: every settings section reads
+    ``.env`` again, and python-dotenv warned of each line it could not parse four times."""
 
     def __init__(self) -> None:
         super().__init__()
         self._seen: set[str] = set()
+
+    def reset(self) -> None:
+        """Warn again (a ``.env`` checked afresh may have changed)."""
+        self._seen.clear()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -52,7 +56,8 @@ class _OncePerMessage(logging.Filter):
         return True
 
 
-logging.getLogger("dotenv.main").addFilter(_OncePerMessage())
+DOTENV_WARNINGS = _OncePerMessage()
+logging.getLogger("dotenv.main").addFilter(DOTENV_WARNINGS)
 
 
 def check_env_file(path: Path = Path(ENV_FILE)) -> None:
@@ -63,6 +68,7 @@ def check_env_file(path: Path = Path(ENV_FILE)) -> None:
     leaves it."""
     from ingest.errors import BadInput
 
+    DOTENV_WARNINGS.reset()  # each line it cannot read is warned of once per reading of settings
     try:
         info = path.stat()
     except FileNotFoundError:

@@ -79,7 +79,9 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
     if source is not None and not isinstance(source, str):
         raise BadInput(f"{prefix}source must be text")
     if source is not None:
-        source = replace_surrogates(source)  # undecodable bytes: no UTF-8 encoder (SQLite) takes them
+        # undecodable bytes: no UTF-8 encoder (SQLite) takes them; a pasted value's line break or
+        # tab around it is no part of it
+        source = replace_surrogates(source).strip()
         if any(unicodedata.category(ch) == "Cc" for ch in source):
             # SQLite ends a LIKE pattern at a NUL: "\x00zzz" let every article through
             raise BadInput(f"{prefix}source must not hold control characters")

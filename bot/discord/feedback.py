@@ -41,11 +41,11 @@ def _now() -> str:
 class FeedbackStore:
     """Records answers and votes; one vote per user and answer (a new vote replaces the old)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeout_s: float = 30.0) -> None:
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=timeout_s)
             with self._lock:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.executescript(_SCHEMA)
@@ -57,10 +57,13 @@ class FeedbackStore:
         except (sqlite3.Error, OSError) as exc:
             # named here: the error for a damaged database in general cannot say which file, and
             # advised setting the index aside, which this file is no part of
-            raise IndexUnavailable(
-                f"cannot use the feedback store {path} ({reason(exc)}): it holds only the answers posted "
-                "and their votes; move it aside and `tanya bot` starts a new one"
-            ) from None
+            damaged = isinstance(exc, IsADirectoryError) or path.is_dir() or "not a database" in str(exc)
+            advice = (
+                "it holds only the answers posted and their votes; move it aside and `tanya bot` starts a new one"
+                if damaged
+                else "is another `tanya bot` using it, or can its folder not be written?"
+            )
+            raise IndexUnavailable(f"cannot use the feedback store {path} ({reason(exc)}): {advice}") from None
 
     def user_hash(self, user_id: int) -> str:
         """Return the stored form of a Discord user id (salted SHA-256; not reversible)."""

@@ -98,3 +98,24 @@ def test_a_vote_on_an_answer_id_no_database_holds_is_refused(tmp_path: Path) -> 
 
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     assert store.vote(10**30, 1, 1) is False and store.vote(-(10**30), 1, -1) is False  # OverflowError before
+
+
+def test_a_feedback_store_another_process_holds_is_not_called_damaged(tmp_path: Path) -> None:
+    """Moving aside a store another bot is writing is bad advice: it says what else may be wrong."""
+    import sqlite3
+
+    from bot.discord.feedback import FeedbackStore
+    from ingest.errors import IndexUnavailable
+
+    path = tmp_path / "feedback.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)  # another process's, mid-write
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE other (x)")
+    try:
+        with pytest.raises(IndexUnavailable) as refused:
+            FeedbackStore(path, timeout_s=0.1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "locked" in str(refused.value) and "another `tanya bot`" in str(refused.value)
+    assert "move it aside" not in str(refused.value)

@@ -715,6 +715,13 @@ def test_an_interrupted_ingest_says_how_many_articles_it_stored(capsys: pytest.C
     assert exited.value.exit_code == 130 and capsys.readouterr().err == "tanya: interrupted\n"
 
 
+def test_a_source_filter_with_a_line_break_around_it_is_searched_without_it(ingested: None, tmp_path: Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"question": "tiktok phk brp org?", "source": "\trakyat\n"}) + "\n", encoding="utf-8")
+    (answered,) = (json.loads(line) for line in tanya("ask", "--json", "--batch", str(batch)).stdout.splitlines())
+    assert "error" not in answered and "700" in answered["answer"], answered
+
+
 @pytest.mark.parametrize("source", ["\x00zzz", "tiktok\x00", "rakyat\x1b[31m"])
 def test_a_source_filter_with_control_characters_is_refused(ingested: None, tmp_path: Path, source: str) -> None:
     """SQLite ends a LIKE pattern at a NUL: "\\x00zzz" matched every article."""
