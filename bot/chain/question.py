@@ -52,12 +52,17 @@ REASON_WORDS = frozenset(
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 _MONTH_NAMES = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-# A date written with figures: "2/11/2026", "12 Oktober 2024", "Oktober 2024", a year alone.
-# Its figures say when, not how many, so they are no answer to "berapa".
+# A date written with figures: "2/11/2026", "(26/10)", "12 Oktober 2024", "Oktober 2024", a year
+# alone. Its figures say when, not how many, so they are no answer to "berapa" ("1/3 warga" is no
+# date: a day and month without a year are written in brackets, as news does).
 DATE_FIGURES = re.compile(
-    rf"\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b(?:\d{{1,2}}\s+)?(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?\b|{YEAR.pattern}",
+    rf"\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\(\d{{1,2}}/\d{{1,2}}\)"
+    rf"|\b(?:\d{{1,2}}\s+)?(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?\b|{YEAR.pattern}",
     re.IGNORECASE,
 )
+# Words of a number question counting in the calendar's units or asking how long something has
+# lasted ("berapa lama", "bulan berapa", "how many years"), whose answer may be a date ("sejak 2019").
+CALENDAR_WORDS = frozenset("lama long sejak since hari day days bulan month months tahun year years tanggal date".split())
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 
@@ -498,8 +503,10 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
     if q.kind == "date":
         return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
     if q.kind == "number":
-        # a figure outside any date: "Senin (2/11/2026)" says when, not how many
-        counted = words(DATE_FIGURES.sub(" ", sentence)) if any(t[0].isdigit() for t in tokens) else tokens
+        # a figure outside any date: "Senin (2/11/2026)" says when, not how many; but what is
+        # counted in days, months or years may be answered with a date ("sejak 2019")
+        dated = any(t[0].isdigit() for t in tokens) and not q.words & CALENDAR_WORDS
+        counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
     if q.kind in ("person", "place"):
         return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])

@@ -213,6 +213,10 @@ def test_an_answer_beside_its_focus_noun_is_a_feature_of_the_passage(small_index
         ("Berapa korban banjir itu?", "Korban banjir sejak 2019 tercatat.", False),
         ("Berapa korban banjir itu?", "Pada 12 Oktober 2024 banjir menelan 12 korban.", True),
         ("Berapa korban banjir itu?", "Banjir itu menelan tiga korban pada Mei 2025.", True),
+        ("Sudah berapa lama jembatan itu ditutup?", "Jembatan itu ditutup sejak 2019.", True),  # a duration
+        ("Bulan berapa jembatan itu ditutup?", "Jembatan itu ditutup pada Oktober 2026.", True),
+        ("Berapa korban banjir itu?", "Banjir itu menelan korban 1/3 warga desa.", True),  # no date
+        ("Berapa korban banjir itu?", "Banjir itu terjadi Senin (26/10) malam.", False),
         ("Siapa yang meresmikan jembatan?", "Jembatan. Presiden Joko Widodo meresmikannya.", True),
         ("Siapa yang meresmikan jembatan?", "Jembatan diresmikan. Presiden datang.", False),  # only first words
         ("Mengapa jembatan itu ditutup?", "Jembatan itu ditutup pada 2020 oleh Dinas PU.", False),  # no reason given
