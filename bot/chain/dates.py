@@ -46,7 +46,8 @@ MONTHS = {
     "dec": 12,
     "sept": 9,
 }
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Any month name or short form, longest first (a regular expression alternation).
+MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
 _LATEST = re.compile(
     r"\b(terbaru\w*|terkini\w*|paling baru|terupdate|update\w*|latest|newest|most recent|current|now|sekarang|skrg"
     r"|(?:berita|kabar|info|data|laporan|perkembangan|angka|jumlah)\s+terakhir\w*)\b"
@@ -106,7 +107,7 @@ def _lower(text: str) -> str:
 
 
 # A day written month first, as in English ("November 28", "Nov 3rd", "November 28, 2026").
-_MONTH_DAY = re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?(?!\s*[/:.]\d)")
+_MONTH_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?(?!\s*[/:.]\d)")
 
 
 def _day_first(q: str) -> str:
@@ -209,15 +210,15 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # alone, more often when something happened than when it was reported
     days = re.search(
         rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s*(?:-|–|s/d|sd|sampai|hingga"
-        rf"|dan|to|and|until|through)\s*(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?\b"
-        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({_MONTH})\s*(?:-|–|and|to|until|through)\s*(\d{{1,2}})\b"
-        rf"(?!\s+(?:{_MONTH})\b)(?:,?\s+(\d{{4}}))?",
+        rf"|dan|to|and|until|through)\s*(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
+        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:-|–|and|to|until|through)\s*(\d{{1,2}})\b"
+        rf"(?!\s+(?:{MONTH_PATTERN})\b)(?:,?\s+(\d{{4}}))?",
         q,
     )
     # and of two: "antara 3 November dan 5 Desember", "between November 3 and December 5"
     across = re.search(
-        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(\d{{1,2}})\s+({_MONTH})\s*(?:-|–|s/d|sd|sampai|hingga|dan"
-        rf"|to|and|until|through)\s*(\d{{1,2}})\s+({_MONTH})(?:\s+(\d{{4}}))?\b",
+        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:-|–|s/d|sd|sampai|hingga|dan"
+        rf"|to|and|until|through)\s*(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b",
         q,
     )
     if across:
@@ -236,8 +237,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         if start is not None and end is not None and start <= end:
             return start, end, latest, [*spans, days.span()]
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
-    day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({_MONTH}))(?:\s+(\d{{4}}))?"
-    month_only = rf"({_MONTH})(?:\s+(\d{{4}}))?"
+    day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({MONTH_PATTERN}))(?:\s+(\d{{4}}))?"
+    month_only = rf"({MONTH_PATTERN})(?:\s+(\d{{4}}))?"
     since = until = None
     for word, bound in (
         ("sejak|since|dari|setelah|after|mulai", "since"),
@@ -247,7 +248,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         beyond = 1 if bound == "since" else -1
         # a day as "30 Oktober", or as "30/10" only after "tanggal" ("dari 2/3 suara" is a share)
         found = re.search(
-            rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({_MONTH}))"
+            rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({MONTH_PATTERN}))"
             rf"(?:\s+(\d{{4}}))?\b",
             q,
         )

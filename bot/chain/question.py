@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.chain.dates import MONTH_PATTERN
 from bot.chain.dates import MONTHS as MONTH_NUMBERS
 from bot.chain.normalization import ASKING
 from ingest.store.index import Index
@@ -51,18 +52,19 @@ REASON_WORDS = frozenset(
 )
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
-_MONTH_NAMES = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 # A date written with figures: "2/11/2026", "(26/10)", "12 Oktober 2024", "Oktober 2024", a year
 # alone. Its figures say when, not how many, so they are no answer to "berapa" ("1/3 warga" is no
 # date: a day and month without a year are written in brackets, as news does).
 DATE_FIGURES = re.compile(
     rf"\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\(\d{{1,2}}/\d{{1,2}}\)"
-    rf"|\b(?:\d{{1,2}}\s+)?(?:{_MONTH_NAMES})\.?(?:\s+\d{{4}})?\b|{YEAR.pattern}",
+    rf"|\b(?:\d{{1,2}}\s+)?(?:{MONTH_PATTERN})\.?(?:\s+\d{{4}})?\b|{YEAR.pattern}",
     re.IGNORECASE,
 )
 # Words of a number question counting in the calendar's units or asking how long something has
 # lasted ("berapa lama", "bulan berapa", "how many years"), whose answer may be a date ("sejak 2019").
-CALENDAR_WORDS = frozenset("lama long sejak since hari day days bulan month months tahun year years tanggal date".split())
+CALENDAR_WORDS = frozenset(
+    "lama long sejak since hari day days bulan month months tahun year years tanggal date".split()
+)
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 

@@ -30,7 +30,6 @@ def test_dotenv_is_read_from_the_working_directory(tmp_path: Path, monkeypatch: 
 def test_a_dotenv_line_that_cannot_be_read_is_warned_of_once(caplog: pytest.LogCaptureFixture) -> None:
     """Every settings section reads .env: python-dotenv warned four times of each such line."""
     from bot.settings import Settings
-
     from ingest.settings import check_env_file
 
     (Path.cwd() / ".env").write_text("this is not a setting\nTANYA_CHUNK_MAX_CHARS=700\n", encoding="utf-8")
