@@ -29,7 +29,7 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, with_timings
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
-from bot.chain.dates import parse_day, parse_today, prefer_dated, read_dates, up_to_today
+from bot.chain.dates import DateReading, parse_day, parse_today, prefer_dated, published_within, read_dates, up_to_today
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
@@ -111,6 +111,20 @@ def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | 
     if context is None or not listed:
         return context
     return dataclasses.replace(context, cited=listed)
+
+
+def other_dates_note(dates: DateReading) -> str:
+    """What to say when a question named dates ("hari ini", "minggu lalu") and no article
+    published then answers it, so the answer quotes articles of other dates."""
+    if dates.since == dates.until and dates.since is not None:
+        asked = f"on {dates.since.isoformat()}"
+    elif dates.since and dates.until:
+        asked = f"from {dates.since.isoformat()} to {dates.until.isoformat()}"
+    elif dates.since:
+        asked = f"since {dates.since.isoformat()}"
+    else:
+        asked = f"until {dates.until.isoformat() if dates.until else ''}"
+    return f"No article published {asked} answers this; quoted from articles of other dates."
 
 
 def no_article_note(within: Scope) -> str:
@@ -252,19 +266,22 @@ def build_answer_chain(
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
         retrieval = reader.read(dates.rest or question, context, within)
+        undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
             preferred = prefer_dated(retrieval, dates, extractive.accepts)
             if preferred is not None:
                 retrieval = preferred
-            elif dates.rest:
-                retrieval = reader.read(question, context, within)
+            else:
+                undated_from = dates if dates.bounded else None
+                if dates.rest:
+                    retrieval = reader.read(question, context, within)
             retrieval = up_to_today(retrieval, dates)  # read as if undated, it may find later news
         retrieval.question = asked
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of
             # it over that article's passages alone, numbered afresh, without the earlier turns
             state = {**state, "prompt_question": question, "history": []}
-        return {**state, "retrieval": retrieval, "retrieved_at": time.perf_counter()}
+        return {**state, "retrieval": retrieval, "undated_from": undated_from, "retrieved_at": time.perf_counter()}
 
     def quote(state: dict[str, Any]) -> Answer:
         if "small_talk" in state:
@@ -286,6 +303,13 @@ def build_answer_chain(
             answer.note = NO_CITATION_NOTE.format(n=len(state["listed"]))
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within)
+        elif (
+            not answer.abstained
+            and (dates := state.get("undated_from")) is not None
+            and not any(published_within(c.chunk.published, dates.since, dates.until) for c in answer.citations)
+        ):
+            # the dates asked found nothing that answers: said, not passed off as of those dates
+            answer.note = other_dates_note(dates)
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

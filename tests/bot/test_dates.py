@@ -210,6 +210,16 @@ def test_a_question_bound_to_dates_is_answered_from_articles_of_those_dates(
     assert expected not in later.text and published not in {c.chunk.published for c in later.citations}
 
 
+def test_an_answer_from_other_dates_than_the_question_names_says_so(story: Any) -> None:
+    """Asked "hari ini" on a day no article was published, the answer quoted older articles as if
+    they were that day's news."""
+    other = story.chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-20"})
+    assert not other.abstained and all(c.chunk.published != "2026-11-20" for c in other.citations)
+    assert other.note == "No article published on 2026-11-20 answers this; quoted from articles of other dates."
+    that_day = story.chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
+    assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
+
+
 def test_filters_narrow_what_is_searched(story: Any) -> None:
     question = "berapa kerugian banjir lembah arum?"
     late = story.chain.invoke({"question": question, "since": "2026-11-15"})
