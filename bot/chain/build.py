@@ -89,9 +89,7 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
             # SQLite refuses a LIKE pattern this long ("pattern too complex"), and no source,
             # URL, title or outlet is
             raise BadInput(f"{prefix}source is longer than {MAX_SOURCE_CHARS} characters")
-    return Scope(
-        first.isoformat() if first else None, last.isoformat() if last else None, (source or "").strip() or None
-    )
+    return Scope(first.isoformat() if first else None, last.isoformat() if last else None, source or None)
 
 
 # The article a question naming a citation the earlier answer does not have is asked of (none
@@ -122,8 +120,8 @@ def other_dates_note(dates: DateReading) -> str:
         asked = f"from {dates.since.isoformat()} to {dates.until.isoformat()}"
     elif dates.since:
         asked = f"since {dates.since.isoformat()}"
-    else:
-        asked = f"until {dates.until.isoformat() if dates.until else ''}"
+    else:  # a range has a start or an end
+        asked = f"until {dates.until.isoformat()}" if dates.until else "then"
     return f"No article published {asked} answers this; quoted from articles of other dates."
 
 
@@ -265,7 +263,8 @@ def build_answer_chain(
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
-        retrieval = reader.read(dates.rest or question, context, within)
+        # (for the latest news, none published after the day asked on, however it is read)
+        retrieval = up_to_today(reader.read(dates.rest or question, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
             preferred = prefer_dated(retrieval, dates, extractive.accepts)
@@ -274,8 +273,7 @@ def build_answer_chain(
             else:
                 undated_from = dates if dates.bounded else None
                 if dates.rest:
-                    retrieval = reader.read(question, context, within)
-            retrieval = up_to_today(retrieval, dates)  # read as if undated, it may find later news
+                    retrieval = up_to_today(reader.read(question, context, within), dates)
         retrieval.question = asked
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of

@@ -374,8 +374,8 @@ def published_after(candidate: Any, day: date | None) -> bool:
 
 def up_to_today(retrieval: Any, reading: DateReading) -> Any:
     """For a question on the latest news, ``retrieval`` without the passages of articles published
-    after the day it is asked on (they are not yet news then; undated ones stay); as it was
-    otherwise."""
+    after the day it is asked on (not yet news then: an eval's ``today``, or a date typed wrong at
+    ingest; the news list leaves them out too); undated ones stay. As it was otherwise."""
     import dataclasses
 
     if not reading.latest:
@@ -410,9 +410,7 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
         return [near] if near and len(near) < len(candidates) else []
     by_article: dict[str, list[Any]] = {}
     for c in near:
-        # an article dated after the day asked on is not yet news then (an eval's `today`, or a
-        # date typed wrong at ingest), as the news list leaves it out
-        if published_day(c.chunk.published) is not None and not published_after(c, reading.today):
+        if published_day(c.chunk.published) is not None:
             by_article.setdefault(c.chunk.source, []).append(c)
     order = sorted(
         by_article.values(), key=lambda group: published_day(group[0].chunk.published) or date.min, reverse=True

@@ -23,7 +23,7 @@ from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
-from bot.chain.question import named, naming
+from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
@@ -104,6 +104,13 @@ def refers_back(surface: str, text: str) -> bool:
     return re.search(rf"\b{word}\s*-?\s*nya\b|\b{_POSSESSIVES}\s+{word}\b", text) is not None
 
 
+def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
+    """Whether ``question`` names one of its ``concepts`` as something of what was said before
+    (``refers_back``: "CEO nya", "their salaries")."""
+    text = question.casefold()
+    return any(refers_back(c.surface, text) for c in concepts)
+
+
 class FollowUpReader:
     """Reads a question on its own or as a follow-up (``prefer_context``), with the chain's
     retriever and extractive answerer (whose answer model judges both readings). ``normalize``
@@ -158,9 +165,8 @@ class FollowUpReader:
         siapa?": ``refers_back``)."""
         if not self.extractive.off_topic(alone):
             return False
-        text, own = alone.question.casefold(), naming(alone.query)
-        # (only what names counts: "sebenarnya", "emangnya" end in "-nya" too, but only ask)
-        return not any(refers_back(c.surface, text) for c in own) and not all(c.held for c in own)
+        own = naming(alone.query)  # (only what names: "sebenarnya", "emangnya" end in "-nya" too, but ask)
+        return not names_what_was_said(own, alone.question) and not all(c.held for c in own)
 
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
         """The message's retrieval; when the answer model refuses it and the message also holds
@@ -193,7 +199,7 @@ class FollowUpReader:
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)
-        text, own = alone.question.casefold(), named(alone.query)
+        own = named(alone.query)
         if prefer_context(
             self.extractive.probability(alone),
             self.extractive.probability(followed),
@@ -201,7 +207,7 @@ class FollowUpReader:
             self.subject_coverage(followed, alone),
             self.says_more(alone, context),
             leaves_topic=self.strays(alone, context) and not self.strays(followed, context),
-            own_subject=len(own) >= 2 and not any(refers_back(c.surface, text) for c in own),
+            own_subject=len(own) >= 2 and not names_what_was_said(own, alone.question),
         ):
             return followed
         return alone

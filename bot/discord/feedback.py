@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.chain.answer import Answer
 from ingest.errors import IndexUnavailable, reason
+from ingest.store.catalog import is_damage
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,7 +58,7 @@ class FeedbackStore:
         except (sqlite3.Error, OSError) as exc:
             # named here: the error for a damaged database in general cannot say which file, and
             # advised setting the index aside, which this file is no part of
-            damaged = isinstance(exc, IsADirectoryError) or path.is_dir() or "not a database" in str(exc)
+            damaged = path.is_dir() or (isinstance(exc, sqlite3.DatabaseError) and is_damage(exc))
             advice = (
                 "it holds only the answers posted and their votes; move it aside and `tanya bot` starts a new one"
                 if damaged

@@ -157,7 +157,7 @@ def _use_wal(db: sqlite3.Connection, timeout: float) -> None:
             time.sleep(0.05)
 
 
-def _is_damage(error: sqlite3.DatabaseError) -> bool:
+def is_damage(error: sqlite3.DatabaseError) -> bool:
     """Whether SQLite says the file is not a database or is corrupt (truncated, overwritten),
     as opposed to being busy, read-only or on a full disk."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -176,7 +176,7 @@ def unreadable(error: sqlite3.DatabaseError) -> IndexUnavailable | None:
         "the index's catalog (catalog.sqlite3 in the data folder: TANYA_DATA_DIR, or the folder the "
         "command was given) or, for `tanya bot`, its feedback.sqlite3"
     )
-    if _is_damage(error):
+    if is_damage(error):
         return IndexUnavailable(
             f"a database tanya uses is damaged ({error}): {which}; move the damaged file's folder aside (the "
             "index is rebuilt by ingesting your articles again), or run with --debug to see where it failed"
@@ -241,7 +241,7 @@ class Catalog:
                     "catalog even to answer (SQLite's WAL files and the write lock); make the folder "
                     "writable, or copy it somewhere that is and point TANYA_DATA_DIR there"
                 ) from None
-            if not _is_damage(exc):
+            if not is_damage(exc):
                 raise
             raise IndexUnavailable(
                 f"the catalog {path} is damaged ({exc}); move the folder {path.parent} aside "

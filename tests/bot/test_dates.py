@@ -220,6 +220,47 @@ def test_an_answer_from_other_dates_than_the_question_names_says_so(story: Any) 
     assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
 
 
+def test_the_latest_news_as_of_a_day_keeps_undated_articles_and_drops_later_ones() -> None:
+    import dataclasses
+
+    from bot.chain.dates import up_to_today
+
+    @dataclasses.dataclass
+    class Trial:
+        candidates: list[Any]
+        judged: Any = None
+
+    def candidate(source: str, published: str | None) -> Any:
+        return SimpleNamespace(chunk=SimpleNamespace(source=source, published=published))
+
+    later, undated, older = (
+        candidate("later", "2026-11-17"),
+        candidate("undated", None),
+        candidate("older", "2026-10-30"),
+    )
+    retrieval = Trial([later, undated, older], judged="stale")
+    latest = read_dates("pengungsi terbarunya brp?", date(2026, 10, 31))
+    kept = up_to_today(retrieval, latest)
+    assert [c.chunk.source for c in kept.candidates] == ["undated", "older"] and kept.judged is None
+    assert up_to_today(retrieval, read_dates("pengungsi brp?", date(2026, 10, 31))) is retrieval  # no time words
+
+
+@pytest.mark.parametrize(
+    ("question", "note"),
+    [
+        ("berapa pengungsi hari ini?", "on 2026-11-20"),
+        ("berapa pengungsi minggu lalu?", "from 2026-11-09 to 2026-11-15"),
+        ("berapa pengungsi sejak 1 November?", "since 2026-11-01"),
+        ("berapa pengungsi sebelum 1 November?", "until 2026-10-31"),
+    ],
+)
+def test_the_note_on_other_dates_names_the_dates_asked(question: str, note: str) -> None:
+    from bot.chain.build import other_dates_note
+
+    said = other_dates_note(read_dates(question, date(2026, 11, 20)))
+    assert said == f"No article published {note} answers this; quoted from articles of other dates."
+
+
 def test_filters_narrow_what_is_searched(story: Any) -> None:
     question = "berapa kerugian banjir lembah arum?"
     late = story.chain.invoke({"question": question, "since": "2026-11-15"})
