@@ -18,6 +18,7 @@ questions have no answer in their passage.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
@@ -25,9 +26,10 @@ from typing import Protocol, TypeVar
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, Model, load_models
-from bot.chain.question import ParsedQuery, names_nothing_held
+from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
 from ingest.text.sentences import refers_back
 from ingest.types import Chunk, Hit
 
@@ -132,15 +134,18 @@ class ExtractiveAnswerer:
                 (closest,) = _citations([[ranked[0]] if before is None else [ranked[0], before]])
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits, closest=closest)
         passages = retrieval.candidates[: cfg.passages]
+
+        def joins(sentence: SentenceCandidate) -> bool:
+            return answers_alone(retrieval.query, passages, ranked, sentence, models.answer, models.bar(lang))
+
         chosen = quoted(
             ranked,
             models.second_margin,
             models.third_margin,
             cfg.max_answer_chars,
             cfg.max_answer_chars_with_third,
-            joins=lambda sentence: answers_alone(
-                retrieval.query, passages, ranked, sentence, models.answer, models.bar(lang)
-            ),
+            joins=joins,
+            other_side=counterpart(retrieval.query, ranked, cfg.max_answer_chars, joins),
         )
         return compose(question, lang, chosen, hits)
 
@@ -217,6 +222,7 @@ def quoted(
     max_chars: int,
     max_chars_with_third: int,
     joins: Callable[[SentenceCandidate], bool] = lambda _: True,
+    other_side: SentenceCandidate | None = None,
 ) -> list[SentenceCandidate]:
     """The sentences an answer quotes from ``ranked`` (best first): the best; the first of the
     next two that scores within ``second_margin`` of it and fits in ``max_chars`` with it; the
@@ -226,11 +232,15 @@ def quoted(
     sentence left out. A second or third sentence joins only when ``joins`` lets it (the answerer:
     when it comes from the best one's article or its own article answers too, ``answers_alone``).
     ``bench/fit_models.py`` fits both margins with this same function, for
-    training accuracy under a cap on the median answer's length."""
+    training accuracy under a cap on the median answer's length. ``other_side``, when given,
+    is quoted second instead (``counterpart``: another figure for what the best one counts)."""
     if not ranked:
         return []
     chosen = [ranked[0]]
-    chosen += join_one(ranked, chosen, second_margin, 3, max_chars, joins)
+    if other_side is not None:
+        chosen.append(other_side)
+    else:
+        chosen += join_one(ranked, chosen, second_margin, 3, max_chars, joins)
     second = len(chosen) == 2
     for sentence in list(chosen):
         before = antecedent(sentence, ranked)
@@ -303,3 +313,47 @@ def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> 
     if sentence.position == 0 or not refers_back(sentence.text):
         return None
     return next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position - 1), None)
+
+
+_BRACKETED_FIGURE = re.compile(r"\(\s*\d+\s*\)")  # "Dadang Hermawan (45)": an age, not a count
+_NOT_COUNTED = NUMBER_WORDS | ID_STOPWORDS | EN_STOPWORDS
+
+
+def counted(text: str) -> list[tuple[str, frozenset[str]]]:
+    """The figures of ``text`` outside dates and brackets, each with the terms of the two words
+    after it but scales and stopwords: what it counts ("460 pengungsi" -> {"ungsi"}, "1.400
+    hektare hutan" -> {"hektare", "hutan"}, "20 juta dolar AS" -> {"dolar", "as"})."""
+    tokens = words(_BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text)))
+    figures = []
+    for i, token in enumerate(tokens):
+        if token[0].isdigit():
+            after = frozenset(stem(w) for w in tokens[i + 1 : i + 3] if not w[0].isdigit() and w not in _NOT_COUNTED)
+            if after:
+                figures.append((token, after))
+    return figures
+
+
+def counterpart(
+    query: ParsedQuery,
+    ranked: Sequence[SentenceCandidate],
+    max_chars: int,
+    joins: Callable[[SentenceCandidate], bool] = lambda _: True,
+) -> SentenceCandidate | None:
+    """For a question asking how many, the likeliest sentence of ``ranked`` after the best that
+    gives another figure for what the best one counts, where that is something the question
+    names ("Dinas Sosial ... mencatat 512 pengungsi" beside "BPBD ... mencatat 460 pengungsi"
+    for "jumlah pengungsinya brp?"), that fits within ``max_chars`` beside the best and that
+    ``joins`` lets in; None when there is none. Sources that disagree are quoted both (issue 19);
+    measured in docs/quality.md, "The other figure for what is counted"."""
+    if query.kind != "number" or not ranked:
+        return None
+    asked = frozenset(t for c in query.concepts for t in c.terms)
+    best = [(figure, things & asked) for figure, things in counted(ranked[0].text) if things & asked]
+    if not best:
+        return None
+    for other in ranked[1:]:
+        gives = counted(other.text)
+        differs = any(figure != theirs and what & things for figure, what in best for theirs, things in gives)
+        if differs and _fits(ranked[:1], other, max_chars) and joins(other):
+            return other
+    return None

@@ -16,6 +16,8 @@ from bot.chain.extractive import (
     ExtractiveAnswerer,
     answers_alone,
     compose,
+    counted,
+    counterpart,
     join_one,
 )
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
@@ -490,15 +492,49 @@ def test_a_sentence_writing_what_is_counted_beside_a_number_fills_the_answer_slo
     assert dated.features["type_number"] == 0.0  # a date's figures say when, not how many
 
 
+def test_what_a_figure_counts_is_the_words_after_it_outside_dates_and_brackets() -> None:
+    assert counted("BPBD mencatat 460 pengungsi hingga Jumat (30/10) pagi; Sutinah (71) meninggal.") == [
+        ("460", frozenset({"ungsi"}))
+    ]
+    assert counted("TikTok membayar 20 juta dolar AS per bulan sejak 2019.") == [("20", frozenset({"dolar"}))]
+
+
+def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(small_index: Index) -> None:
+    text = (
+        "BPBD mencatat 460 pengungsi hingga Jumat (30/10) pagi. Jalan desa sepanjang 3 kilometer rusak. "
+        "Warga bernama Sutinah (71) meninggal di posko. Dinas Sosial mencatat 512 pengungsi di enam titik."
+    )
+    ingest_articles(small_index, [Article("a", text, "Banjir")])
+    retrieval = _retrieval(small_index, "berapa jumlah pengungsi banjir?")
+    ranked = sorted(ExtractiveAnswerer().rank_sentences(retrieval), key=lambda c: "460" not in c.text)
+    other = counterpart(retrieval.query, ranked, 350)
+    assert other is not None and "512 pengungsi" in other.text
+    assert counterpart(retrieval.query, ranked, len(ranked[0].text) + 10) is None  # it must fit beside the best
+    assert counterpart(retrieval.query, ranked, 350, joins=lambda _: False) is None
+    # another thing counted ("3 kilometer"), or a question that does not ask how many: no other side
+    road = _retrieval(small_index, "berapa panjang jalan desa yang rusak?")
+    ranked = sorted(ExtractiveAnswerer().rank_sentences(road), key=lambda c: "kilometer" not in c.text)
+    assert counterpart(road.query, ranked, 350) is None
+    who = _retrieval(small_index, "siapa yang mencatat pengungsi?")
+    assert counterpart(who.query, sorted(ranked, key=lambda c: "460" not in c.text), 350) is None
+
+
+def test_sources_that_disagree_on_a_figure_are_both_quoted(story: Any) -> None:
+    answer = story.chain.invoke("hutan yg hilang di hulu brp hektar?")
+    assert "1.400 hektare" in answer.text and "300 hektare" in answer.text  # the coalition's and the regency's
+
+
 def test_a_quote_that_refers_back_brings_the_sentence_before_it_when_both_fit(small_index: Index) -> None:
     lede = "Perusahaan itu merumahkan sekitar 700 karyawan di Malaysia, menurut laporan media."
     claim = "Meskipun perusahaan mengonfirmasi PHK ini, jumlahnya kurang dari 500 karyawan."
     other = "Kantor pusatnya berada di Singapura dan dibuka pada tahun 2019 oleh pendirinya."
     ingest_articles(small_index, [Article("a", f"{other} {lede} {claim}", "PHK")])
-    retrieval = _retrieval(small_index, "Menurut perusahaan, berapa jumlah karyawan yang terkena PHK?")
+    # not "berapa karyawan ...?", whose answer quotes the lede anyway, as the claim's other side
+    retrieval = _retrieval(small_index, "Apakah perusahaan mengonfirmasi PHK karyawan itu?")
+    assert retrieval.query.kind is None
     retrieval.models = retrieval.models.replace(second_margin=-1.0, min_probability=0.0)  # type: ignore[union-attr]
     ranked = ExtractiveAnswerer().rank_sentences(retrieval)
-    # the sentence model's pick: the figure the question asks for, in a sentence that says "PHK ini"
+    # the pick: the sentence that answers, which says "PHK ini"
     retrieval.judged = (tuple(sorted(ranked, key=lambda c: c.text != claim)), 1.0, False)
     answer = ExtractiveAnswerer().answer_retrieval(retrieval)
     assert answer.citations[0].quote == f"{lede} {claim}"  # in the article's order
