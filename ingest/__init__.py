@@ -5,3 +5,10 @@ Public API: ``ingest.store.index`` (``make_index``, ``Index``, ``Hit``), ``inges
 ``ingest.text.analysis`` (the analyser that queries must share), ``ingest.settings``. Nothing heavy is
 imported here.
 """
+
+import os
+
+# onnxruntime (1.32 and later on Linux) sends usage telemetry to Microsoft and writes a device id
+# under $HOME unless told not to before it loads; tanya works offline and sends nothing, as Chroma's
+# telemetry is off too (``ingest.store.vectors``). A user's own setting of the variable is kept.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")

@@ -329,10 +329,15 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
         if is_url(item):
             yield from _guard(without_credentials(item), lambda item=item: [load_url(item, fetcher)])
             continue
-        path = _existing_path(item)
+        try:
+            path = _existing_path(item)
+            folder = path is not None and path.is_dir()
+        except OSError as exc:  # a name too long for the file system, say
+            yield Skipped(printable_path(item), f"cannot read: {exc.strerror or exc}")
+            continue
         if path is None:
-            yield Skipped(printable_path(item), "no such file or folder")
-        elif path.is_dir():
+            yield Skipped(printable_path(item), _missing(item))
+        elif folder:
             root = path.resolve()
             files = list(_article_files(path, root))
             if not files:
@@ -347,6 +352,17 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
                     yield from _load_file_guarded(file, fetcher.max_bytes, within=root)
         else:
             yield from _load_file_guarded(path, fetcher.max_bytes)
+
+
+_LINK_TO_NOTHING = "a link to nothing (its target is missing, or links lead back to it)"
+
+
+def _missing(item: str) -> str:
+    """Why nothing is found at ``item``: nothing there, or a link to nothing."""
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        if Path(item).expanduser().is_symlink():
+            return _LINK_TO_NOTHING
+    return "no such file or folder"
 
 
 def printable_path(path: Path | str) -> str:
@@ -403,7 +419,8 @@ _ESCAPED_CHAR = re.compile(r"[\ud800-\udfff\x00-\x1f\x7f-\x9f]|[^\S ]")
 
 def _existing_path(item: str) -> Path | None:
     """``item`` as a path with ``~`` expanded when something is there; ``None`` when nothing is,
-    or when it cannot name a file (``~someone`` who has no home here, a NUL byte)."""
+    or when it cannot name a file (``~someone`` who has no home here, a NUL byte). An error
+    looking (a name too long for the file system) is raised."""
     try:
         path = Path(item).expanduser()
         return path if path.exists() else None
@@ -442,21 +459,45 @@ def _article_files(folder: Path, root: Path) -> Iterator[Path | Skipped]:
     reach ``/etc/passwd`` through a link planted in it): it is skipped with a reason, and its file
     can be named on its own. A link to a file of the folder is that file (its own name, title and
     sidecar), read once; a link to a hidden file of the folder is left out like the file.
-    ``root``: the folder resolved."""
+    What cannot be read is skipped with the reason, not passed over: a folder that cannot be
+    listed (no permission, a name too long), and an article file that is no regular file (a
+    FIFO, device or socket) or a link to nothing. ``root``: the folder resolved."""
+    found: list[tuple[Path, Path | Skipped]] = []
+
+    def unlisted(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else folder
+        found.append((where, Skipped(printable_path(where), f"cannot read this folder: {exc.strerror or exc}")))
+
+    for top, folders, names in os.walk(folder, onerror=unlisted):
+        folders[:] = [name for name in folders if not name.startswith(".")]  # links to folders: not followed
+        for name in names:
+            path = Path(top) / name
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES or name.endswith(META_SUFFIX):
+                continue
+            found.append((path, _article_file(path, root)))
     seen: set[Path] = set()
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.endswith(META_SUFFIX):
-            target = path.resolve()
-            if not target.is_relative_to(root):
-                yield Skipped(
-                    printable_path(path), "a link to a file outside the folder (not followed; name it on its own)"
-                )
-            elif target not in seen and not any(part.startswith(".") for part in target.relative_to(root).parts):
-                seen.add(target)
-                yield target
+    for _, item in sorted(found, key=lambda pair: pair[0]):
+        if isinstance(item, Path):
+            if item in seen or any(part.startswith(".") for part in item.relative_to(root).parts):
+                continue
+            seen.add(item)
+        yield item
+
+
+def _article_file(path: Path, root: Path) -> Path | Skipped:
+    """An article file ``path`` of the folder ``root`` as the path it resolves to, or why it is
+    skipped (``_article_files``)."""
+    try:
+        if not path.exists():
+            return Skipped(printable_path(path), _LINK_TO_NOTHING)
+        if not path.is_file():
+            return Skipped(printable_path(path), "not a regular file (a FIFO, device or socket is not read)")
+        target = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        return Skipped(printable_path(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}")
+    if not target.is_relative_to(root):
+        return Skipped(printable_path(path), "a link to a file outside the folder (not followed; name it on its own)")
+    return target
 
 
 def load_file(path: Path, max_bytes: int | None = None, within: Path | None = None) -> Iterator[Article | Skipped]:
@@ -474,8 +515,9 @@ def load_file(path: Path, max_bytes: int | None = None, within: Path | None = No
     if suffix == ".jsonl":
         yield from load_jsonl(data, source, max_bytes)
         return
-    meta = _sidecar(path, within)
-    yield parse_document(data, suffix, source, meta, _title_from_name(path), max_chars=max_bytes)
+    # a link named on its own is its target: the target's name gives the title, its sidecar the rest
+    target = path.resolve() if within is None else path
+    yield parse_document(data, suffix, source, _sidecar(target, within), _title_from_name(target), max_chars=max_bytes)
 
 
 # The title a JSONL record without one is given: its file's name and its line.
@@ -629,10 +671,13 @@ def parse_published(value: Any) -> str | None:
 
 
 def decode(data: bytes) -> str:
-    """Decode text bytes: BOM-marked UTF-8/UTF-16, else UTF-8 (with a few bytes broken, shown as
-    "\ufffd"), else Windows-1252; binary refused."""
+    """Decode text bytes: BOM-marked UTF-8/UTF-32/UTF-16, else UTF-8 (with a few bytes broken,
+    shown as "\ufffd"), else Windows-1252; binary refused. UTF-32's little-endian mark begins
+    with UTF-16's, so it is looked for first."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return data.decode("utf-32", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     sample = data[:65536]

@@ -368,3 +368,12 @@ def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None
     time.sleep(0.3)  # the main thread has ended; the interpreter waits on the sleeping thread
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 130
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(env: dict[str, str]) -> None:
+    for args in (["sources", "--json"], ["sources"]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run([TANYA, *args], env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == "tanya: error: cannot write the output: No space left on device\n"

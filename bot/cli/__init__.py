@@ -4,12 +4,54 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import os
 import signal
 import sys
 from types import FrameType
+from typing import Any, TextIO
+
+from ingest.errors import TanyaError
 
 INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C
+
+
+class OutputError(TanyaError):
+    """What a command prints cannot be written (a full disk, ``> /dev/full``, an I/O error)."""
+
+
+class GuardedOutput:
+    """Standard output whose write errors are one line of tanya's, not a traceback: an error
+    other than a closed pipe (which click already ends quietly) becomes an ``OutputError``, and
+    what is still buffered then goes to the null device, so that the interpreter's own flush
+    as it ends does not fail a second time. Everything else is the stream's own."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: OSError) -> OSError | OutputError:
+        if exc.errno == errno.EPIPE:
+            return exc
+        with contextlib.suppress(OSError, ValueError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._stream.fileno())
+            os.close(null)
+        return OutputError(f"cannot write the output: {exc.strerror or exc}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def main() -> None:
@@ -26,6 +68,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("tanya: interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
+    if sys.stdout is not None:
+        sys.stdout = GuardedOutput(sys.stdout)
     try:
         app()
     except KeyboardInterrupt:  # typer reports an interrupt itself; one that escaped it

@@ -603,9 +603,18 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     listing = interaction(bot)
     await invoke(LibraryCog.sources, cog, listing)
     assert "gempa" in sends(listing)[-1][1]
-    removal = interaction(bot, manage_guild=True)
-    await invoke(LibraryCog.remove, cog, removal, "discord-upload:gempa.txt")
-    assert sends(removal)[-1][1].startswith("Removed") and index.articles() == []
+    (stored,) = index.articles()
+    assert stored.source.startswith("discord-upload:") and stored.source.endswith("/gempa.txt")
+    # another article uploaded under the same name is another article, not a replacement
+    other = FakeAttachment("gempa.txt", b"Gempa bermagnitudo 6 mengguncang Garut pada Selasa malam.")
+    third = interaction(bot, manage_guild=True)
+    await invoke(LibraryCog.add, cog, third, None, other)
+    assert "Added «gempa»" in sends(third)[-1][1] and len(index.articles()) == 2
+    for article in index.articles():
+        removal = interaction(bot, manage_guild=True)
+        await invoke(LibraryCog.remove, cog, removal, article.source)
+        assert sends(removal)[-1][1].startswith("Removed")
+    assert index.articles() == []
     bot.workers.shutdown(wait=True)
 
 

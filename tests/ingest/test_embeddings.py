@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +213,16 @@ def test_a_model_that_cannot_be_loaded_is_one_line(tmp_path: Path, monkeypatch: 
         _ = SentenceTransformerEmbeddings("nosuch/model", cache_root=tmp_path).model
     assert str(raised.value).startswith("cannot load embedding model 'nosuch/model': ")
     assert "\n" not in str(raised.value)
+
+
+def test_onnxruntime_sends_no_telemetry_and_writes_no_device_id(tmp_path: Path) -> None:
+    """onnxruntime 1.32 on Linux uploads usage events and keeps a device id under $HOME unless
+    ORT_DISABLE_TELEMETRY is set before it loads: importing tanya's code sets it."""
+    environment = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    home = tmp_path / "home"
+    home.mkdir()
+    environment["HOME"] = str(home)
+    code = "import ingest, onnxruntime, os; print(os.environ['ORT_DISABLE_TELEMETRY'])"
+    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    assert done.stdout == "1\n" and done.stderr == ""
+    assert list(home.iterdir()) == []  # no ~/.cache/Microsoft/DeveloperTools/.onnxruntime/deviceid

@@ -864,3 +864,66 @@ def test_metadata_cannot_carry_terminal_escapes_or_break_out_of_a_link(tmp_path:
         "line 7: lang must be text, not dict",
     ]
     assert isinstance(number, Article) and number.source == "7" and number.url == "https://example.com/ok?q=1#top"
+
+
+def test_a_name_too_long_for_the_file_system_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text("Isi berita.", encoding="utf-8")
+    too_long, good = list(load_inputs([str(tmp_path / ("a" * 300 + ".txt")), str(tmp_path / "ok.txt")]))
+    assert isinstance(too_long, Skipped) and too_long.reason == "cannot read: File name too long"
+    assert isinstance(good, Article)
+
+
+def test_a_folder_too_deep_to_list_is_skipped_and_the_rest_of_the_folder_goes_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "top.txt").write_text("Isi berita.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "news")
+    for _ in range(25):  # 25 folders of 200 characters: a path longer than the system allows
+        os.mkdir("d" * 200)
+        os.chdir("d" * 200)
+    items = list(load_inputs([str(tmp_path / "news")]))
+    articles = [i for i in items if isinstance(i, Article)]
+    (skipped,) = [i for i in items if isinstance(i, Skipped)]
+    assert [a.source for a in articles] == [str(tmp_path / "news" / "top.txt")]
+    assert skipped.reason == "cannot read this folder: File name too long"
+
+
+def test_what_a_folder_holds_but_cannot_be_read_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "ok.txt").write_text("Isi berita.", encoding="utf-8")
+    (tmp_path / "notes.bin").write_bytes(b"\x00")  # not an article file: left out without a word
+    os.mkfifo(tmp_path / "pipe.txt")
+    os.symlink("nowhere.txt", tmp_path / "dangling.txt")
+    os.symlink("b.txt", tmp_path / "a.txt")
+    os.symlink("a.txt", tmp_path / "b.txt")
+    items = {Path(i.source).name: i for i in load_inputs([str(tmp_path)])}
+    assert isinstance(items.pop("ok.txt"), Article)
+    reasons = {name: item.reason for name, item in items.items() if isinstance(item, Skipped)}
+    assert reasons == {
+        "pipe.txt": "not a regular file (a FIFO, device or socket is not read)",
+        "dangling.txt": "a link to nothing (its target is missing, or links lead back to it)",
+        "a.txt": "a link to nothing (its target is missing, or links lead back to it)",
+        "b.txt": "a link to nothing (its target is missing, or links lead back to it)",
+    }
+    (loop,) = list(load_inputs([str(tmp_path / "a.txt")]))  # named on its own: the same reason
+    assert isinstance(loop, Skipped) and loop.reason.startswith("a link to nothing")
+
+
+def test_a_link_named_on_its_own_is_its_target_with_the_targets_title_and_sidecar(tmp_path: Path) -> None:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "banjir-lembah-arum.txt").write_text("Isi berita banjir.", encoding="utf-8")
+    (tmp_path / "news" / "banjir-lembah-arum.meta.json").write_text('{"published": "2026-10-30"}', encoding="utf-8")
+    os.symlink("news/banjir-lembah-arum.txt", tmp_path / "alias.txt")
+    (tmp_path / "alias.meta.json").write_text('{"title": "Judul lain", "published": "2001-01-01"}', encoding="utf-8")
+    (through_link,) = list(load_inputs([str(tmp_path / "alias.txt")]))
+    (in_folder,) = list(load_inputs([str(tmp_path / "news")]))
+    assert through_link == in_folder  # so ingesting it by either name changes nothing the second time
+    assert isinstance(in_folder, Article) and in_folder.title == "banjir lembah arum"
+    assert in_folder.published == "2026-10-30"
+
+
+def test_utf32_with_its_byte_order_mark_is_read_as_utf32() -> None:
+    text = "Judul\n\nIni teks berita tentang banjir di kota."
+    assert decode(codecs.BOM_UTF32_LE + text.encode("utf-32-le")) == text
+    assert decode(codecs.BOM_UTF32_BE + text.encode("utf-32-be")) == text
+    assert decode(codecs.BOM_UTF16_LE + text.encode("utf-16-le")) == text

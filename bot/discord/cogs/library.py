@@ -7,6 +7,7 @@ the configured admin role in Server Settings → Integrations, and the check bel
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import PurePath
@@ -155,7 +156,10 @@ class LibraryCog(commands.Cog):
         await send_ephemeral(interaction, describe(report))
 
     async def read_attachment(self, file: discord.Attachment) -> Article:
-        """Read an uploaded article (size-capped) into an ``Article``."""
+        """Read an uploaded article (size-capped) into an ``Article``. Its source holds its
+        content's hash beside the file's name: two uploads of different articles under one name
+        ("berita.txt", or the "message.txt" Discord makes of a long paste) are two articles, not
+        one replacing the other; the same file uploaded again is the same article, unchanged."""
         suffix = PurePath(file.filename).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:
             raise LoadError(f"unsupported file type {suffix or '(none)'}; send " + ", ".join(UPLOAD_SUFFIXES))
@@ -167,7 +171,7 @@ class LibraryCog(commands.Cog):
             functools.partial(parse_document, max_chars=self.bot.fetcher.max_bytes),
             data,
             suffix,
-            f"discord-upload:{file.filename}",
+            f"discord-upload:{hashlib.sha256(data).hexdigest()[:12]}/{file.filename}",
             {},
             stem.replace("-", " "),
         )
