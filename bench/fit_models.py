@@ -55,7 +55,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.chain.extractive import AnswererConfig, answers_alone, quoted  # noqa: E402
+from bot.chain.extractive import AnswererConfig, answers_alone, counterpart, quoted  # noqa: E402
 from bot.chain.features import (  # noqa: E402
     ANSWER_FEATURES,
     PASSAGE_FEATURES,
@@ -643,12 +643,17 @@ def fit_reading(
         _joins(ex.retrieval.query, passages, scored, answer_model, min_probability)
         for (ex, scored), passages in zip(outcomes, read, strict=True)
     ]
+    # and the other figure for what the best sentence counts, quoted second when there is one
+    sides = [
+        counterpart(ex.retrieval.query, scored, config.max_answer_chars, joins) if scored else None
+        for (ex, scored), joins in zip(outcomes, joinable, strict=True)
+    ]
     for margin in MARGINS:
         for third in (None, *MARGINS) if args.third_sentence else (None,):
             if third is not None and third > margin:
                 continue
             correct, lengths = 0, defaultdict(list)
-            for p, (ex, scored), joins in zip(probabilities, outcomes, joinable, strict=True):
+            for p, (ex, scored), joins, side in zip(probabilities, outcomes, joinable, sides, strict=True):
                 if p < min_probability or not ex.question.answerable:
                     continue
                 chosen = quoted(
@@ -658,6 +663,7 @@ def fit_reading(
                     config.max_answer_chars,
                     config.max_answer_chars_with_third,
                     joins=joins,
+                    other_side=side,
                 )
                 # as the answerer counts lengths (``_fits``): one space between sentences; the
                 # answer's citation markers and " … " between a passage's sentences add a few

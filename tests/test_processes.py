@@ -371,9 +371,18 @@ def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-def test_output_that_cannot_be_written_is_one_line_not_a_traceback(env: dict[str, str]) -> None:
-    for args in (["sources", "--json"], ["sources"]):
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(env: dict[str, str], unbuffered: bool) -> None:
+    env = {k: v for k, v in env.items() if k != "PYTHONUNBUFFERED"} | ({"PYTHONUNBUFFERED": "1"} if unbuffered else {})
+    # --help is printed before any command runs, and unbuffered, click's probe of the stream
+    # swallowed the error: the help went nowhere and the exit code said success
+    for args in (["sources", "--json"], ["sources"], ["--help"], ["ask", "--help"]):
         with open("/dev/full", "w") as full:
             done = subprocess.run([TANYA, *args], env=env, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
         assert done.returncode == 1, done.stderr
         assert done.stderr == "tanya: error: cannot write the output: No space left on device\n"
+    read, write = os.pipe()  # a reader that went away ("| head"): click's quiet exit, no message
+    os.close(read)
+    done = subprocess.run([TANYA, "--help"], env=env, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    os.close(write)
+    assert done.returncode == 1 and done.stderr == ""

@@ -233,7 +233,8 @@ def quoted(
     when it comes from the best one's article or its own article answers too, ``answers_alone``).
     ``bench/fit_models.py`` fits both margins with this same function, for
     training accuracy under a cap on the median answer's length. ``other_side``, when given,
-    is quoted second instead (``counterpart``: another figure for what the best one counts)."""
+    is quoted second instead (``counterpart``: another figure for what the best one counts,
+    which ``joins`` has already let in)."""
     if not ranked:
         return []
     chosen = [ranked[0]]
@@ -316,20 +317,35 @@ def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> 
 
 
 _BRACKETED_FIGURE = re.compile(r"\(\s*\d+\s*\)")  # "Dadang Hermawan (45)": an age, not a count
+_FIGURE = re.compile(r"(?<![\w.,])([0-9]+(?:[.,][0-9]+)*)(\s*%)?")  # not "Rp9.500", "USD2", "G20"
+_SCALES = {"ribu": 1e3, "rb": 1e3, "thousand": 1e3, "juta": 1e6, "million": 1e6, "miliar": 1e9, "milyar": 1e9}
+_SCALES |= {"billion": 1e9, "triliun": 1e12, "trillion": 1e12}
+_SHARES = frozenset({"persen", "percent", "pct"})
 _NOT_COUNTED = NUMBER_WORDS | ID_STOPWORDS | EN_STOPWORDS
+# A sentence that counts a part of what the sentence before it counted ("Dari jumlah itu, 120
+# pengungsi adalah balita"): no other figure for the same thing.
+_PART_OF = re.compile(r"\b(?:dari jumlah (?:itu|tersebut)|of (?:them|whom)|among them)\b", re.IGNORECASE)
 
 
-def counted(text: str) -> list[tuple[str, frozenset[str]]]:
-    """The figures of ``text`` outside dates and brackets, each with the terms of the two words
-    after it but scales and stopwords: what it counts ("460 pengungsi" -> {"ungsi"}, "1.400
-    hektare hutan" -> {"hektare", "hutan"}, "20 juta dolar AS" -> {"dolar", "as"})."""
-    tokens = words(_BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text)))
+def counted(text: str) -> list[tuple[float, frozenset[str]]]:
+    """The figures of ``text`` outside dates and brackets, each as its value (Indonesian
+    separators, a scale word after it applied: "1.400" and "1,4 ribu" are both 1400) with the
+    terms of the two words after it but scales and stopwords: what it counts ("460 pengungsi" ->
+    {"ungsi"}, "1.400 hektare hutan" -> {"hektare", "hutan"}, "20 juta dolar AS" -> {"dolar"}).
+    A share ("40 persen", "30%") counts nothing of its own."""
+    text = _BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text))
     figures = []
-    for i, token in enumerate(tokens):
-        if token[0].isdigit():
-            after = frozenset(stem(w) for w in tokens[i + 1 : i + 3] if not w[0].isdigit() and w not in _NOT_COUNTED)
-            if after:
-                figures.append((token, after))
+    for match in _FIGURE.finditer(text):
+        after = words(text[match.end() : match.end() + 60])[:2]
+        if match.group(2) or (after and after[0] in _SHARES):
+            continue
+        whole, _, fraction = match.group(1).replace(".", "").partition(",")  # "20,5": a decimal comma
+        value = float(f"{whole}.{fraction.replace(',', '')}" if fraction else whole)
+        if after and after[0] in _SCALES:
+            value *= _SCALES[after[0]]
+        things = frozenset(stem(w) for w in after if not w[0].isdigit() and w not in _NOT_COUNTED)
+        if things:
+            figures.append((value, things))
     return figures
 
 
@@ -352,8 +368,10 @@ def counterpart(
     if not best:
         return None
     for other in ranked[1:]:
-        gives = counted(other.text)
-        differs = any(figure != theirs and what & things for figure, what in best for theirs, things in gives)
+        gives = [] if _PART_OF.search(other.text) else counted(other.text)
+        differs = any(
+            not math.isclose(figure, theirs) and what & things for figure, what in best for theirs, things in gives
+        )
         if differs and _fits(ranked[:1], other, max_chars) and joins(other):
             return other
     return None

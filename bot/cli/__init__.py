@@ -28,6 +28,7 @@ class GuardedOutput:
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self.error: OutputError | None = None  # the first write error, once there was one
 
     def write(self, text: str) -> int:
         try:
@@ -48,7 +49,9 @@ class GuardedOutput:
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, self._stream.fileno())
             os.close(null)
-        return OutputError(f"cannot write the output: {exc.strerror or exc}")
+        if self.error is None:
+            self.error = OutputError(f"cannot write the output: {exc.strerror or exc}")
+        return self.error
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -68,17 +71,25 @@ def main() -> None:
     except KeyboardInterrupt:
         print("tanya: interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
-    if sys.stdout is not None:
-        sys.stdout = GuardedOutput(sys.stdout)
+    guard = None if sys.stdout is None else GuardedOutput(sys.stdout)
+    if guard is not None:
+        sys.stdout = guard
     try:
         app()
     except KeyboardInterrupt:  # typer reports an interrupt itself; one that escaped it
         print("tanya: interrupted", file=sys.stderr)
         _end_at_the_next_interrupt()
         raise SystemExit(INTERRUPTED) from None
+    except OutputError as error:  # where no command reports it ("tanya --help > /dev/full")
+        print(f"tanya: error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     except SystemExit as exit:
         if exit.code == INTERRUPTED:
             _end_at_the_next_interrupt()
+        elif exit.code in (0, None) and guard is not None and guard.error is not None:
+            # a write error something swallowed (click's probe of the stream): not a success
+            print(f"tanya: error: {guard.error}", file=sys.stderr)
+            raise SystemExit(1) from None
         raise
 
 
@@ -94,6 +105,6 @@ def _end_now(signum: int, frame: FrameType | None) -> None:
     """End the process without waiting for its threads: what it had to say is said, and what it
     stored is committed (each article is one transaction)."""
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, OutputError):
             stream.flush()
     os._exit(INTERRUPTED)

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.chain.answer import ABSTAIN_TEXT
 from bot.chain.extractive import (
@@ -494,9 +496,19 @@ def test_a_sentence_writing_what_is_counted_beside_a_number_fills_the_answer_slo
 
 def test_what_a_figure_counts_is_the_words_after_it_outside_dates_and_brackets() -> None:
     assert counted("BPBD mencatat 460 pengungsi hingga Jumat (30/10) pagi; Sutinah (71) meninggal.") == [
-        ("460", frozenset({"ungsi"}))
+        (460, frozenset({"ungsi"}))
     ]
-    assert counted("TikTok membayar 20 juta dolar AS per bulan sejak 2019.") == [("20", frozenset({"dolar"}))]
+    assert counted("TikTok membayar 20 juta dolar AS per bulan sejak 2019.") == [(20e6, frozenset({"dolar"}))]
+    # one value however it is written; a share counts nothing of its own
+    assert counted("1.400 hektare") == counted("1,4 ribu hektare") == [(1400, frozenset({"hektare"}))]
+    assert counted("Sekitar 40 persen pengungsi dan 30% warga.") == []
+    assert len(counted("In all, 41,915,040 people voted.")) == 1  # an English thousands separator reads, if not as such
+
+
+@given(st.text(alphabet=st.sampled_from(list("0123456789.,% ()/-rpRP persen ribu juta hektare٤")), max_size=60))
+def test_any_article_text_is_read_for_figures_without_an_error(text: str) -> None:
+    for value, things in counted(text):
+        assert value >= 0 and things
 
 
 def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(small_index: Index) -> None:
@@ -511,6 +523,10 @@ def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(sm
     assert other is not None and "512 pengungsi" in other.text
     assert counterpart(retrieval.query, ranked, len(ranked[0].text) + 10) is None  # it must fit beside the best
     assert counterpart(retrieval.query, ranked, 350, joins=lambda _: False) is None
+    # a part of what the best one counts, or a share of it, is no other side
+    best, other = ranked[0], next(c for c in ranked if "512" in c.text)
+    for text in ("Dari jumlah itu, 120 pengungsi adalah balita.", "Sekitar 40 persen pengungsi adalah anak-anak."):
+        assert counterpart(retrieval.query, [best, dataclasses.replace(other, text=text)], 350) is None
     # another thing counted ("3 kilometer"), or a question that does not ask how many: no other side
     road = _retrieval(small_index, "berapa panjang jalan desa yang rusak?")
     ranked = sorted(ExtractiveAnswerer().rank_sentences(road), key=lambda c: "kilometer" not in c.text)

@@ -610,6 +610,9 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     third = interaction(bot, manage_guild=True)
     await invoke(LibraryCog.add, cog, third, None, other)
     assert "Added «gempa»" in sends(third)[-1][1] and len(index.articles()) == 2
+    # told apart where /remove offers them, though their titles are one
+    names = [choice.name for choice in await cog.remove_autocomplete(interaction(bot), "gempa")]
+    assert len(set(names)) == 2 and all(name.startswith("gempa · discord-upload:") for name in names)
     for article in index.articles():
         removal = interaction(bot, manage_guild=True)
         await invoke(LibraryCog.remove, cog, removal, article.source)
@@ -1041,4 +1044,20 @@ async def test_make_bench_discord_load_asks_through_the_real_slash_handler(stack
     bot = build_bot(stack, tmp_path)
     latencies, answered, _ = await _load(bot, users=2, each=1)
     assert len(latencies) == 2 and answered == 2
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_upload_under_a_name_known_before_replaces_it(default_embeddings: Any, tmp_path: Path) -> None:
+    """Uploads were known by their file name alone (``discord-upload:NAME``) before 2026-12-03: a
+    corrected upload under that name still replaces the article, rather than adding a second."""
+    settings = IndexSettings(data_dir=tmp_path / "library")
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, [Article("discord-upload:gempa.txt", "Gempa bermagnitudo 5 mengguncang Cianjur.", "gempa")])
+    bot = build_bot(make_stack(Settings(index=settings), index=index), tmp_path)
+    cog = LibraryCog(bot)
+    corrected = FakeAttachment("gempa.txt", b"Gempa bermagnitudo 5,6 mengguncang Cianjur pada Senin pagi.")
+    upload = interaction(bot, manage_guild=True)
+    await invoke(LibraryCog.add, cog, upload, None, corrected)
+    assert "Updated «gempa»" in sends(upload)[-1][1]
+    assert [(a.source, a.chunks) for a in index.articles()] == [("discord-upload:gempa.txt", 1)]
     bot.workers.shutdown(wait=True)

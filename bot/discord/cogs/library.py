@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, TypeVar
@@ -23,7 +24,7 @@ from ingest.errors import AmbiguousSource, BadInput, LoadError
 from ingest.loaders import parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
 from ingest.settings import is_url
-from ingest.types import Article
+from ingest.types import Article, ArticleRecord
 
 if TYPE_CHECKING:
     from bot.discord.app import TanyaBot
@@ -159,7 +160,9 @@ class LibraryCog(commands.Cog):
         """Read an uploaded article (size-capped) into an ``Article``. Its source holds its
         content's hash beside the file's name: two uploads of different articles under one name
         ("berita.txt", or the "message.txt" Discord makes of a long paste) are two articles, not
-        one replacing the other; the same file uploaded again is the same article, unchanged."""
+        one replacing the other; the same file uploaded again is the same article, unchanged. A
+        name uploaded before uploads were known so (``discord-upload:NAME``) keeps its source,
+        and an upload under it replaces it as it did."""
         suffix = PurePath(file.filename).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:
             raise LoadError(f"unsupported file type {suffix or '(none)'}; send " + ", ".join(UPLOAD_SUFFIXES))
@@ -167,11 +170,14 @@ class LibraryCog(commands.Cog):
             raise LoadError(f"larger than the {self.bot.fetcher.max_bytes:,}-byte limit")
         data = await file.read()
         stem = PurePath(file.filename).stem
+        legacy = f"discord-upload:{file.filename}"
+        known = await self.bot.run_blocking(lambda: any(r.source == legacy for r in self.bot.index.articles()))
+        source = legacy if known else f"discord-upload:{hashlib.sha256(data).hexdigest()[:12]}/{file.filename}"
         return await self.bot.run_blocking(
             functools.partial(parse_document, max_chars=self.bot.fetcher.max_bytes),
             data,
             suffix,
-            f"discord-upload:{hashlib.sha256(data).hexdigest()[:12]}/{file.filename}",
+            source,
             {},
             stem.replace("-", " "),
         )
@@ -214,8 +220,15 @@ class LibraryCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         records = await self.bot.run_blocking(self.bot.index.articles)
         needle = current.lower()
+        titles = Counter(r.title for r in records)
+
+        def name(r: ArticleRecord) -> str:  # articles of one title (two uploads of "berita.txt") told apart
+            if not r.title:
+                return r.source[-90:]
+            return r.title[:90] if titles[r.title] == 1 else f"{r.title[:50]} · {r.source[-40:]}"
+
         choices = [
-            app_commands.Choice(name=(r.title[:90] or r.source[-90:]), value=r.source)
+            app_commands.Choice(name=name(r), value=r.source)
             for r in records
             if len(r.source) <= 100 and (needle in r.title.lower() or needle in r.source.lower())
         ]
