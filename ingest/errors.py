@@ -64,6 +64,12 @@ class IndexUnavailable(TanyaError):
     exit_code = 1
 
 
+class ForeignCollection(BadInput):
+    """The Chroma collection named for the copy holds what this index did not write (another
+    tool's vectors, or another tanya index's copy): it is not written to, so nothing of it is
+    deleted."""
+
+
 class ChromaUnavailable(IndexUnavailable):
     """The Chroma copy of the vectors cannot be reached or written (the catalog may well be)."""
 

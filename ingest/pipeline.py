@@ -15,6 +15,7 @@ from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
 from ingest.store.prepared import PreparedArticle, analyse
+from ingest.store.vectors import INDEX_ID, index_id
 from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
@@ -323,7 +324,7 @@ class MigrateReport:
 
 # Settings of an index that travel with it (the generation and the Chroma copy's mark are the
 # target's own).
-_MIGRATED_META = ("collection", "embedding_model")
+_MIGRATED_META = ("collection", "embedding_model", INDEX_ID)
 
 
 def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None = None) -> MigrateReport:
@@ -375,6 +376,8 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         for key in _MIGRATED_META:
             if key in meta and index.catalog.get_meta(key) is None:
                 index.catalog.set_meta(key, meta[key])
+        if meta.get(INDEX_ID):  # the embedded index's Chroma copy is now the database index's
+            index.mirror.hand_over(target_collection, meta[INDEX_ID], index_id(index.catalog))
         index.refresh(force=True)
         index.sync_vectors()
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started)

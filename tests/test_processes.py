@@ -386,3 +386,42 @@ def test_output_that_cannot_be_written_is_one_line_not_a_traceback(env: dict[str
     done = subprocess.run([TANYA, "--help"], env=env, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
     os.close(write)
     assert done.returncode == 1 and done.stderr == ""
+
+
+def test_a_chat_says_the_database_is_away_and_goes_on_when_it_is_back(
+    env: dict[str, str], tmp_path: Path, postgres_server: Any
+) -> None:
+    """A hostile test: `tanya chat` ended (exit 1, the conversation lost) when its database
+    restarted, with the connection pool's warnings over several lines."""
+    url = postgres_server.new_database().replace("tanya@", "tanya:s3cret@")
+    host = {**env, "TANYA_DATABASE_URL": url, "TANYA_DATA_DIR": str(tmp_path / "host")}
+    assert run("ingest", "--bundled", env=host).returncode == 0
+    chat = subprocess.Popen(
+        [TANYA, "chat"], env=host, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out: list[str] = []
+    err: list[str] = []
+    threading.Thread(target=lambda: out.extend(iter(chat.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    threading.Thread(target=lambda: err.extend(iter(chat.stderr.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+
+    def say(line: str, until: Any) -> None:
+        assert chat.stdin is not None
+        chat.stdin.write(line + "\n")
+        chat.stdin.flush()
+        deadline = time.monotonic() + 120
+        while not until() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert until(), f"stdout:\n{''.join(out)}\nstderr:\n{''.join(err)}"
+
+    say(TIKTOK_QUESTION, lambda: "700" in "".join(out))
+    postgres_server.stop()
+    try:
+        say("kenapa?", lambda: "cannot reach the database" in "".join(err))
+    finally:
+        postgres_server.start()
+    answered = "".join(out).count("700")
+    say(TIKTOK_QUESTION, lambda: "".join(out).count("700") > answered)
+    assert chat.stdin is not None
+    chat.stdin.close()
+    assert chat.wait(timeout=60) == 0
+    assert "s3cret" not in "".join(err) and "psycopg" not in "".join(err)

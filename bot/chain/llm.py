@@ -276,6 +276,18 @@ class LLMTimeout(TanyaError):
     """The chat model did not finish within the configured time."""
 
 
+# Set by a front end that is ending (Ctrl-C): every model call waiting on its model gives up at
+# once. LangChain runs the call in a worker thread of its own (``RunnableAssign``), which the
+# interrupted main thread waits for as it unwinds: it had waited out the whole timeout.
+_CANCELLED = threading.Event()
+_POLL_S = 0.2  # how often a waiting call looks whether it was cancelled
+
+
+def cancel_model_calls() -> None:
+    """Make every model call in progress, and any later one, end at once (``LLMTimeout``)."""
+    _CANCELLED.set()
+
+
 class Unsupported(TanyaError):
     """Nothing the chat model wrote is supported by the passages it cites."""
 
@@ -345,10 +357,15 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
         provider, finished = None, False
         try:
             while True:
+                left = deadline - time.monotonic()
                 try:
-                    kind, value = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+                    kind, value = pieces.get(timeout=max(0.0, min(left, _POLL_S)))
                 except queue.Empty:
-                    raise LLMTimeout(f"no complete answer within {deadline_s:g} s") from None
+                    if _CANCELLED.is_set():
+                        raise LLMTimeout("cancelled") from None
+                    if left <= _POLL_S:
+                        raise LLMTimeout(f"no complete answer within {deadline_s:g} s") from None
+                    continue
                 if kind == "end":
                     if provider in FINISH_KEYS and not finished:
                         logger.info("the chat model's stream ended before it said it was complete")

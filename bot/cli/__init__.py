@@ -71,6 +71,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("tanya: interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (a background job)
+        signal.signal(signal.SIGINT, _interrupted)
     guard = None if sys.stdout is None else GuardedOutput(sys.stdout)
     if guard is not None:
         sys.stdout = guard
@@ -91,6 +93,15 @@ def main() -> None:
             print(f"tanya: error: {guard.error}", file=sys.stderr)
             raise SystemExit(1) from None
         raise
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C: a chat model's call in progress ends at once (``cancel_model_calls``; it runs in a
+    worker thread that the unwinding main thread waits for), then the usual KeyboardInterrupt."""
+    llm = sys.modules.get("bot.chain.llm")
+    if llm is not None:
+        llm.cancel_model_calls()
+    signal.default_int_handler(signum, frame)
 
 
 def _end_at_the_next_interrupt() -> None:

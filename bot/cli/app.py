@@ -107,6 +107,8 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
     if not debug:  # what they say of a document that cannot be read is its skip reason already
         for name in DOCUMENT_PARSER_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        # the connection pool's retries while the database is away: tanya says so in one line
+        logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 
 # The libraries that read HTML and PDF log every odd document ("lxml parsing failed", "EOF
@@ -555,7 +557,7 @@ def chat() -> None:
         try:
             answer = _ask_and_print(stack.chain, {"question": question, "history": conversation.history()})
             conversation.add(question, answer)
-        except BadInput as exc:
+        except (BadInput, IndexUnavailable) as exc:  # as --batch: a database away for now ends no chat
             err.print(f"tanya: {terminal_text(str(exc))}", markup=False)
         out.print()
     out.print()

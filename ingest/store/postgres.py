@@ -160,6 +160,18 @@ def _grams(term: str) -> Counter[str]:
     return Counter(term[i : i + 3] for i in range(len(term) - 2))
 
 
+# A server that stops answering without closing the connection (a network partition, a host
+# gone) is noticed within about a minute rather than never: TCP keepalives, and a limit on data
+# sent and not acknowledged (libpq's connection parameters).
+DEAD_PEER = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
+
 class PostgresCatalog:
     """Articles, chunks and their lexical index in a PostgreSQL database; the same methods as
     ``ingest.store.catalog.Catalog``, safe to share between threads (a connection pool)."""
@@ -175,7 +187,7 @@ class PostgresCatalog:
             url,
             min_size=1,
             max_size=pool_size,
-            kwargs={"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s))},
+            kwargs={"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s)), **DEAD_PEER},
             timeout=connect_timeout_s,
             open=False,
             name="tanya",

@@ -15,20 +15,28 @@ must not be written back.
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, reason
+from ingest.errors import BadInput, ChromaUnavailable, ForeignCollection, IndexUnavailable, reason
 from ingest.settings import without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import floats
 from ingest.store.postgres import PostgresCatalog
 from ingest.types import Chunk
 
+# How long a Chroma server may take to accept a connection, and to answer one call (the largest
+# is an upsert of a batch of vectors), before it counts as unreachable.
+CHROMA_CONNECT_TIMEOUT_S = 10.0
+CHROMA_TIMEOUT_S = 120.0
+
 MODEL_KEY = "embedding_model"
+OWNER_KEY = "tanya_index"  # collection metadata: the index (``INDEX_ID`` of its catalog) it copies
+INDEX_ID = "index_id"  # catalog meta: this index's identity, made at its first write to Chroma
 MIRRORED = "mirrored"  # catalog meta: the generation the copy matches
 T = TypeVar("T")
 
@@ -47,10 +55,22 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise BadInput(f"TANYA_CHROMA_URL must look like http://host:port, not {shown!r}")
     port = parsed.port or (443 if parsed.scheme == "https" else 8000)
+    import httpx
+
+    # Chroma's client waits on its server without a limit (httpx timeout=None): a server that
+    # accepts and never answers held a write, and the cross-host write lock, for ever. Its first
+    # call is made as it is built, so the server is asked first here, with a limit, and the
+    # client's own session gets one after.
+    base = f"{parsed.scheme}://{parsed.hostname}:{port}"
     try:
-        return chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
+        httpx.get(f"{base}/api/v2/heartbeat", timeout=CHROMA_CONNECT_TIMEOUT_S)
+        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
     except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
         raise ChromaUnavailable(f"cannot reach the Chroma server at {shown}: {reason(exc)}") from None
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=CHROMA_CONNECT_TIMEOUT_S)
+    return client
 
 
 @functools.lru_cache(maxsize=16)
@@ -90,10 +110,11 @@ class ChromaMirror:
         finally:
             self._writer = None
 
-    def _target(self, collection: str, model: str) -> ChromaVectors:
+    def _target(self, catalog: Catalog | PostgresCatalog, collection: str, model: str) -> ChromaVectors:
         if self._writer is None:
             self._writer = self.client()
         target = self.collection(collection, self._writer)
+        target.claim(index_id(catalog), catalog.chunk_ids)
         target.set_model(model)
         return target
 
@@ -111,7 +132,7 @@ class ChromaMirror:
         every id otherwise. Unreachable, it raises ``ChromaUnavailable``; the catalog keeps
         the write, and the next one catches the copy up."""
         if catalog.get_meta(MIRRORED) == str(before):
-            target = self._target(collection, model)
+            target = self._target(catalog, collection, model)
             target.delete_sources(list(sources))
             _copy(catalog, target, [c for source in sources for c in catalog.chunks_of(source)])
             catalog.set_meta(MIRRORED, str(catalog.generation()))
@@ -121,14 +142,14 @@ class ChromaMirror:
     def reconcile(self, catalog: Catalog | PostgresCatalog, base: str, collection: str, model: str) -> tuple[int, int]:
         """Make the copy hold exactly the catalog's vectors of ``collection``, by chunk id, and
         drop the index's other collections; return how many vectors were (copied, deleted)."""
-        target = self._target(collection, model)
+        target = self._target(catalog, collection, model)
         held = target.ids()
         wanted = catalog.chunk_ids()
         extra = held - wanted
         target.delete_ids(sorted(extra))
         missing = sorted(wanted - held)
         _copy(catalog, target, list(catalog.chunks(missing).values()))
-        self.keep_only(base, target.name, self._writer)
+        self.keep_only(base, target.name, self._writer, owner=index_id(catalog))
         catalog.set_meta(MIRRORED, str(catalog.generation()))
         return len(missing), len(extra)
 
@@ -208,11 +229,27 @@ class ChromaMirror:
         names = [n for n in self.collection_names(client) if n == base or n.startswith(f"{base}--")]
         return sum(self.collection(n, client).count() for n in names)
 
-    def keep_only(self, base: str, keep: str, client: Any = None) -> None:
-        """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones)."""
+    def hand_over(self, name: str, old: str, new: str) -> None:
+        """Mark the collection ``name``, the copy of index ``old``, as index ``new``'s (``tanya
+        migrate``: the same articles, their catalog moved); any other collection is left alone."""
+        if old == new or (self.embedded and not self.folder.is_dir()):
+            return
+        if name in self.collection_names():
+            target = self.collection(name)
+            if target.owner() == old:
+                metadata = dict(target.collection.metadata or {})
+                metadata[OWNER_KEY] = new
+                with_chroma_errors(lambda: target.collection.modify(metadata=metadata))
+
+    def keep_only(self, base: str, keep: str, client: Any = None, owner: str | None = None) -> None:
+        """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones):
+        those named after ``base`` that are marked as this index's copies (``owner``), never
+        another index's or tool's that happens to share the name."""
         client = client or self.client()
         for name in self.collection_names(client):
             if name != keep and (name == base or name.startswith(f"{base}--")):
+                if owner is not None and self.collection(name, client).owner() != owner:
+                    continue
                 with_chroma_errors(functools.partial(client.delete_collection, name))
 
 
@@ -234,6 +271,37 @@ class ChromaVectors:
                 )
             )
         return self._collection
+
+    def owner(self) -> str | None:
+        """The index whose copy the collection is (``claim``), if any."""
+        value = (self.collection.metadata or {}).get(OWNER_KEY)
+        return str(value) if value else None
+
+    def claim(self, owner: str, ours: Callable[[], set[str]]) -> None:
+        """Make the collection the copy of index ``owner``, whose chunk ids are ``ours()``, or
+        refuse it (``ForeignCollection``): one marked as another index's copy, or one unmarked
+        that holds ids the index did not write (another tool's vectors; a copy made before copies
+        were marked holds only the index's own). Writing to it would delete what it holds."""
+        mark = self.owner()
+        if mark == owner:
+            return
+        if mark is not None:
+            raise ForeignCollection(
+                f"the Chroma collection {self.name!r} is the copy of another tanya index (its catalog is "
+                "elsewhere: another TANYA_DATABASE_URL or data folder); set TANYA_COLLECTION to a name "
+                "of this index's own"
+            )
+        held = self.ids()
+        strangers = len(held - ours()) if held else 0
+        if strangers:
+            raise ForeignCollection(
+                f"the Chroma collection {self.name!r} holds {strangers} vectors this index did not write "
+                "(another tool's, or another index's); tanya does not write to it, which would delete them: "
+                "set TANYA_COLLECTION to a name of this index's own"
+            )
+        metadata = dict(self.collection.metadata or {})
+        metadata[OWNER_KEY] = owner
+        with_chroma_errors(lambda: self.collection.modify(metadata=metadata))
 
     def model(self) -> str | None:
         """Return the embedding model recorded for the collection, if any."""
@@ -287,6 +355,16 @@ class ChromaVectors:
             part = list(sources[i : i + 500])
             where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
             with_chroma_errors(functools.partial(self.collection.delete, where=where))
+
+
+def index_id(catalog: Catalog | PostgresCatalog) -> str:
+    """The identity of the index whose catalog this is, made and kept at first use (under the
+    write lock, as every write to Chroma is)."""
+    value = catalog.get_meta(INDEX_ID)
+    if value is None:
+        value = uuid.uuid4().hex
+        catalog.set_meta(INDEX_ID, value)
+    return value
 
 
 def _copy(catalog: Catalog | PostgresCatalog, target: ChromaVectors, chunks: Sequence[Chunk]) -> None:

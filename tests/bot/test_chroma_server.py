@@ -88,3 +88,57 @@ def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
     assert result.exit_code == 1 and "Traceback" not in result.output
     (line,) = [line for line in result.stderr.splitlines() if "Chroma" in line]
     assert len(line) < 600 and line.count("Not Chroma.") < 30  # was the whole page, 24 KB
+
+
+def test_a_collection_tanya_did_not_write_is_never_written_to_nor_emptied(
+    chroma_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hostile test: an ingest into a collection another tool filled (or another tanya index
+    copies to) had deleted every vector of it and relabelled it as tanya's."""
+    import chromadb
+
+    port = int(chroma_server.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    theirs = client.get_or_create_collection("theirs", metadata={"embedding_model": "another-model"})
+    theirs.add(ids=[f"x{i}" for i in range(10)], embeddings=[[0.1 * i] * 384 for i in range(10)])
+    monkeypatch.setenv("TANYA_CHROMA_URL", chroma_server)
+    runner = CliRunner()
+    for collection, data in (("theirs", "a"), ("ours", "b"), ("ours", "c")):
+        monkeypatch.setenv("TANYA_COLLECTION", collection)
+        monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / data))  # c: another index, its own catalog
+        result = runner.invoke(app, ["ingest", "--bundled"])
+        if data == "b":
+            assert result.exit_code == 0, result.output
+            continue
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert f"the Chroma collection {collection!r}" in result.stderr and "TANYA_COLLECTION" in result.stderr
+    assert client.get_collection("theirs").count() == 10  # what the other tool wrote is all there
+    assert client.get_collection("theirs").metadata == {"embedding_model": "another-model"}
+    assert client.get_collection("ours").count() == 4  # the bundled article's, of the index b alone
+    monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "b"))  # the index that owns it writes on
+    assert runner.invoke(app, ["reindex", "--vectors-only"]).exit_code == 0
+    assert client.get_collection("ours").count() == 4
+
+
+def test_a_chroma_server_that_never_answers_is_unreachable_not_a_hang(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hostile test: a server that accepts connections and never answers held `tanya ingest`
+    (and the write lock every host waits on) for ever."""
+    import socket
+
+    from ingest.store import vectors
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts (the kernel does), never reads nor answers
+    monkeypatch.setattr(vectors, "CHROMA_CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    article = tmp_path / "artikel.txt"
+    article.write_text("Gunung Lewotobi meletus pada Senin pagi. " * 5, encoding="utf-8")
+    try:
+        result = CliRunner().invoke(app, ["ingest", str(article)])
+    finally:
+        listener.close()
+    assert result.exit_code == 1 and "cannot reach the Chroma server" in result.stderr
+    assert "Traceback" not in result.output

@@ -380,3 +380,35 @@ def test_a_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.stderr.strip() == (
         "tanya: error: TANYA_LLM=ollama:qwen2.5:7b needs the ollama integration: pip install 'tanya[ollama]'"
     )
+
+
+def test_ctrl_c_while_the_chat_model_is_awaited_ends_at_once(llm_env: ChatServer) -> None:
+    """A hostile test: Ctrl-C during a model call was acted on only when the call timed out (up
+    to TANYA_LLM_TIMEOUT_S, an hour at most): LangChain runs the call in a worker thread, which
+    the interrupted main thread waited for."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    llm_env.delay_s = 600
+    env = {**os.environ, "TANYA_LLM_TIMEOUT_S": "600"}
+    tanya = str(Path(sys.executable).parent / "tanya")
+    process = subprocess.Popen(
+        [tanya, "ask", QUESTION],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not llm_env.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert llm_env.requests, "the model was never asked"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)  # a bound on a hang (600 s), not a speed
+    finally:
+        process.kill()
+    assert process.returncode == 130 and err == "tanya: interrupted\n"

@@ -21,7 +21,7 @@ from ingest.errors import BadInput, IndexBusy, IndexUnavailable
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
-from ingest.store.postgres import MIGRATIONS, PostgresCatalog
+from ingest.store.postgres import DEAD_PEER, MIGRATIONS, PostgresCatalog
 from ingest.types import Article, Scope
 from tests.conftest import REPO, TEST_DATA, HashEmbeddings, PostgresServer
 
@@ -201,6 +201,19 @@ def test_migrations_apply_once_and_a_newer_schema_is_refused(database_url: str) 
     with pytest.raises(IndexUnavailable, match="newer tanya"):
         PostgresCatalog(database_url)
     first.close()
+
+
+def test_connections_notice_a_server_that_stops_answering(database_url: str) -> None:
+    """A hostile test: a server gone without closing its connections (a partition) left a running
+    chat or bot waiting for ever; its connections now carry TCP keepalives and a limit on data
+    sent and not acknowledged, as libpq reads them."""
+    catalog = PostgresCatalog(database_url)
+    try:
+        with catalog.transaction() as db:
+            settings = db.connection.info.get_parameters()
+        assert {k: settings.get(k) for k in DEAD_PEER} == {k: str(v) for k, v in DEAD_PEER.items()}
+    finally:
+        catalog.close()
 
 
 def test_a_writer_whose_lock_session_ends_cannot_write_on_without_it(tmp_path: Path, database_url: str) -> None:
