@@ -19,6 +19,7 @@ race).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -160,6 +161,8 @@ def _grams(term: str) -> Counter[str]:
     return Counter(term[i : i + 3] for i in range(len(term) - 2))
 
 
+_TABLE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)")
+
 # A server that stops answering without closing the connection (a network partition, a host
 # gone) is noticed within about a minute rather than never: TCP keepalives, and a limit on data
 # sent and not acknowledged (libpq's connection parameters).
@@ -221,6 +224,21 @@ class PostgresCatalog:
                 "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
             )
             done = {int(r[0]) for r in db.execute("SELECT version FROM tanya_migrations").fetchall()}
+            if not done:  # a database of something else's that holds tables tanya would make: not touched
+                ours = sorted({t for script in MIGRATIONS for t in _TABLE.findall(script)})
+                theirs = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = current_schema() AND table_name = ANY(%s) ORDER BY table_name",
+                        (ours,),
+                    ).fetchall()
+                ]
+                if theirs:
+                    raise IndexUnavailable(
+                        f"not a tanya index: it holds tables tanya would make ({', '.join(theirs)}); "
+                        "give tanya a database of its own"
+                    )
             applied = 0
             for version, script in enumerate(MIGRATIONS, start=1):
                 if version in done:

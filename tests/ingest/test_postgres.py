@@ -216,6 +216,23 @@ def test_connections_notice_a_server_that_stops_answering(database_url: str) -> 
         catalog.close()
 
 
+def test_a_database_of_something_else_holding_tables_tanya_would_make_is_refused_untouched(
+    postgres_server: PostgresServer,
+) -> None:
+    import psycopg
+
+    url = postgres_server.new_database()
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE TABLE articles (id serial PRIMARY KEY, body text)")
+        db.execute("INSERT INTO articles (body) VALUES ('milik aplikasi lain')")
+    with pytest.raises(IndexUnavailable, match=r"not a tanya index: it holds tables tanya would make \(articles\)"):
+        PostgresCatalog(url)
+    with psycopg.connect(url, autocommit=True) as db:
+        assert db.execute("SELECT body FROM articles").fetchall() == [("milik aplikasi lain",)]
+        tables = db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        assert [t for (t,) in tables.fetchall()] == ["articles"]  # nothing of tanya's left in it
+
+
 def test_a_writer_whose_lock_session_ends_cannot_write_on_without_it(tmp_path: Path, database_url: str) -> None:
     import psycopg
 
