@@ -324,7 +324,7 @@ class MigrateReport:
 
 # Settings of an index that travel with it (the generation and the Chroma copy's mark are the
 # target's own).
-_MIGRATED_META = ("collection", "embedding_model", INDEX_ID)
+_MIGRATED_META = ("collection", "embedding_model")  # not INDEX_ID: each catalog is an index of its own
 
 
 def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None = None) -> MigrateReport:

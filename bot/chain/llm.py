@@ -357,6 +357,8 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
         provider, finished = None, False
         try:
             while True:
+                if _CANCELLED.is_set():  # a model streaming steadily is let go too
+                    raise LLMTimeout("cancelled")
                 left = deadline - time.monotonic()
                 try:
                     kind, value = pieces.get(timeout=max(0.0, min(left, _POLL_S)))

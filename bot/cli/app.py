@@ -108,6 +108,7 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
         for name in DOCUMENT_PARSER_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         # the connection pool's retries while the database is away: tanya says so in one line
+        # (the Discord bot's log keeps them: ``bot_command``)
         logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 
@@ -816,6 +817,7 @@ def bot_command() -> None:
         raise BadInput("DISCORD_TOKEN is not set; put it in .env (see README, 'Discord')")
     logging.getLogger().setLevel(logging.DEBUG if _State.debug else logging.INFO)
     logging.getLogger("discord").setLevel(logging.INFO)
+    logging.getLogger("psycopg.pool").setLevel(logging.NOTSET)  # a bot's log keeps the pool's retries
     stack = make_stack(settings)
     _note_older_model(stack.index, ingest_settings)
     bot = make_bot(stack.chain, stack.index, settings)

@@ -153,6 +153,7 @@ class Index:
             return
         self.check_model()
         collection = self.collection_name
+        self.mirror.refuse_foreign(self.catalog, collection, self.model_name)
         before = self.catalog.generation()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for prepared, vectors, sentence_vectors in items:
@@ -180,6 +181,7 @@ class Index:
         cannot follow: the catalog, which answers, no longer holds the article."""
         if self.catalog.article(source) is None:
             return False
+        self.mirror.refuse_foreign(self.catalog, self.collection_name, self.model_name)
         before = self.catalog.generation()
         removed = self.catalog.delete_article(source)
         self._mirror([source], before, f"removed {source} from the catalog, but not from")

@@ -14,6 +14,7 @@ must not be written back.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +39,7 @@ MODEL_KEY = "embedding_model"
 OWNER_KEY = "tanya_index"  # collection metadata: the index (``INDEX_ID`` of its catalog) it copies
 INDEX_ID = "index_id"  # catalog meta: this index's identity, made at its first write to Chroma
 MIRRORED = "mirrored"  # catalog meta: the generation the copy matches
+_TANYA_METADATA = frozenset({"source", "chunk_index", "start", "end"})  # what ``vector_metadata`` always stores
 T = TypeVar("T")
 
 
@@ -63,7 +65,9 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
     # client's own session gets one after.
     base = f"{parsed.scheme}://{parsed.hostname}:{port}"
     try:
-        httpx.get(f"{base}/api/v2/heartbeat", timeout=CHROMA_CONNECT_TIMEOUT_S)
+        verify = True if settings.chroma_server_ssl_verify is None else settings.chroma_server_ssl_verify
+        headers = settings.chroma_server_headers or {}
+        httpx.get(f"{base}/api/v2/heartbeat", timeout=CHROMA_CONNECT_TIMEOUT_S, verify=verify, headers=headers)
         client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
     except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
         raise ChromaUnavailable(f"cannot reach the Chroma server at {shown}: {reason(exc)}") from None
@@ -114,9 +118,16 @@ class ChromaMirror:
         if self._writer is None:
             self._writer = self.client()
         target = self.collection(collection, self._writer)
-        target.claim(index_id(catalog), catalog.chunk_ids)
+        target.claim(index_id(catalog), catalog.chunk_ids, model)
         target.set_model(model)
         return target
+
+    def refuse_foreign(self, catalog: Catalog | PostgresCatalog, collection: str, model: str) -> None:
+        """Before a write changes the catalog: ``ForeignCollection`` when ``collection`` is not
+        this index's copy to write (``ChromaVectors.claim``), so that a refused write stores
+        nothing. A Chroma that cannot be reached is left to the write's own report."""
+        with contextlib.suppress(ChromaUnavailable):
+            self._target(catalog, collection, model)
 
     def after_write(
         self,
@@ -149,7 +160,7 @@ class ChromaMirror:
         target.delete_ids(sorted(extra))
         missing = sorted(wanted - held)
         _copy(catalog, target, list(catalog.chunks(missing).values()))
-        self.keep_only(base, target.name, self._writer, owner=index_id(catalog))
+        self.keep_only(base, target.name, self._writer, owner=index_id(catalog), ours=wanted)
         catalog.set_meta(MIRRORED, str(catalog.generation()))
         return len(missing), len(extra)
 
@@ -241,15 +252,21 @@ class ChromaMirror:
                 metadata[OWNER_KEY] = new
                 with_chroma_errors(lambda: target.collection.modify(metadata=metadata))
 
-    def keep_only(self, base: str, keep: str, client: Any = None, owner: str | None = None) -> None:
+    def keep_only(
+        self, base: str, keep: str, client: Any = None, owner: str | None = None, ours: set[str] | None = None
+    ) -> None:
         """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones):
-        those named after ``base`` that are marked as this index's copies (``owner``), never
-        another index's or tool's that happens to share the name."""
+        those named after ``base`` that are marked as this index's copies (``owner``), or unmarked
+        and holding none but its chunk ids (``ours``: a copy made before copies were marked),
+        never another index's or tool's that happens to share the name."""
         client = client or self.client()
         for name in self.collection_names(client):
             if name != keep and (name == base or name.startswith(f"{base}--")):
-                if owner is not None and self.collection(name, client).owner() != owner:
-                    continue
+                if owner is not None:
+                    other = self.collection(name, client)
+                    mark = other.owner()
+                    if mark != owner and (mark is not None or ours is None or not other.ids() <= ours):
+                        continue
                 with_chroma_errors(functools.partial(client.delete_collection, name))
 
 
@@ -277,11 +294,25 @@ class ChromaVectors:
         value = (self.collection.metadata or {}).get(OWNER_KEY)
         return str(value) if value else None
 
-    def claim(self, owner: str, ours: Callable[[], set[str]]) -> None:
-        """Make the collection the copy of index ``owner``, whose chunk ids are ``ours()``, or
-        refuse it (``ForeignCollection``): one marked as another index's copy, or one unmarked
-        that holds ids the index did not write (another tool's vectors; a copy made before copies
-        were marked holds only the index's own). Writing to it would delete what it holds."""
+    def unmarked_copy_of(self, ours: set[str], model: str) -> bool:
+        """Whether the collection, marked as no index's, is a copy tanya made of the index whose
+        chunk ids are ``ours`` and model ``model`` before copies were marked: it holds none but
+        the index's ids, or it records that model and every vector it holds beyond them carries
+        the metadata tanya stores (a copy left behind by a write it could not follow)."""
+        held = self.ids()
+        extra = sorted(held - ours)
+        if not extra:
+            return True
+        if self.model() != model:
+            return False
+        metadatas = with_chroma_errors(lambda: self.collection.get(ids=extra, include=["metadatas"]))["metadatas"]
+        return all(m is not None and m.keys() >= _TANYA_METADATA for m in metadatas)
+
+    def claim(self, owner: str, ours: Callable[[], set[str]], model: str) -> None:
+        """Make the collection the copy of index ``owner``, whose chunk ids are ``ours()`` and
+        model ``model``, or refuse it (``ForeignCollection``): one marked as another index's
+        copy, or one unmarked that is not a copy tanya made of this index (``unmarked_copy_of``:
+        another tool's vectors, another model's). Writing to it would delete what it holds."""
         mark = self.owner()
         if mark == owner:
             return
@@ -291,13 +322,11 @@ class ChromaVectors:
                 "elsewhere: another TANYA_DATABASE_URL or data folder); set TANYA_COLLECTION to a name "
                 "of this index's own"
             )
-        held = self.ids()
-        strangers = len(held - ours()) if held else 0
-        if strangers:
+        if not self.unmarked_copy_of(ours(), model):
             raise ForeignCollection(
-                f"the Chroma collection {self.name!r} holds {strangers} vectors this index did not write "
-                "(another tool's, or another index's); tanya does not write to it, which would delete them: "
-                "set TANYA_COLLECTION to a name of this index's own"
+                f"the Chroma collection {self.name!r} holds vectors this index did not write (another "
+                "tool's, or another model's); tanya does not write to it, which would delete them: set "
+                "TANYA_COLLECTION to a name of this index's own"
             )
         metadata = dict(self.collection.metadata or {})
         metadata[OWNER_KEY] = owner

@@ -112,6 +112,7 @@ def test_a_collection_tanya_did_not_write_is_never_written_to_nor_emptied(
             continue
         assert result.exit_code == 2 and "Traceback" not in result.output
         assert f"the Chroma collection {collection!r}" in result.stderr and "TANYA_COLLECTION" in result.stderr
+        assert json.loads(runner.invoke(app, ["sources", "--json"]).stdout) == []  # refused before it was stored
     assert client.get_collection("theirs").count() == 10  # what the other tool wrote is all there
     assert client.get_collection("theirs").metadata == {"embedding_model": "another-model"}
     assert client.get_collection("ours").count() == 4  # the bundled article's, of the index b alone
@@ -142,3 +143,25 @@ def test_a_chroma_server_that_never_answers_is_unreachable_not_a_hang(
         listener.close()
     assert result.exit_code == 1 and "cannot reach the Chroma server" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_servers_first_call_is_checked_as_chromas_own_client_checks_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heartbeat asked before Chroma's client is built verifies TLS as Chroma is told to
+    (CHROMA_SERVER_SSL_VERIFY: a private CA) and sends its headers: a review found it verifying
+    with the default trust store, so a server that worked was called unreachable."""
+    import httpx
+
+    from ingest.store import vectors
+
+    seen: dict[str, object] = {}
+
+    def heartbeat(url: str, **kwargs: object) -> None:
+        seen.update(kwargs, url=url)
+        raise httpx.ConnectError("stop here")
+
+    monkeypatch.setattr(httpx, "get", heartbeat)
+    monkeypatch.setenv("CHROMA_SERVER_SSL_VERIFY", "/etc/tanya/ca.pem")
+    with pytest.raises(vectors.ChromaUnavailable, match="cannot reach the Chroma server"):
+        vectors.make_chroma_client(Path("/nonexistent"), "https://chroma.example:8443")
+    assert seen["url"] == "https://chroma.example:8443/api/v2/heartbeat" and seen["verify"] == "/etc/tanya/ca.pem"
+    assert seen["timeout"] == vectors.CHROMA_CONNECT_TIMEOUT_S

@@ -241,6 +241,34 @@ def test_a_responses_api_stream_is_read_as_cut_only_when_it_did_not_say_it_ended
     assert cut(None)
 
 
+class EndlessStream:
+    """A model that streams a word every 50 ms and never ends."""
+
+    def stream(self, prompt: Any, config: Any) -> Any:
+        while True:
+            time.sleep(0.05)
+            yield AIMessageChunk(content="kata ", response_metadata={"model_provider": "openai"})
+
+
+def test_a_cancelled_model_call_ends_at_once_even_while_it_streams() -> None:
+    """A review: Ctrl-C (``cancel_model_calls``) let a model that streamed steadily go on to its
+    deadline; it was looked at only when nothing arrived for a while."""
+    import threading
+
+    from bot.chain import llm
+    from bot.chain.llm import LLMTimeout, cancel_model_calls, with_deadline
+
+    timer = threading.Timer(0.3, cancel_model_calls)
+    timer.start()
+    try:
+        with pytest.raises(LLMTimeout, match="cancelled"):
+            for _ in with_deadline(EndlessStream(), 600).stream("halo"):
+                pass
+    finally:
+        timer.cancel()
+        llm._CANCELLED.clear()  # the process goes on: later tests' calls are not cancelled
+
+
 def test_streaming_shows_only_verified_sentences_as_they_complete(index: Index) -> None:
     reply = "Sekitar 700 karyawan terkena PHK [1]. Angka 12.345 tidak ada [1]. TikTok beralih ke kecerdasan buatan [1]."
     seen: list[tuple[float, Any]] = []

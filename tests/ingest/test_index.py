@@ -602,3 +602,61 @@ def test_a_source_with_undecodable_bytes_is_looked_up_as_stored_not_a_crash(smal
     ingest_articles(small_index, [Article("berita\ufffd.txt", "Gempa mengguncang Cianjur pada Senin pagi.", "Gempa")])
     assert small_index.find_source("berita\udcff.txt") == "berita\ufffd.txt"  # as a Discord option could hold it
     assert small_index.find_source("lain\ud800") is None
+
+
+def _as_before_copies_were_marked(index: Index) -> Any:
+    """``index``'s Chroma copy and catalog as they were before copies were marked with their index."""
+    from ingest.store.vectors import INDEX_ID, OWNER_KEY
+
+    collection = index.mirror.collection(index.collection_name).collection
+    collection.modify(metadata={k: v for k, v in (collection.metadata or {}).items() if k != OWNER_KEY})
+    with index.catalog.transaction() as db:
+        db.execute("DELETE FROM meta WHERE key = ?", (INDEX_ID,))
+    return collection
+
+
+def test_a_copy_made_before_copies_were_marked_is_taken_over_even_when_behind(settings: IndexSettings) -> None:
+    """A review of the marking: an index of before it whose copy had fallen behind (a removal
+    Chroma missed) was refused, and so was the repair its own error message names."""
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga."), article("b", "Empat lima.")])
+    stale = index.mirror.collection(index.collection_name).collection.get(include=["embeddings", "metadatas"])
+    collection = _as_before_copies_were_marked(index)
+    with index.writing():  # a removal whose Chroma write was lost
+        index.catalog.delete_article("a")
+    collection.upsert(ids=stale["ids"], embeddings=stale["embeddings"], metadatas=stale["metadatas"])
+    assert index.mirrored_ids() > index.catalog.chunk_ids()
+    from ingest.pipeline import sync_vectors
+
+    assert sync_vectors(index).deleted == 1
+    stores_agree(index)
+    ingest_articles(index, [article("c", "Enam tujuh.")])
+    stores_agree(index)
+
+
+def test_an_unmarked_collection_of_another_model_is_refused_before_the_catalog_changes(settings: IndexSettings) -> None:
+    from ingest.errors import ForeignCollection
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    theirs = index.mirror.collection(index.collection_name).collection
+    theirs.modify(metadata={"embedding_model": "another-model"})
+    theirs.add(ids=["x1", "x2"], embeddings=[[0.5] * 64, [0.25] * 64], metadatas=[{"k": 1}, {"k": 2}])
+    with pytest.raises(ForeignCollection, match="holds vectors this index did not write"):
+        ingest_articles(index, [article("a", "Satu dua tiga.")])
+    assert index.catalog.article("a") is None  # refused before anything was stored
+    assert sorted(theirs.get(include=[])["ids"]) == ["x1", "x2"]
+
+
+def test_a_rebuild_drops_an_old_copy_made_before_copies_were_marked(settings: IndexSettings) -> None:
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga.")])
+    _as_before_copies_were_marked(index)
+    old = f"{index.base_collection}--before"
+    client = index.mirror.client()
+    client.get_or_create_collection(old).add(ids=sorted(index.catalog.chunk_ids()), embeddings=[[0.5] * 64])
+    client.get_or_create_collection(f"{index.base_collection}--theirs").add(ids=["x1"], embeddings=[[0.5] * 64])
+    from ingest.pipeline import sync_vectors
+
+    sync_vectors(index)
+    names = index.mirror.collection_names()
+    assert old not in names and f"{index.base_collection}--theirs" in names  # its ids are not the index's

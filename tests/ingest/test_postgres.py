@@ -466,6 +466,15 @@ def test_tanya_migrate_then_another_host_answers_from_the_server(
     result = runner.invoke(app, ["migrate", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["copied"] == 1
+    # each catalog an index of its own; the copy this host kept is now the database's index's
+    from ingest.store.catalog import Catalog
+    from ingest.store.vectors import INDEX_ID, ChromaMirror
+
+    server = PostgresCatalog(database_url)
+    ours, theirs = server.get_meta(INDEX_ID), Catalog(bundled_index / "catalog.sqlite3").get_meta(INDEX_ID)
+    server.close()
+    assert ours and theirs and ours != theirs
+    assert ChromaMirror(bundled_index, None).collection("tanya").owner() == ours
     monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "another-host"))
     answer = json.loads(runner.invoke(app, ["ask", "--json", "Berapa karyawan TikTok yang terkena PHK?"]).stdout)
     assert "700" in answer["answer"] and answer["citations"]
