@@ -388,7 +388,14 @@ class Index:
             self.model_name = canonical_model_name(model_name)
             self._follow_model = True
         self.refresh(force=True)
-        self.sync_vectors()
+        try:
+            self.sync_vectors()
+        except ChromaUnavailable as exc:  # the switch is made: only the copy is behind
+            raise VectorsBehind(
+                f"switched to {self.model_name} in the catalog (every answer uses it), but not the Chroma "
+                f"copy of the vectors ({exc}); once {self.mirror.where} can be written to, run "
+                "`tanya reindex --vectors-only`"
+            ) from None
 
 
 # What SQLite and Chroma say of files that are not a database they can read: a damaged copy,

@@ -129,3 +129,24 @@ def test_processes_creating_the_same_catalog_at_once_all_succeed(tmp_path: Path)
         ]
         errors = [p.communicate(timeout=60)[1].decode() for p in processes]
         assert [p.returncode for p in processes] == [0] * 6, errors
+
+
+def test_a_rebuild_whose_chroma_copy_cannot_follow_says_the_switch_is_made(settings: IndexSettings) -> None:
+    """A hostile test: the Chroma server killed during `tanya reindex` gave "cannot reach the
+    Chroma server" though the catalog had switched to the new model; the message now says so."""
+    import pytest
+
+    from ingest.errors import VectorsBehind
+    from tests.conftest import read_only
+
+    index = open_index(settings, "model-a")
+    ingest_articles(index, articles(3))
+    rebuilder = open_index(settings, "model-b")
+    with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(VectorsBehind) as behind:
+        reindex(rebuilder, MODELS["model-b"], "model-b")
+    assert str(behind.value).startswith("switched to model-b in the catalog (every answer uses it), but not the")
+    assert str(behind.value).endswith("run `tanya reindex --vectors-only`")
+    assert rebuilder.built_with == "model-b"
+    from ingest.pipeline import sync_vectors
+
+    assert sync_vectors(rebuilder).copied == 3  # what the message says catches it up
