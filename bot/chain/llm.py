@@ -288,6 +288,11 @@ def cancel_model_calls() -> None:
     _CANCELLED.set()
 
 
+def resume_model_calls() -> None:
+    """Let model calls run again (``tanya chat`` goes on after an answer was interrupted)."""
+    _CANCELLED.clear()
+
+
 class Unsupported(TanyaError):
     """Nothing the chat model wrote is supported by the passages it cites."""
 

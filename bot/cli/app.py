@@ -529,8 +529,10 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
 @handles_errors
 def chat() -> None:
     """Ask questions one after another; models load once. A question is read with the ones
-    before it ("kenapa?", "berapa orang?"); `new` starts over. Empty line, `exit` or Ctrl-D quits."""
+    before it ("kenapa?", "berapa orang?"); `new` starts over. Empty line, `exit` or Ctrl-D quits;
+    Ctrl-C abandons the answer being written (and quits at the prompt)."""
     from bot.chain.conversation import Conversation
+    from bot.chain.llm import resume_model_calls
     from bot.cli.render import terminal_text
     from bot.components import make_stack
 
@@ -560,6 +562,9 @@ def chat() -> None:
             conversation.add(question, answer)
         except (BadInput, IndexUnavailable) as exc:  # as --batch: a database away for now ends no chat
             err.print(f"tanya: {terminal_text(str(exc))}", markup=False)
+        except KeyboardInterrupt:  # during an answer it abandons the answer, as in a shell; at the prompt it quits
+            resume_model_calls()
+            err.print("tanya: answer interrupted", markup=False)
         out.print()
     out.print()
 

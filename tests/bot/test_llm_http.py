@@ -412,3 +412,42 @@ def test_ctrl_c_while_the_chat_model_is_awaited_ends_at_once(llm_env: ChatServer
     finally:
         process.kill()
     assert process.returncode == 130 and err == "tanya: interrupted\n"
+
+
+def test_ctrl_c_in_a_chat_abandons_the_answer_and_the_chat_goes_on(llm_env: ChatServer) -> None:
+    """A hostile test: Ctrl-C during an answer ended the whole chat (and the conversation); in a
+    shell it abandons what runs. The next question gets its model call, not a cancelled one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    llm_env.delay_s = 600
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]."
+    env = {**os.environ, "TANYA_LLM_TIMEOUT_S": "600"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tanya"), "chat"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
+    )
+    assert process.stdin is not None
+    try:
+        process.stdin.write(QUESTION + "\n")
+        process.stdin.flush()
+        deadline = time.monotonic() + 120
+        while not llm_env.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert llm_env.requests, "the model was never asked"
+        process.send_signal(signal.SIGINT)
+        time.sleep(1)
+        llm_env.released.set()  # the model answers the next request at once
+        out, err = process.communicate(QUESTION + "\n", timeout=120)  # a bound on a hang (600 s), not a speed
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "tanya: answer interrupted" in err and len(llm_env.requests) == 2
+    assert "700 karyawan" in out
