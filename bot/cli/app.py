@@ -337,13 +337,23 @@ def _scope(since: str | None, until: str | None, source: str | None) -> dict[str
 def _note_older_model(index: Any, settings: Any) -> None:
     """Say once on stderr when the index was built with another model than the bundled one and
     TANYA_EMBEDDING_MODEL does not ask for it (an index of an older default): it answers, with
-    the models that do without the embeddings, until `tanya reindex`."""
+    the models that do without the embeddings, until `tanya reindex`; and when its Chroma copy
+    is in another collection than TANYA_COLLECTION names (set after the index was written)."""
     from ingest.settings import BUNDLED_MODEL
 
     if settings.embedding_model is None and index.model_name != BUNDLED_MODEL:
         err.print(
             f"note: this index was built with {index.model_name}; run `tanya reindex` to rebuild it with "
             f"the bundled multilingual model ({BUNDLED_MODEL}), which answers better",
+            style="dim",
+            markup=False,
+        )
+    # The copy stays in the collection it was first written to, whatever TANYA_COLLECTION says later
+    index.refresh()
+    if index.count() and index.collection_name.split("--")[0] != settings.collection:
+        err.print(
+            f"note: this index's vectors are copied to the Chroma collection {index.collection_name!r}, named "
+            f"when it was first written; TANYA_COLLECTION ({settings.collection!r}) names a new index's",
             style="dim",
             markup=False,
         )

@@ -736,3 +736,18 @@ def test_a_date_option_takes_one_form_of_a_day(ingested: None, day: str) -> None
     """Python reads "20261101" and "2026-W45-1" as days too; the help and the errors say YYYY-MM-DD."""
     result = tanya("ask", "--since", day, "PHK?")
     assert result.exit_code == 2 and "--since must be a date as YYYY-MM-DD" in result.stderr, result.output
+
+
+def test_a_collection_named_after_the_index_was_written_is_said_not_to_apply(
+    ingested: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile test: TANYA_COLLECTION set after an index was written was silently ignored (its
+    copy stays where it was first written)."""
+    assert "TANYA_COLLECTION" not in tanya("ask", QUESTION).stderr
+    monkeypatch.setenv("TANYA_COLLECTION", "berita")
+    result = tanya("ask", QUESTION)
+    assert result.exit_code == 0 and "700" in result.stdout
+    assert (
+        "note: this index's vectors are copied to the Chroma collection 'tanya', named when it was first "
+        "written; TANYA_COLLECTION ('berita') names a new index's"
+    ) in result.stderr
