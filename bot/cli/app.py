@@ -311,7 +311,7 @@ def ask(
     from bot.components import make_stack
 
     stack = make_stack(settings, index=index)
-    _note_older_model(stack.index, ingest_settings)
+    _notes_on_the_index(stack.index, ingest_settings)
     if batch is not None:
         _answer_batch(stack.chain, batch, scope)
         return
@@ -334,7 +334,7 @@ def _scope(since: str | None, until: str | None, source: str | None) -> dict[str
     return {key: value for key, value in fields.items() if value}
 
 
-def _note_older_model(index: Any, settings: Any) -> None:
+def _notes_on_the_index(index: Any, settings: Any) -> None:
     """Say once on stderr when the index was built with another model than the bundled one and
     TANYA_EMBEDDING_MODEL does not ask for it (an index of an older default): it answers, with
     the models that do without the embeddings, until `tanya reindex`; and when its Chroma copy
@@ -348,12 +348,10 @@ def _note_older_model(index: Any, settings: Any) -> None:
             style="dim",
             markup=False,
         )
-    # The copy stays in the collection it was first written to, whatever TANYA_COLLECTION says later
-    index.refresh()
-    if index.count() and index.collection_name.split("--")[0] != settings.collection:
+    if index.copy_elsewhere:  # it stays in the collection it was first written to
         err.print(
             f"note: this index's vectors are copied to the Chroma collection {index.collection_name!r}, named "
-            f"when it was first written; TANYA_COLLECTION ({settings.collection!r}) names a new index's",
+            f"when it was first written; TANYA_COLLECTION ({index.base_collection!r}) names a new index's",
             style="dim",
             markup=False,
         )
@@ -549,7 +547,7 @@ def chat() -> None:
     settings = _settings()
     ingest_settings = settings.index
     stack = make_stack(settings)
-    _note_older_model(stack.index, ingest_settings)
+    _notes_on_the_index(stack.index, ingest_settings)
     _lenient_stdin()
     out.print(
         "Ask about the indexed articles; follow-up questions are read with the earlier ones "
@@ -834,7 +832,7 @@ def bot_command() -> None:
     logging.getLogger("discord").setLevel(logging.INFO)
     logging.getLogger("psycopg.pool").setLevel(logging.NOTSET)  # a bot's log keeps the pool's retries
     stack = make_stack(settings)
-    _note_older_model(stack.index, ingest_settings)
+    _notes_on_the_index(stack.index, ingest_settings)
     bot = make_bot(stack.chain, stack.index, settings)
     err.print("Starting the Discord bot (Ctrl-C stops it)...", markup=False)
     try:

@@ -29,7 +29,7 @@ from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
 from ingest.store.postgres import PostgresCatalog
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
-from ingest.store.vectors import ChromaMirror
+from ingest.store.vectors import ChromaMirror, named_after
 from ingest.text.analysis import decode_sentence_terms, replace_surrogates
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
 
@@ -378,6 +378,13 @@ class Index:
         self.catalog.drop_collections(keep=self.collection_name)
         stamp = hashlib.sha1(f"{model_name}\0{time.time()}".encode()).hexdigest()[:8]
         return f"{self.base_collection}--{stamp}"
+
+    @property
+    def copy_elsewhere(self) -> bool:
+        """Whether this index's Chroma copy is in a collection other than TANYA_COLLECTION
+        (``base_collection``) names: the copy stays in the one it was first written to."""
+        self.refresh()
+        return not named_after(self.collection_name, self.base_collection)
 
     def activate(self, collection: str, model_name: str, embeddings: Embeddings) -> None:
         """Switch every reader (this process now, others at their next question) to the

@@ -104,22 +104,31 @@ class ChromaMirror:
         self.data_dir = data_dir
         self.chroma_url = chroma_url
         self._writer: Any = None  # the client of the current write session
+        self._targets: dict[str, ChromaVectors] = {}  # the collections it has claimed, by name
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        """A write session: its writes share one client, opened afresh at its first write."""
-        self._writer = None
+        """A write session: its writes share one client, opened afresh at its first write, and
+        each collection it writes is claimed once (under the write lock, which sessions run in)."""
+        self._let_go()
         try:
             yield
         finally:
-            self._writer = None
+            self._let_go()
+
+    def _let_go(self) -> None:
+        self._writer = None
+        self._targets = {}
 
     def _target(self, catalog: Catalog | PostgresCatalog, collection: str, model: str) -> ChromaVectors:
-        if self._writer is None:
-            self._writer = self.client()
-        target = self.collection(collection, self._writer)
-        target.claim(index_id(catalog), catalog.chunk_ids, model)
-        target.set_model(model)
+        target = self._targets.get(collection)
+        if target is None:
+            if self._writer is None:
+                self._writer = self.client()
+            target = self.collection(collection, self._writer)
+            target.claim(index_id(catalog), catalog.chunk_ids, model)
+            target.set_model(model)
+            self._targets[collection] = target
         return target
 
     def refuse_foreign(self, catalog: Catalog | PostgresCatalog, collection: str, model: str) -> None:
@@ -160,7 +169,7 @@ class ChromaMirror:
         target.delete_ids(sorted(extra))
         missing = sorted(wanted - held)
         _copy(catalog, target, list(catalog.chunks(missing).values()))
-        self.keep_only(base, target.name, self._writer, owner=index_id(catalog), ours=wanted)
+        self.keep_only(base, target.name, index_id(catalog), wanted, self._writer)
         catalog.set_meta(MIRRORED, str(catalog.generation()))
         return len(missing), len(extra)
 
@@ -201,7 +210,7 @@ class ChromaMirror:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()  # public API
-        self._writer = None
+        self._let_go()
 
     @property
     def where(self) -> str:
@@ -237,7 +246,7 @@ class ChromaMirror:
         if self.embedded and not self.folder.is_dir():
             return 0
         client = self.client()
-        names = [n for n in self.collection_names(client) if n == base or n.startswith(f"{base}--")]
+        names = [n for n in self.collection_names(client) if named_after(n, base)]
         return sum(self.collection(n, client).count() for n in names)
 
     def hand_over(self, name: str, old: str, new: str) -> None:
@@ -248,25 +257,20 @@ class ChromaMirror:
         if name in self.collection_names():
             target = self.collection(name)
             if target.owner() == old:
-                metadata = dict(target.collection.metadata or {})
-                metadata[OWNER_KEY] = new
-                with_chroma_errors(lambda: target.collection.modify(metadata=metadata))
+                target.mark(OWNER_KEY, new)
 
-    def keep_only(
-        self, base: str, keep: str, client: Any = None, owner: str | None = None, ours: set[str] | None = None
-    ) -> None:
+    def keep_only(self, base: str, keep: str, owner: str, ours: set[str], client: Any = None) -> None:
         """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones):
-        those named after ``base`` that are marked as this index's copies (``owner``), or unmarked
+        those named after ``base`` that are marked as the copies of index ``owner``, or unmarked
         and holding none but its chunk ids (``ours``: a copy made before copies were marked),
         never another index's or tool's that happens to share the name."""
         client = client or self.client()
         for name in self.collection_names(client):
-            if name != keep and (name == base or name.startswith(f"{base}--")):
-                if owner is not None:
-                    other = self.collection(name, client)
-                    mark = other.owner()
-                    if mark != owner and (mark is not None or ours is None or not other.ids() <= ours):
-                        continue
+            if name == keep or not named_after(name, base):
+                continue
+            other = self.collection(name, client)
+            mark = other.owner()
+            if mark == owner or (mark is None and other.ids() <= ours):
                 with_chroma_errors(functools.partial(client.delete_collection, name))
 
 
@@ -328,9 +332,7 @@ class ChromaVectors:
                 "tool's, or another model's); tanya does not write to it, which would delete them: set "
                 "TANYA_COLLECTION to a name of this index's own"
             )
-        metadata = dict(self.collection.metadata or {})
-        metadata[OWNER_KEY] = owner
-        with_chroma_errors(lambda: self.collection.modify(metadata=metadata))
+        self.mark(OWNER_KEY, owner)
 
     def model(self) -> str | None:
         """Return the embedding model recorded for the collection, if any."""
@@ -339,9 +341,13 @@ class ChromaVectors:
 
     def set_model(self, name: str) -> None:
         """Record which embedding model the collection's vectors come from."""
+        self.mark(MODEL_KEY, name)
+
+    def mark(self, key: str, value: str) -> None:
+        """Record ``value`` under ``key`` in the collection's metadata (when it is not there yet)."""
         metadata = dict(self.collection.metadata or {})
-        if metadata.get(MODEL_KEY) != name:
-            metadata[MODEL_KEY] = name
+        if metadata.get(key) != value:
+            metadata[key] = value
             with_chroma_errors(lambda: self.collection.modify(metadata=metadata))
 
     def count(self) -> int:
@@ -384,6 +390,12 @@ class ChromaVectors:
             part = list(sources[i : i + 500])
             where = {"source": part[0]} if len(part) == 1 else {"source": {"$in": part}}
             with_chroma_errors(functools.partial(self.collection.delete, where=where))
+
+
+def named_after(name: str, base: str) -> bool:
+    """Whether a collection named ``name`` is one of those of an index whose copies are named
+    after ``base`` (``base`` itself, or a rebuild's ``base--<stamp>``: ``Index.new_collection``)."""
+    return name == base or name.startswith(f"{base}--")
 
 
 def index_id(catalog: Catalog | PostgresCatalog) -> str:

@@ -161,7 +161,17 @@ def test_the_servers_first_call_is_checked_as_chromas_own_client_checks_it(monke
 
     monkeypatch.setattr(httpx, "get", heartbeat)
     monkeypatch.setenv("CHROMA_SERVER_SSL_VERIFY", "/etc/tanya/ca.pem")
+    monkeypatch.setenv("CHROMA_SERVER_HEADERS", '{"X-Chroma-Token": "t0k"}')
     with pytest.raises(vectors.ChromaUnavailable, match="cannot reach the Chroma server"):
         vectors.make_chroma_client(Path("/nonexistent"), "https://chroma.example:8443")
     assert seen["url"] == "https://chroma.example:8443/api/v2/heartbeat" and seen["verify"] == "/etc/tanya/ca.pem"
-    assert seen["timeout"] == vectors.CHROMA_CONNECT_TIMEOUT_S
+    assert seen["timeout"] == vectors.CHROMA_CONNECT_TIMEOUT_S and seen["headers"] == {"X-Chroma-Token": "t0k"}
+
+
+def test_the_chroma_clients_calls_have_a_limit(chroma_server: str, tmp_path: Path) -> None:
+    """Chroma builds its HTTP session with no timeout at all; tanya's client gets one."""
+    from ingest.store import vectors
+
+    client = vectors.make_chroma_client(tmp_path, chroma_server)
+    timeout = client._server._session.timeout
+    assert (timeout.read, timeout.connect) == (vectors.CHROMA_TIMEOUT_S, vectors.CHROMA_CONNECT_TIMEOUT_S)

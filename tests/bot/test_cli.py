@@ -744,6 +744,8 @@ def test_a_collection_named_after_the_index_was_written_is_said_not_to_apply(
     """A hostile test: TANYA_COLLECTION set after an index was written was silently ignored (its
     copy stays where it was first written)."""
     assert "TANYA_COLLECTION" not in tanya("ask", QUESTION).stderr
+    monkeypatch.setenv("TANYA_COLLECTION", "tanya2")  # not a rebuild's "tanya--<stamp>" either
+    assert "names a new index's" in tanya("ask", QUESTION).stderr
     monkeypatch.setenv("TANYA_COLLECTION", "berita")
     result = tanya("ask", QUESTION)
     assert result.exit_code == 0 and "700" in result.stdout

@@ -660,3 +660,10 @@ def test_a_rebuild_drops_an_old_copy_made_before_copies_were_marked(settings: In
     sync_vectors(index)
     names = index.mirror.collection_names()
     assert old not in names and f"{index.base_collection}--theirs" in names  # its ids are not the index's
+
+
+def test_the_collections_of_an_index_are_named_after_its_base_and_a_rebuilds_stamp() -> None:
+    from ingest.store.vectors import named_after
+
+    assert named_after("tanya", "tanya") and named_after("tanya--20261203T145000", "tanya")
+    assert not named_after("tanya2", "tanya") and not named_after("berita", "tanya")

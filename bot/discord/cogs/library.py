@@ -171,7 +171,7 @@ class LibraryCog(commands.Cog):
         data = await file.read()
         stem = PurePath(file.filename).stem
         legacy = f"discord-upload:{file.filename}"
-        known = await self.bot.run_blocking(lambda: any(r.source == legacy for r in self.bot.index.articles()))
+        known = await self.bot.run_blocking(lambda: self.bot.index.catalog.article(legacy) is not None)
         source = legacy if known else f"discord-upload:{hashlib.sha256(data).hexdigest()[:12]}/{file.filename}"
         return await self.bot.run_blocking(
             functools.partial(parse_document, max_chars=self.bot.fetcher.max_bytes),
