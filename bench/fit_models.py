@@ -55,8 +55,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.chain.associations import EMPTY, Associations, learn, question_terms  # noqa: E402
-from bot.chain.associations import sentence_terms as association_terms  # noqa: E402
 from bot.chain.extractive import AnswererConfig, answers_alone, counterpart, quoted  # noqa: E402
 from bot.chain.features import (  # noqa: E402
     ANSWER_FEATURES,
@@ -312,11 +310,6 @@ def fold(example: Example) -> int:
     return zlib.crc32(key.encode()) % FOLDS
 
 
-def article_fold(example: Example) -> int:
-    """The fold of an example's article (every question on it, and their copies, in one)."""
-    return zlib.crc32(example.gold.encode()) % FOLDS
-
-
 def held_out_trees(
     examples: list[Example], groups: list[list[dict[str, float]]], gold: list[list[int]], features: tuple[str, ...]
 ) -> list[TreeModel]:
@@ -565,43 +558,6 @@ def sentence_set(ex: Example, passage_model: LogisticModel) -> list[Any]:
     return sentence_features(ex.retrieval.query, ranked, ex.retrieval.vector)
 
 
-def associate(readings: list[list[tuple[Example, list[SentenceCandidate]]]]) -> Associations:
-    """Learn which question words go with which words of the sentences that answer
-    (``bot.chain.associations``) and set every reading's association features, each question's
-    from a table learned without its article's fold (as the sentence and answer models will meet
-    them on articles the table has not seen: folds of questions would let the words of an article
-    learned from one of its questions score the sentences read for another). Returns the table
-    learned from every question (shipped)."""
-    entries = {id(sentences): (ex, sentences) for reading in readings for ex, sentences in reading}
-    by_fold: list[dict[int, Any]] = [{} for _ in range(FOLDS)]
-    for ex, sentences in entries.values():
-        # a question repeated for its weight is learned from once
-        if ex.question.answerable and sentences and id(ex) not in by_fold[article_fold(ex)]:
-            marked = [
-                (
-                    association_terms(s.passage.sentences[s.position][1]),
-                    s.passage.chunk.source == ex.gold and holds_answer(s.text, ex.question.answers),
-                )
-                for s in sentences
-            ]
-            by_fold[article_fold(ex)][id(ex)] = (ex.gold, question_terms(ex.retrieval.query.words, ex.retrieval.query.kind, ex.retrieval.query.search_terms), marked)
-    tables = [learn([x for f in range(FOLDS) if f != k for x in by_fold[f].values()]) for k in range(FOLDS)]
-    for ex, sentences in entries.values():
-        table = tables[article_fold(ex)]
-        asked = question_terms(ex.retrieval.query.words, ex.retrieval.query.kind, ex.retrieval.query.search_terms)
-        scores = [table.score(asked, association_terms(s.passage.sentences[s.position][1])) for s in sentences]
-        top = max(scores, default=0.0)
-        for s, v in zip(sentences, scores, strict=True):
-            s.features["assoc"] = v
-            s.features["assoc_gap"] = v - top
-    shipped = learn([x for f in range(FOLDS) for x in by_fold[f].values()])
-    print(
-        f"associations: {sum(len(r) for r in shipped.table.values())} pairs of {len(shipped.table)} question terms",
-        file=sys.stderr,
-    )
-    return shipped
-
-
 def fit_reading(
     per_question: list[tuple[Example, list[Any]]],
     passage_model: LogisticModel,
@@ -754,11 +710,7 @@ def fit_gate(models: AnswerModels, on_topic: list[Example], off_topic: list[Exam
     readings = {id(ex): (ex, 0) for ex in on_topic} | {id(ex): (ex, 1) for ex in off_topic}
     for ex, label in readings.values():
         passages = rank(ex, models.passage)[:SENTENCE_PASSAGES]
-        sentences = (
-            sentence_features(ex.retrieval.query, passages, ex.retrieval.vector, models.associations)
-            if passages
-            else []
-        )
+        sentences = sentence_features(ex.retrieval.query, passages, ex.retrieval.vector) if passages else []
         if not sentences:
             continue
         scored = scored_sentences(models.for_passages(passages).sentence, sentences)
@@ -1048,22 +1000,17 @@ def main() -> None:
     print(f"passage model: train R@1 {hit1 / len(examples):.3f}", file=sys.stderr)
 
     per_question = [(ex, sentence_set(ex, passage_model)) for ex in examples]
-    extra = []
-    if args.one_article != "off":
-        extra = [(ex, sentence_set(ex, passage_model)) for ex in one_article_examples(args, questions)]
-        print(f"one-article readings: {len(extra)}", file=sys.stderr)
-    news_reading = [] if args.news_in == "several" else [(ex, sentence_set(ex, passage_model)) for ex in news_one]
-    # 2a. which question words go with which words of the sentences that answer
-    associations = EMPTY if args.lexical or "assoc" in args.drop else associate([per_question, extra, news_reading])
     reading = fit_reading(per_question, passage_model, args, set(args.sentence_drop))
     # 4. the same for passages that all come from one article: without the passage features
     one_reading = per_question
     if args.one_article != "off":
+        extra = [(ex, sentence_set(ex, passage_model)) for ex in one_article_examples(args, questions)]
+        print(f"one-article readings: {len(extra)}", file=sys.stderr)
         one_reading = extra if args.one_article == "only" else per_question + extra
     if args.news_in == "several":  # the one-article models without any news question
         one_reading = [(ex, sentences) for ex, sentences in one_reading if not _news(ex)]
     elif news_one:
-        one_reading = one_reading + news_reading * args.news_weight
+        one_reading = one_reading + [(ex, sentence_set(ex, passage_model)) for ex in news_one] * args.news_weight
     one_article = fit_reading(
         one_reading,
         passage_model,
@@ -1159,7 +1106,6 @@ def main() -> None:
         one_article,
         reading.third_margin,
         reading.english_probability,
-        associations=associations,
     )
     if off_topic:
         # on their subject within one article too: the news questions asked of their own article

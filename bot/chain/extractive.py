@@ -115,9 +115,8 @@ class ExtractiveAnswerer:
             import numpy as np
 
             vector = np.zeros(1, dtype=np.float32)
-        models = self.models(retrieval)
-        candidates = sentence_features(retrieval.query, passages, vector, models.associations)
-        logits = models.sentence.logits([c.features for c in candidates])
+        candidates = sentence_features(retrieval.query, passages, vector)
+        logits = self.models(retrieval).sentence.logits([c.features for c in candidates])
         scored = [replace(c, score=v) for c, v in zip(candidates, logits, strict=True)]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 

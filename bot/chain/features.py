@@ -2,12 +2,10 @@
 
 Every feature describes a question and a passage (or sentence) in general terms: how similar
 their meanings are (cosines of the multilingual embeddings), how many of the question's words
-they share (IDF-weighted), how strongly the sentence's words go with the question's in the
-answers to the training questions (``bot.chain.associations``), whether they hold the kind of
-thing asked for, where the sentence stands. None names a passage or a data set, so what the
-models learn on the training splits carries over to articles they have never seen.
-``bench/fit_models.py`` computes them with these same functions, so training and answering
-cannot drift apart.
+they share (IDF-weighted), whether they hold the kind of thing asked for, where the sentence
+stands. None names a word, a passage or a data set, so what the models learn on the training
+splits carries over to articles they have never seen. ``bench/fit_models.py`` computes them
+with these same functions, so training and answering cannot drift apart.
 """
 
 from __future__ import annotations
@@ -19,8 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.chain.associations import EMPTY, Associations, question_terms
-from bot.chain.associations import sentence_terms as association_terms
 from bot.chain.normalization import NEGATIONS
 from bot.chain.question import (
     CAPITALISED,
@@ -70,8 +66,6 @@ SENTENCE_FEATURES = (
     "length",
     "novelty",
     "negation_mismatch",
-    "assoc",
-    "assoc_gap",
 )
 
 
@@ -182,17 +176,10 @@ def is_heading(text: str) -> bool:
 
 
 def sentence_features(
-    query: ParsedQuery,
-    passages: Sequence[PassageCandidate],
-    question_vector: Any,
-    associations: Associations | None = None,
+    query: ParsedQuery, passages: Sequence[PassageCandidate], question_vector: Any
 ) -> list[SentenceCandidate]:
-    """Every sentence of ``passages`` (ranked best first) with its features (``associations``:
-    the learned table of question and sentence words of the models that read them; none by
-    default)."""
-    table = EMPTY if associations is None else associations
-    asked = question_terms(query.words, query.kind, query.search_terms)
-    rows: list[tuple[PassageCandidate, int, int, str, float, float, float, float, float, float]] = []
+    """Every sentence of ``passages`` (ranked best first) with its features."""
+    rows: list[tuple[PassageCandidate, int, int, str, float, float, float, float, float]] = []
     for rank, p in enumerate(passages):
         cosines = p.sentence_dense or sentence_cosines(p, question_vector)
         terms = [t for _, t in p.sentences]
@@ -213,15 +200,13 @@ def sentence_features(
                     query.coverage(held),
                     query.coverage(around),
                     passage_coverage,
-                    table.score(asked, association_terms(held)),
                 )
             )
     top_dense = max((r[4] for r in rows), default=0.0)
-    top_assoc = max((r[9] for r in rows), default=0.0)
     top_coverage = max((r[6] for r in rows), default=0.0)
     question_negated = bool(NEGATIONS & query.words)
     out = []
-    for p, rank, j, text, dense, previous, coverage, window, passage_coverage, assoc in rows:
+    for p, rank, j, text, dense, previous, coverage, window, passage_coverage in rows:
         tokens = words(text)
         new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in NUMBER_WORDS) and t not in query.words)
         new_names = sum(1 for name in CAPITALISED.findall(text)[1:] if name.lower() not in query.words)
@@ -247,8 +232,6 @@ def sentence_features(
             "length": min(len(text), 400) / 400,
             "novelty": len(set(tokens) - query.words) / max(1, len(tokens)),
             "negation_mismatch": float(question_negated and not (NEGATIONS & set(tokens))),
-            "assoc": assoc,
-            "assoc_gap": assoc - top_assoc,
         }
         out.append(SentenceCandidate(p, rank, j, text, features))
     return out
@@ -273,7 +256,6 @@ ANSWER_FEATURES = (
     "lexical_found",
     "negation_mismatch",
     "opposite",
-    "assoc",
 )
 
 
@@ -338,5 +320,4 @@ def answer_features(
         "lexical_found": float(best.passage.bm25_rank is not None),
         "negation_mismatch": best.features["negation_mismatch"],
         "opposite": float(_opposite(query, present)),
-        "assoc": best.features.get("assoc", 0.0),
     }

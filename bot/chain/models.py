@@ -18,7 +18,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.chain.associations import EMPTY, Associations
 from ingest.errors import TanyaError
 
 MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models.json"
@@ -379,7 +378,6 @@ class AnswerModels:
     third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
     english_probability: float | None = None
     off_topic: OffTopicGate | None = None  # None: no question is refused for its subject alone
-    associations: Associations = EMPTY  # the sentence features' table of question and answer words
 
     def bar(self, lang: str) -> float:
         """The probability under which an answer to a question in ``lang`` is refused. The fit
@@ -434,8 +432,6 @@ class AnswerModels:
             data["one_article"] = self.one_article.to_json()
         if self.off_topic is not None:
             data["off_topic"] = self.off_topic.to_json()
-        if self.associations.table:
-            data["associations"] = self.associations.to_json()
         return data
 
     def dumps(self) -> str:
@@ -461,7 +457,6 @@ class AnswerModels:
             _optional_margin(data.get("third_margin"), "third_margin"),
             _optional_probability(data.get("min_probability_en"), "min_probability_en"),
             OffTopicGate.from_json(data["off_topic"]) if data.get("off_topic") else None,
-            Associations.from_json(data["associations"]) if data.get("associations") else EMPTY,
         )
 
     @property

@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.chain.answer import ABSTAIN_TEXT
-from bot.chain.associations import Associations
 from bot.chain.extractive import (
     AnswererConfig,
     ExtractiveAnswerer,
@@ -35,7 +34,6 @@ from bot.settings import Settings
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
-from ingest.text.analysis import stem
 from ingest.types import Article
 from tests.conftest import TEST_DATA, copy_of
 
@@ -460,20 +458,6 @@ def test_sentence_features_read_the_question_and_the_sentence(small_index: Index
     assert isinstance(first, SentenceCandidate) and first.features["type_date"] == 1.0
     assert second.features["type_date"] == 0.0 and first.features["first"] == 1.0
     assert first.features["coverage"] > second.features["coverage"]
-
-
-def test_a_sentence_holding_a_word_that_goes_with_the_questions_scores_its_association(small_index: Index) -> None:
-    text = "Karyawan diberi tahu melalui email. Kantor itu ada di Kuala Lumpur."
-    ingest_articles(small_index, [Article("a", text, "Judul")])
-    query = parse_query("karyawannya dikasih tau lewat apa?", small_index)
-    (chunk,) = small_index.chunks(sorted(small_index.catalog.chunk_ids())).values()
-    candidate = PassageCandidate(chunk, analyzed_sentences(chunk.text), bm25=1.0, bm25_rank=0, dense=0.9)
-    table = Associations({"lewat": {stem("melalui"): 1.5}})  # index terms: "melalui" is "lalu"
-    email, office = sentence_features(query, [candidate], None, table)
-    assert email.features["assoc"] > 0.0 == email.features["assoc_gap"]
-    assert office.features["assoc"] == 0.0 > office.features["assoc_gap"]
-    # without a table (the models of a file that has none) every sentence scores 0
-    assert {s.features["assoc"] for s in sentence_features(query, [candidate], None)} == {0.0}
 
 
 @pytest.mark.parametrize(
