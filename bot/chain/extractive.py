@@ -318,34 +318,62 @@ def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> 
 
 _BRACKETED_FIGURE = re.compile(r"\(\s*\d+\s*\)")  # "Dadang Hermawan (45)": an age, not a count
 _FIGURE = re.compile(r"(?<![\w.,])([0-9]+(?:[.,][0-9]+)*)(\s*%)?")  # not "Rp9.500", "USD2", "G20"
+# Counts written as words ("tiga orang hilang", "lima orang"; news writes small numbers so), not
+# "satu" ("salah satu warga": one of them, not a count), with what may follow them ("dua belas",
+# "tiga puluh", "empat ratus").
+_NUMBER_WORD_VALUES = (
+    {w: float(n) for n, w in enumerate("dua tiga empat lima enam tujuh delapan sembilan sepuluh".split(), start=2)}
+    | {"sebelas": 11.0}
+    | {w: float(n) for n, w in enumerate("two three four five six seven eight nine ten".split(), 2)}
+)
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORD_VALUES) + r")\b(?:\s+(belas|puluh|ratus))?", re.IGNORECASE)
+_WORD_SCALES = {"belas": (1.0, 10.0), "puluh": (10.0, 0.0), "ratus": (100.0, 0.0)}  # value * a + b
 _SCALES = {"ribu": 1e3, "rb": 1e3, "thousand": 1e3, "juta": 1e6, "million": 1e6, "miliar": 1e9, "milyar": 1e9}
 _SCALES |= {"billion": 1e9, "triliun": 1e12, "trillion": 1e12}
 _SHARES = frozenset({"persen", "percent", "pct"})
 _NOT_COUNTED = NUMBER_WORDS | ID_STOPWORDS | EN_STOPWORDS
 # A sentence that counts a part of what the sentence before it counted ("Dari jumlah itu, 120
 # pengungsi adalah balita"): no other figure for the same thing.
+_SAME_FIGURE_WITHIN = 3  # the sentences (the best among them) where the best one's figure is looked up
 _PART_OF = re.compile(r"\b(?:dari jumlah (?:itu|tersebut)|of (?:them|whom)|among them)\b", re.IGNORECASE)
 
 
 def counted(text: str) -> list[tuple[float, frozenset[str]]]:
     """The figures of ``text`` outside dates and brackets, each as its value (Indonesian
-    separators, a scale word after it applied: "1.400" and "1,4 ribu" are both 1400) with the
-    terms of the two words after it but scales and stopwords: what it counts ("460 pengungsi" ->
-    {"ungsi"}, "1.400 hektare hutan" -> {"hektare", "hutan"}, "20 juta dolar AS" -> {"dolar"}).
-    A share ("40 persen", "30%") counts nothing of its own."""
+    separators, a scale word after it applied: "1.400" and "1,4 ribu" are both 1400; a count
+    written as words, "tiga orang", as its value) with the terms of the two words after it but
+    scales and stopwords: what it counts ("460 pengungsi" -> {"ungsi"}, "1.400 hektare hutan" ->
+    {"hektare", "hutan"}, "20 juta dolar AS" -> {"dolar"}). A share ("40 persen", "30%") counts
+    nothing of its own."""
+    return [(value, things) for value, _, things in _counts(text)]
+
+
+def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
+    """``counted`` with the first of the terms each figure counts (its head: "hektare" of
+    "1.400 hektare hutan", "titik" of "enam titik pengungsian")."""
     text = _BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text))
-    figures = []
+    found: list[tuple[int, float, int]] = []  # (where, value, where what it counts begins)
     for match in _FIGURE.finditer(text):
-        after = words(text[match.end() : match.end() + 60])[:2]
-        if match.group(2) or (after and after[0] in _SHARES):
+        if match.group(2):
             continue
         whole, _, fraction = match.group(1).replace(".", "").partition(",")  # "20,5": a decimal comma
-        value = float(f"{whole}.{fraction.replace(',', '')}" if fraction else whole)
+        found.append((match.start(), float(f"{whole}.{fraction.replace(',', '')}" if fraction else whole), match.end()))
+    for match in _NUMBER_WORD.finditer(text):
+        value = _NUMBER_WORD_VALUES[match.group(1).lower()]
+        if match.group(2):
+            times, plus = _WORD_SCALES[match.group(2).lower()]
+            value = value * times + plus
+        found.append((match.start(), value, match.end()))
+    figures = []
+    for _, value, end in sorted(found):
+        after = words(text[end : end + 60])[:2]
+        if after and after[0] in _SHARES:
+            continue
         if after and after[0] in _SCALES:
             value *= _SCALES[after[0]]
-        things = frozenset(stem(w) for w in after if not w[0].isdigit() and w not in _NOT_COUNTED)
-        if things:
-            figures.append((value, things))
+        terms = [stem(w) for w in after if not w[0].isdigit() and w not in _NOT_COUNTED]
+        if terms:
+            figures.append((value, terms[0], frozenset(terms)))
     return figures
 
 
@@ -364,13 +392,32 @@ def counterpart(
     if query.kind != "number" or not ranked:
         return None
     asked = frozenset(t for c in query.concepts for t in c.terms)
-    best = [(figure, things & asked) for figure, things in counted(ranked[0].text) if things & asked]
+    best = []  # each figure of the best sentence naming something the question names, with what it counts
+    for figure, _, things in _counts(ranked[0].text):
+        if not things & asked:  # the same figure said of what the question names in a sentence read
+            # beside it ("Pengungsi ... Capai 460 Orang" and "BPBD ... mencatat 460 pengungsi")
+            things = next(
+                (
+                    theirs
+                    for other in ranked[1:_SAME_FIGURE_WITHIN]
+                    for value, _, theirs in _counts(other.text)
+                    if math.isclose(value, figure) and theirs & asked
+                ),
+                frozenset(),
+            )
+        if things:
+            best.append((figure, things))
     if not best:
         return None
     for other in ranked[1:]:
-        gives = [] if _PART_OF.search(other.text) else counted(other.text)
+        gives = [] if _PART_OF.search(other.text) else _counts(other.text)
+        # another figure of the same thing: what it counts first is among what the best one's
+        # counts, and it counts something the question names ("tiga orang hilang" beside "lima
+        # orang hilang", "512 pengungsi" beside "460 pengungsi"; not "enam titik pengungsian")
         differs = any(
-            not math.isclose(figure, theirs) and what & things for figure, what in best for theirs, things in gives
+            not math.isclose(figure, theirs) and head in things and what & things & asked
+            for figure, things in best
+            for theirs, head, what in gives
         )
         if differs and _fits(ranked[:1], other, max_chars) and joins(other):
             return other

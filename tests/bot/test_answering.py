@@ -503,6 +503,13 @@ def test_what_a_figure_counts_is_the_words_after_it_outside_dates_and_brackets()
     assert counted("1.400 hektare") == counted("1,4 ribu hektare") == [(1400, frozenset({"hektare"}))]
     assert counted("Sekitar 40 persen pengungsi dan 30% warga.") == []
     assert len(counted("In all, 41,915,040 people voted.")) == 1  # an English thousands separator reads, if not as such
+    # counts written as words, as news writes small ones; "salah satu" is "one of", no count
+    assert counted("BPBD mencatat tiga orang hilang.") == [(3, frozenset({"orang", "hilang"}))]
+    assert counted("Dua belas rumah dan empat ratus ribu warga.") == [
+        (12, frozenset({"rumah"})),
+        (400_000, frozenset({"warga"})),
+    ]
+    assert counted("Salah satu warga hilang; tiga puluh persen warga mengungsi.") == []
 
 
 @given(st.text(alphabet=st.sampled_from(list("0123456789.,% ()/-rpRP persen ribu juta hektare٤")), max_size=60))
@@ -533,6 +540,33 @@ def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(sm
     assert counterpart(road.query, ranked, 350) is None
     who = _retrieval(small_index, "siapa yang mencatat pengungsi?")
     assert counterpart(who.query, sorted(ranked, key=lambda c: "460" not in c.text), 350) is None
+
+
+def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_words(small_index: Index) -> None:
+    text = (
+        "Pengungsi Banjir Capai 460 Orang. BPBD mencatat 460 pengungsi, tersebar di enam titik pengungsian. "
+        "Dinas Sosial mencatat 512 pengungsi. Polisi mencatat tiga orang hilang. "
+        "Kepala desa menyebut lima orang hilang."
+    )
+    ingest_articles(small_index, [Article("a", text, "Banjir")])
+    retrieval = _retrieval(small_index, "460 apa 512 yg bener jumlah pengungsinya?")
+    order = ("Capai 460", "460 pengungsi", "512")
+    ranked = sorted(
+        ExtractiveAnswerer().rank_sentences(retrieval),
+        key=lambda c: next((i for i, t in enumerate(order) if t in c.text), len(order)),
+    )
+    # the headline counts "orang", which the question does not name; the sentence beside it
+    # gives the same figure of "pengungsi", whose other figure is the Dinas Sosial's
+    other = counterpart(retrieval.query, ranked, 350)
+    assert other is not None and "512 pengungsi" in other.text
+    # "enam titik pengungsian" is a figure of points, not of evacuees
+    without = [c for c in ranked if "512" not in c.text]
+    assert counterpart(retrieval.query, without, 350) is None
+    # counts written as words are figures too
+    missing = _retrieval(small_index, "brp orang yg hilang?")
+    ranked = sorted(ExtractiveAnswerer().rank_sentences(missing), key=lambda c: "lima orang" not in c.text)
+    other = counterpart(missing.query, ranked, 350)
+    assert other is not None and "tiga orang hilang" in other.text
 
 
 def test_sources_that_disagree_on_a_figure_are_both_quoted(story: Any) -> None:
