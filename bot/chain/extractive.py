@@ -30,6 +30,7 @@ from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
+from ingest.text.numbers import NUMBER_WORD, number_value
 from ingest.text.sentences import refers_back
 from ingest.types import Chunk, Hit
 
@@ -318,16 +319,6 @@ def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> 
 
 _BRACKETED_FIGURE = re.compile(r"\(\s*\d+\s*\)")  # "Dadang Hermawan (45)": an age, not a count
 _FIGURE = re.compile(r"(?<![\w.,])([0-9]+(?:[.,][0-9]+)*)(\s*%)?")  # not "Rp9.500", "USD2", "G20"
-# Counts written as words ("tiga orang hilang", "lima orang"; news writes small numbers so), not
-# "satu" ("salah satu warga": one of them, not a count), with what may follow them ("dua belas",
-# "tiga puluh", "empat ratus").
-_NUMBER_WORD_VALUES = (
-    {w: float(n) for n, w in enumerate("dua tiga empat lima enam tujuh delapan sembilan sepuluh".split(), start=2)}
-    | {"sebelas": 11.0}
-    | {w: float(n) for n, w in enumerate("two three four five six seven eight nine ten".split(), 2)}
-)
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORD_VALUES) + r")\b(?:\s+(belas|puluh|ratus))?", re.IGNORECASE)
-_WORD_SCALES = {"belas": (1.0, 10.0), "puluh": (10.0, 0.0), "ratus": (100.0, 0.0)}  # value * a + b
 _SCALES = {"ribu": 1e3, "rb": 1e3, "thousand": 1e3, "juta": 1e6, "million": 1e6, "miliar": 1e9, "milyar": 1e9}
 _SCALES |= {"billion": 1e9, "triliun": 1e12, "trillion": 1e12}
 _SHARES = frozenset({"persen", "percent", "pct"})
@@ -335,6 +326,7 @@ _NOT_COUNTED = NUMBER_WORDS | ID_STOPWORDS | EN_STOPWORDS
 # A sentence that counts a part of what the sentence before it counted ("Dari jumlah itu, 120
 # pengungsi adalah balita"): no other figure for the same thing.
 _SAME_FIGURE_WITHIN = 3  # the sentences (the best among them) where the best one's figure is looked up
+_MAGNITUDES = 10.0  # two sides' figures are within this factor of each other ("3" is no other side of "460")
 _PART_OF = re.compile(r"\b(?:dari jumlah (?:itu|tersebut)|of (?:them|whom)|among them)\b", re.IGNORECASE)
 
 
@@ -348,6 +340,21 @@ def counted(text: str) -> list[tuple[float, frozenset[str]]]:
     return [(value, things) for value, _, things in _counts(text)]
 
 
+def _names_it(text: str, start: int, end: int) -> bool:
+    """Whether the number written as words at ``text[start:end]`` is part of a name ("Bukit
+    Sembilan", "KM Sabaru Dua", "PT Dua Kelinci", "Lima, Peru") or of a compound ("ten-year"):
+    capitalised beside a capitalised word, or joined by a hyphen to what follows."""
+    if text[end : end + 1] == "-":
+        return True
+    if not text[start].isupper():
+        return False
+    before = re.search(r"(\w+)\W*$", text[:start])
+    after = re.match(r"\W*(\w+)", text[end:])
+    return bool(
+        before and before.group(1)[0].isupper() and not text[:start].rstrip().endswith((".", "!", "?"))
+    ) or bool(after and after.group(1)[0].isupper())
+
+
 def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
     """``counted`` with the first of the terms each figure counts (its head: "hektare" of
     "1.400 hektare hutan", "titik" of "enam titik pengungsian")."""
@@ -358,12 +365,12 @@ def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
             continue
         whole, _, fraction = match.group(1).replace(".", "").partition(",")  # "20,5": a decimal comma
         found.append((match.start(), float(f"{whole}.{fraction.replace(',', '')}" if fraction else whole), match.end()))
-    for match in _NUMBER_WORD.finditer(text):
-        value = _NUMBER_WORD_VALUES[match.group(1).lower()]
-        if match.group(2):
-            times, plus = _WORD_SCALES[match.group(2).lower()]
-            value = value * times + plus
-        found.append((match.start(), value, match.end()))
+    for match in NUMBER_WORD.finditer(text):
+        if _names_it(text, match.start(), match.end()):
+            continue
+        value = float(number_value(match.group(0)))
+        if value >= 2:  # "salah satu warga" is one of them, not a count of one
+            found.append((match.start(), value, match.end()))
     figures = []
     for _, value, end in sorted(found):
         after = words(text[end : end + 60])[:2]
@@ -377,6 +384,18 @@ def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
     return figures
 
 
+def _other_side(
+    figure: float, things: frozenset[str], theirs: float, what: frozenset[str], asked: frozenset[str]
+) -> bool:
+    """Whether a figure ``theirs`` counting ``what`` is another figure for what ``figure`` counts
+    (``things``): another value of its size ("3" is no other side of "460": more likely a part
+    of it, as "enam titik pengungsian" is no count of "460 pengungsi"), counting something the
+    question names that it counts too."""
+    if math.isclose(figure, theirs) or max(figure, theirs) > _MAGNITUDES * min(figure, theirs):
+        return False
+    return bool(what & things & asked)
+
+
 def counterpart(
     query: ParsedQuery,
     ranked: Sequence[SentenceCandidate],
@@ -386,38 +405,41 @@ def counterpart(
     """For a question asking how many, the likeliest sentence of ``ranked`` after the best that
     gives another figure for what the best one counts, where that is something the question
     names ("Dinas Sosial ... mencatat 512 pengungsi" beside "BPBD ... mencatat 460 pengungsi"
-    for "jumlah pengungsinya brp?"), that fits within ``max_chars`` beside the best and that
-    ``joins`` lets in; None when there is none. Sources that disagree are quoted both (issue 19);
-    measured in docs/quality.md, "The other figure for what is counted"."""
+    for "jumlah pengungsinya brp?"; ``_other_side``), that fits within ``max_chars`` beside the
+    best and that ``joins`` lets in; None when there is none. What a figure of the best sentence
+    counts may be read from a sentence of its article beside it giving the same figure. Sources
+    that disagree are quoted both (issue 19); measured in docs/quality.md, "The other figure for
+    what is counted"."""
     if query.kind != "number" or not ranked:
         return None
     asked = frozenset(t for c in query.concepts for t in c.terms)
-    best = []  # each figure of the best sentence naming something the question names, with what it counts
-    for figure, _, things in _counts(ranked[0].text):
-        if not things & asked:  # the same figure said of what the question names in a sentence read
-            # beside it ("Pengungsi ... Capai 460 Orang" and "BPBD ... mencatat 460 pengungsi")
-            things = next(
-                (
-                    theirs
-                    for other in ranked[1:_SAME_FIGURE_WITHIN]
-                    for value, _, theirs in _counts(other.text)
-                    if math.isclose(value, figure) and theirs & asked
-                ),
-                frozenset(),
+    # each figure of the best sentence counting something the question names, with all it counts;
+    # a figure counting nothing it names takes what the same figure counts in a sentence of the
+    # same article read beside it, when what that counts first is named ("Pengungsi ... Capai
+    # 460 Orang" and "BPBD ... mencatat 460 pengungsi")
+    beside = [
+        count
+        for other in ranked[1:_SAME_FIGURE_WITHIN]
+        if other.passage.chunk.source == ranked[0].passage.chunk.source
+        for count in _counts(other.text)
+    ]
+    named = []
+    for figure, head, things in _counts(ranked[0].text):
+        if not things & asked:
+            head, things = next(
+                ((h, t) for value, h, t in beside if math.isclose(value, figure) and h in asked), ("", frozenset())
             )
         if things:
-            best.append((figure, things))
+            named.append((figure, head, things))
+    # of several, those counting first what the question names ("460 pengungsi", not "enam
+    # titik pengungsian" beside it)
+    best = [(f, t) for f, h, t in named if h in asked] or [(f, t) for f, _, t in named]
     if not best:
         return None
     for other in ranked[1:]:
         gives = [] if _PART_OF.search(other.text) else _counts(other.text)
-        # another figure of the same thing: what it counts first is among what the best one's
-        # counts, and it counts something the question names ("tiga orang hilang" beside "lima
-        # orang hilang", "512 pengungsi" beside "460 pengungsi"; not "enam titik pengungsian")
         differs = any(
-            not math.isclose(figure, theirs) and head in things and what & things & asked
-            for figure, things in best
-            for theirs, head, what in gives
+            _other_side(figure, things, theirs, what, asked) for figure, things in best for theirs, _, what in gives
         )
         if differs and _fits(ranked[:1], other, max_chars) and joins(other):
             return other

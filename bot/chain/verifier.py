@@ -30,6 +30,10 @@ from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
+from ingest.text.numbers import NUMBER_WORD, number_value
+from ingest.text.numbers import TENS as _TENS
+from ingest.text.numbers import UNITS as _UNITS
+from ingest.text.numbers import alternatives as _alternatives
 from ingest.text.sentences import refers_back, split_sentences
 from ingest.text.stemming import root_words, stem_indonesian
 from ingest.types import Hit
@@ -174,11 +178,6 @@ _QUALIFIER_OF = {phrase: kind for kind, phrases in _QUALIFIERS.items() for phras
 _APPROXIMATE = frozenset({None, "about"})
 
 
-def _alternatives(phrases: Sequence[str]) -> str:
-    """A regex alternation of ``phrases``, longest first, any space between their words."""
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True))
-
-
 _SCALE = rf"(?:{_alternatives(list(_MAGNITUDES))})(?![^\W\d_])"
 _FIGURE = re.compile(
     rf"(?:(?<![^\W\d_])(?P<qualifier>{_alternatives(list(_QUALIFIER_OF))})\s+)?"
@@ -188,73 +187,18 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 
-# Numbers written as words, in either language: "tujuh ratus" is 700 and "dua puluh miliar" 20
-# miliar, as a figure in digits would be; fractions ("separuh", "half") are figures too.
-_UNITS = {
-    **dict.fromkeys(["nol", "zero"], 0),
-    **dict.fromkeys(["satu", "se", "one"], 1),
-    **dict.fromkeys(["dua", "two"], 2),
-    **dict.fromkeys(["tiga", "three"], 3),
-    **dict.fromkeys(["empat", "four"], 4),
-    **dict.fromkeys(["lima", "five"], 5),
-    **dict.fromkeys(["enam", "six"], 6),
-    **dict.fromkeys(["tujuh", "seven"], 7),
-    **dict.fromkeys(["delapan", "eight"], 8),
-    **dict.fromkeys(["sembilan", "nine"], 9),
-    **dict.fromkeys(["sepuluh", "ten"], 10),
-    **dict.fromkeys(["sebelas", "eleven"], 11),
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "seratus": 100,
-}
-_TENS = {"puluh": 10, "ratus": 100, "hundred": 100}  # "dua puluh" is 2 x 10 ("dua belas": 2 + 10)
 _FRACTIONS = {
     **dict.fromkeys(["separuh", "setengah", "half"], "1/2"),
     **dict.fromkeys(["seperempat"], "1/4"),  # not "quarter": "the fourth quarter" is a time
     **dict.fromkeys(["sepertiga"], "1/3"),
     **dict.fromkeys(["dua pertiga", "two-thirds", "two thirds"], "2/3"),
 }
-_NUMBER_WORD = re.compile(
-    rf"(?<![^\W\d_])(?:{_alternatives([w for w in _UNITS if w != 'se'])})"
-    rf"(?:[\s-]+(?:{_alternatives([*_UNITS, *_TENS, 'belas'])}))*"
-    r"(?![^\W\d_])",
-    re.IGNORECASE,
-)
 _FRACTION = re.compile(rf"(?<![^\W\d_])(?:{_alternatives(list(_FRACTIONS))})(?![^\W\d_])", re.IGNORECASE)
-
-
-def _number_value(words: str) -> int:
-    """The value of a number written as words ("tujuh ratus" 700, "dua belas" 12, "seratus dua
-    puluh lima" 125, "twenty five" 25)."""
-    total, unit = 0, None
-    for word in re.split(r"[\s-]+", words.lower()):
-        if word in _UNITS:
-            total += unit or 0
-            unit = _UNITS[word]
-        elif word == "belas":
-            total, unit = total + (unit or 1) + 10, None
-        elif word in _TENS:
-            total, unit = total + (unit or 1) * _TENS[word], None
-    return total + (unit or 0)
 
 
 def _in_digits(text: str) -> str:
     """``text`` with its numbers written as words written in digits."""
-    return _NUMBER_WORD.sub(lambda m: str(_number_value(m.group(0))), text)
+    return NUMBER_WORD.sub(lambda m: str(number_value(m.group(0))), text)
 
 
 def _figures(text: str) -> set[tuple[str, str | None, str | None]]:

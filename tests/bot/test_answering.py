@@ -510,6 +510,10 @@ def test_what_a_figure_counts_is_the_words_after_it_outside_dates_and_brackets()
         (400_000, frozenset({"warga"})),
     ]
     assert counted("Salah satu warga hilang; tiga puluh persen warga mengungsi.") == []
+    assert counted("Tiga puluh lima orang hilang.") == [(35, frozenset({"orang", "hilang"}))]  # one figure
+    # a number word in a name or a compound is no count
+    for text in ("Bupati Bukit Sembilan hadir.", "KM Sabaru Dua tenggelam.", "Lima, Peru.", "a ten-year plan"):
+        assert counted(text) == [], text
 
 
 @given(st.text(alphabet=st.sampled_from(list("0123456789.,% ()/-rpRP persen ribu juta hektare٤")), max_size=60))
@@ -559,9 +563,18 @@ def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_w
     # gives the same figure of "pengungsi", whose other figure is the Dinas Sosial's
     other = counterpart(retrieval.query, ranked, 350)
     assert other is not None and "512 pengungsi" in other.text
-    # "enam titik pengungsian" is a figure of points, not of evacuees
+    # "enam titik pengungsian" is a figure of points, not of evacuees, and too small to be
+    # another count of 460 (so is "Tiga pengungsi dilarikan ...", a part of them)
     without = [c for c in ranked if "512" not in c.text]
     assert counterpart(retrieval.query, without, 350) is None
+    best = next(c for c in ranked if "460 pengungsi" in c.text)
+    for text, other_side in (
+        ("Tiga pengungsi dilarikan ke rumah sakit.", False),
+        ("Sedikitnya 120 warga mengungsi ke balai desa.", True),  # another word for them, named too
+        ("BPBD juga mencatat empat ratus enam puluh pengungsi.", False),  # the same figure in words
+    ):
+        found = counterpart(retrieval.query, [best, dataclasses.replace(best, text=text)], 350)
+        assert (found is not None) is other_side, text
     # counts written as words are figures too
     missing = _retrieval(small_index, "brp orang yg hilang?")
     ranked = sorted(ExtractiveAnswerer().rank_sentences(missing), key=lambda c: "lima orang" not in c.text)
