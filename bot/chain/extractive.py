@@ -325,8 +325,9 @@ _SHARES = frozenset({"persen", "percent", "pct"})
 _NOT_COUNTED = NUMBER_WORDS | ID_STOPWORDS | EN_STOPWORDS
 # A sentence that counts a part of what the sentence before it counted ("Dari jumlah itu, 120
 # pengungsi adalah balita"): no other figure for the same thing.
+_OPENINGS = (".", "!", "?", ":", "-", "–", "—", '"', "“", "'", "‘", "(")  # what a sentence or quote begins after
 _SAME_FIGURE_WITHIN = 3  # the sentences (the best among them) where the best one's figure is looked up
-_MAGNITUDES = 10.0  # two sides' figures are within this factor of each other ("3" is no other side of "460")
+_MAGNITUDES = 10.0  # another side's figure is more than the best one's divided by this ("3" is no other side of "460")
 _PART_OF = re.compile(r"\b(?:dari jumlah (?:itu|tersebut)|of (?:them|whom)|among them)\b", re.IGNORECASE)
 
 
@@ -343,16 +344,20 @@ def counted(text: str) -> list[tuple[float, frozenset[str]]]:
 def _names_it(text: str, start: int, end: int) -> bool:
     """Whether the number written as words at ``text[start:end]`` is part of a name ("Bukit
     Sembilan", "KM Sabaru Dua", "PT Dua Kelinci", "Lima, Peru") or of a compound ("ten-year"):
-    capitalised beside a capitalised word, or joined by a hyphen to what follows."""
+    joined by a hyphen to what follows, or capitalised beside a capitalised word: after one,
+    unless a sentence, a dateline or a quote begins there ("JAKARTA - Dua warga hilang", "kata
+    dia: \"Tiga warga ...\""), or before one that is not an acronym ("Tiga WNI hilang" counts)."""
     if text[end : end + 1] == "-":
         return True
     if not text[start].isupper():
         return False
-    before = re.search(r"(\w+)\W*$", text[:start])
-    after = re.match(r"\W*(\w+)", text[end:])
-    return bool(
-        before and before.group(1)[0].isupper() and not text[:start].rstrip().endswith((".", "!", "?"))
-    ) or bool(after and after.group(1)[0].isupper())
+    preceding = text[max(0, start - 60) : start].rstrip()
+    before = re.search(r"(\w+)\W*$", preceding)
+    after = re.match(r"\W*(\w+)", text[end : end + 60])
+    begins = not preceding or preceding.endswith(_OPENINGS)
+    named_before = bool(before and before.group(1)[0].isupper()) and not begins
+    named_after = bool(after and after.group(1)[0].isupper() and not after.group(1).isupper())
+    return named_before or named_after
 
 
 def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
@@ -388,10 +393,11 @@ def _other_side(
     figure: float, things: frozenset[str], theirs: float, what: frozenset[str], asked: frozenset[str]
 ) -> bool:
     """Whether a figure ``theirs`` counting ``what`` is another figure for what ``figure`` counts
-    (``things``): another value of its size ("3" is no other side of "460": more likely a part
-    of it, as "enam titik pengungsian" is no count of "460 pengungsi"), counting something the
-    question names that it counts too."""
-    if math.isclose(figure, theirs) or max(figure, theirs) > _MAGNITUDES * min(figure, theirs):
+    (``things``): another value, not a tenth of it or less ("3" is no other side of "460": more
+    likely a part of it, as "enam titik pengungsian" is no count of "460 pengungsi"; a larger one
+    may be: "3 korban" rose to "45 korban"), counting something the question names that it counts
+    too."""
+    if math.isclose(figure, theirs) or theirs * _MAGNITUDES < figure:
         return False
     return bool(what & things & asked)
 

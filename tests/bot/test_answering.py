@@ -514,6 +514,9 @@ def test_what_a_figure_counts_is_the_words_after_it_outside_dates_and_brackets()
     # a number word in a name or a compound is no count
     for text in ("Bupati Bukit Sembilan hadir.", "KM Sabaru Dua tenggelam.", "Lima, Peru.", "a ten-year plan"):
         assert counted(text) == [], text
+    # but a count opening a sentence after a dateline or inside a quote is one, before an acronym too
+    for text in ("JAKARTA - Dua warga hilang.", 'Kata Kapolres: "Dua warga hilang."', "Dua WNI hilang."):
+        assert [value for value, _ in counted(text)] == [2], text
 
 
 @given(st.text(alphabet=st.sampled_from(list("0123456789.,% ()/-rpRP persen ribu juta hektare٤")), max_size=60))
@@ -572,6 +575,7 @@ def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_w
         ("Tiga pengungsi dilarikan ke rumah sakit.", False),
         ("Sedikitnya 120 warga mengungsi ke balai desa.", True),  # another word for them, named too
         ("BPBD juga mencatat empat ratus enam puluh pengungsi.", False),  # the same figure in words
+        ("Kemudian BPBD mencatat 4.800 pengungsi.", True),  # a larger count may be a later one
     ):
         found = counterpart(retrieval.query, [best, dataclasses.replace(best, text=text)], 350)
         assert (found is not None) is other_side, text
