@@ -30,7 +30,7 @@ from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
-from ingest.text.numbers import NUMBER_WORD, number_value
+from ingest.text.numbers import in_digits, number_value
 from ingest.text.sentences import refers_back
 from ingest.types import Chunk, Hit
 
@@ -323,11 +323,11 @@ _SCALES = {"ribu": 1e3, "rb": 1e3, "thousand": 1e3, "juta": 1e6, "million": 1e6,
 _SCALES |= {"billion": 1e9, "triliun": 1e12, "trillion": 1e12}
 _SHARES = frozenset({"persen", "percent", "pct"})
 _NOT_COUNTED = NUMBER_WORDS | ID_STOPWORDS | EN_STOPWORDS
-# A sentence that counts a part of what the sentence before it counted ("Dari jumlah itu, 120
-# pengungsi adalah balita"): no other figure for the same thing.
 _OPENINGS = (".", "!", "?", ":", "-", "–", "—", '"', "“", "'", "‘", "(")  # what a sentence or quote begins after
 _SAME_FIGURE_WITHIN = 3  # the sentences (the best among them) where the best one's figure is looked up
 _MAGNITUDES = 10.0  # another side's figure is more than the best one's divided by this ("3" is no other side of "460")
+# A sentence that counts a part of what the sentence before it counted ("Dari jumlah itu, 120
+# pengungsi adalah balita"): no other figure for the same thing.
 _PART_OF = re.compile(r"\b(?:dari jumlah (?:itu|tersebut)|of (?:them|whom)|among them)\b", re.IGNORECASE)
 
 
@@ -339,6 +339,12 @@ def counted(text: str) -> list[tuple[float, frozenset[str]]]:
     {"hektare", "hutan"}, "20 juta dolar AS" -> {"dolar"}). A share ("40 persen", "30%") counts
     nothing of its own."""
     return [(value, things) for value, _, things in _counts(text)]
+
+
+def _not_a_count(word: re.Match[str]) -> bool:
+    """Whether a number written as words is no count: one ("salah satu warga" is one of them),
+    or part of a name or a compound (``_names_it``)."""
+    return number_value(word.group(0)) < 2 or _names_it(word.string, word.start(), word.end())
 
 
 def _names_it(text: str, start: int, end: int) -> bool:
@@ -363,22 +369,14 @@ def _names_it(text: str, start: int, end: int) -> bool:
 def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
     """``counted`` with the first of the terms each figure counts (its head: "hektare" of
     "1.400 hektare hutan", "titik" of "enam titik pengungsian")."""
-    text = _BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text))
-    found: list[tuple[int, float, int]] = []  # (where, value, where what it counts begins)
+    text = in_digits(_BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text)), keep=_not_a_count)
+    figures = []
     for match in _FIGURE.finditer(text):
         if match.group(2):
             continue
         whole, _, fraction = match.group(1).replace(".", "").partition(",")  # "20,5": a decimal comma
-        found.append((match.start(), float(f"{whole}.{fraction.replace(',', '')}" if fraction else whole), match.end()))
-    for match in NUMBER_WORD.finditer(text):
-        if _names_it(text, match.start(), match.end()):
-            continue
-        value = float(number_value(match.group(0)))
-        if value >= 2:  # "salah satu warga" is one of them, not a count of one
-            found.append((match.start(), value, match.end()))
-    figures = []
-    for _, value, end in sorted(found):
-        after = words(text[end : end + 60])[:2]
+        value = float(f"{whole}.{fraction.replace(',', '')}" if fraction else whole)
+        after = words(text[match.end() : match.end() + 60])[:2]
         if after and after[0] in _SHARES:
             continue
         if after and after[0] in _SCALES:

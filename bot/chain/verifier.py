@@ -30,10 +30,7 @@ from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
-from ingest.text.numbers import NUMBER_WORD, number_value
-from ingest.text.numbers import TENS as _TENS
-from ingest.text.numbers import UNITS as _UNITS
-from ingest.text.numbers import alternatives as _alternatives
+from ingest.text.numbers import TENS, UNITS, alternatives, in_digits
 from ingest.text.sentences import refers_back, split_sentences
 from ingest.text.stemming import root_words, stem_indonesian
 from ingest.types import Hit
@@ -178,9 +175,9 @@ _QUALIFIER_OF = {phrase: kind for kind, phrases in _QUALIFIERS.items() for phras
 _APPROXIMATE = frozenset({None, "about"})
 
 
-_SCALE = rf"(?:{_alternatives(list(_MAGNITUDES))})(?![^\W\d_])"
+_SCALE = rf"(?:{alternatives(list(_MAGNITUDES))})(?![^\W\d_])"
 _FIGURE = re.compile(
-    rf"(?:(?<![^\W\d_])(?P<qualifier>{_alternatives(list(_QUALIFIER_OF))})\s+)?"
+    rf"(?:(?<![^\W\d_])(?P<qualifier>{alternatives(list(_QUALIFIER_OF))})\s+)?"
     r"(?:(?:rp|usd|us\$|idr|rm|sgd|eur|\$|€|£)\.?\s*)?"
     r"(?P<number>\d+(?:[.,]\d+)*)"
     rf"(?:\s*(?P<magnitude>%|{_SCALE}(?:\s+{_SCALE})*))?",
@@ -193,12 +190,7 @@ _FRACTIONS = {
     **dict.fromkeys(["sepertiga"], "1/3"),
     **dict.fromkeys(["dua pertiga", "two-thirds", "two thirds"], "2/3"),
 }
-_FRACTION = re.compile(rf"(?<![^\W\d_])(?:{_alternatives(list(_FRACTIONS))})(?![^\W\d_])", re.IGNORECASE)
-
-
-def _in_digits(text: str) -> str:
-    """``text`` with its numbers written as words written in digits."""
-    return NUMBER_WORD.sub(lambda m: str(number_value(m.group(0))), text)
+_FRACTION = re.compile(rf"(?<![^\W\d_])(?:{alternatives(list(_FRACTIONS))})(?![^\W\d_])", re.IGNORECASE)
 
 
 def _figures(text: str) -> set[tuple[str, str | None, str | None]]:
@@ -208,7 +200,7 @@ def _figures(text: str) -> set[tuple[str, str | None, str | None]]:
     found: set[tuple[str, str | None, str | None]] = {
         (_FRACTIONS[m.group(0).lower()], "fraction", None) for m in _FRACTION.finditer(text)
     }
-    for match in _FIGURE.finditer(_in_digits(text)):
+    for match in _FIGURE.finditer(in_digits(text)):
         qualifier, magnitude = match.group("qualifier"), match.group("magnitude")
         found.add(
             (
@@ -632,7 +624,7 @@ _STANCES = {
 _STANCE_OF = {word: kind for kind, words in _STANCES.items() for word in words.split()}
 _KEPT_STANCES = frozenset({"future", "hedge", "once"})
 _CHECKED_ELSEWHERE = frozenset(_STANCE_OF) | frozenset(w for phrase in _QUALIFIER_OF for w in phrase.split())
-_NUMBER_WORDS = frozenset([*_UNITS, *_TENS, "belas", *(w for phrase in _FRACTIONS for w in phrase.split())]) - {"se"}
+_NUMBER_WORDS = frozenset([*UNITS, *TENS, "belas", *(w for phrase in _FRACTIONS for w in phrase.split())]) - {"se"}
 _NOT_ACCOUNTED = _ATTRIBUTION | _CHECKED_ELSEWHERE | _NUMBER_WORDS
 
 

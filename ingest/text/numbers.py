@@ -6,7 +6,7 @@ alike."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def alternatives(phrases: Sequence[str]) -> str:
@@ -69,3 +69,9 @@ def number_value(words: str) -> int:
         elif word in TENS:
             total, unit = total + (unit or 1) * TENS[word], None
     return total + (unit or 0)
+
+
+def in_digits(text: str, keep: Callable[[re.Match[str]], bool] = lambda _: False) -> str:
+    """``text`` with its numbers written as words written in digits ("dua puluh dua orang" ->
+    "22 orang"), but those ``keep`` says to leave as they are."""
+    return NUMBER_WORD.sub(lambda m: m.group(0) if keep(m) else str(number_value(m.group(0))), text)

@@ -579,6 +579,13 @@ def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_w
     ):
         found = counterpart(retrieval.query, [best, dataclasses.replace(best, text=text)], 350)
         assert (found is not None) is other_side, text
+    # what the headline's figure counts is read from its own article only: the same figure of
+    # evacuees in another article's sentence says nothing of it
+    headline, said, other = ranked[:3]
+    elsewhere = dataclasses.replace(
+        said, passage=dataclasses.replace(said.passage, chunk=dataclasses.replace(said.passage.chunk, source="b"))
+    )
+    assert counterpart(retrieval.query, [headline, elsewhere, other], 350) is None
     # counts written as words are figures too
     missing = _retrieval(small_index, "brp orang yg hilang?")
     ranked = sorted(ExtractiveAnswerer().rank_sentences(missing), key=lambda c: "lima orang" not in c.text)
