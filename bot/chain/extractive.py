@@ -417,10 +417,12 @@ def counterpart(
     if query.kind != "number" or not ranked:
         return None
     asked = frozenset(t for c in query.concepts for t in c.terms)
-    # each figure of the best sentence counting something the question names, with all it counts;
-    # a figure counting nothing it names takes what the same figure counts in a sentence of the
-    # same article read beside it, when what that counts first is named ("Pengungsi ... Capai
-    # 460 Orang" and "BPBD ... mencatat 460 pengungsi")
+    # each figure of the best sentence counting something the question names, with all it counts
+    # and all the same figure counts in a sentence of the same article read beside it, where what
+    # that counts first is named ("Pengungsi ... Capai 460 Orang" and "BPBD ... mencatat 460
+    # pengungsi" for "pengungsi ada brp orang?": the other source's "512 pengungsi" counts what
+    # the headline's figure does); a figure counting nothing it names takes what the same figure
+    # counts beside it
     beside = [
         count
         for other in ranked[1:_SAME_FIGURE_WITHIN]
@@ -429,10 +431,11 @@ def counterpart(
     ]
     named = []
     for figure, head, things in _counts(ranked[0].text):
+        same = [(h, t) for value, h, t in beside if math.isclose(value, figure) and h in asked]
         if not things & asked:
-            head, things = next(
-                ((h, t) for value, h, t in beside if math.isclose(value, figure) and h in asked), ("", frozenset())
-            )
+            head, things = same[0] if same else ("", frozenset())
+        else:
+            things = things.union(*(t for _, t in same))
         if things:
             named.append((figure, head, things))
     # of several, those counting first what the question names ("460 pengungsi", not "enam

@@ -586,6 +586,16 @@ def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_w
         said, passage=dataclasses.replace(said.passage, chunk=dataclasses.replace(said.passage.chunk, source="b"))
     )
     assert counterpart(retrieval.query, [headline, elsewhere, other], 350) is None
+    # a headline counting something the question names ("orang") counts, too, what the same
+    # figure counts beside it ("pengungsi"), which the other source's figure counts
+    people = _retrieval(small_index, "pengungsi banjir ada brp orang? katanya beda2")
+    ranked = sorted(
+        ExtractiveAnswerer().rank_sentences(people),
+        key=lambda c: next((i for i, t in enumerate(order) if t in c.text), len(order)),
+    )
+    other = counterpart(people.query, ranked, 350)
+    assert other is not None and "512 pengungsi" in other.text
+    assert counterpart(people.query, [ranked[0], ranked[2]], 350) is None  # nothing beside the headline says so
     # counts written as words are figures too
     missing = _retrieval(small_index, "brp orang yg hilang?")
     ranked = sorted(ExtractiveAnswerer().rank_sentences(missing), key=lambda c: "lima orang" not in c.text)
