@@ -153,7 +153,7 @@ class FollowUpReader:
         own, earlier = len(named(alone.query)), len(named(context.asked)) or len(named(context.query))
         return own / (own + earlier) if own + earlier else 0.0
 
-    def leaves_the_index(self, alone: Retrieval) -> bool:
+    def leaves_the_index(self, alone: Retrieval, context: Context | None = None) -> bool:
         """Whether a question on its own asks about a subject no article holds: the off-topic gate
         refuses its own reading, and it names something no chunk of the index holds (other than
         the words people ask with, ``naming``: "memang", "lewat"), none of it referred
@@ -162,10 +162,15 @@ class FollowUpReader:
         however well the earlier turn's words find an answer for it. A follow-up that says little
         ("trus kapan?", which the gate may refuse on its own too) names nothing the index lacks,
         and one that asks for something of what was said says so ("emg salahnya dmn?", "CEO nya
-        siapa?": ``refers_back``)."""
+        siapa?": ``refers_back``), or names again something the conversation named
+        ("Melalui apa pemberitahuan itu dikirim?" after "Kapan ... menerima pemberitahuan?",
+        though no article says "pemberitahuan")."""
         if not self.extractive.off_topic(alone):
             return False
         own = naming(alone.query)  # (only what names: "sebenarnya", "emangnya" end in "-nya" too, but ask)
+        said = frozenset(t for c in context.query.concepts for t in c.terms) if context is not None else frozenset()
+        if any(said.intersection(c.terms) for c in own):
+            return False
         return not names_what_was_said(own, alone.question) and not all(c.held for c in own)
 
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
@@ -195,7 +200,7 @@ class FollowUpReader:
         alone = self.own_reading(question, within)
         if context is None:
             return alone
-        if self.leaves_the_index(alone):  # refused, and the conversation goes on from before it
+        if self.leaves_the_index(alone, context):  # refused, and the conversation goes on from before it
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)

@@ -177,6 +177,18 @@ def test_a_turn_between_that_leaves_the_articles_leaves_the_conversation_as_it_w
     assert replayed.text == direct.text
 
 
+def test_a_follow_up_naming_again_what_the_conversation_named_is_no_new_subject(two_articles: Any) -> None:
+    # no article says "pemberitahuan" or "dikirim", so on its own the question names only what
+    # the index lacks; but the turn before named "pemberitahuan": it had been refused as a subject
+    # no article holds
+    first = "Kapan para pekerja TikTok yang terdampak PHK di Malaysia menerima pemberitahuan?"
+    follow_up = "Melalui apa pemberitahuan itu dikirim?"
+    assert two_articles.chain.invoke(follow_up).abstained
+    answers = ask_in_turn(two_articles.chain, [first, follow_up])
+    assert "12 Oktober 2024" in answers[0].text
+    assert not answers[1].abstained and "melalui email" in answers[1].text
+
+
 def test_a_word_that_only_asks_does_not_refer_back_with_its_nya(two_articles: Any) -> None:
     # "sebenarnya" ends like "salahnya", but only asks: the new subject is refused, as on its own
     answers = ask_in_turn(
