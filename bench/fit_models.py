@@ -424,7 +424,7 @@ def retrieved(
     if cache.exists() and not args.refresh:
         with cache.open("rb") as f:
             cached: list[Example] = pickle.load(f)
-        return _retyped(cached)
+        return _retyped(cached, args.without)
     index = build_index(directory, model_cache, articles(), chunk_max_chars)
     examples = retrieve_all(index, questions, args.candidates, sorted(args.without), args.lexical, own_article)
     with cache.open("wb") as f:
@@ -432,15 +432,23 @@ def retrieved(
     return examples
 
 
-def _retyped(examples: list[Example]) -> list[Example]:
-    """``examples`` with the passage feature that reads the kind of answer computed again by
-    today's code (a cache keeps the features of the code that retrieved it)."""
-    from bot.chain.question import holds_answer_type
+def _retyped(examples: list[Example], without: Sequence[str] = ()) -> list[Example]:
+    """``examples`` with the kind of answer their question asks for, the nouns naming it and the
+    passage features that read them computed again by today's code (a cache keeps the question
+    analysis and the features of the code that retrieved it)."""
+    from bot.chain.question import answer_slot, focus_terms, holds_answer_type, question_type
 
     for ex in examples:
+        query = ex.retrieval.query
+        kind = question_type(query.text)
+        kind = None if kind == "reason" and "reason" in without else kind
+        if kind != query.kind or focus_terms(query.text) != query.focus:
+            ex.retrieval.query = dataclasses.replace(query, kind=kind, focus=focus_terms(query.text))
         for c in ex.retrieval.candidates:
             if "answer_type" in c.features:
                 c.features["answer_type"] = float(holds_answer_type(c.chunk.text, ex.retrieval.query))
+            if "answer_slot" in c.features:
+                c.features["answer_slot"] = float(answer_slot(c.chunk.text, ex.retrieval.query))
     return examples
 
 

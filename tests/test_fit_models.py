@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,3 +284,38 @@ def test_fitting_the_asking_words_again_writes_the_shipped_file(tmp_path: Path) 
     assert out.read_text(encoding="utf-8") == (REPO / "bot" / "chain" / "data" / "asking_words.txt").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_cached_reading_is_read_again_with_todays_question_analysis(small_index: Any) -> None:
+    # a cache keeps the question analysis of the code that retrieved it: the kind of answer asked
+    # for, the nouns naming it and the passage features reading them are computed again, so that
+    # a fit from the cache and one retrieving anew (--refresh) agree
+    import dataclasses
+    import importlib.util
+
+    from bot.chain.models import load_models
+    from bot.chain.retriever import HybridRetriever
+    from bot.evaluation import EvalQuestion
+    from ingest.pipeline import ingest_articles
+    from ingest.types import Article
+
+    spec = importlib.util.spec_from_file_location("fit_models", FIT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("fit_models", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    ingest_articles(small_index, [Article("a", "Rumah singgah itu dibangun untuk menampung pasien.", "Rumah")])
+    fresh = HybridRetriever(index=small_index, models=load_models()).search("rumah singgahnya buat apa?")
+    assert fresh.query.kind == "reason" and fresh.query.focus == frozenset()
+    old = dataclasses.replace(fresh.query, kind=None, focus=frozenset({"buat"}))
+    stale = dataclasses.replace(fresh, query=old, candidates=[dataclasses.replace(c) for c in fresh.candidates])
+    for c in stale.candidates:
+        c.features = dict(c.features, answer_type=0.0, answer_slot=1.0)
+    question = EvalQuestion("s", "q1", "id", "rumah singgahnya buat apa?", True, ("menampung pasien",))
+    (example,) = module._retyped([module.Example(question, stale, "menampung pasien")])
+    assert example.retrieval.query.kind == "reason" and example.retrieval.query.focus == frozenset()
+    assert [(c.features["answer_type"], c.features["answer_slot"]) for c in example.retrieval.candidates] == [
+        (c.features["answer_type"], c.features["answer_slot"]) for c in fresh.candidates
+    ]
+    (plain,) = module._retyped([module.Example(question, stale, "")], ["reason"])
+    assert plain.retrieval.query.kind is None  # the rule switched off (--without reason)

@@ -204,7 +204,10 @@ def question_type(question: str) -> str | None:
         return "person"
     if re.search(r"\b(di mana|dimana|dimanakah|di manakah|where|manakah)\b", joined):
         return "place"
-    reason = r"kenapa|mengapa|mengapakah|why|alasan|alasannya|tujuan|tujuannya|apa sebab|what for|the point of"
+    reason = (
+        r"kenapa|mengapa|mengapakah|why|alasan|alasannya|tujuan|tujuannya|apa sebab|what for|the point of"
+        r"|(?:untuk|buat) (?:apa|apaan)"  # a purpose: "Untuk apa dinas membuka ...?", "duitnya buat apa?"
+    )
     if re.search(rf"\b({reason})\b", joined):
         return "reason"
     return None
@@ -479,6 +482,9 @@ def _alternatives(
     return out
 
 
+_PURPOSE = frozenset({"untuk", "buat"})
+
+
 def focus_terms(question: str) -> frozenset[str]:
     """The index terms of the nouns that name the kind of answer wanted: "Berapa *penumpang*",
     "*Desa* apakah", "Di *pulau* manakah", "Apa nama *kapsul*", "Apa jenis *pesawat*". An
@@ -491,7 +497,8 @@ def focus_terms(question: str) -> frozenset[str]:
         if token in ("berapa", "berapakah") and after and after not in ID_STOPWORDS:
             found.add(after)
         named_before = bool(before) and before not in ID_STOPWORDS and before not in _QUESTION_WORDS
-        if token in ("apa", "apakah", "mana", "manakah") and named_before:
+        # "buat apa" asks what for, not which "buat"
+        if token in ("apa", "apakah", "mana", "manakah") and named_before and before not in _PURPOSE:
             found.add(before)
         if token in ("nama", "jenis") and before in _QUESTION_WORDS and after and after not in ID_STOPWORDS:
             found.add(after)

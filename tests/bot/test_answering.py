@@ -59,6 +59,9 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("Why does Malaysia require a licence?", "reason"),
         ("Who is the CEO?", "person"),
         ("Apa warna logonya?", None),
+        ("Untuk apa dinas membuka layanan itu?", "reason"),  # a purpose
+        ("duitnya buat apaan?", "reason"),
+        ("Dibuat dari apa patung itu?", None),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:

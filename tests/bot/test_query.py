@@ -171,6 +171,7 @@ def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Ind
         ("Apakah nama kapsul ruang angkasa itu?", {"kapsul"}),
         ("Apa jenis pesawat dalam kecelakaan itu?", {"pesawat"}),
         ("Kapan Merapi meletus?", set()),
+        ("rumah singgahnya buat apa?", set()),  # what for, not which "buat"
     ],
 )
 def test_focus_nouns_name_the_kind_of_answer(question: str, focus: set[str]) -> None:
