@@ -664,10 +664,21 @@ def parse_published(value: Any) -> str | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
         pass
+    # a date and a time the parser cannot read ("2024-05-06 10:00:00 +0700", a second's fraction
+    # of nine digits): the date; not a date followed by anything else ("2024-01-01 kemarin",
+    # "2024-01-01T25:00", escape sequences), which had been taken for the date
+    match = _DATE_THEN_TIME.fullmatch(text)
     try:
-        return date.fromisoformat(text[:10]).isoformat()
+        if match is None:
+            raise ValueError(text)
+        return date.fromisoformat(match.group(1)).isoformat()
     except ValueError:
-        raise LoadError(f"published is not an ISO date: {text[:40]}") from None
+        raise LoadError(f"published is not an ISO date: {_field(text)[:40]}") from None
+
+
+_DATE_THEN_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?"
+)
 
 
 def decode(data: bytes) -> str:
@@ -767,7 +778,12 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     meta: dict[str, Any] = {}
     found = trafilatura.extract_metadata(html, default_url=url)
     if found is not None:
-        meta = {"title": found.title, "published": found.date, "url": found.url, "outlet": found.sitename}
+        # the page's own address (og:url, a canonical link) only when well formed: a page that
+        # writes it badly ("https://news.example/a b") is still an article, at the address it was
+        # fetched from, while a URL a user gives (JSONL, sidecar, front matter) must be well formed
+        page_url = found.url.strip() if isinstance(found.url, str) else None
+        page_url = page_url if page_url and _WELL_FORMED_URL.fullmatch(page_url) else None
+        meta = {"title": found.title, "published": found.date, "url": page_url, "outlet": found.sitename}
     return text, meta
 
 
@@ -797,7 +813,8 @@ def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]
         if "AES" in str(exc):
             raise LoadError("encrypted PDF (AES needs the cryptography package: pip install cryptography)") from None
         raise LoadError(f"PDF needs a package that is not installed ({exc})") from None
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError, RecursionError) as exc:
+        # (RecursionError: arrays nested deeper than pypdf's recursive parser reaches, a 1.6 KB file)
         raise LoadError(f"not a readable PDF ({type(exc).__name__})") from None
     text = "\n\n".join(pages)
     if not text.strip():
@@ -890,7 +907,14 @@ def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterat
         # would be stored under an empty source that no command can name
         item_id = str(item_id) if item_id is not None and _field(str(item_id)) else ""
         url = record.get("url")
-        item_source = item_id or str((canonical_url(url) if isinstance(url, str) else url) or f"{source}#L{number}")
+        # an id is written with file_source's reversible escapes: two ids never share a source
+        # ("story 1" and "story\t1", a lone surrogate and the text "\ud83d" had been collapsed
+        # into one, and ingesting one replaced the other)
+        item_source = (
+            file_source(item_id)
+            if item_id
+            else str((canonical_url(url) if isinstance(url, str) else url) or f"{source}#L{number}")
+        )
         try:
             article = make_article(
                 item_source, record["text"], record, fallback_title=f"{Path(source).name} line {number}"

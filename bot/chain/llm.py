@@ -76,6 +76,8 @@ words cannot be checked against them and is not shown.
 
 NOTES = {
     "failed": "The language model could not be reached, so this answer quotes the passages directly.",
+    "refused": "The language model's server refused the request (is the API key right?), "
+    "so this answer quotes the passages directly.",
     "stopped": "The language model stopped early; these are the sentences it wrote that the passages support.",
     "timeout": "The language model took too long, so this answer quotes the passages directly.",
     "too_large": "The language model's reply was too large to read, so this answer quotes the passages directly.",
@@ -527,6 +529,9 @@ def fallback_note(error: BaseException | None) -> str:
 
     if any(isinstance(cause, ReplyTooLarge) for cause in _causes(error)):  # however a provider wraps it
         return NOTES["too_large"]
+    # reached, and the key or its rights refused (openai's and anthropic's errors carry the status)
+    if any(getattr(cause, "status_code", None) in (401, 403) for cause in _causes(error)):
+        return NOTES["refused"]
     return NOTES["failed"]
 
 

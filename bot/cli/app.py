@@ -245,7 +245,8 @@ def remove(
         )
     found = listed if listed is not None else at_path  # "": blank JSONL ids, stored before 2026-12-02
     if found is None:
-        raise BadInput(f"not in the index: {source} (see `tanya sources`)")
+        # (a blank name is said so: "not in the index:  (see ...)" named nothing)
+        raise BadInput(f"not in the index: {source if source.strip() else repr(source)} (see `tanya sources`)")
     with index.writing(on_wait=lambda m: err.print(m, markup=False)):
         index.remove(found)
     if as_json:

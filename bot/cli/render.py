@@ -105,13 +105,21 @@ def render_sources(records: list[ArticleRecord]) -> RenderableType:
     return table
 
 
+# The most of a source one line of an ingest report shows: a JSONL id may be 100,000 characters.
+MAX_SHOWN_SOURCE = 300
+
+
+def _shortened(text: str, limit: int = MAX_SHOWN_SOURCE) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def render_report(report: IngestReport) -> RenderableType:
     """Return the per-input outcome lines and the totals of an ingest run."""
     lines: list[RenderableType] = []
     styles = {"added": "green", "replaced": "cyan", "unchanged": "dim", "skipped": "yellow"}
     for item in report.items:
         line = Text(f"{item.status:>9}  ", style=styles[item.status])
-        line.append(terminal_text(item.source))
+        line.append(terminal_text(_shortened(item.source)))  # (--json and `tanya sources` give it whole)
         if item.reason:  # a reason can quote the input ("unsupported file type ...")
             line.append(f"  ({terminal_text(item.reason)})", style="yellow")
         elif item.status != "skipped":

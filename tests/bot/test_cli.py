@@ -47,6 +47,15 @@ def test_ingest_json_summary_and_idempotence(tmp_path: Path) -> None:
     assert (second["added"], second["unchanged"], second["chunks"]) == (0, 1, 0)
 
 
+def test_a_huge_jsonl_id_is_shown_shortened_in_the_report_and_given_whole_in_json(tmp_path: Path) -> None:
+    huge = "x" * 100_000
+    (tmp_path / "f.jsonl").write_text(json.dumps({"id": huge, "text": "Harga cabai naik 10 persen."}) + "\n")
+    shown = tanya("ingest", str(tmp_path / "f.jsonl"))
+    assert shown.exit_code == 0 and len(shown.stdout) < 2_000 and "x" * 299 + "…" in shown.stdout
+    (record,) = json.loads(tanya("sources", "--json").stdout)
+    assert record["source"] == huge
+
+
 def test_ingest_if_empty_does_nothing_on_a_filled_index(ingested: None) -> None:
     result = tanya("ingest", "--bundled", "--if-empty")
     assert result.exit_code == 0 and "already holds 1 article" in result.stderr
@@ -350,6 +359,8 @@ def test_sources_json_and_remove(ingested: None) -> None:
     assert set(record) == {"source", "title", "url", "published", "lang", "chunks", "ingested_at"}
     assert record["chunks"] > 0 and record["lang"] == "id"
     assert tanya("remove", "nope").exit_code == 2
+    blank = tanya("remove", "")
+    assert blank.exit_code == 2 and "not in the index: '' (see `tanya sources`)" in blank.stderr  # named, not blank
     result = tanya("remove", record["source"], "--json")
     assert result.exit_code == 0 and json.loads(result.stdout) == {"removed": record["source"]}
     assert json.loads(tanya("sources", "--json").stdout) == []

@@ -216,6 +216,16 @@ def test_a_failing_server_gives_the_extractive_answer_and_never_logs_the_key(
     assert "the chat model gave no usable answer" in caplog.text
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_server_refusing_the_key_is_said_so_and_the_key_never_shows(llm_env: ChatServer, status: int) -> None:
+    llm_env.status = status
+    result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["mode"] == "extractive" and "refused the request" in data["note"] and "700" in data["answer"]
+    assert API_KEY not in result.output
+
+
 def test_a_server_slower_than_the_timeout_gives_the_extractive_answer(
     llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import LoadError
-from ingest.loaders import Fetcher, decode, load_file, load_inputs, parse_published
+from ingest.loaders import Fetcher, decode, load_file, load_inputs, parse_document, parse_published
 from ingest.pipeline import ingest_inputs
 from ingest.store.index import Index
 from ingest.types import Article, Skipped
@@ -221,6 +221,17 @@ def test_an_aes_encrypted_pdf_is_skipped_with_a_reason_and_the_rest_goes_in(tmp_
     assert isinstance(good, Article) and "PHK TikTok" in good.text
 
 
+def test_a_pdf_nested_too_deeply_is_skipped_and_the_rest_of_the_folder_goes_in(tmp_path: Path) -> None:
+    # arrays nested 500 deep in a 1.6 KB page: pypdf's recursive parser ran out of stack, and the
+    # RecursionError ended the whole ingest with a traceback of 3,000 lines
+    (tmp_path / "nested.pdf").write_bytes(make_pdf("Gempa) Tj " + "[" * 500 + "]" * 500 + " TJ (merusak"))
+    (tmp_path / "good.txt").write_text("Angin kencang di Kota Wyrm merobohkan 22 pohon.", encoding="utf-8")
+    items = {Path(i.source).name: i for i in load_inputs([str(tmp_path)])}
+    nested = items["nested.pdf"]
+    assert isinstance(nested, Skipped) and nested.reason == "not a readable PDF (RecursionError)"
+    assert isinstance(items["good.txt"], Article)
+
+
 def test_garbage_pdf_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "g.pdf").write_bytes(b"%PDF-1.4 not really")
     item = load_one(tmp_path / "g.pdf")
@@ -259,7 +270,8 @@ def test_jsonl_lines_end_only_at_newlines_and_a_deeply_nested_one_is_skipped(tmp
     ]
     (tmp_path / "f.jsonl").write_text("\r\n".join(lines) + "\n", encoding="utf-8")
     items = list(load_inputs([str(tmp_path / "f.jsonl")]))
-    assert [i.source for i in items if isinstance(i, Article)] == ["a", "b", "jsonl:/tmp/berita.txt", "~123"]
+    # (the padded path's space is written as an escape: no file's source)
+    assert [i.source for i in items if isinstance(i, Article)] == ["a", "b", "\\x20/tmp/berita.txt", "~123"]
     reasons = [i.reason for i in items if isinstance(i, Skipped)]
     assert reasons[0] == "line 3 is not valid JSON (nested too deeply)"
     assert reasons[1].startswith("line 4 is not valid JSON (Exceeds the limit") and reasons[2].startswith("line 5")
@@ -477,6 +489,43 @@ def test_parse_published_rejects_nonsense() -> None:
     assert parse_published(None) is None
     with pytest.raises(LoadError):
         parse_published("12 Oktober")
+    # a date with a time the parser cannot read is its date; a date followed by anything else is
+    # no date (it had been taken for one: an escape sequence, an hour 25)
+    assert parse_published("2024-05-06 10:00:00 +0700") == "2024-05-06"
+    assert parse_published("2024-05-06T10:00:00.123456789Z") == "2024-05-06"
+    for nonsense in ("2024-01-01\x1b]52;c;SGVsbG8=\x07\x1b[2J", "2024-01-01T25:00", "2024-01-01 kemarin"):
+        with pytest.raises(LoadError, match="not an ISO date") as raised:
+            parse_published(nonsense)
+        assert "\x1b" not in str(raised.value)
+
+
+def test_jsonl_ids_that_print_alike_are_different_articles(tmp_path: Path) -> None:
+    # whitespace runs, tabs and control characters had been collapsed, and a lone surrogate
+    # written as the text "\ud83d": two ids named one source, and ingesting one replaced the other
+    ids = ["story 1", "story\t1", "story  1", "\ud83d", "\\ud83d", "\\x09"]
+    lines = [json.dumps({"id": i, "text": f"Harga cabai naik {n} persen."}) for n, i in enumerate(ids)]
+    (tmp_path / "f.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    articles = [i for i in load_inputs([str(tmp_path / "f.jsonl")]) if isinstance(i, Article)]
+    assert len(articles) == len(ids) and len({a.source for a in articles}) == len(ids)
+    assert articles[0].source == "story 1"  # a plain id is its own source, as it was
+    for article in articles:
+        article.source.encode("utf-8")  # printable and storable
+        assert not any(ch < " " for ch in article.source)
+
+
+def test_a_page_writing_its_own_address_badly_is_still_an_article(tmp_path: Path) -> None:
+    body = "<p>Gelombang pasang di Pantai Rc merusak 25 perahu nelayan pada Kamis pagi menurut petugas.</p>"
+    for bad in ("https://news.example/a b", "https://news.example/&quot;x&quot;", "https://news.example/a @everyone"):
+        html = f'<html><head><meta property="og:url" content="{bad}"><title>Judul</title></head>'
+        (tmp_path / "og.html").write_text(f"{html}<body><article>{body}</article></body></html>", encoding="utf-8")
+        article = load_one(tmp_path / "og.html")
+        assert isinstance(article, Article) and article.url is None, bad  # the page's address left out
+    # fetched, it is at the address it was fetched from
+    page = f"{html}<body><article>{body}</article></body></html>".encode()
+    fetched = parse_document(
+        page, ".html", "https://news.example/ok", {}, "t", "https://news.example/ok", max_chars=None
+    )
+    assert fetched.url == "https://news.example/ok"
 
 
 ARTICLE_HTML = (
@@ -854,7 +903,9 @@ def test_metadata_cannot_carry_terminal_escapes_or_break_out_of_a_link(tmp_path:
     (tmp_path / "x.jsonl").write_text("\n".join(json.dumps(line) for line in lines))
     items = list(load_inputs([str(tmp_path / "x.jsonl")]))
     escaped, *skipped, number = items
-    assert isinstance(escaped, Article) and escaped.source == "a ]0;OWNED [2J" and escaped.outlet == "Pos [31m"
+    # an id's control characters are written as escapes (reversibly: two ids never share a source)
+    assert isinstance(escaped, Article) and escaped.source == "a\\x1b]0;OWNED\\x07\\x1b[2J"
+    assert escaped.outlet == "Pos [31m"
     reasons = [s.reason for s in skipped if isinstance(s, Skipped)]
     assert len(reasons) == 6
     assert all("well-formed" in r for r in reasons[:3])
