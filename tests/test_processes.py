@@ -335,8 +335,10 @@ def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dic
     # signal. It now ends the process at once with 130 (bot.cli.main), or is ignored in the teardown.
     folder = tmp_path / "many"
     folder.mkdir()
-    for i in range(60):
-        (folder / f"a{i:02d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
+    # enough to embed that the ingest is still at it when the signals come, however late a loaded
+    # machine wakes this test after the lock appears (60 had once been all embedded by then: exit 0)
+    for i in range(600):
+        (folder / f"a{i:03d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
     lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
     process = subprocess.Popen(
         [TANYA, "ingest", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
