@@ -286,7 +286,9 @@ def test_fitting_the_asking_words_again_writes_the_shipped_file(tmp_path: Path) 
     )
 
 
-def test_a_cached_reading_is_read_again_with_todays_question_analysis(small_index: Any) -> None:
+def test_a_cached_reading_is_read_again_with_todays_question_analysis(
+    small_index: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a cache keeps the question analysis of the code that retrieved it: the kind of answer asked
     # for, the nouns naming it and the passage features reading them are computed again, so that
     # a fit from the cache and one retrieving anew (--refresh) agree
@@ -302,7 +304,7 @@ def test_a_cached_reading_is_read_again_with_todays_question_analysis(small_inde
     spec = importlib.util.spec_from_file_location("fit_models", FIT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("fit_models", module)  # its dataclasses look their module up
+    monkeypatch.setitem(sys.modules, "fit_models", module)  # its dataclasses look their module up
     spec.loader.exec_module(module)
     ingest_articles(small_index, [Article("a", "Rumah singgah itu dibangun untuk menampung pasien.", "Rumah")])
     fresh = HybridRetriever(index=small_index, models=load_models()).search("rumah singgahnya buat apa?")

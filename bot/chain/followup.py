@@ -104,6 +104,23 @@ def refers_back(surface: str, text: str) -> bool:
     return re.search(rf"\b{word}\s*-?\s*nya\b|\b{_POSSESSIVES}\s+{word}\b", text) is not None
 
 
+# A word after a noun that points back at it ("pemberitahuan itu", "data tersebut", "angka tadi").
+_POINTING = re.compile(r"\s+(?:itu|tersebut|tadi)\b")
+
+
+def points_back(concepts: Sequence[Concept], context: Context, question: str) -> bool:
+    """Whether ``question`` points back at one of its ``concepts`` that the conversation named
+    (``context``'s reading): "pemberitahuan itu" after a question naming "pemberitahuan". Naming
+    it again is not enough: "siapa presiden amerika sekarang?" after "tiktok bayar microsoft brp
+    dolar amerika?" is a subject of its own."""
+    said = frozenset(t for c in context.query.concepts for t in c.terms)
+    text = question.casefold()
+    return any(
+        said.intersection(c.terms) and re.search(rf"\b{re.escape(c.surface.casefold())}{_POINTING.pattern}", text)
+        for c in concepts
+    )
+
+
 def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
     """Whether ``question`` names one of its ``concepts`` as something of what was said before
     (``refers_back``: "CEO nya", "their salaries")."""
@@ -162,14 +179,14 @@ class FollowUpReader:
         however well the earlier turn's words find an answer for it. A follow-up that says little
         ("trus kapan?", which the gate may refuse on its own too) names nothing the index lacks,
         and one that asks for something of what was said says so ("emg salahnya dmn?", "CEO nya
-        siapa?": ``refers_back``), or names again something the conversation named
-        ("Melalui apa pemberitahuan itu dikirim?" after "Kapan ... menerima pemberitahuan?",
-        though no article says "pemberitahuan")."""
+        siapa?": ``refers_back``), or points back at something the conversation named
+        (``points_back``: "Melalui apa pemberitahuan itu dikirim?" after "Kapan ... menerima
+        pemberitahuan?", though no article says "pemberitahuan"; not "siapa presiden amerika
+        sekarang?" after a question naming "dolar amerika")."""
         if not self.extractive.off_topic(alone):
             return False
         own = naming(alone.query)  # (only what names: "sebenarnya", "emangnya" end in "-nya" too, but ask)
-        said = frozenset(t for c in context.query.concepts for t in c.terms) if context is not None else frozenset()
-        if any(said.intersection(c.terms) for c in own):
+        if context is not None and points_back(own, context, alone.question):
             return False
         return not names_what_was_said(own, alone.question) and not all(c.held for c in own)
 

@@ -127,6 +127,11 @@ def test_a_new_question_is_not_dragged_into_the_old_topic(two_articles: Any, fir
         ("koridor 1 trans seruni ada brp bus?", "who won the champions league final this year?"),
         ("tarif trans seruni brp?", "what is the capital of australia?"),
         ("tiktok bayar microsoft brp sebulan?", "iphone 17 rilis kapan sih?"),
+        # a word the conversation named, named again, does not make the subject the conversation's
+        # (found by a review: a question naming a word of the earlier turn had been read with it)
+        ("tiktok bayar microsoft brp dolar amerika sebulan?", "siapa presiden amerika sekarang?"),
+        ("apakah ada karyawan tiktok di jakarta yang kena phk?", "cuaca jakarta besok gimana?"),
+        ("berapa harga tiket trans seruni?", "harga bitcoin brp?"),
     ],
 )
 def test_a_question_on_a_subject_no_article_holds_is_not_read_as_a_follow_up(
