@@ -17,7 +17,7 @@ from bot.chain.build import normalize_question
 from bot.chain.dates import parse_today
 from ingest.errors import BadInput
 from ingest.loaders import json_lines, load_inputs, open_file_or_pipe
-from ingest.text.analysis import clean_text, replace_surrogates
+from ingest.text.analysis import clean_text, replace_surrogates, shortened
 from ingest.types import Article
 
 
@@ -45,8 +45,7 @@ class _InvalidLine(ValueError):
 
 def _shown(value: Any) -> str:
     """A field's value as the set has it, shortened, for an error message."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return shortened(json.dumps(value, ensure_ascii=False), 40)
 
 
 def _text(row: dict[str, Any], name: str, default: str | None = None, required: bool = False) -> str | None:

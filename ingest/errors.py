@@ -13,7 +13,9 @@ def reason(exc: BaseException) -> str:
     when it says nothing."""
     lines = str(exc).strip().splitlines()
     text = lines[0].strip() if lines else type(exc).__name__
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
+    from ingest.text.analysis import shortened
+
+    return shortened(text, REASON_CHARS)
 
 
 class TanyaError(Exception):

@@ -394,14 +394,24 @@ def file_source(path: Path | str) -> str:
     two files never share a source: printing them alike (``printable_path``) and collapsing
     whitespace (``_field``) made "a  b.txt", "a\\tb.txt" and "a b.txt" one source, and ingesting
     one replaced another. The result passes ``make_article`` unchanged."""
-    text = str(path)
+    return _escaped(str(path), file_name=True)
+
+
+def text_source(text: str) -> str:
+    """A JSON Lines id as a source, written as ``file_source`` writes a path, but every lone
+    surrogate as the bytes "surrogatepass" gives it: an id is text, not a file name's bytes, so
+    "x\\u0080" and "x\\udcc2\\udc80" are two sources."""
+    return _escaped(text, file_name=False)
+
+
+def _escaped(text: str, file_name: bool) -> str:
     if not _NEEDS_ESCAPES.search(text):
         return text
     out: list[str] = []
     for i, ch in enumerate(text):
         if ch == "\\":
             out.append("\\\\")
-        elif "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8 (surrogateescape)
+        elif file_name and "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8 (surrogateescape)
             out.append(f"\\x{ord(ch) - 0xDC00:02x}")
         elif _ESCAPED_CHAR.match(ch) or (ch == " " and (i in (0, len(text) - 1) or text[i - 1] == " ")):
             # "surrogatepass" keeps any other lone surrogate, which no file name decodes to
@@ -677,7 +687,10 @@ def parse_published(value: Any) -> str | None:
 
 
 _DATE_THEN_TIME = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?"
+    r"(\d{4}-\d{2}-\d{2}),?[T ]\s*([01]?\d|2[0-3])[:.][0-5]\d(?:[:.][0-5]\d(?:[.,]\d+)?)?"
+    # a zone: "Z", "+07:00", "WIB", "UTC+7", "+07:00[Asia/Jakarta]"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}(?:[+-]\d{1,2}(?::?\d{2})?)?)?(?:\[[\w/+-]+\])?",
+    re.IGNORECASE,
 )
 
 
@@ -911,7 +924,7 @@ def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterat
         # ("story 1" and "story\t1", a lone surrogate and the text "\ud83d" had been collapsed
         # into one, and ingesting one replaced the other)
         item_source = (
-            file_source(item_id)
+            text_source(item_id)
             if item_id
             else str((canonical_url(url) if isinstance(url, str) else url) or f"{source}#L{number}")
         )

@@ -419,23 +419,32 @@ def counterpart(
     asked = frozenset(t for c in query.concepts for t in c.terms)
     # each figure of the best sentence counting something the question names, with all it counts
     # and all the same figure counts in a sentence of the same article read beside it, where what
-    # that counts first is named ("Pengungsi ... Capai 460 Orang" and "BPBD ... mencatat 460
-    # pengungsi" for "pengungsi ada brp orang?": the other source's "512 pengungsi" counts what
-    # the headline's figure does); a figure counting nothing it names takes what the same figure
-    # counts beside it
+    # that counts first is named and counts fewer different figures than what the best one's
+    # counts first ("Pengungsi ... Capai 460 Orang" and "BPBD ... mencatat 460 pengungsi" for "pengungsi ada
+    # brp orang?": the other source's "512 pengungsi" counts what the headline's figure does; but
+    # "460 pengungsi" beside "460 orang itu" does not count every "orang": "120 orang luka-luka"
+    # is no other side); a figure counting nothing it names takes what the same figure counts
+    # beside it
+    counts = [_counts(c.text) for c in ranked]
     beside = [
         count
-        for other in ranked[1:_SAME_FIGURE_WITHIN]
+        for other, found in zip(ranked[1:_SAME_FIGURE_WITHIN], counts[1:_SAME_FIGURE_WITHIN], strict=False)
         if other.passage.chunk.source == ranked[0].passage.chunk.source
-        for count in _counts(other.text)
+        for count in found
     ]
+    # how many different figures each word counts first in the sentences read: "orang" counts
+    # "460", "5", "45" and "120" of a flood, "pengungsi" only "460" and "512"
+    values: dict[str, set[float]] = {}
+    for found in counts:
+        for value, h, _ in found:
+            values.setdefault(h, set()).add(value)
     named = []
-    for figure, head, things in _counts(ranked[0].text):
+    for figure, head, things in counts[0]:
         same = [(h, t) for value, h, t in beside if math.isclose(value, figure) and h in asked]
         if not things & asked:
             head, things = same[0] if same else ("", frozenset())
-        else:
-            things = things.union(*(t for _, t in same))
+        else:  # only towards a word that counts fewer things: "orang" says less than "pengungsi"
+            things = things.union(*(t for h, t in same if len(values[h]) < len(values.get(head, ()))))
         if things:
             named.append((figure, head, things))
     # of several, those counting first what the question names ("460 pengungsi", not "enam
@@ -443,8 +452,8 @@ def counterpart(
     best = [(f, t) for f, h, t in named if h in asked] or [(f, t) for f, _, t in named]
     if not best:
         return None
-    for other in ranked[1:]:
-        gives = [] if _PART_OF.search(other.text) else _counts(other.text)
+    for other, found in zip(ranked[1:], counts[1:], strict=True):
+        gives = [] if _PART_OF.search(other.text) else found
         differs = any(
             _other_side(figure, things, theirs, what, asked) for figure, things in best for theirs, _, what in gives
         )

@@ -220,7 +220,7 @@ def remove(
 ) -> None:
     """Delete an article and all its chunks from the index."""
     from bot.cli.render import terminal_text
-    from ingest.loaders import file_source
+    from ingest.loaders import file_source, text_source
     from ingest.settings import is_url
     from ingest.store.index import make_index
     from ingest.text.analysis import replace_surrogates
@@ -238,6 +238,9 @@ def remove(
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
     named = index.find_source(source)  # a URL: as written any way, or the URL `tanya sources` shows
     listed = named if named is not None and (named == source or is_url(source)) else None
+    if listed is None:  # a JSON Lines id as its file writes it ("berita 02" with a tab): stored escaped
+        escaped = text_source(source)
+        listed = escaped if escaped != source and index.find_source(escaped) == escaped else None
     if listed is not None and at_path and listed != at_path:  # a listed name that is also another file's path
         raise BadInput(
             f"ambiguous: {source} is an article's source and the path of the file of another, listed as "
@@ -245,8 +248,9 @@ def remove(
         )
     found = listed if listed is not None else at_path  # "": blank JSONL ids, stored before 2026-12-02
     if found is None:
-        # (a blank name is said so: "not in the index:  (see ...)" named nothing)
-        raise BadInput(f"not in the index: {source if source.strip() else repr(source)} (see `tanya sources`)")
+        # (a blank or invisible name is shown quoted: "not in the index:  (see ...)" named nothing)
+        shown = source if source.isprintable() and source.strip() else repr(source)
+        raise BadInput(f"not in the index: {shown} (see `tanya sources`)")
     with index.writing(on_wait=lambda m: err.print(m, markup=False)):
         index.remove(found)
     if as_json:

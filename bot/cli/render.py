@@ -13,6 +13,7 @@ from rich.text import Text
 
 from bot.chain.answer import CLOSEST_LABEL, OMISSION, Answer, Citation
 from ingest.pipeline import IngestReport
+from ingest.text.analysis import shortened
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
 
@@ -64,7 +65,8 @@ def _cited(mark: str, citation: Citation) -> list[RenderableType]:
     chunk = citation.chunk
     heading = Text(f"\n{mark}", style="cyan bold")
     heading.append(terminal_text(chunk.title), style="bold")
-    details = " · ".join(terminal_text(x) for x in (chunk.published, chunk.url or chunk.source) if x)
+    where = shortened(chunk.url or chunk.source, MAX_SHOWN_SOURCE)
+    details = " · ".join(terminal_text(x) for x in (chunk.published, where) if x)
     heading.append(f"\n    {details}", style="dim")
     return [heading, _quote(chunk.text, citation.quote)]
 
@@ -105,12 +107,9 @@ def render_sources(records: list[ArticleRecord]) -> RenderableType:
     return table
 
 
-# The most of a source one line of an ingest report shows: a JSONL id may be 100,000 characters.
+# The most of a source a line shows (an ingest report's, a citation's): a JSONL id may be
+# 100,000 characters.
 MAX_SHOWN_SOURCE = 300
-
-
-def _shortened(text: str, limit: int = MAX_SHOWN_SOURCE) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_report(report: IngestReport) -> RenderableType:
@@ -119,7 +118,7 @@ def render_report(report: IngestReport) -> RenderableType:
     styles = {"added": "green", "replaced": "cyan", "unchanged": "dim", "skipped": "yellow"}
     for item in report.items:
         line = Text(f"{item.status:>9}  ", style=styles[item.status])
-        line.append(terminal_text(_shortened(item.source)))  # (--json and `tanya sources` give it whole)
+        line.append(terminal_text(shortened(item.source, MAX_SHOWN_SOURCE)))  # (--json, `tanya sources`: whole)
         if item.reason:  # a reason can quote the input ("unsupported file type ...")
             line.append(f"  ({terminal_text(item.reason)})", style="yellow")
         elif item.status != "skipped":

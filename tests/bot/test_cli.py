@@ -54,6 +54,22 @@ def test_a_huge_jsonl_id_is_shown_shortened_in_the_report_and_given_whole_in_jso
     assert shown.exit_code == 0 and len(shown.stdout) < 2_000 and "x" * 299 + "…" in shown.stdout
     (record,) = json.loads(tanya("sources", "--json").stdout)
     assert record["source"] == huge
+    cited = tanya("ask", "harga cabai naik berapa persen?")  # and in a citation's line
+    assert cited.exit_code == 0 and "10 persen" in cited.stdout and len(cited.stdout) < 3_000, cited.output
+
+
+def test_a_jsonl_id_is_removed_as_its_file_writes_it_or_as_sources_lists_it(tmp_path: Path) -> None:
+    lines = [
+        {"id": "berita\t02", "text": "Harga cabai naik 10 persen."},
+        {"id": "berita 02", "text": "Harga bawang turun."},
+    ]
+    (tmp_path / "f.jsonl").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    assert tanya("ingest", str(tmp_path / "f.jsonl")).exit_code == 0
+    listed = sorted(record["source"] for record in json.loads(tanya("sources", "--json").stdout))
+    assert listed == ["berita 02", "berita\\x0902"]
+    removed = tanya("remove", "berita\t02", "--json")  # as the file writes it
+    assert removed.exit_code == 0 and json.loads(removed.stdout) == {"removed": "berita\\x0902"}, removed.output
+    assert [record["source"] for record in json.loads(tanya("sources", "--json").stdout)] == ["berita 02"]
 
 
 def test_ingest_if_empty_does_nothing_on_a_filled_index(ingested: None) -> None:

@@ -493,6 +493,11 @@ def test_parse_published_rejects_nonsense() -> None:
     # no date (it had been taken for one: an escape sequence, an hour 25)
     assert parse_published("2024-05-06 10:00:00 +0700") == "2024-05-06"
     assert parse_published("2024-05-06T10:00:00.123456789Z") == "2024-05-06"
+    # with a zone as Indonesian news writes it, or named (found by a review: such an article was
+    # skipped whole)
+    for stamped in ("2024-05-06 10:00 WIB", "2024-05-06, 10.00 WITA", "2024-05-06T10:00+07:00[Asia/Jakarta]"):
+        assert parse_published(stamped) == "2024-05-06", stamped
+    assert parse_published("2024-05-06 10:00 UTC+7") == parse_published("2024-05-06 10:00 utc") == "2024-05-06"
     for nonsense in ("2024-01-01\x1b]52;c;SGVsbG8=\x07\x1b[2J", "2024-01-01T25:00", "2024-01-01 kemarin"):
         with pytest.raises(LoadError, match="not an ISO date") as raised:
             parse_published(nonsense)
@@ -502,7 +507,7 @@ def test_parse_published_rejects_nonsense() -> None:
 def test_jsonl_ids_that_print_alike_are_different_articles(tmp_path: Path) -> None:
     # whitespace runs, tabs and control characters had been collapsed, and a lone surrogate
     # written as the text "\ud83d": two ids named one source, and ingesting one replaced the other
-    ids = ["story 1", "story\t1", "story  1", "\ud83d", "\\ud83d", "\\x09"]
+    ids = ["story 1", "story\t1", "story  1", "\ud83d", "\\ud83d", "\\x09", "x\u0080", "x\udcc2\udc80"]
     lines = [json.dumps({"id": i, "text": f"Harga cabai naik {n} persen."}) for n, i in enumerate(ids)]
     (tmp_path / "f.jsonl").write_text("\n".join(lines), encoding="utf-8")
     articles = [i for i in load_inputs([str(tmp_path / "f.jsonl")]) if isinstance(i, Article)]
@@ -862,7 +867,13 @@ def test_lone_surrogates_in_json_lines_are_replaced_so_the_article_can_be_stored
     )
     odd, good = list(load_inputs([str(tmp_path / "s.jsonl")]))
     assert isinstance(odd, Article) and isinstance(good, Article)
-    assert (odd.source, odd.text, odd.title, odd.outlet) == ("x\\xff", "Isi \ufffd berita.", "Judul \ufffd", "K\ufffd")
+    # (an id's lone surrogate is written as the bytes it stands for, escaped: text_source)
+    assert (odd.source, odd.text, odd.title, odd.outlet) == (
+        "x\\xed\\xb3\\xbf",
+        "Isi \ufffd berita.",
+        "Judul \ufffd",
+        "K\ufffd",
+    )
 
 
 def test_markdown_with_many_unclosed_openers_loads_in_one_pass(tmp_path: Path) -> None:
