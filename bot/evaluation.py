@@ -15,9 +15,9 @@ from typing import Any
 from bot.chain.answer import Answer
 from bot.chain.build import normalize_question
 from bot.chain.dates import parse_today
-from ingest.errors import BadInput
+from ingest.errors import BadInput, shortened
 from ingest.loaders import json_lines, load_inputs, open_file_or_pipe
-from ingest.text.analysis import clean_text, replace_surrogates, shortened
+from ingest.text.analysis import clean_text, replace_surrogates
 from ingest.types import Article
 
 

@@ -13,9 +13,12 @@ def reason(exc: BaseException) -> str:
     when it says nothing."""
     lines = str(exc).strip().splitlines()
     text = lines[0].strip() if lines else type(exc).__name__
-    from ingest.text.analysis import shortened
-
     return shortened(text, REASON_CHARS)
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis last, when it is longer (for a message)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class TanyaError(Exception):

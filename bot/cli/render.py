@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.chain.answer import CLOSEST_LABEL, OMISSION, Answer, Citation
+from ingest.errors import shortened
 from ingest.pipeline import IngestReport
-from ingest.text.analysis import shortened
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
 

@@ -80,11 +80,6 @@ _EN_ONLY = (frozenset(w for w in EN_STOPWORDS if len(w) >= 3) - ID_STOPWORDS) | 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def shortened(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, an ellipsis last, when it is longer (for a message)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def replace_surrogates(text: str) -> str:
     """Return ``text`` with every lone surrogate replaced by U+FFFD, so that it encodes as UTF-8."""
     return _SURROGATE.sub("\ufffd", text)
