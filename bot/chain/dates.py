@@ -81,11 +81,15 @@ def _year_of(month: int, today: date) -> int:
     return today.year if month <= today.month else today.year - 1
 
 
-def _day(day: str, month: str, year: str | None, today: date) -> date | None:
-    """The day of a match's groups: ``month`` a number or a month's name, ``year`` optional."""
+def _day(day: str, month: str, year: str | None, today: date, past: bool = False) -> date | None:
+    """The day of a match's groups: ``month`` a number or a month's name, ``year`` optional; with
+    ``past`` (the news of one day), a day named without a year is the latest such day up to today
+    ("berita tanggal 30/11" asked on 25 November is last year's: it had been read five days
+    ahead), while a bound or a range may end after today ("sampai 30 November")."""
     number = int(month) if month.isdigit() else MONTHS[month]
     try:
-        return date(int(year) if year else _year_of(number, today), number, int(day))
+        found = date(int(year) if year else _year_of(number, today), number, int(day))
+        return date(found.year - 1, number, int(day)) if past and not year and found > today else found
     except ValueError:
         return None
 
@@ -149,6 +153,13 @@ def read_dates(question: str, today: date) -> DateReading:
     return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "", today)
 
 
+_NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "two": 2, "three": 3}
+_COUNTED_BACK = re.compile(
+    r"\b([2-9]|1[0-2]|dua|tiga|empat|lima|enam|tujuh|two|three) (minggu|pekan|bulan|weeks?|months?)"
+    r" (?:yang lalu|yg lalu|lalu|ago)\b"
+)
+
+
 def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tuple[int, int]]]:
     """``read_dates`` on a lower-cased question: since, until, latest and where it said so."""
     marker = _LATEST.search(q)
@@ -171,6 +182,20 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         # after "minggu kemarin" and "bulan kemarin", which hold it
         (r"\b(kemarin|kemaren|kmrn|yesterday)\b", (today - timedelta(days=1), today - timedelta(days=1))),
     ]
+    # the week or month some back ("2 minggu lalu", "tiga bulan yang lalu", "3 weeks ago"), before
+    # the rules above, whose "minggu lalu" it holds: it had been read as last week, its count
+    # left in the words searched
+    back = _COUNTED_BACK.search(q)
+    if back is not None:
+        count = int(back.group(1)) if back.group(1).isdigit() else _NUMBER_WORDS[back.group(1)]
+        if back.group(2) in ("minggu", "pekan", "week", "weeks"):
+            monday = _plus(week_start, -7 * count)
+            period = None if monday is None else (monday, monday + timedelta(days=6))
+        else:
+            month_index = today.year * 12 + today.month - 1 - count
+            period = _month_range(month_index // 12, month_index % 12 + 1) if month_index >= 12 else None
+        if period is not None:
+            rules.insert(0, (re.escape(back.group(0)), period))
     found_all = sorted(
         ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
     )
@@ -200,10 +225,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             if word in _AFTER:
                 return _plus(day_to, 1), None, latest, span
             return (day_from, None, latest, span) if word in _FROM else (None, day_to, latest, span)
-    numbers = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7}
     recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
     if recent:
-        count = int(recent.group(1)) if recent.group(1).isdigit() else numbers[recent.group(1)]
+        count = int(recent.group(1)) if recent.group(1).isdigit() else _NUMBER_WORDS[recent.group(1)]
         return today - timedelta(days=count), today, latest, [*spans, recent.span()]
     # days of one month: "dari 1 sampai 10 November", "tgl 1-10 Nov", "antara 3 dan 5 November",
     # "between November 3 and 5" (written day first: "3 november and 5"); not "3 dan 5 November"
@@ -282,7 +306,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         q,
     )
     if found:
-        point = _day(found.group(1), found.group(2) or found.group(3), found.group(4), today)
+        point = _day(found.group(1), found.group(2) or found.group(3), found.group(4), today, past=True)
         if point is not None:
             return point, point, latest, [*spans, found.span()]
     found = re.search(

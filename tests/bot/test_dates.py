@@ -82,6 +82,15 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita kemarin - hari ini", "2026-11-17", "2026-11-18", False, "berita"),
         ("berita minggu kemarin sampai hari ini", "2026-11-09", "2026-11-18", False, "berita"),
         ("berita minggu kemarin", "2026-11-09", "2026-11-15", False, "berita"),
+        # the week or month some back, not last week's or month's with the count left searched
+        # (found by a hostile tester); a day's news without a year is the latest such day, not
+        # one ahead, while a bound may end ahead
+        ("berapa pengungsi 2 minggu lalu?", "2026-11-02", "2026-11-08", False, "berapa pengungsi?"),
+        ("berita 3 bulan lalu apa?", "2026-08-01", "2026-08-31", False, "berita apa?"),
+        ("what happened 3 weeks ago?", "2026-10-26", "2026-11-01", False, "what happened?"),
+        ("ada kabar apa sejak dua minggu yang lalu?", "2026-11-02", None, False, "ada kabar apa?"),
+        ("berita tanggal 30/11 apa?", "2025-11-30", "2025-11-30", False, "apa?"),
+        ("berita sampai 25 November", None, "2026-11-25", False, "berita"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),

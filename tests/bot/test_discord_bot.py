@@ -846,6 +846,44 @@ async def test_in_thread_mode_the_thread_the_bot_opened_holds_the_conversation(s
     bot.workers.shutdown(wait=True)
 
 
+class _BotThread(discord.Thread):
+    """A thread as discord.py gives it (``isinstance`` is what the cog asks), built without a
+    connection."""
+
+    async def typing(self) -> None:  # type: ignore[override]
+        pass
+
+
+async def test_a_thread_the_bot_opened_is_a_conversation_again_after_a_restart(stack: Stack, tmp_path: Path) -> None:
+    # found by a hostile tester: a new bot (a restart, or the thread's conversation pushed out of
+    # the bounded store) answered mentions in its own thread each as a first question for ever
+    bot = build_bot(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    await bot.add_cog(AskCog(bot))
+    cog = bot.get_cog("AskCog")
+    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    thread = _BotThread.__new__(_BotThread)
+    thread.id, thread.owner_id, thread.parent_id = 4242, 99, 100
+    message = fake_message(log, f"<@99> {FIRST}", channel_id=thread.id, mentions=[bot.user])
+    message.channel = thread
+    await cog.on_message(message)
+    assert not [e for e in log if e[0] == "create_thread"]  # answered in the thread, none opened in it
+    conversation = bot.conversations.get(("thread", thread.id))
+    assert conversation is not None and len(conversation.history()) == 1
+    follow_up = fake_message(log, "<@99> trus kapan?", channel_id=thread.id, mentions=[bot.user])
+    follow_up.channel = thread
+    await cog.on_message(follow_up)
+    assert "12 Oktober 2024" in log[-1][1] and len(conversation.history()) == 2
+    # a thread someone else opened is not the bot's conversation
+    theirs = _BotThread.__new__(_BotThread)
+    theirs.id, theirs.owner_id, theirs.parent_id = 4343, 7, 100
+    other = fake_message(log, f"<@99> {FIRST}", channel_id=theirs.id, mentions=[bot.user])
+    other.channel = theirs
+    await cog.on_message(other)
+    assert bot.conversations.get(("thread", theirs.id)) is None
+    bot.workers.shutdown(wait=True)
+
+
 async def test_slash_ask_takes_since_until_and_source(stack: Stack, tmp_path: Path) -> None:
     bot = build_bot(stack, tmp_path)
     cog = AskCog(bot)

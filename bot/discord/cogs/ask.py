@@ -396,6 +396,16 @@ class AskCog(commands.Cog):
             return
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, post, preview)
+        channel = message.channel
+        if (
+            thread is None
+            and isinstance(channel, discord.Thread)
+            and channel.owner_id == bot_id
+            and self.in_thread(channel.id) is None
+        ):
+            # a thread the bot opened whose conversation it no longer holds (a restart, or pushed
+            # out of the bounded store): the thread is the conversation again from this turn on
+            thread = channel
         self.remember(conversation, sent, answered_in, thread)
 
 
