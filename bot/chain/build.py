@@ -272,7 +272,10 @@ def build_answer_chain(
                 retrieval = preferred
             else:
                 undated_from = dates if dates.bounded else None
-                if dates.rest:
+                # read again with its time words, which an answer may hold ("sepanjang tahun
+                # ini"); not a question that names nothing else ("kalau kemarin?" after a question
+                # on the evacuees: its time word alone found a market trader's "kemarin")
+                if dates.rest and names_something(dates.rest):
                     retrieval = up_to_today(reader.read(question, context, within), dates)
         retrieval.question = asked
         if within is not state["within"]:

@@ -219,6 +219,20 @@ def test_a_question_bound_to_dates_is_answered_from_articles_of_those_dates(
     assert expected not in later.text and published not in {c.chunk.published for c in later.citations}
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "today"), [("kalau kemarin?", "2026-12-03"), ("kalau minggu lalu?", "2026-12-03")]
+)
+def test_a_follow_up_naming_only_a_time_no_article_has_keeps_the_subject(
+    story: Any, follow_up: str, today: str
+) -> None:
+    # found by a hostile tester: with no article of those dates, the question was read again with
+    # its time word, which found other sentences ("Minggu (15/11)", a market trader's "kemarin")
+    history = ["berapa pengungsi banjir lembah arum?"]
+    answer = story.chain.invoke({"question": follow_up, "history": history, "today": today})
+    assert not answer.abstained and "pengungsi" in answer.text, answer.text
+    assert answer.note is not None and "quoted from articles of other dates" in answer.note
+
+
 def test_an_answer_from_other_dates_than_the_question_names_says_so(story: Any) -> None:
     """Asked "hari ini" on a day no article was published, the answer quoted older articles as if
     they were that day's news."""
