@@ -881,7 +881,16 @@ async def test_a_thread_the_bot_opened_is_a_conversation_again_after_a_restart(s
     other.channel = theirs
     await cog.on_message(other)
     assert bot.conversations.get(("thread", theirs.id)) is None
+    # and so does /ask there, on a bot that holds nothing of the thread
+    restarted = build_bot(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    restarted._connection.user = SimpleNamespace(id=99, mention="<@99>")
+    fake = interaction(restarted, user_id=2, channel_id=thread.id)
+    fake.channel = thread
+    await invoke(AskCog.ask, AskCog(restarted), fake, FIRST)
+    assert "create_thread" not in [kind for kind, _, _ in fake.log]
+    assert restarted.conversations.get(("thread", thread.id)) is not None
     bot.workers.shutdown(wait=True)
+    restarted.workers.shutdown(wait=True)
 
 
 async def test_slash_ask_takes_since_until_and_source(stack: Stack, tmp_path: Path) -> None:

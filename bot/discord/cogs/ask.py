@@ -243,6 +243,14 @@ class AskCog(commands.Cog):
         """The conversation of the thread ``channel_id``, when the bot opened it."""
         return self.bot.conversations.get(("thread", channel_id))
 
+    def own_thread(self, channel: Any) -> discord.Thread | None:
+        """``channel`` when it is a thread the bot opened: the thread is the conversation, filed
+        again under it with each answer there (after a restart, or once pushed out of the bounded
+        store, every mention there had been a first question)."""
+        me = self.bot.user
+        owned = isinstance(channel, discord.Thread) and me is not None and channel.owner_id == me.id
+        return channel if owned else None
+
     def remember(self, conversation: Conversation, sent: list[Any], channel_id: int, thread: Any = None) -> None:
         """File ``conversation`` under the bot's answer (a reply to it continues it) and under the
         thread the bot opened for it (any message there continues it)."""
@@ -323,7 +331,7 @@ class AskCog(commands.Cog):
                 thread = await sent[-1].create_thread(name=_thread_name(question))
             except discord.HTTPException:  # no permission, a channel with no threads: the answer stands
                 logger.warning("could not open a thread for an answer", exc_info=True)
-        self.remember(conversation, sent, channel_id, thread)
+        self.remember(conversation, sent, channel_id, thread or self.own_thread(interaction.channel))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -396,17 +404,7 @@ class AskCog(commands.Cog):
             return
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, post, preview)
-        channel = message.channel
-        if (
-            thread is None
-            and isinstance(channel, discord.Thread)
-            and channel.owner_id == bot_id
-            and self.in_thread(channel.id) is None
-        ):
-            # a thread the bot opened whose conversation it no longer holds (a restart, or pushed
-            # out of the bounded store): the thread is the conversation again from this turn on
-            thread = channel
-        self.remember(conversation, sent, answered_in, thread)
+        self.remember(conversation, sent, answered_in, thread or self.own_thread(message.channel))
 
 
 def _thread_name(question: str) -> str:
