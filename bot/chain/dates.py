@@ -25,6 +25,7 @@ from typing import Any
 from bot.chain.stories import one_story
 from ingest.errors import BadInput
 from ingest.text.analysis import guess_language
+from ingest.text.numbers import NUMBER_WORD, number_value
 
 MONTHS = {
     **{
@@ -153,11 +154,14 @@ def read_dates(question: str, today: date) -> DateReading:
     return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "", today)
 
 
-_NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7, "two": 2, "three": 3}
-_COUNTED_BACK = re.compile(
-    r"\b([2-9]|1[0-2]|dua|tiga|empat|lima|enam|tujuh|two|three) (minggu|pekan|bulan|weeks?|months?)"
-    r" (?:yang lalu|yg lalu|lalu|ago)\b"
-)
+# A count of days, weeks or months, in figures or in words ("3", "tiga", "dua puluh", "three").
+_COUNT = rf"(\d{{1,2}}|{NUMBER_WORD.pattern})"
+_COUNTED_BACK = re.compile(rf"\b{_COUNT} (minggu|pekan|bulan|weeks?|months?) (?:yang lalu|yg lalu|lalu|ago)\b")
+_RECENT = re.compile(rf"\b{_COUNT} (hari|days?) (terakhir|lalu|ago|last)\b")
+
+
+def _count(text: str) -> int:
+    return int(text) if text.isdigit() else number_value(text)
 
 
 def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tuple[int, int]]]:
@@ -187,7 +191,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # left in the words searched
     back = _COUNTED_BACK.search(q)
     if back is not None:
-        count = int(back.group(1)) if back.group(1).isdigit() else _NUMBER_WORDS[back.group(1)]
+        count = _count(back.group(1))
         if back.group(2) in ("minggu", "pekan", "week", "weeks"):
             monday = _plus(week_start, -7 * count)
             period = None if monday is None else (monday, monday + timedelta(days=6))
@@ -225,10 +229,11 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             if word in _AFTER:
                 return _plus(day_to, 1), None, latest, span
             return (day_from, None, latest, span) if word in _FROM else (None, day_to, latest, span)
-    recent = re.search(r"\b(\d{1,2}|satu|dua|tiga|empat|lima|enam|tujuh) (hari|days?) (terakhir|lalu|ago|last)\b", q)
+    recent = _RECENT.search(q)
     if recent:
-        count = int(recent.group(1)) if recent.group(1).isdigit() else _NUMBER_WORDS[recent.group(1)]
-        return today - timedelta(days=count), today, latest, [*spans, recent.span()]
+        start = _plus(today, -_count(recent.group(1)))
+        if start is not None:
+            return start, today, latest, [*spans, recent.span()]
     # days of one month: "dari 1 sampai 10 November", "tgl 1-10 Nov", "antara 3 dan 5 November",
     # "between November 3 and 5" (written day first: "3 november and 5"); not "3 dan 5 November"
     # alone, more often when something happened than when it was reported

@@ -88,6 +88,8 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berapa pengungsi 2 minggu lalu?", "2026-11-02", "2026-11-08", False, "berapa pengungsi?"),
         ("berita 3 bulan lalu apa?", "2026-08-01", "2026-08-31", False, "berita apa?"),
         ("what happened 3 weeks ago?", "2026-10-26", "2026-11-01", False, "what happened?"),
+        # a count in words is read by the numbers module ingest and the verifier read them with
+        ("ada apa dua puluh hari terakhir?", "2026-10-29", "2026-11-18", False, "ada apa?"),
         ("ada kabar apa sejak dua minggu yang lalu?", "2026-11-02", None, False, "ada kabar apa?"),
         ("berita tanggal 30/11 apa?", "2025-11-30", "2025-11-30", False, "apa?"),
         ("berita sampai 25 November", None, "2026-11-25", False, "berita"),
