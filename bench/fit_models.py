@@ -436,14 +436,13 @@ def _retyped(examples: list[Example], without: Sequence[str] = ()) -> list[Examp
     """``examples`` with the kind of answer their question asks for, the nouns naming it and the
     passage features that read them computed again by today's code (a cache keeps the question
     analysis and the features of the code that retrieved it)."""
-    from bot.chain.question import answer_slot, focus_terms, holds_answer_type, question_type
+    from bot.chain.question import answer_slot, asked_kind, focus_terms, holds_answer_type
 
     for ex in examples:
         query = ex.retrieval.query
-        kind = question_type(query.text)
-        kind = None if kind == "reason" and "reason" in without else kind
-        if kind != query.kind or focus_terms(query.text) != query.focus:
-            ex.retrieval.query = dataclasses.replace(query, kind=kind, focus=focus_terms(query.text))
+        ex.retrieval.query = dataclasses.replace(
+            query, kind=asked_kind(query.text, without), focus=focus_terms(query.text)
+        )
         for c in ex.retrieval.candidates:
             if "answer_type" in c.features:
                 c.features["answer_type"] = float(holds_answer_type(c.chunk.text, ex.retrieval.query))

@@ -7,7 +7,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -211,6 +211,12 @@ def question_type(question: str) -> str | None:
     if re.search(rf"\b({reason})\b", joined):
         return "reason"
     return None
+
+
+def asked_kind(question: str, without: Collection[str] = ()) -> str | None:
+    """``question_type``, with reasons left out when the ``reason`` rule is (``RULES``)."""
+    kind = question_type(question)
+    return None if kind == "reason" and "reason" in without else kind
 
 
 @lru_cache(maxsize=1)
@@ -629,11 +635,10 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
                 tuple(freqs.get(t, 0) for t in terms),
             )
         )
-    kind = question_type(question)
     return ParsedQuery(
         question,
         lang,
-        None if kind == "reason" and "reason" in without else kind,
+        asked_kind(question, without),
         frozenset(words(question)),
         tuple(concepts),
         rare_weight=idf(0),
