@@ -417,14 +417,13 @@ def counterpart(
     if query.kind != "number" or not ranked:
         return None
     asked = frozenset(t for c in query.concepts for t in c.terms)
-    # each figure of the best sentence counting something the question names, with all it counts
-    # and all the same figure counts in a sentence of the same article read beside it, where what
-    # that counts first is named and counts fewer different figures than what the best one's
-    # counts first ("Pengungsi ... Capai 460 Orang" and "BPBD ... mencatat 460 pengungsi" for "pengungsi ada
-    # brp orang?": the other source's "512 pengungsi" counts what the headline's figure does; but
-    # "460 pengungsi" beside "460 orang itu" does not count every "orang": "120 orang luka-luka"
-    # is no other side); a figure counting nothing it names takes what the same figure counts
-    # beside it
+    # Each figure of the best sentence counting something the question names, with all it counts
+    # and what the same figure counts, first, in a sentence of its article read beside it, when
+    # that is named and counts fewer different figures in the sentences read ("Pengungsi ... Capai
+    # 460 Orang" beside "BPBD ... mencatat 460 pengungsi" for "pengungsi ada brp orang?": another
+    # source's "512 pengungsi" counts what the headline's figure does; "460 pengungsi" beside "460
+    # orang itu" does not count every "orang": "120 orang luka-luka" is no other side). A figure
+    # counting nothing named takes what the same figure counts beside it.
     counts = [_counts(c.text) for c in ranked]
     beside = [
         count
@@ -444,7 +443,7 @@ def counterpart(
         if not things & asked:
             head, things = same[0] if same else ("", frozenset())
         else:  # only towards a word that counts fewer things: "orang" says less than "pengungsi"
-            things = things.union(*(t for h, t in same if len(values[h]) < len(values.get(head, ()))))
+            things = things.union(*(t for h, t in same if len(values[h]) < len(values[head])))
         if things:
             named.append((figure, head, things))
     # of several, those counting first what the question names ("460 pengungsi", not "enam

@@ -104,10 +104,6 @@ def refers_back(surface: str, text: str) -> bool:
     return re.search(rf"\b{word}\s*-?\s*nya\b|\b{_POSSESSIVES}\s+{word}\b", text) is not None
 
 
-# A word after a noun that points back at it ("pemberitahuan itu", "data tersebut", "angka tadi").
-_POINTING = re.compile(r"\s+(?:itu|tersebut|tadi)\b")
-
-
 def points_back(concepts: Sequence[Concept], context: Context, question: str) -> bool:
     """Whether ``question`` points back at one of its ``concepts`` that the conversation named
     (``context``'s reading): "pemberitahuan itu" after a question naming "pemberitahuan". Naming
@@ -116,9 +112,13 @@ def points_back(concepts: Sequence[Concept], context: Context, question: str) ->
     said = frozenset(t for c in context.query.concepts for t in c.terms)
     text = question.casefold()
     return any(
-        said.intersection(c.terms) and re.search(rf"\b{re.escape(c.surface.casefold())}{_POINTING.pattern}", text)
+        said.intersection(c.terms) and re.search(rf"\b{re.escape(c.surface.casefold())}\s+{_POINTING}\b", text)
         for c in concepts
     )
+
+
+# A word after a noun that points back at it ("pemberitahuan itu", "data tersebut", "angka tadi").
+_POINTING = "(?:itu|tersebut|tadi)"
 
 
 def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
