@@ -46,5 +46,5 @@ def make_stack(
         if model is None
         else build_llm_answer(model, index, answering.top_k, settings.llm.timeout_s, settings.llm.paraphrase)
     )
-    chain = build_answer_chain(retriever, ExtractiveAnswerer(), answering.max_question_chars, llm)
+    chain = build_answer_chain(retriever, ExtractiveAnswerer(), answering.max_question_chars, llm, answering.today)
     return Stack(index, retriever, chain)

@@ -9,6 +9,8 @@ or logs.
 
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
+
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -16,10 +18,39 @@ from ingest.settings import IndexSettings, Section, database_secrets, url_passwo
 
 
 class AnswerSettings(Section):
-    """How many passages an answer reads, and how long a question may be."""
+    """How many passages an answer reads, how long a question may be, and whose calendar
+    "today", "kemarin" and "minggu lalu" count on."""
 
     top_k: int = Field(default=5, ge=1, le=50)
     max_question_chars: int = Field(default=1000, ge=10)
+    # An IANA time zone ("Asia/Jakarta"); empty: the host's local time. A host on UTC is a day
+    # behind its users in WIB before 07:00.
+    timezone: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """Refuse a zone the time-zone database does not know, naming the setting."""
+        value = value.strip()
+        if value:
+            zone_of(value)
+        return value
+
+    def today(self) -> date:
+        """Today's date in ``timezone`` (the host's when it is empty)."""
+        if not self.timezone:
+            return date.today()
+        return datetime.now(zone_of(self.timezone)).date()
+
+
+def zone_of(name: str) -> tzinfo:
+    """The time zone called ``name`` ("Asia/Jakarta", "UTC"), or a ValueError that says so."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a path ("../x"), a NUL, a name too long
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Jakarta)") from exc
 
 
 class LLMSettings(Section):

@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -145,9 +145,11 @@ def build_answer_chain(
     extractive: ExtractiveAnswerer,
     max_question_chars: int,
     llm: Runnable[Any, Answer] | None = None,
+    today: Callable[[], date] = date.today,
 ) -> Runnable[Any, Answer]:
     """Return the chain from a question (or a question and its history) to its ``Answer`` (with
-    timings in milliseconds)."""
+    timings in milliseconds). ``today`` says what day relative dates count from when the input
+    does not (``AnswerSettings.today``: the host's calendar, or ``TANYA_TIMEZONE``'s)."""
 
     def question(raw: str | Mapping[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -167,7 +169,7 @@ def build_answer_chain(
             "question": unfancy(asked),  # read in plain letters ("ｂｒｐ", "𝐛𝐞𝐫𝐚𝐩𝐚")
             "history": history,
             "within": None if within.empty else within,
-            "today": parse_today(raw.get("today")) or date.today(),
+            "today": parse_today(raw.get("today")) or today(),
             "started": started,
         }
 

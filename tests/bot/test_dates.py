@@ -438,3 +438,33 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
 def test_a_year_no_calendar_has_is_no_date(question: str) -> None:
     reading = read_dates(question, date(2026, 11, 18))
     assert not reading.bounded and not reading.latest
+
+
+def test_today_is_the_day_in_the_time_zone_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "hari ini", "kemarin" count on TANYA_TIMEZONE's calendar (a host on UTC is a day behind
+    users in WIB before 07:00); empty, on the host's; an unknown zone is refused by name."""
+    from pydantic import ValidationError
+
+    from bot.settings import AnswerSettings
+
+    # UTC+14 and UTC-11 are 25 hours apart: never the same day
+    assert AnswerSettings(timezone="Pacific/Kiritimati").today() > AnswerSettings(timezone="Pacific/Pago_Pago").today()
+    assert AnswerSettings(timezone="").today() == date.today()
+    monkeypatch.setenv("TANYA_TIMEZONE", " Asia/Jakarta ")
+    assert AnswerSettings().timezone == "Asia/Jakarta"
+    for wrong in ("Asia/Bandung", "../../etc/passwd", "x" * 5000, "WIB"):
+        with pytest.raises(ValidationError, match="unknown time zone"):
+            AnswerSettings(timezone=wrong)
+
+
+def test_the_chain_counts_relative_dates_from_the_day_it_is_given(story: Any) -> None:
+    """A chain built with a ``today`` (``AnswerSettings.today``) reads "hari ini" as that day when
+    the question does not say what day it is; a question's own ``today`` still wins."""
+    from bot.chain.build import build_answer_chain
+    from bot.chain.extractive import ExtractiveAnswerer
+
+    chain = build_answer_chain(story.retriever, ExtractiveAnswerer(), 1000, today=lambda: date(2026, 11, 20))
+    answer = chain.invoke("berapa pengungsi banjir lembah arum hari ini?")
+    assert answer.note == "No article published on 2026-11-20 answers this; quoted from articles of other dates."
+    that_day = chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
+    assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
