@@ -210,9 +210,14 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         if not any(o.start() <= hit.start() and hit.end() <= o.end() and o is not hit for o, _ in found_all)
     ]
     for (earlier, (day_from, _)), (later, (_, day_to)) in pairwise(found_all):
-        # a range of two ("sejak kemarin sampai hari ini", "from last week until today")
-        if _RANGE_TO.fullmatch(q, earlier.end(), later.start()) and day_from <= day_to:
-            opened = _RANGE_FROM.search(q, 0, earlier.start())
+        # a range of two ("sejak kemarin sampai hari ini", "from last week until today", "antara
+        # minggu lalu dan minggu ini": "dan" / "and" only after "antara" / "between")
+        opened = _RANGE_FROM.search(q, 0, earlier.start())
+        between = opened is not None and opened.group(1) in ("antara", "between")
+        joined = _RANGE_TO.fullmatch(q, earlier.end(), later.start()) or (
+            between and _RANGE_AND.fullmatch(q, earlier.end(), later.start())
+        )
+        if joined and day_from <= day_to:
             return day_from, day_to, latest, [*spans, (opened.start() if opened else earlier.start(), later.end())]
     for pattern, (day_from, day_to) in rules:
         hit = re.search(pattern, q)
@@ -244,6 +249,24 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         rf"(?!\s+(?:{MONTH_PATTERN})\b)(?:,?\s+(\d{{4}}))?",
         q,
     )
+    # two days written as figures: "berita 30/10 sampai 3/11", "dari 28/12/2025 - 2/1/2026", "tgl
+    # 30/10-3/11"; only after a word that opens a range or names news ("2/3 sampai 3/4 kursi" is
+    # no range of days)
+    figures = re.search(
+        rf"\b(?:berita|artikel|laporan|kabar|news|articles?|reports?|dari|sejak|mulai|antara|from|since|between"
+        rf"|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}\s*(?:-|–|s/d|sd|sampai|sampe|hingga|dan|to|and|until"
+        rf"|through)\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)",
+        q,
+    )
+    if figures:
+        first_day, first_month, first_year, last_day, last_month, last_year = figures.groups()
+        end = _day(last_day, last_month, last_year, today)
+        start = _day(first_day, first_month, first_year or last_year, today)
+        if start is not None and end is not None and start > end and not first_year:
+            # across a year's end ("28/12 - 2/1"): the first day a year before the last's
+            start = _day(first_day, first_month, str(end.year - 1), today) if end.year > 1 else None
+        if start is not None and end is not None and start <= end:
+            return start, end, latest, [*spans, figures.span()]
     # and of two: "antara 3 November dan 5 Desember", "between November 3 and December 5"
     across = re.search(
         rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:-|–|s/d|sd|sampai|hingga|dan"
@@ -323,6 +346,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     return None, None, latest, spans
 
 
+# A day written as figures, day first, the year optional ("30/10", "30/10/2026"); three groups.
+_DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
+
 # A bound written right before a relative time ("sebelum kemarin", "sejak minggu lalu", "until
 # yesterday"); "dari" / "from" are left out: "berita dari minggu lalu" is last week's news.
 _BEFORE = frozenset({"sebelum", "before"})
@@ -330,7 +356,8 @@ _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
 # What joins two relative times into a range, and what may open it.
 _RANGE_TO = re.compile(r"\s*(?:sampai|hingga|sampe|until|till|to|s/d|sd|-|–)\s*")
-_RANGE_FROM = re.compile(r"\b(?:sejak|dari|mulai|antara|since|from|between)\s+$")
+_RANGE_FROM = re.compile(r"\b(sejak|dari|mulai|antara|since|from|between)\s+$")
+_RANGE_AND = re.compile(r"\s*(?:dan|and)\s*")
 _RELATIVE_BOUND = re.compile(r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|hingga|until)\s+$")
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum

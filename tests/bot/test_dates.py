@@ -93,6 +93,18 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("ada kabar apa sejak dua minggu yang lalu?", "2026-11-02", None, False, "ada kabar apa?"),
         ("berita tanggal 30/11 apa?", "2025-11-30", "2025-11-30", False, "apa?"),
         ("berita sampai 25 November", None, "2026-11-25", False, "berita"),
+        # two days written as figures, and two relative times "antara ... dan ..." (each had been
+        # read as its first end, the other left in the words searched)
+        ("berita 30/10 sampai 3/11 soal banjir", "2026-10-30", "2026-11-03", False, "soal banjir"),
+        ("sejak 30/10 sampai 3/11 ada apa?", "2026-10-30", "2026-11-03", False, "ada apa?"),
+        ("news from 30/10 to 3/11?", "2026-10-30", "2026-11-03", False, "news?"),
+        ("berita tgl 28/10-2/11", "2026-10-28", "2026-11-02", False, ""),
+        ("dari 28/12 - 2/1 ada berita apa", "2025-12-28", "2026-01-02", False, "ada berita apa"),
+        ("dari 28/12/2025 sampai 2/1/2026 ada apa", "2025-12-28", "2026-01-02", False, "ada apa"),
+        ("2/3 sampai 3/4 kursi DPR?", None, None, False, ""),
+        ("dari 31/2 sampai 3/3 ada apa", None, None, False, ""),
+        ("antara minggu lalu dan minggu ini ada berita apa", "2026-11-09", "2026-11-18", False, "ada berita apa"),
+        ("any news between last week and today?", "2026-11-09", "2026-11-18", False, "any news?"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
         ("İstanbul banjir terbaru?", None, None, True, "İstanbul banjir?"),
