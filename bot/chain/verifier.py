@@ -773,7 +773,13 @@ class Verifier:
         if not self.paraphrase:  # what is shown is the passage's own sentence, not the model's copy of it
             first = supports[0]
             shown = first.sentence
-            if first.position and refers_back(first.sentence):  # "Langkah ini ...": with what it refers to
+            quoted_there = self.quotes.get(first.passage, [])
+            if first.position in quoted_there:  # shown already, alone or before one that leans on it
+                self.dropped.append(claim.text)
+                return False
+            # "Langkah ini ...": with what it refers to, unless that is shown already (a model
+            # quoting a sentence and then the one leaning on it had the first shown twice)
+            if first.position and refers_back(first.sentence) and first.position - 1 not in quoted_there:
                 before = analyzed_sentences(self.hits[first.passage - 1].chunk.text)[first.position - 1][0].text
                 shown = f"{before} {shown}"
                 positions[first.passage].insert(0, first.position - 1)

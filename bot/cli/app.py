@@ -379,8 +379,11 @@ def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
             )
             shown = text
     assert answer is not None
-    if shown and terminal_text(answer.text, keep_newlines=True) == shown:
-        out.print()
+    final = terminal_text(answer.text, keep_newlines=True)
+    if shown and final.startswith(shown):
+        # the answer as shown so far, and what it ends with (the last sentence, checked once the
+        # model stopped writing): it had been printed again whole, the shown sentences twice
+        out.print(Text(final[len(shown) :], style=answer_style(None)))
         out.print(render_answer(answer, with_text=False))
     else:
         if shown:

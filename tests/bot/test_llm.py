@@ -636,6 +636,22 @@ def test_by_default_the_model_quotes_and_only_a_sentence_of_the_cited_passage_wo
     assert dated.mode == "llm" and dated.text.startswith("RAKYATSULSEL - TikTok baru-baru ini merumahkan")
 
 
+def test_a_quoted_sentence_is_shown_once_beside_the_sentence_that_leans_on_it(article_index: Index) -> None:
+    """A model quoting a sentence and then the one leaning on it ("Meskipun TikTok mengonfirmasi
+    adanya PHK ini ...") had the first shown twice: alone, then again before the second."""
+    first = (
+        "TikTok baru-baru ini merumahkan sekitar 700 karyawan di Malaysia dengan mayoritas dari mereka bekerja "
+        "dalam moderasi konten {merumahkan sekitar 700}."
+    )
+    leaning = (
+        "Meskipun TikTok mengonfirmasi adanya PHK ini tetapi jumlahnya kurang dari 500 karyawan {kurang dari 500}."
+    )
+    for reply in (f"{first} {leaning}", f"{leaning} {first}"):
+        answer = quoted(article_index, LAYOFFS, reply)
+        assert answer.mode == "llm" and answer.text.count("TikTok baru-baru ini merumahkan") == 1, answer.text
+        assert "kurang dari 500 karyawan" in answer.text, answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "reply"),
     [  # what the word-by-word check of paraphrases let through in a second hostile test

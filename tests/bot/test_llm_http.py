@@ -203,6 +203,16 @@ def test_cli_text_mode_streams_then_lists_sources(llm_env: ChatServer, monkeypat
     assert "[1] TikTok" in result.stdout
 
 
+def test_cli_text_mode_prints_each_sentence_of_a_streamed_answer_once(llm_env: ChatServer) -> None:
+    # the last sentence is checked once the model stops writing; the answer then began with the
+    # sentences already shown, and was printed again whole below them (found by a hostile tester)
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]. {EMAIL_SENTENCE[:-1]} [1]."
+    result = CliRunner().invoke(app, ["ask", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("TikTok baru-baru ini merumahkan") == 2, result.stdout  # the answer and its source
+    assert result.stdout.count("menerima informasi melalui email") == 2, result.stdout
+
+
 def test_a_failing_server_gives_the_extractive_answer_and_never_logs_the_key(
     llm_env: ChatServer, caplog: pytest.LogCaptureFixture
 ) -> None:
