@@ -179,9 +179,6 @@ def make_chat_model(settings: Any) -> Any:
 # ----- the prompt ----------------------------------------------------------------------------
 
 
-_PASSAGE_TAGS = re.compile(r"</?\s*passage\b[^<>]*>", re.IGNORECASE)
-
-
 # Passes of ``_strip`` before a text is taken for tags nested on purpose.
 _STRIP_PASSES = 4
 
@@ -202,8 +199,14 @@ def _strip(pattern: re.Pattern[str], text: str) -> str:
 
 
 def _fence(text: str) -> str:
-    """Passage text as data: it cannot close its own fence or fake another passage."""
-    return _strip(_PASSAGE_TAGS, text)
+    """Passage text as data: it cannot close its own fence, fake another passage, the question
+    or an earlier turn, nor write a chat template's control tokens."""
+    return _as_data(_strip(_TAGS, text))
+
+
+def _as_data(text: str) -> str:
+    """``text`` without chat-template control tokens (``_CONTROL_TOKENS``)."""
+    return _strip(_CONTROL_TOKENS, text)
 
 
 def _prompt(system: str) -> ChatPromptTemplate:
@@ -225,10 +228,20 @@ PARAPHRASE_PROMPT = _prompt(PARAPHRASE_SYSTEM_PROMPT)
 
 # What fences the question and the earlier turns: none of their text may open or close one.
 _TAGS = re.compile(r"</?\s*(earlier|question|passage)\b[^<>]*>", re.IGNORECASE)
-# The start of each pattern's tag, whose "<" ``_strip`` writes "‹" when it is left.
+# Chat templates' control tokens ("<|im_start|>system", "<|eot_id|>", "[INST]", "<<SYS>>",
+# "<start_of_turn>", "</s>"): a server that renders its model's template around the messages may
+# read them inside a message as the real thing, and an article would open a system turn of its own.
+_CONTROL_TOKENS = re.compile(
+    r"<\|[^<>|]{0,64}\|>|\[/?INST\]|<</?SYS>>|</?s>|<(?:start|end)_of_turn>|<\|[^<>|]{0,64}$", re.IGNORECASE
+)
+# The start of each pattern's tag or token, whose first character ``_strip`` writes "‹" when it
+# is left (nested deeper than its passes, or never closed).
 _TAG_WORDS = {
-    pattern.pattern: re.compile(r"<(?=/?\s*" + words + r"\b)", re.IGNORECASE)
-    for pattern, words in ((_PASSAGE_TAGS, "passage"), (_TAGS, "(?:earlier|question|passage)"))
+    pattern.pattern: re.compile(starts, re.IGNORECASE)
+    for pattern, starts in (
+        (_TAGS, r"<(?=/?\s*(?:earlier|question|passage)\b)"),
+        (_CONTROL_TOKENS, r"<(?=\||<?/?SYS>|/?s>|(?:start|end)_of_turn>)|\[(?=/?INST\])"),
+    )
 }
 # Earlier turns the prompt shows, and how much of each answer.
 PROMPT_TURNS = 4
@@ -242,8 +255,8 @@ def _conversation(history: Sequence[Any]) -> str:
         return ""
     blocks = []
     for turn in history[-PROMPT_TURNS:]:
-        asked = _strip(_TAGS, turn.question)[:PROMPT_TURN_CHARS]
-        answered = _strip(_TAGS, turn.answer or "")[:PROMPT_TURN_CHARS]
+        asked = _as_data(_strip(_TAGS, turn.question))[:PROMPT_TURN_CHARS]
+        answered = _as_data(_strip(_TAGS, turn.answer or ""))[:PROMPT_TURN_CHARS]
         blocks.append(f"<earlier>\nQ: {asked}\nA: {answered}\n</earlier>")
     return "Earlier in this conversation (the question may refer to it):\n\n" + "\n".join(blocks) + "\n\n"
 
@@ -261,7 +274,7 @@ def prompt_inputs(hits: Sequence[Hit], question: str, history: Sequence[Any] = (
     return {
         "passages": "\n\n".join(blocks),
         "conversation": _conversation(history),
-        "question": _strip(_TAGS, question),
+        "question": _as_data(_strip(_TAGS, question)),
     }
 
 

@@ -132,6 +132,33 @@ def _read(text: str, passages: int) -> tuple[str, tuple[int, ...]]:
     return replace_surrogates(plain), tuple(cited)
 
 
+# Marks a claim may carry that its passages need not: sentence punctuation, brackets, quotes,
+# dashes and the signs of figures ("20%", "Rp 20.000", "2,5"), which the word check reads.
+_PLAIN_MARKS = frozenset(" .,;:!?()'\"-–—‘’“”/%+［］…")
+
+
+def _script(ch: str) -> str:
+    """The script of a letter ("LATIN", "CYRILLIC", "GREEK"), from its Unicode name."""
+    return unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+
+
+def _unaccounted_marks(text: str, sources: Sequence[str]) -> bool:
+    """Whether a paraphrased claim holds what the word-by-word check cannot read and its cited
+    passages lack: a symbol, an emoji or a sign of markup ("<@&700>", "💀", "★": the check reads
+    words and figures only, so these rode along unchecked, and a mention's markup pings wherever
+    the answer is relayed), or a letter of a script none of them writes ("Маlaysia" with
+    Cyrillic letters, which the word check read as the Latin word)."""
+    present = set().union(*(set(source) for source in sources)) if sources else set()
+    scripts = {_script(ch) for ch in present if ch.isalpha()} | {"LATIN"}
+    for ch in set(text) - present:
+        if ch.isalpha():
+            if _script(ch) not in scripts:
+                return True
+        elif not ch.isdigit() and ch not in _PLAIN_MARKS:
+            return True
+    return False
+
+
 def _same_claim(text: str) -> str:
     """What two claims that say the same thing have in common (case, spacing and punctuation
     aside)."""
@@ -763,6 +790,9 @@ class Verifier:
             or len(text) > MAX_CLAIM_CHARS
             or any(_same_claim(text) == _same_claim(kept) for kept, _ in self.kept)
         ):
+            self.dropped.append(claim.text)
+            return False
+        if self.paraphrase and _unaccounted_marks(text, [self.hits[n - 1].chunk.text for n in cited]):
             self.dropped.append(claim.text)
             return False
         supports = self._support(text, cited) if self.paraphrase else self._quoted(text, cited)
