@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
@@ -18,12 +19,21 @@ def written_forms(secret: str) -> Iterator[str]:
     """The ways ``secret`` can appear in a log line: as it is, escaped in a ``repr`` of a string
     or of bytes (an HTTP library's debug log of its headers: ``b'Bearer sk-...'``), in JSON, and
     percent-encoded in a URL."""
-    yield secret
-    yield repr(secret)[1:-1]
-    yield repr(secret.encode("utf-8", "backslashreplace"))[2:-1]
-    yield json.dumps(secret)[1:-1]
-    yield json.dumps(secret, ensure_ascii=False)[1:-1]
-    yield quote(secret, safe="")
+    once = [
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+    ]
+    yield from once
+    # escaped twice: an error quoting a library's repr of its headers ("Illegal header value
+    # b'Bearer sk-...\\nabc'"), which a key with a line break inside reached under --debug
+    for form in once[1:3]:
+        yield repr(form)[1:-1]
+    # and each long stretch of it between characters that escaping rewrites, however escaped
+    yield from (part for part in re.split(r"[^\x20-\x7e]|[\\'\"]", secret) if len(part) >= MIN_SECRET_CHARS)
 
 
 class RedactSecrets(logging.Filter):

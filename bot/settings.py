@@ -81,6 +81,14 @@ class LLMSettings(Section):
         default=None, validation_alias=AliasChoices("OLLAMA_BASE_URL", "TANYA_OLLAMA_BASE_URL", "ollama_base_url")
     )
 
+    @field_validator("openai_api_key", "anthropic_api_key")
+    @classmethod
+    def _key_as_typed(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key without the spaces and line ends around it (a ``.env`` saved with CRLF, a paste):
+        they are no part of any key, and a server refused it as a wrong one."""
+        key = None if value is None else value.get_secret_value().strip()
+        return SecretStr(key) if key else None
+
 
 class DiscordSettings(Section):
     """The Discord bot (``DISCORD_TOKEN``, ``TANYA_DISCORD_CHANNELS``, ...)."""

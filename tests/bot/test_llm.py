@@ -398,6 +398,21 @@ def test_redaction_masks_a_secret_however_a_library_writes_it() -> None:
         assert "SECRET" not in message and short not in message and "[redacted]" in message, message
 
 
+def test_a_secret_with_a_line_break_is_masked_when_an_error_quotes_a_repr_of_it() -> None:
+    # a key with a line break inside, quoted by an error about the header a library refused
+    # (found by a hostile tester under --debug: escaped twice, it had passed)
+    from bot.logs import RedactSecrets
+
+    secret = "sk-SECRETKEYnl\nabcdef"
+    redactor = RedactSecrets([secret])
+    header = repr(f"Bearer {secret}".encode())
+    for text in (f"Illegal header value {header}", repr(f"Illegal header value {header}"), repr(repr(secret))):
+        record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "%s", (text,), None)
+        redactor.filter(record)
+        message = record.getMessage()
+        assert "SECRET" not in message and "abcdef" not in message, message
+
+
 # ----- what counts as support: the bundled article, and an article that asks for "PWNED" -----
 
 PWNED_ARTICLE = (

@@ -213,6 +213,15 @@ def test_cli_text_mode_prints_each_sentence_of_a_streamed_answer_once(llm_env: C
     assert result.stdout.count("menerima informasi melalui email") == 2, result.stdout
 
 
+def test_a_key_is_sent_without_the_line_end_a_crlf_env_file_leaves(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", f" {API_KEY}\r\n")
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]."
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "llm" and llm_env.requests[-1]["auth"] == f"Bearer {API_KEY}"
+
+
 def test_a_failing_server_gives_the_extractive_answer_and_never_logs_the_key(
     llm_env: ChatServer, caplog: pytest.LogCaptureFixture
 ) -> None:
