@@ -323,7 +323,7 @@ def ask(
     assert question is not None
     asked = {"question": question, **scope}
     if as_json:
-        _print_json(answer_to_json(stack.chain.invoke(asked)))
+        _print_json(answer_to_json(_answered(stack.chain, asked)))
     else:
         _ask_and_print(stack.chain, asked)
 
@@ -360,6 +360,14 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
             style="dim",
             markup=False,
         )
+
+
+def _answered(chain: Any, question: str | dict[str, Any]) -> Any:
+    """The chain's final answer, read as it streams, as the text mode and Discord read it: an LLM
+    answer whose model stalls after some verified sentences keeps them, with a note (``invoke``
+    waits for the whole draft first, and its deadline then gave the extractive answer instead)."""
+    answers = list(chain.stream(question))  # a handful: one per verified sentence, then the whole
+    return answers[-1]
 
 
 def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
@@ -455,7 +463,7 @@ def _answer_lines(chain: Any, lines: Iterator[str | None], scope: dict[str, str]
         try:
             if problem:
                 raise BadInput(problem)
-            result: dict[str, Any] = answer_to_json(chain.invoke(asked))
+            result: dict[str, Any] = answer_to_json(_answered(chain, asked))
         except (BadInput, IndexUnavailable) as exc:  # a line that cannot be asked; a server away for now
             result = {"question": text, "error": str(exc)}
         if item_id is not None:

@@ -35,6 +35,7 @@ class ChatServer(ThreadingHTTPServer):
     pause_s = 0.0  # between the endless reply's pieces of 64 KiB
     unfinished = False  # the stream ends (the connection closed) before its last event and [DONE]
     slow_headers = False  # its headers come a byte every 0.2 s (for 30 s at most), so no read times out
+    hang_after: int | None = None  # a streamed reply stalls after this many words (until released)
     released: threading.Event
     requests: list[dict[str, Any]]
 
@@ -93,6 +94,8 @@ class Handler(BaseHTTPRequestHandler):
             self.server.gone.set()
             return
         for i, word in enumerate([*words] if self.server.unfinished else [*words, None]):
+            if i == self.server.hang_after:
+                self.server.released.wait(60)
             delta = {"content": word} if word is not None else {}
             if i == 0:
                 delta["role"] = "assistant"
@@ -255,6 +258,21 @@ def test_a_server_slower_than_the_timeout_gives_the_extractive_answer(
     assert time.monotonic() - started < 60  # answered long before the server would have
     data = json.loads(result.stdout)
     assert data["mode"] == "extractive" and "too long" in data["note"]
+
+
+def test_a_model_that_stalls_after_verified_sentences_keeps_them_in_json_as_in_text(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.chain.llm import NOTES
+
+    # two verified sentences and the start of a third, then nothing until the deadline: `--json`
+    # and `--batch` had waited for the whole draft and given the extractive answer instead
+    llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]. {EMAIL_SENTENCE[:-1]} [1]. TikTok juga"
+    llm_env.hang_after = len(llm_env.reply.split(" ")) - 1
+    monkeypatch.setenv("TANYA_LLM_TIMEOUT_S", "3")
+    data = json.loads(CliRunner().invoke(app, ["ask", "--json", QUESTION]).stdout)
+    assert data["mode"] == "llm" and data["note"] == NOTES["stopped"], data
+    assert LAYOFF_SENTENCE in data["answer"] and EMAIL_SENTENCE in data["answer"]
 
 
 def test_a_reply_that_never_ends_is_cut_off_at_the_deadline_not_read_for_ever(
