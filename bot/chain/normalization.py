@@ -224,6 +224,25 @@ def _titled(text: str) -> bool:
     return len(found) >= 5 and sum(w[0].isupper() for w in found) >= 0.8 * len(found)
 
 
+# A word written twice as the word and "2" ("orang2", "beda2", "gara2nya"): three letters at least
+# and not in capitals, so that "CO2", "S2", "PS2" and "DOTA2" stay names.
+_REDUPLICATED = re.compile(r"(?<![\w-])([^\W\d_]{3,})2(nya)?(?![\w-])")
+
+
+def reduplicated(text: str) -> str:
+    """``text`` with its words written twice in chat as the word and "2" written out ("orang2" ->
+    "orang-orang", "gara2nya" -> "gara-garanya"): the "2" had been searched as a number and
+    matched any "2" of an article."""
+
+    def spell(match: re.Match[str]) -> str:
+        word = match.group(1)
+        if not (word.islower() or word[1:].islower()):
+            return match.group(0)
+        return f"{word}-{word.lower()}{match.group(2) or ''}"
+
+    return _REDUPLICATED.sub(spell, text)
+
+
 def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
     """``text`` with its chat short forms spelt out, except those ``indexed`` says the index
     holds (it gets the candidates, lower case, and returns those it knows)."""
@@ -247,9 +266,11 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
         low = word.lower()
         acronym = len(word) > 1 and word.isupper()  # "BG", "MS": a name, not "bang" or "masih"
         start, end = match.span()
-        # a letter against a figure is no word ("G7", "g7", "B20")
+        # a letter against a figure is no word ("G7", "g7", "B20"), nor letters before one ("co2":
+        # no "cowok"; "org2" has been written "org-org")
         lone_letter = len(word) == 1 and (text[end : end + 1].isdigit() or text[start - 1 : start].isdigit())
-        if acronym or lone_letter or (word[0].isupper() and _names_something(text, match, titled)):
+        before_figure = text[end : end + 1].isdigit()
+        if acronym or lone_letter or before_figure or (word[0].isupper() and _names_something(text, match, titled)):
             return word
         if low in clitic and clitic[low] in found and clitic[low] not in kept:
             return table[clitic[low]] + "nya"
@@ -303,7 +324,7 @@ def normalize_chat(
         question = without_acknowledgement(question)
     indonesian = guess_language(question) == "id"
     if "short_forms" not in without and indonesian:
-        question = expand_short_forms(question, indexed)
+        question = expand_short_forms(reduplicated(question), indexed)
     if "chat_words" not in without:
         candidates = CASUAL_WORDS | (CASUAL_ADDRESSES if indonesian else frozenset())
         found = {m.group(0) for m in _WORD.finditer(question)} & candidates

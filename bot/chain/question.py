@@ -65,6 +65,7 @@ DATE_FIGURES = re.compile(
 CALENDAR_WORDS = frozenset(
     "lama long sejak since hari day days bulan month months tahun year years tanggal date".split()
 )
+_PURPOSE = frozenset({"untuk", "buat"})  # before "apa": what for ("buat apa?", "untuk apaan?")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 
@@ -389,7 +390,10 @@ def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset(
                 out.append((surface, tuple(dict.fromkeys(english + indonesian))))
                 i += used
                 continue
-        if token not in _STOPWORDS:
+        # "buat apa", "untuk apaan" ask what for: that "buat" names nothing to search for (the
+        # Indonesian "buat" is also "make": it found "kecerdasan buatan")
+        purpose = token in _PURPOSE and tokens[i + 1 : i + 2] in (["apa"], ["apaan"]) and "reason" not in without
+        if token not in _STOPWORDS and not purpose:
             out.append((token, (stem(token),)))
         i += 1
     if not out:  # a question made only of stopwords still searches for its words
@@ -486,9 +490,6 @@ def _alternatives(
                         if word in surfaces:
                             out.setdefault(word, []).append((short,))
     return out
-
-
-_PURPOSE = frozenset({"untuk", "buat"})
 
 
 def focus_terms(question: str) -> frozenset[str]:

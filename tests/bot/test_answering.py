@@ -98,6 +98,10 @@ def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
         ("TIKTOK BAYAR MICROSOFT BERAPA", "20 juta dolar"),
         # fullwidth letters (a keyboard's wide mode): read as plain ones
         ("ｔｉｋｔｏｋ ｂａｙａｒ ｍｉｃｒｏｓｏｆｔ ｂｒｐ ｓｅｂｕｌａｎ？", "20 juta dolar"),
+        # "buat apa" asks what for: its "buat" is no word to search for (it had found "kecerdasan
+        # buatan" in the sentence on the payments to Microsoft)
+        ("investasinya buat apa", "kepercayaan dan keamanan"),
+        ("buat apa bytedance berinvestasi?", "kepercayaan dan keamanan"),
         # the hint the Discord bot gives after an empty mention
         (HINT_QUESTION, ("700", "500")),  # reported, and as TikTok confirmed
     ],

@@ -95,6 +95,13 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("tiktok phk 😅 Yg di Malaysia brp", "tiktok phk 😅 yang di Malaysia berapa"),
         ('dia nanya: "Brp org yg kena phk?"', 'dia bertanya: "berapa orang yang kena phk?"'),
         ("Tiktok Phk Brp Org Yg Kena?", "Tiktok Phk berapa orang yang Kena?"),
+        # a word written twice as the word and "2" (its "2" had been searched as a number), not a
+        # name or a code with a figure ("CO2", "S2"), nor a short form against a figure ("co2" is
+        # no "cowok2")
+        ("td liat org2 di malaysia, gara2 apa?", "tadi lihat orang-orang di malaysia, gara-gara apa?"),
+        ("angkanya beda2nya knp", "angkanya beda-bedanya kenapa"),
+        ("Org2 yg kena brp?", "orang-orang yang kena berapa?"),
+        ("emisi CO2 brp, lulusan S2 brp, emisi co2 brp?", "emisi CO2 berapa, lulusan S2 berapa, emisi co2 berapa?"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:

@@ -75,6 +75,14 @@ def test_prime_sentences_caches_what_the_index_stored(small_index: Index) -> Non
     assert cached == small_index.sentences([chunk])[chunk.chunk_id] and analyzed_sentences(chunk.text) is cached
 
 
+def test_a_purpose_asked_with_buat_or_untuk_is_not_searched_for(small_index: Index) -> None:
+    ingest_articles(small_index, [Article("a", "Model kecerdasan buatan itu dibuat untuk moderasi.", "AI")])
+    assert [c.surface for c in parse_query("investasinya buat apa?", small_index).concepts] == ["investasinya"]
+    assert [c.surface for c in parse_query("buat apaan duitnya?", small_index).concepts] == ["apaan", "duitnya"]
+    # "buat" naming something is searched for
+    assert "buat" in parse_query("siapa yang buat model itu?", small_index).search_terms
+
+
 def test_question_frame_words_weigh_half(small_index: Index) -> None:
     ingest_articles(small_index, [Article("a", "Fotosintesis adalah proses tumbuhan membuat makanan.", "Bio")])
     # neither word is in the index, so both have the same IDF; the frame word counts half
