@@ -198,15 +198,12 @@ def _strip(pattern: re.Pattern[str], text: str) -> str:
     return words.sub("\u2039", text) if words is not None else text
 
 
-def _fence(text: str) -> str:
-    """Passage text as data: it cannot close its own fence, fake another passage, the question
-    or an earlier turn, nor write a chat template's control tokens."""
-    return _as_data(_strip(_TAGS, text))
-
-
 def _as_data(text: str) -> str:
-    """``text`` without chat-template control tokens (``_CONTROL_TOKENS``)."""
-    return _strip(_CONTROL_TOKENS, text)
+    """Untrusted text (a passage, a title, the question, an earlier turn) as data: it cannot open
+    or close a fence (a passage's, the question's, an earlier turn's) nor write a chat template's
+    control tokens. Both are taken out in the same passes: taking out one could join the halves
+    of the other ("</pass</s>age>")."""
+    return _strip(_UNTRUSTED, text)
 
 
 def _prompt(system: str) -> ChatPromptTemplate:
@@ -226,21 +223,25 @@ PROMPT = _prompt(SYSTEM_PROMPT)
 PARAPHRASE_PROMPT = _prompt(PARAPHRASE_SYSTEM_PROMPT)
 
 
-# What fences the question and the earlier turns: none of their text may open or close one.
-_TAGS = re.compile(r"</?\s*(earlier|question|passage)\b[^<>]*>", re.IGNORECASE)
-# Chat templates' control tokens ("<|im_start|>system", "<|eot_id|>", "[INST]", "<<SYS>>",
-# "<start_of_turn>", "</s>"): a server that renders its model's template around the messages may
-# read them inside a message as the real thing, and an article would open a system turn of its own.
-_CONTROL_TOKENS = re.compile(
-    r"<\|[^<>|]{0,64}\|>|\[/?INST\]|<</?SYS>>|</?s>|<(?:start|end)_of_turn>|<\|[^<>|]{0,64}$", re.IGNORECASE
+# What fences the passages, the question and the earlier turns: no text may open or close one.
+_TAGS = r"</?\s*(?:earlier|question|passage)\b[^<>]*>"
+# Chat templates' control tokens ("<|im_start|>system", "<|eot_id|>", DeepSeek's "<｜User｜>",
+# "[INST]", Mistral's "[SYSTEM_PROMPT]", "<<SYS>>", "<start_of_turn>", "</s>", "<bos>"): a server
+# that renders its model's template around the messages may read them inside a message as the
+# real thing, and an article would open a system turn of its own.
+_MISTRAL = r"(?:INST|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS)"
+_CONTROL_TOKENS = (
+    rf"<[|｜][^<>|｜]{{0,64}}[|｜]>|\[/?{_MISTRAL}\]|<</?SYS>>|</?(?:s|bos|eos)>|<(?:start|end)_of_turn>"
+    r"|<[|｜][^<>|｜]{0,64}$"
 )
-# The start of each pattern's tag or token, whose first character ``_strip`` writes "‹" when it
-# is left (nested deeper than its passes, or never closed).
+_UNTRUSTED = re.compile(f"{_TAGS}|{_CONTROL_TOKENS}", re.IGNORECASE)
+# The start of a tag or token, whose first character ``_strip`` writes "‹" when one is left
+# (nested deeper than its passes, or never closed).
 _TAG_WORDS = {
-    pattern.pattern: re.compile(starts, re.IGNORECASE)
-    for pattern, starts in (
-        (_TAGS, r"<(?=/?\s*(?:earlier|question|passage)\b)"),
-        (_CONTROL_TOKENS, r"<(?=\||<?/?SYS>|/?s>|(?:start|end)_of_turn>)|\[(?=/?INST\])"),
+    _UNTRUSTED.pattern: re.compile(
+        rf"<(?=/?\s*(?:earlier|question|passage)\b|[|｜]|<?/?SYS>|/?(?:s|bos|eos)>|(?:start|end)_of_turn>)"
+        rf"|\[(?=/?{_MISTRAL}\])",
+        re.IGNORECASE,
     )
 }
 # Earlier turns the prompt shows, and how much of each answer.
@@ -255,8 +256,8 @@ def _conversation(history: Sequence[Any]) -> str:
         return ""
     blocks = []
     for turn in history[-PROMPT_TURNS:]:
-        asked = _as_data(_strip(_TAGS, turn.question))[:PROMPT_TURN_CHARS]
-        answered = _as_data(_strip(_TAGS, turn.answer or ""))[:PROMPT_TURN_CHARS]
+        asked = _as_data(turn.question)[:PROMPT_TURN_CHARS]
+        answered = _as_data(turn.answer or "")[:PROMPT_TURN_CHARS]
         blocks.append(f"<earlier>\nQ: {asked}\nA: {answered}\n</earlier>")
     return "Earlier in this conversation (the question may refer to it):\n\n" + "\n".join(blocks) + "\n\n"
 
@@ -267,14 +268,14 @@ def prompt_inputs(hits: Sequence[Hit], question: str, history: Sequence[Any] = (
     blocks = []
     for n, hit in enumerate(hits, start=1):
         chunk = hit.chunk
-        meta = f'n="{n}" title="{_fence(chunk.title).replace(chr(34), chr(39))}"'
+        meta = f'n="{n}" title="{_as_data(chunk.title).replace(chr(34), chr(39))}"'
         if chunk.published:
             meta += f' date="{chunk.published}"'
-        blocks.append(f"<passage {meta}>\n{_fence(chunk.text)}\n</passage>")
+        blocks.append(f"<passage {meta}>\n{_as_data(chunk.text)}\n</passage>")
     return {
         "passages": "\n\n".join(blocks),
         "conversation": _conversation(history),
-        "question": _as_data(_strip(_TAGS, question)),
+        "question": _as_data(question),
     }
 
 

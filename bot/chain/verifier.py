@@ -132,9 +132,12 @@ def _read(text: str, passages: int) -> tuple[str, tuple[int, ...]]:
     return replace_surrogates(plain), tuple(cited)
 
 
-# Marks a claim may carry that its passages need not: sentence punctuation, brackets, quotes,
-# dashes and the signs of figures ("20%", "Rp 20.000", "2,5"), which the word check reads.
-_PLAIN_MARKS = frozenset(" .,;:!?()'\"-–—‘’“”/%+［］…")
+# What the word check cannot read and a claim may not add to its passages: symbols such as emoji,
+# "★", "™" (but the degree sign), modifier symbols, private-use and unassigned code points, and
+# the signs of markup ("<@&700>", "@everyone", "<#1>"). Currency, maths signs, quotes, brackets
+# and dashes are how a paraphrase writes what a passage says ("$20 juta", "R&D", "35°C", "«...»").
+_UNREADABLE_CATEGORIES = frozenset({"So", "Sk", "Co", "Cn", "Cf"})
+_MARKUP_SIGNS = frozenset("<>@")
 
 
 def _script(ch: str) -> str:
@@ -144,17 +147,17 @@ def _script(ch: str) -> str:
 
 def _unaccounted_marks(text: str, sources: Sequence[str]) -> bool:
     """Whether a paraphrased claim holds what the word-by-word check cannot read and its cited
-    passages lack: a symbol, an emoji or a sign of markup ("<@&700>", "💀", "★": the check reads
-    words and figures only, so these rode along unchecked, and a mention's markup pings wherever
-    the answer is relayed), or a letter of a script none of them writes ("Маlaysia" with
-    Cyrillic letters, which the word check read as the Latin word)."""
+    passages lack: an emoji or another symbol, or a sign of markup (``_UNREADABLE_CATEGORIES``,
+    ``_MARKUP_SIGNS``: these rode along unchecked, and a mention's markup pings wherever the
+    answer is relayed), or a letter of a script none of them writes ("Маlaysia" with Cyrillic
+    letters, which the word check read as the Latin word)."""
     present = set().union(*(set(source) for source in sources)) if sources else set()
     scripts = {_script(ch) for ch in present if ch.isalpha()} | {"LATIN"}
     for ch in set(text) - present:
         if ch.isalpha():
             if _script(ch) not in scripts:
                 return True
-        elif not ch.isdigit() and ch not in _PLAIN_MARKS:
+        elif ch in _MARKUP_SIGNS or (unicodedata.category(ch) in _UNREADABLE_CATEGORIES and ch != "°"):
             return True
     return False
 
@@ -771,6 +774,7 @@ class Verifier:
         self.kept: list[tuple[str, tuple[int, ...]]] = []  # (plain text, passage numbers)
         self.quotes: dict[int, list[int]] = {}  # passage number -> its supporting sentences' positions
         self.dropped: list[str] = []
+        self.last: tuple[int, int] | None = None  # the passage and position of the sentence shown last
 
     @property
     def full(self) -> bool:
@@ -804,12 +808,17 @@ class Verifier:
             first = supports[0]
             shown = first.sentence
             quoted_there = self.quotes.get(first.passage, [])
-            if first.position in quoted_there:  # shown already, alone or before one that leans on it
+            leans = bool(first.position) and refers_back(first.sentence)
+            # shown already (alone, or before one that leans on it); or leaning on a sentence shown
+            # earlier, but not right before it: shown alone it would read as leaning on another
+            if first.position in quoted_there or (
+                leans and first.position - 1 in quoted_there and self.last != (first.passage, first.position - 1)
+            ):
                 self.dropped.append(claim.text)
                 return False
-            # "Langkah ini ...": with what it refers to, unless that is shown already (a model
-            # quoting a sentence and then the one leaning on it had the first shown twice)
-            if first.position and refers_back(first.sentence) and first.position - 1 not in quoted_there:
+            # "Langkah ini ...": with what it refers to, unless that is shown right before it (a
+            # model quoting a sentence and then the one leaning on it had the first shown twice)
+            if leans and first.position - 1 not in quoted_there:
                 before = analyzed_sentences(self.hits[first.passage - 1].chunk.text)[first.position - 1][0].text
                 shown = f"{before} {shown}"
                 positions[first.passage].insert(0, first.position - 1)
@@ -818,6 +827,7 @@ class Verifier:
                 self.dropped.append(claim.text)
                 return False
         self.kept.append((text, tuple(s.passage for s in supports)))
+        self.last = (supports[0].passage, supports[0].position)
         for passage, at in positions.items():
             quotes = self.quotes.setdefault(passage, [])
             quotes.extend(p for p in at if p not in quotes)
