@@ -209,14 +209,16 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         for hit, dates in found_all
         if not any(o.start() <= hit.start() and hit.end() <= o.end() and o is not hit for o, _ in found_all)
     ]
-    for (earlier, (day_from, _)), (later, (_, day_to)) in pairwise(found_all):
+    for (earlier, one), (later, other) in pairwise(found_all):
         # a range of two ("sejak kemarin sampai hari ini", "from last week until today", "antara
-        # minggu lalu dan minggu ini": "dan" / "and" only after "antara" / "between")
+        # minggu lalu dan minggu ini": "dan" / "and" only after "antara" / "between", which may
+        # name the later one first: "antara hari ini dan kemarin")
         opened = _RANGE_FROM.search(q, 0, earlier.start())
         between = opened is not None and opened.group(1) in ("antara", "between")
         joined = _RANGE_TO.fullmatch(q, earlier.end(), later.start()) or (
             between and _RANGE_AND.fullmatch(q, earlier.end(), later.start())
         )
+        day_from, day_to = (min(one[0], other[0]), max(one[1], other[1])) if between else (one[0], other[1])
         if joined and day_from <= day_to:
             return day_from, day_to, latest, [*spans, (opened.start() if opened else earlier.start(), later.end())]
     for pattern, (day_from, day_to) in rules:
@@ -243,44 +245,40 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # "between November 3 and 5" (written day first: "3 november and 5"); not "3 dan 5 November"
     # alone, more often when something happened than when it was reported
     days = re.search(
-        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s*(?:-|–|s/d|sd|sampai|hingga"
-        rf"|dan|to|and|until|through)\s*(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
-        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:-|–|and|to|until|through)\s*(\d{{1,2}})\b"
+        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s*(?:{_JOIN}|{_AND})"
+        rf"\s*(?:(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
+        rf"|\b(?:between|from)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:{_JOIN}|{_AND})\s*(\d{{1,2}})\b"
         rf"(?!\s+(?:{MONTH_PATTERN})\b)(?:,?\s+(\d{{4}}))?",
         q,
     )
-    # two days written as figures: "berita 30/10 sampai 3/11", "dari 28/12/2025 - 2/1/2026", "tgl
-    # 30/10-3/11"; only after a word that opens a range or names news ("2/3 sampai 3/4 kursi" is
-    # no range of days)
+    # two days written as figures: "berita 30/10 sampai 3/11", "tgl 30/10-3/11", "dari tanggal
+    # 28/12/2025 sampai 2/1/2026"; only after a word naming news or "tanggal" ("harga naik dari 1/2
+    # sampai 3/4 persen", "antara 1/2 dan 2/3 warga" are shares, as "dari 2/3 suara" is)
     figures = re.search(
-        rf"\b(?:berita|artikel|laporan|kabar|news|articles?|reports?|dari|sejak|mulai|antara|from|since|between"
-        rf"|tanggal|tgl)\s+(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}\s*(?:-|–|s/d|sd|sampai|sampe|hingga|dan|to|and|until"
-        rf"|through)\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)",
+        rf"\b(?:(?:berita|artikel|laporan|kabar|news|articles?|reports?)\s+(?:({_OPENS})\s+)?(?:(?:tanggal|tgl)\s+)?"
+        rf"|(?:({_OPENS})\s+)?(?:tanggal|tgl)\s+){_DAY_FIGURES}\s*(?:(?P<anded>{_AND})|{_JOIN})\s*(?:(?:tanggal|tgl)\s+)?"
+        rf"{_DAY_FIGURES}(?!\s*/|\d)",
         q,
     )
+    # "dan" / "and" join days only after "antara" / "between" ("laporan 1/2 dan 3/4 anggota")
+    if figures and figures.group("anded") and (figures.group(1) or figures.group(2)) not in ("antara", "between"):
+        figures = None
     if figures:
-        first_day, first_month, first_year, last_day, last_month, last_year = figures.groups()
-        end = _day(last_day, last_month, last_year, today)
-        start = _day(first_day, first_month, first_year or last_year, today)
-        if start is not None and end is not None and start > end and not first_year:
-            # across a year's end ("28/12 - 2/1"): the first day a year before the last's
-            start = _day(first_day, first_month, str(end.year - 1), today) if end.year > 1 else None
-        if start is not None and end is not None and start <= end:
-            return start, end, latest, [*spans, figures.span()]
+        first_day, first_month, first_year, *_, last_day, last_month, last_year = figures.groups()[2:]
+        ends = _days_between(first_day, first_month, first_year, last_day, last_month, last_year, today)
+        if ends is not None:
+            return *ends, latest, [*spans, figures.span()]
     # and of two: "antara 3 November dan 5 Desember", "between November 3 and December 5"
     across = re.search(
-        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:-|–|s/d|sd|sampai|hingga|dan"
-        rf"|to|and|until|through)\s*(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b",
+        rf"\b(?:dari|antara|between|from|tanggal|tgl)\s+(\d{{1,2}})\s+({MONTH_PATTERN})\s*(?:{_JOIN}|{_AND})"
+        rf"\s*(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b",
         q,
     )
     if across:
         first_day, first_month, last_day, last_month, year = across.groups()
-        start, end = _day(first_day, first_month, year, today), _day(last_day, last_month, year, today)
-        if start is not None and end is not None and start > end and MONTHS[first_month] > MONTHS[last_month]:
-            # across a year's end ("dari 28 Desember sampai 2 Januari"): the first month a year earlier
-            start = _day(first_day, first_month, str(end.year - 1), today) if end.year > 1 else None
-        if start is not None and end is not None and start <= end:
-            return start, end, latest, [*spans, across.span()]
+        ends = _days_between(first_day, first_month, None, last_day, last_month, year, today)
+        if ends is not None:
+            return *ends, latest, [*spans, across.span()]
     if days:
         first, last, month, year = (
             days.group(1, 2, 3, 4) if days.group(1) else (days.group(5), days.group(7), days.group(6), days.group(8))
@@ -346,6 +344,44 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     return None, None, latest, spans
 
 
+# What joins the two ends of a range ("sampai", "-", "until"); "dan" / "and" join them too after
+# "antara" / "between"; and what may open one.
+_JOIN = r"-|–|s/d|sd|sampai|sampe|hingga|to|until|till|through"
+_AND = r"dan|and"
+_OPENS = r"sejak|dari|mulai|antara|since|from|between"
+
+
+def _days_between(
+    first_day: str,
+    first_month: str,
+    first_year: str | None,
+    last_day: str,
+    last_month: str,
+    last_year: str | None,
+    today: date,
+) -> tuple[date, date] | None:
+    """The first and last day of a range written with its two ends (months as numbers or names,
+    years optional): without a year both ends are in the year of the first's latest such month up
+    to today ("30/11 sampai 2/12" asked on 20 November is this year's), and across a year's end
+    ("28/12 - 2/1", "dari 28 Desember sampai 2 Januari") the last is in its latest such month's
+    year and the first a year before; ``None`` for a day no calendar has, or ends the wrong way
+    round."""
+    first_number = int(first_month) if first_month.isdigit() else MONTHS[first_month]
+    last_number = int(last_month) if last_month.isdigit() else MONTHS[last_month]
+    if not (1 <= first_number <= 12 and 1 <= last_number <= 12):
+        return None
+    across = first_number > last_number  # a year's end between them
+    if last_year is None:
+        if first_year:
+            last_year = str(int(first_year) + across)
+        else:  # the latest such range up to today: by its last month across a year's end
+            last_year = str(_year_of(last_number, today) if across else _year_of(first_number, today))
+    if first_year is None:
+        first_year = str(int(last_year) - across)
+    start, end = _day(first_day, first_month, first_year, today), _day(last_day, last_month, last_year, today)
+    return (start, end) if start is not None and end is not None and start <= end else None
+
+
 # A day written as figures, day first, the year optional ("30/10", "30/10/2026"); three groups.
 _DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
 
@@ -355,9 +391,9 @@ _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
 # What joins two relative times into a range, and what may open it.
-_RANGE_TO = re.compile(r"\s*(?:sampai|hingga|sampe|until|till|to|s/d|sd|-|–)\s*")
-_RANGE_FROM = re.compile(r"\b(sejak|dari|mulai|antara|since|from|between)\s+$")
-_RANGE_AND = re.compile(r"\s*(?:dan|and)\s*")
+_RANGE_TO = re.compile(rf"\s*(?:{_JOIN})\s*")
+_RANGE_FROM = re.compile(rf"\b({_OPENS})\s+$")
+_RANGE_AND = re.compile(rf"\s*(?:{_AND})\s*")
 _RELATIVE_BOUND = re.compile(r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|hingga|until)\s+$")
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum
