@@ -13,6 +13,8 @@ MASK = "[redacted]"
 # inside "news_dev" too: masking too much is safe); one of a character or two is no secret, and
 # masking it would leave no log line readable.
 MIN_SECRET_CHARS = 3
+# A stretch of a secret between characters escaping rewrites is masked on its own from this long.
+SECRET_PART_CHARS = 8
 
 
 def written_forms(secret: str) -> Iterator[str]:
@@ -32,8 +34,9 @@ def written_forms(secret: str) -> Iterator[str]:
     # b'Bearer sk-...\\nabc'"), which a key with a line break inside reached under --debug
     for form in once[1:3]:
         yield repr(form)[1:-1]
-    # and each long stretch of it between characters that escaping rewrites, however escaped
-    yield from (part for part in re.split(r"[^\x20-\x7e]|[\\'\"]", secret) if len(part) >= MIN_SECRET_CHARS)
+    # and each long stretch of it between characters that escaping rewrites, however escaped (long:
+    # a short one, "def" of 'x"def', would mask that word in every traceback)
+    yield from (part for part in re.split(r"[^\x20-\x7e]|[\\'\"]", secret) if len(part) >= SECRET_PART_CHARS)
 
 
 class RedactSecrets(logging.Filter):

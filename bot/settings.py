@@ -9,12 +9,16 @@ or logs.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from ingest.settings import IndexSettings, Section, database_secrets, url_password
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 
 class AnswerSettings(Section):
@@ -32,9 +36,7 @@ class AnswerSettings(Section):
     def _known_zone(cls, value: str) -> str:
         """Refuse a zone the time-zone database does not know, naming the setting."""
         value = value.strip()
-        if value:
-            zone_of(value)
-        return value
+        return zone_of(value).key if value else value  # as the database names it: "asia/jakarta" is Asia/Jakarta
 
     def today(self) -> date:
         """Today's date in ``timezone`` (the host's when it is empty)."""
@@ -43,14 +45,19 @@ class AnswerSettings(Section):
         return datetime.now(zone_of(self.timezone)).date()
 
 
-def zone_of(name: str) -> tzinfo:
-    """The time zone called ``name`` ("Asia/Jakarta", "UTC"), or a ValueError that says so."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+def zone_of(name: str) -> ZoneInfo:
+    """The time zone called ``name`` ("Asia/Jakarta", "UTC"; in any case: "asia/jakarta"), or a
+    ValueError that says so."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # a path ("../x"), a NUL, a name too long
-        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Jakarta)") from exc
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a path ("../x"), a NUL, a name too long
+        pass
+    named = {zone.casefold(): zone for zone in available_timezones()}.get(name.casefold())
+    if named is None:
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as Asia/Jakarta)")
+    return ZoneInfo(named)
 
 
 class LLMSettings(Section):

@@ -232,13 +232,18 @@ _REDUPLICATED = re.compile(r"(?<![\w-])([^\W\d_]{3,})2(nya)?(?![\w-])")
 def reduplicated(text: str) -> str:
     """``text`` with its words written twice in chat as the word and "2" written out ("orang2" ->
     "orang-orang", "gara2nya" -> "gara-garanya"): the "2" had been searched as a number and
-    matched any "2" of an article."""
+    matched any "2" of an article. Only a word of the language or a chat short form of one is:
+    "dota2", "level2", "Tiktok2" are names."""
+    table = short_forms()
 
     def spell(match: re.Match[str]) -> str:
         word = match.group(1)
-        if not (word.islower() or word[1:].islower()):
+        low = word.lower()
+        roots = root_words()
+        known = low in roots or f"{low}-{low}" in roots or low in table  # "gara-gara" is a root of its own
+        if not (word.islower() or word[1:].islower()) or not known:
             return match.group(0)
-        return f"{word}-{word.lower()}{match.group(2) or ''}"
+        return f"{word}-{low}{match.group(2) or ''}"
 
     return _REDUPLICATED.sub(spell, text)
 

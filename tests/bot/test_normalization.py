@@ -102,6 +102,7 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("angkanya beda2nya knp", "angkanya beda-bedanya kenapa"),
         ("Org2 yg kena brp?", "orang-orang yang kena berapa?"),
         ("emisi CO2 brp, lulusan S2 brp, emisi co2 brp?", "emisi CO2 berapa, lulusan S2 berapa, emisi co2 berapa?"),
+        ("turnamen dota2 sm tiktok2 kpn?", "turnamen dota2 sama tiktok2 kapan?"),  # names, not words twice
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:
