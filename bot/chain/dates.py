@@ -169,6 +169,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     marker = _LATEST.search(q)
     latest = marker is not None
     spans = [marker.span()] if marker else []
+    if marker is not None and (up_to := _RELATIVE_BOUND.search(q, 0, marker.start())) and up_to.group(1) in _UNTIL:
+        spans = [(up_to.start(), marker.end())]  # "sampai sekarang", "until now": the latest, its bound too
     week_start = today - timedelta(days=today.weekday())
     rules: list[tuple[str, tuple[date, date]]] = [
         (r"\b(hari ini|today)\b", (today, today)),
@@ -235,7 +237,13 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
                 return None, _plus(day_from, -1), latest, span
             if word in _AFTER:
                 return _plus(day_to, 1), None, latest, span
-            return (day_from, None, latest, span) if word in _FROM else (None, day_to, latest, span)
+            if word in _FROM:
+                return day_from, None, latest, span
+            # up to it, from a day or month named before ("sejak 30 Oktober sampai hari ini")
+            opening = _named_bound(q[: before.start()], "since", today)
+            if opening is not None and opening[0] <= day_to:
+                return opening[0], day_to, latest, [*span, opening[1]]
+            return None, day_to, latest, span
     recent = _RECENT.search(q)
     if recent:
         start = _plus(today, -_count(recent.group(1)))
@@ -290,38 +298,14 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({MONTH_PATTERN}))(?:\s+(\d{{4}}))?"
     month_only = rf"({MONTH_PATTERN})(?:\s+(\d{{4}}))?"
     since = until = None
-    for word, bound in (
-        ("sejak|since|dari|setelah|after|mulai", "since"),
-        ("sebelum|before|hingga|sampai|until", "until"),
-    ):
-        # "setelah" / "after" and "sebelum" / "before" leave the day (or month) named out
-        beyond = 1 if bound == "since" else -1
-        # a day as "30 Oktober", or as "30/10" only after "tanggal" ("dari 2/3 suara" is a share)
-        found = re.search(
-            rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({MONTH_PATTERN}))"
-            rf"(?:\s+(\d{{4}}))?\b",
-            q,
-        )
-        point: date | None = None
-        if found:
-            point = _day(found.group(1) or found.group(3), found.group(2) or found.group(4), found.group(5), today)
-        else:
-            found = re.search(rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?{month_only}\b", q)
-            months = _month(found.group(1), found.group(2), today) if found else None
-            if found is not None and months:
-                # inclusive: from the month's first day, to its last; exclusive: from after its
-                # last, to before its first
-                point = months[0] if bound == "since" else months[1]
-                if _EXCLUSIVE.match(found.group(0)):
-                    point = months[1] if bound == "since" else months[0]
-        if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
-            point = _plus(point, beyond)
-        if point is not None and found is not None:
-            spans.append(found.span())
+    for bound in ("since", "until"):
+        named = _named_bound(q, bound, today)
+        if named is not None:
+            spans.append(named[1])
             if bound == "since":
-                since = point
+                since = named[0]
             else:
-                until = point
+                until = named[0]
     if since or until:
         return since, until, latest, spans
     # news of a day: "berita tanggal 30 Oktober", "laporan 30/10", "the report of 3 November" (a
@@ -382,6 +366,43 @@ def _days_between(
     return (start, end) if start is not None and end is not None and start <= end else None
 
 
+# The words of a bound a day or a month is named after, by which bound they make.
+_BOUND_WORDS = {
+    "since": "sejak|since|dari|setelah|after|mulai",
+    "until": "sebelum|before|hingga|sampai|sampe|until|till",
+}
+
+
+def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]] | None:
+    """The first or last day (``bound``: "since" or "until") a bound in ``q`` names, with where it
+    is written: a day ("sejak 30 Oktober", "sampai tanggal 3/11"; a day as figures only after
+    "tanggal": "dari 2/3 suara" is a share) or a month ("since October", "sebelum akhir
+    Oktober"); "setelah" / "after" and "sebelum" / "before" leave the day or month out."""
+    word = _BOUND_WORDS[bound]
+    found = re.search(
+        rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({MONTH_PATTERN}))"
+        rf"(?:\s+(\d{{4}}))?\b",
+        q,
+    )
+    point: date | None = None
+    if found:
+        point = _day(found.group(1) or found.group(3), found.group(2) or found.group(4), found.group(5), today)
+    else:
+        found = re.search(
+            rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b", q
+        )
+        months = _month(found.group(1), found.group(2), today) if found else None
+        if found is not None and months:
+            # inclusive: from the month's first day, to its last; exclusive: from after its last,
+            # to before its first
+            point = months[0] if bound == "since" else months[1]
+            if _EXCLUSIVE.match(found.group(0)):
+                point = months[1] if bound == "since" else months[0]
+    if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
+        point = _plus(point, 1 if bound == "since" else -1)
+    return None if point is None or found is None else (point, found.span())
+
+
 # A day written as figures, day first, the year optional ("30/10", "30/10/2026"); three groups.
 _DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
 
@@ -390,11 +411,14 @@ _DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
 _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
+_UNTIL = frozenset({"sampai", "sampe", "hingga", "until", "till"})
 # What joins two relative times into a range, and what may open it.
 _RANGE_TO = re.compile(rf"\s*(?:{_JOIN})\s*")
 _RANGE_FROM = re.compile(rf"\b({_OPENS})\s+$")
 _RANGE_AND = re.compile(rf"\s*(?:{_AND})\s*")
-_RELATIVE_BOUND = re.compile(r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|hingga|until)\s+$")
+_RELATIVE_BOUND = re.compile(
+    r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|sampe|hingga|until|till)\s+$"
+)
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum
 # akhir Oktober" is read as up to the end of October, as the month's parts are not told apart).

@@ -114,6 +114,11 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("dari tgl 31/2 sampai 3/3 ada apa", None, None, False, ""),
         ("antara minggu lalu dan minggu ini ada berita apa", "2026-11-09", "2026-11-18", False, "ada berita apa"),
         ("antara hari ini dan kemarin ada apa", "2026-11-17", "2026-11-18", False, "ada apa"),
+        # a day or month named, up to a relative time (the day named had been left in the search)
+        ("berita sejak 30 Oktober sampai hari ini", "2026-10-30", "2026-11-18", False, "berita"),
+        ("dari tanggal 30/10 sampai kemarin ada apa", "2026-10-30", "2026-11-17", False, "ada apa"),
+        ("news since Nov 3 till yesterday", "2026-11-03", "2026-11-17", False, "news"),
+        ("pengungsi dari 30 oktober sampai sekarang brp", "2026-10-30", None, True, "pengungsi brp"),
         ("any news between last week and today?", "2026-11-09", "2026-11-18", False, "any news?"),
         # whole words only, and letters whose lower case is longer keep their place
         ("What does Microsoft know now?", None, None, True, "What does Microsoft know?"),
