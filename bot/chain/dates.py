@@ -186,7 +186,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
         # after "minggu kemarin" and "bulan kemarin", which hold it
-        (r"\b(kemarin|kemaren|kmrn|yesterday)\b", (today - timedelta(days=1), today - timedelta(days=1))),
+        (_YESTERDAY, (today - timedelta(days=1), today - timedelta(days=1))),
     ]
     # the week or month some back ("2 minggu lalu", "tiga bulan yang lalu", "3 weeks ago"), before
     # the rules above, whose "minggu lalu" it holds: it had been read as last week, its count
@@ -202,6 +202,16 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             period = _month_range(month_index // 12, month_index % 12 + 1) if month_index >= 12 else None
         if period is not None:
             rules.insert(0, (re.escape(back.group(0)), period))
+    # nor after a day named ("jumat 30/10 kmrn", "30 Oktober kemarin": the one just past)
+    yesterday = re.search(_YESTERDAY, q)
+    if yesterday is not None and _NAMED_DAY_BEFORE.search(q, 0, yesterday.start()):
+        rules = [(pattern, dates) for pattern, dates in rules if pattern != _YESTERDAY]
+        spans.append(yesterday.span())  # a time word all the same, not one to search for
+    # a weekday just past: "Senin kemarin", "hari Rabu lalu" (not "minggu": last week's)
+    past_weekday = re.search(rf"\b(?:hari\s+)?({_WEEKDAY_NOT_SUNDAY})\s+(?:kemarin|kemaren|kmrn|lalu)\b", q)
+    if past_weekday is not None:
+        days_back = (today.weekday() - _WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
+        rules.insert(0, (re.escape(past_weekday.group(0)), (today - timedelta(days=days_back),) * 2))
     found_all = sorted(
         ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
     )
@@ -308,13 +318,25 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
                 until = named[0]
     if since or until:
         return since, until, latest, spans
-    # news of a day: "berita tanggal 30 Oktober", "laporan 30/10", "the report of 3 November" (a
-    # day on its own, "pada 27 Oktober", is more often when something happened than when it was
-    # reported, so it is not read as one)
+    # news of a day: "berita tanggal 30 Oktober", "laporan 30/10", "the report of 3 November"; and
+    # the figures as of a day: "per" before a day names it ("data per 17 November", "per Jumat
+    # 30/10", "per tanggal 30/10"; a day as figures only after a weekday or "tanggal": "per 2/3
+    # suara" is a share, as "Rp4.000 per hari" is each day). A day on its own, "pada 27 Oktober",
+    # is more often when something happened than when it was reported, so it is not read as one.
+    named_weekday = rf"(?:hari\s+)?(?:{_WEEKDAY})[,\s]+"
     found = re.search(
-        rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:tanggal|tgl|of|on|from))?\s+{day_month}\b",
+        rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:tanggal|tgl|of|on|from))?\s+"
+        rf"(?:{named_weekday})?{day_month}\b"
+        rf"|\bper\s+(?:{named_weekday}|(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
+        rf"|\bper\s+(?:{named_weekday}|(?:tanggal|tgl)\s+)(\d{{1,2}})\s*/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}))?(?!\s*/|\d)",
         q,
     )
+    if found and found.group(1) is None:  # one of "per"'s: its groups as the news's are
+        day, month, year = found.group(5, 6, 7) if found.group(5) else found.group(8, 9, 10)
+        point = _day(day, month, year, today, past=True)
+        if point is not None:
+            return point, point, latest, [*spans, found.span()]
+        found = None
     if found:
         point = _day(found.group(1), found.group(2) or found.group(3), found.group(4), today, past=True)
         if point is not None:
@@ -401,6 +423,17 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
     if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
         point = _plus(point, 1 if bound == "since" else -1)
     return None if point is None or found is None else (point, found.span())
+
+
+# Weekdays (Monday 0) and how questions write them; "minggu" is also a week ("minggu lalu").
+_WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6}
+_WEEKDAY = "|".join(_WEEKDAYS)
+_WEEKDAY_NOT_SUNDAY = "|".join(w for w in _WEEKDAYS if w != "minggu")
+_YESTERDAY = r"\b(kemarin|kemaren|kmrn|yesterday)\b"
+# A day or month named right before "kemarin", which is then the one just past, not yesterday.
+_NAMED_DAY_BEFORE = re.compile(
+    rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY}))\s*$"
+)
 
 
 # A day written as figures, day first, the year optional ("30/10", "30/10/2026"); three groups.

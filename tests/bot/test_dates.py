@@ -114,6 +114,19 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("dari tgl 31/2 sampai 3/3 ada apa", None, None, False, ""),
         ("antara minggu lalu dan minggu ini ada berita apa", "2026-11-09", "2026-11-18", False, "ada berita apa"),
         ("antara hari ini dan kemarin ada apa", "2026-11-17", "2026-11-18", False, "ada apa"),
+        # the figures as of a day ("per"), a weekday just past, and "kemarin" after a day named (the
+        # one just past, not yesterday: "per jumat 30/10 kmrn" had been read as yesterday)
+        (
+            "per jumat 30/10 kmrn yg ngungsi ada brp org ya",
+            "2026-10-30",
+            "2026-10-30",
+            False,
+            "yg ngungsi ada brp org ya",
+        ),
+        ("data per 17 November brp pengungsi", "2026-11-17", "2026-11-17", False, "data brp pengungsi"),
+        ("tarif Rp4.000 per hari, per 2/3 suara", None, None, False, ""),
+        ("Senin kemarin ada berita apa", "2026-11-16", "2026-11-16", False, "ada berita apa"),
+        ("hari rabu lalu pengungsi brp", "2026-11-11", "2026-11-11", False, "pengungsi brp"),
         # a day or month named, up to a relative time (the day named had been left in the search)
         ("berita sejak 30 Oktober sampai hari ini", "2026-10-30", "2026-11-18", False, "berita"),
         ("dari tanggal 30/10 sampai kemarin ada apa", "2026-10-30", "2026-11-17", False, "ada apa"),
