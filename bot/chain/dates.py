@@ -208,7 +208,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         rules = [(pattern, dates) for pattern, dates in rules if pattern != _YESTERDAY]
         spans.append(yesterday.span())  # a time word all the same, not one to search for
     # a weekday just past: "Senin kemarin", "hari Rabu lalu" (not "minggu": last week's)
-    past_weekday = re.search(rf"\b(?:hari\s+)?({_WEEKDAY_NOT_SUNDAY})\s+(?:kemarin|kemaren|kmrn|lalu)\b", q)
+    past_weekday = re.search(rf"\b(?:hari\s+)?({_WEEKDAY_NOT_SUNDAY})\s+(?:{_YESTERDAY_WORDS}|lalu)\b", q)
     if past_weekday is not None:
         days_back = (today.weekday() - _WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
         rules.insert(0, (re.escape(past_weekday.group(0)), (today - timedelta(days=days_back),) * 2))
@@ -226,7 +226,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         # minggu lalu dan minggu ini": "dan" / "and" only after "antara" / "between", which may
         # name the later one first: "antara hari ini dan kemarin")
         opened = _RANGE_FROM.search(q, 0, earlier.start())
-        between = opened is not None and opened.group(1) in ("antara", "between")
+        between = opened is not None and opened.group(1) in _BETWEEN
         joined = _RANGE_TO.fullmatch(q, earlier.end(), later.start()) or (
             between and _RANGE_AND.fullmatch(q, earlier.end(), later.start())
         )
@@ -279,7 +279,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         q,
     )
     # "dan" / "and" join days only after "antara" / "between" ("laporan 1/2 dan 3/4 anggota")
-    if figures and figures.group("anded") and (figures.group(1) or figures.group(2)) not in ("antara", "between"):
+    if figures and figures.group("anded") and (figures.group(1) or figures.group(2)) not in _BETWEEN:
         figures = None
     if figures:
         first_day, first_month, first_year, *_, last_day, last_month, last_year = figures.groups()[2:]
@@ -305,7 +305,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         if start is not None and end is not None and start <= end:
             return start, end, latest, [*spans, days.span()]
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
-    day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})|({MONTH_PATTERN}))(?:\s+(\d{{4}}))?"
+    # a day, a month as a figure (and a year: "30/10/2026") or by name, a year
+    day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}))?|({MONTH_PATTERN}))(?:\s+(\d{{4}}))?"
     month_only = rf"({MONTH_PATTERN})(?:\s+(\d{{4}}))?"
     since = until = None
     for bound in ("since", "until"):
@@ -324,22 +325,19 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # suara" is a share, as "Rp4.000 per hari" is each day). A day on its own, "pada 27 Oktober",
     # is more often when something happened than when it was reported, so it is not read as one.
     named_weekday = rf"(?:hari\s+)?(?:{_WEEKDAY})[,\s]+"
-    found = re.search(
+    for pattern in (
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:tanggal|tgl|of|on|from))?\s+"
-        rf"(?:{named_weekday})?{day_month}\b"
-        rf"|\bper\s+(?:{named_weekday}|(?:tanggal|tgl)\s+)?(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
-        rf"|\bper\s+(?:{named_weekday}|(?:tanggal|tgl)\s+)(\d{{1,2}})\s*/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}))?(?!\s*/|\d)",
-        q,
-    )
-    if found and found.group(1) is None:  # one of "per"'s: its groups as the news's are
-        day, month, year = found.group(5, 6, 7) if found.group(5) else found.group(8, 9, 10)
-        point = _day(day, month, year, today, past=True)
-        if point is not None:
-            return point, point, latest, [*spans, found.span()]
-        found = None
-    if found:
-        point = _day(found.group(1), found.group(2) or found.group(3), found.group(4), today, past=True)
-        if point is not None:
+        rf"(?:{named_weekday})?{day_month}\b",
+        # "per": a month by name, or figures after a weekday or "tanggal"
+        rf"\bper\s+(?:(?:{named_weekday}|(?:tanggal|tgl)\s+)?(?=\d{{1,2}}\s+(?:{MONTH_PATTERN})\b)"
+        rf"|{named_weekday}|(?:tanggal|tgl)\s+){day_month}\b",
+    ):
+        found = re.search(pattern, q)
+        point = None
+        if found:
+            day, month, year = found.group(1), found.group(2) or found.group(4), found.group(3) or found.group(5)
+            point = _day(day, month, year, today, past=True)
+        if found and point is not None:
             return point, point, latest, [*spans, found.span()]
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
@@ -388,13 +386,6 @@ def _days_between(
     return (start, end) if start is not None and end is not None and start <= end else None
 
 
-# The words of a bound a day or a month is named after, by which bound they make.
-_BOUND_WORDS = {
-    "since": "sejak|since|dari|setelah|after|mulai",
-    "until": "sebelum|before|hingga|sampai|sampe|until|till",
-}
-
-
 def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]] | None:
     """The first or last day (``bound``: "since" or "until") a bound in ``q`` names, with where it
     is written: a day ("sejak 30 Oktober", "sampai tanggal 3/11"; a day as figures only after
@@ -429,7 +420,8 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
 _WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6}
 _WEEKDAY = "|".join(_WEEKDAYS)
 _WEEKDAY_NOT_SUNDAY = "|".join(w for w in _WEEKDAYS if w != "minggu")
-_YESTERDAY = r"\b(kemarin|kemaren|kmrn|yesterday)\b"
+_YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
+_YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"
 # A day or month named right before "kemarin", which is then the one just past, not yesterday.
 _NAMED_DAY_BEFORE = re.compile(
     rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY}))\s*$"
@@ -445,17 +437,22 @@ _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
 _UNTIL = frozenset({"sampai", "sampe", "hingga", "until", "till"})
+_BETWEEN = frozenset({"antara", "between"})  # "dan" / "and" join a range's ends only after these
+# The words of a bound a day or a month is named after, by which bound they make ("dari" only
+# before a day or month: "berita dari minggu lalu" is last week's news).
+_BOUND_WORDS = {
+    "since": "|".join(sorted(_FROM | _AFTER | {"dari"})),
+    "until": "|".join(sorted(_BEFORE | _UNTIL)),
+}
 # What joins two relative times into a range, and what may open it.
 _RANGE_TO = re.compile(rf"\s*(?:{_JOIN})\s*")
 _RANGE_FROM = re.compile(rf"\b({_OPENS})\s+$")
 _RANGE_AND = re.compile(rf"\s*(?:{_AND})\s*")
-_RELATIVE_BOUND = re.compile(
-    r"\b(sebelum|before|setelah|sesudah|after|sejak|since|mulai|sampai|sampe|hingga|until|till)\s+$"
-)
+_RELATIVE_BOUND = re.compile(rf"\b({'|'.join(sorted(_BEFORE | _AFTER | _FROM | _UNTIL))})\s+$")
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum
 # akhir Oktober" is read as up to the end of October, as the month's parts are not told apart).
-_EXCLUSIVE = re.compile(r"(?:setelah|after|sebelum|before)\s+(?!awal\b|akhir\b|pertengahan\b)")
+_EXCLUSIVE = re.compile(rf"(?:{'|'.join(sorted(_AFTER | _BEFORE))})\s+(?!awal\b|akhir\b|pertengahan\b)")
 
 
 # How far below the best passage (passage-model log-odds) a passage may score and still answer a

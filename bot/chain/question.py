@@ -66,6 +66,7 @@ CALENDAR_WORDS = frozenset(
     "lama long sejak since hari day days bulan month months tahun year years tanggal date".split()
 )
 _PURPOSE = frozenset({"untuk", "buat"})  # before "apa": what for ("buat apa?", "untuk apaan?")
+_WHAT = ("apa", "apaan")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 
 
@@ -207,7 +208,7 @@ def question_type(question: str) -> str | None:
         return "place"
     reason = (
         r"kenapa|mengapa|mengapakah|why|alasan|alasannya|tujuan|tujuannya|apa sebab|what for|the point of"
-        r"|(?:untuk|buat) (?:apa|apaan)"  # a purpose: "Untuk apa dinas membuka ...?", "duitnya buat apa?"
+        rf"|(?:{'|'.join(sorted(_PURPOSE))}) (?:{'|'.join(_WHAT)})"  # a purpose: "Untuk apa dinas ...?", "buat apa?"
     )
     if re.search(rf"\b({reason})\b", joined):
         return "reason"
@@ -392,7 +393,7 @@ def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset(
                 continue
         # "buat apa", "untuk apaan" ask what for: that "buat" names nothing to search for (the
         # Indonesian "buat" is also "make": it found "kecerdasan buatan")
-        purpose = token in _PURPOSE and tokens[i + 1 : i + 2] in (["apa"], ["apaan"]) and "reason" not in without
+        purpose = token in _PURPOSE and i + 1 < len(tokens) and tokens[i + 1] in _WHAT and "reason" not in without
         if token not in _STOPWORDS and not purpose:
             out.append((token, (stem(token),)))
         i += 1

@@ -127,6 +127,10 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("tarif Rp4.000 per hari, per 2/3 suara", None, None, False, ""),
         ("Senin kemarin ada berita apa", "2026-11-16", "2026-11-16", False, "ada berita apa"),
         ("hari rabu lalu pengungsi brp", "2026-11-11", "2026-11-11", False, "pengungsi brp"),
+        # a year written after a day's figures is the day's year (it had been left in the search,
+        # the day read as this year's); "sesudah" leaves its day out, as "setelah" does
+        ("berita tanggal 30/10/2025", "2025-10-30", "2025-10-30", False, ""),
+        ("sesudah 30 Oktober ada apa", "2026-10-31", None, False, "ada apa"),
         # a day or month named, up to a relative time (the day named had been left in the search)
         ("berita sejak 30 Oktober sampai hari ini", "2026-10-30", "2026-11-18", False, "berita"),
         ("dari tanggal 30/10 sampai kemarin ada apa", "2026-10-30", "2026-11-17", False, "ada apa"),
