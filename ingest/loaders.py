@@ -171,10 +171,27 @@ def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
     if not addresses:
         raise LoadError(f"cannot resolve host {host!r}")
     for address in addresses if not allow_private else []:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global or ip.is_multicast:
+        if not _is_public(ipaddress.ip_address(address.split("%")[0])):
             raise LoadError(f"refused: {host} is a private, loopback or link-local address")
     return addresses
+
+
+def _is_public(ip: Any) -> bool:
+    """Whether ``ip`` is a public unicast address, and so is any IPv4 address an IPv6 one carries
+    to be reached through (IPv4-mapped and -compatible, 6to4, Teredo, NAT64: ``[64:ff9b::7f00:1]``
+    and ``[2002:7f00:1::]`` are 127.0.0.1 on a host with such a gateway)."""
+    import ipaddress
+
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if ip.version == 4:
+        return True
+    if ip in ipaddress.ip_network("64:ff9b:1::/48"):
+        return False  # local-use NAT64 (RFC 8215): a site's own translator
+    embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if ip in ipaddress.ip_network("64:ff9b::/96") or ip in ipaddress.ip_network("::/96"):
+        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return all(_is_public(v4) for v4 in embedded if v4 is not None)
 
 
 def _guarded_transport(deadline: float, allow_private: bool) -> Any:

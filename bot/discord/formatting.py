@@ -182,6 +182,8 @@ def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
     if answer.says_nothing:  # which reads the text as neutralize leaves it: never an empty message
         note = neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"]))
+        if answer.note and without_invisible(answer.note).strip():  # why: no article of those days...
+            note += f"\n\n_{split_message(neutralize(answer.note), MESSAGE_LIMIT // 2)[0]}_"
         if answer.abstained and answer.closest is not None:  # said to be no answer
             label = CLOSEST_LABEL.get(answer.lang, CLOSEST_LABEL["en"])
             return [Reply(f"{note}\n_{neutralize(label)}_", _embeds([("", answer.closest)]))]

@@ -112,6 +112,19 @@ def test_abstention_is_worded_clearly() -> None:
     assert reply.content == "I couldn't find the answer in the indexed articles." and not reply.embeds
 
 
+def test_an_abstention_says_why_when_the_chain_noted_it() -> None:
+    # found by a hostile tester: the note (filters leaving no article, a citation number the
+    # answer lacks) was dropped on Discord, leaving a bare "couldn't find" for a question that
+    # asked for an article of days the index has none of
+    note = "No indexed article matches the filters (since '2026-11-01'); see `tanya sources`. @everyone " + "x" * 3000
+    (reply,) = answer_replies(Answer("q?", "x", True, "en", note=note))
+    assert reply.content.startswith("I couldn't find the answer in the indexed articles.\n\n_No indexed article")
+    assert "@\u200beveryone" in reply.content or "@everyone" not in reply.content
+    assert len(reply.content) <= 2000 and reply.content.endswith("_")
+    (blank,) = answer_replies(Answer("q?", "x", True, "en", note="\u200b "))
+    assert blank.content == "I couldn't find the answer in the indexed articles."
+
+
 def test_an_abstention_shows_its_closest_passage_as_no_answer() -> None:
     chunk = Chunk(
         "c1", "s", 0, 0, 60, "Kata @everyone di <@&123>: hujan turun sejak Senin.", "Banjir @here", None, None, "id"

@@ -712,11 +712,38 @@ def test_bad_urls_are_skipped_with_a_reason(web: str, path: str, reason: str) ->
     assert isinstance(item, Skipped) and reason in item.reason
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "10.1.2.3", "192.168.0.1", "169.254.169.254", "[::1]"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "localhost",
+        "10.1.2.3",
+        "192.168.0.1",
+        "169.254.169.254",
+        "[::1]",
+        "[::ffff:127.0.0.1]",
+        "[::127.0.0.1]",  # IPv4-compatible
+        "[64:ff9b::7f00:1]",  # NAT64
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 to the cloud metadata address
+        "[64:ff9b:1::808:808]",  # local-use NAT64
+        "[2002:7f00:1::]",  # 6to4
+        "[2002:c0a8:1::1]",  # 6to4 of 192.168.0.1
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo
+    ],
+)
 def test_private_addresses_are_refused_when_not_allowed(host: str) -> None:
     fetcher = Fetcher(timeout_s=1, allow_private=False)
     (item,) = list(load_inputs([f"http://{host}/article.html"], fetcher))
     assert isinstance(item, Skipped) and "refused" in item.reason
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"])
+def test_public_addresses_and_ipv6_forms_of_public_ipv4_ones_pass_the_check(address: str) -> None:
+    import ipaddress
+
+    from ingest.loaders import _is_public
+
+    assert _is_public(ipaddress.ip_address(address))
 
 
 def test_redirect_to_a_private_address_is_refused(web: str) -> None:
