@@ -119,7 +119,7 @@ def test_an_abstention_says_why_when_the_chain_noted_it() -> None:
     note = "No indexed article matches the filters (since '2026-11-01'); see `tanya sources`. @everyone " + "x" * 3000
     (reply,) = answer_replies(Answer("q?", "x", True, "en", note=note))
     assert reply.content.startswith("I couldn't find the answer in the indexed articles.\n\n_No indexed article")
-    assert "@\u200beveryone" in reply.content or "@everyone" not in reply.content
+    assert "@\u200beveryone" in reply.content and "@everyone" not in reply.content
     assert len(reply.content) <= 2000 and reply.content.endswith("_")
     (blank,) = answer_replies(Answer("q?", "x", True, "en", note="\u200b "))
     assert blank.content == "I couldn't find the answer in the indexed articles."
