@@ -115,11 +115,28 @@ def _lower(text: str) -> str:
 _MONTH_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?(?!\s*[/:.]\d)")
 
 
-def _day_first(q: str) -> str:
+# A day written year first ("2026-10-30", "2026/10/30"), as ISO and machines write it.
+_YEAR_FIRST = re.compile(r"\b(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\b(?![-/.]\d)")
+# The English words a day written month first follows in a question guessed Indonesian
+# ("evacuees since November 10": English words an Indonesian guess was made on).
+_ENGLISH_BEFORE_DAY = re.compile(r"\b(?:since|until|till|before|after|from|between|through|on|of)\s+$")
+
+
+def _figures_day_first(q: str) -> str:
+    """``q`` with its days written year first written day first as figures ("2026-10-30" is
+    "30/10/2026"): as long, so that positions in it are positions in ``q``."""
+    return _YEAR_FIRST.sub(lambda m: f"{m.group(4)}/{m.group(3)}/{m.group(1)}", q)
+
+
+def _day_first(q: str, english: bool = True) -> str:
     """``q`` with its days written month first written day first ("28 november"), each in the
-    place it took (padded with spaces), so that positions in it are positions in ``q``."""
+    place it took (padded with spaces), so that positions in it are positions in ``q``; unless
+    ``english``, only those after an English word of time ("since November 10": in Indonesian
+    "sejak Oktober 30 orang mengungsi" is since October, 30 people)."""
 
     def swap(m: re.Match[str]) -> str:
+        if not english and not _ENGLISH_BEFORE_DAY.search(q, 0, m.start()):
+            return m.group(0)
         # padded in front, so that what a date is read to end with ends where it does in ``q``
         day_month = f"{m.group(2)} {m.group(1)}"
         if not m.group(3):
@@ -142,9 +159,9 @@ def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
     text = " ".join(question.split())
     lowered = _lower(text)
-    # month first is how English writes a day; in Indonesian "sejak Oktober 30 orang mengungsi" is
-    # since October, 30 people
-    since, until, latest, spans = _read(_day_first(lowered) if guess_language(text) == "en" else lowered, today)
+    # a day as ISO writes it is read as one written day first; month first is how English writes
+    # a day, and Indonesian after an English word of time
+    since, until, latest, spans = _read(_day_first(_figures_day_first(lowered), guess_language(text) == "en"), today)
     if not spans:
         return DateReading(since, until, latest, today=today)
     chars = list(text)
@@ -270,19 +287,26 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         q,
     )
     # two days written as figures: "berita 30/10 sampai 3/11", "tgl 30/10-3/11", "dari tanggal
-    # 28/12/2025 sampai 2/1/2026"; only after a word naming news or "tanggal" ("harga naik dari 1/2
-    # sampai 3/4 persen", "antara 1/2 dan 2/3 warga" are shares, as "dari 2/3 suara" is)
+    # 28/12/2025 sampai 2/1/2026"; after a word naming news or "tanggal", or after a range's first
+    # word when no share could be meant: a year written, or a first figure over the second ("dari
+    # 28/10 sampai 2/11"; "harga naik dari 1/2 sampai 3/4 persen", "antara 1/2 dan 2/3 warga" are
+    # shares, as "dari 2/3 suara" is)
     figures = re.search(
         rf"\b(?:(?:berita|artikel|laporan|kabar|news|articles?|reports?)\s+(?:({_OPENS})\s+)?(?:(?:tanggal|tgl)\s+)?"
-        rf"|(?:({_OPENS})\s+)?(?:tanggal|tgl)\s+){_DAY_FIGURES}\s*(?:(?P<anded>{_AND})|{_JOIN})\s*(?:(?:tanggal|tgl)\s+)?"
-        rf"{_DAY_FIGURES}(?!\s*/|\d)",
+        rf"|(?:({_OPENS})\s+)?(?:tanggal|tgl)\s+|(?P<bare>{_OPENS})\s+){_DAY_FIGURES}\s*(?:(?P<anded>{_AND})|{_JOIN})"
+        rf"\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)",
         q,
     )
-    # "dan" / "and" join days only after "antara" / "between" ("laporan 1/2 dan 3/4 anggota")
-    if figures and figures.group("anded") and (figures.group(1) or figures.group(2)) not in _BETWEEN:
-        figures = None
     if figures:
-        first_day, first_month, first_year, *_, last_day, last_month, last_year = figures.groups()[2:]
+        opener = figures.group(1) or figures.group(2) or figures.group("bare")
+        first_day, first_month, first_year, _, last_day, last_month, last_year = figures.groups()[3:]
+        # "dan" / "and" join days only after "antara" / "between" ("laporan 1/2 dan 3/4 anggota")
+        if (figures.group("anded") and opener not in _BETWEEN) or (
+            figures.group("bare")
+            and not (first_year or last_year or int(first_day) > int(first_month) or int(last_day) > int(last_month))
+        ):
+            figures = None
+    if figures:
         ends = _days_between(first_day, first_month, first_year, last_day, last_month, last_year, today)
         if ends is not None:
             return *ends, latest, [*spans, figures.span()]
@@ -321,24 +345,28 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         return since, until, latest, spans
     # news of a day: "berita tanggal 30 Oktober", "laporan 30/10", "the report of 3 November"; and
     # the figures as of a day: "per" before a day names it ("data per 17 November", "per Jumat
-    # 30/10", "per tanggal 30/10"; a day as figures only after a weekday or "tanggal": "per 2/3
-    # suara" is a share, as "Rp4.000 per hari" is each day). A day on its own, "pada 27 Oktober",
+    # 30/10", "per tanggal 30/10"; a day as figures only after a weekday or "tanggal", or with its
+    # year: "per 2/3 suara" is a share, as "Rp4.000 per hari" is each day). A day on its own, "pada 27 Oktober",
     # is more often when something happened than when it was reported, so it is not read as one.
     named_weekday = rf"(?:hari\s+)?(?:{_WEEKDAY})[,\s]+"
     for pattern in (
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:tanggal|tgl|of|on|from))?\s+"
         rf"(?:{named_weekday})?{day_month}\b",
+        # the news of a subject on a day: "berita banjir tanggal 30/10" (its subject searched)
+        rf"\b(?P<news>berita|kabar|laporan|artikel)\s+(?:[^\W\d]+\s+){{1,5}}?"
+        rf"(?P<when>(?:tanggal|tgl)\s+(?:{named_weekday})?{day_month})\b",
         # "per": a month by name, or figures after a weekday or "tanggal"
-        rf"\bper\s+(?:(?:{named_weekday}|(?:tanggal|tgl)\s+)?(?=\d{{1,2}}\s+(?:{MONTH_PATTERN})\b)"
+        rf"\bper\s+(?:(?:{named_weekday}|(?:tanggal|tgl)\s+)?(?=\d{{1,2}}\s+(?:{MONTH_PATTERN})\b|{_DAY_FIGURES_YEAR})"
         rf"|{named_weekday}|(?:tanggal|tgl)\s+){day_month}\b",
     ):
         found = re.search(pattern, q)
         point = None
         if found:
-            day, month, year = found.group(1), found.group(2) or found.group(4), found.group(3) or found.group(5)
-            point = _day(day, month, year, today, past=True)
+            day, figure_month, figure_year, month_name, year = found.groups()[-5:]
+            point = _day(day, figure_month or month_name, figure_year or year, today, past=True)
         if found and point is not None:
-            return point, point, latest, [*spans, found.span()]
+            where = [found.span("news"), found.span("when")] if "when" in found.groupdict() else [found.span()]
+            return point, point, latest, [*spans, *where]
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
     )
@@ -393,13 +421,18 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
     Oktober"); "setelah" / "after" and "sebelum" / "before" leave the day or month out."""
     word = _BOUND_WORDS[bound]
     found = re.search(
-        rf"\b(?:{word})\s+(?:(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({MONTH_PATTERN}))"
-        rf"(?:\s+(\d{{4}}))?\b",
+        rf"\b(?:{word})\s+(?:(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES_YEAR}|(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})"
+        rf"|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({MONTH_PATTERN}))(?:\s+(\d{{4}}))?\b",
         q,
     )
     point: date | None = None
     if found:
-        point = _day(found.group(1) or found.group(3), found.group(2) or found.group(4), found.group(5), today)
+        day, month, year = (
+            found.group(1, 2, 3)
+            if found.group(1)
+            else (found.group(4) or found.group(6), found.group(5) or found.group(7), found.group(8))
+        )
+        point = _day(day, month, year, today)
     else:
         found = re.search(
             rf"\b(?:{word})\s+(?:awal\s+|akhir\s+|pertengahan\s+)?(?:bulan\s+)?({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b", q
@@ -430,6 +463,8 @@ _NAMED_DAY_BEFORE = re.compile(
 
 # A day written as figures, day first, the year optional ("30/10", "30/10/2026"); three groups.
 _DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
+# And with its year, which no share is written with ("30/10/2026", "2026-10-30"); three groups.
+_DAY_FIGURES_YEAR = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
 
 # A bound written right before a relative time ("sebelum kemarin", "sejak minggu lalu", "until
 # yesterday"); "dari" / "from" are left out: "berita dari minggu lalu" is last week's news.

@@ -64,6 +64,14 @@ _ABOUT_WHAT = re.compile(
     r"\b(?:(?:soal|tentang|bahas\w*|ngebahas\w*)\s+apa|apa\s+(?:aja|saja)|gimana|bagaimana|gmn"
     r"|what'?s\s+(?:it|that|this)\s+(?:all\s+)?about)\b|\babout\s*\??\s*$"
 )
+# A message that opens by naming the news of something, asking nothing of it ("berita banjir
+# kemarin", "kabar soal PHK tiktok", "news on the flood"; not "berita nomor 2"): asked whom, how many
+# or when, it asks a fact (``_asks_fact``). "berita" had been searched as a word of the subject,
+# and found the stock line "hingga berita ini diturunkan".
+_NEWS_OF = re.compile(
+    r"(?:(?:ada|cari|minta|mau)\s+)?(?:berita|kabar|news)\s+(?:(?:soal|tentang|ttg|mengenai|on|about)\s+)?"
+    r"(?!(?:nomor|no|ke|kedua|ketiga|pertama|terakhir|number|apa|ini|itu|tsb|tersebut|yang|yg)\b)[^\W\d_]"
+)
 # News named anywhere beside its gist or content: "berita banjir lembah arum intinya apa?".
 _NEWS_WORD = re.compile(r"\b(?:berita|kabar|artikel|liputan|article|news|story)\w*\b")
 _GIST_WORD = re.compile(r"\b(?:inti|isi)(?:nya)?\b")
@@ -145,7 +153,7 @@ def asks_gist(question: str) -> bool:
     words = set(_WORDS.findall(text))
     if words and words <= _GIST_ONLY_WORDS and words & {"inti", "intinya", "isi", "isinya"}:
         return True
-    if _SUMMARY.search(text) or _NEWS_ASKED.search(text):
+    if _SUMMARY.search(text) or _NEWS_ASKED.search(text) or _NEWS_OF.match(text):
         return True
     if _NEWS_WORD.search(text) and _GIST_WORD.search(text):
         return True

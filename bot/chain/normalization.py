@@ -29,9 +29,13 @@ from functools import lru_cache
 from ingest.text.analysis import guess_language
 from ingest.text.stemming import root_words
 
-# Discord's mention syntax (members, nicknames, roles, channels, slash commands) and plain
-# "@name" / "@everyone" written in text.
-_MENTION = re.compile(r"<(?:@[!&]?|#|/[\w -]+:)\d+>|(?<![\w.])@[\w.]+")
+# Discord's mention syntax (members, nicknames, roles, channels, slash commands), plain "@name" /
+# "@everyone" written in text, and Discord's other markup a message may hold that says nothing
+# asked: custom emoji ("<:pepe:123>", animated "<a:pepe:123>"), timestamps ("<t:1700000000:R>")
+# and server guide links ("<id:customize>").
+_MENTION = re.compile(
+    r"<(?:@[!&]?|#|/[\w -]+:)\d+>|<a?:\w{1,32}:\d+>|<t:-?\d{1,13}(?::[tTdDfFR])?>|<id:\w{1,20}>|(?<![\w.])@[\w.]+"
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 # Greetings, request frames, forms of address and discourse particles of Indonesian (and a few

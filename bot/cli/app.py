@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -545,7 +546,8 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
         given = record.get("question")  # echoed as the line wrote it (str() wrote "None", "['a']")
         shown = "" if given is None else json.dumps(given, ensure_ascii=False)[:200]
         return item_id, shown, {}, 'the line has no "question" text'
-    fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) is not None}
+    # null or blank is not given, as a blank setting is: the command's own --since stands
+    fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) not in (None, "")}
     return item_id, record["question"], fields, None
 
 
@@ -598,6 +600,10 @@ def _chat_lines() -> Iterator[str | None]:
     file line by line, where a line longer than ``MAX_BATCH_LINE`` is ``None``, read past
     without being kept (as in ``--batch``)."""
     if sys.stdin.isatty():
+        # line editing and history for input() (arrow keys had typed "\x1b[A" into the question);
+        # not on every platform, where escape sequences are then dropped from questions
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401
         while True:
             try:
                 yield input("tanya> ")

@@ -14,7 +14,16 @@ from ingest.types import Article
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("  Siapa\tdia?\n", "Siapa dia?"), ("Apa\x00 itu\u200b PHK?", "Apa itu PHK?"), ("Satu\n\nDua?", "Satu\nDua?")],
+    [
+        ("  Siapa\tdia?\n", "Siapa dia?"),
+        ("Apa\x00 itu\u200b PHK?", "Apa itu PHK?"),
+        ("Satu\n\nDua?", "Satu\nDua?"),
+        # a terminal's escape sequences go whole: arrow keys where no line editing reads them,
+        # a title set, a colour (their "[A" had been searched)
+        ("\x1b[A\x1b[Aberapa karyawan\x1b[1;5D?", "berapa karyawan ?"),
+        ("\x1b]0;judul\x07tiktok \x1b[31mphk\x1b[0m", "tiktok phk"),
+        ("\x1bOA\x9b2~phk", "phk"),
+    ],
 )
 def test_normalize_question(raw: str, clean: str) -> None:
     assert normalize_question(raw, 100) == clean

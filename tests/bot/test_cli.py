@@ -612,6 +612,17 @@ def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
     assert not kept["abstained"] and kept["note"] is None
 
 
+def test_a_batch_line_with_a_blank_filter_keeps_the_command_s_own(ingested: None, tmp_path: Path) -> None:
+    # a blank "since" had cleared the command's --since (found by a hostile tester)
+    question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+    batch = tmp_path / "batch.jsonl"
+    lines = [{"question": question, "since": ""}, {"question": question, "since": None, "source": ""}]
+    batch.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    for line in tanya("ask", "--json", "--since", "2030-01-01", "--batch", str(batch)).stdout.splitlines():
+        answer = json.loads(line)
+        assert answer["abstained"] and "2030-01-01" in answer["note"]
+
+
 def test_a_source_filter_longer_than_any_source_is_refused_and_a_batch_goes_on(ingested: None, tmp_path: Path) -> None:
     """SQLite refused a LIKE pattern of 50,000 characters with a traceback, which ended a batch."""
     from bot.chain.build import MAX_SOURCE_CHARS

@@ -139,6 +139,9 @@ async def test_empty_mention_gets_a_hint(dpy: tuple[TanyaBot, Recorder]) -> None
     # nothing but other mentions is no question either (it was asked, "@everyone" and all)
     await dpytest.message(f"<@{bot.user.id}> @everyone <@&123456789012345678> ＠ｈｅｒｅ")
     assert "Ask me something" in dpytest.get_message().content
+    # nor custom emoji and timestamps, whose names and figures had been asked (found by a hostile tester)
+    await dpytest.message(f"<@{bot.user.id}> <:pepe_think:123456789012345678> <a:wave:42> <t:1700000000:R>")
+    assert "Ask me something" in dpytest.get_message().content
 
 
 def test_the_hint_asks_about_the_bundled_article_only_when_it_is_indexed(

@@ -143,7 +143,21 @@ def test_a_message_of_nothing_but_chat_is_left_as_it_is() -> None:
 
 
 @pytest.mark.parametrize(
-    "mention", ["<@123456789012345678>", "<@!123456789012345678>", "<@&42>", "<#42>", "<@123> <@456>", "@dimas"]
+    "mention",
+    [
+        "<@123456789012345678>",
+        "<@!123456789012345678>",
+        "<@&42>",
+        "<#42>",
+        "<@123> <@456>",
+        "@dimas",
+        # Discord's other markup: custom emoji, timestamps, server guide links
+        "<:pepe_think:123456789012345678>",
+        "<a:party:42>",
+        "<t:1700000000:R>",
+        "<t:1700000000>",
+        "<id:customize>",
+    ],
 )
 def test_every_kind_of_mention_is_dropped(mention: str) -> None:
     assert strip_mentions(f"{mention} kapan tiktok phk?") == "kapan tiktok phk?"
