@@ -30,7 +30,16 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, with_timings
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
-from bot.chain.dates import DateReading, parse_day, parse_today, prefer_dated, published_within, read_dates, up_to_today
+from bot.chain.dates import (
+    DateReading,
+    parse_day,
+    parse_today,
+    prefer_dated,
+    published_within,
+    read_dates,
+    searched_within_dates,
+    up_to_today,
+)
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
 from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
@@ -121,9 +130,10 @@ def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | 
     return dataclasses.replace(context, cited=listed)
 
 
-def other_dates_note(dates: DateReading) -> str:
+def other_dates_note(dates: DateReading, quoted: bool = True) -> str:
     """What to say when a question named dates ("hari ini", "minggu lalu") and no article
-    published then answers it, so the answer quotes articles of other dates."""
+    published then answers it, so the answer quotes articles of other dates (or, not ``quoted``,
+    none: it says the articles do not answer)."""
     if dates.since == dates.until and dates.since is not None:
         asked = f"on {dates.since.isoformat()}"
     elif dates.since and dates.until:
@@ -132,6 +142,8 @@ def other_dates_note(dates: DateReading) -> str:
         asked = f"since {dates.since.isoformat()}"
     else:  # a range has a start or an end
         asked = f"until {dates.until.isoformat()}" if dates.until else "then"
+    if not quoted:
+        return f"No article published {asked} answers this, nor does any other."
     return f"No article published {asked} answers this; quoted from articles of other dates."
 
 
@@ -279,7 +291,13 @@ def build_answer_chain(
         retrieval = up_to_today(reader.read(dates.rest or question, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
-            preferred = prefer_dated(retrieval, dates, extractive.accepts)
+            preferred = prefer_dated(retrieval, dates, extractive.accepts) or searched_within_dates(
+                retrieval,
+                dates,
+                within,
+                lambda scope: up_to_today(reader.read(dates.rest or question, context, scope), dates),
+                extractive.accepts,
+            )
             if preferred is not None:
                 retrieval = preferred
             else:
@@ -323,6 +341,8 @@ def build_answer_chain(
         ):
             # the dates asked found nothing that answers: said, not passed off as of those dates
             answer.note = other_dates_note(dates)
+        elif answer.abstained and not answer.chat and (dates := state.get("undated_from")) is not None:
+            answer.note = other_dates_note(dates, quoted=False)  # read right, and nothing answers
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

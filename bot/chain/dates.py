@@ -26,6 +26,7 @@ from bot.chain.stories import one_story
 from ingest.errors import BadInput
 from ingest.text.analysis import guess_language
 from ingest.text.numbers import NUMBER_WORD, number_value
+from ingest.types import Scope
 
 MONTHS = {
     **{
@@ -82,6 +83,11 @@ def _year_of(month: int, today: date) -> int:
     return today.year if month <= today.month else today.year - 1
 
 
+def _full_year(year: str) -> int:
+    """A year as written: four figures, or two of this century ("30/10/26")."""
+    return 2000 + int(year) if len(year) == 2 else int(year)
+
+
 def _day(day: str, month: str, year: str | None, today: date, past: bool = False) -> date | None:
     """The day of a match's groups: ``month`` a number or a month's name, ``year`` optional; with
     ``past`` (the news of one day), a day named without a year is the latest such day up to today
@@ -89,7 +95,7 @@ def _day(day: str, month: str, year: str | None, today: date, past: bool = False
     ahead), while a bound or a range may end after today ("sampai 30 November")."""
     number = int(month) if month.isdigit() else MONTHS[month]
     try:
-        found = date(int(year) if year else _year_of(number, today), number, int(day))
+        found = date(_full_year(year) if year else _year_of(number, today), number, int(day))
         return date(found.year - 1, number, int(day)) if past and not year and found > today else found
     except ValueError:
         return None
@@ -267,7 +273,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             if word in _FROM:
                 return day_from, None, latest, span
             # up to it, from a day or month named before ("sejak 30 Oktober sampai hari ini")
-            opening = _named_bound(q[: before.start()], "since", today)
+            opening = _named_bound(q[: before.start()], "opens", today)
             if opening is not None and opening[0] <= day_to:
                 return opening[0], day_to, latest, [*span, opening[1]]
             return None, day_to, latest, span
@@ -294,12 +300,14 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     figures = re.search(
         rf"\b(?:(?:berita|artikel|laporan|kabar|news|articles?|reports?)\s+(?:({_OPENS})\s+)?(?:(?:tanggal|tgl)\s+)?"
         rf"|(?:({_OPENS})\s+)?(?:tanggal|tgl)\s+|(?P<bare>{_OPENS})\s+){_DAY_FIGURES}\s*(?:(?P<anded>{_AND})|{_JOIN})"
-        rf"\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)",
+        rf"\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)(?:\s+(?P<tail>\d{{4}})(?!\d))?",
         q,
     )
     if figures:
         opener = figures.group(1) or figures.group(2) or figures.group("bare")
-        first_day, first_month, first_year, _, last_day, last_month, last_year = figures.groups()[3:]
+        first_day, first_month, first_year, _, last_day, last_month, last_year = figures.groups()[3:10]
+        # a year after both days is theirs ("berita 10/11 - 12/11 2026")
+        last_year = last_year or (figures.group("tail") if not first_year else None)
         # "dan" / "and" join days only after "antara" / "between" ("laporan 1/2 dan 3/4 anggota")
         if (figures.group("anded") and opener not in _BETWEEN) or (
             figures.group("bare")
@@ -330,7 +338,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             return start, end, latest, [*spans, days.span()]
     # "sejak 30 Oktober", "since October", "dari 1 November", "setelah ..."; "sebelum ...", "until ..."
     # a day, a month as a figure (and a year: "30/10/2026") or by name, a year
-    day_month = rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}))?|({MONTH_PATTERN}))(?:\s+(\d{{4}}))?"
+    day_month = (
+        rf"(\d{{1,2}})\s*(?:/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}|\d{{2}})(?!\d))?|({MONTH_PATTERN}))(?:\s+(\d{{4}}))?"
+    )
     month_only = rf"({MONTH_PATTERN})(?:\s+(\d{{4}}))?"
     since = until = None
     for bound in ("since", "until"):
@@ -352,6 +362,10 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     for pattern in (
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:tanggal|tgl|of|on|from))?\s+"
         rf"(?:{named_weekday})?{day_month}\b",
+        # a message that names a day and nothing else: "kalau tanggal 3/11?", "what about November
+        # 3?", "30 Oktober gimana?" (after a question on the evacuees: the figure of that day)
+        rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>(?:(?:tanggal|tgl|pada|per|on)\s+)?(?:{named_weekday})?{day_month})"
+        rf"(?:\s*\W*\s*(?:{_DAY_ASKED})\b)*\W*$",
         # the news of a subject on a day: "berita banjir tanggal 30/10" (its subject searched)
         rf"\b(?P<news>berita|kabar|laporan|artikel)\s+(?:[^\W\d]+\s+){{1,5}}?"
         rf"(?P<when>(?:tanggal|tgl)\s+(?:{named_weekday})?{day_month})\b",
@@ -365,7 +379,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             day, figure_month, figure_year, month_name, year = found.groups()[-5:]
             point = _day(day, figure_month or month_name, figure_year or year, today, past=True)
         if found and point is not None:
-            where = [found.span("news"), found.span("when")] if "when" in found.groupdict() else [found.span()]
+            where = [found.span(g) for g in ("news", "when") if g in found.groupdict()] or [found.span()]
             return point, point, latest, [*spans, *where]
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
@@ -403,22 +417,29 @@ def _days_between(
     if not (1 <= first_number <= 12 and 1 <= last_number <= 12):
         return None
     across = first_number > last_number  # a year's end between them
+    if across and first_year is None and last_year is None and first_number - last_number < 6:
+        # "3/11 sampai 30/10": ends written the wrong way round, not eleven months across a year's end
+        first_day, first_month, last_day, last_month = last_day, last_month, first_day, first_month
+        first_number, last_number, across = last_number, first_number, False
     if last_year is None:
         if first_year:
-            last_year = str(int(first_year) + across)
+            last_year = str(_full_year(first_year) + across)
         else:  # the latest such range up to today: by its last month across a year's end
             last_year = str(_year_of(last_number, today) if across else _year_of(first_number, today))
     if first_year is None:
-        first_year = str(int(last_year) - across)
+        first_year = str(_full_year(last_year) - across)
     start, end = _day(first_day, first_month, first_year, today), _day(last_day, last_month, last_year, today)
+    if start is not None and end is not None and start > end and first_number == last_number:
+        start, end = end, start  # "21/11 sampai 20/11": the days of one month the wrong way round
     return (start, end) if start is not None and end is not None and start <= end else None
 
 
 def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]] | None:
-    """The first or last day (``bound``: "since" or "until") a bound in ``q`` names, with where it
-    is written: a day ("sejak 30 Oktober", "sampai tanggal 3/11"; a day as figures only after
-    "tanggal": "dari 2/3 suara" is a share) or a month ("since October", "sebelum akhir
-    Oktober"); "setelah" / "after" and "sebelum" / "before" leave the day or month out."""
+    """The first or last day (``bound``: "since", "until", or "opens", the first end of a range
+    whose last is a relative time) a bound in ``q`` names, with where it is written: a day
+    ("sejak 30 Oktober", "sampai tanggal 3/11"; a day as figures only after "tanggal" or with its
+    year: "dari 2/3 suara" is a share) or a month ("since October", "sebelum akhir Oktober");
+    "setelah" / "after" and "sebelum" / "before" leave the day or month out."""
     word = _BOUND_WORDS[bound]
     found = re.search(
         rf"\b(?:{word})\s+(?:(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES_YEAR}|(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})"
@@ -441,11 +462,11 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
         if found is not None and months:
             # inclusive: from the month's first day, to its last; exclusive: from after its last,
             # to before its first
-            point = months[0] if bound == "since" else months[1]
+            point = months[0] if bound != "until" else months[1]
             if _EXCLUSIVE.match(found.group(0)):
-                point = months[1] if bound == "since" else months[0]
+                point = months[1] if bound != "until" else months[0]
     if point is not None and found is not None and _EXCLUSIVE.match(found.group(0)):
-        point = _plus(point, 1 if bound == "since" else -1)
+        point = _plus(point, 1 if bound != "until" else -1)
     return None if point is None or found is None else (point, found.span())
 
 
@@ -461,10 +482,16 @@ _NAMED_DAY_BEFORE = re.compile(
 )
 
 
-# A day written as figures, day first, the year optional ("30/10", "30/10/2026"); three groups.
-_DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?"
+# The words that may stand around a day in a message that names nothing else ("kalau tanggal
+# 3/11?", "what about Nov 3?", "30 Oktober gimana?"): asking how things stood then.
+_DAY_FRAME = r"kalau|kalo|klo|terus|trus|trs|lalu|nah|gimana|bagaimana|gmn|what|how|about|and|dan|then|yang|yg"
+_DAY_ASKED = r"gimana|bagaimana|gmn|brp|berapa|apa|ya|sih|dong|nya|how|many|much|then|kak|min"
+
+# A day written as figures, day first, the year optional ("30/10", "30/10/2026", "30/10/26");
+# three groups.
+_DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}|\d{2})(?!\d))?"
 # And with its year, which no share is written with ("30/10/2026", "2026-10-30"); three groups.
-_DAY_FIGURES_YEAR = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
+_DAY_FIGURES_YEAR = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4}|\d{2})(?!\d)"
 
 # A bound written right before a relative time ("sebelum kemarin", "sejak minggu lalu", "until
 # yesterday"); "dari" / "from" are left out: "berita dari minggu lalu" is last week's news.
@@ -477,6 +504,9 @@ _BETWEEN = frozenset({"antara", "between"})  # "dan" / "and" join a range's ends
 # before a day or month: "berita dari minggu lalu" is last week's news).
 _BOUND_WORDS = {
     "since": "|".join(sorted(_FROM | _AFTER | {"dari"})),
+    # a range's first end up to a relative time ("from October 30 until today"), where "news from
+    # Nov 3" alone is that day's news
+    "opens": "|".join(sorted(_FROM | _AFTER | {"dari", "from"})),
     "until": "|".join(sorted(_BEFORE | _UNTIL)),
 }
 # What joins two relative times into a range, and what may open it.
@@ -612,3 +642,44 @@ def prefer_dated(retrieval: Any, reading: DateReading, accepts: Callable[[Any], 
         if accepts(trial):
             return trial
     return None
+
+
+def narrowed(within: Scope | None, since: str | None, until: str | None) -> Scope:
+    """The filters ``within`` narrowed to the dates a question names (ISO, inclusive)."""
+    within = within or Scope()
+    first = max(filter(None, (within.since, since)), default=None)
+    last = min(filter(None, (within.until, until)), default=None)
+    return Scope(first, last, within.source, within.article)
+
+
+def searched_within_dates(
+    retrieval: Any,
+    reading: DateReading,
+    within: Scope | None,
+    search: Callable[[Scope], Any],
+    accepts: Callable[[Any], bool],
+) -> Any | None:
+    """For a question about a range of dates whose passages among ``retrieval``'s did not answer
+    (``prefer_dated``), the question searched again among the articles of those dates alone
+    (``search`` with the filters narrowed to them), of the story of ``retrieval``'s best passage,
+    when the answerer ``accepts`` it; else ``None``. "kalau tanggal 3/11?" after a question on the
+    evacuees is answered from the 3 November article's sentence on them, which the search over
+    every article had ranked below its passages of other days."""
+    import dataclasses
+
+    if not reading.bounded or not retrieval.candidates:
+        return None
+    best = retrieval.candidates[0]
+    scope = narrowed(
+        within,
+        reading.since.isoformat() if reading.since else None,
+        reading.until.isoformat() if reading.until else None,
+    )
+    if scope.since and scope.until and scope.since > scope.until:
+        return None
+    dated = search(scope)
+    kept = [c for c in dated.candidates if _in_range(c, reading) and one_story(best.chunk, c.chunk)]
+    if not kept:
+        return None
+    trial = dataclasses.replace(dated, candidates=kept, judged=None)
+    return trial if accepts(trial) else None

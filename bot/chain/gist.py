@@ -20,7 +20,7 @@ from datetime import date
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.context import Context
 from bot.chain.conversation import with_citations
-from bot.chain.dates import DATE_MARGIN, DateReading, published_after, published_within, read_dates
+from bot.chain.dates import DATE_MARGIN, DateReading, narrowed, published_after, published_within, read_dates
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
@@ -174,8 +174,9 @@ def topic(question: str) -> str:
 
 
 # The words that bring a date in a question ("ada berita apa tanggal 24 November?", "... pada 2
-# November?"): in a question about the news, a date is when it was published.
-_DATE_CUE = re.compile(r"\b(?:tanggal|tgl|pada|per)\b(?=\s+\d)", re.IGNORECASE)
+# November?", "ada berita apa 30 Oktober?", which a day alone, "30 Oktober?", is read as): in a
+# question about the news, a date is when it was published.
+_DATE_CUE = re.compile(r"\b(?:tanggal|tgl|pada|per|apa)\b(?=\s+\d)", re.IGNORECASE)
 
 
 def publication_dates(question: str, today: date) -> DateReading:
@@ -343,7 +344,7 @@ class GistReader:
         news = bare or asks_news(asked) or bool(dates.rest and asks_news(dates.rest))  # "berita hari ini apa aja?"
         discussed = None if dates.bounded or dates.latest or news else self._discussed(context)
         listed = LATEST_LISTED if news else 1
-        scope = _narrowed(within, since, until)
+        scope = narrowed(within, since, until)
         records = [discussed] if discussed else _distinct(index.latest_articles(scope, today.isoformat(), 2 * listed))
         records = records[:listed]
         leads = [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
@@ -424,11 +425,3 @@ def _distinct(records: list[ArticleRecord]) -> list[ArticleRecord]:
             seen.add(record.content_hash)
         out.append(record)
     return out
-
-
-def _narrowed(within: Scope | None, since: str | None, until: str | None) -> Scope:
-    """The filters ``within`` narrowed to the dates a question names (ISO, inclusive)."""
-    within = within or Scope()
-    first = max(filter(None, (within.since, since)), default=None)
-    last = min(filter(None, (within.until, until)), default=None)
-    return Scope(first, last, within.source, within.article)

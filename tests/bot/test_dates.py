@@ -157,6 +157,20 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("dari 28/10 sampai 2/11 ada berapa pengungsi", "2026-10-28", "2026-11-02", False, "ada berapa pengungsi"),
         ("dari 1/2 sampai 3/4 persen", None, None, False, ""),
         ("antara 1/2 dan 2/3 warga", None, None, False, ""),
+        # ends written the wrong way round; a year in two figures; "from" a day up to a relative time
+        ("berita 21/11 sampai 20/11", "2026-11-20", "2026-11-21", False, ""),
+        ("berita 3/11 sampai 30/10", "2026-10-30", "2026-11-03", False, ""),
+        ("berita 30/11 sampai 2/1", "2025-11-30", "2026-01-02", False, ""),  # across a year's end
+        ("dari 5 Desember sampai 1 November", "2026-11-01", "2026-12-05", False, ""),
+        ("berita tanggal 3/11/26", "2026-11-03", "2026-11-03", False, ""),
+        ("berita 28/12/25 - 2/1/26", "2025-12-28", "2026-01-02", False, ""),
+        ("berita 10/11 - 12/11 2025", "2025-11-10", "2025-11-12", False, ""),
+        ("from October 30 until today", "2026-10-30", "2026-11-18", False, ""),
+        # a message naming a day and nothing else asks how things stood then
+        ("kalau tanggal 3/11?", "2026-11-03", "2026-11-03", False, "kalau?"),
+        ("what about on November 3?", "2026-11-03", "2026-11-03", False, "what about?"),
+        ("30 Oktober gimana?", "2026-10-30", "2026-10-30", False, "gimana?"),
+        ("kalau 3 november ada berapa pengungsi?", None, None, False, ""),
         # month first after an English word of time, in a question guessed Indonesian
         ("evacuees since November 10", "2026-11-10", None, False, "evacuees"),
         ("sejak Oktober 30 orang mengungsi", "2026-10-01", None, False, "30 orang mengungsi"),
@@ -369,6 +383,42 @@ def test_the_note_on_other_dates_names_the_dates_asked(question: str, note: str)
 
     said = other_dates_note(read_dates(question, date(2026, 11, 20)))
     assert said == f"No article published {note} answers this; quoted from articles of other dates."
+
+
+@pytest.mark.parametrize(
+    ("first", "question", "expected", "published"),
+    [
+        ("berapa pengungsi banjir lembah arum per 30/10?", "kalau tanggal 17/11?", "45 orang", "2026-11-17"),
+        (
+            "berapa sekolah yang diliburkan karena banjir lembah arum?",
+            "kalau 3 November gimana?",
+            "14 sekolah",
+            "2026-11-03",
+        ),
+        ("kerugian banjir lembah arum berapa?", "kalo tgl 30/10?", "Rp12 miliar", "2026-10-30"),
+    ],
+)
+def test_a_follow_up_naming_only_a_day_asks_the_same_of_that_day(
+    story: Any, first: str, question: str, expected: str, published: str
+) -> None:
+    # found by a hostile tester: the day was searched as words (or not read at all) and the
+    # answer came from another day's article; and the passage of that day that answers ranked
+    # below other days' passages, so the articles of the day are searched on their own
+    answer = story.chain.invoke({"question": question, "history": [first], "today": "2026-11-20"})
+    assert expected in answer.text and answer.note is None
+    assert {c.chunk.published for c in answer.citations} == {published}
+
+
+def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:
+    answer = story.chain.invoke({"question": "30 Oktober?", "today": "2026-11-20"})
+    assert not answer.abstained and {c.chunk.published for c in answer.citations} == {"2026-10-30"}
+
+
+def test_a_refusal_of_a_question_bound_to_dates_says_no_article_of_them_answers(story: Any) -> None:
+    # found by a hostile tester: the range was read right and the refusal said nothing of it
+    answer = story.chain.invoke({"question": "berita 1/1 sampai 5/1 soal harga cabai", "today": "2026-11-20"})
+    assert answer.abstained
+    assert answer.note == "No article published from 2026-01-01 to 2026-01-05 answers this, nor does any other."
 
 
 def test_filters_narrow_what_is_searched(story: Any) -> None:
