@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ingest.errors import BadInput, LoadError, reason
 from ingest.settings import IndexSettings, canonical_url, is_url, without_credentials
@@ -178,7 +179,7 @@ def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
 
 def _is_public(ip: Any) -> bool:
     """Whether ``ip`` is a public unicast address, and so is any IPv4 address an IPv6 one carries
-    to be reached through (IPv4-mapped and -compatible, 6to4, Teredo, NAT64: ``[64:ff9b::7f00:1]``
+    to be reached through (IPv4-mapped, -compatible and -translated, 6to4, Teredo, NAT64: ``[64:ff9b::7f00:1]``
     and ``[2002:7f00:1::]`` are 127.0.0.1 on a host with such a gateway)."""
     import ipaddress
 
@@ -186,10 +187,11 @@ def _is_public(ip: Any) -> bool:
         return False
     if ip.version == 4:
         return True
-    if ip in ipaddress.ip_network("64:ff9b:1::/48"):
-        return False  # local-use NAT64 (RFC 8215): a site's own translator
+    if ip in ipaddress.ip_network("64:ff9b:1::/48") or ip in ipaddress.ip_network("fec0::/10"):
+        return False  # local-use NAT64 (RFC 8215): a site's own translator; site-local (deprecated)
     embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
-    if ip in ipaddress.ip_network("64:ff9b::/96") or ip in ipaddress.ip_network("::/96"):
+    carrying = ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96")  # NAT64, IPv4-compatible, SIIT IPv4-translated
+    if any(ip in ipaddress.ip_network(net) for net in carrying):
         embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return all(_is_public(v4) for v4 in embedded if v4 is not None)
 
@@ -379,7 +381,14 @@ def _missing(item: str) -> str:
     with contextlib.suppress(OSError, RuntimeError, ValueError):
         if Path(item).expanduser().is_symlink():
             return _LINK_TO_NOTHING
+    scheme = _OTHER_SCHEME.match(item)
+    if scheme:  # "file:///etc/passwd", "ftp://...": never read, and said why
+        return f"unsupported URL scheme {scheme.group(1).lower()}: (only http and https are fetched)"
     return "no such file or folder"
+
+
+# A URL of another scheme than http(s), which is neither fetched nor read as a path.
+_OTHER_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
 
 
 def printable_path(path: Path | str) -> str:
@@ -709,10 +718,13 @@ _DATE_THEN_TIME = re.compile(
 )
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, lines: bool = False) -> str:
     """Decode text bytes: BOM-marked UTF-8/UTF-32/UTF-16, else UTF-8 (with a few bytes broken,
-    shown as "\ufffd"), else Windows-1252; binary refused. UTF-32's little-endian mark begins
-    with UTF-16's, so it is looked for first."""
+    shown as "\ufffd"), else Windows-1252; binary refused (more than 1% control characters, or,
+    unless ``lines``, a NUL: a JSON Lines file's line with one is skipped on its own, as any bad
+    line is, not the file's other articles with it). A terminal's escape character counts as none
+    (a text with colours is text). UTF-32's little-endian mark begins with UTF-16's, so it is looked
+    for first."""
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -720,8 +732,8 @@ def decode(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     sample = data[:65536]
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    if b"\x00" in sample or (sample and controls / len(sample) > 0.01):
+    controls = sum(1 for b in sample if b < 9 or (13 < b < 32 and b != 27))
+    if (b"\x00" in sample and not lines) or (sample and controls / len(sample) > 0.01):
         raise LoadError("binary data, not text")
     try:
         return data.decode("utf-8")
@@ -800,19 +812,45 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     html = decode(data) if not data.startswith(b"\xef\xbb\xbf") else data[3:].decode("utf-8", "replace")
+    html = _XML_INVALID_REFERENCE.sub(_readable_reference, html)
     text = trafilatura.extract(html, url=url, output_format="txt", include_comments=False, include_tables=True)
     if not text or not text.strip():
         raise LoadError("no article text found in the HTML")
     meta: dict[str, Any] = {}
-    found = trafilatura.extract_metadata(html, default_url=url)
+    # a date the page states (its metadata, a dateline), not one guessed from any figure of its
+    # text: "1999 keluarga mengungsi" had been published on 1999-01-01, a footer's "© 2026" on 2026-01-01
+    found = trafilatura.extract_metadata(html, default_url=url, extensive=False)
     if found is not None:
         # the page's own address (og:url, a canonical link) only when well formed: a page that
         # writes it badly ("https://news.example/a b") is still an article, at the address it was
-        # fetched from, while a URL a user gives (JSONL, sidecar, front matter) must be well formed
+        # fetched from, while a URL a user gives (JSONL, sidecar, front matter) must be well formed;
+        # and, for a page fetched, only on the host it was fetched from: a page at any address
+        # could otherwise have its answers cite "https://www.reuters.com/..."
         page_url = found.url.strip() if isinstance(found.url, str) else None
         page_url = page_url if page_url and _WELL_FORMED_URL.fullmatch(page_url) else None
+        if page_url and url and _host(page_url) != _host(url):
+            page_url = None
         meta = {"title": found.title, "published": found.date, "url": page_url, "outlet": found.sitename}
     return text, meta
+
+
+# A character reference ("&#27;", "&#x7;", "&#xfffe;"): one to a character XML has no place for
+# made lxml drop the whole page ("no article text found in the HTML").
+_XML_INVALID_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _readable_reference(match: re.Match[str]) -> str:
+    """A character reference as it is, unless it names a control character XML refuses (a space
+    then, as the text's own control characters become)."""
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    refused = (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF)
+    return " " if refused else match.group(0)
+
+
+def _host(url: str) -> str:
+    """A URL's host in lower case, without "www." (the same site either way)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
 
 
 def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]]:
@@ -905,7 +943,7 @@ def json_lines(text: str) -> list[str]:
 def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
     """Yield one article per line of a JSON Lines file; a bad line is skipped with its number, as
     is an article whose text is larger than ``max_bytes`` (the limit on a file of one article)."""
-    for number, line in enumerate(json_lines(decode(data)), start=1):
+    for number, line in enumerate(json_lines(decode(data, lines=True)), start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"

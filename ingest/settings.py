@@ -244,7 +244,7 @@ def is_url(text: str) -> bool:
 def canonical_url(url: str) -> str:
     """``url`` as the source of the article it names, read as the fetch reads it (httpx): scheme
     and host in lower case (an IDNA host encoded), no default or zero-padded port, no
-    ``#fragment`` (never sent to the server), "/" for an empty path; so one page written several
+    ``#fragment`` (never sent to the server), no empty query ("?"), "/" for an empty path; so one page written several
     ways is one article. A URL httpx cannot read is kept as written."""
     from urllib.parse import urlsplit, urlunsplit
 
@@ -255,7 +255,9 @@ def canonical_url(url: str) -> str:
     except (httpx.InvalidURL, ValueError, TypeError):
         return url
     parts = urlsplit(text)
-    return text if parts.path else urlunsplit(parts._replace(path="/"))
+    if parts.path and not text.endswith("?"):
+        return text
+    return urlunsplit(parts._replace(path=parts.path or "/"))  # and no empty "?": "a.txt?" is "a.txt"
 
 
 def url_password(url: str) -> str | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -63,21 +62,14 @@ MAX_SOURCE_CHARS = 1000
 BARE_NEWS = {"id": "ada berita apa", "en": "any news"}
 
 
-# A terminal's escape sequence: CSI ("\x1b[A", "\x1b[1;5D", "\x9b2~"), OSC ("\x1b]0;title\x07"),
-# SS3 ("\x1bOA") and two-character ones ("\x1bc").
-_TERMINAL_ESCAPE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|\x1bO[@-~]|\x1b[@-Z\\-_c]"
-)
-
-
 def normalize_question(raw: str, max_chars: int) -> str:
     """Return the question cleaned of control characters and extra space, with undecodable bytes
     (lone surrogates) as U+FFFD, or raise ``BadInput`` when it is empty, too long, or holds no
     word to search for."""
     # a line break stays one (a new line of a chat message starts a sentence: "tiktok phk\nKnp?");
-    # a terminal's escape sequences go whole (an arrow key typed where no line editing reads it is
-    # "\x1b[A": its "[A" had been searched)
-    question = clean_text(_TERMINAL_ESCAPE.sub(" ", replace_surrogates(raw))).replace("\n\n", "\n")
+    # a terminal's escape sequences go whole (``clean_text``: an arrow key typed where no line
+    # editing reads it is "\x1b[A", whose "[A" had been searched)
+    question = clean_text(replace_surrogates(raw)).replace("\n\n", "\n")
     if not question:
         raise BadInput("the question is empty")
     if len(question) > max_chars:

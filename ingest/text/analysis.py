@@ -91,15 +91,24 @@ def without_invisible(text: str) -> str:
     return _CONTROL.sub(" ", text.translate(_INVISIBLE))
 
 
+# A terminal's escape sequence: CSI ("\x1b[31m", "\x1b[A", "\x9b2~"), OSC ("\x1b]0;title\x07"),
+# SS3 ("\x1bOA") and two-character ones ("\x1bc"). Dropped whole: with only the escape character
+# taken out, "[31m" was left in articles' quotes and "[A" (an arrow key) in questions.
+_TERMINAL_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|\x1bO[@-~]|\x1b[@-Z\\-_c]"
+)
+
+
 def clean_text(raw: str) -> str:
-    """Return ``raw`` normalised for indexing: NFC, no control or invisible characters, one
-    space between words, and paragraphs separated by exactly one blank line.
+    """Return ``raw`` normalised for indexing: NFC, no terminal escape sequences, control or
+    invisible characters, one space between words, and paragraphs separated by exactly one blank
+    line.
 
     Text that uses blank lines between paragraphs has its hard-wrapped lines joined; text
     without any blank line is taken to hold one paragraph per line.
     """
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = without_invisible(text)
+    text = without_invisible(_TERMINAL_ESCAPE.sub(" ", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines).strip()
     if _BLANK_LINES.search(text):

@@ -376,6 +376,7 @@ def test_a_file_turned_into_a_link_after_the_folder_was_listed_is_not_followed(t
         ("empty.txt", b"", "no text"),
         ("blank.txt", b"  \n\n \t", "no text"),
         ("binary.txt", bytes(range(256)) * 4, "binary"),
+        ("binary.jsonl", bytes(range(256)) * 4, "binary"),
         ("doc.docx", b"PK", "unsupported file type .docx"),
     ],
 )
@@ -383,6 +384,22 @@ def test_unusable_files_are_skipped_with_a_reason(tmp_path: Path, name: str, con
     (tmp_path / name).write_bytes(content)
     item = load_one(tmp_path / name)
     assert isinstance(item, Skipped) and reason in item.reason
+
+
+def test_a_nul_in_one_line_of_a_feed_skips_that_line_only_and_colours_are_text(tmp_path: Path) -> None:
+    # found by a hostile tester: one NUL byte had the whole feed refused as binary, and a short
+    # text with a few colour codes too
+    lines = [json.dumps({"id": f"a{i}", "text": f"Artikel nomor {i} tentang banjir di desa itu."}) for i in range(30)]
+    lines[27] = "\x00" + lines[27]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    items = list(load_inputs([str(tmp_path / "feed.jsonl")]))
+    assert sum(isinstance(item, Article) for item in items) == 29
+    (skipped,) = [item for item in items if isinstance(item, Skipped)]
+    assert skipped.reason.startswith("line 28 is not valid JSON")
+    coloured = "\x1b[31mBanjir\x1b[0m merendam \x1b[1mempat desa\x1b[0m di hilir sungai. " * 3
+    (tmp_path / "log.txt").write_text(coloured, encoding="utf-8")
+    article = load_one(tmp_path / "log.txt")
+    assert isinstance(article, Article) and article.text.startswith("Banjir merendam empat desa di hilir")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
@@ -531,6 +548,58 @@ def test_a_page_writing_its_own_address_badly_is_still_an_article(tmp_path: Path
         page, ".html", "https://news.example/ok", {}, "t", "https://news.example/ok", max_chars=None
     )
     assert fetched.url == "https://news.example/ok"
+
+
+def test_a_fetched_page_cites_its_own_address_only_on_the_host_it_came_from(tmp_path: Path) -> None:
+    # found by a hostile tester: a page at any address could have its answers cite Reuters
+    body = "<p>Gelombang pasang di Pantai Rc merusak 25 perahu nelayan pada Kamis pagi menurut petugas.</p>"
+    for declared, cited in (
+        ("https://www.reuters.com/world/official-story", "https://evil.example/page"),
+        ("https://www.evil.example/page-canonical", "https://www.evil.example/page-canonical"),
+    ):
+        page = (
+            f'<html><head><link rel="canonical" href="{declared}"><title>Judul</title></head>'
+            f"<body><article>{body}</article></body></html>"
+        ).encode()
+        url = "https://evil.example/page"
+        assert parse_document(page, ".html", url, {}, "t", url, max_chars=None).url == cited
+    # a page saved to a file keeps the address it names: where it was published
+    (tmp_path / "saved.html").write_bytes(page)
+    assert load_one(tmp_path / "saved.html").url == "https://www.evil.example/page-canonical"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "published"),
+    [
+        # no date stated: none guessed from a figure of the text or a footer
+        (
+            "",
+            "<p>Sebanyak 1999 keluarga mengungsi akibat banjir.</p><p>Artikel terkait nomor 1995. Hak cipta 2026.</p>",
+            None,
+        ),
+        ('<meta property="article:published_time" content="2026-10-30T08:00:00+07:00">', "", "2026-10-30"),
+        ("", '<p class="date">Jumat, 30 Oktober 2026 08:00 WIB</p>', "2026-10-30"),
+        ("", '<time datetime="2026-10-30">30/10/2026</time>', "2026-10-30"),
+    ],
+)
+def test_an_html_page_is_dated_by_what_it_states_not_by_figures_in_its_text(
+    tmp_path: Path, head: str, body: str, published: str | None
+) -> None:
+    text = "<p>Sebanyak 1999 keluarga mengungsi akibat banjir yang melanda desa itu pada pekan ini, kata pejabat.</p>"
+    html = f"<html><head><title>Banjir</title>{head}</head><body><article><h1>Banjir</h1>{body}{text}</article>"
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    assert load_one(tmp_path / "page.html").published == published
+
+
+@pytest.mark.parametrize("reference", ["&#27;", "&#7;", "&#x1B;", "&#xfffe;", "&#0;"])
+def test_a_reference_to_a_control_character_does_not_empty_a_page(reference: str) -> None:
+    # found by a hostile tester: lxml dropped the whole page ("no article text found in the HTML")
+    page = (
+        "<html><head><title>J</title></head><body><article><p>Gelombang pasang di Pantai Rc "
+        f"{reference} merusak 25 perahu nelayan pada Kamis pagi menurut petugas &#65;&amp;B.</p></article></body>"
+    ).encode()
+    article = parse_document(page, ".html", "x.html", {}, "t", None, max_chars=None)
+    assert "Pantai Rc merusak 25 perahu" in article.text and "A&B" in article.text
 
 
 ARTICLE_HTML = (
@@ -729,6 +798,9 @@ def test_bad_urls_are_skipped_with_a_reason(web: str, path: str, reason: str) ->
         "[2002:7f00:1::]",  # 6to4
         "[2002:c0a8:1::1]",  # 6to4 of 192.168.0.1
         "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo
+        "[::ffff:0:7f00:1]",  # SIIT IPv4-translated
+        "[::ffff:0:a00:1]",
+        "[fec0::1]",  # site-local
     ],
 )
 def test_private_addresses_are_refused_when_not_allowed(host: str) -> None:
@@ -817,7 +889,9 @@ def test_https_to_a_checked_address_still_verifies_the_host_name(
 
 def test_file_urls_are_not_fetched() -> None:
     (item,) = list(load_inputs(["file:///etc/passwd"], Fetcher(allow_private=False)))
-    assert isinstance(item, Skipped) and item.reason == "no such file or folder"
+    assert isinstance(item, Skipped) and item.reason == "unsupported URL scheme file: (only http and https are fetched)"
+    (ftp,) = list(load_inputs(["FTP://example.com/a.txt"]))
+    assert isinstance(ftp, Skipped) and ftp.reason.startswith("unsupported URL scheme ftp:")
 
 
 @pytest.mark.parametrize(

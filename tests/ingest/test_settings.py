@@ -185,5 +185,8 @@ def test_a_url_has_one_canonical_form_and_one_that_httpx_cannot_read_is_kept() -
     assert {canonical_url(url) for url in same} == {"http://example.com/berita?id=1"}
     assert canonical_url("https://Bücher.example") == "https://xn--bcher-kva.example/"  # IDNA, and "/" for no path
     assert canonical_url("https://example.com:8443/a") == "https://example.com:8443/a"  # not the default port
+    # an empty query is none (a hostile tester stored "same.txt?" beside "same.txt")
+    assert canonical_url("http://example.com/same.txt?") == canonical_url("http://example.com/same.txt?#x")
+    assert canonical_url("http://example.com/same.txt?") == "http://example.com/same.txt"
     assert canonical_url("http://h:abc/x") == "http://h:abc/x"  # a port that is no number: as written
     assert is_url("HTTPS://x") and not is_url("/tmp/berita.txt") and not is_url("ftp://x")
