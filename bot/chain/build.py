@@ -38,6 +38,7 @@ from bot.chain.dates import (
     read_dates,
     searched_within_dates,
     up_to_today,
+    without_days,
 )
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
@@ -280,14 +281,20 @@ def build_answer_chain(
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
         # (for the latest news, none published after the day asked on, however it is read)
-        retrieval = up_to_today(reader.read(dates.rest or question, context, within), dates)
+        searched = dates.rest or question
+        if context is not None and dates.bounded and not names_something(retriever.chat_text(dates.rest)):
+            # a follow-up naming only a time ("kalau tanggal 17/11?", "what about Nov 3?") asks the
+            # turn before again of that time, the days it named left out: on their own its few
+            # words had found passages of anything ("what about?", a market's budget)
+            searched = without_days(read_dates(context.asked.text, today).rest or context.asked.text)
+        retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
             preferred = prefer_dated(retrieval, dates, extractive.accepts) or searched_within_dates(
                 retrieval,
                 dates,
                 within,
-                lambda scope: up_to_today(reader.read(dates.rest or question, context, scope), dates),
+                lambda scope: up_to_today(reader.read(searched, context, scope), dates),
                 extractive.accepts,
             )
             if preferred is not None:

@@ -128,9 +128,26 @@ _YEAR_FIRST = re.compile(r"\b(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\b(?![-/.]\d)")
 _ENGLISH_BEFORE_DAY = re.compile(r"\b(?:since|until|till|before|after|from|between|through|on|of)\s+$")
 
 
+# A day written day first with dashes or dots and its year ("30-10-2026", "30.10.2026").
+_DASHED_DAY = re.compile(r"\b(\d{1,2})([-.])(\d{1,2})\2(\d{4})\b(?![-/.]\d)")
+
+
+def without_days(text: str) -> str:
+    """``text`` without the days it names, with the word before each ("on", "pada", "tanggal",
+    "per", "as of"): what a question asks of any day ("how many evacuees" of "how many evacuees on
+    Oct 30th?"), to ask it again of another."""
+    lowered = _day_first(_figures_day_first(_lower(text)))
+    chars = list(text)
+    for found in _A_DAY.finditer(lowered):
+        chars[found.start() : found.end()] = " " * (found.end() - found.start())
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
+
+
 def _figures_day_first(q: str) -> str:
-    """``q`` with its days written year first written day first as figures ("2026-10-30" is
-    "30/10/2026"): as long, so that positions in it are positions in ``q``."""
+    """``q`` with its days written year first, or with dashes or dots, written day first with
+    slashes ("2026-10-30" and "30-10-2026" are "30/10/2026"): as long, so that positions in it are
+    positions in ``q``."""
+    q = _DASHED_DAY.sub(lambda m: f"{m.group(1)}/{m.group(3)}/{m.group(4)}", q)
     return _YEAR_FIRST.sub(lambda m: f"{m.group(4)}/{m.group(3)}/{m.group(1)}", q)
 
 
@@ -372,6 +389,11 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         # "per": a month by name, or figures after a weekday or "tanggal"
         rf"\bper\s+(?:(?:{named_weekday}|(?:tanggal|tgl)\s+)?(?=\d{{1,2}}\s+(?:{MONTH_PATTERN})\b|{_DAY_FIGURES_YEAR})"
         rf"|{named_weekday}|(?:tanggal|tgl)\s+){day_month}\b",
+        # a day after "tanggal" or "as of" in any question: the figures of that day ("berapa
+        # kerugian banjir tanggal 30/10?", "how many evacuees as of Nov 3rd?"); preferred only, and
+        # a question it was when something happened is read again as asked when no article of the
+        # day answers
+        rf"\b(?:(?:tanggal|tgl)\s+|as\s+of\s+)(?:{named_weekday})?{day_month}\b",
     ):
         found = re.search(pattern, q)
         point = None
@@ -381,6 +403,17 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         if found and point is not None:
             where = [found.span(g) for g in ("news", "when") if g in found.groupdict()] or [found.span()]
             return point, point, latest, [*spans, *where]
+    # a message naming a day of the month and nothing else ("klo yg tgl 17?"): the latest such day
+    alone = re.search(
+        rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>(?:tanggal|tgl)\s+(\d{{1,2}}))\b(?!\s*[/.-]?\d)"
+        rf"(?:\s*\W*\s*(?:{_DAY_ASKED})\b)*\W*$",
+        q,
+    )
+    if alone is not None:
+        month_index = today.year * 12 + today.month - 1 - (int(alone.group(2)) > today.day)
+        point = _day(alone.group(2), str(month_index % 12 + 1), str(month_index // 12), today)
+        if point is not None:
+            return point, point, latest, [*spans, alone.span("when")]
     found = re.search(
         rf"\b(?:berita|artikel|laporan|kabar|news|article|report|story)(?:\s+(?:bulan|of|in|from))?\s+{month_only}\b", q
     )
@@ -481,6 +514,13 @@ _NAMED_DAY_BEFORE = re.compile(
     rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY}))\s*$"
 )
 
+
+# A day, with the word that may bring it: figures ("30/10", "30/10/2026") or a month by name
+# ("30 oktober", "3 nov 2026"), in a lower-cased question written day first.
+_A_DAY = re.compile(
+    rf"(?:\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+)?\b\d{{1,2}}(?:st|nd|rd|th)?\s*"
+    rf"(?:/\s*\d{{1,2}}(?:\s*/\s*(?:\d{{4}}|\d{{2}}))?(?!\d)|(?:{MONTH_PATTERN})\b(?:\s+\d{{4}})?)"
+)
 
 # The words that may stand around a day in a message that names nothing else ("kalau tanggal
 # 3/11?", "what about Nov 3?", "30 Oktober gimana?"): asking how things stood then.

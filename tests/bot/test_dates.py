@@ -166,6 +166,13 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita 28/12/25 - 2/1/26", "2025-12-28", "2026-01-02", False, ""),
         ("berita 10/11 - 12/11 2025", "2025-11-10", "2025-11-12", False, ""),
         ("from October 30 until today", "2026-10-30", "2026-11-18", False, ""),
+        # a day after "tanggal" or "as of" in any question is the figures of that day (preferred only)
+        ("berapa kerugian banjir tanggal 30/10?", "2026-10-30", "2026-10-30", False, "berapa kerugian banjir?"),
+        ("how many evacuees as of Nov 3rd?", "2026-11-03", "2026-11-03", False, "how many evacuees?"),
+        ("pengungsi per 30-10-2026 berapa?", "2026-10-30", "2026-10-30", False, "pengungsi berapa?"),
+        # a day of the month alone is the latest such day
+        ("klo yg tgl 17?", "2026-11-17", "2026-11-17", False, "klo yg?"),
+        ("tgl 25?", "2026-10-25", "2026-10-25", False, ""),
         # a message naming a day and nothing else asks how things stood then
         ("kalau tanggal 3/11?", "2026-11-03", "2026-11-03", False, "kalau?"),
         ("what about on November 3?", "2026-11-03", "2026-11-03", False, "what about?"),
@@ -396,6 +403,11 @@ def test_the_note_on_other_dates_names_the_dates_asked(question: str, note: str)
             "2026-11-03",
         ),
         ("kerugian banjir lembah arum berapa?", "kalo tgl 30/10?", "Rp12 miliar", "2026-10-30"),
+        # from a second hostile tester: the turn before named its own day, which had been searched
+        # again, or its few words alone found passages of anything ("what about?")
+        ("how many evacuees on Oct 30th?", "what about Nov 3?", "310 orang", "2026-11-03"),
+        ("berapa pengungsi tgl 30/10?", "kalau tgl 3 nov?", "310 orang", "2026-11-03"),
+        ("berapa pengungsi tgl 30/10?", "klo yg tgl 17?", "45 orang", "2026-11-17"),
     ],
 )
 def test_a_follow_up_naming_only_a_day_asks_the_same_of_that_day(
@@ -407,6 +419,15 @@ def test_a_follow_up_naming_only_a_day_asks_the_same_of_that_day(
     answer = story.chain.invoke({"question": question, "history": [first], "today": "2026-11-20"})
     assert expected in answer.text and answer.note is None
     assert {c.chunk.published for c in answer.citations} == {published}
+
+
+def test_a_question_without_its_days_is_what_it_asks_of_any_day() -> None:
+    from bot.chain.dates import without_days
+
+    assert without_days("how many evacuees on Oct 30th?") == "how many evacuees?"
+    assert without_days("berapa pengungsi tgl 30/10?") == "berapa pengungsi?"
+    assert without_days("brp pengungsi per 3 November 2026 sih") == "brp pengungsi sih"
+    assert without_days("Berapa karyawan TikTok yang terkena PHK?") == "Berapa karyawan TikTok yang terkena PHK?"
 
 
 def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:
