@@ -123,10 +123,16 @@ def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | 
     return dataclasses.replace(context, cited=listed)
 
 
+def _reaches(dates: DateReading, today: date) -> bool:
+    """Whether a range of dates a question names runs up to the day it is asked ("hari ini",
+    "minggu ini", "sejak 1 November")."""
+    return dates.bounded and (dates.until is None or dates.until >= today)
+
+
 def other_dates_note(dates: DateReading, quoted: bool = True) -> str:
     """What to say when a question named dates ("hari ini", "minggu lalu") and no article
     published then answers it, so the answer quotes articles of other dates (or, not ``quoted``,
-    none: it says the articles do not answer)."""
+    none: it refuses)."""
     if dates.since == dates.until and dates.since is not None:
         asked = f"on {dates.since.isoformat()}"
     elif dates.since and dates.until:
@@ -136,7 +142,7 @@ def other_dates_note(dates: DateReading, quoted: bool = True) -> str:
     else:  # a range has a start or an end
         asked = f"until {dates.until.isoformat()}" if dates.until else "then"
     if not quoted:
-        return f"No article published {asked} answers this, nor does any other."
+        return f"No article published {asked} answers this."
     return f"No article published {asked} answers this; quoted from articles of other dates."
 
 
@@ -301,10 +307,16 @@ def build_answer_chain(
                 retrieval = preferred
             else:
                 undated_from = dates if dates.bounded else None
+                # a range up to now with no article of it that answers ("berapa pengungsi hari
+                # ini?"): the newest that does, as for the latest news (it had been the oldest)
+                now = DateReading(latest=True, today=today)
+                newest = prefer_dated(retrieval, now, extractive.accepts) if _reaches(dates, today) else None
+                if newest is not None:
+                    retrieval = newest
                 # read again with its time words, which an answer may hold ("sepanjang tahun
                 # ini"); not a question that names nothing else ("kalau kemarin?" after a question
                 # on the evacuees: its time word alone found a market trader's "kemarin")
-                if dates.rest and names_something(dates.rest):
+                elif dates.rest and names_something(dates.rest):
                     retrieval = up_to_today(reader.read(question, context, within), dates)
         retrieval.question = asked
         if within is not state["within"]:

@@ -73,6 +73,13 @@ class DateReading:
         """Whether the question names a range of dates."""
         return self.since is not None or self.until is not None
 
+    @property
+    def last(self) -> date | None:
+        """The range's last day as news: none published after the day it was read on is news yet
+        ("sejak kemarin" asked on 4 November is not answered from an article of the 17th)."""
+        ends = [day for day in (self.until, self.today) if day is not None]
+        return min(ends) if ends and self.bounded else self.until
+
 
 def _month_range(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
@@ -638,7 +645,7 @@ def up_to_today(retrieval: Any, reading: DateReading) -> Any:
 
 
 def _in_range(candidate: Any, reading: DateReading) -> bool:
-    return published_within(candidate.chunk.published, reading.since, reading.until)
+    return published_within(candidate.chunk.published, reading.since, reading.last)
 
 
 def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]]:
@@ -713,7 +720,7 @@ def searched_within_dates(
     scope = narrowed(
         within,
         reading.since.isoformat() if reading.since else None,
-        reading.until.isoformat() if reading.until else None,
+        reading.last.isoformat() if reading.last else None,
     )
     if scope.since and scope.until and scope.since > scope.until:
         return None
