@@ -194,7 +194,11 @@ def build_answer_chain(
             "started": started,
         }
 
-    reader = FollowUpReader(retriever, extractive, lambda text: unfancy(normalize_question(text, max_question_chars)))
+    # an earlier question longer than a question may be is read as far as one may go (it had been
+    # dropped, and "kenapa?" after it read as asking nothing)
+    reader = FollowUpReader(
+        retriever, extractive, lambda text: unfancy(normalize_question(text[:max_question_chars], max_question_chars))
+    )
     gists = GistReader(reader)
 
     def referred(

@@ -76,6 +76,13 @@ def test_a_follow_up_is_answered_from_the_turn_before_it(
     assert any(expected in c.quote for c in answer.citations)
 
 
+def test_an_earlier_question_longer_than_a_question_may_be_is_read_as_far_as_one_may_go(two_articles: Any) -> None:
+    # found by a hostile tester: it was dropped, and "trus kapan?" after it read as asking nothing
+    long = "karyawan tiktok yg kena phk dikabarinnya lewat apa? " + "x" * 5000
+    answer = two_articles.chain.invoke({"question": "trus kapan?", "history": [long]})
+    assert not answer.chat and "12 Oktober 2024" in answer.text
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="known loss of the one-article models (docs/quality.md, section 6): the follow-up's "
