@@ -179,7 +179,7 @@ def resolve_host(host: str, port: int, allow_private: bool) -> list[str]:
 
 def _is_public(ip: Any) -> bool:
     """Whether ``ip`` is a public unicast address, and so is any IPv4 address an IPv6 one carries
-    to be reached through (IPv4-mapped, -compatible and -translated, 6to4, Teredo, NAT64: ``[64:ff9b::7f00:1]``
+    to be reached through (IPv4-mapped, -compatible and -translated, 6to4, Teredo, ISATAP, NAT64: ``[64:ff9b::7f00:1]``
     and ``[2002:7f00:1::]`` are 127.0.0.1 on a host with such a gateway)."""
     import ipaddress
 
@@ -187,11 +187,14 @@ def _is_public(ip: Any) -> bool:
         return False
     if ip.version == 4:
         return True
-    if ip in ipaddress.ip_network("64:ff9b:1::/48") or ip in ipaddress.ip_network("fec0::/10"):
-        return False  # local-use NAT64 (RFC 8215): a site's own translator; site-local (deprecated)
+    # local-use NAT64 (RFC 8215): a site's own translator; site-local (deprecated); documentation
+    # and SRv6 SIDs, newer than this Python's table
+    if any(ip in ipaddress.ip_network(net) for net in ("64:ff9b:1::/48", "fec0::/10", "3fff::/20", "5f00::/16")):
+        return False
     embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
     carrying = ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96")  # NAT64, IPv4-compatible, SIIT IPv4-translated
-    if any(ip in ipaddress.ip_network(net) for net in carrying):
+    isatap = (int(ip) >> 32) & 0xFFFFFFFF in (0x00005EFE, 0x02005EFE)  # an ISATAP interface id
+    if isatap or any(ip in ipaddress.ip_network(net) for net in carrying):
         embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return all(_is_public(v4) for v4 in embedded if v4 is not None)
 

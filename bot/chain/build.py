@@ -196,9 +196,17 @@ def build_answer_chain(
 
     # an earlier question longer than a question may be is read as far as one may go (it had been
     # dropped, and "kenapa?" after it read as asking nothing)
-    reader = FollowUpReader(
-        retriever, extractive, lambda text: unfancy(normalize_question(text[:max_question_chars], max_question_chars))
-    )
+    def earlier_question(text: str) -> str:
+        cut = max_question_chars
+        while True:  # cut again when cleaning lengthened it (NFC writes "\u0958" as two characters)
+            try:
+                return unfancy(normalize_question(text[:cut], max_question_chars))
+            except BadInput:
+                if len(text) <= cut or cut < 2:
+                    raise
+                cut //= 2
+
+    reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
 
     def referred(
@@ -227,6 +235,15 @@ def build_answer_chain(
         lang = guess_language(rest if any(ch.isalpha() for ch in rest) else question)
         return GIST_QUESTION[lang], None, scope
 
+    def asked_again(dates: DateReading, context: Context | None, today: date) -> str | None:
+        """For a follow-up naming only a time ("kalau tanggal 17/11?", "what about Nov 3?", read as
+        ``dates``), the turn before asked again, the days it named left out (the time is the
+        follow-up's): on their own its few words had found passages of anything ("what about?",
+        a market's budget); ``None`` for any other question."""
+        if context is None or not dates.bounded or names_something(retriever.chat_text(dates.rest)):
+            return None
+        return without_days(read_dates(context.asked.text, today).rest or context.asked.text)
+
     def nameless(question: str, within: Scope | None, today: date) -> GistReading | str | None:
         """For a first message (no conversation before it) that names nothing to search for
         (``names_something``): the news of the time it names ("terbaru?", "kemarin gimana?"), or
@@ -248,6 +265,7 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
+            earlier = asked_again(read_dates(earlier, today), before, today) or earlier
             if small_talk(earlier) is not None:  # "makasih ya" between two questions
                 return before
             if before is None:
@@ -291,12 +309,7 @@ def build_answer_chain(
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
         # (for the latest news, none published after the day asked on, however it is read)
-        searched = dates.rest or question
-        if context is not None and dates.bounded and not names_something(retriever.chat_text(dates.rest)):
-            # a follow-up naming only a time ("kalau tanggal 17/11?", "what about Nov 3?") asks the
-            # turn before again of that time, the days it named left out: on their own its few
-            # words had found passages of anything ("what about?", a market's budget)
-            searched = without_days(read_dates(context.asked.text, today).rest or context.asked.text)
+        searched = asked_again(dates, context, today) or dates.rest or question
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
@@ -314,7 +327,11 @@ def build_answer_chain(
                 # a range up to now with no article of it that answers ("berapa pengungsi hari
                 # ini?"): the newest that does, as for the latest news (it had been the oldest)
                 now = DateReading(latest=True, today=today)
-                newest = prefer_dated(retrieval, now, extractive.accepts) if _reaches(dates, today) else None
+                newest = (
+                    prefer_dated(up_to_today(retrieval, now), now, extractive.accepts)
+                    if _reaches(dates, today)
+                    else None
+                )
                 if newest is not None:
                     retrieval = newest
                 # read again with its time words, which an answer may hold ("sepanjang tahun
@@ -352,7 +369,7 @@ def build_answer_chain(
         elif (
             not answer.abstained
             and (dates := state.get("undated_from")) is not None
-            and not any(published_within(c.chunk.published, dates.since, dates.until) for c in answer.citations)
+            and not any(published_within(c.chunk.published, dates.since, dates.last) for c in answer.citations)
         ):
             # the dates asked found nothing that answers: said, not passed off as of those dates
             answer.note = other_dates_note(dates)

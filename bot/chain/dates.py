@@ -129,7 +129,7 @@ _MONTH_DAY = re.compile(rf"\b({MONTH_PATTERN})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?
 
 
 # A day written year first ("2026-10-30", "2026/10/30"), as ISO and machines write it.
-_YEAR_FIRST = re.compile(r"\b(\d{4})([-/.])(\d{1,2})\2(\d{1,2})\b(?![-/.]\d)")
+_YEAR_FIRST = re.compile(r"\b(\d{4})([-/])(\d{1,2})\2(\d{1,2})\b(?![-/.]\d)")  # not dots: "2026.10.30" a version
 # The English words a day written month first follows in a question guessed Indonesian
 # ("evacuees since November 10": English words an Indonesian guess was made on).
 _ENGLISH_BEFORE_DAY = re.compile(r"\b(?:since|until|till|before|after|from|between|through|on|of)\s+$")
@@ -143,10 +143,13 @@ def without_days(text: str) -> str:
     """``text`` without the days it names, with the word before each ("on", "pada", "tanggal",
     "per", "as of"): what a question asks of any day ("how many evacuees" of "how many evacuees on
     Oct 30th?"), to ask it again of another."""
-    lowered = _day_first(_figures_day_first(_lower(text)))
+    english = guess_language(text) == "en"
+    figures = _figures_day_first(_lower(text))
     chars = list(text)
-    for found in _A_DAY.finditer(lowered):
-        chars[found.start() : found.end()] = " " * (found.end() - found.start())
+    for start, end in _widened(
+        [m.span() for m in _A_DAY.finditer(_day_first(figures, english))], _swapped(figures, english)
+    ):
+        chars[start:end] = " " * (end - start)
     return re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
 
 
@@ -168,12 +171,30 @@ def _day_first(q: str, english: bool = True) -> str:
         if not english and not _ENGLISH_BEFORE_DAY.search(q, 0, m.start()):
             return m.group(0)
         # padded in front, so that what a date is read to end with ends where it does in ``q``
+        # (what is taken out where it stood is then widened to all of it: ``_swapped``)
         day_month = f"{m.group(2)} {m.group(1)}"
         if not m.group(3):
             return day_month.rjust(len(m.group(0)))
         return day_month.rjust(m.start(3) - m.start(0) - 1) + " " + m.group(3)  # the year where it was
 
     return _MONTH_DAY.sub(swap, q)
+
+
+def _swapped(q: str, english: bool) -> list[tuple[int, int]]:
+    """Where ``_day_first`` rewrites ``q``: the days written month first it writes day first."""
+    return [m.span() for m in _MONTH_DAY.finditer(q) if english or _ENGLISH_BEFORE_DAY.search(q, 0, m.start())]
+
+
+def _widened(spans: list[tuple[int, int]], regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` each widened to the whole of any rewritten region it overlaps ("Nov 3rd" read as
+    "3 nov" padded in front: its "No" had been left in the words searched)."""
+    out = []
+    for start, end in spans:
+        for first, last in regions:
+            if start < last and first < end:
+                start, end = min(start, first), max(end, last)
+        out.append((start, end))
+    return out
 
 
 def _plus(day: date, days: int) -> date | None:
@@ -191,11 +212,13 @@ def read_dates(question: str, today: date) -> DateReading:
     lowered = _lower(text)
     # a day as ISO writes it is read as one written day first; month first is how English writes
     # a day, and Indonesian after an English word of time
-    since, until, latest, spans = _read(_day_first(_figures_day_first(lowered), guess_language(text) == "en"), today)
+    english = guess_language(text) == "en"
+    figures = _figures_day_first(lowered)
+    since, until, latest, spans = _read(_day_first(figures, english), today)
     if not spans:
         return DateReading(since, until, latest, today=today)
     chars = list(text)
-    for start, end in spans:
+    for start, end in _widened(spans, _swapped(figures, english)):
         chars[start:end] = " " * (end - start)
     rest = re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
     return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "", today)
@@ -324,7 +347,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     figures = re.search(
         rf"\b(?:(?:berita|artikel|laporan|kabar|news|articles?|reports?)\s+(?:({_OPENS})\s+)?(?:(?:tanggal|tgl)\s+)?"
         rf"|(?:({_OPENS})\s+)?(?:tanggal|tgl)\s+|(?P<bare>{_OPENS})\s+){_DAY_FIGURES}\s*(?:(?P<anded>{_AND})|{_JOIN})"
-        rf"\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)(?:\s+(?P<tail>\d{{4}})(?!\d))?",
+        rf"\s*(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES}(?!\s*/|\d)(?:\s+(?P<tail>\d{{4}})(?!\d)(?=\s*(?:[?.!,]|$|(?:{_AFTER_YEAR})\b)))?",
         q,
     )
     if figures:
@@ -389,7 +412,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         # a message that names a day and nothing else: "kalau tanggal 3/11?", "what about November
         # 3?", "30 Oktober gimana?" (after a question on the evacuees: the figure of that day)
         rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>(?:(?:tanggal|tgl|pada|per|on)\s+)?(?:{named_weekday})?{day_month})"
-        rf"(?:\s*\W*\s*(?:{_DAY_ASKED})\b)*\W*$",
+        rf"(?:\W+(?:{_DAY_ASKED})\b)*\W*$",
         # the news of a subject on a day: "berita banjir tanggal 30/10" (its subject searched)
         rf"\b(?P<news>berita|kabar|laporan|artikel)\s+(?:[^\W\d]+\s+){{1,5}}?"
         rf"(?P<when>(?:tanggal|tgl)\s+(?:{named_weekday})?{day_month})\b",
@@ -413,12 +436,17 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # a message naming a day of the month and nothing else ("klo yg tgl 17?"): the latest such day
     alone = re.search(
         rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>(?:tanggal|tgl)\s+(\d{{1,2}}))\b(?!\s*[/.-]?\d)"
-        rf"(?:\s*\W*\s*(?:{_DAY_ASKED})\b)*\W*$",
+        rf"(?:\W+(?:{_DAY_ASKED})\b)*\W*$",
         q,
     )
     if alone is not None:
         month_index = today.year * 12 + today.month - 1 - (int(alone.group(2)) > today.day)
-        point = _day(alone.group(2), str(month_index % 12 + 1), str(month_index // 12), today)
+        point = None
+        for step in range(12):  # "tgl 31" asked in December is 31 October (no 31 November)
+            index = month_index - step
+            point = _day(alone.group(2), str(index % 12 + 1), f"{index // 12:04d}", today) if index >= 12 else None
+            if point is not None:
+                break
         if point is not None:
             return point, point, latest, [*spans, alone.span("when")]
     found = re.search(
@@ -463,11 +491,11 @@ def _days_between(
         first_number, last_number, across = last_number, first_number, False
     if last_year is None:
         if first_year:
-            last_year = str(_full_year(first_year) + across)
+            last_year = f"{_full_year(first_year) + across:04d}"
         else:  # the latest such range up to today: by its last month across a year's end
-            last_year = str(_year_of(last_number, today) if across else _year_of(first_number, today))
+            last_year = f"{_year_of(last_number, today) if across else _year_of(first_number, today):04d}"
     if first_year is None:
-        first_year = str(_full_year(last_year) - across)
+        first_year = f"{_full_year(last_year) - across:04d}"
     start, end = _day(first_day, first_month, first_year, today), _day(last_day, last_month, last_year, today)
     if start is not None and end is not None and start > end and first_number == last_number:
         start, end = end, start  # "21/11 sampai 20/11": the days of one month the wrong way round
@@ -525,14 +553,22 @@ _NAMED_DAY_BEFORE = re.compile(
 # A day, with the word that may bring it: figures ("30/10", "30/10/2026") or a month by name
 # ("30 oktober", "3 nov 2026"), in a lower-cased question written day first.
 _A_DAY = re.compile(
-    rf"(?:\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+)?\b\d{{1,2}}(?:st|nd|rd|th)?\s*"
-    rf"(?:/\s*\d{{1,2}}(?:\s*/\s*(?:\d{{4}}|\d{{2}}))?(?!\d)|(?:{MONTH_PATTERN})\b(?:\s+\d{{4}})?)"
+    rf"(?:\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+)?\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})\b(?:\s+\d{{4}})?"
+    # figures only after a word that brings a day, or with their year ("PP 5/21" is no day)
+    rf"|\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+\d{{1,2}}\s*/\s*\d{{1,2}}(?:\s*/\s*(?:\d{{4}}|\d{{2}}))?(?!\d)"
+    rf"|\b\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*\d{{4}}(?!\d)"
+    # a day of the month alone ("tgl 17")
+    rf"|\b(?:tanggal|tgl)\s+\d{{1,2}}\b(?!\s*[/.-]?\d)"
 )
 
 # The words that may stand around a day in a message that names nothing else ("kalau tanggal
 # 3/11?", "what about Nov 3?", "30 Oktober gimana?"): asking how things stood then.
 _DAY_FRAME = r"kalau|kalo|klo|terus|trus|trs|lalu|nah|gimana|bagaimana|gmn|what|how|about|and|dan|then|yang|yg"
 _DAY_ASKED = r"gimana|bagaimana|gmn|brp|berapa|apa|ya|sih|dong|nya|how|many|much|then|kak|min"
+
+# What may follow a year written after a range of days ("berita 10/11 - 12/11 2026 ada apa?"); a
+# figure followed by anything else counts something ("dari 28/10 sampai 2/11 1500 orang").
+_AFTER_YEAR = r"ada|apa|apaan|berapa|brp|siapa|kapan|gimana|bagaimana|soal|tentang|ttg|about|on"
 
 # A day written as figures, day first, the year optional ("30/10", "30/10/2026", "30/10/26");
 # three groups.

@@ -72,6 +72,24 @@ _NEWS_OF = re.compile(
     r"(?:(?:ada|cari|minta|mau)\s+)?(?:berita|kabar|news)\s+(?:(?:soal|tentang|ttg|mengenai|on|about)\s+)?"
     r"(?!(?:nomor|no|ke|kedua|ketiga|pertama|terakhir|number|apa|ini|itu|tsb|tersebut|yang|yg)\b)[^\W\d_]"
 )
+
+
+def _names_news_of(text: str) -> bool:
+    """Whether a message (lower case) names the news of something and nothing more: it opens so
+    (``_NEWS_OF``), asks no question ("?", a question word: "kabar pengungsi di posko mana?",
+    "berita bohong itu dari mana?" ask facts) and is short ("berita banjir kemarin")."""
+    if not _NEWS_OF.match(text) or "?" in text:
+        return False
+    found = _WORDS.findall(text)
+    return len(found) <= 8 and not any(question_type(w) is not None or w in _ASKS for w in found)
+
+
+# Words that ask something of the news named, as question words do.
+_ASKS = frozenset(
+    "apa apakah mana benar bener betul beneran menyebut bilang kata said say says were was is are did do does".split()
+)
+
+
 # News named anywhere beside its gist or content: "berita banjir lembah arum intinya apa?".
 _NEWS_WORD = re.compile(r"\b(?:berita|kabar|artikel|liputan|article|news|story)\w*\b")
 _GIST_WORD = re.compile(r"\b(?:inti|isi)(?:nya)?\b")
@@ -153,7 +171,7 @@ def asks_gist(question: str) -> bool:
     words = set(_WORDS.findall(text))
     if words and words <= _GIST_ONLY_WORDS and words & {"inti", "intinya", "isi", "isinya"}:
         return True
-    if _SUMMARY.search(text) or _NEWS_ASKED.search(text) or _NEWS_OF.match(text):
+    if _SUMMARY.search(text) or _NEWS_ASKED.search(text) or _names_news_of(text):
         return True
     if _NEWS_WORD.search(text) and _GIST_WORD.search(text):
         return True

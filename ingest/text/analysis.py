@@ -91,11 +91,13 @@ def without_invisible(text: str) -> str:
     return _CONTROL.sub(" ", text.translate(_INVISIBLE))
 
 
-# A terminal's escape sequence: CSI ("\x1b[31m", "\x1b[A", "\x9b2~"), OSC ("\x1b]0;title\x07"),
-# SS3 ("\x1bOA") and two-character ones ("\x1bc"). Dropped whole: with only the escape character
-# taken out, "[31m" was left in articles' quotes and "[A" (an arrow key) in questions.
+# A terminal's escape sequence: CSI ("\x1b[31m", "\x1b[A", "\x1b[1;5D"), OSC with its terminator
+# ("\x1b]0;title\x07"), SS3 arrows and function keys ("\x1bOA") and the few two-character ones
+# ("\x1bc", "\x1b7"). Dropped whole: with only the escape character taken out, "[31m" was left in
+# articles' quotes and "[A" (an arrow key) in questions. An unterminated OSC or an escape before
+# any other letter loses only the escape character ("\x1bBanjir" keeps its "B").
 _TERMINAL_ESCAPE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)?|\x1bO[@-~]|\x1b[@-Z\\-_c]"
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1bO[A-DFHP-S]|\x1b[78c=>]"
 )
 
 

@@ -22,7 +22,10 @@ from ingest.types import Article
         # a title set, a colour (their "[A" had been searched)
         ("\x1b[A\x1b[Aberapa karyawan\x1b[1;5D?", "berapa karyawan ?"),
         ("\x1b]0;judul\x07tiktok \x1b[31mphk\x1b[0m", "tiktok phk"),
-        ("\x1bOA\x9b2~phk", "phk"),
+        ("\x1bOA\x1b[2~phk", "phk"),
+        # an escape before a letter, or an OSC never ended, loses only the escape character
+        ("Ada \x1bBanjir?", "Ada Banjir?"),
+        ("Harga \x1b]naik tajam?", "Harga ]naik tajam?"),
     ],
 )
 def test_normalize_question(raw: str, clean: str) -> None:

@@ -114,9 +114,9 @@ def test_a_title_made_from_a_file_name_has_no_control_characters(tmp_path: Path)
     (tmp_path / "y.meta.json").write_text(json.dumps({"title": "Cabai \x9b2J\x85 \u202emahal\u202c \x1b[31m"}))
     (titled,) = load_file(tmp_path / "y.txt")
     assert (
-        isinstance(titled, Article) and titled.title == "Cabai mahal"
-    )  # terminal escape sequences (C1's too) are dropped whole; bidirectional controls are dropped
-    # (they would show text in another order)
+        isinstance(titled, Article) and titled.title == "Cabai 2J mahal"
+    )  # C1 controls are spaces, a terminal escape sequence goes whole ("\x1b[31m"); bidirectional
+    # controls are dropped (they would show text in another order)
 
 
 def test_ingest_sources_and_ask_print_no_escapes_from_file_names_or_article_text(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_ingest_sources_and_ask_print_no_escapes_from_file_names_or_article_text
     listed = runner.invoke(app, ["sources"])
     asked = runner.invoke(app, ["ask", "Banjir melanda mana?"])
     assert listed.exit_code == 0 and asked.exit_code == 0, asked.output
-    assert "Jakarta" in asked.stdout and "Warga terbalik mengungsi" in asked.stdout and "202e" not in asked.stdout
+    assert "Jakarta" in asked.stdout and "Warga 2J terbalik mengungsi" in asked.stdout and "202e" not in asked.stdout
     for result in (ingested, listed, asked):
         assert not UNSAFE.search(result.stdout), repr(result.stdout)
 

@@ -81,6 +81,10 @@ def test_an_earlier_question_longer_than_a_question_may_be_is_read_as_far_as_one
     long = "karyawan tiktok yg kena phk dikabarinnya lewat apa? " + "x" * 5000
     answer = two_articles.chain.invoke({"question": "trus kapan?", "history": [long]})
     assert not answer.chat and "12 Oktober 2024" in answer.text
+    # and one that cleaning lengthens past the limit (NFC writes "\u0958" as two characters)
+    lengthened = "karyawan tiktok yg kena phk dikabarinnya lewat apa? " + "\u0958" * 1990
+    answer = two_articles.chain.invoke({"question": "trus kapan?", "history": [lengthened]})
+    assert not answer.chat and "12 Oktober 2024" in answer.text
 
 
 @pytest.mark.xfail(

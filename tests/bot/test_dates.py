@@ -165,6 +165,10 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita tanggal 3/11/26", "2026-11-03", "2026-11-03", False, ""),
         ("berita 28/12/25 - 2/1/26", "2025-12-28", "2026-01-02", False, ""),
         ("berita 10/11 - 12/11 2025", "2025-11-10", "2025-11-12", False, ""),
+        # a figure after a range that counts something is no year (found by a review)
+        ("dari 28/10 sampai 2/11 1500 orang mengungsi?", "2026-10-28", "2026-11-02", False, "1500 orang mengungsi?"),
+        # a day written month first, with its suffix or year, taken out whole
+        ("what about November 3rd, 2026?", "2026-11-03", "2026-11-03", False, "what about?"),
         ("from October 30 until today", "2026-10-30", "2026-11-18", False, ""),
         # a day after "tanggal" or "as of" in any question is the figures of that day (preferred only)
         ("berapa kerugian banjir tanggal 30/10?", "2026-10-30", "2026-10-30", False, "berapa kerugian banjir?"),
@@ -408,6 +412,7 @@ def test_the_note_on_other_dates_names_the_dates_asked(question: str, note: str)
         ("how many evacuees on Oct 30th?", "what about Nov 3?", "310 orang", "2026-11-03"),
         ("berapa pengungsi tgl 30/10?", "kalau tgl 3 nov?", "310 orang", "2026-11-03"),
         ("berapa pengungsi tgl 30/10?", "klo yg tgl 17?", "45 orang", "2026-11-17"),
+        ("berapa pengungsi tgl 17?", "kalau tgl 3/11?", "310 orang", "2026-11-03"),
     ],
 )
 def test_a_follow_up_naming_only_a_day_asks_the_same_of_that_day(
@@ -429,6 +434,35 @@ def test_a_range_up_to_now_is_answered_from_the_newest_article_that_answers_and_
     assert today.note == "No article published on 2026-11-18 answers this; quoted from articles of other dates."
     since = story.chain.invoke({"question": "brp pengungsi banjir sejak kemarin?", "today": "2026-11-04"})
     assert "310 orang" in since.text and {c.chunk.published for c in since.citations} == {"2026-11-03"}
+    # and when no article of the range answers, the newest up to the day asked on (found by a
+    # review: asked on 1 November, the article of the 17th was quoted, without a note)
+    early = story.chain.invoke({"question": "berapa pengungsi sejak 31 Oktober?", "today": "2026-11-01"})
+    assert {c.chunk.published for c in early.citations} == {"2026-10-30"}
+    assert early.note == "No article published since 2026-10-31 answers this; quoted from articles of other dates."
+
+
+def test_reading_dates_takes_no_time_on_hostile_text() -> None:
+    # found by a review: "tanggal 3/11 ya ya ... x" took seconds for 15 "ya" (each tripled it)
+    for question in (
+        "tanggal 3/11 " + "ya " * 40 + "x",
+        "tgl 3 " + "ya " * 40 + "x",
+        "kalau 3/11 " + "?! " * 500 + "x",
+    ):
+        read_dates(question, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("question", "today", "day"),
+    [
+        ("tgl 31", date(2026, 12, 20), "2026-10-31"),  # no 31 November
+        ("tgl 30", date(2028, 3, 1), "2028-01-30"),
+        ("tgl 17", date(50, 3, 20), "0050-03-17"),  # a year of the first century is no 20xx
+        ("berita 1/1 sampai 5/1", date(99, 1, 5), "0099-01-01"),
+    ],
+)
+def test_days_of_the_month_and_years_near_the_calendar_s_ends(question: str, today: date, day: str) -> None:
+    reading = read_dates(question, today)
+    assert reading.since is not None and reading.since.isoformat() == day
 
 
 def test_a_question_without_its_days_is_what_it_asks_of_any_day() -> None:
@@ -438,6 +472,12 @@ def test_a_question_without_its_days_is_what_it_asks_of_any_day() -> None:
     assert without_days("berapa pengungsi tgl 30/10?") == "berapa pengungsi?"
     assert without_days("brp pengungsi per 3 November 2026 sih") == "brp pengungsi sih"
     assert without_days("Berapa karyawan TikTok yang terkena PHK?") == "Berapa karyawan TikTok yang terkena PHK?"
+    # as read_dates reads them: a day of the month alone, month first in English; not a
+    # regulation's number nor a version
+    assert without_days("berapa pengungsi tgl 17?") == "berapa pengungsi?"
+    assert without_days("news from November 3rd to November 10th") == "news from to"
+    assert without_days("apa isi PP 5/21?") == "apa isi PP 5/21?"
+    assert without_days("versi 2026.10.30") == "versi 2026.10.30"
 
 
 def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:

@@ -93,6 +93,12 @@ def test_questions_about_the_news_itself(question: str) -> None:
         "berita banjir kemarin korbannya berapa?",
         "berita nomor 2 soal apa",  # a citation pointed at
         "berita itu benar?",
+        # opening with the news of something, then asking a fact of it (found by a review)
+        "kabar pengungsi banjir lembah arum di posko mana?",
+        "Berita hoaks soal vaksin itu benar?",
+        "berita bohong itu dari mana?",
+        "berita resmi dari BPBD menyebut apa soal pengungsi",
+        "news on the flood: were any schools closed?",
     ],
 )
 def test_questions_for_a_fact_are_not_about_the_news(question: str) -> None:

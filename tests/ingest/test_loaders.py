@@ -801,6 +801,10 @@ def test_bad_urls_are_skipped_with_a_reason(web: str, path: str, reason: str) ->
         "[::ffff:0:7f00:1]",  # SIIT IPv4-translated
         "[::ffff:0:a00:1]",
         "[fec0::1]",  # site-local
+        "[2600::5efe:7f00:1]",  # ISATAP
+        "[2600::200:5efe:7f00:1]",
+        "[3fff::1]",  # documentation (2024)
+        "[5f00::1]",  # SRv6 SIDs
     ],
 )
 def test_private_addresses_are_refused_when_not_allowed(host: str) -> None:
