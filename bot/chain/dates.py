@@ -485,9 +485,11 @@ def _days_between(
     if not (1 <= first_number <= 12 and 1 <= last_number <= 12):
         return None
     across = first_number > last_number  # a year's end between them
-    if across and first_year is None and last_year is None and first_number - last_number < 6:
-        # "3/11 sampai 30/10": ends written the wrong way round, not eleven months across a year's end
+    if across and first_year is None and first_number - last_number < 6:
+        # "3/11 sampai 30/10" (or "... 30/10/2026"): ends written the wrong way round, not eleven
+        # months across a year's end
         first_day, first_month, last_day, last_month = last_day, last_month, first_day, first_month
+        first_year, last_year = last_year, first_year
         first_number, last_number, across = last_number, first_number, False
     if last_year is None:
         if first_year:

@@ -161,6 +161,8 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita 21/11 sampai 20/11", "2026-11-20", "2026-11-21", False, ""),
         ("berita 3/11 sampai 30/10", "2026-10-30", "2026-11-03", False, ""),
         ("berita 30/11 sampai 2/1", "2025-11-30", "2026-01-02", False, ""),  # across a year's end
+        ("dari 3/11 sampai 30/10/2026 ada apa", "2026-10-30", "2026-11-03", False, "ada apa"),
+        ("berita 28/12 - 2/1/2026", "2025-12-28", "2026-01-02", False, ""),
         ("dari 5 Desember sampai 1 November", "2026-11-01", "2026-12-05", False, ""),
         ("berita tanggal 3/11/26", "2026-11-03", "2026-11-03", False, ""),
         ("berita 28/12/25 - 2/1/26", "2025-12-28", "2026-01-02", False, ""),
