@@ -334,11 +334,17 @@ def build_answer_chain(
                 )
                 if newest is not None:
                     retrieval = newest
-                # read again with its time words, which an answer may hold ("sepanjang tahun
-                # ini"); not a question that names nothing else ("kalau kemarin?" after a question
-                # on the evacuees: its time word alone found a market trader's "kemarin")
-                elif dates.rest and names_something(dates.rest):
-                    retrieval = up_to_today(reader.read(question, context, within), dates)
+                else:
+                    # read again with its time words, which an answer may hold ("sepanjang tahun
+                    # ini"); not a question that names nothing else ("kalau kemarin?" after a
+                    # question on the evacuees: its time word alone found a market trader's "kemarin")
+                    if dates.rest and names_something(dates.rest):
+                        retrieval = up_to_today(reader.read(question, context, within), dates)
+                    if not extractive.accepts(retrieval):
+                        # refused so: the newest that answers up to the days' last, the figures as
+                        # of then ("pasien yg dirawat tanggal 12/11?" had been refused)
+                        then = DateReading(latest=True, today=dates.last or today)
+                        retrieval = prefer_dated(up_to_today(retrieval, then), then, extractive.accepts) or retrieval
         retrieval.question = asked
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of

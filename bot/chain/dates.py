@@ -255,6 +255,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             _month_range(*((today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12))),
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
+        (r"\b(tahun lalu|tahun kemarin|last year)\b", (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))),
         # after "minggu kemarin" and "bulan kemarin", which hold it
         (_YESTERDAY, (today - timedelta(days=1), today - timedelta(days=1))),
     ]
@@ -342,8 +343,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # two days written as figures: "berita 30/10 sampai 3/11", "tgl 30/10-3/11", "dari tanggal
     # 28/12/2025 sampai 2/1/2026"; after a word naming news or "tanggal", or after a range's first
     # word when no share could be meant: a year written, or a first figure over the second ("dari
-    # 28/10 sampai 2/11"; "harga naik dari 1/2 sampai 3/4 persen", "antara 1/2 dan 2/3 warga" are
-    # shares, as "dari 2/3 suara" is)
+    # 28/10 sampai 2/11", "antara 1/11 dan 8/11"; "harga naik dari 1/2 sampai 3/4 persen", "antara
+    # 1/2 dan 2/3 warga" are shares, as "dari 2/3 suara" is)
     figures = re.search(
         rf"\b(?:(?:berita|artikel|laporan|kabar|news|articles?|reports?)\s+(?:({_OPENS})\s+)?(?:(?:tanggal|tgl)\s+)?"
         rf"|(?:({_OPENS})\s+)?(?:tanggal|tgl)\s+|(?P<bare>{_OPENS})\s+){_DAY_FIGURES}\s*(?:(?P<anded>{_AND})|{_JOIN})"
@@ -358,7 +359,13 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         # "dan" / "and" join days only after "antara" / "between" ("laporan 1/2 dan 3/4 anggota")
         if (figures.group("anded") and opener not in _BETWEEN) or (
             figures.group("bare")
-            and not (first_year or last_year or int(first_day) > int(first_month) or int(last_day) > int(last_month))
+            and not (
+                first_year
+                or last_year
+                or int(first_day) > int(first_month)
+                or int(last_day) > int(last_month)
+                or min(int(first_month), int(last_month)) >= 5  # "antara 1/11 dan 8/11": no share is in elevenths
+            )
         ):
             figures = None
     if figures:
