@@ -355,7 +355,30 @@ class GistReader:
                 return GistReading(retrieval, [])
             if found.chunk.index != 0 and not (asks_summary(asked) and _NEWS_WORD.search(asked.lower())):
                 return None
-            return GistReading(retrieval, index.catalog.chunks_of(found.chunk.source)[:2])
+            lead = index.catalog.chunks_of(found.chunk.source)[:2]
+            if dates.bounded and dates.since != dates.until and not asks_summary(asked):
+                # the news of a subject over days ("berita banjir dari 28/10 sampai 2/11"): each
+                # article of its story in them, newest first, as the news of those days is listed
+                # without a subject (it had been the lead of one)
+                # (the articles the topic found, near its best: a headline's common word, "warga",
+                # joins two stories)
+                on_topic = {
+                    c.chunk.source
+                    for c in retrieval.candidates
+                    if c.score >= max(MIN_TOPIC_SCORE, found.score - DATE_MARGIN) and one_story(found.chunk, c.chunk)
+                }
+                scope = narrowed(within, since, until)
+                records = index.latest_articles(scope, today.isoformat(), 4 * LATEST_LISTED)
+                leads = [
+                    chunks
+                    for chunks in (
+                        index.catalog.chunks_of(r.source)[:2] for r in _distinct(records) if r.source in on_topic
+                    )
+                    if chunks
+                ][:LATEST_LISTED]
+                if len(leads) > 1:
+                    return GistReading(retrieval, leads[0], None, leads[1:])
+            return GistReading(retrieval, lead)
         # in a conversation, the article discussed, unless the question asks for other news by date
         # or what news there is; else the newest article, or the newest ones listed when it asks
         # what news there is

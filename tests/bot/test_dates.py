@@ -501,6 +501,15 @@ def test_a_question_without_its_days_is_what_it_asks_of_any_day() -> None:
     assert without_days("versi 2026.10.30") == "versi 2026.10.30"
 
 
+def test_the_news_of_a_subject_over_days_lists_each_article_of_its_story_in_them(story: Any) -> None:
+    # found by a hostile tester: it had been the lead of one article, while the news of those days
+    # without a subject is listed
+    answer = story.chain.invoke({"question": "berita banjir dari 28/10 sampai 2/11", "today": "2026-11-20"})
+    assert [c.chunk.published for c in answer.citations] == ["2026-10-30", "2026-10-28"]
+    one = story.chain.invoke({"question": "berita banjir tanggal 30/10", "today": "2026-11-20"})
+    assert [c.chunk.published for c in one.citations] == ["2026-10-30"]
+
+
 def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:
     answer = story.chain.invoke({"question": "30 Oktober?", "today": "2026-11-20"})
     assert not answer.abstained and {c.chunk.published for c in answer.citations} == {"2026-10-30"}
