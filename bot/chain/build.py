@@ -42,7 +42,7 @@ from bot.chain.dates import (
 )
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
-from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
+from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, publication_dates, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.question import names_something
@@ -304,7 +304,15 @@ def build_answer_chain(
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
             gist.retrieval.question = asked
-            return {**state, "gist": gist, "retrieval": gist.retrieval, "retrieved_at": time.perf_counter()}
+            # the days whose news it asks for, which a refusal names ("berita tiktok dari 1/10 ...")
+            days = publication_dates(question, today)
+            return {
+                **state,
+                "gist": gist,
+                "retrieval": gist.retrieval,
+                "undated_from": days if days.bounded else None,
+                "retrieved_at": time.perf_counter(),
+            }
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.

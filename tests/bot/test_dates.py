@@ -508,6 +508,9 @@ def test_the_news_of_a_subject_over_days_lists_each_article_of_its_story_in_them
     assert [c.chunk.published for c in answer.citations] == ["2026-10-30", "2026-10-28"]
     one = story.chain.invoke({"question": "berita banjir tanggal 30/10", "today": "2026-11-20"})
     assert [c.chunk.published for c in one.citations] == ["2026-10-30"]
+    # and its refusal names the days, as a question's does
+    none = story.chain.invoke({"question": "berita gempa dari 28/10 sampai 2/11", "today": "2026-11-20"})
+    assert none.abstained and none.note == "No article published from 2026-10-28 to 2026-11-02 answers this."
 
 
 def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:
