@@ -252,6 +252,15 @@ def reduplicated(text: str) -> str:
     return _REDUPLICATED.sub(spell, text)
 
 
+# The symbols of the metric units (SI and those used with it: "ha", "l"), which a chat short form
+# may also write ("km" is "kamu", "m" "sama", "cm" "cuma", "mw" "mau", "lt" "lantai").
+_UNIT_SYMBOLS = frozenset("km m cm mm kg g mg l lt ml ha kw kwh mw gw w v a t".split())
+# A figure or a word asking how many right before a word, which is then a unit.
+_COUNTED_BEFORE = re.compile(
+    r"(?:\d(?:[.,]\d+)?|\b(?:berapa|brp|brapa|brpa|bbrp|beberapa|how\s+many|how\s+much))\s*$", re.IGNORECASE
+)
+
+
 def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
     """``text`` with its chat short forms spelt out, except those ``indexed`` says the index
     holds (it gets the candidates, lower case, and returns those it knows)."""
@@ -279,7 +288,16 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
         # no "cowok"; "org2" has been written "org-org")
         lone_letter = len(word) == 1 and (text[end : end + 1].isdigit() or text[start - 1 : start].isdigit())
         before_figure = text[end : end + 1].isdigit()
-        if acronym or lone_letter or before_figure or (word[0].isupper() and _names_something(text, match, titled)):
+        # a unit's symbol after a figure or "berapa" is that unit ("5 km", "brp km": no "kamu";
+        # "3 m": no "sama", "2 mw": no "mau")
+        unit = low in _UNIT_SYMBOLS and _COUNTED_BEFORE.search(text, 0, start) is not None
+        if (
+            acronym
+            or lone_letter
+            or before_figure
+            or unit
+            or (word[0].isupper() and _names_something(text, match, titled))
+        ):
             return word
         if low in clitic and clitic[low] in found and clitic[low] not in kept:
             return table[clitic[low]] + "nya"

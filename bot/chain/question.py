@@ -303,9 +303,18 @@ def names_something(question: str) -> bool:
         asked, absent = counts.get(stem(token), (1, 0))
         return absent >= ONLY_ASKING_SHARE * asked
 
+    # a pronoun written in capitals is a name ("Apa yang dimaksud dengan ELO?")
+    personal = _PERSONAL - {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", question) if w.isupper()}
     return any(
-        token not in _STOPWORDS and question_type(token) is None and not only_asks(token) for token in words(question)
+        token not in _STOPWORDS and token not in personal and question_type(token) is None and not only_asks(token)
+        for token in words(question)
     )
+
+
+# The chat's personal pronouns the stopwords lack (they hold "saya", "anda", "dia"): "kamu bisa
+# apa?" names nothing to search for. (It had been read so only while "km" was spelt "kamu" in the
+# training questions, which made "kamu" one of the fitted words people ask with.)
+_PERSONAL = frozenset("aku kamu engkau kau gue gua gw lu lo elu elo".split())
 
 
 @lru_cache(maxsize=1)

@@ -103,6 +103,10 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("Org2 yg kena brp?", "orang-orang yang kena berapa?"),
         ("emisi CO2 brp, lulusan S2 brp, emisi co2 brp?", "emisi CO2 berapa, lulusan S2 berapa, emisi co2 berapa?"),
         ("turnamen dota2 sm tiktok2 kpn?", "turnamen dota2 sama tiktok2 kapan?"),  # names, not words twice
+        # a unit's symbol after a figure or "berapa" is the unit ("km" had been "kamu", "m" "sama")
+        ("koridor 1 panjangnya brp km sih", "koridor 1 panjangnya berapa km"),
+        ("jaraknya 5 km, tingginya 3 m ya", "jaraknya 5 km, tingginya 3 m"),
+        ("km mau kemana? brp org yg ikut", "kamu mau kemana? berapa orang yang ikut"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:

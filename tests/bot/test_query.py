@@ -149,6 +149,14 @@ def test_a_spelt_out_name_finds_the_passage_that_uses_its_initials(small_index: 
     assert by_surface["kebun"].weight == pytest.approx(plain["kebun"])
 
 
+def test_a_unit_s_symbol_finds_the_unit_written_out(small_index: Index) -> None:
+    ingest_articles(
+        small_index, [Article("hilir", "Rahmat ditemukan selamat sekitar 9 kilometer di hilir sungai.", "Hilir")]
+    )
+    (km,) = [c for c in parse_query("Rahmat ditemukan brp km di hilir?", small_index).concepts if c.surface == "km"]
+    assert "kilometer" in km.terms and km.held
+
+
 def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Index) -> None:
     ingest_articles(
         small_index,
@@ -252,6 +260,8 @@ def test_a_passage_holds_the_kind_of_answer_asked_for(
         ("apakah yang di maksud dengan masyarakat?", True),  # "masyarakat" may be what is asked about
         ("2019?", True),
         ("berapa karyawan?", True),
+        ("kamu bisa apa?", False),  # a pronoun names nothing ...
+        ("Apa yang dimaksud dengan ELO?", True),  # ... but one written in capitals is a name
     ],
 )
 def test_a_question_names_something_to_search_for(question: str, expected: bool) -> None:
