@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import dataclasses
 import errno
+import functools
 import io
 import json
 import os
@@ -187,14 +188,12 @@ def _is_public(ip: Any) -> bool:
         return False
     if ip.version == 4:
         return True
-    # local-use NAT64 (RFC 8215): a site's own translator; site-local (deprecated); documentation
-    # and SRv6 SIDs, newer than this Python's table
-    if any(ip in ipaddress.ip_network(net) for net in ("64:ff9b:1::/48", "fec0::/10", "3fff::/20", "5f00::/16")):
+    refused, carrying = _ipv6_networks()
+    if any(ip in net for net in refused):
         return False
     embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
-    carrying = ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96")  # NAT64, IPv4-compatible, SIIT IPv4-translated
     isatap = (int(ip) >> 32) & 0xFFFFFFFF in (0x00005EFE, 0x02005EFE)  # an ISATAP interface id
-    if isatap or any(ip in ipaddress.ip_network(net) for net in carrying):
+    if isatap or any(ip in net for net in carrying):
         embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
     return all(_is_public(v4) for v4 in embedded if v4 is not None)
 
@@ -848,6 +847,22 @@ def _readable_reference(match: re.Match[str]) -> str:
     code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
     refused = (code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0xFFFE, 0xFFFF)
     return " " if refused else match.group(0)
+
+
+@functools.cache
+def _ipv6_networks() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """IPv6 networks ``_is_public`` refuses whole (local-use NAT64, RFC 8215: a site's own
+    translator; site-local, deprecated; documentation and SRv6 SIDs, newer than this Python's
+    table), and those whose last 32 bits are the IPv4 address reached (NAT64, IPv4-compatible,
+    SIIT IPv4-translated); built once."""
+    import ipaddress
+
+    def nets(*names: str) -> tuple[Any, ...]:
+        return tuple(ipaddress.ip_network(name) for name in names)
+
+    return nets("64:ff9b:1::/48", "fec0::/10", "3fff::/20", "5f00::/16"), nets(
+        "64:ff9b::/96", "::/96", "::ffff:0:0:0/96"
+    )
 
 
 def _host(url: str) -> str:

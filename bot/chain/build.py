@@ -31,6 +31,7 @@ from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
 from bot.chain.dates import (
     DateReading,
+    newest_answering,
     parse_day,
     parse_today,
     prefer_dated,
@@ -42,7 +43,7 @@ from bot.chain.dates import (
 )
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
-from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, publication_dates, topic
+from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.question import names_something
@@ -123,12 +124,6 @@ def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | 
     return dataclasses.replace(context, cited=listed)
 
 
-def _reaches(dates: DateReading, today: date) -> bool:
-    """Whether a range of dates a question names runs up to the day it is asked ("hari ini",
-    "minggu ini", "sejak 1 November")."""
-    return dates.bounded and (dates.until is None or dates.until >= today)
-
-
 def other_dates_note(dates: DateReading, quoted: bool = True) -> str:
     """What to say when a question named dates ("hari ini", "minggu lalu") and no article
     published then answers it, so the answer quotes articles of other dates (or, not ``quoted``,
@@ -194,17 +189,12 @@ def build_answer_chain(
             "started": started,
         }
 
-    # an earlier question longer than a question may be is read as far as one may go (it had been
-    # dropped, and "kenapa?" after it read as asking nothing)
+    # an earlier question longer than a question may be is read as far as one may go, cut once
+    # cleaned (NFC may lengthen it: "\u0958" is two characters); it had been dropped, and
+    # "kenapa?" after it read as asking nothing
     def earlier_question(text: str) -> str:
-        cut = max_question_chars
-        while True:  # cut again when cleaning lengthened it (NFC writes "\u0958" as two characters)
-            try:
-                return unfancy(normalize_question(text[:cut], max_question_chars))
-            except BadInput:
-                if len(text) <= cut or cut < 2:
-                    raise
-                cut //= 2
+        cleaned = clean_text(replace_surrogates(text))[:max_question_chars]
+        return unfancy(normalize_question(cleaned, max_question_chars))
 
     reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
@@ -305,12 +295,11 @@ def build_answer_chain(
         if gist is not None:
             gist.retrieval.question = asked
             # the days whose news it asks for, which a refusal names ("berita tiktok dari 1/10 ...")
-            days = publication_dates(question, today)
             return {
                 **state,
                 "gist": gist,
                 "retrieval": gist.retrieval,
-                "undated_from": days if days.bounded else None,
+                "undated_from": gist.days,
                 "retrieved_at": time.perf_counter(),
             }
         # A question with time words is searched without them ("berapa pengungsi terbaru?" for
@@ -333,13 +322,8 @@ def build_answer_chain(
             else:
                 undated_from = dates if dates.bounded else None
                 # a range up to now with no article of it that answers ("berapa pengungsi hari
-                # ini?"): the newest that does, as for the latest news (it had been the oldest)
-                now = DateReading(latest=True, today=today)
-                newest = (
-                    prefer_dated(up_to_today(retrieval, now), now, extractive.accepts)
-                    if _reaches(dates, today)
-                    else None
-                )
+                # ini?"): the newest that does (it had been the oldest)
+                newest = newest_answering(retrieval, today, extractive.accepts) if dates.reaches_today else None
                 if newest is not None:
                     retrieval = newest
                 else:
@@ -348,11 +332,10 @@ def build_answer_chain(
                     # question on the evacuees: its time word alone found a market trader's "kemarin")
                     if dates.rest and names_something(dates.rest):
                         retrieval = up_to_today(reader.read(question, context, within), dates)
-                    if not extractive.accepts(retrieval):
+                    if dates.last is not None and not extractive.accepts(retrieval):
                         # refused so: the newest that answers up to the days' last, the figures as
                         # of then ("pasien yg dirawat tanggal 12/11?" had been refused)
-                        then = DateReading(latest=True, today=dates.last or today)
-                        retrieval = prefer_dated(up_to_today(retrieval, then), then, extractive.accepts) or retrieval
+                        retrieval = newest_answering(retrieval, dates.last, extractive.accepts) or retrieval
         retrieval.question = asked
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of

@@ -80,6 +80,12 @@ class DateReading:
         ends = [day for day in (self.until, self.today) if day is not None]
         return min(ends) if ends and self.bounded else self.until
 
+    @property
+    def reaches_today(self) -> bool:
+        """Whether the range runs up to the day it was read on ("hari ini", "minggu ini", "sejak 1
+        November")."""
+        return self.bounded and self.today is not None and self.last == self.today
+
 
 def _month_range(year: int, month: int) -> tuple[date, date]:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
@@ -143,14 +149,8 @@ def without_days(text: str) -> str:
     """``text`` without the days it names, with the word before each ("on", "pada", "tanggal",
     "per", "as of"): what a question asks of any day ("how many evacuees" of "how many evacuees on
     Oct 30th?"), to ask it again of another."""
-    english = guess_language(text) == "en"
-    figures = _figures_day_first(_lower(text))
-    chars = list(text)
-    for start, end in _widened(
-        [m.span() for m in _A_DAY.finditer(_day_first(figures, english))], _swapped(figures, english)
-    ):
-        chars[start:end] = " " * (end - start)
-    return re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
+    read, rewritten = _as_read(text)
+    return _taken_out(text, [m.span() for m in _A_DAY.finditer(read)], rewritten)
 
 
 def _figures_day_first(q: str) -> str:
@@ -161,40 +161,41 @@ def _figures_day_first(q: str) -> str:
     return _YEAR_FIRST.sub(lambda m: f"{m.group(4)}/{m.group(3)}/{m.group(1)}", q)
 
 
-def _day_first(q: str, english: bool = True) -> str:
-    """``q`` with its days written month first written day first ("28 november"), each in the
-    place it took (padded with spaces), so that positions in it are positions in ``q``; unless
-    ``english``, only those after an English word of time ("since November 10": in Indonesian
-    "sejak Oktober 30 orang mengungsi" is since October, 30 people)."""
+def _as_read(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` as its dates are read: in lower case, its days written with figures written day
+    first with slashes (``_figures_day_first``), and its days written month first written day
+    first ("28 november") when the question is English or after an English word of time ("since
+    November 10"; in Indonesian "sejak Oktober 30 orang mengungsi" is since October, 30 people);
+    each in the place it took, so that positions in it are positions in ``text``; with where the
+    latter were rewritten."""
+    english = guess_language(text) == "en"
+    q = _figures_day_first(_lower(text))
+    rewritten: list[tuple[int, int]] = []
 
     def swap(m: re.Match[str]) -> str:
         if not english and not _ENGLISH_BEFORE_DAY.search(q, 0, m.start()):
             return m.group(0)
+        rewritten.append(m.span())
         # padded in front, so that what a date is read to end with ends where it does in ``q``
-        # (what is taken out where it stood is then widened to all of it: ``_swapped``)
+        # (what is taken out where it stood is then widened to all of it: ``_taken_out``)
         day_month = f"{m.group(2)} {m.group(1)}"
         if not m.group(3):
             return day_month.rjust(len(m.group(0)))
         return day_month.rjust(m.start(3) - m.start(0) - 1) + " " + m.group(3)  # the year where it was
 
-    return _MONTH_DAY.sub(swap, q)
+    return _MONTH_DAY.sub(swap, q), rewritten
 
 
-def _swapped(q: str, english: bool) -> list[tuple[int, int]]:
-    """Where ``_day_first`` rewrites ``q``: the days written month first it writes day first."""
-    return [m.span() for m in _MONTH_DAY.finditer(q) if english or _ENGLISH_BEFORE_DAY.search(q, 0, m.start())]
-
-
-def _widened(spans: list[tuple[int, int]], regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spans`` each widened to the whole of any rewritten region it overlaps ("Nov 3rd" read as
-    "3 nov" padded in front: its "No" had been left in the words searched)."""
-    out = []
+def _taken_out(text: str, spans: list[tuple[int, int]], rewritten: list[tuple[int, int]]) -> str:
+    """``text`` without ``spans``, each widened to the whole of any rewritten day it overlaps ("Nov
+    3rd" is read as "3 nov" padded in front: its "No" had been left in the words searched)."""
+    chars = list(text)
     for start, end in spans:
-        for first, last in regions:
+        for first, last in rewritten:
             if start < last and first < end:
                 start, end = min(start, first), max(end, last)
-        out.append((start, end))
-    return out
+        chars[start:end] = " " * (end - start)
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
 
 
 def _plus(day: date, days: int) -> date | None:
@@ -209,18 +210,11 @@ def _plus(day: date, days: int) -> date | None:
 def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
     text = " ".join(question.split())
-    lowered = _lower(text)
-    # a day as ISO writes it is read as one written day first; month first is how English writes
-    # a day, and Indonesian after an English word of time
-    english = guess_language(text) == "en"
-    figures = _figures_day_first(lowered)
-    since, until, latest, spans = _read(_day_first(figures, english), today)
+    read, rewritten = _as_read(text)
+    since, until, latest, spans = _read(read, today)
     if not spans:
         return DateReading(since, until, latest, today=today)
-    chars = list(text)
-    for start, end in _widened(spans, _swapped(figures, english)):
-        chars[start:end] = " " * (end - start)
-    rest = re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
+    rest = _taken_out(text, spans, rewritten)
     return DateReading(since, until, latest, rest if any(ch.isalnum() for ch in rest) else "", today)
 
 
@@ -418,8 +412,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         rf"(?:{named_weekday})?{day_month}\b",
         # a message that names a day and nothing else: "kalau tanggal 3/11?", "what about November
         # 3?", "30 Oktober gimana?" (after a question on the evacuees: the figure of that day)
-        rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>(?:(?:tanggal|tgl|pada|per|on)\s+)?(?:{named_weekday})?{day_month})"
-        rf"(?:\W+(?:{_DAY_ASKED})\b)*\W*$",
+        _only(rf"(?:(?:tanggal|tgl|pada|per|on)\s+)?(?:{named_weekday})?{day_month}"),
         # the news of a subject on a day: "berita banjir tanggal 30/10" (its subject searched)
         rf"\b(?P<news>berita|kabar|laporan|artikel)\s+(?:[^\W\d]+\s+){{1,5}}?"
         rf"(?P<when>(?:tanggal|tgl)\s+(?:{named_weekday})?{day_month})\b",
@@ -441,11 +434,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             where = [found.span(g) for g in ("news", "when") if g in found.groupdict()] or [found.span()]
             return point, point, latest, [*spans, *where]
     # a message naming a day of the month and nothing else ("klo yg tgl 17?"): the latest such day
-    alone = re.search(
-        rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>(?:tanggal|tgl)\s+(\d{{1,2}}))\b(?!\s*[/.-]?\d)"
-        rf"(?:\W+(?:{_DAY_ASKED})\b)*\W*$",
-        q,
-    )
+    alone = re.search(_only(r"(?:tanggal|tgl)\s+(\d{1,2})\b(?!\s*[/.-]?\d)"), q)
     if alone is not None:
         month_index = today.year * 12 + today.month - 1 - (int(alone.group(2)) > today.day)
         point = None
@@ -559,21 +548,17 @@ _NAMED_DAY_BEFORE = re.compile(
 )
 
 
-# A day, with the word that may bring it: figures ("30/10", "30/10/2026") or a month by name
-# ("30 oktober", "3 nov 2026"), in a lower-cased question written day first.
-_A_DAY = re.compile(
-    rf"(?:\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+)?\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})\b(?:\s+\d{{4}})?"
-    # figures only after a word that brings a day, or with their year ("PP 5/21" is no day)
-    rf"|\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+\d{{1,2}}\s*/\s*\d{{1,2}}(?:\s*/\s*(?:\d{{4}}|\d{{2}}))?(?!\d)"
-    rf"|\b\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*\d{{4}}(?!\d)"
-    # a day of the month alone ("tgl 17")
-    rf"|\b(?:tanggal|tgl)\s+\d{{1,2}}\b(?!\s*[/.-]?\d)"
-)
-
 # The words that may stand around a day in a message that names nothing else ("kalau tanggal
 # 3/11?", "what about Nov 3?", "30 Oktober gimana?"): asking how things stood then.
 _DAY_FRAME = r"kalau|kalo|klo|terus|trus|trs|lalu|nah|gimana|bagaimana|gmn|what|how|about|and|dan|then|yang|yg"
 _DAY_ASKED = r"gimana|bagaimana|gmn|brp|berapa|apa|ya|sih|dong|nya|how|many|much|then|kak|min"
+
+
+def _only(day: str) -> str:
+    """A message naming a ``day`` (a pattern, its span the group "when") and nothing else but the
+    words that may stand around it."""
+    return rf"^\W*(?:(?:{_DAY_FRAME})\s+)*(?P<when>{day})(?:\W+(?:{_DAY_ASKED})\b)*\W*$"
+
 
 # What may follow a year written after a range of days ("berita 10/11 - 12/11 2026 ada apa?"); a
 # figure followed by anything else counts something ("dari 28/10 sampai 2/11 1500 orang").
@@ -584,6 +569,14 @@ _AFTER_YEAR = r"ada|apa|apaan|berapa|brp|siapa|kapan|gimana|bagaimana|soal|tenta
 _DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}|\d{2})(?!\d))?"
 # And with its year, which no share is written with ("30/10/2026", "2026-10-30"); three groups.
 _DAY_FIGURES_YEAR = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4}|\d{2})(?!\d)"
+# A day, with the word that may bring it, in a question as ``_as_read`` writes it: a month by
+# name ("30 oktober", "3 nov 2026"), figures after such a word or with their year ("PP 5/21" is
+# no day), a day of the month alone after "tanggal" ("tgl 17").
+_BRINGS_DAY = r"\b(?:on|pada|tanggal|tgl|per|as\s+of)\s+"
+_A_DAY = re.compile(
+    rf"(?:{_BRINGS_DAY})?\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})\b(?:\s+\d{{4}})?"
+    rf"|{_BRINGS_DAY}{_DAY_FIGURES}|\b{_DAY_FIGURES_YEAR}|\b(?:tanggal|tgl)\s+\d{{1,2}}\b(?!\s*[/.-]?\d)"
+)
 
 # A bound written right before a relative time ("sebelum kemarin", "sejak minggu lalu", "until
 # yesterday"); "dari" / "from" are left out: "berita dari minggu lalu" is last week's news.
@@ -734,6 +727,14 @@ def prefer_dated(retrieval: Any, reading: DateReading, accepts: Callable[[Any], 
         if accepts(trial):
             return trial
     return None
+
+
+def newest_answering(retrieval: Any, day: date, accepts: Callable[[Any], bool]) -> Any | None:
+    """``retrieval`` answered from the newest article up to ``day`` whose passages the answerer
+    ``accepts``, as for the latest news ("berapa pengungsi hari ini?" with no article of today: the
+    newest figure, not the oldest); ``None`` when none does."""
+    as_of = DateReading(latest=True, today=day)
+    return prefer_dated(up_to_today(retrieval, as_of), as_of, accepts)
 
 
 def narrowed(within: Scope | None, since: str | None, until: str | None) -> Scope:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
 from bot.chain.context import Context
@@ -308,6 +309,8 @@ class GistReading:
     # When it names no topic and the index holds several articles: the first chunks of the next
     # newest ones, listed after it.
     more: list[list[Chunk]] = field(default_factory=list)
+    # The days whose news it asks for (``publication_dates``), which a refusal names.
+    days: DateReading | None = None
 
 
 class GistReader:
@@ -335,6 +338,12 @@ class GistReader:
         asking = [sentence for sentence in sentences if asks(sentence)] or sentences[-1:] or [question]
         asked = " ".join(dict.fromkeys([*asking, *sentences[-1:]]))
         dates = publication_dates(asked, today)
+
+        def reading(
+            found: Retrieval, lead: list[Chunk], headline: Context | None = None, more: list[list[Chunk]] | None = None
+        ) -> GistReading:
+            return GistReading(found, lead, headline, more or [], dates if dates.bounded else None)
+
         bare = asks_bare_news(asked, dates)
         if not (bare or asks_gist(asked) or (dates.rest and asks_gist(dates.rest))):
             return None
@@ -352,10 +361,9 @@ class GistReader:
             found = topic_article(retrieval.candidates, dates.latest, dates.since, dates.until, dates.today)
             unknown = 0.0 if english else retrieval.query.unknown_share
             if found is None or unknown >= MAX_UNKNOWN_SHARE:
-                return GistReading(retrieval, [])
+                return reading(retrieval, [])
             if found.chunk.index != 0 and not (asks_summary(asked) and _NEWS_WORD.search(asked.lower())):
                 return None
-            lead = index.catalog.chunks_of(found.chunk.source)[:2]
             if dates.bounded and dates.since != dates.until and not asks_summary(asked):
                 # the news of a subject over days ("berita banjir dari 28/10 sampai 2/11"): each
                 # article of its story in them, newest first, as the news of those days is listed
@@ -369,16 +377,10 @@ class GistReader:
                 }
                 scope = narrowed(within, since, until)
                 records = index.latest_articles(scope, today.isoformat(), 4 * LATEST_LISTED)
-                leads = [
-                    chunks
-                    for chunks in (
-                        index.catalog.chunks_of(r.source)[:2] for r in _distinct(records) if r.source in on_topic
-                    )
-                    if chunks
-                ][:LATEST_LISTED]
+                leads = _leads(index, [r for r in _distinct(records) if r.source in on_topic])[:LATEST_LISTED]
                 if len(leads) > 1:
-                    return GistReading(retrieval, leads[0], None, leads[1:])
-            return GistReading(retrieval, lead)
+                    return reading(retrieval, leads[0], None, leads[1:])
+            return reading(retrieval, index.catalog.chunks_of(found.chunk.source)[:2])
         # in a conversation, the article discussed, unless the question asks for other news by date
         # or what news there is; else the newest article, or the newest ones listed when it asks
         # what news there is
@@ -388,15 +390,15 @@ class GistReader:
         scope = narrowed(within, since, until)
         records = [discussed] if discussed else _distinct(index.latest_articles(scope, today.isoformat(), 2 * listed))
         records = records[:listed]
-        leads = [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
+        leads = _leads(index, records)
         if not leads:
-            return GistReading(retrieval, [])
+            return reading(retrieval, [])
         if len(leads) > 1:  # a list: no one subject for a follow-up, which may name one by number
-            return GistReading(retrieval, leads[0], None, leads[1:])
+            return reading(retrieval, leads[0], None, leads[1:])
         # it names nothing: the subject is what the article's headline names
         first = leads[0][0]
         headline = self.reader.read(first.title or first.text[:MAX_LEAD_CHARS], None, within).context
-        return GistReading(retrieval, leads[0], headline)
+        return reading(retrieval, leads[0], headline)
 
     def _discussed(self, context: Context | None) -> ArticleRecord | None:
         """In a conversation, the article it is about (the newest of those the turn before cited):
@@ -453,6 +455,11 @@ def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: li
         citations.append(Citation(n, lead.chunk, lead.quote, lead.score))
     text = f"{NEWS_LIST_LABEL[lang]} {'; '.join(items)}."
     return Answer(question, text, False, lang, citations, retrieved=retrieved)
+
+
+def _leads(index: Any, records: list[ArticleRecord]) -> list[list[Chunk]]:
+    """The first chunks (headline and lead) of each of ``records`` that has any."""
+    return [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
 
 
 def _distinct(records: list[ArticleRecord]) -> list[ArticleRecord]:

@@ -275,11 +275,17 @@ def named(query: ParsedQuery) -> list[Concept]:
     return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
 
 
+def _capitalised(text: str) -> set[str]:
+    """The words of ``text`` written in capitals (two letters or more), in lower case: names, not
+    the stopwords or pronouns they spell ("kalau di AS?", "ELO")."""
+    return {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", text) if w.isupper()}
+
+
 def asks_only(query: ParsedQuery) -> bool:
     """Whether a question is nothing but words that ask or stopwords ("kenapa?", "and why?",
     "gimana?"), searched for themselves since it has no others (``concept_terms``). A stopword
     written in capitals is a name ("kalau di AS?", "and IT?", "kalau WHO?")."""
-    capitals = {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", query.text) if w.isupper()}
+    capitals = _capitalised(query.text)
     surfaces = [c.surface.casefold() for c in query.concepts]
     return all((s in _STOPWORDS or s in ASKING) and s not in capitals for s in surfaces)
 
@@ -303,8 +309,7 @@ def names_something(question: str) -> bool:
         asked, absent = counts.get(stem(token), (1, 0))
         return absent >= ONLY_ASKING_SHARE * asked
 
-    # a pronoun written in capitals is a name ("Apa yang dimaksud dengan ELO?")
-    personal = _PERSONAL - {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", question) if w.isupper()}
+    personal = _PERSONAL - _capitalised(question)  # a pronoun in capitals is a name ("... dengan ELO?")
     return any(
         token not in _STOPWORDS and token not in personal and question_type(token) is None and not only_asks(token)
         for token in words(question)

@@ -792,3 +792,25 @@ def test_a_collection_named_after_the_index_was_written_is_said_not_to_apply(
         "note: this index's vectors are copied to the Chroma collection 'tanya', named when it was first "
         "written; TANYA_COLLECTION ('berita') names a new index's"
     ) in result.stderr
+
+
+def test_the_chat_reads_a_terminal_with_line_editing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # without readline loaded, input() took an arrow key as "\x1b[A" typed into the question
+    import builtins
+    import importlib
+    import sys
+
+    cli = importlib.import_module("bot.cli.app")
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    def typed(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(builtins, "input", typed)
+    monkeypatch.delitem(sys.modules, "readline", raising=False)
+    assert list(cli._chat_lines()) == []
+    assert "readline" in sys.modules
