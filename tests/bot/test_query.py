@@ -33,6 +33,20 @@ def test_english_words_are_translated_through_the_glossary(small_index: Index) -
     assert hits and hits[0].chunk.source == "a"
 
 
+def test_the_glossary_reads_the_words_of_news_beyond_the_bundled_article(small_index: Index) -> None:
+    text = "Curah hujan 138 milimeter membuat tanggul jebol. Sebanyak 460 warga mengungsi ke posko."
+    ingest_articles(small_index, [Article("a", text, "Banjir")])
+    for question, word in (
+        ("how much rain fell?", "hujan"),
+        ("how many people were displaced?", "ungsi"),
+        ("where is the evacuee shelter?", "posko"),
+        ("how long was the levee that broke?", "tanggul"),
+    ):
+        assert any(word in c.terms for c in parse_query(question, small_index).concepts), question
+    # a word asked with is no word to search for: "well," is no "sumur"
+    assert "sumur" not in {t for c in parse_query("well, how many fled?", small_index).concepts for t in c.terms}
+
+
 def test_glossary_keys_are_stemmed_english() -> None:
     table = glossary()
     assert "employe" in table and "karyawan" in table["employe"]
