@@ -42,6 +42,10 @@ class AnswererConfig:
     passages: int = 3
     max_answer_chars: int = 350  # a second sentence joins only if the two fit: answers stay short (docs/quality.md)
     max_answer_chars_with_third: int = 300  # a third only if the three fit in this
+    # passages read past ``passages`` for another figure of what the best sentence counts, when
+    # those read give none: another source's figure may be in a paragraph of its own ("hanya
+    # sekitar 300 hektare", a quote the question's words do not bring up)
+    other_side_passages: int = 3
 
 
 class ExtractiveAnswerer:
@@ -109,8 +113,8 @@ class ExtractiveAnswerer:
         ranked, probability = self.judge(retrieval)
         return bool(ranked) and probability >= self.models(retrieval).bar(retrieval.query.lang)
 
-    def _rank_sentences(self, retrieval: Retrieval) -> list[SentenceCandidate]:
-        passages = retrieval.candidates[: self.config.passages]
+    def _rank_sentences(self, retrieval: Retrieval, passages_read: int | None = None) -> list[SentenceCandidate]:
+        passages = retrieval.candidates[: passages_read or self.config.passages]
         vector = retrieval.vector
         if vector is None:
             import numpy as np
@@ -146,9 +150,29 @@ class ExtractiveAnswerer:
             cfg.max_answer_chars,
             cfg.max_answer_chars_with_third,
             joins=joins,
-            other_side=counterpart(retrieval.query, ranked, cfg.max_answer_chars, joins),
+            other_side=self._other_side(retrieval, ranked, joins),
         )
         return compose(question, lang, chosen, hits)
+
+    def _other_side(
+        self, retrieval: Retrieval, ranked: list[SentenceCandidate], joins: Callable[[SentenceCandidate], bool]
+    ) -> SentenceCandidate | None:
+        """``counterpart`` among the sentences read, else among those of ``other_side_passages``
+        passages more (the best sentence kept first): another figure for what it counts."""
+        cfg, query = self.config, retrieval.query
+        found = counterpart(query, ranked, cfg.max_answer_chars, joins)
+        wider = cfg.passages + cfg.other_side_passages
+        if found is not None or query.kind != "number" or len(retrieval.candidates) <= cfg.passages:
+            return found
+        models = self.models(retrieval)
+        passages = retrieval.candidates[:wider]
+        more = [s for s in self._rank_sentences(retrieval, wider) if s.rank >= cfg.passages]
+        reading = [ranked[0], *more]
+
+        def joins_wider(sentence: SentenceCandidate) -> bool:
+            return answers_alone(query, passages, reading, sentence, models.answer, models.bar(query.lang))
+
+        return counterpart(query, reading, cfg.max_answer_chars, joins_wider)
 
 
 def answers_alone(

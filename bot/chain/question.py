@@ -198,6 +198,7 @@ def question_type(question: str) -> str | None:
         return "date"
     number = (
         r"berapa|berapakah|how many|how much|how long|how far|how old|jumlah"
+        r"|how (?:big|large|heavy|deep|wide|high|tall|fast)"  # a measure: "how heavy was the rain"
         r"|(?:what|which) (?:percentage|share|proportion|number)"
     )
     if re.search(rf"\b({number})\b", joined):

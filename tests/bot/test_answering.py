@@ -556,6 +556,32 @@ def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(sm
     assert counterpart(who.query, sorted(ranked, key=lambda c: "460" not in c.text), 350) is None
 
 
+def test_another_figure_is_looked_for_in_passages_past_those_read(small_index: Index) -> None:
+    first = (
+        "BPBD mencatat 460 pengungsi banjir hingga Jumat pagi di Lembah Arum. "
+        + " ".join(f"Hujan turun sejak hari ke-{day} dan sungai meluap di empat desa sepanjang malam." for day in range(9))
+    )
+    second = "Namun angka itu dibantah. Dinas Sosial mencatat 512 pengungsi di enam titik."
+    ingest_articles(small_index, [Article("a", f"{first}\n\n{second}", "Banjir")])
+    assert len(small_index.catalog.chunk_ids()) == 2
+    retrieval = _retrieval(small_index, "berapa pengungsi banjir di lembah arum?")
+    assert "460" in retrieval.candidates[0].chunk.text
+    read_one = ExtractiveAnswerer(AnswererConfig(passages=1, other_side_passages=0)).answer_retrieval(retrieval)
+    assert "460" in read_one.text and "512" not in read_one.text
+    retrieval = _retrieval(small_index, "berapa pengungsi banjir di lembah arum?")
+    answer = ExtractiveAnswerer(AnswererConfig(passages=1)).answer_retrieval(retrieval)
+    assert "460 pengungsi" in answer.text and "512 pengungsi" in answer.text
+    # asked something else than how many, no other figure is looked for
+    retrieval = _retrieval(small_index, "siapa yang mencatat pengungsi banjir di lembah arum?")
+    assert "512" not in ExtractiveAnswerer(AnswererConfig(passages=1)).answer_retrieval(retrieval).text
+
+
+def test_how_heavy_or_how_deep_asks_for_a_measure() -> None:
+    for question in ("how heavy was the rain on oct 26?", "How deep was the quake?", "how big is the stadium"):
+        assert question_type(question) == "number", question
+    assert question_type("how did the workers find out?") is None
+
+
 def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_words(small_index: Index) -> None:
     text = (
         "Pengungsi Banjir Capai 460 Orang. BPBD mencatat 460 pengungsi, tersebar di enam titik pengungsian. "
