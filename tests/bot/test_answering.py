@@ -557,9 +557,8 @@ def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(sm
 
 
 def test_another_figure_is_looked_for_in_passages_past_those_read(small_index: Index) -> None:
-    first = (
-        "BPBD mencatat 460 pengungsi banjir hingga Jumat pagi di Lembah Arum. "
-        + " ".join(f"Hujan turun sejak hari ke-{day} dan sungai meluap di empat desa sepanjang malam." for day in range(9))
+    first = "BPBD mencatat 460 pengungsi banjir hingga Jumat pagi di Lembah Arum. " + " ".join(
+        f"Hujan turun sejak hari ke-{day} dan sungai meluap di empat desa malam itu." for day in range(9)
     )
     second = "Namun angka itu dibantah. Dinas Sosial mencatat 512 pengungsi di enam titik."
     ingest_articles(small_index, [Article("a", f"{first}\n\n{second}", "Banjir")])
