@@ -158,16 +158,23 @@ class ExtractiveAnswerer:
         self, retrieval: Retrieval, ranked: list[SentenceCandidate], joins: Callable[[SentenceCandidate], bool]
     ) -> SentenceCandidate | None:
         """``counterpart`` among the sentences read, else among those of ``other_side_passages``
-        passages more (the best sentence kept first): another figure for what it counts."""
+        passages more, within the passages an answer lists (``Retrieval.k``) and of the best
+        sentence's story (``one_story``: a figure of another story's article is no other side):
+        another figure for what it counts."""
         cfg, query = self.config, retrieval.query
         found = counterpart(query, ranked, cfg.max_answer_chars, joins)
-        wider = cfg.passages + cfg.other_side_passages
-        if found is not None or query.kind != "number" or len(retrieval.candidates) <= cfg.passages:
+        wider = min(cfg.passages + cfg.other_side_passages, retrieval.k)
+        if found is not None or query.kind != "number" or min(wider, len(retrieval.candidates)) <= cfg.passages:
             return found
         models = self.models(retrieval)
         passages = retrieval.candidates[:wider]
-        more = [s for s in self._rank_sentences(retrieval, wider) if s.rank >= cfg.passages]
-        reading = [ranked[0], *more]
+        story = ranked[0].passage.chunk
+        more = [
+            s
+            for s in self._rank_sentences(retrieval, wider)
+            if s.rank >= cfg.passages and one_story(story, s.passage.chunk)
+        ]
+        reading = [*ranked, *more]
 
         def joins_wider(sentence: SentenceCandidate) -> bool:
             return answers_alone(query, passages, reading, sentence, models.answer, models.bar(query.lang))

@@ -198,7 +198,9 @@ def question_type(question: str) -> str | None:
         return "date"
     number = (
         r"berapa|berapakah|how many|how much|how long|how far|how old|jumlah"
-        r"|how (?:big|large|heavy|deep|wide|high|tall|fast)"  # a measure: "how heavy was the rain"
+        # a measure: "how heavy was the rain", "seberapa luas"; not "how high is the risk", "how fast
+        # did they respond" (no figure answers them)
+        r"|how (?:big|large|heavy|deep|wide|tall)|seberapa (?:besar|luas|tinggi|dalam|jauh|panjang|lebar|berat|banyak)"
         r"|(?:what|which) (?:percentage|share|proportion|number)"
     )
     if re.search(rf"\b({number})\b", joined):
@@ -402,7 +404,9 @@ def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset(
             if translated:
                 surface = " ".join(tokens[i : i + used])
                 english = [stem(t) for t in tokens[i : i + used] if t not in _STOPWORDS]
-                indonesian = [t for phrase in translated for t in analyze(phrase)]
+                # a translation's root that is a stopword finds every sentence ("keadaan" is "ada",
+                # "kedalaman" "dalam")
+                indonesian = [t for phrase in translated for t in analyze(phrase) if t not in ID_STOPWORDS]
                 out.append((surface, tuple(dict.fromkeys(english + indonesian))))
                 i += used
                 continue

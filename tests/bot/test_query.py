@@ -7,6 +7,7 @@ import pytest
 from bot.chain.question import (
     ParsedQuery,
     analyzed_sentences,
+    concept_terms,
     glossary,
     named,
     names_nothing_held,
@@ -19,6 +20,7 @@ from bot.chain.question import (
 from bot.chain.retriever import HybridRetriever, RetrievalConfig
 from ingest.pipeline import ingest_articles
 from ingest.store.index import Index
+from ingest.text.analysis import ID_STOPWORDS
 from ingest.types import Article
 
 
@@ -45,6 +47,13 @@ def test_the_glossary_reads_the_words_of_news_beyond_the_bundled_article(small_i
         assert any(word in c.terms for c in parse_query(question, small_index).concepts), question
     # a word asked with is no word to search for: "well," is no "sumur"
     assert "sumur" not in {t for c in parse_query("well, how many fled?", small_index).concepts for t in c.terms}
+
+
+def test_no_translation_is_searched_as_a_stopword() -> None:
+    # found by an independent review: "keadaan" is "ada", "kedalaman" "dalam": they found every sentence
+    for question in ("what is the condition of the market?", "how deep was the flood?", "how much did they earn?"):
+        terms = {t for _, ts in concept_terms(question, "en") for t in ts}
+        assert not terms & ID_STOPWORDS, question
 
 
 def test_glossary_keys_are_stemmed_english() -> None:
