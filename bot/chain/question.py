@@ -532,6 +532,29 @@ def focus_terms(question: str) -> frozenset[str]:
     return frozenset(stem(w) for w in found)
 
 
+# Words asking for an amount of money ("biaya", "harganya", "cost", "salary"): the answer is a sum
+# written with its currency ("Rp186 miliar", "20 juta dolar AS", "USD2 miliar"), not any figure
+# ("Koridor 2 sepanjang 14 kilometer" is no answer to what corridor 2 costs).
+MONEY_WORDS = frozenset(
+    "biaya harga tarif ongkos bayar membayar dibayar anggaran dana duit uang gaji upah honor pesangon "
+    "modal nilai kerugian cost costs price prices pay paid spend spent budget fee fees fare fares salary "
+    "salaries money wage wages".split()
+)
+_CURRENCY = re.compile(r"\b(?:rp\.?\s?\d|rupiah|dolar|dollar|usd|us\$|ringgit|euro)|\$\s?\d", re.IGNORECASE)
+
+
+# Words asking for a share, a length of time or another measure, which a money word beside them
+# does not make a sum ("duit dr tiktok nyumbang brp persen", "kalo duitnya cair beres berapa lama")
+_NOT_MONEY = frozenset("persen percent percentage % lama long jam hari bulan tahun km kilometer meter panjang".split())
+
+
+def asks_money(q: ParsedQuery) -> bool:
+    """Whether a question asking how much asks for an amount of money (``MONEY_WORDS``)."""
+    if q.words & _NOT_MONEY:
+        return False
+    return any(w in MONEY_WORDS or (w.endswith("nya") and w[:-3] in MONEY_WORDS) for w in q.words)
+
+
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
     kind of thing asked for: a year or month for a date, a number outside any date for
@@ -543,6 +566,8 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
         # counted in days, months or years may be answered with a date ("sejak 2019")
         dated = any(t[0].isdigit() for t in tokens) and not q.words & CALENDAR_WORDS
         counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
+        if asks_money(q):
+            return bool(_CURRENCY.search(sentence))
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
     if q.kind in ("person", "place"):
         return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])

@@ -24,7 +24,7 @@ from bot.chain.extractive import (
 )
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
-from bot.chain.question import analyzed_sentences, parse_query, question_type
+from bot.chain.question import analyzed_sentences, asks_money, parse_query, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
 from bot.chain.stories import one_story
 from bot.components import make_stack
@@ -595,6 +595,19 @@ def test_the_other_figure_past_the_passages_read_is_of_the_same_story_and_among_
     assert "460 pengungsi" in answer.text and "2.300" not in answer.text
     listed = {hit.chunk.chunk_id for hit in answer.retrieved}
     assert all(c.chunk.chunk_id in listed for c in answer.citations)
+
+
+def test_a_question_asking_how_much_money_is_answered_by_a_sum_with_its_currency(small_index: Index) -> None:
+    text = "Koridor 2 sepanjang 14 kilometer ditargetkan rampung 2027. Koridor 1 menelan anggaran Rp186 miliar."
+    length, cost = _sentences_of(small_index, text, "berapa biaya koridor?")
+    assert cost.features["type_number"] == 1.0 and length.features["type_number"] == 0.0
+    for question in ("how much did corridor 2 cost?", "harganya brp?", "gaji sopirnya brp?"):
+        assert asks_money(parse_query(question, small_index)), question
+    # a share or a time asked beside a money word is no sum; other number questions any figure
+    for question in ("duitnya nyumbang brp persen?", "kalo duitnya cair beres berapa lama?", "berapa panjang koridor?"):
+        assert not asks_money(parse_query(question, small_index)), question
+    length, _ = _sentences_of(small_index, text, "berapa panjang koridor 2?")
+    assert length.features["type_number"] == 1.0
 
 
 def test_how_heavy_or_how_deep_asks_for_a_measure() -> None:
