@@ -50,17 +50,9 @@ def ask_in_turn(chain: Any, questions: list[str]) -> list[Any]:
     [
         ("karyawan tiktok yg kena phk dikabarinnya lewat apa?", "trus kapan?", "12 Oktober 2024"),
         ("bang, bangun koridor 1 trans seruni habis brp duit?", "sumber dananya apa?", "APBD"),
-        pytest.param(
-            "bang, bangun koridor 1 trans seruni habis brp duit?",
-            "itu dari mana dananya?",
-            "APBD",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known loss of the refit on both rounds of written and news questions "
-                "(docs/quality.md, section 3): the cost sentence is quoted with the lead, not with "
-                "the APBD sentence after it",
-            ),
-        ),
+        # a known loss of the refit on both rounds of written and news questions (docs/quality.md,
+        # section 3) until a money question asked for a sum with its currency (2026-12-04)
+        ("bang, bangun koridor 1 trans seruni habis brp duit?", "itu dari mana dananya?", "APBD"),
         ("tiktok diem2 bikin model AI sendiri ya? itu ketauan dr mana?", "emg salahnya dmn?", "melarang"),
         # a word of its own for what the earlier answer named: no article writes "harga" for the fare
         ("Berapa tarif bus Trans Seruni?", "harganya brp?", "Rp4.000"),
