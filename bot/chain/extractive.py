@@ -114,7 +114,7 @@ class ExtractiveAnswerer:
         return bool(ranked) and probability >= self.models(retrieval).bar(retrieval.query.lang)
 
     def _rank_sentences(self, retrieval: Retrieval, passages_read: int | None = None) -> list[SentenceCandidate]:
-        passages = retrieval.candidates[: passages_read or self.config.passages]
+        passages = retrieval.candidates[: self.config.passages if passages_read is None else passages_read]
         vector = retrieval.vector
         if vector is None:
             import numpy as np
@@ -138,11 +138,7 @@ class ExtractiveAnswerer:
                 before = antecedent(ranked[0], ranked)
                 (closest,) = _citations([[ranked[0]] if before is None else [ranked[0], before]])
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits, closest=closest)
-        passages = retrieval.candidates[: cfg.passages]
-
-        def joins(sentence: SentenceCandidate) -> bool:
-            return answers_alone(retrieval.query, passages, ranked, sentence, models.answer, models.bar(lang))
-
+        joins = self._joins(retrieval, retrieval.candidates[: cfg.passages], ranked)
         chosen = quoted(
             ranked,
             models.second_margin,
@@ -163,11 +159,9 @@ class ExtractiveAnswerer:
         another figure for what it counts."""
         cfg, query = self.config, retrieval.query
         found = counterpart(query, ranked, cfg.max_answer_chars, joins)
-        wider = min(cfg.passages + cfg.other_side_passages, retrieval.k)
-        if found is not None or query.kind != "number" or min(wider, len(retrieval.candidates)) <= cfg.passages:
+        wider = min(cfg.passages + cfg.other_side_passages, retrieval.k, len(retrieval.candidates))
+        if found is not None or query.kind != "number" or wider <= cfg.passages:
             return found
-        models = self.models(retrieval)
-        passages = retrieval.candidates[:wider]
         story = ranked[0].passage.chunk
         more = [
             s
@@ -175,11 +169,21 @@ class ExtractiveAnswerer:
             if s.rank >= cfg.passages and one_story(story, s.passage.chunk)
         ]
         reading = [*ranked, *more]
+        return counterpart(
+            query, reading, cfg.max_answer_chars, self._joins(retrieval, retrieval.candidates[:wider], reading)
+        )
 
-        def joins_wider(sentence: SentenceCandidate) -> bool:
-            return answers_alone(query, passages, reading, sentence, models.answer, models.bar(query.lang))
+    def _joins(
+        self, retrieval: Retrieval, passages: Sequence[PassageCandidate], ranked: list[SentenceCandidate]
+    ) -> Callable[[SentenceCandidate], bool]:
+        """Whether a sentence may join an answer beside the best of ``ranked``, read over
+        ``passages`` (``answers_alone``, at the bar of the models that read them)."""
+        models, query = self.models(retrieval), retrieval.query
 
-        return counterpart(query, reading, cfg.max_answer_chars, joins_wider)
+        def joins(sentence: SentenceCandidate) -> bool:
+            return answers_alone(query, passages, ranked, sentence, models.answer, models.bar(query.lang))
+
+        return joins
 
 
 def answers_alone(

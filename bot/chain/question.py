@@ -540,12 +540,11 @@ MONEY_WORDS = frozenset(
     "modal nilai kerugian cost costs price prices pay paid spend spent budget fee fees fare fares salary "
     "salaries money wage wages".split()
 )
-_CURRENCY = re.compile(r"\b(?:rp\.?\s?\d|rupiah|dolar|dollar|usd|us\$|ringgit|euro)|\$\s?\d", re.IGNORECASE)
-
-
+# A currency as the words of a text are read (``words`` splits "Rp186" and "USD2" from their figures)
+_CURRENCY = frozenset("rp rupiah dolar dollar usd ringgit euro".split())
 # Words asking for a share, a length of time or another measure, which a money word beside them
 # does not make a sum ("duit dr tiktok nyumbang brp persen", "kalo duitnya cair beres berapa lama")
-_NOT_MONEY = frozenset("persen percent percentage % lama long jam hari bulan tahun km kilometer meter panjang".split())
+_NOT_MONEY = CALENDAR_WORDS | frozenset("persen percent percentage jam km kilometer meter panjang".split())
 
 
 def asks_money(q: ParsedQuery) -> bool:
@@ -564,10 +563,10 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
     if q.kind == "number":
         # a figure outside any date: "Senin (2/11/2026)" says when, not how many; but what is
         # counted in days, months or years may be answered with a date ("sejak 2019")
+        if asks_money(q):
+            return not _CURRENCY.isdisjoint(tokens)
         dated = any(t[0].isdigit() for t in tokens) and not q.words & CALENDAR_WORDS
         counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
-        if asks_money(q):
-            return bool(_CURRENCY.search(sentence))
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
     if q.kind in ("person", "place"):
         return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])
