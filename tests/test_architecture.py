@@ -39,6 +39,7 @@ CHAIN = [
     "bot/chain/conversation.py",
     "bot/chain/followup.py",
     "bot/chain/gist.py",
+    "bot/chain/changes.py",
     "bot/chain/verifier.py",
     "bot/chain/replies.py",
     "bot/chain/llm.py",

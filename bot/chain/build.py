@@ -27,6 +27,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 
 from bot.chain.answer import GREETING_TEXT, SMALL_TALK_TEXT, THANKS_TEXT, Answer, with_timings
+from bot.chain.changes import ChangeReader, asks_change, without_change_words
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
 from bot.chain.dates import (
@@ -198,6 +199,7 @@ def build_answer_chain(
 
     reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
+    changes = ChangeReader(retriever.index.articles, retriever.search_within, extractive)
 
     def referred(
         question: str, context: Context | None, within: Scope | None
@@ -291,6 +293,12 @@ def build_answer_chain(
         if within is not state["within"]:  # the numbers of the answer it named still count next
             state = {**state, "listed": listed}
         dates = read_dates(question, today)
+        # a question on what changed between reports asks for more than the latest: its story's
+        # first and last reports that answer are read (``bot.chain.changes``), and its words
+        # placing them ("awalnya", "sekarang", "berubah") are not searched for
+        changed = llm is None and asks_change(retriever.chat_text(question))
+        if changed:
+            dates = dataclasses.replace(dates, latest=False)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
             gist.retrieval.question = asked
@@ -307,6 +315,8 @@ def build_answer_chain(
         # accepts them; otherwise it is read again as asked, time words and all.
         # (for the latest news, none published after the day asked on, however it is read)
         searched = asked_again(dates, context, today) or dates.rest or question
+        if changed:
+            searched = without_change_words(retriever.chat_text(searched)) or searched
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
@@ -337,6 +347,11 @@ def build_answer_chain(
                         # of then ("pasien yg dirawat tanggal 12/11?" had been refused)
                         retrieval = newest_answering(retrieval, dates.last, extractive.accepts) or retrieval
         retrieval.question = asked
+        # a question on what changed between reports: the first and the last of its story that
+        # answer it (quoted, without a chat model; one reads the question's own passages)
+        change = changes.read(retrieval, dates, within, today) if changed else None
+        if change is not None:
+            state = {**state, "change": change}
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of
             # it over that article's passages alone, numbered afresh, without the earlier turns
@@ -354,7 +369,8 @@ def build_answer_chain(
         if "gist" in state:
             answer = gists.answer(state["gist"])
         else:
-            answer = extractive.answer_retrieval(retrieval)
+            change = state.get("change")
+            answer = changes.answer(change) if change is not None else extractive.answer_retrieval(retrieval)
             answer.context = context_after(retrieval.context, retrieval.keeps, answer)
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])

@@ -127,19 +127,27 @@ class ExtractiveAnswerer:
 
     def answer_retrieval(self, retrieval: Retrieval) -> Answer:
         """Return the answer for a retrieval."""
-        cfg = self.config
         question, lang = retrieval.question, retrieval.query.lang
         hits = retrieval.hits
-        models = self.models(retrieval)
-        ranked, _ = self.judge(retrieval)
-        if not self.accepts(retrieval):
+        chosen = self.chosen(retrieval)
+        if not chosen:
+            ranked = self.rank_sentences(retrieval)
             closest = None
             if ranked:  # the likeliest sentence, with the one it leans on
                 before = antecedent(ranked[0], ranked)
                 (closest,) = _citations([[ranked[0]] if before is None else [ranked[0], before]])
             return Answer(question, ABSTAIN_TEXT[lang], True, lang, retrieved=hits, closest=closest)
+        return compose(question, lang, chosen, hits)
+
+    def chosen(self, retrieval: Retrieval) -> list[SentenceCandidate]:
+        """The sentences the answer to ``retrieval`` quotes (``quoted``), the best first; none
+        when it abstains."""
+        if not self.accepts(retrieval):
+            return []
+        cfg, models = self.config, self.models(retrieval)
+        ranked = self.rank_sentences(retrieval)
         joins = self._joins(retrieval, retrieval.candidates[: cfg.passages], ranked)
-        chosen = quoted(
+        return quoted(
             ranked,
             models.second_margin,
             models.third_margin,
@@ -148,7 +156,6 @@ class ExtractiveAnswerer:
             joins=joins,
             other_side=self._other_side(retrieval, ranked, joins),
         )
-        return compose(question, lang, chosen, hits)
 
     def _other_side(
         self, retrieval: Retrieval, ranked: list[SentenceCandidate], joins: Callable[[SentenceCandidate], bool]

@@ -171,6 +171,19 @@ class HybridRetriever(BaseRetriever):
         retrieval.own = alone.query
         return retrieval
 
+    def search_within(self, retrieval: Retrieval, within: Scope) -> Retrieval:
+        """``retrieval``'s question ranked again among the articles ``within`` lets through
+        (one report of a story: ``bot.chain.changes``), as it was read (a follow-up with its
+        context) and embedded: nothing is analysed or embedded again."""
+        embedding: Future[QuestionVector] | None = None
+        if retrieval.embedded is not None:
+            embedding = Future()
+            embedding.set_result(retrieval.embedded)
+        again = self._rank(retrieval.query, retrieval.k, embedding, retrieval.models or self.models_now(), within)
+        again.question = retrieval.question
+        again.own = retrieval.own
+        return again
+
     def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:
         """Like ``search`` for an already analysed question."""
         models = self.models_now()

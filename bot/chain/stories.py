@@ -4,10 +4,10 @@ the latest of."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Protocol
 
 from ingest.loaders import given_title
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
-from ingest.types import Chunk
 
 # Words of a headline that name no story: numbers and amounts ("Rp18 Miliar", "Dua Warga").
 _AMOUNTS = NUMBER_WORDS | {"rp", "usd", "belas", "puluh", "ratus"}
@@ -27,8 +27,18 @@ def _headline_terms(title: str) -> frozenset[str] | None:
     )
 
 
-def one_story(a: Chunk, b: Chunk) -> bool:
-    """Whether two passages' articles may report one story: the same article, or headlines that
+class Titled(Protocol):
+    """A passage (``Chunk``) or an article (``ArticleRecord``): its article's source and title."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+def one_story(a: Titled, b: Titled) -> bool:
+    """Whether two passages' (or articles') articles may report one story: the same article, or headlines that
     share a content word, as reports of one event share its place or what happened ("Banjir
     Rendam Empat Desa" and "Tanggap Darurat Banjir Berakhir"), while headlines of different
     stories mostly share none ("Bus Listrik Trans Seruni Mulai Beroperasi" and "Pasar Rakyat
