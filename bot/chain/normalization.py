@@ -109,7 +109,10 @@ _GREETING_WORDS = frozenset(
 # What a message says to the bot itself, asking what it does or whether it is there ("help",
 # "/help", "menu", "ping", "tes", "p", "bantu dong"): alone, it is told what can be asked.
 _BOT_CHECKS = frozenset("help me menu ping tes test testing p bantu".split())
-_SMALL = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS | _BOT_CHECKS  # small talk, whatever ends it
+# The bot's own name, said to it ("hey tanya, thanks!", "makasih ya tanya"): alone, "tanya" (ask)
+# asks nothing either.
+_BOT_NAMES = frozenset({"tanya"})
+_SMALL = CHAT_WORDS | CASUAL_ADDRESSES | _GREETING_WORDS | _BOT_CHECKS | _BOT_NAMES  # small talk, whatever ends it
 _GREETINGS = re.compile(r"\b(?:apa\s+kabar(?:nya)?|how\s+are\s+you|how\s+r\s+u|what'?s\s+up)\b", re.IGNORECASE)
 _LAUGHTER = re.compile(r"a?(?:wk|kw)+w?k?|(?:ha)+h?|(?:he)+h?|(?:hi){2,}|(?:xi)+|(?:lo)+l|lmao|rofl", re.IGNORECASE)
 _MORE_THANKS = re.compile(r"\b(?:terimakasih|makasi+|tengkyu|thank\s+u|ty)\b", re.IGNORECASE)

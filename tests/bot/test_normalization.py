@@ -255,6 +255,13 @@ def test_the_sentences_of_a_message_that_ask(message: str, part: str | None) -> 
         ("informasi bantuan", None),
         ("penjelasan lengkap dong", None),
         ("very helpful", "en"),
+        # the bot's name (a hostile tester's: "hey tanya, thanks!" was searched and refused)
+        ("hey tanya, thanks!", "en"),
+        ("ok thank you tanya", "en"),
+        ("makasih ya tanya", "id"),
+        ("tanya", "id"),
+        ("tanya dong", "id"),
+        ("tanya, tiktok phk brp org?", None),
     ],
 )
 def test_a_message_that_asks_nothing_is_small_talk(message: str, lang: str | None) -> None:
