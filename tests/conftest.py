@@ -176,6 +176,24 @@ def story(story_dir: Path, default_embeddings: Embeddings) -> Any:
     return make_stack(Settings(index=settings), index=index)
 
 
+@pytest.fixture(scope="session")
+def stories(tmp_path_factory: pytest.TempPathFactory, default_embeddings: Embeddings) -> Any:
+    """The stack over three stories told in dated reports (a flood, a food poisoning, a river
+    polluted by a mill: tests/data/story, story2, story3) beside a bus and a market article;
+    tests only read it."""
+    from bot.components import make_stack
+    from bot.settings import Settings
+    from ingest.loaders import load_inputs
+    from ingest.pipeline import ingest_articles
+    from ingest.types import Article
+
+    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("stories"))
+    index = make_index(settings, embeddings=default_embeddings)
+    folders = [str(TEST_DATA / name) for name in ("story", "story2", "story3", "unseen", "unseen2")]
+    ingest_articles(index, [a for a in load_inputs(folders) if isinstance(a, Article)])
+    return make_stack(Settings(index=settings), index=index)
+
+
 def copy_of(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh copy of a data directory (for fixtures wider than one test)."""
     target = tmp_path_factory.mktemp("copy") / "data"

@@ -199,7 +199,9 @@ def build_answer_chain(
 
     reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
-    changes = ChangeReader(retriever.index.articles, retriever.search_within, extractive)
+    changes = ChangeReader(
+        retriever.index.articles, retriever.search_within, extractive, retriever.index.document_frequencies
+    )
 
     def referred(
         question: str, context: Context | None, within: Scope | None
@@ -293,12 +295,6 @@ def build_answer_chain(
         if within is not state["within"]:  # the numbers of the answer it named still count next
             state = {**state, "listed": listed}
         dates = read_dates(question, today)
-        # a question on what changed between reports asks for more than the latest: its story's
-        # first and last reports that answer are read (``bot.chain.changes``), and its words
-        # placing them ("awalnya", "sekarang", "berubah") are not searched for
-        changed = llm is None and asks_change(retriever.chat_text(question))
-        if changed:
-            dates = dataclasses.replace(dates, latest=False)
         gist = gists.read(question, today, context, within)  # a question about the news itself
         if gist is not None:
             gist.retrieval.question = asked
@@ -315,8 +311,6 @@ def build_answer_chain(
         # accepts them; otherwise it is read again as asked, time words and all.
         # (for the latest news, none published after the day asked on, however it is read)
         searched = asked_again(dates, context, today) or dates.rest or question
-        if changed:
-            searched = without_change_words(retriever.chat_text(searched)) or searched
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
@@ -347,9 +341,14 @@ def build_answer_chain(
                         # of then ("pasien yg dirawat tanggal 12/11?" had been refused)
                         retrieval = newest_answering(retrieval, dates.last, extractive.accepts) or retrieval
         retrieval.question = asked
-        # a question on what changed between reports: the first and the last of its story that
-        # answer it (quoted, without a chat model; one reads the question's own passages)
-        change = changes.read(retrieval, dates, within, today) if changed else None
+        # a question on what changed between reports: beside its answer, another report of the
+        # story that answers it (``bot.chain.changes``; quoted, without a chat model, whose prompt
+        # holds the question's own passages), searched without the words placing what it asks
+        # ("awalnya", "sekarang"); not within one article named by an earlier answer's number
+        change = None
+        if llm is None and (within is None or within.article is None) and asks_change(retriever.chat_text(question)):
+            wide = without_change_words(retriever.chat_text(searched)) or searched
+            change = changes.read(retrieval, lambda: reader.read(wide, context, within), dates, within, today)
         if change is not None:
             state = {**state, "change": change}
         if within is not state["within"]:

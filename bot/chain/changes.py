@@ -1,45 +1,49 @@
 """What changed between reports: a question asking how something went from one report to a
 later one ("yg ngungsi awalnya brp, skrg tinggal brp?", "has the loss estimate changed since the
-first report?") is answered from the first and the last report of its story that answer it, each
-quoted and cited, the newest first.
+first report?") is answered as any other, and beside that answer the story's report furthest in
+time from it that answers too is quoted and cited, the newest first.
 
 A question's passages come mostly from one article, the one whose words it shares most; the
 other report's figure or state is seldom among them (issue 19, "Several articles about one
-story"). So the question is searched again within each dated article of its best passage's
-story (``bot.chain.stories.one_story``), published within the dates it names and up to the day
-it is asked, and the answer model judges each article's best sentence as that article's
-answer (``ExtractiveAnswerer.accepts``). When two or more articles answer, the first and the
-last are quoted; otherwise the question is answered as any other. Measured in docs/quality.md,
-"What changed between reports".
+story"). So the question, without the words that place what it asks at a report ("awalnya",
+"skrg"), is searched again within each dated article of the answer's story
+(``bot.chain.stories.one_story``) that holds what the question names and the answer's article
+holds ("banjir" and "kerugian", not a river's "kerugian pembudidaya"), published within the
+dates it names and up to the day it is asked; the answer model judges each article's reading
+(``ExtractiveAnswerer.accepts``). A question the chain refuses stays refused, and one asking why
+something changed is no question on what changed. Measured in docs/quality.md, "What changed
+between reports: each report read on its own".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.chain.answer import Answer
-from bot.chain.dates import DateReading
+from bot.chain.dates import DateReading, published_day
 from bot.chain.extractive import ExtractiveAnswerer, antecedent, compose, counted
 from bot.chain.features import SentenceCandidate
 from bot.chain.question import ParsedQuery, asks_money
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
 from ingest.text.analysis import words
-from ingest.types import ArticleRecord, Scope
+from ingest.types import ArticleRecord, Chunk, Scope
 
 # Words that place what is asked at an earlier report, and at a later one: a question naming
 # both asks how it went from one to the other ("dulu brp skrg brp", "at first ... and now").
 EARLIER = frozenset(
     """
-    awal awalnya semula semulanya mulanya dulu dulunya tadinya sebelumnya pertama perdana
-    initially originally first earlier previously
+    awal awalnya semula semulanya mulanya dulu dulunya tadinya sebelumnya
+    initially initial originally original earlier previously
     """.split()
 )
 LATER = frozenset(
     """
-    sekarang kini akhirnya terakhir terbaru terkini belakangan jadinya menjadi
+    sekarang kini akhirnya terakhir terbaru terkini belakangan jadinya
     now final finally latest eventually later currently
     """.split()
 )
@@ -47,35 +51,65 @@ LATER = frozenset(
 CHANGED = frozenset(
     """
     berubah perubahan perkembangan perkembangannya bertambah berkurang bergeser direvisi diperpanjang
-    change changed changes changing grown grew risen fallen dropped increased decreased revised
+    diundur selisih change changed changes changing grown grew risen fallen dropped increased
+    decreased revised
     """.split()
+)
+
+
+# The latest news alone ("perkembangan terbaru?"): no earlier report asked for.
+_LATEST_ONLY = frozenset("terbaru terkini latest".split())
+# "at first" is an earlier report; "first" alone is mostly an ordinal ("koridor pertama", "the
+# first corridor"), as "pertama" is.
+_AT_FIRST = re.compile(r"\bat first\b|\b(?:at|in) the (?:beginning|start)\b", re.IGNORECASE)
+# A figure going from one value to another ("naik dr brp", "turun dari 40"): a change asked.
+_FROM = re.compile(
+    r"\b(?:naik|turun|nambah|menambah|bertambah|berkurang|melonjak|menyusut|membengkak|"
+    r"went|gone|go|rose|fell)\b(?:\s+\w+)?\s+(?:dari|dr|from)\b",
+    re.IGNORECASE,
 )
 
 
 def asks_change(question: str) -> bool:
     """Whether ``question`` (read as a chat message: short forms spelt out) asks how something
-    changed between reports: it names an earlier and a later report, or a change."""
+    changed between reports: it names an earlier and a later report ("awalnya ... sekarang"), a
+    change ("berubah", "bertambah", "changed"), or a figure going from one value ("naik dari");
+    not when it asks for the latest news alone ("perkembangan terbaru?")."""
     said = set(words(question.lower()))
-    return bool(said & CHANGED) or bool(said & EARLIER and said & LATER)
+    earlier = bool(said & EARLIER) or bool(_AT_FIRST.search(question))
+    if not earlier and said & _LATEST_ONLY:
+        return False
+    return bool(said & CHANGED) or (earlier and bool(said & LATER)) or bool(_FROM.search(question))
 
 
 _PLACING = EARLIER | LATER
-_PUNCTUATION = ".,;:!?\"'()[]"
-# How many of another report's likeliest sentences are looked through for one counting what is asked.
+# How many of another report's likeliest sentences are looked through for one counting what is
+# asked: about two passages' worth (the sentence model's best is the likeliest answer, not always
+# the one counting what the first did).
 SIDE_SENTENCES = 6
+# The most reports of a story read for a question: its earliest and latest (a story of hundreds
+# of articles sharing a common headline word costs no more than this many searches).
+MAX_REPORTS = 8
+# A report is of the answer's story when it holds at least half of the terms that most mark the
+# answer's article (``ChangeReader._marks``); headlines sharing a word are not enough ("Hasil Lab
+# Keluar, ... Dua Tersangka Ditahan" heads a food poisoning's report and a river spill's).
+STORY_MARKS = 6
 
 
 def without_change_words(question: str) -> str:
     """``question`` without the words that place what it asks at an earlier or a later report
     (``EARLIER``, ``LATER``): what it asks about is searched for, not "awalnya". A change may be
     what it asks about ("jubirnya ngomong apa soal perubahan ini?"): those words stay."""
-    return " ".join(w for w in question.split() if w.strip(_PUNCTUATION).lower() not in _PLACING).strip()
+    return " ".join(_PLACING_WORDS.sub(" ", question).split())
+
+
+_PLACING_WORDS = re.compile(rf"\b(?:{'|'.join(sorted(_PLACING, key=len, reverse=True))})\b", re.IGNORECASE)
 
 
 @dataclass
 class ChangeReading:
     """A question on what changed, read: its own retrieval (what the answer lists as retrieved)
-    and the sentences its answer quotes: those of one report, then the other report's."""
+    and the sentences its answer quotes: the usual answer's, then the other report's."""
 
     retrieval: Retrieval
     chosen: list[SentenceCandidate]
@@ -89,71 +123,115 @@ class ChangeReader:
         articles: Callable[[], list[ArticleRecord]],
         search_within: Callable[[Retrieval, Scope], Retrieval],
         extractive: ExtractiveAnswerer,
+        frequencies: Callable[[Sequence[str]], tuple[dict[str, int], int]],
     ) -> None:
         self.articles = articles
         self.search_within = search_within
         self.extractive = extractive
+        self.frequencies = frequencies
 
-    def read(self, retrieval: Retrieval, dates: DateReading, within: Scope | None, today: date) -> ChangeReading | None:
-        """The answer to ``retrieval`` (or, when it abstains, that of the last report of its
-        story that answers) and beside it another report's sentence (``_other_side``): of the
-        reports of its story published within the dates the question names and up to ``today``
-        (among those ``within`` lets through) whose reading of the question the answerer
-        accepts, the one furthest in time from the answer's. For a question asking how many,
-        that sentence counts what is asked or what the answer's first sentence counts; when no
-        report has one, the furthest report's likeliest sentence is taken. ``None`` when no
-        other report answers."""
-        ranked = self.extractive.rank_sentences(retrieval)
-        if not ranked:
+    def read(
+        self,
+        retrieval: Retrieval,
+        search: Callable[[], Retrieval],
+        dates: DateReading,
+        within: Scope | None,
+        today: date,
+    ) -> ChangeReading | None:
+        """The usual answer to ``retrieval`` and beside it another report's sentence: of the
+        reports of the answer's story (``_reports``) whose reading of the question (``search``:
+        it without the words placing what it asks, over every article) the answerer accepts
+        and that hold what the question names that the answer's article holds, the one furthest
+        in time from the answer's (``_other_side``). ``None`` when the chain refuses the
+        question, when it asks why, or when no other report answers."""
+        chosen = self.extractive.chosen(retrieval)
+        if not chosen or retrieval.query.kind == "reason":
             return None
-        story = ranked[0].passage.chunk
-        first = dates.since.isoformat() if dates.bounded and dates.since else ""
-        last = (dates.last or today).isoformat() if dates.bounded else today.isoformat()
-        reports = sorted(
-            (a for a in self.articles() if a.published and first <= a.published[:10] <= last and one_story(story, a)),
-            key=lambda a: (a.published or "")[:10],
-        )
-        if len(reports) < 2:
+        anchor = chosen[0].passage.chunk
+        day = published_day(anchor.published)
+        reports = self._reports(anchor, dates, today)
+        if day is None or not reports:
             return None
+        wide = search()
         within = within or Scope()
-        answering: list[tuple[ArticleRecord, Retrieval]] = []
+
+        def reading(source: str) -> Retrieval:
+            return self.search_within(wide, replace(within, article=source))
+
+        own = reading(anchor.source)
+        named = [c for c in wide.query.concepts if c.found_in(_held(own))]
+        marks = self._marks(own)
+        answering = []
         for article in reports:
-            found = self.search_within(retrieval, Scope(within.since, within.until, within.source, article.source))
-            if found.candidates and self.extractive.accepts(found):
-                answering.append((article, found))
-        chosen = self.extractive.chosen(retrieval) or (self.extractive.chosen(answering[-1][1]) if answering else [])
-        day = _day(chosen[0].passage.chunk.published) if chosen else None
-        if day is None:
-            return None
-        others = sorted(
-            (r for a, r in answering if a.source != chosen[0].passage.chunk.source),
-            key=lambda r: abs((_day(r.candidates[0].chunk.published) or day) - day).days,
-            reverse=True,
-        )
+            found = reading(article.source)
+            held = _held(found)
+            if (
+                found.candidates
+                and len(marks & held) * 2 >= len(marks)
+                and all(c.found_in(held) for c in named)
+                and self.extractive.accepts(found)
+            ):
+                answering.append((published_day(article.published) or day, found))
+        answering.sort(key=lambda dr: abs((dr[0] - day).days), reverse=True)
         for counting in (True, False):
-            for report in others:
-                side = self._other_side(retrieval.query, chosen[0], report, counting)
+            for _, report in answering:
+                side = self._other_side(retrieval.query, chosen, report, counting)
                 if side is not None:
                     before = antecedent(side, self.extractive.rank_sentences(report))
-                    return ChangeReading(retrieval, [*chosen, side, *([before] if before is not None else [])])
+                    extra = [s for s in (side, before) if s is not None and all(s.text != c.text for c in chosen)]
+                    return ChangeReading(retrieval, [*chosen, *extra])
         return None
 
+    def _marks(self, reading: Retrieval) -> frozenset[str]:
+        """The ``STORY_MARKS`` terms that most mark the passages of an article's reading: written
+        in most of its sentences and in few of the index's passages (tf-idf: a place, a name,
+        what happened: "pakis", "jajar", "racun"; not "tersangka" or "lab", which another story's
+        report may share with it as it shares a headline's words)."""
+        counts: dict[str, int] = {}
+        for candidate in reading.candidates:
+            for _, terms in candidate.sentences:
+                for term in terms:
+                    if len(term) > 2 and not term.isdigit():
+                        counts[term] = counts.get(term, 0) + 1
+        if not counts:
+            return frozenset()
+        frequencies, total = self.frequencies(sorted(counts))
+        weight = {t: n * math.log((1 + total) / (1 + frequencies.get(t, 0))) for t, n in counts.items()}
+        return frozenset(sorted(weight, key=lambda t: (-weight[t], t))[:STORY_MARKS])
+
+    def _reports(self, anchor: Chunk, dates: DateReading, today: date) -> list[ArticleRecord]:
+        """The other dated articles of ``anchor``'s story published within the dates the question
+        names and up to ``today``: the ``MAX_REPORTS`` furthest in time from it at most."""
+        last = min(dates.last or today, today) if dates.bounded else today
+        first = dates.since if dates.bounded else None
+        found = []
+        for article in self.articles():
+            published = published_day(article.published)
+            if published is None or published > last or (first is not None and published < first):
+                continue
+            if article.source != anchor.source and one_story(anchor, article):
+                found.append((published, article))
+        anchored = published_day(anchor.published) or today
+        found.sort(key=lambda pa: abs((pa[0] - anchored).days), reverse=True)
+        return [article for _, article in found[:MAX_REPORTS]]
+
     def _other_side(
-        self, query: ParsedQuery, best: SentenceCandidate, report: Retrieval, counting: bool
+        self, query: ParsedQuery, chosen: list[SentenceCandidate], report: Retrieval, counting: bool
     ) -> SentenceCandidate | None:
         """The sentence of ``report`` (another article's reading of the question) quoted beside
-        ``best``: its likeliest; with ``counting``, for a question asking how many, the likeliest
-        of its first ``SIDE_SENTENCES`` with a figure counting what the question names or what
-        ``best`` counts ("210 hektare sawah" beside "340 hektare sawah", not "empat desa"), or a
-        sum for a question on money (``asks_money``: "Rp12 miliar" beside "Rp18 miliar"), or
-        none."""
-        ranked = [s for s in self.extractive.rank_sentences(report) if s.text != best.text]
+        the usual answer (``chosen``): its likeliest not already quoted; with ``counting``, for a
+        question asking how many, the likeliest of its first ``SIDE_SENTENCES`` with a figure
+        counting what the question names or what the answer's first sentence counts ("210
+        hektare sawah" beside "340 hektare sawah", not "empat desa"), or a sum for a question on
+        money (``asks_money``: "Rp12 miliar" beside "Rp18 miliar"), or none."""
+        quoted = {c.text for c in chosen}
+        ranked = [s for s in self.extractive.rank_sentences(report) if s.text not in quoted]
         if not ranked:
             return None
         if not (counting and query.kind == "number"):
             return ranked[0]
         asked = frozenset(t for c in query.concepts for t in c.terms)
-        wanted = asked.union(*(things for _, things in counted(best.text)))
+        wanted = asked.union(*(things for _, things in counted(chosen[0].text)))
 
         def counts(sentence: SentenceCandidate) -> bool:
             if not sentence.features.get("type_number"):  # a sum, for a money question
@@ -163,13 +241,13 @@ class ChangeReader:
         return next((s for s in ranked[:SIDE_SENTENCES] if counts(s)), None)
 
     def answer(self, reading: ChangeReading) -> Answer:
-        """The sentences read quoted and cited, the newest report first (``compose``)."""
+        """The sentences read quoted and cited, the newest report first (``compose``: they are
+        all of the answer's story)."""
         retrieval = reading.retrieval
         return compose(retrieval.question, retrieval.query.lang, reading.chosen, retrieval.hits)
 
 
-def _day(published: str | None) -> date | None:
-    try:
-        return date.fromisoformat((published or "")[:10])
-    except ValueError:
-        return None
+def _held(retrieval: Retrieval) -> frozenset[str]:
+    """The index terms of the passages of an article's reading (its passages read: most of a
+    news article)."""
+    return frozenset().union(*(terms for c in retrieval.candidates for _, terms in c.sentences))
