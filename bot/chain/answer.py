@@ -22,6 +22,36 @@ def fullwidth_brackets(text: str) -> str:
     return _BRACKETED_NUMBER.sub(r"［\1］", text)
 
 
+def balanced_quotes(text: str) -> str:
+    """``text`` (a quote of a passage: pieces joined by ``OMISSION``) with each piece's quotation
+    marks balanced: a piece that opens a quotation the passage closes only in a later sentence
+    ("\"Untuk bulan pertama kami menargetkan ... per hari.") is closed at its end, one that
+    closes a quotation opened in an earlier sentence ("... dari sekolah lain,\" ujar
+    Hasanuddin.") is opened at its start. Only where it is shown: a citation's quote stays the
+    passage's text."""
+    return OMISSION.join(_balanced(piece) for piece in text.split(OMISSION))
+
+
+def _balanced(piece: str) -> str:
+    opened, closed = piece.count("\u201c"), piece.count("\u201d")  # curly quotation marks
+    if opened > closed:
+        piece += "\u201d"
+    elif closed > opened:
+        piece = "\u201c" + piece
+    if piece.count('"') % 2:
+        first = piece.index('"')
+        # a straight mark after a word or a comma closes; one at the start or after a space opens
+        closes = first > 0 and not piece[first - 1].isspace() and piece[first - 1] not in "([{"
+        piece = '"' + piece if closes else piece + '"'
+    return piece
+
+
+def shown_quote(text: str) -> str:
+    """A citation's quote as an answer shows it: its quotation marks balanced
+    (``balanced_quotes``) and its bracketed numbers in fullwidth brackets (``fullwidth_brackets``)."""
+    return fullwidth_brackets(balanced_quotes(text))
+
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, passage_quote, shown_quote
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
@@ -326,7 +326,7 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
         story.sort(key=lambda g: (g[0].passage.chunk.published or "")[:10], reverse=True)
         groups = story + others
     citations = _citations(groups)
-    parts = [f"{fullwidth_brackets(c.quote)} [{c.n}]" for c in citations]
+    parts = [f"{shown_quote(c.quote)} [{c.n}]" for c in citations]
     return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote
+from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote, shown_quote
 from bot.chain.context import Context
 from bot.chain.conversation import with_citations
 from bot.chain.dates import DATE_MARGIN, DateReading, narrowed, published_after, published_within, read_dates
@@ -231,7 +231,7 @@ def lead_answer(
         return None
     quote = passage_quote(lead.text, sentences, positions)
     citation = Citation(1, lead, quote, 1.0)
-    return Answer(question, f"{fullwidth_brackets(quote)} [1]", False, lang, [citation], retrieved=retrieved or [])
+    return Answer(question, f"{shown_quote(quote)} [1]", False, lang, [citation], retrieved=retrieved or [])
 
 
 def topic_article(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.chain.answer import CLOSEST_LABEL, Answer, Citation, fullwidth_brackets
+from bot.chain.answer import CLOSEST_LABEL, Answer, Citation, fullwidth_brackets, shown_quote
 from ingest.text.analysis import without_invisible
 from ingest.types import ArticleRecord
 
@@ -226,7 +226,7 @@ def _embeds(cited: list[tuple[str, Citation]]) -> list[Any]:
         if room < 50:
             break
         # every line quoted: a headline and the sentence under it are two lines
-        lines = neutralize(fullwidth_brackets(citation.quote)).split("\n")
+        lines = neutralize(shown_quote(citation.quote)).split("\n")
         description = _clip("\n".join(f"> {line}" for line in lines), room)
         embed = discord.Embed(title=title, url=url, description=description)
         if footer:  # Discord refuses an embed whose footer text is empty (an undated article, no name)

@@ -851,3 +851,43 @@ def test_a_question_on_a_subject_no_article_holds_is_refused(bundled_stack: Any,
         {"question": "what's the latest loss estimate for the Lembah Arum flood?", "today": "2026-11-20"}
     )
     assert not latest.abstained and "18 miliar" in latest.text, latest.text
+
+
+@pytest.mark.parametrize(
+    ("quote", "shown"),
+    [
+        # a quotation the passage closes only in a later sentence is closed where the quote ends
+        (
+            '"Untuk bulan pertama kami menargetkan 9.500 penumpang per hari.',
+            '"Untuk bulan pertama kami menargetkan 9.500 penumpang per hari."',
+        ),
+        # one opened in an earlier sentence is opened where the quote starts
+        (
+            'Siswa belajar dengan buku pinjaman dari sekolah lain," ujar Hasanuddin.',
+            '"Siswa belajar dengan buku pinjaman dari sekolah lain," ujar Hasanuddin.',
+        ),
+        ('Kata dia, "ini benar." Lalu pergi.', 'Kata dia, "ini benar." Lalu pergi.'),
+        # curly marks, and each piece between omissions on its own
+        ("“Kami cabut status KLB. … Itu kata dia.", "“Kami cabut status KLB.” … Itu kata dia."),
+        ("Lalu ia pergi.” … Dia berkata “ya”.", "“Lalu ia pergi.” … Dia berkata “ya”."),
+    ],
+)
+def test_a_quote_shows_balanced_quotation_marks(quote: str, shown: str) -> None:
+    """A hostile tester's: 13% of answers over the eight articles and news_dev showed a quotation
+    mark opened and never closed."""
+    from bot.chain.answer import balanced_quotes
+
+    assert balanced_quotes(quote) == shown
+
+
+def test_an_answer_closes_the_quotation_its_quote_opens_and_the_citation_keeps_the_passage_s_text(
+    small_index: Index,
+) -> None:
+    text = 'Bus mulai beroperasi. "Untuk bulan pertama kami menargetkan 9.500 penumpang per hari. Targetnya naik tahun depan," kata Ratna.'
+    ingest_articles(small_index, [Article("a", text, "Bus")])
+    retrieval = _retrieval(small_index, "berapa target penumpang per hari bulan pertama?")
+    retrieval.models = retrieval.models.replace(min_probability=0.0, second_margin=-1.0, third_margin=None)  # type: ignore[union-attr]
+    answer = ExtractiveAnswerer().answer_retrieval(retrieval)
+    quote = answer.citations[0].quote
+    assert quote in text  # the citation: the passage's own text
+    assert answer.text.count('"') % 2 == 0, answer.text
