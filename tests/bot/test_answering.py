@@ -883,7 +883,10 @@ def test_a_quote_shows_balanced_quotation_marks(quote: str, shown: str) -> None:
 def test_an_answer_closes_the_quotation_its_quote_opens_and_the_citation_keeps_the_passage_s_text(
     small_index: Index,
 ) -> None:
-    text = 'Bus mulai beroperasi. "Untuk bulan pertama kami menargetkan 9.500 penumpang per hari. Targetnya naik tahun depan," kata Ratna.'
+    text = (
+        'Bus mulai beroperasi. "Untuk bulan pertama kami menargetkan 9.500 penumpang per hari. '
+        'Targetnya naik tahun depan," kata Ratna.'
+    )
     ingest_articles(small_index, [Article("a", text, "Bus")])
     retrieval = _retrieval(small_index, "berapa target penumpang per hari bulan pertama?")
     retrieval.models = retrieval.models.replace(min_probability=0.0, second_margin=-1.0, third_margin=None)  # type: ignore[union-attr]
