@@ -425,7 +425,9 @@ class GistReader:
         elif len(answers) == 1:
             answer = answers[0]
         else:
-            answer = news_list(retrieval.question, lang, [a.citations[0] for a in answers], retrieval.hits)
+            leads_cited = [a.citations[0] for a in answers]
+            label = news_list_label(lang, reading.days)
+            answer = news_list(retrieval.question, lang, leads_cited, retrieval.hits, label)
         answer.context = with_citations(reading.headline or retrieval.context, answer)
         return answer
 
@@ -439,10 +441,45 @@ class GistReader:
         return None
 
 
-def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit]) -> Answer:
+_MONTH_NAMES = {
+    "id": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split(),
+    "en": "January February March April May June July August September October November December".split(),
+}
+
+
+def _day_said(day: date, lang: str) -> str:
+    return f"{day.day} {_MONTH_NAMES[lang][day.month - 1]} {day.year}"
+
+
+def news_list_label(lang: str, days: DateReading | None) -> str:
+    """What a list of news says it is: the latest ("Berita terbaru:"), or the news of the days a
+    question named ("Berita 3 November 2026:", "News from 28 October 2026 to 2 November 2026:";
+    a hostile tester's: the news of yesterday had been labelled the latest)."""
+    if days is None or not days.bounded:
+        return NEWS_LIST_LABEL[lang]
+    first, last = days.since, days.last
+    if first is not None and first == last:
+        said = {"id": f"Berita {_day_said(first, 'id')}:", "en": f"News of {_day_said(first, 'en')}:"}
+    elif first is not None and last is not None:
+        said = {
+            "id": f"Berita {_day_said(first, 'id')} sampai {_day_said(last, 'id')}:",
+            "en": f"News from {_day_said(first, 'en')} to {_day_said(last, 'en')}:",
+        }
+    elif first is not None:
+        said = {"id": f"Berita sejak {_day_said(first, 'id')}:", "en": f"News since {_day_said(first, 'en')}:"}
+    else:
+        assert last is not None
+        said = {"id": f"Berita sampai {_day_said(last, 'id')}:", "en": f"News until {_day_said(last, 'en')}:"}
+    return said[lang]
+
+
+def news_list(
+    question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit], label: str | None = None
+) -> Answer:
     """The answer listing articles by their headlines ("Berita terbaru: «...» [1]; «...» [2]."),
-    each citing its lead; an article without a headline (none, or the file name, URL or JSONL
-    line the loader named it by: ``given_title``) is named by the start of its lead."""
+    each citing its lead, after ``label`` (``news_list_label``; the latest news by default); an
+    article without a headline (none, or the file name, URL or JSONL line the loader named it
+    by: ``given_title``) is named by the start of its lead."""
     items = []
     citations = []
     for n, lead in enumerate(leads, 1):
@@ -453,7 +490,7 @@ def news_list(question: str, lang: str, leads: Sequence[Citation], retrieved: li
             name = name[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
         items.append(f"«{fullwidth_brackets(name)}» [{n}]")
         citations.append(Citation(n, lead.chunk, lead.quote, lead.score))
-    text = f"{NEWS_LIST_LABEL[lang]} {'; '.join(items)}."
+    text = f"{label or NEWS_LIST_LABEL[lang]} {'; '.join(items)}."
     return Answer(question, text, False, lang, citations, retrieved=retrieved)
 
 

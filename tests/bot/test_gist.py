@@ -285,6 +285,8 @@ def test_asking_what_news_there_is_lists_the_newest_articles(news_index: Index) 
         assert [c.chunk.source for c in listed.citations] == ["flood-new", "bus", "market"], question
     ranged = _chain(news_index).invoke({"question": "ada berita apa dari 1 sampai 10 November?", "today": "2026-12-02"})
     assert [c.chunk.source for c in ranged.citations] == ["bus", "market"]
+    # the list says which days' news it is (a hostile tester's: it had said "the latest")
+    assert ranged.text.startswith("Berita 1 November 2026 sampai 10 November 2026: «")
     # within the dates it names; one article: its lead, as for one asked about
     dated = _chain(news_index).invoke({"question": "ada berita apa sebelum 1 November?", "today": "2026-12-02"})
     assert [c.chunk.source for c in dated.citations] == ["flood-old"] and dated.text.startswith("Banjir merendam")
@@ -483,3 +485,16 @@ def test_in_llm_mode_a_citation_number_the_answer_lacks_gets_its_own_note(news_i
     beyond = chain.invoke({"question": "nomor 5 dong", "history": history, "today": "2026-12-02"})
     assert beyond.abstained and beyond.note == "Only [1] to [3] can be named: there is no such citation."
     assert not model.prompts  # the model was not asked
+
+
+def test_a_list_of_news_says_which_days_it_is_of() -> None:
+    from bot.chain.gist import news_list_label
+
+    today = date(2026, 11, 18)
+    assert news_list_label("id", None) == "Berita terbaru:"
+    assert news_list_label("en", read_dates("any news?", today)) == "The latest news:"
+    assert news_list_label("id", read_dates("berita kemarin apa?", today)) == "Berita 17 November 2026:"
+    assert news_list_label("en", read_dates("news since 1 November?", today)) == (
+        "News from 1 November 2026 to 18 November 2026:"
+    )
+    assert news_list_label("id", read_dates("berita sebelum 1 November?", today)) == "Berita sampai 31 Oktober 2026:"
