@@ -17,7 +17,6 @@ between reports: each report read on its own".
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from bot.chain.extractive import ExtractiveAnswerer, antecedent, compose, counte
 from bot.chain.features import SentenceCandidate
 from bot.chain.question import ParsedQuery, asks_money
 from bot.chain.retriever import Retrieval
+from bot.chain.stories import marks as story_marks
 from bot.chain.stories import one_story
 from ingest.text.analysis import words
 from ingest.types import ArticleRecord, Chunk, Scope
@@ -90,10 +90,6 @@ SIDE_SENTENCES = 6
 # The most reports of a story read for a question: its earliest and latest (a story of hundreds
 # of articles sharing a common headline word costs no more than this many searches).
 MAX_REPORTS = 8
-# A report is of the answer's story when it holds at least half of the terms that most mark the
-# answer's article (``ChangeReader._marks``); headlines sharing a word are not enough ("Hasil Lab
-# Keluar, ... Dua Tersangka Ditahan" heads a food poisoning's report and a river spill's).
-STORY_MARKS = 6
 
 
 def without_change_words(question: str) -> str:
@@ -160,7 +156,7 @@ class ChangeReader:
 
         own = reading(anchor.source)
         named = [c for c in wide.query.concepts if c.found_in(_held(own))]
-        marks = self._marks(own)
+        marks = story_marks(own.candidates, self.frequencies)
         answering = []
         for article in reports:
             found = reading(article.source)
@@ -181,23 +177,6 @@ class ChangeReader:
                     extra = [s for s in (side, before) if s is not None and all(s.text != c.text for c in chosen)]
                     return ChangeReading(retrieval, [*chosen, *extra])
         return None
-
-    def _marks(self, reading: Retrieval) -> frozenset[str]:
-        """The ``STORY_MARKS`` terms that most mark the passages of an article's reading: written
-        in most of its sentences and in few of the index's passages (tf-idf: a place, a name,
-        what happened: "pakis", "jajar", "racun"; not "tersangka" or "lab", which another story's
-        report may share with it as it shares a headline's words)."""
-        counts: dict[str, int] = {}
-        for candidate in reading.candidates:
-            for _, terms in candidate.sentences:
-                for term in terms:
-                    if len(term) > 2 and not term.isdigit():
-                        counts[term] = counts.get(term, 0) + 1
-        if not counts:
-            return frozenset()
-        frequencies, total = self.frequencies(sorted(counts))
-        weight = {t: n * math.log((1 + total) / (1 + frequencies.get(t, 0))) for t, n in counts.items()}
-        return frozenset(sorted(weight, key=lambda t: (-weight[t], t))[:STORY_MARKS])
 
     def _reports(self, anchor: Chunk, dates: DateReading, today: date) -> list[ArticleRecord]:
         """The other dated articles of ``anchor``'s story published within the dates the question

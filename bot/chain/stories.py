@@ -3,8 +3,10 @@ the latest of."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from ingest.loaders import given_title
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
@@ -51,3 +53,30 @@ def one_story(a: Titled, b: Titled) -> bool:
     if not first or not second:
         return True
     return bool(first & second)
+
+
+# How many terms mark an article's story (``marks``).
+STORY_MARKS = 6
+
+
+def marks(
+    passages: Iterable[Any],
+    frequencies: Callable[[Sequence[str]], tuple[dict[str, int], int]],
+    count: int = STORY_MARKS,
+) -> frozenset[str]:
+    """The ``count`` index terms that most mark ``passages`` (ranked passages of one article,
+    with their analysed ``sentences``): written in most of their sentences and in few of the
+    index's passages (tf-idf, ``frequencies`` giving each term's passage count and the number of
+    passages): a place, a name, what happened ("pakis", "jajar", "racun"; not "tersangka" or
+    "lab", which another story's report may share with it as it shares a headline's words)."""
+    counts: dict[str, int] = {}
+    for passage in passages:
+        for _, terms in passage.sentences:
+            for term in terms:
+                if len(term) > 2 and not term.isdigit():
+                    counts[term] = counts.get(term, 0) + 1
+    if not counts:
+        return frozenset()
+    found, total = frequencies(sorted(counts))
+    weight = {t: n * math.log((1 + total) / (1 + found.get(t, 0))) for t, n in counts.items()}
+    return frozenset(sorted(weight, key=lambda t: (-weight[t], t))[:count])
