@@ -15,7 +15,6 @@ a follow-up costs little more than a first question.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
@@ -26,7 +25,6 @@ from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
-from bot.chain.stories import marks
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
 from ingest.types import Scope
@@ -223,9 +221,6 @@ class FollowUpReader:
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)
-        switched = self.switched(alone, context, followed)
-        if switched is not None:
-            followed = switched
         own = named(alone.query)
         if prefer_context(
             self.extractive.probability(alone),
@@ -238,40 +233,6 @@ class FollowUpReader:
         ):
             return followed
         return alone
-
-    def switched(self, alone: Retrieval, context: Context, followed: Retrieval) -> Retrieval | None:
-        """For a follow-up naming a subject of its own that the conversation's passages do not
-        hold ("kalau di Pakis Jajar?" after a question on a river's pollution), its reading as a
-        follow-up with only those earlier concepts that its own answer's article holds (what was
-        asked, "warga berobat"; not the earlier subject, "sungai keruing") and its own vector:
-        the same question asked of the new subject. The subject is one of the terms that most
-        mark that article (``stories.marks``: "pakis", "jajar"; "salahnya" or "lewat apa" name
-        none) and no article the conversation was answered from holds, and such terms are more
-        than half of what the follow-up names: it is mostly the new subject ("Kenapa jumlahnya
-        lebih besar dari taksiran pertama?" asks of the subject before it, although "pertama"
-        marks a bus article's passages; "tarif bus trans seruni berapa?" is a question of its
-        own). ``None`` for any other follow-up."""
-        passage = self.answer_passage(alone)
-        if passage is None or not context.sources or passage.chunk.source in context.sources:
-            return None
-        source = passage.chunk.source
-        theirs = [c for c in alone.candidates if c.chunk.source == source]
-        subject = marks(theirs, self.retriever.index.document_frequencies)
-        index = self.retriever.index
-        chunks = [chunk for earlier in sorted(context.sources) for chunk in index.catalog.chunks_of(earlier)]
-        said = frozenset(t for c in context.query.concepts for t in c.terms) | frozenset(
-            t for sentences in index.sentences(chunks).values() for _, terms in sentences for t in terms
-        )
-        own = named(alone.query)
-        marked = [c for c in own if c.found_in(subject)]
-        if len(marked) * 2 <= len(own) or not any(not c.found_in(said) for c in marked):
-            return None
-        held = frozenset(t for c in theirs for _, terms in c.sentences for t in terms)
-        kept = tuple(c for c in context.query.concepts if c.found_in(held))
-        if len(kept) == len(context.query.concepts):
-            return None
-        earlier = dataclasses.replace(context.query, concepts=kept)
-        return self.retriever.search_in_context(alone, dataclasses.replace(context, query=earlier, vector=None))
 
     def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:
         """What an earlier question leaves for the next turn, read with ``context`` and answered."""

@@ -416,7 +416,6 @@ def test_a_long_history_is_read_back_only_as_far_as_it_matters(two_articles: Any
 
         def __init__(self, retriever: Any) -> None:
             self.retriever, self.searches = retriever, 0
-            self.index = retriever.index
 
         def search(self, *args: Any, **kwargs: Any) -> Any:
             self.searches += 1
@@ -541,28 +540,3 @@ def test_fence_tags_nested_or_left_open_by_the_thousand_cost_little_and_none_sur
     assert text.count("<question>") == 1 and text.count("</question>") == 1
     # no other start of a fence tag is left, closed or not: the prompt's own eight are all
     assert len(re.findall(r"<\s*/?\s*(?:earlier|question|passage)\b", text)) == 8
-
-
-def test_a_follow_up_naming_another_story_asks_the_same_of_it(stories: Any) -> None:
-    """ "kalau di Pakis Jajar?" after a question on the people a river's pollution sent to the
-    doctor asks that of the food poisoning in Pakis Jajar (a hostile tester's: it had quoted the
-    river's figures again): the earlier words its article does not hold ("limbah sungai
-    keruing") are left out of its reading as a follow-up."""
-    first = "brp warga berobat krn limbah sungai keruing?"
-    earlier = stories.chain.invoke({"question": first, "today": "2026-11-28"})
-    assert earlier.citations and all("story3/" in c.chunk.source for c in earlier.citations)
-    turn = Turn(first, earlier.text, earlier.context)
-    answer = stories.chain.invoke({"question": "kalau di Pakis Jajar?", "history": [turn], "today": "2026-11-28"})
-    assert answer.citations and all("story2/" in c.chunk.source for c in answer.citations), answer.text
-    assert "87 Warga" in answer.text or "87 orang" in answer.text, answer.text
-
-
-def test_a_follow_up_asking_more_of_the_same_story_keeps_it(stories: Any) -> None:
-    """A follow-up whose own words find another article, though only one of them marks it
-    ("pertama", frequent in a bus article), asks of the subject before it."""
-    first = "Menurut kajian terakhir, berapa total kerugian yang ditimbulkan banjir Lembah Arum?"
-    earlier = stories.chain.invoke({"question": first, "today": "2026-11-28"})
-    turn = Turn(first, earlier.text, earlier.context)
-    question = "Kenapa jumlahnya lebih besar dari taksiran pertama?"
-    answer = stories.chain.invoke({"question": question, "history": [turn], "today": "2026-11-28"})
-    assert all("story/" in c.chunk.source for c in answer.citations), answer.text
