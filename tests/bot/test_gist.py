@@ -498,3 +498,12 @@ def test_a_list_of_news_says_which_days_it_is_of() -> None:
         "News from 1 November 2026 to 18 November 2026:"
     )
     assert news_list_label("id", read_dates("berita sebelum 1 November?", today)) == "Berita sampai 31 Oktober 2026:"
+
+
+def test_the_latest_news_of_a_story_asked_in_english_is_its_newest_report(stories: Any) -> None:
+    """A hostile tester's: "poisoning" was no word of the glossary, and the English question found
+    the story's lab report of 23 October, not its last report of 3 November."""
+    answer = stories.chain.invoke(
+        {"question": "What is the latest news about the Pakis Jajar poisoning?", "today": "2026-11-28"}
+    )
+    assert [c.chunk.published for c in answer.citations] == ["2026-11-03"], answer.text
