@@ -194,6 +194,25 @@ def stories(tmp_path_factory: pytest.TempPathFactory, default_embeddings: Embedd
     return make_stack(Settings(index=settings), index=index)
 
 
+def ask_what_changed_through_the_cli() -> None:
+    """Ingest the flood story and ask through the CLI (with the settings of the environment: a
+    server's) how the loss estimate changed: both reports' sums cited, the newest first."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(TEST_DATA / "story")]).exit_code == 0
+    result = runner.invoke(app, ["ask", "--json", "kerugian banjirnya dulu brp skrg brp"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert "Rp18 miliar" in answer["answer"] and "Rp12 miliar" in answer["answer"], answer["answer"]
+    days = [c["published"] for c in answer["citations"]]
+    assert len(set(days)) == 2 and days == sorted(days, reverse=True)
+
+
 def copy_of(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh copy of a data directory (for fixtures wider than one test)."""
     target = tmp_path_factory.mktemp("copy") / "data"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.app import app
-from tests.conftest import free_port
+from tests.conftest import ask_what_changed_through_the_cli, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +37,8 @@ def test_a_question_on_what_changed_searches_each_report_on_the_server(
 ) -> None:
     """Each report of the story is searched on its own (a scope of one article) through the
     server (``bot.chain.changes``): both reports cited, the newest first."""
-    from tests.conftest import TEST_DATA
-
     monkeypatch.setenv("TANYA_CHROMA_URL", chroma_server)
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(TEST_DATA / "story")]).exit_code == 0
-    result = runner.invoke(app, ["ask", "--json", "kerugian banjirnya dulu brp skrg brp"])
-    assert result.exit_code == 0, result.output
-    answer = json.loads(result.stdout)
-    assert "Rp18 miliar" in answer["answer"] and "Rp12 miliar" in answer["answer"], answer["answer"]
-    days = [c["published"] for c in answer["citations"]]
-    assert len(set(days)) == 2 and days == sorted(days, reverse=True)
+    ask_what_changed_through_the_cli()
 
 
 def test_unreachable_server_is_one_clear_error_on_a_write_and_reads_go_on(

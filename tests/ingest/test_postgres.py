@@ -393,19 +393,10 @@ def test_a_question_on_what_changed_reads_each_report_through_the_server(
 ) -> None:
     """The change reading lists the story's reports from the server's catalog and searches each
     one (``bot.chain.changes``): both reports cited, the newest first."""
-    from typer.testing import CliRunner
-
-    from bot.cli.app import app
+    from tests.conftest import ask_what_changed_through_the_cli
 
     monkeypatch.setenv("TANYA_DATABASE_URL", database_url)
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(TEST_DATA / "story")]).exit_code == 0
-    result = runner.invoke(app, ["ask", "--json", "kerugian banjirnya dulu brp skrg brp"])
-    assert result.exit_code == 0, result.output
-    answer = json.loads(result.stdout)
-    assert "Rp18 miliar" in answer["answer"] and "Rp12 miliar" in answer["answer"], answer["answer"]
-    days = [c["published"] for c in answer["citations"]]
-    assert len(set(days)) == 2 and days == sorted(days, reverse=True)
+    ask_what_changed_through_the_cli()
 
 
 def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_path: Path, database_url: str) -> None:
