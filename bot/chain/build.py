@@ -346,7 +346,7 @@ def build_answer_chain(
         # holds the question's own passages), searched without the words placing what it asks
         # ("awalnya", "sekarang"); not within one article named by an earlier answer's number
         change = None
-        if llm is None and (within is None or within.article is None) and asks_change(retriever.chat_text(question)):
+        if llm is None and (within is None or within.article is None) and asks_change(question):
             wide = without_change_words(retriever.chat_text(searched)) or searched
             change = changes.read(retrieval, lambda: reader.read(wide, context, within), dates, within, today)
         if change is not None:

@@ -23,9 +23,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.chain.answer import Answer
-from bot.chain.dates import DateReading, published_day
+from bot.chain.dates import DateReading, published_day, published_within
 from bot.chain.extractive import ExtractiveAnswerer, antecedent, compose, counted
 from bot.chain.features import SentenceCandidate
+from bot.chain.normalization import normalize_chat
 from bot.chain.question import ParsedQuery, asks_money
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import marks as story_marks
@@ -71,10 +72,12 @@ _FROM = re.compile(
 
 
 def asks_change(question: str) -> bool:
-    """Whether ``question`` (read as a chat message: short forms spelt out) asks how something
-    changed between reports: it names an earlier and a later report ("awalnya ... sekarang"), a
-    change ("berubah", "bertambah", "changed"), or a figure going from one value ("naik dari");
-    not when it asks for the latest news alone ("perkembangan terbaru?")."""
+    """Whether ``question`` asks how something changed between reports: it names an earlier and
+    a later report ("awalnya ... sekarang"), a change ("berubah", "bertambah", "changed"), or a
+    figure going from one value ("naik dari"); not when it asks for the latest news alone
+    ("perkembangan terbaru?"). It is read as a chat message, its short forms spelt out whatever
+    the index holds ("dlu brp skrg brp"): no index is asked, as every question is asked this."""
+    question = normalize_chat(question, lambda _: set())
     said = set(words(question.lower()))
     earlier = bool(said & EARLIER) or bool(_AT_FIRST.search(question))
     if not earlier and said & _LATEST_ONLY:
@@ -138,15 +141,17 @@ class ChangeReader:
         reports of the answer's story (``_reports``) whose reading of the question (``search``:
         it without the words placing what it asks, over every article) the answerer accepts
         and that hold what the question names that the answer's article holds, the one furthest
-        in time from the answer's (``_other_side``). ``None`` when the chain refuses the
+        in time from the answer's (``_beside``). ``None`` when the chain refuses the
         question, when it asks why, or when no other report answers."""
         chosen = self.extractive.chosen(retrieval)
         if not chosen or retrieval.query.kind == "reason":
             return None
         anchor = chosen[0].passage.chunk
         day = published_day(anchor.published)
-        reports = self._reports(anchor, dates, today)
-        if day is None or not reports:
+        if day is None:
+            return None
+        reports = self._reports(anchor, day, dates, today)
+        if not reports:
             return None
         wide = search()
         within = within or Scope()
@@ -157,7 +162,7 @@ class ChangeReader:
         own = reading(anchor.source)
         named = [c for c in wide.query.concepts if c.found_in(_held(own))]
         marks = story_marks(own.candidates, self.frequencies)
-        answering = []
+        answering = []  # furthest in time first, as the reports are
         for article in reports:
             found = reading(article.source)
             held = _held(found)
@@ -167,34 +172,35 @@ class ChangeReader:
                 and all(c.found_in(held) for c in named)
                 and self.extractive.accepts(found)
             ):
-                answering.append((published_day(article.published) or day, found))
-        answering.sort(key=lambda dr: abs((dr[0] - day).days), reverse=True)
+                answering.append(found)
         for counting in (True, False):
-            for _, report in answering:
-                side = self._other_side(retrieval.query, chosen, report, counting)
+            for report in answering:
+                side = self._beside(retrieval.query, chosen, report, counting)
                 if side is not None:
                     before = antecedent(side, self.extractive.rank_sentences(report))
                     extra = [s for s in (side, before) if s is not None and all(s.text != c.text for c in chosen)]
                     return ChangeReading(retrieval, [*chosen, *extra])
         return None
 
-    def _reports(self, anchor: Chunk, dates: DateReading, today: date) -> list[ArticleRecord]:
-        """The other dated articles of ``anchor``'s story published within the dates the question
-        names and up to ``today``: the ``MAX_REPORTS`` furthest in time from it at most."""
+    def _reports(self, anchor: Chunk, day: date, dates: DateReading, today: date) -> list[ArticleRecord]:
+        """The other dated articles of ``anchor``'s story (published on ``day``) published within
+        the dates the question names and up to ``today``: the ``MAX_REPORTS`` furthest in time
+        from it at most, furthest first."""
         last = min(dates.last or today, today) if dates.bounded else today
-        first = dates.since if dates.bounded else None
         found = []
         for article in self.articles():
             published = published_day(article.published)
-            if published is None or published > last or (first is not None and published < first):
-                continue
-            if article.source != anchor.source and one_story(anchor, article):
+            if (
+                published is not None
+                and published_within(article.published, dates.since, last)
+                and article.source != anchor.source
+                and one_story(anchor, article)
+            ):
                 found.append((published, article))
-        anchored = published_day(anchor.published) or today
-        found.sort(key=lambda pa: abs((pa[0] - anchored).days), reverse=True)
+        found.sort(key=lambda pa: abs((pa[0] - day).days), reverse=True)
         return [article for _, article in found[:MAX_REPORTS]]
 
-    def _other_side(
+    def _beside(
         self, query: ParsedQuery, chosen: list[SentenceCandidate], report: Retrieval, counting: bool
     ) -> SentenceCandidate | None:
         """The sentence of ``report`` (another article's reading of the question) quoted beside

@@ -164,8 +164,7 @@ class HybridRetriever(BaseRetriever):
             import numpy as np
 
             mixed = mixed_vector(np.asarray(alone.embedded.vector, dtype=np.float32), context)
-            embedding = Future()
-            embedding.set_result(QuestionVector(alone.embedded.text, alone.embedded.model, mixed.tolist()))
+            embedding = _ready(QuestionVector(alone.embedded.text, alone.embedded.model, mixed.tolist()))
         retrieval = self._rank(in_context(alone.query, context), k, embedding, models, alone.within)
         retrieval.question = alone.question
         retrieval.own = alone.query
@@ -175,10 +174,7 @@ class HybridRetriever(BaseRetriever):
         """``retrieval``'s question ranked again among the articles ``within`` lets through
         (one report of a story: ``bot.chain.changes``), as it was read (a follow-up with its
         context) and embedded: nothing is analysed or embedded again."""
-        embedding: Future[QuestionVector] | None = None
-        if retrieval.embedded is not None:
-            embedding = Future()
-            embedding.set_result(retrieval.embedded)
+        embedding = None if retrieval.embedded is None else _ready(retrieval.embedded)
         again = self._rank(retrieval.query, retrieval.k, embedding, retrieval.models or self.models_now(), within)
         again.question = retrieval.question
         again.own = retrieval.own
@@ -264,3 +260,10 @@ class HybridRetriever(BaseRetriever):
             c.score = model.logit(c.features)
         ranked.sort(key=lambda c: c.score, reverse=True)
         return Retrieval(query, vector, ranked, k, models=models, embedded=question, within=within)
+
+
+def _ready(vector: QuestionVector) -> Future[QuestionVector]:
+    """A question vector already at hand, as the embedding a search waits for."""
+    done: Future[QuestionVector] = Future()
+    done.set_result(vector)
+    return done

@@ -60,11 +60,9 @@ STORY_MARKS = 6
 
 
 def marks(
-    passages: Iterable[Any],
-    frequencies: Callable[[Sequence[str]], tuple[dict[str, int], int]],
-    count: int = STORY_MARKS,
+    passages: Iterable[Any], frequencies: Callable[[Sequence[str]], tuple[dict[str, int], int]]
 ) -> frozenset[str]:
-    """The ``count`` index terms that most mark ``passages`` (ranked passages of one article,
+    """The ``STORY_MARKS`` index terms that most mark ``passages`` (ranked passages of one article,
     with their analysed ``sentences``): written in most of their sentences and in few of the
     index's passages (tf-idf, ``frequencies`` giving each term's passage count and the number of
     passages): a place, a name, what happened ("pakis", "jajar", "racun"; not "tersangka" or
@@ -79,4 +77,4 @@ def marks(
         return frozenset()
     found, total = frequencies(sorted(counts))
     weight = {t: n * math.log((1 + total) / (1 + found.get(t, 0))) for t, n in counts.items()}
-    return frozenset(sorted(weight, key=lambda t: (-weight[t], t))[:count])
+    return frozenset(sorted(weight, key=lambda t: (-weight[t], t))[:STORY_MARKS])

@@ -35,6 +35,7 @@ STORY_OF = {"banjir": "story/", "keracunan": "story2/", "limbah": "story3/"}
         "At first how many were missing, and how many now?",
         "kadar COD turun dari berapa ke berapa?",
         "jumlah korban naik dr brp?",
+        "dlu brp skrg brp",  # short forms spelt out without asking the index
     ],
 )
 def test_questions_on_what_changed_are_told_apart(question: str) -> None:
@@ -191,3 +192,38 @@ def test_a_story_of_one_report_has_no_change_to_tell(small_index: Index) -> None
     again = retriever.search(question)
     again.models = retrieval.models
     assert reader.read(again, lambda: again, DateReading(), None, date(2026, 11, 18)) is None
+
+
+def test_a_story_of_many_reports_costs_at_most_max_reports_searches(small_index: Index) -> None:
+    """A story of many dated reports (or a common headline word joining many articles) is read in
+    its ``MAX_REPORTS`` reports furthest in time from the answer, each searched once, beside the
+    answer's own article: the reading's cost has a bound."""
+    from datetime import timedelta
+
+    from bot.chain.changes import MAX_REPORTS
+
+    first = date(2026, 10, 1)
+    reports = [
+        Article(
+            f"r{n}",
+            f"Banjir Desa Suka. Sebanyak {100 + n} warga mengungsi ke balai desa pada hari ke-{n}.",
+            "Banjir Desa Suka",
+            published=(first + timedelta(days=n)).isoformat(),
+        )
+        for n in range(MAX_REPORTS + 6)
+    ]
+    ingest_articles(small_index, reports)
+    retriever = HybridRetriever(index=small_index)
+    searched: list[str | None] = []
+
+    def search_within(retrieval: Any, within: Any) -> Any:
+        searched.append(within.article)
+        return retriever.search_within(retrieval, within)
+
+    reader = ChangeReader(small_index.articles, search_within, ExtractiveAnswerer(), small_index.document_frequencies)
+    retrieval = retriever.search("yg ngungsi awalnya brp, skrg tinggal brp?")
+    retrieval.models = retrieval.models.replace(min_probability=0.0)  # type: ignore[union-attr]
+    anchor = ExtractiveAnswerer().chosen(retrieval)[0].passage.chunk.source
+    reader.read(retrieval, lambda: retrieval, DateReading(), None, date(2026, 11, 18))
+    assert searched[0] == anchor and len(searched) == MAX_REPORTS + 1
+    assert len(set(searched)) == len(searched)  # each report once

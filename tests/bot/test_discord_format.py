@@ -145,6 +145,16 @@ def test_a_quote_of_several_lines_is_quoted_line_by_line_in_its_embed() -> None:
     assert embed.description == "> Banjir Merendam Empat Desa\n> \n> Hujan turun sejak Senin."
 
 
+def test_an_embed_shows_its_quote_with_balanced_quotation_marks() -> None:
+    """A quote opening a quotation its passage closes only later is closed in the embed, as in the
+    answer's text (``answer.shown_quote``); the citation keeps the passage's text."""
+    quote = '"Untuk bulan pertama kami menargetkan 9.500 penumpang per hari.'
+    answer = _answer(quote)
+    (embed,) = source_embeds(answer)
+    assert embed.description == '> "Untuk bulan pertama kami menargetkan 9.500 penumpang per hari."'
+    assert answer.citations[0].quote == quote
+
+
 def test_an_answer_with_no_text_is_shown_as_an_abstention_not_a_crash() -> None:
     # nor one of only invisible or control characters, which neutralize drops (found by a hostile tester)
     for text in ("", "   \n ", "\u200b", "\x00", "\u00ad", "\u200b \u202e", "\ufeff\u2060"):
