@@ -78,7 +78,7 @@ eval: $(STAMP)
 	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index
 	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news
 	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl tests/data/switch3_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off
-	$(TANYA) eval tests/data/changed3_dev.jsonl tests/data/changed4_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --articles tests/data/story2 --articles tests/data/story3 --index-dir .eval-index-stories
+	$(TANYA) eval tests/data/changed3_dev.jsonl tests/data/changed4_dev.jsonl tests/data/conversation5_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --articles tests/data/story2 --articles tests/data/story3 --index-dir .eval-index-stories
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
