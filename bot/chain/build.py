@@ -200,7 +200,11 @@ def build_answer_chain(
     reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
     changes = ChangeReader(
-        retriever.index.articles, retriever.search_within, extractive, retriever.index.document_frequencies
+        retriever.index.articles,
+        retriever.search_within,
+        extractive,
+        retriever.index.document_frequencies,
+        reader.stories,
     )
 
     def referred(
@@ -314,12 +318,14 @@ def build_answer_chain(
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
-            preferred = prefer_dated(retrieval, dates, extractive.accepts) or searched_within_dates(
+            together = reader.stories.teller(retrieval.query.concepts)  # the articles of its story
+            preferred = prefer_dated(retrieval, dates, extractive.accepts, together) or searched_within_dates(
                 retrieval,
                 dates,
                 within,
                 lambda scope: up_to_today(reader.read(searched, context, scope), dates),
                 extractive.accepts,
+                together,
             )
             if preferred is not None:
                 retrieval = preferred
@@ -327,7 +333,9 @@ def build_answer_chain(
                 undated_from = dates if dates.bounded else None
                 # a range up to now with no article of it that answers ("berapa pengungsi hari
                 # ini?"): the newest that does (it had been the oldest)
-                newest = newest_answering(retrieval, today, extractive.accepts) if dates.reaches_today else None
+                newest = (
+                    newest_answering(retrieval, today, extractive.accepts, together) if dates.reaches_today else None
+                )
                 if newest is not None:
                     retrieval = newest
                 else:
@@ -339,7 +347,7 @@ def build_answer_chain(
                     if dates.last is not None and not extractive.accepts(retrieval):
                         # refused so: the newest that answers up to the days' last, the figures as
                         # of then ("pasien yg dirawat tanggal 12/11?" had been refused)
-                        retrieval = newest_answering(retrieval, dates.last, extractive.accepts) or retrieval
+                        retrieval = newest_answering(retrieval, dates.last, extractive.accepts, together) or retrieval
         retrieval.question = asked
         # a question on what changed between reports: beside its answer, another report of the
         # story that answers it (``bot.chain.changes``; quoted, without a chat model, whose prompt

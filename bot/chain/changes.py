@@ -7,9 +7,10 @@ A question's passages come mostly from one article, the one whose words it share
 other report's figure or state is seldom among them (issue 19, "Several articles about one
 story"). So the question, without the words that place what it asks at a report ("awalnya",
 "skrg"), is searched again within each dated article of the answer's story
-(``bot.chain.stories.one_story``) that holds what the question names and the answer's article
-holds ("banjir" and "kerugian", not a river's "kerugian pembudidaya"), published within the
-dates it names and up to the day it is asked; the answer model judges each article's reading
+(``bot.chain.stories.StoryReader``: by what it says, not by its headline) that holds what the
+question names and the answer's article holds ("banjir" and "kerugian", not a river's "kerugian
+pembudidaya"), published within the dates it names and up to the day it is asked; the answer
+model judges each article's reading
 (``ExtractiveAnswerer.accepts``). A question the chain refuses stays refused, and one asking why
 something changed is no question on what changed. Measured in docs/quality.md, "What changed
 between reports: each report read on its own".
@@ -27,10 +28,10 @@ from bot.chain.dates import DateReading, published_day, published_within
 from bot.chain.extractive import ExtractiveAnswerer, antecedent, compose, counted
 from bot.chain.features import SentenceCandidate
 from bot.chain.normalization import normalize_chat
-from bot.chain.question import ParsedQuery, asks_money
+from bot.chain.question import Concept, ParsedQuery, asks_money
 from bot.chain.retriever import Retrieval
+from bot.chain.stories import StoryReader
 from bot.chain.stories import marks as story_marks
-from bot.chain.stories import one_story
 from ingest.text.analysis import words
 from ingest.types import ArticleRecord, Chunk, Scope
 
@@ -123,11 +124,13 @@ class ChangeReader:
         search_within: Callable[[Retrieval, Scope], Retrieval],
         extractive: ExtractiveAnswerer,
         frequencies: Callable[[Sequence[str]], tuple[dict[str, int], int]],
+        stories: StoryReader,
     ) -> None:
         self.articles = articles
         self.search_within = search_within
         self.extractive = extractive
         self.frequencies = frequencies
+        self.stories = stories
 
     def read(
         self,
@@ -150,7 +153,7 @@ class ChangeReader:
         day = published_day(anchor.published)
         if day is None:
             return None
-        reports = self._reports(anchor, day, dates, today)
+        reports = self._reports(anchor, day, dates, today, retrieval.query.concepts)
         if not reports:
             return None
         wide = search()
@@ -182,19 +185,23 @@ class ChangeReader:
                     return ChangeReading(retrieval, [*chosen, *extra])
         return None
 
-    def _reports(self, anchor: Chunk, day: date, dates: DateReading, today: date) -> list[ArticleRecord]:
-        """The other dated articles of ``anchor``'s story (published on ``day``) published within
-        the dates the question names and up to ``today``: the ``MAX_REPORTS`` furthest in time
-        from it at most, furthest first."""
+    def _reports(
+        self, anchor: Chunk, day: date, dates: DateReading, today: date, concepts: Sequence[Concept]
+    ) -> list[ArticleRecord]:
+        """The other dated articles of ``anchor``'s story (published on ``day``; the story the
+        question's ``concepts`` ask about, ``StoryReader.teller``) published within the dates the
+        question names and up to ``today``: the ``MAX_REPORTS`` furthest in time from it at
+        most, furthest first."""
         last = min(dates.last or today, today) if dates.bounded else today
         found = []
+        together = self.stories.teller(concepts)
         for article in self.articles():
             published = published_day(article.published)
             if (
                 published is not None
                 and published_within(article.published, dates.since, last)
                 and article.source != anchor.source
-                and one_story(anchor, article)
+                and together(anchor, article)
             ):
                 found.append((published, article))
         found.sort(key=lambda pa: abs((pa[0] - day).days), reverse=True)

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from bot.chain.stories import one_story
+from bot.chain.stories import Together, one_story
 from ingest.errors import BadInput
 from ingest.text.analysis import guess_language
 from ingest.text.numbers import NUMBER_WORD, number_value
@@ -686,12 +686,13 @@ def _in_range(candidate: Any, reading: DateReading) -> bool:
     return published_within(candidate.chunk.published, reading.since, reading.last)
 
 
-def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]]:
+def dated_choices(candidates: list[Any], reading: DateReading, together: Together = one_story) -> list[list[Any]]:
     """The candidate lists to try, in order, for a question about a range of dates or the latest
     news (``candidates``: ranked passages, best first). Of the passages within ``DATE_MARGIN`` of
     the best, those published in the range; for the latest news, one article of the best
-    passage's story (``one_story``) at a time, newest first (an article without a date is never
-    the newest). Empty when the question names no date."""
+    passage's story (``together``: the chain's ``StoryReader.teller``, by what articles say;
+    headlines alone, ``one_story``, by default) at a time, newest first (an article without a
+    date is never the newest). Empty when the question names no date."""
     if not (reading.bounded or reading.latest) or len(candidates) < 2:
         return []
     # of the best passage's story: "how many are still at the shelter in the latest update?" of a
@@ -699,7 +700,7 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
     # November?" from a market report of those days (a date in a question may be when something
     # happened)
     best = candidates[0]
-    near = [c for c in candidates if c.score >= best.score - DATE_MARGIN and one_story(best.chunk, c.chunk)]
+    near = [c for c in candidates if c.score >= best.score - DATE_MARGIN and together(best.chunk, c.chunk)]
     if reading.bounded:
         near = [c for c in near if _in_range(c, reading)]
     if not reading.latest:
@@ -714,7 +715,9 @@ def dated_choices(candidates: list[Any], reading: DateReading) -> list[list[Any]
     return order
 
 
-def prefer_dated(retrieval: Any, reading: DateReading, accepts: Callable[[Any], bool]) -> Any | None:
+def prefer_dated(
+    retrieval: Any, reading: DateReading, accepts: Callable[[Any], bool], together: Together = one_story
+) -> Any | None:
     """``retrieval`` answered from the passages its question's dates point to, when the answerer
     ``accepts`` the answer of one of ``dated_choices`` (it would not abstain); otherwise as it
     was. So "pengungsi terbarunya brp?" is answered from the newest article that answers it, and
@@ -722,19 +725,21 @@ def prefer_dated(retrieval: Any, reading: DateReading, accepts: Callable[[Any], 
     answer is answered as if it named no date (``None``: none answers)."""
     import dataclasses
 
-    for choice in dated_choices(retrieval.candidates, reading):
+    for choice in dated_choices(retrieval.candidates, reading, together):
         trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
         if accepts(trial):
             return trial
     return None
 
 
-def newest_answering(retrieval: Any, day: date, accepts: Callable[[Any], bool]) -> Any | None:
+def newest_answering(
+    retrieval: Any, day: date, accepts: Callable[[Any], bool], together: Together = one_story
+) -> Any | None:
     """``retrieval`` answered from the newest article up to ``day`` whose passages the answerer
     ``accepts``, as for the latest news ("berapa pengungsi hari ini?" with no article of today: the
     newest figure, not the oldest); ``None`` when none does."""
     as_of = DateReading(latest=True, today=day)
-    return prefer_dated(up_to_today(retrieval, as_of), as_of, accepts)
+    return prefer_dated(up_to_today(retrieval, as_of), as_of, accepts, together)
 
 
 def narrowed(within: Scope | None, since: str | None, until: str | None) -> Scope:
@@ -751,10 +756,12 @@ def searched_within_dates(
     within: Scope | None,
     search: Callable[[Scope], Any],
     accepts: Callable[[Any], bool],
+    together: Together = one_story,
 ) -> Any | None:
     """For a question about a range of dates whose passages among ``retrieval``'s did not answer
     (``prefer_dated``), the question searched again among the articles of those dates alone
-    (``search`` with the filters narrowed to them), of the story of ``retrieval``'s best passage,
+    (``search`` with the filters narrowed to them), of the story of ``retrieval``'s best passage
+    (``together``),
     when the answerer ``accepts`` it; else ``None``. "kalau tanggal 3/11?" after a question on the
     evacuees is answered from the 3 November article's sentence on them, which the search over
     every article had ranked below its passages of other days."""
@@ -771,7 +778,7 @@ def searched_within_dates(
     if scope.since and scope.until and scope.since > scope.until:
         return None
     dated = search(scope)
-    kept = [c for c in dated.candidates if _in_range(c, reading) and one_story(best.chunk, c.chunk)]
+    kept = [c for c in dated.candidates if _in_range(c, reading) and together(best.chunk, c.chunk)]
     if not kept:
         return None
     trial = dataclasses.replace(dated, candidates=kept, judged=None)

@@ -15,8 +15,10 @@ a follow-up costs little more than a first question.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
@@ -25,6 +27,7 @@ from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
+from bot.chain.stories import StoryReader, Together
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
 from ingest.types import Scope
@@ -88,6 +91,14 @@ def prefer_context(
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
 
+@dataclass(frozen=True)
+class _Article:
+    """An article known by its source alone, as ``StoryReader.teller`` reads articles."""
+
+    source: str
+    title: str = ""
+
+
 # English words that make what follows them something of what was said ("their salaries", "the
 # company's excuse").
 _POSSESSIVES = r"(?:its|their|his|her|our|your|the\s+\w+['’]s)"
@@ -139,6 +150,7 @@ class FollowUpReader:
         self.retriever = retriever
         self.extractive = extractive
         self.normalize = normalize
+        self.stories = StoryReader(retriever.index)
 
     def answer_passage(self, retrieval: Retrieval) -> PassageCandidate | None:
         """The passage a reading's answer would quote first: that of its best sentence."""
@@ -153,11 +165,45 @@ class FollowUpReader:
         present = frozenset().union(*(terms for _, terms in passage.sentences))
         return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
 
-    def strays(self, retrieval: Retrieval, context: Context) -> bool:
+    def strays(self, retrieval: Retrieval, context: Context, together: Together | None = None) -> bool:
         """Whether a reading's answer would come from outside the articles the conversation was
-        answered from (never when those are unknown)."""
+        answered from, or with ``together`` (``StoryReader.teller``) from outside their story
+        (``on_story``: another report of a flood is not astray, an article on a market is);
+        never when those articles are unknown."""
         passage = self.answer_passage(retrieval)
-        return bool(context.sources) and passage is not None and passage.chunk.source not in context.sources
+        if not context.sources or passage is None:
+            return False
+        if together is None:
+            return passage.chunk.source not in context.sources
+        return not self.on_story(passage.chunk.source, context, together)
+
+    def leaves_topic(self, alone: Retrieval, followed: Retrieval, context: Context, together: Together) -> bool:
+        """Whether a question's own reading strays (``strays``) where its reading as a follow-up
+        does not: from the conversation's articles, or from their story ("siapa aja namanya?"
+        after a flood's dead: a market's "nama" on its own, another report of the flood as a
+        follow-up)."""
+        return any(
+            self.strays(alone, context, story) and not self.strays(followed, context, story)
+            for story in (None, together)
+        )
+
+    def on_story(self, source: str, context: Context, together: Together) -> bool:
+        """Whether the article ``source`` is one the conversation was answered from or, by
+        ``together`` (``StoryReader.teller``), another report of their story."""
+        return source in context.sources or any(
+            together(_Article(said), _Article(source)) for said in sorted(context.sources)
+        )
+
+    def kept_to_story(self, followed: Retrieval, context: Context, together: Together) -> Retrieval:
+        """A follow-up reading whose answer strays from the conversation's story, ranked among
+        the passages of that story it found (``followed`` itself when it found none): "and now?"
+        after a question on a river's sick is not answered with a flood's "kini"."""
+        if not self.strays(followed, context, together):
+            return followed
+        kept = [c for c in followed.candidates if self.on_story(c.chunk.source, context, together)]
+        if not kept:
+            return followed
+        return dataclasses.replace(followed, candidates=kept, judged=None)
 
     @staticmethod
     def says_more(alone: Retrieval, context: Context) -> float:
@@ -221,14 +267,18 @@ class FollowUpReader:
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)
+        together = self.stories.teller(context.query.concepts)
+        share = self.says_more(alone, context)
+        if share <= FEW_WORDS_SHARE:
+            followed = self.kept_to_story(followed, context, together)
         own = named(alone.query)
         if prefer_context(
             self.extractive.probability(alone),
             self.extractive.probability(followed),
             self.subject_coverage(alone, alone),
             self.subject_coverage(followed, alone),
-            self.says_more(alone, context),
-            leaves_topic=self.strays(alone, context) and not self.strays(followed, context),
+            share,
+            leaves_topic=self.leaves_topic(alone, followed, context, together),
             own_subject=len(own) >= 2 and not names_what_was_said(own, alone.question),
         ):
             return followed

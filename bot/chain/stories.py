@@ -4,12 +4,14 @@ the latest of."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
 from ingest.loaders import given_title
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
+from ingest.store.index import Index
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, sentence_terms, stem, words
 
 # Words of a headline that name no story: numbers and amounts ("Rp18 Miliar", "Dua Warga").
 _AMOUNTS = NUMBER_WORDS | {"rp", "usd", "belas", "puluh", "ratus"}
@@ -78,3 +80,104 @@ def marks(
     found, total = frequencies(sorted(counts))
     weight = {t: n * math.log((1 + total) / (1 + found.get(t, 0))) for t, n in counts.items()}
     return frozenset(sorted(weight, key=lambda t: (-weight[t], t))[:STORY_MARKS])
+
+
+# Whether two passages' or articles' articles report one story (``one_story``, ``StoryReader.teller``).
+Together = Callable[[Titled, Titled], bool]
+
+
+class StoryReader:
+    """Which articles of an index tell the story a question asks about, read from what they say
+    rather than from their headlines (``one_story``): of two articles, the second tells the
+    first's story when it holds one of the names the question uses that the first writes as
+    names (``names``: "Keruing", "Arum", "TBS"; not "warga", which it writes in lower case, nor
+    "Sungai", the kind of name "Sungai Keruing" is). One, since a later report need
+    not repeat every village ("jembatan gantung Ranu Asri - Sumber Arum" is "jembatan gantung"
+    in the flood's last report). Headlines of different stories share common words ("Sungai
+    Arum Meluap, ... Dua Warga Hilang" and "Sungai Keruing Menghitam, ... 36 Warga Berobat"),
+    and reports of one story may share none ("Sungai Keruing Menghitam, ..." and "Hasil Lab
+    Keluar, Limbah Sawit Ternyata Dibuang Lewat Pipa Siluman; ..."); a question on the river
+    names "Keruing", which no report of the flood says. A question that names nothing the
+    first article writes as a name is read by the headlines (``one_story``)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def teller(self, concepts: Sequence[Any]) -> Together:
+        """The test for one question (its ``concepts``: ``bot.chain.question.Concept``, each with
+        its index ``terms`` and ``found_in``); what it reads of an article is kept as long as the
+        test is, so that an article added later is read when it is asked about."""
+        read: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+        def article(source: str) -> tuple[frozenset[str], frozenset[str]]:
+            """An article's index terms, and those of them it writes as names."""
+            if source not in read:
+                chunks = self.index.catalog.chunks_of(source)
+                stored = self.index.sentences(chunks) if chunks else {}
+                terms = frozenset(
+                    term
+                    for chunk in chunks
+                    for _, found in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
+                    for term in found
+                )
+                read[source] = terms, names((chunk.text for chunk in chunks), chunks[0].title if chunks else "")
+            return read[source]
+
+        def together(a: Titled, b: Titled) -> bool:
+            if a.source == b.source:
+                return True
+            terms, written = article(a.source)
+            # the names themselves: "phk" is also searched as "kerja", which is no name
+            named = {t for c in concepts for t in c.terms if t in written and t in terms}
+            if not named:
+                return one_story(a, b)
+            held, _ = article(b.source)
+            return not named.isdisjoint(held)
+
+        return together
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SENTENCE_END = frozenset('.!?\n"“”')
+
+
+def names(texts: Iterable[str], title: str = "") -> frozenset[str]:
+    """The index terms of the words ``texts`` write as names: capitalised in most of the places
+    they stand other than a sentence's or a line's first word ("Keruing", "TBS"; not "Warga",
+    capitalised in a headline, written "warga" everywhere else), and not mostly the word
+    opening a name of several ("Sungai" of "Sungai Keruing", "Desa" of "Desa Teluk Rambai": the
+    kind of place, which another story's river or village is too). A headline (``title``, or a
+    line whose every word of four letters or more is capitalised) says nothing of which words
+    are names."""
+    capitalised: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    opening: dict[str, int] = {}
+    for text in texts:
+        for line in text.splitlines():
+            found = list(_WORD.finditer(line))
+            long = [m.group() for m in found if len(m.group()) >= 4]
+            if (long and all(w[0].isupper() for w in long)) or (title and line.strip() == title.strip()):
+                continue
+            # each word, whether it opens a sentence, and whether anything (a comma, a dash)
+            # stands between it and the word before
+            words_ = []
+            end = 0
+            for match in found:
+                between = line[end : match.start()].strip()
+                first = (end == 0 and not between) or bool(between and between[-1] in _SENTENCE_END)
+                words_.append((match.group(), first, bool(between)))
+                end = match.end()
+            for i, (word, first, apart) in enumerate(words_):
+                if first:
+                    continue
+                term = stem(word.lower())
+                seen[term] = seen.get(term, 0) + 1
+                if not word[0].isupper():
+                    continue
+                capitalised[term] = capitalised.get(term, 0) + 1
+                before = words_[i - 1] if i else None
+                after = words_[i + 1] if i + 1 < len(words_) else None
+                named_before = before is not None and not apart and not before[1] and before[0][0].isupper()
+                named_after = after is not None and not after[2] and after[0][0].isupper()
+                opening[term] = opening.get(term, 0) + (named_after and not named_before)
+    return frozenset(t for t, n in capitalised.items() if n * 2 > seen[t] and opening.get(t, 0) * 2 < n)

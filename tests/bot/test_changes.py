@@ -14,6 +14,7 @@ from bot.chain.conversation import Turn
 from bot.chain.dates import DateReading
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.retriever import HybridRetriever
+from bot.chain.stories import StoryReader
 from ingest.pipeline import ingest_articles
 from ingest.store.index import Index
 from ingest.types import Article
@@ -159,7 +160,9 @@ def test_a_question_asking_for_no_change_is_answered_as_before(stories: Any) -> 
 
 
 def _reader(index: Index, retriever: HybridRetriever) -> ChangeReader:
-    return ChangeReader(index.articles, retriever.search_within, ExtractiveAnswerer(), index.document_frequencies)
+    return ChangeReader(
+        index.articles, retriever.search_within, ExtractiveAnswerer(), index.document_frequencies, StoryReader(index)
+    )
 
 
 def test_a_question_asking_why_something_changed_is_answered_as_before(stories: Any) -> None:
@@ -220,7 +223,9 @@ def test_a_story_of_many_reports_costs_at_most_max_reports_searches(small_index:
         searched.append(within.article)
         return retriever.search_within(retrieval, within)
 
-    reader = ChangeReader(small_index.articles, search_within, ExtractiveAnswerer(), small_index.document_frequencies)
+    index = small_index
+    stories = StoryReader(index)
+    reader = ChangeReader(index.articles, search_within, ExtractiveAnswerer(), index.document_frequencies, stories)
     retrieval = retriever.search("yg ngungsi awalnya brp, skrg tinggal brp?")
     retrieval.models = retrieval.models.replace(min_probability=0.0)  # type: ignore[union-attr]
     anchor = ExtractiveAnswerer().chosen(retrieval)[0].passage.chunk.source

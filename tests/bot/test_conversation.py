@@ -415,7 +415,7 @@ def test_a_long_history_is_read_back_only_as_far_as_it_matters(two_articles: Any
         one more)."""
 
         def __init__(self, retriever: Any) -> None:
-            self.retriever, self.searches = retriever, 0
+            self.retriever, self.index, self.searches = retriever, retriever.index, 0
 
         def search(self, *args: Any, **kwargs: Any) -> Any:
             self.searches += 1

@@ -1,0 +1,93 @@
+"""Which articles report one story: headlines sharing a word, and what the articles say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.chain.conversation import Conversation
+from bot.chain.stories import StoryReader, one_story
+
+TODAY = "2026-11-28"
+
+
+def _article(stack: Any, name: str) -> Any:
+    index = stack.retriever.index
+    found = [r for r in index.catalog.articles() if r.source.endswith(name)]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def test_reports_of_the_story_asked_about_are_told_apart_from_stories_sharing_headline_words(stories: Any) -> None:
+    flood = _article(stories, "banjir-lembah-arum-awal-arumpos.txt")  # "Sungai Arum Meluap, ... Dua Warga Hilang"
+    evacuees = _article(stories, "banjir-lembah-arum-pengungsi-kabarlembah.txt")
+    river = _article(stories, "limbah-sungai-keruing-awal-selasihekspres.txt")  # "Sungai Keruing Menghitam, ..."
+    # "Warga Berobat akibat Limbah Sungai Keruing Jadi 112 Orang, ..."
+    sick = _article(stories, "limbah-sungai-keruing-warga-berobat-kabarhuluhilir.txt")
+    # "Hasil Lab Keluar, ... Dua Tersangka Ditahan" heads a report of each of two stories
+    lab = _article(stories, "keracunan-pakis-jajar-hasil-lab-sagarapos.txt")
+    pipe = _article(stories, "limbah-sungai-keruing-pipa-siluman-selasihekspres.txt")
+    reader = StoryReader(stories.retriever.index)
+
+    def teller(question: str) -> Any:
+        return reader.teller(stories.retriever.search(question).query.concepts)
+
+    # their headlines share a word, so ``one_story`` takes them for one story; what they say does not
+    assert one_story(flood, river) and one_story(flood, sick) and one_story(lab, pipe)
+    on_the_river = teller("brp warga yg berobat gara2 limbah sungai keruing?")
+    assert not on_the_river(sick, flood) and not on_the_river(pipe, lab)
+    on_the_flood = teller("berapa pengungsi banjir lembah arum?")
+    assert not on_the_flood(flood, river) and not on_the_flood(evacuees, river)
+    # reports of one story are, whether their headlines share a word or not
+    assert on_the_flood(flood, evacuees) and on_the_flood(evacuees, flood)
+    assert not one_story(river, pipe) and on_the_river(river, pipe) and on_the_river(pipe, river)
+    assert on_the_river(river, river)
+
+
+def _ask_in_turn(stack: Any, questions: list[str]) -> list[Any]:
+    conversation, answers = Conversation(), []
+    for question in questions:
+        answer = stack.chain.invoke({"question": question, "history": conversation.history(), "today": TODAY})
+        conversation.add(question, answer)
+        answers.append(answer)
+    return answers
+
+
+def _sources(answer: Any) -> set[str]:
+    return {c.chunk.source.rsplit("/", 2)[-2] for c in answer.citations}
+
+
+def test_the_latest_count_is_that_of_the_story_asked_about(stories: Any) -> None:
+    """The river's suspects "now" are its last report's three, not the newest report of the
+    poisoning, whose headline shares "Hasil Lab Keluar ... Dua Tersangka Ditahan" with the
+    river's."""
+    answer = stories.chain.invoke({"question": "tersangka limbah sawit dr 2 jd brp skrg?", "today": TODAY})
+    assert "tiga tersangka" in answer.text and _sources(answer) == {"story3"}, answer.text
+
+
+def test_a_follow_up_on_something_no_report_of_its_story_says_is_not_answered_from_another(stories: Any) -> None:
+    """ "yg ketiga kapan ditetapin?" after the river's suspects: no report of the river says
+    when the third was named; a bus article's "ketiga halte" is no answer."""
+    *_, answer = _ask_in_turn(
+        stories,
+        [
+            "hasil lab keracunan pakis jajar apa?",
+            "kalo yg limbah sungai keruing hasil labnya gmn?",
+            "trus tersangkanya brp org?",
+            "yg ketiga kapan ditetapin?",
+        ],
+    )
+    assert answer.abstained or _sources(answer) <= {"story3"}, answer.text
+
+
+def test_a_follow_up_saying_little_stays_with_its_story(stories: Any) -> None:
+    """On its own "siapa aja namanya?" finds a market's list of names; after a question on the
+    flood's dead it is read with it, and answered from the flood's reports."""
+    *_, answer = _ask_in_turn(stories, ["brp korban meninggal banjir lembah arum?", "siapa aja namanya?"])
+    assert answer.citations and _sources(answer) == {"story"}, answer.text
+
+
+def test_the_latest_of_a_story_is_not_another_story_s_newer_report(stories: Any) -> None:
+    """Of a question on the mill's palm fruit asked for now, the poisoning's newer reports (whose
+    headline shares "Hasil Lab Keluar" with the river's) are no update."""
+    answer = stories.chain.invoke({"question": "harga TBS sawit per kg brp skrg?", "today": TODAY})
+    assert _sources(answer) <= {"story3"}, answer.text
