@@ -43,6 +43,13 @@ EXPORT_VERSION = "2"  # 2: token embeddings outside the graph
 TOKEN_TABLE = "token_embeddings.npy"
 
 
+# Sessions are opened one at a time in a process, whichever embeddings object opens them: three
+# CLI runs in one process (tests) each started a warm-up thread, and onnxruntime, creating three
+# sessions of one model file at once while the tokenizer's compact copy was read, ended the
+# process with a segmentation fault.
+_OPENING = threading.Lock()
+
+
 class NotExportable(TanyaError):
     """The model cannot be run by onnxruntime here (no local files, unknown pooling, ...)."""
 
@@ -278,7 +285,7 @@ class OnnxEmbeddings(Embeddings):
         session = self._sessions.get(role)
         if session is not None:
             return session
-        with self._lock:
+        with _OPENING:
             if role not in self._sessions:
                 self._sessions[role] = self._open(role)
             return self._sessions[role]

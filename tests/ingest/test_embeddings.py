@@ -226,3 +226,34 @@ def test_onnxruntime_sends_no_telemetry_and_writes_no_device_id(tmp_path: Path) 
     done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
     assert done.stdout == "1\n" and done.stderr == ""
     assert list(home.iterdir()) == []  # no ~/.cache/Microsoft/DeveloperTools/.onnxruntime/deviceid
+
+
+def test_onnx_sessions_are_opened_one_at_a_time_in_a_process(tmp_path: Path) -> None:
+    """Several embeddings objects (three CLI runs in one process, each warming its model up in a
+    thread) open their onnxruntime sessions one after another: opened at once, onnxruntime had
+    ended a test process with a segmentation fault."""
+    import threading
+    import time
+
+    inside, most = 0, 0
+    guard = threading.Lock()
+
+    class Opening(OnnxEmbeddings):
+        def _open(self, role: str) -> object:
+            nonlocal inside, most
+            with guard:
+                inside += 1
+                most = max(most, inside)
+            time.sleep(0.05)
+            with guard:
+                inside -= 1
+            return object()
+
+    models = [Opening(f"m{n}", tmp_path) for n in range(3)]
+    threads = [threading.Thread(target=m._session, args=(role,)) for m in models for role in ("queries", "passages")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1
+    assert all(set(m._sessions) == {"queries", "passages"} for m in models)
