@@ -30,7 +30,7 @@ from bot.chain.features import SentenceCandidate
 from bot.chain.normalization import normalize_chat
 from bot.chain.question import Concept, ParsedQuery, asks_money
 from bot.chain.retriever import Retrieval
-from bot.chain.stories import StoryReader
+from bot.chain.stories import StoryReader, one_story
 from bot.chain.stories import marks as story_marks
 from ingest.text.analysis import words
 from ingest.types import ArticleRecord, Chunk, Scope
@@ -94,6 +94,10 @@ SIDE_SENTENCES = 6
 # The most reports of a story read for a question: its earliest and latest (a story of hundreds
 # of articles sharing a common headline word costs no more than this many searches).
 MAX_REPORTS = 8
+# The most dated articles a question on what changed reads to tell which report its story
+# (``ChangeReader._reports``): in an index of thousands, those whose headline shares a word with
+# the answer's article's first.
+MAX_EXAMINED = 4 * MAX_REPORTS
 
 
 def without_change_words(question: str) -> str:
@@ -193,17 +197,21 @@ class ChangeReader:
         question names and up to ``today``: the ``MAX_REPORTS`` furthest in time from it at
         most, furthest first."""
         last = min(dates.last or today, today) if dates.bounded else today
-        found = []
-        together = self.stories.teller(concepts)
+        dated = []
         for article in self.articles():
             published = published_day(article.published)
             if (
                 published is not None
                 and published_within(article.published, dates.since, last)
                 and article.source != anchor.source
-                and together(anchor, article)
             ):
-                found.append((published, article))
+                dated.append((published, article))
+        # read (``StoryReader.teller``: the article's passages, once each) those whose headline
+        # shares a word with the anchor's first, then the furthest in time: at most
+        # ``MAX_EXAMINED`` in a large index
+        dated.sort(key=lambda pa: (not one_story(anchor, pa[1]), -abs((pa[0] - day).days)))
+        together = self.stories.teller(concepts)
+        found = [(published, article) for published, article in dated[:MAX_EXAMINED] if together(anchor, article)]
         found.sort(key=lambda pa: abs((pa[0] - day).days), reverse=True)
         return [article for _, article in found[:MAX_REPORTS]]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
@@ -89,14 +88,6 @@ def prefer_context(
     if p_followed <= p_alone + CONTEXT_MARGIN:
         return False
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
-
-
-@dataclass(frozen=True)
-class _Article:
-    """An article known by its source alone, as ``StoryReader.teller`` reads articles."""
-
-    source: str
-    title: str = ""
 
 
 # English words that make what follows them something of what was said ("their salaries", "the
@@ -181,17 +172,40 @@ class FollowUpReader:
         """Whether a question's own reading strays (``strays``) where its reading as a follow-up
         does not: from the conversation's articles, or from their story ("siapa aja namanya?"
         after a flood's dead: a market's "nama" on its own, another report of the flood as a
-        follow-up)."""
-        return any(
-            self.strays(alone, context, story) and not self.strays(followed, context, story)
-            for story in (None, together)
-        )
+        follow-up) when the question names nothing that most passages read of the article its
+        own reading answers from say and that the follow-up reading's article lacks: "kalo
+        keracunan?" after a river's suspects names the food poisoning's subject, "kapasitasnya
+        brp?" after the mill's sanctions is of the river's report saying "kapasitas", and
+        "masing2 dapet brp?" after its compensation names no other story's subject."""
+        if self.strays(alone, context) and not self.strays(followed, context):
+            return True
+        if not (self.strays(alone, context, together) and not self.strays(followed, context, together)):
+            return False
+        there, here = self.answer_passage(alone), self.answer_passage(followed)
+        if there is None or here is None:
+            return True
+        said = self.stories.read(here.chunk.source)[0]
+        passages = [
+            frozenset().union(*(terms for _, terms in c.sentences))
+            for c in alone.candidates
+            if c.chunk.source == there.chunk.source
+        ]
+
+        def its_subject(concept: Concept) -> bool:  # in most of the passages read of that article
+            return len(passages) >= 2 and sum(concept.found_in(p) for p in passages) * 2 > len(passages)
+
+        return not any(its_subject(c) and not c.found_in(said) for c in naming(alone.query))
 
     def on_story(self, source: str, context: Context, together: Together) -> bool:
         """Whether the article ``source`` is one the conversation was answered from or, by
         ``together`` (``StoryReader.teller``), another report of their story."""
-        return source in context.sources or any(
-            together(_Article(said), _Article(source)) for said in sorted(context.sources)
+        if source in context.sources:
+            return True
+        catalog = self.retriever.index.catalog
+        article = catalog.article(source)
+        return article is not None and any(
+            record is not None and together(record, article)
+            for record in (catalog.article(said) for said in sorted(context.sources))
         )
 
     def kept_to_story(self, followed: Retrieval, context: Context, together: Together) -> Retrieval:

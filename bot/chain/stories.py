@@ -91,17 +91,30 @@ class StoryReader:
     rather than from their headlines (``one_story``): of two articles, the second tells the
     first's story when it holds one of the names the question uses that the first writes as
     names (``names``: "Keruing", "Arum", "TBS"; not "warga", which it writes in lower case, nor
-    "Sungai", the kind of name "Sungai Keruing" is). One, since a later report need
-    not repeat every village ("jembatan gantung Ranu Asri - Sumber Arum" is "jembatan gantung"
-    in the flood's last report). Headlines of different stories share common words ("Sungai
-    Arum Meluap, ... Dua Warga Hilang" and "Sungai Keruing Menghitam, ... 36 Warga Berobat"),
-    and reports of one story may share none ("Sungai Keruing Menghitam, ..." and "Hasil Lab
-    Keluar, Limbah Sawit Ternyata Dibuang Lewat Pipa Siluman; ..."); a question on the river
-    names "Keruing", which no report of the flood says. A question that names nothing the
-    first article writes as a name is read by the headlines (``one_story``)."""
+    "Sungai", the kind of name "Sungai Keruing" is). One, since a later report need not repeat
+    every village ("jembatan gantung Ranu Asri - Sumber Arum" is "jembatan gantung" in the
+    flood's last report).
+    Headlines of different stories share common words ("Sungai Arum Meluap, ... Dua Warga
+    Hilang" and "Sungai Keruing Menghitam, ... 36 Warga Berobat"), and reports of one story may
+    share none ("Sungai Keruing Menghitam, ..." and "Hasil Lab Keluar, Limbah Sawit Ternyata
+    Dibuang Lewat Pipa Siluman; ..."); a question on the river names "Keruing", which no report
+    of the flood says. A question that names nothing the first article writes as a name is
+    read by the headlines (``one_story``)."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
+
+    def read(self, source: str) -> tuple[frozenset[str], frozenset[str]]:
+        """An article's index terms, and those of them it writes as names (``names``)."""
+        chunks = self.index.catalog.chunks_of(source)
+        stored = self.index.sentences(chunks) if chunks else {}
+        terms = frozenset(
+            term
+            for chunk in chunks
+            for _, found in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
+            for term in found
+        )
+        return terms, names((chunk.text for chunk in chunks), chunks[0].title if chunks else "")
 
     def teller(self, concepts: Sequence[Any]) -> Together:
         """The test for one question (its ``concepts``: ``bot.chain.question.Concept``, each with
@@ -110,17 +123,8 @@ class StoryReader:
         read: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
         def article(source: str) -> tuple[frozenset[str], frozenset[str]]:
-            """An article's index terms, and those of them it writes as names."""
             if source not in read:
-                chunks = self.index.catalog.chunks_of(source)
-                stored = self.index.sentences(chunks) if chunks else {}
-                terms = frozenset(
-                    term
-                    for chunk in chunks
-                    for _, found in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
-                    for term in found
-                )
-                read[source] = terms, names((chunk.text for chunk in chunks), chunks[0].title if chunks else "")
+                read[source] = self.read(source)
             return read[source]
 
         def together(a: Titled, b: Titled) -> bool:
@@ -128,32 +132,44 @@ class StoryReader:
                 return True
             terms, written = article(a.source)
             # the names themselves: "phk" is also searched as "kerja", which is no name
-            named = {t for c in concepts for t in c.terms if t in written and t in terms}
+            named = sorted({t for c in concepts for t in c.terms if t in written and t in terms})
             if not named:
                 return one_story(a, b)
             held, _ = article(b.source)
-            return not named.isdisjoint(held)
+            return not held.isdisjoint(named)
 
         return together
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_SENTENCE_END = frozenset('.!?\n"“”')
+# What ends a sentence or a part of one, after which a capital says nothing of a name: a stop, a
+# quotation mark, a dash or a colon ("Sumber Arum - Ranu Asri", "menjelaskan: Pemerintah ...").
+_SENTENCE_END = frozenset('.!?\n"“”-–—:•*')
+# A dateline opening a lead, in capitals, before a dash ("SUNGAI PINANG TUA, KABAR HULU HILIR - ").
+_DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
+# The days and months, which reports of any story name.
+_CALENDAR = frozenset(
+    "senin selasa rabu kamis jumat sabtu minggu januari februari maret april mei juni juli agustus "
+    "september oktober november desember monday tuesday wednesday thursday friday saturday sunday "
+    "january february march may june july august october december".split()
+)
 
 
 def names(texts: Iterable[str], title: str = "") -> frozenset[str]:
     """The index terms of the words ``texts`` write as names: capitalised in most of the places
-    they stand other than a sentence's or a line's first word ("Keruing", "TBS"; not "Warga",
-    capitalised in a headline, written "warga" everywhere else), and not mostly the word
-    opening a name of several ("Sungai" of "Sungai Keruing", "Desa" of "Desa Teluk Rambai": the
-    kind of place, which another story's river or village is too). A headline (``title``, or a
-    line whose every word of four letters or more is capitalised) says nothing of which words
-    are names."""
+    they stand other than where a sentence, a line or a part after a dash or a colon begins
+    ("Keruing", "TBS"; not "Warga", capitalised in a headline, written "warga" everywhere
+    else), not mostly the word opening a name of several ("Sungai" of "Sungai Keruing", "Desa"
+    of "Desa Teluk Rambai": the kind of place, which another story's river or village is too),
+    and no day or month. A headline (``title``, or a line whose every word of four letters or
+    more is capitalised) and a dateline in capitals ("SUNGAI PINANG TUA, KABAR HULU HILIR - ")
+    say nothing of which words are names."""
     capitalised: dict[str, int] = {}
     seen: dict[str, int] = {}
     opening: dict[str, int] = {}
     for text in texts:
         for line in text.splitlines():
+            line = _DATELINE.sub("", line)
             found = list(_WORD.finditer(line))
             long = [m.group() for m in found if len(m.group()) >= 4]
             if (long and all(w[0].isupper() for w in long)) or (title and line.strip() == title.strip()):
@@ -180,4 +196,6 @@ def names(texts: Iterable[str], title: str = "") -> frozenset[str]:
                 named_before = before is not None and not apart and not before[1] and before[0][0].isupper()
                 named_after = after is not None and not after[2] and after[0][0].isupper()
                 opening[term] = opening.get(term, 0) + (named_after and not named_before)
-    return frozenset(t for t, n in capitalised.items() if n * 2 > seen[t] and opening.get(t, 0) * 2 < n)
+    return frozenset(
+        t for t, n in capitalised.items() if n * 2 > seen[t] and opening.get(t, 0) * 2 < n and t not in _CALENDAR
+    )

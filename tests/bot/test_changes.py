@@ -232,3 +232,52 @@ def test_a_story_of_many_reports_costs_at_most_max_reports_searches(small_index:
     reader.read(retrieval, lambda: retrieval, DateReading(), None, date(2026, 11, 18))
     assert searched[0] == anchor and len(searched) == MAX_REPORTS + 1
     assert len(set(searched)) == len(searched)  # each report once
+
+
+def test_a_question_on_what_changed_reads_at_most_max_examined_articles(small_index: Index) -> None:
+    """Which dated articles report the answer's story is read from the articles themselves
+    (``StoryReader``): in an index of many, at most ``MAX_EXAMINED`` are read, those whose
+    headline shares a word with the answer's article's first."""
+    from datetime import timedelta
+
+    from bot.chain.changes import MAX_EXAMINED
+
+    first = date(2026, 10, 1)
+    others = [
+        Article(
+            f"o{n}",
+            f"Pasar Kota {n} buka kembali. Sebanyak {n} pedagang kembali berjualan pada hari ke-{n}.",
+            f"Pasar Kota {n} Buka Kembali",
+            published=(first + timedelta(days=n % 40)).isoformat(),
+        )
+        for n in range(3 * MAX_EXAMINED)
+    ]
+    reports = [
+        Article(
+            f"r{n}",
+            f"Banjir Desa Suka. Sebanyak {100 + n} warga mengungsi ke balai desa pada hari ke-{n}.",
+            "Banjir Desa Suka",
+            published=(first + timedelta(days=n)).isoformat(),
+        )
+        for n in range(3)
+    ]
+    ingest_articles(small_index, others + reports)
+    retriever = HybridRetriever(index=small_index)
+    stories = StoryReader(small_index)
+    read: list[str] = []
+    reading = stories.read
+
+    def counted(source: str) -> Any:
+        read.append(source)
+        return reading(source)
+
+    stories.read = counted  # type: ignore[method-assign]
+    index = small_index
+    reader = ChangeReader(
+        index.articles, retriever.search_within, ExtractiveAnswerer(), index.document_frequencies, stories
+    )
+    retrieval = retriever.search("yg ngungsi di Desa Suka awalnya brp, skrg tinggal brp?")
+    retrieval.models = retrieval.models.replace(min_probability=0.0)  # type: ignore[union-attr]
+    answer = reader.read(retrieval, lambda: retrieval, DateReading(), None, date(2026, 11, 18))
+    assert len(set(read)) <= MAX_EXAMINED + 1  # the answer's article, and those examined
+    assert answer is not None and {c.passage.chunk.source for c in answer.chosen} <= {r.source for r in reports}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.chain.conversation import Conversation
-from bot.chain.stories import StoryReader, one_story
+from bot.chain.stories import StoryReader, names, one_story
 
 TODAY = "2026-11-28"
 
@@ -90,4 +90,28 @@ def test_the_latest_of_a_story_is_not_another_story_s_newer_report(stories: Any)
     """Of a question on the mill's palm fruit asked for now, the poisoning's newer reports (whose
     headline shares "Hasil Lab Keluar" with the river's) are no update."""
     answer = stories.chain.invoke({"question": "harga TBS sawit per kg brp skrg?", "today": TODAY})
+    assert _sources(answer) <= {"story3"}, answer.text
+
+
+def test_names_are_words_written_capitalised_inside_sentences() -> None:
+    text = (
+        "SUNGAI PINANG TUA, KABAR HULU HILIR - Jumlah warga yang berobat akibat pencemaran Sungai Keruing "
+        "terus bertambah. Hingga Jumat (11/9), Dinas Kesehatan mencatat 112 warga berobat. Di Desa Sungai "
+        "Pinang Tua, air Sungai Keruing masih hitam: Warga diminta tidak mandi di sungai."
+    )
+    found = names([text], title="Warga Berobat akibat Limbah Sungai Keruing Jadi 112 Orang")
+    assert "keruing" in found and "pinang" in found
+    # the dateline's words, a day, the word after a colon, the kind of place opening a name
+    assert not {"hulu", "hilir", "jumlah", "jumat", "sungai", "warga"} & found
+
+
+def test_a_follow_up_naming_another_story_in_a_word_is_asked_of_it(stories: Any) -> None:
+    *_, answer = _ask_in_turn(
+        stories, ["siapa tersangka pembuangan limbah pabrik kelapa sawit PT Sawit Kencana Nusaraya?", "kalo keracunan?"]
+    )
+    assert answer.citations and _sources(answer) == {"story2"}, answer.text
+
+
+def test_an_english_follow_up_asking_for_now_stays_with_its_story(stories: Any) -> None:
+    *_, answer = _ask_in_turn(stories, ["How many fish died in the Keruing river?", "and now?"])
     assert _sources(answer) <= {"story3"}, answer.text
