@@ -197,24 +197,30 @@ def test_a_story_of_one_report_has_no_change_to_tell(small_index: Index) -> None
     assert reader.read(again, lambda: again, DateReading(), None, date(2026, 11, 18)) is None
 
 
-def test_a_story_of_many_reports_costs_at_most_max_reports_searches(small_index: Index) -> None:
-    """A story of many dated reports (or a common headline word joining many articles) is read in
-    its ``MAX_REPORTS`` reports furthest in time from the answer, each searched once, beside the
-    answer's own article: the reading's cost has a bound."""
+def _flood_reports(count: int) -> list[Article]:
+    """``count`` daily reports of one flood from 1 October 2026, the evacuees counted in each."""
     from datetime import timedelta
 
-    from bot.chain.changes import MAX_REPORTS
-
     first = date(2026, 10, 1)
-    reports = [
+    return [
         Article(
             f"r{n}",
             f"Banjir Desa Suka. Sebanyak {100 + n} warga mengungsi ke balai desa pada hari ke-{n}.",
             "Banjir Desa Suka",
             published=(first + timedelta(days=n)).isoformat(),
         )
-        for n in range(MAX_REPORTS + 6)
+        for n in range(count)
     ]
+
+
+def test_a_story_of_many_reports_costs_at_most_max_reports_searches(small_index: Index) -> None:
+    """A story of many dated reports (or a common headline word joining many articles) is read in
+    its ``MAX_REPORTS`` reports furthest in time from the answer, each searched once, beside the
+    answer's own article: the reading's cost has a bound."""
+
+    from bot.chain.changes import MAX_REPORTS
+
+    reports = _flood_reports(MAX_REPORTS + 6)
     ingest_articles(small_index, reports)
     retriever = HybridRetriever(index=small_index)
     searched: list[str | None] = []
@@ -252,15 +258,7 @@ def test_a_question_on_what_changed_reads_at_most_max_examined_articles(small_in
         )
         for n in range(3 * MAX_EXAMINED)
     ]
-    reports = [
-        Article(
-            f"r{n}",
-            f"Banjir Desa Suka. Sebanyak {100 + n} warga mengungsi ke balai desa pada hari ke-{n}.",
-            "Banjir Desa Suka",
-            published=(first + timedelta(days=n)).isoformat(),
-        )
-        for n in range(3)
-    ]
+    reports = _flood_reports(3)
     ingest_articles(small_index, others + reports)
     retriever = HybridRetriever(index=small_index)
     stories = StoryReader(small_index)
