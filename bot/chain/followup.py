@@ -178,12 +178,17 @@ class FollowUpReader:
         brp?" after the mill's sanctions is of the river's report saying "kapasitas", and
         "masing2 dapet brp?" after its compensation names no other story's subject."""
         if self.strays(alone, context) and not self.strays(followed, context):
-            return True
+            return not self.names_elsewhere(alone, followed)
         if not (self.strays(alone, context, together) and not self.strays(followed, context, together)):
             return False
+        return not self.names_elsewhere(alone, followed)
+
+    def names_elsewhere(self, alone: Retrieval, followed: Retrieval) -> bool:
+        """Whether a question names the subject of the article its own reading answers from (a
+        word most passages read of it say) that the follow-up reading's article lacks."""
         there, here = self.answer_passage(alone), self.answer_passage(followed)
         if there is None or here is None:
-            return True
+            return False
         said = self.stories.read(here.chunk.source)[0]
         passages = [
             frozenset().union(*(terms for _, terms in c.sentences))
@@ -194,7 +199,7 @@ class FollowUpReader:
         def its_subject(concept: Concept) -> bool:  # in most of the passages read of that article
             return len(passages) >= 2 and sum(concept.found_in(p) for p in passages) * 2 > len(passages)
 
-        return not any(its_subject(c) and not c.found_in(said) for c in naming(alone.query))
+        return any(its_subject(c) and not c.found_in(said) for c in naming(alone.query))
 
     def on_story(self, source: str, context: Context, together: Together) -> bool:
         """Whether the article ``source`` is one the conversation was answered from or, by

@@ -115,3 +115,12 @@ def test_a_follow_up_naming_another_story_in_a_word_is_asked_of_it(stories: Any)
 def test_an_english_follow_up_asking_for_now_stays_with_its_story(stories: Any) -> None:
     *_, answer = _ask_in_turn(stories, ["How many fish died in the Keruing river?", "and now?"])
     assert _sources(answer) <= {"story3"}, answer.text
+
+
+def test_a_follow_up_naming_another_article_s_subject_in_a_word_is_asked_of_it(stories: Any) -> None:
+    """ "kalo keracunan?" after when the river's ban was lifted asks when the food poisoning's
+    outbreak status was: a word most of that story's passages say, and the river's do not."""
+    *_, answer = _ask_in_turn(
+        stories, ["kapan larangan pakai air sungai keruing di empat desa dicabut bupati?", "kalo keracunan?"]
+    )
+    assert answer.citations and _sources(answer) == {"story2"}, answer.text
