@@ -25,29 +25,10 @@ from typing import Any
 from bot.chain.stories import Together, one_story
 from ingest.errors import BadInput
 from ingest.text.analysis import guess_language
+from ingest.text.calendar import MONTHS, WEEKDAYS
 from ingest.text.numbers import NUMBER_WORD, number_value
 from ingest.types import Scope
 
-MONTHS = {
-    **{
-        m: i
-        for i, m in enumerate(
-            "januari februari maret april mei juni juli agustus september oktober november desember".split(), 1
-        )
-    },
-    **{
-        m: i
-        for i, m in enumerate(
-            "january february march april may june july august september october november december".split(), 1
-        )
-    },
-    **{m: i for i, m in enumerate("jan feb mar apr mei jun jul agu sep okt nov des".split(), 1)},
-    "agt": 8,
-    "aug": 8,
-    "oct": 10,
-    "dec": 12,
-    "sept": 9,
-}
 # Any month name or short form, longest first (a regular expression alternation).
 MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
 _LATEST = re.compile(
@@ -275,7 +256,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # a weekday just past: "Senin kemarin", "hari Rabu lalu" (not "minggu": last week's)
     past_weekday = re.search(rf"\b(?:hari\s+)?({_WEEKDAY_NOT_SUNDAY})\s+(?:{_YESTERDAY_WORDS}|lalu)\b", q)
     if past_weekday is not None:
-        days_back = (today.weekday() - _WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
+        days_back = (today.weekday() - WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
         rules.insert(0, (re.escape(past_weekday.group(0)), (today - timedelta(days=days_back),) * 2))
     found_all = sorted(
         ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
@@ -536,10 +517,8 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
     return None if point is None or found is None else (point, found.span())
 
 
-# Weekdays (Monday 0) and how questions write them; "minggu" is also a week ("minggu lalu").
-_WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6}
-_WEEKDAY = "|".join(_WEEKDAYS)
-_WEEKDAY_NOT_SUNDAY = "|".join(w for w in _WEEKDAYS if w != "minggu")
+_WEEKDAY = "|".join(WEEKDAYS)
+_WEEKDAY_NOT_SUNDAY = "|".join(w for w in WEEKDAYS if w != "minggu")
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
 _YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"
 # A day or month named right before "kemarin", which is then the one just past, not yesterday.

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.chain.dates import MONTH_PATTERN
-from bot.chain.dates import MONTHS as MONTH_NUMBERS
 from bot.chain.normalization import ASKING
 from ingest.store.index import Index
 from ingest.text.analysis import (
@@ -26,6 +25,7 @@ from ingest.text.analysis import (
     stem,
     words,
 )
+from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.stemming import root_words
 from ingest.types import Chunk, Span
 
