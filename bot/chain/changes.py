@@ -250,4 +250,4 @@ class ChangeReader:
 def _held(retrieval: Retrieval) -> frozenset[str]:
     """The index terms of the passages of an article's reading (its passages read: most of a
     news article)."""
-    return frozenset().union(*(terms for c in retrieval.candidates for _, terms in c.sentences))
+    return frozenset().union(*(c.terms for c in retrieval.candidates))

@@ -83,6 +83,11 @@ class PassageCandidate:
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
+    @property
+    def terms(self) -> frozenset[str]:
+        """The index terms of all its sentences."""
+        return frozenset().union(*(terms for _, terms in self.sentences))
+
 
 def _recip(rank: int | None) -> float:
     return 0.0 if rank is None else 1.0 / (1.0 + rank)
@@ -107,7 +112,7 @@ def passage_features(query: ParsedQuery, candidates: Sequence[PassageCandidate],
     for c in candidates:
         c.sentence_dense = cosines = sentence_cosines(c, question_vector)
         sentence_best.append(max(cosines, default=c.dense))
-        present = frozenset().union(*(terms for _, terms in c.sentences)) if c.sentences else frozenset()
+        present = c.terms
         coverages.append(
             (query.coverage(present), max((query.coverage(terms) for _, terms in c.sentences), default=0.0))
         )
@@ -300,7 +305,7 @@ def answer_features(
     best = ranked[0]
     scores = [s.score for s in ranked]
     passage_scores = [p.score for p in passages]
-    present = frozenset().union(*(terms for _, terms in best.passage.sentences))
+    present = best.passage.terms
     return {
         "sentence_score": best.score,
         "sentence_margin": best.score - scores[1] if len(scores) > 1 else 5.0,

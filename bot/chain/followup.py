@@ -26,10 +26,13 @@ from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
-from bot.chain.stories import StoryReader, Together
+from bot.chain.stories import StoryReader, Titled
 from ingest.errors import BadInput
 from ingest.text.stemming import root_words
 from ingest.types import Scope
+
+# Whether a passage's (or an article's) article tells the conversation's story (``story_of``).
+OnStory = Callable[[Titled], bool]
 
 # How much more likely (answer model probability) the reading with the context must be than the
 # question on its own to be chosen (chosen on tests/data/conversation_dev.jsonl, docs/quality.md).
@@ -153,22 +156,22 @@ class FollowUpReader:
         passage, own = self.answer_passage(retrieval), named(alone.query)
         if passage is None or not own:
             return 0.0
-        present = frozenset().union(*(terms for _, terms in passage.sentences))
+        present = passage.terms
         return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
 
-    def strays(self, retrieval: Retrieval, context: Context, together: Together | None = None) -> bool:
+    def strays(self, retrieval: Retrieval, context: Context, on_story: OnStory | None = None) -> bool:
         """Whether a reading's answer would come from outside the articles the conversation was
-        answered from, or with ``together`` (``StoryReader.teller``) from outside their story
-        (``on_story``: another report of a flood is not astray, an article on a market is);
-        never when those articles are unknown."""
+        answered from, or with ``on_story`` (``story_of``) from outside their story (another
+        report of a flood is not astray, an article on a market is); never when those articles
+        are unknown."""
         passage = self.answer_passage(retrieval)
         if not context.sources or passage is None:
             return False
-        if together is None:
+        if on_story is None:
             return passage.chunk.source not in context.sources
-        return not self.on_story(passage.chunk.source, context, together)
+        return not on_story(passage.chunk)
 
-    def leaves_topic(self, alone: Retrieval, followed: Retrieval, context: Context, together: Together) -> bool:
+    def leaves_topic(self, alone: Retrieval, followed: Retrieval, context: Context, on_story: OnStory) -> bool:
         """Whether a question's own reading strays (``strays``) where its reading as a follow-up
         does not: from the conversation's articles, or from their story ("siapa aja namanya?"
         after a flood's dead: a market's "nama" on its own, another report of the flood as a
@@ -177,11 +180,11 @@ class FollowUpReader:
         keracunan?" after a river's suspects names the food poisoning's subject, "kapasitasnya
         brp?" after the mill's sanctions is of the river's report saying "kapasitas", and
         "masing2 dapet brp?" after its compensation names no other story's subject."""
-        if self.strays(alone, context) and not self.strays(followed, context):
-            return not self.names_elsewhere(alone, followed)
-        if not (self.strays(alone, context, together) and not self.strays(followed, context, together)):
-            return False
-        return not self.names_elsewhere(alone, followed)
+        strays = any(
+            self.strays(alone, context, story) and not self.strays(followed, context, story)
+            for story in (None, on_story)
+        )
+        return strays and not self.names_elsewhere(alone, followed)
 
     def names_elsewhere(self, alone: Retrieval, followed: Retrieval) -> bool:
         """Whether a question names the subject of the article its own reading answers from (a
@@ -189,37 +192,38 @@ class FollowUpReader:
         there, here = self.answer_passage(alone), self.answer_passage(followed)
         if there is None or here is None:
             return False
-        said = self.stories.read(here.chunk.source)[0]
-        passages = [
-            frozenset().union(*(terms for _, terms in c.sentences))
-            for c in alone.candidates
-            if c.chunk.source == there.chunk.source
-        ]
+        said = self.stories.terms(here.chunk.source)
+        passages = [c.terms for c in alone.candidates if c.chunk.source == there.chunk.source]
 
         def its_subject(concept: Concept) -> bool:  # in most of the passages read of that article
             return len(passages) >= 2 and sum(concept.found_in(p) for p in passages) * 2 > len(passages)
 
         return any(its_subject(c) and not c.found_in(said) for c in naming(alone.query))
 
-    def on_story(self, source: str, context: Context, together: Together) -> bool:
-        """Whether the article ``source`` is one the conversation was answered from or, by
-        ``together`` (``StoryReader.teller``), another report of their story."""
-        if source in context.sources:
-            return True
-        catalog = self.retriever.index.catalog
-        article = catalog.article(source)
-        return article is not None and any(
-            record is not None and together(record, article)
-            for record in (catalog.article(said) for said in sorted(context.sources))
-        )
+    def story_of(self, context: Context) -> OnStory:
+        """Whether a passage's article is one the conversation was answered from or another
+        report of their story (``StoryReader.teller`` with the conversation's concepts; the
+        conversation's articles looked up in the catalog once, for their headlines)."""
+        together = self.stories.teller(context.query.concepts)
+        told: list[Titled] = []  # the conversation's articles, looked up when first needed
 
-    def kept_to_story(self, followed: Retrieval, context: Context, together: Together) -> Retrieval:
+        def on_story(passage: Titled) -> bool:
+            if passage.source in context.sources:
+                return True
+            if not told:
+                catalog = self.retriever.index.catalog
+                told.extend(r for r in (catalog.article(s) for s in sorted(context.sources)) if r is not None)
+            return any(together(article, passage) for article in told)
+
+        return on_story
+
+    def kept_to_story(self, followed: Retrieval, context: Context, on_story: OnStory) -> Retrieval:
         """A follow-up reading whose answer strays from the conversation's story, ranked among
         the passages of that story it found (``followed`` itself when it found none): "and now?"
         after a question on a river's sick is not answered with a flood's "kini"."""
-        if not self.strays(followed, context, together):
+        if not self.strays(followed, context, on_story):
             return followed
-        kept = [c for c in followed.candidates if self.on_story(c.chunk.source, context, together)]
+        kept = [c for c in followed.candidates if on_story(c.chunk)]
         if not kept:
             return followed
         return dataclasses.replace(followed, candidates=kept, judged=None)
@@ -286,10 +290,10 @@ class FollowUpReader:
             alone.keeps = context
             return alone
         followed = self.retriever.search_in_context(alone, context)
-        together = self.stories.teller(context.query.concepts)
+        on_story = self.story_of(context)
         share = self.says_more(alone, context)
         if share <= FEW_WORDS_SHARE:
-            followed = self.kept_to_story(followed, context, together)
+            followed = self.kept_to_story(followed, context, on_story)
         own = named(alone.query)
         if prefer_context(
             self.extractive.probability(alone),
@@ -297,7 +301,7 @@ class FollowUpReader:
             self.subject_coverage(alone, alone),
             self.subject_coverage(followed, alone),
             share,
-            leaves_topic=self.leaves_topic(alone, followed, context, together),
+            leaves_topic=self.leaves_topic(alone, followed, context, on_story),
             own_subject=len(own) >= 2 and not names_what_was_said(own, alone.question),
         ):
             return followed

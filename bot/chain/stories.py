@@ -12,6 +12,8 @@ from typing import Any, Protocol
 from ingest.loaders import given_title
 from ingest.store.index import Index
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, sentence_terms, stem, words
+from ingest.text.calendar import EN_WEEKDAYS, MONTHS, WEEKDAYS
+from ingest.types import Chunk
 
 # Words of a headline that name no story: numbers and amounts ("Rp18 Miliar", "Dua Warga").
 _AMOUNTS = NUMBER_WORDS | {"rp", "usd", "belas", "puluh", "ratus"}
@@ -107,14 +109,20 @@ class StoryReader:
     def read(self, source: str) -> tuple[frozenset[str], frozenset[str]]:
         """An article's index terms, and those of them it writes as names (``names``)."""
         chunks = self.index.catalog.chunks_of(source)
+        return self._terms(chunks), names((chunk.text for chunk in chunks), chunks[0].title if chunks else "")
+
+    def terms(self, source: str) -> frozenset[str]:
+        """An article's index terms (as stored at ingest)."""
+        return self._terms(self.index.catalog.chunks_of(source))
+
+    def _terms(self, chunks: Sequence[Chunk]) -> frozenset[str]:
         stored = self.index.sentences(chunks) if chunks else {}
-        terms = frozenset(
+        return frozenset(
             term
             for chunk in chunks
             for _, found in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
             for term in found
         )
-        return terms, names((chunk.text for chunk in chunks), chunks[0].title if chunks else "")
 
     def teller(self, concepts: Sequence[Any]) -> Together:
         """The test for one question (its ``concepts``: ``bot.chain.question.Concept``, each with
@@ -148,11 +156,7 @@ _SENTENCE_END = frozenset('.!?\n"“”-–—:•*')
 # A dateline opening a lead, in capitals, before a dash ("SUNGAI PINANG TUA, KABAR HULU HILIR - ").
 _DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
 # The days and months, which reports of any story name.
-_CALENDAR = frozenset(
-    "senin selasa rabu kamis jumat sabtu minggu januari februari maret april mei juni juli agustus "
-    "september oktober november desember monday tuesday wednesday thursday friday saturday sunday "
-    "january february march may june july august october december".split()
-)
+_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAYS)
 
 
 def names(texts: Iterable[str], title: str = "") -> frozenset[str]:

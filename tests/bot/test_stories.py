@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.chain.context import Context
 from bot.chain.conversation import Conversation
+from bot.chain.extractive import ExtractiveAnswerer
+from bot.chain.followup import FollowUpReader
 from bot.chain.stories import StoryReader, names, one_story
 
 TODAY = "2026-11-28"
@@ -124,3 +127,30 @@ def test_a_follow_up_naming_another_article_s_subject_in_a_word_is_asked_of_it(s
         stories, ["kapan larangan pakai air sungai keruing di empat desa dicabut bupati?", "kalo keracunan?"]
     )
     assert answer.citations and _sources(answer) == {"story2"}, answer.text
+
+
+def test_a_conversation_s_story_is_read_by_headlines_when_its_question_names_nothing(stories: Any) -> None:
+    """ "berapa tarifnya?" names nothing an article writes as a name: which articles are of the
+    conversation's story is then read from their headlines, a bus's and a market's sharing none."""
+    bus = _article(stories, "trans-seruni-bus-listrik-serunipos.txt")
+    market = _article(stories, "pasar-rakyat-kuala-bening-beritabening.txt")
+    reader = FollowUpReader(stories.retriever, ExtractiveAnswerer(), lambda text: text)
+    asked = stories.retriever.search("berapa tarifnya?").query
+    on_story = reader.story_of(Context(asked, None, frozenset({bus.source})))
+    assert on_story(bus) and not on_story(market)
+
+
+def test_a_follow_up_reading_astray_keeps_to_the_passages_of_its_story(stories: Any) -> None:
+    """A follow-up reading whose answer would come from another story (a bus's "koridor
+    pertama" for "what about the first report?" after the poisoning's sick) is ranked among the
+    passages of the conversation's story it found."""
+    reader = FollowUpReader(stories.retriever, ExtractiveAnswerer(), lambda text: text)
+    first = stories.retriever.search("How many people fell ill in Pakis Jajar?")
+    poisoning = frozenset(c.chunk.source for c in first.candidates[:1])
+    context = Context(first.query, None, poisoning)
+    on_story = reader.story_of(context)
+    followed = stories.retriever.search("korban keracunan pakis jajar di laporan pertama dan bus koridor pertama")
+    assert reader.strays(followed, context, on_story)  # its answer: the bus
+    kept = reader.kept_to_story(followed, context, on_story)
+    assert kept.candidates and all(on_story(c.chunk) for c in kept.candidates)
+    assert {c.chunk.source for c in kept.candidates} < {c.chunk.source for c in followed.candidates}
