@@ -176,7 +176,7 @@ class ChangeReader:
             if (
                 found.candidates
                 and len(marks & held) * 2 >= len(marks)
-                and all(c.found_in(held) for c in named)
+                and _holds_most(named, held)
                 and self.extractive.accepts(found)
             ):
                 answering.append(found)
@@ -245,6 +245,21 @@ class ChangeReader:
         all of the answer's story)."""
         retrieval = reading.retrieval
         return compose(retrieval.question, retrieval.query.lang, reading.chosen, retrieval.hits)
+
+
+# The share of the weight of what the question names (and the answer's article holds) that
+# another report must hold to be read as answering it too: a later report need not repeat every
+# word of the first ("jumlah rumah rusak naik dr brp jd brp": the first report's "jumlah").
+NAMED_SHARE = 0.5
+
+
+def _holds_most(named: Sequence[Concept], held: frozenset[str]) -> bool:
+    """Whether ``held`` (an article's terms) holds at least ``NAMED_SHARE`` of the weight of the
+    ``named`` concepts (all of them when they weigh nothing)."""
+    total = sum(c.weight for c in named)
+    if total <= 0:
+        return all(c.found_in(held) for c in named)
+    return sum(c.weight for c in named if c.found_in(held)) >= NAMED_SHARE * total
 
 
 def _held(retrieval: Retrieval) -> frozenset[str]:
