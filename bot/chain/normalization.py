@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from ingest.text.analysis import guess_language
+from ingest.text.analysis import ID_STOPWORDS, guess_language
 from ingest.text.stemming import root_words
 
 # Discord's mention syntax (members, nicknames, roles, channels, slash commands), plain "@name" /
@@ -304,9 +304,25 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
             return word
         if low in clitic and clitic[low] in found and clitic[low] not in kept:
             return table[clitic[low]] + "nya"
+        if low in found and low in kept and _function_word(table[low], text, start, end):
+            return table[low]
         return table[low] if low in found and low not in kept else word
 
     return _WORD.sub(spell, text)
+
+
+def _function_word(spelt: str, text: str, start: int, end: int) -> bool:
+    """Whether a short form the index holds, standing at ``text[start:end]``, is still the
+    chat's short form of the function word ``spelt`` ("dr" for "dari", "jd" for "jadi"): a word
+    of its own (a space or nothing before it: not "tl;dr") introducing the lower-case word or the
+    figure after it ("dr mana", "dr brp", "dr 2 jd 3"), not a name ("dr. Yohana", "dr Yohana" are a doctor; "ke ms" at the
+    end names Microsoft where the index holds "ms"). The index holds "dr" from its doctors'
+    titles, and "naik dr brp" had searched for them, "dr" weighing as much as a rare name
+    (docs/quality.md, twenty-seventh session)."""
+    if spelt not in ID_STOPWORDS or text[start - 1 : start] not in ("", " "):
+        return False
+    following = re.match(r" +(\w)", text[end:])
+    return bool(following and not following.group(1).isupper())
 
 
 def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:

@@ -128,6 +128,21 @@ def test_a_short_form_the_index_holds_as_a_word_is_kept() -> None:
     assert normalize_chat("brp yg dibayar tiktok ke ms", nothing_indexed) == "berapa yang dibayar tiktok ke masih"
 
 
+def test_a_short_form_of_a_function_word_is_spelt_out_though_the_index_holds_it() -> None:
+    """The index holds "dr" from doctors' titles ("dr. Yohana Marbun"); in a question it is
+    "dari" unless a name follows or it is part of something else ("tl;dr")."""
+
+    def holds_dr(words: Iterable[str]) -> set[str]:
+        return {w for w in words if w == "dr"}
+
+    assert normalize_chat("korban naik dr brp jd brp", holds_dr) == "korban naik dari berapa jadi berapa"
+    assert normalize_chat("dr mana duitnya", holds_dr) == "dari mana duitnya"
+    assert normalize_chat("tersangka dr 2 jd brp", holds_dr) == "tersangka dari 2 jadi berapa"
+    assert normalize_chat("kata dr Yohana gmn", holds_dr) == "kata dr Yohana bagaimana"
+    assert normalize_chat("kata dr. Yohana gmn", holds_dr) == "kata dr. Yohana bagaimana"
+    assert "tl;dr" in normalize_chat("tl;dr artikel tiktok dong", holds_dr)
+
+
 def test_a_short_form_with_the_clitic_nya_is_spelt_out_with_it() -> None:
     assert normalize_chat("orgnya ada brp", nothing_indexed) == "orangnya ada berapa"
     assert normalize_chat("pemkab nanggepinnya gmn", nothing_indexed) == "pemkab menanggapinya bagaimana"
