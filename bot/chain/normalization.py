@@ -315,10 +315,10 @@ def _function_word(spelt: str, text: str, start: int, end: int) -> bool:
     """Whether a short form the index holds, standing at ``text[start:end]``, is still the
     chat's short form of the function word ``spelt`` ("dr" for "dari", "jd" for "jadi"): a word
     of its own (a space or nothing before it: not "tl;dr") introducing the lower-case word or the
-    figure after it ("dr mana", "dr brp", "dr 2 jd 3"), not a name ("dr. Yohana", "dr Yohana" are a doctor; "ke ms" at the
-    end names Microsoft where the index holds "ms"). The index holds "dr" from its doctors'
-    titles, and "naik dr brp" had searched for them, "dr" weighing as much as a rare name
-    (docs/quality.md, twenty-seventh session)."""
+    figure after it ("dr mana", "dr brp", "dr 2 jd 3"), not a name ("dr. Yohana", "dr Yohana" are
+    a doctor; "ke ms" at the end names Microsoft where the index holds "ms"). The index holds "dr"
+    from its doctors' titles, and "naik dr brp" had searched for them, "dr" weighing as much as a
+    rare name (docs/quality.md, twenty-seventh session)."""
     if spelt not in ID_STOPWORDS or text[start - 1 : start] not in ("", " "):
         return False
     following = re.match(r" +(\w)", text[end:])
