@@ -73,7 +73,7 @@ bench-scale: $(STAMP)
 # tests/data/story4, by a helper that saw none of the chain or the other sets) over all of those
 # and story4, kept in .eval-index-story4.
 DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/unseen_dev.jsonl tests/data/conversation_dev.jsonl tests/data/conversation2_dev.jsonl \
-	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl tests/data/changed2_dev.jsonl tests/data/conversation3_dev.jsonl tests/data/conversation4_dev.jsonl tests/data/gist_dev.jsonl tests/data/gist2_dev.jsonl \
+	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl tests/data/changed2_dev.jsonl tests/data/conversation3_dev.jsonl tests/data/conversation4_dev.jsonl tests/data/conversation6_dev.jsonl tests/data/gist_dev.jsonl tests/data/gist2_dev.jsonl \
 	$(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl
 
 eval: $(STAMP)
