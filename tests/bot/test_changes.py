@@ -118,14 +118,14 @@ def test_the_other_report_is_of_the_answer_s_story(stories: Any, question: str, 
 
 
 def test_another_report_need_not_repeat_every_word_the_question_names(stories: Any) -> None:
-    """The first report of the poisoning writes no "jadi" that the question and the latest
-    report hold: a report holding most of what the question names (by weight) answers it too
-    (``NAMED_SHARE``); it had to hold every word, and the first report's 87 was not quoted."""
-    answer = stories.chain.invoke({"question": "korban keracunan naik dr brp jd brp", "today": "2026-11-28"})
-    assert "241 orang" in answer.text and "87 orang" in answer.text, answer.text
+    """The flood's earlier reports write no "naik" that the question and the latest report hold:
+    a report holding most of what the question names (by weight) answers it too
+    (``NAMED_SHARE``); it had to hold every word, and the first estimate's 85 was not quoted."""
+    answer = stories.chain.invoke({"question": "jumlah rumah rusak naik dr brp jd brp min", "today": "2026-11-28"})
+    assert "132 rumah" in answer.text and "85 rumah" in answer.text, answer.text
     days = _cited_days(answer)
     assert len(set(days)) >= 2 and days == sorted(days, reverse=True)
-    assert _one_story(answer, "keracunan"), days
+    assert _one_story(answer, "banjir"), days
 
 
 def test_a_report_holding_little_of_what_is_named_does_not_answer() -> None:
