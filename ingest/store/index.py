@@ -219,6 +219,11 @@ class Index:
         damaged (not a database, malformed) was moved aside before a new one was built from the
         catalog (``None``: none was)."""
 
+        # the collection the catalog records, read now: a process that has not read the catalog
+        # yet knows only TANYA_COLLECTION, and a rebuild's copy is in a collection of its own
+        # (reconciling the configured one had emptied the copy after `tanya reindex`)
+        self.refresh(force=True)
+
         def reconcile() -> tuple[int, int]:
             return self.mirror.reconcile(self.catalog, self.base_collection, self.collection_name, self.model_name)
 

@@ -150,3 +150,33 @@ def test_a_rebuild_whose_chroma_copy_cannot_follow_says_the_switch_is_made(setti
     from ingest.pipeline import sync_vectors
 
     assert sync_vectors(rebuilder).copied == 3  # what the message says catches it up
+
+
+def test_a_repair_after_a_rebuild_copies_into_the_rebuilt_collection(settings: IndexSettings) -> None:
+    """A hostile test: `tanya reindex --vectors-only` in a new process after `tanya reindex`
+    reconciled the configured collection ("tanya"), which holds none of the rebuilt vectors, and
+    dropped the rebuilt one as another of the index's collections: the Chroma copy was left
+    empty while the report said every vector had been copied. It repairs the collection the
+    catalog records, whatever TANYA_COLLECTION says (an index's copy does not move)."""
+    from ingest.pipeline import sync_vectors
+
+    ingest_articles(open_index(settings, "model-a"), articles(3))
+    rebuilt = open_index(settings, "model-b")
+    reindex(rebuilt, MODELS["model-b"], "model-b")
+    expected = rebuilt.mirrored_ids()
+    assert len(expected) == 3
+    for collection in ("tanya", "another"):
+        data_dir = Path(settings.data_dir)
+        fresh = Index(
+            Catalog(data_dir / "catalog.sqlite3"),
+            ChromaMirror(data_dir, None),
+            MODELS.__getitem__,
+            "model-b",
+            collection,
+            1000,
+            5.0,
+        )
+        report = sync_vectors(fresh)
+        assert report.copied == 0 and report.deleted == 0
+        assert open_index(settings, "model-b").mirrored_ids() == expected
+        assert nearest_sources(open_index(settings, "model-b"), "gunung") == {"gunung-0", "gunung-1", "gunung-2"}
