@@ -159,9 +159,19 @@ class IndexSettings(Section):
     @classmethod
     def _data_dir_expanded(cls, value: Path) -> Path:
         try:
-            return Path(value).expanduser()
+            path = Path(value).expanduser()
         except RuntimeError:
             raise ValueError(f"cannot expand {str(value).split('/')[0]}: no such user on this machine") from None
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:
+            # Chroma cannot name its files there: the catalog took articles its copy never could
+            # (a hostile test), and no `tanya reindex --vectors-only` would have mended it
+            shown = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+            raise ValueError(
+                f"{shown} is not a UTF-8 path, which the vector store needs; choose another folder"
+            ) from None
+        return path
 
     @field_validator("collection")
     @classmethod

@@ -190,3 +190,13 @@ def test_a_url_has_one_canonical_form_and_one_that_httpx_cannot_read_is_kept() -
     assert canonical_url("http://example.com/same.txt?") == "http://example.com/same.txt"
     assert canonical_url("http://h:abc/x") == "http://h:abc/x"  # a port that is no number: as written
     assert is_url("HTTPS://x") and not is_url("/tmp/berita.txt") and not is_url("ftp://x")
+
+
+def test_a_data_dir_whose_path_is_not_utf8_is_refused() -> None:
+    """A hostile test: such a folder took articles into the catalog that Chroma could never
+    store (it names its files in UTF-8), and the message pointed to a repair that could not work."""
+    from pydantic import ValidationError
+
+    bad = os.fsdecode(b"/tmp/bad\xffdir")
+    with pytest.raises(ValidationError, match="is not a UTF-8 path, which the vector store needs"):
+        IndexSettings(data_dir=bad)
