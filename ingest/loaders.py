@@ -832,8 +832,32 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
         page_url = page_url if page_url and _WELL_FORMED_URL.fullmatch(page_url) else None
         if page_url and url and _host(page_url) != _host(url):
             page_url = None
-        meta = {"title": found.title, "published": found.date, "url": page_url, "outlet": found.sitename}
+        published = None if _made_up_day(found.date, html) else found.date
+        meta = {"title": found.title, "published": published, "url": page_url, "outlet": found.sitename}
     return text, meta
+
+
+_ISO_DAY = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
+
+
+def _made_up_day(found: str | None, html: str) -> bool:
+    """Whether the date the page's metadata gives (``found``) is the first of a month that the
+    page only writes with a day it does not have: htmldate reads "2024-02-30" as 2024-02-01, and
+    the article would be cited, and filtered by --since, at a date no one wrote (a hostile test;
+    a sidecar or a .jsonl line giving 2024-02-30 is refused)."""
+    if not found or not found.endswith("-01"):
+        return False
+    year, month = int(found[:4]), int(found[5:7])
+    days = [int(d) for y, m, d in _ISO_DAY.findall(html) if int(y) == year and int(m) == month]
+    return bool(days) and 1 not in days and any(not _is_day(year, month, d) for d in days)
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 # A character reference ("&#27;", "&#x7;", "&#xfffe;"): one to a character XML has no place for

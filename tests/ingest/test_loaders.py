@@ -580,6 +580,13 @@ def test_a_fetched_page_cites_its_own_address_only_on_the_host_it_came_from(tmp_
         ('<meta property="article:published_time" content="2026-10-30T08:00:00+07:00">', "", "2026-10-30"),
         ("", '<p class="date">Jumat, 30 Oktober 2026 08:00 WIB</p>', "2026-10-30"),
         ("", '<time datetime="2026-10-30">30/10/2026</time>', "2026-10-30"),
+        # a day the month does not have: no date, not the first of the month htmldate makes of it
+        # (a hostile test), while the first of a month written as such stays
+        ('<meta property="article:published_time" content="2024-02-30T10:00:00">', "", None),
+        ('<meta property="article:published_time" content="2023-02-29">', "", None),
+        ('<meta property="article:published_time" content="2024-04-31T10:00:00">', "", None),
+        ('<meta property="article:published_time" content="2024-02-01T10:00:00">', "", "2024-02-01"),
+        ('<meta property="article:published_time" content="2024-02-29">', "", "2024-02-29"),
     ],
 )
 def test_an_html_page_is_dated_by_what_it_states_not_by_figures_in_its_text(
