@@ -38,6 +38,8 @@ class IngestReport:
 
     items: list[ItemResult] = field(default_factory=list)
     seconds: float = 0.0
+    # with ``if_empty``: how many articles the index already held, so that nothing was written
+    already_held: int | None = None
 
     def count(self, status: Outcome) -> int:
         """Return how many inputs ended with ``status``."""
@@ -104,28 +106,36 @@ EMBED_GROUP = 128
 
 
 def ingest_inputs(
-    index: Index, inputs: Iterable[str], fetcher: Fetcher | None = None, progress: ProgressSink | None = None
+    index: Index,
+    inputs: Iterable[str],
+    fetcher: Fetcher | None = None,
+    progress: ProgressSink | None = None,
+    if_empty: bool = False,
 ) -> IngestReport:
-    """Load ``inputs`` (paths, folders, URLs) and write each article to ``index``."""
+    """Load ``inputs`` (paths, folders, URLs) and write each article to ``index`` (with
+    ``if_empty``, only if it holds no article once the write lock is held)."""
     progress = progress or ProgressSink()
     started = time.perf_counter()
     loaded: list[Article | Skipped] = []
     for item in load_inputs(inputs, fetcher):
         progress.loading(item.source)
         loaded.append(item)
-    report = ingest_articles(index, loaded, progress)
+    report = ingest_articles(index, loaded, progress, if_empty)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def ingest_articles(
-    index: Index, loaded: Iterable[Article | Skipped], progress: ProgressSink | None = None
+    index: Index, loaded: Iterable[Article | Skipped], progress: ProgressSink | None = None, if_empty: bool = False
 ) -> IngestReport:
     """Write already loaded articles; unchanged ones cost a hash check and no embedding.
 
     Chunking, hashing and analysing happen before the write lock is taken, so other writers
     wait only while this run embeds and stores; whether an article changed is decided again
-    under the lock (another process may have written it meanwhile).
+    under the lock (another process may have written it meanwhile). With ``if_empty`` nothing
+    is written when the index holds an article once the lock is held (``already_held``): two
+    runs of `tanya ingest --if-empty` at once, as two hosts starting on one index, had both
+    found it empty before either wrote.
     """
     progress = progress or ProgressSink()
     started = time.perf_counter()
@@ -148,6 +158,10 @@ def ingest_articles(
     todo: list[tuple[PreparedArticle, Outcome]] = []
     with index.writing(on_wait=progress.waiting):
         index.check_model()
+        if if_empty and (held := len(index.articles())):
+            report.already_held = held
+            report.seconds = time.perf_counter() - started
+            return report
         for entry in ready:
             if isinstance(entry, ItemResult):
                 report.items.append(entry)

@@ -73,6 +73,7 @@ def main() -> None:
         raise SystemExit(INTERRUPTED) from None
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (a background job)
         signal.signal(signal.SIGINT, _interrupted)
+    _replacing_what_cannot_be_encoded()
     guard = None if sys.stdout is None else GuardedOutput(sys.stdout)
     if guard is not None:
         sys.stdout = guard
@@ -93,6 +94,17 @@ def main() -> None:
             print(f"tanya: error: {guard.error}", file=sys.stderr)
             raise SystemExit(1) from None
         raise
+
+
+def _replacing_what_cannot_be_encoded() -> None:
+    """Have stdout and stderr write "?" for a character their encoding lacks (a terminal in
+    latin-1, ``PYTHONIOENCODING=ascii``: the " … " and " · " of answers and citations) instead
+    of ending the command with a UnicodeEncodeError's traceback (a hostile test's finding)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
 
 
 def _interrupted(signum: int, frame: FrameType | None) -> None:

@@ -53,14 +53,12 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TanyaError as exc:
-            if _State.debug:
-                raise
+            _traceback_if_debugging()
             # a message may quote a file name, a source or a setting: escaped like any article text
             err.print(f"tanya: error: {terminal_text(str(exc))}", markup=False)
             raise typer.Exit(exc.exit_code) from None
         except ValidationError as exc:
-            if _State.debug:
-                raise
+            _traceback_if_debugging()
             first = exc.errors()[0]
             name = _env_name(exc.title, first["loc"][0]) if first.get("loc") else "a setting"
             err.print(f"tanya: error: invalid {name}: {terminal_text(str(first['msg']))}", markup=False)
@@ -72,12 +70,22 @@ def handles_errors(fn: F) -> F:
             from ingest.store.catalog import unreadable
 
             error = unreadable(exc)
-            if error is None or _State.debug:
+            if error is None:
                 raise
+            _traceback_if_debugging()
             err.print(f"tanya: error: {terminal_text(str(error))}", markup=False)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _traceback_if_debugging() -> None:
+    """With --debug, the traceback of the error being handled, before its one line: the exit
+    code stays the error's own (a hostile test: --debug had turned every 2 into 1)."""
+    if _State.debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
 
 
 def _env_name(settings_class: str, field: object) -> str:
@@ -173,17 +181,14 @@ def ingest(
         raise BadInput("give at least one file, folder or URL to ingest (or --bundled)")
     ingest_settings = _settings().index
     index = make_index(ingest_settings)
-    if if_empty and index.articles():
-        if not as_json:
-            err.print(f"The index already holds {len(index.articles())} article(s); nothing to do.")
-        else:
-            _print_json(
-                {"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0, "items": []}
-            )
+    if if_empty and index.articles():  # no reading of the inputs; checked again under the write lock
+        _nothing_to_do(len(index.articles()), as_json)
         return
     try:
         with _progress(enabled=not as_json) as sink:
-            report = ingest_inputs(index, paths, Fetcher.from_settings(ingest_settings), progress=sink)
+            report = ingest_inputs(
+                index, paths, Fetcher.from_settings(ingest_settings), progress=sink, if_empty=if_empty
+            )
     except IngestStopped as stopped:  # what it stored, then why it stopped (handles_errors)
         _print_report(stopped.report, as_json)
         raise
@@ -191,9 +196,20 @@ def ingest(
         _print_report(interrupted.report, as_json)
         err.print(interrupted_line(interrupted), markup=False)
         raise typer.Exit(130) from None
+    if report.already_held is not None:  # another writer filled it meanwhile
+        _nothing_to_do(report.already_held, as_json)
+        return
     _print_report(report, as_json)
     if report.count("skipped"):
         raise typer.Exit(2)
+
+
+def _nothing_to_do(held: int, as_json: bool) -> None:
+    """What `tanya ingest --if-empty` says of an index that already holds articles."""
+    if not as_json:
+        err.print(f"The index already holds {held} article(s); nothing to do.")
+    else:
+        _print_json({"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0, "items": []})
 
 
 def interrupted_line(interrupted: IngestInterrupted) -> str:

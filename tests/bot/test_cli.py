@@ -179,6 +179,27 @@ def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: 
     )
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_an_output_that_cannot_encode_an_answer_s_characters_gets_them_replaced(
+    story: object, story_dir: Path, encoding: str
+) -> None:
+    """A hostile test: a terminal in latin-1 (or ``PYTHONIOENCODING=ascii``) ended `tanya ask`
+    with a UnicodeEncodeError's traceback at the first " · " (a citation's date and source) or
+    " … "; such characters are written as "?"."""
+    import os
+    import subprocess
+
+    from tests.test_processes import TANYA
+
+    env = {**os.environ, "TANYA_DATA_DIR": str(story_dir), "PYTHONIOENCODING": encoding}
+    question = "berapa pengungsi banjir lembah arum?"
+    result = subprocess.run([TANYA, "ask", question], env=env, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode(encoding, "replace")
+    assert b"Traceback" not in result.stderr and b"pengungsi" in result.stdout
+    # "2026-10-30 · source": "·" is latin-1's own, "?" in ASCII
+    assert (b" \xb7 " if encoding == "latin-1" else b" ? ") in result.stdout
+
+
 def test_ask_human_output_quotes_the_cited_passage(ingested: None) -> None:
     result = tanya("ask", QUESTION)
     assert result.exit_code == 0
@@ -192,6 +213,21 @@ def test_each_cited_sentence_is_highlighted_where_it_stands_in_its_passage() -> 
     rendered = _quote(passage, "Kalimat pertama. Kalimat ketiga.")
     lit = [rendered.plain[span.start : span.end] for span in rendered.spans if "green" in str(span.style)]
     assert lit == ["Kalimat pertama.", "Kalimat ketiga."]  # past the paragraph break, and both of them
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["ask", "--since", "2026-13-01", "x"], {}), (["ask", "x"], {"TANYA_TOP_K": "0"}), (["remove", "nothing"], {})],
+)
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(
+    ingested: None, monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str]
+) -> None:
+    """A hostile test: with --debug every usage error (exit code 2) ended with exit code 1."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    plain, debugging = tanya(*args), tanya("--debug", *args)
+    assert plain.exit_code == debugging.exit_code == 2, (plain.output, debugging.output)
+    assert "Traceback" in debugging.output and "Traceback" not in plain.output
 
 
 @pytest.mark.parametrize(

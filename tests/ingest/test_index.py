@@ -40,6 +40,17 @@ def test_ingesting_twice_embeds_nothing_the_second_time(small_index: Index, hash
     assert len(stores_agree(small_index)) == first.chunks_written
 
 
+def test_an_ingest_only_if_empty_writes_nothing_once_another_writer_filled_the_index(small_index: Index) -> None:
+    """A hostile test: two `tanya ingest --if-empty` at once (two hosts starting on one index)
+    both found it empty before either took the write lock, and both wrote. Whether it is empty
+    is decided again under the lock."""
+    first = ingest_articles(small_index, [article("a", "Gunung meletus pagi ini.")], if_empty=True)
+    assert first.already_held is None and first.count("added") == 1
+    second = ingest_articles(small_index, [article("b", "Banjir melanda desa.")], if_empty=True)
+    assert second.already_held == 1 and second.items == []
+    assert {r.source for r in small_index.articles()} == {"a"}
+
+
 def test_a_passage_of_countless_tiny_sentences_costs_an_embedding_per_passage_not_per_word(
     small_index: Index, hash_embeddings: HashEmbeddings
 ) -> None:
