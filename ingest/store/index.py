@@ -230,7 +230,7 @@ class Index:
         try:
             return (*reconcile(), None)
         except ChromaUnavailable as exc:
-            aside = self.mirror.set_aside() if repair and damaged(exc) else None
+            aside = self.mirror.set_aside() if repair and (damaged(exc) or self.mirror.displaced()) else None
             if aside is None:  # unwritable, busy, a server's: as it failed
                 raise
         try:

@@ -179,7 +179,9 @@ class ChromaMirror:
         there is no such folder or it cannot be moved (a read-only data folder). Never deletes."""
         import time
 
-        if not self.embedded or not self.folder.is_dir():
+        # a file where the folder should be (a hostile test: Chroma only said "File exists") is
+        # set aside as a damaged folder is
+        if not self.embedded or not (self.folder.is_dir() or self.folder.is_file()):
             return None
         self._forget_clients()
         aside = self.folder.with_name(f"chroma.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
@@ -188,6 +190,10 @@ class ChromaMirror:
         except OSError:
             return None
         return aside
+
+    def displaced(self) -> bool:
+        """Whether something other than a folder stands where the embedded copy's folder goes."""
+        return self.embedded and self.folder.exists() and not self.folder.is_dir()
 
     def put_back(self, aside: Path) -> None:
         """Undo ``set_aside`` (the new copy could not be built either): the folder made since is

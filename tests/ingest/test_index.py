@@ -334,6 +334,24 @@ def test_the_chroma_copy_is_rebuilt_from_the_catalog(settings: IndexSettings) ->
     assert sync_vectors(index).copied == 0  # in step: nothing to do
 
 
+def test_a_file_where_the_chroma_folder_goes_is_set_aside_and_the_copy_rebuilt(settings: IndexSettings) -> None:
+    """A hostile test: with a regular file named "chroma" in the data folder, the repair the
+    messages point to failed with Chroma's "File exists (os error 17)" and moved nothing aside."""
+    import shutil
+
+    from ingest.pipeline import sync_vectors
+
+    index = make_index(settings, embeddings=HashEmbeddings())
+    ingest_articles(index, [article("a", "Satu dua tiga."), article("b", "Empat lima.")])
+    chroma = Path(settings.data_dir) / "chroma"
+    shutil.rmtree(chroma)
+    chroma.write_text("not a folder")
+    report = sync_vectors(make_index(settings, embeddings=HashEmbeddings()))
+    assert report.set_aside is not None and Path(report.set_aside).read_text() == "not a folder"
+    assert (report.copied, report.deleted) == (2, 0) and chroma.is_dir()
+    stores_agree(index)
+
+
 def test_second_writer_fails_clearly_after_the_lock_timeout(settings: IndexSettings) -> None:
     first = make_index(settings.model_copy(update={"lock_timeout_s": 0.2}), embeddings=HashEmbeddings())
     second = make_index(settings.model_copy(update={"lock_timeout_s": 0.2}), embeddings=HashEmbeddings())
