@@ -125,11 +125,35 @@ def test_a_pdf_whose_text_is_larger_than_one_article_stops_at_the_limit(tmp_path
     (tmp_path / "many.pdf").write_bytes(data)
     (item,) = load_inputs([str(tmp_path / "many.pdf")], Fetcher(max_bytes=1_000_000))
     assert isinstance(item, Skipped) and len(data) < 40_000
+    # its three pages draw 1.2 MB of instructions: refused before any is read
     assert item.reason == (
-        "its text is too large for one article (more than 1 MB; the limit is 1 MB, TANYA_FETCH_MAX_BYTES)"
+        "its pages' contents are too large for one article (more than 1 MB decompressed; the limit is 1 MB, "
+        "TANYA_FETCH_MAX_BYTES)"
     )
     (whole,) = load_inputs([str(tmp_path / "many.pdf")], Fetcher(max_bytes=2_000_000))
     assert isinstance(whole, Article) and len(whole.text) > 1_000_000  # under a larger limit, all of it
+
+
+def test_a_pdf_of_countless_small_text_operators_is_refused_before_they_are_read(tmp_path: Path) -> None:
+    """A hostile test: 44 KB of PDF drawing a short line 300,000 times took pypdf 140 s of CPU,
+    an operator at a time, before its text passed the limit; its drawing instructions are
+    measured first."""
+    stream = zlib.compress(
+        b"BT /F1 12 Tf 72 720 Td " + b"(Warga desa mengungsi karena banjir.) Tj T* " * 20_000 + b"ET", 9
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    (tmp_path / "ops.pdf").write_bytes(pdf_file(objects))
+    (item,) = load_inputs([str(tmp_path / "ops.pdf")], Fetcher(max_bytes=500_000))
+    assert isinstance(item, Skipped) and item.reason.startswith("its pages' contents are too large for one article")
+    (whole,) = load_inputs([str(tmp_path / "ops.pdf")], Fetcher(max_bytes=2_000_000))
+    assert isinstance(whole, Article) and whole.text.count("banjir") == 20_000  # within a larger limit, read
 
 
 def test_one_pdf_page_that_repeats_a_form_of_text_stops_at_the_limit_as_it_is_read(tmp_path: Path) -> None:
