@@ -248,8 +248,9 @@ class ChangeReader:
 
 
 # The share of the weight of what the question names (and the answer's article holds) that
-# another report must hold to be read as answering it too: a later report need not repeat every
-# word of the first ("jumlah rumah rusak naik dr brp jd brp": the first report's "jumlah").
+# another report must hold to be read as answering it too: one report need not repeat every
+# word another writes ("jumlah rumah rusak naik dr brp jd brp": only the latest report writes
+# the change's own verb, "naik"; docs/quality.md, twenty-seventh session).
 NAMED_SHARE = 0.5
 
 
