@@ -39,9 +39,20 @@ def written_forms(secret: str) -> Iterator[str]:
     yield from (part for part in re.split(r"[^\x20-\x7e]|[\\'\"]", secret) if len(part) >= SECRET_PART_CHARS)
 
 
+# Control characters but tab and newline (C0, DEL and C1): a terminal reads ESC and its kin as
+# commands (a model server's error message quoted in a warning set the window's title, cleared
+# the screen and could have written the clipboard; a hostile test).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group(0)):02x}"
+
+
 class RedactSecrets(logging.Filter):
     """Replaces each secret value in a record's message (arguments included) and traceback, in
-    any of its ``written_forms``, with ``[redacted]``."""
+    any of its ``written_forms``, with ``[redacted]``, and writes the message's control
+    characters as escapes ("\\x1b"): log lines quote text from outside (a server's error)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -49,10 +60,12 @@ class RedactSecrets(logging.Filter):
         self.secrets = sorted(forms, key=len, reverse=True)  # a longer form first: it may hold a shorter
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
-        text = message
+        text = _CONTROL.sub(_escaped, message)
+        if not self.secrets:
+            if text != message:
+                record.msg, record.args = text, None
+            return True
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         exc_text = record.exc_text or ""
@@ -62,7 +75,7 @@ class RedactSecrets(logging.Filter):
         if text != message:
             record.msg, record.args = text, None
         if record.exc_text:
-            record.exc_text = exc_text
+            record.exc_text = _CONTROL.sub(_escaped, exc_text)
         return True
 
 

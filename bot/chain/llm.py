@@ -224,14 +224,14 @@ PARAPHRASE_PROMPT = _prompt(PARAPHRASE_SYSTEM_PROMPT)
 
 
 # What fences the passages, the question and the earlier turns: no text may open or close one.
-_TAGS = r"</?\s*(?:earlier|question|passage)\b[^<>]*>"
+_TAGS = r"<\s*/?\s*(?:earlier|question|passage)\b[^<>]*>"  # "< /passage>" too (a hostile test)
 # Chat templates' control tokens ("<|im_start|>system", "<|eot_id|>", DeepSeek's "<｜User｜>",
 # "[INST]", Mistral's "[SYSTEM_PROMPT]", "<<SYS>>", "<start_of_turn>", "</s>", "<bos>"): a server
 # that renders its model's template around the messages may read them inside a message as the
 # real thing, and an article would open a system turn of its own.
 _MISTRAL = r"(?:INST|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS)"
 _CONTROL_TOKENS = (
-    rf"<[|｜][^<>|｜]{{0,64}}[|｜]>|\[/?{_MISTRAL}\]|<</?SYS>>|</?(?:s|bos|eos)>|<(?:start|end)_of_turn>"
+    rf"<[|｜][^<>|｜]{{0,64}}[|｜]>|\[\s*/?\s*{_MISTRAL}\s*\]|<</?SYS>>|</?(?:s|bos|eos)>|<(?:start|end)_of_turn>"
     r"|<[|｜][^<>|｜]{0,64}$"
 )
 _UNTRUSTED = re.compile(f"{_TAGS}|{_CONTROL_TOKENS}", re.IGNORECASE)
@@ -239,8 +239,8 @@ _UNTRUSTED = re.compile(f"{_TAGS}|{_CONTROL_TOKENS}", re.IGNORECASE)
 # (nested deeper than its passes, or never closed).
 _TAG_WORDS = {
     _UNTRUSTED.pattern: re.compile(
-        rf"<(?=/?\s*(?:earlier|question|passage)\b|[|｜]|<?/?SYS>|/?(?:s|bos|eos)>|(?:start|end)_of_turn>)"
-        rf"|\[(?=/?{_MISTRAL}\])",
+        rf"<(?=\s*/?\s*(?:earlier|question|passage)\b|[|｜]|<?/?SYS>|/?(?:s|bos|eos)>|(?:start|end)_of_turn>)"
+        rf"|\[(?=\s*/?\s*{_MISTRAL}\s*\])",
         re.IGNORECASE,
     )
 }
