@@ -465,6 +465,12 @@ def verify(
                     cut = cut or _cut(value)
                     if verifier.full:  # the answer is complete: the rest (bounded by with_deadline) is not checked
                         continue
+                    opening = buffer.lstrip()
+                    if opening.startswith(NO_ANSWER) or NO_ANSWER.startswith(opening):
+                        # a reply opening with NO_ANSWER is the model declining, whatever follows:
+                        # nothing of it is shown (a hostile test: a quoted sentence had been shown,
+                        # then the refusal under it, with a citation to nothing)
+                        continue
                     claims = split_claims(buffer)
                     # The last sentence may still grow, or get its markers after the full stop; while
                     # the last piece is markers only, or a marker's start (" [", "1" and "]" come one

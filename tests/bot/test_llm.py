@@ -318,6 +318,14 @@ def test_streaming_shows_only_verified_sentences_as_they_complete(index: Index) 
     assert "12.345" not in " ".join(texts)
 
 
+def test_a_reply_opening_with_no_answer_shows_nothing_before_the_refusal(index: Index) -> None:
+    """A hostile test: "NO_ANSWER. <a verifiable quote> [1]" streamed the quote as a partial
+    answer, then the refusal: the user saw an answer, its contradiction and a citation to nothing."""
+    reply = f"{NO_ANSWER}. Sekitar 700 karyawan terkena PHK [1]. TikTok beralih ke kecerdasan buatan [1]."
+    seen = list(llm_chain(index, ScriptedChatModel(reply=reply, delay_s=0.01)).stream(QUESTION))
+    assert all(a.abstained for a in seen) and seen[-1].text == ABSTAIN_TEXT["id"] and not seen[-1].citations
+
+
 def test_a_lone_surrogate_in_the_model_output_cannot_reach_the_answer(index: Index) -> None:
     answer, _ = ask(index, ScriptedChatModel(reply="Sekitar 700 karyawan terkena PHK \udcff [1]."))
     # read as U+FFFD, a mark the passage lacks and the check cannot read: not served
