@@ -526,7 +526,12 @@ def _words_accounted(
     attributed = _attributed_names(claim)
     # Words the other checks read: a figure's qualifier ("fewer than") or words ("dua puluh"), a
     # stance ("diduga").
-    content = [(at, w) for at, w in enumerate(claim) if w.content and w.low not in _NOT_ACCOUNTED]
+    qualifying = _qualifying(claim)
+    content = [
+        (at, w)
+        for at, w in enumerate(claim)
+        if w.content and w.low not in _NOT_ACCOUNTED and (w.low not in _QUALIFIER_WORDS or at not in qualifying)
+    ]
     used = [w for _, w in content]
     spare = [w for w in source if w.content and not w.low[0].isdigit() and not any(_same_word(c, w) for c in used)]
     done: set[int] = set()
@@ -653,9 +658,29 @@ _STANCES = {
 }
 _STANCE_OF = {word: kind for kind, words in _STANCES.items() for word in words.split()}
 _KEPT_STANCES = frozenset({"future", "hedge", "once"})
-_CHECKED_ELSEWHERE = frozenset(_STANCE_OF) | frozenset(w for phrase in _QUALIFIER_OF for w in phrase.split())
+_CHECKED_ELSEWHERE = frozenset(_STANCE_OF)
 _NUMBER_WORDS = frozenset([*UNITS, *TENS, "belas", *(w for phrase in _FRACTIONS for w in phrase.split())]) - {"se"}
 _NOT_ACCOUNTED = _ATTRIBUTION | _CHECKED_ELSEWHERE | _NUMBER_WORDS
+# The words of a figure's qualifiers ("kurang dari", "nyaris", "fewer than"): the figure check
+# reads them where they qualify a figure; anywhere else they are words like any other (a hostile
+# test: "TikTok nyaris merumahkan ...", "... dengan sedikit dari mereka ..." had passed unread).
+_QUALIFIER_WORDS = frozenset(w for phrase in _QUALIFIER_OF for w in phrase.split()) - _STANCE_OF.keys()
+_CURRENCIES = frozenset("rp usd idr rm sgd eur us".split())
+
+
+def _qualifying(claim: Sequence[_Word]) -> set[int]:
+    """Where the claim's words are a qualifier of the figure right after it ("kurang dari 500",
+    "nearly 700", "lebih dari Rp2 miliar", "sekitar tujuh ratus")."""
+    lows = [w.low for w in claim]
+    found: set[int] = set()
+    for phrase in _QUALIFIER_OF:
+        parts = phrase.split()
+        for at in range(len(lows) - len(parts)):
+            following = lows[at + len(parts)]
+            figure = following[:1].isdigit() or following in _NUMBER_WORDS or following in _CURRENCIES
+            if figure and lows[at : at + len(parts)] == parts:
+                found.update(range(at, at + len(parts)))
+    return found
 
 
 def _stances(words: Sequence[_Word]) -> set[str]:

@@ -571,6 +571,30 @@ def test_claims_the_passages_state_are_served_reworded_passive_or_in_english(
     assert answer.text == re.sub(r" \{[^}]+\}\.$", ". [1]", reply)
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [  # a figure's qualifier words used elsewhere, which nothing had read (a third hostile test)
+        "TikTok nyaris merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+        "TikTok merumahkan sekitar 700 karyawan di Malaysia dengan sedikit dari mereka bekerja dalam moderasi "
+        "konten {merumahkan sekitar 700}.",
+        "TikTok nearly laid off about 700 employees in Malaysia {merumahkan sekitar 700}.",
+        "TikTok minimal merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+    ],
+)
+def test_a_paraphrase_may_not_qualify_what_the_passage_states(article_index: Index, reply: str) -> None:
+    answer = served(article_index, LAYOFFS, reply)
+    assert answer.mode == "extractive" and answer.note == NOTES["unsupported"], answer.text
+
+
+def test_a_paraphrase_may_still_qualify_a_figure_as_the_passage_does(article_index: Index) -> None:
+    for reply in (
+        "TikTok merumahkan sekitar 700 karyawan di Malaysia {merumahkan sekitar 700}.",
+        "TikTok mengonfirmasi PHK tetapi jumlahnya kurang dari 500 karyawan {kurang dari 500}.",
+    ):
+        answer = served(article_index, LAYOFFS, reply)
+        assert answer.mode == "llm", (reply, answer.text)
+
+
 def test_a_paraphrase_may_write_currency_signs_quotes_and_maths_the_passage_lacks() -> None:
     from bot.chain.verifier import _unaccounted_marks
 
