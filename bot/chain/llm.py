@@ -75,7 +75,9 @@ words cannot be checked against them and is not shown.
 {_DATA_RULE}"""
 
 NOTES = {
-    "failed": "The language model could not be reached, so this answer quotes the passages directly.",
+    "failed": "The language model could not be reached or gave no usable answer, so this answer quotes the passages "
+    "directly.",
+    "server_error": "The language model's server answered with an error, so this answer quotes the passages directly.",
     "refused": "The language model's server refused the request (is the API key right?), "
     "so this answer quotes the passages directly.",
     "stopped": "The language model stopped early; these are the sentences it wrote that the passages support.",
@@ -552,6 +554,9 @@ def fallback_note(error: BaseException | None) -> str:
     # reached, and the key or its rights refused (openai's and anthropic's errors carry the status)
     if any(getattr(cause, "status_code", None) in (401, 403) for cause in _causes(error)):
         return NOTES["refused"]
+    # reached, and it answered with another error (429, 500): not "could not be reached" (a hostile test)
+    if any(isinstance(getattr(cause, "status_code", None), int) for cause in _causes(error)):
+        return NOTES["server_error"]
     return NOTES["failed"]
 
 
