@@ -35,15 +35,19 @@ from ingest.types import Article, Skipped
 from tests.conftest import pdf_file, text_bomb_pdf
 
 
-def make_pdf(text: str) -> bytes:
-    """A minimal valid one-page PDF showing ``text`` in Helvetica."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+def make_pdf(text: str, content: bytes | None = None) -> bytes:
+    """A minimal valid one-page PDF showing ``text`` in Helvetica (or drawing ``content``, its
+    page's instructions, compressed)."""
+    stream = (
+        f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1") if content is None else zlib.compress(content, 9)
+    )
+    compressed = b"" if content is None else b" /Filter /FlateDecode"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Length %d%s >>\nstream\n" % (len(stream), compressed) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     return pdf_file(objects)
@@ -138,18 +142,8 @@ def test_a_pdf_of_countless_small_text_operators_is_refused_before_they_are_read
     """A hostile test: 44 KB of PDF drawing a short line 300,000 times took pypdf 140 s of CPU,
     an operator at a time, before its text passed the limit; its drawing instructions are
     measured first."""
-    stream = zlib.compress(
-        b"BT /F1 12 Tf 72 720 Td " + b"(Warga desa mengungsi karena banjir.) Tj T* " * 20_000 + b"ET", 9
-    )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    (tmp_path / "ops.pdf").write_bytes(pdf_file(objects))
+    lines = b"BT /F1 12 Tf 72 720 Td " + b"(Warga desa mengungsi karena banjir.) Tj T* " * 20_000 + b"ET"
+    (tmp_path / "ops.pdf").write_bytes(make_pdf("", content=lines))
     (item,) = load_inputs([str(tmp_path / "ops.pdf")], Fetcher(max_bytes=500_000))
     assert isinstance(item, Skipped) and item.reason.startswith("its pages' contents are too large for one article")
     (whole,) = load_inputs([str(tmp_path / "ops.pdf")], Fetcher(max_bytes=2_000_000))
