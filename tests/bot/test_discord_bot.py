@@ -230,12 +230,15 @@ class FakeResponse:
 
 
 class FakeSent:
+    """A message an interaction's followup sent: as discord.py gives it (a webhook message with no
+    guild), it cannot open a thread itself."""
+
     def __init__(self, log: list[tuple[str, Any, dict[str, Any]]]) -> None:
         self.log = log
         self.id = len(log) + 500
 
     async def create_thread(self, **kwargs: Any) -> None:
-        self.log.append(("create_thread", None, kwargs))
+        raise ValueError("This message does not have guild info attached.")
 
     async def edit(self, **kwargs: Any) -> None:
         self.log.append(("edit", kwargs.get("content"), {**kwargs, "at": time.monotonic()}))
@@ -261,12 +264,17 @@ def interaction(
     user = SimpleNamespace(
         id=user_id, guild_permissions=discord.Permissions(manage_guild=manage_guild), roles=list(roles)
     )
+
+    async def create_thread(**kwargs: Any) -> Any:  # a text channel opens a thread on a message of its own
+        log.append(("create_thread", None, kwargs))
+        return SimpleNamespace(id=kwargs["message"].id + 10_000)
+
     return SimpleNamespace(
         client=bot,
         user=user,
         guild=SimpleNamespace(id=5),
         channel_id=channel_id,
-        channel=SimpleNamespace(id=channel_id),
+        channel=SimpleNamespace(id=channel_id, create_thread=create_thread),
         response=FakeResponse(log),
         followup=FakeFollowup(log),
         log=log,
@@ -313,10 +321,26 @@ async def test_slash_ask_defers_first_then_follows_up_with_answer_and_sources(st
 
 
 async def test_slash_ask_in_thread_mode_opens_a_thread(stack: Stack, tmp_path: Path) -> None:
+    """From the channel, on the answer: the message a followup returns cannot open one (a
+    hostile test: every /ask in thread mode had been followed by an apology, and its answer was
+    not kept for replies)."""
     bot = build_bot(stack, tmp_path, threads=True)
     fake = interaction(bot)
     await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
     assert fake.log[-1][0] == "create_thread" and fake.log[-1][2]["name"].startswith("Berapa karyawan")
+    assert not sends(fake)[-1][1].startswith("Sorry")
+    thread_id = fake.log[-1][2]["message"].id + 10_000
+    assert bot.conversations.get(("thread", thread_id)) is not None  # its follow-ups go on there
+    # a channel that cannot open one (no permission, no threads there): the answer stands, no apology
+    fake = interaction(bot, user_id=2)
+
+    async def refuse(**_: Any) -> Any:
+        raise ValueError("no threads here")
+
+    fake.channel.create_thread = refuse
+    await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
+    assert "700" in sends(fake)[-1][1]
+    bot.workers.shutdown(wait=True)
 
 
 async def test_slash_ask_outside_allowed_channels_is_refused_privately(stack: Stack, tmp_path: Path) -> None:
@@ -614,7 +638,7 @@ async def test_add_file_then_duplicate_then_remove(default_embeddings: Any, tmp_
     await invoke(LibraryCog.add, cog, third, None, other)
     assert "Added «gempa»" in sends(third)[-1][1] and len(index.articles()) == 2
     # told apart where /remove offers them, though their titles are one
-    names = [choice.name for choice in await cog.remove_autocomplete(interaction(bot), "gempa")]
+    names = [choice.name for choice in await cog.remove_autocomplete(interaction(bot, manage_guild=True), "gempa")]
     assert len(set(names)) == 2 and all(name.startswith("gempa · discord-upload:") for name in names)
     for article in index.articles():
         removal = interaction(bot, manage_guild=True)
@@ -1110,4 +1134,52 @@ async def test_an_upload_under_a_name_known_before_replaces_it(default_embedding
     await invoke(LibraryCog.add, cog, upload, None, corrected)
     assert "Updated «gempa»" in sends(upload)[-1][1]
     assert [(a.source, a.chunks) for a in index.articles()] == [("discord-upload:gempa.txt", 1)]
+    bot.workers.shutdown(wait=True)
+
+
+class _AutocompleteResponse:
+    def __init__(self) -> None:
+        self.choices: list[Any] | None = None
+
+    def is_done(self) -> bool:
+        return self.choices is not None
+
+    async def autocomplete(self, choices: list[Any]) -> None:
+        self.choices = list(choices)
+
+
+async def test_remove_autocomplete_keeps_to_the_bots_channels_and_admins(stack: Stack, tmp_path: Path) -> None:
+    """A hostile test: discord.py runs a command's checks for the command, not its autocomplete,
+    so typing /remove listed the index, with the bot's file paths, in any channel of any server
+    to anyone who saw the command."""
+    bot = build_bot(stack, tmp_path, channels="200")
+    remove = next(c for c in LibraryCog(bot).__cog_app_commands__ if c.name == "remove")
+
+    async def choices(fake: Any) -> list[Any] | None:
+        fake.response = _AutocompleteResponse()
+        await remove._invoke_autocomplete(fake, "source", SimpleNamespace(source=""))
+        return fake.response.choices
+
+    assert await choices(interaction(bot, manage_guild=True, channel_id=100)) == []  # not its channel
+    assert await choices(interaction(bot, manage_guild=False, channel_id=200)) == []  # not an admin
+    listed = await choices(interaction(bot, manage_guild=True, channel_id=200))
+    assert listed and all(isinstance(c, app_commands.Choice) for c in listed)
+    bot.workers.shutdown(wait=True)
+
+
+async def test_a_feedback_store_that_cannot_record_the_answer_does_not_lose_it(stack: Stack, tmp_path: Path) -> None:
+    """A hostile test: a full or locked feedback store turned every answer into an apology; the
+    answer goes out without vote buttons."""
+    bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=50)
+
+    def full(*_: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    bot.feedback.record_answer = full  # type: ignore[method-assign]
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user]))
+    replies = [(text, kwargs) for kind, text, kwargs in log if kind == "reply"]
+    assert replies and "700" in replies[-1][0], replies
+    view = replies[-1][1].get("view")
+    assert view is None or not any(isinstance(i, VoteButton) for i in view.children)
     bot.workers.shutdown(wait=True)

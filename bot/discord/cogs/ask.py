@@ -127,11 +127,13 @@ class PassageButton(
             await send_ephemeral(interaction, part)
 
 
-def answer_view(answer_id: int, answer: Answer) -> discord.ui.View:
-    """Buttons under an answer: votes, then one "Show passage" per citation."""
+def answer_view(answer_id: int | None, answer: Answer) -> discord.ui.View:
+    """Buttons under an answer: votes (when the answer could be recorded, ``answer_id``), then
+    one "Show passage" per citation."""
     view = discord.ui.View(timeout=None)
-    view.add_item(VoteButton(answer_id, "up"))
-    view.add_item(VoteButton(answer_id, "down"))
+    if answer_id is not None:
+        view.add_item(VoteButton(answer_id, "up"))
+        view.add_item(VoteButton(answer_id, "down"))
     for citation in answer.citations[:20]:
         view.add_item(PassageButton(citation.n, citation.chunk.chunk_id))
     return view
@@ -276,7 +278,11 @@ class AskCog(commands.Cog):
         replies = answer_replies(answer)
         if answer.says_nothing or answer.chat:  # an abstention or a chat reply: nothing to vote on or to show
             return replies, None
-        answer_id = await self.bot.run_blocking(self.bot.feedback.record_answer, answer)
+        try:
+            answer_id = await self.bot.run_blocking(self.bot.feedback.record_answer, answer)
+        except Exception:  # a full disk, a locked store: the answer still goes out, without votes
+            logger.warning("could not record an answer for its vote buttons", exc_info=True)
+            return replies, answer_view(None, answer)
         return replies, answer_view(answer_id, answer)
 
     @app_commands.command(name="ask")
@@ -327,9 +333,14 @@ class AskCog(commands.Cog):
             and interaction.guild is not None
             and getattr(interaction.channel, "parent_id", None) is None  # a thread: Discord opens none inside one
         ):
+            # from the channel, on the answer: the message a followup returns has no guild, and
+            # discord.py refuses to open a thread on it (ValueError; a hostile test: every /ask in
+            # thread mode was followed by an apology and its answer was not kept for replies)
+            opener = getattr(interaction.channel, "create_thread", None)
             try:
-                thread = await sent[-1].create_thread(name=_thread_name(question))
-            except discord.HTTPException:  # no permission, a channel with no threads: the answer stands
+                if opener is not None:
+                    thread = await opener(name=_thread_name(question), message=sent[-1])
+            except (discord.HTTPException, TypeError, ValueError):  # no permission, no threads: the answer stands
                 logger.warning("could not open a thread for an answer", exc_info=True)
         self.remember(conversation, sent, channel_id, thread or self.own_thread(interaction.channel))
 

@@ -218,6 +218,11 @@ class LibraryCog(commands.Cog):
     async def remove_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        # discord.py runs a command's checks for the command, not for its autocomplete: the same
+        # ones here, or the index, with the bot's file paths, is listed to anyone anywhere (a
+        # hostile test: another server's admin, a channel outside TANYA_DISCORD_CHANNELS)
+        if not self.bot.allows(interaction.channel, interaction.channel_id) or not is_admin(interaction):
+            return []
         records = await self.bot.run_blocking(self.bot.index.articles)
         needle = current.lower()
         titles = Counter(r.title for r in records)
