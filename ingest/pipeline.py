@@ -330,6 +330,7 @@ class MigrateReport:
     unchanged: int
     chunks: int
     seconds: float
+    newer_there: int = 0  # articles the server holds in a version ingested since: left as they are
 
     def to_json(self) -> dict[str, object]:
         """Return the ``tanya migrate --json`` object."""
@@ -345,7 +346,10 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     """Copy every article of an embedded catalog into ``index`` (one on a database server) as it
     is stored: chunks, lexical terms, vectors and sentence vectors; nothing is embedded again.
     An article the target already holds with the same content is left alone, so a migration
-    that stopped can be run again. Refuses a target built with another embedding model."""
+    that stopped can be run again, and so is one it holds in a version ingested since (the same
+    time or later: ``newer_there``): a second run had put the embedded index's older copy over a
+    correction ingested on the server (a hostile test). Refuses a target built with another
+    embedding model."""
     progress = progress or ProgressSink()
     started = time.perf_counter()
     meta = source.meta()
@@ -357,7 +361,7 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             "reindex one of them with the other's model first (tanya reindex)"
         )
     target_collection = index.catalog.get_meta("collection") or collection
-    copied = unchanged = chunks_copied = 0
+    copied = unchanged = chunks_copied = newer_there = 0
     with index.writing(on_wait=progress.waiting):
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
@@ -365,6 +369,10 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             there = index.catalog.article(record.source)
             if there is not None and record.content_hash and there.content_hash == record.content_hash:
                 unchanged += 1
+                progress.advance(record.chunks)
+                continue
+            if there is not None and there.ingested_at >= record.ingested_at:
+                newer_there += 1
                 progress.advance(record.chunks)
                 continue
             chunks = source.chunks_of(record.source)
@@ -394,4 +402,4 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             index.mirror.hand_over(target_collection, meta[INDEX_ID], index_id(index.catalog))
         index.refresh(force=True)
         index.sync_vectors()
-    return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started)
+    return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)

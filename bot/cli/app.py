@@ -844,7 +844,9 @@ def migrate(
     else:
         out.print(
             f"copied {report.copied} article{'s' if report.copied != 1 else ''} ({report.chunks} chunks), "
-            f"{report.unchanged} already there, in {report.seconds:.1f} s",
+            f"{report.unchanged} already there"
+            + (f", {report.newer_there} left as the server holds a newer version" if report.newer_there else "")
+            + f", in {report.seconds:.1f} s",
             markup=False,
         )
 

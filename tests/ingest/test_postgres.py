@@ -5,6 +5,7 @@ clear errors when the server goes away."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -427,6 +428,15 @@ def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_
     )
     again = migrate_catalog(source, server)
     assert (again.copied, again.unchanged) == (0, 3)
+    # an article corrected on the server since: a third run leaves the correction (a hostile
+    # test: it had put the embedded copy back over it)
+    first_source = embedded.articles()[0].source
+    original = next(a for a in ARTICLES if a.source == first_source)
+    corrected = dataclasses.replace(original, text="KOREKSI: berita ini dicabut karena keliru.")
+    ingest_articles(server, [corrected])
+    third = migrate_catalog(source, server)
+    assert (third.copied, third.unchanged, third.newer_there) == (0, 2, 1)
+    assert "KOREKSI" in " ".join(c.text for c in server.catalog.chunks_of(first_source))
 
 
 def test_migrate_refuses_a_source_that_is_not_a_tanya_index_and_leaves_it_as_it_was(
