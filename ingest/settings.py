@@ -218,6 +218,12 @@ class IndexSettings(Section):
             raise ValueError(
                 f"must look like postgresql://user:password@host:5432/dbname, not a {parsed.scheme or 'bare'} URL"
             )
+        # an "@" past the host part: a password holding "/", "?" or "#" unencoded, whose rest
+        # neither reads as one, so no message could hide it (a hostile test: "user:pa/ss@host"
+        # was shown whole in the error that its host, "user", could not be resolved)
+        host_part = _HOST_PART.match(value)
+        if host_part is not None and "@" in value[host_part.end() :]:
+            raise ValueError("has a password with /, ?, # or @ that is not percent-encoded (%2F, %3F, %23, %40)")
         from psycopg.conninfo import conninfo_to_dict
 
         try:  # libpq's own reading: a bad port or option is named now, not after a 10 s wait
@@ -229,6 +235,10 @@ class IndexSettings(Section):
         if info.get("password") and info["password"] not in database_secrets(value):
             raise ValueError("has a password with @, # or ? that is not percent-encoded (%40, %23, %3F)")
         return value
+
+
+# A URL's scheme and its authority (user, password, host, port), up to its path, query or fragment.
+_HOST_PART = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*", re.IGNORECASE)
 
 
 # Query parameters of a libpq URL that carry a secret ("...?password=..." works like user:password@).

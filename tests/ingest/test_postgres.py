@@ -370,6 +370,17 @@ def test_a_database_url_libpq_cannot_read_is_refused_as_a_setting() -> None:
             IndexSettings(database_url=url)
         assert "ter2" not in unclear.value.errors()[0]["msg"]
     assert IndexSettings(database_url="postgresql://tanya:hun%23ter2@127.0.0.1/tanya").database_url
+    # a "/" in it, or "#" or "?" after an "@" of it: read as a host and a path, shown whole (a hostile test)
+    for url in (
+        "postgresql://postgres:Zq:w/SECRETX@db.example:5432/tanya",
+        "postgresql://postgres:ab+c/dSECRETX=EFG@db.example/tanya",
+        "postgresql://postgres:k@Secret#SECRETX@127.0.0.1:55432/tanya",
+        "postgresql://postgres:k@Secret?SECRETX@127.0.0.1:55432/tanya",
+    ):
+        with pytest.raises(ValidationError, match="not percent-encoded") as unclear:
+            IndexSettings(database_url=url)
+        assert "SECRETX" not in unclear.value.errors()[0]["msg"]
+    assert IndexSettings(database_url="postgresql://postgres:Zq:w%2FSECRETX@db.example:5432/tanya").database_url
 
 
 def test_the_cli_ingests_and_answers_through_the_server(
