@@ -179,6 +179,10 @@ class Index:
         """Delete an article (from the catalog, then from the Chroma copy); return whether it was
         indexed. The caller holds the write lock (``writing``). ``VectorsBehind`` when the copy
         cannot follow: the catalog, which answers, no longer holds the article."""
+        # the collection the vectors are in now: another process may have rebuilt the index
+        # since this one last read it (a hostile test: a removal waiting on `tanya reindex` then
+        # deleted from the old collection, and the rebuilt copy kept the article)
+        self.refresh()
         if self.catalog.article(source) is None:
             return False
         self.mirror.refuse_foreign(self.catalog, self.collection_name, self.model_name)

@@ -180,3 +180,21 @@ def test_a_repair_after_a_rebuild_copies_into_the_rebuilt_collection(settings: I
         assert report.copied == 0 and report.deleted == 0
         assert open_index(settings, "model-b").mirrored_ids() == expected
         assert nearest_sources(open_index(settings, "model-b"), "gunung") == {"gunung-0", "gunung-1", "gunung-2"}
+
+
+def test_a_removal_after_another_process_rebuilt_the_index_leaves_nothing_of_it_in_the_copy(
+    settings: IndexSettings,
+) -> None:
+    """A hostile test: a host that had read the index before another rebuilt it, removing an
+    article once the rebuild let go of the write lock, deleted it from the old collection: the
+    rebuilt copy kept its vector and text, and the index recorded the copy as in step."""
+    other = open_index(settings, "model-a")
+    ingest_articles(other, articles(3))
+    assert len(other.mirrored_ids()) == 3  # read the index as it was
+    rebuilt = open_index(settings, "model-b")
+    reindex(rebuilt, MODELS["model-b"], "model-b")
+    with other.writing():
+        assert other.remove("gunung-1")
+    fresh = open_index(settings, "model-b")
+    assert len(fresh.mirrored_ids()) == fresh.count() == 2
+    assert nearest_sources(fresh, "gunung") == {"gunung-0", "gunung-2"}
