@@ -39,20 +39,32 @@ def written_forms(secret: str) -> Iterator[str]:
     yield from (part for part in re.split(r"[^\x20-\x7e]|[\\'\"]", secret) if len(part) >= SECRET_PART_CHARS)
 
 
-# Control characters but tab and newline (C0, DEL and C1): a terminal reads ESC and its kin as
-# commands (a model server's error message quoted in a warning set the window's title, cleared
-# the screen and could have written the clipboard; a hostile test).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a terminal acts on instead of showing: C0 controls and DEL (escape sequences, a cleared
+# screen, a window title), C1 controls (U+009B starts a control sequence in some terminals) and
+# the bidi embeddings, overrides and isolates (text that reads otherwise than it is stored).
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_BUT_NEWLINE = re.compile(f"(?!\n){_UNSAFE_CHARS.pattern}")
 
 
-def _escaped(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group(0)):02x}"
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str, keep_newlines: bool = False) -> str:
+    """``text`` safe to print: each control or bidi override character written as its escape
+    (``\\x1b``, ``\\x9b``, ``\\u202e``, as a file name's bad bytes are shown), so the text is
+    seen as stored and cannot drive the terminal. ``keep_newlines`` keeps the line breaks of
+    multi-line text (an answer); in a one-line field (a title, a file name) a newline is escaped
+    too, so it cannot start a line that looks like the CLI's own."""
+    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE_CHARS).sub(_escaped, text)
 
 
 class RedactSecrets(logging.Filter):
     """Replaces each secret value in a record's message (arguments included) and traceback, in
-    any of its ``written_forms``, with ``[redacted]``, and writes the message's control
-    characters as escapes ("\\x1b"): log lines quote text from outside (a server's error)."""
+    any of its ``written_forms``, with ``[redacted]``, and writes what a terminal would act on as
+    escapes (``terminal_text``): log lines quote text from outside (a model server's error had
+    set the terminal's title and cleared its screen; a hostile test)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -61,21 +73,17 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        text = _CONTROL.sub(_escaped, message)
-        if not self.secrets:
-            if text != message:
-                record.msg, record.args = text, None
-            return True
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        exc_text = record.exc_text or ""
+        text, exc_text = message, record.exc_text or ""
         for secret in self.secrets:
             text = text.replace(secret, MASK)
             exc_text = exc_text.replace(secret, MASK)
+        text = terminal_text(text, keep_newlines=True)
         if text != message:
             record.msg, record.args = text, None
         if record.exc_text:
-            record.exc_text = _CONTROL.sub(_escaped, exc_text)
+            record.exc_text = terminal_text(exc_text, keep_newlines=True)
         return True
 
 

@@ -48,7 +48,7 @@ def handles_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from pydantic import ValidationError
 
-        from bot.cli.render import terminal_text
+        from bot.logs import terminal_text
 
         try:
             return fn(*args, **kwargs)
@@ -236,7 +236,7 @@ def remove(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Delete an article and all its chunks from the index."""
-    from bot.cli.render import terminal_text
+    from bot.logs import terminal_text
     from ingest.loaders import file_source, text_source
     from ingest.settings import is_url
     from ingest.store.index import make_index
@@ -392,7 +392,8 @@ def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
     LLM's) is shown as it grows. Return the answer."""
     from rich.text import Text
 
-    from bot.cli.render import answer_style, render_answer, terminal_text
+    from bot.cli.render import answer_style, render_answer
+    from bot.logs import terminal_text
 
     shown = ""
     answer = None
@@ -575,8 +576,8 @@ def chat() -> None:
     Ctrl-C abandons the answer being written (and quits at the prompt)."""
     from bot.chain.conversation import Conversation
     from bot.chain.llm import resume_model_calls
-    from bot.cli.render import terminal_text
     from bot.components import make_stack
+    from bot.logs import terminal_text
 
     settings = _settings()
     ingest_settings = settings.index
@@ -671,9 +672,9 @@ def eval_(
     sets, then asks every question through the same chain as `tanya ask`.
     """
     from bot.chain.models import load_models
-    from bot.cli.render import terminal_text
     from bot.components import make_stack
     from bot.evaluation import check_writable, eval_articles, load_eval_set, result_to_json, run_eval, summarize
+    from bot.logs import terminal_text
     from ingest.corpus import bundled_articles_dir
     from ingest.loaders import Fetcher, load_inputs
     from ingest.pipeline import ingest_articles
@@ -767,7 +768,7 @@ def reindex(
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
-    from bot.cli.render import terminal_text
+    from bot.logs import terminal_text
     from ingest.pipeline import reindex as rebuild
     from ingest.pipeline import sync_vectors
     from ingest.settings import BUNDLED_MODEL

@@ -4,7 +4,6 @@ article, a title or a file name goes through ``terminal_text`` on its way to the
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -12,30 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.chain.answer import CLOSEST_LABEL, OMISSION, Answer, Citation
+from bot.logs import terminal_text
 from ingest.errors import shortened
 from ingest.pipeline import IngestReport
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
-
-# What a terminal acts on instead of showing: C0 controls and DEL (escape sequences, a cleared
-# screen, a window title), C1 controls (U+009B starts a control sequence in some terminals) and
-# the bidi embeddings, overrides and isolates (text that reads otherwise than it is stored).
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_BUT_NEWLINE = re.compile(f"(?!\n){_UNSAFE_CHARS.pattern}")
-
-
-def _escaped(found: re.Match[str]) -> str:
-    code = ord(found.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal_text(text: str, keep_newlines: bool = False) -> str:
-    """``text`` safe to print: each control or bidi override character written as its escape
-    (``\\x1b``, ``\\x9b``, ``\\u202e``, as a file name's bad bytes are shown), so the text is
-    seen as stored and cannot drive the terminal. ``keep_newlines`` keeps the line breaks of
-    multi-line text (an answer); in a one-line field (a title, a file name) a newline is escaped
-    too, so it cannot start a line that looks like the CLI's own."""
-    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE_CHARS).sub(_escaped, text)
 
 
 def answer_style(answer: Answer | None) -> str:

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from bot.chain.answer import Answer, Citation
 from bot.cli.app import app
-from bot.cli.render import render_answer, render_metrics, render_report, render_sources, terminal_text
+from bot.cli.render import render_answer, render_metrics, render_report, render_sources
 from bot.evaluation import SetMetrics
+from bot.logs import terminal_text
 from ingest.loaders import load_file
 from ingest.pipeline import IngestReport, ItemResult
 from ingest.types import Article, ArticleRecord, Chunk
