@@ -158,8 +158,8 @@ def ingest_articles(
     todo: list[tuple[PreparedArticle, Outcome]] = []
     with index.writing(on_wait=progress.waiting):
         index.check_model()
-        if if_empty and (held := len(index.articles())):
-            report.already_held = held
+        if if_empty and index.count():  # chunks, counted once per write: the articles only when there are some
+            report.already_held = len(index.articles())
             report.seconds = time.perf_counter() - started
             return report
         for entry in ready:

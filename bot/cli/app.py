@@ -181,7 +181,7 @@ def ingest(
         raise BadInput("give at least one file, folder or URL to ingest (or --bundled)")
     ingest_settings = _settings().index
     index = make_index(ingest_settings)
-    if if_empty and index.articles():  # no reading of the inputs; checked again under the write lock
+    if if_empty and index.count():  # no reading of the inputs; checked again under the write lock
         _nothing_to_do(len(index.articles()), as_json)
         return
     try:
@@ -209,7 +209,7 @@ def _nothing_to_do(held: int, as_json: bool) -> None:
     if not as_json:
         err.print(f"The index already holds {held} article(s); nothing to do.")
     else:
-        _print_json({"added": 0, "replaced": 0, "unchanged": 0, "skipped": 0, "chunks": 0, "seconds": 0.0, "items": []})
+        _print_json(IngestReport().to_json())  # nothing added, replaced or skipped
 
 
 def interrupted_line(interrupted: IngestInterrupted) -> str:
