@@ -111,6 +111,11 @@ class Index:
         catalog, the server's on PostgreSQL, so it holds across hosts); wait up to the lock
         timeout for it."""
         with self.catalog.write_lock(self._lock_timeout_s, on_wait), self.mirror.session():
+            # what other processes wrote before the lock was ours: the collection the vectors are
+            # in now above all (a removal waiting on another host's `tanya reindex` had deleted
+            # from the old collection, and a repair in a new process had reconciled the one
+            # TANYA_COLLECTION names, emptying the rebuilt copy; hostile tests)
+            self.refresh()
             yield
 
     def prepare(self, article: Article) -> PreparedArticle:
@@ -179,10 +184,6 @@ class Index:
         """Delete an article (from the catalog, then from the Chroma copy); return whether it was
         indexed. The caller holds the write lock (``writing``). ``VectorsBehind`` when the copy
         cannot follow: the catalog, which answers, no longer holds the article."""
-        # the collection the vectors are in now: another process may have rebuilt the index
-        # since this one last read it (a hostile test: a removal waiting on `tanya reindex` then
-        # deleted from the old collection, and the rebuilt copy kept the article)
-        self.refresh()
         if self.catalog.article(source) is None:
             return False
         self.mirror.refuse_foreign(self.catalog, self.collection_name, self.model_name)
@@ -222,11 +223,6 @@ class Index:
         ``repair`` (``tanya reindex --vectors-only``), where an embedded copy whose files are
         damaged (not a database, malformed) was moved aside before a new one was built from the
         catalog (``None``: none was)."""
-
-        # the collection the catalog records, read now: a process that has not read the catalog
-        # yet knows only TANYA_COLLECTION, and a rebuild's copy is in a collection of its own
-        # (reconciling the configured one had emptied the copy after `tanya reindex`)
-        self.refresh(force=True)
 
         def reconcile() -> tuple[int, int]:
             return self.mirror.reconcile(self.catalog, self.base_collection, self.collection_name, self.model_name)
