@@ -205,10 +205,12 @@ _QUALIFIER_OF = {phrase: kind for kind, phrases in _QUALIFIERS.items() for phras
 _APPROXIMATE = frozenset({None, "about"})
 
 
+# Currencies written as words before a figure ("Rp2 miliar", "USD 7"), as its words are read.
+_CURRENCY_WORDS = ("rp", "usd", "idr", "rm", "sgd", "eur")
 _SCALE = rf"(?:{alternatives(list(_MAGNITUDES))})(?![^\W\d_])"
 _FIGURE = re.compile(
     rf"(?:(?<![^\W\d_])(?P<qualifier>{alternatives(list(_QUALIFIER_OF))})\s+)?"
-    r"(?:(?:rp|usd|us\$|idr|rm|sgd|eur|\$|€|£)\.?\s*)?"
+    rf"(?:(?:{'|'.join(_CURRENCY_WORDS)}|us\$|\$|€|£)\.?\s*)?"
     r"(?P<number>\d+(?:[.,]\d+)*)"
     rf"(?:\s*(?P<magnitude>%|{_SCALE}(?:\s+{_SCALE})*))?",
     re.IGNORECASE,
@@ -665,7 +667,7 @@ _NOT_ACCOUNTED = _ATTRIBUTION | _CHECKED_ELSEWHERE | _NUMBER_WORDS
 # reads them where they qualify a figure; anywhere else they are words like any other (a hostile
 # test: "TikTok nyaris merumahkan ...", "... dengan sedikit dari mereka ..." had passed unread).
 _QUALIFIER_WORDS = frozenset(w for phrase in _QUALIFIER_OF for w in phrase.split()) - _STANCE_OF.keys()
-_CURRENCIES = frozenset("rp usd idr rm sgd eur us".split())
+_CURRENCIES = frozenset({*_CURRENCY_WORDS, "us"})  # "US$" is read as "us"
 
 
 def _qualifying(claim: Sequence[_Word]) -> set[int]:
