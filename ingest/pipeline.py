@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -10,12 +11,12 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput, IndexUnavailable, VectorsBehind
+from ingest.errors import BadInput, ChromaUnavailable, ForeignCollection, IndexUnavailable, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
 from ingest.store.prepared import PreparedArticle, analyse
-from ingest.store.vectors import INDEX_ID, index_id
+from ingest.store.vectors import INDEX_ID, index_id, named_after
 from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
@@ -337,11 +338,6 @@ class MigrateReport:
         return asdict(self)
 
 
-# Settings of an index that travel with it (the generation and the Chroma copy's mark are the
-# target's own).
-_MIGRATED_META = ("collection", "embedding_model")  # not INDEX_ID: each catalog is an index of its own
-
-
 def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None = None) -> MigrateReport:
     """Copy every article of an embedded catalog into ``index`` (one on a database server) as it
     is stored: chunks, lexical terms, vectors and sentence vectors; nothing is embedded again.
@@ -360,9 +356,17 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             f"the database's index was built with {theirs} and this one with {model}; "
             "reindex one of them with the other's model first (tanya reindex)"
         )
-    target_collection = index.catalog.get_meta("collection") or collection
     copied = unchanged = chunks_copied = newer_there = 0
     with index.writing(on_wait=progress.waiting):
+        # The server's index keeps the collection it records; one written now for the first time
+        # takes the embedded copy's (handed over below, so no vector is copied twice) when that is
+        # named after TANYA_COLLECTION, and TANYA_COLLECTION's otherwise: the embedded name had
+        # been taken whatever TANYA_COLLECTION said, so onto a Chroma server holding another
+        # index's "tanya" a migration copied the catalog and then failed (a hostile test).
+        target_collection = index.catalog.get_meta("collection") or (
+            collection if named_after(collection, index.base_collection) else index.base_collection
+        )
+        _refuse_foreign_target(index, target_collection, meta.get(INDEX_ID), source.chunk_ids(), model)
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
         for record in reversed(records):  # oldest first, as they were ingested
@@ -395,11 +399,35 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             copied += 1
             chunks_copied += len(chunks)
             progress.advance(record.chunks)
-        for key in _MIGRATED_META:
-            if key in meta and index.catalog.get_meta(key) is None:
-                index.catalog.set_meta(key, meta[key])
+        if index.catalog.get_meta("collection") is None:
+            index.catalog.set_meta("collection", target_collection)
+        if model and index.catalog.get_meta("embedding_model") is None:
+            index.catalog.set_meta("embedding_model", model)
         if meta.get(INDEX_ID):  # the embedded index's Chroma copy is now the database index's
             index.mirror.hand_over(target_collection, meta[INDEX_ID], index_id(index.catalog))
         index.refresh(force=True)
         index.sync_vectors()
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
+
+
+def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: set[str], model: str | None) -> None:
+    """Before a migration copies anything: ``ForeignCollection`` when the collection it would
+    write, ``name``, is neither the server index's copy nor the embedded one's (which it takes
+    over) but another index's or tool's. A Chroma that cannot be reached is left to the copy's
+    own report (the catalog is copied; ``tanya reindex --vectors-only`` fills the copy later)."""
+    with contextlib.suppress(ChromaUnavailable):
+        if name not in index.mirror.collection_names():
+            return
+        target = index.mirror.collection(name)
+        mark = target.owner()
+        if mark is None:
+            ours = ours | index.catalog.chunk_ids()
+            if model is None or target.unmarked_copy_of(ours, model):
+                return
+        elif mark in (old_id, index.catalog.get_meta(INDEX_ID)):
+            return
+        raise ForeignCollection(
+            f"the Chroma collection {name!r} is not this index's copy (another tanya index's, or another "
+            "tool's): nothing was copied; set TANYA_COLLECTION to a name of this index's own and run "
+            "tanya migrate again"
+        )

@@ -450,6 +450,45 @@ def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_
     assert "KOREKSI" in " ".join(c.text for c in server.catalog.chunks_of(first_source))
 
 
+def test_migrate_onto_a_chroma_server_holding_another_index_s_collection_copies_nothing_until_told_another_name(
+    tmp_path: Path, database_url: str, chroma_server: str
+) -> None:
+    """A hostile test: the migration took the embedded index's collection name whatever
+    TANYA_COLLECTION said, so onto a shared Chroma server already holding another index's
+    "tanya" it copied the catalog, then failed, leaving a server index no ingest could write."""
+    from ingest.errors import ForeignCollection
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+
+    def on_servers(name: str, **settings: Any) -> Index:
+        return make_index(
+            IndexSettings(data_dir=tmp_path / name, chroma_url=chroma_server, lock_timeout_s=1.0, **settings),
+            HashEmbeddings(),
+        )
+
+    other = on_servers("other")
+    ingest_articles(other, ARTICLES[:1])
+    held = other.count()
+    embedded = host(tmp_path, "embedded", None)
+    ingest_articles(embedded, ARTICLES)
+    source = Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3")
+
+    refused = on_servers("server", database_url=database_url)
+    with pytest.raises(ForeignCollection, match="TANYA_COLLECTION"):
+        migrate_catalog(source, refused)
+    assert refused.articles() == [] and refused.catalog.get_meta("collection") is None
+    assert other.count() == held and other.nearest("banjir hilang", 1)
+
+    moved = on_servers("server", database_url=database_url, collection="tanya_b")
+    report = migrate_catalog(source, moved)
+    assert (report.copied, report.chunks) == (3, embedded.count())
+    assert moved.collection_name == "tanya_b" and moved.count() == embedded.count()
+    assert same_ranking(moved.nearest("bus tarif", 3), embedded.nearest("bus tarif", 3))
+    ingest_articles(moved, [Article("lagi", "Jembatan Seruni dibuka pada Rabu untuk pejalan kaki.", "Jembatan")])
+    assert moved.count() == embedded.count() + 1
+    assert other.count() == held  # the other index's copy as it was
+
+
 def test_migrate_refuses_a_source_that_is_not_a_tanya_index_and_leaves_it_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
