@@ -148,16 +148,20 @@ class ChromaMirror:
         before: int,
     ) -> None:
         """Bring the copy in step after a write of ``sources`` that found the catalog at
-        generation ``before``: just those articles' vectors when the copy was in step then,
-        every id otherwise. Unreachable, it raises ``ChromaUnavailable``; the catalog keeps
+        generation ``before``: just those articles' vectors when the copy was in step then and
+        holds as many vectors as the catalog chunks after them, every id otherwise. Unreachable, it raises ``ChromaUnavailable``; the catalog keeps
         the write, and the next one catches the copy up."""
         if catalog.get_meta(MIRRORED) == str(before):
             target = self._target(catalog, collection, model)
             target.delete_sources(list(sources))
             _copy(catalog, target, [c for source in sources for c in catalog.chunks_of(source)])
-            catalog.set_meta(MIRRORED, str(catalog.generation()))
-        else:
-            self.reconcile(catalog, base, collection, model)
+            if target.count() == catalog.count_chunks():
+                catalog.set_meta(MIRRORED, str(catalog.generation()))
+                return
+            # the copy lost what it held since it was last in step (a Chroma server restarted
+            # empty, a collection deleted by hand): it had been extended with the new chunks alone
+            # and recorded as in step (a hostile test)
+        self.reconcile(catalog, base, collection, model)
 
     def reconcile(self, catalog: Catalog | PostgresCatalog, base: str, collection: str, model: str) -> tuple[int, int]:
         """Make the copy hold exactly the catalog's vectors of ``collection``, by chunk id, and

@@ -130,6 +130,27 @@ def test_a_collection_tanya_did_not_write_is_never_written_to_nor_emptied(
     assert client.get_collection("ours").count() == 4
 
 
+def test_a_copy_the_chroma_server_lost_is_filled_again_by_the_next_write(chroma_server: str, tmp_path: Path) -> None:
+    """A hostile test: a Chroma server restarted empty (here: its collection deleted) was extended
+    by the next ingest with that article's chunks alone and recorded as in step."""
+    import chromadb
+
+    from ingest.pipeline import ingest_articles
+    from ingest.settings import IndexSettings
+    from ingest.store.index import make_index
+    from ingest.types import Article
+    from tests.conftest import HashEmbeddings
+
+    index = make_index(IndexSettings(data_dir=tmp_path / "data", chroma_url=chroma_server), HashEmbeddings())
+    ingest_articles(index, [Article("banjir", "Banjir melanda Lembah Arum pada Selasa. " * 40, "Banjir")])
+    port = int(chroma_server.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    client.delete_collection(index.collection_name)
+    ingest_articles(index, [Article("bus", "Bus listrik Trans Seruni mulai beroperasi pada Senin.", "Bus")])
+    assert index.mirrored_ids() == index.catalog.chunk_ids()
+    assert client.get_collection(index.collection_name).count() == index.count()
+
+
 def test_a_chroma_server_that_never_answers_is_unreachable_not_a_hang(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
