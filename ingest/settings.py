@@ -302,9 +302,14 @@ def database_secrets(url: str) -> list[str]:
 
 
 def hide_database_secrets(text: str, url: str) -> str:
-    """``text`` (a driver's message) with the secrets of ``url`` masked."""
+    """``text`` (a driver's message) with the secrets of ``url`` masked. A short one (under
+    eight characters) is masked where it stands as a word of its own, not inside other words: a
+    password "p" had made "separator" "se***arator" (a hostile test)."""
     for secret in database_secrets(url):
-        text = text.replace(secret, "***")
+        if len(secret) >= 8:
+            text = text.replace(secret, "***")
+        else:
+            text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", "***", text)
     return text
 
 

@@ -140,6 +140,17 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     assert "FourthSecret" not in str(refused.value)  # and what `tanya --debug` prints: the whole error
 
 
+def test_a_short_database_password_is_masked_as_a_word_not_inside_other_words() -> None:
+    from ingest.settings import hide_database_secrets
+
+    url = "postgresql://tanya:p@127.0.0.1:5432/tanya?sslpassword=ab%2Fc"
+    message = 'password authentication failed for user "tanya" (password p; separator "ab/c", key ab%2Fc)'
+    shown = hide_database_secrets(message, url)
+    assert shown == 'password authentication failed for user "tanya" (password ***; separator "***", key ***)'
+    long_url = "postgresql://tanya:LongSecret9@127.0.0.1/tanya"
+    assert hide_database_secrets("xLongSecret9y", long_url) == "x***y"  # a long one wherever it stands
+
+
 def test_a_database_url_urlparse_cannot_read_still_gives_up_its_password_and_the_error_hides_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
