@@ -196,6 +196,15 @@ def ingest_articles(
             rest = f"; {left} more were not stored: ingest them again then" if left else ""
             message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
             raise IngestStopped(message, report) from None
+        except IndexUnavailable as exc:  # the catalog's server went away part way (a hostile test)
+            report.seconds = time.perf_counter() - started
+            left = len(todo) - report.stored
+            message = (
+                f"ingest stopped: {exc}. {report.stored} new or changed article(s) were stored before it; "
+                f"of the other {left}, some may have been: once the index answers, ingest the same again "
+                "(what is stored is left as it is, the rest is added)"
+            )
+            raise IngestStopped(message, report) from None
         except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
             report.seconds = time.perf_counter() - started
             raise IngestInterrupted(report, len(todo) - report.stored) from None

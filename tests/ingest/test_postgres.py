@@ -311,6 +311,44 @@ def test_a_server_that_goes_away_is_a_clear_error_and_its_return_is_noticed(
             time.sleep(0.2)
 
 
+def test_an_ingest_whose_server_goes_away_says_what_it_stored_and_that_running_it_again_repairs(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A hostile test: a server that died part way gave the driver's error alone, nothing of what
+    was stored nor of what to do."""
+    from ingest.pipeline import IngestStopped, ProgressSink
+
+    url = postgres_server.new_database()
+    settings = IndexSettings(data_dir=tmp_path / "a", database_url=url, chunk_max_chars=100, lock_timeout_s=1.0)
+    index = make_index(settings, HashEmbeddings())
+    sentence = "Banjir melanda Lembah Arum pada Selasa pagi hari itu. "
+    articles = [Article(f"berita-{i}", sentence * 140, f"Berita {i}") for i in range(3)]  # a group each
+
+    class ServerDies(ProgressSink):
+        def advance(self, chunks: int) -> None:
+            postgres_server.stop()
+
+    try:
+        with pytest.raises(IngestStopped) as stopped:
+            ingest_articles(index, articles, progress=ServerDies())
+    finally:
+        postgres_server.start()
+    message = str(stopped.value)
+    assert "1 new or changed article(s) were stored" in message and "of the other 2" in message
+    assert "ingest the same again" in message
+    assert [item.source for item in stopped.value.report.items] == ["berita-0"]
+    deadline = time.monotonic() + 10
+    while True:  # the pool replaces its broken connections; the same ingest adds the rest
+        try:
+            report = ingest_articles(index, articles)
+            break
+        except IndexUnavailable:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    assert (report.count("unchanged"), report.count("added")) == (1, 2)
+    assert sorted(a.source for a in index.articles()) == ["berita-0", "berita-1", "berita-2"]
+
+
 def test_a_database_url_must_be_postgresql_and_its_password_stays_out_of_messages() -> None:
     from pydantic import ValidationError
     from typer.testing import CliRunner
