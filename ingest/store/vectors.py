@@ -149,8 +149,9 @@ class ChromaMirror:
     ) -> None:
         """Bring the copy in step after a write of ``sources`` that found the catalog at
         generation ``before``: just those articles' vectors when the copy was in step then and
-        holds as many vectors as the catalog chunks after them, every id otherwise. Unreachable, it raises ``ChromaUnavailable``; the catalog keeps
-        the write, and the next one catches the copy up."""
+        holds as many vectors as the catalog chunks after them, every id otherwise.
+        Unreachable, it raises ``ChromaUnavailable``; the catalog keeps the write, and the next
+        one catches the copy up."""
         if catalog.get_meta(MIRRORED) == str(before):
             target = self._target(catalog, collection, model)
             target.delete_sources(list(sources))
