@@ -28,6 +28,7 @@ from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
 from bot.chain.stories import StoryReader, Titled
 from ingest.errors import BadInput
+from ingest.text.analysis import analyze
 from ingest.text.stemming import root_words
 from ingest.types import Scope
 
@@ -59,6 +60,8 @@ def prefer_context(
     share: float,
     leaves_topic: bool = False,
     own_subject: bool = False,
+    said_alone: float = 0.0,
+    said_followed: float = 0.0,
 ) -> bool:
     """Whether to answer a question as a follow-up of the turn before it: when the answer model
     trusts that reading more by ``CONTEXT_MARGIN`` (probabilities ``p_*``), unless the question
@@ -81,7 +84,12 @@ def prefer_context(
     (two things or more, none of them referred back to what was said: "kerjanya", "their
     salaries", ``refers_back``) whose own reading's answer holds all of it and the follow-up
     reading's none: "siapa yang dibayar TikTok?" after a question on a flood's evacuees had been
-    answered with the evacuees, while "lewat apa" or "how old was she" name too little to tell."""
+    answered with the evacuees, while "lewat apa" or "how old was she" name too little to tell.
+    Nor is a question with an ``own_subject`` read as a follow-up, however the probabilities
+    stand, when the follow-up reading's best sentence holds none of what it names and its own
+    reading's best sentence at least half (``said_*``: shares by weight of the question's own
+    concepts): "are they planning more layoffs?" after a question on ByteDance's investment had
+    quoted the investment again, the passage holding both."""
     if leaves_topic and share < NEW_SUBJECT_SHARE:
         if named_followed >= named_alone:
             return True
@@ -89,6 +97,8 @@ def prefer_context(
         if share <= FEW_WORDS_SHARE and not elsewhere:
             return True
     if p_followed <= p_alone + CONTEXT_MARGIN:
+        return False
+    if own_subject and said_followed == 0.0 and said_alone >= 0.5:
         return False
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
@@ -157,6 +167,14 @@ class FollowUpReader:
         if passage is None or not own:
             return 0.0
         present = passage.terms
+        return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
+
+    def sentence_coverage(self, retrieval: Retrieval, alone: Retrieval) -> float:
+        """How much of what the question itself names a reading's best sentence holds."""
+        ranked, own = self.extractive.rank_sentences(retrieval), named(alone.query)
+        if not ranked or not own:
+            return 0.0
+        present = set(analyze(ranked[0].text))
         return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
 
     def strays(self, retrieval: Retrieval, context: Context, on_story: OnStory | None = None) -> bool:
@@ -303,6 +321,8 @@ class FollowUpReader:
             share,
             leaves_topic=self.leaves_topic(alone, followed, context, on_story),
             own_subject=len(own) >= 2 and not names_what_was_said(own, alone.question),
+            said_alone=self.sentence_coverage(alone, alone),
+            said_followed=self.sentence_coverage(followed, alone),
         ):
             return followed
         return alone

@@ -70,6 +70,18 @@ def test_a_follow_up_is_answered_from_the_turn_before_it(
     assert any(expected in c.quote for c in answer.citations)
 
 
+def test_a_follow_up_with_a_subject_of_its_own_is_not_answered_with_the_earlier_answer(two_articles: Any) -> None:
+    """The follow-up reading, which the answer model trusted more, quoted the investment asked
+    about before, in the passage that also says more layoffs are planned."""
+    first = "how much is ByteDance investing this year in platform trust and safety?"
+    _, answer = ask_in_turn(two_articles.chain, [first, "are they planning more layoffs?"])
+    assert "PHK tambahan" in answer.citations[0].quote
+    # the rule itself: a reading whose best sentence holds none of what the question names loses
+    assert prefer_context(0.3, 0.8, 0.7, 0.7, 0.33, own_subject=True, said_alone=0.7, said_followed=0.0) is False
+    assert prefer_context(0.3, 0.8, 0.7, 0.7, 0.33, own_subject=True, said_alone=0.4, said_followed=0.0) is True
+    assert prefer_context(0.3, 0.8, 0.7, 0.7, 0.33, own_subject=False, said_alone=1.0, said_followed=0.0) is True
+
+
 def test_an_earlier_question_longer_than_a_question_may_be_is_read_as_far_as_one_may_go(two_articles: Any) -> None:
     # found by a hostile tester: it was dropped, and "trus kapan?" after it read as asking nothing
     long = "karyawan tiktok yg kena phk dikabarinnya lewat apa? " + "x" * 5000
