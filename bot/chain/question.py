@@ -554,7 +554,33 @@ def asks_money(q: ParsedQuery) -> bool:
     return any(w in MONEY_WORDS or (w.endswith("nya") and w[:-3] in MONEY_WORDS) for w in q.words)
 
 
-def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
+# A dateline opening a lead, in capitals, before a dash ("PAKIS JAJAR, SAGARA POS - ").
+_DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def written_as_names(sentence: str, title: str = "") -> list[str]:
+    """The capitalised words of ``sentence`` that may be names: those of its lines other than a
+    headline (a line before another whose every word of four letters or more but stop words is
+    capitalised, three or more of them: "Hasil Lab Keluar, Keracunan ... pada Telur; Dua
+    Tersangka Ditahan"; a list of names on a line of its own stays), the article's ``title``
+    wherever it stands and a dateline in capitals ("PAKIS JAJAR, SAGARA POS - "), all but
+    the first word left (which any sentence capitalises). An article's lead, read as one sentence
+    with its headline, had held a name for any "siapa" and "di mana"."""
+    kept = []
+    lines = sentence.splitlines()
+    for i, line in enumerate(lines):
+        line = _DATELINE.sub("", line)
+        long = [w for w in _LONG_WORD.findall(line) if w.lower() not in _STOPWORDS]  # "pada", "untuk"
+        if title and " ".join(line.split()) == " ".join(title.split()):
+            continue
+        if i + 1 < len(lines) and len(long) >= 3 and all(w[0].isupper() for w in long):
+            continue
+        kept.append(line)
+    return CAPITALISED.findall("\n".join(kept))[1:]
+
+
+def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, title: str = "") -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
     kind of thing asked for: a year or month for a date, a number outside any date for
     "berapa", a name the question lacks for "siapa" or "di mana"."""
@@ -569,7 +595,7 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery) -> bool:
         counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
     if q.kind in ("person", "place"):
-        return any(c.lower() not in q.words for c in CAPITALISED.findall(sentence)[1:])
+        return any(c.lower() not in q.words for c in written_as_names(sentence, title))
     if q.kind == "reason":
         return any(t in REASON_WORDS for t in tokens)
     return False

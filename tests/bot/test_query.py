@@ -273,6 +273,24 @@ def test_a_passage_holds_the_kind_of_answer_asked_for(
     assert holds_answer_type(text, parse_query(question, small_index)) is holds
 
 
+def test_a_headline_and_a_dateline_hold_no_names() -> None:
+    """An article's lead, read as one sentence with its headline, had held a name for any "siapa"
+    and "di mana": every word of a headline is capitalised, and so is its dateline."""
+    from bot.chain.question import type_match, written_as_names
+
+    headline = "Hasil Lab Keluar, Keracunan Massal Pakis Jajar Dipicu Salmonella pada Telur"
+    lead = f"{headline}\n\nPAKIS JAJAR, SAGARA POS - Laboratorium kesehatan menyatakan telur tercemar."
+    assert written_as_names(lead) == []
+    assert written_as_names(lead.replace("telur tercemar", "Ratmi ditahan")) == ["Ratmi"]
+    # the headline alone, as its own sentence, is known by the article's title
+    assert written_as_names(headline, title=headline) == []
+    # a list of names on a line of its own is no headline
+    cast = "Emma Watson sebagai Belle Dan Stevens sebagai The Beast"
+    assert "Stevens" in written_as_names(cast, title="Beauty and the Beast")
+    question = ParsedQuery("siapa tersangkanya?", "id", "person", frozenset({"siapa", "tersangkanya"}), ())
+    assert not type_match(lead, (), question)
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
