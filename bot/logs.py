@@ -42,7 +42,7 @@ def written_forms(secret: str) -> Iterator[str]:
 # What a terminal acts on instead of showing: C0 controls and DEL (escape sequences, a cleared
 # screen, a window title), C1 controls (U+009B starts a control sequence in some terminals) and
 # the bidi embeddings, overrides and isolates (text that reads otherwise than it is stored).
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_BUT_NEWLINE = re.compile(f"(?!\n){_UNSAFE_CHARS.pattern}")
 
 

@@ -201,7 +201,10 @@ def read_dates(question: str, today: date) -> DateReading:
 
 # A count of days, weeks or months, in figures or in words ("3", "tiga", "dua puluh", "three").
 _COUNT = rf"(\d{{1,2}}|{NUMBER_WORD.pattern})"
-_COUNTED_BACK = re.compile(rf"\b{_COUNT} (minggu|pekan|bulan|weeks?|months?) (?:yang lalu|yg lalu|lalu|ago)\b")
+_COUNTED_BACK = re.compile(
+    rf"\b(\d{{1,4}}|{NUMBER_WORD.pattern}) (minggu|pekan|bulan|tahun|weeks?|months?|years?)"
+    r" (?:yang lalu|yg lalu|lalu|ago)\b"
+)
 _RECENT = re.compile(rf"\b{_COUNT} (hari|days?) (terakhir|lalu|ago|last)\b")
 
 
@@ -243,11 +246,17 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         if back.group(2) in ("minggu", "pekan", "week", "weeks"):
             monday = _plus(week_start, -7 * count)
             period = None if monday is None else (monday, monday + timedelta(days=6))
+        elif back.group(2) in ("tahun", "year", "years"):  # "2 tahun lalu": that year, not last year
+            years_back = today.year - count
+            period = (date(years_back, 1, 1), date(years_back, 12, 31)) if years_back >= 1 else None
         else:
             month_index = today.year * 12 + today.month - 1 - count
             period = _month_range(month_index // 12, month_index % 12 + 1) if month_index >= 12 else None
         if period is not None:
             rules.insert(0, (re.escape(back.group(0)), period))
+        else:  # before the calendar ("5000 tahun lalu"): no date, and not the "tahun lalu" it holds
+            q = q[: back.start()] + " " * (back.end() - back.start()) + q[back.end() :]
+            spans.append(back.span())
     # nor after a day named ("jumat 30/10 kmrn", "30 Oktober kemarin": the one just past)
     yesterday = re.search(_YESTERDAY, q)
     if yesterday is not None and _NAMED_DAY_BEFORE.search(q, 0, yesterday.start()):

@@ -110,9 +110,11 @@ def _replacing_what_cannot_be_encoded() -> None:
 def _interrupted(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C: a chat model's call in progress ends at once (``cancel_model_calls``; it runs in a
     worker thread that the unwinding main thread waits for), then the usual KeyboardInterrupt."""
-    llm = sys.modules.get("bot.chain.llm")
-    if llm is not None:
-        llm.cancel_model_calls()
+    # (a module being imported is in sys.modules before its functions are: an interrupt there
+    # had raised AttributeError from this handler)
+    cancel = getattr(sys.modules.get("bot.chain.llm"), "cancel_model_calls", None)
+    if cancel is not None:
+        cancel()
     signal.default_int_handler(signum, frame)
 
 

@@ -483,12 +483,16 @@ def _answer_lines(chain: Any, lines: Iterator[str | None], scope: dict[str, str]
                 raise BadInput(problem)
             result: dict[str, Any] = answer_to_json(_answered(chain, asked))
         except (BadInput, IndexUnavailable) as exc:  # a line that cannot be asked; a server away for now
-            result = {"question": text, "error": str(exc)}
+            # a refused question echoed as far as one tells which it was (a 980 KB question had
+            # been written back whole: a hostile test)
+            result = {"question": text[:ECHOED_CHARS], "error": str(exc)}
         if item_id is not None:
             result = {"id": item_id, **result}
         _print_json(result)
 
 
+# How much of a refused batch question its error object writes back.
+ECHOED_CHARS = 200
 # A batch line (a question with its history) longer than this is refused without being kept.
 MAX_BATCH_LINE = 1_000_000
 
@@ -551,20 +555,25 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     try:
         record = json.loads(stripped, parse_constant=_no_constant, parse_float=_finite_float)
     except ValueError as exc:
-        return None, stripped[:200], {}, f"the line is not valid JSON ({str(exc).split(':')[0]})"
+        return None, stripped[:ECHOED_CHARS], {}, f"the line is not valid JSON ({str(exc).split(':')[0]})"
     except RecursionError:  # nesting deeper than Python's stack, inside the line cap
-        return None, stripped[:200], {}, "the line is not valid JSON (nested too deeply)"
+        return None, stripped[:ECHOED_CHARS], {}, "the line is not valid JSON (nested too deeply)"
     if _depth(record) > MAX_BATCH_DEPTH:  # read, but too deep to write back or print safely
-        return None, stripped[:200], {}, f"the line is nested more than {MAX_BATCH_DEPTH} deep"
+        return None, stripped[:ECHOED_CHARS], {}, f"the line is nested more than {MAX_BATCH_DEPTH} deep"
     if not isinstance(record, dict):
-        return None, stripped[:200], {}, "the line is not a JSON object"
+        return None, stripped[:ECHOED_CHARS], {}, "the line is not a JSON object"
     item_id = record.get("id")
     if not isinstance(record.get("question"), str):
         given = record.get("question")  # echoed as the line wrote it (str() wrote "None", "['a']")
-        shown = "" if given is None else json.dumps(given, ensure_ascii=False)[:200]
+        shown = "" if given is None else json.dumps(given, ensure_ascii=False)[:ECHOED_CHARS]
         return item_id, shown, {}, 'the line has no "question" text'
-    # null or blank is not given, as a blank setting is: the command's own --since stands
-    fields = {key: record[key] for key in BATCH_FIELDS if record.get(key) not in (None, "")}
+    # null or blank (spaces alone too: a hostile test's " " had lifted the command's --source)
+    # is not given, as a blank setting is: the command's own --since stands
+    fields = {
+        key: record[key]
+        for key in BATCH_FIELDS
+        if record.get(key) is not None and not (isinstance(record[key], str) and not record[key].strip())
+    }
     return item_id, record["question"], fields, None
 
 
@@ -583,6 +592,7 @@ def chat() -> None:
     ingest_settings = settings.index
     stack = make_stack(settings)
     _notes_on_the_index(stack.index, ingest_settings)
+    _warm_up(stack)
     _lenient_stdin()
     out.print(
         "Ask about the indexed articles; follow-up questions are read with the earlier ones "
@@ -610,6 +620,20 @@ def chat() -> None:
             err.print("tanya: answer interrupted", markup=False)
         out.print()
     out.print()
+
+
+def _warm_up(stack: Any) -> None:
+    """Load the embedding model and run the chain once on a greeting before the chat's first
+    prompt: what the chain imports and opens on first use is then in place before any answer a
+    Ctrl-C may abandon. An interrupt inside a first-time import had left a module half imported
+    (numpy's "cannot load module more than once", a tokenizer without its table), and every
+    later question ended the chat with a traceback (a hostile test); now one during the warm-up
+    ends the chat as one while `tanya ask` starts does."""
+    warm = getattr(stack.index.embeddings, "warm_up", None)
+    if warm is not None:
+        warm()
+    for _ in stack.chain.stream({"question": "halo"}):  # small talk: no retrieval, no model call
+        pass
 
 
 def _chat_lines() -> Iterator[str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.chain.answer import Answer, Citation
@@ -17,7 +18,13 @@ def json_line(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except ValueError:  # a number JSON has no word for (NaN, infinity) becomes null, not "NaN"
         text = json.dumps(_without_non_finite(value), ensure_ascii=False, allow_nan=False)
-    return replace_surrogates(text) + "\n"
+    return _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", replace_surrogates(text)) + "\n"
+
+
+# Characters JSON may carry raw that change how the text around them shows once a tool prints
+# a string (`jq -r`): C1 controls, direction overrides and isolates, line and paragraph
+# separators. Written as \u escapes (only strings hold them, so the JSON means the same).
+_UNSEEN = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _without_non_finite(value: Any) -> Any:

@@ -299,12 +299,14 @@ class OnnxEmbeddings(Embeddings):
         import onnxruntime
 
         meta = json.loads((self.folder / "export.json").read_text(encoding="utf-8"))
-        if self._tokenizer is None:
+        if self._tokenizer is None or self._table is None:
             limit = int(meta["max_length"])
             limit = min(limit, self.max_tokens) if self.max_tokens else limit
-            self._tokenizer = _Tokens(self.folder / "tokenizer.json", limit)
-            self._pooling = str(meta["pooling"])
-            self._table = np.load(self.folder / TOKEN_TABLE, mmap_mode="r")
+            tokenizer = _Tokens(self.folder / "tokenizer.json", limit)
+            table = np.load(self.folder / TOKEN_TABLE, mmap_mode="r")
+            # all or nothing: an interrupt between them had left a tokenizer without its table,
+            # and every later call failing (a hostile test)
+            self._tokenizer, self._pooling, self._table = tokenizer, str(meta["pooling"]), table
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         cores = os.cpu_count() or 1

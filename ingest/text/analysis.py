@@ -97,7 +97,7 @@ def without_invisible(text: str) -> str:
 # articles' quotes and "[A" (an arrow key) in questions. An unterminated OSC or an escape before
 # any other letter loses only the escape character ("\x1bBanjir" keeps its "B").
 _TERMINAL_ESCAPE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1bO[A-DFHP-S]|\x1b[78c=>]"
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1bO[A-DFHP-S]|\x1b[78c=>]"
 )
 
 
@@ -110,6 +110,7 @@ def clean_text(raw: str) -> str:
     without any blank line is taken to hold one paragraph per line.
     """
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")  # Unicode's line and paragraph breaks
     text = without_invisible(_TERMINAL_ESCAPE.sub(" ", text))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines).strip()

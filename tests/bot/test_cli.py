@@ -652,11 +652,26 @@ def test_a_batch_line_with_a_blank_filter_keeps_the_command_s_own(ingested: None
     # a blank "since" had cleared the command's --since (found by a hostile tester)
     question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
     batch = tmp_path / "batch.jsonl"
-    lines = [{"question": question, "since": ""}, {"question": question, "since": None, "source": ""}]
+    # and one of spaces alone had lifted the command's --source (a hostile test)
+    lines = [
+        {"question": question, "since": ""},
+        {"question": question, "since": None, "source": ""},
+        {"question": question, "source": "   ", "since": "\t"},
+    ]
     batch.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
     for line in tanya("ask", "--json", "--since", "2030-01-01", "--batch", str(batch)).stdout.splitlines():
         answer = json.loads(line)
         assert answer["abstained"] and "2030-01-01" in answer["note"]
+
+
+def test_a_batch_question_refused_for_its_length_is_echoed_in_part(tmp_path: Path) -> None:
+    """A 980 KB question was written back whole in its error object."""
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"id": 7, "question": "kenapa " * 100_000}) + "\n", encoding="utf-8")
+    (line,) = tanya("ask", "--json", "--batch", str(batch)).stdout.splitlines()
+    refused = json.loads(line)
+    assert refused["id"] == 7 and "too long" in refused["error"] and len(refused["question"]) == 200
+    assert len(line) < 1000
 
 
 def test_a_source_filter_longer_than_any_source_is_refused_and_a_batch_goes_on(ingested: None, tmp_path: Path) -> None:
@@ -765,6 +780,23 @@ def test_a_damaged_chroma_copy_is_moved_aside_and_built_again_from_the_catalog(
     assert tanya("ingest", str(article)).exit_code == 0  # writes reach the new copy
     said = tanya("reindex", "--vectors-only")
     assert said.exit_code == 0 and "moved to" not in said.stdout
+
+
+def test_an_interrupt_while_the_model_module_is_half_imported_is_a_plain_interrupt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Ctrl-C handler cancels a chat model's calls through ``bot.chain.llm``; while that
+    module was being imported it is in sys.modules without its functions, and the handler had
+    raised AttributeError (a traceback, exit 1) instead of the interrupt (a hostile test)."""
+    import signal
+    import sys
+    import types
+
+    from bot.cli import _interrupted
+
+    monkeypatch.setitem(sys.modules, "bot.chain.llm", types.ModuleType("bot.chain.llm"))
+    with pytest.raises(KeyboardInterrupt):
+        _interrupted(signal.SIGINT, None)
 
 
 def test_an_interrupted_ingest_says_how_many_articles_it_stored(capsys: pytest.CaptureFixture[str]) -> None:

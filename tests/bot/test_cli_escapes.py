@@ -115,9 +115,10 @@ def test_a_title_made_from_a_file_name_has_no_control_characters(tmp_path: Path)
     (tmp_path / "y.meta.json").write_text(json.dumps({"title": "Cabai \x9b2J\x85 \u202emahal\u202c \x1b[31m"}))
     (titled,) = load_file(tmp_path / "y.txt")
     assert (
-        isinstance(titled, Article) and titled.title == "Cabai 2J mahal"
-    )  # C1 controls are spaces, a terminal escape sequence goes whole ("\x1b[31m"); bidirectional
-    # controls are dropped (they would show text in another order)
+        isinstance(titled, Article) and titled.title == "Cabai mahal"
+    )  # C1 controls are spaces, a terminal escape sequence goes whole ("\x1b[31m", and its 8-bit
+    # form "\x9b2J", which had left "2J"); bidirectional controls are dropped (they would show
+    # text in another order)
 
 
 def test_ingest_sources_and_ask_print_no_escapes_from_file_names_or_article_text(tmp_path: Path) -> None:
@@ -135,7 +136,7 @@ def test_ingest_sources_and_ask_print_no_escapes_from_file_names_or_article_text
     listed = runner.invoke(app, ["sources"])
     asked = runner.invoke(app, ["ask", "Banjir melanda mana?"])
     assert listed.exit_code == 0 and asked.exit_code == 0, asked.output
-    assert "Jakarta" in asked.stdout and "Warga 2J terbalik mengungsi" in asked.stdout and "202e" not in asked.stdout
+    assert "Jakarta" in asked.stdout and "Warga terbalik mengungsi" in asked.stdout and "202e" not in asked.stdout
     for result in (ingested, listed, asked):
         assert not UNSAFE.search(result.stdout), repr(result.stdout)
 
@@ -144,6 +145,24 @@ def test_ingest_sources_and_ask_print_no_escapes_from_file_names_or_article_text
     assert "\x1b" not in as_json.stdout
     (item,) = [i for i in json.loads(as_json.stdout)["items"] if i["status"] == "skipped"]
     assert item["source"].endswith("img.bin")
+
+
+def test_json_writes_characters_that_change_how_text_shows_as_escapes() -> None:
+    """`tanya sources --json | jq -r` had printed a source's right-to-left override raw (a file
+    named "rlo\u202etxt.exe" shows as "rloexe.txt"); C1 controls and line separators too."""
+    from bot.cli.contract import json_line
+
+    line = json_line({"source": "rlo\u202etxt.exe", "text": "satu\u2028dua\x85tiga \u2066x\u2069 é"})
+    assert line == '{"source": "rlo\\u202etxt.exe", "text": "satu\\u2028dua\\u0085tiga \\u2066x\\u2069 é"}\n'
+    assert json.loads(line) == {"source": "rlo\u202etxt.exe", "text": "satu\u2028dua\x85tiga \u2066x\u2069 é"}
+
+
+def test_unicode_line_and_paragraph_separators_are_line_breaks_of_the_text() -> None:
+    from bot.logs import terminal_text
+    from ingest.text.analysis import clean_text
+
+    assert clean_text("satu\u2028dua\u2029tiga") == "satu dua\n\ntiga"
+    assert terminal_text("a\u2028b", keep_newlines=True) == "a\\u2028b"  # one stored before: escaped
 
 
 def test_an_error_line_quoting_a_hostile_name_is_escaped() -> None:

@@ -88,6 +88,11 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berapa pengungsi 2 minggu lalu?", "2026-11-02", "2026-11-08", False, "berapa pengungsi?"),
         ("berita 3 bulan lalu apa?", "2026-08-01", "2026-08-31", False, "berita apa?"),
         ("what happened 3 weeks ago?", "2026-10-26", "2026-11-01", False, "what happened?"),
+        # years some back, not last year ("2 tahun lalu" had been read as "tahun lalu"); a count
+        # before the calendar is no date, and no "tahun lalu" either
+        ("berita banjir 2 tahun lalu?", "2024-01-01", "2024-12-31", False, "berita banjir?"),
+        ("news from three years ago", "2023-01-01", "2023-12-31", False, "news from"),
+        ("sejak 5000 tahun lalu ada apa", None, None, False, "sejak ada apa"),
         # a count in words is read by the numbers module ingest and the verifier read them with
         ("ada apa dua puluh hari terakhir?", "2026-10-29", "2026-11-18", False, "ada apa?"),
         ("ada kabar apa sejak dua minggu yang lalu?", "2026-11-02", None, False, "ada kabar apa?"),

@@ -140,6 +140,20 @@ def test_int8_questions_run_on_one_thread_and_passages_on_every_core(onnx_folder
     assert full.delegate.threads("queries") == os.cpu_count()
 
 
+def test_a_model_whose_opening_was_interrupted_half_way_opens_again_whole(onnx_folder: Path) -> None:
+    """A Ctrl-C between loading the tokenizer and its token table (a hostile test, in `tanya
+    chat`'s first answer) left a tokenizer without its table: every later call failed on an
+    assertion. Opening now sets both or neither, and one found without the other opens again."""
+    auto = AutoEmbeddings(BUNDLED_MODEL, 32, "auto", onnx_folder.parent)
+    auto.embed_query("halo")
+    delegate = auto.delegate
+    assert isinstance(delegate, OnnxEmbeddings)
+    half = OnnxEmbeddings(BUNDLED_MODEL, delegate.folder, model_file=delegate.model_file, query_threads=1)
+    expected = half.embed_query("halo")
+    half._table, half._sessions = None, {}  # as an interrupt between the two had left it
+    assert float(np.dot(half.embed_query("halo"), expected)) >= 0.999
+
+
 def test_passages_embedded_side_by_side_match_one_at_a_time(onnx_folder: Path) -> None:
     texts = [f"Kalimat nomor {i} tentang banjir di Lembah Arum dan {i * 7} pengungsi." for i in range(11)]
     texts[3] = "Satu kalimat yang jauh lebih panjang dari yang lain, " * 6
