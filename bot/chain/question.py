@@ -16,6 +16,7 @@ from bot.chain.dates import MONTH_PATTERN
 from bot.chain.normalization import ASKING
 from ingest.store.index import Index
 from ingest.text.analysis import (
+    DATELINE,
     EN_STOPWORDS,
     ID_STOPWORDS,
     NUMBER_WORDS,
@@ -554,8 +555,6 @@ def asks_money(q: ParsedQuery) -> bool:
     return any(w in MONEY_WORDS or (w.endswith("nya") and w[:-3] in MONEY_WORDS) for w in q.words)
 
 
-# A dateline opening a lead, in capitals, before a dash ("PAKIS JAJAR, SAGARA POS - ").
-_DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
@@ -570,7 +569,7 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
     kept = []
     lines = sentence.splitlines()
     for i, line in enumerate(lines):
-        line = _DATELINE.sub("", line)
+        line = DATELINE.sub("", line)
         long = [w for w in _LONG_WORD.findall(line) if w.lower() not in _STOPWORDS]  # "pada", "untuk"
         if title and " ".join(line.split()) == " ".join(title.split()):
             continue

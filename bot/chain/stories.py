@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from ingest.loaders import given_title
 from ingest.store.index import Index
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, sentence_terms, stem, words
+from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, sentence_terms, stem, words
 from ingest.text.calendar import EN_WEEKDAYS, MONTHS, WEEKDAYS
 from ingest.types import Chunk
 
@@ -153,8 +153,6 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # What ends a sentence or a part of one, after which a capital says nothing of a name: a stop, a
 # quotation mark, a dash or a colon ("Sumber Arum - Ranu Asri", "menjelaskan: Pemerintah ...").
 _SENTENCE_END = frozenset('.!?\n"“”-–—:•*')
-# A dateline opening a lead, in capitals, before a dash ("SUNGAI PINANG TUA, KABAR HULU HILIR - ").
-_DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
 # The days and months, which reports of any story name.
 _CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAYS)
 
@@ -173,7 +171,7 @@ def names(texts: Iterable[str], title: str = "") -> frozenset[str]:
     opening: dict[str, int] = {}
     for text in texts:
         for line in text.splitlines():
-            line = _DATELINE.sub("", line)
+            line = DATELINE.sub("", line)
             found = list(_WORD.finditer(line))
             long = [m.group() for m in found if len(m.group()) >= 4]
             if (long and all(w[0].isupper() for w in long)) or (title and line.strip() == title.strip()):

@@ -91,6 +91,9 @@ def without_invisible(text: str) -> str:
     return _CONTROL.sub(" ", text.translate(_INVISIBLE))
 
 
+# A dateline opening a news lead, in capitals, before a dash ("SUNGAI PINANG TUA, KABAR HULU HILIR - ").
+DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
+
 # A terminal's escape sequence: CSI ("\x1b[31m", "\x1b[A", "\x1b[1;5D"), OSC with its terminator
 # ("\x1b]0;title\x07"), SS3 arrows and function keys ("\x1bOA") and the few two-character ones
 # ("\x1bc", "\x1b7"). Dropped whole: with only the escape character taken out, "[31m" was left in
