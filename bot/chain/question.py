@@ -275,7 +275,12 @@ def named(query: ParsedQuery) -> list[Concept]:
     """The concepts a question names, not the words that ask ("kenapa", "berapa", "bagaimana",
     "how": ``normalization.ASKING``). Unlike ``naming``, it keeps the fitted asking words
     ("orang", "sekarang"): what a follow-up names in the conversation's words ("berapa orang?")
-    still counts as what it says."""
+    still counts as what it says. A question of nothing but asking words and stopwords
+    (``asks_only``: "how many of them are there?", searched for those words since it has no
+    others) names nothing: its stopwords had counted as a subject of its own, and a follow-up
+    was answered from another article."""
+    if asks_only(query):
+        return []
     return [c for c in query.concepts if question_type(c.surface) is None and c.surface.casefold() not in ASKING]
 
 

@@ -82,6 +82,16 @@ def test_a_follow_up_with_a_subject_of_its_own_is_not_answered_with_the_earlier_
     assert prefer_context(0.3, 0.8, 0.7, 0.7, 0.33, own_subject=False, said_alone=1.0, said_followed=0.0) is True
 
 
+def test_a_follow_up_of_nothing_but_stopwords_names_nothing_of_its_own(two_articles: Any) -> None:
+    """"how many of them are there?" is searched for its stopwords (it has no other words), and
+    they had counted as a subject of its own, so after a question on a water utility's customers
+    (conversation7_dev) it was read alone and answered from the TikTok article."""
+    question = "how many of them are there?"
+    assert named(two_articles.retriever.parse(question)) == []
+    _, answer = ask_in_turn(two_articles.chain, ["Berapa unit bus listrik Trans Seruni yang beroperasi?", question])
+    assert answer.abstained or all("seruni" in c.chunk.source for c in answer.citations)
+
+
 def test_an_earlier_question_longer_than_a_question_may_be_is_read_as_far_as_one_may_go(two_articles: Any) -> None:
     # found by a hostile tester: it was dropped, and "trus kapan?" after it read as asking nothing
     long = "karyawan tiktok yg kena phk dikabarinnya lewat apa? " + "x" * 5000
