@@ -83,7 +83,7 @@ def test_a_follow_up_with_a_subject_of_its_own_is_not_answered_with_the_earlier_
 
 
 def test_a_follow_up_of_nothing_but_stopwords_names_nothing_of_its_own(two_articles: Any) -> None:
-    """"how many of them are there?" is searched for its stopwords (it has no other words), and
+    """The question "how many of them are there?" is searched for its stopwords (it has no other words), and
     they had counted as a subject of its own, so after a question on a water utility's customers
     (conversation7_dev) it was read alone and answered from the TikTok article."""
     question = "how many of them are there?"
