@@ -375,7 +375,9 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         target_collection = index.catalog.get_meta("collection") or (
             collection if named_after(collection, index.base_collection) else index.base_collection
         )
-        _refuse_foreign_target(index, target_collection, meta.get(INDEX_ID), source.chunk_ids(), model)
+        _refuse_foreign_target(
+            index, target_collection, meta.get(INDEX_ID), source.chunk_ids(), model or index.model_name
+        )
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
         for record in reversed(records):  # oldest first, as they were ingested
@@ -419,7 +421,7 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
 
 
-def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: set[str], model: str | None) -> None:
+def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: set[str], model: str) -> None:
     """Before a migration copies anything: ``ForeignCollection`` when the collection it would
     write, ``name``, is neither the server index's copy nor the embedded one's (which it takes
     over) but another index's or tool's. A Chroma that cannot be reached is left to the copy's
@@ -431,7 +433,7 @@ def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: se
         mark = target.owner()
         if mark is None:
             ours = ours | index.catalog.chunk_ids()
-            if model is None or target.unmarked_copy_of(ours, model):
+            if target.unmarked_copy_of(ours, model):
                 return
         elif mark in (old_id, index.catalog.get_meta(INDEX_ID)):
             return

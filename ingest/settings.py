@@ -303,8 +303,10 @@ def database_secrets(url: str) -> list[str]:
 
 def hide_database_secrets(text: str, url: str) -> str:
     """``text`` (a driver's message) with the secrets of ``url`` masked. A short one (under
-    eight characters) is masked where it stands as a word of its own, not inside other words: a
-    password "p" had made "separator" "se***arator" (a hostile test)."""
+    eight characters) is masked where no letter or digit touches it, not inside other words: a
+    password "p" had made "separator" "se***arator" (a hostile test). So a short password
+    written inside a longer word ("xhunter2x") would show: drivers quote a password on its own
+    (between quotes, after "password"), and a short password is a weak one anyway."""
     for secret in database_secrets(url):
         if len(secret) >= 8:
             text = text.replace(secret, "***")

@@ -202,7 +202,7 @@ def read_dates(question: str, today: date) -> DateReading:
 # A count of days, weeks or months, in figures or in words ("3", "tiga", "dua puluh", "three").
 _COUNT = rf"(\d{{1,2}}|{NUMBER_WORD.pattern})"
 _COUNTED_BACK = re.compile(
-    rf"\b(\d{{1,4}}|{NUMBER_WORD.pattern}) (minggu|pekan|bulan|tahun|weeks?|months?|years?)"
+    rf"\b(\d{{1,5}}|{NUMBER_WORD.pattern}) (minggu|pekan|bulan|tahun|weeks?|months?|years?)"
     r" (?:yang lalu|yg lalu|lalu|ago)\b"
 )
 _RECENT = re.compile(rf"\b{_COUNT} (hari|days?) (terakhir|lalu|ago|last)\b")
@@ -247,7 +247,8 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             monday = _plus(week_start, -7 * count)
             period = None if monday is None else (monday, monday + timedelta(days=6))
         elif back.group(2) in ("tahun", "year", "years"):  # "2 tahun lalu": that year, not last year
-            years_back = today.year - count
+            # a year written before "tahun lalu" ("kejadian 2023 tahun lalu") is that year
+            years_back = count if 1900 <= count <= today.year else today.year - count
             period = (date(years_back, 1, 1), date(years_back, 12, 31)) if years_back >= 1 else None
         else:
             month_index = today.year * 12 + today.month - 1 - count

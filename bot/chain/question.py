@@ -564,23 +564,24 @@ _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 def written_as_names(sentence: str, title: str = "") -> list[str]:
-    """The capitalised words of ``sentence`` that may be names: those of its lines other than a
-    headline (a line before another whose every word of four letters or more but stop words is
-    capitalised, three or more of them: "Hasil Lab Keluar, Keracunan ... pada Telur; Dua
-    Tersangka Ditahan"; a list of names on a line of its own stays), the article's ``title``
-    wherever it stands and a dateline in capitals ("PAKIS JAJAR, SAGARA POS - "), all but
-    the first word left (which any sentence capitalises). An article's lead, read as one sentence
-    with its headline, had held a name for any "siapa" and "di mana"."""
+    """The capitalised words of ``sentence`` that may be names: all but the first (which any
+    sentence capitalises), leaving out the article's ``title`` (a line of it), a dateline in
+    capitals ("PAKIS JAJAR, SAGARA POS - ") and the headline that opens a lead: a first line,
+    before a line opening with a dateline, whose every word of four letters or more but stop
+    words is capitalised, three or more of them ("Hasil Lab Keluar, Keracunan ... pada Telur;
+    Dua Tersangka Ditahan"). A list of names stays, on a line of its own or not. An article's
+    lead, read as one sentence with its headline, had held a name for any "siapa" and "di mana"."""
     kept = []
     lines = sentence.splitlines()
+    following = [line for line in lines[1:] if line.strip()]
+    opens_lead = bool(following) and DATELINE.match(following[0]) is not None
     for i, line in enumerate(lines):
-        line = DATELINE.sub("", line)
-        long = [w for w in _LONG_WORD.findall(line) if w.lower() not in _STOPWORDS]  # "pada", "untuk"
         if title and " ".join(line.split()) == " ".join(title.split()):
             continue
-        if i + 1 < len(lines) and len(long) >= 3 and all(w[0].isupper() for w in long):
+        long = [w for w in _LONG_WORD.findall(line) if w.lower() not in _STOPWORDS]  # "pada", "untuk"
+        if i == 0 and opens_lead and len(long) >= 3 and all(w[0].isupper() for w in long):
             continue
-        kept.append(line)
+        kept.append(DATELINE.sub("", line))
     return CAPITALISED.findall("\n".join(kept))[1:]
 
 

@@ -623,14 +623,17 @@ def chat() -> None:
 
 
 def _warm_up(stack: Any) -> None:
-    """Load the embedding model and run the chain once on a greeting before the chat's first
-    prompt: what the chain imports and opens on first use is then in place before any answer a
-    Ctrl-C may abandon. An interrupt inside a first-time import had left a module half imported
-    (numpy's "cannot load module more than once", a tokenizer without its table), and every
-    later question ended the chat with a traceback (a hostile test); now one during the warm-up
-    ends the chat as one while `tanya ask` starts does."""
+    """Load the embedding model (when questions are embedded: not with the lexical models of an
+    index built with another model) and run the chain once on a greeting (small talk: no model
+    call, nothing printed) before the chat's first prompt, so that the model and what the
+    chain's streaming imports on first use are in place before an answer a Ctrl-C may abandon.
+    An interrupt inside the model's first opening or a first-time import had left a tokenizer
+    without its table or numpy half imported ("cannot load module more than once"), and every
+    later question ended the chat with a traceback (a hostile test); one during the warm-up ends
+    the chat as one while `tanya ask` starts does. (The first real question still imports a few
+    modules of its own, the stemmer's among them.)"""
     warm = getattr(stack.index.embeddings, "warm_up", None)
-    if warm is not None:
+    if warm is not None and stack.retriever.models_now().embedding_model is not None:
         warm()
     for _ in stack.chain.stream({"question": "halo"}):  # small talk: no retrieval, no model call
         pass

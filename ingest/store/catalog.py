@@ -562,6 +562,12 @@ class Catalog:
         """Return how many chunks are indexed."""
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
+    def count_vectors(self, collection: str) -> int:
+        """Return how many chunks have a vector stored for ``collection``."""
+        return int(
+            self._db.execute("SELECT count(*) FROM chunk_vectors WHERE collection = ?", (collection,)).fetchone()[0]
+        )
+
     def search(
         self, terms: Sequence[str], k: int, title_weight: float = 0.0, within: Scope | None = None
     ) -> list[tuple[str, float]]:

@@ -624,6 +624,10 @@ class PostgresCatalog:
         """Return how many chunks are indexed."""
         return int(self._rows("SELECT count(*) FROM chunks")[0][0])
 
+    def count_vectors(self, collection: str) -> int:
+        """Return how many chunks have a vector stored for ``collection``."""
+        return int(self._rows("SELECT count(*) FROM chunk_vectors WHERE collection = %s", (collection,))[0][0])
+
     # ----- lexical search -------------------------------------------------------------------
 
     def search(

@@ -149,14 +149,14 @@ class ChromaMirror:
     ) -> None:
         """Bring the copy in step after a write of ``sources`` that found the catalog at
         generation ``before``: just those articles' vectors when the copy was in step then and
-        holds as many vectors as the catalog chunks after them, every id otherwise.
+        holds as many vectors as the catalog stores for it after them, every id otherwise.
         Unreachable, it raises ``ChromaUnavailable``; the catalog keeps the write, and the next
         one catches the copy up."""
         if catalog.get_meta(MIRRORED) == str(before):
             target = self._target(catalog, collection, model)
             target.delete_sources(list(sources))
             _copy(catalog, target, [c for source in sources for c in catalog.chunks_of(source)])
-            if target.count() == catalog.count_chunks():
+            if target.count() == catalog.count_vectors(collection):
                 catalog.set_meta(MIRRORED, str(catalog.generation()))
                 return
             # the copy lost what it held since it was last in step (a Chroma server restarted

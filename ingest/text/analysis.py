@@ -100,7 +100,7 @@ DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
 # articles' quotes and "[A" (an arrow key) in questions. An unterminated OSC or an escape before
 # any other letter loses only the escape character ("\x1bBanjir" keeps its "B").
 _TERMINAL_ESCAPE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1bO[A-DFHP-S]|\x1b[78c=>]"
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]+[!-/]*[@-~]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1bO[A-DFHP-S]|\x1b[78c=>]"
 )
 
 

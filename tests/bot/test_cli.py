@@ -340,6 +340,15 @@ def test_a_question_with_bytes_that_are_not_utf8_is_answered(ingested: None) -> 
     assert human.exit_code == 0 and "700" in human.stdout
 
 
+def test_chat_warms_up_before_its_first_prompt_and_says_nothing_of_it(ingested: None) -> None:
+    """The model loads and the chain runs once on a greeting before the first prompt, so that an
+    interrupt of the first answer cannot land in a first-time import (a hostile test); nothing
+    of it is shown."""
+    result = tanya("chat", input=QUESTION + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Halo" not in result.stdout and "Coba tanya" not in result.stdout and "700" in result.stdout
+
+
 def test_chat_refuses_a_line_too_long_to_keep_and_goes_on(ingested: None) -> None:
     result = tanya("chat", input="x" * 1_200_000 + "\n" + QUESTION + "\n")
     assert result.exit_code == 0, result.output

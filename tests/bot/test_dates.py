@@ -93,6 +93,7 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita banjir 2 tahun lalu?", "2024-01-01", "2024-12-31", False, "berita banjir?"),
         ("news from three years ago", "2023-01-01", "2023-12-31", False, "news from"),
         ("sejak 5000 tahun lalu ada apa", None, None, False, "sejak ada apa"),
+        ("kejadian 2023 tahun lalu", "2023-01-01", "2023-12-31", False, "kejadian"),
         # a count in words is read by the numbers module ingest and the verifier read them with
         ("ada apa dua puluh hari terakhir?", "2026-10-29", "2026-11-18", False, "ada apa?"),
         ("ada kabar apa sejak dua minggu yang lalu?", "2026-11-02", None, False, "ada kabar apa?"),

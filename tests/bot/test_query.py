@@ -284,9 +284,13 @@ def test_a_headline_and_a_dateline_hold_no_names() -> None:
     assert written_as_names(lead.replace("telur tercemar", "Ratmi ditahan")) == ["Ratmi"]
     # the headline alone, as its own sentence, is known by the article's title
     assert written_as_names(headline, title=headline) == []
-    # a list of names on a line of its own is no headline
+    # a list of names is no headline, on a line of its own or before another
     cast = "Emma Watson sebagai Belle Dan Stevens sebagai The Beast"
     assert "Stevens" in written_as_names(cast, title="Beauty and the Beast")
+    listed = "Tersangka:\nBudi Santoso Dan Agus Salim\nditahan polisi."
+    assert written_as_names(listed) == ["Budi", "Santoso", "Dan", "Agus", "Salim"]
+    leaders = "Joko Widodo, Prabowo Subianto, Anies Baswedan\nKetiganya bertemu di Jakarta."
+    assert {"Prabowo", "Anies", "Jakarta"} <= set(written_as_names(leaders))
     question = ParsedQuery("siapa tersangkanya?", "id", "person", frozenset({"siapa", "tersangkanya"}), ())
     assert not type_match(lead, (), question)
 
