@@ -157,6 +157,16 @@ def test_json_writes_characters_that_change_how_text_shows_as_escapes() -> None:
     assert json.loads(line) == {"source": "rlo\u202etxt.exe", "text": "satu\u2028dua\x85tiga \u2066x\u2069 é"}
 
 
+def test_an_8bit_escape_goes_whole_and_a_lone_c1_character_takes_nothing_with_it() -> None:
+    from ingest.text.analysis import clean_text
+
+    assert clean_text("Petugas \x9b2J bekerja \x9b31mmerah") == "Petugas bekerja merah"
+    # without a parameter it is no sequence: the words after it stay (a review's finding)
+    for text in ("\x9bBanjir melanda", "\x9b Baca juga: Banjir", "Harga \x9b2024 Banjir"):
+        assert "anjir" in clean_text(text) and clean_text(text).split()[-1] == text.split()[-1]
+    assert clean_text("\x9bBanjir melanda") == "Banjir melanda"
+
+
 def test_unicode_line_and_paragraph_separators_are_line_breaks_of_the_text() -> None:
     from bot.logs import terminal_text
     from ingest.text.analysis import clean_text
