@@ -591,6 +591,26 @@ def test_tanya_migrate_then_another_host_answers_from_the_server(
     assert missing.exit_code != 0 and "no embedded index" in missing.output
 
 
+def test_tanya_migrate_says_which_articles_it_left_as_the_server_holds_newer_versions(
+    bundled_index: Path, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, default_embeddings: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.app import app
+
+    runner = CliRunner()
+    monkeypatch.setenv("TANYA_DATABASE_URL", database_url)
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    # the article corrected on the server since (another host ingests a new version of it)
+    server = make_index(IndexSettings(data_dir=tmp_path / "host", database_url=database_url), default_embeddings)
+    (record,) = server.articles()
+    ingest_articles(server, [Article(record.source, "KOREKSI: berita ini diperbarui.", record.title)])
+    again = runner.invoke(app, ["migrate"])
+    assert again.exit_code == 0, again.output
+    assert "copied 0 articles (0 chunks), 0 already there, 1 left as the server holds a newer version" in again.stdout
+    assert "KOREKSI" in " ".join(c.text for c in server.catalog.chunks_of(record.source))
+
+
 def test_a_source_filter_ignores_case_beyond_ascii_in_both_catalogs(tmp_path: Path, database_url: str) -> None:
     article = Article("jerman", "Laporan tahunan tentang banjir di Jerman.", "ÜBERSICHT DER FLUT", outlet="ZEITUNG")
     for index in (host(tmp_path, "sqlite", None), host(tmp_path, "pg", database_url)):
