@@ -357,12 +357,19 @@ def _scope(since: str | None, until: str | None, source: str | None) -> dict[str
 
 
 def _notes_on_the_index(index: Any, settings: Any) -> None:
-    """Say once on stderr when the index was built with another model than the bundled one and
+    """Say once on stderr when the index is empty, when it was built with another model than the bundled one and
     TANYA_EMBEDDING_MODEL does not ask for it (an index of an older default): it answers, with
     the models that do without the embeddings, until `tanya reindex`; and when its Chroma copy
     is in another collection than TANYA_COLLECTION names (set after the index was written)."""
     from ingest.settings import BUNDLED_MODEL
 
+    if not index.count():  # every answer would be a refusal with nothing to say why
+        err.print(
+            "note: the index is empty; add articles with `tanya ingest PATH_OR_URL...` (or `tanya ingest --bundled`)",
+            style="dim",
+            markup=False,
+        )
+        return
     if settings.embedding_model is None and index.model_name != BUNDLED_MODEL:
         err.print(
             f"note: this index was built with {index.model_name}; run `tanya reindex` to rebuild it with "
@@ -870,8 +877,10 @@ def migrate(
     if as_json:
         _print_json(report.to_json())
     else:
+        from bot.cli.render import counted
+
         out.print(
-            f"copied {report.copied} article{'s' if report.copied != 1 else ''} ({report.chunks} chunks), "
+            f"copied {counted(report.copied, 'article')} ({counted(report.chunks, 'chunk')}), "
             f"{report.unchanged} already there"
             + (f", {report.newer_there} left as the server holds a newer version" if report.newer_there else "")
             + f", in {report.seconds:.1f} s",

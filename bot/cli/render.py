@@ -18,6 +18,11 @@ from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural but for one ("1 chunk", "3 chunks")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def answer_style(answer: Answer | None) -> str:
     """How the answer text is printed (also while it streams)."""
     return "yellow" if answer is not None and answer.abstained else "bold"
@@ -102,11 +107,12 @@ def render_report(report: IngestReport) -> RenderableType:
         if item.reason:  # a reason can quote the input ("unsupported file type ...")
             line.append(f"  ({terminal_text(item.reason)})", style="yellow")
         elif item.status != "skipped":
-            line.append(f"  {item.chunks} chunks", style="dim")
+            line.append(f"  {counted(item.chunks, 'chunk')}", style="dim")
         lines.append(line)
     summary = Text(
         f"added {report.count('added')} · replaced {report.count('replaced')} · unchanged {report.count('unchanged')}"
-        f" · skipped {report.count('skipped')} · {report.chunks_written} chunks embedded · {report.seconds:.1f} s",
+        f" · skipped {report.count('skipped')} · {counted(report.chunks_written, 'chunk')} embedded"
+        f" · {report.seconds:.1f} s",
         style="bold",
     )
     lines.append(summary)

@@ -340,6 +340,15 @@ def test_a_question_with_bytes_that_are_not_utf8_is_answered(ingested: None) -> 
     assert human.exit_code == 0 and "700" in human.stdout
 
 
+def test_asking_an_empty_index_says_how_to_fill_it() -> None:
+    """A refusal alone ("the indexed articles don't say") had left a newcomer guessing."""
+    result = tanya("ask", "berapa korban banjir?")
+    assert result.exit_code == 0 and "tidak menyebutkan" in result.stdout
+    assert "the index is empty" in result.stderr and "tanya ingest" in result.stderr
+    as_json = tanya("ask", "--json", "berapa korban banjir?")
+    assert json.loads(as_json.stdout)["abstained"] is True  # stdout stays one JSON object
+
+
 def test_chat_warms_up_before_its_first_prompt_and_says_nothing_of_it(ingested: None) -> None:
     """The model loads and the chain runs once on a greeting before the first prompt, so that an
     interrupt of the first answer cannot land in a first-time import (a hostile test); nothing
