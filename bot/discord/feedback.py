@@ -66,6 +66,14 @@ class FeedbackStore:
             )
             raise IndexUnavailable(f"cannot use the feedback store {path} ({reason(exc)}): {advice}") from None
 
+    @property
+    def token(self) -> str:
+        """Eight hex digits that tell this store from another (a new one, after the old was moved
+        aside, numbers its answers from 1 again): a vote button carries it with the answer's id,
+        so an old button never counts for a new answer (a hostile test). Made from the salt, which
+        it does not give away."""
+        return hashlib.sha256(f"token:{self._salt}".encode()).hexdigest()[:8]
+
     def user_hash(self, user_id: int) -> str:
         """Return the stored form of a Discord user id (salted SHA-256; not reversible)."""
         return hashlib.sha256(f"{self._salt}:{user_id}".encode()).hexdigest()
@@ -89,9 +97,12 @@ class FeedbackStore:
             )
             return int(cursor.lastrowid or 0)
 
-    def vote(self, answer_id: int, user_id: int, vote: int) -> bool:
-        """Record ``vote`` (+1/-1) by a user; return False when the answer is unknown."""
+    def vote(self, answer_id: int, user_id: int, vote: int, token: str | None = None) -> bool:
+        """Record ``vote`` (+1/-1) by a user; return False when the answer is unknown: no such id,
+        or a ``token`` of another store (a button posted before this store was made)."""
         if not -(2**63) <= answer_id < 2**63:  # no row has it (SQLite's integers are 64-bit)
+            return False
+        if token is not None and token != self.token:
             return False
         with self._lock:
             if self._db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:

@@ -178,19 +178,31 @@ class Reply:
     embeds: list[Any] = field(default_factory=list)
 
 
+# What the chain's notes point to on the command line, as Discord users do it (a hostile test:
+# "No indexed article matches the filters ...; see `tanya sources`." on Discord).
+_COMMANDS_HERE = {"`tanya sources`": "`/sources`"}
+
+
+def discord_note(note: str) -> str:
+    """The chain's ``note`` as a Discord user reads it: the command it points to, the slash one."""
+    for cli, slash in _COMMANDS_HERE.items():
+        note = note.replace(cli, slash)
+    return neutralize(note)
+
+
 def answer_replies(answer: Answer) -> list[Reply]:
     """Return the messages for an answer: text parts under 2,000 characters, then sources."""
     if answer.says_nothing:  # which reads the text as neutralize leaves it: never an empty message
         note = neutralize(ABSTAIN_NOTE.get(answer.lang, ABSTAIN_NOTE["en"]))
         if answer.note and without_invisible(answer.note).strip():  # why: no article of those days...
-            note += f"\n\n_{split_message(neutralize(answer.note), MESSAGE_LIMIT // 2)[0]}_"
+            note += f"\n\n_{split_message(discord_note(answer.note), MESSAGE_LIMIT // 2)[0]}_"
         if answer.abstained and answer.closest is not None:  # said to be no answer
             label = CLOSEST_LABEL.get(answer.lang, CLOSEST_LABEL["en"])
             return [Reply(f"{note}\n_{neutralize(label)}_", _embeds([("", answer.closest)]))]
         return [Reply(note)]
     text = neutralize(answer.text)
     if answer.note:
-        text += f"\n\n_{neutralize(answer.note)}_"
+        text += f"\n\n_{discord_note(answer.note)}_"
     replies = [Reply(part) for part in split_message(text)]
     replies[-1].embeds = source_embeds(answer)
     return replies

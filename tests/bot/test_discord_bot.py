@@ -33,6 +33,7 @@ from bot.discord.cogs.ask import (
     AskCog,
     PassageButton,
     VoteButton,
+    answer_view,
     mention_hint,
     strip_mentions,
 )
@@ -435,11 +436,35 @@ async def test_votes_and_passages_through_the_buttons(stack: Stack, tmp_path: Pa
 
 
 async def test_buttons_survive_a_restart_by_custom_id(stack: Stack, tmp_path: Path) -> None:
-    sent = VoteButton(12, "down")
-    match = sent.template.fullmatch(sent.custom_id)  # what discord.py does with a click after a restart
-    assert match is not None
-    button = await VoteButton.from_custom_id(None, None, match)  # type: ignore[arg-type]
-    assert (button.answer_id, button.vote) == (12, "down")
+    for store in ("0a1b2c3d", None):  # a button of before buttons carried their store's token too
+        sent = VoteButton(12, "down", store)
+        match = sent.template.fullmatch(sent.custom_id)  # what discord.py does with a click after a restart
+        assert match is not None
+        button = await VoteButton.from_custom_id(None, None, match)  # type: ignore[arg-type]
+        assert (button.answer_id, button.vote, button.store) == (12, "down", store)
+
+
+async def test_an_old_vote_button_never_counts_for_another_answer(stack: Stack, tmp_path: Path) -> None:
+    """A hostile test: answer ids are SQLite row ids, and a feedback store started afresh (moved
+    aside, as its own error advises) numbers its answers from 1 again: a button still in Discord
+    had voted on an answer it was never under. Buttons carry their store's token now."""
+    from bot.discord.feedback import FeedbackStore
+
+    old = FeedbackStore(tmp_path / "old" / "feedback.sqlite3")
+    old_id = old.record_answer(stack.chain.invoke(QUESTION))
+    bot = build_bot(stack, tmp_path)
+    fresh_id = bot.feedback.record_answer(stack.chain.invoke("siapa CEO TikTok?"))
+    assert fresh_id == old_id and bot.feedback.token != old.token
+    fake = interaction(bot, user_id=9)
+    await VoteButton(old_id, "down", old.token).callback(fake)  # a click on the old answer's button
+    assert bot.feedback.votes(fresh_id) == {"up": 0, "down": 0}
+    assert sends(fake)[-1][1] == "That answer is no longer known."
+    ours = interaction(bot, user_id=9)
+    await VoteButton(fresh_id, "up", bot.feedback.token).callback(ours)
+    assert bot.feedback.votes(fresh_id) == {"up": 1, "down": 0}
+    view = answer_view(fresh_id, stack.chain.invoke(QUESTION), bot.feedback.token)
+    assert f"tanya:vote:{bot.feedback.token}:{fresh_id}:up" in [item.custom_id for item in view.children]  # type: ignore[attr-defined]
+    bot.workers.shutdown(wait=True)
 
 
 async def test_twenty_questions_at_once_are_answered_in_worker_threads(stack: Stack, tmp_path: Path) -> None:
@@ -823,13 +848,33 @@ def fake_message(
         mentions=list(mentions),
         channel=FakeChannel(id=channel_id, parent_id=None),
         reference=None if replied_to is None else SimpleNamespace(message_id=replied_to),
-        guild=SimpleNamespace(id=5),
+        guild=SimpleNamespace(id=5, self_role=None),  # as discord.py's: the bot's role, if it has one
+        role_mentions=[],
         reply=reply,
         create_thread=create_thread,
     )
 
 
 FIRST = "karyawan tiktok yg kena phk dikabarinnya lewat apa?"
+
+
+async def test_a_mention_of_the_bots_own_role_is_a_mention_of_the_bot(stack: Stack, tmp_path: Path) -> None:
+    """A hostile test: typing "@tanya", Discord's picker often picks the bot's integration role
+    ("<@&ROLE> question", ``mentions`` empty, the role in ``role_mentions``), and the message was
+    left unanswered without a word. Another role's mention is still no mention of the bot."""
+    bot, cog = _bot_with_user(stack, tmp_path)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    role = SimpleNamespace(id=777)
+    message = fake_message(log, f"<@&777> {QUESTION}")
+    message.role_mentions, message.guild = [role], SimpleNamespace(id=5, self_role=role)
+    await cog.on_message(message)
+    assert log and "700" in log[-1][1] and "777" not in log[-1][1]
+    other = fake_message(log, f"<@&778> {QUESTION}")
+    other.role_mentions, other.guild = [SimpleNamespace(id=778)], SimpleNamespace(id=5, self_role=role)
+    before = len(log)
+    await cog.on_message(other)
+    assert len(log) == before
+    bot.workers.shutdown(wait=True)
 
 
 async def test_a_reply_to_an_answer_is_read_with_the_conversation_it_continues(

@@ -121,6 +121,8 @@ def test_an_abstention_says_why_when_the_chain_noted_it() -> None:
     assert reply.content.startswith("I couldn't find the answer in the indexed articles.\n\n_No indexed article")
     assert "@\u200beveryone" in reply.content and "@everyone" not in reply.content
     assert len(reply.content) <= 2000 and reply.content.endswith("_")
+    # it points to the slash command, not to the command line (a hostile test)
+    assert "/sources" in reply.content and "tanya sources" not in reply.content.replace("\\", "")
     (blank,) = answer_replies(Answer("q?", "x", True, "en", note="\u200b "))
     assert blank.content == "I couldn't find the answer in the indexed articles."
 

@@ -52,19 +52,26 @@ def mention_hint(index: Index) -> str:
     return EMPTY_MENTION if any(index.find_source(str(path)) for path in bundled) else EMPTY_MENTION_ANY
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tanya:vote:(?P<id>\d+):(?P<vote>up|down)"):
-    """👍 or 👎 on an answer; works after a restart (the answer id is in the custom id)."""
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tanya:vote:(?:(?P<store>[0-9a-f]{8}):)?(?P<id>\d+):(?P<vote>up|down)",
+):
+    """👍 or 👎 on an answer; works after a restart (the answer id is in the custom id, with the
+    feedback store's ``token``: a store made afresh numbers its answers from 1 again, and an old
+    button had counted for a new answer. A button posted before buttons carried it has none)."""
 
-    def __init__(self, answer_id: int, vote: str) -> None:
+    def __init__(self, answer_id: int, vote: str, store: str | None = None) -> None:
+        within = f"{store}:" if store else ""
         super().__init__(
             discord.ui.Button(
                 emoji="👍" if vote == "up" else "👎",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"tanya:vote:{answer_id}:{vote}",
+                custom_id=f"tanya:vote:{within}{answer_id}:{vote}",
             )
         )
         self.answer_id = answer_id
         self.vote = vote
+        self.store = store
 
     @classmethod
     async def from_custom_id(
@@ -73,13 +80,13 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tany
         item: discord.ui.Button[Any],  # type: ignore[override]
         match: re.Match[str],
     ) -> VoteButton:
-        return cls(int(match["id"]), match["vote"])
+        return cls(int(match["id"]), match["vote"], match["store"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: TanyaBot = interaction.client  # type: ignore[assignment]
         try:
             stored = await bot.run_blocking(
-                bot.feedback.vote, self.answer_id, interaction.user.id, 1 if self.vote == "up" else -1
+                bot.feedback.vote, self.answer_id, interaction.user.id, 1 if self.vote == "up" else -1, self.store
             )
         except Exception as exc:  # a full disk, a locked store: the user is told, not left waiting
             await send_ephemeral(interaction, reply_for(exc, "vote"))
@@ -127,21 +134,34 @@ class PassageButton(
             await send_ephemeral(interaction, part)
 
 
-def answer_view(answer_id: int | None, answer: Answer) -> discord.ui.View:
-    """Buttons under an answer: votes (when the answer could be recorded, ``answer_id``), then
-    one "Show passage" per citation."""
+def answer_view(answer_id: int | None, answer: Answer, store: str | None = None) -> discord.ui.View:
+    """Buttons under an answer: votes (when the answer could be recorded, ``answer_id``, in the
+    feedback store of ``token`` ``store``), then one "Show passage" per citation."""
     view = discord.ui.View(timeout=None)
     if answer_id is not None:
-        view.add_item(VoteButton(answer_id, "up"))
-        view.add_item(VoteButton(answer_id, "down"))
+        view.add_item(VoteButton(answer_id, "up", store))
+        view.add_item(VoteButton(answer_id, "down", store))
     for citation in answer.citations[:20]:
         view.add_item(PassageButton(citation.n, citation.chunk.chunk_id))
     return view
 
 
-def strip_mentions(content: str, bot_id: int) -> str:
-    """The question in a message that mentions the bot, without the mention itself."""
-    return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
+def strip_mentions(content: str, bot_id: int, role_id: int | None = None) -> str:
+    """The question in a message that mentions the bot, without the mention itself (and without
+    a mention of the bot's own role, ``role_id``)."""
+    content = re.sub(rf"<@!?{bot_id}>", " ", content)
+    if role_id is not None:
+        content = re.sub(rf"<@&{role_id}>", " ", content)
+    return content.strip()
+
+
+def own_role(message: discord.Message) -> int | None:
+    """The id of the bot's own (managed) role in the message's server when the message mentions
+    it: typing "@tanya", Discord's picker often picks that role, and the message had been left
+    unanswered without a word (a hostile test)."""
+    guild = message.guild
+    role = guild.self_role if guild is not None else None
+    return role.id if role is not None and role in message.role_mentions else None
 
 
 Post = Callable[..., Awaitable[Any]]
@@ -283,7 +303,7 @@ class AskCog(commands.Cog):
         except Exception:  # a full disk, a locked store: the answer still goes out, without votes
             logger.warning("could not record an answer for its vote buttons", exc_info=True)
             return replies, answer_view(None, answer)
-        return replies, answer_view(answer_id, answer)
+        return replies, answer_view(answer_id, answer, self.bot.feedback.token)
 
     @app_commands.command(name="ask")
     @app_commands.describe(
@@ -351,7 +371,7 @@ class AskCog(commands.Cog):
             return
         replied_to = message.reference.message_id if message.reference is not None else None
         replied = self.replied(message.channel.id, replied_to)
-        if replied is None and me not in message.mentions:
+        if replied is None and me not in message.mentions and own_role(message) is None:
             return  # chatter in a thread the bot opened is left alone (the README says so)
         # in a thread the bot opened, the thread is the conversation, whichever answer is replied to
         conversation = self.in_thread(message.channel.id) or replied
@@ -369,7 +389,7 @@ class AskCog(commands.Cog):
     ) -> None:
         """Answer a message that mentions the bot or continues a conversation with it, as a reply
         (or in a new thread), reading it with that conversation's earlier turns."""
-        question = strip_mentions(message.content, bot_id)
+        question = strip_mentions(message.content, bot_id, own_role(message))
         if not has_words(question):  # only other members, roles
             question = ""
         if not question and conversation is not None:  # an empty follow-up in a thread is just chatter
