@@ -396,6 +396,28 @@ async def test_slash_ask_refuses_bad_questions_politely(
     assert message in sends(fake)[-1][1] and sends(fake)[-1][1].startswith("Sorry")
 
 
+class _DiesAfterAPreview:
+    """A chain in LLM mode that shows a verified sentence, then fails."""
+
+    def stream(self, asked: Any) -> Any:
+        yield Answer("q", "TikTok merumahkan 700 karyawan [1].", False, "id", partial=True)
+        raise RuntimeError("the model server went away")
+
+
+async def test_a_failure_after_a_preview_replaces_the_preview_with_the_apology(
+    stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hostile test: a half-written answer, with a citation marker to nothing and no sources,
+    was left in the channel above a separate apology."""
+    bot = build_bot(stack, tmp_path, chain=_DiesAfterAPreview())
+    fake = interaction(bot)
+    await invoke(AskCog.ask, AskCog(bot), fake, QUESTION)
+    shown = [(kind, content) for kind, content, _ in fake.log if kind in ("followup", "edit")]
+    assert shown and shown[-1][0] == "edit" and shown[-1][1].startswith("Sorry, something went wrong")
+    assert any(record.exc_info and "went away" in str(record.exc_info[1]) for record in caplog.records)
+    bot.workers.shutdown(wait=True)
+
+
 async def test_an_unexpected_slash_failure_is_logged_and_apologised_for_privately(
     stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -288,11 +288,19 @@ class AskCog(commands.Cog):
         conversation: Conversation | None = None,
         filters: dict[str, str] | None = None,
     ) -> tuple[Answer | None, str | None]:
-        """The answer, or a message saying why there is none."""
+        """The answer, or a message saying why there is none; for a failure nothing foresaw once a
+        preview was shown (LLM mode), the apology, which replaces the preview rather than leaving
+        a half-written answer with a citation to nothing above it (a hostile test)."""
         try:
             return await self.bot.answer(question, preview.on_text, conversation, filters), None
         except TanyaError as exc:  # a question it cannot take, a busy or unreachable index
             return None, reply_for(exc, "ask")
+        except Exception:
+            await preview.settle()
+            if preview.message is None:  # nothing shown yet: the error handlers apologise (privately, for /ask)
+                raise
+            logger.exception("answering failed after a preview was shown")
+            return None, APOLOGY
 
     async def prepared(self, answer: Answer) -> tuple[list[Reply], discord.ui.View | None]:
         replies = answer_replies(answer)
