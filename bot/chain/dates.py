@@ -241,6 +241,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     # the rules above, whose "minggu lalu" it holds: it had been read as last week, its count
     # left in the words searched
     back = _COUNTED_BACK.search(q)
+    counted: tuple[str, str] | None = None  # the counted rule's pattern, and the question without it
     if back is not None:
         count = _count(back.group(1))
         if back.group(2) in ("minggu", "pekan", "week", "weeks"):
@@ -255,6 +256,12 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             period = _month_range(month_index // 12, month_index % 12 + 1) if month_index >= 12 else None
         if period is not None:
             rules.insert(0, (re.escape(back.group(0)), period))
+            # the other rules look past it: "sejak 2 tahun lalu sampai tahun lalu" had found only
+            # the "tahun lalu" inside the first, and lost its end
+            counted = (
+                re.escape(back.group(0)),
+                q[: back.start()] + " " * (back.end() - back.start()) + q[back.end() :],
+            )
         else:  # before the calendar ("5000 tahun lalu"): no date, and not the "tahun lalu" it holds
             q = q[: back.start()] + " " * (back.end() - back.start()) + q[back.end() :]
             spans.append(back.span())
@@ -269,7 +276,12 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         days_back = (today.weekday() - WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
         rules.insert(0, (re.escape(past_weekday.group(0)), (today - timedelta(days=days_back),) * 2))
     found_all = sorted(
-        ((hit, dates) for pattern, dates in rules if (hit := re.search(pattern, q))), key=lambda h: h[0].start()
+        (
+            (hit, dates)
+            for pattern, dates in rules
+            if (hit := re.search(pattern, q if counted is None or pattern == counted[0] else counted[1]))
+        ),
+        key=lambda h: h[0].start(),
     )
     # "kemarin" inside "minggu kemarin" is no time of its own
     found_all = [

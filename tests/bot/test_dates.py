@@ -94,6 +94,8 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("news from three years ago", "2023-01-01", "2023-12-31", False, "news from"),
         ("sejak 5000 tahun lalu ada apa", None, None, False, "sejak ada apa"),
         ("kejadian 2023 tahun lalu", "2023-01-01", "2023-12-31", False, "kejadian"),
+        ("berita sejak 2 tahun lalu sampai tahun lalu", "2024-01-01", "2025-12-31", False, "berita"),
+        ("berita sejak 2 minggu lalu sampai minggu lalu", "2026-11-02", "2026-11-15", False, "berita"),
         # a count in words is read by the numbers module ingest and the verifier read them with
         ("ada apa dua puluh hari terakhir?", "2026-10-29", "2026-11-18", False, "ada apa?"),
         ("ada kabar apa sejak dua minggu yang lalu?", "2026-11-02", None, False, "ada kabar apa?"),
