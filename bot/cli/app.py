@@ -668,7 +668,9 @@ def _chat_lines() -> Iterator[str | None]:
 @app.command("eval")
 @handles_errors
 def eval_(
-    sets: Annotated[list[Path], typer.Argument(help="Question sets (.jsonl; the line formats are in the README, under tanya eval).")],
+    sets: Annotated[
+        list[Path], typer.Argument(help="Question sets (.jsonl; the line formats are in the README, under tanya eval).")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     details: Annotated[
         Path | None, typer.Option("--details", help="Write one JSON line per question to FILE.", metavar="FILE")
