@@ -39,10 +39,14 @@ def written_forms(secret: str) -> Iterator[str]:
     yield from (part for part in re.split(r"[^\x20-\x7e]|[\\'\"]", secret) if len(part) >= SECRET_PART_CHARS)
 
 
-# What a terminal acts on instead of showing: C0 controls and DEL (escape sequences, a cleared
-# screen, a window title), C1 controls (U+009B starts a control sequence in some terminals) and
-# the bidi embeddings, overrides and isolates (text that reads otherwise than it is stored).
-_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Characters that change how the text around them shows, beyond C0 controls and DEL: C1
+# controls (U+009B starts a control sequence in some terminals), the bidi marks, embeddings,
+# overrides and isolates (text that reads otherwise than it is stored), line and paragraph
+# separators. A class's inside, for ``re``: the CLI's JSON writes them as escapes too.
+SHOWN_OTHERWISE = "\x80-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# What a terminal acts on instead of showing: those and C0 controls and DEL (escape sequences, a
+# cleared screen, a window title).
+_UNSAFE_CHARS = re.compile(f"[\x00-\x1f\x7f{SHOWN_OTHERWISE}]")
 _UNSAFE_BUT_NEWLINE = re.compile(f"(?!\n){_UNSAFE_CHARS.pattern}")
 
 

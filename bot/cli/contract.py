@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from bot.chain.answer import Answer, Citation
+from bot.logs import SHOWN_OTHERWISE
 from ingest.text.analysis import replace_surrogates
 from ingest.types import ArticleRecord
 
@@ -24,7 +25,7 @@ def json_line(value: Any) -> str:
 # Characters JSON may carry raw that change how the text around them shows once a tool prints
 # a string (`jq -r`): C1 controls, direction overrides and isolates, line and paragraph
 # separators. Written as \u escapes (only strings hold them, so the JSON means the same).
-_UNSEEN = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSEEN = re.compile(f"[{SHOWN_OTHERWISE}]")
 
 
 def _without_non_finite(value: Any) -> Any:
