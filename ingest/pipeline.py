@@ -11,7 +11,7 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput, ChromaUnavailable, ForeignCollection, IndexUnavailable, VectorsBehind
+from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
@@ -190,20 +190,18 @@ def ingest_articles(
                     _write_group(index, group, report, progress)
                     group = []
             _write_group(index, group, report, progress)
-        except VectorsBehind as exc:  # stop: every next write would fail the same way
+        except IndexUnavailable as exc:  # stop: every next write would fail the same way
             report.seconds = time.perf_counter() - started
             left = len(todo) - report.stored
-            rest = f"; {left} more were not stored: ingest them again then" if left else ""
-            message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
-            raise IngestStopped(message, report) from None
-        except IndexUnavailable as exc:  # the catalog's server went away part way (a hostile test)
-            report.seconds = time.perf_counter() - started
-            left = len(todo) - report.stored
-            message = (
-                f"ingest stopped: {exc}. {report.stored} new or changed article(s) were stored before it; "
-                f"of the other {left}, some may have been: once the index answers, ingest the same again "
-                "(what is stored is left as it is, the rest is added)"
-            )
+            if isinstance(exc, VectorsBehind):  # stored in the catalog, not in the Chroma copy
+                rest = f"; {left} more were not stored: ingest them again then" if left else ""
+                message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
+            else:  # the catalog's server went away part way (a hostile test)
+                message = (
+                    f"ingest stopped: {exc}. {report.stored} new or changed article(s) were stored before it; "
+                    f"of the other {left}, some may have been: once the index answers, ingest the same again "
+                    "(what is stored is left as it is, the rest is added)"
+                )
             raise IngestStopped(message, report) from None
         except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
             report.seconds = time.perf_counter() - started
@@ -424,21 +422,10 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
 def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: set[str], model: str) -> None:
     """Before a migration copies anything: ``ForeignCollection`` when the collection it would
     write, ``name``, is neither the server index's copy nor the embedded one's (which it takes
-    over) but another index's or tool's. A Chroma that cannot be reached is left to the copy's
-    own report (the catalog is copied; ``tanya reindex --vectors-only`` fills the copy later)."""
+    over) but another index's or tool's (``ChromaVectors.refuse_unless``, what a write's claim
+    checks). A Chroma that cannot be reached is left to the copy's own report (the catalog is
+    copied; ``tanya reindex --vectors-only`` fills the copy later)."""
     with contextlib.suppress(ChromaUnavailable):
-        if name not in index.mirror.collection_names():
-            return
-        target = index.mirror.collection(name)
-        mark = target.owner()
-        if mark is None:
-            ours = ours | index.catalog.chunk_ids()
-            if target.unmarked_copy_of(ours, model):
-                return
-        elif mark in (old_id, index.catalog.get_meta(INDEX_ID)):
-            return
-        raise ForeignCollection(
-            f"the Chroma collection {name!r} is not this index's copy (another tanya index's, or another "
-            "tool's): nothing was copied; set TANYA_COLLECTION to a name of this index's own and run "
-            "tanya migrate again"
-        )
+        if name in index.mirror.collection_names():
+            owners = {i for i in (old_id, index.catalog.get_meta(INDEX_ID)) if i}
+            index.mirror.collection(name).refuse_unless(owners, lambda: ours | index.catalog.chunk_ids(), model)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -325,11 +325,20 @@ class ChromaVectors:
 
     def claim(self, owner: str, ours: Callable[[], set[str]], model: str) -> None:
         """Make the collection the copy of index ``owner``, whose chunk ids are ``ours()`` and
-        model ``model``, or refuse it (``ForeignCollection``): one marked as another index's
-        copy, or one unmarked that is not a copy tanya made of this index (``unmarked_copy_of``:
-        another tool's vectors, another model's). Writing to it would delete what it holds."""
+        model ``model``, or refuse it (``refuse_unless``). Writing to another's would delete
+        what it holds."""
+        self.refuse_unless({owner}, ours, model)
+        if self.owner() != owner:
+            self.mark(OWNER_KEY, owner)
+
+    def refuse_unless(self, owners: Collection[str], ours: Callable[[], set[str]], model: str) -> None:
+        """``ForeignCollection`` unless the collection is the copy of one of the indexes
+        ``owners``, or unmarked and a copy tanya made of the index whose chunk ids are ``ours()``
+        and model ``model`` (``unmarked_copy_of``): not one marked as another index's copy, nor
+        another tool's vectors or another model's. Reads only; ``tanya migrate`` asks it of the
+        collection it will write before it copies anything."""
         mark = self.owner()
-        if mark == owner:
+        if mark in owners:
             return
         if mark is not None:
             raise ForeignCollection(
@@ -343,7 +352,6 @@ class ChromaVectors:
                 "tool's, or another model's); tanya does not write to it, which would delete them: set "
                 "TANYA_COLLECTION to a name of this index's own"
             )
-        self.mark(OWNER_KEY, owner)
 
     def model(self) -> str | None:
         """Return the embedding model recorded for the collection, if any."""
