@@ -143,6 +143,13 @@ def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
     return any(refers_back(c.surface, text) for c in concepts)
 
 
+def _share_named(alone: Retrieval, present: set[str] | frozenset[str]) -> float:
+    """The share, by weight, of what a question itself names (its own reading's ``named``)
+    whose terms are among ``present``; 0 when it names nothing."""
+    own = named(alone.query)
+    return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
+
+
 class FollowUpReader:
     """Reads a question on its own or as a follow-up (``prefer_context``), with the chain's
     retriever and extractive answerer (whose answer model judges both readings). ``normalize``
@@ -163,19 +170,13 @@ class FollowUpReader:
 
     def subject_coverage(self, retrieval: Retrieval, alone: Retrieval) -> float:
         """How much of what the question itself names the passage of a reading's best answer holds."""
-        passage, own = self.answer_passage(retrieval), named(alone.query)
-        if passage is None or not own:
-            return 0.0
-        present = passage.terms
-        return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
+        passage = self.answer_passage(retrieval)
+        return 0.0 if passage is None else _share_named(alone, passage.terms)
 
     def sentence_coverage(self, retrieval: Retrieval, alone: Retrieval) -> float:
         """How much of what the question itself names a reading's best sentence holds."""
-        ranked, own = self.extractive.rank_sentences(retrieval), named(alone.query)
-        if not ranked or not own:
-            return 0.0
-        present = set(analyze(ranked[0].text))
-        return sum(c.weight for c in own if c.found_in(present)) / (sum(c.weight for c in own) or 1.0)
+        ranked = self.extractive.rank_sentences(retrieval)
+        return _share_named(alone, set(analyze(ranked[0].text))) if ranked else 0.0
 
     def strays(self, retrieval: Retrieval, context: Context, on_story: OnStory | None = None) -> bool:
         """Whether a reading's answer would come from outside the articles the conversation was
