@@ -214,7 +214,8 @@ def sentence_features(
     for p, rank, j, text, dense, previous, coverage, window, passage_coverage in rows:
         tokens = words(text)
         new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in NUMBER_WORDS) and t not in query.words)
-        new_names = sum(1 for name in written_as_names(text, p.chunk.title) if name.lower() not in query.words)
+        names = written_as_names(text, p.chunk.title)  # read once: the kind of answer asked for too
+        new_names = sum(1 for name in names if name.lower() not in query.words)
         new_things = new_numbers if query.kind in ("number", "date") else new_names
         features: dict[str, float] = {
             "passage_score": p.score,
@@ -228,7 +229,7 @@ def sentence_features(
             "coverage_gap": coverage - top_coverage,
             "window_coverage": window,
             "passage_coverage": passage_coverage,
-            **_typed(query.kind, type_match(text, tokens, query, p.chunk.title)),
+            **_typed(query.kind, type_match(text, tokens, query, names=names)),
             # what is asked for written beside something shaped like its answer ("700 karyawan")
             "answer_slot": float(answer_slot(text, query)),
             "new_things": min(new_things, 3) / 3,

@@ -585,10 +585,11 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
     return CAPITALISED.findall("\n".join(kept))[1:]
 
 
-def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, title: str = "") -> bool:
+def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
     kind of thing asked for: a year or month for a date, a number outside any date for
-    "berapa", a name the question lacks for "siapa" or "di mana"."""
+    "berapa", a name the question lacks for "siapa" or "di mana" (among ``names``, the sentence's
+    ``written_as_names`` when its caller has read them)."""
     if q.kind == "date":
         return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
     if q.kind == "number":
@@ -600,7 +601,8 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, title: str 
         counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
     if q.kind in ("person", "place"):
-        return any(c.lower() not in q.words for c in written_as_names(sentence, title))
+        found = written_as_names(sentence) if names is None else names
+        return any(c.lower() not in q.words for c in found)
     if q.kind == "reason":
         return any(t in REASON_WORDS for t in tokens)
     return False
