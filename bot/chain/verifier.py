@@ -29,7 +29,7 @@ from pathlib import Path
 from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
-from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
+from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
 from ingest.text.numbers import TENS, UNITS, alternatives, in_digits
 from ingest.text.sentences import refers_back, split_sentences
 from ingest.text.stemming import root_words, stem_indonesian
@@ -46,8 +46,6 @@ _SENTENCE_MARKER_END = re.compile(
 )
 # A question, however it ends ("?", "？", "‽", "?!", "?)", "?”").
 _QUESTION_END = re.compile(r"[?？‽؟][^\w]*\Z")
-# A news dateline opening an article's first sentence: place and outlet in capitals, then a dash.
-_DATELINE = re.compile(r"^[A-Z][A-Z0-9 ,.'&/]{2,60}\s[-\u2013\u2014]\s")
 # Markdown a model may write around its words ("**TikTok**", "`...`", "> ", "# "): an answer is
 # plain text wherever it is shown.
 _MARKUP = re.compile(
@@ -919,7 +917,7 @@ class Verifier:
         found = []
         for n in cited:
             for j, (span, _) in enumerate(analyzed_sentences(self.hits[n - 1].chunk.text)):
-                if said in (_same_claim(span.text), _same_claim(_DATELINE.sub("", span.text, count=1))):
+                if said in (_same_claim(span.text), _same_claim(DATELINE.sub("", span.text, count=1))):
                     found.append(_Support(n, span.text, j, (), 1.0, frozenset()))
                     break
         return found

@@ -91,8 +91,18 @@ def without_invisible(text: str) -> str:
     return _CONTROL.sub(" ", text.translate(_INVISIBLE))
 
 
-# A dateline opening a news lead, in capitals, before a dash ("SUNGAI PINANG TUA, KABAR HULU HILIR - ").
-DATELINE = re.compile(r"^\s*[A-Z0-9][A-Z0-9 ,.'’/&()]*\s[-–—]\s")
+# A dateline opening a news lead, before a dash or two: place and outlet in capitals ("SUNGAI
+# PINANG TUA, KABAR HULU HILIR - ", "RAKYATSULSEL - "), or as outlets write them with small letters
+# too, capitalised words in two or three parts parted by commas or with an agency in brackets
+# ("JAKARTA, KOMPAS.com - ", "Liputan6.com, Jakarta - ", "Jakarta, CNN Indonesia -- ", "Semarang
+# (ANTARA) - "). Matched on a line's start only.
+_DATELINE_WORDS = r"[A-Z0-9][\w.'’&/]*(?: [A-Z0-9][\w.'’&/]*){0,3}"
+DATELINE = re.compile(
+    r"^\s*(?:[A-Z0-9][A-Z0-9 ,.'’/&()]*"
+    rf"|{_DATELINE_WORDS}(?:, {_DATELINE_WORDS}){{1,2}}(?: \([A-Z][\w ]*\))?"
+    rf"|{_DATELINE_WORDS} \([A-Z][\w ]*\))"
+    r"\s[-–—]{1,2}\s"
+)
 
 # A terminal's escape sequence: CSI ("\x1b[31m", "\x1b[A", "\x1b[1;5D"), OSC with its terminator
 # ("\x1b]0;title\x07"), SS3 arrows and function keys ("\x1bOA") and the few two-character ones

@@ -284,6 +284,9 @@ def test_a_headline_and_a_dateline_hold_no_names() -> None:
     assert written_as_names(lead.replace("telur tercemar", "Ratmi ditahan")) == ["Ratmi"]
     # the headline alone, as its own sentence, is known by the article's title
     assert written_as_names(headline, title=headline) == []
+    # a dateline as outlets write it with small letters is none either
+    for dateline in ("Jakarta, CNN Indonesia -- ", "Kabarsolo.com, Pakis Jajar - ", "Pakis Jajar (ANTARA) - "):
+        assert written_as_names(lead.replace("PAKIS JAJAR, SAGARA POS - ", dateline)) == []
     # a list of names is no headline, on a line of its own or before another
     cast = "Emma Watson sebagai Belle Dan Stevens sebagai The Beast"
     assert "Stevens" in written_as_names(cast, title="Beauty and the Beast")

@@ -95,3 +95,29 @@ def test_clean_text_drops_bidirectional_controls_and_c1_controls() -> None:
 )
 def test_which_sentences_lean_on_the_one_before_them(sentence: str, leans: bool) -> None:
     assert refers_back(sentence) is leans
+
+
+@pytest.mark.parametrize(
+    ("line", "dateline"),
+    [
+        ("SUNGAI PINANG TUA, KABAR HULU HILIR - Jumlah warga", "SUNGAI PINANG TUA, KABAR HULU HILIR - "),
+        ("RAKYATSULSEL - TikTok baru-baru ini", "RAKYATSULSEL - "),
+        # as outlets write them with small letters, two dashes, an agency in brackets
+        ("JAKARTA, KOMPAS.com - Polisi menangkap", "JAKARTA, KOMPAS.com - "),
+        ("Liputan6.com, Jakarta - Polisi menangkap", "Liputan6.com, Jakarta - "),
+        ("Jakarta, CNN Indonesia -- Polisi menangkap", "Jakarta, CNN Indonesia -- "),
+        ("Semarang (ANTARA) - Polisi menangkap", "Semarang (ANTARA) - "),
+        ("TEMPO.CO, Bandung — Polisi menangkap", "TEMPO.CO, Bandung — "),
+        ("Kabarsolo.com, Boyolali - Dinas Peternakan", "Kabarsolo.com, Boyolali - "),
+        # sentences, names and ranges are no datelines
+        ("Menurut dia, harga - naik", None),
+        ("Budi Santoso - ketua RT - menolak", None),
+        ("Tarif Rp 4.200 - Rp 5.000 per meter kubik", None),
+        ("Namun - katanya - tidak", None),
+    ],
+)
+def test_a_dateline_is_read_as_outlets_write_it(line: str, dateline: str | None) -> None:
+    from ingest.text.analysis import DATELINE
+
+    found = DATELINE.match(line)
+    assert (found.group() if found else None) == dateline
