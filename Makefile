@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 TANYA := $(BIN)/tanya
 STAMP := $(VENV)/.installed
+# what `make run` needs: the Python packages alone (no database server, no sudo)
+RUN_STAMP := $(VENV)/.installed-run
 EVAL_DIR ?= ../shared/eval
 # pytest-xdist workers for make test (one per core here; the model is built once before they start)
 TEST_WORKERS ?= 2
@@ -21,6 +23,11 @@ $(BIN)/python:
 POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[openai]'
+	touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	@if [ -z "$(POSTGRES_INITDB)" ]; then \
 		echo "installing PostgreSQL (Debian package postgresql) for the database tests"; \
@@ -32,11 +39,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	fi
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev,openai,bench]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(TANYA) ingest --bundled --if-empty
 	$(TANYA) ask "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
 	@echo
