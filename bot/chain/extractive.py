@@ -31,7 +31,7 @@ from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
 from ingest.text.numbers import in_digits, number_value
-from ingest.text.sentences import refers_back
+from ingest.text.sentences import gives_words, refers_back
 from ingest.types import Chunk, Hit
 
 
@@ -270,7 +270,8 @@ def quoted(
     """The sentences an answer quotes from ``ranked`` (best first): the best; the first of the
     next two that scores within ``second_margin`` of it and fits in ``max_chars`` with it; the
     sentence a quoted one leans on ("Meskipun TikTok mengonfirmasi adanya PHK ini ..."), when it
-    still fits; then, after a second, with a ``third_margin``, the first of the next three that
+    still fits, and the words of one who disputes something (``follower``), when they fit; then,
+    after a second, with a ``third_margin``, the first of the next three that
     scores within that, keeps the quotes within ``max_chars_with_third`` and does not lean on a
     sentence left out. A second or third sentence joins only when ``joins`` lets it (the answerer:
     when it comes from the best one's article or its own article answers too, ``answers_alone``).
@@ -290,6 +291,10 @@ def quoted(
         before = antecedent(sentence, ranked)
         if before is not None and _fits(chosen, before, max_chars):
             chosen.append(before)
+    for sentence in list(chosen):
+        after = follower(sentence, ranked)
+        if after is not None and _fits(chosen, after, max_chars):
+            chosen.append(after)
     if third_margin is not None and second:
         chosen += join_one(
             ranked,
@@ -357,6 +362,26 @@ def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> 
     if sentence.position == 0 or not refers_back(sentence.text):
         return None
     return next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position - 1), None)
+
+
+# A sentence saying that someone judges or denies what was said before ("Kepala Desa ..., menilai
+# angka itu terlalu kecil.", "Direktur Forum ..., membantah klaim tersebut."): what they hold
+# instead is in the words the next sentence gives.
+_DISPUTES = re.compile(
+    r"\b(?:menilai|membantah|menyangkal|mempertanyakan|meragukan|menolak|disputes?|disputed|denied|denies|rejects?|rejected)\b",
+    re.IGNORECASE,
+)
+
+
+def follower(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> SentenceCandidate | None:
+    """The sentence after ``sentence`` in its passage when ``sentence`` says someone disputes
+    something and that one gives their words (``gives_words``): quoted alone, "... menilai angka
+    itu terlalu kecil." says who disputes a figure, not theirs ('"Di lapangan ada 610 jiwa, ...').
+    Sources that disagree are quoted both (issue 19)."""
+    if not _DISPUTES.search(sentence.text):
+        return None
+    after = next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position + 1), None)
+    return after if after is not None and gives_words(after.text) else None
 
 
 _BRACKETED_FIGURE = re.compile(r"\(\s*\d+\s*\)")  # "Dadang Hermawan (45)": an age, not a count

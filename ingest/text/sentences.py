@@ -98,6 +98,18 @@ _CONNECTIVES = frozenset(
 _DEMONSTRATIVES = frozenset("ini itu tersebut".split())
 
 
+# How a sentence giving a speaker's words opens: a quote ('"Di lapangan ada 610 jiwa, ...') or
+# "Menurut dia, ...".
+_GIVES_WORDS = re.compile(r"^(?:[\"“]|menurut(?:nya\b|\s+(?:dia|mereka|beliau)\b))", re.IGNORECASE)
+
+
+def gives_words(text: str) -> bool:
+    """Whether a sentence gives a speaker's words: a quote, or what "Menurut dia" says. After one
+    saying that someone disputes something ("... menilai angka itu terlalu kecil"), it says what
+    they hold instead."""
+    return bool(_GIVES_WORDS.match(text.lstrip()))
+
+
 def refers_back(text: str) -> bool:
     """Whether a sentence leans on the one before it to be understood."""
     opening = [w.strip(",.;:\"'()").lower() for w in text.split()[:6]]

@@ -702,6 +702,29 @@ def test_a_quote_that_refers_back_brings_the_sentence_before_it_when_both_fit(sm
     assert short.citations[0].quote == claim
 
 
+def test_one_who_disputes_a_figure_is_quoted_with_the_words_they_give_after(small_index: Index) -> None:
+    """ "Kepala Desa ..., menilai angka itu terlalu kecil." says who disputes the count, not theirs,
+    which the quote after it gives (story4_dev's "versi BPBD sm versi kades beda ya?")."""
+    other = "Jalan desa ditutup sejak Selasa karena retakan baru sepanjang 30 meter di badan jalan."
+    count = "BPBD mencatat 540 jiwa kini mengungsi di enam titik pengungsian."
+    disputes = "Kepala Desa Cikarembong, Asep Saepuloh, menilai angka itu terlalu kecil."
+    words = '"Di lapangan ada 610 jiwa, termasuk yang menumpang di rumah kerabat," katanya.'
+    ingest_articles(small_index, [Article("a", f"{other} {count} {disputes} {words}", "Pengungsi")])
+    retrieval = _retrieval(small_index, "Apa kata kepala desa soal data pengungsi BPBD?")
+    retrieval.models = retrieval.models.replace(second_margin=-1.0, min_probability=0.0)  # type: ignore[union-attr]
+    ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+    retrieval.judged = (tuple(sorted(ranked, key=lambda c: c.text != disputes)), 1.0, False)
+    answer = ExtractiveAnswerer().answer_retrieval(retrieval)
+    assert answer.citations[0].quote == f"{disputes} {words}"  # theirs
+    # the words after a sentence disputing nothing are not brought
+    retrieval.judged = (tuple(sorted(ranked, key=lambda c: c.text != other)), 1.0, False)
+    assert ExtractiveAnswerer().answer_retrieval(retrieval).citations[0].quote == other
+    # nor when they do not fit beside it
+    short = ExtractiveAnswerer(AnswererConfig(max_answer_chars=len(disputes) + 10))
+    retrieval.judged = (tuple(sorted(ranked, key=lambda c: c.text != disputes)), 1.0, False)
+    assert short.answer_retrieval(retrieval).citations[0].quote == disputes
+
+
 def test_a_bracketed_number_in_an_article_does_not_read_as_a_citation(small_index: Index) -> None:
     text = "Jembatan Sungai Rusa sepanjang 120 meter diresmikan pada Jumat [9]. Biayanya 45 miliar rupiah [0]."
     ingest_articles(small_index, [Article("a", text, "Jembatan")])

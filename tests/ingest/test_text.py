@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.text.analysis import analyze, clean_text, guess_language, query_terms, words
-from ingest.text.sentences import refers_back
+from ingest.text.sentences import gives_words, refers_back
 
 
 def test_clean_text_joins_wrapped_lines_and_keeps_paragraphs() -> None:
@@ -121,3 +121,18 @@ def test_a_dateline_is_read_as_outlets_write_it(line: str, dateline: str | None)
 
     found = DATELINE.match(line)
     assert (found.group() if found else None) == dateline
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives"),
+    [
+        ('"Di lapangan ada 610 jiwa," katanya.', True),
+        ("“Hitungan kami lebih dari Rp 40 miliar,” ujarnya.", True),
+        ("Menurut dia, pengerukan kaki tebing membuat lereng rapuh.", True),
+        ("Menurutnya, angka itu terlalu kecil.", True),
+        ("Menurut BPBD, 540 jiwa mengungsi.", False),  # a source named, not the one before's words
+        ("BPBD mencatat 540 jiwa mengungsi.", False),
+    ],
+)
+def test_which_sentences_give_a_speaker_s_words(sentence: str, gives: bool) -> None:
+    assert gives_words(sentence) is gives
