@@ -347,6 +347,9 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
     (files, folders searched recursively, http(s) URLs), in order."""
     fetcher = fetcher or Fetcher()
     for item in inputs:
+        if not item.strip():  # Path("") is ".": `tanya ingest "$UNSET"` had ingested the working folder
+            yield Skipped('""', "an empty name, not a file, folder or URL")
+            continue
         if is_url(item):
             yield from _guard(without_credentials(item), lambda item=item: [load_url(item, fetcher)])
             continue
@@ -720,6 +723,28 @@ _DATE_THEN_TIME = re.compile(
 )
 
 
+# Control characters of text files but tab, line ends, form feed and a terminal's escape.
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or (13 < b < 32 and b != 27))
+_BINARY_WINDOW = 65536
+
+
+def _binary(data: bytes, lines: bool) -> bool:
+    """Whether ``data`` holds binary data anywhere: a window of 64 KiB with more than 1% control
+    characters, or (unless ``lines``) a NUL. Every window is read, the last one ending with the
+    data: 66 KB of text before 300 KB of random bytes or a gzip stream had been indexed as 453
+    chunks of mojibake, when only the first 64 KiB were looked at."""
+    for start in range(0, max(len(data), 1), _BINARY_WINDOW):
+        window = data[start : start + _BINARY_WINDOW]
+        if 0 < len(window) < _BINARY_WINDOW < len(data):
+            window = data[-_BINARY_WINDOW:]  # the tail as a whole window, not a few bytes alone
+        if b"\x00" in window and not lines:
+            return True
+        controls = len(window) - len(window.translate(None, _CONTROL_BYTES))
+        if window and controls / len(window) > 0.01:
+            return True
+    return False
+
+
 def decode(data: bytes, lines: bool = False) -> str:
     """Decode text bytes: BOM-marked UTF-8/UTF-32/UTF-16, else UTF-8 (with a few bytes broken,
     shown as "\ufffd"), else Windows-1252; binary refused (more than 1% control characters, or,
@@ -733,9 +758,7 @@ def decode(data: bytes, lines: bool = False) -> str:
         return data.decode("utf-32", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
-    sample = data[:65536]
-    controls = sum(1 for b in sample if b < 9 or (13 < b < 32 and b != 27))
-    if (b"\x00" in sample and not lines) or (sample and controls / len(sample) > 0.01):
+    if _binary(data, lines):
         raise LoadError("binary data, not text")
     try:
         return data.decode("utf-8")
@@ -761,9 +784,17 @@ def _sidecar(path: Path, within: Path | None = None) -> dict[str, Any]:
     if within is not None and not meta_path.resolve().is_relative_to(within):
         raise LoadError(f"{printable_path(meta_path.name)} is a link out of the folder; not followed")
     try:
+        # a sidecar's own limits, not an article's (whose message names TANYA_FETCH_MAX_BYTES)
+        if meta_path.is_dir():
+            raise LoadError(f"{printable_path(meta_path.name)} is a folder, not a JSON file")
+        if meta_path.stat().st_size > _MAX_SIDECAR_BYTES:
+            raise LoadError(f"{printable_path(meta_path.name)} is larger than a sidecar may be (1 MB)")
         # utf-8-sig: a byte order mark (as some editors save) is not part of the JSON
         meta = json.loads(read_regular_file(meta_path, _MAX_SIDECAR_BYTES).decode("utf-8-sig"))
     except LoadError as exc:
+        if str(exc).startswith(printable_path(meta_path.name)):
+            raise
+
         raise LoadError(f"{printable_path(meta_path.name)}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise LoadError(f"{printable_path(meta_path.name)} is not valid JSON: {exc}") from None

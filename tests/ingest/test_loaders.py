@@ -1119,3 +1119,46 @@ def test_utf32_with_its_byte_order_mark_is_read_as_utf32() -> None:
     assert decode(codecs.BOM_UTF32_LE + text.encode("utf-32-le")) == text
     assert decode(codecs.BOM_UTF32_BE + text.encode("utf-32-be")) == text
     assert decode(codecs.BOM_UTF16_LE + text.encode("utf-16-le")) == text
+
+
+def test_binary_data_after_the_first_64_kib_is_refused_too() -> None:
+    """66 KB of text before 300 KB of random bytes (or a gzip stream) had been indexed as hundreds
+    of chunks of mojibake: only the first 64 KiB were looked at."""
+    import random
+
+    text = ("Warga mengungsi ke balai desa setelah banjir. " * 1500).encode()
+    noise = random.Random(7).randbytes(300_000)
+    for tail in (noise, gzip.compress(noise)):
+        with pytest.raises(LoadError, match="binary data"):
+            decode(text + tail)
+    # a long text whose last few bytes are a stray control character is still text
+    assert decode(text + b"\x01").startswith("Warga")
+    # a JSON Lines file's NUL is its line's (the line is skipped on its own), not the file's
+    assert "x" in decode(text + b'\n{"x": "\x00"}\n', lines=True)
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_empty_name_is_no_input_not_the_working_folder(
+    empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tanya ingest "$UNSET"`: Path("") is ".", and the working folder had been ingested."""
+    (tmp_path / "a.txt").write_text("Warga mengungsi ke balai desa setelah banjir melanda.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (found,) = list(load_inputs([empty]))
+    assert isinstance(found, Skipped) and "empty name" in found.reason
+
+
+def test_a_sidecar_too_large_or_a_folder_says_so_in_its_own_terms(tmp_path: Path) -> None:
+    """A sidecar over 1 MB had said "the limit is 1 MB, TANYA_FETCH_MAX_BYTES" (a setting that
+    does not move it), and one that is a folder "is not valid JSON: [Errno 21] Is a directory"."""
+    article = tmp_path / "a.txt"
+    article.write_text("Warga mengungsi ke balai desa setelah banjir melanda desa itu.", encoding="utf-8")
+    sidecar = tmp_path / "a.meta.json"
+    sidecar.write_text('{"title": "' + "x" * 1_100_000 + '"}', encoding="utf-8")
+    found = load_one(article)
+    assert isinstance(found, Skipped) and "larger than a sidecar may be" in found.reason
+    assert "TANYA_FETCH_MAX_BYTES" not in found.reason
+    sidecar.unlink()
+    sidecar.mkdir()
+    found = load_one(article)
+    assert isinstance(found, Skipped) and "is a folder, not a JSON file" in found.reason, found.reason
