@@ -691,9 +691,11 @@ _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]+")
 
 
 def _field(text: str) -> str:
-    """A metadata field as it can be stored and printed: no lone surrogates, and control
-    characters (an escape sequence in a URL, a JSONL id or an outlet) turned into spaces."""
-    return " ".join(_CONTROL_CHARS.sub(" ", replace_surrogates(text)).split())
+    """A metadata field as it can be stored and printed: no lone surrogates, a terminal's escape
+    sequences dropped whole and invisible characters left out (as article text is cleaned:
+    a file name's "\x1b[31mRED" had left "[31mRED" in its title, a zero-width space showed
+    nothing), and other control characters (in a URL, a JSONL id or an outlet) turned into spaces."""
+    return " ".join(_CONTROL_CHARS.sub(" ", clean_text(replace_surrogates(text))).split())
 
 
 def parse_published(value: Any) -> str | None:

@@ -328,6 +328,11 @@ def test_ctrl_c_while_the_command_loads_is_one_line_and_exit_code_130(tmp_path: 
         assert "from bot.cli import main" in console_script.read()  # the installed command is this one
 
 
+def _as_at_a_terminal() -> None:
+    """In a child before it runs: Ctrl-C as a terminal delivers it (a background job ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dict[str, str], tmp_path: Path) -> None:
     # `timeout -s INT` signals the process and its group, so it gets two; an impatient user presses
     # twice. The second had broken the wait for the embedding threads' last batch at exit: a
@@ -341,7 +346,14 @@ def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dic
         (folder / f"a{i:03d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
     lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
     process = subprocess.Popen(
-        [TANYA, "ingest", str(folder)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [TANYA, "ingest", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as at a terminal: a job started in the background (`make test &`, `nohup`) ignores SIGINT,
+        # and its children inherit that (this test had then seen the ingest finish: exit 0)
+        preexec_fn=_as_at_a_terminal,
     )
     deadline = time.monotonic() + 120
     while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -365,7 +377,9 @@ def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None
         "threading.Thread(target=time.sleep, args=(120,)).start()\n"
         "print('waiting', flush=True)\n"
     )
-    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, preexec_fn=_as_at_a_terminal
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "waiting"
     time.sleep(0.3)  # the main thread has ended; the interpreter waits on the sleeping thread
     process.send_signal(signal.SIGINT)

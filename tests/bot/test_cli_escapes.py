@@ -109,8 +109,8 @@ def test_a_title_made_from_a_file_name_has_no_control_characters(tmp_path: Path)
     path.write_text("Banjir besar melanda Jakarta hari ini.\n", encoding="utf-8")
     (article,) = load_file(path)
     assert (
-        isinstance(article, Article) and article.title == "x [8m ]0;pwned news"
-    )  # as the source shows them: control characters are spaces
+        isinstance(article, Article) and article.title == "x news"
+    )  # escape sequences dropped whole, as from a sidecar's title below ("[8m ]0;pwned" had stayed)
     (tmp_path / "y.txt").write_text("Harga cabai naik di Bandung.\n", encoding="utf-8")
     (tmp_path / "y.meta.json").write_text(json.dumps({"title": "Cabai \x9b2J\x85 \u202emahal\u202c \x1b[31m"}))
     (titled,) = load_file(tmp_path / "y.txt")

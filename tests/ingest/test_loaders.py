@@ -1046,7 +1046,7 @@ def test_metadata_cannot_carry_terminal_escapes_or_break_out_of_a_link(tmp_path:
     escaped, *skipped, number = items
     # an id's control characters are written as escapes (reversibly: two ids never share a source)
     assert isinstance(escaped, Article) and escaped.source == "a\\x1b]0;OWNED\\x07\\x1b[2J"
-    assert escaped.outlet == "Pos [31m"
+    assert escaped.outlet == "Pos"  # the escape sequence dropped whole
     reasons = [s.reason for s in skipped if isinstance(s, Skipped)]
     assert len(reasons) == 6
     assert all("well-formed" in r for r in reasons[:3])
@@ -1162,3 +1162,10 @@ def test_a_sidecar_too_large_or_a_folder_says_so_in_its_own_terms(tmp_path: Path
     sidecar.mkdir()
     found = load_one(article)
     assert isinstance(found, Skipped) and "is a folder, not a JSON file" in found.reason, found.reason
+
+
+def test_a_title_from_a_file_name_keeps_no_escape_sequence_or_invisible_character(tmp_path: Path) -> None:
+    article = tmp_path / "ansi \x1b[31mRED\x1b[0m zw\u200bsp.txt"
+    article.write_text("Warga mengungsi ke balai desa setelah banjir melanda desa itu.", encoding="utf-8")
+    found = load_one(article)
+    assert isinstance(found, Article) and found.title == "ansi RED zwsp", found.title
