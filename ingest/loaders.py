@@ -782,6 +782,8 @@ _MAX_SIDECAR_BYTES = 1_000_000
 def _sidecar(path: Path, within: Path | None = None) -> dict[str, Any]:
     meta_path = path.with_name(path.stem + META_SUFFIX)
     if not meta_path.exists():
+        if meta_path.is_symlink():  # dangling or a loop: the article had gone in without its metadata, silently
+            raise LoadError(f"{printable_path(meta_path.name)} is a link to nothing that can be read")
         return {}
     if within is not None and not meta_path.resolve().is_relative_to(within):
         raise LoadError(f"{printable_path(meta_path.name)} is a link out of the folder; not followed")

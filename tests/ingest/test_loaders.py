@@ -1169,3 +1169,12 @@ def test_a_title_from_a_file_name_keeps_no_escape_sequence_or_invisible_characte
     article.write_text("Warga mengungsi ke balai desa setelah banjir melanda desa itu.", encoding="utf-8")
     found = load_one(article)
     assert isinstance(found, Article) and found.title == "ansi RED zwsp", found.title
+
+
+@pytest.mark.parametrize("target", ["nowhere.json", "a.meta.json"])  # dangling, a loop
+def test_a_sidecar_that_links_to_nothing_says_so(target: str, tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Warga mengungsi ke balai desa setelah banjir melanda desa itu.", encoding="utf-8")
+    (tmp_path / "a.meta.json").symlink_to(tmp_path / target)
+    found = load_one(article)
+    assert isinstance(found, Skipped) and "link to nothing" in found.reason, found
