@@ -687,15 +687,15 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
 _WELL_FORMED_URL = re.compile(r"https?://[^\s<>\"\\\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
 # Control characters (C0, DEL, C1): in a terminal they move the cursor, clear the screen or set
 # the window title.
-_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]+")
 
 
 def _field(text: str) -> str:
     """A metadata field as it can be stored and printed: no lone surrogates, a terminal's escape
     sequences dropped whole and invisible characters left out (as article text is cleaned:
     a file name's "\x1b[31mRED" had left "[31mRED" in its title, a zero-width space showed
-    nothing), and other control characters (in a URL, a JSONL id or an outlet) turned into spaces."""
-    return " ".join(_CONTROL_CHARS.sub(" ", clean_text(replace_surrogates(text))).split())
+    nothing), and other control characters (in a URL, a JSONL id or an outlet) turned into spaces:
+    ``clean_text``, on one line."""
+    return " ".join(clean_text(replace_surrogates(text)).split())
 
 
 def parse_published(value: Any) -> str | None:

@@ -133,3 +133,13 @@ def test_every_development_set_in_tests_data_is_in_make_eval_and_reads() -> None
     for name in present:  # each line reads, and every answerable question says what answers it
         questions = load_eval_set(REPO / "tests" / "data" / name)
         assert questions and all(q.answers for q in questions if q.answerable), name
+
+
+def test_make_run_installs_the_python_packages_alone() -> None:
+    """The quick start's first command needs no database server, no Docker Compose and no sudo:
+    those are for the tests (`make test`)."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^run: \$\(RUN_STAMP\)$", makefile, re.MULTILINE)
+    recipe = re.search(r"^\$\(RUN_STAMP\):.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert recipe is not None and "pip install" in recipe.group(1)
+    assert not any(word in recipe.group(1) for word in ("APT_GET", "apt-get", "postgresql", "docker"))

@@ -243,6 +243,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     back = _COUNTED_BACK.search(q)
     counted: tuple[str, str] | None = None  # the counted rule's pattern, and the question without it
     if back is not None:
+        without_back = q[: back.start()] + " " * (back.end() - back.start()) + q[back.end() :]
         count = _count(back.group(1))
         if back.group(2) in ("minggu", "pekan", "week", "weeks"):
             monday = _plus(week_start, -7 * count)
@@ -258,12 +259,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
             rules.insert(0, (re.escape(back.group(0)), period))
             # the other rules look past it: "sejak 2 tahun lalu sampai tahun lalu" had found only
             # the "tahun lalu" inside the first, and lost its end
-            counted = (
-                re.escape(back.group(0)),
-                q[: back.start()] + " " * (back.end() - back.start()) + q[back.end() :],
-            )
+            counted = (re.escape(back.group(0)), without_back)
         else:  # before the calendar ("5000 tahun lalu"): no date, and not the "tahun lalu" it holds
-            q = q[: back.start()] + " " * (back.end() - back.start()) + q[back.end() :]
+            q = without_back
             spans.append(back.span())
     # nor after a day named ("jumat 30/10 kmrn", "30 Oktober kemarin": the one just past)
     yesterday = re.search(_YESTERDAY, q)

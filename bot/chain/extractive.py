@@ -287,14 +287,11 @@ def quoted(
     else:
         chosen += join_one(ranked, chosen, second_margin, 3, max_chars, joins)
     second = len(chosen) == 2
-    for sentence in list(chosen):
-        before = antecedent(sentence, ranked)
-        if before is not None and _fits(chosen, before, max_chars):
-            chosen.append(before)
-    for sentence in list(chosen):
-        after = follower(sentence, ranked)
-        if after is not None and _fits(chosen, after, max_chars):
-            chosen.append(after)
+    for find in (antecedent, follower):  # what a quoted sentence leans on first, then what follows it
+        for sentence in list(chosen):
+            found = find(sentence, ranked)
+            if found is not None and _fits(chosen, found, max_chars):
+                chosen.append(found)
     if third_margin is not None and second:
         chosen += join_one(
             ranked,
@@ -361,7 +358,13 @@ def antecedent(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> 
     what "PHK ini" is)."""
     if sentence.position == 0 or not refers_back(sentence.text):
         return None
-    return next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position - 1), None)
+    return _beside(sentence, ranked, -1)
+
+
+def _beside(sentence: SentenceCandidate, ranked: list[SentenceCandidate], step: int) -> SentenceCandidate | None:
+    """The sentence ``step`` places after ``sentence`` in its passage (before it for a negative
+    one), among ``ranked``; ``None`` when there is none (a subheading is no candidate)."""
+    return next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position + step), None)
 
 
 # A sentence saying that someone judges or denies what was said before ("Kepala Desa ..., menilai
@@ -380,7 +383,7 @@ def follower(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> Se
     Sources that disagree are quoted both (issue 19)."""
     if not _DISPUTES.search(sentence.text):
         return None
-    after = next((c for c in ranked if c.passage is sentence.passage and c.position == sentence.position + 1), None)
+    after = _beside(sentence, ranked, 1)
     return after if after is not None and gives_words(after.text) else None
 
 
