@@ -233,8 +233,8 @@ def _write_group(
     texts = [span.text for prepared, _ in group for span in prepared.spans]
     sentences = [spans for prepared, _ in group if prepared.analysis for spans in prepared.analysis.sentence_spans]
     titles = [prepared.article.title for prepared, _ in group for _ in prepared.spans]
-    vectors, sentence_vectors = embed_passages(index.embeddings, texts, sentences, titles)
-    items: list[tuple[PreparedArticle, list[list[float]], list[Any]]] = []
+    vectors, sentence_vectors = embed_passages(index.embeddings, texts, sentences, titles, progress.advance)
+    items: list[tuple[PreparedArticle, Any, list[Any]]] = []
     at = 0
     for prepared, _ in group:
         end = at + len(prepared.spans)
@@ -249,7 +249,6 @@ def _write_group(
         report.items += [_stored(p, status) for p, status in group if index.status_of(p) == "unchanged"]
         raise
     report.items += [_stored(p, status) for p, status in group]
-    progress.advance(len(texts))
     if behind is not None:
         raise behind
 
@@ -295,14 +294,15 @@ def reindex(
             texts = [c.text for c in batch]
             stored = index.sentences(batch)
             spans = [[(s.start, s.end) for s, _ in stored.get(c.chunk_id, ())] for c in batch]
-            vectors, sentence_vectors = embed_passages(embeddings, texts, spans, [c.title for c in batch])
+            vectors, sentence_vectors = embed_passages(
+                embeddings, texts, spans, [c.title for c in batch], progress.advance
+            )
             index.catalog.put_vectors(
                 collection,
                 [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)],
                 [(c.chunk_id, sentence_bytes(m)) for c, m in zip(batch, sentence_vectors, strict=True)],
             )
             done += len(batch)
-            progress.advance(len(batch))
         index.activate(collection, model_name, embeddings)
     return ReindexReport(previous, index.model_name, done, time.perf_counter() - started)
 

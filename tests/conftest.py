@@ -87,6 +87,7 @@ class HashEmbeddings(Embeddings):
         self.name = name
         self.dim = dim
         self.documents_embedded = 0
+        self.call_sizes: list[int] = []  # how many texts each call to embed_documents had
 
     def _vector(self, text: str) -> list[float]:
         vector = [0.0] * self.dim
@@ -97,6 +98,7 @@ class HashEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.documents_embedded += len(texts)
+        self.call_sizes.append(len(texts))
         return [self._vector(t) for t in texts]
 
     def embed_query(self, text: str) -> list[float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -286,31 +286,52 @@ def sentence_text(sentence: str, title: str) -> str:
 MAX_SENTENCE_VECTORS = 32
 
 
+# The most texts (passages and their sentences) sent to the model in one call. A group of
+# ordinary articles (128 passages and their sentences) fits in one, as before; one article of
+# 10 MB (10,000 passages, 200,000 sentences) is embedded a slice at a time, each slice's vectors
+# kept as float32 rows (1.5 KB a vector, not the 12 KB of a list of Python floats), and progress
+# is reported after each: that article had peaked at 4.8 GB, embedded in one call.
+EMBED_SLICE = 2048
+
+
 def embed_passages(
     embeddings: Embeddings,
     texts: list[str],
     spans: Sequence[Sequence[tuple[int, int]]],
     titles: Sequence[str] | None = None,
-) -> tuple[list[list[float]], list[Any]]:
-    """Return one unit vector per passage and, per passage, a float32 array with one unit
-    vector per span of it (its sentences, each embedded after its article's title), or with
-    none when it has more than ``MAX_SENTENCE_VECTORS`` spans."""
+    on_embedded: Callable[[int], None] | None = None,
+    slice_size: int = EMBED_SLICE,
+) -> tuple[Any, list[Any]]:
+    """Return a float32 array with one unit vector per passage and, per passage, a float32 array
+    with one unit vector per span of it (its sentences, each embedded after its article's title),
+    or with none when it has more than ``MAX_SENTENCE_VECTORS`` spans. Passages go to the model
+    in slices of at most ``slice_size`` texts, each with its sentences (a passage with more
+    goes alone); ``on_embedded`` is told
+    how many passages each slice held."""
     import numpy as np
 
     titles = titles or [""] * len(texts)
     spans = [parts if len(parts) <= MAX_SENTENCE_VECTORS else () for parts in spans]
-    flat = [
-        sentence_text(text[start:end], title)
-        for text, parts, title in zip(texts, spans, titles, strict=True)
-        for start, end in parts
-    ]
-    # One call for both: the embedder orders all of them by length and keeps every core busy.
-    both = embeddings.embed_documents(texts + flat) if texts else []
-    vectors, flat_vectors = both[: len(texts)], both[len(texts) :]
+    rows: list[Any] = []
     out: list[Any] = []
-    at = 0
-    for parts, vector in zip(spans, vectors, strict=True):
-        rows = flat_vectors[at : at + len(parts)]
-        at += len(parts)
-        out.append(np.asarray(rows, dtype=np.float32).reshape(len(parts), len(vector)))
+    first = 0
+    while first < len(texts):
+        last, size = first, 0
+        while last < len(texts) and (last == first or size + 1 + len(spans[last]) <= slice_size):
+            size += 1 + len(spans[last])
+            last += 1
+        flat = [sentence_text(texts[i][start:end], titles[i]) for i in range(first, last) for start, end in spans[i]]
+        # One call for both: the embedder orders all of them by length and keeps every core busy.
+        both = np.asarray(embeddings.embed_documents(texts[first:last] + flat), dtype=np.float32)
+        width = both.shape[1]
+        rows.append(both[: last - first].copy())  # not a view: the slice's sentence rows go with ``both``
+        at = last - first
+        for i in range(first, last):
+            out.append(both[at : at + len(spans[i])].reshape(len(spans[i]), width).copy())
+            at += len(spans[i])
+        del both
+        if on_embedded is not None:
+            on_embedded(last - first)
+        first = last
+    vectors = np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
     return vectors, out

@@ -38,7 +38,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 # An article ready to store: its chunks' vectors and, when known, their sentence vectors.
-Embedded = tuple[PreparedArticle, Sequence[Sequence[float]], Sequence[Any] | None]
+Embedded = tuple[PreparedArticle, Any, Sequence[Any] | None]  # passage vectors: float32 rows (or lists)
 
 
 class Index:

@@ -378,6 +378,54 @@ class _Waiting:
         pass
 
 
+def test_passages_are_embedded_a_slice_at_a_time_as_float32_rows_the_same_as_in_one_call(
+    hash_embeddings: HashEmbeddings,
+) -> None:
+    """A hostile test: a 9.7 MB article of 200,000 short sentences was embedded in one call whose
+    vectors came back as lists of Python floats (12 KB a vector): 4.8 GB at its peak. Slices of
+    at most ``slice_size`` texts (a passage with its sentences), float32 rows, progress after each."""
+    import numpy as np
+
+    from ingest.embeddings.models import embed_passages
+
+    texts = [f"Kalimat {i} tentang banjir. Warga {i} mengungsi." for i in range(40)]
+    spans = [[(0, t.index(".") + 1), (t.index(".") + 2, len(t))] for t in texts]
+    whole, whole_sentences = embed_passages(hash_embeddings, texts, spans, ["Banjir"] * 40)
+    assert hash_embeddings.call_sizes == [120]
+    told: list[int] = []
+    hash_embeddings.call_sizes.clear()
+    sliced, sliced_sentences = embed_passages(hash_embeddings, texts, spans, ["Banjir"] * 40, told.append, 10)
+    assert max(hash_embeddings.call_sizes) <= 10 and len(hash_embeddings.call_sizes) == 14 and told == [3] * 13 + [1]
+    assert sliced.dtype == np.float32 and sliced.shape == (40, hash_embeddings.dim)
+    assert np.array_equal(sliced, whole) and len(sliced_sentences) == 40
+    assert all(
+        np.array_equal(a, b) and a.dtype == np.float32 for a, b in zip(sliced_sentences, whole_sentences, strict=True)
+    )
+    hash_embeddings.call_sizes.clear()
+    (_,), (rows,) = embed_passages(hash_embeddings, ["Satu. Dua. Tiga."], [[(0, 5), (6, 10), (11, 16)]], None, None, 2)
+    assert hash_embeddings.call_sizes == [4] and rows.shape == (3, hash_embeddings.dim)  # too many for a slice: alone
+
+
+def test_one_large_article_is_embedded_in_bounded_calls_and_its_progress_moves_as_it_goes(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    """The hostile tester's bar sat at 0/N for 40 minutes on one large article: progress came
+    once its whole group was stored."""
+    from ingest.embeddings.models import EMBED_SLICE
+
+    text = " ".join(f"Warga desa nomor {i} mengungsi karena banjir besar." for i in range(12_000))
+    steps: list[int] = []
+
+    class Steps(_Waiting):
+        def advance(self, chunks: int) -> None:
+            steps.append(chunks)
+
+    report = ingest_articles(small_index, [article("besar", text)], Steps([]))
+    assert report.count("added") == 1 and len(steps) > 3 and sum(steps) == report.chunks_written
+    assert max(hash_embeddings.call_sizes) <= EMBED_SLICE and sum(hash_embeddings.call_sizes) > 12_000
+    assert len(stores_agree(small_index)) == report.chunks_written
+
+
 def test_article_records_list_counts_and_dates(small_index: Index) -> None:
     ingest_articles(
         small_index,

@@ -324,9 +324,13 @@ def test_an_ingest_whose_server_goes_away_says_what_it_stored_and_that_running_i
     sentence = "Banjir melanda Lembah Arum pada Selasa pagi hari itu. "
     articles = [Article(f"berita-{i}", sentence * 140, f"Berita {i}") for i in range(3)]  # a group each
 
-    class ServerDies(ProgressSink):
+    class ServerDies(ProgressSink):  # once the first article is stored and the second embedded
+        advanced = 0
+
         def advance(self, chunks: int) -> None:
-            postgres_server.stop()
+            self.advanced += 1
+            if self.advanced == 2:
+                postgres_server.stop()
 
     try:
         with pytest.raises(IngestStopped) as stopped:
