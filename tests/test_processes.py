@@ -367,6 +367,44 @@ def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dic
     assert "Traceback" not in stderr and "terminate called" not in stderr, stderr
 
 
+def test_ctrl_c_while_a_page_is_parsed_ends_the_ingest_and_its_parser_at_once(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile test: Ctrl-C during a page slow to parse (lxml's C code) was not acted on for
+    minutes. The page is parsed in a child that ignores the terminal's Ctrl-C; the ingest stops
+    it and exits."""
+    from tests.ingest.test_worker import slow_page
+
+    page = tmp_path / "lambat.html"
+    page.write_bytes(slow_page(100_000))  # 89 s to parse
+    process = subprocess.Popen(
+        [TANYA, "ingest", str(page)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_at_a_terminal,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.monotonic() + 120
+    parser: int | None = None
+    while parser is None and process.poll() is None and time.monotonic() < deadline:
+        pids = children.read_text().split() if children.exists() else []
+        parser = int(pids[0]) if pids else None
+        time.sleep(0.05)
+    assert parser is not None, "no parser child started"
+    time.sleep(2)  # it is parsing
+    os.killpg(process.pid, signal.SIGINT)  # as the terminal does: the whole group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and "tanya: interrupted" in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{parser}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{parser}").exists() or "Z" in Path(f"/proc/{parser}/stat").read_text().split()[2]
+
+
 def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None:
     # after an interrupt the interpreter waits for the threads still running (an embedding batch,
     # a model call up to its timeout): a second Ctrl-C must end it then, not be ignored

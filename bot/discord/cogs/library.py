@@ -174,7 +174,9 @@ class LibraryCog(commands.Cog):
         known = await self.bot.run_blocking(lambda: self.bot.index.catalog.article(legacy) is not None)
         source = legacy if known else f"discord-upload:{hashlib.sha256(data).hexdigest()[:12]}/{file.filename}"
         return await self.bot.run_blocking(
-            functools.partial(parse_document, max_chars=self.bot.fetcher.max_bytes),
+            functools.partial(
+                parse_document, max_chars=self.bot.fetcher.max_bytes, timeout_s=self.bot.fetcher.parse_timeout_s
+            ),
             data,
             suffix,
             source,

@@ -1,0 +1,107 @@
+"""A child process that runs a parser with a deadline.
+
+HTML and PDF parsers run C code (lxml, libxml2) and pure-Python loops whose time can grow faster
+than the page: a hostile tester's page of one element with 100,000 attributes (1.1 MB) took 89 s
+to read, 2.2 MB ten minutes and 504 MB, and nothing could stop it short of killing the process
+(a Discord bot's worker thread was tied up as long). Run in a child, a parse that passes its
+deadline is stopped by killing the child, whatever it is doing; the next parse starts another.
+The child is started once (``spawn``: no copy of the caller's threads) and reused, so a folder
+of pages pays for its start once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import pickle
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ingest.errors import LoadError
+
+logger = logging.getLogger(__name__)
+
+
+def _serve(conn: Any) -> None:
+    """The child's loop: run each ``(function, args)`` sent and send back ``(ok, value)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the child
+    while True:
+        try:
+            function, args = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        try:
+            reply: tuple[bool, Any] = (True, function(*args))
+        except Exception as exc:  # sent back and raised in the parent
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except (pickle.PicklingError, TypeError, AttributeError):  # an exception that cannot travel
+            conn.send((False, LoadError(f"{type(reply[1]).__name__}: {reply[1]}")))
+
+
+class ParseWorker:
+    """One child process that runs functions for its parent, one at a time, each with a deadline."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Any = None
+
+    def run(self, function: Callable[..., Any], args: tuple[Any, ...], timeout_s: float, what: str) -> Any:
+        """Return ``function(*args)`` run in the child, or raise what it raised; ``LoadError``
+        when it takes longer than ``timeout_s`` (the child is killed) or the child dies."""
+        with self._lock:
+            try:
+                if self._process is None or not self._process.is_alive():
+                    self._start()
+                self._conn.send((function, args))
+                if not self._conn.poll(timeout_s):
+                    self._stop()
+                    raise LoadError(
+                        f"reading {what} took longer than {timeout_s:g} s (TANYA_PARSE_TIMEOUT_S); "
+                        "a page or PDF built to be slow to parse is skipped"
+                    )
+                ok, value = self._conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                code = self._process.exitcode if self._process is not None else None
+                self._stop()
+                raise LoadError(f"the parser of {what} stopped unexpectedly (exit code {code})") from None
+            except BaseException:  # Ctrl-C while it parses: stop the child too
+                self._stop()
+                raise
+        if ok:
+            return value
+        raise value
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child,), name="tanya-parser", daemon=True)
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+
+    def _stop(self) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            process.kill()
+            process.join(5)
+
+    def close(self) -> None:
+        """Stop the child (it also ends with its parent)."""
+        with self._lock:
+            self._stop()
+
+
+_WORKER = ParseWorker()
+
+
+def parse_in_child(function: Callable[..., Any], args: tuple[Any, ...], timeout_s: float, what: str) -> Any:
+    """``ParseWorker.run`` on the process's one worker."""
+    return _WORKER.run(function, args, timeout_s, what)

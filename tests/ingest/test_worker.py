@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import LoadError
+from ingest.loaders import Fetcher, load_inputs
+from ingest.types import Article, Skipped
+from ingest.worker import ParseWorker
+
+
+def slow_page(attributes: int) -> bytes:
+    """One element with many attributes: lxml, justext and htmldate take time growing faster
+    than the page (20,000 attributes, 210 KB: about 3 s; 100,000, 1.1 MB: 89 s)."""
+    names = " ".join(f'a{i}="x"' for i in range(attributes))
+    return f"<html><body><div {names}><p>Banjir melanda desa.</p></div></body></html>".encode()
+
+
+PAGE = (
+    b"<html><head><title>Banjir di Desa</title></head><body><article><h1>Banjir di Desa</h1>"
+    b"<p>Banjir melanda desa pada Senin pagi setelah hujan deras sepanjang malam.</p>"
+    b"<p>Ratusan warga mengungsi ke balai desa, kata kepala desa kepada wartawan.</p></article></body></html>"
+)
+
+
+def test_a_page_slow_to_parse_is_skipped_at_the_deadline_and_the_next_page_is_read(tmp_path: Path) -> None:
+    """A hostile test: a 2.2 MB page of one element with 100,000 attributes took ten minutes and
+    504 MB to read, a Discord bot's worker thread tied up meanwhile and Ctrl-C not acted on."""
+    (tmp_path / "lambat.html").write_bytes(slow_page(20_000))
+    (tmp_path / "biasa.html").write_bytes(PAGE)
+    slow, normal = load_inputs(
+        [str(tmp_path / "lambat.html"), str(tmp_path / "biasa.html")], Fetcher(parse_timeout_s=0.5)
+    )
+    assert isinstance(slow, Skipped)
+    assert slow.reason == (
+        "reading this HTML page took longer than 0.5 s (TANYA_PARSE_TIMEOUT_S); "
+        "a page or PDF built to be slow to parse is skipped"
+    )
+    assert isinstance(normal, Article) and "Ratusan warga mengungsi" in normal.text
+    (whole,) = load_inputs([str(tmp_path / "lambat.html")], Fetcher(parse_timeout_s=120))
+    assert isinstance(whole, Article) and "Banjir melanda desa" in whole.text  # given the time, read
+
+
+def test_what_the_parser_raises_comes_back_as_it_was_and_a_parser_that_dies_is_named() -> None:
+    worker = ParseWorker()
+    try:
+        with pytest.raises(LoadError, match="no article text found in the HTML"):
+            from ingest.loaders import _html
+
+            worker.run(_html, (b"<html><body></body></html>", None), 30, "this HTML page")
+        with pytest.raises(LoadError, match=r"the parser of this PDF stopped unexpectedly \(exit code 3\)"):
+            worker.run(os._exit, (3,), 30, "this PDF")
+        assert worker.run(len, ("abc",), 30, "x") == 3  # a new child after one died
+    finally:
+        worker.close()
+
+
+def test_settings_give_the_parse_deadline_to_every_front_end() -> None:
+    from ingest.settings import IndexSettings
+
+    settings = IndexSettings(_env_file=None, parse_timeout_s=7)  # type: ignore[call-arg]
+    assert Fetcher.from_settings(settings).parse_timeout_s == 7
