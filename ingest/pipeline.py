@@ -197,8 +197,9 @@ def ingest_articles(
                 rest = f"; {left} more were not stored: ingest them again then" if left else ""
                 message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
             else:  # the catalog's server went away part way (a hostile test)
+                said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."  # not "is the disk full?."
                 message = (
-                    f"ingest stopped: {exc}. {report.stored} new or changed article(s) were stored before it; "
+                    f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
                     f"of the other {left}, some may have been: once the index answers, ingest the same again "
                     "(what is stored is left as it is, the rest is added)"
                 )
@@ -245,8 +246,11 @@ def _write_group(
         index.write_many(items)
     except VectorsBehind as exc:  # stored in the catalog all the same
         behind = exc
-    except KeyboardInterrupt:  # each article is one transaction: those the catalog now holds were stored
-        report.items += [_stored(p, status) for p, status in group if index.status_of(p) == "unchanged"]
+    except (KeyboardInterrupt, IndexUnavailable):
+        # each article is one transaction: those the catalog now holds were stored (a disk that
+        # filled part way through a group: the report had said 0 stored when 61 were)
+        with contextlib.suppress(IndexUnavailable):  # a catalog that cannot be read cannot say
+            report.items += [_stored(p, status) for p, status in group if index.status_of(p) == "unchanged"]
         raise
     report.items += [_stored(p, status) for p, status in group]
     if behind is not None:

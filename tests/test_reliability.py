@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -103,6 +104,11 @@ def test_a_full_disk_is_a_clear_error_and_the_index_still_answers(tmp_path: Path
     assert full.returncode == 1, full.stderr[-3000:]
     assert "Traceback" not in full.stderr and "is the disk full?" in full.stderr, full.stderr[-3000:]
     assert len(full.stderr.strip().splitlines()) == 1
+    # what it says it stored is what the index holds: articles are stored one at a time, and the
+    # disk filled part way through the group (it had said 0 when 61 were)
+    said = re.search(r"(\d+) new or changed article\(s\) were stored before it", full.stderr)
+    held = json.loads(run("sources", "--json", env=env).stdout)
+    assert said is not None and int(said.group(1)) == len(held) - 1 > 0, full.stderr
     answer = json.loads(run("ask", "--json", TIKTOK_QUESTION, env=env).stdout)
     assert "700" in answer["answer"]
     assert run("ingest", str(tmp_path / "many.jsonl"), env=env).returncode == 0  # room again: it completes
