@@ -405,6 +405,31 @@ def test_ctrl_c_while_a_page_is_parsed_ends_the_ingest_and_its_parser_at_once(
     assert not Path(f"/proc/{parser}").exists() or "Z" in Path(f"/proc/{parser}/stat").read_text().split()[2]
 
 
+def test_sigterm_stops_an_ingest_as_ctrl_c_does_with_what_it_stored_and_exit_143(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile test: `kill` (or `docker stop`, a service manager) during an ingest ended it by
+    the signal, exit 143 and nothing said of what was stored."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(600):
+        (folder / f"a{i:03d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
+    lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
+    process = subprocess.Popen(
+        [TANYA, "ingest", str(folder), "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=180)
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "new or changed article(s) were stored" in stderr, stderr
+    report = json.loads(stdout)
+    again = run("ingest", str(folder), "--json", env=env)
+    assert again.returncode == 0 and json.loads(again.stdout)["unchanged"] == report["added"]
+
+
 def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None:
     # after an interrupt the interpreter waits for the threads still running (an embedding batch,
     # a model call up to its timeout): a second Ctrl-C must end it then, not be ignored

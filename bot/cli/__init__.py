@@ -73,6 +73,8 @@ def main() -> None:
         raise SystemExit(INTERRUPTED) from None
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (a background job)
         signal.signal(signal.SIGINT, _interrupted)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
     _replacing_what_cannot_be_encoded()
     guard = None if sys.stdout is None else GuardedOutput(sys.stdout)
     if guard is not None:
@@ -82,13 +84,14 @@ def main() -> None:
     except KeyboardInterrupt:  # typer reports an interrupt itself; one that escaped it
         print("tanya: interrupted", file=sys.stderr)
         _end_at_the_next_interrupt()
-        raise SystemExit(INTERRUPTED) from None
+        raise SystemExit(_exit_code()) from None
     except OutputError as error:  # where no command reports it ("tanya --help > /dev/full")
         print(f"tanya: error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
     except SystemExit as exit:
         if exit.code == INTERRUPTED:
             _end_at_the_next_interrupt()
+            raise SystemExit(_exit_code()) from None
         elif exit.code in (0, None) and guard is not None and guard.error is not None:
             # a write error something swallowed (click's probe of the stream): not a success
             print(f"tanya: error: {guard.error}", file=sys.stderr)
@@ -118,8 +121,28 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
     signal.default_int_handler(signum, frame)
 
 
+# The signal that stopped the command: SIGTERM (a service manager, `docker stop`, `kill`) is met
+# as Ctrl-C is (an ingest says what it stored, a bot closes its connection), and the exit code
+# is still the one a shell expects of it, 143.
+_STOPPED_BY: list[int] = []
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: as Ctrl-C (``_interrupted``), remembered for the exit code."""
+    _STOPPED_BY.append(signum)
+    _interrupted(signum, frame)
+
+
+def _exit_code() -> int:
+    """130 after Ctrl-C, 128 + the signal's number after another (143 for SIGTERM)."""
+    return 128 + _STOPPED_BY[0] if _STOPPED_BY else INTERRUPTED
+
+
 def _end_at_the_next_interrupt() -> None:
     signal.signal(signal.SIGINT, _end_now)
+    if signal.getsignal(signal.SIGTERM) is _terminated:  # not where it was ignored
+        signal.signal(signal.SIGTERM, _end_now)
+        atexit.register(signal.signal, signal.SIGTERM, signal.SIG_IGN)
     # Once the threads are done (atexit runs after them), the rest of the teardown is short and a
     # Ctrl-C then is ignored: the interpreter resets a Python handler to the default there, and
     # the process would die by the signal instead of exiting 130.
@@ -132,4 +155,4 @@ def _end_now(signum: int, frame: FrameType | None) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, OutputError):
             stream.flush()
-    os._exit(INTERRUPTED)
+    os._exit(_exit_code())
