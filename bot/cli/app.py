@@ -941,12 +941,20 @@ class _RichProgress(ProgressSink):
             disable=not enabled,
         )
         self.task: Any = None
+        self.reading: Any = None
         self.label = "embedding chunks"
 
     def loading(self, source: str) -> None:
-        pass
+        # articles read so far, before the chunks to embed are known (a folder of thousands of
+        # files, a large JSONL file: nothing had been shown meanwhile)
+        if self.reading is None:
+            self.reading = self.bar.add_task("reading articles", total=None)
+        self.bar.advance(self.reading, 1)
 
     def start(self, total_chunks: int) -> None:
+        if self.reading is not None:
+            self.bar.remove_task(self.reading)
+            self.reading = None
         if total_chunks:
             self.task = self.bar.add_task(self.label, total=total_chunks)
 

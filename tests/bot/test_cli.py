@@ -900,3 +900,19 @@ def test_the_chat_reads_a_terminal_with_line_editing(monkeypatch: pytest.MonkeyP
     monkeypatch.delitem(sys.modules, "readline", raising=False)
     assert list(cli._chat_lines()) == []
     assert "readline" in sys.modules
+
+
+def test_the_ingest_bar_counts_articles_read_then_chunks_embedded() -> None:
+    """A hostile test: reading a folder of thousands of files or a large JSONL file showed nothing
+    until embedding began."""
+    from bot.cli.app import _RichProgress
+
+    sink = _RichProgress(enabled=True)
+    for source in ("a.txt", "b.txt", "c.txt"):
+        sink.loading(source)
+    (reading,) = sink.bar.tasks
+    assert (reading.description, reading.completed, reading.total) == ("reading articles", 3, None)
+    sink.start(10)
+    sink.advance(4)
+    (embedding,) = sink.bar.tasks
+    assert (embedding.description, embedding.completed, embedding.total) == ("embedding chunks", 4, 10)
