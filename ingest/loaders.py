@@ -743,6 +743,9 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or (13 < b < 32 and b != 27
 _BINARY_WINDOW = 65536
 
 
+_BINARY_FLOOR = 256
+
+
 def _binary(data: bytes, lines: bool) -> bool:
     """Whether ``data`` holds binary data anywhere: a window of 64 KiB with more than 1% control
     characters, or (unless ``lines``) a NUL. Every window is read, the last one ending with the
@@ -755,7 +758,9 @@ def _binary(data: bytes, lines: bool) -> bool:
         if b"\x00" in window and not lines:
             return True
         controls = len(window) - len(window.translate(None, _CONTROL_BYTES))
-        if window and controls / len(window) > 0.01:
+        # counted against at least 256 bytes: a 70-byte article with one terminal escape (its BEL
+        # a control byte) had been called binary; 30 random bytes hold about 3 controls, still binary
+        if controls / max(len(window), _BINARY_FLOOR) > 0.01:
             return True
     return False
 

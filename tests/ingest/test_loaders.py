@@ -1141,6 +1141,19 @@ def test_binary_data_after_the_first_64_kib_is_refused_too() -> None:
     assert "x" in decode(text + b'\n{"x": "\x00"}\n', lines=True)
 
 
+def test_a_short_article_with_one_terminal_escape_is_text_and_short_random_bytes_are_not() -> None:
+    """A hostile test: a 70-byte article with one OSC sequence (ESC ] ... BEL) was "binary data":
+    its one control byte was more than 1% of it."""
+    import random
+
+    short = b"\x1b]0;judul\x07Banjir melanda desa pada Senin. Warga mengungsi ke balai desa."
+    assert len(short) < 100 and "Banjir melanda desa" in decode(short)
+    for seed in range(20):  # 100 bytes of noise without a NUL still hold enough controls to be binary
+        noise = bytes(b for b in random.Random(seed).randbytes(200) if b)[:100]
+        with pytest.raises(LoadError, match="binary data"):
+            decode(noise)
+
+
 @pytest.mark.parametrize("empty", ["", "   "])
 def test_an_empty_name_is_no_input_not_the_working_folder(
     empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
