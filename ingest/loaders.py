@@ -460,10 +460,15 @@ def _escaped(text: str, file_name: bool) -> str:
     return "".join(out)
 
 
-# What a path needs escapes for: lone surrogates, control characters, whitespace other than a
-# space, spaces in a run or at either end, and text that would read as an escape ("\\xff", "\\\\").
-_NEEDS_ESCAPES = re.compile(r"[\ud800-\udfff\x00-\x1f\x7f-\x9f]|[^\S ]|  |^ | $|\\(?:\\|x[0-9a-fA-F]{2})")
-_ESCAPED_CHAR = re.compile(r"[\ud800-\udfff\x00-\x1f\x7f-\x9f]|[^\S ]")
+# What a path needs escapes for: lone surrogates, control characters, invisible characters and
+# direction overrides (a zero-width space had shown raw in a source; "\u202e" can make a name
+# read backwards), whitespace other than a space, spaces in a run or at either end, and text
+# that would read as an escape ("\\xff", "\\\\").
+_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_NEEDS_ESCAPES = re.compile(
+    rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{_INVISIBLE}]|[^\S ]|  |^ | $|\\(?:\\|x[0-9a-fA-F]{{2}})"
+)
+_ESCAPED_CHAR = re.compile(rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{_INVISIBLE}]|[^\S ]")
 
 
 def _existing_path(item: str) -> Path | None:

@@ -41,14 +41,24 @@ def write(folder: Path, name: bytes, text: str = BODY) -> Path:
 
 def assert_printable_and_storable(source: str) -> None:
     source.encode("utf-8")  # no lone surrogates: SQLite, Chroma and UTF-8 output refuse them
-    assert not any(unicodedata.category(ch) == "Cc" for ch in source)  # printed in terminals
+    # printed in terminals: no control character, nor one that shows nothing or turns the text
+    # around (a zero-width space had been shown raw)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in source)
     assert source == " ".join(source.split())  # no whitespace but single spaces between words
 
 
 @pytest.mark.parametrize(
     "odd",
-    [b"news  quake.txt", b"news\tquake.txt", b"news\x1bquake.txt", b"news\nquake.txt", b"news\xe3\x80\x80quake.txt"],
-    ids=["two spaces", "tab", "escape", "newline", "ideographic space"],
+    [
+        b"news  quake.txt",
+        b"news\tquake.txt",
+        b"news\x1bquake.txt",
+        b"news\nquake.txt",
+        b"news\xe3\x80\x80quake.txt",
+        b"news\xe2\x80\x8bquake.txt",
+        b"news\xe2\x80\xaeekauq.txt",
+    ],
+    ids=["two spaces", "tab", "escape", "newline", "ideographic space", "zero-width space", "right-to-left override"],
 )
 def test_a_name_with_odd_whitespace_or_control_characters_is_not_the_plain_name(tmp_path: Path, odd: bytes) -> None:
     plain = write(tmp_path, b"news quake.txt", "Harga beras naik tajam di pasar Bekasi.")
@@ -144,6 +154,9 @@ def test_remove_finds_the_article_ingested_from_a_path_with_an_odd_name(tmp_path
         return runner.invoke(app, ["remove", name]).exit_code
 
     assert remove(str(two)) == 0
+    hidden = write(tmp_path, b"news\xe2\x80\x8bquake.txt", "Gempa mengguncang Cianjur.")
+    assert runner.invoke(app, ["ingest", str(hidden)]).exit_code == 0
+    assert remove(str(hidden)) == 0  # its source is escaped, and found from the name as typed
     # "bad\xffname.txt" is how the name that is not UTF-8 is listed, and the path of the other file
     ambiguous = runner.invoke(app, ["remove", str(spelt)])
     assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
