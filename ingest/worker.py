@@ -24,9 +24,31 @@ from ingest.errors import LoadError
 logger = logging.getLogger(__name__)
 
 
-def _serve(conn: Any) -> None:
+def _log_levels() -> dict[str, int]:
+    """The levels set on the parent's loggers, for the child: the parsers' loggers a front end
+    quiets (their "EOF marker not found" is the skip reason already) stay quiet in the child."""
+    levels = {
+        name: logger.level
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger) and logger.level
+    }
+    return {"": logging.getLogger().level, **levels}
+
+
+def _log_format() -> str | None:
+    """The format of the parent's log on stderr, when it has one (``--debug`` shows the parsers')."""
+    handlers = logging.getLogger().handlers
+    formatter = handlers[0].formatter if handlers else None
+    return getattr(formatter, "_fmt", None) if handlers else None
+
+
+def _serve(conn: Any, levels: dict[str, int], log_format: str | None) -> None:
     """The child's loop: run each ``(function, args)`` sent and send back ``(ok, value)``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the child
+    if log_format is not None:
+        logging.basicConfig(format=log_format)
+    for name, level in levels.items():
+        logging.getLogger(name or None).setLevel(level)
     while True:
         try:
             function, args = conn.recv()
@@ -79,7 +101,9 @@ class ParseWorker:
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child,), name="tanya-parser", daemon=True)
+        process = context.Process(
+            target=_serve, args=(child, _log_levels(), _log_format()), name="tanya-parser", daemon=True
+        )
         process.start()
         child.close()
         self._process, self._conn = process, parent
