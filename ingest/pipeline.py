@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -79,12 +79,14 @@ class IngestStopped(IndexUnavailable):
 
 class IngestInterrupted(KeyboardInterrupt):
     """An ingest interrupted part way (Ctrl-C); ``report`` says what it stored, ``left`` how many
-    new or changed articles it did not. What was stored stays: ingesting again adds the rest."""
+    new or changed articles of those it had read it did not, ``unread`` whether inputs were left
+    unread (a run larger than a round). What was stored stays: ingesting again adds the rest."""
 
-    def __init__(self, report: IngestReport, left: int) -> None:
+    def __init__(self, report: IngestReport, left: int, unread: bool = False) -> None:
         super().__init__(f"{report.stored} stored, {left} not")
         self.report = report
         self.left = left
+        self.unread = unread
 
 
 class ProgressSink:
@@ -105,6 +107,12 @@ class ProgressSink:
 
 EMBED_GROUP = 128
 
+# The most characters of article text prepared (chunked, analysed) and written in one round
+# under the write lock: inputs are read as they are written, so a run's memory is bounded by a
+# round, not by its inputs (a 43 MB JSONL file of 500,000 short articles had reached 2 GB before
+# the first was embedded, all of them read and analysed first). A round of news is ~1,000 articles.
+WINDOW_CHARS = 4_000_000
+
 
 def ingest_inputs(
     index: Index,
@@ -117,34 +125,80 @@ def ingest_inputs(
     ``if_empty``, only if it holds no article once the write lock is held)."""
     progress = progress or ProgressSink()
     started = time.perf_counter()
-    loaded: list[Article | Skipped] = []
-    for item in load_inputs(inputs, fetcher):
-        progress.loading(item.source)
-        loaded.append(item)
-    report = ingest_articles(index, loaded, progress, if_empty)
+
+    def loaded() -> Iterator[Article | Skipped]:
+        for item in load_inputs(inputs, fetcher):
+            progress.loading(item.source)
+            yield item
+
+    report = ingest_articles(index, loaded(), progress, if_empty)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _rounds(loaded: Iterable[Article | Skipped], chars: int) -> Iterator[tuple[list[Article | Skipped], bool]]:
+    """``loaded`` in rounds of about ``chars`` characters of text (an article larger than that
+    is a round of its own), each read only when the one before it is written, with whether
+    more follow (one article is read ahead to know)."""
+    items = iter(loaded)
+    batch: list[Article | Skipped] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item.text) if isinstance(item, Article) else 0
+        if size >= chars:
+            following = next(items, None)
+            yield batch, following is not None
+            batch = [following] if following is not None else []
+            size = len(following.text) if isinstance(following, Article) else 0
+    if batch:
+        yield batch, False
+
+
 def ingest_articles(
-    index: Index, loaded: Iterable[Article | Skipped], progress: ProgressSink | None = None, if_empty: bool = False
+    index: Index,
+    loaded: Iterable[Article | Skipped],
+    progress: ProgressSink | None = None,
+    if_empty: bool = False,
+    round_chars: int = WINDOW_CHARS,
 ) -> IngestReport:
     """Write already loaded articles; unchanged ones cost a hash check and no embedding.
 
-    Chunking, hashing and analysing happen before the write lock is taken, so other writers
-    wait only while this run embeds and stores; whether an article changed is decided again
-    under the lock (another process may have written it meanwhile). With ``if_empty`` nothing
-    is written when the index holds an article once the lock is held (``already_held``): two
-    runs of `tanya ingest --if-empty` at once, as two hosts starting on one index, had both
-    found it empty before either wrote.
+    Articles are taken in rounds of about ``round_chars`` characters (``loaded`` may be lazy:
+    the next round is read once this one is written). In each, chunking, hashing and analysing
+    happen before the write lock is taken, so other writers wait only while this run embeds and
+    stores; whether an article changed is decided again under the lock (another process may
+    have written it meanwhile). With ``if_empty`` nothing is written when the index holds an
+    article once the lock is first held (``already_held``): two runs of `tanya ingest
+    --if-empty` at once, as two hosts starting on one index, had both found it empty before
+    either wrote.
     """
     progress = progress or ProgressSink()
     started = time.perf_counter()
     report = IngestReport()
     index.check_model()  # before any work: a mismatch fails at once
     seen: set[str] = set()
+    for number, (batch, more) in enumerate(_rounds(loaded, round_chars)):
+        ready = _prepared(index, batch, seen)
+        with index.writing(on_wait=progress.waiting):
+            index.check_model()
+            # chunks, counted once per write: the articles only when there are some
+            if number == 0 and if_empty and index.count():
+                report.already_held = len(index.articles())
+                report.seconds = time.perf_counter() - started
+                return report
+            todo = _to_write(index, ready, report)
+            _write_round(index, todo, report, progress, started, more)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prepared(
+    index: Index, batch: list[Article | Skipped], seen: set[str]
+) -> list[ItemResult | PreparedArticle | _Unchanged]:
+    """A round's articles chunked, hashed and analysed (outside the write lock)."""
     ready: list[ItemResult | PreparedArticle | _Unchanged] = []
-    for item in loaded:
+    for item in batch:
         if isinstance(item, Skipped):
             ready.append(ItemResult(item.source, "skipped", reason=item.reason))
         elif item.source in seen:
@@ -156,59 +210,68 @@ def ingest_articles(
                 ready.append(_Unchanged(item, prepared.content_hash, len(prepared.spans)))
             else:
                 ready.append(analyse(prepared))
+    return ready
+
+
+def _to_write(
+    index: Index, ready: list[ItemResult | PreparedArticle | _Unchanged], report: IngestReport
+) -> list[tuple[PreparedArticle, Outcome]]:
+    """What of a round is new or changed once the write lock is held; the rest goes in ``report``."""
     todo: list[tuple[PreparedArticle, Outcome]] = []
-    with index.writing(on_wait=progress.waiting):
-        index.check_model()
-        if if_empty and index.count():  # chunks, counted once per write: the articles only when there are some
-            report.already_held = len(index.articles())
-            report.seconds = time.perf_counter() - started
-            return report
-        for entry in ready:
-            if isinstance(entry, ItemResult):
-                report.items.append(entry)
+    for entry in ready:
+        if isinstance(entry, ItemResult):
+            report.items.append(entry)
+            continue
+        if isinstance(entry, _Unchanged):
+            if index.status_of(PreparedArticle(entry.article, entry.content_hash, [])) == "unchanged":
+                report.items.append(ItemResult(entry.article.source, "unchanged", entry.chunks, entry.article.title))
                 continue
-            if isinstance(entry, _Unchanged):
-                if index.status_of(PreparedArticle(entry.article, entry.content_hash, [])) == "unchanged":
-                    report.items.append(
-                        ItemResult(entry.article.source, "unchanged", entry.chunks, entry.article.title)
-                    )
-                    continue
-                entry = analyse(index.prepare(entry.article))  # changed by another writer meanwhile
-            status = index.status_of(entry)
-            if status == "unchanged":
-                report.items.append(
-                    ItemResult(entry.article.source, "unchanged", len(entry.spans), entry.article.title)
-                )
-            else:
-                todo.append((entry, status))
-        progress.start(sum(len(p.spans) for p, _ in todo))
-        group: list[tuple[PreparedArticle, Outcome]] = []
-        try:
-            for pair in todo:
-                group.append(pair)
-                if sum(len(p.spans) for p, _ in group) >= EMBED_GROUP:
-                    _write_group(index, group, report, progress)
-                    group = []
-            _write_group(index, group, report, progress)
-        except IndexUnavailable as exc:  # stop: every next write would fail the same way
-            report.seconds = time.perf_counter() - started
-            left = len(todo) - report.stored
-            if isinstance(exc, VectorsBehind):  # stored in the catalog, not in the Chroma copy
-                rest = f"; {left} more were not stored: ingest them again then" if left else ""
-                message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
-            else:  # the catalog's server went away part way (a hostile test)
-                said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."  # not "is the disk full?."
-                message = (
-                    f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
-                    f"of the other {left}, some may have been: once the index answers, ingest the same again "
-                    "(what is stored is left as it is, the rest is added)"
-                )
-            raise IngestStopped(message, report) from None
-        except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
-            report.seconds = time.perf_counter() - started
-            raise IngestInterrupted(report, len(todo) - report.stored) from None
-    report.seconds = time.perf_counter() - started
-    return report
+            entry = analyse(index.prepare(entry.article))  # changed by another writer meanwhile
+        status = index.status_of(entry)
+        if status == "unchanged":
+            report.items.append(ItemResult(entry.article.source, "unchanged", len(entry.spans), entry.article.title))
+        else:
+            todo.append((entry, status))
+    return todo
+
+
+def _write_round(
+    index: Index,
+    todo: list[tuple[PreparedArticle, Outcome]],
+    report: IngestReport,
+    progress: ProgressSink,
+    started: float,
+    more: bool,
+) -> None:
+    """Embed and store a round's new or changed articles, a group at a time."""
+    progress.start(sum(len(p.spans) for p, _ in todo))
+    stored_before = report.stored
+    group: list[tuple[PreparedArticle, Outcome]] = []
+    try:
+        for pair in todo:
+            group.append(pair)
+            if sum(len(p.spans) for p, _ in group) >= EMBED_GROUP:
+                _write_group(index, group, report, progress)
+                group = []
+        _write_group(index, group, report, progress)
+    except IndexUnavailable as exc:  # stop: every next write would fail the same way
+        report.seconds = time.perf_counter() - started
+        left = len(todo) - (report.stored - stored_before)
+        unread = ", nor the inputs not read yet" if more else ""
+        if isinstance(exc, VectorsBehind):  # stored in the catalog, not in the Chroma copy
+            rest = f"; {left} more were not stored{unread}: ingest them again then" if left or more else ""
+            message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
+        else:  # the catalog's server went away part way (a hostile test)
+            said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."  # not "is the disk full?."
+            message = (
+                f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
+                f"of the other {left}, some may have been{unread and ' (the inputs not read yet were not)'}: "
+                "once the index answers, ingest the same again (what is stored is left as it is, the rest is added)"
+            )
+        raise IngestStopped(message, report) from None
+    except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
+        report.seconds = time.perf_counter() - started
+        raise IngestInterrupted(report, len(todo) - (report.stored - stored_before), more) from None
 
 
 @dataclass(frozen=True)

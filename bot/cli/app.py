@@ -214,7 +214,8 @@ def _nothing_to_do(held: int, as_json: bool) -> None:
 
 def interrupted_line(interrupted: IngestInterrupted) -> str:
     """What an ingest stopped by Ctrl-C says after its report: what it stored stays."""
-    rest = f"; {interrupted.left} more were not: ingest again to add them" if interrupted.left else ""
+    unread = ", nor the inputs not read yet" if interrupted.unread else ""
+    rest = f"; {interrupted.left} more were not{unread}: ingest again to add them" if interrupted.left or unread else ""
     return f"tanya: interrupted: {interrupted.report.stored} new or changed article(s) were stored{rest}"
 
 
@@ -952,10 +953,11 @@ class _RichProgress(ProgressSink):
         self.bar.advance(self.reading, 1)
 
     def start(self, total_chunks: int) -> None:
-        if self.reading is not None:
-            self.bar.remove_task(self.reading)
-            self.reading = None
-        if total_chunks:
+        # once per round of articles read (ingest.pipeline.WINDOW_CHARS): the total grows
+        if self.task is not None:
+            (task,) = [t for t in self.bar.tasks if t.id == self.task]
+            self.bar.update(self.task, total=(task.total or 0) + total_chunks)
+        elif total_chunks:
             self.task = self.bar.add_task(self.label, total=total_chunks)
 
     def advance(self, chunks: int) -> None:

@@ -914,5 +914,12 @@ def test_the_ingest_bar_counts_articles_read_then_chunks_embedded() -> None:
     assert (reading.description, reading.completed, reading.total) == ("reading articles", 3, None)
     sink.start(10)
     sink.advance(4)
-    (embedding,) = sink.bar.tasks
-    assert (embedding.description, embedding.completed, embedding.total) == ("embedding chunks", 4, 10)
+    sink.loading("d.txt")  # a second round of articles read: the total of chunks grows
+    sink.start(5)
+    reading, embedding = sink.bar.tasks
+    assert (reading.completed, embedding.description, embedding.completed, embedding.total) == (
+        4,
+        "embedding chunks",
+        4,
+        15,
+    )

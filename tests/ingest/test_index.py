@@ -744,3 +744,38 @@ def test_the_collections_of_an_index_are_named_after_its_base_and_a_rebuilds_sta
 
     assert named_after("tanya", "tanya") and named_after("tanya--20261203T145000", "tanya")
     assert not named_after("tanya2", "tanya") and not named_after("berita", "tanya")
+
+
+def test_inputs_are_read_a_round_at_a_time_as_the_ones_before_are_written(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    """A hostile test: a 43 MB JSONL file of 500,000 short articles reached 2 GB before its first
+    article was embedded: every article was read, chunked and analysed first. Rounds of about
+    ``round_chars`` characters are read, written, then the next is read."""
+    read: list[str] = []
+    written_when_read: list[int] = []
+
+    def lazily() -> Iterator[Article]:
+        for i in range(10):
+            read.append(f"a{i}")
+            written_when_read.append(len(small_index.articles()))
+            yield article(f"a{i}", f"Banjir nomor {i} merendam desa. " * 10)
+
+    report = ingest_articles(small_index, lazily(), round_chars=600)
+    assert report.count("added") == 10 and len(stores_agree(small_index)) == report.chunks_written
+    # two articles a round (and one read ahead): the third is read before any is written, the
+    # fifth once two are
+    assert written_when_read == [0, 0, 0, 2, 2, 4, 4, 6, 6, 8]
+    again = ingest_articles(small_index, [article(f"a{i}", f"Banjir nomor {i} merendam desa. " * 10) for i in range(10)])
+    assert again.count("unchanged") == 10
+
+
+def test_an_interrupted_run_of_several_rounds_says_that_inputs_were_left_unread(settings: IndexSettings) -> None:
+    from ingest.pipeline import IngestInterrupted
+
+    articles = [article(f"a{i}", f"Banjir nomor {i} merendam desa. " * 10) for i in range(10)]
+    index = make_index(settings, embeddings=_InterruptedAt(2))  # in the second round
+    with pytest.raises(IngestInterrupted) as interrupted:
+        ingest_articles(index, articles, round_chars=600)
+    assert interrupted.value.report.stored == 2 and interrupted.value.left == 2 and interrupted.value.unread
+    assert {r.source for r in index.articles()} == {"a0", "a1"}
