@@ -333,31 +333,43 @@ def _as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _tanya_at_a_terminal(env: dict[str, str], *args: str, **how: Any) -> subprocess.Popen[str]:
+    """``tanya ARGS`` started as at a terminal: a job started in the background (`make test &`,
+    `nohup`) ignores SIGINT, and its children inherit that (a Ctrl-C test had then seen the ingest
+    finish: exit 0)."""
+    return subprocess.Popen(
+        [TANYA, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_as_at_a_terminal,
+        **how,
+    )
+
+
+def _busy_ingest(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """An ingest of 600 articles, returned once it holds the write lock (when embedding starts):
+    enough to embed that it is still at it when a signal comes, however late a loaded machine
+    wakes the test after the lock appears (60 had once been all embedded by then: exit 0)."""
+    folder = tmp_path / "many"
+    folder.mkdir(exist_ok=True)
+    for i in range(600):
+        (folder / f"a{i:03d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
+    lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
+    process = _tanya_at_a_terminal(env, "ingest", str(folder), *args)
+    deadline = time.monotonic() + 120
+    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return process
+
+
 def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dict[str, str], tmp_path: Path) -> None:
     # `timeout -s INT` signals the process and its group, so it gets two; an impatient user presses
     # twice. The second had broken the wait for the embedding threads' last batch at exit: a
     # traceback and a C++ abort ("terminate called without an active exception"), or death by the
     # signal. It now ends the process at once with 130 (bot.cli.main), or is ignored in the teardown.
-    folder = tmp_path / "many"
-    folder.mkdir()
-    # enough to embed that the ingest is still at it when the signals come, however late a loaded
-    # machine wakes this test after the lock appears (60 had once been all embedded by then: exit 0)
-    for i in range(600):
-        (folder / f"a{i:03d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
-    lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
-    process = subprocess.Popen(
-        [TANYA, "ingest", str(folder)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # as at a terminal: a job started in the background (`make test &`, `nohup`) ignores SIGINT,
-        # and its children inherit that (this test had then seen the ingest finish: exit 0)
-        preexec_fn=_as_at_a_terminal,
-    )
-    deadline = time.monotonic() + 120
-    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)  # the write lock is taken when embedding starts
+    process = _busy_ingest(env, tmp_path)
     process.send_signal(signal.SIGINT)
     time.sleep(0.05)
     process.send_signal(signal.SIGINT)
@@ -377,15 +389,8 @@ def test_ctrl_c_while_a_page_is_parsed_ends_the_ingest_and_its_parser_at_once(
 
     page = tmp_path / "lambat.html"
     page.write_bytes(slow_page(100_000))  # 89 s to parse
-    process = subprocess.Popen(
-        [TANYA, "ingest", str(page)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_as_at_a_terminal,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
+    # its own process group, as a terminal's foreground job
+    process = _tanya_at_a_terminal(env, "ingest", str(page), start_new_session=True)
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
     deadline = time.monotonic() + 120
     parser: int | None = None
@@ -410,23 +415,13 @@ def test_sigterm_stops_an_ingest_as_ctrl_c_does_with_what_it_stored_and_exit_143
 ) -> None:
     """A hostile test: `kill` (or `docker stop`, a service manager) during an ingest ended it by
     the signal, exit 143 and nothing said of what was stored."""
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(600):
-        (folder / f"a{i:03d}.txt").write_text(f"Berita nomor {i}. " + VOLCANO * 4, encoding="utf-8")
-    lock = Path(env["TANYA_DATA_DIR"]) / "write.lock"
-    process = subprocess.Popen(
-        [TANYA, "ingest", str(folder), "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.monotonic() + 120
-    while not lock.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
+    process = _busy_ingest(env, tmp_path, "--json")
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=180)
     assert process.returncode == 143, stderr
     assert "Traceback" not in stderr and "new or changed article(s) were stored" in stderr, stderr
     report = json.loads(stdout)
-    again = run("ingest", str(folder), "--json", env=env)
+    again = run("ingest", str(tmp_path / "many"), "--json", env=env)
     assert again.returncode == 0 and json.loads(again.stdout)["unchanged"] == report["added"]
 
 
