@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from ingest.errors import BadInput, LoadError, reason
 from ingest.settings import PARSE_TIMEOUT_S, IndexSettings, canonical_url, is_url, without_credentials
-from ingest.text.analysis import clean_text, guess_language, replace_surrogates
+from ingest.text.analysis import clean_text, guess_language, replace_surrogates, without_boilerplate
 from ingest.types import Article, Skipped
 from ingest.worker import parse_in_child
 
@@ -675,7 +675,7 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
     """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet); every
     string of the article can be stored and printed (no lone surrogates). A file's source
     (``file_source``) is kept as it is; other sources (URLs, JSONL ids) are collapsed by ``_field``."""
-    text = clean_text(replace_surrogates(raw_text))
+    text = clean_text(without_boilerplate(replace_surrogates(raw_text)))
     if not text:
         raise LoadError("no text in it")
     if not any(ch.isalnum() for ch in text):

@@ -134,6 +134,29 @@ def clean_text(raw: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+# Lines that news sites put between an article's paragraphs and that a copy of its page keeps:
+# links to other stories ("Baca juga: <another headline>", which then matched that story's
+# questions), advertising markers, embedded-video placeholders, the syndication note and the
+# credits (an "Editor: <name>" line had been a name for "siapa" questions). A whole line only:
+# a sentence that opens with these words is kept.
+_BOILERPLATE_LINE = re.compile(
+    r"(?:baca|simak|lihat|tonton)(?:\s+(?:juga|pula|selengkapnya))?\s*[:：]\s*\S.{0,200}"
+    r"|(?:baca|simak|lihat|tonton)\s+(?:juga|pula|video)\b[^.!]{0,200}"
+    r"|advertisement|scroll to continue with content|\[gambas:[^\]]*\]"
+    r"|artikel ini (?:telah )?(?:tayang|terbit|diterbitkan|dimuat) di\b.*"
+    r"|(?:editor|penulis|reporter|pewarta|penyunting)\s*:\s*[^.!?]{1,60}",
+    re.IGNORECASE,
+)
+# The advertising markers where a copy ran them into a paragraph.
+_BOILERPLATE_RUN = re.compile(r"[ \t]*\b(?:ADVERTISEMENT|SCROLL TO CONTINUE WITH CONTENT)\b[ \t]*")
+
+
+def without_boilerplate(text: str) -> str:
+    """``text`` without the lines of a news page that are not its article (``_BOILERPLATE_LINE``)."""
+    kept = [line for line in text.split("\n") if not _BOILERPLATE_LINE.fullmatch(line.strip())]
+    return _BOILERPLATE_RUN.sub(" ", "\n".join(kept))
+
+
 def words(text: str) -> list[str]:
     """Return the lowercased word tokens of ``text`` (letters and numbers, punctuation dropped)."""
     return [m.group(0) for m in _TOKEN.finditer(text.lower())]

@@ -136,3 +136,36 @@ def test_a_dateline_is_read_as_outlets_write_it(line: str, dateline: str | None)
 )
 def test_which_sentences_give_a_speaker_s_words(sentence: str, gives: bool) -> None:
     assert gives_words(sentence) is gives
+
+
+def test_the_lines_of_a_news_page_that_are_not_its_article_are_left_out_when_it_is_read() -> None:
+    """A copy of a news page keeps links to other stories ("Baca juga: <another headline>", which
+    matched that story's questions), advertising markers, video placeholders, the syndication
+    note and the credits ("Editor: <name>" had been a name for "siapa" questions)."""
+    from ingest.loaders import make_article
+    from ingest.text.analysis import without_boilerplate
+
+    page = "\n\n".join(
+        [
+            "JAKARTA, KOMPAS.com - Banjir merendam 300 rumah di Kampung Melayu pada Senin (2/11/2026).",
+            "Baca juga: Gempa Magnitudo 5,6 Guncang Cianjur, Ratusan Rumah Rusak",
+            "ADVERTISEMENT",
+            "SCROLL TO CONTINUE WITH CONTENT",
+            "Warga mengungsi ke masjid terdekat. ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT Air mulai surut sore.",
+            "BACA JUGA : Harga Beras Naik Lagi?",
+            "Simak Video 'Detik-detik Banjir Rendam Kampung Melayu'",
+            "[Gambas:Video CNN]",
+            "Lihat juga bagaimana warga bergotong royong membersihkan lumpur, kata Ketua RT.",
+            "Editor: Rina Kusumawati",
+            'Artikel ini telah tayang di Kompas.com dengan judul "Banjir Rendam 300 Rumah"',
+        ]
+    )
+    article = make_article("x", page, {}, "Banjir")
+    assert article.text == (
+        "JAKARTA, KOMPAS.com - Banjir merendam 300 rumah di Kampung Melayu pada Senin (2/11/2026).\n\n"
+        "Warga mengungsi ke masjid terdekat. Air mulai surut sore.\n\n"
+        # a sentence that opens with the words of a link is the article's
+        "Lihat juga bagaimana warga bergotong royong membersihkan lumpur, kata Ketua RT."
+    )
+    plain = "Editor senior itu menyebut: banjir kali ini terparah. Penulis: buku itu laris."
+    assert without_boilerplate(plain) == plain  # within a line, or a line that is a sentence
