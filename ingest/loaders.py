@@ -25,7 +25,7 @@ from ingest.errors import BadInput, LoadError, reason
 from ingest.settings import PARSE_TIMEOUT_S, IndexSettings, canonical_url, is_url, without_credentials
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates, without_boilerplate
 from ingest.types import Article, Skipped
-from ingest.worker import parse_in_child
+from ingest.worker import ParseWorker
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
 META_SUFFIX = ".meta.json"
@@ -641,6 +641,17 @@ def _limit(max_bytes: int) -> str:
     return f"the limit is {max_bytes / 1e6:g} MB, TANYA_FETCH_MAX_BYTES"
 
 
+def _import_parsers() -> None:
+    """In the parser child as it starts: the parsers' imports (a second or more), which no
+    document's deadline should pay for."""
+    import pypdf  # noqa: F401
+    import trafilatura  # noqa: F401
+
+
+# The process's one parser child (``ingest.worker``), started on the first HTML page or PDF.
+_PARSER = ParseWorker(warm_up=_import_parsers)
+
+
 def parse_document(
     data: bytes,
     suffix: str,
@@ -657,9 +668,9 @@ def parse_document(
     the file's size, which is what the byte limit counts). HTML and PDF are parsed in a child
     process, stopped after ``timeout_s`` seconds (``ingest.worker``)."""
     if suffix in (".html", ".htm"):
-        text, found = parse_in_child(_html, (data, url), timeout_s, "this HTML page")
+        text, found = _PARSER.run(_html, (data, url), timeout_s, "this HTML page")
     elif suffix == ".pdf":
-        text, found = parse_in_child(_pdf, (data, max_chars), timeout_s, "this PDF")
+        text, found = _PARSER.run(_pdf, (data, max_chars), timeout_s, "this PDF")
     elif suffix in (".md", ".markdown"):
         text, found = _markdown(decode(data))
     else:

@@ -42,13 +42,17 @@ def _log_format() -> str | None:
     return getattr(formatter, "_fmt", None) if handlers else None
 
 
-def _serve(conn: Any, levels: dict[str, int], log_format: str | None) -> None:
-    """The child's loop: run each ``(function, args)`` sent and send back ``(ok, value)``."""
+def _serve(conn: Any, levels: dict[str, int], log_format: str | None, warm_up: Callable[[], None] | None) -> None:
+    """The child's loop: warm up, say so, then run each ``(function, args)`` sent and send back
+    ``(ok, value)``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the child
     if log_format is not None:
         logging.basicConfig(format=log_format)
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
+    if warm_up is not None:
+        warm_up()
+    conn.send(_READY)
     while True:
         try:
             function, args = conn.recv()
@@ -64,10 +68,19 @@ def _serve(conn: Any, levels: dict[str, int], log_format: str | None) -> None:
             conn.send((False, LoadError(f"{type(reply[1]).__name__}: {reply[1]}")))
 
 
-class ParseWorker:
-    """One child process that runs functions for its parent, one at a time, each with a deadline."""
+_READY = "ready"
+# How long a child may take to start and warm up (import its parsers) before its first task: not
+# part of any task's deadline (on a busy machine the imports alone took longer than a short one).
+START_TIMEOUT_S = 120.0
 
-    def __init__(self) -> None:
+
+class ParseWorker:
+    """One child process that runs functions for its parent, one at a time, each with a deadline.
+    ``warm_up`` runs in the child when it starts (importing what its tasks need), before the
+    first task's deadline counts."""
+
+    def __init__(self, warm_up: Callable[[], None] | None = None) -> None:
+        self._warm_up = warm_up
         self._lock = threading.Lock()
         self._process: Any = None
         self._conn: Any = None
@@ -88,6 +101,8 @@ class ParseWorker:
                     )
                 ok, value = self._conn.recv()
             except (EOFError, OSError, BrokenPipeError):
+                if self._process is not None:
+                    self._process.join(1)  # it has just closed its end: its exit code comes with its end
                 code = self._process.exitcode if self._process is not None else None
                 self._stop()
                 raise LoadError(f"the parser of {what} stopped unexpectedly (exit code {code})") from None
@@ -102,11 +117,13 @@ class ParseWorker:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(
-            target=_serve, args=(child, _log_levels(), _log_format()), name="tanya-parser", daemon=True
+            target=_serve, args=(child, _log_levels(), _log_format(), self._warm_up), name="tanya-parser", daemon=True
         )
         process.start()
         child.close()
         self._process, self._conn = process, parent
+        if not parent.poll(START_TIMEOUT_S) or parent.recv() != _READY:
+            raise EOFError("the parser did not start")
 
     def _stop(self) -> None:
         process, conn = self._process, self._conn
@@ -121,11 +138,3 @@ class ParseWorker:
         """Stop the child (it also ends with its parent)."""
         with self._lock:
             self._stop()
-
-
-_WORKER = ParseWorker()
-
-
-def parse_in_child(function: Callable[..., Any], args: tuple[Any, ...], timeout_s: float, what: str) -> Any:
-    """``ParseWorker.run`` on the process's one worker."""
-    return _WORKER.run(function, args, timeout_s, what)

@@ -14,7 +14,7 @@ DOC = REPO / "docs" / "architecture.md"
 # From the ground up; a module may import its own layer or lower ones only.
 LAYERS = [
     ("ingest/types.py", "ingest/errors.py", "ingest/settings.py"),
-    ("ingest/text/", "ingest/embeddings/"),
+    ("ingest/text/", "ingest/embeddings/", "ingest/worker.py"),
     ("ingest/store/", "ingest/loaders.py"),
     ("ingest/pipeline.py",),
     ("bot/chain/", "bot/logs.py"),
