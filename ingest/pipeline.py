@@ -77,10 +77,19 @@ class IngestStopped(IndexUnavailable):
         self.report = report
 
 
+def not_stored(left: int, unread: bool, verb: str = "") -> str:
+    """What a run stopped part way says it did not store: ``left`` new or changed articles it had
+    read, and, when ``unread``, the rest of its inputs ("were not" and ``verb``)."""
+    if not left:
+        return f"the rest were not{verb}"
+    return f"{left} more were not{verb}" + (", nor the rest" if unread else "")
+
+
 class IngestInterrupted(KeyboardInterrupt):
     """An ingest interrupted part way (Ctrl-C); ``report`` says what it stored, ``left`` how many
     new or changed articles of those it had read it did not, ``unread`` whether inputs were left
-    unread (a run larger than a round). What was stored stays: ingesting again adds the rest."""
+    unread or unprepared (a run larger than a round). What was stored stays: ingesting again adds
+    the rest."""
 
     def __init__(self, report: IngestReport, left: int, unread: bool = False) -> None:
         super().__init__(f"{report.stored} stored, {left} not")
@@ -178,17 +187,24 @@ def ingest_articles(
     report = IngestReport()
     index.check_model()  # before any work: a mismatch fails at once
     seen: set[str] = set()
-    for number, (batch, more) in enumerate(_rounds(loaded, round_chars)):
-        ready = _prepared(index, batch, seen)
-        with index.writing(on_wait=progress.waiting):
-            index.check_model()
-            # chunks, counted once per write: the articles only when there are some
-            if number == 0 and if_empty and index.count():
-                report.already_held = len(index.articles())
-                report.seconds = time.perf_counter() - started
-                return report
-            todo = _to_write(index, ready, report)
-            _write_round(index, todo, report, progress, started, more)
+    try:
+        for number, (batch, more) in enumerate(_rounds(loaded, round_chars)):
+            ready = _prepared(index, batch, seen)
+            with index.writing(on_wait=progress.waiting):
+                index.check_model()
+                # chunks, counted once per write: the articles only when there are some
+                if number == 0 and if_empty and index.count():
+                    report.already_held = len(index.articles())
+                    report.seconds = time.perf_counter() - started
+                    return report
+                todo = _to_write(index, ready, report)
+                _write_round(index, todo, report, progress, started, more)
+    except KeyboardInterrupt as interrupt:
+        if isinstance(interrupt, IngestInterrupted):
+            raise
+        # Ctrl-C while a round is read or prepared: the rounds before it stay; say so
+        report.seconds = time.perf_counter() - started
+        raise IngestInterrupted(report, 0, unread=True) from None
     report.seconds = time.perf_counter() - started
     return report
 
@@ -257,15 +273,14 @@ def _write_round(
     except IndexUnavailable as exc:  # stop: every next write would fail the same way
         report.seconds = time.perf_counter() - started
         left = len(todo) - (report.stored - stored_before)
-        unread = ", nor the inputs not read yet" if more else ""
         if isinstance(exc, VectorsBehind):  # stored in the catalog, not in the Chroma copy
-            rest = f"; {left} more were not stored{unread}: ingest them again then" if left or more else ""
+            rest = f"; {not_stored(left, more, ' stored')}: ingest them again then" if left or more else ""
             message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
         else:  # the catalog's server went away part way (a hostile test)
             said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."  # not "is the disk full?."
             message = (
                 f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
-                f"of the other {left}, some may have been{unread and ' (the inputs not read yet were not)'}: "
+                f"of the other {left}, some may have been{' (the rest were not read)' if more else ''}: "
                 "once the index answers, ingest the same again (what is stored is left as it is, the rest is added)"
             )
         raise IngestStopped(message, report) from None

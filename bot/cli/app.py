@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from ingest.errors import BadInput, IndexUnavailable, TanyaError
-from ingest.pipeline import IngestInterrupted, IngestReport, IngestStopped, ProgressSink
+from ingest.pipeline import IngestInterrupted, IngestReport, IngestStopped, ProgressSink, not_stored
 
 app = typer.Typer(
     help="tanya: ask questions about news articles and get answers that cite their passages.",
@@ -214,8 +214,8 @@ def _nothing_to_do(held: int, as_json: bool) -> None:
 
 def interrupted_line(interrupted: IngestInterrupted) -> str:
     """What an ingest stopped by Ctrl-C says after its report: what it stored stays."""
-    unread = ", nor the inputs not read yet" if interrupted.unread else ""
-    rest = f"; {interrupted.left} more were not{unread}: ingest again to add them" if interrupted.left or unread else ""
+    left, unread = interrupted.left, interrupted.unread
+    rest = f"; {not_stored(left, unread)}: ingest again to add them" if left or unread else ""
     return f"tanya: interrupted: {interrupted.report.stored} new or changed article(s) were stored{rest}"
 
 

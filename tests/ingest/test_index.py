@@ -779,3 +779,23 @@ def test_an_interrupted_run_of_several_rounds_says_that_inputs_were_left_unread(
         ingest_articles(index, articles, round_chars=600)
     assert interrupted.value.report.stored == 2 and interrupted.value.left == 2 and interrupted.value.unread
     assert {r.source for r in index.articles()} == {"a0", "a1"}
+
+
+def test_ctrl_c_while_a_later_round_is_read_says_what_the_rounds_before_stored(small_index: Index) -> None:
+    from ingest.pipeline import IngestInterrupted, not_stored
+
+    def lazily() -> Iterator[Article]:
+        for i in range(10):
+            if i == 5:  # Ctrl-C as the sixth article is read, after two rounds of two were written
+                raise KeyboardInterrupt
+            yield article(f"a{i}", f"Banjir nomor {i} merendam desa. " * 10)
+
+    with pytest.raises(IngestInterrupted) as interrupted:
+        ingest_articles(small_index, lazily(), round_chars=600)
+    assert interrupted.value.report.stored == 4 and interrupted.value.left == 0 and interrupted.value.unread
+    assert {r.source for r in small_index.articles()} == {"a0", "a1", "a2", "a3"}
+    assert (not_stored(3, True), not_stored(3, False), not_stored(0, True)) == (
+        "3 more were not, nor the rest",
+        "3 more were not",
+        "the rest were not",
+    )
