@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from ingest.errors import BadInput, LoadError, reason
@@ -564,11 +564,12 @@ def load_file(
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise LoadError(f"unsupported file type {printable_path(suffix) or '(none)'}; supported: {supported}")
-    data = read_regular_file(path, max_bytes if suffix != ".jsonl" else None, follow=within is None)
     source = file_source(path.resolve())
-    if suffix == ".jsonl":
-        yield from load_jsonl(data, source, max_bytes)
+    if suffix == ".jsonl":  # read a line at a time: a feed may be larger than memory
+        with _open_regular(path, follow=within is None) as file:
+            yield from load_jsonl(file, source, max_bytes)
         return
+    data = read_regular_file(path, max_bytes, follow=within is None)
     # a link named on its own is its target: the target's name gives the title, its sidecar the rest
     target = path.resolve() if within is None else path
     meta = _sidecar(target, within)
@@ -609,11 +610,10 @@ def open_file_or_pipe(path: Path, **how: Any) -> Any:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def read_regular_file(path: Path, max_bytes: int | None = None, follow: bool = True) -> bytes:
-    """The bytes of ``path`` if it is a regular file (``LoadError`` for a FIFO, a device or a
-    socket, which would block or never end); ``LoadError`` when more than ``max_bytes`` can be
-    read, counting what is read and not only the size the file declares (/proc files say 0).
-    Unless ``follow``, a link at ``path`` is refused."""
+@contextlib.contextmanager
+def _open_regular(path: Path, follow: bool = True) -> Iterator[BinaryIO]:
+    """``path`` opened for reading in binary if it is a regular file (``LoadError`` for a FIFO, a
+    device or a socket, which would block or never end). Unless ``follow``, a link is refused."""
     # Opened without blocking, so that a FIFO with no writer is refused rather than waited on.
     no_follow = 0 if follow else getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -623,13 +623,22 @@ def read_regular_file(path: Path, max_bytes: int | None = None, follow: bool = T
             raise LoadError("became a link after the folder was listed; not followed") from None
         raise
     with os.fdopen(fd, "rb") as file:
-        status = os.fstat(fd)
-        if not stat.S_ISREG(status.st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise LoadError("not a regular file (a FIFO, device or socket); refused")
+        yield file
+
+
+def read_regular_file(path: Path, max_bytes: int | None = None, follow: bool = True) -> bytes:
+    """The bytes of ``path`` if it is a regular file (``LoadError`` for a FIFO, a device or a
+    socket, which would block or never end); ``LoadError`` when more than ``max_bytes`` can be
+    read, counting what is read and not only the size the file declares (/proc files say 0).
+    Unless ``follow``, a link at ``path`` is refused."""
+    with _open_regular(path, follow) as file:
         if max_bytes is None:
             return file.read()
-        if status.st_size > max_bytes:
-            raise LoadError(f"too large for one article ({status.st_size / 1e6:.1f} MB; {_limit(max_bytes)})")
+        size = os.fstat(file.fileno()).st_size
+        if size > max_bytes:
+            raise LoadError(f"too large for one article ({size / 1e6:.1f} MB; {_limit(max_bytes)})")
         data = file.read(max_bytes + 1)
         if len(data) > max_bytes:  # it declared less than it holds
             raise LoadError(f"too large for one article (more than {max_bytes / 1e6:g} MB; {_limit(max_bytes)})")
@@ -767,18 +776,32 @@ def _binary(data: bytes, lines: bool) -> bool:
     characters, or (unless ``lines``) a NUL. Every window is read, the last one ending with the
     data: 66 KB of text before 300 KB of random bytes or a gzip stream had been indexed as 453
     chunks of mojibake, when only the first 64 KiB were looked at."""
-    for start in range(0, max(len(data), 1), _BINARY_WINDOW):
-        window = data[start : start + _BINARY_WINDOW]
-        if 0 < len(window) < _BINARY_WINDOW < len(data):
-            window = data[-_BINARY_WINDOW:]  # the tail as a whole window, not a few bytes alone
-        if b"\x00" in window and not lines:
-            return True
-        controls = len(window) - len(window.translate(None, _CONTROL_BYTES))
-        # counted against at least 256 bytes: a 70-byte article with one terminal escape (its BEL
-        # a control byte) had been called binary; 30 random bytes hold about 3 controls, still binary
-        if controls / max(len(window), _BINARY_FLOOR) > 0.01:
-            return True
-    return False
+    return any(_binary_window(window, lines) for window in _windows(io.BytesIO(data)))
+
+
+def _windows(file: BinaryIO) -> Iterator[bytes]:
+    """The windows of 64 KiB that ``_binary`` looks at, read from ``file``: the last one ends with
+    its data and is a whole window when the data is longer than one."""
+    previous = b""
+    while True:
+        window = file.read(_BINARY_WINDOW)
+        if len(window) < _BINARY_WINDOW:
+            if previous and window:  # the tail as a whole window, not a few bytes alone
+                window = (previous + window)[-_BINARY_WINDOW:]
+            if window or not previous:
+                yield window
+            return
+        yield window
+        previous = window
+
+
+def _binary_window(window: bytes, lines: bool) -> bool:
+    if b"\x00" in window and not lines:
+        return True
+    controls = len(window) - len(window.translate(None, _CONTROL_BYTES))
+    # counted against at least 256 bytes: a 70-byte article with one terminal escape (its BEL
+    # a control byte) had been called binary; 30 random bytes hold about 3 controls, still binary
+    return controls / max(len(window), _BINARY_FLOOR) > 0.01
 
 
 def decode(data: bytes, lines: bool = False) -> str:
@@ -800,14 +823,22 @@ def decode(data: bytes, lines: bool = False) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    # UTF-8 with a few broken bytes stays UTF-8 (one stray byte must not turn every curly quote of
-    # a file into "â€œ"): it is when its well-formed characters beyond ASCII outnumber the bytes
-    # that are not, which a Windows-1252 text's accented letters almost never form
+    # UTF-8 with a few broken bytes stays UTF-8: one stray byte must not turn every curly quote of
+    # a file into "â€œ"
     text = data.decode("utf-8", errors="replace")
-    broken = text.count("\ufffd")
-    if sum(1 for ch in text if ord(ch) > 127) - broken > broken:
-        return text
-    return data.decode("cp1252", errors="replace")
+    return text if _mostly_utf8(_utf8_counts(text)) else data.decode("cp1252", errors="replace")
+
+
+def _utf8_counts(text: str) -> tuple[int, int]:
+    """The characters beyond ASCII of a text decoded as UTF-8, and of them the broken bytes."""
+    return len(text) - len(text.encode("ascii", "ignore")), text.count("\ufffd")
+
+
+def _mostly_utf8(counts: tuple[int, int]) -> bool:
+    """Whether UTF-8 with a few broken bytes stays UTF-8: its well-formed characters beyond ASCII
+    outnumber the bytes that are not, which a Windows-1252 text's accented letters almost never form."""
+    beyond_ascii, broken = counts
+    return beyond_ascii - broken > broken
 
 
 _MAX_SIDECAR_BYTES = 1_000_000
@@ -1071,13 +1102,76 @@ def json_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 
-def load_jsonl(data: bytes, source: str, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
-    """Yield one article per line of a JSON Lines file; a bad line is skipped with its number, as
-    is an article whose text is larger than ``max_bytes`` (the limit on a file of one article)."""
-    for number, line in enumerate(json_lines(decode(data, lines=True)), start=1):
+def _json_lines_read(file: BinaryIO, line_limit: int | None) -> Iterator[str | None]:
+    """The lines of a JSON Lines file as ``json_lines`` splits its text, read a line at a time and
+    decoded as ``decode`` decodes the whole file (which is read through once first, in windows, to
+    choose how); a line longer than ``line_limit`` bytes is read past and given as ``None``. A file
+    in UTF-16 or UTF-32, whose newlines are not one byte, is decoded whole."""
+    head = file.read(4)
+    file.seek(0)
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield from json_lines(decode(file.read(), lines=True))
+        return
+    if head.startswith(codecs.BOM_UTF8):
+        codec = "utf-8"
+        file.seek(len(codecs.BOM_UTF8))
+    else:
+        codec = _stream_codec(file)
+        file.seek(0)
+    while True:
+        line = file.readline(line_limit or -1)
+        if not line:
+            return
+        if line_limit is not None and len(line) >= line_limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # read past the rest of it
+                line = file.readline(_BINARY_WINDOW)
+            yield None
+            continue
+        yield line.removesuffix(b"\n").removesuffix(b"\r").decode(codec, errors="replace")
+
+
+def _stream_codec(file: BinaryIO) -> str:
+    """What ``decode`` makes of a file without a byte order mark, read through in windows:
+    ``LoadError`` if it is binary, else "utf-8" or "cp1252"."""
+    if any(_binary_window(window, lines=True) for window in _windows(file)):
+        raise LoadError("binary data, not text")
+    for errors in ("strict", "replace"):  # UTF-8 if it is; else how much of it is broken
+        file.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors)
+        beyond_ascii = broken = 0
+        try:
+            while True:
+                chunk = file.read(_BINARY_WINDOW)
+                counts = _utf8_counts(decoder.decode(chunk, final=not chunk))
+                beyond_ascii, broken = beyond_ascii + counts[0], broken + counts[1]
+                if not chunk:
+                    break
+        except UnicodeDecodeError:
+            continue
+        if errors == "strict":
+            return "utf-8"
+    return "utf-8" if _mostly_utf8((beyond_ascii, broken)) else "cp1252"
+
+
+def load_jsonl(file: BinaryIO, source: str, max_bytes: int | None = None) -> Iterator[Article | Skipped]:
+    """Yield one article per line of a JSON Lines file, read from ``file`` a line at a time (its
+    bytes, its text and its lines had all been held at once: a feed of 1 GB took some 4 GB before
+    its first article); a bad line is skipped with its number, as is an article whose text is
+    larger than ``max_bytes`` (the limit on a file of one article) and a line that cannot hold one
+    that is not (more than six times ``max_bytes``, what JSON's escapes make of a text at most)."""
+    line_limit = None if max_bytes is None else 6 * max_bytes + _BINARY_WINDOW
+    for number, line in enumerate(_json_lines_read(file, line_limit), start=1):
+        where = f"{source}:{number}"
+        if line is None:
+            assert max_bytes is not None and line_limit is not None
+            yield Skipped(
+                where,
+                f"line {number}: too large for one article "
+                f"(a line of more than {line_limit / 1e6:g} MB; {_limit(max_bytes)})",
+            )
+            continue
         if not line.strip():
             continue
-        where = f"{source}:{number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:

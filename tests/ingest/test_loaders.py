@@ -485,6 +485,55 @@ def test_each_article_of_a_jsonl_file_is_held_to_the_size_cap_of_one_article(tmp
     assert [i.source for i in larger if isinstance(i, Article)] == ["small", "big", "wide"]
 
 
+def test_a_jsonl_file_is_read_a_line_at_a_time_not_held_whole(tmp_path: Path) -> None:
+    # its bytes, its text and its lines had all been held before the first article: some 4 times
+    # the file's size (a feed of 1 GB took 4 GB)
+    line = json.dumps({"text": "Harga beras naik di pasar induk Cipinang pekan ini. " * 20})
+    (tmp_path / "feed.jsonl").write_text((line + "\n") * 20_000, encoding="utf-8")  # 21 MB
+    items = load_inputs([str(tmp_path / "feed.jsonl")])
+    tracemalloc.start()
+    try:
+        first = [next(items) for _ in range(5)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        items.close()  # type: ignore[attr-defined]
+    assert all(isinstance(item, Article) for item in first)
+    assert peak < 2_000_000, peak
+
+
+def test_a_jsonl_line_too_long_to_hold_an_article_is_read_past_and_the_next_is_loaded(tmp_path: Path) -> None:
+    long_line = json.dumps({"text": "Kata. " * 20, "html": "x" * 70_000})  # its text fits; the line cannot
+    good = json.dumps({"id": "good", "text": "Harga beras naik di pasar induk."})
+    (tmp_path / "f.jsonl").write_bytes(f"{long_line}\n{good}\n".encode())
+    skipped, article = list(load_inputs([str(tmp_path / "f.jsonl")], Fetcher(max_bytes=200)))
+    assert isinstance(skipped, Skipped) and skipped.reason.startswith(
+        "line 1: too large for one article (a line of more than 0.066736 MB; the limit is 0.0002 MB"
+    )
+    assert isinstance(article, Article) and article.source == "good"
+
+
+def test_a_jsonl_file_read_in_windows_is_decoded_as_a_whole(tmp_path: Path) -> None:
+    pad = json.dumps({"id": "pad", "text": "Berita " * 9355})  # 65,510 bytes: "é" spans the first window's end
+    utf8 = f"{pad}\n" + json.dumps({"id": "u", "text": "Kafé di Jakarta dibuka kembali."}, ensure_ascii=False)
+    (tmp_path / "utf8.jsonl").write_bytes(utf8.encode())
+    # one stray byte in a file of UTF-8 leaves it UTF-8; accented letters alone are Windows-1252
+    stray = f"{utf8}\n".encode() + b'{"id": "s", "text": "Harga \xff naik \xe2\x80\x9cpesat\xe2\x80\x9d."}\n'
+    (tmp_path / "stray.jsonl").write_bytes(stray)
+    (tmp_path / "cp1252.jsonl").write_bytes(f"{pad}\n".encode() + b'{"id": "c", "text": "Kaf\xe9 dibuka."}\n')
+    (tmp_path / "tail.jsonl").write_bytes(f"{pad}\n{pad}\n".encode() + bytes(range(32)) * 100)
+
+    def texts(name: str) -> dict[str, str]:
+        items = load_inputs([str(tmp_path / name)])
+        return {i.source: i.text for i in items if isinstance(i, Article)}
+
+    assert texts("utf8.jsonl")["u"] == "Kafé di Jakarta dibuka kembali."
+    assert texts("stray.jsonl")["s"] == "Harga \ufffd naik \u201cpesat\u201d."
+    assert texts("cp1252.jsonl")["c"] == "Kafé dibuka."
+    (tail,) = list(load_inputs([str(tmp_path / "tail.jsonl")]))  # binary after 130 KB of text: refused whole
+    assert isinstance(tail, Skipped) and "binary data" in tail.reason
+
+
 def test_a_jsonl_id_that_is_nothing_once_cleaned_is_no_id_and_zero_is_one(tmp_path: Path) -> None:
     # a blank or escape-only id was stored as the source "", which no command can name
     lines = [
