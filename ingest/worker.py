@@ -16,6 +16,7 @@ import multiprocessing
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,24 +36,41 @@ def _log_levels() -> dict[str, int]:
     return {"": logging.getLogger().level, **levels}
 
 
-def _log_format() -> str | None:
-    """The format of the parent's log on stderr, when it has one (``--debug`` shows the parsers')."""
-    handlers = logging.getLogger().handlers
-    formatter = handlers[0].formatter if handlers else None
-    return getattr(formatter, "_fmt", None) if handlers else None
+class _ToParent(logging.Handler):
+    """The child's one log handler: each record goes to the parent over the task pipe, and is
+    written there by the parent's handlers, with their filters (secrets masked, terminal controls
+    escaped: ``bot.logs``) and their format. The child had written to stderr itself, past them."""
+
+    def __init__(self, send: Callable[[Any], None]) -> None:
+        super().__init__()
+        self._send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)  # arguments and traceback as text: both can be unpicklable
+            record = logging.makeLogRecord({**record.__dict__, "msg": message, "args": None, "exc_info": None})
+            record.exc_text = None
+            self._send((_LOG, record))
+        except Exception:
+            self.handleError(record)
 
 
-def _serve(conn: Any, levels: dict[str, int], log_format: str | None, warm_up: Callable[[], None] | None) -> None:
+def _serve(conn: Any, levels: dict[str, int], warm_up: Callable[[], None] | None) -> None:
     """The child's loop: warm up, say so, then run each ``(function, args)`` sent and send back
-    ``(ok, value)``."""
+    ``(ok, value)``; its log records go back as ``(_LOG, record)`` (``_ToParent``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the child
-    if log_format is not None:
-        logging.basicConfig(format=log_format)
+    sending = threading.Lock()
+
+    def send(message: Any) -> None:
+        with sending:
+            conn.send(message)
+
+    logging.getLogger().addHandler(_ToParent(send))
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
     if warm_up is not None:
         warm_up()
-    conn.send(_READY)
+    send(_READY)
     while True:
         try:
             function, args = conn.recv()
@@ -63,12 +81,13 @@ def _serve(conn: Any, levels: dict[str, int], log_format: str | None, warm_up: C
         except Exception as exc:  # sent back and raised in the parent
             reply = (False, exc)
         try:
-            conn.send(reply)
+            send(reply)
         except (pickle.PicklingError, TypeError, AttributeError):  # an exception that cannot travel
-            conn.send((False, LoadError(f"{type(reply[1]).__name__}: {reply[1]}")))
+            send((False, LoadError(f"{type(reply[1]).__name__}: {reply[1]}")))
 
 
 _READY = "ready"
+_LOG = "log"  # before a log record the child sends (``_ToParent``)
 # How long a child may take to start and warm up (import its parsers) before its first task: not
 # part of any task's deadline (on a busy machine the imports alone took longer than a short one).
 START_TIMEOUT_S = 120.0
@@ -93,13 +112,14 @@ class ParseWorker:
                 if self._process is None or not self._process.is_alive():
                     self._start()
                 self._conn.send((function, args))
-                if not self._conn.poll(timeout_s):
+                reply = self._receive(timeout_s)
+                if reply is None:
                     self._stop()
                     raise LoadError(
                         f"reading {what} took longer than {timeout_s:g} s (TANYA_PARSE_TIMEOUT_S); "
                         "a page or PDF built to be slow to parse is skipped"
                     )
-                ok, value = self._conn.recv()
+                ok, value = reply
             except (EOFError, OSError, BrokenPipeError):
                 if self._process is not None:
                     self._process.join(1)  # it has just closed its end: its exit code comes with its end
@@ -113,16 +133,28 @@ class ParseWorker:
             return value
         raise value
 
+    def _receive(self, timeout_s: float) -> Any:
+        """The child's next message within ``timeout_s`` (``None`` past it), its log records
+        written meanwhile by this process's loggers."""
+        deadline = time.monotonic() + timeout_s
+        while self._conn.poll(max(deadline - time.monotonic(), 0)):
+            message = self._conn.recv()
+            if not (isinstance(message, tuple) and message[0] == _LOG):
+                return message
+            record: logging.LogRecord = message[1]
+            logging.getLogger(record.name).handle(record)
+        return None
+
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         process = context.Process(
-            target=_serve, args=(child, _log_levels(), _log_format(), self._warm_up), name="tanya-parser", daemon=True
+            target=_serve, args=(child, _log_levels(), self._warm_up), name="tanya-parser", daemon=True
         )
         process.start()
         child.close()
         self._process, self._conn = process, parent
-        if not parent.poll(START_TIMEOUT_S) or parent.recv() != _READY:
+        if self._receive(START_TIMEOUT_S) != _READY:
             raise EOFError("the parser did not start")
 
     def _stop(self) -> None:

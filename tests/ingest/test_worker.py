@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -62,3 +63,23 @@ def test_settings_give_the_parse_deadline_to_every_front_end() -> None:
 
     settings = IndexSettings(_env_file=None, parse_timeout_s=7)  # type: ignore[call-arg]
     assert Fetcher.from_settings(settings).parse_timeout_s == 7
+
+
+def test_the_childs_log_records_are_written_by_the_parents_handlers_with_their_filters(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # the child had written its log to stderr itself, past the filter that masks secrets and
+    # escapes terminal controls (bot.logs.RedactSecrets on the parent's handlers)
+    from bot.logs import RedactSecrets
+
+    caplog.handler.addFilter(RedactSecrets(["sk-rahasia-123"]))
+    worker = ParseWorker()
+    try:
+        with caplog.at_level(logging.WARNING):
+            log = logging.getLogger("tanya.test.parser").warning  # a logger travels by its name
+            worker.run(log, ("fetched \x1b]0;title\x07 with %s", "key sk-rahasia-123"), 60, "x")
+    finally:
+        worker.close()
+    (record,) = [r for r in caplog.records if r.name == "tanya.test.parser"]
+    assert record.getMessage() == "fetched \\x1b]0;title\\x07 with key [redacted]"
+    assert record.processName == "tanya-parser"  # the child's record, written here
