@@ -915,7 +915,13 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
 
     html = decode(data) if not data.startswith(b"\xef\xbb\xbf") else data[3:].decode("utf-8", "replace")
     html = _XML_INVALID_REFERENCE.sub(_readable_reference, html)
-    text = trafilatura.extract(html, url=url, output_format="txt", include_comments=False, include_tables=True)
+    extract = functools.partial(
+        trafilatura.extract, url=url, output_format="txt", include_comments=False, include_tables=True
+    )
+    text = extract(html)
+    if not text or not text.strip():  # perhaps nested deeper than lxml's parser goes by default
+        tree = _deep_tree(html)
+        text = extract(tree) if tree is not None else None
     if not text or not text.strip():
         raise LoadError("no article text found in the HTML")
     meta: dict[str, Any] = {}
@@ -935,6 +941,25 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
         published = None if _made_up_day(found.date, html) else found.date
         meta = {"title": found.title, "published": published, "url": page_url, "outlet": found.sitename}
     return text, meta
+
+
+def _deep_tree(html: str) -> Any:
+    """``html`` parsed as trafilatura parses it but to libxml2's larger depth (2,048 elements, not
+    256): a page whose article stood 300 elements deep had been "no article text found"."""
+    from lxml.etree import LxmlError
+    from lxml.html import HTMLParser, fromstring
+
+    parser = HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,
+    )
+    with contextlib.suppress(LxmlError, ValueError):  # nothing to parse ("Document is empty")
+        return fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+    return None
 
 
 _ISO_DAY = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")

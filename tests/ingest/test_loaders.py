@@ -115,6 +115,20 @@ def test_html_with_only_scripts_is_skipped(tmp_path: Path) -> None:
     assert isinstance(item, Skipped) and "no article text" in item.reason
 
 
+@pytest.mark.parametrize(("depth", "read"), [(300, True), (1500, True), (3000, False)])
+def test_a_page_nested_deeper_than_lxml_goes_by_default_is_read(tmp_path: Path, depth: int, read: bool) -> None:
+    # lxml's parser stops at 256 elements deep: the article under them had been "no article text
+    # found"; its larger depth (2,048) is asked for when the first reading finds nothing
+    body = "<p>Banjir melanda desa pada Senin pagi setelah hujan deras sepanjang malam, kata warga.</p>" * 2
+    html = "<html><body>" + "<div>" * depth + body + "</div>" * depth + "</body></html>"
+    (tmp_path / "dalam.html").write_text(html, encoding="utf-8")
+    item = load_one(tmp_path / "dalam.html")
+    if read:
+        assert isinstance(item, Article) and "Banjir melanda desa" in item.text
+    else:
+        assert isinstance(item, Skipped) and item.reason == "no article text found in the HTML"
+
+
 def test_pdf_text_is_extracted(tmp_path: Path) -> None:
     (tmp_path / "e.pdf").write_bytes(make_pdf("Laporan PHK TikTok di Malaysia"))
     article = load_one(tmp_path / "e.pdf")
