@@ -661,6 +661,18 @@ def _import_parsers() -> None:
 _PARSER = ParseWorker(warm_up=_import_parsers)
 
 
+def _parsed(parse: Any, args: tuple[Any, ...], timeout_s: float, what: str) -> tuple[str, dict[str, Any]]:
+    """``parse(*args)`` run by the parser child; what else than a ``LoadError`` a parser raises on
+    a malformed document is a ``LoadError`` too, naming it: that document is skipped, not the run."""
+    try:
+        result: tuple[str, dict[str, Any]] = _PARSER.run(parse, args, timeout_s, what)
+    except LoadError:
+        raise
+    except Exception as exc:
+        raise LoadError(f"cannot read {what} ({type(exc).__name__})") from None
+    return result
+
+
 def parse_document(
     data: bytes,
     suffix: str,
@@ -677,9 +689,9 @@ def parse_document(
     the file's size, which is what the byte limit counts). HTML and PDF are parsed in a child
     process, stopped after ``timeout_s`` seconds (``ingest.worker``)."""
     if suffix in (".html", ".htm"):
-        text, found = _PARSER.run(_html, (data, url), timeout_s, "this HTML page")
+        text, found = _parsed(_html, (data, url), timeout_s, "this HTML page")
     elif suffix == ".pdf":
-        text, found = _PARSER.run(_pdf, (data, max_chars), timeout_s, "this PDF")
+        text, found = _parsed(_pdf, (data, max_chars), timeout_s, "this PDF")
     elif suffix in (".md", ".markdown"):
         text, found = _markdown(decode(data))
     else:
@@ -1022,7 +1034,7 @@ def _host(url: str) -> str:
 
 def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]]:
     import pypdf
-    from pypdf.errors import DependencyError, PyPdfError
+    from pypdf.errors import DependencyError
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -1048,8 +1060,10 @@ def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]
         if "AES" in str(exc):
             raise LoadError("encrypted PDF (AES needs the cryptography package: pip install cryptography)") from None
         raise LoadError(f"PDF needs a package that is not installed ({exc})") from None
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError, RecursionError) as exc:
-        # (RecursionError: arrays nested deeper than pypdf's recursive parser reaches, a 1.6 KB file)
+    except Exception as exc:  # any failure of pypdf on a malformed file is the file's
+        # RecursionError: arrays nested deeper than pypdf's recursive parser reaches, a 1.6 KB file;
+        # AttributeError: an object of another type where a dictionary belongs (it had ended the
+        # whole ingest with a traceback, the files after it never read; a hostile tester's fuzzing)
         raise LoadError(f"not a readable PDF ({type(exc).__name__})") from None
     text = "\n\n".join(pages)
     if not text.strip():

@@ -135,6 +135,19 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
     assert isinstance(article, Article) and "PHK TikTok" in article.text
 
 
+def test_a_malformed_pdf_that_pypdf_fails_on_otherwise_is_skipped_and_the_next_file_read(tmp_path: Path) -> None:
+    # a hostile tester's fuzzing: pypdf raised AttributeError (an object where a dictionary
+    # belongs), which came back from the parser child and ended the whole ingest with a traceback
+    good = make_pdf("Gempa mengguncang Palu pada Selasa pagi.")
+    (tmp_path / "a_rusak.pdf").write_bytes(
+        good.replace(b"2 0 obj", b"B 0 obj", 1).replace(b"trailer\n<<", b"trailer\n3 0 R", 1)
+    )
+    (tmp_path / "b_baik.pdf").write_bytes(good)
+    bad, article = list(load_inputs([str(tmp_path)]))
+    assert isinstance(bad, Skipped) and bad.reason == "not a readable PDF (AttributeError)"
+    assert isinstance(article, Article) and "Gempa mengguncang Palu" in article.text
+
+
 def test_a_pdf_whose_text_is_larger_than_one_article_stops_at_the_limit(tmp_path: Path) -> None:
     # Under 40 KB of PDF, 3 pages sharing one compressed stream of 400,000 characters: 1.2 MB of
     # text. The byte limit counts the file; its text is counted too, as it is read, and the

@@ -83,3 +83,10 @@ def test_the_childs_log_records_are_written_by_the_parents_handlers_with_their_f
     (record,) = [r for r in caplog.records if r.name == "tanya.test.parser"]
     assert record.getMessage() == "fetched \\x1b]0;title\\x07 with key [redacted]"
     assert record.processName == "tanya-parser"  # the child's record, written here
+
+
+def test_what_else_a_parser_raises_on_a_document_skips_that_document() -> None:
+    from ingest.loaders import _parsed
+
+    with pytest.raises(LoadError, match=r"^cannot read this HTML page \(ValueError\)$"):
+        _parsed(int, ("bukan angka",), 60, "this HTML page")  # a parser's own failure, not a LoadError
