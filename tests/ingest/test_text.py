@@ -169,3 +169,38 @@ def test_the_lines_of_a_news_page_that_are_not_its_article_are_left_out_when_it_
     )
     plain = "Editor senior itu menyebut: banjir kali ini terparah. Penulis: buku itu laris."
     assert without_boilerplate(plain) == plain  # within a line, or a line that is a sentence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a hard-wrapped text's line that goes on, and a question (a hostile tester's cases)
+        "Gubernur meminta warga yang hendak mengurus izin untuk\n"
+        "lihat juga aturan baru yang terbit pekan lalu, karena\nbanyak syarat berubah.",
+        "Lihat juga bagaimana warga bergotong royong membangun jembatan itu?",
+        # a note naming no outlet is news; a long one had been dropped whole, however long
+        "Artikel ini terbit di jurnal Nature pada Senin dan menunjukkan bahwa suhu laut naik 2 derajat. "
+        "Para peneliti dari BRIN memimpin studi tersebut.",
+        # a label among others that are not credits, and a line that is no name
+        "Judul: Bumi Manusia\nPenulis: Pramoedya Ananta Toer\nPenerbit: Hasta Mitra\nNovel ini tentang Minke.",
+        "Reporter: Apakah Anda akan maju lagi?\nEditor: Kami tidak akan mencabut berita itu\nGubernur: Tidak.",
+        # one word ADVERTISEMENT inside a sentence is the sentence's
+        "The protesters held a sign reading ADVERTISEMENT IS NOT NEWS outside the building.",
+    ],
+)
+def test_text_that_only_looks_like_a_news_page_line_is_kept(text: str) -> None:
+    from ingest.text.analysis import without_boilerplate
+
+    assert without_boilerplate(text) == text
+
+
+def test_a_credit_block_and_an_outlets_note_go_and_blanks_are_read_once() -> None:
+    from ingest.text.analysis import without_boilerplate
+
+    end = "Air mulai surut sore.\n\nEditor: Rina Kusumawati\nPenulis: Tim detikcom\nBaca juga: Harga Beras Naik\n"
+    assert without_boilerplate(end) == "Air mulai surut sore.\n\n"  # a link beside credits is no label of the text
+    note = "Artikel ini telah tayang di detikNews, baca selengkapnya di sini"
+    assert without_boilerplate(f"Banjir surut.\n{note}") == "Banjir surut."
+    # blanks before a marker had been matched from each of them in turn: 60,000 took 32 s
+    spaced = "Banjir melanda." + " " * 20_000 + "ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT Air surut."
+    assert without_boilerplate(spaced) == "Banjir melanda. Air surut."
