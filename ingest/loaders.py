@@ -1169,10 +1169,26 @@ def _json_lines_read(file: BinaryIO, line_limit: int | None) -> Iterator[str | N
         yield line.removesuffix(b"\n").removesuffix(b"\r").decode(codec, errors="replace")
 
 
+_FIRST_LINE_BYTES = 1 << 24
+
+
+def _json_object(line: bytes) -> bool:
+    """Whether ``line`` is a JSON object, as a JSON Lines file's line is."""
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):  # not JSON, or not text (UnicodeDecodeError is a ValueError)
+        return False
+
+
 def _stream_codec(file: BinaryIO) -> str:
     """What ``decode`` makes of a file without a byte order mark, read through in windows:
     ``LoadError`` if it is binary, else "utf-8" or "cp1252"."""
-    if any(_binary_window(window, lines=True) for window in _windows(file)):
+    # a file that begins as JSON Lines does is read line by line, a bad line skipped on its own
+    # (one line of control bytes had refused a hundred articles as "binary data"); one that does
+    # not (a gzip stream, a PDF named .jsonl) is held to the rule of any text
+    first = file.readline(_FIRST_LINE_BYTES)
+    file.seek(0)
+    if not _json_object(first) and any(_binary_window(window, lines=True) for window in _windows(file)):
         raise LoadError("binary data, not text")
     for errors in ("strict", "replace"):  # UTF-8 if it is; else how much of it is broken
         file.seek(0)

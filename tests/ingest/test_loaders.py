@@ -549,6 +549,7 @@ def test_a_jsonl_file_read_in_windows_is_decoded_as_a_whole(tmp_path: Path) -> N
     (tmp_path / "stray.jsonl").write_bytes(stray)
     (tmp_path / "cp1252.jsonl").write_bytes(f"{pad}\n".encode() + b'{"id": "c", "text": "Kaf\xe9 dibuka."}\n')
     (tmp_path / "tail.jsonl").write_bytes(f"{pad}\n{pad}\n".encode() + bytes(range(32)) * 100)
+    (tmp_path / "gzip.jsonl").write_bytes(gzip.compress(f"{pad}\n".encode() * 3))
 
     def texts(name: str) -> dict[str, str]:
         items = load_inputs([str(tmp_path / name)])
@@ -557,8 +558,13 @@ def test_a_jsonl_file_read_in_windows_is_decoded_as_a_whole(tmp_path: Path) -> N
     assert texts("utf8.jsonl")["u"] == "Kafé di Jakarta dibuka kembali."
     assert texts("stray.jsonl")["s"] == "Harga \ufffd naik \u201cpesat\u201d."
     assert texts("cp1252.jsonl")["c"] == "Kafé dibuka."
-    (tail,) = list(load_inputs([str(tmp_path / "tail.jsonl")]))  # binary after 130 KB of text: refused whole
-    assert isinstance(tail, Skipped) and "binary data" in tail.reason
+    # a file that begins as JSON Lines is read line by line: control bytes skip their lines alone
+    # (one such line had refused a hundred articles); one that does not is refused whole
+    tail = list(load_inputs([str(tmp_path / "tail.jsonl")]))
+    assert [i.source for i in tail if isinstance(i, Article)] == ["pad", "pad"]
+    assert all(isinstance(i, Skipped) and "not valid JSON" in i.reason for i in tail[2:])
+    (packed,) = list(load_inputs([str(tmp_path / "gzip.jsonl")]))
+    assert isinstance(packed, Skipped) and "binary data" in packed.reason
 
 
 def test_a_jsonl_id_that_is_nothing_once_cleaned_is_no_id_and_zero_is_one(tmp_path: Path) -> None:
