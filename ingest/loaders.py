@@ -23,7 +23,13 @@ from urllib.parse import urlsplit
 
 from ingest.errors import BadInput, LoadError, reason
 from ingest.settings import PARSE_TIMEOUT_S, IndexSettings, canonical_url, is_url, without_credentials
-from ingest.text.analysis import clean_text, guess_language, replace_surrogates, without_boilerplate
+from ingest.text.analysis import (
+    INVISIBLE_CLASS,
+    clean_text,
+    guess_language,
+    replace_surrogates,
+    without_boilerplate,
+)
 from ingest.types import Article, Skipped
 from ingest.worker import ParseWorker
 
@@ -464,7 +470,7 @@ def _escaped(text: str, file_name: bool) -> str:
 # direction overrides (a zero-width space had shown raw in a source; "\u202e" can make a name
 # read backwards), whitespace other than a space, spaces in a run or at either end, and text
 # that would read as an escape ("\\xff", "\\\\").
-_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_INVISIBLE = INVISIBLE_CLASS  # all that cleaning leaves out or makes a space (a soft hyphen, a tag character)
 _NEEDS_ESCAPES = re.compile(
     rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{_INVISIBLE}]|[^\S ]|  |^ | $|\\(?:\\|x[0-9a-fA-F]{{2}})"
 )

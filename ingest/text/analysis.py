@@ -27,6 +27,8 @@ _INVISIBLE = {
     **dict.fromkeys(range(0xE0000, 0xE0080), None),  # tag characters: text no one sees
     **dict.fromkeys([*map(ord, "\u200e\u200f\u061c"), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], " "),
 }
+# Those characters as the inside of a ``re`` class: what a name must write as escapes to stay itself.
+INVISIBLE_CLASS = "".join(re.escape(chr(code)) for code in sorted(_INVISIBLE))
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")

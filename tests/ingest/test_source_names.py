@@ -57,8 +57,19 @@ def assert_printable_and_storable(source: str) -> None:
         b"news\xe3\x80\x80quake.txt",
         b"news\xe2\x80\x8bquake.txt",
         b"news\xe2\x80\xaeekauq.txt",
+        "news\u061cquake.txt".encode(),
     ],
-    ids=["two spaces", "tab", "escape", "newline", "ideographic space", "zero-width space", "right-to-left override"],
+    ids=[
+        "two spaces",
+        "tab",
+        "escape",
+        "newline",
+        "ideographic space",
+        "zero-width space",
+        "right-to-left override",
+        # a hostile tester's: cleaning made it a space, the name had kept it raw
+        "arabic letter mark",
+    ],
 )
 def test_a_name_with_odd_whitespace_or_control_characters_is_not_the_plain_name(tmp_path: Path, odd: bytes) -> None:
     plain = write(tmp_path, b"news quake.txt", "Harga beras naik tajam di pasar Bekasi.")
@@ -68,6 +79,18 @@ def test_a_name_with_odd_whitespace_or_control_characters_is_not_the_plain_name(
     assert len(articles) == 2 and len(set(sources.values())) == 2
     assert sources["Harga beras naik tajam di pasar Bekasi."] == str(plain.resolve())  # as it always was
     assert_printable_and_storable(sources[BODY])
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u180e", "\U000e0041", "\ufff9"])
+def test_a_name_with_a_character_cleaning_leaves_out_is_not_the_name_without_it(tmp_path: Path, invisible: str) -> None:
+    # a soft hyphen or a tag character had been left raw in the source, then taken out with the
+    # rest of what is cleaned: "soft\u00adhyphen.txt" was "softhyphen.txt", given twice in one run
+    # and replacing it in the next, and `tanya remove` could not find it by its name
+    write(tmp_path, b"newsquake.txt", "Harga beras naik tajam di pasar Bekasi.")
+    write(tmp_path, f"news{invisible}quake.txt".encode())
+    articles = [a for a in load_inputs([str(tmp_path)]) if isinstance(a, Article)]
+    assert len(articles) == 2 and len({a.source for a in articles}) == 2
+    assert_printable_and_storable(next(a.source for a in articles if a.text == BODY))
 
 
 def test_a_name_that_is_not_utf8_is_not_the_name_that_spells_its_escape(tmp_path: Path) -> None:
