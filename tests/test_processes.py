@@ -328,6 +328,37 @@ def test_ctrl_c_while_the_command_loads_is_one_line_and_exit_code_130(tmp_path: 
         assert "from bot.cli import main" in console_script.read()  # the installed command is this one
 
 
+def test_ctrl_c_that_a_native_import_turns_into_another_error_is_still_an_interrupt(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # A hostile test: Ctrl-C as onnxruntime's native module loaded (the first embedding) came out
+    # of its import as "ImportError: initialization failed": a traceback and exit code 1. Here a
+    # module the command imports as it runs gets the signal and raises so.
+    script = (
+        "import builtins, os, signal, sys, time\n"
+        "from bot.cli import main\n"
+        "real = builtins.__import__\n"
+        "def native(name, *args, **kwargs):\n"
+        "    if name.startswith('chromadb'):\n"
+        "        try:\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "            time.sleep(30)\n"
+        "        except KeyboardInterrupt:\n"
+        "            raise ImportError('initialization failed') from None\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = native\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal\n"
+        "sys.argv = ['tanya', 'ingest', 'banjir.txt']\n"
+        "main()\n"
+    )
+    (tmp_path / "banjir.txt").write_text(VOLCANO, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, cwd=tmp_path, env=env
+    )
+    assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.endswith("tanya: interrupted\n"), result.stderr
+
+
 def _as_at_a_terminal() -> None:
     """In a child before it runs: Ctrl-C as a terminal delivers it (a background job ignores it)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)

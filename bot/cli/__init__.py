@@ -88,6 +88,15 @@ def main() -> None:
     except OutputError as error:  # where no command reports it ("tanya --help > /dev/full")
         print(f"tanya: error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    except Exception:
+        if not _SIGNALLED:
+            raise
+        # an interrupt that code it landed in turned into another error: a native module's import
+        # (onnxruntime's "ImportError: initialization failed", a hostile test's Ctrl-C as the first
+        # embedding loaded it) had ended with that traceback and exit code 1
+        print("tanya: interrupted", file=sys.stderr)
+        _end_at_the_next_interrupt()
+        raise SystemExit(_exit_code()) from None
     except SystemExit as exit:
         if exit.code == INTERRUPTED:
             _end_at_the_next_interrupt()
@@ -115,12 +124,15 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
     worker thread that the unwinding main thread waits for), then the usual KeyboardInterrupt."""
     # (a module being imported is in sys.modules before its functions are: an interrupt there
     # had raised AttributeError from this handler)
+    _SIGNALLED.append(signum)
     cancel = getattr(sys.modules.get("bot.chain.llm"), "cancel_model_calls", None)
     if cancel is not None:
         cancel()
     signal.default_int_handler(signum, frame)
 
 
+# Every Ctrl-C or SIGTERM the command has been sent.
+_SIGNALLED: list[int] = []
 # The signal that stopped the command: SIGTERM (a service manager, `docker stop`, `kill`) is met
 # as Ctrl-C is (an ingest says what it stored, a bot closes its connection), and the exit code
 # is still the one a shell expects of it, 143.
