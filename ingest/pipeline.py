@@ -11,7 +11,7 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, VectorsBehind
+from ingest.errors import BadInput, ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
@@ -205,6 +205,21 @@ def ingest_articles(
         # Ctrl-C while a round is read or prepared: the rounds before it stay; say so
         report.seconds = time.perf_counter() - started
         raise IngestInterrupted(report, 0, unread=True) from None
+    except (IndexBusy, IndexMismatch, IndexUnavailable) as exc:
+        if isinstance(exc, IngestStopped) or not report.items:  # nothing done before it: the error says all
+            raise
+        # a later round could not be written (another writer held the lock past its timeout, the
+        # index was rebuilt with another model meanwhile): the rounds before it stay; say so (the
+        # error alone had been printed, the articles stored before it not counted)
+        report.seconds = time.perf_counter() - started
+        said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."
+        stopped = IngestStopped(
+            f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
+            "the rest were not: ingest the same again (what is stored is left as it is, the rest is added)",
+            report,
+        )
+        stopped.exit_code = exc.exit_code
+        raise stopped from None
     report.seconds = time.perf_counter() - started
     return report
 

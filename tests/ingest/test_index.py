@@ -361,6 +361,29 @@ def test_second_writer_fails_clearly_after_the_lock_timeout(settings: IndexSetti
     assert messages and "waiting" in messages[0]
 
 
+def test_a_later_round_that_cannot_be_written_says_what_the_rounds_before_stored(settings: IndexSettings) -> None:
+    # a hostile test: another writer held the lock past the timeout while a second round waited;
+    # the error alone was printed, the article of the first round stored and not counted
+    from ingest.pipeline import IngestStopped
+
+    quick = settings.model_copy(update={"lock_timeout_s": 0.2})
+    ours, other = make_index(quick, embeddings=HashEmbeddings()), make_index(quick, embeddings=HashEmbeddings())
+    with contextlib.ExitStack() as held:
+
+        def lazily() -> Iterator[Article]:
+            for i in range(6):
+                if i == 3:  # the first round (two articles) is written: another writer takes the lock
+                    held.enter_context(other.writing())
+                yield article(f"a{i}", f"Banjir nomor {i} merendam desa. " * 10)
+
+        with pytest.raises(IngestStopped) as stopped:
+            ingest_articles(ours, lazily(), round_chars=600)
+    assert stopped.value.report.stored == 2 and stopped.value.exit_code == 1
+    assert str(stopped.value).startswith("ingest stopped: another tanya process is still writing")
+    assert "2 new or changed article(s) were stored before it; the rest were not" in str(stopped.value)
+    assert {r.source for r in ours.articles()} == {"a0", "a1"}
+
+
 class _Waiting:
     def __init__(self, messages: list[str]) -> None:
         self.messages = messages
