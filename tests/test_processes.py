@@ -343,8 +343,8 @@ def test_ctrl_c_that_a_native_import_turns_into_another_error_is_still_an_interr
         "        try:\n"
         "            os.kill(os.getpid(), signal.SIGINT)\n"
         "            time.sleep(30)\n"
-        "        except KeyboardInterrupt:\n"
-        "            raise ImportError('initialization failed') from None\n"
+        "        except KeyboardInterrupt as interrupt:  # as pybind11 raises a failed module's import\n"
+        "            raise ImportError('initialization failed') from interrupt\n"
         "    return real(name, *args, **kwargs)\n"
         "builtins.__import__ = native\n"
         "signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal\n"
@@ -357,6 +357,26 @@ def test_ctrl_c_that_a_native_import_turns_into_another_error_is_still_an_interr
     )
     assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.endswith("tanya: interrupted\n"), result.stderr
+
+
+def test_only_an_error_an_interrupt_caused_is_taken_for_one() -> None:
+    from bot.cli import _from_an_interrupt
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise ImportError("initialization failed") from interrupt
+    except ImportError as caused:
+        assert _from_an_interrupt(caused)
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:  # handled (an answer abandoned in `tanya chat`); a bug after it is a bug
+            pass
+        raise ValueError("a bug")
+    except ValueError as later:
+        assert not _from_an_interrupt(later)
 
 
 def _as_at_a_terminal() -> None:

@@ -88,8 +88,8 @@ def main() -> None:
     except OutputError as error:  # where no command reports it ("tanya --help > /dev/full")
         print(f"tanya: error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
-    except Exception:
-        if not _SIGNALLED:
+    except Exception as error:
+        if not _from_an_interrupt(error):
             raise
         # an interrupt that code it landed in turned into another error: a native module's import
         # (onnxruntime's "ImportError: initialization failed", a hostile test's Ctrl-C as the first
@@ -108,6 +108,20 @@ def main() -> None:
         raise
 
 
+def _from_an_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` was raised because of a KeyboardInterrupt (Ctrl-C, or SIGTERM met as one):
+    one is among its causes (pybind11 raises a module's failed import from what ended it). An
+    error after an interrupt that was handled (an answer abandoned in `tanya chat`) is not."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _replacing_what_cannot_be_encoded() -> None:
     """Have stdout and stderr write "?" for a character their encoding lacks (a terminal in
     latin-1, ``PYTHONIOENCODING=ascii``: the " … " and " · " of answers and citations) instead
@@ -124,15 +138,12 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
     worker thread that the unwinding main thread waits for), then the usual KeyboardInterrupt."""
     # (a module being imported is in sys.modules before its functions are: an interrupt there
     # had raised AttributeError from this handler)
-    _SIGNALLED.append(signum)
     cancel = getattr(sys.modules.get("bot.chain.llm"), "cancel_model_calls", None)
     if cancel is not None:
         cancel()
     signal.default_int_handler(signum, frame)
 
 
-# Every Ctrl-C or SIGTERM the command has been sent.
-_SIGNALLED: list[int] = []
 # The signal that stopped the command: SIGTERM (a service manager, `docker stop`, `kill`) is met
 # as Ctrl-C is (an ingest says what it stored, a bot closes its connection), and the exit code
 # is still the one a shell expects of it, 143.
