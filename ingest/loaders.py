@@ -1148,20 +1148,26 @@ def json_lines(text: str) -> list[str]:
 
 
 def _json_lines_read(file: BinaryIO, line_limit: int | None) -> Iterator[str | None]:
-    """The lines of a JSON Lines file as ``json_lines`` splits its text, read a line at a time and
-    decoded as ``decode`` decodes the whole file (which is read through once first, in windows, to
-    choose how); a line longer than ``line_limit`` bytes is read past and given as ``None``. A file
-    in UTF-16 or UTF-32, whose newlines are not one byte, is decoded whole."""
+    """The lines of a JSON Lines file as ``json_lines`` splits its text, read a line at a time,
+    each decoded on its own as ``decode`` decodes a text (UTF-8, else Windows-1252: one line of
+    stray bytes had made the whole file Windows-1252); a line longer than ``line_limit`` bytes is
+    read past and given as ``None``. A file that does not begin with a JSON object is refused if it
+    is binary (a gzip stream, a PDF named .jsonl), read through once in windows first; a file in
+    UTF-16 or UTF-32, whose newlines are not one byte, is decoded whole."""
     head = file.read(4)
     file.seek(0)
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         yield from json_lines(decode(file.read(), lines=True))
         return
     if head.startswith(codecs.BOM_UTF8):
-        codec = "utf-8"
         file.seek(len(codecs.BOM_UTF8))
     else:
-        codec = _stream_codec(file)
+        # a file that begins as JSON Lines does is read line by line, a bad line skipped on its
+        # own (one line of control bytes had refused a hundred articles as "binary data")
+        first = file.readline(_FIRST_LINE_BYTES)
+        file.seek(0)
+        if not _json_object(first) and any(_binary_window(window, lines=True) for window in _windows(file)):
+            raise LoadError("binary data, not text")
         file.seek(0)
     while True:
         line = file.readline(line_limit or -1)
@@ -1172,7 +1178,16 @@ def _json_lines_read(file: BinaryIO, line_limit: int | None) -> Iterator[str | N
                 line = file.readline(_BINARY_WINDOW)
             yield None
             continue
-        yield line.removesuffix(b"\n").removesuffix(b"\r").decode(codec, errors="replace")
+        yield _decoded_line(line.removesuffix(b"\n").removesuffix(b"\r"))
+
+
+def _decoded_line(line: bytes) -> str:
+    """One line's text: UTF-8 (a few broken bytes shown as "\ufffd"), else Windows-1252 (``decode``)."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = line.decode("utf-8", errors="replace")
+        return text if _mostly_utf8(_utf8_counts(text)) else line.decode("cp1252", errors="replace")
 
 
 _FIRST_LINE_BYTES = 1 << 24
@@ -1184,34 +1199,6 @@ def _json_object(line: bytes) -> bool:
         return isinstance(json.loads(line), dict)
     except (ValueError, RecursionError):  # not JSON, or not text (UnicodeDecodeError is a ValueError)
         return False
-
-
-def _stream_codec(file: BinaryIO) -> str:
-    """What ``decode`` makes of a file without a byte order mark, read through in windows:
-    ``LoadError`` if it is binary, else "utf-8" or "cp1252"."""
-    # a file that begins as JSON Lines does is read line by line, a bad line skipped on its own
-    # (one line of control bytes had refused a hundred articles as "binary data"); one that does
-    # not (a gzip stream, a PDF named .jsonl) is held to the rule of any text
-    first = file.readline(_FIRST_LINE_BYTES)
-    file.seek(0)
-    if not _json_object(first) and any(_binary_window(window, lines=True) for window in _windows(file)):
-        raise LoadError("binary data, not text")
-    for errors in ("strict", "replace"):  # UTF-8 if it is; else how much of it is broken
-        file.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors)
-        beyond_ascii = broken = 0
-        try:
-            while True:
-                chunk = file.read(_BINARY_WINDOW)
-                counts = _utf8_counts(decoder.decode(chunk, final=not chunk))
-                beyond_ascii, broken = beyond_ascii + counts[0], broken + counts[1]
-                if not chunk:
-                    break
-        except UnicodeDecodeError:
-            continue
-        if errors == "strict":
-            return "utf-8"
-    return "utf-8" if _mostly_utf8((beyond_ascii, broken)) else "cp1252"
 
 
 def load_jsonl(file: BinaryIO, source: str, max_bytes: int | None = None) -> Iterator[Article | Skipped]:

@@ -540,7 +540,7 @@ def test_a_jsonl_line_too_long_to_hold_an_article_is_read_past_and_the_next_is_l
     assert isinstance(article, Article) and article.source == "good"
 
 
-def test_a_jsonl_file_read_in_windows_is_decoded_as_a_whole(tmp_path: Path) -> None:
+def test_each_line_of_a_jsonl_file_is_decoded_as_a_text_is(tmp_path: Path) -> None:
     pad = json.dumps({"id": "pad", "text": "Berita " * 9355})  # 65,510 bytes: "é" spans the first window's end
     utf8 = f"{pad}\n" + json.dumps({"id": "u", "text": "Kafé di Jakarta dibuka kembali."}, ensure_ascii=False)
     (tmp_path / "utf8.jsonl").write_bytes(utf8.encode())
@@ -550,6 +550,8 @@ def test_a_jsonl_file_read_in_windows_is_decoded_as_a_whole(tmp_path: Path) -> N
     (tmp_path / "cp1252.jsonl").write_bytes(f"{pad}\n".encode() + b'{"id": "c", "text": "Kaf\xe9 dibuka."}\n')
     (tmp_path / "tail.jsonl").write_bytes(f"{pad}\n{pad}\n".encode() + bytes(range(32)) * 100)
     (tmp_path / "gzip.jsonl").write_bytes(gzip.compress(f"{pad}\n".encode() * 3))
+    # a line of stray bytes decides nothing for the others (the whole file had become Windows-1252)
+    (tmp_path / "mixed.jsonl").write_bytes(utf8.encode() + b"\n" + bytes(range(128, 256)) + b"\n" + utf8.encode())
 
     def texts(name: str) -> dict[str, str]:
         items = load_inputs([str(tmp_path / name)])
@@ -563,6 +565,8 @@ def test_a_jsonl_file_read_in_windows_is_decoded_as_a_whole(tmp_path: Path) -> N
     tail = list(load_inputs([str(tmp_path / "tail.jsonl")]))
     assert [i.source for i in tail if isinstance(i, Article)] == ["pad", "pad"]
     assert all(isinstance(i, Skipped) and "not valid JSON" in i.reason for i in tail[2:])
+    mixed = [i for i in load_inputs([str(tmp_path / "mixed.jsonl")]) if isinstance(i, Article)]
+    assert [a.text for a in mixed if a.source == "u"] == ["Kafé di Jakarta dibuka kembali."] * 2
     (packed,) = list(load_inputs([str(tmp_path / "gzip.jsonl")]))
     assert isinstance(packed, Skipped) and "binary data" in packed.reason
 
