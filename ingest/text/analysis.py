@@ -151,15 +151,20 @@ _LINK_LINE = re.compile(
     re.IGNORECASE,
 )
 _MARKER_LINE = re.compile(r"advertisement|scroll to continue with content|\[gambas:[^\]]*\]", re.IGNORECASE)
+# The note names its outlet right after "di" (a word or two), then ends or goes on as notes do.
 _SYNDICATION_LINE = re.compile(
-    r"artikel ini (?:telah )?(?:tayang|terbit|diterbitkan|dimuat) di\b"
-    r"(?=.{0,120}?(?:\w\.(?:com|co\.id|id|net|org)\b|dengan judul|selengkapnya|klik))(?:.{0,400})",
+    r"artikel ini (?:telah |sudah )?(?:tayang|terbit|diterbitkan|dimuat) di\s+\S+(?:\s+\S+)?"
+    r"(?:\s*|[\s,.]+(?:dengan judul|baca selengkapnya|selengkapnya|klik)\b.{0,400})",
     re.IGNORECASE,
 )
-_CREDIT_LINE = re.compile(r"(?:editor|penulis|reporter|pewarta|penyunting)\s*:\s*([^.!?]{1,60})", re.IGNORECASE)
-# A line that labels a value ("Judul: ...", "Penerbit: ..."): beside one that is not a credit, a
-# credit's label is the text's own.
+_CREDIT_LINE = re.compile(r"(?:editor|penulis|reporter|pewarta|penyunting)\s*:\s*([^!?]{1,60})", re.IGNORECASE)
+# A line that labels a value ("Judul: ...", "Penerbit: ..."): beside one that is not a page's own
+# (a credit, a link, "Sumber:", "Foto:", "Tags:"), a credit's label is the text's own.
 _LABEL_LINE = re.compile(r"[^\W\d][\w ]{0,24}?\s*:\s*\S.*")
+_PAGE_LABEL_LINE = re.compile(
+    r"(?:sumber|foto|fotografer|tags?|topik|kontributor|ilustrasi|video|grafis|editor)\b[\w ]{0,12}?\s*:.*",
+    re.IGNORECASE,
+)
 # The advertising markers where a copy ran them into a paragraph (detik's pair; one word
 # "ADVERTISEMENT" inside a sentence is the sentence's). No run of blanks before them is matched
 # from within itself: from each of its blanks in turn, 60,000 blanks had taken 32 s.
@@ -188,7 +193,9 @@ def _boilerplate(line: str, before: str, after: str) -> bool:
 
 def _other_label(line: str) -> bool:
     """A line labelling a value that is neither a credit nor a link ("Judul: ...")."""
-    return bool(_LABEL_LINE.fullmatch(line)) and not (_CREDIT_LINE.fullmatch(line) or _LINK_LINE.fullmatch(line))
+    if not _LABEL_LINE.fullmatch(line):
+        return False
+    return not (_CREDIT_LINE.fullmatch(line) or _LINK_LINE.fullmatch(line) or _PAGE_LABEL_LINE.fullmatch(line))
 
 
 def without_boilerplate(text: str) -> str:

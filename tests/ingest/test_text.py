@@ -186,6 +186,8 @@ def test_the_lines_of_a_news_page_that_are_not_its_article_are_left_out_when_it_
         "Reporter: Apakah Anda akan maju lagi?\nEditor: Kami tidak akan mencabut berita itu\nGubernur: Tidak.",
         # one word ADVERTISEMENT inside a sentence is the sentence's
         "The protesters held a sign reading ADVERTISEMENT IS NOT NEWS outside the building.",
+        # what follows "di" is not an outlet's name alone
+        "Artikel ini tayang di Nature.com pada pekan lalu dan mengubah cara ilmuwan melihat iklim.",
     ],
 )
 def test_text_that_only_looks_like_a_news_page_line_is_kept(text: str) -> None:
@@ -201,6 +203,17 @@ def test_a_credit_block_and_an_outlets_note_go_and_blanks_are_read_once() -> Non
     assert without_boilerplate(end) == "Air mulai surut sore.\n\n"  # a link beside credits is no label of the text
     note = "Artikel ini telah tayang di detikNews, baca selengkapnya di sini"
     assert without_boilerplate(f"Banjir surut.\n{note}") == "Banjir surut."
+    assert without_boilerplate("Banjir surut.\nArtikel ini telah tayang di kumparan") == "Banjir surut."
+    # credits beside a page's own labels, and initials with their dots (a second tester's cases)
+    for block in [
+        "Penulis: Ihsanuddin\nEditor: Sandro Gatra\nSumber: Antara",
+        "Editor: Dewi Sari\nTags: banjir, bekasi",
+    ]:
+        assert without_boilerplate(f"Banjir surut.\n{block}").split("\n")[:2] == [
+            "Banjir surut.",
+            block.split("\n")[-1],
+        ]
+    assert without_boilerplate("Banjir surut.\nEditor: Dani Prabowo, S.H.") == "Banjir surut."
     # blanks before a marker had been matched from each of them in turn: 60,000 took 32 s
     spaced = "Banjir melanda." + " " * 20_000 + "ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT Air surut."
     assert without_boilerplate(spaced) == "Banjir melanda. Air surut."
