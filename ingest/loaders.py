@@ -939,7 +939,7 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     text = extract(html)
     if not text or not text.strip():  # perhaps nested deeper than lxml's parser goes by default
         tree = _deep_tree(html)
-        text = extract(tree) if tree is not None else None
+        text = extract(tree) if tree is not None and _hidden_text(tree, html) else None
     if not text or not text.strip():
         raise LoadError("no article text found in the HTML")
     meta: dict[str, Any] = {}
@@ -978,6 +978,27 @@ def _deep_tree(html: str) -> Any:
     with contextlib.suppress(LxmlError, ValueError):  # nothing to parse ("Document is empty")
         return fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
     return None
+
+
+# How much more text a page read to the larger depth must hold than read to the default one for
+# trafilatura to be asked again: its reading of a deep tree is slow (nests of empty elements 2,000
+# deep, 1 MB: 35 s), and only a tree that holds text the default depth cut off can gain from it.
+_HIDDEN_TEXT_CHARS = 100
+
+
+def _hidden_text(deep: Any, html: str) -> bool:
+    """Whether the tree ``deep`` holds text that ``html`` read to lxml's default depth does not."""
+    from lxml.etree import LxmlError
+    from lxml.html import fromstring
+
+    def chars(tree: Any) -> int:
+        return sum(len(piece.strip()) for piece in tree.itertext())
+
+    try:
+        shallow = fromstring(html.encode("utf-8", "surrogatepass"))
+    except (LxmlError, ValueError):
+        return True
+    return chars(deep) > chars(shallow) + _HIDDEN_TEXT_CHARS
 
 
 _ISO_DAY = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
@@ -1059,7 +1080,7 @@ def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]
         if max_chars is not None:
             _check_drawing_size(reader, max_chars)
         pages = [page.extract_text(visitor_text=count) or "" for page in reader.pages]
-        title = reader.metadata.title if reader.metadata else None
+        title = _pdf_title(reader)
     except LoadError:
         raise
     except DependencyError as exc:  # AES, with no empty password or not: pypdf needs a package for it
@@ -1075,6 +1096,18 @@ def _pdf(data: bytes, max_chars: int | None = None) -> tuple[str, dict[str, Any]
     if not text.strip():
         raise LoadError("PDF has no extractable text (scanned or image-only?)")
     return text, {"title": title}
+
+
+def _pdf_title(reader: Any) -> str | None:
+    """The document's /Title as plain text, or ``None``: one given by reference, or a number where
+    text belongs, is no reason to skip the PDF (a title by reference had come back as pypdf's own
+    object, holding its reader, which could not be sent back from the parser child)."""
+    try:
+        title: Any = reader.metadata.title if reader.metadata else None
+        title = title.get_object() if hasattr(title, "get_object") else title
+    except Exception:  # a malformed information dictionary: the PDF's text is still read
+        return None
+    return str(title) if isinstance(title, str) else None
 
 
 def _check_drawing_size(reader: Any, max_bytes: int) -> None:
