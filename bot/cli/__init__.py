@@ -150,10 +150,18 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
 _STOPPED_BY: list[int] = []
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is: what handles an interrupt handles it, and what goes on after
+    Ctrl-C (`tanya chat` abandons the answer and asks for the next question) ends instead."""
+
+
 def _terminated(signum: int, frame: FrameType | None) -> None:
     """SIGTERM: as Ctrl-C (``_interrupted``), remembered for the exit code."""
     _STOPPED_BY.append(signum)
-    _interrupted(signum, frame)
+    try:
+        _interrupted(signum, frame)
+    except KeyboardInterrupt:
+        raise Terminated from None
 
 
 def _exit_code() -> int:

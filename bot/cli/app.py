@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from bot.cli import Terminated
 from ingest.errors import BadInput, IndexUnavailable, TanyaError
 from ingest.pipeline import IngestInterrupted, IngestReport, IngestStopped, ProgressSink, not_stored
 
@@ -623,6 +624,8 @@ def chat() -> None:
             conversation.add(question, answer)
         except (BadInput, IndexUnavailable) as exc:  # as --batch: a database away for now ends no chat
             err.print(f"tanya: {terminal_text(str(exc))}", markup=False)
+        except Terminated:  # SIGTERM (a service manager, `kill`) ends the chat, answering or not
+            raise
         except KeyboardInterrupt:  # during an answer it abandons the answer, as in a shell; at the prompt it quits
             resume_model_calls()
             err.print("tanya: answer interrupted", markup=False)

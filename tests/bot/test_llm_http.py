@@ -501,3 +501,37 @@ def test_ctrl_c_in_a_chat_abandons_the_answer_and_the_chat_goes_on(llm_env: Chat
     assert process.returncode == 0, err
     assert "tanya: answer interrupted" in err and len(llm_env.requests) == 2
     assert "700 karyawan" in out
+
+
+def test_sigterm_during_a_chat_answer_ends_the_chat_with_143(llm_env: ChatServer) -> None:
+    """A second hostile test: SIGTERM during an answer was met as Ctrl-C there is, the answer
+    abandoned and the chat reading the next question; a service manager's stop must end it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    llm_env.delay_s = 600
+    env = {**os.environ, "TANYA_LLM_TIMEOUT_S": "600"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tanya"), "chat"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None
+    try:
+        process.stdin.write(QUESTION + "\n")
+        process.stdin.flush()
+        deadline = time.monotonic() + 120
+        while not llm_env.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert llm_env.requests, "the model was never asked"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)  # a bound on a hang (600 s), not a speed
+    finally:
+        process.kill()
+    assert process.returncode == 143, err
+    assert "answer interrupted" not in err and "Traceback" not in err, err
