@@ -467,31 +467,11 @@ def test_ctrl_c_while_the_chat_model_is_awaited_ends_at_once(llm_env: ChatServer
 def test_ctrl_c_in_a_chat_abandons_the_answer_and_the_chat_goes_on(llm_env: ChatServer) -> None:
     """A hostile test: Ctrl-C during an answer ended the whole chat (and the conversation); in a
     shell it abandons what runs. The next question gets its model call, not a cancelled one."""
-    import os
     import signal
-    import subprocess
-    import sys
 
-    llm_env.delay_s = 600
     llm_env.reply = f"{LAYOFF_SENTENCE[:-1]} [1]."
-    env = {**os.environ, "TANYA_LLM_TIMEOUT_S": "600"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "tanya"), "chat"],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
-    )
-    assert process.stdin is not None
+    process = _chat_waiting_on_the_model(llm_env)
     try:
-        process.stdin.write(QUESTION + "\n")
-        process.stdin.flush()
-        deadline = time.monotonic() + 120
-        while not llm_env.requests and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert llm_env.requests, "the model was never asked"
         process.send_signal(signal.SIGINT)
         time.sleep(1)
         llm_env.released.set()  # the model answers the next request at once
@@ -506,32 +486,43 @@ def test_ctrl_c_in_a_chat_abandons_the_answer_and_the_chat_goes_on(llm_env: Chat
 def test_sigterm_during_a_chat_answer_ends_the_chat_with_143(llm_env: ChatServer) -> None:
     """A second hostile test: SIGTERM during an answer was met as Ctrl-C there is, the answer
     abandoned and the chat reading the next question; a service manager's stop must end it."""
-    import os
     import signal
-    import subprocess
-    import sys
 
-    llm_env.delay_s = 600
-    env = {**os.environ, "TANYA_LLM_TIMEOUT_S": "600"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "tanya"), "chat"],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None
+    process = _chat_waiting_on_the_model(llm_env)
     try:
-        process.stdin.write(QUESTION + "\n")
-        process.stdin.flush()
-        deadline = time.monotonic() + 120
-        while not llm_env.requests and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert llm_env.requests, "the model was never asked"
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=60)  # a bound on a hang (600 s), not a speed
     finally:
         process.kill()
     assert process.returncode == 143, err
     assert "answer interrupted" not in err and "Traceback" not in err, err
+
+
+def _chat_waiting_on_the_model(llm_env: ChatServer) -> Any:
+    """`tanya chat` started as at a terminal, asked ``QUESTION``, returned once its model call is
+    waiting on the server (which holds its answer for 600 s)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    llm_env.delay_s = 600
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tanya"), "chat"],
+        env={**os.environ, "TANYA_LLM_TIMEOUT_S": "600"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
+    )
+    assert process.stdin is not None
+    process.stdin.write(QUESTION + "\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 120
+    while not llm_env.requests and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not llm_env.requests:
+        process.kill()
+        raise AssertionError("the model was never asked")
+    return process
