@@ -837,26 +837,21 @@ def decode(data: bytes, lines: bool = False) -> str:
         return data.decode("utf-16", errors="replace")
     if _binary(data, lines):
         raise LoadError("binary data, not text")
+    return _utf8_or_cp1252(data)
+
+
+def _utf8_or_cp1252(data: bytes) -> str:
+    """Text bytes as UTF-8, else as Windows-1252. UTF-8 with a few broken bytes (shown as
+    "\ufffd") stays UTF-8, one stray byte must not turn every curly quote of a text into "â€œ": it
+    is when its well-formed characters beyond ASCII outnumber the bytes that are not, which a
+    Windows-1252 text's accented letters almost never form."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    # UTF-8 with a few broken bytes stays UTF-8: one stray byte must not turn every curly quote of
-    # a file into "â€œ"
-    text = data.decode("utf-8", errors="replace")
-    return text if _mostly_utf8(_utf8_counts(text)) else data.decode("cp1252", errors="replace")
-
-
-def _utf8_counts(text: str) -> tuple[int, int]:
-    """The characters beyond ASCII of a text decoded as UTF-8, and of them the broken bytes."""
-    return len(text) - len(text.encode("ascii", "ignore")), text.count("\ufffd")
-
-
-def _mostly_utf8(counts: tuple[int, int]) -> bool:
-    """Whether UTF-8 with a few broken bytes stays UTF-8: its well-formed characters beyond ASCII
-    outnumber the bytes that are not, which a Windows-1252 text's accented letters almost never form."""
-    beyond_ascii, broken = counts
-    return beyond_ascii - broken > broken
+        text = data.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd")
+    beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return text if beyond_ascii - broken > broken else data.decode("cp1252", errors="replace")
 
 
 _MAX_SIDECAR_BYTES = 1_000_000
@@ -1211,16 +1206,7 @@ def _json_lines_read(file: BinaryIO, line_limit: int | None) -> Iterator[str | N
                 line = file.readline(_BINARY_WINDOW)
             yield None
             continue
-        yield _decoded_line(line.removesuffix(b"\n").removesuffix(b"\r"))
-
-
-def _decoded_line(line: bytes) -> str:
-    """One line's text: UTF-8 (a few broken bytes shown as "\ufffd"), else Windows-1252 (``decode``)."""
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        text = line.decode("utf-8", errors="replace")
-        return text if _mostly_utf8(_utf8_counts(text)) else line.decode("cp1252", errors="replace")
+        yield _utf8_or_cp1252(line.removesuffix(b"\n").removesuffix(b"\r"))
 
 
 _FIRST_LINE_BYTES = 1 << 24
