@@ -112,7 +112,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def warm_latency(
-    data_dir: Path, cache: Path, asked: list[str], chroma_url: str | None = None, database_url: str | None = None
+    data_dir: Path,
+    cache: Path,
+    asked: list[str],
+    chroma_url: str | None = None,
+    database_url: str | None = None,
+    collection: str | None = None,
 ) -> dict[str, float]:
     """p50/p95 of retrieve + answer in one process (models loaded, 10 questions of warm-up)."""
     code = (
@@ -130,6 +135,8 @@ def warm_latency(
     extra = {"TANYA_CHROMA_URL": chroma_url} if chroma_url else {}
     if database_url:
         extra["TANYA_DATABASE_URL"] = database_url
+    if collection:
+        extra["TANYA_COLLECTION"] = collection
     _, _, out = run_peak([sys.executable, "-c", code], tanya_env(data_dir, cache, **extra), json.dumps(asked))
     times = json.loads(out)
     return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95), "questions": len(times)}
@@ -386,21 +393,33 @@ def database_figures(
     sys.path.insert(0, str(REPO))
     from tests.conftest import PostgresServer  # the server the tests start: Debian's PostgreSQL on loopback
 
+    # each index on the shared Chroma server has a collection of its own (the server run's index
+    # holds the default one, and tanya refuses a collection that is another catalog's copy)
     server = PostgresServer(free_port())
     try:
         fresh = server.new_database()
         wall, _ = ingest_timed(
             [BUNDLED, corpus_file],
-            tanya_env(work / "db-ingest", cache, TANYA_CHROMA_URL=chroma_url, TANYA_DATABASE_URL=fresh),
+            tanya_env(
+                work / "db-ingest",
+                cache,
+                TANYA_CHROMA_URL=chroma_url,
+                TANYA_DATABASE_URL=fresh,
+                TANYA_COLLECTION="bench_database",
+            ),
         )
         copy = server.new_database()
         started = time.perf_counter()
         run_peak(
             [TANYA, "migrate", "--json"],
-            tanya_env(largest, cache, TANYA_DATABASE_URL=copy, TANYA_CHROMA_URL=chroma_url),
+            tanya_env(
+                largest, cache, TANYA_DATABASE_URL=copy, TANYA_CHROMA_URL=chroma_url, TANYA_COLLECTION="bench_migrated"
+            ),
         )
         migrated = time.perf_counter() - started
-        warm = warm_latency(work / "db-host", cache, questions(), chroma_url=chroma_url, database_url=copy)
+        warm = warm_latency(
+            work / "db-host", cache, questions(), chroma_url=chroma_url, database_url=copy, collection="bench_migrated"
+        )
         embedded = r["warm"][largest.name.removeprefix("size-")]
         return {
             "ingest_chars_per_s": chars / wall,
