@@ -1213,10 +1213,11 @@ _FIRST_LINE_BYTES = 1 << 24
 
 
 def _json_object(line: bytes) -> bool:
-    """Whether ``line`` is a JSON object, as a JSON Lines file's line is."""
+    """Whether ``line`` is a JSON object written in UTF-8, as a JSON Lines file's line is (json
+    would read UTF-16 without its mark too, which is read here as bytes: binary)."""
     try:
-        return isinstance(json.loads(line), dict)
-    except (ValueError, RecursionError):  # not JSON, or not text (UnicodeDecodeError is a ValueError)
+        return isinstance(json.loads(line.decode("utf-8", errors="replace")), dict)
+    except (ValueError, RecursionError):  # not JSON
         return False
 
 

@@ -586,6 +586,7 @@ def test_each_line_of_a_jsonl_file_is_decoded_as_a_text_is(tmp_path: Path) -> No
     (tmp_path / "cp1252.jsonl").write_bytes(f"{pad}\n".encode() + b'{"id": "c", "text": "Kaf\xe9 dibuka."}\n')
     (tmp_path / "tail.jsonl").write_bytes(f"{pad}\n{pad}\n".encode() + bytes(range(32)) * 100)
     (tmp_path / "gzip.jsonl").write_bytes(gzip.compress(f"{pad}\n".encode() * 3))
+    (tmp_path / "utf16.jsonl").write_bytes(f"{pad}\n{pad}\n".encode("utf-16-be"))  # no mark: bytes, not lines
     # a line of stray bytes decides nothing for the others (the whole file had become Windows-1252)
     (tmp_path / "mixed.jsonl").write_bytes(utf8.encode() + b"\n" + bytes(range(128, 256)) + b"\n" + utf8.encode())
 
@@ -603,8 +604,9 @@ def test_each_line_of_a_jsonl_file_is_decoded_as_a_text_is(tmp_path: Path) -> No
     assert all(isinstance(i, Skipped) and "not valid JSON" in i.reason for i in tail[2:])
     mixed = [i for i in load_inputs([str(tmp_path / "mixed.jsonl")]) if isinstance(i, Article)]
     assert [a.text for a in mixed if a.source == "u"] == ["Kafé di Jakarta dibuka kembali."] * 2
-    (packed,) = list(load_inputs([str(tmp_path / "gzip.jsonl")]))
-    assert isinstance(packed, Skipped) and "binary data" in packed.reason
+    for name in ("gzip.jsonl", "utf16.jsonl"):
+        (packed,) = list(load_inputs([str(tmp_path / name)]))
+        assert isinstance(packed, Skipped) and "binary data" in packed.reason
 
 
 def test_a_jsonl_id_that_is_nothing_once_cleaned_is_no_id_and_zero_is_one(tmp_path: Path) -> None:
