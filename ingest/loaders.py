@@ -843,15 +843,16 @@ def decode(data: bytes, lines: bool = False) -> str:
 def _utf8_or_cp1252(data: bytes) -> str:
     """Text bytes as UTF-8, else as Windows-1252. UTF-8 with a few broken bytes (shown as
     "\ufffd") stays UTF-8, one stray byte must not turn every curly quote of a text into "â€œ": it
-    is when its well-formed characters beyond ASCII outnumber the bytes that are not, which a
-    Windows-1252 text's accented letters almost never form."""
+    is when its well-formed characters beyond ASCII are at least as many as the bytes that are
+    not, which a Windows-1252 text's accented letters almost never form."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("utf-8", errors="replace")
     broken = text.count("\ufffd")
-    beyond_ascii = len(text) - len(text.encode("ascii", "ignore"))
-    return text if beyond_ascii - broken > broken else data.decode("cp1252", errors="replace")
+    well_formed = len(text) - len(text.encode("ascii", "ignore")) - broken
+    # (a tie is UTF-8: one accented letter beside one character cut in half, in a line of JSON)
+    return text if 0 < well_formed >= broken else data.decode("cp1252", errors="replace")
 
 
 _MAX_SIDECAR_BYTES = 1_000_000
@@ -959,6 +960,12 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
 def _deep_tree(html: str) -> Any:
     """``html`` parsed as trafilatura parses it but to libxml2's larger depth (2,048 elements, not
     256): a page whose article stood 300 elements deep had been "no article text found"."""
+    return _html_tree(html, huge=True)
+
+
+def _html_tree(html: str, huge: bool) -> Any:
+    """``html`` parsed as trafilatura parses it (as UTF-8 whatever charset the page declares: it is
+    text already), to the larger depth when ``huge``; ``None`` when there is nothing to parse."""
     from lxml.etree import LxmlError
     from lxml.html import HTMLParser, fromstring
 
@@ -968,7 +975,7 @@ def _deep_tree(html: str) -> Any:
         encoding="utf-8",
         remove_comments=True,
         remove_pis=True,
-        huge_tree=True,
+        huge_tree=huge,
     )
     with contextlib.suppress(LxmlError, ValueError):  # nothing to parse ("Document is empty")
         return fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
@@ -982,18 +989,22 @@ _HIDDEN_TEXT_CHARS = 100
 
 
 def _hidden_text(deep: Any, html: str) -> bool:
-    """Whether the tree ``deep`` holds text that ``html`` read to lxml's default depth does not."""
-    from lxml.etree import LxmlError
-    from lxml.html import fromstring
+    """Whether the tree ``deep`` holds text that ``html`` read to lxml's default depth does not:
+    both read alike but for the depth, and script or style counting as no text (a page's last
+    script, which the cut-off reading never reaches, had counted as hidden text)."""
+    shallow = _html_tree(html, huge=False)
+    return shallow is None or _text_chars(deep) > _text_chars(shallow) + _HIDDEN_TEXT_CHARS
 
-    def chars(tree: Any) -> int:
-        return sum(len(piece.strip()) for piece in tree.itertext())
 
-    try:
-        shallow = fromstring(html.encode("utf-8", "surrogatepass"))
-    except (LxmlError, ValueError):
-        return True
-    return chars(deep) > chars(shallow) + _HIDDEN_TEXT_CHARS
+def _text_chars(tree: Any) -> int:
+    """The characters of a tree's text, script and style left out."""
+    count = 0
+    for element in tree.iter():
+        if element.text and isinstance(element.tag, str) and element.tag.lower() not in ("script", "style"):
+            count += len(element.text.strip())
+        if element.tail:  # after the element, in its parent
+            count += len(element.tail.strip())
+    return count
 
 
 _ISO_DAY = re.compile(r"(?<!\d)(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")

@@ -151,10 +151,13 @@ _LINK_LINE = re.compile(
     re.IGNORECASE,
 )
 _MARKER_LINE = re.compile(r"advertisement|scroll to continue with content|\[gambas:[^\]]*\]", re.IGNORECASE)
-# The note names its outlet right after "di" (a word or two), then ends or goes on as notes do.
+# The note names its outlet right after "di": a site ("Kompas.com", then the end or, within 120
+# characters, "dengan judul", "selengkapnya", "klik"), or one word ending the line or going on as
+# notes do ("kumparan", "detikNews, baca selengkapnya ..."); "... di jurnal Nature." is news.
 _SYNDICATION_LINE = re.compile(
-    r"artikel ini (?:telah |sudah )?(?:tayang|terbit|diterbitkan|dimuat) di\s+\S+(?:\s+\S+)?"
-    r"(?:\s*|[\s,.]+(?:dengan judul|baca selengkapnya|selengkapnya|klik)\b.{0,400})",
+    r"artikel ini (?:telah |sudah )?(?:tayang|terbit|diterbitkan|dimuat) di\s+"
+    r"(?:(?:www\.)?\S+?\.(?:com|co\.id|id|net|org)\b\S*(?:\s.{0,120}?(?:dengan judul|selengkapnya|klik)\b.{0,400})?"
+    r"|\S+(?:[\s,.]+(?:dengan judul\s*[\"“'‘:]|baca selengkapnya\b|klik\b).{0,400})?)\s*",
     re.IGNORECASE,
 )
 _CREDIT_LINE = re.compile(r"(?:editor|penulis|reporter|pewarta|penyunting)\s*:\s*([^!?]{1,60})", re.IGNORECASE)

@@ -139,6 +139,13 @@ def test_only_a_deep_page_holding_text_the_default_depth_cut_off_is_read_again()
     deep = "<html><body>" + "<div>" * 300 + body + "</div>" * 300 + "</body></html>"
     assert not _hidden_text(_deep_tree(empty), empty)
     assert _hidden_text(_deep_tree(deep), deep)
+    # a third tester's: a page's last script, which the cut-off reading never reaches, is no text;
+    # a page declaring another charset is read alike both times (it is text already)
+    scripted = empty.replace("</body>", "<script>" + "var berita = 1;" * 40 + "</script></body>")
+    assert not _hidden_text(_deep_tree(scripted), scripted)
+    cyrillic = '<script type="application/ld+json">{"name": "' + "Новости " * 60 + '"}</script>'
+    declared = deep.replace("<html>", f'<html><head><meta charset="windows-1251">{cyrillic}</head>')
+    assert _hidden_text(_deep_tree(declared), declared)
 
 
 @pytest.mark.parametrize(("title", "expected"), [(b"7 0 R", "Judul Lewat Referensi"), (b"42", None)])
@@ -602,6 +609,10 @@ def test_each_line_of_a_jsonl_file_is_decoded_as_a_text_is(tmp_path: Path) -> No
     tail = list(load_inputs([str(tmp_path / "tail.jsonl")]))
     assert [i.source for i in tail if isinstance(i, Article)] == ["pad", "pad"]
     assert all(isinstance(i, Skipped) and "not valid JSON" in i.reason for i in tail[2:])
+    # one accented letter beside a character cut in half: as many well formed as broken, UTF-8
+    (tmp_path / "cut.jsonl").write_bytes('{"id": "k", "text": "Café Rindu buka \u2014'.encode()[:-1] + b'."}\n')
+    (cut,) = list(load_inputs([str(tmp_path / "cut.jsonl")]))
+    assert isinstance(cut, Article) and cut.text == "Café Rindu buka \ufffd."
     mixed = [i for i in load_inputs([str(tmp_path / "mixed.jsonl")]) if isinstance(i, Article)]
     assert [a.text for a in mixed if a.source == "u"] == ["Kafé di Jakarta dibuka kembali."] * 2
     for name in ("gzip.jsonl", "utf16.jsonl"):

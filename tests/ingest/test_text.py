@@ -188,6 +188,9 @@ def test_the_lines_of_a_news_page_that_are_not_its_article_are_left_out_when_it_
         "The protesters held a sign reading ADVERTISEMENT IS NOT NEWS outside the building.",
         # what follows "di" is not an outlet's name alone
         "Artikel ini tayang di Nature.com pada pekan lalu dan mengubah cara ilmuwan melihat iklim.",
+        "Artikel ini terbit di jurnal Nature.",
+        "Artikel ini dimuat di koran lokal",
+        "Artikel ini diterbitkan di Indonesia dengan judul yang berbeda dari versi aslinya.",
     ],
 )
 def test_text_that_only_looks_like_a_news_page_line_is_kept(text: str) -> None:
@@ -204,6 +207,8 @@ def test_a_credit_block_and_an_outlets_note_go_and_blanks_are_read_once() -> Non
     note = "Artikel ini telah tayang di detikNews, baca selengkapnya di sini"
     assert without_boilerplate(f"Banjir surut.\n{note}") == "Banjir surut."
     assert without_boilerplate("Banjir surut.\nArtikel ini telah tayang di kumparan") == "Banjir surut."
+    dated = "Artikel ini telah tayang di www.kompas.com pada Senin (1/1/2024) dengan judul Banjir"
+    assert without_boilerplate(f"Banjir surut.\n{dated}") == "Banjir surut."
     # credits beside a page's own labels, and initials with their dots (a second tester's cases)
     for block in [
         "Penulis: Ihsanuddin\nEditor: Sandro Gatra\nSumber: Antara",
