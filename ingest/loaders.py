@@ -469,12 +469,12 @@ def _escaped(text: str, file_name: bool) -> str:
 # What a path needs escapes for: lone surrogates, control characters, invisible characters and
 # direction overrides (a zero-width space had shown raw in a source; "\u202e" can make a name
 # read backwards), whitespace other than a space, spaces in a run or at either end, and text
-# that would read as an escape ("\\xff", "\\\\").
-_INVISIBLE = INVISIBLE_CLASS  # all that cleaning leaves out or makes a space (a soft hyphen, a tag character)
+# that would read as an escape ("\\xff", "\\\\"). The invisible characters are all that cleaning
+# leaves out or makes a space (a soft hyphen, a tag character: ``INVISIBLE_CLASS``).
 _NEEDS_ESCAPES = re.compile(
-    rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{_INVISIBLE}]|[^\S ]|  |^ | $|\\(?:\\|x[0-9a-fA-F]{{2}})"
+    rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{INVISIBLE_CLASS}]|[^\S ]|  |^ | $|\\(?:\\|x[0-9a-fA-F]{{2}})"
 )
-_ESCAPED_CHAR = re.compile(rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{_INVISIBLE}]|[^\S ]")
+_ESCAPED_CHAR = re.compile(rf"[\ud800-\udfff\x00-\x1f\x7f-\x9f{INVISIBLE_CLASS}]|[^\S ]")
 
 
 def _existing_path(item: str) -> Path | None:
@@ -741,8 +741,6 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
 # An http(s) URL as one token: no whitespace, no angle brackets or quotes, no control characters
 # (stored URLs are printed in terminals and in Discord's "<...>" link wrapping).
 _WELL_FORMED_URL = re.compile(r"https?://[^\s<>\"\\\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
-# Control characters (C0, DEL, C1): in a terminal they move the cursor, clear the screen or set
-# the window title.
 
 
 def _field(text: str) -> str:
@@ -784,8 +782,6 @@ _DATE_THEN_TIME = re.compile(
 # Control characters of text files but tab, line ends, form feed and a terminal's escape.
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or (13 < b < 32 and b != 27))
 _BINARY_WINDOW = 65536
-
-
 _BINARY_FLOOR = 256
 
 
@@ -852,7 +848,9 @@ def _utf8_or_cp1252(data: bytes) -> str:
     broken = text.count("\ufffd")
     well_formed = len(text) - len(text.encode("ascii", "ignore")) - broken
     # (a tie is UTF-8: one accented letter beside one character cut in half, in a line of JSON)
-    return text if 0 < well_formed >= broken else data.decode("cp1252", errors="replace")
+    if well_formed > 0 and well_formed >= broken:
+        return text
+    return data.decode("cp1252", errors="replace")
 
 
 _MAX_SIDECAR_BYTES = 1_000_000
@@ -877,7 +875,6 @@ def _sidecar(path: Path, within: Path | None = None) -> dict[str, Any]:
     except LoadError as exc:
         if str(exc).startswith(printable_path(meta_path.name)):
             raise
-
         raise LoadError(f"{printable_path(meta_path.name)}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise LoadError(f"{printable_path(meta_path.name)} is not valid JSON: {exc}") from None
@@ -934,8 +931,8 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     )
     text = extract(html)
     if not text or not text.strip():  # perhaps nested deeper than lxml's parser goes by default
-        tree = _deep_tree(html)
-        text = extract(tree) if tree is not None and _hidden_text(tree, html) else None
+        tree = _deeper_tree(html)
+        text = extract(tree) if tree is not None else None
     if not text or not text.strip():
         raise LoadError("no article text found in the HTML")
     meta: dict[str, Any] = {}
@@ -957,15 +954,10 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
-def _deep_tree(html: str) -> Any:
-    """``html`` parsed as trafilatura parses it but to libxml2's larger depth (2,048 elements, not
-    256): a page whose article stood 300 elements deep had been "no article text found"."""
-    return _html_tree(html, huge=True)
-
-
 def _html_tree(html: str, huge: bool) -> Any:
     """``html`` parsed as trafilatura parses it (as UTF-8 whatever charset the page declares: it is
-    text already), to the larger depth when ``huge``; ``None`` when there is nothing to parse."""
+    text already), to libxml2's larger depth when ``huge`` (2,048 elements, not 256); ``None``
+    when there is nothing to parse."""
     from lxml.etree import LxmlError
     from lxml.html import HTMLParser, fromstring
 
@@ -988,12 +980,18 @@ def _html_tree(html: str, huge: bool) -> Any:
 _HIDDEN_TEXT_CHARS = 100
 
 
-def _hidden_text(deep: Any, html: str) -> bool:
-    """Whether the tree ``deep`` holds text that ``html`` read to lxml's default depth does not:
-    both read alike but for the depth, and script or style counting as no text (a page's last
-    script, which the cut-off reading never reaches, had counted as hidden text)."""
+def _deeper_tree(html: str) -> Any:
+    """``html`` read to the larger depth when that holds text the default depth cut off (a page
+    whose article stood 300 elements deep had been "no article text found"), else ``None``: both
+    read alike but for the depth, script and style counting as no text (a page's last script,
+    which the cut-off reading never reaches, had counted as hidden text)."""
+    deep = _html_tree(html, huge=True)
+    if deep is None:
+        return None
     shallow = _html_tree(html, huge=False)
-    return shallow is None or _text_chars(deep) > _text_chars(shallow) + _HIDDEN_TEXT_CHARS
+    if shallow is not None and _text_chars(deep) <= _text_chars(shallow) + _HIDDEN_TEXT_CHARS:
+        return None
+    return deep
 
 
 def _text_chars(tree: Any) -> int:

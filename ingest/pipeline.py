@@ -11,7 +11,7 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput, ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable, VectorsBehind
+from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, TanyaError, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index
@@ -132,17 +132,14 @@ def ingest_inputs(
 ) -> IngestReport:
     """Load ``inputs`` (paths, folders, URLs) and write each article to ``index`` (with
     ``if_empty``, only if it holds no article once the write lock is held)."""
-    progress = progress or ProgressSink()
-    started = time.perf_counter()
+    sink = progress or ProgressSink()
 
-    def loaded() -> Iterator[Article | Skipped]:
+    def loaded() -> Iterator[Article | Skipped]:  # read as the rounds ask for them (``ingest_articles``)
         for item in load_inputs(inputs, fetcher):
-            progress.loading(item.source)
+            sink.loading(item.source)
             yield item
 
-    report = ingest_articles(index, loaded(), progress, if_empty)
-    report.seconds = time.perf_counter() - started
-    return report
+    return ingest_articles(index, loaded(), sink, if_empty)
 
 
 def _rounds(loaded: Iterable[Article | Skipped], chars: int) -> Iterator[tuple[list[Article | Skipped], bool]]:
@@ -195,33 +192,39 @@ def ingest_articles(
                 # chunks, counted once per write: the articles only when there are some
                 if number == 0 and if_empty and index.count():
                     report.already_held = len(index.articles())
-                    report.seconds = time.perf_counter() - started
                     return report
                 todo = _to_write(index, ready, report)
-                _write_round(index, todo, report, progress, started, more)
+                _write_round(index, todo, report, progress, more)
     except KeyboardInterrupt as interrupt:
         if isinstance(interrupt, IngestInterrupted):
             raise
         # Ctrl-C while a round is read or prepared: the rounds before it stay; say so
-        report.seconds = time.perf_counter() - started
         raise IngestInterrupted(report, 0, unread=True) from None
-    except (IndexBusy, IndexMismatch, IndexUnavailable) as exc:
+    except TanyaError as exc:
         if isinstance(exc, IngestStopped) or not report.items:  # nothing done before it: the error says all
             raise
         # a later round could not be written (another writer held the lock past its timeout, the
-        # index was rebuilt with another model meanwhile): the rounds before it stay; say so (the
-        # error alone had been printed, the articles stored before it not counted)
-        report.seconds = time.perf_counter() - started
-        said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."
+        # index was rebuilt meanwhile with a model this host cannot load): the rounds before it
+        # stay; say so (the error alone had been printed, the articles stored before it not counted)
         stopped = IngestStopped(
-            f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
-            "the rest were not: ingest the same again (what is stored is left as it is, the rest is added)",
+            f"ingest stopped: {_said(exc)} {report.stored} new or changed article(s) were stored before it; "
+            f"the rest were not: {_AGAIN}",
             report,
         )
         stopped.exit_code = exc.exit_code
         raise stopped from None
-    report.seconds = time.perf_counter() - started
+    finally:  # the report a stop carries too
+        report.seconds = time.perf_counter() - started
     return report
+
+
+# What a stopped ingest says to do: what it stored is not written again.
+_AGAIN = "ingest the same again (what is stored is left as it is, the rest is added)"
+
+
+def _said(error: Exception) -> str:
+    """An error's message as a sentence (not "is the disk full?.")."""
+    return str(error) if str(error).endswith(("?", ".")) else f"{error}."
 
 
 def _prepared(
@@ -271,7 +274,6 @@ def _write_round(
     todo: list[tuple[PreparedArticle, Outcome]],
     report: IngestReport,
     progress: ProgressSink,
-    started: float,
     more: bool,
 ) -> None:
     """Embed and store a round's new or changed articles, a group at a time."""
@@ -286,21 +288,18 @@ def _write_round(
                 group = []
         _write_group(index, group, report, progress)
     except IndexUnavailable as exc:  # stop: every next write would fail the same way
-        report.seconds = time.perf_counter() - started
         left = len(todo) - (report.stored - stored_before)
         if isinstance(exc, VectorsBehind):  # stored in the catalog, not in the Chroma copy
             rest = f"; {not_stored(left, more, ' stored')}: ingest them again then" if left or more else ""
             message = f"ingest stopped: {report.stored} new or changed article(s) were {exc}{rest}"
         else:  # the catalog's server went away part way (a hostile test)
-            said = str(exc) if str(exc).endswith(("?", ".")) else f"{exc}."  # not "is the disk full?."
             message = (
-                f"ingest stopped: {said} {report.stored} new or changed article(s) were stored before it; "
+                f"ingest stopped: {_said(exc)} {report.stored} new or changed article(s) were stored before it; "
                 f"of the other {left}, some may have been{' (the rest were not read)' if more else ''}: "
-                "once the index answers, ingest the same again (what is stored is left as it is, the rest is added)"
+                f"once the index answers, {_AGAIN}"
             )
         raise IngestStopped(message, report) from None
     except KeyboardInterrupt:  # Ctrl-C: the groups written so far stay; say which they were
-        report.seconds = time.perf_counter() - started
         raise IngestInterrupted(report, len(todo) - (report.stored - stored_before), more) from None
 
 

@@ -12,6 +12,7 @@ of pages pays for its start once.
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import multiprocessing
 import pickle
 import signal
@@ -21,8 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ingest.errors import LoadError
-
-logger = logging.getLogger(__name__)
 
 
 def _log_levels() -> dict[str, int]:
@@ -36,23 +35,17 @@ def _log_levels() -> dict[str, int]:
     return {"": logging.getLogger().level, **levels}
 
 
-class _ToParent(logging.Handler):
-    """The child's one log handler: each record goes to the parent over the task pipe, and is
-    written there by the parent's handlers, with their filters (secrets masked, terminal controls
-    escaped: ``bot.logs``) and their format. The child had written to stderr itself, past them."""
+class _ToParent:
+    """Where the child's one log handler (the standard ``QueueHandler``: each record with its
+    message and traceback made text, as both can be unpicklable) puts its records: over the task
+    pipe to the parent, whose handlers write them with their filters (secrets masked, terminal
+    controls escaped: ``bot.logs``) and format. The child had written to stderr itself, past them."""
 
     def __init__(self, send: Callable[[Any], None]) -> None:
-        super().__init__()
         self._send = send
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = self.format(record)  # arguments and traceback as text: both can be unpicklable
-            record = logging.makeLogRecord({**record.__dict__, "msg": message, "args": None, "exc_info": None})
-            record.exc_text = None
-            self._send((_LOG, record))
-        except Exception:
-            self.handleError(record)
+    def put_nowait(self, record: logging.LogRecord) -> None:
+        self._send((_LOG, record))
 
 
 def _serve(conn: Any, levels: dict[str, int], warm_up: Callable[[], None] | None) -> None:
@@ -65,7 +58,7 @@ def _serve(conn: Any, levels: dict[str, int], warm_up: Callable[[], None] | None
         with sending:
             conn.send(message)
 
-    logging.getLogger().addHandler(_ToParent(send))
+    logging.getLogger().addHandler(logging.handlers.QueueHandler(_ToParent(send)))  # type: ignore[arg-type]  # put_nowait is all it uses
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
     if warm_up is not None:

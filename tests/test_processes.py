@@ -415,17 +415,21 @@ def _busy_ingest(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.
     return process
 
 
-def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_second_ctrl_c_while_an_interrupted_ingest_ends_exits_cleanly(
+    env: dict[str, str], tmp_path: Path, stop: int, code: int
+) -> None:
     # `timeout -s INT` signals the process and its group, so it gets two; an impatient user presses
     # twice. The second had broken the wait for the embedding threads' last batch at exit: a
     # traceback and a C++ abort ("terminate called without an active exception"), or death by the
-    # signal. It now ends the process at once with 130 (bot.cli.main), or is ignored in the teardown.
+    # signal. It now ends the process at once with 130 (bot.cli.main), or is ignored in the teardown;
+    # a second SIGTERM (a service manager that stops twice) likewise, with 143.
     process = _busy_ingest(env, tmp_path)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=180)
-    assert process.returncode == 130, stderr
+    assert process.returncode == code, stderr
     assert "tanya: interrupted" in stderr
     assert "Traceback" not in stderr and "terminate called" not in stderr, stderr
 

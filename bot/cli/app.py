@@ -945,6 +945,7 @@ class _RichProgress(ProgressSink):
             disable=not enabled,
         )
         self.task: Any = None
+        self.total = 0  # the chunks to embed, known a round at a time
         self.reading: Any = None
         self.label = "embedding chunks"
 
@@ -957,11 +958,11 @@ class _RichProgress(ProgressSink):
 
     def start(self, total_chunks: int) -> None:
         # once per round of articles read (ingest.pipeline.WINDOW_CHARS): the total grows
+        self.total += total_chunks
         if self.task is not None:
-            (task,) = [t for t in self.bar.tasks if t.id == self.task]
-            self.bar.update(self.task, total=(task.total or 0) + total_chunks)
+            self.bar.update(self.task, total=self.total)
         elif total_chunks:
-            self.task = self.bar.add_task(self.label, total=total_chunks)
+            self.task = self.bar.add_task(self.label, total=self.total)
 
     def advance(self, chunks: int) -> None:
         if self.task is not None:

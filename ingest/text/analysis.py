@@ -191,7 +191,7 @@ def _boilerplate(line: str, before: str, after: str) -> bool:
     credit = _CREDIT_LINE.fullmatch(line)
     if credit is None or not _names(credit.group(1)):
         return False
-    return not any(_other_label(line) for line in (before, after))
+    return not any(_other_label(neighbour) for neighbour in (before, after))
 
 
 def _other_label(line: str) -> bool:
@@ -203,16 +203,14 @@ def _other_label(line: str) -> bool:
 
 def without_boilerplate(text: str) -> str:
     """``text`` without the lines of a news page that are not its article (``_boilerplate``)."""
-    lines = [line.strip() for line in text.split("\n")]
-    filled = [i for i, line in enumerate(lines) if line]
-    dropped = set()
-    for k, i in enumerate(filled):
-        before = lines[filled[k - 1]] if k else ""
-        after = lines[filled[k + 1]] if k + 1 < len(filled) else ""
-        if _boilerplate(lines[i], before, after):
-            dropped.add(i)
-    kept = [line for i, line in enumerate(text.split("\n")) if i not in dropped]
-    return _BOILERPLATE_RUN.sub(" ", "\n".join(kept))
+    lines = text.split("\n")
+    filled = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()]
+    dropped = {
+        i
+        for k, (i, line) in enumerate(filled)
+        if _boilerplate(line, filled[k - 1][1] if k else "", filled[k + 1][1] if k + 1 < len(filled) else "")
+    }
+    return _BOILERPLATE_RUN.sub(" ", "\n".join(line for i, line in enumerate(lines) if i not in dropped))
 
 
 def words(text: str) -> list[str]:

@@ -384,6 +384,29 @@ def test_a_later_round_that_cannot_be_written_says_what_the_rounds_before_stored
     assert {r.source for r in ours.articles()} == {"a0", "a1"}
 
 
+def test_a_later_round_after_a_rebuild_with_a_model_this_host_cannot_load_says_what_was_stored(
+    settings: IndexSettings,
+) -> None:
+    # the index follows another process's rebuild and loads its model by name: one that is not
+    # here ("model-b", no such model offline) had been the error alone, the first round not counted
+    from ingest.pipeline import IngestStopped, reindex
+
+    ours = make_index(settings, embeddings=HashEmbeddings("model-a"))
+    rebuilt = make_index(settings, embeddings=HashEmbeddings("model-b"))
+
+    def lazily() -> Iterator[Article]:
+        for i in range(6):
+            if i == 3:  # the first round is written: another process rebuilds the index with model-b
+                reindex(rebuilt, HashEmbeddings("model-b"), "model-b")
+            yield article(f"a{i}", f"Banjir nomor {i} merendam desa. " * 10)
+
+    with pytest.raises(IngestStopped) as stopped:
+        ingest_articles(ours, lazily(), round_chars=600)
+    assert stopped.value.report.stored == 2 and stopped.value.exit_code == 1
+    assert "cannot load embedding model 'model-b'" in str(stopped.value)
+    assert "2 new or changed article(s) were stored before it; the rest were not" in str(stopped.value)
+
+
 class _Waiting:
     def __init__(self, messages: list[str]) -> None:
         self.messages = messages
