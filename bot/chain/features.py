@@ -148,7 +148,14 @@ class SentenceCandidate:
     score: float = 0.0
 
 
-_KINDS = {"number": "type_number", "date": "type_date", "person": "type_name", "place": "type_name"}
+# a time of day is a "when": it shares the dates' feature
+_KINDS = {
+    "number": "type_number",
+    "date": "type_date",
+    "time": "type_date",
+    "person": "type_name",
+    "place": "type_name",
+}
 
 
 def _typed(kind: str | None, matches: bool) -> dict[str, float]:
@@ -216,7 +223,7 @@ def sentence_features(
         new_numbers = sum(1 for t in tokens if (t[0].isdigit() or t in NUMBER_WORDS) and t not in query.words)
         names = written_as_names(text, p.chunk.title)  # read once: the kind of answer asked for too
         new_names = sum(1 for name in names if name.lower() not in query.words)
-        new_things = new_numbers if query.kind in ("number", "date") else new_names
+        new_things = new_numbers if query.kind in ("number", "date", "time") else new_names
         features: dict[str, float] = {
             "passage_score": p.score,
             "passage_rank": _recip(rank),

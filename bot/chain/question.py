@@ -69,6 +69,11 @@ CALENDAR_WORDS = frozenset(
 _PURPOSE = frozenset({"untuk", "buat"})  # before "apa": what for ("buat apa?", "untuk apaan?")
 _WHAT = ("apa", "apaan")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
+# A time of day asked for ("jam brp longsornya", "pukul berapa", "what time did it start") and
+# written ("pukul 03.40 WIB", "jam 9", "05.30 hingga 21.30"; not "1.240", a thousand and more,
+# nor "14 jam", a length of time).
+_TIME_ASKED = r"(?:jam|pukul|pkl) berapa(?:kah)?|(?:what|which) time"
+TIME_OF_DAY = re.compile(r"\b(?:pukul|jam|pkl)\.?\s+\d{1,2}\b|\b\d{1,2}[.:]\d{2}\b(?![.,:]?\d)", re.IGNORECASE)
 
 
 _STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
@@ -192,9 +197,11 @@ def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> int:
 
 
 def question_type(question: str) -> str | None:
-    """Return what a question asks for: ``number``, ``date``, ``person``, ``place``, ``reason``
-    or ``None``."""
+    """Return what a question asks for: ``time`` (of day), ``number``, ``date``, ``person``,
+    ``place``, ``reason`` or ``None``."""
     joined = " ".join(words(question))
+    if re.search(rf"\b({_TIME_ASKED})\b", joined):
+        return "time"
     if re.search(r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year)\b", joined):
         return "date"
     number = (
@@ -588,10 +595,12 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
     kind of thing asked for: a year or month for a date, a number outside any date for
-    "berapa", a name the question lacks for "siapa" or "di mana" (among ``names``, the sentence's
-    ``written_as_names`` when its caller has read them)."""
+    "berapa", a time of day for "jam berapa", a name the question lacks for "siapa" or "di mana"
+    (among ``names``, the sentence's ``written_as_names`` when its caller has read them)."""
     if q.kind == "date":
         return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
+    if q.kind == "time":
+        return TIME_OF_DAY.search(sentence) is not None
     if q.kind == "number":
         # a figure outside any date: "Senin (2/11/2026)" says when, not how many; but what is
         # counted in days, months or years may be answered with a date ("sejak 2019")
@@ -612,7 +621,7 @@ def _answer_like(token: str, q: ParsedQuery) -> bool:
     low = token.lower()
     if low in q.words:
         return False
-    if q.kind == "number":
+    if q.kind in ("number", "time"):
         return token[0].isdigit() or low in NUMBER_WORDS
     if q.kind == "date":
         return bool(YEAR.fullmatch(token)) or low in MONTHS

@@ -62,10 +62,37 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("Untuk apa dinas membuka layanan itu?", "reason"),  # a purpose
         ("duitnya buat apaan?", "reason"),
         ("Dibuat dari apa patung itu?", None),
+        # a time of day, not any figure: "14 jam" is a length of time (docs/quality.md, thirty-second session)
+        ("jam berapa longsornya", "time"),  # "jam brp" spelt out
+        ("Pukul berapa serangan itu dimulai?", "time"),
+        ("pesawatnya take off kapan jam berapa", "time"),
+        ("What time did the hearing start?", "time"),
+        ("bus jalan dari jam berapa sampai jam berapa", "time"),
+        ("Berapa jam perjalanannya?", "number"),
+        ("How many hours did it rain?", "number"),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("Tebing longsor pada Senin (16/11/2026) pukul 03.40 WIB.", True),
+        ("Layanan beroperasi setiap hari 05.30 hingga 21.30.", True),
+        ("Apel dimulai jam 9 pagi.", True),
+        ("Hujan turun hampir 14 jam tanpa henti.", False),  # a length of time
+        ("Sebanyak 1.240 ekor sapi terjangkit.", False),  # a thousand and more
+        ("Tanggal 16.11.2026 ditetapkan sebagai hari libur.", False),
+        ("Biayanya Rp 4,8 miliar.", False),
+    ],
+)
+def test_a_time_of_day_is_what_answers_what_time(sentence: str, holds: bool) -> None:
+    from bot.chain.question import ParsedQuery, type_match
+
+    asked = ParsedQuery("jam berapa longsornya", "id", "time", frozenset({"jam", "berapa", "longsornya"}), ())
+    assert type_match(sentence, (), asked) is holds
 
 
 def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
@@ -917,3 +944,38 @@ def test_an_answer_closes_the_quotation_its_quote_opens_and_the_citation_keeps_t
     quote = answer.citations[0].quote
     assert quote in text  # the citation: the passage's own text
     assert answer.text.count('"') % 2 == 0, answer.text
+
+
+FIRE = Article(
+    "kebakaran-gudang-pupuk-mekarsari",
+    "Gudang Pupuk Koperasi Tani Mekarsari Terbakar, 40 Ton Urea Hangus\n\n"
+    "SAGARA, KABARSAGARA.COM - Sebanyak 40 ton pupuk urea hangus ketika gudang pupuk milik Koperasi Tani "
+    "Mekarsari di Desa Mekarsari, Kecamatan Sagara Hilir, terbakar pada Selasa (10/11/2026).\n\n"
+    "Api pertama kali terlihat oleh penjaga malam sekitar pukul 02.15 WIB. Penjaga itu langsung menghubungi "
+    "warga sekitar.\n\n"
+    "Kebakaran gudang pupuk itu baru bisa dipadamkan setelah hampir 5 jam. Dinas Pemadam Kebakaran "
+    "mengerahkan enam mobil pemadam dan 30 petugas. Kerugian ditaksir mencapai Rp 1,2 miliar.\n\n"
+    '"Dugaan sementara, api berasal dari korsleting listrik di ruang penyimpanan," kata Kepala Dinas Pemadam '
+    "Kebakaran Kabupaten Sagara, Bambang Irawan, Rabu (11/11/2026).",
+    "Gudang Pupuk Koperasi Tani Mekarsari Terbakar, 40 Ton Urea Hangus",
+    published="2026-11-11",
+)
+
+
+@pytest.fixture(scope="module")
+def fire_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any):
+    """The bundled article and ``FIRE``."""
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, [FIRE])
+    return make_stack(Settings(index=settings), index=index)
+
+
+@pytest.mark.parametrize(
+    "question", ["jam brp gudang pupuknya kebakar?", "what time did the fertiliser warehouse catch fire?"]
+)
+def test_what_time_is_answered_with_a_time_of_day_not_a_length_of_time(fire_stack: Any, question: str) -> None:
+    """ "jam brp" had been read as any "berapa": the sentence saying the fire burned "hampir 5 jam"
+    shares the word "jam" and holds a figure, and was quoted instead of "pukul 02.15 WIB"."""
+    answer = fire_stack.chain.invoke(question)
+    assert not answer.abstained and "02.15" in answer.citations[0].quote, answer.text
