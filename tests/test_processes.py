@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +554,35 @@ def test_a_chat_says_the_database_is_away_and_goes_on_when_it_is_back(
     chat.stdin.close()
     assert chat.wait(timeout=60) == 0
     assert "s3cret" not in "".join(err) and "psycopg" not in "".join(err)
+
+
+def test_a_closed_or_unreadable_standard_stream_is_one_line_not_a_traceback(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile test: `tanya chat <&-` and `tanya ask --batch - <&-` had ended with an
+    AttributeError's traceback, a standard input open for writing only or a batch file that
+    refuses reads (/proc/self/mem) with an OSError's, and `tanya ask Q >&-` lost its answer with
+    exit code 0."""
+    assert run("ingest", "--bundled", env=env).returncode == 0
+
+    def closing(fd: int) -> Callable[[], None]:
+        return lambda: os.close(fd)
+
+    for args in (["chat"], ["ask", "--batch", "-"]):  # no standard input: nothing to read, as /dev/null
+        done = subprocess.run(
+            [TANYA, *args], env=env, capture_output=True, text=True, timeout=120, preexec_fn=closing(0)
+        )
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    with open(tmp_path / "write-only.txt", "w") as write_only:
+        done = subprocess.run([TANYA, "chat"], env=env, stdin=write_only, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == "tanya: error: cannot read the input: Bad file descriptor\n"
+    if Path("/proc/self/mem").exists():
+        done = run("ask", "--batch", "/proc/self/mem", env=env)
+        assert done.returncode == 2 and done.stderr.startswith("tanya: error: cannot read"), done.stderr
+    for args in (["ask", "brp karyawan tiktok yg kena phk?"], ["sources"]):  # no standard output
+        done = subprocess.run(
+            [TANYA, *args], env=env, stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=closing(1)
+        )
+        assert done.returncode == 1
+        assert done.stderr == "tanya: error: cannot write the output: standard output is closed\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import errno
+import io
 import os
 import signal
 import sys
@@ -57,6 +58,17 @@ class GuardedOutput:
         return getattr(self._stream, name)
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the process was started without one: every write fails, as on a
+    closed descriptor, so that ``GuardedOutput`` reports it."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def main() -> None:
     """The ``tanya`` console script: the command, imported here so that Ctrl-C while its modules
     load (about a second) ends as it does later, with one line and exit code 130.
@@ -76,9 +88,11 @@ def main() -> None:
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _terminated)
     _replacing_what_cannot_be_encoded()
-    guard = None if sys.stdout is None else GuardedOutput(sys.stdout)
-    if guard is not None:
-        sys.stdout = guard
+    if sys.stdin is None:  # started with standard input closed ("<&-"): nothing to read, as /dev/null
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (the process's own stdin)
+    # started with standard output closed (">&-"): what a command prints is an error, not lost
+    guard = GuardedOutput(sys.stdout if sys.stdout is not None else _ClosedOutput())
+    sys.stdout = guard
     try:
         app()
     except KeyboardInterrupt:  # typer reports an interrupt itself; one that escaped it
@@ -101,7 +115,7 @@ def main() -> None:
         if exit.code == INTERRUPTED:
             _end_at_the_next_interrupt()
             raise SystemExit(_exit_code()) from None
-        elif exit.code in (0, None) and guard is not None and guard.error is not None:
+        elif exit.code in (0, None) and guard.error is not None:
             # a write error something swallowed (click's probe of the stream): not a success
             print(f"tanya: error: {guard.error}", file=sys.stderr)
             raise SystemExit(1) from None

@@ -510,15 +510,26 @@ def _bounded_lines(stream: Any) -> Iterator[str | None]:
     """The lines of ``stream`` as they come; ``None`` for a line longer than ``MAX_BATCH_LINE``,
     which is read past without being kept."""
     while True:
-        line = stream.readline(MAX_BATCH_LINE + 1)
+        line = _read_line(stream, MAX_BATCH_LINE + 1)
         if not line:
             return
         if len(line) > MAX_BATCH_LINE and not line.endswith("\n"):
-            while (rest := stream.readline(MAX_BATCH_LINE)) and not rest.endswith("\n"):
+            while (rest := _read_line(stream, MAX_BATCH_LINE)) and not rest.endswith("\n"):
                 pass
             yield None
             continue
         yield line
+
+
+def _read_line(stream: Any, limit: int) -> str:
+    """A line of at most ``limit`` characters; an input that cannot be read (standard input
+    opened for writing only, an I/O error, a file of /proc that refuses reads) is a ``BadInput``,
+    one line, not a traceback."""
+    try:
+        line: str = stream.readline(limit)
+    except OSError as exc:
+        raise BadInput(f"cannot read the input: {exc.strerror or exc}") from None
+    return line
 
 
 BATCH_FIELDS = ("history", "since", "until", "source", "today")
