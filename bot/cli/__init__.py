@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from ingest.errors import TanyaError
 
@@ -91,7 +91,7 @@ def main() -> None:
     if sys.stdin is None:  # started with standard input closed ("<&-"): nothing to read, as /dev/null
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (the process's own stdin)
     # started with standard output closed (">&-"): what a command prints is an error, not lost
-    guard = GuardedOutput(sys.stdout if sys.stdout is not None else _ClosedOutput())
+    guard = GuardedOutput(sys.stdout if sys.stdout is not None else cast(TextIO, _ClosedOutput()))
     sys.stdout = guard
     try:
         app()
