@@ -69,11 +69,18 @@ CALENDAR_WORDS = frozenset(
 _PURPOSE = frozenset({"untuk", "buat"})  # before "apa": what for ("buat apa?", "untuk apaan?")
 _WHAT = ("apa", "apaan")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
-# A time of day asked for ("jam brp longsornya", "pukul berapa", "what time did it start") and
-# written ("pukul 03.40 WIB", "jam 9", "05.30 hingga 21.30"; not "1.240", a thousand and more,
-# nor "14 jam", a length of time).
-_TIME_ASKED = r"(?:jam|pukul|pkl) berapa(?:kah)?|(?:what|which) time"
-TIME_OF_DAY = re.compile(r"\b(?:pukul|jam|pkl)\.?\s+\d{1,2}\b|\b\d{1,2}[.:]\d{2}\b(?![.,:]?\d)", re.IGNORECASE)
+# A time of day asked for ("jam brp longsornya", "pukul berapa", "what time did it start"; not
+# "berapa jam berapa menit", a length of time, nor "what time frame") and written ("pukul 03.40
+# WIB", "jam 9", "05.30 hingga 21.30"; not "1.240", a thousand and more, "14 jam" or "3 jam 30
+# menit", lengths of time, "16.11.26", a date, "12.50 persen", "Rp 10.50" or "2:03:45").
+_TIME_ASKED = r"(?<!berapa )(?<!\d )(?:jam|pukul|pkl) berapa(?:kah)?|(?:what|which) time(?! frame| period| zone| span)"
+_HOUR = r"(?:[01]?\d|2[0-4])"
+_NOT_A_CLOCK = r"(?![.,:]?\d)(?!\s*(?:%|(?:menit|detik|persen|derajat|dolar|dollars?|kg|km|meter)\b))"
+TIME_OF_DAY = re.compile(
+    rf"(?<!\d )\b(?:pukul|jam|pkl)\.?\s+{_HOUR}(?:[.:][0-5]\d)?\b{_NOT_A_CLOCK}"
+    rf"|(?<![\d.,:])(?<!rp)(?<!rp )(?<!\$)\b{_HOUR}[.:][0-5]\d\b{_NOT_A_CLOCK}",
+    re.IGNORECASE,
+)
 
 
 _STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
@@ -303,7 +310,10 @@ def asks_only(query: ParsedQuery) -> bool:
     written in capitals is a name ("kalau di AS?", "and IT?", "kalau WHO?")."""
     capitals = _capitalised(query.text)
     surfaces = [c.surface.casefold() for c in query.concepts]
-    return all((s in _STOPWORDS or s in ASKING) and s not in capitals for s in surfaces)
+    return all(
+        (s in _STOPWORDS or s in ASKING or _asks_clock(surfaces, i)) and s not in capitals
+        for i, s in enumerate(surfaces)
+    )
 
 
 def naming(query: ParsedQuery) -> list[Concept]:
@@ -326,9 +336,14 @@ def names_something(question: str) -> bool:
         return absent >= ONLY_ASKING_SHARE * asked
 
     personal = _PERSONAL - _capitalised(question)  # a pronoun in capitals is a name ("... dengan ELO?")
+    tokens = words(question)
     return any(
-        token not in _STOPWORDS and token not in personal and question_type(token) is None and not only_asks(token)
-        for token in words(question)
+        token not in _STOPWORDS
+        and token not in personal
+        and question_type(token) is None
+        and not only_asks(token)
+        and not _asks_clock(tokens, i)  # "jam brp?"
+        for i, token in enumerate(tokens)
     )
 
 
@@ -403,6 +418,16 @@ def word_by_word(question: str) -> str:
     return " ".join(out)
 
 
+def _asks_clock(tokens: Sequence[str], i: int) -> bool:
+    """Whether ``tokens[i]`` is the clock word of a question asking a time of day ("jam" of "jam
+    berapa", "time" of "what time"): it asks, as "berapa" does, and names nothing to search for."""
+    token, after = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
+    before = tokens[i - 1] if i > 0 else ""
+    if token in ("jam", "pukul", "pkl"):
+        return after in ("berapa", "berapakah") and before != "berapa" and not before.isdigit()
+    return token == "time" and before in ("what", "which")
+
+
 def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:
     """The concepts ``question`` names as (surface, index terms), before the index is asked: its
     words but stopwords, English ones also through the glossary (the first term is always the
@@ -412,6 +437,9 @@ def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset(
     i = 0
     while i < len(tokens):
         token = tokens[i]
+        if _asks_clock(tokens, i):  # "jam" of "jam berapa" asks; it found "hampir 14 jam"
+            i += 1
+            continue
         if lang == "en" and token not in _STOPWORDS and "glossary" not in without:
             used, translated = _translations(tokens, i)
             if translated:
@@ -642,6 +670,8 @@ def answer_slot(text: str, q: ParsedQuery) -> bool:
     shaped like its answer and not in the question ("84 penumpang" for "Berapa penumpang",
     "Pulau Buton" for "Di pulau manakah")."""
     if not q.focus or not any(q.focus & terms for _, terms in analyzed_sentences(text)):
+        return False
+    if q.kind == "time" and TIME_OF_DAY.search(text) is None:  # "hampir 14 jam" is no time of day
         return False
     tokens = _CASED_TOKEN.findall(text)
     for i, token in enumerate(tokens):

@@ -70,6 +70,9 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("bus jalan dari jam berapa sampai jam berapa", "time"),
         ("Berapa jam perjalanannya?", "number"),
         ("How many hours did it rain?", "number"),
+        ("perjalanannya berapa jam berapa menit", "number"),  # a length of time
+        ("butuh 2 jam berapa menit", "number"),
+        ("what time frame did the ministry set?", None),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
@@ -86,6 +89,14 @@ def test_question_type(question: str, kind: str | None) -> None:
         ("Sebanyak 1.240 ekor sapi terjangkit.", False),  # a thousand and more
         ("Tanggal 16.11.2026 ditetapkan sebagai hari libur.", False),
         ("Biayanya Rp 4,8 miliar.", False),
+        ("Posko buka pukul 10.00 hingga 16.30 Wita.", True),
+        ("Kapal berangkat pkl. 07.00 dan tiba 09:30.", True),
+        ("Waktu tempuhnya sekitar 3 jam 30 menit.", False),  # a length of time, not "jam 30"
+        ("Rapat digelar 16.11.26 di balai desa.", False),  # a date
+        ("Inflasi naik 12.50 persen, suhu 35.50 derajat.", False),
+        ("Harganya Rp 10.50 per lembar.", False),
+        ("Ia finis di 2:03:45.", False),  # a race time
+        ("Layanan buka 24 jam.", False),
     ],
 )
 def test_a_time_of_day_is_what_answers_what_time(sentence: str, holds: bool) -> None:
@@ -93,6 +104,17 @@ def test_a_time_of_day_is_what_answers_what_time(sentence: str, holds: bool) -> 
 
     asked = ParsedQuery("jam berapa longsornya", "id", "time", frozenset({"jam", "berapa", "longsornya"}), ())
     assert type_match(sentence, (), asked) is holds
+
+
+def test_a_time_question_s_answer_slot_holds_a_time_of_day() -> None:
+    """What the question names beside a figure fills its answer slot only where a time of day
+    is written: "longsor ... 14 jam" is how long, not when."""
+    from bot.chain.question import ParsedQuery, answer_slot
+
+    words = frozenset({"jam", "berapa", "longsornya"})
+    asked = ParsedQuery("jam berapa longsornya", "id", "time", words, (), focus=frozenset({"longsor"}))
+    assert answer_slot("Longsor pukul 03.40 WIB menutup jalan.", asked)
+    assert not answer_slot("Longsor 14 jam lamanya.", asked)
 
 
 def test_seed_dev_accuracy_and_abstention(bundled_stack) -> None:
@@ -975,7 +997,9 @@ def fire_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path,
     "question", ["jam brp gudang pupuknya kebakar?", "what time did the fertiliser warehouse catch fire?"]
 )
 def test_what_time_is_answered_with_a_time_of_day_not_a_length_of_time(fire_stack: Any, question: str) -> None:
-    """ "jam brp" had been read as any "berapa": the sentence saying the fire burned "hampir 5 jam"
-    shares the word "jam" and holds a figure, and was quoted instead of "pukul 02.15 WIB"."""
+    """A question asking "jam brp" had been read as any "berapa", answered by any figure: the
+    Indonesian one was answered with the lead and the sentence saying the fire burned "hampir 5
+    jam" (which shares the word "jam"), without "pukul 02.15 WIB"; the English one quoted the fire
+    chief's words first."""
     answer = fire_stack.chain.invoke(question)
     assert not answer.abstained and "02.15" in answer.citations[0].quote, answer.text

@@ -258,7 +258,16 @@ def test_a_first_message_naming_nothing_that_thanks_is_told_what_to_ask(two_arti
     assert two_articles.chain.invoke("makasih, tapi gimana?").text == SMALL_TALK_TEXT["id"]
 
 
-@pytest.mark.parametrize(("message", "lang"), [("gimana?", "id"), ("kamu bisa apa?", "id"), ("what can you do?", "en")])
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("gimana?", "id"),
+        ("kamu bisa apa?", "id"),
+        ("what can you do?", "en"),
+        ("jam brp?", "id"),  # a hostile test's: answered with "lebih dari satu jam"
+        ("what time is it?", "en"),
+    ],
+)
 def test_a_first_message_that_names_nothing_is_told_what_to_ask(two_articles: Any, message: str, lang: str) -> None:
     answer = two_articles.chain.invoke(message)  # it had been answered with any sentence
     assert answer.abstained and answer.text == SMALL_TALK_TEXT[lang] and not answer.citations

@@ -310,10 +310,34 @@ def test_a_headline_and_a_dateline_hold_no_names() -> None:
         ("berapa karyawan?", True),
         ("kamu bisa apa?", False),  # a pronoun names nothing ...
         ("Apa yang dimaksud dengan ELO?", True),  # ... but one written in capitals is a name
+        ("jam berapa?", False),  # the clock word of a question asking a time of day only asks
+        ("what time?", False),
+        ("jam berapa longsornya?", True),
+        ("buka 24 jam?", True),
     ],
 )
 def test_a_question_names_something_to_search_for(question: str, expected: bool) -> None:
     assert names_something(question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "searched"),
+    [
+        ("jam berapa longsornya", "id", ["longsornya"]),
+        ("pukul berapa serangan dimulai", "id", ["serangan", "dimulai"]),
+        ("what time did the landslide happen", "en", ["landslide", "happen"]),
+        ("berapa jam berapa menit perjalanannya", "id", ["jam", "menit", "perjalanannya"]),  # how long
+        ("buka 24 jam", "id", ["buka", "24", "jam"]),
+    ],
+)
+def test_the_clock_word_of_a_time_question_names_nothing_to_search_for(
+    question: str, lang: str, searched: list[str]
+) -> None:
+    """ "jam" of "jam brp longsornya" had been searched, and found the sentence saying rain fell
+    "hampir 14 jam" (a hostile test's finding, after the kind "time" was read)."""
+    from bot.chain.question import concept_terms
+
+    assert [surface for surface, _ in concept_terms(question, lang)] == searched
 
 
 def test_a_question_naming_nothing_the_index_holds(small_index: Index) -> None:
