@@ -202,7 +202,7 @@ def read_dates(question: str, today: date) -> DateReading:
 # A count of days, weeks or months, in figures or in words ("3", "tiga", "dua puluh", "three").
 _COUNT = rf"(\d{{1,2}}|{NUMBER_WORD.pattern})"
 _COUNTED_BACK = re.compile(
-    rf"\b(\d{{1,5}}|{NUMBER_WORD.pattern}) (minggu|pekan|bulan|tahun|weeks?|months?|years?)"
+    rf"\b(\d+|{NUMBER_WORD.pattern}) (minggu|pekan|bulan|tahun|weeks?|months?|years?)"
     r" (?:yang lalu|yg lalu|lalu|ago)\b"
 )
 _RECENT = re.compile(rf"\b{_COUNT} (hari|days?) (terakhir|lalu|ago|last)\b")

@@ -93,6 +93,9 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("berita banjir 2 tahun lalu?", "2024-01-01", "2024-12-31", False, "berita banjir?"),
         ("news from three years ago", "2023-01-01", "2023-12-31", False, "news from"),
         ("sejak 5000 tahun lalu ada apa", None, None, False, "sejak ada apa"),
+        # however many figures the count has (a hostile test's "1000000 minggu lalu" was last week)
+        ("berita 1000000 minggu lalu", None, None, False, "berita"),
+        ("berita 123456 bulan lalu", None, None, False, "berita"),
         ("kejadian 2023 tahun lalu", "2023-01-01", "2023-12-31", False, "kejadian"),
         ("berita sejak 2 tahun lalu sampai tahun lalu", "2024-01-01", "2025-12-31", False, "berita"),
         ("berita sejak 2 minggu lalu sampai minggu lalu", "2026-11-02", "2026-11-15", False, "berita"),
