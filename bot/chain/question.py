@@ -69,11 +69,9 @@ CALENDAR_WORDS = frozenset(
 _PURPOSE = frozenset({"untuk", "buat"})  # before "apa": what for ("buat apa?", "untuk apaan?")
 _WHAT = ("apa", "apaan")
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
-# A time of day asked for ("jam brp longsornya", "pukul berapa", "what time did it start"; not
-# "berapa jam berapa menit", a length of time, nor "what time frame") and written ("pukul 03.40
-# WIB", "jam 9", "05.30 hingga 21.30"; not "1.240", a thousand and more, "14 jam" or "3 jam 30
-# menit", lengths of time, "16.11.26", a date, "12.50 persen", "Rp 10.50" or "2:03:45").
-_TIME_ASKED = r"(?<!berapa )(?<!\d )(?:jam|pukul|pkl) berapa(?:kah)?|(?:what|which) time(?! frame| period| zone| span)"
+# A time of day as written ("pukul 03.40 WIB", "jam 9", "05.30 hingga 21.30"; not "1.240", a
+# thousand and more, "14 jam" or "3 jam 30 menit", lengths of time, "16.11.26", a date, "12.50
+# persen", "Rp 10.50" or "2:03:45"); a question asks for one with ``_asks_clock``.
 _HOUR = r"(?:[01]?\d|2[0-4])"
 _NOT_A_CLOCK = r"(?![.,:]?\d)(?!\s*(?:%|(?:menit|detik|persen|derajat|dolar|dollars?|kg|km|meter)\b))"
 TIME_OF_DAY = re.compile(
@@ -206,9 +204,10 @@ def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> int:
 def question_type(question: str) -> str | None:
     """Return what a question asks for: ``time`` (of day), ``number``, ``date``, ``person``,
     ``place``, ``reason`` or ``None``."""
-    joined = " ".join(words(question))
-    if re.search(rf"\b({_TIME_ASKED})\b", joined):
+    tokens = words(question)
+    if any(_asks_clock(tokens, i) for i in range(len(tokens))):
         return "time"
+    joined = " ".join(tokens)
     if re.search(r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year)\b", joined):
         return "date"
     number = (
@@ -420,12 +419,14 @@ def word_by_word(question: str) -> str:
 
 def _asks_clock(tokens: Sequence[str], i: int) -> bool:
     """Whether ``tokens[i]`` is the clock word of a question asking a time of day ("jam" of "jam
-    berapa", "time" of "what time"): it asks, as "berapa" does, and names nothing to search for."""
+    brp longsornya", "time" of "what time did it start"; not of "berapa jam berapa menit", a length
+    of time, nor "what time frame"): such a question is of the kind ``time``
+    (``question_type``), and the word asks, as "berapa" does, naming nothing to search for."""
     token, after = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
     before = tokens[i - 1] if i > 0 else ""
     if token in ("jam", "pukul", "pkl"):
         return after in ("berapa", "berapakah") and before != "berapa" and not before.isdigit()
-    return token == "time" and before in ("what", "which")
+    return token == "time" and before in ("what", "which") and after not in ("frame", "period", "zone", "span")
 
 
 def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:

@@ -106,6 +106,16 @@ def test_a_time_of_day_is_what_answers_what_time(sentence: str, holds: bool) -> 
     assert type_match(sentence, (), asked) is holds
 
 
+def test_a_time_of_day_is_a_sentence_feature_of_its_own_kind(small_index: Index) -> None:
+    """A time question's sentences are marked by the dates' feature where they write a time of
+    day (not by the numbers', which any figure sets), and count their figures as new things."""
+    text = "Hujan turun hampir 14 jam. Longsor terjadi sekitar pukul 03.40 WIB."
+    rain, slide = _sentences_of(small_index, text, "jam berapa longsornya?")
+    assert (rain.features["type_date"], slide.features["type_date"]) == (0.0, 1.0)
+    assert rain.features["type_number"] == slide.features["type_number"] == 0.0
+    assert slide.features["new_things"] > 0
+
+
 def test_a_time_question_s_answer_slot_holds_a_time_of_day() -> None:
     """What the question names beside a figure fills its answer slot only where a time of day
     is written: "longsor ... 14 jam" is how long, not when."""
