@@ -902,6 +902,9 @@ _MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
 
 def _markdown(text: str) -> tuple[str, dict[str, Any]]:
     meta: dict[str, Any] = {}
+    # lines ended the old Mac way ("\r" alone) or the Windows way: the front matter and headings
+    # are read by lines (a hostile tester's "\r"-only file had its front matter quoted as text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     front = _FRONT_MATTER.match(text)
     if front:
         for line in front.group(1).splitlines():

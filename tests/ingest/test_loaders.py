@@ -96,6 +96,16 @@ def test_markdown_front_matter_and_heading(tmp_path: Path) -> None:
     assert "Isi tautan dan miring." in article.text and "https://" not in article.text
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_markdown_front_matter_with_other_line_endings(tmp_path: Path, newline: str) -> None:
+    text = "---\ntitle: Kabar Besar\npublished: 2024-01-02\n---\nIsi berita.\n"
+    (tmp_path / "b.md").write_bytes(text.replace("\n", newline).encode())
+    article = load_one(tmp_path / "b.md")
+    assert isinstance(article, Article)
+    assert (article.title, article.published) == ("Kabar Besar", "2024-01-02")
+    assert "---" not in article.text and "Isi berita." in article.text
+
+
 def test_html_main_text_is_extracted_without_scripts(tmp_path: Path) -> None:
     body = "<p>" + "TikTok merumahkan sekitar 700 karyawan di Malaysia pada Oktober 2024. " * 5 + "</p>"
     html = (
