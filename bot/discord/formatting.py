@@ -80,11 +80,17 @@ def _link(url: str) -> str:
     return "<" + _EVERYONE.sub(r"%40\1", url) + ">"
 
 
+# The opening of Discord's mention syntax: members "<@1>", roles "<@&1>", channels "<#1>",
+# commands "</ask:1>", emoji "<:e:1>" / "<a:e:1>", timestamps "<t:1>".
+_MENTION_SYNTAX = re.compile(r"<(?=[@#/:]|[at]:)")
+
+
 def plain_text(text: str) -> str:
     """``text`` where Discord shows it as written, with no markdown (an embed's footer, a
     thread's name): invisible characters and bidirectional controls dropped, "@everyone" and
-    "@here" broken."""
-    return _unpinged(_visible(text))
+    "@here" broken, and mention syntax too (neither place pings; it could not, were it to show
+    somewhere that renders mentions)."""
+    return _MENTION_SYNTAX.sub("<\u200b", _unpinged(_visible(text)))
 
 
 def _plain(text: str) -> str:

@@ -13,6 +13,7 @@ from bot.discord.formatting import (
     inert,
     neutralize,
     passage_messages,
+    plain_text,
     source_embeds,
     sources_messages,
     split_message,
@@ -310,3 +311,10 @@ def test_a_chat_reply_to_small_talk_is_shown_as_it_is_not_as_an_abstention() -> 
     assert not reply.says_nothing
     (shown,) = answer_replies(reply)
     assert shown.content == neutralize(THANKS_TEXT["id"]) and not shown.embeds
+
+
+def test_plain_text_breaks_mentions_as_well_as_everyone() -> None:
+    # thread names and embed footers: a hostile tester's "<@&123>" had stayed as written
+    shown = plain_text("@everyone <@&123> <@456> <#789> </ask:1> <t:1700000000:R> harga <5 juta")
+    assert "@everyone" not in shown and "<@" not in shown and "<#" not in shown and "</" not in shown
+    assert "<t:" not in shown and "harga <5 juta" in shown
