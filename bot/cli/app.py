@@ -597,11 +597,17 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     return item_id, record["question"], fields, None
 
 
+# What a chat line says to the chat itself rather than asks: a line of only one of these.
+_QUIT = frozenset(("", "exit", "quit", "/exit", "/quit"))
+_START_OVER = frozenset(("new", "/new", "reset", "/reset", "clear", "/clear"))
+
+
 @app.command()
 @handles_errors
 def chat() -> None:
     """Ask questions one after another; models load once. A question is read with the ones
-    before it ("kenapa?", "berapa orang?"); `new` starts over. Empty line, `exit` or Ctrl-D quits;
+    before it ("kenapa?", "berapa orang?"); `new` (or `/new`, `reset`, `clear`) starts over.
+    Empty line, `exit` or Ctrl-D quits;
     Ctrl-C abandons the answer being written (and quits at the prompt)."""
     from bot.chain.conversation import Conversation
     from bot.chain.llm import resume_model_calls
@@ -624,9 +630,9 @@ def chat() -> None:
         if question is None:
             err.print(f"tanya: the line is longer than {MAX_BATCH_LINE:,} characters", markup=False)
             continue
-        if question.strip().lower() in ("", "exit", "quit"):
+        if question.strip().lower() in _QUIT:
             return
-        if question.strip().lower() == "new":
+        if question.strip().lower() in _START_OVER:
             conversation = Conversation()
             out.print("(a new conversation)", style="dim")
             continue

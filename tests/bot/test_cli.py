@@ -276,8 +276,10 @@ def test_batch_lines_may_carry_the_conversation_before_them(ingested: None) -> N
     }
 
 
-def test_chat_reads_a_follow_up_with_the_question_before_it_until_new(ingested: None) -> None:
-    lines = ["karyawan tiktok yg kena phk dikabarinnya lewat apa?", "trus kapan?", "new", "trus kapan?", ""]
+@pytest.mark.parametrize("start_over", ["new", "/new", "reset", "Clear"])
+def test_chat_reads_a_follow_up_with_the_question_before_it_until_new(ingested: None, start_over: str) -> None:
+    # "reset", "clear" and "/new" had been searched as questions (a hostile tester's)
+    lines = ["karyawan tiktok yg kena phk dikabarinnya lewat apa?", "trus kapan?", start_over, "trus kapan?", ""]
     result = tanya("chat", input="\n".join(lines))
     assert result.exit_code == 0, result.output
     answers = result.stdout.split("a new conversation")
