@@ -79,8 +79,8 @@ def normalize_question(raw: str, max_chars: int) -> str:
         raise BadInput(f"the question is too long ({len(question):,} characters; the limit is {max_chars:,})")
     if not any(ch.isalnum() for ch in question):
         raise BadInput("the question has no words in it")
-    if not has_words(question):  # "@everyone", "<@&123> <#456>"
-        raise BadInput("the question has no words in it, only mentions")
+    if not has_words(question):  # "@everyone", "<@&123> <#456>", "https://..."
+        raise BadInput("the question has no words in it, only mentions or links")
     return question
 
 

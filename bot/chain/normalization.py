@@ -32,18 +32,26 @@ from ingest.text.stemming import root_words
 # Discord's mention syntax (members, nicknames, roles, channels, slash commands), plain "@name" /
 # "@everyone" written in text, and Discord's other markup a message may hold that says nothing
 # asked: custom emoji ("<:pepe:123>", animated "<a:pepe:123>"), timestamps ("<t:1700000000:R>")
-# and server guide links ("<id:customize>").
+# and server guide links ("<id:customize>"); and a link pasted into a question ("cek ini dong
+# https://...", "<https://...>" as Discord writes one without a preview): its words ("https",
+# "com", the path's) name nothing the articles say, and a link alone asks nothing (the article
+# it points to is added with ``tanya ingest`` or ``/add``).
 _MENTION = re.compile(
-    r"<(?:@[!&]?|#|/[\w -]+:)\d+>|<a?:\w{1,32}:\d+>|<t:-?\d{1,13}(?::[tTdDfFR])?>|<id:\w{1,20}>|(?<![\w.])@[\w.]+"
+    r"<?(?:https?://|www\.)[^\s<>]+>?"
+    r"|<(?:@[!&]?|#|/[\w -]+:)\d+>|<a?:\w{1,32}:\d+>|<t:-?\d{1,13}(?::[tTdDfFR])?>|<id:\w{1,20}>|(?<![\w.])@[\w.]+",
+    re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+")
 
 # Greetings, request frames, forms of address and discourse particles of Indonesian (and a few
 # English) chat; dropped wherever they stand, as whole words. Words that can carry content in a
-# question ("semua", "mas", "kan" as in "bukan") are not here.
+# question ("semua", "mas", "kan" as in "bukan") are not here, nor the times of day that greet
+# ("pagi min", "selamat malam"), which also ask ("knp pagi?", "curah hujan malam kejadian", "ada
+# yang ditemukan selamat?"): those greet only where a message opens (``_GREETING_OPENING``) or in
+# a greeting's phrase (``_CHAT_PHRASES``).
 CHAT_WORDS = frozenset(
     """
-    halo hallo helo hai hay hi hello hey yo eh pagi siang sore malam selamat permisi assalamualaikum
+    halo hallo helo hai hay hi hello hey yo eh permisi assalamualaikum
     min admin kak kakak gan agan bro sis bos bot guys gais gaes teman teman-teman
     sih dong deh nih tuh ya yah yaa kok lho loh toh mah yuk wkwk wkwkwk wkwkwkwk hehe haha hihi xixi
     btw tolong please pls plz thanks thx makasih
@@ -51,8 +59,10 @@ CHAT_WORDS = frozenset(
 )
 # More forms of address and chat words that are also names or words of their own ("Big Bang",
 # "Kang Daniel", "BG", "LoL", "a loud bang"): dropped only in lower case, when the index does not
-# hold them, and, for the Indonesian forms of address, only in Indonesian questions.
-CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob".split())
+# hold them, and, for the Indonesian forms of address, only in Indonesian questions. "pak" and "bu"
+# also title the person a question is about ("pak heru bilang apa", "bu sri diwawancara dmn"):
+# news write the name alone, so the title read as a word no article holds.
+CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob pak bu bpk".split())
 CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
     r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam)"
@@ -103,8 +113,8 @@ _GIVEN = frozenset(
 # Small talk that greets: a message of these alone may end in a question mark ("halo?", "ada orang?"
 # is no greeting); one of acknowledgements may not ("kok gitu?" asks why, "semua selamat?" asks).
 _GREETING_WORDS = frozenset(
-    "halo hallo helo hai hay hi hello hey pagi siang sore malam malem met assalamualaikum assalamu alaikum wr wb "
-    "morning".split()
+    "halo hallo helo hai hay hi hello hey pagi siang sore malam malem met selamat assalamualaikum assalamu alaikum "
+    "wr wb morning".split()
 )
 # What a message says to the bot itself, asking what it does or whether it is there ("help",
 # "/help", "menu", "ping", "tes", "p", "bantu dong"): alone, it is told what can be asked.
@@ -198,7 +208,7 @@ def has_words(text: str) -> bool:
 
 
 def strip_mentions(text: str) -> str:
-    """``text`` without mentions, with the spaces they leave collapsed."""
+    """``text`` without mentions and links, with the spaces they leave collapsed."""
     return _SPACES.sub(" ", _MENTION.sub(" ", text)).strip(" ,")
 
 
@@ -325,10 +335,30 @@ def _function_word(spelt: str, text: str, start: int, end: int) -> bool:
     return bool(following and not following.group(1).isupper())
 
 
+# A time of day opening a message, greeting: before a form of address, a particle, a sign or
+# nothing ("pagi min, ...", "malem kak ...", "pagi 🙏 ...", "sore, ..."); not "pagi ini ...", which
+# asks about this morning.
+_GREETING_OPENING = re.compile(
+    r"^\s*(?:(?:selamat|met)\s+)?(?:pagi|siang|sore|malam|malem)\b(?=\s*(?:[^\w\s]|$|(?P<next>[^\W\d_]+)))",
+    re.IGNORECASE,
+)
+
+
+def _greeting_opening(text: str, casual: frozenset[str]) -> str:
+    """``text`` without the time of day that greets where it opens (``_GREETING_OPENING``)."""
+    match = _GREETING_OPENING.match(text)
+    if match is None:
+        return text
+    after = match.group("next")
+    if after is not None and not (after.lower() in CHAT_WORDS or after.lower() in CASUAL_ADDRESSES or after in casual):
+        return text
+    return text[match.end() :]
+
+
 def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     """``text`` without greetings, request frames, forms of address and particles, and without
     the ``casual`` words where they are written in lower case."""
-    text = _CHAT_PHRASES.sub(" ", text)
+    text = _greeting_opening(_CHAT_PHRASES.sub(" ", text).lstrip(), casual)
 
     def dropped(match: re.Match[str]) -> bool:
         word = match.group(0)

@@ -49,6 +49,9 @@ def test_normalize_question_replaces_undecodable_bytes_and_lone_surrogates() -> 
         # nothing but mentions: "@everyone" is no question (it was answered from any article saying "everyone")
         ("@everyone", "only mentions"),
         ("<@&123456789012345678> <#456789012345678901> @here", "only mentions"),
+        # a link alone (a hostile tester's: it had been answered with a passage on TikTok)
+        ("https://example.com/news/1", "only mentions or links"),
+        ("<https://example.com/berita?id=1>", "only mentions or links"),
     ],
 )
 def test_normalize_question_refuses(raw: str, message: str) -> None:
