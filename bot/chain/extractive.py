@@ -161,23 +161,32 @@ class ExtractiveAnswerer:
         self, retrieval: Retrieval, ranked: list[SentenceCandidate], joins: Callable[[SentenceCandidate], bool]
     ) -> SentenceCandidate | None:
         """``counterpart`` among the sentences read, else among those of ``other_side_passages``
-        passages more, within the passages an answer lists (``Retrieval.k``) and of the best
-        sentence's story (``one_story``: a figure of another story's article is no other side):
-        another figure for what it counts."""
+        passages more, within the passages an answer lists (``Retrieval.k``), of the best
+        sentence's story (``Retrieval.together``, by the names the question uses, else
+        ``one_story``: a figure of another story's article is no other side, "gempa sumedang"'s
+        damaged houses not Garut's) and that ``joins`` lets in: another figure for what it counts."""
         cfg, query = self.config, retrieval.query
-        found = counterpart(query, ranked, cfg.max_answer_chars, joins)
+        if not ranked:
+            return None
+        together = retrieval.together or one_story
+        story = ranked[0].passage.chunk
+
+        def of_story(sentence: SentenceCandidate) -> bool:
+            return together(story, sentence.passage.chunk) and joins(sentence)
+
+        found = counterpart(query, ranked, cfg.max_answer_chars, of_story)
         wider = min(cfg.passages + cfg.other_side_passages, retrieval.k, len(retrieval.candidates))
         if found is not None or query.kind != "number" or wider <= cfg.passages:
             return found
-        story = ranked[0].passage.chunk
         more = [
             s
             for s in self._rank_sentences(retrieval, wider)
-            if s.rank >= cfg.passages and one_story(story, s.passage.chunk)
+            if s.rank >= cfg.passages and together(story, s.passage.chunk)
         ]
         reading = [*ranked, *more]
+        joins_wider = self._joins(retrieval, retrieval.candidates[:wider], reading)
         return counterpart(
-            query, reading, cfg.max_answer_chars, self._joins(retrieval, retrieval.candidates[:wider], reading)
+            query, reading, cfg.max_answer_chars, lambda s: together(story, s.passage.chunk) and joins_wider(s)
         )
 
     def _joins(

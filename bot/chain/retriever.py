@@ -31,6 +31,7 @@ from bot.chain.features import PassageCandidate, passage_features
 from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
+from bot.chain.stories import StoryReader, Together
 from ingest.store.index import Index
 from ingest.text.analysis import guess_language, stem
 from ingest.types import Hit, QuestionVector, Scope
@@ -64,6 +65,9 @@ class Retrieval:
     # a question on a subject no article holds, read on its own in a conversation: the context the
     # conversation keeps for its next turn, as it was before it (``bot.chain.followup``)
     keeps: Context | None = None
+    # whether two passages' articles tell the story the question asks about, as the names it uses
+    # say (``StoryReader.teller``; by headlines, ``one_story``, when ``None``)
+    together: Together | None = None
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
@@ -115,6 +119,14 @@ class HybridRetriever(BaseRetriever):
     _embedder: ThreadPoolExecutor = PrivateAttr(
         default_factory=lambda: ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="tanya-embed")
     )
+    _stories: StoryReader | None = PrivateAttr(default=None)
+
+    @property
+    def stories(self) -> StoryReader:
+        """Which articles of the index tell one story (``bot.chain.stories``)."""
+        if self._stories is None:
+            self._stories = StoryReader(self.index)
+        return self._stories
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [candidate_document(c) for c in self.search(query).candidates[: self.config.k]]
@@ -248,8 +260,9 @@ class HybridRetriever(BaseRetriever):
             for cid, c in candidates.items():
                 c.dense = cosines.get(cid, 0.0)
                 c.sentence_vectors = sentence_vectors.get(cid)
+        together = self.stories.teller(query.concepts)
         if not candidates:
-            return Retrieval(query, vector, [], k, models=models, embedded=question, within=within)
+            return Retrieval(query, vector, [], k, models=models, embedded=question, within=within, together=together)
         ranked = list(candidates.values())
         prime_sentences(self.index, [c.chunk for c in ranked])
         for c in ranked:
@@ -259,7 +272,21 @@ class HybridRetriever(BaseRetriever):
         for c in ranked:
             c.score = model.logit(c.features)
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return Retrieval(query, vector, ranked, k, models=models, embedded=question, within=within)
+        ranked = _first_of_each_text(ranked)
+        return Retrieval(query, vector, ranked, k, models=models, embedded=question, within=within, together=together)
+
+
+def _first_of_each_text(ranked: list[PassageCandidate]) -> list[PassageCandidate]:
+    """``ranked`` with each passage text once, where it ranks best: one article added under two
+    names (a file and its copy, a page saved and fetched) had filled three of the five passages
+    an answer lists with one passage (a hostile tester's)."""
+    seen: set[str] = set()
+    unique = []
+    for candidate in ranked:
+        if candidate.chunk.text not in seen:
+            seen.add(candidate.chunk.text)
+            unique.append(candidate)
+    return unique
 
 
 def _ready(vector: QuestionVector) -> Future[QuestionVector]:

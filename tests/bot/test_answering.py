@@ -1013,3 +1013,58 @@ def test_what_time_is_answered_with_a_time_of_day_not_a_length_of_time(fire_stac
     chief's words first."""
     answer = fire_stack.chain.invoke(question)
     assert not answer.abstained and "02.15" in answer.citations[0].quote, answer.text
+
+
+# Two earthquakes in two regencies, whose articles share the word "gempa" and no name (the
+# hostile tester's: the loader gave them titles from their file names, so no headline told them
+# apart).
+QUAKES = [
+    Article(
+        "gempa-garut",
+        "Gempa M 4,9 Guncang Garut, 31 Rumah Rusak\n"
+        "\n"
+        "GARUT - Gempa bumi bermagnitudo 4,9 mengguncang wilayah selatan Kabupaten Garut, Jawa Barat, "
+        "pada Selasa (10/11/2026) pukul 14.22 WIB. Badan Meteorologi, Klimatologi, dan Geofisika (BMKG) "
+        "menyebut pusat gempa berada di laut, 52 kilometer barat daya Garut, pada kedalaman 18 "
+        "kilometer.\n"
+        "\n"
+        "Badan Penanggulangan Bencana Daerah (BPBD) Garut mencatat 31 rumah rusak, terdiri atas 4 rumah "
+        "rusak berat dan 27 rumah rusak ringan. Kerusakan paling banyak terjadi di Kecamatan Pameungpeuk "
+        "dan Cikelet. Satu warga mengalami luka ringan akibat tertimpa genteng.\n"
+        "\n"
+        '"Petugas masih melakukan pendataan di lapangan, jumlahnya bisa bertambah," kata Kepala '
+        "Pelaksana BPBD Garut, Dadang Sumirat.",
+        "gempa garut",
+    ),
+    Article(
+        "gempa-sumedang",
+        "Warga Sumedang Panik, Gempa Dangkal Rusak Puluhan Bangunan\n"
+        "\n"
+        "SUMEDANG - Gempa dangkal berkekuatan 4,1 yang berpusat di darat mengguncang Kabupaten Sumedang "
+        "pada Kamis (12/11/2026) malam. Warga di Kecamatan Sumedang Utara berhamburan keluar rumah saat "
+        "guncangan terasa cukup kuat selama beberapa detik.\n"
+        "\n"
+        "Berdasarkan data sementara Pemkab Sumedang, sebanyak 58 rumah mengalami kerusakan, satu sekolah "
+        "dasar retak di bagian dinding, dan sebuah masjid rusak pada bagian kubah. Tidak ada korban jiwa "
+        "dalam kejadian ini.\n"
+        "\n"
+        "Bupati Sumedang, Hendra Kusuma, meminta warga tetap tenang dan tidak mudah percaya kabar bohong "
+        "soal gempa susulan yang beredar di media sosial.",
+        "gempa sumedang",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "question", ["gempa sumedang bikin brp rumah rusak?", "berapa rumah rusak akibat gempa di Sumedang?"]
+)
+def test_another_story_s_figure_is_no_other_side(
+    tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any, question: str
+) -> None:
+    """Garut's 31 damaged houses had been quoted beside Sumedang's 58 as a second figure for what
+    the question counts: the question names Sumedang, which Garut's article never writes."""
+    settings = IndexSettings(data_dir=tmp_path_factory.mktemp("quakes"))
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, QUAKES)
+    answer = make_stack(Settings(index=settings), index=index).chain.invoke(question)
+    assert "58 rumah" in answer.text and "31 rumah" not in answer.text, answer.text

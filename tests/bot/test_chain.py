@@ -79,3 +79,19 @@ def test_mixed_language_and_emoji_questions_get_an_answer_or_abstention(small_in
     for question in ["When did Gunung Merapi meletus? 🌋", "🌋 Merapi?", "Merapi " * 200]:
         answer = chain.invoke(question)
         assert isinstance(answer.text, str) and answer.text
+
+
+def test_one_article_added_under_two_names_is_listed_once(small_index: Index) -> None:
+    # a file and its copy had filled three of the five passages listed with one passage (a hostile tester's)
+    text = "Gunung Merapi meletus pada tahun 2010.\n\nAbu vulkanik menutup Yogyakarta selama tiga hari."
+    ingest_articles(
+        small_index,
+        [
+            Article("a.txt", text, "Merapi"),
+            Article("salinan-a.txt", text, "Merapi"),
+            Article("b", "Bromo ramai.", "Bromo"),
+        ],
+    )
+    retrieval = HybridRetriever(index=small_index, config=RetrievalConfig(dense=False)).search("Kapan Merapi meletus?")
+    texts = [c.chunk.text for c in retrieval.candidates]
+    assert len(texts) == len(set(texts)) and any("2010" in t for t in texts)
