@@ -72,6 +72,11 @@ class Retrieval:
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
 
+    def __getstate__(self) -> dict[str, Any]:
+        # kept (pickled: ``bench/fit_models.py`` caches the training questions' retrievals) without
+        # ``together``, which reads the index it was made for
+        return {**self.__dict__, "together": None}
+
     @property
     def context(self) -> Context:
         """How the question was read, for the next turn of a conversation to refer to: its

@@ -95,3 +95,15 @@ def test_one_article_added_under_two_names_is_listed_once(small_index: Index) ->
     retrieval = HybridRetriever(index=small_index, config=RetrievalConfig(dense=False)).search("Kapan Merapi meletus?")
     texts = [c.chunk.text for c in retrieval.candidates]
     assert len(texts) == len(set(texts)) and any("2010" in t for t in texts)
+
+
+def test_a_retrieval_pickles_as_the_fit_caches_it(small_index: Index) -> None:
+    # bench/fit_models.py caches the training questions' retrievals with pickle; the story test a
+    # retrieval carries (a closure over the index) had made it fail
+    import pickle
+
+    ingest_articles(small_index, [Article("a", "Gunung Merapi meletus pada tahun 2010.", "Merapi")])
+    retrieval = HybridRetriever(index=small_index, config=RetrievalConfig(dense=False)).search("Kapan Merapi meletus?")
+    assert retrieval.together is not None
+    again = pickle.loads(pickle.dumps(retrieval))
+    assert again.together is None and again.query == retrieval.query and len(again.candidates) == 1
