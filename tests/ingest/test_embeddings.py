@@ -177,6 +177,18 @@ def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
         auto.embed_query("x")
 
 
+@pytest.mark.parametrize("name", ["/nonexistent", "./no-such-model", "~/no-such-model"])
+def test_a_model_written_as_a_path_that_is_no_folder_is_said_at_once(name: str, tmp_path: Path) -> None:
+    # it had been tried as a hub id, with two warnings before the error (a hostile tester's)
+    from ingest.errors import TanyaError
+
+    with pytest.raises(TanyaError, match="is no folder"):
+        resolve_model_path(name, tmp_path)
+    (tmp_path / "model").mkdir()
+    assert resolve_model_path(str(tmp_path / "model"), tmp_path) == str(tmp_path / "model")
+    assert resolve_model_path("some-org/some-model", tmp_path) == "some-org/some-model"
+
+
 def test_auto_falls_back_to_torch_when_export_is_impossible(tmp_path: Path) -> None:
     auto = AutoEmbeddings("some-org/some-model", 32, "auto", tmp_path)
     assert isinstance(auto.delegate, SentenceTransformerEmbeddings)
