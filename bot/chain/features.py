@@ -26,6 +26,7 @@ from bot.chain.question import (
     type_match,
     written_as_names,
 )
+from bot.chain.stories import headline_terms
 from ingest.text.analysis import NUMBER_WORDS, stem, words
 from ingest.types import Chunk
 
@@ -101,6 +102,18 @@ def sentence_cosines(candidate: PassageCandidate, question_vector: Any) -> list[
     return [float(v) for v in vectors @ question_vector]
 
 
+def _passage_coverage(query: ParsedQuery, present: frozenset[str], headline: frozenset[str]) -> float:
+    """The IDF-weighted share of the question's concepts that a passage writes, or that its
+    article's headline writes as the question does: a report's later paragraphs need not repeat
+    what its story is about ("Dari seluruh sapi yang terjangkit, 37 ekor mati" for "berapa sapi
+    yang mati karena LSD di Boyolali?"). Not what the question asks for (its focus, "berapa
+    *pengungsi*"), which the passage must write itself, nor a word only a spelling the index
+    holds stands for ("tanggal" searched as "tanggap" too)."""
+    headline = headline - query.focus
+    found = sum(c.weight for c in query.concepts if c.found_in(present) or (c.terms and c.terms[0] in headline))
+    return found / query.total_weight
+
+
 def passage_features(query: ParsedQuery, candidates: Sequence[PassageCandidate], question_vector: Any) -> None:
     """Fill ``features`` of every candidate (features compare candidates with each other)."""
     top_bm25 = max((c.bm25 for c in candidates), default=0.0) or 1.0
@@ -112,9 +125,11 @@ def passage_features(query: ParsedQuery, candidates: Sequence[PassageCandidate],
     for c in candidates:
         c.sentence_dense = cosines = sentence_cosines(c, question_vector)
         sentence_best.append(max(cosines, default=c.dense))
-        present = c.terms
         coverages.append(
-            (query.coverage(present), max((query.coverage(terms) for _, terms in c.sentences), default=0.0))
+            (
+                _passage_coverage(query, c.terms, headline_terms(c.chunk.title)),
+                max((query.coverage(terms) for _, terms in c.sentences), default=0.0),
+            )
         )
     top_sentence = max(sentence_best, default=0.0)
     top_coverage = max((cov for cov, _ in coverages), default=0.0)

@@ -33,6 +33,12 @@ def _headline_terms(title: str) -> frozenset[str] | None:
     )
 
 
+def headline_terms(title: str | None) -> frozenset[str]:
+    """The index terms of the content words of an article's headline (none for a title the loader
+    gave it): what names its story, which a passage after its lead need not repeat."""
+    return _headline_terms(title or "") or frozenset()
+
+
 class Titled(Protocol):
     """A passage (``Chunk``) or an article (``ArticleRecord``): its article's source and title."""
 

@@ -1068,3 +1068,37 @@ def test_another_story_s_figure_is_no_other_side(
     ingest_articles(index, QUAKES)
     answer = make_stack(Settings(index=settings), index=index).chain.invoke(question)
     assert "58 rumah" in answer.text and "31 rumah" not in answer.text, answer.text
+
+
+def _passage_coverage(index: Index, title: str, text: str, question: str) -> tuple[float, float, Any]:
+    """The passage model's coverage of a one-passage article's passage for ``question``, and the
+    share of the question's words the passage itself holds, with the analysed question."""
+    from bot.chain.features import passage_features
+
+    ingest_articles(index, [Article("a", text, title)])
+    query = parse_query(question, index)
+    (chunk,) = index.chunks(sorted(index.catalog.chunk_ids())).values()
+    candidate = PassageCandidate(chunk, analyzed_sentences(chunk.text), bm25=1.0, bm25_rank=0, dense=0.9)
+    passage_features(query, [candidate], __import__("numpy").zeros(1, dtype="float32"))
+    return candidate.features["coverage"], query.coverage(candidate.terms), query
+
+
+@pytest.mark.parametrize("title", ["Wabah LSD Serang 1.240 Sapi di Boyolali", "wabah-lsd"])
+def test_a_passage_after_the_lead_covers_what_its_headline_names(small_index: Index, title: str) -> None:
+    """A report names its subject in the headline and the lead, and its later paragraphs need not
+    repeat it: "Dari seluruh sapi yang terjangkit, 37 ekor mati" answers "berapa sapi yang mati
+    karena LSD di Boyolali?" though it writes neither "LSD" nor "Boyolali". The passage model
+    reads the question's words in the headline as in the passage; a title the loader gave an
+    article without a headline (a file name) names nothing."""
+    text, question = "Dari seluruh sapi yang terjangkit, 37 ekor mati.", "berapa sapi yang mati karena LSD di Boyolali?"
+    coverage, alone, _ = _passage_coverage(small_index, title, text, question)
+    assert alone < 0.5 and coverage == (1.0 if " " in title else alone)
+
+
+def test_what_a_question_asks_for_must_be_written_in_the_passage_not_the_headline(small_index: Index) -> None:
+    """ "berapa pengungsi" asks for a count of evacuees: a passage of the story counting something
+    else does not hold it because its headline names evacuees; the story's place it may."""
+    title, text = "Pengungsi Banjir Lembah Arum Capai 460 Orang", "Sebanyak 120 orang dirawat di puskesmas."
+    coverage, _, query = _passage_coverage(small_index, title, text, "berapa pengungsi di lembah arum?")
+    place = sum(c.weight for c in query.concepts if c.surface in ("lembah", "arum"))
+    assert coverage == pytest.approx(place / query.total_weight) and place < query.total_weight

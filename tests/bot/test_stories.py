@@ -149,7 +149,9 @@ def test_a_follow_up_reading_astray_keeps_to_the_passages_of_its_story(stories: 
     poisoning = frozenset(c.chunk.source for c in first.candidates[:1])
     context = Context(first.query, None, poisoning)
     on_story = reader.story_of(context)
-    followed = stories.retriever.search("korban keracunan pakis jajar di laporan pertama dan bus koridor pertama")
+    # (naming "keracunan pakis jajar" too, it no longer strays: the poisoning's passages hold what
+    # their headlines name, docs/quality.md, thirty-third session)
+    followed = stories.retriever.search("korban di laporan pertama dan bus koridor pertama")
     assert reader.strays(followed, context, on_story)  # its answer: the bus
     kept = reader.kept_to_story(followed, context, on_story)
     assert kept.candidates and all(on_story(c.chunk) for c in kept.candidates)
