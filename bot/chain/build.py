@@ -318,7 +318,8 @@ def build_answer_chain(
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
-            together = reader.stories.teller(retrieval.query.concepts)  # the articles of its story
+            # the articles of its story (the retrieval's own test, read for its concepts)
+            together = retrieval.together or reader.stories.teller(retrieval.query.concepts)
             preferred = prefer_dated(retrieval, dates, extractive.accepts, together) or searched_within_dates(
                 retrieval,
                 dates,

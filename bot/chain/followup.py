@@ -26,7 +26,7 @@ from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
-from bot.chain.stories import StoryReader, Titled
+from bot.chain.stories import Titled
 from ingest.errors import BadInput
 from ingest.text.analysis import analyze
 from ingest.text.stemming import root_words
@@ -161,7 +161,7 @@ class FollowUpReader:
         self.retriever = retriever
         self.extractive = extractive
         self.normalize = normalize
-        self.stories = StoryReader(retriever.index)
+        self.stories = retriever.stories
 
     def answer_passage(self, retrieval: Retrieval) -> PassageCandidate | None:
         """The passage a reading's answer would quote first: that of its best sentence."""

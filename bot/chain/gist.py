@@ -129,6 +129,7 @@ _NOT_A_TOPIC = re.compile(
     r"|rangkum\w*|merangkum\w*|ringkas\w*|meringkas\w*|summar\w*|tl|dr|recap|gist|overview"
     r"|garis|besar\w*|dong|sih|ya|yg|yang|nya|jadi|jd|terus|trus|tolong|please|pls|me|for|us|of|in|on|give|kasih"
     r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan"
+    r"|pagi|siang|sore|malam|malem|tonight|morning"  # "berita pagi ini": today's, no subject
     r"|terbit\w*|diterbitkan|dimuat|rilis|dirilis|published|posted)\b"
 )
 

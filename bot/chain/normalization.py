@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from ingest.text.analysis import ID_STOPWORDS, guess_language
+from ingest.text.analysis import ID_STOPWORDS, LINK, guess_language
 from ingest.text.stemming import root_words
 
 # Discord's mention syntax (members, nicknames, roles, channels, slash commands), plain "@name" /
@@ -37,7 +37,7 @@ from ingest.text.stemming import root_words
 # "com", the path's) name nothing the articles say, and a link alone asks nothing (the article
 # it points to is added with ``tanya ingest`` or ``/add``).
 _MENTION = re.compile(
-    r"<?(?:https?://|www\.)[^\s<>]+>?"
+    rf"{LINK.pattern}|www\.[^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"]"
     r"|<(?:@[!&]?|#|/[\w -]+:)\d+>|<a?:\w{1,32}:\d+>|<t:-?\d{1,13}(?::[tTdDfFR])?>|<id:\w{1,20}>|(?<![\w.])@[\w.]+",
     re.IGNORECASE,
 )
@@ -65,9 +65,9 @@ CHAT_WORDS = frozenset(
 CASUAL_ADDRESSES = frozenset("bang bg abang mbak mba om kang cuy coy bestie sob pak bu bpk".split())
 CASUAL_WORDS = frozenset("lol lmao yo folks".split())
 _CHAT_PHRASES = re.compile(
-    r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)|selamat\s+(?:pagi|siang|sore|malam)"
+    r"\b(?:(?:mau|boleh|numpang|izin|ijin|ingin)\s+(?:nanya|tanya|bertanya)"
     r"|good\s+(?:morning|afternoon|evening)"
-    r"|(?:halo|hallo|helo|hai|hi|hello|hey|pagi|siang|sore|malam)\s+(?:semua|semuanya|sekalian|everyone|all)"
+    r"|(?:halo|hallo|helo|hai|hi|hello|hey)\s+(?:semua|semuanya|sekalian|everyone|all)"
     r"|(?:tolong|mohon)\s+(?:dijawab|dibantu|infonya|info))\b",
     re.IGNORECASE,
 )
@@ -202,8 +202,8 @@ def short_forms() -> dict[str, str]:
 
 
 def has_words(text: str) -> bool:
-    """Whether a message says anything besides mentions ("@everyone", "<@&123> <#456>" say
-    nothing), in whatever letters it is typed."""
+    """Whether a message says anything besides mentions and links ("@everyone", "<@&123> <#456>",
+    "https://..." say nothing), in whatever letters it is typed."""
     return any(ch.isalnum() for ch in strip_mentions(unfancy(text)))
 
 
@@ -335,13 +335,16 @@ def _function_word(spelt: str, text: str, start: int, end: int) -> bool:
     return bool(following and not following.group(1).isupper())
 
 
-# A time of day opening a message, greeting: before a form of address, a particle, a sign or
-# nothing ("pagi min, ...", "malem kak ...", "pagi 🙏 ...", "sore, ..."); not "pagi ini ...", which
-# asks about this morning.
+# A time of day opening a message, greeting: with "selamat" or "met" before it or everyone after it
+# ("selamat pagi", "pagi semua"), or before a form of address, a particle, a request, a sign or
+# nothing ("pagi min, ...", "malem kak ...", "pagi mau nanya ...", "pagi 🙏 ...", "Sore: ...");
+# not "pagi ini ...", which asks about this morning, nor "pagi-pagi" or "pagi2" (early).
 _GREETING_OPENING = re.compile(
-    r"^\s*(?:(?:selamat|met)\s+)?(?:pagi|siang|sore|malam|malem)\b(?=\s*(?:[^\w\s]|$|(?P<next>[^\W\d_]+)))",
+    r"^\s*(?P<time>(?P<greeting>(?:selamat|met)\s+)?(?:pagi|siang|sore|malam|malem)\b(?![-\d])"
+    r"(?P<everyone>\s+(?:semua|semuanya|sekalian|everyone|all)\b)?)[\s,.:;!…]*",
     re.IGNORECASE,
 )
+_NEXT_WORD = re.compile(r"[^\W\d_]+")
 
 
 def _greeting_opening(text: str, casual: frozenset[str]) -> str:
@@ -349,16 +352,27 @@ def _greeting_opening(text: str, casual: frozenset[str]) -> str:
     match = _GREETING_OPENING.match(text)
     if match is None:
         return text
-    after = match.group("next")
-    if after is not None and not (after.lower() in CHAT_WORDS or after.lower() in CASUAL_ADDRESSES or after in casual):
-        return text
-    return text[match.end() :]
+    rest = text[match.end() :]
+    after = _NEXT_WORD.match(rest)
+    greets = (
+        match.group("greeting")
+        or match.group("everyone")
+        or text[match.end("time") : match.end()].strip()  # a sign after it: "pagi, ...", "Sore: ..."
+        or not rest
+        or after is None  # a sign: "pagi 🙏 ..."
+        or after.group().lower() in CHAT_WORDS
+        or after.group().lower() in CASUAL_ADDRESSES
+        or after.group() in casual
+        or _CHAT_PHRASES.match(rest) is not None  # a request: "pagi mau nanya ..."
+    )
+    return rest if greets else text
 
 
 def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
-    """``text`` without greetings, request frames, forms of address and particles, and without
-    the ``casual`` words where they are written in lower case."""
-    text = _greeting_opening(_CHAT_PHRASES.sub(" ", text).lstrip(), casual)
+    """``text`` without greetings (a time of day only where it opens: ``_greeting_opening``),
+    request frames, forms of address and particles, and without the ``casual`` words where they
+    are written in lower case."""
+    text = _CHAT_PHRASES.sub(" ", _greeting_opening(text.lstrip(), casual))
 
     def dropped(match: re.Match[str]) -> bool:
         word = match.group(0)

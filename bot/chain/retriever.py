@@ -282,14 +282,16 @@ class HybridRetriever(BaseRetriever):
 
 
 def _first_of_each_text(ranked: list[PassageCandidate]) -> list[PassageCandidate]:
-    """``ranked`` with each passage text once, where it ranks best: one article added under two
-    names (a file and its copy, a page saved and fetched) had filled three of the five passages
-    an answer lists with one passage (a hostile tester's)."""
-    seen: set[str] = set()
+    """``ranked`` with each passage once, where it ranks best: the same text of the same date
+    (one article added under two names, a file and its copy, had filled three of the five
+    passages an answer lists: a hostile tester's). Two reports of different dates repeating a
+    paragraph keep both: which is the later one matters."""
+    seen: set[tuple[str, str | None]] = set()
     unique = []
     for candidate in ranked:
-        if candidate.chunk.text not in seen:
-            seen.add(candidate.chunk.text)
+        key = (candidate.chunk.text, candidate.chunk.published)
+        if key not in seen:
+            seen.add(key)
             unique.append(candidate)
     return unique
 

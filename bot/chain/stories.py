@@ -34,8 +34,10 @@ def _headline_terms(title: str) -> frozenset[str] | None:
 
 
 def headline_terms(title: str | None) -> frozenset[str]:
-    """The index terms of the content words of an article's headline (none for a title the loader
-    gave it): what names its story, which a passage after its lead need not repeat."""
+    """The index terms of the content words of an article's headline: what names its story,
+    which a passage after its lead need not repeat. None for a title that is no headline
+    (``given_title``: a file name of one word, a JSONL file's name and line); a file name of
+    several words reads as one, as ``one_story`` reads it (most are a headline's slug)."""
     return _headline_terms(title or "") or frozenset()
 
 

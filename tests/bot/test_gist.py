@@ -111,6 +111,9 @@ def test_the_topic_is_what_is_left_of_a_question_about_the_news() -> None:
     assert topic("kasih ringkasan berita soal trans seruni dong") == "trans seruni"
     assert topic("what's this article about?") == ""
     assert topic("rangkum dong beritanya kak") == ""
+    # a time of day is when, not what: "pagi" had been a topic once it stopped being a chat word
+    assert topic("ada berita apa pagi ini?") == topic("berita malam ini apa aja?") == ""
+    assert topic("berita banjir pagi ini") == "banjir"
 
 
 @pytest.fixture(scope="module")

@@ -330,6 +330,13 @@ def test_good_morning_is_dropped_from_a_question_like_selamat_pagi() -> None:
         ("pagi ini ada brp kapal yg berangkat?", "pagi ini ada berapa kapal yang berangkat?"),
         ("Ada yang ditemukan selamat?", "Ada yang ditemukan selamat?"),
         ("ibadah sore gerejanya jd jam brp", "ibadah sore gerejanya jadi jam berapa"),
+        ("Ada berapa penumpang yang selamat malam itu?", "Ada berapa penumpang yang selamat malam itu?"),
+        ("pagi-pagi ada gempa kenapa?", "pagi-pagi ada gempa kenapa?"),
+        ("pagi2 brp korban", "pagi-pagi berapa korban"),
+        # a request frame or a sign after it greets too (a review's)
+        ("pagi mau nanya brp korban banjir", "berapa korban banjir"),
+        ("Sore: berapa korban?", "berapa korban?"),
+        ("pagi semua, trans seruni mulai jalan tgl brp ya", "trans seruni mulai jalan tanggal berapa"),
     ],
 )
 def test_a_time_of_day_greets_only_where_a_message_opens(message: str, question: str) -> None:
@@ -347,6 +354,10 @@ def test_a_time_of_day_alone_is_still_small_talk(message: str) -> None:
         ("cek ini dong https://example.com/x tiktok phk brp org", "cek ini tiktok phk berapa orang"),
         ("<https://kompas.com/a?b=1> ini bener gak?", "ini benar enggak?"),
         ("https://medium.com/@user/post tiktok phk brp", "tiktok phk berapa"),
+        # the punctuation that ends its sentence is no part of it (a review's)
+        ("(lihat https://x.com/a) brp korban", "(lihat ) berapa korban"),
+        ("brp korban https://x.com/a?", "berapa korban?"),
+        ("baca di www.detik.com/berita, brp korbannya?", "baca di, berapa korbannya?"),
     ],
 )
 def test_a_link_names_nothing_asked(message: str, question: str) -> None:
