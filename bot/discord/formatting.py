@@ -81,8 +81,8 @@ def _link(url: str) -> str:
 
 
 # The opening of Discord's mention syntax: members "<@1>", roles "<@&1>", channels "<#1>",
-# commands "</ask:1>", emoji "<:e:1>" / "<a:e:1>", timestamps "<t:1>".
-_MENTION_SYNTAX = re.compile(r"<(?=[@#/:]|[at]:)")
+# commands "</ask:1>", emoji "<:e:1>" / "<a:e:1>", timestamps "<t:1>", guide links "<id:customize>".
+_MENTION_SYNTAX = re.compile(r"<(?=[@#/:]|[at]:|id:)")
 
 
 def plain_text(text: str) -> str:

@@ -315,6 +315,6 @@ def test_a_chat_reply_to_small_talk_is_shown_as_it_is_not_as_an_abstention() -> 
 
 def test_plain_text_breaks_mentions_as_well_as_everyone() -> None:
     # thread names and embed footers: a hostile tester's "<@&123>" had stayed as written
-    shown = plain_text("@everyone <@&123> <@456> <#789> </ask:1> <t:1700000000:R> harga <5 juta")
+    shown = plain_text("@everyone <@&123> <@456> <#789> </ask:1> <t:1700000000:R> <id:customize> harga <5 juta")
     assert "@everyone" not in shown and "<@" not in shown and "<#" not in shown and "</" not in shown
-    assert "<t:" not in shown and "harga <5 juta" in shown
+    assert "<t:" not in shown and "<id:" not in shown and "harga <5 juta" in shown

@@ -177,7 +177,9 @@ def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
         auto.embed_query("x")
 
 
-@pytest.mark.parametrize("name", ["/nonexistent", "./no-such-model", "~/no-such-model", "~nosuchuser/e5", "../no-such-model"])
+@pytest.mark.parametrize(
+    "name", ["/nonexistent", "./no-such-model", "~/no-such-model", "~nosuchuser/e5", "../no-such-model"]
+)
 def test_a_model_written_as_a_path_that_is_no_folder_is_said_at_once(name: str, tmp_path: Path) -> None:
     # it had been tried as a hub id, with two warnings before the error (a hostile tester's)
     from ingest.errors import TanyaError
