@@ -178,10 +178,12 @@ class ExtractiveAnswerer:
         wider = min(cfg.passages + cfg.other_side_passages, retrieval.k, len(retrieval.candidates))
         if found is not None or query.kind != "number" or wider <= cfg.passages:
             return found
+        # by headlines first (pure); the names' test, which reads articles, only of a sentence
+        # that would be quoted (``of_story`` joins)
         more = [
             s
             for s in self._rank_sentences(retrieval, wider)
-            if s.rank >= cfg.passages and together(story, s.passage.chunk)
+            if s.rank >= cfg.passages and one_story(story, s.passage.chunk)
         ]
         reading = [*ranked, *more]
         joins_wider = self._joins(retrieval, retrieval.candidates[:wider], reading)

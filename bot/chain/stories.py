@@ -136,23 +136,35 @@ class StoryReader:
         """The test for one question (its ``concepts``: ``bot.chain.question.Concept``, each with
         its index ``terms`` and ``found_in``); what it reads of an article is kept as long as the
         test is, so that an article added later is read when it is asked about."""
-        read: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        chunks: dict[str, Sequence[Chunk]] = {}
+        terms: dict[str, frozenset[str]] = {}
+        written: dict[str, frozenset[str]] = {}
 
-        def article(source: str) -> tuple[frozenset[str], frozenset[str]]:
-            if source not in read:
-                read[source] = self.read(source)
-            return read[source]
+        def chunks_of(source: str) -> Sequence[Chunk]:
+            if source not in chunks:
+                chunks[source] = self.index.catalog.chunks_of(source)
+            return chunks[source]
+
+        def terms_of(source: str) -> frozenset[str]:
+            if source not in terms:
+                terms[source] = self._terms(chunks_of(source))
+            return terms[source]
+
+        def names_of(source: str) -> frozenset[str]:  # read only of the first article of a pair
+            if source not in written:
+                found = chunks_of(source)
+                written[source] = names((chunk.text for chunk in found), found[0].title if found else "")
+            return written[source]
 
         def together(a: Titled, b: Titled) -> bool:
             if a.source == b.source:
                 return True
-            terms, written = article(a.source)
             # the names themselves: "phk" is also searched as "kerja", which is no name
-            named = sorted({t for c in concepts for t in c.terms if t in written and t in terms})
+            asked = {t for c in concepts for t in c.terms}
+            named = sorted(asked & names_of(a.source) & terms_of(a.source)) if asked else []
             if not named:
                 return one_story(a, b)
-            held, _ = article(b.source)
-            return not held.isdisjoint(named)
+            return not terms_of(b.source).isdisjoint(named)
 
         return together
 
