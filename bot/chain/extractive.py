@@ -171,10 +171,10 @@ class ExtractiveAnswerer:
         together = retrieval.together or one_story
         story = ranked[0].passage.chunk
 
-        def of_story(sentence: SentenceCandidate) -> bool:
-            return together(story, sentence.passage.chunk) and joins(sentence)
+        def of_story(joins: Callable[[SentenceCandidate], bool]) -> Callable[[SentenceCandidate], bool]:
+            return lambda sentence: together(story, sentence.passage.chunk) and joins(sentence)
 
-        found = counterpart(query, ranked, cfg.max_answer_chars, of_story)
+        found = counterpart(query, ranked, cfg.max_answer_chars, of_story(joins))
         wider = min(cfg.passages + cfg.other_side_passages, retrieval.k, len(retrieval.candidates))
         if found is not None or query.kind != "number" or wider <= cfg.passages:
             return found
@@ -187,9 +187,7 @@ class ExtractiveAnswerer:
         ]
         reading = [*ranked, *more]
         joins_wider = self._joins(retrieval, retrieval.candidates[:wider], reading)
-        return counterpart(
-            query, reading, cfg.max_answer_chars, lambda s: together(story, s.passage.chunk) and joins_wider(s)
-        )
+        return counterpart(query, reading, cfg.max_answer_chars, of_story(joins_wider))
 
     def _joins(
         self, retrieval: Retrieval, passages: Sequence[PassageCandidate], ranked: list[SentenceCandidate]

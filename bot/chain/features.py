@@ -110,7 +110,7 @@ def _passage_coverage(query: ParsedQuery, present: frozenset[str], headline: fro
     *pengungsi*"), which the passage must write itself, nor a word only a spelling the index
     holds stands for ("tanggal" searched as "tanggap" too)."""
     headline = headline - query.focus
-    found = sum(c.weight for c in query.concepts if c.found_in(present) or (c.terms and c.terms[0] in headline))
+    found = sum(c.weight for c in query.concepts if c.found_in(present) or c.terms[0] in headline)
     return found / query.total_weight
 
 

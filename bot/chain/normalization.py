@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from ingest.text.analysis import ID_STOPWORDS, LINK, guess_language
+from ingest.text.analysis import ID_STOPWORDS, LINK, LINK_TAIL, guess_language
 from ingest.text.stemming import root_words
 
 # Discord's mention syntax (members, nicknames, roles, channels, slash commands), plain "@name" /
@@ -37,7 +37,7 @@ from ingest.text.stemming import root_words
 # "com", the path's) name nothing the articles say, and a link alone asks nothing (the article
 # it points to is added with ``tanya ingest`` or ``/add``).
 _MENTION = re.compile(
-    rf"{LINK.pattern}|www\.[^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"]"
+    rf"{LINK.pattern}|www\.{LINK_TAIL}"
     r"|<(?:@[!&]?|#|/[\w -]+:)\d+>|<a?:\w{1,32}:\d+>|<t:-?\d{1,13}(?::[tTdDfFR])?>|<id:\w{1,20}>|(?<![\w.])@[\w.]+",
     re.IGNORECASE,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 
 from ingest.loaders import given_title
@@ -114,14 +114,13 @@ class StoryReader:
     def __init__(self, index: Index) -> None:
         self.index = index
 
-    def read(self, source: str) -> tuple[frozenset[str], frozenset[str]]:
-        """An article's index terms, and those of them it writes as names (``names``)."""
-        chunks = self.index.catalog.chunks_of(source)
-        return self._terms(chunks), names((chunk.text for chunk in chunks), chunks[0].title if chunks else "")
+    def chunks_of(self, source: str) -> Sequence[Chunk]:
+        """An article's passages, as stored: all this reader reads of the index."""
+        return self.index.catalog.chunks_of(source)
 
     def terms(self, source: str) -> frozenset[str]:
         """An article's index terms (as stored at ingest)."""
-        return self._terms(self.index.catalog.chunks_of(source))
+        return self._terms(self.chunks_of(source))
 
     def _terms(self, chunks: Sequence[Chunk]) -> frozenset[str]:
         stored = self.index.sentences(chunks) if chunks else {}
@@ -136,31 +135,23 @@ class StoryReader:
         """The test for one question (its ``concepts``: ``bot.chain.question.Concept``, each with
         its index ``terms`` and ``found_in``); what it reads of an article is kept as long as the
         test is, so that an article added later is read when it is asked about."""
-        chunks: dict[str, Sequence[Chunk]] = {}
-        terms: dict[str, frozenset[str]] = {}
-        written: dict[str, frozenset[str]] = {}
+        chunks_of = cache(self.chunks_of)
 
-        def chunks_of(source: str) -> Sequence[Chunk]:
-            if source not in chunks:
-                chunks[source] = self.index.catalog.chunks_of(source)
-            return chunks[source]
-
+        @cache
         def terms_of(source: str) -> frozenset[str]:
-            if source not in terms:
-                terms[source] = self._terms(chunks_of(source))
-            return terms[source]
+            return self._terms(chunks_of(source))
 
+        @cache
         def names_of(source: str) -> frozenset[str]:  # read only of the first article of a pair
-            if source not in written:
-                found = chunks_of(source)
-                written[source] = names((chunk.text for chunk in found), found[0].title if found else "")
-            return written[source]
+            found = chunks_of(source)
+            return names((chunk.text for chunk in found), found[0].title if found else "")
+
+        asked = frozenset(t for c in concepts for t in c.terms)
 
         def together(a: Titled, b: Titled) -> bool:
             if a.source == b.source:
                 return True
             # the names themselves: "phk" is also searched as "kerja", which is no name
-            asked = {t for c in concepts for t in c.terms}
             named = sorted(asked & names_of(a.source) & terms_of(a.source)) if asked else []
             if not named:
                 return one_story(a, b)

@@ -630,9 +630,10 @@ def chat() -> None:
         if question is None:
             err.print(f"tanya: the line is longer than {MAX_BATCH_LINE:,} characters", markup=False)
             continue
-        if question.strip().lower() in _QUIT:
+        said = question.strip().lower()
+        if said in _QUIT:
             return
-        if question.strip().lower() in _START_OVER:
+        if said in _START_OVER:
             conversation = Conversation()
             out.print("(a new conversation)", style="dim")
             continue

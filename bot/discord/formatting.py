@@ -22,10 +22,9 @@ EMBEDS_TOTAL_LIMIT = 6000
 MAX_EMBEDS = 10
 URL_LIMIT = 2048  # longer article links are left out
 
-# A link already in <...> (kept as it is), else a bare one without the punctuation that ends its
-# sentence, whatever stands before it (Discord links "xhttps://..." and "\_https://..." too); a
-# bare "https://" with nothing after it is made inert.
-_URL = LINK
+# Links (``LINK``): one already in <...> is kept as it is, a bare one without the punctuation that
+# ends its sentence, whatever stands before it (Discord links "xhttps://..." and "\_https://..."
+# too), is wrapped; a bare "https://" with nothing after it is made inert.
 _MARKER = re.compile(r"\[\d+\]")
 _MARKDOWN = re.compile(r"([\\*_~`|<>#\[\]()-])")
 # What a message must not be cut inside, read left to right: a link in <...>, a backslash and the
@@ -66,7 +65,7 @@ def neutralize(text: str) -> str:
 def _escape(text: str) -> str:
     out: list[str] = []
     position = 0
-    for match in _URL.finditer(text):
+    for match in LINK.finditer(text):
         out.append(_plain(text[position : match.start()]))
         out.append(_link(match[1] or match[0]) if match[1] or match[2] else _inert(match[0]))
         position = match.end()

@@ -217,7 +217,8 @@ def without_boilerplate(text: str) -> str:
 # preview), else bare, without the punctuation that ends its sentence ("(lihat https://x.id/a)",
 # "... https://x.id/a?"); a bare "https://" with nothing after it too. Discord's formatting wraps
 # them, questions leave them out (``bot.chain.normalization``).
-LINK = re.compile(r"<(https?://[^\s<>]+)>|https?://([^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"])?", re.IGNORECASE)
+LINK_TAIL = r"[^\s<>()\[\]]*[^\s<>()\[\].,:;!?'\"]"  # what follows "https://" or "www."
+LINK = re.compile(rf"<(https?://[^\s<>]+)>|https?://({LINK_TAIL})?", re.IGNORECASE)
 
 
 def words(text: str) -> list[str]:
