@@ -107,3 +107,17 @@ def test_a_retrieval_pickles_as_the_fit_caches_it(small_index: Index) -> None:
     assert retrieval.together is not None
     again = pickle.loads(pickle.dumps(retrieval))
     assert again.together is None and again.query == retrieval.query and len(again.candidates) == 1
+
+
+def test_two_reports_of_different_dates_repeating_a_paragraph_are_both_listed(small_index: Index) -> None:
+    # which is the later one matters ("the latest", what changed): only one text of one date is one passage
+    text = "Gunung Merapi meletus pada tahun 2010.\n\nAbu vulkanik menutup Yogyakarta selama tiga hari."
+    ingest_articles(
+        small_index,
+        [
+            Article("awal", text, "Merapi Meletus", published="2026-11-01"),
+            Article("lanjutan", text, "Merapi Meletus", published="2026-11-03"),
+        ],
+    )
+    retrieval = HybridRetriever(index=small_index, config=RetrievalConfig(dense=False)).search("Kapan Merapi meletus?")
+    assert {c.chunk.published for c in retrieval.candidates} == {"2026-11-01", "2026-11-03"}

@@ -288,6 +288,14 @@ def test_chat_reads_a_follow_up_with_the_question_before_it_until_new(ingested: 
     assert "Coba" in answers[1] and "12 Oktober 2024" not in answers[1]
 
 
+@pytest.mark.parametrize("quit_word", ["exit", "/quit", "/exit", "QUIT"])
+def test_chat_ends_at_a_word_that_quits(ingested: None, quit_word: str) -> None:
+    # what follows it is never asked: "/quit" and "/exit" had been searched as questions
+    result = tanya("chat", input="\n".join([quit_word, QUESTION, ""]))
+    assert result.exit_code == 0, result.output
+    assert "700" not in result.stdout
+
+
 def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:
     conversations = tmp_path / "talk.jsonl"
     turns = [

@@ -107,6 +107,36 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("koridor 1 panjangnya brp km sih", "koridor 1 panjangnya berapa km"),
         ("jaraknya 5 km, tingginya 3 m ya", "jaraknya 5 km, tingginya 3 m"),
         ("km mau kemana? brp org yg ikut", "kamu mau kemana? berapa orang yang ikut"),
+        # a time of day greets where a message opens, before an address, a particle or a sign
+        ("pagi min, brp karyawan tiktok yg kena phk?", "berapa karyawan tiktok yang kena phk?"),
+        ("malem bang, jam brp longsornya", "jam berapa longsornya"),
+        ("Malam, ada yg tau brp korban?", "ada yang tau berapa korban?"),
+        ("met pagi gan, tarifnya brp", "tarifnya berapa"),
+        ("selamat malam kak, brp korbannya", "berapa korbannya"),
+        ("<@123> sore kak, volum material longsorannya kira2 brp?", "volum material longsorannya kira-kira berapa?"),
+        # and asks everywhere else (it had been dropped wherever it stood)
+        ("knp pagi?", "kenapa pagi?"),
+        ("airnya biasanya mati kapan? siang apa malem", "airnya biasanya mati kapan? siang apa malam"),
+        ("kapan jam malam diberlakukan", "kapan jam malam diberlakukan"),
+        ("Berapa curah hujan tercatat pada malam kejadian?", "Berapa curah hujan tercatat pada malam kejadian?"),
+        ("pagi ini ada brp kapal yg berangkat?", "pagi ini ada berapa kapal yang berangkat?"),
+        ("Ada yang ditemukan selamat?", "Ada yang ditemukan selamat?"),
+        ("ibadah sore gerejanya jd jam brp", "ibadah sore gerejanya jadi jam berapa"),
+        ("Ada berapa penumpang yang selamat malam itu?", "Ada berapa penumpang yang selamat malam itu?"),
+        ("pagi-pagi ada gempa kenapa?", "pagi-pagi ada gempa kenapa?"),
+        ("pagi2 brp korban", "pagi-pagi berapa korban"),
+        # a request frame or a sign after it greets too (a review's)
+        ("pagi mau nanya brp korban banjir", "berapa korban banjir"),
+        ("Sore: berapa korban?", "berapa korban?"),
+        ("pagi semua, trans seruni mulai jalan tgl brp ya", "trans seruni mulai jalan tanggal berapa"),
+        # a link names nothing asked: its words ("https", "com", the path's) had been searched
+        ("cek ini dong https://example.com/x tiktok phk brp org", "cek ini tiktok phk berapa orang"),
+        ("<https://kompas.com/a?b=1> ini bener gak?", "ini benar enggak?"),
+        ("https://medium.com/@user/post tiktok phk brp", "tiktok phk berapa"),
+        # the punctuation that ends its sentence is no part of it (a review's)
+        ("(lihat https://x.com/a) brp korban", "(lihat ) berapa korban"),
+        ("brp korban https://x.com/a?", "berapa korban?"),
+        ("baca di www.detik.com/berita, brp korbannya?", "baca di, berapa korbannya?"),
     ],
 )
 def test_chat_messages_become_questions(message: str, question: str) -> None:
@@ -312,54 +342,6 @@ def test_good_morning_is_dropped_from_a_question_like_selamat_pagi() -> None:
     assert normalize_chat("selamat pagi, ada berita apa?", nothing_indexed) == "ada berita apa?"
 
 
-@pytest.mark.parametrize(
-    ("message", "question"),
-    [
-        # a time of day greets where a message opens, before an address, a particle or a sign
-        ("pagi min, brp karyawan tiktok yg kena phk?", "berapa karyawan tiktok yang kena phk?"),
-        ("malem bang, jam brp longsornya", "jam berapa longsornya"),
-        ("Malam, ada yg tau brp korban?", "ada yang tau berapa korban?"),
-        ("met pagi gan, tarifnya brp", "tarifnya berapa"),
-        ("selamat malam kak, brp korbannya", "berapa korbannya"),
-        ("<@123> sore kak, volum material longsorannya kira2 brp?", "volum material longsorannya kira-kira berapa?"),
-        # and asks everywhere else (it had been dropped wherever it stood)
-        ("knp pagi?", "kenapa pagi?"),
-        ("airnya biasanya mati kapan? siang apa malem", "airnya biasanya mati kapan? siang apa malam"),
-        ("kapan jam malam diberlakukan", "kapan jam malam diberlakukan"),
-        ("Berapa curah hujan tercatat pada malam kejadian?", "Berapa curah hujan tercatat pada malam kejadian?"),
-        ("pagi ini ada brp kapal yg berangkat?", "pagi ini ada berapa kapal yang berangkat?"),
-        ("Ada yang ditemukan selamat?", "Ada yang ditemukan selamat?"),
-        ("ibadah sore gerejanya jd jam brp", "ibadah sore gerejanya jadi jam berapa"),
-        ("Ada berapa penumpang yang selamat malam itu?", "Ada berapa penumpang yang selamat malam itu?"),
-        ("pagi-pagi ada gempa kenapa?", "pagi-pagi ada gempa kenapa?"),
-        ("pagi2 brp korban", "pagi-pagi berapa korban"),
-        # a request frame or a sign after it greets too (a review's)
-        ("pagi mau nanya brp korban banjir", "berapa korban banjir"),
-        ("Sore: berapa korban?", "berapa korban?"),
-        ("pagi semua, trans seruni mulai jalan tgl brp ya", "trans seruni mulai jalan tanggal berapa"),
-    ],
-)
-def test_a_time_of_day_greets_only_where_a_message_opens(message: str, question: str) -> None:
-    assert normalize_chat(message, nothing_indexed) == question
-
-
 @pytest.mark.parametrize("message", ["pagi", "selamat pagi min", "malam semua", "selamat ya", "pagi!"])
 def test_a_time_of_day_alone_is_still_small_talk(message: str) -> None:
     assert small_talk(message) == "id"
-
-
-@pytest.mark.parametrize(
-    ("message", "question"),
-    [
-        ("cek ini dong https://example.com/x tiktok phk brp org", "cek ini tiktok phk berapa orang"),
-        ("<https://kompas.com/a?b=1> ini bener gak?", "ini benar enggak?"),
-        ("https://medium.com/@user/post tiktok phk brp", "tiktok phk berapa"),
-        # the punctuation that ends its sentence is no part of it (a review's)
-        ("(lihat https://x.com/a) brp korban", "(lihat ) berapa korban"),
-        ("brp korban https://x.com/a?", "berapa korban?"),
-        ("baca di www.detik.com/berita, brp korbannya?", "baca di, berapa korbannya?"),
-    ],
-)
-def test_a_link_names_nothing_asked(message: str, question: str) -> None:
-    # its words ("https", "com", the path's) had been searched as what the question asks about
-    assert normalize_chat(message, nothing_indexed) == question
