@@ -321,3 +321,61 @@ def test_a_cached_reading_is_read_again_with_todays_question_analysis(
     ]
     (plain,) = module._retyped([module.Example(question, stale, "")], ["reason"])
     assert plain.retrieval.query.kind is None  # the rule switched off (--without reason)
+
+
+FIT_FOLLOWUPS = REPO / "bench" / "fit_followups.py"
+CONVERSATIONS = SAMPLE / "conversations_train.jsonl"  # six conversations on the two news articles
+
+
+def fit_followups(tmp: Path, cache: Path, out: Path, *extra: str) -> str:
+    """Run the follow-up fit on the sample's conversations; return what it reported (stderr)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            str(FIT_FOLLOWUPS),
+            "--conversations",
+            str(CONVERSATIONS),
+            "--index-dir",
+            str(tmp / "conversations-index"),
+            "--model-cache",
+            str(cache),
+            "--out",
+            str(out),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    ).stderr
+
+
+def test_the_follow_up_fit_writes_a_model_the_chain_reads_the_same_each_time(tmp_path: Path, model_cache: Path) -> None:
+    from bot.chain.features import FOLLOWUP_FEATURES
+    from bot.chain.models import FollowUpModel
+
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    report = fit_followups(tmp_path, model_cache, first)
+    assert re.search(r"\b12 follow-up readings\b", report), report  # two later turns of each of six
+    fit_followups(tmp_path, model_cache, second)  # the index is found unchanged
+    assert first.read_text() == second.read_text()
+    model = FollowUpModel.from_json(json.loads(first.read_text()))
+    assert model.answer.features == FOLLOWUP_FEATURES
+    assert 0.0 <= model.min_probability <= 1.0 and model.english_probability is None  # too few English turns
+    assert model.meta["rows"] == 12 and model.meta["unanswerable"] == 3
+    assert model.meta["conversations"] == ["conversations_train.jsonl"]
+    dropped = tmp_path / "dropped.json"
+    fit_followups(tmp_path, model_cache, dropped, "--drop", "own_passage")
+    assert "own_passage" not in FollowUpModel.from_json(json.loads(dropped.read_text())).answer.features
+
+
+def test_the_shipped_follow_up_model_comes_with_the_shipped_models() -> None:
+    from bot.chain.features import FOLLOWUP_FEATURES
+    from bot.chain.models import FOLLOWUP_FILE
+
+    shipped = load_models()
+    assert shipped.followup is not None and shipped.followup.answer.features == FOLLOWUP_FEATURES
+    assert shipped.followup.meta["conversations"] == ["conversations_train.jsonl"]
+    assert json.loads(FOLLOWUP_FILE.read_text())["meta"]["rows"] > 300
+    # a models file given by path is read alone
+    assert load_models(REPO / "bot" / "chain" / "data" / "answer_models.json").followup is None

@@ -247,3 +247,43 @@ def test_the_off_topic_gate_compares_with_the_bar_of_the_questions_language() ->
     near_off = {"dense": -0.1}  # about 0.73: over the Indonesian bar, under the English one
     assert not gate.refuses(far, "id") and not gate.refuses(far, "en")
     assert gate.refuses(near_off, "id") and not gate.refuses(near_off, "en")
+
+
+def _followup(bar: float, english: float | None = None) -> Any:
+    from bot.chain.features import FOLLOWUP_FEATURES
+    from bot.chain.models import FollowUpModel
+
+    n = len(FOLLOWUP_FEATURES)
+    model = LogisticModel(FOLLOWUP_FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * (n - 1) + (2.0,), -1.0)
+    return FollowUpModel(model, bar, english, {"rows": 3})
+
+
+def test_a_follow_up_model_judges_follow_up_readings_in_both_readings_with_bars_of_its_own(tmp_path: Path) -> None:
+    from bot.chain.models import FollowUpModel
+
+    followup = _followup(0.3, 0.2)
+    assert FollowUpModel.from_json(json.loads(followup.dumps())) == followup  # reads back as written
+    path = tmp_path / "followup.json"
+    path.write_text(followup.dumps())
+    models = load_models(REPO / "bot" / "chain" / "data" / "answer_models.json", path)
+    assert models.followup == followup
+    for reading in (models, models.for_passages([_passage("a")])):  # several articles' passages, or one's
+        judged = reading.for_followup()
+        assert judged.answer == followup.answer and (judged.bar("id"), judged.bar("en")) == (0.3, 0.2)
+        assert judged.sentence == reading.sentence and judged.passage == reading.passage  # ranked as before
+        assert judged.for_followup() is judged  # a follow-up's models are not judged again
+    assert models.for_followup() is models.for_followup()  # built once
+    # models without one judge a follow-up as a question
+    assert models.replace(followup=None).for_followup().answer == models.answer
+
+
+def test_a_broken_follow_up_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "followup.json"
+    data = json.loads(_followup(0.3).dumps())
+    data["answer"]["coef"].pop()
+    path.write_text(json.dumps(data))
+    with pytest.raises(TanyaError, match="cannot read the follow-up model .*followup.answer: coef has"):
+        load_models(REPO / "bot" / "chain" / "data" / "answer_models.json", path)
+    path.write_text(json.dumps({**data, "min_probability": 2}))
+    with pytest.raises(TanyaError, match="followup.min_probability must be a probability"):
+        load_models(REPO / "bot" / "chain" / "data" / "answer_models.json", path)
