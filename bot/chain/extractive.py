@@ -24,13 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, passage_quote, shown_quote
-from bot.chain.features import (
-    PassageCandidate,
-    SentenceCandidate,
-    answer_features,
-    followup_features,
-    sentence_features,
-)
+from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
@@ -63,34 +57,21 @@ class ExtractiveAnswerer:
     def models(self, retrieval: Retrieval) -> AnswerModels:
         """The models that read the retrieval's best passages: those that ranked them (the
         shipped ones if it does not say), in their one-article form when the passages all come
-        from one article (``AnswerModels.for_passages``), judged by the follow-up model when the
-        question was read as a follow-up (``AnswerModels.for_followup``)."""
-        models = self.passage_models(retrieval)
-        return models if retrieval.own is None else models.for_followup()
-
-    def passage_models(self, retrieval: Retrieval) -> AnswerModels:
-        """The models that read the retrieval's best passages (``models``), whether it was read
-        as a follow-up or not."""
+        from one article (``AnswerModels.for_passages``)."""
         return (retrieval.models or load_models()).for_passages(retrieval.candidates[: self.config.passages])
 
     def judge(self, retrieval: Retrieval) -> tuple[list[SentenceCandidate], float]:
         """The sentences of the best passages scored by the sentence model, best first, and the
         answer model's probability that the best one answers (0 when there is none, or when the
         question is on a subject no article holds: ``AnswerModels.off_topic``). Kept on the
-        retrieval: a question's readings are judged to be compared, then one is answered. A
-        reading as a follow-up is judged by the follow-up model, and by the answer model as if it
-        were a question of its own too (``probability``)."""
+        retrieval: a question's readings are judged to be compared, then one is answered."""
         if retrieval.judged is None:
             ranked = self._rank_sentences(retrieval)
             passages = retrieval.candidates[: self.config.passages]
             models = self.models(retrieval)
-            probability, asked, gated = 0.0, 0.0, False
+            probability, gated = 0.0, False
             if ranked:
-                features = (
-                    answer_features(retrieval.query, passages, ranked)
-                    if retrieval.own is None
-                    else followup_features(retrieval.query, retrieval.own, passages, ranked)
-                )
+                features = answer_features(retrieval.query, passages, ranked)
                 gate = models.off_topic
                 # a question on a subject no article holds has no answer, however likely its best
                 # sentence looks: an Indonesian one that names nothing the index holds, or one the
@@ -99,13 +80,9 @@ class ExtractiveAnswerer:
                     gate is not None and gate.refuses(features, retrieval.query.lang)
                 )
                 if not gated:
-                    logit = self.passage_models(retrieval).answer.logit(features)
-                    asked = 1.0 / (1.0 + math.exp(-logit))
-                    probability = asked if retrieval.own is None else models.answer.probability(
-                        {**features, "answer_logit": logit}
-                    )
-            retrieval.judged = (tuple(ranked), probability, gated, asked)
-        ranked_once, probability, _, _ = retrieval.judged
+                    probability = models.answer.probability(features)
+            retrieval.judged = (tuple(ranked), probability, gated)
+        ranked_once, probability, _ = retrieval.judged
         return list(ranked_once), probability
 
     def off_topic(self, retrieval: Retrieval) -> bool:
@@ -118,19 +95,13 @@ class ExtractiveAnswerer:
         """The sentences of the best passages scored by the sentence model, best first."""
         return self.judge(retrieval)[0]
 
-    def probability(self, retrieval: Retrieval, as_question: bool = False) -> float:
+    def probability(self, retrieval: Retrieval) -> float:
         """The answer model's probability that the answer to ``retrieval`` is right, on the scale
         of the models that ranked its passages: one-article models have a bar of their own, and a
         probability they give is moved by the log-odds between the two bars, so that readings of a
-        question read by either can be compared (a follow-up against the question alone). With
-        ``as_question``, a reading as a follow-up is judged as if it were a question of its own
-        (by the answer model, not the follow-up model): so the reader compares a question's
-        readings (``bot.chain.followup``), as it did before there was a follow-up model."""
-        self.judge(retrieval)
-        _, judged, _, asked = retrieval.judged
-        probability = asked if as_question else judged
-        reading = self.passage_models(retrieval) if as_question else self.models(retrieval)
-        ranking = retrieval.models or load_models()
+        question read by either can be compared (a follow-up against the question alone)."""
+        probability = self.judge(retrieval)[1]
+        reading, ranking = self.models(retrieval), retrieval.models or load_models()
         if reading is ranking or not 0.0 < probability < 1.0:
             return probability
         lang = retrieval.query.lang
@@ -173,10 +144,6 @@ class ExtractiveAnswerer:
         when it abstains."""
         if not self.accepts(retrieval):
             return []
-        return self.quotes(retrieval)
-
-    def quotes(self, retrieval: Retrieval) -> list[SentenceCandidate]:
-        """The sentences an answer to ``retrieval`` would quote, were it given (``chosen``)."""
         cfg, models = self.config, self.models(retrieval)
         ranked = self.rank_sentences(retrieval)
         joins = self._joins(retrieval, retrieval.candidates[: cfg.passages], ranked)
@@ -226,9 +193,8 @@ class ExtractiveAnswerer:
         self, retrieval: Retrieval, passages: Sequence[PassageCandidate], ranked: list[SentenceCandidate]
     ) -> Callable[[SentenceCandidate], bool]:
         """Whether a sentence may join an answer beside the best of ``ranked``, read over
-        ``passages`` (``answers_alone``, at the bar of the models that read them, as a question
-        read alone: the follow-up model's features are of the best answer's article)."""
-        models, query = self.passage_models(retrieval), retrieval.query
+        ``passages`` (``answers_alone``, at the bar of the models that read them)."""
+        models, query = self.models(retrieval), retrieval.query
 
         def joins(sentence: SentenceCandidate) -> bool:
             return answers_alone(query, passages, ranked, sentence, models.answer, models.bar(query.lang))

@@ -23,7 +23,6 @@ from bot.chain.question import (
     ParsedQuery,
     answer_slot,
     holds_answer_type,
-    named,
     type_match,
     written_as_names,
 )
@@ -349,44 +348,4 @@ def answer_features(
         "lexical_found": float(best.passage.bm25_rank is not None),
         "negation_mismatch": best.features["negation_mismatch"],
         "opposite": float(_opposite(query, present)),
-    }
-
-
-# What the follow-up model reads beside ``ANSWER_FEATURES`` of a question read as a follow-up:
-# how much of what the question itself names (not what it took from the conversation) the best
-# answer holds, and how much of the reading that is.
-FOLLOWUP_FEATURES = (
-    "answer_logit",
-    "names_own",
-    "own_weight",
-    "own_sentence",
-    "own_window",
-    "own_passage",
-)
-
-
-def followup_features(
-    query: ParsedQuery, own: ParsedQuery, passages: Sequence[PassageCandidate], ranked: Sequence[SentenceCandidate]
-) -> dict[str, float]:
-    """``answer_features`` of a follow-up reading (``query``: the question with the
-    conversation's concepts; ``own``: the question alone), with what the question itself names
-    (``named``): whether it names anything ("kenapa?" does not; "kontraktornya siapa?" does),
-    that share of the reading's weight, and the shares of it the best sentence, the sentences
-    around it and its passage hold."""
-    best = ranked[0]
-    mine = named(own)
-    weight = sum(c.weight for c in mine)
-    terms = [t for _, t in best.passage.sentences]
-    j = best.position
-
-    def held(present: frozenset[str]) -> float:
-        return sum(c.weight for c in mine if c.found_in(present)) / weight if weight else 0.0
-
-    return {
-        **answer_features(query, passages, ranked),
-        "names_own": float(bool(mine)),
-        "own_weight": min(1.0, weight / query.total_weight),
-        "own_sentence": held(terms[j]),
-        "own_window": held(frozenset().union(*terms[max(0, j - 1) : j + 2])),
-        "own_passage": held(best.passage.terms),
     }

@@ -316,7 +316,7 @@ class FollowUpReader:
         own = named(alone.query)
         if prefer_context(
             self.extractive.probability(alone),
-            self.extractive.probability(followed, as_question=True),
+            self.extractive.probability(followed),
             self.subject_coverage(alone, alone),
             self.subject_coverage(followed, alone),
             share,

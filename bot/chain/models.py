@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,6 @@ MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models.json"
 # Fitted without the embeddings' features: what answers over an index built with another model
 # than the one MODELS_FILE was fitted for (its similarities mean something else there).
 LEXICAL_MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models_lexical.json"
-# The follow-up model fitted on the shipped models' readings (``bench/fit_followups.py``)
-FOLLOWUP_FILE = Path(__file__).resolve().parent / "data" / "followup_model.json"
 
 
 @dataclass(frozen=True)
@@ -355,52 +353,6 @@ class OneArticleModels:
         )
 
 
-def dumps(data: Mapping[str, Any]) -> str:
-    """A data file's text: indented, with each list of numbers on one line (a tree's nodes would
-    otherwise take a line each)."""
-    import re
-
-    text = json.dumps(data, indent=1)
-    numbers = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)\s*\]")
-    return numbers.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
-
-
-@dataclass(frozen=True)
-class FollowUpModel:
-    """Whether the answer to a question read as a follow-up is right: a model over
-    ``bot.chain.features.FOLLOWUP_FEATURES``, fitted on the follow-up turns of conversations
-    written on the training news articles (``bench/fit_followups.py``), with bars of its own.
-    The answer model, fitted on questions asked alone, reads a follow-up's reading as if the
-    conversation's words were the question's: a near miss ("kontraktornya siapa?") found them all
-    and was answered, while "jam brp?" lacked its own and was refused (docs/quality.md, "A model
-    of follow-ups")."""
-
-    answer: Model
-    min_probability: float
-    english_probability: float | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"answer": self.answer.to_json(), "min_probability": self.min_probability}
-        if self.english_probability is not None:
-            data["min_probability_en"] = self.english_probability
-        data["meta"] = dict(self.meta)
-        return data
-
-    def dumps(self) -> str:
-        """The data file's text (``dumps``)."""
-        return dumps(self.to_json())
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FollowUpModel:
-        return cls(
-            _section(data, "answer", "followup."),
-            _probability(data["min_probability"], "followup.min_probability"),
-            _optional_probability(data.get("min_probability_en"), "followup.min_probability_en"),
-            dict(data.get("meta") or {}),
-        )
-
-
 @dataclass(frozen=True)
 class AnswerModels:
     """The learned parts of answering.
@@ -426,7 +378,6 @@ class AnswerModels:
     third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
     english_probability: float | None = None
     off_topic: OffTopicGate | None = None  # None: no question is refused for its subject alone
-    followup: FollowUpModel | None = None  # None: a follow-up's reading is judged as a question's
 
     def bar(self, lang: str) -> float:
         """The probability under which an answer to a question in ``lang`` is refused. The fit
@@ -443,26 +394,6 @@ class AnswerModels:
         if self.one_article is None or not passages or len({p.chunk.source for p in passages}) != 1:
             return self
         return self._one_article_reading
-
-    def for_followup(self) -> AnswerModels:
-        """The models that judge a question read as a follow-up: these with the follow-up
-        model's answer model and bars, when there is one."""
-        return self if self.followup is None else self._followup_reading
-
-    @cached_property
-    def _followup_reading(self) -> AnswerModels:
-        import dataclasses
-
-        f = self.followup
-        assert f is not None
-        return dataclasses.replace(
-            self,
-            answer=f.answer,
-            min_probability=f.min_probability,
-            english_probability=f.english_probability,
-            one_article=None,
-            followup=None,
-        )
 
     @cached_property
     def _one_article_reading(self) -> AnswerModels:
@@ -504,8 +435,13 @@ class AnswerModels:
         return data
 
     def dumps(self) -> str:
-        """The data file's text (``dumps``)."""
-        return dumps(self.to_json())
+        """The data file's text: indented, with each list of numbers on one line (a tree's nodes
+        would otherwise take a line each)."""
+        import re
+
+        text = json.dumps(self.to_json(), indent=1)
+        numbers = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)\s*\]")
+        return numbers.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerModels:
@@ -555,25 +491,17 @@ READING_FIELDS = frozenset(
 )
 
 
-def load_models(path: Path | None = None, followup: Path | None = None) -> AnswerModels:
-    """Read the answering models (the shipped file unless ``path`` is given) with the follow-up
-    model of ``followup`` (the shipped one with the shipped models; none with others unless
-    given)."""
-    return _load(path or MODELS_FILE, followup or (FOLLOWUP_FILE if path is None else None))
+def load_models(path: Path | None = None) -> AnswerModels:
+    """Read the answering models (the shipped file unless ``path`` is given)."""
+    return _load(path or MODELS_FILE)
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path, followup: Path | None = None) -> AnswerModels:
+def _load(path: Path) -> AnswerModels:
     try:
-        models = AnswerModels.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return AnswerModels.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise TanyaError(f"cannot read the answering models in {path}: {exc}") from None
-    if followup is None:
-        return models
-    try:
-        return models.replace(followup=FollowUpModel.from_json(json.loads(followup.read_text(encoding="utf-8"))))
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise TanyaError(f"cannot read the follow-up model in {followup}: {exc}") from None
 
 
 def standardise(rows: Sequence[Mapping[str, float]], features: Sequence[str]) -> tuple[list[float], list[float]]:
