@@ -261,6 +261,26 @@ def test_the_written_chat_questions_are_well_formed(name: str) -> None:
     assert 0.1 < unanswerable < 0.3 and 0.15 < english < 0.35
 
 
+def test_the_conversations_on_the_training_articles_are_well_formed() -> None:
+    rows = [
+        json.loads(line) for line in (REPO / "bench" / "data" / "conversations_train.jsonl").read_text().splitlines()
+    ]
+    assert len({r["id"] for r in rows}) == len(rows) == 216
+    news = {
+        json.loads(line)["passage"]
+        for name in ("news_train.jsonl", "news_train_round2.jsonl", "news_train_round3.jsonl")
+        for line in (REPO / "bench" / "data" / name).read_text().splitlines()
+    }
+    assert {r["passage"] for r in rows} == news  # three on each training news article
+    turns = [t for r in rows for t in r["turns"]]
+    assert all(2 <= len(r["turns"]) <= 4 for r in rows) and len(turns) == 700
+    for t in turns:
+        assert t["lang"] in ("id", "en") and t["question"].strip()
+        assert bool(t["answers"]) == t["answerable"]
+    for r in rows:
+        assert all(a in r["passage"] for t in r["turns"] for a in t["answers"]), r["id"]
+
+
 ASKING = REPO / "bench" / "fit_asking_words.py"
 
 
