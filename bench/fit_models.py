@@ -616,97 +616,71 @@ def fit_reading(
         labels.append(int(right))
         outcomes.append((ex, scored))
         read.append(passages)
-    # With ``--answer-label quoted`` the answer model is fitted twice: the second time each
-    # question is right when the answer the first fit's operating points quote holds one of its
-    # answers (a second or third sentence may), as ``tanya eval`` and a reader judge it.
-    passes = 2 if args.answer_label == "quoted" else 1
-    quoted_answers: list[list[SentenceCandidate]] = []
-    for step in range(passes):
-        if step:
-            labels = [
-                int(ex.question.answerable and holds_answer(" ".join(s.text for s in chosen), ex.question.answers))
-                for (ex, _), chosen in zip(outcomes, quoted_answers, strict=True)
-            ]
-        answer_model: LogisticModel | TreeModel
-        if args.answer_model == "trees":
-            answer_model = fit_trees([rows], [labels], names)
-        else:
-            answer_model = fit_logistic(
-                rows, labels, names, args.c, balance([ex for ex, _ in outcomes]) if args.balance else None
-            )
-        probabilities = [1 / (1 + math.exp(-v)) for v in answer_model.logits(rows)]
+    answer_model: LogisticModel | TreeModel
+    if args.answer_model == "trees":
+        answer_model = fit_trees([rows], [labels], names)
+    else:
+        answer_model = fit_logistic(
+            rows, labels, names, args.c, balance([ex for ex, _ in outcomes]) if args.balance else None
+        )
+    probabilities = [1 / (1 + math.exp(-v)) for v in answer_model.logits(rows)]
 
-        # Operating points, on the training questions.
-        # The threshold refuses ``false_abstention`` of the answerable chat copies (the questions most
-        # like what people type); the carefully written originals are refused less often.
-        chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if _calibrates(ex, args.bar_on)]
-        pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
-        bar = _refusing(args.false_abstention, [p for p, ex in pool if ex.question.answerable])
-        min_probability = 0.5 if bar is None else bar
-        # English questions get a bar of their own, by the same rule over the answerable English
-        # questions people wrote (chat and news): the model, fitted mostly on Indonesian questions,
-        # gives right answers to English ones lower probabilities (docs/quality.md, section 4).
-        english = [
-            p
-            for p, (ex, _) in zip(probabilities, outcomes, strict=True)
-            if ex.question.answerable and (_written(ex) or _news(ex)) and ex.retrieval.query.lang == "en"
-        ]
-        english_bar = _refusing(args.false_abstention, english) if args.english_bar else None
-        english_probability = None if english_bar is None else round(english_bar, 6)
-        best_margin, best_third, best_correct = 0.0, None, -1
-        config = AnswererConfig()
-        # The sentences that may join each answer, as the answerer lets them (``answers_alone``),
-        # judged once each however many margins are tried.
-        joinable = [
-            _joins(ex.retrieval.query, passages, scored, answer_model, min_probability)
-            for (ex, scored), passages in zip(outcomes, read, strict=True)
-        ]
-        # and the other figure for what the best sentence counts, quoted second when there is one
-        sides = [
-            counterpart(ex.retrieval.query, scored, config.max_answer_chars, joins) if scored else None
-            for (ex, scored), joins in zip(outcomes, joinable, strict=True)
-        ]
-        for margin in MARGINS:
-            for third in (None, *MARGINS) if args.third_sentence else (None,):
-                if third is not None and third > margin:
+    # Operating points, on the training questions.
+    # The threshold refuses ``false_abstention`` of the answerable chat copies (the questions most
+    # like what people type); the carefully written originals are refused less often.
+    chat = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if _calibrates(ex, args.bar_on)]
+    pool = chat or [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True)]
+    bar = _refusing(args.false_abstention, [p for p, ex in pool if ex.question.answerable])
+    min_probability = 0.5 if bar is None else bar
+    # English questions get a bar of their own, by the same rule over the answerable English
+    # questions people wrote (chat and news): the model, fitted mostly on Indonesian questions,
+    # gives right answers to English ones lower probabilities (docs/quality.md, section 4).
+    english = [
+        p
+        for p, (ex, _) in zip(probabilities, outcomes, strict=True)
+        if ex.question.answerable and (_written(ex) or _news(ex)) and ex.retrieval.query.lang == "en"
+    ]
+    english_bar = _refusing(args.false_abstention, english) if args.english_bar else None
+    english_probability = None if english_bar is None else round(english_bar, 6)
+    best_margin, best_third, best_correct = 0.0, None, -1
+    config = AnswererConfig()
+    # The sentences that may join each answer, as the answerer lets them (``answers_alone``),
+    # judged once each however many margins are tried.
+    joinable = [
+        _joins(ex.retrieval.query, passages, scored, answer_model, min_probability)
+        for (ex, scored), passages in zip(outcomes, read, strict=True)
+    ]
+    # and the other figure for what the best sentence counts, quoted second when there is one
+    sides = [
+        counterpart(ex.retrieval.query, scored, config.max_answer_chars, joins) if scored else None
+        for (ex, scored), joins in zip(outcomes, joinable, strict=True)
+    ]
+    for margin in MARGINS:
+        for third in (None, *MARGINS) if args.third_sentence else (None,):
+            if third is not None and third > margin:
+                continue
+            correct, lengths = 0, defaultdict(list)
+            for p, (ex, scored), joins, side in zip(probabilities, outcomes, joinable, sides, strict=True):
+                if p < min_probability or not ex.question.answerable:
                     continue
-                correct, lengths = 0, defaultdict(list)
-                for p, (ex, scored), joins, side in zip(probabilities, outcomes, joinable, sides, strict=True):
-                    if p < min_probability or not ex.question.answerable:
-                        continue
-                    chosen = quoted(
-                        scored,
-                        margin,
-                        third,
-                        config.max_answer_chars,
-                        config.max_answer_chars_with_third,
-                        joins=joins,
-                        other_side=side,
-                    )
-                    # as the answerer counts lengths (``_fits``): one space between sentences; the
-                    # answer's citation markers and " … " between a passage's sentences add a few
-                    text = " ".join(s.text for s in chosen)
-                    lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
-                    correct += holds_answer(text, ex.question.answers)
-                # every set's median, the copies' apart: an answer stays short whatever the passages are like
-                median = max((statistics.median(v) for v in lengths.values()), default=0)
-                if median <= MAX_MEDIAN_CHARS and correct > best_correct:
-                    best_margin, best_third, best_correct = margin, third, correct
-        if step + 1 < passes:  # what each answer would quote at these operating points
-            quoted_answers = [
-                quoted(
+                chosen = quoted(
                     scored,
-                    best_margin,
-                    best_third,
+                    margin,
+                    third,
                     config.max_answer_chars,
                     config.max_answer_chars_with_third,
                     joins=joins,
                     other_side=side,
                 )
-                if scored
-                else []
-                for (_, scored), joins, side in zip(outcomes, joinable, sides, strict=True)
-            ]
+                # as the answerer counts lengths (``_fits``): one space between sentences; the
+                # answer's citation markers and " … " between a passage's sentences add a few
+                text = " ".join(s.text for s in chosen)
+                lengths[ex.question.set_name + ex.question.id.partition("~")[1]].append(len(text))
+                correct += holds_answer(text, ex.question.answers)
+            # every set's median, the copies' apart: an answer stays short whatever the passages are like
+            median = max((statistics.median(v) for v in lengths.values()), default=0)
+            if median <= MAX_MEDIAN_CHARS and correct > best_correct:
+                best_margin, best_third, best_correct = margin, third, correct
     n_answerable = sum(1 for ex, _ in outcomes if ex.question.answerable)
     unanswerable = [p for p, (ex, _) in zip(probabilities, outcomes, strict=True) if not ex.question.answerable]
     refused = sum(p < min_probability for p in unanswerable) / max(1, len(unanswerable))
@@ -871,13 +845,6 @@ def main() -> None:
         help="a conditional logit like the passage model (shipped) or gradient-boosted trees (docs/quality.md)",
     )
     parser.add_argument("--answer-model", choices=("trees", "linear"), default="linear")
-    parser.add_argument(
-        "--answer-label",
-        choices=("best", "quoted"),
-        default="best",
-        help="a question's answer is right when its best sentence holds an answer (best), or the sentences "
-        "it quotes do (quoted: fitted twice, the second time on what the first fit's answers quote)",
-    )
     parser.add_argument(
         "--third-sentence",
         action=argparse.BooleanOptionalAction,
@@ -1108,7 +1075,6 @@ def main() -> None:
             + "".join(f" --drop {d}" for d in args.drop if not (args.lexical and d in DENSE_FEATURES))
             + "".join(f" --sentence-drop {d}" for d in args.sentence_drop)
             + (" --lexical" if args.lexical else "")
-            + (f" --answer-label {args.answer_label}" if args.answer_label != "best" else "")
             + "".join(f" --without {w}" for w in args.without)
             + (f" --augment {args.augment}" if args.augment != AUGMENT else "")
             + (f" --dropout {args.dropout}" if args.dropout != DROPOUT else "")
