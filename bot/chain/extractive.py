@@ -24,13 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, passage_quote, shown_quote
-from bot.chain.features import (
-    PassageCandidate,
-    SentenceCandidate,
-    answer_features,
-    followup_sentence_features,
-    sentence_features,
-)
+from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
@@ -127,12 +121,7 @@ class ExtractiveAnswerer:
 
             vector = np.zeros(1, dtype=np.float32)
         candidates = sentence_features(retrieval.query, passages, vector)
-        models = self.models(retrieval)
-        logits = models.sentence.logits([c.features for c in candidates])
-        if retrieval.own is not None and models.followup is not None:
-            # a follow-up: what the question says itself of each sentence too (``FollowUpModel``)
-            own = followup_sentence_features(retrieval.own, retrieval.own_vector, candidates)
-            logits = [v + w for v, w in zip(logits, models.followup.sentence.logits(own), strict=True)]
+        logits = self.models(retrieval).sentence.logits([c.features for c in candidates])
         scored = [replace(c, score=v) for c, v in zip(candidates, logits, strict=True)]
         return sorted(scored, key=lambda c: c.score, reverse=True)
 

@@ -349,24 +349,3 @@ def answer_features(
         "negation_mismatch": best.features["negation_mismatch"],
         "opposite": float(_opposite(query, present)),
     }
-
-
-# What a question read as a follow-up says itself of each sentence (``FollowUpModel``)
-FOLLOWUP_SENTENCE_FEATURES = ("own_coverage", "own_dense")
-
-
-def followup_sentence_features(
-    own: ParsedQuery, own_vector: Any, candidates: Sequence[SentenceCandidate]
-) -> list[dict[str, float]]:
-    """For each sentence of a follow-up's reading: the IDF-weighted share of the question's own
-    concepts it holds (``own``: the question alone, not the conversation's words) and its cosine
-    with the question's own embedding (``own_vector``; left out, so counted at its mean, when
-    either has no vector)."""
-    rows = []
-    for c in candidates:
-        row = {"own_coverage": own.coverage(c.passage.sentences[c.position][1])}
-        vectors = c.passage.sentence_vectors
-        if own_vector is not None and vectors is not None and len(vectors) == len(c.passage.sentences):
-            row["own_dense"] = float(vectors[c.position] @ own_vector)
-        rows.append(row)
-    return rows

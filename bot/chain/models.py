@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,6 @@ MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models.json"
 # Fitted without the embeddings' features: what answers over an index built with another model
 # than the one MODELS_FILE was fitted for (its similarities mean something else there).
 LEXICAL_MODELS_FILE = Path(__file__).resolve().parent / "data" / "answer_models_lexical.json"
-# The follow-up model fitted over the shipped models' readings (``bench/fit_followups.py``)
-FOLLOWUP_FILE = Path(__file__).resolve().parent / "data" / "followup_model.json"
 
 
 @dataclass(frozen=True)
@@ -355,43 +353,6 @@ class OneArticleModels:
         )
 
 
-def dumps(data: Mapping[str, Any]) -> str:
-    """A data file's text: indented, with each list of numbers on one line (a tree's nodes would
-    otherwise take a line each)."""
-    import re
-
-    text = json.dumps(data, indent=1)
-    numbers = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)\s*\]")
-    return numbers.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
-
-
-@dataclass(frozen=True)
-class FollowUpModel:
-    """How the sentences of a question read as a follow-up are ranked: ``sentence`` adds to the
-    sentence model's log-odds of each sentence what the question itself says of it (its own
-    words the sentence holds, the sentence's cosine with the question's own embedding:
-    ``bot.chain.features.FOLLOWUP_SENTENCE_FEATURES``), a logistic model with no intercept whose
-    log-odds are 0 at the training rows' means. Read with the conversation's words, a follow-up
-    finds the sentence the conversation was about ("trus anak2nya belajar gmn" after "sampe kapan
-    liburnya?" quoted the holiday's end again). Fitted on conversations written on the training
-    news articles (``bench/fit_followups.py``; docs/quality.md, "Follow-ups read by what they
-    say themselves")."""
-
-    sentence: Model
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"sentence": self.sentence.to_json(), "meta": dict(self.meta)}
-
-    def dumps(self) -> str:
-        """The data file's text (``dumps``)."""
-        return dumps(self.to_json())
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FollowUpModel:
-        return cls(_section(data, "sentence", "followup."), dict(data.get("meta") or {}))
-
-
 @dataclass(frozen=True)
 class AnswerModels:
     """The learned parts of answering.
@@ -417,7 +378,6 @@ class AnswerModels:
     third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
     english_probability: float | None = None
     off_topic: OffTopicGate | None = None  # None: no question is refused for its subject alone
-    followup: FollowUpModel | None = None  # None: a follow-up's sentences are ranked as a question's
 
     def bar(self, lang: str) -> float:
         """The probability under which an answer to a question in ``lang`` is refused. The fit
@@ -475,8 +435,13 @@ class AnswerModels:
         return data
 
     def dumps(self) -> str:
-        """The data file's text (``dumps``)."""
-        return dumps(self.to_json())
+        """The data file's text: indented, with each list of numbers on one line (a tree's nodes
+        would otherwise take a line each)."""
+        import re
+
+        text = json.dumps(self.to_json(), indent=1)
+        numbers = re.compile(r"\[\s*(-?[0-9][-+0-9.eE]*(?:,\s*-?[0-9][-+0-9.eE]*)*)\s*\]")
+        return numbers.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text) + "\n"
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AnswerModels:
@@ -526,25 +491,17 @@ READING_FIELDS = frozenset(
 )
 
 
-def load_models(path: Path | None = None, followup: Path | None = None) -> AnswerModels:
-    """Read the answering models (the shipped file unless ``path`` is given) with the follow-up
-    model of ``followup`` (the shipped one with the shipped models; none with others unless
-    given: it was fitted over the shipped models' sentence scores)."""
-    return _load(path or MODELS_FILE, followup or (FOLLOWUP_FILE if path is None else None))
+def load_models(path: Path | None = None) -> AnswerModels:
+    """Read the answering models (the shipped file unless ``path`` is given)."""
+    return _load(path or MODELS_FILE)
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path, followup: Path | None = None) -> AnswerModels:
+def _load(path: Path) -> AnswerModels:
     try:
-        models = AnswerModels.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return AnswerModels.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise TanyaError(f"cannot read the answering models in {path}: {exc}") from None
-    if followup is None:
-        return models
-    try:
-        return models.replace(followup=FollowUpModel.from_json(json.loads(followup.read_text(encoding="utf-8"))))
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise TanyaError(f"cannot read the follow-up model in {followup}: {exc}") from None
 
 
 def standardise(rows: Sequence[Mapping[str, float]], features: Sequence[str]) -> tuple[list[float], list[float]]:

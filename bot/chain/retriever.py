@@ -62,7 +62,6 @@ class Retrieval:
     judged: Any = None  # the answerer's sentence ranking, its probability and the gate's verdict, once made
     within: Scope | None = None  # the articles it searched (``None``: all)
     own: ParsedQuery | None = None  # read as a follow-up: the question on its own (``query`` holds the context)
-    own_vector: Any = None  # read as a follow-up: the question's own embedding (``vector`` holds the context's too)
     # a question on a subject no article holds, read on its own in a conversation: the context the
     # conversation keeps for its next turn, as it was before it (``bot.chain.followup``)
     keeps: Context | None = None
@@ -185,7 +184,7 @@ class HybridRetriever(BaseRetriever):
             embedding = _ready(QuestionVector(alone.embedded.text, alone.embedded.model, mixed.tolist()))
         retrieval = self._rank(in_context(alone.query, context), k, embedding, models, alone.within)
         retrieval.question = alone.question
-        retrieval.own, retrieval.own_vector = alone.query, alone.vector
+        retrieval.own = alone.query
         return retrieval
 
     def search_within(self, retrieval: Retrieval, within: Scope) -> Retrieval:
@@ -195,7 +194,7 @@ class HybridRetriever(BaseRetriever):
         embedding = None if retrieval.embedded is None else _ready(retrieval.embedded)
         again = self._rank(retrieval.query, retrieval.k, embedding, retrieval.models or self.models_now(), within)
         again.question = retrieval.question
-        again.own, again.own_vector = retrieval.own, retrieval.own_vector
+        again.own = retrieval.own
         return again
 
     def search_parsed(self, query: ParsedQuery, k: int | None = None) -> Retrieval:
