@@ -1295,4 +1295,4 @@ def load_jsonl(file: BinaryIO, source: str, max_bytes: int | None = None) -> Ite
             continue
         if _is_absolute_path(article.source):  # as a file's article is named: never the same
             article = dataclasses.replace(article, source=JSONL_ID_PREFIX + article.source)
-        yield article
+        yield dataclasses.replace(article, origin=f"{printable_path(Path(source).name)} line {number}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,9 @@ class ItemResult:
     chunks: int = 0
     title: str | None = None
     reason: str | None = None
+    # what else happened to a stored one: the article it replaced, when that had another title
+    # (a JSON Lines id is its source: another file's line of the same id replaces its article)
+    note: str | None = None
 
 
 @dataclass
@@ -183,7 +187,7 @@ def ingest_articles(
     started = time.perf_counter()
     report = IngestReport()
     index.check_model()  # before any work: a mismatch fails at once
-    seen: set[str] = set()
+    seen: dict[str, Article] = {}
     try:
         for number, (batch, more) in enumerate(_rounds(loaded, round_chars)):
             ready = _prepared(index, batch, seen)
@@ -228,23 +232,32 @@ def _said(error: Exception) -> str:
 
 
 def _prepared(
-    index: Index, batch: list[Article | Skipped], seen: set[str]
+    index: Index, batch: list[Article | Skipped], seen: dict[str, Article]
 ) -> list[ItemResult | PreparedArticle | _Unchanged]:
-    """A round's articles chunked, hashed and analysed (outside the write lock)."""
+    """A round's articles chunked, hashed and analysed (outside the write lock); ``seen``: the
+    run's articles so far by source."""
     ready: list[ItemResult | PreparedArticle | _Unchanged] = []
     for item in batch:
         if isinstance(item, Skipped):
             ready.append(ItemResult(item.source, "skipped", reason=item.reason))
         elif item.source in seen:
-            ready.append(ItemResult(item.source, "skipped", reason="given twice in this run"))
+            ready.append(ItemResult(item.source, "skipped", reason=_given_twice(item, seen[item.source])))
         else:
-            seen.add(item.source)
+            seen[item.source] = item
             prepared = index.prepare(item)
             if index.status_of(prepared) == "unchanged":  # keep its hash only, not its chunks
                 ready.append(_Unchanged(item, prepared.content_hash, len(prepared.spans)))
             else:
                 ready.append(analyse(prepared))
     return ready
+
+
+def _given_twice(item: Article, first: Article) -> str:
+    """Why an article of a source the run already had is skipped, naming both when their origins
+    say more than the source ("feed.jsonl line 3": two files' lines of one id)."""
+    if item.origin and first.origin:
+        return f"given twice in this run: {item.origin} has the source of {first.origin}, which is kept"
+    return "given twice in this run"
 
 
 def _to_write(
@@ -262,6 +275,8 @@ def _to_write(
                 continue
             entry = analyse(index.prepare(entry.article))  # changed by another writer meanwhile
         status = index.status_of(entry)
+        if status == "replaced":
+            entry = dataclasses.replace(entry, replaces=_title_replaced(index, entry.article))
         if status == "unchanged":
             report.items.append(ItemResult(entry.article.source, "unchanged", len(entry.spans), entry.article.title))
         else:
@@ -312,8 +327,15 @@ class _Unchanged:
     chunks: int
 
 
+def _title_replaced(index: Index, article: Article) -> str | None:
+    """The title of the stored article ``article`` replaces, when it is another."""
+    record = index.catalog.article(article.source)
+    return record.title if record is not None and record.title != article.title else None
+
+
 def _stored(prepared: PreparedArticle, status: Outcome) -> ItemResult:
-    return ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title)
+    note = None if prepared.replaces is None else f'in place of "{prepared.replaces}"'
+    return ItemResult(prepared.article.source, status, len(prepared.spans), prepared.article.title, note=note)
 
 
 def _write_group(

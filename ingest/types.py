@@ -28,6 +28,9 @@ class Article:
     published: str | None = None
     lang: str = "id"
     outlet: str | None = None
+    # where it was read from when its source does not say ("feed.jsonl line 3": a JSON Lines id
+    # is its source), to name it in an ingest report; not stored
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,22 @@ def no_article_note(within: Scope) -> str:
     return f"No indexed article matches the filters ({', '.join(asked)}); see `tanya sources`."
 
 
+UNDATED_NOTE = "Articles without a date were not searched: a date filter keeps to dated articles."
+
+
+def leaves_out_undated(index: Any, within: Scope | None) -> bool:
+    """Whether the date filter of ``within`` (``--since``, ``--until``) leaves out articles that
+    have no date (and pass its other filters): a refusal then says so, as it says when the
+    filters leave nothing (the bundled article has no date, and "not in the articles" had read as
+    though it had been searched)."""
+    if within is None or not (within.since or within.until):
+        return False
+    undated_too = dataclasses.replace(within, since=None, until=None)
+    return len(index.chunk_ids_in(undated_too)) > len(
+        index.chunk_ids_in(dataclasses.replace(undated_too, since="0001-01-01"))
+    )
+
+
 def build_answer_chain(
     retriever: HybridRetriever,
     extractive: ExtractiveAnswerer,
@@ -396,6 +412,8 @@ def build_answer_chain(
             answer.note = other_dates_note(dates)
         elif answer.abstained and not answer.chat and (dates := state.get("undated_from")) is not None:
             answer.note = other_dates_note(dates, quoted=False)  # read right, and nothing answers
+        elif answer.abstained and not answer.chat and leaves_out_undated(retriever.index, within):
+            answer.note = UNDATED_NOTE
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

@@ -108,6 +108,8 @@ def render_report(report: IngestReport) -> RenderableType:
             line.append(f"  ({terminal_text(item.reason)})", style="yellow")
         elif item.status != "skipped":
             line.append(f"  {counted(item.chunks, 'chunk')}", style="dim")
+        if item.note:  # what it replaced, when that had another title
+            line.append(f"  ({terminal_text(item.note)})", style="cyan")
         lines.append(line)
     summary = Text(
         f"added {report.count('added')} · replaced {report.count('replaced')} · unchanged {report.count('unchanged')}"

@@ -37,6 +37,7 @@ class PreparedArticle:
     content_hash: str
     spans: list[ChunkSpan]
     analysis: Analysis | None = None
+    replaces: str | None = None  # the title of the stored article it replaces, when another (for the report)
 
     def chunk_id(self, index: int) -> str:
         """Stable id: the same article text and settings always give the same ids."""

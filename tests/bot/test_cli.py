@@ -676,6 +676,27 @@ def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
     assert not kept["abstained"] and kept["note"] is None
 
 
+def test_a_date_filter_that_leaves_out_undated_articles_says_so_when_nothing_answers(
+    ingested: None, tmp_path: Path
+) -> None:
+    """A hostile test: the bundled article has no date, and "--since 2026-01-01" refused a
+    question it answers with "the articles do not say" and no note, as though it had been searched."""
+    dated = tmp_path / "banjir.txt"
+    dated.write_text("Banjir melanda Desa Sukamaju pada Senin. Sebanyak 40 rumah terendam air.\n")
+    dated.with_name("banjir.meta.json").write_text('{"published": "2026-11-02"}')
+    assert tanya("ingest", str(dated)).exit_code == 0
+    question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
+    refused = json.loads(tanya("ask", "--json", "--since", "2026-01-01", question).stdout)
+    assert refused["abstained"] and refused["note"] == (
+        "Articles without a date were not searched: a date filter keeps to dated articles."
+    )
+    answered = json.loads(tanya("ask", "--json", "--since", "2026-01-01", "Berapa rumah terendam banjir?").stdout)
+    assert not answered["abstained"] and answered["note"] is None
+    # every article of the other filters dated: nothing left out, nothing to say
+    only_dated = json.loads(tanya("ask", "--json", "--since", "2026-01-01", "--source", "banjir", question).stdout)
+    assert only_dated["abstained"] and only_dated["note"] is None
+
+
 def test_a_batch_line_with_a_blank_filter_keeps_the_command_s_own(ingested: None, tmp_path: Path) -> None:
     # a blank "since" had cleared the command's --since (found by a hostile tester)
     question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"

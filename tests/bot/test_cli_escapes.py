@@ -94,6 +94,7 @@ def test_sources_report_and_metrics_show_hostile_names_escaped() -> None:
         items=[
             ItemResult(f"/tmp/{HOSTILE}.bin", "skipped", reason=f"unsupported file type .\x1b[2J{HOSTILE}"),
             ItemResult(f"/tmp/{HOSTILE}.txt", "added", chunks=1, title=HOSTILE),
+            ItemResult("1", "replaced", chunks=1, title="Baru", note=f'in place of "{HOSTILE}"'),
         ]
     )
     metrics = SetMetrics(f"[bold]set{HOSTILE}", 1, 1, 0, 1.0, 1.0, 1.0, 1.0, 1.0, None, 0.0, 10.0, 1.0, 1.0)
@@ -102,6 +103,7 @@ def test_sources_report_and_metrics_show_hostile_names_escaped() -> None:
         assert not UNSAFE.search(out), repr(out)
         assert "\\x1b" in out and "\\u202e" in out
     assert "[bold]set" in shown(render_metrics([metrics]))  # a set's name is text, not markup
+    assert '1  1 chunk  (in place of "' in without_styles(shown(render_report(report)))  # what it replaced
 
 
 def test_a_title_made_from_a_file_name_has_no_control_characters(tmp_path: Path) -> None:

@@ -40,6 +40,29 @@ def test_ingesting_twice_embeds_nothing_the_second_time(small_index: Index, hash
     assert len(stores_agree(small_index)) == first.chunks_written
 
 
+def test_a_jsonl_id_given_by_two_files_names_both_and_what_it_replaced(small_index: Index, tmp_path: Path) -> None:
+    """A hostile test: a JSON Lines id is the article's source across files (a feed re-exported
+    updates its articles), so two outlets' files numbering their lines "1", "2", ... replace each
+    other's articles; the report had said "replaced 1", and "given twice in this run" for two in
+    one run, naming neither the lines nor what was replaced."""
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text('{"id": "1", "title": "Gempa Palu", "text": "Gempa mengguncang Kota Palu pada Senin pagi."}\n')
+    b.write_text('{"id": "1", "title": "Harga Cabai Medan", "text": "Harga cabai merah di Medan naik pada Rabu."}\n')
+    ingest_inputs(small_index, [str(a)])
+    replaced = ingest_inputs(small_index, [str(b)])
+    (item,) = replaced.items
+    assert (item.status, item.note) == ("replaced", 'in place of "Gempa Palu"')
+    assert replaced.to_json()["items"][0]["note"] == 'in place of "Gempa Palu"'
+    edited = tmp_path / "b2.jsonl"  # the same article edited keeps its title: nothing to note
+    edited.write_text('{"id": "1", "title": "Harga Cabai Medan", "text": "Harga cabai merah di Medan naik lagi."}\n')
+    (again,) = ingest_inputs(small_index, [str(edited)]).items
+    assert again.status == "replaced" and again.note is None
+    (skipped, added) = ingest_inputs(small_index, [str(a), str(b)]).items
+    assert skipped.status == "skipped" and added.status == "replaced"
+    assert skipped.reason == "given twice in this run: b.jsonl line 1 has the source of a.jsonl line 1, which is kept"
+    assert [r.title for r in small_index.articles()] == ["Gempa Palu"]
+
+
 def test_an_ingest_only_if_empty_writes_nothing_once_another_writer_filled_the_index(small_index: Index) -> None:
     """A hostile test: two `tanya ingest --if-empty` at once (two hosts starting on one index)
     both found it empty before either took the write lock, and both wrote. Whether it is empty
