@@ -831,9 +831,26 @@ def decode(data: bytes, lines: bool = False) -> str:
         return data.decode("utf-32", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
+    kind = next((name for magic, name in _SIGNATURES if data.startswith(magic)), None)
+    if kind is not None:  # too short to hold 1% control bytes: "\x89PNG\r\n" had been the article "‰PNG"
+        raise LoadError(f"binary data ({kind}), not text")
     if _binary(data, lines):
         raise LoadError("binary data, not text")
     return _utf8_or_cp1252(data)
+
+
+# The first bytes of binary formats a text file may really be (a file named .txt, a page served
+# as HTML), whatever follows them
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"%PDF-", "a PDF"),
+    (b"\x7fELF", "a program"),
+)
 
 
 def _utf8_or_cp1252(data: bytes) -> str:
@@ -924,11 +941,22 @@ def _markdown(text: str) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
+# (what lies between is read up to the next noscript tag only: a page of countless unclosed ones
+# stays linear to read)
+_NOSCRIPT = re.compile(r"<noscript\b[^>]*>(?:(?!</?noscript\b).)*</noscript\s*>", re.IGNORECASE | re.DOTALL)
+_BLOCK_END = re.compile(r"</(?:h[1-6]|p|div|li|tr|blockquote|section|article|header|footer|figure)\s*>", re.IGNORECASE)
+
+
 def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     html = decode(data) if not data.startswith(b"\xef\xbb\xbf") else data[3:].decode("utf-8", "replace")
     html = _XML_INVALID_REFERENCE.sub(_readable_reference, html)
+    # what a browser shows only without scripts is no part of the article (a page had its
+    # "<noscript>" text quoted as an answer), and a page written on one line has its blocks on
+    # lines of their own, as a page written on several has ("<h1>Pasar Ikan</h1><p>Pemerintah ..."
+    # had read "Pasar Ikan Pemerintah ...", the headline glued to the lead's first sentence)
+    html = _BLOCK_END.sub(r"\g<0>\n", _NOSCRIPT.sub(" ", html))
     extract = functools.partial(
         trafilatura.extract, url=url, output_format="txt", include_comments=False, include_tables=True
     )

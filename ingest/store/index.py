@@ -438,7 +438,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)  # models and a local vector copy still live here
         except OSError as exc:
-            raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
+            raise IndexUnavailable(_data_dir_error(data_dir, exc)) from None
         catalog = PostgresCatalog(settings.database_url)
     else:
         catalog = _sqlite_catalog(data_dir, catalog_path, mirror, settings.collection)
@@ -488,4 +488,14 @@ def _sqlite_catalog(data_dir: Path, catalog_path: Path, mirror: ChromaMirror, co
                 )
         return Catalog(catalog_path)
     except OSError as exc:
-        raise IndexUnavailable(f"cannot use the data directory {data_dir}: {exc.strerror or exc}") from None
+        raise IndexUnavailable(_data_dir_error(data_dir, exc)) from None
+
+
+def _data_dir_error(data_dir: Path, exc: OSError) -> str:
+    """Why the data directory cannot be used, said as what is wrong ("File exists" for a data
+    directory that is a file, or a file on its path, had been the reason given)."""
+    blocking = next((p for p in (data_dir, *data_dir.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        where = "it is a file" if blocking == data_dir else f"{blocking} is a file"
+        return f"cannot use the data directory {data_dir}: {where}, not a folder (set TANYA_DATA_DIR to a folder)"
+    return f"cannot use the data directory {data_dir}: {exc.strerror or exc}"

@@ -434,6 +434,20 @@ def test_a_model_folder_that_cannot_be_made_is_one_line(tmp_path: Path, monkeypa
     assert f"cannot build the embedding model in {in_the_way} (TANYA_MODEL_CACHE_DIR" in result.stderr
 
 
+def test_a_data_dir_that_is_a_file_is_said_to_be_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a hostile tester: "cannot use the data directory ...: File exists" named no file
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    for data_dir, said in ((in_the_way, "it is a file"), (in_the_way / "data", f"{in_the_way} is a file")):
+        monkeypatch.setenv("TANYA_DATA_DIR", str(data_dir))
+        result = tanya("sources")
+        assert result.exit_code == 1, result.output
+        assert result.stderr == (
+            f"tanya: error: cannot use the data directory {data_dir}: {said}, not a folder "
+            "(set TANYA_DATA_DIR to a folder)\n"
+        )
+
+
 def test_sources_json_and_remove(ingested: None) -> None:
     (record,) = json.loads(tanya("sources", "--json").stdout)
     assert set(record) == {"source", "title", "url", "published", "lang", "chunks", "ingested_at"}

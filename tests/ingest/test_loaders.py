@@ -119,6 +119,34 @@ def test_html_main_text_is_extracted_without_scripts(tmp_path: Path) -> None:
     assert article.title == "PHK TikTok"
 
 
+def test_html_noscript_text_is_left_out_and_a_one_line_page_keeps_its_headline_apart(tmp_path: Path) -> None:
+    # a hostile tester: a page written on one line had "Pasar Ikan Pemerintah Kota Ambon ...", its
+    # headline glued to the lead, and "<noscript>" text inside the article was quoted as an answer
+    html = (
+        "<html><head><title>Pasar Ikan</title></head><body><article><h1>Pasar <b>Ikan</b></h1>"
+        "<p>Pemerintah Kota Ambon meresmikan pasar ikan baru. Pasar itu menampung 300 pedagang.</p>"
+        "<noscript>NOSCRIPT TEXT 777 pedagang</noscript><p>Pedagang menyambut baik.</p></article></body></html>"
+    )
+    (tmp_path / "p.html").write_text(html, encoding="utf-8")
+    article = load_one(tmp_path / "p.html")
+    assert isinstance(article, Article)
+    assert article.text.splitlines()[0] == "Pasar Ikan" and "777" not in article.text
+    assert "Pemerintah Kota Ambon meresmikan" in article.text and "Pedagang menyambut baik." in article.text
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [(b"\x89PNG\r\n", "a PNG image"), (b"GIF89a\x01\x00", "a GIF image"), (b"%PDF-1.7\n", "a PDF")],
+)
+def test_a_text_file_that_is_a_binary_format_is_refused_by_its_first_bytes(
+    tmp_path: Path, head: bytes, kind: str
+) -> None:
+    # "\x89PNG\r\n" named img.txt had been the article "‰PNG" (too short for its control bytes to count)
+    (tmp_path / "img.txt").write_bytes(head)
+    item = load_one(tmp_path / "img.txt")
+    assert isinstance(item, Skipped) and item.reason == f"binary data ({kind}), not text"
+
+
 def test_html_with_only_scripts_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "d.html").write_text("<html><script>alert(1)</script><style>p{}</style></html>", encoding="utf-8")
     item = load_one(tmp_path / "d.html")
