@@ -32,6 +32,7 @@ from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
 from bot.chain.dates import (
     DateReading,
+    impossible_day,
     newest_answering,
     parse_day,
     parse_today,
@@ -157,6 +158,7 @@ def no_article_note(within: Scope) -> str:
     return f"No indexed article matches the filters ({', '.join(asked)}); see `tanya sources`."
 
 
+NO_SUCH_DAY_NOTE = '"{day}" is a day no calendar has: the question was read without it.'
 UNDATED_NOTE = "Articles without a date were not searched: a date filter keeps to dated articles."
 
 
@@ -414,6 +416,8 @@ def build_answer_chain(
             answer.note = other_dates_note(dates, quoted=False)  # read right, and nothing answers
         elif answer.abstained and not answer.chat and leaves_out_undated(retriever.index, within):
             answer.note = UNDATED_NOTE
+        if answer.note is None and not answer.chat and (day := impossible_day(retrieval.question)) is not None:
+            answer.note = NO_SUCH_DAY_NOTE.format(day=day)
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

@@ -188,6 +188,33 @@ def _plus(day: date, days: int) -> date | None:
         return None
 
 
+# A day written with its month (and perhaps its year): by name ("31 November", "30 Feb 2026"), or
+# as figures after "tanggal" or with their year ("tgl 31/11", "30/2/2026"; "2/3" alone is a share)
+_WRITTEN_DAY = re.compile(
+    rf"\b(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
+    rf"|\b(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}))?(?!\d)"
+    rf"|\b(\d{{1,2}})\s*/\s*(\d{{1,2}})\s*/\s*(\d{{4}})(?!\d)"
+)
+
+
+def impossible_day(question: str) -> str | None:
+    """A day ``question`` writes that no calendar has ("31 November", "30 Februari", "tgl 31/4",
+    "29/2/2025"), as written: read as no date, the rest of the question is answered, and a note
+    says so (it had been answered as though the day were not there, without a word)."""
+    for found in _WRITTEN_DAY.finditer(_lower(question)):
+        groups = found.groups()
+        day, month, year = next((groups[i : i + 3] for i in (0, 3, 6) if groups[i]), (None, None, None))
+        assert day is not None and month is not None
+        number = int(month) if month.isdigit() else MONTHS[month]
+        if not 1 <= number <= 12:
+            continue
+        try:
+            date(int(year) if year else 2024, number, int(day))  # a leap year: 29 Februari is a day
+        except ValueError:
+            return question[found.start() : found.end()]
+    return None
+
+
 def read_dates(question: str, today: date) -> DateReading:
     """The dates ``question`` refers to, relative to ``today`` (see the module docstring)."""
     text = " ".join(question.split())

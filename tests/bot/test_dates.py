@@ -718,3 +718,38 @@ def test_the_chain_counts_relative_dates_from_the_day_it_is_given(story: Any) ->
     assert answer.note == "No article published on 2026-11-20 answers this; quoted from articles of other dates."
     that_day = chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
     assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
+
+
+@pytest.mark.parametrize(
+    ("question", "day"),
+    [
+        ("berapa pengungsi banjir sejak 31 November?", "31 November"),
+        ("kalau pada 30 Februari?", "30 Februari"),
+        ("yg tgl 31/4 gimana", "tgl 31/4"),
+        ("ada apa 29/2/2025", "29/2/2025"),
+        ("how many evacuees on 31 Nov 2026?", "31 Nov 2026"),
+        ("ada apa 29/2/2024", None),  # a leap year's
+        ("berapa pengungsi 31 Desember?", None),
+        ("rasio 2/3 suara", None),  # a share, not a day
+        ("tanggal 31/13", None),  # no month: not a day at all
+        ("berapa 32 orang yang mengungsi", None),
+    ],
+)
+def test_a_day_no_calendar_has_is_found_as_written(question: str, day: str | None) -> None:
+    from bot.chain.dates import impossible_day
+
+    assert impossible_day(question) == day
+
+
+def test_a_question_naming_a_day_no_calendar_has_is_answered_with_a_note_saying_so(story: Any) -> None:
+    """A hostile tester: "... sejak 31 November?" was answered as though the day were not there,
+    without a word ("--since 2026-11-31" is refused as no date)."""
+    from bot.chain.build import build_answer_chain
+    from bot.chain.extractive import ExtractiveAnswerer
+
+    chain = build_answer_chain(story.retriever, ExtractiveAnswerer(), 1000, today=lambda: date(2026, 11, 20))
+    answer = chain.invoke("berapa pengungsi banjir lembah arum sejak 31 November?")
+    assert not answer.abstained and answer.note == (
+        '"31 November" is a day no calendar has: the question was read without it.'
+    )
+    assert chain.invoke("berapa pengungsi banjir lembah arum?").note is None
