@@ -941,26 +941,15 @@ def _markdown(text: str) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
-# (what lies between is read up to the next noscript tag only: a page of countless unclosed ones
-# stays linear to read)
-_NOSCRIPT = re.compile(r"<noscript\b[^>]*>(?:(?!</?noscript\b).)*</noscript\s*>", re.IGNORECASE | re.DOTALL)
-_BLOCK_END = re.compile(r"</(?:h[1-6]|p|div|li|tr|blockquote|section|article|header|footer|figure)\s*>", re.IGNORECASE)
-
-
 def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     html = decode(data) if not data.startswith(b"\xef\xbb\xbf") else data[3:].decode("utf-8", "replace")
     html = _XML_INVALID_REFERENCE.sub(_readable_reference, html)
-    # what a browser shows only without scripts is no part of the article (a page had its
-    # "<noscript>" text quoted as an answer), and a page written on one line has its blocks on
-    # lines of their own, as a page written on several has ("<h1>Pasar Ikan</h1><p>Pemerintah ..."
-    # had read "Pasar Ikan Pemerintah ...", the headline glued to the lead's first sentence)
-    html = _BLOCK_END.sub(r"\g<0>\n", _NOSCRIPT.sub(" ", html))
     extract = functools.partial(
         trafilatura.extract, url=url, output_format="txt", include_comments=False, include_tables=True
     )
-    text = extract(html)
+    text = extract(_without_noscript(html))
     if not text or not text.strip():  # perhaps nested deeper than lxml's parser goes by default
         tree = _deeper_tree(html)
         text = extract(tree) if tree is not None else None
@@ -983,6 +972,22 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
         published = None if _made_up_day(found.date, html) else found.date
         meta = {"title": found.title, "published": published, "url": page_url, "outlet": found.sitename}
     return text, meta
+
+
+def _without_noscript(html: str) -> Any:
+    """``html``, or when it has ``<noscript>`` elements its tree without them: what a browser shows
+    only without scripts is no part of the article (a page had its "<noscript>" text quoted as an
+    answer, and its headline glued to the lead by trafilatura's fallback reading). Dropped from
+    the parsed tree, not the text: a "<noscript>" in a comment, a script or an attribute opens
+    none."""
+    if "noscript" not in html.lower():
+        return html
+    tree = _html_tree(html, huge=False)
+    if tree is None:
+        return html
+    for element in list(tree.iter("noscript")):
+        element.drop_tree()
+    return tree
 
 
 def _html_tree(html: str, huge: bool) -> Any:
@@ -1323,4 +1328,4 @@ def load_jsonl(file: BinaryIO, source: str, max_bytes: int | None = None) -> Ite
             continue
         if _is_absolute_path(article.source):  # as a file's article is named: never the same
             article = dataclasses.replace(article, source=JSONL_ID_PREFIX + article.source)
-        yield dataclasses.replace(article, origin=f"{printable_path(Path(source).name)} line {number}")
+        yield dataclasses.replace(article, origin=f"{source} line {number}")

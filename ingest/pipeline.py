@@ -187,7 +187,7 @@ def ingest_articles(
     started = time.perf_counter()
     report = IngestReport()
     index.check_model()  # before any work: a mismatch fails at once
-    seen: dict[str, Article] = {}
+    seen: dict[str, str | None] = {}
     try:
         for number, (batch, more) in enumerate(_rounds(loaded, round_chars)):
             ready = _prepared(index, batch, seen)
@@ -232,10 +232,11 @@ def _said(error: Exception) -> str:
 
 
 def _prepared(
-    index: Index, batch: list[Article | Skipped], seen: dict[str, Article]
+    index: Index, batch: list[Article | Skipped], seen: dict[str, str | None]
 ) -> list[ItemResult | PreparedArticle | _Unchanged]:
     """A round's articles chunked, hashed and analysed (outside the write lock); ``seen``: the
-    run's articles so far by source."""
+    sources of the run's articles so far, with their origins (not the articles: a feed read a
+    line at a time would be held whole)."""
     ready: list[ItemResult | PreparedArticle | _Unchanged] = []
     for item in batch:
         if isinstance(item, Skipped):
@@ -243,7 +244,7 @@ def _prepared(
         elif item.source in seen:
             ready.append(ItemResult(item.source, "skipped", reason=_given_twice(item, seen[item.source])))
         else:
-            seen[item.source] = item
+            seen[item.source] = item.origin
             prepared = index.prepare(item)
             if index.status_of(prepared) == "unchanged":  # keep its hash only, not its chunks
                 ready.append(_Unchanged(item, prepared.content_hash, len(prepared.spans)))
@@ -252,11 +253,12 @@ def _prepared(
     return ready
 
 
-def _given_twice(item: Article, first: Article) -> str:
+def _given_twice(item: Article, first: str | None) -> str:
     """Why an article of a source the run already had is skipped, naming both when their origins
-    say more than the source ("feed.jsonl line 3": two files' lines of one id)."""
-    if item.origin and first.origin:
-        return f"given twice in this run: {item.origin} has the source of {first.origin}, which is kept"
+    (``first``: the first one's) say more than the source ("/news/feed.jsonl line 3": two files'
+    lines of one id)."""
+    if item.origin and first:
+        return f"given twice in this run: {item.origin} has the source of {first}, which is kept"
     return "given twice in this run"
 
 

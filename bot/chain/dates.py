@@ -206,7 +206,7 @@ def impossible_day(question: str) -> str | None:
         day, month, year = next((groups[i : i + 3] for i in (0, 3, 6) if groups[i]), (None, None, None))
         assert day is not None and month is not None
         number = int(month) if month.isdigit() else MONTHS[month]
-        if not 1 <= number <= 12:
+        if not (1 <= number <= 12 and 1 <= int(day) <= 31):  # "40 may still be missing" names no day
             continue
         try:
             date(int(year) if year else 2024, number, int(day))  # a leap year: 29 Februari is a day

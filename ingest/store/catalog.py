@@ -7,6 +7,7 @@ the lexical side never holds half an article.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import sqlite3
@@ -121,6 +122,13 @@ def latest_sql(
         f"substr(a.published, 1, 10) DESC, a.ingested_at DESC, a.source COLLATE {binary} LIMIT {mark}"
     )
     return sql, [*params, max(limit, 0)]
+
+
+def undated_sql(within: Scope, mark: str = "?", fold: str = "fold") -> tuple[str, list[Any]]:
+    """The query for whether an article without a date passes ``within``'s other filters (its
+    source, its article): one row or none, no chunk read."""
+    conditions, params = scope_sql(dataclasses.replace(within, since=None, until=None), mark, fold)
+    return f"SELECT 1 FROM articles a WHERE a.published IS NULL AND {conditions} LIMIT 1", params
 
 
 def _fold(value: str | None) -> str | None:
@@ -336,6 +344,11 @@ class Catalog:
         """The ``limit`` articles published last (``latest_sql``)."""
         sql, params = latest_sql(within, not_after, limit)
         return [ArticleRecord(*row) for row in self._db.execute(sql, params).fetchall()]
+
+    def has_undated(self, within: Scope) -> bool:
+        """Whether an article without a date passes ``within``'s other filters (``undated_sql``)."""
+        sql, params = undated_sql(within)
+        return self._db.execute(sql, params).fetchone() is not None
 
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -251,6 +252,11 @@ class Index:
         """The ``limit`` articles published last among those ``within`` lets through, newest
         first, none published after ``not_after`` (ISO date; ``ingest.store.catalog.latest_sql``)."""
         return self.catalog.latest_articles(within or Scope(), not_after, limit)
+
+    def has_undated(self, within: Scope) -> bool:
+        """Whether an article without a date passes ``within``'s filters but its dates: one that
+        ``--since`` or ``--until`` leaves out."""
+        return self.catalog.has_undated(within)
 
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, a path resolving to it, or
@@ -494,7 +500,8 @@ def _sqlite_catalog(data_dir: Path, catalog_path: Path, mirror: ChromaMirror, co
 def _data_dir_error(data_dir: Path, exc: OSError) -> str:
     """Why the data directory cannot be used, said as what is wrong ("File exists" for a data
     directory that is a file, or a file on its path, had been the reason given)."""
-    blocking = next((p for p in (data_dir, *data_dir.parents) if p.exists() and not p.is_dir()), None)
+    # (os.path's tests say False where Path's raise: a parent the user may not enter)
+    blocking = next((p for p in (data_dir, *data_dir.parents) if os.path.lexists(p) and not os.path.isdir(p)), None)
     if blocking is not None:
         where = "it is a file" if blocking == data_dir else f"{blocking} is a file"
         return f"cannot use the data directory {data_dir}: {where}, not a folder (set TANYA_DATA_DIR to a folder)"

@@ -29,7 +29,7 @@ from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable, reason
 from ingest.settings import hide_database_secrets, redact_database_url
-from ingest.store.catalog import BUSY, WAITING, latest_sql, scope_sql
+from ingest.store.catalog import BUSY, WAITING, latest_sql, scope_sql, undated_sql
 from ingest.types import ArticleRecord, Chunk, Scope
 
 logger = logging.getLogger(__name__)
@@ -383,6 +383,11 @@ class PostgresCatalog:
         """The ``limit`` articles published last (``latest_sql``)."""
         sql, params = latest_sql(within, not_after, limit, "%s", "lower", '"C"')
         return [ArticleRecord(*row) for row in self._rows(sql, tuple(params))]
+
+    def has_undated(self, within: Scope) -> bool:
+        """Whether an article without a date passes ``within``'s other filters (``undated_sql``)."""
+        sql, params = undated_sql(within, "%s", "lower")
+        return bool(self._rows(sql, tuple(params)))
 
     def put_article(
         self,

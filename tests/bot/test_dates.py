@@ -733,6 +733,8 @@ def test_the_chain_counts_relative_dates_from_the_day_it_is_given(story: Any) ->
         ("rasio 2/3 suara", None),  # a share, not a day
         ("tanggal 31/13", None),  # no month: not a day at all
         ("berapa 32 orang yang mengungsi", None),
+        ("how many of the 40 may still be missing?", None),  # a count before a word that is a month
+        ("0 Januari", None),
     ],
 )
 def test_a_day_no_calendar_has_is_found_as_written(question: str, day: str | None) -> None:

@@ -59,7 +59,7 @@ def test_a_jsonl_id_given_by_two_files_names_both_and_what_it_replaced(small_ind
     assert again.status == "replaced" and again.note is None
     (skipped, added) = ingest_inputs(small_index, [str(a), str(b)]).items
     assert skipped.status == "skipped" and added.status == "replaced"
-    assert skipped.reason == "given twice in this run: b.jsonl line 1 has the source of a.jsonl line 1, which is kept"
+    assert skipped.reason == f"given twice in this run: {b} line 1 has the source of {a} line 1, which is kept"
     assert [r.title for r in small_index.articles()] == ["Gempa Palu"]
 
 

@@ -132,6 +132,18 @@ def test_html_noscript_text_is_left_out_and_a_one_line_page_keeps_its_headline_a
     assert isinstance(article, Article)
     assert article.text.splitlines()[0] == "Pasar Ikan" and "777" not in article.text
     assert "Pemerintah Kota Ambon meresmikan" in article.text and "Pedagang menyambut baik." in article.text
+    # a "<noscript>" in a comment, an attribute or a script opens none (a review: a pattern over
+    # the text had taken the article between two such with it)
+    body = "".join(f"<p>Kalimat nomor {i} tentang banjir di Desa Sukamaju yang merendam rumah.</p>" for i in range(6))
+    for before, after in (
+        ("<!-- <noscript> -->", "<!-- </noscript> -->"),
+        ('<img alt="<noscript>">', '<img alt="</noscript>">'),
+        ('<script>var a="<noscript>";</script>', '<script>var b="</noscript>";</script>'),
+    ):
+        page = f"<html><body><article><h1>Banjir</h1>{before}{body}{after}<p>Akhir.</p></article></body></html>"
+        (tmp_path / "q.html").write_text(page, encoding="utf-8")
+        kept = load_one(tmp_path / "q.html")
+        assert isinstance(kept, Article) and "Kalimat nomor 3" in kept.text, before
 
 
 @pytest.mark.parametrize(

@@ -682,3 +682,7 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         assert [r.source for r in index.latest_articles(Scope(source="ol"), None, 3)] == ["old"]
         assert index.latest_articles(Scope(article="ol"), None, 3) == []
         assert [r.source for r in index.latest_articles(Scope(article="old"), None, 3)] == ["old"]
+        # whether a date filter leaves out an undated article (a refusal's note says so)
+        assert index.has_undated(Scope(since="2026-11-01")) and index.has_undated(Scope(source="pasar"))
+        assert not index.has_undated(Scope(since="2026-11-01", source="arumpos"))
+        assert not index.has_undated(Scope(article="old")) and index.has_undated(Scope(article="undated"))
