@@ -98,8 +98,9 @@ def describe(report: IngestReport) -> str:
         title = _shown(item.title or item.source)
         if item.status == "added":
             lines.append(f"Added «{title}» ({item.chunks} passages).")
-        elif item.status == "replaced":
-            lines.append(f"Updated «{title}» ({item.chunks} passages).")
+        elif item.status == "replaced":  # and what it replaced, when that had another title
+            note = f"; {_shown(item.note)}" if item.note else ""
+            lines.append(f"Updated «{title}» ({item.chunks} passages{note}).")
         elif item.status == "unchanged":
             lines.append(f"Already in the index: «{title}». Not added twice.")
         else:
