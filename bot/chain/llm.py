@@ -383,6 +383,8 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
                 if _CANCELLED.is_set():  # a model streaming steadily is let go too
                     raise LLMTimeout("cancelled")
                 left = deadline - time.monotonic()
+                if left <= 0:  # a model streaming steadily past it too (its chunks had never let the queue empty)
+                    raise LLMTimeout(f"no complete answer within {deadline_s:g} s")
                 try:
                     kind, value = pieces.get(timeout=max(0.0, min(left, _POLL_S)))
                 except queue.Empty:  # a cancel is seen at the top of the loop
@@ -398,13 +400,19 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
                     raise value
                 metadata = getattr(value, "response_metadata", None) or {}
                 provider = metadata.get("model_provider", provider)
-                finished = finished or any(metadata.get(key) for key in FINISH_KEYS.get(provider or "", ()))
-                written += len(_text(value))
+                ends = any(metadata.get(key) for key in FINISH_KEYS.get(provider or "", ())) or _cut(value)
+                finished = finished or ends
+                text = _text(value)
+                written += len(text)
                 if written > max_chars:
                     logger.info("the chat model wrote more than %d characters; reading no further", max_chars)
                     yield _cut_here()
                     return
-                yield value
+                # its text alone goes on, and a piece without text only when it says how the draft
+                # ends: what else a piece carries (tool calls, reasoning) is no part of the answer,
+                # and merging a stream of tool-call pieces had cost quadratic time past any deadline
+                if text or ends:
+                    yield AIMessageChunk(content=text, response_metadata=dict(metadata))
         finally:
             stop.set()
 

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -249,6 +250,30 @@ def test_a_slow_model_times_out_into_the_extractive_answer(index: Index) -> None
     answer, _ = ask(index, slow, timeout_s=0.8)
     assert time.monotonic() - started < 2.5
     assert answer.mode == "extractive" and answer.note == NOTES["timeout"]
+
+
+class ToolCallFlood(ScriptedChatModel):
+    """A model that streams tool-call pieces and no text, as fast as it can, up to ``limit``."""
+
+    limit: int = 100_000
+    sent: int = 0
+
+    def _stream(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> Iterator[Any]:
+        for _ in range(self.limit):
+            self.sent += 1
+            piece = {"name": "f", "args": "x" * 100, "id": "call-1", "index": 0}
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[piece]))
+
+
+def test_a_model_streaming_without_pause_is_stopped_at_the_deadline(index: Index) -> None:
+    """A hostile test: a server streaming tool-call pieces without pause kept `tanya ask` at 100%
+    CPU for minutes: the deadline was looked at only when no piece was waiting, and each piece was
+    merged into a growing tool call parsed again (quadratic). The deadline holds at every piece,
+    and what is not text goes no further than the model's stream."""
+    flood = ToolCallFlood()
+    answer, _ = ask(index, flood, timeout_s=0.5)
+    assert answer.mode == "extractive" and answer.note == NOTES["timeout"] and "700" in answer.text
+    assert flood.sent < flood.limit  # stopped part way, not read to its end
 
 
 class ResponsesAPIStream:
