@@ -119,13 +119,18 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
     )
 
 
-def _conversation(name: str, row: dict[str, Any], max_question_chars: int | None = None) -> list[EvalQuestion]:
+def _conversation(
+    name: str, row: dict[str, Any], max_question_chars: int | None = None, key: str | None = None
+) -> list[EvalQuestion]:
     """The turns of a conversation line (``{"id", "turns": [question, ...]}``) as questions: the
-    first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored."""
+    first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored;
+    ``key`` (the set's path and the line's id) tells its turns from another set's conversation
+    of the same id."""
     turns = row["turns"]
     if not isinstance(turns, list) or not turns or not all(isinstance(turn, dict) for turn in turns):
         raise _InvalidLine(f'"turns" must be a non-empty list of objects, not {_shown(turns)}')
     conversation = _item_id(row)
+    key = key or conversation
     questions = []
     for i, turn in enumerate(turns):
         try:
@@ -134,7 +139,7 @@ def _conversation(name: str, row: dict[str, Any], max_question_chars: int | None
                     f"{name}/{'first' if i == 0 else 'follow-up'}",
                     {**turn, "id": f"{conversation}#{i + 1}"},
                     max_question_chars,
-                    conversation=conversation,
+                    conversation=key,
                     turn=i,
                 )
             )
@@ -174,6 +179,7 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
     except UnicodeDecodeError as exc:
         number = data[: exc.start].count(b"\n") + 1
         raise BadInput(f"{path}:{number} is not UTF-8 (byte 0x{data[exc.start]:02x})") from None
+    conversations: dict[str, int] = {}  # a conversation's id: its line
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -182,7 +188,15 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
             if not isinstance(row, dict):
                 raise _InvalidLine(f"the line must be a JSON object, not {_shown(row)}")
             if "turns" in row:
-                out.extend(_conversation(name, row, max_question_chars))
+                turns = _conversation(name, row, max_question_chars, key=f"{path}\x00{_item_id(row)}")
+                # its turns are asked each with the turns before it: two conversations of one id
+                # had been asked as one (a hostile test)
+                first = conversations.setdefault(_item_id(row), number)
+                if first != number:
+                    raise _InvalidLine(
+                        f'"id" {_shown(_item_id(row))} is the id of the conversation of line {first} too'
+                    )
+                out.extend(turns)
             else:
                 out.append(_question(name, row, max_question_chars))
         except ValueError as exc:  # not JSON, or _InvalidLine

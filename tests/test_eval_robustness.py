@@ -77,6 +77,21 @@ def test_a_set_line_with_a_field_of_the_wrong_type_is_refused_when_loaded(
         load_eval_set(path)
 
 
+def test_two_conversations_of_one_id_are_refused_in_a_set_and_kept_apart_across_sets(tmp_path: Path) -> None:
+    """A hostile test: the turns of a conversation are asked each with the turns before it, found
+    by the conversation's id: two sets' conversations "c1" had been asked as one ("berapa orang?"
+    answered as a follow-up of the other set's question), and so had two lines of one set."""
+    turn = {k: GOOD[k] for k in ("question", "answers", "passage")}
+    conversation = {"id": "c1", "turns": [turn, {**turn, "question": "kapan?"}]}
+    with pytest.raises(BadInput, match=r'set\.jsonl:2 .*"id" "c1" is the id of the conversation of line 1 too'):
+        load_eval_set(a_set(tmp_path, conversation, conversation))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = (load_eval_set(a_set(tmp_path / folder, conversation)) for folder in ("a", "b"))
+    assert [q.id for q in first] == [q.id for q in second] == ["c1#1", "c1#2"]  # as the set writes them
+    assert {q.conversation for q in first}.isdisjoint(q.conversation for q in second)
+
+
 def test_a_bad_set_is_one_line_before_anything_is_indexed(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     for field, value in (("answers", [700]), ("evidence", [5]), ("passage", 5)):
@@ -205,6 +220,28 @@ def test_a_kept_index_holds_only_what_this_run_asks_for(tmp_path: Path) -> None:
     assert sources == {
         str(a.source) for a in eval_articles(load_eval_set(a_set(tmp_path, GOOD)), bundled_articles_dir())
     }
+
+
+def test_a_kept_index_is_marked_before_anything_is_written_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile test: a first run stopped part way (Ctrl-C while indexing) had left a folder of
+    its own that the next run refused as someone else's: the mark came after the index."""
+    import bot.cli.app as cli
+
+    index_dir = tmp_path / "index"
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        assert (index_dir / cli.EVAL_INDEX_MARK).exists()  # marked before the index is made in it
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("bot.components.make_stack", interrupted)
+        assert tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(index_dir)).exit_code == 130
+    assert tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(index_dir)).exit_code == 0
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    assert_refused(tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(a_file)), "is a file, not a folder")
 
 
 def test_eval_refuses_a_kept_index_folder_it_did_not_write(tmp_path: Path) -> None:

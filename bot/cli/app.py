@@ -755,6 +755,18 @@ def eval_(
             f"--index-dir {terminal_text(str(index_dir))} holds files tanya eval did not write (an index of "
             "yours?): eval removes every article it does not ask for, so give it an empty or new folder"
         )
+    if index_dir is not None:
+        # marked before anything is written in it: a first run stopped part way (Ctrl-C) had left
+        # a folder of its own that the next run refused as someone else's
+        if index_dir.exists() and not index_dir.is_dir():
+            raise BadInput(f"--index-dir {terminal_text(str(index_dir))} is a file, not a folder")
+        try:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            (index_dir / EVAL_INDEX_MARK).write_text("an index tanya eval keeps (--index-dir)\n", encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(
+                f"--index-dir {terminal_text(str(index_dir))} cannot be used: {exc.strerror or exc}"
+            ) from None
     with tempfile.TemporaryDirectory(prefix="tanya-eval-") as tmp:
         data_dir = index_dir or Path(tmp)
         index_settings = ingest_settings.model_copy(
@@ -771,7 +783,6 @@ def eval_(
             for record in stack.index.articles():
                 if record.source not in kept:
                     stack.index.remove(record.source)
-        (data_dir / EVAL_INDEX_MARK).write_text("an index tanya eval keeps (--index-dir)\n", encoding="utf-8")
         results = run_eval(stack.chain.invoke, questions)
     by_set: dict[str, list[Any]] = {}
     for r in results:
