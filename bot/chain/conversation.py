@@ -100,15 +100,14 @@ class Conversation:
         self.last_at = self.clock()
         self.added += 1
 
-    def as_of(self, added: int) -> Conversation:
-        """A copy of the conversation as it stood after its first ``added`` turns (a reply to an
-        earlier answer branches off there: two replies to one answer are not read with each
-        other's turn, even when answered at the same time). Turns older than ``max_turns`` before
-        that point are gone, as they are from the conversation itself."""
-        kept = max(0, len(self.turns) - max(0, self.added - added))
-        return dataclasses.replace(
-            self, turns=self.turns[:kept], filters=dict(self.filters), added=min(added, self.added)
-        )
+    def as_of(self, added: int, turns: list[Turn]) -> Conversation:
+        """A copy of the conversation as it stood after its first ``added`` turns, whose last
+        ``max_turns`` were ``turns`` (a reply to an earlier answer branches off there: two replies
+        to one answer are not read with each other's turn, even when answered at the same time).
+        The turns are those kept then, not worked back from the turns kept now: once the
+        conversation had gone past ``max_turns``, a reply to its first answer had been read with
+        no turn at all (a hostile test)."""
+        return dataclasses.replace(self, turns=list(turns), filters=dict(self.filters), added=min(added, self.added))
 
 
 class Conversations:
@@ -119,9 +118,11 @@ class Conversations:
         self.max_conversations = max_conversations
         self.max_turns = max_turns
         self.max_age_s = max_age_s
-        # each key's conversation, and for an answer's key how many turns it had then and the
-        # filters it was asked with
-        self._items: OrderedDict[Any, tuple[Conversation, tuple[int, dict[str, str]] | None]] = OrderedDict()
+        # each key's conversation, and for an answer's key how many turns it had then, the turns
+        # it kept then (at most ``max_turns``) and the filters it was asked with
+        self._items: OrderedDict[Any, tuple[Conversation, tuple[int, list[Turn], dict[str, str]] | None]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def new(self) -> Conversation:
@@ -139,15 +140,16 @@ class Conversations:
             conversation, mark = found
             if mark is None:
                 return conversation
-            then = conversation.as_of(mark[0])
-            then.filters = dict(mark[1])  # the filters of that answer, not ones set later in its thread
+            then = conversation.as_of(mark[0], mark[1])
+            then.filters = dict(mark[2])  # the filters of that answer, not ones set later in its thread
             return then
 
     def link(self, key: Any, conversation: Conversation, as_it_is: bool = False) -> Conversation:
         """File ``conversation`` under ``key`` too: a thread's, which goes on with it, or
         ``as_it_is`` an answer's (a reply to it continues the conversation from that answer)."""
         with self._lock:
-            self._items[key] = (conversation, (conversation.added, dict(conversation.filters)) if as_it_is else None)
+            mark = (conversation.added, list(conversation.turns), dict(conversation.filters)) if as_it_is else None
+            self._items[key] = (conversation, mark)
             self._items.move_to_end(key)
             while len(self._items) > self.max_conversations:
                 self._items.popitem(last=False)

@@ -525,11 +525,21 @@ def test_an_answers_conversation_is_read_as_it_stood_then() -> None:
     assert store.get(("thread", 5)) is conversation and len(conversation.history()) == 2  # a thread goes on
     branch.add("q3", Answer("q3", "a3", False, "id"))
     assert [t.question for t in branch.history()] == ["q1", "q3"] and len(conversation.history()) == 2
-    # turns older than max_turns are gone from a branch as from the conversation
-    short = Conversation(max_turns=2)
-    for n in range(4):
-        short.add(f"q{n}", Answer(f"q{n}", f"a{n}", False, "id"))
-    assert [t.question for t in short.as_of(3).history()] == ["q2"] and short.as_of(1).history() == []
+    # a branch holds the last max_turns turns up to its answer, however far the conversation went
+    # on (a hostile test: with max_turns 2, a reply to the first answer after a third had none,
+    # and one to the second lost the first)
+    short = Conversations(max_turns=2)
+    chain = short.new()
+    for n in range(1, 5):
+        chain.add(f"q{n}", Answer(f"q{n}", f"a{n}", False, "id"))
+        short.link(("reply", 1, n), chain, as_it_is=True)
+    replies = [short.get(("reply", 1, n)) for n in range(1, 5)]
+    assert [[t.question for t in r.history()] for r in replies if r is not None] == [
+        ["q1"],
+        ["q1", "q2"],
+        ["q2", "q3"],
+        ["q3", "q4"],
+    ]
 
 
 def test_history_items_must_be_questions() -> None:
