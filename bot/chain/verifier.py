@@ -417,7 +417,7 @@ def _roles_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
         if not places:
             if source_names_before:
                 return False
-        elif not any(k > at if flipped else k < at for k in places):
+        elif not any(k > at if flipped else (k < at and not _relative(source, k, at)) for k in places):
             return False
     if flipped:
         return True
@@ -441,6 +441,14 @@ def _roles_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:
         if last is None or verb_since:
             last, verb_since = k, False
     return True
+
+
+def _relative(words: Sequence[_Word], k: int, at: int) -> bool:
+    """Whether the word at ``k`` stands in a relative clause ("yang dimiliki ByteDance") of the
+    clause of the verb at ``at``: a "yang" of its clause before it. Its name is no subject of
+    that verb ("ByteDance membayar Microsoft" is not what "TikTok yang dimiliki ByteDance rutin
+    membayar Microsoft" says: a hostile test)."""
+    return any(w.low == "yang" and w.clause == words[at].clause for w in words[:k])
 
 
 def _objects_agree(claim: Sequence[_Word], source: Sequence[_Word]) -> bool:

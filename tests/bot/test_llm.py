@@ -711,6 +711,10 @@ FIRST_ROUND = [
     ),
     (PAYMENTS, "TikTok yang dimiliki ByteDance rutin membayar OpenAI senilai 20 juta dolar AS per bulan {rutin}."),
     (PAYMENTS, "TikTok menerima 20 juta dolar AS per bulan dari Microsoft {rutin membayar}."),
+    # the name of a relative clause as the subject ("TikTok yang dimiliki ByteDance rutin membayar
+    # Microsoft": ByteDance owns, TikTok pays; a hostile test)
+    (PAYMENTS, "ByteDance membayar Microsoft 20 juta dolar AS per bulan {rutin membayar}."),
+    (PAYMENTS, "ByteDance rutin membayar Microsoft sekitar Rp322 miliar per bulan {rutin membayar}."),
     (LAYOFFS, "TikTok, induk ByteDance, akan berinvestasi sebesar USD2 miliar sepanjang tahun ini {USD2 miliar}."),
     # words of another sentence nearby, said of something else
     (LAYOFFS, "TikTok mengonfirmasi bahwa 700 karyawan di Malaysia terkena PHK {merumahkan sekitar 700}."),
