@@ -252,9 +252,13 @@ _SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 
 
 def _secret_parameters(query: str) -> list[str]:
-    """The raw values of a URL query's secret parameters."""
+    """The raw values of a URL query's secret parameters, named as libpq reads their names
+    (percent-decoded: "pass%77ord=" is a password too, and its value had been taken for one
+    Python could not find, refused with a wrong reason; a hostile test)."""
+    from urllib.parse import unquote
+
     pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
-    return [value for key, value in pairs if key.lower() in _SECRET_PARAMETERS]
+    return [value for key, value in pairs if unquote(key).lower() in _SECRET_PARAMETERS]
 
 
 def without_credentials(url: str) -> str:

@@ -151,6 +151,17 @@ def test_a_short_database_password_is_masked_as_a_word_not_inside_other_words() 
     assert hide_database_secrets("xLongSecret9y", long_url) == "x***y"  # a long one wherever it stands
 
 
+def test_a_secret_parameter_whose_name_is_percent_encoded_is_a_secret_too() -> None:
+    # a hostile tester: "?pass%77ord=..." (libpq reads "password") was refused as "a password with
+    # @, # or ? that is not percent-encoded": its value was no secret Python knew of
+    from ingest.settings import IndexSettings, database_secrets, hide_database_secrets
+
+    url = "postgresql://tanya@127.0.0.1:5432/tanya?pass%77ord=SeventhSecret9"
+    assert IndexSettings(database_url=url).database_url == url
+    assert database_secrets(url) == ["SeventhSecret9"]
+    assert hide_database_secrets("auth failed (SeventhSecret9)", url) == "auth failed (***)"
+
+
 def test_a_database_url_urlparse_cannot_read_still_gives_up_its_password_and_the_error_hides_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
