@@ -719,6 +719,8 @@ FIRST_ROUND = [
     # words of another sentence nearby, said of something else
     (LAYOFFS, "TikTok mengonfirmasi bahwa 700 karyawan di Malaysia terkena PHK {merumahkan sekitar 700}."),
     (LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di seluruh dunia {merumahkan sekitar 700}."),
+    # a name of the headline in the place of where the sentence says (a hostile test)
+    (LAYOFFS, "Ratusan karyawan TikTok di Malaysia diperkirakan akan mengalami PHK {seluruh dunia}."),
     # surer, sooner or of another time than the passage
     (PAYMENTS, "TikTok mengembangkan model AI secara diam-diam tanpa sepengetahuan Microsoft {diam-diam}."),
     (
