@@ -15,7 +15,7 @@ from ingest.embeddings.models import embed_passages
 from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, TanyaError, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
-from ingest.store.index import Index
+from ingest.store.index import Index, status_against
 from ingest.store.prepared import PreparedArticle, analyse
 from ingest.store.vectors import INDEX_ID, index_id, named_after
 from ingest.types import Article, Skipped
@@ -276,9 +276,10 @@ def _to_write(
                 report.items.append(ItemResult(entry.article.source, "unchanged", entry.chunks, entry.article.title))
                 continue
             entry = analyse(index.prepare(entry.article))  # changed by another writer meanwhile
-        status = index.status_of(entry)
-        if status == "replaced":
-            entry = dataclasses.replace(entry, replaces=_title_replaced(index, entry.article))
+        record = index.catalog.article(entry.article.source)  # read once: its status, and what it replaces
+        status = status_against(entry, record)
+        if status == "replaced" and record is not None and record.title != entry.article.title:
+            entry = dataclasses.replace(entry, replaces=record.title)
         if status == "unchanged":
             report.items.append(ItemResult(entry.article.source, "unchanged", len(entry.spans), entry.article.title))
         else:
@@ -327,12 +328,6 @@ class _Unchanged:
     article: Article
     content_hash: str
     chunks: int
-
-
-def _title_replaced(index: Index, article: Article) -> str | None:
-    """The title of the stored article ``article`` replaces, when it is another."""
-    record = index.catalog.article(article.source)
-    return record.title if record is not None and record.title != article.title else None
 
 
 def _stored(prepared: PreparedArticle, status: Outcome) -> ItemResult:

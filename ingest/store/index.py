@@ -125,10 +125,7 @@ class Index:
 
     def status_of(self, prepared: PreparedArticle) -> Status:
         """Return what writing ``prepared`` would do: add, replace, or nothing."""
-        record = self.catalog.article(prepared.article.source)
-        if record is None:
-            return "added"
-        return "unchanged" if record.content_hash == prepared.content_hash else "replaced"
+        return status_against(prepared, self.catalog.article(prepared.article.source))
 
     def check_model(self) -> None:
         """Raise ``IndexMismatch`` when the vectors were built with another embedding model."""
@@ -425,6 +422,14 @@ def damaged(exc: Exception) -> bool:
     """Whether a Chroma failure says its files are damaged (not that they cannot be written)."""
     text = str(exc).lower()
     return any(sign in text for sign in _DAMAGE)
+
+
+def status_against(prepared: PreparedArticle, record: ArticleRecord | None) -> Status:
+    """What writing ``prepared`` would do to the stored ``record`` of its source (``None``: none
+    stored): add, replace, or nothing."""
+    if record is None:
+        return "added"
+    return "unchanged" if record.content_hash == prepared.content_hash else "replaced"
 
 
 def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:

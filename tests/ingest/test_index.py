@@ -49,7 +49,13 @@ def test_a_jsonl_id_given_by_two_files_names_both_and_what_it_replaced(small_ind
     a.write_text('{"id": "1", "title": "Gempa Palu", "text": "Gempa mengguncang Kota Palu pada Senin pagi."}\n')
     b.write_text('{"id": "1", "title": "Harga Cabai Medan", "text": "Harga cabai merah di Medan naik pada Rabu."}\n')
     ingest_inputs(small_index, [str(a)])
-    replaced = ingest_inputs(small_index, [str(b)])
+    catalog = small_index.catalog
+    read = catalog.article
+    reads: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:  # the stored record is read once under the lock
+        patch.setattr(catalog, "article", lambda source: reads.append(source) or read(source))
+        replaced = ingest_inputs(small_index, [str(b)])
+    assert reads == ["1", "1"]  # once outside the write lock (changed?), once under it (what it replaces)
     (item,) = replaced.items
     assert (item.status, item.note) == ("replaced", 'in place of "Gempa Palu"')
     assert replaced.to_json()["items"][0]["note"] == 'in place of "Gempa Palu"'
