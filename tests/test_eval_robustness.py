@@ -242,6 +242,8 @@ def test_a_kept_index_is_marked_before_anything_is_written_in_it(
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     assert_refused(tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(a_file)), "is a file, not a folder")
+    under = a_file / "index"  # a file on its path: said too, not "Not a directory"
+    assert_refused(tanya("eval", str(a_set(tmp_path, GOOD)), "--index-dir", str(under)), f"{a_file} is a file")
 
 
 def test_eval_refuses_a_kept_index_folder_it_did_not_write(tmp_path: Path) -> None:

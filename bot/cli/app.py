@@ -758,8 +758,10 @@ def eval_(
     if index_dir is not None:
         # marked before anything is written in it: a first run stopped part way (Ctrl-C) had left
         # a folder of its own that the next run refused as someone else's
-        if index_dir.exists() and not index_dir.is_dir():
-            raise BadInput(f"--index-dir {terminal_text(str(index_dir))} is a file, not a folder")
+        from ingest.store.index import file_in_the_way
+
+        if (where := file_in_the_way(index_dir)) is not None:
+            raise BadInput(f"--index-dir {terminal_text(str(index_dir))}: {terminal_text(where)}, not a folder")
         try:
             index_dir.mkdir(parents=True, exist_ok=True)
             (index_dir / EVAL_INDEX_MARK).write_text("an index tanya eval keeps (--index-dir)\n", encoding="utf-8")

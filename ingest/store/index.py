@@ -502,12 +502,18 @@ def _sqlite_catalog(data_dir: Path, catalog_path: Path, mirror: ChromaMirror, co
         raise IndexUnavailable(_data_dir_error(data_dir, exc)) from None
 
 
-def _data_dir_error(data_dir: Path, exc: OSError) -> str:
-    """Why the data directory cannot be used, said as what is wrong ("File exists" for a data
-    directory that is a file, or a file on its path, had been the reason given)."""
+def file_in_the_way(folder: Path) -> str | None:
+    """What keeps ``folder`` from being one: "it is a file", or "PARENT is a file" for a file on
+    its path; ``None`` when nothing does ("File exists" had been the reason given)."""
     # (os.path's tests say False where Path's raise: a parent the user may not enter)
-    blocking = next((p for p in (data_dir, *data_dir.parents) if os.path.lexists(p) and not os.path.isdir(p)), None)
-    if blocking is not None:
-        where = "it is a file" if blocking == data_dir else f"{blocking} is a file"
+    blocking = next((p for p in (folder, *folder.parents) if os.path.lexists(p) and not os.path.isdir(p)), None)
+    if blocking is None:
+        return None
+    return "it is a file" if blocking == folder else f"{blocking} is a file"
+
+
+def _data_dir_error(data_dir: Path, exc: OSError) -> str:
+    """Why the data directory cannot be used, said as what is wrong."""
+    if (where := file_in_the_way(data_dir)) is not None:
         return f"cannot use the data directory {data_dir}: {where}, not a folder (set TANYA_DATA_DIR to a folder)"
     return f"cannot use the data directory {data_dir}: {exc.strerror or exc}"
