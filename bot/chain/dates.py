@@ -82,12 +82,17 @@ def _full_year(year: str) -> int:
     return 2000 + int(year) if len(year) == 2 else int(year)
 
 
+def _month_number(month: str) -> int:
+    """A month as written: its number, or its name (``MONTHS``)."""
+    return int(month) if month.isdigit() else MONTHS[month]
+
+
 def _day(day: str, month: str, year: str | None, today: date, past: bool = False) -> date | None:
     """The day of a match's groups: ``month`` a number or a month's name, ``year`` optional; with
     ``past`` (the news of one day), a day named without a year is the latest such day up to today
     ("berita tanggal 30/11" asked on 25 November is last year's: it had been read five days
     ahead), while a bound or a range may end after today ("sampai 30 November")."""
-    number = int(month) if month.isdigit() else MONTHS[month]
+    number = _month_number(month)
     try:
         found = date(_full_year(year) if year else _year_of(number, today), number, int(day))
         return date(found.year - 1, number, int(day)) if past and not year and found > today else found
@@ -186,33 +191,6 @@ def _plus(day: date, days: int) -> date | None:
         return day + timedelta(days=days)
     except OverflowError:
         return None
-
-
-# A day written with its month (and perhaps its year): by name ("31 November", "30 Feb 2026"), or
-# as figures after "tanggal" or with their year ("tgl 31/11", "30/2/2026"; "2/3" alone is a share)
-_WRITTEN_DAY = re.compile(
-    rf"\b(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
-    rf"|\b(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})(?:\s*/\s*(\d{{4}}))?(?!\d)"
-    rf"|\b(\d{{1,2}})\s*/\s*(\d{{1,2}})\s*/\s*(\d{{4}})(?!\d)"
-)
-
-
-def impossible_day(question: str) -> str | None:
-    """A day ``question`` writes that no calendar has ("31 November", "30 Februari", "tgl 31/4",
-    "29/2/2025"), as written: read as no date, the rest of the question is answered, and a note
-    says so (it had been answered as though the day were not there, without a word)."""
-    for found in _WRITTEN_DAY.finditer(_lower(question)):
-        groups = found.groups()
-        day, month, year = next((groups[i : i + 3] for i in (0, 3, 6) if groups[i]), (None, None, None))
-        assert day is not None and month is not None
-        number = int(month) if month.isdigit() else MONTHS[month]
-        if not (1 <= number <= 12 and 1 <= int(day) <= 31):  # "40 may still be missing" names no day
-            continue
-        try:
-            date(int(year) if year else 2024, number, int(day))  # a leap year: 29 Februari is a day
-        except ValueError:
-            return question[found.start() : found.end()]
-    return None
 
 
 def read_dates(question: str, today: date) -> DateReading:
@@ -504,8 +482,8 @@ def _days_between(
     ("28/12 - 2/1", "dari 28 Desember sampai 2 Januari") the last is in its latest such month's
     year and the first a year before; ``None`` for a day no calendar has, or ends the wrong way
     round."""
-    first_number = int(first_month) if first_month.isdigit() else MONTHS[first_month]
-    last_number = int(last_month) if last_month.isdigit() else MONTHS[last_month]
+    first_number = _month_number(first_month)
+    last_number = _month_number(last_month)
     if not (1 <= first_number <= 12 and 1 <= last_number <= 12):
         return None
     across = first_number > last_number  # a year's end between them
@@ -595,6 +573,35 @@ _AFTER_YEAR = r"ada|apa|apaan|berapa|brp|siapa|kapan|gimana|bagaimana|soal|tenta
 _DAY_FIGURES = r"(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}|\d{2})(?!\d))?"
 # And with its year, which no share is written with ("30/10/2026", "2026-10-30"); three groups.
 _DAY_FIGURES_YEAR = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4}|\d{2})(?!\d)"
+
+
+# A day written with its month (and perhaps its year): by name ("31 November", "30 Feb 2026"), or
+# as figures after "tanggal" or with their year ("tgl 31/11", "30/2/2026"; "2/3" alone is a share)
+_WRITTEN_DAY = re.compile(
+    rf"\b(\d{{1,2}})\s+({MONTH_PATTERN})(?:\s+(\d{{4}}))?\b"
+    rf"|\b(?:tanggal|tgl)\s+{_DAY_FIGURES}"
+    rf"|\b{_DAY_FIGURES_YEAR}"
+)
+
+
+def impossible_day(question: str) -> str | None:
+    """A day ``question`` writes that no calendar has ("31 November", "30 Februari", "tgl 31/4",
+    "29/2/2025"), as written: read as no date, the rest of the question is answered, and a note
+    says so (it had been answered as though the day were not there, without a word)."""
+    for found in _WRITTEN_DAY.finditer(_lower(question)):
+        groups = found.groups()
+        day, month, year = next((groups[i : i + 3] for i in (0, 3, 6) if groups[i]), (None, None, None))
+        assert day is not None and month is not None
+        number = _month_number(month)
+        if not (1 <= number <= 12 and 1 <= int(day) <= 31):  # "40 may still be missing" names no day
+            continue
+        try:
+            date(_full_year(year) if year else 2024, number, int(day))  # a leap year: 29 Februari is a day
+        except ValueError:
+            return question[found.start() : found.end()]
+    return None
+
+
 # A day, with the word that may bring it, in a question as ``_as_read`` writes it: a month by
 # name ("30 oktober", "3 nov 2026"), figures after such a word or with their year ("PP 5/21" is
 # no day), a day of the month alone after "tanggal" ("tgl 17").
