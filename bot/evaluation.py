@@ -120,17 +120,16 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
 
 
 def _conversation(
-    name: str, row: dict[str, Any], max_question_chars: int | None = None, key: str | None = None
+    name: str, row: dict[str, Any], key: str, max_question_chars: int | None = None
 ) -> list[EvalQuestion]:
     """The turns of a conversation line (``{"id", "turns": [question, ...]}``) as questions: the
     first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored;
-    ``key`` (the set's path and the line's id) tells its turns from another set's conversation
-    of the same id."""
+    ``key`` (the set's path and the line's id) files them under their conversation, apart from
+    another set's of the same id."""
     turns = row["turns"]
     if not isinstance(turns, list) or not turns or not all(isinstance(turn, dict) for turn in turns):
         raise _InvalidLine(f'"turns" must be a non-empty list of objects, not {_shown(turns)}')
     conversation = _item_id(row)
-    key = key or conversation
     questions = []
     for i, turn in enumerate(turns):
         try:
@@ -188,15 +187,13 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
             if not isinstance(row, dict):
                 raise _InvalidLine(f"the line must be a JSON object, not {_shown(row)}")
             if "turns" in row:
-                turns = _conversation(name, row, max_question_chars, key=f"{path}\x00{_item_id(row)}")
-                # its turns are asked each with the turns before it: two conversations of one id
-                # had been asked as one (a hostile test)
-                first = conversations.setdefault(_item_id(row), number)
+                # its turns are asked each with the turns before it, found by the set and the id:
+                # two conversations of one id had been asked as one (a hostile test)
+                conversation = _item_id(row)
+                first = conversations.setdefault(conversation, number)
                 if first != number:
-                    raise _InvalidLine(
-                        f'"id" {_shown(_item_id(row))} is the id of the conversation of line {first} too'
-                    )
-                out.extend(turns)
+                    raise _InvalidLine(f'"id" {_shown(conversation)} is the id of the conversation of line {first} too')
+                out.extend(_conversation(name, row, f"{path}\x00{conversation}", max_question_chars))
             else:
                 out.append(_question(name, row, max_question_chars))
         except ValueError as exc:  # not JSON, or _InvalidLine
