@@ -383,13 +383,13 @@ def with_deadline(model: Any, timeout_s: float, max_chars: int = MAX_DRAFT_CHARS
                 if _CANCELLED.is_set():  # a model streaming steadily is let go too
                     raise LLMTimeout("cancelled")
                 left = deadline - time.monotonic()
-                if left <= 0:  # a model streaming steadily past it too (its chunks had never let the queue empty)
+                # at every piece, not only once none waits: a model streaming steadily past the
+                # deadline had never let the queue empty
+                if left <= 0:
                     raise LLMTimeout(f"no complete answer within {deadline_s:g} s")
                 try:
-                    kind, value = pieces.get(timeout=max(0.0, min(left, _POLL_S)))
-                except queue.Empty:  # a cancel is seen at the top of the loop
-                    if left <= _POLL_S:
-                        raise LLMTimeout(f"no complete answer within {deadline_s:g} s") from None
+                    kind, value = pieces.get(timeout=min(left, _POLL_S))
+                except queue.Empty:  # the deadline and a cancel are seen at the top of the loop
                     continue
                 if kind == "end":
                     if provider in FINISH_KEYS and not finished:
