@@ -10,7 +10,7 @@ import re
 import stat
 from pathlib import Path
 from typing import Literal, get_args
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -255,8 +255,6 @@ def _secret_parameters(query: str) -> list[str]:
     """The raw values of a URL query's secret parameters, named as libpq reads their names
     (percent-decoded: "pass%77ord=" is a password too, and its value had been taken for one
     Python could not find, refused with a wrong reason; a hostile test)."""
-    from urllib.parse import unquote
-
     pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
     return [value for key, value in pairs if unquote(key).lower() in _SECRET_PARAMETERS]
 
@@ -276,8 +274,6 @@ def canonical_url(url: str) -> str:
     and host in lower case (an IDNA host encoded), no default or zero-padded port, no
     ``#fragment`` (never sent to the server), no empty query ("?"), "/" for an empty path; so one page written several
     ways is one article. A URL httpx cannot read is kept as written."""
-    from urllib.parse import urlsplit, urlunsplit
-
     import httpx
 
     try:
@@ -304,8 +300,6 @@ _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/?#]*)@", re.IGNORECASE)
 def database_secrets(url: str) -> list[str]:
     """The secrets a database URL holds: its ``user:password@`` password and any ``password=`` or
     ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded, longest first."""
-    from urllib.parse import unquote
-
     query = url.partition("?")[2].partition("#")[0]
     raw = [url_password(url) or "", *_secret_parameters(query)]
     return sorted({v for v in raw + [unquote(v) for v in raw] if v}, key=len, reverse=True)
@@ -327,8 +321,6 @@ def hide_database_secrets(text: str, url: str) -> str:
 
 def redact_database_url(url: str) -> str:
     """The URL without its secrets, for messages."""
-    from urllib.parse import urlsplit, urlunsplit
-
     try:
         parts = urlsplit(url)
     except ValueError:
