@@ -302,6 +302,26 @@ def test_a_responses_api_stream_is_read_as_cut_only_when_it_did_not_say_it_ended
     assert cut(None)
 
 
+class TokenLimitStream:
+    """A stream as an OpenAI-compatible server ends one at its token limit: text, a tool-call
+    piece, then a piece without text that says how it ended."""
+
+    def stream(self, prompt: Any, config: Any) -> Any:
+        yield AIMessageChunk(content="Sekitar 700 karyawan ", response_metadata={"model_provider": "openai"})
+        piece = {"name": "f", "args": "{}", "id": "call-1", "index": 0}
+        yield AIMessageChunk(content="", tool_call_chunks=[piece], response_metadata={"model_provider": "openai"})
+        yield AIMessageChunk(content="", response_metadata={"model_provider": "openai", "finish_reason": "length"})
+
+
+def test_only_a_pieces_text_and_how_the_draft_ends_go_past_the_models_stream() -> None:
+    from bot.chain.llm import _cut, with_deadline
+
+    pieces = list(with_deadline(TokenLimitStream(), 5).stream("halo"))
+    assert [p.content for p in pieces] == ["Sekitar 700 karyawan ", ""]  # the tool-call piece goes no further
+    assert not any(p.tool_call_chunks for p in pieces)
+    assert _cut(pieces[-1])  # the ending without text still says the draft was cut at its limit
+
+
 class EndlessStream:
     """A model that streams a word every 50 ms and never ends."""
 
