@@ -74,10 +74,13 @@ class ExtractiveAnswerer:
                 features = answer_features(retrieval.query, passages, ranked)
                 gate = models.off_topic
                 # a question on a subject no article holds has no answer, however likely its best
-                # sentence looks: an Indonesian one that names nothing the index holds, or one the
-                # gate refuses
-                gated = names_nothing_held(retrieval.query) or (
-                    gate is not None and gate.refuses(features, retrieval.query.lang)
+                # sentence looks: an Indonesian one that names nothing the index holds, one naming
+                # a year no article mentions or was published in ("berapa biaya renovasi tahun
+                # 2015?" of a market renovated in 2009), or one the gate refuses
+                gated = (
+                    names_nothing_held(retrieval.query)
+                    or bool(retrieval.query.years_unsaid)
+                    or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
                 if not gated:
                     probability = models.answer.probability(features)

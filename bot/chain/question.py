@@ -114,6 +114,9 @@ class ParsedQuery:
     concepts: tuple[Concept, ...]
     rare_weight: float = 1.0  # what a concept weighs when no chunk holds it: the most any can weigh
     focus: frozenset[str] = frozenset()  # index terms of the nouns naming what is asked for
+    # years the question names that no chunk of the index holds nor any article was published in
+    # ("back in 2015" of a market renovated in 2009): what happened then, no article says
+    years_unsaid: tuple[str, ...] = ()
 
     @property
     def search_terms(self) -> list[str]:
@@ -761,4 +764,12 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         tuple(concepts),
         rare_weight=idf(0),
         focus=focus_terms(question),
+        years_unsaid=years_unsaid(concepts, index),
     )
+
+
+def years_unsaid(concepts: Sequence[Concept], index: Index) -> tuple[str, ...]:
+    """The years among ``concepts`` ("2015") that no chunk of ``index`` holds and no article of it
+    was published in (an article dated "Selasa (17/11)" in its text is still of its year)."""
+    unheld = [c.surface for c in concepts if YEAR.fullmatch(c.surface) and not c.held]
+    return tuple(y for y in unheld if y not in index.published_years()) if unheld else ()

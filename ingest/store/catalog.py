@@ -124,6 +124,15 @@ def latest_sql(
     return sql, [*params, max(limit, 0)]
 
 
+# The years articles were published in: the first four characters of their ISO dates.
+PUBLISHED_YEARS_SQL = "SELECT DISTINCT substr(published, 1, 4) FROM articles WHERE published IS NOT NULL"
+
+
+def years_of(rows: Iterable[Any]) -> frozenset[str]:
+    """The four-figure years among ``rows`` (a date stored otherwise gives none)."""
+    return frozenset(str(y) for y in rows if isinstance(y, str) and len(y) == 4 and y.isdigit())
+
+
 def undated_sql(within: Scope, mark: str = "?", fold: str = "fold") -> tuple[str, list[Any]]:
     """The query for whether an article without a date passes ``within``'s other filters (its
     source, its article): one row or none, no chunk read."""
@@ -349,6 +358,10 @@ class Catalog:
         """Whether an article without a date passes ``within``'s other filters (``undated_sql``)."""
         sql, params = undated_sql(within)
         return self._db.execute(sql, params).fetchone() is not None
+
+    def published_years(self) -> frozenset[str]:
+        """The years the indexed articles were published in (``PUBLISHED_YEARS_SQL``)."""
+        return years_of(row[0] for row in self._db.execute(PUBLISHED_YEARS_SQL))
 
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

@@ -78,6 +78,7 @@ class Index:
         self.collection_name = base_collection
         self.built_with: str | None = None
         self._count: tuple[int, int] | None = None
+        self._years: tuple[int, frozenset[str]] | None = None
 
     def refresh(self, force: bool = False) -> None:
         """Catch up with writes made by other processes (one SQLite read when there were none)."""
@@ -254,6 +255,15 @@ class Index:
         """Whether an article without a date passes ``within``'s filters but its dates: one that
         ``--since`` or ``--until`` leaves out."""
         return self.catalog.has_undated(within)
+
+    def published_years(self) -> frozenset[str]:
+        """The years the indexed articles were published in ("2026"), read again only after a
+        write, by any process (``count``): a question naming a year asks whether it holds one."""
+        generation = self.catalog.generation()
+        cached = self._years
+        if cached is None or cached[0] != generation:
+            cached = self._years = (generation, self.catalog.published_years())
+        return cached[1]
 
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, a path resolving to it, or

@@ -29,7 +29,7 @@ from typing import Any
 
 from ingest.errors import IndexBusy, IndexUnavailable, reason
 from ingest.settings import hide_database_secrets, redact_database_url
-from ingest.store.catalog import BUSY, WAITING, latest_sql, scope_sql, undated_sql
+from ingest.store.catalog import BUSY, PUBLISHED_YEARS_SQL, WAITING, latest_sql, scope_sql, undated_sql, years_of
 from ingest.types import ArticleRecord, Chunk, Scope
 
 logger = logging.getLogger(__name__)
@@ -388,6 +388,10 @@ class PostgresCatalog:
         """Whether an article without a date passes ``within``'s other filters (``undated_sql``)."""
         sql, params = undated_sql(within, "%s", "lower")
         return bool(self._rows(sql, tuple(params)))
+
+    def published_years(self) -> frozenset[str]:
+        """The years the indexed articles were published in (``PUBLISHED_YEARS_SQL``)."""
+        return years_of(row[0] for row in self._rows(PUBLISHED_YEARS_SQL))
 
     def put_article(
         self,

@@ -187,6 +187,16 @@ def test_abstains_in_the_question_language(bundled_stack, question: str, lang: s
     assert answer.abstained and answer.text == ABSTAIN_TEXT[lang] and not answer.citations
 
 
+def test_a_question_on_a_year_the_article_never_mentions_is_refused(bundled_stack) -> None:
+    """The article gives TikTok's monthly payment to Microsoft without a year, and mentions only
+    2019 and 2024: what was paid in 2021 it does not say (natural10_dev's "tahun 2023 ..." had been
+    answered with the payment)."""
+    refused = bundled_stack.chain.invoke("tahun 2021 tiktok bayar microsoft brp per bulan")
+    assert refused.abstained and refused.text == ABSTAIN_TEXT["id"]
+    answered = bundled_stack.chain.invoke("tahun 2024 tiktok bayar microsoft brp per bulan")
+    assert not answered.abstained and "20 juta dolar" in answered.text
+
+
 def test_an_abstention_shows_the_closest_passage_apart_and_an_answer_shows_none(bundled_stack) -> None:
     # refused (the answer model is unsure of it), though its likeliest sentence says since when
     refused = bundled_stack.chain.invoke("Sudah berapa lama OpenAI menjalin kerja sama dengan Microsoft?")

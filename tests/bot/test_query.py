@@ -340,6 +340,30 @@ def test_the_clock_word_of_a_time_question_names_nothing_to_search_for(
     assert [surface for surface, _ in concept_terms(question, lang)] == searched
 
 
+def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: Index) -> None:
+    """"how much did they spend renovating the market back in 2015" of a market renovated in 2009
+    had been answered with 2009's figure (natural9_dev; IDK-MRC's "pada tahun 1852" near misses)."""
+    ingest_articles(
+        small_index,
+        [
+            Article("pasar", "Pasar itu terakhir direnovasi pada 2009 dengan anggaran Rp 4,3 miliar.", "Pasar"),
+            # a report dating its days without the year ("Selasa (17/11)") is still of its year
+            Article("banjir", "Hingga Selasa (17/11), 45 orang bertahan di posko.", "Banjir", published="2026-11-18"),
+        ],
+    )
+
+    def unsaid(question: str) -> tuple[str, ...]:
+        return parse_query(question, small_index).years_unsaid
+
+    assert unsaid("how much did they spend renovating the market back in 2015") == ("2015",)
+    assert unsaid("berapa anggaran renovasi pasar tahun 2015 dan 1998?") == ("2015", "1998")
+    assert unsaid("berapa anggaran renovasi pasar tahun 2009?") == ()  # the text holds it
+    assert unsaid("brp org di posko banjir november 2026?") == ()  # an article was published then
+    assert unsaid("brp org di posko banjir?") == ()
+    assert unsaid("berapa 2015 dibagi 5?") == ("2015",)  # a figure shaped as a year is read as one
+    assert small_index.published_years() == frozenset({"2026"})
+
+
 def test_a_question_naming_nothing_the_index_holds(small_index: Index) -> None:
     ingest_articles(small_index, [Article("a", "Sekitar 700 karyawan TikTok di Malaysia terkena PHK.", "PHK")])
 

@@ -686,3 +686,5 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         assert index.has_undated(Scope(since="2026-11-01")) and index.has_undated(Scope(source="pasar"))
         assert not index.has_undated(Scope(since="2026-11-01", source="arumpos"))
         assert not index.has_undated(Scope(article="old")) and index.has_undated(Scope(article="undated"))
+        # the years articles were published in (a question naming another year the text lacks is refused)
+        assert index.published_years() == frozenset({"2026", "2099"})
