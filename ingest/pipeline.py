@@ -17,7 +17,7 @@ from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, status_against
 from ingest.store.prepared import PreparedArticle, analyse
-from ingest.store.vectors import INDEX_ID, index_id, named_after
+from ingest.store.vectors import INDEX_ID, stamped_collection
 from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
@@ -481,12 +481,9 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     copied = unchanged = chunks_copied = newer_there = 0
     with index.writing(on_wait=progress.waiting):
         # The server's index keeps the collection it records; one written now for the first time
-        # takes the embedded copy's (handed over below, so no vector is copied twice) when that is
-        # named after TANYA_COLLECTION, and TANYA_COLLECTION's otherwise: the embedded name had
-        # been taken whatever TANYA_COLLECTION said, so onto a Chroma server holding another
-        # index's "tanya" a migration copied the catalog and then failed (a hostile test).
-        target_collection = index.catalog.get_meta("collection") or (
-            collection if named_after(collection, index.base_collection) else index.base_collection
+        # takes a collection of its own (``_first_collection``): the embedded index keeps its copy.
+        target_collection = index.catalog.get_meta("collection") or _first_collection(
+            index, meta.get(INDEX_ID), model or index.model_name
         )
         _refuse_foreign_target(
             index, target_collection, meta.get(INDEX_ID), source.chunk_ids(), model or index.model_name
@@ -527,11 +524,29 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             index.catalog.set_meta("collection", target_collection)
         if model and index.catalog.get_meta("embedding_model") is None:
             index.catalog.set_meta("embedding_model", model)
-        if meta.get(INDEX_ID):  # the embedded index's Chroma copy is now the database index's
-            index.mirror.hand_over(target_collection, meta[INDEX_ID], index_id(index.catalog))
         index.refresh(force=True)
         index.sync_vectors()
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
+
+
+def _first_collection(index: Index, embedded_id: str | None, model: str) -> str:
+    """The Chroma collection a server's index written for the first time takes: TANYA_COLLECTION's,
+    or where that is the embedded index's own copy (one Chroma for both, the data folder's when no
+    TANYA_CHROMA_URL is set) a new one named after it, filled from the vectors copied into the
+    catalog. The embedded copy had been handed over instead, and every later write to the embedded
+    index refused as a write to another index's copy, a second migration of it too (a hostile
+    test). A collection of another index or tool is left to ``_refuse_foreign_target``: TANYA_COLLECTION
+    names what the user meant, and onto a Chroma server holding another index's "tanya" the
+    embedded name had been taken, the catalog copied and the copy then refused (a hostile test)."""
+    base = index.base_collection
+    with contextlib.suppress(ChromaUnavailable):
+        if (
+            embedded_id
+            and base in index.mirror.collection_names()
+            and index.mirror.collection(base).owner() == embedded_id
+        ):
+            return stamped_collection(base, model)
+    return base
 
 
 def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: set[str], model: str) -> None:

@@ -895,7 +895,8 @@ def migrate(
 
     Articles keep their passages, vectors and dates; nothing is embedded again. Articles already
     on the server with the same content are left alone, so it can be run again. The embedded
-    index is only read.
+    index is only read and stays usable: where both share one Chroma, the server's index gets a
+    copy of its own.
     """
     from ingest.pipeline import migrate_catalog
     from ingest.store.catalog import Catalog

@@ -9,11 +9,9 @@ next write (or ``tanya reindex --vectors-only``) to catch it up. Answering reads
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,7 +28,7 @@ from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
 from ingest.store.postgres import PostgresCatalog
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
-from ingest.store.vectors import ChromaMirror, named_after
+from ingest.store.vectors import ChromaMirror, named_after, stamped_collection
 from ingest.text.analysis import decode_sentence_terms, replace_surrogates
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
 
@@ -394,8 +392,7 @@ class Index:
         """Name a collection for a rebuild with ``model_name`` and clear the catalog of what an
         interrupted rebuild left; readers keep using the active collection meanwhile."""
         self.catalog.drop_collections(keep=self.collection_name)
-        stamp = hashlib.sha1(f"{model_name}\0{time.time()}".encode()).hexdigest()[:8]
-        return f"{self.base_collection}--{stamp}"
+        return stamped_collection(self.base_collection, model_name)
 
     @property
     def copy_elsewhere(self) -> bool:

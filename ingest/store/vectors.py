@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -260,16 +262,6 @@ class ChromaMirror:
         names = [n for n in self.collection_names(client) if named_after(n, base)]
         return sum(self.collection(n, client).count() for n in names)
 
-    def hand_over(self, name: str, old: str, new: str) -> None:
-        """Mark the collection ``name``, the copy of index ``old``, as index ``new``'s (``tanya
-        migrate``: the same articles, their catalog moved); any other collection is left alone."""
-        if old == new or (self.embedded and not self.folder.is_dir()):
-            return
-        if name in self.collection_names():
-            target = self.collection(name)
-            if target.owner() == old:
-                target.mark(OWNER_KEY, new)
-
     def keep_only(self, base: str, keep: str, owner: str, ours: set[str], client: Any = None) -> None:
         """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones):
         those named after ``base`` that are marked as the copies of index ``owner``, or unmarked
@@ -415,6 +407,13 @@ def named_after(name: str, base: str) -> bool:
     """Whether a collection named ``name`` is one of those of an index whose copies are named
     after ``base`` (``base`` itself, or a rebuild's ``base--<stamp>``: ``Index.new_collection``)."""
     return name == base or name.startswith(f"{base}--")
+
+
+def stamped_collection(base: str, model_name: str) -> str:
+    """A new collection's name after ``base`` (``base--<stamp>``, ``named_after`` it): a rebuild's
+    with ``model_name`` (``Index.new_collection``), or a migrated index's own (``tanya migrate``)."""
+    stamp = hashlib.sha1(f"{model_name}\0{time.time()}".encode()).hexdigest()[:8]
+    return f"{base}--{stamp}"
 
 
 def index_id(catalog: Catalog | PostgresCatalog) -> str:

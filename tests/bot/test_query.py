@@ -341,7 +341,7 @@ def test_the_clock_word_of_a_time_question_names_nothing_to_search_for(
 
 
 def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: Index) -> None:
-    """"how much did they spend renovating the market back in 2015" of a market renovated in 2009
+    """ "how much did they spend renovating the market back in 2015" of a market renovated in 2009
     had been answered with 2009's figure (natural9_dev; IDK-MRC's "pada tahun 1852" near misses)."""
     ingest_articles(
         small_index,

@@ -492,6 +492,40 @@ def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_
     assert "KOREKSI" in " ".join(c.text for c in server.catalog.chunks_of(first_source))
 
 
+def test_migrate_leaves_the_embedded_index_writable_and_can_copy_it_again_elsewhere(
+    tmp_path: Path, database_url: str, postgres_server: Any
+) -> None:
+    """A hostile test: with TANYA_DATABASE_URL set on the same data folder (one embedded Chroma
+    for both indexes), the migration handed the embedded index's Chroma copy to the server's, and
+    every later write to the embedded index was refused as a write to another index's copy, as
+    was its migration onto a second server ("set TANYA_COLLECTION", which did not help)."""
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+
+    embedded = host(tmp_path, "one", None)
+    ingest_articles(embedded, ARTICLES)
+    source = Catalog.read_only(tmp_path / "one" / "catalog.sqlite3")
+    staging = host(tmp_path, "one", database_url)
+    assert migrate_catalog(source, staging).copied == 3
+    assert staging.collection_name != embedded.collection_name  # a copy of its own, in the same Chroma
+    assert same_ranking(staging.nearest("bus tarif", 3), embedded.nearest("bus tarif", 3))
+    # the embedded index goes on as it was: written, removed from, rebuilt from its catalog
+    added = Article("lagi", "Jembatan Seruni dibuka pada Rabu untuk pejalan kaki.", "Jembatan")
+    ingest_articles(embedded, [added])
+    with embedded.writing():
+        embedded.remove(ARTICLES[0].source)
+    embedded.sync_vectors()
+    assert embedded.mirror.collection(embedded.collection_name).ids() == embedded.catalog.chunk_ids()
+    assert any(c.source == "lagi" for c in embedded.catalog.chunks(embedded.catalog.chunk_ids()).values())
+    # and is copied again onto another server, each copy its own
+    production = host(tmp_path, "one", postgres_server.new_database())
+    assert migrate_catalog(source, production).copied == 3
+    assert len({embedded.collection_name, staging.collection_name, production.collection_name}) == 3
+    # the staging copy as it was: neither dropped nor emptied by the second migration
+    assert staging.mirror.collection(staging.collection_name).count() == staging.catalog.count_chunks() > 0
+    assert same_ranking(staging.nearest("bus tarif", 3), production.nearest("bus tarif", 3))
+
+
 def test_migrate_onto_a_chroma_server_holding_another_index_s_collection_copies_nothing_until_told_another_name(
     tmp_path: Path, database_url: str, chroma_server: str
 ) -> None:
@@ -579,15 +613,24 @@ def test_tanya_migrate_then_another_host_answers_from_the_server(
     result = runner.invoke(app, ["migrate", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["copied"] == 1
-    # each catalog an index of its own; the copy this host kept is now the database's index's
+    # each catalog an index of its own, each with its own copy in this host's Chroma: the embedded
+    # index keeps "tanya" (and can still be written), the database's a new one named after it
     from ingest.store.catalog import Catalog
-    from ingest.store.vectors import INDEX_ID, ChromaMirror
+    from ingest.store.vectors import INDEX_ID, ChromaMirror, named_after
 
     server = PostgresCatalog(database_url)
     ours, theirs = server.get_meta(INDEX_ID), Catalog(bundled_index / "catalog.sqlite3").get_meta(INDEX_ID)
+    collection = server.get_meta("collection")
     server.close()
     assert ours and theirs and ours != theirs
-    assert ChromaMirror(bundled_index, None).collection("tanya").owner() == ours
+    assert collection and collection != "tanya" and named_after(collection, "tanya")
+    mirror = ChromaMirror(bundled_index, None)
+    assert mirror.collection("tanya").owner() == theirs and mirror.collection(collection).owner() == ours
+    monkeypatch.delenv("TANYA_DATABASE_URL")
+    (tmp_path / "x.txt").write_text("Jembatan Seruni dibuka pada Rabu untuk pejalan kaki.", encoding="utf-8")
+    added = runner.invoke(app, ["ingest", str(tmp_path / "x.txt")])
+    assert added.exit_code == 0, added.output
+    monkeypatch.setenv("TANYA_DATABASE_URL", database_url)
     monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "another-host"))
     answer = json.loads(runner.invoke(app, ["ask", "--json", "Berapa karyawan TikTok yang terkena PHK?"]).stdout)
     assert "700" in answer["answer"] and answer["citations"]
