@@ -237,8 +237,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_chroma(path: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `chroma run` on a loopback port over ``path``; return it and its URL once it answers."""
+def start_chroma(path: Path, port: int, host: str = "127.0.0.1") -> tuple[subprocess.Popen[bytes], str]:
+    """Start `chroma run` on a loopback port over ``path`` (of ``host``: "::1" for IPv6's);
+    return it and its URL once it answers."""
     log = path.parent / f"chroma-{port}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as out:
@@ -249,14 +250,14 @@ def start_chroma(path: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
                 "--path",
                 str(path),
                 "--host",
-                "127.0.0.1",
+                host,
                 "--port",
                 str(port),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     deadline = time.monotonic() + 60
     while True:
         try:

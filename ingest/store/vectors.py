@@ -65,12 +65,15 @@ def make_chroma_client(data_dir: Path, chroma_url: str | None) -> Any:
     # accepts and never answers held a write, and the cross-host write lock, for ever. Its first
     # call is made as it is built, so the server is asked first here, with a limit, and the
     # client's own session gets one after.
-    base = f"{parsed.scheme}://{parsed.hostname}:{port}"
+    # an IPv6 address keeps its brackets in a URL: Chroma's client writes the host as it gets it
+    # ("http://[::1]:8000" had become "http://::1:8000", an invalid port; a hostile test)
+    host = f"[{parsed.hostname}]" if ":" in parsed.hostname else parsed.hostname
+    base = f"{parsed.scheme}://{host}:{port}"
     try:
         verify = True if settings.chroma_server_ssl_verify is None else settings.chroma_server_ssl_verify
         headers = settings.chroma_server_headers or {}
         httpx.get(f"{base}/api/v2/heartbeat", timeout=CHROMA_CONNECT_TIMEOUT_S, verify=verify, headers=headers)
-        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=settings)
+        client = chromadb.HttpClient(host=host, port=port, ssl=parsed.scheme == "https", settings=settings)
     except Exception as exc:  # chromadb raises bare Exception/ValueError when the server is unreachable
         raise ChromaUnavailable(f"cannot reach the Chroma server at {shown}: {reason(exc)}") from None
     session = getattr(getattr(client, "_server", None), "_session", None)

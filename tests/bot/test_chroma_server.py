@@ -58,11 +58,50 @@ def test_unreachable_server_is_one_clear_error_on_a_write_and_reads_go_on(
 
 
 def test_malformed_chroma_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
-    for url in ("localhost:8000", "http://u:PortSecret@127.0.0.1:notaport", "http://127.0.0.1:99999"):
+    for url in (
+        "localhost:8000",
+        "http://u:PortSecret@127.0.0.1:notaport",
+        "http://127.0.0.1:99999",
+        # a path, a query or a fragment would be ignored: refused, and a token in them never shown
+        # (a hostile test: they were taken, and the whole URL echoed in every error)
+        "http://127.0.0.1:8000/some/path?token=PortSecret",
+        "http://127.0.0.1:8000/?token=PortSecret",
+        "http://127.0.0.1:8000#PortSecret",
+    ):
         monkeypatch.setenv("TANYA_CHROMA_URL", url)
         result = CliRunner().invoke(app, ["sources"])  # named at once, not at the first write
         assert result.exit_code == 2 and "TANYA_CHROMA_URL" in result.stderr, url
         assert "PortSecret" not in result.output and "Traceback" not in result.output
+    monkeypatch.setenv("TANYA_CHROMA_URL", "http://127.0.0.1:8000/")  # the root, written with its slash
+    assert CliRunner().invoke(app, ["sources"]).exit_code == 0
+
+
+def test_a_chroma_server_on_an_ipv6_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile test: "http://[::1]:PORT" passed the settings' check, but Chroma's client was
+    given the bare "::1" and wrote "http://::1:PORT" (an invalid port): nothing reached it."""
+    import socket
+
+    from tests.conftest import start_chroma
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            port = int(probe.getsockname()[1])
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    process, url = start_chroma(tmp_path / "server-data", port, host="::1")
+    try:
+        assert url == f"http://[::1]:{port}"
+        monkeypatch.setenv("TANYA_CHROMA_URL", url)
+        runner = CliRunner()
+        ingest = runner.invoke(app, ["ingest", "--bundled", "--json"])
+        assert ingest.exit_code == 0, ingest.output
+        assert json.loads(ingest.stdout)["added"] == 1 and "cannot reach" not in ingest.output
+        answer = runner.invoke(app, ["ask", "--json", "Berapa karyawan TikTok di Malaysia yang terkena PHK?"])
+        assert answer.exit_code == 0 and "700" in json.loads(answer.stdout)["answer"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
