@@ -709,12 +709,36 @@ def parse_document(
     return make_article(source, text, merged, fallback_title)
 
 
+# A run of characters without a space or a line break this long is no language a question can
+# be asked about (an inline data: URI, an encoded blob, a file of one endless word): it is left
+# out of the article. Embedded, it cost four times what text costs, minutes for a megabyte, all
+# the while holding the index's write lock (a hostile test); paragraphs of scripts written without
+# spaces (Thai, Chinese) are far shorter.
+MAX_WORD_CHARS = 5000
+
+
+def without_endless_words(text: str) -> str:
+    """``text`` without its runs of more than ``MAX_WORD_CHARS`` characters that are not
+    whitespace (in one linear pass: a pattern of that length tried at every position of a long
+    run would be quadratic)."""
+    if all(len(word) <= MAX_WORD_CHARS for word in text.split()):
+        return text
+    return _NOT_SPACE.sub(lambda m: " " if len(m.group()) > MAX_WORD_CHARS else m.group(), text)
+
+
+_NOT_SPACE = re.compile(r"\S+")
+
+
 def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_title: str) -> Article:
     """Clean ``raw_text`` and validate ``meta`` (title, url, published, lang, outlet); every
     string of the article can be stored and printed (no lone surrogates). A file's source
     (``file_source``) is kept as it is; other sources (URLs, JSONL ids) are collapsed by ``_field``."""
-    text = clean_text(without_boilerplate(replace_surrogates(raw_text)))
+    cleaned = clean_text(without_boilerplate(replace_surrogates(raw_text)))
+    kept = without_endless_words(cleaned)
+    text = cleaned if kept is cleaned else clean_text(kept)
     if not text:
+        if cleaned:
+            raise LoadError(f"no text in it but runs of more than {MAX_WORD_CHARS:,} characters without a space")
         raise LoadError("no text in it")
     if not any(ch.isalnum() for ch in text):
         raise LoadError("no words in it")

@@ -159,6 +159,30 @@ def test_a_text_file_that_is_a_binary_format_is_refused_by_its_first_bytes(
     assert isinstance(item, Skipped) and item.reason == f"binary data ({kind}), not text"
 
 
+def test_endless_words_are_left_out_and_an_article_of_nothing_else_is_refused(tmp_path: Path) -> None:
+    """A hostile test: a 5 MB file of one word ("QQQ...") was embedded for a quarter of an hour,
+    holding the write lock, 512 tokens a chunk; an inline data: URI in a page is no language
+    either. Runs of more than MAX_WORD_CHARS characters without a space are left out."""
+    from ingest.loaders import MAX_WORD_CHARS
+
+    (tmp_path / "w.txt").write_text("Q" * 500_000, encoding="utf-8")
+    started = time.perf_counter()
+    item = load_one(tmp_path / "w.txt")
+    assert isinstance(item, Skipped) and "without a space" in item.reason
+    assert time.perf_counter() - started < 30  # read in one pass (a pattern tried at every position was not)
+    blob = "data:image/png;base64," + "iVBORw0KGgo" * 1000
+    article = "Banjir melanda desa pada Senin pagi.\n\n" + blob + "\n\nWarga mengungsi ke balai desa."
+    (tmp_path / "a.md").write_text(article, encoding="utf-8")
+    kept = load_one(tmp_path / "a.md")
+    assert isinstance(kept, Article) and "iVBOR" not in kept.text
+    assert kept.text == "Banjir melanda desa pada Senin pagi.\n\nWarga mengungsi ke balai desa."
+    # a long word that is still a word (a URL, a paragraph of a script written without spaces) stays
+    long = "https://contoh.id/" + "a" * 500 + " " + "กขค" * (MAX_WORD_CHARS // 3)
+    (tmp_path / "b.txt").write_text(long, encoding="utf-8")
+    same = load_one(tmp_path / "b.txt")
+    assert isinstance(same, Article) and same.text == long
+
+
 def test_html_with_only_scripts_is_skipped(tmp_path: Path) -> None:
     (tmp_path / "d.html").write_text("<html><script>alert(1)</script><style>p{}</style></html>", encoding="utf-8")
     item = load_one(tmp_path / "d.html")
