@@ -575,7 +575,10 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     try:
         record = json.loads(stripped, parse_constant=_no_constant, parse_float=_finite_float)
     except ValueError as exc:
-        return None, stripped[:ECHOED_CHARS], {}, f"the line is not valid JSON ({str(exc).split(':')[0]})"
+        # where in the line it went wrong ("Invalid control character at character 22": a raw NUL
+        # in a string had been "Invalid control character at", cut before its place)
+        detail = f"{exc.msg} at character {exc.pos + 1}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        return None, stripped[:ECHOED_CHARS], {}, f"the line is not valid JSON ({detail.split(':')[0]})"
     except RecursionError:  # nesting deeper than Python's stack, inside the line cap
         return None, stripped[:ECHOED_CHARS], {}, "the line is not valid JSON (nested too deeply)"
     if _depth(record) > MAX_BATCH_DEPTH:  # read, but too deep to write back or print safely

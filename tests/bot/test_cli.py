@@ -629,12 +629,18 @@ def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: N
         '{"id": 10}',
         '{"id": 11, "question": null}',
         '{"id": 12, "question": ["a", "é"]}',
+        '{"id": 13, "question": "a\x00b"}',
     ]
     result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert out[0] == {"id": 8, "question": "123", "error": 'the line has no "question" text'}
-    assert out[1]["error"].startswith("the line is not valid JSON") and "id" not in out[1]
+    # where it went wrong: a raw NUL inside a string had been "Invalid control character at", no place
+    assert out[1]["error"] == (
+        "the line is not valid JSON (Expecting property name enclosed in double quotes at character 33)"
+    )
+    assert out[-1]["error"] == "the line is not valid JSON (Invalid control character at character 26)"
+    assert "id" not in out[1]
     assert "answer" in out[2] or "error" in out[2]  # not JSON-looking: asked as text
     assert out[3] == {"id": 10, "question": "", "error": 'the line has no "question" text'}
     # echoed as the line wrote them, not as Python writes them ("None", "['a', 'é']")
