@@ -577,7 +577,10 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     except ValueError as exc:
         # where in the line it went wrong ("Invalid control character at character 22": a raw NUL
         # in a string had been "Invalid control character at", cut before its place)
-        detail = f"{exc.msg} at character {exc.pos + 1}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        if isinstance(exc, json.JSONDecodeError):  # (its message may end in "at" already)
+            detail = f"{exc.msg.removesuffix(' at')} at character {exc.pos + 1}"
+        else:
+            detail = str(exc)
         return None, stripped[:ECHOED_CHARS], {}, f"the line is not valid JSON ({detail.split(':')[0]})"
     except RecursionError:  # nesting deeper than Python's stack, inside the line cap
         return None, stripped[:ECHOED_CHARS], {}, "the line is not valid JSON (nested too deeply)"
