@@ -770,6 +770,14 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
 
 def years_unsaid(concepts: Sequence[Concept], index: Index) -> tuple[str, ...]:
     """The years among ``concepts`` ("2015") that no chunk of ``index`` holds and no article of it
-    was published in (an article dated "Selasa (17/11)" in its text is still of its year)."""
+    was published in (an article dated "Selasa (17/11)" in its text is still of its year), nor
+    holds as a figure written with a thousands separator: "1500 orang" is the article's "1.500
+    orang" (a count, not a year)."""
     unheld = [c.surface for c in concepts if YEAR.fullmatch(c.surface) and not c.held]
-    return tuple(y for y in unheld if y not in index.published_years()) if unheld else ()
+    if not unheld:
+        return ()
+    published = index.published_years()
+    counts = index.document_frequencies([f"{y[0]}{mark}{y[1:]}" for y in unheld for mark in ".,"])[0]
+    return tuple(
+        y for y in unheld if y not in published and not any(counts.get(f"{y[0]}{mark}{y[1:]}") for mark in ".,")
+    )

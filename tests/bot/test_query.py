@@ -346,7 +346,11 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     ingest_articles(
         small_index,
         [
-            Article("pasar", "Pasar itu terakhir direnovasi pada 2009 dengan anggaran Rp 4,3 miliar.", "Pasar"),
+            Article(
+                "pasar",
+                "Pasar itu terakhir direnovasi pada 2009 dengan anggaran Rp 4,3 miliar untuk 1.750 kios.",
+                "Pasar",
+            ),
             # a report dating its days without the year ("Selasa (17/11)") is still of its year
             Article("banjir", "Hingga Selasa (17/11), 45 orang bertahan di posko.", "Banjir", published="2026-11-18"),
         ],
@@ -361,6 +365,8 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     assert unsaid("brp org di posko banjir november 2026?") == ()  # an article was published then
     assert unsaid("brp org di posko banjir?") == ()
     assert unsaid("berapa 2015 dibagi 5?") == ("2015",)  # a figure shaped as a year is read as one
+    # unless the articles write it with a thousands separator: a count, typed without one
+    assert unsaid("bener ada 1750 kios di pasar itu?") == ()
     assert small_index.published_years() == frozenset({"2026"})
 
 
