@@ -764,16 +764,54 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         tuple(concepts),
         rare_weight=idf(0),
         focus=focus_terms(question),
-        years_unsaid=years_unsaid(concepts, index),
+        years_unsaid=years_unsaid(concepts, index, question),
     )
 
 
-def years_unsaid(concepts: Sequence[Concept], index: Index) -> tuple[str, ...]:
-    """The years among ``concepts`` ("2015") that no chunk of ``index`` holds and no article of it
-    was published in (an article dated "Selasa (17/11)" in its text is still of its year), nor
-    holds as a figure written with a thousands separator: "1500 orang" is the article's "1.500
-    orang" (a count, not a year)."""
-    unheld = [c.surface for c in concepts if YEAR.fullmatch(c.surface) and not c.held]
+# Words before a year that make it a bound of a time, not the time asked about ("sejak 2025":
+# whatever happened since, in 2026's articles too), with "tahun" between them or not.
+_YEAR_BOUNDS = frozenset(
+    "sejak semenjak since setelah sesudah after mulai from sebelum before hingga sampai sampe until till "
+    "pasca jelang menjelang".split()
+)
+_YEAR_WORDS = frozenset("tahun thn th taun year".split())
+# Words before a figure that make it no year: a sum, a time of day, a number of a law or a code.
+_NOT_YEAR_AFTER = frozenset("rp idr usd us jam pukul nomor nomer nmr no pasal uu kode pos ke".split())
+# Words after a year that still say when ("2019 lalu", "2015 silam", "in 2015 ago").
+_YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago an".split())
+
+
+def years_named(question: str) -> frozenset[str]:
+    """The figures shaped like years (1500 to 2099) that ``question`` names as the time it asks
+    about: "tahun 2015", "back in 2015", "sensus 2014?"; not a bound ("sejak 2025", "before
+    2020"), not a count ("1900 penumpang", a word after it that names what is counted), not a
+    sum, a time of day or a number ("Rp 2015", "jam 1900", "pasal 1945")."""
+    tokens = words(question)
+    named: set[str] = set()
+    for i, token in enumerate(tokens):
+        if not YEAR.fullmatch(token):
+            continue
+        before = tokens[i - 1] if i else ""
+        bound = before in _YEAR_BOUNDS or (before in _YEAR_WORDS and i > 1 and tokens[i - 2] in _YEAR_BOUNDS)
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        counted = (
+            before not in _YEAR_WORDS
+            and after.isalpha()
+            and after not in _STOPWORDS | _YEAR_FOLLOWERS
+            and question_type(after) is None  # "sensus 2014 berapa penduduknya?"
+        )
+        if not (bound or counted or before in _NOT_YEAR_AFTER):
+            named.add(token)
+    return frozenset(named)
+
+
+def years_unsaid(concepts: Sequence[Concept], index: Index, question: str) -> tuple[str, ...]:
+    """The years ``question`` names as the time it asks about (``years_named``) that no chunk of
+    ``index`` holds and no article of it was published in (an article dated "Selasa (17/11)" in
+    its text is still of its year), nor holds as a figure written with a thousands separator:
+    "bener 1500 orang ngungsi?" is the article's "1.500 orang"."""
+    asked = years_named(question)
+    unheld = [c.surface for c in concepts if c.surface in asked and not c.held]
     if not unheld:
         return ()
     published = index.published_years()

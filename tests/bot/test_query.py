@@ -364,9 +364,17 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     assert unsaid("berapa anggaran renovasi pasar tahun 2009?") == ()  # the text holds it
     assert unsaid("brp org di posko banjir november 2026?") == ()  # an article was published then
     assert unsaid("brp org di posko banjir?") == ()
-    assert unsaid("berapa 2015 dibagi 5?") == ("2015",)  # a figure shaped as a year is read as one
+    assert unsaid("berapa 2015 dan 1998?") == ("2015", "1998")  # figures shaped as years, alone: years
     # unless the articles write it with a thousands separator: a count, typed without one
     assert unsaid("bener ada 1750 kios di pasar itu?") == ()
+    # a bound of a time is no time asked about: whatever happened since, 2026's articles say (an
+    # independent review's finding: "sejak 2025" had been refused)
+    assert unsaid("brp org di posko banjir sejak 2025?") == unsaid("since 2020, how many fled?") == ()
+    assert unsaid("brp yg ngungsi sebelum tahun 2020?") == ()
+    # a count, a sum, a time of day or a number shaped like a year is none
+    assert unsaid("apakah 1900 penumpang naik?") == unsaid("harganya Rp 2015 ya?") == unsaid("jam 1900 ada apa?") == ()
+    assert unsaid("sensus 2014 berapa penduduknya?") == ("2014",)
+    assert unsaid("pasar itu direnovasi 2015 lalu?") == ("2015",)
     assert small_index.published_years() == frozenset({"2026"})
 
 
