@@ -12,12 +12,12 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import embed_passages
-from ingest.errors import BadInput, ChromaUnavailable, IndexUnavailable, TanyaError, VectorsBehind
+from ingest.errors import BadInput, ChromaUnavailable, ForeignCollection, IndexUnavailable, TanyaError, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, status_against
 from ingest.store.prepared import PreparedArticle, analyse
-from ingest.store.vectors import INDEX_ID, stamped_collection
+from ingest.store.vectors import INDEX_ID, named_after, stamped_collection
 from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
@@ -483,11 +483,9 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         # The server's index keeps the collection it records; one written now for the first time
         # takes a collection of its own (``_first_collection``): the embedded index keeps its copy.
         target_collection = index.catalog.get_meta("collection") or _first_collection(
-            index, meta.get(INDEX_ID), model or index.model_name
+            index, meta.get(INDEX_ID), source.chunk_ids(), model or index.model_name
         )
-        _refuse_foreign_target(
-            index, target_collection, meta.get(INDEX_ID), source.chunk_ids(), model or index.model_name
-        )
+        _refuse_foreign_target(index, target_collection, meta.get(INDEX_ID), model or index.model_name)
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
         for record in reversed(records):  # oldest first, as they were ingested
@@ -529,33 +527,51 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
 
 
-def _first_collection(index: Index, embedded_id: str | None, model: str) -> str:
+def _first_collection(index: Index, embedded_id: str | None, source_ids: set[str], model: str) -> str:
     """The Chroma collection a server's index written for the first time takes: TANYA_COLLECTION's,
     or where that is the embedded index's own copy (one Chroma for both, the data folder's when no
     TANYA_CHROMA_URL is set) a new one named after it, filled from the vectors copied into the
     catalog. The embedded copy had been handed over instead, and every later write to the embedded
     index refused as a write to another index's copy, a second migration of it too (a hostile
-    test). A collection of another index or tool is left to ``_refuse_foreign_target``: TANYA_COLLECTION
-    names what the user meant, and onto a Chroma server holding another index's "tanya" the
-    embedded name had been taken, the catalog copied and the copy then refused (a hostile test)."""
+    test). A copy of the embedded index made before tanya marked its copies (unmarked, holding
+    none but its chunk ids) cannot be told from one the server's index may write, nor kept from
+    being dropped as one: the migration is refused until a write to the embedded index marks it.
+    A collection of another index or tool is left to ``_refuse_foreign_target``: TANYA_COLLECTION
+    names what the user meant (onto a Chroma server holding another index's "tanya" the embedded
+    name had been taken, the catalog copied and the copy then refused: a hostile test)."""
     base = index.base_collection
     with contextlib.suppress(ChromaUnavailable):
-        if (
-            embedded_id
-            and base in index.mirror.collection_names()
-            and index.mirror.collection(base).owner() == embedded_id
-        ):
+        names = index.mirror.collection_names()
+        for name in (n for n in names if named_after(n, base)):
+            copy = index.mirror.collection(name)
+            held = copy.ids() if copy.owner() is None else set()
+            if held and held <= source_ids:
+                raise BadInput(
+                    f"the Chroma collection {name!r} is the embedded index's copy, made before tanya marked "
+                    "its copies: write to the embedded index once (tanya reindex --vectors-only, without "
+                    "TANYA_DATABASE_URL), then migrate"
+                )
+        if embedded_id and base in names and index.mirror.collection(base).owner() == embedded_id:
             return stamped_collection(base, model)
     return base
 
 
-def _refuse_foreign_target(index: Index, name: str, old_id: str | None, ours: set[str], model: str) -> None:
+def _refuse_foreign_target(index: Index, name: str, old_id: str | None, model: str) -> None:
     """Before a migration copies anything: ``ForeignCollection`` when the collection it would
-    write, ``name``, is neither the server index's copy nor the embedded one's (which it takes
-    over) but another index's or tool's (``ChromaVectors.refuse_unless``, what a write's claim
-    checks). A Chroma that cannot be reached is left to the copy's own report (the catalog is
-    copied; ``tanya reindex --vectors-only`` fills the copy later)."""
+    write, ``name``, is not the server index's copy (``ChromaVectors.refuse_unless``, what a
+    write's claim checks) but another index's or tool's, the embedded index's own included: a
+    migration copies, and the embedded index goes on with its copy (where the server's index
+    records the name of the embedded copy on this host, the copy had been written over). A Chroma
+    that cannot be reached is left to the copy's own report (the catalog is copied; ``tanya
+    reindex --vectors-only`` fills the copy later)."""
     with contextlib.suppress(ChromaUnavailable):
         if name in index.mirror.collection_names():
-            owners = {i for i in (old_id, index.catalog.get_meta(INDEX_ID)) if i}
-            index.mirror.collection(name).refuse_unless(owners, lambda: ours | index.catalog.chunk_ids(), model)
+            copy = index.mirror.collection(name)
+            if old_id and copy.owner() == old_id:
+                raise ForeignCollection(
+                    f"the Chroma collection {name!r} here is the embedded index's own copy, and the server's "
+                    "index records that name: give the server's index a data folder of its own on this host "
+                    "(TANYA_DATA_DIR=NEW_FOLDER tanya migrate --from THIS_FOLDER)"
+                )
+            server = index.catalog.get_meta(INDEX_ID)
+            copy.refuse_unless({server} if server else set(), index.catalog.chunk_ids, model)

@@ -203,8 +203,9 @@ class IndexSettings(Section):
         if value is None:
             return None
         parsed = urlparse(value)
-        # shown without credentials nor a query or fragment (where a token may be put)
-        shown = without_credentials(value).split("?")[0].split("#")[0]
+        # shown as its scheme and server only: no credentials, path, parameters, query or fragment
+        # (where a token may be put)
+        shown = without_credentials(f"{parsed.scheme}://{parsed.netloc}" if parsed.netloc else value.split("?")[0])
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"must look like http://host:port, not {shown!r}")
         try:
@@ -213,7 +214,7 @@ class IndexSettings(Section):
             raise ValueError(f"must look like http://host:port with a port from 0 to 65535, not {shown!r}") from None
         # tanya talks to the server's root: a path, a query or a fragment would be ignored (a
         # hostile test: "http://host:8000/some/path?token=..." was taken, and echoed in errors)
-        if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
+        if parsed.path not in ("", "/") or parsed.params or parsed.query or parsed.fragment:
             raise ValueError(
                 f"must look like http://host:port, with no path, query or fragment (tanya uses the server's "
                 f"root), not {shown!r}"

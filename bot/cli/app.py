@@ -577,11 +577,12 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     except ValueError as exc:
         # where in the line it went wrong ("Invalid control character at character 22": a raw NUL
         # in a string had been "Invalid control character at", cut before its place)
-        if isinstance(exc, json.JSONDecodeError):  # (its message may end in "at" already)
-            detail = f"{exc.msg.removesuffix(' at')} at character {exc.pos + 1}"
-        else:
-            detail = str(exc)
-        return None, stripped[:ECHOED_CHARS], {}, f"the line is not valid JSON ({detail.split(':')[0]})"
+        if isinstance(exc, json.JSONDecodeError):  # its message may end in "at", and hold a ":"
+            # counted in the line as written, before the spaces or byte order mark stripped
+            detail = f"{exc.msg.removesuffix(' at')} at character {line.find(stripped) + exc.pos + 1}"
+        else:  # ours ("... is not a number: NaN"): the part before the value
+            detail = str(exc).split(":")[0]
+        return None, stripped[:ECHOED_CHARS], {}, f"the line is not valid JSON ({detail})"
     except RecursionError:  # nesting deeper than Python's stack, inside the line cap
         return None, stripped[:ECHOED_CHARS], {}, "the line is not valid JSON (nested too deeply)"
     if _depth(record) > MAX_BATCH_DEPTH:  # read, but too deep to write back or print safely

@@ -67,6 +67,8 @@ def test_malformed_chroma_url_is_bad_input(monkeypatch: pytest.MonkeyPatch) -> N
         "http://127.0.0.1:8000/some/path?token=PortSecret",
         "http://127.0.0.1:8000/?token=PortSecret",
         "http://127.0.0.1:8000#PortSecret",
+        "http://127.0.0.1:8000/secretpath/PortSecret",  # an independent review's: the path was shown
+        "http://127.0.0.1:8000/;token=PortSecret",  # and ";parameters" were taken
     ):
         monkeypatch.setenv("TANYA_CHROMA_URL", url)
         result = CliRunner().invoke(app, ["sources"])  # named at once, not at the first write

@@ -630,6 +630,7 @@ def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: N
         '{"id": 11, "question": null}',
         '{"id": 12, "question": ["a", "é"]}',
         '{"id": 13, "question": "a\x00b"}',
+        '  {"id" 14, "question": "x"}',  # a message holding a ":", after spaces (an independent review's)
     ]
     result = tanya("ask", "--json", "--batch", "-", input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
@@ -639,7 +640,8 @@ def test_batch_lines_that_cannot_be_asked_get_an_error_with_their_id(ingested: N
     assert out[1]["error"] == (
         "the line is not valid JSON (Expecting property name enclosed in double quotes at character 33)"
     )
-    assert out[-1]["error"] == "the line is not valid JSON (Invalid control character at character 26)"
+    assert out[-2]["error"] == "the line is not valid JSON (Invalid control character at character 26)"
+    assert out[-1]["error"] == "the line is not valid JSON (Expecting ':' delimiter at character 9)"
     assert "id" not in out[1]
     assert "answer" in out[2] or "error" in out[2]  # not JSON-looking: asked as text
     assert out[3] == {"id": 10, "question": "", "error": 'the line has no "question" text'}

@@ -526,6 +526,56 @@ def test_migrate_leaves_the_embedded_index_writable_and_can_copy_it_again_elsewh
     assert same_ranking(staging.nearest("bus tarif", 3), production.nearest("bus tarif", 3))
 
 
+def test_migrate_writes_no_copy_of_the_embedded_index_s_own(
+    tmp_path: Path, database_url: str, postgres_server: Any
+) -> None:
+    """An independent review of the change above: an embedded copy made before copies were marked
+    as an index's was still taken over (and the embedded index left unwritable), and where the
+    server's index already records the name of this host's embedded copy ("tanya", written first
+    from another host) the catalog was copied and the copy then refused."""
+    from ingest.errors import BadInput, ForeignCollection
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+    from ingest.store.vectors import INDEX_ID, OWNER_KEY
+
+    embedded = host(tmp_path, "one", None)
+    ingest_articles(embedded, ARTICLES[:2])
+    # as an index built before copies were marked: no owner on its copy, no identity in its catalog
+    client = embedded.mirror.client()
+    old = client.get_collection("tanya")
+    held = old.get(include=["embeddings", "documents", "metadatas"])
+    metadata = {k: v for k, v in (old.metadata or {}).items() if k != OWNER_KEY}
+    client.delete_collection("tanya")
+    legacy = client.create_collection("tanya", metadata=metadata, embedding_function=None)
+    legacy.add(ids=held["ids"], embeddings=held["embeddings"], documents=held["documents"], metadatas=held["metadatas"])
+    with embedded.catalog.transaction() as db:
+        db.execute("DELETE FROM meta WHERE key = ?", (INDEX_ID,))
+    source = Catalog.read_only(tmp_path / "one" / "catalog.sqlite3")
+    server = host(tmp_path, "one", database_url)
+    with pytest.raises(BadInput, match="reindex --vectors-only"):
+        migrate_catalog(source, server)
+    assert server.catalog.count_chunks() == 0  # nothing copied
+    # a write to the embedded index marks its copy; then it is copied, and both go on
+    embedded = host(tmp_path, "one", None)
+    with embedded.writing():
+        embedded.sync_vectors(repair=True)
+    assert migrate_catalog(source, host(tmp_path, "one", database_url)).copied == 2
+    ingest_articles(embedded, ARTICLES[2:])
+    assert embedded.mirror.collection("tanya").ids() == embedded.catalog.chunk_ids()
+
+    # another host writes to a second server index first: it records "tanya", the name of this
+    # host's embedded copy, which the migration must not write
+    other = postgres_server.new_database()
+    ingest_articles(host(tmp_path, "two", other), [Article("b", "Jembatan Seruni dibuka pada Rabu.", "Jembatan")])
+    target = host(tmp_path, "one", other)
+    with pytest.raises(ForeignCollection, match="data folder of its own"):
+        migrate_catalog(source, target)
+    assert target.catalog.count_chunks() == host(tmp_path, "two", other).catalog.count_chunks()  # nothing copied
+    ingest_articles(embedded, [Article("c", "Pasar Arum dibuka lagi pada Kamis.", "Pasar")])  # still writable
+    # given a data folder of its own on this host, it is copied
+    assert migrate_catalog(source, host(tmp_path, "three", other)).copied == len(embedded.articles())
+
+
 def test_migrate_onto_a_chroma_server_holding_another_index_s_collection_copies_nothing_until_told_another_name(
     tmp_path: Path, database_url: str, chroma_server: str
 ) -> None:
