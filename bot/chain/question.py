@@ -777,8 +777,9 @@ _YEAR_BOUNDS = frozenset(
 _YEAR_WORDS = frozenset("tahun thn th taun year".split())
 # Words before a figure that make it no year: a sum, a time of day, a number of a law or a code.
 _NOT_YEAR_AFTER = frozenset("rp idr usd us jam pukul nomor nomer nmr no pasal uu kode pos ke".split())
-# Words after a year that still say when ("2019 lalu", "2015 silam", "in 2015 ago").
-_YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago an".split())
+# Words after a year that still say when ("2019 lalu", "2015 silam", "in 2015 ago"); "-an" after
+# a figure makes it approximate ("2000-an karyawan", "tahun 2000an"): no year asked about.
+_YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago".split())
 
 
 def years_named(question: str) -> frozenset[str]:
@@ -794,6 +795,8 @@ def years_named(question: str) -> frozenset[str]:
         before = tokens[i - 1] if i else ""
         bound = before in _YEAR_BOUNDS or (before in _YEAR_WORDS and i > 1 and tokens[i - 2] in _YEAR_BOUNDS)
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if after == "an":
+            continue
         counted = (
             before not in _YEAR_WORDS
             and after.isalpha()
@@ -806,16 +809,18 @@ def years_named(question: str) -> frozenset[str]:
 
 
 def years_unsaid(concepts: Sequence[Concept], index: Index, question: str) -> tuple[str, ...]:
-    """The years ``question`` names as the time it asks about (``years_named``) that no chunk of
-    ``index`` holds and no article of it was published in (an article dated "Selasa (17/11)" in
-    its text is still of its year), nor holds as a figure written with a thousands separator:
-    "bener 1500 orang ngungsi?" is the article's "1.500 orang"."""
+    """The years ``question`` names as the time it asks about (``years_named``) when none of them
+    is one a chunk of ``index`` holds or an article of it was published in (an article dated
+    "Selasa (17/11)" in its text is still of its year) or holds as a figure written with a
+    thousands separator ("bener 1500 orang ngungsi?" is the article's "1.500 orang"): a period
+    holding a year the articles tell of ("antara 2020 dan 2025", "2023-2024") is asked of them."""
     asked = years_named(question)
-    unheld = [c.surface for c in concepts if c.surface in asked and not c.held]
+    if any(c.held for c in concepts if c.surface in asked):
+        return ()
+    unheld = [c.surface for c in concepts if c.surface in asked]
     if not unheld:
         return ()
     published = index.published_years()
     counts = index.document_frequencies([f"{y[0]}{mark}{y[1:]}" for y in unheld for mark in ".,"])[0]
-    return tuple(
-        y for y in unheld if y not in published and not any(counts.get(f"{y[0]}{mark}{y[1:]}") for mark in ".,")
-    )
+    said = [y for y in unheld if y in published or any(counts.get(f"{y[0]}{mark}{y[1:]}") for mark in ".,")]
+    return () if said else tuple(unheld)
