@@ -104,6 +104,10 @@ def _question(name: str, row: dict[str, Any], max_question_chars: int | None = N
         normalize_question(question, max_question_chars or len(question) + 1)
     except BadInput as exc:
         raise _InvalidLine(str(exc)) from None
+    if answerable and not row.get("answers") and not groups:
+        # it could never be answered right: scored as a wrong answer, it had lowered the figures
+        # unseen (a hostile test)
+        raise _InvalidLine('"answers" is missing (or give "answerable": false for a question no article answers)')
     return EvalQuestion(
         set_name=name,
         id=item_id,
@@ -178,7 +182,7 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
     except UnicodeDecodeError as exc:
         number = data[: exc.start].count(b"\n") + 1
         raise BadInput(f"{path}:{number} is not UTF-8 (byte 0x{data[exc.start]:02x})") from None
-    conversations: dict[str, int] = {}  # a conversation's id: its line
+    ids: dict[str, int] = {}  # an id (a question's or a conversation's): its line
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -186,20 +190,26 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
             row = json.loads(line)
             if not isinstance(row, dict):
                 raise _InvalidLine(f"the line must be a JSON object, not {_shown(row)}")
+            item_id = _item_id(row)
             if "turns" in row:
-                # its turns are asked each with the turns before it, found by the set and the id:
-                # two conversations of one id had been asked as one (a hostile test)
-                conversation = _item_id(row)
-                first = conversations.setdefault(conversation, number)
-                if first != number:
-                    raise _InvalidLine(f'"id" {_shown(conversation)} is the id of the conversation of line {first} too')
-                out.extend(_conversation(name, row, f"{path}\x00{conversation}", max_question_chars))
+                if "question" in row:  # its question would have been left unasked, unsaid
+                    raise _InvalidLine('"question" and "turns" both given: a line is one question or one conversation')
+                # its turns are asked each with the turns before it, found by the set and the id
+                read = _conversation(name, row, f"{path}\x00{item_id}", max_question_chars)
             else:
-                out.append(_question(name, row, max_question_chars))
+                read = [_question(name, row, max_question_chars)]
+            # an id names one line: two conversations of one id had been asked as one, and two
+            # questions of one id were one in --details (hostile tests)
+            first = ids.setdefault(item_id, number)
+            if first != number:
+                raise _InvalidLine(f'"id" {_shown(item_id)} is the id of line {first} too')
+            out.extend(read)
         except ValueError as exc:  # not JSON, or _InvalidLine
             raise BadInput(f"{path}:{number} is not a valid question ({exc})") from None
         except RecursionError:
             raise BadInput(f"{path}:{number} is not a valid question (nested too deeply)") from None
+    if not out:  # an empty (or truncated to nothing) set had printed no row and passed
+        raise BadInput(f"{path} holds no questions")
     return out
 
 

@@ -83,7 +83,7 @@ def test_two_conversations_of_one_id_are_refused_in_a_set_and_kept_apart_across_
     answered as a follow-up of the other set's question), and so had two lines of one set."""
     turn = {k: GOOD[k] for k in ("question", "answers", "passage")}
     conversation = {"id": "c1", "turns": [turn, {**turn, "question": "kapan?"}]}
-    with pytest.raises(BadInput, match=r'set\.jsonl:2 .*"id" "c1" is the id of the conversation of line 1 too'):
+    with pytest.raises(BadInput, match=r'set\.jsonl:2 .*"id" "c1" is the id of line 1 too'):
         load_eval_set(a_set(tmp_path, conversation, conversation))
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -110,9 +110,35 @@ def test_a_set_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 def test_only_a_newline_ends_a_set_line(tmp_path: Path) -> None:
     row = {**GOOD, "passage": "Edison menemukannya.\u2028Pada tahun 1879."}
     path = tmp_path / "separators.jsonl"
-    path.write_text(json.dumps(row, ensure_ascii=False) + "\r\n" + json.dumps(GOOD) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(row, ensure_ascii=False) + "\r\n" + json.dumps({**GOOD, "id": "2"}) + "\n", encoding="utf-8"
+    )
     first, second = load_eval_set(path)
-    assert first.passage == "Edison menemukannya.\u2028Pada tahun 1879." and second.id == "1"
+    assert first.passage == "Edison menemukannya.\u2028Pada tahun 1879." and second.id == "2"
+
+
+def test_a_set_that_cannot_be_scored_as_it_stands_is_refused(tmp_path: Path) -> None:
+    """A hostile test: an empty set printed no row and passed; a question with no answers was
+    scored wrong whatever it was answered; two questions of one id were one in --details; a line
+    with both a question and turns was asked as the conversation alone."""
+    for lines, reason in (
+        ([], "holds no questions"),
+        (["", "  "], "holds no questions"),
+        ([{"id": "1", "question": "Siapa penemu bola lampu?"}], '"answers" is missing'),
+        ([GOOD, {**GOOD, "question": "Siapa?"}], '"id" "1" is the id of line 1 too'),
+        ([{**GOOD, "turns": [{"question": "Siapa?", "answers": ["Edison"]}]}], '"question" and "turns" both given'),
+    ):
+        path = tmp_path / "set.jsonl"
+        path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+        with pytest.raises(BadInput, match=re.escape(reason)):
+            load_eval_set(path)
+    # a question no article answers needs no answers; a conversation's turns need theirs
+    path.write_text(json.dumps({"id": "1", "question": "Siapa CEO TikTok?", "answerable": False}) + "\n")
+    (refused,) = load_eval_set(path)
+    assert not refused.answerable
+    path.write_text(json.dumps({"id": "c", "turns": [{"question": "Siapa?"}]}) + "\n")
+    with pytest.raises(BadInput, match='turn 1: "answers" is missing'):
+        load_eval_set(path)
 
 
 def test_the_shipped_and_test_sets_are_valid() -> None:
@@ -193,7 +219,7 @@ def test_a_question_the_chain_would_refuse_is_refused_when_the_set_is_loaded(
     """The type checks let these through: the run stopped at them, after indexing and asking
     the lines before, with an error that named no file or line."""
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": 1, "question": "Berapa karyawan?"}\n' + line + "\n", encoding="utf-8")
+    bad.write_text('{"id": 1, "question": "Berapa karyawan?", "answers": ["700"]}\n' + line + "\n", encoding="utf-8")
     with pytest.raises(BadInput, match=rf"bad\.jsonl:2 is not a valid question \({reason}"):
         load_eval_set(bad)
     long = tmp_path / "long.jsonl"

@@ -562,7 +562,7 @@ def test_eval_reports_metrics_per_set(tmp_path: Path) -> None:
 
 def test_eval_with_a_malformed_set_names_the_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "1", "question": "a"}\n{oops\n', encoding="utf-8")
+    bad.write_text('{"id": "1", "question": "a", "answers": ["b"]}\n{oops\n', encoding="utf-8")
     result = tanya("eval", str(bad))
     assert result.exit_code == 2 and "bad.jsonl:2" in result.stderr
 
