@@ -110,7 +110,10 @@ def filter_scope(since: object, until: object, source: object, prefix: str = "")
 # The article a question naming a citation the earlier answer does not have is asked of (none
 # has this source), and what its refusal notes.
 NO_CITATION = "\x00no such citation"
-NO_CITATION_NOTE = "Only [1] to [{n}] can be named: there is no such citation."
+NO_CITATION_NOTE = {
+    "en": "Only [1] to [{n}] can be named: there is no such citation.",
+    "id": "Hanya [1] sampai [{n}] yang bisa disebut: kutipan itu tidak ada.",
+}
 
 
 def _no_citation(within: Scope | None) -> bool:
@@ -126,25 +129,44 @@ def still_listed(context: Context | None, listed: tuple[str, ...]) -> Context | 
     return dataclasses.replace(context, cited=listed)
 
 
-def other_dates_note(dates: DateReading, quoted: bool = True) -> str:
-    """What to say when a question named dates ("hari ini", "minggu lalu") and no article
-    published then answers it, so the answer quotes articles of other dates (or, not ``quoted``,
-    none: it refuses)."""
+# A note is said in the question's language, as the answer is ("Tidak ada artikel terbitan ..."
+# under an Indonesian answer; notes had been English whatever was asked: a hostile tester).
+_DATES_WORDS = {
+    "en": ("on", "from", "to", "since", "until", "then"),
+    "id": ("tanggal", "dari", "sampai", "sejak", "sampai", "saat itu"),
+}
+_OTHER_DATES = {
+    "en": ("No article published {asked} answers this.", "quoted from articles of other dates."),
+    "id": ("Tidak ada artikel terbitan {asked} yang menjawabnya.", "dikutip dari artikel bertanggal lain."),
+}
+
+
+def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en") -> str:
+    """What to say (in ``lang``) when a question named dates ("hari ini", "minggu lalu") and no
+    article published then answers it, so the answer quotes articles of other dates (or, not
+    ``quoted``, none: it refuses)."""
+    on, start, end, since, until, then = _DATES_WORDS.get(lang, _DATES_WORDS["en"])
     if dates.since == dates.until and dates.since is not None:
-        asked = f"on {dates.since.isoformat()}"
+        asked = f"{on} {dates.since.isoformat()}"
     elif dates.since and dates.until:
-        asked = f"from {dates.since.isoformat()} to {dates.until.isoformat()}"
+        asked = f"{start} {dates.since.isoformat()} {end} {dates.until.isoformat()}"
     elif dates.since:
-        asked = f"since {dates.since.isoformat()}"
+        asked = f"{since} {dates.since.isoformat()}"
     else:  # a range has a start or an end
-        asked = f"until {dates.until.isoformat()}" if dates.until else "then"
-    if not quoted:
-        return f"No article published {asked} answers this."
-    return f"No article published {asked} answers this; quoted from articles of other dates."
+        asked = f"{until} {dates.until.isoformat()}" if dates.until else then
+    refused, elsewhere = _OTHER_DATES.get(lang, _OTHER_DATES["en"])
+    said = refused.format(asked=asked)
+    return said if not quoted else f"{said[:-1]}; {elsewhere}"
 
 
-def no_article_note(within: Scope) -> str:
-    """What to say when the filters of a question leave no article to search."""
+_NO_ARTICLE = {
+    "en": "No indexed article matches the filters ({filters}); see `tanya sources`.",
+    "id": "Tidak ada artikel terindeks yang cocok dengan filter ({filters}); lihat `tanya sources`.",
+}
+
+
+def no_article_note(within: Scope, lang: str = "en") -> str:
+    """What to say (in ``lang``) when the filters of a question leave no article to search."""
     asked = [
         f"{name} {value!r}"
         for name, value in (
@@ -155,11 +177,22 @@ def no_article_note(within: Scope) -> str:
         )
         if value
     ]
-    return f"No indexed article matches the filters ({', '.join(asked)}); see `tanya sources`."
+    return _NO_ARTICLE.get(lang, _NO_ARTICLE["en"]).format(filters=", ".join(asked))
 
 
-NO_SUCH_DAY_NOTE = '"{day}" is a day no calendar has: the question was read without it.'
-UNDATED_NOTE = "Articles without a date were not searched: a date filter keeps to dated articles."
+NO_SUCH_DAY_NOTE = {
+    "en": '"{day}" is a day no calendar has: the question was read without it.',
+    "id": '"{day}" bukan tanggal yang ada di kalender: pertanyaan dibaca tanpanya.',
+}
+UNDATED_NOTE = {
+    "en": "Articles without a date were not searched: a date filter keeps to dated articles.",
+    "id": "Artikel tanpa tanggal tidak dicari: filter tanggal hanya membaca artikel bertanggal.",
+}
+
+
+def _said_in(notes: dict[str, str], lang: str) -> str:
+    """The note of ``notes`` in ``lang`` (English for a language it lacks)."""
+    return notes.get(lang, notes["en"])
 
 
 def leaves_out_undated(index: Any, within: Scope | None) -> bool:
@@ -396,23 +429,24 @@ def build_answer_chain(
         if "listed" in state:
             answer.context = still_listed(answer.context, state["listed"])
         within = retrieval.within
+        lang = answer.lang
         if _no_citation(within):
-            answer.note = NO_CITATION_NOTE.format(n=len(state["listed"]))
+            answer.note = _said_in(NO_CITATION_NOTE, lang).format(n=len(state["listed"]))
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
-            answer.note = no_article_note(within)
+            answer.note = no_article_note(within, lang)
         elif (
             not answer.abstained
             and (dates := state.get("undated_from")) is not None
             and not any(published_within(c.chunk.published, dates.since, dates.last) for c in answer.citations)
         ):
             # the dates asked found nothing that answers: said, not passed off as of those dates
-            answer.note = other_dates_note(dates)
+            answer.note = other_dates_note(dates, lang=lang)
         elif answer.abstained and not answer.chat and (dates := state.get("undated_from")) is not None:
-            answer.note = other_dates_note(dates, quoted=False)  # read right, and nothing answers
+            answer.note = other_dates_note(dates, quoted=False, lang=lang)  # read right, and nothing answers
         elif answer.abstained and not answer.chat and leaves_out_undated(retriever.index, within):
-            answer.note = UNDATED_NOTE
+            answer.note = _said_in(UNDATED_NOTE, lang)
         if answer.note is None and not answer.chat and (day := impossible_day(retrieval.question)) is not None:
-            answer.note = NO_SUCH_DAY_NOTE.format(day=day)
+            answer.note = _said_in(NO_SUCH_DAY_NOTE, lang).format(day=day)
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:

@@ -692,8 +692,12 @@ def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
     question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
     for option, value in (("--source", "nonexistent-outlet"), ("--since", "2030-01-01")):
         answer = json.loads(tanya("ask", "--json", option, value, question).stdout)
-        assert answer["abstained"] and answer["note"].startswith("No indexed article matches the filters")
+        assert answer["abstained"] and answer["note"].startswith("Tidak ada artikel terindeks yang cocok dengan filter")
         assert value in answer["note"]
+    # a note is said in the question's language, as the answer is (it had been English whatever
+    # was asked: a hostile tester)
+    english = json.loads(tanya("ask", "--json", "--source", "nonexistent-outlet", "How many were laid off?").stdout)
+    assert english["note"].startswith("No indexed article matches the filters (source 'nonexistent-outlet')")
     kept = json.loads(tanya("ask", "--json", "--source", "rakyatsulsel", question).stdout)
     assert not kept["abstained"] and kept["note"] is None
 
@@ -710,7 +714,7 @@ def test_a_date_filter_that_leaves_out_undated_articles_says_so_when_nothing_ans
     question = "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
     refused = json.loads(tanya("ask", "--json", "--since", "2026-01-01", question).stdout)
     assert refused["abstained"] and refused["note"] == (
-        "Articles without a date were not searched: a date filter keeps to dated articles."
+        "Artikel tanpa tanggal tidak dicari: filter tanggal hanya membaca artikel bertanggal."
     )
     answered = json.loads(tanya("ask", "--json", "--since", "2026-01-01", "Berapa rumah terendam banjir?").stdout)
     assert not answered["abstained"] and answered["note"] is None

@@ -358,7 +358,7 @@ def test_a_follow_up_naming_only_a_time_no_article_has_keeps_the_subject(
     history = ["berapa pengungsi banjir lembah arum?"]
     answer = story.chain.invoke({"question": follow_up, "history": history, "today": today})
     assert not answer.abstained and "pengungsi" in answer.text, answer.text
-    assert answer.note is not None and "quoted from articles of other dates" in answer.note
+    assert answer.note is not None and "dikutip dari artikel bertanggal lain" in answer.note
 
 
 def test_an_answer_from_other_dates_than_the_question_names_says_so(story: Any) -> None:
@@ -366,7 +366,7 @@ def test_an_answer_from_other_dates_than_the_question_names_says_so(story: Any) 
     they were that day's news."""
     other = story.chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-20"})
     assert not other.abstained and all(c.chunk.published != "2026-11-20" for c in other.citations)
-    assert other.note == "No article published on 2026-11-20 answers this; quoted from articles of other dates."
+    assert other.note == "Tidak ada artikel terbitan tanggal 2026-11-20 yang menjawabnya; dikutip dari artikel bertanggal lain."
     that_day = story.chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
     assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
 
@@ -447,14 +447,14 @@ def test_a_range_up_to_now_is_answered_from_the_newest_article_that_answers_and_
     # (460 of 30 October), and "sejak kemarin" asked on 4 November quoted articles of the 10th and 17th
     today = story.chain.invoke({"question": "berapa pengungsi hari ini?", "today": "2026-11-18"})
     assert "45 orang" in today.text and {c.chunk.published for c in today.citations} == {"2026-11-17"}
-    assert today.note == "No article published on 2026-11-18 answers this; quoted from articles of other dates."
+    assert today.note == "Tidak ada artikel terbitan tanggal 2026-11-18 yang menjawabnya; dikutip dari artikel bertanggal lain."
     since = story.chain.invoke({"question": "brp pengungsi banjir sejak kemarin?", "today": "2026-11-04"})
     assert "310 orang" in since.text and {c.chunk.published for c in since.citations} == {"2026-11-03"}
     # and when no article of the range answers, the newest up to the day asked on (found by a
     # review: asked on 1 November, the article of the 17th was quoted, without a note)
     early = story.chain.invoke({"question": "berapa pengungsi sejak 31 Oktober?", "today": "2026-11-01"})
     assert {c.chunk.published for c in early.citations} == {"2026-10-30"}
-    assert early.note == "No article published since 2026-10-31 answers this; quoted from articles of other dates."
+    assert early.note == "Tidak ada artikel terbitan sejak 2026-10-31 yang menjawabnya; dikutip dari artikel bertanggal lain."
 
 
 def test_reading_dates_takes_no_time_on_hostile_text() -> None:
@@ -494,7 +494,7 @@ def test_a_day_no_article_answers_for_is_answered_as_of_then(
     # had been refused
     answer = story.chain.invoke({"question": question, "history": history, "today": "2026-11-25"})
     assert expected in answer.text and published in {c.chunk.published for c in answer.citations}
-    assert answer.note == f"No article published on {day} answers this; quoted from articles of other dates."
+    assert answer.note == f"Tidak ada artikel terbitan tanggal {day} yang menjawabnya; dikutip dari artikel bertanggal lain."
 
 
 def test_a_question_without_its_days_is_what_it_asks_of_any_day() -> None:
@@ -521,7 +521,7 @@ def test_the_news_of_a_subject_over_days_lists_each_article_of_its_story_in_them
     assert [c.chunk.published for c in one.citations] == ["2026-10-30"]
     # and its refusal names the days, as a question's does
     none = story.chain.invoke({"question": "berita gempa dari 28/10 sampai 2/11", "today": "2026-11-20"})
-    assert none.abstained and none.note == "No article published from 2026-10-28 to 2026-11-02 answers this."
+    assert none.abstained and none.note == "Tidak ada artikel terbitan dari 2026-10-28 sampai 2026-11-02 yang menjawabnya."
 
 
 def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:
@@ -533,7 +533,7 @@ def test_a_refusal_of_a_question_bound_to_dates_says_no_article_of_them_answers(
     # found by a hostile tester: the range was read right and the refusal said nothing of it
     answer = story.chain.invoke({"question": "berita 1/1 sampai 5/1 soal harga cabai", "today": "2026-11-20"})
     assert answer.abstained
-    assert answer.note == "No article published from 2026-01-01 to 2026-01-05 answers this."
+    assert answer.note == "Tidak ada artikel terbitan dari 2026-01-01 sampai 2026-01-05 yang menjawabnya."
 
 
 def test_filters_narrow_what_is_searched(story: Any) -> None:
@@ -715,7 +715,7 @@ def test_the_chain_counts_relative_dates_from_the_day_it_is_given(story: Any) ->
 
     chain = build_answer_chain(story.retriever, ExtractiveAnswerer(), 1000, today=lambda: date(2026, 11, 20))
     answer = chain.invoke("berapa pengungsi banjir lembah arum hari ini?")
-    assert answer.note == "No article published on 2026-11-20 answers this; quoted from articles of other dates."
+    assert answer.note == "Tidak ada artikel terbitan tanggal 2026-11-20 yang menjawabnya; dikutip dari artikel bertanggal lain."
     that_day = chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
     assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
 
@@ -752,6 +752,6 @@ def test_a_question_naming_a_day_no_calendar_has_is_answered_with_a_note_saying_
     chain = build_answer_chain(story.retriever, ExtractiveAnswerer(), 1000, today=lambda: date(2026, 11, 20))
     answer = chain.invoke("berapa pengungsi banjir lembah arum sejak 31 November?")
     assert not answer.abstained and answer.note == (
-        '"31 November" is a day no calendar has: the question was read without it.'
+        '"31 November" bukan tanggal yang ada di kalender: pertanyaan dibaca tanpanya.'
     )
     assert chain.invoke("berapa pengungsi banjir lembah arum?").note is None

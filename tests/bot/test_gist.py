@@ -245,7 +245,7 @@ def test_news_on_a_place_no_article_names_is_refused(news_index: Index) -> None:
 
 def test_a_refusal_under_filters_that_leave_nothing_says_so(news_index: Index) -> None:
     answer = _chain(news_index).invoke({"question": "ini beritanya soal apa?", "source": "no-such-outlet"})
-    assert answer.abstained and answer.note and answer.note.startswith("No indexed article matches the filters")
+    assert answer.abstained and answer.note and answer.note.startswith("Tidak ada artikel terindeks yang cocok dengan filter")
 
 
 def test_a_long_run_of_punctuation_is_no_question_about_the_news() -> None:
@@ -392,7 +392,7 @@ def test_a_follow_up_may_name_a_listed_article_by_its_number(news_index: Index) 
     for question in ("yang kelima soal apa?", "nomor 0 dong", "[99999999999999999999] gimana?", "yang kesepuluh?"):
         beyond = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
         assert beyond.abstained and beyond.question == question and not beyond.citations
-        assert beyond.note == "Only [1] to [3] can be named: there is no such citation.", (question, beyond.note)
+        assert beyond.note == "Hanya [1] sampai [3] yang bisa disebut: kutipan itu tidak ada.", (question, beyond.note)
     # numbers that name something else are read as asked: "no 18", a year after "#"
     from bot.chain.context import citation_number
 
@@ -486,7 +486,7 @@ def test_in_llm_mode_a_citation_number_the_answer_lacks_gets_its_own_note(news_i
     chain = _chain(news_index, chat_model=model)
     history = [{"question": "ada berita apa aja?"}]
     beyond = chain.invoke({"question": "nomor 5 dong", "history": history, "today": "2026-12-02"})
-    assert beyond.abstained and beyond.note == "Only [1] to [3] can be named: there is no such citation."
+    assert beyond.abstained and beyond.note == "Hanya [1] sampai [3] yang bisa disebut: kutipan itu tidak ada."
     assert not model.prompts  # the model was not asked
 
 
