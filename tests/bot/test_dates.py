@@ -215,6 +215,11 @@ def test_time_words_are_read_relative_to_today(
     assert reading.latest is latest and reading.rest == rest
 
 
+def _elsewhere(asked: str) -> str:
+    """The note of an Indonesian answer quoted from articles of other dates than those asked."""
+    return f"Tidak ada artikel terbitan {asked} yang menjawabnya; dikutip dari artikel bertanggal lain."
+
+
 def test_given_dates_are_days() -> None:
     from datetime import datetime
 
@@ -366,7 +371,7 @@ def test_an_answer_from_other_dates_than_the_question_names_says_so(story: Any) 
     they were that day's news."""
     other = story.chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-20"})
     assert not other.abstained and all(c.chunk.published != "2026-11-20" for c in other.citations)
-    assert other.note == "Tidak ada artikel terbitan tanggal 2026-11-20 yang menjawabnya; dikutip dari artikel bertanggal lain."
+    assert other.note == _elsewhere("tanggal 2026-11-20")
     that_day = story.chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
     assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
 
@@ -410,6 +415,10 @@ def test_the_note_on_other_dates_names_the_dates_asked(question: str, note: str)
 
     said = other_dates_note(read_dates(question, date(2026, 11, 20)))
     assert said == f"No article published {note} answers this; quoted from articles of other dates."
+    # in Indonesian, for a question asked in it: the same dates, its own words
+    words = {"on": "tanggal", "from": "dari", "to": "sampai", "since": "sejak", "until": "sampai"}
+    asked = " ".join(words.get(w, w) for w in note.split())
+    assert other_dates_note(read_dates(question, date(2026, 11, 20)), lang="id") == _elsewhere(asked)
 
 
 @pytest.mark.parametrize(
@@ -447,14 +456,14 @@ def test_a_range_up_to_now_is_answered_from_the_newest_article_that_answers_and_
     # (460 of 30 October), and "sejak kemarin" asked on 4 November quoted articles of the 10th and 17th
     today = story.chain.invoke({"question": "berapa pengungsi hari ini?", "today": "2026-11-18"})
     assert "45 orang" in today.text and {c.chunk.published for c in today.citations} == {"2026-11-17"}
-    assert today.note == "Tidak ada artikel terbitan tanggal 2026-11-18 yang menjawabnya; dikutip dari artikel bertanggal lain."
+    assert today.note == _elsewhere("tanggal 2026-11-18")
     since = story.chain.invoke({"question": "brp pengungsi banjir sejak kemarin?", "today": "2026-11-04"})
     assert "310 orang" in since.text and {c.chunk.published for c in since.citations} == {"2026-11-03"}
     # and when no article of the range answers, the newest up to the day asked on (found by a
     # review: asked on 1 November, the article of the 17th was quoted, without a note)
     early = story.chain.invoke({"question": "berapa pengungsi sejak 31 Oktober?", "today": "2026-11-01"})
     assert {c.chunk.published for c in early.citations} == {"2026-10-30"}
-    assert early.note == "Tidak ada artikel terbitan sejak 2026-10-31 yang menjawabnya; dikutip dari artikel bertanggal lain."
+    assert early.note == _elsewhere("sejak 2026-10-31")
 
 
 def test_reading_dates_takes_no_time_on_hostile_text() -> None:
@@ -494,7 +503,7 @@ def test_a_day_no_article_answers_for_is_answered_as_of_then(
     # had been refused
     answer = story.chain.invoke({"question": question, "history": history, "today": "2026-11-25"})
     assert expected in answer.text and published in {c.chunk.published for c in answer.citations}
-    assert answer.note == f"Tidak ada artikel terbitan tanggal {day} yang menjawabnya; dikutip dari artikel bertanggal lain."
+    assert answer.note == _elsewhere(f"tanggal {day}")
 
 
 def test_a_question_without_its_days_is_what_it_asks_of_any_day() -> None:
@@ -521,7 +530,9 @@ def test_the_news_of_a_subject_over_days_lists_each_article_of_its_story_in_them
     assert [c.chunk.published for c in one.citations] == ["2026-10-30"]
     # and its refusal names the days, as a question's does
     none = story.chain.invoke({"question": "berita gempa dari 28/10 sampai 2/11", "today": "2026-11-20"})
-    assert none.abstained and none.note == "Tidak ada artikel terbitan dari 2026-10-28 sampai 2026-11-02 yang menjawabnya."
+    assert (
+        none.abstained and none.note == "Tidak ada artikel terbitan dari 2026-10-28 sampai 2026-11-02 yang menjawabnya."
+    )
 
 
 def test_a_message_of_only_a_day_asks_for_that_day_s_news(story: Any) -> None:
@@ -715,7 +726,7 @@ def test_the_chain_counts_relative_dates_from_the_day_it_is_given(story: Any) ->
 
     chain = build_answer_chain(story.retriever, ExtractiveAnswerer(), 1000, today=lambda: date(2026, 11, 20))
     answer = chain.invoke("berapa pengungsi banjir lembah arum hari ini?")
-    assert answer.note == "Tidak ada artikel terbitan tanggal 2026-11-20 yang menjawabnya; dikutip dari artikel bertanggal lain."
+    assert answer.note == _elsewhere("tanggal 2026-11-20")
     that_day = chain.invoke({"question": "berapa pengungsi banjir lembah arum hari ini?", "today": "2026-11-17"})
     assert that_day.note is None and {c.chunk.published for c in that_day.citations} == {"2026-11-17"}
 

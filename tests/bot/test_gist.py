@@ -245,7 +245,8 @@ def test_news_on_a_place_no_article_names_is_refused(news_index: Index) -> None:
 
 def test_a_refusal_under_filters_that_leave_nothing_says_so(news_index: Index) -> None:
     answer = _chain(news_index).invoke({"question": "ini beritanya soal apa?", "source": "no-such-outlet"})
-    assert answer.abstained and answer.note and answer.note.startswith("Tidak ada artikel terindeks yang cocok dengan filter")
+    assert answer.abstained and answer.note
+    assert answer.note.startswith("Tidak ada artikel terindeks yang cocok dengan filter")
 
 
 def test_a_long_run_of_punctuation_is_no_question_about_the_news() -> None:
