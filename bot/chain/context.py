@@ -30,6 +30,7 @@ class Context:
     sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
     own: ParsedQuery | None = None  # the turn's question on its own, when ``query`` holds earlier turns too
     cited: tuple[str, ...] = ()  # the article of each of its answer's citations, in their order
+    headline: bool = False  # read from an article's headline (the news named by number): no question's
 
     @property
     def asked(self) -> ParsedQuery:

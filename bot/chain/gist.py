@@ -12,6 +12,7 @@ when it was indexed: "the news" is the latest).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -429,7 +430,8 @@ class GistReader:
             leads_cited = [a.citations[0] for a in answers]
             label = news_list_label(lang, reading.days)
             answer = news_list(retrieval.question, lang, leads_cited, retrieval.hits, label)
-        answer.context = with_citations(reading.headline or retrieval.context, answer)
+        headline = dataclasses.replace(reading.headline, headline=True) if reading.headline else None
+        answer.context = with_citations(headline or retrieval.context, answer)
         return answer
 
     @staticmethod

@@ -28,7 +28,7 @@ from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
 from ingest.types import Article, Chunk
-from tests.conftest import ScriptedChatModel
+from tests.conftest import BUNDLED_ARTICLE, TEST_DATA, ScriptedChatModel
 
 FLOOD_OLD = (
     "Banjir merendam empat desa di Lembah Arum pada Selasa dini hari. "
@@ -353,6 +353,34 @@ def test_the_latest_on_a_topic_is_the_newest_report_of_its_story_not_of_another(
     assert found is not None and found.chunk.source == "fare"
     found = topic_article([bus, market], latest=True)
     assert found is not None and found.chunk.source == "bus"
+
+
+@pytest.fixture(scope="module")
+def eight_articles(tmp_path_factory: pytest.TempPathFactory, default_embeddings: Any) -> Index:
+    """The bundled article, the two unseen ones and the five of the flood's story."""
+    from ingest.loaders import load_inputs
+
+    index = make_index(IndexSettings(data_dir=tmp_path_factory.mktemp("eight")), embeddings=default_embeddings)
+    folders = [str(TEST_DATA / name) for name in ("story", "unseen", "unseen2")] + [str(BUNDLED_ARTICLE)]
+    ingest_articles(index, [a for a in load_inputs(folders) if isinstance(a, Article)])
+    return index
+
+
+def test_a_question_of_its_own_after_a_listed_article_is_not_kept_to_that_article(eight_articles: Index) -> None:
+    """A hostile tester's: after "ada berita apa aja?" and "yang kedua?", "berapa warga yang
+    mengungsi?" was answered from the second article's lead, which says nothing of evacuees: the
+    headline the answer was read from names so much that any question said "too little" to leave
+    it. A question with a subject of its own that the follow-up reading's best sentence holds none
+    of, while its own reading's holds half, is read on its own there too; a question of few words
+    still asks the article named."""
+    chain = _chain(eight_articles)
+    history = ["ada berita apa aja?", "yang kedua?"]
+    second = chain.invoke({"question": "yang kedua?", "history": history[:1], "today": "2026-12-05"})
+    named = second.citations[0].chunk.source
+    own = chain.invoke({"question": "berapa warga yang mengungsi?", "history": history, "today": "2026-12-05"})
+    assert "512 pengungsi" in own.text or "460" in own.text, own.text
+    kept = chain.invoke({"question": "kenapa?", "history": history, "today": "2026-12-05"})
+    assert all(c.chunk.source == named for c in kept.citations), kept.text
 
 
 def test_a_follow_up_may_name_a_listed_article_by_its_number(news_index: Index) -> None:
