@@ -786,8 +786,11 @@ def years_named(question: str) -> frozenset[str]:
     """The figures shaped like years (1500 to 2099) that ``question`` names as the time it asks
     about: "tahun 2015", "back in 2015", "sensus 2014?"; not a bound ("sejak 2025", "before
     2020"), not a count ("1900 penumpang", a word after it that names what is counted), not a
-    sum, a time of day or a number ("Rp 2015", "jam 1900", "pasal 1945")."""
+    sum, a time of day or a number ("Rp 2015", "jam 1900", "pasal 1945"). In English what is
+    counted is plural ("1900 passengers") and what a year qualifies need not be ("TikTok's 2021
+    payment", "the 2015 renovation"): there only a plural after the figure makes it a count."""
     tokens = words(question)
+    english = guess_language(question) == "en"
     named: set[str] = set()
     for i, token in enumerate(tokens):
         if not YEAR.fullmatch(token):
@@ -802,6 +805,7 @@ def years_named(question: str) -> frozenset[str]:
             and after.isalpha()
             and after not in _STOPWORDS | _YEAR_FOLLOWERS
             and question_type(after) is None  # "sensus 2014 berapa penduduknya?"
+            and (not english or after.endswith("s"))
         )
         if not (bound or counted or before in _NOT_YEAR_AFTER):
             named.add(token)

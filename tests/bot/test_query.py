@@ -380,6 +380,9 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     assert unsaid("anggaran renovasi pasar antara 2005 dan 2009?") == unsaid("renovasi pasar 2008-2009?") == ()
     assert unsaid("renovasi pasar 2008 & 2009 berapa?") == unsaid("tahun 2000an pasar direnovasi?") == ()
     assert unsaid("apakah 2000-an kios terbakar?") == ()
+    # in English a year may qualify a noun ("the 2015 renovation"); a plural after it is counted
+    assert unsaid("what did the 2015 renovation of the market cost?") == ("2015",)
+    assert unsaid("were 1900 passengers on board?") == ()
     assert small_index.published_years() == frozenset({"2026"})
 
 
