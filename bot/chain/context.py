@@ -30,7 +30,9 @@ class Context:
     sources: frozenset[str] = frozenset()  # its topic: its best passage's article and those its answer cites
     own: ParsedQuery | None = None  # the turn's question on its own, when ``query`` holds earlier turns too
     cited: tuple[str, ...] = ()  # the article of each of its answer's citations, in their order
-    headline: bool = False  # read from an article's headline (the news named by number): no question's
+    # read from an article's headline, not from a question (an article named from a list of the
+    # news): it names more than any question, so a follow-up's share of it says little
+    headline: bool = False
 
     @property
     def asked(self) -> ParsedQuery:

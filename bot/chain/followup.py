@@ -96,16 +96,16 @@ def prefer_context(
     warga yang mengungsi?" after "yang kedua?" had been answered with the second article's lead,
     which says nothing of evacuees (a hostile tester). Over the development sets, which ask no such
     question: 0 / 0; held after any turn, it cost three of their follow-ups."""
-    unsaid_there = own_subject and said_followed == 0.0 and said_alone >= 0.5 and headline
+    unsaid_there = own_subject and said_followed == 0.0 and said_alone >= 0.5
     if leaves_topic and share < NEW_SUBJECT_SHARE:
         if named_followed >= named_alone:
             return True
         elsewhere = own_subject and named_followed == 0.0 and named_alone == 1.0
-        if share <= FEW_WORDS_SHARE and not elsewhere and not unsaid_there:
+        if share <= FEW_WORDS_SHARE and not elsewhere and not (headline and unsaid_there):
             return True
     if p_followed <= p_alone + CONTEXT_MARGIN:
         return False
-    if own_subject and said_followed == 0.0 and said_alone >= 0.5:
+    if unsaid_there:
         return False
     return share < NEW_SUBJECT_SHARE or named_followed >= named_alone
 
