@@ -136,8 +136,8 @@ _DATES_WORDS = {
     "id": ("tanggal", "dari", "sampai", "sejak", "sampai", "saat itu"),
 }
 _OTHER_DATES = {
-    "en": ("No article published {asked} answers this.", "quoted from articles of other dates."),
-    "id": ("Tidak ada artikel terbitan {asked} yang menjawabnya.", "dikutip dari artikel bertanggal lain."),
+    "en": ("No article published {asked} answers this", "quoted from articles of other dates"),
+    "id": ("Tidak ada artikel terbitan {asked} yang menjawabnya", "dikutip dari artikel bertanggal lain"),
 }
 
 
@@ -145,7 +145,7 @@ def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en") 
     """What to say (in ``lang``) when a question named dates ("hari ini", "minggu lalu") and no
     article published then answers it, so the answer quotes articles of other dates (or, not
     ``quoted``, none: it refuses)."""
-    on, start, end, since, until, then = _DATES_WORDS.get(lang, _DATES_WORDS["en"])
+    on, start, end, since, until, then = _DATES_WORDS[lang]
     if dates.since == dates.until and dates.since is not None:
         asked = f"{on} {dates.since.isoformat()}"
     elif dates.since and dates.until:
@@ -154,9 +154,9 @@ def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en") 
         asked = f"{since} {dates.since.isoformat()}"
     else:  # a range has a start or an end
         asked = f"{until} {dates.until.isoformat()}" if dates.until else then
-    refused, elsewhere = _OTHER_DATES.get(lang, _OTHER_DATES["en"])
+    refused, elsewhere = _OTHER_DATES[lang]
     said = refused.format(asked=asked)
-    return said if not quoted else f"{said[:-1]}; {elsewhere}"
+    return f"{said}; {elsewhere}." if quoted else f"{said}."
 
 
 _NO_ARTICLE = {
@@ -177,7 +177,7 @@ def no_article_note(within: Scope, lang: str = "en") -> str:
         )
         if value
     ]
-    return _NO_ARTICLE.get(lang, _NO_ARTICLE["en"]).format(filters=", ".join(asked))
+    return _NO_ARTICLE[lang].format(filters=", ".join(asked))
 
 
 NO_SUCH_DAY_NOTE = {
@@ -188,11 +188,6 @@ UNDATED_NOTE = {
     "en": "Articles without a date were not searched: a date filter keeps to dated articles.",
     "id": "Artikel tanpa tanggal tidak dicari: filter tanggal hanya membaca artikel bertanggal.",
 }
-
-
-def _said_in(notes: dict[str, str], lang: str) -> str:
-    """The note of ``notes`` in ``lang`` (English for a language it lacks)."""
-    return notes.get(lang, notes["en"])
 
 
 def leaves_out_undated(index: Any, within: Scope | None) -> bool:
@@ -431,7 +426,7 @@ def build_answer_chain(
         within = retrieval.within
         lang = answer.lang
         if _no_citation(within):
-            answer.note = _said_in(NO_CITATION_NOTE, lang).format(n=len(state["listed"]))
+            answer.note = NO_CITATION_NOTE[lang].format(n=len(state["listed"]))
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within, lang)
         elif (
@@ -444,9 +439,9 @@ def build_answer_chain(
         elif answer.abstained and not answer.chat and (dates := state.get("undated_from")) is not None:
             answer.note = other_dates_note(dates, quoted=False, lang=lang)  # read right, and nothing answers
         elif answer.abstained and not answer.chat and leaves_out_undated(retriever.index, within):
-            answer.note = _said_in(UNDATED_NOTE, lang)
+            answer.note = UNDATED_NOTE[lang]
         if answer.note is None and not answer.chat and (day := impossible_day(retrieval.question)) is not None:
-            answer.note = _said_in(NO_SUCH_DAY_NOTE, lang).format(day=day)
+            answer.note = NO_SUCH_DAY_NOTE[lang].format(day=day)
         return with_timings(answer, state)
 
     def quote_instead(state: dict[str, Any]) -> Answer:
