@@ -764,7 +764,7 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         tuple(concepts),
         rare_weight=idf(0),
         focus=focus_terms(question),
-        years_unsaid=years_unsaid(concepts, index, question),
+        years_unsaid=years_unsaid(concepts, index, question, lang),
     )
 
 
@@ -780,17 +780,21 @@ _NOT_YEAR_AFTER = frozenset("rp idr usd us jam pukul nomor nomer nmr no pasal uu
 # Words after a year that still say when ("2019 lalu", "2015 silam", "in 2015 ago"); "-an" after
 # a figure makes it approximate ("2000-an karyawan", "tahun 2000an"): no year asked about.
 _YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago".split())
+# Words after a figure that name nothing counted
+_NOT_COUNTED = _STOPWORDS | _YEAR_FOLLOWERS
 
 
-def years_named(question: str) -> frozenset[str]:
+def years_named(question: str, lang: str) -> frozenset[str]:
     """The figures shaped like years (1500 to 2099) that ``question`` names as the time it asks
     about: "tahun 2015", "back in 2015", "sensus 2014?"; not a bound ("sejak 2025", "before
     2020"), not a count ("1900 penumpang", a word after it that names what is counted), not a
     sum, a time of day or a number ("Rp 2015", "jam 1900", "pasal 1945"). In English what is
     counted is plural ("1900 passengers") and what a year qualifies need not be ("TikTok's 2021
-    payment", "the 2015 renovation"): there only a plural after the figure makes it a count."""
+    payment", "the 2015 renovation"): there only a plural after the figure makes it a count
+    (``lang``, the question's language)."""
+    if YEAR.search(question) is None:  # most questions name none: not read word by word
+        return frozenset()
     tokens = words(question)
-    english = guess_language(question) == "en"
     named: set[str] = set()
     for i, token in enumerate(tokens):
         if not YEAR.fullmatch(token):
@@ -803,28 +807,27 @@ def years_named(question: str) -> frozenset[str]:
         counted = (
             before not in _YEAR_WORDS
             and after.isalpha()
-            and after not in _STOPWORDS | _YEAR_FOLLOWERS
+            and after not in _NOT_COUNTED
             and question_type(after) is None  # "sensus 2014 berapa penduduknya?"
-            and (not english or after.endswith("s"))
+            and (lang != "en" or after.endswith("s"))
         )
         if not (bound or counted or before in _NOT_YEAR_AFTER):
             named.add(token)
     return frozenset(named)
 
 
-def years_unsaid(concepts: Sequence[Concept], index: Index, question: str) -> tuple[str, ...]:
+def years_unsaid(concepts: Sequence[Concept], index: Index, question: str, lang: str) -> tuple[str, ...]:
     """The years ``question`` names as the time it asks about (``years_named``) when none of them
     is one a chunk of ``index`` holds or an article of it was published in (an article dated
     "Selasa (17/11)" in its text is still of its year) or holds as a figure written with a
     thousands separator ("bener 1500 orang ngungsi?" is the article's "1.500 orang"): a period
     holding a year the articles tell of ("antara 2020 dan 2025", "2023-2024") is asked of them."""
-    asked = years_named(question)
-    if any(c.held for c in concepts if c.surface in asked):
+    named = years_named(question, lang)
+    asked = [c for c in concepts if c.surface in named]
+    if not asked or any(c.held for c in asked):
         return ()
-    unheld = [c.surface for c in concepts if c.surface in asked]
-    if not unheld:
+    unheld = [c.surface for c in asked]
+    if index.published_years() & set(unheld):
         return ()
-    published = index.published_years()
-    counts = index.document_frequencies([f"{y[0]}{mark}{y[1:]}" for y in unheld for mark in ".,"])[0]
-    said = [y for y in unheld if y in published or any(counts.get(f"{y[0]}{mark}{y[1:]}") for mark in ".,")]
-    return () if said else tuple(unheld)
+    separated = [f"{y[0]}{mark}{y[1:]}" for y in unheld for mark in ".,"]  # "1.500", "1,500"
+    return () if any(index.document_frequencies(separated)[0].values()) else tuple(unheld)
