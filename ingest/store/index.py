@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
@@ -75,8 +75,9 @@ class Index:
         self._scoped: tuple[tuple[Scope, int], frozenset[str]] | None = None  # the last scope's chunk ids
         self.collection_name = base_collection
         self.built_with: str | None = None
-        self._count: tuple[int, int] | None = None
-        self._years: tuple[int, frozenset[str]] | None = None
+        # what is read again only after a write, by any process (the catalog's generation)
+        self._count = _PerGeneration(self.catalog.count_chunks)
+        self._years = _PerGeneration(self.catalog.published_years)
 
     def refresh(self, force: bool = False) -> None:
         """Catch up with writes made by other processes (one SQLite read when there were none)."""
@@ -257,11 +258,7 @@ class Index:
     def published_years(self) -> frozenset[str]:
         """The years the indexed articles were published in ("2026"), read again only after a
         write, by any process (``count``): a question naming a year asks whether it holds one."""
-        generation = self.catalog.generation()
-        cached = self._years
-        if cached is None or cached[0] != generation:
-            cached = self._years = (generation, self.catalog.published_years())
-        return cached[1]
+        return self._years.read(self.catalog.generation())
 
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, a path resolving to it, or
@@ -288,11 +285,7 @@ class Index:
     def count(self) -> int:
         """Return how many chunks are indexed (counted again only after a write, by any process:
         a count scans the table, and every question's IDF weights need it)."""
-        generation = self.catalog.generation()
-        cached = self._count
-        if cached is None or cached[0] != generation:
-            cached = self._count = (generation, self.catalog.count_chunks())
-        return cached[1]
+        return self._count.read(self.catalog.generation())
 
     def lexical_search(
         self, terms: Sequence[str], k: int, title_weight: float = 0.0, within: Scope | None = None
@@ -423,6 +416,21 @@ class Index:
 # What SQLite and Chroma say of files that are not a database they can read: a damaged copy,
 # which the repair moves aside. An unwritable or busy folder says otherwise, and is left alone.
 _DAMAGE = ("file is not a database", "malformed", "database corruption", "file is encrypted")
+
+
+class _PerGeneration(Generic[T]):
+    """A value of the catalog read again only when its generation has moved (a write by any
+    process) since it was last read."""
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self._read = read
+        self._held: tuple[int, T] | None = None
+
+    def read(self, generation: int) -> T:
+        held = self._held
+        if held is None or held[0] != generation:
+            held = self._held = (generation, self._read())
+        return held[1]
 
 
 def damaged(exc: Exception) -> bool:
