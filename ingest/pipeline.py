@@ -540,19 +540,19 @@ def _first_collection(index: Index, embedded_id: str | None, source_ids: set[str
     names what the user meant (onto a Chroma server holding another index's "tanya" the embedded
     name had been taken, the catalog copied and the copy then refused: a hostile test)."""
     base = index.base_collection
+    owners: dict[str, str | None] = {}  # the index's collections in this Chroma: whose copy each is
     with contextlib.suppress(ChromaUnavailable):
-        names = index.mirror.collection_names()
-        for name in (n for n in names if named_after(n, base)):
+        for name in (n for n in index.mirror.collection_names() if named_after(n, base)):
             copy = index.mirror.collection(name)
-            held = copy.ids() if copy.owner() is None else set()
-            if held and held <= source_ids:
+            owners[name] = copy.owner()
+            if owners[name] is None and (held := copy.ids()) and held <= source_ids:
                 raise BadInput(
                     f"the Chroma collection {name!r} is the embedded index's copy, made before tanya marked "
                     "its copies: write to the embedded index once (tanya reindex --vectors-only, without "
                     "TANYA_DATABASE_URL), then migrate"
                 )
-        if embedded_id and base in names and index.mirror.collection(base).owner() == embedded_id:
-            return stamped_collection(base, model)
+    if embedded_id and owners.get(base) == embedded_id:
+        return stamped_collection(base, model)
     return base
 
 
