@@ -752,7 +752,8 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         Article("future", "Berita dari masa depan.", "Masa depan", published="2099-01-01"),
         Article("undated", "Pasar dibuka kembali.", "Pasar"),
     ]
-    for index in (host(tmp_path, "sqlite", None), host(tmp_path, "pg", database_url)):
+    for name, url in (("sqlite", None), ("pg", database_url)):
+        index = host(tmp_path, name, url)
         ingest_articles(index, articles)
         cases = [
             (Scope(), "2026-12-02", "new"),
@@ -779,5 +780,8 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         assert index.has_undated(Scope(since="2026-11-01")) and index.has_undated(Scope(source="pasar"))
         assert not index.has_undated(Scope(since="2026-11-01", source="arumpos"))
         assert not index.has_undated(Scope(article="old")) and index.has_undated(Scope(article="undated"))
-        # the years articles were published in (a question naming another year the text lacks is refused)
+        # the years articles were published in (a question naming another year the text lacks is
+        # refused), read again once another process has written
         assert index.published_years() == frozenset({"2026", "2099"})
+        ingest_articles(host(tmp_path, name, url), [Article("later", "Tahun depan.", "Depan", published="2027-01-02")])
+        assert eventually(lambda index=index: "2027" in index.published_years())
