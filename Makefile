@@ -100,7 +100,11 @@ bench-scale: $(STAMP)
 # .eval-index-natural10; natural11_dev (50 chat questions) and conversation12_dev (20
 # conversations) on a ninth article, tests/data/unseen9 (a ferry's engine failure whose passengers
 # two sources count differently); all three written blind on 2026-12-05, thirty-fifth session,
-# kept in .eval-index-natural11.
+# kept in .eval-index-natural11. natural12_dev (40 chat questions on the bundled article, over it
+# alone), kept in .eval-index-natural12; natural13_dev (50 chat questions) and conversation13_dev
+# (20 conversations) on a tenth article, tests/data/unseen10 (a school meal poisoning whose sick
+# pupils the health office and the parents count differently); all three written blind on
+# 2026-12-05, thirty-sixth session, kept in .eval-index-natural13.
 DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/unseen_dev.jsonl tests/data/conversation_dev.jsonl tests/data/conversation2_dev.jsonl \
 	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl tests/data/changed2_dev.jsonl tests/data/conversation3_dev.jsonl tests/data/conversation4_dev.jsonl tests/data/conversation6_dev.jsonl tests/data/gist_dev.jsonl tests/data/gist2_dev.jsonl \
 	$(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl
@@ -119,6 +123,8 @@ eval: $(STAMP)
 	$(TANYA) eval tests/data/natural9_dev.jsonl tests/data/conversation11_dev.jsonl --articles tests/data/unseen8 --index-dir .eval-index-natural9
 	$(TANYA) eval tests/data/natural10_dev.jsonl --index-dir .eval-index-natural10
 	$(TANYA) eval tests/data/natural11_dev.jsonl tests/data/conversation12_dev.jsonl --articles tests/data/unseen9 --index-dir .eval-index-natural11
+	$(TANYA) eval tests/data/natural12_dev.jsonl --index-dir .eval-index-natural12
+	$(TANYA) eval tests/data/natural13_dev.jsonl tests/data/conversation13_dev.jsonl --articles tests/data/unseen10 --index-dir .eval-index-natural13
 	$(TANYA) eval tests/data/bare_followups_dev.jsonl --articles tests/data/unseen3 --articles tests/data/unseen4 --articles tests/data/unseen5 --articles tests/data/unseen6 --index-dir .eval-index-bare
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
