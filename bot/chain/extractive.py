@@ -48,6 +48,15 @@ class AnswererConfig:
     other_side_passages: int = 3
 
 
+def of_other_years(query: ParsedQuery, passage: PassageCandidate) -> bool:
+    """Whether ``query`` names years (``ParsedQuery.years_asked``) none of which the article of
+    ``passage`` tells of, while it tells of others: what it says is of another time ("luas kebun
+    binatang pada tahun 2021?" of a zoo opened in 1936 with its area then). An article telling of
+    no year (undated, its text naming none) may be of any."""
+    told = passage.years_told
+    return bool(query.years_asked) and told is not None and not told.answer(query.years_asked)
+
+
 class ExtractiveAnswerer:
     """Answers from ranked passages by quoting their likeliest sentences; abstains when none is likely."""
 
@@ -80,6 +89,7 @@ class ExtractiveAnswerer:
                 gated = (
                     names_nothing_held(retrieval.query)
                     or bool(retrieval.query.years_unsaid)
+                    or of_other_years(retrieval.query, ranked[0].passage)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
                 if not gated:

@@ -21,6 +21,7 @@ from bot.chain.normalization import NEGATIONS
 from bot.chain.question import (
     AnalysedSentences,
     ParsedQuery,
+    YearsTold,
     answer_slot,
     holds_answer_type,
     type_match,
@@ -83,6 +84,8 @@ class PassageCandidate:
     sentence_dense: list[float] = field(default_factory=list)  # the question's cosine with each sentence
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    # the years its article tells of (``question.years_told``), read only for a question naming one
+    years_told: YearsTold | None = None
 
     @property
     def terms(self) -> frozenset[str]:

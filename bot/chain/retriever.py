@@ -16,7 +16,7 @@ and SQLite both release the GIL, so the lexical work overlaps the embedding.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +30,7 @@ from bot.chain.context import Context, in_context, mixed_vector
 from bot.chain.features import PassageCandidate, passage_features
 from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
-from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word
+from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word, years_told
 from bot.chain.stories import StoryReader, Together
 from ingest.store.index import Index
 from ingest.text.analysis import guess_language, stem
@@ -278,7 +278,20 @@ class HybridRetriever(BaseRetriever):
             c.score = model.logit(c.features)
         ranked.sort(key=lambda c: c.score, reverse=True)
         ranked = _first_of_each_text(ranked)
+        if query.years_asked:
+            self._tell_years(ranked[:k])
         return Retrieval(query, vector, ranked, k, models=models, embedded=question, within=within, together=together)
+
+    def _tell_years(self, candidates: Sequence[PassageCandidate]) -> None:
+        """Fill each candidate's ``years_told``: the years its article tells of, read from all
+        its chunks (a report's later paragraphs need not repeat the year its lead names)."""
+        told: dict[str, frozenset[str]] = {}
+        for c in candidates:
+            source = c.chunk.source
+            if source not in told:
+                chunks = self.index.chunks(sorted(self.index.chunk_ids_in(Scope(article=source))))
+                told[source] = years_told((chunk.text for chunk in chunks.values()), c.chunk.published)
+            c.years_told = told[source]
 
 
 def _first_of_each_text(ranked: list[PassageCandidate]) -> list[PassageCandidate]:
