@@ -30,7 +30,15 @@ from bot.chain.context import Context, in_context, mixed_vector
 from bot.chain.features import PassageCandidate, passage_features
 from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
-from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query, prime_sentences, word_by_word, years_told
+from bot.chain.question import (
+    ParsedQuery,
+    YearsTold,
+    analyzed_sentences,
+    parse_query,
+    prime_sentences,
+    word_by_word,
+    years_told,
+)
 from bot.chain.stories import StoryReader, Together
 from ingest.store.index import Index
 from ingest.text.analysis import guess_language, stem
@@ -285,7 +293,7 @@ class HybridRetriever(BaseRetriever):
     def _tell_years(self, candidates: Sequence[PassageCandidate]) -> None:
         """Fill each candidate's ``years_told``: the years its article tells of, read from all
         its chunks (a report's later paragraphs need not repeat the year its lead names)."""
-        told: dict[str, frozenset[str]] = {}
+        told: dict[str, YearsTold] = {}
         for c in candidates:
             source = c.chunk.source
             if source not in told:

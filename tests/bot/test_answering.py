@@ -213,7 +213,7 @@ def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: I
                 "Hendra adalah wali kota yang menjabat sejak 17 Februari 2016. Pada 2013 ia menjadi wakil wali kota.",
                 "Wali kota",
             ),
-            Article("taman", "Taman dari 1939, 2001 dan 2014 diganti pada 2021; taman ketiga menyusul pada 2031.", "Taman"),
+            Article("taman", "Taman dari 1939, 2001 dan 2014 diganti pada 2021; yang ketiga menyusul 2031.", "Taman"),
         ],
     )
     answerer = ExtractiveAnswerer()

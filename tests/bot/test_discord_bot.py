@@ -849,24 +849,34 @@ def fake_message(
     mentions: list[Any] = (),  # type: ignore[assignment]
     replied_to: int | None = None,
     author_id: int = 1,
+    message_id: int | None = None,
 ) -> Any:
     ids = itertools.count(len(log) * 10 + 1000)
 
+    def sent(channel: int) -> Any:
+        sent_id = next(ids)
+
+        async def delete() -> None:
+            log.append(("delete", None, {"id": sent_id, "channel": channel}))
+
+        return SimpleNamespace(id=sent_id, channel=SimpleNamespace(id=channel), delete=delete)
+
     async def reply(text: str, **kwargs: Any) -> Any:
         log.append(("reply", text, {**kwargs, "channel": channel_id}))
-        return SimpleNamespace(id=next(ids), channel=SimpleNamespace(id=channel_id))
+        return sent(channel_id)
 
     async def create_thread(**kwargs: Any) -> Any:
         thread_id = next(ids)
 
         async def send(text: str, **kw: Any) -> Any:
             log.append(("thread", text, {**kw, "channel": thread_id}))
-            return SimpleNamespace(id=next(ids), channel=SimpleNamespace(id=thread_id))
+            return sent(thread_id)
 
         log.append(("create_thread", None, {**kwargs, "id": thread_id}))
         return SimpleNamespace(id=thread_id, send=send)
 
     return SimpleNamespace(
+        id=message_id if message_id is not None else next(ids),
         content=content,
         author=SimpleNamespace(bot=False, id=author_id),
         mentions=list(mentions),
@@ -1251,4 +1261,104 @@ async def test_a_feedback_store_that_cannot_record_the_answer_does_not_lose_it(s
     assert replies and "700" in replies[-1][0], replies
     view = replies[-1][1].get("view")
     assert view is None or not any(isinstance(i, VoteButton) for i in view.children)
+    bot.workers.shutdown(wait=True)
+
+
+def edited(message: Any, content: str) -> Any:
+    """``message`` as its author left it after editing it to ``content`` (same id, same channel)."""
+    return SimpleNamespace(**{**vars(message), "content": content})
+
+
+async def test_an_edited_question_is_answered_again_in_place_of_its_answer(stack: Stack, tmp_path: Path) -> None:
+    """People mend a typo or add a word by editing their message; the answer to what they first
+    typed had stayed (a hostile tester's). The edit is answered again, read with the conversation
+    as it stood before the question, and the old answer's messages removed."""
+    bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=50)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
+    await cog.on_message(first)
+    old_answer = len(log) - 1
+    assert "700" in log[old_answer][1]
+    again = edited(first, "<@99> kapan karyawan tiktok yg kena phk dapat informasinya?")
+    await cog.on_message_edit(first, again)
+    deleted = [e[2]["id"] for e in log if e[0] == "delete"]
+    assert deleted and len(log) > old_answer + 2
+    assert log[-1][0] == "reply" and "12 Oktober 2024" in log[-1][1]
+    # read with the turns before it: its answer's conversation holds it alone
+    (key,) = [k for k in bot.conversations._items if k[0] == "reply" and k[2] not in deleted]
+    turns = bot.conversations.get(key).history()
+    assert [t.question for t in turns] == ["kapan karyawan tiktok yg kena phk dapat informasinya?"]
+    # an edit that leaves the text as it was (a link's preview shown), or of a message the bot did
+    # not answer, is left alone; so is one older than a conversation is remembered
+    before = len(log)
+    await cog.on_message_edit(again, edited(again, again.content))
+    other = fake_message(log, "ngobrol biasa", message_id=6000)
+    await cog.on_message_edit(other, edited(other, f"<@99> {QUESTION}"))
+    cog.asked[(100, 5000)].at -= bot.conversations.max_age_s + 1
+    await cog.on_message_edit(again, edited(again, f"<@99> {QUESTION}"))
+    assert len(log) == before
+    bot.workers.shutdown(wait=True)
+
+
+async def test_a_mention_alone_edited_to_ask_something_is_answered(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=50)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    bare = fake_message(log, "<@99>", mentions=[bot.user], message_id=5000)
+    await cog.on_message(bare)
+    assert "Ask me something" in log[-1][1]
+    await cog.on_message_edit(bare, edited(bare, f"<@99> {QUESTION}"))
+    assert log[-2][0] == "delete" and "700" in log[-1][1]
+    # edited to nothing but the mention again: the answer stays
+    before = len(log)
+    await cog.on_message_edit(bare, edited(bare, "<@99>"))
+    assert len(log) == before
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_edited_question_in_thread_mode_is_answered_again_in_its_thread(stack: Stack, tmp_path: Path) -> None:
+    bot = build_bot(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    await bot.add_cog(AskCog(bot))
+    cog = bot.get_cog("AskCog")
+    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
+    await cog.on_message(first)
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    await cog.on_message_edit(first, edited(first, "<@99> kapan karyawan tiktok yg kena phk dapat informasinya?"))
+    assert len([e for e in log if e[0] == "create_thread"]) == 1  # no second thread
+    assert log[-1][0] == "thread" and log[-1][2]["channel"] == thread_id and "12 Oktober 2024" in log[-1][1]
+    turns = bot.conversations.get(("thread", thread_id)).history()  # the thread goes on from the new answer
+    assert [t.question for t in turns] == ["kapan karyawan tiktok yg kena phk dapat informasinya?"]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_a_question_edited_after_later_turns_of_its_thread_leaves_the_thread_going_on(
+    stack: Stack, tmp_path: Path
+) -> None:
+    bot = build_bot(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    await bot.add_cog(AskCog(bot))
+    cog = bot.get_cog("AskCog")
+    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
+    await cog.on_message(first)
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    await cog.on_message(fake_message(log, "<@99> trus kapan?", channel_id=thread_id, mentions=[bot.user]))
+    await cog.on_message_edit(first, edited(first, "<@99> kapan karyawan tiktok yg kena phk dapat informasinya?"))
+    assert log[-1][2]["channel"] == thread_id and "12 Oktober 2024" in log[-1][1]
+    thread_turns = bot.conversations.get(("thread", thread_id)).history()
+    assert [t.question for t in thread_turns] == [QUESTION, "trus kapan?"]  # the thread goes on as it was
+    newest = cog.asked[(100, 5000)].sent[0].id  # the new answer, a reply to it continues the branch
+    branch = bot.conversations.get(("reply", thread_id, newest)).history()
+    assert [t.question for t in branch] == ["kapan karyawan tiktok yg kena phk dapat informasinya?"]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_edit_the_cooldown_refuses_keeps_the_answer(stack: Stack, tmp_path: Path) -> None:
+    bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=1)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
+    await cog.on_message(first)
+    await cog.on_message_edit(first, edited(first, "<@99> kapan karyawan tiktok yg kena phk dapat informasinya?"))
+    assert "Easy there" in log[-1][1] and not [e for e in log if e[0] == "delete"]
     bot.workers.shutdown(wait=True)

@@ -10,7 +10,9 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,7 +21,7 @@ from discord.ext import commands
 
 from bot.chain.answer import Answer
 from bot.chain.build import normalize_question
-from bot.chain.conversation import Conversation
+from bot.chain.conversation import Conversation, Turn
 from bot.chain.normalization import has_words
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
@@ -234,11 +236,55 @@ async def deliver(replies: list[Reply], view: discord.ui.View | None, post: Post
 NOT_HERE = "I only answer questions in the channels I was set up for."
 
 
+@dataclass
+class Asked:
+    """A message the bot answered, kept so that when its author edits it, the edit is answered in
+    its place: the conversation as it stood before its answer, the answer's messages (removed for
+    the new answer) and where they were posted."""
+
+    conversation: Conversation
+    added: int  # the turns the conversation had had before the answer
+    turns: list[Turn]  # those it kept then
+    filters: dict[str, str]
+    sent: list[Any]
+    post: Post
+    answered_in: int
+    thread: Any
+    at: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def now(cls, conversation: Conversation, post: Post, answered_in: int, thread: Any = None) -> Asked:
+        """A question about to be answered in ``conversation`` as it stands now."""
+        turns, filters = conversation.history(), dict(conversation.filters)
+        return cls(conversation, conversation.added, turns, filters, [], post, answered_in, thread)
+
+    def before(self) -> Conversation:
+        """The conversation as it stood before the answer (``Conversation.as_of``): an edited
+        question is read with the turns before it, not with its own first answer."""
+        then = self.conversation.as_of(self.added, self.turns)
+        then.filters = dict(self.filters)
+        return then
+
+
+# Answered messages kept for their edits: the most recent ones, for as long as a conversation is
+# remembered (``TANYA_DISCORD_CONVERSATION_MINUTES``)
+ASKED_KEPT = 1000
+
+
 class AskCog(commands.Cog):
     """Questions by slash command or mention, answered with cited sources."""
 
     def __init__(self, bot: TanyaBot) -> None:
         self.bot = bot
+        self.asked: OrderedDict[tuple[int, int], Asked] = OrderedDict()
+
+    def keep_asked(self, message: Any, asked: Asked) -> None:
+        """Remember that ``message`` was answered (``Asked``), the oldest forgotten past ``ASKED_KEPT``."""
+        key = (message.channel.id, message.id)
+        self.asked[key] = asked
+        self.asked.move_to_end(key)
+        while len(self.asked) > ASKED_KEPT:
+            self.asked.popitem(last=False)
 
     def refusal(self, user_id: int) -> str | None:
         """Why this user may not ask now (the cooldown), or None."""
@@ -373,6 +419,28 @@ class AskCog(commands.Cog):
         self.remember(conversation, sent, channel_id, thread or self.own_thread(interaction.channel))
 
     @commands.Cog.listener()
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        """A question the bot answered, edited by its author (a typo mended, a word added), is
+        answered again: the old answer's messages are removed and the new answer takes their
+        place, read with the conversation as it stood before the question. Edits that leave the
+        text as it was (Discord edits a message to show a link's preview), of a message the bot
+        did not answer or answered longer ago than a conversation is remembered, are left alone."""
+        me = self.bot.user
+        if after.author.bot or me is None or before.content == after.content:
+            return
+        asked = self.asked.get((after.channel.id, after.id))
+        if asked is None or time.monotonic() - asked.at > self.bot.conversations.max_age_s:
+            return
+        try:
+            await self.answer_mention(after, me.id, asked.before(), again=asked)
+        except Exception:
+            logger.exception("answering an edited question failed")
+            try:
+                await after.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException:
+                logger.warning("could not send the apology", exc_info=True)
+
+    @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         me = self.bot.user
         if message.author.bot or me is None:
@@ -393,35 +461,44 @@ class AskCog(commands.Cog):
                 logger.warning("could not send the apology", exc_info=True)
 
     async def answer_mention(
-        self, message: discord.Message, bot_id: int, conversation: Conversation | None = None
+        self,
+        message: discord.Message,
+        bot_id: int,
+        conversation: Conversation | None = None,
+        again: Asked | None = None,
     ) -> None:
         """Answer a message that mentions the bot or continues a conversation with it, as a reply
-        (or in a new thread), reading it with that conversation's earlier turns."""
+        (or in a new thread), reading it with that conversation's earlier turns; ``again``, the
+        answer it had before it was edited, whose messages the new answer replaces where they were."""
         question = strip_mentions(message.content, bot_id, own_role(message))
         if not has_words(question):  # only other members, roles
             question = ""
-        if not question and conversation is not None:  # an empty follow-up in a thread is just chatter
-            return
+        if not question and (conversation is not None or again is not None):
+            return  # an empty follow-up in a thread is just chatter; an edit to nothing keeps its answer
         if not self.bot.allows(message.channel, message.channel.id):  # not set up for it: it says nothing there
             return
-        refusal = self.refusal(message.author.id)  # the hint too
-        if refusal:
-            await message.reply(refusal, allowed_mentions=NO_MENTIONS)
-            return
-        if not question:
-            hint = await self.bot.run_blocking(mention_hint, self.bot.index)
-            await message.reply(hint, allowed_mentions=NO_MENTIONS)
-            return
-        with contextlib.suppress(discord.HTTPException):
-            await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
         thread = None
         answered_in = message.channel.id
 
         async def as_reply(content: str, **kwargs: Any) -> Any:
             return await message.reply(content, mention_author=False, **kwargs)
 
+        refusal = self.refusal(message.author.id)  # the hint too
+        if refusal or not question:
+            text = refusal or await self.bot.run_blocking(mention_hint, self.bot.index)
+            told = await message.reply(text, allowed_mentions=NO_MENTIONS)
+            if again is None:  # "@tanya" alone, then edited to ask: the edit is answered
+                asked = Asked.now(conversation or self.bot.conversations.new(), as_reply, answered_in)
+                asked.sent = [told]
+                self.keep_asked(message, asked)
+            return  # an edit past the cooldown keeps the answer it had
+        with contextlib.suppress(discord.HTTPException):
+            await message.channel.typing()  # one "tanya is typing…" (lasts ~10 s); cosmetic
+
         post: Post = as_reply
-        if (
+        if again is not None:  # where the answer it replaces was
+            post, answered_in, thread = again.post, again.answered_in, again.thread
+        elif (
             self.bot.settings.discord.threads
             and conversation is None  # a follow-up is answered where it was asked
             and message.guild is not None
@@ -436,13 +513,25 @@ class AskCog(commands.Cog):
                 post, answered_in = thread.send, thread.id
 
         conversation = conversation or self.bot.conversations.new()
+        asked = Asked.now(conversation, post, answered_in, thread)
+        if again is not None:
+            for old in again.sent:  # the bot's own messages: it may always remove them
+                with contextlib.suppress(discord.HTTPException):
+                    await old.delete()
         preview = LivePreview(asyncio.get_running_loop(), post)
         answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
-            await deliver([Reply(problem or APOLOGY)], None, post, preview)
+            asked.sent = await deliver([Reply(problem or APOLOGY)], None, post, preview)
+            self.keep_asked(message, asked)
             return
         replies, view = await self.prepared(answer)
-        sent = await deliver(replies, view, post, preview)
+        asked.sent = sent = await deliver(replies, view, post, preview)
+        self.keep_asked(message, asked)
+        if again is not None and again.conversation.added > again.added + 1:
+            # a question edited after later turns: its new answer branches off there (a reply to
+            # it goes on from it), the thread goes on with its later turns
+            self.remember(conversation, sent, answered_in)
+            return
         self.remember(conversation, sent, answered_in, thread or self.own_thread(message.channel))
 
 
