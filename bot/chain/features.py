@@ -21,7 +21,6 @@ from bot.chain.normalization import NEGATIONS
 from bot.chain.question import (
     AnalysedSentences,
     ParsedQuery,
-    YearsTold,
     answer_slot,
     holds_answer_type,
     type_match,
@@ -29,6 +28,7 @@ from bot.chain.question import (
 )
 from bot.chain.stories import headline_terms
 from ingest.text.analysis import NUMBER_WORDS, stem, words
+from ingest.text.years import YearsTold
 from ingest.types import Chunk
 
 PASSAGE_FEATURES = (
@@ -84,7 +84,7 @@ class PassageCandidate:
     sentence_dense: list[float] = field(default_factory=list)  # the question's cosine with each sentence
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
-    # the years its article tells of (``question.years_told``), read only for a question naming one
+    # the years its article tells of (``ingest.text.years``), read only for a question naming one
     years_told: YearsTold | None = None
 
     @property

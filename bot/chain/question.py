@@ -7,11 +7,10 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from bot.chain.dates import MONTH_PATTERN
 from bot.chain.normalization import ASKING
@@ -29,6 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.stemming import root_words
+from ingest.text.years import YEAR
 from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
@@ -52,8 +52,6 @@ REASON_WORDS = frozenset(
     "karena sebab akibat disebabkan dipengaruhi terkait lantaran untuk agar supaya demi guna "
     "because due since so order".split()
 )
-YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_SEPARATED_YEAR = re.compile(r"(?<![\d.,])([12])[.,](\d{3})(?![.,]?\d)")  # "1.500", "2,015"
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 # A date written with figures: "2/11/2026", "(26/10)", "12 Oktober 2024", "Oktober 2024", a year
 # alone. Its figures say when, not how many, so they are no answer to "berapa" ("1/3 warga" is no
@@ -826,51 +824,6 @@ def years_asked(concepts: Sequence[Concept], question: str, lang: str) -> tuple[
     """The years ``question`` names as the time it asks about (``years_named``), as its concepts."""
     named = years_named(question, lang)
     return tuple(c.surface for c in concepts if c.surface in named)
-
-
-# How far from the years an undated article writes the one it was written in may be (its "tahun
-# ini"): fitted on the training questions naming a year (docs/quality.md, thirty-sixth session)
-UNDATED_YEARS_NEAR = 5
-# A year after "sejak" in an article: what it tells holds from then on ("menjabat sejak 2016")
-_SINCE_YEAR = re.compile(r"\b(?:sejak|semenjak|since|mulai)\s+(?:tahun\s+|\d{1,2}\s+\w+\s+)?(?:1[5-9]|20)\d\d\b")
-
-
-class YearsTold(NamedTuple):
-    """The years an article tells of (``years_told``)."""
-
-    years: frozenset[str]  # the years it writes, and the one it was published in
-    separated: frozenset[str]  # figures it writes with a thousands separator, "1.500": asked as "1500"
-    since: bool  # it tells of something holding since one of its years
-    dated: bool  # it has a published date
-
-    def answer(self, asked: Collection[str]) -> bool:
-        """Whether the article may answer a question about the years ``asked``: one of them is a
-        year it writes (or a figure it writes, "1.500"), lies between the first and the last it
-        writes (after the last when it tells of something holding since one), or, undated, lies
-        near one it writes (``UNDATED_YEARS_NEAR``: its "tahun ini" is unknown); or it writes no
-        year at all."""
-        if not self.years or self.years.intersection(asked) or self.separated.intersection(asked):
-            return True
-        first, last = min(self.years), max(self.years)
-        for year in asked:
-            if first <= year and (year <= last or self.since):
-                return True
-            if not self.dated and any(abs(int(year) - int(y)) <= UNDATED_YEARS_NEAR for y in self.years):
-                return True
-        return False
-
-
-def years_told(texts: Iterable[str], published: str | None) -> YearsTold:
-    """The years an article of ``texts`` tells of, and the year it was ``published`` in (an
-    article dated "Selasa (17/11)" in its text is still of its year)."""
-    years = {published[:4]} if published and YEAR.fullmatch(published[:4]) else set()
-    separated: set[str] = set()
-    since = False
-    for text in texts:
-        years.update(YEAR.findall(text))
-        separated.update(y for y in (a + b for a, b in _SEPARATED_YEAR.findall(text)) if YEAR.fullmatch(y))
-        since = since or _SINCE_YEAR.search(text.lower()) is not None
-    return YearsTold(frozenset(years), frozenset(separated), since, bool(published))
 
 
 def years_unsaid(concepts: Sequence[Concept], index: Index, question: str, lang: str) -> tuple[str, ...]:

@@ -32,12 +32,10 @@ from bot.chain.models import LEXICAL_MODELS_FILE, AnswerModels, load_models
 from bot.chain.normalization import normalize_chat
 from bot.chain.question import (
     ParsedQuery,
-    YearsTold,
     analyzed_sentences,
     parse_query,
     prime_sentences,
     word_by_word,
-    years_told,
 )
 from bot.chain.stories import StoryReader, Together
 from ingest.store.index import Index
@@ -291,15 +289,11 @@ class HybridRetriever(BaseRetriever):
         return Retrieval(query, vector, ranked, k, models=models, embedded=question, within=within, together=together)
 
     def _tell_years(self, candidates: Sequence[PassageCandidate]) -> None:
-        """Fill each candidate's ``years_told``: the years its article tells of, read from all
-        its chunks (a report's later paragraphs need not repeat the year its lead names)."""
-        told: dict[str, YearsTold] = {}
+        """Fill each candidate's ``years_told``: the years its article tells of, read from its
+        title and all its chunks (a report's later paragraphs need not repeat the year its lead
+        names), kept by the index until its next write."""
         for c in candidates:
-            source = c.chunk.source
-            if source not in told:
-                chunks = self.index.chunks(sorted(self.index.chunk_ids_in(Scope(article=source))))
-                told[source] = years_told((chunk.text for chunk in chunks.values()), c.chunk.published)
-            c.years_told = told[source]
+            c.years_told = self.index.article_years(c.chunk.source)
 
 
 def _first_of_each_text(ranked: list[PassageCandidate]) -> list[PassageCandidate]:

@@ -30,6 +30,7 @@ from ingest.store.postgres import PostgresCatalog
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
 from ingest.store.vectors import ChromaMirror, named_after, stamped_collection
 from ingest.text.analysis import decode_sentence_terms, replace_surrogates
+from ingest.text.years import YearsTold, years_told
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
 
 T = TypeVar("T")
@@ -78,6 +79,7 @@ class Index:
         # what is read again only after a write, by any process (the catalog's generation)
         self._count = _PerGeneration(self.catalog.count_chunks)
         self._years = _PerGeneration(self.catalog.published_years)
+        self._article_years: _PerGeneration[dict[str, YearsTold]] = _PerGeneration(dict)
 
     def refresh(self, force: bool = False) -> None:
         """Catch up with writes made by other processes (one SQLite read when there were none)."""
@@ -260,6 +262,20 @@ class Index:
         write, by any process (``count``): a question naming a year asks whether it holds one."""
         return self._years.read(self.catalog.generation())
 
+    def article_years(self, source: str) -> YearsTold:
+        """The years the article ``source`` tells of (``ingest.text.years``: those its title and
+        chunks write, the year it was published in), kept until the next write by any process
+        (for up to ``ARTICLE_YEARS_KEPT`` articles); an article no longer indexed tells of none."""
+        held = self._article_years.read(self.catalog.generation())
+        found = held.get(source)
+        if found is None:
+            chunks = self.catalog.chunks_of(source)
+            texts = [chunks[0].title, *(c.text for c in chunks)] if chunks else []
+            found = years_told(texts, chunks[0].published if chunks else None)
+            if len(held) < ARTICLE_YEARS_KEPT:
+                held[source] = found
+        return found
+
     def find_source(self, name: str) -> str | None:
         """Return the indexed source that ``name`` designates (exact, a path resolving to it, or
         the URL of the one article that has it, as ``tanya sources`` lists a file's article with a
@@ -412,6 +428,9 @@ class Index:
                 "`tanya reindex --vectors-only`"
             ) from None
 
+
+# Articles whose years ``Index.article_years`` keeps between writes
+ARTICLE_YEARS_KEPT = 4096
 
 # What SQLite and Chroma say of files that are not a database they can read: a damaged copy,
 # which the repair moves aside. An unwritable or busy folder says otherwise, and is left alone.

@@ -25,7 +25,7 @@ from bot.chain.extractive import (
 )
 from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
-from bot.chain.question import analyzed_sentences, asks_money, parse_query, question_type, years_told
+from bot.chain.question import analyzed_sentences, asks_money, parse_query, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
 from bot.chain.stories import one_story
 from bot.components import make_stack
@@ -35,6 +35,7 @@ from bot.settings import Settings
 from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
+from ingest.text.years import years_told
 from ingest.types import Article
 from tests.conftest import TEST_DATA, copy_of
 
@@ -231,6 +232,14 @@ def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: I
     assert refused_for_its_year("siapa wali kota pada tahun 2001?", "wali")
     assert not refused_for_its_year("siapa wali kota pada tahun 2014?", "wali")  # between 2013 and 2016
     assert not refused_for_its_year("siapa wali kota pada tahun 2031?", "wali")  # since 2016
+    # the years of its title count (a review's finding: a headline "Mengenang banjir 2020" over a
+    # text naming no year)
+    assert small_index.article_years("kebun").years == frozenset({"1936"})
+    ingest_articles(small_index, [Article("judul", "Air setinggi dua meter merendam 300 rumah.", "Banjir 2020")])
+    assert small_index.article_years("judul").years == frozenset({"2020"})
+    assert small_index.article_years("tidak-ada").answer(["1990"])  # an article no longer indexed: none
+    ingest_articles(small_index, [Article("kebun", "Kebun binatang itu diperluas pada 1940.", "Kebun")])
+    assert small_index.article_years("kebun").years == frozenset({"1940"})  # read again after a write
     # a question naming no year reads no article's years
     assert _retrieval(small_index, "berapa luas kebun binatang?").candidates[0].years_told is None
 
@@ -238,9 +247,12 @@ def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: I
 def test_the_years_an_article_tells_of() -> None:
     told = years_told(["Pada 2024, 1.500 orang mengungsi; Rp 1.500.000 dan 12345 bukan tahun."], "2026-01-02")
     assert told.years == frozenset({"2024", "2026"}) and told.separated == frozenset({"1500"})
-    assert told.dated and not told.since
+    assert told.published == "2026" and not told.since
     assert told.answer(["1500"]) and told.answer(["2025"]) and not told.answer(["2019"])
-    assert not told.answer(["2027"])  # a dated article: nothing near its years is guessed
+    # a dated report's "tahun lalu" and "tahun depan" are the years next to its own (a review's
+    # finding: "banjir tahun 2024?" of a 2025 report on "banjir tahun lalu" had been refused)
+    assert told.answer(["2027"]) and not told.answer(["2028"])
+    assert years_told(["Banjir tahun lalu merendam 300 rumah."], "2025-02-03").answer(["2024"])
     assert years_told(["tanpa tahun"], None).answer(["1990"])  # no year told: any may be asked
     assert years_told(["Ia bekerja di sana sejak tahun 2001."], None).since
 

@@ -785,3 +785,10 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         assert index.published_years() == frozenset({"2026", "2099"})
         ingest_articles(host(tmp_path, name, url), [Article("later", "Tahun depan.", "Depan", published="2027-01-02")])
         assert eventually(lambda index=index: "2027" in index.published_years())
+        # the years one article tells of (a question naming another is refused): its title's, its
+        # text's and its publication's, read again once another process has written
+        assert index.article_years("old").years == frozenset({"2026"})
+        assert index.article_years("undated").years == frozenset() and index.article_years("gone").years == frozenset()
+        changed = Article("old", "Banjir merendam desa seperti pada 2019.", "Banjir 2018", published="2026-10-28")
+        ingest_articles(host(tmp_path, name, url), [changed])
+        assert eventually(lambda index=index: index.article_years("old").years == frozenset({"2018", "2019", "2026"}))
