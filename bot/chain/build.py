@@ -380,7 +380,10 @@ def build_answer_chain(
                 )
                 if newest is not None:
                     retrieval = newest
-                else:
+                elif not extractive.off_topic(retrieval):
+                    # (a question on a subject no article holds stays refused: its time words
+                    # name no subject, "cuaca di mataram hari ini?" had been answered with a
+                    # sentence of a day's report holding "hari")
                     # read again with its time words, which an answer may hold ("sepanjang tahun
                     # ini"); not a question that names nothing else ("kalau kemarin?" after a
                     # question on the evacuees: its time word alone found a market trader's "kemarin")

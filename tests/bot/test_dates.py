@@ -297,6 +297,17 @@ def test_the_latest_news_is_answered_from_the_newest_article_that_answers(story:
     assert "45 orang" not in plain.text  # without "terbaru", the figure that matches best wins
 
 
+@pytest.mark.parametrize("question", ["harga emas hari ini brp", "btw harga bitcoin kemarin brp ya?"])
+def test_a_question_on_a_subject_no_article_holds_stays_refused_for_its_time_words(story: Any, question: str) -> None:
+    """ "harga emas hari ini brp" over the flood's reports had been answered with one of them: no
+    article of today answers, so it was read again with its time words, and "hari" of "hari ini"
+    (held by the reports) named a subject the question has not; read so, the newest report that
+    answered was quoted. A question refused as on a subject no article holds stays refused."""
+    answer = story.chain.invoke({"question": question, "today": "2026-12-05"})
+    assert answer.abstained and not answer.citations, answer.text
+
+
+
 @pytest.mark.parametrize(
     ("question", "today"),
     [
