@@ -307,7 +307,6 @@ def test_a_question_on_a_subject_no_article_holds_stays_refused_for_its_time_wor
     assert answer.abstained and not answer.citations, answer.text
 
 
-
 @pytest.mark.parametrize(
     ("question", "today"),
     [

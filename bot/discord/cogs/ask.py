@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -239,24 +239,29 @@ NOT_HERE = "I only answer questions in the channels I was set up for."
 @dataclass
 class Asked:
     """A message the bot answered, kept so that when its author edits it, the edit is answered in
-    its place: the conversation as it stood before its answer, the answer's messages (removed for
-    the new answer) and where they were posted."""
+    its place: the text answered, the conversation as it stood before the answer, the answer's
+    messages (removed once the new answer is out) and where they were posted. One per message,
+    updated by each answer to an edit; its lock is held while the message is answered, so that an
+    edit made meanwhile waits for that answer and then replaces it."""
 
-    conversation: Conversation
-    added: int  # the turns the conversation had had before the answer
+    content: str  # the text last answered
+    conversation: Conversation  # the conversation its answer was given in
+    added: int  # the turns that conversation had had before the answer
     turns: list[Turn]  # those it kept then
     filters: dict[str, str]
-    sent: list[Any]
     post: Post
     answered_in: int
-    thread: Any
+    thread: Any = None
+    sent: list[Any] = field(default_factory=list)
+    latest: str = ""  # the text of the newest edit seen (an older edit still waiting is not answered)
     at: float = field(default_factory=time.monotonic)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    def now(cls, conversation: Conversation, post: Post, answered_in: int, thread: Any = None) -> Asked:
-        """A question about to be answered in ``conversation`` as it stands now."""
+    def now(cls, content: str, conversation: Conversation, post: Post, answered_in: int, thread: Any = None) -> Asked:
+        """``content`` about to be answered in ``conversation`` as it stands now."""
         turns, filters = conversation.history(), dict(conversation.filters)
-        return cls(conversation, conversation.added, turns, filters, [], post, answered_in, thread)
+        return cls(content, conversation, conversation.added, turns, filters, post, answered_in, thread, latest=content)
 
     def before(self) -> Conversation:
         """The conversation as it stood before the answer (``Conversation.as_of``): an edited
@@ -419,26 +424,34 @@ class AskCog(commands.Cog):
         self.remember(conversation, sent, channel_id, thread or self.own_thread(interaction.channel))
 
     @commands.Cog.listener()
-    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """A question the bot answered, edited by its author (a typo mended, a word added), is
-        answered again: the old answer's messages are removed and the new answer takes their
-        place, read with the conversation as it stood before the question. Edits that leave the
-        text as it was (Discord edits a message to show a link's preview), of a message the bot
-        did not answer or answered longer ago than a conversation is remembered, are left alone."""
-        me = self.bot.user
-        if after.author.bot or me is None or before.content == after.content:
+        answered again: the new answer is posted where the old one was (as a reply, or in the
+        thread the bot opened for it), read with the conversation as it stood before the
+        question, and the old answer's messages are then removed. The raw event, so that an edit
+        is seen whether or not discord.py still holds the message. An edit made while the message
+        is being answered waits for that answer; of several quick edits the newest is answered.
+        Edits that leave the text as answered (Discord edits a message to show a link's preview),
+        of a message the bot did not answer or answered longer ago than a conversation is
+        remembered, are left alone."""
+        me, message = self.bot.user, payload.message
+        if message.author.bot or me is None:
             return
-        asked = self.asked.get((after.channel.id, after.id))
+        asked = self.asked.get((payload.channel_id, payload.message_id))
         if asked is None or time.monotonic() - asked.at > self.bot.conversations.max_age_s:
             return
-        try:
-            await self.answer_mention(after, me.id, asked.before(), again=asked)
-        except Exception:
-            logger.exception("answering an edited question failed")
+        asked.latest = message.content
+        async with asked.lock:
+            if asked.latest != message.content or message.content == asked.content:
+                return  # a newer edit answers instead, or the text is as answered
             try:
-                await after.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException:
-                logger.warning("could not send the apology", exc_info=True)
+                await self.answer_mention(message, me.id, asked.before(), again=asked)
+            except Exception:
+                logger.exception("answering an edited question failed")
+                try:
+                    await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
+                except discord.HTTPException:
+                    logger.warning("could not send the apology", exc_info=True)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -488,7 +501,7 @@ class AskCog(commands.Cog):
             text = refusal or await self.bot.run_blocking(mention_hint, self.bot.index)
             told = await message.reply(text, allowed_mentions=NO_MENTIONS)
             if again is None:  # "@tanya" alone, then edited to ask: the edit is answered
-                asked = Asked.now(conversation or self.bot.conversations.new(), as_reply, answered_in)
+                asked = Asked.now(message.content, conversation or self.bot.conversations.new(), as_reply, answered_in)
                 asked.sent = [told]
                 self.keep_asked(message, asked)
             return  # an edit past the cooldown keeps the answer it had
@@ -513,26 +526,44 @@ class AskCog(commands.Cog):
                 post, answered_in = thread.send, thread.id
 
         conversation = conversation or self.bot.conversations.new()
-        asked = Asked.now(conversation, post, answered_in, thread)
-        if again is not None:
-            for old in again.sent:  # the bot's own messages: it may always remove them
-                with contextlib.suppress(discord.HTTPException):
-                    await old.delete()
-        preview = LivePreview(asyncio.get_running_loop(), post)
+        if again is None:
+            asked = Asked.now(message.content, conversation, post, answered_in, thread)
+            self.keep_asked(message, asked)  # an edit made while it is answered waits for the answer
+            async with asked.lock:
+                await self.answer_into(message, question, conversation, asked)
+            return
+        # a question edited after later turns: its new answer branches off there (a reply to it
+        # goes on from it), the thread goes on with its later turns
+        branch = again.conversation.added > again.added + 1
+        again.content = message.content
+        await self.answer_into(message, question, conversation, again, replacing=list(again.sent), branch=branch)
+
+    async def answer_into(
+        self,
+        message: discord.Message,
+        question: str,
+        conversation: Conversation,
+        asked: Asked,
+        replacing: Sequence[Any] = (),
+        branch: bool = False,
+    ) -> None:
+        """Answer ``question`` where ``asked`` says, then remove the messages of the answer it
+        ``replacing`` (an edited question's; kept when no answer came), and file the conversation
+        under the answer, and under its thread unless the answer is a ``branch``."""
+        preview = LivePreview(asyncio.get_running_loop(), asked.post)
         answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
-            asked.sent = await deliver([Reply(problem or APOLOGY)], None, post, preview)
-            self.keep_asked(message, asked)
+            sent = await deliver([Reply(problem or APOLOGY)], None, asked.post, preview)
+            asked.sent = [*replacing, *sent]  # the answer it had stands; a later edit replaces both
             return
         replies, view = await self.prepared(answer)
-        asked.sent = sent = await deliver(replies, view, post, preview)
-        self.keep_asked(message, asked)
-        if again is not None and again.conversation.added > again.added + 1:
-            # a question edited after later turns: its new answer branches off there (a reply to
-            # it goes on from it), the thread goes on with its later turns
-            self.remember(conversation, sent, answered_in)
-            return
-        self.remember(conversation, sent, answered_in, thread or self.own_thread(message.channel))
+        sent = await deliver(replies, view, asked.post, preview)
+        asked.sent, asked.conversation, asked.at = sent, conversation, time.monotonic()
+        for old in replacing:  # the bot's own messages: it may always remove them
+            with contextlib.suppress(discord.HTTPException):
+                await old.delete()
+        thread = None if branch else asked.thread or self.own_thread(message.channel)
+        self.remember(conversation, sent, asked.answered_in, thread)
 
 
 def _thread_name(question: str) -> str:
