@@ -85,11 +85,14 @@ class ExtractiveAnswerer:
                 # a question on a subject no article holds has no answer, however likely its best
                 # sentence looks: an Indonesian one that names nothing the index holds, one naming
                 # a year no article mentions or was published in ("berapa biaya renovasi tahun
-                # 2015?" of a market renovated in 2009), or one the gate refuses
+                # 2015?" of a market renovated in 2009) or that its answer's article does not tell
+                # of, one asking for what is not something ("siapa yang bukan ...?"), or one the
+                # gate refuses
                 gated = (
                     names_nothing_held(retrieval.query)
                     or bool(retrieval.query.years_unsaid)
                     or of_other_years(retrieval.query, ranked[0].passage)
+                    or retrieval.query.asks_what_is_not
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
                 if not gated:

@@ -120,6 +120,9 @@ class ParsedQuery:
     # years the question names as the time it asks about (``years_asked``): an answer from an
     # article that tells of other years only is about another time (``bot.chain.extractive``)
     years_asked: tuple[str, ...] = ()
+    # it asks for what is not something ("siapa yang bukan pendiri kerajaan itu?"): no sentence
+    # quoted says so (``asks_what_is_not``)
+    asks_what_is_not: bool = False
 
     @property
     def search_terms(self) -> list[str]:
@@ -769,6 +772,7 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         focus=focus_terms(question),
         years_unsaid=years_unsaid(concepts, index, question, lang),
         years_asked=years_asked(concepts, question, lang),
+        asks_what_is_not=asks_what_is_not(question),
     )
 
 
@@ -818,6 +822,18 @@ def years_named(question: str, lang: str) -> frozenset[str]:
         if not (bound or counted or before in _NOT_YEAR_AFTER):
             named.add(token)
     return frozenset(named)
+
+
+# An asking word or "yang" right before "bukan": what is asked for is what is not something
+_WHAT_IS_NOT = re.compile(r"\b(?:yang|yg|siapa|siapakah|apa|apakah|mana|manakah)\s+bukan(?:lah)?\b", re.IGNORECASE)
+
+
+def asks_what_is_not(question: str) -> bool:
+    """Whether ``question`` asks for what is not something: "siapa yang bukan istri Abimanyu?",
+    "apa yang bukan format digital?". A quoted sentence says what something is, never what it is
+    not; IDK-MRC writes such questions as unanswerable (79 of its training questions, none
+    answerable). "Bukan" elsewhere ("700 orang, bukan 500?", "bukan cuma PHK") asks otherwise."""
+    return _WHAT_IS_NOT.search(question) is not None
 
 
 def years_asked(concepts: Sequence[Concept], question: str, lang: str) -> tuple[str, ...]:
