@@ -114,6 +114,10 @@ NO_CITATION_NOTE = {
     "en": "Only [1] to [{n}] can be named: there is no such citation.",
     "id": "Hanya [1] sampai [{n}] yang bisa disebut: kutipan itu tidak ada.",
 }
+ONE_CITATION_NOTE = {
+    "en": "The answer before had one citation, [1]: there is no such citation.",
+    "id": "Jawaban sebelumnya hanya punya satu kutipan, [1]: kutipan itu tidak ada.",
+}
 
 
 def _no_citation(within: Scope | None) -> bool:
@@ -258,8 +262,14 @@ def build_answer_chain(
         else what its lead answers; otherwise as they are."""
         found = referred_source(question, context)
         if found is None:
-            beyond = citation_number(question, context)
-            if beyond is not None and context is not None and not (beyond[2] and topic(beyond[1])):
+            # (an answer citing one article too: "yang kedua?" after it had quoted [1] again)
+            beyond = citation_number(question, context, articles=1)
+            if (
+                beyond is not None
+                and context is not None
+                and not 1 <= beyond[0] <= len(context.cited)
+                and not (beyond[2] and topic(beyond[1]))
+            ):
                 # a citation the earlier answer does not have ("nomor 5 dong" after a list of
                 # three): nothing is searched, and the note says how many there are
                 return question, None, dataclasses.replace(within or Scope(), article=NO_CITATION)
@@ -429,7 +439,8 @@ def build_answer_chain(
         within = retrieval.within
         lang = answer.lang
         if _no_citation(within):
-            answer.note = NO_CITATION_NOTE[lang].format(n=len(state["listed"]))
+            listed = len(state["listed"])
+            answer.note = (ONE_CITATION_NOTE if listed == 1 else NO_CITATION_NOTE)[lang].format(n=listed)
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within, lang)
         elif (

@@ -118,11 +118,11 @@ def referred_source(question: str, context: Context | None) -> tuple[str, str, b
     return context.cited[n - 1], rest, loose
 
 
-def citation_number(question: str, context: Context | None) -> tuple[int, str, bool] | None:
+def citation_number(question: str, context: Context | None, articles: int = 2) -> tuple[int, str, bool] | None:
     """The number a question names one of the earlier answer's citations by (when that answer
-    cites two articles or more), whether or not the answer has that many, with the question
-    without it and whether the reference was loose (``referred_source``)."""
-    if context is None or len(set(context.cited)) < 2:
+    cites ``articles`` articles or more), whether or not the answer has that many, with the
+    question without it and whether the reference was loose (``referred_source``)."""
+    if context is None or not context.cited or len(set(context.cited)) < articles:
         return None
     found, loose = _FIRM.search(question), False
     if found is None:

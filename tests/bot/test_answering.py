@@ -1195,3 +1195,17 @@ def test_what_a_question_asks_for_must_be_written_in_the_passage_not_the_headlin
     coverage, _, query = _passage_coverage(small_index, title, text, "berapa pengungsi di lembah arum?")
     place = sum(c.weight for c in query.concepts if c.surface in ("lembah", "arum"))
     assert coverage == pytest.approx(place / query.total_weight) and place < query.total_weight
+
+
+def test_a_citation_number_past_an_answer_of_one_citation_gets_the_note(bundled_stack) -> None:
+    """ "yang kedua?" after an answer citing one passage had quoted [1] again without a word (a
+    hostile tester's); a number that asks more ("yang kedua maksudnya apa?") is read as before."""
+    first = bundled_stack.chain.invoke("siapa pemilik tiktok?")
+    assert len(first.citations) == 1
+    history = [{"question": "siapa pemilik tiktok?"}]
+    for question, lang in (("yang kedua?", "id"), ("[2]", "id"), ("the second one?", "en")):
+        beyond = bundled_stack.chain.invoke({"question": question, "history": history})
+        assert beyond.abstained and not beyond.citations, question
+        assert beyond.note is not None and "[1]" in beyond.note and beyond.lang == lang, beyond.note
+    again = bundled_stack.chain.invoke({"question": "yang pertama?", "history": history})
+    assert again.note is None  # the one it has: read as a follow-up, as before
