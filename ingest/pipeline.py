@@ -45,6 +45,8 @@ class IngestReport:
     seconds: float = 0.0
     # with ``if_empty``: how many articles the index already held, so that nothing was written
     already_held: int | None = None
+    # vectors copied to a Chroma copy an earlier write had left behind (``Index.catch_up_vectors``)
+    caught_up: int = 0
 
     def count(self, status: Outcome) -> int:
         """Return how many inputs ended with ``status``."""
@@ -68,6 +70,7 @@ class IngestReport:
             "unchanged": self.count("unchanged"),
             "skipped": self.count("skipped"),
             "chunks": self.chunks_written,
+            "caught_up": self.caught_up,
             "seconds": round(self.seconds, 3),
             "items": [asdict(item) for item in self.items],
         }
@@ -219,6 +222,11 @@ def ingest_articles(
         raise stopped from None
     finally:  # the report a stop carries too
         report.seconds = time.perf_counter() - started
+    if not report.stored and report.items:
+        # nothing to write: a Chroma copy an earlier write left behind is caught up all the same
+        # (an ingest of unchanged articles had said nothing of it), or said to be behind
+        with index.writing(on_wait=progress.waiting):
+            report.caught_up = index.catch_up_vectors()
     return report
 
 

@@ -118,6 +118,9 @@ def render_report(report: IngestReport) -> RenderableType:
         style="bold",
     )
     lines.append(summary)
+    if report.caught_up:
+        copied = counted(report.caught_up, "vector")
+        lines.append(Text(f"the Chroma copy, behind since an earlier write, was caught up: {copied} copied"))
     return Group(*lines)
 
 

@@ -28,7 +28,7 @@ from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
 from ingest.store.postgres import PostgresCatalog
 from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
-from ingest.store.vectors import ChromaMirror, named_after, stamped_collection
+from ingest.store.vectors import MIRRORED, ChromaMirror, named_after, stamped_collection
 from ingest.text.analysis import decode_sentence_terms, replace_surrogates
 from ingest.text.years import YearsTold, years_told
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
@@ -211,6 +211,22 @@ class Index:
                 f"{done} the Chroma copy of the vectors ({exc}); once {self.mirror.where} can be "
                 f"written to, run `tanya reindex --vectors-only`{aside}"
             ) from None
+
+    def catch_up_vectors(self) -> int:
+        """Bring the Chroma copy in step when an earlier write left it behind (``meta.mirrored``
+        short of the catalog's generation: the write said so, ``VectorsBehind``), as the next write
+        would; return how many vectors were copied (0, and nothing read but that mark, when in
+        step). ``VectorsBehind`` when it still cannot follow. The caller holds the write lock."""
+        if self.catalog.get_meta(MIRRORED) == str(self.catalog.generation()):
+            return 0
+        try:
+            copied, _, _ = self.sync_vectors()
+        except ChromaUnavailable as exc:
+            raise VectorsBehind(
+                f"the Chroma copy of the vectors is behind the catalog since an earlier write ({exc}); "
+                f"once {self.mirror.where} can be written to, run `tanya reindex --vectors-only`"
+            ) from None
+        return copied
 
     def mirrored_ids(self) -> set[str]:
         """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""

@@ -317,6 +317,24 @@ def test_a_removal_whose_chroma_copy_cannot_be_written_says_what_it_did_and_what
     stores_agree(index)
 
 
+def test_an_ingest_with_nothing_to_write_catches_up_a_chroma_copy_left_behind(settings: IndexSettings) -> None:
+    """An ingest of unchanged articles had said nothing of a Chroma copy an earlier write had
+    left behind (only the next write caught it up): it catches it up, or says it still cannot."""
+    index = make_index(settings, embeddings=HashEmbeddings())
+    kept = [article("a", "Satu dua tiga."), article("b", "Empat lima.")]
+    ingest_articles(index, kept[:1])
+    with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(IngestStopped):
+        ingest_articles(index, kept)  # b stored in the catalog, not in the copy
+    with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(VectorsBehind) as still:
+        ingest_articles(index, kept)  # unchanged, and the copy still cannot be written
+    assert str(still.value).startswith("the Chroma copy of the vectors is behind the catalog since an earlier write")
+    assert str(still.value).endswith("run `tanya reindex --vectors-only`")
+    report = ingest_articles(index, kept)  # unchanged, and writable again
+    assert report.stored == 0 and report.caught_up == 1 and report.to_json()["caught_up"] == 1
+    stores_agree(index)
+    assert ingest_articles(index, kept).caught_up == 0  # in step: nothing to do
+
+
 def test_a_chroma_copy_that_cannot_be_written_is_never_moved_aside(settings: IndexSettings) -> None:
     """The repair moves a copy aside only when its files are damaged: one that cannot be written
     (its files read-only, a folder that can still be renamed) or is busy stays where it is."""
