@@ -132,6 +132,7 @@ eval: $(STAMP)
 fit: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py
 	$(BIN)/python bench/fit_asking_words.py
+	$(BIN)/python bench/fit_opposites.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .test-models

@@ -341,3 +341,30 @@ def test_a_cached_reading_is_read_again_with_todays_question_analysis(
     ]
     (plain,) = module._retyped([module.Example(question, stale, "")], ["reason"])
     assert plain.retrieval.query.kind is None  # the rule switched off (--without reason)
+
+
+OPPOSITES = REPO / "bench" / "fit_opposites.py"
+
+
+def test_opposites_are_pairs_whose_questions_are_unanswerable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    from fit_opposites import count, fitted
+
+    founded = "Kerajaan itu didirikan pada 1293 oleh Raden Wijaya."
+    rows = [(f"Kapan kerajaan {i} dibubarkan?", founded, False) for i in range(9)]
+    rows += [("Kapan kerajaan itu dibubarkan?", founded, True)]  # 9 of 10 unanswerable: kept
+    rows += [(f"Siapa raja pertama {i}?", "Raja itu memerintah hingga akhir hayatnya.", True) for i in range(9)]
+    rows += [("Kapan kerajaan itu didirikan?", founded, True)]  # the word the passage holds: no pair
+    pairs = count(rows)
+    assert pairs[("dibubarkan", "diri", False)] == 9 and pairs[("dibubarkan", "diri", True)] == 1
+    kept = fitted(pairs)
+    assert ("dibubarkan", "diri", 9, 1) in kept
+    assert not any(word == "pertama" for word, *_ in kept)  # answerable: no near miss
+
+
+@pytest.mark.skipif(not (REPO.parent / "shared" / "train").is_dir(), reason="the training splits are not here")
+def test_fitting_the_opposites_again_writes_the_shipped_file(tmp_path: Path) -> None:
+    out = tmp_path / "opposites_fitted.txt"
+    subprocess.run([sys.executable, str(OPPOSITES), "--out", str(out)], check=True, capture_output=True, timeout=600)
+    shipped = REPO / "bot" / "chain" / "data" / "opposites_fitted.txt"
+    assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")

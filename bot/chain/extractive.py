@@ -24,7 +24,13 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, passage_quote, shown_quote
-from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, sentence_features
+from bot.chain.features import (
+    PassageCandidate,
+    SentenceCandidate,
+    answer_features,
+    fitted_opposite,
+    sentence_features,
+)
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
@@ -86,13 +92,15 @@ class ExtractiveAnswerer:
                 # sentence looks: an Indonesian one that names nothing the index holds, one naming
                 # a year no article mentions or was published in ("berapa biaya renovasi tahun
                 # 2015?" of a market renovated in 2009) or that its answer's article does not tell
-                # of, one asking for what is not something ("siapa yang bukan ...?"), or one the
-                # gate refuses
+                # of, one asking for what is not something ("siapa yang bukan ...?") or the opposite
+                # of what its best passage says ("kapan dibubarkan?" of one on a founding), or one
+                # the gate refuses
                 gated = (
                     names_nothing_held(retrieval.query)
                     or bool(retrieval.query.years_unsaid)
                     or of_other_years(retrieval.query, ranked[0].passage)
                     or retrieval.query.asks_what_is_not
+                    or fitted_opposite(retrieval.query, ranked[0].passage.terms)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
                 if not gated:

@@ -303,6 +303,31 @@ def antonyms() -> dict[str, frozenset[str]]:
     return {word: frozenset(opposites) for word, opposites in table.items()}
 
 
+@lru_cache(maxsize=1)
+def fitted_opposites() -> dict[str, frozenset[str]]:
+    """Question word (as written, lower case) -> the opposites' index terms that, held by a
+    passage lacking the word, mark a question it cannot answer (``bot/chain/data/opposites_fitted.txt``,
+    fitted on the training splits by ``bench/fit_opposites.py``)."""
+    table: dict[str, set[str]] = {}
+    fitted = Path(__file__).resolve().parent / "data" / "opposites_fitted.txt"
+    for line in fitted.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, opposite, *_ = line.split()
+            table.setdefault(word, set()).add(opposite)
+    return {word: frozenset(opposites) for word, opposites in table.items()}
+
+
+def fitted_opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
+    """Whether ``query`` asks the opposite of what a passage holding the index terms ``present``
+    says, as the training splits' near misses do ("Kapan kerajaan itu dibubarkan?" of a passage
+    on its founding, "didirikan"): a word of ``fitted_opposites`` whose terms the passage lacks
+    while it holds one of its opposites."""
+    table = fitted_opposites()
+    return any(
+        not c.found_in(present) and bool(table.get(c.surface.lower(), frozenset()) & present) for c in query.concepts
+    )
+
+
 def _opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
     """A question word missing from the passage while its opposite is there ("termuda" asked,
     "tertua" written)."""

@@ -23,7 +23,14 @@ from bot.chain.extractive import (
     join_one,
     of_other_years,
 )
-from bot.chain.features import PassageCandidate, SentenceCandidate, answer_features, is_heading, sentence_features
+from bot.chain.features import (
+    PassageCandidate,
+    SentenceCandidate,
+    answer_features,
+    fitted_opposite,
+    is_heading,
+    sentence_features,
+)
 from bot.chain.models import LogisticModel, OneArticleModels, load_models
 from bot.chain.question import analyzed_sentences, asks_money, asks_what_is_not, parse_query, question_type
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig
@@ -220,6 +227,22 @@ def test_a_question_asking_for_what_is_not_something_is_refused(bundled_stack) -
     refused = bundled_stack.chain.invoke("siapa yang bukan pemilik tiktok?")
     assert refused.abstained and not refused.citations
     assert not bundled_stack.chain.invoke("siapa pemilik tiktok?").abstained
+
+
+def test_a_question_asking_the_opposite_of_what_its_passage_says_is_refused(small_index: Index) -> None:
+    """IDK-MRC's antonym near misses ("Kapan kerajaan itu dibubarkan?" of a paragraph on its
+    founding) were answered with the sentence on the founding; the pairs that mark such a question
+    are fitted on the training splits (``bench/fit_opposites.py``)."""
+    founded = "Kerajaan Majapahit didirikan pada 1293 oleh Raden Wijaya."
+    ingest_articles(small_index, [Article("k", founded, "Kerajaan")])
+    answerer = ExtractiveAnswerer()
+    refused = _retrieval(small_index, "Kapan kerajaan Majapahit dibubarkan?")
+    assert fitted_opposite(refused.query, refused.candidates[0].terms) and answerer.off_topic(refused)
+    asked = _retrieval(small_index, "Kapan kerajaan Majapahit didirikan?")
+    assert not fitted_opposite(asked.query, asked.candidates[0].terms)
+    # "akhirnya" (finally) is no "terakhir" (last): the word as written is fitted
+    finally_asked = _retrieval(small_index, "akhirnya kerajaan majapahit didirikan kapan?")
+    assert not fitted_opposite(finally_asked.query, finally_asked.candidates[0].terms)
 
 
 def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: Index) -> None:

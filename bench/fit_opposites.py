@@ -1,0 +1,110 @@
+"""Fit the question words that ask the opposite of what a passage says: ``bot/chain/data/opposites_fitted.txt``.
+
+IDK-MRC writes many of its unanswerable questions by putting a word's opposite into an answerable
+one: "Kapan kerajaan itu *dibubarkan*?" of a paragraph on its founding ("didirikan"), "Siapa raja
+*terakhir*?" of one naming the first. The antonym table (``bot/chain/data/antonyms_id.txt``) says
+which words are opposites; which of them, asked while the passage holds only the opposite, mark a
+question the passage cannot answer is read off the training splits (``../shared/train``): a
+question word (as written, lower case) whose index term the passage lacks while it holds an
+opposite of it, counted by pair over every training question; a pair is kept when at least
+``MIN_QUESTIONS`` questions have it and at least ``MIN_UNANSWERABLE_SHARE`` of them are
+unanswerable. The direction matters: "terakhir" asked of a passage naming "pertama" is unanswerable
+143 times in 145, "pertama" asked of one naming "akhir" answerable 69 times in 92 (a passage on
+the first of something often says how it ended); and the word as written: "akhirnya" (finally)
+is no "terakhir". The answerer refuses a question whose best
+passage holds such a pair (``bot.chain.features.fitted_opposite``, asked in
+``ExtractiveAnswerer.judge``).
+
+    python bench/fit_opposites.py            # writes bot/chain/data/opposites_fitted.txt
+
+Deterministic: the same data give the same file byte for byte (``make fit`` runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.fit_models import TRAIN  # noqa: E402
+from bot.chain.features import antonyms  # noqa: E402
+from ingest.text.analysis import ID_STOPWORDS, stem, words  # noqa: E402
+
+SPLITS = ("idkmrc_train.jsonl", "tydiqa_id_train.jsonl", "facqa_train.jsonl")
+OUT = REPO / "bot" / "chain" / "data" / "opposites_fitted.txt"
+# At least this many training questions have a pair before its share says anything.
+MIN_QUESTIONS = 8
+# A pair whose questions are unanswerable at least this often marks a near miss.
+MIN_UNANSWERABLE_SHARE = 0.9
+
+HEADER = """\
+# Question words asked of a passage holding only their opposite, fitted by bench/fit_opposites.py
+# on ../shared/train (do not edit: run it again). A pair is kept when at least {min_questions}
+# training questions have it and at least {share:.0%} of them are unanswerable. Columns: the
+# question word as written (lower case), the opposite's index term the passage holds, the
+# unanswerable questions with the pair, the answerable ones.
+"""
+
+
+def questions(train: Path) -> Iterator[tuple[str, str, bool]]:
+    """Each training question with its passage and whether it is answerable."""
+    for name in SPLITS:
+        with (train / name).open(encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    row = json.loads(line)
+                    yield row["question"], row["passage"], bool(row["answerable"])
+
+
+def count(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str, str, bool]]:
+    """How many questions, answerable or not, name a word whose index term their passage lacks
+    while it holds an opposite of it, by (word, opposite)."""
+    table = antonyms()
+    pairs: Counter[tuple[str, str, bool]] = Counter()
+    for question, passage, answerable in rows:
+        present = {stem(w) for w in words(passage.lower())}
+        for word in {w for w in words(question.lower()) if w not in ID_STOPWORDS}:
+            term = stem(word)
+            if term not in present:
+                for opposite in table.get(term, frozenset()) & present:
+                    pairs[(word, opposite, answerable)] += 1
+    return pairs
+
+
+def fitted(pairs: Counter[tuple[str, str, bool]]) -> list[tuple[str, str, int, int]]:
+    """The kept pairs with their counts (unanswerable, answerable), sorted by word and opposite."""
+    kept = []
+    for word, opposite in sorted({(w, o) for w, o, _ in pairs}):
+        unanswerable, answerable = pairs[(word, opposite, False)], pairs[(word, opposite, True)]
+        total = unanswerable + answerable
+        if total >= MIN_QUESTIONS and unanswerable >= MIN_UNANSWERABLE_SHARE * total:
+            kept.append((word, opposite, unanswerable, answerable))
+    return kept
+
+
+def render(kept: list[tuple[str, str, int, int]]) -> str:
+    header = HEADER.format(min_questions=MIN_QUESTIONS, share=MIN_UNANSWERABLE_SHARE)
+    return header + "".join(f"{w} {o} {u} {a}\n" for w, o, u, a in kept)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train-dir", type=Path, default=TRAIN)
+    parser.add_argument("--out", type=Path, default=OUT, help="where to write the pairs")
+    args = parser.parse_args(argv)
+    missing = [name for name in SPLITS if not (args.train_dir / name).exists()]
+    if missing:
+        parser.error(f"missing training splits in {args.train_dir}: " + ", ".join(missing))
+    kept = fitted(count(questions(args.train_dir)))
+    args.out.write_text(render(kept), encoding="utf-8")
+    print(f"{len(kept)} pairs written to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
