@@ -1029,11 +1029,14 @@ def _bot_with_user(stack: Stack, tmp_path: Path, **settings: Any) -> tuple[Tanya
     return bot, AskCog(bot)
 
 
-async def _thread_opened(stack: Stack, tmp_path: Path) -> tuple[TanyaBot, AskCog, list[Any], int]:
-    """A bot in thread mode that has answered ``FIRST`` in a thread of its own, and that thread."""
+async def _thread_opened(
+    stack: Stack, tmp_path: Path, question: str = FIRST, message_id: int | None = None
+) -> tuple[TanyaBot, AskCog, list[Any], int]:
+    """A bot in thread mode that has answered ``question`` (``FIRST``) in a thread of its own, and
+    that thread."""
     bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
     log: list[tuple[str, Any, dict[str, Any]]] = []
-    await cog.on_message(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user]))
+    await cog.on_message(fake_message(log, f"<@99> {question}", mentions=[bot.user], message_id=message_id))
     return bot, cog, log, next(e[2]["id"] for e in log if e[0] == "create_thread")
 
 
@@ -1349,14 +1352,8 @@ async def test_a_mention_alone_edited_to_ask_something_is_answered(stack: Stack,
 
 
 async def test_an_edited_question_in_thread_mode_is_answered_again_in_its_thread(stack: Stack, tmp_path: Path) -> None:
-    bot = build_bot(stack, tmp_path, threads=True, cooldown_per_minute=50)
-    await bot.add_cog(AskCog(bot))
-    cog = bot.get_cog("AskCog")
-    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")
-    log: list[tuple[str, Any, dict[str, Any]]] = []
-    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
-    await cog.on_message(first)
-    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION, message_id=5000)
+    first = fake_message([], f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)  # as it was answered
     await cog.on_raw_message_edit(raw_edit(edited(first, f"<@99> {LATER}")))
     assert len([e for e in log if e[0] == "create_thread"]) == 1  # no second thread
     new = [e for e in log if e[0] == "thread"][-1]
@@ -1369,14 +1366,8 @@ async def test_an_edited_question_in_thread_mode_is_answered_again_in_its_thread
 async def test_a_question_edited_after_later_turns_of_its_thread_leaves_the_thread_going_on(
     stack: Stack, tmp_path: Path
 ) -> None:
-    bot = build_bot(stack, tmp_path, threads=True, cooldown_per_minute=50)
-    await bot.add_cog(AskCog(bot))
-    cog = bot.get_cog("AskCog")
-    bot._connection.user = SimpleNamespace(id=99, mention="<@99>")
-    log: list[tuple[str, Any, dict[str, Any]]] = []
-    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
-    await cog.on_message(first)
-    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION, message_id=5000)
+    first = fake_message([], f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)  # as it was answered
     await cog.on_message(fake_message(log, "<@99> trus kapan?", channel_id=thread_id, mentions=[bot.user]))
     await cog.on_raw_message_edit(raw_edit(edited(first, f"<@99> {LATER}")))
     new = [e for e in log if e[0] == "thread"][-1]

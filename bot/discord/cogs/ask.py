@@ -444,14 +444,7 @@ class AskCog(commands.Cog):
         async with asked.lock:
             if asked.latest != message.content or message.content == asked.content:
                 return  # a newer edit answers instead, or the text is as answered
-            try:
-                await self.answer_mention(message, me.id, asked.before(), again=asked)
-            except Exception:
-                logger.exception("answering an edited question failed")
-                try:
-                    await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
-                except discord.HTTPException:
-                    logger.warning("could not send the apology", exc_info=True)
+            await apologising(message, self.answer_mention(message, me.id, asked.before(), again=asked), "an edit")
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -464,14 +457,7 @@ class AskCog(commands.Cog):
             return  # chatter in a thread the bot opened is left alone (the README says so)
         # in a thread the bot opened, the thread is the conversation, whichever answer is replied to
         conversation = self.in_thread(message.channel.id) or replied
-        try:
-            await self.answer_mention(message, me.id, conversation)
-        except Exception:
-            logger.exception("answering a mention failed")
-            try:
-                await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
-            except discord.HTTPException:
-                logger.warning("could not send the apology", exc_info=True)
+        await apologising(message, self.answer_mention(message, me.id, conversation), "a mention")
 
     async def answer_mention(
         self,
@@ -564,6 +550,19 @@ class AskCog(commands.Cog):
                 await old.delete()
         thread = None if branch else asked.thread or self.own_thread(message.channel)
         self.remember(conversation, sent, asked.answered_in, thread)
+
+
+async def apologising(message: discord.Message, answering: Awaitable[None], what: str) -> None:
+    """Await ``answering`` (the answer to ``message``, ``what`` it is); a failure nothing foresaw
+    is logged and apologised for in a reply, and the bot stays up."""
+    try:
+        await answering
+    except Exception:
+        logger.exception("answering %s failed", what)
+        try:
+            await message.reply(APOLOGY, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            logger.warning("could not send the apology", exc_info=True)
 
 
 def _thread_name(question: str) -> str:
