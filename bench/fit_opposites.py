@@ -4,7 +4,10 @@ IDK-MRC writes many of its unanswerable questions by putting a word's opposite i
 one: "Kapan kerajaan itu *dibubarkan*?" of a paragraph on its founding ("didirikan"), "Siapa raja
 *terakhir*?" of one naming the first. The antonym table (``bot/chain/data/antonyms_id.txt``) says
 which words are opposites; which of them, asked while the passage holds only the opposite, mark a
-question the passage cannot answer is read off the training splits (``../shared/train``): a
+question the passage cannot answer is read off the training splits (``../shared/train``) and the
+chat and news questions written on training passages that ``bench/fit_models.py`` fits on
+(``bench/data/``: people's "wafat" asked of a passage saying "meninggal" and "lahir" is answerable
+there, where IDK-MRC's is not): a
 question word (as written, lower case) whose index term the passage lacks while it holds an
 opposite of it, counted by pair over every training question; a pair is kept when at least
 ``MIN_QUESTIONS`` questions have it and at least ``MIN_UNANSWERABLE_SHARE`` of them are
@@ -32,11 +35,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.fit_models import NEWS as FIT_NEWS  # noqa: E402
 from bench.fit_models import TRAIN  # noqa: E402
+from bench.fit_models import WRITTEN as FIT_WRITTEN  # noqa: E402
 from bot.chain.features import antonyms  # noqa: E402
 from ingest.text.analysis import ID_STOPWORDS, stem, words  # noqa: E402
 
 SPLITS = ("idkmrc_train.jsonl", "tydiqa_id_train.jsonl", "facqa_train.jsonl")
+# the rounds of written chat and news questions the answering models are fitted on
+WRITTEN = FIT_WRITTEN + FIT_NEWS
 OUT = REPO / "bot" / "chain" / "data" / "opposites_fitted.txt"
 # At least this many training questions have a pair before its share says anything.
 MIN_QUESTIONS = 8
@@ -45,17 +52,17 @@ MIN_UNANSWERABLE_SHARE = 0.9
 
 HEADER = """\
 # Question words asked of a passage holding only their opposite, fitted by bench/fit_opposites.py
-# on ../shared/train (do not edit: run it again). A pair is kept when at least {min_questions}
-# training questions have it and at least {share:.0%} of them are unanswerable. Columns: the
-# question word as written (lower case), the opposite's index term the passage holds, the
-# unanswerable questions with the pair, the answerable ones.
+# on ../shared/train and bench/data's written questions (do not edit: run it again). A pair is
+# kept when at least {min_questions} training questions have it and at least {share:.0%} of them are
+# unanswerable. Columns: the question word as written (lower case), the opposite's index term
+# the passage holds, the unanswerable questions with the pair, the answerable ones.
 """
 
 
-def questions(train: Path) -> Iterator[tuple[str, str, bool]]:
-    """Each training question with its passage and whether it is answerable."""
-    for name in SPLITS:
-        with (train / name).open(encoding="utf-8") as lines:
+def questions(paths: Iterable[Path]) -> Iterator[tuple[str, str, bool]]:
+    """Each question of ``paths`` (JSON Lines) with its passage and whether it is answerable."""
+    for path in paths:
+        with path.open(encoding="utf-8") as lines:
             for line in lines:
                 if line.strip():
                     row = json.loads(line)
@@ -96,12 +103,19 @@ def render(kept: list[tuple[str, str, int, int]]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-dir", type=Path, default=TRAIN)
+    parser.add_argument(
+        "--written",
+        type=Path,
+        action="append",
+        help="a file of written questions (repeatable; default: the fit's four)",
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the pairs")
     args = parser.parse_args(argv)
-    missing = [name for name in SPLITS if not (args.train_dir / name).exists()]
+    paths = [args.train_dir / name for name in SPLITS] + (args.written or list(WRITTEN))
+    missing = [str(path) for path in paths if not path.exists()]
     if missing:
-        parser.error(f"missing training splits in {args.train_dir}: " + ", ".join(missing))
-    kept = fitted(count(questions(args.train_dir)))
+        parser.error("missing training questions: " + ", ".join(missing))
+    kept = fitted(count(questions(paths)))
     args.out.write_text(render(kept), encoding="utf-8")
     print(f"{len(kept)} pairs written to {args.out}", file=sys.stderr)
 
