@@ -307,7 +307,7 @@ def antonyms() -> dict[str, frozenset[str]]:
 def fitted_opposites() -> dict[str, frozenset[str]]:
     """Question word (as written, lower case) -> the opposites' index terms that, held by a
     passage lacking the word, mark a question it cannot answer (``bot/chain/data/opposites_fitted.txt``,
-    fitted on the training splits by ``bench/fit_opposites.py``)."""
+    fitted on the training splits and the written questions by ``bench/fit_opposites.py``)."""
     table: dict[str, set[str]] = {}
     fitted = Path(__file__).resolve().parent / "data" / "opposites_fitted.txt"
     for line in fitted.read_text(encoding="utf-8").splitlines():
