@@ -6,17 +6,15 @@ one: "Kapan kerajaan itu *dibubarkan*?" of a paragraph on its founding ("didirik
 which words are opposites; which of them, asked while the passage holds only the opposite, mark a
 question the passage cannot answer is read off the training splits (``../shared/train``) and the
 chat and news questions written on training passages that ``bench/fit_models.py`` fits on
-(``bench/data/``: people's "wafat" asked of a passage saying "meninggal" and "lahir" is answerable
-there, where IDK-MRC's is not): a
-question word (as written, lower case) whose index term the passage lacks while it holds an
-opposite of it, counted by pair over every training question; a pair is kept when at least
-``MIN_QUESTIONS`` questions have it and at least ``MIN_UNANSWERABLE_SHARE`` of them are
-unanswerable. The direction matters: "terakhir" asked of a passage naming "pertama" is unanswerable
-143 times in 145, "pertama" asked of one naming "akhir" answerable 69 times in 92 (a passage on
-the first of something often says how it ended); and the word as written: "akhirnya" (finally)
-is no "terakhir". The answerer refuses a question whose best
-passage holds such a pair (``bot.chain.features.fitted_opposite``, asked in
-``ExtractiveAnswerer.judge``).
+(``bench/data/``): a question word (as written, lower case) whose index term the passage lacks
+while it holds an opposite of it beside a word that stands beside the asked word in the question
+too ("raja *terakhir* Majapahit" of "raja *pertama* Majapahit": ``features.opposites_asked``),
+counted by pair over every such question; a pair is kept when at least ``MIN_QUESTIONS`` questions
+have it and at least ``MIN_UNANSWERABLE_SHARE`` of them are unanswerable. Without the shared
+neighbour, a hostile tester found people's questions refused: "retribusi terkecil berapa?" of a
+passage on a fee "sebesar Rp4.000", "jumlah penumpang terakhir per hari?" of one on the "bulan
+pertama". The answerer refuses a question whose best passage holds such a pair
+(``features.fitted_opposite``, asked in ``ExtractiveAnswerer.judge``).
 
     python bench/fit_opposites.py            # writes bot/chain/data/opposites_fitted.txt
 
@@ -38,8 +36,8 @@ sys.path.insert(0, str(REPO))
 from bench.fit_models import NEWS as FIT_NEWS  # noqa: E402
 from bench.fit_models import TRAIN  # noqa: E402
 from bench.fit_models import WRITTEN as FIT_WRITTEN  # noqa: E402
-from bot.chain.features import antonyms  # noqa: E402
-from ingest.text.analysis import ID_STOPWORDS, stem, words  # noqa: E402
+from bot.chain.features import antonyms, opposites_asked  # noqa: E402
+from ingest.text.analysis import stem  # noqa: E402
 
 SPLITS = ("idkmrc_train.jsonl", "tydiqa_id_train.jsonl", "facqa_train.jsonl")
 # the rounds of written chat and news questions the answering models are fitted on
@@ -70,17 +68,14 @@ def questions(paths: Iterable[Path]) -> Iterator[tuple[str, str, bool]]:
 
 
 def count(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str, str, bool]]:
-    """How many questions, answerable or not, name a word whose index term their passage lacks
-    while it holds an opposite of it, by (word, opposite)."""
+    """How many questions, answerable or not, ask the opposite of what their passage says by each
+    (word, opposite) of the antonym table (``opposites_asked``: the passage lacks the word and holds
+    the opposite beside a word that stands beside it in the question too)."""
     table = antonyms()
     pairs: Counter[tuple[str, str, bool]] = Counter()
     for question, passage, answerable in rows:
-        present = {stem(w) for w in words(passage.lower())}
-        for word in {w for w in words(question.lower()) if w not in ID_STOPWORDS}:
-            term = stem(word)
-            if term not in present:
-                for opposite in table.get(term, frozenset()) & present:
-                    pairs[(word, opposite, answerable)] += 1
+        for word, opposite in opposites_asked(question, passage, lambda w: table.get(stem(w), frozenset())):
+            pairs[(word, opposite, answerable)] += 1
     return pairs
 
 

@@ -350,16 +350,18 @@ def test_opposites_are_pairs_whose_questions_are_unanswerable(monkeypatch: pytes
     monkeypatch.syspath_prepend(str(REPO / "bench"))
     from fit_opposites import count, fitted
 
-    founded = "Kerajaan itu didirikan pada 1293 oleh Raden Wijaya."
-    rows = [(f"Kapan kerajaan {i} dibubarkan?", founded, False) for i in range(9)]
-    rows += [("Kapan kerajaan itu dibubarkan?", founded, True)]  # 9 of 10 unanswerable: kept
+    founded = "Kerajaan Majapahit didirikan pada 1293 oleh Raden Wijaya."
+    rows = [(f"Kapan kerajaan Majapahit dibubarkan? ({i})", founded, False) for i in range(9)]
+    rows += [("Kapan kerajaan Majapahit dibubarkan?", founded, True)]  # 9 of 10 unanswerable: kept
     rows += [(f"Siapa raja pertama {i}?", "Raja itu memerintah hingga akhir hayatnya.", True) for i in range(9)]
-    rows += [("Kapan kerajaan itu didirikan?", founded, True)]  # the word the passage holds: no pair
+    rows += [("Kapan kerajaan Majapahit didirikan?", founded, True)]  # the word the passage holds: no pair
+    # the opposite beside no word that stands beside the asked word: no pair ("sebesar" is no "besar")
+    rows += [("retribusi terkecil berapa?", "Tarif baru sebesar Rp4.000 per hari.", True)] * 9
     pairs = count(rows)
     assert pairs[("dibubarkan", "diri", False)] == 9 and pairs[("dibubarkan", "diri", True)] == 1
     kept = fitted(pairs)
     assert ("dibubarkan", "diri", 9, 1) in kept
-    assert not any(word == "pertama" for word, *_ in kept)  # answerable: no near miss
+    assert not any(word in ("pertama", "terkecil") for word, *_ in kept)
 
 
 @pytest.mark.skipif(not (REPO.parent / "shared" / "train").is_dir(), reason="the training splits are not here")

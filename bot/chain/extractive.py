@@ -100,7 +100,7 @@ class ExtractiveAnswerer:
                     or bool(retrieval.query.years_unsaid)
                     or of_other_years(retrieval.query, ranked[0].passage)
                     or retrieval.query.asks_what_is_not
-                    or fitted_opposite(retrieval.query, ranked[0].passage.terms)
+                    or fitted_opposite(retrieval.query, ranked[0].passage.chunk.text)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
                 if not gated:

@@ -11,7 +11,7 @@ with these same functions, so training and answering cannot drift apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +27,7 @@ from bot.chain.question import (
     written_as_names,
 )
 from bot.chain.stories import headline_terms
-from ingest.text.analysis import NUMBER_WORDS, stem, words
+from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
 from ingest.text.years import YearsTold
 from ingest.types import Chunk
 
@@ -317,15 +317,57 @@ def fitted_opposites() -> dict[str, frozenset[str]]:
     return {word: frozenset(opposites) for word, opposites in table.items()}
 
 
-def fitted_opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
-    """Whether ``query`` asks the opposite of what a passage holding the index terms ``present``
-    says, as the training splits' near misses do ("Kapan kerajaan itu dibubarkan?" of a passage
-    on its founding, "didirikan"): a word of ``fitted_opposites`` whose terms the passage lacks
-    while it holds one of its opposites."""
+def _content_neighbours(terms: Sequence[str], at: Sequence[int]) -> set[str]:
+    """The index terms of the words next to the positions ``at`` of ``terms``: the nearest one on
+    each side that is no stopword."""
+    out: set[str] = set()
+    for i in at:
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(terms) and terms[j] in _NEIGHBOUR_STOPWORDS:
+                j += step
+            if 0 <= j < len(terms):
+                out.add(terms[j])
+    return out
+
+
+_NEIGHBOUR_STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
+
+
+def opposites_asked(
+    question: str, passage: str, opposites_of: Callable[[str], Collection[str]]
+) -> set[tuple[str, str]]:
+    """The (question word, opposite) pairs by which ``question`` asks the opposite of what
+    ``passage`` says: a word of the question (as written, lower case) whose index term the passage
+    lacks while it holds an opposite of it (``opposites_of``: a word's opposites' index terms) beside
+    a word that stands beside it in the question too ("raja *terakhir* Majapahit" of "raja *pertama*
+    Majapahit"; not "retribusi terkecil" of "tarif baru *sebesar* Rp4.000", a hostile tester's).
+    Shared by the fit (``bench/fit_opposites.py``) and the answerer (``fitted_opposite``)."""
+    tokens = words(question.lower())
+    wanted = {w: set(opposites_of(w)) for w in tokens if w not in _NEIGHBOUR_STOPWORDS}
+    if not any(wanted.values()):
+        return set()
+    q_terms = [stem(w) for w in tokens]
+    p_terms = [stem(w) for w in words(passage.lower())]
+    present = set(p_terms)
+    found: set[tuple[str, str]] = set()
+    for i, word in enumerate(tokens):
+        opposites = wanted.get(word, set()) & present
+        if not opposites or q_terms[i] in present:
+            continue
+        beside = _content_neighbours(q_terms, [i])
+        for opposite in opposites:
+            if beside & _content_neighbours(p_terms, [j for j, t in enumerate(p_terms) if t == opposite]):
+                found.add((word, opposite))
+    return found
+
+
+def fitted_opposite(query: ParsedQuery, passage: str) -> bool:
+    """Whether ``query`` asks the opposite of what ``passage`` says, as the training splits' near
+    misses do ("Kapan kerajaan itu dibubarkan?" of a passage on its founding, "didirikan"): a pair
+    of ``fitted_opposites`` (``opposites_asked``)."""
     table = fitted_opposites()
-    return any(
-        not c.found_in(present) and bool(table.get(c.surface.lower(), frozenset()) & present) for c in query.concepts
-    )
+    return bool(opposites_asked(query.text, passage, lambda w: table.get(w, frozenset())))
 
 
 def _opposite(query: ParsedQuery, present: frozenset[str]) -> bool:

@@ -785,6 +785,23 @@ _YEAR_BOUNDS = frozenset(
 _YEAR_WORDS = frozenset("tahun thn th taun year".split())
 # Words before a figure that make it no year: a sum, a time of day, a number of a law or a code.
 _NOT_YEAR_AFTER = frozenset("rp idr usd us jam pukul nomor nomer nmr no pasal uu kode pos ke".split())
+# Words before a figure that make it a count, however it ends ("lebih dari 2000?", "over 2000",
+# "hampir 2000": a hostile tester's, refused as a year no article mentions), with the word before
+# them when they take one ("lebih dari", "more than", "at least")
+_COUNT_BEFORE = frozenset("over under nearly almost hampir mencapai capai sebanyak".split())
+_COUNT_BEFORE_PAIRS = frozenset(
+    {
+        ("lebih", "dari"),
+        ("kurang", "dari"),
+        ("more", "than"),
+        ("less", "than"),
+        ("fewer", "than"),
+        ("at", "least"),
+        ("at", "most"),
+    }
+)
+# English words naming what is counted that do not end in "s" ("2000 people")
+_UNMARKED_PLURALS = frozenset("people children men women staff personnel police cattle".split())
 # Words after a year that still say when ("2019 lalu", "2015 silam", "in 2015 ago"); "-an" after
 # a figure makes it approximate ("2000-an karyawan", "tahun 2000an"): no year asked about.
 _YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago".split())
@@ -817,22 +834,27 @@ def years_named(question: str, lang: str) -> frozenset[str]:
             and after.isalpha()
             and after not in _NOT_COUNTED
             and question_type(after) is None  # "sensus 2014 berapa penduduknya?"
-            and (lang != "en" or after.endswith("s"))
-        )
+            and (lang != "en" or after.endswith("s") or after in _UNMARKED_PLURALS)
+        ) or (before in _COUNT_BEFORE or (i > 1 and (tokens[i - 2], before) in _COUNT_BEFORE_PAIRS))
         if not (bound or counted or before in _NOT_YEAR_AFTER):
             named.add(token)
     return frozenset(named)
 
 
-# An asking word or "yang" right before "bukan": what is asked for is what is not something
-_WHAT_IS_NOT = re.compile(r"\b(?:yang|yg|siapa|siapakah|apa|apakah|mana|manakah)\s+bukan(?:lah)?\b", re.IGNORECASE)
+# An asking word, "yang", then "bukan": what is asked for is what is not something. Not "... apa
+# bukan?" (or not?) nor "yang bukan pelajar" qualifying a noun (a hostile tester's: "dananya dari
+# APBD apa bukan?", "tarif penumpang yang bukan pelajar berapa?" had been refused)
+_WHAT_IS_NOT = re.compile(
+    r"\b(?:siapa|siapakah|apa|apakah|mana|manakah)\s+(?:yang|yg)\s+bukan(?:lah)?\b", re.IGNORECASE
+)
 
 
 def asks_what_is_not(question: str) -> bool:
     """Whether ``question`` asks for what is not something: "siapa yang bukan istri Abimanyu?",
     "apa yang bukan format digital?". A quoted sentence says what something is, never what it is
-    not; IDK-MRC writes such questions as unanswerable (79 of its training questions, none
-    answerable). "Bukan" elsewhere ("700 orang, bukan 500?", "bukan cuma PHK") asks otherwise."""
+    not; IDK-MRC writes such questions as unanswerable (75 of its training questions, none
+    answerable). "Bukan" elsewhere ("700 orang, bukan 500?", "bukan cuma PHK", "... apa bukan?",
+    "yang bukan pelajar bayar berapa?") asks otherwise."""
     return _WHAT_IS_NOT.search(question) is not None
 
 

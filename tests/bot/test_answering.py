@@ -212,9 +212,14 @@ def test_a_question_on_a_year_the_article_never_mentions_is_refused(bundled_stac
         ("Siapa yang bukan istri Abimanyu?", True),
         ("apa yg bukan penyebab PHK di malaysia", True),
         ("Manakah yang bukanlah mata uang Korea?", True),
+        ("siapakah yang bukan pendiri kerajaan Kahuripan?", True),
         ("tiktok merumahkan 700 orang, bukan 500?", False),  # a figure set against another
         ("bukan cuma PHK, apa lagi yang dilakukan tiktok?", False),
         ("siapa induk tiktok, bukannya bytedance?", False),
+        # a hostile tester's: "or not?" and "yang bukan" qualifying a noun ask otherwise
+        ("dananya dari APBD apa bukan?", False),
+        ("tarif untuk penumpang yang bukan pelajar berapa?", False),
+        ("kalau yang bukan pelajar?", False),
     ],
 )
 def test_a_question_asking_for_what_is_not_something(question: str, asks: bool) -> None:
@@ -230,19 +235,19 @@ def test_a_question_asking_for_what_is_not_something_is_refused(bundled_stack) -
 
 
 def test_a_question_asking_the_opposite_of_what_its_passage_says_is_refused(small_index: Index) -> None:
-    """IDK-MRC's antonym near misses ("Kapan kerajaan itu dibubarkan?" of a paragraph on its
-    founding) were answered with the sentence on the founding; the pairs that mark such a question
-    are fitted on the training splits (``bench/fit_opposites.py``)."""
-    founded = "Kerajaan Majapahit didirikan pada 1293 oleh Raden Wijaya."
-    ingest_articles(small_index, [Article("k", founded, "Kerajaan")])
+    """IDK-MRC's antonym near misses ("Siapa raja terakhir Majapahit?" of a paragraph on its first
+    king) were answered with the sentence on the first; the pairs that mark such a question are
+    fitted on the training data (``bench/fit_opposites.py``), and the opposite must stand beside a
+    word that stands beside the asked word in the question (a hostile tester's: "retribusi terkecil
+    berapa?" had been refused for "tarif baru sebesar Rp4.000")."""
+    first = "Raden Wijaya adalah raja pertama Majapahit. Tarif retribusi baru sebesar Rp4.000 per hari."
+    ingest_articles(small_index, [Article("k", first, "Kerajaan")])
     answerer = ExtractiveAnswerer()
-    refused = _retrieval(small_index, "Kapan kerajaan Majapahit dibubarkan?")
-    assert fitted_opposite(refused.query, refused.candidates[0].terms) and answerer.off_topic(refused)
-    asked = _retrieval(small_index, "Kapan kerajaan Majapahit didirikan?")
-    assert not fitted_opposite(asked.query, asked.candidates[0].terms)
-    # "akhirnya" (finally) is no "terakhir" (last): the word as written is fitted
-    finally_asked = _retrieval(small_index, "akhirnya kerajaan majapahit didirikan kapan?")
-    assert not fitted_opposite(finally_asked.query, finally_asked.candidates[0].terms)
+    refused = _retrieval(small_index, "Siapa raja terakhir Majapahit?")
+    assert fitted_opposite(refused.query, refused.candidates[0].chunk.text) and answerer.off_topic(refused)
+    for asked in ("Siapa raja pertama Majapahit?", "retribusi terkecil berapa?", "akhirnya raja pertama siapa?"):
+        retrieval = _retrieval(small_index, asked)
+        assert not fitted_opposite(retrieval.query, retrieval.candidates[0].chunk.text), asked
 
 
 def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: Index) -> None:

@@ -383,6 +383,10 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     # in English a year may qualify a noun ("the 2015 renovation"); a plural after it is counted
     assert unsaid("what did the 2015 renovation of the market cost?") == ("2015",)
     assert unsaid("were 1900 passengers on board?") == ()
+    # a figure after "lebih dari", "more than", "over", or before "people", is a count (a hostile
+    # tester's: "pengungsi lebih dari 2000?" had been refused as a year no article mentions)
+    assert unsaid("pengungsi lebih dari 2000?") == unsaid("did the flood displace over 2000 people?") == ()
+    assert unsaid("were more than 2000 people evacuated?") == unsaid("hampir 2000 kios terbakar?") == ()
     assert small_index.published_years() == frozenset({"2026"})
 
 
