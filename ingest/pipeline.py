@@ -45,7 +45,8 @@ class IngestReport:
     seconds: float = 0.0
     # with ``if_empty``: how many articles the index already held, so that nothing was written
     already_held: int | None = None
-    # vectors copied to a Chroma copy an earlier write had left behind (``Index.catch_up_vectors``)
+    # vectors copied to (or removed from) a Chroma copy an earlier write had left behind
+    # (``Index.catch_up_vectors``)
     caught_up: int = 0
 
     def count(self, status: Outcome) -> int:
@@ -225,8 +226,13 @@ def ingest_articles(
     if not report.stored and report.items:
         # nothing to write: a Chroma copy an earlier write left behind is caught up all the same
         # (an ingest of unchanged articles had said nothing of it), or said to be behind
-        with index.writing(on_wait=progress.waiting):
-            report.caught_up = index.catch_up_vectors()
+        try:
+            with index.writing(on_wait=progress.waiting):
+                report.caught_up = index.catch_up_vectors()
+        except VectorsBehind as behind:  # with the report, which says what was read (--json too)
+            stopped = IngestStopped(str(behind), report)
+            stopped.exit_code = behind.exit_code
+            raise stopped from None
     return report
 
 

@@ -119,8 +119,8 @@ def render_report(report: IngestReport) -> RenderableType:
     )
     lines.append(summary)
     if report.caught_up:
-        copied = counted(report.caught_up, "vector")
-        lines.append(Text(f"the Chroma copy, behind since an earlier write, was caught up: {copied} copied"))
+        caught = counted(report.caught_up, "vector")
+        lines.append(Text(f"the Chroma copy, behind since an earlier write, was caught up: {caught} copied or removed"))
     return Group(*lines)
 
 

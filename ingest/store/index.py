@@ -215,18 +215,19 @@ class Index:
     def catch_up_vectors(self) -> int:
         """Bring the Chroma copy in step when an earlier write left it behind (``meta.mirrored``
         short of the catalog's generation: the write said so, ``VectorsBehind``), as the next write
-        would; return how many vectors were copied (0, and nothing read but that mark, when in
-        step). ``VectorsBehind`` when it still cannot follow. The caller holds the write lock."""
+        would; return how many vectors were copied to it or removed from it (0, and nothing read
+        but that mark, when in step). ``VectorsBehind`` when it still cannot follow. The caller
+        holds the write lock."""
         if self.catalog.get_meta(MIRRORED) == str(self.catalog.generation()):
             return 0
         try:
-            copied, _, _ = self.sync_vectors()
+            copied, deleted, _ = self.sync_vectors()
         except ChromaUnavailable as exc:
             raise VectorsBehind(
                 f"the Chroma copy of the vectors is behind the catalog since an earlier write ({exc}); "
                 f"once {self.mirror.where} can be written to, run `tanya reindex --vectors-only`"
             ) from None
-        return copied
+        return copied + deleted
 
     def mirrored_ids(self) -> set[str]:
         """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""

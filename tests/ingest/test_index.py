@@ -325,14 +325,20 @@ def test_an_ingest_with_nothing_to_write_catches_up_a_chroma_copy_left_behind(se
     ingest_articles(index, kept[:1])
     with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(IngestStopped):
         ingest_articles(index, kept)  # b stored in the catalog, not in the copy
-    with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(VectorsBehind) as still:
+    with read_only(Path(settings.data_dir) / "chroma"), pytest.raises(IngestStopped) as still:
         ingest_articles(index, kept)  # unchanged, and the copy still cannot be written
     assert str(still.value).startswith("the Chroma copy of the vectors is behind the catalog since an earlier write")
     assert str(still.value).endswith("run `tanya reindex --vectors-only`")
+    assert still.value.report.count("unchanged") == 2  # the report comes with it (--json prints it)
     report = ingest_articles(index, kept)  # unchanged, and writable again
     assert report.stored == 0 and report.caught_up == 1 and report.to_json()["caught_up"] == 1
     stores_agree(index)
     assert ingest_articles(index, kept).caught_up == 0  # in step: nothing to do
+    # a removal the copy could not follow: caught up by removing its vectors, and counted
+    with read_only(Path(settings.data_dir) / "chroma"), index.writing(), pytest.raises(VectorsBehind):
+        index.remove("b")
+    assert ingest_articles(index, kept[:1]).caught_up == 1
+    stores_agree(index)
 
 
 def test_a_chroma_copy_that_cannot_be_written_is_never_moved_aside(settings: IndexSettings) -> None:
