@@ -99,14 +99,19 @@ def render(words: list[tuple[str, int, int]]) -> str:
     return header + "".join(f"{word} {n} {lacking}\n" for word, n, lacking in words)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_written_option(parser: argparse.ArgumentParser) -> None:
+    """``--written``: the files of written questions to read instead of the fit's four (``WRITTEN``)."""
     parser.add_argument(
         "--written",
         type=Path,
         action="append",
         help="a file of written questions (repeatable; default: the fit's four)",
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_written_option(parser)
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the list")
     args = parser.parse_args(argv)
     written = args.written or list(WRITTEN)

@@ -33,15 +33,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.fit_models import NEWS as FIT_NEWS  # noqa: E402
+from bench.fit_asking_words import WRITTEN, add_written_option  # noqa: E402
 from bench.fit_models import TRAIN  # noqa: E402
-from bench.fit_models import WRITTEN as FIT_WRITTEN  # noqa: E402
 from bot.chain.features import antonyms, opposites_asked  # noqa: E402
 from ingest.text.analysis import stem  # noqa: E402
 
 SPLITS = ("idkmrc_train.jsonl", "tydiqa_id_train.jsonl", "facqa_train.jsonl")
-# the rounds of written chat and news questions the answering models are fitted on
-WRITTEN = FIT_WRITTEN + FIT_NEWS
 OUT = REPO / "bot" / "chain" / "data" / "opposites_fitted.txt"
 # At least this many training questions have a pair before its share says anything.
 MIN_QUESTIONS = 8
@@ -98,12 +95,7 @@ def render(kept: list[tuple[str, str, int, int]]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-dir", type=Path, default=TRAIN)
-    parser.add_argument(
-        "--written",
-        type=Path,
-        action="append",
-        help="a file of written questions (repeatable; default: the fit's four)",
-    )
+    add_written_option(parser)
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the pairs")
     args = parser.parse_args(argv)
     paths = [args.train_dir / name for name in SPLITS] + (args.written or list(WRITTEN))
