@@ -1388,3 +1388,32 @@ async def test_an_edit_the_cooldown_refuses_keeps_the_answer(stack: Stack, tmp_p
     await cog.on_raw_message_edit(raw_edit(edited(first, f"<@99> {LATER}")))
     assert "Easy there" in log[-1][1] and not [e for e in log if e[0] == "delete"]
     bot.workers.shutdown(wait=True)
+
+
+async def test_an_edit_reaches_the_bot_through_discord_py_even_of_a_message_it_no_longer_holds(
+    dpy: tuple[TanyaBot, Recorder],
+) -> None:
+    """The README's claim: edits are read from the raw edit event, so a message out of discord.py's
+    cache is answered again too (``on_message_edit`` fires only for cached ones). The gateway's
+    MESSAGE_UPDATE goes through discord.py's own parser here, with the message dropped from its
+    cache first."""
+    from discord.ext.test import factories as facts
+
+    bot, recorder = dpy
+    assert bot.user is not None
+    question = await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
+    assert "700" in dpytest.get_message().content
+    data = facts.dict_from_message(question)
+    data["content"] = f"<@{bot.user.id}> kapan karyawan tiktok yg kena phk dapat informasinya?"
+    data["channel_id"] = question.channel.id
+    if question.guild is not None:
+        data["guild_id"] = question.guild.id
+    bot._connection._messages.clear()  # out of the cache
+    bot._connection.parse_message_update(data)
+    await dpytest.run_all_events()
+    for _ in range(200):  # answered in a worker thread
+        if any("12 Oktober 2024" in (p.get("content") or "") for p in recorder.payloads):
+            break
+        await asyncio.sleep(0.05)
+    assert any("12 Oktober 2024" in (p.get("content") or "") for p in recorder.payloads)
+    assert_no_mentions(recorder.payloads)
