@@ -109,6 +109,28 @@ class Conversation:
         no turn at all (a hostile test)."""
         return dataclasses.replace(self, turns=list(turns), filters=dict(self.filters), added=min(added, self.added))
 
+    def stand(self) -> Stand:
+        """How the conversation stands now, to be read as it stood later (``as_it_stood``)."""
+        return Stand(self.added, tuple(self.history()), dict(self.filters))
+
+    def as_it_stood(self, stand: Stand) -> Conversation:
+        """A copy of the conversation as it stood at ``stand`` (``as_of``), with the filters it had
+        then, not ones set later in its thread: what a reply to an answer goes on from, and what an
+        edited question is read with (``bot.discord.cogs.ask``)."""
+        then = self.as_of(stand.added, list(stand.turns))
+        then.filters = dict(stand.filters)
+        return then
+
+
+@dataclass(frozen=True)
+class Stand:
+    """A conversation as it stood (``Conversation.stand``): the turns it had had in all, those it
+    kept then (at most its ``max_turns``), and its filters."""
+
+    added: int
+    turns: tuple[Turn, ...]
+    filters: Mapping[str, str]
+
 
 class Conversations:
     """Conversations by key (a Discord thread, a reply chain), at most ``max_conversations``,
@@ -118,11 +140,8 @@ class Conversations:
         self.max_conversations = max_conversations
         self.max_turns = max_turns
         self.max_age_s = max_age_s
-        # each key's conversation, and for an answer's key how many turns it had then, the turns
-        # it kept then (at most ``max_turns``) and the filters it was asked with
-        self._items: OrderedDict[Any, tuple[Conversation, tuple[int, list[Turn], dict[str, str]] | None]] = (
-            OrderedDict()
-        )
+        # each key's conversation, and for an answer's key how it stood then
+        self._items: OrderedDict[Any, tuple[Conversation, Stand | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def new(self) -> Conversation:
@@ -131,25 +150,20 @@ class Conversations:
 
     def get(self, key: Any) -> Conversation | None:
         """The conversation under ``key``, if one is remembered: for a key filed ``as_it_is``,
-        the conversation as it stood then (``Conversation.as_of``), with the filters it had then."""
+        the conversation as it stood then (``Conversation.as_it_stood``)."""
         with self._lock:
             found = self._items.get(key)
             if found is None:
                 return None
             self._items.move_to_end(key)
-            conversation, mark = found
-            if mark is None:
-                return conversation
-            then = conversation.as_of(mark[0], mark[1])
-            then.filters = dict(mark[2])  # the filters of that answer, not ones set later in its thread
-            return then
+            conversation, stand = found
+            return conversation if stand is None else conversation.as_it_stood(stand)
 
     def link(self, key: Any, conversation: Conversation, as_it_is: bool = False) -> Conversation:
         """File ``conversation`` under ``key`` too: a thread's, which goes on with it, or
         ``as_it_is`` an answer's (a reply to it continues the conversation from that answer)."""
         with self._lock:
-            mark = (conversation.added, list(conversation.turns), dict(conversation.filters)) if as_it_is else None
-            self._items[key] = (conversation, mark)
+            self._items[key] = (conversation, conversation.stand() if as_it_is else None)
             self._items.move_to_end(key)
             while len(self._items) > self.max_conversations:
                 self._items.popitem(last=False)

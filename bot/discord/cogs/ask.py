@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from bot.chain.answer import Answer
 from bot.chain.build import normalize_question
-from bot.chain.conversation import Conversation, Turn
+from bot.chain.conversation import Conversation, Stand
 from bot.chain.normalization import has_words
 from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
@@ -246,9 +246,7 @@ class Asked:
 
     content: str  # the text last answered
     conversation: Conversation  # the conversation its answer was given in
-    added: int  # the turns that conversation had had before the answer
-    turns: list[Turn]  # those it kept then
-    filters: dict[str, str]
+    stood: Stand  # how that conversation stood before the answer
     post: Post
     answered_in: int
     thread: Any = None
@@ -260,15 +258,12 @@ class Asked:
     @classmethod
     def now(cls, content: str, conversation: Conversation, post: Post, answered_in: int, thread: Any = None) -> Asked:
         """``content`` about to be answered in ``conversation`` as it stands now."""
-        turns, filters = conversation.history(), dict(conversation.filters)
-        return cls(content, conversation, conversation.added, turns, filters, post, answered_in, thread, latest=content)
+        return cls(content, conversation, conversation.stand(), post, answered_in, thread, latest=content)
 
     def before(self) -> Conversation:
-        """The conversation as it stood before the answer (``Conversation.as_of``): an edited
-        question is read with the turns before it, not with its own first answer."""
-        then = self.conversation.as_of(self.added, self.turns)
-        then.filters = dict(self.filters)
-        return then
+        """The conversation as it stood before the answer (``Conversation.as_it_stood``): an
+        edited question is read with the turns before it, not with its own first answer."""
+        return self.conversation.as_it_stood(self.stood)
 
 
 # Answered messages kept for their edits: the most recent ones, for as long as a conversation is
@@ -520,7 +515,7 @@ class AskCog(commands.Cog):
             return
         # a question edited after later turns: its new answer branches off there (a reply to it
         # goes on from it), the thread goes on with its later turns
-        branch = again.conversation.added > again.added + 1
+        branch = again.conversation.added > again.stood.added + 1
         again.content = message.content
         await self.answer_into(message, question, conversation, again, replacing=list(again.sent), branch=branch)
 
