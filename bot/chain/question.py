@@ -762,6 +762,7 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
                 tuple(freqs.get(t, 0) for t in terms),
             )
         )
+    asked_years = years_asked(concepts, question, lang)
     return ParsedQuery(
         question,
         lang,
@@ -770,8 +771,8 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         tuple(concepts),
         rare_weight=idf(0),
         focus=focus_terms(question),
-        years_unsaid=years_unsaid(concepts, index, question, lang),
-        years_asked=years_asked(concepts, question, lang),
+        years_unsaid=years_unsaid(asked_years, index),
+        years_asked=tuple(c.surface for c in asked_years),
         asks_what_is_not=asks_what_is_not(question),
     )
 
@@ -858,20 +859,18 @@ def asks_what_is_not(question: str) -> bool:
     return _WHAT_IS_NOT.search(question) is not None
 
 
-def years_asked(concepts: Sequence[Concept], question: str, lang: str) -> tuple[str, ...]:
-    """The years ``question`` names as the time it asks about (``years_named``), as its concepts."""
+def years_asked(concepts: Sequence[Concept], question: str, lang: str) -> list[Concept]:
+    """The concepts of the years ``question`` names as the time it asks about (``years_named``)."""
     named = years_named(question, lang)
-    return tuple(c.surface for c in concepts if c.surface in named)
+    return [c for c in concepts if c.surface in named]
 
 
-def years_unsaid(concepts: Sequence[Concept], index: Index, question: str, lang: str) -> tuple[str, ...]:
-    """The years ``question`` names as the time it asks about (``years_named``) when none of them
-    is one a chunk of ``index`` holds or an article of it was published in (an article dated
-    "Selasa (17/11)" in its text is still of its year) or holds as a figure written with a
-    thousands separator ("bener 1500 orang ngungsi?" is the article's "1.500 orang"): a period
-    holding a year the articles tell of ("antara 2020 dan 2025", "2023-2024") is asked of them."""
-    named = years_named(question, lang)
-    asked = [c for c in concepts if c.surface in named]
+def years_unsaid(asked: Sequence[Concept], index: Index) -> tuple[str, ...]:
+    """The years a question asks about (``asked``, ``years_asked``) when none of them is one a
+    chunk of ``index`` holds or an article of it was published in (an article dated "Selasa
+    (17/11)" in its text is still of its year) or holds as a figure written with a thousands
+    separator ("bener 1500 orang ngungsi?" is the article's "1.500 orang"): a period holding a
+    year the articles tell of ("antara 2020 dan 2025", "2023-2024") is asked of them."""
     if not asked or any(c.held for c in asked):
         return ()
     unheld = [c.surface for c in asked]
