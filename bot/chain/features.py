@@ -317,6 +317,10 @@ def fitted_opposites() -> dict[str, frozenset[str]]:
     return {word: frozenset(opposites) for word, opposites in table.items()}
 
 
+# Words passed over to the nearest word of content beside another
+_NEIGHBOUR_STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
+
+
 def _content_neighbours(terms: Sequence[str], at: Sequence[int]) -> set[str]:
     """The index terms of the words next to the positions ``at`` of ``terms``: the nearest one on
     each side that is no stopword."""
@@ -329,9 +333,6 @@ def _content_neighbours(terms: Sequence[str], at: Sequence[int]) -> set[str]:
             if 0 <= j < len(terms):
                 out.add(terms[j])
     return out
-
-
-_NEIGHBOUR_STOPWORDS = ID_STOPWORDS | EN_STOPWORDS
 
 
 def opposites_asked(
