@@ -43,7 +43,7 @@ from ingest.pipeline import ingest_articles
 from ingest.settings import IndexSettings
 from ingest.store.index import Index, make_index
 from ingest.text.years import years_told
-from ingest.types import Article
+from ingest.types import Article, Scope
 from tests.conftest import TEST_DATA, copy_of
 
 
@@ -286,6 +286,12 @@ def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: I
     # the years of its title count (a review's finding: a headline "Mengenang banjir 2020" over a
     # text naming no year)
     assert small_index.article_years("kebun").years == frozenset({"1936"})
+    # read by the article's source, not through a scope: the question's filters stay cached (a
+    # review's finding, the article's scope had pushed them out)
+    small_index.chunk_ids_in(Scope(source="kebun"))
+    scoped = small_index._scoped
+    small_index.article_years("wali")
+    assert small_index._scoped is scoped
     ingest_articles(small_index, [Article("judul", "Air setinggi dua meter merendam 300 rumah.", "Banjir 2020")])
     assert small_index.article_years("judul").years == frozenset({"2020"})
     assert small_index.article_years("tidak-ada").answer(["1990"])  # an article no longer indexed: none
