@@ -28,7 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.stemming import root_words
-from ingest.text.years import YEAR
+from ingest.text.years import YEAR, separated
 from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
@@ -876,5 +876,5 @@ def years_unsaid(asked: Sequence[Concept], index: Index) -> tuple[str, ...]:
     unheld = [c.surface for c in asked]
     if index.published_years() & set(unheld):
         return ()
-    separated = [f"{y[0]}{mark}{y[1:]}" for y in unheld for mark in ".,"]  # "1.500", "1,500"
-    return () if any(index.document_frequencies(separated)[0].values()) else tuple(unheld)
+    figures = [form for y in unheld for form in separated(y)]  # "1.500", "1,500"
+    return () if any(index.document_frequencies(figures)[0].values()) else tuple(unheld)

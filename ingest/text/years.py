@@ -12,6 +12,15 @@ from typing import NamedTuple
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 # A figure shaped like a year written with a thousands separator: "1.500", "2,015"
 _SEPARATED_YEAR = re.compile(r"(?<![\d.,])([12])[.,](\d{3})(?![.,]?\d)")
+SEPARATORS = ".,"
+
+
+def separated(year: str) -> list[str]:
+    """``year`` as a figure written with a thousands separator ("1500": "1.500", "1,500"), as
+    ``_SEPARATED_YEAR`` reads one."""
+    return [f"{year[0]}{mark}{year[1:]}" for mark in SEPARATORS]
+
+
 # How far from the years an undated article writes the one it was written in may be (its "tahun
 # ini"): fitted on the training questions naming a year (docs/quality.md, thirty-sixth session)
 UNDATED_YEARS_NEAR = 5
