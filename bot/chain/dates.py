@@ -546,9 +546,11 @@ _WEEKDAY = "|".join(WEEKDAYS)
 _WEEKDAY_NOT_SUNDAY = "|".join(w for w in WEEKDAYS if w != "minggu")
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
 _YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"
-# A day or month named right before "kemarin", which is then the one just past, not yesterday.
+# A day, month or year named right before "kemarin", which is then the one just past, not
+# yesterday ("30 Oktober kemarin"; "2024 kemarin": in 2024, a hostile tester's, read as yesterday).
 _NAMED_DAY_BEFORE = re.compile(
-    rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY}))\s*$"
+    rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY})"
+    r"|\b(?:19|20)\d\d)\s*$"
 )
 
 

@@ -137,6 +137,9 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("data per 17 November brp pengungsi", "2026-11-17", "2026-11-17", False, "data brp pengungsi"),
         ("tarif Rp4.000 per hari, per 2/3 suara", None, None, False, ""),
         ("Senin kemarin ada berita apa", "2026-11-16", "2026-11-16", False, "ada berita apa"),
+        # a year before "kemarin": that year, not yesterday (a hostile tester's "2024 kemarin")
+        ("phk tiktok 2024 kemarin brp org", None, None, False, "phk tiktok 2024 brp org"),
+        ("banjir tahun 2025 kemaren gimana", None, None, False, "banjir tahun 2025 gimana"),
         ("hari rabu lalu pengungsi brp", "2026-11-11", "2026-11-11", False, "pengungsi brp"),
         # a year written after a day's figures is the day's year (it had been left in the search,
         # the day read as this year's); "sesudah" leaves its day out, as "setelah" does
