@@ -808,6 +808,13 @@ _UNMARKED_PLURALS = frozenset("people children men women staff personnel police 
 _YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago".split())
 # Words after a figure that name nothing counted
 _NOT_COUNTED = _STOPWORDS | _YEAR_FOLLOWERS
+# English verbs after a figure that make it what did something, so a count ("is it true 1500 were
+# laid off?": a hostile tester's, refused as a year), unless "in" comes before it ("in 2015 were")
+_COUNTED_DID = frozenset("were was are is have has had got died lost fled".split())
+# Words before a figure from 1500 to 1899 that make it a year: a chat question names such a year
+# after "tahun", a month or "pada" (every one of the training questions naming one does); alone it
+# counts ("bener yg di-PHK 1500?" had been refused as a year no article mentions)
+_OLD_YEAR_AFTER = _YEAR_WORDS | MONTHS | frozenset("pada in abad century".split())
 
 
 def years_named(question: str, lang: str) -> frozenset[str]:
@@ -837,6 +844,11 @@ def years_named(question: str, lang: str) -> frozenset[str]:
             and question_type(after) is None  # "sensus 2014 berapa penduduknya?"
             and (lang != "en" or after.endswith("s") or after in _UNMARKED_PLURALS)
         ) or (before in _COUNT_BEFORE or (i > 1 and (tokens[i - 2], before) in _COUNT_BEFORE_PAIRS))
+        counted = (
+            counted
+            or (lang == "en" and after in _COUNTED_DID and before != "in")
+            or (int(token) < 1900 and before not in _OLD_YEAR_AFTER)
+        )
         if not (bound or counted or before in _NOT_YEAR_AFTER):
             named.add(token)
     return frozenset(named)

@@ -387,6 +387,11 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     # tester's: "pengungsi lebih dari 2000?" had been refused as a year no article mentions)
     assert unsaid("pengungsi lebih dari 2000?") == unsaid("did the flood displace over 2000 people?") == ()
     assert unsaid("were more than 2000 people evacuated?") == unsaid("hampir 2000 kios terbakar?") == ()
+    # a figure doing something in English is counted; one before 1900 is a year only after "tahun",
+    # a month or "pada" (a hostile tester's: "bener yg di-PHK 1500?" had been refused)
+    assert unsaid("is it true 2000 were laid off?") == unsaid("bener yg di-PHK 1500?") == ()
+    assert unsaid("in 2015 were the kiosks renovated?") == ("2015",)
+    assert unsaid("berapa anggaran pasar pada tahun 1852?") == unsaid("pasar dibangun 11 April 1852?") == ("1852",)
     assert small_index.published_years() == frozenset({"2026"})
 
 
