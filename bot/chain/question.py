@@ -27,6 +27,7 @@ from ingest.text.analysis import (
     words,
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
+from ingest.text.calendar import WEEKDAYS
 from ingest.text.stemming import root_words
 from ingest.text.years import YEAR, separated
 from ingest.types import Chunk, Span
@@ -217,7 +218,11 @@ def question_type(question: str) -> str | None:
     if any(_asks_clock(tokens, i) for i in range(len(tokens))):
         return "time"
     joined = " ".join(tokens)
-    if re.search(r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year)\b", joined):
+    if re.search(
+        r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year"
+        r"|hari apa|hari apakah|bulan apa|bulan apakah|what day|which day|what month|which month)\b",
+        joined,
+    ):
         return "date"
     number = (
         r"berapa|berapakah|how many|how much|how long|how far|how old|jumlah"
@@ -632,11 +637,11 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
 
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
-    kind of thing asked for: a year or month for a date, a number outside any date for
+    kind of thing asked for: a year, a month or a weekday for a date, a number outside any date for
     "berapa", a time of day for "jam berapa", a name the question lacks for "siapa" or "di mana"
     (among ``names``, the sentence's ``written_as_names`` when its caller has read them)."""
     if q.kind == "date":
-        return bool(YEAR.search(sentence)) or any(t in MONTHS for t in tokens)
+        return bool(YEAR.search(sentence)) or any(t in MONTHS or t in WEEKDAYS for t in tokens)
     if q.kind == "time":
         return TIME_OF_DAY.search(sentence) is not None
     if q.kind == "number":

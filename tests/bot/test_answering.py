@@ -82,6 +82,13 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("perjalanannya berapa jam berapa menit", "number"),  # a length of time
         ("butuh 2 jam berapa menit", "number"),
         ("what time frame did the ministry set?", None),
+        # a day or a month asked for is a date (natural13_dev's "kejadiannya hari apa" had quoted the
+        # lead, which names no day; docs/quality.md, thirty-seventh session); "sebulan" is no month
+        ("halo min, yg keracunan itu kejadiannya hari apa", "date"),
+        ("feri jalan hari apa aja?", "date"),
+        ("What day did the poisoning happen?", "date"),
+        ("mulai dibangun bulan apa?", "date"),
+        ("itu sebulan apa setaun?", None),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
@@ -113,6 +120,23 @@ def test_a_time_of_day_is_what_answers_what_time(sentence: str, holds: bool) -> 
 
     asked = ParsedQuery("jam berapa longsornya", "id", "time", frozenset({"jam", "berapa", "longsornya"}), ())
     assert type_match(sentence, (), asked) is holds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("Keracunan terjadi pada Kamis (3/12/2026).", True),
+        ("Feri berlayar setiap Senin, Rabu dan Jumat.", True),  # a weekday answers "hari apa"
+        ("Proyek dimulai Oktober.", True),
+        ("Feri berlayar tiga kali sepekan.", False),
+    ],
+)
+def test_a_day_a_month_or_a_year_is_what_answers_when(sentence: str, holds: bool) -> None:
+    from bot.chain.question import ParsedQuery, type_match
+    from ingest.text.analysis import words
+
+    asked = ParsedQuery("feri jalan hari apa", "id", "date", frozenset({"feri", "jalan", "hari", "apa"}), ())
+    assert type_match(sentence, words(sentence), asked) is holds
 
 
 def test_a_time_of_day_is_a_sentence_feature_of_its_own_kind(small_index: Index) -> None:
