@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ from bot.chain.changes import ChangeReader, asks_change, without_change_words
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
 from bot.chain.dates import (
+    MONTH_PATTERN,
     DateReading,
     impossible_day,
     newest_answering,
@@ -49,7 +51,7 @@ from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.question import names_something
-from bot.chain.retriever import HybridRetriever
+from bot.chain.retriever import HybridRetriever, Retrieval
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
 from ingest.types import Scope
@@ -120,6 +122,10 @@ ONE_CITATION_NOTE = {
 }
 
 
+# A calendar day written out: "12 oktober", "12 Okt", "12/10" (not "2 hari lalu").
+_CALENDAR_DAY = re.compile(rf"\b\d{{1,2}}\s*(?:/\s*\d{{1,2}}\b|\s+(?:{MONTH_PATTERN})\b)", re.IGNORECASE)
+
+
 def _no_citation(within: Scope | None) -> bool:
     return within is not None and within.article == NO_CITATION
 
@@ -143,12 +149,15 @@ _OTHER_DATES = {
     "en": ("No article published {asked} answers this", "quoted from articles of other dates"),
     "id": ("Tidak ada artikel terbitan {asked} yang menjawabnya", "dikutip dari artikel bertanggal lain"),
 }
+# ... when every article quoted is undated (the bundled article: "quoted from articles of other
+# dates" had said it had one, a hostile tester's)
+_UNDATED_QUOTED = {"en": "quoted from undated articles", "id": "dikutip dari artikel tanpa tanggal"}
 
 
-def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en") -> str:
+def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en", undated: bool = False) -> str:
     """What to say (in ``lang``) when a question named dates ("hari ini", "minggu lalu") and no
-    article published then answers it, so the answer quotes articles of other dates (or, not
-    ``quoted``, none: it refuses)."""
+    article published then answers it, so the answer quotes articles of other dates (``undated``:
+    articles without a date, every one) or, not ``quoted``, none: it refuses."""
     on, start, end, since, until, then = _DATES_WORDS[lang]
     if dates.since == dates.until and dates.since is not None:
         asked = f"{on} {dates.since.isoformat()}"
@@ -159,6 +168,7 @@ def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en") 
     else:  # a range has a start or an end
         asked = f"{until} {dates.until.isoformat()}" if dates.until else then
     refused, elsewhere = _OTHER_DATES[lang]
+    elsewhere = _UNDATED_QUOTED[lang] if undated else elsewhere
     said = refused.format(asked=asked)
     return f"{said}; {elsewhere}." if quoted else f"{said}."
 
@@ -307,6 +317,17 @@ def build_answer_chain(
         news = gists.read(f"{BARE_NEWS[lang]} {question}", today, None, within) if timed else None
         return news if news is not None else lang
 
+    def worded_day(question: str, within: Scope | None) -> Retrieval | None:
+        """For a first message naming a calendar day and nothing else ("apa yg terjadi 12
+        oktober?", "tgl 12/10 ada apa?") when no article was published that day: the question
+        searched with the day as words, when an article that tells of that day answers it (an
+        email sent "pada 12 Oktober 2024"); else ``None``. A relative time ("kemarin gimana?")
+        is not searched so: its word alone finds whatever passage holds it."""
+        if _CALENDAR_DAY.search(question) is None:
+            return None
+        retrieval = reader.read(question, None, within)
+        return retrieval if extractive.accepts(retrieval) else None
+
     def retrieve(state: dict[str, Any]) -> dict[str, Any]:
         # One step, not RunnablePassthrough.assign: assign runs its runnable through a thread
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
@@ -334,9 +355,25 @@ def build_answer_chain(
             return {**state, "small_talk": talk, "context": context, "retrieved_at": time.perf_counter()}
         if context is None:
             unnamed = nameless(question, within, today)
+            news = isinstance(unnamed, GistReading)
+            worded = None if unnamed is None or (news and unnamed.lead) else worded_day(question, within)
+            if worded is not None:  # no news of the day it names, and an article tells of that day
+                worded.question = asked
+                return {
+                    **state,
+                    "retrieval": worded,
+                    "undated_from": unnamed.days if news else None,
+                    "retrieved_at": time.perf_counter(),
+                }
             if isinstance(unnamed, GistReading):  # a time alone, first: "terbaru?", "kemarin gimana?"
                 unnamed.retrieval.question = asked
-                return {**state, "gist": unnamed, "retrieval": unnamed.retrieval, "retrieved_at": time.perf_counter()}
+                return {
+                    **state,
+                    "gist": unnamed,
+                    "retrieval": unnamed.retrieval,
+                    "undated_from": unnamed.days,
+                    "retrieved_at": time.perf_counter(),
+                }
             if unnamed is not None:  # "gimana?", "what can you do?" first: what can be asked, no thanks
                 return {
                     **state,
@@ -449,7 +486,8 @@ def build_answer_chain(
             and not any(published_within(c.chunk.published, dates.since, dates.last) for c in answer.citations)
         ):
             # the dates asked found nothing that answers: said, not passed off as of those dates
-            answer.note = other_dates_note(dates, lang=lang)
+            undated = all(c.chunk.published is None for c in answer.citations)
+            answer.note = other_dates_note(dates, lang=lang, undated=undated)
         elif answer.abstained and not answer.chat and (dates := state.get("undated_from")) is not None:
             answer.note = other_dates_note(dates, quoted=False, lang=lang)  # read right, and nothing answers
         elif answer.abstained and not answer.chat and leaves_out_undated(retriever.index, within):

@@ -239,7 +239,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
         (r"\b(tahun lalu|tahun kemarin|last year)\b", (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))),
-        # after "minggu kemarin" and "bulan kemarin", which hold it
+        # the day before yesterday ("kemarin lusa" had been read as yesterday: a hostile tester's)
+        (r"\b((?:kemarin|kemaren|kmrn) lusa|the day before yesterday)\b", (today - timedelta(days=2),) * 2),
+        # after "minggu kemarin", "bulan kemarin" and "kemarin lusa", which hold it
         (_YESTERDAY, (today - timedelta(days=1), today - timedelta(days=1))),
     ]
     # the week or month some back ("2 minggu lalu", "tiga bulan yang lalu", "3 weeks ago"), before

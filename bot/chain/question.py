@@ -219,7 +219,8 @@ def question_type(question: str) -> str | None:
         return "time"
     joined = " ".join(tokens)
     if re.search(
-        r"\b(kapan|kapankah|when|tanggal berapa|tahun berapa|tahun berapakah|what year|which year"
+        # "per tahun berapa" asks how much a year ("per tahun brp?" after a monthly figure)
+        r"\b(kapan|kapankah|when|tanggal berapa|(?<!per )(?<!tiap )tahun berapa(?:kah)?|what year|which year"
         r"|hari apa|hari apakah|bulan apa|bulan apakah|what day|which day|what month|which month)\b",
         joined,
     ):

@@ -320,11 +320,26 @@ def ask(
             "--source", help="Only articles whose source, URL, title or outlet contains TEXT.", metavar="TEXT"
         ),
     ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help='Read "kemarin", "latest" and other time words as if today were DATE (default: the real day).',
+            metavar="YYYY-MM-DD",
+        ),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed articles, citing the passages used."""
+    from bot.chain.dates import parse_today
     from bot.cli.contract import answer_to_json
 
     scope = _scope(since, until, source)
+    if today is not None:
+        try:  # checked as the chain checks a batch line's, before any model loads
+            parse_today(today)
+        except BadInput as error:
+            raise BadInput(f"--{error}") from None
+        scope["today"] = today
     if batch is None and question is None:
         raise BadInput("give a question, or --batch FILE")
     if batch is not None and question is not None:

@@ -89,6 +89,9 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("What day did the poisoning happen?", "date"),
         ("mulai dibangun bulan apa?", "date"),
         ("itu sebulan apa setaun?", None),
+        # a sum a year, not a year (a hostile tester's "per tahun brp?" after a monthly figure)
+        ("per tahun berapa?", "number"),
+        ("kalau setiap tahun berapa?", "number"),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -700,6 +701,47 @@ def test_filters_that_leave_no_article_say_so(ingested: None) -> None:
     assert english["note"].startswith("No indexed article matches the filters (source 'nonexistent-outlet')")
     kept = json.loads(tanya("ask", "--json", "--source", "rakyatsulsel", question).stdout)
     assert not kept["abstained"] and kept["note"] is None
+
+
+def test_today_is_an_option_of_ask_and_a_note_on_other_dates_says_when_the_quoted_article_is_undated(
+    ingested: None,
+) -> None:
+    """A hostile tester's: `tanya ask --today` did not exist (only a batch line's `today`), and
+    "... mulai januari ..." over the bundled article, which has no date, noted that it was quoted
+    from "artikel bertanggal lain" (an article of another date)."""
+    question = "izin medsos di malaysia wajib mulai januari tahun brp?"
+    answer = json.loads(tanya("ask", "--json", "--today", "2026-12-05", question).stdout)
+    assert "izin operasi sejak Januari" in answer["answer"]
+    assert answer["note"] == (
+        "Tidak ada artikel terbitan sejak 2026-01-01 yang menjawabnya; dikutip dari artikel tanpa tanggal."
+    )
+    a_year_on = json.loads(tanya("ask", "--json", "--today", "2027-03-01", question).stdout)
+    assert a_year_on["note"].startswith("Tidak ada artikel terbitan sejak 2027-01-01")  # read relative to DATE
+    wrong = tanya("ask", "--today", "2026-13-01", question)
+    assert wrong.exit_code == 2 and "--today must be a date as YYYY-MM-DD" in wrong.output
+
+
+def test_a_first_message_naming_a_day_no_article_was_published_on_is_read_for_that_day_in_the_text(
+    ingested: None,
+) -> None:
+    """A hostile tester's: "tgl 12 oktober ada apa?" over the bundled article (undated, of an email
+    sent "pada 12 Oktober 2024") was refused without a word: the news of 2026-10-12 was looked for,
+    and there is none. Now the day is searched as words when no article was published on it, and
+    a refusal names the day that had no news; a relative time alone is not searched so."""
+
+    def asked(question: str) -> dict[str, Any]:
+        return json.loads(tanya("ask", "--json", "--today", "2026-12-05", question).stdout)
+
+    day = asked("berita 12/10?")
+    assert "12 Oktober 2024" in day["answer"], day["answer"]
+    assert day["note"] == (
+        "Tidak ada artikel terbitan tanggal 2026-10-12 yang menjawabnya; dikutip dari artikel tanpa tanggal."
+    )
+    yesterday = asked("kemarin gimana?")
+    assert (
+        yesterday["abstained"]
+        and yesterday["note"] == "Tidak ada artikel terbitan tanggal 2026-12-04 yang menjawabnya."
+    )
 
 
 def test_a_date_filter_that_leaves_out_undated_articles_says_so_when_nothing_answers(

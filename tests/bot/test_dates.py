@@ -139,6 +139,9 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("Senin kemarin ada berita apa", "2026-11-16", "2026-11-16", False, "ada berita apa"),
         # a year before "kemarin": that year, not yesterday (a hostile tester's "2024 kemarin")
         ("phk tiktok 2024 kemarin brp org", None, None, False, "phk tiktok 2024 brp org"),
+        # the day before yesterday, not yesterday (a hostile tester's)
+        ("kemarin lusa ada keracunan di mana?", "2026-11-16", "2026-11-16", False, "ada keracunan di mana?"),
+        ("what happened the day before yesterday?", "2026-11-16", "2026-11-16", False, "what happened?"),
         ("banjir tahun 2025 kemaren gimana", None, None, False, "banjir tahun 2025 gimana"),
         ("hari rabu lalu pengungsi brp", "2026-11-11", "2026-11-11", False, "pengungsi brp"),
         # a year written after a day's figures is the day's year (it had been left in the search,
@@ -432,6 +435,10 @@ def test_the_note_on_other_dates_names_the_dates_asked(question: str, note: str)
     words = {"on": "tanggal", "from": "dari", "to": "sampai", "since": "sejak", "until": "sampai"}
     asked = " ".join(words.get(w, w) for w in note.split())
     assert other_dates_note(read_dates(question, date(2026, 11, 20)), lang="id") == _elsewhere(asked)
+    # quoting undated articles alone, it does not say they have a date (a hostile tester's)
+    undated = other_dates_note(read_dates(question, date(2026, 11, 20)), lang="id", undated=True)
+    assert undated.endswith("; dikutip dari artikel tanpa tanggal.")
+    assert other_dates_note(read_dates(question, date(2026, 11, 20)), undated=True).endswith("undated articles.")
 
 
 @pytest.mark.parametrize(
