@@ -39,6 +39,7 @@ from bot.chain.dates import (
     parse_day,
     parse_today,
     prefer_dated,
+    published_day,
     published_within,
     read_dates,
     searched_within_dates,
@@ -122,8 +123,11 @@ ONE_CITATION_NOTE = {
 }
 
 
-# A calendar day written out: "12 oktober", "12 Okt", "12/10" (not "2 hari lalu").
-_CALENDAR_DAY = re.compile(rf"\b\d{{1,2}}\s*(?:/\s*\d{{1,2}}\b|\s+(?:{MONTH_PATTERN})\b)", re.IGNORECASE)
+# A calendar day written out: "12 oktober", "12okt", "12/10", "october 12" (not "2 hari lalu").
+_CALENDAR_DAY = re.compile(
+    rf"\b\d{{1,2}}(?:\s*/\s*\d{{1,2}}\b|\s*(?:{MONTH_PATTERN})\b)|\b(?:{MONTH_PATTERN})\s+\d{{1,2}}\b",
+    re.IGNORECASE,
+)
 
 
 def _no_citation(within: Scope | None) -> bool:
@@ -355,17 +359,16 @@ def build_answer_chain(
             return {**state, "small_talk": talk, "context": context, "retrieved_at": time.perf_counter()}
         if context is None:
             unnamed = nameless(question, within, today)
-            news = isinstance(unnamed, GistReading)
-            worded = None if unnamed is None or (news and unnamed.lead) else worded_day(question, within)
-            if worded is not None:  # no news of the day it names, and an article tells of that day
-                worded.question = asked
-                return {
-                    **state,
-                    "retrieval": worded,
-                    "undated_from": unnamed.days if news else None,
-                    "retrieved_at": time.perf_counter(),
-                }
             if isinstance(unnamed, GistReading):  # a time alone, first: "terbaru?", "kemarin gimana?"
+                worded = None if unnamed.lead else worded_day(question, within)
+                if worded is not None:  # no news of the day it names, and an article tells of that day
+                    worded.question = asked
+                    return {
+                        **state,
+                        "retrieval": worded,
+                        "undated_from": unnamed.days,
+                        "retrieved_at": time.perf_counter(),
+                    }
                 unnamed.retrieval.question = asked
                 return {
                     **state,
@@ -486,7 +489,7 @@ def build_answer_chain(
             and not any(published_within(c.chunk.published, dates.since, dates.last) for c in answer.citations)
         ):
             # the dates asked found nothing that answers: said, not passed off as of those dates
-            undated = all(c.chunk.published is None for c in answer.citations)
+            undated = bool(answer.citations) and all(published_day(c.chunk.published) is None for c in answer.citations)
             answer.note = other_dates_note(dates, lang=lang, undated=undated)
         elif answer.abstained and not answer.chat and (dates := state.get("undated_from")) is not None:
             answer.note = other_dates_note(dates, quoted=False, lang=lang)  # read right, and nothing answers

@@ -239,8 +239,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         ),
         (r"\b(tahun ini|this year)\b", (date(today.year, 1, 1), today)),
         (r"\b(tahun lalu|tahun kemarin|last year)\b", (date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))),
-        # the day before yesterday ("kemarin lusa" had been read as yesterday: a hostile tester's)
-        (r"\b((?:kemarin|kemaren|kmrn) lusa|the day before yesterday)\b", (today - timedelta(days=2),) * 2),
+        # the day before yesterday ("kemarin lusa", "kemarin dulu" had been read as yesterday: a
+        # hostile tester's)
+        (r"\b((?:kemarin|kemaren|kmrn) (?:lusa|dulu)|the day before yesterday)\b", (today - timedelta(days=2),) * 2),
         # after "minggu kemarin", "bulan kemarin" and "kemarin lusa", which hold it
         (_YESTERDAY, (today - timedelta(days=1), today - timedelta(days=1))),
     ]
@@ -549,10 +550,11 @@ _WEEKDAY_NOT_SUNDAY = "|".join(w for w in WEEKDAYS if w != "minggu")
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
 _YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"
 # A day, month or year named right before "kemarin", which is then the one just past, not
-# yesterday ("30 Oktober kemarin"; "2024 kemarin": in 2024, a hostile tester's, read as yesterday).
+# yesterday ("30 Oktober kemarin"; "2024 kemarin": in 2024, a hostile tester's, read as yesterday;
+# not a sum or a time of day shaped like a year: "harga rp 2000 kemarin", "jam 1930 kemarin").
 _NAMED_DAY_BEFORE = re.compile(
     rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY})"
-    r"|\b(?:19|20)\d\d)\s*$"
+    r"|(?<!\brp )(?<!\brp)(?<!\bjam )(?<!\bpukul )(?<!\bharga )(?<!\busd )\b(?:19|20)\d\d)\s*$"
 )
 
 

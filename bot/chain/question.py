@@ -27,7 +27,6 @@ from ingest.text.analysis import (
     words,
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
-from ingest.text.calendar import WEEKDAYS
 from ingest.text.stemming import root_words
 from ingest.text.years import YEAR, separated
 from ingest.types import Chunk, Span
@@ -221,7 +220,8 @@ def question_type(question: str) -> str | None:
     if re.search(
         # "per tahun berapa" asks how much a year ("per tahun brp?" after a monthly figure)
         r"\b(kapan|kapankah|when|tanggal berapa|(?<!per )(?<!tiap )tahun berapa(?:kah)?|what year|which year"
-        r"|hari apa|hari apakah|bulan apa|bulan apakah|what day|which day|what month|which month)\b",
+        # "hari apa", not "per hari apa ...", "tiap bulan apa ...", "sehari-hari apa ..."
+        r"|(?<!per )(?<!tiap )(?<!sehari )(?:hari|bulan) apa(?:kah)?|(?:what|which) (?:day|month))\b",
         joined,
     ):
         return "date"
@@ -636,13 +636,25 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
     return CAPITALISED.findall("\n".join(kept))[1:]
 
 
+# The words of a question asking for a day ("hari apa", "what day"), which a weekday answers; and
+# the weekdays, Indonesian and English ("Minggu" is also "week": not one of them).
+_ASKS_DAY = frozenset({"hari", "day"})
+WEEKDAY = re.compile(
+    r"\b(?:senin|selasa|rabu|kamis|jum[’']?at|sabtu|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
     kind of thing asked for: a year, a month or a weekday for a date, a number outside any date for
     "berapa", a time of day for "jam berapa", a name the question lacks for "siapa" or "di mana"
     (among ``names``, the sentence's ``written_as_names`` when its caller has read them)."""
     if q.kind == "date":
-        return bool(YEAR.search(sentence)) or any(t in MONTHS or t in WEEKDAYS for t in tokens)
+        # a weekday answers "hari apa" / "what day" ("setiap Senin, Rabu dan Jumat"), not any date
+        # question: news writes one beside most sayings ("kata Abdul Gani, Senin (5/10)")
+        weekday = bool(q.words & _ASKS_DAY) and WEEKDAY.search(sentence) is not None
+        return bool(YEAR.search(sentence)) or weekday or any(t in MONTHS for t in tokens)
     if q.kind == "time":
         return TIME_OF_DAY.search(sentence) is not None
     if q.kind == "number":
@@ -814,12 +826,14 @@ _UNMARKED_PLURALS = frozenset("people children men women staff personnel police 
 _YEAR_FOLLOWERS = frozenset("lalu silam kemarin kemaren kmrn ini itu ago".split())
 # Words after a figure that name nothing counted
 _NOT_COUNTED = _STOPWORDS | _YEAR_FOLLOWERS
-# English verbs after a figure that make it what did something, so a count ("is it true 1500 were
-# laid off?": a hostile tester's, refused as a year), unless "in" comes before it ("in 2015 were")
-_COUNTED_DID = frozenset("were was are is have has had got died lost fled".split())
+# English verbs after a figure that make it many who did something, so a count ("is it true 1500
+# were laid off?": a hostile tester's, refused as a year), unless "in" comes before it ("in 2015
+# were"); plural ones only: "2015 was a bad year", "2020 had floods" name years
+_COUNTED_DID = frozenset("were are have got died lost fled".split())
 # Words before a figure from 1500 to 1899 that make it a year: a chat question names such a year
-# after "tahun", a month or "pada" (every one of the training questions naming one does); alone it
-# counts ("bener yg di-PHK 1500?" had been refused as a year no article mentions)
+# after "tahun", a month, "pada" or "in" (every one of the 15 training questions naming one has
+# one of them before it), or as a century's ("abad"); alone, or after any other word, it counts
+# ("bener yg di-PHK 1500?" had been refused as a year no article mentions)
 _OLD_YEAR_AFTER = _YEAR_WORDS | MONTHS | frozenset("pada in abad century".split())
 
 
@@ -827,7 +841,9 @@ def years_named(question: str, lang: str) -> frozenset[str]:
     """The figures shaped like years (1500 to 2099) that ``question`` names as the time it asks
     about: "tahun 2015", "back in 2015", "sensus 2014?"; not a bound ("sejak 2025", "before
     2020"), not a count ("1900 penumpang", a word after it that names what is counted), not a
-    sum, a time of day or a number ("Rp 2015", "jam 1900", "pasal 1945"). In English what is
+    sum, a time of day or a number ("Rp 2015", "jam 1900", "pasal 1945"), nor a figure before 1900
+    without "tahun", a month, "pada" or "in" before it ("bener yg di-PHK 1500?", ``_OLD_YEAR_AFTER``),
+    nor an English one before a plural verb ("1500 were laid off"). In English what is
     counted is plural ("1900 passengers") and what a year qualifies need not be ("TikTok's 2021
     payment", "the 2015 renovation"): there only a plural after the figure makes it a count
     (``lang``, the question's language)."""

@@ -324,7 +324,8 @@ def ask(
         str | None,
         typer.Option(
             "--today",
-            help='Read "kemarin", "latest" and other time words as if today were DATE (default: the real day).',
+            help='Read "kemarin", "latest" and other time words as if today were DATE (default: today in'
+            " TANYA_TIMEZONE).",
             metavar="YYYY-MM-DD",
         ),
     ] = None,
@@ -336,7 +337,8 @@ def ask(
     scope = _scope(since, until, source)
     if today is not None:
         try:  # checked as the chain checks a batch line's, before any model loads
-            parse_today(today)
+            if parse_today(today) is None:  # "" or spaces: no day given
+                raise BadInput(f"today must be a date as YYYY-MM-DD, not {today!r}")
         except BadInput as error:
             raise BadInput(f"--{error}") from None
         scope["today"] = today

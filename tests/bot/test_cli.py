@@ -717,8 +717,9 @@ def test_today_is_an_option_of_ask_and_a_note_on_other_dates_says_when_the_quote
     )
     a_year_on = json.loads(tanya("ask", "--json", "--today", "2027-03-01", question).stdout)
     assert a_year_on["note"].startswith("Tidak ada artikel terbitan sejak 2027-01-01")  # read relative to DATE
-    wrong = tanya("ask", "--today", "2026-13-01", question)
-    assert wrong.exit_code == 2 and "--today must be a date as YYYY-MM-DD" in wrong.output
+    for day in ("2026-13-01", "", "  "):
+        wrong = tanya("ask", "--today", day, question)
+        assert wrong.exit_code == 2 and "--today must be a date as YYYY-MM-DD" in wrong.output, day
 
 
 def test_a_first_message_naming_a_day_no_article_was_published_on_is_read_for_that_day_in_the_text(

@@ -180,6 +180,16 @@ def test_a_unit_s_symbol_finds_the_unit_written_out(small_index: Index) -> None:
     assert "kilometer" in km.terms and km.held
 
 
+def test_the_offices_news_and_chat_name_short_are_searched_as_written_out(small_index: Index) -> None:
+    """ "versi dinkes brp anak yg keracunan" had searched "dinkes", which the article writes as
+    "Dinas Kesehatan" (natural13_dev; abbreviations added in the thirty-seventh session)."""
+    text = "Dinas Kesehatan Kabupaten Cianjur mencatat 87 siswa keracunan. Pasar ramai dikunjungi warga."
+    ingest_articles(small_index, [Article("dinkes", text, "Keracunan"), Article("pasar", "Pasar ramai.", "Pasar")])
+    for question, short in (("versi dinkes brp anak yg keracunan", "dinkes"), ("kadinkes bilang apa?", "kadinkes")):
+        (concept,) = [c for c in parse_query(question, small_index).concepts if c.surface == short]
+        assert {"dinas", "sehat"} & set(concept.terms[1:]), concept.terms
+
+
 def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Index) -> None:
     ingest_articles(
         small_index,
@@ -391,6 +401,7 @@ def test_a_year_no_article_mentions_nor_was_published_in_is_unsaid(small_index: 
     # a month or "pada" (a hostile tester's: "bener yg di-PHK 1500?" had been refused)
     assert unsaid("is it true 2000 were laid off?") == unsaid("bener yg di-PHK 1500?") == ()
     assert unsaid("in 2015 were the kiosks renovated?") == ("2015",)
+    assert unsaid("2015 was a bad year for the market?") == ("2015",)  # a singular verb: the year itself
     assert unsaid("berapa anggaran pasar pada tahun 1852?") == unsaid("pasar dibangun 11 April 1852?") == ("1852",)
     assert small_index.published_years() == frozenset({"2026"})
 
