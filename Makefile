@@ -104,7 +104,10 @@ bench-scale: $(STAMP)
 # alone), kept in .eval-index-natural12; natural13_dev (50 chat questions) and conversation13_dev
 # (20 conversations) on a tenth article, tests/data/unseen10 (a school meal poisoning whose sick
 # pupils the health office and the parents count differently); all three written blind on
-# 2026-12-05, thirty-sixth session, kept in .eval-index-natural13.
+# 2026-12-05, thirty-sixth session, kept in .eval-index-natural13. natural14_dev (50 chat questions)
+# and conversation14_dev (20 conversations) on an eleventh article, tests/data/unseen11 (an illegal
+# gold pit's collapse whose miners inside the disaster agency and the village head count
+# differently); written blind at the end of the thirty-seventh session, kept in .eval-index-natural14.
 DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/unseen_dev.jsonl tests/data/conversation_dev.jsonl tests/data/conversation2_dev.jsonl \
 	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl tests/data/changed2_dev.jsonl tests/data/conversation3_dev.jsonl tests/data/conversation4_dev.jsonl tests/data/conversation6_dev.jsonl tests/data/gist_dev.jsonl tests/data/gist2_dev.jsonl \
 	$(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl
@@ -125,6 +128,7 @@ eval: $(STAMP)
 	$(TANYA) eval tests/data/natural11_dev.jsonl tests/data/conversation12_dev.jsonl --articles tests/data/unseen9 --index-dir .eval-index-natural11
 	$(TANYA) eval tests/data/natural12_dev.jsonl --index-dir .eval-index-natural12
 	$(TANYA) eval tests/data/natural13_dev.jsonl tests/data/conversation13_dev.jsonl --articles tests/data/unseen10 --index-dir .eval-index-natural13
+	$(TANYA) eval tests/data/natural14_dev.jsonl tests/data/conversation14_dev.jsonl --articles tests/data/unseen11 --index-dir .eval-index-natural14
 	$(TANYA) eval tests/data/bare_followups_dev.jsonl --articles tests/data/unseen3 --articles tests/data/unseen4 --articles tests/data/unseen5 --articles tests/data/unseen6 --index-dir .eval-index-bare
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
