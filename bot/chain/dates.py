@@ -281,6 +281,11 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     if past_weekday is not None:
         days_back = (today.weekday() - WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
         rules.insert(0, (re.escape(past_weekday.group(0)), (today - timedelta(days=days_back),) * 2))
+    # and in English: "last Monday" (it had been read as no time at all)
+    past_day = re.search(rf"\blast ({'|'.join(_EN_WEEKDAYS)})\b", q)
+    if past_day is not None:
+        days_back = (today.weekday() - _EN_WEEKDAYS[past_day.group(1)] - 1) % 7 + 1
+        rules.insert(0, (re.escape(past_day.group(0)), (today - timedelta(days=days_back),) * 2))
     found_all = sorted(
         (
             (hit, dates)
@@ -546,6 +551,7 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
 
 
 _WEEKDAY = "|".join(WEEKDAYS)
+_EN_WEEKDAYS = {day: n for n, day in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
 _WEEKDAY_NOT_SUNDAY = "|".join(w for w in WEEKDAYS if w != "minggu")
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
 _YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"

@@ -148,6 +148,8 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("jam 1930 kemarin ada apa", "2026-11-17", "2026-11-17", False, "jam 1930 ada apa"),
         ("banjir tahun 2025 kemaren gimana", None, None, False, "banjir tahun 2025 gimana"),
         ("hari rabu lalu pengungsi brp", "2026-11-11", "2026-11-11", False, "pengungsi brp"),
+        ("what happened last monday?", "2026-11-16", "2026-11-16", False, "what happened?"),
+        ("how many evacuees last friday?", "2026-11-13", "2026-11-13", False, "how many evacuees?"),
         # a year written after a day's figures is the day's year (it had been left in the search,
         # the day read as this year's); "sesudah" leaves its day out, as "setelah" does
         ("berita tanggal 30/10/2025", "2025-10-30", "2025-10-30", False, ""),
