@@ -25,7 +25,7 @@ from typing import Any
 from bot.chain.stories import Together, one_story
 from ingest.errors import BadInput
 from ingest.text.analysis import guess_language
-from ingest.text.calendar import MONTHS, WEEKDAYS
+from ingest.text.calendar import EN_WEEKDAYS, MONTHS, PLAIN_WEEKDAYS, WEEKDAYS
 from ingest.text.numbers import NUMBER_WORD, number_value
 from ingest.types import Scope
 
@@ -276,16 +276,13 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     if yesterday is not None and _NAMED_DAY_BEFORE.search(q, 0, yesterday.start()):
         rules = [(pattern, dates) for pattern, dates in rules if pattern != _YESTERDAY]
         spans.append(yesterday.span())  # a time word all the same, not one to search for
-    # a weekday just past: "Senin kemarin", "hari Rabu lalu" (not "minggu": last week's)
-    past_weekday = re.search(rf"\b(?:hari\s+)?({_WEEKDAY_NOT_SUNDAY})\s+(?:{_YESTERDAY_WORDS}|lalu)\b", q)
+    # a weekday just past: "Senin kemarin", "hari Rabu lalu" (not "minggu": last week's), "last
+    # Monday" (it had been read as no time at all)
+    past_weekday = _PAST_WEEKDAY.search(q)
     if past_weekday is not None:
-        days_back = (today.weekday() - WEEKDAYS[past_weekday.group(1)] - 1) % 7 + 1
+        weekday = PLAIN_WEEKDAYS[past_weekday.group(1) or past_weekday.group(2)]
+        days_back = (today.weekday() - weekday - 1) % 7 + 1
         rules.insert(0, (re.escape(past_weekday.group(0)), (today - timedelta(days=days_back),) * 2))
-    # and in English: "last Monday" (it had been read as no time at all)
-    past_day = re.search(rf"\blast ({'|'.join(_EN_WEEKDAYS)})\b", q)
-    if past_day is not None:
-        days_back = (today.weekday() - _EN_WEEKDAYS[past_day.group(1)] - 1) % 7 + 1
-        rules.insert(0, (re.escape(past_day.group(0)), (today - timedelta(days=days_back),) * 2))
     found_all = sorted(
         (
             (hit, dates)
@@ -551,9 +548,10 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
 
 
 _WEEKDAY = "|".join(WEEKDAYS)
-_EN_WEEKDAYS = {day: n for n, day in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
-_WEEKDAY_NOT_SUNDAY = "|".join(w for w in WEEKDAYS if w != "minggu")
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
+_PAST_WEEKDAY = re.compile(
+    rf"\b(?:hari\s+)?({'|'.join(PLAIN_WEEKDAYS)})\s+(?:{_YESTERDAY_WORDS}|lalu)\b|\blast ({'|'.join(EN_WEEKDAYS)})\b"
+)
 _YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"
 # A day, month or year named right before "kemarin", which is then the one just past, not
 # yesterday ("30 Oktober kemarin"; "2024 kemarin": in 2024, a hostile tester's, read as yesterday;

@@ -27,6 +27,7 @@ from ingest.text.analysis import (
     words,
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
+from ingest.text.calendar import PLAIN_WEEKDAYS
 from ingest.text.stemming import root_words
 from ingest.text.years import YEAR, separated
 from ingest.types import Chunk, Span
@@ -637,12 +638,10 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
 
 
 # The words of a question asking for a day ("hari apa", "what day"), which a weekday answers; and
-# the weekdays, Indonesian and English ("Minggu" is also "week": not one of them).
+# the weekdays a sentence may write (``PLAIN_WEEKDAYS``: not "Minggu", also a week), "Jum’at" too.
 _ASKS_DAY = frozenset({"hari", "day"})
-WEEKDAY = re.compile(
-    r"\b(?:senin|selasa|rabu|kamis|jum[’']?at|sabtu|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
-    re.IGNORECASE,
-)
+_WEEKDAY_NAMES = "|".join(re.escape(day).replace("'", "[’']?") for day in PLAIN_WEEKDAYS)
+WEEKDAY = re.compile(rf"\b(?:{_WEEKDAY_NAMES})\b", re.IGNORECASE)
 
 
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:

@@ -28,3 +28,5 @@ MONTHS = {
 # Weekdays (Monday 0) and how questions write them; "minggu" is also a week ("minggu lalu").
 WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6}
 EN_WEEKDAYS = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+# The weekdays that name nothing else, Indonesian and English ("minggu" is also a week).
+PLAIN_WEEKDAYS = {day: n for day, n in WEEKDAYS.items() if day != "minggu"} | EN_WEEKDAYS
