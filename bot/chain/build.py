@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -32,9 +31,9 @@ from bot.chain.changes import ChangeReader, asks_change, without_change_words
 from bot.chain.context import Context, citation_number, referred_source
 from bot.chain.conversation import context_after, history_turns
 from bot.chain.dates import (
-    MONTH_PATTERN,
     DateReading,
     impossible_day,
+    names_calendar_day,
     newest_answering,
     parse_day,
     parse_today,
@@ -121,13 +120,6 @@ ONE_CITATION_NOTE = {
     "en": "The answer before had one citation, [1]: there is no such citation.",
     "id": "Jawaban sebelumnya hanya punya satu kutipan, [1]: kutipan itu tidak ada.",
 }
-
-
-# A calendar day written out: "12 oktober", "12okt", "12/10", "october 12" (not "2 hari lalu").
-_CALENDAR_DAY = re.compile(
-    rf"\b\d{{1,2}}(?:\s*/\s*\d{{1,2}}\b|\s*(?:{MONTH_PATTERN})\b)|\b(?:{MONTH_PATTERN})\s+\d{{1,2}}\b",
-    re.IGNORECASE,
-)
 
 
 def _no_citation(within: Scope | None) -> bool:
@@ -327,7 +319,7 @@ def build_answer_chain(
         searched with the day as words, when an article that tells of that day answers it (an
         email sent "pada 12 Oktober 2024"); else ``None``. A relative time ("kemarin gimana?")
         is not searched so: its word alone finds whatever passage holds it."""
-        if _CALENDAR_DAY.search(question) is None:
+        if not names_calendar_day(question):
             return None
         retrieval = reader.read(question, None, within)
         return retrieval if extractive.accepts(retrieval) else None

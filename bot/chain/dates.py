@@ -139,6 +139,14 @@ def without_days(text: str) -> str:
     return _taken_out(text, [m.span() for m in _A_DAY.finditer(read)], rewritten)
 
 
+def names_calendar_day(text: str) -> bool:
+    """Whether ``text`` writes a day of the calendar as the dates are read: by a month's name ("12
+    oktober", "october 12") or as figures ("12/10", "2026-10-12"), not a relative time ("kemarin",
+    "2 hari lalu")."""
+    read, _ = _as_read(text)
+    return _A_DAY.search(read) is not None or re.search(rf"\b{_DAY_FIGURES}", read) is not None
+
+
 def _figures_day_first(q: str) -> str:
     """``q`` with its days written year first, or with dashes or dots, written day first with
     slashes ("2026-10-30" and "30-10-2026" are "30/10/2026"): as long, so that positions in it are

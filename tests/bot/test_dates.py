@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.chain.dates import FIRST_TODAY, LAST_TODAY, dated_choices, parse_today, read_dates
+from bot.chain.dates import FIRST_TODAY, LAST_TODAY, dated_choices, names_calendar_day, parse_today, read_dates
 from bot.cli.app import app
 from bot.evaluation import load_eval_set, run_eval
 from ingest.errors import BadInput
@@ -21,6 +21,14 @@ from ingest.types import Article, Scope
 from tests.conftest import TEST_DATA
 
 TODAY = date(2026, 11, 18)  # a Wednesday
+
+
+def test_a_calendar_day_is_told_from_a_relative_time() -> None:
+    """What a first message naming a day with no news is searched for as words (``worded_day``)."""
+    for question in ("berita 12/10?", "tgl 12 oktober ada apa?", "news on october 12?", "berita 2026-10-12"):
+        assert names_calendar_day(question), question
+    for question in ("kemarin gimana?", "2 hari lalu ada apa", "minggu lalu?", "berita terbaru"):
+        assert not names_calendar_day(question), question
 
 
 @pytest.mark.parametrize(
