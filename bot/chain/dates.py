@@ -27,6 +27,7 @@ from ingest.errors import BadInput
 from ingest.text.analysis import guess_language
 from ingest.text.calendar import EN_WEEKDAYS, MONTHS, PLAIN_WEEKDAYS, WEEKDAYS
 from ingest.text.numbers import NUMBER_WORD, number_value
+from ingest.text.years import NOT_YEAR_AFTER, YEAR
 from ingest.types import Scope
 
 # Any month name or short form, longest first (a regular expression alternation).
@@ -563,10 +564,12 @@ _PAST_WEEKDAY = re.compile(
 _YESTERDAY = rf"\b({_YESTERDAY_WORDS}|yesterday)\b"
 # A day, month or year named right before "kemarin", which is then the one just past, not
 # yesterday ("30 Oktober kemarin"; "2024 kemarin": in 2024, a hostile tester's, read as yesterday;
-# not a sum or a time of day shaped like a year: "harga rp 2000 kemarin", "jam 1930 kemarin").
+# not a sum or a time of day shaped like a year, ``NOT_YEAR_AFTER``: "rp 2000 kemarin", "jam 1930
+# kemarin", nor a price, "harga 2000 kemarin").
+_NOT_A_YEAR = "".join(rf"(?<!\b{word} )" for word in sorted(NOT_YEAR_AFTER | {"harga"}))
 _NAMED_DAY_BEFORE = re.compile(
     rf"(?:\d{{1,2}}\s*/\s*\d{{1,2}}|\d{{1,2}}\s+(?:{MONTH_PATTERN})|\b(?:{MONTH_PATTERN})|\b(?:{_WEEKDAY})"
-    r"|(?<!\brp )(?<!\brp)(?<!\bjam )(?<!\bpukul )(?<!\bharga )(?<!\busd )\b(?:19|20)\d\d)\s*$"
+    rf"|{_NOT_A_YEAR}{YEAR.pattern})\s*$"
 )
 
 

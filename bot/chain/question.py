@@ -29,7 +29,7 @@ from ingest.text.analysis import (
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.calendar import PLAIN_WEEKDAYS
 from ingest.text.stemming import root_words
-from ingest.text.years import YEAR, separated
+from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
@@ -801,8 +801,6 @@ _YEAR_BOUNDS = frozenset(
     "pasca jelang menjelang".split()
 )
 _YEAR_WORDS = frozenset("tahun thn th taun year".split())
-# Words before a figure that make it no year: a sum, a time of day, a number of a law or a code.
-_NOT_YEAR_AFTER = frozenset("rp idr usd us jam pukul nomor nomer nmr no pasal uu kode pos ke".split())
 # Words before a figure that make it a count, however it ends ("lebih dari 2000?", "over 2000",
 # "hampir 2000": a hostile tester's, refused as a year no article mentions), with the word before
 # them when they take one ("lebih dari", "more than", "at least")
@@ -870,7 +868,7 @@ def years_named(question: str, lang: str) -> frozenset[str]:
             or (lang == "en" and after in _COUNTED_DID and before != "in")
             or (int(token) < 1900 and before not in _OLD_YEAR_AFTER)
         )
-        if not (bound or counted or before in _NOT_YEAR_AFTER):
+        if not (bound or counted or before in NOT_YEAR_AFTER):
             named.add(token)
     return frozenset(named)
 

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 # A figure shaped like a year (1500 to 2099)
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+# Words before a figure that make it no year: a sum, a time of day, a number of a law or a code.
+NOT_YEAR_AFTER = frozenset("rp idr usd us jam pukul nomor nomer nmr no pasal uu kode pos ke".split())
 # A figure shaped like a year written with a thousands separator: "1.500", "2,015"
 _SEPARATED_YEAR = re.compile(r"(?<![\d.,])([12])[.,](\d{3})(?![.,]?\d)")
 SEPARATORS = ".,"

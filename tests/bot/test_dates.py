@@ -154,6 +154,7 @@ def test_a_calendar_day_is_told_from_a_relative_time() -> None:
         # a sum or a time of day shaped like a year before "kemarin" leaves it yesterday (a review's)
         ("harga rp 2000 kemarin naik?", "2026-11-17", "2026-11-17", False, "harga rp 2000 naik?"),
         ("jam 1930 kemarin ada apa", "2026-11-17", "2026-11-17", False, "jam 1930 ada apa"),
+        ("harga 2000 kemarin berapa", "2026-11-17", "2026-11-17", False, "harga 2000 berapa"),
         ("banjir tahun 2025 kemaren gimana", None, None, False, "banjir tahun 2025 gimana"),
         ("hari rabu lalu pengungsi brp", "2026-11-11", "2026-11-11", False, "pengungsi brp"),
         ("what happened last monday?", "2026-11-16", "2026-11-16", False, "what happened?"),
