@@ -700,12 +700,12 @@ def parse_day(value: object, name: str) -> date | None:
 FIRST_TODAY, LAST_TODAY = date(2, 1, 1), date(9998, 12, 31)
 
 
-def parse_today(value: object) -> date | None:
-    """The day a caller says it is (``today`` of a batch line), as ``parse_day``, and within
-    ``FIRST_TODAY`` to ``LAST_TODAY``."""
-    day = parse_day(value, "today")
+def parse_today(value: object, name: str = "today") -> date | None:
+    """The day a caller says it is (``today`` of a batch line, ``--today``: ``name``), as
+    ``parse_day``, and within ``FIRST_TODAY`` to ``LAST_TODAY``."""
+    day = parse_day(value, name)
     if day is not None and not FIRST_TODAY <= day <= LAST_TODAY:
-        raise BadInput(f"today must be a day from {FIRST_TODAY.isoformat()} to {LAST_TODAY.isoformat()}")
+        raise BadInput(f"{name} must be a day from {FIRST_TODAY.isoformat()} to {LAST_TODAY.isoformat()}")
     return day
 
 

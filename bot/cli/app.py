@@ -335,12 +335,10 @@ def ask(
     from bot.cli.contract import answer_to_json
 
     scope = _scope(since, until, source)
+    # checked as the chain checks a batch line's, before any model loads; "" names no day
+    if today is not None and parse_today(today, "--today") is None:
+        raise BadInput(f"--today must be a date as YYYY-MM-DD, not {today!r}")
     if today is not None:
-        try:  # checked as the chain checks a batch line's, before any model loads
-            if parse_today(today) is None:  # "" or spaces: no day given
-                raise BadInput(f"today must be a date as YYYY-MM-DD, not {today!r}")
-        except BadInput as error:
-            raise BadInput(f"--{error}") from None
         scope["today"] = today
     if batch is None and question is None:
         raise BadInput("give a question, or --batch FILE")

@@ -720,6 +720,8 @@ def test_today_is_an_option_of_ask_and_a_note_on_other_dates_says_when_the_quote
     for day in ("2026-13-01", "", "  "):
         wrong = tanya("ask", "--today", day, question)
         assert wrong.exit_code == 2 and "--today must be a date as YYYY-MM-DD" in wrong.output, day
+    far = tanya("ask", "--today", "0001-01-01", question)  # named as the option, as a batch line's field is
+    assert far.exit_code == 2 and "--today must be a day from 0002-01-01" in far.output
 
 
 def test_a_first_message_naming_a_day_no_article_was_published_on_is_read_for_that_day_in_the_text(
