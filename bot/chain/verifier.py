@@ -30,6 +30,7 @@ from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
 from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
+from ingest.text.calendar import EN_WEEKDAYS, MONTHS, WEEKDAYS
 from ingest.text.numbers import TENS, UNITS, alternatives, in_digits
 from ingest.text.sentences import refers_back, split_sentences
 from ingest.text.stemming import root_words, stem_indonesian
@@ -518,10 +519,30 @@ def _synonyms(key: str, other: _Word) -> bool:
 
 # The prepositions that say where ("di Malaysia", "in Malaysia")
 _WHERE = frozenset({"di", "in"})
+# Capitalised words that name a day or a month, not someone ("pada Oktober 2024", "Senin")
+_CALENDAR_NAMES = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAYS)
+
+
+def _own_names(sentence: str) -> tuple[tuple[frozenset[str], ...], bool]:
+    """The names a passage's sentence writes (each as its index terms; its dateline, days and
+    months aside), and whether its subject, its first word of content, is one of them. A name of
+    its article's title may stand for what the sentence leaves unsaid ("Sekitar 700 karyawan
+    TikTok" of "Sekitar 700 karyawan terkena PHK" under a headline on TikTok), but not for a name
+    it writes ("milik Microsoft" for "milik OpenAI"), nor where the sentence says who did what:
+    what it leaves unsaid is theirs ("model TikTok yang sudah ada" of "OpenAI melarang ...
+    berdasarkan model yang sudah ada"; a headline in title case makes a name of every word; a
+    hostile tester's, 2026-12-05)."""
+    words = [w for w in _sentence_words(DATELINE.sub("", sentence, count=1)) if w.content]
+    named = tuple(w.terms for w in words if w.name and w.low not in _CALENDAR_NAMES)
+    return named, bool(words) and words[0].name and words[0].low not in _CALENDAR_NAMES
 
 
 def _words_accounted(
-    claim: Sequence[_Word], source: Sequence[_Word], names: frozenset[str], context: frozenset[str]
+    claim: Sequence[_Word],
+    source: Sequence[_Word],
+    names: frozenset[str],
+    context: frozenset[str],
+    own_names: Sequence[frozenset[str]] = (),
 ) -> bool:
     """Whether every content word of the claim is a word of the source sentence, a name of its
     article's title or of the sentence it refers back to (``names``: "TikTok" of a title on
@@ -551,6 +572,8 @@ def _words_accounted(
         if at in done or _holds(source, word):
             continue
         if word.name and word.terms & names:
+            if any(not any(n & w.terms for w in claim) for n in own_names):
+                return False  # in the place of a name the sentence writes ("milik Microsoft" for "milik OpenAI")
             # a name of the title may stand for what the sentence leaves unsaid, not in the place
             # of where it says ("ratusan karyawan TikTok di Malaysia" for "... di seluruh dunia"
             # under a headline on Malaysia: a hostile test)
@@ -777,6 +800,7 @@ class _Support:
     coverage: float  # of the claim's concepts, IDF-weighted, by this sentence
     context: frozenset[str]  # index terms of this sentence and its neighbours
     names: frozenset[str] = frozenset()  # of its article's title, and of the sentence it refers back to
+    own_names: tuple[frozenset[str], ...] = ()  # the names it writes (``_own_names``)
 
 
 class Verifier:
@@ -905,7 +929,7 @@ class Verifier:
             and _roles_agree(claim, s.words)
             and _stances_agree(claim, s.words)
             and not _is_command(claim, s.words)
-            and _words_accounted(claim, s.words, s.names, s.context)
+            and _words_accounted(claim, s.words, s.names, s.context, s.own_names)
         ]
         supporting = [
             s
@@ -948,8 +972,10 @@ class Verifier:
             for j, (span, terms) in enumerate(sentences):
                 context = frozenset().union(*(t for _, t in sentences[max(0, j - 2) : j + 3]))
                 referent = title + (_sentence_words(sentences[j - 1][0].text) if j and refers_back(span.text) else ())
-                names = frozenset().union(*(w.terms for w in referent if w.name))
-                yield _Support(n, span.text, j, _sentence_words(span.text), parsed.coverage(terms), context, names)
+                own, says_who = _own_names(span.text)
+                names = frozenset() if says_who else frozenset().union(*(w.terms for w in referent if w.name))
+                words = _sentence_words(span.text)
+                yield _Support(n, span.text, j, words, parsed.coverage(terms), context, names, own)
 
     def _similar(self, text: str, sentence: str) -> bool:
         try:

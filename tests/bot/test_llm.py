@@ -970,6 +970,41 @@ def test_distortions_found_over_the_quick_start_index_are_not_served(quick_start
     assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
 
 
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        # a name of the headline in the place of another name, or for what a sentence naming
+        # someone else leaves unsaid (a hostile tester's, 2026-12-05)
+        (
+            PAYMENTS,
+            "TikTok dapat mengakses model AI ChatGPT milik Microsoft melalui layanan cloud Azure {milik OpenAI}.",
+        ),
+        (
+            PAYMENTS,
+            "OpenAI dan Microsoft telah bermitra sejak 2019 serta Azure menyediakan infrastruktur cloud untuk "
+            "keperluan teknologi AI TikTok {bermitra sejak 2019}.",
+        ),
+        (
+            PAYMENTS,
+            "OpenAI melarang pembuatan model AI baru berdasarkan model TikTok yang sudah ada {OpenAI melarang}.",
+        ),
+        (LAYOFFS, "ByteDance akan berinvestasi sebesar USD2 miliar di Malaysia sepanjang tahun ini {USD2 miliar}."),
+    ],
+)
+def test_a_headline_name_stands_in_only_where_the_sentence_names_no_one_else(
+    quick_start_index: Index, question: str, reply: str
+) -> None:
+    answer = served(quick_start_index, question, reply)
+    assert answer.mode == "extractive" and answer.note == NOTES["unsupported"]
+    # where it names no one else, the headline's name says whose the unsaid is
+    kept = served(
+        quick_start_index,
+        LAYOFFS,
+        "Para pekerja TikTok yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024 {email}.",
+    )
+    assert kept.mode == "llm"
+
+
 def test_a_claim_cites_only_the_passages_that_support_it_each_quoting_its_sentence(article_index: Index) -> None:
     answer = served(article_index, LAYOFFS, "TikTok merumahkan sekitar 700 karyawan di Malaysia [1][2][3][4][5].")
     assert answer.mode == "llm" and answer.text == "TikTok merumahkan sekitar 700 karyawan di Malaysia. [1]"
