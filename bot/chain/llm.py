@@ -37,6 +37,7 @@ from bot.chain.retriever import Retrieval
 from bot.chain.verifier import MARKERS, MAX_CLAIM_CHARS, MAX_CLAIMS, Verifier, split_claims
 from ingest.errors import TanyaError
 from ingest.store.index import Index
+from ingest.text.analysis import without_invisible
 from ingest.types import Hit
 
 logger = logging.getLogger(__name__)
@@ -204,8 +205,10 @@ def _as_data(text: str) -> str:
     """Untrusted text (a passage, a title, the question, an earlier turn) as data: it cannot open
     or close a fence (a passage's, the question's, an earlier turn's) nor write a chat template's
     control tokens. Both are taken out in the same passes: taking out one could join the halves
-    of the other ("</pass</s>age>")."""
-    return _strip(_UNTRUSTED, text)
+    of the other ("</pass</s>age>"). Invisible characters go first, as from an article or a
+    question: an earlier turn given as text is not cleaned as those are, and "<\u200b/earlier>"
+    had closed its fence for a model that skips them (a hostile tester's, 2026-12-05)."""
+    return _strip(_UNTRUSTED, without_invisible(text))
 
 
 def _prompt(system: str) -> ChatPromptTemplate:
