@@ -1229,8 +1229,15 @@ def _suffix_for(content_type: str, url: str) -> str | None:
 
 
 # Before a JSON Lines id that reads as a file's path ("/news/2024/01/slug"): a file's article
-# is named by its path, and the id must not replace it.
+# is named by its path, and the id must not replace it. An id that begins so gets it too, so that
+# two ids never share a source ("/news/x" and "jsonl:/news/x" had: a hostile tester's, 2026-12-05).
 JSONL_ID_PREFIX = "jsonl:"
+
+
+def jsonl_source(source: str) -> str:
+    """The source a JSON Lines line's article is stored under: ``JSONL_ID_PREFIX`` before one that
+    reads as an absolute file path or begins with the prefix itself."""
+    return JSONL_ID_PREFIX + source if _is_absolute_path(source) or source.startswith(JSONL_ID_PREFIX) else source
 
 
 def _is_absolute_path(text: str) -> bool:
@@ -1350,6 +1357,5 @@ def load_jsonl(file: BinaryIO, source: str, max_bytes: int | None = None) -> Ite
         except LoadError as exc:
             yield Skipped(where, f"line {number}: {exc}")
             continue
-        if _is_absolute_path(article.source):  # as a file's article is named: never the same
-            article = dataclasses.replace(article, source=JSONL_ID_PREFIX + article.source)
+        article = dataclasses.replace(article, source=jsonl_source(article.source))  # never a file's
         yield dataclasses.replace(article, origin=f"{source} line {number}")

@@ -239,7 +239,7 @@ def remove(
 ) -> None:
     """Delete an article and all its chunks from the index."""
     from bot.logs import terminal_text
-    from ingest.loaders import file_source, text_source
+    from ingest.loaders import file_source, jsonl_source, text_source
     from ingest.settings import is_url
     from ingest.store.index import make_index
     from ingest.text.analysis import replace_surrogates
@@ -257,9 +257,9 @@ def remove(
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
     named = index.find_source(source)  # a URL: as written any way, or the URL `tanya sources` shows
     listed = named if named is not None and (named == source or is_url(source)) else None
-    if listed is None:  # a JSON Lines id as its file writes it ("berita 02" with a tab): stored escaped
-        escaped = text_source(source)
-        listed = escaped if escaped != source and index.find_source(escaped) == escaped else None
+    if listed is None:  # a JSON Lines id as its file writes it: stored escaped ("berita 02" with a tab),
+        stored = jsonl_source(text_source(source))  # and after "jsonl:" when it reads as a path ("/news/x")
+        listed = stored if stored != source and index.find_source(stored) == stored else None
     if listed is not None and at_path and listed != at_path:  # a listed name that is also another file's path
         raise BadInput(
             f"ambiguous: {source} is an article's source and the path of the file of another, listed as "

@@ -73,6 +73,20 @@ def test_a_jsonl_id_is_removed_as_its_file_writes_it_or_as_sources_lists_it(tmp_
     assert [record["source"] for record in json.loads(tanya("sources", "--json").stdout)] == ["berita 02"]
 
 
+def test_a_jsonl_id_reading_as_a_path_is_its_own_source_and_removed_as_written(tmp_path: Path) -> None:
+    # "/news/x" and "jsonl:/news/x" had shared a source (the second replaced the first), and
+    # "/news/x" as its file writes it was "not in the index" (a hostile tester's, 2026-12-05)
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "/news/x", "text": "Harga cabai naik 10 persen."}) + "\n")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": "jsonl:/news/x", "text": "Harga bawang turun."}) + "\n")
+    assert tanya("ingest", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")).exit_code == 0
+    listed = sorted(record["source"] for record in json.loads(tanya("sources", "--json").stdout))
+    assert listed == ["jsonl:/news/x", "jsonl:jsonl:/news/x"]
+    removed = tanya("remove", "/news/x", "--json")  # as the file writes it
+    assert removed.exit_code == 0 and json.loads(removed.stdout) == {"removed": "jsonl:/news/x"}, removed.output
+    removed = tanya("remove", "jsonl:jsonl:/news/x", "--json")  # as `tanya sources` lists it
+    assert removed.exit_code == 0 and json.loads(tanya("sources", "--json").stdout) == []
+
+
 def test_ingest_if_empty_does_nothing_on_a_filled_index(ingested: None) -> None:
     result = tanya("ingest", "--bundled", "--if-empty")
     assert result.exit_code == 0 and "already holds 1 article" in result.stderr
