@@ -114,7 +114,13 @@ def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks an
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if not debug:  # what they say of a document that cannot be read is its skip reason already
+    # A library's warnings go to the log, where secrets are masked and terminal codes escaped:
+    # shown with --debug, not at the terminal otherwise (a reply whose content was a list had
+    # printed a pydantic warning of three lines quoting the model's text: a hostile tester's).
+    logging.captureWarnings(True)
+    if not debug:
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+        # what they say of a document that cannot be read is its skip reason already
         for name in DOCUMENT_PARSER_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         # the connection pool's retries while the database is away: tanya says so in one line

@@ -36,6 +36,7 @@ class ChatServer(ThreadingHTTPServer):
     unfinished = False  # the stream ends (the connection closed) before its last event and [DONE]
     slow_headers = False  # its headers come a byte every 0.2 s (for 30 s at most), so no read times out
     hang_after: int | None = None  # a streamed reply stalls after this many words (until released)
+    content: Any = None  # when set, every streamed piece's content is this (not text: a list, a number)
     released: threading.Event
     requests: list[dict[str, Any]]
 
@@ -96,7 +97,9 @@ class Handler(BaseHTTPRequestHandler):
         for i, word in enumerate([*words] if self.server.unfinished else [*words, None]):
             if i == self.server.hang_after:
                 self.server.released.wait(60)
-            delta = {"content": word} if word is not None else {}
+            delta = (
+                {"content": word if self.server.content is None else self.server.content} if word is not None else {}
+            )
             if i == 0:
                 delta["role"] = "assistant"
             chunk = {
@@ -496,6 +499,25 @@ def test_sigterm_during_a_chat_answer_ends_the_chat_with_143(llm_env: ChatServer
         process.kill()
     assert process.returncode == 143, err
     assert "answer interrupted" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("content", [[{"type": "text", "text": LAYOFF_SENTENCE}], 12345])
+def test_a_reply_whose_content_is_no_text_warns_no_one_at_the_terminal(llm_env: ChatServer, content: Any) -> None:
+    """A reply whose pieces' content is a list or a number (a hostile tester's, 2026-12-05): the
+    library's warning, three lines quoting the model's text, reached stderr; a library's warnings
+    go to the log, shown with --debug."""
+    import os
+    import subprocess
+    import sys
+
+    llm_env.reply, llm_env.content = "x", content
+    tanya = str(Path(sys.executable).parent / "tanya")
+    for debug in ([], ["--debug"]):
+        done = subprocess.run(
+            [tanya, *debug, "ask", QUESTION], env=dict(os.environ), capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0 and "RAKYATSULSEL" in done.stdout, done.stderr
+        assert ("Warning" in done.stderr) is bool(debug), done.stderr
 
 
 def _chat_waiting_on_the_model(llm_env: ChatServer) -> Any:
