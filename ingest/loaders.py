@@ -750,7 +750,9 @@ def make_article(source: str, raw_text: str, meta: dict[str, Any], fallback_titl
     lang = _field(meta.get("lang") or guess_language(text[:5000]))
     url = meta["url"].strip() if meta.get("url") else None
     if url is not None and not _WELL_FORMED_URL.fullmatch(url):
-        raise LoadError(f"url is not a well-formed http(s) URL: {_field(without_credentials(str(url)))[:80]!r}")
+        # shown with what makes it so written as escapes ("\x1b[31m"): cleaned as a field is, it
+        # had looked well-formed (a hostile tester's, 2026-12-05)
+        raise LoadError(f"url is not a well-formed http(s) URL: {replace_surrogates(without_credentials(url))[:80]!r}")
     return Article(
         source=_field(printable_path(without_credentials(source))),
         text=text,

@@ -1263,6 +1263,9 @@ def test_metadata_cannot_carry_terminal_escapes_or_break_out_of_a_link(tmp_path:
     reasons = [s.reason for s in skipped if isinstance(s, Skipped)]
     assert len(reasons) == 6
     assert all("well-formed" in r for r in reasons[:3])
+    # what makes a URL ill-formed is shown, as escapes (it had been dropped from the reason)
+    assert "https://example.com/\\x1b]0;PWNED\\x07" in reasons[0] and "\x1b" not in reasons[0], reasons[0]
+    assert "\\n# HEADING" in reasons[2] and "\n" not in reasons[2], reasons[2]
     assert reasons[3:] == [
         'line 5: "id" must be text or a number',
         "line 6: title must be text, not list",
