@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
-from bot.chain.question import ParsedQuery, analyzed_sentences, parse_query
+from bot.chain.question import ParsedQuery, abbreviations, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
 from ingest.text.calendar import EN_WEEKDAYS, MONTHS, WEEKDAYS
@@ -525,16 +525,19 @@ _CALENDAR_NAMES = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAY
 
 def _own_names(sentence: str) -> tuple[tuple[frozenset[str], ...], bool]:
     """The names a passage's sentence writes (each as its index terms; its dateline, days and
-    months aside), and whether its subject, its first word of content, is one of them. A name of
-    its article's title may stand for what the sentence leaves unsaid ("Sekitar 700 karyawan
-    TikTok" of "Sekitar 700 karyawan terkena PHK" under a headline on TikTok), but not for a name
-    it writes ("milik Microsoft" for "milik OpenAI"), nor where the sentence says who did what:
-    what it leaves unsaid is theirs ("model TikTok yang sudah ada" of "OpenAI melarang ...
-    berdasarkan model yang sudah ada"; a headline in title case makes a name of every word; a
-    hostile tester's, 2026-12-05)."""
+    months aside), and whether one of them names someone: a name that is not an abbreviation of
+    news vocabulary ("PHK", "DPRD": ``abbreviations``). A name of its article's title may stand
+    for what a sentence naming no one leaves unsaid ("Sekitar 700 karyawan TikTok" of "Sekitar 700
+    karyawan terkena PHK" under a headline on TikTok), but not for a name it writes ("milik
+    Microsoft" for "milik OpenAI"), nor in a sentence naming someone, wherever it names them: what
+    it leaves unsaid may be theirs ("model TikTok yang sudah ada" of "Hal itu menjadi masalah
+    karena OpenAI melarang ... berdasarkan model yang sudah ada", "sumber industri Microsoft" of
+    "seorang sumber industri kepada The Information"; a headline in title case makes a name of
+    every word; a hostile tester's and a review's, 2026-12-05)."""
     words = [w for w in _sentence_words(DATELINE.sub("", sentence, count=1)) if w.content]
-    named = tuple(w.terms for w in words if w.name and w.low not in _CALENDAR_NAMES)
-    return named, bool(words) and words[0].name and words[0].low not in _CALENDAR_NAMES
+    named = [w for w in words if w.name and w.low not in _CALENDAR_NAMES]
+    vocabulary = abbreviations()
+    return tuple(w.terms for w in named), any(w.low not in vocabulary for w in named)
 
 
 def _words_accounted(
@@ -972,8 +975,8 @@ class Verifier:
             for j, (span, terms) in enumerate(sentences):
                 context = frozenset().union(*(t for _, t in sentences[max(0, j - 2) : j + 3]))
                 referent = title + (_sentence_words(sentences[j - 1][0].text) if j and refers_back(span.text) else ())
-                own, says_who = _own_names(span.text)
-                names = frozenset() if says_who else frozenset().union(*(w.terms for w in referent if w.name))
+                own, someone = _own_names(span.text)
+                names = frozenset() if someone else frozenset().union(*(w.terms for w in referent if w.name))
                 words = _sentence_words(span.text)
                 yield _Support(n, span.text, j, words, parsed.coverage(terms), context, names, own)
 

@@ -993,6 +993,16 @@ def test_distortions_found_over_the_quick_start_index_are_not_served(quick_start
             "OpenAI melarang pembuatan model AI baru berdasarkan model TikTok yang sudah ada {OpenAI melarang}.",
         ),
         (LAYOFFS, "ByteDance akan berinvestasi sebesar USD2 miliar di Malaysia sepanjang tahun ini {USD2 miliar}."),
+        # wherever the sentence names someone, not only first (a review's)
+        (
+            PAYMENTS,
+            "Hal itu menjadi masalah karena OpenAI melarang pembuatan model AI baru berdasarkan model TikTok "
+            'yang sudah ada, seperti membuat model AI "X" dari GPT-4 {OpenAI melarang}.',
+        ),
+        (
+            PAYMENTS,
+            "Informasi ini diungkap oleh seorang sumber industri Microsoft kepada The Information {sumber industri}.",
+        ),
     ],
 )
 def test_a_headline_name_stands_in_only_where_the_sentence_names_no_one_else(
