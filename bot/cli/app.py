@@ -263,9 +263,16 @@ def remove(
     source = replace_surrogates(source)  # bytes that are not UTF-8; the catalog cannot look them up
     named = index.find_source(source)  # a URL: as written any way, or the URL `tanya sources` shows
     listed = named if named is not None and (named == source or is_url(source)) else None
-    if listed is None:  # a JSON Lines id as its file writes it: stored escaped ("berita 02" with a tab),
-        stored = jsonl_source(text_source(source))  # and after "jsonl:" when it reads as a path ("/news/x")
-        listed = stored if stored != source and index.find_source(stored) == stored else None
+    # a JSON Lines id as its file writes it: stored escaped ("berita 02" with a tab), and after
+    # "jsonl:" when it reads as a path or begins so ("/news/x", "jsonl:/news/x")
+    stored = jsonl_source(text_source(source))
+    written = stored if stored != source and index.find_source(stored) == stored else None
+    if listed is not None and written is not None:  # "jsonl:/news/x": one's listing, another's id
+        raise BadInput(
+            f"ambiguous: {source} is an article's source as listed and another's JSON Lines id, listed as "
+            f"{written}; give {written} to remove that one"
+        )
+    listed = listed if listed is not None else written
     if listed is not None and at_path and listed != at_path:  # a listed name that is also another file's path
         raise BadInput(
             f"ambiguous: {source} is an article's source and the path of the file of another, listed as "

@@ -81,6 +81,9 @@ def test_a_jsonl_id_reading_as_a_path_is_its_own_source_and_removed_as_written(t
     assert tanya("ingest", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")).exit_code == 0
     listed = sorted(record["source"] for record in json.loads(tanya("sources", "--json").stdout))
     assert listed == ["jsonl:/news/x", "jsonl:jsonl:/news/x"]
+    # "jsonl:/news/x" is the first's source as listed and the second's id as its file writes it (a review's)
+    ambiguous = tanya("remove", "jsonl:/news/x")
+    assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr and "jsonl:jsonl:/news/x" in ambiguous.stderr
     removed = tanya("remove", "/news/x", "--json")  # as the file writes it
     assert removed.exit_code == 0 and json.loads(removed.stdout) == {"removed": "jsonl:/news/x"}, removed.output
     removed = tanya("remove", "jsonl:jsonl:/news/x", "--json")  # as `tanya sources` lists it
