@@ -981,6 +981,7 @@ def bot_command() -> None:
     logging.getLogger().setLevel(logging.DEBUG if _State.debug else logging.INFO)
     logging.getLogger("discord").setLevel(logging.INFO)
     logging.getLogger("psycopg.pool").setLevel(logging.NOTSET)  # a bot's log keeps the pool's retries
+    logging.getLogger("py.warnings").setLevel(logging.NOTSET)  # and the libraries' warnings (masked)
     stack = make_stack(settings)
     _notes_on_the_index(stack.index, ingest_settings)
     bot = make_bot(stack.chain, stack.index, settings)

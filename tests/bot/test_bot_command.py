@@ -62,6 +62,8 @@ def test_rejected_token_is_one_line_exit_2_and_never_logged(
     )
     everything = result.output + caplog.text
     assert TOKEN not in everything and "secret-part" not in everything
+    # the bot's log keeps the libraries' warnings, which a terminal command shows only with --debug
+    assert logging.getLogger("py.warnings").getEffectiveLevel() == logging.getLogger().getEffectiveLevel()
 
 
 def test_settings_never_show_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
