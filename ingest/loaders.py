@@ -1237,9 +1237,19 @@ JSONL_ID_PREFIX = "jsonl:"
 
 
 def jsonl_source(source: str) -> str:
-    """The source a JSON Lines line's article is stored under: ``JSONL_ID_PREFIX`` before one that
-    reads as an absolute file path or begins with the prefix itself."""
-    return JSONL_ID_PREFIX + source if _is_absolute_path(source) or source.startswith(JSONL_ID_PREFIX) else source
+    """The source a JSON Lines line's id (as ``text_source`` writes it) is stored under:
+    ``JSONL_ID_PREFIX`` before one that reads as an absolute file path or begins with the prefix
+    itself, with the "#" of a line number at its end written "\\x23", so that it is not the
+    source of that file's line (``/news/n.jsonl#L1``, which names line 1 of ``/news/n.jsonl``
+    when that line has neither id nor url: a review's, 2026-12-05). A "\\x23" the id itself
+    writes was escaped by ``text_source``, so no two ids share a source."""
+    if not (_is_absolute_path(source) or source.startswith(JSONL_ID_PREFIX)):
+        return source
+    return JSONL_ID_PREFIX + _LINE_OF_A_FILE.sub(r"\\x23\1", source)
+
+
+# The end of a source naming a line of a JSON Lines file ("/news/n.jsonl#L5")
+_LINE_OF_A_FILE = re.compile(r"#(L\d+)$")
 
 
 def _is_absolute_path(text: str) -> bool:
@@ -1359,5 +1369,8 @@ def load_jsonl(file: BinaryIO, source: str, max_bytes: int | None = None) -> Ite
         except LoadError as exc:
             yield Skipped(where, f"line {number}: {exc}")
             continue
-        article = dataclasses.replace(article, source=jsonl_source(article.source))  # never a file's
+        if item_id:  # never a file's source, nor another line's
+            article = dataclasses.replace(article, source=jsonl_source(article.source))
+        elif _is_absolute_path(article.source):  # a line of this file: never the file's own source
+            article = dataclasses.replace(article, source=JSONL_ID_PREFIX + article.source)
         yield dataclasses.replace(article, origin=f"{source} line {number}")

@@ -90,6 +90,19 @@ def test_a_jsonl_id_reading_as_a_path_is_its_own_source_and_removed_as_written(t
     assert removed.exit_code == 0 and json.loads(tanya("sources", "--json").stdout) == []
 
 
+def test_a_jsonl_id_naming_a_line_of_a_file_is_not_that_lines_source(tmp_path: Path) -> None:
+    # an id "/abs/n.jsonl#L1" had been the source of line 1 of /abs/n.jsonl, which has no id (a review's)
+    line = f"{(tmp_path / 'n.jsonl').resolve()}#L1"
+    (tmp_path / "n.jsonl").write_text(json.dumps({"text": "Harga cabai naik 10 persen."}) + "\n")
+    (tmp_path / "m.jsonl").write_text(json.dumps({"id": line, "text": "Harga bawang turun."}) + "\n")
+    assert tanya("ingest", str(tmp_path / "n.jsonl"), str(tmp_path / "m.jsonl")).exit_code == 0
+    listed = sorted(record["source"] for record in json.loads(tanya("sources", "--json").stdout))
+    assert listed == [f"jsonl:{line}", f"jsonl:{line}".replace("#L1", "\\x23L1")]
+    removed = tanya("remove", line, "--json")  # the id as its file writes it
+    assert removed.exit_code == 0 and json.loads(removed.stdout)["removed"].endswith("\\x23L1"), removed.output
+    assert [record["source"] for record in json.loads(tanya("sources", "--json").stdout)] == [f"jsonl:{line}"]
+
+
 def test_ingest_if_empty_does_nothing_on_a_filled_index(ingested: None) -> None:
     result = tanya("ingest", "--bundled", "--if-empty")
     assert result.exit_code == 0 and "already holds 1 article" in result.stderr
