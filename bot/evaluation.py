@@ -129,18 +129,21 @@ def _conversation(
     """The turns of a conversation line (``{"id", "turns": [question, ...]}``) as questions: the
     first in set ``<name>/first``, the later ones in ``<name>/follow-up``, so both are scored;
     ``key`` (the set's path and the line's id) files them under their conversation, apart from
-    another set's of the same id."""
+    another set's of the same id. A ``passage`` of the line is every turn's that gives none of its
+    own (``bench/data/conversations_train.jsonl`` writes its article once so: it had been asked
+    over the bundled article alone, every answer a refusal)."""
     turns = row["turns"]
     if not isinstance(turns, list) or not turns or not all(isinstance(turn, dict) for turn in turns):
         raise _InvalidLine(f'"turns" must be a non-empty list of objects, not {_shown(turns)}')
     conversation = _item_id(row)
+    shared = {"passage": row["passage"]} if "passage" in row else {}
     questions = []
     for i, turn in enumerate(turns):
         try:
             questions.append(
                 _question(
                     f"{name}/{'first' if i == 0 else 'follow-up'}",
-                    {**turn, "id": f"{conversation}#{i + 1}"},
+                    {**shared, **turn, "id": f"{conversation}#{i + 1}"},
                     max_question_chars,
                     conversation=key,
                     turn=i,

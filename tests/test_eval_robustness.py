@@ -92,6 +92,21 @@ def test_two_conversations_of_one_id_are_refused_in_a_set_and_kept_apart_across_
     assert {q.conversation for q in first}.isdisjoint(q.conversation for q in second)
 
 
+def test_a_conversations_passage_is_every_turns_that_gives_none(tmp_path: Path) -> None:
+    """A conversation line may write its article once, as bench/data/conversations_train.jsonl
+    does: it is indexed, and each turn is judged against it (it had been left out, every turn
+    asked over the bundled article alone)."""
+    turn = {k: GOOD[k] for k in ("question", "answers")}
+    own = {**turn, "question": "kapan?", "passage": "Pada 1879 lampu itu menyala."}
+    conversation = {"id": "c1", "passage": GOOD["passage"], "turns": [turn, own]}
+    first, second = load_eval_set(a_set(tmp_path, conversation))
+    assert (first.passage, second.passage) == (GOOD["passage"], own["passage"])
+    texts = [a.text for a in eval_articles([first, second], bundled_articles_dir())]
+    assert GOOD["passage"] in texts and own["passage"] in texts
+    with pytest.raises(BadInput, match=r'set\.jsonl:1 .*turn 1: "passage" must hold text'):
+        load_eval_set(a_set(tmp_path, {**conversation, "passage": " "}))
+
+
 def test_a_bad_set_is_one_line_before_anything_is_indexed(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     for field, value in (("answers", [700]), ("evidence", [5]), ("passage", 5)):
