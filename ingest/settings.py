@@ -305,6 +305,21 @@ def url_password(url: str) -> str | None:
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/?#]*)@", re.IGNORECASE)
 
 
+def url_query_secrets(url: str) -> list[str]:
+    """The values of ``url``'s query parameters that name a key, a token, a secret, a password or
+    a signature ("...?api-key=...", "?access_token=...", "?sig=..."), raw and percent-decoded, for
+    log redaction: an HTTP client logs the URLs it requests, and some servers take their key so
+    (a hostile tester's, 2026-12-05: `--debug` printed it)."""
+    query = url.partition("?")[2].partition("#")[0]
+    pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
+    raw = [value for key, value in pairs if _SECRET_NAME.search(unquote(key)) and value]
+    return sorted({v for v in raw + [unquote(v) for v in raw] if v}, key=len, reverse=True)
+
+
+# A query parameter's name that says its value is secret
+_SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|sig|auth|credential", re.IGNORECASE)
+
+
 def database_secrets(url: str) -> list[str]:
     """The secrets a database URL holds: its ``user:password@`` password and any ``password=`` or
     ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded, longest first."""

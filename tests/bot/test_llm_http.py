@@ -228,6 +228,20 @@ def test_a_key_is_sent_without_the_line_end_a_crlf_env_file_leaves(
     assert data["mode"] == "llm" and llm_env.requests[-1]["auth"] == f"Bearer {API_KEY}"
 
 
+def test_a_key_in_the_base_urls_query_is_never_logged(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some servers take their key in the URL ("...?api-key=..."): the HTTP client's request line
+    printed it with --debug (a hostile tester's, 2026-12-05)."""
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{llm_env.server_address[1]}/v1?api-key=QuerySecret42")
+    llm_env.reply = "x"
+    with caplog.at_level(logging.DEBUG):
+        result = CliRunner().invoke(app, ["--debug", "ask", "--json", QUESTION])
+    assert result.exit_code == 0, result.output
+    assert llm_env.requests and "QuerySecret42" in llm_env.requests[-1]["path"]  # sent (the client's way)
+    assert "QuerySecret42" not in caplog.text and "QuerySecret42" not in result.output
+
+
 def test_a_failing_server_gives_the_extractive_answer_and_never_logs_the_key(
     llm_env: ChatServer, caplog: pytest.LogCaptureFixture
 ) -> None:

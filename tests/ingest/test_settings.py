@@ -132,6 +132,10 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     monkeypatch.setenv("OPENAI_BASE_URL", "http://carol:ThirdSecret9@[::1:8000/v1")
     monkeypatch.delenv("TANYA_LLM_OPENAI_BASE_URL")
     assert "ThirdSecret9" in Settings().secret_values()
+    # a key given in a server URL's query (a hostile tester's: `--debug` printed it), not other parameters
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1?api-version=2024-10&api-key=Query%2BSecret42")
+    assert {"Query%2BSecret42", "Query+Secret42"} <= set(Settings().secret_values())
+    assert "2024-10" not in Settings().secret_values()
     # nor does the setting's own error show it
     monkeypatch.setenv("TANYA_CHROMA_URL", "ftp://user:FourthSecret@host:1")
     with pytest.raises(ValidationError) as refused:
