@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from ingest.loaders import given_title
 from ingest.store.index import Index
 from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, sentence_terms, stem, words
-from ingest.text.calendar import EN_WEEKDAYS, MONTHS, WEEKDAYS
+from ingest.text.calendar import CALENDAR_WORDS
 from ingest.types import Chunk
 
 # Words of a headline that name no story: numbers and amounts ("Rp18 Miliar", "Dua Warga").
@@ -164,8 +164,6 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # What ends a sentence or a part of one, after which a capital says nothing of a name: a stop, a
 # quotation mark, a dash or a colon ("Sumber Arum - Ranu Asri", "menjelaskan: Pemerintah ...").
 _SENTENCE_END = frozenset('.!?\n"“”-–—:•*')
-# The days and months, which reports of any story name.
-_CALENDAR = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAYS)
 
 
 def names(texts: Iterable[str], title: str = "") -> frozenset[str]:
@@ -210,5 +208,5 @@ def names(texts: Iterable[str], title: str = "") -> frozenset[str]:
                 named_after = after is not None and not after[2] and after[0][0].isupper()
                 opening[term] = opening.get(term, 0) + (named_after and not named_before)
     return frozenset(
-        t for t, n in capitalised.items() if n * 2 > seen[t] and opening.get(t, 0) * 2 < n and t not in _CALENDAR
+        t for t, n in capitalised.items() if n * 2 > seen[t] and opening.get(t, 0) * 2 < n and t not in CALENDAR_WORDS
     )

@@ -30,7 +30,7 @@ from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
 from bot.chain.question import ParsedQuery, abbreviations, analyzed_sentences, parse_query
 from ingest.store.index import Index
 from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
-from ingest.text.calendar import EN_WEEKDAYS, MONTHS, WEEKDAYS
+from ingest.text.calendar import CALENDAR_WORDS
 from ingest.text.numbers import TENS, UNITS, alternatives, in_digits
 from ingest.text.sentences import refers_back, split_sentences
 from ingest.text.stemming import root_words, stem_indonesian
@@ -519,8 +519,6 @@ def _synonyms(key: str, other: _Word) -> bool:
 
 # The prepositions that say where ("di Malaysia", "in Malaysia")
 _WHERE = frozenset({"di", "in"})
-# Capitalised words that name a day or a month, not someone ("pada Oktober 2024", "Senin")
-_CALENDAR_NAMES = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAYS)
 
 
 def _own_names(sentence: str) -> tuple[tuple[frozenset[str], ...], bool]:
@@ -535,7 +533,7 @@ def _own_names(sentence: str) -> tuple[tuple[frozenset[str], ...], bool]:
     "seorang sumber industri kepada The Information"; a headline in title case makes a name of
     every word; a hostile tester's and a review's, 2026-12-05)."""
     words = [w for w in _sentence_words(DATELINE.sub("", sentence, count=1)) if w.content]
-    named = [w for w in words if w.name and w.low not in _CALENDAR_NAMES]
+    named = [w for w in words if w.name and w.low not in CALENDAR_WORDS]
     vocabulary = abbreviations()
     return tuple(w.terms for w in named), any(w.low not in vocabulary for w in named)
 

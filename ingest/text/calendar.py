@@ -30,3 +30,6 @@ WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at"
 EN_WEEKDAYS = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
 # The weekdays that name nothing else, Indonesian and English ("minggu" is also a week).
 PLAIN_WEEKDAYS = {day: n for day, n in WEEKDAYS.items() if day != "minggu"} | EN_WEEKDAYS
+# Every word naming a month or a day of the week, which reports of any story write capitalised and
+# which name no one (``bot.chain.stories.names``, ``bot.chain.verifier``).
+CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS) | frozenset(EN_WEEKDAYS)
