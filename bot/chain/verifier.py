@@ -521,6 +521,7 @@ def _synonyms(key: str, other: _Word) -> bool:
 _WHERE = frozenset({"di", "in"})
 
 
+@lru_cache(maxsize=4096)
 def _own_names(sentence: str) -> tuple[tuple[frozenset[str], ...], bool]:
     """The names a passage's sentence writes (each as its index terms; its dateline, days and
     months aside), and whether one of them names someone: a name that is not an abbreviation of
@@ -531,7 +532,8 @@ def _own_names(sentence: str) -> tuple[tuple[frozenset[str], ...], bool]:
     it leaves unsaid may be theirs ("model TikTok yang sudah ada" of "Hal itu menjadi masalah
     karena OpenAI melarang ... berdasarkan model yang sudah ada", "sumber industri Microsoft" of
     "seorang sumber industri kepada The Information"; a headline in title case makes a name of
-    every word; a hostile tester's and a review's, 2026-12-05)."""
+    every word; a hostile tester's and a review's, 2026-12-05). Cached, as ``_sentence_words``:
+    every claim reads the sentences of the passages it cites again."""
     words = [w for w in _sentence_words(DATELINE.sub("", sentence, count=1)) if w.content]
     named = [w for w in words if w.name and w.low not in CALENDAR_WORDS]
     vocabulary = abbreviations()

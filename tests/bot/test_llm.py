@@ -28,7 +28,15 @@ from bot.chain.llm import (
     build_messages,
     make_chat_model,
 )
-from bot.chain.verifier import MAX_CLAIM_CHARS, MAX_CLAIMS, Verifier, _is_command, _read, _sentence_words
+from bot.chain.verifier import (
+    MAX_CLAIM_CHARS,
+    MAX_CLAIMS,
+    Verifier,
+    _is_command,
+    _own_names,
+    _read,
+    _sentence_words,
+)
 from bot.components import make_stack
 from bot.settings import LLMSettings, Settings
 from ingest.pipeline import ingest_articles, ingest_inputs
@@ -1025,6 +1033,19 @@ def test_a_headline_name_stands_in_only_where_the_sentence_names_no_one_else(
         "Para pekerja TikTok yang terdampak telah menerima informasi melalui email pada 12 Oktober 2024 {email}.",
     )
     assert kept.mode == "llm"
+
+
+def test_a_sentence_names_someone_by_a_name_that_is_no_dateline_day_month_or_news_abbreviation() -> None:
+    def named(sentence: str) -> tuple[list[str], bool]:
+        own, someone = _own_names(sentence)
+        return sorted(t for terms in own for t in terms), someone
+
+    assert named("KOTA SERUNI, SERUNIPOS.COM - Sekitar 700 karyawan terkena PHK pada Senin (12/10).") == (
+        ["phk"],
+        False,
+    )
+    assert named("Pada Oktober 2024, OpenAI melarang pembuatan model AI baru.") == (["ai", "openai"], True)
+    assert named("Jumlah pengungsi terus menyusut.") == ([], False)
 
 
 def test_a_claim_cites_only_the_passages_that_support_it_each_quoting_its_sentence(article_index: Index) -> None:
