@@ -208,7 +208,7 @@ def _as_data(text: str) -> str:
     of the other ("</pass</s>age>"). Invisible characters go first, as from an article or a
     question: an earlier turn given as text is not cleaned as those are, and "<\u200b/earlier>"
     had closed its fence for a model that skips them (a hostile tester's, 2026-12-05)."""
-    return _strip(_UNTRUSTED, without_invisible(text.translate(_IGNORABLE)))
+    return _strip(_UNTRUSTED, without_invisible(text))
 
 
 def _prompt(system: str) -> ChatPromptTemplate:
@@ -228,19 +228,6 @@ PROMPT = _prompt(SYSTEM_PROMPT)
 PARAPHRASE_PROMPT = _prompt(PARAPHRASE_SYSTEM_PROMPT)
 
 
-# Every character Unicode says a reader may skip unseen (Default_Ignorable_Code_Point): beyond the
-# invisible characters cleaning drops, variation selectors, Hangul fillers, tag characters, ...
-# ("<\ufe0f/earlier>" had still closed a fence: a review's, 2026-12-05).
-_IGNORABLE = dict.fromkeys(
-    c
-    for first, last in (
-        (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
-        (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
-        (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
-        (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
-    )
-    for c in range(first, last + 1)
-)  # fmt: skip
 # What fences the passages, the question and the earlier turns: no text may open or close one,
 # with a space after "<" ("< /passage>", a hostile test) or in the fullwidth and small forms that
 # read as "<", "/" and ">" ("＜／earlier＞": a review's).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -25,10 +26,44 @@ _INVISIBLE = {
         None,
     ),
     **dict.fromkeys(range(0xE0000, 0xE0080), None),  # tag characters: text no one sees
+    # the rest of what Unicode lets a reader skip unseen (Default_Ignorable_Code_Point): variation
+    # selectors, Hangul fillers, ... ("<\ufe0f/earlier>" had closed a prompt's fence for a model that
+    # skips them: a review's, 2026-12-05)
+    **dict.fromkeys(
+        [
+            *range(0x115F, 0x1161),
+            *range(0x17B4, 0x17B6),
+            *range(0x180B, 0x180E),
+            0x180F,
+            0x2065,
+            *range(0x206A, 0x2070),
+            0x3164,
+            *range(0xFE00, 0xFE10),
+            0xFFA0,
+            *range(0xFFF0, 0xFFF9),
+            *range(0x1BCA0, 0x1BCA4),
+            *range(0x1D173, 0x1D17B),
+            *range(0xE0080, 0xE1000),
+        ],
+        None,
+    ),
     **dict.fromkeys([*map(ord, "\u200e\u200f\u061c"), *range(0x202A, 0x202F), *range(0x2066, 0x206A)], " "),
 }
+
+
+def _as_class(codes: Iterable[int]) -> str:
+    """Code points as the inside of a ``re`` class, runs of them as ranges."""
+    runs: list[list[int]] = []
+    for code in sorted(codes):
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+
+
 # Those characters as the inside of a ``re`` class: what a name must write as escapes to stay itself.
-INVISIBLE_CLASS = "".join(re.escape(chr(code)) for code in sorted(_INVISIBLE))
+INVISIBLE_CLASS = _as_class(_INVISIBLE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")

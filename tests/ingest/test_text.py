@@ -11,6 +11,12 @@ def test_clean_text_joins_wrapped_lines_and_keeps_paragraphs() -> None:
     assert clean_text(raw) == "Baris satu lanjut di sini.\n\nParagraf dua."
 
 
+def test_clean_text_drops_every_character_a_reader_may_skip() -> None:
+    # variation selectors, Hangul fillers, a Mongolian selector and a supplementary selector beside
+    # the zero-width ones: one list for articles, questions, names and prompts (a review's)
+    assert clean_text("Pa\ufe0fs\u3164ar\u180b ba\U000e0100ru\u200b.") == "Pasar baru."
+
+
 def test_clean_text_treats_each_line_as_paragraph_without_blank_lines() -> None:
     assert clean_text("Satu.\nDua.\n") == "Satu.\n\nDua."
 
