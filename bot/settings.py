@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from ingest.settings import IndexSettings, Section, database_secrets, url_password, url_query_secrets
+from ingest.settings import IndexSettings, Section, database_secrets, url_secrets
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -157,6 +157,5 @@ class Settings(BaseModel):
         # a password in a server's URL (http://user:password@host) is as secret as a key: an HTTP
         # client logs the URLs it requests
         urls = (self.index.chroma_url, self.llm.openai_base_url, self.llm.ollama_base_url)
-        values += [password for url in urls if url and (password := url_password(url))]
-        values += [secret for url in urls if url for secret in url_query_secrets(url)]  # "?api-key=..."
+        values += [secret for url in urls if url for secret in url_secrets(url)]  # "?api-key=..." too
         return values + (database_secrets(self.index.database_url) if self.index.database_url else [])

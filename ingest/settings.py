@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import unquote, urlparse, urlsplit, urlunsplit
@@ -259,12 +260,24 @@ _HOST_PART = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*", re.IGNORECASE)
 _SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
 
 
-def _secret_parameters(query: str) -> list[str]:
-    """The raw values of a URL query's secret parameters, named as libpq reads their names
-    (percent-decoded: "pass%77ord=" is a password too, and its value had been taken for one
-    Python could not find, refused with a wrong reason; a hostile test)."""
+def _secret_parameters(query: str, secret: Callable[[str], bool] = _SECRET_PARAMETERS.__contains__) -> list[str]:
+    """The raw values of a URL query's parameters whose names, percent-decoded and in lower case,
+    are ``secret`` (by default as libpq names its secret ones: "pass%77ord=" is a password too,
+    and its value had been taken for one Python could not find, refused with a wrong reason; a
+    hostile test)."""
     pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
-    return [value for key, value in pairs if unquote(key).lower() in _SECRET_PARAMETERS]
+    return [value for key, value in pairs if secret(unquote(key).lower())]
+
+
+def _raw_and_decoded(raw: Iterable[str]) -> list[str]:
+    """Secrets as a URL writes them and percent-decoded, longest first (masked in that order, a
+    secret holding a shorter one is masked whole), for log redaction."""
+    written = [v for v in raw if v]
+    return sorted({*written, *(unquote(v) for v in written)} - {""}, key=len, reverse=True)
+
+
+def _query(url: str) -> str:
+    return url.partition("?")[2].partition("#")[0]
 
 
 def without_credentials(url: str) -> str:
@@ -305,27 +318,24 @@ def url_password(url: str) -> str | None:
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/?#]*)@", re.IGNORECASE)
 
 
-def url_query_secrets(url: str) -> list[str]:
-    """The values of ``url``'s query parameters that name a key, a token, a secret, a password or
-    a signature ("...?api-key=...", "?access_token=...", "?sig=..."), raw and percent-decoded, for
-    log redaction: an HTTP client logs the URLs it requests, and some servers take their key so
-    (a hostile tester's, 2026-12-05: `--debug` printed it)."""
-    query = url.partition("?")[2].partition("#")[0]
-    pairs = [q.split("=", 1) for q in query.split("&") if "=" in q]
-    raw = [value for key, value in pairs if _SECRET_NAME.search(unquote(key)) and value]
-    return sorted({v for v in raw + [unquote(v) for v in raw] if v}, key=len, reverse=True)
+def url_secrets(url: str) -> list[str]:
+    """The secrets a server's URL holds (for log redaction): the password of its
+    ``user:password@`` part, and the values of its query parameters that name a key, a token, a
+    secret, a password or a signature ("...?api-key=...", "?access_token=...", "?sig=..."): an
+    HTTP client logs the URLs it requests, and some servers take their key so (a hostile
+    tester's, 2026-12-05: `--debug` printed it)."""
+    return _raw_and_decoded([url_password(url) or "", *_secret_parameters(_query(url), _names_a_secret)])
 
 
-# A query parameter's name that says its value is secret
-_SECRET_NAME = re.compile(r"key|token|secret|pass|pwd|sig|auth|credential", re.IGNORECASE)
+def _names_a_secret(name: str) -> bool:
+    """Whether a query parameter's name says its value is secret."""
+    return re.search(r"key|token|secret|pass|pwd|sig|auth|credential", name) is not None
 
 
 def database_secrets(url: str) -> list[str]:
     """The secrets a database URL holds: its ``user:password@`` password and any ``password=`` or
     ``sslpassword=`` query parameter (for log redaction), raw and percent-decoded, longest first."""
-    query = url.partition("?")[2].partition("#")[0]
-    raw = [url_password(url) or "", *_secret_parameters(query)]
-    return sorted({v for v in raw + [unquote(v) for v in raw] if v}, key=len, reverse=True)
+    return _raw_and_decoded([url_password(url) or "", *_secret_parameters(_query(url))])
 
 
 def hide_database_secrets(text: str, url: str) -> str:
