@@ -480,6 +480,35 @@ def test_sigterm_stops_an_ingest_as_ctrl_c_does_with_what_it_stored_and_exit_143
     assert again.returncode == 0 and json.loads(again.stdout)["unchanged"] == report["added"]
 
 
+@pytest.mark.parametrize(("stop", "raised"), [(signal.SIGINT, "KeyboardInterrupt"), (signal.SIGTERM, "Terminated")])
+def test_an_interrupt_that_lands_in_a_callback_whose_errors_are_ignored_still_stops_the_command(
+    stop: int, raised: str
+) -> None:
+    """CI's finding: a SIGTERM that came while the import system ran a weak reference's callback
+    raised there, was printed as "Exception ignored in ..." and lost, and the ingest embedded all
+    600 articles and exited 0. The signal comes here inside such a callback, every time."""
+    script = (
+        "import os, signal, sys, time, weakref\n"
+        "from bot.cli import Terminated, _handle_signals\n"
+        "_handle_signals()\n"
+        "class Thing: pass\n"
+        "def callback(_):\n"
+        f"    os.kill(os.getpid(), {int(stop)})\n"
+        "    for _ in range(10_000): pass\n"  # its handler runs here, in the callback
+        "thing = Thing()\n"
+        "ref = weakref.ref(thing, callback)\n"
+        "try:\n"
+        "    del thing\n"
+        "    time.sleep(30)\n"
+        "    print('not stopped')\n"
+        "except KeyboardInterrupt as stopped:\n"
+        "    print(type(stopped).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.strip() == raised, done.stderr
+    assert "Exception ignored" not in done.stderr, done.stderr
+
+
 def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None:
     # after an interrupt the interpreter waits for the threads still running (an embedding batch,
     # a model call up to its timeout): a second Ctrl-C must end it then, not be ignored

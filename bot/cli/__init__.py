@@ -9,6 +9,8 @@ import io
 import os
 import signal
 import sys
+import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, TextIO, cast
 
@@ -83,10 +85,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("tanya: interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (a background job)
-        signal.signal(signal.SIGINT, _interrupted)
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)
+    _handle_signals()
     _replacing_what_cannot_be_encoded()
     if sys.stdin is None:  # started with standard input closed ("<&-"): nothing to read, as /dev/null
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 (the process's own stdin)
@@ -120,6 +119,44 @@ def main() -> None:
             print(f"tanya: error: {guard.error}", file=sys.stderr)
             raise SystemExit(1) from None
         raise
+
+
+def _handle_signals() -> None:
+    """Ctrl-C and SIGTERM as ``_interrupted`` and ``_terminated`` meet them, and an interrupt that
+    landed where the interpreter ignores exceptions sent again (``_interrupt_again``)."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (a background job)
+        signal.signal(signal.SIGINT, _interrupted)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
+    sys.unraisablehook = _interrupt_again(sys.unraisablehook)
+
+
+# How long after an interrupt was lost it is sent again: the callback it was lost in has returned.
+_AGAIN_AFTER = 0.05
+
+
+def _interrupt_again(
+    hook: Callable[[sys.UnraisableHookArgs], object],
+) -> Callable[[sys.UnraisableHookArgs], object]:
+    """An unraisable-exception hook that sends a lost interrupt again and leaves every other
+    exception to ``hook``.
+
+    A signal's handler runs wherever the main thread is, and where that is a callback whose
+    exceptions the interpreter only reports (a weak reference's, such as the import system's
+    module locks; a ``__del__``), the KeyboardInterrupt it raised was printed as "Exception ignored
+    in ..." and the command went on: CI saw a SIGTERM'd ingest embed all it was given and exit 0.
+    The signal is sent once more, from a thread, a moment later, when the callback is over."""
+
+    def again(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            hook(unraisable)
+            return
+        signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+        resend = threading.Timer(_AGAIN_AFTER, os.kill, (os.getpid(), signum))
+        resend.daemon = True
+        resend.start()
+
+    return again
 
 
 def _from_an_interrupt(error: BaseException) -> bool:
