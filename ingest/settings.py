@@ -161,6 +161,9 @@ class IndexSettings(Section):
     fetch_max_bytes: int = Field(default=10_000_000, gt=0)
     parse_timeout_s: float = Field(default=PARSE_TIMEOUT_S, gt=0, le=86400)
     lock_timeout_s: float = Field(default=60.0, ge=0, le=86400)
+    # The most one statement on the PostgreSQL server may take (TANYA_DATABASE_URL): a table another
+    # session holds locked, a query stuck on the server; 0: no limit.
+    database_timeout_s: float = Field(default=60.0, ge=0, le=86400)
 
     @field_validator("data_dir")
     @classmethod

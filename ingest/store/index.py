@@ -501,7 +501,7 @@ def make_index(settings: Any, embeddings: Embeddings | None = None) -> Index:
             data_dir.mkdir(parents=True, exist_ok=True)  # models and a local vector copy still live here
         except OSError as exc:
             raise IndexUnavailable(_data_dir_error(data_dir, exc)) from None
-        catalog = PostgresCatalog(settings.database_url)
+        catalog = PostgresCatalog(settings.database_url, statement_timeout_s=settings.database_timeout_s)
     else:
         catalog = _sqlite_catalog(data_dir, catalog_path, mirror, settings.collection)
 

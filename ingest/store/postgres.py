@@ -179,11 +179,14 @@ class PostgresCatalog:
     """Articles, chunks and their lexical index in a PostgreSQL database; the same methods as
     ``ingest.store.catalog.Catalog``, safe to share between threads (a connection pool)."""
 
-    def __init__(self, url: str, pool_size: int = 4, connect_timeout_s: float = 10.0) -> None:
+    def __init__(
+        self, url: str, pool_size: int = 4, connect_timeout_s: float = 10.0, statement_timeout_s: float = 60.0
+    ) -> None:
         from psycopg_pool import ConnectionPool
 
         self.url = url
         self.where = redact_database_url(url)
+        self.statement_timeout_s = statement_timeout_s
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
         self._local = threading.local()
         self._pool = ConnectionPool(
@@ -194,6 +197,7 @@ class PostgresCatalog:
             timeout=connect_timeout_s,
             open=False,
             name="tanya",
+            configure=self._configure,
         )
         try:
             # One connection first, so that a refused connection, an unknown host or database or a
@@ -213,10 +217,27 @@ class PostgresCatalog:
         """Close every connection."""
         self._pool.close()
 
+    def _configure(self, db: Any) -> None:
+        """A new connection's session: no statement runs longer than ``statement_timeout_s``
+        (``TANYA_DATABASE_TIMEOUT_S``), so a question or an ingest that meets a table another
+        session holds locked, or a query stuck on the server, ends with one line instead of
+        waiting for ever (a hostile tester's: `tanya ask` had hung past 100 s)."""
+        db.execute(f"SET statement_timeout = {round(self.statement_timeout_s * 1000)}")
+
     # ----- schema ---------------------------------------------------------------------------
 
     def migrate(self) -> int:
-        """Apply the migrations the database has not had yet; return how many were applied."""
+        """Apply the migrations the database has not had yet; return how many were applied. A
+        database already up to date is only read: a role that may read it and not change its
+        schema (a bot that only answers) can use it (``CREATE TABLE IF NOT EXISTS`` needs the
+        right to create, even where the table exists: a hostile tester's)."""
+        with self._pool.connection() as db:
+            exists = db.execute("SELECT to_regclass('tanya_migrations') IS NOT NULL").fetchone()
+            if exists and exists[0]:
+                done = {int(r[0]) for r in db.execute("SELECT version FROM tanya_migrations").fetchall()}
+                if done.issuperset(range(1, len(MIGRATIONS) + 1)):
+                    self._refuse_newer(done)
+                    return 0
         with self._pool.connection() as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             db.execute(
@@ -246,13 +267,17 @@ class PostgresCatalog:
                 db.execute(script)
                 db.execute("INSERT INTO tanya_migrations (version) VALUES (%s)", (version,))
                 applied += 1
-            newer = max(done, default=0)
-            if newer > len(MIGRATIONS):
-                raise IndexUnavailable(
-                    f"the database {self.where} was set up by a newer tanya (schema {newer}, this one knows "
-                    f"{len(MIGRATIONS)}); upgrade tanya on this host"
-                )
+            self._refuse_newer(done)
             return applied
+
+    def _refuse_newer(self, done: set[int]) -> None:
+        """Refuse a database whose schema a newer tanya set up."""
+        newer = max(done, default=0)
+        if newer > len(MIGRATIONS):
+            raise IndexUnavailable(
+                f"set up by a newer tanya (schema {newer}, this one knows {len(MIGRATIONS)}); "
+                "upgrade tanya on this host"
+            )
 
     # ----- transactions ---------------------------------------------------------------------
 
@@ -277,13 +302,39 @@ class PostgresCatalog:
         try:
             yield
         except Exception as exc:
+            if _timed_out(exc):
+                raise IndexUnavailable(
+                    f"the database {self.where} did not answer within {self.statement_timeout_s:g} s "
+                    f"(TANYA_DATABASE_TIMEOUT_S): {reason(exc)}"
+                ) from None
             if _is_connection_error(exc):
                 raise IndexUnavailable(f"{what} {self.where}: {reason(exc)}") from None
+            if _not_allowed(exc):
+                raise IndexUnavailable(
+                    f"the database {self.where} refused: {reason(exc)} "
+                    "(the role TANYA_DATABASE_URL names lacks the right)"
+                ) from None
             raise
 
     def _rows(self, sql: str, params: Any = None) -> list[Any]:
-        with self._lost("cannot reach the database"), self._pool.connection() as db:
-            return list(db.execute(sql, params).fetchall())
+        """A read's rows. A read that finds its connection dead (the server restarted since the
+        pool last used it) has the pool's idle connections tried and the dead ones replaced, and
+        runs once more: each of them had failed one question of a running bot after a restart,
+        the server up again (a hostile tester's). Trying every connection before it is handed out
+        instead (the pool's ``check``) made the pool wait out its reconnection back-off after an
+        outage, past ten seconds."""
+        import psycopg
+
+        with self._lost("cannot reach the database"):
+            try:
+                with self._pool.connection() as db:
+                    return list(db.execute(sql, params).fetchall())
+            except psycopg.OperationalError as exc:  # (not the pool's timeout: the server is away)
+                if _timed_out(exc):
+                    raise
+                self._pool.check()
+                with self._pool.connection() as db:
+                    return list(db.execute(sql, params).fetchall())
 
     @contextmanager
     def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -732,6 +783,22 @@ def _upsert_blobs(
                 f"DO UPDATE SET {column} = EXCLUDED.{column}",
                 rows,
             )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a statement was ended by the session's ``statement_timeout``: cancelled, and not
+    because of an interrupt (Ctrl-C, which psycopg meets by cancelling the statement)."""
+    import psycopg
+
+    return isinstance(exc, psycopg.errors.QueryCanceled) and not isinstance(exc.__context__, KeyboardInterrupt)
+
+
+def _not_allowed(exc: BaseException) -> bool:
+    """Whether the server refused a statement to the connection's role (a role that may only read,
+    asked to write)."""
+    import psycopg
+
+    return isinstance(exc, psycopg.errors.InsufficientPrivilege)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

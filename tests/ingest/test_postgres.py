@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import Any
 
@@ -792,3 +793,57 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         changed = Article("old", "Banjir merendam desa seperti pada 2019.", "Banjir 2018", published="2026-10-28")
         ingest_articles(host(tmp_path, name, url), [changed])
         assert eventually(lambda index=index: index.article_years("old").years == frozenset({"2018", "2019", "2026"}))
+
+
+def test_a_running_reader_answers_at_once_after_the_server_restarts(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A hostile test: after a restart, with the server up again, each of the pool's idle
+    connections (dead since) failed one question of a running bot or `ask --batch`."""
+    index = host(tmp_path, "a", postgres_server.new_database())
+    ingest_articles(index, ARTICLES[:2])
+    with ThreadPool(3) as threads:  # several idle connections in the pool, as a bot's questions leave
+        threads.map(lambda _: index.catalog.count_chunks(), range(6))
+    postgres_server.stop()
+    postgres_server.start()
+    for _ in range(5):
+        assert index.catalog.count_chunks() > 0
+
+
+def test_a_statement_that_waits_past_the_timeout_ends_with_one_line(database_url: str) -> None:
+    """A hostile test: with a table another session held locked, `tanya ask` waited for ever (and
+    `tanya sources` as long as the lock was held); a statement now ends after
+    TANYA_DATABASE_TIMEOUT_S."""
+    import psycopg
+
+    catalog = PostgresCatalog(database_url, statement_timeout_s=0.5)
+    try:
+        with psycopg.connect(database_url) as locker:
+            locker.execute("LOCK TABLE chunks IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(IndexUnavailable, match=r"did not answer within 0.5 s \(TANYA_DATABASE_TIMEOUT_S\)"):
+                catalog.count_chunks()
+        assert catalog.count_chunks() == 0  # the lock gone, the same session reads again
+    finally:
+        catalog.close()
+
+
+def test_a_role_that_may_only_read_answers_and_is_told_clearly_that_it_cannot_write(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A hostile test: every start created the migrations' table if it did not exist, which a role
+    without the right to create may not ask even where it exists: a bot given a read-only role
+    could not answer at all."""
+    import psycopg
+
+    url = postgres_server.new_database()
+    ingest_articles(host(tmp_path, "owner", url), ARTICLES[:2])
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("DROP ROLE IF EXISTS pembaca")
+        db.execute("CREATE ROLE pembaca LOGIN")
+        db.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO pembaca")
+        db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    reader = host(tmp_path, "reader", url.replace("tanya@", "pembaca@"))
+    assert reader.catalog.count_chunks() > 0
+    assert reader.lexical_search(["banjir"], 3)  # a question's lexical half
+    with pytest.raises(IndexUnavailable, match=r"refused: permission denied .*lacks the right"):
+        ingest_articles(reader, ARTICLES[2:])
