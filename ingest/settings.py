@@ -230,12 +230,18 @@ class IndexSettings(Section):
     def _database_url_is_postgresql(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        value = value.strip()  # the line end of a .env saved with CRLF is no part of it
         parsed = urlparse(value)
         if parsed.scheme not in ("postgresql", "postgres"):
             # the value may hold a password: the message names its scheme only
             raise ValueError(
                 f"must look like postgresql://user:password@host:5432/dbname, not a {parsed.scheme or 'bare'} URL"
             )
+        # a line break or tab inside it (a .env line broken in two): Python's URL reading drops it and
+        # libpq keeps it, so the messages named another database than the one asked for, cut at the
+        # break ('database "post', a hostile tester's)
+        if any(ch in value for ch in "\n\r\t"):
+            raise ValueError("has a line break or tab inside it; write it on one line")
         # an "@" past the host part: a password holding "/", "?" or "#" unencoded, whose rest
         # neither reads as one, so no message could hide it (a hostile test: "user:pa/ss@host"
         # was shown whole in the error that its host, "user", could not be resolved)
@@ -368,4 +374,10 @@ def redact_database_url(url: str) -> str:
     query = "&".join(
         f"{q.split('=', 1)[0]}=***" if "=" in q and q.split("=", 1)[1] in secret else q for q in parts.query.split("&")
     )
-    return urlunsplit(parts._replace(netloc=netloc, query=query if parts.query else ""))
+    # written out, not by urlunsplit, which drops the "//" of a URL without a host for schemes it
+    # does not know ("postgresql:///tanya?host=/run/postgresql" was shown "postgresql:/tanya?...")
+    return (
+        f"{parts.scheme}://{netloc}{parts.path}"
+        + (f"?{query}" if parts.query else "")
+        + (f"#{parts.fragment}" if parts.fragment else "")
+    )

@@ -166,7 +166,7 @@ _TABLE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)")
 # A server that stops answering without closing the connection (a network partition, a host
 # gone) is noticed within about a minute rather than never: TCP keepalives, and a limit on data
 # sent and not acknowledged (libpq's connection parameters).
-DEAD_PEER = {
+DEAD_PEER: dict[str, Any] = {
     "keepalives": 1,
     "keepalives_idle": 30,
     "keepalives_interval": 10,
@@ -187,6 +187,7 @@ class PostgresCatalog:
         self.url = url
         self.where = redact_database_url(url)
         self.statement_timeout_s = statement_timeout_s
+        self._connect_timeout = max(1, round(connect_timeout_s))
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
         self._local = threading.local()
         self._pool = ConnectionPool(
@@ -317,24 +318,33 @@ class PostgresCatalog:
             raise
 
     def _rows(self, sql: str, params: Any = None) -> list[Any]:
-        """A read's rows. A read that finds its connection dead (the server restarted since the
-        pool last used it) has the pool's idle connections tried and the dead ones replaced, and
-        runs once more: each of them had failed one question of a running bot after a restart,
-        the server up again (a hostile tester's). Trying every connection before it is handed out
-        instead (the pool's ``check``) made the pool wait out its reconnection back-off after an
-        outage, past ten seconds."""
+        """A read's rows. A read whose pooled connection is dead (the server restarted since the
+        pool last used it) runs once more on a connection of its own, and once the server is
+        seen back the pool's idle connections are tried and the dead ones replaced: each of them
+        had failed one question of a running bot after a restart, the server up again (a
+        hostile tester's). With the server still away, the first error stands at once. (Trying
+        every connection before it is handed out, the pool's ``check``, or asking the pool
+        again, made it wait out its reconnection back-off after an outage, past ten seconds.)"""
         import psycopg
 
         with self._lost("cannot reach the database"):
             try:
                 with self._pool.connection() as db:
                     return list(db.execute(sql, params).fetchall())
-            except psycopg.OperationalError as exc:  # (not the pool's timeout: the server is away)
+            except psycopg.OperationalError as exc:  # (not the pool's timeout: no connection was had)
                 if _timed_out(exc):
                     raise
+                try:
+                    fresh = psycopg.connect(
+                        self.url, autocommit=True, connect_timeout=self._connect_timeout, **DEAD_PEER
+                    )
+                except psycopg.OperationalError:
+                    raise exc from None  # still away
+                with fresh:
+                    self._configure(fresh)
+                    rows = list(fresh.execute(sql, params).fetchall())
                 self._pool.check()
-                with self._pool.connection() as db:
-                    return list(db.execute(sql, params).fetchall())
+                return rows
 
     @contextmanager
     def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:

@@ -21,7 +21,7 @@ import pytest
 
 from ingest.errors import BadInput, IndexBusy, IndexUnavailable
 from ingest.pipeline import ingest_articles
-from ingest.settings import IndexSettings
+from ingest.settings import IndexSettings, redact_database_url
 from ingest.store.index import Index, make_index
 from ingest.store.postgres import DEAD_PEER, MIGRATIONS, PostgresCatalog
 from ingest.types import Article, Scope
@@ -424,6 +424,21 @@ def test_a_database_url_libpq_cannot_read_is_refused_as_a_setting() -> None:
             IndexSettings(database_url=url)
         assert "SECRETX" not in unclear.value.errors()[0]["msg"]
     assert IndexSettings(database_url="postgresql://postgres:Zq:w%2FSECRETX@db.example:5432/tanya").database_url
+
+
+def test_a_database_url_broken_over_two_lines_is_refused_and_one_without_a_host_is_shown_as_written() -> None:
+    """A hostile test: a line break inside the URL (a .env line broken in two) reached libpq, whose
+    message was cut at it ('database "post'); and a URL without a host lost a slash in messages."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="line break or tab"):
+        IndexSettings(database_url="postgresql://tanya:hunter2@127.0.0.1/post\ngres")
+    assert IndexSettings(database_url="postgresql://tanya@127.0.0.1/tanya\r\n").database_url == (
+        "postgresql://tanya@127.0.0.1/tanya"
+    )
+    assert redact_database_url("postgresql:///tanya?host=/run/postgresql&password=x") == (
+        "postgresql:///tanya?host=/run/postgresql&password=***"
+    )
 
 
 def test_the_cli_ingests_and_answers_through_the_server(
