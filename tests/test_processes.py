@@ -509,6 +509,32 @@ def test_an_interrupt_that_lands_in_a_callback_whose_errors_are_ignored_still_st
     assert "Exception ignored" not in done.stderr, done.stderr
 
 
+def test_a_lost_interrupt_is_not_sent_again_once_another_has_come() -> None:
+    """A review's: `timeout` signals a process and then its group, so a SIGTERM lost in a callback
+    is followed at once by one that is handled; the lost one sent again 50 ms later interrupted
+    that handling (an ingest's report of what it stored), or ended the process at once."""
+    script = (
+        "import os, signal, sys, time, weakref\n"
+        "from bot.cli import _handle_signals\n"
+        "_handle_signals()\n"
+        "class Thing: pass\n"
+        "def callback(_):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    for _ in range(10_000): pass\n"  # lost here
+        "thing = Thing()\n"
+        "ref = weakref.ref(thing, callback)\n"
+        "try:\n"
+        "    del thing\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"  # the group's, handled
+        "    time.sleep(30)\n"
+        "except KeyboardInterrupt:\n"
+        "    time.sleep(0.5)\n"  # what handling the interrupt does (a report)
+        "    print('reported', flush=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.strip() == "reported", done.stderr
+
+
 def test_a_second_ctrl_c_ends_a_process_that_waits_on_a_thread_at_once() -> None:
     # after an interrupt the interpreter waits for the threads still running (an embedding batch,
     # a model call up to its timeout): a second Ctrl-C must end it then, not be ignored

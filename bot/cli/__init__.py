@@ -152,7 +152,17 @@ def _interrupt_again(
             hook(unraisable)
             return
         signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
-        resend = threading.Timer(_AGAIN_AFTER, os.kill, (os.getpid(), signum))
+        seen = _HANDLED[0]
+
+        def resend_if_still_lost() -> None:
+            # not when an interrupt was met since (`timeout` signals a process and then its group:
+            # the second signal, being handled, had been interrupted by a third, and the report of
+            # what was stored lost; a review's), nor once the handler is no longer ours (``_end_now``
+            # would end the process at once, SIG_DFL in the teardown would kill it)
+            if _HANDLED[0] == seen and signal.getsignal(signum) in (_interrupted, _terminated):
+                os.kill(os.getpid(), signum)
+
+        resend = threading.Timer(_AGAIN_AFTER, resend_if_still_lost)
         resend.daemon = True
         resend.start()
 
@@ -184,9 +194,14 @@ def _replacing_what_cannot_be_encoded() -> None:
                 reconfigure(errors="replace")
 
 
+# How many times ``_interrupted`` has run: a lost interrupt is sent again only if none came since.
+_HANDLED = [0]
+
+
 def _interrupted(signum: int, frame: FrameType | None) -> None:
     """Ctrl-C: a chat model's call in progress ends at once (``cancel_model_calls``; it runs in a
     worker thread that the unwinding main thread waits for), then the usual KeyboardInterrupt."""
+    _HANDLED[0] += 1
     # (a module being imported is in sys.modules before its functions are: an interrupt there
     # had raised AttributeError from this handler)
     cancel = getattr(sys.modules.get("bot.chain.llm"), "cancel_model_calls", None)

@@ -212,6 +212,8 @@ class PostgresCatalog:
         except Exception as exc:
             self._pool.close()
             said = hide_database_secrets(reason(exc), url)
+            if _timed_out(exc):
+                said += f" (TANYA_DATABASE_TIMEOUT_S is {statement_timeout_s:g} s)"
             raise IndexUnavailable(f"cannot use the database {self.where}: {said}") from None
 
     def close(self) -> None:
@@ -223,7 +225,8 @@ class PostgresCatalog:
         (``TANYA_DATABASE_TIMEOUT_S``), so a question or an ingest that meets a table another
         session holds locked, or a query stuck on the server, ends with one line instead of
         waiting for ever (a hostile tester's: `tanya ask` had hung past 100 s)."""
-        db.execute(f"SET statement_timeout = {round(self.statement_timeout_s * 1000)}")
+        if self.statement_timeout_s:  # 0: the server's own limit, a role's or a database's, stands
+            db.execute(f"SET statement_timeout = {round(self.statement_timeout_s * 1000)}")
 
     # ----- schema ---------------------------------------------------------------------------
 
@@ -233,13 +236,20 @@ class PostgresCatalog:
         schema (a bot that only answers) can use it (``CREATE TABLE IF NOT EXISTS`` needs the
         right to create, even where the table exists: a hostile tester's)."""
         with self._pool.connection() as db:
-            exists = db.execute("SELECT to_regclass('tanya_migrations') IS NOT NULL").fetchone()
+            # in the schema the slow path would create it in, not anywhere on the search path (a
+            # role with a schema of its own had been given the public one's index: a review's)
+            exists = db.execute(
+                "SELECT to_regclass(quote_ident(current_schema()) || '.tanya_migrations') IS NOT NULL"
+            ).fetchone()
             if exists and exists[0]:
                 done = {int(r[0]) for r in db.execute("SELECT version FROM tanya_migrations").fetchall()}
                 if done.issuperset(range(1, len(MIGRATIONS) + 1)):
                     self._refuse_newer(done)
                     return 0
         with self._pool.connection() as db, db.transaction():
+            # a migration of a big table, or the wait for another host's, runs to its end (it had
+            # been cut at TANYA_DATABASE_TIMEOUT_S on every start: a review's)
+            db.execute("SET LOCAL statement_timeout = 0")
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             db.execute(
                 "CREATE TABLE IF NOT EXISTS tanya_migrations "
@@ -327,12 +337,16 @@ class PostgresCatalog:
         again, made it wait out its reconnection back-off after an outage, past ten seconds.)"""
         import psycopg
 
+        had: list[Any] = []  # the pooled connection the read ran on, once it had one
         with self._lost("cannot reach the database"):
             try:
                 with self._pool.connection() as db:
+                    had.append(db)
                     return list(db.execute(sql, params).fetchall())
-            except psycopg.OperationalError as exc:  # (not the pool's timeout: no connection was had)
-                if _timed_out(exc):
+            except psycopg.OperationalError as exc:
+                # only a connection found dead: not the pool's timeout (no connection was had, the
+                # server is away), nor a statement ended on a live one (a timeout, a cancel)
+                if not had or not had[0].broken:
                     raise
                 try:
                     fresh = psycopg.connect(
@@ -592,6 +606,7 @@ class PostgresCatalog:
         """Point readers at another vector collection built with ``model`` and drop the other
         collections' vector copies, in one transaction."""
         with self.transaction() as db:
+            db.execute("SET LOCAL statement_timeout = 0")  # a big index's old copies take long to delete
             for key, value in (("collection", name), ("embedding_model", model)):
                 db.execute(
                     "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -604,6 +619,7 @@ class PostgresCatalog:
     def drop_collections(self, keep: str) -> None:
         """Delete the vectors of every collection but ``keep``."""
         with self.transaction() as db:
+            db.execute("SET LOCAL statement_timeout = 0")  # as in ``activate_collection``
             db.execute("DELETE FROM chunk_vectors WHERE collection <> %s", (keep,))
             db.execute("DELETE FROM sentence_vectors WHERE collection <> %s", (keep,))
 
@@ -796,11 +812,12 @@ def _upsert_blobs(
 
 
 def _timed_out(exc: BaseException) -> bool:
-    """Whether a statement was ended by the session's ``statement_timeout``: cancelled, and not
-    because of an interrupt (Ctrl-C, which psycopg meets by cancelling the statement)."""
+    """Whether a statement was ended by the session's ``statement_timeout`` (not cancelled by an
+    administrator: "due to user request"; a server whose messages are in another language says
+    neither, and its error is the plain one)."""
     import psycopg
 
-    return isinstance(exc, psycopg.errors.QueryCanceled) and not isinstance(exc.__context__, KeyboardInterrupt)
+    return isinstance(exc, psycopg.errors.QueryCanceled) and "statement timeout" in str(exc)
 
 
 def _not_allowed(exc: BaseException) -> bool:

@@ -862,3 +862,45 @@ def test_a_role_that_may_only_read_answers_and_is_told_clearly_that_it_cannot_wr
     assert reader.lexical_search(["banjir"], 3)  # a question's lexical half
     with pytest.raises(IndexUnavailable, match=r"refused: permission denied .*lacks the right"):
         ingest_articles(reader, ARTICLES[2:])
+
+
+def test_migrations_wait_for_another_host_s_and_run_to_their_end_past_the_statement_timeout(
+    postgres_server: PostgresServer,
+) -> None:
+    """A review's: the statement timeout bounded the migrations too, so an index upgrading a big
+    table, or a host waiting for another's migration, failed on every start."""
+    import psycopg
+
+    from ingest.store.postgres import _MIGRATION_LOCK
+
+    url = postgres_server.new_database()
+    with psycopg.connect(url) as other:  # another host migrating: it holds the lock a second
+        other.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        threading.Timer(1.0, other.commit).start()
+        catalog = PostgresCatalog(url, statement_timeout_s=0.2)
+    try:
+        assert catalog.count_chunks() == 0
+    finally:
+        catalog.close()
+
+
+def test_a_role_with_a_schema_of_its_own_gets_an_index_of_its_own(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A review's: the check that the schema is up to date looked for tanya's table anywhere on the
+    search path, so a role whose own schema comes first was sent to the public schema's index."""
+    import psycopg
+
+    url = postgres_server.new_database()
+    ingest_articles(host(tmp_path, "public", url), ARTICLES[:1])
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("DROP ROLE IF EXISTS alice")
+        db.execute("CREATE ROLE alice LOGIN")
+        db.execute("CREATE SCHEMA alice AUTHORIZATION alice")
+        db.execute("GRANT USAGE ON SCHEMA public TO alice")
+        db.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO alice")
+    catalog = PostgresCatalog(url.replace("tanya@", "alice@"))
+    try:
+        assert catalog.count_chunks() == 0  # its own, in its own schema
+    finally:
+        catalog.close()
