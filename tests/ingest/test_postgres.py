@@ -810,6 +810,24 @@ def test_the_latest_article_is_the_same_in_both_catalogs(tmp_path: Path, databas
         assert eventually(lambda index=index: index.article_years("old").years == frozenset({"2018", "2019", "2026"}))
 
 
+def new_role(url: str, *statements: str) -> str:
+    """The URL of ``url``'s database for a new role (a name of its own: roles are the server's, not
+    a database's) that may read tanya's tables there, after ``statements`` ("{role}" in them
+    names it)."""
+    import uuid
+
+    import psycopg
+
+    role = "r" + uuid.uuid4().hex[:12]
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN")
+        db.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        for statement in statements:
+            db.execute(statement.format(role=role))
+    return url.replace("tanya@", f"{role}@")
+
+
 def test_a_running_reader_answers_at_once_after_the_server_restarts(
     tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
@@ -848,16 +866,9 @@ def test_a_role_that_may_only_read_answers_and_is_told_clearly_that_it_cannot_wr
     """A hostile test: every start created the migrations' table if it did not exist, which a role
     without the right to create may not ask even where it exists: a bot given a read-only role
     could not answer at all."""
-    import psycopg
-
     url = postgres_server.new_database()
     ingest_articles(host(tmp_path, "owner", url), ARTICLES[:2])
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute("DROP ROLE IF EXISTS pembaca")
-        db.execute("CREATE ROLE pembaca LOGIN")
-        db.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO pembaca")
-        db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-    reader = host(tmp_path, "reader", url.replace("tanya@", "pembaca@"))
+    reader = host(tmp_path, "reader", new_role(url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
     assert reader.catalog.count_chunks() > 0
     assert reader.lexical_search(["banjir"], 3)  # a question's lexical half
     with pytest.raises(IndexUnavailable, match=r"refused: permission denied .*lacks the right"):
@@ -889,17 +900,9 @@ def test_a_role_with_a_schema_of_its_own_gets_an_index_of_its_own(
 ) -> None:
     """A review's: the check that the schema is up to date looked for tanya's table anywhere on the
     search path, so a role whose own schema comes first was sent to the public schema's index."""
-    import psycopg
-
     url = postgres_server.new_database()
     ingest_articles(host(tmp_path, "public", url), ARTICLES[:1])
-    with psycopg.connect(url, autocommit=True) as db:
-        db.execute("DROP ROLE IF EXISTS alice")
-        db.execute("CREATE ROLE alice LOGIN")
-        db.execute("CREATE SCHEMA alice AUTHORIZATION alice")
-        db.execute("GRANT USAGE ON SCHEMA public TO alice")
-        db.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO alice")
-    catalog = PostgresCatalog(url.replace("tanya@", "alice@"))
+    catalog = PostgresCatalog(new_role(url, "CREATE SCHEMA {role} AUTHORIZATION {role}"))
     try:
         assert catalog.count_chunks() == 0  # its own, in its own schema
     finally:
