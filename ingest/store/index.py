@@ -218,7 +218,7 @@ class Index:
         would; return how many vectors were copied to it or removed from it (0, and nothing read
         but that mark, when in step). ``VectorsBehind`` when it still cannot follow. The caller
         holds the write lock."""
-        if self.catalog.get_meta(MIRRORED) == str(self.catalog.generation()):
+        if self.catalog.get_meta(MIRRORED) == str(self.catalog.generation()) and not self._server_copy_lost():
             return 0
         try:
             copied, deleted, _ = self.sync_vectors()
@@ -228,6 +228,21 @@ class Index:
                 f"once {self.mirror.where} can be written to, run `tanya reindex --vectors-only`"
             ) from None
         return copied + deleted
+
+    def _server_copy_lost(self) -> bool:
+        """Whether a Chroma server's copy, recorded as in step, no longer holds as many vectors as
+        the catalog: the server restarted empty, or another host without ``TANYA_CHROMA_URL``
+        wrote the catalog (a hostile tester's: an ingest with nothing to write had left such a copy
+        as it was and said nothing). One count, on a server only: an embedded copy changes with
+        this host's writes alone, and its count would open it. A server out of reach is left to
+        the next write, as before."""
+        if self.mirror.embedded:
+            return False
+        try:
+            held = self.mirror.collection(self.collection_name).count()
+        except ChromaUnavailable:
+            return False
+        return held != self.catalog.count_vectors(self.collection_name)
 
     def mirrored_ids(self) -> set[str]:
         """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""

@@ -192,6 +192,30 @@ def test_a_copy_the_chroma_server_lost_is_filled_again_by_the_next_write(chroma_
     assert client.get_collection(index.collection_name).count() == index.count()
 
 
+def test_an_ingest_with_nothing_to_write_fills_a_copy_the_chroma_server_lost(
+    chroma_server: str, tmp_path: Path
+) -> None:
+    """A hostile test: after the Chroma server restarted empty (here: its collection deleted), an
+    ingest of the same articles said "unchanged" and left the server without its copy."""
+    import chromadb
+
+    from ingest.pipeline import ingest_articles
+    from ingest.settings import IndexSettings
+    from ingest.store.index import make_index
+    from ingest.types import Article
+    from tests.conftest import HashEmbeddings
+
+    index = make_index(IndexSettings(data_dir=tmp_path / "data", chroma_url=chroma_server), HashEmbeddings())
+    articles = [Article("banjir", "Banjir melanda Lembah Arum pada Selasa. " * 40, "Banjir")]
+    ingest_articles(index, articles)
+    assert ingest_articles(index, articles).caught_up == 0  # in step: one count, nothing copied
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
+    client.delete_collection(index.collection_name)
+    report = ingest_articles(index, articles)
+    assert report.stored == 0 and report.caught_up == index.count() > 0
+    assert client.get_collection(index.collection_name).count() == index.count()
+
+
 def test_a_chroma_server_that_never_answers_is_unreachable_not_a_hang(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
