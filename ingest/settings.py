@@ -162,7 +162,8 @@ class IndexSettings(Section):
     parse_timeout_s: float = Field(default=PARSE_TIMEOUT_S, gt=0, le=86400)
     lock_timeout_s: float = Field(default=60.0, ge=0, le=86400)
     # The most one statement on the PostgreSQL server may take (TANYA_DATABASE_URL): a table another
-    # session holds locked, a query stuck on the server; 0: no limit.
+    # session holds locked, a query stuck on the server; 0: none of tanya's (the server's own stands).
+    # Migrations and the deletion of a rebuilt index's old vectors are not bounded.
     database_timeout_s: float = Field(default=60.0, ge=0, le=86400)
 
     @field_validator("data_dir")
