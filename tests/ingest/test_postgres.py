@@ -907,3 +907,26 @@ def test_a_role_with_a_schema_of_its_own_gets_an_index_of_its_own(
         assert catalog.count_chunks() == 0  # its own, in its own schema
     finally:
         catalog.close()
+
+
+def test_the_read_only_role_of_the_deployment_guide_answers(tmp_path: Path, postgres_server: PostgresServer) -> None:
+    """docs/deployment.md's SQL for a bot that only answers, run as written (the role named anew)."""
+    import re
+    import uuid
+
+    import psycopg
+
+    guide = (REPO / "docs" / "deployment.md").read_text(encoding="utf-8")
+    sql = re.search(r"A role that may only read.*?```sql\n(.*?)```", guide, re.DOTALL)
+    assert sql is not None
+    role = "r" + uuid.uuid4().hex[:12]
+    url = postgres_server.new_database()
+    ingest_articles(host(tmp_path, "owner", url), ARTICLES[:1])
+    with psycopg.connect(url, autocommit=True) as db:
+        written = "\n".join(line for line in sql.group(1).splitlines() if not line.strip().startswith("--"))
+        statements = [s for s in written.replace("tanya_bot", role).split(";") if s.strip()]
+        assert len(statements) == 4
+        for statement in statements:
+            db.execute(statement)
+    reader = host(tmp_path, "bot", url.replace("tanya@", f"{role}:change-me@"))
+    assert reader.catalog.count_chunks() > 0
