@@ -239,10 +239,9 @@ class Index:
         if self.mirror.embedded:
             return False
         try:
-            held = self.mirror.collection(self.collection_name).count()
+            return not self.mirror.holds_all(self.catalog, self.collection_name, self.model_name)
         except ChromaUnavailable:
             return False
-        return held != self.catalog.count_vectors(self.collection_name)
 
     def mirrored_ids(self) -> set[str]:
         """The chunk ids the Chroma copy of the active vectors holds (for checks and tests)."""

@@ -161,13 +161,19 @@ class ChromaMirror:
             target = self._target(catalog, collection, model)
             target.delete_sources(list(sources))
             _copy(catalog, target, [c for source in sources for c in catalog.chunks_of(source)])
-            if target.count() == catalog.count_vectors(collection):
+            if self.holds_all(catalog, collection, model):
                 catalog.set_meta(MIRRORED, str(catalog.generation()))
                 return
             # the copy lost what it held since it was last in step (a Chroma server restarted
             # empty, a collection deleted by hand): it had been extended with the new chunks alone
             # and recorded as in step (a hostile test)
         self.reconcile(catalog, base, collection, model)
+
+    def holds_all(self, catalog: Catalog | PostgresCatalog, collection: str, model: str) -> bool:
+        """Whether the copy of ``collection`` holds as many vectors as the catalog stores for it
+        (one that did not had lost what it held: a Chroma server restarted empty, a collection
+        deleted by hand). ``ChromaUnavailable`` when it cannot be reached."""
+        return self._target(catalog, collection, model).count() == catalog.count_vectors(collection)
 
     def reconcile(self, catalog: Catalog | PostgresCatalog, base: str, collection: str, model: str) -> tuple[int, int]:
         """Make the copy hold exactly the catalog's vectors of ``collection``, by chunk id, and
