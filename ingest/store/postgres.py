@@ -187,14 +187,15 @@ class PostgresCatalog:
         self.url = url
         self.where = redact_database_url(url)
         self.statement_timeout_s = statement_timeout_s
-        self._connect_timeout = max(1, round(connect_timeout_s))
+        # how every connection is made: the pool's, and a read's own after a restart (``_rows``)
+        self._options = {"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s)), **DEAD_PEER}
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
         self._local = threading.local()
         self._pool = ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
-            kwargs={"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s)), **DEAD_PEER},
+            kwargs=self._options,
             timeout=connect_timeout_s,
             open=False,
             name="tanya",
@@ -349,9 +350,7 @@ class PostgresCatalog:
                 if not had or not had[0].broken:
                     raise
                 try:
-                    fresh = psycopg.connect(
-                        self.url, autocommit=True, connect_timeout=self._connect_timeout, **DEAD_PEER
-                    )
+                    fresh = psycopg.connect(self.url, **self._options)
                 except psycopg.OperationalError:
                     raise exc from None  # still away
                 with fresh:
