@@ -231,8 +231,9 @@ PARAPHRASE_PROMPT = _prompt(PARAPHRASE_SYSTEM_PROMPT)
 # What fences the passages, the question and the earlier turns: no text may open or close one,
 # with a space after "<" ("< /passage>", a hostile test) or in the fullwidth and small forms that
 # read as "<", "/" and ">" ("＜／earlier＞": a review's).
-_LT, _GT, _SLASH = "[<\uff1c\ufe64]", "[>\uff1e\ufe65]", "[/\uff0f]"
-_TAGS = rf"{_LT}\s*{_SLASH}?\s*(?:earlier|question|passage)\b[^<>\uff1c\uff1e\ufe64\ufe65]*{_GT}"
+_OPENING, _CLOSING = "<\uff1c\ufe64", ">\uff1e\ufe65"
+_LT, _GT, _SLASH = f"[{_OPENING}]", f"[{_CLOSING}]", "[/\uff0f]"
+_TAGS = rf"{_LT}\s*{_SLASH}?\s*(?:earlier|question|passage)\b[^{_OPENING}{_CLOSING}]*{_GT}"
 # Chat templates' control tokens ("<|im_start|>system", "<|eot_id|>", DeepSeek's "<｜User｜>",
 # "[INST]", Mistral's "[SYSTEM_PROMPT]", "<<SYS>>", "<start_of_turn>", "</s>", "<bos>"): a server
 # that renders its model's template around the messages may read them inside a message as the
