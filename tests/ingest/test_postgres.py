@@ -930,3 +930,64 @@ def test_the_read_only_role_of_the_deployment_guide_answers(tmp_path: Path, post
             db.execute(statement)
     reader = host(tmp_path, "bot", url.replace("tanya@", f"{role}:change-me@"))
     assert reader.catalog.count_chunks() > 0
+
+
+def test_a_timeout_of_0_leaves_the_limit_the_server_sets_for_the_database(database_url: str) -> None:
+    """TANYA_DATABASE_TIMEOUT_S=0 sets none of tanya's: a limit a DBA set for the role or the
+    database stands (a review's: it had been overridden with no limit at all)."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as db:
+        name = db.execute("SELECT current_database()").fetchone()[0]
+        db.execute(f"ALTER DATABASE {name} SET statement_timeout = '4321ms'")
+    for seconds, shown in ((0, "4321ms"), (2.5, "2500ms")):
+        catalog = PostgresCatalog(database_url, statement_timeout_s=seconds)
+        try:
+            assert catalog._rows("SHOW statement_timeout") == [(shown,)]
+        finally:
+            catalog.close()
+
+
+def test_the_old_vectors_of_a_rebuild_are_deleted_past_the_statement_timeout(tmp_path: Path, database_url: str) -> None:
+    """A review's: a big index's old vector copies take long to delete; their deletion (the last step
+    of `tanya reindex`) is not cut at TANYA_DATABASE_TIMEOUT_S. Here a table another session holds
+    for a second stands for a long deletion."""
+    import psycopg
+
+    catalog = PostgresCatalog(database_url, statement_timeout_s=0.2)
+    try:
+        with psycopg.connect(database_url) as other:
+            other.execute("LOCK TABLE chunk_vectors IN ACCESS EXCLUSIVE MODE")
+            threading.Timer(1.0, other.commit).start()
+            catalog.drop_collections(keep="tanya")
+            catalog.activate_collection("tanya", "some-model")
+        assert catalog.get_meta("embedding_model") == "some-model"
+    finally:
+        catalog.close()
+
+
+def test_a_statement_an_administrator_cancels_is_neither_a_timeout_nor_run_again(database_url: str) -> None:
+    """Only the session's statement timeout is reported as one, and only a read whose connection
+    was found dead runs again: a cancelled statement on a live connection is not (a review's)."""
+    import psycopg
+
+    catalog = PostgresCatalog(database_url)
+    with psycopg.connect(database_url, autocommit=True) as db:
+        db.execute("CREATE SEQUENCE runs")
+
+        def cancel_it() -> None:
+            while not db.execute(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT nextval%%'"
+            ).fetchall():
+                time.sleep(0.05)
+
+        canceller = threading.Thread(target=cancel_it)
+        canceller.start()
+        try:
+            with pytest.raises(IndexUnavailable) as cancelled:
+                catalog._rows("SELECT nextval('runs'), pg_sleep(30)")
+        finally:
+            canceller.join()
+            catalog.close()
+        assert "user request" in str(cancelled.value) and "did not answer within" not in str(cancelled.value)
+        assert db.execute("SELECT last_value FROM runs").fetchone() == (1,)
