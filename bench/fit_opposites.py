@@ -16,7 +16,15 @@ passage on a fee "sebesar Rp4.000", "jumlah penumpang terakhir per hari?" of one
 pertama". The answerer refuses a question whose best passage holds such a pair
 (``features.fitted_opposite``, asked in ``ExtractiveAnswerer.judge``).
 
-    python bench/fit_opposites.py            # writes bot/chain/data/opposites_fitted.txt
+The same questions also say which directions of the antonym table mark no near miss at all, for
+the answer model's softer ``opposite`` feature (a question term its passage lacks while the
+passage holds an opposite, with no neighbour asked for): a (term, opposite) direction found in at
+least ``MIN_DIRECTION_QUESTIONS`` questions, at most ``MAX_DIRECTION_UNANSWERABLE_SHARE`` of them
+unanswerable, is left out of that feature ("pertama" asked of a passage saying "akhir": 80 of
+109 answerable; "baru" of one saying "lama"). ``bot/chain/data/antonyms_answerable.txt``
+lists them (``features.answerable_directions``); docs/quality.md, fortieth session.
+
+    python bench/fit_opposites.py            # writes bot/chain/data/opposites_fitted.txt and antonyms_answerable.txt
 
 Deterministic: the same data give the same file byte for byte (``make fit`` runs it).
 """
@@ -35,15 +43,20 @@ sys.path.insert(0, str(REPO))
 
 from bench.fit_asking_words import WRITTEN, add_written_option  # noqa: E402
 from bench.fit_models import TRAIN  # noqa: E402
-from bot.chain.features import antonyms, opposites_asked  # noqa: E402
-from ingest.text.analysis import stem  # noqa: E402
+from bot.chain.features import antonym_table, opposites_asked  # noqa: E402
+from ingest.text.analysis import analyze, stem, words  # noqa: E402
 
 SPLITS = ("idkmrc_train.jsonl", "tydiqa_id_train.jsonl", "facqa_train.jsonl")
 OUT = REPO / "bot" / "chain" / "data" / "opposites_fitted.txt"
+DIRECTIONS_OUT = REPO / "bot" / "chain" / "data" / "antonyms_answerable.txt"
 # At least this many training questions have a pair before its share says anything.
 MIN_QUESTIONS = 8
 # A pair whose questions are unanswerable at least this often marks a near miss.
 MIN_UNANSWERABLE_SHARE = 0.9
+# A direction of the antonym table needs this many training questions before it is judged ...
+MIN_DIRECTION_QUESTIONS = 3
+# ... and marks no near miss when at most this share of them is unanswerable.
+MAX_DIRECTION_UNANSWERABLE_SHARE = 0.5
 
 HEADER = """\
 # Question words asked of a passage holding only their opposite, fitted by bench/fit_opposites.py
@@ -68,7 +81,7 @@ def count(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str, str, bool
     """How many questions, answerable or not, ask the opposite of what their passage says by each
     (word, opposite) of the antonym table (``opposites_asked``: the passage lacks the word and holds
     the opposite beside a word that stands beside it in the question too)."""
-    table = antonyms()
+    table = antonym_table()
     pairs: Counter[tuple[str, str, bool]] = Counter()
     for question, passage, answerable in rows:
         for word, opposite in opposites_asked(question, passage, lambda w: table.get(stem(w), frozenset())):
@@ -92,19 +105,65 @@ def render(kept: list[tuple[str, str, int, int]]) -> str:
     return header + "".join(f"{w} {o} {u} {a}\n" for w, o, u, a in kept)
 
 
+DIRECTIONS_HEADER = """\
+# Directions of the antonym table (bot/chain/data/antonyms_id.txt) that mark no near miss, fitted
+# by bench/fit_opposites.py on ../shared/train and bench/data's written questions (do not edit: run
+# it again). A question term its passage lacks while the passage holds this opposite, in at least
+# {min_questions} training questions, at most {share:.0%} of them unanswerable: left out of the answer
+# model's `opposite` feature. Columns: the question's index term, the opposite's index term the
+# passage holds, the unanswerable questions with it, the answerable ones.
+"""
+
+
+def count_directions(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str, str, bool]]:
+    """How many questions, answerable or not, hold a term of the antonym table that their passage
+    lacks while it holds an opposite of it, by (term, opposite)."""
+    table = antonym_table()
+    directions: Counter[tuple[str, str, bool]] = Counter()
+    for question, passage, answerable in rows:
+        present = set(analyze(passage))
+        for term in {stem(w) for w in words(question.lower())} - present:
+            for opposite in table.get(term, frozenset()) & present:
+                directions[(term, opposite, answerable)] += 1
+    return directions
+
+
+def fitted_directions(directions: Counter[tuple[str, str, bool]]) -> list[tuple[str, str, int, int]]:
+    """The directions that mark no near miss, with their counts (unanswerable, answerable)."""
+    out = []
+    for term, opposite in sorted({(t, o) for t, o, _ in directions}):
+        unanswerable, answerable = directions[(term, opposite, False)], directions[(term, opposite, True)]
+        total = unanswerable + answerable
+        if total >= MIN_DIRECTION_QUESTIONS and unanswerable <= MAX_DIRECTION_UNANSWERABLE_SHARE * total:
+            out.append((term, opposite, unanswerable, answerable))
+    return out
+
+
+def render_directions(dropped: list[tuple[str, str, int, int]]) -> str:
+    header = DIRECTIONS_HEADER.format(min_questions=MIN_DIRECTION_QUESTIONS, share=MAX_DIRECTION_UNANSWERABLE_SHARE)
+    return header + "".join(f"{t} {o} {u} {a}\n" for t, o, u, a in dropped)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-dir", type=Path, default=TRAIN)
     add_written_option(parser)
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the pairs")
+    parser.add_argument(
+        "--directions-out", type=Path, default=DIRECTIONS_OUT, help="where to write the directions that mark no near miss"
+    )
     args = parser.parse_args(argv)
     paths = [args.train_dir / name for name in SPLITS] + (args.written or list(WRITTEN))
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         parser.error("missing training questions: " + ", ".join(missing))
-    kept = fitted(count(questions(paths)))
+    rows = list(questions(paths))
+    kept = fitted(count(rows))
     args.out.write_text(render(kept), encoding="utf-8")
     print(f"{len(kept)} pairs written to {args.out}", file=sys.stderr)
+    dropped = fitted_directions(count_directions(rows))
+    args.directions_out.write_text(render_directions(dropped), encoding="utf-8")
+    print(f"{len(dropped)} directions written to {args.directions_out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

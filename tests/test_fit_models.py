@@ -364,9 +364,43 @@ def test_opposites_are_pairs_whose_questions_are_unanswerable(monkeypatch: pytes
     assert not any(word in ("pertama", "terkecil") for word, *_ in kept)
 
 
+def test_antonym_directions_whose_questions_are_answered_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    from fit_opposites import count_directions, fitted_directions
+
+    ended = "Konser itu berakhir pukul 23.00."
+    # "pertama kali" asked of a passage saying "akhir": answered as often as not, so left out
+    rows = [(f"Kapan pertama kali konser {i} digelar?", ended, True) for i in range(2)]
+    rows += [("Kapan pertama kali konser itu digelar?", ended, False)]
+    # "termuda" asked of a passage saying "tertua": a near miss every time, so it stays a feature
+    rows += [(f"Siapa pemain termuda {i}?", "Ia pemain tertua di tim itu.", False) for i in range(3)]
+    # two questions only: too few to judge
+    rows += [("Berapa gedung baru itu?", "Gedung lama itu dibongkar.", True)] * 2
+    # the passage holds the asked word too: no direction
+    rows += [("Kapan konser pertama berakhir?", "Konser pertama berakhir pukul 23.00.", True)] * 3
+    directions = count_directions(rows)
+    assert directions[("pertama", "akhir", True)] == 2 and directions[("pertama", "akhir", False)] == 1
+    assert directions[("muda", "tua", False)] == 3
+    assert fitted_directions(directions) == [("pertama", "akhir", 1, 2)]
+
+
+def test_an_antonym_direction_left_out_is_no_opposite_for_the_answer_model() -> None:
+    from bot.chain.features import antonym_table, antonyms, answerable_directions
+
+    assert ("pertama", "akhir") in answerable_directions()
+    assert "akhir" in antonym_table()["pertama"] and "akhir" not in antonyms()["pertama"]
+    assert "pertama" in antonyms()["akhir"]  # the other way round marks near misses ("raja terakhir")
+
+
 @pytest.mark.skipif(not (REPO.parent / "shared" / "train").is_dir(), reason="the training splits are not here")
-def test_fitting_the_opposites_again_writes_the_shipped_file(tmp_path: Path) -> None:
-    out = tmp_path / "opposites_fitted.txt"
-    subprocess.run([sys.executable, str(OPPOSITES), "--out", str(out)], check=True, capture_output=True, timeout=600)
-    shipped = REPO / "bot" / "chain" / "data" / "opposites_fitted.txt"
-    assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+def test_fitting_the_opposites_again_writes_the_shipped_files(tmp_path: Path) -> None:
+    out, directions = tmp_path / "opposites_fitted.txt", tmp_path / "antonyms_answerable.txt"
+    subprocess.run(
+        [sys.executable, str(OPPOSITES), "--out", str(out), "--directions-out", str(directions)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    data = REPO / "bot" / "chain" / "data"
+    assert out.read_text(encoding="utf-8") == (data / "opposites_fitted.txt").read_text(encoding="utf-8")
+    assert directions.read_text(encoding="utf-8") == (data / "antonyms_answerable.txt").read_text(encoding="utf-8")

@@ -291,9 +291,10 @@ ANSWER_FEATURES = (
 
 
 @lru_cache(maxsize=1)
-def antonyms() -> dict[str, frozenset[str]]:
+def antonym_table() -> dict[str, frozenset[str]]:
     """Indonesian index term -> its opposites (bot/chain/data/antonyms_id.txt, analysed like the index,
-    so "meninggal" stands for its root "tinggal")."""
+    so "meninggal" stands for its root "tinggal"), both ways: the whole hand-written table, which
+    ``bench/fit_opposites.py`` counts over the training questions."""
     table: dict[str, set[str]] = {}
     for line in (Path(__file__).resolve().parent / "data" / "antonyms_id.txt").read_text(encoding="utf-8").splitlines():
         pair = [stem(word) for word in line.split()]
@@ -301,6 +302,31 @@ def antonyms() -> dict[str, frozenset[str]]:
             table.setdefault(pair[0], set()).add(pair[1])
             table.setdefault(pair[1], set()).add(pair[0])
     return {word: frozenset(opposites) for word, opposites in table.items()}
+
+
+@lru_cache(maxsize=1)
+def answerable_directions() -> frozenset[tuple[str, str]]:
+    """The (question term, opposite) directions of the antonym table that mark no near miss: the
+    training questions whose passage lacks the term and holds the opposite are answerable at least
+    as often as not ("pertama kali" asked of a passage saying "akhir", "gudang pendingin baru" of
+    one saying "lama"): ``bot/chain/data/antonyms_answerable.txt``, fitted by
+    ``bench/fit_opposites.py``."""
+    fitted = Path(__file__).resolve().parent / "data" / "antonyms_answerable.txt"
+    out = set()
+    for line in fitted.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            term, opposite, *_ = line.split()
+            out.add((term, opposite))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """Index term of a question word -> the opposites that, held by a passage lacking the word,
+    mark a question it may not answer (the answer model's ``opposite``): ``antonym_table`` without
+    its ``answerable_directions``."""
+    dropped = answerable_directions()
+    return {word: frozenset(o for o in opposites if (word, o) not in dropped) for word, opposites in antonym_table().items()}
 
 
 @lru_cache(maxsize=1)

@@ -645,6 +645,24 @@ def test_what_contradicts_the_passage_is_a_feature_of_the_answer(
         assert answer_features(retrieval.query, retrieval.candidates[:3], ranked)[feature] == expected
 
 
+def test_an_antonym_the_training_questions_answer_as_often_as_not_is_no_opposite(small_index: Index) -> None:
+    """"baru" asked of a passage saying "lama" is an answerable question as often as not in the
+    training questions ("baru" is "only then" too), so it no longer counts against the answer (it
+    had refused "usulan gudang pendingin baru itu nilainya brp duit": docs/quality.md, fortieth
+    session); "terakhir" asked of a passage saying "pertama" still does."""
+    ingest_articles(
+        small_index,
+        [
+            Article("w", "Warga yang lama menunggu menerima bantuan beras pada Senin (3/11).", "Bantuan"),
+            Article("r", "Raja pertama Majapahit adalah Raden Wijaya, yang naik takhta pada 1293.", "Majapahit"),
+        ],
+    )
+    for asked, expected in (("kapan warga baru menerima bantuan beras?", 0.0), ("Siapa raja terakhir Majapahit?", 1.0)):
+        retrieval = _retrieval(small_index, asked)
+        ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+        assert answer_features(retrieval.query, retrieval.candidates[:3], ranked)["opposite"] == expected, asked
+
+
 def _sentences_of(index: Index, text: str, question: str) -> list[SentenceCandidate]:
     """The sentences of a one-passage article with their features for ``question``."""
     ingest_articles(index, [Article("a", text, "Judul")])
