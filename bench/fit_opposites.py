@@ -150,7 +150,10 @@ def main(argv: list[str] | None = None) -> None:
     add_written_option(parser)
     parser.add_argument("--out", type=Path, default=OUT, help="where to write the pairs")
     parser.add_argument(
-        "--directions-out", type=Path, default=DIRECTIONS_OUT, help="where to write the directions that mark no near miss"
+        "--directions-out",
+        type=Path,
+        default=DIRECTIONS_OUT,
+        help="where to write the directions that mark no near miss",
     )
     args = parser.parse_args(argv)
     paths = [args.train_dir / name for name in SPLITS] + (args.written or list(WRITTEN))

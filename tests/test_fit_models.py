@@ -385,7 +385,7 @@ def test_antonym_directions_whose_questions_are_answered_are_left_out(monkeypatc
 
 
 def test_an_antonym_direction_left_out_is_no_opposite_for_the_answer_model() -> None:
-    from bot.chain.features import antonym_table, antonyms, answerable_directions
+    from bot.chain.features import answerable_directions, antonym_table, antonyms
 
     assert ("pertama", "akhir") in answerable_directions()
     assert "akhir" in antonym_table()["pertama"] and "akhir" not in antonyms()["pertama"]

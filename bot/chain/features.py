@@ -326,7 +326,9 @@ def antonyms() -> dict[str, frozenset[str]]:
     mark a question it may not answer (the answer model's ``opposite``): ``antonym_table`` without
     its ``answerable_directions``."""
     dropped = answerable_directions()
-    return {word: frozenset(o for o in opposites if (word, o) not in dropped) for word, opposites in antonym_table().items()}
+    return {
+        word: frozenset(o for o in opposites if (word, o) not in dropped) for word, opposites in antonym_table().items()
+    }
 
 
 @lru_cache(maxsize=1)

@@ -646,7 +646,7 @@ def test_what_contradicts_the_passage_is_a_feature_of_the_answer(
 
 
 def test_an_antonym_the_training_questions_answer_as_often_as_not_is_no_opposite(small_index: Index) -> None:
-    """"baru" asked of a passage saying "lama" is an answerable question as often as not in the
+    """ "baru" asked of a passage saying "lama" is an answerable question as often as not in the
     training questions ("baru" is "only then" too), so it no longer counts against the answer (it
     had refused "usulan gudang pendingin baru itu nilainya brp duit": docs/quality.md, fortieth
     session); "terakhir" asked of a passage saying "pertama" still does."""
