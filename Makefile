@@ -120,26 +120,34 @@ DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/u
 	tests/data/story_dev.jsonl tests/data/disagree_dev.jsonl tests/data/natural2_dev.jsonl tests/data/disagree2_dev.jsonl tests/data/natural3_dev.jsonl tests/data/changed_dev.jsonl tests/data/changed2_dev.jsonl tests/data/conversation3_dev.jsonl tests/data/conversation4_dev.jsonl tests/data/conversation6_dev.jsonl tests/data/gist_dev.jsonl tests/data/gist2_dev.jsonl \
 	$(EVAL_DIR)/facqa_valid.jsonl $(EVAL_DIR)/tydiqa_id_valid.jsonl $(EVAL_DIR)/idkmrc_valid.jsonl
 
+# EVAL_DETAILS=DIR writes every answer (`tanya eval --details`) to DIR, a file per index, so that two
+# runs can be paired question by question: `python bench/compare.py BEFORE_DIR AFTER_DIR`.
+# EVAL_MODELS=FILE answers with fitted models other than the shipped ones (bench/fit_models.py --out).
+EVAL_DETAILS ?=
+EVAL_MODELS ?=
+eval_options = $(if $(EVAL_MODELS),--models $(EVAL_MODELS)) $(if $(EVAL_DETAILS),--details $(EVAL_DETAILS)/$(1).jsonl)
+
 eval: $(STAMP)
-	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index
-	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news
-	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl tests/data/switch3_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off
-	$(TANYA) eval tests/data/changed3_dev.jsonl tests/data/changed4_dev.jsonl tests/data/conversation5_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --articles tests/data/story2 --articles tests/data/story3 --index-dir .eval-index-stories
-	$(TANYA) eval tests/data/changed5_dev.jsonl tests/data/story4_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --articles tests/data/story2 --articles tests/data/story3 --articles tests/data/story4 --index-dir .eval-index-story4
-	$(TANYA) eval tests/data/natural4_dev.jsonl --articles tests/data/unseen3 --index-dir .eval-index-natural4
-	$(TANYA) eval tests/data/natural5_dev.jsonl tests/data/conversation7_dev.jsonl --articles tests/data/unseen4 --index-dir .eval-index-natural5
-	$(TANYA) eval tests/data/natural6_dev.jsonl tests/data/conversation8_dev.jsonl --articles tests/data/unseen5 --index-dir .eval-index-natural6
-	$(TANYA) eval tests/data/natural7_dev.jsonl tests/data/conversation9_dev.jsonl --articles tests/data/unseen6 --index-dir .eval-index-natural7
-	$(TANYA) eval tests/data/natural8_dev.jsonl tests/data/conversation10_dev.jsonl --articles tests/data/unseen7 --index-dir .eval-index-natural8
-	$(TANYA) eval tests/data/natural9_dev.jsonl tests/data/conversation11_dev.jsonl --articles tests/data/unseen8 --index-dir .eval-index-natural9
-	$(TANYA) eval tests/data/natural10_dev.jsonl --index-dir .eval-index-natural10
-	$(TANYA) eval tests/data/natural11_dev.jsonl tests/data/conversation12_dev.jsonl --articles tests/data/unseen9 --index-dir .eval-index-natural11
-	$(TANYA) eval tests/data/natural12_dev.jsonl --index-dir .eval-index-natural12
-	$(TANYA) eval tests/data/natural13_dev.jsonl tests/data/conversation13_dev.jsonl --articles tests/data/unseen10 --index-dir .eval-index-natural13
-	$(TANYA) eval tests/data/natural14_dev.jsonl tests/data/conversation14_dev.jsonl --articles tests/data/unseen11 --index-dir .eval-index-natural14
-	$(TANYA) eval tests/data/natural15_dev.jsonl tests/data/conversation15_dev.jsonl --articles tests/data/unseen12 --index-dir .eval-index-natural15
-	$(TANYA) eval tests/data/natural16_dev.jsonl tests/data/conversation16_dev.jsonl --articles tests/data/unseen13 --index-dir .eval-index-natural16
-	$(TANYA) eval tests/data/bare_followups_dev.jsonl --articles tests/data/unseen3 --articles tests/data/unseen4 --articles tests/data/unseen5 --articles tests/data/unseen6 --index-dir .eval-index-bare
+	$(if $(EVAL_DETAILS),mkdir -p $(EVAL_DETAILS))
+	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index $(call eval_options,eval-index)
+	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news $(call eval_options,eval-index-news)
+	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl tests/data/switch3_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off $(call eval_options,eval-index-off)
+	$(TANYA) eval tests/data/changed3_dev.jsonl tests/data/changed4_dev.jsonl tests/data/conversation5_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --articles tests/data/story2 --articles tests/data/story3 --index-dir .eval-index-stories $(call eval_options,eval-index-stories)
+	$(TANYA) eval tests/data/changed5_dev.jsonl tests/data/story4_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --articles tests/data/story2 --articles tests/data/story3 --articles tests/data/story4 --index-dir .eval-index-story4 $(call eval_options,eval-index-story4)
+	$(TANYA) eval tests/data/natural4_dev.jsonl --articles tests/data/unseen3 --index-dir .eval-index-natural4 $(call eval_options,eval-index-natural4)
+	$(TANYA) eval tests/data/natural5_dev.jsonl tests/data/conversation7_dev.jsonl --articles tests/data/unseen4 --index-dir .eval-index-natural5 $(call eval_options,eval-index-natural5)
+	$(TANYA) eval tests/data/natural6_dev.jsonl tests/data/conversation8_dev.jsonl --articles tests/data/unseen5 --index-dir .eval-index-natural6 $(call eval_options,eval-index-natural6)
+	$(TANYA) eval tests/data/natural7_dev.jsonl tests/data/conversation9_dev.jsonl --articles tests/data/unseen6 --index-dir .eval-index-natural7 $(call eval_options,eval-index-natural7)
+	$(TANYA) eval tests/data/natural8_dev.jsonl tests/data/conversation10_dev.jsonl --articles tests/data/unseen7 --index-dir .eval-index-natural8 $(call eval_options,eval-index-natural8)
+	$(TANYA) eval tests/data/natural9_dev.jsonl tests/data/conversation11_dev.jsonl --articles tests/data/unseen8 --index-dir .eval-index-natural9 $(call eval_options,eval-index-natural9)
+	$(TANYA) eval tests/data/natural10_dev.jsonl --index-dir .eval-index-natural10 $(call eval_options,eval-index-natural10)
+	$(TANYA) eval tests/data/natural11_dev.jsonl tests/data/conversation12_dev.jsonl --articles tests/data/unseen9 --index-dir .eval-index-natural11 $(call eval_options,eval-index-natural11)
+	$(TANYA) eval tests/data/natural12_dev.jsonl --index-dir .eval-index-natural12 $(call eval_options,eval-index-natural12)
+	$(TANYA) eval tests/data/natural13_dev.jsonl tests/data/conversation13_dev.jsonl --articles tests/data/unseen10 --index-dir .eval-index-natural13 $(call eval_options,eval-index-natural13)
+	$(TANYA) eval tests/data/natural14_dev.jsonl tests/data/conversation14_dev.jsonl --articles tests/data/unseen11 --index-dir .eval-index-natural14 $(call eval_options,eval-index-natural14)
+	$(TANYA) eval tests/data/natural15_dev.jsonl tests/data/conversation15_dev.jsonl --articles tests/data/unseen12 --index-dir .eval-index-natural15 $(call eval_options,eval-index-natural15)
+	$(TANYA) eval tests/data/natural16_dev.jsonl tests/data/conversation16_dev.jsonl --articles tests/data/unseen13 --index-dir .eval-index-natural16 $(call eval_options,eval-index-natural16)
+	$(TANYA) eval tests/data/bare_followups_dev.jsonl --articles tests/data/unseen3 --articles tests/data/unseen4 --articles tests/data/unseen5 --articles tests/data/unseen6 --index-dir .eval-index-bare $(call eval_options,eval-index-bare)
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).

@@ -1,6 +1,7 @@
 """Compare two ``tanya eval --details`` runs question by question, with McNemar's exact test.
 
     python bench/compare.py BASELINE.jsonl VARIANT.jsonl
+    python bench/compare.py BASELINE_DIR VARIANT_DIR     # make eval EVAL_DETAILS=DIR, a file per index
 
 For each set it counts the questions one run gets right and the other wrong, and gives the
 two-sided exact McNemar p-value: how likely a split at least this uneven would be if the two
@@ -34,8 +35,12 @@ def right(row: dict[str, object]) -> bool:
 
 
 def load(path: Path) -> dict[tuple[str, str], dict[str, object]]:
-    """A details file keyed by (set, id)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """A details file keyed by (set, id); a folder is every details file in it (``make eval
+    EVAL_DETAILS=DIR`` writes one per index)."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    rows = [
+        json.loads(line) for file in files for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return {(str(r["set"]), str(r["id"])): r for r in rows}
 
 
@@ -47,9 +52,11 @@ def main() -> None:
             by_set[key[0]].append((row, variant[key]))
     header = f"{'set':<18} {'n':>5} {'base':>6} {'variant':>8} {'+':>4} {'-':>4} {'p':>7}"
     print(header + "   answerable +/-   unanswerable +/-")
+    total_gained = total_lost = 0
     for name, pairs in sorted(by_set.items()):
         gained = sum(1 for a, b in pairs if right(b) and not right(a))
         lost = sum(1 for a, b in pairs if right(a) and not right(b))
+        total_gained, total_lost = total_gained + gained, total_lost + lost
         ans_gain = sum(1 for a, b in pairs if a["answerable"] and right(b) and not right(a))
         ans_lost = sum(1 for a, b in pairs if a["answerable"] and right(a) and not right(b))
         print(
@@ -57,6 +64,8 @@ def main() -> None:
             f"{sum(right(b) for _, b in pairs) / len(pairs):>8.3f} {gained:>4} {lost:>4} {mcnemar(gained, lost):>7.3f}"
             f"   {ans_gain:>4}/{ans_lost:<4}        {gained - ans_gain:>4}/{lost - ans_lost:<4}"
         )
+    n = sum(len(pairs) for pairs in by_set.values())
+    print(f"{'all':<18} {n:>5} {'':>6} {'':>8} {total_gained:>4} {total_lost:>4} {mcnemar(total_gained, total_lost):>7.3f}")
 
 
 if __name__ == "__main__":

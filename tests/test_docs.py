@@ -135,6 +135,17 @@ def test_every_development_set_in_tests_data_is_in_make_eval_and_reads() -> None
         assert questions and all(q.answers for q in questions if q.answerable), name
 
 
+def test_make_eval_can_keep_every_answer_of_each_index_apart() -> None:
+    """`make eval EVAL_DETAILS=DIR` writes each index's answers to a file of its own (two lines
+    writing one file would keep only the last), for `bench/compare.py` to pair two runs."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\neval: $(STAMP)\n", 1)[1].split("\n\n", 1)[0]
+    lines = [line for line in recipe.splitlines() if line.startswith("\t$(TANYA) eval ")]
+    names = [re.search(r" \$\(call eval_options,([\w-]+)\)$", line) for line in lines]
+    assert lines and all(names)
+    assert len({name.group(1) for name in names if name}) == len(lines)
+
+
 def test_make_run_installs_the_python_packages_alone() -> None:
     """The quick start's first command needs no database server, no Docker Compose and no sudo:
     those are for the tests (`make test`)."""
