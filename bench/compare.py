@@ -65,7 +65,8 @@ def main() -> None:
             f"   {ans_gain:>4}/{ans_lost:<4}        {gained - ans_gain:>4}/{lost - ans_lost:<4}"
         )
     n = sum(len(pairs) for pairs in by_set.values())
-    print(f"{'all':<18} {n:>5} {'':>6} {'':>8} {total_gained:>4} {total_lost:>4} {mcnemar(total_gained, total_lost):>7.3f}")
+    p_all = mcnemar(total_gained, total_lost)
+    print(f"{'all':<18} {n:>5} {'':>6} {'':>8} {total_gained:>4} {total_lost:>4} {p_all:>7.3f}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ def test_two_folders_of_details_are_paired_question_by_question(tmp_path: Path) 
     before.mkdir()
     after.mkdir()
     # two indexes, a file each, as `make eval EVAL_DETAILS=DIR` writes them
-    _write(before / "eval-index.jsonl", [_row("a_dev", "1", True, False, True), _row("a_dev", "2", False, False, False)])
+    _write(
+        before / "eval-index.jsonl", [_row("a_dev", "1", True, False, True), _row("a_dev", "2", False, False, False)]
+    )
     _write(before / "eval-index-news.jsonl", [_row("news_dev", "1", True, True, False)])
     _write(after / "eval-index.jsonl", [_row("a_dev", "1", True, True, False), _row("a_dev", "2", False, False, True)])
     _write(after / "eval-index-news.jsonl", [_row("news_dev", "1", True, False, False)])
