@@ -151,11 +151,13 @@ eval: $(STAMP)
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
-# The asking words and the opposites are fitted first: the models' features read them.
+# The asking words and the opposites are fitted first: the models' features read them. Then the
+# models for the bundled embedding model, and those for an index of any other (--lexical).
 fit: $(STAMP)
 	$(BIN)/python bench/fit_asking_words.py
 	$(BIN)/python bench/fit_opposites.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit_models.py --lexical
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .test-models

@@ -117,7 +117,9 @@ DIRECTIONS_HEADER = """\
 
 def count_directions(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str, str, bool]]:
     """How many questions, answerable or not, hold a term of the antonym table that their passage
-    lacks while it holds an opposite of it, by (term, opposite)."""
+    lacks while it holds an opposite of it, by (term, opposite). A question's words are counted by
+    their stems as written: the feature reads its concepts, with English words' translations and
+    spelling variants, which this approximates (docs/quality.md, fortieth session)."""
     table = antonym_table()
     directions: Counter[tuple[str, str, bool]] = Counter()
     for question, passage, answerable in rows:

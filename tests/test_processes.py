@@ -380,6 +380,22 @@ def test_only_an_error_an_interrupt_caused_is_taken_for_one() -> None:
         assert not _from_an_interrupt(later)
 
 
+def test_the_import_systems_error_in_place_of_an_interrupt_is_taken_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C that lands while CPython words a failed import ("cannot import name ...", numpy's
+    optional module as it loads) comes out as TypeError("expected a message argument"), with
+    nothing of the interrupt in it: an ingest so interrupted had ended with that traceback and, at
+    a second Ctrl-C, died by the signal. Taken for an interrupt once one was met, not before."""
+    import bot.cli
+    from bot.cli import _from_an_interrupt
+
+    lost = TypeError("expected a message argument")
+    monkeypatch.setattr(bot.cli, "_HANDLED", [0])
+    assert not _from_an_interrupt(lost)
+    monkeypatch.setattr(bot.cli, "_HANDLED", [1])
+    assert _from_an_interrupt(lost)
+    assert not _from_an_interrupt(TypeError("another message")) and not _from_an_interrupt(ValueError(*lost.args))
+
+
 def _as_at_a_terminal() -> None:
     """In a child before it runs: Ctrl-C as a terminal delivers it (a background job ignores it)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -501,7 +517,16 @@ def _lost_in_a_callback(stop: int, then: str, handled: str) -> subprocess.Comple
         "except KeyboardInterrupt as stopped:\n"
         f"{textwrap.indent(handled, '    ')}"
     )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    # as at a terminal: run in the background (`make test &`), it inherits SIGINT ignored, and the
+    # SIGINT it sends itself did nothing ("not stopped")
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=_as_at_a_terminal,
+    )
 
 
 @pytest.mark.parametrize(("stop", "raised"), [(signal.SIGINT, "KeyboardInterrupt"), (signal.SIGTERM, "Terminated")])

@@ -401,7 +401,8 @@ def fitted_opposite(query: ParsedQuery, passage: str) -> bool:
 
 def _opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
     """A question word missing from the passage while its opposite is there ("termuda" asked,
-    "tertua" written)."""
+    "tertua" written), but for the directions the training questions answer as often as not
+    (``antonyms``)."""
     table = antonyms()
     return any(
         not c.found_in(present) and any(table.get(t, frozenset()) & present for t in c.terms) for c in query.concepts

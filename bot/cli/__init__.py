@@ -169,14 +169,25 @@ def _interrupt_again(
     return again
 
 
+# What CPython's import system raises in place of an interrupt that lands while it words a failed
+# import ("cannot import name ..."): the message cannot be made, and the error made instead
+# (``PyErr_SetImportError`` given none) keeps nothing of the interrupt. numpy imports an optional
+# module so as it loads: a Ctrl-C there had ended an ingest with this traceback (a loaded test run).
+_IMPORT_WITHOUT_A_MESSAGE = ("expected a message argument",)
+
+
 def _from_an_interrupt(error: BaseException) -> bool:
     """Whether ``error`` was raised because of a KeyboardInterrupt (Ctrl-C, or SIGTERM met as one):
-    one is among its causes (pybind11 raises a module's failed import from what ended it). An
-    error after an interrupt that was handled (an answer abandoned in `tanya chat`) is not."""
+    one is among its causes (pybind11 raises a module's failed import from what ended it), or it
+    is the import system's error without a message after an interrupt was met
+    (``_IMPORT_WITHOUT_A_MESSAGE``). An error after an interrupt that was handled (an answer
+    abandoned in `tanya chat`) is not."""
     seen: set[int] = set()
     cause: BaseException | None = error
     while cause is not None and id(cause) not in seen:
         if isinstance(cause, KeyboardInterrupt):
+            return True
+        if _HANDLED[0] and type(cause) is TypeError and cause.args == _IMPORT_WITHOUT_A_MESSAGE:
             return True
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
