@@ -89,15 +89,21 @@ def count(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str, str, bool
     return pairs
 
 
+def _tallies(counts: Counter[tuple[str, str, bool]]) -> Iterator[tuple[str, str, int, int]]:
+    """Each (word, opposite) of ``counts`` with its unanswerable and its answerable questions,
+    sorted by word and opposite."""
+    for word, opposite in sorted({(w, o) for w, o, _ in counts}):
+        yield word, opposite, counts[(word, opposite, False)], counts[(word, opposite, True)]
+
+
 def fitted(pairs: Counter[tuple[str, str, bool]]) -> list[tuple[str, str, int, int]]:
     """The kept pairs with their counts (unanswerable, answerable), sorted by word and opposite."""
-    kept = []
-    for word, opposite in sorted({(w, o) for w, o, _ in pairs}):
-        unanswerable, answerable = pairs[(word, opposite, False)], pairs[(word, opposite, True)]
-        total = unanswerable + answerable
-        if total >= MIN_QUESTIONS and unanswerable >= MIN_UNANSWERABLE_SHARE * total:
-            kept.append((word, opposite, unanswerable, answerable))
-    return kept
+    return [
+        (word, opposite, unanswerable, answerable)
+        for word, opposite, unanswerable, answerable in _tallies(pairs)
+        if unanswerable + answerable >= MIN_QUESTIONS
+        and unanswerable >= MIN_UNANSWERABLE_SHARE * (unanswerable + answerable)
+    ]
 
 
 def render(kept: list[tuple[str, str, int, int]]) -> str:
@@ -132,13 +138,12 @@ def count_directions(rows: Iterable[tuple[str, str, bool]]) -> Counter[tuple[str
 
 def fitted_directions(directions: Counter[tuple[str, str, bool]]) -> list[tuple[str, str, int, int]]:
     """The directions that mark no near miss, with their counts (unanswerable, answerable)."""
-    out = []
-    for term, opposite in sorted({(t, o) for t, o, _ in directions}):
-        unanswerable, answerable = directions[(term, opposite, False)], directions[(term, opposite, True)]
-        total = unanswerable + answerable
-        if total >= MIN_DIRECTION_QUESTIONS and unanswerable <= MAX_DIRECTION_UNANSWERABLE_SHARE * total:
-            out.append((term, opposite, unanswerable, answerable))
-    return out
+    return [
+        (term, opposite, unanswerable, answerable)
+        for term, opposite, unanswerable, answerable in _tallies(directions)
+        if unanswerable + answerable >= MIN_DIRECTION_QUESTIONS
+        and unanswerable <= MAX_DIRECTION_UNANSWERABLE_SHARE * (unanswerable + answerable)
+    ]
 
 
 def render_directions(dropped: list[tuple[str, str, int, int]]) -> str:
