@@ -125,10 +125,10 @@ DEV_SETS := $(EVAL_DIR)/seed_dev.jsonl tests/data/natural_dev.jsonl tests/data/u
 # EVAL_MODELS=FILE answers with fitted models other than the shipped ones (bench/fit_models.py --out).
 EVAL_DETAILS ?=
 EVAL_MODELS ?=
-eval_options = $(if $(EVAL_MODELS),--models $(EVAL_MODELS)) $(if $(EVAL_DETAILS),--details $(EVAL_DETAILS)/$(1).jsonl)
+eval_options = $(if $(EVAL_MODELS),--models "$(EVAL_MODELS)") $(if $(EVAL_DETAILS),--details "$(EVAL_DETAILS)/$(1).jsonl")
 
 eval: $(STAMP)
-	$(if $(EVAL_DETAILS),mkdir -p $(EVAL_DETAILS))
+	$(if $(EVAL_DETAILS),mkdir -p "$(EVAL_DETAILS)")
 	$(TANYA) eval $(DEV_SETS) --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index $(call eval_options,eval-index)
 	$(TANYA) eval tests/data/news_dev.jsonl --articles tests/data/news --index-dir .eval-index-news $(call eval_options,eval-index-news)
 	$(TANYA) eval tests/data/offtopic_dev.jsonl tests/data/switch_dev.jsonl tests/data/switch3_dev.jsonl --articles tests/data/unseen --articles tests/data/unseen2 --articles tests/data/story --index-dir .eval-index-off $(call eval_options,eval-index-off)
