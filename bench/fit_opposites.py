@@ -106,9 +106,13 @@ def fitted(pairs: Counter[tuple[str, str, bool]]) -> list[tuple[str, str, int, i
     ]
 
 
+def _lines(tallies: list[tuple[str, str, int, int]]) -> str:
+    """One line a (word, opposite) with its unanswerable and answerable questions."""
+    return "".join(f"{w} {o} {u} {a}\n" for w, o, u, a in tallies)
+
+
 def render(kept: list[tuple[str, str, int, int]]) -> str:
-    header = HEADER.format(min_questions=MIN_QUESTIONS, share=MIN_UNANSWERABLE_SHARE)
-    return header + "".join(f"{w} {o} {u} {a}\n" for w, o, u, a in kept)
+    return HEADER.format(min_questions=MIN_QUESTIONS, share=MIN_UNANSWERABLE_SHARE) + _lines(kept)
 
 
 DIRECTIONS_HEADER = """\
@@ -148,7 +152,7 @@ def fitted_directions(directions: Counter[tuple[str, str, bool]]) -> list[tuple[
 
 def render_directions(dropped: list[tuple[str, str, int, int]]) -> str:
     header = DIRECTIONS_HEADER.format(min_questions=MIN_DIRECTION_QUESTIONS, share=MAX_DIRECTION_UNANSWERABLE_SHARE)
-    return header + "".join(f"{t} {o} {u} {a}\n" for t, o, u, a in dropped)
+    return header + _lines(dropped)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -311,13 +311,7 @@ def answerable_directions() -> frozenset[tuple[str, str]]:
     as often as not ("pertama kali" asked of a passage saying "akhir", "gudang pendingin baru" of
     one saying "lama"): ``bot/chain/data/antonyms_answerable.txt``, fitted by
     ``bench/fit_opposites.py``."""
-    fitted = Path(__file__).resolve().parent / "data" / "antonyms_answerable.txt"
-    out = set()
-    for line in fitted.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            term, opposite, *_ = line.split()
-            out.add((term, opposite))
-    return frozenset(out)
+    return frozenset(_fitted_pairs("antonyms_answerable.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -337,12 +331,16 @@ def fitted_opposites() -> dict[str, frozenset[str]]:
     passage lacking the word, mark a question it cannot answer (``bot/chain/data/opposites_fitted.txt``,
     fitted on the training splits and the written questions by ``bench/fit_opposites.py``)."""
     table: dict[str, set[str]] = {}
-    fitted = Path(__file__).resolve().parent / "data" / "opposites_fitted.txt"
-    for line in fitted.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            word, opposite, *_ = line.split()
-            table.setdefault(word, set()).add(opposite)
+    for word, opposite in _fitted_pairs("opposites_fitted.txt"):
+        table.setdefault(word, set()).add(opposite)
     return {word: frozenset(opposites) for word, opposites in table.items()}
+
+
+def _fitted_pairs(name: str) -> list[tuple[str, str]]:
+    """The (word, opposite) of each line of a file ``bench/fit_opposites.py`` writes in
+    bot/chain/data (its counts after them, its header's comments, left out)."""
+    lines = (Path(__file__).resolve().parent / "data" / name).read_text(encoding="utf-8").splitlines()
+    return [(fields[0], fields[1]) for line in lines if not line.startswith("#") and len(fields := line.split()) >= 2]
 
 
 # Words passed over to the nearest word of content beside another
