@@ -141,9 +141,18 @@ def test_make_eval_can_keep_every_answer_of_each_index_apart() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\neval: $(STAMP)\n", 1)[1].split("\n\n", 1)[0]
     lines = [line for line in recipe.splitlines() if line.startswith("\t$(TANYA) eval ")]
-    names = [re.search(r" \$\(call eval_options,([\w-]+)\)$", line) for line in lines]
+    names = [re.search(r" \$\(call kept_in,([\w-]+)\)$", line) for line in lines]
     assert lines and all(names)
     assert len({name.group(1) for name in names if name}) == len(lines)
+
+
+def test_make_fit_fits_what_the_models_read_before_them_and_the_lexical_models_too() -> None:
+    """The models' features read the asking words and the antonym directions, so `make fit` fits
+    those first; then the models, and the lexical ones for an index of another embedding model."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nfit: $(STAMP)\n", 1)[1].split("\n\n", 1)[0]
+    steps = [line.split("bench/", 1)[1] for line in recipe.splitlines() if "bench/" in line]
+    assert steps == ["fit_asking_words.py", "fit_opposites.py", "fit_models.py", "fit_models.py --lexical"]
 
 
 def test_make_run_installs_the_python_packages_alone() -> None:
