@@ -19,7 +19,9 @@ race).
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -173,6 +175,48 @@ DEAD_PEER: dict[str, Any] = {
     "keepalives_count": 3,
     "tcp_user_timeout": 60_000,
 }
+
+
+# A server whose processes are frozen (stopped, or a host paused whole) never answers, while its
+# kernel still acknowledges every packet: neither the keepalives nor the server's own
+# statement_timeout end a read waiting on it. A read still waiting this long past the statement
+# timeout is given up from this side (``_deadline``).
+CLIENT_GRACE_S = 5.0
+
+
+@contextmanager
+def _deadline(db: Any, seconds: float) -> Iterator[list[bool]]:
+    """Shut ``db``'s socket down should the block run past ``seconds`` (0: never): a read blocked
+    on a server that never answers then fails as on a lost connection. Yields a list that holds
+    ``True`` once that happened. The socket is only shut down while the block runs, never after
+    the connection went back to the pool."""
+    fired: list[bool] = []
+    if not seconds:
+        yield fired
+        return
+    guard = threading.Lock()
+    running = [True]
+
+    def cut() -> None:
+        with guard:
+            if not running[0]:
+                return
+            fired.append(True)
+            try:  # a duplicate of the descriptor: shutting it down shuts the connection's socket
+                with socket.socket(fileno=os.dup(db.fileno())) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, ValueError):  # closed meanwhile
+                pass
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        with guard:
+            running[0] = False
+        timer.cancel()
 
 
 class PostgresCatalog:
@@ -335,15 +379,18 @@ class PostgresCatalog:
         had failed one question of a running bot after a restart, the server up again (a
         hostile tester's). With the server still away, the first error stands at once. (Trying
         every connection before it is handed out, the pool's ``check``, or asking the pool
-        again, made it wait out its reconnection back-off after an outage, past ten seconds.)"""
+        again, made it wait out its reconnection back-off after an outage, past ten seconds.)
+        A read still waiting ``CLIENT_GRACE_S`` past the statement timeout is given up: a server
+        frozen with its connections open had left it waiting for ever (a hostile tester's)."""
         import psycopg
 
         had: list[Any] = []  # the pooled connection the read ran on, once it had one
+        limit = self.statement_timeout_s + CLIENT_GRACE_S if self.statement_timeout_s else 0.0
         with self._lost("cannot reach the database"):
             try:
                 with self._pool.connection() as db:
                     had.append(db)
-                    return list(db.execute(sql, params).fetchall())
+                    return self._read_on(db, sql, params, limit)
             except psycopg.OperationalError as exc:
                 # only a connection found dead: not the pool's timeout (no connection was had, the
                 # server is away), nor a statement ended on a live one (a timeout, a cancel)
@@ -355,9 +402,24 @@ class PostgresCatalog:
                     raise exc from None  # still away
                 with fresh:
                     self._configure(fresh)
-                    rows = list(fresh.execute(sql, params).fetchall())
+                    rows = self._read_on(fresh, sql, params, limit)
                 self._pool.check()
                 return rows
+
+    def _read_on(self, db: Any, sql: str, params: Any, limit: float) -> list[Any]:
+        """The rows of ``sql`` read on ``db``, given up after ``limit`` seconds (``_deadline``)."""
+        import psycopg
+
+        with _deadline(db, limit) as cut:
+            try:
+                return list(db.execute(sql, params).fetchall())
+            except psycopg.OperationalError:
+                if not cut:
+                    raise
+        raise IndexUnavailable(
+            f"the database {self.where} did not answer within {limit:g} s (TANYA_DATABASE_TIMEOUT_S "
+            f"and {CLIENT_GRACE_S:g} s more): the server does not respond"
+        )
 
     @contextmanager
     def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:

@@ -861,6 +861,51 @@ def test_a_statement_that_waits_past_the_timeout_ends_with_one_line(database_url
         catalog.close()
 
 
+def test_a_read_from_a_server_that_froze_ends_with_one_line(database_url: str) -> None:
+    """A hostile tester's, left open since the thirty-ninth session: a server whose processes are
+    stopped (SIGSTOP, as a paused host: its kernel still acknowledges every packet, so neither the
+    keepalives nor the server's own statement timeout end anything) left a read waiting for ever.
+    A read is now given up CLIENT_GRACE_S past TANYA_DATABASE_TIMEOUT_S, in one line, and once the
+    server goes on the same catalog reads again."""
+    import psycopg
+
+    catalog = PostgresCatalog(database_url, statement_timeout_s=0.5)
+    frozen: list[int] = []
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            catalog.count_chunks()
+        except BaseException as exc:  # noqa: BLE001 - the test reads what ended it
+            outcome.append(exc)
+
+    try:
+        assert catalog.count_chunks() == 0
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            frozen = [
+                int(r[0])
+                for r in admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+        assert frozen  # the catalog's pooled connections
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(120)  # a hang detector, not a timing: the read gives up after about 5.5 s
+        assert not reader.is_alive(), "the read still waits on the frozen server"
+        assert len(outcome) == 1 and isinstance(outcome[0], IndexUnavailable), outcome
+        assert "did not answer within 5.5 s (TANYA_DATABASE_TIMEOUT_S and 5 s more)" in str(outcome[0])
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    try:
+        assert catalog.count_chunks() == 0  # the server going on, the catalog reads again
+    finally:
+        catalog.close()
+
+
 def test_a_role_that_may_only_read_answers_and_is_told_clearly_that_it_cannot_write(
     tmp_path: Path, postgres_server: PostgresServer
 ) -> None:
