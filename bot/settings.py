@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from ingest.settings import IndexSettings, Section, database_secrets, url_secrets
+from ingest.settings import IndexSettings, Section, database_secrets, has_user_part, url_secrets
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -87,6 +87,19 @@ class LLMSettings(Section):
     ollama_base_url: str | None = Field(
         default=None, validation_alias=AliasChoices("OLLAMA_BASE_URL", "TANYA_OLLAMA_BASE_URL", "ollama_base_url")
     )
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _no_sign_in_in_place_of_the_key(cls, value: str | None) -> str | None:
+        """Refuse a ``user:password@`` part in the URL: the HTTP client sends it as Basic auth in
+        place of OPENAI_API_KEY (which the OpenAI client requires), so the server never got the
+        key (a hostile tester's, 2026-12-05)."""
+        if value and has_user_part(value):
+            raise ValueError(
+                "has a user:password@ part, which would be sent as Basic auth in place of OPENAI_API_KEY; "
+                "give the URL without it, and the key in OPENAI_API_KEY"
+            )
+        return value
 
     @field_validator("openai_api_key", "anthropic_api_key")
     @classmethod

@@ -324,6 +324,12 @@ def url_password(url: str) -> str | None:
     return (found.group(2).partition(":")[2] or None) if found else None
 
 
+def has_user_part(url: str) -> bool:
+    """Whether ``url`` has a ``user:password@`` (or ``user@``) part, which HTTP clients send as
+    Basic auth."""
+    return _USERINFO.match(url.strip()) is not None
+
+
 # A URL's scheme and, up to the last "@" before its path, its user:password part.
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)([^/?#]*)@", re.IGNORECASE)
 

@@ -242,6 +242,21 @@ def test_a_key_in_the_base_urls_query_is_never_logged(
     assert "QuerySecret42" not in caplog.text and "QuerySecret42" not in result.output
 
 
+def test_a_user_and_password_in_the_base_url_are_refused_and_never_shown(
+    llm_env: ChatServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTTP client sent a URL's user:password@ as Basic auth in place of OPENAI_API_KEY, so the
+    key never reached the server (a hostile tester's, left open since the thirty-ninth session):
+    refused as a setting, in one line that does not show the password, before any request."""
+    port = llm_env.server_address[1]
+    for userinfo in ("alice:Pw0rdSecret@", "alice@"):
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://{userinfo}127.0.0.1:{port}/v1")
+        result = CliRunner().invoke(app, ["ask", "--json", QUESTION])
+        assert result.exit_code == 2 and not llm_env.requests
+        assert "invalid OPENAI_BASE_URL" in result.output and "in place of OPENAI_API_KEY" in result.output
+        assert "Pw0rdSecret" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
 def test_a_failing_server_gives_the_extractive_answer_and_never_logs_the_key(
     llm_env: ChatServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -121,7 +121,8 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     from ingest.store.vectors import make_chroma_client
 
     monkeypatch.setenv("TANYA_CHROMA_URL", "http://admin:Hunter2Secret@127.0.0.1:9")
-    monkeypatch.setenv("TANYA_LLM_OPENAI_BASE_URL", "http://bob:OtherSecret1@127.0.0.1:9/v1")
+    # (OLLAMA_BASE_URL: OPENAI_BASE_URL refuses a user:password@ part, which would replace its key)
+    monkeypatch.setenv("TANYA_LLM_OLLAMA_BASE_URL", "http://bob:OtherSecret1@127.0.0.1:9")
     settings = Settings()
     assert {"Hunter2Secret", "OtherSecret1"} <= set(settings.secret_values())
     with pytest.raises(IndexUnavailable) as raised:  # nothing listens on port 9
@@ -129,8 +130,8 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     assert "Hunter2Secret" not in str(raised.value) and "admin" not in str(raised.value)
     assert "http://127.0.0.1:9" in str(raised.value)
     # a URL urlparse cannot read is no reason for every command to fail, and its password is kept
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://carol:ThirdSecret9@[::1:8000/v1")
-    monkeypatch.delenv("TANYA_LLM_OPENAI_BASE_URL")
+    monkeypatch.setenv("OLLAMA_BASE_URL", "http://carol:ThirdSecret9@[::1:8000")
+    monkeypatch.delenv("TANYA_LLM_OLLAMA_BASE_URL")
     assert "ThirdSecret9" in Settings().secret_values()
     # a key given in a server URL's query (a hostile tester's: `--debug` printed it), not other parameters
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1?api-version=2024-10&api-key=Query%2BSecret42")
@@ -142,6 +143,10 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
         IndexSettings()
     assert "FourthSecret" not in refused.value.errors()[0]["msg"]  # what `tanya` prints of it
     assert "FourthSecret" not in str(refused.value)  # and what `tanya --debug` prints: the whole error
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://dave:FifthSecret5@127.0.0.1:9/v1")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "FifthSecret5" not in str(refused.value)
 
 
 def test_a_short_database_password_is_masked_as_a_word_not_inside_other_words() -> None:
