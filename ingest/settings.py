@@ -327,7 +327,8 @@ def url_password(url: str) -> str | None:
 def has_user_part(url: str) -> bool:
     """Whether ``url`` has a ``user:password@`` (or ``user@``) part, which HTTP clients send as
     Basic auth."""
-    return _USERINFO.match(url.strip()) is not None
+    found = _USERINFO.match(url.strip())
+    return found is not None and found.group(2) != ""  # "http://@host" sends nothing
 
 
 # A URL's scheme and, up to the last "@" before its path, its user:password part.

@@ -180,7 +180,8 @@ DEAD_PEER: dict[str, Any] = {
 # A server whose processes are frozen (stopped, or a host paused whole) never answers, while its
 # kernel still acknowledges every packet: neither the keepalives nor the server's own
 # statement_timeout end a read waiting on it. A read still waiting this long past the statement
-# timeout is given up from this side (``_deadline``).
+# timeout is given up from this side (``_deadline``); with no statement timeout of tanya's
+# (TANYA_DATABASE_TIMEOUT_S=0), no read is.
 CLIENT_GRACE_S = 5.0
 
 
@@ -205,7 +206,7 @@ def _deadline(db: Any, seconds: float) -> Iterator[list[bool]]:
             try:  # a duplicate of the descriptor: shutting it down shuts the connection's socket
                 with socket.socket(fileno=os.dup(db.fileno())) as sock:
                     sock.shutdown(socket.SHUT_RDWR)
-            except (OSError, ValueError):  # closed meanwhile
+            except Exception:  # a connection the driver holds closed: nothing to cut
                 pass
 
     timer = threading.Timer(seconds, cut)
@@ -224,13 +225,19 @@ class PostgresCatalog:
     ``ingest.store.catalog.Catalog``, safe to share between threads (a connection pool)."""
 
     def __init__(
-        self, url: str, pool_size: int = 4, connect_timeout_s: float = 10.0, statement_timeout_s: float = 60.0
+        self,
+        url: str,
+        pool_size: int = 4,
+        connect_timeout_s: float = 10.0,
+        statement_timeout_s: float = 60.0,
+        client_grace_s: float = CLIENT_GRACE_S,
     ) -> None:
         from psycopg_pool import ConnectionPool
 
         self.url = url
         self.where = redact_database_url(url)
         self.statement_timeout_s = statement_timeout_s
+        self.client_grace_s = client_grace_s
         # how every connection is made: the pool's, and a read's own after a restart (``_rows``)
         self._options = {"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s)), **DEAD_PEER}
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
@@ -385,7 +392,7 @@ class PostgresCatalog:
         import psycopg
 
         had: list[Any] = []  # the pooled connection the read ran on, once it had one
-        limit = self.statement_timeout_s + CLIENT_GRACE_S if self.statement_timeout_s else 0.0
+        limit = self.statement_timeout_s + self.client_grace_s if self.statement_timeout_s else 0.0
         with self._lost("cannot reach the database"):
             try:
                 with self._pool.connection() as db:
@@ -410,16 +417,24 @@ class PostgresCatalog:
         """The rows of ``sql`` read on ``db``, given up after ``limit`` seconds (``_deadline``)."""
         import psycopg
 
+        rows: list[Any] | None = None
         with _deadline(db, limit) as cut:
             try:
-                return list(db.execute(sql, params).fetchall())
+                rows = list(db.execute(sql, params).fetchall())
             except psycopg.OperationalError:
                 if not cut:
                     raise
-        raise IndexUnavailable(
-            f"the database {self.where} did not answer within {limit:g} s (TANYA_DATABASE_TIMEOUT_S "
-            f"and {CLIENT_GRACE_S:g} s more): the server does not respond"
-        )
+        if cut:
+            # its socket is shut down, whether or not the rows came first (the timer may fire while
+            # they are read into Python): never back into the pool, where a write would meet it
+            # (a review's)
+            db.close()
+        if rows is None:
+            raise IndexUnavailable(
+                f"the database {self.where} did not answer within {limit:g} s (TANYA_DATABASE_TIMEOUT_S "
+                f"and {self.client_grace_s:g} s more): the server does not respond"
+            )
+        return rows
 
     @contextmanager
     def write_lock(self, timeout_s: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:

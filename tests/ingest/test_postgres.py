@@ -876,7 +876,7 @@ def test_a_read_from_a_server_that_froze_ends_with_one_line(database_url: str) -
     def read() -> None:
         try:
             catalog.count_chunks()
-        except BaseException as exc:  # noqa: BLE001 - the test reads what ended it
+        except BaseException as exc:  # the test reads what ended it
             outcome.append(exc)
 
     try:
@@ -902,6 +902,38 @@ def test_a_read_from_a_server_that_froze_ends_with_one_line(database_url: str) -
             os.kill(pid, signal.SIGCONT)
     try:
         assert catalog.count_chunks() == 0  # the server going on, the catalog reads again
+    finally:
+        catalog.close()
+
+
+def test_a_read_whose_limit_passes_as_its_rows_are_read_leaves_no_cut_connection_in_the_pool(
+    database_url: str,
+) -> None:
+    """A review's: the limit may pass after the server's rows came, while the driver reads them
+    into Python; the read then returns them, and its connection, whose socket was shut down, had
+    gone back to the pool, where the next write met it ("server closed the connection"). It is
+    closed now, and the pool makes another."""
+    import psycopg
+    from psycopg.types.numeric import IntLoader
+
+    class SlowLoader(IntLoader):  # a count read slowly: the limit passes while it is read
+        def load(self, data: Any) -> Any:
+            time.sleep(0.6)
+            return super().load(data)
+
+    oid = psycopg.adapters.types["int8"].oid
+    original = psycopg.adapters.get_loader(oid, psycopg.pq.Format.TEXT)
+    assert original is not None
+    psycopg.adapters.register_loader("int8", SlowLoader)  # every connection made from now on
+    try:
+        catalog = PostgresCatalog(database_url, statement_timeout_s=0.2, client_grace_s=0.0)
+    finally:
+        psycopg.adapters.register_loader("int8", original)
+    try:
+        assert catalog.count_chunks() == 0  # the rows had come: they are the answer
+        with catalog.transaction() as db:  # a write on the pool's next connection
+            db.execute("INSERT INTO meta (key, value) VALUES ('probe', 'x')")
+        assert catalog.get_meta("probe") == "x"
     finally:
         catalog.close()
 

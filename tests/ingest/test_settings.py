@@ -143,9 +143,16 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
         IndexSettings()
     assert "FourthSecret" not in refused.value.errors()[0]["msg"]  # what `tanya` prints of it
     assert "FourthSecret" not in str(refused.value)  # and what `tanya --debug` prints: the whole error
+    monkeypatch.delenv("TANYA_CHROMA_URL")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://dave:FifthSecret5@127.0.0.1:9/v1")
     with pytest.raises(ValidationError) as refused:
         Settings()
+    assert [e["loc"][-1] for e in refused.value.errors()] == ["OPENAI_BASE_URL"]  # refused for itself
+    # what is refused: a user part that would be sent, not an "@" in the path or query, nor "@" alone
+    from ingest.settings import has_user_part
+
+    assert has_user_part(" http://alice@host/v1") and has_user_part("HTTPS://a:b@host")
+    assert not any(has_user_part(u) for u in ("http://@host/v1", "http://host/v1?email=a@b", "http://host/a@b"))
     assert "FifthSecret5" not in str(refused.value)
 
 
