@@ -111,25 +111,31 @@ class Conversation:
 
     def stand(self) -> Stand:
         """How the conversation stands now, to be read as it stood later (``as_it_stood``)."""
-        return Stand(self.added, tuple(self.history()), dict(self.filters))
+        return Stand(self.added, tuple(self.history()), dict(self.filters), self.last_at)
 
-    def as_it_stood(self, stand: Stand) -> Conversation:
+    def as_it_stood(self, stand: Stand, alive_at: float | None = None) -> Conversation:
         """A copy of the conversation as it stood at ``stand`` (``as_of``), with the filters it had
         then, not ones set later in its thread: what a reply to an answer goes on from, and what an
-        edited question is read with (``bot.discord.cogs.ask``)."""
+        edited question is read with (``bot.discord.cogs.ask``). It is quiet since its last turn
+        then, or since ``alive_at`` (an edited question, asked while it was alive), not since the
+        turns its thread had later: a reply to an answer that went quiet and was forgotten, its
+        thread since started over by another question, had brought its turns and filters back (a
+        hostile tester's)."""
         then = self.as_of(stand.added, list(stand.turns))
         then.filters = dict(stand.filters)
+        then.last_at = stand.at if alive_at is None else max(stand.at, alive_at)
         return then
 
 
 @dataclass(frozen=True)
 class Stand:
     """A conversation as it stood (``Conversation.stand``): the turns it had had in all, those it
-    kept then (at most its ``max_turns``), and its filters."""
+    kept then (at most its ``max_turns``), its filters, and when its last turn was."""
 
     added: int
     turns: tuple[Turn, ...]
     filters: Mapping[str, str]
+    at: float = 0.0  # the time of its last turn then (``Conversation.last_at``)
 
 
 class Conversations:

@@ -1380,6 +1380,80 @@ async def test_a_question_edited_after_later_turns_of_its_thread_leaves_the_thre
     bot.workers.shutdown(wait=True)
 
 
+OTHER = "siapa yang membocorkan dokumen internal tiktok?"
+
+
+async def test_a_question_asked_in_the_thread_while_an_edit_is_answered_stays_in_the_thread(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A hostile tester's: whether the edit's answer branches off was decided before it was
+    answered, so another member's question answered meanwhile in the thread was dropped from the
+    thread's conversation when the edit's answer was filed there."""
+    edit_answered = threading.Event()
+
+    def slow_for_the_edit(raw: Any) -> Any:
+        if "kapan" in (raw["question"] if isinstance(raw, dict) else raw):
+            edit_answered.wait(10)  # until the other member's question has been answered
+        return stack.chain.invoke(raw)
+
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50)
+    bot.chain = RunnableLambda(slow_for_the_edit)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    first = fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)
+    await cog.on_message(first)
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    edit = asyncio.create_task(cog.on_raw_message_edit(raw_edit(edited(first, f"<@99> {LATER}"))))
+    await asyncio.sleep(0.1)  # the edit is being answered
+    await cog.on_message(fake_message(log, f"<@99> {OTHER}", channel_id=thread_id, mentions=[bot.user], author_id=2))
+    edit_answered.set()
+    await edit
+    thread_turns = bot.conversations.get(("thread", thread_id)).history()
+    assert [t.question for t in thread_turns] == [QUESTION, OTHER]  # the thread goes on as it was
+    newest = cog.asked[(100, 5000)].sent[0].id  # the edit's answer: a reply to it continues the branch
+    assert [t.question for t in bot.conversations.get(("reply", thread_id, newest)).history()] == [LATER]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_a_refused_question_edited_after_another_members_question_leaves_the_thread_going_on(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A hostile tester's: an edit branched off only past one turn after the question's own, as if
+    every question had been answered; a refused one (too long, the cooldown) had none, so the
+    edit filed the thread as it stood before it, and the member's question after it was gone."""
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION)
+    too_long = fake_message(log, "<@99> " + "kapan " * 400, channel_id=thread_id, mentions=[bot.user], message_id=7000)
+    thread = _BotThread.__new__(_BotThread)
+    thread.id, thread.owner_id, thread.parent_id = thread_id, 99, 100
+    too_long.channel = thread  # as discord.py gives it: a thread the bot owns
+    await cog.on_message(too_long)
+    assert "can't take that question" in log[-1][1]
+    await cog.on_message(fake_message(log, f"<@99> {OTHER}", channel_id=thread_id, mentions=[bot.user], author_id=2))
+    await cog.on_raw_message_edit(raw_edit(edited(too_long, f"<@99> {LATER}")))
+    assert any("12 Oktober 2024" in (e[1] or "") for e in log[-3:])  # the edit answered
+    thread_turns = bot.conversations.get(("thread", thread_id)).history()
+    assert [t.question for t in thread_turns] == [QUESTION, OTHER]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_a_reply_to_an_answer_whose_conversation_went_quiet_starts_over(stack: Stack, tmp_path: Path) -> None:
+    """A hostile tester's: a reply to an /ask answer was read as of the answer, but as quiet only
+    since its thread's newest turn: the thread forgotten after the quiet and started over by
+    another member's question, the reply still got the old turn and its source filter back."""
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50, conversation_minutes=0.05)
+    fake = interaction(bot, user_id=1, channel_id=100)
+    await invoke(AskCog.ask, cog, fake, FIRST, None, None, "rakyat sulsel")
+    answer_id = next(e for e in fake.log if e[0] == "create_thread")[2]["message"].id
+    thread_id = answer_id + 10_000
+    assert bot.conversations.get(("reply", 100, answer_id)).filters == {"source": "rakyat sulsel"}
+    await asyncio.sleep(3.2)  # quiet past TANYA_DISCORD_CONVERSATION_MINUTES (3 s)
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {OTHER}", channel_id=thread_id, mentions=[bot.user], author_id=2))
+    assert [t.question for t in bot.conversations.get(("thread", thread_id)).history()] == [OTHER]
+    reply = bot.conversations.get(("reply", 100, answer_id))  # what a reply to the old answer goes on from
+    assert reply is not None and reply.history() == [] and reply.filters == {}
+    bot.workers.shutdown(wait=True)
+
+
 async def test_an_edit_the_cooldown_refuses_keeps_the_answer(stack: Stack, tmp_path: Path) -> None:
     bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=1)
     log: list[tuple[str, Any, dict[str, Any]]] = []

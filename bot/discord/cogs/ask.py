@@ -254,16 +254,21 @@ class Asked:
     latest: str = ""  # the text of the newest edit seen (an older edit still waiting is not answered)
     at: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # the turns ``conversation`` had had once the message was handled: its answer's turn included,
+    # none for a refusal (the cooldown, a question too long) or a failure
+    after: int = 0
 
     @classmethod
     def now(cls, content: str, conversation: Conversation, post: Post, answered_in: int, thread: Any = None) -> Asked:
         """``content`` about to be answered in ``conversation`` as it stands now."""
-        return cls(content, conversation, conversation.stand(), post, answered_in, thread, latest=content)
+        stood = conversation.stand()
+        return cls(content, conversation, stood, post, answered_in, thread, latest=content, after=stood.added)
 
     def before(self) -> Conversation:
         """The conversation as it stood before the answer (``Conversation.as_it_stood``): an
-        edited question is read with the turns before it, not with its own first answer."""
-        return self.conversation.as_it_stood(self.stood)
+        edited question is read with the turns before it, not with its own first answer, and as
+        alive as when it was asked."""
+        return self.conversation.as_it_stood(self.stood, alive_at=self.at)
 
 
 # Answered messages kept for their edits: the most recent ones, for as long as a conversation is
@@ -513,11 +518,8 @@ class AskCog(commands.Cog):
             async with asked.lock:
                 await self.answer_into(message, question, conversation, asked)
             return
-        # a question edited after later turns: its new answer branches off there (a reply to it
-        # goes on from it), the thread goes on with its later turns
-        branch = again.conversation.added > again.stood.added + 1
         again.content = message.content
-        await self.answer_into(message, question, conversation, again, replacing=list(again.sent), branch=branch)
+        await self.answer_into(message, question, conversation, again, replacing=list(again.sent), edit=True)
 
     async def answer_into(
         self,
@@ -526,11 +528,11 @@ class AskCog(commands.Cog):
         conversation: Conversation,
         asked: Asked,
         replacing: Sequence[Any] = (),
-        branch: bool = False,
+        edit: bool = False,
     ) -> None:
         """Answer ``question`` where ``asked`` says, then remove the messages of the answer it
-        ``replacing`` (an edited question's; kept when no answer came), and file the conversation
-        under the answer, and under its thread unless the answer is a ``branch``."""
+        ``replacing`` (an ``edit``'s; kept when no answer came), and file the conversation under
+        the answer, and under its thread unless the edit's answer branches off (``went_on``)."""
         preview = LivePreview(asyncio.get_running_loop(), asked.post)
         answer, problem = await self.respond(question, preview, conversation)
         if answer is None:
@@ -539,12 +541,28 @@ class AskCog(commands.Cog):
             return
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, asked.post, preview)
-        asked.sent, asked.conversation, asked.at = sent, conversation, time.monotonic()
+        thread = asked.thread or self.own_thread(message.channel)
+        # decided once the answer is out, not before: a question asked in the thread meanwhile
+        # is one of its later turns (a hostile tester's)
+        branch = edit and self.went_on(thread, asked)
+        asked.sent, asked.conversation, asked.at, asked.after = sent, conversation, time.monotonic(), conversation.added
         for old in replacing:  # the bot's own messages: it may always remove them
             with contextlib.suppress(discord.HTTPException):
                 await old.delete()
-        thread = None if branch else asked.thread or self.own_thread(message.channel)
-        self.remember(conversation, sent, asked.answered_in, thread)
+        self.remember(conversation, sent, asked.answered_in, None if branch else thread)
+
+    def went_on(self, thread: Any, asked: Asked) -> bool:
+        """Whether ``thread`` (the bot's, where ``asked`` was answered) went on past the question
+        an edit replaces: another conversation is filed under it now, or the one ``asked`` was
+        answered in has had turns since (another member's question, answered before or while the
+        edit was). The edit's new answer then branches off there (a reply to it goes on from it),
+        and the thread goes on with its later turns. Counting turns since the question's own,
+        not one turn past it: a refused question has none, and a member's question after it had
+        been taken for its answer, and dropped from the thread by the edit (a hostile tester's)."""
+        if thread is None:
+            return False
+        now = self.in_thread(thread.id)
+        return now is not None and (now is not asked.conversation or asked.conversation.added > asked.after)
 
 
 async def apologising(message: discord.Message, answering: Awaitable[None], what: str) -> None:
