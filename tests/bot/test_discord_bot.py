@@ -1454,6 +1454,32 @@ async def test_a_reply_to_an_answer_whose_conversation_went_quiet_starts_over(st
     bot.workers.shutdown(wait=True)
 
 
+async def test_an_edit_in_a_thread_discord_py_no_longer_holds_is_answered_in_an_allowed_channel(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A hostile tester's: discord.py gives the edit of a message in a thread it no longer holds
+    with a bare channel (``PartialMessageable``: the thread's id, no parent), which an allow-list
+    of channels refused, so the edit was left unanswered. The message had been answered there."""
+    bot, cog = _bot_with_user(stack, tmp_path, threads=True, cooldown_per_minute=50, channels="100")
+    log: list[tuple[str, Any, dict[str, Any]]] = []
+    await cog.on_message(fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user]))
+    thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
+    asked = fake_message(log, f"<@99> {OTHER}", channel_id=thread_id, mentions=[bot.user], message_id=7000)
+    thread = _BotThread.__new__(_BotThread)
+    thread.id, thread.owner_id, thread.parent_id = thread_id, 99, 100
+    asked.channel = thread  # as discord.py gives it while it holds the thread
+    await cog.on_message(asked)
+    assert "membocorkan" in log[-1][1] or "dokumen" in log[-1][1]
+    later = edited(asked, f"<@99> {LATER}")
+    bare = fake_message([], "", channel_id=thread_id).channel  # the thread gone from discord.py's cache:
+    later.channel = SimpleNamespace(id=thread_id, typing=bare.typing)  # its id, no parent
+    await cog.on_raw_message_edit(raw_edit(later))
+    assert any("12 Oktober 2024" in (e[1] or "") for e in log[-3:])  # answered again
+    turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
+    assert turns == [QUESTION, LATER]  # and the thread goes on from the new answer
+    bot.workers.shutdown(wait=True)
+
+
 async def test_an_edit_the_cooldown_refuses_keeps_the_answer(stack: Stack, tmp_path: Path) -> None:
     bot, cog = _bot_with_user(stack, tmp_path, cooldown_per_minute=1)
     log: list[tuple[str, Any, dict[str, Any]]] = []

@@ -474,7 +474,11 @@ class AskCog(commands.Cog):
             question = ""
         if not question and (conversation is not None or again is not None):
             return  # an empty follow-up in a thread is just chatter; an edit to nothing keeps its answer
-        if not self.bot.allows(message.channel, message.channel.id):  # not set up for it: it says nothing there
+        # not set up for it: it says nothing there. An edit of a message it answered was asked
+        # where it answers; discord.py gives a thread it no longer holds as a bare channel with no
+        # parent, which an allow-list of channels had refused, the edit left unanswered (a hostile
+        # tester's)
+        if again is None and not self.bot.allows(message.channel, message.channel.id):
             return
         thread = None
         answered_in = message.channel.id
@@ -541,7 +545,9 @@ class AskCog(commands.Cog):
             return
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, asked.post, preview)
-        thread = asked.thread or self.own_thread(message.channel)
+        # kept with the message: its edit may come with a bare channel, no thread (discord.py's
+        # for a thread it no longer holds)
+        thread = asked.thread = asked.thread or self.own_thread(message.channel)
         # decided once the answer is out, not before: a question asked in the thread meanwhile
         # is one of its later turns (a hostile tester's)
         branch = edit and self.went_on(thread, asked)
