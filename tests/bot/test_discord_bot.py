@@ -963,6 +963,14 @@ class _BotThread(discord.Thread):
         pass
 
 
+def in_bot_thread(message: Any, thread_id: int, parent_id: int = 100) -> Any:
+    """``message`` as discord.py gives it from a thread the bot (id 99) opened in ``parent_id``."""
+    thread = _BotThread.__new__(_BotThread)
+    thread.id, thread.owner_id, thread.parent_id = thread_id, 99, parent_id
+    message.channel = thread
+    return message
+
+
 async def test_a_thread_the_bot_opened_is_a_conversation_again_after_a_restart(stack: Stack, tmp_path: Path) -> None:
     # found by a hostile tester: a new bot (a restart, or the thread's conversation pushed out of
     # the bounded store) answered mentions in its own thread each as a first question for ever
@@ -1422,10 +1430,7 @@ async def test_a_refused_question_edited_after_another_members_question_leaves_t
     edit filed the thread as it stood before it, and the member's question after it was gone."""
     bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION)
     too_long = fake_message(log, "<@99> " + "kapan " * 400, channel_id=thread_id, mentions=[bot.user], message_id=7000)
-    thread = _BotThread.__new__(_BotThread)
-    thread.id, thread.owner_id, thread.parent_id = thread_id, 99, 100
-    too_long.channel = thread  # as discord.py gives it: a thread the bot owns
-    await cog.on_message(too_long)
+    await cog.on_message(in_bot_thread(too_long, thread_id))
     assert "can't take that question" in log[-1][1]
     await cog.on_message(fake_message(log, f"<@99> {OTHER}", channel_id=thread_id, mentions=[bot.user], author_id=2))
     await cog.on_raw_message_edit(raw_edit(edited(too_long, f"<@99> {LATER}")))
@@ -1454,6 +1459,76 @@ async def test_a_reply_to_an_answer_whose_conversation_went_quiet_starts_over(st
     bot.workers.shutdown(wait=True)
 
 
+async def test_a_question_answered_in_the_thread_while_the_edited_one_was_first_answered_stays_in_the_thread(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A review's: the turns a question left its thread with were counted once its answer was out,
+    so another member's question answered meanwhile counted as its own, and its edit then filed
+    the thread without that member's turn."""
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION)
+    other_answered = threading.Event()
+
+    def slow_for_the_first(raw: Any) -> Any:
+        if "dikabarinnya" in (raw["question"] if isinstance(raw, dict) else raw):
+            other_answered.wait(10)
+        return stack.chain.invoke(raw)
+
+    bot.chain = RunnableLambda(slow_for_the_first)
+    asked = in_bot_thread(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user], message_id=6000), thread_id)
+    first = asyncio.create_task(cog.on_message(asked))
+    await asyncio.sleep(0.1)
+    other = fake_message(log, f"<@99> {OTHER}", mentions=[bot.user], author_id=2)
+    await cog.on_message(in_bot_thread(other, thread_id))
+    other_answered.set()
+    await first
+    await cog.on_raw_message_edit(raw_edit(edited(asked, f"<@99> {LATER}")))
+    thread_turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
+    assert thread_turns == [QUESTION, OTHER, FIRST]  # the thread goes on; the edit branched off
+    bot.workers.shutdown(wait=True)
+
+
+async def test_an_edit_of_a_question_whose_answer_could_not_be_sent_replaces_it_in_the_thread(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A review's: the answer's turn joins the conversation before the answer is sent; when it
+    could not be sent, the question still counted as having left none, so its edit took its own
+    turn for another member's and branched off, the thread going on with the unsent answer."""
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION)
+    asked = in_bot_thread(fake_message(log, f"<@99> {FIRST}", mentions=[bot.user], message_id=6000), thread_id)
+    sends = asked.reply
+
+    async def refused_once(text: str, **kwargs: Any) -> Any:
+        asked.reply = sends
+        raise discord.HTTPException(SimpleNamespace(status=500, reason="Server Error"), "down")
+
+    asked.reply = refused_once
+    await cog.on_message(asked)  # the answer's turn is in the thread; its message failed
+    await cog.on_raw_message_edit(raw_edit(edited(asked, f"<@99> {LATER}")))
+    thread_turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
+    assert thread_turns == [QUESTION, LATER]
+    bot.workers.shutdown(wait=True)
+
+
+async def test_a_question_answered_while_an_edits_old_answer_is_removed_stays_in_the_thread(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """A review's: the edit's conversation was filed under the thread after the old answer's
+    messages were removed (a request each), so a question answered in the thread meanwhile was
+    dropped from it."""
+    bot, cog, log, thread_id = await _thread_opened(stack, tmp_path, QUESTION, message_id=5000)
+    first = fake_message([], f"<@99> {QUESTION}", mentions=[bot.user], message_id=5000)  # as it was answered
+
+    async def removed_slowly() -> None:  # another member's question is answered meanwhile
+        other = fake_message(log, f"<@99> {OTHER}", mentions=[bot.user], author_id=2)
+        await cog.on_message(in_bot_thread(other, thread_id))
+
+    cog.asked[(100, 5000)].sent[0].delete = removed_slowly
+    await cog.on_raw_message_edit(raw_edit(edited(first, f"<@99> {LATER}")))
+    thread_turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
+    assert thread_turns == [LATER, OTHER]
+    bot.workers.shutdown(wait=True)
+
+
 async def test_an_edit_in_a_thread_discord_py_no_longer_holds_is_answered_in_an_allowed_channel(
     stack: Stack, tmp_path: Path
 ) -> None:
@@ -1465,10 +1540,7 @@ async def test_an_edit_in_a_thread_discord_py_no_longer_holds_is_answered_in_an_
     await cog.on_message(fake_message(log, f"<@99> {QUESTION}", mentions=[bot.user]))
     thread_id = next(e[2]["id"] for e in log if e[0] == "create_thread")
     asked = fake_message(log, f"<@99> {OTHER}", channel_id=thread_id, mentions=[bot.user], message_id=7000)
-    thread = _BotThread.__new__(_BotThread)
-    thread.id, thread.owner_id, thread.parent_id = thread_id, 99, 100
-    asked.channel = thread  # as discord.py gives it while it holds the thread
-    await cog.on_message(asked)
+    await cog.on_message(in_bot_thread(asked, thread_id))  # as discord.py gives it while it holds the thread
     assert "membocorkan" in log[-1][1] or "dokumen" in log[-1][1]
     later = edited(asked, f"<@99> {LATER}")
     bare = fake_message([], "", channel_id=thread_id).channel  # the thread gone from discord.py's cache:

@@ -254,8 +254,9 @@ class Asked:
     latest: str = ""  # the text of the newest edit seen (an older edit still waiting is not answered)
     at: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # the turns ``conversation`` had had once the message was handled: its answer's turn included,
-    # none for a refusal (the cooldown, a question too long) or a failure
+    # the turns ``conversation`` had had with the message's own: how it stood before the answer
+    # and the answer's turn, none for a refusal (the cooldown, a question too long) or a failure to
+    # answer; more turns than that are others' (``AskCog.went_on``)
     after: int = 0
 
     @classmethod
@@ -543,19 +544,25 @@ class AskCog(commands.Cog):
             sent = await deliver([Reply(problem or APOLOGY)], None, asked.post, preview)
             asked.sent = [*replacing, *sent]  # the answer it had stands; a later edit replaces both
             return
+        # its turn is in the conversation now, whether or not its answer can be shown; counted as
+        # one past how the conversation stood: a question answered meanwhile is a turn of another
+        if not edit:
+            asked.after = asked.stood.added + 1
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, asked.post, preview)
         # kept with the message: its edit may come with a bare channel, no thread (discord.py's
         # for a thread it no longer holds)
         thread = asked.thread = asked.thread or self.own_thread(message.channel)
         # decided once the answer is out, not before: a question asked in the thread meanwhile
-        # is one of its later turns (a hostile tester's)
+        # is one of its later turns (a hostile tester's); and the conversation filed at once,
+        # before the old answer is removed, so that none answered during that is lost (a review's)
         branch = edit and self.went_on(thread, asked)
-        asked.sent, asked.conversation, asked.at, asked.after = sent, conversation, time.monotonic(), conversation.added
+        asked.sent, asked.conversation, asked.at = sent, conversation, time.monotonic()
+        asked.after = asked.stood.added + 1
+        self.remember(conversation, sent, asked.answered_in, None if branch else thread)
         for old in replacing:  # the bot's own messages: it may always remove them
             with contextlib.suppress(discord.HTTPException):
                 await old.delete()
-        self.remember(conversation, sent, asked.answered_in, None if branch else thread)
 
     def went_on(self, thread: Any, asked: Asked) -> bool:
         """Whether ``thread`` (the bot's, where ``asked`` was answered) went on past the question
