@@ -963,6 +963,12 @@ class _BotThread(discord.Thread):
         pass
 
 
+async def thread_after_edit(bot: TanyaBot, cog: AskCog, message: Any, thread_id: int) -> list[str]:
+    """The questions of the thread's conversation once ``message`` was edited to ask ``LATER``."""
+    await cog.on_raw_message_edit(raw_edit(edited(message, f"<@99> {LATER}")))
+    return [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
+
+
 def in_bot_thread(message: Any, thread_id: int, parent_id: int = 100) -> Any:
     """``message`` as discord.py gives it from a thread the bot (id 99) opened in ``parent_id``."""
     thread = _BotThread.__new__(_BotThread)
@@ -1481,9 +1487,8 @@ async def test_a_question_answered_in_the_thread_while_the_edited_one_was_first_
     await cog.on_message(in_bot_thread(other, thread_id))
     other_answered.set()
     await first
-    await cog.on_raw_message_edit(raw_edit(edited(asked, f"<@99> {LATER}")))
-    thread_turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
-    assert thread_turns == [QUESTION, OTHER, FIRST]  # the thread goes on; the edit branched off
+    # the thread goes on; the edit branched off
+    assert await thread_after_edit(bot, cog, asked, thread_id) == [QUESTION, OTHER, FIRST]
     bot.workers.shutdown(wait=True)
 
 
@@ -1503,9 +1508,7 @@ async def test_an_edit_of_a_question_whose_answer_could_not_be_sent_replaces_it_
 
     asked.reply = refused_once
     await cog.on_message(asked)  # the answer's turn is in the thread; its message failed
-    await cog.on_raw_message_edit(raw_edit(edited(asked, f"<@99> {LATER}")))
-    thread_turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
-    assert thread_turns == [QUESTION, LATER]
+    assert await thread_after_edit(bot, cog, asked, thread_id) == [QUESTION, LATER]
     bot.workers.shutdown(wait=True)
 
 
@@ -1523,9 +1526,7 @@ async def test_a_question_answered_while_an_edits_old_answer_is_removed_stays_in
         await cog.on_message(in_bot_thread(other, thread_id))
 
     cog.asked[(100, 5000)].sent[0].delete = removed_slowly
-    await cog.on_raw_message_edit(raw_edit(edited(first, f"<@99> {LATER}")))
-    thread_turns = [t.question for t in bot.conversations.get(("thread", thread_id)).history()]
-    assert thread_turns == [LATER, OTHER]
+    assert await thread_after_edit(bot, cog, first, thread_id) == [LATER, OTHER]
     bot.workers.shutdown(wait=True)
 
 
