@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from ingest.settings import IndexSettings, Section, database_secrets, has_user_part, url_secrets
+from ingest.settings import (
+    PASSWORD_NOT_ENCODED,
+    IndexSettings,
+    Section,
+    database_secrets,
+    has_user_part,
+    password_not_encoded,
+    url_secrets,
+)
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -88,13 +96,22 @@ class LLMSettings(Section):
         default=None, validation_alias=AliasChoices("OLLAMA_BASE_URL", "TANYA_OLLAMA_BASE_URL", "ollama_base_url")
     )
 
+    @field_validator("ollama_base_url")
+    @classmethod
+    def _password_encoded(cls, value: str | None) -> str | None:
+        """Refuse a password with "/", "?" or "#" unencoded, which no message could hide
+        (``password_not_encoded``)."""
+        if value and password_not_encoded(value):
+            raise ValueError(PASSWORD_NOT_ENCODED)
+        return value
+
     @field_validator("openai_base_url")
     @classmethod
     def _no_sign_in_in_place_of_the_key(cls, value: str | None) -> str | None:
         """Refuse a ``user:password@`` part in the URL: the HTTP client sends it as Basic auth in
         place of OPENAI_API_KEY (which the OpenAI client requires), so the server never got the
         key (a hostile tester's, 2026-12-05)."""
-        if value and has_user_part(value):
+        if value and (has_user_part(value) or password_not_encoded(value)):
             raise ValueError(
                 "has a user:password@ part, which would be sent as Basic auth in place of OPENAI_API_KEY; "
                 "give the URL without it, and the key in OPENAI_API_KEY"

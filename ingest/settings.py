@@ -207,6 +207,8 @@ class IndexSettings(Section):
     def _chroma_url_is_http(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        if password_not_encoded(value):
+            raise ValueError(PASSWORD_NOT_ENCODED)
         parsed = urlparse(value)
         # shown as its scheme and server only: no credentials, path, parameters, query or fragment
         # (where a token may be put)
@@ -248,7 +250,7 @@ class IndexSettings(Section):
         # was shown whole in the error that its host, "user", could not be resolved)
         host_part = _HOST_PART.match(value)
         if host_part is not None and "@" in value[host_part.end() :]:
-            raise ValueError("has a password with /, ?, # or @ that is not percent-encoded (%2F, %3F, %23, %40)")
+            raise ValueError(PASSWORD_NOT_ENCODED)
         from psycopg.conninfo import conninfo_to_dict
 
         try:  # libpq's own reading: a bad port or option is named now, not after a 10 s wait
@@ -322,6 +324,23 @@ def url_password(url: str) -> str | None:
     a URL ``urlparse`` refuses ("http://[::1:8000") still gives it up."""
     found = _USERINFO.match(url)
     return (found.group(2).partition(":")[2] or None) if found else None
+
+
+def password_not_encoded(url: str) -> bool:
+    """Whether ``url`` reads as a server whose port is no number, with an "@" after it: a
+    ``user:password@`` part whose password holds "/", "?" or "#" unencoded ("http://u:pa/ss@host").
+    No reading of such a URL finds the password, so no message could hide it: its first part had
+    been shown as the server ("http://u:pa") or its "port" quoted ("Invalid port: 'pa'")."""
+    url = url.strip()
+    host_part = _HOST_PART.match(url)
+    if host_part is None or "@" in host_part.group() or "@" not in url[host_part.end() :]:
+        return False
+    server = host_part.group().split("://", 1)[1]
+    port = server.rpartition("]")[2] if server.startswith("[") else server
+    return ":" in port and not port.rpartition(":")[2].isdigit()
+
+
+PASSWORD_NOT_ENCODED = "has a password with /, ?, # or @ that is not percent-encoded (%2F, %3F, %23, %40)"
 
 
 def has_user_part(url: str) -> bool:

@@ -148,6 +148,18 @@ def test_passwords_in_server_urls_are_secrets_and_never_shown(monkeypatch: pytes
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert [e["loc"][-1] for e in refused.value.errors()] == ["OPENAI_BASE_URL"]  # refused for itself
+    # a password holding "/" or "?" unencoded: no reading of the URL finds it to hide, and its
+    # first part had been shown as the server ("http://u:Zq7x") or quoted as a port ("Invalid
+    # port: 'Zq7x'"): refused without a word of it, in every server's URL (a review's)
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    for name in ("TANYA_CHROMA_URL", "OPENAI_BASE_URL", "OLLAMA_BASE_URL"):
+        for url in ("http://u:Zq7x/Wk9@127.0.0.1:9", "http://u:Zq7x?Wk9@127.0.0.1:9"):
+            monkeypatch.setenv(name, url)
+            with pytest.raises(ValidationError) as refused:
+                Settings()
+            assert "not percent-encoded" in str(refused.value) or "user:password@" in str(refused.value)
+            assert "Zq7x" not in str(refused.value) and "Wk9" not in str(refused.value)
+        monkeypatch.delenv(name)
     # what is refused: a user part that would be sent, not an "@" in the path or query, nor "@" alone
     from ingest.settings import has_user_part
 
