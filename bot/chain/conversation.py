@@ -123,7 +123,7 @@ class Conversation:
         hostile tester's)."""
         then = self.as_of(stand.added, list(stand.turns))
         then.filters = dict(stand.filters)
-        then.last_at = stand.at if alive_at is None else max(stand.at, alive_at)
+        then.last_at = stand.at if alive_at is None else alive_at
         return then
 
 
@@ -135,7 +135,7 @@ class Stand:
     added: int
     turns: tuple[Turn, ...]
     filters: Mapping[str, str]
-    at: float = 0.0  # the time of its last turn then (``Conversation.last_at``)
+    at: float  # the time of its last turn then (``Conversation.last_at``)
 
 
 class Conversations:

@@ -254,16 +254,15 @@ class Asked:
     latest: str = ""  # the text of the newest edit seen (an older edit still waiting is not answered)
     at: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # the turns ``conversation`` had had with the message's own: how it stood before the answer
-    # and the answer's turn, none for a refusal (the cooldown, a question too long) or a failure to
-    # answer; more turns than that are others' (``AskCog.went_on``)
-    after: int = 0
+    # whether its answer's turn joined ``conversation`` (none for a refusal: the cooldown, a
+    # question too long; nor for a failure to answer): turns past ``stood`` and it are others'
+    # (``AskCog.went_on``)
+    turned: bool = False
 
     @classmethod
     def now(cls, content: str, conversation: Conversation, post: Post, answered_in: int, thread: Any = None) -> Asked:
         """``content`` about to be answered in ``conversation`` as it stands now."""
-        stood = conversation.stand()
-        return cls(content, conversation, stood, post, answered_in, thread, latest=content, after=stood.added)
+        return cls(content, conversation, conversation.stand(), post, answered_in, thread, latest=content)
 
     def before(self) -> Conversation:
         """The conversation as it stood before the answer (``Conversation.as_it_stood``): an
@@ -544,10 +543,10 @@ class AskCog(commands.Cog):
             sent = await deliver([Reply(problem or APOLOGY)], None, asked.post, preview)
             asked.sent = [*replacing, *sent]  # the answer it had stands; a later edit replaces both
             return
-        # its turn is in the conversation now, whether or not its answer can be shown; counted as
-        # one past how the conversation stood: a question answered meanwhile is a turn of another
+        # its turn is in the conversation now, whether or not its answer can be shown (an edit's
+        # is in its own copy: ``went_on`` reads how the answer it replaces left the thread)
         if not edit:
-            asked.after = asked.stood.added + 1
+            asked.turned = True
         replies, view = await self.prepared(answer)
         sent = await deliver(replies, view, asked.post, preview)
         # kept with the message: its edit may come with a bare channel, no thread (discord.py's
@@ -557,8 +556,7 @@ class AskCog(commands.Cog):
         # is one of its later turns (a hostile tester's); and the conversation filed at once,
         # before the old answer is removed, so that none answered during that is lost (a review's)
         branch = edit and self.went_on(thread, asked)
-        asked.sent, asked.conversation, asked.at = sent, conversation, time.monotonic()
-        asked.after = asked.stood.added + 1
+        asked.sent, asked.conversation, asked.at, asked.turned = sent, conversation, time.monotonic(), True
         self.remember(conversation, sent, asked.answered_in, None if branch else thread)
         for old in replacing:  # the bot's own messages: it may always remove them
             with contextlib.suppress(discord.HTTPException):
@@ -575,7 +573,8 @@ class AskCog(commands.Cog):
         if thread is None:
             return False
         now = self.in_thread(thread.id)
-        return now is not None and (now is not asked.conversation or asked.conversation.added > asked.after)
+        own = asked.stood.added + asked.turned  # the turns it stood on, and its own
+        return now is not None and (now is not asked.conversation or asked.conversation.added > own)
 
 
 async def apologising(message: discord.Message, answering: Awaitable[None], what: str) -> None:
