@@ -248,8 +248,7 @@ class IndexSettings(Section):
         # an "@" past the host part: a password holding "/", "?" or "#" unencoded, whose rest
         # neither reads as one, so no message could hide it (a hostile test: "user:pa/ss@host"
         # was shown whole in the error that its host, "user", could not be resolved)
-        host_part = _HOST_PART.match(value)
-        if host_part is not None and "@" in value[host_part.end() :]:
+        if _at_past_host(value) is not None:
             raise ValueError(PASSWORD_NOT_ENCODED)
         from psycopg.conninfo import conninfo_to_dict
 
@@ -331,13 +330,18 @@ def password_not_encoded(url: str) -> bool:
     ``user:password@`` part whose password holds "/", "?" or "#" unencoded ("http://u:pa/ss@host").
     No reading of such a URL finds the password, so no message could hide it: its first part had
     been shown as the server ("http://u:pa") or its "port" quoted ("Invalid port: 'pa'")."""
-    url = url.strip()
-    host_part = _HOST_PART.match(url)
-    if host_part is None or "@" in host_part.group() or "@" not in url[host_part.end() :]:
+    host_part = _at_past_host(url.strip())
+    if host_part is None or "@" in host_part.group():
         return False
     server = host_part.group().split("://", 1)[1]
     port = server.rpartition("]")[2] if server.startswith("[") else server
     return ":" in port and not port.rpartition(":")[2].isdigit()
+
+
+def _at_past_host(url: str) -> re.Match[str] | None:
+    """``url``'s scheme and host part (``_HOST_PART``) when an "@" comes after them."""
+    host_part = _HOST_PART.match(url)
+    return host_part if host_part is not None and "@" in url[host_part.end() :] else None
 
 
 PASSWORD_NOT_ENCODED = "has a password with /, ?, # or @ that is not percent-encoded (%2F, %3F, %23, %40)"
