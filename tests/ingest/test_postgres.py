@@ -906,6 +906,40 @@ def test_a_read_from_a_server_that_froze_ends_with_one_line(database_url: str) -
         catalog.close()
 
 
+def test_with_no_statement_timeout_of_tanya_s_a_read_of_a_frozen_server_waits_for_it(database_url: str) -> None:
+    """TANYA_DATABASE_TIMEOUT_S=0 leaves the limits to the server (README): no read is given up from
+    tanya's side either, however long a frozen server keeps it; it is answered once the server
+    goes on."""
+    import psycopg
+
+    catalog = PostgresCatalog(database_url, statement_timeout_s=0, client_grace_s=0.5)
+    frozen: list[int] = []
+    outcome: list[Any] = []
+    reader = threading.Thread(target=lambda: outcome.append(catalog.count_chunks()), daemon=True)
+    try:
+        assert catalog.count_chunks() == 0
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            frozen = [
+                int(r[0])
+                for r in admin.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        reader.start()
+        reader.join(3)  # six times the grace a limit would have had
+        assert reader.is_alive() and not outcome  # still waiting on the server
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+    try:
+        reader.join(60)
+        assert outcome == [0]  # answered once the server went on
+    finally:
+        catalog.close()
+
+
 def test_a_read_whose_limit_passes_as_its_rows_are_read_leaves_no_cut_connection_in_the_pool(
     database_url: str,
 ) -> None:
