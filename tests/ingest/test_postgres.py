@@ -5,6 +5,7 @@ clear errors when the server goes away."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import Any
@@ -861,16 +863,31 @@ def test_a_statement_that_waits_past_the_timeout_ends_with_one_line(database_url
         catalog.close()
 
 
+@contextlib.contextmanager
+def frozen_backends(database_url: str) -> Iterator[list[int]]:
+    """The database's server processes (but the one asking) stopped with SIGSTOP for the block, as
+    on a paused host: its kernel still acknowledges every packet. They go on after it."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        frozen = [int(r[0]) for r in admin.execute(query)]
+    for pid in frozen:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield frozen
+    finally:
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+
+
 def test_a_read_from_a_server_that_froze_ends_with_one_line(database_url: str) -> None:
     """A hostile tester's, left open since the thirty-ninth session: a server whose processes are
     stopped (SIGSTOP, as a paused host: its kernel still acknowledges every packet, so neither the
     keepalives nor the server's own statement timeout end anything) left a read waiting for ever.
     A read is now given up CLIENT_GRACE_S past TANYA_DATABASE_TIMEOUT_S, in one line, and once the
     server goes on the same catalog reads again."""
-    import psycopg
-
     catalog = PostgresCatalog(database_url, statement_timeout_s=0.5)
-    frozen: list[int] = []
     outcome: list[BaseException] = []
 
     def read() -> None:
@@ -881,26 +898,14 @@ def test_a_read_from_a_server_that_froze_ends_with_one_line(database_url: str) -
 
     try:
         assert catalog.count_chunks() == 0
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            frozen = [
-                int(r[0])
-                for r in admin.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ]
-        assert frozen  # the catalog's pooled connections
-        for pid in frozen:
-            os.kill(pid, signal.SIGSTOP)
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(120)  # a hang detector, not a timing: the read gives up after about 5.5 s
-        assert not reader.is_alive(), "the read still waits on the frozen server"
+        with frozen_backends(database_url) as frozen:
+            assert frozen  # the catalog's pooled connections
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            reader.join(120)  # a hang detector, not a timing: the read gives up after about 5.5 s
+            assert not reader.is_alive(), "the read still waits on the frozen server"
         assert len(outcome) == 1 and isinstance(outcome[0], IndexUnavailable), outcome
         assert "did not answer within 5.5 s (TANYA_DATABASE_TIMEOUT_S and 5 s more)" in str(outcome[0])
-    finally:
-        for pid in frozen:
-            os.kill(pid, signal.SIGCONT)
-    try:
         assert catalog.count_chunks() == 0  # the server going on, the catalog reads again
     finally:
         catalog.close()
@@ -910,30 +915,15 @@ def test_with_no_statement_timeout_of_tanya_s_a_read_of_a_frozen_server_waits_fo
     """TANYA_DATABASE_TIMEOUT_S=0 leaves the limits to the server (README): no read is given up from
     tanya's side either, however long a frozen server keeps it; it is answered once the server
     goes on."""
-    import psycopg
-
     catalog = PostgresCatalog(database_url, statement_timeout_s=0, client_grace_s=0.5)
-    frozen: list[int] = []
     outcome: list[Any] = []
     reader = threading.Thread(target=lambda: outcome.append(catalog.count_chunks()), daemon=True)
     try:
         assert catalog.count_chunks() == 0
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            frozen = [
-                int(r[0])
-                for r in admin.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ]
-        for pid in frozen:
-            os.kill(pid, signal.SIGSTOP)
-        reader.start()
-        reader.join(3)  # six times the grace a limit would have had
-        assert reader.is_alive() and not outcome  # still waiting on the server
-    finally:
-        for pid in frozen:
-            os.kill(pid, signal.SIGCONT)
-    try:
+        with frozen_backends(database_url):
+            reader.start()
+            reader.join(3)  # six times the grace a limit would have had
+            assert reader.is_alive() and not outcome  # still waiting on the server
         reader.join(60)
         assert outcome == [0]  # answered once the server went on
     finally:
