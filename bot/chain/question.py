@@ -404,6 +404,24 @@ _QUESTION_WORDS_EN = {
 }
 
 
+# An English figure written with a decimal point ("2.7 billion", "17.5%") or thousands commas
+# ("1,240 farmers"): Indonesian articles write it the other way round ("Rp2,7 miliar", "17,5
+# persen", "1.240 petani"). A point before one or two figures is a decimal point, a comma before
+# groups of three is a thousands one; anything else is left as written.
+_EN_DECIMAL = re.compile(r"\d+\.\d{1,2}")
+_EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def indonesian_figure(token: str) -> str | None:
+    """An English figure as Indonesian writes it ("2.7" -> "2,7", "1,240" -> "1.240"), or None
+    when it is not written so."""
+    if _EN_DECIMAL.fullmatch(token):
+        return token.replace(".", ",")
+    if _EN_THOUSANDS.fullmatch(token):
+        return token.replace(",", ".")
+    return None
+
+
 def word_by_word(question: str) -> str:
     """An English question rendered word by word in Indonesian through the glossary (question
     words, then glossary words; names and unknown words kept, English stop words left out):
@@ -425,8 +443,11 @@ def word_by_word(question: str) -> str:
             i += 1
             continue
         used, translated = _translations(tokens, i)
+        figure = indonesian_figure(tokens[i])
         if translated:
             out.append(translated[0])
+        elif figure is not None:
+            out.append(figure)
         elif tokens[i] not in EN_STOPWORDS:
             out.append(tokens[i])
         i += used
@@ -471,7 +492,10 @@ def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset(
         # "buat apa", "untuk apaan" ask what for: that "buat" names nothing to search for (the
         # Indonesian "buat" is also "make": it found "kecerdasan buatan")
         purpose = token in _PURPOSE and i + 1 < len(tokens) and tokens[i + 1] in _WHAT and "reason" not in without
-        if token not in _STOPWORDS and not purpose:
+        figure = indonesian_figure(token) if lang == "en" else None
+        if figure is not None:  # "2.7 billion" of an article writing "Rp2,7 miliar"
+            out.append((token, (stem(token), figure)))
+        elif token not in _STOPWORDS and not purpose:
             out.append((token, (stem(token),)))
         i += 1
     if not out:  # a question made only of stopwords still searches for its words

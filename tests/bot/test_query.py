@@ -9,6 +9,7 @@ from bot.chain.question import (
     analyzed_sentences,
     concept_terms,
     glossary,
+    indonesian_figure,
     named,
     names_nothing_held,
     names_something,
@@ -47,6 +48,29 @@ def test_the_glossary_reads_the_words_of_news_beyond_the_bundled_article(small_i
         assert any(word in c.terms for c in parse_query(question, small_index).concepts), question
     # a word asked with is no word to search for: "well," is no "sumur"
     assert "sumur" not in {t for c in parse_query("well, how many fled?", small_index).concepts for t in c.terms}
+
+
+def test_an_english_figure_finds_the_figure_an_indonesian_article_writes_otherwise(small_index: Index) -> None:
+    # natural17_dev: "what is the 2.7 billion going to be spent on" was answered from the other
+    # article's "Rp322 miliar": "2.7" is "2,7" in Indonesian, "1,240" is "1.240"
+    ingest_articles(
+        small_index,
+        [
+            Article("wabah", "Pemkab mengalokasikan dana Rp2,7 miliar untuk penanganan wabah.", "Wabah"),
+            Article("pupuk", "Sebanyak 1.240 petani belum menerima pupuk.", "Pupuk"),
+            Article("tiktok", "TikTok membayar Rp322 miliar.", "TikTok"),
+            Article("tani", "Para petani menolak.", "Petani"),
+        ],
+    )
+    for question, source in (("what is the 2.7 billion spent on?", "wabah"), ("who are the 1,240 farmers?", "pupuk")):
+        hits = small_index.lexical_search(parse_query(question, small_index).search_terms, 3)
+        assert hits[0].chunk.source == source, question
+    figures = ("2.7", "17.5", "1,240", "12,500,000")
+    assert [indonesian_figure(t) for t in figures] == ["2,7", "17,5", "1.240", "12.500.000"]
+    # a year, a figure of three decimals, a comma before two figures or a version are left as written
+    assert [indonesian_figure(t) for t in ("2026", "1.240", "3,14", "1.2.3", "1,24,0")] == [None] * 5
+    # an Indonesian question is read as it is written
+    assert {t for _, ts in concept_terms("dana 2.7 miliar", "id") for t in ts} == {"dana", "2.7", "miliar"}
 
 
 def test_no_translation_is_searched_as_a_stopword() -> None:
