@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.embeddings.models import embed_passages
+from ingest.embeddings.models import canonical_model_name, embed_passages
 from ingest.errors import BadInput, ChromaUnavailable, ForeignCollection, IndexUnavailable, TanyaError, VectorsBehind
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
@@ -104,6 +104,17 @@ class IngestInterrupted(KeyboardInterrupt):
         self.report = report
         self.left = left
         self.unread = unread
+
+
+class ReindexInterrupted(KeyboardInterrupt):
+    """A rebuild interrupted (Ctrl-C, SIGTERM) once the catalog had switched to the new model:
+    every answer uses it, and the Chroma copy may still hold the old model's vectors until
+    ``tanya reindex --vectors-only`` (or the next write) catches it up."""
+
+    def __init__(self, previous: str | None, model: str) -> None:
+        super().__init__(f"switched to {model}")
+        self.previous = previous
+        self.model = model
 
 
 class ProgressSink:
@@ -413,9 +424,20 @@ def reindex(
 
     progress = progress or ProgressSink()
     started = time.perf_counter()
+    # the model is loaded before the write lock is taken: one that cannot be (not on this
+    # machine, no model) had held every other writer off while it failed (a hostile test)
+    warm_up = getattr(embeddings, "warm_up", None)
+    if callable(warm_up):
+        warm_up()
+    else:
+        embeddings.embed_query("warm up")
     with index.writing(on_wait=progress.waiting):
         index.refresh()
         previous = index.built_with
+        if previous == canonical_model_name(model_name):
+            # said again once the lock is held: a second `tanya reindex` started beside the first
+            # had waited for it, then embedded every passage again with the same model
+            raise BadInput(f"the index already uses {previous}; set TANYA_EMBEDDING_MODEL to the model to switch to")
         collection = index.new_collection(model_name)
         progress.start(index.count())
         done = 0
@@ -432,7 +454,14 @@ def reindex(
                 [(c.chunk_id, sentence_bytes(m)) for c, m in zip(batch, sentence_vectors, strict=True)],
             )
             done += len(batch)
-        index.activate(collection, model_name, embeddings)
+        try:
+            index.activate(collection, model_name, embeddings)
+        except KeyboardInterrupt:
+            # once the switch is in the catalog, "interrupted" alone had told the user the opposite
+            # of what happened (a hostile test): it is made, and only the copy may be behind
+            if index.catalog.get_meta("embedding_model") == canonical_model_name(model_name):
+                raise ReindexInterrupted(previous, canonical_model_name(model_name)) from None
+            raise
     return ReindexReport(previous, index.model_name, done, time.perf_counter() - started)
 
 

@@ -875,8 +875,8 @@ def reindex(
     until the new ones are complete, then switch.
     """
     from bot.logs import terminal_text
+    from ingest.pipeline import ReindexInterrupted, sync_vectors
     from ingest.pipeline import reindex as rebuild
-    from ingest.pipeline import sync_vectors
     from ingest.settings import BUNDLED_MODEL
     from ingest.store.index import make_index
 
@@ -905,8 +905,17 @@ def reindex(
     index.refresh()
     if index.built_with == model:
         raise BadInput(f"the index already uses {model}; set TANYA_EMBEDDING_MODEL to the model to switch to")
-    with _progress(enabled=not as_json) as sink:
-        report = rebuild(index, index.embeddings, model, sink)
+    try:
+        with _progress(enabled=not as_json) as sink:
+            report = rebuild(index, index.embeddings, model, sink)
+    except ReindexInterrupted as interrupted:
+        err.print(
+            f"tanya: interrupted after the switch: every answer uses {interrupted.model} now (was "
+            f"{interrupted.previous}); the Chroma copy of the vectors may be behind until "
+            "`tanya reindex --vectors-only` or the next ingest",
+            markup=False,
+        )
+        raise typer.Exit(130) from None
     if as_json:
         _print_json(report.to_json())
     else:

@@ -68,6 +68,10 @@ class Index:
         self.model_name = canonical_model_name(configured_model)
         self.embeddings = embeddings_for(self.model_name)
         self._embeddings_for = embeddings_for
+        # the model used before the last switch, kept to be used again when a rebuild switches
+        # back: a running process that made a new one at every switch grew by the size of a
+        # model each time, for ever (a hostile test: 45 MB a switch and back)
+        self._before: tuple[str, Embeddings] | None = None
         self._lock_timeout_s = lock_timeout_s
         self._state_lock = threading.Lock()
         self._generation: int | None = None
@@ -101,8 +105,7 @@ class Index:
                 self._follow_model = built_with is None or built_with == self.model_name
             elif built_with and built_with != self.model_name and self._follow_model:
                 logger.info("the index was rebuilt with %s; switching to it", built_with)
-                self.embeddings = self._embeddings_for(built_with)
-                self.model_name = built_with
+                self._switch(built_with, None)
             self.built_with = built_with
             self._generation = generation
 
@@ -441,13 +444,26 @@ class Index:
         self.refresh()
         return not named_after(self.collection_name, self.base_collection)
 
+    def _switch(self, model_name: str, embeddings: Embeddings | None) -> None:
+        """Embed with ``model_name`` from now on: with ``embeddings`` when given, else the model
+        used before the last switch when it is that one, else a new one. At most two models stay
+        loaded, however often a rebuild switches between them. The caller holds the state lock."""
+        if model_name == self.model_name:
+            self.embeddings = embeddings or self.embeddings
+            return
+        before = self._before
+        if embeddings is None:
+            again = before is not None and before[0] == model_name
+            embeddings = before[1] if before is not None and again else self._embeddings_for(model_name)
+        self._before = (self.model_name, self.embeddings)
+        self.embeddings, self.model_name = embeddings, model_name
+
     def activate(self, collection: str, model_name: str, embeddings: Embeddings) -> None:
         """Switch every reader (this process now, others at their next question) to the
         vectors of ``collection``, built with ``model_name``, and bring the Chroma copy to them."""
         self.catalog.activate_collection(collection, canonical_model_name(model_name))
         with self._state_lock:
-            self.embeddings = embeddings
-            self.model_name = canonical_model_name(model_name)
+            self._switch(canonical_model_name(model_name), embeddings)
             self._follow_model = True
         self.refresh(force=True)
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from ingest.pipeline import ingest_articles, reindex
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
@@ -104,6 +106,77 @@ def test_reindex_keeps_readers_answering_and_switches_them_at_the_end(settings: 
     assert reader.mirror.collection_names() == [reader.collection_name]  # the old collection is gone
     assert reader.mirror.collection(reader.collection_name).model() == "model-b"
     assert reader.mirrored_ids() == reader.catalog.chunk_ids()
+
+
+def test_a_reader_following_rebuilds_back_and_forth_keeps_two_models_loaded(settings: IndexSettings) -> None:
+    """A hostile test: a running `ask --batch -` grew by about 45 MB at each switch to another
+    model and back, a model made afresh at every switch and none let go."""
+    made: list[str] = []
+
+    def fresh(name: str) -> HashEmbeddings:
+        made.append(name)
+        return HashEmbeddings(name, dim=48 if name == "model-a" else 32)
+
+    data_dir = Path(settings.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    catalog, mirror = Catalog(data_dir / "catalog.sqlite3"), ChromaMirror(data_dir, None)
+    reader = Index(catalog, mirror, fresh, "model-a", "tanya", 1000, 5.0)
+    ingest_articles(open_index(settings, "model-a"), articles(3))
+    assert nearest_sources(reader, "gunung") == {"gunung-0", "gunung-1", "gunung-2"}  # it runs
+    first = reader.embeddings
+    for model in ("model-b", "model-a", "model-b", "model-a", "model-b"):
+        reindex(open_index(settings, model), MODELS[model], model)
+        assert nearest_sources(reader, "gunung") == {"gunung-0", "gunung-1", "gunung-2"}
+        assert reader.model_name == model
+    assert made == ["model-a", "model-b"]  # each model made once
+    reindex(open_index(settings, "model-a"), MODELS["model-a"], "model-a")
+    assert nearest_sources(reader, "gunung") and reader.embeddings is first
+
+
+def test_a_second_rebuild_that_waited_for_the_first_refuses_the_model_it_now_has(settings: IndexSettings) -> None:
+    """A hostile test: two `tanya reindex` started together both passed the command's check, and
+    the second, once the first let go of the lock, embedded every passage again."""
+    import pytest
+
+    from ingest.errors import BadInput
+
+    ingest_articles(open_index(settings, "model-a"), articles(3))
+    waiting = open_index(settings, "model-b")  # opened, and checked, before the first rebuild ended
+    reindex(open_index(settings, "model-b"), MODELS["model-b"], "model-b")
+    with pytest.raises(BadInput, match="already uses model-b"):
+        reindex(waiting, MODELS["model-b"], "model-b")
+    assert open_index(settings, "model-b").catalog.get_meta("embedding_model") == "model-b"
+
+
+def test_a_rebuild_interrupted_after_its_switch_says_the_switch_is_made(
+    settings: IndexSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile test: Ctrl-C or SIGTERM as the Chroma copy followed the switch said only
+    "interrupted", while every answer already used the new model."""
+    from ingest.pipeline import ReindexInterrupted
+
+    ingest_articles(open_index(settings, "model-a"), articles(3))
+    rebuilder = open_index(settings, "model-b")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rebuilder, "sync_vectors", interrupted)  # the signal lands as the copy follows
+    with pytest.raises(ReindexInterrupted) as raised:
+        reindex(rebuilder, MODELS["model-b"], "model-b")
+    assert (raised.value.previous, raised.value.model) == ("model-a", "model-b")
+    later = open_index(settings, "model-b")
+    assert nearest_sources(later, "gunung") == {"gunung-0", "gunung-1", "gunung-2"}
+    later.sync_vectors(repair=True)  # `tanya reindex --vectors-only`
+    assert later.mirror.collection(later.collection_name).model() == "model-b"
+    assert later.mirrored_ids() == later.catalog.chunk_ids()
+    # before the switch, an interrupt is the plain one: nothing changed
+    other = open_index(settings, "model-a")
+    monkeypatch.setattr(other.catalog, "activate_collection", interrupted)
+    with pytest.raises(KeyboardInterrupt) as plain:
+        reindex(other, MODELS["model-a"], "model-a")
+    assert not isinstance(plain.value, ReindexInterrupted)
+    assert open_index(settings, "model-b").catalog.get_meta("embedding_model") == "model-b"
 
 
 def test_an_index_opened_with_another_model_points_to_reindex(settings: IndexSettings) -> None:
