@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -69,7 +70,24 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
             # a hub id never starts so: said at once, not after two warnings from trying it as one
             raise TanyaError(f"the embedding model {name!r} is no folder (TANYA_EMBEDDING_MODEL: a folder or a hub id)")
         return str(folder)
-    return name
+    return cached_hub_model(name)
+
+
+def cached_hub_model(name: str) -> str:
+    """The folder of the Hugging Face cache (``HF_HOME``, ``HF_HUB_CACHE``) holding the model a
+    hub id names. Nothing is downloaded at run time: a model not in the cache is one error, said
+    at once (it had been tried on the network for over a minute, holding the write lock, with
+    thirty lines of retries; a hostile test). Being a folder, it is exported to ONNX as any is."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return str(snapshot_download(name, local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, OSError, ValueError):
+        raise TanyaError(
+            f"the embedding model {name!r} is not on this machine, and tanya downloads no model: put it in the "
+            "Hugging Face cache, or set TANYA_EMBEDDING_MODEL to its folder"
+        ) from None
 
 
 def _written_as_path(name: str) -> bool:
@@ -231,6 +249,13 @@ class AutoEmbeddings(Embeddings):
         folder = export_dir(self.cache_root, self.name, export_key(self.name, path))
         query_prefix, passage_prefix = prefixes_for(self.name)
         if not (folder / "model.onnx").exists():
+            # why the export failed, said once (a warning before every answer and error of every
+            # command had made each error three lines; a hostile test), then kept beside it
+            failed = folder.with_name(folder.name + ".not-exportable")
+            if failed.is_file() and self.backend != "onnx":
+                why = failed.read_text(encoding="utf-8", errors="replace")
+                logger.debug("using PyTorch for %s: %s", self.name, why)
+                return torch_backend
             try:
                 logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
                 export_onnx(path, folder)
@@ -238,6 +263,9 @@ class AutoEmbeddings(Embeddings):
                 if self.backend == "onnx":
                     raise
                 logger.warning("using PyTorch for %s: %s", self.name, exc)
+                with contextlib.suppress(OSError):
+                    failed.parent.mkdir(parents=True, exist_ok=True)
+                    failed.write_text(str(exc), encoding="utf-8")
                 return torch_backend
         model_file, query_threads = "model.onnx", None
         if self.precision == "int8":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -172,9 +173,36 @@ def test_passages_embedded_side_by_side_match_one_at_a_time(onnx_folder: Path) -
 def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
     with pytest.raises(NotExportable):
         export_onnx("some-org/some-model", tmp_path / "x")
-    auto = AutoEmbeddings("some-org/some-model", 32, "onnx", tmp_path)
-    with pytest.raises(NotExportable):
-        auto.embed_query("x")
+
+
+def test_a_hub_model_is_read_from_the_cache_and_never_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile test: a hub id not on this machine was tried on the network for 74 s, holding the
+    write lock, printing thirty lines of retries. It is one error at once now, and a hub id in the
+    Hugging Face cache is its cached folder (which is exported to ONNX as any folder is)."""
+    import os
+
+    from huggingface_hub import constants
+
+    from ingest.embeddings.models import resolve_model_path
+    from ingest.errors import TanyaError
+
+    # importing tanya's code keeps every Hugging Face library off the network, not only the tests
+    environment = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    code = "import ingest, os; print(os.environ['HF_HUB_OFFLINE'])"
+    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "1"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    for backend in ("onnx", "auto"):
+        with pytest.raises(TanyaError, match="not on this machine, and tanya downloads no model"):
+            AutoEmbeddings("some-org/some-model", 32, backend, tmp_path).embed_query("x")
+    snapshot = tmp_path / "hub" / "models--some-org--some-model" / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text("{}", encoding="utf-8")
+    (snapshot.parent.parent / "refs").mkdir()
+    (snapshot.parent.parent / "refs" / "main").write_text("0123abcd", encoding="utf-8")
+    assert Path(resolve_model_path("some-org/some-model")) == snapshot
 
 
 @pytest.mark.parametrize(
@@ -188,12 +216,26 @@ def test_a_model_written_as_a_path_that_is_no_folder_is_said_at_once(name: str, 
         resolve_model_path(name, tmp_path)
     (tmp_path / "model").mkdir()
     assert resolve_model_path(str(tmp_path / "model"), tmp_path) == str(tmp_path / "model")
-    assert resolve_model_path("some-org/some-model", tmp_path) == "some-org/some-model"
+    with pytest.raises(TanyaError, match="not on this machine"):  # a hub id not in the cache
+        resolve_model_path("some-org/some-model", tmp_path)
 
 
-def test_auto_falls_back_to_torch_when_export_is_impossible(tmp_path: Path) -> None:
-    auto = AutoEmbeddings("some-org/some-model", 32, "auto", tmp_path)
-    assert isinstance(auto.delegate, SentenceTransformerEmbeddings)
+def test_auto_falls_back_to_torch_when_export_is_impossible_and_says_why_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a hostile test: the warning came before every answer and error of every command
+    folder = tmp_path / "no-fast-tokenizer"
+    folder.mkdir()
+    with caplog.at_level(logging.WARNING, logger="ingest.embeddings.models"):
+        auto = AutoEmbeddings(str(folder), 32, "auto", tmp_path / "cache")
+        assert isinstance(auto.delegate, SentenceTransformerEmbeddings)
+        assert [r.message for r in caplog.records if "using PyTorch" in r.message]
+        caplog.clear()
+        again = AutoEmbeddings(str(folder), 32, "auto", tmp_path / "cache")
+        assert isinstance(again.delegate, SentenceTransformerEmbeddings)
+        assert not caplog.records
+    with pytest.raises(NotExportable):  # forced, it still says so
+        _ = AutoEmbeddings(str(folder), 32, "onnx", tmp_path / "cache").delegate
 
 
 @pytest.mark.parametrize(
@@ -239,7 +281,7 @@ def test_a_model_that_cannot_be_loaded_is_one_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(TanyaError) as raised:
         _ = SentenceTransformerEmbeddings("nosuch/model", cache_root=tmp_path).model
-    assert str(raised.value).startswith("cannot load embedding model 'nosuch/model': ")
+    assert str(raised.value).startswith("the embedding model 'nosuch/model' is not on this machine")
     assert "\n" not in str(raised.value)
 
 

@@ -456,7 +456,7 @@ def test_a_later_round_after_a_rebuild_with_a_model_this_host_cannot_load_says_w
     with pytest.raises(IngestStopped) as stopped:
         ingest_articles(ours, lazily(), round_chars=600)
     assert stopped.value.report.stored == 2 and stopped.value.exit_code == 1
-    assert "cannot load embedding model 'model-b'" in str(stopped.value)
+    assert "the embedding model 'model-b' is not on this machine" in str(stopped.value)
     assert "2 new or changed article(s) were stored before it; the rest were not" in str(stopped.value)
 
 
