@@ -12,6 +12,3 @@ import os
 # under $HOME unless told not to before it loads; tanya works offline and sends nothing, as Chroma's
 # telemetry is off too (``ingest.store.vectors``). A user's own setting of the variable is kept.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-# Nothing is downloaded at run time: a model named by a hub id is read from the Hugging Face cache
-# (``ingest.embeddings.models.cached_hub_model``), and no library asks the hub for anything.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")

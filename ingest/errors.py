@@ -81,3 +81,14 @@ class ChromaUnavailable(IndexUnavailable):
 
 class VectorsBehind(IndexUnavailable):
     """A write landed in the catalog, but the Chroma copy of the vectors could not follow it."""
+
+
+class ReindexInterrupted(KeyboardInterrupt):
+    """A rebuild interrupted (Ctrl-C, SIGTERM) once the catalog had switched to the new model:
+    every answer uses it, and the Chroma copy may still hold the old model's vectors until
+    ``tanya reindex --vectors-only`` (or the next write) catches it up."""
+
+    def __init__(self, previous: str | None, model: str) -> None:
+        super().__init__(f"switched to {model}")
+        self.previous = previous
+        self.model = model

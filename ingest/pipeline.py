@@ -12,7 +12,15 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name, embed_passages
-from ingest.errors import BadInput, ChromaUnavailable, ForeignCollection, IndexUnavailable, TanyaError, VectorsBehind
+from ingest.errors import (
+    BadInput,
+    ChromaUnavailable,
+    ForeignCollection,
+    IndexUnavailable,
+    ReindexInterrupted,
+    TanyaError,
+    VectorsBehind,
+)
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, status_against
@@ -104,17 +112,6 @@ class IngestInterrupted(KeyboardInterrupt):
         self.report = report
         self.left = left
         self.unread = unread
-
-
-class ReindexInterrupted(KeyboardInterrupt):
-    """A rebuild interrupted (Ctrl-C, SIGTERM) once the catalog had switched to the new model:
-    every answer uses it, and the Chroma copy may still hold the old model's vectors until
-    ``tanya reindex --vectors-only`` (or the next write) catches it up."""
-
-    def __init__(self, previous: str | None, model: str) -> None:
-        super().__init__(f"switched to {model}")
-        self.previous = previous
-        self.model = model
 
 
 class ProgressSink:
@@ -420,8 +417,6 @@ def reindex(
     switch, every reader (this process and others) keeps answering from the old vectors; a
     crash leaves them active and the next rebuild starts afresh.
     """
-    from ingest.store.codecs import sentence_bytes, vector_bytes
-
     progress = progress or ProgressSink()
     started = time.perf_counter()
     # the model is loaded before the write lock is taken: one that cannot be (not on this
@@ -431,38 +426,49 @@ def reindex(
         warm_up()
     else:
         embeddings.embed_query("warm up")
-    with index.writing(on_wait=progress.waiting):
-        index.refresh()
-        previous = index.built_with
-        if previous == canonical_model_name(model_name):
-            # said again once the lock is held: a second `tanya reindex` started beside the first
-            # had waited for it, then embedded every passage again with the same model
-            raise BadInput(f"the index already uses {previous}; set TANYA_EMBEDDING_MODEL to the model to switch to")
-        collection = index.new_collection(model_name)
-        progress.start(index.count())
-        done = 0
-        for batch in index.catalog.iter_chunks(REINDEX_BATCH):
-            texts = [c.text for c in batch]
-            stored = index.sentences(batch)
-            spans = [[(s.start, s.end) for s, _ in stored.get(c.chunk_id, ())] for c in batch]
-            vectors, sentence_vectors = embed_passages(
-                embeddings, texts, spans, [c.title for c in batch], progress.advance
-            )
-            index.catalog.put_vectors(
-                collection,
-                [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)],
-                [(c.chunk_id, sentence_bytes(m)) for c, m in zip(batch, sentence_vectors, strict=True)],
-            )
-            done += len(batch)
-        try:
-            index.activate(collection, model_name, embeddings)
-        except KeyboardInterrupt:
-            # once the switch is in the catalog, "interrupted" alone had told the user the opposite
-            # of what happened (a hostile test): it is made, and only the copy may be behind
-            if index.catalog.get_meta("embedding_model") == canonical_model_name(model_name):
-                raise ReindexInterrupted(previous, canonical_model_name(model_name)) from None
-            raise
+    previous: str | None = None
+    done, switched = 0, False
+    try:
+        with index.writing(on_wait=progress.waiting):
+            previous, done = _rebuild(index, embeddings, model_name, progress)
+            switched = True
+    except KeyboardInterrupt as interrupt:
+        # once the switch is in the catalog, "interrupted" alone had told the user the opposite of
+        # what happened (a hostile test): it is made, and only the Chroma copy may be behind (an
+        # interrupt as ``activate`` brings the copy to it says so itself; this is one after it, as
+        # the write lock or the Chroma client is let go)
+        if switched and not isinstance(interrupt, ReindexInterrupted):
+            raise ReindexInterrupted(previous, canonical_model_name(model_name)) from None
+        raise
     return ReindexReport(previous, index.model_name, done, time.perf_counter() - started)
+
+
+def _rebuild(index: Index, embeddings: Embeddings, model_name: str, progress: ProgressSink) -> tuple[str | None, int]:
+    """``reindex``'s work under the write lock: the model the index had, and the passages embedded."""
+    from ingest.store.codecs import sentence_bytes, vector_bytes
+
+    index.refresh()
+    previous = index.built_with
+    if previous == canonical_model_name(model_name):
+        # said again once the lock is held: a second `tanya reindex` started beside the first had
+        # waited for it, then embedded every passage again with the same model (a hostile test)
+        raise BadInput(f"the index already uses {previous}; set TANYA_EMBEDDING_MODEL to the model to switch to")
+    collection = index.new_collection(model_name)
+    progress.start(index.count())
+    done = 0
+    for batch in index.catalog.iter_chunks(REINDEX_BATCH):
+        texts = [c.text for c in batch]
+        stored = index.sentences(batch)
+        spans = [[(s.start, s.end) for s, _ in stored.get(c.chunk_id, ())] for c in batch]
+        vectors, sentence_vectors = embed_passages(embeddings, texts, spans, [c.title for c in batch], progress.advance)
+        index.catalog.put_vectors(
+            collection,
+            [(c.chunk_id, vector_bytes(v)) for c, v in zip(batch, vectors, strict=True)],
+            [(c.chunk_id, sentence_bytes(m)) for c, m in zip(batch, sentence_vectors, strict=True)],
+        )
+        done += len(batch)
+    index.activate(collection, model_name, embeddings)  # ReindexInterrupted once its switch is made
+    return previous, done
 
 
 @dataclass

@@ -875,8 +875,9 @@ def reindex(
     until the new ones are complete, then switch.
     """
     from bot.logs import terminal_text
-    from ingest.pipeline import ReindexInterrupted, sync_vectors
+    from ingest.errors import ReindexInterrupted
     from ingest.pipeline import reindex as rebuild
+    from ingest.pipeline import sync_vectors
     from ingest.settings import BUNDLED_MODEL
     from ingest.store.index import make_index
 

@@ -70,6 +70,8 @@ def resolve_model_path(name: str, cache_root: Path | None = None) -> str:
             # a hub id never starts so: said at once, not after two warnings from trying it as one
             raise TanyaError(f"the embedding model {name!r} is no folder (TANYA_EMBEDDING_MODEL: a folder or a hub id)")
         return str(folder)
+    if Path(name).is_dir():  # a folder named as a hub id could be ("models/minilm"): a folder, as before
+        return name
     return cached_hub_model(name)
 
 
@@ -249,12 +251,16 @@ class AutoEmbeddings(Embeddings):
         folder = export_dir(self.cache_root, self.name, export_key(self.name, path))
         query_prefix, passage_prefix = prefixes_for(self.name)
         if not (folder / "model.onnx").exists():
-            # why the export failed, said once (a warning before every answer and error of every
-            # command had made each error three lines; a hostile test), then kept beside it
+            # why the model folder cannot be exported, said once (a warning before every answer and
+            # error of every command had made each error three lines; a hostile test) and kept
+            # beside the export with what the folder held then: once it changes (a tokenizer added,
+            # a download completed), the export is tried again; a failure that may pass (memory,
+            # disk) is not kept
             failed = folder.with_name(folder.name + ".not-exportable")
-            if failed.is_file() and self.backend != "onnx":
-                why = failed.read_text(encoding="utf-8", errors="replace")
-                logger.debug("using PyTorch for %s: %s", self.name, why)
+            held = _folder_fingerprint(path)
+            kept = _read_text(failed)
+            if self.backend != "onnx" and kept is not None and kept.partition("\n")[0] == held:
+                logger.debug("using PyTorch for %s: %s", self.name, kept.partition("\n")[2])
                 return torch_backend
             try:
                 logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
@@ -263,9 +269,10 @@ class AutoEmbeddings(Embeddings):
                 if self.backend == "onnx":
                     raise
                 logger.warning("using PyTorch for %s: %s", self.name, exc)
-                with contextlib.suppress(OSError):
-                    failed.parent.mkdir(parents=True, exist_ok=True)
-                    failed.write_text(str(exc), encoding="utf-8")
+                if exc.lasting:
+                    with contextlib.suppress(OSError):
+                        failed.parent.mkdir(parents=True, exist_ok=True)
+                        failed.write_text(f"{held}\n{exc}", encoding="utf-8")
                 return torch_backend
         model_file, query_threads = "model.onnx", None
         if self.precision == "int8":
@@ -294,6 +301,27 @@ class AutoEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Return the unit-length vector of a question."""
         return self.delegate.embed_query(text)
+
+
+def _folder_fingerprint(path: str) -> str:
+    """What a model folder holds, as its files' names, sizes and times (nothing is read)."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    with contextlib.suppress(OSError):
+        for file in sorted(Path(path).rglob("*")):
+            with contextlib.suppress(OSError):
+                if file.is_file():
+                    stat = file.stat()
+                    digest.update(f"{file.relative_to(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _read_text(file: Path) -> str | None:
+    try:
+        return file.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def make_embeddings(

@@ -51,7 +51,13 @@ _OPENING = threading.Lock()
 
 
 class NotExportable(TanyaError):
-    """The model cannot be run by onnxruntime here (no local files, unknown pooling, ...)."""
+    """The model cannot be run by onnxruntime here (no local files, unknown pooling, ...);
+    ``lasting`` when its folder itself says so (no fast tokenizer, a pooling not exported), so
+    that trying again before the folder changes would fail again."""
+
+    def __init__(self, message: str, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 def export_dir(cache_root: Path, model_name: str, model_path: str) -> Path:
@@ -65,14 +71,16 @@ def _pooling(model_path: Path) -> tuple[str, int]:
     """The pooling mode and maximum sequence length of a sentence-transformers folder."""
     pooling_dirs = sorted(model_path.glob("*_Pooling"))
     if not (model_path / "tokenizer.json").exists() or not pooling_dirs:
-        raise NotExportable(f"{model_path} is not a local sentence-transformers model with a fast tokenizer")
+        raise NotExportable(
+            f"{model_path} is not a local sentence-transformers model with a fast tokenizer", lasting=True
+        )
     config = json.loads((pooling_dirs[0] / "config.json").read_text(encoding="utf-8"))
     if config.get("pooling_mode_mean_tokens"):
         mode = "mean"
     elif config.get("pooling_mode_cls_token"):
         mode = "cls"
     else:
-        raise NotExportable(f"unsupported pooling in {pooling_dirs[0]}")
+        raise NotExportable(f"unsupported pooling in {pooling_dirs[0]}", lasting=True)
     max_length = 512
     bert_config = model_path / "sentence_bert_config.json"
     if bert_config.exists():

@@ -21,7 +21,14 @@ from typing import Any, Generic, TypeVar
 from langchain_core.embeddings import Embeddings
 
 from ingest.embeddings.models import canonical_model_name
-from ingest.errors import AmbiguousSource, ChromaUnavailable, IndexMismatch, IndexUnavailable, VectorsBehind
+from ingest.errors import (
+    AmbiguousSource,
+    ChromaUnavailable,
+    IndexMismatch,
+    IndexUnavailable,
+    ReindexInterrupted,
+    VectorsBehind,
+)
 from ingest.settings import canonical_url, is_url, without_credentials
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
@@ -461,13 +468,21 @@ class Index:
     def activate(self, collection: str, model_name: str, embeddings: Embeddings) -> None:
         """Switch every reader (this process now, others at their next question) to the
         vectors of ``collection``, built with ``model_name``, and bring the Chroma copy to them."""
-        self.catalog.activate_collection(collection, canonical_model_name(model_name))
-        with self._state_lock:
-            self._switch(canonical_model_name(model_name), embeddings)
-            self._follow_model = True
-        self.refresh(force=True)
+        previous, model = self.built_with, canonical_model_name(model_name)
+        self.catalog.activate_collection(collection, model)
+        # the switch is in the catalog from here on: an interrupt says so (``ReindexInterrupted``;
+        # "interrupted" alone had said the opposite, a hostile test), without reading the catalog
+        # again (a read that fails, the database going down with the same `docker compose down`,
+        # had turned the interrupt into that error; one on SQLite's connection inside a
+        # transaction being rolled back saw the switch that was not made: a review)
         try:
+            with self._state_lock:
+                self._switch(model, embeddings)
+                self._follow_model = True
+            self.refresh(force=True)
             self.sync_vectors()
+        except KeyboardInterrupt:
+            raise ReindexInterrupted(previous, model) from None
         except ChromaUnavailable as exc:  # the switch is made: only the copy is behind
             raise VectorsBehind(
                 f"switched to {self.model_name} in the catalog (every answer uses it), but not the Chroma "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -153,7 +155,7 @@ def test_a_rebuild_interrupted_after_its_switch_says_the_switch_is_made(
 ) -> None:
     """A hostile test: Ctrl-C or SIGTERM as the Chroma copy followed the switch said only
     "interrupted", while every answer already used the new model."""
-    from ingest.pipeline import ReindexInterrupted
+    from ingest.errors import ReindexInterrupted
 
     ingest_articles(open_index(settings, "model-a"), articles(3))
     rebuilder = open_index(settings, "model-b")
@@ -177,6 +179,52 @@ def test_a_rebuild_interrupted_after_its_switch_says_the_switch_is_made(
         reindex(other, MODELS["model-a"], "model-a")
     assert not isinstance(plain.value, ReindexInterrupted)
     assert open_index(settings, "model-b").catalog.get_meta("embedding_model") == "model-b"
+    # after the switch, as the write lock is let go (a review): the switch is made, and said so,
+    # without the catalog being read again (a read that fails had made the interrupt that error)
+    third = open_index(settings, "model-a")
+    held = third.catalog.write_lock
+
+    @contextmanager
+    def let_go_interrupted(*args: object, **kwargs: object) -> Iterator[None]:
+        with held(*args, **kwargs):
+            yield
+        monkeypatch.setattr(third.catalog, "get_meta", interrupted)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(third.catalog, "write_lock", let_go_interrupted)
+    with pytest.raises(ReindexInterrupted) as late:
+        reindex(third, MODELS["model-a"], "model-a")
+    assert (late.value.previous, late.value.model) == ("model-b", "model-a")
+    assert open_index(settings, "model-a").catalog.get_meta("embedding_model") == "model-a"
+
+
+def test_a_rebuild_loads_its_model_before_it_takes_the_write_lock(
+    settings: IndexSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile test: a model that could not be loaded held every other writer off while it
+    failed (over a minute, tried on the network)."""
+    from ingest.errors import TanyaError
+
+    ingest_articles(open_index(settings, "model-a"), articles(1))
+    rebuilder = open_index(settings, "model-b")
+    taken: list[str] = []
+    held = rebuilder.catalog.write_lock
+
+    @contextmanager
+    def noting(*args: object, **kwargs: object) -> Iterator[None]:
+        taken.append("lock")
+        with held(*args, **kwargs):
+            yield
+
+    class Unloadable(HashEmbeddings):
+        def embed_query(self, text: str) -> list[float]:
+            taken.append("load")
+            raise TanyaError("cannot load embedding model 'model-b'")
+
+    monkeypatch.setattr(rebuilder.catalog, "write_lock", noting)
+    with pytest.raises(TanyaError, match="cannot load"):
+        reindex(rebuilder, Unloadable("model-b", dim=32), "model-b")
+    assert taken == ["load"]
 
 
 def test_an_index_opened_with_another_model_points_to_reindex(settings: IndexSettings) -> None:
