@@ -521,14 +521,13 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     started = time.perf_counter()
     meta = source.meta()
     model, collection = meta.get("embedding_model"), meta.get("collection") or index.base_collection
-    theirs = index.catalog.get_meta("embedding_model")
-    if model and theirs and theirs != model and index.catalog.count_chunks():
-        raise BadInput(
-            f"the database's index was built with {theirs} and this one with {model}; "
-            "reindex one of them with the other's model first (tanya reindex)"
-        )
+    _refuse_other_model(index, model)
     copied = unchanged = chunks_copied = newer_there = 0
     with index.writing(on_wait=progress.waiting):
+        # again once the lock is held: a migration that waited for another host's `tanya reindex`
+        # had copied the old model's vectors into the index the rebuild had just switched (a
+        # hostile test), where neither a rebuild nor a repair would ever find them
+        _refuse_other_model(index, model)
         # The server's index keeps the collection it records; one written now for the first time
         # takes a collection of its own (``_first_collection``): the embedded index keeps its copy.
         target_collection = index.catalog.get_meta("collection") or _first_collection(
@@ -574,6 +573,16 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         index.refresh(force=True)
         index.sync_vectors()
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
+
+
+def _refuse_other_model(index: Index, model: str | None) -> None:
+    """Refuse to copy vectors of ``model`` into ``index`` when it holds passages of another."""
+    theirs = index.catalog.get_meta("embedding_model")
+    if model and theirs and theirs != model and index.catalog.count_chunks():
+        raise BadInput(
+            f"the database's index was built with {theirs} and this one with {model}; "
+            "reindex one of them with the other's model first (tanya reindex)"
+        )
 
 
 def _first_collection(index: Index, embedded_id: str | None, source_ids: set[str], model: str) -> str:

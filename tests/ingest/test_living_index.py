@@ -227,6 +227,38 @@ def test_a_rebuild_loads_its_model_before_it_takes_the_write_lock(
     assert taken == ["load"]
 
 
+def test_a_migration_that_waited_for_a_rebuild_refuses_the_model_it_switched_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile test of the servers: `tanya migrate` waiting for another host's `tanya reindex`
+    copied the embedded index's vectors of the old model into the index rebuilt with another."""
+    from ingest.errors import BadInput
+    from ingest.pipeline import migrate_catalog
+
+    def at(folder: Path, model: str) -> Index:
+        folder.mkdir(parents=True, exist_ok=True)
+        catalog, mirror = Catalog(folder / "catalog.sqlite3"), ChromaMirror(folder, None)
+        return Index(catalog, mirror, MODELS.__getitem__, model, "tanya", 1000, 5.0)
+
+    ingest_articles(at(tmp_path / "embedded", "model-a"), articles(2, "banjir"))
+    source = Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3")
+    ingest_articles(at(tmp_path / "server", "model-a"), articles(2))
+    migrating = at(tmp_path / "server", "model-a")
+    held = migrating.catalog.write_lock
+
+    @contextmanager
+    def after_another_hosts_rebuild(*args: object, **kwargs: object) -> Iterator[None]:
+        reindex(at(tmp_path / "server", "model-b"), MODELS["model-b"], "model-b")  # done while it waited
+        with held(*args, **kwargs):
+            yield
+
+    monkeypatch.setattr(migrating.catalog, "write_lock", after_another_hosts_rebuild)
+    with pytest.raises(BadInput, match="built with model-b and this one with model-a"):
+        migrate_catalog(source, migrating)
+    server = at(tmp_path / "server", "model-b")
+    assert {a.source for a in server.articles()} == {"gunung-0", "gunung-1"}  # nothing of the old model copied
+
+
 def test_an_index_opened_with_another_model_points_to_reindex(settings: IndexSettings) -> None:
     ingest_articles(open_index(settings, "model-a"), articles(1))
     other = open_index(settings, "model-b")
