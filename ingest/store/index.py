@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -443,17 +442,7 @@ class Index:
         """Name a collection for a rebuild with ``model_name`` and clear the catalog of what an
         interrupted rebuild left; readers keep using the active collection meanwhile."""
         self.catalog.drop_collections(keep=self.collection_name)
-        return stamped_collection(self.copy_base(), model_name)
-
-    def copy_base(self) -> str:
-        """The name the index's copies go by: ``TANYA_COLLECTION`` as it was when the index was
-        first written (a rebuild from a host set to another name had moved the copy to that name:
-        a hostile test; README: set later, the setting does not move an index's copy)."""
-        self.refresh()
-        if named_after(self.collection_name, self.base_collection):
-            return self.base_collection
-        stamped = re.fullmatch(r"(.+)--[0-9a-f]{8}", self.collection_name)
-        return stamped.group(1) if stamped else self.collection_name
+        return stamped_collection(self.base_collection, model_name)
 
     @property
     def copy_elsewhere(self) -> bool:

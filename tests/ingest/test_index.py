@@ -860,13 +860,6 @@ def test_a_copy_left_under_another_hosts_collection_name_is_dropped_by_the_next_
     names = index.mirror.collection_names()
     assert "elsewhere--63239c88" not in names and {"another-index", "a-tool", index.collection_name} <= set(names)
     assert index.mirrored_ids() == index.catalog.chunk_ids()
-    # and a rebuild from a host set to another name keeps the copy under the index's own name
-    from ingest.pipeline import reindex
-
-    other_host = make_index(settings.model_copy(update={"collection": "elsewhere"}), embeddings=HashEmbeddings("m2"))
-    reindex(other_host, HashEmbeddings("m2"), "m2")
-    assert other_host.collection_name.startswith(f"{index.base_collection}--")
-    assert [n for n in other_host.mirror.collection_names() if n.startswith("elsewhere")] == []
 
 
 def test_the_collections_of_an_index_are_named_after_its_base_and_a_rebuilds_stamp() -> None:
