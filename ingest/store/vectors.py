@@ -273,20 +273,12 @@ class ChromaMirror:
 
     def keep_only(self, base: str, keep: str, owner: str, ours: set[str], client: Any = None) -> None:
         """Drop the index's collections other than ``keep`` (a rebuild's old or unfinished ones):
-        those marked as the copies of index ``owner``, whatever their name, and those named after
-        ``base`` unmarked and holding none but its chunk ids (``ours``: a copy made before copies
-        were marked), never another index's or tool's that happens to share the name. (A rebuild
-        from a host whose ``TANYA_COLLECTION`` was another name had left the whole copy of the
-        old model under the first name, marked as this index's, for good: a hostile test.)"""
+        those named after ``base`` that are marked as the copies of index ``owner``, or unmarked
+        and holding none but its chunk ids (``ours``: a copy made before copies were marked),
+        never another index's or tool's that happens to share the name."""
         client = client or self.client()
-        for found in with_chroma_errors(client.list_collections):
-            name = found if isinstance(found, str) else found.name
-            if name == keep:
-                continue
-            if not named_after(name, base):
-                marked = None if isinstance(found, str) else (found.metadata or {}).get(OWNER_KEY)
-                if marked is not None and str(marked) == owner:
-                    with_chroma_errors(functools.partial(client.delete_collection, name))
+        for name in self.collection_names(client):
+            if name == keep or not named_after(name, base):
                 continue
             other = self.collection(name, client)
             mark = other.owner()

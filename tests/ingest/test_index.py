@@ -838,30 +838,6 @@ def test_a_rebuild_drops_an_old_copy_made_before_copies_were_marked(settings: In
     assert old not in names and f"{index.base_collection}--theirs" in names  # its ids are not the index's
 
 
-def test_a_copy_left_under_another_hosts_collection_name_is_dropped_by_the_next_repair(settings: IndexSettings) -> None:
-    """A hostile test of the servers: a rebuild from a host whose TANYA_COLLECTION was another
-    name moved the index's copy to a collection of that name and left the old one, a whole copy
-    of the other model's vectors marked as this index's, on the shared Chroma server for good."""
-    from ingest.pipeline import sync_vectors
-    from ingest.store.vectors import OWNER_KEY, index_id
-
-    index = make_index(settings, embeddings=HashEmbeddings())
-    ingest_articles(index, [article("a", "Satu dua tiga.")])
-    ours = index_id(index.catalog)
-    client = index.mirror.client()
-    ids = sorted(index.catalog.chunk_ids())
-    left = client.get_or_create_collection("elsewhere--63239c88", metadata={OWNER_KEY: ours})
-    left.add(ids=ids, embeddings=[[0.5] * 64] * len(ids))
-    client.get_or_create_collection("another-index", metadata={OWNER_KEY: "someone-else"}).add(
-        ids=ids, embeddings=[[0.5] * 64] * len(ids)
-    )
-    client.get_or_create_collection("a-tool").add(ids=ids, embeddings=[[0.5] * 64] * len(ids))
-    sync_vectors(index)
-    names = index.mirror.collection_names()
-    assert "elsewhere--63239c88" not in names and {"another-index", "a-tool", index.collection_name} <= set(names)
-    assert index.mirrored_ids() == index.catalog.chunk_ids()
-
-
 def test_the_collections_of_an_index_are_named_after_its_base_and_a_rebuilds_stamp() -> None:
     from ingest.store.vectors import named_after
 
