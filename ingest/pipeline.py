@@ -524,9 +524,14 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     _refuse_other_model(index, model)
     copied = unchanged = chunks_copied = newer_there = 0
     with index.writing(on_wait=progress.waiting):
-        # again once the lock is held: a migration that waited for another host's `tanya reindex`
-        # had copied the old model's vectors into the index the rebuild had just switched (a
-        # hostile test), where neither a rebuild nor a repair would ever find them
+        # again once the lock is held, the embedded index's model and collection read afresh: a
+        # migration that waited for another host's `tanya reindex` had copied the old model's
+        # vectors into the index the rebuild had just switched (a hostile test), where neither a
+        # rebuild nor a repair would ever find them; one that waited while the embedded index was
+        # rebuilt had copied its articles without vectors, from a collection no longer there (a
+        # review)
+        meta = source.meta()
+        model, collection = meta.get("embedding_model"), meta.get("collection") or index.base_collection
         _refuse_other_model(index, model)
         # The server's index keeps the collection it records; one written now for the first time
         # takes a collection of its own (``_first_collection``): the embedded index keeps its copy.

@@ -258,6 +258,25 @@ def test_a_migration_that_waited_for_a_rebuild_refuses_the_model_it_switched_to(
     server = at(tmp_path / "server", "model-b")
     assert {a.source for a in server.articles()} == {"gunung-0", "gunung-1"}  # nothing of the old model copied
 
+    # the embedded index rebuilt while the migration waited (a review): its articles had been
+    # copied without vectors, read from the collection the rebuild had dropped
+    ingest_articles(at(tmp_path / "embedded2", "model-b"), articles(2, "banjir"))
+    source2 = Catalog.read_only(tmp_path / "embedded2" / "catalog.sqlite3")
+    ingest_articles(at(tmp_path / "server2", "model-b"), articles(2))
+    waiting = at(tmp_path / "server2", "model-b")
+    held2 = waiting.catalog.write_lock
+
+    @contextmanager
+    def after_the_embedded_rebuild(*args: object, **kwargs: object) -> Iterator[None]:
+        reindex(at(tmp_path / "embedded2", "model-a"), MODELS["model-a"], "model-a")
+        with held2(*args, **kwargs):
+            yield
+
+    monkeypatch.setattr(waiting.catalog, "write_lock", after_the_embedded_rebuild)
+    with pytest.raises(BadInput, match="built with model-b and this one with model-a"):
+        migrate_catalog(source2, waiting)
+    assert {a.source for a in at(tmp_path / "server2", "model-b").articles()} == {"gunung-0", "gunung-1"}
+
 
 def test_an_index_opened_with_another_model_points_to_reindex(settings: IndexSettings) -> None:
     ingest_articles(open_index(settings, "model-a"), articles(1))
