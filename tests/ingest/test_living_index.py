@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +33,20 @@ def open_index(settings: IndexSettings, model: str) -> Index:
         1000,
         5.0,
     )
+
+
+def lock_taken_after(index: Index, monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], object]) -> None:
+    """Have ``index`` take its write lock only once ``meanwhile`` is done, as a writer that waited
+    for another host's write would."""
+    held = index.catalog.write_lock
+
+    @contextmanager
+    def waited(*args: object, **kwargs: object) -> Iterator[None]:
+        meanwhile()
+        with held(*args, **kwargs):
+            yield
+
+    monkeypatch.setattr(index.catalog, "write_lock", waited)
 
 
 def nearest_sources(index: Index, question: str) -> set[str]:
@@ -240,42 +254,26 @@ def test_a_migration_that_waited_for_a_rebuild_refuses_the_model_it_switched_to(
         catalog, mirror = Catalog(folder / "catalog.sqlite3"), ChromaMirror(folder, None)
         return Index(catalog, mirror, MODELS.__getitem__, model, "tanya", 1000, 5.0)
 
-    ingest_articles(at(tmp_path / "embedded", "model-a"), articles(2, "banjir"))
-    source = Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3")
-    ingest_articles(at(tmp_path / "server", "model-a"), articles(2))
-    migrating = at(tmp_path / "server", "model-a")
-    held = migrating.catalog.write_lock
+    # another host rebuilt the server's index while the migration waited; then the embedded index
+    # itself was rebuilt (a review: its articles had been copied without vectors, read from the
+    # collection the rebuild had dropped)
+    for case, (before, after, rebuilt) in enumerate(
+        (("model-a", "model-b", "server"), ("model-b", "model-a", "embedded"))
+    ):
+        root = tmp_path / str(case)
+        ingest_articles(at(root / "embedded", before), articles(2, "banjir"))
+        source = Catalog.read_only(root / "embedded" / "catalog.sqlite3")
+        ingest_articles(at(root / "server", before), articles(2))
+        migrating = at(root / "server", before)
 
-    @contextmanager
-    def after_another_hosts_rebuild(*args: object, **kwargs: object) -> Iterator[None]:
-        reindex(at(tmp_path / "server", "model-b"), MODELS["model-b"], "model-b")  # done while it waited
-        with held(*args, **kwargs):
-            yield
+        def rebuild(folder: Path = root / rebuilt, model: str = after) -> None:
+            reindex(at(folder, model), MODELS[model], model)
 
-    monkeypatch.setattr(migrating.catalog, "write_lock", after_another_hosts_rebuild)
-    with pytest.raises(BadInput, match="built with model-b and this one with model-a"):
-        migrate_catalog(source, migrating)
-    server = at(tmp_path / "server", "model-b")
-    assert {a.source for a in server.articles()} == {"gunung-0", "gunung-1"}  # nothing of the old model copied
-
-    # the embedded index rebuilt while the migration waited (a review): its articles had been
-    # copied without vectors, read from the collection the rebuild had dropped
-    ingest_articles(at(tmp_path / "embedded2", "model-b"), articles(2, "banjir"))
-    source2 = Catalog.read_only(tmp_path / "embedded2" / "catalog.sqlite3")
-    ingest_articles(at(tmp_path / "server2", "model-b"), articles(2))
-    waiting = at(tmp_path / "server2", "model-b")
-    held2 = waiting.catalog.write_lock
-
-    @contextmanager
-    def after_the_embedded_rebuild(*args: object, **kwargs: object) -> Iterator[None]:
-        reindex(at(tmp_path / "embedded2", "model-a"), MODELS["model-a"], "model-a")
-        with held2(*args, **kwargs):
-            yield
-
-    monkeypatch.setattr(waiting.catalog, "write_lock", after_the_embedded_rebuild)
-    with pytest.raises(BadInput, match="built with model-b and this one with model-a"):
-        migrate_catalog(source2, waiting)
-    assert {a.source for a in at(tmp_path / "server2", "model-b").articles()} == {"gunung-0", "gunung-1"}
+        lock_taken_after(migrating, monkeypatch, rebuild)
+        with pytest.raises(BadInput, match="built with model-b and this one with model-a"):
+            migrate_catalog(source, migrating)
+        server = at(root / "server", after if rebuilt == "server" else before)
+        assert {a.source for a in server.articles()} == {"gunung-0", "gunung-1"}, rebuilt  # nothing copied
 
 
 def test_an_index_opened_with_another_model_points_to_reindex(settings: IndexSettings) -> None:
