@@ -419,13 +419,11 @@ def reindex(
     """
     progress = progress or ProgressSink()
     started = time.perf_counter()
+    index.refresh()
+    _refuse_same_model(index, model_name)
     # the model is loaded before the write lock is taken: one that cannot be (not on this
     # machine, no model) had held every other writer off while it failed (a hostile test)
-    warm_up = getattr(embeddings, "warm_up", None)
-    if callable(warm_up):
-        warm_up()
-    else:
-        embeddings.embed_query("warm up")
+    embeddings.embed_query("warm up")
     previous: str | None = None
     done, switched = 0, False
     try:
@@ -448,11 +446,10 @@ def _rebuild(index: Index, embeddings: Embeddings, model_name: str, progress: Pr
     from ingest.store.codecs import sentence_bytes, vector_bytes
 
     index.refresh()
+    # again once the lock is held: a second `tanya reindex` started beside the first had waited
+    # for it, then embedded every passage again with the same model (a hostile test)
+    _refuse_same_model(index, model_name)
     previous = index.built_with
-    if previous == canonical_model_name(model_name):
-        # said again once the lock is held: a second `tanya reindex` started beside the first had
-        # waited for it, then embedded every passage again with the same model (a hostile test)
-        raise BadInput(f"the index already uses {previous}; set TANYA_EMBEDDING_MODEL to the model to switch to")
     collection = index.new_collection(model_name)
     progress.start(index.count())
     done = 0
@@ -578,6 +575,14 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         index.refresh(force=True)
         index.sync_vectors()
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
+
+
+def _refuse_same_model(index: Index, model_name: str) -> None:
+    """Refuse to rebuild ``index`` with the model it already uses."""
+    if index.built_with == canonical_model_name(model_name):
+        raise BadInput(
+            f"the index already uses {index.built_with}; set TANYA_EMBEDDING_MODEL to the model to switch to"
+        )
 
 
 def _refuse_other_model(index: Index, model: str | None) -> None:

@@ -903,9 +903,6 @@ def reindex(
     ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
     index = make_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
     model = index.model_name
-    index.refresh()
-    if index.built_with == model:
-        raise BadInput(f"the index already uses {model}; set TANYA_EMBEDDING_MODEL to the model to switch to")
     try:
         with _progress(enabled=not as_json) as sink:
             report = rebuild(index, index.embeddings, model, sink)

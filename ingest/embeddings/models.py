@@ -258,9 +258,12 @@ class AutoEmbeddings(Embeddings):
             # disk) is not kept
             failed = folder.with_name(folder.name + ".not-exportable")
             held = _folder_fingerprint(path)
-            kept = _read_text(failed)
-            if self.backend != "onnx" and kept is not None and kept.partition("\n")[0] == held:
-                logger.debug("using PyTorch for %s: %s", self.name, kept.partition("\n")[2])
+            kept = ""
+            with contextlib.suppress(OSError):
+                kept = failed.read_text(encoding="utf-8", errors="replace")
+            held_then, _, why = kept.partition("\n")
+            if self.backend != "onnx" and held_then == held:
+                logger.debug("using PyTorch for %s: %s", self.name, why)
                 return torch_backend
             try:
                 logger.info("exporting %s to ONNX (once) in %s", self.name, folder)
@@ -315,13 +318,6 @@ def _folder_fingerprint(path: str) -> str:
                     stat = file.stat()
                     digest.update(f"{file.relative_to(path)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
-
-
-def _read_text(file: Path) -> str | None:
-    try:
-        return file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def make_embeddings(

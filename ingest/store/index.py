@@ -456,12 +456,12 @@ class Index:
         used before the last switch when it is that one, else a new one. At most two models stay
         loaded, however often a rebuild switches between them. The caller holds the state lock."""
         if model_name == self.model_name:
-            self.embeddings = embeddings or self.embeddings
+            self.embeddings = embeddings if embeddings is not None else self.embeddings
             return
         before = self._before
         if embeddings is None:
-            again = before is not None and before[0] == model_name
-            embeddings = before[1] if before is not None and again else self._embeddings_for(model_name)
+            reused = before[1] if before is not None and before[0] == model_name else None
+            embeddings = reused if reused is not None else self._embeddings_for(model_name)
         self._before = (self.model_name, self.embeddings)
         self.embeddings, self.model_name = embeddings, model_name
 

@@ -149,16 +149,18 @@ def test_a_reader_following_rebuilds_back_and_forth_keeps_two_models_loaded(sett
     assert nearest_sources(reader, "gunung") and reader.embeddings is first
 
 
-def test_a_second_rebuild_that_waited_for_the_first_refuses_the_model_it_now_has(settings: IndexSettings) -> None:
+def test_a_second_rebuild_that_waited_for_the_first_refuses_the_model_it_now_has(
+    settings: IndexSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A hostile test: two `tanya reindex` started together both passed the command's check, and
     the second, once the first let go of the lock, embedded every passage again."""
-    import pytest
-
     from ingest.errors import BadInput
 
     ingest_articles(open_index(settings, "model-a"), articles(3))
-    waiting = open_index(settings, "model-b")  # opened, and checked, before the first rebuild ended
-    reindex(open_index(settings, "model-b"), MODELS["model-b"], "model-b")
+    waiting = open_index(settings, "model-b")  # checked before the first rebuild ended: it waits for it
+    lock_taken_after(
+        waiting, monkeypatch, lambda: reindex(open_index(settings, "model-b"), MODELS["model-b"], "model-b")
+    )
     with pytest.raises(BadInput, match="already uses model-b"):
         reindex(waiting, MODELS["model-b"], "model-b")
     assert open_index(settings, "model-b").catalog.get_meta("embedding_model") == "model-b"
