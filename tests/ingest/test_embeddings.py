@@ -176,7 +176,7 @@ def test_non_local_models_are_not_exportable(tmp_path: Path) -> None:
 
 
 def test_a_hub_model_is_read_from_the_cache_and_never_downloaded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A hostile test: a hub id not on this machine was tried on the network for 74 s, holding the
     write lock, printing thirty lines of retries. It is one error at once now, and a hub id in the
@@ -197,6 +197,13 @@ def test_a_hub_model_is_read_from_the_cache_and_never_downloaded(
     (snapshot.parent.parent / "refs").mkdir()
     (snapshot.parent.parent / "refs" / "main").write_text("0123abcd", encoding="utf-8")
     assert Path(resolve_model_path("some-org/some-model")) == snapshot
+    # and its folder is exported as any folder is (it had been "not a local folder", on PyTorch):
+    # this one, holding no tokenizer, is said to be no sentence-transformers model
+    with caplog.at_level(logging.WARNING, logger="ingest.embeddings.models"):
+        assert isinstance(
+            AutoEmbeddings("some-org/some-model", 32, "auto", tmp_path).delegate, SentenceTransformerEmbeddings
+        )
+    assert [r.message for r in caplog.records if f"{snapshot} is not a local sentence-transformers model" in r.message]
     # a folder named as a hub id could be, relative to where tanya runs, is that folder (a review)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "models" / "minilm").mkdir(parents=True)
