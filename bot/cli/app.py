@@ -148,8 +148,18 @@ def _settings() -> Any:
 def _print_json(value: Any) -> None:
     from bot.cli.contract import json_line
 
-    sys.stdout.write(json_line(value))
+    sys.stdout.write(json_line(value, ascii_only=not _writes_utf8(sys.stdout)))
     sys.stdout.flush()
+
+
+def _writes_utf8(stream: Any) -> bool:
+    """Whether ``stream`` encodes text as UTF-8 (a pipe or terminal in another encoding does not)."""
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8"
+    except LookupError:
+        return False
 
 
 def _lenient_stdin(newline: str | None = None) -> None:

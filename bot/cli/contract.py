@@ -12,13 +12,18 @@ from ingest.text.analysis import replace_surrogates
 from ingest.types import ArticleRecord
 
 
-def json_line(value: Any) -> str:
+def json_line(value: Any, ascii_only: bool = False) -> str:
     """Return ``value`` as one line of JSON (UTF-8 kept readable) that always encodes as UTF-8:
-    lone surrogates, which questions and ids can carry, become U+FFFD."""
+    lone surrogates, which questions and ids can carry, become U+FFFD. With ``ascii_only``
+    every other character is written as a ``\\u`` escape, for an output that cannot encode it
+    (a terminal in latin-1, ``PYTHONIOENCODING=ascii``): the JSON means the same, where writing
+    "?" for the " … " between quoted pieces had broken the contract."""
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except ValueError:  # a number JSON has no word for (NaN, infinity) becomes null, not "NaN"
         text = json.dumps(_without_non_finite(value), ensure_ascii=False, allow_nan=False)
+    if ascii_only:
+        return json.dumps(json.loads(replace_surrogates(text)), ensure_ascii=True) + "\n"
     return _UNSEEN.sub(lambda m: f"\\u{ord(m.group()):04x}", replace_surrogates(text)) + "\n"
 
 

@@ -1055,3 +1055,33 @@ def test_the_ingest_bar_counts_articles_read_then_chunks_embedded() -> None:
         4,
         15,
     )
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_json_on_an_output_that_is_not_utf8_escapes_what_it_cannot_encode(
+    story: object, story_dir: Path, encoding: str
+) -> None:
+    """A newcomer's test: `tanya ask --json` and `--batch -` on a terminal in another encoding
+    wrote "?" for the " … " between the verbatim pieces of an answer, breaking the contract; the
+    JSON now writes such characters as \\u escapes and reads back as the UTF-8 run's."""
+    import os
+    import subprocess
+
+    from tests.test_processes import TANYA
+
+    question = "berapa pengungsi banjir lembah arum — kata BPBD?"  # the question is echoed
+
+    def asked(*args: str, stdin: bytes | None = None, encoding: str | None = None) -> list[dict[str, object]]:
+        env = {**os.environ, "TANYA_DATA_DIR": str(story_dir)}
+        if encoding:
+            env["PYTHONIOENCODING"] = encoding
+        result = subprocess.run([TANYA, "ask", *args], env=env, input=stdin, capture_output=True, timeout=120)
+        assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+        shown = [json.loads(line.decode(encoding or "utf-8")) for line in result.stdout.splitlines()]
+        return [{k: v for k, v in answer.items() if k != "timings_ms"} for answer in shown]
+
+    batch = json.dumps({"question": question}).encode()
+    for args, stdin in ((("--json", question), None), (("--batch", "-"), batch)):
+        utf8 = asked(*args, stdin=stdin)
+        assert not json.dumps(utf8, ensure_ascii=False).isascii()  # what was written "?"
+        assert asked(*args, stdin=stdin, encoding=encoding) == utf8, args
