@@ -390,7 +390,7 @@ class GistReader:
         discussed = None if dates.bounded or dates.latest or news else self._discussed(context)
         listed = LATEST_LISTED if news else 1
         scope = narrowed(within, since, until)
-        records = [discussed] if discussed else _distinct(index.latest_articles(scope, today.isoformat(), 2 * listed))
+        records = [discussed] if discussed else _newest(_distinct(index.latest_articles(scope, today.isoformat(), 2 * listed)))
         records = records[:listed]
         leads = _leads(index, records)
         if not leads:
@@ -500,6 +500,15 @@ def news_list(
 def _leads(index: Any, records: list[ArticleRecord]) -> list[list[Chunk]]:
     """The first chunks (headline and lead) of each of ``records`` that has any."""
     return [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
+
+
+def _newest(records: list[ArticleRecord]) -> list[ArticleRecord]:
+    """The articles ``records`` (newest first, undated ones last) that the news may list: an
+    article without a date is never the newest, so it is left out beside a dated one (a
+    newcomer's index of one dated article listed two undated ones under "Berita terbaru:"); an
+    index with no date at all lists what it holds."""
+    dated = [r for r in records if r.published]
+    return dated or records
 
 
 def _distinct(records: list[ArticleRecord]) -> list[ArticleRecord]:

@@ -539,3 +539,29 @@ def test_the_latest_news_of_a_story_asked_in_english_is_its_newest_report(storie
         {"question": "What is the latest news about the Pakis Jajar poisoning?", "today": "2026-11-28"}
     )
     assert [c.chunk.published for c in answer.citations] == ["2026-11-03"], answer.text
+
+
+def test_an_article_without_a_date_is_never_listed_as_the_latest_news_beside_a_dated_one(
+    tmp_path: Any, default_embeddings: Any
+) -> None:
+    """A newcomer's test: an index of one dated article and two undated ones answered "berita
+    terbaru?" with "Berita terbaru: «...» [1]; «...» [2]; «...» [3]", the undated ones listed as the
+    latest news. An article without a date is never the newest, so beside a dated one it is not
+    listed; an index with no date at all lists what it holds."""
+    index = make_index(IndexSettings(data_dir=tmp_path / "some"), embeddings=default_embeddings)
+    ingest_articles(
+        index,
+        [
+            Article("flood-new", FLOOD_NEW, "Tanggap Darurat Banjir Berakhir", published="2026-11-17"),
+            Article("bus", BUS, "Trans Seruni Beroperasi"),
+            Article("market", MARKET, MARKET_TITLE),
+        ],
+    )
+    for question in ("berita terbaru?", "ada berita apa aja kak?", "what is the latest news?"):
+        answer = _chain(index).invoke({"question": question, "today": "2026-12-02"})
+        assert {c.chunk.source for c in answer.citations} == {"flood-new"}, question
+        assert not answer.text.startswith(("Berita terbaru:", "The latest news:")), question
+    undated = make_index(IndexSettings(data_dir=tmp_path / "none"), embeddings=default_embeddings)
+    ingest_articles(undated, [Article("bus", BUS, "Trans Seruni Beroperasi"), Article("market", MARKET, MARKET_TITLE)])
+    listed = _chain(undated).invoke({"question": "ada berita apa aja kak?", "today": "2026-12-02"})
+    assert {c.chunk.source for c in listed.citations} == {"bus", "market"}
