@@ -189,3 +189,41 @@ class Settings(BaseModel):
         urls = (self.index.chroma_url, self.llm.openai_base_url, self.llm.ollama_base_url)
         values += [secret for url in urls if url for secret in url_secrets(url)]  # "?api-key=..." too
         return values + (database_secrets(self.index.database_url) if self.index.database_url else [])
+
+
+# Variables of this prefix that no setting reads are named as misspellings, except the tests' own.
+SETTING_PREFIX = "TANYA_"
+TESTS_PREFIX = "TANYA_TEST_"
+
+
+def setting_names() -> frozenset[str]:
+    """Every variable a setting is read from: its section's prefix and its name, or the names it
+    is given (``DISCORD_TOKEN`` or ``TANYA_DISCORD_TOKEN``)."""
+    names: set[str] = set()
+    for section in (IndexSettings, AnswerSettings, LLMSettings, DiscordSettings):
+        prefix = str(section.model_config.get("env_prefix") or SETTING_PREFIX)
+        for name, info in section.model_fields.items():
+            choices = [c for c in getattr(info.validation_alias, "choices", ()) if isinstance(c, str) and c.isupper()]
+            names.update(choices or [prefix + name.upper()])
+    return frozenset(names)
+
+
+def unknown_settings(environ: dict[str, str], env_file: dict[str, str | None]) -> list[tuple[str, str, str | None]]:
+    """The ``TANYA_`` variables of the environment and of ``.env`` (read as ``dotenv_values``)
+    that set nothing, a misspelling as often as not ("TANYA_TOPK" for "TANYA_TOP_K"), which the
+    settings ignore without a word: (the variable, where it is set, the closest setting or
+    ``None``). Case does not matter, as for the settings themselves; ``TANYA_TEST_`` variables
+    are the tests' own."""
+    import difflib
+
+    known = setting_names()
+    found: list[tuple[str, str, str | None]] = []
+    for where, names in (("in the environment", environ), ("in .env", env_file)):
+        for name in sorted(names):
+            upper = name.upper()
+            if upper.startswith(SETTING_PREFIX) and not upper.startswith(TESTS_PREFIX) and upper not in known:
+                if any(upper == seen.upper() for seen, _, _ in found):
+                    continue
+                close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+                found.append((name, where, close[0] if close else None))
+    return found

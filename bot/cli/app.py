@@ -142,7 +142,28 @@ def _settings() -> Any:
     check_env_file()
     settings = Settings()
     redact_secrets(settings.secret_values())
+    _note_unknown_settings()
     return settings
+
+
+def _note_unknown_settings() -> None:
+    """Name on stderr each ``TANYA_`` variable that sets nothing, with the setting it may be a
+    misspelling of (a newcomer's ``TANYA_TOPK=3`` in ``.env`` was ignored without a word)."""
+    import os
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    from bot.logs import terminal_text
+    from bot.settings import unknown_settings
+    from ingest.settings import ENV_FILE
+
+    env_file: dict[str, str | None] = {}
+    if Path(ENV_FILE).is_file():  # check_env_file has refused one that cannot be read
+        env_file = dict(dotenv_values(ENV_FILE, encoding="utf-8"))
+    for name, where, close in unknown_settings(dict(os.environ), env_file):
+        hint = f"; did you mean {close}?" if close else ""
+        err.print(f"note: {terminal_text(name)} ({where}) is not a tanya setting and is ignored{hint}", style="dim", markup=False)
 
 
 def _print_json(value: Any) -> None:

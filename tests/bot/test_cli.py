@@ -1085,3 +1085,37 @@ def test_json_on_an_output_that_is_not_utf8_escapes_what_it_cannot_encode(
         utf8 = asked(*args, stdin=stdin)
         assert not json.dumps(utf8, ensure_ascii=False).isascii()  # what was written "?"
         assert asked(*args, stdin=stdin, encoding=encoding) == utf8, args
+
+
+def test_a_variable_that_sets_nothing_is_named_with_the_setting_it_may_misspell(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A newcomer's test: `TANYA_TOPK=3` in .env was ignored without a word. Such a variable, in
+    .env or the environment, is named on stderr with the closest setting; the command goes on;
+    real settings (any case, either name of a setting with two) and the tests' own are not."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "index"))
+    (tmp_path / ".env").write_text("TANYA_TOPK=3\nTANYA_TOP_K=4\nDISCORD_TOKEN=\n", encoding="utf-8")
+    monkeypatch.setenv("TANYA_Colection", "x")
+    monkeypatch.setenv("tanya_collection", "tanya")
+    monkeypatch.setenv("TANYA_DISCORD_GUILD_ID", "1")
+    monkeypatch.setenv("TANYA_TEST_ANYTHING", "1")
+    monkeypatch.setenv("TANYA_SHOUTING_NONSENSE", "1")
+    result = tanya("sources")
+    assert result.exit_code == 0, result.stderr
+    noted = [line for line in result.stderr.splitlines() if "is not a tanya setting" in line]
+    assert noted == [
+        "note: TANYA_Colection (in the environment) is not a tanya setting and is ignored; did you mean TANYA_COLLECTION?",
+        "note: TANYA_SHOUTING_NONSENSE (in the environment) is not a tanya setting and is ignored",
+        "note: TANYA_TOPK (in .env) is not a tanya setting and is ignored; did you mean TANYA_TOP_K?",
+    ], result.stderr
+
+
+def test_every_variable_of_the_example_settings_file_is_a_setting() -> None:
+    """.env.example lists every setting; each of its variables is one the settings read."""
+    import re
+
+    from bot.settings import setting_names
+
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8"), re.M))
+    assert listed and listed <= setting_names() | {"HF_HUB_OFFLINE"}, listed - setting_names()
