@@ -383,6 +383,12 @@ def build_answer_chain(
             state = {**state, "listed": listed}
         dates = read_dates(question, today)
         gist = gists.read(question, today, context, within)  # a question about the news itself
+        again = asked_again(dates, context, today)
+        if gist is None and again is not None:
+            # a time alone after a question about the news ("kalau tanggal 25/11?" after "ada berita
+            # apa?"): the news of that time (a newcomer's test: it had been searched as a question
+            # of that day's passages, and refused)
+            gist = gists.read(f"{again.rstrip(' ?!.')} {_time_words(question, dates.rest)}", today, context, within)
         if gist is not None:
             gist.retrieval.question = asked
             # the days whose news it asks for, which a refusal names ("berita tiktok dari 1/10 ...")
@@ -397,7 +403,7 @@ def build_answer_chain(
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
         # (for the latest news, none published after the day asked on, however it is read)
-        searched = asked_again(dates, context, today) or dates.rest or question
+        searched = again or dates.rest or question
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
@@ -517,3 +523,16 @@ def build_answer_chain(
             llm.with_fallbacks([RunnableLambda(quote_instead, name="quote")], exception_key="error"),
         )
     return RunnableLambda(question, name="question") | RunnableLambda(retrieve, name="retrieve") | answer
+
+
+def _time_words(question: str, rest: str) -> str:
+    """The words of ``question`` that ``read_dates`` took out of it, leaving ``rest``: "Nov 25" of
+    "what about Nov 25?", "tanggal 25/11" of "kalau tanggal 25/11?"."""
+    left = [w.strip("?!.,").casefold() for w in rest.split()]
+    kept = []
+    for word in question.split():
+        if left and word.strip("?!.,").casefold() == left[0]:
+            left.pop(0)
+        else:
+            kept.append(word.strip("?!,"))
+    return " ".join(kept)

@@ -159,6 +159,10 @@ MAX_HEADLINE_CHARS = 90
 # What introduces that list.
 NEWS_LIST_LABEL = {"id": "Berita terbaru:", "en": "The latest news:"}
 
+# What a listed article without a date is marked with: it is never the newest, and is listed
+# after every dated one (a newcomer's test: undated articles had read as the latest news).
+UNDATED = {"id": "(tanpa tanggal)", "en": "(undated)"}
+
 # A question about the news of one article, in each language: what a reference to one of an
 # answer's citations that asks nothing more of it ("yang kedua soal apa?") is read as.
 GIST_QUESTION = {"id": "intinya apa?", "en": "what is this article about?"}
@@ -390,7 +394,7 @@ class GistReader:
         discussed = None if dates.bounded or dates.latest or news else self._discussed(context)
         listed = LATEST_LISTED if news else 1
         scope = narrowed(within, since, until)
-        records = [discussed] if discussed else _newest(_distinct(index.latest_articles(scope, today.isoformat(), 2 * listed)))
+        records = [discussed] if discussed else _distinct(index.latest_articles(scope, today.isoformat(), 2 * listed))
         records = records[:listed]
         leads = _leads(index, records)
         if not leads:
@@ -480,7 +484,7 @@ def news_list(
     question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit], label: str | None = None
 ) -> Answer:
     """The answer listing articles by their headlines ("Berita terbaru: «...» [1]; «...» [2]."),
-    each citing its lead, after ``label`` (``news_list_label``; the latest news by default); an
+    an article without a date marked so (``UNDATED``), each citing its lead, after ``label`` (``news_list_label``; the latest news by default); an
     article without a headline (none, or the file name, URL or JSONL line the loader named it
     by: ``given_title``) is named by the start of its lead."""
     items = []
@@ -491,7 +495,8 @@ def news_list(
         name = name.replace("«", '"').replace("»", '"')
         if len(name) > MAX_HEADLINE_CHARS:
             name = name[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-        items.append(f"«{fullwidth_brackets(name)}» [{n}]")
+        undated = "" if lead.chunk.published else f" {UNDATED[lang]}"
+        items.append(f"«{fullwidth_brackets(name)}»{undated} [{n}]")
         citations.append(Citation(n, lead.chunk, lead.quote, lead.score))
     text = f"{label or NEWS_LIST_LABEL[lang]} {'; '.join(items)}."
     return Answer(question, text, False, lang, citations, retrieved=retrieved)
@@ -500,15 +505,6 @@ def news_list(
 def _leads(index: Any, records: list[ArticleRecord]) -> list[list[Chunk]]:
     """The first chunks (headline and lead) of each of ``records`` that has any."""
     return [chunks for chunks in (index.catalog.chunks_of(r.source)[:2] for r in records) if chunks]
-
-
-def _newest(records: list[ArticleRecord]) -> list[ArticleRecord]:
-    """The articles ``records`` (newest first, undated ones last) that the news may list: an
-    article without a date is never the newest, so it is left out beside a dated one (a
-    newcomer's index of one dated article listed two undated ones under "Berita terbaru:"); an
-    index with no date at all lists what it holds."""
-    dated = [r for r in records if r.published]
-    return dated or records
 
 
 def _distinct(records: list[ArticleRecord]) -> list[ArticleRecord]:

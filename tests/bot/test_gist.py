@@ -320,8 +320,8 @@ def test_the_news_named_or_a_summary_is_one_article_not_a_list() -> None:
 
 def test_a_listed_headline_is_shortened_and_cannot_pose_as_a_citation() -> None:
     title = "[2] " + "Judul yang sangat panjang sekali " * 6
-    long = Chunk("a#0", "a", 0, 0, 11, "Isi berita.", title, None, None, "id")
-    short = Chunk("b#0", "b", 0, 0, 9, "Isi lain.", "Judul Singkat", None, None, "id")
+    long = Chunk("a#0", "a", 0, 0, 11, "Isi berita.", title, None, "2026-11-01", "id")
+    short = Chunk("b#0", "b", 0, 0, 9, "Isi lain.", "Judul Singkat", None, "2026-11-01", "id")
     leads = [Citation(1, long, "Isi berita.", 1.0), Citation(1, short, "Isi lain.", 1.0)]
     answer = news_list("ada berita apa?", "id", leads, [])
     first = answer.text.split("» [1]")[0]
@@ -329,9 +329,9 @@ def test_a_listed_headline_is_shortened_and_cannot_pose_as_a_citation() -> None:
     assert len(first) <= len("Berita terbaru: «") + MAX_HEADLINE_CHARS
     assert "«Judul Singkat» [2]" in answer.text and [c.n for c in answer.citations] == [1, 2]
     # no headline (blank): named by its lead; guillemets in a headline cannot close the name early
-    blank = Chunk("c#0", "c", 0, 0, 9, "Isi lain.", "  ", None, None, "id")
-    odd = Chunk("d#0", "d", 0, 0, 9, "Isi lain.", "Kata «kutipan» di judul", None, None, "id")
-    url = Chunk("e#0", "e", 0, 0, 9, "Isi ketiga.", "https://example.com/berita/1", None, None, "id")
+    blank = Chunk("c#0", "c", 0, 0, 9, "Isi lain.", "  ", None, "2026-11-01", "id")
+    odd = Chunk("d#0", "d", 0, 0, 9, "Isi lain.", "Kata «kutipan» di judul", None, "2026-11-01", "id")
+    url = Chunk("e#0", "e", 0, 0, 9, "Isi ketiga.", "https://example.com/berita/1", None, "2026-11-01", "id")
     leads = [
         Citation(1, blank, "Isi lain.", 1.0),
         Citation(1, odd, "Isi lain.", 1.0),
@@ -541,13 +541,12 @@ def test_the_latest_news_of_a_story_asked_in_english_is_its_newest_report(storie
     assert [c.chunk.published for c in answer.citations] == ["2026-11-03"], answer.text
 
 
-def test_an_article_without_a_date_is_never_listed_as_the_latest_news_beside_a_dated_one(
+def test_an_article_without_a_date_is_listed_after_the_dated_ones_and_marked_so(
     tmp_path: Any, default_embeddings: Any
 ) -> None:
     """A newcomer's test: an index of one dated article and two undated ones answered "berita
-    terbaru?" with "Berita terbaru: «...» [1]; «...» [2]; «...» [3]", the undated ones listed as the
-    latest news. An article without a date is never the newest, so beside a dated one it is not
-    listed; an index with no date at all lists what it holds."""
+    terbaru?" with "Berita terbaru: «...» [1]; «...» [2]; «...» [3]", the undated ones read as the
+    latest news. They are listed after the dated one, each marked as having no date."""
     index = make_index(IndexSettings(data_dir=tmp_path / "some"), embeddings=default_embeddings)
     ingest_articles(
         index,
@@ -557,11 +556,26 @@ def test_an_article_without_a_date_is_never_listed_as_the_latest_news_beside_a_d
             Article("market", MARKET, MARKET_TITLE),
         ],
     )
-    for question in ("berita terbaru?", "ada berita apa aja kak?", "what is the latest news?"):
+    for question, undated in (("berita terbaru?", "(tanpa tanggal)"), ("what is the latest news?", "(undated)")):
         answer = _chain(index).invoke({"question": question, "today": "2026-12-02"})
-        assert {c.chunk.source for c in answer.citations} == {"flood-new"}, question
-        assert not answer.text.startswith(("Berita terbaru:", "The latest news:")), question
-    undated = make_index(IndexSettings(data_dir=tmp_path / "none"), embeddings=default_embeddings)
-    ingest_articles(undated, [Article("bus", BUS, "Trans Seruni Beroperasi"), Article("market", MARKET, MARKET_TITLE)])
-    listed = _chain(undated).invoke({"question": "ada berita apa aja kak?", "today": "2026-12-02"})
-    assert {c.chunk.source for c in listed.citations} == {"bus", "market"}
+        assert [c.chunk.source for c in answer.citations][0] == "flood-new", question
+        assert answer.text.count(undated) == 2 and "Berakhir» [1]" in answer.text, answer.text
+        assert f"» {undated} [2]" in answer.text and f"» {undated} [3]" in answer.text, answer.text
+
+
+def test_a_day_alone_after_asking_what_news_there_is_is_the_news_of_that_day(news_index: Index) -> None:
+    """A newcomer's test: "kalau tanggal 25/11?" after "ada berita apa?" was searched as a question
+    of that day's passages and refused ("no article published on 2026-11-25 answers this") though
+    an article of that day was indexed; "what about Nov 25?" was answered from undated articles.
+    It is the news of that day, as asked first; a day with no news is still refused so."""
+    chain = _chain(news_index)
+    for history, question in (
+        (["ada berita apa aja kak?"], "kalau tanggal 2/11?"),
+        (["what's the news?"], "what about Nov 2?"),
+        (["berita terbaru apa?"], "kalo tgl 2 november?"),
+    ):
+        answer = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
+        assert not answer.abstained and [c.chunk.source for c in answer.citations] == ["bus"], question
+        assert answer.text.startswith("Bus listrik Trans Seruni mulai beroperasi"), answer.text
+    none = chain.invoke({"question": "kalau tanggal 5/11?", "history": ["ada berita apa?"], "today": "2026-12-02"})
+    assert none.abstained and "2026-11-05" in (none.note or "")
