@@ -401,7 +401,7 @@ class ReindexReport:
 
     def to_json(self) -> dict[str, object]:
         """Return the ``tanya reindex --json`` object."""
-        return asdict(self)
+        return {**asdict(self), "seconds": round(self.seconds, 3)}  # as the ingest report's
 
 
 REINDEX_BATCH = 256
@@ -479,7 +479,7 @@ class SyncReport:
 
     def to_json(self) -> dict[str, object]:
         """Return the ``tanya reindex --vectors-only --json`` object."""
-        return asdict(self)
+        return {**asdict(self), "seconds": round(self.seconds, 3)}  # as the ingest report's
 
 
 def sync_vectors(index: Index, progress: ProgressSink | None = None) -> SyncReport:
@@ -503,7 +503,7 @@ class MigrateReport:
 
     def to_json(self) -> dict[str, object]:
         """Return the ``tanya migrate --json`` object."""
-        return asdict(self)
+        return {**asdict(self), "seconds": round(self.seconds, 3)}  # as the ingest report's
 
 
 def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None = None) -> MigrateReport:

@@ -62,7 +62,8 @@ def handles_errors(fn: F) -> F:
             _traceback_if_debugging()
             first = exc.errors()[0]
             name = _env_name(exc.title, first["loc"][0]) if first.get("loc") else "a setting"
-            err.print(f"tanya: error: invalid {name}: {terminal_text(str(first['msg']))}", markup=False)
+            said = str(first["msg"]).removeprefix("Value error, ")  # pydantic's wording, not ours
+            err.print(f"tanya: error: invalid {name}: {terminal_text(said)}", markup=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("tanya: interrupted", markup=False)
