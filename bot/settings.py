@@ -215,12 +215,17 @@ def unknown_settings(environ: dict[str, str], env_file: dict[str, str | None]) -
     ``None``). Case does not matter, as for the settings themselves; ``TANYA_TEST_`` variables
     are the tests' own."""
     import difflib
+    import re
 
     known = setting_names()
     found: list[tuple[str, str, str | None]] = []
     for where, names in (("in the environment", environ), ("in .env", env_file)):
         for name in sorted(names):
             upper = name.upper()
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", upper) or upper == SETTING_PREFIX:
+                # a line of .env that is no assignment ("TANYA_OPENAI_API_KEY:sk-..."), whose
+                # "name" holds the value meant for it: never shown (a review's finding)
+                continue
             if upper.startswith(SETTING_PREFIX) and not upper.startswith(TESTS_PREFIX) and upper not in known:
                 if any(upper == seen.upper() for seen, _, _ in found):
                     continue

@@ -299,6 +299,29 @@ def build_answer_chain(
             return None
         return without_days(read_dates(context.asked.text, today).rest or context.asked.text)
 
+    def news_again(
+        question: str, dates: DateReading, context: Context | None, within: Scope | None, today: date
+    ) -> GistReading | None:
+        """For a follow-up naming only a time after a question about the news ("kalau tanggal 25/11?"
+        after "ada berita apa?", "what about Nov 25?" after "what is the news?"), the news of that
+        time, when the turn before asked again with it reads as those same days and finds some
+        (a newcomer's test: it had been searched as a question of that day's passages, and
+        refused); ``None`` otherwise, and the question is asked as before."""
+        again = asked_again(dates, context, today)
+        if again is None or context is None:
+            return None
+        lang = guess_language(question)
+        if context.headline:  # after the news of one article, read from its headline: the news again
+            again = BARE_NEWS[lang]
+        asked = f"{again.rstrip(' ?!.')} {_days_said(dates, lang)}"
+        read = read_dates(asked, today)
+        if (read.since, read.until) != (dates.since, dates.until):
+            return None
+        gist = gists.read(asked, today, context, within)
+        if gist is not None and not gist.lead:  # "berita tanggal ..." of "berita terbaru?": asked as a first one is
+            gist = gists.read(f"{BARE_NEWS[lang]} {asked}", today, context, within)
+        return gist if gist is not None and gist.lead else None
+
     def nameless(question: str, within: Scope | None, today: date) -> GistReading | str | None:
         """For a first message (no conversation before it) that names nothing to search for
         (``names_something``): the news of the time it names ("terbaru?", "kemarin gimana?"), or
@@ -331,6 +354,9 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
+            news = news_again(earlier, read_dates(earlier, today), before, within, today)
+            if news is not None:  # a time alone after a question about the news: that time's news
+                return gists.answer(news).context
             earlier = asked_again(read_dates(earlier, today), before, today) or earlier
             if small_talk(earlier) is not None:  # "makasih ya" between two questions
                 return before
@@ -382,13 +408,8 @@ def build_answer_chain(
         if within is not state["within"]:  # the numbers of the answer it named still count next
             state = {**state, "listed": listed}
         dates = read_dates(question, today)
-        gist = gists.read(question, today, context, within)  # a question about the news itself
-        again = asked_again(dates, context, today)
-        if gist is None and again is not None:
-            # a time alone after a question about the news ("kalau tanggal 25/11?" after "ada berita
-            # apa?"): the news of that time (a newcomer's test: it had been searched as a question
-            # of that day's passages, and refused)
-            gist = gists.read(f"{again.rstrip(' ?!.')} {_time_words(question, dates.rest)}", today, context, within)
+        # a question about the news itself, or a time alone after one
+        gist = gists.read(question, today, context, within) or news_again(question, dates, context, within, today)
         if gist is not None:
             gist.retrieval.question = asked
             # the days whose news it asks for, which a refusal names ("berita tiktok dari 1/10 ...")
@@ -403,7 +424,7 @@ def build_answer_chain(
         # "berapa pengungsi"), and its passages of the dates asked answer if the answer model
         # accepts them; otherwise it is read again as asked, time words and all.
         # (for the latest news, none published after the day asked on, however it is read)
-        searched = again or dates.rest or question
+        searched = asked_again(dates, context, today) or dates.rest or question
         retrieval = up_to_today(reader.read(searched, context, within), dates)
         undated_from: DateReading | None = None  # the dates asked, when no article of them answered
         if dates.bounded or dates.latest:
@@ -525,14 +546,18 @@ def build_answer_chain(
     return RunnableLambda(question, name="question") | RunnableLambda(retrieve, name="retrieve") | answer
 
 
-def _time_words(question: str, rest: str) -> str:
-    """The words of ``question`` that ``read_dates`` took out of it, leaving ``rest``: "Nov 25" of
-    "what about Nov 25?", "tanggal 25/11" of "kalau tanggal 25/11?"."""
-    left = [w.strip("?!.,").casefold() for w in rest.split()]
-    kept = []
-    for word in question.split():
-        if left and word.strip("?!.,").casefold() == left[0]:
-            left.pop(0)
-        else:
-            kept.append(word.strip("?!,"))
-    return " ".join(kept)
+def _days_said(dates: DateReading, lang: str) -> str:
+    """The days ``dates`` reads, as words ``read_dates`` reads back as those days whatever stands
+    before them ("tanggal 2026-11-25", "from 2026-11-01 to 2026-11-18"): a day as the question
+    wrote it ("Nov 25") could read as its month after another question's words."""
+    since, until = dates.since, dates.until
+    words = {"id": ("tanggal", "dari", "sampai", "sejak"), "en": ("on", "from", "to", "since")}[
+        "en" if lang == "en" else "id"
+    ]
+    if since is not None and since == until:
+        return f"{words[0]} {since.isoformat()}"
+    if since is not None and until is not None:
+        return f"{words[1]} {since.isoformat()} {words[2]} {until.isoformat()}"
+    if since is not None:
+        return f"{words[3]} {since.isoformat()}"
+    return f"{'sampai' if lang != 'en' else 'until'} {until.isoformat()}" if until is not None else ""

@@ -484,7 +484,8 @@ def news_list(
     question: str, lang: str, leads: Sequence[Citation], retrieved: list[Hit], label: str | None = None
 ) -> Answer:
     """The answer listing articles by their headlines ("Berita terbaru: «...» [1]; «...» [2]."),
-    an article without a date marked so (``UNDATED``), each citing its lead, after ``label`` (``news_list_label``; the latest news by default); an
+    an article without a date marked so (``UNDATED``), each citing its lead, after ``label``
+    (``news_list_label``; the latest news by default); an
     article without a headline (none, or the file name, URL or JSONL line the loader named it
     by: ``given_title``) is named by the start of its lead."""
     items = []

@@ -164,7 +164,8 @@ def _note_unknown_settings() -> None:
         env_file = dict(dotenv_values(ENV_FILE, encoding="utf-8"))
     for name, where, close in unknown_settings(dict(os.environ), env_file):
         hint = f"; did you mean {close}?" if close else ""
-        err.print(f"note: {terminal_text(name)} ({where}) is not a tanya setting and is ignored{hint}", style="dim", markup=False)
+        said = f"note: {terminal_text(name)} ({where}) is not a tanya setting and is ignored{hint}"
+        err.print(said, style="dim", markup=False)
 
 
 def _print_json(value: Any) -> None:
@@ -184,13 +185,13 @@ def _writes_utf8(stream: Any) -> bool:
         return False
 
 
-def _lenient_stdin(newline: str | None = None) -> None:
+def _lenient_stdin(newline: str | None = None, encoding: str | None = None) -> None:
     """Make reading stdin turn bytes that are not UTF-8 into U+FFFD instead of raising, so one
     bad line is one odd question, not the end of a chat or a batch (``newline``: what ends a
-    line, as ``open`` takes it)."""
+    line, as ``open`` takes it; ``encoding``: the input's, whatever the locale says)."""
     reconfigure = getattr(sys.stdin, "reconfigure", None)
     if reconfigure is not None:
-        reconfigure(errors="replace", newline=newline)
+        reconfigure(errors="replace", newline=newline, **({"encoding": encoding} if encoding else {}))
 
 
 @app.command()
@@ -525,7 +526,7 @@ def _answer_batch(chain: Any, batch: str, scope: dict[str, str] | None = None) -
     # Only "\n" ends a batch line (a "\r" inside one split it in two, and the answers no longer
     # paired with the lines by number); a "\r\n" ending is stripped with the line.
     if batch == "-":
-        _lenient_stdin(newline="\n")
+        _lenient_stdin(newline="\n", encoding="utf-8")  # JSON is UTF-8 (a review's: latin-1 locales misread it)
         stream = sys.stdin
     else:  # a regular file or a pipe, read line by line
         from ingest.loaders import open_file_or_pipe

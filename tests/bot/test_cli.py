@@ -1082,7 +1082,7 @@ def test_json_on_an_output_that_is_not_utf8_escapes_what_it_cannot_encode(
         shown = [json.loads(line.decode(encoding or "utf-8")) for line in result.stdout.splitlines()]
         return [{k: v for k, v in answer.items() if k != "timings_ms"} for answer in shown]
 
-    batch = json.dumps({"question": question}).encode()
+    batch = json.dumps({"question": question}, ensure_ascii=False).encode()  # JSON is UTF-8, whatever the locale
     for args, stdin in ((("--json", question), None), (("--batch", "-"), batch)):
         utf8 = asked(*args, stdin=stdin)
         assert not json.dumps(utf8, ensure_ascii=False).isascii()  # what was written "?"
@@ -1097,7 +1097,11 @@ def test_a_variable_that_sets_nothing_is_named_with_the_setting_it_may_misspell(
     real settings (any case, either name of a setting with two) and the tests' own are not."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TANYA_DATA_DIR", str(tmp_path / "index"))
-    (tmp_path / ".env").write_text("TANYA_TOPK=3\nTANYA_TOP_K=4\nDISCORD_TOKEN=\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        # a line that is no assignment holds the value meant for the name: never shown (a review's)
+        "TANYA_TOPK=3\nTANYA_TOP_K=4\nDISCORD_TOKEN=\nTANYA_OPENAI_API_KEY:sk-proj-SECRET1\nTANYA_=1\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("TANYA_Colection", "x")
     monkeypatch.setenv("tanya_collection", "tanya")
     monkeypatch.setenv("TANYA_DISCORD_GUILD_ID", "1")
@@ -1107,10 +1111,12 @@ def test_a_variable_that_sets_nothing_is_named_with_the_setting_it_may_misspell(
     assert result.exit_code == 0, result.stderr
     noted = [line for line in result.stderr.splitlines() if "is not a tanya setting" in line]
     assert noted == [
-        "note: TANYA_Colection (in the environment) is not a tanya setting and is ignored; did you mean TANYA_COLLECTION?",
+        "note: TANYA_Colection (in the environment) is not a tanya setting and is ignored; "
+        "did you mean TANYA_COLLECTION?",
         "note: TANYA_SHOUTING_NONSENSE (in the environment) is not a tanya setting and is ignored",
         "note: TANYA_TOPK (in .env) is not a tanya setting and is ignored; did you mean TANYA_TOP_K?",
     ], result.stderr
+    assert "SECRET1" not in result.output
 
 
 def test_every_variable_of_the_example_settings_file_is_a_setting() -> None:
@@ -1119,5 +1125,6 @@ def test_every_variable_of_the_example_settings_file_is_a_setting() -> None:
 
     from bot.settings import setting_names
 
-    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8"), re.M))
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     assert listed and listed <= setting_names() | {"HF_HUB_OFFLINE"}, listed - setting_names()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.chain.answer import ABSTAIN_TEXT, Citation
-from bot.chain.conversation import Turn
+from bot.chain.conversation import Conversation, Turn
 from bot.chain.dates import read_dates
 from bot.chain.features import PassageCandidate
 from bot.chain.gist import (
@@ -558,7 +558,7 @@ def test_an_article_without_a_date_is_listed_after_the_dated_ones_and_marked_so(
     )
     for question, undated in (("berita terbaru?", "(tanpa tanggal)"), ("what is the latest news?", "(undated)")):
         answer = _chain(index).invoke({"question": question, "today": "2026-12-02"})
-        assert [c.chunk.source for c in answer.citations][0] == "flood-new", question
+        assert answer.citations[0].chunk.source == "flood-new", question
         assert answer.text.count(undated) == 2 and "Berakhir» [1]" in answer.text, answer.text
         assert f"» {undated} [2]" in answer.text and f"» {undated} [3]" in answer.text, answer.text
 
@@ -579,3 +579,24 @@ def test_a_day_alone_after_asking_what_news_there_is_is_the_news_of_that_day(new
         assert answer.text.startswith("Bus listrik Trans Seruni mulai beroperasi"), answer.text
     none = chain.invoke({"question": "kalau tanggal 5/11?", "history": ["ada berita apa?"], "today": "2026-12-02"})
     assert none.abstained and "2026-11-05" in (none.note or "")
+    # a review's: "what about Nov 2?" after "berita terbaru?" had read "berita Nov 2" as all of
+    # November; a second day after the first, and a list's number after a day, in a live
+    # conversation as in a history given as text
+    for history, question, source in (
+        (["berita terbaru?"], "what about Nov 2?", "bus"),
+        (["ada berita apa?", "kalau tanggal 2/11?"], "kalau tanggal 17/11?", "flood-new"),
+        (["what's the news?", "what about Nov 2?"], "and Oct 28?", "flood-old"),
+        (["ada berita apa?", "kalau sejak 1 November?"], "yang ketiga?", "market"),
+    ):
+        given = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
+        assert [c.chunk.source for c in given.citations][:1] == [source], (history, question, given.text)
+        conversation = Conversation()
+        for asked in [*history, question]:
+            live = chain.invoke({"question": asked, "history": conversation.history(), "today": "2026-12-02"})
+            conversation.add(asked, live)
+        assert live.text == given.text, (history, question)
+    # after a question on a fact, a day alone asks that question again of that day, as before
+    fact = chain.invoke(
+        {"question": "kalau tanggal 2/11?", "history": ["berapa lama pramudi bus dilatih?"], "today": "2026-12-02"}
+    )
+    assert "tiga bulan" in fact.text and not fact.text.startswith("Berita"), fact.text
