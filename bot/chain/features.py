@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.chain.normalization import NEGATIONS
 from bot.chain.question import (
     AnalysedSentences,
     ParsedQuery,
@@ -67,7 +66,6 @@ SENTENCE_FEATURES = (
     "position",
     "length",
     "novelty",
-    "negation_mismatch",
 )
 
 
@@ -234,7 +232,6 @@ def sentence_features(
             )
     top_dense = max((r[4] for r in rows), default=0.0)
     top_coverage = max((r[6] for r in rows), default=0.0)
-    question_negated = bool(NEGATIONS & query.words)
     out = []
     for p, rank, j, text, dense, previous, coverage, window, passage_coverage in rows:
         tokens = words(text)
@@ -262,7 +259,6 @@ def sentence_features(
             "position": j / max(1, len(p.sentences) - 1),
             "length": min(len(text), 400) / 400,
             "novelty": len(set(tokens) - query.words) / max(1, len(tokens)),
-            "negation_mismatch": float(question_negated and not (NEGATIONS & set(tokens))),
         }
         out.append(SentenceCandidate(p, rank, j, text, features))
     return out
@@ -285,7 +281,6 @@ ANSWER_FEATURES = (
     "answer_type",
     "asks_thing",
     "lexical_found",
-    "negation_mismatch",
     "opposite",
 )
 
@@ -444,6 +439,5 @@ def answer_features(
         "answer_type": max(best.features[k] for k in ("type_number", "type_date", "type_name", "type_reason")),
         "asks_thing": float(query.kind is not None),
         "lexical_found": float(best.passage.bm25_rank is not None),
-        "negation_mismatch": best.features["negation_mismatch"],
         "opposite": float(_opposite(query, present)),
     }
