@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(RUN_STAMP)
-	$(TANYA) ingest --bundled --if-empty
+	$(TANYA) ingest --bundled
 	$(TANYA) ask "Berapa karyawan TikTok di Malaysia yang terkena PHK?"
 	@echo
 	@echo "Ask your own:        $(TANYA) ask \"your question\"   (or $(TANYA) chat)"

@@ -163,3 +163,12 @@ def test_make_run_installs_the_python_packages_alone() -> None:
     recipe = re.search(r"^\$\(RUN_STAMP\):.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert recipe is not None and "pip install" in recipe.group(1)
     assert not any(word in recipe.group(1) for word in ("APT_GET", "apt-get", "postgresql", "docker"))
+
+
+def test_make_run_adds_the_bundled_article_to_an_index_that_holds_others() -> None:
+    """The quick start answers its sample question from the bundled article: `make run` adds it
+    whatever the index holds (unchanged, it is skipped), where `--if-empty` had left it out of a
+    default index that already held a newcomer's articles, and the sample question was refused."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nrun: $(RUN_STAMP)\n", 1)[1].split("\n\n", 1)[0]
+    assert "\t$(TANYA) ingest --bundled\n" in recipe + "\n" and "--if-empty" not in recipe
