@@ -196,16 +196,20 @@ SETTING_PREFIX = "TANYA_"
 TESTS_PREFIX = "TANYA_TEST_"
 
 
+SECTIONS: tuple[type[Section], ...] = (IndexSettings, AnswerSettings, LLMSettings, DiscordSettings)
+
+
+def field_variables(section: type[Section], name: str) -> tuple[str, ...]:
+    """The variables one setting is read from: the names it is given (``DISCORD_TOKEN`` or
+    ``TANYA_DISCORD_TOKEN``), else its section's prefix and its name."""
+    info = section.model_fields[name]
+    given = tuple(c for c in getattr(info.validation_alias, "choices", ()) if isinstance(c, str) and c.isupper())
+    return given or (str(section.model_config.get("env_prefix") or SETTING_PREFIX) + name.upper(),)
+
+
 def setting_names() -> frozenset[str]:
-    """Every variable a setting is read from: its section's prefix and its name, or the names it
-    is given (``DISCORD_TOKEN`` or ``TANYA_DISCORD_TOKEN``)."""
-    names: set[str] = set()
-    for section in (IndexSettings, AnswerSettings, LLMSettings, DiscordSettings):
-        prefix = str(section.model_config.get("env_prefix") or SETTING_PREFIX)
-        for name, info in section.model_fields.items():
-            choices = [c for c in getattr(info.validation_alias, "choices", ()) if isinstance(c, str) and c.isupper()]
-            names.update(choices or [prefix + name.upper()])
-    return frozenset(names)
+    """Every variable a setting is read from."""
+    return frozenset(v for section in SECTIONS for name in section.model_fields for v in field_variables(section, name))
 
 
 def unknown_settings(environ: dict[str, str], env_file: dict[str, str | None]) -> list[tuple[str, str, str | None]]:
@@ -217,8 +221,9 @@ def unknown_settings(environ: dict[str, str], env_file: dict[str, str | None]) -
     import difflib
     import re
 
-    known = setting_names()
+    known = sorted(setting_names())
     found: list[tuple[str, str, str | None]] = []
+    seen: set[str] = set()  # a variable set in both places is named once
     for where, names in (("in the environment", environ), ("in .env", env_file)):
         for name in sorted(names):
             upper = name.upper()
@@ -226,9 +231,14 @@ def unknown_settings(environ: dict[str, str], env_file: dict[str, str | None]) -
                 # a line of .env that is no assignment ("TANYA_OPENAI_API_KEY:sk-..."), whose
                 # "name" holds the value meant for it: never shown (a review's finding)
                 continue
-            if upper.startswith(SETTING_PREFIX) and not upper.startswith(TESTS_PREFIX) and upper not in known:
-                if any(upper == seen.upper() for seen, _, _ in found):
-                    continue
-                close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
-                found.append((name, where, close[0] if close else None))
+            if (
+                not upper.startswith(SETTING_PREFIX)
+                or upper.startswith(TESTS_PREFIX)
+                or upper in known
+                or upper in seen
+            ):
+                continue
+            seen.add(upper)
+            close = difflib.get_close_matches(upper, known, n=1, cutoff=0.75)
+            found.append((name, where, close[0] if close else None))
     return found

@@ -516,9 +516,7 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
     embedding model."""
     progress = progress or ProgressSink()
     started = time.perf_counter()
-    meta = source.meta()
-    model, collection = meta.get("embedding_model"), meta.get("collection") or index.base_collection
-    _refuse_other_model(index, model)
+    _embedded_meta(source, index)
     copied = unchanged = chunks_copied = newer_there = 0
     with index.writing(on_wait=progress.waiting):
         # again once the lock is held, the embedded index's model and collection read afresh: a
@@ -527,9 +525,8 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         # rebuild nor a repair would ever find them; one that waited while the embedded index was
         # rebuilt had copied its articles without vectors, from a collection no longer there (a
         # review)
-        meta = source.meta()
+        meta = _embedded_meta(source, index)
         model, collection = meta.get("embedding_model"), meta.get("collection") or index.base_collection
-        _refuse_other_model(index, model)
         # The server's index keeps the collection it records; one written now for the first time
         # takes a collection of its own (``_first_collection``): the embedded index keeps its copy.
         target_collection = index.catalog.get_meta("collection") or _first_collection(
@@ -585,14 +582,18 @@ def _refuse_same_model(index: Index, model_name: str) -> None:
         )
 
 
-def _refuse_other_model(index: Index, model: str | None) -> None:
-    """Refuse to copy vectors of ``model`` into ``index`` when it holds passages of another."""
+def _embedded_meta(source: Catalog, index: Index) -> dict[str, str]:
+    """The embedded index's meta (its model, its Chroma collection), read afresh; refused when
+    ``index`` holds passages of another model (its vectors cannot join them)."""
+    meta = source.meta()
+    model = meta.get("embedding_model")
     theirs = index.catalog.get_meta("embedding_model")
     if model and theirs and theirs != model and index.catalog.count_chunks():
         raise BadInput(
             f"the database's index was built with {theirs} and this one with {model}; "
             "reindex one of them with the other's model first (tanya reindex)"
         )
+    return meta
 
 
 def _first_collection(index: Index, embedded_id: str | None, source_ids: set[str], model: str) -> str:

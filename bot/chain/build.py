@@ -354,10 +354,11 @@ def build_answer_chain(
 
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
-            news = news_again(earlier, read_dates(earlier, today), before, within, today)
+            dates = read_dates(earlier, today)
+            news = news_again(earlier, dates, before, within, today)
             if news is not None:  # a time alone after a question about the news: that time's news
                 return gists.answer(news).context
-            earlier = asked_again(read_dates(earlier, today), before, today) or earlier
+            earlier = asked_again(dates, before, today) or earlier
             if small_talk(earlier) is not None:  # "makasih ya" between two questions
                 return before
             if before is None:
@@ -550,14 +551,8 @@ def _days_said(dates: DateReading, lang: str) -> str:
     """The days ``dates`` reads, as words ``read_dates`` reads back as those days whatever stands
     before them ("tanggal 2026-11-25", "from 2026-11-01 to 2026-11-18"): a day as the question
     wrote it ("Nov 25") could read as its month after another question's words."""
-    since, until = dates.since, dates.until
-    words = {"id": ("tanggal", "dari", "sampai", "sejak"), "en": ("on", "from", "to", "since")}[
-        "en" if lang == "en" else "id"
-    ]
-    if since is not None and since == until:
-        return f"{words[0]} {since.isoformat()}"
-    if since is not None and until is not None:
-        return f"{words[1]} {since.isoformat()} {words[2]} {until.isoformat()}"
-    if since is not None:
-        return f"{words[3]} {since.isoformat()}"
-    return f"{'sampai' if lang != 'en' else 'until'} {until.isoformat()}" if until is not None else ""
+    on, since, until = ("on", "since", "until") if lang == "en" else ("tanggal", "sejak", "sampai")
+    first, last = dates.since, dates.until
+    if first is not None and first == last:
+        return f"{on} {first.isoformat()}"
+    return " ".join([*([since, first.isoformat()] if first else []), *([until, last.isoformat()] if last else [])])

@@ -92,18 +92,16 @@ def _traceback_if_debugging() -> None:
 
 def _env_name(settings_class: str, field: object) -> str:
     """The variable that sets ``field`` of the settings class named ``settings_class``."""
-    from bot import settings
-    from ingest.settings import IndexSettings
+    from bot.settings import SECTIONS, field_variables
 
-    found = getattr(settings, settings_class, None) if settings_class != IndexSettings.__name__ else IndexSettings
-    if str(field).isupper():  # named by an alias, a variable itself: DISCORD_GUILD_ID or TANYA_DISCORD_GUILD_ID
-        for info in getattr(found, "model_fields", {}).values():
-            choices = [c for c in getattr(info.validation_alias, "choices", ()) if isinstance(c, str) and c.isupper()]
-            if str(field) in choices:
-                return " or ".join(choices)
-        return str(field)
-    prefix = str(getattr(found, "model_config", {}).get("env_prefix") or "TANYA_")
-    return prefix + str(field).upper()
+    found = next((section for section in SECTIONS if section.__name__ == settings_class), None)
+    if found is None:
+        return str(field).upper() if str(field).isupper() else f"TANYA_{str(field).upper()}"
+    for name in found.model_fields:  # by its name, or by a variable itself: DISCORD_GUILD_ID
+        variables = field_variables(found, name)
+        if str(field) == name or str(field) in variables:
+            return " or ".join(variables)
+    return str(field)
 
 
 @app.callback()

@@ -801,3 +801,28 @@ def test_a_question_naming_a_day_no_calendar_has_is_answered_with_a_note_saying_
         '"31 November" bukan tanggal yang ada di kalender: pertanyaan dibaca tanpanya.'
     )
     assert chain.invoke("berapa pengungsi banjir lembah arum?").note is None
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "berita 25/11",
+        "berita sejak 1 November",
+        "berita dari 1 sampai 10 November",
+        "berita sebelum 3 November",
+        "minggu lalu",
+    ],
+)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_days_a_follow_up_names_are_written_so_as_to_read_back_as_themselves(asked: str, lang: str) -> None:
+    """A day alone after a question about the news asks that question again with the days written
+    out (``build._days_said``), which must read back as the same days after any words: "Nov 25"
+    after "berita" had read as all of November (a review's)."""
+    from datetime import date
+
+    from bot.chain.build import _days_said
+
+    today = date(2026, 12, 2)
+    dates = read_dates(asked, today)
+    again = read_dates(f"{'berita' if lang == 'id' else 'news'} {_days_said(dates, lang)}", today)
+    assert (again.since, again.until) == (dates.since, dates.until)
