@@ -47,7 +47,7 @@ from bot.chain.dates import (
 )
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.followup import FollowUpReader
-from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, topic
+from bot.chain.gist import GIST_QUESTION, GistReader, GistReading, asks_bare_news, publication_dates, topic
 from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.question import names_something
@@ -311,7 +311,11 @@ def build_answer_chain(
         if again is None or context is None:
             return None
         lang = guess_language(question)
-        if context.headline:  # after the news of one article, read from its headline: the news again
+        earlier = context.asked.text
+        # after the news of one article, read from its headline, or a question naming nothing but
+        # the news of some days, whose news word may be read as part of its days ("berita 3/11 apa
+        # aja"): the news again
+        if context.headline or asks_bare_news(earlier, publication_dates(earlier, today)):
             again = BARE_NEWS[lang]
         asked = f"{again.rstrip(' ?!.')} {_days_said(dates, lang)}"
         read = read_dates(asked, today)

@@ -528,7 +528,8 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
     "setelah" / "after" and "sebelum" / "before" leave the day or month out."""
     word = _BOUND_WORDS[bound]
     found = re.search(
-        rf"\b(?:{word})\s+(?:(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES_YEAR}|(?:tanggal|tgl)\s+(\d{{1,2}})\s*/\s*(\d{{1,2}})"
+        rf"\b(?:{word})\s+(?:(?:(?:tanggal|tgl)\s+)?{_DAY_FIGURES_YEAR}|(?:(?:tanggal|tgl)\s+|{_NO_SHARE_BEFORE})"
+        rf"(\d{{1,2}})\s*/\s*(\d{{1,2}})(?!\s*/|\d)"
         rf"|(?:tanggal\s+|tgl\s+)?(\d{{1,2}})\s+({MONTH_PATTERN}))(?:\s+(\d{{4}}))?\b",
         q,
     )
@@ -556,6 +557,9 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
     return None if point is None or found is None else (point, found.span())
 
 
+# The bound words after which a day may be written as figures alone, which no share follows
+# ("sejak 1/11", "sebelum 3/11"; "dari 2/3 suara", "sampai 1/2 warga" are shares): right after one.
+_NO_SHARE_BEFORE = "(?:" + "|".join(rf"(?<=\b{w}\s)" for w in ("sejak", "since", "setelah", "sesudah", "sebelum")) + ")"
 _WEEKDAY = "|".join(WEEKDAYS)
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
 _PAST_WEEKDAY = re.compile(
@@ -576,7 +580,7 @@ _NAMED_DAY_BEFORE = re.compile(
 # The words that may stand around a day in a message that names nothing else ("kalau tanggal
 # 3/11?", "what about Nov 3?", "30 Oktober gimana?"): asking how things stood then.
 _DAY_FRAME = r"kalau|kalo|klo|terus|trus|trs|lalu|nah|gimana|bagaimana|gmn|what|how|about|and|dan|then|yang|yg"
-_DAY_ASKED = r"gimana|bagaimana|gmn|brp|berapa|apa|ya|sih|dong|nya|how|many|much|then|kak|min"
+_DAY_ASKED = r"gimana|bagaimana|gmn|brp|berapa|apa|ya|sih|dong|nya|aja|saja|doang|deh|how|many|much|then|kak|min"
 
 
 def _only(day: str) -> str:

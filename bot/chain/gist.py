@@ -22,7 +22,15 @@ from typing import Any
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, fullwidth_brackets, passage_quote, shown_quote
 from bot.chain.context import Context
 from bot.chain.conversation import with_citations
-from bot.chain.dates import DATE_MARGIN, DateReading, narrowed, published_after, published_within, read_dates
+from bot.chain.dates import (
+    DATE_MARGIN,
+    DateReading,
+    names_calendar_day,
+    narrowed,
+    published_after,
+    published_within,
+    read_dates,
+)
 from bot.chain.features import PassageCandidate, is_heading
 from bot.chain.followup import FollowUpReader
 from bot.chain.normalization import CHAT_WORDS, asks, expand_short_forms, message_sentences, strip_mentions
@@ -92,6 +100,17 @@ _ASKS = frozenset(
 )
 
 
+# Asking what happened, naming nothing that did: "what happened yesterday?", "apa yang terjadi
+# minggu ini?", "ada apa kemarin?", "ada kejadian apa?". Asked of a time relative to today, it asks
+# for that time's news; of a day of the calendar ("apa yang terjadi pada 12 Oktober?") it asks
+# what an article says happened then.
+_HAPPENED = re.compile(
+    r"\b(?:what(?:'s|\s+has|\s+had|\s+is)?(?:\s+been)?\s+(?:happened|happening|going\s+on)"
+    r"|apa\s+(?:yang|yg)\s+(?:(?:lagi|sedang)\s+)?terjadi|kejadian\s+apa)\b"
+    r"|\bada\s+apa(?:\s+(?:aja|saja))?\W*$"
+)
+
+
 # News named anywhere beside its gist or content: "berita banjir lembah arum intinya apa?".
 _NEWS_WORD = re.compile(r"\b(?:berita|kabar|artikel|liputan|article|news|story)\w*\b")
 _GIST_WORD = re.compile(r"\b(?:inti|isi)(?:nya)?\b")
@@ -107,7 +126,7 @@ _WORDS = re.compile(r"[^\W\d_]+")
 # without one is not read any further as such a question.
 _MAYBE_NEWS = re.compile(
     r"berita|kabar|info|updat|artikel|tulisan|liputan|news|stor|article|report|rangkum|ringkas|summar|tl.?.?dr"
-    r"|recap|gist|overview|garis|inti|isi|latest|terbaru|terkini|deal|piece",
+    r"|recap|gist|overview|garis|inti|isi|latest|terbaru|terkini|deal|piece|happen|terjadi|kejadian|ada\s+apa",
     re.IGNORECASE,
 )
 # A news question going on to ask a fact of the news: "berita apa saja yang disebarkan pelaku?",
@@ -131,6 +150,7 @@ _NOT_A_TOPIC = re.compile(
     r"|garis|besar\w*|dong|sih|ya|yg|yang|nya|jadi|jd|terus|trus|tolong|please|pls|me|for|us|of|in|on|give|kasih"
     r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan"
     r"|pagi|siang|sore|malam|malem|tonight|morning"  # "berita pagi ini": today's, no subject
+    r"|terjadi|kejadian|lagi|sedang|been"  # "apa yang terjadi?", "ada kejadian apa?": what happened
     r"|terbit\w*|diterbitkan|dimuat|rilis|dirilis|published|posted)\b"
 )
 
@@ -289,9 +309,10 @@ def asks_bare_news(question: str, dates: DateReading) -> bool:
     apa?", "latest news?" (``dates``: its publication dates, whose words are no topic); not one
     piece of news pointed at ("beritanya apa?") nor a fact ("kapan beritanya terbit?")."""
     text = " ".join(question.lower().split())
-    if not _NEWS_WORD.search(text) or _NEWS_NAMED.search(text) or asks_summary(text) or _asks_fact(text):
+    happened = dates.bounded and _HAPPENED.search(dates.rest.lower()) is not None and not names_calendar_day(text)
+    if not (_NEWS_WORD.search(text) or happened) or _NEWS_NAMED.search(text) or asks_summary(text):
         return False
-    return not topic(dates.rest if dates.bounded or dates.latest else text)
+    return not _asks_fact(text) and not topic(dates.rest if dates.bounded or dates.latest else text)
 
 
 def asks_summary(question: str) -> bool:

@@ -50,6 +50,14 @@ def test_a_calendar_day_is_told_from_a_relative_time() -> None:
         ("sampai 3/4 kursi DPR?", None, None, False, ""),
         ("dari 2/3 suara", None, None, False, ""),
         ("sejak tanggal 30/10 ada apa?", "2026-10-30", None, False, "ada apa?"),
+        # a day as figures right after a word no share follows (it had been read as no day at all)
+        ("ada berita apa sejak 1/11?", "2026-11-01", None, False, "ada berita apa?"),
+        ("since 3/11 any news?", "2026-11-03", None, False, "any news?"),
+        ("pengungsi sebelum 3/11 brp", None, "2026-11-02", False, "pengungsi brp"),
+        ("setelah 30/10 ada apa", "2026-10-31", None, False, "ada apa"),
+        ("sampai 1/2 warga", None, None, False, ""),
+        # a day alone with the chat words around it
+        ("kalau 28/10 aja?", "2026-10-28", "2026-10-28", False, "kalau aja?"),
         # "setelah" / "after" and "sebelum" / "before" leave out the day or month they name;
         # "sejak", "sampai", "until" keep it
         ("ada berita apa sebelum 1 November?", None, "2026-10-31", False, "ada berita apa?"),

@@ -19,6 +19,7 @@ from bot.chain.gist import (
     asks_gist,
     asks_news,
     news_list,
+    publication_dates,
     topic,
     topic_article,
 )
@@ -600,3 +601,33 @@ def test_a_day_alone_after_asking_what_news_there_is_is_the_news_of_that_day(new
         {"question": "kalau tanggal 2/11?", "history": ["berapa lama pramudi bus dilatih?"], "today": "2026-12-02"}
     )
     assert "tiga bulan" in fact.text and not fact.text.startswith("Berita"), fact.text
+
+
+def test_asking_what_happened_at_a_time_relative_to_today_is_asking_for_its_news(news_index: Index) -> None:
+    """A question like "what happened yesterday?" had been searched as the words "what happened" among yesterday's
+    articles, and answered from an article of September; "ada apa minggu lalu?" likewise. Asked of
+    a time relative to today and naming nothing that happened, it asks for that time's news. Of a
+    day of the calendar it asks what an article says happened then, and with a subject it is a
+    question on that subject."""
+    chain = _chain(news_index)
+    for question in ("what happened yesterday?", "apa yang terjadi kemarin?", "kemarin ada apa?"):
+        answer = chain.invoke({"question": question, "today": "2026-11-02"})
+        assert [c.chunk.source for c in answer.citations] == ["market"], (question, answer.text)
+        assert "Pasar Rakyat Kuala Bening kembali dibuka" in answer.text, answer.text
+    week = chain.invoke({"question": "ada kejadian apa minggu lalu?", "today": "2026-11-04"})
+    assert [c.chunk.source for c in week.citations] == ["market", "flood-old"], week.text
+    for question in ("apa yang terjadi pada 2 November?", "apa yang terjadi di pasar kemarin?", "what happened?"):
+        assert not asks_bare_news(question, publication_dates(question, date(2026, 11, 3))), question
+
+
+def test_a_day_alone_after_the_news_of_a_day_is_the_news_of_that_day(news_index: Index) -> None:
+    """A day alone, "kalau 28/10 aja?", after "berita 3/11 apa aja": the first question's news word had been read
+    as part of its day ("berita 3/11"), so the second was asked again as "apa aja" of that day and
+    answered with a sentence of any article; "aja" after a day alone had made it no day at all."""
+    chain = _chain(news_index)
+    for history, question, source in (
+        (["berita 2/11 apa aja"], "kalau 28/10 aja?", "flood-old"),
+        (["berita 2/11 apa aja"], "ada berita apa sejak 1/11?", "flood-new"),
+    ):
+        answer = chain.invoke({"question": question, "history": history, "today": "2026-12-02"})
+        assert [c.chunk.source for c in answer.citations][:1] == [source], (question, answer.text)
