@@ -435,7 +435,14 @@ def build_answer_chain(
         if dates.bounded or dates.latest:
             # the articles of its story (the retrieval's own test, read for its concepts)
             together = retrieval.together or reader.stories.teller(retrieval.query.concepts)
-            preferred = prefer_dated(retrieval, dates, extractive.accepts, together) or searched_within_dates(
+
+            def within_article(source: str) -> Any:
+                scope = dataclasses.replace(within or Scope(), article=source)
+                return up_to_today(reader.read(searched, context, scope), dates)
+
+            preferred = prefer_dated(
+                retrieval, dates, extractive.accepts, together, within_article
+            ) or searched_within_dates(
                 retrieval,
                 dates,
                 within,

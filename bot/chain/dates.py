@@ -476,9 +476,9 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
 
 # What joins the two ends of a range ("sampai", "-", "until"); "dan" / "and" join them too after
 # "antara" / "between"; and what may open one.
-_JOIN = r"-|–|s/d|sd|sampai|sampe|hingga|to|until|till|through"
+_JOIN = r"-|–|s/d|sd|sampai|sampe|smp|hingga|to|until|till|through"
 _AND = r"dan|and"
-_OPENS = r"sejak|dari|mulai|antara|since|from|between"
+_OPENS = r"sejak|dari|dr|mulai|antara|since|from|between"
 
 
 def _days_between(
@@ -641,15 +641,15 @@ _A_DAY = re.compile(
 _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
-_UNTIL = frozenset({"sampai", "sampe", "hingga", "until", "till"})
+_UNTIL = frozenset({"sampai", "sampe", "smp", "hingga", "until", "till"})
 _BETWEEN = frozenset({"antara", "between"})  # "dan" / "and" join a range's ends only after these
 # The words of a bound a day or a month is named after, by which bound they make ("dari" only
 # before a day or month: "berita dari minggu lalu" is last week's news).
 _BOUND_WORDS = {
-    "since": "|".join(sorted(_FROM | _AFTER | {"dari"})),
+    "since": "|".join(sorted(_FROM | _AFTER | {"dari", "dr"})),
     # a range's first end up to a relative time ("from October 30 until today"), where "news from
     # Nov 3" alone is that day's news
-    "opens": "|".join(sorted(_FROM | _AFTER | {"dari", "from"})),
+    "opens": "|".join(sorted(_FROM | _AFTER | {"dari", "dr", "from"})),
     "until": "|".join(sorted(_BEFORE | _UNTIL)),
 }
 # What joins two relative times into a range, and what may open it.
@@ -774,7 +774,11 @@ def dated_choices(candidates: list[Any], reading: DateReading, together: Togethe
 
 
 def prefer_dated(
-    retrieval: Any, reading: DateReading, accepts: Callable[[Any], bool], together: Together = one_story
+    retrieval: Any,
+    reading: DateReading,
+    accepts: Callable[[Any], bool],
+    together: Together = one_story,
+    search_article: Callable[[str], Any] | None = None,
 ) -> Any | None:
     """``retrieval`` answered from the passages its question's dates point to, when the answerer
     ``accepts`` the answer of one of ``dated_choices`` (it would not abstain); otherwise as it
@@ -783,10 +787,23 @@ def prefer_dated(
     answer is answered as if it named no date (``None``: none answers)."""
     import dataclasses
 
-    for choice in dated_choices(retrieval.candidates, reading, together):
+    for n, choice in enumerate(dated_choices(retrieval.candidates, reading, together)):
         trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
         if accepts(trial):
             return trial
+        if n == 0 and reading.latest and search_article is not None:
+            # for the latest news, the newest article searched on its own (``search_article``:
+            # its source): the passages of the last report that answer need not be among those
+            # the question found over every article ("jumlah pengungsi skrg brp?": its "masih
+            # ada 45 orang" under older reports' passages on the evacuees). Only the newest: an
+            # older report searched alone answers with what its passages hold nearest the
+            # question, before a report between them whose found passages answer
+            own = search_article(choice[0].chunk.source)
+            kept = [c for c in own.candidates if c.chunk.source == choice[0].chunk.source]
+            if kept:
+                trial = dataclasses.replace(own, candidates=kept, judged=None)
+                if accepts(trial):
+                    return trial
     return None
 
 

@@ -56,6 +56,10 @@ def test_a_calendar_day_is_told_from_a_relative_time() -> None:
         ("pengungsi sebelum 3/11 brp", None, "2026-11-02", False, "pengungsi brp"),
         ("setelah 30/10 ada apa", "2026-10-31", None, False, "ada apa"),
         ("sampai 1/2 warga", None, None, False, ""),
+        # the chat's short forms of a range's words ("dr", "smp")
+        ("dr tgl 3 nov smp skrg yg ngungsi brp", "2026-11-03", None, True, "yg ngungsi brp"),
+        ("dr 3/11 smp 10/11 ada berita apa", "2026-11-03", "2026-11-10", False, "ada berita apa"),
+        ("naik dr 120 jd 460", None, None, False, ""),
         # a day alone with the chat words around it
         ("kalau 28/10 aja?", "2026-10-28", "2026-10-28", False, "kalau aja?"),
         # "setelah" / "after" and "sebelum" / "before" leave out the day or month they name;
@@ -326,6 +330,20 @@ def test_the_latest_news_is_answered_from_the_newest_article_that_answers(story:
     assert "45 orang" not in plain.text  # without "terbaru", the figure that matches best wins
 
 
+def test_what_changed_up_to_now_quotes_the_last_report_though_its_passage_was_not_found(story: Any) -> None:
+    """The last report's "masih ada 45 orang" was not among the passages the question found over
+    every article, and an older report's sentence on a refugee who died ("pengungsi lansia") was
+    quoted as the latest; the newest article is now searched on its own when its passages found do
+    not answer. With "dr ... smp skrg" read as a range (it had been read as 3 November alone)."""
+    for question, earlier in (
+        ("min, jumlah pengungsi sejak 30 okt udh turun jd brp? dulu brp skrg brp", "460"),
+        ("dr tgl 3 nov smp skrg yg ngungsi berkurang dr brp jd brp ya", None),
+    ):
+        answer = story.chain.invoke({"question": question, "today": "2026-11-18"})
+        assert "45 orang" in answer.text and answer.citations[0].chunk.published == "2026-11-17", answer.text
+        assert earlier is None or earlier in answer.text, answer.text
+
+
 @pytest.mark.parametrize("question", ["harga emas hari ini brp", "btw harga bitcoin kemarin brp ya?"])
 def test_a_question_on_a_subject_no_article_holds_stays_refused_for_its_time_words(story: Any, question: str) -> None:
     """ "harga emas hari ini brp" over the flood's reports had been answered with one of them: no
@@ -424,6 +442,7 @@ def test_the_latest_news_as_of_a_day_keeps_undated_articles_and_drops_later_ones
     class Trial:
         candidates: list[Any]
         judged: Any = None
+        searched: bool = False  # the newest article's own search
 
     def candidate(source: str, published: str | None) -> Any:
         return SimpleNamespace(chunk=SimpleNamespace(source=source, published=published))
@@ -691,6 +710,7 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
     class Trial:
         candidates: list[Any]
         judged: Any = None
+        searched: bool = False  # the newest article's own search
 
     def candidate(source: str, published: str | None, score: float, title: str = "Banjir Lembah Arum") -> Candidate:
         return Candidate(SimpleNamespace(source=source, published=published, title=title), score)
@@ -728,6 +748,26 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
     tried.clear()
     assert prefer_dated(Trial(passages), latest, accepts(set())) is None
     assert tried == [["new"], ["middle"], ["old"]]
+    # the newest article refused as found, it is searched on its own ("masih ada 45 orang" under
+    # older reports' passages on the evacuees); only the newest, then the others as found
+    searched: list[str] = []
+
+    def search_article(source: str) -> Trial:
+        searched.append(source)
+        return Trial([candidate(source, "2026-11-17", 1.0), candidate("elsewhere", "2026-11-17", 0.5)], searched=True)
+
+    def accepts_searched(trial: Trial) -> bool:
+        tried.append([c.chunk.source for c in trial.candidates])
+        return trial.searched
+
+    tried.clear()
+    chosen = prefer_dated(Trial(passages), latest, accepts_searched, search_article=search_article)
+    assert tried == [["new"], ["new"]] and searched == ["new"]  # its passages alone, not another's
+    assert chosen is not None and chosen.searched and [c.chunk.source for c in chosen.candidates] == ["new"]
+    tried.clear()
+    searched.clear()
+    assert prefer_dated(Trial(passages), latest, accepts(set()), search_article=search_article) is None
+    assert tried == [["new"], ["new"], ["middle"], ["old"]] and searched == ["new"]
 
 
 @pytest.mark.parametrize(
