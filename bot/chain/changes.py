@@ -39,7 +39,7 @@ from ingest.types import ArticleRecord, Chunk, Scope
 # both asks how it went from one to the other ("dulu brp skrg brp", "at first ... and now").
 EARLIER = frozenset(
     """
-    awal awalnya semula semulanya mulanya dulu dulunya tadinya sebelumnya
+    awal awalnya semula semulanya mulanya dulu dulunya tadi tadinya sebelumnya
     initially initial originally original earlier previously
     """.split()
 )
@@ -63,7 +63,14 @@ CHANGED = frozenset(
 _LATEST_ONLY = frozenset("terbaru terkini latest".split())
 # "at first" is an earlier report; "first" alone is mostly an ordinal ("koridor pertama", "the
 # first corridor"), as "pertama" is.
-_AT_FIRST = re.compile(r"\bat first\b|\b(?:at|in) the (?:beginning|start)\b", re.IGNORECASE)
+_AT_FIRST = re.compile(
+    r"\bat first\b|\b(?:at|in) the (?:beginning|start)\b"
+    # the first days or reports ("pas hari2 pertama", "laporan pertama", "the first report"), not
+    # a first thing ("koridor pertama")
+    r"|\b(?:hari|hari-hari|hari2|pekan|minggu|laporan|berita|pendataan|taksiran|perkiraan)\s+pertama\b"
+    r"|\bfirst\s+(?:days?|weeks?|reports?|count|estimates?|reported)\b",
+    re.IGNORECASE,
+)
 # A figure going from one value to another ("naik dr brp", "turun dari 40"): a change asked.
 _FROM = re.compile(
     r"\b(?:naik|turun|nambah|menambah|bertambah|berkurang|melonjak|menyusut|membengkak|"
@@ -79,7 +86,10 @@ def asks_change(question: str) -> bool:
     ("perkembangan terbaru?"). It is read as a chat message, its short forms spelt out whatever
     the index holds ("dlu brp skrg brp"): no index is asked, as every question is asked this."""
     question = normalize_chat(question, lambda _: set())
-    said = set(words(question.lower()))
+    # a placing word with "-nya" places as it does alone ("angka terakhirnya", "tadinya")
+    said = {w.removesuffix("nya") if w.endswith("nya") else w for w in words(question.lower())} | set(
+        words(question.lower())
+    )
     earlier = bool(said & EARLIER) or bool(_AT_FIRST.search(question))
     if not earlier and said & _LATEST_ONLY:
         return False
@@ -153,9 +163,9 @@ class ChangeReader:
         chosen = self.extractive.chosen(retrieval)
         if not chosen or retrieval.query.kind == "reason":
             return None
-        anchor = chosen[0].passage.chunk
-        day = published_day(anchor.published)
-        if day is None:
+        anchor = report_quoted(chosen)
+        day = None if anchor is None else published_day(anchor.published)
+        if anchor is None or day is None:
             return None
         reports = self._reports(anchor, day, dates, today, retrieval.query.concepts)
         if not reports:
@@ -245,6 +255,14 @@ class ChangeReader:
         all of the answer's story)."""
         retrieval = reading.retrieval
         return compose(retrieval.question, retrieval.query.lang, reading.chosen, retrieval.hits)
+
+
+def report_quoted(chosen: Sequence[SentenceCandidate]) -> Chunk | None:
+    """The report an answer quotes (``chosen``: its sentences, the best first): the passage of
+    its first dated sentence. An undated passage (a text of no date, or another set's passage in
+    an eval's index) is of no report, and the answer quotes the dated ones first (``compose``);
+    an answer whose best sentence was undated had been read as quoting no report at all."""
+    return next((c.passage.chunk for c in chosen if published_day(c.passage.chunk.published) is not None), None)
 
 
 # The share of the weight of what the question names (and the answer's article holds) that

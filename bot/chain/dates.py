@@ -791,13 +791,15 @@ def prefer_dated(
         trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
         if accepts(trial):
             return trial
-        if n == 0 and reading.latest and search_article is not None:
+        if n == 0 and reading.latest and search_article is not None and accepts(retrieval):
             # for the latest news, the newest article searched on its own (``search_article``:
             # its source): the passages of the last report that answer need not be among those
             # the question found over every article ("jumlah pengungsi skrg brp?": its "masih
             # ada 45 orang" under older reports' passages on the evacuees). Only the newest: an
             # older report searched alone answers with what its passages hold nearest the
-            # question, before a report between them whose found passages answer
+            # question, before a report between them whose found passages answer. And only for a
+            # question answered over every article: one article's reading is accepted more
+            # easily, and a question the chain refuses stays refused
             own = search_article(choice[0].chunk.source)
             kept = [c for c in own.candidates if c.chunk.source == choice[0].chunk.source]
             if kept:

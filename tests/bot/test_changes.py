@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.chain.changes import ChangeReader, _holds_most, asks_change, without_change_words
+from bot.chain.changes import ChangeReader, _holds_most, asks_change, report_quoted, without_change_words
 from bot.chain.conversation import Turn
 from bot.chain.dates import DateReading
 from bot.chain.extractive import ExtractiveAnswerer
@@ -38,6 +38,12 @@ STORY_OF = {"banjir": "story/", "keracunan": "story2/", "limbah": "story3/"}
         "kadar COD turun dari berapa ke berapa?",
         "jumlah korban naik dr brp?",
         "dlu brp skrg brp",  # short forms spelt out without asking the index
+        # a placing word with "-nya", "tadi", the first days or reports (each had been read as
+        # asking for no change, and answered from one report)
+        "kerugian taksiran awalnya brp miliar trus angka terakhirnya brp?",
+        "rumah yg rusak td nya brp unit, skrg udh jd brp",
+        "pengungsi pas hari2 pertama brp, skrg tinggal brp",
+        "How many were missing in the first report, and how many now?",
     ],
 )
 def test_questions_on_what_changed_are_told_apart(question: str) -> None:
@@ -55,6 +61,9 @@ def test_questions_on_what_changed_are_told_apart(question: str) -> None:
         "apa yang menjadi tuntutan awal pembudidaya?",
         "apa saja perkembangan terbaru kasus keracunan?",  # the latest news
         "How many people are in the shelters now?",
+        "berapa pengungsi terakhirnya?",  # the latest alone, with "-nya"
+        "koridor pertama trans seruni skrg brp km?",  # an ordinal and now: no earlier report
+        "tadi kamu bilang apa?",
     ],
 )
 def test_other_questions_ask_for_no_change(question: str) -> None:
@@ -115,6 +124,20 @@ def test_the_other_report_is_of_the_answer_s_story(stories: Any, question: str, 
     answer's article (a review's case: a river's report beside a poisoning's)."""
     answer = stories.chain.invoke({"question": question, "today": "2026-11-28"})
     assert len(answer.citations) >= 2 and _one_story(answer, story), [c.chunk.source for c in answer.citations]
+
+
+def test_the_report_an_answer_quotes_is_its_first_dated_passage() -> None:
+    """An answer whose best sentence came from an undated passage (another set's, in an eval's
+    index) had been read as quoting no report, and no other report was quoted beside it."""
+    from types import SimpleNamespace
+
+    def sentence(source: str, published: str | None) -> Any:
+        return SimpleNamespace(passage=SimpleNamespace(chunk=SimpleNamespace(source=source, published=published)))
+
+    chosen = [sentence("undated", None), sentence("flood", "2026-11-17"), sentence("older", "2026-10-30")]
+    found = report_quoted(chosen)
+    assert found is not None and found.source == "flood"
+    assert report_quoted(chosen[:1]) is None and report_quoted([]) is None
 
 
 def test_another_report_need_not_repeat_every_word_the_question_names(stories: Any) -> None:
