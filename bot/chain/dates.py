@@ -787,25 +787,27 @@ def prefer_dated(
     answer is answered as if it named no date (``None``: none answers)."""
     import dataclasses
 
-    for n, choice in enumerate(dated_choices(retrieval.candidates, reading, together)):
+    choices = dated_choices(retrieval.candidates, reading, together)
+    for n, choice in enumerate(choices):
         trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
-        if accepts(trial):
-            return trial
-        if n == 0 and reading.latest and search_article is not None and accepts(retrieval):
-            # for the latest news, the newest article searched on its own (``search_article``:
-            # its source): the passages of the last report that answer need not be among those
-            # the question found over every article ("jumlah pengungsi skrg brp?": its "masih
-            # ada 45 orang" under older reports' passages on the evacuees). Only the newest: an
-            # older report searched alone answers with what its passages hold nearest the
-            # question, before a report between them whose found passages answer. And only for a
-            # question answered over every article: one article's reading is accepted more
-            # easily, and a question the chain refuses stays refused
-            own = search_article(choice[0].chunk.source)
-            kept = [c for c in own.candidates if c.chunk.source == choice[0].chunk.source]
-            if kept:
-                trial = dataclasses.replace(own, candidates=kept, judged=None)
-                if accepts(trial):
-                    return trial
+        if not accepts(trial):
+            continue
+        if n > 0 and reading.latest and search_article is not None:
+            # an older report answers: for the latest news, the newest article searched on its
+            # own first (``search_article``: its source), whose passages that answer need not be
+            # among those the question found over every article ("jumlah pengungsi skrg brp?":
+            # the last report's "masih ada 45 orang" under older reports' passages on the
+            # evacuees). Only the newest (an older report searched alone answers with what its
+            # passages hold nearest the question, before a report between them whose found
+            # passages answer), and only when some report answers: one article's reading is
+            # accepted more easily, and a question no report answers stays refused
+            newest = choices[0][0].chunk.source
+            own = search_article(newest)
+            kept = [c for c in own.candidates if c.chunk.source == newest]
+            searched = dataclasses.replace(own, candidates=kept, judged=None)
+            if kept and accepts(searched):
+                return searched
+        return trial
     return None
 
 
