@@ -226,6 +226,15 @@ class FollowUpReader:
 
         return any(its_subject(c) and not c.found_in(said) for c in naming(alone.query))
 
+    def names_another(self, alone: Retrieval, chosen: Retrieval, context: Context) -> bool:
+        """Whether a question names something the passage of a reading's answer holds and none
+        of the conversation's articles says."""
+        passage = self.answer_passage(chosen)
+        if passage is None:
+            return False
+        said = [self.stories.terms(source) for source in context.sources]
+        return any(c.found_in(passage.terms) and not any(c.found_in(t) for t in said) for c in naming(alone.query))
+
     def story_of(self, context: Context) -> OnStory:
         """Whether a passage's article is one the conversation was answered from or another
         report of their story (``StoryReader.teller`` with the conversation's concepts; the
@@ -308,7 +317,13 @@ class FollowUpReader:
 
     def read(self, question: str, context: Context | None, within: Scope | None = None) -> Retrieval:
         """The question's retrieval on its own (``own_reading``), or as a follow-up of
-        ``context``, among the articles ``within`` lets through."""
+        ``context``, among the articles ``within`` lets through. A reading that would answer from
+        outside the conversation's story, for a question naming nothing that the article it
+        answers from holds and the conversation's articles lack (``names_another``), is read
+        within the story instead (``kept_to_story``), which answers or refuses: "harga alatnya
+        brp" after a GPS collar on an elephant had been answered with TikTok's monthly payment,
+        "why so different?" after two sources' losses with OpenAI's ban on building models
+        (conversation19_dev; over every set of ``make eval`` +4 / −0, docs/quality.md)."""
         alone = self.own_reading(question, within)
         if context is None:
             return alone
@@ -333,8 +348,20 @@ class FollowUpReader:
             said_followed=self.sentence_coverage(followed, alone),
             headline=context.headline,
         ):
-            return followed
-        return alone
+            chosen = followed
+        else:
+            chosen = alone
+        if (
+            self.extractive.accepts(chosen)
+            and self.strays(chosen, context, on_story)
+            and not self.names_another(alone, chosen, context)
+        ):
+            # an answer from outside the conversation's story to a question naming nothing of
+            # that other article: the reading kept to the story answers, or none does
+            kept = self.kept_to_story(followed, context, on_story)
+            if not self.strays(kept, context, on_story):
+                return kept
+        return chosen
 
     def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:
         """What an earlier question leaves for the next turn, read with ``context`` and answered."""

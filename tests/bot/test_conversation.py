@@ -582,3 +582,46 @@ def test_fence_tags_nested_or_left_open_by_the_thousand_cost_little_and_none_sur
     assert text.count("<question>") == 1 and text.count("</question>") == 1
     # no other start of a fence tag is left, closed or not: the prompt's own eight are all
     assert len(re.findall(r"<\s*/?\s*(?:earlier|question|passage)\b", text)) == 8
+
+
+@pytest.fixture(scope="module")
+def with_elephants(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Any:
+    """The bundled article beside tests/data/unseen16 (wild elephants raiding a village's farms)."""
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=default_embeddings)
+    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen16")]) if isinstance(a, Article)])
+    return make_stack(Settings(index=settings), index=index)
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        # a near miss: the price of the GPS collar, which no article gives (had been answered with
+        # TikTok's monthly payment to Microsoft)
+        (
+            ["kpn kalung gps dipasang ke gajahnya", "dipasang ke gajah yg mana", "buat apa sih", "harga alatnya brp"],
+            None,
+        ),
+        # answerable from the story (had been answered with OpenAI's ban on building models)
+        (
+            [
+                "how much did farmers lose according to the farmers group?",
+                "and the plantation office?",
+                "why so different?",
+            ],
+            "belum berproduksi",
+        ),
+    ],
+)
+def test_a_follow_up_naming_nothing_of_another_article_is_not_answered_from_it(
+    with_elephants: Any, turns: list[str], expected: str | None
+) -> None:
+    """conversation19_dev's: a follow-up whose reading answered from the other article of the
+    index, though it names nothing that article holds and the conversation's does not, is read
+    within the conversation's story: answered there, or refused."""
+    *_, answer = ask_in_turn(with_elephants.chain, turns)
+    assert all("gajah-liar" in c.chunk.source for c in answer.citations), answer.text
+    if expected is None:
+        assert answer.abstained, answer.text
+    else:
+        assert expected in answer.text, answer.text
