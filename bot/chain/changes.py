@@ -39,7 +39,7 @@ from ingest.types import ArticleRecord, Chunk, Scope
 # both asks how it went from one to the other ("dulu brp skrg brp", "at first ... and now").
 EARLIER = frozenset(
     """
-    awal awalnya semula semulanya mulanya dulu dulunya tadi tadinya sebelumnya
+    awal awalnya semula semulanya mulanya dulu dulunya tadinya sebelumnya
     initially initial originally original earlier previously
     """.split()
 )
@@ -85,8 +85,9 @@ def asks_change(question: str) -> bool:
     figure going from one value ("naik dari"); not when it asks for the latest news alone
     ("perkembangan terbaru?"). It is read as a chat message, its short forms spelt out whatever
     the index holds ("dlu brp skrg brp"): no index is asked, as every question is asked this."""
-    question = normalize_chat(question, lambda _: set())
-    # a placing word with "-nya" places as it does alone ("angka terakhirnya", "tadinya")
+    # "-nya" written apart is the word's ("td nya": "tadinya")
+    question = re.sub(r"\b(\w+)\s+nya\b", r"\1nya", normalize_chat(question, lambda _: set()))
+    # a placing word with "-nya" places as it does alone ("angka terakhirnya")
     said = {w.removesuffix("nya") if w.endswith("nya") else w for w in words(question.lower())} | set(
         words(question.lower())
     )

@@ -231,7 +231,7 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
     marker = _LATEST.search(q)
     latest = marker is not None
     spans = [marker.span()] if marker else []
-    if marker is not None and (up_to := _RELATIVE_BOUND.search(q, 0, marker.start())) and up_to.group(1) in _UNTIL:
+    if marker is not None and (up_to := _UP_TO_NOW.search(q, 0, marker.start())):
         spans = [(up_to.start(), marker.end())]  # "sampai sekarang", "until now": the latest, its bound too
     week_start = today - timedelta(days=today.weekday())
     rules: list[tuple[str, tuple[date, date]]] = [
@@ -558,8 +558,9 @@ def _named_bound(q: str, bound: str, today: date) -> tuple[date, tuple[int, int]
 
 
 # The bound words after which a day may be written as figures alone, which no share follows
-# ("sejak 1/11", "sebelum 3/11"; "dari 2/3 suara", "sampai 1/2 warga" are shares): right after one.
-_NO_SHARE_BEFORE = "(?:" + "|".join(rf"(?<=\b{w}\s)" for w in ("sejak", "since", "setelah", "sesudah", "sebelum")) + ")"
+# ("sejak 1/11"; "dari 2/3 suara", "sampai 1/2 warga", "setelah 2/3 suara masuk", "since 1/2 of
+# the voters" are shares, a review's): right after one.
+_NO_SHARE_BEFORE = "(?:" + "|".join(rf"(?<=\b{w}\s)" for w in ("sejak", "semenjak")) + ")"
 _WEEKDAY = "|".join(WEEKDAYS)
 _YESTERDAY_WORDS = "kemarin|kemaren|kmrn"
 _PAST_WEEKDAY = re.compile(
@@ -641,7 +642,7 @@ _A_DAY = re.compile(
 _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
 _FROM = frozenset({"sejak", "since", "mulai"})
-_UNTIL = frozenset({"sampai", "sampe", "smp", "hingga", "until", "till"})
+_UNTIL = frozenset({"sampai", "sampe", "hingga", "until", "till"})
 _BETWEEN = frozenset({"antara", "between"})  # "dan" / "and" join a range's ends only after these
 # The words of a bound a day or a month is named after, by which bound they make ("dari" only
 # before a day or month: "berita dari minggu lalu" is last week's news).
@@ -656,6 +657,10 @@ _BOUND_WORDS = {
 _RANGE_TO = re.compile(rf"\s*(?:{_JOIN})\s*")
 _RANGE_FROM = re.compile(rf"\b({_OPENS})\s+$")
 _RANGE_AND = re.compile(rf"\s*(?:{_AND})\s*")
+# "sampai sekarang", "smp skrg" (the latest, its bound too): "smp" closes a range only here and
+# between two days ("dr 3/11 smp 10/11", ``_JOIN``); alone it is a junior high school ("keracunan
+# smp 12 oktober", a review's)
+_UP_TO_NOW = re.compile(rf"\b(?:{'|'.join(sorted(_UNTIL | {'smp'}))})\s+$")
 _RELATIVE_BOUND = re.compile(rf"\b({'|'.join(sorted(_BEFORE | _AFTER | _FROM | _UNTIL))})\s+$")
 
 # The words of a bound that leave out the day or month they name (not a part of a month: "sebelum

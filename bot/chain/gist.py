@@ -105,9 +105,16 @@ _ASKS = frozenset(
 # for that time's news; of a day of the calendar ("apa yang terjadi pada 12 Oktober?") it asks
 # what an article says happened then.
 _HAPPENED = re.compile(
-    r"\b(?:what(?:'s|\s+has|\s+had|\s+is)?(?:\s+been)?\s+(?:happened|happening|going\s+on)"
-    r"|apa\s+(?:yang|yg)\s+(?:(?:lagi|sedang)\s+)?terjadi|kejadian\s+apa)\b"
-    r"|\bada\s+apa(?:\s+(?:aja|saja))?\W*$"
+    r"\b(?:what(?:'s|\s+has|\s+had|\s+is)?(?:\s+been)?\s+(?:happened|happening|going\s+on|went\s+on)"
+    r"|(?:did|has)\s+anything\s+happen(?:ed)?"
+    r"|apa\s+(?:(?:aja|saja)\s+)?(?:yang|yg)\s+(?:(?:lagi|sedang)\s+)?terjadi|kejadian\s+apa)\b"
+    r"|\bada\s+apa(?:\s+(?:aja|saja|ya|sih|dong|kak|min|nih|tuh|gan|bang))*\W*$"
+)
+# Words that point back at something said ("what happened to them yesterday?", "ada apa dengan
+# mereka kemarin?"): a question about it, not about the news of a day.
+_POINTING_BACK = re.compile(
+    r"\b(?:it|its|they|them|their|he|him|his|she|her|that|this|those|these|mereka|dia|ia|beliau|itu|ini"
+    r"|tersebut|tsb)\b|\w+nya\b"
 )
 
 
@@ -150,7 +157,7 @@ _NOT_A_TOPIC = re.compile(
     r"|garis|besar\w*|dong|sih|ya|yg|yang|nya|jadi|jd|terus|trus|tolong|please|pls|me|for|us|of|in|on|give|kasih"
     r"|buat|bikin|singkat\w*|short\w*|quick\w*|briefly|brief|latest|terbaru|terkini|hari|today|kak|min|bang|gan"
     r"|pagi|siang|sore|malam|malem|tonight|morning"  # "berita pagi ini": today's, no subject
-    r"|terjadi|kejadian|lagi|sedang|been"  # "apa yang terjadi?", "ada kejadian apa?": what happened
+    r"|terjadi|kejadian|lagi|sedang|been|went"  # "apa yang terjadi?", "ada kejadian apa?": what happened
     r"|terbit\w*|diterbitkan|dimuat|rilis|dirilis|published|posted)\b"
 )
 
@@ -309,7 +316,13 @@ def asks_bare_news(question: str, dates: DateReading) -> bool:
     apa?", "latest news?" (``dates``: its publication dates, whose words are no topic); not one
     piece of news pointed at ("beritanya apa?") nor a fact ("kapan beritanya terbit?")."""
     text = " ".join(question.lower().split())
-    happened = dates.bounded and _HAPPENED.search(dates.rest.lower()) is not None and not names_calendar_day(text)
+    rest = dates.rest.lower()
+    happened = (
+        dates.bounded
+        and _HAPPENED.search(rest) is not None
+        and _POINTING_BACK.search(rest) is None
+        and not names_calendar_day(text)
+    )
     if not (_NEWS_WORD.search(text) or happened) or _NEWS_NAMED.search(text) or asks_summary(text):
         return False
     return not _asks_fact(text) and not topic(dates.rest if dates.bounded or dates.latest else text)

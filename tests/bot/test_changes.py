@@ -64,6 +64,9 @@ def test_questions_on_what_changed_are_told_apart(question: str) -> None:
         "berapa pengungsi terakhirnya?",  # the latest alone, with "-nya"
         "koridor pertama trans seruni skrg brp km?",  # an ordinal and now: no earlier report
         "tadi kamu bilang apa?",
+        # "tadi" opening a clause is the chat's "just now", no earlier report (a review's)
+        "oke tadi udah, sekarang berapa korban keracunan?",
+        "tadi kamu bilang 45, sekarang kok 50?",
     ],
 )
 def test_other_questions_ask_for_no_change(question: str) -> None:

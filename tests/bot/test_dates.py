@@ -50,16 +50,20 @@ def test_a_calendar_day_is_told_from_a_relative_time() -> None:
         ("sampai 3/4 kursi DPR?", None, None, False, ""),
         ("dari 2/3 suara", None, None, False, ""),
         ("sejak tanggal 30/10 ada apa?", "2026-10-30", None, False, "ada apa?"),
-        # a day as figures right after a word no share follows (it had been read as no day at all)
+        # a day as figures right after a word no share follows (it had been read as no day at all);
+        # shares after other bound words (a review's)
         ("ada berita apa sejak 1/11?", "2026-11-01", None, False, "ada berita apa?"),
-        ("since 3/11 any news?", "2026-11-03", None, False, "any news?"),
-        ("pengungsi sebelum 3/11 brp", None, "2026-11-02", False, "pengungsi brp"),
-        ("setelah 30/10 ada apa", "2026-10-31", None, False, "ada apa"),
         ("sampai 1/2 warga", None, None, False, ""),
+        ("setelah 2/3 suara masuk", None, None, False, ""),
+        ("sebelum 1/2 warga mengungsi", None, None, False, ""),
+        ("since 1/2 of the voters", None, None, False, ""),
         # the chat's short forms of a range's words ("dr", "smp")
         ("dr tgl 3 nov smp skrg yg ngungsi brp", "2026-11-03", None, True, "yg ngungsi brp"),
         ("dr 3/11 smp 10/11 ada berita apa", "2026-11-03", "2026-11-10", False, "ada berita apa"),
         ("naik dr 120 jd 460", None, None, False, ""),
+        # "smp" alone before a day is a junior high school, not "until" (a review's)
+        ("korban keracunan di smp 12 oktober", None, None, False, ""),
+        ("siswa SMP 3 november", None, None, False, ""),
         # a day alone with the chat words around it
         ("kalau 28/10 aja?", "2026-10-28", "2026-10-28", False, "kalau aja?"),
         # "setelah" / "after" and "sebelum" / "before" leave out the day or month they name;

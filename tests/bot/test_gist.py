@@ -618,6 +618,27 @@ def test_asking_what_happened_at_a_time_relative_to_today_is_asking_for_its_news
     assert [c.chunk.source for c in week.citations] == ["market", "flood-old"], week.text
     for question in ("apa yang terjadi pada 2 November?", "apa yang terjadi di pasar kemarin?", "what happened?"):
         assert not asks_bare_news(question, publication_dates(question, date(2026, 11, 3))), question
+    # pointing back at what was said is no question about the news (a review's: "what happened to
+    # them yesterday?" after a question on a poisoning had listed a flood's news); chat words
+    # after it, and other wordings, are
+    for question, bare in (
+        ("what happened to them yesterday?", False),
+        ("apa yang terjadi dengan mereka kemarin?", False),
+        ("apa yang terjadi sama pengungsinya kemarin?", False),
+        ("kemarin ada apa ya?", True),
+        ("apa saja yang terjadi kemarin?", True),
+        ("what went on yesterday?", True),
+        ("did anything happen last week?", True),
+    ):
+        assert asks_bare_news(question, publication_dates(question, date(2026, 11, 3))) == bare, question
+    follow_up = chain.invoke(
+        {
+            "question": "what happened to them yesterday?",
+            "history": ["bus trans seruni udh jalan?"],
+            "today": "2026-11-03",
+        }
+    )
+    assert not follow_up.text.startswith(("Berita", "The news")), follow_up.text
 
 
 def test_a_day_alone_after_the_news_of_a_day_is_the_news_of_that_day(news_index: Index) -> None:
