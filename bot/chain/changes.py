@@ -67,7 +67,7 @@ _AT_FIRST = re.compile(
     r"\bat first\b|\b(?:at|in) the (?:beginning|start)\b"
     # the first days or reports ("pas hari2 pertama", "laporan pertama", "the first report"), not
     # a first thing ("koridor pertama")
-    r"|\b(?:hari|hari-hari|hari2|pekan|minggu|laporan|berita|pendataan|taksiran|perkiraan)\s+pertama\b"
+    r"|\b(?:hari|hari-hari|hari2|pekan|minggu|laporan|berita|pendataan|taksiran|perkiraan)\s+pertama(?:nya)?\b"
     r"|\bfirst\s+(?:days?|weeks?|reports?|count|estimates?|reported)\b",
     re.IGNORECASE,
 )

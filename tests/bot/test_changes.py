@@ -43,6 +43,7 @@ STORY_OF = {"banjir": "story/", "keracunan": "story2/", "limbah": "story3/"}
         "kerugian taksiran awalnya brp miliar trus angka terakhirnya brp?",
         "rumah yg rusak td nya brp unit, skrg udh jd brp",
         "pengungsi pas hari2 pertama brp, skrg tinggal brp",
+        "laporan pertamanya brp, terakhirnya brp?",
         "How many were missing in the first report, and how many now?",
     ],
 )
