@@ -314,7 +314,10 @@ def asks_bare_news(question: str, dates: DateReading) -> bool:
     """Whether ``question`` names the news and nothing else but when it came out, asking what news
     there is in the fewest words: "berita apa?", "apa berita minggu lalu?", "berita tanggal 30/10
     apa?", "latest news?" (``dates``: its publication dates, whose words are no topic); not one
-    piece of news pointed at ("beritanya apa?") nor a fact ("kapan beritanya terbit?")."""
+    piece of news pointed at ("beritanya apa?") nor a fact ("kapan beritanya terbit?"). Asking
+    what happened at a time relative to today, naming nothing that did, asks the same ("what
+    happened yesterday?", "ada apa minggu lalu?": ``_HAPPENED``); of a day of the calendar, or of
+    something said before ("what happened to them yesterday?"), it is a question like any other."""
     text = " ".join(question.lower().split())
     rest = dates.rest.lower()
     happened = (
