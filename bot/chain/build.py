@@ -436,20 +436,15 @@ def build_answer_chain(
             # the articles of its story (the retrieval's own test, read for its concepts)
             together = retrieval.together or reader.stories.teller(retrieval.query.concepts)
 
-            def within_article(source: str) -> Any:
-                scope = dataclasses.replace(within or Scope(), article=source)
+            def searched_in(scope: Scope) -> Any:  # the question read again among other articles
                 return up_to_today(reader.read(searched, context, scope), dates)
+
+            def within_article(source: str) -> Any:
+                return searched_in(dataclasses.replace(within or Scope(), article=source))
 
             preferred = prefer_dated(
                 retrieval, dates, extractive.accepts, together, within_article
-            ) or searched_within_dates(
-                retrieval,
-                dates,
-                within,
-                lambda scope: up_to_today(reader.read(searched, context, scope), dates),
-                extractive.accepts,
-                together,
-            )
+            ) or searched_within_dates(retrieval, dates, within, searched_in, extractive.accepts, together)
             if preferred is not None:
                 retrieval = preferred
             else:

@@ -88,9 +88,8 @@ def asks_change(question: str) -> bool:
     # "-nya" written apart is the word's ("td nya": "tadinya")
     question = re.sub(r"\b(\w+)\s+nya\b", r"\1nya", normalize_chat(question, lambda _: set()))
     # a placing word with "-nya" places as it does alone ("angka terakhirnya")
-    said = {w.removesuffix("nya") if w.endswith("nya") else w for w in words(question.lower())} | set(
-        words(question.lower())
-    )
+    tokens = words(question.lower())
+    said = set(tokens) | {w.removesuffix("nya") for w in tokens}
     earlier = bool(said & EARLIER) or bool(_AT_FIRST.search(question))
     if not earlier and said & _LATEST_ONLY:
         return False

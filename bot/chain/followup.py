@@ -336,7 +336,7 @@ class FollowUpReader:
         if share <= FEW_WORDS_SHARE:
             followed = self.kept_to_story(followed, context, on_story)
         own = named(alone.query)
-        if prefer_context(
+        as_follow_up = prefer_context(
             self.extractive.probability(alone),
             self.extractive.probability(followed),
             self.subject_coverage(alone, alone),
@@ -347,10 +347,8 @@ class FollowUpReader:
             said_alone=self.sentence_coverage(alone, alone),
             said_followed=self.sentence_coverage(followed, alone),
             headline=context.headline,
-        ):
-            chosen = followed
-        else:
-            chosen = alone
+        )
+        chosen = followed if as_follow_up else alone
         if (
             self.extractive.accepts(chosen)
             and self.strays(chosen, context, on_story)
