@@ -641,7 +641,7 @@ _A_DAY = re.compile(
 # yesterday"); "dari" / "from" are left out: "berita dari minggu lalu" is last week's news.
 _BEFORE = frozenset({"sebelum", "before"})
 _AFTER = frozenset({"setelah", "sesudah", "after"})
-_FROM = frozenset({"sejak", "since", "mulai"})
+_FROM = frozenset({"sejak", "semenjak", "since", "mulai"})
 _UNTIL = frozenset({"sampai", "sampe", "hingga", "until", "till"})
 _BETWEEN = frozenset({"antara", "between"})  # "dan" / "and" join a range's ends only after these
 # The words of a bound a day or a month is named after, by which bound they make ("dari" only

@@ -53,6 +53,9 @@ def test_a_calendar_day_is_told_from_a_relative_time() -> None:
         # a day as figures right after a word no share follows (it had been read as no day at all);
         # shares after other bound words (a review's)
         ("ada berita apa sejak 1/11?", "2026-11-01", None, False, "ada berita apa?"),
+        # "semenjak" as "sejak" (it had been named as taking no share, but read as no bound at all)
+        ("semenjak 3/11 ada kabar apa", "2026-11-03", None, False, "ada kabar apa"),
+        ("semenjak 30 Oktober ada apa", "2026-10-30", None, False, "ada apa"),
         ("sampai 1/2 warga", None, None, False, ""),
         ("setelah 2/3 suara masuk", None, None, False, ""),
         ("sebelum 1/2 warga mengungsi", None, None, False, ""),
