@@ -72,11 +72,8 @@ _AT_FIRST = re.compile(
     re.IGNORECASE,
 )
 # A figure going from one value to another ("naik dr brp", "turun dari 40"): a change asked.
-_FROM = re.compile(
-    r"\b(?:naik|turun|nambah|menambah|bertambah|berkurang|melonjak|menyusut|membengkak|"
-    r"went|gone|go|rose|fell)\b(?:\s+\w+)?\s+(?:dari|dr|from)\b",
-    re.IGNORECASE,
-)
+_GOES = r"\b(?:naik|turun|nambah|menambah|bertambah|berkurang|melonjak|menyusut|membengkak|went|gone|go|rose|fell)\b"
+_FROM = re.compile(rf"{_GOES}(?:\s+\w+)?\s+(?:dari|dr|from)\b", re.IGNORECASE)
 
 
 def asks_change(question: str) -> bool:
@@ -112,12 +109,22 @@ MAX_EXAMINED = 4 * MAX_REPORTS
 
 def without_change_words(question: str) -> str:
     """``question`` without the words that place what it asks at an earlier or a later report
-    (``EARLIER``, ``LATER``): what it asks about is searched for, not "awalnya". A change may be
-    what it asks about ("jubirnya ngomong apa soal perubahan ini?"): those words stay."""
+    (``EARLIER``, ``LATER``), nor those of a figure going from one value to another ("berkurang
+    dari berapa jadi berapa": a later report says "menyusut", or gives its figure alone): what it
+    asks about is searched for, not "awalnya". A change may be what it asks about ("jubirnya
+    ngomong apa soal perubahan ini?"): those words stay."""
+    question = _GONE_TO.sub(r"\1 ", _GOING.sub(" ", question))
     return " ".join(_PLACING_WORDS.sub(" ", question).split())
 
 
 _PLACING_WORDS = re.compile(rf"\b(?:{'|'.join(sorted(_PLACING, key=len, reverse=True))})\b", re.IGNORECASE)
+# The verb of a figure going from one value (``_FROM``), and the words joining its two values
+# ("dari berapa jadi berapa", "from 460 to 45"), the values kept.
+_GOING = re.compile(rf"{_GOES}(?=(?:\s+\w+)?\s+(?:dari|dr|from)\b)", re.IGNORECASE)
+_GONE_TO = re.compile(
+    r"\b(?:dari|dr|from)\s+(berapa|brp|how\s+(?:much|many)|[\d.,]+)\s+(?:jadi|jd|menjadi|ke|to)\s+(?=berapa|brp|how|\d)",
+    re.IGNORECASE,
+)
 
 
 @dataclass

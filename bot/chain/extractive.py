@@ -503,6 +503,19 @@ def _other_side(
     return bool(what & things & asked)
 
 
+# How many letters one spelling of a word adds to another ("hektar" / "hektare", "analisa" /
+# "analisis" is no prefix): a longer difference is another word ("orang" / "orangutan").
+_SPELLING_TAIL = 2
+_SPELT_ALIKE_FROM = 5  # the shortest word another spelling of which is told this way
+
+
+def _spelt_alike(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are two spellings of one word: one the other with at most
+    ``_SPELLING_TAIL`` more letters, both of ``_SPELT_ALIKE_FROM`` letters at least."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= _SPELT_ALIKE_FROM and len(long) - len(short) <= _SPELLING_TAIL and long.startswith(short)
+
+
 def counterpart(
     query: ParsedQuery,
     ranked: Sequence[SentenceCandidate],
@@ -528,6 +541,8 @@ def counterpart(
     # orang itu" does not count every "orang": "120 orang luka-luka" is no other side). A figure
     # counting nothing named takes what the same figure counts beside it.
     counts = [_counts(c.text) for c in ranked]
+    # what the sentences count spelt as the question spells it ("hektare" of "brp hektar")
+    asked |= {t for found in counts for _, _, things in found for t in things if any(_spelt_alike(t, a) for a in asked)}
     beside = [
         count
         for other, found in zip(ranked[1:_SAME_FIGURE_WITHIN], counts[1:_SAME_FIGURE_WITHIN], strict=False)

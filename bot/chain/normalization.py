@@ -368,10 +368,24 @@ def _greeting_opening(text: str, casual: frozenset[str]) -> str:
     return rest if greets else text
 
 
+# Asking the channel whether anyone knows, where a message opens (after its mentions, greetings and
+# forms of address): "@rina tau gak kebutuhan VAR brp", "lu tau ga ...", "ada yang tahu enggak
+# ...", "anyone know ...", "do you know ...". Elsewhere the knowing is what is asked ("memang
+# microsoft sama openai tau enggak kalo ...": did they know?).
+_NOT = r"(?:enggak|engga|nggak|ngga|gak|ga|gk|tidak|ndak|nda)"
+_KNOW_OPENING = re.compile(
+    rf"^\s*(?:(?:lu|lo|loe|elu|elo|kamu|km|kalian|anda|ada\s+(?:yang|yg))\s+(?:tau|tahu|tw)\b(?:\s+{_NOT}\b)?"
+    rf"|(?:tau|tahu|tw)\s+{_NOT}\b)[\s,:?!]*"
+    r"|^\s*(?:(?:does|do)\s+)?(?:any\s*(?:one|body)|some\s*(?:one|body)|you|u|y'?all)\s+know\b[\s,:?!]*",
+    re.IGNORECASE,
+)
+
+
 def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     """``text`` without greetings (a time of day only where it opens: ``_greeting_opening``),
     request frames, forms of address and particles, and without the ``casual`` words where they
-    are written in lower case."""
+    are written in lower case; and without asking whether anyone knows where what is left opens
+    (``_KNOW_OPENING``)."""
     text = _CHAT_PHRASES.sub(" ", _greeting_opening(text.lstrip(), casual))
 
     def dropped(match: re.Match[str]) -> bool:
@@ -382,7 +396,8 @@ def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
 
     text = _WORD.sub(lambda m: " " if dropped(m) else m.group(0), text)
     text = re.sub(r"\s+([,.?!])", r"\1", _SPACES.sub(" ", text))
-    return re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
+    text = re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
+    return _KNOW_OPENING.sub("", text, count=1).strip() or text
 
 
 # A first clause before a comma, a full stop or an ellipsis ("oke, kalau pelajar?", "wah… terus?").

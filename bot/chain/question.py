@@ -28,7 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.calendar import PLAIN_WEEKDAYS
-from ingest.text.stemming import root_words
+from ingest.text.stemming import informal_roots, root_words
 from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
 
@@ -739,7 +739,9 @@ RULES = (
     "glossary",  # English question words translated through bot/chain/data/en_id.txt
     "acronyms",  # a spelt-out name also searched as its initials
     "abbreviations",  # bot/chain/data/abbreviations_id.txt, both ways
+    "informal",  # a colloquial word the index lacks also searched as its roots ("diliburin": "libur")
     "spelling",  # a word the index lacks also searched as its closest spellings
+    "synonyms",  # a word the index lacks also searched as its synonyms (data/synonyms_id.txt)
     "frame_words",  # "dimaksud", "letak", ... weigh half
     "reason",  # "kenapa" / "why" asks for a reason
     "chat_words",  # greetings, addresses and particles dropped (bot.chain.normalization)
@@ -749,6 +751,23 @@ RULES = (
 
 # How many first letters a real word shares with a spelling neighbour of its own family.
 FAMILY_PREFIX = 5
+
+_SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
+
+
+@lru_cache(maxsize=1)
+def _same_meaning() -> dict[str, tuple[str, ...]]:
+    """Index term (a stem) -> the stems of the other single words of its lines in
+    bot/chain/data/synonyms_id.txt ("pegawai" -> "karyawan", "kerja", "staf"). Phrases ("terkena_phk")
+    are left out: a concept is one word."""
+    others: dict[str, dict[str, None]] = {}
+    for line in _SYNONYMS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        stems = list(dict.fromkeys(stem(w) for w in line.lower().split() if "_" not in w))
+        for s in stems:
+            others.setdefault(s, {}).update(dict.fromkeys(o for o in stems if o != s))
+    return {s: tuple(o) for s, o in others.items()}
 
 
 def parse_query(question: str, index: Index, without: frozenset[str] = frozenset()) -> ParsedQuery:
@@ -763,27 +782,43 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         dict.fromkeys([t for _, terms in raw for t in terms] + [t for gs in groups.values() for g in gs for t in g])
     )
     freqs, n = index.document_frequencies(all_terms) if all_terms else ({}, 0)
+
+    def held(candidates: Sequence[str]) -> tuple[str, ...]:
+        """Those of ``candidates`` some chunk holds (their frequencies noted in ``freqs``)."""
+        if not candidates:
+            return ()
+        extra, _ = index.document_frequencies(list(candidates))
+        freqs.update(extra)
+        return tuple(t for t in candidates if extra.get(t, 0))
+
     widened = []
     for surface, terms in raw:
         unseen = not any(freqs.get(t, 0) for t in terms)
+        # Chat's colloquial verbs ("diliburin", "ngungsi", "netapin") are the news's words in other
+        # affixes: their roots the index holds are searched for them, and their spellings are not.
+        informal = unseen and "informal" not in without and lang == "id" and terms[0].isalpha()
+        if informal and (roots := held([r for r in informal_roots(terms[0]) if r not in terms])):
+            terms, unseen = terms + roots, False
         # A misspelling is a word no dictionary knows: any of its closest spellings may be meant. A
         # real word the index lacks is one the articles do not use: of its neighbours in spelling
         # only those of its family count ("moderator" / "moderasi"), not other words that happen to
         # look alike ("bilang" / "hilang").
         known = terms[0] in root_words() or surface.lower() in root_words()
         if unseen and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
-            variants = [
-                v
-                for v in spelling_variants(terms[0], index)
-                if v not in terms and (not known or v[:FAMILY_PREFIX] == terms[0][:FAMILY_PREFIX])
-            ]
-            if variants:
-                extra, _ = index.document_frequencies(variants)
-                freqs.update(extra)
-                terms = terms + tuple(v for v in variants if extra.get(v, 0))
+            terms = terms + held(
+                [
+                    v
+                    for v in spelling_variants(terms[0], index)
+                    if v not in terms and (not known or v[:FAMILY_PREFIX] == terms[0][:FAMILY_PREFIX])
+                ]
+            )
+        # A word the articles do not use may be said in theirs: its synonyms they hold are searched
+        # for it ("pegawai" in a question, "karyawan" in the article).
+        if unseen and "synonyms" not in without:
+            terms = terms + held([o for o in _same_meaning().get(terms[0], ()) if o not in terms])
         widened.append((surface, terms))
     alternatives = {
-        surface: [min(held, key=lambda t: freqs[t]) for g in gs if (held := [t for t in g if freqs.get(t, 0)])]
+        surface: [min(ts, key=lambda t: freqs[t]) for g in gs if (ts := [t for t in g if freqs.get(t, 0)])]
         for surface, gs in groups.items()
     }
 

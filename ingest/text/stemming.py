@@ -126,3 +126,25 @@ def stem_indonesian(word: str) -> str | None:
             if candidate in roots:
                 return candidate
     return None
+
+
+@lru_cache(maxsize=20_000)
+def informal_roots(word: str) -> tuple[str, ...]:
+    """The roots a lowercased word of colloquial (Jakarta) Indonesian may have, which chat writes
+    and news do not: "-in" for "-kan" or "-i" ("diliburin", "dikabarin", "netapin"), and a verb's
+    nasal without its "me-" ("ngungsi" for "mengungsi", "nemuin", "mutusin", "ngecas"); "ny-"
+    stands for a root in "c" as well as one in "s" ("nyari" <- "cari", "nyebut" <- "sebut"). The
+    readings of the first form of the word that has any (its "-in" taken off first), likeliest
+    first; empty when none gives a known root."""
+    roots = root_words()
+    for variant in _suffix_variants(word):
+        for base in (variant[:-2], variant) if variant.endswith("in") and len(variant) > 4 else (variant,):
+            found = [stem_indonesian(base)]
+            if base.startswith("ny") and len(base) > 3:
+                found += [initial + base[2:] for initial in ("c", "s") if initial + base[2:] in roots]
+            if base[:1] in ("n", "m"):
+                found.append(stem_indonesian("me" + base))
+            readings = tuple(dict.fromkeys(r for r in found if r is not None and len(r) > 2))
+            if readings:
+                return readings
+    return ()

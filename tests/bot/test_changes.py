@@ -80,6 +80,11 @@ def test_words_placing_a_report_are_not_searched_and_a_change_asked_about_is() -
     )
     # a change may be what is asked about: "perubahan" stays
     assert without_change_words("jubirnya ngomong apa soal perubahan ini") == "jubirnya ngomong apa soal perubahan ini"
+    # a figure going from one value to another: what it counts is searched, not how it went (a
+    # later report writes "menyusut", or its figure alone)
+    assert without_change_words("yang ngungsi berkurang dari berapa jadi berapa ya") == "yang ngungsi berapa berapa ya"
+    assert without_change_words("jumlah pengungsi naik dari 460 jadi 512?") == "jumlah pengungsi 460 512?"
+    assert without_change_words("how many people went from 120 to 460") == "how many people 120 460"
 
 
 def _cited_days(answer: Any) -> list[str]:

@@ -195,9 +195,9 @@ def test_a_message_that_asks_nothing_is_a_chat_reply_in_json(ingested: None) -> 
 
 def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: None) -> None:
     # refused, though its likeliest sentence holds the answer
-    question = "kapan para pegawai yg kena itu dikabarin"
+    question = "kata jubirnya perubahan ini tujuannya buat apa sih"
     data = json.loads(tanya("ask", "--json", question).stdout)
-    assert data["abstained"] and data["citations"] == [] and "12 Oktober 2024" in data["closest"]["quote"]
+    assert data["abstained"] and data["citations"] == [] and "operasi global" in data["closest"]["quote"]
     assert set(data["closest"]) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
     assert data["closest"]["n"] is None  # no marker cites it
     assert json.loads(tanya("ask", "--json", QUESTION).stdout)["closest"] is None  # an answer has none
@@ -206,7 +206,7 @@ def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: 
     assert (
         shown.index("tidak menyebutkan")
         < shown.index("paling dekat, mungkin bukan jawabannya")
-        < shown.index("12 Oktober 2024")
+        < shown.index("operasi global")
     )
 
 
@@ -345,8 +345,8 @@ def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:
 
 def test_eval_reports_how_often_a_refusals_closest_passage_holds_the_answer(tmp_path: Path) -> None:
     questions = tmp_path / "refused.jsonl"
-    rows = [  # refused: the first's closest passage says when the workers were told, the second's does not
-        {"id": "q1", "question": "kapan para pegawai yg kena itu dikabarin", "answers": ["12 Oktober 2024"]},
+    rows = [  # refused: the first's closest passage says what the change is for, the second's does not
+        {"id": "q1", "question": "kata jubirnya perubahan ini tujuannya buat apa sih", "answers": ["operasi global"]},
         {"id": "q2", "question": "siapa CEO tiktok", "answers": ["Shou Zi Chew"]},
     ]
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -356,7 +356,7 @@ def test_eval_reports_how_often_a_refusals_closest_passage_holds_the_answer(tmp_
     (metrics,) = json.loads(result.stdout)
     assert metrics["false_abstentions"] == 1.0 and metrics["extra"]["refused_closest_holds_answer"] == 0.5
     first, second = (json.loads(line) for line in details.read_text().splitlines())
-    assert "12 Oktober 2024" in first["closest"] and "Shou" not in second["closest"]
+    assert "operasi global" in first["closest"] and "Shou" not in second["closest"]
 
 
 def test_batch_prints_one_line_per_input_line_blank_lines_as_errors(ingested: None, tmp_path: Path) -> None:

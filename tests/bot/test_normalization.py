@@ -110,7 +110,7 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         # a time of day greets where a message opens, before an address, a particle or a sign
         ("pagi min, brp karyawan tiktok yg kena phk?", "berapa karyawan tiktok yang kena phk?"),
         ("malem bang, jam brp longsornya", "jam berapa longsornya"),
-        ("Malam, ada yg tau brp korban?", "ada yang tau berapa korban?"),
+        ("Malam, ada yg tau brp korban?", "berapa korban?"),
         ("met pagi gan, tarifnya brp", "tarifnya berapa"),
         ("selamat malam kak, brp korbannya", "berapa korbannya"),
         ("<@123> sore kak, volum material longsorannya kira2 brp?", "volum material longsorannya kira-kira berapa?"),
@@ -129,6 +129,20 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("pagi mau nanya brp korban banjir", "berapa korban banjir"),
         ("Sore: berapa korban?", "berapa korban?"),
         ("pagi semua, trans seruni mulai jalan tgl brp ya", "trans seruni mulai jalan tanggal berapa"),
+        # asking whether anyone knows, where a message opens, asks nothing of its own
+        ("@rina tau gak kebutuhan VAR smpe akhir taun brp", "kebutuhan VAR sampai akhir tahun berapa"),
+        ("<@4188> lu tau gak brp mobil damkar yg dikerahin", "berapa mobil damkar yang dikerahin"),
+        ("halo kak, ada yg tau ga kapan vaksin datang?", "kapan vaksin datang?"),
+        ("kalian tahu nggak siapa bupatinya", "siapa bupatinya"),
+        ("does anyone know when the vaccine arrives?", "when the vaccine arrives?"),
+        ("anybody know who the regent is", "who the regent is"),
+        # elsewhere knowing is what is asked, and a message of nothing else is left as it is
+        (
+            "emg microsoft ama openai tau gak kalo tiktok bikin model",
+            "memang microsoft sama openai tau enggak kalo tiktok bikin model",
+        ),
+        ("tahu tempe brp harganya", "tahu tempe berapa harganya"),
+        ("tau gak?", "tau enggak?"),
         # a link names nothing asked: its words ("https", "com", the path's) had been searched
         ("cek ini dong https://example.com/x tiktok phk brp org", "cek ini tiktok phk berapa orang"),
         ("<https://kompas.com/a?b=1> ini bener gak?", "ini benar enggak?"),

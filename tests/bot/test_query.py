@@ -95,6 +95,45 @@ def test_misspelt_words_are_searched_as_their_closest_spellings(small_index: Ind
     assert small_index.lexical_search(query.search_terms, 1)[0].chunk.source == "a"
 
 
+def test_a_word_the_index_lacks_is_searched_as_the_words_of_its_meaning_it_holds(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("a", "Para karyawan menerima kabar melalui email pada 12 Oktober.", "PHK"),
+            Article("b", "Pegawai kantor itu libur.", "Libur"),
+        ],
+    )
+    query = parse_query("kapan para pekerja dapat informasi?", small_index)
+    concepts = {c.surface: c.terms for c in query.concepts}
+    # "pekerja" (stem "kerja") and "informasi" are not in the index: their synonyms it holds are searched
+    assert "karyawan" in concepts["pekerja"] and "pegawai" in concepts["pekerja"]
+    assert "kabar" in concepts["informasi"]
+    assert "staf" not in concepts["pekerja"]  # a synonym the index lacks adds nothing
+    assert small_index.lexical_search(query.search_terms, 1)[0].chunk.source == "a"
+    # a word the index holds is searched as itself only, and the rule can be left out
+    assert parse_query("kapan pegawai libur?", small_index).concepts[0].terms == ("pegawai",)
+    without = parse_query("kapan para pekerja dapat informasi?", small_index, frozenset({"synonyms"}))
+    assert "karyawan" not in {t for c in without.concepts for t in c.terms}
+
+
+def test_a_colloquial_word_the_index_lacks_is_searched_as_its_root(small_index: Index) -> None:
+    ingest_articles(
+        small_index,
+        [
+            Article("a", "Sebanyak 40 sekolah diliburkan karena banjir.", "Banjir"),
+            Article("b", "Sekolah itu menerima bantuan buku.", "Buku"),
+        ],
+    )
+    query = parse_query("brp sekolah yang diliburin", small_index)
+    (concept,) = [c for c in query.concepts if c.surface == "diliburin"]
+    assert concept.terms == ("diliburin", "libur") and concept.weight < query.rare_weight
+    assert small_index.lexical_search(query.search_terms, 1)[0].chunk.source == "a"
+    # English questions are read as written, and the rule can be left out
+    assert "libur" not in parse_query("which school was diliburin", small_index).search_terms
+    without = parse_query("brp sekolah yang diliburin", small_index, frozenset({"informal"}))
+    assert "libur" not in {t for c in without.concepts for t in c.terms}
+
+
 def test_known_words_are_not_widened(small_index: Index) -> None:
     ingest_articles(small_index, [Article("a", "Pesawat mendarat darurat di Pekanbaru.", "Pesawat")])
     query = parse_query("Di mana pesawat mendarat?", small_index)

@@ -4,6 +4,7 @@ import pytest
 
 from ingest.text.analysis import analyze, clean_text, guess_language, query_terms, words
 from ingest.text.sentences import gives_words, refers_back
+from ingest.text.stemming import informal_roots
 
 
 def test_clean_text_joins_wrapped_lines_and_keeps_paragraphs() -> None:
@@ -53,6 +54,27 @@ def test_stemming_matches_inflected_forms(a: str, b: str) -> None:
 
 def test_stemming_keeps_names_intact() -> None:
     assert analyze("OpenAI Senna Pelaihari") == ["openai", "senna", "pelaihari"]
+
+
+@pytest.mark.parametrize(
+    ("word", "roots"),
+    [
+        ("diliburin", ("libur",)),  # "-in" for "-kan"
+        ("dikabarin", ("kabar",)),
+        ("netapin", ("tetap",)),  # the nasal without "me-": "menetapkan"
+        ("ngungsi", ("ungsi",)),
+        ("nurunin", ("turun",)),
+        ("mutusin", ("putus",)),
+        ("ngecas", ("cas",)),
+        ("dikerjainnya", ("kerja",)),  # with "-nya" after it
+        ("nyebut", ("sebut",)),
+        ("nyari", ("cari", "sari")),  # "ny-" of a root in "c" or "s": both readings
+        ("nggadas", ()),  # a name: no root
+        ("sarimin", ()),
+    ],
+)
+def test_a_colloquial_word_is_read_as_the_roots_it_may_have(word: str, roots: tuple[str, ...]) -> None:
+    assert informal_roots(word) == roots
 
 
 def test_query_terms_drop_question_words_and_stopwords() -> None:
