@@ -122,7 +122,8 @@ _PLACING_WORDS = re.compile(rf"\b(?:{'|'.join(sorted(_PLACING, key=len, reverse=
 # ("dari berapa jadi berapa", "from 460 to 45"), the values kept.
 _GOING = re.compile(rf"{_GOES}(?=(?:\s+\w+)?\s+(?:dari|dr|from)\b)", re.IGNORECASE)
 _GONE_TO = re.compile(
-    r"\b(?:dari|dr|from)\s+(berapa|brp|how\s+(?:much|many)|[\d.,]+)\s+(?:jadi|jd|menjadi|ke|to)\s+(?=berapa|brp|how|\d)",
+    r"\b(?:dari|dr|from)\s+(berapa|brp|how\s+(?:much|many)|[\d.,]+(?:\s+[^\W\d_]+)?)\s+(?:jadi|jd|menjadi|ke|to)\s+"
+    r"(?=berapa|brp|how|\d)",
     re.IGNORECASE,
 )
 

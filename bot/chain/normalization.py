@@ -371,12 +371,13 @@ def _greeting_opening(text: str, casual: frozenset[str]) -> str:
 # Asking the channel whether anyone knows, where a message opens (after its mentions, greetings and
 # forms of address): "@rina tau gak kebutuhan VAR brp", "lu tau ga ...", "ada yang tahu enggak
 # ...", "anyone know ...", "do you know ...". Elsewhere the knowing is what is asked ("memang
-# microsoft sama openai tau enggak kalo ...": did they know?).
+# microsoft sama openai tau enggak kalo ...": did they know?); and "tahu" alone before a "no" may
+# be tofu ("tahu gak dijual di pasar?"): it asks whether anyone knows only after who is asked.
 _NOT = r"(?:enggak|engga|nggak|ngga|gak|ga|gk|tidak|ndak|nda)"
 _KNOW_OPENING = re.compile(
     rf"^\s*(?:(?:lu|lo|loe|elu|elo|kamu|km|kalian|anda|ada\s+(?:yang|yg))\s+(?:tau|tahu|tw)\b(?:\s+{_NOT}\b)?"
-    rf"|(?:tau|tahu|tw)\s+{_NOT}\b)[\s,:?!]*"
-    r"|^\s*(?:(?:does|do)\s+)?(?:any\s*(?:one|body)|some\s*(?:one|body)|you|u|y'?all)\s+know\b[\s,:?!]*",
+    rf"|(?:tau|tw)\s+{_NOT}\b)[\s,:?!]*"
+    r"|^\s*(?:(?:does|do)\s+)?(?:any\s*(?:one|body)|some\s*(?:one|body)|you|u)\s+know\b[\s,:?!]*",
     re.IGNORECASE,
 )
 

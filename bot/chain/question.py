@@ -757,17 +757,21 @@ _SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
 
 @lru_cache(maxsize=1)
 def _same_meaning() -> dict[str, tuple[str, ...]]:
-    """Index term (a stem) -> the stems of the other single words of its lines in
-    bot/chain/data/synonyms_id.txt ("pegawai" -> "karyawan", "kerja", "staf"). Phrases ("terkena_phk")
-    are left out: a concept is one word."""
+    """A word as written (lower case) -> the index terms (stems) of the other single words of its
+    lines in bot/chain/data/synonyms_id.txt ("pegawai" -> "karyawan", "kerja", "staf"). Keyed by
+    the word, not its stem: a stem may have other senses than the derived word ("dirumahkan" is
+    laid off, "rumah" a house; "meningkat" rises, "tingkat" is a level). Phrases
+    ("terkena_phk") are left out: a concept is one word. A stem may be a stopword: "melalui" is
+    searched as "lalu", as the index holds it, though "lalu" is also "then"."""
     others: dict[str, dict[str, None]] = {}
     for line in _SYNONYMS.read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):
             continue
-        stems = list(dict.fromkeys(stem(w) for w in line.lower().split() if "_" not in w))
-        for s in stems:
-            others.setdefault(s, {}).update(dict.fromkeys(o for o in stems if o != s))
-    return {s: tuple(o) for s, o in others.items()}
+        single = [w for w in line.lower().split() if "_" not in w]
+        for word in single:
+            own = stem(word)
+            others.setdefault(word, {}).update(dict.fromkeys(t for w in single if (t := stem(w)) != own))
+    return {word: tuple(terms) for word, terms in others.items()}
 
 
 def parse_query(question: str, index: Index, without: frozenset[str] = frozenset()) -> ParsedQuery:
@@ -795,15 +799,17 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
     for surface, terms in raw:
         unseen = not any(freqs.get(t, 0) for t in terms)
         # Chat's colloquial verbs ("diliburin", "ngungsi", "netapin") are the news's words in other
-        # affixes: their roots the index holds are searched for them, and their spellings are not.
-        informal = unseen and "informal" not in without and lang == "id" and terms[0].isalpha()
+        # affixes: their roots the index holds are searched for them, and neither their spellings
+        # nor their synonyms are.
+        # A word of the dictionary is no colloquial form ("desain", "menjamin": not "desa", "jam").
+        known = terms[0] in root_words() or surface.lower() in root_words()
+        informal = unseen and "informal" not in without and lang == "id" and not known and terms[0].isalpha()
         if informal and (roots := held([r for r in informal_roots(terms[0]) if r not in terms])):
             terms, unseen = terms + roots, False
         # A misspelling is a word no dictionary knows: any of its closest spellings may be meant. A
         # real word the index lacks is one the articles do not use: of its neighbours in spelling
         # only those of its family count ("moderator" / "moderasi"), not other words that happen to
         # look alike ("bilang" / "hilang").
-        known = terms[0] in root_words() or surface.lower() in root_words()
         if unseen and "spelling" not in without and len(terms[0]) >= 4 and terms[0].isalpha():
             terms = terms + held(
                 [
@@ -813,9 +819,9 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
                 ]
             )
         # A word the articles do not use may be said in theirs: its synonyms they hold are searched
-        # for it ("pegawai" in a question, "karyawan" in the article).
-        if unseen and "synonyms" not in without:
-            terms = terms + held([o for o in _same_meaning().get(terms[0], ()) if o not in terms])
+        # for it ("pegawai" in a question, "karyawan" in the article); Indonesian questions only.
+        if unseen and "synonyms" not in without and lang == "id":
+            terms = terms + held([t for t in _same_meaning().get(surface.lower(), ()) if t not in terms])
         widened.append((surface, terms))
     alternatives = {
         surface: [min(ts, key=lambda t: freqs[t]) for g in gs if (ts := [t for t in g if freqs.get(t, 0)])]

@@ -85,6 +85,7 @@ def test_words_placing_a_report_are_not_searched_and_a_change_asked_about_is() -
     assert without_change_words("yang ngungsi berkurang dari berapa jadi berapa ya") == "yang ngungsi berapa berapa ya"
     assert without_change_words("jumlah pengungsi naik dari 460 jadi 512?") == "jumlah pengungsi 460 512?"
     assert without_change_words("how many people went from 120 to 460") == "how many people 120 460"
+    assert without_change_words("harga naik dari 5 ribu jadi 7 ribu") == "harga 5 ribu 7 ribu"  # a review's
 
 
 def _cited_days(answer: Any) -> list[str]:

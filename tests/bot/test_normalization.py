@@ -142,6 +142,7 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
             "memang microsoft sama openai tau enggak kalo tiktok bikin model",
         ),
         ("tahu tempe brp harganya", "tahu tempe berapa harganya"),
+        ("tahu gak dijual di pasar?", "tahu enggak dijual di pasar?"),  # tofu (a review's)
         ("tau gak?", "tau enggak?"),
         # a link names nothing asked: its words ("https", "com", the path's) had been searched
         ("cek ini dong https://example.com/x tiktok phk brp org", "cek ini tiktok phk berapa orang"),

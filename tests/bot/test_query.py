@@ -116,6 +116,19 @@ def test_a_word_the_index_lacks_is_searched_as_the_words_of_its_meaning_it_holds
     assert "karyawan" not in {t for c in without.concepts for t in c.terms}
 
 
+def test_synonyms_are_of_the_word_written_not_of_its_stem(small_index: Index) -> None:
+    # a review's: "dirumahkan" (laid off) and "phk" share a line, "rumah" (a house) does not;
+    # "meningkat" (rises) and "naik" do, "tingkat" (a level) does not
+    ingest_articles(small_index, [Article("a", "Sekitar 700 karyawan terkena PHK. Harga naik tajam.", "PHK")])
+    assert "phk" not in parse_query("berapa rumah yang rusak?", small_index).search_terms
+    assert "phk" in parse_query("kapan mereka dirumahkan?", small_index).search_terms
+    assert parse_query("tingkat harga?", small_index).concepts[0].terms == ("tingkat",)
+    assert "naik" in parse_query("harga meningkat?", small_index).concepts[1].terms
+    # an English question's words are read through the English glossary, not this list
+    english = parse_query("how many pegawai were fired?", small_index)
+    assert english.lang == "en" and "karyawan" not in english.search_terms
+
+
 def test_a_colloquial_word_the_index_lacks_is_searched_as_its_root(small_index: Index) -> None:
     ingest_articles(
         small_index,
@@ -132,6 +145,11 @@ def test_a_colloquial_word_the_index_lacks_is_searched_as_its_root(small_index: 
     assert "libur" not in parse_query("which school was diliburin", small_index).search_terms
     without = parse_query("brp sekolah yang diliburin", small_index, frozenset({"informal"}))
     assert "libur" not in {t for c in without.concepts for t in c.terms}
+    # a word of the dictionary ending in "-in" is no colloquial form (a review's: "desain" had been
+    # searched as "desa", "menjamin" as "jam")
+    ingest_articles(small_index, [Article("c", "Warga desa menunggu jam buka.", "Desa")])
+    for question, root in (("siapa yang bikin desain jembatan?", "desa"), ("apakah pemda menjamin biaya?", "jam")):
+        assert root not in parse_query(question, small_index).search_terms, question
 
 
 def test_known_words_are_not_widened(small_index: Index) -> None:
