@@ -756,18 +756,25 @@ _SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
 
 
 @lru_cache(maxsize=1)
+def synonym_lines() -> tuple[tuple[str, ...], ...]:
+    """The lines of bot/chain/data/synonyms_id.txt, each its words in lower case ("_" joins the
+    words of a phrase): one meaning a line. Read by the question's ``synonyms`` rule and by the
+    verifier of a chat model's claims (``bot.chain.verifier``)."""
+    lines = _SYNONYMS.read_text(encoding="utf-8").splitlines()
+    return tuple(tuple(line.lower().split()) for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
 def _same_meaning() -> dict[str, tuple[str, ...]]:
     """A word as written (lower case) -> the index terms (stems) of the other single words of its
-    lines in bot/chain/data/synonyms_id.txt ("pegawai" -> "karyawan", "kerja", "staf"). Keyed by
-    the word, not its stem: a stem may have other senses than the derived word ("dirumahkan" is
-    laid off, "rumah" a house; "meningkat" rises, "tingkat" is a level). Phrases
-    ("terkena_phk") are left out: a concept is one word. A stem may be a stopword: "melalui" is
-    searched as "lalu", as the index holds it, though "lalu" is also "then"."""
+    lines in ``synonym_lines`` ("pegawai" -> "karyawan", "kerja", "staf"). Keyed by the word, not
+    its stem: a stem may have other senses than the derived word ("dirumahkan" is laid off,
+    "rumah" a house; "meningkat" rises, "tingkat" is a level). Phrases ("terkena_phk") are left
+    out: a concept is one word. A stem may be a stopword: "melalui" is searched as "lalu", as the
+    index holds it, though "lalu" is also "then"."""
     others: dict[str, dict[str, None]] = {}
-    for line in _SYNONYMS.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            continue
-        single = [w for w in line.lower().split() if "_" not in w]
+    for line in synonym_lines():
+        single = [w for w in line if "_" not in w]
         for word in single:
             own = stem(word)
             others.setdefault(word, {}).update(dict.fromkeys(t for w in single if (t := stem(w)) != own))
@@ -777,8 +784,9 @@ def _same_meaning() -> dict[str, tuple[str, ...]]:
 def parse_query(question: str, index: Index, without: frozenset[str] = frozenset()) -> ParsedQuery:
     """Analyse ``question``; concept weights are BM25 IDFs over ``index`` (the rarest term of a
     concept that occurs in the index sets its weight; a concept absent from it weighs most). A
-    word the index lacks is also searched as its closest spellings in the index. ``without``
-    names rules of ``RULES`` to leave out."""
+    word the index lacks is also searched as the roots a colloquial verb may have, else as its
+    closest spellings in the index, and as its synonyms (``synonym_lines``) the index holds.
+    ``without`` names rules of ``RULES`` to leave out."""
     lang = guess_language(question)
     raw = concept_terms(question, lang, without)
     groups = _alternatives(question, raw, without)

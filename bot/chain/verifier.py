@@ -24,10 +24,9 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from bot.chain.answer import Citation, fullwidth_brackets, passage_quote
-from bot.chain.question import ParsedQuery, abbreviations, analyzed_sentences, parse_query
+from bot.chain.question import ParsedQuery, abbreviations, analyzed_sentences, parse_query, synonym_lines
 from ingest.store.index import Index
 from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, replace_surrogates, stem, without_invisible
 from ingest.text.calendar import CALENDAR_WORDS
@@ -492,20 +491,15 @@ def _key(low: str) -> str:
     return f"{root}:{kind}:{suffix}"
 
 
-_SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
-
-
 @lru_cache(maxsize=1)
 def _synonym_groups() -> dict[str, frozenset[int]]:
-    """Word key (``_key``) -> the lines of bot/chain/data/synonyms_id.txt that hold it: words of
-    one line are the same word to a claim ("karyawan", "pegawai", "pekerja"). A phrase
-    ("terkena_phk") is keyed by its words' keys joined."""
+    """Word key (``_key``) -> the lines of bot/chain/data/synonyms_id.txt (``synonym_lines``) that
+    hold it: words of one line are the same word to a claim ("karyawan", "pegawai", "pekerja"). A
+    phrase ("terkena_phk") is keyed by its words' keys joined."""
     groups: dict[str, set[int]] = {}
-    for n, line in enumerate(_SYNONYMS.read_text(encoding="utf-8").splitlines()):
-        if line.startswith("#"):
-            continue
-        for word in line.split():
-            groups.setdefault(" ".join(_key(w) for w in word.lower().split("_")), set()).add(n)
+    for n, line in enumerate(synonym_lines()):
+        for word in line:
+            groups.setdefault(" ".join(_key(w) for w in word.split("_")), set()).add(n)
     return {key: frozenset(ns) for key, ns in groups.items()}
 
 
