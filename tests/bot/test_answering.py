@@ -400,6 +400,12 @@ def _retrieval(index: Index, question: str) -> Retrieval:
     return HybridRetriever(index=index, config=RetrievalConfig(dense=False)).search(question, 5)
 
 
+def _ranked_from(retrieval: Retrieval, best: str) -> list[Any]:
+    """The sentences the answerer ranks for ``retrieval``, the one holding ``best`` put first (the
+    best sentence a test of the other figure starts from)."""
+    return sorted(ExtractiveAnswerer().rank_sentences(retrieval), key=lambda c: best not in c.text)
+
+
 def test_citations_are_numbered_in_order_and_quote_their_passage(small_index: Index) -> None:
     ingest_articles(
         small_index,
@@ -787,7 +793,7 @@ def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(sm
     )
     ingest_articles(small_index, [Article("a", text, "Banjir")])
     retrieval = _retrieval(small_index, "berapa jumlah pengungsi banjir?")
-    ranked = sorted(ExtractiveAnswerer().rank_sentences(retrieval), key=lambda c: "460" not in c.text)
+    ranked = _ranked_from(retrieval, "460")
     other = counterpart(retrieval.query, ranked, 350)
     assert other is not None and "512 pengungsi" in other.text
     assert counterpart(retrieval.query, ranked, len(ranked[0].text) + 10) is None  # it must fit beside the best
@@ -798,7 +804,7 @@ def test_another_figure_for_what_the_best_sentence_counts_is_quoted_beside_it(sm
         assert counterpart(retrieval.query, [best, dataclasses.replace(other, text=text)], 350) is None
     # another thing counted ("3 kilometer"), or a question that does not ask how many: no other side
     road = _retrieval(small_index, "berapa panjang jalan desa yang rusak?")
-    ranked = sorted(ExtractiveAnswerer().rank_sentences(road), key=lambda c: "kilometer" not in c.text)
+    ranked = _ranked_from(road, "kilometer")
     assert counterpart(road.query, ranked, 350) is None
     who = _retrieval(small_index, "siapa yang mencatat pengungsi?")
     assert counterpart(who.query, sorted(ranked, key=lambda c: "460" not in c.text), 350) is None
@@ -813,7 +819,7 @@ def test_the_other_figure_counts_what_the_question_names_in_another_spelling(sma
     )
     ingest_articles(small_index, [Article("a", text, "Hutan")])
     retrieval = _retrieval(small_index, "luas hutan yg hilang di hulu brp hektar?")
-    ranked = sorted(ExtractiveAnswerer().rank_sentences(retrieval), key=lambda c: "1.400" not in c.text)
+    ranked = _ranked_from(retrieval, "1.400")
     other = counterpart(retrieval.query, ranked, 350)
     assert other is not None and "300 hektare" in other.text
     # a word with more letters than another spelling adds is another word
@@ -940,7 +946,7 @@ def test_the_other_figure_is_found_for_a_best_sentence_that_counts_it_in_other_w
     assert counterpart(people.query, [said, restated, wounded], 350) is None
     # counts written as words are figures too
     missing = _retrieval(small_index, "brp orang yg hilang?")
-    ranked = sorted(ExtractiveAnswerer().rank_sentences(missing), key=lambda c: "lima orang" not in c.text)
+    ranked = _ranked_from(missing, "lima orang")
     other = counterpart(missing.query, ranked, 350)
     assert other is not None and "tiga orang hilang" in other.text
 
