@@ -136,6 +136,8 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("kalian tahu nggak siapa bupatinya", "siapa bupatinya"),
         ("does anyone know when the vaccine arrives?", "when the vaccine arrives?"),
         ("anybody know who the regent is", "who the regent is"),
+        ("do you know how many died?", "how many died?"),
+        ("lu tau brp korbannya", "berapa korbannya"),  # after who is asked, without a "no"
         # elsewhere knowing is what is asked, and a message of nothing else is left as it is
         (
             "emg microsoft ama openai tau gak kalo tiktok bikin model",
