@@ -28,6 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.calendar import PLAIN_WEEKDAYS
+from ingest.text.numbers import NUMBER_WORD
 from ingest.text.stemming import informal_roots, root_words
 from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
@@ -666,6 +667,20 @@ def written_as_names(sentence: str, title: str = "") -> list[str]:
 _ASKS_DAY = frozenset({"hari", "day"})
 _WEEKDAY_NAMES = "|".join(re.escape(day).replace("'", "[’']?") for day in PLAIN_WEEKDAYS)
 WEEKDAY = re.compile(rf"\b(?:{_WEEKDAY_NAMES})\b", re.IGNORECASE)
+# A time told relative to the day a report was written, which answers "kapan" as a date does:
+# "pekan depan", "dua pekan lalu", "kemarin", "Jumat pagi", "Rabu dini hari pukul 01.15", "last
+# month", "three days ago". A weekday alone is not one: news write it beside every saying ("kata
+# Dedi, Senin (5/10)"), a weekday with the time of that day is when something happened.
+_PERIOD = r"hari|pekan|minggu|bulan|tahun|days?|weeks?|months?|years?"
+RELATIVE_TIME = re.compile(
+    r"\b(?:(?:pekan|minggu|bulan|tahun)\s+(?:depan|lalu|mendatang|kemarin)"
+    rf"|(?:\d{{1,3}}|{NUMBER_WORD.pattern}|beberapa|se)\s*(?:{_PERIOD})\s+(?:lalu|silam|lagi|mendatang|kemudian|ago)"
+    r"|kemarin|kemarinnya|besok|besoknya|lusa|keesokan\s+harinya|yesterday|tomorrow"
+    r"|(?:last|next)\s+(?:week|month|year)"
+    rf"|(?:{_WEEKDAY_NAMES})\s+(?:pagi|siang|sore|malam|subuh|dini\s+hari|pukul|morning|afternoon|evening|night)"
+    r")\b",
+    re.IGNORECASE,
+)
 
 
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
@@ -676,8 +691,12 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequ
     if q.kind == "date":
         # a weekday answers "hari apa" / "what day" ("setiap Senin, Rabu dan Jumat"), not any date
         # question: news writes one beside most sayings ("kata Abdul Gani, Senin (5/10)")
-        weekday = bool(q.words & _ASKS_DAY) and WEEKDAY.search(sentence) is not None
-        return bool(YEAR.search(sentence)) or weekday or any(t in MONTHS for t in tokens)
+        asks_day = bool(q.words & _ASKS_DAY)
+        weekday = asks_day and WEEKDAY.search(sentence) is not None
+        if YEAR.search(sentence) or weekday or any(t in MONTHS for t in tokens):
+            return True
+        # "pekan depan" says when, not which day of the week
+        return not asks_day and RELATIVE_TIME.search(sentence) is not None
     if q.kind == "time":
         return TIME_OF_DAY.search(sentence) is not None
     if q.kind == "number":

@@ -141,6 +141,13 @@ def test_a_time_of_day_is_what_answers_what_time(sentence: str, holds: bool) -> 
         # news writes a weekday beside most sayings: for "kapan" it is no sign of the answer (an
         # independent review: a follow-up on another story had been drawn to "kata ..., Senin (5/10)")
         ('"Air boleh dipakai," kata Abdul Gani, Senin (5/10).', True, False),
+        # a time told relative to the report's day answers "kapan" as a date does
+        ('"Kami akan memanggil DLH dalam rapat kerja pekan depan," kata Dedi.', False, True),
+        ("Mesin kiri tidak berfungsi sejak dua pekan lalu.", False, True),
+        ("Kapal akhirnya bersandar Rabu dini hari pukul 01.15 WITA.", True, True),
+        ("Warga mulai mengungsi kemarin.", False, True),
+        ("The ferry docked three days ago.", False, True),
+        ("Petugas bekerja setiap pagi hari.", False, False),
     ],
 )
 def test_a_day_a_month_or_a_year_is_what_answers_when(sentence: str, holds: bool, for_when: bool) -> None:
@@ -376,6 +383,13 @@ def test_a_question_in_other_words_than_the_article_s_is_answered(bundled_stack)
     # Oktober 2024": "pegawai" is not in it, its synonyms are (bot/chain/data/synonyms_id.txt)
     answer = bundled_stack.chain.invoke("kapan para pegawai yg kena itu dikabarin")
     assert not answer.abstained and "12 Oktober 2024" in answer.citations[0].quote
+
+
+def test_when_is_answered_by_a_time_told_relative_to_the_report(bundled_stack) -> None:
+    # the article says "TikTok juga berencana melakukan PHK tambahan bulan depan ...": no year,
+    # month or weekday, yet it says when
+    answer = bundled_stack.chain.invoke("kapan tiktok bakal phk lagi?")
+    assert not answer.abstained and any("bulan depan" in c.quote for c in answer.citations), answer.text
 
 
 def test_natural_questions_about_the_bundled_article(bundled_stack) -> None:
