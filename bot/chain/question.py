@@ -28,7 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.calendar import PLAIN_WEEKDAYS
-from ingest.text.numbers import NUMBER_WORD
+from ingest.text.numbers import TENS, UNITS, alternatives
 from ingest.text.stemming import informal_roots, root_words
 from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
@@ -670,14 +670,24 @@ WEEKDAY = re.compile(rf"\b(?:{_WEEKDAY_NAMES})\b", re.IGNORECASE)
 # A time told relative to the day a report was written, which answers "kapan" as a date does:
 # "pekan depan", "dua pekan lalu", "kemarin", "Jumat pagi", "Rabu dini hari pukul 01.15", "last
 # month", "three days ago". A weekday alone is not one: news write it beside every saying ("kata
-# Dedi, Senin (5/10)"), a weekday with the time of that day is when something happened.
+# Dedi, Senin (5/10)"); a weekday right before the time of that day ("Minggu" too: there it is no
+# week) is when something happened. Not with the day's date between them ("sejak Senin (7/9)
+# siang"): such a weekday reads as a date while "pada Jumat (11/9)" beside it does not (measured:
+# docs/quality.md, forty-sixth session).
 _PERIOD = r"hari|pekan|minggu|bulan|tahun|days?|weeks?|months?|years?"
+# a count in words of at most five ("seratus dua puluh lima"): ``NUMBER_WORD``'s unbounded run,
+# followed here by a word that must come after it, costs the square of a long run of number words
+_COUNT_WORDS = (
+    rf"(?<![^\W\d_])(?:{alternatives([w for w in UNITS if w != 'se'])})"
+    rf"(?:[\s-]+(?:{alternatives([*UNITS, *TENS, 'belas'])})){{0,4}}(?![^\W\d_])"
+)
+_TIME_OF_THAT_DAY = r"pagi|siang|sore|malam|subuh|dini\s+hari|pukul|morning|afternoon|evening|night"
 RELATIVE_TIME = re.compile(
-    r"\b(?:(?:pekan|minggu|bulan|tahun)\s+(?:depan|lalu|mendatang|kemarin)"
-    rf"|(?:\d{{1,3}}|{NUMBER_WORD.pattern}|beberapa|se)\s*(?:{_PERIOD})\s+(?:lalu|silam|lagi|mendatang|kemudian|ago)"
+    r"\b(?:(?:pekan|minggu|bulan|tahun)\s+(?:depan|lalu(?!\s+lintas)|mendatang|kemarin)"
+    rf"|(?:\d{{1,3}}|{_COUNT_WORDS}|beberapa|se)\s*(?:{_PERIOD})\s+(?:lalu(?!\s+lintas)|silam|lagi|mendatang|kemudian|ago)"
     r"|kemarin|kemarinnya|besok|besoknya|lusa|keesokan\s+harinya|yesterday|tomorrow"
     r"|(?:last|next)\s+(?:week|month|year)"
-    rf"|(?:{_WEEKDAY_NAMES})\s+(?:pagi|siang|sore|malam|subuh|dini\s+hari|pukul|morning|afternoon|evening|night)"
+    rf"|(?:{_WEEKDAY_NAMES}|minggu)\s+(?:{_TIME_OF_THAT_DAY})"
     r")\b",
     re.IGNORECASE,
 )
@@ -685,7 +695,8 @@ RELATIVE_TIME = re.compile(
 
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
-    kind of thing asked for: a year, a month or a weekday for a date, a number outside any date for
+    kind of thing asked for: a year or a month for a date, a weekday for "hari apa" and a time told
+    relative to the report's day (``RELATIVE_TIME``) for any other date, a number outside any date for
     "berapa", a time of day for "jam berapa", a name the question lacks for "siapa" or "di mana"
     (among ``names``, the sentence's ``written_as_names`` when its caller has read them)."""
     if q.kind == "date":
