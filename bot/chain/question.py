@@ -28,7 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.calendar import PLAIN_WEEKDAYS
-from ingest.text.numbers import TENS, UNITS, alternatives
+from ingest.text.numbers import NUMBER_WORD
 from ingest.text.stemming import informal_roots, root_words
 from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
@@ -675,16 +675,10 @@ WEEKDAY = re.compile(rf"\b(?:{_WEEKDAY_NAMES})\b", re.IGNORECASE)
 # siang"): such a weekday reads as a date while "pada Jumat (11/9)" beside it does not (measured:
 # docs/quality.md, forty-sixth session).
 _PERIOD = r"hari|pekan|minggu|bulan|tahun|days?|weeks?|months?|years?"
-# a count in words of at most five ("seratus dua puluh lima"): ``NUMBER_WORD``'s unbounded run,
-# followed here by a word that must come after it, costs the square of a long run of number words
-_COUNT_WORDS = (
-    rf"(?<![^\W\d_])(?:{alternatives([w for w in UNITS if w != 'se'])})"
-    rf"(?:[\s-]+(?:{alternatives([*UNITS, *TENS, 'belas'])})){{0,4}}(?![^\W\d_])"
-)
 _TIME_OF_THAT_DAY = r"pagi|siang|sore|malam|subuh|dini\s+hari|pukul|morning|afternoon|evening|night"
 RELATIVE_TIME = re.compile(
     r"\b(?:(?:pekan|minggu|bulan|tahun)\s+(?:depan|lalu(?!\s+lintas)|mendatang|kemarin)"
-    rf"|(?:\d{{1,3}}|{_COUNT_WORDS}|beberapa|se)\s*(?:{_PERIOD})\s+(?:lalu(?!\s+lintas)|silam|lagi|mendatang|kemudian|ago)"
+    rf"|(?:\d{{1,3}}|{NUMBER_WORD.pattern}|beberapa|se)\s*(?:{_PERIOD})\s+(?:lalu(?!\s+lintas)|silam|lagi|mendatang|kemudian|ago)"
     r"|kemarin|kemarinnya|besok|besoknya|lusa|keesokan\s+harinya|yesterday|tomorrow"
     r"|(?:last|next)\s+(?:week|month|year)"
     rf"|(?:{_WEEKDAY_NAMES}|minggu)\s+(?:{_TIME_OF_THAT_DAY})"

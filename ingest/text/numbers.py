@@ -48,9 +48,14 @@ UNITS = {
     "seratus": 100,
 }
 TENS = {"puluh": 10, "ratus": 100, "hundred": 100}  # "dua puluh" is 2 x 10 ("dua belas": 2 + 10)
+# The most words one number written in words takes: "sembilan ratus sembilan puluh sembilan" is
+# six. Bounded, a pattern that needs a word after the number ("dua pekan lalu") stays linear on a
+# long run of number words; unbounded, it read the run to its end from every word of it (100,000
+# characters of "dua dua ..." took minutes).
+MAX_NUMBER_WORDS = 8
 NUMBER_WORD = re.compile(
     rf"(?<![^\W\d_])(?:{alternatives([w for w in UNITS if w != 'se'])})"
-    rf"(?:[\s-]+(?:{alternatives([*UNITS, *TENS, 'belas'])}))*"
+    rf"(?:[\s-]+(?:{alternatives([*UNITS, *TENS, 'belas'])})){{0,{MAX_NUMBER_WORDS - 1}}}"
     r"(?![^\W\d_])",
     re.IGNORECASE,
 )

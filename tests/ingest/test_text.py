@@ -250,3 +250,16 @@ def test_a_credit_block_and_an_outlets_note_go_and_blanks_are_read_once() -> Non
     # blanks before a marker had been matched from each of them in turn: 60,000 took 32 s
     spaced = "Banjir melanda." + " " * 20_000 + "ADVERTISEMENT SCROLL TO CONTINUE WITH CONTENT Air surut."
     assert without_boilerplate(spaced) == "Banjir melanda. Air surut."
+
+
+def test_a_number_in_words_is_read_whole_and_a_run_of_them_in_bounded_pieces() -> None:
+    from ingest.text.numbers import MAX_NUMBER_WORDS, NUMBER_WORD, in_digits
+
+    # the longest numbers written in words are one match each
+    assert in_digits("sembilan ratus sembilan puluh sembilan orang") == "999 orang"
+    assert in_digits("seratus dua puluh lima tahun silam") == "125 tahun silam"
+    # a run of number words no number takes is matched a bounded piece at a time: a pattern that
+    # needs a word after the number (``bot.chain.question.RELATIVE_TIME``, the dates' counts back)
+    # had read such a run to its end from each of its words, minutes for 100,000 characters
+    match = NUMBER_WORD.match("dua " * 50)
+    assert match is not None and len(match.group(0).split()) == MAX_NUMBER_WORDS
