@@ -493,8 +493,9 @@ def unstretch(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
     one letter written three or more times becomes one letter, or two when the index holds the
     word so and not with one ("kerjasamaaa" -> "kerjasama", "maaaf" -> "maaf" if the index
     holds "maaf"). No word of Indonesian or English has a letter three times in a row; a word
-    of one letter repeated ("www", "zzz") and a run in capitals (a Roman numeral, "XXIII") are left as
-    they are."""
+    of one letter repeated ("www", "zzz"), a run in capitals (a Roman numeral, "XXIII") and a word
+    the index holds as it is written (an acronym typed in lower case: "pppk" for "PPPK", which
+    once would make "pk", a short form of "pakai") are left as they are."""
 
     def once(word: str, keep: int) -> str:
         return _STRETCHED.sub(lambda m: m.group(1) * keep if m.group(1).islower() else m.group(0), word)
@@ -505,11 +506,13 @@ def unstretch(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
     if not stretched:
         return text
     twice = {word: once(word, 2) for word in stretched}
-    known = indexed({w.lower() for w in twice.values()} | {once(w, 1).lower() for w in stretched})
+    known = indexed(
+        {w.lower() for w in twice.values()} | {once(w, 1).lower() for w in stretched} | {w.lower() for w in stretched}
+    )
 
     def spell(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word not in stretched:
+        if word not in stretched or word.lower() in known:
             return word
         single = once(word, 1)
         return twice[word] if twice[word].lower() in known and single.lower() not in known else single

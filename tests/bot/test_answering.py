@@ -299,6 +299,15 @@ def test_a_question_asking_the_opposite_of_what_its_passage_says_is_refused(smal
         assert not fitted_opposite(retrieval.query, retrieval.candidates[0].chunk.text), asked
 
 
+def test_an_acronym_typed_in_lower_case_is_searched_as_the_article_writes_it(small_index: Index) -> None:
+    # "pppk" had been read as a stretched "pk", a chat short form of "pakai" (natural22_dev)
+    text = "Sebanyak 812 guru lulus seleksi PPPK. Penyebabnya anggaran gaji PPPK belum tersedia."
+    ingest_articles(small_index, [Article("g", text, "Guru")])
+    retrieval = _retrieval(small_index, "knp sih sk pppk telat")
+    assert ("pppk",) in [c.terms for c in retrieval.query.concepts]
+    assert "pakai" not in retrieval.query.words
+
+
 def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: Index) -> None:
     """IDK-MRC's near misses name a year the passage's article never tells of ("luas kebun binatang
     pada tahun 2021?" of a zoo opened in 1936), while another article holds that year; what the

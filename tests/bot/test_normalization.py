@@ -242,6 +242,16 @@ def test_a_stretched_word_keeps_a_double_letter_the_index_holds() -> None:
     assert unstretch("buka www.tiktok.com zzz", nothing_indexed) == "buka www.tiktok.com zzz"
 
 
+def test_an_acronym_the_index_holds_is_not_read_as_a_stretched_word() -> None:
+    # "PPPK" typed in lower case: written once it would be "pk", a short form of "pakai"
+    def holds_pppk(words: Iterable[str]) -> set[str]:
+        return set(words) & {"pppk", "pk"}
+
+    assert unstretch("knp sk pppk telat", holds_pppk) == "knp sk pppk telat"
+    assert unstretch("knp sk pppk telat", nothing_indexed) == "knp sk pk telat"
+    assert unstretch("brppp pppk", holds_pppk) == "brp pppk"
+
+
 @pytest.mark.parametrize(
     ("message", "part"),
     [
