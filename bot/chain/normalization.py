@@ -398,7 +398,26 @@ def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     text = _WORD.sub(lambda m: " " if dropped(m) else m.group(0), text)
     text = re.sub(r"\s+([,.?!])", r"\1", _SPACES.sub(" ", text))
     text = re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
+    text = without_yes_no_tag(text)
     return _KNOW_OPENING.sub("", text, count=1).strip() or text
+
+
+# The "not" that ends a question asking yes or no in chat ("ada yg meninggal gak?", "tambang itu
+# ada izinnya ga sih"): it asks, and the news never writes it. A shorter question keeps it ("bayar
+# gak?", "pemkab setuju gak"): it says too little for a word less.
+MIN_WORDS_BEFORE_TAG = 3
+_YES_NO_TAG = re.compile(
+    r"(?<=\w)(\s+)(?:gak|ga|nggak|ngga|enggak|engga|gk|kagak|ndak|nda)\s*(?=[?!.]*$)", re.IGNORECASE
+)
+
+
+def without_yes_no_tag(text: str) -> str:
+    """``text`` without the "gak" ending a question that asks yes or no (``_YES_NO_TAG``), when
+    ``MIN_WORDS_BEFORE_TAG`` words at least come before it."""
+    match = _YES_NO_TAG.search(text)
+    if match is None or len(_WORD.findall(text[: match.start()])) < MIN_WORDS_BEFORE_TAG:
+        return text
+    return text[: match.start()] + text[match.end() :]
 
 
 # A first clause before a comma, a full stop or an ellipsis ("oke, kalau pelajar?", "wah… terus?").

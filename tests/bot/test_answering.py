@@ -308,6 +308,15 @@ def test_an_acronym_typed_in_lower_case_is_searched_as_the_article_writes_it(sma
     assert "pakai" not in retrieval.query.words
 
 
+def test_the_not_ending_a_yes_no_question_is_no_part_of_what_it_asks(small_index: Index) -> None:
+    # "gak" (spelt out "enggak") had counted as a word of the question that no article writes
+    text = "Kebakaran melanda Pasar Cipanas pada Kamis malam. Tidak ada korban jiwa dalam peristiwa itu."
+    ingest_articles(small_index, [Article("p", text, "Pasar")])
+    retrieval = _retrieval(small_index, "ada korban jiwa di kebakaran pasar itu gak sih?")
+    terms = [c.terms for c in retrieval.query.concepts]
+    assert ("korban",) in terms and not any("enggak" in t for t in terms), terms
+
+
 def test_a_year_the_answering_article_does_not_tell_of_is_refused(small_index: Index) -> None:
     """IDK-MRC's near misses name a year the passage's article never tells of ("luas kebun binatang
     pada tahun 2021?" of a zoo opened in 1936), while another article holds that year; what the

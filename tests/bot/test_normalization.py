@@ -14,6 +14,7 @@ from bot.chain.normalization import (
     strip_mentions,
     thanks,
     unstretch,
+    without_yes_no_tag,
 )
 
 
@@ -372,3 +373,23 @@ def test_good_morning_is_dropped_from_a_question_like_selamat_pagi() -> None:
 @pytest.mark.parametrize("message", ["pagi", "selamat pagi min", "malam semua", "selamat ya", "pagi!"])
 def test_a_time_of_day_alone_is_still_small_talk(message: str) -> None:
     assert small_talk(message) == "id"
+
+
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("ada yg meninggal gak?", "ada yg meninggal?"),
+        ("tambang itu ada izinnya ga", "tambang itu ada izinnya"),
+        ("ada yg gak kena kenaikan nggak?", "ada yg gak kena kenaikan?"),  # only the one that ends it
+        ("pemkab setuju gak", "pemkab setuju gak"),  # too short to lose a word
+        ("udh ada tersangka blm?", "udh ada tersangka blm?"),  # "belum" is what its answer says
+        ("yg gak kena brp", "yg gak kena brp"),
+        ("Ada berapa kapal yang tidak", "Ada berapa kapal yang tidak"),
+    ],
+)
+def test_the_not_that_ends_a_yes_no_question_is_dropped(question: str, read: str) -> None:
+    assert without_yes_no_tag(question) == read
+
+
+def test_a_chat_question_asking_yes_or_no_loses_its_tag_and_its_particles() -> None:
+    assert normalize_chat("ada korban jiwa gak sih kak?", nothing_indexed) == "ada korban jiwa?"
