@@ -385,8 +385,9 @@ _KNOW_OPENING = re.compile(
 def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     """``text`` without greetings (a time of day only where it opens: ``_greeting_opening``),
     request frames, forms of address and particles, and without the ``casual`` words where they
-    are written in lower case; and without asking whether anyone knows where what is left opens
-    (``_KNOW_OPENING``)."""
+    are written in lower case; without asking whether anyone knows where what is left opens
+    (``_KNOW_OPENING``); and without the "gak" that ends a question asking yes or no
+    (``without_yes_no_tag``)."""
     text = _CHAT_PHRASES.sub(" ", _greeting_opening(text.lstrip(), casual))
 
     def dropped(match: re.Match[str]) -> bool:
@@ -398,24 +399,30 @@ def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
     text = _WORD.sub(lambda m: " " if dropped(m) else m.group(0), text)
     text = re.sub(r"\s+([,.?!])", r"\1", _SPACES.sub(" ", text))
     text = re.sub(r"^[\s,.!]+|(?<=[,.!?])[,.!]+", "", text).strip()
-    text = without_yes_no_tag(text)
-    return _KNOW_OPENING.sub("", text, count=1).strip() or text
+    return without_yes_no_tag(_KNOW_OPENING.sub("", text, count=1).strip() or text)
 
 
 # The "not" that ends a question asking yes or no in chat ("ada yg meninggal gak?", "tambang itu
-# ada izinnya ga sih"): it asks, and the news never writes it. A shorter question keeps it ("bayar
-# gak?", "pemkab setuju gak"): it says too little for a word less.
+# ada izinnya ga sih", "dia datang atau ga?"): it asks, and the news never writes it. Not in
+# capitals ("tanda tangan NDA?", "rilis GA?": a name); not after "yang" ("ada yg ga?": anyone who
+# does not); not in a sentence that asks with a question word ("kenapa warga itu ga?", "siapa yg
+# bilang ga": the "not" is what is asked about); not in a sentence of fewer words than
+# MIN_WORDS_BEFORE_TAG ("bayar gak?", "pemkab setuju gak": too little to lose a word).
 MIN_WORDS_BEFORE_TAG = 3
 _YES_NO_TAG = re.compile(
-    r"(?<=\w)(\s+)(?:gak|ga|nggak|ngga|enggak|engga|gk|kagak|ndak|nda)\s*(?=[?!.]*$)", re.IGNORECASE
+    r"(?<=\w)(?:\s+(?:atau|ato|apa)\b)?\s+(gak|ga|nggak|ngga|enggak|engga|gk|kagak|ndak|nda)\s*(?=[?!.]*$)",
+    re.IGNORECASE,
 )
 
 
 def without_yes_no_tag(text: str) -> str:
-    """``text`` without the "gak" ending a question that asks yes or no (``_YES_NO_TAG``), when
-    ``MIN_WORDS_BEFORE_TAG`` words at least come before it."""
+    """``text`` without the "gak" (or "atau gak") ending a question that asks yes or no
+    (``_YES_NO_TAG``, whose comment says when it stays)."""
     match = _YES_NO_TAG.search(text)
-    if match is None or len(_WORD.findall(text[: match.start()])) < MIN_WORDS_BEFORE_TAG:
+    if match is None or (len(match.group(1)) > 1 and match.group(1).isupper()):
+        return text
+    sentence = [w.lower() for w in _WORD.findall(re.split(r"[.!?\n]", text[: match.start()])[-1])]
+    if len(sentence) < MIN_WORDS_BEFORE_TAG or sentence[-1] in ("yang", "yg") or ASKING.intersection(sentence):
         return text
     return text[: match.start()] + text[match.end() :]
 

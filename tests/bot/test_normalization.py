@@ -385,6 +385,19 @@ def test_a_time_of_day_alone_is_still_small_talk(message: str) -> None:
         ("udh ada tersangka blm?", "udh ada tersangka blm?"),  # "belum" is what its answer says
         ("yg gak kena brp", "yg gak kena brp"),
         ("Ada berapa kapal yang tidak", "Ada berapa kapal yang tidak"),
+        ("dia bakal datang atau ga?", "dia bakal datang?"),  # "atau gak" goes whole
+        ("tiktok bakal phk lagi apa nggak", "tiktok bakal phk lagi"),
+        # in capitals it is a name (a review's)
+        ("apakah karyawan harus tanda tangan NDA?", "apakah karyawan harus tanda tangan NDA?"),
+        ("did they sign an NDA?", "did they sign an NDA?"),
+        ("kapan fitur itu rilis GA?", "kapan fitur itu rilis GA?"),
+        # the "not" is what is asked about: after "yang", or in a sentence asking with a question word
+        ("yang tidak dapat bantuan ada yg ga?", "yang tidak dapat bantuan ada yg ga?"),
+        ("siapa yg bilang pasar itu aman ga?", "siapa yg bilang pasar itu aman ga?"),
+        ("kenapa warga desa itu ga?", "kenapa warga desa itu ga?"),
+        # the words are counted in the tag's own sentence
+        ("pelaku ditangkap. korban ada gak", "pelaku ditangkap. korban ada gak"),
+        ("pelaku ditangkap. ada korban jiwa gak?", "pelaku ditangkap. ada korban jiwa?"),
     ],
 )
 def test_the_not_that_ends_a_yes_no_question_is_dropped(question: str, read: str) -> None:
@@ -393,3 +406,5 @@ def test_the_not_that_ends_a_yes_no_question_is_dropped(question: str, read: str
 
 def test_a_chat_question_asking_yes_or_no_loses_its_tag_and_its_particles() -> None:
     assert normalize_chat("ada korban jiwa gak sih kak?", nothing_indexed) == "ada korban jiwa?"
+    # the tag is counted in what is left once an opening asking whether anyone knows is dropped
+    assert normalize_chat("lu tau ga, tambang itu ada izinnya gak", nothing_indexed) == "tambang itu ada izinnya"
