@@ -373,7 +373,10 @@ def _greeting_opening(text: str, casual: frozenset[str]) -> str:
 # ...", "anyone know ...", "do you know ...". Elsewhere the knowing is what is asked ("memang
 # microsoft sama openai tau enggak kalo ...": did they know?); and "tahu" alone before a "no" may
 # be tofu ("tahu gak dijual di pasar?"): it asks whether anyone knows only after who is asked.
-_NOT = r"(?:enggak|engga|nggak|ngga|gak|ga|gk|tidak|ndak|nda)"
+# "not" as chat writes it, which the news never do (also the tag ending a yes-or-no question,
+# ``without_yes_no_tag``)
+_COLLOQUIAL_NOT = r"enggak|engga|nggak|ngga|gak|ga|gk|kagak|ndak|nda"
+_NOT = rf"(?:{_COLLOQUIAL_NOT}|tidak)"
 _KNOW_OPENING = re.compile(
     rf"^\s*(?:(?:lu|lo|loe|elu|elo|kamu|km|kalian|anda|ada\s+(?:yang|yg))\s+(?:tau|tahu|tw)\b(?:\s+{_NOT}\b)?"
     rf"|(?:tau|tw)\s+{_NOT}\b)[\s,:?!]*"
@@ -409,10 +412,7 @@ def strip_chat_words(text: str, casual: frozenset[str] = frozenset()) -> str:
 # bilang ga": the "not" is what is asked about); not in a sentence of fewer words than
 # MIN_WORDS_BEFORE_TAG ("bayar gak?", "pemkab setuju gak": too little to lose a word).
 MIN_WORDS_BEFORE_TAG = 3
-_YES_NO_TAG = re.compile(
-    r"(?<=\w)(?:\s+(?:atau|ato|apa)\b)?\s+(gak|ga|nggak|ngga|enggak|engga|gk|kagak|ndak|nda)\s*(?=[?!.]*$)",
-    re.IGNORECASE,
-)
+_YES_NO_TAG = re.compile(rf"(?<=\w)(?:\s+(?:atau|ato|apa)\b)?\s+({_COLLOQUIAL_NOT})\s*(?=[?!.]*$)", re.IGNORECASE)
 
 
 def without_yes_no_tag(text: str) -> str:
@@ -421,7 +421,7 @@ def without_yes_no_tag(text: str) -> str:
     match = _YES_NO_TAG.search(text)
     if match is None or (len(match.group(1)) > 1 and match.group(1).isupper()):
         return text
-    sentence = [w.lower() for w in _WORD.findall(re.split(r"[.!?\n]", text[: match.start()])[-1])]
+    sentence = [w.lower() for w in _WORD.findall((message_sentences(text[: match.start()]) or [""])[-1])]
     if len(sentence) < MIN_WORDS_BEFORE_TAG or sentence[-1] in ("yang", "yg") or ASKING.intersection(sentence):
         return text
     return text[: match.start()] + text[match.end() :]

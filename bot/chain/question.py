@@ -675,10 +675,11 @@ WEEKDAY = re.compile(rf"\b(?:{_WEEKDAY_NAMES})\b", re.IGNORECASE)
 # siang"): such a weekday reads as a date while "pada Jumat (11/9)" beside it does not (measured:
 # docs/quality.md, forty-sixth session).
 _PERIOD = r"hari|pekan|minggu|bulan|tahun|days?|weeks?|months?|years?"
+_LAST = r"lalu(?!\s+lintas)"  # not "lalu lintas", traffic
 _TIME_OF_THAT_DAY = r"pagi|siang|sore|malam|subuh|dini\s+hari|pukul|morning|afternoon|evening|night"
 RELATIVE_TIME = re.compile(
-    r"\b(?:(?:pekan|minggu|bulan|tahun)\s+(?:depan|lalu(?!\s+lintas)|mendatang|kemarin)"
-    rf"|(?:\d{{1,3}}|{NUMBER_WORD.pattern}|beberapa|se)\s*(?:{_PERIOD})\s+(?:lalu(?!\s+lintas)|silam|lagi|mendatang|kemudian|ago)"
+    rf"\b(?:(?:pekan|minggu|bulan|tahun)\s+(?:depan|{_LAST}|mendatang|kemarin)"
+    rf"|(?:\d{{1,3}}|{NUMBER_WORD.pattern}|beberapa|se)\s*(?:{_PERIOD})\s+(?:{_LAST}|silam|lagi|mendatang|kemudian|ago)"
     r"|kemarin|kemarinnya|besok|besoknya|lusa|keesokan\s+harinya|yesterday|tomorrow"
     r"|(?:last|next)\s+(?:week|month|year)"
     rf"|(?:{_WEEKDAY_NAMES}|minggu)\s+(?:{_TIME_OF_THAT_DAY})"

@@ -398,6 +398,9 @@ def test_a_time_of_day_alone_is_still_small_talk(message: str) -> None:
         # the words are counted in the tag's own sentence
         ("pelaku ditangkap. korban ada gak", "pelaku ditangkap. korban ada gak"),
         ("pelaku ditangkap. ada korban jiwa gak?", "pelaku ditangkap. ada korban jiwa?"),
+        # sentences as a chat message's are split: an abbreviation's full stop ends none
+        ("apakah PT. Gudang Garam ada izinnya gak?", "apakah PT. Gudang Garam ada izinnya gak?"),
+        ("tambang itu ada izinnya kagak", "tambang itu ada izinnya"),  # chat's "not", as the openings read it
     ],
 )
 def test_the_not_that_ends_a_yes_no_question_is_dropped(question: str, read: str) -> None:
@@ -408,3 +411,4 @@ def test_a_chat_question_asking_yes_or_no_loses_its_tag_and_its_particles() -> N
     assert normalize_chat("ada korban jiwa gak sih kak?", nothing_indexed) == "ada korban jiwa?"
     # the tag is counted in what is left once an opening asking whether anyone knows is dropped
     assert normalize_chat("lu tau ga, tambang itu ada izinnya gak", nothing_indexed) == "tambang itu ada izinnya"
+    assert normalize_chat("tau kagak, tambang itu ada izinnya kagak", nothing_indexed) == "tambang itu ada izinnya"
