@@ -23,9 +23,10 @@ from ingest.errors import (
 )
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
-from ingest.store.index import Index, status_against
+from ingest.store.index import Index, analysed_with, status_against
 from ingest.store.prepared import PreparedArticle, analyse
 from ingest.store.vectors import INDEX_ID, named_after, stamped_collection
+from ingest.text.analysis import ANALYZER_VERSION
 from ingest.types import Article, Skipped
 
 Outcome = Literal["added", "replaced", "unchanged", "skipped"]
@@ -56,6 +57,8 @@ class IngestReport:
     # vectors copied to (or removed from) a Chroma copy an earlier write had left behind
     # (``Index.catch_up_vectors``)
     caught_up: int = 0
+    # stored articles analysed again, their terms made by an older analyser (``Index.reanalyse``)
+    reanalysed: int = 0
 
     def count(self, status: Outcome) -> int:
         """Return how many inputs ended with ``status``."""
@@ -80,6 +83,7 @@ class IngestReport:
             "skipped": self.count("skipped"),
             "chunks": self.chunks_written,
             "caught_up": self.caught_up,
+            "reanalysed": self.reanalysed,
             "seconds": round(self.seconds, 3),
             "items": [asdict(item) for item in self.items],
         }
@@ -125,6 +129,12 @@ class ProgressSink:
 
     def advance(self, chunks: int) -> None:
         """``chunks`` more chunks are embedded and stored."""
+
+    def analysing(self, total_chunks: int) -> None:
+        """Stored passages are analysed again (``Index.reanalyse``): this many in all."""
+
+    def analysed(self, chunks: int) -> None:
+        """This many more stored passages were analysed again."""
 
     def waiting(self, message: str) -> None:
         """The run waits for something (another writer)."""
@@ -209,6 +219,7 @@ def ingest_articles(
                 if number == 0 and if_empty and index.count():
                     report.already_held = len(index.articles())
                     return report
+                report.reanalysed += reanalysed(index, progress)
                 todo = _to_write(index, ready, report)
                 _write_round(index, todo, report, progress, more)
     except KeyboardInterrupt as interrupt:
@@ -390,6 +401,42 @@ def _write_group(
         raise behind
 
 
+def reanalysed(index: Index, progress: ProgressSink) -> int:
+    """Bring the stored index terms up to this code's analyser when they are behind it
+    (``Index.reanalyse``, shown as ``progress``); return how many articles were analysed again.
+    The caller holds the write lock."""
+    if index.terms_behind():
+        progress.analysing(index.count())
+    return index.reanalyse(progress.analysed)
+
+
+@dataclass
+class AnalyseReport:
+    """The summary of analysing the stored passages again (``tanya reindex --terms-only``)."""
+
+    analyser: str
+    previous_analyser: str
+    articles: int
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """Return the ``tanya reindex --terms-only --json`` object."""
+        return timed_json(self)
+
+
+def reanalyse(index: Index, progress: ProgressSink | None = None) -> AnalyseReport:
+    """Analyse every stored passage again when its terms were made by another analyser than
+    this code's, under the write lock; nothing is embedded again (but the sentences of a
+    passage the new analyser cuts otherwise). Idempotent: with the terms up to date, nothing
+    is written."""
+    progress = progress or ProgressSink()
+    started = time.perf_counter()
+    with index.writing(on_wait=progress.waiting):
+        previous = index.analysed_with()
+        done = reanalysed(index, progress)
+    return AnalyseReport(ANALYZER_VERSION, previous, done, time.perf_counter() - started)
+
+
 @dataclass
 class ReindexReport:
     """The summary of a rebuild with another embedding model."""
@@ -455,6 +502,7 @@ def _rebuild(index: Index, embeddings: Embeddings, model_name: str, progress: Pr
     # again once the lock is held: a second `tanya reindex` started beside the first had waited
     # for it, then embedded every passage again with the same model (a hostile test)
     _refuse_same_model(index, model_name)
+    reanalysed(index, progress)  # the sentences embedded below are the ones the terms are made of
     previous = index.built_with
     collection = index.new_collection(model_name)
     progress.start(index.count())
@@ -514,9 +562,10 @@ class MigrateReport:
 
 def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None = None) -> MigrateReport:
     """Copy every article of an embedded catalog into ``index`` (one on a database server) as it
-    is stored: chunks, lexical terms, vectors and sentence vectors; nothing is embedded again.
-    An article the target already holds with the same content is left alone, so a migration
-    that stopped can be run again, and so is one it holds in a version ingested since (the same
+    is stored: chunks, lexical terms, vectors and sentence vectors; nothing is embedded again
+    (terms an older analyser made are made again: ``Index.put_reanalysed``). An article the
+    target already holds with the same content is left alone, so a migration that stopped can be
+    run again, and so is one it holds in a version ingested since (the same
     time or later: ``newer_there``): a second run had put the embedded index's older copy over a
     correction ingested on the server (a hostile test). Refuses a target built with another
     embedding model."""
@@ -539,6 +588,10 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
             index, meta.get(INDEX_ID), source.chunk_ids(), model or index.model_name
         )
         _refuse_foreign_target(index, target_collection, meta.get(INDEX_ID), model or index.model_name)
+        reanalysed(index, progress)  # what the server holds, before more joins it
+        # an embedded index whose terms an older analyser made has them made again as they are
+        # copied (the server's would otherwise mix two analysers' terms)
+        same_terms = analysed_with(source) == ANALYZER_VERSION
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
         for record in reversed(records):  # oldest first, as they were ingested
@@ -552,22 +605,32 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
                 progress.advance(record.chunks)
                 continue
             chunks = source.chunks_of(record.source)
-            lexical = source.lexical_rows(record.source)
             ids = [c.chunk_id for c in chunks]
             vectors = source.vectors(collection, ids)
             sentences = source.sentences(ids)
             sentence_vectors = source.sentence_vectors(collection, ids)
-            index.catalog.put_article(
-                record,
-                [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
-                [body for body, _ in lexical],
-                lexical[0][1] if lexical else "",
-                (target_collection, model, [vectors[i] for i in ids])
-                if model and all(i in vectors for i in ids)
-                else None,
-                [sentences[i] for i in ids] if all(i in sentences for i in ids) else None,
-                [sentence_vectors[i] for i in ids] if all(i in sentence_vectors for i in ids) else None,
-            )
+            if same_terms:
+                lexical = source.lexical_rows(record.source)
+                index.catalog.put_article(
+                    record,
+                    [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
+                    [body for body, _ in lexical],
+                    lexical[0][1] if lexical else "",
+                    (target_collection, model, [vectors[i] for i in ids])
+                    if model and all(i in vectors for i in ids)
+                    else None,
+                    [sentences[i] for i in ids] if all(i in sentences for i in ids) else None,
+                    [sentence_vectors[i] for i in ids] if all(i in sentence_vectors for i in ids) else None,
+                )
+            else:
+                index.put_reanalysed(
+                    record,
+                    chunks,
+                    sentences,
+                    (vectors if model else {}, sentence_vectors),
+                    (target_collection, model or index.model_name),
+                    index.embeddings if model == index.model_name else None,
+                )
             copied += 1
             chunks_copied += len(chunks)
             progress.advance(record.chunks)

@@ -441,3 +441,34 @@ def pdf_file(objects: list[bytes]) -> bytes:
     out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+def as_an_older_analyser_left_it(index: Index) -> None:
+    """Rewrite every stored article's index terms as an older analyser might have made them (each
+    word as written, no root found), its chunks, vectors and sentences kept, and record that
+    analyser ("0"): an index written by an older tanya, the Chroma copy in step with it."""
+    from ingest.store.index import ANALYZER
+    from ingest.store.vectors import MIRRORED
+    from ingest.text.analysis import words
+
+    index.refresh()
+    collection, model = index.collection_name, index.built_with or index.model_name
+    for record in index.articles():
+        chunks = index.catalog.chunks_of(record.source)
+        ids = [c.chunk_id for c in chunks]
+        vectors, sentence_vectors = (
+            index.catalog.vectors(collection, ids),
+            index.catalog.sentence_vectors(collection, ids),
+        )
+        sentences = index.catalog.sentences(ids)
+        index.catalog.put_article(
+            record,
+            [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
+            [" ".join(words(c.text)) for c in chunks],
+            " ".join(words(record.title)),
+            (collection, model, [vectors[i] for i in ids]),
+            [sentences[i] for i in ids],
+            [sentence_vectors[i] for i in ids],
+        )
+    index.catalog.set_meta(ANALYZER, "0")
+    index.catalog.set_meta(MIRRORED, str(index.catalog.generation()))

@@ -438,6 +438,13 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
             style="dim",
             markup=False,
         )
+    if index.terms_behind():
+        err.print(
+            "note: an older tanya made this index's search terms, so some words of a question may miss "
+            "them; run `tanya reindex --terms-only` (seconds: nothing is embedded again) or ingest anything",
+            style="dim",
+            markup=False,
+        )
     if index.copy_elsewhere:  # it stays in the collection it was first written to
         err.print(
             f"note: this index's vectors are copied to the Chroma collection {index.collection_name!r}, named "
@@ -898,6 +905,14 @@ def reindex(
             "that could not reach it, or a lost Chroma folder).",
         ),
     ] = False,
+    terms_only: Annotated[
+        bool,
+        typer.Option(
+            "--terms-only",
+            help="Embed nothing: analyse every stored passage again into index terms, when an older "
+            "tanya's analyser made them (the next ingest does it too).",
+        ),
+    ] = False,
 ) -> None:
     """Re-embed every stored passage with TANYA_EMBEDDING_MODEL (unset: the bundled multilingual
     model) and switch the index to it.
@@ -905,14 +920,31 @@ def reindex(
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
+    from bot.cli.render import counted
     from bot.logs import terminal_text
     from ingest.errors import ReindexInterrupted
+    from ingest.pipeline import reanalyse, sync_vectors
     from ingest.pipeline import reindex as rebuild
-    from ingest.pipeline import sync_vectors
     from ingest.settings import BUNDLED_MODEL
     from ingest.store.index import make_index
 
     ingest_settings = _settings().index
+    if vectors_only and terms_only:
+        raise BadInput("--vectors-only and --terms-only are two different repairs: run one, then the other")
+    if terms_only:
+        with _progress(enabled=not as_json) as sink:
+            analysed = reanalyse(make_index(ingest_settings), sink)
+        if as_json:
+            _print_json(analysed.to_json())
+        elif analysed.articles:
+            out.print(
+                f"Analysed {counted(analysed.articles, 'article')} again (terms of analyser {analysed.analyser}, "
+                f"were {analysed.previous_analyser}); nothing was embedded again, in {analysed.seconds:.1f} s.",
+                markup=False,
+            )
+        else:
+            out.print(f"The index's terms are up to date (analyser {analysed.analyser}): nothing to do.", markup=False)
+        return
     if vectors_only:
         with _progress(enabled=not as_json) as sink:
             synced = sync_vectors(make_index(ingest_settings), sink)
@@ -1054,6 +1086,7 @@ class _RichProgress(ProgressSink):
         self.total = 0  # the chunks to embed, known a round at a time
         self.reading: Any = None
         self.label = "embedding chunks"
+        self.analysis: Any = None
 
     def loading(self, source: str) -> None:
         # articles read so far, before the chunks to embed are known (a folder of thousands of
@@ -1073,6 +1106,12 @@ class _RichProgress(ProgressSink):
     def advance(self, chunks: int) -> None:
         if self.task is not None:
             self.bar.advance(self.task, chunks)
+
+    def analysing(self, total_chunks: int) -> None:
+        self.analysis = self.bar.add_task("analysing stored passages again", total=total_chunks)
+
+    def analysed(self, chunks: int) -> None:
+        self.bar.advance(self.analysis, chunks)
 
     def waiting(self, message: str) -> None:
         err.print(message, markup=False)

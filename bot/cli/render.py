@@ -118,6 +118,9 @@ def render_report(report: IngestReport) -> RenderableType:
         style="bold",
     )
     lines.append(summary)
+    if report.reanalysed:
+        again = counted(report.reanalysed, "stored article")
+        lines.append(Text(f"{again} analysed again first: an older tanya had made their search terms"))
     if report.caught_up:
         caught = counted(report.caught_up, "vector")
         lines.append(Text(f"the Chroma copy, behind since an earlier write, was caught up: {caught} copied or removed"))

@@ -474,9 +474,9 @@ class Catalog:
         chunks: Sequence[tuple[str, int, int, int, str]],
         terms: Sequence[str],
         title_terms: str,
-        vectors: tuple[str, str, Sequence[bytes]] | None = None,
+        vectors: tuple[str, str, Sequence[bytes | None]] | None = None,
         sentences: Sequence[str] | None = None,
-        sentence_vectors: Sequence[bytes] | None = None,
+        sentence_vectors: Sequence[bytes | None] | None = None,
     ) -> None:
         """Replace the article and all its chunks in one transaction.
 
@@ -484,7 +484,8 @@ class Catalog:
         ``vectors`` is ``(collection, model, float32 bytes per chunk)``: the copies kept for
         re-ranking, and the model recorded when the index has none yet; ``sentences`` the
         analysed sentences of each chunk (JSON, see ``chunk_sentences``); ``sentence_vectors``
-        the float16 bytes of each chunk's sentence vectors, in ``vectors``' collection.
+        the float16 bytes of each chunk's sentence vectors, in ``vectors``' collection. A chunk
+        whose vector or sentence vectors are ``None`` is stored without them.
         """
         with self.transaction() as db:
             self._delete_chunks(db, record.source)
@@ -494,11 +495,15 @@ class Catalog:
                 db.execute("INSERT OR IGNORE INTO meta VALUES ('collection', ?)", (collection,))
                 db.executemany(
                     "INSERT OR REPLACE INTO chunk_vectors VALUES (?,?,?)",
-                    [(collection, c[0], blob) for c, blob in zip(chunks, blobs, strict=True)],
+                    [(collection, c[0], blob) for c, blob in zip(chunks, blobs, strict=True) if blob is not None],
                 )
                 db.executemany(
                     "INSERT OR REPLACE INTO sentence_vectors VALUES (?,?,?)",
-                    [(collection, c[0], blob) for c, blob in zip(chunks, sentence_vectors or (), strict=False)],
+                    [
+                        (collection, c[0], blob)
+                        for c, blob in zip(chunks, sentence_vectors or (), strict=False)
+                        if blob is not None
+                    ],
                 )
             db.execute(
                 "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",

@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.embeddings.models import canonical_model_name
+from ingest.embeddings.models import canonical_model_name, embed_passages
 from ingest.errors import (
     AmbiguousSource,
     ChromaUnavailable,
@@ -34,15 +34,20 @@ from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_bytes, vector_bytes
 from ingest.store.dense import DenseVectors
 from ingest.store.postgres import PostgresCatalog
-from ingest.store.prepared import PreparedArticle, Status, analyse, prepare
+from ingest.store.prepared import PreparedArticle, Status, analyse, analyse_chunks, prepare
 from ingest.store.vectors import MIRRORED, ChromaMirror, named_after, stamped_collection
-from ingest.text.analysis import decode_sentence_terms, replace_surrogates
+from ingest.text.analysis import ANALYZER_VERSION, decode_sentence_terms, replace_surrogates
 from ingest.text.years import YearsTold, years_told
 from ingest.types import Article, ArticleRecord, Chunk, Hit, QuestionVector, Scope, Span
 
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+
+# The catalog's record of the analyser its stored terms were made with; an index written before
+# it was recorded had them from version "2".
+ANALYZER = "analyzer"
+_UNRECORDED_ANALYZER = "2"
 
 # An article ready to store: its chunks' vectors and, when known, their sentence vectors.
 Embedded = tuple[PreparedArticle, Any, Sequence[Any] | None]  # passage vectors: float32 rows (or lists)
@@ -167,6 +172,7 @@ class Index:
         if not items:
             return
         self.check_model()
+        self.reanalyse()  # the stored terms first, as this code makes the new ones
         collection = self.collection_name
         self.mirror.refuse_foreign(self.catalog, collection, self.model_name)
         before = self.catalog.generation()
@@ -189,6 +195,98 @@ class Index:
                 [sentence_bytes(m) for m in sentence_vectors] if sentence_vectors is not None else None,
             )
         self._mirror([p.article.source for p, _, _ in items], before, "stored in the catalog, but not in")
+
+    def analysed_with(self) -> str:
+        """The analyser version the stored index terms were made with."""
+        return analysed_with(self.catalog)
+
+    def terms_behind(self) -> bool:
+        """Whether the stored index terms were made by another analyser than this code's: a
+        question's terms would then miss some of theirs until ``reanalyse``."""
+        return self.analysed_with() != ANALYZER_VERSION
+
+    def reanalyse(self, on_chunks: Callable[[int], None] | None = None) -> int:
+        """Analyse every stored passage again when the stored terms were made by another analyser
+        (``terms_behind``), and record this one's version; return how many articles were. Nothing
+        is embedded again but the sentence vectors of a passage the new analyser cuts into other
+        sentences (with the index's own model; left out when another is loaded, as during a
+        rebuild, which embeds every sentence anyway). Each article is written in one transaction,
+        the version last: a run that stops is done again whole by the next. ``on_chunks`` is told
+        how many passages each article held. The caller holds the write lock (``writing``)."""
+        if not self.terms_behind():
+            if self.catalog.get_meta(ANALYZER) is None:
+                self.catalog.set_meta(ANALYZER, ANALYZER_VERSION)
+            return 0
+        self.refresh()
+        collection = self.collection_name
+        model = self.built_with or self.model_name
+        embeddings = self.embeddings if model == self.model_name else None
+        before = self.catalog.generation()
+        in_step = self.catalog.get_meta(MIRRORED) == str(before)
+        records = self.catalog.articles()
+        for record in records:
+            chunks = self.catalog.chunks_of(record.source)
+            ids = [c.chunk_id for c in chunks]
+            self.put_reanalysed(
+                record,
+                chunks,
+                self.catalog.sentences(ids),
+                (self.catalog.vectors(collection, ids), self.catalog.sentence_vectors(collection, ids)),
+                (collection, model),
+                embeddings,
+            )
+            if on_chunks is not None:
+                on_chunks(len(chunks))
+        if in_step:  # the vectors are as they were: the Chroma copy is as much in step
+            self.catalog.set_meta(MIRRORED, str(self.catalog.generation()))
+        self.catalog.set_meta(ANALYZER, ANALYZER_VERSION)
+        return len(records)
+
+    def put_reanalysed(
+        self,
+        record: ArticleRecord,
+        chunks: Sequence[Chunk],
+        sentences: dict[str, str],
+        vectors: tuple[dict[str, bytes], dict[str, bytes]],
+        into: tuple[str, str],
+        embeddings: Embeddings | None,
+    ) -> None:
+        """Store an article's ``chunks`` (as they are stored: ``record``, their stored
+        ``sentences``, their ``vectors`` and sentence vectors by chunk id) in this index's
+        catalog, their terms made again by this code's analyser, their vectors in the collection
+        and under the model ``into`` names. A chunk whose sentences are cut otherwise than
+        stored has its sentence vectors embedded again with ``embeddings``, or none without."""
+        ids = [c.chunk_id for c in chunks]
+        analysis = analyse_chunks([c.text for c in chunks], record.title)
+        chunk_vectors, stored_sentence_vectors = vectors
+        sentence_blobs: list[bytes | None] = [stored_sentence_vectors.get(i) for i in ids]
+        moved = [
+            n
+            for n, chunk_id in enumerate(ids)
+            if [(s.start, s.end) for s, _ in decode_sentence_terms(chunks[n].text, sentences.get(chunk_id, "[]"))]
+            != analysis.sentence_spans[n]
+        ]
+        for n in moved:
+            sentence_blobs[n] = None
+        if moved and embeddings is not None:
+            _, fresh = embed_passages(
+                embeddings,
+                [chunks[n].text for n in moved],
+                [analysis.sentence_spans[n] for n in moved],
+                [record.title] * len(moved),
+            )
+            for n, rows in zip(moved, fresh, strict=True):
+                sentence_blobs[n] = sentence_bytes(rows)
+        collection, model = into
+        self.catalog.put_article(
+            record,
+            [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
+            analysis.terms,
+            analysis.title_terms,
+            (collection, model, [chunk_vectors.get(i) for i in ids]) if chunk_vectors else None,
+            analysis.sentences,
+            sentence_blobs,
+        )
 
     def remove(self, source: str) -> bool:
         """Delete an article (from the catalog, then from the Chroma copy); return whether it was
@@ -512,6 +610,14 @@ class _PerGeneration(Generic[T]):
         if held is None or held[0] != generation:
             held = self._held = (generation, self._read())
         return held[1]
+
+
+def analysed_with(catalog: Catalog | PostgresCatalog) -> str:
+    """The analyser version a catalog's stored index terms were made with."""
+    recorded = catalog.get_meta(ANALYZER)
+    if recorded:
+        return recorded
+    return _UNRECORDED_ANALYZER if catalog.count_chunks() else ANALYZER_VERSION
 
 
 def damaged(exc: Exception) -> bool:

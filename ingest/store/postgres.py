@@ -550,9 +550,9 @@ class PostgresCatalog:
         chunks: Sequence[tuple[str, int, int, int, str]],
         terms: Sequence[str],
         title_terms: str,
-        vectors: tuple[str, str, Sequence[bytes]] | None = None,
+        vectors: tuple[str, str, Sequence[bytes | None]] | None = None,
         sentences: Sequence[str] | None = None,
-        sentence_vectors: Sequence[bytes] | None = None,
+        sentence_vectors: Sequence[bytes | None] | None = None,
     ) -> None:
         """Replace the article and all its chunks in one transaction (arguments as
         ``Catalog.put_article``)."""
@@ -875,9 +875,9 @@ class PostgresCatalog:
 
 
 def _upsert_blobs(
-    db: Any, table: str, column: str, collection: str, ids: Sequence[str], blobs: Iterable[bytes]
+    db: Any, table: str, column: str, collection: str, ids: Sequence[str], blobs: Iterable[bytes | None]
 ) -> None:
-    rows = [(collection, cid, blob) for cid, blob in zip(ids, blobs, strict=False)]
+    rows = [(collection, cid, blob) for cid, blob in zip(ids, blobs, strict=False) if blob is not None]
     if rows:
         with db.cursor() as cur:
             cur.executemany(

@@ -1,19 +1,29 @@
 """An article made ready to store: cut into chunks with offsets, hashed (the hash decides
-whether a stored article changed), and analysed into index terms. All of it happens before a
-writer takes the write lock, so the lock is held only to embed and store."""
+whether a stored article changed, and so whether it is embedded again), and analysed into index
+terms. All of it happens before a writer takes the write lock, so the lock is held only to embed
+and store.
+
+The analyser is not part of the hash: a new analyser does not change what is embedded, so an
+index analyses its stored passages again (``Index.reanalyse``) instead of embedding them again."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ingest.text.analysis import ANALYZER_VERSION, analyze, encode_sentence_terms, sentence_terms
+from ingest.text.analysis import analyze, encode_sentence_terms, sentence_terms
 from ingest.text.chunking import ChunkSpan, chunk_text
 from ingest.types import Article
 
 CHUNKER_VERSION = "1"
+
+# The analyser version every content hash was written with until the analyser left the hash
+# (``ANALYZER_VERSION`` then was "2"): kept in it, so that stored articles keep their hashes and
+# their chunk ids, and an unchanged article is not embedded again.
+_HASHED_ANALYZER = "2"
 
 Status = Literal["added", "replaced", "unchanged"]
 
@@ -46,8 +56,8 @@ class PreparedArticle:
 
 
 def prepare(article: Article, chunk_max_chars: int) -> PreparedArticle:
-    """Chunk an article and hash everything its chunks depend on (text, metadata, chunk size,
-    chunker and analyser versions)."""
+    """Chunk an article and hash everything its chunks and their vectors depend on (text,
+    metadata, chunk size, chunker version); not the analyser, whose terms are cheap to make again."""
     spans = chunk_text(article.text, chunk_max_chars)
     fingerprint = json.dumps(
         [
@@ -59,7 +69,7 @@ def prepare(article: Article, chunk_max_chars: int) -> PreparedArticle:
             article.outlet,
             chunk_max_chars,
             CHUNKER_VERSION,
-            ANALYZER_VERSION,
+            _HASHED_ANALYZER,
         ],
         ensure_ascii=False,
     )
@@ -70,12 +80,16 @@ def analyse(prepared: PreparedArticle) -> PreparedArticle:
     """``prepared`` with the index terms of its chunks (BM25 terms, sentences with their terms)."""
     if prepared.analysis is not None:
         return prepared
-    spans = prepared.spans
-    analysed = [sentence_terms(s.text) for s in spans]
-    analysis = Analysis(
-        [" ".join(analyze(s.text)) for s in spans],
-        " ".join(analyze(prepared.article.title)),
+    return replace(prepared, analysis=analyse_chunks([s.text for s in prepared.spans], prepared.article.title))
+
+
+def analyse_chunks(texts: Sequence[str], title: str) -> Analysis:
+    """The index terms of an article's chunk ``texts`` and its ``title`` (with this code's
+    ``ANALYZER_VERSION``)."""
+    analysed = [sentence_terms(text) for text in texts]
+    return Analysis(
+        [" ".join(analyze(text)) for text in texts],
+        " ".join(analyze(title)),
         [encode_sentence_terms(a) for a in analysed],
         [[(span.start, span.end) for span, _ in a] for a in analysed],
     )
-    return replace(prepared, analysis=analysis)

@@ -13,7 +13,9 @@ from ingest.text.stemming import stem_indonesian
 if TYPE_CHECKING:
     from ingest.types import Span
 
-# Bump when analysis changes: stored index terms then no longer match queries, so articles re-index.
+# Bump when analysis changes: stored index terms then no longer match queries' terms, so an index
+# analyses its stored passages again (``Index.reanalyse``: at the next write, or `tanya reindex
+# --terms-only`); nothing is embedded again.
 ANALYZER_VERSION = "2"
 
 # Zero-width and other invisible characters that break word matching but carry no meaning; and

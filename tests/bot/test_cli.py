@@ -1129,3 +1129,31 @@ def test_every_variable_of_the_example_settings_file_is_a_setting() -> None:
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     assert listed and listed <= setting_names() | {"HF_HUB_OFFLINE"}, listed - setting_names()
+
+
+def test_reindex_terms_only_makes_an_older_analysers_terms_again_and_ask_says_when_it_is_needed(
+    ingested: None,
+) -> None:
+    from bot.cli.app import _settings
+    from ingest.store.index import make_index
+    from ingest.text.analysis import ANALYZER_VERSION
+    from tests.conftest import as_an_older_analyser_left_it
+
+    as_an_older_analyser_left_it(make_index(_settings().index))
+    asked = tanya("ask", QUESTION)
+    assert asked.exit_code == 0 and "tanya reindex --terms-only" in asked.stderr, asked.output
+    said = tanya("reindex", "--terms-only")
+    assert said.exit_code == 0 and said.stdout.startswith("Analysed 1 article again"), said.output
+    assert "nothing was embedded again" in said.stdout
+    again = json.loads(tanya("reindex", "--terms-only", "--json").stdout)
+    assert again | {"seconds": 0} == {
+        "analyser": ANALYZER_VERSION,
+        "previous_analyser": ANALYZER_VERSION,
+        "articles": 0,
+        "seconds": 0,
+    }
+    assert "up to date" in tanya("reindex", "--terms-only").stdout
+    asked = tanya("ask", QUESTION)
+    assert asked.exit_code == 0 and "terms-only" not in asked.stderr and "700" in asked.stdout
+    both = tanya("reindex", "--terms-only", "--vectors-only")
+    assert both.exit_code == 2 and "two different repairs" in both.stderr

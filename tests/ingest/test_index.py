@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ingest.errors import ChromaUnavailable, IndexBusy, IndexMismatch, IndexUnavailable, VectorsBehind
-from ingest.pipeline import IngestStopped, ingest_articles, ingest_inputs
+from ingest.pipeline import IngestStopped, ProgressSink, ingest_articles, ingest_inputs
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, make_index
@@ -460,7 +460,7 @@ def test_a_later_round_after_a_rebuild_with_a_model_this_host_cannot_load_says_w
     assert "2 new or changed article(s) were stored before it; the rest were not" in str(stopped.value)
 
 
-class _Waiting:
+class _Waiting(ProgressSink):
     def __init__(self, messages: list[str]) -> None:
         self.messages = messages
 
@@ -915,3 +915,123 @@ def test_every_report_of_a_long_job_gives_its_seconds_to_the_millisecond() -> No
         assert {k: v for k, v in data.items() if k != "seconds"} == {
             k: v for k, v in vars(report).items() if k != "seconds"
         }
+
+
+# ----- a new analyser: the stored terms made again, nothing embedded again ----------------------
+
+
+def test_the_content_hash_and_chunk_ids_do_not_change_with_the_analyser() -> None:
+    """A new analyser changes no passage and no vector: the hash that decides whether an article
+    is embedded again leaves it out, and is what it was when the analyser version "2" was in it,
+    so the articles of every index written before keep their chunk ids (the value below is what
+    the code of 2026-12-06, c632445, computed)."""
+    from ingest.store.prepared import prepare
+
+    prepared = prepare(
+        Article(
+            "banjir",
+            "Banjir melanda Lembah Arum pada Selasa. BPBD mencatat tiga orang hilang.",
+            "Banjir Lembah Arum",
+            published="2026-10-28",
+            outlet="Arum Pos",
+        ),
+        1200,
+    )
+    assert prepared.chunk_id(0) == "43bbd2454f976fdf-fa953c698364-00000"
+
+
+def test_terms_an_older_analyser_made_are_made_again_without_embedding_anything(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    from ingest.pipeline import reanalyse
+    from ingest.text.analysis import ANALYZER_VERSION
+    from tests.conftest import as_an_older_analyser_left_it
+
+    ingest_inputs(small_index, [str(BUNDLED_ARTICLE)])
+    fresh = small_index.catalog.search(query_terms("karyawan yang dirumahkan"), 5)
+    ids = sorted(small_index.catalog.chunk_ids())
+    collection = small_index.collection_name
+    vectors = small_index.catalog.vectors(collection, ids)
+    sentence_vectors = small_index.catalog.sentence_vectors(collection, ids)
+    sentences = small_index.catalog.sentences(ids)
+    as_an_older_analyser_left_it(small_index)
+    assert small_index.terms_behind() and small_index.analysed_with() == "0"
+    assert small_index.catalog.search(query_terms("karyawan yang dirumahkan"), 5) != fresh  # "rumah" is not stored
+    embedded = hash_embeddings.documents_embedded
+    generation = small_index.catalog.generation()
+
+    report = reanalyse(small_index)
+
+    assert (report.articles, report.previous_analyser, report.analyser) == (1, "0", ANALYZER_VERSION)
+    assert not small_index.terms_behind()
+    assert small_index.catalog.search(query_terms("karyawan yang dirumahkan"), 5) == fresh
+    assert hash_embeddings.documents_embedded == embedded  # nothing embedded again
+    assert sorted(small_index.catalog.chunk_ids()) == ids
+    assert small_index.catalog.vectors(collection, ids) == vectors
+    assert small_index.catalog.sentence_vectors(collection, ids) == sentence_vectors
+    assert small_index.catalog.sentences(ids) == sentences
+    assert small_index.catalog.generation() > generation  # running readers reload
+    assert stores_agree(small_index) == set(ids)
+    with small_index.writing():
+        assert small_index.catch_up_vectors() == 0  # the Chroma copy is recorded as in step
+    after = small_index.catalog.generation()
+    again = reanalyse(small_index)  # idempotent: nothing is written again
+    assert again.articles == 0 and again.previous_analyser == ANALYZER_VERSION
+    assert small_index.catalog.generation() == after
+
+
+def test_an_ingest_makes_the_stored_terms_again_before_it_adds_an_article(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    """New terms beside old ones would mix two analysers' readings in one index: the first write
+    brings the stored ones up to date, and the report says how many articles it analysed again."""
+    from tests.conftest import as_an_older_analyser_left_it
+
+    ingest_inputs(small_index, [str(BUNDLED_ARTICLE)])
+    as_an_older_analyser_left_it(small_index)
+    embedded = hash_embeddings.documents_embedded
+    report = ingest_articles(small_index, [article("banjir", "Banjir merendam dua desa di Lembah Arum.")])
+    assert report.count("added") == 1 and report.reanalysed == 1 and report.to_json()["reanalysed"] == 1
+    assert hash_embeddings.documents_embedded - embedded <= 3  # the new article's passage and sentence
+    assert not small_index.terms_behind()
+    assert small_index.catalog.search(query_terms("karyawan yang dirumahkan"), 3)[0][0].startswith(
+        small_index.catalog.chunks_of(str(BUNDLED_ARTICLE))[0].chunk_id[:16]
+    )
+    assert ingest_articles(small_index, [article("banjir", "Banjir merendam dua desa di Lembah Arum.")]).reanalysed == 0
+
+
+def test_a_passage_the_new_analyser_cuts_into_other_sentences_gets_their_vectors_again(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    """The sentence vectors follow the stored sentences row by row: where the new analyser cuts a
+    passage otherwise, that passage's sentences are embedded again (with the index's model), and
+    only that passage's."""
+    from ingest.store.index import ANALYZER
+    from ingest.text.analysis import encode_sentence_terms, sentence_terms
+
+    ingest_articles(
+        small_index,
+        [
+            article("a", "Banjir merendam dua desa. Tiga orang hilang. Warga mengungsi ke masjid."),
+            article("b", "Harga cabai naik. Pedagang mengeluh."),
+        ],
+    )
+    (chunk,) = small_index.catalog.chunks_of("a")
+    collection = small_index.collection_name
+    kept = small_index.catalog.sentence_vectors(collection, small_index.catalog.chunk_ids("b"))
+    as_one = encode_sentence_terms([(span, terms) for span, terms in sentence_terms(chunk.text)][:1])
+    with small_index.catalog.transaction() as db:  # an older analyser's cut: one sentence, one vector
+        db.execute("UPDATE chunk_sentences SET sentences = ? WHERE chunk_id = ?", (as_one, chunk.chunk_id))
+        db.execute(
+            "UPDATE sentence_vectors SET vectors = substr(vectors, 1, ?) WHERE chunk_id = ?",
+            (2 * hash_embeddings.dim, chunk.chunk_id),
+        )
+    small_index.catalog.set_meta(ANALYZER, "0")
+    embedded = hash_embeddings.documents_embedded
+    with small_index.writing():
+        assert small_index.reanalyse() == 2
+    assert hash_embeddings.documents_embedded - embedded == 1 + 3  # passage a and its three sentences
+    (stored,) = small_index.catalog.sentence_vectors(collection, [chunk.chunk_id]).values()
+    assert len(stored) == 3 * 2 * hash_embeddings.dim  # three float16 rows
+    assert small_index.catalog.sentence_vectors(collection, small_index.catalog.chunk_ids("b")) == kept
+    assert len(small_index.sentences([chunk])[chunk.chunk_id]) == 3

@@ -1093,3 +1093,50 @@ def test_a_statement_an_administrator_cancels_is_neither_a_timeout_nor_run_again
             catalog.close()
         assert "user request" in str(cancelled.value) and "did not answer within" not in str(cancelled.value)
         assert db.execute("SELECT last_value FROM runs").fetchone() == (1,)
+
+
+def test_terms_an_older_analyser_made_on_the_server_are_made_again_and_rank_as_fresh_ones(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The server's postings, term counts and document counts after analysing again are those an
+    ingest with this analyser writes: the same ranking as a fresh SQLite index; and a migration
+    from an embedded index an older analyser wrote copies it with this analyser's terms."""
+    from ingest.pipeline import migrate_catalog, reanalyse
+    from ingest.store.catalog import Catalog
+    from tests.conftest import as_an_older_analyser_left_it
+
+    fresh, shared = host(tmp_path, "fresh", None), host(tmp_path, "pg", database_url)
+    for index in (fresh, shared):
+        ingest_articles(index, ARTICLES)
+    queries = (["banjir", "hilang"], ["bus", "tarif"], ["tiktok", "dirumahkan"], ["mengungsi", "masjid"])
+    from ingest.text.analysis import query_terms
+
+    as_an_older_analyser_left_it(shared)
+    assert shared.terms_behind()
+    stale = [shared.catalog.search(query_terms(" ".join(q)), 5, 0.5) for q in queries]
+    assert any(  # the older terms rank otherwise
+        not same_ranking(got, fresh.catalog.search(query_terms(" ".join(q)), 5, 0.5))
+        for q, got in zip(queries, stale, strict=True)
+    )
+    assert reanalyse(shared).articles == 3 and not shared.terms_behind()
+    for q in queries:
+        terms = query_terms(" ".join(q))
+        assert same_ranking(shared.catalog.search(terms, 5, 0.5), fresh.catalog.search(terms, 5, 0.5))
+    # an embedded index an older analyser wrote, migrated onto an empty database
+    embedded = host(tmp_path, "embedded", None)
+    ingest_articles(embedded, ARTICLES)
+    as_an_older_analyser_left_it(embedded)
+    with shared.writing():
+        for a in ARTICLES:
+            shared.remove(a.source)
+    source = Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3")
+    assert migrate_catalog(source, shared).copied == 3
+    assert not shared.terms_behind() and sorted(shared.catalog.chunk_ids()) == sorted(embedded.catalog.chunk_ids())
+    for q in queries:
+        terms = query_terms(" ".join(q))
+        assert same_ranking(shared.catalog.search(terms, 5, 0.5), fresh.catalog.search(terms, 5, 0.5))
+    ids = sorted(embedded.catalog.chunk_ids())
+    collection = embedded.collection_name
+    assert shared.catalog.sentence_vectors(shared.collection_name, ids) == embedded.catalog.sentence_vectors(
+        collection, ids
+    )
