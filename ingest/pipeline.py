@@ -629,7 +629,7 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
                     sentences,
                     (vectors if model else {}, sentence_vectors),
                     (target_collection, model or index.model_name),
-                    index.embeddings if model == index.model_name else None,
+                    (lambda: index.embeddings_of(model)) if model else None,
                 )
             copied += 1
             chunks_copied += len(chunks)

@@ -200,7 +200,11 @@ def _remember(text: str, value: AnalysedSentences) -> AnalysedSentences:
 
 def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> int:
     """Cache the stored sentence analyses of those ``chunks`` not cached yet (one query); return
-    how many were read from the index."""
+    how many were read from the index. Terms another analyser made (an index not yet analysed
+    again, ``Index.reanalyse``) are not read: this code's analyser reads those passages, so the
+    cache never holds a reading the index no longer stores."""
+    if not index.terms_current():
+        return 0
     with _SENTENCES_LOCK:
         missing = [c for c in chunks if c.text not in _SENTENCES]
     if not missing:

@@ -445,6 +445,13 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
             style="dim",
             markup=False,
         )
+    elif index.terms_ahead():
+        err.print(
+            f"note: a newer tanya made this index's search terms (analyser {index.analysed_with()}), so some "
+            "words of a question may miss them; upgrade tanya on this host (it writes nothing to the index until then)",
+            style="dim",
+            markup=False,
+        )
     if index.copy_elsewhere:  # it stays in the collection it was first written to
         err.print(
             f"note: this index's vectors are copied to the Chroma collection {index.collection_name!r}, named "

@@ -334,10 +334,13 @@ class Catalog:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a setting of the index."""
+    def set_meta(self, key: str, value: str, bump: bool = False) -> None:
+        """Store a setting of the index; with ``bump``, raise the generation in the same
+        transaction (readers that keep what they read per generation read it again)."""
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            if bump:
+                self._bump_generation(db)
 
     def article(self, source: str) -> ArticleRecord | None:
         """Return the record of ``source``, or ``None`` when it is not indexed."""

@@ -96,6 +96,7 @@ class Index:
         self._count = _PerGeneration(self.catalog.count_chunks)
         self._years = _PerGeneration(self.catalog.published_years)
         self._article_years: _PerGeneration[dict[str, YearsTold]] = _PerGeneration(dict)
+        self._analysed = _PerGeneration(lambda: analysed_with(self.catalog))
 
     def refresh(self, force: bool = False) -> None:
         """Catch up with writes made by other processes (one SQLite read when there were none)."""
@@ -201,18 +202,40 @@ class Index:
         return analysed_with(self.catalog)
 
     def terms_behind(self) -> bool:
-        """Whether the stored index terms were made by another analyser than this code's: a
-        question's terms would then miss some of theirs until ``reanalyse``."""
-        return self.analysed_with() != ANALYZER_VERSION
+        """Whether an older analyser than this code's made the stored index terms: a question's
+        terms would then miss some of theirs until ``reanalyse``."""
+        return _version(self.analysed_with()) < _version(ANALYZER_VERSION)
+
+    def terms_ahead(self) -> bool:
+        """Whether a newer tanya's analyser made the stored index terms (another host upgraded
+        first): this one reads them as they are and writes nothing (``reanalyse`` refuses)."""
+        return _version(self.analysed_with()) > _version(ANALYZER_VERSION)
+
+    def terms_current(self) -> bool:
+        """Whether this code's analyser made the stored terms, read once per write (answering
+        reads the stored sentence terms only then)."""
+        return self._analysed.read(self.catalog.generation()) == ANALYZER_VERSION
+
+    def embeddings_of(self, model: str) -> Embeddings:
+        """The embeddings of ``model``: this index's loaded ones when it is their model."""
+        return self.embeddings if canonical_model_name(model) == self.model_name else self._embeddings_for(model)
 
     def reanalyse(self, on_chunks: Callable[[int], None] | None = None) -> int:
-        """Analyse every stored passage again when the stored terms were made by another analyser
-        (``terms_behind``), and record this one's version; return how many articles were. Nothing
-        is embedded again but the sentence vectors of a passage the new analyser cuts into other
-        sentences (with the index's own model; left out when another is loaded, as during a
-        rebuild, which embeds every sentence anyway). Each article is written in one transaction,
-        the version last: a run that stops is done again whole by the next. ``on_chunks`` is told
-        how many passages each article held. The caller holds the write lock (``writing``)."""
+        """Analyse every stored passage again when an older analyser made the stored terms
+        (``terms_behind``), and record this one's version; return how many articles were.
+        Nothing is embedded again but the sentence vectors of a passage the new analyser cuts
+        into other sentences, with the model the index was built with (loaded for that alone
+        when another one is, as during a rebuild). Each article is written in one transaction,
+        the version last, with the generation raised so that running readers see it: a run that
+        stops is done again whole by the next. ``on_chunks`` is told how many passages each
+        article held. ``IndexMismatch`` when a newer tanya's analyser made them: an older one
+        writing its terms beside them (or over them) would undo that host's. The caller holds
+        the write lock (``writing``)."""
+        if self.terms_ahead():
+            raise IndexMismatch(
+                f"a newer tanya made this index's search terms (analyser {self.analysed_with()}; this one's is "
+                f"{ANALYZER_VERSION}); upgrade tanya on this host before it writes to the index"
+            )
         if not self.terms_behind():
             if self.catalog.get_meta(ANALYZER) is None:
                 self.catalog.set_meta(ANALYZER, ANALYZER_VERSION)
@@ -220,7 +243,6 @@ class Index:
         self.refresh()
         collection = self.collection_name
         model = self.built_with or self.model_name
-        embeddings = self.embeddings if model == self.model_name else None
         before = self.catalog.generation()
         in_step = self.catalog.get_meta(MIRRORED) == str(before)
         records = self.catalog.articles()
@@ -233,13 +255,13 @@ class Index:
                 self.catalog.sentences(ids),
                 (self.catalog.vectors(collection, ids), self.catalog.sentence_vectors(collection, ids)),
                 (collection, model),
-                embeddings,
+                lambda: self.embeddings_of(model),
             )
             if on_chunks is not None:
                 on_chunks(len(chunks))
+        self.catalog.set_meta(ANALYZER, ANALYZER_VERSION, bump=True)
         if in_step:  # the vectors are as they were: the Chroma copy is as much in step
             self.catalog.set_meta(MIRRORED, str(self.catalog.generation()))
-        self.catalog.set_meta(ANALYZER, ANALYZER_VERSION)
         return len(records)
 
     def put_reanalysed(
@@ -249,13 +271,14 @@ class Index:
         sentences: dict[str, str],
         vectors: tuple[dict[str, bytes], dict[str, bytes]],
         into: tuple[str, str],
-        embeddings: Embeddings | None,
+        embeddings: Callable[[], Embeddings] | None,
     ) -> None:
         """Store an article's ``chunks`` (as they are stored: ``record``, their stored
         ``sentences``, their ``vectors`` and sentence vectors by chunk id) in this index's
         catalog, their terms made again by this code's analyser, their vectors in the collection
-        and under the model ``into`` names. A chunk whose sentences are cut otherwise than
-        stored has its sentence vectors embedded again with ``embeddings``, or none without."""
+        and under the model ``into`` names. A chunk stored with sentence vectors whose sentences
+        are now cut otherwise has them embedded again, by the model ``embeddings`` gives (called
+        only then), or stored without them when there is none."""
         ids = [c.chunk_id for c in chunks]
         analysis = analyse_chunks([c.text for c in chunks], record.title)
         chunk_vectors, stored_sentence_vectors = vectors
@@ -263,14 +286,16 @@ class Index:
         moved = [
             n
             for n, chunk_id in enumerate(ids)
-            if [(s.start, s.end) for s, _ in decode_sentence_terms(chunks[n].text, sentences.get(chunk_id, "[]"))]
+            if sentence_blobs[n] is not None
+            and [(s.start, s.end) for s, _ in decode_sentence_terms(chunks[n].text, sentences.get(chunk_id, "[]"))]
             != analysis.sentence_spans[n]
         ]
         for n in moved:
             sentence_blobs[n] = None
         if moved and embeddings is not None:
+            # (the passages are embedded too, and their vectors left: the stored ones stay)
             _, fresh = embed_passages(
-                embeddings,
+                embeddings(),
                 [chunks[n].text for n in moved],
                 [analysis.sentence_spans[n] for n in moved],
                 [record.title] * len(moved),
@@ -610,6 +635,11 @@ class _PerGeneration(Generic[T]):
         if held is None or held[0] != generation:
             held = self._held = (generation, self._read())
         return held[1]
+
+
+def _version(analyser: str) -> int:
+    """An analyser version as a number to compare (one that is none: 0, the oldest)."""
+    return int(analyser) if analyser.isdigit() else 0
 
 
 def analysed_with(catalog: Catalog | PostgresCatalog) -> str:

@@ -487,12 +487,14 @@ class PostgresCatalog:
         rows = self._rows("SELECT value FROM meta WHERE key = %s", (key,))
         return str(rows[0][0]) if rows else None
 
-    def set_meta(self, key: str, value: str) -> None:
-        """Store a setting of the index."""
+    def set_meta(self, key: str, value: str, bump: bool = False) -> None:
+        """Store a setting of the index (``bump`` as ``Catalog.set_meta``)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (key, value)
             )
+            if bump:
+                self._bump_generation(db)
 
     def _bump_generation(self, db: Any) -> None:
         (after,) = db.execute(

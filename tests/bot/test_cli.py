@@ -1157,3 +1157,8 @@ def test_reindex_terms_only_makes_an_older_analysers_terms_again_and_ask_says_wh
     assert asked.exit_code == 0 and "terms-only" not in asked.stderr and "700" in asked.stdout
     both = tanya("reindex", "--terms-only", "--vectors-only")
     assert both.exit_code == 2 and "two different repairs" in both.stderr
+    make_index(_settings().index).catalog.set_meta("analyzer", "99")  # a newer tanya's, on another host
+    asked = tanya("ask", QUESTION)
+    assert asked.exit_code == 0 and "a newer tanya made this index's search terms (analyser 99)" in asked.stderr
+    refused = tanya("reindex", "--terms-only")
+    assert refused.exit_code != 0 and "upgrade tanya on this host" in refused.stderr, refused.output

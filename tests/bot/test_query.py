@@ -502,3 +502,21 @@ def test_a_question_naming_nothing_the_index_holds(small_index: Index) -> None:
     asked = parsed("bagaimana?")
     assert [c.surface for c in asked.concepts] == ["bagaimana"]
     assert named(asked) == [] and naming(asked) == []
+
+
+def test_terms_another_analyser_stored_are_not_read_into_the_sentence_cache(small_index: Index) -> None:
+    """A running bot had kept an older analyser's sentence terms for every passage it had read,
+    after the index was analysed again (a review): an index whose terms another analyser made is
+    not read from; this code's analyser reads those passages, as the re-analysis then stores."""
+    from ingest.pipeline import reanalyse
+    from tests.conftest import as_an_older_analyser_left_it
+
+    text = "Sebanyak 41 buruh pabrik sepatu di Cikupa dirumahkan sejak pekan lalu."
+    ingest_articles(small_index, [Article(source="cikupa", text=text, title="Buruh")])
+    as_an_older_analyser_left_it(small_index)
+    (chunk,) = small_index.catalog.chunks_of("cikupa")
+    assert prime_sentences(small_index, [chunk]) == 0  # not read: another analyser made them
+    read = analyzed_sentences(text)
+    assert "rumah" in read[0][1]  # this code's reading, as the question's
+    reanalyse(small_index)
+    assert small_index.sentences([chunk])[chunk.chunk_id] == read

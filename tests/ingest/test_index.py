@@ -13,7 +13,7 @@ from ingest.pipeline import IngestStopped, ProgressSink, ingest_articles, ingest
 from ingest.settings import IndexSettings
 from ingest.store.catalog import Catalog
 from ingest.store.index import Index, make_index
-from ingest.store.vectors import ChromaMirror
+from ingest.store.vectors import MIRRORED, ChromaMirror
 from ingest.text.analysis import query_terms
 from ingest.types import Article, ArticleRecord
 from tests.conftest import BUNDLED_ARTICLE, HashEmbeddings, read_only
@@ -954,6 +954,7 @@ def test_terms_an_older_analyser_made_are_made_again_without_embedding_anything(
     vectors = small_index.catalog.vectors(collection, ids)
     sentence_vectors = small_index.catalog.sentence_vectors(collection, ids)
     sentences = small_index.catalog.sentences(ids)
+    records = [(r.content_hash, r.ingested_at) for r in small_index.articles()]
     as_an_older_analyser_left_it(small_index)
     assert small_index.terms_behind() and small_index.analysed_with() == "0"
     assert small_index.catalog.search(query_terms("karyawan yang dirumahkan"), 5) != fresh  # "rumah" is not stored
@@ -971,9 +972,10 @@ def test_terms_an_older_analyser_made_are_made_again_without_embedding_anything(
     assert small_index.catalog.sentence_vectors(collection, ids) == sentence_vectors
     assert small_index.catalog.sentences(ids) == sentences
     assert small_index.catalog.generation() > generation  # running readers reload
+    assert [(r.content_hash, r.ingested_at) for r in small_index.articles()] == records
     assert stores_agree(small_index) == set(ids)
-    with small_index.writing():
-        assert small_index.catch_up_vectors() == 0  # the Chroma copy is recorded as in step
+    # the Chroma copy, in step before, is recorded as in step (a review: no check had seen it)
+    assert small_index.catalog.get_meta(MIRRORED) == str(small_index.catalog.generation())
     after = small_index.catalog.generation()
     again = reanalyse(small_index)  # idempotent: nothing is written again
     assert again.articles == 0 and again.previous_analyser == ANALYZER_VERSION
@@ -1035,3 +1037,88 @@ def test_a_passage_the_new_analyser_cuts_into_other_sentences_gets_their_vectors
     assert len(stored) == 3 * 2 * hash_embeddings.dim  # three float16 rows
     assert small_index.catalog.sentence_vectors(collection, small_index.catalog.chunk_ids("b")) == kept
     assert len(small_index.sentences([chunk])[chunk.chunk_id]) == 3
+
+
+def test_a_chroma_copy_behind_before_the_terms_are_made_again_stays_marked_behind(small_index: Index) -> None:
+    """Only a copy in step is recorded as in step after the re-analysis: one a write had left
+    behind is still caught up by the next write (a review: no test told the two apart)."""
+    from tests.conftest import as_an_older_analyser_left_it
+
+    ingest_articles(small_index, [article("a", "Banjir merendam dua desa."), article("b", "Harga cabai naik.")])
+    as_an_older_analyser_left_it(small_index)
+    (lost,) = small_index.catalog.chunk_ids("b")
+    small_index.mirror.collection(small_index.collection_name).delete_ids([lost])  # a copy left behind
+    small_index.catalog.set_meta(MIRRORED, str(small_index.catalog.generation() - 1))
+    with small_index.writing():
+        assert small_index.reanalyse() == 2
+        assert small_index.catalog.get_meta(MIRRORED) != str(small_index.catalog.generation())
+        assert small_index.catch_up_vectors() == 1
+    assert stores_agree(small_index) == small_index.catalog.chunk_ids()
+
+
+def test_any_write_makes_an_older_analysers_terms_again_first(small_index: Index) -> None:
+    """``Index.write`` (what every writer calls, not only an ingest) brings the stored terms up to
+    date before it stores new ones beside them."""
+    from tests.conftest import as_an_older_analyser_left_it
+
+    ingest_articles(small_index, [article("a", "Para karyawan dirumahkan sejak Senin.")])
+    as_an_older_analyser_left_it(small_index)
+    prepared = small_index.prepare(article("b", "Harga cabai naik."))
+    with small_index.writing():
+        small_index.write(prepared, HashEmbeddings().embed_documents([s.text for s in prepared.spans]))
+    assert not small_index.terms_behind()
+    assert small_index.catalog.search(query_terms("dirumahkan"), 3)[0][0] in small_index.catalog.chunk_ids("a")
+
+
+def test_sentences_cut_otherwise_are_embedded_with_the_index_s_model_when_another_is_configured(
+    small_index: Index, hash_embeddings: HashEmbeddings
+) -> None:
+    """A re-analysis while another model is loaded (`tanya reindex` to it, which may yet be
+    interrupted; `--terms-only` with TANYA_EMBEDDING_MODEL naming another) embeds the sentences
+    of a passage cut otherwise with the model the index was built with: they had been dropped,
+    for good, from the collection still answering (a review)."""
+    from ingest.store.index import ANALYZER
+    from ingest.text.analysis import encode_sentence_terms, sentence_terms
+
+    ingest_articles(small_index, [article("a", "Banjir merendam dua desa. Tiga orang hilang. Warga mengungsi.")])
+    (chunk,) = small_index.catalog.chunks_of("a")
+    as_one = encode_sentence_terms(sentence_terms(chunk.text)[:1])
+    with small_index.catalog.transaction() as db:
+        db.execute("UPDATE chunk_sentences SET sentences = ? WHERE chunk_id = ?", (as_one, chunk.chunk_id))
+        db.execute("UPDATE sentence_vectors SET vectors = substr(vectors, 1, ?)", (2 * hash_embeddings.dim,))
+    small_index.catalog.set_meta(ANALYZER, "0")
+    other = HashEmbeddings(name="test/other-model")
+    models = {hash_embeddings.name: hash_embeddings, other.name: other}
+    elsewhere = Index(
+        small_index.catalog,
+        small_index.mirror,
+        models.__getitem__,
+        other.name,
+        small_index.base_collection,
+        small_index.chunk_max_chars,
+        1.0,
+    )
+    embedded = hash_embeddings.documents_embedded
+    with elsewhere.writing():
+        assert elsewhere.reanalyse() == 1
+    assert other.documents_embedded == 0 and hash_embeddings.documents_embedded - embedded == 1 + 3
+    (stored,) = small_index.catalog.sentence_vectors(small_index.collection_name, [chunk.chunk_id]).values()
+    assert len(stored) == 3 * 2 * hash_embeddings.dim
+
+
+def test_terms_a_newer_tanya_made_are_read_as_they_are_and_never_written_over(small_index: Index) -> None:
+    """Versions compare as numbers: an older tanya on another host had analysed a newer one's
+    terms back to its own at its next write, and the newer one back again at its own (a review)."""
+    from ingest.errors import IndexMismatch
+    from ingest.pipeline import reanalyse
+    from ingest.store.index import ANALYZER
+
+    ingest_articles(small_index, [article("a", "Banjir merendam dua desa.")])
+    small_index.catalog.set_meta(ANALYZER, "99")
+    assert small_index.terms_ahead() and not small_index.terms_behind() and not small_index.terms_current()
+    generation = small_index.catalog.generation()
+    with pytest.raises(IndexMismatch, match="a newer tanya made this index's search terms"):
+        reanalyse(small_index)
+    with pytest.raises(IndexMismatch, match="upgrade tanya on this host"):
+        ingest_articles(small_index, [article("b", "Harga cabai naik.")])
+    assert small_index.catalog.generation() == generation and small_index.analysed_with() == "99"

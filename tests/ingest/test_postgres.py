@@ -1140,3 +1140,35 @@ def test_terms_an_older_analyser_made_on_the_server_are_made_again_and_rank_as_f
     assert shared.catalog.sentence_vectors(shared.collection_name, ids) == embedded.catalog.sentence_vectors(
         collection, ids
     )
+
+
+def test_migrate_from_an_older_analysers_index_onto_one_of_the_server_s_own_keeps_one_analyser(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Both behind: the server's articles are analysed again before the embedded ones join them,
+    those copied get this analyser's terms as they are copied, records and vectors kept (a
+    review: the test above migrated onto an emptied server only)."""
+    from ingest.pipeline import migrate_catalog
+    from ingest.store.catalog import Catalog
+    from ingest.text.analysis import query_terms
+    from tests.conftest import as_an_older_analyser_left_it
+
+    fresh = host(tmp_path, "fresh", None)
+    ingest_articles(fresh, ARTICLES)
+    server = host(tmp_path, "pg", database_url)
+    ingest_articles(server, ARTICLES[:1])
+    as_an_older_analyser_left_it(server)
+    embedded = host(tmp_path, "embedded", None)
+    ingest_articles(embedded, ARTICLES)
+    as_an_older_analyser_left_it(embedded)
+    records = {r.source: (r.content_hash, r.ingested_at) for r in embedded.articles()}
+    migrate_catalog(Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3"), server)
+    assert not server.terms_behind()
+    for q in (["banjir", "hilang"], ["bus", "tarif"], ["tiktok", "dirumahkan"], ["mengungsi", "masjid"]):
+        terms = query_terms(" ".join(q))
+        assert same_ranking(server.catalog.search(terms, 5, 0.5), fresh.catalog.search(terms, 5, 0.5)), q
+    copied = {r.source: (r.content_hash, r.ingested_at) for r in server.articles() if r.source != ARTICLES[0].source}
+    assert copied == {s: r for s, r in records.items() if s != ARTICLES[0].source}
+    ids = embedded.catalog.chunk_ids()
+    assert set(server.catalog.vectors(server.collection_name, sorted(ids))) == ids
+    assert server.mirrored_ids() == server.catalog.chunk_ids()
