@@ -6,6 +6,7 @@ No Chroma mocks: every process opens the same embedded index folder, as a bot an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -659,3 +660,41 @@ def test_a_closed_or_unreadable_standard_stream_is_one_line_not_a_traceback(
         )
         assert done.returncode == 1
         assert done.stderr == "tanya: error: cannot write the output: standard output is closed\n"
+
+
+def test_ctrl_c_while_terms_are_made_again_says_how_far_it_got_and_the_next_run_finishes(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile test: `tanya reindex --terms-only` interrupted said only "tanya: interrupted".
+    It says how many passages were done and that the index answers as before; the terms still
+    count as behind, and the next run analyses them all."""
+    import sqlite3
+
+    for name, text in (("gunung.txt", VOLCANO), ("banjir.txt", "Banjir merendam dua desa di Lembah Arum pada Senin.")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert run("ingest", str(tmp_path / name), env=env).returncode == 0
+    with contextlib.closing(sqlite3.connect(Path(env["TANYA_DATA_DIR"]) / "catalog.sqlite3")) as db:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', '1')")  # as an older tanya left it
+        db.commit()
+    script = (
+        "import os, signal, sys\n"
+        "from ingest.store.index import Index\n"
+        "real, calls = Index.put_reanalysed, []\n"
+        "def put(self, *args, **kwargs):  # Ctrl-C as the second article is to be analysed again\n"
+        "    calls.append(args)\n"
+        "    if len(calls) == 2:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    real(self, *args, **kwargs)\n"
+        "Index.put_reanalysed = put\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['tanya', 'reindex', '--terms-only']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, env=env)
+    assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+    assert "interrupted after 1 of 2 passages were analysed again" in result.stderr, result.stderr
+    asked = run("ask", VOLCANO_QUESTION, env=env)
+    assert asked.returncode == 0 and "4.000" in asked.stdout and "reindex --terms-only" in asked.stderr
+    again = run("reindex", "--terms-only", "--json", env=env)
+    assert json.loads(again.stdout)["articles"] == 2, again.stderr

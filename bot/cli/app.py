@@ -441,14 +441,14 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
     if index.terms_behind():
         err.print(
             "note: an older tanya made this index's search terms, so some words of a question may miss "
-            "them; run `tanya reindex --terms-only` (seconds: nothing is embedded again) or ingest anything",
+            "them; run `tanya reindex --terms-only` (nothing is embedded again) or ingest anything",
             style="dim",
             markup=False,
         )
     elif index.terms_ahead():
         err.print(
             f"note: a newer tanya made this index's search terms (analyser {index.analysed_with()}), so some "
-            "words of a question may miss them; upgrade tanya on this host (it writes nothing to the index until then)",
+            "words of a question may miss them; upgrade tanya on this host (it adds nothing to the index until then)",
             style="dim",
             markup=False,
         )
@@ -940,7 +940,16 @@ def reindex(
         raise BadInput("--vectors-only and --terms-only are two different repairs: run one, then the other")
     if terms_only:
         with _progress(enabled=not as_json) as sink:
-            analysed = reanalyse(make_index(ingest_settings), sink)
+            try:
+                analysed = reanalyse(make_index(ingest_settings), sink)
+            except KeyboardInterrupt:  # Ctrl-C, SIGTERM (bot.cli.Terminated)
+                err.print(
+                    f"tanya: interrupted after {sink.analysed_chunks} of {sink.analysing_chunks} passages were "
+                    "analysed again: the index answers as before, its terms still count as behind; run "
+                    "`tanya reindex --terms-only` again (it starts over; nothing is embedded)",
+                    markup=False,
+                )
+                raise typer.Exit(130) from None
         if as_json:
             _print_json(analysed.to_json())
         elif analysed.articles:
@@ -1094,6 +1103,7 @@ class _RichProgress(ProgressSink):
         self.reading: Any = None
         self.label = "embedding chunks"
         self.analysis: Any = None
+        self.analysing_chunks = self.analysed_chunks = 0  # stored passages to analyse again, and done
 
     def loading(self, source: str) -> None:
         # articles read so far, before the chunks to embed are known (a folder of thousands of
@@ -1116,9 +1126,11 @@ class _RichProgress(ProgressSink):
 
     def analysing(self, total_chunks: int) -> None:
         self.analysis = self.bar.add_task("analysing stored passages again", total=total_chunks)
+        self.analysing_chunks = total_chunks
 
     def analysed(self, chunks: int) -> None:
         self.bar.advance(self.analysis, chunks)
+        self.analysed_chunks += chunks
 
     def waiting(self, message: str) -> None:
         err.print(message, markup=False)

@@ -10,6 +10,7 @@ next write (or ``tanya reindex --vectors-only``) to catch it up. Answering reads
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -214,7 +215,7 @@ class Index:
     def terms_current(self) -> bool:
         """Whether this code's analyser made the stored terms, read once per write (answering
         reads the stored sentence terms only then)."""
-        return self._analysed.read(self.catalog.generation()) == ANALYZER_VERSION
+        return _version(self._analysed.read(self.catalog.generation())) == _version(ANALYZER_VERSION)
 
     def embeddings_of(self, model: str) -> Embeddings:
         """The embeddings of ``model``: this index's loaded ones when it is their model."""
@@ -637,9 +638,11 @@ class _PerGeneration(Generic[T]):
         return held[1]
 
 
-def _version(analyser: str) -> int:
-    """An analyser version as a number to compare (one that is none: 0, the oldest)."""
-    return int(analyser) if analyser.isdigit() else 0
+def _version(analyser: str) -> float:
+    """An analyser version as a number to compare; one this code cannot read ("2.1", "3a", a
+    damaged record) as the newest: its terms are read as they are and never written over (a
+    hostile test: "2.1" had counted as the oldest, and been analysed back to "2")."""
+    return int(analyser) if analyser.isdecimal() and analyser.isascii() else math.inf
 
 
 def analysed_with(catalog: Catalog | PostgresCatalog) -> str:

@@ -1112,6 +1112,7 @@ def test_terms_a_newer_tanya_made_are_read_as_they_are_and_never_written_over(sm
     from ingest.errors import IndexMismatch
     from ingest.pipeline import reanalyse
     from ingest.store.index import ANALYZER
+    from ingest.text.analysis import ANALYZER_VERSION
 
     ingest_articles(small_index, [article("a", "Banjir merendam dua desa.")])
     small_index.catalog.set_meta(ANALYZER, "99")
@@ -1122,3 +1123,12 @@ def test_terms_a_newer_tanya_made_are_read_as_they_are_and_never_written_over(sm
     with pytest.raises(IndexMismatch, match="upgrade tanya on this host"):
         ingest_articles(small_index, [article("b", "Harga cabai naik.")])
     assert small_index.catalog.generation() == generation and small_index.analysed_with() == "99"
+    # a record this tanya cannot read is taken for a newer one's, never for the oldest (a hostile
+    # test: "2.1" was analysed back to "2"; "²" ended every command in a traceback)
+    for record in ("2.1", "3a", " 3", "²"):
+        small_index.catalog.set_meta(ANALYZER, record)
+        assert small_index.terms_ahead() and not small_index.terms_behind(), record
+        with pytest.raises(IndexMismatch):
+            reanalyse(small_index)
+    small_index.catalog.set_meta(ANALYZER, "0" + ANALYZER_VERSION, bump=True)  # "02" is version 2
+    assert small_index.terms_current() and not small_index.terms_ahead() and not small_index.terms_behind()
