@@ -635,6 +635,14 @@ class Catalog:
         ).fetchall()
         return frozenset(str(r[0]) for r in rows)
 
+    def prune_terms(self) -> int:
+        """Forget the terms no chunk holds any more (an older analyser's, once every passage was
+        analysed again: they would take places among ``similar_terms``); return how many."""
+        with self.transaction() as db:
+            held = "SELECT term FROM chunks_vocab"
+            db.execute(f"DELETE FROM terms_trigrams WHERE term NOT IN ({held})")
+            return int(db.execute(f"DELETE FROM terms WHERE term NOT IN ({held})").rowcount)
+
     def similar_terms(self, term: str, limit: int = 20) -> list[str]:
         """Return stored terms sharing the most character trigrams with ``term`` (best first)."""
         padded = term.replace('"', "")

@@ -260,6 +260,7 @@ class Index:
             )
             if on_chunks is not None:
                 on_chunks(len(chunks))
+        self.catalog.prune_terms()  # the older analyser's, which no passage holds now
         self.catalog.set_meta(ANALYZER, ANALYZER_VERSION, bump=True)
         if in_step:  # the vectors are as they were: the Chroma copy is as much in step
             self.catalog.set_meta(MIRRORED, str(self.catalog.generation()))

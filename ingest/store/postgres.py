@@ -847,6 +847,22 @@ class PostgresCatalog:
         )
         return frozenset(str(r[0]) for r in rows)
 
+    def prune_terms(self) -> int:
+        """Forget the terms no chunk holds any more (as ``Catalog.prune_terms``), their trigrams
+        and their share of the trigram index's statistics; return how many."""
+        with self.transaction() as db:
+            dead = db.execute(
+                "SELECT id, grams FROM terms t WHERE NOT EXISTS "
+                "(SELECT 1 FROM term_docs d WHERE d.term = t.term AND d.docs > 0)"
+            ).fetchall()
+            if not dead:
+                return 0
+            ids = [row_id for row_id, _ in dead]
+            db.execute("DELETE FROM term_grams WHERE term = ANY(%s)", (ids,))
+            db.execute("DELETE FROM terms WHERE id = ANY(%s)", (ids,))
+            self._count(db, "terms", -len(dead), -sum(grams for _, grams in dead))
+            return len(dead)
+
     def similar_terms(self, term: str, limit: int = 20) -> list[str]:
         """Return stored terms sharing the most character trigrams with ``term`` (best first,
         ranked by BM25 over trigrams, as FTS5's trigram index ranks them)."""

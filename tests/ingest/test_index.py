@@ -958,6 +958,7 @@ def test_terms_an_older_analyser_made_are_made_again_without_embedding_anything(
     as_an_older_analyser_left_it(small_index)
     assert small_index.terms_behind() and small_index.analysed_with() == "0"
     assert small_index.catalog.search(query_terms("karyawan yang dirumahkan"), 5) != fresh  # "rumah" is not stored
+    assert "merumahkan" in small_index.catalog.similar_terms("merumahkan")  # the older analyser's term
     embedded = hash_embeddings.documents_embedded
     generation = small_index.catalog.generation()
 
@@ -972,6 +973,9 @@ def test_terms_an_older_analyser_made_are_made_again_without_embedding_anything(
     assert small_index.catalog.sentence_vectors(collection, ids) == sentence_vectors
     assert small_index.catalog.sentences(ids) == sentences
     assert small_index.catalog.generation() > generation  # running readers reload
+    # the older terms no passage holds are no spelling variants of a question's word any more
+    assert "merumahkan" not in small_index.catalog.similar_terms("merumahkan")
+    assert "rumah" in small_index.catalog.similar_terms("merumahkan")
     assert [(r.content_hash, r.ingested_at) for r in small_index.articles()] == records
     assert stores_agree(small_index) == set(ids)
     # the Chroma copy, in step before, is recorded as in step (a review: no check had seen it)
