@@ -111,11 +111,14 @@ class IngestInterrupted(KeyboardInterrupt):
     unread or unprepared (a run larger than a round). What was stored stays: ingesting again adds
     the rest."""
 
-    def __init__(self, report: IngestReport, left: int, unread: bool = False) -> None:
+    def __init__(self, report: IngestReport, left: int, unread: bool = False, terms_behind: bool = False) -> None:
         super().__init__(f"{report.stored} stored, {left} not")
         self.report = report
         self.left = left
         self.unread = unread
+        # stopped while the stored articles' terms were analysed again (``reanalysed``): some are,
+        # and the next write or `tanya reindex --terms-only` does them all again
+        self.terms_behind = terms_behind
 
 
 class ProgressSink:
@@ -219,7 +222,10 @@ def ingest_articles(
                 if number == 0 and if_empty and index.count():
                     report.already_held = len(index.articles())
                     return report
-                report.reanalysed += reanalysed(index, progress)
+                try:
+                    report.reanalysed += reanalysed(index, progress)
+                except KeyboardInterrupt:
+                    raise IngestInterrupted(report, 0, unread=True, terms_behind=True) from None
                 todo = _to_write(index, ready, report)
                 _write_round(index, todo, report, progress, more)
     except KeyboardInterrupt as interrupt:

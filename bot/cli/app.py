@@ -254,6 +254,11 @@ def interrupted_line(interrupted: IngestInterrupted) -> str:
     """What an ingest stopped by Ctrl-C says after its report: what it stored stays."""
     left, unread = interrupted.left, interrupted.unread
     rest = f"; {not_stored(left, unread)}: ingest again to add them" if left or unread else ""
+    if interrupted.terms_behind:
+        rest += (
+            "; the stored articles' search terms, an older tanya's, were being analysed again: the index "
+            "answers as before, and the next ingest (or `tanya reindex --terms-only`) does them all"
+        )
     return f"tanya: interrupted: {interrupted.report.stored} new or changed article(s) were stored{rest}"
 
 
