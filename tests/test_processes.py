@@ -662,12 +662,11 @@ def test_a_closed_or_unreadable_standard_stream_is_one_line_not_a_traceback(
         assert done.stderr == "tanya: error: cannot write the output: standard output is closed\n"
 
 
-def test_ctrl_c_while_terms_are_made_again_says_how_far_it_got_and_the_next_run_finishes(
-    env: dict[str, str], tmp_path: Path
-) -> None:
-    """A hostile test: `tanya reindex --terms-only` interrupted said only "tanya: interrupted".
-    It says how many passages were done and that the index answers as before; the terms still
-    count as behind, and the next run analyses them all."""
+def _interrupted_while_older_terms_are_made_again(
+    env: dict[str, str], tmp_path: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`tanya ARGS` over an index of two articles whose terms an older tanya made, stopped by
+    Ctrl-C as the second article is to be analysed again."""
     import sqlite3
 
     for name, text in (("gunung.txt", VOLCANO), ("banjir.txt", "Banjir merendam dua desa di Lembah Arum pada Senin.")):
@@ -680,7 +679,7 @@ def test_ctrl_c_while_terms_are_made_again_says_how_far_it_got_and_the_next_run_
         "import os, signal, sys\n"
         "from ingest.store.index import Index\n"
         "real, calls = Index.put_reanalysed, []\n"
-        "def put(self, *args, **kwargs):  # Ctrl-C as the second article is to be analysed again\n"
+        "def put(self, *args, **kwargs):\n"
         "    calls.append(args)\n"
         "    if len(calls) == 2:\n"
         "        os.kill(os.getpid(), signal.SIGINT)\n"
@@ -688,11 +687,21 @@ def test_ctrl_c_while_terms_are_made_again_says_how_far_it_got_and_the_next_run_
         "Index.put_reanalysed = put\n"
         "signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal\n"
         "from bot.cli import main\n"
-        "sys.argv = ['tanya', 'reindex', '--terms-only']\n"
+        f"sys.argv = ['tanya', *{list(args)!r}]\n"
         "main()\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, env=env)
     assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_ctrl_c_while_terms_are_made_again_says_how_far_it_got_and_the_next_run_finishes(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A hostile test: `tanya reindex --terms-only` interrupted said only "tanya: interrupted".
+    It says how many passages were done and that the index answers as before; the terms still
+    count as behind, and the next run analyses them all."""
+    result = _interrupted_while_older_terms_are_made_again(env, tmp_path, "reindex", "--terms-only")
     assert "interrupted after 1 of 2 passages were analysed again" in result.stderr, result.stderr
     asked = run("ask", VOLCANO_QUESTION, env=env)
     assert asked.returncode == 0 and "4.000" in asked.stdout and "reindex --terms-only" in asked.stderr
@@ -704,33 +713,9 @@ def test_ctrl_c_while_an_ingest_makes_older_terms_again_says_so(env: dict[str, s
     """A hostile test: an ingest interrupted while it analysed the stored articles again said "0
     new or changed article(s) were stored; the rest were not", and nothing of the terms half
     made again. It says so; the next ingest does them all and adds the article."""
-    import sqlite3
-
-    for name, text in (("gunung.txt", VOLCANO), ("banjir.txt", "Banjir merendam dua desa di Lembah Arum pada Senin.")):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-        assert run("ingest", str(tmp_path / name), env=env).returncode == 0
-    with contextlib.closing(sqlite3.connect(Path(env["TANYA_DATA_DIR"]) / "catalog.sqlite3")) as db:
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('analyzer', '1')")  # as an older tanya left it
-        db.commit()
-    market = "Harga cabai di Pasar Kuala naik menjadi Rp80.000 per kilogram."
-    (tmp_path / "pasar.txt").write_text(market, encoding="utf-8")
-    script = (
-        "import os, signal, sys\n"
-        "from ingest.store.index import Index\n"
-        "real, calls = Index.put_reanalysed, []\n"
-        "def put(self, *args, **kwargs):  # Ctrl-C as the second article is to be analysed again\n"
-        "    calls.append(args)\n"
-        "    if len(calls) == 2:\n"
-        "        os.kill(os.getpid(), signal.SIGINT)\n"
-        "    real(self, *args, **kwargs)\n"
-        "Index.put_reanalysed = put\n"
-        "signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal\n"
-        "from bot.cli import main\n"
-        f"sys.argv = ['tanya', 'ingest', {str(tmp_path / 'pasar.txt')!r}]\n"
-        "main()\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, env=env)
-    assert result.returncode == 130 and "Traceback" not in result.stderr, result.stderr
+    market = tmp_path / "pasar.txt"
+    market.write_text("Harga cabai di Pasar Kuala naik menjadi Rp80.000 per kilogram.", encoding="utf-8")
+    result = _interrupted_while_older_terms_are_made_again(env, tmp_path, "ingest", str(market))
     assert "search terms, an older tanya's, were being analysed again" in result.stderr, result.stderr
-    again = json.loads(run("ingest", str(tmp_path / "pasar.txt"), "--json", env=env).stdout)
+    again = json.loads(run("ingest", str(market), "--json", env=env).stdout)
     assert (again["added"], again["reanalysed"]) == (1, 2)
