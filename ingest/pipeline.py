@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -411,9 +412,7 @@ def reanalysed(index: Index, progress: ProgressSink) -> int:
     """Bring the stored index terms up to this code's analyser when they are behind it
     (``Index.reanalyse``, shown as ``progress``); return how many articles were analysed again.
     The caller holds the write lock."""
-    if index.terms_behind():
-        progress.analysing(index.count())
-    return index.reanalyse(progress.analysed)
+    return index.reanalyse(progress.analysing, progress.analysed)
 
 
 @dataclass
@@ -598,6 +597,8 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         # an embedded index whose terms an older analyser made has them made again as they are
         # copied (the server's would otherwise mix two analysers' terms)
         same_terms = analysed_with(source) == ANALYZER_VERSION
+        # the source's model, loaded once if a passage's sentences are cut otherwise now
+        embeddings = functools.cache(functools.partial(index.embeddings_of, model or index.model_name))
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
         for record in reversed(records):  # oldest first, as they were ingested
@@ -635,7 +636,7 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
                     sentences,
                     (vectors if model else {}, sentence_vectors),
                     (target_collection, model or index.model_name),
-                    (lambda: index.embeddings_of(model)) if model else None,
+                    embeddings if model else None,
                 )
             copied += 1
             chunks_copied += len(chunks)

@@ -428,6 +428,7 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
     the models that do without the embeddings, until `tanya reindex`; and when its Chroma copy
     is in another collection than TANYA_COLLECTION names (set after the index was written)."""
     from ingest.settings import BUNDLED_MODEL
+    from ingest.store.index import analyser_order
 
     if not index.count():  # every answer would be a refusal with nothing to say why
         err.print(
@@ -443,16 +444,17 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
             style="dim",
             markup=False,
         )
-    if index.terms_behind():
+    analyser = index.analysed_with()  # (one read for both notes)
+    if analyser_order(analyser) < 0:
         err.print(
             "note: an older tanya made this index's search terms, so some words of a question may miss "
             "them; run `tanya reindex --terms-only` (nothing is embedded again) or ingest anything",
             style="dim",
             markup=False,
         )
-    elif index.terms_ahead():
+    elif analyser_order(analyser) > 0:
         err.print(
-            f"note: a newer tanya made this index's search terms (analyser {index.analysed_with()}), so some "
+            f"note: a newer tanya made this index's search terms (analyser {analyser}), so some "
             "words of a question may miss them; upgrade tanya on this host (it adds nothing to the index until then)",
             style="dim",
             markup=False,

@@ -9,6 +9,7 @@ next write (or ``tanya reindex --vectors-only``) to catch it up. Answering reads
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -205,45 +206,52 @@ class Index:
     def terms_behind(self) -> bool:
         """Whether an older analyser than this code's made the stored index terms: a question's
         terms would then miss some of theirs until ``reanalyse``."""
-        return _version(self.analysed_with()) < _version(ANALYZER_VERSION)
+        return analyser_order(self.analysed_with()) < 0
 
     def terms_ahead(self) -> bool:
         """Whether a newer tanya's analyser made the stored index terms (another host upgraded
         first): this one reads them as they are and writes nothing (``reanalyse`` refuses)."""
-        return _version(self.analysed_with()) > _version(ANALYZER_VERSION)
+        return analyser_order(self.analysed_with()) > 0
 
     def terms_current(self) -> bool:
         """Whether this code's analyser made the stored terms, read once per write (answering
         reads the stored sentence terms only then)."""
-        return _version(self._analysed.read(self.catalog.generation())) == _version(ANALYZER_VERSION)
+        return analyser_order(self._analysed.read(self.catalog.generation())) == 0
 
     def embeddings_of(self, model: str) -> Embeddings:
         """The embeddings of ``model``: this index's loaded ones when it is their model."""
         return self.embeddings if canonical_model_name(model) == self.model_name else self._embeddings_for(model)
 
-    def reanalyse(self, on_chunks: Callable[[int], None] | None = None) -> int:
+    def reanalyse(
+        self, on_start: Callable[[int], None] | None = None, on_chunks: Callable[[int], None] | None = None
+    ) -> int:
         """Analyse every stored passage again when an older analyser made the stored terms
         (``terms_behind``), and record this one's version; return how many articles were.
         Nothing is embedded again but the sentence vectors of a passage the new analyser cuts
-        into other sentences, with the model the index was built with (loaded for that alone
-        when another one is, as during a rebuild). Each article is written in one transaction,
-        the version last, with the generation raised so that running readers see it: a run that
-        stops is done again whole by the next. ``on_chunks`` is told how many passages each
-        article held. ``IndexMismatch`` when a newer tanya's analyser made them: an older one
-        writing its terms beside them (or over them) would undo that host's. The caller holds
-        the write lock (``writing``)."""
-        if self.terms_ahead():
+        into other sentences, with the model the index was built with (loaded once, for that
+        alone, when another one is, as during a rebuild). Each article is written in one
+        transaction, the version last, with the generation raised so that running readers see
+        it: a run that stops is done again whole by the next. ``on_start`` is told how many
+        passages there are to analyse (when there are), ``on_chunks`` how many each article
+        held. ``IndexMismatch`` when a newer tanya's analyser made them: an older one writing
+        its terms beside them (or over them) would undo that host's. The caller holds the write
+        lock (``writing``)."""
+        analyser, recorded = _analyser_record(self.catalog)  # read once: every write asks
+        order = analyser_order(analyser)
+        if order > 0:
             raise IndexMismatch(
-                f"a newer tanya made this index's search terms (analyser {self.analysed_with()}; this one's is "
+                f"a newer tanya made this index's search terms (analyser {analyser}; this one's is "
                 f"{ANALYZER_VERSION}); upgrade tanya on this host before it writes to the index"
             )
-        if not self.terms_behind():
-            if self.catalog.get_meta(ANALYZER) is None:
+        if order == 0:
+            if not recorded:
                 self.catalog.set_meta(ANALYZER, ANALYZER_VERSION)
             return 0
-        self.refresh()
+        if on_start is not None:
+            on_start(self.count())
         collection = self.collection_name
         model = self.built_with or self.model_name
+        embeddings = functools.cache(functools.partial(self.embeddings_of, model))
         before = self.catalog.generation()
         in_step = self.catalog.get_meta(MIRRORED) == str(before)
         records = self.catalog.articles()
@@ -256,7 +264,7 @@ class Index:
                 self.catalog.sentences(ids),
                 (self.catalog.vectors(collection, ids), self.catalog.sentence_vectors(collection, ids)),
                 (collection, model),
-                lambda: self.embeddings_of(model),
+                embeddings,
             )
             if on_chunks is not None:
                 on_chunks(len(chunks))
@@ -639,19 +647,27 @@ class _PerGeneration(Generic[T]):
         return held[1]
 
 
-def _version(analyser: str) -> float:
-    """An analyser version as a number to compare; one this code cannot read ("2.1", "3a", a
-    damaged record) as the newest: its terms are read as they are and never written over (a
-    hostile test: "2.1" had counted as the oldest, and been analysed back to "2")."""
-    return int(analyser) if analyser.isdecimal() and analyser.isascii() else math.inf
+def analyser_order(analyser: str) -> int:
+    """Whether terms of ``analyser`` are older than this code's (-1), its own (0) or newer (1).
+    A version this code cannot read ("2.1", "3a", a damaged record) counts as newer: its terms
+    are read as they are and never written over (a hostile test: "2.1" had counted as the
+    oldest, and been analysed back to "2")."""
+    version = int(analyser) if analyser.isdecimal() and analyser.isascii() else math.inf
+    ours = int(ANALYZER_VERSION)
+    return (version > ours) - (version < ours)
 
 
 def analysed_with(catalog: Catalog | PostgresCatalog) -> str:
     """The analyser version a catalog's stored index terms were made with."""
+    return _analyser_record(catalog)[0]
+
+
+def _analyser_record(catalog: Catalog | PostgresCatalog) -> tuple[str, bool]:
+    """``analysed_with``, and whether the catalog records it."""
     recorded = catalog.get_meta(ANALYZER)
     if recorded:
-        return recorded
-    return _UNRECORDED_ANALYZER if catalog.count_chunks() else ANALYZER_VERSION
+        return recorded, True
+    return (_UNRECORDED_ANALYZER if catalog.count_chunks() else ANALYZER_VERSION), False
 
 
 def damaged(exc: Exception) -> bool:
