@@ -1162,3 +1162,16 @@ def test_reindex_terms_only_makes_an_older_analysers_terms_again_and_ask_says_wh
     assert asked.exit_code == 0 and "a newer tanya made this index's search terms (analyser 99)" in asked.stderr
     refused = tanya("reindex", "--terms-only")
     assert refused.exit_code != 0 and "upgrade tanya on this host" in refused.stderr, refused.output
+
+
+def test_an_ingest_says_it_made_an_older_analysers_terms_again(ingested: None, tmp_path: Path) -> None:
+    from bot.cli.app import _settings
+    from ingest.store.index import make_index
+    from tests.conftest import as_an_older_analyser_left_it
+
+    as_an_older_analyser_left_it(make_index(_settings().index))
+    article = tmp_path / "banjir.txt"
+    article.write_text("Banjir merendam dua desa di Lembah Arum pada Senin pagi.", encoding="utf-8")
+    said = tanya("ingest", str(article))
+    assert said.exit_code == 0 and "1 stored article analysed again first" in said.stdout, said.output
+    assert "analysed again" not in tanya("ingest", str(article)).stdout  # once

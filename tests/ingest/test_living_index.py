@@ -370,3 +370,19 @@ def test_a_removal_after_another_process_rebuilt_the_index_leaves_nothing_of_it_
     fresh = open_index(settings, "model-b")
     assert len(fresh.mirrored_ids()) == fresh.count() == 2
     assert nearest_sources(fresh, "gunung") == {"gunung-0", "gunung-2"}
+
+
+def test_a_rebuild_with_another_model_makes_an_older_analysers_terms_again_first(settings: IndexSettings) -> None:
+    """`tanya reindex` embeds each passage's sentences as the stored terms cut them, so it makes
+    an older analyser's terms again before it embeds: the rebuilt index is not left behind."""
+    from ingest.text.analysis import query_terms
+    from tests.conftest import as_an_older_analyser_left_it
+
+    index = open_index(settings, "model-a")
+    ingest_articles(index, [Article("phk", "Para karyawan pabrik itu dirumahkan sejak Senin.", "PHK")])
+    as_an_older_analyser_left_it(index)
+    assert index.terms_behind() and not index.catalog.search(query_terms("dirumahkan"), 3)
+    rebuilder = open_index(settings, "model-b")
+    reindex(rebuilder, MODELS["model-b"], "model-b")
+    assert not rebuilder.terms_behind() and rebuilder.built_with == "model-b"
+    assert rebuilder.catalog.search(query_terms("dirumahkan"), 3)
