@@ -719,3 +719,9 @@ def test_ctrl_c_while_an_ingest_makes_older_terms_again_says_so(env: dict[str, s
     assert "search terms, an older tanya's, were being analysed again" in result.stderr, result.stderr
     again = json.loads(run("ingest", str(market), "--json", env=env).stdout)
     assert (again["added"], again["reanalysed"]) == (1, 2)
+    # with --json, the report says how many were analysed again before the stop (the first
+    # article; it had said 0)
+    (tmp_path / "json").mkdir()
+    env = {**env, "TANYA_DATA_DIR": str(tmp_path / "json" / "index")}
+    stopped = _interrupted_while_older_terms_are_made_again(env, tmp_path / "json", "ingest", str(market), "--json")
+    assert json.loads(stopped.stdout)["reanalysed"] == 1, stopped.stdout
