@@ -1,6 +1,6 @@
 """Ask a set's questions article by article, each over a small index of its own article.
 
-    python bench/per_article_eval.py bench/data/news_train_round3.jsonl --index-root .eval-index-r3 \\
+    python bench/per_article_eval.py bench/data/news_train_round3.jsonl --index-root /tmp/r3 \\
         --details runs/X/r3 [--models FILE]
     python bench/compare.py runs/A/r3 runs/B/r3
 
