@@ -51,10 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     env.setdefault("TANYA_MODEL_CACHE_DIR", str(args.index_root / "models"))
     args.details.mkdir(parents=True, exist_ok=True)
+    args.index_root.mkdir(parents=True, exist_ok=True)
     groups = articles(args.set)
     for number, lines in enumerate(groups):
         name = f"a{number:02d}"
-        args.index_root.mkdir(parents=True, exist_ok=True)
         questions = args.index_root / f"{name}.jsonl"  # beside its index: eval refuses files it did not write
         questions.write_text("".join(lines), encoding="utf-8")
         command = [str(tanya), "eval", str(questions), "--index-dir", str(args.index_root / name)]

@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from fit_models import SENTENCE_PASSAGES, Example, _retyped, holds_answer, rank, scored_sentences, sentence_set  # noqa: E402
+from train_reader import context  # noqa: E402
 
 from bot.chain.features import SentenceCandidate, answer_features  # noqa: E402
 from bot.chain.models import load_models  # noqa: E402
@@ -105,10 +106,10 @@ def readings(name: str) -> list[Example]:
         return _retyped(pickle.load(f))
 
 
-def _before(best: SentenceCandidate) -> str:
-    """The sentence before ``best`` in its passage, as the reader reads it beside it."""
-    spans = [span.text for span, _ in best.passage.sentences]
-    return spans[best.position - 1] if 0 < best.position <= len(spans) else ""
+def _read_as_trained(sentence: SentenceCandidate) -> str:
+    """What a reader of bench/train_reader.py reads of ``sentence``: the sentence, then the one
+    before it in its passage, as it was trained (``train_reader.context``)."""
+    return context([span.text for span, _ in sentence.passage.sentences], sentence.position)
 
 
 def rows(embed: Any | None, reader: Any | None = None) -> list[dict[str, Any]]:
@@ -131,7 +132,7 @@ def rows(embed: Any | None, reader: Any | None = None) -> list[dict[str, Any]]:
             rest = [w for w in content if stem(w) not in terms]
             row["+residual_share"] = len(rest) / max(1, len(content))
             residuals.append((" ".join(rest), best.text))
-            pairs.append((q.text, [(s.text, _before(s)) for s in scored[:3]]))
+            pairs.append((q.text, [_read_as_trained(s) for s in scored[:3]]))
             out.append(
                 {
                     "set": name,
@@ -150,26 +151,22 @@ def rows(embed: Any | None, reader: Any | None = None) -> list[dict[str, Any]]:
             row["features"]["+residual_cosine"] = float(a @ b) if rest else 1.0
     if reader is not None:
         # the reader's log-odds that the best sentence answers, and the most of the first three
-        for row, (question, contexts) in zip(out, pairs, strict=True):
-            logits = reader(question, contexts)
+        for row, (question, texts) in zip(out, pairs, strict=True):
+            logits = reader(question, texts)
             row["features"]["+reader_best"] = logits[0]
             row["features"]["+reader_top3"] = max(logits)
     return out
 
 
-def torch_reader(adapters: Path, folder: Path) -> Callable[[str, list[tuple[str, str]]], list[float]]:
-    """The reader of ``bench/train_reader.py`` (its adapters over the e5 folder), in torch, read
-    as it was trained (the sentence, then the one before it)."""
+def torch_reader(adapters: Path, folder: Path) -> Callable[[str, list[str]], list[float]]:
+    """The reader of ``bench/train_reader.py`` (its adapters over the e5 folder), in torch: the
+    log-odds that each text (``_read_as_trained``) answers the question."""
     import torch
     from reader import reader_net
-    from train_reader import context
 
     net = reader_net(folder, adapters=adapters).eval()
 
-    def logits(question: str, contexts: list[tuple[str, str]]) -> list[float]:
-        texts = [
-            context([before, sentence] if before else [sentence], 1 if before else 0) for sentence, before in contexts
-        ]
+    def logits(question: str, texts: list[str]) -> list[float]:
         with torch.no_grad():
             return [float(v) for v in net([question] * len(texts), texts)]
 

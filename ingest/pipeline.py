@@ -214,6 +214,11 @@ def ingest_articles(
     report = IngestReport()
     index.check_model()  # before any work: a mismatch fails at once
     seen: dict[str, str | None] = {}
+
+    def analysed(chunks: int) -> None:  # a stored article analysed again, counted as it is done
+        report.reanalysed += 1
+        progress.analysed(chunks)
+
     try:
         for number, (batch, more) in enumerate(_rounds(loaded, round_chars)):
             ready = _prepared(index, batch, seen)
@@ -223,13 +228,11 @@ def ingest_articles(
                 if number == 0 and if_empty and index.count():
                     report.already_held = len(index.articles())
                     return report
-                done = _Counted(progress)
                 try:
-                    report.reanalysed += reanalysed(index, done)
+                    index.reanalyse(progress.analysing, analysed)
                 except KeyboardInterrupt:
-                    # the articles analysed again before the stop are in the report (their terms
+                    # the articles analysed again before the stop stay in the report (their terms
                     # are this analyser's; the record is not, so the next write does them again)
-                    report.reanalysed += done.articles
                     raise IngestInterrupted(report, 0, unread=True, terms_behind=True) from None
                 todo = _to_write(index, ready, report)
                 _write_round(index, todo, report, progress, more)
@@ -410,22 +413,6 @@ def _write_group(
     report.items += [_stored(p, status) for p, status in group]
     if behind is not None:
         raise behind
-
-
-class _Counted(ProgressSink):
-    """``progress``, counting the articles analysed again as each is done (``Index.reanalyse``
-    tells each article's passages), so that a run stopped part way can say how many were."""
-
-    def __init__(self, progress: ProgressSink) -> None:
-        self.progress = progress
-        self.articles = 0
-
-    def analysing(self, total_chunks: int) -> None:
-        self.progress.analysing(total_chunks)
-
-    def analysed(self, chunks: int) -> None:
-        self.articles += 1
-        self.progress.analysed(chunks)
 
 
 def reanalysed(index: Index, progress: ProgressSink) -> int:

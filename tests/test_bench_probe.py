@@ -50,9 +50,10 @@ def test_the_reader_reads_the_best_sentence_with_the_one_before_it() -> None:
     from types import SimpleNamespace
 
     sys.path.insert(0, str(REPO / "bench"))
-    from probe_answer_features import _before
+    from probe_answer_features import _read_as_trained
 
     spans = [(SimpleNamespace(text=text), frozenset()) for text in ("Atap ambruk.", "Langkah ini diambil.")]
     passage = SimpleNamespace(sentences=spans)
-    assert _before(SimpleNamespace(passage=passage, position=1)) == "Atap ambruk."
-    assert _before(SimpleNamespace(passage=passage, position=0)) == ""
+    second = _read_as_trained(SimpleNamespace(passage=passage, position=1))
+    assert second.startswith("Langkah ini diambil.") and second.endswith(" Atap ambruk.")
+    assert _read_as_trained(SimpleNamespace(passage=passage, position=0)) == "Atap ambruk."

@@ -445,14 +445,15 @@ def _notes_on_the_index(index: Any, settings: Any) -> None:
             markup=False,
         )
     analyser = index.analysed_with()  # (one read for both notes)
-    if analyser_order(analyser) < 0:
+    order = analyser_order(analyser)
+    if order < 0:
         err.print(
             "note: an older tanya made this index's search terms, so some words of a question may miss "
             "them; run `tanya reindex --terms-only` (nothing is embedded again) or ingest anything",
             style="dim",
             markup=False,
         )
-    elif analyser_order(analyser) > 0:
+    elif order > 0:
         err.print(
             f"note: a newer tanya made this index's search terms (analyser {analyser}), so some "
             "words of a question may miss them; upgrade tanya on this host (it adds nothing to the index until then)",
