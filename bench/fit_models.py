@@ -69,6 +69,7 @@ from bot.chain.features import (  # noqa: E402
 from bot.chain.models import (  # noqa: E402
     LEXICAL_MODELS_FILE,
     MODELS_FILE,
+    OTHER_KIND,
     AnswerModels,
     LogisticModel,
     Model,
@@ -95,6 +96,10 @@ NEWS = (REPO / "bench" / "data" / "news_train.jsonl", REPO / "bench" / "data" / 
 BUNDLED = REPO / "ingest" / "corpus" / "tiktok-phk-malaysia-rakyatsulsel.txt"
 SENTENCE_PASSAGES = 3
 TARGET_FALSE_ABSTENTION = 0.10
+# The kinds of answer whose Indonesian questions have a bar of their own (``--kind-bar``), and how
+# many answerable ones people wrote a kind needs for one.
+KIND_BARS = ("reason",)
+MIN_KIND_QUESTIONS = 100
 MAX_MEDIAN_CHARS = 300
 # The margins (sentence-model log-odds below the best) tried for a second and a third sentence.
 MARGINS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 8.0)
@@ -642,12 +647,19 @@ def fit_reading(
     ]
     english_bar = _refusing(args.false_abstention, english) if args.english_bar else None
     english_probability = None if english_bar is None else round(english_bar, 6)
+    kind_probability = kind_bars(list(zip(probabilities, (ex for ex, _ in outcomes), strict=True)), args)
+
+    def bar_for(query: ParsedQuery) -> float:  # as ``AnswerModels.bar`` reads the bars
+        if query.lang == "en":
+            return min_probability if english_probability is None else english_probability
+        return kind_probability.get(query.kind or OTHER_KIND, min_probability)
+
     best_margin, best_third, best_correct = 0.0, None, -1
     config = AnswererConfig()
     # The sentences that may join each answer, as the answerer lets them (``answers_alone``),
     # judged once each however many margins are tried.
     joinable = [
-        _joins(ex.retrieval.query, passages, scored, answer_model, min_probability)
+        _joins(ex.retrieval.query, passages, scored, answer_model, bar_for(ex.retrieval.query))
         for (ex, scored), passages in zip(outcomes, read, strict=True)
     ]
     # and the other figure for what the best sentence counts, quoted second when there is one
@@ -661,7 +673,7 @@ def fit_reading(
                 continue
             correct, lengths = 0, defaultdict(list)
             for p, (ex, scored), joins, side in zip(probabilities, outcomes, joinable, sides, strict=True):
-                if p < min_probability or not ex.question.answerable:
+                if p < bar_for(ex.retrieval.query) or not ex.question.answerable:
                     continue
                 chosen = quoted(
                     scored,
@@ -688,11 +700,17 @@ def fit_reading(
         f"{label}answer model: min_probability {min_probability:.3f}, second_margin {best_margin}, "
         f"third_margin {best_third}; train accuracy "
         f"{best_correct / max(1, n_answerable):.3f}, unanswerable refused {refused:.3f}; "
-        f"English questions' bar {english_probability}",
+        f"English questions' bar {english_probability}, bars by kind {kind_probability}",
         file=sys.stderr,
     )
     return OneArticleModels(
-        sentence_model, answer_model, round(min_probability, 6), best_margin, best_third, english_probability
+        sentence_model,
+        answer_model,
+        round(min_probability, 6),
+        best_margin,
+        best_third,
+        english_probability,
+        kind_probability,
     )
 
 
@@ -753,6 +771,31 @@ def _refusing(share: float, probabilities: list[float]) -> float | None:
     without any)."""
     ordered = sorted(probabilities)
     return ordered[int(share * len(ordered))] if ordered else None
+
+
+def kind_bars(judged: Sequence[tuple[float, Example]], args: argparse.Namespace) -> dict[str, float]:
+    """The bars of the Indonesian questions asking for each kind of answer of ``--kind-bar``
+    (``AnswerModels.bar``), by the English bar's rule: each refuses ``--false-abstention`` of the
+    answerable questions of its kind people wrote (chat and news: ``judged``, each with its
+    answer model's probability), given ``MIN_KIND_QUESTIONS`` of them. The training splits'
+    questions asking why are half of them unanswerable (IDK-MRC's), those people wrote a tenth
+    at most, so the model gives right answers to why lower probabilities than people's questions
+    warrant: the one bar refused 14% of the answerable ones people wrote on training passages and
+    43% of those on the news articles (docs/quality.md, "A bar of its own for questions asking
+    why")."""
+    bars = {}
+    for kind in args.kind_bar:
+        asked = [
+            p
+            for p, ex in judged
+            if ex.question.answerable
+            and (_written(ex) or _news(ex))
+            and ex.retrieval.query.lang == "id"
+            and (ex.retrieval.query.kind or OTHER_KIND) == kind
+        ]
+        if len(asked) >= MIN_KIND_QUESTIONS:
+            bars[kind] = round(_refusing(args.false_abstention, asked) or 0.0, 6)
+    return bars
 
 
 def _joins(
@@ -860,6 +903,15 @@ def main() -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="a bar of its own for English questions, set on the English questions people wrote",
+    )
+    parser.add_argument(
+        "--kind-bar",
+        nargs="*",
+        default=list(KIND_BARS),
+        metavar="KIND",
+        help="bars of their own for Indonesian questions asking for these kinds of answer (reason, number, date, "
+        f"person, place, time, {OTHER_KIND}), set on those people wrote; none with no KIND (default: "
+        f"{' '.join(KIND_BARS)})",
     )
     parser.add_argument(
         "--limit",
@@ -1101,6 +1153,7 @@ def main() -> None:
             + (" --answer-model trees" if args.answer_model == "trees" else "")
             + ("" if args.third_sentence else " --no-third-sentence")
             + ("" if args.english_bar else " --no-english-bar")
+            + (f" --kind-bar{''.join(' ' + k for k in args.kind_bar)}" if args.kind_bar != list(KIND_BARS) else "")
             + (f" --news {shell_words(args.news)}" if _differ(args.news, NEWS) and args.news_weight > 0 else "")
             + (f" --news-weight {args.news_weight}" if args.news_weight != 1 else "")
             + (f" --news-in {args.news_in}" if args.news_in != "several" and args.news_weight > 0 else "")
@@ -1113,6 +1166,7 @@ def main() -> None:
         one_article,
         reading.third_margin,
         reading.english_probability,
+        kind_probability=reading.kind_probability,
     )
     if off_topic:
         # on their subject within one article too: the news questions asked of their own article

@@ -83,7 +83,7 @@ def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, 
         "left_out": ("--written-weight", "0"),
         "weighed": ("--written-weight", "3", "--bar-on", "all"),
         "ranking": ("--written-in", "ranking"),
-        "one_bar": ("--no-english-bar",),
+        "one_bar": ("--no-english-bar", "--kind-bar"),
     }.items():
         fit(tmp_path, model_cache, tmp_path / f"{name}.json", *extra)
         fits[name] = load_models(tmp_path / f"{name}.json")
@@ -101,7 +101,8 @@ def test_written_chat_questions_can_be_left_out_or_weighed_more(tmp_path: Path, 
     assert one_bar.english_probability is None and one_bar.one_article is not None
     assert one_bar.one_article.english_probability is None and one_bar.bar("en") == one_bar.min_probability
     assert one_bar.answer == fits["default"].answer and one_bar.min_probability == fits["default"].min_probability
-    command = f"python bench/fit_models.py --written {WRITTEN} --no-english-bar --news {NEWS}"
+    assert one_bar.kind_probability == {} and one_bar.one_article.kind_probability == {}
+    command = f"python bench/fit_models.py --written {WRITTEN} --no-english-bar --kind-bar --news {NEWS}"
     assert meta["one_bar"]["command"] == command
     # a bar set on written questions needs some in the answer model
     bad = [*("--written-in", "ranking"), *("--bar-on", "written")]
@@ -195,6 +196,39 @@ def test_the_bar_is_set_on_the_questions_asked_for(
     question = EvalQuestion("train", question_id, "id", "q", True, ("a",))
     example = Example(question, None, "")  # type: ignore[arg-type]
     assert [_calibrates(example, bar_on) for bar_on in ("copies", "written", "all")] == [copies, written, everything]
+
+
+def test_questions_asking_why_get_a_bar_set_on_those_people_wrote() -> None:
+    """``kind_bars``: the bar of a kind refuses a tenth of the answerable Indonesian questions of
+    that kind people wrote (chat and news), the training splits' own and their copies, English
+    ones, near misses and other kinds left out; a kind with too few such questions has none."""
+    import argparse
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from fit_models import MIN_KIND_QUESTIONS, Example, kind_bars
+
+    from bot.evaluation import EvalQuestion
+
+    def example(question_id: str, kind: str | None, lang: str = "id", answerable: bool = True) -> Example:
+        question = EvalQuestion("train", question_id, lang, "q", answerable, ("a",) if answerable else ())
+        return Example(question, SimpleNamespace(query=SimpleNamespace(lang=lang, kind=kind)), "")  # type: ignore[arg-type]
+
+    written = [(i / 100, example(f"chat:h1-{i}~written", "reason")) for i in range(1, 101)]
+    news = [(0.005, example(f"news:h5-a1-{i}~news", "reason")) for i in range(20)]
+    ignored = 10 * [
+        (0.0, example("tydi:1~chat", "reason")),  # a training split's copy
+        (0.0, example("tydi:2", "reason")),  # a training split's own
+        (0.0, example("chat:h1-0~written", "reason", lang="en")),
+        (0.0, example("chat:h1-x~written", "reason", answerable=False)),
+    ]
+    others = [(0.9, example(f"chat:h2-{i}~written", None)) for i in range(MIN_KIND_QUESTIONS - 1)]
+    args = argparse.Namespace(kind_bar=["reason", "other", "number"], false_abstention=0.1)
+    bars = kind_bars([*written, *news, *ignored, *others], args)
+    # 120 questions of their kind, the news ones lowest: a tenth of them (12) under the bar
+    assert bars["reason"] == 0.005
+    assert "other" not in bars and "number" not in bars  # 99 and none
+    assert kind_bars([*written, *others], argparse.Namespace(kind_bar=[], false_abstention=0.1)) == {}
 
 
 def test_the_recorded_command_quotes_paths_as_a_shell_reads_them(tmp_path: Path) -> None:

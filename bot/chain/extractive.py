@@ -128,14 +128,14 @@ class ExtractiveAnswerer:
         reading, ranking = self.models(retrieval), retrieval.models or load_models()
         if reading is ranking or not 0.0 < probability < 1.0:
             return probability
-        lang = retrieval.query.lang
-        shift = _logit(ranking.bar(lang)) - _logit(reading.bar(lang))
+        lang, kind = retrieval.query.lang, retrieval.query.kind
+        shift = _logit(ranking.bar(lang, kind)) - _logit(reading.bar(lang, kind))
         return 1.0 / (1.0 + math.exp(-(_logit(probability) + shift)))
 
     def accepts(self, retrieval: Retrieval) -> bool:
         """Whether the answer to ``retrieval`` is likely enough to be given (else: abstain)."""
         ranked, probability = self.judge(retrieval)
-        return bool(ranked) and probability >= self.models(retrieval).bar(retrieval.query.lang)
+        return bool(ranked) and probability >= self.models(retrieval).bar(retrieval.query.lang, retrieval.query.kind)
 
     def _rank_sentences(self, retrieval: Retrieval, passages_read: int | None = None) -> list[SentenceCandidate]:
         passages = retrieval.candidates[: self.config.passages if passages_read is None else passages_read]
@@ -221,7 +221,7 @@ class ExtractiveAnswerer:
         models, query = self.models(retrieval), retrieval.query
 
         def joins(sentence: SentenceCandidate) -> bool:
-            return answers_alone(query, passages, ranked, sentence, models.answer, models.bar(query.lang))
+            return answers_alone(query, passages, ranked, sentence, models.answer, models.bar(query.lang, query.kind))
 
         return joins
 

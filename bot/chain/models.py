@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -271,6 +271,16 @@ def _optional_margin(value: Any, what: str) -> float | None:
     return None if value is None else _margin(value, what)
 
 
+def _kind_probabilities(value: Any, what: str) -> dict[str, float]:
+    """The bars by kind of answer asked (``AnswerModels.bar``): a mapping of kinds to
+    probabilities, or nothing (an older file: every kind at the one bar)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{what} must map kinds of answer to probabilities")
+    return {str(kind): _probability(bar, f"{what}.{kind}") for kind, bar in value.items()}
+
+
 def _optional_probability(value: Any, what: str) -> float | None:
     return None if value is None else _probability(value, what)
 
@@ -327,6 +337,7 @@ class OneArticleModels:
     second_margin: float
     third_margin: float | None = None
     english_probability: float | None = None  # the bar for questions in English (``AnswerModels.bar``)
+    kind_probability: Mapping[str, float] = field(default_factory=dict)  # (``AnswerModels.bar``)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -339,6 +350,8 @@ class OneArticleModels:
             data["third_margin"] = self.third_margin
         if self.english_probability is not None:
             data["min_probability_en"] = self.english_probability
+        if self.kind_probability:
+            data["min_probability_kind"] = dict(self.kind_probability)
         return data
 
     @classmethod
@@ -350,6 +363,7 @@ class OneArticleModels:
             _margin(data["second_margin"], "one_article.second_margin"),
             _optional_margin(data.get("third_margin"), "one_article.third_margin"),
             _optional_probability(data.get("min_probability_en"), "one_article.min_probability_en"),
+            _kind_probabilities(data.get("min_probability_kind"), "one_article.min_probability_kind"),
         )
 
 
@@ -378,15 +392,22 @@ class AnswerModels:
     third_margin: float | None = None  # None: answers quote at most two sentences (and what they lean on)
     english_probability: float | None = None
     off_topic: OffTopicGate | None = None  # None: no question is refused for its subject alone
+    # Indonesian questions' bars by the kind of answer they ask (``bar``); a kind not listed, or
+    # none listed (an older file), has ``min_probability``
+    kind_probability: Mapping[str, float] = field(default_factory=dict)
 
-    def bar(self, lang: str) -> float:
-        """The probability under which an answer to a question in ``lang`` is refused. The fit
-        sets one for English questions of its own: the answer model, fitted mostly on Indonesian
-        questions, gives right answers to English ones lower probabilities, so the one bar refused
-        nearly half of them (docs/quality.md, section 4)."""
-        if lang == "en" and self.english_probability is not None:
-            return self.english_probability
-        return self.min_probability
+    def bar(self, lang: str, kind: str | None = None) -> float:
+        """The probability under which an answer to a question in ``lang`` asking for ``kind``
+        (``bot.chain.question.question_type``; ``None``: no kind of its own, listed as
+        ``OTHER_KIND``) is refused. The fit sets one for English questions of its own: the answer
+        model, fitted mostly on Indonesian questions, gives right answers to English ones lower
+        probabilities, so the one bar refused nearly half of them (docs/quality.md, section 4).
+        Indonesian questions have one for each kind of answer, by the same rule: right answers
+        to why are written in other words than the question's, and get lower probabilities than
+        right figures (docs/quality.md, "A bar for each kind of answer")."""
+        if lang == "en":
+            return self.min_probability if self.english_probability is None else self.english_probability
+        return self.kind_probability.get(kind or OTHER_KIND, self.min_probability)
 
     def for_passages(self, passages: Sequence[Any]) -> AnswerModels:
         """The models that read ``passages`` (candidates with a ``chunk``): the one-article ones
@@ -411,6 +432,7 @@ class AnswerModels:
             second_margin=one.second_margin,
             third_margin=one.third_margin,
             english_probability=one.english_probability,
+            kind_probability=one.kind_probability,
             one_article=None,
         )
 
@@ -428,6 +450,8 @@ class AnswerModels:
             data["third_margin"] = self.third_margin
         if self.english_probability is not None:
             data["min_probability_en"] = self.english_probability
+        if self.kind_probability:
+            data["min_probability_kind"] = dict(self.kind_probability)
         if self.one_article is not None:
             data["one_article"] = self.one_article.to_json()
         if self.off_topic is not None:
@@ -457,6 +481,7 @@ class AnswerModels:
             _optional_margin(data.get("third_margin"), "third_margin"),
             _optional_probability(data.get("min_probability_en"), "min_probability_en"),
             OffTopicGate.from_json(data["off_topic"]) if data.get("off_topic") else None,
+            _kind_probabilities(data.get("min_probability_kind"), "min_probability_kind"),
         )
 
     @property
@@ -483,12 +508,24 @@ class AnswerModels:
             changes["one_article"] = None
         if "min_probability" in changes and "english_probability" not in changes:
             changes["english_probability"] = None
+        if "min_probability" in changes and "kind_probability" not in changes:
+            changes["kind_probability"] = {}
         return dataclasses.replace(self, **changes)
 
 
 READING_FIELDS = frozenset(
-    {"sentence", "answer", "min_probability", "second_margin", "third_margin", "english_probability"}
+    {
+        "sentence",
+        "answer",
+        "min_probability",
+        "second_margin",
+        "third_margin",
+        "english_probability",
+        "kind_probability",
+    }
 )
+# How a bar for questions asking for no kind of answer of their own is listed.
+OTHER_KIND = "other"
 
 
 def load_models(path: Path | None = None) -> AnswerModels:

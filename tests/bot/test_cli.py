@@ -195,7 +195,7 @@ def test_a_message_that_asks_nothing_is_a_chat_reply_in_json(ingested: None) -> 
 
 def test_an_abstention_shows_the_closest_passage_said_to_be_no_answer(ingested: None) -> None:
     # refused, though its likeliest sentence holds the answer
-    question = "kata jubirnya perubahan ini tujuannya buat apa sih"
+    question = "jubir tiktok ngomong apa soal phk ini"
     data = json.loads(tanya("ask", "--json", question).stdout)
     assert data["abstained"] and data["citations"] == [] and "operasi global" in data["closest"]["quote"]
     assert set(data["closest"]) == {"n", "source", "title", "url", "published", "chunk_id", "text", "quote", "score"}
@@ -345,8 +345,8 @@ def test_eval_scores_conversations_turn_by_turn(tmp_path: Path) -> None:
 
 def test_eval_reports_how_often_a_refusals_closest_passage_holds_the_answer(tmp_path: Path) -> None:
     questions = tmp_path / "refused.jsonl"
-    rows = [  # refused: the first's closest passage says what the change is for, the second's does not
-        {"id": "q1", "question": "kata jubirnya perubahan ini tujuannya buat apa sih", "answers": ["operasi global"]},
+    rows = [  # refused: the first's closest passage is what the spokesman said, the second's names no CEO
+        {"id": "q1", "question": "jubir tiktok ngomong apa soal phk ini", "answers": ["operasi global"]},
         {"id": "q2", "question": "siapa CEO tiktok", "answers": ["Shou Zi Chew"]},
     ]
     questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")

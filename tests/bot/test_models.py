@@ -4,6 +4,7 @@ sklearn's do, and a broken file is a clear error, not a crash or a wrong answer.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -197,6 +198,46 @@ def test_english_questions_have_a_bar_of_their_own_in_both_readings() -> None:
     del data["min_probability_en"], data["one_article"]["min_probability_en"]
     older = AnswerModels.from_json(data)
     assert older.bar("en") == older.min_probability and older.for_passages([]).bar("en") == older.min_probability
+
+
+def test_questions_asking_why_have_a_bar_of_their_own_in_both_readings() -> None:
+    shipped = load_models()
+    assert shipped.one_article is not None
+    why, one_why = shipped.kind_probability["reason"], shipped.one_article.kind_probability["reason"]
+    # set on the questions people wrote, whose right answers to why get lower probabilities
+    assert why < shipped.min_probability and one_why < shipped.one_article.min_probability
+    assert shipped.bar("id", "reason") == why
+    assert shipped.bar("id", "number") == shipped.bar("id") == shipped.min_probability
+    one = shipped.for_passages([SimpleNamespace(chunk=SimpleNamespace(source="a"))])
+    assert one.bar("id", "reason") == one_why and one.bar("id", None) == one.min_probability
+    # an English question has the English bar, whatever it asks for, or without one the one bar
+    assert shipped.bar("en", "reason") == shipped.english_probability
+    assert shipped.replace(english_probability=None).bar("en", "reason") == shipped.min_probability
+    # read back as written; a swept threshold is every question's unless the sweep says otherwise
+    assert AnswerModels.from_json(json.loads(shipped.dumps())).kind_probability == shipped.kind_probability
+    assert shipped.replace(min_probability=0.3).bar("id", "reason") == 0.3
+    assert shipped.replace(min_probability=0.3, kind_probability={"reason": 0.2}).bar("id", "reason") == 0.2
+    # a file without them (older fits) refuses every kind at the one bar
+    data = shipped.to_json()
+    del data["min_probability_kind"], data["one_article"]["min_probability_kind"]
+    older = AnswerModels.from_json(data)
+    assert older.bar("id", "reason") == older.min_probability
+    assert older.for_passages([SimpleNamespace(chunk=SimpleNamespace(source="a"))]).bar("id", "reason") == (
+        older.one_article.min_probability if older.one_article else None
+    )
+
+
+@pytest.mark.parametrize("value", [["reason"], "0.1", {"reason": "abc"}, {"reason": 1.5}, {"reason": True}])
+@pytest.mark.parametrize("where", [(), ("one_article",)])
+def test_bars_by_kind_that_are_not_probabilities_are_refused_naming_them(
+    tmp_path: Path, value: Any, where: tuple[str, ...]
+) -> None:
+    data = load_models().to_json()
+    (data[where[0]] if where else data)["min_probability_kind"] = value
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(TanyaError, match=re.escape(".".join((*where, "min_probability_kind")))):
+        load_models(path)
 
 
 @pytest.mark.parametrize("value", [True, "abc", None, [0.1]])
