@@ -67,6 +67,7 @@ from bot.chain.features import (  # noqa: E402
     sentence_features,
 )
 from bot.chain.models import (  # noqa: E402
+    KINDS,
     LEXICAL_MODELS_FILE,
     MODELS_FILE,
     OTHER_KIND,
@@ -75,6 +76,7 @@ from bot.chain.models import (  # noqa: E402
     Model,
     OneArticleModels,
     TreeModel,
+    bar_of,
 )
 from bot.chain.question import RULES, ParsedQuery  # noqa: E402
 from bot.chain.retriever import HybridRetriever, Retrieval, RetrievalConfig  # noqa: E402
@@ -643,16 +645,14 @@ def fit_reading(
     english = [
         p
         for p, (ex, _) in zip(probabilities, outcomes, strict=True)
-        if ex.question.answerable and (_written(ex) or _news(ex)) and ex.retrieval.query.lang == "en"
+        if ex.question.answerable and _people_wrote(ex) and ex.retrieval.query.lang == "en"
     ]
     english_bar = _refusing(args.false_abstention, english) if args.english_bar else None
     english_probability = None if english_bar is None else round(english_bar, 6)
     kind_probability = kind_bars(list(zip(probabilities, (ex for ex, _ in outcomes), strict=True)), args)
 
     def bar_for(query: ParsedQuery) -> float:  # as ``AnswerModels.bar`` reads the bars
-        if query.lang == "en":
-            return min_probability if english_probability is None else english_probability
-        return kind_probability.get(query.kind or OTHER_KIND, min_probability)
+        return bar_of(query.lang, query.kind, min_probability, english_probability, kind_probability)
 
     best_margin, best_third, best_correct = 0.0, None, -1
     config = AnswererConfig()
@@ -694,8 +694,8 @@ def fit_reading(
             if median <= MAX_MEDIAN_CHARS and correct > best_correct:
                 best_margin, best_third, best_correct = margin, third, correct
     n_answerable = sum(1 for ex, _ in outcomes if ex.question.answerable)
-    unanswerable = [p for p, (ex, _) in zip(probabilities, outcomes, strict=True) if not ex.question.answerable]
-    refused = sum(p < min_probability for p in unanswerable) / max(1, len(unanswerable))
+    unanswerable = [(p, ex) for p, (ex, _) in zip(probabilities, outcomes, strict=True) if not ex.question.answerable]
+    refused = sum(p < bar_for(ex.retrieval.query) for p, ex in unanswerable) / max(1, len(unanswerable))
     print(
         f"{label}answer model: min_probability {min_probability:.3f}, second_margin {best_margin}, "
         f"third_margin {best_third}; train accuracy "
@@ -789,7 +789,7 @@ def kind_bars(judged: Sequence[tuple[float, Example]], args: argparse.Namespace)
             p
             for p, ex in judged
             if ex.question.answerable
-            and (_written(ex) or _news(ex))
+            and _people_wrote(ex)
             and ex.retrieval.query.lang == "id"
             and (ex.retrieval.query.kind or OTHER_KIND) == kind
         ]
@@ -851,6 +851,13 @@ def _news(example: Example) -> bool:
     return "news" in example.question.id.partition("~")[2]
 
 
+def _people_wrote(example: Example) -> bool:
+    """Whether ``example`` is a question written as people ask: a chat question on a training
+    passage or a question on a news article (or a copy of either); the English bar and the bars by
+    kind are set on these."""
+    return _written(example) or _news(example)
+
+
 def _calibrates(example: Example, bar_on: str) -> bool:
     """Whether the threshold is set on ``example``: a chat or small-index copy (``copies``), a
     written chat question (``written``), or either (``all``, which also takes the questions on
@@ -908,10 +915,10 @@ def main() -> None:
         "--kind-bar",
         nargs="*",
         default=list(KIND_BARS),
+        choices=KINDS,
         metavar="KIND",
-        help="bars of their own for Indonesian questions asking for these kinds of answer (reason, number, date, "
-        f"person, place, time, {OTHER_KIND}), set on those people wrote; none with no KIND (default: "
-        f"{' '.join(KIND_BARS)})",
+        help=f"bars of their own for Indonesian questions asking for these kinds of answer ({', '.join(KINDS)}), "
+        f"set on those people wrote; none with no KIND (default: {' '.join(KIND_BARS)})",
     )
     parser.add_argument(
         "--limit",

@@ -214,8 +214,8 @@ def test_questions_asking_why_get_a_bar_set_on_those_people_wrote() -> None:
         question = EvalQuestion("train", question_id, lang, "q", answerable, ("a",) if answerable else ())
         return Example(question, SimpleNamespace(query=SimpleNamespace(lang=lang, kind=kind)), "")  # type: ignore[arg-type]
 
-    written = [(i / 100, example(f"chat:h1-{i}~written", "reason")) for i in range(1, 101)]
-    news = [(0.005, example(f"news:h5-a1-{i}~news", "reason")) for i in range(20)]
+    written = [(0.5 + i / 1000, example(f"chat:h1-{i}~written", "reason")) for i in range(1, 101)]
+    news = [(0.001 * (i + 1), example(f"news:h5-a1-{i}~news", "reason")) for i in range(20)]
     ignored = 10 * [
         (0.0, example("tydi:1~chat", "reason")),  # a training split's copy
         (0.0, example("tydi:2", "reason")),  # a training split's own
@@ -226,7 +226,10 @@ def test_questions_asking_why_get_a_bar_set_on_those_people_wrote() -> None:
     args = argparse.Namespace(kind_bar=["reason", "other", "number"], false_abstention=0.1)
     bars = kind_bars([*written, *news, *ignored, *others], args)
     # 120 questions of their kind, the news ones lowest: a tenth of them (12) under the bar
-    assert bars["reason"] == 0.005
+    assert bars["reason"] == 0.013
+    assert kind_bars([*written, *news], argparse.Namespace(kind_bar=["reason"], false_abstention=0.05)) == {  # 6
+        "reason": 0.007
+    }
     assert "other" not in bars and "number" not in bars  # 99 and none
     assert kind_bars([*written, *others], argparse.Namespace(kind_bar=[], false_abstention=0.1)) == {}
 

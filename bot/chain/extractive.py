@@ -121,16 +121,18 @@ class ExtractiveAnswerer:
 
     def probability(self, retrieval: Retrieval) -> float:
         """The answer model's probability that the answer to ``retrieval`` is right, on the scale
-        of the models that ranked its passages: one-article models have a bar of their own, and a
-        probability they give is moved by the log-odds between the two bars, so that readings of a
-        question read by either can be compared (a follow-up against the question alone)."""
+        of the one bar of the models that ranked its passages: one-article models have bars of
+        their own, and questions asking why have one (``AnswerModels.bar``), so a probability is
+        moved by the log-odds between its bar and that one, and readings of a question read by
+        either can be compared (a follow-up against the question alone: "yg di malaysia?" after a
+        question asking why is read as asking why only with the turn before it)."""
         probability = self.judge(retrieval)[1]
         reading, ranking = self.models(retrieval), retrieval.models or load_models()
-        if reading is ranking or not 0.0 < probability < 1.0:
+        lang = retrieval.query.lang
+        own, common = reading.bar(lang, retrieval.query.kind), ranking.bar(lang)
+        if own == common or not 0.0 < probability < 1.0:
             return probability
-        lang, kind = retrieval.query.lang, retrieval.query.kind
-        shift = _logit(ranking.bar(lang, kind)) - _logit(reading.bar(lang, kind))
-        return 1.0 / (1.0 + math.exp(-(_logit(probability) + shift)))
+        return 1.0 / (1.0 + math.exp(-(_logit(probability) + _logit(common) - _logit(own))))
 
     def accepts(self, retrieval: Retrieval) -> bool:
         """Whether the answer to ``retrieval`` is likely enough to be given (else: abstain)."""

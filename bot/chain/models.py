@@ -271,13 +271,39 @@ def _optional_margin(value: Any, what: str) -> float | None:
     return None if value is None else _margin(value, what)
 
 
-def _kind_probabilities(value: Any, what: str) -> dict[str, float]:
-    """The bars by kind of answer asked (``AnswerModels.bar``): a mapping of kinds to
+# How a bar for questions asking for no kind of answer of their own is listed, and every kind a
+# bar may be listed for (``bot.chain.question.question_type``'s, and that).
+OTHER_KIND = "other"
+KINDS = ("time", "number", "date", "person", "place", "reason", OTHER_KIND)
+
+
+def bar_of(
+    lang: str,
+    kind: str | None,
+    one: float,
+    english: float | None = None,
+    kinds: Mapping[str, float] | None = None,
+) -> float:
+    """The probability under which an answer is refused, for a question in ``lang`` asking for
+    ``kind`` (``None``: no kind of its own, listed as ``OTHER_KIND``): the ``english`` bar for an
+    English question (the ``one`` bar without it), else the bar of its kind among ``kinds`` (the
+    ``one`` bar for a kind not listed). ``AnswerModels.bar`` reads its models' bars so, and the fit
+    (``bench/fit_models.py``) the bars it is setting."""
+    if lang == "en":
+        return one if english is None else english
+    return (kinds or {}).get(kind or OTHER_KIND, one)
+
+
+def _kind_probabilities(value: Any, what: str) -> Mapping[str, float]:
+    """The bars by kind of answer asked (``bar_of``): a mapping of kinds (``KINDS``) to
     probabilities, or nothing (an older file: every kind at the one bar)."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise ValueError(f"{what} must map kinds of answer to probabilities")
+    unknown = sorted(str(kind) for kind in value if kind not in KINDS)
+    if unknown:
+        raise ValueError(f"{what} names no kind of answer: {', '.join(unknown)} (kinds: {', '.join(KINDS)})")
     return {str(kind): _probability(bar, f"{what}.{kind}") for kind, bar in value.items()}
 
 
@@ -337,7 +363,7 @@ class OneArticleModels:
     second_margin: float
     third_margin: float | None = None
     english_probability: float | None = None  # the bar for questions in English (``AnswerModels.bar``)
-    kind_probability: Mapping[str, float] = field(default_factory=dict)  # (``AnswerModels.bar``)
+    kind_probability: Mapping[str, float] = field(default_factory=dict)  # (``bar_of``)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -398,16 +424,14 @@ class AnswerModels:
 
     def bar(self, lang: str, kind: str | None = None) -> float:
         """The probability under which an answer to a question in ``lang`` asking for ``kind``
-        (``bot.chain.question.question_type``; ``None``: no kind of its own, listed as
-        ``OTHER_KIND``) is refused. The fit sets one for English questions of its own: the answer
-        model, fitted mostly on Indonesian questions, gives right answers to English ones lower
-        probabilities, so the one bar refused nearly half of them (docs/quality.md, section 4).
-        Indonesian questions have one for each kind of answer, by the same rule: right answers
-        to why are written in other words than the question's, and get lower probabilities than
-        right figures (docs/quality.md, "A bar for each kind of answer")."""
-        if lang == "en":
-            return self.min_probability if self.english_probability is None else self.english_probability
-        return self.kind_probability.get(kind or OTHER_KIND, self.min_probability)
+        (``bot.chain.question.question_type``) is refused (``bar_of``). The fit sets one for
+        English questions of its own: the answer model, fitted mostly on Indonesian questions,
+        gives right answers to English ones lower probabilities, so the one bar refused nearly
+        half of them (docs/quality.md, section 4). By the same rule it sets one for Indonesian
+        questions asking why: the training splits' are half of them unanswerable, people's a
+        tenth at most, so the model gives right answers to why lower probabilities than people's
+        questions warrant (docs/quality.md, "A bar of its own for questions asking why, ...")."""
+        return bar_of(lang, kind, self.min_probability, self.english_probability, self.kind_probability)
 
     def for_passages(self, passages: Sequence[Any]) -> AnswerModels:
         """The models that read ``passages`` (candidates with a ``chunk``): the one-article ones
@@ -501,7 +525,8 @@ class AnswerModels:
         keeps no one-article models unless ``one_article`` is among the changes (so turning the
         third sentence off for both sets of models takes ``one_article`` with its own
         ``third_margin`` changed too). A new ``min_probability`` is every question's bar, English
-        ones' too, unless ``english_probability`` is among the changes."""
+        ones' and every kind's too, unless ``english_probability`` or ``kind_probability`` is among
+        the changes."""
         import dataclasses
 
         if READING_FIELDS & changes.keys() and "one_article" not in changes:
@@ -524,8 +549,6 @@ READING_FIELDS = frozenset(
         "kind_probability",
     }
 )
-# How a bar for questions asking for no kind of answer of their own is listed.
-OTHER_KIND = "other"
 
 
 def load_models(path: Path | None = None) -> AnswerModels:

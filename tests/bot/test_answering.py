@@ -323,6 +323,10 @@ def test_a_question_asking_why_is_refused_at_its_own_bar(small_index: Index) -> 
         retrieval.models = retrieval.models.replace(min_probability=p + 0.01, kind_probability={"reason": p - 0.01})
         assert answerer.accepts(retrieval) == (kind == "reason"), asked
         assert answerer.answer_retrieval(retrieval).abstained == (kind != "reason"), asked
+        # on the scale of the one bar, for a reading to be compared with another (a follow-up's):
+        # a probability at the bar for why is one at the one bar
+        retrieval.models = retrieval.models.replace(min_probability=0.2, kind_probability={"reason": p})
+        assert answerer.probability(retrieval) == pytest.approx(0.2 if kind == "reason" else p)
     english, p = judged("why was the factory shut?")
     assert english.query.kind == "reason" and english.query.lang == "en"
     english.models = english.models.replace(

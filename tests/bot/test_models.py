@@ -213,8 +213,11 @@ def test_questions_asking_why_have_a_bar_of_their_own_in_both_readings() -> None
     # an English question has the English bar, whatever it asks for, or without one the one bar
     assert shipped.bar("en", "reason") == shipped.english_probability
     assert shipped.replace(english_probability=None).bar("en", "reason") == shipped.min_probability
-    # read back as written; a swept threshold is every question's unless the sweep says otherwise
-    assert AnswerModels.from_json(json.loads(shipped.dumps())).kind_probability == shipped.kind_probability
+    # read back as written, in both readings
+    again = AnswerModels.from_json(json.loads(shipped.dumps()))
+    assert again.kind_probability == shipped.kind_probability and again.one_article is not None
+    assert again.one_article.kind_probability == shipped.one_article.kind_probability
+    # a swept threshold is every question's unless the sweep says otherwise
     assert shipped.replace(min_probability=0.3).bar("id", "reason") == 0.3
     assert shipped.replace(min_probability=0.3, kind_probability={"reason": 0.2}).bar("id", "reason") == 0.2
     # a file without them (older fits) refuses every kind at the one bar
@@ -227,7 +230,9 @@ def test_questions_asking_why_have_a_bar_of_their_own_in_both_readings() -> None
     )
 
 
-@pytest.mark.parametrize("value", [["reason"], "0.1", {"reason": "abc"}, {"reason": 1.5}, {"reason": True}])
+@pytest.mark.parametrize(
+    "value", [["reason"], "0.1", {"reason": "abc"}, {"reason": 1.5}, {"reason": True}, {"reasons": 0.1}]
+)
 @pytest.mark.parametrize("where", [(), ("one_article",)])
 def test_bars_by_kind_that_are_not_probabilities_are_refused_naming_them(
     tmp_path: Path, value: Any, where: tuple[str, ...]
