@@ -604,7 +604,7 @@ def fit_reading(
         weights = balance(sentence_examples) if args.balance else [1.0] * len(sentence_examples)
         if args.chat_sentence_weight != 1.0:  # the questions people write weigh more (CHAT_SENTENCE_WEIGHT)
             weights = [
-                w * (args.chat_sentence_weight if _written(ex) or _news(ex) else 1.0)
+                w * (args.chat_sentence_weight if _people_wrote(ex) else 1.0)
                 for w, ex in zip(weights, sentence_examples, strict=True)
             ]
         sentence_model = fit_listwise(sentence_groups, sentence_gold, names, args.c, weights)
@@ -642,14 +642,11 @@ def fit_reading(
     # English questions get a bar of their own, by the same rule over the answerable English
     # questions people wrote (chat and news): the model, fitted mostly on Indonesian questions,
     # gives right answers to English ones lower probabilities (docs/quality.md, section 4).
-    english = [
-        p
-        for p, (ex, _) in zip(probabilities, outcomes, strict=True)
-        if ex.question.answerable and _people_wrote(ex) and ex.retrieval.query.lang == "en"
-    ]
+    judged = list(zip(probabilities, (ex for ex, _ in outcomes), strict=True))
+    english = _people_wrote_answerable(judged, lambda query: query.lang == "en")
     english_bar = _refusing(args.false_abstention, english) if args.english_bar else None
     english_probability = None if english_bar is None else round(english_bar, 6)
-    kind_probability = kind_bars(list(zip(probabilities, (ex for ex, _ in outcomes), strict=True)), args)
+    kind_probability = kind_bars(judged, args)
 
     def bar_for(query: ParsedQuery) -> float:  # as ``AnswerModels.bar`` reads the bars
         return bar_of(query.lang, query.kind, min_probability, english_probability, kind_probability)
@@ -785,17 +782,20 @@ def kind_bars(judged: Sequence[tuple[float, Example]], args: argparse.Namespace)
     why")."""
     bars = {}
     for kind in args.kind_bar:
-        asked = [
-            p
-            for p, ex in judged
-            if ex.question.answerable
-            and _people_wrote(ex)
-            and ex.retrieval.query.lang == "id"
-            and (ex.retrieval.query.kind or OTHER_KIND) == kind
-        ]
+        asked = _people_wrote_answerable(
+            judged, lambda query, kind=kind: query.lang == "id" and (query.kind or OTHER_KIND) == kind
+        )
         if len(asked) >= MIN_KIND_QUESTIONS:
             bars[kind] = round(_refusing(args.false_abstention, asked) or 0.0, 6)
     return bars
+
+
+def _people_wrote_answerable(
+    judged: Sequence[tuple[float, Example]], asks: Callable[[ParsedQuery], bool]
+) -> list[float]:
+    """The probabilities of the answerable questions people wrote (``_people_wrote``) whose reading
+    ``asks`` holds of: those a bar of their own is set on (English ones, a kind's)."""
+    return [p for p, ex in judged if ex.question.answerable and _people_wrote(ex) and asks(ex.retrieval.query)]
 
 
 def _joins(

@@ -230,6 +230,15 @@ def test_questions_asking_why_have_a_bar_of_their_own_in_both_readings() -> None
     )
 
 
+def test_the_kinds_a_bar_may_be_listed_for_are_those_questions_ask() -> None:
+    from bot.chain.models import KINDS, OTHER_KIND
+    from bot.chain.question import question_type
+
+    questions = ("jam berapa mulainya?", "berapa korbannya?", "kapan dibuka?", "siapa bupatinya?")
+    asked = {question_type(q) for q in (*questions, "di mana lokasinya?", "kenapa ditutup?", "apa isi surat itu?")}
+    assert {kind or OTHER_KIND for kind in asked} == set(KINDS)
+
+
 @pytest.mark.parametrize(
     "value", [["reason"], "0.1", {"reason": "abc"}, {"reason": 1.5}, {"reason": True}, {"reasons": 0.1}]
 )
