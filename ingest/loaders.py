@@ -899,12 +899,27 @@ def _utf8_or_cp1252(data: bytes) -> str:
 _MAX_SIDECAR_BYTES = 1_000_000
 
 
+def sidecar_path(path: Path) -> Path | None:
+    """The sidecar of the article file ``path``: ``NAME.meta.json`` beside ``NAME.txt``, or
+    ``NAME.txt.meta.json`` (a hostile tester's: it had been ignored without a word); ``None``
+    when there is neither. Both at once are refused: which one holds the article's metadata?"""
+    found = [
+        p
+        for p in (path.with_name(path.stem + META_SUFFIX), path.with_name(path.name + META_SUFFIX))
+        if p.exists() or p.is_symlink()
+    ]
+    if len(found) > 1:
+        first, second = (printable_path(p.name) for p in found)
+        raise LoadError(f"both {first} and {second} describe {printable_path(path.name)}; keep one of them")
+    return found[0] if found else None
+
+
 def _sidecar(path: Path, within: Path | None = None) -> dict[str, Any]:
-    meta_path = path.with_name(path.stem + META_SUFFIX)
-    if not meta_path.exists():
-        if meta_path.is_symlink():  # dangling or a loop: the article had gone in without its metadata, silently
-            raise LoadError(f"{printable_path(meta_path.name)} is a link to nothing that can be read")
+    meta_path = sidecar_path(path)
+    if meta_path is None:
         return {}
+    if not meta_path.exists():  # dangling or a loop: the article had gone in without its metadata, silently
+        raise LoadError(f"{printable_path(meta_path.name)} is a link to nothing that can be read")
     if within is not None and not meta_path.resolve().is_relative_to(within):
         raise LoadError(f"{printable_path(meta_path.name)} is a link out of the folder; not followed")
     try:

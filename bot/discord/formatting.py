@@ -288,6 +288,11 @@ def passage_messages(title: str, text: str) -> list[str]:
     return split_message(f"**{neutralize(title)}**\n\n{neutralize(text)}")
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun`` in its number: "1 passage", "1,234 passages"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def sources_messages(records: list[ArticleRecord], more: int = 0) -> list[str]:
     """The indexed articles as message text, split under the limit; ``more``: how many others
     the index holds that are not listed."""
@@ -298,7 +303,7 @@ def sources_messages(records: list[ArticleRecord], more: int = 0) -> list[str]:
         url = safe_url(r.url)
         link = f" {_link(url)}" if url else ""
         date = f" · {r.published}" if r.published else ""
-        lines.append(f"• {neutralize(r.title)}{date} · {r.chunks} passages{link}")
+        lines.append(f"• {neutralize(r.title)}{date} · {counted(r.chunks, 'passage')}{link}")
     if more > 0:
         lines.append(f"… and {more:,} more (`tanya sources` on the bot's machine lists them all).")
     return split_message("\n".join(lines))

@@ -790,6 +790,8 @@ def test_an_add_report_repeats_a_long_source_cut_not_whole() -> None:
     assert short == "Could not add <https://example.com/a>: not found."  # whole, it is a link as before
     replaced = ItemResult("https://example.com/a", "replaced", 3, "Baru", note='in place of "Lama @everyone"')
     assert describe(IngestReport([replaced])) == 'Updated «Baru» (3 passages; in place of "Lama @\u200beveryone").'
+    one = ItemResult("https://example.com/b", "added", 1, "Satu")
+    assert describe(IngestReport([one])) == "Added «Satu» (1 passage)."  # a hostile tester's: "1 passages"
 
 
 async def test_add_rejects_unsupported_uploads(stack: Stack, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -195,8 +196,17 @@ def _record(title: str, url: str | None) -> ArticleRecord:
 def test_a_malformed_article_url_is_left_out_of_sources_so_it_cannot_end_the_link_wrapper(url: str) -> None:
     (message,) = sources_messages([_record("Banjir", url), _record("Gempa", "https://news.example/gempa?id=1")])
     assert message.splitlines() == [
-        "• Banjir · 2025-10-30 · 1 passages",
-        "• Gempa · 2025-10-30 · 1 passages <https://news.example/gempa?id=1>",
+        "• Banjir · 2025-10-30 · 1 passage",
+        "• Gempa · 2025-10-30 · 1 passage <https://news.example/gempa?id=1>",
+    ]
+
+
+def test_sources_count_passages_in_words_that_fit_the_number() -> None:
+    # a hostile tester's: "1 passages"
+    many = dataclasses.replace(_record("Gempa", None), chunks=1234)
+    assert sources_messages([_record("Banjir", None), many])[0].splitlines() == [
+        "• Banjir · 2025-10-30 · 1 passage",
+        "• Gempa · 2025-10-30 · 1,234 passages",
     ]
 
 

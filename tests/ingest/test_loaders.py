@@ -1407,3 +1407,19 @@ def test_a_sidecar_that_links_to_nothing_says_so(target: str, tmp_path: Path) ->
     (tmp_path / "a.meta.json").symlink_to(tmp_path / target)
     found = load_one(article)
     assert isinstance(found, Skipped) and "link to nothing" in found.reason, found
+
+
+def test_a_sidecar_named_after_the_whole_file_name_is_read_and_two_sidecars_are_refused(tmp_path: Path) -> None:
+    # a hostile tester's: "a.txt.meta.json" had been ignored without a word
+    article = tmp_path / "a.txt"
+    article.write_text("Warga mengungsi ke balai desa setelah banjir melanda desa itu.", encoding="utf-8")
+    (tmp_path / "a.txt.meta.json").write_text('{"title": "Banjir", "published": "2026-12-01"}', encoding="utf-8")
+    found = load_one(article)
+    assert isinstance(found, Article) and (found.title, found.published) == ("Banjir", "2026-12-01")
+    # a folder reads it too, and does not take the sidecar for an article
+    items = list(load_inputs([str(tmp_path)]))
+    assert [(Path(i.source).name, i.title) for i in items] == [("a.txt", "Banjir")]
+    (tmp_path / "a.meta.json").write_text('{"title": "Lain"}', encoding="utf-8")
+    found = load_one(article)
+    assert isinstance(found, Skipped) and "a.meta.json and a.txt.meta.json" in found.reason, found
+    assert "keep one" in found.reason
