@@ -21,6 +21,12 @@ def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def how_many(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural but for one, as messages write counts: "1 passage", "1,234
+    passages" (a hostile tester's "1 passages")."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 class TanyaError(Exception):
     """A problem the user can fix; ``exit_code`` follows the CLI contract (1 failure, 2 bad input)."""
 

@@ -899,15 +899,27 @@ def _utf8_or_cp1252(data: bytes) -> str:
 _MAX_SIDECAR_BYTES = 1_000_000
 
 
+def _there(path: Path) -> bool:
+    """Whether ``path`` names something, a link to nothing included; a name longer than the
+    system allows names nothing (Python 3.11's ``exists`` raises for it)."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return False
+
+
 def sidecar_path(path: Path) -> Path | None:
     """The sidecar of the article file ``path``: ``NAME.meta.json`` beside ``NAME.txt``, or
-    ``NAME.txt.meta.json`` (a hostile tester's: it had been ignored without a word); ``None``
-    when there is neither. Both at once are refused: which one holds the article's metadata?"""
-    found = [
-        p
-        for p in (path.with_name(path.stem + META_SUFFIX), path.with_name(path.name + META_SUFFIX))
-        if p.exists() or p.is_symlink()
-    ]
+    ``NAME.txt.meta.json`` (the whole file name: a hostile tester's, it had been ignored without a
+    word), unless that one is already the sidecar of an article beside it (``NAME.txt.md``, as
+    ``report.pdf.txt`` beside ``report.pdf`` owns ``report.pdf.meta.json``); ``None`` when there is
+    neither. Both at once are refused: which one holds the article's metadata?"""
+    whole = path.with_name(path.name + META_SUFFIX)
+    owned = any(
+        _there(path.with_name(path.name + suffix))
+        for suffix in {*SUPPORTED_SUFFIXES, *(s.upper() for s in SUPPORTED_SUFFIXES)} - {".jsonl", ".JSONL"}
+    )
+    found = [p for p in (path.with_name(path.stem + META_SUFFIX), *(() if owned else (whole,))) if _there(p)]
     if len(found) > 1:
         first, second = (printable_path(p.name) for p in found)
         raise LoadError(f"both {first} and {second} describe {printable_path(path.name)}; keep one of them")

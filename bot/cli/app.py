@@ -935,9 +935,8 @@ def reindex(
     Articles are not fetched again. Running bots and chats keep answering from the old vectors
     until the new ones are complete, then switch.
     """
-    from bot.cli.render import counted
     from bot.logs import terminal_text
-    from ingest.errors import ReindexInterrupted
+    from ingest.errors import ReindexInterrupted, how_many
     from ingest.pipeline import reanalyse, sync_vectors
     from ingest.pipeline import reindex as rebuild
     from ingest.settings import BUNDLED_MODEL
@@ -952,8 +951,9 @@ def reindex(
                 analysed = reanalyse(make_index(ingest_settings), sink)
             except KeyboardInterrupt:  # Ctrl-C, SIGTERM (bot.cli.Terminated)
                 err.print(
-                    f"tanya: interrupted after {sink.analysed_chunks} of {sink.analysing_chunks} passages were "
-                    "analysed again: the index answers as before, its terms still count as behind; run "
+                    f"tanya: interrupted after {sink.analysed_chunks:,} of "
+                    f"{how_many(sink.analysing_chunks, 'passage')} were analysed again: the index answers as "
+                    "before, its terms still count as behind; run "
                     "`tanya reindex --terms-only` again (it starts over; nothing is embedded)",
                     markup=False,
                 )
@@ -962,7 +962,7 @@ def reindex(
             _print_json(analysed.to_json())
         elif analysed.articles:
             out.print(
-                f"Analysed {counted(analysed.articles, 'article')} again (terms of analyser {analysed.analyser}, "
+                f"Analysed {how_many(analysed.articles, 'article')} again (terms of analyser {analysed.analyser}, "
                 f"were {analysed.previous_analyser}); nothing was embedded again, in {analysed.seconds:.1f} s.",
                 markup=False,
             )
@@ -1005,7 +1005,7 @@ def reindex(
         _print_json(report.to_json())
     else:
         out.print(
-            f"Re-embedded {report.chunks} passages with {report.model} (was {report.previous_model}) "
+            f"Re-embedded {how_many(report.chunks, 'passage')} with {report.model} (was {report.previous_model}) "
             f"in {report.seconds:.1f} s.",
             markup=False,
         )
@@ -1044,10 +1044,10 @@ def migrate(
     if as_json:
         _print_json(report.to_json())
     else:
-        from bot.cli.render import counted
+        from ingest.errors import how_many
 
         out.print(
-            f"copied {counted(report.copied, 'article')} ({counted(report.chunks, 'chunk')}), "
+            f"copied {how_many(report.copied, 'article')} ({how_many(report.chunks, 'chunk')}), "
             f"{report.unchanged} already there"
             + (f", {report.newer_there} left as the server holds a newer version" if report.newer_there else "")
             + f", in {report.seconds:.1f} s",

@@ -12,15 +12,10 @@ from rich.text import Text
 
 from bot.chain.answer import CLOSEST_LABEL, OMISSION, Answer, Citation
 from bot.logs import terminal_text
-from ingest.errors import shortened
+from ingest.errors import how_many, shortened
 from ingest.pipeline import IngestReport
 from ingest.text.sentences import split_sentences
 from ingest.types import ArticleRecord
-
-
-def counted(n: int, noun: str) -> str:
-    """``n`` and the noun, plural but for one ("1 chunk", "3 chunks")."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def answer_style(answer: Answer | None) -> str:
@@ -107,22 +102,22 @@ def render_report(report: IngestReport) -> RenderableType:
         if item.reason:  # a reason can quote the input ("unsupported file type ...")
             line.append(f"  ({terminal_text(item.reason)})", style="yellow")
         elif item.status != "skipped":
-            line.append(f"  {counted(item.chunks, 'chunk')}", style="dim")
+            line.append(f"  {how_many(item.chunks, 'chunk')}", style="dim")
         if item.note:  # what it replaced, when that had another title
             line.append(f"  ({terminal_text(item.note)})", style="cyan")
         lines.append(line)
     summary = Text(
         f"added {report.count('added')} · replaced {report.count('replaced')} · unchanged {report.count('unchanged')}"
-        f" · skipped {report.count('skipped')} · {counted(report.chunks_written, 'chunk')} embedded"
+        f" · skipped {report.count('skipped')} · {how_many(report.chunks_written, 'chunk')} embedded"
         f" · {report.seconds:.1f} s",
         style="bold",
     )
     lines.append(summary)
     if report.reanalysed:
-        again = counted(report.reanalysed, "stored article")
+        again = how_many(report.reanalysed, "stored article")
         lines.append(Text(f"{again} analysed again first: an older tanya had made their search terms"))
     if report.caught_up:
-        caught = counted(report.caught_up, "vector")
+        caught = how_many(report.caught_up, "vector")
         lines.append(Text(f"the Chroma copy, behind since an earlier write, was caught up: {caught} copied or removed"))
     return Group(*lines)
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.chain.answer import CLOSEST_LABEL, Answer, Citation, fullwidth_brackets, shown_quote
+from ingest.errors import how_many
 from ingest.text.analysis import LINK, without_invisible
 from ingest.types import ArticleRecord
 
@@ -288,11 +289,6 @@ def passage_messages(title: str, text: str) -> list[str]:
     return split_message(f"**{neutralize(title)}**\n\n{neutralize(text)}")
 
 
-def counted(n: int, noun: str) -> str:
-    """``n`` and ``noun`` in its number: "1 passage", "1,234 passages"."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
 def sources_messages(records: list[ArticleRecord], more: int = 0) -> list[str]:
     """The indexed articles as message text, split under the limit; ``more``: how many others
     the index holds that are not listed."""
@@ -303,7 +299,7 @@ def sources_messages(records: list[ArticleRecord], more: int = 0) -> list[str]:
         url = safe_url(r.url)
         link = f" {_link(url)}" if url else ""
         date = f" · {r.published}" if r.published else ""
-        lines.append(f"• {neutralize(r.title)}{date} · {counted(r.chunks, 'passage')}{link}")
+        lines.append(f"• {neutralize(r.title)}{date} · {how_many(r.chunks, 'passage')}{link}")
     if more > 0:
         lines.append(f"… and {more:,} more (`tanya sources` on the bot's machine lists them all).")
     return split_message("\n".join(lines))

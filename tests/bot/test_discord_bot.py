@@ -1084,7 +1084,7 @@ async def test_an_empty_mention_keeps_to_the_allowed_channels_and_the_cooldown(s
     await cog.on_message(fake_message(log, "<@99>", channel_id=200, mentions=[bot.user]))
     assert log[-1][1].startswith("Ask me something")  # the hint, where it may answer
     await cog.on_message(fake_message(log, "<@99>", channel_id=200, mentions=[bot.user]))
-    assert log[-1][1].startswith("Easy there!")
+    assert log[-1][1].startswith("Easy there! You can ask 1 question a minute;")  # not "1 questions"
     bot.workers.shutdown(wait=True)
 
 

@@ -1423,3 +1423,19 @@ def test_a_sidecar_named_after_the_whole_file_name_is_read_and_two_sidecars_are_
     found = load_one(article)
     assert isinstance(found, Skipped) and "a.meta.json and a.txt.meta.json" in found.reason, found
     assert "keep one" in found.reason
+
+
+def test_a_whole_name_sidecar_another_article_owns_or_a_name_too_long_for_one_is_no_sidecar(tmp_path: Path) -> None:
+    # a reviewer's: "report.pdf.meta.json" is the sidecar of "report.pdf.txt" beside "report.pdf";
+    # it had described both
+    text = "Warga mengungsi ke balai desa setelah banjir melanda desa itu."
+    (tmp_path / "report.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "report.txt.md").write_text(text, encoding="utf-8")
+    (tmp_path / "report.txt.meta.json").write_text('{"title": "Milik md"}', encoding="utf-8")
+    titles = {Path(i.source).name: i.title for i in load_inputs([str(tmp_path)])}
+    assert titles == {"report.txt": "report", "report.txt.md": "Milik md"}
+    # a name whose whole-name sidecar would be longer than the system allows is still read
+    long = tmp_path / ("a" * 244 + ".txt")
+    long.write_text(text, encoding="utf-8")
+    found = load_one(long)
+    assert isinstance(found, Article), found

@@ -27,7 +27,7 @@ from bot.discord.app import NO_MENTIONS, send_ephemeral
 from bot.discord.cogs.errors import APOLOGY, reply_for
 from bot.discord.formatting import Reply, answer_replies, passage_messages, plain_text, preview_content
 from ingest.corpus import bundled_articles_dir
-from ingest.errors import BadInput, TanyaError
+from ingest.errors import BadInput, TanyaError, how_many
 
 if TYPE_CHECKING:
     from bot.discord.app import TanyaBot
@@ -296,7 +296,7 @@ class AskCog(commands.Cog):
         wait = self.bot.cooldown.retry_after(user_id)
         if wait > 0:
             limit = self.bot.settings.discord.cooldown_per_minute
-            return f"Easy there! You can ask {limit} questions a minute; try again in {wait:.0f} s."
+            return f"Easy there! You can ask {how_many(limit, 'question')} a minute; try again in {wait:.0f} s."
         return None
 
     def askable(self, question: str) -> bool:

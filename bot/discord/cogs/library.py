@@ -19,8 +19,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.app import NO_MENTIONS, send_ephemeral
-from bot.discord.formatting import counted, inert, neutralize, sources_messages
-from ingest.errors import AmbiguousSource, BadInput, LoadError
+from bot.discord.formatting import inert, neutralize, sources_messages
+from ingest.errors import AmbiguousSource, BadInput, LoadError, how_many
 from ingest.loaders import parse_document
 from ingest.pipeline import IngestReport, ingest_articles, ingest_inputs
 from ingest.settings import is_url
@@ -97,10 +97,10 @@ def describe(report: IngestReport) -> str:
     for item in report.items:
         title = _shown(item.title or item.source)
         if item.status == "added":
-            lines.append(f"Added «{title}» ({counted(item.chunks, 'passage')}).")
+            lines.append(f"Added «{title}» ({how_many(item.chunks, 'passage')}).")
         elif item.status == "replaced":  # and what it replaced, when that had another title
             note = f"; {_shown(item.note)}" if item.note else ""
-            lines.append(f"Updated «{title}» ({counted(item.chunks, 'passage')}{note}).")
+            lines.append(f"Updated «{title}» ({how_many(item.chunks, 'passage')}{note}).")
         elif item.status == "unchanged":
             lines.append(f"Already in the index: «{title}». Not added twice.")
         else:
