@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.chain.normalization import ASKING
 from bot.chain.question import ParsedQuery, asks_only
 
 # At most this many concepts in a question read with its context (its own always count): what a
@@ -43,7 +44,10 @@ class Context:
 def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
     """``query`` read as a follow-up of ``context``: the earlier concepts join its own (those it
     does not already hold), and the kind of answer asked for and what names it carry over when
-    the question asks for none ("yang di Malaysia saja?" after "berapa ...?")."""
+    the question asks for none and asks with no word of its own ("yang di Malaysia saja?" after
+    "berapa ...?"); one that asks its own way ("trus anak2nya belajar gmn", "and what did he
+    promise" after a question asking when) takes no kind from before (docs/quality.md, "A
+    follow-up takes the earlier kind of answer only when it asks with no word of its own")."""
     # A question of nothing but the words that ask ("kenapa?", "and why?") searches for those
     # words on its own (``concept_terms``); read with the context it names nothing of its own,
     # or the asking word, which no passage holds, would count as a part of it every answer lacks.
@@ -55,7 +59,7 @@ def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
     earlier = earlier[: max(0, MAX_CONTEXT_CONCEPTS - len(mine))]
     return dataclasses.replace(
         query,
-        kind=query.kind or context.query.kind,
+        kind=query.kind or (None if query.words & ASKING else context.query.kind),
         words=query.words | context.query.words,
         concepts=mine + earlier,
         rare_weight=max(query.rare_weight, context.query.rare_weight),
