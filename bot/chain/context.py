@@ -43,11 +43,12 @@ class Context:
 
 def in_context(query: ParsedQuery, context: Context) -> ParsedQuery:
     """``query`` read as a follow-up of ``context``: the earlier concepts join its own (those it
-    does not already hold), and the kind of answer asked for and what names it carry over when
-    the question asks for none and asks with no word of its own ("yang di Malaysia saja?" after
-    "berapa ...?"); one that asks its own way ("trus anak2nya belajar gmn", "and what did he
-    promise" after a question asking when) takes no kind from before (docs/quality.md, "A
-    follow-up takes the earlier kind of answer only when it asks with no word of its own")."""
+    does not already hold); what names the thing asked for carries over when the question names
+    none, and the kind of answer asked for when it asks for none and with no word of its own
+    ("yang di Malaysia saja?" after "berapa ...?"): one that asks its own way ("trus anak2nya
+    belajar gmn", "and what did he promise" after a question asking when) takes no kind from
+    before (docs/quality.md, "A follow-up takes the earlier kind of answer only when it asks with
+    no word of its own")."""
     # A question of nothing but the words that ask ("kenapa?", "and why?") searches for those
     # words on its own (``concept_terms``); read with the context it names nothing of its own,
     # or the asking word, which no passage holds, would count as a part of it every answer lacks.
