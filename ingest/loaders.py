@@ -899,6 +899,10 @@ def _utf8_or_cp1252(data: bytes) -> str:
 _MAX_SIDECAR_BYTES = 1_000_000
 
 
+# The suffixes of the files that may have a sidecar (a JSONL file's lines carry their own metadata).
+_SIDECAR_TAKERS = tuple(suffix for suffix in SUPPORTED_SUFFIXES if suffix != ".jsonl")
+
+
 def _there(path: Path) -> bool:
     """Whether ``path`` names something, a link to nothing included; a name longer than the
     system allows names nothing (Python 3.11's ``exists`` raises for it)."""
@@ -915,11 +919,11 @@ def sidecar_path(path: Path) -> Path | None:
     ``report.pdf.txt`` beside ``report.pdf`` owns ``report.pdf.meta.json``); ``None`` when there is
     neither. Both at once are refused: which one holds the article's metadata?"""
     whole = path.with_name(path.name + META_SUFFIX)
-    owned = any(
-        _there(path.with_name(path.name + suffix))
-        for suffix in {*SUPPORTED_SUFFIXES, *(s.upper() for s in SUPPORTED_SUFFIXES)} - {".jsonl", ".JSONL"}
-    )
-    found = [p for p in (path.with_name(path.stem + META_SUFFIX), *(() if owned else (whole,))) if _there(p)]
+    found = [p for p in (path.with_name(path.stem + META_SUFFIX), whole) if _there(p)]
+    if whole in found and any(  # looked for only when there is one: a folder's files cost two checks each
+        _there(path.with_name(path.name + suffix)) for taker in _SIDECAR_TAKERS for suffix in (taker, taker.upper())
+    ):
+        found.remove(whole)
     if len(found) > 1:
         first, second = (printable_path(p.name) for p in found)
         raise LoadError(f"both {first} and {second} describe {printable_path(path.name)}; keep one of them")
