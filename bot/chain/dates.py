@@ -126,6 +126,9 @@ _YEAR_FIRST = re.compile(r"\b(\d{4})([-/])(\d{1,2})\2(\d{1,2})\b(?![-/.]\d)")  #
 # The English words a day written month first follows in a question guessed Indonesian
 # ("evacuees since November 10": English words an Indonesian guess was made on).
 _ENGLISH_BEFORE_DAY = re.compile(r"\b(?:since|until|till|before|after|from|between|through|on|of)\s+$")
+# What ends a clause after a day written month first: nothing counted follows its figure
+# ("sejak Februari 15?" is since 15 February; "sejak Februari 15 warga" is since February, 15 people).
+_CLAUSE_END = re.compile(r"\s*(?:[?!.,;:)]|$)")
 
 
 # A day written day first with dashes or dots and its year ("30-10-2026", "30.10.2026").
@@ -159,8 +162,9 @@ def _figures_day_first(q: str) -> str:
 def _as_read(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` as its dates are read: in lower case, its days written with figures written day
     first with slashes (``_figures_day_first``), and its days written month first written day
-    first ("28 november") when the question is English or after an English word of time ("since
-    November 10"; in Indonesian "sejak Oktober 30 orang mengungsi" is since October, 30 people);
+    first ("28 november") when the question is English, after an English word of time ("since
+    November 10"), or when nothing follows its figure in the clause ("sejak Februari 15?"; in
+    Indonesian "sejak Oktober 30 orang mengungsi" is since October, 30 people);
     each in the place it took, so that positions in it are positions in ``text``; with where the
     latter were rewritten."""
     english = guess_language(text) == "en"
@@ -168,7 +172,7 @@ def _as_read(text: str) -> tuple[str, list[tuple[int, int]]]:
     rewritten: list[tuple[int, int]] = []
 
     def swap(m: re.Match[str]) -> str:
-        if not english and not _ENGLISH_BEFORE_DAY.search(q, 0, m.start()):
+        if not english and not _ENGLISH_BEFORE_DAY.search(q, 0, m.start()) and not _CLAUSE_END.match(q, m.end()):
             return m.group(0)
         rewritten.append(m.span())
         # padded in front, so that what a date is read to end with ends where it does in ``q``
@@ -613,8 +617,10 @@ _WRITTEN_DAY = re.compile(
 def impossible_day(question: str) -> str | None:
     """A day ``question`` writes that no calendar has ("31 November", "30 Februari", "tgl 31/4",
     "29/2/2025"), as written: read as no date, the rest of the question is answered, and a note
-    says so (it had been answered as though the day were not there, without a word)."""
-    for found in _WRITTEN_DAY.finditer(_lower(question)):
+    says so (it had been answered as though the day were not there, without a word). A day
+    written month first counts where the dates read it so ("November 31", "sejak Februari 30?")."""
+    read, rewritten = _as_read(question)
+    for found in _WRITTEN_DAY.finditer(read):
         groups = found.groups()
         day, month, year = next((groups[i : i + 3] for i in (0, 3, 6) if groups[i]), (None, None, None))
         assert day is not None and month is not None
@@ -624,7 +630,11 @@ def impossible_day(question: str) -> str | None:
         try:
             date(_full_year(year) if year else 2024, number, int(day))  # a leap year: 29 Februari is a day
         except ValueError:
-            return question[found.start() : found.end()]
+            start, end = found.span()
+            for first, last in rewritten:  # the whole of a day rewritten day first, as written
+                if first < end and start < last:
+                    start, end = min(start, first), max(end, last)
+            return question[start:end]
     return None
 
 

@@ -90,6 +90,10 @@ def test_a_calendar_day_is_told_from_a_relative_time() -> None:
         ("from October 30 to November 2 what happened?", "2026-10-30", "2026-11-02", False, "what happened?"),
         # month first only in English: in Indonesian, "Oktober 30 orang" is October, then 30 people
         ("sejak Oktober 30 orang mengungsi?", "2026-10-01", None, False, "30 orang mengungsi?"),
+        # ... but a figure that ends the clause, nothing counted after it, is the day (found by a
+        # hostile tester: "sejak Februari 15" had been since 1 February)
+        ("pengungsi sejak Februari 15?", "2026-02-15", None, False, "pengungsi?"),
+        ("berapa korban per Oktober 30, kak?", "2026-10-30", "2026-10-30", False, "berapa korban, kak?"),
         # a part of a month is read as the month; days past the calendar are no dates
         ("berita sebelum akhir Oktober", None, "2026-10-31", False, "berita"),
         ("berita setelah awal November", "2026-11-01", None, False, "berita"),
@@ -843,6 +847,11 @@ def test_the_chain_counts_relative_dates_from_the_day_it_is_given(story: Any) ->
         ("berapa 32 orang yang mengungsi", None),
         ("how many of the 40 may still be missing?", None),  # a count before a word that is a month
         ("0 Januari", None),
+        # written month first, where the dates read it so (found by a hostile tester)
+        ("pengungsi sejak Februari 30?", "Februari 30"),
+        ("what happened on Nov 31st?", "Nov 31st"),
+        ("berita 2026-02-30", "2026-02-30"),
+        ("sejak Februari 30 warga mengungsi", None),  # February, then 30 residents
     ],
 )
 def test_a_day_no_calendar_has_is_found_as_written(question: str, day: str | None) -> None:
