@@ -26,9 +26,9 @@ from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
-from bot.chain.stories import Titled
+from bot.chain.stories import Titled, names
 from ingest.errors import BadInput
-from ingest.text.analysis import analyze
+from ingest.text.analysis import analyze, sentence_terms
 from ingest.text.stemming import root_words
 from ingest.types import Scope
 
@@ -294,6 +294,39 @@ class FollowUpReader:
             return False
         return not names_what_was_said(own, alone.question) and not all(c.held for c in own)
 
+    def without_rivals(self, alone: Retrieval, context: Context) -> Context:
+        """``context`` without the names the question's own names take the place of: "kalo
+        rosmiati desanya?" after "siti aminah tinggal di kecamatan mana" asks of Rosmiati, "kalo
+        bapenda?" after what a hotel association counted asks for the revenue office's count. A
+        name of the question's own (a word, not one people ask with, that its best passage's
+        article writes as a name, ``stories.names``, and the conversation did not name) rivals
+        each earlier name that no sentence of that article writes beside it, and the earlier
+        question's meaning, mostly the subject replaced, is not searched with; a name written
+        with it ("yang di Malaysia saja?" after a question on TikTok's layoffs) is what it is
+        asked of, and stays (docs/quality.md, "A name of the follow-up's own in place of an
+        earlier one")."""
+        earlier = {t for c in context.query.concepts for t in c.terms}
+        new = {t for c in naming(alone.query) for t in c.terms if t not in earlier}
+        if not new or not alone.candidates:
+            return context
+        chunks = self.stories.chunks_of(alone.candidates[0].chunk.source)
+        written = names((c.text for c in chunks), chunks[0].title) if chunks else frozenset()
+        own = new & written
+        if not own:
+            return context
+        stored = self.stories.index.sentences(chunks)
+        beside = {
+            term
+            for chunk in chunks
+            for _, terms in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
+            if not own.isdisjoint(terms)
+            for term in terms
+        }
+        kept = tuple(c for c in context.query.concepts if written.isdisjoint(c.terms) or not beside.isdisjoint(c.terms))
+        if len(kept) == len(context.query.concepts):
+            return context
+        return dataclasses.replace(context, query=dataclasses.replace(context.query, concepts=kept), vector=None)
+
     def own_reading(self, question: str, within: Scope | None = None) -> Retrieval:
         """The message's retrieval; when the answer model refuses it and the message also holds
         sentences that do not ask (``question_part``: "Gue baru baca beritanya. brp org yg kena
@@ -330,7 +363,7 @@ class FollowUpReader:
         if self.leaves_the_index(alone, context):  # refused, and the conversation goes on from before it
             alone.keeps = context
             return alone
-        followed = self.retriever.search_in_context(alone, context)
+        followed = self.retriever.search_in_context(alone, self.without_rivals(alone, context))
         on_story = self.story_of(context)
         share = self.says_more(alone, context)
         if share <= FEW_WORDS_SHARE:
