@@ -26,9 +26,9 @@ from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
-from bot.chain.stories import Titled, names
+from bot.chain.stories import Titled
 from ingest.errors import BadInput
-from ingest.text.analysis import analyze, sentence_terms
+from ingest.text.analysis import analyze
 from ingest.text.stemming import root_words
 from ingest.types import Scope
 
@@ -296,33 +296,33 @@ class FollowUpReader:
 
     def without_rivals(self, alone: Retrieval, context: Context) -> Context:
         """``context`` without the names the question's own names take the place of: "kalo
-        rosmiati desanya?" after "siti aminah tinggal di kecamatan mana" asks of Rosmiati, "kalo
-        bapenda?" after what a hotel association counted asks for the revenue office's count. A
-        name of the question's own (a word, not one people ask with, that its best passage's
-        article writes as a name, ``stories.names``, and the conversation did not name) rivals
-        each earlier name that no sentence of that article writes beside it, and the earlier
-        question's meaning, mostly the subject replaced, is not searched with; a name written
-        with it ("yang di Malaysia saja?" after a question on TikTok's layoffs) is what it is
-        asked of, and stays (docs/quality.md, "A name of the follow-up's own in place of an
-        earlier one")."""
+        rosmiati desanya?" after "siti aminah tinggal di kecamatan mana" asks of Rosmiati, not of
+        her. A name of the question's own is a word it names as written (its first term, not
+        one of the words people ask with, ``naming``, nor a root of the language: "kesehatan" and
+        "uangnya" are no names though an agency's name writes "Kesehatan" and "Keuangan") that
+        the conversation did not name and that its best passage's article writes as a name
+        (``stories.names``). It rivals each earlier name of that article that no sentence of
+        the article writes beside it, and the earlier question's vector, mostly of the subject
+        replaced, is not searched with; a name written with it ("yang di Malaysia saja?" after a
+        question on TikTok's layoffs) is what it is asked of, and stays (docs/quality.md, "A name
+        of the follow-up's own in place of an earlier one")."""
         earlier = {t for c in context.query.concepts for t in c.terms}
-        new = {t for c in naming(alone.query) for t in c.terms if t not in earlier}
+        roots = root_words()
+        new = {
+            c.terms[0]
+            for c in naming(alone.query)
+            if c.terms[0] not in earlier and c.terms[0] not in roots and c.surface.lower() not in roots
+        }
         if not new or not alone.candidates:
             return context
-        chunks = self.stories.chunks_of(alone.candidates[0].chunk.source)
-        written = names((c.text for c in chunks), chunks[0].title) if chunks else frozenset()
-        own = new & written
+        article = self.stories.read_article(alone.candidates[0].chunk.source)
+        own = new & article.names
         if not own:
             return context
-        stored = self.stories.index.sentences(chunks)
-        beside = {
-            term
-            for chunk in chunks
-            for _, terms in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
-            if not own.isdisjoint(terms)
-            for term in terms
-        }
-        kept = tuple(c for c in context.query.concepts if written.isdisjoint(c.terms) or not beside.isdisjoint(c.terms))
+        beside = {term for terms in article.sentences if not own.isdisjoint(terms) for term in terms}
+        kept = tuple(
+            c for c in context.query.concepts if c.terms[0] not in article.names or not beside.isdisjoint(c.terms)
+        )
         if len(kept) == len(context.query.concepts):
             return context
         return dataclasses.replace(context, query=dataclasses.replace(context.query, concepts=kept), vector=None)

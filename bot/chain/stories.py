@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ingest.loaders import given_title
 from ingest.store.index import Index
@@ -96,6 +96,18 @@ def marks(
 Together = Callable[[Titled, Titled], bool]
 
 
+# The most sentences whose terms a StoryReader keeps, with their articles' names, until the next
+# write (``read_article``): a few megabytes, some hundred news articles' worth.
+SENTENCES_KEPT = 20_000
+
+
+class ArticleReading(NamedTuple):
+    """What an article writes as names (``names``) and the index terms of each of its sentences."""
+
+    names: frozenset[str]
+    sentences: tuple[frozenset[str], ...]
+
+
 class StoryReader:
     """Which articles of an index tell the story a question asks about, read from what they say
     rather than from their headlines (``one_story``): of two articles, the second tells the
@@ -113,6 +125,33 @@ class StoryReader:
 
     def __init__(self, index: Index) -> None:
         self.index = index
+        self._read: tuple[int | None, dict[str, ArticleReading]] = (None, {})
+
+    def read_article(self, source: str) -> ArticleReading:
+        """What an article writes as names and the terms of each of its sentences, kept until the
+        next write by any process (up to ``SENTENCES_KEPT`` sentences in all): a follow-up reads
+        them (``bot.chain.followup.FollowUpReader.without_rivals``), and a conversation asks of
+        one article many times."""
+        generation = self.index.catalog.generation()
+        kept_at, held = self._read
+        if kept_at != generation:
+            held = {}
+            self._read = (generation, held)
+        found = held.get(source)
+        if found is None:
+            chunks = self.chunks_of(source)
+            stored = self.index.sentences(chunks) if chunks else {}
+            found = ArticleReading(
+                names((chunk.text for chunk in chunks), chunks[0].title if chunks else ""),
+                tuple(
+                    frozenset(terms)
+                    for chunk in chunks
+                    for _, terms in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
+                ),
+            )
+            if sum(len(kept.sentences) for kept in held.values()) + len(found.sentences) <= SENTENCES_KEPT:
+                held[source] = found
+        return found
 
     def chunks_of(self, source: str) -> Sequence[Chunk]:
         """An article's passages, as stored: all this reader reads of the index."""

@@ -688,3 +688,7 @@ def test_an_earlier_name_written_beside_the_follow_ups_own_stays(two_articles: A
     replaced = reader.without_rivals(with_audit.retriever.search("kalo rosmiati desanya?"), context)
     assert replaced.vector is None
     assert [c.surface for c in replaced.query.concepts] == ["tinggal", "kecamatan"]
+    # a word of the language is no name, though an agency's name writes it capitalised
+    # ("Dinas Kesehatan", "Keuangan": a reviewer's)
+    for question in ("kalo kesehatan anaknya gimana?", "uangnya dari mana?"):
+        assert reader.without_rivals(with_audit.retriever.search(question), context) is context, question

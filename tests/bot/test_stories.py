@@ -156,3 +156,27 @@ def test_a_follow_up_reading_astray_keeps_to_the_passages_of_its_story(stories: 
     kept = reader.kept_to_story(followed, context, on_story)
     assert kept.candidates and all(on_story(c.chunk) for c in kept.candidates)
     assert {c.chunk.source for c in kept.candidates} < {c.chunk.source for c in followed.candidates}
+
+
+def test_an_articles_names_and_sentences_are_read_once_until_the_next_write(
+    tmp_path_factory: Any, bundled_template: Any, default_embeddings: Any
+) -> None:
+    from ingest.loaders import load_inputs
+    from ingest.pipeline import ingest_articles
+    from ingest.settings import IndexSettings
+    from ingest.store.index import make_index
+    from ingest.types import Article
+    from tests.conftest import TEST_DATA, copy_of
+
+    index = make_index(
+        IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory)), embeddings=default_embeddings
+    )
+    reader = StoryReader(index)
+    (tiktok,) = [r.source for r in index.catalog.articles()]
+    first = reader.read_article(tiktok)
+    assert {"bytedance", "microsoft", "openai"} <= first.names and "karyawan" not in first.names
+    assert any({"bytedance", "investasi"} <= terms for terms in first.sentences)
+    assert reader.read_article(tiktok) is first  # kept
+    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
+    again = reader.read_article(tiktok)
+    assert again is not first and again == first  # read again after a write, and alike
