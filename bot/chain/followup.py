@@ -301,11 +301,12 @@ class FollowUpReader:
         one of the words people ask with, ``naming``, nor a root of the language: "kesehatan" and
         "uangnya" are no names though an agency's name writes "Kesehatan" and "Keuangan") that
         the conversation did not name and that its best passage's article writes as a name
-        (``stories.names``). It rivals each earlier name of that article that no sentence of
-        the article writes beside it, and the earlier question's vector, mostly of the subject
-        replaced, is not searched with; a name written with it ("yang di Malaysia saja?" after a
-        question on TikTok's layoffs) is what it is asked of, and stays (docs/quality.md, "A name
-        of the follow-up's own in place of an earlier one")."""
+        (``stories.names``). It rivals each earlier name of that article (no root either: "gizi"
+        of "Forum Peduli Gizi" stays) that no sentence of the article writes beside it, and the
+        earlier question's vector, mostly of the subject replaced, is not searched with; a name
+        written with it ("yang di Malaysia saja?" after a question on TikTok's layoffs) is what it
+        is asked of, and stays (docs/quality.md, "A name of the follow-up's own in place of an
+        earlier one")."""
         earlier = {t for c in context.query.concepts for t in c.terms}
         roots = root_words()
         new = {
@@ -321,7 +322,9 @@ class FollowUpReader:
             return context
         beside = {term for terms in article.sentences if not own.isdisjoint(terms) for term in terms}
         kept = tuple(
-            c for c in context.query.concepts if c.terms[0] not in article.names or not beside.isdisjoint(c.terms)
+            c
+            for c in context.query.concepts
+            if c.terms[0] not in article.names or c.terms[0] in roots or not beside.isdisjoint(c.terms)
         )
         if len(kept) == len(context.query.concepts):
             return context

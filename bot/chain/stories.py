@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, lru_cache
 from typing import Any, NamedTuple, Protocol
@@ -97,8 +98,8 @@ Together = Callable[[Titled, Titled], bool]
 
 
 # The most sentences whose terms a StoryReader keeps, with their articles' names, until the next
-# write (``read_article``): a few megabytes, some hundred news articles' worth.
-SENTENCES_KEPT = 20_000
+# write (``read_article``): about 2.3 KB a sentence, some 12 MB; a hundred or more news articles.
+SENTENCES_KEPT = 5_000
 
 
 class ArticleReading(NamedTuple):
@@ -125,7 +126,9 @@ class StoryReader:
 
     def __init__(self, index: Index) -> None:
         self.index = index
-        self._read: tuple[int | None, dict[str, ArticleReading]] = (None, {})
+        # the generation read at, the articles read then, and how many sentences they hold
+        self._read: tuple[int | None, dict[str, ArticleReading], list[int]] = (None, {}, [0])
+        self._keeping = threading.Lock()  # the Discord bot answers in worker threads sharing a chain
 
     def read_article(self, source: str) -> ArticleReading:
         """What an article writes as names and the terms of each of its sentences, kept until the
@@ -133,10 +136,10 @@ class StoryReader:
         them (``bot.chain.followup.FollowUpReader.without_rivals``), and a conversation asks of
         one article many times."""
         generation = self.index.catalog.generation()
-        kept_at, held = self._read
+        kept_at, held, sentences = self._read
         if kept_at != generation:
-            held = {}
-            self._read = (generation, held)
+            held, sentences = {}, [0]
+            self._read = (generation, held, sentences)
         found = held.get(source)
         if found is None:
             chunks = self.chunks_of(source)
@@ -149,8 +152,10 @@ class StoryReader:
                     for _, terms in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
                 ),
             )
-            if sum(len(kept.sentences) for kept in held.values()) + len(found.sentences) <= SENTENCES_KEPT:
-                held[source] = found
+            with self._keeping:
+                if source not in held and sentences[0] + len(found.sentences) <= SENTENCES_KEPT:
+                    held[source] = found
+                    sentences[0] += len(found.sentences)
         return found
 
     def chunks_of(self, source: str) -> Sequence[Chunk]:

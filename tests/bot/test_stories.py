@@ -159,8 +159,9 @@ def test_a_follow_up_reading_astray_keeps_to_the_passages_of_its_story(stories: 
 
 
 def test_an_articles_names_and_sentences_are_read_once_until_the_next_write(
-    tmp_path_factory: Any, bundled_template: Any, default_embeddings: Any
+    tmp_path_factory: Any, bundled_template: Any, default_embeddings: Any, monkeypatch: Any
 ) -> None:
+    from bot.chain import stories
     from ingest.loaders import load_inputs
     from ingest.pipeline import ingest_articles
     from ingest.settings import IndexSettings
@@ -180,3 +181,8 @@ def test_an_articles_names_and_sentences_are_read_once_until_the_next_write(
     ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
     again = reader.read_article(tiktok)
     assert again is not first and again == first  # read again after a write, and alike
+    # past SENTENCES_KEPT in all, an article is read each time rather than kept
+    (bus,) = [r.source for r in index.catalog.articles() if r.source != tiktok]
+    monkeypatch.setattr(stories, "SENTENCES_KEPT", len(again.sentences))
+    assert reader.read_article(bus) is not reader.read_article(bus)
+    assert reader.read_article(tiktok) is again
