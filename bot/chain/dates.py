@@ -185,14 +185,21 @@ def _as_read(text: str) -> tuple[str, list[tuple[int, int]]]:
     return _MONTH_DAY.sub(swap, q), rewritten
 
 
+def _widened(start: int, end: int, rewritten: list[tuple[int, int]]) -> tuple[int, int]:
+    """The span ``start``-``end`` of a text read by ``_as_read``, widened to the whole of any day
+    it overlaps that was rewritten day first ("Nov 3rd" is read as "3 nov" padded in front)."""
+    for first, last in rewritten:
+        if start < last and first < end:
+            start, end = min(start, first), max(end, last)
+    return start, end
+
+
 def _taken_out(text: str, spans: list[tuple[int, int]], rewritten: list[tuple[int, int]]) -> str:
-    """``text`` without ``spans``, each widened to the whole of any rewritten day it overlaps ("Nov
-    3rd" is read as "3 nov" padded in front: its "No" had been left in the words searched)."""
+    """``text`` without ``spans``, each ``_widened`` (the "No" of "Nov 3rd" had been left in the
+    words searched)."""
     chars = list(text)
-    for start, end in spans:
-        for first, last in rewritten:
-            if start < last and first < end:
-                start, end = min(start, first), max(end, last)
+    for span in spans:
+        start, end = _widened(*span, rewritten)
         chars[start:end] = " " * (end - start)
     return re.sub(r"\s+([?.!,])", r"\1", " ".join("".join(chars).split()))
 
@@ -630,10 +637,7 @@ def impossible_day(question: str) -> str | None:
         try:
             date(_full_year(year) if year else 2024, number, int(day))  # a leap year: 29 Februari is a day
         except ValueError:
-            start, end = found.span()
-            for first, last in rewritten:  # the whole of a day rewritten day first, as written
-                if first < end and start < last:
-                    start, end = min(start, first), max(end, last)
+            start, end = _widened(*found.span(), rewritten)  # a day rewritten day first, as written
             return question[start:end]
     return None
 

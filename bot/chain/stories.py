@@ -103,10 +103,12 @@ SENTENCES_KEPT = 5_000
 
 
 class ArticleReading(NamedTuple):
-    """What an article writes as names (``names``) and the index terms of each of its sentences."""
+    """What an article writes as names (``names``), the index terms of each of its sentences and
+    all of them (``terms``, as stored at ingest)."""
 
     names: frozenset[str]
     sentences: tuple[frozenset[str], ...]
+    terms: frozenset[str]
 
 
 class StoryReader:
@@ -131,31 +133,33 @@ class StoryReader:
         self._keeping = threading.Lock()  # the Discord bot answers in worker threads sharing a chain
 
     def read_article(self, source: str) -> ArticleReading:
-        """What an article writes as names and the terms of each of its sentences, kept until the
-        next write by any process (up to ``SENTENCES_KEPT`` sentences in all): a follow-up reads
-        them (``bot.chain.followup.FollowUpReader.without_rivals``), and a conversation asks of
-        one article many times."""
+        """What an article writes as names and the terms of its sentences, kept until the next
+        write by any process (up to ``SENTENCES_KEPT`` sentences in all): every question's story
+        test reads them (``teller``), a follow-up too (``bot.chain.followup.FollowUpReader``), and
+        a conversation asks of one article many times."""
         generation = self.index.catalog.generation()
-        kept_at, held, sentences = self._read
+        kept_at, held, counted = self._read
         if kept_at != generation:
-            held, sentences = {}, [0]
-            self._read = (generation, held, sentences)
+            held, counted = {}, [0]
+            self._read = (generation, held, counted)
         found = held.get(source)
         if found is None:
             chunks = self.chunks_of(source)
             stored = self.index.sentences(chunks) if chunks else {}
+            sentences = tuple(
+                frozenset(terms)
+                for chunk in chunks
+                for _, terms in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
+            )
             found = ArticleReading(
                 names((chunk.text for chunk in chunks), chunks[0].title if chunks else ""),
-                tuple(
-                    frozenset(terms)
-                    for chunk in chunks
-                    for _, terms in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
-                ),
+                sentences,
+                frozenset().union(*sentences),
             )
             with self._keeping:
-                if source not in held and sentences[0] + len(found.sentences) <= SENTENCES_KEPT:
+                if source not in held and counted[0] + len(found.sentences) <= SENTENCES_KEPT:
                     held[source] = found
-                    sentences[0] += len(found.sentences)
+                    counted[0] += len(found.sentences)
         return found
 
     def chunks_of(self, source: str) -> Sequence[Chunk]:
@@ -164,31 +168,20 @@ class StoryReader:
 
     def terms(self, source: str) -> frozenset[str]:
         """An article's index terms (as stored at ingest)."""
-        return self._terms(self.chunks_of(source))
-
-    def _terms(self, chunks: Sequence[Chunk]) -> frozenset[str]:
-        stored = self.index.sentences(chunks) if chunks else {}
-        return frozenset(
-            term
-            for chunk in chunks
-            for _, found in (stored.get(chunk.chunk_id) or sentence_terms(chunk.text))
-            for term in found
-        )
+        return self.read_article(source).terms
 
     def teller(self, concepts: Sequence[Any]) -> Together:
         """The test for one question (its ``concepts``: ``bot.chain.question.Concept``, each with
         its index ``terms`` and ``found_in``); what it reads of an article is kept as long as the
-        test is, so that an article added later is read when it is asked about."""
-        chunks_of = cache(self.chunks_of)
+        test is, and until the next write (``read_article``), so that an article added later is
+        read when it is asked about."""
+        read = cache(self.read_article)  # an article past SENTENCES_KEPT is read once a question still
 
-        @cache
         def terms_of(source: str) -> frozenset[str]:
-            return self._terms(chunks_of(source))
+            return read(source).terms
 
-        @cache
         def names_of(source: str) -> frozenset[str]:  # read only of the first article of a pair
-            found = chunks_of(source)
-            return names((chunk.text for chunk in found), found[0].title if found else "")
+            return read(source).names
 
         asked = frozenset(t for c in concepts for t in c.terms)
 

@@ -178,6 +178,7 @@ def test_an_articles_names_and_sentences_are_read_once_until_the_next_write(
     assert {"bytedance", "microsoft", "openai"} <= first.names and "karyawan" not in first.names
     assert any({"bytedance", "investasi"} <= terms for terms in first.sentences)
     assert reader.read_article(tiktok) is first  # kept
+    assert reader.terms(tiktok) is first.terms and {"bytedance", "karyawan"} <= first.terms  # the story test's
     ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
     again = reader.read_article(tiktok)
     assert again is not first and again == first  # read again after a write, and alike
