@@ -223,6 +223,8 @@ class ExtractiveAnswerer:
         models, query = self.models(retrieval), retrieval.query
 
         def joins(sentence: SentenceCandidate) -> bool:
+            if retrieval.on_topic is not None and not retrieval.on_topic(sentence.passage):
+                return False
             return answers_alone(query, passages, ranked, sentence, models.answer, models.bar(query.lang, query.kind))
 
         return joins

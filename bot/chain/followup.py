@@ -230,10 +230,23 @@ class FollowUpReader:
         """Whether a question names something the passage of a reading's answer holds and none
         of the conversation's articles says."""
         passage = self.answer_passage(chosen)
-        if passage is None:
-            return False
+        return passage is not None and self.names_in(alone, passage, context)
+
+    def names_in(self, alone: Retrieval, passage: PassageCandidate, context: Context) -> bool:
+        """Whether a question names something ``passage`` holds and none of the conversation's
+        articles says."""
         said = [self.stories.terms(source) for source in context.sources]
         return any(c.found_in(passage.terms) and not any(c.found_in(t) for t in said) for c in naming(alone.query))
+
+    def on_topic(self, alone: Retrieval, context: Context, on_story: OnStory) -> Callable[[PassageCandidate], bool]:
+        """Whether a passage may be quoted beside a follow-up's answer from the conversation's
+        story: its article tells that story (``story_of``), or it holds something the question
+        names that none of the conversation's articles says ("revitalisasi pasar kuala bening
+        habis brp?" after a question on a forest). A sentence of an article on something else,
+        which only scored near the best, is not quoted: "siapa yg bilang gitu" after a dam's
+        land compensation had been answered with the speaker and TikTok's access to OpenAI's
+        models."""
+        return lambda passage: on_story(passage.chunk) or self.names_in(alone, passage, context)
 
     def story_of(self, context: Context) -> OnStory:
         """Whether a passage's article is one the conversation was answered from or another
@@ -359,7 +372,9 @@ class FollowUpReader:
         within the story instead (``kept_to_story``), which answers or refuses: "harga alatnya
         brp" after a GPS collar on an elephant had been answered with TikTok's monthly payment,
         "why so different?" after two sources' losses with OpenAI's ban on building models
-        (conversation19_dev; over every set of ``make eval`` +4 / −0, docs/quality.md)."""
+        (conversation19_dev; over every set of ``make eval`` +4 / −0, docs/quality.md). A reading
+        answered from the story quotes nothing beside its best sentence of an article off it
+        (``on_topic``)."""
         alone = self.own_reading(question, within)
         if context is None:
             return alone
@@ -394,7 +409,9 @@ class FollowUpReader:
             # that other article: the reading kept to the story answers, or none does
             kept = self.kept_to_story(followed, context, on_story)
             if not self.strays(kept, context, on_story):
-                return kept
+                chosen = kept
+        if not self.strays(chosen, context, on_story):
+            chosen.on_topic = self.on_topic(alone, context, on_story)
         return chosen
 
     def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:

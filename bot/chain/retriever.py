@@ -16,7 +16,7 @@ and SQLite both release the GIL, so the lexical work overlaps the embedding.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +74,9 @@ class Retrieval:
     # whether two passages' articles tell the story the question asks about, as the names it uses
     # say (``StoryReader.teller``; by headlines, ``one_story``, when ``None``)
     together: Together | None = None
+    # read as a follow-up answered from the conversation's story: whether a sentence of a
+    # passage may join the answer (``FollowUpReader.on_topic``, ``ExtractiveAnswerer``)
+    on_topic: Callable[[PassageCandidate], bool] | None = None
 
     def __post_init__(self) -> None:
         self.question = self.question or self.query.text
@@ -81,7 +84,7 @@ class Retrieval:
     def __getstate__(self) -> dict[str, Any]:
         # kept (pickled: ``bench/fit_models.py`` caches the training questions' retrievals) without
         # ``together``, which reads the index it was made for
-        return {**self.__dict__, "together": None}
+        return {**self.__dict__, "together": None, "on_topic": None}
 
     @property
     def context(self) -> Context:
