@@ -16,19 +16,13 @@ a follow-up costs little more than a first question.
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
-import os
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
-from pathlib import Path
 
 from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
-from bot.chain.models import LogisticModel
 from bot.chain.normalization import question_part
 from bot.chain.question import Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
@@ -56,54 +50,6 @@ NEW_SUBJECT_SHARE = 0.5
 # concepts) says too little to have left the conversation: read with it when its own reading
 # strays, whatever the stray passage holds of its few words.
 FEW_WORDS_SHARE = 1 / 3
-
-
-# The fitted follow-up model (``bench/fit_follow_up_reading.py``).
-FOLLOWUP_MODEL_FILE = Path(__file__).resolve().parent / "data" / "followup_model.json"
-# A question is read as a follow-up when the model finds that reading the likelier to be right.
-FOLLOW_UP_BAR = float(os.environ.get("TANYA_FOLLOW_UP_BAR", "0.5"))
-
-
-@cache
-def followup_model() -> LogisticModel | None:
-    """The fitted follow-up model, or ``None`` when none is shipped."""
-    path = Path(os.environ.get("TANYA_FOLLOWUP_MODEL", FOLLOWUP_MODEL_FILE))
-    if not path.is_file():
-        return None
-    return LogisticModel.from_json(json.loads(path.read_text(encoding="utf-8"))["model"])
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
-def follow_up_features(signs: dict[str, float]) -> dict[str, float]:
-    """The follow-up model's features of a question's two readings (``Readings.signs``): the
-    signs as they are, with the answer model's probabilities as log-odds and their difference."""
-    features = dict(signs)
-    features["logit_alone"] = _logit(signs["p_alone"])
-    features["logit_followed"] = _logit(signs["p_followed"])
-    features["logit_gain"] = features["logit_followed"] - features["logit_alone"]
-    features["named_gain"] = signs["named_followed"] - signs["named_alone"]
-    features["said_gain"] = signs["said_followed"] - signs["said_alone"]
-    features["few_words"] = float(signs["share"] <= FEW_WORDS_SHARE)
-    features["says_more"] = float(signs["share"] >= NEW_SUBJECT_SHARE)
-    return features
-
-
-@dataclasses.dataclass
-class Readings:
-    """A question read on its own and as a follow-up of the conversation before it
-    (``FollowUpReader.readings``), with what tells the two apart (``signs``: the answer model's
-    probabilities, how much of what the question names each answer holds, how much the question
-    says against the earlier turn, ...)."""
-
-    alone: Retrieval
-    followed: Retrieval
-    context: Context
-    on_story: OnStory
-    signs: dict[str, float]
 
 
 def prefer_context(
@@ -435,63 +381,24 @@ class FollowUpReader:
         if self.leaves_the_index(alone, context):  # refused, and the conversation goes on from before it
             alone.keeps = context
             return alone
-        two = self.readings(alone, context)
-        return self.settle(two, self.follows(two))
-
-    def readings(self, alone: Retrieval, context: Context) -> Readings:
-        """The question's two readings, on its own and as a follow-up of ``context``, with what
-        tells them apart (``Readings.signs``)."""
         followed = self.retriever.search_in_context(alone, self.without_rivals(alone, context))
         on_story = self.story_of(context)
         share = self.says_more(alone, context)
         if share <= FEW_WORDS_SHARE:
             followed = self.kept_to_story(followed, context, on_story)
         own = named(alone.query)
-        p_alone, p_followed = self.extractive.probability(alone), self.extractive.probability(followed)
-        signs = {
-            "p_alone": p_alone,
-            "p_followed": p_followed,
-            "named_alone": self.subject_coverage(alone, alone),
-            "named_followed": self.subject_coverage(followed, alone),
-            "share": share,
-            "leaves_topic": float(self.leaves_topic(alone, followed, context, on_story)),
-            "own_subject": float(len(own) >= 2 and not names_what_was_said(own, alone.question)),
-            "said_alone": self.sentence_coverage(alone, alone),
-            "said_followed": self.sentence_coverage(followed, alone),
-            "headline": float(context.headline),
-            "accepts_alone": float(self.extractive.accepts(alone)),
-            "accepts_followed": float(self.extractive.accepts(followed)),
-            "strays_alone": float(self.strays(alone, context, on_story)),
-            "strays_followed": float(self.strays(followed, context, on_story)),
-        }
-        return Readings(alone, followed, context, on_story, signs)
-
-    def follows(self, two: Readings) -> bool:
-        """Whether to answer the question as a follow-up: by the fitted follow-up model
-        (``bench/fit_follow_up_reading.py``) when there is one, else ``prefer_context``."""
-        signs = two.signs
-        model = followup_model()
-        if model is not None:
-            return model.probability(follow_up_features(signs)) > FOLLOW_UP_BAR
-        return prefer_context(
-            signs["p_alone"],
-            signs["p_followed"],
-            signs["named_alone"],
-            signs["named_followed"],
-            signs["share"],
-            leaves_topic=bool(signs["leaves_topic"]),
-            own_subject=bool(signs["own_subject"]),
-            said_alone=signs["said_alone"],
-            said_followed=signs["said_followed"],
-            headline=bool(signs["headline"]),
+        as_follow_up = prefer_context(
+            self.extractive.probability(alone),
+            self.extractive.probability(followed),
+            self.subject_coverage(alone, alone),
+            self.subject_coverage(followed, alone),
+            share,
+            leaves_topic=self.leaves_topic(alone, followed, context, on_story),
+            own_subject=len(own) >= 2 and not names_what_was_said(own, alone.question),
+            said_alone=self.sentence_coverage(alone, alone),
+            said_followed=self.sentence_coverage(followed, alone),
+            headline=context.headline,
         )
-
-    def settle(self, two: Readings, as_follow_up: bool) -> Retrieval:
-        """The reading answered: the follow-up one or the question's own, kept to the
-        conversation's story when it would answer from outside it for a question naming nothing
-        of that other article (``names_another``), and quoting nothing off the story beside an
-        answer from it (``on_topic``)."""
-        alone, followed, context, on_story = two.alone, two.followed, two.context, two.on_story
         chosen = followed if as_follow_up else alone
         if (
             self.extractive.accepts(chosen)
