@@ -221,9 +221,19 @@ class ExtractiveAnswerer:
         """Whether a sentence may join an answer beside the best of ``ranked``, read over
         ``passages`` (``answers_alone``, at the bar of the models that read them)."""
         models, query = self.models(retrieval), retrieval.query
+        # a follow-up answered from its conversation's story quotes beside it nothing off that
+        # story; the best sentence's own article always may (a narrowed copy, by dates, may
+        # answer from another story: then nothing is held back)
+        on_topic = retrieval.on_topic
+        if on_topic is not None and (not ranked or not on_topic(ranked[0].passage)):
+            on_topic = None
 
         def joins(sentence: SentenceCandidate) -> bool:
-            if retrieval.on_topic is not None and not retrieval.on_topic(sentence.passage):
+            if (
+                on_topic is not None
+                and sentence.passage.chunk.source != ranked[0].passage.chunk.source
+                and not on_topic(sentence.passage)
+            ):
                 return False
             return answers_alone(query, passages, ranked, sentence, models.answer, models.bar(query.lang, query.kind))
 

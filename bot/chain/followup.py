@@ -230,23 +230,25 @@ class FollowUpReader:
         """Whether a question names something the passage of a reading's answer holds and none
         of the conversation's articles says."""
         passage = self.answer_passage(chosen)
-        return passage is not None and self.names_in(alone, passage, context)
+        return passage is not None and self.unsaid(alone, context)(passage)
 
-    def names_in(self, alone: Retrieval, passage: PassageCandidate, context: Context) -> bool:
-        """Whether a question names something ``passage`` holds and none of the conversation's
-        articles says."""
+    def unsaid(self, alone: Retrieval, context: Context) -> Callable[[PassageCandidate], bool]:
+        """Whether a passage holds something the question names that none of the conversation's
+        articles says (the articles read once)."""
         said = [self.stories.terms(source) for source in context.sources]
-        return any(c.found_in(passage.terms) and not any(c.found_in(t) for t in said) for c in naming(alone.query))
+        own = [c for c in naming(alone.query) if not any(c.found_in(t) for t in said)]
+        return lambda passage: any(c.found_in(passage.terms) for c in own)
 
     def on_topic(self, alone: Retrieval, context: Context, on_story: OnStory) -> Callable[[PassageCandidate], bool]:
-        """Whether a passage may be quoted beside a follow-up's answer from the conversation's
-        story: its article tells that story (``story_of``), or it holds something the question
-        names that none of the conversation's articles says ("revitalisasi pasar kuala bening
+        """Whether a passage may be quoted beside an answer from the conversation's story: its
+        article tells that story (``story_of``), or it holds something the question names that
+        none of the conversation's articles says (``unsaid``: "revitalisasi pasar kuala bening
         habis brp?" after a question on a forest). A sentence of an article on something else,
         which only scored near the best, is not quoted: "siapa yg bilang gitu" after a dam's
         land compensation had been answered with the speaker and TikTok's access to OpenAI's
-        models."""
-        return lambda passage: on_story(passage.chunk) or self.names_in(alone, passage, context)
+        models. (The closure keeps the question's concepts, not its retrieval.)"""
+        unsaid = self.unsaid(alone, context)
+        return lambda passage: on_story(passage.chunk) or unsaid(passage)
 
     def story_of(self, context: Context) -> OnStory:
         """Whether a passage's article is one the conversation was answered from or another
@@ -254,11 +256,14 @@ class FollowUpReader:
         conversation's articles looked up in the catalog once, for their headlines)."""
         together = self.stories.teller(context.query.concepts)
         told: list[Titled] = []  # the conversation's articles, looked up when first needed
+        looked_up = False
 
         def on_story(passage: Titled) -> bool:
+            nonlocal looked_up
             if passage.source in context.sources:
                 return True
-            if not told:
+            if not looked_up:
+                looked_up = True
                 catalog = self.retriever.index.catalog
                 told.extend(r for r in (catalog.article(s) for s in sorted(context.sources)) if r is not None)
             return any(together(article, passage) for article in told)
@@ -410,7 +415,7 @@ class FollowUpReader:
             kept = self.kept_to_story(followed, context, on_story)
             if not self.strays(kept, context, on_story):
                 chosen = kept
-        if not self.strays(chosen, context, on_story):
+        if context.sources and not self.strays(chosen, context, on_story):
             chosen.on_topic = self.on_topic(alone, context, on_story)
         return chosen
 

@@ -83,7 +83,7 @@ class Retrieval:
 
     def __getstate__(self) -> dict[str, Any]:
         # kept (pickled: ``bench/fit_models.py`` caches the training questions' retrievals) without
-        # ``together``, which reads the index it was made for
+        # ``together`` and ``on_topic``, closures that read the index they were made for
         return {**self.__dict__, "together": None, "on_topic": None}
 
     @property
