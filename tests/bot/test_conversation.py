@@ -26,13 +26,20 @@ from ingest.types import Article, Chunk, Hit
 from tests.conftest import TEST_DATA, copy_of
 
 
+def beside_bundled(
+    tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, embeddings: Any, folder: Path
+) -> Any:
+    """The chain over a small index of the bundled article and the articles of ``folder``."""
+    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
+    index = make_index(settings, embeddings=embeddings)
+    ingest_articles(index, [a for a in load_inputs([str(folder)]) if isinstance(a, Article)])
+    return make_stack(Settings(index=settings), index=index)
+
+
 @pytest.fixture(scope="module")
 def two_articles(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any):
     """The bundled article and the unseen one (tests/data/unseen), as a newsroom's small index."""
-    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
-    index = make_index(settings, embeddings=default_embeddings)
-    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen")]) if isinstance(a, Article)])
-    return make_stack(Settings(index=settings), index=index)
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen")
 
 
 def ask_in_turn(chain: Any, questions: list[str]) -> list[Any]:
@@ -345,10 +352,7 @@ def with_landforms(tmp_path_factory: pytest.TempPathFactory, bundled_template: P
     """The bundled article beside an article on landforms that answers "kenapa" in general."""
     folder = tmp_path_factory.mktemp("landforms")
     (folder / "bentang-alam.txt").write_text(LANDFORMS, encoding="utf-8")
-    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
-    index = make_index(settings, embeddings=default_embeddings)
-    ingest_articles(index, [a for a in load_inputs([str(folder)]) if isinstance(a, Article)])
-    return make_stack(Settings(index=settings), index=index)
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, folder)
 
 
 @pytest.mark.parametrize("follow_up", ["knp tuh?", "kenapa?"])
@@ -618,10 +622,7 @@ def test_fence_tags_nested_or_left_open_by_the_thousand_cost_little_and_none_sur
 @pytest.fixture(scope="module")
 def with_elephants(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Any:
     """The bundled article beside tests/data/unseen16 (wild elephants raiding a village's farms)."""
-    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
-    index = make_index(settings, embeddings=default_embeddings)
-    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen16")]) if isinstance(a, Article)])
-    return make_stack(Settings(index=settings), index=index)
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen16")
 
 
 @pytest.mark.parametrize(
@@ -662,10 +663,7 @@ def test_a_follow_up_naming_nothing_of_another_article_is_not_answered_from_it(
 def with_audit(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any):
     """The bundled article and an audit of a stunting programme (tests/data/unseen24), whose
     people are named in sentences of their own."""
-    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
-    index = make_index(settings, embeddings=default_embeddings)
-    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen24")]) if isinstance(a, Article)])
-    return make_stack(Settings(index=settings), index=index)
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen24")
 
 
 def test_a_name_of_the_follow_ups_own_takes_the_place_of_the_earlier_one(with_audit: Any) -> None:
@@ -698,10 +696,7 @@ def test_an_earlier_name_written_beside_the_follow_ups_own_stays(two_articles: A
 @pytest.fixture(scope="module")
 def with_dam(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any):
     """The bundled article and villagers' protest over a dam's unpaid land (tests/data/unseen25)."""
-    settings = IndexSettings(data_dir=copy_of(bundled_template, tmp_path_factory))
-    index = make_index(settings, embeddings=default_embeddings)
-    ingest_articles(index, [a for a in load_inputs([str(TEST_DATA / "unseen25")]) if isinstance(a, Article)])
-    return make_stack(Settings(index=settings), index=index)
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen25")
 
 
 def test_a_follow_ups_answer_quotes_nothing_of_an_article_off_the_conversations_story(with_dam: Any) -> None:
