@@ -219,7 +219,8 @@ class ExtractiveAnswerer:
         self, retrieval: Retrieval, passages: Sequence[PassageCandidate], ranked: list[SentenceCandidate]
     ) -> Callable[[SentenceCandidate], bool]:
         """Whether a sentence may join an answer beside the best of ``ranked``, read over
-        ``passages`` (``answers_alone``, at the bar of the models that read them)."""
+        ``passages`` (``answers_alone``, at the bar of the models that read them), and let in by
+        the retrieval's ``on_topic`` when its best sentence is (a follow-up's story gate)."""
         models, query = self.models(retrieval), retrieval.query
         # a follow-up answered from its conversation's story quotes beside it nothing off that
         # story; the best sentence's own article always may (a narrowed copy, by dates, may

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
@@ -255,18 +256,14 @@ class FollowUpReader:
         report of their story (``StoryReader.teller`` with the conversation's concepts; the
         conversation's articles looked up in the catalog once, for their headlines)."""
         together = self.stories.teller(context.query.concepts)
-        told: list[Titled] = []  # the conversation's articles, looked up when first needed
-        looked_up = False
+
+        @cache
+        def told() -> tuple[Titled, ...]:  # the conversation's articles, looked up when first needed
+            catalog = self.retriever.index.catalog
+            return tuple(r for r in (catalog.article(s) for s in sorted(context.sources)) if r is not None)
 
         def on_story(passage: Titled) -> bool:
-            nonlocal looked_up
-            if passage.source in context.sources:
-                return True
-            if not looked_up:
-                looked_up = True
-                catalog = self.retriever.index.catalog
-                told.extend(r for r in (catalog.article(s) for s in sorted(context.sources)) if r is not None)
-            return any(together(article, passage) for article in told)
+            return passage.source in context.sources or any(together(article, passage) for article in told())
 
         return on_story
 

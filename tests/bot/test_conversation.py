@@ -735,3 +735,36 @@ def test_the_story_gate_holds_back_nothing_of_the_best_sentences_own_article(wit
         gated = with_dam.retriever.search(question)
         gated.on_topic = gate
         assert [c.text for c in extractive.chosen(gated)] == free
+
+
+def test_the_story_gate_is_set_only_on_a_conversation_with_articles(with_dam: Any) -> None:
+    # a turn after one that named no article (a citation number its answer did not have) has no
+    # story to hold an answer to: it is answered as a first question is (a reviewer's)
+    reader = FollowUpReader(with_dam.retriever, ExtractiveAnswerer(), lambda q: q)
+    context = with_dam.retriever.search("berapa bidang yg udh dibayar buat bendungan batang sialang").context
+    assert context.sources
+    assert reader.read("ada brp bidang yg blm", context).on_topic is not None
+    assert reader.read("ada brp bidang yg blm", dataclasses.replace(context, sources=frozenset())).on_topic is None
+
+
+def test_the_story_test_looks_the_conversations_articles_up_once(with_dam: Any) -> None:
+    # once per reading however many passages it is asked of, even when the catalog has none of them
+    reader = FollowUpReader(with_dam.retriever, ExtractiveAnswerer(), lambda q: q)
+    context = with_dam.retriever.search("berapa bidang yg udh dibayar buat bendungan batang sialang").context
+    gone = dataclasses.replace(context, sources=frozenset({"an-article-removed-since.txt"}))
+    catalog = with_dam.retriever.index.catalog
+    asked: list[str] = []
+    looked_up = catalog.article
+
+    def article(source: str) -> Any:
+        asked.append(source)
+        return looked_up(source)
+
+    on_story = reader.story_of(gone)
+    passages = with_dam.retriever.search("berapa karyawan tiktok yg kena phk").candidates
+    try:
+        catalog.article = article  # type: ignore[method-assign]
+        seen = [on_story(p.chunk) for p in passages]
+    finally:
+        del catalog.article
+    assert len(passages) >= 2 and not any(seen) and asked == ["an-article-removed-since.txt"]
