@@ -782,32 +782,6 @@ RULES = (
 FAMILY_PREFIX = 5
 
 _SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
-_FREQUENCIES = Path(__file__).resolve().parent / "data" / "word_frequencies.tsv"
-# The words of a chunk, about: the articles' chunks hold 430 to 670 characters on average
-CHUNK_WORDS = 80
-
-
-@lru_cache(maxsize=1)
-def _zipf() -> dict[tuple[str, str], float]:
-    """(language, word) -> how often the language uses the word, as a Zipf value (log10 of uses a
-    billion words), for the words of bot/chain/data/word_frequencies.tsv (written by
-    bench/word_frequencies.py from wordfreq's lists)."""
-    table = {}
-    for line in _FREQUENCIES.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            lang, word, zipf = line.split("\t")
-            table[lang, word] = float(zipf)
-    return table
-
-
-def chance_frequency(word: str, lang: str, chunks: int) -> float:
-    """In how many of ``chunks`` chunks ``word`` would occur by chance, were the articles in
-    ``lang``: the absence of a word the language uses all the time ("mau", "sekarang", "got")
-    tells less of their subject than a rare one's. 0 for a word the table does not list."""
-    zipf = _zipf().get((lang, word.casefold()))
-    if zipf is None:
-        return 0.0
-    return chunks * -math.expm1(-CHUNK_WORDS * 10 ** (zipf - 9))
 
 
 @lru_cache(maxsize=1)
@@ -891,18 +865,13 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
         for surface, gs in groups.items()
     }
 
-    def idf(df: float) -> float:
+    def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     concepts = []
     for surface, own in widened:
         found = [freqs.get(t, 0) for t in own if freqs.get(t, 0) > 0]
-        # alternatives add terms, not weight; a concept no chunk holds weighs as much as its
-        # absence tells
-        if found:
-            weight = idf(min(found))
-        else:
-            weight = idf(0 if "frequency" in without else chance_frequency(surface, lang, n))
+        weight = idf(min(found)) if found else idf(0)  # alternatives add terms, not weight
         terms = tuple(dict.fromkeys(own + tuple(alternatives.get(surface, ()))))
         concepts.append(
             Concept(
