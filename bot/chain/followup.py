@@ -143,6 +143,10 @@ def points_back(concepts: Sequence[Concept], context: Context, question: str) ->
 # A word after a noun that points back at it ("pemberitahuan itu", "data tersebut", "angka tadi").
 _POINTING = "(?:itu|tersebut|tadi)"
 
+# Words that compare (their index terms): a follow-up asking why things differ ("knp beda gitu?",
+# "why so different?", "selisihnya knp?") asks of what was said, though no article writes "beda".
+COMPARING = frozenset("beda selisih different differ differs difference differences discrepancy discrepancies".split())
+
 
 def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
     """Whether ``question`` names one of its ``concepts`` as something of what was said before
@@ -307,6 +311,8 @@ class FollowUpReader:
         own = naming(alone.query)  # (only what names: "sebenarnya", "emangnya" end in "-nya" too, but ask)
         if context is not None and points_back(own, context, alone.question):
             return False
+        if context is not None:  # "knp beda gitu?", "why so different?": of what was said
+            own = [c for c in own if c.terms[0] not in COMPARING]
         return not names_what_was_said(own, alone.question) and not all(c.held for c in own)
 
     def without_rivals(self, alone: Retrieval, context: Context) -> Context:
