@@ -216,6 +216,14 @@ def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> int:
     return sum(chunk.chunk_id in stored for chunk in missing)
 
 
+# English "when" after a word that asks, in the same clause and not joined to it by "and" or "or":
+# a conjunction ("what happens to the works when it rains?", "how many were inside when the roof
+# fell?"), not a question of its own ("who founded it and when?", "did he say when?").
+_WHEN_AFTER_ASKING = re.compile(
+    r"(\b(?:what|which|who|whom|whose|how|where|why)\b[^?!.;]*?(?<!\band)(?<!\bor))\s+when\b", re.IGNORECASE
+)
+
+
 def question_type(question: str) -> str | None:
     """Return what a question asks for: ``time`` (of day), ``number``, ``date``, ``person``,
     ``place``, ``reason`` or ``None``."""
@@ -223,6 +231,8 @@ def question_type(question: str) -> str | None:
     if any(_asks_clock(tokens, i) for i in range(len(tokens))):
         return "time"
     joined = " ".join(tokens)
+    if _WHEN_AFTER_ASKING.search(question):  # "how many kids were there when the roof fell?" asks no date
+        joined = " ".join(words(_WHEN_AFTER_ASKING.sub(r"\1 while", question)))
     if re.search(
         # "per tahun berapa" asks how much a year ("per tahun brp?" after a monthly figure)
         r"\b(kapan|kapankah|when|tanggal berapa|(?<!per )(?<!tiap )tahun berapa(?:kah)?|what year|which year"

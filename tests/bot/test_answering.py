@@ -95,6 +95,15 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         # a sum a year, not a year (a hostile tester's "per tahun brp?" after a monthly figure)
         ("per tahun berapa?", "number"),
         ("kalau setiap tahun berapa?", "number"),
+        # English "when" after a word that asks is a conjunction, not a question for a date
+        # (docs/quality.md, "Why the figures differ, and "when" after a word that asks")
+        ("how many kids were sitting in those two classrooms when the roof gave way?", "number"),
+        ("so what happens to the works when it rains a lot?", None),
+        ("which villages got flooded when the river overflowed?", None),
+        ("who founded the startup and when", "date"),  # asked too, joined by "and"
+        ("did he say when he'd be home?", "date"),
+        ("how long is the camp? when does it start", "date"),  # a question of its own
+        ("When did what happen?", "date"),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
