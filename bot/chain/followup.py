@@ -145,7 +145,10 @@ _POINTING = "(?:itu|tersebut|tadi)"
 
 # Words that compare (their index terms): a follow-up asking why things differ ("knp beda gitu?",
 # "why so different?", "selisihnya knp?") asks of what was said, though no article writes "beda".
-COMPARING = frozenset("beda selisih different differ differs difference differences discrepancy discrepancies".split())
+COMPARING = frozenset(
+    "beda selisih different differently differing differ differs difference differences discrepancy "
+    "discrepancies".split()
+)
 
 
 def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
@@ -305,7 +308,9 @@ class FollowUpReader:
         siapa?": ``refers_back``), or points back at something the conversation named
         (``points_back``: "Melalui apa pemberitahuan itu dikirim?" after "Kapan ... menerima
         pemberitahuan?", though no article says "pemberitahuan"; not "siapa presiden amerika
-        sekarang?" after a question naming "dolar amerika")."""
+        sekarang?" after a question naming "dolar amerika"). A word that compares (``COMPARING``)
+        names nothing of its own after an earlier turn: "knp beda gitu?" asks why what was said
+        differs, though no article writes "beda"."""
         if not self.extractive.off_topic(alone):
             return False
         own = naming(alone.query)  # (only what names: "sebenarnya", "emangnya" end in "-nya" too, but ask)

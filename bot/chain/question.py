@@ -216,12 +216,46 @@ def prime_sentences(index: Index, chunks: Sequence[Chunk]) -> int:
     return sum(chunk.chunk_id in stored for chunk in missing)
 
 
-# English "when" after a word that asks, in the same clause and not joined to it by "and" or "or":
-# a conjunction ("what happens to the works when it rains?", "how many were inside when the roof
-# fell?"), not a question of its own ("who founded it and when?", "did he say when?").
-_WHEN_AFTER_ASKING = re.compile(
-    r"(\b(?:what|which|who|whom|whose|how|where|why)\b[^?!.;]*?(?<!\band)(?<!\bor))\s+when\b", re.IGNORECASE
+# English "when" after a word that asks, in the same clause (up to a comma or a stop), is a
+# conjunction ("what happens to the works when it rains?", "how many were inside when the roof
+# fell?"), not a question of its own: unless joined to it ("who founded it and when?"), after a
+# word it completes ("the year when", "find out when", "since when"), before the verb of its own
+# question ("what about the bridge, when will it reopen?") or at the end ("What happened when?").
+_CLAUSE_END = re.compile(r"[?!.;,\n]")
+_ASKING_EN = frozenset("what which who whom whose how where why".split())
+_WHEN_COMPLETES = frozenset(
+    "and or but & date year day time month know knows knew out about tell ask asked sure since until till by "
+    "from".split()
 )
+_AUXILIARIES = frozenset(
+    "do does did is are was were will would can could should shall may might must has have had".split()
+)
+
+
+def _when_joins(question: str) -> str:
+    """``question`` with each English "when" that is a conjunction (above) read as "while"."""
+    if "when" not in question.casefold():
+        return question
+    out, last = [], 0
+    for match in re.finditer(r"\bwhen\b", question, re.IGNORECASE):
+        clause = re.findall(r"\w+|&", _CLAUSE_END.split(question[: match.start()])[-1].casefold())
+        after = re.match(r"\W*?(\w+)", question[match.end() :])
+        if (
+            clause
+            and not _ASKING_EN.isdisjoint(clause)
+            and clause[-1] not in _WHEN_COMPLETES
+            and after is not None
+            and after.group(1).casefold() not in _AUXILIARIES
+        ):
+            out += [question[last : match.start()], "while"]
+            last = match.end()
+    return "".join(out) + question[last:]
+
+
+_ASKS_OTHER = re.compile(
+    r"\b(siapa|siapakah|who|whom|di mana|dimana|dimanakah|di manakah|where|kenapa|mengapa|mengapakah|why)\b"
+)
+_WHO = re.compile(r"\bWHO\b")
 
 
 def question_type(question: str) -> str | None:
@@ -230,9 +264,7 @@ def question_type(question: str) -> str | None:
     tokens = words(question)
     if any(_asks_clock(tokens, i) for i in range(len(tokens))):
         return "time"
-    joined = " ".join(tokens)
-    if _WHEN_AFTER_ASKING.search(question):  # "how many kids were there when the roof fell?" asks no date
-        joined = " ".join(words(_WHEN_AFTER_ASKING.sub(r"\1 while", question)))
+    joined = " ".join(words(_when_joins(question)))  # "how many were there when the roof fell?": no date
     if re.search(
         # "per tahun berapa" asks how much a year ("per tahun brp?" after a monthly figure)
         r"\b(kapan|kapankah|when|tanggal berapa|(?<!per )(?<!tiap )tahun berapa(?:kah)?|what year|which year"
@@ -248,7 +280,11 @@ def question_type(question: str) -> str | None:
         r"|how (?:big|large|heavy|deep|wide|tall)|seberapa (?:besar|luas|tinggi|dalam|jauh|panjang|lebar|berat|banyak)"
         r"|(?:what|which) (?:percentage|share|proportion|number)"
     )
-    if re.search(rf"\b({number})\b", joined):
+    counts = {m.group(1) for m in re.finditer(rf"\b({number})\b", joined)}
+    # "jumlah" alone asks a number unless a word asks who, where or why: "mengapa data jumlah
+    # penduduk lebih tinggi?" asks why ("WHO" is an agency)
+    other = {m.group(1) for m in _ASKS_OTHER.finditer(joined)} - ({"who"} if _WHO.search(question) else set())
+    if counts - {"jumlah"} or (counts and not other):
         return "number"
     if re.search(r"\b(siapa|siapakah|who|whom)\b", joined):
         return "person"

@@ -96,7 +96,7 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("per tahun berapa?", "number"),
         ("kalau setiap tahun berapa?", "number"),
         # English "when" after a word that asks is a conjunction, not a question for a date
-        # (docs/quality.md, "Why the figures differ, and "when" after a word that asks")
+        # (docs/quality.md, "Why the figures differ, 'when' and 'jumlah' ...", and a reviewer's cases)
         ("how many kids were sitting in those two classrooms when the roof gave way?", "number"),
         ("so what happens to the works when it rains a lot?", None),
         ("which villages got flooded when the river overflowed?", None),
@@ -104,6 +104,19 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("did he say when he'd be home?", "date"),
         ("how long is the camp? when does it start", "date"),  # a question of its own
         ("When did what happen?", "date"),
+        ("what about the bridge, when will it reopen?", "date"),
+        ("how about the toll road when does it open", "date"),
+        ("What happened when?", "date"),
+        ("who founded it and  when?", "date"),
+        ("what is the date when the toll road opens?", "date"),
+        ("how do I find out when the bridge reopens?", "date"),
+        # "jumlah" asks a number only when no other word asks for something else
+        ("Menurut camat, mengapa data jumlah penduduk lebih tinggi daripada angka wali kota?", "reason"),
+        ("siapa yang menghitung jumlah korban?", "person"),
+        ("jumlah korbannya?", "number"),
+        ("berapa jumlah korban dan kenapa?", "number"),
+        ("jumlah kasus malaria menurut WHO?", "number"),  # an agency
+        ("jumlah penumpang tujuan Surabaya?", "number"),  # a destination, no purpose
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
