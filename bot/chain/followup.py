@@ -314,10 +314,10 @@ class FollowUpReader:
         if not self.extractive.off_topic(alone):
             return False
         own = naming(alone.query)  # (only what names: "sebenarnya", "emangnya" end in "-nya" too, but ask)
-        if context is not None and points_back(own, context, alone.question):
-            return False
-        if context is not None:  # "knp beda gitu?", "why so different?": of what was said
-            own = [c for c in own if c.terms[0] not in COMPARING]
+        if context is not None:
+            if points_back(own, context, alone.question):
+                return False
+            own = [c for c in own if c.terms[0] not in COMPARING]  # "knp beda gitu?": of what was said
         return not names_what_was_said(own, alone.question) and not all(c.held for c in own)
 
     def without_rivals(self, alone: Retrieval, context: Context) -> Context:

@@ -252,10 +252,13 @@ def _when_joins(question: str) -> str:
     return "".join(out) + question[last:]
 
 
-_ASKS_OTHER = re.compile(
-    r"\b(siapa|siapakah|who|whom|di mana|dimana|dimanakah|di manakah|where|kenapa|mengapa|mengapakah|why)\b"
-)
-_WHO = re.compile(r"\bWHO\b")
+# The words that ask who, where and why: each kind's own words in ``question_type``, and what
+# "jumlah" gives way to (not "manakah", "tujuan", "alasan", which also name things).
+_ASKS_WHO = "siapa|siapakah|who|whom"
+_ASKS_WHERE = "di mana|dimana|dimanakah|di manakah|where"
+_ASKS_WHY = "kenapa|mengapa|mengapakah|why"
+_ASKS_OTHER = re.compile(rf"\b({_ASKS_WHO}|{_ASKS_WHERE}|{_ASKS_WHY})\b")
+_WHO = re.compile(r"\bWHO\b")  # the agency, not "who"
 
 
 def question_type(question: str) -> str | None:
@@ -264,7 +267,8 @@ def question_type(question: str) -> str | None:
     tokens = words(question)
     if any(_asks_clock(tokens, i) for i in range(len(tokens))):
         return "time"
-    joined = " ".join(words(_when_joins(question)))  # "how many were there when the roof fell?": no date
+    # "how many were there when the roof fell?" asks no date
+    joined = " ".join(tokens if (read := _when_joins(question)) is question else words(read))
     if re.search(
         # "per tahun berapa" asks how much a year ("per tahun brp?" after a monthly figure)
         r"\b(kapan|kapankah|when|tanggal berapa|(?<!per )(?<!tiap )tahun berapa(?:kah)?|what year|which year"
@@ -286,12 +290,12 @@ def question_type(question: str) -> str | None:
     other = {m.group(1) for m in _ASKS_OTHER.finditer(joined)} - ({"who"} if _WHO.search(question) else set())
     if counts - {"jumlah"} or (counts and not other):
         return "number"
-    if re.search(r"\b(siapa|siapakah|who|whom)\b", joined):
+    if re.search(rf"\b({_ASKS_WHO})\b", joined):
         return "person"
-    if re.search(r"\b(di mana|dimana|dimanakah|di manakah|where|manakah)\b", joined):
+    if re.search(rf"\b({_ASKS_WHERE}|manakah)\b", joined):
         return "place"
     reason = (
-        r"kenapa|mengapa|mengapakah|why|alasan|alasannya|tujuan|tujuannya|apa sebab|what for|the point of"
+        rf"{_ASKS_WHY}|alasan|alasannya|tujuan|tujuannya|apa sebab|what for|the point of"
         rf"|(?:{'|'.join(sorted(_PURPOSE))}) (?:{'|'.join(_WHAT)})"  # a purpose: "Untuk apa dinas ...?", "buat apa?"
     )
     if re.search(rf"\b({reason})\b", joined):

@@ -73,6 +73,9 @@ MARKET = (
         "berita banjir kemarin",
         "kabar soal PHK tiktok",
         "news on the flood",
+        # "when" after a word that asks is no question for a date (gist2_dev's; docs/quality.md,
+        # fifty-fourth session): what happened then, in short
+        "what happened when they declared the emergency status for the Lembah Arum flood? gist pls",
     ],
 )
 def test_questions_about_the_news_itself(question: str) -> None:
