@@ -158,6 +158,12 @@ def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:
     return any(refers_back(c.surface, text) for c in concepts)
 
 
+def said_by_most(concept: Concept, passages: Sequence[frozenset[str]]) -> bool:
+    """Whether most of ``passages`` (the terms of the passages a reading found of one article)
+    hold ``concept``: that article's subject, not a word one of its passages happens to use."""
+    return sum(concept.found_in(p) for p in passages) * 2 > len(passages)
+
+
 def _share_named(alone: Retrieval, present: set[str] | frozenset[str]) -> float:
     """The share, by weight, of what a question itself names (its own reading's ``named``)
     whose terms are among ``present``; 0 when it names nothing."""
@@ -229,16 +235,22 @@ class FollowUpReader:
         said = self.stories.terms(here.chunk.source)
         passages = [c.terms for c in alone.candidates if c.chunk.source == there.chunk.source]
 
-        def its_subject(concept: Concept) -> bool:  # in most of the passages read of that article
-            return len(passages) >= 2 and sum(concept.found_in(p) for p in passages) * 2 > len(passages)
-
-        return any(its_subject(c) and not c.found_in(said) for c in naming(alone.query))
+        return len(passages) >= 2 and any(
+            said_by_most(c, passages) and not c.found_in(said) for c in naming(alone.query)
+        )
 
     def names_another(self, alone: Retrieval, chosen: Retrieval, context: Context) -> bool:
         """Whether a question names something the passage of a reading's answer holds and none
-        of the conversation's articles says."""
+        of the conversation's articles says, and most passages the reading found of that
+        answer's article hold it too: the other article's subject, not a word it happens to
+        use ("bayar gak" after a dog-culling plan's free tags is not TikTok's payments)."""
         passage = self.answer_passage(chosen)
-        return passage is not None and self.unsaid(alone, context)(passage)
+        if passage is None or not self.unsaid(alone, context)(passage):
+            return False
+        said = [self.stories.terms(source) for source in context.sources]
+        own = [c for c in naming(alone.query) if not any(c.found_in(t) for t in said)]
+        read = [c.terms for c in chosen.candidates if c.chunk.source == passage.chunk.source]
+        return any(said_by_most(c, read) for c in own)
 
     def unsaid(self, alone: Retrieval, context: Context) -> Callable[[PassageCandidate], bool]:
         """Whether a passage holds something the question names that none of the conversation's
@@ -380,8 +392,8 @@ class FollowUpReader:
     def read(self, question: str, context: Context | None, within: Scope | None = None) -> Retrieval:
         """The question's retrieval on its own (``own_reading``), or as a follow-up of
         ``context``, among the articles ``within`` lets through. A reading that would answer from
-        outside the conversation's story, for a question naming nothing that the article it
-        answers from holds and the conversation's articles lack (``names_another``), is read
+        outside the conversation's story, for a question naming nothing of that article's subject
+        that the conversation's articles lack (``names_another``), is read
         within the story instead (``kept_to_story``), which answers or refuses: "harga alatnya
         brp" after a GPS collar on an elephant had been answered with TikTok's monthly payment,
         "why so different?" after two sources' losses with OpenAI's ban on building models

@@ -801,3 +801,27 @@ def test_a_new_subject_asked_with_a_word_that_compares_is_still_one(with_bridge:
     reader = FollowUpReader(with_bridge.retriever, ExtractiveAnswerer(), lambda q: q)
     context = with_bridge.retriever.search("menurut dinas pupr muternya nambah brp km").context
     assert reader.leaves_the_index(with_bridge.retriever.search(question), context)
+
+
+@pytest.fixture(scope="module")
+def with_dengue(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any):
+    """The bundled article and a dengue outbreak whose volunteers check houses (tests/data/unseen7)."""
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen7")
+
+
+def test_a_follow_up_leaves_the_story_only_for_another_article_s_subject(with_dengue: Any) -> None:
+    # conversation10_dev's: "dibayar brp per org?" of the dengue volunteers was answered with
+    # TikTok's payments to Microsoft: "dibayar" is a word of one TikTok passage, not its subject.
+    # The article says nothing of their pay: refused; the turn after it is asked of the volunteers
+    # (docs/quality.md, fifty-fifth session: +6 / -0 over every set of make eval, +2 / -0 held out)
+    turns = ["kader jumantik ada brp org", "mereka periksa rumah kapan"]
+    *_, unpaid, trained = ask_in_turn(with_dengue.chain, [*turns, "dibayar brp per org?", "and who trained them?"])
+    assert unpaid.abstained, unpaid.text
+    assert "Puskesmas" in trained.text and all("tiktok" not in c.chunk.source for c in trained.citations)
+    # a question naming the other article's subject still leaves for it
+    reader = FollowUpReader(with_dengue.retriever, ExtractiveAnswerer(), lambda q: q)
+    context = with_dengue.retriever.search("kader jumantik ada brp org").context
+    for question, leaves in (("dibayar brp per org?", False), ("kalo tiktok bayar microsoft brp", True)):
+        alone = with_dengue.retriever.search(question)
+        assert "tiktok" in alone.candidates[0].chunk.source, question
+        assert reader.names_another(alone, alone, context) is leaves, question
