@@ -273,7 +273,9 @@ def question_type(question: str) -> str | None:
         # "per tahun berapa" asks how much a year ("per tahun brp?" after a monthly figure)
         r"\b(kapan|kapankah|when|tanggal berapa|(?<!per )(?<!tiap )tahun berapa(?:kah)?|what year|which year"
         # "hari apa", not "per hari apa ...", "tiap bulan apa ...", "sehari-hari apa ..."
-        r"|(?<!per )(?<!tiap )(?<!sehari )(?:hari|bulan) apa(?:kah)?|(?:what|which) (?:day|month))\b",
+        r"|(?<!per )(?<!tiap )(?<!sehari )(?:hari|bulan) apa(?:kah)?|(?:what|which) (?:day|month|date)"
+        # "what was the date of the hunt?"
+        r"|what(?: s| is| was) the date)\b",
         joined,
     ):
         return "date"

@@ -89,6 +89,11 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("feri jalan hari apa aja?", "date"),
         ("What day did the poisoning happen?", "date"),
         ("mulai dibangun bulan apa?", "date"),
+        # and so is a date asked in English (conversation3_dev's "what date did that go out?" had
+        # asked for nothing in particular; docs/quality.md, fifty-fifth session)
+        ("what date did that go out?", "date"),
+        ("On what date was the hunt held?", "date"),
+        ("what's the date of the hearing?", "date"),
         ("itu sebulan apa setaun?", None),
         ("setiap hari apa saja yang dilakukan pengungsi?", None),  # "every day, what ...": an independent review's
         ("sehari-hari apa kerjanya?", None),
