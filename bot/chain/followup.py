@@ -243,20 +243,26 @@ class FollowUpReader:
         """Whether a question names something the passage of a reading's answer holds and none
         of the conversation's articles says, and most passages the reading found of that
         answer's article hold it too: the other article's subject, not a word it happens to
-        use ("bayar gak" after a dog-culling plan's free tags is not TikTok's payments)."""
+        use ("dibayar brp per org?" of dengue volunteers is not asking of TikTok's payments; "tarif
+        trans seruni brp?" after a flood asks of the bus, though the passage answering it
+        writes "tarif" and not the bus's name)."""
         passage = self.answer_passage(chosen)
-        if passage is None or not self.unsaid(alone, context)(passage):
+        own = self.unsaid_named(alone, context)
+        if passage is None or not any(c.found_in(passage.terms) for c in own):
             return False
-        said = [self.stories.terms(source) for source in context.sources]
-        own = [c for c in naming(alone.query) if not any(c.found_in(t) for t in said)]
         read = [c.terms for c in chosen.candidates if c.chunk.source == passage.chunk.source]
         return any(said_by_most(c, read) for c in own)
 
+    def unsaid_named(self, alone: Retrieval, context: Context) -> list[Concept]:
+        """What the question names that none of the conversation's articles says (the articles
+        read once)."""
+        said = [self.stories.terms(source) for source in context.sources]
+        return [c for c in naming(alone.query) if not any(c.found_in(t) for t in said)]
+
     def unsaid(self, alone: Retrieval, context: Context) -> Callable[[PassageCandidate], bool]:
         """Whether a passage holds something the question names that none of the conversation's
-        articles says (the articles read once)."""
-        said = [self.stories.terms(source) for source in context.sources]
-        own = [c for c in naming(alone.query) if not any(c.found_in(t) for t in said)]
+        articles says (``unsaid_named``)."""
+        own = self.unsaid_named(alone, context)
         return lambda passage: any(c.found_in(passage.terms) for c in own)
 
     def on_topic(self, alone: Retrieval, context: Context, on_story: OnStory) -> Callable[[PassageCandidate], bool]:
