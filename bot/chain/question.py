@@ -744,6 +744,20 @@ RELATIVE_TIME = re.compile(
 )
 
 
+# A person's age in brackets after the name, as news writes it ("Suparman (54), Ketua ..."): no
+# answer to how many of anything, unless the question asks an age.
+AGE = re.compile(r"(?<=[^\W\d_])\s*\(\d{1,3}\)")
+_ASKS_AGE = frozenset("umur umurnya usia usianya berumur berusia old age aged".split())
+
+
+def without_ages(text: str, q: ParsedQuery) -> str:
+    """``text`` without the ages written after names (``AGE``) when ``q`` asks a number that is no
+    age; as it is otherwise."""
+    if q.kind != "number" or q.words & _ASKS_AGE or AGE.search(text) is None:
+        return text
+    return AGE.sub(" ", text)
+
+
 def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequence[str] | None = None) -> bool:
     """Whether ``sentence`` (with its lowercased ``tokens``, which names do not need) holds the
     kind of thing asked for: a year or a month for a date, a weekday for "hari apa" and a time told
@@ -766,6 +780,8 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequ
         # counted in days, months or years may be answered with a date ("sejak 2019")
         if asks_money(q):
             return not _CURRENCY.isdisjoint(tokens)
+        if (kept := without_ages(sentence, q)) is not sentence:
+            sentence, tokens = kept, words(kept)
         dated = any(t[0].isdigit() for t in tokens) and not q.words & CALENDAR_WORDS
         counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)
@@ -805,7 +821,7 @@ def answer_slot(text: str, q: ParsedQuery) -> bool:
         return False
     if q.kind == "time" and TIME_OF_DAY.search(text) is None:  # "hampir 14 jam" is no time of day
         return False
-    tokens = _CASED_TOKEN.findall(text)
+    tokens = _CASED_TOKEN.findall(without_ages(text, q))
     for i, token in enumerate(tokens):
         if stem(token.lower()) in q.focus:
             nearby = tokens[max(0, i - 2) : i] + tokens[i + 1 : i + 3]

@@ -128,6 +128,23 @@ def test_question_type(question: str, kind: str | None) -> None:
     assert question_type(question) == kind
 
 
+def test_an_age_after_a_name_answers_no_count(small_index: Index) -> None:
+    # natural30_dev's "berapa kelompok tani yg ada di kedungsari" (a near miss) was answered with
+    # "Suparman (54), Ketua Kelompok Tani ...": the age beside the group's name read as its count
+    # (docs/quality.md, fifty-fifth session)
+    from bot.chain.question import answer_slot, type_match
+    from ingest.text.analysis import words
+
+    sentence = "Suparman (54), Ketua Kelompok Tani Sri Rejeki di Desa Kedungsari, gagal panen."
+    ingest_articles(small_index, [Article("a", sentence, "Panen")])
+    count = parse_query("berapa kelompok tani di kedungsari", small_index)
+    age = parse_query("umur suparman berapa", small_index)
+    assert not type_match(sentence, words(sentence), count) and not answer_slot(sentence, count)
+    assert type_match(sentence, words(sentence), age)  # asked, an age is the answer
+    counted = "Sebanyak 12 kelompok tani (40 persen) di Kedungsari gagal panen."
+    assert type_match(counted, words(counted), count) and answer_slot(counted, count)
+
+
 @pytest.mark.parametrize(
     ("sentence", "holds"),
     [
