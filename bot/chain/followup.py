@@ -242,10 +242,12 @@ class FollowUpReader:
     def names_another(self, alone: Retrieval, chosen: Retrieval, context: Context) -> bool:
         """Whether a question names something the passage of a reading's answer holds and none
         of the conversation's articles says, and most passages the reading found of that
-        answer's article hold it too: the other article's subject, not a word it happens to
-        use ("dibayar brp per org?" of dengue volunteers is not asking of TikTok's payments; "tarif
-        trans seruni brp?" after a flood asks of the bus, though the passage answering it
-        writes "tarif" and not the bus's name)."""
+        answer's article hold something it names that the conversation's do not (not always the
+        same thing): the other article's subject, not a word it happens to use ("dibayar brp per
+        org?" of dengue volunteers is not asking of TikTok's payments; "tarif trans seruni brp?"
+        after a flood asks of the bus, though the passage answering it writes "tarif" and not
+        the bus's name). Unlike ``names_elsewhere`` it asks for no second passage: one passage
+        read of that article is all the reading found of it, and it leaves as it always had."""
         passage = self.answer_passage(chosen)
         own = self.unsaid_named(alone, context)
         if passage is None or not any(c.found_in(passage.terms) for c in own):

@@ -752,8 +752,11 @@ _ASKS_AGE = frozenset("umur umurnya usia usianya berumur berusia old age aged".s
 
 def without_ages(text: str, q: ParsedQuery) -> str:
     """``text`` without the ages written after names (``AGE``) when ``q`` asks a number that is no
-    age; as it is otherwise."""
-    if q.kind != "number" or q.words & _ASKS_AGE or AGE.search(text) is None:
+    age; as it is otherwise. Its own words say so, not those a follow-up took from the turns
+    before it ("kelompok taninya ada brp?" after "umur suparman brp" asks no age)."""
+    if q.kind != "number" or "(" not in text or AGE.search(text) is None:
+        return text
+    if not _ASKS_AGE.isdisjoint(words(q.text)):
         return text
     return AGE.sub(" ", text)
 

@@ -94,6 +94,7 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("what date did that go out?", "date"),
         ("On what date was the hunt held?", "date"),
         ("what's the date of the hearing?", "date"),
+        ("what data did they use?", None),
         ("itu sebulan apa setaun?", None),
         ("setiap hari apa saja yang dilakukan pengungsi?", None),  # "every day, what ...": an independent review's
         ("sehari-hari apa kerjanya?", None),
@@ -141,6 +142,9 @@ def test_an_age_after_a_name_answers_no_count(small_index: Index) -> None:
     age = parse_query("umur suparman berapa", small_index)
     assert not type_match(sentence, words(sentence), count) and not answer_slot(sentence, count)
     assert type_match(sentence, words(sentence), age)  # asked, an age is the answer
+    # the question's own words say so, not those a follow-up took from before it
+    followed = dataclasses.replace(count, words=count.words | age.words)
+    assert not type_match(sentence, words(sentence), followed)
     counted = "Sebanyak 12 kelompok tani (40 persen) di Kedungsari gagal panen."
     assert type_match(counted, words(counted), count) and answer_slot(counted, count)
 
