@@ -32,7 +32,7 @@ from bot.chain.features import (
     sentence_features,
 )
 from bot.chain.models import AnswerModels, Model, load_models
-from bot.chain.question import DATE_FIGURES, ParsedQuery, names_nothing_held
+from bot.chain.question import AGE, DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
 from bot.chain.stories import one_story
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
@@ -435,7 +435,6 @@ def follower(sentence: SentenceCandidate, ranked: list[SentenceCandidate]) -> Se
     return after if after is not None and gives_words(after.text) else None
 
 
-_BRACKETED_FIGURE = re.compile(r"\(\s*\d+\s*\)")  # "Dadang Hermawan (45)": an age, not a count
 _FIGURE = re.compile(r"(?<![\w.,])([0-9]+(?:[.,][0-9]+)*)(\s*%)?")  # not "Rp9.500", "USD2", "G20"
 _SCALES = {"ribu": 1e3, "rb": 1e3, "thousand": 1e3, "juta": 1e6, "million": 1e6, "miliar": 1e9, "milyar": 1e9}
 _SCALES |= {"billion": 1e9, "triliun": 1e12, "trillion": 1e12}
@@ -487,7 +486,7 @@ def _names_it(text: str, start: int, end: int) -> bool:
 def _counts(text: str) -> list[tuple[float, str, frozenset[str]]]:
     """``counted`` with the first of the terms each figure counts (its head: "hektare" of
     "1.400 hektare hutan", "titik" of "enam titik pengungsian")."""
-    text = in_digits(_BRACKETED_FIGURE.sub(" ", DATE_FIGURES.sub(" ", text)), keep=_not_a_count)
+    text = in_digits(AGE.sub(" ", DATE_FIGURES.sub(" ", text)), keep=_not_a_count)  # "Dadang Hermawan (45)"
     figures = []
     for match in _FIGURE.finditer(text):
         if match.group(2):

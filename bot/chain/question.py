@@ -745,18 +745,27 @@ RELATIVE_TIME = re.compile(
 
 
 # A person's age in brackets after the name, as news writes it ("Suparman (54), Ketua ..."): no
-# answer to how many of anything, unless the question asks an age.
+# answer to how many of anything, unless the question asks an age; nor a figure another source
+# gives (``extractive``'s counts).
 AGE = re.compile(r"(?<=[^\W\d_])\s*\(\d{1,3}\)")
 _ASKS_AGE = frozenset("umur umurnya usia usianya berumur berusia old age aged".split())
 
 
+@lru_cache(maxsize=256)
+def _asks_age(question: str, read_with: frozenset[str]) -> bool:
+    """Whether ``question`` asks an age: by its own words, or, asking no kind of answer itself, by
+    those of the turns before it it was read with (``read_with``), whose kind it takes."""
+    if not _ASKS_AGE.isdisjoint(words(question)):
+        return True
+    return question_type(question) is None and not _ASKS_AGE.isdisjoint(read_with)
+
+
 def without_ages(text: str, q: ParsedQuery) -> str:
     """``text`` without the ages written after names (``AGE``) when ``q`` asks a number that is no
-    age; as it is otherwise. Its own words say so, not those a follow-up took from the turns
-    before it ("kelompok taninya ada brp?" after "umur suparman brp" asks no age)."""
-    if q.kind != "number" or "(" not in text or AGE.search(text) is None:
-        return text
-    if not _ASKS_AGE.isdisjoint(words(q.text)):
+    age; as it is otherwise. A follow-up asking a number its own way asks no age because the turn
+    before it did ("kelompok taninya ada brp?" after "umur suparman brp"); one asking nothing
+    itself takes the earlier question's ("namanya?" after "pasien paling tua umurnya brp")."""
+    if q.kind != "number" or "(" not in text or AGE.search(text) is None or _asks_age(q.text, q.words):
         return text
     return AGE.sub(" ", text)
 
