@@ -136,6 +136,8 @@ class Answer:
     closest: Citation | None = None
     # no answer but a reply to a message that asks nothing ("halo", "makasih ya"): shown as it is
     chat: bool = False
+    # the sentence that answers best, of those quoted: whose words "siapa yg bilang gitu?" asks
+    best: str | None = None
 
     @property
     def says_nothing(self) -> bool:

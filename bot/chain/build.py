@@ -52,6 +52,7 @@ from bot.chain.llm import fallback_note
 from bot.chain.normalization import greets, has_words, small_talk, thanks, unfancy
 from bot.chain.question import names_something
 from bot.chain.retriever import HybridRetriever, Retrieval
+from bot.chain.speakers import SpeakerReader
 from ingest.errors import BadInput
 from ingest.text.analysis import clean_text, guess_language, replace_surrogates
 from ingest.types import Scope
@@ -250,6 +251,7 @@ def build_answer_chain(
 
     reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
+    speakers = SpeakerReader(retriever.index)
     changes = ChangeReader(
         retriever.index.articles,
         retriever.search_within,
@@ -480,6 +482,10 @@ def build_answer_chain(
             change = changes.read(retrieval, lambda: reader.read(wide, context, within), dates, within, today)
         if change is not None:
             state = {**state, "change": change}
+        # "siapa yg bilang gitu?": the speaker of what the turn before quoted, where the article names them
+        said = speakers.read(retriever.chat_text(question), context, retrieval.query.lang)
+        if said is not None:
+            state = {**state, "speaker": said}
         if within is not state["within"]:
             # it named one of the earlier answer's citations: a chat model reads what is left of
             # it over that article's passages alone, numbered afresh, without the earlier turns
@@ -496,6 +502,10 @@ def build_answer_chain(
         retrieval = state["retrieval"]
         if "gist" in state:
             answer = gists.answer(state["gist"])
+        elif "speaker" in state:
+            answer = state["speaker"]
+            answer.retrieved = retrieval.hits
+            answer.context = context_after(retrieval.context, retrieval.keeps, answer)
         else:
             change = state.get("change")
             answer = changes.answer(change) if change is not None else extractive.answer_retrieval(retrieval)
@@ -543,6 +553,7 @@ def build_answer_chain(
                 lambda state: (
                     "small_talk" in state
                     or "gist" in state
+                    or "speaker" in state
                     or _no_citation(state["retrieval"].within)
                     or extractive.off_topic(state["retrieval"])
                 ),

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.chain.normalization import ASKING
 from bot.chain.question import ParsedQuery, asks_only
+from ingest.types import Chunk
 
 # At most this many concepts in a question read with its context (its own always count): what a
 # conversation carries forward stays bounded however long it goes on.
@@ -34,6 +35,10 @@ class Context:
     # read from an article's headline, not from a question (an article named from a list of the
     # news): it names more than any question, so a follow-up's share of it says little
     headline: bool = False
+    # what its answer quoted, each citation's passage and quote in their order, after the best
+    # sentence and its passage (when the answer says which it is): whose words they are is what
+    # "siapa yg bilang gitu?" asks (``bot.chain.speakers``)
+    said: tuple[tuple[Chunk, str], ...] = ()
 
     @property
     def asked(self) -> ParsedQuery:

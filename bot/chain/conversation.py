@@ -33,10 +33,14 @@ class Turn:
 def with_citations(context: Context, answer: Answer) -> Context:
     """``context`` whose topic also holds the articles ``answer`` cites, and the article of each
     citation in their order (a follow-up may name one by its number: "yang kedua soal apa?")."""
-    order = tuple(c.chunk.source for c in sorted(answer.citations, key=lambda c: c.n))
+    citations = sorted(answer.citations, key=lambda c: c.n)
+    order = tuple(c.chunk.source for c in citations)
     if not order:
         return context
-    return dataclasses.replace(context, sources=context.sources | frozenset(order), cited=order)
+    said = tuple((c.chunk, c.quote) for c in citations)
+    best = [(c.chunk, answer.best) for c in citations if answer.best is not None and answer.best in c.quote]
+    said = tuple(best[:1]) + said  # the best sentence first, when the answer says which it is
+    return dataclasses.replace(context, sources=context.sources | frozenset(order), cited=order, said=said)
 
 
 def context_after(context: Context, keeps: Context | None, answer: Answer) -> Context:

@@ -377,7 +377,8 @@ def compose(question: str, lang: str, chosen: list[SentenceCandidate], hits: lis
         groups = story + others
     citations = _citations(groups)
     parts = [f"{shown_quote(c.quote)} [{c.n}]" for c in citations]
-    return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits)
+    said = chosen[0].text if chosen else None
+    return Answer(question, " ".join(parts), False, lang, citations, retrieved=hits, best=said)
 
 
 def _citations(groups: Sequence[Sequence[SentenceCandidate]]) -> list[Citation]:

@@ -1,0 +1,244 @@
+"""Who said what an answer quoted: the speaker of a sentence of a news article, for a follow-up
+asking it ("siapa yg bilang gitu?", "kata siapa?", "who said that?").
+
+News writes whose words a sentence holds in a few ways, which ``speakers`` reads over an article's
+sentences in order:
+
+- after a quotation: ``"...," kata Hendra`` (``ujar``, ``tutur``, ``jelas`` ...), the quotation's
+  earlier sentences in the same paragraph included, and ``"...," katanya`` for the speaker named
+  last;
+- ``Menurut Suryani, ...`` (``menurut dia``: the speaker named last);
+- a name before a verb of saying: ``Ketua IPPSW, Suryani Lubis, menyebut ...``, ``Rahmat
+  Hidayat (52), warga ..., mengaku ...``, ``Ia mengatakan ...`` (the speaker named last).
+
+The answer quotes the sentence where the article first writes the speaker's full name (and so
+their role): a later one names them by one word ("kata Hendra").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.chain.answer import Answer, Citation, passage_quote, shown_quote
+from bot.chain.question import analyzed_sentences, prime_sentences
+from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, stem, words
+from ingest.types import Chunk
+
+if TYPE_CHECKING:
+    from bot.chain.context import Context
+    from ingest.store.index import Index
+
+# A name as news writes a person's: capitalised words (a particle between them: "bin", "van"),
+# not a sentence's first word of a quotation.
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:bin|binti|van|de|da|al)?\s*[A-Z][\w'’.-]*)*"
+_PRONOUN = r"(?:dia|ia|beliau|nya)"
+# after a quotation: '..., kata Hendra' / 'ujarnya'
+_AFTER = r"(?:kata|ujar|tutur|ucap|jelas|ungkap|tegas|imbuh|tambah|terang|sebut|papar|lanjut|pungkas|tukas|kilah|aku)"
+_AFTER_NAMED = re.compile(rf"[,.!?\"”]\s*[\"”]?\s*{_AFTER}\s+(?:{_PRONOUN}\b|({_NAME}))")
+_AFTER_PRONOUN = re.compile(rf"[,.!?\"”]\s*[\"”]?\s*{_AFTER}nya\b")
+_ACCORDING = re.compile(rf"\b[Mm]enurut(?:nya\b|\s+(?:{_PRONOUN}\b|({_NAME})))")
+# someone named in commas before what they do ("Kepala Disdikbud Pringsewu, Hendra Saputra,
+# membenarkan ...", "Suparno (47), ayah ..."): whom "Ia mengatakan" after it refers to
+_SUBJECT = re.compile(rf"(?:^|,\s+)({_NAME})(?:\s*\(\d+\))?,\s+[a-z]")
+# a name written right before its verb, brackets and all ("Persatuan Guru Republik Indonesia
+# (PGRI) Kabupaten Pringsewu menyebut")
+_RUN = re.compile(rf"({_NAME}(?:\s+dan\s+{_NAME})?(?:\s*\([A-Z][\w ]*\)(?:\s+{_NAME})?)?)\s*$")
+_SAYS = (
+    r"(?:mengatakan|menyatakan|menyebut|menyebutkan|menegaskan|menjelaskan|mengungkapkan|mengaku|mengakui"
+    r"|menilai|meminta|mendesak|berharap|membantah|menuturkan|memastikan|menambahkan|menerangkan|mengklaim"
+    r"|memperkirakan|menduga|mencatat|melaporkan|menyampaikan|mengimbau|berkata|bilang|menyayangkan)"
+)
+# 'Suryani Lubis, menyebut', 'Rahmat Hidayat (52), warga ..., mengaku', 'Hendra menegaskan'
+_NAMED_SAYS = re.compile(
+    rf"({_NAME})(?:\s*\(\d+\))?(?:,[^,\"“”]{{0,90}})?,?\s+(?:juga\s+|pun\s+|lalu\s+)?(?P<verb>{_SAYS})\b"
+)
+_PRONOUN_SAYS = re.compile(rf"(?:^|[,.]\s+)(?:[\"“]?\s*)?(?:Ia|Dia|Beliau)\s+(?:juga\s+|pun\s+|lalu\s+)?{_SAYS}\b")
+_OPENS_QUOTE = re.compile(r"^\s*[\"“]")
+# Words capitalised before a name that say what someone is, not who ("Kepala Dinas ...",
+# "Ketua IPPSW"): a name is the capitalised words after the last comma before the verb.
+_NOT_A_NAME = re.compile(r"^(?:Namun|Meski|Sementara|Menurut|Menanggapi|Hal|Kini|Sebelum|Setelah|Saat|Ketika)\b")
+
+
+@dataclass(frozen=True)
+class Said:
+    """A sentence of an article: its passage, its place among the passage's sentences, its text."""
+
+    chunk: Chunk
+    position: int
+    text: str
+
+
+def _last_name(before: str) -> str | None:
+    """The person named last in ``before`` (the words before a verb of saying): its last piece
+    between commas or brackets that is all capitalised words. "Kepala Dinas ..., Hendra
+    Wiratama," gives "Hendra Wiratama"; "Rahmat Hidayat (52), warga Kelurahan Bukit Seruni," gives
+    "Rahmat Hidayat" (the last piece is no name: it opens in small letters)."""
+    last = None
+    for piece in re.split(r"[,()]", before):
+        piece = re.sub(r"\s+(?:juga|pun|lalu)$", "", piece.strip())
+        if piece and re.fullmatch(_NAME, piece) and not _NOT_A_NAME.match(piece):
+            last = piece
+    return last
+
+
+def _name(found: str | None) -> str | None:
+    """A name as matched, without the full stop or quotation mark that ends its sentence."""
+    return found.rstrip(".'’") or None if found else None
+
+
+def attributed(text: str, current: str | None) -> tuple[str | None, bool]:
+    """The speaker ``text`` names (``current`` when it refers to them: "katanya", "menurut dia",
+    "Ia mengatakan"), and whether it closes a quotation with them."""
+    found = _AFTER_NAMED.search(text)
+    if found:
+        return (_name(found.group(1)) or current), True
+    if _AFTER_PRONOUN.search(text):
+        return current, True
+    found = _ACCORDING.search(text)
+    if found:
+        return (_name(found.group(1)) or current), False
+    if _PRONOUN_SAYS.search(text):
+        return current, False
+    found = _NAMED_SAYS.search(text)
+    if found:
+        before = re.sub(r"\s+(?:juga|pun|lalu)\s*$", " ", text[: found.start("verb")])
+        if before.rstrip().endswith(","):
+            return _last_name(before) or found.group(1), False
+        run = _RUN.search(before.rstrip())
+        return (run.group(1) if run and not _NOT_A_NAME.match(run.group(1)) else found.group(1)), False
+    return None, False
+
+
+def subject(text: str) -> str | None:
+    """Someone a sentence names in commas before what they do, whom a later "Ia ..." means."""
+    found = _SUBJECT.search(text)
+    return found.group(1) if found and not _NOT_A_NAME.match(found.group(1)) else None
+
+
+def speakers(sentences: Sequence[Said]) -> list[str | None]:
+    """The speaker of each of an article's sentences (in order), as the sentence or the one
+    closing its quotation names them; ``None`` where no one is said to speak."""
+    out: list[str | None] = [None] * len(sentences)
+    current: str | None = None
+    pending: list[int] = []  # a quotation's sentences before the one naming its speaker
+    for i, said in enumerate(sentences):
+        if pending and _new_paragraph(sentences, i):
+            pending = []
+        if DATELINE.match(said.text):
+            continue  # a lead: the outlet's own words ("PAINAN – Pemerintah ... memastikan ...")
+        name, closes = attributed(said.text, current)
+        if name is None and _OPENS_QUOTE.match(said.text):
+            pending.append(i)
+            continue
+        if name is None and pending:
+            pending.append(i)
+            continue
+        if name is not None:
+            if closes:
+                for j in pending:
+                    out[j] = name
+            out[i] = name
+            current = name
+        else:
+            current = subject(said.text) or current
+        pending = []
+    return out
+
+
+def _new_paragraph(sentences: Sequence[Said], i: int) -> bool:
+    """Whether sentence ``i`` opens a paragraph other than the one before it (another passage, or a
+    blank line between them)."""
+    before, now = sentences[i - 1], sentences[i]
+    if before.chunk.chunk_id != now.chunk.chunk_id:
+        return True
+    text = now.chunk.text
+    start, end = text.find(before.text), text.find(now.text)
+    return start < 0 or end < 0 or "\n" in text[start + len(before.text) : end]
+
+
+# A question asking who said something: "siapa" or "who" with a verb of saying ("siapa yg bilang
+# gitu", "who said that?"), or asking whose word it is ("kata siapa?", "according to whom?").
+_WHO = re.compile(r"\b(?:siapa|siapakah|who|whom)\b")
+_SAYING = re.compile(
+    r"\b(?:bilang|ngomong|omong|mengomong|berkata|mengatakan|menyatakan|menyebut|menyebutkan|nyebut|ngomongin"
+    r"|said|say|says|saying|claim|claims|claimed|told|stated)\b"
+)
+_WHOSE_WORD = re.compile(r"\b(?:kata|menurut)\s+siapa\b|\baccording to (?:whom|who)\b|\bsays who\b")
+# Words that point back at what was said or only ask: no subject of their own.
+_POINTING = frozenset(
+    "siapa siapakah who whom kata menurut according begitu gitu itu tadi tersebut that this it soal tentang about "
+    "yang yg sih ya dong kah nya hal ini the again then and trus terus lalu kalau kalo".split()
+)
+
+
+def asks_who_said(question: str) -> bool:
+    """Whether a question (read as a chat message) asks who said something."""
+    text = question.casefold()
+    return bool(_WHOSE_WORD.search(text) or (_WHO.search(text) and _SAYING.search(text)))
+
+
+def _own_words(question: str) -> set[str]:
+    """The stems of a question's words that are neither stopwords nor ask nor point back."""
+    return {
+        stem(w)
+        for w in words(question.casefold())
+        if w not in ID_STOPWORDS and w not in EN_STOPWORDS and w not in _POINTING and not _SAYING.fullmatch(w)
+    }
+
+
+class SpeakerReader:
+    """Answers "who said that?" after an answer: the sentence where the quoted sentence's article
+    first names its speaker in full (and so their role)."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def article(self, source: str) -> list[Said]:
+        """Every sentence of the article ``source``, in order."""
+        chunks = self.index.catalog.chunks_of(source)
+        prime_sentences(self.index, chunks)
+        return [Said(c, i, span.text) for c in chunks for i, (span, _) in enumerate(analyzed_sentences(c.text))]
+
+    def read(self, question: str, context: Context | None, lang: str) -> Answer | None:
+        """The answer to ``question`` when it asks who said what the turn before quoted (and names
+        nothing the quote does not hold); ``None`` when it asks something else, or the quote has
+        no speaker."""
+        if context is None or not context.said or not asks_who_said(question):
+            return None
+        chunk, quote = context.said[0]
+        every = " ".join(q for _, q in context.said)
+        if not _own_words(question) <= {stem(w) for w in words(every.casefold())}:
+            return None  # who said something else ("siapa yang bilang soal tarif?" after the rent)
+        sentences = self.article(chunk.source)
+        who = speakers(sentences)
+        terms = [t for _, t in analyzed_sentences(chunk.text)]
+        quoted = [
+            (context.asked.coverage(terms[said.position]), -i)
+            for i, said in enumerate(sentences)
+            if who[i] is not None and said.chunk.chunk_id == chunk.chunk_id and said.text in quote
+        ]
+        if not quoted:
+            return None
+        # of the quote's sentences someone said, the one the turn before asked about most
+        speaker = who[-max(quoted)[1]]
+        introduced = introduction(speaker, sentences) if speaker is not None else None
+        return _quoting(question, lang, introduced) if introduced is not None else None
+
+
+def introduction(name: str, sentences: Sequence[Said]) -> Said | None:
+    """The sentence where ``name`` is first written in full (with a capitalised word after it:
+    "Hendra Wiratama" for "Hendra"), else where it is first written at all."""
+    full = re.compile(rf"\b{re.escape(name)}\s+[A-Z]")
+    alone = re.compile(rf"\b{re.escape(name)}\b")
+    return next((s for s in sentences if full.search(s.text)), None) or next(
+        (s for s in sentences if alone.search(s.text)), None
+    )
+
+
+def _quoting(question: str, lang: str, said: Said) -> Answer:
+    """The answer quoting one sentence of a passage."""
+    quote = passage_quote(said.chunk.text, analyzed_sentences(said.chunk.text), [said.position])
+    return Answer(question, f"{shown_quote(quote)} [1]", False, lang, [Citation(1, said.chunk, quote, 1.0)])
