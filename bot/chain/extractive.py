@@ -25,6 +25,7 @@ from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, passage_quote, shown_quote
 from bot.chain.features import (
+    TYPE_FEATURES,
     PassageCandidate,
     SentenceCandidate,
     answer_features,
@@ -34,6 +35,7 @@ from bot.chain.features import (
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import AGE, DATE_FIGURES, ParsedQuery, names_nothing_held
 from bot.chain.retriever import Retrieval
+from bot.chain.speakers import account_terms, voices
 from bot.chain.stories import one_story
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, NUMBER_WORDS, stem, words
 from ingest.text.numbers import in_digits, number_value
@@ -105,7 +107,7 @@ class ExtractiveAnswerer:
                 )
                 if not gated:
                     probability = models.answer.probability(features)
-            retrieval.judged = (tuple(ranked), probability, gated)
+            retrieval.judged = (tuple(by_account(retrieval, ranked)), probability, gated)
         ranked_once, probability, _ = retrieval.judged
         return list(ranked_once), probability
 
@@ -592,3 +594,34 @@ def counterpart(
         if differs and _fits(ranked[:1], other, max_chars) and joins(other):
             return other
     return None
+
+
+# How far down the ranked sentences one said by whose account a question asks is looked for.
+MAX_BY_ACCOUNT = 6
+
+
+def by_account(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> list[SentenceCandidate]:
+    """``ranked`` with, first, the best of its first ``MAX_BY_ACCOUNT`` sentences whose speaker
+    (as its passage introduces them, ``speakers.voices``) holds whose account the question asks
+    by ("kalo versi warga?", "menurut dlh brp ton"), when the best does not: what the forum's
+    coordinator said in a quote ("Menurut dia, ...") names neither forum nor residents."""
+    asked = account_terms(retrieval.query.text)
+    if not asked or not ranked:
+        return ranked
+    kind = retrieval.query.kind
+
+    def holds(s: SentenceCandidate) -> bool:
+        voiced = voices(s.passage.chunk.text)
+        return s.position < len(voiced) and bool(asked & voiced[s.position])
+
+    typed_as = TYPE_FEATURES.get(kind or "", f"type_{kind}")
+
+    def typed(s: SentenceCandidate) -> bool:  # it holds the kind of thing asked for, if one is
+        return s.features.get(typed_as, 1.0) > 0
+
+    if holds(ranked[0]):
+        return ranked
+    for i, s in enumerate(ranked[1:MAX_BY_ACCOUNT], start=1):
+        if holds(s) and typed(s):
+            return [s, *ranked[:i], *ranked[i + 1 :]]
+    return ranked

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.chain.answer import Answer, Citation, passage_quote, shown_quote
@@ -242,3 +243,60 @@ def _quoting(question: str, lang: str, said: Said) -> Answer:
     """The answer quoting one sentence of a passage."""
     quote = passage_quote(said.chunk.text, analyzed_sentences(said.chunk.text), [said.position])
     return Answer(question, f"{shown_quote(quote)} [1]", False, lang, [Citation(1, said.chunk, quote, 1.0)])
+
+
+# An organisation's name with its acronym after it ("Ikatan Pedagang Pasar Sekar Wangi (IPPSW)",
+# "Dinas Kelautan dan Perikanan (DKP)").
+_DEFINED = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:dan\s+)?){1,9})\(([A-Z][A-Za-z]{1,9})\)")
+
+
+@lru_cache(maxsize=4096)
+def voices(text: str) -> tuple[frozenset[str], ...]:
+    """For each sentence of a passage (``analyzed_sentences(text)``), the index terms of whose
+    words it holds: its speaker as the passage introduces them, up to their verb of saying (role,
+    organisation and name in either order: "Ketua IPPSW, Suryani Lubis", "Rahmat Hidayat (52),
+    warga Kelurahan Bukit Seruni"), an acronym there spelled out as the passage defines it
+    ("Ikatan Pedagang Pasar Sekar Wangi"); none where no one is said to speak."""
+    chunk = Chunk("", "", 0, 0, len(text), text, "", None, None, "")
+    sentences = [Said(chunk, i, span.text) for i, (span, _) in enumerate(analyzed_sentences(text))]
+    defined = {acronym: long.strip() for long, acronym in _DEFINED.findall(text)}
+    out: list[frozenset[str]] = []
+    for name in speakers(sentences):
+        if name is None:
+            out.append(frozenset())
+            continue
+        introduced = introduction(name, sentences)
+        said = introduced.text if introduced is not None else name
+        verb = _NAMED_SAYS.search(said)
+        who = said[: verb.start("verb")] if verb is not None and name.split()[0] in said[: verb.start("verb")] else said
+        who += " " + " ".join(long for acronym, long in defined.items() if acronym in who)
+        out.append(frozenset().union(*(terms for _, terms in analyzed_sentences(who))))
+    return tuple(out)
+
+
+# Words after which a question names whose account it asks by ("kalo versi warga?", "menurut dlh
+# brp ton", "kata dinas", "according to the union").
+_BY_ACCOUNT = frozenset("versi menurut kata according".split())
+_ASKING = frozenset(
+    "apa apakah mana manakah siapa siapakah berapa berapakah kapan bagaimana gimana mengapa kenapa".split()
+)
+
+
+def account_terms(question: str) -> frozenset[str]:
+    """The index terms of whose account a question asks by: up to two words after "versi",
+    "menurut", "kata" or "according to" (stopwords passed over), none after a word that asks
+    ("kata siapa?")."""
+    tokens = words(question.casefold())
+    found: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token not in _BY_ACCOUNT:
+            continue
+        taken = 0
+        for word in tokens[i + 1 :]:
+            if word in _ASKING or taken == 2:
+                break
+            if word in ID_STOPWORDS or word in EN_STOPWORDS or word == "to":
+                continue
+            found.add(stem(word))
+            taken += 1
+    return frozenset(found)

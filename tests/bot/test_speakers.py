@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.chain.question import analyzed_sentences
-from bot.chain.speakers import Said, asks_who_said, introduction, speakers
+from bot.chain.speakers import Said, account_terms, asks_who_said, introduction, speakers, voices
 from ingest.types import Chunk
 from tests.bot.test_conversation import ask_in_turn, beside_bundled
 from tests.conftest import TEST_DATA
@@ -107,3 +107,48 @@ def test_who_said_something_the_answer_did_not_quote_is_read_as_any_question(wit
     )
     assert "Suryani" not in other.text
     assert "Dewi Kartikasari" in other.text
+
+
+def test_whose_words_a_sentence_holds_are_its_speaker_as_introduced_with_acronyms_spelled_out() -> None:
+    text = (
+        "Data itu dibantah Forum Warga Peduli Sampah (FWPS). Ketua FWPS, Yusuf Maulana, menyebut volume "
+        'sampah jauh lebih besar. "Kami menghitung langsung," ujar Yusuf. Sampah menumpuk di pasar.'
+    )
+    voiced = voices(text)
+    assert voiced[0] == frozenset()  # no one is said to speak
+    assert {"warga", "forum", "fwps", "yusuf"} <= voiced[1]
+    assert voiced[2] == voiced[1]  # the quotation is his, as introduced
+    assert voiced[3] == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        ("kalau versi warga?", {"warga"}),
+        ("menurut dlh berapa ton", {"dlh"}),
+        ("kalau versi forum pelanggan?", {"forum", "langgan"}),
+        ("according to the union, how many", {"union"}),
+        ("kata siapa?", set()),
+        ("berapa ton sampahnya?", set()),
+    ],
+)
+def test_a_question_names_whose_account_it_asks_by(question: str, terms: set[str]) -> None:
+    assert account_terms(question) == terms
+
+
+@pytest.fixture(scope="module")
+def with_landfill(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Any:
+    """The bundled article and a landfill closed, its rubbish counted by the office and a forum (unseen18)."""
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen18")
+
+
+def test_the_residents_version_is_what_their_forum_said(with_landfill: Any) -> None:
+    # the forum's figure is in a sentence its chairman says, which names neither forum nor
+    # residents but through him ("Ketua FWPS, Yusuf Maulana, menyebut ..."): it had been answered
+    # with the office's figure again
+    office, residents = ask_in_turn(
+        with_landfill.chain, ["menurut dlh brp ton sampah yg ga keangkut per hari", "kalo versi warga?"]
+    )
+    assert "180 ton" in office.text
+    assert residents.text.startswith("Ketua FWPS, Yusuf Maulana")
+    assert "420 ton" in residents.text
