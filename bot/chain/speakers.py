@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 # A name as news writes a person's: capitalised words (a particle between them: "bin", "van"),
 # not a sentence's first word of a quotation.
-_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:bin|binti|van|de|da|al)?\s*[A-Z][\w'’.-]*)*"
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:(?:bin|binti|van|de|da|al)\s+)?[A-Z][\w'’.-]*)*"
 _PRONOUN = r"(?:dia|ia|beliau|nya)"
 # after a quotation: '..., kata Hendra' / 'ujarnya'
 _AFTER = r"(?:kata|ujar|tutur|ucap|jelas|ungkap|tegas|imbuh|tambah|terang|sebut|papar|lanjut|pungkas|tukas|kilah|aku)"
@@ -90,9 +90,16 @@ def _name(found: str | None) -> str | None:
     return found.rstrip(".'’") or None if found else None
 
 
+# A sentence longer than this is read for no speaker: news writes none so long, and the patterns
+# below take time that grows with the square of a run of capitalised words.
+MAX_ATTRIBUTED = 1000
+
+
 def attributed(text: str, current: str | None) -> tuple[str | None, bool]:
     """The speaker ``text`` names (``current`` when it refers to them: "katanya", "menurut dia",
     "Ia mengatakan"), and whether it closes a quotation with them."""
+    if len(text) > MAX_ATTRIBUTED:
+        return None, False
     found = _AFTER_NAMED.search(text)
     if found:
         return (_name(found.group(1)) or current), True
@@ -115,6 +122,8 @@ def attributed(text: str, current: str | None) -> tuple[str | None, bool]:
 
 def subject(text: str) -> str | None:
     """Someone a sentence names in commas before what they do, whom a later "Ia ..." means."""
+    if len(text) > MAX_ATTRIBUTED:
+        return None
     found = _SUBJECT.search(text)
     return found.group(1) if found and not _NOT_A_NAME.match(found.group(1)) else None
 

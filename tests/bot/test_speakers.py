@@ -152,3 +152,20 @@ def test_the_residents_version_is_what_their_forum_said(with_landfill: Any) -> N
     assert "180 ton" in office.text
     assert residents.text.startswith("Ketua FWPS, Yusuf Maulana")
     assert "420 ton" in residents.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Abc  " * 4000,  # capitalised words two spaces apart: a name's pattern had backtracked exponentially
+        "A" + ".A" * 10000,
+        "Abc, " * 4000,
+        "Abc dan " * 2500 + "(AB",
+        '"' * 20000,
+    ],
+)
+def test_a_long_run_of_capitalised_words_is_read_for_no_speaker(text: str) -> None:
+    sentences = _sentences(text)
+    assert all(who is None for who in speakers(sentences))
+    assert all(not v for v in voices(text))
+    assert not asks_who_said(text)
