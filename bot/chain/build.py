@@ -358,6 +358,13 @@ def build_answer_chain(
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
         within, question, today = state["within"], state["question"], state["today"]
 
+        def replayed(earlier: str, before: Context | None, scope: Scope | None) -> Context | None:
+            """What an earlier question leaves, answered as ``quote`` answers it: "siapa yg bilang
+            gitu?" by its speaker (``SpeakerReader``), else by the reading's answer."""
+            reading = reader.read(earlier, before, scope)
+            said = speakers.read(retriever.chat_text(earlier), before, reading.query.lang)
+            return context_after(reading.context, reading.keeps, said or extractive.answer_retrieval(reading))
+
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
             dates = read_dates(earlier, today)
@@ -374,7 +381,7 @@ def build_answer_chain(
             listed = before.cited if before is not None else ()
             earlier, before, scope = referred(earlier, before, within)
             gist = gists.read(earlier, today, before, scope)
-            left = gists.answer(gist).context if gist is not None else reader.replay(earlier, before, scope)
+            left = gists.answer(gist).context if gist is not None else replayed(earlier, before, scope)
             return still_listed(left, listed) if scope is not within else left
 
         context = reader.context_before(state["history"], replay)

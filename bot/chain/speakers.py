@@ -32,14 +32,17 @@ if TYPE_CHECKING:
     from bot.chain.context import Context
     from ingest.store.index import Index
 
-# A name as news writes a person's: capitalised words (a particle between them: "bin", "van"),
-# not a sentence's first word of a quotation.
-_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:(?:bin|binti|van|de|da|al)\s+)?[A-Z][\w'’.-]*)*"
+# A name as news writes a person's: up to twelve capitalised words (a particle between them:
+# "bin", "van"), matched atomically (a run of capitalised words is tried once from each start,
+# not split every way: it had taken seconds on a long run).
+_NAME = r"(?>[A-Z][\w'’.-]*+(?:\s++(?:(?:bin|binti|van|de|da|al)\s++)?[A-Z][\w'’.-]*+){0,11})"
 _PRONOUN = r"(?:dia|ia|beliau|nya)"
 # after a quotation: '..., kata Hendra' / 'ujarnya'
 _AFTER = r"(?:kata|ujar|tutur|ucap|jelas|ungkap|tegas|imbuh|tambah|terang|sebut|papar|lanjut|pungkas|tukas|kilah|aku)"
-_AFTER_NAMED = re.compile(rf"[,.!?\"”]\s*[\"”]?\s*{_AFTER}\s+(?:{_PRONOUN}\b|({_NAME}))")
-_AFTER_PRONOUN = re.compile(rf"[,.!?\"”]\s*[\"”]?\s*{_AFTER}nya\b")
+# ('"...," kata Hendra', 'Angka itu, kata Laras, tergolong ...'; "Rp" or a weekday after "tambah"
+# or "lanjut" names no one: ``_NOT_A_NAME``)
+_AFTER_NAMED = re.compile(rf"(?:[,.!?]?[\"”]\s*|,\s*){_AFTER}\s+(?:{_PRONOUN}\b|({_NAME}))")
+_AFTER_PRONOUN = re.compile(rf"(?:[,.!?]?[\"”]\s*|,\s*){_AFTER}nya\b")
 _ACCORDING = re.compile(rf"\b[Mm]enurut(?:nya\b|\s+(?:{_PRONOUN}\b|({_NAME})))")
 # someone named in commas before what they do ("Kepala Disdikbud Pringsewu, Hendra Saputra,
 # membenarkan ...", "Suparno (47), ayah ..."): whom "Ia mengatakan" after it refers to
@@ -50,17 +53,28 @@ _RUN = re.compile(rf"({_NAME}(?:\s+dan\s+{_NAME})?(?:\s*\([A-Z][\w ]*\)(?:\s+{_N
 _SAYS = (
     r"(?:mengatakan|menyatakan|menyebut|menyebutkan|menegaskan|menjelaskan|mengungkapkan|mengaku|mengakui"
     r"|menilai|meminta|mendesak|berharap|membantah|menuturkan|memastikan|menambahkan|menerangkan|mengklaim"
-    r"|memperkirakan|menduga|mencatat|melaporkan|menyampaikan|mengimbau|berkata|bilang|menyayangkan)"
+    r"|memperkirakan|menduga|mencatat|melaporkan|menyampaikan|mengimbau|berkata|bilang|menyayangkan|membenarkan)"
 )
 # 'Suryani Lubis, menyebut', 'Rahmat Hidayat (52), warga ..., mengaku', 'Hendra menegaskan'
 _NAMED_SAYS = re.compile(
     rf"({_NAME})(?:\s*\(\d+\))?(?:,[^,\"“”]{{0,90}})?,?\s+(?:juga\s+|pun\s+|lalu\s+)?(?P<verb>{_SAYS})\b"
 )
-_PRONOUN_SAYS = re.compile(rf"(?:^|[,.]\s+)(?:[\"“]?\s*)?(?:Ia|Dia|Beliau)\s+(?:juga\s+|pun\s+|lalu\s+)?{_SAYS}\b")
+_PRONOUN_SAYS = re.compile(
+    rf"(?:^(?:[\"“]?\s*)?(?:Ia|Dia|Beliau)|[,.]\s+(?:[\"“]?\s*)?(?:[Ii]a|[Dd]ia|[Bb]eliau))\s+(?:juga\s+|pun\s+|lalu\s+)?{_SAYS}\b"
+)
 _OPENS_QUOTE = re.compile(r"^\s*[\"“]")
 # Words capitalised before a name that say what someone is, not who ("Kepala Dinas ...",
 # "Ketua IPPSW"): a name is the capitalised words after the last comma before the verb.
-_NOT_A_NAME = re.compile(r"^(?:Namun|Meski|Sementara|Menurut|Menanggapi|Hal|Kini|Sebelum|Setelah|Saat|Ketika)\b")
+_NOT_A_NAME = re.compile(
+    r"^(?:Namun|Meski|Meskipun|Sementara|Menurut|Menanggapi|Hal|Kini|Sebelum|Setelah|Saat|Ketika|Bahkan|Padahal"
+    r"|Kemudian|Selain|Terkait|Soal|Di|Dari|Untuk|Dengan|Dalam|Sejak|Hingga|Sampai|Adapun|Lalu|Maka|Jadi|Tetapi"
+    r"|Tapi|Akan|Atas|Bagi|Pada|Oleh|Rp|Desa|Kecamatan|Kelurahan|Kabupaten|Kota|Provinsi|Dusun|Jalan|Pasar"
+    r"|Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu)\b"
+    # a connective or adverb in -nya ("Sebelumnya", "Akibatnya")
+    r"|^[A-Z][a-z]+nya\b"
+)
+# a title in small letters before a name ("dr Retno", "dr. Hendra"), read as part of no name
+_TITLE = re.compile(r"^(?:dr|drg|ir|h|hj|prof)\.?\s+")
 
 
 @dataclass(frozen=True)
@@ -77,17 +91,33 @@ def _last_name(before: str) -> str | None:
     between commas or brackets that is all capitalised words. "Kepala Dinas ..., Hendra
     Wiratama," gives "Hendra Wiratama"; "Rahmat Hidayat (52), warga Kelurahan Bukit Seruni," gives
     "Rahmat Hidayat" (the last piece is no name: it opens in small letters)."""
+    aged = re.search(rf"({_NAME})\s*\(\d+\)\s*,", before)
+    if aged and not _NOT_A_NAME.match(aged.group(1)):
+        return aged.group(1)  # "Suparno (47), ayah ..., mengatakan": the one whose age is given
     last = None
     for piece in re.split(r"[,()]", before):
-        piece = re.sub(r"\s+(?:juga|pun|lalu)$", "", piece.strip())
+        piece = _TITLE.sub("", re.sub(r"\s+(?:juga|pun|lalu)$", "", piece.strip()))
         if piece and re.fullmatch(_NAME, piece) and not _NOT_A_NAME.match(piece):
             last = piece
     return last
 
 
+def _group(before: str) -> str | None:
+    """Who speaks when no name does: the words before the verb, a connective left out ("Namun
+    warga Desa Fatu Naben, Kecamatan Bukit Naen Tengah, menyebut" gives "warga Desa Fatu Naben,
+    Kecamatan Bukit Naen Tengah"); none past a sentence's worth of them."""
+    clause = before.strip().rstrip(",").strip()
+    first = re.match(r"[A-Z][a-z]+(?:\s+itu)?,?\s+", clause)
+    if first is not None and _NOT_A_NAME.match(first.group(0)):
+        clause = clause[first.end() :]
+    return clause if 0 < len(clause) <= 120 and clause[0].islower() else None
+
+
 def _name(found: str | None) -> str | None:
-    """A name as matched, without the full stop or quotation mark that ends its sentence."""
-    return found.rstrip(".'’") or None if found else None
+    """A name as matched, without the full stop or quotation mark that ends its sentence; none
+    for a word that names no one ("Namun", "Rp")."""
+    name = found.rstrip(".'’") if found else ""
+    return name if name and not _NOT_A_NAME.match(name) else None
 
 
 # A sentence longer than this is read for no speaker: news writes none so long, and the patterns
@@ -114,9 +144,9 @@ def attributed(text: str, current: str | None) -> tuple[str | None, bool]:
     if found:
         before = re.sub(r"\s+(?:juga|pun|lalu)\s*$", " ", text[: found.start("verb")])
         if before.rstrip().endswith(","):
-            return _last_name(before) or found.group(1), False
+            return _last_name(before) or _group(before) or _name(found.group(1)), False
         run = _RUN.search(before.rstrip())
-        return (run.group(1) if run and not _NOT_A_NAME.match(run.group(1)) else found.group(1)), False
+        return (run.group(1) if run and not _NOT_A_NAME.match(run.group(1)) else _name(found.group(1))), False
     return None, False
 
 
@@ -171,16 +201,20 @@ def _new_paragraph(sentences: Sequence[Said], i: int) -> bool:
 
 # A question asking who said something: "siapa" or "who" with a verb of saying ("siapa yg bilang
 # gitu", "who said that?"), or asking whose word it is ("kata siapa?", "according to whom?").
-_WHO = re.compile(r"\b(?:siapa|siapakah|who|whom)\b")
+_WHO = re.compile(r"\b(?:siapa|siapakah|sapa|who|whom)\b")
 _SAYING = re.compile(
-    r"\b(?:bilang|ngomong|omong|mengomong|berkata|mengatakan|menyatakan|menyebut|menyebutkan|nyebut|ngomongin"
-    r"|said|say|says|saying|claim|claims|claimed|told|stated)\b"
+    r"\b(?:bilang|blg|ngomong|omong|mengomong|berkata|mengatakan|mengatakannya|menyatakan|menyebut|menyebutkan"
+    r"|nyebut|ngomongin|said|say|says|saying|claimed|stated)\b"
 )
-_WHOSE_WORD = re.compile(r"\b(?:kata|menurut)\s+siapa\b|\baccording to (?:whom|who)\b|\bsays who\b")
+_WHOSE_WORD = re.compile(
+    r"\b(?:kata|menurut)\s+siapa\b|\baccording to (?:whom|who)\b|\bsays who\b"
+    r"|\bsumber(?:nya)?\s+siapa\b|\bsiapa\s+sumber(?:nya)?\b|\b(?:itu|tadi|tersebut)\s+dari\s+siapa\b"
+)
 # Words that point back at what was said or only ask: no subject of their own.
 _POINTING = frozenset(
     "siapa siapakah who whom kata menurut according begitu gitu itu tadi tersebut that this it soal tentang about "
-    "yang yg sih ya dong kah nya hal ini the again then and trus terus lalu kalau kalo".split()
+    "yang yg sih ya dong kah nya hal ini the again then and trus terus lalu kalau kalo sumber sumbernya dari "
+    "pernyataan statement pertama kedua ketiga first second third".split()
 )
 
 
@@ -195,7 +229,11 @@ def _own_words(question: str) -> set[str]:
     return {
         stem(w)
         for w in words(question.casefold())
-        if w not in ID_STOPWORDS and w not in EN_STOPWORDS and w not in _POINTING and not _SAYING.fullmatch(w)
+        if w not in ID_STOPWORDS
+        and w not in EN_STOPWORDS
+        and w not in _POINTING
+        and not _SAYING.fullmatch(w)
+        and not w.isdigit()  # a citation's number ("yang [2] kata siapa?")
     }
 
 
@@ -234,17 +272,32 @@ class SpeakerReader:
             return None
         # of the quote's sentences someone said, the one the turn before asked about most
         speaker = who[-max(quoted)[1]]
-        introduced = introduction(speaker, sentences) if speaker is not None else None
+        introduced = introduction(speaker, sentences, who) if speaker is not None else None
         return _quoting(question, lang, introduced) if introduced is not None else None
 
 
-def introduction(name: str, sentences: Sequence[Said]) -> Said | None:
-    """The sentence where ``name`` is first written in full (with a capitalised word after it:
-    "Hendra Wiratama" for "Hendra"), else where it is first written at all."""
+def same_person(one: str, other: str) -> bool:
+    """Whether two names may be one person's: the words of one are among the other's ("Hendra",
+    "Hendra Wiratama")."""
+    a, b = set(one.split()), set(other.split())
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def introduction(name: str, sentences: Sequence[Said], who: Sequence[str | None] | None = None) -> Said | None:
+    """Of the sentences said by ``name`` (``who``: each sentence's speaker, ``speakers``), the one
+    where it is first written in full (with a capitalised word after it: "Hendra Wiratama" for
+    "Hendra"), else where it is first written at all; never one no one is said to speak (a
+    dateline's lead, a sentence that only names a hospital after a doctor: "RSUD dr. Soedirman")."""
+    who = speakers(sentences) if who is None else who
+    theirs = [
+        s
+        for s, w in zip(sentences, who, strict=True)
+        if (w is not None and same_person(w, name)) or ((named := subject(s.text)) and same_person(named, name))
+    ]
     full = re.compile(rf"\b{re.escape(name)}\s+[A-Z]")
     alone = re.compile(rf"\b{re.escape(name)}\b")
-    return next((s for s in sentences if full.search(s.text)), None) or next(
-        (s for s in sentences if alone.search(s.text)), None
+    return next((s for s in theirs if full.search(s.text)), None) or next(
+        (s for s in theirs if alone.search(s.text)), None
     )
 
 
@@ -270,14 +323,24 @@ def voices(text: str) -> tuple[frozenset[str], ...]:
     sentences = [Said(chunk, i, span.text) for i, (span, _) in enumerate(analyzed_sentences(text))]
     defined = {acronym: long.strip() for long, acronym in _DEFINED.findall(text)}
     out: list[frozenset[str]] = []
-    for name in speakers(sentences):
+    spoken = speakers(sentences)
+    for name in spoken:
         if name is None:
             out.append(frozenset())
             continue
-        introduced = introduction(name, sentences)
+        introduced = introduction(name, sentences, spoken)
         said = introduced.text if introduced is not None else name
+        # the introduction up to its verb of saying, or up to the name written in commas before
+        # what they do ("Bupati Pringsewu, Riyanto Pamungkas, meninjau ..."), else the name alone
+        # (never what a quotation says)
         verb = _NAMED_SAYS.search(said)
-        who = said[: verb.start("verb")] if verb is not None and name.split()[0] in said[: verb.start("verb")] else said
+        named = _SUBJECT.search(said) if len(said) <= MAX_ATTRIBUTED else None
+        if verb is not None and name.split()[0] in said[: verb.start("verb")]:
+            who = said[: verb.start("verb")]
+        elif named is not None and same_person(named.group(1), name):
+            who = said[: named.end(1)]
+        else:
+            who = name
         who += " " + " ".join(long for acronym, long in defined.items() if acronym in who)
         out.append(frozenset().union(*(terms for _, terms in analyzed_sentences(who))))
     return tuple(out)
@@ -288,6 +351,12 @@ def voices(text: str) -> tuple[frozenset[str], ...]:
 _BY_ACCOUNT = frozenset("versi menurut kata according".split())
 _ASKING = frozenset(
     "apa apakah mana manakah siapa siapakah berapa berapakah kapan bagaimana gimana mengapa kenapa".split()
+)
+
+
+# Words after "menurut", "kata" or "versi" that name no one ("menurut kamu", "versi terbaru").
+_NO_ACCOUNT = frozenset(
+    "to kamu anda saya aku gue gw lu lo kalian you me baru terbaru lama terakhir latest new".split()
 )
 
 
@@ -304,7 +373,7 @@ def account_terms(question: str) -> frozenset[str]:
         for word in tokens[i + 1 :]:
             if word in _ASKING or taken == 2:
                 break
-            if word in ID_STOPWORDS or word in EN_STOPWORDS or word == "to":
+            if word in ID_STOPWORDS or word in EN_STOPWORDS or word in _NO_ACCOUNT:
                 continue
             found.add(stem(word))
             taken += 1

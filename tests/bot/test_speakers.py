@@ -169,3 +169,80 @@ def test_a_long_run_of_capitalised_words_is_read_for_no_speaker(text: str) -> No
     assert all(who is None for who in speakers(sentences))
     assert all(not v for v in voices(text))
     assert not asks_who_said(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "expected"),
+    [
+        # a connective before "ia" is no name; nor is an adverb in -nya before a later "Ia"
+        (
+            "Ketua Forum, Lilis Suryani, menyebut harga naik. Namun, ia mengakui ada kesalahan.",
+            "Namun, ia mengakui ada kesalahan.",
+            "Lilis Suryani",
+        ),
+        (
+            "Ketua Forum, Lilis Suryani, menyebut harga naik. Sebelumnya, warga datang. Ia mengatakan ada kesalahan.",
+            "Ia mengatakan ada kesalahan.",
+            "Lilis Suryani",
+        ),
+        # the one whose age is given, not the village after them; a title in small letters
+        (
+            "Suparno (54), petani di Desa Karang, Kecamatan Batu, mengaku rugi.",
+            "Suparno (54), petani di Desa Karang, Kecamatan Batu, mengaku rugi.",
+            "Suparno",
+        ),
+        (
+            "Direktur RSUD dr. Soedirman, dr. Hendra Wijaya, mengatakan ruang penuh.",
+            "Direktur RSUD dr. Soedirman, dr. Hendra Wijaya, mengatakan ruang penuh.",
+            "Hendra Wijaya",
+        ),
+        # "tambah" beside a figure, outside a quotation, says nothing of a speaker
+        (
+            "Harga naik Rp 20.000, tambah Rp 5.000 untuk ongkos.",
+            "Harga naik Rp 20.000, tambah Rp 5.000 untuk ongkos.",
+            None,
+        ),
+    ],
+)
+def test_words_that_name_no_one_are_no_speaker(text: str, sentence: str, expected: str | None) -> None:
+    sentences = _sentences(text)
+    who = dict(zip([s.text for s in sentences], speakers(sentences), strict=True))
+    assert who[sentence] == expected
+
+
+def test_the_introduction_is_a_sentence_the_speaker_says() -> None:
+    # "RSUD dr. Soedirman" names a hospital, said by no one: never the answer to who said it
+    sentences = _sentences(
+        "Pasien menumpuk di RSUD dr. Soedirman sejak Senin. "
+        "Direktur RSUD dr. Soedirman, dr. Hendra Wijaya, mengatakan ruang penuh."
+    )
+    introduced = introduction("Hendra Wijaya", sentences)
+    assert introduced is not None and introduced.text.startswith("Direktur RSUD")
+    assert introduction("Soedirman", sentences) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("sapa yg blg gitu", True),
+        ("sumbernya siapa?", True),
+        ("pernyataan itu dari siapa?", True),
+        ("who can claim the compensation?", False),
+        ("who was told to move?", False),
+    ],
+)
+def test_other_ways_of_asking_who_said_it(question: str, asks: bool) -> None:
+    assert asks_who_said(question) is asks
+
+
+def test_whose_account_is_no_pronoun_nor_a_time() -> None:
+    assert account_terms("menurut kamu gimana?") == frozenset()
+    assert account_terms("versi terbaru aplikasinya apa?") == frozenset({"aplikasi"})
+
+
+def test_who_said_it_in_a_history_given_as_text_is_read_as_when_asked(with_market: Any) -> None:
+    # the history's "siapa yg ngomong gitu" is answered by its speaker when replayed, as when asked
+    answer = with_market.chain.invoke(
+        {"question": "kata siapa?", "history": ["knp sih pedagang pada ogah pindah", "siapa yg ngomong gitu"]}
+    )
+    assert "Suryani Lubis" in answer.text
