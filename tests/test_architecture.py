@@ -32,6 +32,7 @@ CHAIN = [
     "bot/chain/question.py",
     "bot/chain/context.py",
     "bot/chain/answer.py",
+    "bot/chain/speakers.py",
     "bot/chain/models.py",
     "bot/chain/features.py",
     "bot/chain/retriever.py",
