@@ -362,7 +362,7 @@ def build_answer_chain(
             """What an earlier question leaves, answered as ``quote`` answers it: "siapa yg bilang
             gitu?" by its speaker (``SpeakerReader``), else by the reading's answer."""
             reading = reader.read(earlier, before, scope)
-            said = speakers.read(retriever.chat_text(earlier), before, reading.query.lang)
+            said = speakers.read(reading.query, before)
             return context_after(reading.context, reading.keeps, said or extractive.answer_retrieval(reading))
 
         def replay(earlier: str, before: Context | None) -> Context | None:
@@ -490,7 +490,7 @@ def build_answer_chain(
         if change is not None:
             state = {**state, "change": change}
         # "siapa yg bilang gitu?": the speaker of what the turn before quoted, where the article names them
-        said = speakers.read(retriever.chat_text(question), context, retrieval.query.lang)
+        said = speakers.read(retrieval.query, context)
         if said is not None:
             state = {**state, "speaker": said}
         if within is not state["within"]:

@@ -25,12 +25,12 @@ from typing import Protocol, TypeVar
 
 from bot.chain.answer import ABSTAIN_TEXT, Answer, Citation, passage_quote, shown_quote
 from bot.chain.features import (
-    TYPE_FEATURES,
     PassageCandidate,
     SentenceCandidate,
     answer_features,
     fitted_opposite,
     sentence_features,
+    type_feature,
 )
 from bot.chain.models import AnswerModels, Model, load_models
 from bot.chain.question import AGE, DATE_FIGURES, ParsedQuery, names_nothing_held
@@ -608,13 +608,11 @@ def by_account(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> list[Se
     asked = account_terms(retrieval.query.text)
     if not asked or not ranked:
         return ranked
-    kind = retrieval.query.kind
+    typed_as = type_feature(retrieval.query.kind)
 
     def holds(s: SentenceCandidate) -> bool:
         voiced = voices(s.passage.chunk.text)
         return s.position < len(voiced) and bool(asked & voiced[s.position])
-
-    typed_as = TYPE_FEATURES.get(kind or "", f"type_{kind}")
 
     def typed(s: SentenceCandidate) -> bool:  # it holds the kind of thing asked for, if one is
         return s.features.get(typed_as, 1.0) > 0

@@ -165,7 +165,7 @@ class SentenceCandidate:
 
 
 # a time of day is a "when": it shares the dates' feature
-TYPE_FEATURES = {
+_KINDS = {
     "number": "type_number",
     "date": "type_date",
     "time": "type_date",
@@ -174,11 +174,17 @@ TYPE_FEATURES = {
 }
 
 
+def type_feature(kind: str | None) -> str:
+    """The sentence feature saying whether a sentence holds the kind of thing ``kind`` asks for
+    ("type_number"; a kind with none names one no sentence has)."""
+    return _KINDS.get(kind or "", f"type_{kind}")
+
+
 def _typed(kind: str | None, matches: bool) -> dict[str, float]:
     """One feature per kind of question: whether the sentence holds the kind of thing asked
     (a number, a date, a name, a reason), so each kind gets a weight of its own."""
     out = dict.fromkeys(("type_number", "type_date", "type_name", "type_reason"), 0.0)
-    name = TYPE_FEATURES.get(kind or "", f"type_{kind}")
+    name = type_feature(kind)
     if name in out:
         out[name] = float(matches)
     return out

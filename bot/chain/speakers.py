@@ -24,7 +24,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.chain.answer import Answer, Citation, passage_quote, shown_quote
-from bot.chain.question import analyzed_sentences, prime_sentences
+from bot.chain.normalization import ASKING
+from bot.chain.question import ParsedQuery, analyzed_sentences, prime_sentences
 from ingest.text.analysis import DATELINE, EN_STOPWORDS, ID_STOPWORDS, stem, words
 from ingest.types import Chunk
 
@@ -150,12 +151,16 @@ def attributed(text: str, current: str | None) -> tuple[str | None, bool]:
     return None, False
 
 
+def _subject(text: str) -> re.Match[str] | None:
+    """Where a sentence names someone in commas before what they do (``_SUBJECT``), if it does."""
+    found = _SUBJECT.search(text) if len(text) <= MAX_ATTRIBUTED else None
+    return found if found is not None and not _NOT_A_NAME.match(found.group(1)) else None
+
+
 def subject(text: str) -> str | None:
     """Someone a sentence names in commas before what they do, whom a later "Ia ..." means."""
-    if len(text) > MAX_ATTRIBUTED:
-        return None
-    found = _SUBJECT.search(text)
-    return found.group(1) if found and not _NOT_A_NAME.match(found.group(1)) else None
+    found = _subject(text)
+    return found.group(1) if found is not None else None
 
 
 def speakers(sentences: Sequence[Said]) -> list[str | None]:
@@ -250,10 +255,11 @@ class SpeakerReader:
         prime_sentences(self.index, chunks)
         return [Said(c, i, span.text) for c in chunks for i, (span, _) in enumerate(analyzed_sentences(c.text))]
 
-    def read(self, question: str, context: Context | None, lang: str) -> Answer | None:
-        """The answer to ``question`` when it asks who said what the turn before quoted (and names
-        nothing the quote does not hold); ``None`` when it asks something else, or the quote has
-        no speaker."""
+    def read(self, query: ParsedQuery, context: Context | None) -> Answer | None:
+        """The answer to a question (its reading's ``query``, whose text is read as a chat
+        message) when it asks who said what the turn before quoted (and names nothing the quote
+        does not hold); ``None`` when it asks something else, or the quote has no speaker."""
+        question = query.text
         if context is None or not context.said or not asks_who_said(question):
             return None
         chunk, quote = context.said[0]
@@ -273,7 +279,7 @@ class SpeakerReader:
         # of the quote's sentences someone said, the one the turn before asked about most
         speaker = who[-max(quoted)[1]]
         introduced = introduction(speaker, sentences, who) if speaker is not None else None
-        return _quoting(question, lang, introduced) if introduced is not None else None
+        return _quoting(question, query.lang, introduced) if introduced is not None else None
 
 
 def same_person(one: str, other: str) -> bool:
@@ -334,7 +340,7 @@ def voices(text: str) -> tuple[frozenset[str], ...]:
         # what they do ("Bupati Pringsewu, Riyanto Pamungkas, meninjau ..."), else the name alone
         # (never what a quotation says)
         verb = _NAMED_SAYS.search(said)
-        named = _SUBJECT.search(said) if len(said) <= MAX_ATTRIBUTED else None
+        named = _subject(said)
         if verb is not None and name.split()[0] in said[: verb.start("verb")]:
             who = said[: verb.start("verb")]
         elif named is not None and same_person(named.group(1), name):
@@ -349,10 +355,6 @@ def voices(text: str) -> tuple[frozenset[str], ...]:
 # Words after which a question names whose account it asks by ("kalo versi warga?", "menurut dlh
 # brp ton", "kata dinas", "according to the union").
 _BY_ACCOUNT = frozenset("versi menurut kata according".split())
-_ASKING = frozenset(
-    "apa apakah mana manakah siapa siapakah berapa berapakah kapan bagaimana gimana mengapa kenapa".split()
-)
-
 
 # Words after "menurut", "kata" or "versi" that name no one ("menurut kamu", "versi terbaru").
 _NO_ACCOUNT = frozenset(
@@ -371,7 +373,7 @@ def account_terms(question: str) -> frozenset[str]:
             continue
         taken = 0
         for word in tokens[i + 1 :]:
-            if word in _ASKING or taken == 2:
+            if word in ASKING or taken == 2:
                 break
             if word in ID_STOPWORDS or word in EN_STOPWORDS or word in _NO_ACCOUNT:
                 continue
