@@ -8,11 +8,16 @@ from typing import Any
 
 import pytest
 
-from bot.chain.question import analyzed_sentences
+from bot.chain.extractive import by_account
+from bot.chain.features import PassageCandidate, SentenceCandidate
+from bot.chain.question import ParsedQuery, analyzed_sentences
+from bot.chain.retriever import Retrieval
 from bot.chain.speakers import Said, account_terms, asks_who_said, introduction, speakers, voices
+from bot.components import make_stack
+from bot.settings import LLMSettings, Settings
 from ingest.types import Chunk
 from tests.bot.test_conversation import ask_in_turn, beside_bundled
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, ScriptedChatModel
 
 ARTICLE = (
     "KOTA X, WARTA.COM - Pemerintah Kabupaten Sukamaju memastikan tarif naik mulai Januari.\n\n"
@@ -196,6 +201,18 @@ def test_a_long_run_of_capitalised_words_is_read_for_no_speaker(text: str) -> No
             "Direktur RSUD dr. Soedirman, dr. Hendra Wijaya, mengatakan ruang penuh.",
             "Hendra Wijaya",
         ),
+        # "kata" between commas inside a sentence, no quotation marks
+        (
+            "Angka itu, kata Laras, tergolong sangat lebat.",
+            "Angka itu, kata Laras, tergolong sangat lebat.",
+            "Laras",
+        ),
+        # no name speaks: the group before the verb, its connective left out
+        (
+            "Namun warga Desa Fatu Naben, Kecamatan Bukit Naen Tengah, menyebut ada empat anak meninggal.",
+            "Namun warga Desa Fatu Naben, Kecamatan Bukit Naen Tengah, menyebut ada empat anak meninggal.",
+            "warga Desa Fatu Naben, Kecamatan Bukit Naen Tengah",
+        ),
         # "tambah" beside a figure, outside a quotation, says nothing of a speaker
         (
             "Harga naik Rp 20.000, tambah Rp 5.000 untuk ongkos.",
@@ -246,3 +263,38 @@ def test_who_said_it_in_a_history_given_as_text_is_read_as_when_asked(with_marke
         {"question": "kata siapa?", "history": ["knp sih pedagang pada ogah pindah", "siapa yg ngomong gitu"]}
     )
     assert "Suryani Lubis" in answer.text
+
+
+def test_by_whose_account_leads_with_that_source_s_sentence_that_holds_what_is_asked() -> None:
+    # ranked by the sentence model: the office's figure, the forum chairman's sentence without a
+    # figure, then his figure; "kalo versi warga berapa?" asks a number by the residents' account
+    text = (
+        "DLH mencatat sampah tidak terangkut 180 ton per hari. "
+        "Data itu dibantah Forum Warga Peduli Sampah (FWPS). "
+        "Ketua FWPS, Yusuf Maulana, menyebut petugas jarang datang. "
+        "Ia mengatakan sampah yang tak tertangani sedikitnya 420 ton per hari."
+    )
+    chunk = Chunk("c0", "tpa", 0, 0, len(text), text, "TPA Ditutup", None, None, "id")
+    passage = PassageCandidate(chunk, analyzed_sentences(text))
+
+    def sentence(position: int, typed: float) -> SentenceCandidate:
+        return SentenceCandidate(passage, 0, position, passage.sentences[position][0].text, {"type_number": typed})
+
+    office, chairman, figure = sentence(0, 1.0), sentence(2, 0.0), sentence(3, 1.0)
+    query = ParsedQuery(
+        "kalau versi warga berapa?", "id", "number", frozenset({"kalau", "versi", "warga", "berapa"}), ()
+    )
+    ranked = by_account(Retrieval(query, None), [office, chairman, figure])
+    assert ranked[0] is figure  # the chairman's sentence without a figure is passed over
+    assert ranked[1:] == [office, chairman]
+    # a question naming no account keeps the model's order
+    plain = ParsedQuery("berapa ton sampah?", "id", "number", frozenset({"berapa", "ton", "sampah"}), ())
+    assert by_account(Retrieval(plain, None), [office, chairman, figure]) == [office, chairman, figure]
+
+
+def test_who_said_it_is_quoted_in_llm_mode_too_without_asking_the_model(with_market: Any) -> None:
+    model = ScriptedChatModel(reply="Pedagang enggan pindah [1].")
+    chain = make_stack(Settings(llm=LLMSettings()), index=with_market.index, chat_model=model).chain
+    answer = chain.invoke({"question": "siapa yg ngomong gitu", "history": ["knp sih pedagang pada ogah pindah"]})
+    assert "Ketua IPPSW, Suryani Lubis" in answer.text
+    assert answer.mode == "extractive" and model.prompts == []  # the speaker is quoted, not written
