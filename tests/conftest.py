@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import math
@@ -136,6 +137,11 @@ def bundled_template(tmp_path_factory: pytest.TempPathFactory, model_cache: Path
         patch.setenv("TANYA_MODEL_CACHE_DIR", str(model_cache))
         result = CliRunner().invoke(app, ["ingest", "--bundled", "--json"])
     assert result.exit_code == 0, result.output
+    # The command's catalog connection lives in a reference cycle until a collection closes it
+    # (and SQLite then folds its WAL file into the catalog and deletes it). Collect now, so that
+    # the collection cannot fall in the middle of a test copying this folder.
+    gc.collect()
+    assert not list(data.glob("*-wal")), "a connection to the template's catalog is still open"
     return data
 
 
