@@ -11,6 +11,7 @@ second on an unknown word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -128,14 +129,21 @@ def stem_indonesian(word: str) -> str | None:
     return None
 
 
+# A word whose last syllable's vowel is "e" after a consonant ("tangkep", "dalem"): the "a" of
+# the standard word as Jakarta speech says it.
+_SPOKEN_E = re.compile(r"(.*[^aiueo])e([^aiueo]{1,2})")
+
+
 @lru_cache(maxsize=20_000)
 def informal_roots(word: str) -> tuple[str, ...]:
     """The roots a lowercased word of colloquial (Jakarta) Indonesian may have, which chat writes
     and news do not: "-in" for "-kan" or "-i" ("diliburin", "dikabarin", "netapin"), and a verb's
     nasal without its "me-" ("ngungsi" for "mengungsi", "nemuin", "mutusin", "ngecas"); "ny-"
-    stands for a root in "c" as well as one in "s" ("nyari" <- "cari", "nyebut" <- "sebut"). The
-    readings of the first form of the word that has any (its "-in" taken off first), likeliest
-    first; empty when none gives a known root."""
+    stands for a root in "c" as well as one in "s" ("nyari" <- "cari", "nyebut" <- "sebut"); and
+    an "a" of the last syllable spoken as "e" ("ditangkep" <- "tangkap", "sedalem" <- "dalam",
+    "kerendem" <- "rendam"), which the chat short forms spell out only in words standing alone
+    ("dapet"). The readings of the first form of the word that has any (its "-in" taken off
+    first), likeliest first; empty when none gives a known root."""
     roots = root_words()
     for variant in _suffix_variants(word):
         for base in (variant[:-2], variant) if variant.endswith("in") and len(variant) > 4 else (variant,):
@@ -144,6 +152,8 @@ def informal_roots(word: str) -> tuple[str, ...]:
                 found += [initial + base[2:] for initial in ("c", "s") if initial + base[2:] in roots]
             if base[:1] in ("n", "m"):
                 found.append(stem_indonesian("me" + base))
+            if found == [None] and (spoken := _SPOKEN_E.fullmatch(base)):
+                found.append(stem_indonesian(f"{spoken.group(1)}a{spoken.group(2)}"))
             readings = tuple(dict.fromkeys(r for r in found if r is not None and len(r) > 2))
             if readings:
                 return readings

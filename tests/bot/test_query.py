@@ -129,6 +129,26 @@ def test_synonyms_are_of_the_word_written_not_of_its_stem(small_index: Index) ->
     assert english.lang == "en" and "karyawan" not in english.search_terms
 
 
+def test_a_last_syllable_spoken_with_e_is_searched_as_the_root_with_a(small_index: Index) -> None:
+    """Jakarta speech says the "a" of a last syllable as "e" ("ditangkep", "kerendem"): the chat
+    short forms spell it out in words alone ("dapet"), and the stemmer's colloquial reading in
+    words with affixes."""
+    ingest_articles(
+        small_index,
+        [
+            Article("a", "Sebanyak 14 orang ditangkap polisi di lokasi tambang.", "Tambang"),
+            Article("b", "Sebanyak 30 rumah terendam banjir setinggi satu meter.", "Banjir"),
+        ],
+    )
+    caught = parse_query("brp org yg ditangkep", small_index)
+    (concept,) = [c for c in caught.concepts if c.surface == "ditangkep"]
+    assert concept.terms == ("ditangkep", "tangkap")
+    assert small_index.lexical_search(caught.search_terms, 1)[0].chunk.source == "a"
+    flooded = parse_query("brp rumah yg kerendem", small_index)
+    assert "rendam" in flooded.search_terms
+    assert small_index.lexical_search(flooded.search_terms, 1)[0].chunk.source == "b"
+
+
 def test_a_colloquial_word_the_index_lacks_is_searched_as_its_root(small_index: Index) -> None:
     ingest_articles(
         small_index,

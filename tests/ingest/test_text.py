@@ -69,6 +69,11 @@ def test_stemming_keeps_names_intact() -> None:
         ("dikerjainnya", ("kerja",)),  # with "-nya" after it
         ("nyebut", ("sebut",)),
         ("nyari", ("cari", "sari")),  # "ny-" of a root in "c" or "s": both readings
+        ("ditangkep", ("tangkap",)),  # an "a" of the last syllable spoken as "e": "ditangkap"
+        ("kerendemnya", ("rendam",)),
+        ("dibenerin", ("benar",)),  # and "-in" too: "dibenarkan"
+        ("pinjem", ("pinjam",)),
+        ("member", ()),  # an English word: no root either way
         ("nggadas", ()),  # a name: no root
         ("sarimin", ()),
     ],
