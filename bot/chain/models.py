@@ -318,7 +318,7 @@ class OffTopicGate:
     fitted to tell the training questions read over their own passages (answerable or not) from
     the same questions read over news articles on other subjects, and a bar for each language
     over which the fit finds a small share of what people type on their passages' subjects
-    (``bench/fit_models.py``: 0.2% in Indonesian, 1% in English). The
+    (``bench/fit_models.py``: 0.1% in Indonesian, 1% in English). The
     answer model alone, fitted only on readings on the question's subject, answered half such
     English questions (docs/quality.md, "Questions on subjects no article holds")."""
 
