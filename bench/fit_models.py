@@ -140,6 +140,8 @@ CHAT_SENTENCE_WEIGHT = 10.0
 # (docs/quality.md, "The off-topic gate's bar chosen again").
 OFF_TOPIC = 0.15
 OFF_TOPIC_REFUSED = 0.001
+# the shares whose bars the fit prints beside the one it takes, to choose another by
+SHARES_SHOWN = (0.004, 0.002, 0.001, 0.0005, 0.0002)
 OFF_TOPIC_REFUSED_EN = 0.01
 # One-article readings: training paragraphs at least this long, cut into chunks of at most this
 # many characters in an index of their own, each question asked of its own paragraph's chunks.
@@ -759,7 +761,7 @@ def fit_gate(models: AnswerModels, on_topic: list[Example], off_topic: list[Exam
         bars[lang] = 1.0 if bar is None else round(bar, 6)
         print(
             f"off-topic gate ({lang}): bars by the share of people's questions refused: "
-            + ", ".join(f"{s}: {b:.4f}" for s in (0.004, 0.002, 0.001, 0.0005, 0.0002) if (b := _refusing(1 - s, theirs)))
+            + ", ".join(f"{s}: {b:.4f}" for s in SHARES_SHOWN if (b := _refusing(1 - s, theirs)))
             + f"; of {len(theirs)}",
             file=sys.stderr,
         )
