@@ -140,10 +140,12 @@ def informal_roots(word: str) -> tuple[str, ...]:
     and news do not: "-in" for "-kan" or "-i" ("diliburin", "dikabarin", "netapin"), and a verb's
     nasal without its "me-" ("ngungsi" for "mengungsi", "nemuin", "mutusin", "ngecas"); "ny-"
     stands for a root in "c" as well as one in "s" ("nyari" <- "cari", "nyebut" <- "sebut"); and
-    an "a" of the last syllable spoken as "e" ("ditangkep" <- "tangkap", "sedalem" <- "dalam",
-    "kerendem" <- "rendam"), which the chat short forms spell out only in words standing alone
-    ("dapet"). The readings of the first form of the word that has any (its "-in" taken off
-    first), likeliest first; empty when none gives a known root."""
+    an "a" of the last syllable spoken as "e" ("ditangkep" <- "tangkap", "kerendem" <-
+    "rendam"), which the chat short forms spell out only in words standing alone ("dapet"): only
+    for a word with no other reading, and not one a bare nasal begins ("member" would be
+    "mem-bar"); a word with a root as written keeps it ("sedalem" is "dalem"). The readings of
+    the first form of the word that has any (its "-in" taken off first), likeliest first; empty
+    when none gives a known root."""
     roots = root_words()
     for variant in _suffix_variants(word):
         for base in (variant[:-2], variant) if variant.endswith("in") and len(variant) > 4 else (variant,):
@@ -152,7 +154,7 @@ def informal_roots(word: str) -> tuple[str, ...]:
                 found += [initial + base[2:] for initial in ("c", "s") if initial + base[2:] in roots]
             if base[:1] in ("n", "m"):
                 found.append(stem_indonesian("me" + base))
-            if found == [None] and (spoken := _SPOKEN_E.fullmatch(base)):
+            if found == [None] and (spoken := _SPOKEN_E.fullmatch(base)):  # no reading, no bare nasal
                 found.append(stem_indonesian(f"{spoken.group(1)}a{spoken.group(2)}"))
             readings = tuple(dict.fromkeys(r for r in found if r is not None and len(r) > 2))
             if readings:

@@ -74,6 +74,7 @@ def test_stemming_keeps_names_intact() -> None:
         ("dibenerin", ("benar",)),  # and "-in" too: "dibenarkan"
         ("pinjem", ("pinjam",)),
         ("member", ()),  # an English word: no root either way
+        ("sedalem", ("dalem",)),  # a root as written ("dalem") is kept: no "dalam" read for it
         ("nggadas", ()),  # a name: no root
         ("sarimin", ()),
     ],
