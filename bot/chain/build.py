@@ -252,6 +252,12 @@ def build_answer_chain(
     reader = FollowUpReader(retriever, extractive, earlier_question)
     gists = GistReader(reader)
     speakers = SpeakerReader(retriever.index)
+
+    def answered(reading: Retrieval, before: Context | None) -> Answer:
+        """An earlier question's answer as ``quote`` gives it, when replayed from history given as
+        text: "siapa yg bilang gitu?" by its speaker (``SpeakerReader``), else the extractive one."""
+        return speakers.read(reading.query, before) or extractive.answer_retrieval(reading)
+
     changes = ChangeReader(
         retriever.index.articles,
         retriever.search_within,
@@ -358,13 +364,6 @@ def build_answer_chain(
         # pool made for each call, which cost 2 ms a question (a sixth of answering one).
         within, question, today = state["within"], state["question"], state["today"]
 
-        def replayed(earlier: str, before: Context | None, scope: Scope | None) -> Context | None:
-            """What an earlier question leaves, answered as ``quote`` answers it: "siapa yg bilang
-            gitu?" by its speaker (``SpeakerReader``), else by the reading's answer."""
-            reading = reader.read(earlier, before, scope)
-            said = speakers.read(reading.query, before)
-            return context_after(reading.context, reading.keeps, said or extractive.answer_retrieval(reading))
-
         def replay(earlier: str, before: Context | None) -> Context | None:
             """What an earlier turn given as text leaves for the next, read as the chain reads it."""
             dates = read_dates(earlier, today)
@@ -381,7 +380,7 @@ def build_answer_chain(
             listed = before.cited if before is not None else ()
             earlier, before, scope = referred(earlier, before, within)
             gist = gists.read(earlier, today, before, scope)
-            left = gists.answer(gist).context if gist is not None else replayed(earlier, before, scope)
+            left = gists.answer(gist).context if gist is not None else reader.replay(earlier, before, scope, answered)
             return still_listed(left, listed) if scope is not within else left
 
         context = reader.context_before(state["history"], replay)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cache
 
+from bot.chain.answer import Answer
 from bot.chain.context import Context
 from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
@@ -447,10 +448,18 @@ class FollowUpReader:
             chosen.on_topic = self.on_topic(alone, context, on_story)
         return chosen
 
-    def replay(self, question: str, context: Context | None, within: Scope | None = None) -> Context | None:
-        """What an earlier question leaves for the next turn, read with ``context`` and answered."""
+    def replay(
+        self,
+        question: str,
+        context: Context | None,
+        within: Scope | None = None,
+        answer: Callable[[Retrieval, Context | None], Answer] | None = None,
+    ) -> Context | None:
+        """What an earlier question leaves for the next turn, read with ``context`` and answered
+        by ``answer`` (its reading and ``context``; by default the extractive answer)."""
         earlier = self.read(question, context, within)
-        return context_after(earlier.context, earlier.keeps, self.extractive.answer_retrieval(earlier))
+        answered = answer(earlier, context) if answer is not None else self.extractive.answer_retrieval(earlier)
+        return context_after(earlier.context, earlier.keeps, answered)
 
     def context_before(
         self,
