@@ -188,9 +188,25 @@ def speakers(sentences: Sequence[Said]) -> list[str | None]:
             out[i] = name
             current = name
         else:
-            current = subject(said.text) or current
+            current = subject(said.text) or named_again(said.text, [n for n in out[:i] if n]) or current
         pending = []
     return out
+
+
+def named_again(text: str, spoken: Sequence[str]) -> str | None:
+    """Whom of those who spoke before (``spoken``) a sentence that says no one speaks names
+    first, by a word of their name ("Hendra tidak menampik adanya perbedaan data tersebut.",
+    "Sampai saat itu, warga seperti Sutini masih harus berhemat."): whom an "Ia menjelaskan" or
+    "ujarnya" after it refers to. Their name as written most fully; a name is a run of capitalised
+    words all of theirs ("Pulau Sembilang" is not "Camat Sembilang Yusuf Hamzah")."""
+    if not spoken or len(text) > MAX_ATTRIBUTED:
+        return None
+    for run in re.findall(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", text):
+        words_of_run = run.split()
+        known = [name for name in spoken if set(words_of_run) <= set(name.split())]
+        if known and not _NOT_A_NAME.match(run):
+            return max(known, key=len)
+    return None
 
 
 def _new_paragraph(sentences: Sequence[Said], i: int) -> bool:

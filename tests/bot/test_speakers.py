@@ -12,7 +12,7 @@ from bot.chain.extractive import by_account
 from bot.chain.features import PassageCandidate, SentenceCandidate
 from bot.chain.question import ParsedQuery, analyzed_sentences
 from bot.chain.retriever import Retrieval
-from bot.chain.speakers import Said, account_terms, asks_who_said, introduction, speakers, voices
+from bot.chain.speakers import Said, account_terms, asks_who_said, introduction, named_again, speakers, voices
 from bot.components import make_stack
 from bot.settings import LLMSettings, Settings
 from ingest.types import Chunk
@@ -57,6 +57,26 @@ def test_each_sentence_is_given_the_speaker_the_article_names() -> None:
     assert who["Persatuan Sopir Angkot (PSA) Sukamaju menyebut jumlah sopir turun."] == (
         "Persatuan Sopir Angkot (PSA) Sukamaju"
     )
+
+
+def test_ia_after_a_sentence_naming_one_who_spoke_before_is_them() -> None:
+    # natural34_dev's article: "Hendra tidak menampik ..." then "Ia menjelaskan, data BPBD ..." had
+    # been given to the forum's coordinator, who spoke last (docs/quality.md, fifty-eighth session)
+    text = (
+        "Kepala Pelaksana BPBD Sukamaju, Hendra Wiratama, mengatakan ada 1.240 keluarga terdampak. "
+        "Koordinator forum warga, Rahmat Hidayat, menyebut jumlahnya 2.130 keluarga. "
+        "Hendra tidak menampik adanya perbedaan data tersebut. "
+        "Ia menjelaskan, data BPBD disusun dari laporan kepala desa. "
+        "Penyebabnya, pengerukan di Pulau Rahmat belum rampung. "
+        '"Kami akan verifikasi ulang," katanya.'
+    )
+    sentences = _sentences(text)
+    who = dict(zip([s.text for s in sentences], speakers(sentences), strict=True))
+    assert who["Ia menjelaskan, data BPBD disusun dari laporan kepala desa."] == "Hendra Wiratama"
+    # a place that shares a word with a speaker's name names no one
+    assert who['"Kami akan verifikasi ulang," katanya.'] == "Hendra Wiratama"
+    assert named_again("Sampai saat itu, warga seperti Sutini masih harus berhemat.", ["Sutini"]) == "Sutini"
+    assert named_again("Namun, Sutini belum menerima bantuan.", ["Dwi"]) is None
 
 
 def test_a_speaker_is_introduced_where_the_article_first_writes_their_full_name() -> None:
