@@ -41,7 +41,8 @@ _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.tx
 # "darimanakah X berasal") rather than what it is about: a passage that answers seldom repeats
 # them, so they weigh half their IDF (docs/quality.md, "The old rules, measured out of sample").
 FRAME_WORDS = frozenset(
-    "dimaksud maksud pengertian definisi arti artinya letak lokasi manakah dimanakah darimanakah".split()
+    "dimaksud maksud pengertian definisi arti artinya letak lokasi manakah dimanakah darimanakah "
+    "jabatan jabatannya posisi posisinya peran perannya pekerjaan pekerjaannya profesi profesinya".split()
 )
 FRAME_WEIGHT = 0.5
 
@@ -259,6 +260,16 @@ _ASKS_WHERE = "di mana|dimana|dimanakah|di manakah|where"
 _ASKS_WHY = "kenapa|mengapa|mengapakah|why"
 _ASKS_OTHER = re.compile(rf"\b({_ASKS_WHO}|{_ASKS_WHERE}|{_ASKS_WHY})\b")
 _WHO = re.compile(r"\bWHO\b")  # the agency, not "who"
+# A question asking someone's role, post or work ("hendra itu jabatannya apa", "apa jabatan
+# Joao?", "dia kerja apa", "sebagai apa", "what's his position?"): news write it beside the
+# name ("Kepala Pelaksana BPBD Gunung Sirih, Hendra Wiratama"), as they write whoever answers
+# "siapa", so it asks as "siapa" does. Not "title" ("the title of the book").
+_POST = "jabatan|jabatannya|posisi|posisinya|peran|perannya|pekerjaan|pekerjaannya|profesi|profesinya"
+_ASKS_ROLE = re.compile(
+    # "apa kerjanya" asks what someone does ("sehari-hari apa kerjanya?"), "kerjanya apa" their work
+    rf"\b(?:(?:{_POST}|kerja|kerjanya) (?:apa|apaan|apakah)|(?:apa|apakah) (?:{_POST})|sebagai apa"
+    r"|(?:what|whats|which) (?:is |was |s |are |were )?(?:\w+ ){0,3}?(?:job|role|position|occupation|profession)s?)\b"
+)
 
 
 def question_type(question: str) -> str | None:
@@ -292,7 +303,7 @@ def question_type(question: str) -> str | None:
     other = {m.group(1) for m in _ASKS_OTHER.finditer(joined)} - ({"who"} if _WHO.search(question) else set())
     if counts - {"jumlah"} or (counts and not other):
         return "number"
-    if re.search(rf"\b({_ASKS_WHO})\b", joined):
+    if re.search(rf"\b({_ASKS_WHO})\b", joined) or _ASKS_ROLE.search(joined):
         return "person"
     if re.search(rf"\b({_ASKS_WHERE}|manakah)\b", joined):
         return "place"

@@ -123,6 +123,20 @@ def bundled_stack(tmp_path_factory: pytest.TempPathFactory, bundled_template: Pa
         ("berapa jumlah korban dan kenapa?", "number"),
         ("jumlah kasus malaria menurut WHO?", "number"),  # an agency
         ("jumlah penumpang tujuan Surabaya?", "number"),  # a destination, no purpose
+        # someone's post or work is asked as "siapa" asks: news write it beside the name
+        # (natural34_dev's "hendra wiratama itu jabatannya apa" was refused; docs/quality.md,
+        # fifty-eighth session)
+        ("hendra wiratama itu jabatannya apa", "person"),
+        ("Apa jabatan Joao Felicio?", "person"),
+        ("dia kerja apa", "person"),
+        ("bapaknya kerjanya apa dulu", "person"),
+        ("dia di sana sebagai apa", "person"),
+        ("and what's his position?", "person"),
+        ("whats her role now", "person"),
+        ("What was Yuliana Kartika's job?", "person"),
+        ("masa jabatannya berapa tahun?", "number"),
+        ("Mengapa Kádár mundur dari jabatannya pada 1988?", "reason"),
+        ("What's the title of the book?", None),
     ],
 )
 def test_question_type(question: str, kind: str | None) -> None:
@@ -1456,3 +1470,19 @@ def test_a_citation_number_past_an_answer_of_one_citation_gets_the_note(bundled_
         assert beyond.note is not None and "[1]" in beyond.note and beyond.lang == lang, beyond.note
     again = bundled_stack.chain.invoke({"question": "yang pertama?", "history": history})
     assert again.note is None  # the one it has: read as a follow-up, as before
+
+
+def test_a_question_asking_someone_s_post_is_answered_with_the_sentence_naming_it(small_index: Index) -> None:
+    # "hendra wiratama itu jabatannya apa" (natural34_dev) had been refused: it asked for nothing in
+    # particular, and "jabatan", which no article writes, weighed as much as his name
+    text = (
+        "Kepala Pelaksana BPBD Gunung Sirih, Hendra Wiratama, mengatakan pihaknya mengoperasikan empat truk "
+        "tangki. Hingga Rabu, BPBD sudah melakukan 312 kali pengiriman air. Warga membeli air dari tangki "
+        "swasta seharga Rp 150.000."
+    )
+    ingest_articles(small_index, [Article("air", text, "Air")])
+    answerer = ExtractiveAnswerer()
+    retrieval = _retrieval(small_index, "hendra wiratama itu jabatannya apa")
+    assert retrieval.query.kind == "person"
+    assert answerer.accepts(retrieval)
+    assert "Kepala Pelaksana BPBD" in answerer.rank_sentences(retrieval)[0].text

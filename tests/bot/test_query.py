@@ -214,6 +214,9 @@ def test_question_frame_words_weigh_half(small_index: Index) -> None:
     assert weights["dimaksud"] == pytest.approx(weights["kriptobiosis"] / 2)
     # it is still searched for
     assert "maksud" in parse_query("Apa yang dimaksud dengan fotosintesis?", small_index).search_terms
+    # so does the post a question asks someone's: the article writes the post, not the word
+    weights = {c.surface: c.weight for c in parse_query("kriptobiosis itu jabatannya apa", small_index).concepts}
+    assert weights["jabatannya"] == pytest.approx(weights["kriptobiosis"] / 2)
 
 
 def test_frequent_terms_leave_the_search_once_rarer_ones_fill_the_postings_budget(small_index: Index) -> None:
