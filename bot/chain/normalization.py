@@ -267,10 +267,15 @@ def reduplicated(text: str) -> str:
 
 # The symbols of the metric units (SI and those used with it: "ha", "l"), which a chat short form
 # may also write ("km" is "kamu", "m" "sama", "cm" "cuma", "mw" "mau", "lt" "lantai").
-_UNIT_SYMBOLS = frozenset("km m cm mm kg g mg l lt ml ha kw kwh mw gw w v a t".split())
-# A figure or a word asking how many right before a word, which is then a unit.
+# "kk" is how news count households ("1.240 KK", "Rp 500.000 per KK"; "kepala keluarga"), not
+# "kakak" ("brp kk yg terdampak", "bantuannya brp per kk": natural34_dev)
+_UNIT_SYMBOLS = frozenset("km m cm mm kg g mg l lt ml ha kw kwh mw gw w v a t kk".split())
+# A figure, a word asking how many or a word counting by ("per", "tiap", "jumlah") right before a
+# word, which is then a unit.
 _COUNTED_BEFORE = re.compile(
-    r"(?:\d(?:[.,]\d+)?|\b(?:berapa|brp|brapa|brpa|bbrp|beberapa|how\s+many|how\s+much))\s*$", re.IGNORECASE
+    r"(?:\d(?:[.,]\d+)?|\b(?:berapa|brp|brapa|brpa|bbrp|beberapa|how\s+many|how\s+much"
+    r"|per|tiap|setiap|jumlah|total))\s*$",
+    re.IGNORECASE,
 )
 
 

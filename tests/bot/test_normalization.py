@@ -108,6 +108,12 @@ def nothing_indexed(words: Iterable[str]) -> set[str]:
         ("koridor 1 panjangnya brp km sih", "koridor 1 panjangnya berapa km"),
         ("jaraknya 5 km, tingginya 3 m ya", "jaraknya 5 km, tingginya 3 m"),
         ("km mau kemana? brp org yg ikut", "kamu mau kemana? berapa orang yang ikut"),
+        # and so are households, counted as news count them ("kk" had been "kakak", an address, and
+        # dropped: natural34_dev's "menurut bpbd brp kk yg kena kekringan"), which an address is not
+        ("menurut bpbd brp kk yg terdampak", "menurut bpbd berapa kk yang terdampak"),
+        ("bantuannya brp per kk", "bantuannya berapa per kk"),
+        ("jumlah kk yg hrs pindah brp", "jumlah kk yang harus pindah berapa"),
+        ("makasih kk, brp korbannya?", "berapa korbannya?"),
         # a time of day greets where a message opens, before an address, a particle or a sign
         ("pagi min, brp karyawan tiktok yg kena phk?", "berapa karyawan tiktok yang kena phk?"),
         ("malem bang, jam brp longsornya", "jam berapa longsornya"),

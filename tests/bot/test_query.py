@@ -543,3 +543,16 @@ def test_terms_another_analyser_stored_are_not_read_into_the_sentence_cache(smal
     assert "rumah" in read[0][1]  # this code's reading, as the question's
     reanalyse(small_index)
     assert small_index.sentences([chunk])[chunk.chunk_id] == read
+
+
+def test_households_counted_as_kk_are_searched_as_the_article_writes_them(small_index: Index) -> None:
+    # "brp kk" had been read as "berapa kakak", the address dropped (natural34_dev)
+    text = "BPBD mencatat 1.240 kepala keluarga terdampak kekeringan di enam desa."
+    ingest_articles(small_index, [Article("air", text, "Kekeringan")])
+    query = (
+        HybridRetriever(index=small_index, config=RetrievalConfig(dense=False))
+        .search("menurut bpbd brp kk yg terdampak", 5)
+        .query
+    )
+    (kk,) = [c for c in query.concepts if c.surface == "kk"]
+    assert {"kepala", "keluarga"} & set(kk.terms)  # the rarer of its words
