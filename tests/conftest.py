@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import io
 import math
@@ -137,12 +136,11 @@ def bundled_template(tmp_path_factory: pytest.TempPathFactory, model_cache: Path
         patch.setenv("TANYA_MODEL_CACHE_DIR", str(model_cache))
         result = CliRunner().invoke(app, ["ingest", "--bundled", "--json"])
     assert result.exit_code == 0, result.output
-    # The command's catalog connection is left open, and freed only by the cycle collector (in
-    # CPython 3.11 a sqlite3 connection's statement cache is an lru_cache wrapping the connection
-    # itself), which closes it whenever it next runs: SQLite then folds the WAL file into the
-    # catalog and deletes it. Collect now, so that this cannot fall in the middle of a test
-    # copying this folder (CI's red run of 2026-12-07: the WAL file vanished under copytree).
-    gc.collect()
+    # The command closes its catalog's connections as it ends (`Catalog.close`): left open, they
+    # were freed only by the cycle collector (in CPython 3.11 a sqlite3 connection's statement
+    # cache is an lru_cache wrapping the connection itself), whenever it next ran, and SQLite then
+    # folded the WAL file into the catalog and deleted it, once in the middle of a test copying
+    # this folder (CI's red run of 2026-12-07: the WAL file vanished under copytree).
     assert not list(data.glob("*-wal")), "a connection to the template's catalog is still open"
     return data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -12,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -42,6 +43,15 @@ class _State:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _Closes(Protocol):
+    def close(self) -> None: ...
+
+
+_Closable = TypeVar("_Closable", bound=_Closes)
+# What the running command opened (an index, a catalog), closed as it ends (``handles_errors``)
+_OPENED: contextvars.ContextVar[list[_Closes] | None] = contextvars.ContextVar("tanya_opened", default=None)
+
+
 def handles_errors(fn: F) -> F:
     """Print an error a user can cause as one line and exit with its code (traceback with --debug)."""
 
@@ -51,6 +61,8 @@ def handles_errors(fn: F) -> F:
 
         from bot.logs import terminal_text
 
+        opened: list[_Closes] = []
+        token = _OPENED.set(opened)
         try:
             return fn(*args, **kwargs)
         except TanyaError as exc:
@@ -77,8 +89,21 @@ def handles_errors(fn: F) -> F:
             _traceback_if_debugging()
             err.print(f"tanya: error: {terminal_text(str(error))}", markup=False)
             raise typer.Exit(error.exit_code) from None
+        finally:
+            _OPENED.reset(token)
+            for closable in reversed(opened):
+                _close_quietly(closable)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _close_quietly(closable: _Closes) -> None:
+    """Close what a command opened as it ends, whatever else happened: a failure to close (a
+    database server gone) is logged, not shown over the command's own outcome."""
+    try:
+        closable.close()
+    except Exception:  # the command has ended: its own outcome is what is reported
+        logging.getLogger(__name__).debug("closing %r failed", closable, exc_info=True)
 
 
 def _traceback_if_debugging() -> None:
@@ -218,7 +243,7 @@ def ingest(
     if not paths:
         raise BadInput("give at least one file, folder or URL to ingest (or --bundled)")
     ingest_settings = _settings().index
-    index = make_index(ingest_settings)
+    index = _closed_with_the_command(make_index(ingest_settings))
     if if_empty and index.count():  # no reading of the inputs; checked again under the write lock
         _nothing_to_do(len(index.articles()), as_json)
         return
@@ -287,7 +312,7 @@ def remove(
     from ingest.text.analysis import replace_surrogates
 
     ingest_settings = _settings().index
-    index = make_index(ingest_settings)
+    index = _closed_with_the_command(make_index(ingest_settings))
     # SOURCE is an article's source as listed, or the path of the file an article was read from,
     # whose source is the path escaped when its name needs it (a tab, two spaces, bytes that are
     # not UTF-8): the path as typed or resolved is then another article's source, or none.
@@ -335,7 +360,7 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON l
     from ingest.store.index import make_index
 
     ingest_settings = _settings().index
-    records = make_index(ingest_settings).articles()
+    records = _closed_with_the_command(make_index(ingest_settings)).articles()
     if as_json:
         _print_json([article_to_json(r) for r in records])
     else:
@@ -508,6 +533,16 @@ def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
     return answer
 
 
+def _closed_with_the_command(index: _Closable) -> _Closable:
+    """``index``, closed when the command running ends (``handles_errors``; ``Index.close``): run
+    inside a longer process (tests run the commands so), a command had left its catalog's
+    connection open until the cycle collector freed it."""
+    opened = _OPENED.get()
+    if opened is not None:
+        opened.append(index)
+    return index
+
+
 def _index_warming_up(ingest_settings: Any) -> Any:
     """Open the index and start loading its embedding model in a thread, so that a cold
     one-shot `tanya ask` loads the model while it imports the answering chain."""
@@ -515,7 +550,7 @@ def _index_warming_up(ingest_settings: Any) -> Any:
 
     from ingest.store.index import make_index
 
-    index = make_index(ingest_settings)
+    index = _closed_with_the_command(make_index(ingest_settings))
     warm_up = getattr(index.embeddings, "warm_up", None)
     if warm_up is not None:
         # Not a daemon: the process waits for it before it exits. A question answered without its
@@ -705,6 +740,7 @@ def chat() -> None:
     settings = _settings()
     ingest_settings = settings.index
     stack = make_stack(settings)
+    _closed_with_the_command(stack.index)
     _notes_on_the_index(stack.index, ingest_settings)
     _warm_up(stack)
     _lenient_stdin()
@@ -863,6 +899,7 @@ def eval_(
             update={"data_dir": data_dir, "chroma_url": None, "database_url": None}
         )
         stack = make_stack(settings.model_copy(update={"index": index_settings}), models=load_models(models))
+        _closed_with_the_command(stack.index)
         wanted = eval_articles(questions, bundled_articles_dir()) + extra
         with _progress(enabled=not as_json) as sink:
             ingest_articles(stack.index, wanted, sink)
@@ -948,7 +985,7 @@ def reindex(
     if terms_only:
         with _progress(enabled=not as_json) as sink:
             try:
-                analysed = reanalyse(make_index(ingest_settings), sink)
+                analysed = reanalyse(_closed_with_the_command(make_index(ingest_settings)), sink)
             except KeyboardInterrupt:  # Ctrl-C, SIGTERM (bot.cli.Terminated)
                 err.print(
                     f"tanya: interrupted after {sink.analysed_chunks:,} of "
@@ -971,7 +1008,7 @@ def reindex(
         return
     if vectors_only:
         with _progress(enabled=not as_json) as sink:
-            synced = sync_vectors(make_index(ingest_settings), sink)
+            synced = sync_vectors(_closed_with_the_command(make_index(ingest_settings)), sink)
         if as_json:
             _print_json(synced.to_json())
         else:
@@ -988,7 +1025,9 @@ def reindex(
             )
         return
     ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
-    index = make_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
+    index = _closed_with_the_command(
+        make_index(ingest_settings)
+    )  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
     model = index.model_name
     try:
         with _progress(enabled=not as_json) as sink:
@@ -1037,10 +1076,10 @@ def migrate(
     source_path = Path(from_dir or settings.data_dir).expanduser() / "catalog.sqlite3"
     if not source_path.is_file():
         raise BadInput(f"there is no embedded index in {source_path.parent} (no catalog.sqlite3)")
-    source = Catalog.read_only(source_path)
+    source = _closed_with_the_command(Catalog.read_only(source_path))
     with _progress(enabled=not as_json) as sink:
         sink.label = "copying chunks"
-        report = migrate_catalog(source, make_index(settings), sink)
+        report = migrate_catalog(source, _closed_with_the_command(make_index(settings)), sink)
     if as_json:
         _print_json(report.to_json())
     else:
@@ -1077,6 +1116,7 @@ def bot_command() -> None:
     logging.getLogger("psycopg.pool").setLevel(logging.NOTSET)  # a bot's log keeps the pool's retries
     logging.getLogger("py.warnings").setLevel(logging.NOTSET)  # and the libraries' warnings (masked)
     stack = make_stack(settings)
+    _closed_with_the_command(stack.index)
     _notes_on_the_index(stack.index, ingest_settings)
     bot = make_bot(stack.chain, stack.index, settings)
     err.print("Starting the Discord bot (Ctrl-C stops it)...", markup=False)

@@ -226,6 +226,8 @@ class Catalog:
         catalog = cls.__new__(cls)
         catalog.path = path
         catalog._local = threading.local()
+        catalog._opened = []
+        catalog._opened_lock = threading.Lock()
         catalog._read_only = True
         try:
             tables = {str(r[0]) for r in catalog._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -244,6 +246,8 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's connection, for ``close``
+        self._opened_lock = threading.Lock()
         try:
             # executescript commits on its own; every statement in the schema is idempotent.
             self._db.executescript(_SCHEMA)
@@ -286,7 +290,21 @@ class Catalog:
                 db.execute("PRAGMA synchronous=NORMAL")
             db.create_function("fold", 1, _fold, deterministic=True)
             self._local.db = db
+            with self._opened_lock:
+                self._opened.append(db)
         return db
+
+    def close(self) -> None:
+        """Close every thread's connection, so that SQLite folds the WAL file into the catalog
+        now: a command run inside a longer process (the tests run them so) had left its
+        connection to the cycle collector (in CPython 3.11 a connection's statement cache is in
+        a reference cycle with it), which closed it at any later moment. A later use opens a new
+        connection."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+            self._local = threading.local()
+        for db in opened:
+            db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

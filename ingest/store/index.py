@@ -472,6 +472,12 @@ class Index:
             return None
         return resolved if self.catalog.article(resolved) is not None else None
 
+    def close(self) -> None:
+        """Close the catalog's connections (a command's end: ``tanya``'s commands close the index
+        they opened). The index may still be used: the catalog opens a connection again, but a
+        PostgreSQL catalog's pool stays closed."""
+        self.catalog.close()
+
     def count(self) -> int:
         """Return how many chunks are indexed (counted again only after a write, by any process:
         a count scans the table, and every question's IDF weights need it)."""

@@ -1136,3 +1136,19 @@ def test_terms_a_newer_tanya_made_are_read_as_they_are_and_never_written_over(sm
             reanalyse(small_index)
     small_index.catalog.set_meta(ANALYZER, "0" + ANALYZER_VERSION, bump=True)  # "02" is version 2
     assert small_index.terms_current() and not small_index.terms_ahead() and not small_index.terms_behind()
+
+
+def test_closing_the_index_closes_every_thread_s_connection_and_a_later_use_opens_one(small_index: Index) -> None:
+    import threading
+
+    ingest_articles(small_index, [Article("a", "Harga cabai naik tajam di pasar.", "Cabai")])
+    counted: list[int] = []
+    worker = threading.Thread(target=lambda: counted.append(small_index.count()))  # a connection of its own
+    worker.start()
+    worker.join()
+    wal = small_index.catalog.path.with_name(small_index.catalog.path.name + "-wal")
+    assert counted == [1] and wal.exists()
+    small_index.close()
+    # no connection is left: SQLite folded the WAL file into the catalog and deleted it
+    assert not wal.exists()
+    assert small_index.count() == 1
