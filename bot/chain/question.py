@@ -872,17 +872,6 @@ RULES = (
 # How many first letters a real word shares with a spelling neighbour of its own family.
 FAMILY_PREFIX = 5
 
-
-def of_family(word: str, neighbour: str) -> bool:
-    """Whether a spelling neighbour of a real word is of its family: their first
-    ``FAMILY_PREFIX`` letters are the same ("moderator", "moderasi"), and neither is the other with
-    letters added, which roots are not of each other: "keluarga" (family) is no form of "keluar"
-    (to go out). One letter added may spell the same word ("hektar", "hektare")."""
-    short, long = sorted((word, neighbour), key=len)
-    return word[:FAMILY_PREFIX] == neighbour[:FAMILY_PREFIX] and not (
-        long.startswith(short) and len(long) - len(short) > 1
-    )
-
 _SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms_id.txt"
 
 
@@ -954,7 +943,7 @@ def parse_query(question: str, index: Index, without: frozenset[str] = frozenset
                 [
                     v
                     for v in spelling_variants(terms[0], index)
-                    if v not in terms and (not known or of_family(terms[0], v))
+                    if v not in terms and (not known or v[:FAMILY_PREFIX] == terms[0][:FAMILY_PREFIX])
                 ]
             )
         # A word the articles do not use may be said in theirs: its synonyms they hold are searched

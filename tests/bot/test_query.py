@@ -14,7 +14,6 @@ from bot.chain.question import (
     names_nothing_held,
     names_something,
     naming,
-    of_family,
     parse_query,
     prime_sentences,
     spelling_variants,
@@ -94,19 +93,6 @@ def test_misspelt_words_are_searched_as_their_closest_spellings(small_index: Ind
     (concept,) = [c for c in query.concepts if c.surface == "homeostatis"]
     assert "homeostasis" in concept.terms
     assert small_index.lexical_search(query.search_terms, 1)[0].chunk.source == "a"
-
-
-def test_a_real_word_is_searched_as_spellings_of_its_family_only(small_index: Index) -> None:
-    # "keluar" (to go out) had been searched as "keluarga" (family), which begins with it
-    # (conversation34_dev's "dia sebulan keluar brp buat air"); "moderator" finds "moderasi"
-    text = "Satu tangki cukup untuk satu keluarga. Perusahaan beralih ke moderasi otomatis."
-    ingest_articles(small_index, [Article("a", text, "Air")])
-    concepts = {c.surface: c.terms for c in parse_query("brp moderator keluar?", small_index).concepts}
-    assert concepts["keluar"] == ("keluar",)
-    assert "moderasi" in concepts["moderator"]
-    assert of_family("moderator", "moderasi") and not of_family("keluar", "keluarga")
-    assert not of_family("keluarga", "keluar") and not of_family("bilang", "hilang")
-    assert of_family("hektar", "hektare")  # one letter more spells the same word
 
 
 def test_a_word_the_index_lacks_is_searched_as_the_words_of_its_meaning_it_holds(small_index: Index) -> None:
