@@ -318,6 +318,21 @@ def test_the_conversations_on_the_training_articles_are_well_formed() -> None:
         assert all(a in r["passage"] for t in r["turns"] for a in t["answers"]), r["id"]
 
 
+def test_the_fourth_round_of_training_news_is_well_formed() -> None:
+    # written with the blind sets' brief: 50 questions an article, 12 in English, 10 near misses
+    rows = [json.loads(line) for line in (REPO / "bench" / "data" / "news_train_round4.jsonl").read_text().splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows) == 600
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        assert r["lang"] in ("id", "en") and r["question"].strip()
+        assert bool(r["answers"]) == r["answerable"] and all(a in r["passage"] for a in r["answers"]), r["id"]
+        by_article.setdefault(r["passage"], []).append(r)
+    assert len(by_article) == 12
+    for questions in by_article.values():
+        assert len(questions) == 50
+        assert sum(q["lang"] == "en" for q in questions) == 12 and sum(not q["answerable"] for q in questions) == 10
+
+
 ASKING = REPO / "bench" / "fit_asking_words.py"
 
 
