@@ -10,7 +10,7 @@ EVAL_DIR ?= ../shared/eval
 # pytest-xdist workers for make test (one per core here; the model is built once before they start)
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint install eval fit bench bench-scale clean
+.PHONY: run test lint install eval heldout fit bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -266,6 +266,22 @@ eval: $(STAMP)
 	$(TANYA) eval tests/data/natural36_dev.jsonl tests/data/conversation36_dev.jsonl --articles tests/data/unseen33 $(call kept_in,eval-index-natural36)
 	$(TANYA) eval tests/data/natural37_dev.jsonl tests/data/conversation37_dev.jsonl --articles tests/data/unseen34 $(call kept_in,eval-index-natural37)
 	$(TANYA) eval tests/data/bare_followups_dev.jsonl --articles tests/data/unseen3 --articles tests/data/unseen4 --articles tests/data/unseen5 --articles tests/data/unseen6 $(call kept_in,eval-index-bare)
+
+# The held-out sets, which nothing is fitted or chosen on (docs/quality.md): the third written
+# rounds and the first training conversations over one index of their articles, then
+# news_train_round3, conversations_train, conversations_train_round2 and news_train_round4
+# article by article, each article over a small index of its own (bench/per_article_eval.py;
+# the indexes are kept in .heldout-*). The answers go to HELDOUT_DETAILS (runs/heldout unless
+# given), a folder per set, which bench/compare.py pairs; EVAL_MODELS as for eval.
+HELDOUT_DETAILS ?= runs/heldout
+HELDOUT_ARTICLES := news_train_round3 conversations_train conversations_train_round2 news_train_round4
+heldout: export TANYA_MODEL_CACHE_DIR ?= $(CURDIR)/.eval-models
+heldout: $(STAMP)
+	mkdir -p "$(HELDOUT_DETAILS)"
+	$(TANYA) eval bench/data/chat_train_round3.jsonl bench/data/news_train_round3.jsonl bench/data/conversations_train.jsonl --index-dir .heldout-index $(if $(EVAL_MODELS),--models "$(EVAL_MODELS)") --details "$(HELDOUT_DETAILS)/r3.jsonl"
+	set -e; for set in $(HELDOUT_ARTICLES); do \
+		$(BIN)/python bench/per_article_eval.py bench/data/$$set.jsonl --index-root .heldout-$$set $(if $(EVAL_MODELS),--models "$(EVAL_MODELS)") --details "$(HELDOUT_DETAILS)/$$set"; \
+	done
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).
