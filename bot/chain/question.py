@@ -760,6 +760,28 @@ RELATIVE_TIME = re.compile(
 # gives (``extractive``'s counts).
 AGE = re.compile(r"(?<=[^\W\d_])\s*\(\d{1,3}\)")
 _ASKS_AGE = frozenset("umur umurnya usia usianya berumur berusia old age aged".split())
+# An age written with its years ("berusia 54 tahun", "umur 9 tahun", "aged 61")
+_AGE_IN_YEARS = re.compile(
+    r"\b(?:berusia|berumur|usia|umur|usianya|umurnya|aged)\s+\d{1,3}\b|\b\d{1,3}\s*(?:tahun|thn|years?)\b",
+    re.IGNORECASE,
+)
+# What an age may be asked of that is no one ("umur lampu", "how old is the ferry"): any figure
+_AGE_OF_THINGS = frozenset(
+    "lampu pipa bangunan gedung jembatan kapal feri pohon bibit tanaman stadion sekolah jalan mobil bus truk "
+    "mesin rumah pipe building bridge ferry ship boat tree trees seedling seedlings stadium school road car "
+    "truck machine house lamp".split()
+)
+
+
+def _asks_age_of_someone(q: ParsedQuery) -> bool:
+    """Whether ``q`` asks someone's age: an age word ("umurnya brp", "how old was he", not the
+    "old" of "the old stadium"), or, asking no kind itself, one of the turns it was read with,
+    and no word of a thing that has an age ("umur lampu", "how old is the ferry")."""
+    if {w.removesuffix("nya") for w in q.words} & _AGE_OF_THINGS:  # "umur lampunya"
+        return False
+    if "old" in q.words and re.search(r"\bhow\s+old\b", q.text, re.IGNORECASE) is None:
+        return False
+    return _asks_age(q.text, q.words)
 
 
 @lru_cache(maxsize=256)
@@ -805,6 +827,10 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequ
             return not _CURRENCY.isdisjoint(tokens)
         if (kept := without_ages(sentence, q)) is not sentence:
             sentence, tokens = kept, words(kept)
+        elif _asks_age_of_someone(q):
+            # an age asked of someone is written after their name ("Samsul (38)") or with its
+            # years ("berusia 54 tahun"), not any figure of the sentence
+            return AGE.search(sentence) is not None or _AGE_IN_YEARS.search(sentence) is not None
         dated = any(t[0].isdigit() for t in tokens) and not q.words & CALENDAR_WORDS
         counted = words(DATE_FIGURES.sub(" ", sentence)) if dated else tokens
         return any(t[0].isdigit() or t in NUMBER_WORDS for t in counted)

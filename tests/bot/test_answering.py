@@ -169,6 +169,27 @@ def test_an_age_after_a_name_answers_no_count(small_index: Index) -> None:
     assert type_match(counted, words(counted), count) and answer_slot(counted, count)
 
 
+def test_an_age_asked_of_someone_is_written_after_their_name_or_with_its_years(small_index: Index) -> None:
+    # conversation35_dev's "umurnya brp" after a question on an ojek driver had quoted "umur lampu
+    # yang sudah lebih dari sepuluh tahun" (docs/quality.md, fifty-eighth session)
+    from bot.chain.question import type_match
+    from ingest.text.analysis import words
+
+    ingest_articles(small_index, [Article("a", "Samsul (38) pengemudi ojek. Lampu dipasang 12 tahun lalu.", "Ojek")])
+    named = "Samsul (38), pengemudi ojek asal Desa Lubuk Sarai, enggan keluar malam."
+    in_years = "Seorang guru berusia 58 tahun diperbolehkan pulang."
+    figure = "Sebanyak 214 dari 612 titik lampu padam sejak 2 bulan."
+    for question in ("umurnya brp", "how old was he?", "umur samsul berapa"):
+        age = parse_query(question, small_index)
+        if age.kind is None:  # a follow-up asking nothing itself takes the earlier kind
+            age = dataclasses.replace(age, kind="number")
+        assert type_match(named, words(named), age) and type_match(in_years, words(in_years), age), question
+        assert not type_match(figure, words(figure), age), question
+    # a thing's age is any figure, and the "old" of "the old stadium" asks no age
+    for question in ("umur lampunya berapa tahun", "how old is the ferry?", "how much were tickets at the old stadium"):
+        assert type_match(figure, words(figure), parse_query(question, small_index)), question
+
+
 @pytest.mark.parametrize(
     ("sentence", "holds"),
     [
