@@ -40,10 +40,14 @@ _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.tx
 # Words that frame the kind of answer wanted ("apa yang dimaksud dengan X", "di mana letak X",
 # "darimanakah X berasal") rather than what it is about: a passage that answers seldom repeats
 # them, so they weigh half their IDF (docs/quality.md, "The old rules, measured out of sample").
-FRAME_WORDS = frozenset(
-    "dimaksud maksud pengertian definisi arti artinya letak lokasi manakah dimanakah darimanakah "
+# The words naming someone's post or work, which a question asking it frames itself with
+# ("jabatannya apa": ``_ASKS_ROLE``)
+POST_WORDS = tuple(
     "jabatan jabatannya posisi posisinya peran perannya pekerjaan pekerjaannya profesi profesinya".split()
 )
+FRAME_WORDS = frozenset(
+    "dimaksud maksud pengertian definisi arti artinya letak lokasi manakah dimanakah darimanakah".split()
+) | frozenset(POST_WORDS)
 FRAME_WEIGHT = 0.5
 
 _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
@@ -264,7 +268,7 @@ _WHO = re.compile(r"\bWHO\b")  # the agency, not "who"
 # Joao?", "dia kerja apa", "sebagai apa", "what's his position?"): news write it beside the
 # name ("Kepala Pelaksana BPBD Gunung Sirih, Hendra Wiratama"), as they write whoever answers
 # "siapa", so it asks as "siapa" does. Not "title" ("the title of the book").
-_POST = "jabatan|jabatannya|posisi|posisinya|peran|perannya|pekerjaan|pekerjaannya|profesi|profesinya"
+_POST = "|".join(POST_WORDS)
 _ASKS_ROLE = re.compile(
     # "apa kerjanya" asks what someone does ("sehari-hari apa kerjanya?"), "kerjanya apa" their work
     rf"\b(?:(?:{_POST}|kerja|kerjanya) (?:apa|apaan|apakah)|(?:apa|apakah) (?:{_POST})|sebagai apa"
@@ -759,7 +763,11 @@ RELATIVE_TIME = re.compile(
 # answer to how many of anything, unless the question asks an age; nor a figure another source
 # gives (``extractive``'s counts).
 AGE = re.compile(r"(?<=[^\W\d_])\s*\(\d{1,3}\)")
-_ASKS_AGE = frozenset("umur umurnya usia usianya berumur berusia old age aged".split())
+_ASKS_AGE = frozenset("umur umurnya usia usianya berumur berusia age aged".split())
+# English asks an age with "how old", not with "old" alone ("tickets at the old stadium"); the
+# words of earlier turns are read as words alone
+_HOW_OLD = re.compile(r"\bhow\s+old\b", re.IGNORECASE)
+_ASKED_AGE_BEFORE = _ASKS_AGE | {"old"}
 # An age written with its years ("berusia 54 tahun", "umur 9 tahun", "aged 61")
 _AGE_IN_YEARS = re.compile(
     r"\b(?:berusia|berumur|usia|umur|usianya|umurnya|aged)\s+\d{1,3}\b|\b\d{1,3}\s*(?:tahun|thn|years?)\b",
@@ -774,23 +782,21 @@ _AGE_OF_THINGS = frozenset(
 
 
 def _asks_age_of_someone(q: ParsedQuery) -> bool:
-    """Whether ``q`` asks someone's age: an age word ("umurnya brp", "how old was he", not the
-    "old" of "the old stadium"), or, asking no kind itself, one of the turns it was read with,
-    and no word of a thing that has an age ("umur lampu", "how old is the ferry")."""
+    """Whether ``q`` asks someone's age (``_asks_age``), not a thing's ("umur lampu", "how old is
+    the ferry")."""
     if {w.removesuffix("nya") for w in q.words} & _AGE_OF_THINGS:  # "umur lampunya"
-        return False
-    if "old" in q.words and re.search(r"\bhow\s+old\b", q.text, re.IGNORECASE) is None:
         return False
     return _asks_age(q.text, q.words)
 
 
 @lru_cache(maxsize=256)
 def _asks_age(question: str, read_with: frozenset[str]) -> bool:
-    """Whether ``question`` asks an age: by its own words, or, asking no kind of answer itself, by
-    those of the turns before it it was read with (``read_with``), whose kind it takes."""
-    if not _ASKS_AGE.isdisjoint(words(question)):
+    """Whether ``question`` asks an age: by its own words ("umurnya brp", "how old was he"; not the
+    "old" of "the old stadium"), or, asking no kind of answer itself, by those of the turns
+    before it it was read with (``read_with``, words alone: "old" among them), whose kind it takes."""
+    if not _ASKS_AGE.isdisjoint(words(question)) or _HOW_OLD.search(question):
         return True
-    return question_type(question) is None and not _ASKS_AGE.isdisjoint(read_with)
+    return question_type(question) is None and not _ASKED_AGE_BEFORE.isdisjoint(read_with)
 
 
 def without_ages(text: str, q: ParsedQuery) -> str:

@@ -185,6 +185,10 @@ def test_an_age_asked_of_someone_is_written_after_their_name_or_with_its_years(s
             age = dataclasses.replace(age, kind="number")
         assert type_match(named, words(named), age) and type_match(in_years, words(in_years), age), question
         assert not type_match(figure, words(figure), age), question
+    # a follow-up asking nothing itself takes the age an earlier "how old" asked
+    wife = parse_query("and his wife?", small_index)
+    after_age = dataclasses.replace(wife, kind="number", words=wife.words | {"how", "old", "was", "he"})
+    assert type_match(named, words(named), after_age) and not type_match(figure, words(figure), after_age)
     # a thing's age is any figure, and the "old" of "the old stadium" asks no age
     for question in ("umur lampunya berapa tahun", "how old is the ferry?", "how much were tickets at the old stadium"):
         assert type_match(figure, words(figure), parse_query(question, small_index)), question
