@@ -18,7 +18,7 @@ their role): a later one names them by one word ("kata Hendra").
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -168,6 +168,7 @@ def speakers(sentences: Sequence[Said]) -> list[str | None]:
     closing its quotation names them; ``None`` where no one is said to speak."""
     out: list[str | None] = [None] * len(sentences)
     current: str | None = None
+    spoken: dict[str, None] = {}  # who spoke so far, each once, in order
     pending: list[int] = []  # a quotation's sentences before the one naming its speaker
     for i, said in enumerate(sentences):
         if pending and _new_paragraph(sentences, i):
@@ -187,13 +188,18 @@ def speakers(sentences: Sequence[Said]) -> list[str | None]:
                     out[j] = name
             out[i] = name
             current = name
+            spoken[name] = None
         else:
-            current = subject(said.text) or named_again(said.text, [n for n in out[:i] if n]) or current
+            current = subject(said.text) or named_again(said.text, spoken) or current
         pending = []
     return out
 
 
-def named_again(text: str, spoken: Sequence[str]) -> str | None:
+# a run of capitalised words ("Hendra", "Pulau Sembilang")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def named_again(text: str, spoken: Collection[str]) -> str | None:
     """Whom of those who spoke before (``spoken``) a sentence that says no one speaks names
     first, by a word of their name ("Hendra tidak menampik adanya perbedaan data tersebut.",
     "Sampai saat itu, warga seperti Sutini masih harus berhemat."): whom an "Ia menjelaskan" or
@@ -201,9 +207,9 @@ def named_again(text: str, spoken: Sequence[str]) -> str | None:
     words all of theirs ("Pulau Sembilang" is not "Camat Sembilang Yusuf Hamzah")."""
     if not spoken or len(text) > MAX_ATTRIBUTED:
         return None
-    for run in re.findall(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", text):
-        words_of_run = run.split()
-        known = [name for name in spoken if set(words_of_run) <= set(name.split())]
+    for run in _CAPITALISED_RUN.findall(text):
+        words_of_run = set(run.split())
+        known = [name for name in spoken if words_of_run <= set(name.split())]
         if known and not _NOT_A_NAME.match(run):
             return max(known, key=len)
     return None
