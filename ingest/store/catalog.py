@@ -13,6 +13,7 @@ import re
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -214,10 +215,21 @@ def _cannot_write(error: sqlite3.DatabaseError, path: Path) -> bool:
     return "readonly" in str(error) or ("unable to open" in str(error) and not os.access(folder, os.W_OK))
 
 
+# a thread's connection, and the thread (weakly: it may end)
+_Opened = tuple["weakref.ref[threading.Thread]", sqlite3.Connection]
+
+
+def _alive(thread: weakref.ref[threading.Thread]) -> bool:
+    found = thread()
+    return found is not None and found.is_alive()
+
+
 class Catalog:
     """Articles, chunks and the FTS5 index in one SQLite file; safe to share between threads."""
 
     _read_only = False
+    # every live thread's connection and its thread, for ``close``
+    _opened: list[_Opened]
 
     @classmethod
     def read_only(cls, path: Path) -> Catalog:
@@ -225,9 +237,7 @@ class Catalog:
         created or changed in it, and a file that is not a complete tanya catalog is refused."""
         catalog = cls.__new__(cls)
         catalog.path = path
-        catalog._local = threading.local()
-        catalog._opened = []
-        catalog._opened_lock = threading.Lock()
+        catalog._no_connections()
         catalog._read_only = True
         try:
             tables = {str(r[0]) for r in catalog._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -245,9 +255,7 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []  # every thread's connection, for ``close``
-        self._opened_lock = threading.Lock()
+        self._no_connections()
         try:
             # executescript commits on its own; every statement in the schema is idempotent.
             self._db.executescript(_SCHEMA)
@@ -291,8 +299,22 @@ class Catalog:
             db.create_function("fold", 1, _fold, deterministic=True)
             self._local.db = db
             with self._opened_lock:
-                self._opened.append(db)
+                # the connections of threads that have ended are closed now: held here, they would
+                # otherwise stay open for as long as the catalog (a long-running bot's)
+                live: list[_Opened] = []
+                ended: list[_Opened] = []
+                for thread, connection in self._opened:
+                    (live if _alive(thread) else ended).append((thread, connection))
+                self._opened = [*live, (weakref.ref(threading.current_thread()), db)]
+            for _, connection in ended:
+                connection.close()
         return db
+
+    def _no_connections(self) -> None:
+        """No thread's connection yet (each thread opens its own in ``_db``)."""
+        self._local = threading.local()
+        self._opened = []
+        self._opened_lock = threading.Lock()
 
     def close(self) -> None:
         """Close every thread's connection, so that SQLite folds the WAL file into the catalog
@@ -303,7 +325,7 @@ class Catalog:
         with self._opened_lock:
             opened, self._opened = self._opened, []
             self._local = threading.local()
-        for db in opened:
+        for _, db in opened:
             db.close()
 
     @contextmanager

@@ -1152,3 +1152,24 @@ def test_closing_the_index_closes_every_thread_s_connection_and_a_later_use_open
     # no connection is left: SQLite folded the WAL file into the catalog and deleted it
     assert not wal.exists()
     assert small_index.count() == 1
+
+
+def test_a_thread_s_connection_is_closed_once_the_thread_has_ended_and_another_opens_one(small_index: Index) -> None:
+    # the catalog keeps each thread's connection for ``close``: a long-running bot's threads that
+    # end must not leave theirs open for as long as the catalog
+    import sqlite3
+    import threading
+
+    ingest_articles(small_index, [Article("a", "Harga cabai naik tajam di pasar.", "Cabai")])
+    catalog = small_index.catalog
+    theirs: list[sqlite3.Connection] = []
+    worker = threading.Thread(target=lambda: theirs.append(catalog._db))
+    worker.start()
+    worker.join()
+    theirs[0].execute("SELECT 1")  # still open: nothing has asked for a connection since
+    other = threading.Thread(target=small_index.count)
+    other.start()
+    other.join()
+    with pytest.raises(sqlite3.ProgrammingError):
+        theirs[0].execute("SELECT 1")
+    assert small_index.count() == 1
