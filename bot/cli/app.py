@@ -237,13 +237,12 @@ def ingest(
     from ingest.corpus import bundled_articles_dir
     from ingest.loaders import Fetcher
     from ingest.pipeline import ingest_inputs
-    from ingest.store.index import make_index
 
     paths = list(inputs or []) + ([str(bundled_articles_dir())] if bundled else [])
     if not paths:
         raise BadInput("give at least one file, folder or URL to ingest (or --bundled)")
     ingest_settings = _settings().index
-    index = _closed_with_the_command(make_index(ingest_settings))
+    index = _open_index(ingest_settings)
     if if_empty and index.count():  # no reading of the inputs; checked again under the write lock
         _nothing_to_do(len(index.articles()), as_json)
         return
@@ -308,11 +307,10 @@ def remove(
     from bot.logs import terminal_text
     from ingest.loaders import file_source, jsonl_source, text_source
     from ingest.settings import is_url
-    from ingest.store.index import make_index
     from ingest.text.analysis import replace_surrogates
 
     ingest_settings = _settings().index
-    index = _closed_with_the_command(make_index(ingest_settings))
+    index = _open_index(ingest_settings)
     # SOURCE is an article's source as listed, or the path of the file an article was read from,
     # whose source is the path escaped when its name needs it (a tab, two spaces, bytes that are
     # not UTF-8): the path as typed or resolved is then another article's source, or none.
@@ -357,10 +355,9 @@ def remove(
 def sources(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
     """List indexed articles with their chunk counts and dates."""
     from bot.cli.contract import article_to_json
-    from ingest.store.index import make_index
 
     ingest_settings = _settings().index
-    records = _closed_with_the_command(make_index(ingest_settings)).articles()
+    records = _open_index(ingest_settings).articles()
     if as_json:
         _print_json([article_to_json(r) for r in records])
     else:
@@ -533,14 +530,30 @@ def _ask_and_print(chain: Any, question: str | dict[str, Any]) -> Any:
     return answer
 
 
-def _closed_with_the_command(index: _Closable) -> _Closable:
-    """``index``, closed when the command running ends (``handles_errors``; ``Index.close``): run
-    inside a longer process (tests run the commands so), a command had left its catalog's
-    connection open until the cycle collector freed it."""
+def _closed_with_the_command(closable: _Closable) -> _Closable:
+    """``closable`` (an index, a catalog), closed when the command running ends
+    (``handles_errors``; ``Index.close``): run inside a longer process (tests run the commands
+    so), a command had left its catalog's connection open until the cycle collector freed it."""
     opened = _OPENED.get()
     if opened is not None:
-        opened.append(index)
-    return index
+        opened.append(closable)
+    return closable
+
+
+def _open_index(settings: Any) -> Any:
+    """The index ``settings`` (an ``IndexSettings``) describe, closed when the command ends."""
+    from ingest.store.index import make_index
+
+    return _closed_with_the_command(make_index(settings))
+
+
+def _open_stack(settings: Any, **kwargs: Any) -> Any:
+    """The answering stack of ``settings`` (``make_stack``), its index closed when the command ends."""
+    from bot.components import make_stack
+
+    stack = make_stack(settings, **kwargs)
+    _closed_with_the_command(stack.index)
+    return stack
 
 
 def _index_warming_up(ingest_settings: Any) -> Any:
@@ -548,9 +561,7 @@ def _index_warming_up(ingest_settings: Any) -> Any:
     one-shot `tanya ask` loads the model while it imports the answering chain."""
     import threading
 
-    from ingest.store.index import make_index
-
-    index = _closed_with_the_command(make_index(ingest_settings))
+    index = _open_index(ingest_settings)
     warm_up = getattr(index.embeddings, "warm_up", None)
     if warm_up is not None:
         # Not a daemon: the process waits for it before it exits. A question answered without its
@@ -734,13 +745,11 @@ def chat() -> None:
     Ctrl-C abandons the answer being written (and quits at the prompt)."""
     from bot.chain.conversation import Conversation
     from bot.chain.llm import resume_model_calls
-    from bot.components import make_stack
     from bot.logs import terminal_text
 
     settings = _settings()
     ingest_settings = settings.index
-    stack = make_stack(settings)
-    _closed_with_the_command(stack.index)
+    stack = _open_stack(settings)
     _notes_on_the_index(stack.index, ingest_settings)
     _warm_up(stack)
     _lenient_stdin()
@@ -854,7 +863,6 @@ def eval_(
     sets, then asks every question through the same chain as `tanya ask`.
     """
     from bot.chain.models import load_models
-    from bot.components import make_stack
     from bot.evaluation import check_writable, eval_articles, load_eval_set, result_to_json, run_eval, summarize
     from bot.logs import terminal_text
     from ingest.corpus import bundled_articles_dir
@@ -898,8 +906,7 @@ def eval_(
         index_settings = ingest_settings.model_copy(
             update={"data_dir": data_dir, "chroma_url": None, "database_url": None}
         )
-        stack = make_stack(settings.model_copy(update={"index": index_settings}), models=load_models(models))
-        _closed_with_the_command(stack.index)
+        stack = _open_stack(settings.model_copy(update={"index": index_settings}), models=load_models(models))
         wanted = eval_articles(questions, bundled_articles_dir()) + extra
         with _progress(enabled=not as_json) as sink:
             ingest_articles(stack.index, wanted, sink)
@@ -977,7 +984,6 @@ def reindex(
     from ingest.pipeline import reanalyse, sync_vectors
     from ingest.pipeline import reindex as rebuild
     from ingest.settings import BUNDLED_MODEL
-    from ingest.store.index import make_index
 
     ingest_settings = _settings().index
     if vectors_only and terms_only:
@@ -985,7 +991,7 @@ def reindex(
     if terms_only:
         with _progress(enabled=not as_json) as sink:
             try:
-                analysed = reanalyse(_closed_with_the_command(make_index(ingest_settings)), sink)
+                analysed = reanalyse(_open_index(ingest_settings), sink)
             except KeyboardInterrupt:  # Ctrl-C, SIGTERM (bot.cli.Terminated)
                 err.print(
                     f"tanya: interrupted after {sink.analysed_chunks:,} of "
@@ -1008,7 +1014,7 @@ def reindex(
         return
     if vectors_only:
         with _progress(enabled=not as_json) as sink:
-            synced = sync_vectors(_closed_with_the_command(make_index(ingest_settings)), sink)
+            synced = sync_vectors(_open_index(ingest_settings), sink)
         if as_json:
             _print_json(synced.to_json())
         else:
@@ -1025,9 +1031,7 @@ def reindex(
             )
         return
     ingest_settings.embedding_model = ingest_settings.embedding_model or BUNDLED_MODEL
-    index = _closed_with_the_command(
-        make_index(ingest_settings)
-    )  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
+    index = _open_index(ingest_settings)  # its embeddings are TANYA_EMBEDDING_MODEL's, not the index's
     model = index.model_name
     try:
         with _progress(enabled=not as_json) as sink:
@@ -1068,7 +1072,6 @@ def migrate(
     """
     from ingest.pipeline import migrate_catalog
     from ingest.store.catalog import Catalog
-    from ingest.store.index import make_index
 
     settings = _settings().index
     if not settings.database_url:
@@ -1079,7 +1082,7 @@ def migrate(
     source = _closed_with_the_command(Catalog.read_only(source_path))
     with _progress(enabled=not as_json) as sink:
         sink.label = "copying chunks"
-        report = migrate_catalog(source, _closed_with_the_command(make_index(settings)), sink)
+        report = migrate_catalog(source, _open_index(settings), sink)
     if as_json:
         _print_json(report.to_json())
     else:
@@ -1103,7 +1106,6 @@ def bot_command() -> None:
     import aiohttp
     import discord
 
-    from bot.components import make_stack
     from bot.discord.app import make_bot, run_bot
 
     settings = _settings()
@@ -1115,8 +1117,7 @@ def bot_command() -> None:
     logging.getLogger("discord").setLevel(logging.INFO)
     logging.getLogger("psycopg.pool").setLevel(logging.NOTSET)  # a bot's log keeps the pool's retries
     logging.getLogger("py.warnings").setLevel(logging.NOTSET)  # and the libraries' warnings (masked)
-    stack = make_stack(settings)
-    _closed_with_the_command(stack.index)
+    stack = _open_stack(settings)
     _notes_on_the_index(stack.index, ingest_settings)
     bot = make_bot(stack.chain, stack.index, settings)
     err.print("Starting the Discord bot (Ctrl-C stops it)...", markup=False)
