@@ -75,6 +75,10 @@ CALENDAR_WORDS = frozenset(
 )
 _PURPOSE = frozenset({"untuk", "buat"})  # before "apa": what for ("buat apa?", "untuk apaan?")
 _WHAT = ("apa", "apaan")
+# Words asking what a short form stands for ("DPKP itu singkatan dari apa", "forwada
+# kepanjangannya apa"): the question's subject is the short form alone, and the passage answering
+# writes the name it is short for beside it ("Forum Warga Peduli ... (Forwada)"), not the word.
+_SHORT_FOR = frozenset("singkatan singkatannya kepanjangan kepanjangannya".split())
 _QUESTION_WORDS = frozenset("apa apakah mana manakah siapa siapakah berapa berapakah".split())
 # A time of day as written ("pukul 03.40 WIB", "jam 9", "05.30 hingga 21.30"; not "1.240", a
 # thousand and more, "14 jam" or "3 jam 30 menit", lengths of time, "16.11.26", a date, "12.50
@@ -567,7 +571,7 @@ def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset(
         figure = indonesian_figure(token) if lang == "en" else None
         if figure is not None:  # "2.7 billion" of an article writing "Rp2,7 miliar"
             out.append((token, (stem(token), figure)))
-        elif token not in _STOPWORDS and not purpose:
+        elif token not in _STOPWORDS and not purpose and token not in _SHORT_FOR:
             out.append((token, (stem(token),)))
         i += 1
     if not out:  # a question made only of stopwords still searches for its words

@@ -1497,6 +1497,19 @@ def test_a_citation_number_past_an_answer_of_one_citation_gets_the_note(bundled_
     assert again.note is None  # the one it has: read as a follow-up, as before
 
 
+def test_a_question_asking_what_a_short_form_stands_for_is_answered_with_its_name(small_index: Index) -> None:
+    text = (
+        "Angka itu dibantah Forum Warga Peduli Administrasi Kependudukan (Forwada). Koordinator Forwada, "
+        "Yusuf Hasibuan, menyebut jumlah warga yang menunggu KTP-el mencapai sekitar 7.200 orang. Forwada "
+        "mengaku telah menerima 17 aduan terkait praktik itu sejak awal November."
+    )
+    ingest_articles(small_index, [Article("ktp", text, "KTP")])
+    answerer = ExtractiveAnswerer()
+    retrieval = _retrieval(small_index, "@rudi itu forwada kepanjangannya apa sih")
+    assert [c.surface for c in retrieval.query.concepts] == ["forwada"]
+    assert answerer.accepts(retrieval)
+
+
 def test_a_question_asking_someone_s_post_is_answered_with_the_sentence_naming_it(small_index: Index) -> None:
     # "hendra wiratama itu jabatannya apa" (natural34_dev) had been refused: it asked for nothing in
     # particular, and "jabatan", which no article writes, weighed as much as his name

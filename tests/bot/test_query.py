@@ -219,6 +219,18 @@ def test_question_frame_words_weigh_half(small_index: Index) -> None:
     assert weights["jabatannya"] == pytest.approx(weights["kriptobiosis"] / 2)
 
 
+def test_words_asking_what_a_short_form_stands_for_are_no_subject(small_index: Index) -> None:
+    # natural36_dev's "forwada kepanjangannya apa" had been refused: "kepanjangan", which the
+    # passage answering never writes, weighed as much as the short form
+    ingest_articles(small_index, [Article("a", "Fotosintesis adalah proses tumbuhan membuat makanan.", "Bio")])
+    for question in ("DPKP itu singkatan dari apa", "forwada kepanjangannya apa", "kepanjangan BPS apa?"):
+        assert [c.surface for c in parse_query(question, small_index).concepts] == [
+            w for w in ("dpkp", "forwada", "bps") if w in question.lower()
+        ], question
+    # "panjangnya" asks a length, and stays
+    assert "panjangnya" in [c.surface for c in parse_query("jembatan itu panjangnya berapa", small_index).concepts]
+
+
 def test_frequent_terms_leave_the_search_once_rarer_ones_fill_the_postings_budget(small_index: Index) -> None:
     articles = [Article(f"common-{i}", f"Pemerintah kota membahas anggaran nomor {i}.", "Kota") for i in range(8)]
     articles.append(Article("rare", "Pemerintah kota meresmikan jembatan gantung baru.", "Jembatan"))
