@@ -216,15 +216,60 @@ def load_eval_set(path: Path, max_question_chars: int | None = None) -> list[Eva
     return out
 
 
+# The fields every line of ``tanya eval --details`` holds (``result_to_json``): a file whose first
+# line lacks them is not an earlier run's details, and is not written over.
+DETAILS_FIELDS = frozenset({"set", "id", "answerable", "abstained", "correct"})
+
+
 def check_writable(path: Path, option: str) -> None:
     """``BadInput`` unless a file can be written at ``path`` (its folder exists and takes files;
-    a file already there can be written): checked before a long run, not after it."""
+    a file already there can be written and is empty or an earlier run's details): checked before
+    a long run, not after it. Any other file is refused, not written over: ``--details`` given an
+    index's catalog or the set being measured had replaced it (a hostile tester)."""
     if path.is_dir():
         raise BadInput(f"{option} {path}: is a folder")
     if not path.parent.is_dir():
         raise BadInput(f"{option} {path}: there is no folder {path.parent}")
     if not os.access(path if path.exists() else path.parent, os.W_OK):
         raise BadInput(f"{option} {path}: not writable")
+    if path.is_file() and not _holds_details(path):  # (not a device: /dev/null, /dev/stdout are written to)
+        raise BadInput(
+            f"{option} {path}: a file that is not an earlier run's details is there; "
+            "give a new path (or remove the file)"
+        )
+
+
+def write_details(path: Path, text: str) -> None:
+    """Write ``text`` (the details) to ``path``: through a file beside it renamed into place, so
+    that a write that fails (a full disk) leaves an earlier run's details whole; a path that is
+    no regular file (/dev/stdout, a pipe) is written to as it is."""
+    if path.exists() and not path.is_file():
+        path.write_text(text, encoding="utf-8")
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _holds_details(path: Path) -> bool:
+    """Whether the file at ``path`` is empty or begins with a line of ``tanya eval --details``
+    (read no further than its first megabyte)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(1 << 20)
+    except OSError:
+        return False
+    first = head.split(b"\n", 1)[0].strip()
+    if not first:
+        return not head.strip()
+    try:
+        line = json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(line, dict) and DETAILS_FIELDS <= line.keys()
 
 
 def passage_source(passage: str) -> str:

@@ -203,6 +203,47 @@ def test_a_details_file_that_cannot_be_written_is_refused_before_the_run(tmp_pat
         assert not index_dir.exists()
 
 
+def test_a_details_path_holding_another_file_is_refused_and_an_earlier_runs_details_are_written_over(
+    tmp_path: Path,
+) -> None:
+    # a hostile tester's: --details given the index's catalog or the set being measured had
+    # replaced it with the details, exit 0
+    index_dir = tmp_path / "index"
+    path = a_set(tmp_path, GOOD)
+    catalog = tmp_path / "catalog.sqlite3"
+    catalog.write_bytes(b"SQLite format 3\x00" + bytes(200))
+    for details in (path, catalog):
+        before = details.read_bytes()
+        result = tanya("eval", str(path), "--details", str(details), "--index-dir", str(index_dir))
+        assert_refused(result, "--details", str(details), "not an earlier run's details")
+        assert details.read_bytes() == before
+        assert not index_dir.exists()
+    details = tmp_path / "details.jsonl"
+    details.write_text("", encoding="utf-8")  # empty: written
+    assert tanya("eval", str(path), "--details", str(details), "--index-dir", str(index_dir)).exit_code == 0
+    first = details.read_text(encoding="utf-8")
+    assert json.loads(first.splitlines()[0])["id"] == GOOD["id"]
+    # an earlier run's details are written over, and nothing is left beside them
+    assert tanya("eval", str(path), "--details", str(details), "--index-dir", str(index_dir)).exit_code == 0
+    assert json.loads(details.read_text(encoding="utf-8").splitlines()[0])["id"] == GOOD["id"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_details_are_written_through_a_file_renamed_into_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    details = tmp_path / "d.jsonl"
+    details.write_text('{"set": "s", "id": "1", "answerable": true, "abstained": false, "correct": true}\n')
+    before = details.read_text()
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(evaluation.os, "replace", fail)
+    with pytest.raises(OSError):
+        evaluation.write_details(details, "new\n")
+    assert details.read_text() == before  # the earlier details whole
+    assert [p.name for p in tmp_path.iterdir() if "d.jsonl" in p.name] == ["d.jsonl"]  # no partial file left
+
+
 def test_articles_are_held_to_the_same_size_cap_as_ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "big.txt").write_text("Harga beras naik di pasar induk. " * 10, encoding="utf-8")  # 330 bytes
     monkeypatch.setenv("TANYA_FETCH_MAX_BYTES", "200")

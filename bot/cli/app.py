@@ -863,7 +863,15 @@ def eval_(
     sets, then asks every question through the same chain as `tanya ask`.
     """
     from bot.chain.models import load_models
-    from bot.evaluation import check_writable, eval_articles, load_eval_set, result_to_json, run_eval, summarize
+    from bot.evaluation import (
+        check_writable,
+        eval_articles,
+        load_eval_set,
+        result_to_json,
+        run_eval,
+        summarize,
+        write_details,
+    )
     from bot.logs import terminal_text
     from ingest.corpus import bundled_articles_dir
     from ingest.loaders import Fetcher, load_inputs
@@ -935,7 +943,7 @@ def eval_(
         from bot.cli.contract import json_line
 
         try:
-            details.write_text("".join(json_line(result_to_json(r)) for r in results), encoding="utf-8")
+            write_details(details, "".join(json_line(result_to_json(r)) for r in results))
         except OSError as exc:
             raise TanyaError(f"cannot write --details {details}: {exc.strerror or exc}") from None
 
