@@ -269,7 +269,7 @@ def _holds_details(path: Path) -> bool:
         line = json.loads(first)
     except (ValueError, RecursionError):
         return False
-    return isinstance(line, dict) and DETAILS_FIELDS <= line.keys()
+    return isinstance(line, dict) and line.keys() >= DETAILS_FIELDS
 
 
 def passage_source(passage: str) -> str:
