@@ -1006,7 +1006,7 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     extract = functools.partial(
         trafilatura.extract, url=url, output_format="txt", include_comments=False, include_tables=True
     )
-    text = extract(_without_noscript(html))
+    text = extract(_without_unseen(html))
     if not text or not text.strip():  # perhaps nested deeper than lxml's parser goes by default
         tree = _deeper_tree(html)
         text = extract(tree) if tree is not None else None
@@ -1031,19 +1031,37 @@ def _html(data: bytes, url: str | None) -> tuple[str, dict[str, Any]]:
     return text, meta
 
 
-def _without_noscript(html: str) -> Any:
-    """``html``, or when it has ``<noscript>`` elements its tree without them: what a browser shows
-    only without scripts is no part of the article (a page had its "<noscript>" text quoted as an
-    answer, and its headline glued to the lead by trafilatura's fallback reading). Dropped from
-    the parsed tree, not the text: a "<noscript>" in a comment, a script or an attribute opens
-    none."""
-    if "noscript" not in html.lower():
+# An inline style that hides its element from every reader ("display: none", "visibility:hidden").
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE)
+
+
+def _without_unseen(html: str) -> Any:
+    """``html``, or when it has elements no reader sees its tree without them: what a browser shows
+    only without scripts (``<noscript>``: a page had its text quoted as an answer, and its headline
+    glued to the lead by trafilatura's fallback reading) and what an inline style hides
+    ("display:none", "visibility:hidden") or the ``hidden`` attribute (a page could plant text its
+    readers never see, quoted as an answer and put in a chat model's prompt; a hostile tester's).
+    Dropped from the parsed tree, not the text: a "<noscript>" in a comment, a script or an
+    attribute opens none. (What a style sheet's classes hide cannot be told without it.)"""
+    lowered = html.lower()
+    if "noscript" not in lowered and "hidden" not in lowered and _HIDING_STYLE.search(lowered) is None:
         return html
     tree = _html_tree(html, huge=False)
     if tree is None:
         return html
-    for element in list(tree.iter("noscript")):
-        element.drop_tree()
+    unseen = [
+        element
+        for element in tree.iter()
+        if isinstance(element.tag, str)
+        and (
+            element.tag.lower() == "noscript"
+            or element.get("hidden") is not None
+            or _HIDING_STYLE.search(element.get("style") or "") is not None
+        )
+    ]
+    for element in unseen:
+        if element.getparent() is not None:  # (not the root; one inside another went with it)
+            element.drop_tree()
     return tree
 
 
