@@ -251,12 +251,14 @@ class Catalog:
                 f"the index in {path.parent} was written by an older tanya: open it once with this one "
                 f"(TANYA_DATA_DIR={path.parent} tanya sources) to bring it up to date, then copy it"
             )
+        catalog._check_schema()
         return catalog
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._no_connections()
         try:
+            self._check_schema()  # before anything is written in it
             # executescript commits on its own; every statement in the schema is idempotent.
             self._db.executescript(_SCHEMA)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
@@ -276,6 +278,18 @@ class Catalog:
                 f"the catalog {path} is damaged ({exc}); move the folder {path.parent} aside "
                 "and ingest your articles again to rebuild the index"
             ) from None
+
+    def _check_schema(self) -> None:
+        """``IndexUnavailable`` for a catalog a newer tanya wrote (its schema version above this
+        one's), which this one must not write into: the version had been stored and never read."""
+        has_meta = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() if has_meta else None
+        written = str(row[0]) if row else SCHEMA_VERSION
+        if not written.isdecimal() or int(written) > int(SCHEMA_VERSION):
+            raise IndexUnavailable(
+                f"the index in {self.path.parent} was written by a newer tanya (catalog schema {written[:20]!r}, "
+                f"this tanya reads {SCHEMA_VERSION}): upgrade tanya, or point TANYA_DATA_DIR at another folder"
+            )
 
     def _backfill_terms(self) -> None:
         """Fill the term list of an index written before it existed."""
@@ -408,7 +422,7 @@ class Catalog:
 
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        before = int(row[0]) if row else 0
+        before = self._counted(row[0]) if row else 0
         db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(before + 1),))
         self._local.last_write = (before, before + 1)
 
@@ -422,7 +436,18 @@ class Catalog:
         """A counter every write to the index increases: other processes compare it to notice
         that articles were added, replaced or removed, or the vector collection changed."""
         value = self.get_meta("generation")
-        return int(value) if value else 0
+        return self._counted(value) if value else 0
+
+    def _counted(self, value: str) -> int:
+        """The generation stored as ``value``; a catalog whose generation is no number is damaged
+        (a hostile tester's had crashed every command with a traceback)."""
+        try:
+            return int(value)
+        except ValueError:
+            raise IndexUnavailable(
+                f"the catalog {self.path} is damaged (its generation is {value[:40]!r}, not a number); move the "
+                f"folder {self.path.parent} aside and ingest your articles again to rebuild the index"
+            ) from None
 
     def activate_collection(self, name: str, model: str) -> None:
         """Point readers at another vector collection built with ``model`` (after a rebuild) and

@@ -5,12 +5,16 @@ millisecond."""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from ingest.store.catalog import Catalog
 from ingest.store.codecs import sentence_rows
 from ingest.store.postgres import PostgresCatalog
+
+logger = logging.getLogger(__name__)
 
 
 class DenseVectors:
@@ -29,9 +33,10 @@ class DenseVectors:
         import numpy as np
 
         ids, matrix = self._vectors(collection)
-        if not ids:
+        query = np.asarray(vector, dtype=np.float32)
+        if not ids or matrix.shape[1] != query.shape[0]:  # (none of its width: damaged, or another model's)
             return []
-        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        scores = matrix @ query
         if allowed is not None:
             keep = self._rows_in(ids, allowed)
             if not keep.any():
@@ -63,6 +68,14 @@ class DenseVectors:
         if cached is not None and cached[0] == (collection, generation):
             return cached[1], cached[2]
         ids, blobs = self.catalog.all_vectors(collection)
+        widths = Counter(len(blob) for blob in blobs)
+        if len(widths) > 1 or any(width % 4 for width in widths):
+            # vectors of another width than most, or no whole floats (a damaged row: a hostile
+            # tester's had crashed every question), are left out, as ``similarities`` leaves them out
+            width = max((w for w in widths if w % 4 == 0), key=lambda w: widths[w], default=0)
+            kept = [(i, blob) for i, blob in zip(ids, blobs, strict=True) if len(blob) == width and width]
+            logger.warning("%d stored vectors of another width are left out", len(ids) - len(kept))
+            ids, blobs = [i for i, _ in kept], [blob for _, blob in kept]
         matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0))
         self._matrix = ((collection, generation), ids, matrix)
         return ids, matrix
@@ -76,7 +89,7 @@ class DenseVectors:
         return {
             cid: float(np.dot(query, v))
             for cid, blob in self.catalog.vectors(collection, chunk_ids).items()
-            if (v := np.frombuffer(blob, dtype=np.float32)).shape == query.shape
+            if len(blob) == query.nbytes and (v := np.frombuffer(blob, dtype=np.float32)).shape == query.shape
         }
 
     def sentence_vectors(self, collection: str, chunk_ids: Sequence[str], dim: int) -> dict[str, Any]:

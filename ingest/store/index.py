@@ -297,7 +297,7 @@ class Index:
             n
             for n, chunk_id in enumerate(ids)
             if sentence_blobs[n] is not None
-            and [(s.start, s.end) for s, _ in decode_sentence_terms(chunks[n].text, sentences.get(chunk_id, "[]"))]
+            and [(s.start, s.end) for s, _ in _decoded(chunks[n].text, sentences.get(chunk_id, "[]")) or ()]
             != analysis.sentence_spans[n]
         ]
         for n in moved:
@@ -565,7 +565,8 @@ class Index:
         """Return each chunk's sentences with their index terms, as stored at ingest (chunks
         written before they were stored are left out)."""
         stored = self.catalog.sentences([c.chunk_id for c in chunks])
-        return {c.chunk_id: decode_sentence_terms(c.text, stored[c.chunk_id]) for c in chunks if c.chunk_id in stored}
+        decoded = {c.chunk_id: _decoded(c.text, stored[c.chunk_id]) for c in chunks if c.chunk_id in stored}
+        return {chunk_id: sentences for chunk_id, sentences in decoded.items() if sentences is not None}
 
     def similar_terms(self, term: str, limit: int = 20) -> list[str]:
         """Return indexed terms spelt most like ``term`` (shared character trigrams), best first."""
@@ -775,3 +776,14 @@ def _data_dir_error(data_dir: Path, exc: OSError) -> str:
     if (where := file_in_the_way(data_dir)) is not None:
         return f"cannot use the data directory {data_dir}: {where}, not a folder (set TANYA_DATA_DIR to a folder)"
     return f"cannot use the data directory {data_dir}: {exc.strerror or exc}"
+
+
+def _decoded(text: str, stored: str) -> tuple[tuple[Span, frozenset[str]], ...] | None:
+    """A chunk's stored sentences (``decode_sentence_terms``), or ``None`` when what is stored is
+    not what ingest writes: such a chunk is read as one written before they were stored (its
+    sentences found again from its text), not a crash of every question (a hostile tester's)."""
+    try:
+        return decode_sentence_terms(text, stored)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        logger.warning("a chunk's stored sentences cannot be read; they are found again from its text")
+        return None

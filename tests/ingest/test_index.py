@@ -721,6 +721,51 @@ def test_a_catalog_found_damaged_after_it_opened_is_the_same_one_clear_error(set
     assert result.stderr.startswith("tanya: error: a database tanya uses is damaged") and result.stderr.count("\n") == 1
 
 
+def _altered(path: Path, statement: str) -> None:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(statement)
+        db.commit()
+
+
+def test_a_catalog_whose_generation_is_no_number_is_said_to_be_damaged(settings: IndexSettings) -> None:
+    # a hostile tester's crashed ask, ingest and remove with a traceback
+    path = filled_index(settings)
+    _altered(path, "UPDATE meta SET value = 'abc' WHERE key = 'generation'")
+    damaged = r"is damaged \(its generation is 'abc', not a number\); move the folder"
+    with pytest.raises(IndexUnavailable, match=damaged):
+        make_index(settings, embeddings=HashEmbeddings()).catalog.generation()
+
+
+def test_a_catalog_a_newer_tanya_wrote_is_refused_before_anything_is_written(settings: IndexSettings) -> None:
+    path = filled_index(settings)
+    _altered(path, "UPDATE meta SET value = '999' WHERE key = 'schema'")
+    before = path.read_bytes()
+    for open_it in (lambda: make_index(settings, embeddings=HashEmbeddings()), lambda: Catalog.read_only(path)):
+        with pytest.raises(IndexUnavailable, match=r"by a newer tanya \(catalog schema '999', this tanya reads 1\)"):
+            open_it()
+    assert path.read_bytes() == before
+
+
+def test_stored_sentences_or_vectors_that_cannot_be_read_are_left_out_not_a_crash(settings: IndexSettings) -> None:
+    # a hostile tester's: invalid JSON in chunk_sentences, a two-byte vector, each crashed every question
+    path = filled_index(settings)
+    some = "(SELECT chunk_id FROM chunks ORDER BY chunk_id LIMIT {})"
+    _altered(path, f"UPDATE chunk_sentences SET sentences = '{{not json' WHERE chunk_id IN {some.format(20)}")
+    _altered(path, f"UPDATE chunk_sentences SET sentences = '[[0, 5, 7]]' WHERE chunk_id IN {some.format(5)}")
+    _altered(path, f"UPDATE chunk_vectors SET vector = x'0011' WHERE chunk_id IN {some.format(20)}")
+    index = make_index(settings, embeddings=HashEmbeddings())
+    hits = index.lexical_search(query_terms("banjir besar kota nomor 3"), k=30)
+    chunks = [h.chunk for h in hits]
+    sentences = index.sentences(chunks)
+    assert 0 < len(sentences) < len(chunks)  # the damaged ones left out, read as chunks stored before them
+    assert index.nearest("banjir besar kota nomor 3", k=5)  # the vectors left whole
+    # every vector damaged: no dense hits, and no crash
+    _altered(path, "UPDATE chunk_vectors SET vector = x'0011'")
+    assert make_index(settings, embeddings=HashEmbeddings()).nearest("banjir besar kota nomor 3", k=5) == []
+
+
 def test_a_folder_where_the_catalog_file_should_be_is_said_to_be_one(settings: IndexSettings) -> None:
     (settings.data_dir / "catalog.sqlite3").mkdir(parents=True)
     with pytest.raises(IndexUnavailable, match=r"catalog\.sqlite3 is a folder, not tanya's catalog file"):
