@@ -34,7 +34,7 @@ class AnswerSettings(Section):
     "today", "kemarin" and "minggu lalu" count on."""
 
     top_k: int = Field(default=5, ge=1, le=50)
-    max_question_chars: int = Field(default=1000, ge=10)
+    max_question_chars: int = Field(default=1000, ge=10, le=100_000)
     # An IANA time zone ("Asia/Jakarta"); empty: the host's local time. A host on UTC is a day
     # behind its users in WIB before 07:00.
     timezone: str = ""

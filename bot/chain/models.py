@@ -560,7 +560,9 @@ def load_models(path: Path | None = None) -> AnswerModels:
 def _load(path: Path) -> AnswerModels:
     try:
         return AnswerModels.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except KeyError as exc:  # its text is the key alone ("'passage'")
+        raise TanyaError(f"cannot read the answering models in {path}: it has no {exc.args[0]!r} field") from None
+    except (OSError, ValueError, TypeError, IndexError) as exc:
         raise TanyaError(f"cannot read the answering models in {path}: {exc}") from None
 
 

@@ -535,6 +535,8 @@ def test_an_article_an_older_tanya_stored_under_a_blank_source_can_be_removed(in
         ("TANYA_LLM_TEMPERATURE", "5"),
         ("TANYA_DISCORD_COOLDOWN_PER_MINUTE", "0"),
         ("TANYA_TIMEZONE", "Mars/Olympus_Mons"),
+        # a hostile tester's: unbounded, an 870 KB question took 10 s and 480 MB
+        ("TANYA_MAX_QUESTION_CHARS", "99999999999999999999"),
     ],
 )
 def test_invalid_setting_is_reported_by_name(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:

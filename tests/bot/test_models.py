@@ -72,6 +72,10 @@ def test_a_broken_models_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(TanyaError, match="unknown model kind"):
         load_models(path)
+    # a file of another shape says what it lacks (a hostile tester's had said only "'passage'")
+    path.write_text(json.dumps({"id": "q1", "question": "apa?"}))
+    with pytest.raises(TanyaError, match=r"models\.json: it has no 'passage' field$"):
+        load_models(path)
 
 
 def test_the_models_file_reads_back_as_written_whatever_kind_each_model_is() -> None:
