@@ -10,7 +10,7 @@ EVAL_DIR ?= ../shared/eval
 # pytest-xdist workers for make test (one per core here; the model is built once before they start)
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint install eval heldout fit bench bench-scale clean
+.PHONY: run test lint install eval heldout fit dictionary bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -287,6 +287,15 @@ heldout: $(STAMP)
 	set -e; for set in $(HELDOUT_ARTICLES); do \
 		$(BIN)/python bench/per_article_eval.py bench/data/$$set.jsonl --index-root .heldout-$$set $(if $(EVAL_MODELS),--models "$(EVAL_MODELS)") --details "$(HELDOUT_DETAILS)/$$set"; \
 	done
+
+# Write bot/chain/data/en_id_dictionary.txt again (the English words the glossary lacks, from
+# Debian's FreeDict English-Indonesian dictionary, downloaded once into .fit-cache/freedict; the
+# file is in the repository, so nothing else needs this). bench/build_dictionary.py says how.
+dictionary: $(STAMP)
+	mkdir -p .fit-cache/freedict
+	test -n "$$(ls .fit-cache/freedict/dict-freedict-eng-ind_*.deb 2>/dev/null)" || (cd .fit-cache/freedict && apt-get download dict-freedict-eng-ind)
+	dpkg-deb -x "$$(ls .fit-cache/freedict/dict-freedict-eng-ind_*.deb | tail -1)" .fit-cache/freedict/unpacked
+	$(BIN)/python bench/build_dictionary.py --dict .fit-cache/freedict/unpacked/usr/share/dictd
 
 # Refit the answering models on ../shared/train, bench/data/chat_train.jsonl and news_train.jsonl (about 15 minutes
 # the first time, which builds the training index in .fit-cache; bench/fit_models.py --help for ablations).

@@ -34,6 +34,7 @@ from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
 
 _GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
+_DICTIONARY = Path(__file__).resolve().parent / "data" / "en_id_dictionary.txt"
 _ASKING_WORDS = Path(__file__).resolve().parent / "data" / "asking_words.txt"
 _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.txt"
 
@@ -446,9 +447,16 @@ _PERSONAL = frozenset("aku kamu engkau kau gue gua gw lu lo elu elo".split())
 
 @lru_cache(maxsize=1)
 def glossary() -> dict[str, tuple[str, ...]]:
-    """Return the English -> Indonesian glossary keyed by stemmed English words."""
+    """Return the English -> Indonesian glossary keyed by stemmed English words: the hand-written
+    one (``en_id.txt``), and for the words it lacks the dictionary's (``en_id_dictionary.txt``,
+    written by ``bench/build_dictionary.py`` from FreeDict's English-Indonesian dictionary)."""
+    table = _read_glossary(_GLOSSARY)
+    return table | {key: words for key, words in _read_glossary(_DICTIONARY).items() if key not in table}
+
+
+def _read_glossary(path: Path) -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
-    for line in _GLOSSARY.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         english, _, indonesian = line.partition(":")
