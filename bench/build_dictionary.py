@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import re
 import sys
 from collections import Counter
@@ -28,7 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.chain.question import _GLOSSARY, _en_key, _read_glossary  # noqa: E402
+from bot.chain.question import GLOSSARY_FILE, glossary_key, read_glossary  # noqa: E402
+from bot.evaluation import load_eval_set  # noqa: E402
 from ingest.text.analysis import EN_STOPWORDS, ID_STOPWORDS, analyze, words  # noqa: E402
 
 OUT = REPO / "bot" / "chain" / "data" / "en_id_dictionary.txt"
@@ -40,10 +40,11 @@ FUNCTION_WORDS = frozenset(
     """
     can will would could should shall may might must just also very too so then than such only own
     same both each few more most other some any all nor once here again further off over under above
-    below up down out against between through during before after until while because if own s t
+    below up down out against between through during before after until while because if s t
     well
     """.split()
 )  # ("well," opens an answer more often than it asks for a "sumur")
+_NO_HEADWORD = EN_STOPWORDS | FUNCTION_WORDS
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # A sense's translations, numbered when a headword has several ("1. jarum", "2. tangan, yad").
 _NUMBERED = re.compile(r"^\d+\.\s+(?P<rest>.+)$")
@@ -81,15 +82,12 @@ def entries(folder: Path) -> dict[str, list[str]]:
 
 
 def passage_roots(train: Path) -> Counter[str]:
-    """How many training passages hold each Indonesian index term."""
+    """How many training passages (each once, of every set in ``train``) hold each Indonesian
+    index term."""
     counts: Counter[str] = Counter()
-    seen: set[str] = set()
-    for path in sorted(train.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            passage = json.loads(line).get("passage") or ""
-            if passage and passage not in seen:
-                seen.add(passage)
-                counts.update(set(analyze(passage)))
+    passages = {q.passage for path in sorted(train.glob("*.jsonl")) for q in load_eval_set(path) if q.passage}
+    for passage in passages:
+        counts.update(set(analyze(passage)))
     return counts
 
 
@@ -100,14 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     roots = passage_roots(args.train)
-    known = _read_glossary(_GLOSSARY)  # the hand-written glossary, not this file's earlier words
+    known = read_glossary(GLOSSARY_FILE)  # the hand-written glossary, not this file's earlier words
     lines = []
     for headword, translations in sorted(entries(args.dict).items()):
         english = words(headword)
-        stop = EN_STOPWORDS | FUNCTION_WORDS
-        if not 1 <= len(english) <= 2 or " ".join(english) != headword or any(w in stop for w in english):
+        if not 1 <= len(english) <= 2 or " ".join(english) != headword or any(w in _NO_HEADWORD for w in english):
             continue
-        if _en_key(headword) in known:
+        if glossary_key(headword) in known:
             continue
         kept: dict[str, int] = {}
         for translation in translations:

@@ -72,7 +72,8 @@ def test_the_dictionary_keeps_translations_the_training_passages_hold_most_held_
         "Pialang itu menjual saham.",
         "Surat wasiat dibacakan.",
     ]
-    (train / "a.jsonl").write_text("".join(json.dumps({"passage": p}) + "\n" for p in passages), encoding="utf-8")
+    rows = [{"id": str(i), "question": "Apa?", "answers": [p.split()[0]], "passage": p} for i, p in enumerate(passages)]
+    (train / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = tmp_path / "en_id_dictionary.txt"
     assert _build().main(["--dict", str(folder), "--train", str(train), "--out", str(out)]) == 0
     lines = [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
@@ -97,7 +98,7 @@ def test_an_english_word_the_glossary_lacks_is_searched_as_the_dictionary_transl
     question.glossary.cache_clear()
     try:
         table = question.glossary()
-        assert table[question._en_key("worker")] == ("pekerja", "buruh", "karyawan")  # en_id.txt's
-        assert table[question._en_key("card")] == ("karcis",)
+        assert table[question.glossary_key("worker")] == ("pekerja", "buruh", "karyawan")  # en_id.txt's
+        assert table[question.glossary_key("card")] == ("karcis",)
     finally:
         question.glossary.cache_clear()

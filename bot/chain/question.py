@@ -33,7 +33,7 @@ from ingest.text.stemming import informal_roots, root_words
 from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
 
-_GLOSSARY = Path(__file__).resolve().parent / "data" / "en_id.txt"
+GLOSSARY_FILE = Path(__file__).resolve().parent / "data" / "en_id.txt"
 _DICTIONARY = Path(__file__).resolve().parent / "data" / "en_id_dictionary.txt"
 _ASKING_WORDS = Path(__file__).resolve().parent / "data" / "asking_words.txt"
 _ABBREVIATIONS = Path(__file__).resolve().parent / "data" / "abbreviations_id.txt"
@@ -338,7 +338,8 @@ def _english_stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
-def _en_key(text: str) -> str:
+def glossary_key(text: str) -> str:
+    """An English word or phrase as the glossary keys it: its words Snowball-stemmed."""
     stemmer = _english_stemmer()
     return " ".join(stemmer.stemWord(w) for w in words(text))
 
@@ -450,18 +451,20 @@ def glossary() -> dict[str, tuple[str, ...]]:
     """Return the English -> Indonesian glossary keyed by stemmed English words: the hand-written
     one (``en_id.txt``), and for the words it lacks the dictionary's (``en_id_dictionary.txt``,
     written by ``bench/build_dictionary.py`` from FreeDict's English-Indonesian dictionary)."""
-    table = _read_glossary(_GLOSSARY)
-    return table | {key: words for key, words in _read_glossary(_DICTIONARY).items() if key not in table}
+    table = read_glossary(GLOSSARY_FILE)
+    return table | {key: words for key, words in read_glossary(_DICTIONARY).items() if key not in table}
 
 
-def _read_glossary(path: Path) -> dict[str, tuple[str, ...]]:
+def read_glossary(path: Path) -> dict[str, tuple[str, ...]]:
+    """One glossary file ("english words: indonesian alternatives", "_" joining a phrase's words)
+    keyed by ``glossary_key``."""
     table: dict[str, tuple[str, ...]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         english, _, indonesian = line.partition(":")
         alternatives = tuple(a.replace("_", " ") for a in indonesian.split())
-        key = _en_key(english)
+        key = glossary_key(english)
         table[key] = tuple(dict.fromkeys(table.get(key, ()) + alternatives))
     return table
 
@@ -470,10 +473,10 @@ def _translations(tokens: list[str], i: int) -> tuple[int, tuple[str, ...]]:
     """Return how many English tokens from ``i`` a glossary entry covers, and its translations."""
     table = glossary()
     if i + 1 < len(tokens):
-        pair = _en_key(tokens[i] + " " + tokens[i + 1])
+        pair = glossary_key(tokens[i] + " " + tokens[i + 1])
         if pair in table:
             return 2, table[pair]
-    return 1, table.get(_en_key(tokens[i]), ())
+    return 1, table.get(glossary_key(tokens[i]), ())
 
 
 _QUESTION_WORDS_EN = {
