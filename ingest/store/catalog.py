@@ -215,6 +215,14 @@ def _cannot_write(error: sqlite3.DatabaseError, path: Path) -> bool:
     return "readonly" in str(error) or ("unable to open" in str(error) and not os.access(folder, os.W_OK))
 
 
+def _damaged(path: Path, what: str) -> IndexUnavailable:
+    """The one-line error for the catalog at ``path`` found damaged (``what`` is wrong with it)."""
+    return IndexUnavailable(
+        f"the catalog {path} is damaged ({what}); move the folder {path.parent} aside "
+        "and ingest your articles again to rebuild the index"
+    )
+
+
 # a thread's connection, and the thread (weakly: it may end)
 _Opened = tuple["weakref.ref[threading.Thread]", sqlite3.Connection]
 
@@ -274,10 +282,7 @@ class Catalog:
                 ) from None
             if not is_damage(exc):
                 raise
-            raise IndexUnavailable(
-                f"the catalog {path} is damaged ({exc}); move the folder {path.parent} aside "
-                "and ingest your articles again to rebuild the index"
-            ) from None
+            raise _damaged(path, str(exc)) from None
 
     def _check_schema(self) -> None:
         """``IndexUnavailable`` for a catalog a newer tanya wrote (its schema version above this
@@ -444,10 +449,7 @@ class Catalog:
         try:
             return int(value)
         except ValueError:
-            raise IndexUnavailable(
-                f"the catalog {self.path} is damaged (its generation is {value[:40]!r}, not a number); move the "
-                f"folder {self.path.parent} aside and ingest your articles again to rebuild the index"
-            ) from None
+            raise _damaged(self.path, f"its generation is {value[:40]!r}, not a number") from None
 
     def activate_collection(self, name: str, model: str) -> None:
         """Point readers at another vector collection built with ``model`` (after a rebuild) and

@@ -68,12 +68,12 @@ class DenseVectors:
         if cached is not None and cached[0] == (collection, generation):
             return cached[1], cached[2]
         ids, blobs = self.catalog.all_vectors(collection)
-        widths = Counter(len(blob) for blob in blobs)
-        if len(widths) > 1 or any(width % 4 for width in widths):
-            # vectors of another width than most, or no whole floats (a damaged row: a hostile
+        widths = Counter(len(blob) for blob in blobs if len(blob) % 4 == 0)
+        width = widths.most_common(1)[0][0] if widths else 0
+        if any(len(blob) != width for blob in blobs):
+            # vectors of another width than most, or of no whole floats (a damaged row: a hostile
             # tester's had crashed every question), are left out, as ``similarities`` leaves them out
-            width = max((w for w in widths if w % 4 == 0), key=lambda w: widths[w], default=0)
-            kept = [(i, blob) for i, blob in zip(ids, blobs, strict=True) if len(blob) == width and width]
+            kept = [(i, blob) for i, blob in zip(ids, blobs, strict=True) if len(blob) == width]
             logger.warning("%d stored vectors of another width are left out", len(ids) - len(kept))
             ids, blobs = [i for i, _ in kept], [blob for _, blob in kept]
         matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids else np.zeros((0, 0))

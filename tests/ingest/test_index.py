@@ -761,6 +761,9 @@ def test_stored_sentences_or_vectors_that_cannot_be_read_are_left_out_not_a_cras
     sentences = index.sentences(chunks)
     assert 0 < len(sentences) < len(chunks)  # the damaged ones left out, read as chunks stored before them
     assert index.nearest("banjir besar kota nomor 3", k=5)  # the vectors left whole
+    # a passage's similarity to the question: the damaged vectors left out, the whole ones given
+    similar = index.similarities("banjir besar kota nomor 3", [h.chunk.chunk_id for h in hits])
+    assert 0 < len(similar) < len(hits)
     # every vector damaged: no dense hits, and no crash
     _altered(path, "UPDATE chunk_vectors SET vector = x'0011'")
     assert make_index(settings, embeddings=HashEmbeddings()).nearest("banjir besar kota nomor 3", k=5) == []
