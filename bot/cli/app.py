@@ -713,7 +713,11 @@ def _parse_batch_line(line: str) -> tuple[Any, str, dict[str, Any], str | None]:
     except RecursionError:  # nesting deeper than Python's stack, inside the line cap
         return None, stripped[:ECHOED_CHARS], {}, "the line is not valid JSON (nested too deeply)"
     if _depth(record) > MAX_BATCH_DEPTH:  # read, but too deep to write back or print safely
-        return None, stripped[:ECHOED_CHARS], {}, f"the line is nested more than {MAX_BATCH_DEPTH} deep"
+        # its error still carries the line's id, when that is a plain value (a deep "history" had
+        # dropped it, and with it which line was refused)
+        given = record.get("id") if isinstance(record, dict) else None
+        item_id = given if isinstance(given, str | int | float | bool) else None
+        return item_id, stripped[:ECHOED_CHARS], {}, f"the line is nested more than {MAX_BATCH_DEPTH} deep"
     if not isinstance(record, dict):
         return None, stripped[:ECHOED_CHARS], {}, "the line is not a JSON object"
     item_id = record.get("id")

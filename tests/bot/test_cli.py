@@ -694,6 +694,11 @@ def test_batch_lines_nested_too_deeply_or_with_numbers_json_lacks_get_an_error_a
         lines_under = f'{{"{field}": {nested}, "question": "Berapa karyawan?"}}'
         result = tanya("ask", "--json", "--batch", "-", input=lines_under + "\n")
         assert result.exit_code == 0 and "nested" in json.loads(result.stdout)["error"], result.output
+        assert "id" not in json.loads(result.stdout)  # a nested id is not echoed
+    # the error of a line nested too deeply below its id still names the line
+    history = '{"id": "keepme", "question": "x", "history": ' + "[" * 17 + '"a"' + "]" * 17 + "}"
+    refused = json.loads(tanya("ask", "--json", "--batch", "-", input=history + "\n").stdout)
+    assert refused["id"] == "keepme" and "nested more than" in refused["error"]
     lines = [
         deep,
         '{"id": 1e999, "question": "Berapa karyawan TikTok?"}',
