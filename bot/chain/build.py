@@ -151,23 +151,49 @@ _OTHER_DATES = {
 _UNDATED_QUOTED = {"en": "quoted from undated articles", "id": "dikutip dari artikel tanpa tanggal"}
 
 
+def _dates_asked(dates: DateReading, lang: str) -> str:
+    """The dates a question named, as a note says them ("tanggal 2026-10-30", "since 2026-11-01")."""
+    on, start, end, since, until, then = _DATES_WORDS[lang]
+    if dates.since == dates.until and dates.since is not None:
+        return f"{on} {dates.since.isoformat()}"
+    if dates.since and dates.until:
+        return f"{start} {dates.since.isoformat()} {end} {dates.until.isoformat()}"
+    if dates.since:
+        return f"{since} {dates.since.isoformat()}"
+    return f"{until} {dates.until.isoformat()}" if dates.until else then  # a range has a start or an end
+
+
 def other_dates_note(dates: DateReading, quoted: bool = True, lang: str = "en", undated: bool = False) -> str:
     """What to say (in ``lang``) when a question named dates ("hari ini", "minggu lalu") and no
     article published then answers it, so the answer quotes articles of other dates (``undated``:
     articles without a date, every one) or, not ``quoted``, none: it refuses."""
-    on, start, end, since, until, then = _DATES_WORDS[lang]
-    if dates.since == dates.until and dates.since is not None:
-        asked = f"{on} {dates.since.isoformat()}"
-    elif dates.since and dates.until:
-        asked = f"{start} {dates.since.isoformat()} {end} {dates.until.isoformat()}"
-    elif dates.since:
-        asked = f"{since} {dates.since.isoformat()}"
-    else:  # a range has a start or an end
-        asked = f"{until} {dates.until.isoformat()}" if dates.until else then
     refused, elsewhere = _OTHER_DATES[lang]
     elsewhere = _UNDATED_QUOTED[lang] if undated else elsewhere
-    said = refused.format(asked=asked)
+    said = refused.format(asked=_dates_asked(dates, lang))
     return f"{said}; {elsewhere}." if quoted else f"{said}."
+
+
+_OUTSIDE_FILTERS = {
+    "en": "The dates asked ({asked}) lie outside the filters ({filters}): no article of them was searched.",
+    "id": "Tanggal yang ditanyakan ({asked}) di luar filter ({filters}): tidak ada artikelnya yang dicari.",
+}
+
+
+def outside_filters(dates: DateReading, within: Scope | None) -> bool:
+    """Whether the dates a question names ("kemarin") share no day with its filters' ``--since``
+    and ``--until``: then no article of those dates was searched, whatever the index holds (the
+    note had said none of them answers: a hostile tester's)."""
+    if within is None or not (within.since or within.until):
+        return False
+    first, last = dates.since, dates.last
+    after = within.until is not None and first is not None and first > date.fromisoformat(within.until[:10])
+    before = within.since is not None and last is not None and last < date.fromisoformat(within.since[:10])
+    return after or before
+
+
+def outside_filters_note(dates: DateReading, within: Scope, lang: str = "en") -> str:
+    """What to say (in ``lang``) when the dates asked lie outside the filters (``outside_filters``)."""
+    return _OUTSIDE_FILTERS[lang].format(asked=_dates_asked(dates, lang), filters=_filters(within))
 
 
 _NO_ARTICLE = {
@@ -176,9 +202,9 @@ _NO_ARTICLE = {
 }
 
 
-def no_article_note(within: Scope, lang: str = "en") -> str:
-    """What to say (in ``lang``) when the filters of a question leave no article to search."""
-    asked = [
+def _filters(within: Scope) -> str:
+    """The filters of ``within`` as a note names them ("since '2026-11-01', source 'kompas'")."""
+    return ", ".join(
         f"{name} {value!r}"
         for name, value in (
             ("since", within.since),
@@ -187,8 +213,12 @@ def no_article_note(within: Scope, lang: str = "en") -> str:
             ("article", within.article),
         )
         if value
-    ]
-    return _NO_ARTICLE[lang].format(filters=", ".join(asked))
+    )
+
+
+def no_article_note(within: Scope, lang: str = "en") -> str:
+    """What to say (in ``lang``) when the filters of a question leave no article to search."""
+    return _NO_ARTICLE[lang].format(filters=_filters(within))
 
 
 NO_SUCH_DAY_NOTE = {
@@ -525,6 +555,13 @@ def build_answer_chain(
             answer.note = (ONE_CITATION_NOTE if listed == 1 else NO_CITATION_NOTE)[lang].format(n=listed)
         elif answer.abstained and within is not None and not retriever.index.chunk_ids_in(within):
             answer.note = no_article_note(within, lang)
+        elif (
+            not answer.chat
+            and within is not None
+            and (dates := state.get("undated_from")) is not None
+            and outside_filters(dates, within)
+        ):
+            answer.note = outside_filters_note(dates, within, lang)
         elif (
             not answer.abstained
             and (dates := state.get("undated_from")) is not None

@@ -897,3 +897,23 @@ def test_the_days_a_follow_up_names_are_written_so_as_to_read_back_as_themselves
     dates = read_dates(asked, today)
     again = read_dates(f"{'berita' if lang == 'id' else 'news'} {_days_said(dates, lang)}", today)
     assert (again.since, again.until) == (dates.since, dates.until)
+
+
+def test_dates_asked_outside_the_filters_are_said_to_be_so(story: Any) -> None:
+    # found by a hostile tester: "kemarin" (30 October) asked with --since 1 November was refused
+    # as though no article of the 30th answered, while one does: the filter had left it out
+    outside = story.chain.invoke({"question": "berita banjir kemarin", "today": "2026-10-31", "since": "2026-11-01"})
+    assert outside.note == (
+        "Tanggal yang ditanyakan (tanggal 2026-10-30) di luar filter (since '2026-11-01'): "
+        "tidak ada artikelnya yang dicari."
+    )
+    english = story.chain.invoke(
+        {"question": "flood news from yesterday", "today": "2026-10-31", "until": "2026-10-29"}
+    )
+    assert english.note == (
+        "The dates asked (on 2026-10-30) lie outside the filters (until '2026-10-29'): no article of them was searched."
+    )
+    # within the filters the day's article is what answers, with no note
+    inside = story.chain.invoke({"question": "berita banjir kemarin", "today": "2026-10-31", "since": "2026-10-01"})
+    assert not inside.abstained and inside.note is None
+    assert {c.chunk.published for c in inside.citations} == {"2026-10-30"}
