@@ -237,6 +237,12 @@ def _count(text: str) -> int:
     return int(text) if text.isdigit() else number_value(text)
 
 
+# A year right after a word for the news, with "dari"/"from", "tahun"/"year" between or not
+_NEWS_YEAR = re.compile(
+    r"\b(?:berita|kabar|news)\s+((?:(?:dari|pada|di|from|of|in)\s+)?(?:(?:tahun|thn|year)\s+)?(\d{4}))\b"
+)
+
+
 def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tuple[int, int]]]:
     """``read_dates`` on a lower-cased question: since, until, latest and where it said so."""
     marker = _LATEST.search(q)
@@ -265,6 +271,13 @@ def _read(q: str, today: date) -> tuple[date | None, date | None, bool, list[tup
         # after "minggu kemarin", "bulan kemarin" and "kemarin lusa", which hold it
         (_YESTERDAY, (today - timedelta(days=1), today - timedelta(days=1))),
     ]
+    # the news of a year ("berita tahun 2025", "news from 2025"): its articles, as "berita bulan
+    # Oktober" reads a month's; a year without a word for news is when something happened
+    # ("banjir tahun 2025 berapa korban?": ``question.years_asked``), not when it was published
+    for news_year in _NEWS_YEAR.finditer(q):
+        number = int(news_year.group(2))
+        if 1900 <= number <= today.year:
+            rules.insert(0, (re.escape(news_year.group(1)), (date(number, 1, 1), min(date(number, 12, 31), today))))
     # the week or month some back ("2 minggu lalu", "tiga bulan yang lalu", "3 weeks ago"), before
     # the rules above, whose "minggu lalu" it holds: it had been read as last week, its count
     # left in the words searched

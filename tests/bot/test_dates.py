@@ -917,3 +917,23 @@ def test_dates_asked_outside_the_filters_are_said_to_be_so(story: Any) -> None:
     inside = story.chain.invoke({"question": "berita banjir kemarin", "today": "2026-10-31", "since": "2026-10-01"})
     assert not inside.abstained and inside.note is None
     assert {c.chunk.published for c in inside.citations} == {"2026-10-30"}
+
+
+def test_the_news_of_a_year_lists_that_year_s_articles(story: Any) -> None:
+    # found by a hostile tester: "berita tahun 2025 apa?" had been read as a year something happened
+    # in, and quoted an undated article's "sepanjang tahun ini"; as "berita bulan Oktober" reads a
+    # month's news, it now reads the year's
+    year = read_dates("berita tahun 2025 apa?", date(2026, 12, 7))
+    assert (year.since, year.until, year.rest) == (date(2025, 1, 1), date(2025, 12, 31), "berita apa?")
+    assert read_dates("news from 2026?", date(2026, 12, 7)).since == date(2026, 1, 1)
+    assert read_dates("news from 2026?", date(2026, 12, 7)).until == date(2026, 12, 7)  # up to today
+    # a year without a word for the news is when something happened, not when it was published
+    assert not read_dates("banjir tahun 2025 berapa korban?", date(2026, 12, 7)).bounded
+    assert not read_dates("berita tahun 2099 apa?", date(2026, 12, 7)).bounded  # no news yet
+    listed = story.chain.invoke({"question": "berita tahun 2026 apa?", "today": "2026-11-20"})
+    assert not listed.abstained and len({c.chunk.source for c in listed.citations}) >= 2
+    assert all(c.chunk.published.startswith("2026") for c in listed.citations)
+    none = story.chain.invoke({"question": "berita tahun 2025 apa?", "today": "2026-11-20"})
+    assert (
+        none.abstained and none.note == "Tidak ada artikel terbitan dari 2025-01-01 sampai 2025-12-31 yang menjawabnya."
+    )
