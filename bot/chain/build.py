@@ -35,6 +35,7 @@ from bot.chain.dates import (
     impossible_day,
     names_calendar_day,
     newest_answering,
+    outside_filters,
     parse_day,
     parse_today,
     prefer_dated,
@@ -177,18 +178,6 @@ _OUTSIDE_FILTERS = {
     "en": "The dates asked ({asked}) lie outside the filters ({filters}): no article of them was searched.",
     "id": "Tanggal yang ditanyakan ({asked}) di luar filter ({filters}): tidak ada artikelnya yang dicari.",
 }
-
-
-def outside_filters(dates: DateReading, within: Scope | None) -> bool:
-    """Whether the dates a question names ("kemarin") share no day with its filters' ``--since``
-    and ``--until``: then no article of those dates was searched, whatever the index holds (the
-    note had said none of them answers: a hostile tester's)."""
-    if within is None or not (within.since or within.until):
-        return False
-    first, last = dates.since, dates.last
-    after = within.until is not None and first is not None and first > date.fromisoformat(within.until[:10])
-    before = within.since is not None and last is not None and last < date.fromisoformat(within.since[:10])
-    return after or before
 
 
 def outside_filters_note(dates: DateReading, within: Scope, lang: str = "en") -> str:

@@ -861,6 +861,21 @@ def narrowed(within: Scope | None, since: str | None, until: str | None) -> Scop
     return Scope(first, last, within.source, within.article)
 
 
+def _no_day(scope: Scope) -> bool:
+    """Whether ``scope``'s dates leave no day (its first after its last)."""
+    return bool(scope.since and scope.until and scope.since > scope.until)
+
+
+def outside_filters(reading: DateReading, within: Scope | None) -> bool:
+    """Whether the dates ``reading`` names ("kemarin") share no day with the filters ``within``
+    (``--since``, ``--until``), though they have days of their own: then no article of those
+    dates was searched, whatever the index holds (the note had said none of them answers: a
+    hostile tester's)."""
+    since = reading.since.isoformat() if reading.since else None
+    last = reading.last.isoformat() if reading.last else None
+    return not _no_day(narrowed(None, since, last)) and _no_day(narrowed(within, since, last))
+
+
 def searched_within_dates(
     retrieval: Any,
     reading: DateReading,
@@ -886,7 +901,7 @@ def searched_within_dates(
         reading.since.isoformat() if reading.since else None,
         reading.last.isoformat() if reading.last else None,
     )
-    if scope.since and scope.until and scope.since > scope.until:
+    if _no_day(scope):
         return None
     dated = search(scope)
     kept = [c for c in dated.candidates if _in_range(c, reading) and together(best.chunk, c.chunk)]

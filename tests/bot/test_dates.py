@@ -937,3 +937,18 @@ def test_the_news_of_a_year_lists_that_year_s_articles(story: Any) -> None:
     assert (
         none.abstained and none.note == "Tidak ada artikel terbitan dari 2025-01-01 sampai 2025-12-31 yang menjawabnya."
     )
+
+
+def test_dates_outside_the_filters_are_those_sharing_no_day_with_them() -> None:
+    from bot.chain.dates import DateReading, outside_filters
+    from ingest.types import Scope
+
+    yesterday = DateReading(date(2026, 10, 30), date(2026, 10, 30), today=date(2026, 10, 31))
+    assert outside_filters(yesterday, Scope(since="2026-11-01"))
+    assert outside_filters(yesterday, Scope(until="2026-10-29"))
+    assert not outside_filters(yesterday, Scope(since="2026-10-30"))  # the day itself is let through
+    assert not outside_filters(yesterday, Scope(source="kompas")) and not outside_filters(yesterday, None)
+    # dates with no day of their own up to today ("sejak 30 Desember" asked on 7 December) are no
+    # fault of the filters
+    ahead = DateReading(date(2026, 12, 30), None, today=date(2026, 12, 7))
+    assert not outside_filters(ahead, Scope(since="2026-01-01"))
