@@ -87,9 +87,9 @@ class DenseVectors:
 
         query = np.asarray(vector, dtype=np.float32)
         return {
-            cid: float(np.dot(query, v))
+            cid: float(np.dot(query, np.frombuffer(blob, dtype=np.float32)))
             for cid, blob in self.catalog.vectors(collection, chunk_ids).items()
-            if len(blob) == query.nbytes and (v := np.frombuffer(blob, dtype=np.float32)).shape == query.shape
+            if len(blob) == query.nbytes  # float32 both: as many bytes is as many floats
         }
 
     def sentence_vectors(self, collection: str, chunk_ids: Sequence[str], dim: int) -> dict[str, Any]:
