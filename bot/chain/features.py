@@ -288,6 +288,7 @@ ANSWER_FEATURES = (
     "asks_thing",
     "lexical_found",
     "opposite",
+    "opposite_beside",
 )
 
 
@@ -398,14 +399,30 @@ def fitted_opposite(query: ParsedQuery, passage: str) -> bool:
     return bool(opposites_asked(query.text, passage, lambda w: table.get(w, frozenset())))
 
 
-def _opposite(query: ParsedQuery, present: frozenset[str]) -> bool:
+def _opposite(query: ParsedQuery, present: frozenset[str], passage: str | None = None) -> bool:
     """A question word missing from the passage while its opposite is there ("termuda" asked,
     "tertua" written), but for the directions the training questions answer as often as not
-    (``antonyms``)."""
+    (``antonyms``). Given the ``passage``'s text, only an opposite written where the question
+    writes its word: beside a word the question has beside it ("hiu *terkecil*" of "hiu
+    *terbesar*"; not "140 petak kosong" of "tpu hampir penuh ya, sisa brp petak?", whose "penuh"
+    says what the asker heard, not what they ask)."""
     table = antonyms()
-    return any(
-        not c.found_in(present) and any(table.get(t, frozenset()) & present for t in c.terms) for c in query.concepts
-    )
+    concepts = query.concepts
+    terms: list[str] | None = None
+    for i, concept in enumerate(concepts):
+        if concept.found_in(present):
+            continue
+        opposites = {o for t in concept.terms for o in table.get(t, frozenset()) & present}
+        if not opposites:
+            continue
+        if passage is None:
+            return True
+        if terms is None:
+            terms = [stem(w) for w in words(passage.lower())]
+        beside = {t for j in (i - 1, i + 1) if 0 <= j < len(concepts) for t in concepts[j].terms}
+        if beside & _content_neighbours(terms, [j for j, t in enumerate(terms) if t in opposites]):
+            return True
+    return False
 
 
 def _share(scores: Sequence[float]) -> float:
@@ -446,4 +463,5 @@ def answer_features(
         "asks_thing": float(query.kind is not None),
         "lexical_found": float(best.passage.bm25_rank is not None),
         "opposite": float(_opposite(query, present)),
+        "opposite_beside": float(_opposite(query, present, best.passage.chunk.text)),
     }

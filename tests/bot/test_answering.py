@@ -824,6 +824,29 @@ def test_what_contradicts_the_passage_is_a_feature_of_the_answer(
         assert answer_features(retrieval.query, retrieval.candidates[:3], ranked)[feature] == expected
 
 
+def test_an_opposite_beside_other_words_than_the_question_has_beside_it_is_only_an_opposite(small_index: Index) -> None:
+    """``opposite_beside`` counts an opposite only where the question writes its word: "termuda"
+    of "gereja katolik tertua" (a near miss of the training questions' kind), not the "penuh" a
+    chat question says it heard of a passage counting "petak kosong", which it asks for (the
+    answer model weighs both features: docs/quality.md, sixty-first session)."""
+    ingest_articles(
+        small_index,
+        [
+            Article("g", "Gereja Santo Paulus di Malaka adalah gereja katolik tertua di Asia Tenggara.", "Gereja"),
+            Article("t", "Dinas mencatat masih ada 140 petak kosong hingga Oktober lalu.", "Makam"),
+        ],
+    )
+    for asked, expected in (
+        ("Di manakah gereja katolik termuda di Asia Tenggara?", (1.0, 1.0)),
+        ("katanya tpu hampir penuh ya, sisa brp petak?", (1.0, 0.0)),
+    ):
+        retrieval = _retrieval(small_index, asked)
+        ranked = ExtractiveAnswerer().rank_sentences(retrieval)
+        features = answer_features(retrieval.query, retrieval.candidates[:1], ranked)
+        assert (features["opposite"], features["opposite_beside"]) == expected, asked
+    assert "opposite_beside" in load_models().answer.features
+
+
 def test_an_antonym_the_training_questions_answer_as_often_as_not_is_no_opposite(small_index: Index) -> None:
     """ "baru" asked of a passage saying "lama" is an answerable question as often as not in the
     training questions ("baru" is "only then" too), so it no longer counts against the answer (it
