@@ -820,16 +820,18 @@ def prefer_dated(
     import dataclasses
 
     choices = dated_choices(retrieval.candidates, reading, together)
-    for n, choice in enumerate(choices):
+    for choice in choices:
         trial = dataclasses.replace(retrieval, candidates=choice, judged=None)
         if not accepts(trial):
             continue
-        if n > 0 and reading.latest and search_article is not None:
-            # an older report answers: for the latest news, the newest article searched on its
-            # own first (``search_article``: its source), whose passages that answer need not be
-            # among those the question found over every article ("jumlah pengungsi skrg brp?":
-            # the last report's "masih ada 45 orang" under older reports' passages on the
-            # evacuees). Only the newest (an older report searched alone answers with what its
+        if reading.latest and search_article is not None:
+            # some report answers: for the latest news, the newest article searched on its own
+            # first (``search_article``: its source), whose passages that answer best need not be
+            # among those the question found over every article, whether an older report's
+            # answered ("jumlah pengungsi skrg brp?": the last report's "masih ada 45 orang"
+            # under older reports' passages on the evacuees) or its own found did ("pengungsi
+            # terbarunya brp org?" had quoted the last report's losses, found for "banjir lembah
+            # arum"). Only the newest (an older report searched alone answers with what its
             # passages hold nearest the question, before a report between them whose found
             # passages answer), and only when some report answers: one article's reading is
             # accepted more easily, and a question no report answers stays refused

@@ -782,10 +782,23 @@ def test_the_latest_news_tries_articles_newest_first_and_takes_the_first_accepte
     tried.clear()
     assert prefer_dated(Trial(passages), latest, accepts(set()), search_article=search_article) is None
     assert tried == [["new"], ["middle"], ["old"]] and searched == ["new"]
-    # the newest accepted as found: not searched again
+    # the newest accepted as found: searched on its own too, whose passages answer first (its
+    # passages found over every article need not be those that answer best: "pengungsi
+    # terbarunya brp org?" had quoted the last report's losses, not its "masih ada 45 orang")
     tried.clear()
-    chosen = prefer_dated(Trial(passages), latest, accepts({"new"}), search_article=search_article)
-    assert chosen is not None and tried == [["new"]] and searched == ["new"]
+    chosen = prefer_dated(Trial(passages), latest, accepts_searched({"new"}), search_article=search_article)
+    assert tried == [["new"], ["new"]] and searched == ["new", "new"]
+    assert chosen is not None and chosen.searched
+    # its own search refused: the passages found
+
+    def accepts_found(trial: Trial) -> bool:
+        tried.append([c.chunk.source for c in trial.candidates])
+        return not trial.searched
+
+    tried.clear()
+    chosen = prefer_dated(Trial(passages), latest, accepts_found, search_article=search_article)
+    assert tried == [["new"], ["new"]]
+    assert chosen is not None and not chosen.searched and [c.chunk.source for c in chosen.candidates] == ["new"]
 
 
 @pytest.mark.parametrize(
