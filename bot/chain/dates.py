@@ -816,7 +816,9 @@ def prefer_dated(
     ``accepts`` the answer of one of ``dated_choices`` (it would not abstain); otherwise as it
     was. So "pengungsi terbarunya brp?" is answered from the newest article that answers it, and
     "apa kata BPBD minggu lalu?" from last week's, while a question whose dated passages do not
-    answer is answered as if it named no date (``None``: none answers)."""
+    answer is answered as if it named no date (``None``: none answers). For the latest news,
+    once some report answers, the newest article searched on its own (``search_article``: a
+    search within the article it names) answers first when it is accepted."""
     import dataclasses
 
     choices = dated_choices(retrieval.candidates, reading, together)

@@ -403,9 +403,10 @@ def _opposite(query: ParsedQuery, present: frozenset[str], passage: str | None =
     """A question word missing from the passage while its opposite is there ("termuda" asked,
     "tertua" written), but for the directions the training questions answer as often as not
     (``antonyms``). Given the ``passage``'s text, only an opposite written where the question
-    writes its word: beside a word the question has beside it ("hiu *terkecil*" of "hiu
-    *terbesar*"; not "140 petak kosong" of "tpu hampir penuh ya, sisa brp petak?", whose "penuh"
-    says what the asker heard, not what they ask)."""
+    writes its word: a word of content beside it in the passage (``_content_neighbours``) is a
+    term of a concept next to the word's in the question (its translations and variants too):
+    "hiu *terkecil*" of "hiu *terbesar*", not "140 petak kosong" of "tpu hampir penuh ya, sisa
+    brp petak?", whose "penuh" says what the asker heard, not what they ask."""
     table = antonyms()
     concepts = query.concepts
     terms: list[str] | None = None
