@@ -18,7 +18,9 @@ _NEVER_FINAL = frozenset(
 # Abbreviations that may end a sentence: they end one only when a capital letter follows.
 _MAYBE_FINAL = frozenset("dll dsb dst dkk tsb sbb al cf ca".split())
 
-_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n+")
+# A run of end marks is tried from its first mark only (the lookbehind): tried from each mark of a
+# run that no space ends ("???...?a"), the search had cost the square of the run's length.
+_CANDIDATE = re.compile(r"(?<![.!?…])[.!?…]+[\"'”’)\]]*(?=\s|$)|\n+")
 _OPENERS = "\"'“‘([«"
 _INITIALS = re.compile(r"[^\W\d_](?:\.[^\W\d_])*")
 

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 import pytest
 
 from bot.chain.normalization import (
+    expand_short_forms,
     greets,
+    message_sentences,
     normalize_chat,
     question_part,
     small_talk,
@@ -418,3 +420,18 @@ def test_a_chat_question_asking_yes_or_no_loses_its_tag_and_its_particles() -> N
     # the tag is counted in what is left once an opening asking whether anyone knows is dropped
     assert normalize_chat("lu tau ga, tambang itu ada izinnya gak", nothing_indexed) == "tambang itu ada izinnya"
     assert normalize_chat("tau kagak, tambang itu ada izinnya kagak", nothing_indexed) == "tambang itu ada izinnya"
+
+
+def test_a_message_of_the_longest_length_allowed_is_read_in_linear_time() -> None:
+    """A question may be set to 100,000 characters (``TANYA_MAX_QUESTION_CHARS``). Each sentence
+    break searched the whole message before it for an abbreviation, and each unit symbol ("km")
+    the whole message before it for a figure or "berapa": "A.B. " took 20 s, "a ga?" up to four
+    minutes (a hostile tester's; 2,000 characters had been the most measured). Only the results
+    are asserted."""
+    assert message_sentences("A.B. " * 20_000) == [("A.B. " * 20_000).strip()]
+    assert expand_short_forms("a ga?" * 20_000, nothing_indexed) == "a enggak?" * 20_000
+    assert expand_short_forms("brp km? " * 12_500, nothing_indexed) == "berapa km? " * 12_500
+    assert normalize_chat("A.B. Cd " * 12_500, nothing_indexed).count("A.B. ") == 12_500
+    # what the windows read is what the whole message said
+    assert message_sentences("Siapa dr. Ratna? Kata PT. Maju, 5 km.") == ["Siapa dr. Ratna?", "Kata PT. Maju, 5 km."]
+    assert expand_short_forms("jaraknya brp     km", nothing_indexed) == "jaraknya berapa     km"
