@@ -461,6 +461,15 @@ class Catalog:
             db.execute("DELETE FROM sentence_vectors WHERE collection != ?", (name,))
             self._bump_generation(db)
 
+    def holds_other_collections(self, keep: str) -> bool:
+        """Whether vectors of a collection other than ``keep`` are stored (what a rebuild killed
+        part way left): two seeks along each table's key, not a scan."""
+        return any(
+            self._db.execute(f"SELECT 1 FROM {table} WHERE collection {op} ? LIMIT 1", (keep,)).fetchone() is not None
+            for table in ("chunk_vectors", "sentence_vectors")
+            for op in ("<", ">")
+        )
+
     def drop_collections(self, keep: str) -> None:
         """Delete the vectors of every collection but ``keep`` (what an interrupted rebuild left)."""
         with self.transaction() as db:

@@ -178,6 +178,11 @@ class Index:
         self.reanalyse()  # the stored terms first, as this code makes the new ones
         collection = self.collection_name
         self.mirror.refuse_foreign(self.catalog, collection, self.model_name)
+        # the vectors a `tanya reindex` killed part way left: no rebuild is under way while the
+        # write lock is held (one holds it throughout), so none are in use (they had stayed until
+        # the next rebuild, a hostile tester's)
+        if self.catalog.holds_other_collections(collection):
+            self.catalog.drop_collections(keep=collection)
         before = self.catalog.generation()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for prepared, vectors, sentence_vectors in items:

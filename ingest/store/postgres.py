@@ -694,6 +694,14 @@ class PostgresCatalog:
             db.execute("DELETE FROM sentence_vectors WHERE collection <> %s", (name,))
             self._bump_generation(db)
 
+    def holds_other_collections(self, keep: str) -> bool:
+        """As ``Catalog.holds_other_collections``."""
+        return any(
+            self._rows(f"SELECT 1 FROM {table} WHERE collection {op} %s LIMIT 1", (keep,))
+            for table in ("chunk_vectors", "sentence_vectors")
+            for op in ("<", ">")
+        )
+
     def drop_collections(self, keep: str) -> None:
         """Delete the vectors of every collection but ``keep``."""
         with self.transaction() as db:

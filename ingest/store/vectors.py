@@ -277,6 +277,7 @@ class ChromaMirror:
         and holding none but its chunk ids (``ours``: a copy made before copies were marked),
         never another index's or tool's that happens to share the name."""
         client = client or self.client()
+        dropped = False
         for name in self.collection_names(client):
             if name == keep or not named_after(name, base):
                 continue
@@ -284,6 +285,39 @@ class ChromaMirror:
             mark = other.owner()
             if mark == owner or (mark is None and other.ids() <= ours):
                 with_chroma_errors(functools.partial(client.delete_collection, name))
+                dropped = True
+        if dropped and self.embedded:
+            remove_orphan_segments(self.folder)
+
+
+def remove_orphan_segments(folder: Path) -> list[str]:
+    """Delete the folders of an embedded Chroma store that no segment of its own database names
+    any more, and return their names. Chroma 1.x leaves a deleted collection's vector folder on
+    disk (chroma-core/chroma#1309): every `tanya reindex` had left its old one, a hostile tester
+    found. Only folders named as segments are (UUIDs), and nothing when the database cannot be
+    read as this Chroma writes it (a newer layout leaves its folders as they are)."""
+    import shutil
+    import sqlite3
+
+    database = folder / "chroma.sqlite3"
+    if not database.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+            named = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
+    except sqlite3.Error:
+        return []
+    removed = []
+    for entry in folder.iterdir():
+        try:
+            if str(uuid.UUID(entry.name)) != entry.name:
+                continue
+        except ValueError:
+            continue
+        if entry.is_dir() and not entry.is_symlink() and entry.name not in named:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
 
 
 class ChromaVectors:

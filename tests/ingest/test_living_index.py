@@ -149,6 +149,24 @@ def test_a_reader_following_rebuilds_back_and_forth_keeps_two_models_loaded(sett
     assert nearest_sources(reader, "gunung") and reader.embeddings is first
 
 
+def test_a_rebuild_leaves_no_folder_of_the_collection_it_replaced(settings: IndexSettings) -> None:
+    """Chroma 1.x leaves a deleted collection's vector folder on disk (chroma-core/chroma#1309):
+    every rebuild had left its old one beside the new, 3.6 MB for 2,107 passages (a hostile
+    tester's). Whatever else the folder holds stays."""
+    from ingest.store.vectors import remove_orphan_segments
+
+    ingest_articles(open_index(settings, "model-a"), articles(40))
+    folder = Path(settings.data_dir) / "chroma"
+    (folder / "notes").mkdir()  # not a segment's
+    for model in ("model-b", "model-a"):
+        reindex(open_index(settings, model), MODELS[model], model)
+        segments = [p.name for p in folder.iterdir() if p.is_dir() and p.name != "notes"]
+        assert len(segments) == 1, segments
+        assert nearest_sources(open_index(settings, model), "gunung nomor 7") >= {"gunung-7"}
+    assert (folder / "notes").is_dir() and remove_orphan_segments(folder) == []
+    assert remove_orphan_segments(Path(settings.data_dir) / "nowhere") == []
+
+
 def test_a_second_rebuild_that_waited_for_the_first_refuses_the_model_it_now_has(
     settings: IndexSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
