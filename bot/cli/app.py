@@ -562,6 +562,10 @@ def _index_warming_up(ingest_settings: Any) -> Any:
     import threading
 
     index = _open_index(ingest_settings)
+    # an index built with another model than TANYA_EMBEDDING_MODEL names is refused before that
+    # model loads: loading it first had taken seconds, printed its warnings and exported it into
+    # the model cache, only to refuse (a hostile tester's)
+    index.check_model()
     warm_up = getattr(index.embeddings, "warm_up", None)
     if warm_up is not None:
         # Not a daemon: the process waits for it before it exits. A question answered without its

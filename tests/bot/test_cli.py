@@ -854,9 +854,30 @@ def test_asking_with_another_embedding_model_than_the_index_is_an_error(
 ) -> None:
     """The answering models are fitted for the index's model; with another one named the chain
     fell back to its lexical models, never embedded the question and answered without a word."""
+    import ingest.embeddings.models
+
+    warmed: list[str] = []
+    make = ingest.embeddings.models.make_embeddings
+
+    def recorded(name: str, *args: Any, **kwargs: Any) -> Any:
+        made = make(name, *args, **kwargs)
+        warm_up = getattr(made, "warm_up", None)
+        if warm_up is not None:
+
+            def warming() -> None:
+                warmed.append(name)
+                warm_up()
+
+            made.warm_up = warming
+        return made
+
+    monkeypatch.setattr(ingest.embeddings.models, "make_embeddings", recorded)
     monkeypatch.setenv("TANYA_EMBEDDING_MODEL", "sentence-transformers/all-MiniLM-L6-v2")
     result = tanya("ask", "Berapa karyawan TikTok di Malaysia yang terkena PHK?")
     assert result.exit_code == 2 and "tanya reindex" in result.stderr and "the index was built with" in result.stderr
+    # refused before the other model loads: it had been loaded (seconds, its warnings) and
+    # exported into the model cache first (a hostile tester's)
+    assert warmed == []
 
 
 def test_only_a_newline_ends_a_batch_line(ingested: None, tmp_path: Path) -> None:
