@@ -277,9 +277,18 @@ _COUNTED_BEFORE = re.compile(
     r"|per|tiap|setiap|jumlah|total))\s*$",
     re.IGNORECASE,
 )
-# How far before a word ``_COUNTED_BEFORE`` is looked for (searched from the message's start at
-# every unit symbol, a message of 100,000 characters had taken a minute)
+# How far before a word (and the spaces before it) ``_COUNTED_BEFORE`` is looked for: searched
+# from the message's start at every unit symbol, a message of 100,000 characters took a minute
 _COUNTED_REACH = 40
+
+
+def _counted_before(text: str, start: int) -> bool:
+    """Whether a figure or a word counting by stands right before ``text[start:]``
+    (``_COUNTED_BEFORE``), read from the characters before it and the spaces between."""
+    end = start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return _COUNTED_BEFORE.search(text, max(0, end - _COUNTED_REACH), start) is not None
 
 
 def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) -> str:
@@ -311,7 +320,7 @@ def expand_short_forms(text: str, indexed: Callable[[Iterable[str]], set[str]]) 
         before_figure = text[end : end + 1].isdigit()
         # a unit's symbol after a figure or "berapa" is that unit ("5 km", "brp km": no "kamu";
         # "3 m": no "sama", "2 mw": no "mau")
-        unit = low in _UNIT_SYMBOLS and _COUNTED_BEFORE.search(text, max(0, start - _COUNTED_REACH), start) is not None
+        unit = low in _UNIT_SYMBOLS and _counted_before(text, start)
         if (
             acronym
             or lone_letter

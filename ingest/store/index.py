@@ -181,7 +181,9 @@ class Index:
         # the vectors a `tanya reindex` killed part way left: no rebuild is under way while the
         # write lock is held (one holds it throughout), so none are in use (they had stayed until
         # the next rebuild, a hostile tester's)
-        if self.catalog.holds_other_collections(collection):
+        # (only when the catalog records its collection: an older one's is guessed among those
+        # holding vectors, which may be the half-built one)
+        if self.catalog.get_meta("collection") == collection and self.catalog.holds_other_collections(collection):
             self.catalog.drop_collections(keep=collection)
         before = self.catalog.generation()
         now = datetime.now(UTC).isoformat(timespec="seconds")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -31,6 +32,8 @@ from ingest.store.catalog import Catalog
 from ingest.store.codecs import floats
 from ingest.store.postgres import PostgresCatalog
 from ingest.types import Chunk
+
+logger = logging.getLogger(__name__)
 
 # How long a Chroma server may take to accept a connection, and to answer one call (the largest
 # is an upsert of a batch of vectors), before it counts as unreachable.
@@ -277,47 +280,56 @@ class ChromaMirror:
         and holding none but its chunk ids (``ours``: a copy made before copies were marked),
         never another index's or tool's that happens to share the name."""
         client = client or self.client()
-        dropped = False
         for name in self.collection_names(client):
             if name == keep or not named_after(name, base):
                 continue
             other = self.collection(name, client)
             mark = other.owner()
             if mark == owner or (mark is None and other.ids() <= ours):
+                # its folders read before it goes: the database names them no more after
+                folders = segment_folders(self.folder, name) if self.embedded else []
                 with_chroma_errors(functools.partial(client.delete_collection, name))
-                dropped = True
-        if dropped and self.embedded:
-            remove_orphan_segments(self.folder)
+                remove_folders(folders)
 
 
-def remove_orphan_segments(folder: Path) -> list[str]:
-    """Delete the folders of an embedded Chroma store that no segment of its own database names
-    any more, and return their names. Chroma 1.x leaves a deleted collection's vector folder on
-    disk (chroma-core/chroma#1309): every `tanya reindex` had left its old one, a hostile tester
-    found. Only folders named as segments are (UUIDs), and nothing when the database cannot be
-    read as this Chroma writes it (a newer layout leaves its folders as they are)."""
-    import shutil
+def segment_folders(folder: Path, collection: str) -> list[Path]:
+    """The folders an embedded Chroma store (``folder``) keeps a collection's vectors in: one per
+    vector segment its database names for it. None when the database cannot be read as Chroma 1.x
+    writes it (a newer layout's folders are left as they are)."""
     import sqlite3
 
     database = folder / "chroma.sqlite3"
     if not database.is_file():
         return []
     try:
-        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
-            named = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
-    except sqlite3.Error:
+        with contextlib.closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id"
+                " WHERE c.name = ? AND s.scope = 'VECTOR'",
+                (collection,),
+            ).fetchall()
+    except (sqlite3.Error, ValueError, OSError):
+        logger.debug("the segments of %s could not be read", folder, exc_info=True)
         return []
-    removed = []
-    for entry in folder.iterdir():
+    found = []
+    for (segment,) in rows:
+        path = folder / str(segment)
         try:
-            if str(uuid.UUID(entry.name)) != entry.name:
-                continue
+            if str(uuid.UUID(path.name)) == path.name and path.is_dir() and not path.is_symlink():
+                found.append(path)
         except ValueError:
             continue
-        if entry.is_dir() and not entry.is_symlink() and entry.name not in named:
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry.name)
-    return removed
+    return found
+
+
+def remove_folders(folders: Iterable[Path]) -> None:
+    """Delete the vector folders of collections Chroma has deleted: Chroma 1.x leaves them on disk
+    (chroma-core/chroma#1309), and every `tanya reindex` had left its old one, a hostile tester
+    found. Best effort: a folder that cannot be deleted stays."""
+    import shutil
+
+    for path in folders:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class ChromaVectors:

