@@ -175,6 +175,14 @@ DEAD_PEER: dict[str, Any] = {
     "keepalives_count": 3,
     "tcp_user_timeout": 60_000,
 }
+# The same on the server's side of the write lock's session (settings any role may change): a
+# host gone while it held the lock is noticed by the server, which frees the lock with its session.
+_SERVER_DEAD_PEER = {
+    "tcp_keepalives_idle": DEAD_PEER["keepalives_idle"],
+    "tcp_keepalives_interval": DEAD_PEER["keepalives_interval"],
+    "tcp_keepalives_count": DEAD_PEER["keepalives_count"],
+    "tcp_user_timeout": DEAD_PEER["tcp_user_timeout"],
+}
 
 
 # A server whose processes are frozen (stopped, or a host paused whole) never answers, while its
@@ -456,9 +464,14 @@ class PostgresCatalog:
                             raise IndexBusy(BUSY)
                         time.sleep(0.1)
             try:
-                if db.info.server_version >= 140000:  # a session idle between writes is not ended for it
-                    with self._lost("lost the database"):
+                with self._lost("lost the database"):
+                    if db.info.server_version >= 140000:  # a session idle between writes is not ended for it
                         db.execute("SET idle_session_timeout = 0")
+                    # the server's side notices a host gone as ours notices a server gone
+                    # (``DEAD_PEER``): it frees the lock with the session, where the operating
+                    # system's keepalives had held it for two hours (a hostile tester's)
+                    for setting, value in _SERVER_DEAD_PEER.items():
+                        db.execute(f"SET {setting} = {int(value)}")
                 self._local.lock_db = db  # this thread's writes go through the lock's session
                 yield
             finally:
@@ -475,6 +488,8 @@ class PostgresCatalog:
             db.execute("SELECT pg_advisory_unlock(%s)", (_WRITE_LOCK,))
             if db.info.server_version >= 140000:
                 db.execute("RESET idle_session_timeout")
+            for setting in _SERVER_DEAD_PEER:
+                db.execute(f"RESET {setting}")
         except Exception as exc:
             if not (db.closed or db.broken):
                 logger.warning("could not free the write lock (%s); closing its connection", type(exc).__name__)

@@ -291,10 +291,15 @@ def test_the_lock_session_goes_back_to_the_pool_as_it_came_and_one_that_cannot_u
         a, b = host(tmp_path, "a", database_url), host(tmp_path, "b", database_url)
         with b.writing(), pytest.raises(IndexBusy), a.writing():  # refused: its session was never changed
             pass
+        keepalives = a.catalog._rows("SHOW tcp_keepalives_idle")[0][0]  # the system's, as the server says
         with a.writing(), a.catalog.transaction() as db:
             assert db.execute("SHOW idle_session_timeout").fetchone()[0] == "0"
+            # the server notices a host gone while it holds the lock (it had kept it two hours)
+            assert db.execute("SHOW tcp_keepalives_idle").fetchone()[0] == "30"
+            assert db.execute("SHOW tcp_user_timeout").fetchone()[0] == "60000"
         for _ in range(4):  # every pooled session: the timeout as the database sets it, no lock held
             assert a.catalog._rows("SHOW idle_session_timeout")[0][0] == "5min"
+            assert a.catalog._rows("SHOW tcp_keepalives_idle")[0][0] == keepalives
         with b.writing():
             pass
     finally:
