@@ -178,13 +178,7 @@ class Index:
         self.reanalyse()  # the stored terms first, as this code makes the new ones
         collection = self.collection_name
         self.mirror.refuse_foreign(self.catalog, collection, self.model_name)
-        # the vectors a `tanya reindex` killed part way left: no rebuild is under way while the
-        # write lock is held (one holds it throughout), so none are in use (they had stayed until
-        # the next rebuild, a hostile tester's)
-        # (only when the catalog records its collection: an older one's is guessed among those
-        # holding vectors, which may be the half-built one)
-        if self.catalog.get_meta("collection") == collection and self.catalog.holds_other_collections(collection):
-            self.catalog.drop_collections(keep=collection)
+        self._drop_leftovers()
         before = self.catalog.generation()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for prepared, vectors, sentence_vectors in items:
@@ -337,10 +331,21 @@ class Index:
         if self.catalog.article(source) is None:
             return False
         self.mirror.refuse_foreign(self.catalog, self.collection_name, self.model_name)
+        self._drop_leftovers()
         before = self.catalog.generation()
         removed = self.catalog.delete_article(source)
         self._mirror([source], before, f"removed {source} from the catalog, but not from")
         return removed
+
+    def _drop_leftovers(self) -> None:
+        """Drop the vectors a `tanya reindex` killed part way left in the catalog (they had stayed
+        until the next rebuild, a hostile tester's). The caller holds the write lock, which a
+        rebuild holds throughout, so none are in use; only where the catalog records its
+        collection (an older one's is guessed among those holding vectors, which may be the
+        half-built one)."""
+        collection = self.collection_name
+        if self.catalog.get_meta("collection") == collection and self.catalog.holds_other_collections(collection):
+            self.catalog.drop_collections(keep=collection)
 
     def _mirror(self, sources: Sequence[str], before: int, done: str) -> None:
         """Bring the Chroma copy in step after a write (``done``, what the error says when it cannot:
