@@ -137,6 +137,7 @@ class Index:
             # from the old collection, and a repair in a new process had reconciled the one
             # TANYA_COLLECTION names, emptying the rebuilt copy; hostile tests)
             self.refresh()
+            self._drop_leftovers()
             yield
 
     def prepare(self, article: Article) -> PreparedArticle:
@@ -178,7 +179,6 @@ class Index:
         self.reanalyse()  # the stored terms first, as this code makes the new ones
         collection = self.collection_name
         self.mirror.refuse_foreign(self.catalog, collection, self.model_name)
-        self._drop_leftovers()
         before = self.catalog.generation()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         for prepared, vectors, sentence_vectors in items:
@@ -331,18 +331,17 @@ class Index:
         if self.catalog.article(source) is None:
             return False
         self.mirror.refuse_foreign(self.catalog, self.collection_name, self.model_name)
-        self._drop_leftovers()
         before = self.catalog.generation()
         removed = self.catalog.delete_article(source)
         self._mirror([source], before, f"removed {source} from the catalog, but not from")
         return removed
 
     def _drop_leftovers(self) -> None:
-        """Drop the vectors a `tanya reindex` killed part way left in the catalog (they had stayed
-        until the next rebuild, a hostile tester's). The caller holds the write lock, which a
-        rebuild holds throughout, so none are in use; only where the catalog records its
-        collection (an older one's is guessed among those holding vectors, which may be the
-        half-built one)."""
+        """Drop the vectors a `tanya reindex` killed part way left in the catalog, as every writer
+        takes the write lock (``writing``; they had stayed until the next rebuild, and at first
+        past a removal or an ingest storing nothing: hostile testers'). A rebuild holds the lock
+        throughout, so none are in use; only where the catalog records its collection (an older
+        one's is guessed among those holding vectors, which may be the half-built one)."""
         collection = self.collection_name
         if self.catalog.get_meta("collection") == collection and self.catalog.holds_other_collections(collection):
             self.catalog.drop_collections(keep=collection)

@@ -122,9 +122,9 @@ def test_an_article_ingested_on_one_host_is_answered_on_another(tmp_path: Path, 
 
 def test_the_vectors_a_rebuild_killed_part_way_left_go_with_the_next_write(tmp_path: Path, database_url: str) -> None:
     """A `tanya reindex` killed part way leaves its new collection's vectors in the catalog; the
-    next ingest that stores an article or removal (which no rebuild can run beside: it holds the
-    write lock throughout) drops them, in both catalogs (they had stayed until the next rebuild,
-    a hostile tester's)."""
+    next writer to take the write lock (which no rebuild can run beside: it holds the lock
+    throughout) drops them, in both catalogs (they had stayed until the next rebuild, hostile
+    testers')."""
     for name, url in (("embedded", None), ("shared", database_url)):
         index = host(tmp_path, name, url)
         ingest_articles(index, ARTICLES[:1])
@@ -135,10 +135,13 @@ def test_the_vectors_a_rebuild_killed_part_way_left_go_with_the_next_write(tmp_p
             assert index.catalog.holds_other_collections(index.collection_name), (name, killed)
         ingest_articles(index, ARTICLES[1:2])
         assert not index.catalog.holds_other_collections(index.collection_name), name
-        # so does a removal
+        # so does a removal, and an ingest that stores nothing: every writer as it takes the lock
         index.catalog.put_vectors("tanya--0ther", [(i, bytes(16)) for i in ids], [(i, bytes(8)) for i in ids])
         with index.writing():
             assert index.remove("bus")
+        assert not index.catalog.holds_other_collections(index.collection_name), name
+        index.catalog.put_vectors("tanya--0ther", [(i, bytes(16)) for i in ids], [(i, bytes(8)) for i in ids])
+        assert ingest_articles(index, ARTICLES[:1]).stored == 0
         assert not index.catalog.holds_other_collections(index.collection_name), name
         assert index.nearest("pengungsi banjir", 1)[0][0] in ids and index.count() == len(ids) + len(
             index.catalog.chunk_ids("bus")
