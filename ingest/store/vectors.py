@@ -133,8 +133,12 @@ class ChromaMirror:
         if target is None:
             if self._writer is None:
                 self._writer = self.client()
-            target = self.collection(collection, self._writer)
-            target.claim(index_id(catalog), catalog.chunk_ids, model)
+            # created marked as this index's copy, so that of two indexes given the same name
+            # whose first writes meet, the one that did not create it finds it another's (both had
+            # found it unmarked and written to it, a hostile tester found)
+            owner = index_id(catalog)
+            target = ChromaVectors(self._writer, collection, created_as={OWNER_KEY: owner, MODEL_KEY: model})
+            target.claim(owner, catalog.chunk_ids, model)
             target.set_model(model)
             self._targets[collection] = target
         return target
@@ -335,18 +339,23 @@ def remove_folders(folders: Iterable[Path]) -> None:
 class ChromaVectors:
     """Chunk vectors in a cosine-space Chroma collection that records the model that built it."""
 
-    def __init__(self, client: Any, name: str) -> None:
+    def __init__(self, client: Any, name: str, created_as: dict[str, str] | None = None) -> None:
         self._client = client
         self.name = name
+        self._created_as = created_as  # the metadata it is created with, if it is (not when it is there)
         self._collection: Any = None
 
     @property
     def collection(self) -> Any:
-        """The Chroma collection, created on first use."""
+        """The Chroma collection, created on first use (with the metadata it was given:
+        Chroma creates a collection of a name once, atomically, and ignores it when it is there)."""
         if self._collection is None:
             self._collection = with_chroma_errors(
                 lambda: self._client.get_or_create_collection(
-                    self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+                    self.name,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata=self._created_as or None,
+                    embedding_function=None,
                 )
             )
         return self._collection
@@ -377,6 +386,11 @@ class ChromaVectors:
         self.refuse_unless({owner}, ours, model)
         if self.owner() != owner:
             self.mark(OWNER_KEY, owner)
+            # read again: another index that found it unmarked at the same moment may have marked
+            # it after this one did (Chroma has no compare-and-set of metadata; this narrows it)
+            self._collection = None
+            if self.owner() != owner:
+                self.refuse_unless({owner}, ours, model)
 
     def refuse_unless(self, owners: Collection[str], ours: Callable[[], set[str]], model: str) -> None:
         """``ForeignCollection`` unless the collection is the copy of one of the indexes

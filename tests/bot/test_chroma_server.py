@@ -270,3 +270,52 @@ def test_the_chroma_clients_calls_have_a_limit(chroma_server: str, tmp_path: Pat
     client = vectors.make_chroma_client(tmp_path, chroma_server)
     timeout = client._server._session.timeout
     assert (timeout.read, timeout.connect) == (vectors.CHROMA_TIMEOUT_S, vectors.CHROMA_CONNECT_TIMEOUT_S)
+
+
+def test_two_new_indexes_first_writing_one_collection_at_once_never_both_write_it(
+    chroma_server: str, tmp_path: Path
+) -> None:
+    """A hostile test of shared servers: two indexes (catalogs of their own) given the same
+    TANYA_COLLECTION whose first writes met both found the collection new and unmarked, both
+    marked it theirs and both wrote to it (one run in four): one index's vectors were then the
+    other's. The collection is created marked as its creator's copy now, so one write is refused."""
+    import chromadb
+
+    from ingest.errors import ForeignCollection
+    from ingest.pipeline import ingest_articles
+    from ingest.settings import IndexSettings
+    from ingest.store.index import make_index
+    from ingest.types import Article
+    from tests.conftest import HashEmbeddings
+
+    port = int(chroma_server.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    for attempt in range(12):
+        name = f"shared{attempt}"
+        indexes = [
+            make_index(
+                IndexSettings(data_dir=tmp_path / f"{name}-{who}", chroma_url=chroma_server, collection=name),
+                HashEmbeddings(),
+            )
+            for who in "ab"
+        ]
+        start = threading.Barrier(2)
+        outcome: dict[int, str] = {}
+
+        def write(i: int) -> None:
+            article = Article(f"berita-{i}", f"Jembatan Seruni nomor {i} dibuka pada Rabu.", "Jembatan")
+            start.wait()
+            try:
+                ingest_articles(indexes[i], [article])
+                outcome[i] = "written"
+            except ForeignCollection:
+                outcome[i] = "refused"
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(outcome.values()) == ["refused", "written"], (attempt, outcome)
+        winner = indexes[next(i for i, o in outcome.items() if o == "written")]
+        assert set(client.get_collection(name).get(include=[])["ids"]) == winner.catalog.chunk_ids()
