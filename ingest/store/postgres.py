@@ -249,6 +249,8 @@ class PostgresCatalog:
         # how every connection is made: the pool's, and a read's own after a restart (``_rows``)
         self._options = {"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s)), **DEAD_PEER}
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
+        # a read found the server away: the next reads connect on their own first (``_rows``)
+        self._away = False
         self._local = threading.local()
         self._pool = ConnectionPool(
             url,
@@ -395,6 +397,9 @@ class PostgresCatalog:
         hostile tester's). With the server still away, the first error stands at once. (Trying
         every connection before it is handed out, the pool's ``check``, or asking the pool
         again, made it wait out its reconnection back-off after an outage, past ten seconds.)
+        Once a read has found the server away, the next ones connect on their own until one
+        reaches it: each question of a running `ask --batch` had waited the pool's connection
+        timeout (10 s) for its error while the server was away (a hostile tester's).
         A read still waiting ``CLIENT_GRACE_S`` past the statement timeout is given up: a server
         frozen with its connections open had left it waiting for ever (a hostile tester's)."""
         import psycopg
@@ -402,24 +407,36 @@ class PostgresCatalog:
         had: list[Any] = []  # the pooled connection the read ran on, once it had one
         limit = self.statement_timeout_s + self.client_grace_s if self.statement_timeout_s else 0.0
         with self._lost("cannot reach the database"):
+            if self._away:
+                return self._read_alone(sql, params, limit)
             try:
                 with self._pool.connection() as db:
                     had.append(db)
                     return self._read_on(db, sql, params, limit)
-            except psycopg.OperationalError as exc:
-                # only a connection found dead: not the pool's timeout (no connection was had, the
-                # server is away), nor a statement ended on a live one (a timeout, a cancel)
-                if not had or not had[0].broken:
+            except psycopg.OperationalError:
+                # only a connection found dead: not a statement ended on a live one (a timeout, a
+                # cancel); the pool's timeout (no connection was had) says the server is away
+                if had and not had[0].broken:
                     raise
-                try:
-                    fresh = psycopg.connect(self.url, **self._options)
-                except psycopg.OperationalError:
-                    raise exc from None  # still away
-                with fresh:
-                    self._configure(fresh)
-                    rows = self._read_on(fresh, sql, params, limit)
-                self._pool.check()
-                return rows
+                return self._read_alone(sql, params, limit)
+
+    def _read_alone(self, sql: str, params: Any, limit: float) -> list[Any]:
+        """``_rows`` on a connection of its own, the server found away or a pooled connection
+        dead: while the server is away it fails at once (and is marked so, ``_away``); once it is
+        back the pool's dead idle connections are replaced and reads use the pool again."""
+        import psycopg
+
+        try:
+            fresh = psycopg.connect(self.url, **self._options)
+        except psycopg.OperationalError:
+            self._away = True
+            raise
+        self._away = False
+        with fresh:
+            self._configure(fresh)
+            rows = self._read_on(fresh, sql, params, limit)
+        self._pool.check()
+        return rows
 
     def _read_on(self, db: Any, sql: str, params: Any, limit: float) -> list[Any]:
         """The rows of ``sql`` read on ``db``, given up after ``limit`` seconds (``_deadline``)."""

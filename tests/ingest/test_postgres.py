@@ -879,6 +879,33 @@ def test_a_running_reader_answers_at_once_after_the_server_restarts(
         assert index.catalog.count_chunks() > 0
 
 
+def test_while_the_server_is_away_each_read_fails_at_once_and_the_first_after_its_return_answers(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A hostile test: with PostgreSQL down, each question of a running `ask --batch` waited the
+    pool's connection timeout (10 s) before its error. Once a read has found the server away, the
+    next ones connect on their own, which a stopped server refuses at once: none asks the pool,
+    whose requests would wait (its request count stays), and the first read after the server's
+    return answers."""
+    index = host(tmp_path, "a", postgres_server.new_database())
+    ingest_articles(index, ARTICLES[:1])
+    pool = index.catalog._pool
+    postgres_server.stop()
+    try:
+        with pytest.raises(IndexUnavailable, match="cannot reach the database"):
+            index.catalog.count_chunks()  # its pooled connection found dead
+        asked = pool.get_stats().get("requests_num", 0)
+        for _ in range(4):
+            with pytest.raises(IndexUnavailable, match="cannot reach the database"):
+                index.catalog.count_chunks()
+        assert pool.get_stats().get("requests_num", 0) == asked
+    finally:
+        postgres_server.start()
+    assert index.catalog.count_chunks() > 0
+    assert index.catalog.count_chunks() > 0  # and the pool's again
+    assert pool.get_stats().get("requests_num", 0) > asked
+
+
 def test_a_statement_that_waits_past_the_timeout_ends_with_one_line(database_url: str) -> None:
     """A hostile test: with a table another session held locked, `tanya ask` waited for ever (and
     `tanya sources` as long as the lock was held); a statement now ends after
