@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 # How much of a library's own error message an error of tanya's repeats: a server that is not
 # the one expected answers with a whole page, which its client puts in its exception.
 REASON_CHARS = 300
 
 
+# A message that is a web page: a server that is not the one expected answered with one
+_HTML = re.compile(r"<\s*(?:!doctype\s+html|html)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]{0,200}>([^<]{0,1000})</title", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+
+
 def reason(exc: BaseException) -> str:
     """What a library's ``exc`` says, for a one-line error: the first line of its message (the
     rest is advice or a traceback's worth of detail), cut to ``REASON_CHARS``; its type's name
-    when it says nothing."""
-    lines = str(exc).strip().splitlines()
+    when it says nothing. A message that is a web page says so, with its title or its first
+    words (a `TANYA_CHROMA_URL` answering with a page had been "...: <!DOCTYPE HTML>")."""
+    message = str(exc).strip()
+    if _HTML.search(message[:2000]):
+        title = _TITLE.search(message)
+        words = " ".join((title.group(1) if title else _TAG.sub(" ", message[:20_000])).split())
+        return shortened(f"a web page answered: {words}" if words else "a web page answered", REASON_CHARS)
+    lines = message.splitlines()
     text = lines[0].strip() if lines else type(exc).__name__
     return shortened(text, REASON_CHARS)
 

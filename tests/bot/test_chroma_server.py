@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -138,6 +139,45 @@ def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
     assert result.exit_code == 1 and "Traceback" not in result.output
     (line,) = [line for line in result.stderr.splitlines() if "Chroma" in line]
     assert len(line) < 600 and line.count("Not Chroma.") < 30  # was the whole page, 24 KB
+
+
+def test_a_server_answering_with_a_web_page_is_named_by_its_title_not_its_markup(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A hostile test: a `TANYA_CHROMA_URL` of a web server answering with an HTML page was
+    "cannot reach the Chroma server ...: <!DOCTYPE HTML>", the page's first line."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def do_GET(self) -> None:
+            body = (
+                b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n'
+                b"<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n</body></html>\n"
+            )
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        article = tmp_path / "artikel.txt"
+        article.write_text("Gunung Lewotobi meletus pada Senin pagi. " * 5, encoding="utf-8")
+        result = CliRunner().invoke(app, ["ingest", str(article)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (line,) = [line for line in result.stderr.splitlines() if "Chroma" in line]
+    assert "a web page answered: 404 Not Found" in line and "<" not in line, line
 
 
 def test_a_collection_tanya_did_not_write_is_never_written_to_nor_emptied(
@@ -288,6 +328,15 @@ def test_two_new_indexes_first_writing_one_collection_at_once_never_both_write_i
     from ingest.types import Article
     from tests.conftest import HashEmbeddings
 
+    def write(index: Any, i: int, start: threading.Barrier, outcome: dict[int, str]) -> None:
+        article = Article(f"berita-{i}", f"Jembatan Seruni nomor {i} dibuka pada Rabu.", "Jembatan")
+        start.wait()
+        try:
+            ingest_articles(index, [article])
+            outcome[i] = "written"
+        except ForeignCollection:
+            outcome[i] = "refused"
+
     port = int(chroma_server.rsplit(":", 1)[1])
     client = chromadb.HttpClient(host="127.0.0.1", port=port)
     for attempt in range(12):
@@ -301,17 +350,7 @@ def test_two_new_indexes_first_writing_one_collection_at_once_never_both_write_i
         ]
         start = threading.Barrier(2)
         outcome: dict[int, str] = {}
-
-        def write(i: int) -> None:
-            article = Article(f"berita-{i}", f"Jembatan Seruni nomor {i} dibuka pada Rabu.", "Jembatan")
-            start.wait()
-            try:
-                ingest_articles(indexes[i], [article])
-                outcome[i] = "written"
-            except ForeignCollection:
-                outcome[i] = "refused"
-
-        threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]
+        threads = [threading.Thread(target=write, args=(indexes[i], i, start, outcome)) for i in range(2)]
         for t in threads:
             t.start()
         for t in threads:
