@@ -21,6 +21,7 @@ from ingest.errors import (
     ReindexInterrupted,
     TanyaError,
     VectorsBehind,
+    how_many,
 )
 from ingest.loaders import Fetcher, load_inputs
 from ingest.store.catalog import Catalog
@@ -608,46 +609,52 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         embeddings = functools.cache(functools.partial(index.embeddings_of, model or index.model_name))
         records = source.articles()
         progress.start(sum(r.chunks for r in records))
-        for record in reversed(records):  # oldest first, as they were ingested
-            there = index.catalog.article(record.source)
-            if there is not None and record.content_hash and there.content_hash == record.content_hash:
-                unchanged += 1
+        try:
+            for record in reversed(records):  # oldest first, as they were ingested
+                there = index.catalog.article(record.source)
+                if there is not None and record.content_hash and there.content_hash == record.content_hash:
+                    unchanged += 1
+                    progress.advance(record.chunks)
+                    continue
+                if there is not None and there.ingested_at >= record.ingested_at:
+                    newer_there += 1
+                    progress.advance(record.chunks)
+                    continue
+                chunks = source.chunks_of(record.source)
+                ids = [c.chunk_id for c in chunks]
+                vectors = source.vectors(collection, ids)
+                sentences = source.sentences(ids)
+                sentence_vectors = source.sentence_vectors(collection, ids)
+                if same_terms:
+                    lexical = source.lexical_rows(record.source)
+                    index.catalog.put_article(
+                        record,
+                        [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
+                        [body for body, _ in lexical],
+                        lexical[0][1] if lexical else "",
+                        (target_collection, model, [vectors[i] for i in ids])
+                        if model and all(i in vectors for i in ids)
+                        else None,
+                        [sentences[i] for i in ids] if all(i in sentences for i in ids) else None,
+                        [sentence_vectors[i] for i in ids] if all(i in sentence_vectors for i in ids) else None,
+                    )
+                else:
+                    index.put_reanalysed(
+                        record,
+                        chunks,
+                        sentences,
+                        (vectors if model else {}, sentence_vectors),
+                        (target_collection, model or index.model_name),
+                        embeddings if model else None,
+                    )
+                copied += 1
+                chunks_copied += len(chunks)
                 progress.advance(record.chunks)
-                continue
-            if there is not None and there.ingested_at >= record.ingested_at:
-                newer_there += 1
-                progress.advance(record.chunks)
-                continue
-            chunks = source.chunks_of(record.source)
-            ids = [c.chunk_id for c in chunks]
-            vectors = source.vectors(collection, ids)
-            sentences = source.sentences(ids)
-            sentence_vectors = source.sentence_vectors(collection, ids)
-            if same_terms:
-                lexical = source.lexical_rows(record.source)
-                index.catalog.put_article(
-                    record,
-                    [(c.chunk_id, c.index, c.start, c.end, c.text) for c in chunks],
-                    [body for body, _ in lexical],
-                    lexical[0][1] if lexical else "",
-                    (target_collection, model, [vectors[i] for i in ids])
-                    if model and all(i in vectors for i in ids)
-                    else None,
-                    [sentences[i] for i in ids] if all(i in sentences for i in ids) else None,
-                    [sentence_vectors[i] for i in ids] if all(i in sentence_vectors for i in ids) else None,
-                )
-            else:
-                index.put_reanalysed(
-                    record,
-                    chunks,
-                    sentences,
-                    (vectors if model else {}, sentence_vectors),
-                    (target_collection, model or index.model_name),
-                    embeddings if model else None,
-                )
-            copied += 1
-            chunks_copied += len(chunks)
-            progress.advance(record.chunks)
+        except IndexUnavailable as exc:  # what was copied stays: a second run copies the rest
+            left = len(records) - copied - unchanged - newer_there
+            raise IndexUnavailable(f"{exc}; {_migrated_so_far(copied, left)}") from None
+        except KeyboardInterrupt:
+            raise MigrateInterrupted(copied, len(records) - copied - unchanged - newer_there) from None
         if index.catalog.get_meta("collection") is None:
             index.catalog.set_meta("collection", target_collection)
         if model and index.catalog.get_meta("embedding_model") is None:
@@ -655,6 +662,26 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
         index.refresh(force=True)
         index.sync_vectors()
     return MigrateReport(copied, unchanged, chunks_copied, time.perf_counter() - started, newer_there)
+
+
+class MigrateInterrupted(KeyboardInterrupt):
+    """A migration interrupted (Ctrl-C, SIGTERM) part way: the articles it copied stay on the
+    server, and running it again copies the rest."""
+
+    def __init__(self, copied: int, left: int) -> None:
+        super().__init__(_migrated_so_far(copied, left))
+        self.copied = copied
+        self.left = left
+
+
+def _migrated_so_far(copied: int, left: int) -> str:
+    """What a migration that stopped part way says: how much it copied, and that a second run
+    copies the rest (an interrupted `tanya migrate` had said only what failed: a hostile
+    tester's). Hosts reading the server meanwhile answer from the articles copied so far."""
+    return (
+        f"the migration stopped after copying {how_many(copied, 'article')}, {left:,} not yet copied: "
+        "run `tanya migrate` again to copy the rest (what is already there is left alone)"
+    )
 
 
 def _refuse_same_model(index: Index, model_name: str) -> None:

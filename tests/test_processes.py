@@ -12,6 +12,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -725,3 +726,39 @@ def test_ctrl_c_while_an_ingest_makes_older_terms_again_says_so(env: dict[str, s
     env = {**env, "TANYA_DATA_DIR": str(tmp_path / "json" / "index")}
     stopped = _interrupted_while_older_terms_are_made_again(env, tmp_path / "json", "ingest", str(market), "--json")
     assert json.loads(stopped.stdout)["reanalysed"] == 1, stopped.stdout
+
+
+@pytest.mark.parametrize("repair", ["--vectors-only", "--terms-only"])
+def test_a_repair_with_the_database_away_is_one_line_at_a_terminal(env: dict[str, str], repair: str) -> None:
+    """A hostile test: at a terminal, `tanya reindex --vectors-only` or `--terms-only` (and
+    `migrate`) with PostgreSQL away printed the progress bar's empty line before the error: the
+    index is opened before the bar now."""
+    import pty
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.run(
+            [TANYA, "reindex", repair],
+            env={**env, "TANYA_DATABASE_URL": f"postgresql://tanya@127.0.0.1:{port}/tanya"},
+            stdin=subprocess.DEVNULL,
+            stdout=secondary,
+            stderr=secondary,
+            timeout=120,
+        )
+        os.close(secondary)
+        secondary = -1
+        shown = b""
+        with contextlib.suppress(OSError):  # the terminal's other end closed: all was read
+            while chunk := os.read(primary, 65536):
+                shown += chunk
+    finally:
+        os.close(primary)
+        if secondary != -1:
+            os.close(secondary)
+    assert process.returncode == 1
+    lines = shown.decode().replace("\r\n", "\n").split("\n")
+    assert len(lines) == 2 and lines[1] == "", lines
+    assert lines[0].startswith(f"tanya: error: cannot use the database postgresql://tanya@127.0.0.1:{port}/tanya: ")

@@ -77,8 +77,12 @@ def handles_errors(fn: F) -> F:
             said = str(first["msg"]).removeprefix("Value error, ")  # pydantic's wording, not ours
             err.print(f"tanya: error: invalid {name}: {terminal_text(said)}", markup=False)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            err.print("tanya: interrupted", markup=False)
+        except KeyboardInterrupt as exc:
+            from ingest.pipeline import MigrateInterrupted
+
+            # a migration says what it copied and that a second run copies the rest
+            said = f": {exc}" if isinstance(exc, MigrateInterrupted) else ""
+            err.print(f"tanya: interrupted{said}", markup=False)
             raise typer.Exit(130) from None
         except sqlite3.DatabaseError as exc:  # found damaged after it opened (a page overwritten)
             from ingest.store.catalog import unreadable
@@ -1005,9 +1009,12 @@ def reindex(
     if vectors_only and terms_only:
         raise BadInput("--vectors-only and --terms-only are two different repairs: run one, then the other")
     if terms_only:
+        # the index opened before the progress bar: a server away is its one line, with no empty
+        # line the bar left before it (a hostile tester's)
+        index = _open_index(ingest_settings)
         with _progress(enabled=not as_json) as sink:
             try:
-                analysed = reanalyse(_open_index(ingest_settings), sink)
+                analysed = reanalyse(index, sink)
             except KeyboardInterrupt:  # Ctrl-C, SIGTERM (bot.cli.Terminated)
                 err.print(
                     f"tanya: interrupted after {sink.analysed_chunks:,} of "
@@ -1029,8 +1036,9 @@ def reindex(
             out.print(f"The index's terms are up to date (analyser {analysed.analyser}): nothing to do.", markup=False)
         return
     if vectors_only:
+        index = _open_index(ingest_settings)  # before the progress bar, as above
         with _progress(enabled=not as_json) as sink:
-            synced = sync_vectors(_open_index(ingest_settings), sink)
+            synced = sync_vectors(index, sink)
         if as_json:
             _print_json(synced.to_json())
         else:
@@ -1096,9 +1104,10 @@ def migrate(
     if not source_path.is_file():
         raise BadInput(f"there is no embedded index in {source_path.parent} (no catalog.sqlite3)")
     source = _closed_with_the_command(Catalog.read_only(source_path))
+    index = _open_index(settings)  # before the progress bar: a server away is one line, no empty one before
     with _progress(enabled=not as_json) as sink:
         sink.label = "copying chunks"
-        report = migrate_catalog(source, _open_index(settings), sink)
+        report = migrate_catalog(source, index, sink)
     if as_json:
         _print_json(report.to_json())
     else:

@@ -1003,6 +1003,27 @@ def test_an_interrupted_ingest_says_how_many_articles_it_stored(capsys: pytest.C
     assert exited.value.exit_code == 130 and capsys.readouterr().err == "tanya: interrupted\n"
 
 
+def test_an_interrupted_migration_says_what_it_copied_and_that_a_second_run_copies_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import typer
+
+    from bot.cli.app import handles_errors
+    from ingest.pipeline import MigrateInterrupted
+
+    @handles_errors
+    def migrating() -> None:
+        raise MigrateInterrupted(1, 2)
+
+    with pytest.raises(typer.Exit) as exited:
+        migrating()
+    assert exited.value.exit_code == 130
+    assert capsys.readouterr().err == (
+        "tanya: interrupted: the migration stopped after copying 1 article, 2 not yet copied: run `tanya "
+        "migrate` again to copy the rest (what is already there is left alone)\n"
+    )
+
+
 def test_a_source_filter_with_a_line_break_around_it_is_searched_without_it(ingested: None, tmp_path: Path) -> None:
     batch = tmp_path / "batch.jsonl"
     batch.write_text(json.dumps({"question": "tiktok phk brp org?", "source": "\trakyat\n"}) + "\n", encoding="utf-8")

@@ -544,6 +544,44 @@ def test_migrate_copies_an_embedded_index_onto_the_server_and_can_run_again(tmp_
     assert "KOREKSI" in " ".join(c.text for c in server.catalog.chunks_of(first_source))
 
 
+def test_a_migration_stopped_part_way_says_how_much_it_copied_and_a_second_run_copies_the_rest(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A hostile test: an interrupted `tanya migrate` (the server gone, or Ctrl-C) said only what
+    failed, not how much it had copied nor that running it again resumes (it does)."""
+    from ingest.pipeline import MigrateInterrupted, ProgressSink, migrate_catalog
+    from ingest.store.catalog import Catalog
+
+    class StopAfterOne(ProgressSink):
+        def __init__(self, stop: Any) -> None:
+            self.stop = stop
+
+        def advance(self, chunks: int) -> None:
+            self.stop()
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    embedded = host(tmp_path, "embedded", None)
+    ingest_articles(embedded, ARTICLES)
+    source = Catalog.read_only(tmp_path / "embedded" / "catalog.sqlite3")
+    server = host(tmp_path, "server", postgres_server.new_database())
+    with pytest.raises(MigrateInterrupted) as interrupted:
+        migrate_catalog(source, server, StopAfterOne(interrupt))
+    assert (interrupted.value.copied, interrupted.value.left) == (1, 2)
+    assert "after copying 1 article, 2 not yet copied: run `tanya migrate` again" in str(interrupted.value)
+    try:
+        with pytest.raises(IndexUnavailable) as stopped:
+            migrate_catalog(source, server, StopAfterOne(postgres_server.stop))
+    finally:
+        postgres_server.start()
+    # (the one article there already, left alone, then the server gone)
+    assert "after copying 0 articles, 2 not yet copied: run `tanya migrate` again" in str(stopped.value)
+    rest = migrate_catalog(source, server)
+    assert (rest.copied, rest.unchanged) == (2, 1)
+    assert server.articles() == embedded.articles()
+
+
 def test_migrate_leaves_the_embedded_index_writable_and_can_copy_it_again_elsewhere(
     tmp_path: Path, database_url: str, postgres_server: Any
 ) -> None:
