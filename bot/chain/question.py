@@ -8,7 +8,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -906,6 +906,7 @@ RULES = (
     "glossary",  # English question words translated through bot/chain/data/en_id.txt
     "acronyms",  # a spelt-out name also searched as its initials
     "abbreviations",  # bot/chain/data/abbreviations_id.txt, both ways
+    "initialisms",  # an initialism no chunk holds, as the words its best passages spell it with
     "informal",  # a colloquial word the index lacks also searched as its roots ("diliburin": "libur")
     "spelling",  # a word the index lacks also searched as its closest spellings
     "synonyms",  # a word the index lacks also searched as its synonyms (data/synonyms_id.txt)
@@ -946,6 +947,69 @@ def _same_meaning() -> dict[str, tuple[str, ...]]:
             own = stem(word)
             others.setdefault(word, {}).update(dict.fromkeys(t for w in single if (t := stem(w)) != own))
     return {word: tuple(terms) for word, terms in others.items()}
+
+
+# Initialisms a question types that no article writes ("rdp", "tkp", "dau") are looked for as
+# the initials of words its passages write ("rapat dengar pendapat"): 3 to 6 letters, each a word's
+# first, the words within one clause and none a stopword; "dan" inside is skipped ("anggaran
+# pendapatan dan belanja daerah" is "apbd").
+INITIALISM_LETTERS = (3, 6)
+_CLAUSE = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)*")
+_INITIALISM_SKIPS = frozenset({"dan"})
+
+
+def unspelt_initialisms(query: ParsedQuery) -> list[Concept]:
+    """The concepts of ``query`` that may be initialisms its passages spell out: a word of 3 to 6
+    letters that no chunk holds and no dictionary knows, typed in lower case or capitals."""
+    low, high = INITIALISM_LETTERS
+    roots = root_words()
+    return [
+        c
+        for c in query.concepts
+        if not c.held
+        and low <= len(c.surface) <= high
+        and c.surface.isalpha()
+        and c.surface.casefold() not in _STOPWORDS
+        and c.surface.casefold() not in roots
+        and c.terms[0] not in roots
+    ]
+
+
+def spelt_out(initials: str, text: str) -> tuple[str, ...] | None:
+    """The first run of words of ``text`` whose initials are ``initials`` (``unspelt_initialisms``),
+    lower-cased; None when there is none."""
+    initials = initials.casefold()
+    n = len(initials)
+    for clause in _CLAUSE.finditer(text):
+        found = [w for w in clause.group().casefold().split() if w not in _INITIALISM_SKIPS]
+        for i in range(len(found) - n + 1):
+            run = found[i : i + n]
+            if all(w[0] == letter and w not in _STOPWORDS for w, letter in zip(run, initials, strict=True)):
+                return tuple(run)
+    return None
+
+
+def with_initialisms(query: ParsedQuery, texts: Sequence[str], index: Index) -> ParsedQuery:
+    """``query`` with each of its ``unspelt_initialisms`` that one of ``texts`` (its best
+    passages, best first) spells out also searched as the rarest word of that run the index holds,
+    as an abbreviation of ``abbreviations_id.txt`` is ("rdp sama dprd kapan" of an article writing
+    "rapat dengar pendapat" and never "RDP"); ``query`` itself when none is."""
+    concepts = list(query.concepts)
+    changed = False
+    for c in unspelt_initialisms(query):
+        run = next((r for text in texts if (r := spelt_out(c.surface, text)) is not None), None)
+        if run is None:
+            continue
+        stems = [stem(w) for w in run if w not in _STOPWORDS]
+        freqs, _ = index.document_frequencies(stems)
+        held = [t for t in stems if freqs.get(t, 0)]
+        if not held:
+            continue
+        rarest = min(held, key=lambda t: freqs[t])
+        at = concepts.index(c)
+        concepts[at] = Concept(c.surface, (*c.terms, rarest), c.weight, (*c.frequencies, freqs[rarest]))
+        changed = True
+    return replace(query, concepts=tuple(concepts)) if changed else query
 
 
 def parse_query(question: str, index: Index, without: frozenset[str] = frozenset()) -> ParsedQuery:

@@ -35,6 +35,8 @@ from bot.chain.question import (
     analyzed_sentences,
     parse_query,
     prime_sentences,
+    unspelt_initialisms,
+    with_initialisms,
     word_by_word,
 )
 from bot.chain.stories import StoryReader, Together
@@ -171,7 +173,15 @@ class HybridRetriever(BaseRetriever):
         models = self.models_now()
         text = self.chat_text(question, models)
         embedding = self._embed(text, models)
-        retrieval = self._rank(self.parse(text, models), k, embedding, models, within)
+        query = self.parse(text, models)
+        retrieval = self._rank(query, k, embedding, models, within)
+        if "initialisms" not in models.without and unspelt_initialisms(query):
+            # an initialism no article writes, spelt out by the passages found ("rdp": "rapat
+            # dengar pendapat"), searched again with the words it stands for
+            texts = [c.chunk.text for c in retrieval.candidates[: retrieval.k]]
+            widened = with_initialisms(query, texts, self.index)
+            if widened is not query:
+                retrieval = self._rank(widened, k, embedding, models, within)
         retrieval.question = question
         return retrieval
 

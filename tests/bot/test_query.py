@@ -327,6 +327,56 @@ def test_abbreviations_match_the_words_they_stand_for_both_ways(small_index: Ind
     assert small_index.lexical_search(short.search_terms, 1)[0].chunk.source == "pemilu"
 
 
+def test_an_initialism_no_article_writes_is_found_as_the_words_its_passages_spell_it_with(small_index: Index) -> None:
+    """ "rdp sama dprd kapan ya" of an article writing "rapat dengar pendapat" and never "RDP"
+    (the blind sets' writers typed it in six sets; "rdp" is in no dictionary and no chunk)."""
+    from bot.chain.question import spelt_out, unspelt_initialisms, with_initialisms
+
+    assert spelt_out("rdp", "Komisi III menjadwalkan rapat dengar pendapat pada Kamis.") == (
+        "rapat",
+        "dengar",
+        "pendapat",
+    )
+    assert spelt_out("apbd", "Anggaran Pendapatan dan Belanja Daerah naik.") == (
+        "anggaran",
+        "pendapatan",
+        "belanja",
+        "daerah",
+    )
+    assert spelt_out("rdp", "Rapat, dengar pendapat") is None  # not within one clause
+    assert spelt_out("ydp", "yang dengar pendapat") is None  # a stopword is no word of a name
+    ingest_articles(
+        small_index,
+        [
+            Article(
+                "rdp",
+                "Warga memprotes tarif air. Komisi II DPRD akan memanggil direksi dalam rapat dengar "
+                "pendapat pada Rabu (2/12/2026).",
+                "Tarif air",
+            ),
+            Article("lain", "Dinas Perhubungan menambah armada bus kota pada Rabu pagi.", "Bus"),
+        ],
+    )
+    query = parse_query("rdp nya kapan", small_index)
+    (rdp,) = unspelt_initialisms(query)
+    assert rdp.surface == "rdp" and not rdp.held
+    widened = with_initialisms(
+        query, ["Komisi II DPRD akan memanggil direksi dalam rapat dengar pendapat."], small_index
+    )
+    (rdp,) = [c for c in widened.concepts if c.surface == "rdp"]
+    assert rdp.held and rdp.terms[0] == "rdp" and rdp.terms[1] in {"rapat", "dengar", "dapat"}
+    assert with_initialisms(query, ["Dinas Perhubungan menambah armada bus."], small_index) is query
+    # through the retriever: the passages found for the question's other words spell it out, and
+    # it is searched again with the word found (a question of nothing else finds no passage here,
+    # where questions are not embedded: the hash embedder is not the model the answering models
+    # were fitted for)
+    retrieval = HybridRetriever(index=small_index).search("rdp soal tarif kapan")
+    assert retrieval.query.concepts[0].surface == "rdp" and retrieval.query.concepts[0].held
+    assert retrieval.candidates[0].chunk.source == "rdp"
+    # a word of the dictionary is no initialism ("mau", "apa")
+    assert not unspelt_initialisms(parse_query("mau apa", small_index))
+
+
 @pytest.mark.parametrize(
     ("question", "focus"),
     [
