@@ -33,7 +33,14 @@ from bot.chain.features import (
     type_feature,
 )
 from bot.chain.models import AnswerModels, Model, load_models
-from bot.chain.question import AGE, DATE_FIGURES, ParsedQuery, names_nothing_held
+from bot.chain.question import (
+    AGE,
+    DATE_FIGURES,
+    ParsedQuery,
+    asks_why_figures_differ,
+    explains_a_difference,
+    names_nothing_held,
+)
 from bot.chain.retriever import Retrieval
 from bot.chain.speakers import account_terms, voices
 from bot.chain.stories import one_story
@@ -107,7 +114,7 @@ class ExtractiveAnswerer:
                 )
                 if not gated:
                     probability = models.answer.probability(features)
-            retrieval.judged = (tuple(by_account(retrieval, ranked)), probability, gated)
+            retrieval.judged = (tuple(explaining_first(retrieval, by_account(retrieval, ranked))), probability, gated)
         ranked_once, probability, _ = retrieval.judged
         return list(ranked_once), probability
 
@@ -621,5 +628,19 @@ def by_account(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> list[Se
         return ranked
     for i, s in enumerate(ranked[1:MAX_BY_ACCOUNT], start=1):
         if holds(s) and typed(s):
+            return [s, *ranked[:i], *ranked[i + 1 :]]
+    return ranked
+
+
+def explaining_first(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> list[SentenceCandidate]:
+    """``ranked`` with, first, the best of its first ``MAX_BY_ACCOUNT`` sentences that explains a
+    difference (``question.explains_a_difference``), for a question asking why figures differ
+    (``question.asks_why_figures_differ``), when the best does not."""
+    if not ranked or not asks_why_figures_differ(retrieval.query, retrieval.question or retrieval.query.text):
+        return ranked
+    if explains_a_difference(ranked[0].text):
+        return ranked
+    for i, s in enumerate(ranked[1:MAX_BY_ACCOUNT], start=1):
+        if explains_a_difference(s.text):
             return [s, *ranked[:i], *ranked[i + 1 :]]
     return ranked

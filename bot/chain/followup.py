@@ -26,7 +26,7 @@ from bot.chain.conversation import Turn, context_after
 from bot.chain.extractive import ExtractiveAnswerer
 from bot.chain.features import PassageCandidate
 from bot.chain.normalization import question_part
-from bot.chain.question import Concept, named, naming
+from bot.chain.question import COMPARING, Concept, named, naming
 from bot.chain.retriever import HybridRetriever, Retrieval
 from bot.chain.stories import Titled
 from ingest.errors import BadInput
@@ -143,13 +143,6 @@ def points_back(concepts: Sequence[Concept], context: Context, question: str) ->
 
 # A word after a noun that points back at it ("pemberitahuan itu", "data tersebut", "angka tadi").
 _POINTING = "(?:itu|tersebut|tadi)"
-
-# Words that compare (their index terms): a follow-up asking why things differ ("knp beda gitu?",
-# "why so different?", "selisihnya knp?") asks of what was said, though no article writes "beda".
-COMPARING = frozenset(
-    "beda selisih different differently differing differ differs difference differences discrepancy "
-    "discrepancies".split()
-)
 
 
 def names_what_was_said(concepts: Sequence[Concept], question: str) -> bool:

@@ -883,6 +883,39 @@ def holds_answer_type(text: str, q: ParsedQuery) -> bool:
     return q.kind is not None and type_match(text, words(text), q)
 
 
+# Words that compare (their index terms): a follow-up asking why things differ ("knp beda gitu?",
+# "why so different?", "selisihnya knp?") asks of what was said, though no article writes "beda"
+# (``bot.chain.followup``); a question asking why figures differ is answered by the sentence
+# that explains it (``bot.chain.extractive.explaining_first``).
+COMPARING = frozenset(
+    "beda selisih different differently differing differ differs difference differences discrepancy "
+    "discrepancies".split()
+)
+# Words that give the cause of what is written before them ("selisih itu muncul karena ...")
+CAUSE_WORDS = frozenset("karena sebab disebabkan akibat lantaran because due".split())
+# Index terms of counting: what a source counts or leaves out explains why its figure differs
+# ("BPBD tidak menghitung warga ...", "tidak masuk data puskesmas", "tidak tercatat dalam manifes")
+COUNTING = frozenset("hitung catat data daftar lapor masuk".split())
+
+
+def asks_why_figures_differ(q: ParsedQuery, question: str) -> bool:
+    """Whether a question asking why (``q``, as read) asks why figures or accounts differ
+    ("knp data dinas sm forum beda?", "why do the numbers differ?", "knp beda gitu?")."""
+    return q.kind == "reason" and any(stem(w) in COMPARING or w in COMPARING for w in words(question))
+
+
+def explains_a_difference(text: str) -> bool:
+    """Whether a sentence gives the cause of a difference: a word of ``CAUSE_WORDS`` with a
+    comparing word before it or a counting word in the sentence ("Bedanya karena kantor
+    pertanahan menghitung ...", "selisih itu muncul karena ...", "... tidak masuk laporan dinas
+    karena ...")."""
+    tokens = [stem(t) for t in words(text)]
+    counts = any(t in COUNTING for t in tokens)
+    return any(
+        token in CAUSE_WORDS and (counts or any(t in COMPARING for t in tokens[:i])) for i, token in enumerate(tokens)
+    )
+
+
 def answer_slot(text: str, q: ParsedQuery) -> bool:
     """Whether ``text`` writes one of the question's focus nouns within two words of something
     shaped like its answer and not in the question ("84 penumpang" for "Berapa penumpang",

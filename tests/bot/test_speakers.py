@@ -318,3 +318,34 @@ def test_who_said_it_is_quoted_in_llm_mode_too_without_asking_the_model(with_mar
     answer = chain.invoke({"question": "siapa yg ngomong gitu", "history": ["knp sih pedagang pada ogah pindah"]})
     assert "Ketua IPPSW, Suryani Lubis" in answer.text
     assert answer.mode == "extractive" and model.prompts == []  # the speaker is quoted, not written
+
+
+def test_a_question_asking_why_figures_differ_leads_with_the_sentence_that_explains_it() -> None:
+    """ "knp beda?" after two sources' figures, and "why do the land office and the forum come up
+    with different numbers?", had quoted another sentence giving a cause ("Sisanya ... tertahan
+    karena berkasnya belum lengkap") over the one explaining the difference (conversation15_dev to
+    conversation17_dev, natural17_dev, natural39_dev: +8 / -0 over every set, +3 / -0 held out)."""
+    from bot.chain.extractive import explaining_first
+    from bot.chain.question import asks_why_figures_differ, explains_a_difference
+
+    text = (
+        "Kantor pertanahan menyebut 2.088 sertifikat sudah diserahkan. "
+        "Sisanya 312 bidang masih tertahan karena berkasnya belum lengkap. "
+        "Forum warga mencatat 540 bidang belum pegang sertifikat. "
+        "Bedanya karena kantor pertanahan menghitung sertifikat yang sudah diserahkan ke desa."
+    )
+    chunk = Chunk("c0", "ptsl", 0, 0, len(text), text, "PTSL", None, None, "id")
+    passage = PassageCandidate(chunk, analyzed_sentences(text))
+    office, held, forum, why = (SentenceCandidate(passage, 0, i, passage.sentences[i][0].text, {}) for i in range(4))
+    assert explains_a_difference(why.text) and not explains_a_difference(held.text)
+    assert explains_a_difference("Banyak pasien tidak masuk laporan dinas karena hasilnya belum dikirim.")
+    assert explains_a_difference("Selisih itu muncul karena banyak kapal kecil membongkar di dermaga.")
+    asking = ParsedQuery("kenapa beda?", "id", "reason", frozenset({"kenapa", "beda"}), ())
+    assert asks_why_figures_differ(asking, "knp beda?")
+    assert asks_why_figures_differ(asking, "why do the numbers differ?")
+    ranked = explaining_first(Retrieval(asking, None, question="knp beda?"), [held, office, forum, why])
+    assert ranked == [why, held, office, forum]
+    # a question asking why, not why figures differ, keeps the model's order
+    plain = ParsedQuery("kenapa tertahan?", "id", "reason", frozenset({"kenapa", "tertahan"}), ())
+    assert not asks_why_figures_differ(plain, "knp tertahan?")
+    assert explaining_first(Retrieval(plain, None, question="knp tertahan?"), [held, why]) == [held, why]
