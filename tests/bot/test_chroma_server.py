@@ -107,17 +107,16 @@ def test_a_chroma_server_on_an_ipv6_address(tmp_path: Path, monkeypatch: pytest.
         process.wait(timeout=20)
 
 
-def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def _error_line_against_a_web_page(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: bytes) -> str:
+    """The one line `tanya ingest` prints with TANYA_CHROMA_URL naming a web server that answers
+    every request with ``body`` (an HTML page, status 404)."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    class Page(BaseHTTPRequestHandler):  # a web server with a long page for every path
+    class Page(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             """Quiet."""
 
         def do_GET(self) -> None:
-            body = ("<html><body>" + "Not Chroma. " * 2000 + "</body></html>").encode()
             self.send_response(404)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(body)))
@@ -138,6 +137,14 @@ def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
         server.server_close()
     assert result.exit_code == 1 and "Traceback" not in result.output
     (line,) = [line for line in result.stderr.splitlines() if "Chroma" in line]
+    return line
+
+
+def test_a_server_that_is_not_chroma_is_named_in_one_short_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    page = ("<html><body>" + "Not Chroma. " * 2000 + "</body></html>").encode()  # a long page
+    line = _error_line_against_a_web_page(monkeypatch, tmp_path, page)
     assert len(line) < 600 and line.count("Not Chroma.") < 30  # was the whole page, 24 KB
 
 
@@ -146,37 +153,11 @@ def test_a_server_answering_with_a_web_page_is_named_by_its_title_not_its_markup
 ) -> None:
     """A hostile test: a `TANYA_CHROMA_URL` of a web server answering with an HTML page was
     "cannot reach the Chroma server ...: <!DOCTYPE HTML>", the page's first line."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Page(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            """Quiet."""
-
-        def do_GET(self) -> None:
-            body = (
-                b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n'
-                b"<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n</body></html>\n"
-            )
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_GET
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("TANYA_CHROMA_URL", f"http://127.0.0.1:{server.server_address[1]}")
-        article = tmp_path / "artikel.txt"
-        article.write_text("Gunung Lewotobi meletus pada Senin pagi. " * 5, encoding="utf-8")
-        result = CliRunner().invoke(app, ["ingest", str(article)])
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    (line,) = [line for line in result.stderr.splitlines() if "Chroma" in line]
+    page = (
+        b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n'
+        b"<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n</body></html>\n"
+    )
+    line = _error_line_against_a_web_page(monkeypatch, tmp_path, page)
     assert "a web page answered: 404 Not Found" in line and "<" not in line, line
 
 

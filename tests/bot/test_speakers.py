@@ -285,6 +285,14 @@ def test_who_said_it_in_a_history_given_as_text_is_read_as_when_asked(with_marke
     assert "Suryani Lubis" in answer.text
 
 
+def _ranked_sentences(text: str, title: str) -> list[SentenceCandidate]:
+    """Each sentence of ``text`` (one passage of an article titled ``title``) as a ranked
+    candidate, in its order, with no features yet."""
+    chunk = Chunk("c0", "article", 0, 0, len(text), text, title, None, None, "id")
+    passage = PassageCandidate(chunk, analyzed_sentences(text))
+    return [SentenceCandidate(passage, 0, i, span.text, {}) for i, (span, _) in enumerate(passage.sentences)]
+
+
 def test_by_whose_account_leads_with_that_source_s_sentence_that_holds_what_is_asked() -> None:
     # ranked by the sentence model: the office's figure, the forum chairman's sentence without a
     # figure, then his figure; "kalo versi warga berapa?" asks a number by the residents' account
@@ -294,13 +302,10 @@ def test_by_whose_account_leads_with_that_source_s_sentence_that_holds_what_is_a
         "Ketua FWPS, Yusuf Maulana, menyebut petugas jarang datang. "
         "Ia mengatakan sampah yang tak tertangani sedikitnya 420 ton per hari."
     )
-    chunk = Chunk("c0", "tpa", 0, 0, len(text), text, "TPA Ditutup", None, None, "id")
-    passage = PassageCandidate(chunk, analyzed_sentences(text))
-
-    def sentence(position: int, typed: float) -> SentenceCandidate:
-        return SentenceCandidate(passage, 0, position, passage.sentences[position][0].text, {"type_number": typed})
-
-    office, chairman, figure = sentence(0, 1.0), sentence(2, 0.0), sentence(3, 1.0)
+    sentences = _ranked_sentences(text, "TPA Ditutup")
+    for s, typed in zip(sentences, (1.0, 0.0, 0.0, 1.0), strict=True):
+        s.features["type_number"] = typed
+    office, chairman, figure = sentences[0], sentences[2], sentences[3]
     query = ParsedQuery(
         "kalau versi warga berapa?", "id", "number", frozenset({"kalau", "versi", "warga", "berapa"}), ()
     )
@@ -334,9 +339,7 @@ def test_a_question_asking_why_figures_differ_leads_with_the_sentence_that_expla
         "Forum warga mencatat 540 bidang belum pegang sertifikat. "
         "Bedanya karena kantor pertanahan menghitung sertifikat yang sudah diserahkan ke desa."
     )
-    chunk = Chunk("c0", "ptsl", 0, 0, len(text), text, "PTSL", None, None, "id")
-    passage = PassageCandidate(chunk, analyzed_sentences(text))
-    office, held, forum, why = (SentenceCandidate(passage, 0, i, passage.sentences[i][0].text, {}) for i in range(4))
+    office, held, forum, why = _ranked_sentences(text, "PTSL")
     assert explains_a_difference(why.text) and not explains_a_difference(held.text)
     assert explains_a_difference("Banyak pasien tidak masuk laporan dinas karena hasilnya belum dikirim.")
     assert explains_a_difference("Selisih itu muncul karena banyak kapal kecil membongkar di dermaga.")
