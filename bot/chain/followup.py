@@ -386,8 +386,8 @@ class FollowUpReader:
         if self.extractive.accepts(whole):
             return whole
         asking = self.retriever.search(part, within=within)
+        asking.question = question  # judged as the message asked it ("knp?" of "... kok beda?")
         if self.extractive.accepts(asking):
-            asking.question = question
             return asking
         return whole
 

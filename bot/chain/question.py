@@ -895,7 +895,7 @@ COMPARING = frozenset(
 CAUSE_WORDS = frozenset("karena sebab disebabkan akibat lantaran because due".split())
 # Index terms of counting: what a source counts or leaves out explains why its figure differs
 # ("BPBD tidak menghitung warga ...", "tidak masuk data puskesmas", "tidak tercatat dalam manifes")
-COUNTING = frozenset("hitung catat data daftar lapor masuk".split())
+COUNTING = frozenset("hitung catat data daftar lapor".split())
 
 
 def asks_why_figures_differ(q: ParsedQuery, question: str) -> bool:
@@ -909,11 +909,15 @@ def explains_a_difference(text: str) -> bool:
     comparing word before it or a counting word in the sentence ("Bedanya karena kantor
     pertanahan menghitung ...", "selisih itu muncul karena ...", "... tidak masuk laporan dinas
     karena ...")."""
-    tokens = [stem(t) for t in words(text)]
-    counts = any(t in COUNTING for t in tokens)
-    return any(
-        token in CAUSE_WORDS and (counts or any(t in COMPARING for t in tokens[:i])) for i, token in enumerate(tokens)
-    )
+    tokens = words(text)
+    stems = [stem(t) for t in tokens]
+    counts = any(t in COUNTING for t in stems)
+    compared = False  # a comparing word seen before
+    for token, root in zip(tokens, stems, strict=True):
+        if (token in CAUSE_WORDS or root in CAUSE_WORDS) and (counts or compared):
+            return True
+        compared = compared or root in COMPARING
+    return False
 
 
 def answer_slot(text: str, q: ParsedQuery) -> bool:
@@ -987,6 +991,7 @@ def _same_meaning() -> dict[str, tuple[str, ...]]:
 # first, the words within one clause and none a stopword; "dan" inside is skipped ("anggaran
 # pendapatan dan belanja daerah" is "apbd").
 INITIALISM_LETTERS = (3, 6)
+MAX_INITIALISMS = 3  # of a question, the first looked for
 _CLAUSE = re.compile(r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)*")
 _INITIALISM_SKIPS = frozenset({"dan"})
 
@@ -1029,7 +1034,8 @@ def with_initialisms(query: ParsedQuery, texts: Sequence[str], index: Index) -> 
     "rapat dengar pendapat" and never "RDP"); ``query`` itself when none is."""
     concepts = list(query.concepts)
     changed = False
-    for c in unspelt_initialisms(query):
+    # a few at most: each is looked for through every passage (a long message may hold hundreds)
+    for c in unspelt_initialisms(query)[:MAX_INITIALISMS]:
         run = next((r for text in texts if (r := spelt_out(c.surface, text)) is not None), None)
         if run is None:
             continue

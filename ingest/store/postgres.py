@@ -191,6 +191,9 @@ _SERVER_DEAD_PEER = {
 # timeout is given up from this side (``_deadline``); with no statement timeout of tanya's
 # (TANYA_DATABASE_TIMEOUT_S=0), no read is.
 CLIENT_GRACE_S = 5.0
+# Once a read has found the server away, how long the next wait for a pooled connection before
+# connecting on their own (``PostgresCatalog._rows``)
+AWAY_POOL_WAIT_S = 0.05
 
 
 @contextmanager
@@ -407,16 +410,24 @@ class PostgresCatalog:
         had: list[Any] = []  # the pooled connection the read ran on, once it had one
         limit = self.statement_timeout_s + self.client_grace_s if self.statement_timeout_s else 0.0
         with self._lost("cannot reach the database"):
-            if self._away:
-                return self._read_alone(sql, params, limit)
+            # the server found away: a live pooled connection at hand is still used (a server
+            # refusing new connections, "too many clients", may serve those it has), else one of
+            # its own, refused at once while the server is away
+            wait = AWAY_POOL_WAIT_S if self._away else None
             try:
-                with self._pool.connection() as db:
+                with self._pool.connection(timeout=wait) as db:
                     had.append(db)
-                    return self._read_on(db, sql, params, limit)
+                    rows = self._read_on(db, sql, params, limit)
+                self._away = False
+                return rows
             except psycopg.OperationalError:
-                # only a connection found dead: not a statement ended on a live one (a timeout, a
-                # cancel); the pool's timeout (no connection was had) says the server is away
+                # a statement ended on a live connection (a timeout, a cancel) is the read's error
                 if had and not had[0].broken:
+                    raise
+                if not had and not self._away:
+                    # the pool's own timeout: the server away (or every connection busy); the next
+                    # reads look for a live connection briefly, then connect on their own
+                    self._away = True
                     raise
                 return self._read_alone(sql, params, limit)
 

@@ -375,6 +375,19 @@ def test_an_initialism_no_article_writes_is_found_as_the_words_its_passages_spel
     assert retrieval.candidates[0].chunk.source == "rdp"
     # a word of the dictionary is no initialism ("mau", "apa")
     assert not unspelt_initialisms(parse_query("mau apa", small_index))
+    # of a long message's many, the first few are looked for (each is looked for through every
+    # passage: a review's 60,000-character question spent 13 s so)
+    many = parse_query("xqz kdw rdp", small_index)
+    text = "Komisi II menjadwalkan kerja dengan warga dan rapat dengar pendapat pada Rabu."
+    assert [c.surface for c in unspelt_initialisms(many)] == ["xqz", "kdw", "rdp"]
+    from bot.chain import question
+
+    assert question.MAX_INITIALISMS == 3
+    (found,) = [c for c in with_initialisms(many, [text], small_index).concepts if c.surface == "rdp"]
+    assert found.held
+    longer = parse_query("xqz kdw vbn rdp", small_index)
+    (skipped,) = [c for c in with_initialisms(longer, [text], small_index).concepts if c.surface == "rdp"]
+    assert not skipped.held
 
 
 @pytest.mark.parametrize(

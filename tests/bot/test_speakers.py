@@ -343,6 +343,8 @@ def test_a_question_asking_why_figures_differ_leads_with_the_sentence_that_expla
     assert explains_a_difference(why.text) and not explains_a_difference(held.text)
     assert explains_a_difference("Banyak pasien tidak masuk laporan dinas karena hasilnya belum dikirim.")
     assert explains_a_difference("Selisih itu muncul karena banyak kapal kecil membongkar di dermaga.")
+    assert explains_a_difference("Selisih terjadi lantaran petugas tidak datang.")  # "lantaran" as written
+    assert not explains_a_difference("Air masuk ke rumah warga karena hujan deras.")  # a cause, of no count
     asking = ParsedQuery("kenapa beda?", "id", "reason", frozenset({"kenapa", "beda"}), ())
     assert asks_why_figures_differ(asking, "knp beda?")
     assert asks_why_figures_differ(asking, "why do the numbers differ?")

@@ -932,16 +932,34 @@ def test_while_the_server_is_away_each_read_fails_at_once_and_the_first_after_it
     try:
         with pytest.raises(IndexUnavailable, match="cannot reach the database"):
             index.catalog.count_chunks()  # its pooled connection found dead
-        asked = pool.get_stats().get("requests_num", 0)
+        waited = pool.get_stats().get("requests_wait_ms", 0)
         for _ in range(4):
             with pytest.raises(IndexUnavailable, match="cannot reach the database"):
                 index.catalog.count_chunks()
-        assert pool.get_stats().get("requests_num", 0) == asked
+        # none waited the pool's connection timeout (10 s; each looked for a live one 0.05 s)
+        assert pool.get_stats().get("requests_wait_ms", 0) - waited < 10_000
     finally:
         postgres_server.start()
     assert index.catalog.count_chunks() > 0
     assert index.catalog.count_chunks() > 0  # and the pool's again
-    assert pool.get_stats().get("requests_num", 0) > asked
+    assert not index.catalog._away
+
+
+def test_a_read_after_the_server_was_found_away_uses_a_live_pooled_connection(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A review's: once a read had found the server away, every read connected on its own, past
+    the pool, so a server refusing new connections ("too many clients") while serving the pool's
+    failed them all. A live pooled connection at hand is used first, and no new one is made."""
+    index = host(tmp_path, "a", postgres_server.new_database())
+    ingest_articles(index, ARTICLES[:1])
+    index.catalog.count_chunks()  # a pooled connection, idle now
+    pool = index.catalog._pool
+    asked = pool.get_stats().get("requests_num", 0)
+    index.catalog._away = True  # as a read that found the server away leaves it
+    assert index.catalog.count_chunks() > 0
+    assert pool.get_stats().get("requests_num", 0) == asked + 1  # read on the pool's connection
+    assert not index.catalog._away
 
 
 def test_a_statement_that_waits_past_the_timeout_ends_with_one_line(database_url: str) -> None:
