@@ -650,11 +650,11 @@ def migrate_catalog(source: Catalog, index: Index, progress: ProgressSink | None
                 copied += 1
                 chunks_copied += len(chunks)
                 progress.advance(record.chunks)
-        except IndexUnavailable as exc:  # what was copied stays: a second run copies the rest
+        except (IndexUnavailable, KeyboardInterrupt) as exc:  # what was copied stays: a second run copies the rest
             left = len(records) - copied - unchanged - newer_there
+            if isinstance(exc, KeyboardInterrupt):
+                raise MigrateInterrupted(copied, left) from None
             raise IndexUnavailable(f"{exc}; {_migrated_so_far(copied, left)}") from None
-        except KeyboardInterrupt:
-            raise MigrateInterrupted(copied, len(records) - copied - unchanged - newer_there) from None
         if index.catalog.get_meta("collection") is None:
             index.catalog.set_meta("collection", target_collection)
         if model and index.catalog.get_meta("embedding_model") is None:

@@ -624,12 +624,7 @@ def by_account(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> list[Se
     def typed(s: SentenceCandidate) -> bool:  # it holds the kind of thing asked for, if one is
         return s.features.get(typed_as, 1.0) > 0
 
-    if holds(ranked[0]):
-        return ranked
-    for i, s in enumerate(ranked[1:MAX_BY_ACCOUNT], start=1):
-        if holds(s) and typed(s):
-            return [s, *ranked[:i], *ranked[i + 1 :]]
-    return ranked
+    return _led_by(ranked, holds, lambda s: holds(s) and typed(s))
 
 
 def explaining_first(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> list[SentenceCandidate]:
@@ -638,9 +633,21 @@ def explaining_first(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> l
     (``question.asks_why_figures_differ``), when the best does not."""
     if not ranked or not asks_why_figures_differ(retrieval.query, retrieval.question or retrieval.query.text):
         return ranked
-    if explains_a_difference(ranked[0].text):
+    return _led_by(ranked, lambda s: explains_a_difference(s.text))
+
+
+def _led_by(
+    ranked: list[SentenceCandidate],
+    best_will_do: Callable[[SentenceCandidate], bool],
+    leads: Callable[[SentenceCandidate], bool] | None = None,
+) -> list[SentenceCandidate]:
+    """``ranked`` as it is when its best sentence does what ``best_will_do`` asks, else with the
+    best of the next ones (up to ``MAX_BY_ACCOUNT``) that ``leads`` (by default ``best_will_do``)
+    lets lead moved first (``by_account``, ``explaining_first``)."""
+    if best_will_do(ranked[0]):
         return ranked
+    leads = leads or best_will_do
     for i, s in enumerate(ranked[1:MAX_BY_ACCOUNT], start=1):
-        if explains_a_difference(s.text):
+        if leads(s):
             return [s, *ranked[:i], *ranked[i + 1 :]]
     return ranked

@@ -56,10 +56,10 @@ _CASED_TOKEN = re.compile(r"[^\W\d_]+|\d+")
 # What answers of each question type look like (a date, a number, a name).
 MONTHS = frozenset(MONTH_NUMBERS)  # month names and their short forms, Indonesian and English
 # Words that introduce a cause or a purpose: what answers "kenapa" and "why" holds one.
-REASON_WORDS = frozenset(
-    "karena sebab akibat disebabkan dipengaruhi terkait lantaran untuk agar supaya demi guna "
-    "because due since so order".split()
-)
+# Words that give the cause of what is written before them ("selisih itu muncul karena ...")
+CAUSE_WORDS = frozenset("karena sebab disebabkan akibat lantaran because due".split())
+# ... and those that give a reason at all: a cause, a purpose ("untuk", "agar")
+REASON_WORDS = CAUSE_WORDS | frozenset("dipengaruhi terkait untuk agar supaya demi guna since so order".split())
 CAPITALISED = re.compile(r"\b[A-Z][\w'-]+")
 # A date written with figures: "2/11/2026", "(26/10)", "12 Oktober 2024", "Oktober 2024", a year
 # alone. Its figures say when, not how many, so they are no answer to "berapa" ("1/3 warga" is no
@@ -891,8 +891,6 @@ COMPARING = frozenset(
     "beda selisih different differently differing differ differs difference differences discrepancy "
     "discrepancies".split()
 )
-# Words that give the cause of what is written before them ("selisih itu muncul karena ...")
-CAUSE_WORDS = frozenset("karena sebab disebabkan akibat lantaran because due".split())
 # Index terms of counting: what a source counts or leaves out explains why its figure differs
 # ("BPBD tidak menghitung warga ...", "tidak masuk data puskesmas", "tidak tercatat dalam manifes")
 COUNTING = frozenset("hitung catat data daftar lapor".split())

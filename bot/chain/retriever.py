@@ -35,7 +35,6 @@ from bot.chain.question import (
     analyzed_sentences,
     parse_query,
     prime_sentences,
-    unspelt_initialisms,
     with_initialisms,
     word_by_word,
 )
@@ -175,7 +174,7 @@ class HybridRetriever(BaseRetriever):
         embedding = self._embed(text, models)
         query = self.parse(text, models)
         retrieval = self._rank(query, k, embedding, models, within)
-        if "initialisms" not in models.without and unspelt_initialisms(query):
+        if "initialisms" not in models.without:
             # an initialism no article writes, spelt out by the passages found ("rdp": "rapat
             # dengar pendapat"), searched again with the words it stands for
             texts = [c.chunk.text for c in retrieval.candidates[: retrieval.k]]

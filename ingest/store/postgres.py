@@ -252,7 +252,8 @@ class PostgresCatalog:
         # how every connection is made: the pool's, and a read's own after a restart (``_rows``)
         self._options = {"autocommit": True, "connect_timeout": max(1, round(connect_timeout_s)), **DEAD_PEER}
         self._generation_seen: tuple[int, float] | None = None  # (generation, when it was read)
-        # a read found the server away: the next reads connect on their own first (``_rows``)
+        # a read found the server away: the next reads wait for a pooled connection only briefly,
+        # then connect on their own (``_rows``)
         self._away = False
         self._local = threading.local()
         self._pool = ConnectionPool(
@@ -400,9 +401,10 @@ class PostgresCatalog:
         hostile tester's). With the server still away, the first error stands at once. (Trying
         every connection before it is handed out, the pool's ``check``, or asking the pool
         again, made it wait out its reconnection back-off after an outage, past ten seconds.)
-        Once a read has found the server away, the next ones connect on their own until one
-        reaches it: each question of a running `ask --batch` had waited the pool's connection
-        timeout (10 s) for its error while the server was away (a hostile tester's).
+        Once a read has found the server away, the next ones wait for a live pooled connection
+        only ``AWAY_POOL_WAIT_S``, then connect on their own, until one reaches it: each question
+        of a running `ask --batch` had waited the pool's connection timeout (10 s) for its error
+        while the server was away (a hostile tester's).
         A read still waiting ``CLIENT_GRACE_S`` past the statement timeout is given up: a server
         frozen with its connections open had left it waiting for ever (a hostile tester's)."""
         import psycopg
