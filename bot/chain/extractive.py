@@ -39,7 +39,9 @@ from bot.chain.question import (
     ParsedQuery,
     asks_why_figures_differ,
     explains_a_difference,
+    measure_asked,
     names_nothing_held,
+    writes_measure,
 )
 from bot.chain.retriever import Retrieval
 from bot.chain.speakers import account_terms, voices
@@ -112,9 +114,16 @@ class ExtractiveAnswerer:
                     or fitted_opposite(retrieval.query, ranked[0].passage.chunk.text)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
-                if not gated:
+                led = explaining_first(retrieval, by_account(retrieval, ranked))
+                # a question asking a figure in a measure that neither its best two sentences nor
+                # those beside the best write ("brp ton" of a mill's running machines) has no
+                # answer there, though it is on the index's subject
+                measure = measure_asked(retrieval.query.text)
+                if not gated and (measure is None or any(writes_measure(t, measure) for t in _told_with(led))):
                     probability = models.answer.probability(features)
-            retrieval.judged = (tuple(explaining_first(retrieval, by_account(retrieval, ranked))), probability, gated)
+                retrieval.judged = (tuple(led), probability, gated)
+            else:
+                retrieval.judged = ((), probability, gated)
         ranked_once, probability, _ = retrieval.judged
         return list(ranked_once), probability
 
@@ -634,6 +643,16 @@ def explaining_first(retrieval: Retrieval, ranked: list[SentenceCandidate]) -> l
     if not ranked or not asks_why_figures_differ(retrieval.query, retrieval.question or retrieval.query.text):
         return ranked
     return _led_by(ranked, lambda s: explains_a_difference(s.text))
+
+
+def _told_with(ranked: list[SentenceCandidate]) -> list[str]:
+    """The texts an answer leading with ``ranked[0]`` may quote: the best two sentences and those
+    beside the best in its passage (a figure is often in the quote after the sentence naming
+    its speaker: "Sutrisno (54), petani ..., mengaku ... "Sawah saya 1,5 hektare ...")."""
+    best = ranked[0]
+    sentences = best.passage.sentences
+    beside = [sentences[j][0].text for j in (best.position - 1, best.position + 1) if 0 <= j < len(sentences)]
+    return [s.text for s in ranked[:2]] + beside
 
 
 def _led_by(

@@ -723,6 +723,47 @@ def asks_money(q: ParsedQuery) -> bool:
     return any(w in MONEY_WORDS or (w.endswith("nya") and w[:-3] in MONEY_WORDS) for w in q.words)
 
 
+# Measures a question may ask a figure in ("brp ton", "berapa hektare", "how many liters",
+# "what percentage"), each with the words news writes it with: a sentence writing none of them
+# tells no such figure ("Dari 12 mesin giling kami, yang jalan cuma lima" is no answer to how
+# many tons the mill grinds a day). Lengths, weights and areas are each one measure, so "brp km"
+# is answered by "800 meter".
+_MEASURES = (
+    frozenset("ton tons tonne tonnes kg kilo kilos kilogram kilograms kuintal kwintal quintal".split()),
+    frozenset("hektare hektar hektarnya hektarenya ha hectare hectares".split()),
+    frozenset("km kilometer kilometers kilometre kilometres meter meters metre metres".split()),
+    frozenset("liter liters litre litres".split()),
+    frozenset("persen percent percentage".split()),
+)
+_ASKS_AMOUNT = re.compile(r"\b(?:berapa|how many|how much|what)\s+([^\W\d_]+)")
+
+
+def measure_asked(question: str) -> frozenset[str] | None:
+    """The words of the measure a question asks a figure in, the word after "berapa" / "how
+    many" naming one (``_MEASURES``); ``None`` for any other question."""
+    for match in _ASKS_AMOUNT.finditer(question.casefold()):
+        for measure in _MEASURES:
+            if match.group(1) in measure:
+                return measure
+    return None
+
+
+def writes_measure(sentence: str, measure: frozenset[str]) -> bool:
+    """Whether ``sentence`` writes a figure in the ``measure`` (``measure_asked``) a question asks
+    for: a word of it right after a figure ("2.400 ton", "1,2 juta ton", "9 %"), not a price per
+    that measure ("Rp 7.600 per kilogram" tells no weight)."""
+    if "persen" in measure and _PERCENT_SIGN.search(sentence):
+        return True
+    tokens = words(sentence)
+    return any(
+        t in measure and (tokens[i - 1][0].isdigit() or tokens[i - 1] in NUMBER_WORDS)
+        for i, t in enumerate(tokens[1:], start=1)
+    )
+
+
+_PERCENT_SIGN = re.compile(r"\d\s?%")
+
+
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
@@ -859,7 +900,11 @@ def type_match(sentence: str, tokens: Sequence[str], q: ParsedQuery, names: Sequ
         found = written_as_names(sentence) if names is None else names
         return any(c.lower() not in q.words for c in found)
     if q.kind == "reason":
-        return any(t in REASON_WORDS for t in tokens)
+        # what a source's count covers answers why figures differ, with no word of a cause
+        # ("Dinas hanya mendata dua pasar besar"): ``explains_a_difference``
+        return any(t in REASON_WORDS for t in tokens) or (
+            asks_why_figures_differ(q, q.text) and explains_a_difference(sentence)
+        )
     return False
 
 
@@ -894,6 +939,12 @@ COMPARING = frozenset(
 # Index terms of counting: what a source counts or leaves out explains why its figure differs
 # ("BPBD tidak menghitung warga ...", "tidak masuk data puskesmas", "tidak tercatat dalam manifes")
 COUNTING = frozenset("hitung catat data daftar lapor".split())
+# ... and what a source's count covers: a counting word (these too: "belum memasukkan", "hanya
+# yang dicek", "tidak tercantum") right after a word of its scope, or after it and "yang"
+# ("Dinas hanya mendata dua pasar besar", "pendataan dinas ikut menghitung ...", "desa juga
+# mencatat ..."; not "hanya dengan mendaftar")
+_SCOPED_COUNTING = COUNTING | frozenset("masuk cek cantum".split())
+_COUNT_SCOPE = frozenset("hanya cuma belum tidak tak ikut juga bukan termasuk".split())
 
 
 def asks_why_figures_differ(q: ParsedQuery, question: str) -> bool:
@@ -906,15 +957,20 @@ def explains_a_difference(text: str) -> bool:
     """Whether a sentence gives the cause of a difference: a word of ``CAUSE_WORDS`` with a
     comparing word before it or a counting word in the sentence ("Bedanya karena kantor
     pertanahan menghitung ...", "selisih itu muncul karena ...", "... tidak masuk laporan dinas
-    karena ...")."""
+    karena ..."), or what a source's count covers or leaves out ("Dinas hanya mendata dua pasar
+    besar", "angka BKPSDM belum memasukkan 338 guru", ``_COUNT_SCOPE``)."""
     tokens = words(text)
     stems = [stem(t) for t in tokens]
     counts = any(t in COUNTING for t in stems)
     compared = False  # a comparing word seen before
+    scoped = False  # the words before are a word of a count's scope (and "yang")
     for token, root in zip(tokens, stems, strict=True):
         if (token in CAUSE_WORDS or root in CAUSE_WORDS) and (counts or compared):
             return True
+        if scoped and root in _SCOPED_COUNTING:
+            return True
         compared = compared or root in COMPARING
+        scoped = token in _COUNT_SCOPE or (scoped and token == "yang")
     return False
 
 
