@@ -28,7 +28,7 @@ from ingest.text.analysis import (
 )
 from ingest.text.calendar import MONTHS as MONTH_NUMBERS
 from ingest.text.calendar import PLAIN_WEEKDAYS
-from ingest.text.numbers import NUMBER_WORD
+from ingest.text.numbers import NUMBER_WORD, TENS, UNITS
 from ingest.text.stemming import informal_roots, root_words
 from ingest.text.years import NOT_YEAR_AFTER, YEAR, separated
 from ingest.types import Chunk, Span
@@ -731,20 +731,35 @@ def asks_money(q: ParsedQuery) -> bool:
 _MEASURES = (
     frozenset("ton tons tonne tonnes kg kilo kilos kilogram kilograms kuintal kwintal quintal".split()),
     frozenset("hektare hektar hektarnya hektarenya ha hectare hectares".split()),
-    frozenset("km kilometer kilometers kilometre kilometres meter meters metre metres".split()),
+    frozenset("km kilometer kilometers kilometre kilometres meter meters metre metres m".split()),
     frozenset("liter liters litre litres".split()),
     frozenset("persen percent percentage".split()),
 )
 _ASKS_AMOUNT = re.compile(r"\b(?:berapa|how many|how much|what)\s+([^\W\d_]+)")
 
 
+# "brp kilo" asks kilograms or, in chat, kilometres ("berapa kilo jaraknya")
+_KILO = frozenset({"kilo", "kilos"})
+# Words a figure is written with before its measure ("tiga ratus hektare", "belasan ton",
+# "satu setengah hektare"), and shares a percentage may be given as ("sepertiga warga")
+_FIGURE_WORDS = (
+    NUMBER_WORDS
+    | UNITS.keys()
+    | TENS.keys()
+    | frozenset("belas belasan puluhan ratusan setengah seperempat separuh sepertiga".split())
+)
+_SHARES = frozenset("setengah seperempat separuh sepertiga half quarter".split())
+
+
 def measure_asked(question: str) -> frozenset[str] | None:
     """The words of the measure a question asks a figure in, the word after "berapa" / "how
     many" naming one (``_MEASURES``); ``None`` for any other question."""
     for match in _ASKS_AMOUNT.finditer(question.casefold()):
-        for measure in _MEASURES:
-            if match.group(1) in measure:
-                return measure
+        if match.group(1) == "m":  # "brp M" asks how many billion (miliar): "m" is a metre only written
+            continue
+        found = [measure for measure in _MEASURES if match.group(1) in measure]
+        if found:
+            return frozenset().union(*found) if match.group(1) not in _KILO else _MEASURES[0] | _MEASURES[2]
     return None
 
 
@@ -752,16 +767,16 @@ def writes_measure(sentence: str, measure: frozenset[str]) -> bool:
     """Whether ``sentence`` writes a figure in the ``measure`` (``measure_asked``) a question asks
     for: a word of it right after a figure ("2.400 ton", "1,2 juta ton", "9 %"), not a price per
     that measure ("Rp 7.600 per kilogram" tells no weight)."""
-    if "persen" in measure and _PERCENT_SIGN.search(sentence):
-        return True
     tokens = words(sentence)
+    if "persen" in measure and (_PERCENT_SIGN.search(sentence) or not _SHARES.isdisjoint(tokens)):
+        return True
     return any(
-        t in measure and (tokens[i - 1][0].isdigit() or tokens[i - 1] in NUMBER_WORDS)
+        t in measure and (tokens[i - 1][0].isdigit() or tokens[i - 1] in _FIGURE_WORDS)
         for i, t in enumerate(tokens[1:], start=1)
     )
 
 
-_PERCENT_SIGN = re.compile(r"\d\s?%")
+_PERCENT_SIGN = re.compile(r"\d\s*%")
 
 
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")

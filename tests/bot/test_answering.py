@@ -226,6 +226,17 @@ def test_a_figure_asked_in_a_measure_is_answered_only_by_a_sentence_writing_one(
     assert writes_measure("naik sekitar 9 persen", share) and not writes_measure("naik Rp 900", share)
     distance = measure_asked("berapa km jaraknya")
     assert distance is not None and writes_measure("berjarak sekitar 800 meter", distance)
+    assert writes_measure("tinggi air 1,5 m", distance)
+    assert measure_asked("anggaran pengerukannya berapa m") is None  # "brp M": billions of rupiah
+    # figures in words, shares, and chat's "kilo" for kilometres (a review's)
+    area = measure_asked("berapa hektar")
+    assert area is not None
+    assert writes_measure("tiga ratus hektare sawah", area) and writes_measure("satu setengah hektare", area)
+    assert writes_measure("belasan ton gabah", tons) and writes_measure("dua belas ton", tons)
+    assert writes_measure("Lima puluh persen warga menolak.", share) and writes_measure("Sepertiga warga", share)
+    assert writes_measure("naik 5  %", share)
+    kilo = measure_asked("berapa kilo jaraknya")
+    assert kilo is not None and writes_measure("jaraknya 45 km", kilo) and writes_measure("beratnya 5 kg", kilo)
 
     chain = with_rice.chain
     assert chain.invoke({"question": "kapasitas giling PT sari gabah merapu sehari brp ton"}).abstained
