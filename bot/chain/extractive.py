@@ -96,6 +96,7 @@ class ExtractiveAnswerer:
             passages = retrieval.candidates[: self.config.passages]
             models = self.models(retrieval)
             probability, gated = 0.0, False
+            led = explaining_first(retrieval, by_account(retrieval, ranked))
             if ranked:
                 features = answer_features(retrieval.query, passages, ranked)
                 gate = models.off_topic
@@ -114,16 +115,13 @@ class ExtractiveAnswerer:
                     or fitted_opposite(retrieval.query, ranked[0].passage.chunk.text)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
-                led = explaining_first(retrieval, by_account(retrieval, ranked))
                 # a question asking a figure in a measure that neither its best two sentences nor
                 # those beside the best write ("brp ton" of a mill's running machines) has no
                 # answer there, though it is on the index's subject
                 measure = measure_asked(retrieval.query.text)
                 if not gated and (measure is None or any(writes_measure(t, measure) for t in _told_with(led))):
                     probability = models.answer.probability(features)
-                retrieval.judged = (tuple(led), probability, gated)
-            else:
-                retrieval.judged = ((), probability, gated)
+            retrieval.judged = (tuple(led), probability, gated)
         ranked_once, probability, _ = retrieval.judged
         return list(ranked_once), probability
 

@@ -731,15 +731,15 @@ def asks_money(q: ParsedQuery) -> bool:
 _MEASURES = (
     frozenset("ton tons tonne tonnes kg kilo kilos kilogram kilograms kuintal kwintal quintal".split()),
     frozenset("hektare hektar hektarnya hektarenya ha hectare hectares".split()),
-    frozenset("km kilometer kilometers kilometre kilometres meter meters metre metres m".split()),
+    # chat's "kilo" is a kilometre too ("berapa kilo jaraknya")
+    frozenset("km kilo kilos kilometer kilometers kilometre kilometres meter meters metre metres m".split()),
     frozenset("liter liters litre litres".split()),
     frozenset("persen percent percentage".split()),
 )
-_ASKS_AMOUNT = re.compile(r"\b(?:berapa|how many|how much|what)\s+([^\W\d_]+)")
+# (a word of two letters or more: "brp M" asks how many billion, "miliar"; "m" is a metre only
+# written after a figure)
+_ASKS_AMOUNT = re.compile(r"\b(?:berapa|how many|how much|what)\s+([^\W\d_]{2,})")
 
-
-# "brp kilo" asks kilograms or, in chat, kilometres ("berapa kilo jaraknya")
-_KILO = frozenset({"kilo", "kilos"})
 # Words a figure is written with before its measure ("tiga ratus hektare", "belasan ton",
 # "satu setengah hektare"), and shares a percentage may be given as ("sepertiga warga")
 _FIGURE_WORDS = (
@@ -755,11 +755,9 @@ def measure_asked(question: str) -> frozenset[str] | None:
     """The words of the measure a question asks a figure in, the word after "berapa" / "how
     many" naming one (``_MEASURES``); ``None`` for any other question."""
     for match in _ASKS_AMOUNT.finditer(question.casefold()):
-        if match.group(1) == "m":  # "brp M" asks how many billion (miliar): "m" is a metre only written
-            continue
         found = [measure for measure in _MEASURES if match.group(1) in measure]
-        if found:
-            return frozenset().union(*found) if match.group(1) not in _KILO else _MEASURES[0] | _MEASURES[2]
+        if found:  # every measure the word may name ("kilo": a weight or a length)
+            return frozenset().union(*found)
     return None
 
 
@@ -965,7 +963,14 @@ _COUNT_SCOPE = frozenset("hanya cuma belum tidak tak ikut juga bukan termasuk".s
 def asks_why_figures_differ(q: ParsedQuery, question: str) -> bool:
     """Whether a question asking why (``q``, as read) asks why figures or accounts differ
     ("knp data dinas sm forum beda?", "why do the numbers differ?", "knp beda gitu?")."""
-    return q.kind == "reason" and any(stem(w) in COMPARING or w in COMPARING for w in words(question))
+    return q.kind == "reason" and _compares(question)
+
+
+@lru_cache(maxsize=1024)
+def _compares(question: str) -> bool:
+    """Whether ``question`` writes a comparing word (``COMPARING``): asked once for each sentence a
+    question asking why is matched against (``type_match``)."""
+    return any(stem(w) in COMPARING or w in COMPARING for w in words(question))
 
 
 def explains_a_difference(text: str) -> bool:

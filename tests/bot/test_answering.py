@@ -238,6 +238,19 @@ def test_a_figure_asked_in_a_measure_is_answered_only_by_a_sentence_writing_one(
     kilo = measure_asked("berapa kilo jaraknya")
     assert kilo is not None and writes_measure("jaraknya 45 km", kilo) and writes_measure("beratnya 5 kg", kilo)
 
+    # the figure may be in the quote beside the best sentence, the one naming its speaker
+    from bot.chain.extractive import _told_with
+    from tests.bot.test_speakers import _ranked_sentences
+
+    said, quote, price = _ranked_sentences(
+        'Sutrisno (54), petani di Desa Ngembak, mengaku belum dapat pupuk. "Sawah saya 1,5 hektare," '
+        "katanya. Harga pupuk kini Rp 2.500 per kilogram.",
+        "Pupuk Langka",
+    )
+    told = _told_with([said, price, quote])
+    assert quote.text in told and any(writes_measure(t, area) for t in told)
+    assert not any(writes_measure(t, area) for t in (said.text, price.text))
+
     chain = with_rice.chain
     assert chain.invoke({"question": "kapasitas giling PT sari gabah merapu sehari brp ton"}).abstained
     answer = chain.invoke({"question": "operasi pasarnya berapa ton"})
