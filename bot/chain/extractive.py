@@ -39,9 +39,8 @@ from bot.chain.question import (
     ParsedQuery,
     asks_why_figures_differ,
     explains_a_difference,
-    measure_asked,
     names_nothing_held,
-    writes_measure,
+    tells_figure_asked,
 )
 from bot.chain.retriever import Retrieval
 from bot.chain.speakers import account_terms, voices
@@ -115,11 +114,11 @@ class ExtractiveAnswerer:
                     or fitted_opposite(retrieval.query, ranked[0].passage.chunk.text)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
-                # a question asking a figure in a measure that neither its best two sentences nor
-                # those beside the best write ("brp ton" of a mill's running machines) has no
-                # answer there, though it is on the index's subject
-                measure = measure_asked(retrieval.query.text)
-                if not gated and (measure is None or any(writes_measure(t, measure) for t in _told_with(led))):
+                # a question asking a figure in a measure or a time of day that neither its best
+                # two sentences nor those beside the best write ("brp ton" of a mill's running
+                # machines, "jam brp" of a day) has no answer there, though it is on the index's
+                # subject
+                if not gated and tells_figure_asked(retrieval.query, _told_with(led)):
                     probability = models.answer.probability(features)
             retrieval.judged = (tuple(led), probability, gated)
         ranked_once, probability, _ = retrieval.judged

@@ -777,6 +777,17 @@ def writes_measure(sentence: str, measure: frozenset[str]) -> bool:
 _PERCENT_SIGN = re.compile(r"\d\s*%")
 
 
+def tells_figure_asked(q: ParsedQuery, sentences: Sequence[str]) -> bool:
+    """Whether one of ``sentences`` writes the figure ``q`` asks for when it asks one in a measure
+    (``measure_asked``: "brp ton") or a time of day (kind ``time``: "jam brp", "what time"): an
+    answer quoting none of them tells something else ("Senin (7/12)" is no time of day; "Rp 7.600
+    per kilogram" no weight). Any other question: True."""
+    measure = measure_asked(q.text)
+    if measure is not None and not any(writes_measure(s, measure) for s in sentences):
+        return False
+    return q.kind != "time" or any(TIME_OF_DAY.search(s) is not None for s in sentences)
+
+
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
 
 

@@ -257,6 +257,26 @@ def test_a_figure_asked_in_a_measure_is_answered_only_by_a_sentence_writing_one(
     assert not answer.abstained and "120 ton" in answer.text
 
 
+def test_a_time_of_day_asked_is_answered_only_by_a_sentence_writing_one(with_rice: Any) -> None:
+    """A time of day asked ("jam brp", "what time") is not answered by a sentence with no time of day: near misses
+    ("rdp nya jam brp", "jam brp bukanya", "What time does the council hearing start on
+    Wednesday?") had been answered with the day alone or another subject's sentence
+    (docs/quality.md, sixty-fourth session: +5 / -1 over every set, held out +4 / -0)."""
+    from bot.chain.question import ParsedQuery, tells_figure_asked
+
+    clock = ParsedQuery("operasi pasar mulai jam berapa", "id", "time", frozenset(), ())
+    assert tells_figure_asked(clock, ["Operasi pasar dibuka pukul 08.00 WIB.", "Harganya Rp 12.500."])
+    assert tells_figure_asked(clock, ["Pasar dibuka 07.30 setiap hari."])
+    assert not tells_figure_asked(clock, ["Operasi pasar mulai Senin (7/12/2026).", "Berlangsung hampir 14 jam."])
+    day = ParsedQuery("operasi pasar mulai kapan", "id", "date", frozenset(), ())
+    assert tells_figure_asked(day, ["Operasi pasar mulai Senin (7/12/2026)."])
+
+    chain = with_rice.chain
+    assert chain.invoke({"question": "operasi pasarnya mulai jam brp"}).abstained
+    answer = chain.invoke({"question": "operasi pasar mulai kapan"})
+    assert not answer.abstained and "7/12/2026" in answer.text
+
+
 def test_an_age_asked_of_someone_is_written_after_their_name_or_with_its_years(small_index: Index) -> None:
     # conversation35_dev's "umurnya brp" after a question on an ojek driver had quoted "umur lampu
     # yang sudah lebih dari sepuluh tahun" (docs/quality.md, fifty-eighth session)
