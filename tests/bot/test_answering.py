@@ -277,6 +277,37 @@ def test_a_time_of_day_asked_is_answered_only_by_a_sentence_writing_one(with_ric
     assert not answer.abstained and "7/12/2026" in answer.text
 
 
+@pytest.fixture(scope="module")
+def with_buses(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Any:
+    """The bundled article and an electric bus line's opening, its fares and its cost in rupiah
+    (tests/data/unseen)."""
+    return beside_bundled(tmp_path_factory, bundled_template, default_embeddings, TEST_DATA / "unseen")
+
+
+def test_a_sum_asked_is_answered_only_by_a_sentence_writing_one(with_buses: Any) -> None:
+    """A question asking a sum by a money word beside "berapa" ("Berapa harga satu unit busnya?",
+    "dendanya brp", "how much is the fine") is not answered by sentences writing no currency:
+    such near misses had been answered with a count of their subject (docs/quality.md,
+    sixty-fourth session)."""
+    from bot.chain.question import ParsedQuery, sum_asked, tells_figure_asked
+
+    assert sum_asked("berapa harga satu unit busnya?") and sum_asked("dendanya berapa kalo ngelanggar")
+    assert sum_asked("warga bayar berapa buat sekali suntik") and sum_asked("how much is the fine for traders?")
+    assert not sum_asked("pesangonnya dapat berapa kali") and not sum_asked("pesangon berapa bulan gaji")
+    assert not sum_asked("dananya cair berapa tahap")  # how many stages, not how much
+    assert not sum_asked("berapa penumpang bus?")
+    fine = ParsedQuery("dendanya berapa", "id", "number", frozenset({"dendanya", "berapa"}), ())
+    assert tells_figure_asked(fine, ["Dendanya Rp 500.000 per pelanggaran."])
+    assert tells_figure_asked(fine, ["He invested $180,000 in the firm."])
+    assert tells_figure_asked(fine, ["ByteDance akan berinvestasi sebesar USD2 miliar."])
+    assert not tells_figure_asked(fine, ["Sebanyak 40 pedagang ditertibkan.", "Razia digelar Senin."])
+
+    chain = with_buses.chain
+    assert chain.invoke({"question": "Berapa harga satu unit busnya?"}).abstained
+    answer = chain.invoke({"question": "tarif bus trans seruni berapa sekali jalan?"})
+    assert not answer.abstained and "Rp4.000" in answer.text
+
+
 def test_an_age_asked_of_someone_is_written_after_their_name_or_with_its_years(small_index: Index) -> None:
     # conversation35_dev's "umurnya brp" after a question on an ojek driver had quoted "umur lampu
     # yang sudah lebih dari sepuluh tahun" (docs/quality.md, fifty-eighth session)
