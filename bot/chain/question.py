@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.chain.dates import MONTH_PATTERN
-from bot.chain.normalization import ASKING
+from bot.chain.normalization import ASKING, CHAT_WORDS
 from ingest.store.index import Index
 from ingest.text.analysis import (
     DATELINE,
@@ -550,7 +550,10 @@ def _asks_clock(tokens: Sequence[str], i: int) -> bool:
     before = tokens[i - 1] if i > 0 else ""
     if token in ("jam", "pukul", "pkl"):
         return after in ("berapa", "berapakah") and before != "berapa" and not before.isdigit()
-    return token == "time" and before in ("what", "which") and after not in ("frame", "period", "zone", "span")
+    if token != "time" or before not in ("what", "which") or after in ("frame", "period", "zone", "span"):
+        return False
+    # "what time of (the) year" asks a season, not a time of day
+    return after != "of" or not {"year", "month", "season", "week"} & set(tokens[i + 2 : i + 4])
 
 
 def concept_terms(question: str, lang: str, without: frozenset[str] = frozenset()) -> list[tuple[str, tuple[str, ...]]]:
@@ -711,8 +714,9 @@ MONEY_WORDS = frozenset(
 )
 # ... and sums more words name, which only ``sum_asked`` reads: the answer model's answer type
 # (``type_match``) was fitted on ``MONEY_WORDS`` alone, and with these in it answered three near
-# misses asking a fine with another sum ("pt mln kena denda brp": -3 over every set)
-_SUM_WORDS = MONEY_WORDS | frozenset(
+# misses asking a fine with another sum ("pt mln kena denda brp": -3 over every set). Not "nilai",
+# a score or an index as often ("berapa nilai UTBK-nya").
+_SUM_WORDS = (MONEY_WORDS - {"nilai"}) | frozenset(
     "denda iuran premi tunjangan insentif retribusi sewa cicilan santunan penghasilan fine fines premium "
     "premiums rent".split()
 )
@@ -721,28 +725,47 @@ _CURRENCY = frozenset("rp rupiah dolar dollar usd ringgit euro".split())
 # Words asking for a share, a length of time or another measure, which a money word beside them
 # does not make a sum ("duit dr tiktok nyumbang brp persen", "kalo duitnya cair beres berapa lama")
 _NOT_MONEY = CALENDAR_WORDS | frozenset("persen percent percentage jam km kilometer meter panjang".split())
+# Words that make a question about money ask a share, a length of time or a change, which is often
+# a share ("harga naik berapa", "berapa harga naiknya dalam persen", "how much time", "how much did
+# prices rise")
+_NOT_A_SUM = frozenset(
+    "persen percent percentage time naik turun rise rose risen increase increased raise raised drop dropped "
+    "fall fell".split()
+)
+# Words after "berapa" that name nothing counted ("dendanya berapa kalo telat", "bayar berapa buat
+# sekali suntik", "harganya berapa ya"): a money word before "berapa" then asks the sum
+_NAMING_NOTHING = frozenset("buat kalo kalau per sekali aja saja doang sih".split())
 
 
 def sum_asked(question: str) -> bool:
-    """Whether ``question`` asks for an amount of money by a money word (``_SUM_WORDS``) right
-    after "berapa" or right before it ("berapa biayanya", "dendanya berapa", "bayar berapa"), or
-    after "how much" ("how much is the fine"): its answer is a sum written with its currency.
-    Not "berapa kali", "berapa bulan gaji", "berapa persen" (``_NOT_MONEY``); nor a money word
-    further off ("dananya cair berapa tahap" asks how many stages)."""
-    tokens = words(question.casefold())
+    """Whether ``question`` asks for an amount of money: a money word (``_SUM_WORDS``) right after
+    its "berapa", or right before it with nothing counted after it ("berapa biayanya", "dendanya
+    berapa", "bayar berapa buat sekali suntik"), or after "how much" ("how much is the fine"). Its
+    answer is a sum written with its currency. Not a question naming a share, a time or a change
+    (``_NOT_A_SUM``: "berapa harga naiknya dalam persen", "how much time"), nor "by how much",
+    nor one whose "berapa" is followed by a measure or "kali" (``_NOT_MONEY``: "biayanya berapa
+    persen", "berapa kali bayar") or by what is counted ("yang kena denda berapa orang",
+    "dananya berapa tahap"). The first "berapa" or "how much" is read."""
+    tokens = words(question)
+    if not _NOT_A_SUM.isdisjoint(tokens):
+        return False
     for i, token in enumerate(tokens):
         if token == "how" and tokens[i + 1 : i + 2] == ["much"]:
-            return any(_money_word(t) for t in tokens[i + 2 :])
+            return (not i or tokens[i - 1] != "by") and any(_money_word(t) for t in tokens[i + 2 :])
         if token not in ("berapa", "berapakah"):
             continue
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         if after in _NOT_MONEY or after == "kali":
             return False
-        return _money_word(after) or (i > 0 and _money_word(tokens[i - 1]))
+        if _money_word(after):
+            return True
+        nothing_counted = not after or after in _NOT_COUNTED or after in CHAT_WORDS or after in _NAMING_NOTHING
+        return nothing_counted and i > 0 and _money_word(tokens[i - 1])
     return False
 
 
 def _money_word(word: str, named: frozenset[str] = _SUM_WORDS) -> bool:
+    """Whether ``word`` is one of the money words ``named``, or one with "-nya" ("biayanya")."""
     return word in named or (word.endswith("nya") and word[:-3] in named)
 
 
@@ -809,24 +832,44 @@ _PERCENT_SIGN = re.compile(r"\d\s*%")
 
 def tells_figure_asked(q: ParsedQuery, sentences: Sequence[str]) -> bool:
     """Whether one of ``sentences`` writes the figure ``q`` asks for when it asks one in a measure
-    (``measure_asked``: "brp ton") or a time of day (kind ``time``: "jam brp", "what time"): an
-    answer quoting none of them tells something else ("Senin (7/12)" is no time of day; "Rp 7.600
-    per kilogram" no weight). Any other question: True."""
+    (``measure_asked``: "brp ton"), a sum (``sum_asked``: "berapa harganya") or a time of day (kind
+    ``time``: "jam brp", "what time"): an answer quoting none of them tells something else
+    ("Senin (7/12)" is no time of day; "Rp 7.600 per kilogram" no weight; "40 sopir angkot" no
+    cost). Any other question: True."""
     measure = measure_asked(q.text)
     if measure is not None and not any(writes_measure(s, measure) for s in sentences):
         return False
     if sum_asked(q.text) and not any(_writes_sum(s) for s in sentences):
         return False
-    return q.kind != "time" or any(TIME_OF_DAY.search(s) is not None for s in sentences)
+    return q.kind != "time" or any(_writes_clock(s) for s in sentences)
 
 
 def _writes_sum(sentence: str) -> bool:
-    """Whether ``sentence`` writes a sum with its currency ("Rp 12.500", "20 juta dolar AS",
-    "USD2 miliar", "$180,000")."""
-    return _SUM_SIGN.search(sentence) is not None or not _CURRENCY.isdisjoint(words(sentence))
+    """Whether ``sentence`` writes a sum: with its currency ("Rp 12.500", "20 juta dolar AS",
+    "USD2 miliar", "$180,000", "RM5", "20 euros") or in thousands or millions as a quote may
+    ("maksimal 50 juta", "50rb"). Not "gratis": a programme's or a ride's name as often ("Sertifikasi
+    Halal Gratis", "Warga Bisa Naik Gratis") as the price asked."""
+    if _SUM_SIGN.search(sentence) or _SUM_WRITTEN.search(sentence):
+        return True
+    return not (_CURRENCY | _MORE_CURRENCIES).isdisjoint(words(sentence))
 
 
-_SUM_SIGN = re.compile(r"[$€£¥]\s?\d")
+_SUM_SIGN = re.compile(r"[$€£¥₹₩＄]\s?\d|\b(?:rm|s\$|idr|sgd|eur)\s?\d", re.IGNORECASE)
+_SUM_WRITTEN = re.compile(r"\d[\d.,]*\s*(?:ribu|rb|rebu|juta|jt|miliar|triliun)\b", re.IGNORECASE)
+# currencies read only as a sum's (``_writes_sum``), not for the answer model's type (``type_match``)
+_MORE_CURRENCIES = frozenset("dollars euros idr sgd eur yuan yen pounds cents sen".split())
+# a time of day as the gate reads it (``tells_figure_asked``): ``TIME_OF_DAY`` (which the answer
+# model's type reads, as fitted), a clock word written without a space or as "pk.", "9 a.m.",
+# and being open all day ("aktif 24 jam", "24/7") for when something opens
+_CLOCK_TOO = re.compile(
+    rf"\b(?:pukul|jam|pkl|pk)\.?\s*{_HOUR}(?:[.:][0-5]\d)?\b|\b{_HOUR}(?:[.:][0-5]\d)?\s*[ap]\.?\s?m\b"
+    r"|\b24\s*jam\b|\b24/7\b|\bnon-?stop\b",
+    re.IGNORECASE,
+)
+
+
+def _writes_clock(sentence: str) -> bool:
+    return TIME_OF_DAY.search(sentence) is not None or _CLOCK_TOO.search(sentence) is not None
 
 
 _LONG_WORD = re.compile(r"[^\W\d_]{4,}")
