@@ -802,6 +802,7 @@ _FIGURE_WORDS = (
     | frozenset("belas belasan puluhan ratusan setengah seperempat separuh sepertiga".split())
 )
 _SHARES = frozenset("setengah seperempat separuh sepertiga half quarter".split())
+_DURATION_FIGURES = _FIGURE_WORDS | frozenset("beberapa a an one few several".split())
 
 
 def measure_asked(question: str) -> frozenset[str] | None:
@@ -832,16 +833,61 @@ _PERCENT_SIGN = re.compile(r"\d\s*%")
 
 def tells_figure_asked(q: ParsedQuery, sentences: Sequence[str]) -> bool:
     """Whether one of ``sentences`` writes the figure ``q`` asks for when it asks one in a measure
-    (``measure_asked``: "brp ton"), a sum (``sum_asked``: "berapa harganya") or a time of day (kind
-    ``time``: "jam brp", "what time"): an answer quoting none of them tells something else
-    ("Senin (7/12)" is no time of day; "Rp 7.600 per kilogram" no weight; "40 sopir angkot" no
-    cost). Any other question: True."""
+    (``measure_asked``: "brp ton"), a sum (``sum_asked``: "berapa harganya"), a length of time
+    ("berapa lama", "how long") or a time of day (kind ``time``: "jam brp", "what time"): an answer
+    quoting none of them tells something else ("Senin (7/12)" is no time of day; "Rp 7.600 per
+    kilogram" no weight; "40 sopir angkot" no cost; "Pesawat terakhir mendarat pada 2019" no
+    length of time). Any other question: True."""
     measure = measure_asked(q.text)
     if measure is not None and not any(writes_measure(s, measure) for s in sentences):
         return False
     if sum_asked(q.text) and not any(_writes_sum(s) for s in sentences):
         return False
+    lasting = q.kind not in ("date", "time") and _ASKS_DURATION.search(q.text.casefold()) is not None
+    if lasting and not any(_writes_duration(s, q.text) for s in sentences):
+        return False
     return q.kind != "time" or any(_writes_clock(s) for s in sentences)
+
+
+# A length of time asked ("berapa lama", "brp jam", "how long", "how many days"); not "jam berapa",
+# a time of day, nor "tanggal berapa hari terakhir ...", a date (``tells_figure_asked`` reads the
+# question's kind)
+_ASKS_DURATION = re.compile(
+    r"\b(?:berapa|berapakah)\s+(?:lama|jam|hari|minggu|pekan|bulan|tahun|menit|detik)\b|\bhow long\b"
+    r"|\bhow many (?:days|hours|weeks|months|years|minutes|seconds)\b"
+)
+_TIME_UNITS = frozenset(
+    "menit jam hari malam pekan minggu bulan tahun detik dekade abad minute minutes hour hours day days night "
+    "nights week weeks month months year years decade decades second seconds".split()
+)
+# one of a unit, as a word ("sehari", "seminggu")
+_ONE_UNIT = frozenset("sejam sehari seminggu sepekan sebulan setahun semalam semalaman seharian".split())
+# a start ("sejak 2019": how long since then), a span ("mulai Senin (7/12) hingga 31 Desember") or a
+# span of years ("1467–1573")
+_SPAN = re.compile(
+    r"\b(?:sejak|since)\b|\b\d{3,4}\s*[-–]\s*\d{2,4}\b"
+    r"|\b(?:mulai|dari|from)\b[^.;]{0,60}?\b(?:hingga|sampai|sampe|until|till|to)\b",
+    re.IGNORECASE,
+)
+_LENGTH = frozenset("km kilometer kilometers kilometre kilometres meter meters metre metres m".split())
+
+
+def _writes_duration(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` tells a length of time: a figure before a unit of time ("14 jam",
+    "tiga malam", "365¼ hari"), one unit as a word ("sebulan"), a start ("sejak 2019"), a span ("mulai Senin
+    hingga 31 Desember") or a span of years; for "how long" a length too ("sepanjang 18 kilometer")."""
+    if _SPAN.search(sentence):
+        return True
+    tokens = words(sentence)
+    if not _ONE_UNIT.isdisjoint(tokens):
+        return True
+    units = _TIME_UNITS | (_LENGTH if "how long" in question.casefold() else frozenset())
+    return any(t in units and _a_figure(tokens[i - 1]) for i, t in enumerate(tokens[1:], start=1))
+
+
+def _a_figure(token: str) -> bool:
+    """Whether ``token`` writes a figure before a unit: digits ("14", "365¼") or words ("tiga")."""
+    return token[:1].isnumeric() or token[-1:].isnumeric() or token in _DURATION_FIGURES
 
 
 def _writes_sum(sentence: str) -> bool:

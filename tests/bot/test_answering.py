@@ -280,6 +280,34 @@ def test_a_time_of_day_asked_is_answered_only_by_a_sentence_writing_one(with_ric
     assert not answer.abstained and "7/12/2026" in answer.text
 
 
+def test_a_length_of_time_asked_is_answered_only_by_a_sentence_telling_one(with_rice: Any) -> None:
+    """A length of time asked ("berapa lama", "brp minggu", "how long") is not answered by
+    sentences telling no length of time, start or span: near misses ("udh brp lama dia jadi
+    nelayan", "how long does the ojek ride take?") had been answered with a date or a price
+    (docs/quality.md, sixty-fourth session)."""
+    from bot.chain.question import ParsedQuery, tells_figure_asked
+
+    lasting = ParsedQuery("berapa lama operasi pasarnya", "id", "number", frozenset(), ())
+    for told in (
+        "Sutinah sudah 17 tahun berjualan.",
+        "Pendataan dilakukan selama tiga malam.",
+        "Antrean mengular sejak pukul 05.00.",
+        "Operasi pasar digelar mulai Senin (7/12/2026) hingga 31 Desember 2026.",
+        "Kala revolusi bumi 365¼ hari.",
+    ):
+        assert tells_figure_asked(lasting, [told]), told
+    assert not tells_figure_asked(lasting, ["Harga beras Rp 14.500 per kilogram.", "Panen raya pada Februari 2027."])
+    road = ParsedQuery("how long is the road", "en", "number", frozenset(), ())
+    assert tells_figure_asked(road, ["Ruas jalan sepanjang 18 kilometer itu gelap."])  # a length, in English
+    date = ParsedQuery("tanggal berapa hari terakhirnya", "id", "date", frozenset(), ())
+    assert tells_figure_asked(date, ["Lomba berakhir Minggu (4/12)."])  # a date asked, no length of time
+
+    chain = with_rice.chain
+    answer = chain.invoke({"question": "stok beras bulog cukup buat brp lama"})
+    assert not answer.abstained and "empat bulan" in answer.text
+    assert chain.invoke({"question": "pt sari gabah merapu udh brp lama berdiri"}).abstained
+
+
 @pytest.fixture(scope="module")
 def with_buses(tmp_path_factory: pytest.TempPathFactory, bundled_template: Path, default_embeddings: Any) -> Any:
     """The bundled article and an electric bus line's opening, its fares and its cost in rupiah
