@@ -477,6 +477,27 @@ def test_history_given_as_text_is_read_like_a_live_conversation(two_articles: An
     assert as_strings.text == live.text
 
 
+def test_a_message_s_asking_sentences_read_alone_keep_the_message_as_asked(two_articles: Any) -> None:
+    """When a message is refused whole and its asking sentences alone are answered ("Gue baru baca
+    beritanya. Berapa yang dibayar ...?"), the reading kept searched those sentences and still
+    holds the message as asked, which later judgements read ("... kok beda? knp?" asks why
+    figures differ: ``explaining_first``; sixty-second session)."""
+    message = "Gue baru baca beritanya di grup. Berapa yang dibayar TikTok ke Microsoft setiap bulan?"
+
+    class RefusesTheWholeMessage(ExtractiveAnswerer):
+        """The real answerer, but refusing any reading of the message's first sentence."""
+
+        def accepts(self, retrieval: Any) -> bool:
+            return "grup" not in retrieval.query.text and super().accepts(retrieval)
+
+    reader = FollowUpReader(two_articles.retriever, RefusesTheWholeMessage(), lambda text: text)
+    reading = reader.own_reading(message)
+    assert "grup" not in reading.query.text and "Microsoft" in reading.query.text
+    assert reading.question == message
+    whole = FollowUpReader(two_articles.retriever, ExtractiveAnswerer(), lambda text: text).own_reading(message)
+    assert whole.query.text.startswith("Gue baru baca")  # accepted whole, it is read whole
+
+
 def test_a_long_history_is_read_back_only_as_far_as_it_matters(two_articles: Any) -> None:
     class Counting:
         """The real retriever, counting the searches (a reading is one search and, with a context,
