@@ -802,7 +802,6 @@ _FIGURE_WORDS = (
     | frozenset("belas belasan puluhan ratusan setengah seperempat separuh sepertiga".split())
 )
 _SHARES = frozenset("setengah seperempat separuh sepertiga half quarter".split())
-_DURATION_FIGURES = _FIGURE_WORDS | frozenset("beberapa a an one few several".split())
 
 
 def measure_asked(question: str) -> frozenset[str] | None:
@@ -843,51 +842,73 @@ def tells_figure_asked(q: ParsedQuery, sentences: Sequence[str]) -> bool:
         return False
     if sum_asked(q.text) and not any(_writes_sum(s) for s in sentences):
         return False
-    lasting = q.kind not in ("date", "time") and _ASKS_DURATION.search(q.text.casefold()) is not None
+    lasting = (
+        q.kind not in ("date", "time")
+        and _ASKS_DURATION.search(q.text.casefold()) is not None
+        and not _asks_age(q.text, q.words)
+    )
     if lasting and not any(_writes_duration(s, q.text) for s in sentences):
         return False
     return q.kind != "time" or any(_writes_clock(s) for s in sentences)
 
 
 # A length of time asked ("berapa lama", "brp jam", "how long", "how many days"); not "jam berapa",
-# a time of day, nor "tanggal berapa hari terakhir ...", a date (``tells_figure_asked`` reads the
-# question's kind)
+# a time of day, nor "tanggal berapa hari terakhir ...", a date, nor "berapa tahun umurnya", an
+# age (``tells_figure_asked`` reads the question's kind and ``_asks_age``)
 _ASKS_DURATION = re.compile(
-    r"\b(?:berapa|berapakah)\s+(?:lama|jam|hari|minggu|pekan|bulan|tahun|menit|detik)\b|\bhow long\b"
-    r"|\bhow many (?:days|hours|weeks|months|years|minutes|seconds)\b"
+    r"\b(?:berapa|berapakah)\s+(?:lama|jam|hari|malam|minggu|pekan|bulan|tahun|menit|detik)(?:kah)?\b"
+    r"|\bhow\s+long\b|\bhow\s+many\s+(?:days|nights|hours|weeks|months|years|minutes|seconds)\b"
 )
-_TIME_UNITS = frozenset(
-    "menit jam hari malam pekan minggu bulan tahun detik dekade abad minute minutes hour hours day days night "
-    "nights week weeks month months year years decade decades second seconds".split()
+_TIME_UNIT = (
+    "menit|jam|hari|malam|pekan|minggu|bulan|tahun|detik|dekade|abad|windu|dasawarsa|minutes?|hours?|days?"
+    "|nights?|weeks?|fortnights?|months?|years?|decades?|centur(?:y|ies)|seconds?"
 )
-# one of a unit, as a word ("sehari", "seminggu")
-_ONE_UNIT = frozenset("sejam sehari seminggu sepekan sebulan setahun semalam semalaman seharian".split())
-# a start ("sejak 2019": how long since then), a span ("mulai Senin (7/12) hingga 31 Desember") or a
-# span of years ("1467–1573")
-_SPAN = re.compile(
-    r"\b(?:sejak|since)\b|\b\d{3,4}\s*[-–]\s*\d{2,4}\b"
-    r"|\b(?:mulai|dari|from)\b[^.;]{0,60}?\b(?:hingga|sampai|sampe|until|till|to)\b",
+_DURATION_WORDS = "|".join(
+    sorted(_FIGURE_WORDS | frozenset("beberapa one few several many dozens hundreds".split()), key=len, reverse=True)
+)
+# a figure before a unit of time ("14 jam", "tiga malam", "365¼ hari", "3x24 jam"): not a date's
+# ("Senin (7/12) malam", "Minggu (4/12), hari ..."), a clock's ("pukul 10 malam") nor a law's
+# ("UU Nomor 6 Tahun 2023")
+_FIGURE_OF_TIME = re.compile(
+    rf"(?<![/\d.,])(?<!pukul )(?<!jam )(?:\d+(?:[.,]\d+)?[¼½¾]?|\b(?:{_DURATION_WORDS}))\s*"
+    rf"(?:{_TIME_UNIT})(?:an)?\b(?!\s*\d{{4}})(?![.,]?\d)",
     re.IGNORECASE,
 )
-_LENGTH = frozenset("km kilometer kilometers kilometre kilometres meter meters metre metres m".split())
+_WEEKDAYS = "senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# a start ("sejak 2019": how long since then), a span ("mulai Senin (7/12) hingga 31 Desember",
+# "pukul 08.00 sampai 16.00", "08.00-12.00", "Senin-Jumat", "1467–1573"), one of a unit as a word
+# ("sebulan", "sewindu"; "seharian": all day), or for many ("bertahun-tahun", "for years")
+_SPAN = re.compile(
+    r"\b(?:sejak|since\s+(?:\d|the\b|last\b|early\b|late\b|[a-z]+\s+\d))"
+    r"|(?<![\d.,])\b1?\d{3}\s*[-–]\s*1?\d{3}\b(?![.,]?\d)"
+    r"|\b\d{1,2}[.:]\d{2}\s*(?:[-–]|s\.?d\.?|sampai|hingga)\s*\d{1,2}[.:]\d{2}\b"
+    rf"|\b(?:{_WEEKDAYS})\s*(?:[-–]|sampai|hingga|s\.?d\.?)\s*(?:{_WEEKDAYS})\b"
+    r"|\b(?:mulai|dari|from)\b(?:[^.;]|\.(?=\d)){0,60}?\b(?:hingga|sampai|sampe|until|till)\b"
+    r"|\b(?:sejam|sehari|seminggu|sepekan|sebulan|setahun|semalam|semalaman|seharian|sewindu|seabad|overnight)\b"
+    r"|\bber(?:hari|minggu|pekan|bulan|tahun)-(?:hari|minggu|pekan|bulan|tahun)\b|\bseumur hidup\b"
+    r"|\bfor\s+(?:years|decades|months|weeks|days|hours)\b",
+    re.IGNORECASE,
+)
+_LENGTH = re.compile(
+    r"(?<![/\d.,])(?:\d+(?:[.,]\d+)?|\b(?:" + _DURATION_WORDS + r"))\s*"
+    r"(?:km|kilometers?|kilometres?|meters?|metres?|m|miles?|feet|ft|yards?)\b",
+    re.IGNORECASE,
+)
+# "how long" of a thing ("how long is the road") asks a length, of an event ("how long did it
+# last / take") a length of time
+_LASTING = re.compile(r"\b(?:last|lasts|lasted|take|takes|took|ago|wait|waited|stay|stayed)\b", re.IGNORECASE)
 
 
 def _writes_duration(sentence: str, question: str) -> bool:
     """Whether ``sentence`` tells a length of time: a figure before a unit of time ("14 jam",
-    "tiga malam", "365¼ hari"), one unit as a word ("sebulan"), a start ("sejak 2019"), a span ("mulai Senin
-    hingga 31 Desember") or a span of years; for "how long" a length too ("sepanjang 18 kilometer")."""
-    if _SPAN.search(sentence):
+    "tiga malam", "365¼ hari"; not "Senin (7/12) malam"), a start ("sejak 2019"), a span ("mulai
+    Senin hingga 31 Desember", "pukul 08.00 sampai 16.00", "Senin-Jumat"), one unit as a word
+    ("sebulan"); for "how long" of a thing ("how long is the road?") a length too ("sepanjang 18
+    kilometer")."""
+    if _SPAN.search(sentence) or _FIGURE_OF_TIME.search(sentence):
         return True
-    tokens = words(sentence)
-    if not _ONE_UNIT.isdisjoint(tokens):
-        return True
-    units = _TIME_UNITS | (_LENGTH if "how long" in question.casefold() else frozenset())
-    return any(t in units and _a_figure(tokens[i - 1]) for i, t in enumerate(tokens[1:], start=1))
-
-
-def _a_figure(token: str) -> bool:
-    """Whether ``token`` writes a figure before a unit: digits ("14", "365¼") or words ("tiga")."""
-    return token[:1].isnumeric() or token[-1:].isnumeric() or token in _DURATION_FIGURES
+    thing = re.search(r"\bhow\s+long\b", question, re.IGNORECASE) is not None and not _LASTING.search(question)
+    return thing and _LENGTH.search(sentence) is not None
 
 
 def _writes_sum(sentence: str) -> bool:

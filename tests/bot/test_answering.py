@@ -297,6 +297,13 @@ def test_a_length_of_time_asked_is_answered_only_by_a_sentence_telling_one(with_
     ):
         assert tells_figure_asked(lasting, [told]), told
     assert not tells_figure_asked(lasting, ["Harga beras Rp 14.500 per kilogram.", "Panen raya pada Februari 2027."])
+    # a review's: spans with clock times or weekdays tell one; a date, a clock or a law's year does not
+    for told in ("Pasar buka dari pukul 08.00 sampai 16.00 WIB.", "Dibuka pukul 08.00-12.00.", "Buka Senin-Jumat."):
+        assert tells_figure_asked(lasting, [told]), told
+    for told in ("Rapat digelar Senin (7/12) malam.", "Mulai pukul 10 malam.", "Diatur UU Nomor 6 Tahun 2023."):
+        assert not tells_figure_asked(lasting, [told]), told
+    age = ParsedQuery("berapa tahun umurnya", "id", "number", frozenset({"berapa", "tahun", "umurnya"}), ())
+    assert tells_figure_asked(age, ["Sutrisno (58) ikut antre."])  # an age asked, no length of time
     road = ParsedQuery("how long is the road", "en", "number", frozenset(), ())
     assert tells_figure_asked(road, ["Ruas jalan sepanjang 18 kilometer itu gelap."])  # a length, in English
     date = ParsedQuery("tanggal berapa hari terakhirnya", "id", "date", frozenset(), ())
