@@ -114,10 +114,10 @@ class ExtractiveAnswerer:
                     or fitted_opposite(retrieval.query, ranked[0].passage.chunk.text)
                     or (gate is not None and gate.refuses(features, retrieval.query.lang))
                 )
-                # a question asking a figure in a measure, a sum or a time of day that neither its
-                # best two sentences nor those beside the best write ("brp ton" of a mill's running
-                # machines, "berapa biayanya" of a count, "jam brp" of a day) has no answer there,
-                # though it is on the index's subject
+                # a question asking a figure in a measure, a sum, a length of time or a time of day
+                # that neither its best two sentences nor those beside the best write ("brp ton" of
+                # a mill's running machines, "berapa biayanya" of a count, "berapa lama" or "jam
+                # brp" of a day) has no answer there, though it is on the index's subject
                 if not gated and tells_figure_asked(retrieval.query, _told_with(led)):
                     probability = models.answer.probability(features)
             retrieval.judged = (tuple(led), probability, gated)

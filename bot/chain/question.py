@@ -7,7 +7,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -781,11 +781,15 @@ def asks_money(q: ParsedQuery) -> bool:
 # tells no such figure ("Dari 12 mesin giling kami, yang jalan cuma lima" is no answer to how
 # many tons the mill grinds a day). Lengths, weights and areas are each one measure, so "brp km"
 # is answered by "800 meter".
+# chat's "kilo" is a kilometre too ("berapa kilo jaraknya")
+_LENGTHS = frozenset(
+    "km kilo kilos kilometer kilometers kilometre kilometres meter meters metre metres m mile miles feet ft yard "
+    "yards".split()
+)
 _MEASURES = (
     frozenset("ton tons tonne tonnes kg kilo kilos kilogram kilograms kuintal kwintal quintal".split()),
     frozenset("hektare hektar hektarnya hektarenya ha hectare hectares".split()),
-    # chat's "kilo" is a kilometre too ("berapa kilo jaraknya")
-    frozenset("km kilo kilos kilometer kilometers kilometre kilometres meter meters metre metres m".split()),
+    _LENGTHS,
     frozenset("liter liters litre litres".split()),
     frozenset("persen percent percentage".split()),
 )
@@ -831,25 +835,32 @@ _PERCENT_SIGN = re.compile(r"\d\s*%")
 
 
 def tells_figure_asked(q: ParsedQuery, sentences: Sequence[str]) -> bool:
-    """Whether one of ``sentences`` writes the figure ``q`` asks for when it asks one in a measure
-    (``measure_asked``: "brp ton"), a sum (``sum_asked``: "berapa harganya"), a length of time
-    ("berapa lama", "how long") or a time of day (kind ``time``: "jam brp", "what time"): an answer
-    quoting none of them tells something else ("Senin (7/12)" is no time of day; "Rp 7.600 per
-    kilogram" no weight; "40 sopir angkot" no cost; "Pesawat terakhir mendarat pada 2019" no
-    length of time). Any other question: True."""
+    """Whether ``sentences`` write every figure ``q`` asks for (``figures_asked``): an answer
+    quoting none that writes one tells something else ("Senin (7/12)" is no time of day; "Rp 7.600
+    per kilogram" no weight; "40 sopir angkot" no cost; "Pesawat terakhir mendarat pada 2019" no
+    length of time). A question asking none: True."""
+    return all(any(writes(s) for s in sentences) for writes in figures_asked(q))
+
+
+def figures_asked(q: ParsedQuery) -> list[Callable[[str], bool]]:
+    """What a sentence must write to tell the figure ``q`` asks for, one test for each kind it asks:
+    a measure (``measure_asked``: "brp ton"), a sum (``sum_asked``: "berapa harganya"), a length of
+    time ("berapa lama", "how long"; not a date's or an age's "berapa hari", "berapa tahun
+    umurnya") or a time of day (kind ``time``: "jam brp", "what time"). Read once per question."""
+    asked: list[Callable[[str], bool]] = []
     measure = measure_asked(q.text)
-    if measure is not None and not any(writes_measure(s, measure) for s in sentences):
-        return False
-    if sum_asked(q.text) and not any(_writes_sum(s) for s in sentences):
-        return False
-    lasting = (
-        q.kind not in ("date", "time")
-        and _ASKS_DURATION.search(q.text.casefold()) is not None
-        and not _asks_age(q.text, q.words)
-    )
-    if lasting and not any(_writes_duration(s, q.text) for s in sentences):
-        return False
-    return q.kind != "time" or any(_writes_clock(s) for s in sentences)
+    if measure is not None:
+        asked.append(lambda sentence: writes_measure(sentence, measure))
+    if sum_asked(q.text):
+        asked.append(_writes_sum)
+    text = q.text.casefold()
+    if q.kind not in ("date", "time") and _ASKS_DURATION.search(text) and not _asks_age(q.text, q.words):
+        # "how long" of a thing ("how long is the road") is answered by a length too
+        of_a_thing = _HOW_LONG.search(text) is not None and _LASTING.search(text) is None
+        asked.append(lambda sentence: _writes_duration(sentence) or (of_a_thing and writes_measure(sentence, _LENGTHS)))
+    if q.kind == "time":
+        asked.append(_writes_clock)
+    return asked
 
 
 # A length of time asked ("berapa lama", "brp jam", "how long", "how many days"); not "jam berapa",
@@ -874,7 +885,8 @@ _FIGURE_OF_TIME = re.compile(
     rf"(?:{_TIME_UNIT})(?:an)?\b(?!\s*\d{{4}})(?![.,]?\d)",
     re.IGNORECASE,
 )
-_WEEKDAYS = "senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# the calendar's weekdays, and "Minggu" (also "week") in a range of them
+_WEEKDAYS = "|".join([*PLAIN_WEEKDAYS, "minggu"])
 # a start ("sejak 2019": how long since then), a span ("mulai Senin (7/12) hingga 31 Desember",
 # "pukul 08.00 sampai 16.00", "08.00-12.00", "Senin-Jumat", "1467–1573"), one of a unit as a word
 # ("sebulan", "sewindu"; "seharian": all day), or for many ("bertahun-tahun", "for years")
@@ -889,26 +901,17 @@ _SPAN = re.compile(
     r"|\bfor\s+(?:years|decades|months|weeks|days|hours)\b",
     re.IGNORECASE,
 )
-_LENGTH = re.compile(
-    r"(?<![/\d.,])(?:\d+(?:[.,]\d+)?|\b(?:" + _DURATION_WORDS + r"))\s*"
-    r"(?:km|kilometers?|kilometres?|meters?|metres?|m|miles?|feet|ft|yards?)\b",
-    re.IGNORECASE,
-)
-# "how long" of a thing ("how long is the road") asks a length, of an event ("how long did it
-# last / take") a length of time
+_HOW_LONG = re.compile(r"\bhow\s+long\b")
+# "how long" of an event ("how long did it last / take") asks a length of time, not a length
 _LASTING = re.compile(r"\b(?:last|lasts|lasted|take|takes|took|ago|wait|waited|stay|stayed)\b", re.IGNORECASE)
 
 
-def _writes_duration(sentence: str, question: str) -> bool:
+def _writes_duration(sentence: str) -> bool:
     """Whether ``sentence`` tells a length of time: a figure before a unit of time ("14 jam",
     "tiga malam", "365¼ hari"; not "Senin (7/12) malam"), a start ("sejak 2019"), a span ("mulai
     Senin hingga 31 Desember", "pukul 08.00 sampai 16.00", "Senin-Jumat"), one unit as a word
-    ("sebulan"); for "how long" of a thing ("how long is the road?") a length too ("sepanjang 18
-    kilometer")."""
-    if _SPAN.search(sentence) or _FIGURE_OF_TIME.search(sentence):
-        return True
-    thing = re.search(r"\bhow\s+long\b", question, re.IGNORECASE) is not None and not _LASTING.search(question)
-    return thing and _LENGTH.search(sentence) is not None
+    ("sebulan")."""
+    return _SPAN.search(sentence) is not None or _FIGURE_OF_TIME.search(sentence) is not None
 
 
 def _writes_sum(sentence: str) -> bool:
@@ -936,6 +939,7 @@ _CLOCK_TOO = re.compile(
 
 
 def _writes_clock(sentence: str) -> bool:
+    """Whether ``sentence`` writes a time of day (``TIME_OF_DAY``, ``_CLOCK_TOO``)."""
     return TIME_OF_DAY.search(sentence) is not None or _CLOCK_TOO.search(sentence) is not None
 
 

@@ -306,6 +306,9 @@ def test_a_length_of_time_asked_is_answered_only_by_a_sentence_telling_one(with_
     assert tells_figure_asked(age, ["Sutrisno (58) ikut antre."])  # an age asked, no length of time
     road = ParsedQuery("how long is the road", "en", "number", frozenset(), ())
     assert tells_figure_asked(road, ["Ruas jalan sepanjang 18 kilometer itu gelap."])  # a length, in English
+    assert tells_figure_asked(road, ["The bridge is 3 miles long."])
+    lasted = ParsedQuery("how long did the market operation last", "en", "number", frozenset(), ())
+    assert not tells_figure_asked(lasted, ["The 5 m wall stood."])  # of an event, a length tells nothing
     date = ParsedQuery("tanggal berapa hari terakhirnya", "id", "date", frozenset(), ())
     assert tells_figure_asked(date, ["Lomba berakhir Minggu (4/12)."])  # a date asked, no length of time
 
